@@ -1,0 +1,41 @@
+# credit-policy — `make help` lists the targets.
+PYTHON ?= $(shell command -v python3.12 || command -v python3.11 || echo python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DB     ?= sqlite:///var/credit-policy.sqlite
+PORT   ?= 50051
+
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) protos ## create .venv and install the project with its dev tools
+
+protos: $(STAMP) ## generate the gRPC stubs from protos/ with grpcio-tools
+	@if [ -d protos/credit_policy ]; then $(BIN)/python -m adapters.grpc.build_protos; fi
+
+test: install ## run the whole test suite
+	$(BIN)/python -m pytest
+
+lint: install ## lint the code (ruff) and the shipped rule files
+	$(BIN)/ruff check policy_engine adapters tests bench
+	$(BIN)/credit-policy lint rules
+
+typecheck: install ## mypy strict on policy_engine/
+	$(BIN)/mypy
+
+bench: install ## run the benchmarks and print their tables
+	$(BIN)/python bench/bench_decisions.py
+
+run: install ## the main job: demo data in SQLite, then the gRPC service on the shipped rules
+	$(BIN)/credit-policy demo run --db $(DB) --port $(PORT)
+
+.PHONY: help install protos test lint typecheck bench run

@@ -1,0 +1,37 @@
+"""The policy core's front door: load a rules directory once, then evaluate many customers.
+
+Everything outside policy_engine (CLI, gRPC, store, batch) goes through these names:
+
+    policy = load_policy("rules")            # lint + compile; raises PolicyLoadError with every problem
+    decision = policy.evaluate(snapshot, as_of=date(2026, 11, 22), explain=False)
+    order = policy.check_order(snapshot, OrderRequest(amount=Decimal("5000")), as_of=...)
+    policy.version, policy.loaded_at, policy.files, policy.rule_ids
+
+A Policy is safe to call from many threads (calls into the engine are serialised per process);
+for parallelism use one Policy per worker process.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from policy_engine.evaluator import Policy
+from policy_engine.rules.compiler import compile_policy
+from policy_engine.rules.loader import read_rule_files
+from policy_engine.rules.problems import PolicyLoadError, Problem
+
+DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+
+
+def load_policy(rules_dir: str | Path = DEFAULT_RULES_DIR) -> Policy:
+    """Read, lint and compile a rules directory; raise PolicyLoadError listing every problem."""
+    files = read_rule_files(Path(rules_dir))
+    return compile_policy(files, source_dir=str(rules_dir))
+
+
+def load_policy_from_files(files: dict[str, str]) -> Policy:
+    """Compile a policy from {relative path: YAML text}, e.g. a version kept in the audit log."""
+    return compile_policy(files, source_dir="")
+
+
+__all__ = ["DEFAULT_RULES_DIR", "Policy", "PolicyLoadError", "Problem", "load_policy", "load_policy_from_files"]

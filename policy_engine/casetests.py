@@ -1,0 +1,167 @@
+"""Rule test cases kept beside the rules (rules/tests/*.yaml): input, as_of, expected outcome.
+
+A case file holds `fixtures` (named snapshots) and/or `cases`. A case's `snapshot` may name a
+fixture with `base:` and override any top-level field. `expect` may check grade, grade_class,
+outcome, credit_limit, next_review_on, fired / not_fired rule ids and actions / not_actions codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from policy_engine.domain.errors import violations_from
+from policy_engine.domain.models import CustomerSnapshot, OrderRequest
+from policy_engine.evaluator import Policy
+from policy_engine.rules.loader import TESTS_DIR, Document, parse_document
+from policy_engine.rules.problems import Problem
+
+EXPECT_KEYS = frozenset({"grade", "grade_class", "outcome", "credit_limit", "next_review_on", "score_at_least",
+                         "score_below", "fired", "not_fired", "actions", "not_actions"})
+CASE_KEYS = frozenset({"id", "note", "as_of", "snapshot", "order", "expect"})
+
+
+@dataclass
+class CaseResult:
+    """The outcome of one case: where it is, and what did not match."""
+
+    case_id: str
+    where: str
+    failures: list[str] = field(default_factory=list)
+    fired: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Suite:
+    """Every case result, setup problems, and the rules no case made fire."""
+
+    results: list[CaseResult] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    uncovered: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when every case passed, none was malformed and every rule fired somewhere."""
+        return not self.problems and not self.uncovered and all(not r.failures for r in self.results)
+
+
+def _docs(rules_dir: Path) -> tuple[list[Document], list[Problem]]:
+    docs, problems = [], []
+    for path in sorted((rules_dir / TESTS_DIR).glob("*.y*ml")):
+        doc, errs = parse_document(str(path), path.read_text(encoding="utf-8"))
+        problems += errs
+        if doc is not None:
+            docs.append(doc)
+    return docs, problems
+
+
+def run_suite(policy: Policy, rules_dir: Path) -> Suite:
+    """Run every case under `rules_dir/tests`, and report rules no case fires."""
+    suite = Suite()
+    docs, suite.problems = _docs(rules_dir)
+    fixtures: dict[str, Any] = {}
+    for doc in docs:
+        if isinstance(doc.data, dict):
+            fixtures.update(doc.data.get("fixtures") or {})
+    for doc in docs:
+        data = doc.data if isinstance(doc.data, dict) else {}
+        for i, case in enumerate(data.get("cases") or []):
+            result = _run_case(policy, doc, ("cases", i), case, fixtures, suite.problems)
+            if result is not None:
+                suite.results.append(result)
+    fired = set().union(*(r.fired for r in suite.results)) if suite.results else set()
+    suite.uncovered = [f"{r.id} ({r.where})" for r in policy.program.rules if r.id not in fired]
+    return suite
+
+
+def _snapshot(doc: Document, loc: tuple[Any, ...], raw: Any, fixtures: dict[str, Any], problems: list[Problem]) -> Any:
+    if not isinstance(raw, dict):
+        problems.append(doc.problem(loc, "type_mismatch", "snapshot must be a mapping"))
+        return None
+    data = dict(raw)
+    base = data.pop("base", None)
+    if base is not None:
+        if base not in fixtures:
+            problems.append(doc.problem((*loc, "base"), "invalid_value", f"no fixture named {base!r}"))
+            return None
+        data = {**fixtures[base], **data}
+    try:
+        return CustomerSnapshot.model_validate(data)
+    except ValidationError as exc:
+        for v in violations_from(exc):
+            problems.append(doc.problem((*loc, *_loc_parts(v.field)), "invalid_value", f"snapshot.{v}"))
+        return None
+
+
+def _loc_parts(path: str) -> list[str | int]:
+    parts: list[str | int] = []
+    for chunk in path.replace("[", ".[").split("."):
+        if chunk.startswith("["):
+            parts.append(int(chunk[1:-1]))
+        elif chunk:
+            parts.append(chunk)
+    return parts
+
+
+def _run_case(
+    policy: Policy, doc: Document, loc: tuple[Any, ...], case: Any, fixtures: dict[str, Any], problems: list[Problem]
+) -> CaseResult | None:
+    if not isinstance(case, dict):
+        problems.append(doc.problem(loc, "type_mismatch", "a case must be a mapping"))
+        return None
+    for key in set(case) - CASE_KEYS:
+        problems.append(doc.problem((*loc, key), "unknown_field", f'unknown case field "{key}"'))
+    expect = case.get("expect") or {}
+    for key in set(expect) - EXPECT_KEYS:
+        problems.append(doc.problem((*loc, "expect", key), "unknown_field", f'unknown expectation "{key}"'))
+    snapshot = _snapshot(doc, (*loc, "snapshot"), case.get("snapshot"), fixtures, problems)
+    if snapshot is None:
+        return None
+    line, _ = doc.where(loc)
+    result = CaseResult(str(case.get("id", f"case {loc[-1]}")), f"{doc.path}:{line}")
+    as_of = date.fromisoformat(str(case.get("as_of", "2026-11-22")))
+    outcome = None
+    if "order" in case:
+        order = policy.check_order(snapshot, OrderRequest.model_validate(case["order"]), as_of=as_of, explain=True)
+        decision, outcome = order.customer, order.outcome
+    else:
+        decision = policy.evaluate(snapshot, as_of=as_of, explain=True)
+    result.fired = {t.rule_id for t in decision.trace if t.fired}
+    result.failures = _compare(expect, decision, outcome, result.fired)
+    return result
+
+
+def _compare(expect: dict[str, Any], decision: Any, outcome: str | None, fired: set[str]) -> list[str]:
+    failures = []
+    for key in ("grade", "grade_class"):
+        if key in expect and getattr(decision, key) != expect[key]:
+            failures.append(f"{key}: expected {expect[key]}, got {getattr(decision, key)}")
+    if "outcome" in expect and outcome != expect["outcome"]:
+        failures.append(f"outcome: expected {expect['outcome']}, got {outcome}")
+    if "credit_limit" in expect and decision.credit_limit != Decimal(str(expect["credit_limit"])):
+        failures.append(f"credit_limit: expected {expect['credit_limit']}, got {decision.credit_limit}")
+    if "next_review_on" in expect and str(decision.next_review_on) != str(expect["next_review_on"]):
+        failures.append(f"next_review_on: expected {expect['next_review_on']}, got {decision.next_review_on}")
+    if "score_at_least" in expect and decision.score < expect["score_at_least"]:
+        failures.append(f"score: expected at least {expect['score_at_least']}, got {decision.score}")
+    if "score_below" in expect and decision.score >= expect["score_below"]:
+        failures.append(f"score: expected below {expect['score_below']}, got {decision.score}")
+    codes = {a.code for a in decision.actions}
+    for rule_id in expect.get("fired", []):
+        if rule_id not in fired:
+            failures.append(f"expected rule {rule_id} to fire")
+    for rule_id in expect.get("not_fired", []):
+        if rule_id in fired:
+            failures.append(f"expected rule {rule_id} not to fire")
+    for code in expect.get("actions", []):
+        if code not in codes:
+            failures.append(f"expected action {code}; got {sorted(codes)}")
+    for code in expect.get("not_actions", []):
+        if code in codes:
+            failures.append(f"did not expect action {code}")
+    return failures

@@ -1,0 +1,26 @@
+"""The `credit-policy` command line: one typer app, commands registered by topic."""
+
+from __future__ import annotations
+
+import typer
+
+from policy_engine.cli import batch_cmds, core, serve_cmd, store_cmds
+
+
+def build_app() -> typer.Typer:
+    """Assemble the command line from its topic modules."""
+    app = typer.Typer(
+        name="credit-policy",
+        help="Trade-credit and follow-up policy: lint and test rule files, evaluate customers, serve decisions.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+    for module in (core, store_cmds, serve_cmd, batch_cmds):
+        module.register(app)
+    return app
+
+
+def main() -> None:
+    """Entry point of the `credit-policy` script."""
+    build_app()()

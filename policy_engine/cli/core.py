@@ -1,0 +1,202 @@
+"""Core commands: lint, test, evaluate, check-order, schema, fields."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+
+from policy_engine.api import DEFAULT_RULES_DIR, load_policy
+from policy_engine.domain.errors import InvalidInput, PolicyError, violations_from
+from policy_engine.domain.models import CustomerSnapshot, OrderRequest
+from policy_engine.domain.values import parse_iso_date
+from policy_engine.rules.problems import PolicyLoadError
+
+MAX_SNAPSHOT_BYTES = 64 << 20
+RulesDir = Annotated[Path, typer.Option("--rules", help="Rules directory.")]
+AsOf = Annotated[str | None, typer.Option("--as-of", help="Evaluation date YYYY-MM-DD (default: today).")]
+Db = Annotated[
+    str | None,
+    typer.Option("--db", envvar="CREDIT_POLICY_DB", help="Record the decision in this store's audit log."),
+]
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print an error on stderr and return the Exit to raise."""
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def load_or_exit(rules: Path) -> Any:
+    """Load the policy or print every problem as path:line:col and exit 1."""
+    try:
+        return load_policy(rules)
+    except PolicyLoadError as exc:
+        for problem in exc.problems:
+            typer.echo(str(problem), err=True)
+        raise typer.Exit(1) from None
+
+
+def read_snapshot(path: Path) -> CustomerSnapshot:
+    """Read and validate a snapshot file; exit 2 naming each bad field."""
+    try:
+        if path.stat().st_size > MAX_SNAPSHOT_BYTES:
+            raise fail(f"{path}: larger than {MAX_SNAPSHOT_BYTES >> 20} MiB")
+        data = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+    except FileNotFoundError:
+        raise fail(f"{path}: no such file") from None
+    except json.JSONDecodeError as exc:
+        raise fail(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise fail(f"{path}: {exc}") from None
+    try:
+        return CustomerSnapshot.model_validate(_floats_as_error(data))
+    except ValidationError as exc:
+        for v in violations_from(exc):
+            typer.echo(f"{path}: {v}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _floats_as_error(data: Any) -> Any:
+    # JSON numbers with a fraction arrive as Decimal (parse_float); money must still be a string,
+    # so turn them back into floats for the validator to refuse with a clear message.
+    if isinstance(data, dict):
+        return {k: _floats_as_error(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_floats_as_error(v) for v in data]
+    return float(data) if isinstance(data, Decimal) else data
+
+
+def as_of_or_exit(value: str | None) -> date | None:
+    """Parse --as-of or exit 2."""
+    if value is None:
+        return None
+    try:
+        return parse_iso_date(value)
+    except ValueError as exc:
+        raise fail(f"--as-of: {exc}") from None
+
+
+def emit(model: Any) -> None:
+    """Print a decision as JSON on stdout."""
+    typer.echo(json.dumps(model.model_dump(mode="json"), ensure_ascii=False, indent=2))
+
+
+def record(db: str | None, snapshot: CustomerSnapshot, decision: Any, order: Any, policy: Any) -> None:
+    """Append the decision to the audit log when a store was named."""
+    if not db:
+        return
+    from adapters.store import open_store  # the store is optional for these commands
+
+    store = open_store(db)
+    store.record_policy(policy)
+    store.record_decision(snapshot, decision, source="cli", order=order)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the core commands."""
+
+    @app.command()
+    def lint(rules: Annotated[Path, typer.Argument(help="Rules directory.")] = DEFAULT_RULES_DIR) -> None:
+        """Validate rule files; print each problem as path:line:col: code: message (exit 1 if any)."""
+        policy = load_or_exit(rules)
+        typer.echo(f"ok: {len(policy.rule_ids)} rules in {len(policy.files)} files, policy_version {policy.version}")
+
+    @app.command("test")
+    def test_cmd(rules: Annotated[Path, typer.Argument(help="Rules directory.")] = DEFAULT_RULES_DIR) -> None:
+        """Run the rule test cases kept in RULES/tests; every rule must fire in some case."""
+        from policy_engine.casetests import run_suite
+
+        suite = run_suite(load_or_exit(rules), rules)
+        for problem in suite.problems:
+            typer.echo(str(problem), err=True)
+        for result in suite.results:
+            status = "FAIL" if result.failures else "ok"
+            typer.echo(f"{status:4} {result.case_id}  ({result.where})")
+            for failure in result.failures:
+                typer.echo(f"       {failure}")
+        for rule in suite.uncovered:
+            typer.echo(f"uncovered: no case makes {rule} fire")
+        passed = sum(1 for r in suite.results if not r.failures)
+        typer.echo(f"{passed} passed, {len(suite.results) - passed} failed, {len(suite.uncovered)} rules uncovered")
+        raise typer.Exit(0 if suite.ok else 1)
+
+    @app.command()
+    def evaluate(
+        snapshot: Annotated[Path, typer.Argument(help="CustomerSnapshot JSON file.")],
+        rules: RulesDir = DEFAULT_RULES_DIR,
+        as_of: AsOf = None,
+        explain: Annotated[bool, typer.Option("--explain", help="Include the trace of every rule.")] = False,
+        db: Db = None,
+    ) -> None:
+        """Print the CustomerDecision for a snapshot as JSON."""
+        snap, when = read_snapshot(snapshot), as_of_or_exit(as_of)
+        policy = load_or_exit(rules)
+        decision = _guard(lambda: policy.evaluate(snap, as_of=when, explain=explain))
+        record(db, snap, decision, None, policy)
+        emit(decision)
+
+    @app.command("check-order")
+    def check_order(
+        snapshot: Annotated[Path, typer.Argument(help="CustomerSnapshot JSON file.")],
+        amount: Annotated[str, typer.Option("--amount", help="Order amount, a decimal string.")],
+        order_id: Annotated[str, typer.Option("--order-id")] = "new-order",
+        payment_term_days: Annotated[int, typer.Option("--payment-term-days")] = 30,
+        rules: RulesDir = DEFAULT_RULES_DIR,
+        as_of: AsOf = None,
+        explain: Annotated[bool, typer.Option("--explain")] = False,
+        db: Db = None,
+    ) -> None:
+        """Print the OrderDecision (APPROVE, HOLD, SPECIAL_APPROVAL, CASH_IN_ADVANCE, REJECT) as JSON."""
+        snap, when = read_snapshot(snapshot), as_of_or_exit(as_of)
+        try:
+            order = OrderRequest(order_id=order_id, amount=amount, payment_term_days=payment_term_days)
+        except ValidationError as exc:
+            for v in violations_from(exc):
+                typer.echo(f"error: --{v.field.replace('_', '-')}: {v.description}", err=True)
+            raise typer.Exit(2) from None
+        policy = load_or_exit(rules)
+        decision = _guard(lambda: policy.check_order(snap, order, as_of=when, explain=explain))
+        record(db, snap, decision.customer, decision, policy)
+        emit(decision)
+
+    @app.command()
+    def schema() -> None:
+        """Print the JSON Schema of the rule files (for editors)."""
+        from policy_engine.rules.schema import json_schema
+
+        typer.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
+
+    @app.command()
+    def fields(stage: Annotated[str, typer.Option(help="customer|invoice|rating|profile|order")] = "order") -> None:
+        """List the fields rule conditions may compare, with type, unit and meaning."""
+        from policy_engine.rules.scopes import SCOPES
+
+        if stage not in SCOPES:
+            raise fail(f"--stage: one of {', '.join(SCOPES)}")
+        for spec in SCOPES[stage].values():
+            extra = f" [{', '.join(spec.values)}]" if spec.values else ""
+            unit = f" ({spec.unit})" if spec.unit else ""
+            typer.echo(f"{spec.name:28} {spec.type:8}{unit} {spec.description}{extra}")
+
+
+def _guard(run: Any) -> Any:
+    try:
+        return run()
+    except InvalidInput as exc:
+        raise fail(str(exc)) from None
+    except PolicyError as exc:
+        typer.echo(f"error: {exc.code}: {exc}", err=True)
+        raise typer.Exit(3) from None
+
+
+def is_tty() -> bool:
+    """True when stdout is a terminal (progress bars only then)."""
+    return sys.stdout.isatty() and os.environ.get("CI") is None

@@ -1,0 +1,238 @@
+"""Store commands: `import`, `demo-data` and `history` (issue 4)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import date
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from policy_engine.domain.values import GRADE_RANK
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="SQLAlchemy URL; default $CREDIT_POLICY_DB or sqlite:///var/credit-policy.sqlite"),
+]
+MAX_PROBLEMS_SHOWN = 50
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _out() -> Console:
+    """stdout; piped output is not squeezed to 80 columns."""
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+
+
+
+class Kind(str, Enum):
+    """What an import file holds."""
+
+    customers = "customers"
+    invoices = "invoices"
+    orders = "orders"
+    financials = "financials"
+    signals = "signals"
+
+
+class Format(str, Enum):
+    """Input file format."""
+
+    csv = "csv"
+    jsonl = "jsonl"
+
+
+def _open(db: str | None) -> Any:
+    from adapters.store import open_store
+
+    try:
+        return open_store(db)
+    except Exception as exc:  # a bad URL or an unreachable server: say which, no traceback
+        err.print(f"error: cannot open the store {db or ''}: {exc}".replace("  ", " "))
+        raise typer.Exit(2) from None
+
+
+def import_cmd(
+    kind: Annotated[Kind, typer.Argument(help="customers | invoices | orders | financials | signals")],
+    file: Annotated[Path, typer.Argument(help="a CSV file with a header line, or JSON lines (.jsonl)")],
+    db: DbOption = None,
+    fmt: Annotated[Format | None, typer.Option("--format", help="csv or jsonl; default from the extension")] = None,
+    keep_going: Annotated[bool, typer.Option("--keep-going", help="load the good rows, write the bad ones")] = False,
+    rejects: Annotated[Path | None, typer.Option(help="where --keep-going writes rejected rows")] = None,
+) -> None:
+    """Import a file of records, upserting by id: all-or-nothing unless --keep-going."""
+    from adapters.importers import run_import
+
+    if not file.is_file():
+        err.print(f"error: {file}: no such file")
+        raise typer.Exit(2)
+    if rejects and not keep_going:
+        err.print("error: --rejects needs --keep-going")
+        raise typer.Exit(2)
+    if keep_going and rejects is None:
+        rejects = file.with_name(f"{file.stem}.rejects{file.suffix or '.csv'}")
+    store = _open(db)
+    with Progress(TextColumn("{task.description}"), TextColumn("{task.completed} rows"), TimeElapsedColumn(),
+                  console=err, transient=True) as bar:  # fmt: skip
+        task = bar.add_task(f"importing {kind.value}")
+        report = run_import(
+            store.engine, kind.value, file, fmt=fmt.value if fmt else None, keep_going=keep_going,
+            rejects_path=rejects, progress=lambda n: bar.update(task, completed=n),
+        )  # fmt: skip
+    for problem in report.problems[:MAX_PROBLEMS_SHOWN]:
+        err.print(str(problem), markup=False)
+    if report.problem_count > MAX_PROBLEMS_SHOWN:
+        err.print(f"… and {report.problem_count - MAX_PROBLEMS_SHOWN} more problems")
+    _import_summary(report, rejects)
+    raise typer.Exit(1 if report.problem_count else 0)
+
+
+def _import_summary(report: Any, rejects: Path | None) -> None:
+    if report.committed:
+        line = f"{report.file}: {report.rows_read} rows read, {report.rows_loaded} loaded ({report.rows_changed} inserted or changed)"
+        if report.rows_rejected:
+            line += f", {report.rows_rejected} rejected → {rejects}"
+        err.print(line, markup=False)
+    else:
+        err.print(f"{report.file}: nothing imported: {report.problem_count} problems in {report.rows_rejected or 'the'} "
+                  f"rows; fix them, or pass --keep-going to load the good rows", markup=False)  # fmt: skip
+
+
+def demo_data_cmd(
+    customers: Annotated[int, typer.Option(min=1, max=5_000_000, help="how many customers to generate")] = 1000,
+    seed: Annotated[int, typer.Option(help="random seed: the same seed and as-of give the same data")] = 1,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="date the history leads up to (YYYY-MM-DD); default today")] = None,
+    replace: Annotated[bool, typer.Option(help="wipe the customer records the database already holds")] = False,
+    db: DbOption = None,
+) -> None:
+    """Fill the store with a realistic synthetic portfolio, warning signs included."""
+    from adapters.demo_data import PortfolioNotEmpty, check_empty, generate_demo_data
+
+    try:
+        day = date.fromisoformat(as_of) if as_of else date.today()
+    except ValueError:
+        err.print(f"error: --as-of: not an ISO date (YYYY-MM-DD): {as_of!r}")
+        raise typer.Exit(2) from None
+    store = _open(db)
+    try:
+        check_empty(store.engine, replace)
+    except PortfolioNotEmpty as exc:
+        err.print(f"error: {exc}")
+        raise typer.Exit(1) from None
+    started = time.perf_counter()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err) as bar:
+        task = bar.add_task("customers", total=customers)
+        summary = generate_demo_data(
+            store.engine, customers, seed=seed, as_of=day, replace=replace,
+            progress=lambda n: bar.update(task, completed=n),
+        )  # fmt: skip
+    elapsed = time.perf_counter() - started
+    table = Table(title=f"demo data: {summary.customers} customers as of {day} in {elapsed:.1f}s")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, count in summary.rows.items():
+        table.add_row(name, str(count))
+    for name, count in summary.categories.items():
+        table.add_row(f"  warning sign: {name}", str(count))
+    _out().print(table)
+
+
+def _movement(previous: Any, entry: Any) -> str:
+    if previous is None:
+        return "first decision"
+    parts = []
+    if previous.grade != entry.grade:
+        arrow = "▲" if GRADE_RANK[entry.grade] < GRADE_RANK[previous.grade] else "▼"
+        parts.append(f"{previous.grade}→{entry.grade} {arrow}")
+    change = entry.credit_limit - previous.credit_limit
+    if change:
+        parts.append(f"limit {'+' if change > 0 else ''}{change}")
+    return ", ".join(parts) or "unchanged"
+
+
+def history_cmd(
+    customer_id: Annotated[str, typer.Argument(help="the customer whose decisions to list")],
+    db: DbOption = None,
+    last: Annotated[int | None, typer.Option(min=1, help="only the newest N decisions")] = None,
+    replay: Annotated[bool, typer.Option(help="re-run each decision with the rules of its version")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
+) -> None:
+    """A customer's logged decisions and how its grade and limit moved; --replay checks they reproduce."""
+    from adapters.store.replay import Replayer
+
+    store = _open(db)
+    entries = store.history(customer_id, last)
+    if not entries:
+        err.print(f"no decisions logged for customer {customer_id!r}", markup=False)
+        raise typer.Exit(1)
+    results = {}
+    if replay:
+        replayer = Replayer(store.policy_files)
+        results = {e.id: replayer.replay(e) for e in entries}
+    if as_json:
+        json.dump([_entry_json(e, results.get(e.id)) for e in entries], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        _history_table(customer_id, entries, results)
+    if any(r.reproduces is False for r in results.values()):
+        raise typer.Exit(1)
+
+
+def _history_table(customer_id: str, entries: list[Any], results: dict[int, Any]) -> None:
+    table = Table(title=f"decisions for {customer_id}")
+    for name in ("#", "decided at (UTC)", "as of", "source", "policy", "grade", "limit", "movement", "order", "rules fired"):
+        table.add_column(name)
+    if results:
+        table.add_column("reproduces")
+    previous = None
+    for entry in entries:
+        row = [str(entry.id), entry.decided_at.strftime("%Y-%m-%d %H:%M:%S"), str(entry.as_of), entry.source,
+               entry.policy_version[:12], entry.grade, str(entry.credit_limit), _movement(previous, entry),
+               entry.outcome or "", str(len(entry.fired_rules))]  # fmt: skip
+        if results:
+            result = results[entry.id]
+            row.append({True: "yes", False: "NO", None: "n/a"}[result.reproduces])
+        table.add_row(*row)
+        previous = entry
+    out = _out()
+    out.print(table)
+    for result in results.values():
+        for line in result.diffs:
+            out.print(f"  #{result.entry_id}: {line}", markup=False)
+        if result.note:
+            out.print(f"  #{result.entry_id}: {result.note}", markup=False)
+
+
+def _entry_json(entry: Any, result: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": entry.id,
+        "decided_at": entry.decided_at.isoformat(),
+        "as_of": entry.as_of.isoformat(),
+        "source": entry.source,
+        "policy_version": entry.policy_version,
+        "snapshot_hash": entry.snapshot_hash,
+        "grade": entry.grade,
+        "credit_limit": str(entry.credit_limit),
+        "outcome": entry.outcome,
+        "fired_rules": entry.fired_rules,
+        "decision": entry.decision.model_dump(mode="json"),
+    }
+    if entry.order is not None:
+        data["order"] = entry.order.model_dump(mode="json")
+    if result is not None:
+        data["replay"] = {"reproduces": result.reproduces, "diffs": result.diffs, "note": result.note}
+    return data
+
+
+def register(app: typer.Typer) -> None:
+    """Add the store commands to the app."""
+    app.command("import")(import_cmd)
+    app.command("demo-data")(demo_data_cmd)
+    app.command("history")(history_cmd)

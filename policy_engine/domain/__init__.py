@@ -1,0 +1,1 @@
+"""Domain model: snapshot, features' inputs and decisions. Imports only the standard library and pydantic."""

@@ -1,0 +1,229 @@
+"""The external shapes of CONTRACT.md: CustomerSnapshot in, CustomerDecision and OrderDecision out."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from policy_engine.domain.values import (
+    GRADES,
+    MAX_FINANCIALS,
+    MAX_INVOICES,
+    MAX_ORDERS,
+    MAX_SIGNALS,
+    MAX_TEXT,
+    SIGNAL_CODES,
+    IsoDate,
+    Money,
+    SignedMoney,
+)
+
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT, strip_whitespace=True)]
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
+Score = Annotated[int, Field(ge=0, le=100)]
+Grade = Literal["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C"]
+GradeClass = Literal["A", "B", "C"]
+ValueClass = Literal["A", "B", "C", ""]
+Severity = Literal["info", "warning", "urgent"]
+Outcome = Literal["APPROVE", "HOLD", "SPECIAL_APPROVAL", "CASH_IN_ADVANCE", "REJECT"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Invoice(_Strict):
+    """One invoice: what was billed, when it is due and what has been paid."""
+
+    invoice_id: Identifier
+    issued_on: IsoDate
+    due_on: IsoDate
+    amount: Money
+    paid_amount: Money = Decimal(0)
+    paid_on: IsoDate | None = None
+    payment_term_days: Annotated[int, Field(ge=0, le=3650)] = 30
+    due_date_changes: Annotated[int, Field(ge=0, le=1000)] = 0
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Invoice:
+        if self.due_on < self.issued_on:
+            raise ValueError("due_on is before issued_on")
+        if self.paid_amount > self.amount:
+            raise ValueError("paid_amount exceeds amount")
+        return self
+
+    @property
+    def open_amount(self) -> Decimal:
+        """What is still owed on this invoice."""
+        return self.amount - self.paid_amount
+
+
+class Order(_Strict):
+    """A customer order; `open` ones are not yet invoiced and count towards exposure."""
+
+    order_id: Identifier
+    ordered_on: IsoDate
+    amount: Money
+    status: Literal["open", "done"] = "done"
+
+
+class Financials(_Strict):
+    """One financial statement of the customer."""
+
+    period_end: IsoDate
+    current_assets: Money | None = None
+    current_liabilities: Money | None = None
+    inventory: Money | None = None
+    cash: Money | None = None
+    total_assets: Money | None = None
+    total_liabilities: Money | None = None
+    equity: SignedMoney | None = None
+    revenue: Money | None = None
+    net_profit: SignedMoney | None = None
+
+
+class Signal(_Strict):
+    """A warning sign observed by staff."""
+
+    code: str
+    observed_on: IsoDate
+    note: Text = ""
+
+    @field_validator("code")
+    @classmethod
+    def _known_code(cls, value: str) -> str:
+        if value not in SIGNAL_CODES:
+            raise ValueError(f"unknown signal code {value!r}")
+        return value
+
+
+class Assessment(_Strict):
+    """Staff's 5C scores (5C评估法), each 0–100."""
+
+    character: Score
+    capacity: Score
+    capital: Score
+    collateral: Score
+    conditions: Score
+    assessed_on: IsoDate | None = None
+
+
+class CustomerSnapshot(_Strict):
+    """Everything the policy looks at for one customer."""
+
+    customer_id: Identifier
+    name: Text = ""
+    size: Literal["large", "medium", "small"] = "small"
+    segment: Text = ""
+    relationship_since: IsoDate | None = None
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "CNY"
+    invoices: Annotated[list[Invoice], Field(max_length=MAX_INVOICES)] = []
+    orders: Annotated[list[Order], Field(max_length=MAX_ORDERS)] = []
+    financials: Annotated[list[Financials], Field(max_length=MAX_FINANCIALS)] = []
+    signals: Annotated[list[Signal], Field(max_length=MAX_SIGNALS)] = []
+    assessment: Assessment | None = None
+    last_contact_on: IsoDate | None = None
+    last_review_on: IsoDate | None = None
+    current_grade: Grade | None = None
+    current_limit: Money | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_is_none(cls, data: Any) -> Any:
+        # JSON and proto callers send "" for an absent optional value.
+        if isinstance(data, dict):
+            return {k: (None if v == "" and k in _OPTIONAL_SCALARS else v) for k, v in data.items()}
+        return data
+
+
+_OPTIONAL_SCALARS = frozenset(
+    {"relationship_since", "last_contact_on", "last_review_on", "current_grade", "current_limit"}
+)
+
+
+class Action(BaseModel):
+    """Something staff or a system should do, with the rule that asked for it."""
+
+    code: str
+    due_on: date
+    target_id: str = ""
+    severity: Severity = "info"
+    rule_id: str
+    message: str
+
+
+class Reason(BaseModel):
+    """Why the decision came out as it did: a rule that fired and what it saw."""
+
+    rule_id: str
+    code: str
+    message: str
+    evidence: dict[str, Any] = {}
+
+
+class TraceEntry(BaseModel):
+    """One rule of the policy: whether it fired and the inputs it looked at."""
+
+    rule_id: str
+    fired: bool
+    inputs: dict[str, Any] = {}
+
+
+class CustomerDecision(BaseModel):
+    """The credit decision for one customer (CONTRACT.md)."""
+
+    customer_id: str
+    policy_version: str
+    as_of: date
+    score: float
+    grade: Grade
+    grade_class: GradeClass
+    value_class: ValueClass = ""
+    credit_limit: Money
+    currency: str
+    limit_valid_until: date
+    exposure: Money
+    available_credit: SignedMoney
+    next_review_on: date
+    actions: list[Action] = []
+    reasons: list[Reason] = []
+    trace: list[TraceEntry] = []
+
+
+class OrderRequest(_Strict):
+    """A new order to check against the customer's credit."""
+
+    order_id: Identifier = "new-order"
+    amount: Money
+    payment_term_days: Annotated[int, Field(ge=0, le=3650)] = 30
+
+
+class OrderDecision(BaseModel):
+    """The credit decision for one new order (CONTRACT.md)."""
+
+    customer_id: str
+    order_id: str
+    outcome: Outcome
+    available_credit_after: SignedMoney
+    reasons: list[Reason] = []
+    customer: CustomerDecision
+
+
+__all__ = [
+    "GRADES",
+    "Action",
+    "Assessment",
+    "CustomerDecision",
+    "CustomerSnapshot",
+    "Financials",
+    "Invoice",
+    "Order",
+    "OrderDecision",
+    "OrderRequest",
+    "Reason",
+    "Signal",
+    "TraceEntry",
+]

@@ -1,0 +1,105 @@
+"""The only module that touches durable_rules.
+
+We call its C core (`durable_rules_engine`) directly instead of `durable.engine.Host`: the Host
+starts timer threads that call into the C core concurrently with ours (a crash, since the core is
+not thread-safe), decodes every fired message from JSON in Python, and keeps a registry in which a
+ruleset name cannot be registered twice. What we do instead, for each pitfall:
+
+- Not thread-safe: every call into the core holds one process-wide lock.
+- At most 1,024 live sessions per ruleset: every match uses one fixed session id, so one session
+  is ever live. Its facts are retracted after each match (creating a session costs ~40 µs, a
+  retract a few); if anything fails mid-match, the whole session state is deleted instead.
+- Events fire only the first matching rule: we assert *facts*, so every matching rule fires.
+- Nothing matching raises / returns "not handled": that is an empty match, not an error.
+- Re-asserting an identical fact is refused: facts are retracted after each match, so none repeats.
+- Strings compare as text: callers pass numbers as JSON numbers (the compiler types every field).
+- Exceptions in actions are swallowed into state: our rules have no Python actions at all; the
+  fired rule names are read from the engine's action queue.
+- Names cannot be re-registered: each compiled policy gets a fresh, versioned ruleset name.
+- 255 properties per object: the compiler refuses stages that would send more.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from typing import Any
+
+import durable_rules_engine as _core
+
+MAX_PROPERTIES = 255
+_LOCK = threading.Lock()
+_COUNTER = itertools.count(1)
+_SID = "0"
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+
+
+class EngineError(Exception):
+    """durable_rules refused a ruleset or failed during a match."""
+
+
+class Ruleset:
+    """A compiled durable_rules ruleset: assert facts, get back the names of the rules that fired."""
+
+    def __init__(self, label: str, definition: dict[str, Any]):
+        self.name = f"{label}_{next(_COUNTER)}"
+        # durable_rules mutates definitions it is given; it only ever sees this private copy.
+        text = json.dumps(definition, ensure_ascii=False)
+        with _LOCK:
+            try:
+                self._handle: int | None = _core.create_ruleset(self.name, text)
+            except Exception as exc:  # the core raises its own `error` type with a numeric code
+                raise EngineError(f"durable_rules refused the ruleset: {exc}") from exc
+
+    def match(self, facts: list[dict[str, Any]]) -> list[tuple[str, int]]:
+        """Assert `facts` (each with an integer "id") in a fresh session; return (rule name, fact id) fired."""
+        for fact in facts:
+            fact["sid"] = _SID
+        payload = _dumps(facts)
+        fired: list[tuple[str, int]] = []
+        with _LOCK:
+            handle = self._handle
+            if handle is None:
+                raise EngineError("ruleset is closed")
+            try:
+                result = _core.assert_facts(handle, payload)
+                state = result[1]
+                action = _core.start_action_for_state(handle, state)
+                while action:
+                    fired.append(_parse_hit(action[1]))
+                    nxt = _core.complete_and_start_action(handle, state)
+                    action = (None, nxt) if nxt else None
+                _core.retract_facts(handle, payload)
+            except Exception as exc:
+                _core.delete_state(handle, _SID)  # start the next match from a clean session
+                raise EngineError(f"durable_rules failed during a match: {exc}") from exc
+        return fired
+
+    def close(self) -> None:
+        """Free the ruleset in the engine; later matches raise EngineError."""
+        with _LOCK:
+            if self._handle is not None:
+                _core.delete_ruleset(self._handle)
+                self._handle = None
+
+
+def _parse_hit(message: str) -> tuple[str, int]:
+    """`{"r12":{"m":{"id": 3, ...}}}` → ("r12", 3), without decoding the whole fact."""
+    name = message[2 : message.index('"', 2)]
+    start = message.index('"id":') + 5
+    end = start
+    while message[end] not in ",}":
+        end += 1
+    return name, int(message[start:end])
+
+
+def term_eq(name: str, value: Any) -> dict[str, Any]:
+    """The durable_rules term `name == value` (used for the stage discriminator)."""
+    return {name: value}
+
+
+def rule_definition(terms: list[dict[str, Any]]) -> dict[str, Any]:
+    """A durable_rules rule matching one fact on the and of `terms`."""
+    condition = terms[0] if len(terms) == 1 else {"$and": terms}
+    return {"all": [{"m": condition}]}

@@ -1,0 +1,222 @@
+"""Evaluate a compiled policy: features → engine (which rules fire) → declared effects → a decision.
+
+The engine decides which conditions hold; this module only applies what the fired rules declare,
+in the combination order their files state (first hit, collect, priority).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from policy_engine import effects
+from policy_engine.domain.errors import EngineFailure
+from policy_engine.domain.models import (
+    CustomerDecision,
+    CustomerSnapshot,
+    OrderDecision,
+    OrderRequest,
+    TraceEntry,
+)
+from policy_engine.domain.values import GRADE_RANK, GRADES
+from policy_engine.engine import EngineError, Ruleset
+from policy_engine.features import compute_features, to_engine_value
+from policy_engine.ir import CompiledRule, Program
+
+
+@dataclass
+class Evaluation:
+    """The working state of one evaluation: contexts per stage and the rules that fired."""
+
+    as_of: date
+    snapshot: CustomerSnapshot
+    context: dict[str, Any]
+    fired: list[CompiledRule] = field(default_factory=list)
+    invoice_hits: list[tuple[CompiledRule, int]] = field(default_factory=list)
+    invoice_contexts: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Policy:
+    """A compiled policy, ready to evaluate many customers. Thread-safe (the engine is locked)."""
+
+    def __init__(self, program: Program):
+        self.program = program
+        self.version = program.version
+        self.files = dict(program.files)
+        self.rule_ids = [r.id for r in program.rules]
+        self.loaded_at = datetime.now(UTC)
+        self._by_name = program.by_name()
+        self._ruleset = Ruleset(f"credit_policy_{program.version}", program.definition)
+        self._fields = program.stage_fields
+        k = program.kinds
+        self.classes = {g: c for c, grades in k["grade_bands"].classes.items() for g in grades}
+        self.order_hit = k["order_checks"].hit
+        self.order_default = k["order_checks"].default
+        self.combine = effects.merge_combine([w.combine for w in k.get("warning_signs", [])])
+
+    def close(self) -> None:
+        """Release the engine ruleset (after a reload has swapped this policy out)."""
+        self._ruleset.close()
+
+    # --- engine calls ---------------------------------------------------------------------------
+
+    def _fact(self, stage: str, context: dict[str, Any], fact_id: int) -> dict[str, Any]:
+        fact: dict[str, Any] = {"id": fact_id, "_f": stage}
+        for name in self._fields.get(stage, ()):
+            value = context.get(name)
+            if value is not None:
+                fact[name] = to_engine_value(value)
+        return fact
+
+    def _match(self, facts: list[dict[str, Any]]) -> list[tuple[CompiledRule, int]]:
+        try:
+            hits = self._ruleset.match(facts)
+        except EngineError as exc:
+            raise EngineFailure(str(exc)) from exc
+        by_name = self._by_name
+        # A rule whose condition has `any` can fire once per matching branch: count it once.
+        return sorted(((by_name[name], fid) for name, fid in set(hits)), key=lambda h: (h[1], h[0].order))
+
+    def match_stage(self, stage: str, context: dict[str, Any]) -> list[CompiledRule]:
+        """The rules of `stage` that fire for `context`, in file order."""
+        if stage not in self._fields:
+            return []
+        return [rule for rule, _ in self._match([self._fact(stage, context, 0)])]
+
+    # --- evaluation ---------------------------------------------------------------------------------
+
+    def evaluate(self, snapshot: CustomerSnapshot, as_of: date | None = None, explain: bool = False) -> CustomerDecision:
+        """The credit decision for one customer as of a date (today when omitted)."""
+        ev = self._evaluate(snapshot, as_of or date.today())
+        return self._decision(ev, explain)
+
+    def check_order(
+        self, snapshot: CustomerSnapshot, order: OrderRequest, as_of: date | None = None, explain: bool = False
+    ) -> OrderDecision:
+        """May this order ship? The customer's decision plus the order-check outcome."""
+        ev = self._evaluate(snapshot, as_of or date.today())
+        ctx = ev.context
+        ctx["order_amount"] = order.amount
+        ctx["order_payment_term_days"] = order.payment_term_days
+        ctx["available_credit_after"] = ctx["available_credit"] - order.amount
+        steps = self.match_stage("order", ctx)
+        ev.fired += steps
+        step = effects.pick_order_step(steps, self.order_hit)
+        outcome = step.spec.outcome if step else self.order_default
+        reasons = [effects.reason(step, ctx)] if step else []
+        return OrderDecision.model_construct(
+            customer_id=snapshot.customer_id,
+            order_id=order.order_id,
+            outcome=outcome,
+            available_credit_after=ctx["available_credit_after"],
+            reasons=reasons,
+            customer=self._decision(ev, explain),
+        )
+
+    def decide_from_features(
+        self, snapshot: CustomerSnapshot, features: dict[str, Any], as_of: date, explain: bool = False
+    ) -> CustomerDecision:
+        """The decision given features computed beforehand (benchmarks; `features` is not modified)."""
+        return self._decision(self._evaluate(snapshot, as_of, dict(features)), explain)
+
+    def rate_features(self, features: dict[str, Any]) -> tuple[float, str, list[str]]:
+        """Scorecard, grade bands and warning signs only: (score, final grade, warning rule ids)."""
+        ev = Evaluation(date.min, CustomerSnapshot.model_construct(), dict(features))
+        ev.fired = [rule for rule, _ in self._match([self._fact("customer", ev.context, 0)])]
+        self._rate(ev)
+        return ev.context["score"], ev.context["grade"], [r.id for r in ev.fired if r.kind == "warning"]
+
+    def _evaluate(self, snapshot: CustomerSnapshot, as_of: date, features: dict[str, Any] | None = None) -> Evaluation:
+        ctx = features if features is not None else compute_features(snapshot, as_of, self.program.settings)
+        ev = Evaluation(as_of, snapshot, ctx)
+        self._assess(ev)
+        self._rate(ev)
+        self._profile(ev)
+        return ev
+
+    def _assess(self, ev: Evaluation) -> None:
+        """Customer-stage rules (5C rows, warning signs, follow-ups) and invoice rules in one engine call."""
+        facts = [self._fact("customer", ev.context, 0)] if "customer" in self._fields else []
+        if "invoice" in self._fields:
+            for inv in ev.snapshot.invoices:
+                if inv.amount > inv.paid_amount:
+                    ictx = effects.invoice_context(inv, ev.as_of, ev.context)
+                    ev.invoice_contexts.append(ictx)
+                    facts.append(self._fact("invoice", ictx, len(ev.invoice_contexts)))
+        for rule, fid in self._match(facts):
+            if fid == 0:
+                ev.fired.append(rule)
+            else:
+                ev.invoice_hits.append((rule, fid - 1))
+
+    def _rate(self, ev: Evaluation) -> None:
+        ctx = ev.context
+        card = self.program.kinds["scorecard"]
+        ctx["score"] = effects.score(card, ev.fired, ctx)
+        bands = [r for r in self.match_stage("rating", ctx) if r.kind == "grade_band"]
+        if not bands:
+            raise EngineFailure(f"no grade band matched score {ctx['score']}")
+        ev.fired.append(bands[0])
+        base = bands[0].spec.grade
+        warn = effects.combine_warnings([r for r in ev.fired if r.kind == "warning"], self.combine)
+        rank = min(len(GRADES), max(GRADE_RANK[base] + warn.notches, warn.cap_rank))
+        grade = GRADES[rank - 1]
+        ctx.update(
+            base_grade=base, base_grade_rank=GRADE_RANK[base], grade=grade, grade_rank=rank,
+            grade_class=self.classes[grade], downgrade_notches=warn.notches, hold_orders=warn.hold_orders,
+            urgent_review=warn.urgent, request_collateral=warn.collateral, warning_count=warn.count,
+        )
+        ctx["_warnings"] = warn
+
+    def _profile(self, ev: Evaluation) -> None:
+        ctx = ev.context
+        fired = self.match_stage("profile", ctx)
+        limit_row = next((r for r in fired if r.kind == "limit"), None)
+        cadence_row = next((r for r in fired if r.kind == "cadence"), None)
+        if limit_row is None or cadence_row is None:
+            raise EngineFailure(f"no credit limit or review cadence row for grade {ctx['grade']}")
+        ev.fired += [limit_row, cadence_row]
+        ctx["credit_limit"] = effects.credit_limit(limit_row.spec.limit, ctx, ctx["_warnings"].limit_factor)
+        ctx["limit_valid_until"] = effects.add_months(ev.as_of, limit_row.spec.validity_months)
+        ctx["available_credit"] = ctx["credit_limit"] - ctx["exposure"]
+        ctx["next_review_on"] = effects.next_review(ev.snapshot.last_review_on, ev.as_of, cadence_row, ctx)
+
+    def _decision(self, ev: Evaluation, explain: bool) -> CustomerDecision:
+        ctx = ev.context
+        reminders = effects.pick_reminders(ev.invoice_hits)
+        return CustomerDecision.model_construct(
+            customer_id=ev.snapshot.customer_id,
+            policy_version=self.version,
+            as_of=ev.as_of,
+            score=ctx["score"],
+            grade=ctx["grade"],
+            grade_class=ctx["grade_class"],
+            credit_limit=ctx["credit_limit"],
+            currency=ev.snapshot.currency,
+            limit_valid_until=ctx["limit_valid_until"],
+            exposure=ctx["exposure"],
+            available_credit=ctx["available_credit"],
+            next_review_on=ctx["next_review_on"],
+            actions=effects.actions(ev.fired, ctx, ev.as_of, reminders, ev.invoice_contexts),
+            reasons=effects.reasons(ev.fired, ctx, reminders, ev.invoice_contexts),
+            trace=self._trace(ev) if explain else [],
+            value_class="",
+        )
+
+    def _trace(self, ev: Evaluation) -> list[TraceEntry]:
+        fired = {r.name for r in ev.fired} | {r.name for r, _ in ev.invoice_hits}
+        out = []
+        for rule in self.program.rules:
+            if rule.stage == "invoice":
+                hits = [ev.invoice_contexts[i]["invoice_id"] for r, i in ev.invoice_hits if r is rule]
+                inputs: dict[str, Any] = {"invoices": hits}
+            else:
+                inputs = {f: _jsonable(ev.context.get(f)) for f in rule.fields}
+            out.append(TraceEntry(rule_id=rule.id, fired=rule.name in fired, inputs=inputs))
+        return out
+
+
+def _jsonable(value: Any) -> Any:
+    return str(value) if isinstance(value, Decimal) else value

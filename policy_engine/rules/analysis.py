@@ -1,0 +1,172 @@
+"""Static checks of a typed policy (never fires, shadowed, bands) and invariants probed on the engine."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from policy_engine.domain.values import GRADE_RANK, GRADES
+from policy_engine.ir import CompiledRule
+from policy_engine.rules.conditions import INF, Node, box_contains, box_of, is_empty
+from policy_engine.rules.problems import Problem
+
+if TYPE_CHECKING:
+    from policy_engine.evaluator import Policy
+    from policy_engine.rules.loader import Document
+
+Entry = tuple[CompiledRule, Node | None, "Document", tuple[Any, ...]]
+FIRST_HIT_KINDS = frozenset({"score_row", "grade_band", "limit", "cadence", "reminder", "order_step"})
+
+
+def analyse(
+    rules: list[Entry], kinds: dict[str, Any], docs: dict[str, Document], models: dict[str, Any]
+) -> list[Problem]:
+    """Every static problem: impossible conditions, shadowed rows, band gaps and overlaps, weights."""
+    problems: list[Problem] = []
+    boxes: dict[str, dict[str, Any] | None] = {}
+    for rule, node, doc, loc in rules:
+        box = box_of(node)
+        boxes[rule.name] = box
+        if box and any(is_empty(c) for c in box.values()):
+            problems.append(doc.problem((*loc, "when"), "never_fires", f'"{rule.id}" can never fire'))
+    problems += _shadowed(rules, boxes, kinds)
+    problems += _bands(rules, boxes, kinds)
+    problems += _weights_and_classes(kinds, docs, models)
+    return problems
+
+
+def _shadowed(rules: list[Entry], boxes: dict[str, Any], kinds: dict[str, Any]) -> list[Problem]:
+    problems = []
+    orders_by_priority = getattr(kinds.get("order_checks"), "hit", "first") == "priority"
+    tables: dict[str, list[Entry]] = {}
+    for entry in rules:
+        if entry[0].kind in FIRST_HIT_KINDS and not (entry[0].kind == "order_step" and orders_by_priority):
+            tables.setdefault(entry[0].table, []).append(entry)
+    for entries in tables.values():
+        for j, (rule, _node, doc, loc) in enumerate(entries):
+            inner = boxes[rule.name]
+            if inner is None:
+                continue
+            for earlier, *_ in entries[:j]:
+                outer = boxes[earlier.name]
+                if outer is not None and box_contains(outer, inner):
+                    msg = f'"{rule.id}" never wins: "{earlier.id}" comes first and matches whenever it does'
+                    problems.append(doc.problem((*loc, "when"), "shadowed", msg))
+                    break
+    return problems
+
+
+def _bands(rules: list[Entry], boxes: dict[str, Any], kinds: dict[str, Any]) -> list[Problem]:
+    bands = kinds.get("grade_bands")
+    if bands is None:
+        return []
+    low, high = bands.range
+    intervals = []
+    problems = []
+    for rule, _node, doc, loc in rules:
+        if rule.kind != "grade_band":
+            continue
+        box = boxes[rule.name]
+        if box is None or set(box) != {"score"}:
+            msg = f'band "{rule.id}" must be a range of score only (e.g. {{score: {{between: [80, 90]}}}})'
+            problems.append(doc.problem((*loc, "when"), "invalid_value", msg))
+            continue
+        intervals.append((box["score"], rule, doc, loc))
+    intervals.sort(key=lambda x: (x[0][0], not x[0][1]))
+    cursor, cursor_in = low, True  # the lowest value not yet covered, and whether it is itself included
+    for (lo, lo_in, hi, hi_in), rule, doc, loc in intervals:
+        if lo < low:
+            lo, lo_in = low, True
+        if lo > cursor or (lo == cursor and cursor_in and not lo_in):
+            span = f"[{_fmt(cursor)}, {_fmt(lo)}{']' if not lo_in else ')'}"
+            problems.append(doc.problem((*loc, "when"), "band_gap", f"no band covers score {span}"))
+        elif lo < cursor or (lo == cursor and not cursor_in and lo_in):
+            problems.append(doc.problem((*loc, "when"), "band_overlap", f'"{rule.id}" overlaps the band before it'))
+        if (hi, not hi_in) > (cursor, cursor_in):
+            cursor, cursor_in = hi, not hi_in
+    if intervals and (cursor < high or (cursor == high and cursor_in)) and cursor != INF:
+        _, rule, doc, loc = intervals[-1]
+        problems.append(doc.problem((*loc, "when"), "band_gap", f"no band covers score from {_fmt(cursor)} up"))
+    return problems
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def _weights_and_classes(kinds: dict[str, Any], docs: dict[str, Document], models: dict[str, Any]) -> list[Problem]:
+    problems = []
+    paths = {id(m): p for p, m in models.items()}
+    card = kinds.get("scorecard")
+    if card is not None:
+        total = sum(f.weight for f in card.factors)
+        if abs(total - 1.0) > 1e-6:
+            doc = docs[paths[id(card)]]
+            problems.append(doc.problem(("factors",), "weights_sum", f"factor weights add up to {total:g}, not 1"))
+    bands = kinds.get("grade_bands")
+    if bands is not None:
+        doc = docs[paths[id(bands)]]
+        seen = [g for grades in bands.classes.values() for g in grades]
+        for grade in GRADES:
+            if seen.count(grade) != 1:
+                msg = f"grade {grade} must belong to exactly one class (found in {seen.count(grade)})"
+                problems.append(doc.problem(("classes",), "invalid_value", msg))
+    return problems
+
+
+def class_map(kinds: dict[str, Any]) -> dict[str, str]:
+    """Grade → grade class, from the grade_bands file."""
+    return {g: cls for cls, grades in kinds["grade_bands"].classes.items() for g in grades}
+
+
+def probe_invariants(policy: Policy, rules: list[Entry]) -> list[Problem]:
+    """Ask the engine which limit and cadence rows apply to each grade, all else equal; check monotony."""
+    classes = class_map(policy.program.kinds)
+    located = {rule.name: (doc, loc) for rule, _n, doc, loc in rules}
+    chosen: dict[str, dict[str, CompiledRule | None]] = {"limit": {}, "cadence": {}}
+    for grade in GRADES:
+        context = {
+            "grade": grade, "grade_rank": GRADE_RANK[grade], "grade_class": classes[grade],
+            "base_grade": grade, "base_grade_rank": GRADE_RANK[grade], "downgrade_notches": 0,
+            "hold_orders": False, "urgent_review": False, "request_collateral": False, "warning_count": 0,
+        }
+        fired = policy.match_stage("profile", context)
+        for kind in chosen:
+            chosen[kind][grade] = next((r for r in fired if r.kind == kind), None)
+    problems = []
+    for kind, label in (("limit", "credit_limits"), ("cadence", "review_cadence")):
+        table = chosen[kind]
+        rows = [r for r, *_ in rules if r.kind == kind]
+        if not rows:
+            continue
+        doc, loc = located[rows[0].name]
+        for grade in GRADES:
+            if table[grade] is None:
+                msg = f"no {label} row applies to grade {grade} (rows may only look at grade fields to count here)"
+                problems.append(doc.problem(loc[:-1], "grade_uncovered", msg))
+        problems += _monotony(kind, table, located)
+    return problems
+
+
+def _generosity(kind: str, rule: CompiledRule) -> tuple[float, ...]:
+    if kind == "cadence":
+        return (float(rule.spec.interval_months),)
+    f = rule.spec.limit
+    return (
+        f.months_of_purchases or 0.0, f.share_of_net_worth or 0.0, f.floor, INF if f.cap is None else f.cap,
+    )
+
+
+def _monotony(kind: str, table: dict[str, CompiledRule | None], located: dict[str, Any]) -> list[Problem]:
+    problems = []
+    names = ("interval_months",) if kind == "cadence" else ("months_of_purchases", "share_of_net_worth", "floor", "cap")
+    for better, worse in zip(GRADES, GRADES[1:], strict=False):
+        a, b = table[better], table[worse]
+        if a is None or b is None or a is b:
+            continue
+        for name, x, y in zip(names, _generosity(kind, a), _generosity(kind, b), strict=True):
+            if y > x:
+                doc, loc = located[b.name]
+                what = "review interval" if kind == "cadence" else f"limit ({name})"
+                msg = f'grade {worse} ("{b.id}") gets a larger {what} than the better grade {better} ("{a.id}"): {y:g} > {x:g}'
+                problems.append(doc.problem(loc, "not_monotonic", msg))
+    return problems

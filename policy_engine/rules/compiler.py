@@ -1,0 +1,186 @@
+"""Rule files → a Program on durable_rules, as a table of named stages that collect every problem.
+
+parse → schema → assemble → typecheck → analyse → emit → probe. A stage runs only when the ones
+before it found no errors it depends on, so one run reports everything that can be known.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from policy_engine import engine
+from policy_engine.evaluator import Policy
+from policy_engine.features import FEATURE_BY_NAME, FeatureSettings, FieldSpec
+from policy_engine.ir import CompiledRule, Program
+from policy_engine.effects import reason_code
+from policy_engine.rules import analysis
+from policy_engine.rules.conditions import Checker, Node, referenced_fields, to_durable
+from policy_engine.rules.loader import Document, parse_document
+from policy_engine.rules.problems import PolicyLoadError, Problem
+from policy_engine.rules.schema import SINGLE_KINDS, validate_document
+from policy_engine.rules.scopes import KIND_TABLES, SCOPES, scope_for
+
+
+def policy_version(files: dict[str, str]) -> str:
+    """Content hash of the rule files (path and text of each), independent of load order."""
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(path.encode())
+        digest.update(b"\0")
+        digest.update(files[path].encode())
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+@dataclass
+class Unit:
+    """The compilation state shared by the stages."""
+
+    files: dict[str, str]
+    source_dir: str
+    docs: dict[str, Document] = field(default_factory=dict)
+    models: dict[str, Any] = field(default_factory=dict)  # path -> validated file model
+    kinds: dict[str, Any] = field(default_factory=dict)  # kind -> model (lists for multi-file kinds)
+    rules: list[tuple[CompiledRule, Node | None, Document, tuple[Any, ...]]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    program: Program | None = None
+
+    def shown(self, path: str) -> str:
+        """The path as printed in problems: under the rules directory when there is one."""
+        return f"{self.source_dir.rstrip('/')}/{path}" if self.source_dir else path
+
+
+def stage_parse(u: Unit) -> None:
+    for path, text in sorted(u.files.items()):
+        doc, problems = parse_document(u.shown(path), text)
+        u.problems += problems
+        if doc is not None:
+            u.docs[path] = doc
+
+
+def stage_schema(u: Unit) -> None:
+    for path, doc in u.docs.items():
+        model, problems = validate_document(doc)
+        u.problems += problems
+        if model is not None:
+            u.models[path] = model
+
+
+def stage_assemble(u: Unit) -> None:
+    seen: dict[str, str] = {}
+    for path, model in u.models.items():
+        kind = model.kind
+        if kind in SINGLE_KINDS:
+            if kind in u.kinds:
+                msg = f"a second `{kind}` file; the first is {u.shown(seen[kind])}"
+                u.problems.append(u.docs[path].problem(("kind",), "duplicate_kind", msg))
+                continue
+            u.kinds[kind] = model
+            seen[kind] = path
+        else:
+            u.kinds.setdefault(kind, []).append(model)
+    if not u.problems:
+        for kind in sorted(SINGLE_KINDS - set(u.kinds)):
+            u.problems.append(Problem(u.shown("."), 1, 1, "missing_kind", f"no rule file of kind `{kind}`"))
+
+
+def stage_typecheck(u: Unit) -> None:
+    ids: dict[str, tuple[str, Any]] = {}
+    counter = 0
+    for path, model in u.models.items():
+        doc = u.docs[path]
+        for table, stage, kind, loc, spec in KIND_TABLES[model.kind](model):
+            checker = Checker(scope_for(stage), dict(FEATURE_BY_NAME, **_all_fields()), doc.problem)
+            node = checker.parse(spec.when, (*loc, "when"))
+            u.problems += checker.problems
+            if spec.id in ids:
+                first_path, first_loc = ids[spec.id]
+                line, _ = u.docs[first_path].where(first_loc)
+                msg = f'duplicate rule id "{spec.id}" (first at {u.shown(first_path)}:{line})'
+                u.problems.append(doc.problem((*loc, "id"), "duplicate_id", msg))
+            ids.setdefault(spec.id, (path, (*loc, "id")))
+            fields = tuple(sorted(referenced_fields(node)))
+            line, _ = doc.where(loc)
+            where = f"{doc.path}:{line}"
+            rule = CompiledRule(
+                f"r{counter}", spec.id, kind, stage, table, counter, fields, spec, where,
+                code=reason_code(kind, table, spec), message=f"{spec.title.en} ({spec.title.zh})",
+            )
+            counter += 1
+            u.rules.append((rule, node, doc, loc))
+
+
+def _all_fields() -> dict[str, FieldSpec]:
+    merged: dict[str, FieldSpec] = {}
+    for scope in SCOPES.values():
+        merged.update(scope)
+    return merged
+
+
+def stage_analyse(u: Unit) -> None:
+    u.problems += analysis.analyse(u.rules, u.kinds, u.docs, u.models)
+
+
+def stage_emit(u: Unit) -> None:
+    definition: dict[str, Any] = {}
+    stage_fields: dict[str, set[str]] = {}
+    for rule, node, _doc, _loc in u.rules:
+        terms = [engine.term_eq("_f", rule.stage), *to_durable(node)]
+        definition[rule.name] = engine.rule_definition(terms)
+        stage_fields.setdefault(rule.stage, set()).update(rule.fields)
+    for stage, names in stage_fields.items():
+        if len(names) + 3 > engine.MAX_PROPERTIES:
+            msg = f"the {stage} stage's rules use {len(names)} fields; the engine takes at most 252"
+            u.problems.append(Problem(u.shown("."), 1, 1, "too_many_fields", msg))
+    policy = u.kinds["policy"]
+    u.program = Program(
+        version=policy_version(u.files),
+        files=dict(u.files),
+        rules=[r for r, _, _, _ in u.rules],
+        definition=definition,
+        settings=FeatureSettings(**policy.features.model_dump()),
+        kinds=u.kinds,
+        stage_fields={s: tuple(sorted(f)) for s, f in stage_fields.items()},
+    )
+
+
+STAGES: list[tuple[str, Callable[[Unit], None]]] = [
+    ("parse", stage_parse),
+    ("schema", stage_schema),
+    ("assemble", stage_assemble),
+    ("typecheck", stage_typecheck),
+    ("analyse", stage_analyse),
+    ("emit", stage_emit),
+]
+
+
+def compile_policy(files: dict[str, str], source_dir: str = "") -> Policy:
+    """Run every stage; raise PolicyLoadError with all problems, else return a ready Policy."""
+    u = Unit(files, source_dir)
+    for name, run in STAGES:
+        if u.problems and name == "emit":
+            break  # every check that works on a partial policy has run; emitting needs a clean one
+        run(u)
+    if u.problems or u.program is None:
+        raise PolicyLoadError(u.problems)
+    try:
+        policy = Policy(u.program)
+    except engine.EngineError as exc:
+        raise PolicyLoadError([Problem(u.shown("."), 1, 1, "engine_rejected", str(exc))]) from exc
+    probe_problems = analysis.probe_invariants(policy, u.rules)
+    if probe_problems:
+        policy.close()
+        raise PolicyLoadError(probe_problems)
+    return policy
+
+
+def lint(files: dict[str, str], source_dir: str = "") -> list[Problem]:
+    """Every problem in a set of rule files (empty when it compiles cleanly)."""
+    try:
+        compile_policy(files, source_dir).close()
+    except PolicyLoadError as exc:
+        return exc.problems
+    return []

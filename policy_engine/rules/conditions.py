@@ -1,0 +1,295 @@
+"""Conditions: parse the YAML form, type-check it against a scope, and emit durable_rules JSON.
+
+Semantics, which the engine implements: a comparison on a field the customer has no value for is
+false, and `not` is pushed down to the comparisons (De Morgan), so it stays false there too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from policy_engine.domain.values import GRADE_RANK, GRADES, SIGNAL_CODES
+from policy_engine.features import FieldSpec
+from policy_engine.rules.problems import Problem
+from policy_engine.rules.schema import suggest
+
+Loc = tuple[str | int, ...]
+NUMERIC_OPS = ("eq", "ne", "lt", "lte", "gt", "gte", "between", "in", "not_in", "exists")
+ENUM_OPS = ("eq", "ne", "in", "not_in", "exists")
+GRADE_OPS = ENUM_OPS + ("at_least", "at_most")
+BOOL_OPS = ("eq", "ne", "exists")
+GRADE_FIELDS = frozenset({"grade", "base_grade", "current_grade"})
+_NEGATE = {"lt": "gte", "lte": "gt", "gt": "lte", "gte": "lt", "eq": "ne", "ne": "eq"}
+_DURABLE = {"lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte", "ne": "$neq"}
+
+
+@dataclass(frozen=True)
+class Cmp:
+    """A comparison of one field with a constant."""
+
+    field: str
+    op: str
+    value: Any
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class Group:
+    """all / any / not of sub-conditions."""
+
+    op: str  # "all" | "any" | "not"
+    items: tuple[Node, ...]
+    loc: Loc
+
+
+Node = Cmp | Group
+
+
+@dataclass
+class Checker:
+    """Parses and type-checks conditions of one file against the fields its rule kind can see."""
+
+    scope: dict[str, FieldSpec]
+    catalogue: dict[str, FieldSpec]
+    problem: Any  # Callable[[Loc, str, str], Problem]
+    problems: list[Problem] = field(default_factory=list)
+
+    def parse(self, raw: Any, loc: Loc) -> Node | None:
+        """Parse `raw` (the value of a rule's `when`); None means always true."""
+        if raw is None:
+            return None
+        return self._node(raw, loc)
+
+    def _err(self, loc: Loc, code: str, message: str) -> None:
+        self.problems.append(self.problem(loc, code, message))
+
+    def _node(self, raw: Any, loc: Loc) -> Node | None:
+        if not isinstance(raw, dict) or len(raw) != 1:
+            self._err(loc, "type_mismatch", "a condition is a mapping with exactly one key")
+            return None
+        (key, value), = raw.items()
+        here = (*loc, key)
+        if key in ("all", "any"):
+            if not isinstance(value, list) or not value:
+                self._err(here, "type_mismatch", f"`{key}` takes a non-empty list of conditions")
+                return None
+            items = [self._node(item, (*here, i)) for i, item in enumerate(value)]
+            return Group(key, tuple(i for i in items if i is not None), here)
+        if key == "not":
+            inner = self._node(value, here)
+            return Group("not", (inner,), here) if inner is not None else None
+        if key == "signal":
+            if value not in SIGNAL_CODES:
+                self._err(here, "invalid_value", f"unknown signal {value!r}" + suggest(str(value), list(SIGNAL_CODES)))
+                return None
+            return self._compare(f"signal_{value}", {"eq": True}, here)
+        return self._compare(key, value, here)
+
+    def _compare(self, name: str, value: Any, loc: Loc) -> Node | None:
+        spec = self.scope.get(name)
+        if spec is None:
+            if name in self.catalogue:
+                self._err(loc, "field_not_available", f'"{name}" is not available to this kind of rule')
+            else:
+                hint = suggest(name, list(self.scope) + ["all", "any", "not", "signal"])
+                self._err(loc, "unknown_feature", f'unknown field "{name}"{hint}')
+            return None
+        if not isinstance(value, dict):
+            value = {"eq": value}
+        if len(value) != 1:
+            self._err(loc, "bad_operator", "a comparison has exactly one operator, e.g. {gt: 30}")
+            return None
+        (op, operand), = value.items()
+        allowed = self._ops(spec)
+        if op not in allowed:
+            self._err((*loc, op), "bad_operator", f'"{op}" cannot compare a {spec.type} field{suggest(op, list(allowed))}')
+            return None
+        if not self._operand_ok(spec, op, operand, (*loc, op)):
+            return None
+        return Cmp(name, op, operand, (*loc, op))
+
+    @staticmethod
+    def _ops(spec: FieldSpec) -> tuple[str, ...]:
+        if spec.type in ("number", "integer"):
+            return NUMERIC_OPS
+        if spec.type == "boolean":
+            return BOOL_OPS
+        return GRADE_OPS if spec.name in GRADE_FIELDS else ENUM_OPS
+
+    def _operand_ok(self, spec: FieldSpec, op: str, operand: Any, loc: Loc) -> bool:
+        if op == "exists":
+            return self._expect(isinstance(operand, bool), loc, "`exists` takes true or false")
+        if op == "between":
+            ok = isinstance(operand, list) and len(operand) == 2 and all(_is_number(x) for x in operand)
+            if not self._expect(ok, loc, "`between` takes [low, high] numbers (low included, high excluded)"):
+                return False
+            return self._expect(operand[0] < operand[1], loc, "`between` needs low < high", "invalid_value")
+        if op in ("in", "not_in"):
+            ok = isinstance(operand, list) and 0 < len(operand) <= 100
+            if not self._expect(ok, loc, f"`{op}` takes a non-empty list"):
+                return False
+            return all(self._scalar_ok(spec, x, (*loc, i)) for i, x in enumerate(operand))
+        return self._scalar_ok(spec, operand, loc)
+
+    def _scalar_ok(self, spec: FieldSpec, value: Any, loc: Loc) -> bool:
+        if spec.type in ("number", "integer"):
+            return self._expect(_is_number(value), loc, f'"{spec.name}" is a number; got {value!r}')
+        if spec.type == "boolean":
+            return self._expect(isinstance(value, bool), loc, f'"{spec.name}" is true/false; got {value!r}')
+        if not isinstance(value, str):
+            return self._expect(False, loc, f'"{spec.name}" takes one of {", ".join(spec.values)}; got {value!r}')
+        ok = value in spec.values
+        hint = suggest(value, list(spec.values))
+        return self._expect(ok, loc, f'"{value}" is not a value of "{spec.name}"{hint}', "invalid_value")
+
+    def _expect(self, ok: bool, loc: Loc, message: str, code: str = "type_mismatch") -> bool:
+        if not ok:
+            self._err(loc, code, message)
+        return ok
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def referenced_fields(node: Node | None) -> set[str]:
+    """Every field (as sent to the engine) a condition looks at."""
+    if node is None:
+        return set()
+    if isinstance(node, Cmp):
+        return {_engine_field(node)}
+    return set().union(*(referenced_fields(i) for i in node.items))
+
+
+def _engine_field(cmp: Cmp) -> str:
+    return f"{cmp.field}_rank" if cmp.op in ("at_least", "at_most") else cmp.field
+
+
+def to_durable(node: Node | None, negate: bool = False) -> list[dict[str, Any]]:
+    """The condition as a list of durable_rules terms to be and-ed (empty: always true)."""
+    if node is None:
+        return []
+    if isinstance(node, Group):
+        if node.op == "not":
+            return to_durable(node.items[0], not negate)
+        conj = (node.op == "all") != negate
+        parts = [_single(to_durable(item, negate)) for item in node.items]
+        return parts if conj else [{"$or": parts}]
+    return _cmp_terms(node, negate)
+
+
+def _single(terms: list[dict[str, Any]]) -> dict[str, Any]:
+    return terms[0] if len(terms) == 1 else {"$and": terms}
+
+
+def _term(op: str, name: str, value: Any) -> dict[str, Any]:
+    return {name: value} if op == "eq" else {_DURABLE[op]: {name: value}}
+
+
+def _cmp_terms(c: Cmp, negate: bool) -> list[dict[str, Any]]:
+    name, op, value = c.field, c.op, c.value
+    if op == "exists":
+        present = bool(value) != negate
+        return [{"$ex" if present else "$nex": {name: 1}}]
+    if op in ("at_least", "at_most"):
+        op, value, name = ("lte" if op == "at_least" else "gte"), GRADE_RANK[value], f"{name}_rank"
+    if op == "between":
+        lo, hi = value
+        if negate:
+            return [{"$or": [_term("lt", name, lo), _term("gte", name, hi)]}]
+        return [_term("gte", name, lo), _term("lt", name, hi)]
+    if op in ("in", "not_in"):
+        member = (op == "in") != negate
+        terms = [_term("eq" if member else "ne", name, v) for v in value]
+        if member:
+            return [terms[0] if len(terms) == 1 else {"$or": terms}]
+        return terms
+    return [_term(_NEGATE[op] if negate else op, name, value)]
+
+
+# --- static analysis: conditions that are a conjunction of simple comparisons form a "box" ---
+
+Interval = tuple[float, bool, float, bool]  # low, low included, high, high included
+INF = float("inf")
+
+
+def box_of(node: Node | None) -> dict[str, Any] | None:
+    """{field: Interval | frozenset} when the condition is an and of simple comparisons, else None."""
+    if node is None:
+        return {}
+    items = node.items if isinstance(node, Group) and node.op == "all" else (node,)
+    box: dict[str, Any] = {}
+    for item in items:
+        if not isinstance(item, Cmp):
+            return None
+        constraint = _constraint(item)
+        if constraint is None:
+            return None
+        key = item.field
+        box[key] = _intersect(box[key], constraint) if key in box else constraint
+    return box
+
+
+def _constraint(c: Cmp) -> Any:
+    v = c.value
+    if c.field in GRADE_FIELDS:
+        ranks = {g: GRADE_RANK[g] for g in GRADES}
+        sets = {
+            "eq": {v}, "in": set(v) if isinstance(v, list) else None,
+            "ne": set(GRADES) - {v}, "not_in": set(GRADES) - set(v) if isinstance(v, list) else None,
+            "at_least": {g for g in GRADES if ranks[g] <= ranks.get(v, 0)},
+            "at_most": {g for g in GRADES if ranks[g] >= ranks.get(v, 10)},
+        }
+        s = sets.get(c.op)
+        return frozenset(s) if s is not None else None
+    if isinstance(v, str | bool) or (isinstance(v, list) and v and isinstance(v[0], str | bool)):
+        if c.op == "eq":
+            return frozenset({v})
+        if c.op == "in":
+            return frozenset(v)
+        return None
+    table: dict[str, Interval] = {
+        "lt": (-INF, False, v, False) if _is_number(v) else None,
+        "lte": (-INF, False, v, True) if _is_number(v) else None,
+        "gt": (v, False, INF, False) if _is_number(v) else None,
+        "gte": (v, True, INF, False) if _is_number(v) else None,
+        "eq": (v, True, v, True) if _is_number(v) else None,
+        "between": (v[0], True, v[1], False) if isinstance(v, list) else None,
+    }  # type: ignore[dict-item]
+    return table.get(c.op)
+
+
+def _intersect(a: Any, b: Any) -> Any:
+    if isinstance(a, frozenset) or isinstance(b, frozenset):
+        return (a & b) if isinstance(a, frozenset) and isinstance(b, frozenset) else frozenset()
+    lo, lo_in = max((a[0], a[1]), (b[0], b[1]), key=lambda x: (x[0], not x[1]))
+    hi, hi_in = min((a[2], a[3]), (b[2], b[3]), key=lambda x: (x[0], x[1]))
+    return (lo, lo_in, hi, hi_in)
+
+
+def is_empty(constraint: Any) -> bool:
+    """True when no value satisfies the constraint."""
+    if isinstance(constraint, frozenset):
+        return not constraint
+    lo, lo_in, hi, hi_in = constraint
+    return lo > hi or (lo == hi and not (lo_in and hi_in))
+
+
+def box_contains(outer: dict[str, Any], inner: dict[str, Any]) -> bool:
+    """Every value satisfying `inner` satisfies `outer`."""
+    for name, c in outer.items():
+        if name not in inner:
+            return False
+        i = inner[name]
+        if isinstance(c, frozenset):
+            if not isinstance(i, frozenset) or not i <= c:
+                return False
+            continue
+        if isinstance(i, frozenset):
+            return False
+        lo_ok = c[0] < i[0] or (c[0] == i[0] and (c[1] or not i[1]))
+        hi_ok = c[2] > i[2] or (c[2] == i[2] and (c[3] or not i[3]))
+        if not (lo_ok and hi_ok):
+            return False
+    return True

@@ -1,0 +1,128 @@
+"""Read rule files as data: safe YAML with every key's line and column kept for error messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from policy_engine.rules.problems import PolicyLoadError, Problem
+
+MAX_FILE_BYTES = 1 << 20
+MAX_FILES = 200
+MAX_NODES = 200_000
+RULE_SUFFIXES = (".yaml", ".yml")
+TESTS_DIR = "tests"
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass
+class Document:
+    """One parsed rule file: plain data plus the (line, col) of every key and list item."""
+
+    path: str
+    data: Any
+    positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, loc: Path_) -> tuple[int, int]:
+        """The position of `loc`, or of its nearest ancestor that has one."""
+        loc = tuple(loc)
+        while loc:
+            if loc in self.positions:
+                return self.positions[loc]
+            loc = loc[:-1]
+        return (1, 1)
+
+    def problem(self, loc: Path_, code: str, message: str) -> Problem:
+        """A Problem located at `loc` in this file."""
+        line, col = self.where(loc)
+        return Problem(self.path, line, col, code, message)
+
+
+def read_rule_files(rules_dir: Path) -> dict[str, str]:
+    """Every policy file under `rules_dir` (not its tests/), as {relative path: text}."""
+    if not rules_dir.is_dir():
+        raise PolicyLoadError([Problem(str(rules_dir), 1, 1, "unreadable", "not a directory")])
+    files: dict[str, str] = {}
+    problems = []
+    paths = sorted(p for p in rules_dir.rglob("*") if p.suffix in RULE_SUFFIXES and p.is_file())
+    for path in paths:
+        rel = path.relative_to(rules_dir).as_posix()
+        if rel.split("/")[0] == TESTS_DIR:
+            continue
+        shown = str(path)
+        if path.stat().st_size > MAX_FILE_BYTES:
+            problems.append(Problem(shown, 1, 1, "unreadable", f"larger than {MAX_FILE_BYTES} bytes"))
+            continue
+        try:
+            files[rel] = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem(shown, 1, 1, "unreadable", str(exc)))
+    if len(files) > MAX_FILES:
+        problems.append(Problem(str(rules_dir), 1, 1, "unreadable", f"more than {MAX_FILES} rule files"))
+    if problems:
+        raise PolicyLoadError(problems)
+    return files
+
+
+class _TooBig(Exception):
+    pass
+
+
+def _plain(node: Any, loc: Path_, doc: Document, budget: list[int]) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _TooBig
+    if isinstance(node, CommentedMap):
+        out = {}
+        for key, value in node.items():
+            k = key if isinstance(key, str) else str(key)
+            line, col = node.lc.key(key)
+            doc.positions[(*loc, k)] = (line + 1, col + 1)
+            out[k] = _plain(value, (*loc, k), doc, budget)
+        return out
+    if isinstance(node, CommentedSeq):
+        items = []
+        for i, value in enumerate(node):
+            line, col = node.lc.item(i)
+            doc.positions[(*loc, i)] = (line + 1, col + 1)
+            items.append(_plain(value, (*loc, i), doc, budget))
+        return items
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, str):
+        return str(node)
+    if isinstance(node, dt.date):
+        return node.isoformat()
+    return repr(node)  # an explicit tag or other exotic node: kept as text, rejected by the schema
+
+
+def parse_document(path: str, text: str) -> tuple[Document | None, list[Problem]]:
+    """Parse one file safely (no object construction from tags); report YAML errors with positions."""
+    yaml = YAML(typ="rt", pure=True)
+    yaml.allow_duplicate_keys = False
+    doc = Document(path, None)
+    try:
+        raw = yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = " ".join(str(x) for x in (exc.context, exc.problem) if x)
+        return None, [Problem(path, line, col, "yaml_error", message or "invalid YAML")]
+    except YAMLError as exc:
+        return None, [Problem(path, 1, 1, "yaml_error", str(exc).splitlines()[0])]
+    try:
+        doc.data = _plain(raw, (), doc, [MAX_NODES])
+    except _TooBig:
+        return None, [Problem(path, 1, 1, "yaml_error", f"more than {MAX_NODES} nodes (aliases expanded)")]
+    return doc, []

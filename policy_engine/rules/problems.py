@@ -1,0 +1,53 @@
+"""Problems found in rule files, each with a stable code and a file:line:col location."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CODES = {
+    "yaml_error": "the file is not valid YAML",
+    "unknown_field": "a key the format does not know",
+    "missing_field": "a required key is absent",
+    "type_mismatch": "a value of the wrong type",
+    "invalid_value": "a value outside what is allowed",
+    "unknown_kind": "the file's `kind` is not a known rule kind",
+    "duplicate_kind": "two files define the same single-file kind",
+    "missing_kind": "a required rule kind has no file",
+    "duplicate_id": "two rules share an id",
+    "unknown_feature": "a condition names a field that does not exist",
+    "field_not_available": "a field exists but this kind of rule cannot see it",
+    "bad_operator": "an unknown or ill-typed comparison",
+    "never_fires": "the condition can never be true",
+    "shadowed": "an earlier rule of a first-hit table always wins over this one",
+    "band_gap": "a band table leaves a range of its field uncovered",
+    "band_overlap": "two bands of a table cover the same values",
+    "grade_uncovered": "no row of a per-grade table applies to a grade",
+    "not_monotonic": "a worse grade would get a more generous limit or a longer review interval",
+    "weights_sum": "scorecard weights do not add up to 1",
+    "too_many_fields": "a rule stage would send the engine more than 255 properties",
+    "engine_rejected": "durable_rules refused the compiled ruleset",
+    "unreadable": "the file cannot be read",
+}
+"""Every problem code with its meaning; tests and tools rely on these names."""
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One problem: where it is, its stable code and what to do about it."""
+
+    path: str
+    line: int
+    col: int
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.code}: {self.message}"
+
+
+class PolicyLoadError(Exception):
+    """A rules directory could not be loaded; `problems` lists every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))

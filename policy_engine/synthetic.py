@@ -1,0 +1,126 @@
+"""Synthetic customer snapshots: a realistic, seeded mix for examples, tests and benchmarks."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+
+from policy_engine.domain.models import (
+    Assessment,
+    CustomerSnapshot,
+    Financials,
+    Invoice,
+    Order,
+    Signal,
+)
+from policy_engine.domain.values import SIGNAL_CODES
+
+BEHAVIOURS = ("prompt", "prompt", "prompt", "slow", "late", "large_late", "declining", "spike", "dormant", "new")
+SIZES = {"large": (150_000, 600_000), "medium": (30_000, 150_000), "small": (3_000, 30_000)}
+SEGMENTS = ("distributor", "hospital", "pharmacy", "retailer", "clinic")
+
+
+def _money(x: float) -> Decimal:
+    return Decimal(str(round(x, 2))).quantize(Decimal("0.01"))
+
+
+def make_snapshot(
+    rng: random.Random, as_of: date, customer_id: str, *, behaviour: str | None = None, invoices: int | None = None
+) -> CustomerSnapshot:
+    """One customer with up to two years of invoices and orders behaving as `behaviour` says."""
+    behaviour = behaviour or rng.choice(BEHAVIOURS)
+    size = rng.choices(("large", "medium", "small"), weights=(1, 3, 6))[0]
+    lo, hi = SIZES[size]
+    monthly = rng.uniform(lo, hi)
+    months = 3 if behaviour == "new" else rng.randint(8, 24)
+    count = invoices if invoices is not None else min(60, max(0, int(months * rng.uniform(0.5, 2.5))))
+    since = as_of - timedelta(days=30 * months + rng.randint(0, 25))
+    inv_list, ord_list = _trade(rng, as_of, since, behaviour, monthly, count)
+    fin = _financials(rng, as_of, size, monthly, behaviour)
+    signals = []
+    if rng.random() < 0.15 or behaviour in ("late", "large_late"):
+        signals.append(Signal(code=rng.choice(SIGNAL_CODES), observed_on=as_of - timedelta(days=rng.randint(1, 150))))
+    assessment = None
+    if rng.random() < 0.4:
+        assessment = Assessment(**{k: rng.randint(30, 95) for k in ("character", "capacity", "capital",
+                                                                    "collateral", "conditions")},
+                                assessed_on=as_of - timedelta(days=rng.randint(10, 200)))
+    return CustomerSnapshot(
+        customer_id=customer_id, name=f"Customer {customer_id}", size=size, segment=rng.choice(SEGMENTS),
+        relationship_since=since, currency="CNY", invoices=inv_list, orders=ord_list, financials=fin,
+        signals=signals, assessment=assessment,
+        last_contact_on=None if rng.random() < 0.05 else as_of - timedelta(days=rng.randint(0, 120)),
+        last_review_on=as_of - timedelta(days=rng.randint(5, 200)),
+        current_grade=rng.choice(("AA", "A", "BBB", "BB", "B", "CCC")),
+        current_limit=_money(monthly * rng.uniform(1, 4)),
+    )
+
+
+def _trade(
+    rng: random.Random, as_of: date, since: date, behaviour: str, monthly: float, count: int
+) -> tuple[list[Invoice], list[Order]]:
+    invoices, orders = [], []
+    span = max(1, (as_of - since).days - 5)
+    days = sorted(rng.randint(0, span) for _ in range(count))
+    avg_amount = monthly * (span / 30) / max(1, count)
+    for n, offset in enumerate(days):
+        issued = since + timedelta(days=offset)
+        age = (as_of - issued).days
+        if behaviour == "dormant" and age < 200:
+            issued -= timedelta(days=200)
+            age += 200
+        scale = 1.0
+        if behaviour == "declining" and age < 90:
+            scale = 0.3
+        if behaviour == "spike" and age < 60:
+            scale = 4.0
+        amount = _money(avg_amount * rng.uniform(0.4, 1.6) * scale)
+        term = rng.choice((15, 30, 30, 45, 60, 90))
+        due = issued + timedelta(days=term)
+        changes = rng.choice((0, 0, 0, 1, 2)) if behaviour == "late" else 0
+        delay = {"prompt": rng.randint(-3, 2), "slow": rng.randint(5, 25), "late": rng.randint(20, 120)}.get(
+            behaviour, rng.randint(-2, 8))
+        if behaviour == "large_late":
+            delay = rng.randint(25, 60) if amount > _money(avg_amount) else rng.randint(-3, 0)
+        paid_on = due + timedelta(days=delay)
+        if paid_on <= as_of and paid_on >= issued:
+            inv = Invoice(invoice_id=f"INV-{n}", issued_on=issued, due_on=due, amount=amount, paid_amount=amount,
+                          paid_on=paid_on, payment_term_days=term, due_date_changes=changes)
+        else:
+            inv = Invoice(invoice_id=f"INV-{n}", issued_on=issued, due_on=due, amount=amount,
+                          payment_term_days=term, due_date_changes=changes)
+        invoices.append(inv)
+        orders.append(Order(order_id=f"SO-{n}", ordered_on=issued - timedelta(days=rng.randint(1, 5)),
+                            amount=amount, status="done"))
+    if behaviour not in ("dormant",) and rng.random() < 0.5:
+        orders.append(Order(order_id="SO-open", ordered_on=as_of - timedelta(days=rng.randint(0, 10)),
+                            amount=_money(monthly * rng.uniform(0.2, 0.8)), status="open"))
+    return invoices, orders
+
+
+def _financials(rng: random.Random, as_of: date, size: str, monthly: float, behaviour: str) -> list[Financials]:
+    if behaviour == "new" or (size == "small" and rng.random() < 0.5):
+        return []
+    out = []
+    revenue = monthly * 12 * rng.uniform(4, 12)
+    for years_back in (1, 0):
+        weak = behaviour in ("late", "declining") and rng.random() < 0.6
+        ca = revenue * rng.uniform(0.2, 0.5)
+        cl = ca / (rng.uniform(0.6, 1.1) if weak else rng.uniform(1.1, 2.6))
+        ta = ca * rng.uniform(1.4, 2.2)
+        tl = ta * (rng.uniform(0.7, 0.95) if weak else rng.uniform(0.3, 0.7))
+        out.append(Financials(
+            period_end=date(as_of.year - 1 - years_back, 12, 31), current_assets=_money(ca),
+            current_liabilities=_money(cl), inventory=_money(ca * rng.uniform(0.2, 0.5)),
+            cash=_money(ca * rng.uniform(0.05, 0.3)), total_assets=_money(ta), total_liabilities=_money(tl),
+            equity=_money(ta - tl), revenue=_money(revenue), net_profit=_money(revenue * rng.uniform(-0.05, 0.12)),
+        ))
+        revenue *= rng.uniform(0.6, 1.3)
+    return out
+
+
+def portfolio(n: int, as_of: date, seed: int = 7) -> list[CustomerSnapshot]:
+    """`n` customers, a seeded mix of sizes and behaviours."""
+    rng = random.Random(seed)
+    return [make_snapshot(rng, as_of, f"C{i:06d}") for i in range(n)]
