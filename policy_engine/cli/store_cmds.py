@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,7 +20,9 @@ from policy_engine.domain.values import GRADE_RANK
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", help="SQLAlchemy URL; default $CREDIT_POLICY_DB or sqlite:///var/credit-policy.sqlite"),
+    typer.Option(
+        "--db", help="SQLAlchemy URL; default $CREDIT_POLICY_DB or sqlite:///var/credit-policy.sqlite"
+    ),
 ]
 MAX_PROBLEMS_SHOWN = 50
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -30,8 +33,7 @@ def _out() -> Console:
     return Console(highlight=False, width=None if sys.stdout.isatty() else 200)
 
 
-
-class Kind(str, Enum):
+class Kind(StrEnum):
     """What an import file holds."""
 
     customers = "customers"
@@ -41,7 +43,7 @@ class Kind(str, Enum):
     signals = "signals"
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     """Input file format."""
 
     csv = "csv"
@@ -62,8 +64,12 @@ def import_cmd(
     kind: Annotated[Kind, typer.Argument(help="customers | invoices | orders | financials | signals")],
     file: Annotated[Path, typer.Argument(help="a CSV file with a header line, or JSON lines (.jsonl)")],
     db: DbOption = None,
-    fmt: Annotated[Format | None, typer.Option("--format", help="csv or jsonl; default from the extension")] = None,
-    keep_going: Annotated[bool, typer.Option("--keep-going", help="load the good rows, write the bad ones")] = False,
+    fmt: Annotated[
+        Format | None, typer.Option("--format", help="csv or jsonl; default from the extension")
+    ] = None,
+    keep_going: Annotated[
+        bool, typer.Option("--keep-going", help="load the good rows, write the bad ones")
+    ] = False,
     rejects: Annotated[Path | None, typer.Option(help="where --keep-going writes rejected rows")] = None,
 ) -> None:
     """Import a file of records, upserting by id: all-or-nothing unless --keep-going."""
@@ -95,20 +101,32 @@ def import_cmd(
 
 def _import_summary(report: Any, rejects: Path | None) -> None:
     if report.committed:
-        line = f"{report.file}: {report.rows_read} rows read, {report.rows_loaded} loaded ({report.rows_changed} inserted or changed)"
+        line = (
+            f"{report.file}: {report.rows_read} rows read, {report.rows_loaded} loaded "
+            f"({report.rows_changed} inserted or changed)"
+        )
         if report.rows_rejected:
             line += f", {report.rows_rejected} rejected → {rejects}"
         err.print(line, markup=False)
     else:
-        err.print(f"{report.file}: nothing imported: {report.problem_count} problems in {report.rows_rejected or 'the'} "
-                  f"rows; fix them, or pass --keep-going to load the good rows", markup=False)  # fmt: skip
+        err.print(
+            f"{report.file}: nothing imported: {report.problem_count} problems in "
+            f"{report.rows_rejected} rows; fix them, or pass --keep-going to load the good rows",
+            markup=False,
+        )
 
 
 def demo_data_cmd(
-    customers: Annotated[int, typer.Option(min=1, max=5_000_000, help="how many customers to generate")] = 1000,
+    customers: Annotated[
+        int, typer.Option(min=1, max=5_000_000, help="how many customers to generate")
+    ] = 1000,
     seed: Annotated[int, typer.Option(help="random seed: the same seed and as-of give the same data")] = 1,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="date the history leads up to (YYYY-MM-DD); default today")] = None,
-    replace: Annotated[bool, typer.Option(help="wipe the customer records the database already holds")] = False,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="date the history leads up to (YYYY-MM-DD); default today")
+    ] = None,
+    replace: Annotated[
+        bool, typer.Option(help="wipe the customer records the database already holds")
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Fill the store with a realistic synthetic portfolio, warning signs included."""
@@ -163,6 +181,9 @@ def history_cmd(
     last: Annotated[int | None, typer.Option(min=1, help="only the newest N decisions")] = None,
     replay: Annotated[bool, typer.Option(help="re-run each decision with the rules of its version")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
+    rules: Annotated[
+        Path | None, typer.Option(help="rules to replay with when a version's files were not logged")
+    ] = None,
 ) -> None:
     """A customer's logged decisions and how its grade and limit moved; --replay checks they reproduce."""
     from adapters.store.replay import Replayer
@@ -174,10 +195,12 @@ def history_cmd(
         raise typer.Exit(1)
     results = {}
     if replay:
-        replayer = Replayer(store.policy_files)
+        replayer = Replayer(_files_of(store, rules))
         results = {e.id: replayer.replay(e) for e in entries}
     if as_json:
-        json.dump([_entry_json(e, results.get(e.id)) for e in entries], sys.stdout, ensure_ascii=False, indent=2)
+        json.dump(
+            [_entry_json(e, results.get(e.id)) for e in entries], sys.stdout, ensure_ascii=False, indent=2
+        )
         sys.stdout.write("\n")
     else:
         _history_table(customer_id, entries, results)
@@ -185,9 +208,41 @@ def history_cmd(
         raise typer.Exit(1)
 
 
+def _files_of(store: Any, rules: Path | None) -> Callable[[str], dict[str, str] | None]:
+    """Rule files of a version: as logged, else the rules directory's when it is that very version."""
+    current: list[Any] = []
+
+    def files_of(version: str) -> dict[str, str] | None:
+        found: dict[str, str] | None = store.policy_files(version)
+        if found is not None:
+            return found
+        if not current:
+            from policy_engine.api import DEFAULT_RULES_DIR, load_policy
+
+            try:
+                current.append(load_policy(rules or DEFAULT_RULES_DIR))
+            except Exception:  # a broken rules dir only means there is no fallback
+                current.append(None)
+        policy = current[0]
+        return dict(policy.files) if policy is not None and policy.version == version else None
+
+    return files_of
+
+
 def _history_table(customer_id: str, entries: list[Any], results: dict[int, Any]) -> None:
     table = Table(title=f"decisions for {customer_id}")
-    for name in ("#", "decided at (UTC)", "as of", "source", "policy", "grade", "limit", "movement", "order", "rules fired"):
+    for name in (
+        "#",
+        "decided at (UTC)",
+        "as of",
+        "source",
+        "policy",
+        "grade",
+        "limit",
+        "movement",
+        "order",
+        "rules fired",
+    ):
         table.add_column(name)
     if results:
         table.add_column("reproduces")

@@ -158,22 +158,27 @@ STAGES: list[tuple[str, Callable[[Unit], None]]] = [
 
 
 def compile_policy(files: dict[str, str], source_dir: str = "") -> Policy:
-    """Run every stage; raise PolicyLoadError with all problems, else return a ready Policy."""
+    """Run every stage; raise PolicyLoadError with all problems, else return a ready Policy.
+
+    Analysis problems (shadowed, bands, …) do not stop the engine probe, so a lint run also
+    reports grade coverage and invariants; only a file that does not parse or type-check does.
+    """
     u = Unit(files, source_dir)
+    fatal = False
     for name, run in STAGES:
-        if u.problems and name == "emit":
-            break  # every check that works on a partial policy has run; emitting needs a clean one
-        run(u)
-    if u.problems or u.program is None:
+        fatal = fatal or (name == "analyse" and bool(u.problems))
+        if not (fatal and name == "emit"):
+            run(u)
+    if fatal or u.program is None:
         raise PolicyLoadError(u.problems)
     try:
         policy = Policy(u.program)
     except engine.EngineError as exc:
-        raise PolicyLoadError([Problem(u.shown("."), 1, 1, "engine_rejected", str(exc))]) from exc
-    probe_problems = analysis.probe_invariants(policy, u.rules)
-    if probe_problems:
+        raise PolicyLoadError([*u.problems, Problem(u.shown("."), 1, 1, "engine_rejected", str(exc))]) from exc
+    problems = u.problems + analysis.probe_invariants(policy, u.rules)
+    if problems:
         policy.close()
-        raise PolicyLoadError(probe_problems)
+        raise PolicyLoadError(problems)
     return policy
 
 

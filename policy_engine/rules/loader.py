@@ -75,23 +75,42 @@ class _TooBig(Exception):
     pass
 
 
+class _Tagged(Exception):
+    def __init__(self, loc: Path_, tag: str):
+        self.loc, self.tag = loc, tag
+
+
+def _tag_of(node: Any) -> str | None:
+    tag = getattr(node, "tag", None)
+    value = getattr(tag, "value", tag) if tag is not None else None
+    return value if isinstance(value, str) and value.startswith("!") else None
+
+
+def _place(doc: Document, loc: Path_, pos: Any) -> None:
+    if pos:
+        doc.positions[loc] = (pos[0] + 1, pos[1] + 1)
+    else:  # nodes built from tags carry no positions: use the parent's
+        doc.positions[loc] = doc.where(loc[:-1])
+
+
 def _plain(node: Any, loc: Path_, doc: Document, budget: list[int]) -> Any:
     budget[0] -= 1
     if budget[0] < 0:
         raise _TooBig
+    tag = _tag_of(node)
+    if tag is not None:
+        raise _Tagged(loc, tag)
     if isinstance(node, CommentedMap):
         out = {}
         for key, value in node.items():
             k = key if isinstance(key, str) else str(key)
-            line, col = node.lc.key(key)
-            doc.positions[(*loc, k)] = (line + 1, col + 1)
+            _place(doc, (*loc, k), node.lc.key(key))
             out[k] = _plain(value, (*loc, k), doc, budget)
         return out
     if isinstance(node, CommentedSeq):
         items = []
         for i, value in enumerate(node):
-            line, col = node.lc.item(i)
-            doc.positions[(*loc, i)] = (line + 1, col + 1)
+            _place(doc, (*loc, i), node.lc.item(i))
             items.append(_plain(value, (*loc, i), doc, budget))
         return items
     if isinstance(node, bool) or node is None:
@@ -125,4 +144,6 @@ def parse_document(path: str, text: str) -> tuple[Document | None, list[Problem]
         doc.data = _plain(raw, (), doc, [MAX_NODES])
     except _TooBig:
         return None, [Problem(path, 1, 1, "yaml_error", f"more than {MAX_NODES} nodes (aliases expanded)")]
+    except _Tagged as exc:
+        return None, [doc.problem(exc.loc, "yaml_error", f"explicit YAML tag {exc.tag} is not allowed in rule files")]
     return doc, []

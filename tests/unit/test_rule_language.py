@@ -1,0 +1,149 @@
+"""Lint: every problem of a rules directory at once, each with a stable code and file:line:col."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from policy_engine.api import load_policy
+from policy_engine.rules.compiler import lint, policy_version
+from policy_engine.rules.loader import read_rule_files
+from policy_engine.rules.problems import CODES, PolicyLoadError, Problem
+
+RulesCopy = Callable[..., Path]
+
+
+def _problems(rules: Path) -> list[Problem]:
+    return lint(read_rule_files(rules), source_dir=str(rules))
+
+
+def _line_of(path: Path, needle: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if needle in line)
+
+
+def test_the_shipped_pack_lints_clean(rules_copy: RulesCopy) -> None:
+    assert _problems(rules_copy()) == []
+
+
+def test_unknown_feature_is_located_and_suggests_the_right_name(rules_copy: RulesCopy) -> None:
+    rules = rules_copy(("warnings.yaml", "when: {dbt_open_max: {gte: 91}}", "when: {dbt_open_mx: {gte: 91}}"))
+
+    [problem] = _problems(rules)
+
+    assert problem.code == "unknown_feature"
+    assert problem.path.endswith("warnings.yaml")
+    assert problem.line == _line_of(rules / "warnings.yaml", "dbt_open_mx")
+    assert problem.col == 12
+    assert 'did you mean "dbt_open_max"' in problem.message
+
+
+def test_every_problem_is_reported_at_once(rules_copy: RulesCopy) -> None:
+    rules = rules_copy(
+        ("warnings.yaml", "when: {due_date_changes_90d: {gte: 2}}", 'when: {due_date_changes_90d: {gte: "2"}}'),
+        ("warnings.yaml", "id: warn.no_orders", "id: warn.supplier_switch"),
+        ("orders.yaml", "outcome: HOLD", "outcome: HOLDD"),
+        ("scorecard.yaml", "when: {current_ratio: {between: [1.5, 2]}}", "when: {current_ratio: {gte: 2.5}}"),
+        ("grades.yaml", "between: [74, 82]", "between: [75, 82]"),
+        ("grades.yaml", "between: [82, 90]", "between: [80, 90]"),
+        ("limits.yaml", "    validity_months: 6", "    validity_month: 6"),
+    )
+
+    codes = sorted(p.code for p in _problems(rules))
+
+    assert codes == sorted(["type_mismatch", "duplicate_id", "invalid_value", "shadowed", "band_gap",
+                            "band_overlap", "unknown_field", "missing_field"])
+
+
+def test_yaml_syntax_error_has_a_position(rules_copy: RulesCopy) -> None:
+    rules = rules_copy(("reviews.yaml", "hit: first", "hit: [first"))
+
+    [problem] = _problems(rules)
+
+    assert problem.code == "yaml_error" and problem.path.endswith("reviews.yaml") and problem.line > 1
+
+
+def test_unknown_field_suggests_the_known_one(rules_copy: RulesCopy) -> None:
+    rules = rules_copy(("follow_ups.yaml", "  - id: follow.no_contact\n", "  - id: follow.no_contact\n    tittle: x\n"))
+
+    [problem] = _problems(rules)
+
+    assert (problem.code, problem.line) == ("unknown_field", _line_of(rules / "follow_ups.yaml", "tittle"))
+    assert 'did you mean "title"' in problem.message
+
+
+def test_a_condition_that_can_never_hold_is_reported(rules_copy: RulesCopy) -> None:
+    rules = rules_copy(("warnings.yaml", "when: {due_date_changes_90d: {gte: 2}}",
+                        "when: {all: [{due_date_changes_90d: {gte: 5}}, {due_date_changes_90d: {lt: 3}}]}"))
+
+    assert [p.code for p in _problems(rules)] == ["never_fires"]
+
+
+def test_a_field_outside_the_kinds_scope_is_refused(rules_copy: RulesCopy) -> None:
+    rules = rules_copy(("warnings.yaml", "when: {due_date_changes_90d: {gte: 2}}", "when: {grade: C}"))
+
+    assert [p.code for p in _problems(rules)] == ["field_not_available"]
+
+
+def test_a_worse_grade_with_a_larger_limit_breaks_the_invariant(rules_copy: RulesCopy) -> None:
+    rules = rules_copy(("limits.yaml", "{months_of_purchases: 1.5, share_of_net_worth: 0.1, floor: 15000}",
+                        "{months_of_purchases: 2.5, share_of_net_worth: 0.1, floor: 15000}"))
+
+    [problem] = _problems(rules)
+
+    assert problem.code == "not_monotonic" and "grade B" in problem.message
+
+
+def test_a_worse_class_with_a_longer_review_interval_breaks_the_invariant(rules_copy: RulesCopy) -> None:
+    rules = rules_copy(("reviews.yaml", "interval_months: 1", "interval_months: 4"))
+
+    assert {p.code for p in _problems(rules)} == {"not_monotonic"}
+
+
+def test_a_grade_without_a_limit_row_is_reported(rules_copy: RulesCopy) -> None:
+    rules = rules_copy(("limits.yaml", "when: {grade: CC}", "when: {grade: C}"))
+
+    assert sorted(p.code for p in _problems(rules)) == ["grade_uncovered", "shadowed"]
+
+
+def test_weights_must_add_up_to_one(rules_copy: RulesCopy) -> None:
+    rules = rules_copy(("scorecard.yaml", "weight: 0.35", "weight: 0.45"))
+
+    assert [p.code for p in _problems(rules)] == ["weights_sum"]
+
+
+def test_a_missing_kind_is_reported(rules_copy: RulesCopy) -> None:
+    rules = rules_copy()
+    (rules / "reviews.yaml").unlink()
+
+    assert [p.code for p in _problems(rules)] == ["missing_kind"]
+
+
+def test_yaml_tags_are_data_never_objects(rules_copy: RulesCopy) -> None:
+    rules = rules_copy(("policy.yaml", "name: handbook-default", "name: !!python/object/apply:os.system ['echo pwned']"))
+
+    assert [p.code for p in _problems(rules)] in (["type_mismatch"], ["yaml_error"])
+
+
+def test_every_code_used_is_documented(rules_copy: RulesCopy) -> None:
+    assert {"unknown_feature", "band_gap", "not_monotonic", "shadowed"} <= set(CODES)
+
+
+def test_policy_version_is_a_content_hash(rules_copy: RulesCopy) -> None:
+    rules = rules_copy()
+    before = policy_version(read_rule_files(rules))
+    (rules / "reviews.yaml").write_text((rules / "reviews.yaml").read_text() + "\n# a comment\n")
+
+    assert policy_version(read_rule_files(rules)) != before
+    assert load_policy(rules).version == policy_version(read_rule_files(rules))
+
+
+def test_load_policy_raises_with_every_problem(rules_copy: RulesCopy) -> None:
+    rules = rules_copy(("warnings.yaml", "downgrade: 2, urgent_review", "downgrade: 9, urgent_review"))
+
+    with pytest.raises(PolicyLoadError) as info:
+        load_policy(rules)
+
+    assert [p.code for p in info.value.problems] == ["invalid_value"]
+    assert str(info.value).startswith(str(rules / "warnings.yaml"))
