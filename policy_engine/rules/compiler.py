@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from policy_engine import engine
+from policy_engine.effects import reason_code
 from policy_engine.evaluator import Policy
 from policy_engine.features import FEATURE_BY_NAME, FeatureSettings, FieldSpec
 from policy_engine.ir import CompiledRule, Program
-from policy_engine.effects import reason_code
 from policy_engine.rules import analysis
 from policy_engine.rules.conditions import Checker, Node, referenced_fields, to_durable
 from policy_engine.rules.loader import Document, parse_document

@@ -1,0 +1,110 @@
+"""The credit-policy command line, as risk staff and scripts use it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from policy_engine.cli import build_app
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+runner = CliRunner()
+
+
+def _run(*args: str) -> object:
+    return runner.invoke(build_app(), list(args))
+
+
+def test_lint_passes_on_the_shipped_rules() -> None:
+    result = _run("lint")
+
+    assert result.exit_code == 0 and "ok:" in result.output
+
+
+def test_lint_reports_a_broken_copy_with_file_line_col(rules_copy: Callable[..., Path]) -> None:
+    rules = rules_copy(("warnings.yaml", "when: {dbt_open_max: {gte: 91}}", "when: {dbt_open_mx: {gte: 91}}"))
+
+    result = _run("lint", str(rules))
+
+    line = next(i for i, text in enumerate((rules / "warnings.yaml").read_text().splitlines(), 1) if "dbt_open_mx" in text)
+    assert result.exit_code == 1
+    assert f"{rules}/warnings.yaml:{line}:12: unknown_feature:" in result.output
+
+
+def test_rule_cases_pass_and_cover_every_rule() -> None:
+    result = _run("test")
+
+    assert result.exit_code == 0, result.output
+    assert "0 failed, 0 rules uncovered" in result.output
+
+
+def test_a_failing_case_and_an_uncovered_rule_fail_the_run(rules_copy: Callable[..., Path]) -> None:
+    rules = rules_copy(("tests/orders.yaml", "outcome: HOLD", "outcome: APPROVE"))
+    (rules / "tests" / "warnings.yaml").unlink()
+
+    result = _run("test", str(rules))
+
+    assert result.exit_code == 1
+    assert "FAIL past_due_invoice_holds_orders" in result.output
+    assert "outcome: expected APPROVE, got HOLD" in result.output
+    assert "uncovered: no case makes warn.payment_excuses" in result.output
+
+
+def test_evaluate_prints_a_full_decision_with_reasons() -> None:
+    result = _run("evaluate", str(EXAMPLES / "steady-distributor.json"), "--as-of", "2026-11-22", "--explain")
+
+    decision = json.loads(result.output)
+    assert result.exit_code == 0
+    assert decision["grade"] == "AA" and decision["credit_limit"] == "350000.00"
+    assert decision["reasons"] and decision["trace"]
+
+
+def test_check_order_holds_a_customer_with_a_past_due_invoice() -> None:
+    result = _run("check-order", str(EXAMPLES / "past-due.json"), "--amount", "1000", "--as-of", "2026-11-22")
+
+    assert json.loads(result.output)["outcome"] == "HOLD"
+
+
+def test_check_order_over_the_available_credit_needs_special_approval() -> None:
+    result = _run("check-order", str(EXAMPLES / "steady-distributor.json"), "--amount", "900000.00",
+                  "--as-of", "2026-11-22", "--order-id", "SO-9")
+
+    out = json.loads(result.output)
+    assert (out["outcome"], out["order_id"]) == ("SPECIAL_APPROVAL", "SO-9")
+
+
+def test_a_malformed_snapshot_names_the_field_and_exits_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"customer_id": "C", "invoices": [
+        {"invoice_id": "i", "issued_on": "2026-01-01", "due_on": "2026-02-01", "amount": "x"}]}))
+
+    result = _run("evaluate", str(bad))
+
+    assert result.exit_code == 2
+    assert f"{bad}: invoices[0].amount: not a decimal" in result.output
+
+
+def test_invalid_json_gives_line_and_column(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"customer_id": "C",\n  oops}')
+
+    result = _run("evaluate", str(bad))
+
+    assert result.exit_code == 2 and f"{bad}:2:3: not valid JSON" in result.output
+
+
+def test_bad_amount_and_date_are_refused() -> None:
+    snapshot = str(EXAMPLES / "steady-distributor.json")
+
+    assert _run("check-order", snapshot, "--amount", "lots").exit_code == 2
+    assert _run("evaluate", snapshot, "--as-of", "22/11/2026").exit_code == 2
+
+
+def test_schema_is_json_schema_for_every_kind() -> None:
+    schema = json.loads(_run("schema").output)
+
+    assert schema["discriminator"]["propertyName"] == "kind"
+    assert {"scorecard", "warning_signs", "order_checks"} <= set(schema["discriminator"]["mapping"])

@@ -1,0 +1,71 @@
+"""The durable_rules wrapper survives every pitfall DEVELOPERS.md lists."""
+
+from __future__ import annotations
+
+import pytest
+
+from policy_engine.engine import EngineError, Ruleset, rule_definition
+
+
+def _ruleset(label: str = "t") -> Ruleset:
+    return Ruleset(label, {
+        "big": rule_definition([{"_f": "c"}, {"$gt": {"amount": 700}}]),
+        "either": rule_definition([{"_f": "c"}, {"$or": [{"$lt": {"a": 1}}, {"$lt": {"b": 1}}]}]),
+        "flag": rule_definition([{"_f": "c"}, {"flag": True}]),
+    })
+
+
+def test_more_matches_than_the_session_limit_do_not_exhaust_sessions() -> None:
+    rs = _ruleset()
+
+    fired = [rs.match([{"id": 0, "_f": "c", "amount": 1000 + i}]) for i in range(3000)]
+
+    assert all(hits == [("big", 0)] for hits in fired)
+
+
+def test_identical_facts_can_be_matched_again() -> None:
+    rs = _ruleset()
+
+    first = rs.match([{"id": 0, "_f": "c", "amount": 800}])
+    second = rs.match([{"id": 0, "_f": "c", "amount": 800}])
+
+    assert first == second == [("big", 0)]
+
+
+def test_nothing_matching_is_an_empty_result_not_an_error() -> None:
+    assert _ruleset().match([{"id": 0, "_f": "c", "amount": 1}]) == []
+
+
+def test_every_matching_fact_fires_not_only_the_first() -> None:
+    hits = _ruleset().match([{"id": i, "_f": "c", "amount": 800, "flag": True} for i in range(3)])
+
+    assert sorted(hits) == sorted([("big", i) for i in range(3)] + [("flag", i) for i in range(3)])
+
+
+def test_numbers_sent_as_strings_would_compare_as_text() -> None:
+    # Why the evaluator converts every value before the engine: "1000" > 700 is false in durable_rules.
+    assert _ruleset().match([{"id": 0, "_f": "c", "amount": "1000"}]) == []
+
+
+def test_an_or_condition_may_fire_once_per_branch() -> None:
+    hits = _ruleset().match([{"id": 0, "_f": "c", "a": 0, "b": 0}])
+
+    assert set(hits) == {("either", 0)}
+
+
+def test_a_broken_definition_raises_engine_error() -> None:
+    with pytest.raises(EngineError):
+        Ruleset("bad", {"r": {"all": [{"m": {"$and": [{"x": {"$gt": 1}}]}}]}})
+
+
+def test_the_same_label_can_be_compiled_twice() -> None:
+    assert _ruleset("same").match([{"id": 0, "_f": "c", "amount": 900}]) == _ruleset("same").match(
+        [{"id": 0, "_f": "c", "amount": 900}])
+
+
+def test_a_closed_ruleset_refuses_matches() -> None:
+    rs = _ruleset()
+    rs.close()
+
+    with pytest.raises(EngineError):
+        rs.match([{"id": 0, "_f": "c", "amount": 900}])

@@ -1,0 +1,160 @@
+"""Decisions from the shipped pack: every rule kind, combined as the files say."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from policy_engine.api import Policy, load_policy
+from policy_engine.domain.models import CustomerSnapshot, OrderRequest
+
+AS_OF = date(2026, 11, 22)
+Data = Callable[[str], dict[str, Any]]
+
+
+def _eval(policy: Policy, data: dict[str, Any], **kw: Any) -> Any:
+    return policy.evaluate(CustomerSnapshot.model_validate(data), as_of=AS_OF, **kw)
+
+
+def _order(policy: Policy, data: dict[str, Any], amount: str) -> Any:
+    return policy.check_order(CustomerSnapshot.model_validate(data), OrderRequest(amount=amount), as_of=AS_OF)
+
+
+def test_steady_customer_is_graded_by_score_bands_and_classed_a(policy: Policy, example_data: Data) -> None:
+    decision = _eval(policy, example_data("steady-distributor"))
+
+    assert (decision.grade, decision.grade_class) == ("AA", "A")
+    assert 82 <= decision.score < 90
+    assert decision.policy_version == policy.version
+
+
+def test_limit_is_the_lower_of_months_of_purchases_and_share_of_net_worth(policy: Policy, example_data: Data) -> None:
+    decision = _eval(policy, example_data("steady-distributor"))
+
+    # AA: min(3.5 x 100,000 average monthly purchases, 25% x 6.5M net worth), rounded down to 1,000
+    assert decision.credit_limit == Decimal("350000.00")
+    assert decision.exposure == Decimal("100000.00")
+    assert decision.available_credit == decision.credit_limit - decision.exposure
+    assert decision.limit_valid_until == date(2027, 5, 22)
+
+
+def test_class_a_is_reviewed_six_months_after_the_last_review(policy: Policy, example_data: Data) -> None:
+    data = example_data("steady-distributor") | {"last_review_on": "2026-10-01"}
+
+    review = next(a for a in _eval(policy, data).actions if a.code == "CREDIT_REVIEW")
+
+    assert (review.due_on, review.severity, review.rule_id) == (date(2027, 4, 1), "info", "review.class_a")
+
+
+def test_staff_assessment_is_blended_into_the_score(policy: Policy, example_data: Data) -> None:
+    data = example_data("steady-distributor")
+    high = _eval(policy, data | {"assessment": dict.fromkeys(("character", "capacity", "capital", "collateral", "conditions"), 100)})
+    low = _eval(policy, data | {"assessment": dict.fromkeys(("character", "capacity", "capital", "collateral", "conditions"), 0)})
+
+    assert round(high.score - low.score, 1) == 40.0  # staff_assessment_weight 0.4 of a 0-100 range
+
+
+def test_new_customer_starts_in_class_c_with_monthly_reviews(policy: Policy, example_data: Data) -> None:
+    decision = _eval(policy, example_data("new-customer"))
+
+    assert decision.grade_class == "C"
+    assert {r.rule_id for r in decision.reasons} >= {"start.new_customer", "review.class_c", "limit.ccc"}
+
+
+def test_warning_signs_take_notches_off_and_their_effects_combine(policy: Policy, example_data: Data) -> None:
+    data = example_data("steady-distributor")
+    data["signals"] = [{"code": c, "observed_on": "2026-11-01"} for c in ("bulk_returns", "staff_resignations", "bill_discounting")]
+
+    decision = _eval(policy, data)
+
+    assert decision.grade == "BB"  # AA minus three notches (sum, capped at four)
+    assert {"warn.business_changes", "warn.staff_changes", "warn.funding_strain"} <= {r.rule_id for r in decision.reasons}
+
+
+def test_serious_warning_brings_the_review_to_today_and_cuts_the_limit(policy: Policy, example_data: Data) -> None:
+    decision = _eval(policy, example_data("past-due") | {
+        "signals": [{"code": "avoiding_creditors", "observed_on": "2026-11-01"}]})
+
+    codes = {a.code: a for a in decision.actions}
+    assert decision.next_review_on == AS_OF
+    assert codes["CREDIT_REVIEW"].severity == "urgent"
+    assert {"REDUCE_LIMIT", "REQUEST_COLLATERAL", "HOLD_ORDERS", "COLLECTION_REMINDER"} <= set(codes)
+
+
+def test_bank_distress_caps_the_grade_at_c_with_no_credit(policy: Policy, example_data: Data) -> None:
+    decision = _eval(policy, example_data("bank-distress"))
+
+    assert (decision.grade, decision.credit_limit) == ("C", Decimal("0.00"))
+
+
+def test_reasons_carry_the_evidence_the_rule_saw(policy: Policy, example_data: Data) -> None:
+    decision = _eval(policy, example_data("past-due"))
+
+    hold = next(r for r in decision.reasons if r.rule_id == "warn.overdue_hold")
+    assert hold.code == "OVERDUE_HOLD" and hold.evidence == {"overdue_count": 1}
+
+
+def test_collection_reminder_per_open_invoice_whose_lead_time_has_come(policy: Policy, example_data: Data) -> None:
+    data = example_data("steady-distributor")
+    data["invoices"] += [
+        {"invoice_id": "SHORT", "issued_on": "2026-10-24", "due_on": "2026-11-23", "amount": "10.00", "payment_term_days": 30},
+        {"invoice_id": "SHORT-LATER", "issued_on": "2026-10-30", "due_on": "2026-11-29", "amount": "10.00", "payment_term_days": 30},
+        {"invoice_id": "LONG", "issued_on": "2026-09-03", "due_on": "2026-12-02", "amount": "10.00", "payment_term_days": 90},
+    ]
+
+    reminders = {a.target_id: a for a in _eval(policy, data).actions if a.code == "COLLECTION_REMINDER"}
+
+    assert set(reminders) == {"SHORT", "LONG"}  # 1 day before due (lead 2) and 10 days before (lead 14)
+    assert reminders["LONG"].rule_id == "collect.long_term"
+
+
+def test_follow_ups_for_never_contacted_and_never_bought(policy: Policy) -> None:
+    decision = _eval(policy, {"customer_id": "P1"})
+
+    follow = {a.rule_id for a in decision.actions if a.code == "FOLLOW_UP"}
+    assert follow == {"follow.never_contacted", "follow.never_bought"}
+
+
+def test_order_outcomes(policy: Policy, example_data: Data) -> None:
+    steady = example_data("steady-distributor")
+
+    assert _order(policy, steady, "50000").outcome == "APPROVE"
+    assert _order(policy, steady, "900000").outcome == "SPECIAL_APPROVAL"
+    assert _order(policy, example_data("past-due"), "10").outcome == "HOLD"
+    assert _order(policy, example_data("bank-distress"), "10").outcome == "REJECT"
+
+
+def test_available_credit_after_the_order(policy: Policy, example_data: Data) -> None:
+    decision = _order(policy, example_data("steady-distributor"), "900000")
+
+    assert decision.available_credit_after == decision.customer.available_credit - Decimal("900000")
+    assert decision.reasons[0].evidence == {"available_credit_after": Decimal("-650000.00")}
+
+
+def test_explain_traces_every_rule(policy: Policy, example_data: Data) -> None:
+    decision = _eval(policy, example_data("steady-distributor"), explain=True)
+
+    assert [t.rule_id for t in decision.trace] == policy.rule_ids
+    band = next(t for t in decision.trace if t.rule_id == "grade.aa")
+    assert band.fired and band.inputs == {"score": decision.score}
+
+
+def test_priority_hit_policy_picks_the_highest_priority_step(rules_copy: Callable[..., Path], example_data: Data) -> None:
+    rules = rules_copy(
+        ("orders.yaml", "\nhit: first", "\nhit: priority"),
+        ("orders.yaml", "    outcome: SPECIAL_APPROVAL", "    outcome: SPECIAL_APPROVAL\n    priority: 10"),
+    )
+    policy = load_policy(rules)
+    data = example_data("past-due")
+
+    assert _order(policy, data, "10000000").outcome == "SPECIAL_APPROVAL"
+    assert _order(policy, data, "10").outcome == "HOLD"
+
+
+def test_as_of_defaults_to_today(policy: Policy, example_data: Data) -> None:
+    decision = policy.evaluate(CustomerSnapshot.model_validate(example_data("steady-distributor")))
+
+    assert decision.as_of == date.today()
