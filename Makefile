@@ -38,7 +38,11 @@ typecheck: install ## mypy strict on policy_engine/
 bench: install ## run the benchmarks and print their tables
 	$(BIN)/python bench/bench_decisions.py
 
-run: install ## the main job: demo data in SQLite, then the gRPC service on the shipped rules
-	$(BIN)/credit-policy demo run --db $(DB) --port $(PORT)
+DEMO_CUSTOMERS ?= 2000
+
+run: install ## the main job: demo portfolio in SQLite, then the gRPC service on the shipped rules
+	@mkdir -p var
+	@test -f var/credit-policy.sqlite || $(BIN)/credit-policy demo-data --customers $(DEMO_CUSTOMERS) --db $(DB)
+	$(BIN)/credit-policy serve --db $(DB) --port $(PORT)
 
 .PHONY: help install protos test lint typecheck bench run

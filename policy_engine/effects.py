@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
-from policy_engine.domain.models import Action, Invoice, Reason
+from policy_engine.domain.models import Action, Invoice, Reason, trusted
 from policy_engine.domain.values import GRADE_RANK
 from policy_engine.ir import CompiledRule
 
@@ -39,11 +39,10 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def invoice_context(inv: Invoice, as_of: date, features: dict[str, Any]) -> dict[str, Any]:
-    """The fields an invoice-stage rule sees: the invoice's own plus the customer's features."""
+def invoice_context(inv: Invoice, as_of: date) -> dict[str, Any]:
+    """The invoice's own fields; invoice-stage rules see these first, then the customer's features."""
     to_due = (inv.due_on - as_of).days
     return {
-        **features,
         "invoice_id": inv.invoice_id,
         "invoice_due_on": inv.due_on,
         "invoice_payment_term_days": inv.payment_term_days,
@@ -159,7 +158,7 @@ def _evidence(rule: CompiledRule, ctx: dict[str, Any]) -> dict[str, Any]:
 
 def reason(rule: CompiledRule, ctx: dict[str, Any]) -> Reason:
     """Why `rule` mattered, with the values it saw."""
-    return Reason.model_construct(
+    return trusted(Reason, 
         rule_id=rule.id, code=rule.code, message=rule.message, evidence=_evidence(rule, ctx)
     )
 
@@ -209,7 +208,7 @@ def actions(
     severity = "urgent" if urgent else ("warning" if ctx["next_review_on"] <= as_of else "info")
     months = cadence.spec.interval_months
     message = f"Urgent credit review: {urgent.spec.title.en}" if urgent else f"Credit review every {months} months"
-    out = [Action.model_construct(code="CREDIT_REVIEW", due_on=ctx["next_review_on"], severity=severity, rule_id=review_rule.id,
+    out = [trusted(Action, code="CREDIT_REVIEW", due_on=ctx["next_review_on"], severity=severity, rule_id=review_rule.id,
                   message=message)]
     for flag, code, text in (
         ("hold_orders", "HOLD_ORDERS", "Hold new orders"),
@@ -218,18 +217,18 @@ def actions(
     ):
         rule = next((r for r in warnings if _wants(r, flag)), None)
         if rule is not None:
-            out.append(Action.model_construct(code=code, due_on=as_of, severity="urgent" if code == "HOLD_ORDERS" else "warning",
+            out.append(trusted(Action, code=code, due_on=as_of, severity="urgent" if code == "HOLD_ORDERS" else "warning",
                               rule_id=rule.id, message=f"{text}: {rule.spec.title.en}"))
     for rule in fired:
         if rule.kind == "follow_up":
-            out.append(Action.model_construct(code=rule.spec.action, due_on=as_of + timedelta(days=rule.spec.due_in_days),
+            out.append(trusted(Action, code=rule.spec.action, due_on=as_of + timedelta(days=rule.spec.due_in_days),
                               severity=rule.spec.severity, rule_id=rule.id, message=rule.spec.title.en))
     for index, rule in sorted(reminders.items()):
         inv = invoices[index]
         if _reminder_due(rule, inv):
             overdue = inv["invoice_days_overdue"] > 0
             when = f"{inv['invoice_days_overdue']} days overdue" if overdue else f"due on {inv['invoice_due_on']}"
-            out.append(Action.model_construct(code="COLLECTION_REMINDER", due_on=as_of, target_id=inv["invoice_id"],
+            out.append(trusted(Action, code="COLLECTION_REMINDER", due_on=as_of, target_id=inv["invoice_id"],
                               severity="warning" if overdue else "info", rule_id=rule.id,
                               message=f"Remind payment of {inv['invoice_id']} ({inv['invoice_open_amount']}), {when}"))
     return out

@@ -19,10 +19,11 @@ from policy_engine.domain.models import (
     OrderDecision,
     OrderRequest,
     TraceEntry,
+    trusted,
 )
 from policy_engine.domain.values import GRADE_RANK, GRADES
 from policy_engine.engine import EngineError, Ruleset
-from policy_engine.features import compute_features, to_engine_value
+from policy_engine.features import compute_features
 from policy_engine.ir import CompiledRule, Program
 
 
@@ -62,12 +63,17 @@ class Policy:
 
     # --- engine calls ---------------------------------------------------------------------------
 
-    def _fact(self, stage: str, context: dict[str, Any], fact_id: int) -> dict[str, Any]:
+    def _fact(
+        self, stage: str, context: dict[str, Any], fact_id: int, outer: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """The fact a stage's rules see: only the fields they use, numbers as numbers."""
         fact: dict[str, Any] = {"id": fact_id, "_f": stage}
         for name in self._fields.get(stage, ()):
             value = context.get(name)
+            if value is None and outer is not None:
+                value = outer.get(name)
             if value is not None:
-                fact[name] = to_engine_value(value)
+                fact[name] = float(value) if type(value) is Decimal else value
         return fact
 
     def _match(self, facts: list[dict[str, Any]]) -> list[tuple[CompiledRule, int]]:
@@ -106,7 +112,7 @@ class Policy:
         step = effects.pick_order_step(steps, self.order_hit)
         outcome = step.spec.outcome if step else self.order_default
         reasons = [effects.reason(step, ctx)] if step else []
-        return OrderDecision.model_construct(
+        return trusted(OrderDecision, 
             customer_id=snapshot.customer_id,
             order_id=order.order_id,
             outcome=outcome,
@@ -142,9 +148,9 @@ class Policy:
         if "invoice" in self._fields:
             for inv in ev.snapshot.invoices:
                 if inv.amount > inv.paid_amount:
-                    ictx = effects.invoice_context(inv, ev.as_of, ev.context)
+                    ictx = effects.invoice_context(inv, ev.as_of)
                     ev.invoice_contexts.append(ictx)
-                    facts.append(self._fact("invoice", ictx, len(ev.invoice_contexts)))
+                    facts.append(self._fact("invoice", ictx, len(ev.invoice_contexts), ev.context))
         for rule, fid in self._match(facts):
             if fid == 0:
                 ev.fired.append(rule)
@@ -186,7 +192,7 @@ class Policy:
     def _decision(self, ev: Evaluation, explain: bool) -> CustomerDecision:
         ctx = ev.context
         reminders = effects.pick_reminders(ev.invoice_hits)
-        return CustomerDecision.model_construct(
+        return trusted(CustomerDecision, 
             customer_id=ev.snapshot.customer_id,
             policy_version=self.version,
             as_of=ev.as_of,
