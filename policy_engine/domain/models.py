@@ -220,8 +220,14 @@ def trusted(cls: type[_M], **values: Any) -> _M:
     tests/unit/test_domain_validation.py checks that such objects validate to themselves.
     """
     obj = cls.__new__(cls)
-    data = {k: (type(v)() if isinstance(v, list | dict) else v) for k, v in _DEFAULTS[cls].items() if k not in values}
-    data.update(values)
+    defaults = _DEFAULTS[cls]
+    data = {}
+    for name in cls.model_fields:  # field order, so JSON output reads like a validated model's
+        if name in values:
+            data[name] = values[name]
+        else:
+            default = defaults[name]
+            data[name] = type(default)() if isinstance(default, list | dict) else default
     object.__setattr__(obj, "__dict__", data)
     object.__setattr__(obj, "__pydantic_fields_set__", set(values))
     object.__setattr__(obj, "__pydantic_extra__", None)

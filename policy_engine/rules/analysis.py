@@ -102,6 +102,11 @@ def _weights_and_classes(kinds: dict[str, Any], docs: dict[str, Document], model
         if abs(total - 1.0) > 1e-6:
             doc = docs[paths[id(card)]]
             problems.append(doc.problem(("factors",), "weights_sum", f"factor weights add up to {total:g}, not 1"))
+    book = kinds.get("portfolio")
+    if book is not None and book.value_classes.a_share + book.value_classes.b_share >= 1:
+        doc = docs[paths[id(book)]]
+        msg = "a_share + b_share must stay below 1 (class C takes the rest)"
+        problems.append(doc.problem(("value_classes",), "invalid_value", msg))
     bands = kinds.get("grade_bands")
     if bands is not None:
         doc = docs[paths[id(bands)]]

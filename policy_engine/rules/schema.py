@@ -253,6 +253,25 @@ class PolicyFile(_Model):
     features: FeatureWindows = FeatureWindows()
 
 
+class ValueClasses(_Model):
+    """ABC analysis: customers sorted by sales; A until `a_share` of cumulative sales, B until a+b, C the rest."""
+
+    a_share: Annotated[float, Field(gt=0, lt=1)] = 0.75
+    b_share: Annotated[float, Field(gt=0, lt=1)] = 0.20
+    sales_window_months: Annotated[int, Field(ge=1, le=36)] = 12
+
+
+class PortfolioFile(_Model):
+    """kind: portfolio — policy over the whole book: ABC value classes, key-customer rankings, give-up share."""
+
+    kind: Literal["portfolio"]
+    title: Title
+    source: Source
+    value_classes: ValueClasses = ValueClasses()
+    key_customer_ranking_size: Annotated[int, Field(ge=1, le=1000)] = 10
+    give_up_share: Annotated[float, Field(ge=0, le=0.5)] = 0.05
+
+
 FILE_MODELS: dict[str, type[_Model]] = {
     "policy": PolicyFile,
     "scorecard": ScorecardFile,
@@ -263,10 +282,10 @@ FILE_MODELS: dict[str, type[_Model]] = {
     "collection_reminders": CollectionFile,
     "follow_ups": FollowUpsFile,
     "order_checks": OrdersFile,
+    "portfolio": PortfolioFile,
 }
 SINGLE_KINDS = frozenset({"policy", "scorecard", "grade_bands", "credit_limits", "review_cadence",
-                          "collection_reminders", "order_checks"})
-REQUIRED_KINDS = SINGLE_KINDS
+                          "collection_reminders", "order_checks", "portfolio"})
 
 
 def _known_fields(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
@@ -333,7 +352,7 @@ def json_schema() -> dict[str, Any]:
     schema: dict[str, Any] = TypeAdapter(
         Annotated[
             PolicyFile | ScorecardFile | GradeBandsFile | WarningsFile | LimitsFile | ReviewsFile
-            | CollectionFile | FollowUpsFile | OrdersFile,
+            | CollectionFile | FollowUpsFile | OrdersFile | PortfolioFile,
             Field(discriminator="kind"),
         ]
     ).json_schema()

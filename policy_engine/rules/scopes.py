@@ -86,6 +86,7 @@ def _scorecard(model: Any) -> Iterator[Entry]:
 
 KIND_TABLES: dict[str, Callable[[Any], Iterator[Entry]]] = {
     "policy": lambda model: iter(()),
+    "portfolio": lambda model: iter(()),
     "scorecard": _scorecard,
     "grade_bands": _rows("grade_bands", "rating", "grade_band", "bands"),
     "warning_signs": _rows("warnings", "customer", "warning", "rules"),

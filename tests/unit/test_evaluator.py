@@ -158,3 +158,13 @@ def test_as_of_defaults_to_today(policy: Policy, example_data: Data) -> None:
     decision = policy.evaluate(CustomerSnapshot.model_validate(example_data("steady-distributor")))
 
     assert decision.as_of == date.today()
+
+
+def test_decisions_built_without_validation_validate_to_themselves(policy: Policy, example_data: Data) -> None:
+    from policy_engine.domain.models import OrderDecision
+
+    order = _order(policy, example_data("past-due"), "1000")
+
+    assert OrderDecision.model_validate(order.model_dump()) == order
+    as_json = order.model_dump(mode="json")
+    assert OrderDecision.model_validate_json(order.model_dump_json()).model_dump(mode="json") == as_json
