@@ -21,8 +21,21 @@ from policy_engine.evaluator import Policy
 from policy_engine.rules.loader import TESTS_DIR, Document, parse_document
 from policy_engine.rules.problems import Problem
 
-EXPECT_KEYS = frozenset({"grade", "grade_class", "outcome", "credit_limit", "next_review_on", "score_at_least",
-                         "score_below", "fired", "not_fired", "actions", "not_actions"})
+EXPECT_KEYS = frozenset(
+    {
+        "grade",
+        "grade_class",
+        "outcome",
+        "credit_limit",
+        "next_review_on",
+        "score_at_least",
+        "score_below",
+        "fired",
+        "not_fired",
+        "actions",
+        "not_actions",
+    }
+)
 CASE_KEYS = frozenset({"id", "note", "as_of", "snapshot", "order", "expect"})
 
 

@@ -158,9 +158,7 @@ def _evidence(rule: CompiledRule, ctx: dict[str, Any]) -> dict[str, Any]:
 
 def reason(rule: CompiledRule, ctx: dict[str, Any]) -> Reason:
     """Why `rule` mattered, with the values it saw."""
-    return trusted(Reason, 
-        rule_id=rule.id, code=rule.code, message=rule.message, evidence=_evidence(rule, ctx)
-    )
+    return trusted(Reason, rule_id=rule.id, code=rule.code, message=rule.message, evidence=_evidence(rule, ctx))
 
 
 def _chosen(fired: Sequence[CompiledRule]) -> list[CompiledRule]:
@@ -177,7 +175,10 @@ def _chosen(fired: Sequence[CompiledRule]) -> list[CompiledRule]:
 
 
 def reasons(
-    fired: Sequence[CompiledRule], ctx: dict[str, Any], reminders: dict[int, CompiledRule], invoices: list[dict[str, Any]]
+    fired: Sequence[CompiledRule],
+    ctx: dict[str, Any],
+    reminders: dict[int, CompiledRule],
+    invoices: list[dict[str, Any]],
 ) -> list[Reason]:
     """Every rule that shaped the decision, with its evidence."""
     out = [reason(rule, ctx) for rule in _chosen(fired)]
@@ -208,8 +209,16 @@ def actions(
     severity = "urgent" if urgent else ("warning" if ctx["next_review_on"] <= as_of else "info")
     months = cadence.spec.interval_months
     message = f"Urgent credit review: {urgent.spec.title.en}" if urgent else f"Credit review every {months} months"
-    out = [trusted(Action, code="CREDIT_REVIEW", due_on=ctx["next_review_on"], severity=severity, rule_id=review_rule.id,
-                  message=message)]
+    out = [
+        trusted(
+            Action,
+            code="CREDIT_REVIEW",
+            due_on=ctx["next_review_on"],
+            severity=severity,
+            rule_id=review_rule.id,
+            message=message,
+        )
+    ]
     for flag, code, text in (
         ("hold_orders", "HOLD_ORDERS", "Hold new orders"),
         ("request_collateral", "REQUEST_COLLATERAL", "Ask for collateral or a guarantee"),
@@ -217,20 +226,44 @@ def actions(
     ):
         rule = next((r for r in warnings if _wants(r, flag)), None)
         if rule is not None:
-            out.append(trusted(Action, code=code, due_on=as_of, severity="urgent" if code == "HOLD_ORDERS" else "warning",
-                              rule_id=rule.id, message=f"{text}: {rule.spec.title.en}"))
+            out.append(
+                trusted(
+                    Action,
+                    code=code,
+                    due_on=as_of,
+                    severity="urgent" if code == "HOLD_ORDERS" else "warning",
+                    rule_id=rule.id,
+                    message=f"{text}: {rule.spec.title.en}",
+                )
+            )
     for rule in fired:
         if rule.kind == "follow_up":
-            out.append(trusted(Action, code=rule.spec.action, due_on=as_of + timedelta(days=rule.spec.due_in_days),
-                              severity=rule.spec.severity, rule_id=rule.id, message=rule.spec.title.en))
+            out.append(
+                trusted(
+                    Action,
+                    code=rule.spec.action,
+                    due_on=as_of + timedelta(days=rule.spec.due_in_days),
+                    severity=rule.spec.severity,
+                    rule_id=rule.id,
+                    message=rule.spec.title.en,
+                )
+            )
     for index, rule in sorted(reminders.items()):
         inv = invoices[index]
         if _reminder_due(rule, inv):
             overdue = inv["invoice_days_overdue"] > 0
             when = f"{inv['invoice_days_overdue']} days overdue" if overdue else f"due on {inv['invoice_due_on']}"
-            out.append(trusted(Action, code="COLLECTION_REMINDER", due_on=as_of, target_id=inv["invoice_id"],
-                              severity="warning" if overdue else "info", rule_id=rule.id,
-                              message=f"Remind payment of {inv['invoice_id']} ({inv['invoice_open_amount']}), {when}"))
+            out.append(
+                trusted(
+                    Action,
+                    code="COLLECTION_REMINDER",
+                    due_on=as_of,
+                    target_id=inv["invoice_id"],
+                    severity="warning" if overdue else "info",
+                    rule_id=rule.id,
+                    message=f"Remind payment of {inv['invoice_id']} ({inv['invoice_open_amount']}), {when}",
+                )
+            )
     return out
 
 

@@ -93,7 +93,9 @@ class Policy:
 
     # --- evaluation ---------------------------------------------------------------------------------
 
-    def evaluate(self, snapshot: CustomerSnapshot, as_of: date | None = None, explain: bool = False) -> CustomerDecision:
+    def evaluate(
+        self, snapshot: CustomerSnapshot, as_of: date | None = None, explain: bool = False
+    ) -> CustomerDecision:
         """The credit decision for one customer as of a date (today when omitted)."""
         ev = self._evaluate(snapshot, as_of or date.today())
         return self._decision(ev, explain)
@@ -112,7 +114,8 @@ class Policy:
         step = effects.pick_order_step(steps, self.order_hit)
         outcome = step.spec.outcome if step else self.order_default
         reasons = [effects.reason(step, ctx)] if step else []
-        return trusted(OrderDecision, 
+        return trusted(
+            OrderDecision,
             customer_id=snapshot.customer_id,
             order_id=order.order_id,
             outcome=outcome,
@@ -129,7 +132,7 @@ class Policy:
 
     def rate_features(self, features: dict[str, Any]) -> tuple[float, str, list[str]]:
         """Scorecard, grade bands and warning signs only: (score, final grade, warning rule ids)."""
-        ev = Evaluation(date.min, CustomerSnapshot.model_construct(), dict(features))
+        ev = Evaluation(date.min, CustomerSnapshot.model_construct(customer_id=""), dict(features))
         ev.fired = [rule for rule, _ in self._match([self._fact("customer", ev.context, 0)])]
         self._rate(ev)
         return ev.context["score"], ev.context["grade"], [r.id for r in ev.fired if r.kind == "warning"]
@@ -170,9 +173,16 @@ class Policy:
         rank = min(len(GRADES), max(GRADE_RANK[base] + warn.notches, warn.cap_rank))
         grade = GRADES[rank - 1]
         ctx.update(
-            base_grade=base, base_grade_rank=GRADE_RANK[base], grade=grade, grade_rank=rank,
-            grade_class=self.classes[grade], downgrade_notches=warn.notches, hold_orders=warn.hold_orders,
-            urgent_review=warn.urgent, request_collateral=warn.collateral, warning_count=warn.count,
+            base_grade=base,
+            base_grade_rank=GRADE_RANK[base],
+            grade=grade,
+            grade_rank=rank,
+            grade_class=self.classes[grade],
+            downgrade_notches=warn.notches,
+            hold_orders=warn.hold_orders,
+            urgent_review=warn.urgent,
+            request_collateral=warn.collateral,
+            warning_count=warn.count,
         )
         ctx["_warnings"] = warn
 
@@ -192,7 +202,8 @@ class Policy:
     def _decision(self, ev: Evaluation, explain: bool) -> CustomerDecision:
         ctx = ev.context
         reminders = effects.pick_reminders(ev.invoice_hits)
-        return trusted(CustomerDecision, 
+        return trusted(
+            CustomerDecision,
             customer_id=ev.snapshot.customer_id,
             policy_version=self.version,
             as_of=ev.as_of,

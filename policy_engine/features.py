@@ -87,9 +87,7 @@ FEATURES: tuple[FieldSpec, ...] = (
     _f("assess_conditions", "number", "Staff's 5C score: conditions 经济环境", "0-100"),
     _f("current_grade", "enum", "Grade the customer holds today", values=GRADES),
     _f("current_grade_rank", "integer", "Rank of the grade held today (AAA 1 … C 9)"),
-) + tuple(
-    _f(f"signal_{code}", "boolean", f"Staff observed `{code}` within the signal window") for code in SIGNAL_CODES
-)
+) + tuple(_f(f"signal_{code}", "boolean", f"Staff observed `{code}` within the signal window") for code in SIGNAL_CODES)
 
 FEATURE_BY_NAME = {spec.name: spec for spec in FEATURES}
 
@@ -214,7 +212,7 @@ def _purchase_features(snap: CustomerSnapshot, as_of: date, out: dict[str, Any])
     year_ago = today - 365
     invoiced = Decimal(0)
     first_recent = today
-    purchase_days = {order_day for order_day in order_days}
+    purchase_days = set(order_days)
     for inv in snap.invoices:
         issued = inv.issued_on.toordinal()
         if issued > today:
@@ -225,7 +223,9 @@ def _purchase_features(snap: CustomerSnapshot, as_of: date, out: dict[str, Any])
             first_recent = min(first_recent, issued)
     covered = 12
     if invoiced:
-        covered = min(12, max(1, out.get("relationship_months", 12), _months_between(as_of, date.fromordinal(first_recent)) + 1))
+        covered = min(
+            12, max(1, out.get("relationship_months", 12), _months_between(as_of, date.fromordinal(first_recent)) + 1)
+        )
     out["avg_monthly_purchases"] = (invoiced / covered).quantize(Decimal("0.01"))
     out["never_bought"] = not purchase_days
     if purchase_days:
@@ -302,4 +302,3 @@ def to_engine_value(value: Any) -> Any:
     if isinstance(value, Decimal):
         return float(value)
     return value
-

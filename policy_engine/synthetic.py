@@ -43,13 +43,22 @@ def make_snapshot(
         signals.append(Signal(code=rng.choice(SIGNAL_CODES), observed_on=as_of - timedelta(days=rng.randint(1, 150))))
     assessment = None
     if rng.random() < 0.4:
-        assessment = Assessment(**{k: rng.randint(30, 95) for k in ("character", "capacity", "capital",
-                                                                    "collateral", "conditions")},
-                                assessed_on=as_of - timedelta(days=rng.randint(10, 200)))
+        assessment = Assessment(
+            **{k: rng.randint(30, 95) for k in ("character", "capacity", "capital", "collateral", "conditions")},
+            assessed_on=as_of - timedelta(days=rng.randint(10, 200)),
+        )
     return CustomerSnapshot(
-        customer_id=customer_id, name=f"Customer {customer_id}", size=size, segment=rng.choice(SEGMENTS),
-        relationship_since=since, currency="CNY", invoices=inv_list, orders=ord_list, financials=fin,
-        signals=signals, assessment=assessment,
+        customer_id=customer_id,
+        name=f"Customer {customer_id}",
+        size=size,
+        segment=rng.choice(SEGMENTS),
+        relationship_since=since,
+        currency="CNY",
+        invoices=inv_list,
+        orders=ord_list,
+        financials=fin,
+        signals=signals,
+        assessment=assessment,
         last_contact_on=None if rng.random() < 0.05 else as_of - timedelta(days=rng.randint(0, 120)),
         last_review_on=as_of - timedelta(days=rng.randint(5, 200)),
         current_grade=rng.choice(("AA", "A", "BBB", "BB", "B", "CCC")),
@@ -80,22 +89,46 @@ def _trade(
         due = issued + timedelta(days=term)
         changes = rng.choice((0, 0, 0, 1, 2)) if behaviour == "late" else 0
         delay = {"prompt": rng.randint(-3, 2), "slow": rng.randint(5, 25), "late": rng.randint(20, 120)}.get(
-            behaviour, rng.randint(-2, 8))
+            behaviour, rng.randint(-2, 8)
+        )
         if behaviour == "large_late":
             delay = rng.randint(25, 60) if amount > _money(avg_amount) else rng.randint(-3, 0)
         paid_on = due + timedelta(days=delay)
         if paid_on <= as_of and paid_on >= issued:
-            inv = Invoice(invoice_id=f"INV-{n}", issued_on=issued, due_on=due, amount=amount, paid_amount=amount,
-                          paid_on=paid_on, payment_term_days=term, due_date_changes=changes)
+            inv = Invoice(
+                invoice_id=f"INV-{n}",
+                issued_on=issued,
+                due_on=due,
+                amount=amount,
+                paid_amount=amount,
+                paid_on=paid_on,
+                payment_term_days=term,
+                due_date_changes=changes,
+            )
         else:
-            inv = Invoice(invoice_id=f"INV-{n}", issued_on=issued, due_on=due, amount=amount,
-                          payment_term_days=term, due_date_changes=changes)
+            inv = Invoice(
+                invoice_id=f"INV-{n}",
+                issued_on=issued,
+                due_on=due,
+                amount=amount,
+                payment_term_days=term,
+                due_date_changes=changes,
+            )
         invoices.append(inv)
-        orders.append(Order(order_id=f"SO-{n}", ordered_on=issued - timedelta(days=rng.randint(1, 5)),
-                            amount=amount, status="done"))
+        orders.append(
+            Order(
+                order_id=f"SO-{n}", ordered_on=issued - timedelta(days=rng.randint(1, 5)), amount=amount, status="done"
+            )
+        )
     if behaviour not in ("dormant",) and rng.random() < 0.5:
-        orders.append(Order(order_id="SO-open", ordered_on=as_of - timedelta(days=rng.randint(0, 10)),
-                            amount=_money(monthly * rng.uniform(0.2, 0.8)), status="open"))
+        orders.append(
+            Order(
+                order_id="SO-open",
+                ordered_on=as_of - timedelta(days=rng.randint(0, 10)),
+                amount=_money(monthly * rng.uniform(0.2, 0.8)),
+                status="open",
+            )
+        )
     return invoices, orders
 
 
@@ -110,12 +143,20 @@ def _financials(rng: random.Random, as_of: date, size: str, monthly: float, beha
         cl = ca / (rng.uniform(0.6, 1.1) if weak else rng.uniform(1.1, 2.6))
         ta = ca * rng.uniform(1.4, 2.2)
         tl = ta * (rng.uniform(0.7, 0.95) if weak else rng.uniform(0.3, 0.7))
-        out.append(Financials(
-            period_end=date(as_of.year - 1 - years_back, 12, 31), current_assets=_money(ca),
-            current_liabilities=_money(cl), inventory=_money(ca * rng.uniform(0.2, 0.5)),
-            cash=_money(ca * rng.uniform(0.05, 0.3)), total_assets=_money(ta), total_liabilities=_money(tl),
-            equity=_money(ta - tl), revenue=_money(revenue), net_profit=_money(revenue * rng.uniform(-0.05, 0.12)),
-        ))
+        out.append(
+            Financials(
+                period_end=date(as_of.year - 1 - years_back, 12, 31),
+                current_assets=_money(ca),
+                current_liabilities=_money(cl),
+                inventory=_money(ca * rng.uniform(0.2, 0.5)),
+                cash=_money(ca * rng.uniform(0.05, 0.3)),
+                total_assets=_money(ta),
+                total_liabilities=_money(tl),
+                equity=_money(ta - tl),
+                revenue=_money(revenue),
+                net_profit=_money(revenue * rng.uniform(-0.05, 0.12)),
+            )
+        )
         revenue *= rng.uniform(0.6, 1.3)
     return out
 

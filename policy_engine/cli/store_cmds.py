@@ -20,9 +20,7 @@ from policy_engine.domain.values import GRADE_RANK
 
 DbOption = Annotated[
     str | None,
-    typer.Option(
-        "--db", help="SQLAlchemy URL; default $CREDIT_POLICY_DB or sqlite:///var/credit-policy.sqlite"
-    ),
+    typer.Option("--db", help="SQLAlchemy URL; default $CREDIT_POLICY_DB or sqlite:///var/credit-policy.sqlite"),
 ]
 MAX_PROBLEMS_SHOWN = 50
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -64,12 +62,8 @@ def import_cmd(
     kind: Annotated[Kind, typer.Argument(help="customers | invoices | orders | financials | signals")],
     file: Annotated[Path, typer.Argument(help="a CSV file with a header line, or JSON lines (.jsonl)")],
     db: DbOption = None,
-    fmt: Annotated[
-        Format | None, typer.Option("--format", help="csv or jsonl; default from the extension")
-    ] = None,
-    keep_going: Annotated[
-        bool, typer.Option("--keep-going", help="load the good rows, write the bad ones")
-    ] = False,
+    fmt: Annotated[Format | None, typer.Option("--format", help="csv or jsonl; default from the extension")] = None,
+    keep_going: Annotated[bool, typer.Option("--keep-going", help="load the good rows, write the bad ones")] = False,
     rejects: Annotated[Path | None, typer.Option(help="where --keep-going writes rejected rows")] = None,
 ) -> None:
     """Import a file of records, upserting by id: all-or-nothing unless --keep-going."""
@@ -117,16 +111,12 @@ def _import_summary(report: Any, rejects: Path | None) -> None:
 
 
 def demo_data_cmd(
-    customers: Annotated[
-        int, typer.Option(min=1, max=5_000_000, help="how many customers to generate")
-    ] = 1000,
+    customers: Annotated[int, typer.Option(min=1, max=5_000_000, help="how many customers to generate")] = 1000,
     seed: Annotated[int, typer.Option(help="random seed: the same seed and as-of give the same data")] = 1,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="date the history leads up to (YYYY-MM-DD); default today")
     ] = None,
-    replace: Annotated[
-        bool, typer.Option(help="wipe the customer records the database already holds")
-    ] = False,
+    replace: Annotated[bool, typer.Option(help="wipe the customer records the database already holds")] = False,
     db: DbOption = None,
 ) -> None:
     """Fill the store with a realistic synthetic portfolio, warning signs included."""
@@ -198,9 +188,7 @@ def history_cmd(
         replayer = Replayer(_files_of(store, rules))
         results = {e.id: replayer.replay(e) for e in entries}
     if as_json:
-        json.dump(
-            [_entry_json(e, results.get(e.id)) for e in entries], sys.stdout, ensure_ascii=False, indent=2
-        )
+        json.dump([_entry_json(e, results.get(e.id)) for e in entries], sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
         _history_table(customer_id, entries, results)

@@ -60,7 +60,7 @@ def parse_decimal(value: Any) -> Decimal:
     if isinstance(value, Decimal):
         result = value
     elif isinstance(value, bool) or isinstance(value, float):
-        raise ValueError("not a decimal: send money as a decimal string such as \"125000.00\"")
+        raise ValueError('not a decimal: send money as a decimal string such as "125000.00"')
     elif isinstance(value, int):
         result = Decimal(value)
     elif isinstance(value, str) and _DECIMAL_RE.match(value.strip()):
@@ -106,9 +106,7 @@ def _decimal_str(value: Decimal) -> str:
 Money = Annotated[Decimal, BeforeValidator(parse_money), PlainSerializer(_decimal_str, return_type=str)]
 """A non-negative amount, serialised as a decimal string."""
 
-SignedMoney = Annotated[
-    Decimal, BeforeValidator(parse_decimal), PlainSerializer(_decimal_str, return_type=str)
-]
+SignedMoney = Annotated[Decimal, BeforeValidator(parse_decimal), PlainSerializer(_decimal_str, return_type=str)]
 """An amount that may be negative (available credit, equity), serialised as a decimal string."""
 
 IsoDate = Annotated[date, BeforeValidator(parse_iso_date)]

@@ -130,9 +130,16 @@ def probe_invariants(policy: Policy, rules: list[Entry]) -> list[Problem]:
     chosen: dict[str, dict[str, CompiledRule | None]] = {"limit": {}, "cadence": {}}
     for grade in GRADES:
         context = {
-            "grade": grade, "grade_rank": GRADE_RANK[grade], "grade_class": classes[grade],
-            "base_grade": grade, "base_grade_rank": GRADE_RANK[grade], "downgrade_notches": 0,
-            "hold_orders": False, "urgent_review": False, "request_collateral": False, "warning_count": 0,
+            "grade": grade,
+            "grade_rank": GRADE_RANK[grade],
+            "grade_class": classes[grade],
+            "base_grade": grade,
+            "base_grade_rank": GRADE_RANK[grade],
+            "downgrade_notches": 0,
+            "hold_orders": False,
+            "urgent_review": False,
+            "request_collateral": False,
+            "warning_count": 0,
         }
         fired = policy.match_stage("profile", context)
         for kind in chosen:
@@ -157,7 +164,10 @@ def _generosity(kind: str, rule: CompiledRule) -> tuple[float, ...]:
         return (float(rule.spec.interval_months),)
     f = rule.spec.limit
     return (
-        f.months_of_purchases or 0.0, f.share_of_net_worth or 0.0, f.floor, INF if f.cap is None else f.cap,
+        f.months_of_purchases or 0.0,
+        f.share_of_net_worth or 0.0,
+        f.floor,
+        INF if f.cap is None else f.cap,
     )
 
 
@@ -172,6 +182,9 @@ def _monotony(kind: str, table: dict[str, CompiledRule | None], located: dict[st
             if y > x:
                 doc, loc = located[b.name]
                 what = "review interval" if kind == "cadence" else f"limit ({name})"
-                msg = f'grade {worse} ("{b.id}") gets a larger {what} than the better grade {better} ("{a.id}"): {y:g} > {x:g}'
+                msg = (
+                    f'grade {worse} ("{b.id}") gets a larger {what} than the better grade {better} ("{a.id}"): '
+                    f"{y:g} > {x:g}"
+                )
                 problems.append(doc.problem(loc, "not_monotonic", msg))
     return problems

@@ -68,7 +68,7 @@ class Checker:
         if not isinstance(raw, dict) or len(raw) != 1:
             self._err(loc, "type_mismatch", "a condition is a mapping with exactly one key")
             return None
-        (key, value), = raw.items()
+        ((key, value),) = raw.items()
         here = (*loc, key)
         if key in ("all", "any"):
             if not isinstance(value, list) or not value:
@@ -100,10 +100,12 @@ class Checker:
         if len(value) != 1:
             self._err(loc, "bad_operator", "a comparison has exactly one operator, e.g. {gt: 30}")
             return None
-        (op, operand), = value.items()
+        ((op, operand),) = value.items()
         allowed = self._ops(spec)
         if op not in allowed:
-            self._err((*loc, op), "bad_operator", f'"{op}" cannot compare a {spec.type} field{suggest(op, list(allowed))}')
+            self._err(
+                (*loc, op), "bad_operator", f'"{op}" cannot compare a {spec.type} field{suggest(op, list(allowed))}'
+            )
             return None
         if not self._operand_ok(spec, op, operand, (*loc, op)):
             return None
@@ -236,8 +238,10 @@ def _constraint(c: Cmp) -> Any:
     if c.field in GRADE_FIELDS:
         ranks = {g: GRADE_RANK[g] for g in GRADES}
         sets = {
-            "eq": {v}, "in": set(v) if isinstance(v, list) else None,
-            "ne": set(GRADES) - {v}, "not_in": set(GRADES) - set(v) if isinstance(v, list) else None,
+            "eq": {v},
+            "in": set(v) if isinstance(v, list) else None,
+            "ne": set(GRADES) - {v},
+            "not_in": set(GRADES) - set(v) if isinstance(v, list) else None,
             "at_least": {g for g in GRADES if ranks[g] <= ranks.get(v, 0)},
             "at_most": {g for g in GRADES if ranks[g] >= ranks.get(v, 10)},
         }
@@ -246,17 +250,17 @@ def _constraint(c: Cmp) -> Any:
     if isinstance(v, str | bool) or (isinstance(v, list) and v and isinstance(v[0], str | bool)):
         if c.op == "eq":
             return frozenset({v})
-        if c.op == "in":
+        if c.op == "in" and isinstance(v, list):
             return frozenset(v)
         return None
-    table: dict[str, Interval] = {
+    table: dict[str, Interval | None] = {
         "lt": (-INF, False, v, False) if _is_number(v) else None,
         "lte": (-INF, False, v, True) if _is_number(v) else None,
         "gt": (v, False, INF, False) if _is_number(v) else None,
         "gte": (v, True, INF, False) if _is_number(v) else None,
         "eq": (v, True, v, True) if _is_number(v) else None,
         "between": (v[0], True, v[1], False) if isinstance(v, list) else None,
-    }  # type: ignore[dict-item]
+    }
     return table.get(c.op)
 
 

@@ -284,8 +284,18 @@ FILE_MODELS: dict[str, type[_Model]] = {
     "order_checks": OrdersFile,
     "portfolio": PortfolioFile,
 }
-SINGLE_KINDS = frozenset({"policy", "scorecard", "grade_bands", "credit_limits", "review_cadence",
-                          "collection_reminders", "order_checks", "portfolio"})
+SINGLE_KINDS = frozenset(
+    {
+        "policy",
+        "scorecard",
+        "grade_bands",
+        "credit_limits",
+        "review_cadence",
+        "collection_reminders",
+        "order_checks",
+        "portfolio",
+    }
+)
 
 
 def _known_fields(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
@@ -351,8 +361,16 @@ def json_schema() -> dict[str, Any]:
     """JSON Schema of every rule file kind, for editors."""
     schema: dict[str, Any] = TypeAdapter(
         Annotated[
-            PolicyFile | ScorecardFile | GradeBandsFile | WarningsFile | LimitsFile | ReviewsFile
-            | CollectionFile | FollowUpsFile | OrdersFile | PortfolioFile,
+            PolicyFile
+            | ScorecardFile
+            | GradeBandsFile
+            | WarningsFile
+            | LimitsFile
+            | ReviewsFile
+            | CollectionFile
+            | FollowUpsFile
+            | OrdersFile
+            | PortfolioFile,
             Field(discriminator="kind"),
         ]
     ).json_schema()

@@ -42,8 +42,11 @@ def test_the_mix_spans_the_range(mix: list[tuple[Any, dict[str, Any]]]) -> None:
 
 
 def test_handwritten_rating_matches_the_engine(policy: Policy, mix: list[tuple[Any, dict[str, Any]]]) -> None:
-    bad = [(s.customer_id, policy.rate_features(f), handwritten.rate(f))
-           for s, f in mix if policy.rate_features(f) != handwritten.rate(f)]
+    bad = [
+        (s.customer_id, policy.rate_features(f), handwritten.rate(f))
+        for s, f in mix
+        if policy.rate_features(f) != handwritten.rate(f)
+    ]
     assert bad == []
 
 

@@ -29,7 +29,9 @@ def test_lint_reports_a_broken_copy_with_file_line_col(rules_copy: Callable[...,
 
     result = _run("lint", str(rules))
 
-    line = next(i for i, text in enumerate((rules / "warnings.yaml").read_text().splitlines(), 1) if "dbt_open_mx" in text)
+    line = next(
+        i for i, text in enumerate((rules / "warnings.yaml").read_text().splitlines(), 1) if "dbt_open_mx" in text
+    )
     assert result.exit_code == 1
     assert f"{rules}/warnings.yaml:{line}:12: unknown_feature:" in result.output
 
@@ -69,8 +71,16 @@ def test_check_order_holds_a_customer_with_a_past_due_invoice() -> None:
 
 
 def test_check_order_over_the_available_credit_needs_special_approval() -> None:
-    result = _run("check-order", str(EXAMPLES / "steady-distributor.json"), "--amount", "900000.00",
-                  "--as-of", "2026-11-22", "--order-id", "SO-9")
+    result = _run(
+        "check-order",
+        str(EXAMPLES / "steady-distributor.json"),
+        "--amount",
+        "900000.00",
+        "--as-of",
+        "2026-11-22",
+        "--order-id",
+        "SO-9",
+    )
 
     out = json.loads(result.output)
     assert (out["outcome"], out["order_id"]) == ("SPECIAL_APPROVAL", "SO-9")
@@ -78,8 +88,14 @@ def test_check_order_over_the_available_credit_needs_special_approval() -> None:
 
 def test_a_malformed_snapshot_names_the_field_and_exits_2(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps({"customer_id": "C", "invoices": [
-        {"invoice_id": "i", "issued_on": "2026-01-01", "due_on": "2026-02-01", "amount": "x"}]}))
+    bad.write_text(
+        json.dumps(
+            {
+                "customer_id": "C",
+                "invoices": [{"invoice_id": "i", "issued_on": "2026-01-01", "due_on": "2026-02-01", "amount": "x"}],
+            }
+        )
+    )
 
     result = _run("evaluate", str(bad))
 

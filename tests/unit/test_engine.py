@@ -8,11 +8,14 @@ from policy_engine.engine import EngineError, Ruleset, rule_definition
 
 
 def _ruleset(label: str = "t") -> Ruleset:
-    return Ruleset(label, {
-        "big": rule_definition([{"_f": "c"}, {"$gt": {"amount": 700}}]),
-        "either": rule_definition([{"_f": "c"}, {"$or": [{"$lt": {"a": 1}}, {"$lt": {"b": 1}}]}]),
-        "flag": rule_definition([{"_f": "c"}, {"flag": True}]),
-    })
+    return Ruleset(
+        label,
+        {
+            "big": rule_definition([{"_f": "c"}, {"$gt": {"amount": 700}}]),
+            "either": rule_definition([{"_f": "c"}, {"$or": [{"$lt": {"a": 1}}, {"$lt": {"b": 1}}]}]),
+            "flag": rule_definition([{"_f": "c"}, {"flag": True}]),
+        },
+    )
 
 
 def test_more_matches_than_the_session_limit_do_not_exhaust_sessions() -> None:
@@ -60,7 +63,8 @@ def test_a_broken_definition_raises_engine_error() -> None:
 
 def test_the_same_label_can_be_compiled_twice() -> None:
     assert _ruleset("same").match([{"id": 0, "_f": "c", "amount": 900}]) == _ruleset("same").match(
-        [{"id": 0, "_f": "c", "amount": 900}])
+        [{"id": 0, "_f": "c", "amount": 900}]
+    )
 
 
 def test_a_closed_ruleset_refuses_matches() -> None:

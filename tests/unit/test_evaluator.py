@@ -51,8 +51,14 @@ def test_class_a_is_reviewed_six_months_after_the_last_review(policy: Policy, ex
 
 def test_staff_assessment_is_blended_into_the_score(policy: Policy, example_data: Data) -> None:
     data = example_data("steady-distributor")
-    high = _eval(policy, data | {"assessment": dict.fromkeys(("character", "capacity", "capital", "collateral", "conditions"), 100)})
-    low = _eval(policy, data | {"assessment": dict.fromkeys(("character", "capacity", "capital", "collateral", "conditions"), 0)})
+    high = _eval(
+        policy,
+        data | {"assessment": dict.fromkeys(("character", "capacity", "capital", "collateral", "conditions"), 100)},
+    )
+    low = _eval(
+        policy,
+        data | {"assessment": dict.fromkeys(("character", "capacity", "capital", "collateral", "conditions"), 0)},
+    )
 
     assert round(high.score - low.score, 1) == 40.0  # staff_assessment_weight 0.4 of a 0-100 range
 
@@ -66,17 +72,22 @@ def test_new_customer_starts_in_class_c_with_monthly_reviews(policy: Policy, exa
 
 def test_warning_signs_take_notches_off_and_their_effects_combine(policy: Policy, example_data: Data) -> None:
     data = example_data("steady-distributor")
-    data["signals"] = [{"code": c, "observed_on": "2026-11-01"} for c in ("bulk_returns", "staff_resignations", "bill_discounting")]
+    data["signals"] = [
+        {"code": c, "observed_on": "2026-11-01"} for c in ("bulk_returns", "staff_resignations", "bill_discounting")
+    ]
 
     decision = _eval(policy, data)
 
     assert decision.grade == "BB"  # AA minus three notches (sum, capped at four)
-    assert {"warn.business_changes", "warn.staff_changes", "warn.funding_strain"} <= {r.rule_id for r in decision.reasons}
+    assert {"warn.business_changes", "warn.staff_changes", "warn.funding_strain"} <= {
+        r.rule_id for r in decision.reasons
+    }
 
 
 def test_serious_warning_brings_the_review_to_today_and_cuts_the_limit(policy: Policy, example_data: Data) -> None:
-    decision = _eval(policy, example_data("past-due") | {
-        "signals": [{"code": "avoiding_creditors", "observed_on": "2026-11-01"}]})
+    decision = _eval(
+        policy, example_data("past-due") | {"signals": [{"code": "avoiding_creditors", "observed_on": "2026-11-01"}]}
+    )
 
     codes = {a.code: a for a in decision.actions}
     assert decision.next_review_on == AS_OF
@@ -100,9 +111,27 @@ def test_reasons_carry_the_evidence_the_rule_saw(policy: Policy, example_data: D
 def test_collection_reminder_per_open_invoice_whose_lead_time_has_come(policy: Policy, example_data: Data) -> None:
     data = example_data("steady-distributor")
     data["invoices"] += [
-        {"invoice_id": "SHORT", "issued_on": "2026-10-24", "due_on": "2026-11-23", "amount": "10.00", "payment_term_days": 30},
-        {"invoice_id": "SHORT-LATER", "issued_on": "2026-10-30", "due_on": "2026-11-29", "amount": "10.00", "payment_term_days": 30},
-        {"invoice_id": "LONG", "issued_on": "2026-09-03", "due_on": "2026-12-02", "amount": "10.00", "payment_term_days": 90},
+        {
+            "invoice_id": "SHORT",
+            "issued_on": "2026-10-24",
+            "due_on": "2026-11-23",
+            "amount": "10.00",
+            "payment_term_days": 30,
+        },
+        {
+            "invoice_id": "SHORT-LATER",
+            "issued_on": "2026-10-30",
+            "due_on": "2026-11-29",
+            "amount": "10.00",
+            "payment_term_days": 30,
+        },
+        {
+            "invoice_id": "LONG",
+            "issued_on": "2026-09-03",
+            "due_on": "2026-12-02",
+            "amount": "10.00",
+            "payment_term_days": 90,
+        },
     ]
 
     reminders = {a.target_id: a for a in _eval(policy, data).actions if a.code == "COLLECTION_REMINDER"}
@@ -142,7 +171,9 @@ def test_explain_traces_every_rule(policy: Policy, example_data: Data) -> None:
     assert band.fired and band.inputs == {"score": decision.score}
 
 
-def test_priority_hit_policy_picks_the_highest_priority_step(rules_copy: Callable[..., Path], example_data: Data) -> None:
+def test_priority_hit_policy_picks_the_highest_priority_step(
+    rules_copy: Callable[..., Path], example_data: Data
+) -> None:
     rules = rules_copy(
         ("orders.yaml", "\nhit: first", "\nhit: priority"),
         ("orders.yaml", "    outcome: SPECIAL_APPROVAL", "    outcome: SPECIAL_APPROVAL\n    priority: 10"),

@@ -26,13 +26,15 @@ def _inv(i: str, issued: str, due: str, amount: str, paid: str | None = None, **
 
 
 def test_days_beyond_terms_open_and_paid() -> None:
-    snap = _snap(invoices=[
-        _inv("a", "2026-09-01", "2026-10-01", "100.00", paid="2026-10-11"),  # paid 10 days late
-        _inv("b", "2026-09-01", "2026-10-01", "300.00", paid="2026-10-01"),  # on time
-        _inv("c", "2026-10-01", "2026-11-12", "200.00"),  # open, 10 days overdue
-        _inv("d", "2026-10-01", "2026-10-23", "100.00"),  # open, 30 days overdue
-        _inv("e", "2026-11-10", "2026-12-10", "50.00"),  # open, not due
-    ])
+    snap = _snap(
+        invoices=[
+            _inv("a", "2026-09-01", "2026-10-01", "100.00", paid="2026-10-11"),  # paid 10 days late
+            _inv("b", "2026-09-01", "2026-10-01", "300.00", paid="2026-10-01"),  # on time
+            _inv("c", "2026-10-01", "2026-11-12", "200.00"),  # open, 10 days overdue
+            _inv("d", "2026-10-01", "2026-10-23", "100.00"),  # open, 30 days overdue
+            _inv("e", "2026-11-10", "2026-12-10", "50.00"),  # open, not due
+        ]
+    )
 
     f = compute_features(snap, AS_OF)
 
@@ -55,17 +57,21 @@ def test_large_invoices_paid_later_than_small_ones_show_a_gap() -> None:
 
 
 def test_due_date_changes_count_recent_and_open_invoices() -> None:
-    snap = _snap(invoices=[
-        _inv("old", "2025-01-01", "2025-02-01", "10.00", paid="2025-02-01", due_date_changes=5),
-        _inv("recent", "2026-10-01", "2026-11-01", "10.00", paid="2026-11-01", due_date_changes=1),
-        _inv("open", "2026-05-01", "2026-12-01", "10.00", due_date_changes=2),
-    ])
+    snap = _snap(
+        invoices=[
+            _inv("old", "2025-01-01", "2025-02-01", "10.00", paid="2025-02-01", due_date_changes=5),
+            _inv("recent", "2026-10-01", "2026-11-01", "10.00", paid="2026-11-01", due_date_changes=1),
+            _inv("open", "2026-05-01", "2026-12-01", "10.00", due_date_changes=2),
+        ]
+    )
 
     assert compute_features(snap, AS_OF)["due_date_changes_90d"] == 3
 
 
 def _orders(months: dict[str, str]) -> list[dict[str, Any]]:
-    return [{"order_id": m, "ordered_on": f"{m}-05", "amount": amount, "status": "done"} for m, amount in months.items()]
+    return [
+        {"order_id": m, "ordered_on": f"{m}-05", "amount": amount, "status": "done"} for m, amount in months.items()
+    ]
 
 
 def test_order_trend_compares_last_three_months_with_the_twelve_before() -> None:
@@ -87,18 +93,29 @@ def test_no_orders_leaves_trend_unknown() -> None:
 
 
 def test_exposure_is_open_receivables_plus_open_orders() -> None:
-    snap = _snap(invoices=[_inv("a", "2026-11-01", "2026-12-01", "500.00")],
-                 orders=[{"order_id": "o", "ordered_on": "2026-11-20", "amount": "250.00", "status": "open"}])
+    snap = _snap(
+        invoices=[_inv("a", "2026-11-01", "2026-12-01", "500.00")],
+        orders=[{"order_id": "o", "ordered_on": "2026-11-20", "amount": "250.00", "status": "open"}],
+    )
 
     assert compute_features(snap, AS_OF)["exposure"] == Decimal("750.00")
 
 
 def test_ratios_and_net_worth_from_the_latest_statement() -> None:
-    snap = _snap(financials=[
-        {"period_end": "2024-12-31", "revenue": "800.00"},
-        {"period_end": "2025-12-31", "current_assets": "300.00", "current_liabilities": "150.00",
-         "inventory": "100.00", "total_assets": "1000.00", "total_liabilities": "400.00", "revenue": "1000.00"},
-    ])
+    snap = _snap(
+        financials=[
+            {"period_end": "2024-12-31", "revenue": "800.00"},
+            {
+                "period_end": "2025-12-31",
+                "current_assets": "300.00",
+                "current_liabilities": "150.00",
+                "inventory": "100.00",
+                "total_assets": "1000.00",
+                "total_liabilities": "400.00",
+                "revenue": "1000.00",
+            },
+        ]
+    )
 
     f = compute_features(snap, AS_OF)
 
@@ -110,8 +127,11 @@ def test_ratios_and_net_worth_from_the_latest_statement() -> None:
 
 
 def test_relationship_contact_and_purchase_ages() -> None:
-    snap = _snap(relationship_since="2024-11-22", last_contact_on="2026-11-02",
-                 invoices=[_inv("a", "2026-10-23", "2026-11-22", "10.00")])
+    snap = _snap(
+        relationship_since="2024-11-22",
+        last_contact_on="2026-11-02",
+        invoices=[_inv("a", "2026-10-23", "2026-11-22", "10.00")],
+    )
 
     f = compute_features(snap, AS_OF)
 
@@ -120,8 +140,12 @@ def test_relationship_contact_and_purchase_ages() -> None:
 
 
 def test_signals_count_only_within_their_window() -> None:
-    snap = _snap(signals=[{"code": "low_morale", "observed_on": "2026-11-01"},
-                          {"code": "bad_rumours", "observed_on": "2025-01-01"}])
+    snap = _snap(
+        signals=[
+            {"code": "low_morale", "observed_on": "2026-11-01"},
+            {"code": "bad_rumours", "observed_on": "2025-01-01"},
+        ]
+    )
 
     f = compute_features(snap, AS_OF, FeatureSettings(signal_window_days=180))
 
@@ -130,8 +154,12 @@ def test_signals_count_only_within_their_window() -> None:
 
 def test_every_computed_feature_is_in_the_catalogue() -> None:
     names = {spec.name for spec in FEATURES}
-    snap = _snap(relationship_since="2024-01-01", current_grade="A", current_limit="100.00",
-                 assessment={"character": 1, "capacity": 2, "capital": 3, "collateral": 4, "conditions": 5},
-                 invoices=[_inv("a", "2026-10-23", "2026-11-22", "10.00")])
+    snap = _snap(
+        relationship_since="2024-01-01",
+        current_grade="A",
+        current_limit="100.00",
+        assessment={"character": 1, "capacity": 2, "capital": 3, "collateral": 4, "conditions": 5},
+        invoices=[_inv("a", "2026-10-23", "2026-11-22", "10.00")],
+    )
 
     assert set(compute_features(snap, AS_OF)) <= names

@@ -21,8 +21,13 @@ SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 
 
 def _profile(policy: Policy, grade: str, avg: Decimal, net_worth: Decimal) -> tuple[Decimal, int]:
-    ctx = {"grade": grade, "grade_rank": GRADE_RANK[grade], "grade_class": policy.classes[grade],
-           "avg_monthly_purchases": avg, "net_worth": net_worth}
+    ctx = {
+        "grade": grade,
+        "grade_rank": GRADE_RANK[grade],
+        "grade_class": policy.classes[grade],
+        "avg_monthly_purchases": avg,
+        "net_worth": net_worth,
+    }
     fired = policy.match_stage("profile", ctx)
     limit_row = next(r for r in fired if r.kind == "limit")
     cadence = next(r for r in fired if r.kind == "cadence")
@@ -43,7 +48,9 @@ def test_a_worse_grade_never_gets_a_higher_limit_or_a_longer_review_interval(
 
 snapshots = st.builds(
     lambda seed, behaviour, n: make_snapshot(random.Random(seed), AS_OF, f"H{seed}", behaviour=behaviour, invoices=n),
-    st.integers(0, 10**6), st.sampled_from(BEHAVIOURS), st.integers(0, 60),
+    st.integers(0, 10**6),
+    st.sampled_from(BEHAVIOURS),
+    st.integers(0, 60),
 )
 
 

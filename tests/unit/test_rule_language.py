@@ -52,8 +52,18 @@ def test_every_problem_is_reported_at_once(rules_copy: RulesCopy) -> None:
 
     codes = sorted(p.code for p in _problems(rules))
 
-    assert codes == sorted(["type_mismatch", "duplicate_id", "invalid_value", "shadowed", "band_gap",
-                            "band_overlap", "unknown_field", "missing_field"])
+    assert codes == sorted(
+        [
+            "type_mismatch",
+            "duplicate_id",
+            "invalid_value",
+            "shadowed",
+            "band_gap",
+            "band_overlap",
+            "unknown_field",
+            "missing_field",
+        ]
+    )
 
 
 def test_yaml_syntax_error_has_a_position(rules_copy: RulesCopy) -> None:
@@ -74,8 +84,13 @@ def test_unknown_field_suggests_the_known_one(rules_copy: RulesCopy) -> None:
 
 
 def test_a_condition_that_can_never_hold_is_reported(rules_copy: RulesCopy) -> None:
-    rules = rules_copy(("warnings.yaml", "when: {due_date_changes_90d: {gte: 2}}",
-                        "when: {all: [{due_date_changes_90d: {gte: 5}}, {due_date_changes_90d: {lt: 3}}]}"))
+    rules = rules_copy(
+        (
+            "warnings.yaml",
+            "when: {due_date_changes_90d: {gte: 2}}",
+            "when: {all: [{due_date_changes_90d: {gte: 5}}, {due_date_changes_90d: {lt: 3}}]}",
+        )
+    )
 
     assert [p.code for p in _problems(rules)] == ["never_fires"]
 
@@ -87,8 +102,13 @@ def test_a_field_outside_the_kinds_scope_is_refused(rules_copy: RulesCopy) -> No
 
 
 def test_a_worse_grade_with_a_larger_limit_breaks_the_invariant(rules_copy: RulesCopy) -> None:
-    rules = rules_copy(("limits.yaml", "{months_of_purchases: 1.5, share_of_net_worth: 0.1, floor: 15000}",
-                        "{months_of_purchases: 2.5, share_of_net_worth: 0.1, floor: 15000}"))
+    rules = rules_copy(
+        (
+            "limits.yaml",
+            "{months_of_purchases: 1.5, share_of_net_worth: 0.1, floor: 15000}",
+            "{months_of_purchases: 2.5, share_of_net_worth: 0.1, floor: 15000}",
+        )
+    )
 
     [problem] = _problems(rules)
 
@@ -121,7 +141,9 @@ def test_a_missing_kind_is_reported(rules_copy: RulesCopy) -> None:
 
 
 def test_yaml_tags_are_data_never_objects(rules_copy: RulesCopy) -> None:
-    rules = rules_copy(("policy.yaml", "name: handbook-default", "name: !!python/object/apply:os.system ['echo pwned']"))
+    rules = rules_copy(
+        ("policy.yaml", "name: handbook-default", "name: !!python/object/apply:os.system ['echo pwned']")
+    )
 
     assert [p.code for p in _problems(rules)] in (["type_mismatch"], ["yaml_error"])
 
