@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import calendar
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from policy_engine.domain.models import Action, Invoice, Reason, trusted
@@ -54,21 +55,35 @@ def invoice_context(inv: Invoice, as_of: date) -> dict[str, Any]:
     }
 
 
+@functools.lru_cache(maxsize=4096)
+def _dec(x: float) -> Decimal:
+    return Decimal(str(x))
+
+
+_TENTH = Decimal("0.1")
+
+
 def score(card: Any, fired: Sequence[CompiledRule], ctx: dict[str, Any]) -> float:
-    """The 5C score: each factor's first fired row (or its default), weighted; staff scores blended in."""
+    """The 5C score: each factor's first fired row (or its default), weighted; staff scores blended in.
+
+    Computed in decimal and rounded half up to one decimal; the grade bands apply to that score,
+    the one the decision reports, so a reported 66.0 is always in the band that holds 66.0.
+    """
     first: dict[str, CompiledRule] = {}
     for rule in fired:
         if rule.kind == "score_row":
             first.setdefault(rule.table, rule)
-    rule_score = 0.0
-    staff_score = 0.0
+    rule_score = staff_score = Decimal(0)
     for factor in card.factors:
         row = first.get(f"scorecard.{factor.id}")
-        points = row.spec.points if row else factor.default_points
-        rule_score += factor.weight * points
-        staff_score += factor.weight * ctx.get(f"assess_{factor.id}", points)
-    blend = card.staff_assessment_weight if ctx.get("has_assessment") else 0.0
-    return round((1 - blend) * rule_score + blend * staff_score, 1)
+        points = _dec(row.spec.points if row else factor.default_points)
+        weight = _dec(factor.weight)
+        rule_score += weight * points
+        staff = ctx.get(f"assess_{factor.id}")
+        staff_score += weight * (points if staff is None else Decimal(staff))
+    blend = _dec(card.staff_assessment_weight) if ctx.get("has_assessment") else Decimal(0)
+    total = (1 - blend) * rule_score + blend * staff_score
+    return float(total.quantize(_TENTH, rounding=ROUND_HALF_UP))
 
 
 @dataclass(frozen=True)

@@ -23,16 +23,22 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import threading
 from typing import Any
 
 import durable_rules_engine as _core
+import orjson
 
 MAX_PROPERTIES = 255
 _LOCK = threading.Lock()
 _COUNTER = itertools.count(1)
 _SID = "0"
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+
+
+def _dumps(facts: list[dict[str, Any]]) -> str:
+    # orjson: ~5x faster than json for the flat facts we send; the core takes a str.
+    return orjson.dumps(facts).decode()
 
 
 class EngineError(Exception):
@@ -84,14 +90,15 @@ class Ruleset:
                 self._handle = None
 
 
+_HIT = re.compile(r'\{"([^"]+)":\{"m":\{"id":\s*(\d+)')
+
+
 def _parse_hit(message: str) -> tuple[str, int]:
     """`{"r12":{"m":{"id": 3, ...}}}` → ("r12", 3), without decoding the whole fact."""
-    name = message[2 : message.index('"', 2)]
-    start = message.index('"id":') + 5
-    end = start
-    while message[end] not in ",}":
-        end += 1
-    return name, int(message[start:end])
+    found = _HIT.match(message)
+    if found is None:
+        raise EngineError(f"unexpected action message from durable_rules: {message[:80]}")
+    return found.group(1), int(found.group(2))
 
 
 def term_eq(name: str, value: Any) -> dict[str, Any]:

@@ -51,6 +51,9 @@ class Policy:
         self._by_name = program.by_name()
         self._ruleset = Ruleset(f"credit_policy_{program.version}", program.definition)
         self._fields = program.stage_fields
+        self._money = {
+            stage: tuple(n for n in names if n in program.money_fields) for stage, names in program.stage_fields.items()
+        }
         k = program.kinds
         self.classes = {g: c for c, grades in k["grade_bands"].classes.items() for g in grades}
         self.order_hit = k["order_checks"].hit
@@ -68,12 +71,16 @@ class Policy:
     ) -> dict[str, Any]:
         """The fact a stage's rules see: only the fields they use, numbers as numbers."""
         fact: dict[str, Any] = {"id": fact_id, "_f": stage}
+        get = context.get
         for name in self._fields.get(stage, ()):
-            value = context.get(name)
+            value = get(name)
             if value is None and outer is not None:
                 value = outer.get(name)
             if value is not None:
-                fact[name] = float(value) if type(value) is Decimal else value
+                fact[name] = value
+        for name in self._money.get(stage, ()):  # Decimal → JSON number (the engine compares numbers)
+            if name in fact:
+                fact[name] = float(fact[name])
         return fact
 
     def _match(self, facts: list[dict[str, Any]]) -> list[tuple[CompiledRule, int]]:
@@ -132,7 +139,7 @@ class Policy:
 
     def rate_features(self, features: dict[str, Any]) -> tuple[float, str, list[str]]:
         """Scorecard, grade bands and warning signs only: (score, final grade, warning rule ids)."""
-        ev = Evaluation(date.min, CustomerSnapshot.model_construct(customer_id=""), dict(features))
+        ev = Evaluation(date.min, _NO_SNAPSHOT, dict(features))
         ev.fired = [rule for rule, _ in self._match([self._fact("customer", ev.context, 0)])]
         self._rate(ev)
         return ev.context["score"], ev.context["grade"], [r.id for r in ev.fired if r.kind == "warning"]
@@ -233,6 +240,9 @@ class Policy:
                 inputs = {f: _jsonable(ev.context.get(f)) for f in rule.fields}
             out.append(TraceEntry(rule_id=rule.id, fired=rule.name in fired, inputs=inputs))
         return out
+
+
+_NO_SNAPSHOT = CustomerSnapshot.model_construct(customer_id="")
 
 
 def _jsonable(value: Any) -> Any:

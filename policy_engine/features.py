@@ -90,6 +90,8 @@ FEATURES: tuple[FieldSpec, ...] = (
 ) + tuple(_f(f"signal_{code}", "boolean", f"Staff observed `{code}` within the signal window") for code in SIGNAL_CODES)
 
 FEATURE_BY_NAME = {spec.name: spec for spec in FEATURES}
+SIGNAL_FIELDS = frozenset(f"signal_{code}" for code in SIGNAL_CODES)
+"""Flags that are never unknown: absent means false (so facts stay small); the compiler knows."""
 
 
 @dataclass(frozen=True)
@@ -278,8 +280,8 @@ def compute_features(
         out["days_since_last_review"] = _days(as_of, snap.last_review_on)
     window = as_of.toordinal() - settings.signal_window_days
     active = {s.code for s in snap.signals if window <= s.observed_on.toordinal() <= as_of.toordinal()}
-    for code in SIGNAL_CODES:
-        out[f"signal_{code}"] = code in active
+    for code in active:  # only observed signs are sent: an absent flag means "not observed" (see SIGNAL_FIELDS)
+        out[f"signal_{code}"] = True
     out["signal_count"] = len(active)
     a = snap.assessment
     out["has_assessment"] = a is not None

@@ -44,6 +44,7 @@ class Program:
     settings: FeatureSettings
     kinds: dict[str, Any]
     stage_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    money_fields: frozenset[str] = frozenset()
 
     def by_name(self) -> dict[str, CompiledRule]:
         """Rules keyed by their engine name."""

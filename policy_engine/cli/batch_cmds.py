@@ -1,9 +1,260 @@
-"""Commands of this topic are registered here (placeholder until its issue lands)."""
+"""Nightly batch commands (issue 5): `batch`, `simulate`, `queue` and `report`."""
 
 from __future__ import annotations
 
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from rich.console import Console
+
+from policy_engine.api import DEFAULT_RULES_DIR
+
+EXIT_BAD_INPUT = 2
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="SQLAlchemy URL; default $CREDIT_POLICY_DB or sqlite:///var/credit-policy.sqlite"),
+]
+AsOfOption = Annotated[str | None, typer.Option("--as-of", help="evaluation date (YYYY-MM-DD); default today")]
+
+
+def _date(value: str | None, option: str) -> date:
+    if not value:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        err.print(f"error: {option}: not an ISO date (YYYY-MM-DD): {value!r}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def _db(db: str | None) -> str:
+    from adapters.store import resolve_db_url
+
+    return resolve_db_url(db)
+
+
+def _print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+def batch_cmd(
+    db: DbOption = None,
+    as_of: AsOfOption = None,
+    workers: Annotated[int, typer.Option(min=1, max=256, help="worker processes (each loads its own policy)")] = 1,
+    partition: Annotated[
+        str, typer.Option(help="i/n: only the customers whose stable hash mod n is i (one machine's share)")
+    ] = "0/1",
+    rules: Annotated[Path, typer.Option(help="rules directory")] = DEFAULT_RULES_DIR,
+    chunk_size: Annotated[int, typer.Option(min=1, max=20_000, help="customers per transaction")] = 500,
+    retry_quarantined: Annotated[
+        bool, typer.Option(help="take this run's quarantined customers again (after fixing their data)")
+    ] = False,
+    report_dir: Annotated[
+        Path | None, typer.Option(help="write the run's HTML and CSV report here when the run is complete")
+    ] = None,
+    quiet: Annotated[bool, typer.Option(help="no progress output")] = False,
+) -> None:
+    """Re-evaluate every customer; resumable and idempotent per (as-of, policy version). Prints a JSON summary.
+
+    Exit status: 0 done, 1 done but some customers were quarantined, 2 bad input or configuration,
+    3 fatal error (run it again to resume).
+    """
+    from adapters.batch.progress import batch_progress
+    from adapters.batch.runner import EXIT_BAD_INPUT as BAD, BatchInputError, BatchOptions, run_batch
+    from adapters.batch.runs import Partition
+
+    day = _date(as_of, "--as-of")
+    try:
+        part = Partition.parse(partition)
+    except ValueError as exc:
+        err.print(f"error: --partition: {exc}")
+        raise typer.Exit(BAD) from None
+    opts = BatchOptions(db_url=_db(db), as_of=day, rules_dir=rules, workers=workers, partition=part,
+                        chunk_size=chunk_size, retry_quarantined=retry_quarantined)  # fmt: skip
+    try:
+        with batch_progress(quiet) as hook:
+            summary = run_batch(opts, hook)
+    except BatchInputError as exc:
+        err.print(f"error: {exc}", markup=False)
+        _print_json({"status": "bad_input", "error": str(exc), "exit_code": BAD})
+        raise typer.Exit(BAD) from None
+    if report_dir is not None and summary.get("status") == "complete":
+        summary["report"] = _write_report(opts.db_url, summary["run_id"], report_dir)
+    for item in summary.get("quarantine_sample", []):
+        err.print(f"quarantined {item['customer_id']}: {item['error']}", markup=False)
+    if summary.get("error"):
+        err.print(f"error: {summary['error']}", markup=False)
+    _print_json(summary)
+    raise typer.Exit(summary["exit_code"])
+
+
+def _write_report(db_url: str, run_id: str, out_dir: Path) -> dict[str, str]:
+    from adapters.batch.report import write_report
+    from adapters.store import make_engine
+
+    engine = make_engine(db_url)
+    try:
+        paths = write_report(engine, run_id, out_dir)
+    finally:
+        engine.dispose()
+    return {kind: str(path) for kind, path in paths.items()}
+
+
+def _engine_and_run(db: str | None, run: str | None, day: date | None = None) -> tuple[Any, str]:
+    from adapters.batch.runs import latest_run, resolve_run
+    from adapters.store import make_engine, migrate
+
+    engine = make_engine(_db(db))
+    try:
+        migrate(engine)
+        with engine.connect() as conn:
+            run_id = resolve_run(conn, run) if run or day is None else latest_run(conn, day)
+    except Exception as exc:  # an unreachable or foreign database: say which, no traceback
+        err.print(f"error: cannot open the store {_db(db)}: {exc}", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    if run_id is None:
+        err.print(f"error: no batch run {'matches ' + repr(run) if run else 'found'}; run `credit-policy batch` first")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    return engine, run_id
+
+
+def report_cmd(
+    run: Annotated[str | None, typer.Argument(help="run id or its as-of date; default the newest run")] = None,
+    db: DbOption = None,
+    out: Annotated[Path, typer.Option("--out", help="directory for the HTML, CSV and JSON files")] = Path("var/reports"),
+) -> None:
+    """Write a run's report: an HTML page with charts, a CSV line per customer and the figures as JSON."""
+    engine, run_id = _engine_and_run(db, run)
+    paths = _write_report(str(engine.url.render_as_string(hide_password=False)), run_id, out)
+    engine.dispose()
+    _print_json({"run_id": run_id, **paths})
+
+
+def queue_cmd(
+    day: Annotated[str | None, typer.Option("--date", help="the working day (YYYY-MM-DD); default today")] = None,
+    db: DbOption = None,
+    run: Annotated[str | None, typer.Option(help="run id; default the newest run as of --date")] = None,
+    csv_file: Annotated[Path | None, typer.Option("--csv", help="write the whole queue to this CSV file")] = None,
+    category: Annotated[
+        list[str] | None, typer.Option(help="only these categories (repeatable): " + ", ".join(
+            ("urgent_review", "hold", "review_due", "collection", "follow_up", "limit_action", "give_up_review")))
+    ] = None,
+    limit: Annotated[int, typer.Option(min=0, help="rows shown on screen")] = 40,
+) -> None:
+    """The day's work queue: urgent reviews, holds, reviews due, collection reminders, follow-ups, give-ups."""
+    from itertools import islice
+
+    from rich.table import Table
+
+    from adapters.batch.workqueue import CATEGORIES, export_csv, iter_queue
+
+    working_day = _date(day, "--date")
+    unknown = sorted(set(category or ()) - set(CATEGORIES))
+    if unknown:
+        err.print(f"error: --category: unknown {', '.join(unknown)}; expected one of {', '.join(CATEGORIES)}")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    engine, run_id = _engine_and_run(db, run, working_day)
+    wanted = set(category) if category else None
+    with engine.connect() as conn:
+        if csv_file is not None:
+            counts = export_csv(conn, run_id, working_day, csv_file, wanted)
+            err.print(f"{sum(counts.values())} items written to {csv_file}", markup=False)
+        table = Table(title=f"work queue for {working_day} (run {run_id})")
+        for name in ("category", "due", "customer", "name", "code", "target", "message"):
+            table.add_column(name)
+        shown = 0
+        for item in islice(iter_queue(conn, run_id, working_day, wanted), limit):
+            table.add_row(item["category"], str(item["due_on"]), item["customer_id"], item["name"][:24], item["code"],
+                          item["target_id"], item["message"][:60])  # fmt: skip
+            shown += 1
+    engine.dispose()
+    Console(highlight=False, width=None if sys.stdout.isatty() else 200).print(table)
+
+
+def simulate_cmd(
+    rules: Annotated[Path, typer.Option("--rules", help="the candidate rules directory")],
+    db: DbOption = None,
+    as_of: AsOfOption = None,
+    live: Annotated[Path, typer.Option(help="the live rules to compare with")] = DEFAULT_RULES_DIR,
+    workers: Annotated[int, typer.Option(min=1, max=256, help="worker processes")] = 1,
+    as_json: Annotated[bool, typer.Option("--json", help="print the whole comparison as JSON")] = False,
+    csv_file: Annotated[Path | None, typer.Option("--csv", help="write one line per changed customer")] = None,
+    limit: Annotated[int, typer.Option(min=0, help="changed customers shown on screen")] = 30,
+) -> None:
+    """What-if: evaluate the whole portfolio with candidate rules beside the live ones; nothing is written."""
+    from adapters.batch.runner import BatchInputError
+    from adapters.batch.simulate import simulate
+
+    try:
+        result = simulate(_db(db), live, rules, _date(as_of, "--as-of"), workers=workers)
+    except BatchInputError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    if csv_file is not None:
+        _changes_csv(result["changes"], csv_file)
+    if as_json:
+        _print_json(result)
+    else:
+        _simulation_tables(result, limit)
+    for item in result["errors"][:20]:
+        err.print(f"could not evaluate {item['customer_id']}: {item['error']}", markup=False)
+
+
+def _changes_csv(changes: list[dict[str, Any]], path: Path) -> None:
+    import csv
+
+    fields = ("grade", "grade_class", "value_class", "credit_limit", "next_review_on", "review_rule")
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["customer_id", *(f"{f}_{side}" for f in fields for side in ("live", "candidate"))])
+        for change in changes:
+            row = [change["customer_id"]]
+            for f in fields:
+                row += change.get(f, ["", ""])
+            writer.writerow(row)
+
+
+def _simulation_tables(result: dict[str, Any], limit: int) -> None:
+    from rich.table import Table
+
+    out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+    credit = result["credit_extended"]
+    head = Table(title=f"simulation as of {result['as_of']}: {result['live']['policy_version']} (live) → "
+                       f"{result['candidate']['policy_version']} (candidate)")  # fmt: skip
+    head.add_column("")
+    head.add_column("customers", justify="right")
+    for label, key in (("evaluated", "customers"), ("changed", "changed"), ("grade", "grade_changes"),
+                       ("grade class", "grade_class_changes"), ("value class", "value_class_changes"),
+                       ("credit limit", "limit_changes"), ("review cadence", "review_changes")):  # fmt: skip
+        head.add_row(label, f"{result[key]:,}")
+    head.add_row("credit extended", f"{credit['live']} → {credit['candidate']} ({credit['change']})")
+    out.print(head)
+    rules = Table(title="rules firing more or less often")
+    for name in ("rule", "live", "candidate", "change", ""):
+        rules.add_column(name)
+    for r in result["rules"][:40]:
+        rules.add_row(r["rule_id"], str(r["live"]), str(r["candidate"]), f"{r['change']:+d}", r["status"])
+    out.print(rules)
+    changes = Table(title=f"changed customers (first {limit} of {result['changed']:,})")
+    for name in ("customer", "grade", "grade class", "value class", "limit", "next review", "cadence rule"):
+        changes.add_column(name)
+    for c in result["changes"][:limit]:
+        cells = [" → ".join(str(v) for v in c[k]) if k in c else "" for k in
+                 ("grade", "grade_class", "value_class", "credit_limit", "next_review_on", "review_rule")]  # fmt: skip
+        changes.add_row(c["customer_id"], *cells)
+    out.print(changes)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this topic's commands to the app."""
+    """Add the batch commands to the app."""
+    app.command("batch")(batch_cmd)
+    app.command("report")(report_cmd)
+    app.command("queue")(queue_cmd)
+    app.command("simulate")(simulate_cmd)

@@ -103,9 +103,10 @@ def _import_summary(report: Any, rejects: Path | None) -> None:
             line += f", {report.rows_rejected} rejected → {rejects}"
         err.print(line, markup=False)
     else:
+        where = f" in {report.rows_rejected} rows" if report.rows_rejected else ""
         err.print(
-            f"{report.file}: nothing imported: {report.problem_count} problems in "
-            f"{report.rows_rejected} rows; fix them, or pass --keep-going to load the good rows",
+            f"{report.file}: nothing imported: {report.problem_count} problem(s){where}; "
+            "fix them, or pass --keep-going to load the good rows",
             markup=False,
         )
 

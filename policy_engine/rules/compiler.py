@@ -153,6 +153,7 @@ def stage_emit(u: Unit) -> None:
         settings=FeatureSettings(**policy.features.model_dump()),
         kinds=u.kinds,
         stage_fields={s: tuple(sorted(f)) for s, f in stage_fields.items()},
+        money_fields=frozenset(n for spec in _all_fields().values() if spec.money for n in [spec.name]),
     )
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from policy_engine.domain.values import GRADE_RANK, GRADES, SIGNAL_CODES
-from policy_engine.features import FieldSpec
+from policy_engine.features import SIGNAL_FIELDS, FieldSpec
 from policy_engine.rules.problems import Problem
 from policy_engine.rules.schema import suggest
 
@@ -191,6 +191,8 @@ def _term(op: str, name: str, value: Any) -> dict[str, Any]:
 
 def _cmp_terms(c: Cmp, negate: bool) -> list[dict[str, Any]]:
     name, op, value = c.field, c.op, c.value
+    if name in SIGNAL_FIELDS:
+        return _flag_terms(name, op, value, negate)
     if op == "exists":
         present = bool(value) != negate
         return [{"$ex" if present else "$nex": {name: 1}}]
@@ -208,6 +210,14 @@ def _cmp_terms(c: Cmp, negate: bool) -> list[dict[str, Any]]:
             return [terms[0] if len(terms) == 1 else {"$or": terms}]
         return terms
     return [_term(_NEGATE[op] if negate else op, name, value)]
+
+
+def _flag_terms(name: str, op: str, value: Any, negate: bool) -> list[dict[str, Any]]:
+    """A flag sent only when true: `true` is presence, `false` is absence; it is never unknown."""
+    if op == "exists":
+        return [] if bool(value) != negate else [{"$ex": {"_never": 1}}]
+    wanted = (op == "eq") == bool(value)
+    return [{name: True}] if wanted != negate else [{"$nex": {name: 1}}]
 
 
 # --- static analysis: conditions that are a conjunction of simple comparisons form a "box" ---

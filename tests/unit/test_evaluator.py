@@ -199,3 +199,13 @@ def test_decisions_built_without_validation_validate_to_themselves(policy: Polic
     assert OrderDecision.model_validate(order.model_dump()) == order
     as_json = order.model_dump(mode="json")
     assert OrderDecision.model_validate_json(order.model_dump_json()).model_dump(mode="json") == as_json
+
+
+def test_not_signal_matches_customers_without_that_sign(rules_copy: Callable[..., Path], example_data: Data) -> None:
+    rules = rules_copy(("follow_ups.yaml", "when: {never_bought: true}", "when: {not: {signal: bad_rumours}}"))
+    policy = load_policy(rules)
+    data = example_data("steady-distributor")
+    rumours = data | {"signals": [{"code": "bad_rumours", "observed_on": "2026-11-01"}]}
+
+    assert "follow.never_bought" in {a.rule_id for a in _eval(policy, data).actions}
+    assert "follow.never_bought" not in {a.rule_id for a in _eval(policy, rumours).actions}

@@ -1,0 +1,59 @@
+"""Reading import files: line numbers, header checks and bounds, before any database is involved."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from adapters.importers.reader import MAX_LINE_CHARS, FileProblem, read_csv, read_jsonl
+
+COLUMNS = ("order_id", "customer_id", "ordered_on", "amount", "status")
+REQUIRED = ("order_id", "customer_id", "ordered_on", "amount")
+
+
+def test_csv_rows_carry_their_line_numbers_and_leave_empty_cells_out() -> None:
+    text = "order_id,customer_id,ordered_on,amount,status\nO1,C1,2026-01-01,5,\nO2,C1,2026-01-02,6,open\n"
+
+    rows = list(read_csv(io.StringIO(text), "o.csv", COLUMNS, REQUIRED))
+
+    assert [(r.line, r.values.get("status")) for r in rows] == [(2, None), (3, "open")]
+
+
+def test_a_missing_required_column_is_reported_at_the_header() -> None:
+    with pytest.raises(FileProblem) as caught:
+        list(read_csv(io.StringIO("order_id,customer_id\nO1,C1\n"), "o.csv", COLUMNS, REQUIRED))
+
+    assert (caught.value.problem.line, caught.value.problem.field, caught.value.problem.code) == (
+        1,
+        "ordered_on",
+        "missing_column",
+    )
+
+
+def test_a_row_with_more_cells_than_columns_is_refused() -> None:
+    text = "order_id,customer_id,ordered_on,amount\nO1,C1,2026-01-01,5,surprise\n"
+
+    [row] = list(read_csv(io.StringIO(text), "o.csv", COLUMNS, REQUIRED))
+
+    assert [(p.line, p.code) for p in row.problems] == [(2, "extra_cells")]
+
+
+def test_the_error_column_of_a_rejects_file_is_ignored() -> None:
+    text = "order_id,customer_id,ordered_on,amount,error\nO1,C1,2026-01-01,5,line 2: amount: bad\n"
+
+    [row] = list(read_csv(io.StringIO(text), "o.csv", COLUMNS, REQUIRED))
+
+    assert "error" not in row.values and not row.problems
+
+
+def test_json_lines_skip_blank_lines_and_bound_line_length() -> None:
+    text = '{"order_id": "O1"}\n\n' + '{"x": "' + "y" * (MAX_LINE_CHARS + 10) + '"}\n[1]\n'
+
+    rows = list(read_jsonl(io.StringIO(text), "o.jsonl"))
+
+    assert [(r.line, [p.code for p in r.problems]) for r in rows] == [
+        (1, []),
+        (3, ["line_too_long"]),
+        (4, ["bad_json"]),
+    ]

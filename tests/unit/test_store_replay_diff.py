@@ -1,0 +1,26 @@
+"""Replay diffs name the paths where a replayed decision differs from the logged one."""
+
+from __future__ import annotations
+
+from adapters.store.replay import diff
+
+
+def test_equal_decisions_have_no_diff() -> None:
+    logged = {"grade": "BB", "reasons": [{"rule_id": "r1", "evidence": {"dbt": 12}}]}
+
+    assert diff(logged, logged) == []
+
+
+def test_a_changed_value_is_named_by_its_path() -> None:
+    logged = {"grade": "BB", "reasons": [{"rule_id": "r1", "evidence": {"dbt": 12}}]}
+    replayed = {"grade": "BB", "reasons": [{"rule_id": "r1", "evidence": {"dbt": 13}}]}
+
+    assert diff(logged, replayed) == ["reasons[0].evidence.dbt: 12 → 13"]
+
+
+def test_missing_extra_keys_and_list_lengths_are_reported() -> None:
+    assert diff({"a": 1, "b": [1]}, {"b": [1, 2], "c": 3}) == [
+        "a: missing in replay",
+        "b: 1 items logged → 2 replayed",
+        "c: only in replay",
+    ]
