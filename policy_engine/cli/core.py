@@ -89,15 +89,20 @@ def emit(model: Any) -> None:
     typer.echo(json.dumps(model.model_dump(mode="json"), ensure_ascii=False, indent=2))
 
 
-def record(db: str | None, snapshot: CustomerSnapshot, decision: Any, order: Any, policy: Any) -> None:
-    """Append the decision to the audit log when a store was named."""
+def record(
+    db: str | None, snapshot: CustomerSnapshot, decision: Any, policy: Any, order: Any = None, request: Any = None
+) -> None:
+    """Append the decision to the audit log when a store was named (with the rule files, for replay)."""
     if not db:
         return
     from adapters.store import open_store  # the store is optional for these commands
 
     store = open_store(db)
-    store.record_policy(policy)
-    store.record_decision(snapshot, decision, source="cli", order=order)
+    try:
+        store.record_policy(policy)
+        store.record_decision(snapshot, decision, source="cli", order=order, order_request=request)
+    finally:
+        store.close()
 
 
 def register(app: typer.Typer) -> None:
@@ -140,7 +145,7 @@ def register(app: typer.Typer) -> None:
         snap, when = read_snapshot(snapshot), as_of_or_exit(as_of)
         policy = load_or_exit(rules)
         decision = _guard(lambda: policy.evaluate(snap, as_of=when, explain=explain))
-        record(db, snap, decision, None, policy)
+        record(db, snap, decision, policy)
         emit(decision)
 
     @app.command("check-order")
@@ -164,7 +169,7 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(2) from None
         policy = load_or_exit(rules)
         decision = _guard(lambda: policy.check_order(snap, order, as_of=when, explain=explain))
-        record(db, snap, decision.customer, decision, policy)
+        record(db, snap, decision.customer, policy, order=decision, request=order)
         emit(decision)
 
     @app.command()

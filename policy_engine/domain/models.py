@@ -12,6 +12,7 @@ from policy_engine.domain.values import (
     GRADES,
     MAX_FINANCIALS,
     MAX_INVOICES,
+    MAX_MONEY,
     MAX_ORDERS,
     MAX_SIGNALS,
     MAX_TEXT,
@@ -129,6 +130,14 @@ class CustomerSnapshot(_Strict):
     last_review_on: IsoDate | None = None
     current_grade: Grade | None = None
     current_limit: Money | None = None
+
+    @model_validator(mode="after")
+    def _totals_in_range(self) -> CustomerSnapshot:
+        # Each amount is bounded; their sums (exposure, purchases) must stay representable too.
+        total = sum((i.amount for i in self.invoices), Decimal(0)) + sum((o.amount for o in self.orders), Decimal(0))
+        if total >= MAX_MONEY:
+            raise ValueError(f"invoices and orders together exceed {MAX_MONEY:,.0f}")
+        return self
 
     @model_validator(mode="before")
     @classmethod

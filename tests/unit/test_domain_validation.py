@@ -75,3 +75,12 @@ def test_money_is_exact_and_serialised_as_a_string() -> None:
 def test_negative_order_amount_is_refused() -> None:
     with pytest.raises(ValidationError):
         OrderRequest(amount="-5")
+
+
+def test_totals_that_would_overflow_the_money_bound_are_refused() -> None:
+    big = "900000000000000.00"
+    orders = [{"order_id": "o", "ordered_on": "2026-01-01", "amount": big, "status": "open"}]
+
+    found = _violations({"customer_id": "C", "invoices": [_invoice(amount=big)], "orders": orders})
+
+    assert "exceed" in found[""]
