@@ -1,0 +1,103 @@
+"""What each import kind validates rows with and which tables it writes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from adapters.importers.rows import (
+    ASSESSMENT_COLUMNS,
+    CustomerRow,
+    FinancialRow,
+    InvoiceRow,
+    OrderRow,
+    SignalRow,
+    field_names,
+    required_names,
+)
+from adapters.store import schema as s
+from adapters.store.upsert import upsert
+from policy_engine.domain.models import _Strict
+
+PROFILE_COLUMNS = ("current_grade", "current_limit")
+_CARD_EXTRAS = (*ASSESSMENT_COLUMNS, "assessed_on", *PROFILE_COLUMNS)
+
+
+def _write_customers(conn: Connection, rows: Sequence[Any]) -> int:
+    records = [r.model_dump(exclude=set(_CARD_EXTRAS)) for r in rows]
+    changed = upsert(conn, s.customers, ["customer_id"], records)
+    assessed = [
+        {"customer_id": r.customer_id, **{c: getattr(r, c) for c in (*ASSESSMENT_COLUMNS, "assessed_on")}}
+        for r in rows
+        if r.assessed_on is not None
+    ]
+    changed += upsert(conn, s.assessments, ["customer_id", "assessed_on"], assessed)
+    profiles = [
+        {
+            "customer_id": r.customer_id,
+            "grade": r.current_grade,
+            "grade_class": r.current_grade[0] if r.current_grade else None,
+            "credit_limit": r.current_limit,
+            "currency": r.currency,
+        }
+        for r in rows
+        if r.current_grade is not None or r.current_limit is not None
+    ]
+    changed += upsert(conn, s.credit_profiles, ["customer_id"], profiles)
+    return changed
+
+
+def _writer(table: Any, keys: Sequence[str]) -> Callable[[Connection, Sequence[Any]], int]:
+    def write(conn: Connection, rows: Sequence[Any]) -> int:
+        return upsert(conn, table, keys, [r.model_dump() for r in rows])
+
+    return write
+
+
+@dataclass(frozen=True)
+class ImportKind:
+    """One importable kind of record."""
+
+    name: str
+    model: type[_Strict]
+    keys: tuple[str, ...]
+    write: Callable[[Connection, Sequence[Any]], int]
+    belongs_to_customer: bool
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every column a row may carry."""
+        return field_names(self.model)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """The columns a row must carry."""
+        return required_names(self.model)
+
+    def key_of(self, row: Any) -> tuple[Any, ...]:
+        """The row's identity: re-importing a row with the same key updates it."""
+        return tuple(getattr(row, k) for k in self.keys)
+
+
+KINDS: dict[str, ImportKind] = {
+    "customers": ImportKind("customers", CustomerRow, ("customer_id",), _write_customers, False),
+    "invoices": ImportKind("invoices", InvoiceRow, ("invoice_id",), _writer(s.invoices, ["invoice_id"]), True),
+    "orders": ImportKind("orders", OrderRow, ("order_id",), _writer(s.orders, ["order_id"]), True),
+    "financials": ImportKind(
+        "financials",
+        FinancialRow,
+        ("customer_id", "period_end"),
+        _writer(s.financial_statements, ["customer_id", "period_end"]),
+        True,
+    ),
+    "signals": ImportKind(
+        "signals",
+        SignalRow,
+        ("customer_id", "code", "observed_on"),
+        _writer(s.staff_signals, ["customer_id", "code", "observed_on"]),
+        True,
+    ),
+}

@@ -1,0 +1,206 @@
+"""Run one import: validate every row, upsert the good ones, all-or-nothing unless told to keep going."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from pydantic import ValidationError
+from sqlalchemy import Connection, Engine, select
+
+from adapters.importers.kinds import KINDS, ImportKind
+from adapters.importers.reader import FileProblem, Problem, RawRow, detect_format, read_csv, read_jsonl
+from adapters.store import schema as s
+from policy_engine.domain.errors import violations_from
+
+CHUNK_ROWS = 2000
+MAX_PROBLEMS_KEPT = 1000
+"""Problems beyond this are counted but not kept in memory (the rejects file still gets every row)."""
+
+
+@dataclass
+class ImportReport:
+    """What an import did: rows read, loaded and rejected, the problems found, whether it was committed."""
+
+    kind: str
+    file: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_changed: int = 0
+    rows_rejected: int = 0
+    problem_count: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    committed: bool = False
+
+    def add(self, problems: list[Problem]) -> None:
+        """Count problems, keeping the first MAX_PROBLEMS_KEPT."""
+        self.problem_count += len(problems)
+        room = MAX_PROBLEMS_KEPT - len(self.problems)
+        if room > 0:
+            self.problems.extend(problems[:room])
+
+
+class _Rejects:
+    """Writes rejected rows in the input's own format, with an `error` column."""
+
+    def __init__(self, handle: TextIO | None, fmt: str, columns: tuple[str, ...]):
+        self.handle, self.fmt, self.columns = handle, fmt, columns
+        self.writer: Any = None
+
+    def write(self, row: RawRow) -> None:
+        if self.handle is None:
+            return
+        error = "; ".join(f"line {p.line}: {p.field + ': ' if p.field else ''}{p.message}" for p in row.problems)
+        if self.fmt == "jsonl":
+            original = row.original if isinstance(row.original, dict) else {"raw": row.original}
+            self.handle.write(json.dumps({**original, "error": error}, ensure_ascii=False) + "\n")
+            return
+        if self.writer is None:
+            header = (
+                [k for k in row.original if k is not None and k != "error"] if isinstance(row.original, dict) else []
+            )
+            self.writer = csv.DictWriter(
+                self.handle, fieldnames=[*(header or self.columns), "error"], extrasaction="ignore"
+            )
+            self.writer.writeheader()
+        original = row.original if isinstance(row.original, dict) else {}
+        self.writer.writerow({**{k: v for k, v in original.items() if k is not None}, "error": error})
+
+
+def _validate(kind: ImportKind, row: RawRow, name: str) -> Any:
+    try:
+        return kind.model.model_validate(row.values)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        for err, v in zip(errors, violations_from(exc), strict=True):
+            # A whole-row check ("due_on is before issued_on") names its field first.
+            first_word = v.description.split(" ", 1)[0]
+            field_name = v.field or (first_word if first_word in kind.columns else "")
+            row.problems.append(Problem(name, row.line, field_name, str(err["type"]), v.description))
+        return None
+
+
+def _unknown_customers(conn: Connection, ids: set[str]) -> set[str]:
+    t = s.customers
+    known = set(conn.execute(select(t.c.customer_id).where(t.c.customer_id.in_(ids))).scalars())
+    return ids - known
+
+
+class _Run:
+    def __init__(self, kind: ImportKind, name: str, conn: Connection, rejects: _Rejects, report: ImportReport):
+        self.kind, self.name, self.conn, self.rejects, self.report = kind, name, conn, rejects, report
+        self.first_line: dict[tuple[Any, ...], int] = {}
+
+    def chunk(self, rows: list[RawRow]) -> None:
+        parsed = [(row, _validate(self.kind, row, self.name) if not row.problems else None) for row in rows]
+        self._duplicates(parsed)
+        if self.kind.belongs_to_customer:
+            self._orphans(parsed)
+        good = [model for row, model in parsed if not row.problems]
+        self.report.rows_loaded += len(good)
+        self.report.rows_changed += self.kind.write(self.conn, good) if good else 0
+        for row, _model in parsed:
+            if row.problems:
+                self.report.rows_rejected += 1
+                self.report.add(row.problems)
+                self.rejects.write(row)
+
+    def _duplicates(self, parsed: list[tuple[RawRow, Any]]) -> None:
+        for row, model in parsed:
+            if model is None:
+                continue
+            key = self.kind.key_of(model)
+            first = self.first_line.setdefault(key, row.line)
+            if first != row.line:
+                field_name = self.kind.keys[-1] if len(self.kind.keys) == 1 else ",".join(self.kind.keys)
+                row.problems.append(
+                    Problem(self.name, row.line, field_name, "duplicate_key", f"same key as line {first}")
+                )
+
+    def _orphans(self, parsed: list[tuple[RawRow, Any]]) -> None:
+        ids = {model.customer_id for row, model in parsed if model is not None and not row.problems}
+        unknown = _unknown_customers(self.conn, ids) if ids else set()
+        for row, model in parsed:
+            if model is not None and not row.problems and model.customer_id in unknown:
+                row.problems.append(
+                    Problem(
+                        self.name,
+                        row.line,
+                        "customer_id",
+                        "unknown_customer",
+                        f"no customer {model.customer_id!r}; import customers first",
+                    )
+                )
+
+
+def _rows(kind: ImportKind, handle: TextIO, name: str, fmt: str) -> Iterator[RawRow]:
+    if fmt == "jsonl":
+        return read_jsonl(handle, name)
+    return read_csv(handle, name, kind.columns, kind.required)
+
+
+def run_import(
+    engine: Engine,
+    kind_name: str,
+    path: Path,
+    *,
+    fmt: str | None = None,
+    keep_going: bool = False,
+    rejects_path: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import one file; without keep_going any problem rolls everything back."""
+    kind = KINDS[kind_name]
+    fmt = detect_format(path, fmt)
+    name = str(path)
+    report = ImportReport(kind_name, name)
+    rejects_handle = open(rejects_path, "w", encoding="utf-8", newline="") if keep_going and rejects_path else None
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle, engine.connect() as conn:
+            run = _Run(kind, name, conn, _Rejects(rejects_handle, fmt, kind.columns), report)
+            with conn.begin() as tx:
+                _feed(run, _rows(kind, handle, name, fmt), report, progress)
+                if report.problem_count and not keep_going:
+                    tx.rollback()
+                    report.rows_loaded = report.rows_changed = 0
+                else:
+                    report.committed = True
+    except FileProblem as exc:
+        report.add([exc.problem])
+    except UnicodeDecodeError as exc:
+        report.add([Problem(name, _first_undecodable_line(path), "", "bad_encoding", f"not UTF-8 text ({exc.reason})")])
+    finally:
+        if rejects_handle is not None:
+            rejects_handle.close()
+    return report
+
+
+def _feed(run: _Run, rows: Iterator[RawRow], report: ImportReport, progress: Callable[[int], None] | None) -> None:
+    chunk: list[RawRow] = []
+    for row in rows:
+        report.rows_read += 1
+        chunk.append(row)
+        if len(chunk) >= CHUNK_ROWS:
+            run.chunk(chunk)
+            chunk = []
+            if progress:
+                progress(report.rows_read)
+    if chunk:
+        run.chunk(chunk)
+    if progress:
+        progress(report.rows_read)
+
+
+def _first_undecodable_line(path: Path) -> int:
+    """The line of the first byte that is not UTF-8 (only looked for once decoding has failed)."""
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return 0

@@ -1,0 +1,147 @@
+"""Read CSV and JSON-lines files row by row, keeping the line number of every row."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+MAX_LINE_CHARS = 64 * 1024
+"""A longer line is refused rather than read into memory."""
+
+IGNORED_COLUMNS = frozenset({"error"})
+"""The column a rejects file adds; ignored so a fixed rejects file can be imported as it is."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file: where, which field, a stable code and a message."""
+
+    file: str
+    line: int
+    field: str
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:"
+        return (
+            f"{where} {self.field}: {self.message} [{self.code}]"
+            if self.field
+            else f"{where} {self.message} [{self.code}]"
+        )
+
+
+@dataclass
+class RawRow:
+    """One row as read: its line, its values (empty CSV cells left out) and the original record."""
+
+    line: int
+    values: dict[str, Any]
+    original: dict[str, Any] | str
+    problems: list[Problem] = field(default_factory=list)
+
+
+class FileProblem(Exception):
+    """The file as a whole cannot be read (bad header, wrong encoding)."""
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        super().__init__(str(problem))
+
+
+def detect_format(path: Path, given: str | None) -> str:
+    """`csv` or `jsonl`, from --format or the file extension."""
+    if given:
+        return given
+    return "jsonl" if path.suffix.lower() in {".jsonl", ".ndjson", ".json"} else "csv"
+
+
+def _bounded_lines(handle: TextIO, name: str) -> Iterator[tuple[int, str | None]]:
+    number = 0
+    while True:
+        line = handle.readline(MAX_LINE_CHARS + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > MAX_LINE_CHARS and not line.endswith("\n"):
+            while line and not line.endswith("\n"):  # skip the rest of the overlong line
+                line = handle.readline(MAX_LINE_CHARS + 1)
+            yield number, None
+        else:
+            yield number, line
+
+
+def read_jsonl(handle: TextIO, name: str) -> Iterator[RawRow]:
+    """One JSON object per line; blank lines are skipped."""
+    for number, line in _bounded_lines(handle, name):
+        if line is None:
+            yield RawRow(
+                number,
+                {},
+                "",
+                [Problem(name, number, "", "line_too_long", f"line longer than {MAX_LINE_CHARS} characters")],
+            )
+            continue
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield RawRow(
+                number,
+                {},
+                line.rstrip("\n"),
+                [Problem(name, number, "", "bad_json", f"not JSON: {exc.msg} at column {exc.colno}")],
+            )
+            continue
+        if not isinstance(data, dict):
+            yield RawRow(number, {}, line.rstrip("\n"), [Problem(name, number, "", "bad_json", "not a JSON object")])
+            continue
+        values = {k: v for k, v in data.items() if k not in IGNORED_COLUMNS}
+        yield RawRow(number, values, data)
+
+
+def read_csv(handle: TextIO, name: str, allowed: tuple[str, ...], required: tuple[str, ...]) -> Iterator[RawRow]:
+    """A header line, then one row per record; the header is checked before any row is read."""
+    csv.field_size_limit(MAX_LINE_CHARS)
+    reader = csv.DictReader(handle, strict=True)
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as exc:
+        raise FileProblem(Problem(name, 1, "", "bad_csv", str(exc))) from exc
+    unknown = [c for c in header if c not in allowed and c not in IGNORED_COLUMNS]
+    if unknown:
+        raise FileProblem(
+            Problem(
+                name,
+                1,
+                unknown[0],
+                "unknown_column",
+                f"unknown column; expected some of {', '.join(allowed)}",
+            )
+        )
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise FileProblem(Problem(name, 1, missing[0], "missing_column", "required column is missing"))
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield RawRow(reader.line_num, {}, "", [Problem(name, reader.line_num, "", "bad_csv", str(exc))])
+            continue
+        if None in record:
+            yield RawRow(
+                reader.line_num,
+                {},
+                record,
+                [Problem(name, reader.line_num, "", "extra_cells", "more cells than header columns")],
+            )
+            continue
+        values = {k: v for k, v in record.items() if v not in ("", None) and k not in IGNORED_COLUMNS}
+        yield RawRow(reader.line_num, values, record)

@@ -1,0 +1,169 @@
+"""The decision log: what was decided, when, by which policy version, on which input, and why."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import Connection, RowMapping, select
+
+from adapters.store import schema as s
+from adapters.store.upsert import insert_ignore
+from policy_engine.domain.models import CustomerDecision, CustomerSnapshot, OrderDecision, OrderRequest
+
+_M = TypeVar("_M", bound=BaseModel)
+
+SOURCES = frozenset({"cli", "service", "batch", "simulate", "test"})
+
+
+def canonical_json(data: Any) -> str:
+    """JSON with sorted keys and no spaces: the same data always gives the same text."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def snapshot_json_and_hash(snapshot: CustomerSnapshot) -> tuple[str, str]:
+    """The JSON copy of a snapshot and its sha256.
+
+    pydantic writes fields in declaration order and the snapshot holds no free-form maps, so the
+    same snapshot always gives the same text; its Rust serializer is ~5x faster than json.dumps.
+    """
+    text = snapshot.model_dump_json()
+    return text, sha256_hex(text)
+
+
+def sha256_hex(text: str) -> str:
+    """The sha256 of a text's UTF-8 bytes."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def fired_rule_ids(decision: CustomerDecision, order: OrderDecision | None = None) -> list[str]:
+    """The rules that fired: those behind a reason or action, or marked fired in the trace."""
+    ids = {r.rule_id for r in decision.reasons} | {a.rule_id for a in decision.actions}
+    ids |= {t.rule_id for t in decision.trace if t.fired}
+    if order is not None:
+        ids |= {r.rule_id for r in order.reasons}
+    return sorted(i for i in ids if i)
+
+
+def log_row(
+    snapshot: CustomerSnapshot,
+    decision: CustomerDecision,
+    *,
+    source: str,
+    order: OrderDecision | None = None,
+    order_request: OrderRequest | None = None,
+    decided_at: datetime | None = None,
+) -> dict[str, Any]:
+    """The decision_log row for one decision."""
+    if source not in SOURCES:
+        raise ValueError(f"unknown decision source {source!r}; expected one of {sorted(SOURCES)}")
+    snapshot_text, snapshot_hash = snapshot_json_and_hash(snapshot)
+    return {
+        "customer_id": decision.customer_id,
+        "decided_at": decided_at or datetime.now(UTC),
+        "as_of": decision.as_of,
+        "source": source,
+        "policy_version": decision.policy_version,
+        "snapshot_hash": snapshot_hash,
+        "snapshot_json": snapshot_text,
+        "decision_json": decision.model_dump_json(),
+        "order_json": order.model_dump_json() if order else None,
+        "order_request_json": order_request.model_dump_json() if order_request else None,
+        "fired_rules": canonical_json(fired_rule_ids(decision, order)),
+        "grade": decision.grade,
+        "credit_limit": decision.credit_limit,
+        "outcome": order.outcome if order else None,
+        "explained": bool(decision.trace),
+    }
+
+
+def record_policy_files(conn: Connection, version: str, files: Mapping[str, str]) -> None:
+    """Keep the rule files of a policy version once (later calls for the same version do nothing)."""
+    row = {"version": version, "files_json": canonical_json(dict(files)), "first_seen": datetime.now(UTC)}
+    insert_ignore(conn, s.policy_versions, ["version"], row)
+
+
+def policy_files(conn: Connection, version: str) -> dict[str, str] | None:
+    """The rule files of a recorded policy version, or None when that version was never recorded."""
+    text = conn.execute(select(s.policy_versions.c.files_json).where(s.policy_versions.c.version == version))
+    found = text.scalar_one_or_none()
+    return None if found is None else dict(json.loads(found))
+
+
+@dataclass(frozen=True)
+class LoggedDecision:
+    """One decision_log entry, parsed back into domain objects."""
+
+    id: int
+    customer_id: str
+    decided_at: datetime
+    as_of: date
+    source: str
+    policy_version: str
+    snapshot_hash: str
+    grade: str
+    credit_limit: Decimal
+    outcome: str | None
+    explained: bool
+    fired_rules: list[str]
+    snapshot_json: str
+    decision_json: str
+    order_json: str | None
+    snapshot: CustomerSnapshot
+    decision: CustomerDecision
+    order: OrderDecision | None
+    order_request: OrderRequest | None
+
+    def snapshot_intact(self) -> bool:
+        """Whether the stored snapshot copy still hashes to the recorded hash."""
+        return sha256_hex(self.snapshot_json) == self.snapshot_hash
+
+
+def _lenient(model: type[_M], text: str) -> _M:
+    """Parse a logged output; one the model would now refuse is still shown, unvalidated."""
+    try:
+        return model.model_validate_json(text)
+    except ValidationError:
+        return model.model_construct(**json.loads(text))
+
+
+def _parse(row: RowMapping) -> LoggedDecision:
+    order = row["order_json"]
+    request = row["order_request_json"]
+    return LoggedDecision(
+        id=row["id"],
+        customer_id=row["customer_id"],
+        decided_at=row["decided_at"],
+        as_of=row["as_of"],
+        source=row["source"],
+        policy_version=row["policy_version"],
+        snapshot_hash=row["snapshot_hash"],
+        grade=row["grade"],
+        credit_limit=row["credit_limit"],
+        outcome=row["outcome"],
+        explained=bool(row["explained"]),
+        fired_rules=json.loads(row["fired_rules"]),
+        snapshot_json=row["snapshot_json"],
+        decision_json=row["decision_json"],
+        order_json=order,
+        snapshot=CustomerSnapshot.model_validate_json(row["snapshot_json"]),
+        decision=_lenient(CustomerDecision, row["decision_json"]),
+        order=_lenient(OrderDecision, order) if order else None,
+        order_request=OrderRequest.model_validate_json(request) if request else None,
+    )
+
+
+def history(conn: Connection, customer_id: str, last: int | None = None) -> list[LoggedDecision]:
+    """A customer's logged decisions, oldest first (only the newest `last` when given)."""
+    t = s.decision_log
+    query = select(t).where(t.c.customer_id == customer_id).order_by(t.c.id.desc())
+    if last is not None:
+        query = query.limit(last)
+    rows = [_parse(r._mapping) for r in conn.execute(query)]
+    return rows[::-1]

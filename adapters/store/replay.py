@@ -1,0 +1,98 @@
+"""Replay a logged decision with the rule files of its own policy version and compare the outputs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from adapters.store.audit import LoggedDecision
+
+MAX_DIFFS = 20
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    """Whether a replay reproduced the logged outputs; `reproduces` is None when it could not run."""
+
+    entry_id: int
+    reproduces: bool | None
+    diffs: list[str] = field(default_factory=list)
+    note: str = ""
+
+
+def diff(expected: Any, actual: Any, path: str = "") -> list[str]:
+    """Paths where two JSON values differ, each as `path: expected → actual`."""
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        out: list[str] = []
+        for key in sorted(set(expected) | set(actual)):
+            sub = f"{path}.{key}" if path else str(key)
+            if key not in actual:
+                out.append(f"{sub}: missing in replay")
+            elif key not in expected:
+                out.append(f"{sub}: only in replay")
+            else:
+                out.extend(diff(expected[key], actual[key], sub))
+        return out
+    if isinstance(expected, list) and isinstance(actual, list):
+        if len(expected) != len(actual):
+            return [f"{path}: {len(expected)} items logged → {len(actual)} replayed"]
+        return [d for i, (e, a) in enumerate(zip(expected, actual, strict=True)) for d in diff(e, a, f"{path}[{i}]")]
+    return [] if expected == actual else [f"{path}: {expected!r} → {actual!r}"]
+
+
+class Replayer:
+    """Compiles each policy version once; `files_of(version)` returns its rule files or None."""
+
+    def __init__(
+        self,
+        files_of: Callable[[str], dict[str, str] | None],
+        compile_files: Callable[[dict[str, str]], Any] | None = None,
+    ):
+        self._files_of = files_of
+        self._compile = compile_files
+        self._policies: dict[str, Any] = {}
+
+    def _policy(self, version: str) -> Any:
+        if version not in self._policies:
+            files = self._files_of(version)
+            if files is None:
+                self._policies[version] = None
+            else:
+                if self._compile is None:
+                    from policy_engine.api import load_policy_from_files  # the core is only needed to replay
+
+                    self._compile = load_policy_from_files
+                self._policies[version] = self._compile(files)
+        return self._policies[version]
+
+    def replay(self, entry: LoggedDecision) -> ReplayResult:
+        """Re-run one logged decision and compare it with what was logged."""
+        if not entry.snapshot_intact():
+            return ReplayResult(entry.id, False, ["snapshot: stored copy does not match its hash"])
+        try:
+            policy = self._policy(entry.policy_version)
+        except Exception as exc:  # a stored version that no longer compiles is a finding, not a crash
+            return ReplayResult(entry.id, None, note=f"policy {entry.policy_version[:12]} does not load: {exc}")
+        if policy is None:
+            return ReplayResult(
+                entry.id, None, note=f"rule files of policy {entry.policy_version[:12]} were not recorded"
+            )
+        # Compare JSON with JSON: what was logged against the replay serialised the same way.
+        if entry.order_json is not None and entry.order_request is not None:
+            order = policy.check_order(entry.snapshot, entry.order_request, as_of=entry.as_of)
+            found = diff(json.loads(entry.order_json), json.loads(order.model_dump_json()), "order")
+        else:
+            decision = policy.evaluate(entry.snapshot, as_of=entry.as_of, explain=entry.explained)
+            logged = json.loads(entry.decision_json)
+            # The value class (ABC across the whole portfolio) is context the batch attaches after
+            # evaluating; the rules never see it, so the replay carries the logged one over.
+            decision = decision.model_copy(update={"value_class": logged.get("value_class", "")})
+            found = diff(logged, json.loads(decision.model_dump_json()))
+        note = (
+            "order request not logged: replayed the customer decision only"
+            if entry.order and not entry.order_request
+            else ""
+        )
+        return ReplayResult(entry.id, not found, found[:MAX_DIFFS], note)

@@ -1,0 +1,86 @@
+"""PostgreSQL: a customer's whole snapshot in ONE statement (child rows aggregated as JSON arrays).
+
+Seven indexed SELECTs cost seven network round trips; here the server assembles the snapshot and
+the client pays one. Money travels as text inside the JSON, so it stays exact.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from adapters.store.snapshots import (
+    ASSESSMENT_FIELDS,
+    CUSTOMER_FIELDS,
+    FINANCIAL_FIELDS,
+    INVOICE_FIELDS,
+    ORDER_FIELDS,
+    SIGNAL_FIELDS,
+)
+from policy_engine.domain.models import CustomerSnapshot
+
+_MONEY = {
+    "amount", "paid_amount", "current_assets", "current_liabilities", "inventory", "cash", "total_assets",
+    "total_liabilities", "equity", "revenue", "net_profit",
+}  # fmt: skip
+_CHILDREN = (
+    ("invoices", "invoices", INVOICE_FIELDS, "issued_on, invoice_id"),
+    ("orders", "orders", ORDER_FIELDS, "ordered_on, order_id"),
+    ("financials", "financial_statements", FINANCIAL_FIELDS, "period_end"),
+    ("signals", "staff_signals", SIGNAL_FIELDS, "observed_on, code"),
+)
+
+
+def _array(alias: str, fields: Sequence[str]) -> str:
+    return (
+        "json_build_array(" + ", ".join(f"{alias}.{f}::text" if f in _MONEY else f"{alias}.{f}" for f in fields) + ")"
+    )
+
+
+def _select(where: str) -> str:
+    parts = [f"c.{f}" for f in CUSTOMER_FIELDS] + ["p.grade AS current_grade", "p.credit_limit::text AS current_limit"]
+    for key, table, fields, order in _CHILDREN:
+        parts.append(
+            f"(SELECT coalesce(json_agg({_array('t', fields)} ORDER BY {order}), '[]'::json) "
+            f"FROM {table} t WHERE t.customer_id = c.customer_id) AS {key}"
+        )
+    parts.append(
+        f"(SELECT {_array('a', ASSESSMENT_FIELDS)} FROM assessments a WHERE a.customer_id = c.customer_id "
+        "ORDER BY a.assessed_on DESC NULLS LAST, a.id DESC LIMIT 1) AS assessment"
+    )
+    parts.append("(SELECT max(k.contacted_on) FROM contacts k WHERE k.customer_id = c.customer_id) AS contacted")
+    return (
+        "SELECT " + ",\n  ".join(parts) + "\nFROM customers c LEFT JOIN credit_profiles p "
+        f"ON p.customer_id = c.customer_id WHERE {where}"
+    )
+
+
+_ONE = text(_select("c.customer_id = :id"))
+_MANY = text(_select("c.customer_id = ANY(:ids)"))
+_FIELDS = {key: fields for key, _table, fields, _order in _CHILDREN}
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def load_snapshots_pg(conn: Connection, ids: Sequence[str]) -> dict[str, CustomerSnapshot]:
+    """Load the snapshots of `ids` (unknown ids absent) in one round trip."""
+    if not ids:
+        return {}
+    query, params = (_ONE, {"id": ids[0]}) if len(ids) == 1 else (_MANY, {"ids": list(ids)})
+    result = {}
+    for row in conn.execute(query, params):
+        data = row._asdict()
+        for key, fields in _FIELDS.items():
+            data[key] = [dict(zip(fields, item, strict=True)) for item in _json(data[key])]
+        assessment = _json(data["assessment"])
+        data["assessment"] = dict(zip(ASSESSMENT_FIELDS, assessment, strict=True)) if assessment else None
+        contacted = data.pop("contacted")
+        if contacted is not None and (data["last_contact_on"] is None or contacted > data["last_contact_on"]):
+            data["last_contact_on"] = contacted
+        result[data["customer_id"]] = CustomerSnapshot.model_validate(data)
+    return result

@@ -1,0 +1,39 @@
+"""INSERT … ON CONFLICT DO UPDATE for SQLite and PostgreSQL, touching only rows that differ."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table, or_
+from sqlalchemy.dialects import postgresql, sqlite
+
+
+def upsert(conn: Connection, table: Table, keys: Sequence[str], rows: Sequence[dict[str, Any]]) -> int:
+    """Insert or update `rows` by their key columns; return how many rows were inserted or changed.
+
+    A row equal to the stored one is left alone (the update has a `WHERE … IS DISTINCT FROM`
+    guard), so re-importing the same data changes nothing and counts zero.
+    """
+    if not rows:
+        return 0
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(table)
+    columns = [c for c in rows[0] if c not in keys]
+    if columns:
+        excluded = stmt.excluded
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={c: excluded[c] for c in columns},
+            where=or_(*(table.c[c].is_distinct_from(excluded[c]) for c in columns)),
+        )
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
+    result = conn.execute(stmt.execution_options(preserve_rowcount=True), list(rows))
+    return max(result.rowcount, 0)
+
+
+def insert_ignore(conn: Connection, table: Table, keys: Sequence[str], row: dict[str, Any]) -> None:
+    """Insert one row unless its key is already there."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    conn.execute(dialect.insert(table).values(**row).on_conflict_do_nothing(index_elements=list(keys)))

@@ -1,0 +1,102 @@
+"""The store commands: import, demo-data and history, as people run them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from adapters.store import open_store
+from policy_engine.domain.models import CustomerSnapshot
+
+
+def _store_cmds() -> ModuleType:
+    from policy_engine.cli import store_cmds
+
+    return store_cmds
+
+
+@pytest.fixture
+def run(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., object]:
+    """Run `credit-policy <args>` against the test database (passed through $CREDIT_POLICY_DB)."""
+    app = typer.Typer(pretty_exceptions_enable=False)
+    _store_cmds().register(app)
+    monkeypatch.setenv("CREDIT_POLICY_DB", db_url)
+    monkeypatch.chdir(tmp_path)
+
+    def invoke(*args: str) -> object:
+        return CliRunner().invoke(app, list(args))
+
+    return invoke
+
+
+def test_import_reports_each_bad_row_as_file_line_field_and_exits_1(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "c.csv").write_text("customer_id,size\nC1,large\nC2,huge\n")
+
+    result = run("import", "customers", "c.csv")
+
+    assert result.exit_code == 1
+    assert "c.csv:3: size:" in result.stderr and "[literal_error]" in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+
+
+def test_import_with_keep_going_loads_good_rows_and_writes_rejects(run, tmp_path: Path, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "c.csv").write_text("customer_id,size\nC1,large\nC2,huge\n")
+
+    result = run("import", "customers", "c.csv", "--keep-going", "--rejects", "bad.csv")
+
+    assert result.exit_code == 1
+    assert "bad.csv" in result.stderr
+    assert (tmp_path / "bad.csv").read_text().splitlines()[1].startswith("C2,huge,")
+    assert open_store(db_url).get_snapshot("C1").size == "large"
+
+
+def test_import_of_a_missing_file_is_a_usage_error(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("import", "orders", "nothing.csv")
+
+    assert result.exit_code == 2 and "nothing.csv" in result.stderr
+
+
+def test_demo_data_prints_what_it_wrote(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("demo-data", "--customers", "30", "--seed", "3", "--as-of", "2026-11-22")
+
+    assert result.exit_code == 0, result.stderr
+    assert "30 customers" in result.stdout and "invoices" in result.stdout
+
+
+def test_history_shows_decisions_and_replays_them(
+    run,
+    db_url: str,
+    make_snapshot: Callable[..., CustomerSnapshot],  # type: ignore[no-untyped-def]
+) -> None:
+    from datetime import date
+
+    from policy_engine.api import load_policy
+
+    policy = load_policy()
+    store = open_store(db_url)
+    snapshot = make_snapshot("C1")
+    store.save_snapshot(snapshot)
+    store.record_policy(policy.version, policy.files)
+    for day in (date(2026, 6, 1), date(2026, 11, 22)):
+        store.record_decision(snapshot, policy.evaluate(snapshot, as_of=day), source="service")
+
+    table = run("history", "C1", "--replay")
+    as_json = run("history", "C1", "--json", "--replay", "--last", "1")
+
+    assert table.exit_code == 0, table.stderr
+    assert "service" in table.stdout and policy.version[:12] in table.stdout
+    [entry] = json.loads(as_json.stdout)
+    assert entry["replay"]["reproduces"] is True
+    assert entry["decision"]["reasons"] and entry["fired_rules"]
+
+
+def test_history_of_a_customer_without_decisions_exits_1(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("history", "nobody")
+
+    assert result.exit_code == 1 and "nobody" in result.stderr

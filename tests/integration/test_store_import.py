@@ -1,0 +1,176 @@
+"""Importers: precise reports for bad rows, all-or-nothing by default, rejects on request, idempotent."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from adapters.importers import run_import
+from adapters.store import SqlStore, open_store
+from adapters.store import schema as s
+
+CUSTOMERS_CSV = """\
+customer_id,name,size,segment,relationship_since,character,capacity,capital,collateral,conditions,\
+assessed_on,current_grade,current_limit
+C1,Acme Trading,large,distributor,2019-03-01,80,70,75,60,65,2026-06-30,AA,500000.00
+C2,Beta Pharmacy,small,pharmacy,,,,,,,,,
+"""
+INVOICES_CSV = """\
+invoice_id,customer_id,issued_on,due_on,amount,paid_amount,paid_on,payment_term_days,due_date_changes
+I1,C1,2026-01-05,2026-02-04,12000.50,12000.50,2026-02-10,30,0
+I2,C1,2026-02-05,2026-03-07,8000.00,0,,30,2
+I3,C9,2026-02-05,2026-03-07,8000.00,0,,30,0
+I4,C2,2026-02-05,2026-01-07,12.5,0,,30,0
+I1,C2,2026-02-05,2026-03-07,1.00,0,,30,0
+I5,C2,2026-02-05,2026-03-07,1.0e3,0,,30,0
+I6,C2,2026-03-01,2026-03-31,99.99,0,,30,0
+"""
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _table(store: SqlStore, table: Any) -> list[tuple[Any, ...]]:
+    with store.engine.connect() as conn:
+        return sorted(tuple(r) for r in conn.execute(select(table)))
+
+
+def _with_customers(db_url: str, tmp_path: Path) -> SqlStore:
+    store = open_store(db_url)
+    report = run_import(store.engine, "customers", _write(tmp_path, "customers.csv", CUSTOMERS_CSV))
+    assert report.committed and report.problem_count == 0
+    return store
+
+
+def test_bad_rows_are_reported_with_file_line_field_and_code_and_nothing_is_loaded(db_url: str, tmp_path: Path) -> None:
+    store = _with_customers(db_url, tmp_path)
+    path = _write(tmp_path, "invoices.csv", INVOICES_CSV)
+
+    report = run_import(store.engine, "invoices", path)
+
+    found = [(p.file, p.line, p.field, p.code) for p in report.problems]
+    assert found == [
+        (str(path), 4, "customer_id", "unknown_customer"),
+        (str(path), 5, "due_on", "value_error"),
+        (str(path), 6, "invoice_id", "duplicate_key"),
+        (str(path), 7, "amount", "value_error"),
+    ]
+    assert not report.committed
+    assert _table(store, s.invoices) == []
+
+
+def test_keep_going_loads_the_good_rows_and_writes_every_bad_one_to_the_rejects_file(
+    db_url: str, tmp_path: Path
+) -> None:
+    store = _with_customers(db_url, tmp_path)
+    path = _write(tmp_path, "invoices.csv", INVOICES_CSV)
+    rejects = tmp_path / "rejected.csv"
+
+    report = run_import(store.engine, "invoices", path, keep_going=True, rejects_path=rejects)
+
+    assert report.committed and (report.rows_loaded, report.rows_rejected) == (3, 4)
+    assert [r[0] for r in _table(store, s.invoices)] == ["I1", "I2", "I6"]
+    with open(rejects, newline="", encoding="utf-8") as handle:
+        rejected = list(csv.DictReader(handle))
+    assert [r["invoice_id"] for r in rejected] == ["I3", "I4", "I1", "I5"]
+    assert "customer_id" in rejected[0]["error"] and rejected[3]["amount"] == "1.0e3"
+
+
+def test_reimporting_the_same_file_changes_nothing(db_url: str, tmp_path: Path) -> None:
+    store = _with_customers(db_url, tmp_path)
+    path = _write(tmp_path, "invoices.csv", INVOICES_CSV)
+    run_import(store.engine, "invoices", path, keep_going=True)
+    before = {t.name: _table(store, t) for t in s.metadata.sorted_tables}
+
+    again = run_import(store.engine, "invoices", path, keep_going=True)
+    customers_again = run_import(store.engine, "customers", tmp_path / "customers.csv")
+
+    assert (again.rows_loaded, again.rows_changed) == (3, 0)
+    assert (customers_again.rows_loaded, customers_again.rows_changed) == (2, 0)
+    assert {t.name: _table(store, t) for t in s.metadata.sorted_tables} == before
+
+
+def test_a_changed_row_is_updated_in_place_by_its_id(db_url: str, tmp_path: Path) -> None:
+    store = _with_customers(db_url, tmp_path)
+    run_import(store.engine, "invoices", _write(tmp_path, "a.csv", INVOICES_CSV), keep_going=True)
+    changed = INVOICES_CSV.splitlines()[0] + "\nI2,C1,2026-02-05,2026-03-07,8000.00,8000.00,2026-03-01,30,2\n"
+
+    report = run_import(store.engine, "invoices", _write(tmp_path, "b.csv", changed))
+
+    assert report.rows_changed == 1
+    invoice = {i.invoice_id: i for i in store.get_snapshot("C1").invoices}["I2"]
+    assert str(invoice.paid_amount) == "8000.00"
+
+
+def test_customers_bring_their_5c_assessment_and_current_credit(db_url: str, tmp_path: Path) -> None:
+    store = _with_customers(db_url, tmp_path)
+
+    snapshot = store.get_snapshot("C1")
+
+    assert snapshot.assessment is not None and snapshot.assessment.character == 80
+    assert (snapshot.current_grade, str(snapshot.current_limit)) == ("AA", "500000.00")
+    assert store.get_snapshot("C2").assessment is None
+
+
+def test_json_lines_are_imported_and_bad_lines_named(db_url: str, tmp_path: Path) -> None:
+    store = _with_customers(db_url, tmp_path)
+    lines = [
+        json.dumps({"customer_id": "C1", "code": "bank_account_frozen", "observed_on": "2026-11-01"}),
+        "",
+        json.dumps({"customer_id": "C1", "code": "feeling_uneasy", "observed_on": "2026-11-01"}),
+        "{not json",
+        json.dumps({"customer_id": "C2", "code": "bad_rumours", "observed_on": "2026-11-01", "colour": "red"}),
+    ]
+    path = _write(tmp_path, "signals.jsonl", "\n".join(lines) + "\n")
+
+    report = run_import(store.engine, "signals", path, keep_going=True, rejects_path=tmp_path / "r.jsonl")
+
+    assert [(p.line, p.field, p.code) for p in report.problems] == [
+        (3, "code", "value_error"),
+        (4, "", "bad_json"),
+        (5, "colour", "extra_forbidden"),
+    ]
+    assert [sig.code for sig in store.get_snapshot("C1").signals] == ["bank_account_frozen"]
+    rejected = [json.loads(line) for line in (tmp_path / "r.jsonl").read_text().splitlines()]
+    assert [r.get("code") for r in rejected] == ["feeling_uneasy", None, "bad_rumours"]
+    assert all(r["error"] for r in rejected)
+
+
+def test_an_unknown_csv_column_is_refused_at_the_header(db_url: str, tmp_path: Path) -> None:
+    store = open_store(db_url)
+    path = _write(tmp_path, "orders.csv", "order_id,customer_id,ordered_on,amount,colour\nO1,C1,2026-01-01,5,red\n")
+
+    report = run_import(store.engine, "orders", path)
+
+    assert [(p.line, p.field, p.code) for p in report.problems] == [(1, "colour", "unknown_column")]
+    assert not report.committed
+
+
+def test_an_overlong_line_is_refused_without_reading_it_whole(db_url: str, tmp_path: Path) -> None:
+    store = _with_customers(db_url, tmp_path)
+    huge = json.dumps({"customer_id": "C1", "code": "bad_rumours", "observed_on": "2026-11-01", "note": "x" * 100_000})
+    path = _write(tmp_path, "signals.jsonl", huge + "\n")
+
+    report = run_import(store.engine, "signals", path)
+
+    assert [(p.line, p.code) for p in report.problems] == [(1, "line_too_long")]
+
+
+def test_financial_statements_upsert_by_customer_and_period(db_url: str, tmp_path: Path) -> None:
+    store = _with_customers(db_url, tmp_path)
+    text = "customer_id,period_end,current_assets,current_liabilities,equity,net_profit\nC1,2025-12-31,100.10,200.20,-5.50,-1\n"  # noqa: E501
+    path = _write(tmp_path, "fin.csv", text)
+
+    first = run_import(store.engine, "financials", path)
+    second = run_import(store.engine, "financials", path)
+
+    assert (first.rows_changed, second.rows_changed) == (1, 0)
+    statement = store.get_snapshot("C1").financials[0]
+    assert (str(statement.equity), statement.inventory) == ("-5.50", None)

@@ -1,0 +1,107 @@
+"""The SQL adapter of the store port: snapshots round-trip exactly, profiles feed the snapshot."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from adapters.store import open_store
+from policy_engine.domain.errors import CustomerNotFound
+from policy_engine.domain.models import CustomerDecision, CustomerSnapshot
+
+
+def test_a_saved_snapshot_loads_back_identical_with_exact_decimals(
+    db_url: str, make_snapshot: Callable[..., CustomerSnapshot]
+) -> None:
+    store = open_store(db_url)
+    snapshot = make_snapshot("C1")
+
+    store.save_snapshot(snapshot)
+    loaded = store.get_snapshot("C1")
+
+    assert loaded.model_dump(mode="json") == snapshot.model_dump(mode="json")
+    assert loaded.invoices[0].amount == Decimal("99999999.123456")
+    assert str(loaded.financials[0].net_profit) == "-0.000001"
+
+
+def test_an_unknown_customer_id_raises_customer_not_found(db_url: str) -> None:
+    store = open_store(db_url)
+
+    with pytest.raises(CustomerNotFound):
+        store.get_snapshot("nobody")
+
+
+def test_many_snapshots_load_at_once_in_the_order_asked_skipping_unknown_ids(
+    db_url: str, make_snapshot: Callable[..., CustomerSnapshot]
+) -> None:
+    store = open_store(db_url)
+    for cid in ("C1", "C2", "C3"):
+        store.save_snapshot(make_snapshot(cid))
+
+    loaded = store.get_snapshots(["C3", "missing", "C1"])
+
+    assert [s.customer_id for s in loaded] == ["C3", "C1"]
+    assert loaded[0].invoices[0].invoice_id == "C3-I1"
+
+
+def test_customer_ids_are_walked_in_chunks(db_url: str, make_snapshot: Callable[..., CustomerSnapshot]) -> None:
+    store = open_store(db_url)
+    for i in range(5):
+        store.save_snapshot(make_snapshot(f"C{i}"))
+
+    chunks = list(store.iter_customer_ids(chunk_size=2))
+
+    assert chunks == [["C0", "C1"], ["C2", "C3"], ["C4"]]
+
+
+def test_saving_a_profile_gives_the_snapshot_its_current_grade_and_limit(
+    db_url: str, make_snapshot: Callable[..., CustomerSnapshot]
+) -> None:
+    store = open_store(db_url)
+    store.save_snapshot(make_snapshot("C1"))
+    decision = CustomerDecision(
+        customer_id="C1", policy_version="v1", as_of=date(2026, 11, 22), score=71.5, grade="BBB",
+        grade_class="B", value_class="A", credit_limit=Decimal("80000.00"), currency="CNY",
+        limit_valid_until=date(2027, 2, 22), exposure=Decimal("0"), available_credit=Decimal("80000.00"),
+        next_review_on=date(2027, 2, 22),
+    )  # fmt: skip
+
+    store.save_profile(decision)
+    loaded = store.get_snapshot("C1")
+
+    assert loaded.current_grade == "BBB"
+    assert loaded.current_limit == Decimal("80000.00")
+
+
+def test_the_latest_contact_sets_last_contact_on(db_url: str, make_snapshot: Callable[..., CustomerSnapshot]) -> None:
+    from adapters.store import schema as s
+
+    store = open_store(db_url)
+    store.save_snapshot(make_snapshot("C1"))
+    with store.engine.begin() as conn:
+        conn.execute(
+            s.contacts.insert(),
+            [{"customer_id": "C1", "contacted_on": date(2026, 11, 20), "channel": "visit"}],
+        )
+
+    loaded = store.get_snapshot("C1")
+
+    assert loaded.last_contact_on == date(2026, 11, 20)
+
+
+def test_money_at_the_domain_bound_is_stored_exactly(
+    db_url: str, make_snapshot: Callable[..., CustomerSnapshot]
+) -> None:
+    store = open_store(db_url)
+    big = make_snapshot("C1").model_dump(mode="json")
+    big["invoices"] = big["invoices"][:1]  # the snapshot's total must stay within the bound too
+    big["orders"] = []
+    big["invoices"][0].update(amount="999999999999999.999999", paid_amount="0")
+    snapshot = CustomerSnapshot.model_validate(big)
+
+    store.save_snapshot(snapshot)
+
+    assert store.get_snapshot("C1").invoices[0].amount == Decimal("999999999999999.999999")
