@@ -1,0 +1,1 @@
+"""The gRPC adapter: credit_policy.v1.CreditPolicyService over the policy core."""

@@ -1,0 +1,87 @@
+"""The `serve` command (typer): wires the store, the policy host and the gRPC server."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+DEFAULT_WORKERS = max(os.cpu_count() or 1, 2)
+"""One engine process per CPU (at least two): measured best on 2 cores, see docs/service.md."""
+
+
+MEMORY = "memory"
+
+
+def _open_store(db: str | None) -> Any:
+    """The SQL store (adapters.store), migrated here once; workers open their own too. `memory`: none."""
+    if not db or db == MEMORY:
+        return None
+    try:
+        from adapters.store import open_store
+    except ImportError as exc:
+        raise typer.BadParameter(f"--db needs the SQL store (adapters.store), which is not available: {exc}",
+                                 param_hint="--db") from exc
+    return open_store(db, upgrade=True, background_audit=True)
+
+
+def serve(
+    rules: Annotated[Path | None, typer.Option("--rules", help="rules directory (default: the shipped rules/)")] = None,
+    port: Annotated[int, typer.Option(help="port to listen on; 0 picks a free one")] = 50051,
+    host: Annotated[str, typer.Option(help="address to bind")] = "[::]",
+    db: Annotated[str | None, typer.Option(
+        help="SQLAlchemy URL of the store (default: $CREDIT_POLICY_DB, else the embedded SQLite file "
+             "var/credit-policy.sqlite); `memory` for an in-memory store that only takes full snapshots")] = None,
+    workers: Annotated[int, typer.Option(help="engine worker processes (default: one per CPU); 0 = in-process, "
+                                         "one lock")] = DEFAULT_WORKERS,
+    tls_cert: Annotated[Path | None, typer.Option(help="PEM server certificate (enables TLS)")] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="PEM private key of --tls-cert")] = None,
+    tls_client_ca: Annotated[Path | None, typer.Option(help="PEM CA of client certificates (mutual TLS)")] = None,
+    metrics_port: Annotated[int | None, typer.Option(help="Prometheus /metrics port; 0 picks one")] = None,
+    watch_interval: Annotated[float, typer.Option(help="seconds between rules-dir polls; 0 = SIGHUP only")] = 1.0,
+    grace: Annotated[float, typer.Option(help="seconds in-flight calls get to finish on SIGTERM")] = 20.0,
+    log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING, ERROR")] = "INFO",
+) -> None:
+    """Serve credit decisions over gRPC (health, reflection, hot reload, metrics)."""
+    from adapters.grpc.logs import configure_logging
+    from adapters.grpc.server import TlsFiles, run_service
+    from policy_engine.api import DEFAULT_RULES_DIR, PolicyLoadError
+
+    configure_logging(log_level)
+    if (tls_cert is None) != (tls_key is None):
+        raise typer.BadParameter("give both --tls-cert and --tls-key", param_hint="--tls-cert")
+    if tls_client_ca and not tls_cert:
+        raise typer.BadParameter("mutual TLS needs --tls-cert and --tls-key", param_hint="--tls-client-ca")
+    tls = TlsFiles(tls_cert, tls_key, tls_client_ca) if tls_cert and tls_key else None
+    if db is None:
+        from adapters.store.engine import resolve_db_url
+
+        db = resolve_db_url(None)
+    store = _open_store(db)
+    if db == MEMORY:
+        db = None
+    try:
+        asyncio.run(run_service(rules_dir=rules or DEFAULT_RULES_DIR, store=store, store_url=db or None,
+                                address=f"{host}:{port}",
+                                workers=workers, tls=tls, metrics_port=metrics_port,
+                                watch_interval=watch_interval, grace=grace))
+    except PolicyLoadError as exc:
+        for problem in getattr(exc, "problems", []):
+            typer.echo(str(problem), err=True)
+        raise typer.Exit(1) from exc
+
+
+def main() -> None:
+    """`python -m adapters.grpc serve …`: the same command without the rest of the CLI."""
+    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    app.command("serve")(serve)
+
+    @app.callback()
+    def _root() -> None:
+        """credit-policy gRPC service."""
+
+    app(args=sys.argv[1:])

@@ -1,0 +1,196 @@
+"""The policy host: serves one compiled version, reloads a new one off to the side, swaps atomically.
+
+A reload compiles and lints the rules directory without touching the version being served; a
+version with problems is refused (every `file:line:col: code: message` is logged and kept for
+GetPolicy) and the old version keeps serving. A good version gets its engine fully started
+(workers compiled) before one assignment makes it current; the old engine then drains.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from adapters.grpc.engines import DEFAULT_FILES_LOADER, Engine, InProcessEngine, WorkerPoolEngine
+from adapters.grpc.logs import event
+from adapters.grpc.memory_store import BoundedMemoryStore
+from adapters.grpc.metrics import ServiceMetrics
+from policy_engine.ports import CustomerStore, InMemoryStore
+
+
+@dataclass(frozen=True)
+class RefusedAttempt:
+    """A reload that was refused, with every problem found."""
+
+    attempted_at: datetime
+    problems: list[Any]
+    error: str = ""
+
+
+@dataclass
+class Served:
+    """The version being served: its policy (for GetPolicy) and the engine that decides."""
+
+    policy: Any
+    engine: Engine
+    loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+def _fingerprint(rules_dir: Path) -> tuple[tuple[str, int, int], ...]:
+    entries = []
+    for path in sorted(rules_dir.rglob("*")):
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            continue
+        if path.is_file():
+            entries.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(entries)
+
+
+class PolicyHost:
+    """Owns the served version and every reload of the rules directory."""
+
+    def __init__(
+        self,
+        rules_dir: str | Path,
+        *,
+        workers: int = 0,
+        store: CustomerStore | None = None,
+        store_url: str | None = None,
+        metrics: ServiceMetrics | None = None,
+        load_policy: Callable[[Path], Any] | None = None,
+        files_loader: str = DEFAULT_FILES_LOADER,
+    ):
+        if load_policy is None:
+            from policy_engine.api import load_policy as default_loader
+
+            load_policy = default_loader
+        self.rules_dir = Path(rules_dir)
+        self.workers = workers
+        # `store` keeps each version's rule files; with workers=0 it also serves the decisions
+        # (a SQL one on a thread of its own: it blocks). With workers>0 each worker opens
+        # `store_url` itself (none: an in-memory store of its own) for customers and the audit log.
+        self.store: CustomerStore = store if store is not None else BoundedMemoryStore()
+        self.store_url = store_url
+        self._store_thread = (None if isinstance(self.store, InMemoryStore)
+                              else ThreadPoolExecutor(1, thread_name_prefix="store"))
+        self.metrics = metrics or ServiceMetrics()
+        self._load_policy = load_policy
+        self._files_loader = files_loader
+        self._served: Served | None = None
+        self.last_refused: RefusedAttempt | None = None
+        self._reload_lock = asyncio.Lock()
+        self._fingerprint: tuple[tuple[str, int, int], ...] = ()
+        self._retired: set[asyncio.Task[None]] = set()
+
+    @property
+    def served(self) -> Served:
+        """The version being served right now."""
+        if self._served is None:
+            raise RuntimeError("PolicyHost.start() was not awaited")
+        return self._served
+
+    @property
+    def engine(self) -> Engine:
+        """The engine of the version being served (read once per call: the swap is atomic)."""
+        return self.served.engine
+
+    async def start(self) -> None:
+        """Load the first version; a broken rules directory raises PolicyLoadError."""
+        self._fingerprint = _fingerprint(self.rules_dir)
+        policy = await asyncio.to_thread(self._load_policy, self.rules_dir)
+        await self._record_policy(policy)
+        self._served = Served(policy, await self._engine_for(policy))
+        self.metrics.policy_loaded(policy.version)
+        event("policy loaded", version=policy.version, rules_dir=str(self.rules_dir),
+              rules=len(policy.rule_ids), workers=self.workers)
+
+    async def _record_policy(self, policy: Any) -> None:
+        """Keep the version's rule files in the store, so its decisions can be replayed."""
+        record = getattr(self.store, "record_policy", None)
+        if record is None:
+            return
+        if self._store_thread is None:
+            record(policy)
+        else:
+            await asyncio.get_running_loop().run_in_executor(self._store_thread, record, policy)
+
+    async def _engine_for(self, policy: Any) -> Engine:
+        if self.workers <= 0:
+            return InProcessEngine(policy, self.store, self._store_thread)
+        pool = WorkerPoolEngine(dict(policy.files), self.workers, self._files_loader, self.store_url)
+        return await pool.start()
+
+    async def reload(self, trigger: str = "manual") -> bool:
+        """Compile the rules directory off to the side; swap it in if it is good. True if swapped."""
+        async with self._reload_lock:
+            self._fingerprint = _fingerprint(self.rules_dir)
+            try:
+                policy = await asyncio.to_thread(self._load_policy, self.rules_dir)
+            except Exception as exc:
+                self._refuse(trigger, exc)
+                return False
+            if policy.version == self.served.policy.version:
+                event("policy unchanged", version=policy.version, trigger=trigger)
+                self._discard(policy)
+                return False
+            try:
+                await self._record_policy(policy)
+                engine = await self._engine_for(policy)
+            except Exception as exc:
+                self._discard(policy)
+                self._refuse(trigger, exc)
+                return False
+            old = self.served
+            self._served = Served(policy, engine)  # the atomic swap: one assignment
+            self.metrics.reloads.labels("success").inc()
+            self.metrics.policy_loaded(policy.version)
+            event("policy reloaded", version=policy.version, previous=old.policy.version, trigger=trigger)
+            if self.workers > 0:
+                self._discard(old.policy)  # the server's copy only ever answered GetPolicy
+            task = asyncio.create_task(old.engine.aclose())
+            self._retired.add(task)
+            task.add_done_callback(self._retired.discard)
+            return True
+
+    def _discard(self, policy: Any) -> None:
+        close = getattr(policy, "close", None)
+        if close is not None:
+            close()
+
+    def _refuse(self, trigger: str, exc: Exception) -> None:
+        problems = list(getattr(exc, "problems", []) or [])
+        self.last_refused = RefusedAttempt(datetime.now(UTC), problems, "" if problems else repr(exc))
+        self.metrics.reloads.labels("failure").inc()
+        event("policy reload refused", logging.ERROR, trigger=trigger, rules_dir=str(self.rules_dir),
+              serving=self.served.policy.version, problems=[str(p) for p in problems] or [repr(exc)])
+
+    async def watch(self, interval: float = 1.0, settle: float = 0.3) -> None:
+        """Poll the rules directory; reload when its files change (runs until cancelled)."""
+        while True:
+            await asyncio.sleep(interval)
+            current = _fingerprint(self.rules_dir)
+            if current == self._fingerprint:
+                continue
+            await asyncio.sleep(settle)  # let an editor or a copy finish writing
+            if _fingerprint(self.rules_dir) != current:
+                continue
+            await self.reload("watch")
+
+    async def aclose(self) -> None:
+        """Stop the served engine and any engine still draining."""
+        if self._retired:
+            await asyncio.gather(*self._retired, return_exceptions=True)
+        if self._served is not None:
+            await self._served.engine.aclose()
+        if self._store_thread is not None:
+            self._store_thread.shutdown(wait=True)
+        if hasattr(self.store, "close"):
+            self.store.close()

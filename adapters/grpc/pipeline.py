@@ -1,0 +1,92 @@
+"""One decision, start to finish, as plain functions: request proto → domain → policy → store → reply proto.
+
+The same functions run on the event loop (in-process model) or inside a worker process (pool
+model), so both give identical answers and errors. Nothing here knows about gRPC transport.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from adapters.grpc import mapping
+from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
+from policy_engine.domain.errors import EngineFailure, PolicyError
+from policy_engine.domain.models import CustomerSnapshot, OrderDecision, OrderRequest
+from policy_engine.ports import CustomerStore
+
+REQUEST_TYPES: dict[str, Any] = {"evaluate": pb.EvaluateCustomerRequest, "check_order": pb.CheckOrderRequest}
+REPLY_TYPES: dict[str, Any] = {"evaluate": pb.CustomerDecision, "check_order": pb.OrderDecision}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the metrics need to know about a decision."""
+
+    kind: str
+    outcome: str
+    grade: str
+    version: str
+
+
+def _snapshot(ref: mapping.CustomerRef, store: CustomerStore) -> CustomerSnapshot:
+    if ref.snapshot is not None:
+        return ref.snapshot
+    assert ref.customer_id is not None
+    return store.get_snapshot(ref.customer_id)
+
+
+def _engine_call(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call into the policy; anything but a PolicyError is the engine's fault, not the caller's."""
+    try:
+        return fn(*args, **kwargs)
+    except PolicyError:
+        raise
+    except Exception as exc:
+        raise EngineFailure(f"{type(exc).__name__}: {exc}") from exc
+
+
+@functools.cache
+def _accepts_order_request(store_type: type[CustomerStore]) -> bool:
+    """Whether this store's record_decision takes the order request too (the SQL store does)."""
+    try:
+        return "order_request" in inspect.signature(store_type.record_decision).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _record(store: CustomerStore, snapshot: CustomerSnapshot, decision: Any,
+            order: OrderDecision | None = None, order_request: OrderRequest | None = None) -> None:
+    extra: dict[str, Any] = {}
+    if order_request is not None and _accepts_order_request(type(store)):
+        extra["order_request"] = order_request
+    store.record_decision(snapshot, decision, source="service", order=order, **extra)
+
+
+def evaluate(request: pb.EvaluateCustomerRequest, policy: Any, store: CustomerStore) -> tuple[Any, Outcome]:
+    """EvaluateCustomer: validated, evaluated, recorded; returns the reply and its outcome."""
+    ref, as_of, explain = mapping.evaluate_request(request)
+    snapshot = _snapshot(ref, store)
+    decision = _engine_call(policy.evaluate, snapshot, as_of=as_of, explain=explain)
+    _record(store, snapshot, decision)
+    return mapping.decision_message(decision), Outcome("customer", "EVALUATED", decision.grade,
+                                                       decision.policy_version)
+
+
+def check_order(request: pb.CheckOrderRequest, policy: Any, store: CustomerStore) -> tuple[Any, Outcome]:
+    """CheckOrder: validated, decided, recorded; returns the reply and its outcome."""
+    ref, order, as_of = mapping.check_order_request(request)
+    snapshot = _snapshot(ref, store)
+    decision = _engine_call(policy.check_order, snapshot, order, as_of=as_of)
+    _record(store, snapshot, decision.customer, decision, order)
+    return mapping.order_decision_message(decision), Outcome("order", decision.outcome, decision.customer.grade,
+                                                             decision.customer.policy_version)
+
+
+HANDLERS: dict[str, Callable[[Any, Any, CustomerStore], tuple[Any, Outcome]]] = {
+    "evaluate": evaluate,
+    "check_order": check_order,
+}

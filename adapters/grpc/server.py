@@ -1,0 +1,131 @@
+"""Build the gRPC server (create_server) and run it as a service with reload and graceful stop."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
+from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2_grpc as pb_grpc
+from adapters.grpc.host import PolicyHost
+from adapters.grpc.logs import event
+from adapters.grpc.servicer import CreditPolicyServicer
+from policy_engine.ports import CustomerStore
+
+SERVICE_NAME = pb.DESCRIPTOR.services_by_name["CreditPolicyService"].full_name
+MAX_MESSAGE_BYTES = 8 * 1024 * 1024
+"""Largest request or response: a snapshot at its list bounds fits; anything bigger is refused."""
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    """PEM files for TLS; with client_ca, clients must present a certificate (mutual TLS)."""
+
+    cert: Path
+    key: Path
+    client_ca: Path | None = None
+
+    def credentials(self) -> grpc.ServerCredentials:
+        """Server credentials from the files."""
+        root = self.client_ca.read_bytes() if self.client_ca else None
+        return grpc.ssl_server_credentials(
+            [(self.key.read_bytes(), self.cert.read_bytes())],
+            root_certificates=root,
+            require_client_auth=root is not None,
+        )
+
+
+def add_reflection(server: grpc.aio.Server) -> None:
+    """Register server reflection so grpcurl works without the .proto."""
+    names = (SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+             reflection.SERVICE_NAME)
+    reflection.enable_server_reflection(names, server)
+
+
+def create_server(
+    address: str,
+    servicer: CreditPolicyServicer,
+    *,
+    health_servicer: health.aio.HealthServicer | None = None,
+    tls: TlsFiles | None = None,
+    max_message_bytes: int = MAX_MESSAGE_BYTES,
+) -> tuple[grpc.aio.Server, int]:
+    """A grpc.aio server bound to `address` (port 0 picks one); start it with `await server.start()`."""
+    options = [
+        ("grpc.max_receive_message_length", max_message_bytes),
+        ("grpc.max_send_message_length", max_message_bytes),
+        ("grpc.so_reuseport", 0),
+    ]
+    server = grpc.aio.server(options=options, maximum_concurrent_rpcs=10_000)
+    pb_grpc.add_CreditPolicyServiceServicer_to_server(servicer, server)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer or health.aio.HealthServicer(), server)
+    add_reflection(server)
+    port = server.add_secure_port(address, tls.credentials()) if tls else server.add_insecure_port(address)
+    if port == 0:
+        raise OSError(f"could not bind {address}")
+    return server, port
+
+
+async def _set_serving(health_servicer: health.aio.HealthServicer, serving: bool) -> None:
+    status = health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
+    for name in ("", SERVICE_NAME):
+        await health_servicer.set(name, status)
+
+
+async def run_service(
+    *,
+    rules_dir: Path,
+    address: str,
+    store: CustomerStore | None = None,
+    store_url: str | None = None,
+    workers: int = 0,
+    tls: TlsFiles | None = None,
+    metrics_port: int | None = None,
+    watch_interval: float = 1.0,
+    grace: float = 20.0,
+    host_options: dict[str, Any] | None = None,
+) -> None:
+    """Serve until SIGTERM/SIGINT: SIGHUP and rule-file changes reload; stopping lets calls finish."""
+    host = PolicyHost(rules_dir, workers=workers, store=store, store_url=store_url, **(host_options or {}))
+    await host.start()
+    servicer = CreditPolicyServicer(host)
+    health_servicer = health.aio.HealthServicer()
+    server, port = create_server(address, servicer, health_servicer=health_servicer, tls=tls)
+    if metrics_port is not None:
+        metrics_port = host.metrics.serve(metrics_port)
+    await server.start()
+    await _set_serving(health_servicer, True)
+    event("serving", port=port, address=address, tls=tls is not None, mutual_tls=bool(tls and tls.client_ca),
+          workers=workers, metrics_port=metrics_port, version=host.engine.version)
+
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    tasks: set[asyncio.Task[Any]] = set()
+
+    def on_hup() -> None:
+        task = loop.create_task(host.reload("SIGHUP"))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    loop.add_signal_handler(signal.SIGHUP, on_hup)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    watcher = loop.create_task(host.watch(watch_interval)) if watch_interval > 0 else None
+    try:
+        await stop.wait()
+    finally:
+        event("stopping", grace_seconds=grace)
+        await _set_serving(health_servicer, False)
+        if watcher:
+            watcher.cancel()
+        await server.stop(grace)  # refuses new calls, lets in-flight ones finish
+        await host.aclose()
+        host.metrics.close()
+        event("stopped")

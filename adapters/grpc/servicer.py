@@ -1,0 +1,166 @@
+"""Thin servicer: each RPC hands its request to the served engine (adapters/grpc/pipeline.py does
+proto → domain → policy → proto) and maps domain errors to status codes through one table."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from datetime import date
+from typing import Any
+
+import grpc
+
+from adapters.grpc.errors import MAX_VIOLATIONS, rich_status, status_code_of
+from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
+from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2_grpc as pb_grpc
+from adapters.grpc.host import PolicyHost
+from adapters.grpc.logs import event
+from policy_engine.domain.errors import InvalidInput, PolicyError
+
+STREAM_WINDOW = 16
+"""Stream items decided ahead of the one being sent: bounds memory; reading stops while it is full."""
+
+LOG = logging.getLogger(__name__)
+
+
+class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
+    """credit_policy.v1.CreditPolicyService over a PolicyHost."""
+
+    def __init__(self, host: PolicyHost):
+        self.host = host
+        self.metrics = host.metrics
+
+    async def _decide(self, kind: str, request: Any) -> Any:
+        reply, outcome = await self.host.engine.run(kind, request)
+        self.metrics.observe_decision(outcome.kind, outcome.outcome, outcome.grade)
+        return reply
+
+    async def _unary(self, method: str, kind: str, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        started = time.perf_counter()
+        code = "OK"
+        try:
+            remaining = context.time_remaining()
+            if remaining is not None and remaining <= 0:
+                code = "DEADLINE_EXCEEDED"
+                await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded before the call ran")
+            # Past the deadline gRPC cancels this task (CancelledError below): no timer of our own.
+            return await self._decide(kind, request)
+        except PolicyError as exc:
+            code = status_code_of(exc).name
+            if code == "INTERNAL":
+                event("engine failure", logging.ERROR, method=method, error=str(exc))
+            status = rich_status(exc)
+            await context.abort(status.code, status.details, status.trailing_metadata)
+        except asyncio.CancelledError:
+            code = "CANCELLED"
+            raise
+        except grpc.aio.AbortError:
+            raise
+        except Exception as exc:
+            code = "INTERNAL"
+            LOG.exception("unexpected error in %s", method)
+            await context.abort(grpc.StatusCode.INTERNAL, f"internal error: {type(exc).__name__}")
+        finally:
+            self.metrics.observe_call(method, code, time.perf_counter() - started)
+
+    async def EvaluateCustomer(self, request: pb.EvaluateCustomerRequest,  # noqa: N802
+                               context: grpc.aio.ServicerContext) -> pb.CustomerDecision:
+        """Evaluate one customer."""
+        return await self._unary("EvaluateCustomer", "evaluate", request, context)  # type: ignore[no-any-return]
+
+    async def CheckOrder(self, request: pb.CheckOrderRequest,  # noqa: N802
+                         context: grpc.aio.ServicerContext) -> pb.OrderDecision:
+        """Decide one order."""
+        return await self._unary("CheckOrder", "check_order", request, context)  # type: ignore[no-any-return]
+
+    async def GetPolicy(self, request: pb.GetPolicyRequest,  # noqa: N802
+                        context: grpc.aio.ServicerContext) -> pb.PolicyInfo:
+        """The version being served and the last refused reload."""
+        self.metrics.observe_call("GetPolicy", "OK", 0.0)
+        return policy_info(self.host, request.include_files)
+
+    async def _stream_item(self, index: int, request: pb.EvaluateCustomerRequest) -> pb.EvaluateCustomersResponse:
+        out = pb.EvaluateCustomersResponse(index=index, request_id=request.request_id)
+        try:
+            out.decision.CopyFrom(await self._decide("evaluate", request))
+            out.policy_version = out.decision.policy_version
+        except PolicyError as exc:
+            out.policy_version = self.host.engine.version
+            out.error.code = status_code_of(exc).name
+            out.error.message = str(exc)[:2000]
+            if isinstance(exc, InvalidInput):
+                for v in exc.violations[:MAX_VIOLATIONS]:
+                    out.error.field_violations.add(field=v.field, description=v.description)
+        except Exception as exc:
+            LOG.exception("unexpected error in a stream item")
+            out.policy_version = self.host.engine.version
+            out.error.code = "INTERNAL"
+            out.error.message = f"internal error: {type(exc).__name__}"
+        return out
+
+    async def EvaluateCustomers(self, request_iterator: AsyncIterator[pb.EvaluateCustomerRequest],  # noqa: N802
+                                context: grpc.aio.ServicerContext) -> AsyncIterator[pb.EvaluateCustomersResponse]:
+        """Bulk evaluation, answered in request order with at most STREAM_WINDOW items in flight."""
+        started = time.perf_counter()
+        code = "OK"
+        window = asyncio.Semaphore(STREAM_WINDOW)
+        results: asyncio.Queue[asyncio.Future[pb.EvaluateCustomersResponse] | None] = asyncio.Queue()
+
+        async def read() -> None:
+            try:
+                index = 0
+                async for request in request_iterator:
+                    await window.acquire()
+                    results.put_nowait(asyncio.ensure_future(self._stream_item(index, request)))
+                    index += 1
+            finally:
+                results.put_nowait(None)
+
+        reader = asyncio.ensure_future(read())
+        try:
+            while (item := await results.get()) is not None:
+                response = await item
+                window.release()
+                yield response
+            await reader
+        except asyncio.CancelledError:
+            code = "CANCELLED"
+            raise
+        finally:
+            reader.cancel()
+            while not results.empty():
+                if (pending := results.get_nowait()) is not None:
+                    pending.cancel()
+            self.metrics.observe_call("EvaluateCustomers", code, time.perf_counter() - started)
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def policy_info(host: PolicyHost, include_files: bool) -> pb.PolicyInfo:
+    """GetPolicy's answer."""
+    served = host.served
+    policy = served.policy
+    info = pb.PolicyInfo(
+        version=policy.version,
+        loaded_at=_iso(getattr(policy, "loaded_at", served.loaded_at)),
+        rule_ids=list(policy.rule_ids),
+        rules_dir=str(host.rules_dir),
+        file_names=sorted(policy.files),
+    )
+    if include_files:
+        info.files.update(policy.files)
+    refused = host.last_refused
+    if refused is not None:
+        info.last_refused.attempted_at = refused.attempted_at.isoformat()
+        for p in refused.problems:
+            info.last_refused.problems.add(
+                path=str(getattr(p, "path", "")), line=int(getattr(p, "line", 0) or 0),
+                col=int(getattr(p, "col", 0) or 0), code=str(getattr(p, "code", "")),
+                message=str(getattr(p, "message", p)))
+        if refused.error:
+            info.last_refused.problems.add(code="load_failed", message=refused.error)
+    return info

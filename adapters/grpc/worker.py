@@ -1,0 +1,100 @@
+"""The worker process of the pool, and the bytes it exchanges with the server over its pipe.
+
+A worker compiles the policy once, opens its own store, then answers requests until its pipe
+closes. The hot path is plain bytes, no pickle: a request is one kind byte and the request message;
+a good answer is b"K", a 2-byte header length, the header (kind, outcome, grade, version joined by
+NUL) and the reply message. Errors (rare) are b"E" and a pickled tuple.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pickle
+import signal
+from collections.abc import Callable
+from typing import Any
+
+from adapters.grpc.pipeline import HANDLERS, REQUEST_TYPES, Outcome
+from policy_engine.domain.errors import CustomerNotFound, EngineFailure, FieldViolation, InvalidInput, PolicyError
+
+_PICKLE = pickle.HIGHEST_PROTOCOL
+KIND_CODES = {"evaluate": b"e", "check_order": b"c"}
+_KIND_NAMES = {ord(v): k for k, v in KIND_CODES.items()}
+
+
+def encode_answer(reply: Any, outcome: Outcome) -> bytes:
+    """A good answer on the wire."""
+    header = "\0".join((outcome.kind, outcome.outcome, outcome.grade, outcome.version)).encode()
+    message: bytes = reply.SerializeToString()
+    return b"K" + len(header).to_bytes(2, "big") + header + message
+
+
+def decode_answer(data: bytes) -> tuple[bytes, Outcome]:
+    """The reply message bytes and the outcome of a good answer."""
+    end = 3 + int.from_bytes(data[1:3], "big")
+    kind, outcome, grade, version = data[3:end].decode().split("\0")
+    return data[end:], Outcome(kind, outcome, grade, version)
+
+
+def _resolve(spec: str) -> Callable[..., Any]:
+    module, _, name = spec.partition(":")
+    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+
+
+def _open_worker_store(store_url: str | None) -> Any:
+    if not store_url:
+        from adapters.grpc.memory_store import BoundedMemoryStore
+
+        return BoundedMemoryStore()
+    from adapters.store import open_store
+
+    return open_store(store_url, upgrade=False, background_audit=True)
+
+
+def _error_reply(exc: BaseException) -> tuple[Any, ...]:
+    if isinstance(exc, InvalidInput):
+        return ("invalid", [(v.field, v.description) for v in exc.violations])
+    if isinstance(exc, CustomerNotFound):
+        return ("not_found", exc.customer_id)
+    return ("internal", str(exc) if isinstance(exc, PolicyError) else f"{type(exc).__name__}: {exc}")
+
+
+def worker_main(conn: Any, loader_spec: str, files: dict[str, str], store_url: str | None) -> None:
+    """Run in a spawned process: compile the policy once, then answer requests until EOF."""
+    # Signals sent to the whole process group (Ctrl-C, systemd's stop, a terminal hang-up) are the
+    # server's to handle: it drains the calls, then closes the pipe, and the worker ends on EOF.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
+    try:
+        policy = _resolve(loader_spec)(files)
+        store = _open_worker_store(store_url)
+        conn.send_bytes(pickle.dumps(("ready", policy.version)))
+    except BaseException as exc:  # report why the worker could not start, then exit
+        conn.send_bytes(pickle.dumps(("failed", f"{type(exc).__name__}: {exc}")))
+        return
+    try:
+        while True:
+            try:
+                data = conn.recv_bytes()
+            except EOFError:
+                return
+            try:
+                kind = _KIND_NAMES[data[0]]
+                reply, outcome = HANDLERS[kind](REQUEST_TYPES[kind].FromString(data[1:]), policy, store)
+                answer = encode_answer(reply, outcome)
+            except Exception as exc:
+                answer = b"E" + pickle.dumps(_error_reply(exc), protocol=_PICKLE)
+            conn.send_bytes(answer)
+    finally:
+        if hasattr(store, "close"):
+            store.close()
+
+
+def raise_error(answer: tuple[Any, ...]) -> None:
+    """Raise the domain error a worker reported."""
+    status = answer[0]
+    if status == "invalid":
+        raise InvalidInput([FieldViolation(f, d) for f, d in answer[1]])
+    if status == "not_found":
+        raise CustomerNotFound(answer[1])
+    raise EngineFailure(str(answer[1]))

@@ -1,0 +1,386 @@
+"""Load benchmark of the gRPC service: a separate client process (grpc.aio) against `credit-policy serve`.
+
+    PYTHONPATH=. .venv/bin/python bench/bench_grpc_load.py --workers 0,2 --concurrency 1,8,32,64
+
+For each server configuration (--workers: 0 = in-process under one lock, N = N engine processes)
+it starts the server as a subprocess on a free port, measures CheckOrder and EvaluateCustomer at
+each concurrency (calls/s, p50/p95/p99 latency, errors), and prints them next to the in-process
+evaluation rate of the same policy measured in this run, before the load, on the same machine.
+Requests are realistic snapshots (about 24 invoices, orders, statements, signals) serialised once
+up front, so the client spends its CPU on the calls rather than on building messages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from statistics import quantiles
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import grpc  # noqa: E402
+
+from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb  # noqa: E402
+
+AS_OF = date(2026, 11, 22)
+SIGNALS = ("debt_delays", "bill_extension_requested", "sales_swing", "staff_resignations", "bank_relation_strained")
+
+
+def snapshot_dict(rng: random.Random, index: int, invoices: int = 24) -> dict[str, Any]:
+    """A realistic customer: ~two years of invoices, some late or open, statements, maybe signals."""
+    since = AS_OF - timedelta(days=rng.randint(200, 3000))
+    rows = []
+    step = min(15, max(1, 7000 // max(invoices, 1)))  # a fortnight apart, closer for huge histories
+    for i in range(invoices):
+        issued = AS_OF - timedelta(days=step * (invoices - i) + rng.randint(0, 10))
+        term = rng.choice((30, 45, 60, 90))
+        amount = Decimal(rng.randint(5_000, 400_000)) / 100 * 10
+        late = rng.random() < 0.2
+        paid = issued + timedelta(days=term + (rng.randint(1, 40) if late else -rng.randint(0, 10)))
+        row: dict[str, Any] = {"invoice_id": f"INV-{index}-{i}", "issued_on": issued.isoformat(),
+                               "due_on": (issued + timedelta(days=term)).isoformat(), "amount": f"{amount:.2f}",
+                               "payment_term_days": term, "due_date_changes": int(rng.random() < 0.1)}
+        if paid < AS_OF:
+            row |= {"paid_amount": f"{amount:.2f}", "paid_on": paid.isoformat()}
+        rows.append(row)
+    orders = [{"order_id": f"ORD-{index}-{k}", "ordered_on": (AS_OF - timedelta(days=k * 7)).isoformat(),
+               "amount": f"{rng.randint(1_000, 90_000)}.00", "status": "open" if k < 2 else "done"}
+              for k in range(4)]
+    financials = [{"period_end": f"{year}-12-31", "current_assets": "5200000.00", "current_liabilities": "3100000.00",
+                   "inventory": "1400000.00", "cash": "600000.00", "total_assets": "9800000.00",
+                   "total_liabilities": "5100000.00", "equity": "4700000.00",
+                   "revenue": f"{rng.randint(8, 30)}000000.00", "net_profit": f"{rng.randint(-2, 9)}00000.00"}
+                  for year in (2024, 2025)]
+    signals = [{"code": rng.choice(SIGNALS), "observed_on": (AS_OF - timedelta(days=rng.randint(1, 60))).isoformat()}
+               for _ in range(rng.choice((0, 0, 1, 2)))]
+    return {
+        "customer_id": f"C{index:05d}", "name": f"Customer {index}", "size": rng.choice(("large", "medium", "small")),
+        "segment": rng.choice(("distributor", "hospital", "pharmacy", "retailer")),
+        "relationship_since": since.isoformat(), "currency": "CNY", "invoices": rows, "orders": orders,
+        "financials": financials, "signals": signals,
+        "assessment": {"character": rng.randint(40, 95), "capacity": rng.randint(40, 95),
+                       "capital": rng.randint(40, 95), "collateral": rng.randint(20, 90),
+                       "conditions": rng.randint(40, 90), "assessed_on": (AS_OF - timedelta(days=90)).isoformat()},
+        "last_contact_on": (AS_OF - timedelta(days=rng.randint(1, 60))).isoformat(),
+        "last_review_on": (AS_OF - timedelta(days=rng.randint(10, 200))).isoformat(),
+        "current_grade": rng.choice(("A", "BBB", "BB", "B")), "current_limit": "500000.00",
+    }
+
+
+def snapshot_message(d: dict[str, Any]) -> pb.CustomerSnapshot:
+    """The proto form of snapshot_dict()."""
+    return pb.CustomerSnapshot(
+        **{k: v for k, v in d.items() if k not in ("invoices", "orders", "financials", "signals", "assessment")},
+        invoices=[pb.Invoice(**i) for i in d["invoices"]], orders=[pb.Order(**o) for o in d["orders"]],
+        financials=[pb.Financials(**f) for f in d["financials"]], signals=[pb.Signal(**s) for s in d["signals"]],
+        assessment=pb.Assessment(**d["assessment"]),
+    )
+
+
+def _rate(call: Any, items: list[Any], seconds: float) -> float:
+    for item in items[:20]:
+        call(item)
+    n, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        call(items[n % len(items)])
+        n += 1
+    return n / (time.perf_counter() - started)
+
+
+def in_process_rates(rules: Path, dicts: list[dict[str, Any]], payloads: dict[str, list[bytes]],
+                     seconds: float) -> dict[str, dict[str, float]]:
+    """Decisions/s in this process, one thread: the policy alone (validated snapshot → decision) and
+    the service's whole pipeline without the network (request proto → validate → decide → reply proto)."""
+    from adapters.grpc import pipeline
+    from adapters.grpc.memory_store import BoundedMemoryStore
+    from policy_engine.api import load_policy
+    from policy_engine.domain.models import CustomerSnapshot, OrderRequest
+
+    policy = load_policy(rules)
+    store = BoundedMemoryStore()
+    snaps = [CustomerSnapshot.model_validate(d) for d in dicts]
+    order = OrderRequest(order_id="bench", amount=Decimal("80000"), payment_term_days=30)
+    requests = {m: [pipeline.REQUEST_TYPES[k].FromString(b) for b in payloads[m]]
+                for m, k in (("CheckOrder", "check_order"), ("EvaluateCustomer", "evaluate"))}
+    return {
+        "policy": {
+            "CheckOrder": _rate(lambda s: policy.check_order(s, order, as_of=AS_OF), snaps, seconds),
+            "EvaluateCustomer": _rate(lambda s: policy.evaluate(s, as_of=AS_OF), snaps, seconds),
+        },
+        "pipeline": {
+            "CheckOrder": _rate(lambda r: pipeline.check_order(r, policy, store), requests["CheckOrder"], seconds),
+            "EvaluateCustomer": _rate(lambda r: pipeline.evaluate(r, policy, store), requests["EvaluateCustomer"],
+                                      seconds),
+        },
+    }
+
+
+def _cpu_seconds(pid: int) -> float:
+    """utime + stime of one process, from /proc (0 where /proc is missing)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds used so far by the server process and its workers."""
+    return _cpu_seconds(pid) + sum(_cpu_seconds(c) for c in _children(pid))
+
+
+def machine_busy() -> float:
+    """CPU seconds all processes on the machine have used so far (from /proc/stat)."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except OSError:
+        return 0.0
+    idle = fields[3] + fields[4]
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_until_quiet(max_wait: float, busy_below: float = 0.15) -> float:
+    """Wait (up to max_wait s) until other processes use under `busy_below` of the CPUs; return that share."""
+    cpus = os.cpu_count() or 1
+    deadline = time.time() + max_wait
+    while True:
+        before = machine_busy()
+        time.sleep(2.0)
+        share = (machine_busy() - before) / 2.0 / cpus
+        if share < busy_below or time.time() >= deadline:
+            return share
+
+
+def client_cpu() -> float:
+    """CPU seconds used so far by this (client) process."""
+    t = os.times()
+    return t.user + t.system
+
+
+def start_server(rules: Path, workers: int) -> tuple[subprocess.Popen[bytes], int, Path]:
+    """`credit-policy serve --port 0` as a subprocess; wait for its "serving" log line."""
+    log = Path(f"/tmp/credit-policy-bench-{os.getpid()}-{workers}.log")
+    cmd = [sys.executable, "-c", "from policy_engine.cli import main; main()", "serve",
+           "--rules", str(rules), "--port", "0", "--host", "127.0.0.1",
+           "--workers", str(workers), "--watch-interval", "0"]
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, stderr=out, env=env, cwd=ROOT)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        for line in log.read_text().splitlines():
+            if '"event": "serving"' in line:
+                return proc, int(json.loads(line)["port"]), log
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited: {log.read_text()}")
+        time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("server did not start in time")
+
+
+async def drive(address: str, method: str, payloads: list[bytes], concurrency: int,
+                seconds: float, warmup: float) -> dict[str, Any]:
+    """`concurrency` callers in a closed loop for `seconds`; latencies of calls finished in the window."""
+    async with grpc.aio.insecure_channel(address) as channel:
+        call = channel.unary_unary(f"/credit_policy.v1.CreditPolicyService/{method}")
+        reply_type = pb.OrderDecision if method == "CheckOrder" else pb.CustomerDecision
+        latencies: list[float] = []
+        errors: dict[str, int] = {}
+        measuring = False
+        stop_at = time.perf_counter() + warmup + seconds
+
+        async def caller(k: int) -> None:
+            i = k
+            while time.perf_counter() < stop_at:
+                started = time.perf_counter()
+                try:
+                    reply = await call(payloads[i % len(payloads)], timeout=10)
+                    if i % 97 == 0 and not _version_of(reply_type.FromString(reply)):
+                        raise ValueError("reply without policy_version")
+                    if measuring:
+                        latencies.append(time.perf_counter() - started)
+                except Exception as exc:
+                    key = exc.code().name if isinstance(exc, grpc.aio.AioRpcError) else type(exc).__name__
+                    errors[key] = errors.get(key, 0) + 1
+                i += concurrency
+
+        tasks = [asyncio.ensure_future(caller(k)) for k in range(concurrency)]
+        await asyncio.sleep(warmup)
+        measuring, window_start = True, time.perf_counter()
+        await asyncio.gather(*tasks)
+        window = time.perf_counter() - window_start
+    cuts = quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
+    return {"method": method, "concurrency": concurrency, "calls": len(latencies), "rate": len(latencies) / window,
+            "window": window,
+            "p50": cuts[49] * 1000, "p95": cuts[94] * 1000, "p99": cuts[98] * 1000, "errors": errors}
+
+
+async def drive_open(address: str, method: str, payloads: list[bytes], concurrency: int,
+                     rate: float, seconds: float, warmup: float) -> dict[str, Any]:
+    """Open loop: calls arrive every 1/rate s whatever the replies do, at most `concurrency` in flight.
+
+    Latency counts from the scheduled arrival, so a call queued behind busy callers is charged
+    for its wait (no coordinated omission).
+    """
+    async with grpc.aio.insecure_channel(address) as channel:
+        call = channel.unary_unary(f"/credit_policy.v1.CreditPolicyService/{method}")
+        callers = asyncio.Semaphore(concurrency)
+        latencies: list[float] = []
+        errors: dict[str, int] = {}
+        tasks = set()
+        start = time.perf_counter()
+        measure_from = start + warmup
+        total = int(rate * (warmup + seconds))
+
+        async def one(i: int, scheduled: float) -> None:
+            async with callers:
+                try:
+                    await call(payloads[i % len(payloads)], timeout=10)
+                    if scheduled >= measure_from:
+                        latencies.append(time.perf_counter() - scheduled)
+                except Exception as exc:
+                    key = exc.code().name if isinstance(exc, grpc.aio.AioRpcError) else type(exc).__name__
+                    errors[key] = errors.get(key, 0) + 1
+
+        for i in range(total):
+            scheduled = start + i / rate
+            delay = scheduled - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            task = asyncio.ensure_future(one(i, scheduled))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        await asyncio.gather(*tasks)
+        window = time.perf_counter() - measure_from
+    cuts = quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
+    return {"method": method, "concurrency": concurrency, "calls": len(latencies), "rate": len(latencies) / window,
+            "window": window,
+            "p50": cuts[49] * 1000, "p95": cuts[94] * 1000, "p99": cuts[98] * 1000, "errors": errors}
+
+
+def _version_of(reply: Any) -> str:
+    return str(reply.policy_version if hasattr(reply, "outcome") else reply.policy_version)
+
+
+def payloads_for(dicts: list[dict[str, Any]]) -> dict[str, list[bytes]]:
+    """Serialised requests, built once."""
+    snaps = [snapshot_message(d) for d in dicts]
+    return {
+        "CheckOrder": [pb.CheckOrderRequest(snapshot=s, order_id="bench", amount="80000",
+                                            payment_term_days=30, as_of=AS_OF.isoformat()).SerializeToString()
+                       for s in snaps],
+        "EvaluateCustomer": [pb.EvaluateCustomerRequest(snapshot=s, as_of=AS_OF.isoformat()).SerializeToString()
+                             for s in snaps],
+    }
+
+
+def measured(proc: subprocess.Popen[bytes], run: Any) -> tuple[dict[str, Any], dict[str, float]]:
+    """Run one cell; also measure CPU: server and client per call, and other processes' share."""
+    before = server_cpu(proc.pid), client_cpu(), machine_busy(), time.perf_counter()
+    row = asyncio.run(run)
+    elapsed = time.perf_counter() - before[3]
+    server_s, client_s = server_cpu(proc.pid) - before[0], client_cpu() - before[1]
+    calls = max(row["calls"] * elapsed / row["window"], 1)
+    other = (machine_busy() - before[2] - server_s - client_s) / elapsed
+    return row, {"server_ms": server_s / calls * 1000, "client_ms": client_s / calls * 1000,
+                 "other": max(other, 0.0) * 100}
+
+
+def table_row(label: str, method: str, callers: str, row: dict[str, Any], cpu: dict[str, float],
+              ratio: str) -> str:
+    """One markdown row."""
+    errors = ", ".join(f"{k} {v}" for k, v in row["errors"].items()) or "0"
+    return (f"| {label} | {method} | {callers} | {row['rate']:,.0f} | {row['p50']:.1f} | {row['p95']:.1f} | "
+            f"{row['p99']:.1f} | {errors} | {ratio} | {cpu['server_ms']:.2f} | {cpu['client_ms']:.2f} | "
+            f"{cpu['other']:.0f}% |")
+
+
+def bench_server(args: argparse.Namespace, workers: int, payloads: dict[str, list[bytes]],
+                 in_process: dict[str, float]) -> None:
+    """Every cell against one server configuration."""
+    if args.wait_quiet:
+        wait_until_quiet(args.wait_quiet)
+    proc, port, log = start_server(args.rules, workers)
+    label = "in-process, 1 lock" if workers == 0 else f"{workers} worker processes"
+    address = f"127.0.0.1:{port}"
+    try:
+        for method in args.methods.split(","):
+            for concurrency in (int(c) for c in args.concurrency.split(",")):
+                row, cpu = measured(proc, drive(address, method, payloads[method], concurrency,
+                                                args.seconds, args.warmup))
+                ratio = f"{in_process[method] / row['rate']:.2f}" if row["rate"] else "∞"
+                print(table_row(label, method, str(concurrency), row, cpu, ratio), flush=True)
+            for rate in (float(r) for r in args.open_rate.split(",") if float(r) > 0):
+                row, cpu = measured(proc, drive_open(address, method, payloads[method], args.open_concurrency,
+                                                     rate, args.seconds, args.warmup))
+                callers = f"{args.open_concurrency}, {rate:,.0f}/s offered"
+                print(table_row(label, method, callers, row, cpu, ""), flush=True)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+        log.unlink(missing_ok=True)
+
+
+def main() -> None:
+    """Run the benchmark and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rules", type=Path, default=ROOT / "rules")
+    parser.add_argument("--workers", default="0,2", help="server configurations, comma separated")
+    parser.add_argument("--concurrency", default="1,8,32,64")
+    parser.add_argument("--methods", default="CheckOrder,EvaluateCustomer")
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--warmup", type=float, default=1.0)
+    parser.add_argument("--customers", type=int, default=200)
+    parser.add_argument("--invoices", type=int, default=24)
+    parser.add_argument("--open-rate", default="500,750,1000",
+                        help="offered calls/s of the open-loop rows, comma separated (0 = none)")
+    parser.add_argument("--open-concurrency", type=int, default=32)
+    parser.add_argument("--wait-quiet", type=float, default=0.0,
+                        help="before each server, wait up to this many seconds for other processes to go quiet")
+    args = parser.parse_args()
+
+    dicts = [snapshot_dict(random.Random(7 + i), i, args.invoices) for i in range(args.customers)]
+    payloads = payloads_for(dicts)
+    if args.wait_quiet:
+        wait_until_quiet(args.wait_quiet)
+    rates = in_process_rates(args.rules, dicts, payloads, seconds=3.0)
+    methods = args.methods.split(",")
+    print(f"# gRPC load: {os.cpu_count()} CPUs, {args.customers} snapshots x {args.invoices} invoices, "
+          f"{args.seconds:g}s per cell after {args.warmup:g}s warm-up, client: 1 grpc.aio process")
+    for label, key in (("policy alone, validated snapshot → decision", "policy"),
+                       ("service pipeline without network, request proto → reply proto", "pipeline")):
+        print(f"in-process, one thread, {label}: "
+              + ", ".join(f"{m} {rates[key][m]:,.0f}/s ({1000 / rates[key][m]:.2f} ms)" for m in methods))
+    print()
+    print("| server | method | callers | calls/s | p50 ms | p95 ms | p99 ms | errors | in-process/s ÷ gRPC calls/s "
+          "| server CPU ms/call | client CPU ms/call | other processes' CPU |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |")
+    for workers in (int(w) for w in args.workers.split(",")):
+        bench_server(args, workers, payloads, rates["policy"])
+
+
+if __name__ == "__main__":
+    main()

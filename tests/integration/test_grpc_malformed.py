@@ -1,0 +1,191 @@
+# ruff: noqa: F811  (test parameters named after the imported fixtures)
+"""Malformed requests (bad decimals, bad dates, huge lists, unknown signals) generated with hypothesis:
+always INVALID_ARGUMENT with a field violation naming the path; the server never crashes or hangs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
+from policy_engine.domain.values import (
+    MAX_FINANCIALS,
+    MAX_INVOICES,
+    MAX_ORDERS,
+    MAX_SIGNALS,
+    SIGNAL_CODES,
+    parse_decimal,
+    parse_iso_date,
+)
+from tests.integration.conftest_grpc import (
+    AS_OF,
+    ServerProcess,
+    grpc_server,  # noqa: F401  (fixtures: pytest finds them by name)
+    sample_snapshot,
+)
+from tests.integration.test_grpc_service import violations_of
+
+Request = pb.CheckOrderRequest | pb.EvaluateCustomerRequest
+Corruption = tuple[Callable[[Request], None], str]
+
+
+def _rejected_by(parse: Callable[[Any], Any]) -> Callable[[str], bool]:
+    def rejected(value: str) -> bool:
+        try:
+            parse(value)
+        except ValueError:
+            return True
+        return False
+
+    return rejected
+
+
+bad_decimals = st.one_of(
+    st.sampled_from(["abc", "1e5", "1,000.00", "NaN", "Infinity", "0x10", "1.2.3", "--1", "12.1234567",
+                     "99999999999999999", "1_000", "½", " ", "+-0"]),
+    st.text(min_size=1, max_size=24),
+).filter(_rejected_by(parse_decimal))
+
+bad_dates = st.one_of(
+    st.sampled_from(["2026-02-30", "2026-13-01", "20261122", "22/11/2026", "1899-12-31", "2201-01-01",
+                     "2026-1-1", "yesterday", "2026-11-22T00:00:00", "0000-00-00"]),
+    st.text(min_size=1, max_size=12),
+).filter(_rejected_by(parse_iso_date))
+
+unknown_codes = st.text(max_size=30).filter(lambda c: c.strip() not in SIGNAL_CODES)
+
+
+def _set(*path: Any) -> Callable[[Any], Callable[[Request], None]]:
+    """A setter of request.<path> (ints index repeated fields) to a drawn value."""
+
+    def with_value(value: Any) -> Callable[[Request], None]:
+        def apply(request: Request) -> None:
+            target: Any = request
+            for part in path[:-1]:
+                target = target[part] if isinstance(part, int) else getattr(target, part)
+            setattr(target, path[-1], value)
+
+        return apply
+
+    return with_value
+
+
+def _path(*path: Any) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + part
+    return out
+
+
+@st.composite
+def corruptions(draw: st.DrawFn, check_order: bool) -> Corruption:
+    """One bad value put in one place, and the field path the server must name."""
+    n_invoices, n_orders, n_financials = 24, 4, 2
+    kind = draw(st.sampled_from(["decimal", "date", "signal", "huge"]))
+    if kind == "decimal":
+        places = [("snapshot", "invoices", draw(st.integers(0, n_invoices - 1)), f) for f in ("amount", "paid_amount")]
+        places += [("snapshot", "orders", draw(st.integers(0, n_orders - 1)), "amount"),
+                   ("snapshot", "financials", draw(st.integers(0, n_financials - 1)),
+                    draw(st.sampled_from(["cash", "equity", "net_profit", "revenue"]))),
+                   ("snapshot", "current_limit")]
+        if check_order:
+            places.append(("amount",))
+        where = draw(st.sampled_from(places))
+        return _set(*where)(draw(bad_decimals)), _path(*where)
+    if kind == "date":
+        places = [("snapshot", "invoices", draw(st.integers(0, n_invoices - 1)), f)
+                  for f in ("issued_on", "due_on", "paid_on")]
+        places += [("snapshot", "orders", draw(st.integers(0, n_orders - 1)), "ordered_on"),
+                   ("snapshot", "financials", draw(st.integers(0, n_financials - 1)), "period_end"),
+                   ("snapshot", "relationship_since"), ("snapshot", "last_review_on"),
+                   ("snapshot", "assessment", "assessed_on"), ("as_of",)]
+        where = draw(st.sampled_from(places))
+        return _set(*where)(draw(bad_dates)), _path(*where)
+    if kind == "signal":
+        code = draw(unknown_codes)
+
+        def add_signal(request: Request) -> None:
+            request.snapshot.signals.add(code=code, observed_on="2026-11-01")
+
+        return add_signal, "snapshot.signals[{last}].code"
+    name, bound = draw(st.sampled_from([("invoices", MAX_INVOICES), ("orders", MAX_ORDERS),
+                                        ("financials", MAX_FINANCIALS), ("signals", MAX_SIGNALS)]))
+    extra = draw(st.integers(1, 40))
+
+    def grow(request: Request) -> None:
+        items = getattr(request.snapshot, name)
+        for _ in range(bound + extra - len(items)):
+            items.add()
+
+    return grow, f"snapshot.{name}"
+
+
+@st.composite
+def malformed_requests(draw: st.DrawFn) -> tuple[Request, str]:
+    """A CheckOrder or EvaluateCustomer request with exactly one bad field, and its path."""
+    check_order = draw(st.booleans())
+    snapshot = sample_snapshot(draw(st.integers(1, 5)))
+    if check_order:
+        request: Request = pb.CheckOrderRequest(snapshot=snapshot, amount="1000.00", as_of=AS_OF.isoformat())
+    else:
+        request = pb.EvaluateCustomerRequest(snapshot=snapshot, as_of=AS_OF.isoformat())
+    corrupt, path = draw(corruptions(check_order))
+    corrupt(request)
+    return request, path.replace("{last}", str(len(request.snapshot.signals) - 1))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                   HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(case=malformed_requests())
+def test_malformed_requests_are_invalid_argument_naming_the_path(grpc_server: ServerProcess, case: Any) -> None:
+    request, path = case
+    stub = grpc_server.stub()
+    call = stub.CheckOrder if isinstance(request, pb.CheckOrderRequest) else stub.EvaluateCustomer
+
+    try:
+        call(request, timeout=10)
+        raise AssertionError(f"accepted a malformed request (bad {path})")
+    except grpc.RpcError as error:
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, (path, error.code(), error.details())
+        assert path in [field for field, _ in violations_of(error)], (path, violations_of(error))
+
+
+@st.composite
+def malformed_evaluations(draw: st.DrawFn) -> tuple[pb.EvaluateCustomerRequest, str]:
+    """An EvaluateCustomer request with exactly one bad field, and its path."""
+    request = pb.EvaluateCustomerRequest(snapshot=sample_snapshot(draw(st.integers(1, 5))), as_of=AS_OF.isoformat())
+    corrupt, path = draw(corruptions(check_order=False))
+    corrupt(request)
+    return request, path.replace("{last}", str(len(request.snapshot.signals) - 1))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(cases=st.lists(malformed_evaluations(), min_size=1, max_size=4))
+def test_malformed_stream_items_are_answered_with_invalid_argument_and_the_stream_goes_on(
+    grpc_server: ServerProcess, cases: list[Any]
+) -> None:
+    good = pb.EvaluateCustomerRequest(snapshot=sample_snapshot(1), as_of=AS_OF.isoformat())
+    requests = [request for request, _ in cases] + [good]
+
+    responses = list(grpc_server.stub().EvaluateCustomers(iter(requests), timeout=30))
+
+    assert len(responses) == len(requests)
+    for (_, path), response in zip(cases, responses, strict=False):
+        assert response.error.code == "INVALID_ARGUMENT", (path, response.error)
+        assert path in [v.field for v in response.error.field_violations]
+    assert responses[-1].WhichOneof("result") == "decision"
+
+
+def test_after_the_malformed_requests_the_server_is_alive_and_healthy(grpc_server: ServerProcess) -> None:
+    health = health_pb2_grpc.HealthStub(grpc_server.channel())
+
+    reply = health.Check(health_pb2.HealthCheckRequest(), timeout=5)
+
+    assert grpc_server.proc.poll() is None
+    assert reply.status == health_pb2.HealthCheckResponse.SERVING

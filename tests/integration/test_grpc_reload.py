@@ -1,0 +1,147 @@
+# ruff: noqa: F811  (test parameters named after the imported fixtures)
+"""Hot reload and signals on a real `credit-policy serve` process."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+
+from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
+from tests.integration.conftest_grpc import (
+    ROOT,
+    TIMEOUT,
+    ServerProcess,
+    copy_rules,
+    order_request,
+    sample_snapshot,
+    server_factory,  # noqa: F401  (fixtures: pytest finds them by name)
+)
+
+BROKEN_YAML = "rules:\n  - id: [unclosed\n    when: {\n"
+
+
+def a_rule_file(rules_dir: Path) -> Path:
+    """Some rule file of the served set."""
+    return sorted(p for p in rules_dir.rglob("*.y*ml") if "tests" not in p.parts)[0]
+
+
+def wait_until(predicate: Any, timeout: float = 60.0) -> None:
+    """Poll until predicate() is true."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+def test_a_good_change_is_swapped_in_and_a_broken_one_refused_while_the_old_version_serves(
+    server_factory: Any,
+) -> None:
+    server: ServerProcess = server_factory("--watch-interval", "0.2")
+    stub = server.stub()
+    first = server.version()
+    rule_file = a_rule_file(server.rules_dir)
+
+    rule_file.write_text(rule_file.read_text() + "\n# reviewed by risk staff\n")
+    wait_until(lambda: server.version() != first)
+    second = server.version()
+    assert stub.CheckOrder(order_request(), timeout=TIMEOUT).policy_version == second
+
+    broken = server.rules_dir / "zz_broken.yaml"
+    broken.write_text(BROKEN_YAML)
+    wait_until(lambda: stub.GetPolicy(pb.GetPolicyRequest(), timeout=TIMEOUT).HasField("last_refused"))
+    info = stub.GetPolicy(pb.GetPolicyRequest(), timeout=TIMEOUT)
+
+    assert info.version == second
+    assert any(p.path.endswith("zz_broken.yaml") and p.line > 0 for p in info.last_refused.problems)
+    assert stub.CheckOrder(order_request(), timeout=TIMEOUT).policy_version == second
+    refused = server.wait_for_event("policy reload refused")
+    assert any("zz_broken.yaml:" in problem for problem in refused["problems"])
+
+    broken.unlink()
+    rule_file.write_text(rule_file.read_text() + "# and again\n")
+    wait_until(lambda: server.version() not in (first, second))
+    metrics = urllib.request.urlopen(f"http://127.0.0.1:{server.metrics_port}/metrics", timeout=5).read().decode()
+    assert 'credit_policy_reloads_total{result="success"} 2.0' in metrics
+    assert 'credit_policy_reloads_total{result="failure"} 1.0' in metrics
+
+
+def test_serve_refuses_to_start_on_a_broken_rules_directory_naming_file_and_line(tmp_path: Path) -> None:
+    rules = copy_rules(tmp_path / "rules")
+    (rules / "zz_broken.yaml").write_text(BROKEN_YAML)
+
+    command = [sys.executable, "-c", "from policy_engine.cli import main; main()", "serve", "--rules", str(rules)]
+    result = subprocess.run([*command, "--port", "0"], capture_output=True, text=True, timeout=120, cwd=ROOT,
+                            env=dict(os.environ, PYTHONPATH=str(ROOT)))
+
+    assert result.returncode == 1
+    assert "zz_broken.yaml:" in result.stderr
+
+
+def test_sighup_reloads_when_the_directory_is_not_watched(server_factory: Any) -> None:
+    server: ServerProcess = server_factory("--watch-interval", "0")
+    first = server.version()
+    rule_file = a_rule_file(server.rules_dir)
+    rule_file.write_text(rule_file.read_text() + "\n# changed without a watcher\n")
+    time.sleep(1.0)
+    assert server.version() == first
+
+    server.proc.send_signal(signal.SIGHUP)
+
+    wait_until(lambda: server.version() != first)
+
+
+def test_calls_in_flight_during_a_reload_all_succeed(server_factory: Any) -> None:
+    server: ServerProcess = server_factory("--watch-interval", "0.2")
+    stub = server.stub()
+    first = server.version()
+    rule_file = a_rule_file(server.rules_dir)
+    versions: list[str] = []
+    stop_at = time.time() + 60
+
+    def caller(k: int) -> None:
+        while time.time() < stop_at and len(set(versions)) < 2:
+            versions.append(stub.CheckOrder(order_request(sample_snapshot(k)), timeout=TIMEOUT).policy_version)
+
+    with ThreadPoolExecutor(8) as pool:
+        calls = [pool.submit(caller, k) for k in range(8)]
+        time.sleep(0.5)
+        rule_file.write_text(rule_file.read_text() + "\n# swap under load\n")
+        for call in calls:
+            call.result()  # re-raises any failed call
+
+    assert versions[0] == first
+    assert len(set(versions)) == 2
+
+
+def test_sigterm_lets_the_open_stream_finish_then_exits_cleanly(server_factory: Any) -> None:
+    server: ServerProcess = server_factory("--watch-interval", "0")
+    outbox: queue.Queue[pb.EvaluateCustomerRequest | None] = queue.Queue()
+    responses = server.stub().EvaluateCustomers(iter(outbox.get, None), timeout=60)
+    outbox.put(pb.EvaluateCustomerRequest(snapshot=sample_snapshot(1), request_id="before"))
+    assert next(responses).request_id == "before"
+
+    server.proc.send_signal(signal.SIGTERM)
+    server.wait_for_event("stopping")
+    outbox.put(pb.EvaluateCustomerRequest(snapshot=sample_snapshot(2), request_id="during"))
+    during = next(responses)
+    outbox.put(None)
+
+    assert during.request_id == "during" and during.WhichOneof("result") == "decision"
+    assert list(responses) == []
+    with pytest.raises(grpc.RpcError):
+        server.stub().CheckOrder(order_request(), timeout=2)
+    assert server.proc.wait(timeout=30) == 0
+    server.wait_for_event("stopped")

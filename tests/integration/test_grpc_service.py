@@ -1,0 +1,323 @@
+# ruff: noqa: F811  (test parameters named after the imported fixtures)
+"""The gRPC service end to end: every RPC, health, reflection, each error code, the stream, metrics."""
+
+from __future__ import annotations
+
+import urllib.request
+from typing import Any
+
+import grpc
+import pytest
+from google.protobuf import descriptor_pool
+from google.rpc import code_pb2, error_details_pb2
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
+from grpc_status import rpc_status
+
+from adapters.grpc.errors import rich_status, status_code_of
+from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
+from policy_engine.domain.errors import CustomerNotFound, EngineFailure, FieldViolation, InvalidInput
+from tests.integration.conftest_grpc import (  # noqa: F401  (fixtures: pytest finds them by name)
+    AS_OF,
+    TIMEOUT,
+    InProcessServer,
+    ServerProcess,
+    grpc_server,
+    inproc_server,
+    order_request,
+    sample_snapshot,
+)
+
+SERVICE = "credit_policy.v1.CreditPolicyService"
+OUTCOMES = {"APPROVE", "HOLD", "SPECIAL_APPROVAL", "CASH_IN_ADVANCE", "REJECT"}
+GRADES = {"AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C"}
+
+
+def violations_of(error: grpc.RpcError) -> list[tuple[str, str]]:
+    """The google.rpc.BadRequest field violations carried by an error."""
+    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    assert status is not None, "no google.rpc.Status in the trailers"
+    found = []
+    for detail in status.details:
+        bad = error_details_pb2.BadRequest()
+        if detail.Unpack(bad):
+            found.extend((v.field, v.description) for v in bad.field_violations)
+    return found
+
+
+def call_error(fn: Any, request: Any, **kwargs: Any) -> grpc.RpcError:
+    """The RpcError a call raises (fails the test if it succeeds)."""
+    with pytest.raises(grpc.RpcError) as info:
+        fn(request, timeout=kwargs.pop("timeout", TIMEOUT), **kwargs)
+    return info.value
+
+
+# ---- every RPC ----
+
+
+def test_evaluate_customer_returns_a_decision_with_money_as_decimal_strings(grpc_server: ServerProcess) -> None:
+    decision = grpc_server.stub().EvaluateCustomer(
+        pb.EvaluateCustomerRequest(snapshot=sample_snapshot(), as_of=AS_OF.isoformat()), timeout=TIMEOUT)
+
+    assert decision.customer_id == "C00001"
+    assert decision.policy_version == grpc_server.version()
+    assert decision.as_of == AS_OF.isoformat()
+    assert decision.grade in GRADES and decision.grade_class == decision.grade[0]
+    for money in (decision.credit_limit, decision.exposure, decision.available_credit):
+        float(money)  # a decimal string
+        assert "e" not in money.lower()
+    assert not decision.trace
+
+
+def test_evaluate_customer_with_explain_fills_the_trace(grpc_server: ServerProcess) -> None:
+    decision = grpc_server.stub().EvaluateCustomer(
+        pb.EvaluateCustomerRequest(snapshot=sample_snapshot(), as_of=AS_OF.isoformat(), explain=True),
+        timeout=TIMEOUT)
+
+    assert decision.trace
+    assert all(entry.rule_id for entry in decision.trace)
+
+
+def test_check_order_returns_an_outcome_and_the_customer_decision(grpc_server: ServerProcess) -> None:
+    decision = grpc_server.stub().CheckOrder(order_request(order_id="SO-1"), timeout=TIMEOUT)
+
+    assert decision.outcome in OUTCOMES
+    assert decision.order_id == "SO-1"
+    assert decision.customer.customer_id == decision.customer_id == "C00001"
+    assert decision.policy_version == decision.customer.policy_version == grpc_server.version()
+    float(decision.available_credit_after)
+
+
+def test_a_huge_order_is_not_simply_approved(grpc_server: ServerProcess) -> None:
+    decision = grpc_server.stub().CheckOrder(order_request(amount="900000000.00"), timeout=TIMEOUT)
+
+    assert decision.outcome != "APPROVE"
+    assert float(decision.available_credit_after) < 0
+
+
+def test_get_policy_shows_version_load_time_rules_and_files(grpc_server: ServerProcess) -> None:
+    info = grpc_server.stub().GetPolicy(pb.GetPolicyRequest(include_files=True), timeout=TIMEOUT)
+
+    assert info.version and info.loaded_at.startswith("20")
+    assert info.rule_ids
+    assert info.files and set(info.files) == set(info.file_names)
+    assert not info.HasField("last_refused")
+
+
+def test_the_stream_answers_every_request_in_order_and_reports_bad_items_without_ending(
+    grpc_server: ServerProcess,
+) -> None:
+    def requests() -> Any:
+        for i in range(40):
+            if i == 7:
+                yield pb.EvaluateCustomerRequest(customer_id="nobody", request_id="r7")
+            elif i == 9:
+                yield pb.EvaluateCustomerRequest(snapshot=pb.CustomerSnapshot(customer_id="x"), as_of="2026-02-30",
+                                                 request_id="r9")
+            else:
+                yield pb.EvaluateCustomerRequest(snapshot=sample_snapshot(i), as_of=AS_OF.isoformat(),
+                                                 request_id=f"r{i}")
+
+    responses = list(grpc_server.stub().EvaluateCustomers(requests(), timeout=60))
+
+    assert [r.index for r in responses] == list(range(40))
+    assert [r.request_id for r in responses] == [f"r{i}" for i in range(40)]
+    assert responses[7].error.code == "NOT_FOUND"
+    assert responses[9].error.code == "INVALID_ARGUMENT"
+    assert [v.field for v in responses[9].error.field_violations] == ["as_of"]
+    good = [r for i, r in enumerate(responses) if i not in (7, 9)]
+    assert all(r.WhichOneof("result") == "decision" and r.decision.customer_id == f"C{r.index:05d}" for r in good)
+    assert all(r.policy_version for r in responses)
+
+
+def test_the_stream_works_in_lock_step(grpc_server: ServerProcess) -> None:
+    import queue
+
+    outbox: queue.Queue[pb.EvaluateCustomerRequest | None] = queue.Queue()
+    responses = grpc_server.stub().EvaluateCustomers(iter(outbox.get, None), timeout=60)
+
+    seen = []
+    for i in range(5):
+        outbox.put(pb.EvaluateCustomerRequest(snapshot=sample_snapshot(i), request_id=str(i)))
+        seen.append(next(responses).request_id)  # each answer arrives before the next request is sent
+    outbox.put(None)
+
+    assert seen == ["0", "1", "2", "3", "4"]
+    assert list(responses) == []
+
+
+# ---- health and reflection ----
+
+
+def test_health_reports_serving_for_the_server_and_the_service(grpc_server: ServerProcess) -> None:
+    health = health_pb2_grpc.HealthStub(grpc_server.channel())
+
+    for name in ("", SERVICE):
+        reply = health.Check(health_pb2.HealthCheckRequest(service=name), timeout=TIMEOUT)
+        assert reply.status == health_pb2.HealthCheckResponse.SERVING
+
+
+def test_reflection_lists_the_service_and_describes_it_without_the_proto(grpc_server: ServerProcess) -> None:
+    database = ProtoReflectionDescriptorDatabase(grpc_server.channel())
+
+    services = database.get_services()
+    service = descriptor_pool.DescriptorPool(database).FindServiceByName(SERVICE)
+
+    assert SERVICE in services and "grpc.health.v1.Health" in services
+    assert {m.name for m in service.methods} == {"EvaluateCustomer", "CheckOrder", "EvaluateCustomers", "GetPolicy"}
+
+
+# ---- each error code ----
+
+
+def test_a_bad_snapshot_is_invalid_argument_naming_each_field_path(grpc_server: ServerProcess) -> None:
+    snapshot = sample_snapshot()
+    snapshot.invoices[3].amount = "12,50"
+    snapshot.invoices[5].due_on = "2026-02-30"
+    snapshot.signals.add(code="feeling_lucky", observed_on="2026-11-01")
+
+    error = call_error(grpc_server.stub().CheckOrder, order_request(snapshot, amount="-5"))
+
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    fields = {f for f, _ in violations_of(error)}
+    assert {"snapshot.invoices[3].amount", "snapshot.invoices[5].due_on",
+            f"snapshot.signals[{len(snapshot.signals) - 1}].code", "amount"} <= fields
+
+
+def test_a_request_without_a_customer_is_invalid_argument(grpc_server: ServerProcess) -> None:
+    error = call_error(grpc_server.stub().EvaluateCustomer, pb.EvaluateCustomerRequest(as_of="22/11/2026"))
+
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert {f for f, _ in violations_of(error)} == {"customer", "as_of"}
+
+
+def test_an_unknown_customer_id_is_not_found(grpc_server: ServerProcess) -> None:
+    error = call_error(grpc_server.stub().EvaluateCustomer, pb.EvaluateCustomerRequest(customer_id="C-404"))
+
+    assert error.code() == grpc.StatusCode.NOT_FOUND
+    assert "C-404" in error.details()
+
+
+def test_a_request_over_the_message_size_bound_is_resource_exhausted(grpc_server: ServerProcess) -> None:
+    snapshot = sample_snapshot()
+    snapshot.name = "x" * (9 * 1024 * 1024)
+
+    error = call_error(grpc_server.stub().CheckOrder, order_request(snapshot))
+
+    assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+
+
+def test_a_list_over_its_bound_is_refused_before_its_items_are_read(grpc_server: ServerProcess) -> None:
+    snapshot = sample_snapshot()
+    for i in range(1001):
+        snapshot.signals.add(code="debt_delays", observed_on="2026-11-01", note=str(i))
+
+    error = call_error(grpc_server.stub().CheckOrder, order_request(snapshot))
+
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert [f for f, _ in violations_of(error)] == ["snapshot.signals"]
+
+
+def test_an_expired_deadline_is_deadline_exceeded_and_the_server_carries_on(grpc_server: ServerProcess) -> None:
+    stub = grpc_server.stub()
+    slow = sample_snapshot(3, invoices=5000)  # valid, but takes far longer than 10 ms to validate
+
+    error = call_error(stub.CheckOrder, order_request(slow), timeout=0.01)
+
+    assert error.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    assert stub.CheckOrder(order_request(), timeout=TIMEOUT).outcome in OUTCOMES
+
+
+def test_the_error_table_maps_each_domain_error_to_its_status() -> None:
+    assert status_code_of(InvalidInput([FieldViolation("a", "b")])) == grpc.StatusCode.INVALID_ARGUMENT
+    assert status_code_of(CustomerNotFound("c")) == grpc.StatusCode.NOT_FOUND
+    assert status_code_of(EngineFailure("boom")) == grpc.StatusCode.INTERNAL
+    assert rich_status(EngineFailure("boom")).code == grpc.StatusCode.INTERNAL
+
+
+def test_an_engine_failure_is_internal_and_the_next_call_works(inproc_server: InProcessServer) -> None:
+    class Failing:
+        version = "failing"
+
+        async def run(self, *args: Any) -> Any:
+            raise EngineFailure("the engine fell over")
+
+    served = inproc_server.host.served
+    real = served.engine
+    served.engine = Failing()
+    try:
+        error = call_error(inproc_server.stub().EvaluateCustomer, pb.EvaluateCustomerRequest(customer_id="C00001"))
+    finally:
+        served.engine = real
+
+    assert error.code() == grpc.StatusCode.INTERNAL
+    assert rpc_status.from_call(error).code == code_pb2.INTERNAL  # type: ignore[arg-type, union-attr]
+    assert inproc_server.stub().EvaluateCustomer(pb.EvaluateCustomerRequest(customer_id="C00001"),
+                                                  timeout=TIMEOUT).grade in GRADES
+
+
+# ---- the store port ----
+
+
+def test_a_customer_id_is_read_from_the_store_and_the_decision_recorded(inproc_server: InProcessServer) -> None:
+    before = len(inproc_server.store.decisions)
+
+    decision = inproc_server.stub().CheckOrder(order_request(customer_id="C00001"), timeout=TIMEOUT)
+
+    assert decision.customer_id == "C00001"
+    source, recorded, order = inproc_server.store.decisions[before]
+    assert source == "service"
+    assert recorded.policy_version == decision.policy_version
+    assert order is not None and order.outcome == decision.outcome
+
+
+def test_a_snapshot_gives_the_same_decision_as_its_customer_id(inproc_server: InProcessServer) -> None:
+    stub = inproc_server.stub()
+
+    by_id = stub.EvaluateCustomer(pb.EvaluateCustomerRequest(customer_id="C00001", as_of="2026-11-22"),
+                                  timeout=TIMEOUT)
+    by_snapshot = stub.EvaluateCustomer(pb.EvaluateCustomerRequest(snapshot=sample_snapshot(1), as_of="2026-11-22"),
+                                        timeout=TIMEOUT)
+
+    assert by_id == by_snapshot
+
+
+# ---- operations ----
+
+
+def test_the_metrics_endpoint_counts_calls_decisions_and_the_policy(grpc_server: ServerProcess) -> None:
+    grpc_server.stub().CheckOrder(order_request(), timeout=TIMEOUT)
+
+    text = urllib.request.urlopen(f"http://127.0.0.1:{grpc_server.metrics_port}/metrics", timeout=5).read().decode()
+
+    assert 'credit_policy_grpc_requests_total{code="OK",method="CheckOrder"}' in text
+    assert "credit_policy_grpc_request_seconds_bucket" in text
+    assert 'credit_policy_decisions_total{grade=' in text
+    assert f'credit_policy_policy_info{{version="{grpc_server.version()}"}} 1.0' in text
+
+
+# ---- the mapping ----
+
+
+def test_the_proto_snapshot_maps_to_the_same_domain_snapshot_as_its_json_form() -> None:
+    from adapters.grpc.mapping import snapshot_dict
+    from policy_engine.domain.models import CustomerSnapshot
+    from tests.integration.conftest_grpc import sample_dict
+
+    for index in range(1, 6):
+        assert CustomerSnapshot.model_validate(snapshot_dict(sample_snapshot(index))) == \
+            CustomerSnapshot.model_validate(sample_dict(index))
+
+
+def test_every_proto_field_has_a_domain_field_of_the_same_name() -> None:
+    from policy_engine.domain import models
+
+    pairs = [(pb.CustomerSnapshot, models.CustomerSnapshot), (pb.Invoice, models.Invoice),
+             (pb.Order, models.Order), (pb.Financials, models.Financials), (pb.Signal, models.Signal),
+             (pb.Assessment, models.Assessment), (pb.CustomerDecision, models.CustomerDecision),
+             (pb.Action, models.Action), (pb.Reason, models.Reason), (pb.TraceEntry, models.TraceEntry)]
+
+    for message, model in pairs:
+        assert {f.name for f in message.DESCRIPTOR.fields} == set(model.model_fields), message.DESCRIPTOR.name
+    order_fields = {f.name for f in pb.OrderDecision.DESCRIPTOR.fields} - {"policy_version"}
+    assert order_fields == set(models.OrderDecision.model_fields)

@@ -1,0 +1,72 @@
+# ruff: noqa: F811  (test parameters named after the imported fixtures)
+"""TLS and mutual TLS from the serve flags."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+
+from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
+from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2_grpc as pb_grpc
+from tests.integration.conftest_grpc import (
+    TIMEOUT,
+    order_request,
+    server_factory,  # noqa: F401  (fixtures: pytest finds them by name)
+)
+
+pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+
+
+def _openssl(*args: str, cwd: Path) -> None:
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A throwaway CA, a server certificate for localhost and a client certificate."""
+    d = tmp_path_factory.mktemp("pki")
+    _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=test-ca",
+             "-keyout", "ca.key", "-out", "ca.pem", cwd=d)
+    (d / "san.ext").write_text("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    for name in ("server", "client"):
+        _openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={name}", "-keyout", f"{name}.key",
+                 "-out", f"{name}.csr", cwd=d)
+        _openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                 "-days", "2", "-extfile", "san.ext", "-out", f"{name}.pem", cwd=d)
+    return d
+
+
+def _stub(port: int, pki: Path, client_cert: bool) -> pb_grpc.CreditPolicyServiceStub:
+    creds = grpc.ssl_channel_credentials(
+        root_certificates=(pki / "ca.pem").read_bytes(),
+        private_key=(pki / "client.key").read_bytes() if client_cert else None,
+        certificate_chain=(pki / "client.pem").read_bytes() if client_cert else None,
+    )
+    return pb_grpc.CreditPolicyServiceStub(grpc.secure_channel(f"localhost:{port}", creds))
+
+
+def test_tls_serves_clients_that_trust_the_server(server_factory: Any, pki: Path) -> None:
+    server = server_factory("--tls-cert", str(pki / "server.pem"), "--tls-key", str(pki / "server.key"), workers=0)
+
+    decision = _stub(server.port, pki, client_cert=False).CheckOrder(order_request(), timeout=TIMEOUT)
+
+    assert decision.policy_version
+    with pytest.raises(grpc.RpcError):
+        server.stub().GetPolicy(pb.GetPolicyRequest(), timeout=3)  # plaintext is refused
+
+
+def test_mutual_tls_refuses_a_client_without_a_certificate(server_factory: Any, pki: Path) -> None:
+    server = server_factory("--tls-cert", str(pki / "server.pem"), "--tls-key", str(pki / "server.key"),
+                            "--tls-client-ca", str(pki / "ca.pem"), workers=0)
+
+    decision = _stub(server.port, pki, client_cert=True).CheckOrder(order_request(), timeout=TIMEOUT)
+    with pytest.raises(grpc.RpcError) as refused:
+        _stub(server.port, pki, client_cert=False).CheckOrder(order_request(), timeout=3)
+
+    assert decision.policy_version
+    assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
