@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer
@@ -52,22 +51,29 @@ MAX_TEXT = 200
 MIN_DATE = date(1900, 1, 1)
 MAX_DATE = date(2200, 12, 31)
 
-_DECIMAL_RE = re.compile(r"^-?\d{1,16}(\.\d{1,6})?$")
+def _decimal_text_ok(text: str) -> bool:
+    """`-?digits(.digits)?`: at most 16 digits before the point and 6 after, ASCII only."""
+    head, dot, frac = text.partition(".")
+    if head[:1] == "-":
+        head = head[1:]
+    if not (text.isascii() and head.isdigit() and len(head) <= 16):
+        return False
+    return not dot or (frac.isdigit() and len(frac) <= 6)
 
 
 def parse_decimal(value: Any) -> Decimal:
     """Accept a decimal string or an integer; refuse binary floats, booleans and junk."""
-    if isinstance(value, Decimal):
-        result = value
-    elif isinstance(value, bool) or isinstance(value, float):
-        raise ValueError('not a decimal: send money as a decimal string such as "125000.00"')
-    elif isinstance(value, int):
+    kind = type(value)
+    if kind is str:
+        if not _decimal_text_ok(value):
+            raise ValueError("not a decimal")
         result = Decimal(value)
-    elif isinstance(value, str) and _DECIMAL_RE.match(value.strip()):
-        try:
-            result = Decimal(value.strip())
-        except InvalidOperation as exc:  # pragma: no cover - the regex already guards this
-            raise ValueError("not a decimal") from exc
+    elif kind is Decimal:
+        result = value
+    elif kind is int:
+        result = Decimal(value)
+    elif kind is float:
+        raise ValueError('not a decimal: send money as a decimal string such as "125000.00"')
     else:
         raise ValueError("not a decimal")
     if not result.is_finite() or abs(result) >= MAX_MONEY:
