@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from datetime import date
 from pathlib import Path
@@ -36,7 +37,7 @@ def _date(value: str | None, option: str) -> date:
 def _db(db: str | None) -> str:
     from adapters.store import resolve_db_url
 
-    return resolve_db_url(db)
+    return str(resolve_db_url(db))
 
 
 def _print_json(data: Any) -> None:
@@ -67,7 +68,8 @@ def batch_cmd(
     3 fatal error (run it again to resume).
     """
     from adapters.batch.progress import batch_progress
-    from adapters.batch.runner import EXIT_BAD_INPUT as BAD, BatchInputError, BatchOptions, run_batch
+    from adapters.batch.runner import EXIT_BAD_INPUT as BAD
+    from adapters.batch.runner import BatchInputError, BatchOptions, run_batch
     from adapters.batch.runs import Partition
 
     day = _date(as_of, "--as-of")
@@ -78,9 +80,13 @@ def batch_cmd(
         raise typer.Exit(BAD) from None
     opts = BatchOptions(db_url=_db(db), as_of=day, rules_dir=rules, workers=workers, partition=part,
                         chunk_size=chunk_size, retry_quarantined=retry_quarantined)  # fmt: skip
+    signal.signal(signal.SIGTERM, _terminated)  # a scheduler stopping the task: mark the run failed, exit 3
     try:
         with batch_progress(quiet) as hook:
             summary = run_batch(opts, hook)
+    except _Terminated:
+        err.print("terminated: run the same command again to resume")
+        raise typer.Exit(3) from None
     except BatchInputError as exc:
         err.print(f"error: {exc}", markup=False)
         _print_json({"status": "bad_input", "error": str(exc), "exit_code": BAD})
@@ -93,6 +99,14 @@ def batch_cmd(
         err.print(f"error: {summary['error']}", markup=False)
     _print_json(summary)
     raise typer.Exit(summary["exit_code"])
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so the run is marked failed and the workers are stopped."""
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    raise _Terminated
 
 
 def _write_report(db_url: str, run_id: str, out_dir: Path) -> dict[str, str]:
@@ -128,7 +142,9 @@ def _engine_and_run(db: str | None, run: str | None, day: date | None = None) ->
 def report_cmd(
     run: Annotated[str | None, typer.Argument(help="run id or its as-of date; default the newest run")] = None,
     db: DbOption = None,
-    out: Annotated[Path, typer.Option("--out", help="directory for the HTML, CSV and JSON files")] = Path("var/reports"),
+    out: Annotated[Path, typer.Option("--out", help="directory for the HTML, CSV and JSON files")] = Path(
+        "var/reports"
+    ),
 ) -> None:
     """Write a run's report: an HTML page with charts, a CSV line per customer and the figures as JSON."""
     engine, run_id = _engine_and_run(db, run)

@@ -1,0 +1,178 @@
+"""The nightly re-evaluation: portfolio pass, then every pending customer in chunks across worker processes."""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from adapters.batch import runs
+from adapters.batch.config import portfolio_config
+from adapters.batch.runs import Partition
+from adapters.batch.scan import ensure_portfolio
+from adapters.batch.worker import ChunkEvaluator, ChunkResult, RunContext, init_worker, run_chunk
+
+EXIT_OK, EXIT_QUARANTINED, EXIT_BAD_INPUT, EXIT_FATAL = 0, 1, 2, 3
+MAX_ERRORS_SHOWN = 20
+
+
+class BatchInputError(Exception):
+    """Bad input or configuration: rules that do not load, an unreachable store."""
+
+
+@dataclass
+class BatchOptions:
+    """How to run the batch."""
+
+    db_url: str
+    as_of: date
+    rules_dir: Path
+    workers: int = 1
+    partition: Partition = field(default_factory=Partition)
+    chunk_size: int = 500
+    retry_quarantined: bool = False
+
+
+@dataclass
+class Progress:
+    """What a progress display is told after every chunk."""
+
+    total: int
+    done: int
+    started: float
+    now_done: int = 0
+
+    @property
+    def rate(self) -> float:
+        """Customers settled per second in this invocation."""
+        elapsed = time.perf_counter() - self.started
+        return self.now_done / elapsed if elapsed > 0 else 0.0
+
+    @property
+    def eta_seconds(self) -> float | None:
+        """Seconds left at the current rate."""
+        rate = self.rate
+        return (self.total - self.done) / rate if rate > 0 else None
+
+
+ProgressHook = Callable[[Progress], None]
+
+
+def _open(opts: BatchOptions) -> tuple[Any, Any, Any]:
+    from adapters.store import open_store
+    from policy_engine.api import PolicyLoadError, load_policy
+
+    try:
+        policy = load_policy(opts.rules_dir)
+    except PolicyLoadError as exc:
+        problems = "; ".join(str(p) for p in exc.problems[:5])
+        raise BatchInputError(f"rules {opts.rules_dir} do not load: {problems}") from None
+    config = portfolio_config(policy)
+    try:
+        store = open_store(opts.db_url)
+    except Exception as exc:
+        raise BatchInputError(f"cannot open the store {opts.db_url}: {exc}") from None
+    return policy, config, store
+
+
+def run_batch(opts: BatchOptions, on_progress: ProgressHook | None = None) -> dict[str, Any]:
+    """Run (or resume) the batch for one part; return the summary (its `exit_code` tells how it ended)."""
+    policy, config, store = _open(opts)
+    started = time.perf_counter()
+    run_id = runs.make_run_id(opts.as_of, policy.version)
+    summary: dict[str, Any] = {
+        "run_id": run_id, "as_of": opts.as_of.isoformat(), "policy_version": policy.version,
+        "partition": str(opts.partition), "workers": opts.workers,
+    }  # fmt: skip
+    try:
+        store.record_policy(policy)
+        summary["attempt"] = runs.start_run(store.engine, run_id, opts.partition, opts.as_of, policy.version)
+        if opts.retry_quarantined:
+            summary["retried_quarantined"] = runs.clear_quarantine(store.engine, run_id, opts.partition)
+        portfolio = ensure_portfolio(store.engine, run_id, opts.as_of, config)
+        summary["portfolio_seconds"] = round(time.perf_counter() - started, 2)
+        progress, errors = _evaluate_pending(opts, run_id, policy, store.engine, on_progress)
+        summary.update(_finish(store.engine, run_id, opts.partition, progress, time.perf_counter() - started))
+        summary.update(value_classes=portfolio["classes"], give_up=portfolio["give_up"],
+                       quarantine_sample=[{"customer_id": c, "error": e} for c, e in errors])  # fmt: skip
+        summary["exit_code"] = EXIT_QUARANTINED if summary["quarantined"] else EXIT_OK
+        return summary
+    except BaseException as exc:
+        _mark_failed(store, run_id, opts.partition, time.perf_counter() - started)
+        if isinstance(exc, Exception):
+            summary.update(status="failed", error=f"{type(exc).__name__}: {exc}", exit_code=EXIT_FATAL)
+            return summary
+        raise
+    finally:
+        store.close()
+        policy.close()
+
+
+def _evaluate_pending(opts: BatchOptions, run_id: str, policy: Any, engine: Any,
+                      on_progress: ProgressHook | None) -> tuple[Progress, list[tuple[str, str]]]:  # fmt: skip
+    """Settle every customer of the part not yet done in this run; return the progress and some errors."""
+    total, done = runs.count_customers(engine, run_id, opts.partition)
+    progress = Progress(total=total, done=done, started=time.perf_counter())
+    ctx = RunContext(run_id, opts.as_of, str(engine.url.render_as_string(hide_password=False)), str(opts.rules_dir))
+    chunks = runs.pending_chunks(engine, run_id, opts.partition, opts.chunk_size)
+    errors: list[tuple[str, str]] = []
+    for result in _execute(opts, ctx, policy, engine, chunks):
+        progress.done += result.handled
+        progress.now_done += result.handled
+        errors.extend(result.errors[: max(0, MAX_ERRORS_SHOWN - len(errors))])
+        if on_progress is not None:
+            on_progress(progress)
+    return progress, errors
+
+
+def _finish(engine: Any, run_id: str, part: Partition, progress: Progress, elapsed: float) -> dict[str, Any]:
+    """Count the part's customers by status, mark the part complete; the summary's figures."""
+    with engine.connect() as conn:
+        counts = runs.status_counts(conn, run_id, part)
+    totals = {"customers": progress.total, "ok": counts.get("ok", 0), "quarantined": counts.get("quarantined", 0),
+              "skipped": counts.get("skipped", 0)}  # fmt: skip
+    runs.finish_run(engine, run_id, part, "complete", totals, elapsed)
+    return {"status": "complete", **totals, "evaluated_now": progress.now_done,
+            "already_done": progress.done - progress.now_done, "seconds": round(elapsed, 2),
+            "rate_per_second": round(progress.rate, 1)}  # fmt: skip
+
+
+def _mark_failed(store: Any, run_id: str, part: Partition, seconds: float) -> None:
+    try:
+        runs.finish_run(store.engine, run_id, part, "failed", {}, seconds)
+    except Exception:  # noqa: BLE001 - the original failure is what the caller must see
+        pass
+
+
+def _execute(opts: BatchOptions, ctx: RunContext, policy: Any, engine: Any,
+             chunks: Iterator[list[str]]) -> Iterator[ChunkResult]:  # fmt: skip
+    """Settle every chunk: in this process for one worker, else in a pool with a bounded queue."""
+    if opts.workers <= 1:
+        evaluator = ChunkEvaluator(ctx, policy=policy, engine=engine)
+        for chunk in chunks:
+            yield evaluator.run(chunk)
+        return
+    # spawn: a fresh interpreter per worker, never a fork of a process holding an engine or a socket.
+    context = multiprocessing.get_context("spawn")
+    window = opts.workers * 2  # enough to keep every worker busy; memory stays flat
+    with ProcessPoolExecutor(opts.workers, mp_context=context, initializer=init_worker, initargs=(ctx,)) as pool:
+        in_flight: set[Future[ChunkResult]] = set()
+        try:
+            for chunk in chunks:
+                in_flight.add(pool.submit(run_chunk, chunk))
+                if len(in_flight) >= window:
+                    finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        yield future.result()
+            while in_flight:
+                finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    yield future.result()
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise

@@ -1,0 +1,180 @@
+"""Run bookkeeping: the run key, partitions, the batch_runs rows and which customers are pending."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, select, true, update
+
+from adapters.batch import tables as t
+from adapters.batch.scan import bucket_of
+from adapters.store import schema as s
+from adapters.store.upsert import insert_ignore
+
+_PART = re.compile(r"^(\d+)/(\d+)$")
+
+
+@dataclass(frozen=True)
+class Partition:
+    """Part `index` of `count`: the customers whose stable hash modulo `count` is `index`."""
+
+    index: int = 0
+    count: int = 1
+
+    @classmethod
+    def parse(cls, text: str) -> Partition:
+        """Parse `i/n` (0 ≤ i < n ≤ 4096); raise ValueError otherwise."""
+        match = _PART.match(text.strip())
+        if not match:
+            raise ValueError(f"expected i/n such as 0/4, got {text!r}")
+        index, count = int(match[1]), int(match[2])
+        if not 0 < count <= 4096 or not 0 <= index < count:
+            raise ValueError(f"need 0 <= i < n <= 4096, got {text!r}")
+        return cls(index, count)
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+    def holds(self, customer_id: str) -> bool:
+        """Whether this part holds the customer."""
+        return self.count == 1 or bucket_of(customer_id) % self.count == self.index
+
+    def where(self) -> Any:
+        """SQL condition on batch_results for the customers of this part."""
+        if self.count == 1:
+            return true()
+        return (t.batch_results.c.bucket % self.count) == self.index
+
+
+def make_run_id(as_of: date, policy_version: str) -> str:
+    """A run is keyed by the as-of date and the policy version (which covers rules/portfolio.yaml)."""
+    return f"{as_of.isoformat()}:{policy_version}"
+
+
+def start_run(engine: Engine, run_id: str, part: Partition, as_of: date, policy_version: str) -> int:
+    """Create or reopen the run's row for this part; return which attempt this is."""
+    r = t.batch_runs
+    key = (r.c.run_id == run_id) & (r.c.part == str(part))
+    with engine.begin() as conn:
+        insert_ignore(conn, r, ["run_id", "part"], {
+            "run_id": run_id, "part": str(part), "as_of": as_of, "policy_version": policy_version,
+            "status": "new", "started_at": datetime.now(UTC),
+            "attempts": 0,
+        })  # fmt: skip
+        conn.execute(update(r).where(key).values(status="running", attempts=r.c.attempts + 1, finished_at=None))
+        return int(conn.execute(select(r.c.attempts).where(key)).scalar_one())
+
+
+def finish_run(engine: Engine, run_id: str, part: Partition, status: str, counts: dict[str, int],
+               seconds: float) -> None:  # fmt: skip
+    """Record how the attempt ended and the part's totals."""
+    r = t.batch_runs
+    with engine.begin() as conn:
+        conn.execute(
+            update(r)
+            .where(r.c.run_id == run_id, r.c.part == str(part))
+            .values(status=status, finished_at=datetime.now(UTC), customers=counts.get("customers"),
+                    ok=counts.get("ok"), quarantined=counts.get("quarantined"), skipped=counts.get("skipped"),
+                    seconds=seconds)  # fmt: skip
+        )
+
+
+def status_counts(conn: Connection, run_id: str, part: Partition) -> dict[str, int]:
+    """How many customers of the part are settled in the run, by status."""
+    r = t.batch_results
+    rows = conn.execute(
+        select(r.c.status, func.count()).where(r.c.run_id == run_id, part.where()).group_by(r.c.status)
+    )
+    return {status: int(n) for status, n in rows}
+
+
+def clear_quarantine(engine: Engine, run_id: str, part: Partition) -> int:
+    """Forget the part's quarantined customers so the run takes them again (after the data is fixed)."""
+    r = t.batch_results
+    with engine.begin() as conn:
+        result = conn.execute(r.delete().where(r.c.run_id == run_id, r.c.status == "quarantined", part.where()))
+        return int(result.rowcount or 0)
+
+
+def iter_customers(engine: Engine, run_id: str, part: Partition, page: int) -> Iterator[list[tuple[str, bool]]]:
+    """The part's customers as (id, done in this run), in pages, walking the key (no long reads)."""
+    c, r = s.customers.c.customer_id, t.batch_results
+    joined = s.customers.outerjoin(r, (r.c.customer_id == c) & (r.c.run_id == run_id))
+    after: str | None = None
+    while True:
+        query = select(c, r.c.customer_id.is_not(None)).select_from(joined).order_by(c).limit(page)
+        if after is not None:
+            query = query.where(c > after)
+        with engine.connect() as conn:
+            rows = conn.execute(query).all()
+        if not rows:
+            return
+        yield [(cid, bool(done)) for cid, done in rows if part.holds(cid)]
+        after = rows[-1][0]
+
+
+def count_customers(engine: Engine, run_id: str, part: Partition) -> tuple[int, int]:
+    """(customers in the part, of which already settled in this run)."""
+    total = done = 0
+    for page in iter_customers(engine, run_id, part, 20_000):
+        total += len(page)
+        done += sum(1 for _, d in page if d)
+    return total, done
+
+
+def pending_chunks(engine: Engine, run_id: str, part: Partition, size: int) -> Iterator[list[str]]:
+    """The part's customers not yet settled in this run, in chunks of `size`."""
+    chunk: list[str] = []
+    for page in iter_customers(engine, run_id, part, max(size, 5_000)):
+        for customer_id, done in page:
+            if not done:
+                chunk.append(customer_id)
+                if len(chunk) >= size:
+                    yield chunk
+                    chunk = []
+    if chunk:
+        yield chunk
+
+
+def latest_run(conn: Connection, on_or_before: date | None = None) -> str | None:
+    """The newest run (by as-of date, then start time), optionally not after a date."""
+    r = t.batch_runs
+    query = select(r.c.run_id).order_by(r.c.as_of.desc(), r.c.started_at.desc()).limit(1)
+    if on_or_before is not None:
+        query = query.where(r.c.as_of <= on_or_before)
+    found = conn.execute(query).scalar()
+    return None if found is None else str(found)
+
+
+def resolve_run(conn: Connection, run: str | None) -> str | None:
+    """A run id from a full id, a unique prefix such as the as-of date, or None for the newest."""
+    if not run:
+        return latest_run(conn)
+    r = t.batch_runs
+    ids = sorted(set(conn.execute(select(r.c.run_id).where(r.c.run_id.startswith(run, autoescape=True))).scalars()))
+    if run in ids:
+        return run
+    if len(ids) > 1:
+        # A bare date matches every policy version run that day: the newest one is meant.
+        starts = conn.execute(
+            select(r.c.run_id).where(r.c.run_id.in_(ids)).order_by(r.c.started_at.desc()).limit(1)
+        ).scalar()
+        return None if starts is None else str(starts)
+    return ids[0] if ids else None
+
+
+def run_info(conn: Connection, run_id: str) -> dict[str, Any]:
+    """The run's key fields and its parts' rows."""
+    r = t.batch_runs
+    rows = [dict(row._mapping) for row in conn.execute(select(r).where(r.c.run_id == run_id).order_by(r.c.part))]
+    first = rows[0] if rows else {}
+    return {
+        "run_id": run_id,
+        "as_of": first.get("as_of"),
+        "policy_version": first.get("policy_version", ""),
+        "parts": rows,
+    }

@@ -1,0 +1,245 @@
+"""The portfolio pass of a run: sales per customer streamed from the store, ABC classes, give-up flags.
+
+Memory stays flat: invoices, statements and customers are read as three streams in customer order
+and merged on equality; classes are assigned walking `batch_portfolio` by sales, best first.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, select, text, update
+from sqlalchemy.exc import OperationalError
+
+from adapters.batch import tables as t
+from adapters.batch.config import PortfolioConfig
+from adapters.store import schema as s
+from policy_engine.portfolio import TopN, give_up_count, growth_rate, profit_rate, value_class_at
+
+STREAM_ROWS = 20_000
+WRITE_ROWS = 5_000
+
+
+@dataclass
+class CustomerFigures:
+    """What the portfolio pass knows about one customer."""
+
+    customer_id: str
+    name: str
+    relationship_since: date | None
+    sales: Decimal
+    sales_before: Decimal
+    profit_rate: float | None
+
+
+def _day(conn: Connection, day: date) -> Any:
+    # SQLite keeps dates as ISO text; raw SQL must compare with the same text.
+    return day.isoformat() if conn.dialect.name == "sqlite" else day
+
+
+def _dec(value: Any) -> Decimal | None:
+    return None if value is None else value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _asdate(value: Any) -> date | None:
+    return None if value is None else value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _stream(engine: Engine, sql: str, params: dict[str, Any]) -> Iterator[Any]:
+    with engine.connect() as conn:
+        bound = {k: (_day(conn, v) if isinstance(v, date) else v) for k, v in params.items()}
+        result = conn.execution_options(stream_results=True, yield_per=STREAM_ROWS).execute(text(sql), bound)
+        yield from result
+
+
+def iter_customer_figures(engine: Engine, as_of: date, config: PortfolioConfig) -> Iterator[CustomerFigures]:
+    """Sales in the window up to `as_of`, in the window before it, latest profit rate: every customer."""
+    invoices = _stream(
+        engine,
+        "SELECT customer_id, CASE WHEN issued_on > :cut THEN 1 ELSE 0 END, amount FROM invoices "
+        "WHERE issued_on > :start AND issued_on <= :as_of ORDER BY customer_id",
+        {"cut": config.window_start(as_of), "start": config.window_start(as_of, 2), "as_of": as_of},
+    )
+    statements = _stream(
+        engine,
+        "SELECT customer_id, net_profit, revenue FROM financial_statements WHERE period_end <= :as_of "
+        "ORDER BY customer_id, period_end",
+        {"as_of": as_of},
+    )
+    customers = _stream(engine, "SELECT customer_id, name, relationship_since FROM customers ORDER BY customer_id", {})
+    inv, stm = next(invoices, None), next(statements, None)
+    for customer_id, name, since in customers:
+        # Every stream is in the database's order of customer_id, so equality is all the merge needs.
+        sales, before = Decimal(0), Decimal(0)
+        while inv is not None and inv[0] == customer_id:
+            if inv[1]:
+                sales += _dec(inv[2]) or 0
+            else:
+                before += _dec(inv[2]) or 0
+            inv = next(invoices, None)
+        latest = None
+        while stm is not None and stm[0] == customer_id:
+            latest = stm
+            stm = next(statements, None)
+        rate = profit_rate(_dec(latest[1]), _dec(latest[2])) if latest is not None else None
+        yield CustomerFigures(customer_id, name or "", _asdate(since), sales, before, rate)
+
+
+def bucket_of(customer_id: str) -> int:
+    """A stable hash of the customer id (crc32): partition i/n holds the customers with bucket % n == i."""
+    return zlib.crc32(customer_id.encode("utf-8"))
+
+
+def _lock(conn: Connection, run_id: str) -> None:
+    if conn.dialect.name == "postgresql":
+        # Machines starting the same run at once: one computes the portfolio pass, the others wait.
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": bucket_of("portfolio:" + run_id)})
+    else:
+        # A first write takes SQLite's write lock, so a second process waits instead of racing.
+        conn.execute(t.batch_portfolio.delete().where(t.batch_portfolio.c.run_id == run_id))
+
+
+def portfolio_summary(conn: Connection, run_id: str) -> dict[str, Any] | None:
+    """The summary of a run's portfolio pass, or None when it has not been done."""
+    found = conn.execute(
+        select(t.batch_portfolio_runs.c.summary_json).where(t.batch_portfolio_runs.c.run_id == run_id)
+    ).scalar()
+    return None if found is None else dict(json.loads(found))
+
+
+def ensure_portfolio(
+    engine: Engine, run_id: str, as_of: date, config: PortfolioConfig, wait_seconds: float = 3600
+) -> dict[str, Any]:
+    """Run the portfolio pass once per run (one transaction: killed halfway, it starts over).
+
+    Another process already computing it (a second part starting at once) is waited for: on
+    PostgreSQL by the advisory lock, on SQLite by retrying while the database stays locked.
+    """
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            return _ensure_portfolio(engine, run_id, as_of, config)
+        except OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(1)
+
+
+def _ensure_portfolio(engine: Engine, run_id: str, as_of: date, config: PortfolioConfig) -> dict[str, Any]:
+    with engine.connect() as conn:
+        done = portfolio_summary(conn, run_id)
+    if done is not None:
+        return done
+    with engine.begin() as conn:
+        _lock(conn, run_id)
+        done = portfolio_summary(conn, run_id)
+        if done is not None:
+            return done
+        summary = _compute(conn, engine, run_id, as_of, config)
+        conn.execute(
+            t.batch_portfolio_runs.insert().values(
+                run_id=run_id, computed_at=datetime.now(UTC), customers=summary["customers"],
+                total_sales=Decimal(summary["total_sales"]), summary_json=json.dumps(summary),
+            )
+        )  # fmt: skip
+    return summary
+
+
+def _compute(conn: Connection, engine: Engine, run_id: str, as_of: date, config: PortfolioConfig) -> dict[str, Any]:
+    tops = {"sales": TopN(config.top_n), "growth": TopN(config.top_n), "profit_rate": TopN(config.top_n)}
+    total, count, rows = Decimal(0), 0, []
+    # Growth compares two whole windows: customers who started trading within them are not ranked.
+    traded_since = config.window_start(as_of, 2)
+    for f in iter_customer_figures(engine, as_of, config):
+        total += f.sales
+        count += 1
+        tops["sales"].offer(f.customer_id, float(f.sales), f.name)
+        full_history = f.relationship_since is not None and f.relationship_since <= traded_since
+        if full_history and f.sales_before >= config.growth_min_sales:
+            tops["growth"].offer(f.customer_id, growth_rate(f.sales, f.sales_before), f.name)
+        tops["profit_rate"].offer(f.customer_id, f.profit_rate, f.name)
+        rows.append({"run_id": run_id, "customer_id": f.customer_id, "sales": f.sales,
+                     "sales_key": float(f.sales), "sales_before": f.sales_before, "value_class": "C",
+                     "give_up": False})  # fmt: skip
+        if len(rows) >= WRITE_ROWS:
+            conn.execute(t.batch_portfolio.insert(), rows)
+            rows = []
+    if rows:
+        conn.execute(t.batch_portfolio.insert(), rows)
+    classes = _assign_classes(conn, run_id, total, config)
+    give_up = _flag_give_up(conn, run_id, as_of, config)
+    return {
+        "as_of": as_of.isoformat(),
+        "customers": count,
+        "total_sales": str(total),
+        "cutoffs": {"a_cumulative": str(config.abc.a), "b_cumulative": str(config.abc.b), **config.describe()},
+        "classes": classes,
+        "give_up": give_up,
+        "rankings": {name: [{"customer_id": c, "name": p, "value": v} for c, v, p in top.result()]
+                     for name, top in tops.items()},
+    }  # fmt: skip
+
+
+def _assign_classes(conn: Connection, run_id: str, total: Decimal, config: PortfolioConfig) -> dict[str, Any]:
+    """Walk the customers by sales, best first, until class C starts; mark A and B in two updates."""
+    p = t.batch_portfolio
+    ranked = conn.execute(
+        select(p.c.customer_id, p.c.sales)
+        .where(p.c.run_id == run_id)
+        .order_by(p.c.sales_key.desc(), p.c.customer_id)
+        .execution_options(yield_per=STREAM_ROWS)
+    )
+    running = Decimal(0)
+    members: dict[str, list[str]] = {"A": [], "B": []}
+    counts = {"A": 0, "B": 0, "C": 0}
+    sales = {"A": Decimal(0), "B": Decimal(0), "C": Decimal(0)}
+    for customer_id, amount in ranked:
+        value_class = value_class_at(running, total, config.abc)
+        if value_class == "C":
+            break
+        counts[value_class] += 1
+        sales[value_class] += amount
+        members[value_class].append(customer_id)
+        running += amount
+        if len(members[value_class]) >= WRITE_ROWS:
+            _set_class(conn, run_id, value_class, members[value_class])
+    ranked.close()
+    for value_class, ids in members.items():
+        _set_class(conn, run_id, value_class, ids)
+    total_customers = conn.execute(select(func.count()).where(p.c.run_id == run_id)).scalar_one()
+    counts["C"] = total_customers - counts["A"] - counts["B"]
+    sales["C"] = total - sales["A"] - sales["B"]
+    return {k: {"customers": counts[k], "sales": str(sales[k])} for k in counts}
+
+
+def _set_class(conn: Connection, run_id: str, value_class: str, ids: list[str]) -> None:
+    if ids:
+        p = t.batch_portfolio
+        conn.execute(update(p).where(p.c.run_id == run_id, p.c.customer_id.in_(ids)).values(value_class=value_class))
+        ids.clear()
+
+
+def _flag_give_up(conn: Connection, run_id: str, as_of: date, config: PortfolioConfig) -> int:
+    """Flag the weakest share of the established class-C customers for the give-up review."""
+    p, c = t.batch_portfolio, s.customers
+    established = as_of - timedelta(days=config.give_up_min_relationship_days)
+    eligible = (
+        select(p.c.customer_id)
+        .select_from(p.join(c, c.c.customer_id == p.c.customer_id))
+        .where(p.c.run_id == run_id, p.c.value_class == "C", c.c.relationship_since <= established)
+    )
+    count = conn.execute(select(func.count()).select_from(eligible.subquery())).scalar_one()
+    k = give_up_count(count, config.give_up_share)
+    if k:
+        weakest = list(conn.execute(eligible.order_by(p.c.sales_key, p.c.customer_id).limit(k)).scalars())
+        for start in range(0, len(weakest), WRITE_ROWS):
+            chunk = weakest[start : start + WRITE_ROWS]
+            conn.execute(update(p).where(p.c.run_id == run_id, p.c.customer_id.in_(chunk)).values(give_up=True))
+    return k

@@ -1,0 +1,202 @@
+"""One worker process: its own Policy and engine; evaluates a chunk of customers and commits it at once.
+
+The profile, the decision-log entry, the work-queue actions and the done marker (`batch_results`)
+of a chunk go in one transaction, so a kill at any point leaves each customer either fully done or
+untouched. The done marker's primary key guards against a second writer of the same customer.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import Connection, Engine, select
+from sqlalchemy.exc import IntegrityError
+
+from adapters.batch import tables as t
+from adapters.batch.fastload import Loaded, load_raw, validate
+from adapters.batch.scan import bucket_of
+from adapters.store import schema as s
+from adapters.store.audit import log_row
+from adapters.store.engine import make_engine
+from adapters.store.upsert import upsert
+from policy_engine.domain.models import CustomerDecision, CustomerSnapshot
+
+MAX_ERROR = 2000
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What every worker needs to know about the run (picklable)."""
+
+    run_id: str
+    as_of: date
+    db_url: str
+    rules_dir: str
+
+
+@dataclass
+class ChunkResult:
+    """What a worker reports back for one chunk: counts and the quarantined ids."""
+
+    ok: int = 0
+    quarantined: int = 0
+    skipped: int = 0
+    already_done: int = 0
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def handled(self) -> int:
+        """Customers this chunk settled (evaluated, quarantined or skipped)."""
+        return self.ok + self.quarantined + self.skipped
+
+
+class ChunkEvaluator:
+    """Holds the worker's Policy and engine; `run(ids)` settles one chunk."""
+
+    def __init__(self, ctx: RunContext, policy: Any | None = None, engine: Engine | None = None):
+        from policy_engine.api import load_policy
+
+        self.ctx = ctx
+        self.policy = policy if policy is not None else load_policy(ctx.rules_dir)
+        self.engine = engine if engine is not None else make_engine(ctx.db_url)
+
+    def run(self, ids: Sequence[str]) -> ChunkResult:
+        """Evaluate the customers of `ids` not yet done in this run and commit them in one transaction."""
+        for _attempt in range(3):
+            with self.engine.connect() as conn:
+                pending = _not_done(conn, self.ctx.run_id, ids)
+                loaded = load_raw(conn, pending, self.ctx.run_id) if pending else Loaded({}, {}, {})
+            rows = self._evaluate(pending, loaded)
+            try:
+                with self.engine.begin() as conn:
+                    _write(conn, self.ctx.run_id, rows)
+            except IntegrityError:
+                continue  # another process settled some of these meanwhile: take the rest again
+            result = rows.result
+            result.already_done = len(ids) - len(pending)
+            return result
+        raise RuntimeError("chunk kept colliding with another writer of the same run")
+
+    def _evaluate(self, pending: list[str], loaded: Loaded) -> _Rows:
+        rows = _Rows(datetime.now(UTC))
+        for customer_id in pending:
+            values = loaded.data.get(customer_id)
+            if values is None:
+                rows.skip(customer_id, "customer no longer in the store")
+                continue
+            try:
+                snapshot = validate(values)
+            except Exception as exc:  # broken stored data: quarantine this one customer
+                rows.quarantine(customer_id, f"load: {_describe(exc)}")
+                continue
+            try:
+                decision = self.policy.evaluate(snapshot, as_of=self.ctx.as_of)
+                decision = decision.model_copy(update={"value_class": loaded.value_class.get(customer_id, "")})
+                rows.add(snapshot, decision, loaded.prev_value_class.get(customer_id, ""))
+            except Exception as exc:  # one customer the policy cannot evaluate must not stop the run
+                rows.quarantine(customer_id, f"evaluate: {_describe(exc)}")
+        return rows
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, ValidationError):  # one line per problem: field path and message
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5])
+        return f"invalid stored data: {problems}"[:MAX_ERROR]
+    text = f"{type(exc).__name__}: {exc}".strip()
+    if len(text) < 20:
+        text += " | " + traceback.format_exc(limit=-1).strip().splitlines()[-2].strip()
+    return text[:MAX_ERROR]
+
+
+def _not_done(conn: Connection, run_id: str, ids: Sequence[str]) -> list[str]:
+    r = t.batch_results
+    query = select(r.c.customer_id).where(r.c.run_id == run_id, r.c.customer_id.in_(list(ids)))
+    done = set(conn.execute(query).scalars())
+    return [i for i in ids if i not in done]
+
+
+def review_rule(decision: CustomerDecision) -> str:
+    """The review-cadence rule that set the next review (empty when none fired)."""
+    return next((r.rule_id for r in decision.reasons if r.code == "REVIEW_CADENCE"), "")
+
+
+class _Rows:
+    """The rows one chunk writes, by table."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+        self.results: list[dict[str, Any]] = []
+        self.profiles: list[dict[str, Any]] = []
+        self.log: list[dict[str, Any]] = []
+        self.actions: list[dict[str, Any]] = []
+        self.result = ChunkResult()
+
+    def _marker(self, customer_id: str, status: str, error: str | None = None) -> dict[str, Any]:
+        blank = dict.fromkeys(("grade", "grade_class", "value_class", "score", "credit_limit", "exposure",
+                               "currency", "next_review_on", "review_rule", "prev_grade", "prev_limit",
+                               "prev_value_class"))  # fmt: skip
+        return {**blank, "customer_id": customer_id, "bucket": bucket_of(customer_id), "status": status,
+                "error": error, "decided_at": self.now}  # fmt: skip
+
+    def quarantine(self, customer_id: str, error: str) -> None:
+        self.results.append(self._marker(customer_id, "quarantined", error))
+        self.result.quarantined += 1
+        self.result.errors.append((customer_id, error))
+
+    def skip(self, customer_id: str, why: str) -> None:
+        self.results.append(self._marker(customer_id, "skipped", why))
+        self.result.skipped += 1
+
+    def add(self, snapshot: CustomerSnapshot, d: CustomerDecision, prev_value_class: str) -> None:
+        # Build every row first: a failure here quarantines the customer without half-written rows.
+        log = log_row(snapshot, d, source="batch", decided_at=self.now)
+        marker = self._marker(d.customer_id, "ok")
+        marker.update(grade=d.grade, grade_class=d.grade_class, value_class=d.value_class, score=d.score,
+                      credit_limit=d.credit_limit, exposure=d.exposure, currency=d.currency,
+                      next_review_on=d.next_review_on, review_rule=review_rule(d)[:64],
+                      prev_grade=snapshot.current_grade, prev_limit=snapshot.current_limit,
+                      prev_value_class=prev_value_class)  # fmt: skip
+        profile = {"customer_id": d.customer_id, "grade": d.grade, "grade_class": d.grade_class,
+                   "value_class": d.value_class, "credit_limit": d.credit_limit, "currency": d.currency,
+                   "limit_valid_until": d.limit_valid_until, "next_review_on": d.next_review_on,
+                   "score": d.score, "policy_version": d.policy_version, "as_of": d.as_of}  # fmt: skip
+        actions = [{"customer_id": d.customer_id, "code": a.code, "due_on": a.due_on, "severity": a.severity,
+                    "target_id": a.target_id[:64], "rule_id": a.rule_id[:64], "message": a.message}
+                   for a in d.actions]  # fmt: skip
+        self.results.append(marker)
+        self.profiles.append(profile)
+        self.log.append(log)
+        self.actions.extend(actions)
+        self.result.ok += 1
+
+
+def _write(conn: Connection, run_id: str, rows: _Rows) -> None:
+    # The done markers go first: a customer someone else settled meanwhile fails the whole chunk here.
+    if rows.results:
+        conn.execute(t.batch_results.insert(), [{"run_id": run_id, **r} for r in rows.results])
+    if rows.profiles:
+        upsert(conn, s.credit_profiles, ["customer_id"], rows.profiles)
+    if rows.log:
+        conn.execute(s.decision_log.insert(), rows.log)
+    if rows.actions:
+        conn.execute(t.batch_actions.insert(), [{"run_id": run_id, **a} for a in rows.actions])
+
+
+_evaluator: ChunkEvaluator | None = None
+
+
+def init_worker(ctx: RunContext) -> None:
+    """Pool initializer: each worker process loads its own Policy (one engine per process)."""
+    global _evaluator
+    _evaluator = ChunkEvaluator(ctx)
+
+
+def run_chunk(ids: list[str]) -> ChunkResult:
+    """Pool task: settle one chunk in this worker process."""
+    assert _evaluator is not None, "init_worker was not called"
+    return _evaluator.run(ids)

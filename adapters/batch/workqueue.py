@@ -1,0 +1,99 @@
+"""The day's work queue from a run: reviews due, urgent reviews, collection reminders, follow-ups, holds."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any, TextIO
+
+from sqlalchemy import Connection, case, select
+
+from adapters.batch import tables as t
+from adapters.store import schema as s
+
+CATEGORIES = ("urgent_review", "hold", "review_due", "collection", "follow_up", "limit_action", "give_up_review")
+"""Queue categories, most pressing first."""
+
+CSV_COLUMNS = ("category", "due_on", "severity", "customer_id", "name", "code", "target_id", "rule_id", "message")
+
+
+def category_of(code: str, severity: str) -> str:
+    """The queue category of an action code (CONTRACT.md action codes)."""
+    if code == "CREDIT_REVIEW":
+        return "urgent_review" if severity == "urgent" else "review_due"
+    return {
+        "HOLD_ORDERS": "hold",
+        "COLLECTION_REMINDER": "collection",
+        "FOLLOW_UP": "follow_up",
+    }.get(code, "limit_action")
+
+
+def _rank() -> Any:
+    a = t.batch_actions.c
+    return case(
+        (a.code == "CREDIT_REVIEW", case((a.severity == "urgent", 0), else_=2)),
+        (a.code == "HOLD_ORDERS", 1),
+        (a.code == "COLLECTION_REMINDER", 3),
+        (a.code == "FOLLOW_UP", 4),
+        else_=5,
+    )
+
+
+def iter_queue(
+    conn: Connection, run_id: str, day: date, categories: set[str] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Actions of the run due on or before `day`, most pressing first, then the give-up reviews."""
+    a, c = t.batch_actions, s.customers
+    query = (
+        select(a.c.due_on, a.c.severity, a.c.customer_id, c.c.name, a.c.code, a.c.target_id, a.c.rule_id,
+               a.c.message)  # fmt: skip
+        .select_from(a.outerjoin(c, c.c.customer_id == a.c.customer_id))
+        .where(a.c.run_id == run_id, a.c.due_on <= day)
+        .order_by(_rank(), a.c.due_on, a.c.customer_id, a.c.target_id)
+        .execution_options(yield_per=5000)
+    )
+    for row in conn.execute(query):
+        item = dict(row._mapping)
+        item["name"] = item["name"] or ""
+        item["category"] = category_of(item["code"], item["severity"])
+        if categories is None or item["category"] in categories:
+            yield item
+    if categories is None or "give_up_review" in categories:
+        yield from _give_up(conn, run_id, day)
+
+
+def _give_up(conn: Connection, run_id: str, day: date) -> Iterator[dict[str, Any]]:
+    p, c = t.batch_portfolio, s.customers
+    query = (
+        select(p.c.customer_id, c.c.name, p.c.sales)
+        .select_from(p.join(c, c.c.customer_id == p.c.customer_id))
+        .where(p.c.run_id == run_id, p.c.give_up.is_(True))
+        .order_by(p.c.sales_key, p.c.customer_id)
+    )
+    for customer_id, name, sales in conn.execute(query):
+        yield {"category": "give_up_review", "due_on": day, "severity": "info", "customer_id": customer_id,
+               "name": name or "", "code": "GIVE_UP_REVIEW", "target_id": "", "rule_id": "portfolio.give_up",
+               "message": f"Bottom of class C by sales ({sales}): consider giving up (放弃约5%的C类客户)"}  # fmt: skip
+
+
+def write_csv(items: Iterator[dict[str, Any]], out: TextIO) -> Counter[str]:
+    """Write queue items as CSV; return the count per category."""
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    counts: Counter[str] = Counter()
+    for item in items:
+        writer.writerow(item)
+        counts[item["category"]] += 1
+    return counts
+
+
+def export_csv(
+    conn: Connection, run_id: str, day: date, path: Path, categories: set[str] | None = None
+) -> Counter[str]:
+    """Write the day's queue to a CSV file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as out:
+        return write_csv(iter_queue(conn, run_id, day, categories), out)

@@ -1,0 +1,142 @@
+"""Portfolio policy: ABC cut-offs from rules/portfolio.yaml, key-customer rankings, the give-up share."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from adapters.batch.config import months_before, portfolio_config
+from adapters.batch.runner import BatchOptions, run_batch
+from adapters.store import open_store
+from policy_engine.api import load_policy
+from policy_engine.portfolio import AbcCutoffs, TopN, abc_classes, give_up_candidates, give_up_count, value_class_at
+from tests.integration.test_batch_support import AS_OF, RULES, make_portfolio
+
+D = Decimal
+
+
+def test_abc_classes_follow_cumulative_sales_at_75_and_95_per_cent() -> None:
+    sales = {"a": D(50), "b": D(25), "c": D(15), "d": D(5), "e": D(3), "f": D(2)}
+
+    classes = abc_classes(sales)
+
+    # Shares before each customer: a 0, b .50, c .75, d .90, e .95, f .98.
+    assert classes == {"a": "A", "b": "A", "c": "B", "d": "B", "e": "C", "f": "C"}
+
+
+def test_a_customer_straddling_a_cutoff_keeps_the_better_class() -> None:
+    assert value_class_at(D("74.99"), D(100), AbcCutoffs()) == "A"
+    assert value_class_at(D("75"), D(100), AbcCutoffs()) == "B"
+    assert value_class_at(D("94.99"), D(100), AbcCutoffs()) == "B"
+    assert value_class_at(D("95"), D(100), AbcCutoffs()) == "C"
+
+
+def test_ties_in_sales_are_ranked_by_customer_id_and_zero_sales_are_class_c() -> None:
+    sales = {"z": D(10), "y": D(10), "x": D(0)}
+
+    classes = abc_classes(sales, AbcCutoffs(a=D("0.5"), b=D("0.9")))
+
+    assert classes == {"y": "A", "z": "B", "x": "C"}
+    assert abc_classes({"only": D(0)}) == {"only": "C"}
+
+
+def test_cutoffs_come_from_the_portfolio_rule_file() -> None:
+    config = portfolio_config(load_policy(RULES))
+
+    assert (config.abc.a, config.abc.b) == (D("0.75"), D("0.95"))  # A 75%, B the next 20%
+    assert (config.top_n, config.give_up_share, config.sales_window_months) == (10, D("0.05"), 12)
+
+
+def test_changed_cutoffs_in_the_rule_file_are_a_new_policy_version(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules, ignore=shutil.ignore_patterns("tests"))
+    path = rules / "portfolio.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("a_share: 0.75", "a_share: 0.7"), encoding="utf-8")
+
+    live, candidate = load_policy(RULES), load_policy(rules)
+
+    assert portfolio_config(candidate).abc == AbcCutoffs(D("0.7"), D("0.9"))
+    assert candidate.version != live.version
+
+
+@pytest.mark.parametrize(("day", "months", "expected"), [
+    (date(2026, 11, 22), 12, date(2025, 11, 22)),
+    (date(2026, 3, 31), 1, date(2026, 2, 28)),
+    (date(2024, 2, 29), 12, date(2023, 2, 28)),
+    (date(2026, 1, 15), 24, date(2024, 1, 15)),
+])
+def test_the_sales_window_counts_calendar_months(day: date, months: int, expected: date) -> None:
+    assert months_before(day, months) == expected
+
+
+def test_give_up_takes_the_weakest_share_of_class_c_rounded_up() -> None:
+    sales = {f"c{i:02d}": D(i) for i in range(1, 41)}
+
+    assert give_up_count(40, D("0.05")) == 2 and give_up_count(1, D("0.05")) == 1 and give_up_count(0, D("0.05")) == 0
+    assert give_up_candidates(sales, D("0.05")) == ["c01", "c02"]
+
+
+def test_top_n_keeps_the_largest_values_and_breaks_ties_by_id() -> None:
+    top = TopN(3)
+    for customer_id, value in [("d", 1.0), ("b", 5.0), ("a", 5.0), ("c", 9.0), ("e", None), ("f", 0.5)]:
+        top.offer(customer_id, value, customer_id.upper())
+
+    assert [(c, v) for c, v, _ in top.result()] == [("c", 9.0), ("a", 5.0), ("b", 5.0)]
+
+
+def _store_sales(url: str) -> dict[str, Decimal]:
+    store = open_store(url)
+    sales = {}
+    for ids in store.iter_customer_ids(100):
+        for s in store.get_snapshots(ids):
+            sales[s.customer_id] = sum((i.amount for i in s.invoices if 0 <= (AS_OF - i.issued_on).days < 365), D(0))
+    store.close()
+    return sales
+
+
+def test_the_batch_assigns_the_abc_classes_of_the_pure_function(tmp_path: Path) -> None:
+    url = make_portfolio(tmp_path)
+
+    summary = run_batch(BatchOptions(db_url=url, as_of=AS_OF, rules_dir=RULES))
+
+    expected = abc_classes(_store_sales(url))
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        got = dict(conn.execute(text("SELECT customer_id, value_class FROM credit_profiles")).all())
+        portfolio = json.loads(conn.execute(text("SELECT summary_json FROM batch_portfolio_runs")).scalar_one())
+        decisions = conn.execute(text("SELECT decision_json FROM decision_log")).scalars()
+        logged = {json.loads(d)["value_class"] for d in decisions}
+    engine.dispose()
+    assert got == expected
+    assert logged == {"A", "B", "C"}  # the decision log entries carry the value class too
+    counts = {k: sum(1 for v in expected.values() if v == k) for k in "ABC"}
+    assert {k: v["customers"] for k, v in summary["value_classes"].items()} == counts
+    a_share = D(portfolio["classes"]["A"]["sales"]) / D(portfolio["total_sales"])
+    assert D("0.75") <= a_share < D("0.85")
+
+
+def test_rankings_and_give_up_flags_follow_the_config(tmp_path: Path) -> None:
+    url = make_portfolio(tmp_path)
+
+    run_batch(BatchOptions(db_url=url, as_of=AS_OF, rules_dir=RULES))
+
+    sales = _store_sales(url)
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        portfolio = json.loads(conn.execute(text("SELECT summary_json FROM batch_portfolio_runs")).scalar_one())
+        flagged = set(conn.execute(text("SELECT customer_id FROM batch_portfolio WHERE give_up")).scalars())
+        established = set(conn.execute(text(
+            "SELECT customer_id FROM customers WHERE relationship_since <= '2025-11-22'")).scalars())
+    engine.dispose()
+    top_sales = [r["customer_id"] for r in portfolio["rankings"]["sales"]]
+    assert top_sales == sorted(sales, key=lambda c: (-sales[c], c))[:10]
+    assert len(portfolio["rankings"]["growth"]) == 10 and len(portfolio["rankings"]["profit_rate"]) == 10
+    classes = abc_classes(sales)
+    class_c = {c: sales[c] for c in sales if classes[c] == "C" and c in established}
+    assert flagged == set(give_up_candidates(class_c, D("0.05"))) and portfolio["give_up"] == len(flagged) > 0

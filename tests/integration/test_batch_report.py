@@ -1,0 +1,123 @@
+"""The run report (HTML with charts, CSV, JSON), rendered in a real headless browser; the work queue."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import struct
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from adapters.batch.runner import BatchOptions, run_batch
+from tests.integration.test_batch_support import AS_OF, RULES, cli, make_portfolio, scalar, summary_of
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """A completed run over 400 customers and its report directory."""
+    tmp = tmp_path_factory.mktemp("report")
+    url = make_portfolio(tmp, customers=400)
+    run_batch(BatchOptions(db_url=url, as_of=AS_OF, rules_dir=RULES))
+    result = cli("report", "--db", url, "--out", str(tmp / "out"))
+    assert result.returncode == 0, result.stderr
+    return url, tmp / "out"
+
+
+def _files(out: Path, suffix: str) -> Path:
+    [path] = out.glob(f"report-2026-11-22-*{suffix}")
+    return path
+
+
+def test_the_report_shows_every_section_with_inline_charts(finished_run: tuple[str, Path]) -> None:
+    html = _files(finished_run[1], ".html").read_text(encoding="utf-8")
+
+    for heading in ("Grade distribution", "Grade migration", "Value classes (ABC)", "ABC curve", "Limit changes",
+                    "Exposure by class", "Largest limit increases", "work queue", "Top by sales",
+                    "Top by sales growth", "Top by profit rate", "Quarantined customers"):
+        assert heading in html, heading
+    assert html.count("<svg") >= 5
+    assert "<script" not in html and "http://" not in html.replace("http://www.w3.org/2000/svg", "")
+
+
+def test_the_report_csv_has_one_line_per_customer_and_the_json_adds_up(finished_run: tuple[str, Path]) -> None:
+    url, out = finished_run
+
+    rows = list(csv.DictReader(_files(out, ".csv").open(encoding="utf-8")))
+    figures = json.loads(_files(out, ".json").read_text())
+
+    assert len(rows) == 400 == sum(figures["grades"].values())
+    assert sum(sum(row.values()) for row in figures["migration"].values()) == 400
+    assert sum(figures["limit_bands"].values()) == 400
+    assert figures["queue"]["hold"] == scalar(url, "SELECT COUNT(*) FROM batch_actions WHERE code = 'HOLD_ORDERS'")
+    changed = [r for r in rows if r["limit_change"] not in ("", "0", "0.00")]
+    assert changed and all(r["status"] == "ok" for r in rows)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (bash .ci/install-chromium.sh installs it)")
+def test_the_report_renders_in_a_headless_browser(finished_run: tuple[str, Path], tmp_path: Path) -> None:
+    page, shot = _files(finished_run[1], ".html"), tmp_path / "report.png"
+
+    result = subprocess.run(
+        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+         f"--screenshot={shot}", "--window-size=1280,2000", page.as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+    assert shot.exists(), result.stderr[-2000:]
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    assert (width, height) == (1280, 2000)
+    assert len(data) > 100_000  # charts and tables, not a blank page
+
+
+def test_the_work_queue_lists_the_days_actions_and_exports_csv(finished_run: tuple[str, Path], tmp_path: Path) -> None:
+    url, _ = finished_run
+    target = tmp_path / "queue.csv"
+
+    result = cli("queue", "--db", url, "--date", AS_OF.isoformat(), "--csv", str(target), "--limit", "5")
+
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(target.open(encoding="utf-8")))
+    due = scalar(url, "SELECT COUNT(*) FROM batch_actions WHERE due_on <= '2026-11-22'")
+    give_up = scalar(url, "SELECT COUNT(*) FROM batch_portfolio WHERE give_up")
+    assert len(rows) == due + give_up
+    categories = [r["category"] for r in rows]
+    assert categories[0] == "urgent_review" and {"hold", "collection", "follow_up", "give_up_review"} <= set(categories)
+    order = ["urgent_review", "hold", "review_due", "collection", "follow_up", "limit_action", "give_up_review"]
+    assert categories == sorted(categories, key=order.index)
+    assert "work queue for 2026-11-22" in result.stdout
+
+
+def test_the_queue_filters_by_category(finished_run: tuple[str, Path], tmp_path: Path) -> None:
+    url, _ = finished_run
+    target = tmp_path / "holds.csv"
+
+    result = cli("queue", "--db", url, "--date", AS_OF.isoformat(), "--category", "hold", "--csv", str(target))
+
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(target.open(encoding="utf-8")))
+    assert rows and {r["code"] for r in rows} == {"HOLD_ORDERS"}
+
+
+def test_batch_writes_the_report_when_asked(tmp_path: Path) -> None:
+    url = make_portfolio(tmp_path)
+
+    result = cli("batch", "--db", url, "--as-of", AS_OF.isoformat(), "--report-dir", str(tmp_path / "r"), "--quiet")
+
+    assert result.returncode == 0, result.stderr
+    assert Path(summary_of(result)["report"]["html"]).is_file()
+
+
+def test_report_without_a_run_is_bad_input(tmp_path: Path) -> None:
+    url = make_portfolio(tmp_path)
+
+    result = cli("report", "--db", url, "--out", str(tmp_path))
+
+    assert result.returncode == 2 and "no batch run" in result.stderr

@@ -1,0 +1,188 @@
+"""The nightly batch: idempotence, quarantine, partitions, exit codes, workers."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from adapters.batch.runner import BatchOptions, run_batch
+from adapters.batch.runs import Partition
+from tests.integration.test_batch_support import AS_OF, CLI, RULES, cli, digest, make_portfolio, scalar, summary_of
+
+
+def _run(url: str, **kwargs: object) -> dict[str, object]:
+    return run_batch(BatchOptions(db_url=url, as_of=AS_OF, rules_dir=RULES, chunk_size=50, **kwargs))  # type: ignore[arg-type]
+
+
+def test_a_batch_evaluates_every_customer_once_and_logs_each_decision(tmp_path: Path) -> None:
+    url = make_portfolio(tmp_path)
+
+    summary = _run(url)
+
+    assert summary["status"] == "complete" and summary["exit_code"] == 0
+    assert summary["customers"] == summary["ok"] == 300
+    assert scalar(url, "SELECT COUNT(*) FROM decision_log WHERE source = 'batch'") == 300
+    assert scalar(url, "SELECT COUNT(*) FROM credit_profiles WHERE as_of = '2026-11-22'") == 300
+    assert scalar(url, "SELECT COUNT(DISTINCT value_class) FROM credit_profiles") == 3
+
+
+def test_running_the_same_batch_again_changes_nothing(tmp_path: Path) -> None:
+    url = make_portfolio(tmp_path)
+    first = _run(url)
+    before = digest(url)
+
+    again = cli("batch", "--db", url, "--as-of", AS_OF.isoformat(), "--quiet")
+
+    assert again.returncode == 0, again.stderr
+    summary = summary_of(again)
+    assert summary["run_id"] == first["run_id"]
+    assert summary["evaluated_now"] == 0 and summary["already_done"] == 300
+    assert digest(url) == before
+
+
+def test_a_new_as_of_date_is_a_new_run(tmp_path: Path) -> None:
+    url = make_portfolio(tmp_path)
+    first = _run(url)
+
+    second = run_batch(BatchOptions(db_url=url, as_of=AS_OF.replace(day=23), rules_dir=RULES))
+
+    assert second["run_id"] != first["run_id"] and second["evaluated_now"] == 300
+    assert scalar(url, "SELECT COUNT(*) FROM decision_log WHERE source = 'batch'") == 600
+
+
+def _break_customer(url: str, customer_id: str) -> None:
+    """Stored data the model refuses: an invoice due before it was issued (written behind the importer's back)."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE invoices SET due_on = '2001-01-01' WHERE invoice_id = "
+                          "(SELECT MIN(invoice_id) FROM invoices WHERE customer_id = :c)"), {"c": customer_id})
+    engine.dispose()
+
+
+def test_a_customer_with_broken_data_is_quarantined_and_the_run_goes_on(tmp_path: Path) -> None:
+    url = make_portfolio(tmp_path)
+    _break_customer(url, "C0000042")
+
+    result = cli("batch", "--db", url, "--as-of", AS_OF.isoformat(), "--chunk-size", "50", "--quiet")
+
+    assert result.returncode == 1, result.stderr
+    summary = summary_of(result)
+    assert (summary["ok"], summary["quarantined"]) == (299, 1)
+    assert summary["quarantine_sample"][0]["customer_id"] == "C0000042"
+    assert "due_on is before issued_on" in summary["quarantine_sample"][0]["error"]
+    assert "quarantined C0000042" in result.stderr
+    assert scalar(url, "SELECT status FROM batch_results WHERE customer_id = 'C0000042'") == "quarantined"
+    assert scalar(url, "SELECT COUNT(*) FROM decision_log WHERE customer_id = 'C0000042'") == 0
+
+
+def test_retry_quarantined_takes_the_fixed_customer_again(tmp_path: Path) -> None:
+    url = make_portfolio(tmp_path)
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        due = conn.execute(text("SELECT invoice_id, due_on FROM invoices WHERE customer_id = 'C0000042' "
+                                "ORDER BY invoice_id LIMIT 1")).one()
+    _break_customer(url, "C0000042")
+    assert _run(url)["quarantined"] == 1
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE invoices SET due_on = :d WHERE invoice_id = :i"), {"d": due[1], "i": due[0]})
+    engine.dispose()
+
+    again = _run(url, retry_quarantined=True)
+
+    assert (again["evaluated_now"], again["ok"], again["quarantined"], again["exit_code"]) == (1, 300, 0, 0)
+
+
+def test_partitions_cover_every_customer_exactly_once(tmp_path: Path) -> None:
+    url = make_portfolio(tmp_path)
+    parts = [Partition(i, 3) for i in range(3)]
+
+    summaries = [_run(url, partition=p) for p in parts]
+
+    sizes = [s["customers"] for s in summaries]
+    assert sum(sizes) == 300 and all(40 < n < 160 for n in sizes)
+    assert len({s["run_id"] for s in summaries}) == 1
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        logged = Counter(conn.execute(text("SELECT customer_id FROM decision_log WHERE source = 'batch'")).scalars())
+        customers = set(conn.execute(text("SELECT customer_id FROM customers")).scalars())
+        runs = conn.execute(text("SELECT part, status, customers FROM batch_runs ORDER BY part")).all()
+    engine.dispose()
+    assert set(logged) == customers and set(logged.values()) == {1}
+    assert [(p, s) for p, s, _ in runs] == [("0/3", "complete"), ("1/3", "complete"), ("2/3", "complete")]
+    for part, summary in zip(parts, summaries, strict=True):
+        assert summary["customers"] == sum(1 for c in customers if part.holds(c))
+
+
+def test_partitions_give_the_same_result_as_one_whole_run(tmp_path: Path) -> None:
+    whole, split = make_portfolio(tmp_path, name="whole.sqlite"), make_portfolio(tmp_path, name="split.sqlite")
+
+    _run(whole)
+    for i in range(4):
+        _run(split, partition=Partition(i, 4))
+
+    a, b = digest(whole), digest(split)
+    assert a["profiles"] == b["profiles"] and a["log"] == b["log"] and a["results"] == b["results"]
+
+
+def test_two_workers_give_the_same_result_as_one(tmp_path: Path) -> None:
+    one, two = make_portfolio(tmp_path, name="one.sqlite"), make_portfolio(tmp_path, name="two.sqlite")
+
+    _run(one)
+    result = cli("batch", "--db", two, "--as-of", AS_OF.isoformat(), "--workers", "2", "--chunk-size", "40", "--quiet")
+
+    assert result.returncode == 0, result.stderr
+    assert summary_of(result)["workers"] == 2
+    assert digest(one) == digest(two)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--as-of", "22/11/2026"], "not an ISO date"),
+        (["--partition", "3/3"], "--partition"),
+        (["--partition", "x"], "--partition"),
+        (["--rules", "/nonexistent/rules"], "do not load"),
+    ],
+)
+def test_bad_input_exits_with_2(tmp_path: Path, args: list[str], message: str) -> None:
+    url = make_portfolio(tmp_path)
+
+    result = cli("batch", "--db", url, "--quiet", *args)
+
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_broken_abc_cutoffs_are_bad_input_naming_file_and_line(tmp_path: Path) -> None:
+    url = make_portfolio(tmp_path)
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules, ignore=shutil.ignore_patterns("tests"))
+    path = rules / "portfolio.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("b_share: 0.20", "b_share: 0.30"), encoding="utf-8")
+
+    result = cli("batch", "--db", url, "--rules", str(rules), "--quiet")
+
+    assert result.returncode == 2
+    assert "portfolio.yaml:" in result.stderr and "a_share + b_share must stay below 1" in result.stderr
+    assert summary_of(result)["status"] == "bad_input"
+
+
+def test_parts_started_at_once_share_the_portfolio_pass_and_cover_every_customer_once(tmp_path: Path) -> None:
+    url = make_portfolio(tmp_path)
+    args = [CLI, "batch", "--db", url, "--as-of", AS_OF.isoformat(), "--quiet", "--chunk-size", "20"]
+
+    procs = [subprocess.Popen([*args, "--partition", f"{i}/3"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for i in range(3)]  # fmt: skip
+    outputs = [p.communicate(timeout=120) for p in procs]
+
+    assert [p.returncode for p in procs] == [0, 0, 0], [err for _, err in outputs]
+    assert sum(json.loads(out)["customers"] for out, _ in outputs) == 300
+    assert scalar(url, "SELECT COUNT(*) FROM batch_portfolio_runs") == 1
+    assert scalar(url, "SELECT COUNT(DISTINCT customer_id) FROM decision_log WHERE source = 'batch'") == 300
+    assert scalar(url, "SELECT COUNT(*) FROM decision_log WHERE source = 'batch'") == 300

@@ -1,0 +1,78 @@
+"""Helpers shared by the batch tests (this module holds no tests): demo portfolios, CLI runs, DB digests."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+
+from adapters.demo_data import generate_demo_data
+from adapters.store import open_store
+
+AS_OF = date(2026, 11, 22)
+RULES = Path(__file__).resolve().parents[2] / "rules"
+CLI = str(Path(sys.executable).parent / "credit-policy")
+_TEMPLATES: dict[tuple[int, int], Path] = {}
+
+
+def make_portfolio(tmp_path: Path, customers: int = 300, seed: int = 7, name: str = "store.sqlite") -> str:
+    """A fresh SQLite file holding a demo portfolio (generated once per size and seed, then copied)."""
+    key = (customers, seed)
+    template = _TEMPLATES.get(key)
+    if template is None or not template.exists():
+        template = tmp_path.parent / f"batch-template-{customers}-{seed}.sqlite"
+        if not template.exists():
+            store = open_store(f"sqlite:///{template}")
+            generate_demo_data(store.engine, customers, seed=seed, as_of=AS_OF)
+            with store.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            store.close()
+        _TEMPLATES[key] = template
+    target = tmp_path / name
+    shutil.copyfile(template, target)
+    return f"sqlite:///{target}"
+
+
+def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run `credit-policy ARGS` in a subprocess."""
+    return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def summary_of(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    """The JSON summary a command printed on stdout."""
+    return dict(json.loads(result.stdout))
+
+
+def digest(url: str) -> dict[str, Any]:
+    """What a run leaves behind, without timestamps: profiles, results, batch log entries, actions."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        profiles = conn.execute(text(
+            "SELECT customer_id, grade, grade_class, value_class, credit_limit, limit_valid_until, next_review_on, "
+            "score, policy_version, as_of FROM credit_profiles ORDER BY customer_id")).all()
+        results = conn.execute(text(
+            "SELECT run_id, customer_id, status, grade, value_class, credit_limit, exposure, prev_grade, prev_limit "
+            "FROM batch_results ORDER BY run_id, customer_id")).all()
+        log = conn.execute(text(
+            "SELECT customer_id, as_of, policy_version, snapshot_hash, decision_json FROM decision_log "
+            "WHERE source = 'batch' ORDER BY customer_id, as_of, policy_version")).all()
+        actions = conn.execute(text(
+            "SELECT run_id, customer_id, code, due_on, target_id, rule_id FROM batch_actions "
+            "ORDER BY run_id, customer_id, code, target_id, rule_id")).all()
+    engine.dispose()
+    return {"profiles": profiles, "results": results, "log": log, "actions": actions}
+
+
+def scalar(url: str, sql: str) -> Any:
+    """One value from the database."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        value = conn.execute(text(sql)).scalar()
+    engine.dispose()
+    return value
