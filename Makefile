@@ -35,14 +35,24 @@ lint: install ## lint the code (ruff) and the shipped rule files
 typecheck: install ## mypy strict on policy_engine/
 	$(BIN)/mypy
 
-bench: install ## run the benchmarks and print their tables
+bench: install ## the decision benchmark (durable_rules vs zen-engine vs hand-written)
 	$(BIN)/python bench/bench_decisions.py
 
 DEMO_CUSTOMERS ?= 2000
+AS_OF ?= $(shell date +%F)
 
-run: install ## the main job: demo portfolio in SQLite, then the gRPC service on the shipped rules
+run: install ## the main job: demo portfolio in SQLite, the nightly batch with its report, then the gRPC service
 	@mkdir -p var
-	@test -f var/credit-policy.sqlite || $(BIN)/credit-policy demo-data --customers $(DEMO_CUSTOMERS) --db $(DB)
+	@test -f var/credit-policy.sqlite || $(BIN)/credit-policy demo-data --customers $(DEMO_CUSTOMERS) --as-of $(AS_OF) --db $(DB)
+	@# exit 1 = finished with quarantined customers (the demo data holds a few broken ones on purpose)
+	$(BIN)/credit-policy batch --db $(DB) --as-of $(AS_OF) --workers 2 --report-dir var/reports || [ $$? -eq 1 ]
+	@echo "report: var/reports/ (open the .html in a browser); work queue: $(BIN)/credit-policy queue --db $(DB)"
 	$(BIN)/credit-policy serve --db $(DB) --port $(PORT)
 
-.PHONY: help install protos test lint typecheck bench run
+bench-all: install ## every benchmark: decisions, store, gRPC load, batch (long: about 30 minutes)
+	$(BIN)/python bench/bench_decisions.py
+	$(BIN)/python bench/bench_store.py
+	$(BIN)/python bench/bench_grpc_load.py
+	$(BIN)/python bench/bench_batch.py --sizes 10000 50000 --workers 1 2
+
+.PHONY: help install protos test lint typecheck bench bench-all run
