@@ -82,7 +82,8 @@ def test_serve_refuses_to_start_on_a_broken_rules_directory_naming_file_and_line
     rules = copy_rules(tmp_path / "rules")
     (rules / "zz_broken.yaml").write_text(BROKEN_YAML)
 
-    command = [sys.executable, "-c", "from policy_engine.cli import main; main()", "serve", "--rules", str(rules)]
+    command = [sys.executable, "-c", "from policy_engine.cli import main; main()", "serve", "--rules", str(rules),
+               "--db", "memory"]
     result = subprocess.run([*command, "--port", "0"], capture_output=True, text=True, timeout=120, cwd=ROOT,
                             env=dict(os.environ, PYTHONPATH=str(ROOT)))
 
