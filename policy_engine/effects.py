@@ -100,7 +100,7 @@ class Warnings:
 
 
 def merge_combine(combines: Sequence[Any]) -> Any:
-    """One combination setting for all warning files (the first file's; lint keeps them consistent)."""
+    """One combination setting for all warning files (lint refuses files that disagree)."""
     return combines[0] if combines else None
 
 

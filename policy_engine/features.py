@@ -297,10 +297,3 @@ def compute_features(
         out["current_grade"] = snap.current_grade
         out["current_grade_rank"] = GRADE_RANK[snap.current_grade]
     return {k: v for k, v in out.items() if v is not None}
-
-
-def to_engine_value(value: Any) -> Any:
-    """Numbers go to the engine as JSON numbers, never as strings (durable_rules compares strings as text)."""
-    if isinstance(value, Decimal):
-        return float(value)
-    return value

@@ -229,14 +229,12 @@ def trusted(cls: type[_M], **values: Any) -> _M:
     tests/unit/test_domain_validation.py checks that such objects validate to themselves.
     """
     obj = cls.__new__(cls)
-    defaults = _DEFAULTS[cls]
     data = {}
-    for name in cls.model_fields:  # field order, so JSON output reads like a validated model's
+    for name, default, mutable in _FIELD_SPECS[cls]:  # field order, so JSON reads like a validated model's
         if name in values:
             data[name] = values[name]
         else:
-            default = defaults[name]
-            data[name] = type(default)() if isinstance(default, list | dict) else default
+            data[name] = type(default)() if mutable else default
     object.__setattr__(obj, "__dict__", data)
     object.__setattr__(obj, "__pydantic_fields_set__", set(values))
     object.__setattr__(obj, "__pydantic_extra__", None)
@@ -245,8 +243,12 @@ def trusted(cls: type[_M], **values: Any) -> _M:
 
 
 _M = TypeVar("_M", bound=BaseModel)
-_DEFAULTS: dict[type[BaseModel], dict[str, Any]] = {
-    cls: {name: f.get_default(call_default_factory=True) for name, f in cls.model_fields.items() if not f.is_required()}
+_FIELD_SPECS: dict[type[BaseModel], tuple[tuple[str, Any, bool], ...]] = {
+    cls: tuple(
+        (name, default, isinstance(default, list | dict))
+        for name, f in cls.model_fields.items()
+        for default in [None if f.is_required() else f.get_default(call_default_factory=True)]
+    )
     for cls in (Action, Reason, TraceEntry, CustomerDecision, OrderDecision)
 }
 

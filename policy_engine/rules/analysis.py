@@ -102,6 +102,12 @@ def _weights_and_classes(kinds: dict[str, Any], docs: dict[str, Document], model
         if abs(total - 1.0) > 1e-6:
             doc = docs[paths[id(card)]]
             problems.append(doc.problem(("factors",), "weights_sum", f"factor weights add up to {total:g}, not 1"))
+    warning_files = kinds.get("warning_signs", [])
+    for other in warning_files[1:]:
+        if other.combine != warning_files[0].combine:
+            doc = docs[paths[id(other)]]
+            msg = "every warning_signs file must declare the same `combine` (signs from all files combine together)"
+            problems.append(doc.problem(("combine",), "invalid_value", msg))
     book = kinds.get("portfolio")
     if book is not None and book.value_classes.a_share + book.value_classes.b_share >= 1:
         doc = docs[paths[id(book)]]

@@ -169,3 +169,12 @@ def test_load_policy_raises_with_every_problem(rules_copy: RulesCopy) -> None:
 
     assert [p.code for p in info.value.problems] == ["invalid_value"]
     assert str(info.value).startswith(str(rules / "warnings.yaml"))
+
+
+def test_warning_files_must_agree_on_how_signs_combine(rules_copy: RulesCopy) -> None:
+    rules = rules_copy()
+    extra = (rules / "warnings.yaml").read_text().replace("downgrade: sum", "downgrade: max")
+    extra = extra.replace("id: ", "id: more.")
+    (rules / "more_warnings.yaml").write_text(extra)
+
+    assert [p.code for p in _problems(rules)] == ["invalid_value"]
