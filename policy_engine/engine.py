@@ -34,6 +34,7 @@ MAX_PROPERTIES = 255
 _LOCK = threading.Lock()
 _COUNTER = itertools.count(1)
 _SID = "0"
+_OBSERVED = 2  # assert result code: an identical fact is already in the session
 
 
 def _dumps(facts: list[dict[str, Any]]) -> str:
@@ -70,6 +71,8 @@ class Ruleset:
                 raise EngineError("ruleset is closed")
             try:
                 result = _core.assert_facts(handle, payload)
+                if result[0] == _OBSERVED:  # a fact left behind by an earlier match: never answer from it
+                    raise EngineError("durable_rules already held an identical fact")
                 state = result[1]
                 action = _core.start_action_for_state(handle, state)
                 while action:
