@@ -50,9 +50,11 @@ class Policy:
         self.loaded_at = datetime.now(UTC)
         self._by_name = program.by_name()
         self._ruleset = Ruleset(f"credit_policy_{program.version}", program.definition)
-        self._fields = program.stage_fields
-        self._money = {
-            stage: tuple(n for n in names if n in program.money_fields) for stage, names in program.stage_fields.items()
+        keys = program.engine_keys
+        # Per stage: (field name, engine key, is money) for every field its rules read.
+        self._fields = {
+            stage: tuple((n, keys.get(n, n), n in program.money_fields) for n in names)
+            for stage, names in program.stage_fields.items()
         }
         k = program.kinds
         self.classes = {g: c for c, grades in k["grade_bands"].classes.items() for g in grades}
@@ -72,15 +74,12 @@ class Policy:
         """The fact a stage's rules see: only the fields they use, numbers as numbers."""
         fact: dict[str, Any] = {"id": fact_id, "_f": stage}
         get = context.get
-        for name in self._fields.get(stage, ()):
+        for name, key, money in self._fields.get(stage, ()):
             value = get(name)
             if value is None and outer is not None:
                 value = outer.get(name)
             if value is not None:
-                fact[name] = value
-        for name in self._money.get(stage, ()):  # Decimal → JSON number (the engine compares numbers)
-            if name in fact:
-                fact[name] = float(fact[name])
+                fact[key] = float(value) if money else value  # Decimal → JSON number: the engine compares numbers
         return fact
 
     def _match(self, facts: list[dict[str, Any]]) -> list[tuple[CompiledRule, int]]:

@@ -45,6 +45,8 @@ class Program:
     kinds: dict[str, Any]
     stage_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
     money_fields: frozenset[str] = frozenset()
+    engine_keys: dict[str, str] = field(default_factory=dict)
+    """Catalogue field name → the property name facts carry in the engine (see engine.short_keys)."""
 
     def by_name(self) -> dict[str, CompiledRule]:
         """Rules keyed by their engine name."""

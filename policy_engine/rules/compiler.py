@@ -144,6 +144,8 @@ def stage_emit(u: Unit) -> None:
         if len(names) + 3 > engine.MAX_PROPERTIES:
             msg = f"the {stage} stage's rules use {len(names)} fields; the engine takes at most 252"
             u.problems.append(Problem(u.shown("."), 1, 1, "too_many_fields", msg))
+    keys = engine.short_keys(n for names in stage_fields.values() for n in names)
+    definition = {name: engine.rename_properties(rule, keys) for name, rule in definition.items()}
     policy = u.kinds["policy"]
     u.program = Program(
         version=policy_version(u.files),
@@ -154,6 +156,7 @@ def stage_emit(u: Unit) -> None:
         kinds=u.kinds,
         stage_fields={s: tuple(sorted(f)) for s, f in stage_fields.items()},
         money_fields=frozenset(n for spec in _all_fields().values() if spec.money for n in [spec.name]),
+        engine_keys=keys,
     )
 
 

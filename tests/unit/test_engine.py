@@ -85,3 +85,24 @@ def test_a_fact_left_in_the_session_is_an_error_and_the_session_is_reset() -> No
     with pytest.raises(EngineError):
         rs.match([{"id": 0, "_f": "c", "amount": 900}])
     assert rs.match([{"id": 0, "_f": "c", "amount": 900}]) == [("big", 0)]
+
+
+def test_short_keys_rename_every_field_of_a_definition_and_match_the_same() -> None:
+    from policy_engine.engine import rename_properties, short_keys
+
+    definition = {
+        "big": rule_definition([{"_f": "c"}, {"$gt": {"amount": 700}}]),
+        "either": rule_definition(
+            [{"_f": "c"}, {"$or": [{"$lt": {"a": 1}}, {"$and": [{"b": 0}, {"$nex": {"a": 1}}]}]}]),
+    }
+    keys = short_keys(["amount", "a", "b", "amount"])
+    renamed = {name: rename_properties(rule, keys) for name, rule in definition.items()}
+
+    assert keys == {"a": "k0", "amount": "k1", "b": "k2"}
+    assert renamed["either"] == rule_definition(
+        [{"_f": "c"}, {"$or": [{"$lt": {"k0": 1}}, {"$and": [{"k2": 0}, {"$nex": {"k0": 1}}]}]}])
+    plain, short = Ruleset("plain", definition), Ruleset("short", renamed)
+    for fact in ({"amount": 800, "b": 0}, {"a": 0}, {"amount": 5, "a": 3, "b": 1}, {"b": 0}):
+        long_hits = plain.match([{"id": 0, "_f": "c", **fact}])
+        short_hits = short.match([{"id": 0, "_f": "c", **{keys[k]: v for k, v in fact.items()}}])
+        assert long_hits == short_hits
