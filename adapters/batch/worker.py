@@ -24,6 +24,7 @@ from adapters.store import schema as s
 from adapters.store.audit import log_row
 from adapters.store.engine import make_engine
 from adapters.store.upsert import upsert
+from policy_engine.domain.errors import violations_from
 from policy_engine.domain.models import CustomerDecision, CustomerSnapshot
 
 MAX_ERROR = 2000
@@ -105,7 +106,7 @@ class ChunkEvaluator:
 
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, ValidationError):  # one line per problem: field path and message
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5])
+        problems = "; ".join(str(v) for v in violations_from(exc)[:5])
         return f"invalid stored data: {problems}"[:MAX_ERROR]
     text = f"{type(exc).__name__}: {exc}".strip()
     if len(text) < 20:

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine, select
 from adapters.importers.kinds import KINDS, ImportKind
 from adapters.importers.reader import FileProblem, Problem, RawRow, detect_format, read_csv, read_jsonl
 from adapters.store import schema as s
-from policy_engine.domain.errors import violations_from
+from policy_engine.domain.errors import typed_violations_from
 
 CHUNK_ROWS = 2000
 MAX_PROBLEMS_KEPT = 1000
@@ -75,12 +75,11 @@ def _validate(kind: ImportKind, row: RawRow, name: str) -> Any:
     try:
         return kind.model.model_validate(row.values)
     except ValidationError as exc:
-        errors = exc.errors(include_url=False)
-        for err, v in zip(errors, violations_from(exc), strict=True):
+        for v, error_type in typed_violations_from(exc):
             # A whole-row check ("due_on is before issued_on") names its field first.
             first_word = v.description.split(" ", 1)[0]
             field_name = v.field or (first_word if first_word in kind.columns else "")
-            row.problems.append(Problem(name, row.line, field_name, str(err["type"]), v.description))
+            row.problems.append(Problem(name, row.line, field_name, error_type, v.description))
         return None
 
 

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from policy_engine.domain.values import BRANCH_GATE_ERRORS, BRANCH_MESSAGES, NOT_A_DATE, NOT_A_DECIMAL
+
 
 @dataclass(frozen=True)
 class FieldViolation:
@@ -79,12 +81,39 @@ def field_path(loc: tuple[Any, ...]) -> str:
 
 def violations_from(exc: ValidationError, prefix: str = "") -> list[FieldViolation]:
     """Turn a pydantic ValidationError into field violations people can act on."""
-    result = []
+    return [v for v, _kind in typed_violations_from(exc, prefix)]
+
+
+def typed_violations_from(exc: ValidationError, prefix: str = "") -> list[tuple[FieldViolation, str]]:
+    """violations_from with the pydantic error type of each violation (importers report it as a code)."""
+    result: list[tuple[FieldViolation, str]] = []
+    refused_by_every_branch: dict[str, str] = {}
     for err in exc.errors(include_url=False):
-        message = _MESSAGES.get(err["type"]) or str(err["msg"])
-        message = message.removeprefix("Value error, ")
-        path = field_path(tuple(err["loc"]))
-        if prefix:
-            path = f"{prefix}.{path}" if path else prefix
-        result.append(FieldViolation(path, message))
+        loc, kind = tuple(err["loc"]), str(err["type"])
+        label = str(loc[-1]) if loc else ""
+        branch = BRANCH_MESSAGES.get(label)
+        if branch is not None:  # money and dates: one union branch per type of input
+            loc = loc[:-1]
+            path = _prefixed(field_path(loc), prefix)
+            fallback = NOT_A_DATE if label.startswith("date") else NOT_A_DECIMAL
+            if kind in BRANCH_GATE_ERRORS and kind not in branch:  # the branch for another type of input
+                refused_by_every_branch.setdefault(path, fallback)
+                continue
+            message = branch.get(kind, fallback)
+            kind = "value_error"  # the code importers have always reported for a bad amount or date
+        else:
+            path = _prefixed(field_path(loc), prefix)
+            message = (_MESSAGES.get(kind) or str(err["msg"])).removeprefix("Value error, ")
+        violation = FieldViolation(path, message)
+        if all(v != violation for v, _ in result):
+            result.append((violation, kind))
+    shown = {v.field for v, _ in result}
+    result += [(FieldViolation(path, wanted), "value_error") for path, wanted in refused_by_every_branch.items()
+               if path not in shown]
     return result
+
+
+def _prefixed(path: str, prefix: str) -> str:
+    if not prefix:
+        return path
+    return f"{prefix}.{path}" if path else prefix

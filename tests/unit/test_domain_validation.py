@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import BaseModel, ValidationError
 
 from policy_engine.domain.errors import violations_from
 from policy_engine.domain.models import CustomerSnapshot, OrderRequest
+from policy_engine.domain.values import IsoDate, Money, SignedMoney, parse_decimal, parse_iso_date, parse_money
 
 
 def _violations(data: dict[str, Any]) -> dict[str, str]:
@@ -84,3 +88,60 @@ def test_totals_that_would_overflow_the_money_bound_are_refused() -> None:
     found = _violations({"customer_id": "C", "invoices": [_invoice(amount=big)], "orders": orders})
 
     assert "exceed" in found[""]
+
+
+# ---- the native (pydantic-core) schemas of Money, SignedMoney and IsoDate agree with the reference parsers ----
+
+_ANY_VALUE = st.one_of(
+    st.text(alphabet="0123456789.-+eE_ ,١", max_size=24),
+    st.from_regex(r"-?[0-9]{1,18}(\.[0-9]{0,8})?", fullmatch=True),
+    st.integers(min_value=-(10**17), max_value=10**17),
+    st.decimals(allow_nan=True, allow_infinity=True),
+    st.floats(allow_nan=True),
+    st.booleans(),
+    st.none(),
+    st.dates(min_value=date(1, 1, 1)),
+    st.datetimes(),
+    st.from_regex(r"[0-9]{3,5}-[0-9]{1,2}-[0-9]{1,2}", fullmatch=True),
+    st.dates().map(date.isoformat),
+)
+
+
+def _reference(parse: Any, value: Any) -> tuple[str, Any]:
+    try:
+        return "ok", parse(value)
+    except ValueError as exc:
+        return "error", str(exc)
+
+
+def _native(model: type[BaseModel], value: Any) -> tuple[str, Any]:
+    try:
+        return "ok", model.model_validate({"v": value}).v  # type: ignore[attr-defined]
+    except ValidationError as exc:
+        messages = [v.description for v in violations_from(exc)]
+        assert len(messages) == 1, messages
+        return "error", messages[0]
+
+
+class _MoneyModel(BaseModel):
+    v: Money
+
+
+class _SignedModel(BaseModel):
+    v: SignedMoney
+
+
+class _DateModel(BaseModel):
+    v: IsoDate
+
+
+@settings(max_examples=400, deadline=None)
+@given(_ANY_VALUE)
+def test_native_schemas_accept_refuse_and_explain_exactly_as_the_reference_parsers(value: Any) -> None:
+    for parse, model in ((parse_money, _MoneyModel), (parse_decimal, _SignedModel), (parse_iso_date, _DateModel)):
+        expected, got = _reference(parse, value), _native(model, value)
+        if expected[0] == "ok" and got[0] == "ok":
+            assert type(got[1]) is type(expected[1]) and got[1] == expected[1]
+            assert str(got[1]) == str(expected[1])
+        else:
+            assert got == expected, (parse.__name__, value)
