@@ -1,13 +1,18 @@
 """Load benchmark of the gRPC service: a separate client process (grpc.aio) against `credit-policy serve`.
 
-    PYTHONPATH=. .venv/bin/python bench/bench_grpc_load.py --workers 0,2 --concurrency 1,8,32,64
+    PYTHONPATH=. .venv/bin/python bench/bench_grpc_load.py --workers 0,2 --processes 2 --concurrency 1,8,32,64
 
-For each server configuration (--workers: 0 = in-process under one lock, N = N engine processes)
+For each server configuration (--workers: 0 = in-process under one lock, N = one gRPC server
+process with N engine processes; --processes: N = N complete server processes sharing the port)
 it starts the server as a subprocess on a free port, measures CheckOrder and EvaluateCustomer at
 each concurrency (calls/s, p50/p95/p99 latency, errors), and prints them next to the in-process
 evaluation rate of the same policy measured in this run, before the load, on the same machine.
 Requests are realistic snapshots (about 24 invoices, orders, statements, signals) serialised once
 up front, so the client spends its CPU on the calls rather than on building messages.
+
+The client spreads its calls round-robin over --connections separate HTTP/2 connections (one
+grpc.aio channel each, with a subchannel pool of its own so they do not share one TCP
+connection): with SO_REUSEPORT the kernel balances connections, not calls, over the processes.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -147,6 +153,36 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def tcp_connections(port: int, state: str = "01") -> list[dict[str, int]]:
+    """TCP sockets with `port` at either end (from /proc/net/tcp and tcp6) in `state` (01: established,
+    0A: listening): local_port, remote_port and the socket inode of each."""
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            local, remote = int(fields[1].rsplit(":", 1)[1], 16), int(fields[2].rsplit(":", 1)[1], 16)
+            if fields[3] == state and port in (local, remote):
+                found.append({"local_port": local, "remote_port": remote, "inode": int(fields[9])})
+    return found
+
+
+def socket_inodes(pid: int) -> set[int]:
+    """The inodes of the sockets process `pid` holds open."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(int(target[8:-1]))
+    return inodes
+
+
 def server_cpu(pid: int) -> float:
     """CPU seconds used so far by the server process and its workers."""
     return _cpu_seconds(pid) + sum(_cpu_seconds(c) for c in _children(pid))
@@ -180,12 +216,27 @@ def client_cpu() -> float:
     return t.user + t.system
 
 
-def start_server(rules: Path, workers: int) -> tuple[subprocess.Popen[bytes], int, Path]:
+@dataclass(frozen=True)
+class ServerConfig:
+    """One server configuration: `--workers N` or `--processes N`."""
+
+    flag: str
+    count: int
+
+    @property
+    def label(self) -> str:
+        """The table's `server` column."""
+        if self.flag == "--processes":
+            return f"{self.count} server processes"
+        return "in-process, 1 lock" if self.count == 0 else f"{self.count} worker processes"
+
+
+def start_server(rules: Path, config: ServerConfig) -> tuple[subprocess.Popen[bytes], int, Path]:
     """`credit-policy serve --port 0` as a subprocess; wait for its "serving" log line."""
-    log = Path(f"/tmp/credit-policy-bench-{os.getpid()}-{workers}.log")
+    log = Path(f"/tmp/credit-policy-bench-{os.getpid()}-{config.flag[2:]}{config.count}.log")
     cmd = [sys.executable, "-c", "from policy_engine.cli import main; main()", "serve",
            "--rules", str(rules), "--port", "0", "--host", "127.0.0.1",
-           "--workers", str(workers), "--watch-interval", "0"]
+           config.flag, str(config.count), "--watch-interval", "0"]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, stderr=out, env=env, cwd=ROOT)
@@ -201,11 +252,59 @@ def start_server(rules: Path, workers: int) -> tuple[subprocess.Popen[bytes], in
     raise SystemExit("server did not start in time")
 
 
+def open_channels(address: str, connections: int) -> list[grpc.aio.Channel]:
+    """`connections` channels, each its own TCP connection (a subchannel pool of its own: channels
+    with the same target and arguments would otherwise share one connection)."""
+    return [grpc.aio.insecure_channel(address, options=[("grpc.use_local_subchannel_pool", 1)])
+            for _ in range(connections)]
+
+
+class Calls:
+    """One RPC over several connections, taken round-robin call by call."""
+
+    def __init__(self, channels: list[grpc.aio.Channel], method: str):
+        self._calls = [c.unary_unary(f"/credit_policy.v1.CreditPolicyService/{method}") for c in channels]
+        self._next = 0
+
+    def __call__(self, payload: bytes, timeout: float) -> Any:
+        call = self._calls[self._next]
+        self._next = (self._next + 1) % len(self._calls)
+        return call(payload, timeout=timeout)
+
+
+def connections_per_listener(server_pid: int, port: int) -> list[int]:
+    """Connections each process of the server that listens on `port` has accepted (one number for a
+    single gRPC server process; one per server process with --processes)."""
+    listening = {c["inode"] for c in tcp_connections(port, "0A")}
+    accepted = {c["inode"] for c in tcp_connections(port) if c["local_port"] == port}
+    counts = []
+    for pid in (server_pid, *_children(server_pid)):
+        try:
+            held = socket_inodes(pid)
+        except OSError:
+            continue
+        if held & listening:
+            counts.append(len(held & accepted))
+    return counts
+
+
+async def close_channels(channels: list[grpc.aio.Channel], port: int, row: dict[str, Any],
+                         server_pid: int | None = None) -> None:
+    """Close the channels; first count the connections they hold and how the server's processes
+    share them (into `row`)."""
+    mine = socket_inodes(os.getpid())
+    row["connections"] = sum(1 for c in tcp_connections(port) if c["remote_port"] == port and c["inode"] in mine)
+    if server_pid is not None:
+        row["split"] = connections_per_listener(server_pid, port)
+    await asyncio.gather(*(c.close() for c in channels))
+
+
 async def drive(address: str, method: str, payloads: list[bytes], concurrency: int,
-                seconds: float, warmup: float) -> dict[str, Any]:
+                seconds: float, warmup: float, connections: int = 1, server_pid: int | None = None) -> dict[str, Any]:
     """`concurrency` callers in a closed loop for `seconds`; latencies of calls finished in the window."""
-    async with grpc.aio.insecure_channel(address) as channel:
-        call = channel.unary_unary(f"/credit_policy.v1.CreditPolicyService/{method}")
+    channels = open_channels(address, connections)
+    try:
+        call = Calls(channels, method)
         reply_type = pb.OrderDecision if method == "CheckOrder" else pb.CustomerDecision
         latencies: list[float] = []
         errors: dict[str, int] = {}
@@ -232,21 +331,26 @@ async def drive(address: str, method: str, payloads: list[bytes], concurrency: i
         measuring, window_start = True, time.perf_counter()
         await asyncio.gather(*tasks)
         window = time.perf_counter() - window_start
+    finally:
+        row: dict[str, Any] = {}
+        await close_channels(channels, int(address.rsplit(":", 1)[1]), row, server_pid)
     cuts = quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
-    return {"method": method, "concurrency": concurrency, "calls": len(latencies), "rate": len(latencies) / window,
-            "window": window,
-            "p50": cuts[49] * 1000, "p95": cuts[94] * 1000, "p99": cuts[98] * 1000, "errors": errors}
+    return row | {"method": method, "concurrency": concurrency, "calls": len(latencies),
+                  "rate": len(latencies) / window, "window": window,
+                  "p50": cuts[49] * 1000, "p95": cuts[94] * 1000, "p99": cuts[98] * 1000, "errors": errors}
 
 
 async def drive_open(address: str, method: str, payloads: list[bytes], concurrency: int,
-                     rate: float, seconds: float, warmup: float) -> dict[str, Any]:
+                     rate: float, seconds: float, warmup: float, connections: int = 1,
+                     server_pid: int | None = None) -> dict[str, Any]:
     """Open loop: calls arrive every 1/rate s whatever the replies do, at most `concurrency` in flight.
 
     Latency counts from the scheduled arrival, so a call queued behind busy callers is charged
     for its wait (no coordinated omission).
     """
-    async with grpc.aio.insecure_channel(address) as channel:
-        call = channel.unary_unary(f"/credit_policy.v1.CreditPolicyService/{method}")
+    channels = open_channels(address, connections)
+    try:
+        call = Calls(channels, method)
         callers = asyncio.Semaphore(concurrency)
         latencies: list[float] = []
         errors: dict[str, int] = {}
@@ -275,10 +379,13 @@ async def drive_open(address: str, method: str, payloads: list[bytes], concurren
             task.add_done_callback(tasks.discard)
         await asyncio.gather(*tasks)
         window = time.perf_counter() - measure_from
+    finally:
+        row: dict[str, Any] = {}
+        await close_channels(channels, int(address.rsplit(":", 1)[1]), row, server_pid)
     cuts = quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
-    return {"method": method, "concurrency": concurrency, "calls": len(latencies), "rate": len(latencies) / window,
-            "window": window,
-            "p50": cuts[49] * 1000, "p95": cuts[94] * 1000, "p99": cuts[98] * 1000, "errors": errors}
+    return row | {"method": method, "concurrency": concurrency, "calls": len(latencies),
+                  "rate": len(latencies) / window, "window": window,
+                  "p50": cuts[49] * 1000, "p95": cuts[94] * 1000, "p99": cuts[98] * 1000, "errors": errors}
 
 
 def _version_of(reply: Any) -> str:
@@ -318,26 +425,39 @@ def table_row(label: str, method: str, callers: str, row: dict[str, Any], cpu: d
             f"{cpu['other']:.0f}% |")
 
 
-def bench_server(args: argparse.Namespace, workers: int, payloads: dict[str, list[bytes]],
+def _with_split(label: str, row: dict[str, Any]) -> str:
+    """With several server processes, how the kernel spread the connections over them (`5+3`)."""
+    split = row.get("split") or []
+    return f"{label} ({'+'.join(map(str, split))} conns)" if len(split) > 1 else label
+
+
+def _check_connections(row: dict[str, Any], wanted: int) -> None:
+    if row.get("connections") != wanted:
+        print(f"warning: {row.get('connections')} TCP connections to the server, not {wanted}", file=sys.stderr)
+
+
+def bench_server(args: argparse.Namespace, config: ServerConfig, payloads: dict[str, list[bytes]],
                  in_process: dict[str, float]) -> None:
     """Every cell against one server configuration."""
     if args.wait_quiet:
         wait_until_quiet(args.wait_quiet)
-    proc, port, log = start_server(args.rules, workers)
-    label = "in-process, 1 lock" if workers == 0 else f"{workers} worker processes"
+    proc, port, log = start_server(args.rules, config)
+    label = config.label
     address = f"127.0.0.1:{port}"
     try:
         for method in args.methods.split(","):
             for concurrency in (int(c) for c in args.concurrency.split(",")):
                 row, cpu = measured(proc, drive(address, method, payloads[method], concurrency,
-                                                args.seconds, args.warmup))
+                                                args.seconds, args.warmup, args.connections, proc.pid))
+                _check_connections(row, args.connections)
                 ratio = f"{in_process[method] / row['rate']:.2f}" if row["rate"] else "∞"
-                print(table_row(label, method, str(concurrency), row, cpu, ratio), flush=True)
+                print(table_row(_with_split(label, row), method, str(concurrency), row, cpu, ratio), flush=True)
             for rate in (float(r) for r in args.open_rate.split(",") if float(r) > 0):
                 row, cpu = measured(proc, drive_open(address, method, payloads[method], args.open_concurrency,
-                                                     rate, args.seconds, args.warmup))
+                                                     rate, args.seconds, args.warmup, args.connections, proc.pid))
+                _check_connections(row, args.connections)
                 callers = f"{args.open_concurrency}, {rate:,.0f}/s offered"
-                print(table_row(label, method, callers, row, cpu, ""), flush=True)
+                print(table_row(_with_split(label, row), method, callers, row, cpu, ""), flush=True)
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
@@ -348,7 +468,14 @@ def main() -> None:
     """Run the benchmark and print the table."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rules", type=Path, default=ROOT / "rules")
-    parser.add_argument("--workers", default="0,2", help="server configurations, comma separated")
+    parser.add_argument("--workers", default=None,
+                        help="`--workers` server configurations, comma separated (default 0,2 unless --processes "
+                             "is given)")
+    parser.add_argument("--processes", default=None,
+                        help="`--processes` server configurations, comma separated (default: one per CPU unless "
+                             "--workers is given)")
+    parser.add_argument("--connections", type=int, default=8,
+                        help="HTTP/2 connections the client spreads its calls over (SO_REUSEPORT balances those)")
     parser.add_argument("--concurrency", default="1,8,32,64")
     parser.add_argument("--methods", default="CheckOrder,EvaluateCustomer")
     parser.add_argument("--seconds", type=float, default=5.0)
@@ -361,6 +488,10 @@ def main() -> None:
     parser.add_argument("--wait-quiet", type=float, default=0.0,
                         help="before each server, wait up to this many seconds for other processes to go quiet")
     args = parser.parse_args()
+    if args.workers is None and args.processes is None:
+        args.workers, args.processes = "0,2", str(os.cpu_count() or 1)
+    configs = [ServerConfig("--workers", int(w)) for w in (args.workers or "").split(",") if w.strip()]
+    configs += [ServerConfig("--processes", int(p)) for p in (args.processes or "").split(",") if p.strip()]
 
     dicts = [snapshot_dict(random.Random(7 + i), i, args.invoices) for i in range(args.customers)]
     payloads = payloads_for(dicts)
@@ -369,7 +500,8 @@ def main() -> None:
     rates = in_process_rates(args.rules, dicts, payloads, seconds=3.0)
     methods = args.methods.split(",")
     print(f"# gRPC load: {os.cpu_count()} CPUs, {args.customers} snapshots x {args.invoices} invoices, "
-          f"{args.seconds:g}s per cell after {args.warmup:g}s warm-up, client: 1 grpc.aio process")
+          f"{args.seconds:g}s per cell after {args.warmup:g}s warm-up, client: 1 grpc.aio process, "
+          f"{args.connections} connections")
     for label, key in (("policy alone, validated snapshot → decision", "policy"),
                        ("service pipeline without network, request proto → reply proto", "pipeline")):
         print(f"in-process, one thread, {label}: "
@@ -378,8 +510,8 @@ def main() -> None:
     print("| server | method | callers | calls/s | p50 ms | p95 ms | p99 ms | errors | in-process/s ÷ gRPC calls/s "
           "| server CPU ms/call | client CPU ms/call | other processes' CPU |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |")
-    for workers in (int(w) for w in args.workers.split(",")):
-        bench_server(args, workers, payloads, rates["policy"])
+    for config in configs:
+        bench_server(args, config, payloads, rates["policy"])
 
 
 if __name__ == "__main__":

@@ -17,6 +17,16 @@ DEFAULT_WORKERS = max(os.cpu_count() or 1, 2)
 MEMORY = "memory"
 
 
+def _migrate_store(db: str) -> None:
+    """Bring the SQL store's schema to head once, before the server processes open it."""
+    try:
+        from adapters.store import open_store
+    except ImportError as exc:
+        raise typer.BadParameter(f"--db needs the SQL store (adapters.store), which is not available: {exc}",
+                                 param_hint="--db") from exc
+    open_store(db, upgrade=True).close()
+
+
 def _open_store(db: str | None) -> Any:
     """The SQL store (adapters.store), migrated here once; workers open their own too. `memory`: none."""
     if not db or db == MEMORY:
@@ -36,8 +46,12 @@ def serve(
     db: Annotated[str | None, typer.Option(
         help="SQLAlchemy URL of the store (default: $CREDIT_POLICY_DB, else the embedded SQLite file "
              "var/credit-policy.sqlite); `memory` for an in-memory store that only takes full snapshots")] = None,
-    workers: Annotated[int, typer.Option(help="engine worker processes (default: one per CPU); 0 = in-process, "
-                                         "one lock")] = DEFAULT_WORKERS,
+    workers: Annotated[int | None, typer.Option(
+        help="engine worker processes behind one gRPC server process (default: one per CPU); 0 = in-process, "
+             "one lock", show_default=False)] = None,
+    processes: Annotated[int | None, typer.Option(
+        help="N complete server processes sharing the port (SO_REUSEPORT), each evaluating in-process; "
+             "not with --workers N", show_default=False)] = None,
     tls_cert: Annotated[Path | None, typer.Option(help="PEM server certificate (enables TLS)")] = None,
     tls_key: Annotated[Path | None, typer.Option(help="PEM private key of --tls-cert")] = None,
     tls_client_ca: Annotated[Path | None, typer.Option(help="PEM CA of client certificates (mutual TLS)")] = None,
@@ -48,19 +62,36 @@ def serve(
 ) -> None:
     """Serve credit decisions over gRPC (health, reflection, hot reload, metrics)."""
     from adapters.grpc.logs import configure_logging
-    from adapters.grpc.server import TlsFiles, run_service
     from policy_engine.api import DEFAULT_RULES_DIR, PolicyLoadError
 
     configure_logging(log_level)
+    if processes is not None and processes < 1:
+        raise typer.BadParameter("give at least 1 server process", param_hint="--processes")
+    if processes is not None and workers:
+        raise typer.BadParameter(
+            "--processes N runs N server processes that each evaluate in-process; it cannot be combined with "
+            "engine worker processes (--workers N): give one or the other", param_hint="--workers")
+    if workers is not None and workers < 0:
+        raise typer.BadParameter("give 0 or more worker processes", param_hint="--workers")
     if (tls_cert is None) != (tls_key is None):
         raise typer.BadParameter("give both --tls-cert and --tls-key", param_hint="--tls-cert")
     if tls_client_ca and not tls_cert:
         raise typer.BadParameter("mutual TLS needs --tls-cert and --tls-key", param_hint="--tls-client-ca")
-    tls = TlsFiles(tls_cert, tls_key, tls_client_ca) if tls_cert and tls_key else None
     if db is None:
         from adapters.store.engine import resolve_db_url
 
         db = resolve_db_url(None)
+    if processes is not None:
+        # The supervisor never imports gRPC (its threads would only slow the exit); the processes do.
+        tls_files = (tls_cert, tls_key, tls_client_ca) if tls_cert and tls_key else None
+        _serve_processes(processes, rules=rules or DEFAULT_RULES_DIR, host=host, port=port, db=db, tls=tls_files,
+                         metrics_port=metrics_port, watch_interval=watch_interval, grace=grace, log_level=log_level)
+        return
+    from adapters.grpc.server import TlsFiles, run_service
+
+    tls = TlsFiles(tls_cert, tls_key, tls_client_ca) if tls_cert and tls_key else None
+    if workers is None:
+        workers = DEFAULT_WORKERS
     store = _open_store(db)
     if db == MEMORY:
         db = None
@@ -72,6 +103,29 @@ def serve(
     except PolicyLoadError as exc:
         for problem in getattr(exc, "problems", []):
             typer.echo(str(problem), err=True)
+        raise typer.Exit(1) from exc
+
+
+def _serve_processes(processes: int, *, rules: Path, host: str, port: int, db: str,
+                     tls: tuple[Path, Path, Path | None] | None,
+                     metrics_port: int | None, watch_interval: float, grace: float, log_level: str) -> None:
+    """The supervised model (adapters/grpc/supervisor.py): N server processes on one port."""
+    from adapters.grpc.supervisor import ProcessConfig, StartupFailed, run_supervised
+
+    store_url = None if db == MEMORY else db
+    if store_url:
+        _migrate_store(store_url)
+    config = ProcessConfig(rules_dir=Path(rules), host=host, port=port, store_url=store_url, tls=tls,
+                           watch_interval=watch_interval, grace=grace, log_level=log_level)
+    try:
+        run_supervised(config, processes, metrics_port=metrics_port)
+    except StartupFailed as exc:
+        for problem in exc.problems:
+            typer.echo(problem, err=True)
+        typer.echo(f"serve: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    except OSError as exc:
+        typer.echo(f"serve: {exc}", err=True)
         raise typer.Exit(1) from exc
 
 

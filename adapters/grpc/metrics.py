@@ -1,10 +1,18 @@
-"""Prometheus metrics of the service, in a registry of its own (tests run several servers)."""
+"""Prometheus metrics of the service, in a registry of its own (tests run several servers).
+
+With `--processes N` every server process counts into prometheus_client's multiprocess files
+(PROMETHEUS_MULTIPROC_DIR, set by the supervisor before the children start) and the supervisor
+serves the sum of all of them (`serve_multiprocess`): counters and histograms are summed over the
+processes, dead ones included, so totals never go backwards when a process is replaced.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server, values
+from prometheus_client.registry import Collector
 
 _LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0)
 
@@ -23,8 +31,11 @@ class ServiceMetrics:
                                  ["kind", "outcome", "grade"], registry=r)
         self.reloads = Counter("credit_policy_reloads", "Policy reload attempts by result",
                                ["result"], registry=r)
+        # Multiprocess: the highest value over the live processes, so a version shows 1 while any
+        # process serves it; a dead process's values are dropped (mark_process_dead).
         self.policy = Gauge("credit_policy_policy_info", "The policy version being served",
-                            ["version"], registry=r)
+                            ["version"], registry=r, multiprocess_mode="livemax")
+        self._version: str | None = None
         self._server: Any = None
         # labels() takes a lock and builds a key on every call; the children are cached instead.
         self._calls: dict[tuple[str, str], tuple[Any, Any]] = {}
@@ -48,8 +59,15 @@ class ServiceMetrics:
 
     def policy_loaded(self, version: str) -> None:
         """Show only the version now served."""
-        self.policy.clear()
+        if multiprocess():
+            # A multiprocess file cannot forget a series: the old version goes to 0 and the
+            # supervisor's endpoint leaves zeros out (serve_multiprocess).
+            if self._version is not None and self._version != version:
+                self.policy.labels(self._version).set(0)
+        else:
+            self.policy.clear()
         self.policy.labels(version).set(1)
+        self._version = version
 
     def serve(self, port: int, address: str = "0.0.0.0") -> int:
         """Expose /metrics over HTTP; return the bound port."""
@@ -61,4 +79,55 @@ class ServiceMetrics:
         """Stop the HTTP endpoint if one was started."""
         if self._server is not None:
             self._server.shutdown()
+            self._server = None
+
+
+def multiprocess() -> bool:
+    """Whether this process's metric values live in PROMETHEUS_MULTIPROC_DIR files (decided when
+    prometheus_client was first imported)."""
+    return values.ValueClass is not values.MutexValue
+
+
+class _ServedVersionsOnly(Collector):
+    """The multiprocess collector, minus policy_info series at 0 (versions no process serves now)."""
+
+    def __init__(self, path: str):
+        from prometheus_client.multiprocess import MultiProcessCollector
+
+        self._inner = MultiProcessCollector(None, path=path)  # type: ignore[no-untyped-call]
+
+    def collect(self) -> Iterator[Any]:
+        """Every process's metrics, summed."""
+        for metric in self._inner.collect():  # type: ignore[no-untyped-call]
+            if metric.name == "credit_policy_policy_info":
+                metric.samples = [s for s in metric.samples if s.value != 0]
+            yield metric
+
+
+class MultiProcessEndpoint:
+    """The supervisor's /metrics: every server process's metrics from the multiprocess directory."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.registry = CollectorRegistry()
+        self.registry.register(_ServedVersionsOnly(path))
+        self._server: Any = None
+
+    def serve(self, port: int, address: str = "0.0.0.0") -> int:
+        """Expose /metrics over HTTP; return the bound port."""
+        server, _thread = start_http_server(port, addr=address, registry=self.registry)
+        self._server = server
+        return int(server.server_port)
+
+    def process_gone(self, pid: int) -> None:
+        """Drop a dead process's live gauges (its counters stay in the sums)."""
+        from prometheus_client.multiprocess import mark_process_dead
+
+        mark_process_dead(pid, self.path)  # type: ignore[no-untyped-call]
+
+    def close(self) -> None:
+        """Stop the HTTP endpoint."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
             self._server = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,11 @@ from policy_engine.ports import CustomerStore
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["CreditPolicyService"].full_name
 MAX_MESSAGE_BYTES = 8 * 1024 * 1024
 """Largest request or response: a snapshot at its list bounds fits; anything bigger is refused."""
+REUSE_PORT_CONNECTION_AGE_MS = 120_000
+"""With SO_REUSEPORT (the `--processes` model) the kernel gives each connection to one process for its
+whole life: after about this long (gRPC adds ±10% jitter) a connection is asked to go away (GOAWAY;
+calls on it finish, however long) and the client reconnects, so a lopsided spread, or one left by a
+replaced process, evens out."""
 
 
 @dataclass(frozen=True)
@@ -56,13 +62,20 @@ def create_server(
     health_servicer: health.aio.HealthServicer | None = None,
     tls: TlsFiles | None = None,
     max_message_bytes: int = MAX_MESSAGE_BYTES,
+    reuse_port: bool = False,
 ) -> tuple[grpc.aio.Server, int]:
-    """A grpc.aio server bound to `address` (port 0 picks one); start it with `await server.start()`."""
+    """A grpc.aio server bound to `address` (port 0 picks one); start it with `await server.start()`.
+
+    SO_REUSEPORT stays off unless asked for (`reuse_port`, the `--processes` model, where the
+    supervisor holds the port): otherwise a second server could silently share our port.
+    """
     options = [
         ("grpc.max_receive_message_length", max_message_bytes),
         ("grpc.max_send_message_length", max_message_bytes),
-        ("grpc.so_reuseport", 0),
+        ("grpc.so_reuseport", 1 if reuse_port else 0),
     ]
+    if reuse_port:
+        options.append(("grpc.max_connection_age_ms", REUSE_PORT_CONNECTION_AGE_MS))
     server = grpc.aio.server(options=options, maximum_concurrent_rpcs=10_000)
     pb_grpc.add_CreditPolicyServiceServicer_to_server(servicer, server)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer or health.aio.HealthServicer(), server)
@@ -91,22 +104,36 @@ async def run_service(
     watch_interval: float = 1.0,
     grace: float = 20.0,
     host_options: dict[str, Any] | None = None,
+    reuse_port: bool = False,
+    on_serving: Callable[[int, str], None] | None = None,
+    stop: asyncio.Event | None = None,
+    stop_signals: Iterable[signal.Signals] = (signal.SIGTERM, signal.SIGINT),
+    event_prefix: str = "",
 ) -> None:
-    """Serve until SIGTERM/SIGINT: SIGHUP and rule-file changes reload; stopping lets calls finish."""
+    """Serve until SIGTERM/SIGINT: SIGHUP and rule-file changes reload; stopping lets calls finish.
+
+    The `--processes` model runs this in each server process (adapters/grpc/supervisor.py): with
+    `reuse_port`, `on_serving(port, version)` instead of the `serving` event, a `stop` event the
+    supervisor's pipe can set, SIGTERM only (the supervisor owns Ctrl-C) and events named
+    `process stopping`/`process stopped` (`event_prefix`).
+    """
     host = PolicyHost(rules_dir, workers=workers, store=store, store_url=store_url, **(host_options or {}))
     await host.start()
     servicer = CreditPolicyServicer(host)
     health_servicer = health.aio.HealthServicer()
-    server, port = create_server(address, servicer, health_servicer=health_servicer, tls=tls)
+    server, port = create_server(address, servicer, health_servicer=health_servicer, tls=tls, reuse_port=reuse_port)
     if metrics_port is not None:
         metrics_port = host.metrics.serve(metrics_port)
     await server.start()
     await _set_serving(health_servicer, True)
-    event("serving", port=port, address=address, tls=tls is not None, mutual_tls=bool(tls and tls.client_ca),
-          workers=workers, metrics_port=metrics_port, version=host.engine.version)
+    if on_serving is not None:
+        on_serving(port, host.engine.version)
+    else:
+        event("serving", port=port, address=address, tls=tls is not None, mutual_tls=bool(tls and tls.client_ca),
+              workers=workers, metrics_port=metrics_port, version=host.engine.version)
 
     loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
+    stop = stop or asyncio.Event()
     tasks: set[asyncio.Task[Any]] = set()
 
     def on_hup() -> None:
@@ -115,17 +142,17 @@ async def run_service(
         task.add_done_callback(tasks.discard)
 
     loop.add_signal_handler(signal.SIGHUP, on_hup)
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    for sig in stop_signals:
         loop.add_signal_handler(sig, stop.set)
     watcher = loop.create_task(host.watch(watch_interval)) if watch_interval > 0 else None
     try:
         await stop.wait()
     finally:
-        event("stopping", grace_seconds=grace)
+        event(f"{event_prefix}stopping", grace_seconds=grace)
         await _set_serving(health_servicer, False)
         if watcher:
             watcher.cancel()
         await server.stop(grace)  # refuses new calls, lets in-flight ones finish
         await host.aclose()
         host.metrics.close()
-        event("stopped")
+        event(f"{event_prefix}stopped")

@@ -28,7 +28,13 @@ if str(ROOT) not in sys.path:
 
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb  # noqa: E402
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2_grpc as pb_grpc  # noqa: E402
-from bench.bench_grpc_load import AS_OF, snapshot_dict, snapshot_message  # noqa: E402
+from bench.bench_grpc_load import (  # noqa: E402
+    AS_OF,
+    snapshot_dict,
+    snapshot_message,
+    socket_inodes,  # noqa: F401  (for the test modules)
+    tcp_connections,  # noqa: F401
+)
 
 RULES = ROOT / "rules"
 TIMEOUT = 10.0
@@ -115,16 +121,21 @@ class ServerProcess:
             raise
 
 
-def start_server_process(rules_dir: Path, log_path: Path, *extra: str, workers: int = 2) -> ServerProcess:
-    """`credit-policy serve --port 0` with its JSON log in `log_path`; waits until it serves."""
+def start_server_process(rules_dir: Path, log_path: Path, *extra: str, workers: int = 2,
+                         processes: int | None = None, new_session: bool = False) -> ServerProcess:
+    """`credit-policy serve --port 0` with its JSON log in `log_path`; waits until it serves.
+    With `processes`: `--processes N` (N server processes) instead of `--workers`; `new_session`:
+    in a process group of its own (to signal the whole group, as a terminal's Ctrl-C does)."""
+    model = ["--processes", str(processes)] if processes is not None else ["--workers", str(workers)]
     cmd = [sys.executable, "-c", "from policy_engine.cli import main; main()", "serve",
-           "--rules", str(rules_dir), "--port", "0", "--host", "127.0.0.1", "--workers", str(workers),
+           "--rules", str(rules_dir), "--port", "0", "--host", "127.0.0.1", *model,
            "--metrics-port", "0", "--grace", "10", *extra]
     if "--db" not in extra:
         cmd += ["--db", "memory"]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     with log_path.open("wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT,
+                                start_new_session=new_session)
     server = ServerProcess(proc, log_path, rules_dir)
     serving = server.wait_for_event("serving", timeout=120)
     server.port = int(serving["port"])
@@ -146,9 +157,11 @@ def server_factory(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
     """Start private servers (own rules copy), stopped at teardown."""
     started: list[ServerProcess] = []
 
-    def start(*extra: str, workers: int = 2, name: str = "server") -> ServerProcess:
+    def start(*extra: str, workers: int = 2, name: str = "server", processes: int | None = None,
+              new_session: bool = False) -> ServerProcess:
         rules = tmp_path / f"{name}-rules"
-        server = start_server_process(copy_rules(rules), tmp_path / f"{name}.log", *extra, workers=workers)
+        server = start_server_process(copy_rules(rules), tmp_path / f"{name}.log", *extra, workers=workers,
+                                      processes=processes, new_session=new_session)
         started.append(server)
         return server
 

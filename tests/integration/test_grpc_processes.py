@@ -1,0 +1,349 @@
+# ruff: noqa: F811  (test parameters named after the imported fixtures)
+"""`credit-policy serve --processes N`: N server processes sharing the port (SO_REUSEPORT) under a
+supervisor, each a real subprocess on port 0."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
+from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2_grpc as pb_grpc
+from policy_engine.domain.models import CustomerSnapshot
+from tests.integration.conftest_grpc import (
+    ROOT,
+    TIMEOUT,
+    ServerProcess,
+    copy_rules,
+    order_request,
+    sample_dict,
+    sample_snapshot,
+    server_factory,  # noqa: F401  (fixtures: pytest finds them by name)
+    socket_inodes,
+    start_server_process,
+    tcp_connections,
+)
+from tests.integration.test_grpc_tls import _stub as tls_stub
+from tests.integration.test_grpc_tls import pki  # noqa: F401  (a fixture)
+
+SERVICE = "credit_policy.v1.CreditPolicyService"
+BROKEN_YAML = "rules:\n  - id: [unclosed\n    when: {\n"
+
+
+@pytest.fixture(scope="module")
+def two_processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """`serve --processes 2` for the module: the shipped rules, metrics on, rules dir not watched."""
+    tmp = tmp_path_factory.mktemp("grpc-processes")
+    server = start_server_process(copy_rules(tmp / "rules"), tmp / "server.log", "--watch-interval", "0",
+                                  processes=2)
+    yield server
+    assert server.stop() == 0, server.log_path.read_text()
+
+
+def pids_of(server: ServerProcess) -> list[int]:
+    """The server processes' pids, from the `serving` event."""
+    return [int(pid) for pid in server.wait_for_event("serving")["pids"]]
+
+
+def new_connection(server: ServerProcess) -> grpc.Channel:
+    """A channel on a TCP connection of its own (channels otherwise share one), closed at teardown."""
+    channel = grpc.insecure_channel(server.address, options=[("grpc.use_local_subchannel_pool", 1)])
+    server._channels.append(channel)
+    return channel
+
+
+def connections_by_process(server: ServerProcess, pids: list[int]) -> dict[int, int]:
+    """How many established connections on the server port each server process holds."""
+    accepted = {c["inode"] for c in tcp_connections(server.port) if c["local_port"] == server.port}
+    return {pid: len(socket_inodes(pid) & accepted) for pid in pids}
+
+
+def metrics_text(server: ServerProcess) -> str:
+    """The supervisor's /metrics page."""
+    return urllib.request.urlopen(f"http://127.0.0.1:{server.metrics_port}/metrics", timeout=5).read().decode()
+
+
+def metric(text: str, series: str) -> float:
+    """The value of one series (0 when absent)."""
+    match = re.search(rf"^{re.escape(series)} (\S+)$", text, re.MULTILINE)
+    return float(match.group(1)) if match else 0.0
+
+
+def events_named(server: ServerProcess, name: str, **fields: Any) -> list[dict[str, Any]]:
+    """Log events called `name` whose fields match."""
+    return [e for e in server.events() if e.get("event") == name and all(e.get(k) == v for k, v in fields.items())]
+
+
+def wait_until(predicate: Any, timeout: float = 30.0) -> None:
+    """Poll until predicate() is true."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def versions_over_connections(server: ServerProcess, connections: int = 8) -> set[str]:
+    """GetPolicy's version over several fresh connections (so from both processes, most likely)."""
+    return {pb_grpc.CreditPolicyServiceStub(new_connection(server)).GetPolicy(pb.GetPolicyRequest(),
+                                                                               timeout=TIMEOUT).version
+            for _ in range(connections)}
+
+
+def a_rule_file(rules_dir: Path) -> Path:
+    """Some rule file of the served set."""
+    return sorted(p for p in rules_dir.rglob("*.y*ml") if "tests" not in p.parts)[0]
+
+
+def serve_command(*args: str) -> subprocess.CompletedProcess[str]:
+    """`credit-policy serve …` run to its end."""
+    command = [sys.executable, "-c", "from policy_engine.cli import main; main()", "serve", "--db", "memory", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=ROOT,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)))
+
+
+# ---- serving ----
+
+
+def test_one_serving_event_once_both_processes_serve_on_the_port_it_names(two_processes: ServerProcess) -> None:
+    events = two_processes.events()
+    serving = [e for e in events if e.get("event") == "serving"]
+    process_serving = [e for e in events if e.get("event") == "process serving"]
+
+    assert len(serving) == 1 and serving[0]["processes"] == 2 and serving[0]["port"] > 0
+    assert sorted(e["pid"] for e in process_serving) == sorted(pids_of(two_processes))
+    assert {e["port"] for e in process_serving} == {two_processes.port}
+    assert events.index(serving[0]) > max(events.index(e) for e in process_serving)
+    assert serving[0]["version"] == two_processes.version()
+
+
+def test_connections_are_spread_over_both_processes_and_every_call_succeeds(two_processes: ServerProcess) -> None:
+    pids = pids_of(two_processes)
+    before = metric(metrics_text(two_processes), 'credit_policy_grpc_requests_total{code="OK",method="CheckOrder"}')
+    calls = 0
+    for k in range(64):  # the kernel hashes each connection to a process: open until both have some
+        stub = pb_grpc.CreditPolicyServiceStub(new_connection(two_processes))
+        reply = stub.CheckOrder(order_request(sample_snapshot(k + 1)), timeout=TIMEOUT)
+        assert reply.outcome and reply.policy_version
+        calls += 1
+        if k >= 3 and all(connections_by_process(two_processes, pids).values()):
+            break
+
+    assert all(connections_by_process(two_processes, pids).values()), connections_by_process(two_processes, pids)
+    text = metrics_text(two_processes)  # one endpoint, both processes' counts
+    after = metric(text, 'credit_policy_grpc_requests_total{code="OK",method="CheckOrder"}')
+    assert after - before == calls
+    assert metric(text, f'credit_policy_policy_info{{version="{two_processes.version()}"}}') == 1.0
+    assert text.count("credit_policy_policy_info{") == 1
+    assert "credit_policy_grpc_request_seconds_bucket" in text and "credit_policy_decisions_total{" in text
+
+
+def test_health_is_serving_on_every_process(two_processes: ServerProcess) -> None:
+    for _ in range(6):
+        health = health_pb2_grpc.HealthStub(new_connection(two_processes))
+        for name in ("", SERVICE):
+            reply = health.Check(health_pb2.HealthCheckRequest(service=name), timeout=TIMEOUT)
+            assert reply.status == health_pb2.HealthCheckResponse.SERVING
+
+
+def test_a_second_server_on_the_same_port_is_refused(two_processes: ServerProcess) -> None:
+    result = serve_command("--processes", "2", "--host", "127.0.0.1", "--port", str(two_processes.port))
+
+    assert result.returncode == 1
+    assert "already in use" in result.stderr
+
+
+# ---- flags and a broken start ----
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--processes", "2", "--workers", "2"], "--processes"),
+    (["--processes", "0"], "at least 1"),
+])
+def test_bad_flag_combinations_are_refused(flags: list[str], message: str) -> None:
+    result = serve_command("--port", "0", *flags)
+
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_a_broken_rules_directory_stops_the_start_naming_file_and_line_once(tmp_path: Path) -> None:
+    rules = copy_rules(tmp_path / "rules")
+    (rules / "zz_broken.yaml").write_text(BROKEN_YAML)
+
+    result = serve_command("--rules", str(rules), "--port", "0", "--processes", "2")
+
+    assert result.returncode == 1
+    problems = [line for line in result.stderr.splitlines() if "zz_broken.yaml:" in line]
+    assert problems and len(problems) == len(set(problems))  # reported by the supervisor, once
+    assert '"event": "serving"' not in result.stderr
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+def test_mutual_tls_reaches_every_process(server_factory: Any, pki: Path) -> None:
+    server: ServerProcess = server_factory("--tls-cert", str(pki / "server.pem"), "--tls-key", str(pki / "server.key"),
+                                           "--tls-client-ca", str(pki / "ca.pem"), processes=2)
+    serving = server.wait_for_event("serving")
+
+    for _ in range(6):  # fresh channels: fresh connections, to either process
+        assert tls_stub(server.port, pki, client_cert=True).CheckOrder(order_request(), timeout=TIMEOUT).outcome
+        with pytest.raises(grpc.RpcError) as refused:
+            tls_stub(server.port, pki, client_cert=False).CheckOrder(order_request(), timeout=3)
+        assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
+    assert serving["tls"] is True and serving["mutual_tls"] is True
+
+
+def test_a_sql_store_is_migrated_by_the_supervisor_and_used_by_every_process(
+    server_factory: Any, tmp_path: Path
+) -> None:
+    store_module = pytest.importorskip("adapters.store")
+    url = f"sqlite:///{tmp_path / 'fresh.sqlite'}"  # no schema yet
+    server: ServerProcess = server_factory("--db", url, "--watch-interval", "0", processes=2)
+    store = store_module.open_store(url, upgrade=False)
+    store.save_snapshot(CustomerSnapshot.model_validate(sample_dict(1)))
+    store.close()
+    pids = pids_of(server)
+
+    versions = set()
+    for _ in range(32):
+        stub = pb_grpc.CreditPolicyServiceStub(new_connection(server))
+        versions.add(stub.CheckOrder(order_request(customer_id="C00001"), timeout=TIMEOUT).policy_version)
+        if all(connections_by_process(server, pids).values()):
+            break
+    calls = len(server._channels)
+    assert all(connections_by_process(server, pids).values())
+    assert server.stop() == 0  # each process flushes its audit log
+
+    store = store_module.open_store(url)
+    logged = store.history("C00001")
+    assert len(logged) == calls and {(d.source, d.policy_version) for d in logged} == {("service", *versions)}
+    assert store.policy_files(versions.pop())
+    store.close()
+
+
+# ---- reload ----
+
+
+def test_sighup_reaches_every_process_and_a_broken_rule_set_is_refused_by_each(server_factory: Any) -> None:
+    server: ServerProcess = server_factory("--watch-interval", "0", processes=2)
+    pids = pids_of(server)
+    first = server.version()
+    rule_file = a_rule_file(server.rules_dir)
+
+    rule_file.write_text(rule_file.read_text() + "\n# reviewed by risk staff\n")
+    server.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: {e["pid"] for e in events_named(server, "policy reloaded", previous=first)} == set(pids))
+    second = events_named(server, "policy reloaded")[0]["version"]
+    assert second != first and versions_over_connections(server) == {second}
+
+    (server.rules_dir / "zz_broken.yaml").write_text(BROKEN_YAML)
+    server.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: {e["pid"] for e in events_named(server, "policy reload refused")} == set(pids))
+
+    assert versions_over_connections(server) == {second}
+    for _ in range(4):
+        stub = pb_grpc.CreditPolicyServiceStub(new_connection(server))
+        info = stub.GetPolicy(pb.GetPolicyRequest(), timeout=TIMEOUT)
+        assert any(p.path.endswith("zz_broken.yaml") and p.line > 0 for p in info.last_refused.problems)
+        assert stub.CheckOrder(order_request(), timeout=TIMEOUT).policy_version == second
+    text = metrics_text(server)
+    assert metric(text, 'credit_policy_reloads_total{result="success"}') == 2.0  # one per process
+    assert metric(text, 'credit_policy_reloads_total{result="failure"}') == 2.0
+    assert metric(text, f'credit_policy_policy_info{{version="{second}"}}') == 1.0
+    assert f'version="{first}"' not in text
+
+
+def test_every_process_watches_the_rules_directory(server_factory: Any) -> None:
+    server: ServerProcess = server_factory("--watch-interval", "0.2", processes=2)
+    pids = pids_of(server)
+    first = server.version()
+    rule_file = a_rule_file(server.rules_dir)
+
+    rule_file.write_text(rule_file.read_text() + "\n# changed on disk\n")
+
+    wait_until(lambda: {e["pid"] for e in events_named(server, "policy reloaded", trigger="watch")} == set(pids))
+    assert first not in versions_over_connections(server)
+
+
+# ---- a process dies ----
+
+
+def test_a_killed_process_is_replaced_and_the_service_carries_on(server_factory: Any) -> None:
+    server: ServerProcess = server_factory("--watch-interval", "0", processes=2)
+    pids = pids_of(server)
+    stub = pb_grpc.CreditPolicyServiceStub(new_connection(server))
+    stub.CheckOrder(order_request(), timeout=TIMEOUT)
+    counted = metric(metrics_text(server), 'credit_policy_grpc_requests_total{code="OK",method="CheckOrder"}')
+
+    os.kill(pids[0], signal.SIGKILL)
+
+    died = server.wait_for_event("server process died", timeout=30)
+    replaced = server.wait_for_event("server process replaced", timeout=60)
+    assert died["level"] == "error" and died["pid"] == pids[0] and died["exitcode"] == -signal.SIGKILL
+    assert replaced["previous_pid"] == pids[0] and replaced["pid"] not in pids
+    live = [replaced["pid"], pids[1]]
+    for k in range(8):
+        reply = pb_grpc.CreditPolicyServiceStub(new_connection(server)).CheckOrder(
+            order_request(sample_snapshot(k + 1)), timeout=TIMEOUT)
+        assert reply.policy_version
+    assert connections_by_process(server, live)  # the new process takes connections on the same port
+    text = metrics_text(server)
+    assert metric(text, 'credit_policy_grpc_requests_total{code="OK",method="CheckOrder"}') >= counted + 8
+    assert text.count("credit_policy_policy_info{") == 1
+    assert server.proc.poll() is None
+
+
+# ---- stopping ----
+
+
+def test_sigterm_lets_the_open_stream_finish_then_every_process_exits_and_the_supervisor_exits_zero(
+    server_factory: Any,
+) -> None:
+    server: ServerProcess = server_factory("--watch-interval", "0", processes=2)
+    pids = pids_of(server)
+    outbox: queue.Queue[pb.EvaluateCustomerRequest | None] = queue.Queue()
+    responses = server.stub().EvaluateCustomers(iter(outbox.get, None), timeout=60)
+    outbox.put(pb.EvaluateCustomerRequest(snapshot=sample_snapshot(1), request_id="before"))
+    assert next(responses).request_id == "before"
+
+    server.proc.send_signal(signal.SIGTERM)
+    server.wait_for_event("stopping")
+    wait_until(lambda: len(events_named(server, "process stopping")) == 2)
+    outbox.put(pb.EvaluateCustomerRequest(snapshot=sample_snapshot(2), request_id="during"))
+    during = next(responses)
+    outbox.put(None)
+
+    assert during.request_id == "during" and during.WhichOneof("result") == "decision"
+    assert list(responses) == []
+    assert server.proc.wait(timeout=30) == 0
+    assert {e["pid"] for e in events_named(server, "server process stopped", exitcode=0)} == set(pids)
+    server.wait_for_event("stopped")
+
+
+def test_ctrl_c_to_the_whole_process_group_stops_once_and_cleanly(server_factory: Any) -> None:
+    server: ServerProcess = server_factory("--watch-interval", "0", processes=2, new_session=True)
+    pids = pids_of(server)
+    pb_grpc.CreditPolicyServiceStub(new_connection(server)).CheckOrder(order_request(), timeout=TIMEOUT)
+
+    os.killpg(server.proc.pid, signal.SIGINT)  # what a terminal does on Ctrl-C
+
+    assert server.proc.wait(timeout=30) == 0
+    log = server.log_path.read_text()
+    assert "Traceback" not in log and "KeyboardInterrupt" not in log
+    assert {e["pid"] for e in events_named(server, "server process stopped", exitcode=0)} == set(pids)
+    assert len(events_named(server, "stopped")) == 1
