@@ -231,11 +231,21 @@ class ServerConfig:
         return "in-process, 1 lock" if self.count == 0 else f"{self.count} worker processes"
 
 
-def start_server(rules: Path, config: ServerConfig) -> tuple[subprocess.Popen[bytes], int, Path]:
+def store_url(db: str, config: ServerConfig) -> tuple[str, Path | None]:
+    """The server's --db: `memory`, a fresh SQLite file per server (`temp-sqlite`), or a given URL."""
+    if db != "temp-sqlite":
+        return db, None
+    path = Path(f"/tmp/credit-policy-bench-{os.getpid()}-{config.flag[2:]}{config.count}.sqlite")
+    for old in path.parent.glob(path.name + "*"):
+        old.unlink()
+    return f"sqlite:///{path}", path
+
+
+def start_server(rules: Path, config: ServerConfig, db: str = "memory") -> tuple[subprocess.Popen[bytes], int, Path]:
     """`credit-policy serve --port 0` as a subprocess; wait for its "serving" log line."""
     log = Path(f"/tmp/credit-policy-bench-{os.getpid()}-{config.flag[2:]}{config.count}.log")
     cmd = [sys.executable, "-c", "from policy_engine.cli import main; main()", "serve",
-           "--rules", str(rules), "--port", "0", "--host", "127.0.0.1",
+           "--rules", str(rules), "--port", "0", "--host", "127.0.0.1", "--db", db,
            config.flag, str(config.count), "--watch-interval", "0"]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     with log.open("wb") as out:
@@ -441,7 +451,8 @@ def bench_server(args: argparse.Namespace, config: ServerConfig, payloads: dict[
     """Every cell against one server configuration."""
     if args.wait_quiet:
         wait_until_quiet(args.wait_quiet)
-    proc, port, log = start_server(args.rules, config)
+    db, db_file = store_url(args.db, config)
+    proc, port, log = start_server(args.rules, config, db)
     label = config.label
     address = f"127.0.0.1:{port}"
     try:
@@ -462,6 +473,9 @@ def bench_server(args: argparse.Namespace, config: ServerConfig, payloads: dict[
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
         log.unlink(missing_ok=True)
+        if db_file is not None:
+            for leftover in db_file.parent.glob(db_file.name + "*"):
+                leftover.unlink()
 
 
 def main() -> None:
@@ -485,6 +499,9 @@ def main() -> None:
     parser.add_argument("--open-rate", default="500,750,1000",
                         help="offered calls/s of the open-loop rows, comma separated (0 = none)")
     parser.add_argument("--open-concurrency", type=int, default=32)
+    parser.add_argument("--db", default="memory",
+                        help="the servers' store: memory (no audit log; default), temp-sqlite (a fresh SQLite "
+                             "file per server: every decision is written to the audit log), or a SQLAlchemy URL")
     parser.add_argument("--wait-quiet", type=float, default=0.0,
                         help="before each server, wait up to this many seconds for other processes to go quiet")
     args = parser.parse_args()
@@ -501,7 +518,7 @@ def main() -> None:
     methods = args.methods.split(",")
     print(f"# gRPC load: {os.cpu_count()} CPUs, {args.customers} snapshots x {args.invoices} invoices, "
           f"{args.seconds:g}s per cell after {args.warmup:g}s warm-up, client: 1 grpc.aio process, "
-          f"{args.connections} connections")
+          f"{args.connections} connections, server store: {args.db}")
     for label, key in (("policy alone, validated snapshot → decision", "policy"),
                        ("service pipeline without network, request proto → reply proto", "pipeline")):
         print(f"in-process, one thread, {label}: "
