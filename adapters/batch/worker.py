@@ -21,7 +21,7 @@ from adapters.batch import tables as t
 from adapters.batch.fastload import Loaded, load_raw, validate
 from adapters.batch.scan import bucket_of
 from adapters.store import schema as s
-from adapters.store.audit import log_row
+from adapters.store.audit import log_row, write_log_rows
 from adapters.store.engine import make_engine
 from adapters.store.upsert import upsert
 from policy_engine.domain.errors import violations_from
@@ -182,8 +182,8 @@ def _write(conn: Connection, run_id: str, rows: _Rows) -> None:
         conn.execute(t.batch_results.insert(), [{"run_id": run_id, **r} for r in rows.results])
     if rows.profiles:
         upsert(conn, s.credit_profiles, ["customer_id"], rows.profiles)
-    if rows.log:
-        conn.execute(s.decision_log.insert(), rows.log)
+    if rows.log:  # each distinct snapshot once (decision_snapshots, insert-if-absent), then the entries
+        write_log_rows(conn, rows.log)
     if rows.actions:
         conn.execute(t.batch_actions.insert(), [{"run_id": run_id, **a} for a in rows.actions])
 

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Connection, RowMapping, select
+from sqlalchemy import Connection, RowMapping, Select, func, select
 
 from adapters.store import schema as s
-from adapters.store.upsert import insert_ignore
+from adapters.store.upsert import insert_ignore, insert_ignore_many
 from policy_engine.domain.models import CustomerDecision, CustomerSnapshot, OrderDecision, OrderRequest
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -60,7 +60,7 @@ def log_row(
     order_request: OrderRequest | None = None,
     decided_at: datetime | None = None,
 ) -> dict[str, Any]:
-    """The decision_log row for one decision."""
+    """The decision_log row for one decision, with its snapshot text: write it with `write_log_rows`."""
     if source not in SOURCES:
         raise ValueError(f"unknown decision source {source!r}; expected one of {sorted(SOURCES)}")
     snapshot_text, snapshot_hash = snapshot_json_and_hash(snapshot)
@@ -81,6 +81,31 @@ def log_row(
         "outcome": order.outcome if order else None,
         "explained": bool(decision.trace),
     }
+
+
+def write_log_rows(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Append `log_row` rows to the decision log, each snapshot text stored once by its hash.
+
+    Two statements whatever the number of rows: one insert-if-absent of the distinct snapshots
+    (deduplicated here first, sorted by hash so concurrent writers lock keys in the same order),
+    then the log rows, which reference their snapshot by `snapshot_hash` and leave
+    `snapshot_json` NULL. Call inside the transaction that should hold them.
+    """
+    if not rows:
+        return
+    snapshots: dict[str, dict[str, Any]] = {}
+    entries = []
+    for row in rows:
+        text = row["snapshot_json"]
+        if text is not None and row["snapshot_hash"] not in snapshots:
+            snapshots[row["snapshot_hash"]] = {
+                "snapshot_hash": row["snapshot_hash"],
+                "snapshot_json": text,
+                "first_seen": row["decided_at"],
+            }
+        entries.append({**row, "snapshot_json": None})
+    insert_ignore_many(conn, s.decision_snapshots, ["snapshot_hash"], [snapshots[h] for h in sorted(snapshots)])
+    conn.execute(s.decision_log.insert(), entries)
 
 
 def record_policy_files(conn: Connection, version: str, files: Mapping[str, str]) -> None:
@@ -112,17 +137,20 @@ class LoggedDecision:
     outcome: str | None
     explained: bool
     fired_rules: list[str]
-    snapshot_json: str
+    snapshot_json: str | None
+    """The logged input: the entry's own copy (written before 0003) or the shared one by hash;
+    None when no text is stored under the hash (deleted)."""
     decision_json: str
     order_json: str | None
-    snapshot: CustomerSnapshot
+    snapshot: CustomerSnapshot | None
+    """The logged input parsed; None when the text is missing or the model refuses it."""
     decision: CustomerDecision
     order: OrderDecision | None
     order_request: OrderRequest | None
 
     def snapshot_intact(self) -> bool:
-        """Whether the stored snapshot copy still hashes to the recorded hash."""
-        return sha256_hex(self.snapshot_json) == self.snapshot_hash
+        """Whether the stored snapshot text (own copy or shared by hash) hashes to the recorded hash."""
+        return self.snapshot_json is not None and sha256_hex(self.snapshot_json) == self.snapshot_hash
 
 
 def _lenient(model: type[_M], text: str) -> _M:
@@ -133,9 +161,19 @@ def _lenient(model: type[_M], text: str) -> _M:
         return model.model_construct(**json.loads(text))
 
 
+def _snapshot(text: str | None) -> CustomerSnapshot | None:
+    if text is None:
+        return None
+    try:
+        return CustomerSnapshot.model_validate_json(text)
+    except ValidationError:  # altered text, or a model that changed since: shown, never replayed
+        return None
+
+
 def _parse(row: RowMapping) -> LoggedDecision:
     order = row["order_json"]
     request = row["order_request_json"]
+    snapshot_text = row["snapshot_json"]
     return LoggedDecision(
         id=row["id"],
         customer_id=row["customer_id"],
@@ -149,10 +187,10 @@ def _parse(row: RowMapping) -> LoggedDecision:
         outcome=row["outcome"],
         explained=bool(row["explained"]),
         fired_rules=json.loads(row["fired_rules"]),
-        snapshot_json=row["snapshot_json"],
+        snapshot_json=snapshot_text,
         decision_json=row["decision_json"],
         order_json=order,
-        snapshot=CustomerSnapshot.model_validate_json(row["snapshot_json"]),
+        snapshot=_snapshot(snapshot_text),
         decision=_lenient(CustomerDecision, row["decision_json"]),
         order=_lenient(OrderDecision, order) if order else None,
         order_request=OrderRequest.model_validate_json(request) if request else None,
@@ -162,8 +200,18 @@ def _parse(row: RowMapping) -> LoggedDecision:
 def history(conn: Connection, customer_id: str, last: int | None = None) -> list[LoggedDecision]:
     """A customer's logged decisions, oldest first (only the newest `last` when given)."""
     t = s.decision_log
-    query = select(t).where(t.c.customer_id == customer_id).order_by(t.c.id.desc())
+    query = log_entries_query().where(t.c.customer_id == customer_id).order_by(t.c.id.desc())
     if last is not None:
         query = query.limit(last)
     rows = [_parse(r._mapping) for r in conn.execute(query)]
     return rows[::-1]
+
+
+def log_entries_query() -> Select[Any]:
+    """decision_log with each entry's snapshot text resolved: its own copy when it has one (entries
+    written before 0003), else the one stored under its hash in decision_snapshots (NULL if none).
+    Every reader of the log selects through this."""
+    t, snaps = s.decision_log, s.decision_snapshots
+    columns = [c for c in t.c if c.name != "snapshot_json"]
+    text = func.coalesce(t.c.snapshot_json, snaps.c.snapshot_json).label("snapshot_json")
+    return select(*columns, text).select_from(t.outerjoin(snaps, snaps.c.snapshot_hash == t.c.snapshot_hash))

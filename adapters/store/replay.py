@@ -69,8 +69,12 @@ class Replayer:
 
     def replay(self, entry: LoggedDecision) -> ReplayResult:
         """Re-run one logged decision and compare it with what was logged."""
+        if entry.snapshot_json is None:
+            return ReplayResult(entry.id, False, [f"snapshot: no stored copy under {entry.snapshot_hash[:12]}"])
         if not entry.snapshot_intact():
             return ReplayResult(entry.id, False, ["snapshot: stored copy does not match its hash"])
+        if entry.snapshot is None:  # intact, yet today's model refuses it: cannot run, not a finding
+            return ReplayResult(entry.id, None, note="logged snapshot no longer validates against the model")
         try:
             policy = self._policy(entry.policy_version)
         except Exception as exc:  # a stored version that no longer compiles is a finding, not a crash

@@ -179,8 +179,21 @@ class PolicyVersion(Base):
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class DecisionSnapshot(Base):
+    """An input snapshot, stored once by its sha256 however many decisions were made on it (0003)."""
+
+    __tablename__ = "decision_snapshots"
+    snapshot_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    snapshot_json: Mapped[str] = mapped_column(Text)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class DecisionLogEntry(Base):
-    """One decision as it was made: input snapshot, outputs, fired rules, policy version."""
+    """One decision as it was made: input snapshot (by hash), outputs, fired rules, policy version.
+
+    `snapshot_json` is NULL for entries written since migration 0003: the text is in
+    decision_snapshots under `snapshot_hash`. Entries written before keep their own copy.
+    """
 
     __tablename__ = "decision_log"
     __table_args__ = (Index("ix_decision_log_customer", "customer_id", "id"),)
@@ -191,7 +204,7 @@ class DecisionLogEntry(Base):
     source: Mapped[str] = mapped_column(String(16))
     policy_version: Mapped[str] = mapped_column(Id, index=True)
     snapshot_hash: Mapped[str] = mapped_column(String(64))
-    snapshot_json: Mapped[str] = mapped_column(Text)
+    snapshot_json: Mapped[str | None] = mapped_column(Text)
     decision_json: Mapped[str] = mapped_column(Text)
     order_json: Mapped[str | None] = mapped_column(Text)
     order_request_json: Mapped[str | None] = mapped_column(Text)
@@ -212,4 +225,5 @@ assessments: Table = cast(Table, AssessmentRow.__table__)
 contacts: Table = cast(Table, Contact.__table__)
 credit_profiles: Table = cast(Table, CreditProfile.__table__)
 policy_versions: Table = cast(Table, PolicyVersion.__table__)
+decision_snapshots: Table = cast(Table, DecisionSnapshot.__table__)
 decision_log: Table = cast(Table, DecisionLogEntry.__table__)

@@ -9,7 +9,15 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 
 from adapters.store import schema as s
-from adapters.store.audit import SOURCES, LoggedDecision, history, log_row, policy_files, record_policy_files
+from adapters.store.audit import (
+    SOURCES,
+    LoggedDecision,
+    history,
+    log_row,
+    policy_files,
+    record_policy_files,
+    write_log_rows,
+)
 from adapters.store.audit_writer import AuditWriter
 from adapters.store.engine import make_engine, migrate
 from adapters.store.snapshots import load_snapshots, replace_snapshot
@@ -57,7 +65,7 @@ class SqlStore(CustomerStore):
 
     def _insert_log_rows(self, rows: list[dict[str, Any]]) -> None:
         with self.engine.begin() as conn:
-            conn.execute(s.decision_log.insert(), rows)
+            write_log_rows(conn, rows)
 
     def get_snapshot(self, customer_id: str) -> CustomerSnapshot:
         """Load one customer's snapshot (one query per table); raise CustomerNotFound."""

@@ -37,3 +37,16 @@ def insert_ignore(conn: Connection, table: Table, keys: Sequence[str], row: dict
     """Insert one row unless its key is already there."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     conn.execute(dialect.insert(table).values(**row).on_conflict_do_nothing(index_elements=list(keys)))
+
+
+def insert_ignore_many(conn: Connection, table: Table, keys: Sequence[str], rows: Sequence[dict[str, Any]]) -> None:
+    """Insert the rows whose key is not there yet: one statement executed for all of them.
+
+    Rows sharing a key within `rows` are fine too (the first one wins). On PostgreSQL, callers that
+    may run concurrently with overlapping keys should pass the rows sorted by key, so every
+    transaction takes the key locks in the same order and none waits on another in a cycle.
+    """
+    if not rows:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    conn.execute(dialect.insert(table).on_conflict_do_nothing(index_elements=list(keys)), list(rows))

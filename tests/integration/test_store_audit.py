@@ -46,7 +46,7 @@ def test_a_recorded_decision_appears_in_history_with_its_evidence_and_input(
 
     assert (entry.source, entry.policy_version, entry.as_of) == ("service", policy.version, AS_OF)
     assert entry.decision.model_dump(mode="json") == decision.model_dump(mode="json")
-    assert entry.snapshot.model_dump(mode="json") == snapshot.model_dump(mode="json")
+    assert entry.snapshot is not None and entry.snapshot.model_dump(mode="json") == snapshot.model_dump(mode="json")
     assert entry.snapshot_hash == sha256_hex(snapshot.model_dump_json()) and entry.snapshot_intact()
     assert set(entry.fired_rules) >= {r.rule_id for r in decision.reasons}
     assert entry.decision.reasons and all(isinstance(r.evidence, dict) for r in entry.decision.reasons)

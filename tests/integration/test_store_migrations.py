@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import inspect, text
 
@@ -71,3 +72,71 @@ def test_migrations_step_back_to_the_first_and_up_again(db_url: str) -> None:
 
     assert current_revision(engine) == head_revision()
     assert "decision_log" in inspect(engine).get_table_names()
+
+
+def _log_at_0002(engine: Any, policy: Any, snapshots: list[Any]) -> None:
+    """Decisions written the way revision 0002 wrote them: every entry with its own snapshot copy."""
+    from adapters.store import schema as s
+    from adapters.store.audit import log_row, record_policy_files
+
+    with engine.begin() as conn:
+        record_policy_files(conn, policy.version, policy.files)
+        for snapshot in snapshots:
+            row = log_row(snapshot, policy.evaluate(snapshot, as_of=date(2026, 11, 22)), source="service")
+            conn.execute(s.decision_log.insert(), [row])
+
+
+def test_a_store_at_0002_with_logged_decisions_keeps_them_readable_and_replayable(db_url: str, make_snapshot) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import func, select, update
+
+    from adapters.store import schema as s
+    from adapters.store.audit import sha256_hex
+    from adapters.store.replay import Replayer
+    from policy_engine.api import load_policy
+
+    policy = load_policy()
+    engine = make_engine(db_url)
+    migrate(engine, "0002")
+    snapshot = make_snapshot("C1")
+    _log_at_0002(engine, policy, [snapshot, snapshot, make_snapshot("C2")])
+
+    store = open_store(db_url)
+    store.record_decision(snapshot, policy.evaluate(snapshot, as_of=date(2026, 11, 22)), source="batch")
+
+    assert current_revision(engine) == head_revision()
+    entries = store.history("C1")
+    assert [e.source for e in entries] == ["service", "service", "batch"]
+    assert all(e.snapshot_intact() and e.snapshot == snapshot for e in entries)
+    assert [Replayer(store.policy_files).replay(e).reproduces for e in entries] == [True, True, True]
+    with engine.connect() as conn:  # old entries keep their own copy; the new one references the shared one
+        own = conn.execute(select(s.decision_log.c.id).where(s.decision_log.c.snapshot_json.is_not(None)))
+        assert len(own.all()) == 3
+        assert conn.execute(select(func.count()).select_from(s.decision_snapshots)).scalar_one() == 1
+    with engine.begin() as conn:  # an old entry's own copy is still checked against its own hash
+        first = entries[0].id
+        conn.execute(update(s.decision_log).where(s.decision_log.c.id == first).values(snapshot_json="{}"))
+    assert [e.snapshot_intact() for e in store.history("C1")] == [False, True, True]
+    assert store.history("C2")[0].snapshot_hash == sha256_hex(make_snapshot("C2").model_dump_json())
+
+
+def test_stepping_back_to_0002_puts_each_snapshot_back_into_its_entry(db_url: str, make_snapshot) -> None:  # type: ignore[no-untyped-def]
+    from adapters.store.engine import downgrade
+    from policy_engine.api import load_policy
+
+    policy = load_policy()
+    store = open_store(db_url)
+    store.record_policy(policy)
+    snapshot = make_snapshot("C1")
+    decision = policy.evaluate(snapshot, as_of=date(2026, 11, 22))
+    store.record_decisions([(snapshot, decision), (snapshot, decision)], source="batch")
+    store.close()
+    engine = make_engine(db_url)
+
+    downgrade(engine, "0002")
+
+    assert "decision_snapshots" not in inspect(engine).get_table_names()
+    with engine.connect() as conn:
+        texts = conn.execute(text("SELECT snapshot_json FROM decision_log")).scalars().all()
+    assert texts == [snapshot.model_dump_json()] * 2
+    reopened = open_store(db_url)
+    assert [e.snapshot_intact() for e in reopened.history("C1")] == [True, True]
