@@ -95,20 +95,25 @@ def snapshot_message(d: dict[str, Any]) -> pb.CustomerSnapshot:
     )
 
 
-def _rate(call: Any, items: list[Any], seconds: float) -> float:
+def _rate(call: Any, items: list[Any], seconds: float, rounds: int = 3) -> float:
+    """Calls/s, the best of `rounds` rounds (a shared VM's hiccups only ever slow a round down)."""
     for item in items[:20]:
         call(item)
-    n, started = 0, time.perf_counter()
-    while time.perf_counter() - started < seconds:
-        call(items[n % len(items)])
-        n += 1
-    return n / (time.perf_counter() - started)
+    best = 0.0
+    for _ in range(rounds):
+        n, started = 0, time.perf_counter()
+        while time.perf_counter() - started < seconds / rounds:
+            call(items[n % len(items)])
+            n += 1
+        best = max(best, n / (time.perf_counter() - started))
+    return best
 
 
 def in_process_rates(rules: Path, dicts: list[dict[str, Any]], payloads: dict[str, list[bytes]],
                      seconds: float) -> dict[str, dict[str, float]]:
-    """Decisions/s in this process, one thread: the policy alone (validated snapshot → decision) and
-    the service's whole pipeline without the network (request proto → validate → decide → reply proto)."""
+    """Decisions/s in this process, one thread: the policy alone (validated snapshot → decision), the
+    policy as a library from the caller's data (dict → validated snapshot → decision), and the service's
+    whole pipeline without the network (request proto → validate → decide → reply proto)."""
     from adapters.grpc import pipeline
     from adapters.grpc.memory_store import BoundedMemoryStore
     from policy_engine.api import load_policy
@@ -124,6 +129,12 @@ def in_process_rates(rules: Path, dicts: list[dict[str, Any]], payloads: dict[st
         "policy": {
             "CheckOrder": _rate(lambda s: policy.check_order(s, order, as_of=AS_OF), snaps, seconds),
             "EvaluateCustomer": _rate(lambda s: policy.evaluate(s, as_of=AS_OF), snaps, seconds),
+        },
+        "library": {
+            "CheckOrder": _rate(lambda d: policy.check_order(CustomerSnapshot.model_validate(d), order, as_of=AS_OF),
+                                dicts, seconds),
+            "EvaluateCustomer": _rate(lambda d: policy.evaluate(CustomerSnapshot.model_validate(d), as_of=AS_OF),
+                                      dicts, seconds),
         },
         "pipeline": {
             "CheckOrder": _rate(lambda r: pipeline.check_order(r, policy, store), requests["CheckOrder"], seconds),
@@ -520,6 +531,7 @@ def main() -> None:
           f"{args.seconds:g}s per cell after {args.warmup:g}s warm-up, client: 1 grpc.aio process, "
           f"{args.connections} connections, server store: {args.db}")
     for label, key in (("policy alone, validated snapshot → decision", "policy"),
+                       ("as a library, the caller's snapshot data → validated snapshot → decision", "library"),
                        ("service pipeline without network, request proto → reply proto", "pipeline")):
         print(f"in-process, one thread, {label}: "
               + ", ".join(f"{m} {rates[key][m]:,.0f}/s ({1000 / rates[key][m]:.2f} ms)" for m in methods))
