@@ -4,6 +4,12 @@ A reload compiles and lints the rules directory without touching the version bei
 version with problems is refused (every `file:line:col: code: message` is logged and kept for
 GetPolicy) and the old version keeps serving. A good version gets its engine fully started
 (workers compiled) before one assignment makes it current; the old engine then drains.
+
+A host can also start from given rule files (`initial_files`, {relative path: text}) instead of the
+directory: the `--processes` supervisor starts a replacement server process from the files its
+siblings serve, so a broken rule set lying in the directory cannot keep it from starting. Its
+watcher then reads the directory at its first tick like any reload (refusing a broken set, taking
+a newer good one). `on_loaded(version, files)` is told of every version it loads, the first included.
 """
 
 from __future__ import annotations
@@ -42,7 +48,12 @@ class Served:
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
-def _fingerprint(rules_dir: Path) -> tuple[tuple[str, int, int], ...]:
+Fingerprint = tuple[tuple[str, int, int], ...]
+_NOT_READ: Fingerprint = (("", -1, -1),)
+"""The fingerprint of a directory not read yet: differs from every real one, so the watcher reloads."""
+
+
+def _fingerprint(rules_dir: Path) -> Fingerprint:
     entries = []
     for path in sorted(rules_dir.rglob("*")):
         try:
@@ -67,11 +78,18 @@ class PolicyHost:
         metrics: ServiceMetrics | None = None,
         load_policy: Callable[[Path], Any] | None = None,
         files_loader: str = DEFAULT_FILES_LOADER,
+        initial_files: dict[str, str] | None = None,
+        load_policy_from_files: Callable[[dict[str, str]], Any] | None = None,
+        on_loaded: Callable[[str, dict[str, str]], None] | None = None,
     ):
         if load_policy is None:
             from policy_engine.api import load_policy as default_loader
 
             load_policy = default_loader
+        if load_policy_from_files is None:
+            from policy_engine.api import load_policy_from_files as default_files_loader
+
+            load_policy_from_files = default_files_loader
         self.rules_dir = Path(rules_dir)
         self.workers = workers
         # `store` keeps each version's rule files; with workers=0 it also serves the decisions
@@ -83,11 +101,14 @@ class PolicyHost:
                               else ThreadPoolExecutor(1, thread_name_prefix="store"))
         self.metrics = metrics or ServiceMetrics()
         self._load_policy = load_policy
+        self._load_policy_from_files = load_policy_from_files
         self._files_loader = files_loader
+        self._initial_files = initial_files
+        self._on_loaded = on_loaded
         self._served: Served | None = None
         self.last_refused: RefusedAttempt | None = None
         self._reload_lock = asyncio.Lock()
-        self._fingerprint: tuple[tuple[str, int, int], ...] = ()
+        self._fingerprint: Fingerprint = ()
         self._retired: set[asyncio.Task[None]] = set()
 
     @property
@@ -103,14 +124,31 @@ class PolicyHost:
         return self.served.engine
 
     async def start(self) -> None:
-        """Load the first version; a broken rules directory raises PolicyLoadError."""
-        self._fingerprint = _fingerprint(self.rules_dir)
-        policy = await asyncio.to_thread(self._load_policy, self.rules_dir)
+        """Load the first version: from `initial_files` if given, else from the rules directory (a
+        broken one raises PolicyLoadError)."""
+        files, self._initial_files = self._initial_files, None
+        if files is None:
+            self._fingerprint = _fingerprint(self.rules_dir)
+            policy = await asyncio.to_thread(self._load_policy, self.rules_dir)
+        else:
+            self._fingerprint = _NOT_READ  # the watcher's first tick reads the directory
+            policy = await asyncio.to_thread(self._load_policy_from_files, files)
         await self._record_policy(policy)
         self._served = Served(policy, await self._engine_for(policy))
         self.metrics.policy_loaded(policy.version)
         event("policy loaded", version=policy.version, rules_dir=str(self.rules_dir),
-              rules=len(policy.rule_ids), workers=self.workers)
+              rules=len(policy.rule_ids), workers=self.workers,
+              source="rules directory" if files is None else "given files")
+        self._loaded(policy)
+
+    def _loaded(self, policy: Any) -> None:
+        if self._on_loaded is None:
+            return
+        try:
+            self._on_loaded(policy.version, dict(getattr(policy, "files", {})))
+        except Exception as exc:  # the version is served either way; only the listener missed it
+            event("policy load not reported", logging.ERROR, version=policy.version,
+                  error=f"{type(exc).__name__}: {exc}")
 
     async def _record_policy(self, policy: Any) -> None:
         """Keep the version's rule files in the store, so its decisions can be replayed."""
@@ -150,9 +188,10 @@ class PolicyHost:
                 return False
             old = self.served
             self._served = Served(policy, engine)  # the atomic swap: one assignment
-            self.metrics.reloads.labels("success").inc()
+            self.metrics.reload_counted("success")
             self.metrics.policy_loaded(policy.version)
             event("policy reloaded", version=policy.version, previous=old.policy.version, trigger=trigger)
+            self._loaded(policy)
             if self.workers > 0:
                 self._discard(old.policy)  # the server's copy only ever answered GetPolicy
             task = asyncio.create_task(old.engine.aclose())
@@ -168,7 +207,7 @@ class PolicyHost:
     def _refuse(self, trigger: str, exc: Exception) -> None:
         problems = list(getattr(exc, "problems", []) or [])
         self.last_refused = RefusedAttempt(datetime.now(UTC), problems, "" if problems else repr(exc))
-        self.metrics.reloads.labels("failure").inc()
+        self.metrics.reload_counted("failure")
         event("policy reload refused", logging.ERROR, trigger=trigger, rules_dir=str(self.rules_dir),
               serving=self.served.policy.version, problems=[str(p) for p in problems] or [repr(exc)])
 

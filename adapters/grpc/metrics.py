@@ -4,6 +4,11 @@ With `--processes N` every server process counts into prometheus_client's multip
 (PROMETHEUS_MULTIPROC_DIR, set by the supervisor before the children start) and the supervisor
 serves the sum of all of them (`serve_multiprocess`): counters and histograms are summed over the
 processes, dead ones included, so totals never go backwards when a process is replaced.
+
+Reloads are the exception: every process reloads on its own, so a summed count would say N reloads
+for one change of the rules directory. There `credit_policy_reloads_total` carries a `process` label,
+the index (0..N-1) of the supervisor's slot the process runs in: a replacement counts on in its
+predecessor's series, so the series stay N per result however often processes are replaced.
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ _LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.
 class ServiceMetrics:
     """Request counts and latency by method and status, decisions, reloads."""
 
-    def __init__(self) -> None:
+    def __init__(self, process: str | None = None) -> None:
+        """`process`: the server process's slot index under the `--processes` supervisor, which
+        labels its reload counts; None in a single-server service."""
         self.registry = CollectorRegistry()
         r = self.registry
         self.requests = Counter("credit_policy_grpc_requests", "gRPC calls by method and status code",
@@ -29,8 +36,13 @@ class ServiceMetrics:
                                  ["method", "code"], buckets=_LATENCY_BUCKETS, registry=r)
         self.decisions = Counter("credit_policy_decisions", "Decisions by kind, outcome and grade",
                                  ["kind", "outcome", "grade"], registry=r)
-        self.reloads = Counter("credit_policy_reloads", "Policy reload attempts by result",
-                               ["result"], registry=r)
+        if process is None:
+            self.reloads = Counter("credit_policy_reloads", "Policy reload attempts by result",
+                                   ["result"], registry=r)
+        else:
+            self.reloads = Counter("credit_policy_reloads", "Policy reload attempts by server process and result",
+                                   ["process", "result"], registry=r)
+        self._process = process
         # Multiprocess: the highest value over the live processes, so a version shows 1 while any
         # process serves it; a dead process's values are dropped (mark_process_dead).
         self.policy = Gauge("credit_policy_policy_info", "The policy version being served",
@@ -56,6 +68,13 @@ class ServiceMetrics:
         if child is None:
             child = self._decided[kind, outcome, grade] = self.decisions.labels(kind, outcome, grade)
         child.inc()
+
+    def reload_counted(self, result: str) -> None:
+        """Count one reload attempt (`success` or `failure`)."""
+        if self._process is None:
+            self.reloads.labels(result).inc()
+        else:
+            self.reloads.labels(self._process, result).inc()
 
     def policy_loaded(self, version: str) -> None:
         """Show only the version now served."""

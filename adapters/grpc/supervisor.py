@@ -15,7 +15,14 @@ call). The supervisor (the process `credit-policy serve` started) does no gRPC w
   (each drains for --grace), then exits 0. The processes ignore SIGINT, so Ctrl-C, which the
   terminal sends to the whole process group, stops the service once, through here;
 - it restarts a process that dies (logged at ERROR with pid and exit code), at once if it had
-  served for a while, else after a growing pause (0.5 s doubling to 30 s);
+  served for a while, else after a growing pause (0.5 s doubling to 30 s). The replacement starts
+  from the last good rule files, not from the rules directory: every process sends the files
+  ({relative path: text}, size-bounded by the rules loader) of each version it loads from the
+  directory, with its `serving` message and after each reload, and the supervisor keeps the latest.
+  So a broken rule set lying in the directory (which the running processes refused) cannot keep
+  the replacement from serving the version its siblings serve; its watcher then reads the
+  directory as every process does. The first start of the service compiles the directory (and
+  does not happen if it is broken);
 - with --metrics-port it serves /metrics for all processes from prometheus_client's
   multiprocess directory (adapters/grpc/metrics.py).
 
@@ -84,10 +91,14 @@ class ProcessConfig:
 
 
 class _PidFilter(logging.Filter):
-    """Add the process id to every log line of a server process (their lines interleave)."""
+    """Add the process id and slot index to every log line of a server process (their lines interleave)."""
+
+    def __init__(self, index: int):
+        super().__init__()
+        self.index = index
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.fields = {**getattr(record, "fields", {}), "pid": os.getpid()}
+        record.fields = {**getattr(record, "fields", {}), "pid": os.getpid(), "process": self.index}
         return True
 
 
@@ -99,8 +110,14 @@ def _open_process_store(store_url: str | None) -> Any:
     return open_store(store_url, upgrade=False, background_audit=True)  # the supervisor migrated it
 
 
-def process_main(conn: Any, config: ProcessConfig) -> None:
-    """A server process (spawned): serve until SIGTERM or until the supervisor is gone."""
+def process_main(conn: Any, config: ProcessConfig, index: int = 0, files: dict[str, str] | None = None) -> None:
+    """A server process (spawned) in slot `index`: serve until SIGTERM or until the supervisor is gone.
+
+    With `files` (the last good rule files, from the supervisor) it starts from those instead of
+    compiling the rules directory. Messages to the supervisor: `("serving", pid, port, version,
+    files)` once (files None when it started from the supervisor's), `("loaded", pid, version,
+    files)` after each reload, `("failed", error, problems, traceback)` if it could not start.
+    """
     # SIGINT is the supervisor's (Ctrl-C reaches the whole group); SIGHUP waits for the reload
     # handler run_service installs. The supervisor started us with SIGINT blocked and ignored.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -108,17 +125,28 @@ def process_main(conn: Any, config: ProcessConfig) -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGHUP, signal.SIGTERM})
     configure_logging(config.log_level)
     for handler in logging.getLogger().handlers:
-        handler.addFilter(_PidFilter())
+        handler.addFilter(_PidFilter(index))
     serving = False
+    loaded: dict[str, str] | None = None  # the version's files, sent with `serving`
+
+    def on_loaded(version: str, loaded_files: dict[str, str]) -> None:
+        nonlocal loaded
+        if not serving:
+            loaded = loaded_files
+            return
+        try:
+            conn.send(("loaded", os.getpid(), version, loaded_files))
+        except OSError:
+            pass  # the supervisor is gone: the pipe's EOF stops us
 
     def on_serving(port: int, version: str) -> None:
         nonlocal serving
         serving = True
         event("process serving", port=port, version=version)
-        conn.send(("serving", os.getpid(), port, version))
+        conn.send(("serving", os.getpid(), port, version, None if files is not None else loaded))
 
     try:
-        asyncio.run(_serve_process(conn, config, on_serving))
+        asyncio.run(_serve_process(conn, config, index, files, on_serving, on_loaded))
     except BaseException as exc:
         if serving:
             event("process failed", logging.ERROR, error=f"{type(exc).__name__}: {exc}",
@@ -134,7 +162,10 @@ def process_main(conn: Any, config: ProcessConfig) -> None:
         raise SystemExit(1) from None
 
 
-async def _serve_process(conn: Any, config: ProcessConfig, on_serving: Callable[[int, str], None]) -> None:
+async def _serve_process(conn: Any, config: ProcessConfig, index: int, files: dict[str, str] | None,
+                         on_serving: Callable[[int, str], None],
+                         on_loaded: Callable[[str, dict[str, str]], None]) -> None:
+    from adapters.grpc.metrics import ServiceMetrics
     from adapters.grpc.server import TlsFiles, run_service
 
     loop = asyncio.get_running_loop()
@@ -148,9 +179,10 @@ async def _serve_process(conn: Any, config: ProcessConfig, on_serving: Callable[
 
     loop.add_reader(fd, supervisor_gone)
     store = _open_process_store(config.store_url)
+    host_options = {"initial_files": files, "on_loaded": on_loaded, "metrics": ServiceMetrics(process=str(index))}
     await run_service(rules_dir=config.rules_dir, address=f"{config.host}:{config.port}", store=store,
                       store_url=config.store_url, workers=0, tls=TlsFiles(*config.tls) if config.tls else None,
-                      metrics_port=None,
+                      metrics_port=None, host_options=host_options,
                       watch_interval=config.watch_interval, grace=config.grace, reuse_port=True,
                       on_serving=on_serving, stop=stop, stop_signals=(signal.SIGTERM,), event_prefix="process ")
 
@@ -241,6 +273,8 @@ class Supervisor:
         self.metrics_port = metrics_port
         self._ctx = multiprocessing.get_context("spawn")
         self._slots = [_Slot(i) for i in range(processes)]
+        self._good: tuple[str, dict[str, str]] | None = None
+        """The last good version some process loaded from the rules directory, and its files."""
         self._stopping = False
         self._announced = False
         self._stop = asyncio.Event()
@@ -301,7 +335,8 @@ class Supervisor:
             return
         loop = asyncio.get_running_loop()
         conn, child = self._ctx.Pipe(duplex=True)
-        process = self._ctx.Process(target=process_main, args=(child, self.config), daemon=True,
+        files = self._good[1] if self._good is not None else None  # none yet: the first start
+        process = self._ctx.Process(target=process_main, args=(child, self.config, slot.index, files), daemon=True,
                                     name=f"credit-policy-server-{slot.index}")
         # The child inherits SIGINT ignored (and blocked, so one arriving now waits for us): Ctrl-C
         # must not interrupt it half-started; it unblocks SIGINT, still ignored, when it runs.
@@ -338,14 +373,20 @@ class Supervisor:
 
     def _handle(self, slot: _Slot, message: tuple[Any, ...]) -> None:
         if message[0] == "serving" and message[1] == slot.pid:
-            _, _pid, _port, slot.version = message
+            _, _pid, _port, slot.version, files = message
+            if files is not None:
+                self._good = (slot.version, files)
             slot.serving_since = time.monotonic()
             if slot.replaces is not None:
-                event("server process replaced", pid=slot.pid, previous_pid=slot.replaces, version=slot.version)
+                event("server process replaced", pid=slot.pid, previous_pid=slot.replaces, process=slot.index,
+                      version=slot.version)
                 slot.replaces = None
             if (not self._announced and self._started is not None and not self._started.done()
                     and all(s.serving_since is not None for s in self._slots)):
                 self._started.set_result(None)
+        elif message[0] == "loaded" and message[1] == slot.pid:
+            _, _pid, version, files = message
+            slot.version, self._good = version, (version, files)
         elif message[0] == "failed":
             slot.failure = (message[1], list(message[2]), message[3])
 
@@ -371,7 +412,7 @@ class Supervisor:
         slot.exited.set()
         code = process.exitcode
         if self._stopping:
-            event("server process stopped", pid=process.pid, exitcode=code)
+            event("server process stopped", pid=process.pid, process=slot.index, exitcode=code)
             return
         served = None if slot.serving_since is None else time.monotonic() - slot.serving_since
         if not self._announced:
@@ -384,7 +425,8 @@ class Supervisor:
         else:
             slot.failures += 1
             delay = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** (slot.failures - 1))
-        fields: dict[str, Any] = {"pid": process.pid, "exitcode": code, "restart_in_seconds": delay,
+        fields: dict[str, Any] = {"pid": process.pid, "process": slot.index, "exitcode": code,
+                                  "restart_in_seconds": delay,
                                   "served_seconds": None if served is None else round(served, 3)}
         if slot.failure:
             fields |= {"error": slot.failure[0], "problems": slot.failure[1]}

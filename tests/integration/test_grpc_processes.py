@@ -4,6 +4,8 @@ supervisor, each a real subprocess on port 0."""
 
 from __future__ import annotations
 
+import asyncio
+import multiprocessing
 import os
 import queue
 import re
@@ -81,6 +83,16 @@ def metric(text: str, series: str) -> float:
     """The value of one series (0 when absent)."""
     match = re.search(rf"^{re.escape(series)} (\S+)$", text, re.MULTILINE)
     return float(match.group(1)) if match else 0.0
+
+
+def reloads_by_process(text: str, result: str) -> dict[str, float]:
+    """credit_policy_reloads_total for one result, by the `process` label (the supervisor's slot)."""
+    out = {}
+    for labels, value in re.findall(r"^credit_policy_reloads_total\{([^}]*)\} (\S+)$", text, re.MULTILINE):
+        pairs = dict(re.findall(r'(\w+)="([^"]*)"', labels))
+        if pairs.get("result") == result:
+            out[pairs["process"]] = float(value)
+    return out
 
 
 def events_named(server: ServerProcess, name: str, **fields: Any) -> list[dict[str, Any]]:
@@ -262,8 +274,9 @@ def test_sighup_reaches_every_process_and_a_broken_rule_set_is_refused_by_each(s
         assert any(p.path.endswith("zz_broken.yaml") and p.line > 0 for p in info.last_refused.problems)
         assert stub.CheckOrder(order_request(), timeout=TIMEOUT).policy_version == second
     text = metrics_text(server)
-    assert metric(text, 'credit_policy_reloads_total{result="success"}') == 2.0  # one per process
-    assert metric(text, 'credit_policy_reloads_total{result="failure"}') == 2.0
+    # one reload and one refusal per process, each in its own series: none summed over the processes
+    assert reloads_by_process(text, "success") == {"0": 1.0, "1": 1.0}
+    assert reloads_by_process(text, "failure") == {"0": 1.0, "1": 1.0}
     assert metric(text, f'credit_policy_policy_info{{version="{second}"}}') == 1.0
     assert f'version="{first}"' not in text
 
@@ -306,6 +319,136 @@ def test_a_killed_process_is_replaced_and_the_service_carries_on(server_factory:
     assert metric(text, 'credit_policy_grpc_requests_total{code="OK",method="CheckOrder"}') >= counted + 8
     assert text.count("credit_policy_policy_info{") == 1
     assert server.proc.poll() is None
+
+
+def test_a_process_killed_while_the_rules_directory_is_broken_comes_back_on_the_good_version(
+    server_factory: Any,
+) -> None:
+    server: ServerProcess = server_factory("--watch-interval", "0.2", processes=2)
+    pids = pids_of(server)
+    good = server.version()
+    (server.rules_dir / "zz_broken.yaml").write_text(BROKEN_YAML)
+    wait_until(lambda: {e["pid"] for e in events_named(server, "policy reload refused")} == set(pids))
+
+    os.kill(pids[0], signal.SIGKILL)
+
+    replaced = server.wait_for_event("server process replaced", timeout=60)
+    fresh = replaced["pid"]
+    assert replaced["previous_pid"] == pids[0] and fresh not in pids and replaced["version"] == good
+    assert events_named(server, "policy loaded", pid=fresh)[0]["source"] == "given files"
+    # its watcher then reads the directory as its siblings' did: the broken set is refused there too
+    wait_until(lambda: events_named(server, "policy reload refused", pid=fresh))
+    assert any("zz_broken.yaml:" in p for p in events_named(server, "policy reload refused", pid=fresh)[0]["problems"])
+    assert len(events_named(server, "server process died")) == 1  # the replacement did not fail to start
+    live = [fresh, pids[1]]
+    for k in range(64):  # fresh connections until both live processes hold some
+        stub = pb_grpc.CreditPolicyServiceStub(new_connection(server))
+        info = stub.GetPolicy(pb.GetPolicyRequest(), timeout=TIMEOUT)
+        assert info.version == good
+        assert any(p.path.endswith("zz_broken.yaml") and p.line > 0 for p in info.last_refused.problems)
+        assert stub.CheckOrder(order_request(sample_snapshot(k + 1)), timeout=TIMEOUT).policy_version == good
+        if k >= 3 and all(connections_by_process(server, live).values()):
+            break
+    assert all(connections_by_process(server, live).values()), connections_by_process(server, live)
+    # slot 0 refused twice (the killed process, then its replacement), slot 1 once
+    assert reloads_by_process(metrics_text(server), "failure") == {"0": 2.0, "1": 1.0}
+
+    (server.rules_dir / "zz_broken.yaml").unlink()  # fixed: a good change reaches the replacement too
+    rule_file = a_rule_file(server.rules_dir)
+    rule_file.write_text(rule_file.read_text() + "\n# fixed\n")
+    wait_until(lambda: {e["pid"] for e in events_named(server, "policy reloaded", previous=good)} == set(live))
+    assert good not in versions_over_connections(server)
+
+
+# ---- the good rule files a replacement starts from (in this process) ----
+
+
+def test_a_host_started_from_given_files_serves_them_then_watches_the_directory_as_usual(tmp_path: Path) -> None:
+    from adapters.grpc.host import PolicyHost
+    from policy_engine.rules.compiler import policy_version
+    from policy_engine.rules.loader import read_rule_files
+
+    rules = copy_rules(tmp_path / "rules")
+    good = read_rule_files(rules)
+    (rules / "zz_broken.yaml").write_text(BROKEN_YAML)
+    loaded: list[tuple[str, dict[str, str]]] = []
+
+    async def scenario() -> None:
+        host = PolicyHost(rules, initial_files=good, on_loaded=lambda v, f: loaded.append((v, f)))
+        await host.start()  # the broken file in the directory does not matter here
+        assert host.engine.version == policy_version(good) and loaded == [(policy_version(good), good)]
+        watcher = asyncio.create_task(host.watch(interval=0.05, settle=0.05))
+        try:
+            await until(lambda: host.last_refused is not None)  # the first tick reads the directory
+            assert host.last_refused is not None
+            assert any(p.path.endswith("zz_broken.yaml") and p.line > 0 for p in host.last_refused.problems)
+            assert host.engine.version == policy_version(good) and len(loaded) == 1
+
+            (rules / "zz_broken.yaml").unlink()
+            rule_file = a_rule_file(rules)
+            rule_file.write_text(rule_file.read_text() + "\n# fixed\n")
+            await until(lambda: len(loaded) == 2)
+            assert loaded[1] == (host.engine.version, read_rule_files(rules)) and loaded[1][0] != loaded[0][0]
+        finally:
+            watcher.cancel()
+            await host.aclose()
+
+    asyncio.run(scenario())
+
+
+async def until(predicate: Any, timeout: float = 30.0) -> None:
+    """Poll (yielding to the event loop) until predicate() is true."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
+
+
+def test_the_supervisor_keeps_the_latest_files_loaded_from_the_directory_and_starts_replacements_from_them(
+    tmp_path: Path,
+) -> None:
+    from adapters.grpc import supervisor as sup
+
+    spawned: list[tuple[Any, ...]] = []
+
+    class Refused:  # a process that cannot be started: _spawn raises before the service is announced
+        def start(self) -> None:
+            raise OSError("no more processes")
+
+    class Context:
+        def Pipe(self, duplex: bool) -> Any:  # noqa: N802  (multiprocessing's name)
+            return multiprocessing.Pipe(duplex)
+
+        def Process(self, target: Any, args: tuple[Any, ...], **_: Any) -> Refused:  # noqa: N802
+            spawned.append(args[1:])
+            return Refused()
+
+    supervisor = sup.Supervisor(sup.ProcessConfig(rules_dir=tmp_path, host="127.0.0.1", port=1), 2)
+    supervisor._ctx = Context()
+    first, second = supervisor._slots
+    first.pid, second.pid = 101, 102
+    v1, v2 = {"a.yaml": "one"}, {"a.yaml": "two"}
+
+    def spawn_args(slot: Any) -> tuple[Any, ...]:
+        async def attempt() -> None:
+            with pytest.raises(OSError):
+                supervisor._spawn(slot)
+
+        asyncio.run(attempt())
+        return spawned.pop()
+
+    assert spawn_args(first)[2] is None  # nothing served yet: the first start compiles the directory
+    supervisor._handle(first, ("serving", 101, 1, "v1", v1))
+    supervisor._handle(second, ("serving", 102, 1, "v1", v1))
+    assert supervisor._good == ("v1", v1)
+    supervisor._handle(second, ("loaded", 102, "v2", v2))
+    assert supervisor._good == ("v2", v2) and second.version == "v2"
+    supervisor._handle(first, ("loaded", 999, "v3", {"a.yaml": "stale"}))  # not this slot's process
+    supervisor._handle(first, ("serving", 101, 1, "v1", None))  # started from the supervisor's files
+    assert supervisor._good == ("v2", v2)
+    config, index, files = spawn_args(second)
+    assert (config, index, files) == (supervisor.config, 1, v2)
 
 
 # ---- stopping ----
