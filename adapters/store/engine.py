@@ -22,6 +22,23 @@ def resolve_db_url(url: str | None = None) -> str:
     return url or os.environ.get(DB_ENV_VAR) or DEFAULT_DB_URL
 
 
+def safe_url(url: str) -> str:
+    """The URL as it may be printed or logged: without its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<a database URL that does not parse>"
+
+
+def scrub_password(message: str, url: str) -> str:
+    """`message` (say, a driver's error) with `url`'s password, if any, replaced by ***."""
+    try:
+        password = make_url(url).password
+    except Exception:
+        return message.replace(url, safe_url(url))
+    return message.replace(str(password), "***") if password else message
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers (service, history) run beside a writer (batch, import); NORMAL sync is

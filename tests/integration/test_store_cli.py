@@ -100,3 +100,13 @@ def test_history_of_a_customer_without_decisions_exits_1(run) -> None:  # type: 
     result = run("history", "nobody")
 
     assert result.exit_code == 1 and "nobody" in result.stderr
+
+
+@pytest.mark.parametrize("url", ["postgresql+psycopg://risk:s3cret-pw@127.0.0.1:1/credit", "not a url s3cret-pw"])
+def test_a_store_that_cannot_be_opened_is_named_without_its_password(url: str) -> None:
+    app = typer.Typer(pretty_exceptions_enable=False)
+    _store_cmds().register(app)
+    result = CliRunner().invoke(app, ["history", "C1", "--db", url])
+    assert result.exit_code == 2
+    assert "cannot open the store" in result.output
+    assert "s3cret-pw" not in result.output

@@ -1,0 +1,308 @@
+"""Compact the decision log: move the own snapshot copies of entries written before 0003 into decision_snapshots.
+
+An entry written before migration 0003 carries its input snapshot in `decision_log.snapshot_json`;
+later entries leave it NULL and reference the text stored once in `decision_snapshots` by its
+sha256. `compact_log` walks the entries that still hold a copy, by primary key, in chunks of one
+transaction each. For every such entry it
+
+- checks that the copy hashes to the entry's `snapshot_hash` (`audit.sha256_hex`); one that does
+  not (an altered or damaged entry) is left exactly as it is and reported: refused, `hash_mismatch`;
+- stores the text in decision_snapshots if no text is stored under that hash yet
+  (`upsert.insert_ignore_many`, sorted by hash like every writer of the table);
+- reads back what decision_snapshots holds under the hash and sets the entry's copy to NULL only
+  when that is the very same text. A different text there (an altered shared copy) would replace
+  genuine evidence with the altered one: that entry is kept too and reported, `shared_copy_differs`.
+
+Each chunk commits on its own, so an interrupted run loses nothing and the next run takes the
+entries that still hold a copy (moved ones no longer match). Entries written since 0003 never
+match, so the service may keep writing meanwhile. Concurrent runs are safe too: a chunk locks its
+entries (`FOR UPDATE` on PostgreSQL, `BEGIN IMMEDIATE` on SQLite) before it reads them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, Row, func, make_url, select, text, update
+from sqlalchemy.engine import URL
+
+from adapters.store import schema as s
+from adapters.store.audit import sha256_hex
+from adapters.store.engine import _alembic_config, current_revision, make_engine, migrate, resolve_db_url, safe_url
+from adapters.store.upsert import insert_ignore_many
+
+DEFAULT_BATCH = 1_000
+MAX_BATCH = 10_000
+"""A chunk holds its entries' texts twice in memory (~7 KB each) and, on SQLite, the write lock:
+10,000 keeps it around a second and ~150 MB."""
+MAX_REFUSED_LISTED = 1_000
+"""The summary lists this many refused entries; all of them still hold their copy (see the docs' query)."""
+SNAPSHOTS_REVISION = "0003"
+
+HASH_MISMATCH = "hash_mismatch"
+SHARED_COPY_DIFFERS = "shared_copy_differs"
+
+
+class CompactError(Exception):
+    """The database cannot be compacted: a bad URL, not a credit-policy store, or not migrated to 0003."""
+
+
+@dataclass(frozen=True)
+class Refused:
+    """An entry whose own copy was kept, and why."""
+
+    id: int
+    reason: str
+
+
+@dataclass
+class CompactSummary:
+    """What a run moved (or, with dry_run, would move)."""
+
+    dry_run: bool
+    rows_with_own_copy: int
+    """Entries holding their own copy when the run started (moved, refused or left for a later run)."""
+    rows_examined: int = 0
+    rows_moved: int = 0
+    snapshots_added: int = 0
+    """Distinct texts that were not in decision_snapshots yet."""
+    bytes_moved: int = 0
+    """UTF-8 bytes of the copies set to NULL (the text's size; PostgreSQL stores it compressed)."""
+    refused_count: int = 0
+    refused: list[Refused] = field(default_factory=list)
+    chunks: int = 0
+    seconds: float = 0.0
+
+    def as_json(self) -> dict[str, Any]:
+        """The summary as the command prints it."""
+        return {
+            "status": "dry_run" if self.dry_run else "done",
+            "rows_with_own_copy": self.rows_with_own_copy,
+            "rows_examined": self.rows_examined,
+            "rows_moved": self.rows_moved,
+            "snapshots_added": self.snapshots_added,
+            "bytes_moved": self.bytes_moved,
+            "rows_refused": self.refused_count,
+            "refused": [{"id": r.id, "reason": r.reason} for r in self.refused],
+            "refused_listed": len(self.refused),
+            "chunks": self.chunks,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass(frozen=True)
+class ChunkOutcome:
+    """One chunk's result."""
+
+    examined: int
+    moved: int
+    added: int
+    bytes_moved: int
+    refused: list[Refused]
+    last_id: int
+
+
+def open_log_engine(url: str | None, *, upgrade: bool = False) -> Engine:
+    """An engine on a store migrated to 0003 or later; `upgrade` migrates it to the newest first.
+
+    Raises CompactError naming what is wrong: an unparseable URL or unknown driver, a SQLite file
+    that does not exist (it is not created), a server that cannot be reached, a database that is
+    not a credit-policy store, or one still before 0003.
+    """
+    resolved = resolve_db_url(url)
+    shown = safe_url(resolved)
+    try:
+        parsed: URL = make_url(resolved)
+    except Exception as exc:
+        raise CompactError(f"not a database URL: {resolved!r} ({exc})") from None
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if not database or database == ":memory:" or database.startswith("file:"):
+            raise CompactError(f"{shown}: an in-memory SQLite database has no decision log to compact")
+        if not Path(database).expanduser().is_file():
+            raise CompactError(f"{shown}: no such database file")
+    try:
+        engine: Engine = make_engine(resolved)
+    except Exception as exc:  # an unknown driver
+        raise CompactError(f"cannot open {shown}: {_first_line(exc)}") from None
+    try:
+        _check_revision(engine, shown, upgrade)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def _check_revision(engine: Engine, shown: str, upgrade: bool) -> None:
+    try:
+        revision = current_revision(engine)
+    except Exception as exc:  # unreachable server, bad credentials, not a database file
+        raise CompactError(f"cannot open {shown}: {_first_line(exc)}") from None
+    if revision is None:
+        raise CompactError(f"{shown}: not a credit-policy store (no migration recorded: empty or another database)")
+    script = ScriptDirectory.from_config(_alembic_config())
+    try:
+        ancestors = [r.revision for r in script.iterate_revisions(revision, "base") if r is not None]
+    except Exception:
+        raise CompactError(
+            f"{shown}: the schema is at revision {revision}, which this release does not know (a newer one's?)"
+        ) from None
+    if SNAPSHOTS_REVISION in ancestors:
+        return
+    if not upgrade:
+        raise CompactError(
+            f"{shown}: the schema is at revision {revision}, before {SNAPSHOTS_REVISION} (which adds "
+            "decision_snapshots); migrate it first: pass --upgrade, or start the new release on it once"
+        )
+    try:
+        migrate(engine)
+    except Exception as exc:
+        raise CompactError(f"{shown}: the upgrade from revision {revision} failed: {_first_line(exc)}") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def count_own_copies(engine: Engine) -> int:
+    """Entries that still hold their own snapshot copy."""
+    log = s.decision_log
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).where(log.c.snapshot_json.is_not(None))).scalar_one())
+
+
+def compact_log(
+    engine: Engine,
+    *,
+    batch: int = DEFAULT_BATCH,
+    dry_run: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> CompactSummary:
+    """Move every intact own copy into decision_snapshots, `batch` entries per transaction.
+
+    `progress(examined, total)` is called after each chunk commits. `dry_run` reads the same chunks
+    and counts what would move, rolling every chunk back.
+    """
+    if not 1 <= batch <= MAX_BATCH:
+        raise ValueError(f"batch must be 1..{MAX_BATCH}, not {batch}")
+    started = time.perf_counter()
+    summary = CompactSummary(dry_run=dry_run, rows_with_own_copy=count_own_copies(engine))
+    would_add: set[int] = set()  # dry run: what a real run would have stored in earlier chunks (hash prefixes)
+    after = 0
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        while True:
+            if sqlite and not dry_run:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock before the read: no one moves them meanwhile
+            try:
+                outcome = _chunk(conn, after, batch, dry_run, would_add)
+            except BaseException:
+                conn.rollback()
+                raise
+            if dry_run or outcome is None:
+                conn.rollback()
+            else:
+                conn.commit()
+            if outcome is None:
+                break
+            after = outcome.last_id
+            summary.chunks += 1
+            summary.rows_examined += outcome.examined
+            summary.rows_moved += outcome.moved
+            summary.snapshots_added += outcome.added
+            summary.bytes_moved += outcome.bytes_moved
+            summary.refused_count += len(outcome.refused)
+            room = MAX_REFUSED_LISTED - len(summary.refused)
+            summary.refused.extend(outcome.refused[: max(room, 0)])
+            if progress is not None:
+                progress(summary.rows_examined, max(summary.rows_with_own_copy, summary.rows_examined))
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _chunk(conn: Connection, after: int, batch: int, dry_run: bool, would_add: set[int]) -> ChunkOutcome | None:
+    """Examine the next `batch` entries holding a copy after id `after`; None when there are none."""
+    log, snaps = s.decision_log, s.decision_snapshots
+    query = (
+        select(log.c.id, log.c.snapshot_hash, log.c.snapshot_json, log.c.decided_at)
+        .where(log.c.snapshot_json.is_not(None), log.c.id > after)
+        .order_by(log.c.id)
+        .limit(batch)
+    )
+    if conn.dialect.name == "postgresql" and not dry_run:
+        query = query.with_for_update()  # a concurrent run waits, then skips what this one moved
+    rows: Sequence[Row[Any]] = conn.execute(query).all()
+    if not rows:
+        return None
+    refused = [Refused(r.id, HASH_MISMATCH) for r in rows if sha256_hex(r.snapshot_json) != r.snapshot_hash]
+    bad = {r.id for r in refused}
+    intact = [r for r in rows if r.id not in bad]
+    hashes = sorted({r.snapshot_hash for r in intact})
+    present = set(conn.execute(select(snaps.c.snapshot_hash).where(snaps.c.snapshot_hash.in_(hashes))).scalars())
+    absent = [h for h in hashes if h not in present]
+    if dry_run:
+        keys = {int(h[:16], 16) for h in absent}  # 64 bits of the hash: a set of ints, not of 64-char strings
+        added = len(keys - would_add)
+        would_add.update(keys)
+    else:
+        first: dict[str, dict[str, Any]] = {}
+        for r in intact:  # rows come by id, so the first is the earliest decision on that text
+            if r.snapshot_hash in absent and r.snapshot_hash not in first:
+                first[r.snapshot_hash] = {"snapshot_hash": r.snapshot_hash, "snapshot_json": r.snapshot_json,
+                                          "first_seen": r.decided_at}  # fmt: skip
+        insert_ignore_many(conn, snaps, ["snapshot_hash"], [first[h] for h in sorted(first)])
+        added = len(first)
+    # What decision_snapshots holds now, in this transaction: an entry gives up its copy only for the same text.
+    now_stored = select(snaps.c.snapshot_hash, snaps.c.snapshot_json).where(snaps.c.snapshot_hash.in_(hashes))
+    stored: dict[str, str] = dict(conn.execute(now_stored).all())
+    movable: list[int] = []
+    moved_bytes = 0
+    for r in intact:
+        shared = stored.get(r.snapshot_hash)
+        if shared == r.snapshot_json or (dry_run and shared is None):
+            movable.append(r.id)
+            moved_bytes += len(r.snapshot_json.encode())
+        else:
+            refused.append(Refused(r.id, SHARED_COPY_DIFFERS))
+    if movable and not dry_run:
+        conn.execute(
+            update(log).where(log.c.id.in_(movable), log.c.snapshot_json.is_not(None)).values(snapshot_json=None)
+        )
+    refused.sort(key=lambda r: r.id)
+    return ChunkOutcome(len(rows), len(movable), added, moved_bytes, refused, rows[-1].id)
+
+
+def storage_bytes(engine: Engine) -> tuple[str, int] | None:
+    """What the decision log takes on disk, as (measure, bytes): the SQLite file with its WAL, or on
+    PostgreSQL pg_total_relation_size of decision_log (heap, TOAST and indexes)."""
+    if engine.dialect.name == "sqlite":
+        database = engine.url.database or ""
+        files = [Path(database), Path(database + "-wal")]
+        return "sqlite file + WAL", sum(f.stat().st_size for f in files if f.is_file())
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            size = conn.execute(text("SELECT pg_total_relation_size('decision_log')")).scalar_one()
+        return "pg_total_relation_size(decision_log)", int(size)
+    return None
+
+
+def vacuum(engine: Engine) -> dict[str, Any]:
+    """Give the freed space back: on SQLite VACUUM (the file shrinks; it needs free disk for a copy of
+    the database and holds the write lock throughout), then truncate the WAL; on PostgreSQL plain
+    VACUUM (ANALYZE) of decision_log and decision_snapshots (the space becomes reusable, the files
+    do not shrink; VACUUM FULL is the operator's call)."""
+    started = time.perf_counter()
+    with engine.connect() as raw:
+        conn = raw.execution_options(isolation_level="AUTOCOMMIT")  # VACUUM cannot run in a transaction
+        if engine.dialect.name == "sqlite":
+            statements = ["VACUUM", "PRAGMA wal_checkpoint(TRUNCATE)"]
+        else:
+            statements = ["VACUUM (ANALYZE) decision_log, decision_snapshots"]
+        for statement in statements:
+            conn.exec_driver_sql(statement)
+    return {"ran": statements, "seconds": round(time.perf_counter() - started, 3)}
