@@ -96,6 +96,21 @@ class Ruleset:
                 self._handle = None
 
 
+def core_match_for_benchmarks(ruleset: Ruleset) -> Any:
+    """A bare match on the C core for an encoded payload (assert, drain, retract): bench/engine_floor.py
+    measures with it what durable_rules alone costs. Not for evaluation: no lock, no error handling."""
+    handle = ruleset._handle
+
+    def match(payload: str) -> None:
+        state = _core.assert_facts(handle, payload)[1]
+        action = _core.start_action_for_state(handle, state)
+        while action:
+            action = _core.complete_and_start_action(handle, state)
+        _core.retract_facts(handle, payload)
+
+    return match
+
+
 _HIT = re.compile(r'\{"([^"]+)":\{"m":\{"id":\s*(\d+)')
 
 
