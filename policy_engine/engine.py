@@ -98,15 +98,16 @@ class Ruleset:
 
 def core_match_for_benchmarks(ruleset: Ruleset) -> Any:
     """A bare match on the C core for an encoded payload (assert, drain, retract): bench/engine_floor.py
-    measures with it what durable_rules alone costs. Not for evaluation: no lock, no error handling."""
+    measures with it what durable_rules alone costs. Not for evaluation: no error handling, no hits."""
     handle = ruleset._handle
 
     def match(payload: str) -> None:
-        state = _core.assert_facts(handle, payload)[1]
-        action = _core.start_action_for_state(handle, state)
-        while action:
-            action = _core.complete_and_start_action(handle, state)
-        _core.retract_facts(handle, payload)
+        with _LOCK:  # every call into the core holds the lock, even here (uncontended: ~0.1 µs)
+            state = _core.assert_facts(handle, payload)[1]
+            action = _core.start_action_for_state(handle, state)
+            while action:
+                action = _core.complete_and_start_action(handle, state)
+            _core.retract_facts(handle, payload)
 
     return match
 

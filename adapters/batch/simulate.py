@@ -179,14 +179,14 @@ def _load(live_dir: Path, candidate_dir: Path) -> tuple[Any, Any, PortfolioConfi
 def simulate(db_url: str, live_dir: Path, candidate_dir: Path, as_of: date, workers: int = 1,
              chunk_size: int = 500) -> dict[str, Any]:  # fmt: skip
     """Compare the candidate rules with the live ones over the whole portfolio; nothing is written."""
-    from adapters.store.engine import make_engine, migrate
+    from adapters.store.engine import make_engine, migrate, safe_url, scrub_password
 
     live, cand, live_cfg, cand_cfg = _load(live_dir, candidate_dir)
     try:
         engine = make_engine(db_url)
         migrate(engine)
     except Exception as exc:
-        raise BatchInputError(f"cannot open the store {db_url}: {exc}") from None
+        raise BatchInputError(f"cannot open the store {safe_url(db_url)}: {scrub_password(str(exc), db_url)}") from None
     try:
         ctx = SimContext(db_url, str(live_dir), str(candidate_dir), as_of)
         comparer = Comparer(ctx, live, cand, engine)

@@ -17,26 +17,33 @@ DEFAULT_WORKERS = max(os.cpu_count() or 1, 2)
 MEMORY = "memory"
 
 
-def _migrate_store(db: str) -> None:
-    """Bring the SQL store's schema to head once, before the server processes open it."""
+def _store_or_exit(db: str, **options: Any) -> Any:
+    """open_store(db, **options), or a one-line error naming the store (never its password) and exit 2."""
     try:
         from adapters.store import open_store
+        from adapters.store.engine import resolve_db_url, safe_url, scrub_password
     except ImportError as exc:
         raise typer.BadParameter(f"--db needs the SQL store (adapters.store), which is not available: {exc}",
                                  param_hint="--db") from exc
-    open_store(db, upgrade=True).close()
+    try:
+        return open_store(db, **options)
+    except Exception as exc:  # a bad URL, an unreachable server, a failed migration: no traceback
+        url = resolve_db_url(db)
+        detail = scrub_password(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, url)
+        typer.echo(f"serve: cannot open the store {safe_url(url)}: {detail}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _migrate_store(db: str) -> None:
+    """Bring the SQL store's schema to head once, before the server processes open it."""
+    _store_or_exit(db, upgrade=True).close()
 
 
 def _open_store(db: str | None) -> Any:
     """The SQL store (adapters.store), migrated here once; workers open their own too. `memory`: none."""
     if not db or db == MEMORY:
         return None
-    try:
-        from adapters.store import open_store
-    except ImportError as exc:
-        raise typer.BadParameter(f"--db needs the SQL store (adapters.store), which is not available: {exc}",
-                                 param_hint="--db") from exc
-    return open_store(db, upgrade=True, background_audit=True)
+    return _store_or_exit(db, upgrade=True, background_audit=True)
 
 
 def serve(

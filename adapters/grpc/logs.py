@@ -36,6 +36,8 @@ def configure_logging(level: str = "INFO") -> None:
         handler.setFormatter(JsonFormatter())
         root.addHandler(handler)
     root.setLevel(level.upper())
+    # alembic announces every plugin it sets up at INFO on each start: noise in a service's log.
+    logging.getLogger("alembic.runtime.plugins").setLevel(max(logging.WARNING, root.level))
 
 
 def event(name: str, level: int = logging.INFO, **fields: Any) -> None:

@@ -124,6 +124,7 @@ def _write_report(db_url: str, run_id: str, out_dir: Path) -> dict[str, str]:
 def _engine_and_run(db: str | None, run: str | None, day: date | None = None) -> tuple[Any, str]:
     from adapters.batch.runs import latest_run, resolve_run
     from adapters.store import make_engine, migrate
+    from adapters.store.engine import safe_url, scrub_password
 
     engine = make_engine(_db(db))
     try:
@@ -131,7 +132,8 @@ def _engine_and_run(db: str | None, run: str | None, day: date | None = None) ->
         with engine.connect() as conn:
             run_id = resolve_run(conn, run) if run or day is None else latest_run(conn, day)
     except Exception as exc:  # an unreachable or foreign database: say which, no traceback
-        err.print(f"error: cannot open the store {_db(db)}: {exc}", markup=False)
+        url = _db(db)
+        err.print(f"error: cannot open the store {safe_url(url)}: {scrub_password(str(exc), url)}", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     if run_id is None:
         err.print(f"error: no batch run {'matches ' + repr(run) if run else 'found'}; run `credit-policy batch` first")

@@ -110,3 +110,16 @@ def test_a_store_that_cannot_be_opened_is_named_without_its_password(url: str) -
     assert result.exit_code == 2
     assert "cannot open the store" in result.output
     assert "s3cret-pw" not in result.output
+
+
+@pytest.mark.parametrize("command", [["batch"], ["report"], ["simulate", "--rules", "rules"],
+                                     ["serve", "--port", "0"], ["serve", "--port", "0", "--processes", "2"]])
+def test_batch_and_serve_name_an_unreachable_store_without_its_password(command: list[str]) -> None:
+    from policy_engine.cli import build_app
+
+    url = "postgresql+psycopg://risk:s3cret-pw@127.0.0.1:1/credit"
+    result = CliRunner().invoke(build_app(), [*command, "--db", url])
+    assert result.exit_code == 2, result.output
+    assert "cannot open the store" in result.output
+    assert "risk:***@127.0.0.1" in result.output
+    assert "s3cret-pw" not in result.output
