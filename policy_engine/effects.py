@@ -63,7 +63,22 @@ def _dec(x: float) -> Decimal:
 _TENTH = Decimal("0.1")
 
 
-def score(card: Any, fired: Sequence[CompiledRule], ctx: dict[str, Any]) -> float:
+@dataclass(frozen=True)
+class ScorePlan:
+    """A scorecard prepared once per policy: per factor (its table, weight, default points,
+    staff-assessment field), and the weight of the staff assessment in the blend."""
+
+    factors: tuple[tuple[str, Decimal, Decimal, str], ...]
+    staff_weight: Decimal
+
+
+def score_plan(card: Any) -> ScorePlan:
+    """The ScorePlan of a `scorecard` kind."""
+    factors = [(f"scorecard.{f.id}", _dec(f.weight), _dec(f.default_points), f"assess_{f.id}") for f in card.factors]
+    return ScorePlan(tuple(factors), _dec(card.staff_assessment_weight))
+
+
+def score(plan: ScorePlan, fired: Sequence[CompiledRule], ctx: dict[str, Any]) -> float:
     """The 5C score: each factor's first fired row (or its default), weighted; staff scores blended in.
 
     Computed in decimal and rounded half up to one decimal; the grade bands apply to that score,
@@ -71,17 +86,17 @@ def score(card: Any, fired: Sequence[CompiledRule], ctx: dict[str, Any]) -> floa
     """
     first: dict[str, CompiledRule] = {}
     for rule in fired:
-        if rule.kind == "score_row":
-            first.setdefault(rule.table, rule)
+        if rule.kind == "score_row" and rule.table not in first:
+            first[rule.table] = rule
     rule_score = staff_score = Decimal(0)
-    for factor in card.factors:
-        row = first.get(f"scorecard.{factor.id}")
-        points = _dec(row.spec.points if row else factor.default_points)
-        weight = _dec(factor.weight)
+    get = ctx.get
+    for table, weight, default, staff_field in plan.factors:
+        row = first.get(table)
+        points = _dec(row.spec.points) if row is not None else default
         rule_score += weight * points
-        staff = ctx.get(f"assess_{factor.id}")
+        staff = get(staff_field)
         staff_score += weight * (points if staff is None else Decimal(staff))
-    blend = _dec(card.staff_assessment_weight) if ctx.get("has_assessment") else Decimal(0)
+    blend = plan.staff_weight if get("has_assessment") else Decimal(0)
     total = (1 - blend) * rule_score + blend * staff_score
     return float(total.quantize(_TENTH, rounding=ROUND_HALF_UP))
 
@@ -107,23 +122,34 @@ def merge_combine(combines: Sequence[Any]) -> Any:
 def combine_warnings(rules: Sequence[CompiledRule], combine: Any) -> Warnings:
     """Combine warning effects as the file says: notches summed or maxed and capped; worst cap; min factor."""
     if not rules:
-        return Warnings()
-    fx = [r.spec.effects for r in rules]
-    downs = [e.downgrade for e in fx]
-    notches = min(sum(downs) if combine.downgrade == "sum" else max(downs), combine.max_downgrade)
-    factors = [e.limit_factor for e in fx if e.limit_factor is not None]
+        return _NO_WARNINGS
+    summed = combine.downgrade == "sum"
+    least = combine.limit_factor == "min"
+    notches = cap = 0
     factor = 1.0
-    for f in factors:
-        factor = min(factor, f) if combine.limit_factor == "min" else factor * f
+    urgent = hold = collateral = False
+    for rule in rules:
+        e = rule.spec.effects
+        notches = notches + e.downgrade if summed else max(notches, e.downgrade)
+        if e.limit_factor is not None:
+            factor = min(factor, e.limit_factor) if least else factor * e.limit_factor
+        if e.cap_grade:
+            cap = max(cap, GRADE_RANK[e.cap_grade])
+        urgent = urgent or e.urgent_review
+        hold = hold or e.hold_orders
+        collateral = collateral or e.request_collateral
     return Warnings(
-        notches=notches,
-        cap_rank=max([1] + [GRADE_RANK[e.cap_grade] for e in fx if e.cap_grade]),
-        urgent=any(e.urgent_review for e in fx),
-        hold_orders=any(e.hold_orders for e in fx),
-        collateral=any(e.request_collateral for e in fx),
+        notches=min(notches, combine.max_downgrade),
+        cap_rank=max(1, cap),
+        urgent=bool(urgent),
+        hold_orders=bool(hold),
+        collateral=bool(collateral),
         limit_factor=factor,
         count=len(rules),
     )
+
+
+_NO_WARNINGS = Warnings()
 
 
 def credit_limit(formula: Any, ctx: dict[str, Any], factor: float) -> Decimal:

@@ -8,7 +8,8 @@ ruleset name cannot be registered twice. What we do instead, for each pitfall:
 - Not thread-safe: every call into the core holds one process-wide lock.
 - At most 1,024 live sessions per ruleset: every match uses one fixed session id, so one session
   is ever live. Its facts are retracted after each match (creating a session costs ~40 µs, a
-  retract a few); if anything fails mid-match, the whole session state is deleted instead.
+  retract a few); if anything fails mid-match, the ruleset is compiled afresh and the old one
+  abandoned (deleting a session in that state has crashed the core).
 - Events fire only the first matching rule: we assert *facts*, so every matching rule fires.
 - Nothing matching raises / returns "not handled": that is an empty match, not an error.
 - Re-asserting an identical fact is refused: facts are retracted after each match, so none repeats.
@@ -36,6 +37,8 @@ import durable_rules_engine as _core
 import orjson
 
 MAX_PROPERTIES = 255
+MAX_REPLACEMENTS = 100
+"""Failed matches a Ruleset recovers from (each abandons one engine ruleset); past that it is closed."""
 _LOCK = threading.Lock()
 _COUNTER = itertools.count(1)
 _SID = "0"
@@ -56,37 +59,71 @@ class Ruleset:
 
     def __init__(self, label: str, definition: dict[str, Any]):
         self.name = f"{label}_{next(_COUNTER)}"
-        # durable_rules mutates definitions it is given; it only ever sees this private copy.
-        text = json.dumps(definition, ensure_ascii=False)
+        self._names = frozenset(definition)  # the rule names fired actions may carry
+        # durable_rules mutates definitions it is given; it only ever sees private copies of this text.
+        self._text = json.dumps(definition, ensure_ascii=False)
+        self.replaced = 0
+        self._closed_why = "closed"
+        """How many times a failed match made this ruleset start over on a fresh engine ruleset."""
         with _LOCK:
             try:
-                self._handle: int | None = _core.create_ruleset(self.name, text)
+                self._handle: int | None = _core.create_ruleset(self.name, self._text)
             except Exception as exc:  # the core raises its own `error` type with a numeric code
                 raise EngineError(f"durable_rules refused the ruleset: {exc}") from exc
+
+    def _start_over(self) -> None:
+        """After a failed match (caller holds the lock): continue on a freshly compiled engine ruleset.
+
+        The old one is abandoned, not freed: its session is in an unknown state (facts asserted,
+        actions started or queued), and deleting such a session (`delete_state`) has crashed the
+        core (a segfault in the test suite). Each failure leaks one ruleset; failures are rare and
+        at most MAX_REPLACEMENTS are allowed before matches are refused.
+        """
+        self._handle = None
+        if self.replaced >= MAX_REPLACEMENTS:
+            self._closed_why = f"closed after {MAX_REPLACEMENTS} failed matches"
+            return
+        self.replaced += 1
+        try:
+            self._handle = _core.create_ruleset(f"{self.name}_r{self.replaced}", self._text)
+        except Exception as exc:
+            self._closed_why = f"closed: recompiling after a failed match failed: {exc}"
 
     def match(self, facts: list[dict[str, Any]]) -> list[tuple[str, int]]:
         """Assert `facts` (each with an integer "id") in a fresh session; return (rule name, fact id) fired."""
         payload = _dumps(facts)  # no "sid": the core's default session is _SID
-        fired: list[tuple[str, int]] = []
+        messages: list[str] = []
         with _LOCK:
             handle = self._handle
             if handle is None:
-                raise EngineError("ruleset is closed")
+                raise EngineError(f"ruleset is {self._closed_why}")
             try:
                 result = _core.assert_facts(handle, payload)
                 if result[0] == _OBSERVED:  # a fact left behind by an earlier match: never answer from it
                     raise EngineError("durable_rules already held an identical fact")
                 state = result[1]
                 action = _core.start_action_for_state(handle, state)
-                while action:
-                    fired.append(_parse_hit(action[1]))
-                    nxt = _core.complete_and_start_action(handle, state)
-                    action = (None, nxt) if nxt else None
+                message = action[1] if action else None
+                while message:
+                    messages.append(message)
+                    message = _core.complete_and_start_action(handle, state)
                 _core.retract_facts(handle, payload)
             except Exception as exc:
-                _core.delete_state(handle, _SID)  # start the next match from a clean session
+                self._start_over()  # the next match starts from a clean ruleset
                 raise EngineError(f"durable_rules failed during a match: {exc}") from exc
-        return fired
+        # Read outside the lock. One fact: every hit is that fact's, so only the rule name is read.
+        if len(facts) != 1:
+            hits = [_parse_hit(m) for m in messages]
+            if not self._names.issuperset(name for name, _ in hits):
+                unknown = sorted({n for n, _ in hits} - self._names)
+                raise EngineError(f"unexpected rule names from durable_rules: {unknown}")
+            return hits
+        fact_id = facts[0]["id"]
+        names = [m[2 : m.find('"', 2)] for m in messages]  # `{"r12":{"m":{...}}}` → "r12"
+        if not self._names.issuperset(names):
+            bad = next(m for m, n in zip(messages, names, strict=True) if n not in self._names)
+            raise EngineError(f"unexpected action message from durable_rules: {bad[:80]}")
+        return [(n, fact_id) for n in names]
 
     def close(self) -> None:
         """Free the ruleset in the engine; later matches raise EngineError."""

@@ -48,7 +48,9 @@ class Policy:
         self.files = dict(program.files)
         self.rule_ids = [r.id for r in program.rules]
         self.loaded_at = datetime.now(UTC)
-        self._by_name = program.by_name()
+        self._order_of = {rule.name: rule.order for rule in program.rules}
+        if [r.order for r in program.rules] != list(range(len(program.rules))):
+            raise ValueError("compiled rules must be numbered in file order")  # _match relies on it
         self._ruleset = Ruleset(f"credit_policy_{program.version}", program.definition)
         keys = program.engine_keys
         # Per stage: (field name, engine key, is money) for every field its rules read.
@@ -60,6 +62,7 @@ class Policy:
         self.classes = {g: c for c, grades in k["grade_bands"].classes.items() for g in grades}
         self.order_hit = k["order_checks"].hit
         self.order_default = k["order_checks"].default
+        self.score_plan = effects.score_plan(k["scorecard"])
         self.combine = effects.merge_combine([w.combine for w in k.get("warning_signs", [])])
 
     def close(self) -> None:
@@ -87,9 +90,10 @@ class Policy:
             hits = self._ruleset.match(facts)
         except EngineError as exc:
             raise EngineFailure(str(exc)) from exc
-        by_name = self._by_name
-        # A rule whose condition has `any` can fire once per matching branch: count it once.
-        return sorted(((by_name[name], fid) for name, fid in set(hits)), key=lambda h: (h[1], h[0].order))
+        order_of, rules = self._order_of, self.program.rules
+        # A rule whose condition has `any` can fire once per matching branch: count it once (the set).
+        # Sorted by fact, then file order; pairs of ints sort without a key function.
+        return [(rules[order], fid) for fid, order in sorted({(fid, order_of[name]) for name, fid in hits})]
 
     def match_stage(self, stage: str, context: dict[str, Any]) -> list[CompiledRule]:
         """The rules of `stage` that fire for `context`, in file order."""
@@ -168,8 +172,7 @@ class Policy:
 
     def _rate(self, ev: Evaluation) -> None:
         ctx = ev.context
-        card = self.program.kinds["scorecard"]
-        ctx["score"] = effects.score(card, ev.fired, ctx)
+        ctx["score"] = effects.score(self.score_plan, ev.fired, ctx)
         bands = [r for r in self.match_stage("rating", ctx) if r.kind == "grade_band"]
         if not bands:
             raise EngineFailure(f"no grade band matched score {ctx['score']}")

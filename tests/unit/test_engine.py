@@ -75,19 +75,40 @@ def test_a_closed_ruleset_refuses_matches() -> None:
         rs.match([{"id": 0, "_f": "c", "amount": 900}])
 
 
-def test_a_fact_left_in_the_session_is_an_error_and_the_session_is_reset() -> None:
+def _leave_a_stale_fact(rs: Ruleset) -> None:
+    """As if an earlier match had failed to retract its fact (its action never drained)."""
+    import json
+
     import durable_rules_engine as core
 
     from policy_engine.engine import _LOCK as engine_lock
 
-    rs = _ruleset()
-    stale = [{"id": 0, "_f": "c", "amount": 900, "sid": "0"}]
     with engine_lock:  # the core is not thread-safe: poke it only as the module does, under its lock
-        core.assert_facts(rs._handle, __import__("json").dumps(stale))  # as if an earlier retract had failed
+        core.assert_facts(rs._handle, json.dumps([{"id": 0, "_f": "c", "amount": 900, "sid": "0"}]))
 
-    with pytest.raises(EngineError):
+
+def test_a_fact_left_in_the_session_is_an_error_and_the_ruleset_starts_over() -> None:
+    rs = _ruleset()
+    _leave_a_stale_fact(rs)
+
+    with pytest.raises(EngineError, match="identical fact"):
         rs.match([{"id": 0, "_f": "c", "amount": 900}])
+    assert rs.replaced == 1  # a fresh engine ruleset; the broken session is abandoned, never deleted
     assert rs.match([{"id": 0, "_f": "c", "amount": 900}]) == [("big", 0)]
+
+
+def test_a_ruleset_that_keeps_failing_is_closed_with_the_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    from policy_engine import engine
+
+    monkeypatch.setattr(engine, "MAX_REPLACEMENTS", 1)
+    rs = _ruleset()
+    for _ in range(2):
+        _leave_a_stale_fact(rs)
+        with pytest.raises(EngineError, match="identical fact"):
+            rs.match([{"id": 0, "_f": "c", "amount": 900}])
+
+    with pytest.raises(EngineError, match="closed after 1 failed matches"):
+        rs.match([{"id": 0, "_f": "c", "amount": 900}])
 
 
 def test_short_keys_rename_every_field_of_a_definition_and_match_the_same() -> None:
