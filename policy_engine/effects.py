@@ -57,10 +57,14 @@ def invoice_context(inv: Invoice, as_of: date) -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=4096)
 def _dec(x: float) -> Decimal:
+    """A rule file's number as the decimal it reads as (`0.1` → Decimal("0.1")), cached: rule files
+    hold few distinct numbers."""
     return Decimal(str(x))
 
 
 _TENTH = Decimal("0.1")
+_CENT = Decimal("0.01")
+_ZERO = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -156,16 +160,16 @@ def credit_limit(formula: Any, ctx: dict[str, Any], factor: float) -> Decimal:
     """Months of purchases and a share of net worth, the lower (or higher) wins; floor, cap, factor, rounding."""
     terms = []
     if formula.months_of_purchases is not None:
-        terms.append(Decimal(str(formula.months_of_purchases)) * ctx.get("avg_monthly_purchases", Decimal(0)))
+        terms.append(_dec(formula.months_of_purchases) * ctx.get("avg_monthly_purchases", _ZERO))
     if formula.share_of_net_worth is not None and "net_worth" in ctx:
-        terms.append(Decimal(str(formula.share_of_net_worth)) * max(Decimal(0), ctx["net_worth"]))
-    value = (min(terms) if formula.combine == "lowest" else max(terms)) if terms else Decimal(0)
-    value = max(value, Decimal(str(formula.floor)))
+        terms.append(_dec(formula.share_of_net_worth) * max(_ZERO, ctx["net_worth"]))
+    value = (min(terms) if formula.combine == "lowest" else max(terms)) if terms else _ZERO
+    value = max(value, _dec(formula.floor))
     if formula.cap is not None:
-        value = min(value, Decimal(str(formula.cap)))
-    value *= Decimal(str(factor))
-    step = Decimal(str(formula.round_down_to))
-    return ((value / step).to_integral_value(rounding=ROUND_DOWN) * step).quantize(Decimal("0.01"))
+        value = min(value, _dec(formula.cap))
+    value *= _dec(factor)
+    step = _dec(formula.round_down_to)
+    return ((value / step).to_integral_value(rounding=ROUND_DOWN) * step).quantize(_CENT)
 
 
 def next_review(last_review: date | None, as_of: date, row: CompiledRule, ctx: dict[str, Any]) -> date:

@@ -58,6 +58,14 @@ class Policy:
             stage: tuple((n, keys.get(n, n), n in program.money_fields) for n in names)
             for stage, names in program.stage_fields.items()
         }
+        # The same split for _fact: (field name, engine key) of plain fields, then of money fields.
+        self._fact_fields = {
+            stage: (
+                tuple((n, k) for n, k, money in fields if not money),
+                tuple((n, k) for n, k, money in fields if money),
+            )
+            for stage, fields in self._fields.items()
+        }
         k = program.kinds
         self.classes = {g: c for c, grades in k["grade_bands"].classes.items() for g in grades}
         self.order_hit = k["order_checks"].hit
@@ -76,13 +84,16 @@ class Policy:
     ) -> dict[str, Any]:
         """The fact a stage's rules see: only the fields they use, numbers as numbers."""
         fact: dict[str, Any] = {"id": fact_id, "_f": stage}
-        get = context.get
-        for name, key, money in self._fields.get(stage, ()):
+        plain, money = self._fact_fields.get(stage, ((), ()))
+        get = context.get if outer is None else _Layered(context, outer).get
+        for name, key in plain:
             value = get(name)
-            if value is None and outer is not None:
-                value = outer.get(name)
             if value is not None:
-                fact[key] = float(value) if money else value  # Decimal → JSON number: the engine compares numbers
+                fact[key] = value
+        for name, key in money:
+            value = get(name)
+            if value is not None:
+                fact[key] = float(value)  # Decimal → JSON number: the engine compares numbers
         return fact
 
     def _match(self, facts: list[dict[str, Any]]) -> list[tuple[CompiledRule, int]]:
@@ -99,7 +110,13 @@ class Policy:
         """The rules of `stage` that fire for `context`, in file order."""
         if stage not in self._fields:
             return []
-        return [rule for rule, _ in self._match([self._fact(stage, context, 0)])]
+        try:
+            hits = self._ruleset.match([self._fact(stage, context, 0)])
+        except EngineError as exc:
+            raise EngineFailure(str(exc)) from exc
+        # One fact: file order alone sorts the hits; the set counts an `any` rule once (as _match).
+        order_of, rules = self._order_of, self.program.rules
+        return [rules[order] for order in sorted({order_of[name] for name, _ in hits})]
 
     # --- evaluation ---------------------------------------------------------------------------------
 
@@ -245,6 +262,19 @@ class Policy:
 
 
 _NO_SNAPSHOT = CustomerSnapshot.model_construct(customer_id="")
+
+
+class _Layered:
+    """An invoice fact's values: the invoice's own, else the customer's (`get` only)."""
+
+    __slots__ = ("inner", "outer")
+
+    def __init__(self, inner: dict[str, Any], outer: dict[str, Any]):
+        self.inner, self.outer = inner, outer
+
+    def get(self, name: str) -> Any:
+        value = self.inner.get(name)
+        return self.outer.get(name) if value is None else value
 
 
 def _jsonable(value: Any) -> Any:

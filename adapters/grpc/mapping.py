@@ -6,6 +6,7 @@ Hand-written instead of MessageToDict: faster, and explicit about which empty st
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -46,6 +47,11 @@ def _put(d: dict[str, Any], key: str, value: Any) -> None:
         d[key] = value
 
 
+# The builders below run ~35 times per snapshot, and reading a field of a upb message is the costly part
+# (~70 ns: it makes a new Python object each time): each field is read once, an empty optional value
+# is left out (so the model's default applies), and required ones always reach pydantic to be reported.
+
+
 def _invoice(m: pb.Invoice) -> dict[str, Any]:
     d: dict[str, Any] = {
         "invoice_id": m.invoice_id,
@@ -54,19 +60,20 @@ def _invoice(m: pb.Invoice) -> dict[str, Any]:
         "amount": m.amount,
         "due_date_changes": m.due_date_changes,
     }
-    if m.paid_amount:
-        d["paid_amount"] = m.paid_amount
-    if m.paid_on:
-        d["paid_on"] = m.paid_on
-    if m.HasField("payment_term_days"):
-        d["payment_term_days"] = m.payment_term_days
+    if paid_amount := m.paid_amount:
+        d["paid_amount"] = paid_amount
+    if paid_on := m.paid_on:
+        d["paid_on"] = paid_on
+    # A non-zero value is always set; HasField (~4x a plain read) only decides whether a 0 was sent.
+    if (term := m.payment_term_days) or m.HasField("payment_term_days"):
+        d["payment_term_days"] = term
     return d
 
 
 def _order(m: pb.Order) -> dict[str, Any]:
     d: dict[str, Any] = {"order_id": m.order_id, "ordered_on": m.ordered_on, "amount": m.amount}
-    if m.status:
-        d["status"] = m.status
+    if status := m.status:
+        d["status"] = status
     return d
 
 
@@ -93,8 +100,8 @@ def _financials(m: pb.Financials) -> dict[str, Any]:
 
 def _signal(m: pb.Signal) -> dict[str, Any]:
     d: dict[str, Any] = {"code": m.code, "observed_on": m.observed_on}
-    if m.note:
-        d["note"] = m.note
+    if note := m.note:
+        d["note"] = note
     return d
 
 
@@ -106,9 +113,13 @@ def _assessment(m: pb.Assessment) -> dict[str, Any]:
         "collateral": m.collateral,
         "conditions": m.conditions,
     }
-    if m.assessed_on:
-        d["assessed_on"] = m.assessed_on
+    if assessed_on := m.assessed_on:
+        d["assessed_on"] = assessed_on
     return d
+
+
+_OPTIONAL_SNAPSHOT_TEXT = ("name", "size", "segment", "relationship_since", "currency", "last_contact_on",
+                           "last_review_on", "current_grade", "current_limit")
 
 
 def snapshot_dict(m: pb.CustomerSnapshot) -> dict[str, Any]:
@@ -120,9 +131,9 @@ def snapshot_dict(m: pb.CustomerSnapshot) -> dict[str, Any]:
         "financials": [_financials(f) for f in m.financials],
         "signals": [_signal(s) for s in m.signals],
     }
-    for name in ("name", "size", "segment", "relationship_since", "currency", "last_contact_on",
-                 "last_review_on", "current_grade", "current_limit"):
-        _put(d, name, getattr(m, name))
+    for name in _OPTIONAL_SNAPSHOT_TEXT:
+        if value := getattr(m, name):
+            d[name] = value
     if m.HasField("assessment"):
         d["assessment"] = _assessment(m.assessment)
     return d
@@ -144,7 +155,9 @@ def _customer_ref(request: Any, violations: list[FieldViolation]) -> CustomerRef
         violations.extend(oversized)
     elif which == "snapshot":
         try:
-            return CustomerRef(None, CustomerSnapshot.model_validate(snapshot_dict(request.snapshot)))
+            # extra="ignore": snapshot_dict only ever writes the model's own field names, so the
+            # unknown-key check (~10 µs a 24-invoice snapshot) could never fire.
+            return CustomerRef(None, CustomerSnapshot.model_validate(snapshot_dict(request.snapshot), extra="ignore"))
         except ValidationError as exc:
             violations.extend(violations_from(exc, "snapshot"))
     elif which == "customer_id":
@@ -191,7 +204,7 @@ def check_order_request(request: pb.CheckOrderRequest) -> tuple[CustomerRef, Ord
         order_fields["payment_term_days"] = request.payment_term_days
     order: OrderRequest | None = None
     try:
-        order = OrderRequest.model_validate(order_fields)
+        order = OrderRequest.model_validate(order_fields, extra="ignore")  # our own keys only, as above
     except ValidationError as exc:
         violations.extend(violations_from(exc))
     if violations or order is None:
@@ -200,10 +213,25 @@ def check_order_request(request: pb.CheckOrderRequest) -> tuple[CustomerRef, Ord
 
 
 # ---- domain → proto ----
+#
+# The reply is built a field at a time, which is what upb does fastest: a keyword constructor or
+# add(**fields) costs ~3x setting the same fields one by one, and each `m.reasons` makes a new
+# container object, so a repeated field's `add` is fetched once. The bytes do not depend on the
+# order fields are set in (they are serialised by number), and Struct entries are still inserted
+# in the evidence's own order.
 
 
 def _money(value: Decimal) -> str:
-    return format(value, "f")
+    # format(value, "f") costs ~3x str(value), and gives the same text whenever str() did not choose
+    # exponent notation (1E+3, 1E-7): plain notation keeps the exponent, as "f" does.
+    text = str(value)
+    return text if "E" not in text and "e" not in text else format(value, "f")
+
+
+@functools.lru_cache(maxsize=1024)
+def _day(value: date) -> str:
+    """value.isoformat(), cached: a decision's dates are a few distinct days (~90 ns instead of ~270 ns)."""
+    return value.isoformat()
 
 
 def _jsonable(value: Any) -> Any:
@@ -223,26 +251,33 @@ def _jsonable(value: Any) -> Any:
 
 
 def _fill_struct(struct: Any, values: dict[str, Any]) -> None:
-    """Struct.update without its generic per-value dispatch for the common scalar cases."""
+    """Struct.update(_jsonable(values)) without its generic per-value dispatch for the common scalar cases."""
     fields = struct.fields
     for key, value in values.items():
         kind = type(value)
-        if kind is float or kind is int:
+        if kind is float:
             fields[key].number_value = value
         elif kind is str:
             fields[key].string_value = value
+        elif kind is int:
+            fields[key].number_value = float(value)  # the same double; upb converts an int more slowly
         elif kind is bool:
             fields[key].bool_value = value
+        elif kind is Decimal:
+            fields[key].string_value = _money(value)
         else:
             struct.update({key: _jsonable(value)})
 
 
-def _reason(r: Reason, out: pb.Reason) -> None:
-    out.rule_id = r.rule_id
-    out.code = r.code
-    out.message = r.message
-    if r.evidence:
-        _fill_struct(out.evidence, r.evidence)
+def _add_reasons(reasons: list[Reason], out: Any) -> None:
+    add = out.add
+    for r in reasons:
+        reason = add()
+        reason.rule_id = r.rule_id
+        reason.code = r.code
+        reason.message = r.message
+        if r.evidence:
+            _fill_struct(reason.evidence, r.evidence)
 
 
 def decision_message(d: CustomerDecision, out: pb.CustomerDecision | None = None) -> pb.CustomerDecision:
@@ -250,39 +285,49 @@ def decision_message(d: CustomerDecision, out: pb.CustomerDecision | None = None
     m = out if out is not None else pb.CustomerDecision()
     m.customer_id = d.customer_id
     m.policy_version = d.policy_version
-    m.as_of = d.as_of.isoformat()
+    m.as_of = _day(d.as_of)
     m.score = float(d.score)
     m.grade = d.grade
     m.grade_class = d.grade_class
     m.value_class = d.value_class
     m.credit_limit = _money(d.credit_limit)
     m.currency = d.currency
-    m.limit_valid_until = d.limit_valid_until.isoformat()
+    m.limit_valid_until = _day(d.limit_valid_until)
     m.exposure = _money(d.exposure)
     m.available_credit = _money(d.available_credit)
-    m.next_review_on = d.next_review_on.isoformat()
-    for a in d.actions:
-        m.actions.add(code=a.code, due_on=a.due_on.isoformat(), target_id=a.target_id,
-                      severity=a.severity, rule_id=a.rule_id, message=a.message)
-    for r in d.reasons:
-        _reason(r, m.reasons.add())
-    for t in d.trace:
-        entry = m.trace.add(rule_id=t.rule_id, fired=t.fired)
-        if t.inputs:
-            _fill_struct(entry.inputs, t.inputs)
+    m.next_review_on = _day(d.next_review_on)
+    if d.actions:
+        add_action = m.actions.add
+        for a in d.actions:
+            action = add_action()
+            action.code = a.code
+            action.due_on = _day(a.due_on)
+            action.target_id = a.target_id
+            action.severity = a.severity
+            action.rule_id = a.rule_id
+            action.message = a.message
+    if d.reasons:
+        _add_reasons(d.reasons, m.reasons)
+    if d.trace:
+        add_entry = m.trace.add
+        for t in d.trace:
+            entry = add_entry()
+            entry.rule_id = t.rule_id
+            entry.fired = t.fired
+            if t.inputs:
+                _fill_struct(entry.inputs, t.inputs)
     return m
 
 
 def order_decision_message(d: OrderDecision) -> pb.OrderDecision:
     """An OrderDecision as its proto message."""
-    m = pb.OrderDecision(
-        customer_id=d.customer_id,
-        order_id=d.order_id,
-        outcome=d.outcome,
-        available_credit_after=_money(d.available_credit_after),
-        policy_version=d.customer.policy_version,
-    )
-    for r in d.reasons:
-        _reason(r, m.reasons.add())
+    m = pb.OrderDecision()
+    m.customer_id = d.customer_id
+    m.order_id = d.order_id
+    m.outcome = d.outcome
+    m.available_credit_after = _money(d.available_credit_after)
+    m.policy_version = d.customer.policy_version
+    if d.reasons:
+        _add_reasons(d.reasons, m.reasons)
     decision_message(d.customer, m.customer)
     return m

@@ -7,7 +7,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from policy_engine.domain.values import BRANCH_GATE_ERRORS, BRANCH_MESSAGES, NOT_A_DATE, NOT_A_DECIMAL
+from policy_engine.domain.values import (
+    BRANCH_GATE_ERRORS,
+    BRANCH_MESSAGES,
+    NOT_A_DATE,
+    NOT_A_DECIMAL,
+    SHORTCUT_BRANCHES,
+)
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,8 @@ def typed_violations_from(exc: ValidationError, prefix: str = "") -> list[tuple[
     for err in exc.errors(include_url=False):
         loc, kind = tuple(err["loc"]), str(err["type"])
         label = str(loc[-1]) if loc else ""
+        if label in SHORTCUT_BRANCHES:  # the branches after it refused the input too, and say why
+            continue
         branch = BRANCH_MESSAGES.get(label)
         if branch is not None:  # money and dates: one union branch per type of input
             loc = loc[:-1]

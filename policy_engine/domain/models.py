@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
@@ -134,7 +135,7 @@ class CustomerSnapshot(_Strict):
     @model_validator(mode="after")
     def _totals_in_range(self) -> CustomerSnapshot:
         # Each amount is bounded; their sums (exposure, purchases) must stay representable too.
-        total = sum((i.amount for i in self.invoices), Decimal(0)) + sum((o.amount for o in self.orders), Decimal(0))
+        total = sum(map(_AMOUNT, self.invoices), Decimal(0)) + sum(map(_AMOUNT, self.orders), Decimal(0))
         if total >= MAX_MONEY:
             raise ValueError(f"invoices and orders together exceed {MAX_MONEY:,.0f}")
         return self
@@ -142,8 +143,9 @@ class CustomerSnapshot(_Strict):
     @model_validator(mode="before")
     @classmethod
     def _empty_is_none(cls, data: Any) -> Any:
-        # JSON and proto callers send "" for an absent optional value.
-        if isinstance(data, dict):
+        # JSON and proto callers send "" for an absent optional value. The dict is only copied when one
+        # of them is "" (the gRPC adapter leaves empty values out, so it never pays for the copy).
+        if isinstance(data, dict) and "" in map(data.get, _OPTIONAL_SCALARS):
             return {k: (None if v == "" and k in _OPTIONAL_SCALARS else v) for k, v in data.items()}
         return data
 
@@ -151,6 +153,7 @@ class CustomerSnapshot(_Strict):
 _OPTIONAL_SCALARS = frozenset(
     {"relationship_since", "last_contact_on", "last_review_on", "current_grade", "current_limit"}
 )
+_AMOUNT = attrgetter("amount")
 
 
 class Action(BaseModel):
@@ -225,32 +228,38 @@ def trusted(cls: type[_M], **values: Any) -> _M:
     """Build an output model from values the engine computed, skipping validation.
 
     Decisions are assembled from already-validated inputs on the hot path; pydantic's
-    model_construct costs ~5 µs an object, this ~1 µs. Missing fields take their defaults.
+    model_construct costs ~5 µs an object, this about a third of that. Missing fields take their defaults.
     tests/unit/test_domain_validation.py checks that such objects validate to themselves.
     """
+    template, mutable = _TEMPLATES[cls]
+    data = template.copy()  # field order (kept by update), so JSON reads like a validated model's
+    data.update(values)
+    if len(data) != len(template):
+        raise TypeError(f"{cls.__name__} has no field {sorted(data.keys() - template.keys())}")
+    for name in mutable:
+        if name not in values:
+            data[name] = type(data[name])()  # a fresh list or dict per object, never the shared default
     obj = cls.__new__(cls)
-    data = {}
-    for name, default, mutable in _FIELD_SPECS[cls]:  # field order, so JSON reads like a validated model's
-        if name in values:
-            data[name] = values[name]
-        else:
-            data[name] = type(default)() if mutable else default
-    object.__setattr__(obj, "__dict__", data)
-    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
-    object.__setattr__(obj, "__pydantic_extra__", None)
-    object.__setattr__(obj, "__pydantic_private__", None)
+    _set(obj, "__dict__", data)
+    _set(obj, "__pydantic_fields_set__", set(values))
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", None)
     return obj
 
 
 _M = TypeVar("_M", bound=BaseModel)
-_FIELD_SPECS: dict[type[BaseModel], tuple[tuple[str, Any, bool], ...]] = {
-    cls: tuple(
-        (name, default, isinstance(default, list | dict))
-        for name, f in cls.model_fields.items()
-        for default in [None if f.is_required() else f.get_default(call_default_factory=True)]
-    )
-    for cls in (Action, Reason, TraceEntry, CustomerDecision, OrderDecision)
-}
+_set = object.__setattr__
+
+
+def _template(cls: type[BaseModel]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """Every field with its default (None when required), and the fields whose default is mutable."""
+    defaults = {name: None if f.is_required() else f.get_default(call_default_factory=True)
+                for name, f in cls.model_fields.items()}
+    return defaults, tuple(name for name, value in defaults.items() if isinstance(value, list | dict))
+
+
+_TEMPLATES: dict[type[BaseModel], tuple[dict[str, Any], tuple[str, ...]]] = {
+    cls: _template(cls) for cls in (Action, Reason, TraceEntry, CustomerDecision, OrderDecision)}
 
 
 __all__ = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
@@ -92,20 +93,39 @@ def parse_money(value: Any) -> Decimal:
     return result
 
 
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+"""Only `YYYY-MM-DD`: date.fromisoformat also reads `2026-W01-1` (a week date), `2026010100`, …"""
+
+
 def parse_iso_date(value: Any) -> date:
     """Accept a `YYYY-MM-DD` string (or a date) within sane bounds."""
     if type(value) is date:  # not a datetime
         result = value
-    elif isinstance(value, str) and len(value) == 10:
+    elif isinstance(value, str) and len(value) == 10 and _ISO_DAY.fullmatch(value):
         try:
             result = date.fromisoformat(value)
         except ValueError as exc:
+            # Year 0000 is a real ISO year that Python cannot hold: a well-formed day in it is out of
+            # range, as the schema below says (2000, like year 0, is a leap year).
+            if value[:4] == "0000" and _is_iso_day("2000" + value[4:]):
+                raise ValueError(_DATE_RANGE) from exc
             raise ValueError("not an ISO date (YYYY-MM-DD)") from exc
     else:
         raise ValueError("not an ISO date (YYYY-MM-DD)")
     if not MIN_DATE <= result <= MAX_DATE:
-        raise ValueError(f"out of range: must lie between {MIN_DATE} and {MAX_DATE}")
+        raise ValueError(_DATE_RANGE)
     return result
+
+
+_DATE_RANGE = f"out of range: must lie between {MIN_DATE} and {MAX_DATE}"
+
+
+def _is_iso_day(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _decimal_str(value: Decimal) -> str:
@@ -119,10 +139,15 @@ def _decimal_str(value: Decimal) -> str:
 # a whole gRPC CheckOrder. The schemas below state the same rules with pydantic-core's own (Rust)
 # validators. Each input type has its own union branch, gated on the type; pydantic puts the
 # branch label at the end of an error's location, and errors.violations_from turns the errors of
-# the branch that owned the input into our messages (BRANCH_MESSAGES) and drops the others.
+# the branch that owned the input into our messages (BRANCH_MESSAGES) and drops the others. Money
+# has one more branch in front, a shortcut for the common plain amount (SHORTCUT_BRANCHES, never shown).
 # tests/unit/test_domain_validation.py checks with hypothesis that schemas and functions agree.
 
 _DECIMAL_TEXT = r"^-?[0-9]{1,16}(\.[0-9]{1,6})?$"
+_PLAIN_AMOUNT = r"^(0[0-9]{15}|[0-9]{1,15})(\.[0-9]{1,6})?$"
+"""A _DECIMAL_TEXT that is also in range and not negative: |x| < 1e15 exactly when the integer part has
+at most 15 digits, or 16 with a leading 0."""
+_PLAIN_SIGNED_AMOUNT = r"^-?(0[0-9]{15}|[0-9]{1,15})(\.[0-9]{1,6})?$"
 _DATE_TEXT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 NOT_A_DECIMAL = "not a decimal"
 FLOAT_MONEY = 'not a decimal: send money as a decimal string such as "125000.00"'
@@ -132,6 +157,10 @@ DATE_RANGE = f"out of range: must lie between {MIN_DATE} and {MAX_DATE}"
 
 BRANCH_GATE_ERRORS = frozenset({"string_type", "int_type", "is_instance_of"})
 """A union branch refusing an input of another type: never shown on its own."""
+
+SHORTCUT_BRANCHES = frozenset({"decimal plain"})
+"""Union branches that only speed up the common case: their errors are never shown (the next branches
+refuse the same inputs and explain why)."""
 
 _DECIMAL_ERRORS = {"string_pattern_mismatch": NOT_A_DECIMAL, "decimal_parsing": NOT_A_DECIMAL,
                    "finite_number": NOT_A_DECIMAL, "greater_than_equal": "must not be negative",
@@ -157,8 +186,16 @@ def _decimal_schema(signed: bool) -> cs.CoreSchema:
     hint = cs.custom_error_schema(cs.is_instance_schema(Decimal), custom_error_type="money_float",
                                   custom_error_message=FLOAT_MONEY)
     floating = cs.chain_schema([cs.is_instance_schema(float), hint])  # a float is refused, with a hint
-    return cs.union_schema([(text, "decimal text"), (integer, "decimal int"), (decimal, "decimal object"),
-                            (floating, "decimal float")], mode="left_to_right")
+    # The shortcut for the common case, an in-range amount as plain text ("125000.00"): one regex and
+    # straight to a Decimal (~270 ns instead of ~500 ns a value, ~70 values a snapshot). It accepts a
+    # subset of what the text branch accepts, with the same value, so it changes no outcome: anything
+    # it refuses (a negative amount, a bad or huge one) goes on to the text branch, which explains why.
+    plain = cs.chain_schema([
+        cs.str_schema(strict=True, pattern=_PLAIN_SIGNED_AMOUNT if signed else _PLAIN_AMOUNT, strip_whitespace=False),
+        cs.decimal_schema(allow_inf_nan=True),  # finite by the pattern; this just skips the NaN/inf test
+    ])
+    return cs.union_schema([(plain, "decimal plain"), (text, "decimal text"), (integer, "decimal int"),
+                            (decimal, "decimal object"), (floating, "decimal float")], mode="left_to_right")
 
 
 def _date_schema() -> cs.CoreSchema:

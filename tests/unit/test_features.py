@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
+from datetime import date, timedelta
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from policy_engine.domain.models import CustomerSnapshot
-from policy_engine.features import FEATURES, FeatureSettings, compute_features
+from policy_engine.features import FEATURE_BY_NAME, FEATURES, FeatureSettings, compute_features
 
 AS_OF = date(2026, 11, 22)
 
@@ -163,3 +165,214 @@ def test_every_computed_feature_is_in_the_catalogue() -> None:
     )
 
     assert set(compute_features(snap, AS_OF)) <= names
+
+
+def test_a_partly_paid_overdue_invoice_weighs_by_what_is_open_and_the_gap_by_its_amount() -> None:
+    snap = _snap(
+        invoices=[
+            _inv("p1", "2026-08-01", "2026-09-01", "10.00", paid="2026-09-01"),
+            _inv("o", "2026-08-01", "2026-10-23", "1000.00", paid_amount="900.00"),  # 100.00 open, 30 days overdue
+            _inv("p2", "2026-08-01", "2026-09-01", "10.00", paid="2026-09-01"),
+            _inv("p3", "2026-08-01", "2026-09-01", "1000.00", paid="2026-09-11"),  # 10 days late
+        ]
+    )
+
+    f = compute_features(snap, AS_OF)
+
+    assert (f["dbt_open_weighted"], f["overdue_amount"]) == (30.0, Decimal("100.00"))
+    assert f["large_small_lateness_gap"] == pytest.approx((1000 * 30 + 1000 * 10) / 2000)
+
+
+def test_of_statements_with_the_same_period_end_the_later_listed_counts_as_latest() -> None:
+    snap = _snap(
+        financials=[
+            {"period_end": "2025-12-31", "revenue": "100.00"},
+            {"period_end": "2024-12-31", "revenue": "400.00"},
+            {"period_end": "2025-12-31", "revenue": "200.00"},
+            {"period_end": "2027-12-31", "revenue": "999.00"},  # after as_of: not yet known
+        ]
+    )
+
+    f = compute_features(snap, AS_OF)
+
+    assert f["revenue_change_ratio"] == 1.0 and f["financials_age_days"] == 326
+    older_tie = [{"period_end": "2024-12-31", "revenue": r} for r in ("100.00", "200.00")]
+    snap = _snap(financials=[{"period_end": "2025-12-31", "revenue": "400.00"}, *older_tie])
+    assert compute_features(snap, AS_OF)["revenue_change_ratio"] == 1.0  # 400 against the later 200
+
+
+def test_future_invoices_and_orders_are_not_purchases_yet() -> None:
+    snap = _snap(
+        invoices=[_inv("f", "2026-12-01", "2026-12-31", "100.00")],
+        orders=[{"order_id": "o", "ordered_on": "2026-12-01", "amount": "50.00", "status": "open"}],
+    )
+
+    f = compute_features(snap, AS_OF)
+
+    assert f["never_bought"] is True and f["has_orders"] is False
+    assert (f["avg_monthly_purchases"], f["open_orders_amount"]) == (Decimal("0.00"), Decimal(0))
+    assert f["open_receivables"] == Decimal("100.00")  # but it is owed
+
+
+# ---- every snapshot: the one-pass computation against the plain definitions ----
+
+_AMOUNTS = st.one_of(
+    st.sampled_from(["0", "0.00", "-0.00", "0.000001", "0.01", "10", "10.00", "100.5", "999999999.99"]),
+    st.decimals(min_value=0, max_value=10**7, places=2).map(str),
+    st.decimals(min_value=0, max_value=10**5, places=6),
+    st.integers(0, 10**6),
+)
+_AS_OFS = st.sampled_from([AS_OF, date(2024, 2, 29), date(2025, 1, 1), date(2025, 12, 31), date(2026, 3, 31)])
+
+
+def _day(draw: st.DrawFn, as_of: date, back: int, ahead: int) -> date:
+    return as_of + timedelta(days=draw(st.integers(-back, ahead)))
+
+
+@st.composite
+def _invoice(draw: st.DrawFn, i: int, as_of: date) -> dict[str, Any]:
+    issued = _day(draw, as_of, 800, 30)
+    amount = Decimal(str(draw(_AMOUNTS)))
+    inv: dict[str, Any] = {
+        "invoice_id": f"I{i}",
+        "issued_on": issued,
+        "due_on": issued + timedelta(days=draw(st.sampled_from([0, 15, 30, 60, 400]))),
+        "amount": amount,
+        "due_date_changes": draw(st.integers(0, 3)),
+    }
+    paid = draw(st.sampled_from(["none", "all", "all", "part"]))
+    if paid != "none":
+        inv["paid_amount"] = amount if paid == "all" else (amount / 3).quantize(Decimal("0.01"), ROUND_DOWN)
+        if draw(st.booleans()):
+            inv["paid_on"] = inv["due_on"] + timedelta(days=draw(st.integers(-30, 60)))
+    return inv
+
+
+@st.composite
+def _order(draw: st.DrawFn, k: int, as_of: date) -> dict[str, Any]:
+    months = as_of.year * 12 + as_of.month - 1 - draw(st.integers(-1, 20))  # whole months around the windows
+    ordered_on = date(months // 12, months % 12 + 1, draw(st.integers(1, 28)))
+    status = draw(st.sampled_from(["open", "done"]))
+    return {"order_id": f"O{k}", "ordered_on": ordered_on, "amount": draw(_AMOUNTS), "status": status}
+
+
+@st.composite
+def _cases(draw: st.DrawFn) -> tuple[CustomerSnapshot, date]:
+    as_of = draw(_AS_OFS)
+    invoices = [draw(_invoice(i, as_of)) for i in range(draw(st.integers(0, 30)))]
+    ties: bool = draw(st.booleans())
+    if ties:  # many equal amounts: ties at the median
+        for inv in invoices[::2]:
+            inv["amount"] = inv.get("paid_amount") or Decimal("0")
+    financials = [
+        {
+            "period_end": draw(st.sampled_from([date(y, 12, 31) for y in range(as_of.year - 3, as_of.year + 1)])),
+            "revenue": draw(st.none() | _AMOUNTS),
+            "net_profit": draw(st.none() | st.sampled_from(["-100.00", "-0.00", "0", "55.55"])),
+            "current_assets": draw(st.none() | _AMOUNTS),
+            "current_liabilities": draw(st.none() | _AMOUNTS),
+        }
+        for _ in range(draw(st.integers(0, 4)))
+    ]
+    snap = _snap(
+        relationship_since=None if draw(st.booleans()) else _day(draw, as_of, 3000, 30),
+        invoices=invoices,
+        orders=[draw(_order(k, as_of)) for k in range(draw(st.integers(0, 12)))],
+        financials=financials,
+        current_limit=draw(st.none() | st.sampled_from(["0", "0.00", "1000.00"])),
+    )
+    return snap, as_of
+
+
+def _weighted(pairs: list[tuple[float, int]]) -> float:
+    total = sum(w for w, _ in pairs)
+    return sum(w * d for w, d in pairs) / total if total else 0.0
+
+
+def _by_definition(snap: CustomerSnapshot, as_of: date, s: FeatureSettings) -> dict[str, Any]:
+    """Payment, order and statement features computed plainly, one definition at a time."""
+    out: dict[str, Any] = {}
+    is_open = [i.amount - i.paid_amount > 0 for i in snap.invoices]
+    open_ = [i for i, o in zip(snap.invoices, is_open, strict=True) if o]
+    overdue = [i for i in open_ if i.due_on < as_of]
+    out["open_receivables"] = sum((i.amount - i.paid_amount for i in open_), Decimal(0))
+    out["overdue_amount"] = sum((i.amount - i.paid_amount for i in overdue), Decimal(0))
+    overdue_days = [(float(i.amount - i.paid_amount), (as_of - i.due_on).days) for i in overdue]
+    out["dbt_open_max"] = max((d for _, d in overdue_days), default=0)
+    out["dbt_open_weighted"] = _weighted(overdue_days)
+    paid_from, changes_from = as_of - timedelta(s.payment_window_days), as_of - timedelta(s.due_change_window_days)
+    out["due_date_changes_90d"] = sum(
+        i.due_date_changes for i, o in zip(snap.invoices, is_open, strict=True) if o or i.issued_on >= changes_from
+    )
+    lateness = []  # (amount, days late), paid in the window or overdue, in invoice order
+    paid_days = []
+    for i, o in zip(snap.invoices, is_open, strict=True):
+        if o and i.due_on < as_of:
+            lateness.append((float(i.amount), (as_of - i.due_on).days))
+        elif not o and i.paid_on is not None and i.paid_on >= paid_from:
+            paid_days.append((float(i.amount), max(0, (i.paid_on - i.due_on).days)))
+            lateness.append(paid_days[-1])
+    if paid_days:
+        out["dbt_paid_max"] = max(d for _, d in paid_days)
+        out["dbt_paid_weighted"] = _weighted(paid_days)
+        out["late_paid_share"] = sum(1 for _, d in paid_days if d > 0) / len(paid_days)
+    if len(lateness) >= s.lateness_gap_min_invoices:
+        median = sorted(a for a, _ in lateness)[len(lateness) // 2]
+        large, small = [p for p in lateness if p[0] >= median], [p for p in lateness if p[0] < median]
+        if small:
+            out["large_small_lateness_gap"] = _weighted(large) - _weighted(small)
+
+    orders = [order for order in snap.orders if order.ordered_on <= as_of]
+    out["open_orders_amount"] = sum((order.amount for order in orders if order.status == "open"), Decimal(0))
+    by_month: dict[int, Decimal] = {}
+    for order in orders:
+        month = order.ordered_on.year * 12 + order.ordered_on.month
+        by_month[month] = by_month.get(month, Decimal(0)) + order.amount
+    now = as_of.year * 12 + as_of.month
+    prior_months = min(12, now - 2 - min(by_month, default=now))
+    prior = sum((by_month.get(now - k, Decimal(0)) for k in range(3, 3 + prior_months)), Decimal(0))
+    if prior_months > 0 and prior:
+        recent = [by_month.get(now - k, Decimal(0)) for k in range(3)]
+        out["order_trend_ratio"] = float(sum(recent, Decimal(0)) / 3 / (prior / prior_months))
+        out["order_spike_ratio"] = float(max(recent) / (prior / prior_months))
+    days = {order.ordered_on for order in orders} | {i.issued_on for i in snap.invoices if i.issued_on <= as_of}
+    if days:
+        out["days_since_last_purchase"] = (as_of - max(days)).days
+
+    statements = sorted((f for f in snap.financials if f.period_end <= as_of), key=lambda f: f.period_end)
+    if statements:
+        out["financials_age_days"] = (as_of - statements[-1].period_end).days
+        latest, before = statements[-1].revenue, statements[-2].revenue if len(statements) > 1 else None
+        if before and latest is not None:
+            out["revenue_change_ratio"] = float(latest / before) - 1.0
+    return out
+
+
+_KINDS = {"integer": int, "boolean": bool, "enum": str}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    case=_cases(),
+    s=st.builds(
+        FeatureSettings,
+        payment_window_days=st.sampled_from([90, 365]),
+        due_change_window_days=st.sampled_from([0, 90]),
+        lateness_gap_min_invoices=st.integers(1, 5),
+    ),
+)
+def test_features_follow_their_definitions_with_catalogue_types(
+    case: tuple[CustomerSnapshot, date], s: FeatureSettings
+) -> None:
+    snap, as_of = case
+    f = compute_features(snap, as_of, s)
+
+    # Exactly the same numbers: Decimal exponents and float bits too (hence repr).
+    for name, value in _by_definition(snap, as_of, s).items():
+        assert repr(f.get(name)) == repr(value), name
+    for name, value in f.items():
+        spec = FEATURE_BY_NAME[name]
+        kind = Decimal if spec.money else _KINDS.get(spec.type, float)
+        assert type(value) is kind, (name, value)
+    assert f["exposure"] == f["open_receivables"] + f["open_orders_amount"]
+    assert f["avg_monthly_purchases"].as_tuple().exponent == -2
