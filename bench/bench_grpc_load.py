@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 import grpc  # noqa: E402
 
+from adapters.grpc import runtime  # noqa: E402
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb  # noqa: E402
 
 AS_OF = date(2026, 11, 22)
@@ -233,13 +234,17 @@ class ServerConfig:
 
     flag: str
     count: int
+    event_loop: str = "auto"
+    """the server's --event-loop"""
 
     @property
     def label(self) -> str:
         """The table's `server` column."""
         if self.flag == "--processes":
-            return f"{self.count} server processes"
-        return "in-process, 1 lock" if self.count == 0 else f"{self.count} worker processes"
+            base = f"{self.count} server processes"
+        else:
+            base = "in-process, 1 lock" if self.count == 0 else f"{self.count} worker processes"
+        return f"{base}, {runtime.resolve(self.event_loop)}"
 
 
 def store_url(db: str, config: ServerConfig) -> tuple[str, Path | None]:
@@ -257,15 +262,21 @@ def start_server(rules: Path, config: ServerConfig, db: str = "memory") -> tuple
     log = Path(f"/tmp/credit-policy-bench-{os.getpid()}-{config.flag[2:]}{config.count}.log")
     cmd = [sys.executable, "-c", "from policy_engine.cli import main; main()", "serve",
            "--rules", str(rules), "--port", "0", "--host", "127.0.0.1", "--db", db,
-           config.flag, str(config.count), "--watch-interval", "0"]
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+           config.flag, str(config.count), "--watch-interval", "0", "--event-loop", config.event_loop]
+    proc, port = spawn_server(cmd, log)
+    return proc, port, log
+
+
+def spawn_server(cmd: list[str], log: Path, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], int]:
+    """Run a server command with its log in `log` (PYTHONPATH = the project); wait for `serving`, return its port."""
+    env = dict(env if env is not None else os.environ, PYTHONPATH=str(ROOT))
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, stderr=out, env=env, cwd=ROOT)
     deadline = time.time() + 120
     while time.time() < deadline:
         for line in log.read_text().splitlines():
             if '"event": "serving"' in line:
-                return proc, int(json.loads(line)["port"]), log
+                return proc, int(json.loads(line)["port"])
         if proc.poll() is not None:
             raise SystemExit(f"server exited: {log.read_text()}")
         time.sleep(0.1)
@@ -425,10 +436,12 @@ def payloads_for(dicts: list[dict[str, Any]]) -> dict[str, list[bytes]]:
     }
 
 
-def measured(proc: subprocess.Popen[bytes], run: Any) -> tuple[dict[str, Any], dict[str, float]]:
-    """Run one cell; also measure CPU: server and client per call, and other processes' share."""
+def measured(proc: subprocess.Popen[bytes], run: Any,
+             event_loop: str = "auto") -> tuple[dict[str, Any], dict[str, float]]:
+    """Run one cell on the client's event loop; also measure CPU: server and client per call, and
+    other processes' share."""
     before = server_cpu(proc.pid), client_cpu(), machine_busy(), time.perf_counter()
-    row = asyncio.run(run)
+    row = runtime.run(run, event_loop)
     elapsed = time.perf_counter() - before[3]
     server_s, client_s = server_cpu(proc.pid) - before[0], client_cpu() - before[1]
     calls = max(row["calls"] * elapsed / row["window"], 1)
@@ -470,13 +483,15 @@ def bench_server(args: argparse.Namespace, config: ServerConfig, payloads: dict[
         for method in args.methods.split(","):
             for concurrency in (int(c) for c in args.concurrency.split(",")):
                 row, cpu = measured(proc, drive(address, method, payloads[method], concurrency,
-                                                args.seconds, args.warmup, args.connections, proc.pid))
+                                                args.seconds, args.warmup, args.connections, proc.pid),
+                                    args.client_loop)
                 _check_connections(row, args.connections)
                 ratio = f"{in_process[method] / row['rate']:.2f}" if row["rate"] else "∞"
                 print(table_row(_with_split(label, row), method, str(concurrency), row, cpu, ratio), flush=True)
             for rate in (float(r) for r in args.open_rate.split(",") if float(r) > 0):
                 row, cpu = measured(proc, drive_open(address, method, payloads[method], args.open_concurrency,
-                                                     rate, args.seconds, args.warmup, args.connections, proc.pid))
+                                                     rate, args.seconds, args.warmup, args.connections, proc.pid),
+                                    args.client_loop)
                 _check_connections(row, args.connections)
                 callers = f"{args.open_concurrency}, {rate:,.0f}/s offered"
                 print(table_row(_with_split(label, row), method, callers, row, cpu, ""), flush=True)
@@ -515,11 +530,23 @@ def main() -> None:
                              "file per server: every decision is written to the audit log), or a SQLAlchemy URL")
     parser.add_argument("--wait-quiet", type=float, default=0.0,
                         help="before each server, wait up to this many seconds for other processes to go quiet")
+    parser.add_argument("--server-loops", default="auto",
+                        help="the servers' --event-loop, comma separated (each server configuration runs on each): "
+                             "auto (uvloop when installed), uvloop, asyncio")
+    parser.add_argument("--client-loop", default="auto", choices=runtime.EVENT_LOOPS,
+                        help="the client's event loop (auto: uvloop when installed)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run every server configuration this many times, alternating (side-by-side A/B)")
     args = parser.parse_args()
     if args.workers is None and args.processes is None:
         args.workers, args.processes = "0,2", str(os.cpu_count() or 1)
-    configs = [ServerConfig("--workers", int(w)) for w in (args.workers or "").split(",") if w.strip()]
-    configs += [ServerConfig("--processes", int(p)) for p in (args.processes or "").split(",") if p.strip()]
+    server_loops = [name.strip() for name in args.server_loops.split(",") if name.strip()]
+    for name in server_loops:
+        runtime.resolve(name)  # an unknown or missing loop fails here, before any measuring
+    configs = [ServerConfig("--workers", int(w), name) for w in (args.workers or "").split(",") if w.strip()
+               for name in server_loops]
+    configs += [ServerConfig("--processes", int(p), name) for p in (args.processes or "").split(",") if p.strip()
+                for name in server_loops]
 
     dicts = [snapshot_dict(random.Random(7 + i), i, args.invoices) for i in range(args.customers)]
     payloads = payloads_for(dicts)
@@ -528,8 +555,8 @@ def main() -> None:
     rates = in_process_rates(args.rules, dicts, payloads, seconds=3.0)
     methods = args.methods.split(",")
     print(f"# gRPC load: {os.cpu_count()} CPUs, {args.customers} snapshots x {args.invoices} invoices, "
-          f"{args.seconds:g}s per cell after {args.warmup:g}s warm-up, client: 1 grpc.aio process, "
-          f"{args.connections} connections, server store: {args.db}")
+          f"{args.seconds:g}s per cell after {args.warmup:g}s warm-up, client: 1 grpc.aio process on "
+          f"{runtime.resolve(args.client_loop)}, {args.connections} connections, server store: {args.db}")
     for label, key in (("policy alone, validated snapshot → decision", "policy"),
                        ("as a library, the caller's snapshot data → validated snapshot → decision", "library"),
                        ("service pipeline without network, request proto → reply proto", "pipeline")):
@@ -539,8 +566,9 @@ def main() -> None:
     print("| server | method | callers | calls/s | p50 ms | p95 ms | p99 ms | errors | in-process/s ÷ gRPC calls/s "
           "| server CPU ms/call | client CPU ms/call | other processes' CPU |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |")
-    for config in configs:
-        bench_server(args, config, payloads, rates["policy"])
+    for _ in range(args.repeat):
+        for config in configs:
+            bench_server(args, config, payloads, rates["policy"])
 
 
 if __name__ == "__main__":

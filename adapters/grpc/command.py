@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 from pathlib import Path
@@ -66,6 +65,8 @@ def serve(
     watch_interval: Annotated[float, typer.Option(help="seconds between rules-dir polls; 0 = SIGHUP only")] = 1.0,
     grace: Annotated[float, typer.Option(help="seconds in-flight calls get to finish on SIGTERM")] = 20.0,
     log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING, ERROR")] = "INFO",
+    event_loop: Annotated[str, typer.Option(
+        "--event-loop", help="auto (uvloop when installed, else asyncio), uvloop or asyncio")] = "auto",
 ) -> None:
     """Serve credit decisions over gRPC (health, reflection, hot reload, metrics)."""
     from adapters.grpc.logs import configure_logging
@@ -84,6 +85,12 @@ def serve(
         raise typer.BadParameter("give both --tls-cert and --tls-key", param_hint="--tls-cert")
     if tls_client_ca and not tls_cert:
         raise typer.BadParameter("mutual TLS needs --tls-cert and --tls-key", param_hint="--tls-client-ca")
+    from adapters.grpc.runtime import EventLoopUnavailable, resolve
+
+    try:
+        resolve(event_loop)
+    except (ValueError, EventLoopUnavailable) as exc:
+        raise typer.BadParameter(str(exc), param_hint="--event-loop") from exc
     if db is None:
         from adapters.store.engine import resolve_db_url
 
@@ -92,8 +99,10 @@ def serve(
         # The supervisor never imports gRPC (its threads would only slow the exit); the processes do.
         tls_files = (tls_cert, tls_key, tls_client_ca) if tls_cert and tls_key else None
         _serve_processes(processes, rules=rules or DEFAULT_RULES_DIR, host=host, port=port, db=db, tls=tls_files,
-                         metrics_port=metrics_port, watch_interval=watch_interval, grace=grace, log_level=log_level)
+                         metrics_port=metrics_port, watch_interval=watch_interval, grace=grace, log_level=log_level,
+                         event_loop=event_loop)
         return
+    from adapters.grpc import runtime
     from adapters.grpc.server import TlsFiles, run_service
 
     tls = TlsFiles(tls_cert, tls_key, tls_client_ca) if tls_cert and tls_key else None
@@ -103,10 +112,10 @@ def serve(
     if db == MEMORY:
         db = None
     try:
-        asyncio.run(run_service(rules_dir=rules or DEFAULT_RULES_DIR, store=store, store_url=db or None,
-                                address=f"{host}:{port}",
-                                workers=workers, tls=tls, metrics_port=metrics_port,
-                                watch_interval=watch_interval, grace=grace))
+        runtime.run(run_service(rules_dir=rules or DEFAULT_RULES_DIR, store=store, store_url=db or None,
+                              address=f"{host}:{port}",
+                              workers=workers, tls=tls, metrics_port=metrics_port,
+                              watch_interval=watch_interval, grace=grace), event_loop)
     except PolicyLoadError as exc:
         for problem in getattr(exc, "problems", []):
             typer.echo(str(problem), err=True)
@@ -115,7 +124,8 @@ def serve(
 
 def _serve_processes(processes: int, *, rules: Path, host: str, port: int, db: str,
                      tls: tuple[Path, Path, Path | None] | None,
-                     metrics_port: int | None, watch_interval: float, grace: float, log_level: str) -> None:
+                     metrics_port: int | None, watch_interval: float, grace: float, log_level: str,
+                     event_loop: str) -> None:
     """The supervised model (adapters/grpc/supervisor.py): N server processes on one port."""
     from adapters.grpc.supervisor import ProcessConfig, StartupFailed, run_supervised
 
@@ -123,7 +133,7 @@ def _serve_processes(processes: int, *, rules: Path, host: str, port: int, db: s
     if store_url:
         _migrate_store(store_url)
     config = ProcessConfig(rules_dir=Path(rules), host=host, port=port, store_url=store_url, tls=tls,
-                           watch_interval=watch_interval, grace=grace, log_level=log_level)
+                           watch_interval=watch_interval, grace=grace, log_level=log_level, event_loop=event_loop)
     try:
         run_supervised(config, processes, metrics_port=metrics_port)
     except StartupFailed as exc:

@@ -8,11 +8,15 @@ from collections.abc import Iterable
 from policy_engine.domain.models import CustomerSnapshot
 from policy_engine.ports import InMemoryStore
 
-KEPT_DECISIONS = 1000
+KEPT_DECISIONS = 0
+"""What `--db memory` keeps of the decisions it makes: none. Nothing could read them back (the
+service has no call for it), and a tail of 1,000 kept ~60,000 objects alive that every garbage
+collection had to walk, in pauses of up to 30 ms under load (docs/service.md, "Process runtime").
+A SQL store (`--db URL`) is the audit log."""
 
 
 class BoundedMemoryStore(InMemoryStore):
-    """InMemoryStore whose decision log keeps only the last KEPT_DECISIONS (a long run must not grow)."""
+    """InMemoryStore whose decision log keeps only the last `kept` (a long run must not grow)."""
 
     def __init__(self, snapshots: Iterable[CustomerSnapshot] = (), kept: int = KEPT_DECISIONS):
         super().__init__(snapshots)

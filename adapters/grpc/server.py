@@ -17,6 +17,7 @@ from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2_grpc as pb_grpc
 from adapters.grpc.host import PolicyHost
 from adapters.grpc.logs import event
+from adapters.grpc.runtime import loop_name, settle_heap
 from adapters.grpc.servicer import CreditPolicyServicer
 from policy_engine.ports import CustomerStore
 
@@ -125,12 +126,14 @@ async def run_service(
     if metrics_port is not None:
         metrics_port = host.metrics.serve(metrics_port)
     await server.start()
+    settle_heap()
     await _set_serving(health_servicer, True)
     if on_serving is not None:
         on_serving(port, host.engine.version)
     else:
         event("serving", port=port, address=address, tls=tls is not None, mutual_tls=bool(tls and tls.client_ca),
-              workers=workers, metrics_port=metrics_port, version=host.engine.version)
+              workers=workers, metrics_port=metrics_port, version=host.engine.version,
+              event_loop=loop_name(asyncio.get_running_loop()))
 
     loop = asyncio.get_running_loop()
     stop = stop or asyncio.Event()

@@ -48,6 +48,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from adapters.grpc import runtime
 from adapters.grpc.logs import configure_logging, event
 
 if TYPE_CHECKING:
@@ -85,6 +86,8 @@ class ProcessConfig:
     watch_interval: float = 1.0
     grace: float = 20.0
     log_level: str = "INFO"
+    event_loop: str = "auto"
+    """adapters/grpc/runtime.py: the event loop each server process runs on"""
 
 
 # ---- the server process ----
@@ -142,11 +145,11 @@ def process_main(conn: Any, config: ProcessConfig, index: int = 0, files: dict[s
     def on_serving(port: int, version: str) -> None:
         nonlocal serving
         serving = True
-        event("process serving", port=port, version=version)
+        event("process serving", port=port, version=version, event_loop=runtime.loop_name(asyncio.get_running_loop()))
         conn.send(("serving", os.getpid(), port, version, None if files is not None else loaded))
 
     try:
-        asyncio.run(_serve_process(conn, config, index, files, on_serving, on_loaded))
+        runtime.run(_serve_process(conn, config, index, files, on_serving, on_loaded), config.event_loop)
     except BaseException as exc:
         if serving:
             event("process failed", logging.ERROR, error=f"{type(exc).__name__}: {exc}",

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from adapters.grpc.pipeline import HANDLERS, REQUEST_TYPES, Outcome
+from adapters.grpc.runtime import settle_heap
 from policy_engine.domain.errors import CustomerNotFound, EngineFailure, FieldViolation, InvalidInput, PolicyError
 
 _PICKLE = pickle.HIGHEST_PROTOCOL
@@ -68,6 +69,7 @@ def worker_main(conn: Any, loader_spec: str, files: dict[str, str], store_url: s
     try:
         policy = _resolve(loader_spec)(files)
         store = _open_worker_store(store_url)
+        settle_heap()
         conn.send_bytes(pickle.dumps(("ready", policy.version)))
     except BaseException as exc:  # report why the worker could not start, then exit
         conn.send_bytes(pickle.dumps(("failed", f"{type(exc).__name__}: {exc}")))

@@ -142,6 +142,7 @@ def test_one_serving_event_once_both_processes_serve_on_the_port_it_names(two_pr
     assert {e["port"] for e in process_serving} == {two_processes.port}
     assert events.index(serving[0]) > max(events.index(e) for e in process_serving)
     assert serving[0]["version"] == two_processes.version()
+    assert {e["event_loop"] for e in process_serving} == {"uvloop"}  # the default where uvloop is installed
 
 
 def test_connections_are_spread_over_both_processes_and_every_call_succeeds(two_processes: ServerProcess) -> None:
@@ -186,6 +187,7 @@ def test_a_second_server_on_the_same_port_is_refused(two_processes: ServerProces
 @pytest.mark.parametrize("flags, message", [
     (["--processes", "2", "--workers", "2"], "--processes"),
     (["--processes", "0"], "at least 1"),
+    (["--event-loop", "tokio"], "unknown event loop 'tokio'"),
 ])
 def test_bad_flag_combinations_are_refused(flags: list[str], message: str) -> None:
     result = serve_command("--port", "0", *flags)

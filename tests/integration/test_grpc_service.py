@@ -26,6 +26,7 @@ from tests.integration.conftest_grpc import (  # noqa: F401  (fixtures: pytest f
     inproc_server,
     order_request,
     sample_snapshot,
+    server_factory,
 )
 
 SERVICE = "credit_policy.v1.CreditPolicyService"
@@ -86,6 +87,16 @@ def test_check_order_returns_an_outcome_and_the_customer_decision(grpc_server: S
     assert decision.customer.customer_id == decision.customer_id == "C00001"
     assert decision.policy_version == decision.customer.policy_version == grpc_server.version()
     float(decision.available_credit_after)
+
+
+def test_the_server_runs_on_uvloop_by_default_and_on_asyncio_when_asked(grpc_server: ServerProcess,
+                                                                         server_factory: Any) -> None:
+    assert grpc_server.wait_for_event("serving")["event_loop"] == "uvloop"
+    plain = server_factory("--event-loop", "asyncio", workers=0, name="asyncio-loop")
+
+    assert plain.wait_for_event("serving")["event_loop"] == "asyncio"
+    decision = plain.stub().CheckOrder(order_request(order_id="SO-2"), timeout=TIMEOUT)
+    assert decision.outcome in OUTCOMES and decision.order_id == "SO-2"
 
 
 def test_a_huge_order_is_not_simply_approved(grpc_server: ServerProcess) -> None:

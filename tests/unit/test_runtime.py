@@ -1,0 +1,83 @@
+"""adapters/grpc/runtime.py: the event loop `serve --event-loop` picks, and the settled heap."""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import gc
+import weakref
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.grpc import runtime
+
+RULES = Path(__file__).resolve().parents[2] / "rules"
+
+
+def _without_uvloop(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_import = builtins.__import__
+
+    def fake_import(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "uvloop":
+            raise ImportError("No module named 'uvloop'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", fake_import)
+
+
+def test_auto_is_uvloop_where_it_is_installed_and_the_loop_runs_on_it() -> None:
+    assert runtime.resolve("auto") == runtime.resolve("uvloop") == "uvloop"
+
+    async def kind() -> str:
+        return runtime.loop_name(asyncio.get_running_loop())
+
+    assert runtime.run(kind()) == "uvloop"
+    assert runtime.run(kind(), "asyncio") == "asyncio"
+
+
+def test_without_uvloop_auto_falls_back_to_asyncio_and_uvloop_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    _without_uvloop(monkeypatch)
+
+    assert runtime.resolve("auto") == "asyncio"
+    with pytest.raises(runtime.EventLoopUnavailable, match="--event-loop asyncio"):
+        runtime.resolve("uvloop")
+
+
+def test_an_unknown_loop_is_refused_naming_the_choices() -> None:
+    with pytest.raises(ValueError, match="auto, uvloop, asyncio"):
+        runtime.resolve("tokio")
+
+
+def test_settle_heap_collects_start_up_garbage_then_freezes_what_is_alive() -> None:
+    class Cycle:
+        def __init__(self) -> None:
+            self.me = self
+
+    alive = Cycle()
+    dead = weakref.ref(Cycle())  # unreachable, kept only by its own cycle
+    gc.disable()
+    try:
+        frozen_before = gc.get_freeze_count()
+        runtime.settle_heap()
+
+        assert dead() is None  # collected before the freeze, not frozen forever
+        assert gc.get_freeze_count() > frozen_before
+        assert not any(o is alive for o in gc.get_objects())  # frozen: later collections skip it
+    finally:
+        gc.unfreeze()
+        gc.enable()
+
+
+def test_a_replaced_policy_is_freed_by_reference_counting_so_a_frozen_one_does_not_leak() -> None:
+    from policy_engine.api import load_policy
+
+    policy = load_policy(RULES)
+    ref, program = weakref.ref(policy), weakref.ref(policy.program)
+    gc.disable()
+    try:
+        del policy
+        assert ref() is None and program() is None  # no collector needed
+    finally:
+        gc.enable()
