@@ -440,6 +440,10 @@ def measured(proc: subprocess.Popen[bytes], run: Any,
              event_loop: str = "auto") -> tuple[dict[str, Any], dict[str, float]]:
     """Run one cell on the client's event loop; also measure CPU: server and client per call, and
     other processes' share."""
+    # The client settles its heap as the server does (adapters/grpc/runtime.py): a garbage collection
+    # walking this process's ~100,000 start-up objects would stall every call in flight, and the
+    # stall would be counted as the server's latency.
+    runtime.settle_heap()
     before = server_cpu(proc.pid), client_cpu(), machine_busy(), time.perf_counter()
     row = runtime.run(run, event_loop)
     elapsed = time.perf_counter() - before[3]
