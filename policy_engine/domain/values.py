@@ -108,16 +108,13 @@ def parse_iso_date(value: Any) -> date:
             # Year 0000 is a real ISO year that Python cannot hold: a well-formed day in it is out of
             # range, as the schema below says (2000, like year 0, is a leap year).
             if value[:4] == "0000" and _is_iso_day("2000" + value[4:]):
-                raise ValueError(_DATE_RANGE) from exc
+                raise ValueError(DATE_RANGE) from exc
             raise ValueError("not an ISO date (YYYY-MM-DD)") from exc
     else:
         raise ValueError("not an ISO date (YYYY-MM-DD)")
     if not MIN_DATE <= result <= MAX_DATE:
-        raise ValueError(_DATE_RANGE)
+        raise ValueError(DATE_RANGE)
     return result
-
-
-_DATE_RANGE = f"out of range: must lie between {MIN_DATE} and {MAX_DATE}"
 
 
 def _is_iso_day(text: str) -> bool:
