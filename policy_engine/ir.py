@@ -47,7 +47,3 @@ class Program:
     money_fields: frozenset[str] = frozenset()
     engine_keys: dict[str, str] = field(default_factory=dict)
     """Catalogue field name → the property name facts carry in the engine (see engine.short_keys)."""
-
-    def by_name(self) -> dict[str, CompiledRule]:
-        """Rules keyed by their engine name."""
-        return {r.name: r for r in self.rules}
