@@ -54,6 +54,7 @@ bench-all: install ## every benchmark: decisions, store, gRPC load, batch (long:
 	$(BIN)/python bench/bench_decisions.py
 	$(BIN)/python bench/bench_store.py
 	$(BIN)/python bench/bench_grpc_load.py
+	$(BIN)/python bench/bench_gc_pauses.py
 	$(BIN)/python bench/bench_batch.py --sizes 10000 50000 --workers 1 2
 
 .PHONY: help install protos test lint typecheck bench bench-all run
