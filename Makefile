@@ -1,8 +1,10 @@
 # credit-policy — `make help` lists the targets.
 # durable-rules builds on CPython 3.11 and 3.12 only: take the first interpreter that is one of them.
+# Another interpreter in a venv of its own: `make PYTHON=/usr/bin/python3.11 VENV=.venv-system install`
+# (how CPython was built matters for speed: docs/service.md, "The interpreter").
 PYTHON ?= $(shell for p in python3.12 python3.11 python3; do \
 	$$p -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] < (3, 13))' 2>/dev/null && { echo $$p; break; }; done)
-VENV   := .venv
+VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DB     ?= sqlite:///var/credit-policy.sqlite

@@ -13,6 +13,11 @@ up front, so the client spends its CPU on the calls rather than on building mess
 The client spreads its calls round-robin over --connections separate HTTP/2 connections (one
 grpc.aio channel each, with a subchannel pool of its own so they do not share one TCP
 connection): with SO_REUSEPORT the kernel balances connections, not calls, over the processes.
+
+`--server-python` runs every server configuration on each of several interpreters (venvs with the
+project installed), alternating, to compare CPython builds. Each row ends with the in-process
+pipeline's cost timed in this process just before the cell, while the server idles: a shared VM's
+speed moves by tens of percent within minutes, and that column says where it was.
 """
 
 from __future__ import annotations
@@ -110,6 +115,18 @@ def _rate(call: Any, items: list[Any], seconds: float, rounds: int = 3) -> float
     return best
 
 
+_REFERENCE: tuple[Any, list[Any]] | None = None
+"""The service pipeline on CheckOrder requests in this process (set by in_process_rates): timed for a
+moment before each cell, while the server idles, it shows how fast the VM is right then."""
+
+
+def reference_us(seconds: float = 0.5) -> float:
+    """µs per call of the in-process pipeline right now (the `pipeline µs just before` column)."""
+    assert _REFERENCE is not None
+    call, items = _REFERENCE
+    return 1e6 / _rate(call, items, seconds, rounds=1)
+
+
 def in_process_rates(rules: Path, dicts: list[dict[str, Any]], payloads: dict[str, list[bytes]],
                      seconds: float) -> dict[str, dict[str, float]]:
     """Decisions/s in this process, one thread: the policy alone (validated snapshot → decision), the
@@ -126,6 +143,8 @@ def in_process_rates(rules: Path, dicts: list[dict[str, Any]], payloads: dict[st
     order = OrderRequest(order_id="bench", amount=Decimal("80000"), payment_term_days=30)
     requests = {m: [pipeline.REQUEST_TYPES[k].FromString(b) for b in payloads[m]]
                 for m, k in (("CheckOrder", "check_order"), ("EvaluateCustomer", "evaluate"))}
+    global _REFERENCE
+    _REFERENCE = (lambda r: pipeline.check_order(r, policy, store), requests["CheckOrder"])
     return {
         "policy": {
             "CheckOrder": _rate(lambda s: policy.check_order(s, order, as_of=AS_OF), snaps, seconds),
@@ -236,6 +255,9 @@ class ServerConfig:
     count: int
     event_loop: str = "auto"
     """the server's --event-loop"""
+    python: str = ""
+    """the server's interpreter (`--server-python`; empty: this one)"""
+    python_label: str = ""
 
     @property
     def label(self) -> str:
@@ -244,7 +266,18 @@ class ServerConfig:
             base = f"{self.count} server processes"
         else:
             base = "in-process, 1 lock" if self.count == 0 else f"{self.count} worker processes"
-        return f"{base}, {runtime.resolve(self.event_loop)}"
+        parts = [base, runtime.resolve(self.event_loop)]
+        if self.python_label:
+            parts.append(self.python_label)
+        return ", ".join(parts)
+
+
+def interpreter(python: str) -> str:
+    """`CPython 3.11.7 (main, May  9 2026, 07:35:25) [GCC 12.2.0]`: what an interpreter path runs."""
+    out = subprocess.run([python, "-c", "import platform, sys; print(platform.python_implementation(), "
+                          "platform.python_version(), ' '.join(sys.version.split()[1:]))"],
+                         capture_output=True, text=True, check=True)
+    return out.stdout.strip()
 
 
 def store_url(db: str, config: ServerConfig) -> tuple[str, Path | None]:
@@ -260,7 +293,7 @@ def store_url(db: str, config: ServerConfig) -> tuple[str, Path | None]:
 def start_server(rules: Path, config: ServerConfig, db: str = "memory") -> tuple[subprocess.Popen[bytes], int, Path]:
     """`credit-policy serve --port 0` as a subprocess; wait for its "serving" log line."""
     log = Path(f"/tmp/credit-policy-bench-{os.getpid()}-{config.flag[2:]}{config.count}.log")
-    cmd = [sys.executable, "-c", "from policy_engine.cli import main; main()", "serve",
+    cmd = [config.python or sys.executable, "-c", "from policy_engine.cli import main; main()", "serve",
            "--rules", str(rules), "--port", "0", "--host", "127.0.0.1", "--db", db,
            config.flag, str(config.count), "--watch-interval", "0", "--event-loop", config.event_loop]
     proc, port = spawn_server(cmd, log)
@@ -455,12 +488,12 @@ def measured(proc: subprocess.Popen[bytes], run: Any,
 
 
 def table_row(label: str, method: str, callers: str, row: dict[str, Any], cpu: dict[str, float],
-              ratio: str) -> str:
+              ratio: str, reference: float) -> str:
     """One markdown row."""
     errors = ", ".join(f"{k} {v}" for k, v in row["errors"].items()) or "0"
     return (f"| {label} | {method} | {callers} | {row['rate']:,.0f} | {row['p50']:.1f} | {row['p95']:.1f} | "
             f"{row['p99']:.1f} | {errors} | {ratio} | {cpu['server_ms']:.2f} | {cpu['client_ms']:.2f} | "
-            f"{cpu['other']:.0f}% |")
+            f"{cpu['other']:.0f}% | {reference:.0f} |")
 
 
 def _with_split(label: str, row: dict[str, Any]) -> str:
@@ -486,19 +519,22 @@ def bench_server(args: argparse.Namespace, config: ServerConfig, payloads: dict[
     try:
         for method in args.methods.split(","):
             for concurrency in (int(c) for c in args.concurrency.split(",")):
+                reference = reference_us()
                 row, cpu = measured(proc, drive(address, method, payloads[method], concurrency,
                                                 args.seconds, args.warmup, args.connections, proc.pid),
                                     args.client_loop)
                 _check_connections(row, args.connections)
                 ratio = f"{in_process[method] / row['rate']:.2f}" if row["rate"] else "∞"
-                print(table_row(_with_split(label, row), method, str(concurrency), row, cpu, ratio), flush=True)
+                print(table_row(_with_split(label, row), method, str(concurrency), row, cpu, ratio, reference),
+                      flush=True)
             for rate in (float(r) for r in args.open_rate.split(",") if float(r) > 0):
+                reference = reference_us()
                 row, cpu = measured(proc, drive_open(address, method, payloads[method], args.open_concurrency,
                                                      rate, args.seconds, args.warmup, args.connections, proc.pid),
                                     args.client_loop)
                 _check_connections(row, args.connections)
                 callers = f"{args.open_concurrency}, {rate:,.0f}/s offered"
-                print(table_row(_with_split(label, row), method, callers, row, cpu, ""), flush=True)
+                print(table_row(_with_split(label, row), method, callers, row, cpu, "", reference), flush=True)
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
@@ -539,6 +575,10 @@ def main() -> None:
                              "auto (uvloop when installed), uvloop, asyncio")
     parser.add_argument("--client-loop", default="auto", choices=runtime.EVENT_LOOPS,
                         help="the client's event loop (auto: uvloop when installed)")
+    parser.add_argument("--server-python", default="",
+                        help="the servers' interpreters, comma separated (each configuration runs on each): "
+                             "`python` executables with the project's dependencies installed, such as another "
+                             "venv's bin/python (default: the benchmark's own)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="run every server configuration this many times, alternating (side-by-side A/B)")
     args = parser.parse_args()
@@ -547,10 +587,13 @@ def main() -> None:
     server_loops = [name.strip() for name in args.server_loops.split(",") if name.strip()]
     for name in server_loops:
         runtime.resolve(name)  # an unknown or missing loop fails here, before any measuring
-    configs = [ServerConfig("--workers", int(w), name) for w in (args.workers or "").split(",") if w.strip()
-               for name in server_loops]
-    configs += [ServerConfig("--processes", int(p), name) for p in (args.processes or "").split(",") if p.strip()
-                for name in server_loops]
+    pythons = [p.strip() for p in args.server_python.split(",") if p.strip()] or [""]
+    described = {p: interpreter(p or sys.executable) for p in pythons}  # a broken interpreter fails here
+    labels = {p: (f"server Python {i + 1}" if len(pythons) > 1 else "") for i, p in enumerate(pythons)}
+    models = [("--workers", int(w)) for w in (args.workers or "").split(",") if w.strip()]
+    models += [("--processes", int(p)) for p in (args.processes or "").split(",") if p.strip()]
+    configs = [ServerConfig(flag, count, name, p, labels[p]) for flag, count in models for name in server_loops
+               for p in pythons]
 
     dicts = [snapshot_dict(random.Random(7 + i), i, args.invoices) for i in range(args.customers)]
     payloads = payloads_for(dicts)
@@ -561,15 +604,20 @@ def main() -> None:
     print(f"# gRPC load: {os.cpu_count()} CPUs, {args.customers} snapshots x {args.invoices} invoices, "
           f"{args.seconds:g}s per cell after {args.warmup:g}s warm-up, client: 1 grpc.aio process on "
           f"{runtime.resolve(args.client_loop)}, {args.connections} connections, server store: {args.db}")
+    print(f"client and in-process rows: {interpreter(sys.executable)} ({sys.executable})")
+    for p in pythons:
+        print(f"{labels[p] or 'servers'}: {described[p]} ({p or sys.executable})")
     for label, key in (("policy alone, validated snapshot → decision", "policy"),
                        ("as a library, the caller's snapshot data → validated snapshot → decision", "library"),
                        ("service pipeline without network, request proto → reply proto", "pipeline")):
         print(f"in-process, one thread, {label}: "
               + ", ".join(f"{m} {rates[key][m]:,.0f}/s ({1000 / rates[key][m]:.2f} ms)" for m in methods))
+    print("pipeline µs just before: the same pipeline timed here for 0.5 s right before each cell, with the server "
+          "idle; this shared VM's speed moves by tens of percent within minutes, and this column shows where it was")
     print()
     print("| server | method | callers | calls/s | p50 ms | p95 ms | p99 ms | errors | in-process/s ÷ gRPC calls/s "
-          "| server CPU ms/call | client CPU ms/call | other processes' CPU |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |")
+          "| server CPU ms/call | client CPU ms/call | other processes' CPU | pipeline µs just before |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |")
     for _ in range(args.repeat):
         for config in configs:
             bench_server(args, config, payloads, rates["policy"])

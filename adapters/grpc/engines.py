@@ -3,9 +3,9 @@
 durable_rules is not thread-safe, so a Policy serialises its calls per process. `InProcessEngine`
 runs the decision pipeline on the event loop under that lock; `WorkerPoolEngine` keeps N spawned
 processes, each holding its own compiled copy of the same policy version and its own store
-connection, and hands them the raw request bytes over a pipe from the event loop (no threads):
+connection, and hands them the request message's bytes over a pipe from the event loop (no threads):
 validation, evaluation, recording and the reply message all happen in the worker, so the server
-process only moves bytes. docs/service.md has the measurement that picks between them.
+process does no decision work. docs/service.md has the measurement that picks between them.
 """
 
 from __future__ import annotations
