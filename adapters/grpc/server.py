@@ -17,7 +17,7 @@ from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2_grpc as pb_grpc
 from adapters.grpc.host import PolicyHost
 from adapters.grpc.logs import event
-from adapters.grpc.runtime import loop_name, settle_heap
+from adapters.grpc.runtime import interpreter, loop_name, settle_heap
 from adapters.grpc.servicer import CreditPolicyServicer
 from policy_engine.ports import CustomerStore
 
@@ -133,7 +133,7 @@ async def run_service(
     else:
         event("serving", port=port, address=address, tls=tls is not None, mutual_tls=bool(tls and tls.client_ca),
               workers=workers, metrics_port=metrics_port, version=host.engine.version,
-              event_loop=loop_name(asyncio.get_running_loop()))
+              event_loop=loop_name(asyncio.get_running_loop()), python=interpreter())
 
     loop = asyncio.get_running_loop()
     stop = stop or asyncio.Event()

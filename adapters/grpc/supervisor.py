@@ -145,7 +145,8 @@ def process_main(conn: Any, config: ProcessConfig, index: int = 0, files: dict[s
     def on_serving(port: int, version: str) -> None:
         nonlocal serving
         serving = True
-        event("process serving", port=port, version=version, event_loop=runtime.loop_name(asyncio.get_running_loop()))
+        event("process serving", port=port, version=version, event_loop=runtime.loop_name(asyncio.get_running_loop()),
+              python=runtime.interpreter())
         conn.send(("serving", os.getpid(), port, version, None if files is not None else loaded))
 
     try:

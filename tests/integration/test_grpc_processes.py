@@ -143,6 +143,7 @@ def test_one_serving_event_once_both_processes_serve_on_the_port_it_names(two_pr
     assert events.index(serving[0]) > max(events.index(e) for e in process_serving)
     assert serving[0]["version"] == two_processes.version()
     assert {e["event_loop"] for e in process_serving} == {"uvloop"}  # the default where uvloop is installed
+    assert all(e["python"].startswith("CPython 3.1") for e in process_serving)
 
 
 def test_connections_are_spread_over_both_processes_and_every_call_succeeds(two_processes: ServerProcess) -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import platform
 import urllib.request
 from typing import Any
 
@@ -91,7 +92,9 @@ def test_check_order_returns_an_outcome_and_the_customer_decision(grpc_server: S
 
 def test_the_server_runs_on_uvloop_by_default_and_on_asyncio_when_asked(grpc_server: ServerProcess,
                                                                          server_factory: Any) -> None:
-    assert grpc_server.wait_for_event("serving")["event_loop"] == "uvloop"
+    serving = grpc_server.wait_for_event("serving")
+    assert serving["event_loop"] == "uvloop"
+    assert serving["python"].startswith(f"CPython {platform.python_version()} (")  # the build, for operators
     plain = server_factory("--event-loop", "asyncio", workers=0, name="asyncio-loop")
 
     assert plain.wait_for_event("serving")["event_loop"] == "asyncio"
