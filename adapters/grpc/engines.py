@@ -3,9 +3,10 @@
 durable_rules is not thread-safe, so a Policy serialises its calls per process. `InProcessEngine`
 runs the decision pipeline on the event loop under that lock; `WorkerPoolEngine` keeps N spawned
 processes, each holding its own compiled copy of the same policy version and its own store
-connection, and hands them the request message's bytes over a pipe from the event loop (no threads):
-validation, evaluation, recording and the reply message all happen in the worker, so the server
-process does no decision work. docs/service.md has the measurement that picks between them.
+connection, and hands them the request's bytes as they came over a pipe from the event loop (no
+threads): parsing, validation, evaluation, recording and the reply message all happen in the
+worker, and the reply's bytes go back to the caller as they are, so the server process only moves
+bytes. docs/service.md has the measurement that picks between them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from concurrent.futures import Executor
 from typing import Any, Protocol
 
 from adapters.grpc.logs import event
-from adapters.grpc.pipeline import HANDLERS, REPLY_TYPES, Outcome
+from adapters.grpc.pipeline import HANDLERS, Outcome, parse_request
 from adapters.grpc.worker import KIND_CODES, decode_answer, raise_error, worker_main
 from policy_engine.domain.errors import EngineFailure
 from policy_engine.ports import CustomerStore
@@ -29,8 +30,9 @@ class Engine(Protocol):
 
     version: str
 
-    async def run(self, kind: str, request: Any) -> tuple[Any, Outcome]:
-        """Decide one request (`evaluate` or `check_order`); return the reply message and its outcome."""
+    async def run(self, kind: str, request: bytes) -> tuple[Any, Outcome]:
+        """Decide one request (`evaluate` or `check_order`) from its wire bytes; return the reply (a
+        message, or its wire bytes) and its outcome. Bytes that are not a request: InvalidInput."""
         ...
 
     async def aclose(self) -> None:
@@ -49,9 +51,10 @@ class InProcessEngine:
         self._in_flight = 0
         self._drained = asyncio.Event()
 
-    async def run(self, kind: str, request: Any) -> tuple[Any, Outcome]:
+    async def run(self, kind: str, request: bytes) -> tuple[Any, Outcome]:
         """Decide inline (a SQL store blocks, so then the whole decision runs on the store thread)."""
         handler = HANDLERS[kind]
+        request = parse_request(kind, request)
         if self._store_thread is None:
             return handler(request, self.policy, self.store)
         self._in_flight += 1
@@ -157,11 +160,12 @@ class WorkerPoolEngine:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def run(self, kind: str, request: Any) -> tuple[Any, Outcome]:
-        """Decide one request in an idle worker."""
+    async def run(self, kind: str, request: bytes) -> tuple[bytes, Outcome]:
+        """Decide one request in an idle worker: its bytes go to the worker as they came, and the
+        reply's bytes come back to be sent as they are (the worker parses and builds the messages)."""
         if self._closed:
             raise EngineFailure("engine closed")
-        payload = KIND_CODES[kind] + request.SerializeToString()
+        payload = KIND_CODES[kind] + request
         self._in_flight += 1
         try:
             reply = await self._dispatch(payload)
@@ -172,8 +176,7 @@ class WorkerPoolEngine:
                 self._drained.set()
         if answer[:1] != b"K":
             raise_error(pickle.loads(answer[1:]))
-        message, outcome = decode_answer(answer)
-        return REPLY_TYPES[kind].FromString(message), outcome
+        return decode_answer(answer)
 
     async def _dispatch(self, payload: bytes) -> asyncio.Future[bytes]:
         """Send to an idle worker; one that died while idle is replaced and the next one tried."""

@@ -12,14 +12,28 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from google.protobuf.message import DecodeError
+
 from adapters.grpc import mapping
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
-from policy_engine.domain.errors import EngineFailure, PolicyError
+from policy_engine.domain.errors import EngineFailure, FieldViolation, InvalidInput, PolicyError
 from policy_engine.domain.models import CustomerSnapshot, OrderDecision, OrderRequest
 from policy_engine.ports import CustomerStore
 
 REQUEST_TYPES: dict[str, Any] = {"evaluate": pb.EvaluateCustomerRequest, "check_order": pb.CheckOrderRequest}
 REPLY_TYPES: dict[str, Any] = {"evaluate": pb.CustomerDecision, "check_order": pb.OrderDecision}
+
+
+def parse_request(kind: str, data: bytes) -> Any:
+    """The request message of `kind` from its wire bytes; bytes that are not one are the caller's
+    error (INVALID_ARGUMENT), not the server's (gRPC's own deserializer would answer UNKNOWN and log
+    a traceback for every such call)."""
+    message_type = REQUEST_TYPES[kind]
+    try:
+        return message_type.FromString(data)
+    except DecodeError as exc:
+        name = message_type.DESCRIPTOR.full_name
+        raise InvalidInput([FieldViolation("request", f"not a valid {name} message: {str(exc)[:200]}")]) from None
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,10 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
-from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2_grpc as pb_grpc
 from adapters.grpc.host import PolicyHost
 from adapters.grpc.logs import event
 from adapters.grpc.runtime import interpreter, loop_name, settle_heap
-from adapters.grpc.servicer import CreditPolicyServicer
+from adapters.grpc.servicer import CreditPolicyServicer, add_service
 from policy_engine.ports import CustomerStore
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["CreditPolicyService"].full_name
@@ -78,7 +77,7 @@ def create_server(
     if reuse_port:
         options.append(("grpc.max_connection_age_ms", REUSE_PORT_CONNECTION_AGE_MS))
     server = grpc.aio.server(options=options, maximum_concurrent_rpcs=10_000)
-    pb_grpc.add_CreditPolicyServiceServicer_to_server(servicer, server)
+    add_service(servicer, server)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer or health.aio.HealthServicer(), server)
     add_reflection(server)
     port = server.add_secure_port(address, tls.credentials()) if tls else server.add_insecure_port(address)

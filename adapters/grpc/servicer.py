@@ -1,5 +1,10 @@
 """Thin servicer: each RPC hands its request to the served engine (adapters/grpc/pipeline.py does
-proto → domain → policy → proto) and maps domain errors to status codes through one table."""
+proto → domain → policy → proto) and maps domain errors to status codes through one table.
+
+The decision RPCs take their requests as wire bytes (`add_service`): the engine parses them where
+the decision runs (a worker process, in the pool model, so the gRPC process never parses or
+re-serialises them), and bytes that are not a request message get INVALID_ARGUMENT, where gRPC's
+own deserializer would answer UNKNOWN and log a traceback for every such call."""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2_grpc as pb_grpc
 from adapters.grpc.host import PolicyHost
 from adapters.grpc.logs import event
+from adapters.grpc.pipeline import parse_request
 from policy_engine.domain.errors import InvalidInput, PolicyError
 
 STREAM_WINDOW = 16
@@ -32,12 +38,12 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
         self.host = host
         self.metrics = host.metrics
 
-    async def _decide(self, kind: str, request: Any) -> Any:
+    async def _decide(self, kind: str, request: bytes) -> Any:
         reply, outcome = await self.host.engine.run(kind, request)
         self.metrics.observe_decision(outcome.kind, outcome.outcome, outcome.grade)
         return reply
 
-    async def _unary(self, method: str, kind: str, request: Any, context: grpc.aio.ServicerContext) -> Any:
+    async def _unary(self, method: str, kind: str, request: bytes, context: grpc.aio.ServicerContext) -> Any:
         started = time.perf_counter()
         code = "OK"
         try:
@@ -65,14 +71,14 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
         finally:
             self.metrics.observe_call(method, code, time.perf_counter() - started)
 
-    async def EvaluateCustomer(self, request: pb.EvaluateCustomerRequest,  # noqa: N802
-                               context: grpc.aio.ServicerContext) -> pb.CustomerDecision:
-        """Evaluate one customer."""
+    async def EvaluateCustomer(self, request: bytes,  # noqa: N802
+                               context: grpc.aio.ServicerContext) -> pb.CustomerDecision | bytes:
+        """Evaluate one customer (an EvaluateCustomerRequest's bytes → a CustomerDecision or its bytes)."""
         return await self._unary("EvaluateCustomer", "evaluate", request, context)  # type: ignore[no-any-return]
 
-    async def CheckOrder(self, request: pb.CheckOrderRequest,  # noqa: N802
-                         context: grpc.aio.ServicerContext) -> pb.OrderDecision:
-        """Decide one order."""
+    async def CheckOrder(self, request: bytes,  # noqa: N802
+                         context: grpc.aio.ServicerContext) -> pb.OrderDecision | bytes:
+        """Decide one order (a CheckOrderRequest's bytes → an OrderDecision or its bytes)."""
         return await self._unary("CheckOrder", "check_order", request, context)  # type: ignore[no-any-return]
 
     async def GetPolicy(self, request: pb.GetPolicyRequest,  # noqa: N802
@@ -81,10 +87,15 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
         self.metrics.observe_call("GetPolicy", "OK", 0.0)
         return policy_info(self.host, request.include_files)
 
-    async def _stream_item(self, index: int, request: pb.EvaluateCustomerRequest) -> pb.EvaluateCustomersResponse:
-        out = pb.EvaluateCustomersResponse(index=index, request_id=request.request_id)
+    async def _stream_item(self, index: int, raw: bytes) -> pb.EvaluateCustomersResponse:
+        out = pb.EvaluateCustomersResponse(index=index)
         try:
-            out.decision.CopyFrom(await self._decide("evaluate", request))
+            out.request_id = parse_request("evaluate", raw).request_id  # a bad item: INVALID_ARGUMENT
+            decision = await self._decide("evaluate", raw)
+            if isinstance(decision, bytes):
+                out.decision.ParseFromString(decision)
+            else:
+                out.decision.CopyFrom(decision)
             out.policy_version = out.decision.policy_version
         except PolicyError as exc:
             out.policy_version = self.host.engine.version
@@ -100,7 +111,7 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
             out.error.message = f"internal error: {type(exc).__name__}"
         return out
 
-    async def EvaluateCustomers(self, request_iterator: AsyncIterator[pb.EvaluateCustomerRequest],  # noqa: N802
+    async def EvaluateCustomers(self, request_iterator: AsyncIterator[bytes],  # noqa: N802
                                 context: grpc.aio.ServicerContext) -> AsyncIterator[pb.EvaluateCustomersResponse]:
         """Bulk evaluation, answered in request order with at most STREAM_WINDOW items in flight."""
         started = time.perf_counter()
@@ -134,6 +145,29 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
                 if (pending := results.get_nowait()) is not None:
                     pending.cancel()
             self.metrics.observe_call("EvaluateCustomers", code, time.perf_counter() - started)
+
+
+def _serialize(reply: Any) -> bytes:
+    """A reply on the wire: a message is serialised, bytes from a worker are already."""
+    return reply if isinstance(reply, bytes) else reply.SerializeToString()  # type: ignore[no-any-return]
+
+
+def add_service(servicer: CreditPolicyServicer, server: grpc.aio.Server) -> None:
+    """Register the service: as the generated add_CreditPolicyServiceServicer_to_server does, except
+    that the decision RPCs and the stream take their requests as wire bytes (the module docstring says why)."""
+    handlers = {
+        "EvaluateCustomer": grpc.unary_unary_rpc_method_handler(servicer.EvaluateCustomer,
+                                                                response_serializer=_serialize),
+        "CheckOrder": grpc.unary_unary_rpc_method_handler(servicer.CheckOrder, response_serializer=_serialize),
+        "EvaluateCustomers": grpc.stream_stream_rpc_method_handler(
+            servicer.EvaluateCustomers, response_serializer=pb.EvaluateCustomersResponse.SerializeToString),
+        "GetPolicy": grpc.unary_unary_rpc_method_handler(
+            servicer.GetPolicy, request_deserializer=pb.GetPolicyRequest.FromString,
+            response_serializer=pb.PolicyInfo.SerializeToString),
+    }
+    name = pb.DESCRIPTOR.services_by_name["CreditPolicyService"].full_name
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(name, handlers),))
+    server.add_registered_method_handlers(name, handlers)
 
 
 def _iso(value: Any) -> str:

@@ -14,7 +14,7 @@ import signal
 from collections.abc import Callable
 from typing import Any
 
-from adapters.grpc.pipeline import HANDLERS, REQUEST_TYPES, Outcome
+from adapters.grpc.pipeline import HANDLERS, Outcome, parse_request
 from adapters.grpc.runtime import settle_heap
 from policy_engine.domain.errors import CustomerNotFound, EngineFailure, FieldViolation, InvalidInput, PolicyError
 
@@ -82,7 +82,7 @@ def worker_main(conn: Any, loader_spec: str, files: dict[str, str], store_url: s
                 return
             try:
                 kind = _KIND_NAMES[data[0]]
-                reply, outcome = HANDLERS[kind](REQUEST_TYPES[kind].FromString(data[1:]), policy, store)
+                reply, outcome = HANDLERS[kind](parse_request(kind, data[1:]), policy, store)
                 answer = encode_answer(reply, outcome)
             except Exception as exc:
                 answer = b"E" + pickle.dumps(_error_reply(exc), protocol=_PICKLE)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import grpc
+from google.protobuf.message import DecodeError
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -27,6 +28,7 @@ from tests.integration.conftest_grpc import (
     ServerProcess,
     grpc_server,  # noqa: F401  (fixtures: pytest finds them by name)
     sample_snapshot,
+    server_factory,  # noqa: F401
 )
 from tests.integration.test_grpc_service import violations_of
 
@@ -189,3 +191,69 @@ def test_after_the_malformed_requests_the_server_is_alive_and_healthy(grpc_serve
 
     assert grpc_server.proc.poll() is None
     assert reply.status == health_pb2.HealthCheckResponse.SERVING
+
+
+# ---- bytes that are not a request message at all ----
+
+def _not_a(message_type: Any) -> Callable[[bytes], bool]:
+    def corrupt(data: bytes) -> bool:
+        try:
+            message_type.FromString(data)
+        except DecodeError:
+            return True
+        return False
+
+    return corrupt
+
+
+corrupt_requests = st.one_of(st.just(b"\xff\xff\xff"), st.just(b"\x0a\x05abc"),  # bad tag; cut-off field
+                             st.binary(min_size=1, max_size=64)).filter(_not_a(pb.CheckOrderRequest))
+_METHOD = "/credit_policy.v1.CreditPolicyService/"
+
+
+def _assert_corrupt_refused(server: ServerProcess, data: bytes, method: str, message_name: str) -> None:
+    call = server.channel().unary_unary(_METHOD + method)  # bytes in, bytes out: nothing parsed here
+    try:
+        call(data, timeout=10)
+        raise AssertionError(f"accepted corrupt bytes {data!r}")
+    except grpc.RpcError as error:
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, (data, error.code(), error.details())
+        assert [(f, d.split(":")[0]) for f, d in violations_of(error)] == [
+            ("request", f"not a valid credit_policy.v1.{message_name} message")]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=corrupt_requests)
+def test_bytes_that_are_not_a_request_are_invalid_argument_in_the_worker_pool(grpc_server: ServerProcess,
+                                                                              data: bytes) -> None:
+    _assert_corrupt_refused(grpc_server, data, "CheckOrder", "CheckOrderRequest")
+    if _not_a(pb.EvaluateCustomerRequest)(data):
+        _assert_corrupt_refused(grpc_server, data, "EvaluateCustomer", "EvaluateCustomerRequest")
+
+
+def test_bytes_that_are_not_a_request_are_invalid_argument_in_process_and_not_logged_as_errors(
+    server_factory: Any,
+) -> None:
+    server: ServerProcess = server_factory("--watch-interval", "0", workers=0, name="corrupt-inproc")
+    for data in (b"\xff\xff\xff", b"\x0a\x05abc"):
+        _assert_corrupt_refused(server, data, "CheckOrder", "CheckOrderRequest")
+        _assert_corrupt_refused(server, data, "EvaluateCustomer", "EvaluateCustomerRequest")
+    good = server.stub().CheckOrder(pb.CheckOrderRequest(snapshot=sample_snapshot(2), order_id="SO-9", amount="10",
+                                                         as_of=AS_OF.isoformat()), timeout=10)
+    assert good.policy_version
+    assert not [e for e in server.events() if e.get("level") == "error"]  # a client's garbage is not our error
+
+
+def test_a_corrupt_stream_item_is_answered_with_invalid_argument_and_the_stream_goes_on(
+    grpc_server: ServerProcess,
+) -> None:
+    good = pb.EvaluateCustomerRequest(snapshot=sample_snapshot(1), as_of=AS_OF.isoformat(), request_id="ok")
+    stream = grpc_server.channel().stream_stream(_METHOD + "EvaluateCustomers",
+                                                 response_deserializer=pb.EvaluateCustomersResponse.FromString)
+
+    responses = list(stream(iter([b"\xff\xff\xff", good.SerializeToString()]), timeout=30))
+
+    assert [r.index for r in responses] == [0, 1]
+    assert responses[0].error.code == "INVALID_ARGUMENT"
+    assert [v.field for v in responses[0].error.field_violations] == ["request"]
+    assert responses[1].WhichOneof("result") == "decision" and responses[1].request_id == "ok"
