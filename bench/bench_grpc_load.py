@@ -17,7 +17,9 @@ connection): with SO_REUSEPORT the kernel balances connections, not calls, over 
 `--server-python` runs every server configuration on each of several interpreters (venvs with the
 project installed), alternating, to compare CPython builds. Each row ends with the in-process
 pipeline's cost timed in this process just before the cell, while the server idles: a shared VM's
-speed moves by tens of percent within minutes, and that column says where it was.
+speed moves by tens of percent within minutes, and that column says where it was. The column
+before it gives the server's CPU per call second by second during the cell (lowest–highest): at a
+fixed offered rate it moves with the VM's speed, within seconds.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -47,6 +50,8 @@ from adapters.grpc import runtime  # noqa: E402
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb  # noqa: E402
 
 AS_OF = date(2026, 11, 22)
+COMPLETED = [0]
+"""Calls finished so far by this client (errors included), for the per-second CPU samples."""
 SIGNALS = ("debt_delays", "bill_extension_requested", "sales_swing", "staff_resignations", "bank_relation_strained")
 
 
@@ -382,6 +387,7 @@ async def drive(address: str, method: str, payloads: list[bytes], concurrency: i
                 started = time.perf_counter()
                 try:
                     reply = await call(payloads[i % len(payloads)], timeout=10)
+                    COMPLETED[0] += 1
                     if i % 97 == 0 and not _version_of(reply_type.FromString(reply)):
                         raise ValueError("reply without policy_version")
                     if measuring:
@@ -428,6 +434,7 @@ async def drive_open(address: str, method: str, payloads: list[bytes], concurren
             async with callers:
                 try:
                     await call(payloads[i % len(payloads)], timeout=10)
+                    COMPLETED[0] += 1
                     if scheduled >= measure_from:
                         latencies.append(time.perf_counter() - scheduled)
                 except Exception as exc:
@@ -469,31 +476,67 @@ def payloads_for(dicts: list[dict[str, Any]]) -> dict[str, list[bytes]]:
     }
 
 
-def measured(proc: subprocess.Popen[bytes], run: Any,
-             event_loop: str = "auto") -> tuple[dict[str, Any], dict[str, float]]:
-    """Run one cell on the client's event loop; also measure CPU: server and client per call, and
-    other processes' share."""
+class PerSecond(threading.Thread):
+    """Samples the server's CPU and this client's finished calls once a second, from a thread (the
+    event loop stays the client's): the server's CPU per call in each second of a cell after the
+    first `skip` seconds (warm-up)."""
+
+    def __init__(self, pids: list[int], skip: float, min_calls: int = 50):
+        super().__init__(daemon=True)
+        self.pids, self.skip, self.min_calls = pids, skip, min_calls
+        self.ms_per_call: list[float] = []
+        self._done = threading.Event()
+
+    def _cpu(self) -> float:
+        return sum(_cpu_seconds(pid) for pid in self.pids)
+
+    def run(self) -> None:
+        if self._done.wait(self.skip):
+            return
+        cpu, calls = self._cpu(), COMPLETED[0]
+        while not self._done.wait(1.0):
+            now_cpu, now_calls = self._cpu(), COMPLETED[0]
+            if now_calls - calls >= self.min_calls:
+                self.ms_per_call.append((now_cpu - cpu) / (now_calls - calls) * 1000)
+            cpu, calls = now_cpu, now_calls
+
+    def stop(self) -> str:
+        """`0.98–1.41`: the lowest and highest second ("" when there was no full second)."""
+        self._done.set()
+        self.join()
+        return f"{min(self.ms_per_call):.2f}–{max(self.ms_per_call):.2f}" if self.ms_per_call else ""
+
+
+def measured(proc: subprocess.Popen[bytes], run: Any, event_loop: str = "auto",
+             warmup: float = 0.0) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Run one cell on the client's event loop; also measure CPU: server and client per call, other
+    processes' share, and the server's per call second by second after the warm-up."""
     # The client settles its heap as the server does (adapters/grpc/runtime.py): a garbage collection
     # walking this process's ~100,000 start-up objects would stall every call in flight, and the
     # stall would be counted as the server's latency.
     runtime.settle_heap()
+    seconds = PerSecond([proc.pid, *_children(proc.pid)], warmup)
     before = server_cpu(proc.pid), client_cpu(), machine_busy(), time.perf_counter()
-    row = runtime.run(run, event_loop)
+    seconds.start()
+    try:
+        row = runtime.run(run, event_loop)
+    finally:
+        by_second = seconds.stop()
     elapsed = time.perf_counter() - before[3]
     server_s, client_s = server_cpu(proc.pid) - before[0], client_cpu() - before[1]
     calls = max(row["calls"] * elapsed / row["window"], 1)
     other = (machine_busy() - before[2] - server_s - client_s) / elapsed
     return row, {"server_ms": server_s / calls * 1000, "client_ms": client_s / calls * 1000,
-                 "other": max(other, 0.0) * 100}
+                 "other": max(other, 0.0) * 100, "by_second": by_second}
 
 
-def table_row(label: str, method: str, callers: str, row: dict[str, Any], cpu: dict[str, float],
+def table_row(label: str, method: str, callers: str, row: dict[str, Any], cpu: dict[str, Any],
               ratio: str, reference: float) -> str:
     """One markdown row."""
     errors = ", ".join(f"{k} {v}" for k, v in row["errors"].items()) or "0"
     return (f"| {label} | {method} | {callers} | {row['rate']:,.0f} | {row['p50']:.1f} | {row['p95']:.1f} | "
-            f"{row['p99']:.1f} | {errors} | {ratio} | {cpu['server_ms']:.2f} | {cpu['client_ms']:.2f} | "
-            f"{cpu['other']:.0f}% | {reference:.0f} |")
+            f"{row['p99']:.1f} | {errors} | {ratio} | {cpu['server_ms']:.2f} | {cpu.get('by_second', '')} | "
+            f"{cpu['client_ms']:.2f} | {cpu['other']:.0f}% | {reference:.0f} |")
 
 
 def _with_split(label: str, row: dict[str, Any]) -> str:
@@ -522,7 +565,7 @@ def bench_server(args: argparse.Namespace, config: ServerConfig, payloads: dict[
                 reference = reference_us()
                 row, cpu = measured(proc, drive(address, method, payloads[method], concurrency,
                                                 args.seconds, args.warmup, args.connections, proc.pid),
-                                    args.client_loop)
+                                    args.client_loop, args.warmup)
                 _check_connections(row, args.connections)
                 ratio = f"{in_process[method] / row['rate']:.2f}" if row["rate"] else "∞"
                 print(table_row(_with_split(label, row), method, str(concurrency), row, cpu, ratio, reference),
@@ -531,7 +574,7 @@ def bench_server(args: argparse.Namespace, config: ServerConfig, payloads: dict[
                 reference = reference_us()
                 row, cpu = measured(proc, drive_open(address, method, payloads[method], args.open_concurrency,
                                                      rate, args.seconds, args.warmup, args.connections, proc.pid),
-                                    args.client_loop)
+                                    args.client_loop, args.warmup)
                 _check_connections(row, args.connections)
                 callers = f"{args.open_concurrency}, {rate:,.0f}/s offered"
                 print(table_row(_with_split(label, row), method, callers, row, cpu, "", reference), flush=True)
@@ -614,10 +657,13 @@ def main() -> None:
               + ", ".join(f"{m} {rates[key][m]:,.0f}/s ({1000 / rates[key][m]:.2f} ms)" for m in methods))
     print("pipeline µs just before: the same pipeline timed here for 0.5 s right before each cell, with the server "
           "idle; this shared VM's speed moves by tens of percent within minutes, and this column shows where it was")
+    print("server CPU ms/call by second: the lowest and highest one-second figure during the cell (after the "
+          "warm-up); at a fixed offered rate the spread is the VM's speed moving within seconds")
     print()
     print("| server | method | callers | calls/s | p50 ms | p95 ms | p99 ms | errors | in-process/s ÷ gRPC calls/s "
-          "| server CPU ms/call | client CPU ms/call | other processes' CPU | pipeline µs just before |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |")
+          "| server CPU ms/call | server CPU ms/call by second | client CPU ms/call | other processes' CPU "
+          "| pipeline µs just before |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for _ in range(args.repeat):
         for config in configs:
             bench_server(args, config, payloads, rates["policy"])
