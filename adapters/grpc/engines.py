@@ -12,6 +12,7 @@ bytes. docs/service.md has the measurement that picks between them.
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import multiprocessing
 import pickle
@@ -82,16 +83,39 @@ class InProcessEngine:
 # ---- the server side ----
 
 
+PIPELINE_DEPTH = 2
+"""Requests a worker may hold at once: the one it is deciding and the next, already in its pipe, so
+it goes from one to the next without waiting for the server's event loop to read an answer and
+send again (measured side by side: docs/service.md, Load, sixth session)."""
+PIPELINE_MAX_BYTES = 32 * 1024
+"""Only a request up to this size is sent to a worker that is still busy: it waits in the pipe's
+buffer (two of them fit), so the event loop's write never blocks on a busy worker. A bigger request
+waits for an idle worker, which reads it while it is written."""
+
+
 class _Worker:
+    """One engine process and the pipe to it. `pending` holds the futures of the requests sent to it
+    and not answered yet, oldest first: a worker answers its requests in the order they came."""
+
     def __init__(self, ctx: Any, args: tuple[Any, ...]):
         self.conn, child = ctx.Pipe(duplex=True)
         self.process = ctx.Process(target=worker_main, args=(child, *args), daemon=True)
         self.process.start()
         child.close()
+        self.pending: collections.deque[asyncio.Future[bytes]] = collections.deque()
+        self.serving = False
+        """Ready, and its answers are being read; False before the handshake and once it is lost."""
 
 
 class WorkerPoolEngine:
-    """N worker processes, each with its own compiled copy of one policy version."""
+    """N worker processes, each with its own compiled copy of one policy version.
+
+    A call goes to the live worker with the fewest requests in hand, up to PIPELINE_DEPTH each;
+    callers that find every worker full wait in arrival order. Each worker's answers are read as
+    soon as they arrive (its pipe stays registered with the event loop) and handed to the oldest
+    pending request of that worker. A cancelled call keeps its place until its answer has come, so
+    neither the worker nor the order of answers is lost.
+    """
 
     def __init__(self, files: dict[str, str], workers: int, loader_spec: str = DEFAULT_FILES_LOADER,
                  store_url: str | None = None):
@@ -100,7 +124,8 @@ class WorkerPoolEngine:
         self._args = (loader_spec, files, store_url)
         self._ctx = multiprocessing.get_context("spawn")
         self._workers: list[_Worker] = []
-        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        self._waiting: collections.deque[asyncio.Future[None]] = collections.deque()
+        self._replacing = 0
         self._in_flight = 0
         self._drained = asyncio.Event()
         self._closed = False
@@ -120,19 +145,11 @@ class WorkerPoolEngine:
             raise EngineFailure(f"workers compiled different versions: {sorted(set(versions))}")
         self.version = versions[0]
         for w in self._workers:
-            self._idle.put_nowait(w)
+            self._enlist(w)
         return self
 
     async def _handshake(self, w: _Worker) -> str:
-        status, value = pickle.loads(await self._receive(w))
-        if status != "ready":
-            raise EngineFailure(f"worker failed to load the policy: {value}")
-        return str(value)
-
-    def _receive(self, w: _Worker, release: bool = False) -> asyncio.Future[bytes]:
-        """The worker's next message. With `release`, the worker goes back to the idle queue as
-        soon as it has answered, whether or not anyone still awaits the answer (a cancelled call
-        must neither lose the worker nor let it take a new request before it is done)."""
+        """The worker's first message: ready (with the version it compiled) or why it failed."""
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[bytes] = loop.create_future()
         fd = w.conn.fileno()
@@ -140,20 +157,69 @@ class WorkerPoolEngine:
         def on_readable() -> None:
             loop.remove_reader(fd)
             try:
-                data = w.conn.recv_bytes()
+                fut.set_result(w.conn.recv_bytes())
             except (EOFError, OSError) as exc:
-                if not fut.done():
-                    fut.set_exception(EngineFailure(f"worker process died: {exc!r}"))
-                if release:
-                    self._background(self._replace(w))
-                return
-            if release:
-                self._idle.put_nowait(w)
-            if not fut.done():
-                fut.set_result(data)
+                fut.set_exception(EngineFailure(f"worker process died: {exc!r}"))
 
         loop.add_reader(fd, on_readable)
-        return fut
+        try:
+            status, value = pickle.loads(await fut)
+        finally:
+            if not fut.done():  # cancelled (start's timeout): stop watching the pipe
+                loop.remove_reader(fd)
+        if status != "ready":
+            raise EngineFailure(f"worker failed to load the policy: {value}")
+        return str(value)
+
+    def _enlist(self, w: _Worker) -> None:
+        """A ready worker starts taking requests."""
+        w.serving = True
+        asyncio.get_running_loop().add_reader(w.conn.fileno(), self._on_answers, w)
+        self._wake()
+
+    def _on_answers(self, w: _Worker) -> None:
+        """The worker's pipe is readable: every answer waiting in it, each to its request."""
+        conn = w.conn
+        try:
+            while True:
+                data = conn.recv_bytes()
+                fut = w.pending.popleft()
+                if not fut.done():  # done = cancelled: the caller has gone, the answer goes nowhere
+                    fut.set_result(data)
+                if not w.pending or not conn.poll():
+                    break
+        except (EOFError, OSError, IndexError) as exc:  # IndexError: an answer nobody asked for
+            self._lost(w, exc)
+            return
+        self._wake()
+
+    def _lost(self, w: _Worker, exc: BaseException) -> None:
+        """The worker died (a segfault in the engine) or its pipe broke: fail what it held, replace it."""
+        if not w.serving:
+            return
+        w.serving = False
+        asyncio.get_running_loop().remove_reader(w.conn.fileno())
+        while w.pending:
+            fut = w.pending.popleft()
+            if not fut.done():
+                fut.set_exception(EngineFailure(f"worker process died: {exc!r}"))
+        if not self._closed:
+            self._replacing += 1
+            self._background(self._replace(w))
+
+    def _wake(self) -> None:
+        """Let the first waiting caller look for room again."""
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+
+    def _wake_all(self) -> None:
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
 
     def _background(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)
@@ -161,15 +227,14 @@ class WorkerPoolEngine:
         task.add_done_callback(self._tasks.discard)
 
     async def run(self, kind: str, request: bytes) -> tuple[bytes, Outcome]:
-        """Decide one request in an idle worker: its bytes go to the worker as they came, and the
+        """Decide one request in a worker: its bytes go to the worker as they came, and the
         reply's bytes come back to be sent as they are (the worker parses and builds the messages)."""
         if self._closed:
             raise EngineFailure("engine closed")
         payload = KIND_CODES[kind] + request
         self._in_flight += 1
         try:
-            reply = await self._dispatch(payload)
-            answer = await reply
+            answer = await self._dispatch(payload)
         finally:
             self._in_flight -= 1
             if self._in_flight == 0:
@@ -178,35 +243,81 @@ class WorkerPoolEngine:
             raise_error(pickle.loads(answer[1:]))
         return decode_answer(answer)
 
-    async def _dispatch(self, payload: bytes) -> asyncio.Future[bytes]:
-        """Send to an idle worker; one that died while idle is replaced and the next one tried."""
-        for _ in range(self.size + 1):
-            worker = await self._idle.get()
-            reply = self._receive(worker, release=True)
+    def _room(self, depth: int) -> _Worker | None:
+        """The live worker holding the fewest requests, if it holds fewer than `depth`."""
+        best = None
+        for w in self._workers:
+            if w.serving and len(w.pending) < depth and (best is None or len(w.pending) < len(best.pending)):
+                best = w
+        return best
+
+    async def _dispatch(self, payload: bytes) -> bytes:
+        """Send to a worker with room, in turn with the callers already waiting; the answer's bytes."""
+        loop = asyncio.get_running_loop()
+        depth = PIPELINE_DEPTH if len(payload) <= PIPELINE_MAX_BYTES else 1
+        had_turn = False
+        if self._waiting:  # callers already waiting go first
+            await self._wait(loop, at_head=False)
+            had_turn = True
+        while True:
+            if self._closed:
+                raise EngineFailure("engine closed")
+            worker = self._room(depth)
+            if worker is None:
+                if not self._replacing and not any(w.serving for w in self._workers):
+                    raise EngineFailure("no live worker process")
+                await self._wait(loop, at_head=had_turn)  # a caller that had its turn keeps its place
+                had_turn = True
+                continue
+            answer: asyncio.Future[bytes] = loop.create_future()
             try:
                 worker.conn.send_bytes(payload)
-                return reply
-            except OSError:
-                asyncio.get_running_loop().remove_reader(worker.conn.fileno())
-                reply.cancel()
-                self._background(self._replace(worker))
-        raise EngineFailure("no live worker process")
+            except OSError as exc:
+                self._lost(worker, exc)
+                continue
+            worker.pending.append(answer)
+            if self._waiting and self._room(PIPELINE_DEPTH) is not None:
+                self._wake()  # the next caller in line may find room too
+            return await answer
+
+    async def _wait(self, loop: asyncio.AbstractEventLoop, at_head: bool) -> None:
+        """Wait for a turn: at the end of the line, or back at its head."""
+        waiter: asyncio.Future[None] = loop.create_future()
+        if at_head:
+            self._waiting.appendleft(waiter)
+        else:
+            self._waiting.append(waiter)
+        try:
+            await waiter
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                self._wake()  # it was this caller's turn: pass it on
+            raise
 
     async def _replace(self, dead: _Worker) -> None:
         """A worker died (a segfault in the engine): start a fresh one in its place."""
-        await asyncio.to_thread(dead.process.join, 1)
-        dead.conn.close()
-        if self._closed:
-            return
-        event("worker process replaced", logging.ERROR, pid=dead.process.pid, exitcode=dead.process.exitcode,
-              version=self.version)
-        fresh = _Worker(self._ctx, self._args)
-        self._workers[self._workers.index(dead)] = fresh
         try:
-            await self._handshake(fresh)
-        except EngineFailure:
-            return
-        self._idle.put_nowait(fresh)
+            await asyncio.to_thread(dead.process.join, 1)
+            dead.conn.close()
+            if self._closed:
+                return
+            event("worker process replaced", logging.ERROR, pid=dead.process.pid, exitcode=dead.process.exitcode,
+                  version=self.version)
+            fresh = _Worker(self._ctx, self._args)
+            self._workers[self._workers.index(dead)] = fresh
+            try:
+                await self._handshake(fresh)
+            except EngineFailure:
+                return
+            if self._closed:
+                fresh.process.kill()
+                fresh.conn.close()
+                return
+            self._enlist(fresh)
+        finally:
+            self._replacing -= 1
+            if not self._replacing and not any(w.serving for w in self._workers):
+                self._wake_all()  # no worker left: the waiting callers fail rather than wait on
 
     async def aclose(self, grace: float = 30.0) -> None:
         """Let in-flight calls finish (up to `grace` seconds), then stop the workers."""
@@ -217,8 +328,17 @@ class WorkerPoolEngine:
             except TimeoutError:
                 pass
         self._closed = True
+        loop = asyncio.get_running_loop()
         for w in self._workers:
+            if w.serving:
+                w.serving = False
+                loop.remove_reader(w.conn.fileno())
             w.conn.close()
+            while w.pending:  # past the grace period: these answers will not be read
+                fut = w.pending.popleft()
+                if not fut.done():
+                    fut.set_exception(EngineFailure("engine closed before the worker answered"))
+        self._wake_all()  # callers still waiting for a worker fail: "engine closed"
         await asyncio.to_thread(self._join_all)
 
     def _join_all(self) -> None:

@@ -1,0 +1,146 @@
+"""The worker pool's dispatch: pipelined requests, each answer to its own caller, in order, whatever
+callers cancel, big requests only to an idle worker, and a dead worker replaced while callers wait."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from adapters.grpc.engines import PIPELINE_DEPTH, PIPELINE_MAX_BYTES, WorkerPoolEngine
+from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
+from policy_engine.rules.loader import read_rule_files
+from tests.integration.conftest_grpc import RULES, order_request, sample_snapshot
+
+FILES = read_rule_files(RULES)
+
+
+def with_pool(workers: int, scenario: Callable[[WorkerPoolEngine], Awaitable[None]]) -> None:
+    """Run `scenario` against a fresh pool of `workers` processes on its own event loop."""
+
+    async def main() -> None:
+        pool = await WorkerPoolEngine(FILES, workers).start()
+        try:
+            await asyncio.wait_for(scenario(pool), 60)
+        finally:
+            await pool.aclose(grace=5)
+
+    asyncio.run(main())
+
+
+def request(index: int, invoices: int = 24) -> bytes:
+    return order_request(sample_snapshot(index, invoices)).SerializeToString()
+
+
+async def customer_of(pool: WorkerPoolEngine, data: bytes) -> str:
+    reply, _outcome = await pool.run("check_order", data)
+    return pb.OrderDecision.FromString(reply).customer_id
+
+
+def expected(index: int) -> str:
+    return sample_snapshot(index).customer_id
+
+
+def held(pool: WorkerPoolEngine) -> list[int]:
+    return [len(w.pending) for w in pool._workers]
+
+
+def test_pipelined_requests_each_get_their_own_answer_in_turn() -> None:
+    async def scenario(pool: WorkerPoolEngine) -> None:
+        calls = [asyncio.create_task(customer_of(pool, request(i))) for i in range(12)]
+        finished: list[int] = []
+        for i, call in enumerate(calls):
+            call.add_done_callback(lambda _call, i=i: finished.append(i))
+        await asyncio.sleep(0)  # every call has been dispatched or queued; no answer has been read yet
+        assert held(pool) == [PIPELINE_DEPTH]  # the worker holds the one it decides and the next
+        assert len(pool._waiting) == 12 - PIPELINE_DEPTH
+        assert await asyncio.gather(*calls) == [expected(i) for i in range(12)]
+        assert finished == list(range(12))  # one worker, first come first served
+        assert held(pool) == [0] and not pool._waiting
+
+    with_pool(1, scenario)
+
+
+def test_two_workers_share_the_calls_and_every_answer_goes_to_its_caller() -> None:
+    async def scenario(pool: WorkerPoolEngine) -> None:
+        calls = [asyncio.create_task(customer_of(pool, request(i))) for i in range(40)]
+        await asyncio.sleep(0)
+        assert held(pool) == [PIPELINE_DEPTH, PIPELINE_DEPTH]
+        assert await asyncio.gather(*calls) == [expected(i) for i in range(40)]
+
+    with_pool(2, scenario)
+
+
+def test_a_cancelled_call_does_not_shift_the_answers_of_the_others() -> None:
+    async def scenario(pool: WorkerPoolEngine) -> None:
+        calls = [asyncio.create_task(customer_of(pool, request(i))) for i in range(6)]
+        await asyncio.sleep(0)
+        calls[1].cancel()  # sent and waiting in the worker's pipe: its answer will come and go nowhere
+        calls[3].cancel()  # still waiting for room: never sent
+        results = await asyncio.gather(*calls, return_exceptions=True)
+        assert isinstance(results[1], asyncio.CancelledError) and isinstance(results[3], asyncio.CancelledError)
+        assert [results[i] for i in (0, 2, 4, 5)] == [expected(i) for i in (0, 2, 4, 5)]
+        assert held(pool) == [0]
+        assert await customer_of(pool, request(7)) == expected(7)
+
+    with_pool(1, scenario)
+
+
+def test_a_big_request_waits_for_an_idle_worker_and_keeps_its_turn() -> None:
+    big = request(2, invoices=600)
+    assert len(big) > PIPELINE_MAX_BYTES  # the premise of the test
+
+    async def scenario(pool: WorkerPoolEngine) -> None:
+        first = asyncio.create_task(customer_of(pool, request(1)))
+        second = asyncio.create_task(customer_of(pool, big))
+        third = asyncio.create_task(customer_of(pool, request(3)))
+        await asyncio.sleep(0)
+        # The big one may not queue behind the first in the worker's pipe, and the small one after it
+        # may not overtake it: both wait.
+        assert held(pool) == [1] and len(pool._waiting) == 2
+        assert await asyncio.gather(first, second, third) == [expected(1), expected(2), expected(3)]
+
+    with_pool(1, scenario)
+
+
+def test_calls_wait_for_the_replacement_of_a_killed_worker() -> None:
+    async def scenario(pool: WorkerPoolEngine) -> None:
+        victim = pool._workers[0].process.pid
+        assert victim is not None
+        os.kill(victim, signal.SIGKILL)
+        while pool._workers[0].serving and pool._workers[0].process.pid == victim:
+            await asyncio.sleep(0.01)  # until the pool has seen the pipe close (a call sent before then fails)
+        answers = await asyncio.gather(*(customer_of(pool, request(i)) for i in range(3)))
+        assert answers == [expected(i) for i in range(3)]
+        assert pool._workers[0].process.pid != victim
+
+    with_pool(1, scenario)
+
+
+def test_callers_waiting_when_the_pool_closes_are_refused_not_left_hanging() -> None:
+    async def scenario(pool: WorkerPoolEngine) -> None:
+        calls = [asyncio.create_task(customer_of(pool, request(i))) for i in range(5)]
+        await asyncio.sleep(0)
+        closing = asyncio.create_task(pool.aclose(grace=0))
+        results: list[Any] = await asyncio.gather(*calls, return_exceptions=True)
+        await closing
+        answered = [r for r in results if isinstance(r, str)]
+        refused = [r for r in results if not isinstance(r, str)]
+        assert answered == [expected(i) for i in range(len(answered))]
+        assert all("closed" in str(r) or "died" in str(r) for r in refused), refused
+
+    with_pool(1, scenario)
+
+
+def test_two_requests_at_the_size_bound_fit_in_the_worker_socket_buffer() -> None:
+    # What lets the event loop's blocking write to a busy worker never wait: the pipe is a socket
+    # pair, and the one request already waiting in it plus the one being sent fit in its buffer.
+    a, b = socket.socketpair()
+    try:
+        assert 2 * PIPELINE_MAX_BYTES <= a.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
+    finally:
+        a.close()
+        b.close()
