@@ -255,8 +255,9 @@ def _chunk(conn: Connection, after: int, batch: int, dry_run: bool, would_add: s
             if r.snapshot_hash in absent and r.snapshot_hash not in first:
                 first[r.snapshot_hash] = {"snapshot_hash": r.snapshot_hash, "snapshot_json": r.snapshot_json,
                                           "first_seen": r.decided_at}  # fmt: skip
-        insert_ignore_many(conn, snaps, ["snapshot_hash"], [first[h] for h in sorted(first)])
-        added = len(first)
+        # What this transaction stored, not what it meant to: a concurrent writer (the service's
+        # audit log, on PostgreSQL) may have stored some of these texts since the read above.
+        added = insert_ignore_many(conn, snaps, ["snapshot_hash"], [first[h] for h in sorted(first)])
     # What decision_snapshots holds now, in this transaction: an entry gives up its copy only for the same text.
     now_stored = select(snaps.c.snapshot_hash, snaps.c.snapshot_json).where(snaps.c.snapshot_hash.in_(hashes))
     stored: dict[str, str] = dict(conn.execute(now_stored).all())

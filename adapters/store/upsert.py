@@ -39,14 +39,17 @@ def insert_ignore(conn: Connection, table: Table, keys: Sequence[str], row: dict
     conn.execute(dialect.insert(table).values(**row).on_conflict_do_nothing(index_elements=list(keys)))
 
 
-def insert_ignore_many(conn: Connection, table: Table, keys: Sequence[str], rows: Sequence[dict[str, Any]]) -> None:
-    """Insert the rows whose key is not there yet: one statement executed for all of them.
+def insert_ignore_many(conn: Connection, table: Table, keys: Sequence[str], rows: Sequence[dict[str, Any]]) -> int:
+    """Insert the rows whose key is not there yet: one statement executed for all of them; return
+    how many were inserted (a key another transaction stored meanwhile counts zero).
 
     Rows sharing a key within `rows` are fine too (the first one wins). On PostgreSQL, callers that
     may run concurrently with overlapping keys should pass the rows sorted by key, so every
     transaction takes the key locks in the same order and none waits on another in a cycle.
     """
     if not rows:
-        return
+        return 0
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    conn.execute(dialect.insert(table).on_conflict_do_nothing(index_elements=list(keys)), list(rows))
+    stmt = dialect.insert(table).on_conflict_do_nothing(index_elements=list(keys))
+    result = conn.execute(stmt.execution_options(preserve_rowcount=True), list(rows))
+    return max(result.rowcount, 0)

@@ -219,3 +219,20 @@ def test_concurrent_writers_of_the_same_snapshots_wait_and_skip_on_postgresql() 
     engine.dispose()
     assert errors == [] and not thread.is_alive()
     assert stored == ["a", "b", "c"]
+
+
+def test_insert_ignore_many_counts_only_the_rows_it_inserted(db_url: str) -> None:
+    store = open_store(db_url)
+    now = datetime.now(UTC)
+
+    def row(text: str) -> dict[str, Any]:
+        return {"snapshot_hash": sha256_hex(text), "snapshot_json": text, "first_seen": now}
+
+    with store.engine.begin() as conn:
+        assert insert_ignore_many(conn, s.decision_snapshots, ["snapshot_hash"], [row("a"), row("b")]) == 2
+    with store.engine.begin() as conn:  # "a" is there already, as if another writer had stored it
+        assert insert_ignore_many(conn, s.decision_snapshots, ["snapshot_hash"], [row("a"), row("c")]) == 1
+        assert insert_ignore_many(conn, s.decision_snapshots, ["snapshot_hash"], [row("a"), row("b")]) == 0
+        assert insert_ignore_many(conn, s.decision_snapshots, ["snapshot_hash"], []) == 0
+    assert _count(store, s.decision_snapshots) == 3
+
