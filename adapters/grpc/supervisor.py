@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import functools
 import logging
 import multiprocessing
 import os
@@ -40,6 +41,7 @@ import shutil
 import signal
 import socket
 import tempfile
+import threading
 import time
 import traceback
 from collections import Counter
@@ -264,6 +266,8 @@ class _Slot:
     failure: tuple[str, list[str], str] | None = None
     restart: asyncio.TimerHandle | None = None
     exited: asyncio.Event = field(default_factory=asyncio.Event)
+    reader: threading.Thread | None = None
+    """Receives the process's messages (_read_messages)."""
 
 
 class Supervisor:
@@ -364,16 +368,30 @@ class Supervisor:
         slot.process, slot.conn, slot.pid = process, conn, process.pid or 0
         slot.serving_since, slot.failure = None, None
         slot.exited = asyncio.Event()
-        loop.add_reader(conn.fileno(), self._on_message, slot, conn)
+        slot.reader = threading.Thread(target=self._read_messages, args=(slot, conn, loop), daemon=True,
+                                       name=f"credit-policy-server-{slot.index}-messages")
+        slot.reader.start()
         loop.add_reader(process.sentinel, self._on_exit, slot, process, conn)
 
-    def _on_message(self, slot: _Slot, conn: Any) -> None:
-        try:
-            message = conn.recv()
-        except (EOFError, OSError):
-            asyncio.get_running_loop().remove_reader(conn.fileno())
-            return
-        self._handle(slot, message)
+    def _read_messages(self, slot: _Slot, conn: Any, loop: asyncio.AbstractEventLoop) -> None:
+        """In a thread of its own, one per process: receive the process's messages until its end of the
+        pipe closes, and hand each to the event loop (_handle, in order). A message can carry a whole
+        rule set, up to the loader's bounds; received here, it never holds up the event loop, even if
+        the process stalls halfway through sending it."""
+        while True:
+            try:
+                message = conn.recv()
+            except (EOFError, OSError):
+                return
+            except Exception as exc:  # a message that does not unpickle: log it, keep reading
+                error = f"{type(exc).__name__}: {exc}"
+                loop.call_soon_threadsafe(functools.partial(event, "server process message unreadable",
+                                                            logging.ERROR, process=slot.index, error=error))
+                continue
+            try:
+                loop.call_soon_threadsafe(self._handle, slot, message)
+            except RuntimeError:  # the loop has closed: nobody is left to tell
+                return
 
     def _handle(self, slot: _Slot, message: tuple[Any, ...]) -> None:
         if message[0] == "serving" and message[1] == slot.pid:
@@ -403,13 +421,14 @@ class Supervisor:
 
     async def _reap(self, slot: _Slot, process: Any, conn: Any) -> None:
         await asyncio.to_thread(process.join, 5)
-        try:
-            while conn.poll():  # a last message (why it failed) may still be in the pipe
-                self._handle(slot, conn.recv())
-        except (EOFError, OSError):
-            pass
-        asyncio.get_running_loop().remove_reader(conn.fileno())
-        conn.close()
+        # The reader ends at the pipe's EOF, once it has handed over the last messages (why the process
+        # failed, say): they were queued on the loop before the join returned, so they are handled first.
+        if slot.reader is not None:
+            await asyncio.to_thread(slot.reader.join, 5)
+        await asyncio.sleep(0)
+        if slot.reader is None or not slot.reader.is_alive():
+            conn.close()  # else a stalled reader still holds it (a process that left the pipe open elsewhere)
+        slot.reader = None
         if self.metrics is not None:
             self.metrics.process_gone(process.pid)
         slot.process, slot.conn = None, None

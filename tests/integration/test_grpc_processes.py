@@ -454,6 +454,55 @@ def test_the_supervisor_keeps_the_latest_files_loaded_from_the_directory_and_sta
     assert (config, index, files) == (supervisor.config, 1, v2)
 
 
+
+def slow_sender(conn: Any, *_: Any) -> None:
+    """A server process (stand-in) that stalls for 3 s halfway through sending a big `serving` message."""
+    import pickle
+    import struct
+
+    data = pickle.dumps(("serving", os.getpid(), 1, "v1", {"big.yaml": "x" * 300_000}))
+    fd = conn.fileno()
+    os.write(fd, struct.pack("!i", len(data)) + data[:1_000])  # multiprocessing's framing: length, then bytes
+    time.sleep(3)
+    view = memoryview(data)[1_000:]
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def test_a_process_stalled_halfway_through_a_message_does_not_hold_up_the_supervisor(tmp_path: Path) -> None:
+    from adapters.grpc import supervisor as sup
+
+    spawn = multiprocessing.get_context("spawn")
+
+    class Context:
+        def Pipe(self, duplex: bool) -> Any:  # noqa: N802  (multiprocessing's name)
+            return spawn.Pipe(duplex)
+
+        def Process(self, target: Any, args: tuple[Any, ...], **kwargs: Any) -> Any:  # noqa: N802
+            return spawn.Process(target=slow_sender, args=args, **kwargs)
+
+    supervisor = sup.Supervisor(sup.ProcessConfig(rules_dir=tmp_path, host="127.0.0.1", port=1), 1)
+    supervisor._ctx = Context()
+    slot = supervisor._slots[0]
+
+    async def scenario() -> float:
+        supervisor._spawn(slot)
+        longest, last = 0.0, time.monotonic()
+        deadline = last + 30
+        while slot.serving_since is None:  # the event loop keeps turning while the message trickles in
+            await asyncio.sleep(0.01)
+            now = time.monotonic()
+            longest, last = max(longest, now - last), now
+            assert now < deadline, "the message never arrived"
+        await until(slot.exited.is_set)
+        return longest
+
+    longest = asyncio.run(scenario())
+    assert longest < 1.0, f"the event loop stood still for {longest:.1f} s"
+    assert supervisor._good is not None and len(supervisor._good[1]["big.yaml"]) == 300_000
+    assert slot.reader is None and slot.conn is None
+
+
 # ---- stopping ----
 
 
