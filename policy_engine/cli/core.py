@@ -21,6 +21,10 @@ from policy_engine.rules.problems import PolicyLoadError
 
 MAX_SNAPSHOT_BYTES = 64 << 20
 RulesDir = Annotated[Path, typer.Option("--rules", help="Rules directory.")]
+RulesArgument = Annotated[Path | None, typer.Argument(help=f"Rules directory (default: {DEFAULT_RULES_DIR}).",
+                                                        show_default=False)]
+RulesAlso = Annotated[Path | None, typer.Option("--rules", help="The rules directory given as an option, as "
+                                                "evaluate, serve and simulate take it.")]
 AsOf = Annotated[str | None, typer.Option("--as-of", help="Evaluation date YYYY-MM-DD (default: today).")]
 Db = Annotated[
     str | None,
@@ -32,6 +36,14 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     """Print an error on stderr and return the Exit to raise."""
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
+
+
+def rules_dir(argument: Path | None, option: Path | None) -> Path:
+    """lint and test take the rules directory as an argument (CONTRACT.md) or, like the other
+    commands, as --rules; both at once must name the same directory."""
+    if argument is not None and option is not None and argument.resolve() != option.resolve():
+        raise fail(f"two rules directories: {argument} and --rules {option}; give one")
+    return argument or option or DEFAULT_RULES_DIR
 
 
 def load_or_exit(rules: Path) -> Any:
@@ -109,16 +121,17 @@ def register(app: typer.Typer) -> None:
     """Add the core commands."""
 
     @app.command()
-    def lint(rules: Annotated[Path, typer.Argument(help="Rules directory.")] = DEFAULT_RULES_DIR) -> None:
+    def lint(rules: RulesArgument = None, rules_option: RulesAlso = None) -> None:
         """Validate rule files; print each problem as path:line:col: code: message (exit 1 if any)."""
-        policy = load_or_exit(rules)
+        policy = load_or_exit(rules_dir(rules, rules_option))
         typer.echo(f"ok: {len(policy.rule_ids)} rules in {len(policy.files)} files, policy_version {policy.version}")
 
     @app.command("test")
-    def test_cmd(rules: Annotated[Path, typer.Argument(help="Rules directory.")] = DEFAULT_RULES_DIR) -> None:
+    def test_cmd(rules: RulesArgument = None, rules_option: RulesAlso = None) -> None:
         """Run the rule test cases kept in RULES/tests; every rule must fire in some case."""
         from policy_engine.casetests import run_suite
 
+        rules = rules_dir(rules, rules_option)
         suite = run_suite(load_or_exit(rules), rules)
         for problem in suite.problems:
             typer.echo(str(problem), err=True)

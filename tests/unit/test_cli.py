@@ -36,6 +36,20 @@ def test_lint_reports_a_broken_copy_with_file_line_col(rules_copy: Callable[...,
     assert f"{rules}/warnings.yaml:{line}:12: unknown_feature:" in result.output
 
 
+def test_lint_and_test_take_the_rules_directory_as_an_option_too(rules_copy: Callable[..., Path]) -> None:
+    rules = rules_copy(("warnings.yaml", "when: {dbt_open_max: {gte: 91}}", "when: {dbt_open_mx: {gte: 91}}"))
+
+    broken = _run("lint", "--rules", str(rules))
+    assert broken.exit_code == 1 and f"{rules}/warnings.yaml:" in broken.output
+    assert _run("lint", "--rules", str(rules), str(rules)).exit_code == 1  # the same directory twice: fine
+
+    both = _run("lint", "rules", "--rules", str(rules))
+    assert both.exit_code == 2 and "two rules directories" in both.output
+
+    shipped = Path(__file__).resolve().parents[2] / "rules"
+    assert _run("test", "--rules", str(shipped)).exit_code == 0
+
+
 def test_rule_cases_pass_and_cover_every_rule() -> None:
     result = _run("test")
 
