@@ -179,9 +179,13 @@ def _load(live_dir: Path, candidate_dir: Path) -> tuple[Any, Any, PortfolioConfi
 def simulate(db_url: str, live_dir: Path, candidate_dir: Path, as_of: date, workers: int = 1,
              chunk_size: int = 500) -> dict[str, Any]:  # fmt: skip
     """Compare the candidate rules with the live ones over the whole portfolio; nothing is written."""
-    from adapters.store.engine import make_engine, migrate, safe_url, scrub_password
+    from adapters.store.engine import NoSuchStore, make_engine, migrate, require_existing, safe_url, scrub_password
 
     live, cand, live_cfg, cand_cfg = _load(live_dir, candidate_dir)
+    try:
+        require_existing(db_url)
+    except NoSuchStore as exc:
+        raise BatchInputError(str(exc)) from None
     try:
         engine = make_engine(db_url)
         migrate(engine)

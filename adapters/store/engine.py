@@ -22,6 +22,30 @@ def resolve_db_url(url: str | None = None) -> str:
     return url or os.environ.get(DB_ENV_VAR) or DEFAULT_DB_URL
 
 
+class NoSuchStore(Exception):
+    """A command that only reads was pointed at a SQLite file that does not exist."""
+
+
+def require_existing(url: str | None = None) -> None:
+    """Raise NoSuchStore when `url` names a SQLite file that is not there.
+
+    Commands that only read the store (queue, report, history, simulate) call this first: opening a
+    missing file would create it, so a typo in --db left an empty store behind and the command
+    answered "nothing found" about the wrong database. Other databases need no check: a server
+    refuses a database that does not exist.
+    """
+    resolved = resolve_db_url(url)
+    try:
+        sa_url = make_url(resolved)
+    except Exception:
+        return  # make_engine reports a URL that does not parse
+    database = sa_url.database or ""
+    if (sa_url.get_backend_name() == "sqlite" and database and database != ":memory:"
+            and not database.startswith("file:") and not Path(database).expanduser().exists()):
+        raise NoSuchStore(f"no store at {Path(database).expanduser()} ({safe_url(resolved)}): check --db or "
+                          f"${DB_ENV_VAR}; `credit-policy demo-data`, `import` and `batch` create one")
+
+
 def safe_url(url: str) -> str:
     """The URL as it may be printed or logged: without its password."""
     try:

@@ -124,8 +124,13 @@ def _write_report(db_url: str, run_id: str, out_dir: Path) -> dict[str, str]:
 def _engine_and_run(db: str | None, run: str | None, day: date | None = None) -> tuple[Any, str]:
     from adapters.batch.runs import latest_run, resolve_run
     from adapters.store import make_engine, migrate
-    from adapters.store.engine import safe_url, scrub_password
+    from adapters.store.engine import NoSuchStore, require_existing, safe_url, scrub_password
 
+    try:
+        require_existing(_db(db))
+    except NoSuchStore as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     engine = make_engine(_db(db))
     try:
         migrate(engine)

@@ -49,12 +49,19 @@ class Format(StrEnum):
     jsonl = "jsonl"
 
 
-def _open(db: str | None) -> Any:
+def _open(db: str | None, *, must_exist: bool = False) -> Any:
+    """The store; with `must_exist` (commands that only read) a SQLite file that is not there is an
+    error rather than a new empty store."""
     from adapters.store import open_store
-    from adapters.store.engine import resolve_db_url, safe_url, scrub_password
+    from adapters.store.engine import NoSuchStore, require_existing, resolve_db_url, safe_url, scrub_password
 
     try:
+        if must_exist:
+            require_existing(db)
         return open_store(db)
+    except NoSuchStore as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2) from None
     except Exception as exc:  # a bad URL or an unreachable server: say which, no traceback; never the password
         url = resolve_db_url(db)
         err.print(f"error: cannot open the store {safe_url(url)}: {scrub_password(str(exc), url)}", markup=False)
@@ -182,7 +189,7 @@ def history_cmd(
     """A customer's logged decisions and how its grade and limit moved; --replay checks they reproduce."""
     from adapters.store.replay import Replayer
 
-    store = _open(db)
+    store = _open(db, must_exist=True)
     entries = store.history(customer_id, last)
     if not entries:
         err.print(f"no decisions logged for customer {customer_id!r}", markup=False)

@@ -96,10 +96,26 @@ def test_history_shows_decisions_and_replays_them(
     assert entry["decision"]["reasons"] and entry["fired_rules"]
 
 
-def test_history_of_a_customer_without_decisions_exits_1(run) -> None:  # type: ignore[no-untyped-def]
+def test_history_of_a_customer_without_decisions_exits_1(run, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    from adapters.store import open_store
+
+    open_store(db_url).close()  # a store, without that customer
     result = run("history", "nobody")
 
     assert result.exit_code == 1 and "nobody" in result.stderr
+
+
+def test_commands_that_only_read_refuse_a_sqlite_file_that_is_not_there(tmp_path: Path) -> None:
+    """A typo in --db must not leave a new empty store behind and answer "nothing found" about it."""
+    from policy_engine.cli import build_app
+
+    missing = tmp_path / "typo" / "credit-policy.sqlite"
+    shipped_rules = str(Path(__file__).resolve().parents[2] / "rules")
+    for args in (["history", "C1"], ["queue"], ["report"], ["simulate", "--rules", shipped_rules]):
+        result = CliRunner().invoke(build_app(), [*args, "--db", f"sqlite:///{missing}"])
+        assert result.exit_code == 2, (args, result.output)
+        assert f"no store at {missing}" in result.output, args
+    assert not missing.parent.exists()
 
 
 @pytest.mark.parametrize("url", ["postgresql+psycopg://risk:s3cret-pw@127.0.0.1:1/credit", "not a url s3cret-pw"])
