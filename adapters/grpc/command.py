@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,6 +13,19 @@ import typer
 
 DEFAULT_WORKERS = max(os.cpu_count() or 1, 2)
 """One engine process per CPU (at least two): measured best on 2 cores, see docs/service.md."""
+MAX_PROCESSES = max(8, 4 * (os.cpu_count() or 1))
+"""--workers and --processes: more than four per CPU only adds memory (each holds a compiled policy)."""
+MAX_SECONDS = 86_400.0
+"""--watch-interval and --grace: at most a day."""
+
+
+class LogLevel(StrEnum):
+    """--log-level."""
+
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
 
 
 MEMORY = "memory"
@@ -47,7 +62,7 @@ def _open_store(db: str | None) -> Any:
 
 def serve(
     rules: Annotated[Path | None, typer.Option("--rules", help="rules directory (default: the shipped rules/)")] = None,
-    port: Annotated[int, typer.Option(help="port to listen on; 0 picks a free one")] = 50051,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="port to listen on; 0 picks a free one")] = 50051,
     host: Annotated[str, typer.Option(help="address to bind")] = "[::]",
     db: Annotated[str | None, typer.Option(
         help="SQLAlchemy URL of the store (default: $CREDIT_POLICY_DB, else the embedded SQLite file "
@@ -61,10 +76,14 @@ def serve(
     tls_cert: Annotated[Path | None, typer.Option(help="PEM server certificate (enables TLS)")] = None,
     tls_key: Annotated[Path | None, typer.Option(help="PEM private key of --tls-cert")] = None,
     tls_client_ca: Annotated[Path | None, typer.Option(help="PEM CA of client certificates (mutual TLS)")] = None,
-    metrics_port: Annotated[int | None, typer.Option(help="Prometheus /metrics port; 0 picks one")] = None,
-    watch_interval: Annotated[float, typer.Option(help="seconds between rules-dir polls; 0 = SIGHUP only")] = 1.0,
-    grace: Annotated[float, typer.Option(help="seconds in-flight calls get to finish on SIGTERM")] = 20.0,
-    log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING, ERROR")] = "INFO",
+    metrics_port: Annotated[int | None, typer.Option(
+        min=0, max=65535, help="Prometheus /metrics port; 0 picks one")] = None,
+    watch_interval: Annotated[float, typer.Option(
+        min=0, max=MAX_SECONDS, help="seconds between rules-dir polls; 0 = SIGHUP only")] = 1.0,
+    grace: Annotated[float, typer.Option(
+        min=0, max=MAX_SECONDS, help="seconds in-flight calls get to finish on SIGTERM")] = 20.0,
+    log_level: Annotated[LogLevel, typer.Option(case_sensitive=False, help="the least severe level logged")] = (
+        LogLevel.INFO),
     event_loop: Annotated[str, typer.Option(
         "--event-loop", help="auto (uvloop when installed, else asyncio), uvloop or asyncio")] = "auto",
 ) -> None:
@@ -72,9 +91,17 @@ def serve(
     from adapters.grpc.logs import configure_logging
     from policy_engine.api import DEFAULT_RULES_DIR, PolicyLoadError
 
-    configure_logging(log_level)
+    level = LogLevel(log_level).value
+    configure_logging(level)
+    for name, value in (("--watch-interval", watch_interval), ("--grace", grace)):
+        if not math.isfinite(value):
+            raise typer.BadParameter(f"not a number of seconds: {value}", param_hint=name)
     if processes is not None and processes < 1:
         raise typer.BadParameter("give at least 1 server process", param_hint="--processes")
+    for name, count in (("--processes", processes), ("--workers", workers)):
+        if count is not None and count > MAX_PROCESSES:
+            raise typer.BadParameter(f"at most {MAX_PROCESSES} (four per CPU): each one holds a compiled policy "
+                                     "and its own memory", param_hint=name)
     if processes is not None and workers:
         raise typer.BadParameter(
             "--processes N runs N server processes that each evaluate in-process; it cannot be combined with "
@@ -99,7 +126,7 @@ def serve(
         # The supervisor never imports gRPC (its threads would only slow the exit); the processes do.
         tls_files = (tls_cert, tls_key, tls_client_ca) if tls_cert and tls_key else None
         _serve_processes(processes, rules=rules or DEFAULT_RULES_DIR, host=host, port=port, db=db, tls=tls_files,
-                         metrics_port=metrics_port, watch_interval=watch_interval, grace=grace, log_level=log_level,
+                         metrics_port=metrics_port, watch_interval=watch_interval, grace=grace, log_level=level,
                          event_loop=event_loop)
         return
     from adapters.grpc import runtime

@@ -189,6 +189,15 @@ def test_a_second_server_on_the_same_port_is_refused(two_processes: ServerProces
     (["--processes", "2", "--workers", "2"], "--processes"),
     (["--processes", "0"], "at least 1"),
     (["--event-loop", "tokio"], "unknown event loop 'tokio'"),
+    # out of range: each used to be taken (a port past 65535 even bound some other port) or to crash
+    (["--port", "99999"], "--port"),
+    (["--metrics-port", "70000"], "--metrics-port"),
+    (["--workers", "500"], "at most"),
+    (["--processes", "500"], "at most"),
+    (["--watch-interval", "-1"], "--watch-interval"),
+    (["--watch-interval", "nan"], "--watch-interval"),
+    (["--grace", "-5"], "--grace"),
+    (["--log-level", "LOUD"], "--log-level"),
 ])
 def test_bad_flag_combinations_are_refused(flags: list[str], message: str) -> None:
     result = serve_command("--port", "0", *flags)
