@@ -92,7 +92,12 @@ def batch_cmd(
         _print_json({"status": "bad_input", "error": str(exc), "exit_code": BAD})
         raise typer.Exit(BAD) from None
     if report_dir is not None and summary.get("status") == "complete":
-        summary["report"] = _write_report(opts.db_url, summary["run_id"], report_dir)
+        try:
+            summary["report"] = _write_report(opts.db_url, summary["run_id"], report_dir)
+        except _ReportNotWritten as exc:  # the run is complete and kept: rerun to write the report
+            err.print(f"error: {exc}", markup=False)
+            summary["report"] = {"error": str(exc)}
+            summary["exit_code"] = BAD
     for item in summary.get("quarantine_sample", []):
         err.print(f"quarantined {item['customer_id']}: {item['error']}", markup=False)
     if summary.get("error"):
@@ -109,6 +114,10 @@ def _terminated(signum: int, frame: Any) -> None:
     raise _Terminated
 
 
+class _ReportNotWritten(Exception):
+    """The report's folder or files could not be written (a bad --out or --report, a full disk)."""
+
+
 def _write_report(db_url: str, run_id: str, out_dir: Path) -> dict[str, str]:
     from adapters.batch.report import write_report
     from adapters.store import make_engine
@@ -116,6 +125,9 @@ def _write_report(db_url: str, run_id: str, out_dir: Path) -> dict[str, str]:
     engine = make_engine(db_url)
     try:
         paths = write_report(engine, run_id, out_dir)
+    except OSError as exc:
+        where = exc.filename or out_dir
+        raise _ReportNotWritten(f"cannot write the report to {where}: {exc.strerror or exc}") from None
     finally:
         engine.dispose()
     return {kind: str(path) for kind, path in paths.items()}
@@ -155,8 +167,13 @@ def report_cmd(
 ) -> None:
     """Write a run's report: an HTML page with charts, a CSV line per customer and the figures as JSON."""
     engine, run_id = _engine_and_run(db, run)
-    paths = _write_report(str(engine.url.render_as_string(hide_password=False)), run_id, out)
-    engine.dispose()
+    try:
+        paths = _write_report(str(engine.url.render_as_string(hide_password=False)), run_id, out)
+    except _ReportNotWritten as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    finally:
+        engine.dispose()
     _print_json({"run_id": run_id, **paths})
 
 
@@ -187,7 +204,12 @@ def queue_cmd(
     wanted = set(category) if category else None
     with engine.connect() as conn:
         if csv_file is not None:
-            counts = export_csv(conn, run_id, working_day, csv_file, wanted)
+            try:
+                counts = export_csv(conn, run_id, working_day, csv_file, wanted)
+            except OSError as exc:
+                err.print(f"error: --csv: cannot write {exc.filename or csv_file}: {exc.strerror or exc}",
+                          markup=False)
+                raise typer.Exit(EXIT_BAD_INPUT) from None
             err.print(f"{sum(counts.values())} items written to {csv_file}", markup=False)
         table = Table(title=f"work queue for {working_day} (run {run_id})")
         for name in ("category", "due", "customer", "name", "code", "target", "message"):

@@ -121,3 +121,28 @@ def test_report_without_a_run_is_bad_input(tmp_path: Path) -> None:
     result = cli("report", "--db", url, "--out", str(tmp_path))
 
     assert result.returncode == 2 and "no batch run" in result.stderr
+
+
+def test_an_output_place_that_cannot_be_written_is_named_and_nothing_is_lost(
+    finished_run: tuple[str, Path], tmp_path: Path
+) -> None:
+    url, _ = finished_run
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")  # a folder under a file cannot be made, even by root
+
+    report = cli("report", "--db", url, "--out", str(blocked / "reports"))
+    assert report.returncode == 2 and f"cannot write the report to {blocked / 'reports'}" in report.stderr
+    assert "Traceback" not in report.stderr
+
+    queue = cli("queue", "--db", url, "--date", AS_OF.isoformat(), "--csv", str(blocked / "queue.csv"))
+    assert queue.returncode == 2 and "--csv: cannot write" in queue.stderr and "Traceback" not in queue.stderr
+
+    (tmp_path / "batch").mkdir()
+    fresh = make_portfolio(tmp_path / "batch")
+    batch = cli("batch", "--db", fresh, "--as-of", AS_OF.isoformat(), "--report-dir", str(blocked / "r"), "--quiet")
+    summary = summary_of(batch)
+    assert batch.returncode == 2 and summary["status"] == "complete" and summary["exit_code"] == 2
+    assert "cannot write the report" in summary["report"]["error"]
+    again = cli("batch", "--db", fresh, "--as-of", AS_OF.isoformat(), "--report-dir", str(tmp_path / "r"), "--quiet")
+    assert again.returncode == 0 and summary_of(again)["evaluated_now"] == 0  # the run was kept: only the report
+    assert Path(summary_of(again)["report"]["html"]).is_file()
