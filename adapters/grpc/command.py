@@ -130,6 +130,7 @@ def serve(
                          event_loop=event_loop)
         return
     from adapters.grpc import runtime
+    from adapters.grpc.metrics import CannotListen
     from adapters.grpc.server import TlsFiles, run_service
 
     tls = TlsFiles(tls_cert, tls_key, tls_client_ca) if tls_cert and tls_key else None
@@ -147,6 +148,9 @@ def serve(
         for problem in getattr(exc, "problems", []):
             typer.echo(str(problem), err=True)
         raise typer.Exit(1) from exc
+    except CannotListen as exc:
+        typer.echo(f"serve: {exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 def _serve_processes(processes: int, *, rules: Path, host: str, port: int, db: str,

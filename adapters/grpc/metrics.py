@@ -19,6 +19,19 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server, values
 from prometheus_client.registry import Collector
 
+
+class CannotListen(OSError):
+    """An address the service was told to listen on (gRPC or metrics) cannot be bound; the message names it."""
+
+
+def _start_endpoint(port: int, address: str, registry: CollectorRegistry) -> Any:
+    """prometheus_client's HTTP endpoint for `registry`; CannotListen naming the port if it is taken."""
+    try:
+        server, _thread = start_http_server(port, addr=address, registry=registry)
+    except OSError as exc:
+        raise CannotListen(f"cannot serve metrics on {address}:{port}: {exc.strerror or exc}") from exc
+    return server
+
 _LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0)
 
 
@@ -89,10 +102,9 @@ class ServiceMetrics:
         self._version = version
 
     def serve(self, port: int, address: str = "0.0.0.0") -> int:
-        """Expose /metrics over HTTP; return the bound port."""
-        server, _thread = start_http_server(port, addr=address, registry=self.registry)
-        self._server = server
-        return int(server.server_port)
+        """Expose /metrics over HTTP; return the bound port (CannotListen if it is taken)."""
+        self._server = _start_endpoint(port, address, self.registry)
+        return int(self._server.server_port)
 
     def close(self) -> None:
         """Stop the HTTP endpoint if one was started."""
@@ -133,10 +145,9 @@ class MultiProcessEndpoint:
         self._server: Any = None
 
     def serve(self, port: int, address: str = "0.0.0.0") -> int:
-        """Expose /metrics over HTTP; return the bound port."""
-        server, _thread = start_http_server(port, addr=address, registry=self.registry)
-        self._server = server
-        return int(server.server_port)
+        """Expose /metrics over HTTP; return the bound port (CannotListen if it is taken)."""
+        self._server = _start_endpoint(port, address, self.registry)
+        return int(self._server.server_port)
 
     def process_gone(self, pid: int) -> None:
         """Drop a dead process's live gauges (its counters stay in the sums)."""

@@ -16,6 +16,7 @@ from grpc_reflection.v1alpha import reflection
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
 from adapters.grpc.host import PolicyHost
 from adapters.grpc.logs import event
+from adapters.grpc.metrics import CannotListen
 from adapters.grpc.runtime import interpreter, loop_name, settle_heap
 from adapters.grpc.servicer import CreditPolicyServicer, add_service
 from policy_engine.ports import CustomerStore
@@ -80,9 +81,12 @@ def create_server(
     add_service(servicer, server)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer or health.aio.HealthServicer(), server)
     add_reflection(server)
-    port = server.add_secure_port(address, tls.credentials()) if tls else server.add_insecure_port(address)
+    try:
+        port = server.add_secure_port(address, tls.credentials()) if tls else server.add_insecure_port(address)
+    except RuntimeError as exc:  # grpcio raises "Failed to bind to address …" (older releases returned 0)
+        raise CannotListen(f"cannot listen on {address}: in use, or not an address of this host") from exc
     if port == 0:
-        raise OSError(f"could not bind {address}")
+        raise CannotListen(f"cannot listen on {address}: in use, or not an address of this host")
     return server, port
 
 
@@ -118,13 +122,23 @@ async def run_service(
     `process stopping`/`process stopped` (`event_prefix`).
     """
     host = PolicyHost(rules_dir, workers=workers, store=store, store_url=store_url, **(host_options or {}))
-    await host.start()
     servicer = CreditPolicyServicer(host)
     health_servicer = health.aio.HealthServicer()
-    server, port = create_server(address, servicer, health_servicer=health_servicer, tls=tls, reuse_port=reuse_port)
-    if metrics_port is not None:
-        metrics_port = host.metrics.serve(metrics_port)
-    await server.start()
+    # The addresses first: a port in use is refused before any worker is spawned or rule compiled.
+    server = None
+    try:
+        server, port = create_server(address, servicer, health_servicer=health_servicer, tls=tls,
+                                     reuse_port=reuse_port)
+        if metrics_port is not None:
+            metrics_port = host.metrics.serve(metrics_port)
+        await host.start()
+        await server.start()
+    except BaseException:  # a port in use, a broken rule set: stop what started (the store too), then report it
+        if server is not None:
+            await server.stop(None)
+        await host.aclose()
+        host.metrics.close()
+        raise
     settle_heap()
     await _set_serving(health_servicer, True)
     if on_serving is not None:

@@ -80,7 +80,7 @@ def import_cmd(
     from adapters.importers import run_import
 
     if not file.is_file():
-        err.print(f"error: {file}: no such file")
+        err.print(f"error: {file}: {'a directory, not a file' if file.is_dir() else 'no such file'}", markup=False)
         raise typer.Exit(2)
     if rejects and not keep_going:
         err.print("error: --rejects needs --keep-going")

@@ -206,6 +206,28 @@ def test_bad_flag_combinations_are_refused(flags: list[str], message: str) -> No
     assert message in result.stderr
 
 
+@pytest.mark.parametrize("model", [[], ["--workers", "0"], ["--processes", "2"]])
+def test_a_port_in_use_is_refused_with_its_address_and_the_command_ends(model: list[str]) -> None:
+    """It used to print gRPC's RuntimeError (or the metrics server's OSError) as a traceback, with
+    the engine workers already spawned, and then hang instead of exiting."""
+    import socket
+
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        taken = str(held.getsockname()[1])
+
+        grpc_port = serve_command("--host", "127.0.0.1", "--port", taken, *model)
+        assert grpc_port.returncode == 1, grpc_port.stderr
+        assert "already in use" in grpc_port.stderr or f"cannot listen on 127.0.0.1:{taken}" in grpc_port.stderr
+        assert "Traceback" not in grpc_port.stderr
+
+        metrics = serve_command("--host", "127.0.0.1", "--port", "0", "--metrics-port", taken, *model)
+        assert metrics.returncode == 1, metrics.stderr
+        assert f"cannot serve metrics on 0.0.0.0:{taken}" in metrics.stderr
+        assert "Traceback" not in metrics.stderr
+
+
 def test_a_broken_rules_directory_stops_the_start_naming_file_and_line_once(tmp_path: Path) -> None:
     rules = copy_rules(tmp_path / "rules")
     (rules / "zz_broken.yaml").write_text(BROKEN_YAML)
