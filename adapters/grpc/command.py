@@ -112,6 +112,8 @@ def serve(
         raise typer.BadParameter("give both --tls-cert and --tls-key", param_hint="--tls-cert")
     if tls_client_ca and not tls_cert:
         raise typer.BadParameter("mutual TLS needs --tls-cert and --tls-key", param_hint="--tls-client-ca")
+    if tls_cert is not None and tls_key is not None:
+        _check_tls(tls_cert, tls_key, tls_client_ca)
     from adapters.grpc.runtime import EventLoopUnavailable, resolve
 
     try:
@@ -151,6 +153,27 @@ def serve(
     except CannotListen as exc:
         typer.echo(f"serve: {exc}", err=True)
         raise typer.Exit(1) from None
+
+
+def _check_tls(cert: Path, key: Path, client_ca: Path | None) -> None:
+    """Refuse TLS files that are missing or are not a PEM certificate with its key (or a CA) before
+    anything starts: gRPC would only say that it could not add the port."""
+    import ssl
+
+    for flag, path in (("--tls-cert", cert), ("--tls-key", key), ("--tls-client-ca", client_ca)):
+        if path is not None and not path.is_file():
+            raise typer.BadParameter(f"{path}: no such file", param_hint=flag)
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+    except (ssl.SSLError, OSError, ValueError) as exc:
+        raise typer.BadParameter(f"{cert} and {key} are not a PEM certificate and its private key ({exc})",
+                                 param_hint="--tls-cert/--tls-key") from None
+    if client_ca is not None:
+        try:
+            ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_verify_locations(cafile=client_ca)
+        except (ssl.SSLError, OSError, ValueError) as exc:
+            raise typer.BadParameter(f"{client_ca}: not a PEM CA certificate ({exc})",
+                                     param_hint="--tls-client-ca") from None
 
 
 def _serve_processes(processes: int, *, rules: Path, host: str, port: int, db: str,

@@ -81,12 +81,15 @@ def create_server(
     add_service(servicer, server)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer or health.aio.HealthServicer(), server)
     add_reflection(server)
+    why = f"cannot listen on {address}: in use, or not an address of this host"
+    if tls:
+        why += ", or gRPC refused the TLS files"
     try:
         port = server.add_secure_port(address, tls.credentials()) if tls else server.add_insecure_port(address)
     except RuntimeError as exc:  # grpcio raises "Failed to bind to address …" (older releases returned 0)
-        raise CannotListen(f"cannot listen on {address}: in use, or not an address of this host") from exc
+        raise CannotListen(why) from exc
     if port == 0:
-        raise CannotListen(f"cannot listen on {address}: in use, or not an address of this host")
+        raise CannotListen(why)
     return server, port
 
 
