@@ -91,10 +91,15 @@ def import_cmd(
     with Progress(TextColumn("{task.description}"), TextColumn("{task.completed} rows"), TimeElapsedColumn(),
                   console=err, transient=True) as bar:  # fmt: skip
         task = bar.add_task(f"importing {kind.value}")
-        report = run_import(
-            store.engine, kind.value, file, fmt=fmt.value if fmt else None, keep_going=keep_going,
-            rejects_path=rejects, progress=lambda n: bar.update(task, completed=n),
-        )  # fmt: skip
+        try:
+            report = run_import(
+                store.engine, kind.value, file, fmt=fmt.value if fmt else None, keep_going=keep_going,
+                rejects_path=rejects, progress=lambda n: bar.update(task, completed=n),
+            )  # fmt: skip
+        except OSError as exc:  # the rejects file cannot be written (opened before anything is imported)
+            where = f"--rejects {exc.filename}" if rejects and exc.filename == str(rejects) else exc.filename or file
+            err.print(f"error: {where}: {exc.strerror or exc}; nothing imported", markup=False)
+            raise typer.Exit(2) from None
     for problem in report.problems[:MAX_PROBLEMS_SHOWN]:
         err.print(str(problem), markup=False)
     if report.problem_count > MAX_PROBLEMS_SHOWN:

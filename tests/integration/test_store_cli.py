@@ -45,6 +45,20 @@ def test_import_reports_each_bad_row_as_file_line_field_and_exits_1(run, tmp_pat
     assert "Traceback" not in result.output + result.stderr
 
 
+def test_a_rejects_file_that_cannot_be_written_stops_the_import_before_it_starts(  # type: ignore[no-untyped-def]
+    run, tmp_path: Path
+) -> None:
+    (tmp_path / "c.csv").write_text("customer_id,size\nC1,large\nC2,huge\n")
+    (tmp_path / "a-file").write_text("")
+
+    refused = run("import", "customers", "c.csv", "--keep-going", "--rejects", "a-file/bad.csv")
+    assert refused.exit_code == 2 and "--rejects a-file/bad.csv" in refused.stderr
+    assert "nothing imported" in refused.stderr and "Traceback" not in refused.stderr
+
+    loaded = run("import", "customers", "c.csv", "--keep-going", "--rejects", "bad.csv")
+    assert loaded.exit_code == 1 and "1 inserted or changed" in loaded.stderr  # C1 was not in the store yet
+
+
 def test_import_with_keep_going_loads_good_rows_and_writes_rejects(run, tmp_path: Path, db_url: str) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "c.csv").write_text("customer_id,size\nC1,large\nC2,huge\n")
 
