@@ -15,8 +15,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from policy_engine.domain.errors import violations_from
+from policy_engine.domain.errors import PolicyError, violations_from
 from policy_engine.domain.models import CustomerSnapshot, OrderRequest
+from policy_engine.domain.values import parse_iso_date
 from policy_engine.evaluator import Policy
 from policy_engine.rules.loader import TESTS_DIR, Document, parse_document
 from policy_engine.rules.problems import Problem
@@ -103,11 +104,16 @@ def _snapshot(doc: Document, loc: tuple[Any, ...], raw: Any, fixtures: dict[str,
             problems.append(doc.problem((*loc, "base"), "invalid_value", f"no fixture named {base!r}"))
             return None
         data = {**fixtures[base], **data}
+    return _validated(CustomerSnapshot, data, doc, loc, "snapshot", problems)
+
+
+def _validated(model: Any, data: Any, doc: Document, loc: tuple[Any, ...], name: str, problems: list[Problem]) -> Any:
+    """`model` validated from a case's `data`; else each violation reported at its place, and None."""
     try:
-        return CustomerSnapshot.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         for v in violations_from(exc):
-            problems.append(doc.problem((*loc, *_loc_parts(v.field)), "invalid_value", f"snapshot.{v}"))
+            problems.append(doc.problem((*loc, *_loc_parts(v.field)), "invalid_value", f"{name}.{v}"))
         return None
 
 
@@ -130,23 +136,75 @@ def _run_case(
     for key in set(case) - CASE_KEYS:
         problems.append(doc.problem((*loc, key), "unknown_field", f'unknown case field "{key}"'))
     expect = case.get("expect") or {}
-    for key in set(expect) - EXPECT_KEYS:
+    for key in set(expect) - EXPECT_KEYS if isinstance(expect, dict) else ():
         problems.append(doc.problem((*loc, "expect", key), "unknown_field", f'unknown expectation "{key}"'))
+    count = len(problems)
     snapshot = _snapshot(doc, (*loc, "snapshot"), case.get("snapshot"), fixtures, problems)
-    if snapshot is None:
-        return None
+    as_of = _as_of(doc, loc, case.get("as_of", DEFAULT_AS_OF), problems)
+    request = _order(doc, (*loc, "order"), case["order"], problems) if "order" in case else None
+    _check_expect(doc, (*loc, "expect"), expect, problems)
+    if len(problems) > count or snapshot is None or as_of is None:
+        return None  # every problem of the case is reported; a case that cannot run is not counted
     line, _ = doc.where(loc)
     result = CaseResult(str(case.get("id", f"case {loc[-1]}")), f"{doc.path}:{line}")
-    as_of = date.fromisoformat(str(case.get("as_of", "2026-11-22")))
     outcome = None
-    if "order" in case:
-        order = policy.check_order(snapshot, OrderRequest.model_validate(case["order"]), as_of=as_of, explain=True)
-        decision, outcome = order.customer, order.outcome
-    else:
-        decision = policy.evaluate(snapshot, as_of=as_of, explain=True)
+    try:
+        if request is not None:
+            order = policy.check_order(snapshot, request, as_of=as_of, explain=True)
+            decision, outcome = order.customer, order.outcome
+        else:
+            decision = policy.evaluate(snapshot, as_of=as_of, explain=True)
+    except PolicyError as exc:  # the engine could not decide (say, no grade band for the score): a failure
+        result.failures = [f"no decision: {exc}"]
+        return result
     result.fired = {t.rule_id for t in decision.trace if t.fired}
     result.failures = _compare(expect, decision, outcome, result.fired)
     return result
+
+
+DEFAULT_AS_OF = "2026-11-22"
+"""A case without as_of is evaluated as of this day, so its outcome never depends on the calendar."""
+
+
+def _as_of(doc: Document, loc: tuple[Any, ...], raw: Any, problems: list[Problem]) -> date | None:
+    try:
+        return parse_iso_date(str(raw))
+    except ValueError as exc:
+        problems.append(doc.problem((*loc, "as_of"), "invalid_value", f"as_of: {exc}: {raw!r}"))
+        return None
+
+
+def _order(doc: Document, loc: tuple[Any, ...], raw: Any, problems: list[Problem]) -> OrderRequest | None:
+    return _validated(OrderRequest, raw, doc, loc, "order", problems)  # type: ignore[no-any-return]
+
+
+_TEXT_EXPECT = ("grade", "grade_class", "outcome", "next_review_on")
+_NUMBER_EXPECT = ("score_at_least", "score_below")
+_LIST_EXPECT = ("fired", "not_fired", "actions", "not_actions")
+
+
+def _check_expect(doc: Document, loc: tuple[Any, ...], expect: Any, problems: list[Problem]) -> None:
+    """Each expectation has the type _compare needs (else it would crash instead of reporting)."""
+    def bad(key: str, message: str) -> None:
+        problems.append(doc.problem((*loc, key), "type_mismatch", f"expect.{key}: {message}"))
+
+    if not isinstance(expect, dict):
+        problems.append(doc.problem(loc, "type_mismatch", "expect must be a mapping"))
+        return
+    for key in _TEXT_EXPECT:
+        if key in expect and not isinstance(expect[key], str):
+            bad(key, f"a text, got {expect[key]!r}")
+    for key in _NUMBER_EXPECT:
+        if key in expect and (isinstance(expect[key], bool) or not isinstance(expect[key], int | float)):
+            bad(key, f"a number, got {expect[key]!r}")
+    for key in _LIST_EXPECT:
+        if key in expect and not (isinstance(expect[key], list) and all(isinstance(x, str) for x in expect[key])):
+            bad(key, f"a list of ids, got {expect[key]!r}")
+    if "credit_limit" in expect:
+        try:
+            Decimal(str(expect["credit_limit"]))
+        except ArithmeticError:
+            bad("credit_limit", f"a decimal amount, got {expect['credit_limit']!r}")
 
 
 def _compare(expect: dict[str, Any], decision: Any, outcome: str | None, fired: set[str]) -> list[str]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from policy_engine.rules.problems import PolicyLoadError, Problem
@@ -126,13 +127,25 @@ def _plain(node: Any, loc: Path_, doc: Document, budget: list[int]) -> Any:
     return repr(node)  # an explicit tag or other exotic node: kept as text, rejected by the schema
 
 
+class _DatesAsText(RoundTripConstructor):
+    """Round-trip construction, except that an unquoted date stays the text it was written as: the
+    schema checks it like any other date and names its line (ruamel's own date construction raised a
+    bare ValueError for `2026-02-30`, with no position, out of the whole load)."""
+
+
+_DatesAsText.add_constructor("tag:yaml.org,2002:timestamp", lambda self, node: self.construct_scalar(node))
+
+
 def parse_document(path: str, text: str) -> tuple[Document | None, list[Problem]]:
     """Parse one file safely (no object construction from tags); report YAML errors with positions."""
     yaml = YAML(typ="rt", pure=True)
+    yaml.Constructor = _DatesAsText
     yaml.allow_duplicate_keys = False
     doc = Document(path, None)
     try:
         raw = yaml.load(text)
+    except (ValueError, OverflowError, RecursionError) as exc:  # a constructor's own error: no position
+        return None, [Problem(path, 1, 1, "yaml_error", f"{type(exc).__name__}: {str(exc)[:200]}")]
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)

@@ -50,6 +50,19 @@ def test_lint_and_test_take_the_rules_directory_as_an_option_too(rules_copy: Cal
     assert _run("test", "--rules", str(shipped)).exit_code == 0
 
 
+def test_an_impossible_unquoted_date_in_a_rule_file_is_reported_at_its_line(rules_copy: Callable[..., Path]) -> None:
+    """YAML reads `2026-02-30` as a date; ruamel's construction of it raised a bare ValueError out of
+    the whole load (a traceback). Dates now stay text, and the schema names the place."""
+    rules = rules_copy(("warnings.yaml", "{relationship_months: {lt: 6}}", "{relationship_months: {lt: 2026-02-30}}"))
+
+    result = _run("lint", str(rules))
+
+    line = next(i for i, t in enumerate((rules / "warnings.yaml").read_text().splitlines(), 1) if "2026-02-30" in t)
+    assert result.exit_code == 1, result.output
+    assert f"warnings.yaml:{line}:41: type_mismatch: \"relationship_months\" is a number; got '2026-02-30'" in (
+        result.output)
+
+
 def test_rule_cases_pass_and_cover_every_rule() -> None:
     result = _run("test")
 
@@ -67,6 +80,30 @@ def test_a_failing_case_and_an_uncovered_rule_fail_the_run(rules_copy: Callable[
     assert "FAIL past_due_invoice_holds_orders" in result.output
     assert "outcome: expected APPROVE, got HOLD" in result.output
     assert "uncovered: no case makes warn.payment_excuses" in result.output
+
+
+def test_malformed_cases_are_reported_with_file_and_line_not_a_traceback(rules_copy: Callable[..., Path]) -> None:
+    """Each of these used to end `credit-policy test` in a traceback (ValueError, ValidationError,
+    InvalidOperation or TypeError) before any other case was reported."""
+    rules = rules_copy(
+        ("tests/grades_and_limits.yaml", "as_of: 2026-11-22", "as_of: 2026-02-30"),  # unquoted: YAML's own date
+        ("tests/grades_and_limits.yaml", 'credit_limit: "350000.00"', "credit_limit: lots"),
+        ("tests/orders.yaml", "outcome: HOLD", "outcome: HOLD\n      score_at_least: high"),
+    )
+    with (rules / "tests" / "orders.yaml").open("a") as cases:
+        cases.write('  - id: bad_order\n    snapshot: {base: steady}\n    order: {amount: "-5"}\n'
+                    "    expect: {fired: 7}\n")
+
+    result = _run("test", str(rules))
+
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    text = (rules / "tests" / "grades_and_limits.yaml").read_text().splitlines()
+    as_of_line = next(i for i, t in enumerate(text, 1) if "2026-02-30" in t)
+    assert f"grades_and_limits.yaml:{as_of_line}:5: invalid_value: as_of: not an ISO date" in result.output
+    assert "expect.credit_limit: a decimal amount, got 'lots'" in result.output
+    assert "expect.score_at_least: a number, got 'high'" in result.output
+    assert "order.amount: must not be negative" in result.output and "expect.fired: a list of ids" in result.output
+    assert "5 problems in the case files" in result.output
 
 
 def test_evaluate_prints_a_full_decision_with_reasons() -> None:
