@@ -107,9 +107,9 @@ def record(
     """Append the decision to the audit log when a store was named (with the rule files, for replay)."""
     if not db:
         return
-    from adapters.store import open_store  # the store is optional for these commands
+    from policy_engine.cli.store_cmds import open_store_or_exit  # the store is optional for these commands
 
-    store = open_store(db)
+    store = open_store_or_exit(db)
     try:
         store.record_policy(policy)
         store.record_decision(snapshot, decision, source="cli", order=order, order_request=request)

@@ -49,7 +49,7 @@ class Format(StrEnum):
     jsonl = "jsonl"
 
 
-def _open(db: str | None, *, must_exist: bool = False) -> Any:
+def open_store_or_exit(db: str | None, *, must_exist: bool = False) -> Any:
     """The store; with `must_exist` (commands that only read) a SQLite file that is not there is an
     error rather than a new empty store."""
     from adapters.store import open_store
@@ -87,7 +87,7 @@ def import_cmd(
         raise typer.Exit(2)
     if keep_going and rejects is None:
         rejects = file.with_name(f"{file.stem}.rejects{file.suffix or '.csv'}")
-    store = _open(db)
+    store = open_store_or_exit(db)
     with Progress(TextColumn("{task.description}"), TextColumn("{task.completed} rows"), TimeElapsedColumn(),
                   console=err, transient=True) as bar:  # fmt: skip
         task = bar.add_task(f"importing {kind.value}")
@@ -143,7 +143,7 @@ def demo_data_cmd(
     except ValueError:
         err.print(f"error: --as-of: not an ISO date (YYYY-MM-DD): {as_of!r}")
         raise typer.Exit(2) from None
-    store = _open(db)
+    store = open_store_or_exit(db)
     try:
         check_empty(store.engine, replace)
     except PortfolioNotEmpty as exc:
@@ -194,7 +194,7 @@ def history_cmd(
     """A customer's logged decisions and how its grade and limit moved; --replay checks they reproduce."""
     from adapters.store.replay import Replayer
 
-    store = _open(db, must_exist=True)
+    store = open_store_or_exit(db, must_exist=True)
     entries = store.history(customer_id, last)
     if not entries:
         err.print(f"no decisions logged for customer {customer_id!r}", markup=False)

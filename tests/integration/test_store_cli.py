@@ -142,8 +142,12 @@ def test_a_store_that_cannot_be_opened_is_named_without_its_password(url: str) -
     assert "s3cret-pw" not in result.output
 
 
+_PAST_DUE = str(Path(__file__).resolve().parents[2] / "examples" / "past-due.json")
+
+
 @pytest.mark.parametrize("command", [["batch"], ["report"], ["simulate", "--rules", "rules"],
-                                     ["serve", "--port", "0"], ["serve", "--port", "0", "--processes", "2"]])
+                                     ["serve", "--port", "0"], ["serve", "--port", "0", "--processes", "2"],
+                                     ["evaluate", _PAST_DUE], ["check-order", _PAST_DUE, "--amount", "5"]])
 def test_batch_and_serve_name_an_unreachable_store_without_its_password(command: list[str]) -> None:
     from policy_engine.cli import build_app
 
