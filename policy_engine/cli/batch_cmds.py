@@ -281,13 +281,21 @@ def _simulation_tables(result: dict[str, Any], limit: int) -> None:
         head.add_row(label, f"{result[key]:,}")
     head.add_row("credit extended", f"{credit['live']} → {credit['candidate']} ({credit['change']})")
     out.print(head)
-    rules = Table(title="rules firing more or less often")
-    for name in ("rule", "live", "candidate", "change", ""):
-        rules.add_column(name)
-    for r in result["rules"][:40]:
-        rules.add_row(r["rule_id"], str(r["live"]), str(r["candidate"]), f"{r['change']:+d}", r["status"])
-    out.print(rules)
-    changes = Table(title=f"changed customers (first {limit} of {result['changed']:,})")
+    if not result["rules"]:
+        out.print("no rule fires more or less often with the candidate rules")
+    else:
+        rules = Table(title="rules firing more or less often")
+        for name in ("rule", "live", "candidate", "change", ""):
+            rules.add_column(name)
+        for r in result["rules"][:40]:
+            rules.add_row(r["rule_id"], str(r["live"]), str(r["candidate"]), f"{r['change']:+d}", r["status"])
+        out.print(rules)
+    if not result["changed"]:
+        out.print("no customer's grade, grade class, value class, limit, next review or review cadence changes")
+        return
+    shown = min(limit, result["changed"])
+    changes = Table(title=f"changed customers ({'all' if shown == result['changed'] else f'first {shown} of'} "
+                          f"{result['changed']:,})")
     for name in ("customer", "grade", "grade class", "value class", "limit", "next review", "cadence rule"):
         changes.add_column(name)
     for c in result["changes"][:limit]:

@@ -122,6 +122,19 @@ def test_simulate_prints_a_readable_comparison(tmp_path: Path) -> None:
     assert "changed customers (first 3 of" in result.stdout
 
 
+def test_simulate_says_so_when_the_candidate_changes_nothing(tmp_path: Path) -> None:
+    url = make_portfolio(tmp_path)
+    candidate = _candidate(tmp_path, {})
+
+    result = cli("simulate", "--rules", str(candidate), "--db", url, "--as-of", AS_OF.isoformat())
+
+    assert result.returncode == 0, result.stderr
+    assert "no rule fires more or less often" in result.stdout
+    assert "no customer's grade, grade class, value class, limit, next review or review cadence changes" in (
+        result.stdout)
+    assert "changed customers" not in result.stdout  # no empty table
+
+
 def test_candidate_rules_that_do_not_load_are_bad_input(tmp_path: Path) -> None:
     url = make_portfolio(tmp_path)
     candidate = _candidate(tmp_path, {"grades.yaml": ("grade: AAA,", "grade: ZZZ,")})
