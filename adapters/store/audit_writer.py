@@ -6,14 +6,20 @@ import atexit
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
+
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 log = logging.getLogger(__name__)
 
 BATCH = 500
 QUEUE_BOUND = 20_000
 """When the database falls this far behind, callers wait (back-pressure) rather than lose entries."""
+RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2)
+"""Waits between attempts at a batch the database refused for a reason that may pass (a restart, a
+dropped connection): ~6 s in all, while the bounded queue holds what comes in meanwhile."""
 
 
 class AuditWriter:
@@ -22,7 +28,9 @@ class AuditWriter:
     The caller pays a queue put instead of serialisation, hashing and a commit. `flush()` waits until
     everything queued so far is committed; `close()` flushes and stops. Entries still queued when the
     process is killed are lost (a window of milliseconds under normal load); call sites that must not
-    lose a decision either way use the synchronous store.
+    lose a decision either way use the synchronous store. A database that is briefly away (a
+    restart, a dropped connection) is retried for a few seconds; an entry it refuses for its content
+    is logged and counted (`failures`) and costs no other entry.
     """
 
     def __init__(self, to_row: Callable[..., dict[str, Any]], insert: Callable[[list[dict[str, Any]]], None]):
@@ -63,12 +71,67 @@ class AuditWriter:
             entries = [i for i in items if i is not None]
             try:
                 if entries:
-                    self._insert([self._to_row(*args, **kwargs) for args, kwargs in entries])
-            except Exception:  # keep serving; the failure is logged and counted for the metrics
-                self.failures += len(entries)
-                log.exception("could not write %d decision-log entries", len(entries))
+                    self._write(entries)
             finally:
                 for _ in items:
                     self._queue.task_done()
             if len(entries) < len(items):
                 return
+
+    def _write(self, entries: list[tuple[tuple[Any, ...], dict[str, Any]]]) -> None:
+        """Insert a batch. What the database may accept later is retried; an entry it refuses for
+        its content costs that entry alone, never the batch it came in (the others are written one
+        by one). Every entry not written is logged and counted; the thread keeps going."""
+        rows = []
+        for args, kwargs in entries:
+            try:
+                rows.append(self._to_row(*args, **kwargs))
+            except Exception:
+                self._lost(1, args, "could not be turned into a decision-log row")
+        if not rows:
+            return
+        try:
+            self._insert_retrying(rows)
+            return
+        except Exception:
+            if len(rows) == 1:
+                self._lost(1, (rows[0],), "refused by the database")
+                return
+            log.warning("a batch of %d decision-log entries was refused; writing them one by one", len(rows),
+                        exc_info=True)
+        for row in rows:
+            try:
+                self._insert_retrying([row])
+            except Exception:
+                self._lost(1, (row,), "refused by the database")
+
+    def _insert_retrying(self, rows: list[dict[str, Any]]) -> None:
+        for delay in (*RETRY_DELAYS, None):
+            try:
+                self._insert(rows)
+                return
+            except Exception as exc:
+                if delay is None or not _may_pass(exc):
+                    raise
+                log.warning("decision log: the database refused a write (%s); retrying in %.2f s",
+                            type(exc).__name__, delay)
+                time.sleep(delay)
+
+    def _lost(self, count: int, args: tuple[Any, ...], why: str) -> None:
+        self.failures += count
+        log.error("a decision-log entry was not written (%s): customer %s", why, _customer_of(args), exc_info=True)
+
+
+def _may_pass(exc: Exception) -> bool:
+    """A failure worth retrying: the database or the connection to it, not the entry."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+def _customer_of(args: tuple[Any, ...]) -> str:
+    """The customer an entry (log_row's arguments, or the row) is about, for the log line."""
+    first = args[0] if args else None
+    if isinstance(first, dict):
+        return str(first.get("customer_id", "?"))
+    return str(getattr(first, "customer_id", "?"))

@@ -1,0 +1,106 @@
+"""The service's decision-log writer loses nothing a database would take: a refused entry costs
+itself alone, and a database that is briefly away is waited for."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+from sqlalchemy.exc import DataError, OperationalError
+
+from adapters.store import audit_writer
+from adapters.store.audit_writer import AuditWriter
+
+
+class FakeDatabase:
+    """Takes rows, refusing poisoned ones (the whole statement fails, as in a real database) and
+    failing the first `outages` inserts as if the server were restarting."""
+
+    def __init__(self, outages: int = 0):
+        self.rows: list[dict[str, Any]] = []
+        self.attempts = 0
+        self.outages = outages
+
+    def insert(self, rows: list[dict[str, Any]]) -> None:
+        self.attempts += 1
+        if self.outages:
+            self.outages -= 1
+            raise OperationalError("INSERT", {}, Exception("server closed the connection unexpectedly"))
+        if any(r.get("poison") for r in rows):
+            raise DataError("INSERT", {}, Exception("text fields cannot contain NUL (0x00) bytes"))
+        self.rows += rows
+
+
+def _row(customer_id: str, poison: bool = False) -> dict[str, Any]:
+    return {"customer_id": customer_id, "poison": poison}
+
+
+@pytest.fixture(autouse=True)
+def no_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(audit_writer, "RETRY_DELAYS", (0.001, 0.001, 0.001))
+
+
+def test_an_entry_the_database_refuses_costs_itself_alone_not_its_batch(caplog: pytest.LogCaptureFixture) -> None:
+    db = FakeDatabase()
+    writer = AuditWriter(_row, db.insert)
+
+    for i in range(10):
+        writer.put(f"C{i}", poison=(i == 4))
+    writer.close()
+
+    assert [r["customer_id"] for r in db.rows] == [f"C{i}" for i in range(10) if i != 4]
+    assert writer.failures == 1
+    lost = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(lost) == 1 and "customer C4" in lost[0].getMessage()
+
+
+def test_a_database_that_is_briefly_away_is_retried_and_nothing_is_lost() -> None:
+    db = FakeDatabase(outages=2)
+    writer = AuditWriter(_row, db.insert)
+
+    for i in range(5):
+        writer.put(f"C{i}")
+    writer.close()
+
+    assert len(db.rows) == 5 and writer.failures == 0
+
+
+def test_a_refusal_for_the_content_is_not_retried_in_vain() -> None:
+    db = FakeDatabase()
+    writer = AuditWriter(_row, db.insert)
+
+    writer.put("C1", poison=True)
+    writer.close()
+
+    assert db.attempts == 1 and writer.failures == 1
+
+
+def test_an_entry_that_cannot_become_a_row_is_counted_and_the_others_are_written() -> None:
+    def to_row(customer_id: str) -> dict[str, Any]:
+        if customer_id == "bad":
+            raise ValueError("unknown decision source")
+        return _row(customer_id)
+
+    db = FakeDatabase()
+    writer = AuditWriter(to_row, db.insert)
+
+    for customer_id in ("C1", "bad", "C2"):
+        writer.put(customer_id)
+    writer.close()
+
+    assert [r["customer_id"] for r in db.rows] == ["C1", "C2"] and writer.failures == 1
+
+
+def test_a_database_that_stays_away_loses_the_entries_counted_and_the_writer_goes_on() -> None:
+    db = FakeDatabase(outages=1_000)
+    writer = AuditWriter(_row, db.insert)
+
+    writer.put("C1")
+    writer.put("C2")
+    writer.flush()
+    db.outages = 0
+    writer.put("C3")
+    writer.close()
+
+    assert writer.failures == 2 and [r["customer_id"] for r in db.rows] == ["C3"]
