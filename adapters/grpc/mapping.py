@@ -7,6 +7,7 @@ Hand-written instead of MessageToDict: faster, and explicit about which empty st
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -24,14 +25,17 @@ from policy_engine.domain.models import (
     Reason,
 )
 from policy_engine.domain.values import (
+    IDENTIFIER_PATTERN,
     MAX_FINANCIALS,
     MAX_INVOICES,
     MAX_ORDERS,
     MAX_SIGNALS,
+    PATTERN_MESSAGES,
     parse_iso_date,
 )
 
 MAX_ID_LENGTH = 64
+_IDENTIFIER = re.compile(IDENTIFIER_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -166,6 +170,8 @@ def _customer_ref(request: Any, violations: list[FieldViolation]) -> CustomerRef
             violations.append(FieldViolation("customer_id", "required"))
         elif len(customer_id) > MAX_ID_LENGTH:
             violations.append(FieldViolation("customer_id", f"longer than {MAX_ID_LENGTH} characters"))
+        elif not _IDENTIFIER.match(customer_id):
+            violations.append(FieldViolation("customer_id", PATTERN_MESSAGES[IDENTIFIER_PATTERN]))
         else:
             return CustomerRef(customer_id, None)
     else:

@@ -98,6 +98,11 @@ def read_jsonl(handle: TextIO, name: str) -> Iterator[RawRow]:
                 [Problem(name, number, "", "bad_json", f"not JSON: {exc.msg} at column {exc.colno}")],
             )
             continue
+        except (ValueError, RecursionError) as exc:  # a number of over 4,300 digits; nesting too deep
+            why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc).split(";")[0]
+            problem = Problem(name, number, "", "bad_json", f"not JSON we read: {why}")
+            yield RawRow(number, {}, line.rstrip("\n"), [problem])
+            continue
         if not isinstance(data, dict):
             yield RawRow(number, {}, line.rstrip("\n"), [Problem(name, number, "", "bad_json", "not a JSON object")])
             continue
@@ -124,6 +129,9 @@ def read_csv(handle: TextIO, name: str, allowed: tuple[str, ...], required: tupl
                 f"unknown column; expected some of {', '.join(allowed)}",
             )
         )
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    if repeated:
+        raise FileProblem(Problem(name, 1, repeated[0], "duplicate_column", "column appears more than once"))
     missing = [c for c in required if c not in header]
     if missing:
         raise FileProblem(Problem(name, 1, missing[0], "missing_column", "required column is missing"))

@@ -17,7 +17,7 @@ from policy_engine.domain.models import (
     Text,
     _Strict,
 )
-from policy_engine.domain.values import IsoDate, Money
+from policy_engine.domain.values import CURRENCY_PATTERN, IsoDate, Money
 
 ASSESSMENT_COLUMNS = ("character", "capacity", "capital", "collateral", "conditions")
 
@@ -30,7 +30,7 @@ class CustomerRow(_Strict):
     size: Literal["large", "medium", "small"] = "small"
     segment: Text = ""
     relationship_since: IsoDate | None = None
-    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "CNY"
+    currency: Annotated[str, StringConstraints(pattern=CURRENCY_PATTERN)] = "CNY"
     last_contact_on: IsoDate | None = None
     last_review_on: IsoDate | None = None
     address: Text = ""
@@ -85,7 +85,6 @@ class SignalRow(Signal):
     """A staff-observed warning sign with the customer it belongs to."""
 
     customer_id: Identifier
-    note: Annotated[str, StringConstraints(max_length=200, strip_whitespace=True)] = ""
 
 
 def field_names(model: type[_Strict]) -> tuple[str, ...]:

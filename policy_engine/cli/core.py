@@ -66,6 +66,10 @@ def read_snapshot(path: Path) -> CustomerSnapshot:
         raise fail(f"{path}: no such file") from None
     except json.JSONDecodeError as exc:
         raise fail(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise fail(f"{path}: not JSON we read: nested too deeply") from None
+    except ValueError as exc:  # an integer of over 4,300 digits
+        raise fail(f"{path}: not JSON we read: {str(exc).split(';')[0]}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise fail(f"{path}: {exc}") from None
     try:

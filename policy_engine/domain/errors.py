@@ -12,6 +12,7 @@ from policy_engine.domain.values import (
     BRANCH_MESSAGES,
     NOT_A_DATE,
     NOT_A_DECIMAL,
+    PATTERN_MESSAGES,
     SHORTCUT_BRANCHES,
 )
 
@@ -112,6 +113,8 @@ def typed_violations_from(exc: ValidationError, prefix: str = "") -> list[tuple[
         else:
             path = _prefixed(field_path(loc), prefix)
             message = (_MESSAGES.get(kind) or str(err["msg"])).removeprefix("Value error, ")
+            if kind == "string_pattern_mismatch":
+                message = PATTERN_MESSAGES.get((err.get("ctx") or {}).get("pattern", ""), message)
         violation = FieldViolation(path, message)
         if all(v != violation for v, _ in result):
             result.append((violation, kind))

@@ -10,7 +10,9 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from policy_engine.domain.values import (
+    CURRENCY_PATTERN,
     GRADES,
+    IDENTIFIER_PATTERN,
     MAX_FINANCIALS,
     MAX_INVOICES,
     MAX_MONEY,
@@ -18,13 +20,16 @@ from policy_engine.domain.values import (
     MAX_SIGNALS,
     MAX_TEXT,
     SIGNAL_CODES,
+    TEXT_PATTERN,
     IsoDate,
     Money,
     SignedMoney,
 )
 
-Text = Annotated[str, StringConstraints(max_length=MAX_TEXT, strip_whitespace=True)]
-Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT, strip_whitespace=True, pattern=TEXT_PATTERN)]
+Identifier = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True, pattern=IDENTIFIER_PATTERN)
+]
 Score = Annotated[int, Field(ge=0, le=100)]
 Grade = Literal["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C"]
 GradeClass = Literal["A", "B", "C"]
@@ -121,7 +126,7 @@ class CustomerSnapshot(_Strict):
     size: Literal["large", "medium", "small"] = "small"
     segment: Text = ""
     relationship_since: IsoDate | None = None
-    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "CNY"
+    currency: Annotated[str, StringConstraints(pattern=CURRENCY_PATTERN)] = "CNY"
     invoices: Annotated[list[Invoice], Field(max_length=MAX_INVOICES)] = []
     orders: Annotated[list[Order], Field(max_length=MAX_ORDERS)] = []
     financials: Annotated[list[Financials], Field(max_length=MAX_FINANCIALS)] = []

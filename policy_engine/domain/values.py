@@ -50,6 +50,18 @@ MAX_ORDERS = 10_000
 MAX_FINANCIALS = 80
 MAX_SIGNALS = 1_000
 MAX_TEXT = 200
+IDENTIFIER_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+"""Identifiers: no control characters (PostgreSQL refuses NUL in text; a newline in an id is a mistake)."""
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+"""Free text: no control characters but tab, line feed and carriage return."""
+CURRENCY_PATTERN = r"^[A-Z]{3}$"
+PATTERN_MESSAGES = {
+    IDENTIFIER_PATTERN: "contains a control character",
+    TEXT_PATTERN: "contains a control character (only tab and line breaks are allowed)",
+    CURRENCY_PATTERN: "not a currency code (three capital letters, ISO 4217)",
+}
+"""What a failed `pattern` means, in words (pydantic would print the regular expression)."""
+
 MIN_DATE = date(1900, 1, 1)
 MAX_DATE = date(2200, 12, 31)
 

@@ -61,6 +61,15 @@ bad_dates = st.one_of(
 
 unknown_codes = st.text(max_size=30).filter(lambda c: c.strip() not in SIGNAL_CODES)
 
+_CONTROL = [chr(c) for c in (*range(0x20), 0x7F)]
+_LETTERS = st.text("ABCxyz019-", min_size=1, max_size=10)
+
+
+def _with_control(allowed: str = "") -> st.SearchStrategy[str]:
+    """Text with a control character inside (PostgreSQL would refuse a NUL in the decision log)."""
+    return st.builds(lambda a, c, b: a + c + b, _LETTERS,
+                     st.sampled_from([c for c in _CONTROL if c not in allowed]), _LETTERS)
+
 
 def _set(*path: Any) -> Callable[[Any], Callable[[Request], None]]:
     """A setter of request.<path> (ints index repeated fields) to a drawn value."""
@@ -88,7 +97,15 @@ def _path(*path: Any) -> str:
 def corruptions(draw: st.DrawFn, check_order: bool) -> Corruption:
     """One bad value put in one place, and the field path the server must name."""
     n_invoices, n_orders, n_financials = 24, 4, 2
-    kind = draw(st.sampled_from(["decimal", "date", "signal", "huge"]))
+    kind = draw(st.sampled_from(["decimal", "date", "signal", "huge", "control"]))
+    if kind == "control":
+        invoice = draw(st.integers(0, n_invoices - 1))
+        ids = [("snapshot", "customer_id"), ("snapshot", "invoices", invoice, "invoice_id")]
+        if check_order:
+            ids.append(("order_id",))
+        where = draw(st.sampled_from([*ids, ("snapshot", "name"), ("snapshot", "segment")]))
+        value = draw(_with_control() if where in ids else _with_control(allowed="\t\n\r"))
+        return _set(*where)(value), _path(*where)
     if kind == "decimal":
         places = [("snapshot", "invoices", draw(st.integers(0, n_invoices - 1)), f) for f in ("amount", "paid_amount")]
         places += [("snapshot", "orders", draw(st.integers(0, n_orders - 1)), "amount"),

@@ -212,6 +212,16 @@ def test_an_unknown_customer_id_is_not_found(grpc_server: ServerProcess) -> None
     assert "C-404" in error.details()
 
 
+def test_a_customer_id_with_a_control_character_is_invalid_argument_not_a_store_lookup(
+    grpc_server: ServerProcess,
+) -> None:
+    # A NUL would reach the store's query (PostgreSQL refuses it: an INTERNAL error, before).
+    error = call_error(grpc_server.stub().EvaluateCustomer, pb.EvaluateCustomerRequest(customer_id="C\x00404"))
+
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert violations_of(error) == [("customer_id", "contains a control character")]
+
+
 def test_a_request_over_the_message_size_bound_is_resource_exhausted(grpc_server: ServerProcess) -> None:
     snapshot = sample_snapshot()
     snapshot.name = "x" * (9 * 1024 * 1024)

@@ -153,6 +153,23 @@ def test_an_unknown_csv_column_is_refused_at_the_header(db_url: str, tmp_path: P
     assert not report.committed
 
 
+def test_control_characters_are_refused_before_they_reach_the_database(db_url: str, tmp_path: Path) -> None:
+    # PostgreSQL refuses a NUL in text outright: before, the whole import died there with a traceback.
+    store = _with_customers(db_url, tmp_path)
+    text = "customer_id,name,address\nC1,Acme\x00 Trading,\nC\x07X,Bell,\nC2,Beta,\"Line 1\tand\nline 2\"\n"
+    path = _write(tmp_path, "customers.csv", text)
+
+    report = run_import(store.engine, "customers", path, keep_going=True)
+
+    assert [(p.line, p.field, p.message) for p in report.problems] == [
+        (2, "name", "contains a control character (only tab and line breaks are allowed)"),
+        (3, "customer_id", "contains a control character"),
+    ]
+    assert report.committed and report.rows_loaded == 1
+    assert store.get_snapshot("C1").name == "Acme Trading"  # unchanged
+    assert store.get_snapshot("C2").name == "Beta"
+
+
 def test_an_overlong_line_is_refused_without_reading_it_whole(db_url: str, tmp_path: Path) -> None:
     store = _with_customers(db_url, tmp_path)
     huge = json.dumps({"customer_id": "C1", "code": "bad_rumours", "observed_on": "2026-11-01", "note": "x" * 100_000})

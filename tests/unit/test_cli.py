@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from policy_engine.cli import build_app
@@ -161,6 +162,18 @@ def test_invalid_json_gives_line_and_column(tmp_path: Path) -> None:
     result = _run("evaluate", str(bad))
 
     assert result.exit_code == 2 and f"{bad}:2:3: not valid JSON" in result.output
+
+
+@pytest.mark.parametrize(("text", "why"), [('{"customer_id": "C", "x": 1' + "0" * 5000 + "}", "4300 digits"),
+                                            ("[" * 30_000 + "]" * 30_000, "nested too deeply")])
+def test_json_that_python_cannot_read_is_refused_in_one_line(tmp_path: Path, text: str, why: str) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(text)
+
+    result = _run("evaluate", str(bad))
+
+    assert result.exit_code == 2 and f"{bad}: not JSON we read" in result.output and why in result.output
+    assert "Traceback" not in result.output
 
 
 def test_bad_amount_and_date_are_refused() -> None:

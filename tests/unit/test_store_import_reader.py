@@ -57,3 +57,24 @@ def test_json_lines_skip_blank_lines_and_bound_line_length() -> None:
         (3, ["line_too_long"]),
         (4, ["bad_json"]),
     ]
+
+
+def test_a_column_named_twice_is_refused_at_the_header() -> None:
+    # csv.DictReader would keep the last cell of the two and say nothing.
+    with pytest.raises(FileProblem) as caught:
+        list(read_csv(io.StringIO("order_id,customer_id,ordered_on,amount,amount\nO1,C1,2026-01-01,5,6\n"),
+                      "o.csv", COLUMNS, REQUIRED))
+
+    problem = caught.value.problem
+    assert (problem.line, problem.field, problem.code) == (1, "amount", "duplicate_column")
+
+
+def test_json_the_reader_cannot_take_is_a_bad_line_not_a_crash() -> None:
+    # Python's json refuses integers of over 4,300 digits (ValueError) and deep nesting (RecursionError).
+    text = '{"amount": 1' + "0" * 5000 + '}\n{"x": ' + "[" * 30_000 + "]" * 30_000 + '}\n{"order_id": "O1"}\n'
+
+    rows = list(read_jsonl(io.StringIO(text), "o.jsonl"))
+
+    assert [(r.line, [p.code for p in r.problems]) for r in rows] == [(1, ["bad_json"]), (2, ["bad_json"]), (3, [])]
+    assert "4300 digits" in rows[0].problems[0].message
+    assert "nested too deeply" in rows[1].problems[0].message
