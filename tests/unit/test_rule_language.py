@@ -9,7 +9,7 @@ import pytest
 
 from policy_engine.api import load_policy
 from policy_engine.rules.compiler import lint, policy_version
-from policy_engine.rules.loader import read_rule_files
+from policy_engine.rules.loader import MAX_FILES, read_rule_files
 from policy_engine.rules.problems import CODES, PolicyLoadError, Problem
 
 RulesCopy = Callable[..., Path]
@@ -146,6 +146,26 @@ def test_yaml_tags_are_data_never_objects(rules_copy: RulesCopy) -> None:
     )
 
     assert [p.code for p in _problems(rules)] in (["type_mismatch"], ["yaml_error"])
+
+
+def test_too_many_rule_files_are_refused_before_any_is_read(
+    rules_copy: RulesCopy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rules = rules_copy()
+    (rules / "extra").mkdir()
+    for i in range(MAX_FILES):
+        (rules / "extra" / f"{i:03}.yaml").write_text("x: 1\n")
+    (rules / "tests" / "more.yaml").write_text("cases: []\n")  # rule tests do not count
+    opened: list[Path] = []
+    monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: opened.append(self) or "")
+
+    with pytest.raises(PolicyLoadError) as caught:
+        read_rule_files(rules)
+
+    assert [(p.code, p.message) for p in caught.value.problems] == [
+        ("unreadable", f"{MAX_FILES + 10} rule files; at most {MAX_FILES} are read")
+    ]
+    assert opened == []
 
 
 def test_every_code_used_is_documented(rules_copy: RulesCopy) -> None:
