@@ -23,7 +23,7 @@ from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2_grpc as pb_grpc
 from adapters.grpc.host import PolicyHost
 from adapters.grpc.logs import event
 from adapters.grpc.pipeline import parse_request
-from policy_engine.domain.errors import InvalidInput, PolicyError
+from policy_engine.domain.errors import InvalidInput, PolicyError, StoreUnavailable
 
 STREAM_WINDOW = 16
 """Stream items decided ahead of the one being sent: bounds memory; reading stops while it is full."""
@@ -55,8 +55,7 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
             return await self._decide(kind, request)
         except PolicyError as exc:
             code = status_code_of(exc).name
-            if code == "INTERNAL":
-                event("engine failure", logging.ERROR, method=method, error=str(exc))
+            _log_failure(method, code, exc)
             status = rich_status(exc)
             await context.abort(status.code, status.details, status.trailing_metadata)
         except asyncio.CancelledError:
@@ -100,6 +99,7 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
         except PolicyError as exc:
             out.policy_version = self.host.engine.version
             out.error.code = status_code_of(exc).name
+            _log_failure("EvaluateCustomers", out.error.code, exc)
             out.error.message = str(exc)[:2000]
             if isinstance(exc, InvalidInput):
                 for v in exc.violations[:MAX_VIOLATIONS]:
@@ -172,6 +172,14 @@ def add_service(servicer: CreditPolicyServicer, server: grpc.aio.Server) -> None
 
 def _iso(value: Any) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def _log_failure(method: str, code: str, exc: PolicyError) -> None:
+    """Log what is the service's side of a failed call (the caller's bad input is not logged)."""
+    if isinstance(exc, StoreUnavailable):
+        event("store unavailable", logging.ERROR, method=method, error=exc.detail)
+    elif code == "INTERNAL":
+        event("engine failure", logging.ERROR, method=method, error=str(exc))
 
 
 def policy_info(host: PolicyHost, include_files: bool) -> pb.PolicyInfo:

@@ -16,7 +16,14 @@ from typing import Any
 
 from adapters.grpc.pipeline import HANDLERS, Outcome, parse_request
 from adapters.grpc.runtime import settle_heap
-from policy_engine.domain.errors import CustomerNotFound, EngineFailure, FieldViolation, InvalidInput, PolicyError
+from policy_engine.domain.errors import (
+    CustomerNotFound,
+    EngineFailure,
+    FieldViolation,
+    InvalidInput,
+    PolicyError,
+    StoreUnavailable,
+)
 
 _PICKLE = pickle.HIGHEST_PROTOCOL
 KIND_CODES = {"evaluate": b"e", "check_order": b"c"}
@@ -57,6 +64,8 @@ def _error_reply(exc: BaseException) -> tuple[Any, ...]:
         return ("invalid", [(v.field, v.description) for v in exc.violations])
     if isinstance(exc, CustomerNotFound):
         return ("not_found", exc.customer_id)
+    if isinstance(exc, StoreUnavailable):
+        return ("unavailable", exc.detail)
     return ("internal", str(exc) if isinstance(exc, PolicyError) else f"{type(exc).__name__}: {exc}")
 
 
@@ -99,4 +108,6 @@ def raise_error(answer: tuple[Any, ...]) -> None:
         raise InvalidInput([FieldViolation(f, d) for f, d in answer[1]])
     if status == "not_found":
         raise CustomerNotFound(answer[1])
+    if status == "unavailable":
+        raise StoreUnavailable(answer[1])
     raise EngineFailure(str(answer[1]))

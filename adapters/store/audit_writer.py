@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from adapters.store.engine import database_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ class AuditWriter:
                 self._insert(rows)
                 return
             except Exception as exc:
-                if delay is None or not _may_pass(exc):
+                if delay is None or not database_unavailable(exc):
                     raise
                 log.warning("decision log: the database refused a write (%s); retrying in %.2f s",
                             type(exc).__name__, delay)
@@ -120,13 +120,6 @@ class AuditWriter:
     def _lost(self, count: int, args: tuple[Any, ...], why: str) -> None:
         self.failures += count
         log.error("a decision-log entry was not written (%s): customer %s", why, _customer_of(args), exc_info=True)
-
-
-def _may_pass(exc: Exception) -> bool:
-    """A failure worth retrying: the database or the connection to it, not the entry."""
-    if isinstance(exc, OperationalError | InterfaceError):
-        return True
-    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
 def _customer_of(args: tuple[Any, ...]) -> str:

@@ -11,6 +11,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 DEFAULT_DB_URL = "sqlite:///var/credit-policy.sqlite"
 DB_ENV_VAR = "CREDIT_POLICY_DB"
@@ -44,6 +45,14 @@ def require_existing(url: str | None = None) -> None:
             and not database.startswith("file:") and not Path(database).expanduser().exists()):
         raise NoSuchStore(f"no store at {Path(database).expanduser()} ({safe_url(resolved)}): check --db or "
                           f"${DB_ENV_VAR}; `credit-policy demo-data`, `import` and `batch` create one")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` says the database or the connection to it failed (which may pass: a restart, a
+    dropped connection), rather than the statement or its data."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
 def safe_url(url: str) -> str:

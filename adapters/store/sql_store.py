@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select
+from sqlalchemy.exc import DBAPIError
 
 from adapters.store import schema as s
 from adapters.store.audit import (
@@ -19,11 +20,11 @@ from adapters.store.audit import (
     write_log_rows,
 )
 from adapters.store.audit_writer import AuditWriter
-from adapters.store.engine import make_engine, migrate
+from adapters.store.engine import database_unavailable, make_engine, migrate, scrub_password
 from adapters.store.snapshots import load_snapshots, replace_snapshot
 from adapters.store.snapshots_pg import load_snapshots_pg
 from adapters.store.upsert import upsert
-from policy_engine.domain.errors import CustomerNotFound
+from policy_engine.domain.errors import CustomerNotFound, StoreUnavailable
 from policy_engine.domain.models import CustomerDecision, CustomerSnapshot, OrderDecision, OrderRequest
 from policy_engine.ports import CustomerStore, PolicyFiles
 
@@ -68,9 +69,16 @@ class SqlStore(CustomerStore):
             write_log_rows(conn, rows)
 
     def get_snapshot(self, customer_id: str) -> CustomerSnapshot:
-        """Load one customer's snapshot (one query per table); raise CustomerNotFound."""
-        with self._reader() as conn:
-            found = self._load(conn, [customer_id])
+        """Load one customer's snapshot (one query per table); raise CustomerNotFound, or
+        StoreUnavailable when the database cannot be reached."""
+        try:
+            with self._reader() as conn:
+                found = self._load(conn, [customer_id])
+        except DBAPIError as exc:
+            if not database_unavailable(exc):
+                raise
+            raise StoreUnavailable(scrub_password(f"{type(exc).__name__}: {exc.orig}",
+                                                  self.engine.url.render_as_string(hide_password=False))) from exc
         if customer_id not in found:
             raise CustomerNotFound(customer_id)
         return found[customer_id]

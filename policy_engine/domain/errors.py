@@ -54,6 +54,18 @@ class CustomerNotFound(PolicyError):
         super().__init__(f"customer {customer_id!r} not found")
 
 
+class StoreUnavailable(PolicyError):
+    """The customer store cannot be reached (a database restart, a dropped connection): retry later.
+
+    The message is for callers and names no host; `detail` (the driver's words) is for the log."""
+
+    code = "unavailable"
+
+    def __init__(self, detail: str):
+        self.detail = detail
+        super().__init__("the customer store is unavailable; try again shortly")
+
+
 class EngineFailure(PolicyError):
     """The rule engine failed inside an evaluation (an internal error, never the caller's fault)."""
 

@@ -14,7 +14,8 @@ from policy_engine.domain.models import CustomerSnapshot
 PG_URL = os.environ.get("CREDIT_POLICY_PG_URL", "")
 
 
-def _reset_postgres(url: str) -> None:
+def reset_postgres(url: str) -> None:
+    """Drop and recreate the public schema: an empty PostgreSQL test database."""
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
@@ -39,7 +40,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'store.sqlite'}"
     else:
-        _reset_postgres(PG_URL)
+        reset_postgres(PG_URL)
         yield PG_URL
 
 

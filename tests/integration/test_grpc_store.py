@@ -3,14 +3,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
 from pathlib import Path
 from typing import Any
 
 import grpc
 import pytest
+from sqlalchemy import make_url
 
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
 from policy_engine.domain.models import CustomerSnapshot
+from tests.integration.conftest import PG_URL, reset_postgres
 from tests.integration.conftest_grpc import (
     TIMEOUT,
     order_request,
@@ -43,3 +48,98 @@ def test_a_customer_id_is_read_from_the_sql_store_and_each_decision_logged(
     assert [(d.source, d.policy_version) for d in logged] == [("service", decision.policy_version)]
     assert store.policy_files(decision.policy_version)
     store.close()
+
+
+class CuttableProxy:
+    """A TCP proxy in front of PostgreSQL that a test can cut (every connection dropped, new ones
+    refused) and restore: a database restart or a network blip, without touching the shared server."""
+
+    def __init__(self, host: str, port: int):
+        self.target = (host, port)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.up = True
+        self.sockets: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if not self.up:
+                client.close()
+                continue
+            upstream = socket.create_connection(self.target)
+            self.sockets += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        for s in (source, sink):
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+
+    def cut(self) -> None:
+        self.up = False
+        for s in self.sockets:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+        self.sockets = []
+
+    def close(self) -> None:
+        self.cut()
+        self.listener.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="CREDIT_POLICY_PG_URL is not set")
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_database_outage_is_unavailable_with_no_host_named_and_the_service_recovers(
+    server_factory: Any, workers: int
+) -> None:
+    reset_postgres(PG_URL)
+    store = store_module.open_store(PG_URL)
+    store.save_snapshot(CustomerSnapshot.model_validate(sample_dict(1)))
+    store.close()
+    url = make_url(PG_URL)
+    proxy = CuttableProxy(url.host or "localhost", url.port or 5432)
+    try:
+        through_proxy = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+        server = server_factory("--db", through_proxy, workers=workers, name=f"outage{workers}")
+        stub = server.stub()
+        assert stub.CheckOrder(order_request(customer_id="C00001"), timeout=TIMEOUT).outcome
+
+        proxy.cut()
+        with pytest.raises(grpc.RpcError) as during:
+            stub.CheckOrder(order_request(customer_id="C00001"), timeout=TIMEOUT)
+        proxy.up = True
+        after = stub.CheckOrder(order_request(customer_id="C00001"), timeout=TIMEOUT)
+    finally:
+        proxy.close()
+
+    assert during.value.code() == grpc.StatusCode.UNAVAILABLE  # clients retry UNAVAILABLE; INTERNAL before
+    assert during.value.details() == "the customer store is unavailable; try again shortly"
+    assert after.outcome
+    logged = server.wait_for_event("store unavailable")
+    assert logged["method"] == "CheckOrder" and "OperationalError" in logged["error"]
+    assert not [e for e in server.events() if e.get("event") == "engine failure"]
+
+
+def test_an_unreachable_database_is_store_unavailable_and_its_password_is_never_shown() -> None:
+    from policy_engine.domain.errors import StoreUnavailable
+
+    store = store_module.SqlStore(store_module.make_engine("postgresql+psycopg://risk:s3cret@127.0.0.1:1/credit"))
+
+    with pytest.raises(StoreUnavailable) as caught:
+        store.get_snapshot("C00001")
+
+    assert str(caught.value) == "the customer store is unavailable; try again shortly"
+    assert "OperationalError" in caught.value.detail and "s3cret" not in caught.value.detail

@@ -186,9 +186,9 @@ def test_history_still_lists_a_decision_whose_snapshot_is_garbled_or_gone(
 @pytest.mark.postgres
 @pytest.mark.skipif(not PG_URL, reason="CREDIT_POLICY_PG_URL is not set")
 def test_concurrent_writers_of_the_same_snapshots_wait_and_skip_on_postgresql() -> None:
-    from tests.integration.conftest import _reset_postgres
+    from tests.integration.conftest import reset_postgres
 
-    _reset_postgres(PG_URL)
+    reset_postgres(PG_URL)
     open_store(PG_URL).close()
     engine = create_engine(PG_URL)
     now = datetime.now(UTC)
