@@ -11,14 +11,19 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
+
 from adapters.batch import runs
 from adapters.batch.config import portfolio_config
 from adapters.batch.runs import Partition
 from adapters.batch.scan import ensure_portfolio
 from adapters.batch.worker import ChunkEvaluator, ChunkResult, RunContext, init_worker, run_chunk
+from adapters.store.engine import database_unavailable, scrub_password
 
 EXIT_OK, EXIT_QUARANTINED, EXIT_BAD_INPUT, EXIT_FATAL = 0, 1, 2, 3
 MAX_ERRORS_SHOWN = 20
+MAX_FATAL_TEXT = 1000
+"""The driver's message of a database error that stopped the run is cut here (a summary, not a dump)."""
 
 
 class BatchInputError(Exception):
@@ -108,7 +113,7 @@ def run_batch(opts: BatchOptions, on_progress: ProgressHook | None = None) -> di
     except BaseException as exc:
         _mark_failed(store, run_id, opts.partition, time.perf_counter() - started)
         if isinstance(exc, Exception):
-            summary.update(status="failed", error=f"{type(exc).__name__}: {exc}", exit_code=EXIT_FATAL)
+            summary.update(status="failed", error=_fatal_text(exc, store.engine), exit_code=EXIT_FATAL)
             return summary
         raise
     finally:
@@ -143,6 +148,18 @@ def _finish(engine: Any, run_id: str, part: Partition, progress: Progress, elaps
     return {"status": "complete", **totals, "evaluated_now": progress.now_done,
             "already_done": progress.done - progress.now_done, "seconds": round(elapsed, 2),
             "rate_per_second": round(progress.rate, 1)}  # fmt: skip
+
+
+def _fatal_text(exc: Exception, engine: Any) -> str:
+    """What stopped the run, in a line or two: for a database error the driver's words, without the
+    statement and its hundreds of parameters (and without the URL's password)."""
+    if not isinstance(exc, DBAPIError):
+        return f"{type(exc).__name__}: {exc}"
+    text = f"{type(exc).__name__}: {str(exc.orig if exc.orig is not None else exc).strip()}"
+    text = scrub_password(text, engine.url.render_as_string(hide_password=False))[:MAX_FATAL_TEXT]
+    if database_unavailable(exc):
+        text += " (the database went away: once it is back, run the same command again to resume)"
+    return text
 
 
 def _mark_failed(store: Any, run_id: str, part: Partition, seconds: float) -> None:

@@ -1,0 +1,37 @@
+"""What a batch stopped by a database error says: the driver's words, not the statement and its
+hundreds of parameters, and how to go on."""
+
+from __future__ import annotations
+
+from sqlalchemy import create_engine
+from sqlalchemy.exc import DataError, OperationalError
+
+from adapters.batch.runner import MAX_FATAL_TEXT, _fatal_text
+
+ENGINE = create_engine("postgresql+psycopg://risk:s3cret@db.example/credit")
+STATEMENT = "SELECT customer_id FROM staff_signals WHERE customer_id IN (" + ", ".join(
+    f"%(ids_{i})s" for i in range(500)) + ")"
+PARAMS = {f"ids_{i}": f"C{i:07}" for i in range(500)}
+
+
+def test_a_database_that_went_away_is_one_line_with_the_way_to_resume() -> None:
+    exc = OperationalError(STATEMENT, PARAMS, Exception("terminating connection due to administrator command"))
+
+    text = _fatal_text(exc, ENGINE)
+
+    assert text == ("OperationalError: terminating connection due to administrator command (the database went "
+                    "away: once it is back, run the same command again to resume)")
+    assert "[SQL: SELECT" in str(exc) and len(str(exc)) > 5_000  # what the summary and the terminal got before
+
+
+def test_any_other_database_error_is_the_drivers_words_bounded_and_without_the_password() -> None:
+    exc = DataError(STATEMENT, PARAMS, Exception("value too long; connecting as risk:s3cret " + "x" * 5000))
+
+    text = _fatal_text(exc, ENGINE)
+
+    assert text.startswith("DataError: value too long") and "s3cret" not in text and "SELECT" not in text
+    assert len(text) <= MAX_FATAL_TEXT and "resume" not in text
+
+
+def test_an_error_that_is_not_the_databases_is_shown_as_it_is() -> None:
+    assert _fatal_text(RuntimeError("worker pool broke"), ENGINE) == "RuntimeError: worker pool broke"
