@@ -11,16 +11,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import ValidationError
 
 from policy_engine.domain.errors import PolicyError, violations_from
-from policy_engine.domain.models import CustomerSnapshot, OrderRequest
-from policy_engine.domain.values import parse_iso_date
+from policy_engine.domain.models import CustomerSnapshot, OrderRequest, Outcome
+from policy_engine.domain.values import GRADE_CLASSES, GRADES, parse_iso_date
+from policy_engine.effects import FIXED_ACTION_CODES
 from policy_engine.evaluator import Policy
 from policy_engine.rules.loader import TESTS_DIR, Document, parse_document
 from policy_engine.rules.problems import Problem
+from policy_engine.rules.schema import suggest
 
 EXPECT_KEYS = frozenset(
     {
@@ -82,15 +84,41 @@ def run_suite(policy: Policy, rules_dir: Path) -> Suite:
     for doc in docs:
         if isinstance(doc.data, dict):
             fixtures.update(doc.data.get("fixtures") or {})
+    known = _Known.of(policy)
+    first_of: dict[str, str] = {}
     for doc in docs:
         data = doc.data if isinstance(doc.data, dict) else {}
         for i, case in enumerate(data.get("cases") or []):
-            result = _run_case(policy, doc, ("cases", i), case, fixtures, suite.problems)
+            case_id = case.get("id") if isinstance(case, dict) else None
+            if isinstance(case_id, str):
+                here = f"{doc.path}:{doc.where(('cases', i))[0]}"
+                if case_id in first_of:
+                    message = f'duplicate case id "{case_id}" (first at {first_of[case_id]})'
+                    suite.problems.append(doc.problem(("cases", i, "id"), "duplicate_id", message))
+                first_of.setdefault(case_id, here)
+            result = _run_case(policy, doc, ("cases", i), case, fixtures, suite.problems, known)
             if result is not None:
                 suite.results.append(result)
     fired = set().union(*(r.fired for r in suite.results)) if suite.results else set()
     suite.uncovered = [f"{r.id} ({r.where})" for r in policy.program.rules if r.id not in fired]
     return suite
+
+
+@dataclass(frozen=True)
+class _Known:
+    """What expectations may name: a value outside these can never match (and a `not_fired` or
+    `not_actions` naming it could never fail)."""
+
+    rule_ids: tuple[str, ...]
+    action_codes: tuple[str, ...]
+
+    @classmethod
+    def of(cls, policy: Policy) -> _Known:
+        follow_ups = (r.spec.action for r in policy.program.rules if r.kind == "follow_up")
+        return cls(tuple(policy.rule_ids), tuple(dict.fromkeys([*FIXED_ACTION_CODES, *follow_ups])))
+
+
+_OUTCOMES: tuple[str, ...] = get_args(Outcome)
 
 
 def _snapshot(doc: Document, loc: tuple[Any, ...], raw: Any, fixtures: dict[str, Any], problems: list[Problem]) -> Any:
@@ -100,8 +128,9 @@ def _snapshot(doc: Document, loc: tuple[Any, ...], raw: Any, fixtures: dict[str,
     data = dict(raw)
     base = data.pop("base", None)
     if base is not None:
-        if base not in fixtures:
-            problems.append(doc.problem((*loc, "base"), "invalid_value", f"no fixture named {base!r}"))
+        if not isinstance(base, str) or base not in fixtures:
+            hint = suggest(str(base), sorted(fixtures))
+            problems.append(doc.problem((*loc, "base"), "invalid_value", f"no fixture named {base!r}{hint}"))
             return None
         data = {**fixtures[base], **data}
     return _validated(CustomerSnapshot, data, doc, loc, "snapshot", problems)
@@ -128,21 +157,24 @@ def _loc_parts(path: str) -> list[str | int]:
 
 
 def _run_case(
-    policy: Policy, doc: Document, loc: tuple[Any, ...], case: Any, fixtures: dict[str, Any], problems: list[Problem]
+    policy: Policy, doc: Document, loc: tuple[Any, ...], case: Any, fixtures: dict[str, Any], problems: list[Problem],
+    known: _Known,
 ) -> CaseResult | None:
     if not isinstance(case, dict):
         problems.append(doc.problem(loc, "type_mismatch", "a case must be a mapping"))
         return None
-    for key in set(case) - CASE_KEYS:
-        problems.append(doc.problem((*loc, key), "unknown_field", f'unknown case field "{key}"'))
+    for key in sorted(set(case) - CASE_KEYS, key=str):
+        hint = suggest(str(key), sorted(CASE_KEYS))
+        problems.append(doc.problem((*loc, key), "unknown_field", f'unknown case field "{key}"{hint}'))
     expect = case.get("expect") or {}
-    for key in set(expect) - EXPECT_KEYS if isinstance(expect, dict) else ():
-        problems.append(doc.problem((*loc, "expect", key), "unknown_field", f'unknown expectation "{key}"'))
+    for key in sorted(set(expect) - EXPECT_KEYS, key=str) if isinstance(expect, dict) else ():
+        hint = suggest(str(key), sorted(EXPECT_KEYS))
+        problems.append(doc.problem((*loc, "expect", key), "unknown_field", f'unknown expectation "{key}"{hint}'))
     count = len(problems)
     snapshot = _snapshot(doc, (*loc, "snapshot"), case.get("snapshot"), fixtures, problems)
     as_of = _as_of(doc, loc, case.get("as_of", DEFAULT_AS_OF), problems)
     request = _order(doc, (*loc, "order"), case["order"], problems) if "order" in case else None
-    _check_expect(doc, (*loc, "expect"), expect, problems)
+    _check_expect(doc, (*loc, "expect"), expect, problems, known)
     if len(problems) > count or snapshot is None or as_of is None:
         return None  # every problem of the case is reported; a case that cannot run is not counted
     line, _ = doc.where(loc)
@@ -183,10 +215,15 @@ _NUMBER_EXPECT = ("score_at_least", "score_below")
 _LIST_EXPECT = ("fired", "not_fired", "actions", "not_actions")
 
 
-def _check_expect(doc: Document, loc: tuple[Any, ...], expect: Any, problems: list[Problem]) -> None:
-    """Each expectation has the type _compare needs (else it would crash instead of reporting)."""
-    def bad(key: str, message: str) -> None:
-        problems.append(doc.problem((*loc, key), "type_mismatch", f"expect.{key}: {message}"))
+def _check_expect(doc: Document, loc: tuple[Any, ...], expect: Any, problems: list[Problem], known: _Known) -> None:
+    """Each expectation has the type _compare needs (else it would crash instead of reporting), and
+    names only grades, outcomes, rules and actions that exist (else it could never fail, or never pass)."""
+    def bad(key: str, message: str, code: str = "type_mismatch", at: tuple[Any, ...] = ()) -> None:
+        problems.append(doc.problem((*loc, key, *at), code, f"expect.{key}: {message}"))
+
+    def unknown(key: str, value: Any, what: str, options: tuple[str, ...], at: tuple[Any, ...] = ()) -> None:
+        if value not in options:
+            bad(key, f"no {what} {value!r}{suggest(str(value), list(options))}", "invalid_value", at)
 
     if not isinstance(expect, dict):
         problems.append(doc.problem(loc, "type_mismatch", "expect must be a mapping"))
@@ -205,6 +242,16 @@ def _check_expect(doc: Document, loc: tuple[Any, ...], expect: Any, problems: li
             Decimal(str(expect["credit_limit"]))
         except ArithmeticError:
             bad("credit_limit", f"a decimal amount, got {expect['credit_limit']!r}")
+    for key, what, options in (("grade", "grade", GRADES), ("grade_class", "grade class", GRADE_CLASSES),
+                               ("outcome", "outcome", _OUTCOMES)):  # fmt: skip
+        if isinstance(expect.get(key), str):
+            unknown(key, expect[key], what, options)
+    for key, what, options in (("fired", "rule", known.rule_ids), ("not_fired", "rule", known.rule_ids),
+                               ("actions", "action", known.action_codes),
+                               ("not_actions", "action", known.action_codes)):  # fmt: skip
+        if isinstance(expect.get(key), list):
+            for i, value in enumerate(expect[key]):
+                unknown(key, value, what, options, (i,))
 
 
 def _compare(expect: dict[str, Any], decision: Any, outcome: str | None, fired: set[str]) -> list[str]:

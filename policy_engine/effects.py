@@ -62,6 +62,9 @@ def _dec(x: float) -> Decimal:
     return Decimal(str(x))
 
 
+FIXED_ACTION_CODES = ("CREDIT_REVIEW", "HOLD_ORDERS", "REQUEST_COLLATERAL", "REDUCE_LIMIT", "COLLECTION_REMINDER")
+"""The action codes `actions` writes itself; follow-up rules add their own (`action:`)."""
+
 _TENTH = Decimal("0.1")
 _CENT = Decimal("0.01")
 _ZERO = Decimal(0)

@@ -107,6 +107,31 @@ def test_malformed_cases_are_reported_with_file_and_line_not_a_traceback(rules_c
     assert "5 problems in the case files" in result.output
 
 
+def test_expectations_naming_what_does_not_exist_are_problems_not_silent_passes(
+    rules_copy: Callable[..., Path],
+) -> None:
+    """A `not_fired` naming a misspelt rule could never fail; `grade: AAAA` could never pass. And a
+    case id used twice made two results of one name."""
+    rules = rules_copy(
+        ("tests/orders.yaml", "warn.overdue_hold, order.hold_past_due]",
+         "warn.overdue_hold, order.hold_past_due]\n      not_fired: [order.specail_approval]\n"
+         "      not_actions: [HOLD_ORDER]"),
+        ("tests/orders.yaml", "grade: AA\n", "grade: AAAA\n"),
+        ("tests/orders.yaml", "id: frozen_bank_account_rejects_orders", "id: past_due_invoice_holds_orders"),
+        ("tests/orders.yaml", "base: steady", "base: stead"),
+    )
+
+    result = _run("test", str(rules))
+
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert 'expect.not_fired: no rule \'order.specail_approval\' — did you mean "order.special_approval"?' in (
+        result.output)
+    assert 'expect.not_actions: no action \'HOLD_ORDER\' — did you mean "HOLD_ORDERS"?' in result.output
+    assert "expect.grade: no grade 'AAAA'" in result.output
+    assert 'duplicate case id "past_due_invoice_holds_orders" (first at ' in result.output
+    assert "no fixture named 'stead' — did you mean \"steady\"?" in result.output
+
+
 def test_evaluate_prints_a_full_decision_with_reasons() -> None:
     result = _run("evaluate", str(EXAMPLES / "steady-distributor.json"), "--as-of", "2026-11-22", "--explain")
 
