@@ -19,6 +19,14 @@ NUMERIC_OPS = ("eq", "ne", "lt", "lte", "gt", "gte", "between", "in", "not_in", 
 ENUM_OPS = ("eq", "ne", "in", "not_in", "exists")
 GRADE_OPS = ENUM_OPS + ("at_least", "at_most")
 BOOL_OPS = ("eq", "ne", "exists")
+ALL_OPS = frozenset(NUMERIC_OPS + GRADE_OPS)
+OPERATOR_SPELLINGS = {
+    ">": "gt", ">=": "gte", "<": "lt", "<=": "lte", "=": "eq", "==": "eq", "!=": "ne", "<>": "ne",
+    "greater_than": "gt", "more_than": "gt", "less_than": "lt", "equals": "eq", "equal": "eq", "not_equal": "ne",
+    "greater_or_equal": "gte", "less_or_equal": "lte", "ge": "gte", "le": "lte", "min": "gte", "max": "lte",
+    "range": "between", "one_of": "in", "not_one_of": "not_in",
+}  # fmt: skip
+"""Other ways to write an operator, for the did-you-mean of an unknown one."""
 GRADE_FIELDS = frozenset({"grade", "base_grade", "current_grade"})
 _NEGATE = {"lt": "gte", "lte": "gt", "gt": "lte", "gte": "lt", "eq": "ne", "ne": "eq"}
 _DURABLE = {"lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte", "ne": "$neq"}
@@ -103,9 +111,14 @@ class Checker:
         ((op, operand),) = value.items()
         allowed = self._ops(spec)
         if op not in allowed:
-            self._err(
-                (*loc, op), "bad_operator", f'"{op}" cannot compare a {spec.type} field{suggest(op, list(allowed))}'
-            )
+            if op in ALL_OPS:
+                article = "an" if spec.type[0] in "aeiou" else "a"
+                why = f'"{op}" cannot compare {article} {spec.type} field; it takes {", ".join(allowed)}'
+            else:
+                meant = OPERATOR_SPELLINGS.get(str(op).lower().replace(" ", "_"))
+                hint = f' — did you mean "{meant}"?' if meant in allowed else suggest(str(op), list(allowed))
+                why = f'unknown operator "{op}"; expected one of {", ".join(allowed)}{hint}'
+            self._err((*loc, op), "bad_operator", why)
             return None
         if not self._operand_ok(spec, op, operand, (*loc, op)):
             return None

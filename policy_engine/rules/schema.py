@@ -353,8 +353,27 @@ def _problem_from(doc: Document, model: type[BaseModel], err: Any) -> Problem:
     if kind == "missing":
         return doc.problem(loc, "missing_field", f'missing field "{loc[-1]}"')
     code = "type_mismatch" if kind.endswith("_type") or kind.endswith("_parsing") else "invalid_value"
-    where = ".".join(str(p) for p in loc)
-    return doc.problem(loc, code, f"{where}: {err['msg']}")
+    message = str(err["msg"])
+    if kind.startswith("bool_") and isinstance(err.get("input"), str):
+        message += f" (write true or false; {err['input']!r} is text here)"
+    return doc.problem(loc, code, f"{_where(doc.data, loc)}: {message}")
+
+
+def _where(data: Any, loc: tuple[Any, ...]) -> str:
+    """`rules[3].effects.downgrade`, or led by the id of the innermost rule on the path:
+    `rule warn.pays_late: effects.downgrade`."""
+    rule_id, start, node = None, 0, data
+    for i, part in enumerate(loc):
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(part, int) and isinstance(node, dict) and isinstance(node.get("id"), str):
+            rule_id, start = node["id"], i + 1
+    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc[start:]).lstrip(".")
+    if rule_id is None:
+        return path
+    return f"rule {rule_id}: {path}" if path else f"rule {rule_id}"
 
 
 def json_schema() -> dict[str, Any]:

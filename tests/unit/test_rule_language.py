@@ -66,6 +66,30 @@ def test_every_problem_is_reported_at_once(rules_copy: RulesCopy) -> None:
     )
 
 
+def test_a_file_with_a_schema_problem_still_has_its_conditions_checked_in_the_same_run(rules_copy: RulesCopy) -> None:
+    # Before, a file that failed its schema had its conditions skipped: a second lint run found them.
+    rules = rules_copy(
+        ("warnings.yaml", "effects: {downgrade: 2, urgent_review: true, limit_factor: 0.5}",
+         "effects: {downgrade: 2, urgent_review: yes, limit_factor: 0.5}"),
+        ("warnings.yaml", "when: {dbt_open_max: {gte: 91}}", "when: {dbt_open_max: {greater_than: 91}}"),
+        ("warnings.yaml", "when: {due_date_changes_90d: {gte: 2}}", "when: {due_date_changes_90d: {at_least: 2}}"),
+    )
+    path = rules / "warnings.yaml"
+
+    found = sorted((p.line, p.code, p.message) for p in _problems(rules))
+
+    assert found == [
+        (_line_of(path, "greater_than"), "bad_operator",
+         'unknown operator "greater_than"; expected one of eq, ne, lt, lte, gt, gte, between, in, not_in, exists'
+         ' — did you mean "gt"?'),
+        (_line_of(path, "urgent_review: yes"), "type_mismatch",
+         "rule warn.seriously_overdue: effects.urgent_review: Input should be a valid boolean "
+         "(write true or false; 'yes' is text here)"),
+        (_line_of(path, "at_least: 2"), "bad_operator",
+         '"at_least" cannot compare an integer field; it takes eq, ne, lt, lte, gt, gte, between, in, not_in, exists'),
+    ]
+
+
 def test_yaml_syntax_error_has_a_position(rules_copy: RulesCopy) -> None:
     rules = rules_copy(("reviews.yaml", "hit: first", "hit: [first"))
 
