@@ -6,6 +6,7 @@ import json
 import signal
 import sys
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -266,6 +267,15 @@ def _changes_csv(changes: list[dict[str, Any]], path: Path) -> None:
             writer.writerow(row)
 
 
+def _amount(text: Any, sign: bool = False) -> str:
+    """A decimal amount as people read it: 993,598,000.00 (the JSON output keeps the plain string)."""
+    try:
+        value = Decimal(str(text))
+    except ArithmeticError:
+        return str(text)
+    return f"{value:+,}" if sign else f"{value:,}"
+
+
 def _simulation_tables(result: dict[str, Any], limit: int) -> None:
     from rich.table import Table
 
@@ -279,16 +289,21 @@ def _simulation_tables(result: dict[str, Any], limit: int) -> None:
                        ("grade class", "grade_class_changes"), ("value class", "value_class_changes"),
                        ("credit limit", "limit_changes"), ("review cadence", "review_changes")):  # fmt: skip
         head.add_row(label, f"{result[key]:,}")
-    head.add_row("credit extended", f"{credit['live']} → {credit['candidate']} ({credit['change']})")
+    head.add_row("credit extended", f"{_amount(credit['live'])} → {_amount(credit['candidate'])} "
+                                    f"({_amount(credit['change'], sign=True)})")
     out.print(head)
     if not result["rules"]:
         out.print("no rule fires more or less often with the candidate rules")
     else:
         rules = Table(title="rules firing more or less often")
-        for name in ("rule", "live", "candidate", "change", ""):
-            rules.add_column(name)
+        for name, justify in (("rule", "left"), ("live", "right"), ("candidate", "right"), ("change", "right")):
+            rules.add_column(name, justify=justify)  # type: ignore[arg-type]
+        notes = any(r["status"] for r in result["rules"][:40])
+        if notes:  # the rule exists on one side only
+            rules.add_column("note")
         for r in result["rules"][:40]:
-            rules.add_row(r["rule_id"], str(r["live"]), str(r["candidate"]), f"{r['change']:+d}", r["status"])
+            cells = [r["rule_id"], f"{r['live']:,}", f"{r['candidate']:,}", f"{r['change']:+,d}"]
+            rules.add_row(*cells, *([r["status"]] if notes else []))
         out.print(rules)
     if not result["changed"]:
         out.print("no customer's grade, grade class, value class, limit, next review or review cadence changes")
@@ -299,7 +314,7 @@ def _simulation_tables(result: dict[str, Any], limit: int) -> None:
     for name in ("customer", "grade", "grade class", "value class", "limit", "next review", "cadence rule"):
         changes.add_column(name)
     for c in result["changes"][:limit]:
-        cells = [" → ".join(str(v) for v in c[k]) if k in c else "" for k in
+        cells = [" → ".join(_amount(v) if k == "credit_limit" else str(v) for v in c[k]) if k in c else "" for k in
                  ("grade", "grade_class", "value_class", "credit_limit", "next_review_on", "review_rule")]  # fmt: skip
         changes.add_row(c["customer_id"], *cells)
     out.print(changes)

@@ -120,6 +120,9 @@ def test_simulate_prints_a_readable_comparison(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert re.search(r"review cadence\s*│\s*[1-9]", result.stdout)
     assert "changed customers (first 3 of" in result.stdout
+    # Amounts as people read them: thousands separated, the change signed.
+    assert re.search(r"credit extended\s*│\s*\d{1,3}(,\d{3})+\.\d\d → \d{1,3}(,\d{3})+\.\d\d \([+-][\d,]+\.\d\d\)",
+                     result.stdout), result.stdout
 
 
 def test_simulate_says_so_when_the_candidate_changes_nothing(tmp_path: Path) -> None:
