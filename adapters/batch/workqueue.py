@@ -79,13 +79,26 @@ def _give_up(conn: Connection, run_id: str, day: date) -> Iterator[dict[str, Any
                "message": f"Bottom of class C by sales ({sales}): consider giving up (放弃约5%的C类客户)"}  # fmt: skip
 
 
+TEXT_COLUMNS = ("name", "target_id", "message")
+"""Columns that carry text from the customer records (imported data), not codes of ours."""
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """Text a spreadsheet will not run as a formula (`=HYPERLINK(…)` in a customer's name): a
+    leading `= + - @`, tab or carriage return gets a `'` before it, as OWASP advises for CSV."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def write_csv(items: Iterator[dict[str, Any]], out: TextIO) -> Counter[str]:
-    """Write queue items as CSV; return the count per category."""
+    """Write queue items as CSV (text from the records made spreadsheet-safe); return the count per category."""
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
     writer.writeheader()
     counts: Counter[str] = Counter()
     for item in items:
-        writer.writerow(item)
+        writer.writerow({**item, **{c: spreadsheet_safe(item.get(c)) for c in TEXT_COLUMNS}})
         counts[item["category"]] += 1
     return counts
 
@@ -93,7 +106,8 @@ def write_csv(items: Iterator[dict[str, Any]], out: TextIO) -> Counter[str]:
 def export_csv(
     conn: Connection, run_id: str, day: date, path: Path, categories: set[str] | None = None
 ) -> Counter[str]:
-    """Write the day's queue to a CSV file."""
+    """Write the day's queue to a CSV file, for spreadsheets: UTF-8 with a byte-order mark, without
+    which Excel reads Chinese names in the system's code page and garbles them."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as out:
+    with path.open("w", newline="", encoding="utf-8-sig") as out:
         return write_csv(iter_queue(conn, run_id, day, categories), out)

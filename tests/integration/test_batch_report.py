@@ -84,7 +84,7 @@ def test_the_work_queue_lists_the_days_actions_and_exports_csv(finished_run: tup
     result = cli("queue", "--db", url, "--date", AS_OF.isoformat(), "--csv", str(target), "--limit", "5")
 
     assert result.returncode == 0, result.stderr
-    rows = list(csv.DictReader(target.open(encoding="utf-8")))
+    rows = list(csv.DictReader(target.open(encoding="utf-8-sig")))
     due = scalar(url, "SELECT COUNT(*) FROM batch_actions WHERE due_on <= '2026-11-22'")
     give_up = scalar(url, "SELECT COUNT(*) FROM batch_portfolio WHERE give_up")
     assert len(rows) == due + give_up
@@ -93,6 +93,7 @@ def test_the_work_queue_lists_the_days_actions_and_exports_csv(finished_run: tup
     order = ["urgent_review", "hold", "review_due", "collection", "follow_up", "limit_action", "give_up_review"]
     assert categories == sorted(categories, key=order.index)
     assert "work queue for 2026-11-22" in result.stdout
+    assert target.read_bytes().startswith(b"\xef\xbb\xbfcategory,")  # Excel reads it as UTF-8
 
 
 def test_the_queue_filters_by_category(finished_run: tuple[str, Path], tmp_path: Path) -> None:
@@ -102,7 +103,7 @@ def test_the_queue_filters_by_category(finished_run: tuple[str, Path], tmp_path:
     result = cli("queue", "--db", url, "--date", AS_OF.isoformat(), "--category", "hold", "--csv", str(target))
 
     assert result.returncode == 0, result.stderr
-    rows = list(csv.DictReader(target.open(encoding="utf-8")))
+    rows = list(csv.DictReader(target.open(encoding="utf-8-sig")))
     assert rows and {r["code"] for r in rows} == {"HOLD_ORDERS"}
 
 
