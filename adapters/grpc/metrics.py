@@ -49,6 +49,9 @@ class ServiceMetrics:
                                  ["method", "code"], buckets=_LATENCY_BUCKETS, registry=r)
         self.decisions = Counter("credit_policy_decisions", "Decisions by kind, outcome and grade",
                                  ["kind", "outcome", "grade"], registry=r)
+        self.log_failures = Counter("credit_policy_decision_log_failures",
+                                    "Decisions answered but not kept in the decision log (each also logged)",
+                                    registry=r)
         if process is None:
             self.reloads = Counter("credit_policy_reloads", "Policy reload attempts by result",
                                    ["result"], registry=r)

@@ -44,6 +44,8 @@ class Outcome:
     outcome: str
     grade: str
     version: str
+    log_failures: int = 0
+    """Decision-log entries the store reported lost since its previous answer (usually 0)."""
 
 
 def _snapshot(ref: mapping.CustomerRef, store: CustomerStore) -> CustomerSnapshot:
@@ -80,6 +82,12 @@ def _record(store: CustomerStore, snapshot: CustomerSnapshot, decision: Any,
     store.record_decision(snapshot, decision, source="service", order=order, **extra)
 
 
+def _new_log_failures(store: CustomerStore) -> int:
+    """Entries the store's background decision-log writer lost since the last call (stores without one: 0)."""
+    count = getattr(store, "new_log_failures", None)
+    return count() if count is not None else 0
+
+
 def evaluate(request: pb.EvaluateCustomerRequest, policy: Any, store: CustomerStore) -> tuple[Any, Outcome]:
     """EvaluateCustomer: validated, evaluated, recorded; returns the reply and its outcome."""
     ref, as_of, explain = mapping.evaluate_request(request)
@@ -87,7 +95,7 @@ def evaluate(request: pb.EvaluateCustomerRequest, policy: Any, store: CustomerSt
     decision = _engine_call(policy.evaluate, snapshot, as_of=as_of, explain=explain)
     _record(store, snapshot, decision)
     return mapping.decision_message(decision), Outcome("customer", "EVALUATED", decision.grade,
-                                                       decision.policy_version)
+                                                       decision.policy_version, _new_log_failures(store))
 
 
 def check_order(request: pb.CheckOrderRequest, policy: Any, store: CustomerStore) -> tuple[Any, Outcome]:
@@ -97,7 +105,8 @@ def check_order(request: pb.CheckOrderRequest, policy: Any, store: CustomerStore
     decision = _engine_call(policy.check_order, snapshot, order, as_of=as_of)
     _record(store, snapshot, decision.customer, decision, order)
     return mapping.order_decision_message(decision), Outcome("order", decision.outcome, decision.customer.grade,
-                                                             decision.customer.policy_version)
+                                                             decision.customer.policy_version,
+                                                             _new_log_failures(store))
 
 
 HANDLERS: dict[str, Callable[[Any, Any, CustomerStore], tuple[Any, Outcome]]] = {

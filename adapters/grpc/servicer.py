@@ -41,6 +41,8 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
     async def _decide(self, kind: str, request: bytes) -> Any:
         reply, outcome = await self.host.engine.run(kind, request)
         self.metrics.observe_decision(outcome.kind, outcome.outcome, outcome.grade)
+        if outcome.log_failures:
+            self.metrics.log_failures.inc(outcome.log_failures)
         return reply
 
     async def _unary(self, method: str, kind: str, request: bytes, context: grpc.aio.ServicerContext) -> Any:

@@ -14,6 +14,7 @@ import signal
 from collections.abc import Callable
 from typing import Any
 
+from adapters.grpc.logs import configure_logging
 from adapters.grpc.pipeline import HANDLERS, Outcome, parse_request
 from adapters.grpc.runtime import settle_heap
 from policy_engine.domain.errors import (
@@ -32,7 +33,8 @@ _KIND_NAMES = {ord(v): k for k, v in KIND_CODES.items()}
 
 def encode_answer(reply: Any, outcome: Outcome) -> bytes:
     """A good answer on the wire."""
-    header = "\0".join((outcome.kind, outcome.outcome, outcome.grade, outcome.version)).encode()
+    header = "\0".join((outcome.kind, outcome.outcome, outcome.grade, outcome.version,
+                        str(outcome.log_failures))).encode()
     message: bytes = reply.SerializeToString()
     return b"K" + len(header).to_bytes(2, "big") + header + message
 
@@ -40,8 +42,8 @@ def encode_answer(reply: Any, outcome: Outcome) -> bytes:
 def decode_answer(data: bytes) -> tuple[bytes, Outcome]:
     """The reply message bytes and the outcome of a good answer."""
     end = 3 + int.from_bytes(data[1:3], "big")
-    kind, outcome, grade, version = data[3:end].decode().split("\0")
-    return data[end:], Outcome(kind, outcome, grade, version)
+    kind, outcome, grade, version, log_failures = data[3:end].decode().split("\0")
+    return data[end:], Outcome(kind, outcome, grade, version, int(log_failures))
 
 
 def _resolve(spec: str) -> Callable[..., Any]:
@@ -75,6 +77,9 @@ def worker_main(conn: Any, loader_spec: str, files: dict[str, str], store_url: s
     # server's to handle: it drains the calls, then closes the pipe, and the worker ends on EOF.
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, signal.SIG_IGN)
+    # What a worker logs (the decision-log writer's lost entries) joins the service's JSON lines on
+    # stderr instead of Python's plain last-resort text.
+    configure_logging("WARNING")
     try:
         policy = _resolve(loader_spec)(files)
         store = _open_worker_store(store_url)

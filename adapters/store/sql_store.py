@@ -36,6 +36,7 @@ class SqlStore(CustomerStore):
         self.engine = engine
         self._known_versions: set[str] = set()
         self._writer = AuditWriter(log_row, self._insert_log_rows) if background_audit else None
+        self._failures_seen = 0
         # One customer: on PostgreSQL a single statement, one round trip instead of seven.
         self._load = load_snapshots_pg if self.dialect == "postgresql" else load_snapshots
 
@@ -63,6 +64,15 @@ class SqlStore(CustomerStore):
         """Wait until every decision recorded so far is in the database."""
         if self._writer is not None:
             self._writer.flush()
+
+    def new_log_failures(self) -> int:
+        """Decision-log entries the background writer could not write since the previous call (each
+        is also logged at error level); 0 without one. Call from one thread (the service's)."""
+        if self._writer is None:
+            return 0
+        total = self._writer.failures  # only the writer thread adds to it
+        new, self._failures_seen = total - self._failures_seen, total
+        return new
 
     def _insert_log_rows(self, rows: list[dict[str, Any]]) -> None:
         with self.engine.begin() as conn:

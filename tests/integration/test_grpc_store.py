@@ -6,6 +6,8 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +16,14 @@ import pytest
 from sqlalchemy import make_url
 
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
+from adapters.store.audit_writer import RETRY_DELAYS
 from policy_engine.domain.models import CustomerSnapshot
 from tests.integration.conftest import PG_URL, reset_postgres
 from tests.integration.conftest_grpc import (
     TIMEOUT,
     order_request,
     sample_dict,
+    sample_snapshot,
     server_factory,  # noqa: F401  (fixtures: pytest finds them by name)
 )
 
@@ -143,3 +147,47 @@ def test_an_unreachable_database_is_store_unavailable_and_its_password_is_never_
 
     assert str(caught.value) == "the customer store is unavailable; try again shortly"
     assert "OperationalError" in caught.value.detail and "s3cret" not in caught.value.detail
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="CREDIT_POLICY_PG_URL is not set")
+def test_decisions_the_log_could_not_keep_are_counted_in_the_metrics(server_factory: Any) -> None:
+    reset_postgres(PG_URL)
+    url = make_url(PG_URL)
+    proxy = CuttableProxy(url.host or "localhost", url.port or 5432)
+    try:
+        through_proxy = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+        server = server_factory("--db", through_proxy, workers=1, name="lostlog")
+        stub = server.stub()
+        stub.CheckOrder(order_request(sample_snapshot(1)), timeout=TIMEOUT)  # logged
+        _wait_until_logged(sample_dict(1)["customer_id"])
+
+        proxy.cut()  # a snapshot needs no read: the call is answered, its log entry cannot be written
+        stub.CheckOrder(order_request(sample_snapshot(2)), timeout=TIMEOUT)
+        time.sleep(sum(RETRY_DELAYS) + 2)  # the writer retries, then gives the entry up
+        proxy.up = True
+        stub.CheckOrder(order_request(sample_snapshot(3)), timeout=TIMEOUT)  # its answer carries the count
+        _wait_until_logged(sample_dict(3)["customer_id"])
+    finally:
+        proxy.close()
+
+    metrics = urllib.request.urlopen(f"http://127.0.0.1:{server.metrics_port}/metrics", timeout=5).read().decode()
+    assert "credit_policy_decision_log_failures_total 1.0" in metrics
+    assert server.stop() == 0
+    first, lost, after = (sample_dict(i)["customer_id"] for i in (1, 2, 3))
+    said = [e for e in server.events() if e["level"] == "error" and "decision-log entry was not written" in e["event"]]
+    assert [e["event"].endswith(f"customer {lost}") for e in said] == [True]  # a JSON line, from the worker
+    store = store_module.open_store(PG_URL)
+    assert [len(store.history(c)) for c in (first, lost, after)] == [1, 0, 1]
+    store.close()
+
+
+def _wait_until_logged(customer_id: str, timeout: float = 10.0) -> None:
+    store = store_module.open_store(PG_URL)
+    try:
+        deadline = time.monotonic() + timeout
+        while not store.history(customer_id):
+            assert time.monotonic() < deadline, f"{customer_id}'s decision never reached the log"
+            time.sleep(0.05)
+    finally:
+        store.close()
