@@ -24,6 +24,7 @@ from adapters.store.snapshots import (
     INVOICE_FIELDS,
     ORDER_FIELDS,
     SIGNAL_FIELDS,
+    snapshot_from_record,
 )
 from policy_engine.domain.models import CustomerSnapshot
 
@@ -144,4 +145,4 @@ def load_raw(conn: Connection, ids: Sequence[str], run_id: str) -> Loaded:
 
 def validate(values: dict[str, Any]) -> CustomerSnapshot:
     """One customer's snapshot, validated by the model (a broken record raises ValidationError)."""
-    return CustomerSnapshot.model_validate(values)
+    return snapshot_from_record(values)

@@ -7,12 +7,20 @@ from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from policy_engine.domain.errors import CustomerNotFound, EngineFailure, InvalidInput, PolicyError, StoreUnavailable
+from policy_engine.domain.errors import (
+    CustomerNotFound,
+    EngineFailure,
+    InvalidInput,
+    PolicyError,
+    StoredRecordInvalid,
+    StoreUnavailable,
+)
 
 STATUS_OF: dict[type[PolicyError], grpc.StatusCode] = {
     InvalidInput: grpc.StatusCode.INVALID_ARGUMENT,
     CustomerNotFound: grpc.StatusCode.NOT_FOUND,
     StoreUnavailable: grpc.StatusCode.UNAVAILABLE,
+    StoredRecordInvalid: grpc.StatusCode.FAILED_PRECONDITION,
     EngineFailure: grpc.StatusCode.INTERNAL,
 }
 """Domain error → status code; anything not listed (PolicyError itself) is INTERNAL."""

@@ -23,7 +23,7 @@ from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2_grpc as pb_grpc
 from adapters.grpc.host import PolicyHost
 from adapters.grpc.logs import event
 from adapters.grpc.pipeline import parse_request
-from policy_engine.domain.errors import InvalidInput, PolicyError, StoreUnavailable
+from policy_engine.domain.errors import InvalidInput, PolicyError, StoredRecordInvalid, StoreUnavailable
 
 STREAM_WINDOW = 16
 """Stream items decided ahead of the one being sent: bounds memory; reading stops while it is full."""
@@ -180,6 +180,9 @@ def _log_failure(method: str, code: str, exc: PolicyError) -> None:
     """Log what is the service's side of a failed call (the caller's bad input is not logged)."""
     if isinstance(exc, StoreUnavailable):
         event("store unavailable", logging.ERROR, method=method, error=exc.detail)
+    elif isinstance(exc, StoredRecordInvalid):
+        event("stored record invalid", logging.ERROR, method=method, customer_id=exc.customer_id,
+              problems=[str(v) for v in exc.violations[:20]])
     elif code == "INTERNAL":
         event("engine failure", logging.ERROR, method=method, error=str(exc))
 

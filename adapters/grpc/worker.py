@@ -23,6 +23,7 @@ from policy_engine.domain.errors import (
     FieldViolation,
     InvalidInput,
     PolicyError,
+    StoredRecordInvalid,
     StoreUnavailable,
 )
 
@@ -68,6 +69,8 @@ def _error_reply(exc: BaseException) -> tuple[Any, ...]:
         return ("not_found", exc.customer_id)
     if isinstance(exc, StoreUnavailable):
         return ("unavailable", exc.detail)
+    if isinstance(exc, StoredRecordInvalid):
+        return ("stored_invalid", exc.customer_id, [(v.field, v.description) for v in exc.violations])
     return ("internal", str(exc) if isinstance(exc, PolicyError) else f"{type(exc).__name__}: {exc}")
 
 
@@ -115,4 +118,6 @@ def raise_error(answer: tuple[Any, ...]) -> None:
         raise CustomerNotFound(answer[1])
     if status == "unavailable":
         raise StoreUnavailable(answer[1])
+    if status == "stored_invalid":
+        raise StoredRecordInvalid(answer[1], [FieldViolation(f, d) for f, d in answer[2]])
     raise EngineFailure(str(answer[1]))

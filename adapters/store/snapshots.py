@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -11,6 +12,7 @@ from sqlalchemy import Connection, Table, bindparam, delete, func, select
 from adapters.store import schema as s
 from adapters.store.upsert import upsert
 from policy_engine.domain.models import CustomerSnapshot
+from policy_engine.domain.values import TEXT_CONTROL_CHARACTERS
 
 CUSTOMER_FIELDS = (
     "customer_id", "name", "size", "segment", "relationship_since", "currency",
@@ -127,8 +129,28 @@ def load_snapshots(conn: Connection, ids: Sequence[str]) -> dict[str, CustomerSn
         contacted = contacts.get(customer_id)
         if contacted is not None and (data["last_contact_on"] is None or contacted > data["last_contact_on"]):
             data["last_contact_on"] = contacted
-        result[customer_id] = CustomerSnapshot.model_validate(data)
+        result[customer_id] = snapshot_from_record(data)
     return result
+
+
+_TEXT_CONTROL = re.compile(f"[{TEXT_CONTROL_CHARACTERS}]")
+
+
+def snapshot_from_record(data: dict[str, Any]) -> CustomerSnapshot:
+    """A stored customer's snapshot, validated. Free text (name, segment, signal notes) with control
+    characters, stored before input refused them or written by other tools, has them replaced by
+    spaces: text never decides anything, and a stray \\x01 in a name must not make the customer
+    impossible to evaluate. (Identifiers are left as they are: changing one would change whose record
+    it is.)"""
+    for key in ("name", "segment"):
+        value = data.get(key)
+        if isinstance(value, str) and _TEXT_CONTROL.search(value):
+            data[key] = _TEXT_CONTROL.sub(" ", value)
+    for signal in data.get("signals") or ():
+        note = signal.get("note") if isinstance(signal, dict) else None
+        if isinstance(note, str) and _TEXT_CONTROL.search(note):
+            signal["note"] = _TEXT_CONTROL.sub(" ", note)
+    return CustomerSnapshot.model_validate(data)
 
 
 def replace_snapshot(conn: Connection, snapshot: CustomerSnapshot) -> None:

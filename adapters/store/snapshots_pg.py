@@ -19,6 +19,7 @@ from adapters.store.snapshots import (
     INVOICE_FIELDS,
     ORDER_FIELDS,
     SIGNAL_FIELDS,
+    snapshot_from_record,
 )
 from policy_engine.domain.models import CustomerSnapshot
 
@@ -82,5 +83,5 @@ def load_snapshots_pg(conn: Connection, ids: Sequence[str]) -> dict[str, Custome
         contacted = data.pop("contacted")
         if contacted is not None and (data["last_contact_on"] is None or contacted > data["last_contact_on"]):
             data["last_contact_on"] = contacted
-        result[data["customer_id"]] = CustomerSnapshot.model_validate(data)
+        result[data["customer_id"]] = snapshot_from_record(data)
     return result

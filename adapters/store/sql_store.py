@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import DBAPIError
 
@@ -24,7 +25,7 @@ from adapters.store.engine import database_unavailable, make_engine, migrate, sc
 from adapters.store.snapshots import load_snapshots, replace_snapshot
 from adapters.store.snapshots_pg import load_snapshots_pg
 from adapters.store.upsert import upsert
-from policy_engine.domain.errors import CustomerNotFound, StoreUnavailable
+from policy_engine.domain.errors import CustomerNotFound, StoredRecordInvalid, StoreUnavailable, violations_from
 from policy_engine.domain.models import CustomerDecision, CustomerSnapshot, OrderDecision, OrderRequest
 from policy_engine.ports import CustomerStore, PolicyFiles
 
@@ -79,11 +80,14 @@ class SqlStore(CustomerStore):
             write_log_rows(conn, rows)
 
     def get_snapshot(self, customer_id: str) -> CustomerSnapshot:
-        """Load one customer's snapshot (one query per table); raise CustomerNotFound, or
-        StoreUnavailable when the database cannot be reached."""
+        """Load one customer's snapshot (one query per table); raise CustomerNotFound,
+        StoredRecordInvalid for a record that is not a valid snapshot, or StoreUnavailable when the
+        database cannot be reached."""
         try:
             with self._reader() as conn:
                 found = self._load(conn, [customer_id])
+        except ValidationError as exc:
+            raise StoredRecordInvalid(customer_id, violations_from(exc)) from exc
         except DBAPIError as exc:
             if not database_unavailable(exc):
                 raise

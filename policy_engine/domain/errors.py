@@ -66,6 +66,17 @@ class StoreUnavailable(PolicyError):
         super().__init__("the customer store is unavailable; try again shortly")
 
 
+class StoredRecordInvalid(PolicyError):
+    """A customer's stored record does not make a valid snapshot: the data needs fixing, not the request."""
+
+    code = "failed_precondition"
+
+    def __init__(self, customer_id: str, violations: list[FieldViolation]):
+        self.customer_id, self.violations = customer_id, violations
+        shown = "; ".join(str(v) for v in violations[:5])
+        super().__init__(f"the stored record of customer {customer_id!r} is invalid ({shown}); fix it in the store")
+
+
 class EngineFailure(PolicyError):
     """The rule engine failed inside an evaluation (an internal error, never the caller's fault)."""
 

@@ -50,9 +50,11 @@ MAX_ORDERS = 10_000
 MAX_FINANCIALS = 80
 MAX_SIGNALS = 1_000
 MAX_TEXT = 200
+TEXT_CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+"""The control characters free text may not hold (a regex class body): all but tab, LF and CR."""
 IDENTIFIER_PATTERN = r"^[^\x00-\x1f\x7f]*$"
 """Identifiers: no control characters (PostgreSQL refuses NUL in text; a newline in an id is a mistake)."""
-TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+TEXT_PATTERN = rf"^[^{TEXT_CONTROL_CHARACTERS}]*$"
 """Free text: no control characters but tab, line feed and carriage return."""
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
 PATTERN_MESSAGES = {

@@ -191,3 +191,24 @@ def _wait_until_logged(customer_id: str, timeout: float = 10.0) -> None:
             time.sleep(0.05)
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_stored_record_that_is_not_a_valid_snapshot_is_failed_precondition_naming_the_problem(
+    server_factory: Any, tmp_path: Path, workers: int
+) -> None:
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    store = store_module.open_store(url)
+    store.save_snapshot(CustomerSnapshot.model_validate(sample_dict(1)))
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE customers SET currency = 'cny'")
+    store.close()
+    server = server_factory("--db", url, workers=workers, name=f"broken{workers}")
+
+    with pytest.raises(grpc.RpcError) as caught:
+        server.stub().CheckOrder(order_request(customer_id="C00001"), timeout=TIMEOUT)
+
+    assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION  # INTERNAL with pydantic's text, before
+    assert "stored record of customer 'C00001' is invalid (currency: not a currency code" in caught.value.details()
+    logged = server.wait_for_event("stored record invalid")
+    assert logged["customer_id"] == "C00001"

@@ -7,9 +7,10 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import text
 
 from adapters.store import open_store
-from policy_engine.domain.errors import CustomerNotFound
+from policy_engine.domain.errors import CustomerNotFound, StoredRecordInvalid
 from policy_engine.domain.models import CustomerDecision, CustomerSnapshot
 
 
@@ -105,3 +106,26 @@ def test_money_at_the_domain_bound_is_stored_exactly(
     store.save_snapshot(snapshot)
 
     assert store.get_snapshot("C1").invoices[0].amount == Decimal("999999999999999.999999")
+
+
+def test_stored_free_text_with_control_characters_loads_with_spaces_and_a_broken_record_is_named(
+    db_url: str, make_snapshot: Callable[..., CustomerSnapshot]
+) -> None:
+    """Text stored before input refused control characters (or by another tool) must not make a
+    customer impossible to evaluate; a record that is invalid for a reason that matters is named."""
+    store = open_store(db_url)
+    for customer_id in ("C1", "C2"):
+        store.save_snapshot(make_snapshot(customer_id))
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE customers SET name = :n WHERE customer_id = 'C1'"), {"n": "Acme\x01Trading\x0b"})
+        conn.execute(text("UPDATE customers SET currency = 'cny' WHERE customer_id = 'C2'"))
+
+    loaded = store.get_snapshot("C1")
+    with pytest.raises(StoredRecordInvalid) as caught:
+        store.get_snapshot("C2")
+
+    assert loaded.name == "Acme Trading" and [s.name for s in store.get_snapshots(["C1"])] == ["Acme Trading"]
+    assert caught.value.customer_id == "C2"
+    assert str(caught.value) == ("the stored record of customer 'C2' is invalid (currency: not a currency code "
+                                 "(three capital letters, ISO 4217)); fix it in the store")
+    store.close()
