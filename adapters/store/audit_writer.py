@@ -87,23 +87,26 @@ class AuditWriter:
             try:
                 rows.append(self._to_row(*args, **kwargs))
             except Exception:
-                self._lost(1, args, "could not be turned into a decision-log row")
+                self._lost([_customer_of(args)], "could not be turned into a decision-log row")
         if not rows:
             return
         try:
             self._insert_retrying(rows)
             return
-        except Exception:
-            if len(rows) == 1:
-                self._lost(1, (rows[0],), "refused by the database")
+        except Exception as exc:
+            if len(rows) == 1 or database_unavailable(exc):  # still away after the retries: no use row by row
+                self._lost([_customer_of((r,)) for r in rows], f"refused by the database: {type(exc).__name__}")
                 return
             log.warning("a batch of %d decision-log entries was refused; writing them one by one", len(rows),
                         exc_info=True)
-        for row in rows:
+        for n, row in enumerate(rows):
             try:
                 self._insert_retrying([row])
-            except Exception:
-                self._lost(1, (row,), "refused by the database")
+            except Exception as exc:
+                if database_unavailable(exc):  # gone meanwhile: the rest would only wait their retries too
+                    self._lost([_customer_of((r,)) for r in rows[n:]], f"refused by the database: {type(exc).__name__}")
+                    return
+                self._lost([_customer_of((row,))], f"refused by the database: {type(exc).__name__}")
 
     def _insert_retrying(self, rows: list[dict[str, Any]]) -> None:
         for delay in (*RETRY_DELAYS, None):
@@ -117,9 +120,11 @@ class AuditWriter:
                             type(exc).__name__, delay)
                 time.sleep(delay)
 
-    def _lost(self, count: int, args: tuple[Any, ...], why: str) -> None:
-        self.failures += count
-        log.error("a decision-log entry was not written (%s): customer %s", why, _customer_of(args), exc_info=True)
+    def _lost(self, customers: list[str], why: str) -> None:
+        self.failures += len(customers)
+        shown = ", ".join(customers[:20]) + (f" and {len(customers) - 20} more" if len(customers) > 20 else "")
+        what = "a decision-log entry was" if len(customers) == 1 else f"{len(customers)} decision-log entries were"
+        log.error("%s not written (%s): customer %s", what, why, shown, exc_info=True)
 
 
 def _customer_of(args: tuple[Any, ...]) -> str:

@@ -104,3 +104,18 @@ def test_a_database_that_stays_away_loses_the_entries_counted_and_the_writer_goe
     writer.close()
 
     assert writer.failures == 2 and [r["customer_id"] for r in db.rows] == ["C3"]
+
+
+def test_a_database_still_away_after_the_retries_costs_one_round_of_retries_not_one_per_entry(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Row by row, 500 entries would each wait out the retries: the writer would stall for most of an hour.
+    db = FakeDatabase(outages=1_000)
+    writer = AuditWriter(_row, db.insert)
+
+    writer._write([((f"C{i}",), {}) for i in range(10)])  # one batch, as the thread would take it
+    writer.close()
+
+    assert db.attempts == len(audit_writer.RETRY_DELAYS) + 1 and writer.failures == 10
+    [lost] = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert lost.startswith("10 decision-log entries were not written (refused by the database: OperationalError)")
