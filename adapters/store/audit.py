@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import Connection, RowMapping, Select, func, select
 
 from adapters.store import schema as s
+from adapters.store.snapshots import snapshot_from_record
 from adapters.store.upsert import insert_ignore, insert_ignore_many
 from policy_engine.domain.models import CustomerDecision, CustomerSnapshot, OrderDecision, OrderRequest
 
@@ -166,8 +167,12 @@ def _snapshot(text: str | None) -> CustomerSnapshot | None:
         return None
     try:
         return CustomerSnapshot.model_validate_json(text)
-    except ValidationError:  # altered text, or a model that changed since: shown, never replayed
-        return None
+    except ValidationError:
+        pass
+    try:  # logged before control characters were refused in free text: read them as spaces, as the store does
+        return snapshot_from_record(json.loads(text))
+    except (ValidationError, ValueError, TypeError, AttributeError):  # altered text, or a model that changed
+        return None  # since: shown, never replayed
 
 
 def _parse(row: RowMapping) -> LoggedDecision:

@@ -67,6 +67,24 @@ def test_a_logged_decision_replays_exactly_with_the_rules_of_its_version(
     assert [(r.reproduces, r.diffs) for r in results] == [(True, []), (True, [])]
 
 
+def test_a_decision_logged_with_control_characters_in_free_text_still_replays(
+    db_url: str,
+    policy,
+    make_snapshot: Callable[..., CustomerSnapshot],  # type: ignore[no-untyped-def]
+) -> None:
+    """Logged before input refused them (the model now does): the text is read with spaces, as the
+    store reads such records, so the decision can still be replayed."""
+    store = open_store(db_url)
+    legacy = make_snapshot("C1").model_copy(update={"name": "Acme\x01Trading"})  # as a pre-check store held it
+    _decide(store, policy, legacy)
+
+    [entry] = store.history("C1")
+    [result] = [Replayer(store.policy_files).replay(entry)]
+
+    assert entry.snapshot_intact() and entry.snapshot is not None and entry.snapshot.name == "Acme Trading"
+    assert (result.reproduces, result.diffs) == (True, [])
+
+
 def test_an_order_decision_replays_from_its_logged_request(
     db_url: str,
     policy,
