@@ -61,7 +61,7 @@ def read_snapshot(path: Path) -> CustomerSnapshot:
     try:
         if path.stat().st_size > MAX_SNAPSHOT_BYTES:
             raise fail(f"{path}: larger than {MAX_SNAPSHOT_BYTES >> 20} MiB")
-        data = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+        data = json.loads(path.read_text(encoding="utf-8-sig"), parse_float=Decimal)
     except FileNotFoundError:
         raise fail(f"{path}: no such file") from None
     except json.JSONDecodeError as exc:

@@ -201,6 +201,17 @@ def test_json_that_python_cannot_read_is_refused_in_one_line(tmp_path: Path, tex
     assert "Traceback" not in result.output
 
 
+def test_a_snapshot_file_saved_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    # Windows tools (Notepad, Excel's exports, PowerShell's Out-File) write UTF-8 with a BOM.
+    snapshot = tmp_path / "bom.json"
+    snapshot.write_bytes(b"\xef\xbb\xbf" + (EXAMPLES / "past-due.json").read_bytes())
+
+    result = _run("evaluate", str(snapshot), "--as-of", "2026-11-22")
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["customer_id"] == "C-PAST-DUE"
+
+
 def test_bad_amount_and_date_are_refused() -> None:
     snapshot = str(EXAMPLES / "steady-distributor.json")
 
