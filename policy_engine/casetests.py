@@ -251,7 +251,8 @@ def _check_expect(doc: Document, loc: tuple[Any, ...], expect: Any, problems: li
                                ("not_actions", "action", known.action_codes)):  # fmt: skip
         if isinstance(expect.get(key), list):
             for i, value in enumerate(expect[key]):
-                unknown(key, value, what, options, (i,))
+                if isinstance(value, str):  # a non-text item is already reported as the wrong type
+                    unknown(key, value, what, options, (i,))
 
 
 def _compare(expect: dict[str, Any], decision: Any, outcome: str | None, fired: set[str]) -> list[str]:
