@@ -132,6 +132,16 @@ def test_expectations_naming_what_does_not_exist_are_problems_not_silent_passes(
     assert "no fixture named 'stead' — did you mean \"steady\"?" in result.output
 
 
+def test_a_non_text_item_in_an_expectation_list_is_one_problem(rules_copy: Callable[..., Path]) -> None:
+    rules = rules_copy(("tests/orders.yaml", "warn.overdue_hold, order.hold_past_due]",
+                        "warn.overdue_hold, order.hold_past_due]\n      not_fired: [7]"))
+
+    result = _run("test", str(rules))
+
+    assert result.exit_code == 1 and "expect.not_fired: a list of ids, got [7]" in result.output
+    assert "no rule 7" not in result.output and "1 problems in the case files" in result.output
+
+
 def test_evaluate_prints_a_full_decision_with_reasons() -> None:
     result = _run("evaluate", str(EXAMPLES / "steady-distributor.json"), "--as-of", "2026-11-22", "--explain")
 
