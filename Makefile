@@ -1,9 +1,9 @@
 # credit-policy — `make help` lists the targets.
-# durable-rules builds on CPython 3.11 and 3.12 only: take the first interpreter that is one of them.
-# Another interpreter in a venv of its own: `make PYTHON=/usr/bin/python3.11 VENV=.venv-system install`
-# (how CPython was built matters for speed: docs/service.md, "The interpreter").
-PYTHON ?= $(shell for p in python3.12 python3.11 python3; do \
-	$$p -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] < (3, 13))' 2>/dev/null && { echo $$p; break; }; done)
+# .venv is built on the fastest CPython 3.11 or 3.12 on PATH that can make a venv (durable-rules
+# does not build on 3.13; how CPython was built matters for speed: scripts/pick-python.sh and
+# docs/service.md, "The interpreter"). Choose one yourself with
+# `make PYTHON=/usr/bin/python3.11 install`, or add a second venv: `... VENV=.venv-other install`.
+PYTHON ?=
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -16,8 +16,10 @@ help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
-	@test -n "$(PYTHON)" || { echo "error: need CPython 3.11 or 3.12 (durable-rules does not build on 3.13)"; exit 1; }
-	$(PYTHON) -m venv $(VENV)
+	@py='$(PYTHON)'; \
+	if [ -z "$$py" ]; then py=$$(sh scripts/pick-python.sh) || exit 1; fi; \
+	echo "creating $(VENV) with $$py (Python $$("$$py" -c 'import sys; print(sys.version.split()[0])'))"; \
+	"$$py" -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)

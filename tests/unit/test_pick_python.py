@@ -1,0 +1,73 @@
+"""scripts/pick-python.sh: the interpreter `make install` builds .venv on."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "pick-python.sh"
+SH = shutil.which("sh") or "/bin/sh"
+
+
+def pick(path_dirs: list[Path], *args: str) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": os.pathsep.join(str(d) for d in path_dirs), "HOME": os.environ.get("HOME", "/")}
+    return subprocess.run(
+        [SH, str(SCRIPT), *args], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def base_interpreter() -> Path:
+    """The CPython this venv was made from (the venv's own python cannot make venvs of its own
+    with pip when it is a symlink into the venv; its base can)."""
+    return Path(os.path.realpath(getattr(sys, "_base_executable", sys.executable)))
+
+
+def test_no_usable_interpreter_is_an_error_that_says_what_to_install(tmp_path: Path) -> None:
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    # a "python3.12" that is not a CPython 3.11/3.12 at all, and a 3.13 one, are both passed over
+    (fake / "python3.12").write_text("#!/bin/sh\necho 'Python 3.13.0'\nexit 0\n")
+    (fake / "python3.12").chmod(0o755)
+    result = pick([fake, Path("/nonexistent")])
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "need CPython 3.11 or 3.12" in result.stderr
+    assert "python3.11-venv python3.11-dev" in result.stderr
+
+
+def test_the_same_interpreter_twice_on_path_is_one_candidate(tmp_path: Path) -> None:
+    base = base_interpreter()
+    dirs = []
+    for name in ("a", "b"):
+        d = tmp_path / name
+        d.mkdir()
+        (d / "python3.11").symlink_to(base)
+        (d / "python3").symlink_to(base)
+        dirs.append(d)
+    result = pick(dirs, "-v")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(base)
+    assert result.stderr.count("candidate:") == 1, result.stderr
+
+
+def test_of_several_interpreters_the_fastest_is_taken() -> None:
+    real = {
+        os.path.realpath(p)
+        for d in os.environ.get("PATH", "").split(os.pathsep)
+        for p in (os.path.join(d, "python3.11"), os.path.join(d, "python3.12"))
+        if os.access(p, os.X_OK) and not os.path.realpath(p).endswith("/pyenv")
+    }
+    result = pick([Path(d) for d in os.environ.get("PATH", "").split(os.pathsep)], "-v")
+    laps = [line.split() for line in result.stderr.splitlines() if line.startswith("best lap:")]
+    if len(laps) < 2:
+        pytest.skip(f"fewer than two usable CPython 3.11/3.12 on PATH here ({sorted(real)})")
+    assert result.returncode == 0, result.stderr
+    times = {fields[4]: float(fields[2]) for fields in laps}
+    chosen = result.stdout.strip()
+    assert chosen in times
+    assert times[chosen] <= min(times.values()) * 1.03
