@@ -396,7 +396,8 @@ def decide(
     else:
         review = _build(Action, code="CREDIT_REVIEW", due_on=next_review,
                         severity="warning" if next_review <= as_of else "info", rule_id=review_id,
-                        message=f"Credit review every {interval} months")
+                        message="Credit review every month" if interval == 1
+                        else f"Credit review every {interval} months")
     actions = [review]
     if hold is not None:
         actions.append(_build(Action, code="HOLD_ORDERS", due_on=as_of, severity="urgent", rule_id=hold[0],

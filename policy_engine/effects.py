@@ -256,7 +256,8 @@ def actions(
     review_rule = urgent or cadence
     severity = "urgent" if urgent else ("warning" if ctx["next_review_on"] <= as_of else "info")
     months = cadence.spec.interval_months
-    message = f"Urgent credit review: {urgent.spec.title.en}" if urgent else f"Credit review every {months} months"
+    every = "every month" if months == 1 else f"every {months} months"
+    message = f"Urgent credit review: {urgent.spec.title.en}" if urgent else f"Credit review {every}"
     out = [
         trusted(
             Action,

@@ -14,12 +14,23 @@ MAX_DIFFS = 20
 
 @dataclass(frozen=True)
 class ReplayResult:
-    """Whether a replay reproduced the logged outputs; `reproduces` is None when it could not run."""
+    """Whether a replay reproduced the logged outputs; `reproduces` is None when it could not run.
+
+    `diffs` are differences in what was decided; `wording` are differences only in the text of a
+    message (an action's or a reason's), which a later release may word differently without the
+    decision changing. They do not count against `reproduces`."""
 
     entry_id: int
     reproduces: bool | None
     diffs: list[str] = field(default_factory=list)
     note: str = ""
+    wording: list[str] = field(default_factory=list)
+
+
+def is_wording(difference: str) -> bool:
+    """A difference (as `diff` words it) in a message text only: its path ends in `.message`."""
+    path = difference.split(": ", 1)[0]
+    return path == "message" or path.endswith(".message")
 
 
 def diff(expected: Any, actual: Any, path: str = "") -> list[str]:
@@ -99,4 +110,6 @@ class Replayer:
             if entry.order and not entry.order_request
             else ""
         )
-        return ReplayResult(entry.id, not found, found[:MAX_DIFFS], note)
+        decided = [d for d in found if not is_wording(d)]
+        wording = [d for d in found if is_wording(d)]
+        return ReplayResult(entry.id, not decided, decided[:MAX_DIFFS], note, wording[:MAX_DIFFS])

@@ -257,7 +257,8 @@ def _history_table(customer_id: str, entries: list[Any], results: dict[int, Any]
                entry.outcome or "", str(len(entry.fired_rules))]  # fmt: skip
         if results:
             result = results[entry.id]
-            row.append({True: "yes", False: "NO", None: "n/a"}[result.reproduces])
+            shown = {True: "yes", False: "NO", None: "n/a"}[result.reproduces]
+            row.append(f"{shown} (wording)" if result.reproduces and result.wording else shown)
         table.add_row(*row)
         previous = entry
     out = _out()
@@ -265,6 +266,8 @@ def _history_table(customer_id: str, entries: list[Any], results: dict[int, Any]
     for result in results.values():
         for line in result.diffs:
             out.print(f"  #{result.entry_id}: {line}", markup=False)
+        for line in result.wording:
+            out.print(f"  #{result.entry_id}: wording only: {line}", markup=False)
         if result.note:
             out.print(f"  #{result.entry_id}: {result.note}", markup=False)
 
@@ -286,7 +289,12 @@ def _entry_json(entry: Any, result: Any) -> dict[str, Any]:
     if entry.order is not None:
         data["order"] = entry.order.model_dump(mode="json")
     if result is not None:
-        data["replay"] = {"reproduces": result.reproduces, "diffs": result.diffs, "note": result.note}
+        data["replay"] = {
+            "reproduces": result.reproduces,
+            "diffs": result.diffs,
+            "wording": result.wording,
+            "note": result.note,
+        }
     return data
 
 

@@ -125,6 +125,45 @@ def test_a_tampered_decision_does_not_replay_and_the_diff_names_the_field(
     assert [d.split(":")[0] for d in result.diffs] == ["credit_limit"]
 
 
+def test_a_message_worded_differently_still_reproduces_and_is_shown_as_wording(
+    db_url: str,
+    policy,
+    make_snapshot: Callable[..., CustomerSnapshot],  # type: ignore[no-untyped-def]
+) -> None:
+    """Decisions logged before a release reworded a message ("Credit review every 1 months" became
+    "... every month") replay as reproduced; the wording is reported apart, and a real change
+    beside it still fails the replay."""
+    from sqlalchemy import update
+
+    from adapters.store import schema as s
+
+    store = open_store(db_url)
+    decision = _decide(store, policy, make_snapshot("C1"))
+    review = next(i for i, a in enumerate(decision.actions) if a.code == "CREDIT_REVIEW")
+    actions = list(decision.actions)
+    actions[review] = actions[review].model_copy(update={"message": "Credit review every 1 months"})
+    reworded = decision.model_copy(update={"actions": actions})
+    with store.engine.begin() as conn:
+        conn.execute(update(s.decision_log).values(decision_json=reworded.model_dump_json()))
+
+    result = Replayer(store.policy_files).replay(store.history("C1")[0])
+
+    assert (result.reproduces, result.diffs) == (True, [])
+    assert result.wording == [
+        f"actions[{review}].message: 'Credit review every 1 months' → {decision.actions[review].message!r}"
+    ]
+
+    forged = reworded.model_copy(update={"credit_limit": decision.credit_limit + 1})
+    with store.engine.begin() as conn:
+        conn.execute(update(s.decision_log).values(decision_json=forged.model_dump_json()))
+
+    result = Replayer(store.policy_files).replay(store.history("C1")[0])
+
+    assert result.reproduces is False
+    assert [d.split(":")[0] for d in result.diffs] == ["credit_limit"]
+    assert [d.split(":")[0] for d in result.wording] == [f"actions[{review}].message"]
+
+
 def test_a_decision_whose_rule_files_were_not_recorded_cannot_be_replayed(
     db_url: str,
     policy,

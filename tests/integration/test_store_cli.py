@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 import typer
@@ -83,22 +85,26 @@ def test_demo_data_prints_what_it_wrote(run) -> None:  # type: ignore[no-untyped
     assert "30 customers" in result.stdout and "invoices" in result.stdout
 
 
+def _log_decisions(db_url: str, snapshot: CustomerSnapshot, *days: date) -> tuple[Any, Any, list[Any]]:
+    """The shipped policy's decision on `snapshot` for each day, logged as the service logs them."""
+    from policy_engine.api import load_policy
+
+    policy = load_policy()
+    store = open_store(db_url)
+    store.save_snapshot(snapshot)
+    store.record_policy(policy.version, policy.files)
+    decisions = [policy.evaluate(snapshot, as_of=day) for day in days]
+    for decision in decisions:
+        store.record_decision(snapshot, decision, source="service")
+    return policy, store, decisions
+
+
 def test_history_shows_decisions_and_replays_them(
     run,
     db_url: str,
     make_snapshot: Callable[..., CustomerSnapshot],  # type: ignore[no-untyped-def]
 ) -> None:
-    from datetime import date
-
-    from policy_engine.api import load_policy
-
-    policy = load_policy()
-    store = open_store(db_url)
-    snapshot = make_snapshot("C1")
-    store.save_snapshot(snapshot)
-    store.record_policy(policy.version, policy.files)
-    for day in (date(2026, 6, 1), date(2026, 11, 22)):
-        store.record_decision(snapshot, policy.evaluate(snapshot, as_of=day), source="service")
+    policy, _, _ = _log_decisions(db_url, make_snapshot("C1"), date(2026, 6, 1), date(2026, 11, 22))
 
     table = run("history", "C1", "--replay")
     as_json = run("history", "C1", "--json", "--replay", "--last", "1")
@@ -108,6 +114,32 @@ def test_history_shows_decisions_and_replays_them(
     [entry] = json.loads(as_json.stdout)
     assert entry["replay"]["reproduces"] is True
     assert entry["decision"]["reasons"] and entry["fired_rules"]
+
+
+def test_history_replay_reports_a_reworded_message_apart_and_still_exits_0(
+    run,
+    db_url: str,
+    make_snapshot: Callable[..., CustomerSnapshot],  # type: ignore[no-untyped-def]
+) -> None:
+    from sqlalchemy import update
+
+    from adapters.store import schema as s
+
+    _, store, [decision] = _log_decisions(db_url, make_snapshot("C1"), date(2026, 11, 22))
+    old = [a.model_copy(update={"message": "Credit review every 1 months"}) for a in decision.actions[:1]]
+    logged = decision.model_copy(update={"actions": old + list(decision.actions[1:])})
+    with store.engine.begin() as conn:
+        conn.execute(update(s.decision_log).values(decision_json=logged.model_dump_json()))
+
+    table = run("history", "C1", "--replay")
+    as_json = run("history", "C1", "--json", "--replay")
+
+    assert table.exit_code == 0, table.stdout + table.stderr
+    assert "yes (wording)" in table.stdout
+    assert "wording only: actions[0].message: 'Credit review every 1 months'" in " ".join(table.stdout.split())
+    [entry] = json.loads(as_json.stdout)
+    assert (entry["replay"]["reproduces"], entry["replay"]["diffs"]) == (True, [])
+    assert [w.split(":")[0] for w in entry["replay"]["wording"]] == ["actions[0].message"]
 
 
 def test_history_of_a_customer_without_decisions_exits_1(run, db_url: str) -> None:  # type: ignore[no-untyped-def]
