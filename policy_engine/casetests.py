@@ -20,8 +20,8 @@ from policy_engine.domain.models import CustomerSnapshot, OrderRequest, Outcome
 from policy_engine.domain.values import GRADE_CLASSES, GRADES, parse_iso_date
 from policy_engine.effects import FIXED_ACTION_CODES
 from policy_engine.evaluator import Policy
-from policy_engine.rules.loader import TESTS_DIR, Document, parse_document
-from policy_engine.rules.problems import Problem
+from policy_engine.rules.loader import MAX_FILE_BYTES, MAX_FILES, TESTS_DIR, Document, parse_document
+from policy_engine.rules.problems import PolicyLoadError, Problem
 from policy_engine.rules.schema import suggest
 
 EXPECT_KEYS = frozenset(
@@ -67,9 +67,24 @@ class Suite:
 
 
 def _docs(rules_dir: Path) -> tuple[list[Document], list[Problem]]:
-    docs, problems = [], []
-    for path in sorted((rules_dir / TESTS_DIR).glob("*.y*ml")):
-        doc, errs = parse_document(str(path), path.read_text(encoding="utf-8"))
+    """The case files, bounded like the rule files: at most MAX_FILES, each at most MAX_FILE_BYTES."""
+    docs: list[Document] = []
+    problems: list[Problem] = []
+    tests_dir = rules_dir / TESTS_DIR
+    paths = sorted(p for p in tests_dir.glob("*.y*ml") if p.is_file())
+    if len(paths) > MAX_FILES:
+        message = f"{len(paths)} case files; at most {MAX_FILES} are read"
+        return [], [Problem(str(tests_dir), 1, 1, "unreadable", message)]
+    for path in paths:
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                problems.append(Problem(str(path), 1, 1, "unreadable", f"larger than {MAX_FILE_BYTES} bytes"))
+                continue
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem(str(path), 1, 1, "unreadable", str(exc)))
+            continue
+        doc, errs = parse_document(str(path), text)
         problems += errs
         if doc is not None:
             docs.append(doc)
@@ -102,6 +117,35 @@ def run_suite(policy: Policy, rules_dir: Path) -> Suite:
     fired = set().union(*(r.fired for r in suite.results)) if suite.results else set()
     suite.uncovered = [f"{r.id} ({r.where})" for r in policy.program.rules if r.id not in fired]
     return suite
+
+
+def failing(suite: Suite) -> list[Problem]:
+    """What keeps a rule set from going live: each malformed case and each failing case, as
+    problems (`rule_test_failed` at the case's line). Rules no case fires do not count here."""
+    out = list(suite.problems)
+    for result in suite.results:
+        if result.failures:
+            path, _, line = result.where.rpartition(":")
+            message = f"case {result.case_id}: " + "; ".join(result.failures)
+            out.append(Problem(path, int(line) if line.isdigit() else 1, 1, "rule_test_failed", message))
+    return out
+
+
+def load_tested_policy(rules_dir: str | Path) -> Policy:
+    """Load a rules directory as `load_policy` does, then run its test cases (`tests/`, if there is
+    one): a rule set whose own cases fail, or whose case files are malformed, raises PolicyLoadError
+    listing them, as a rule-file problem does. The service loads its rule sets this way."""
+    from policy_engine.api import load_policy
+
+    rules_dir = Path(rules_dir)
+    policy = load_policy(rules_dir)
+    if not (rules_dir / TESTS_DIR).is_dir():
+        return policy
+    problems = failing(run_suite(policy, rules_dir))
+    if problems:
+        policy.close()
+        raise PolicyLoadError(problems)
+    return policy
 
 
 @dataclass(frozen=True)

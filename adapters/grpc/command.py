@@ -86,6 +86,9 @@ def serve(
         LogLevel.INFO),
     event_loop: Annotated[str, typer.Option(
         "--event-loop", help="auto (uvloop when installed, else asyncio), uvloop or asyncio")] = "auto",
+    rule_tests: Annotated[bool, typer.Option(
+        "--rule-tests/--no-rule-tests",
+        help="take a rule set (at start and on every reload) only if the test cases in its tests/ pass")] = True,
 ) -> None:
     """Serve credit decisions over gRPC (health, reflection, hot reload, metrics)."""
     from adapters.grpc.logs import configure_logging
@@ -129,9 +132,10 @@ def serve(
         tls_files = (tls_cert, tls_key, tls_client_ca) if tls_cert and tls_key else None
         _serve_processes(processes, rules=rules or DEFAULT_RULES_DIR, host=host, port=port, db=db, tls=tls_files,
                          metrics_port=metrics_port, watch_interval=watch_interval, grace=grace, log_level=level,
-                         event_loop=event_loop)
+                         event_loop=event_loop, rule_tests=rule_tests)
         return
     from adapters.grpc import runtime
+    from adapters.grpc.host import rule_tests_option
     from adapters.grpc.metrics import CannotListen
     from adapters.grpc.server import TlsFiles, run_service
 
@@ -145,7 +149,8 @@ def serve(
         runtime.run(run_service(rules_dir=rules or DEFAULT_RULES_DIR, store=store, store_url=db or None,
                               address=f"{host}:{port}",
                               workers=workers, tls=tls, metrics_port=metrics_port,
-                              watch_interval=watch_interval, grace=grace), event_loop)
+                              watch_interval=watch_interval, grace=grace,
+                              host_options=rule_tests_option(rule_tests)), event_loop)
     except PolicyLoadError as exc:
         for problem in getattr(exc, "problems", []):
             typer.echo(str(problem), err=True)
@@ -179,7 +184,7 @@ def _check_tls(cert: Path, key: Path, client_ca: Path | None) -> None:
 def _serve_processes(processes: int, *, rules: Path, host: str, port: int, db: str,
                      tls: tuple[Path, Path, Path | None] | None,
                      metrics_port: int | None, watch_interval: float, grace: float, log_level: str,
-                     event_loop: str) -> None:
+                     event_loop: str, rule_tests: bool = True) -> None:
     """The supervised model (adapters/grpc/supervisor.py): N server processes on one port."""
     from adapters.grpc.supervisor import ProcessConfig, StartupFailed, run_supervised
 
@@ -187,7 +192,8 @@ def _serve_processes(processes: int, *, rules: Path, host: str, port: int, db: s
     if store_url:
         _migrate_store(store_url)
     config = ProcessConfig(rules_dir=Path(rules), host=host, port=port, store_url=store_url, tls=tls,
-                           watch_interval=watch_interval, grace=grace, log_level=log_level, event_loop=event_loop)
+                           watch_interval=watch_interval, grace=grace, log_level=log_level, event_loop=event_loop,
+                           rule_tests=rule_tests)
     try:
         run_supervised(config, processes, metrics_port=metrics_port)
     except StartupFailed as exc:

@@ -65,6 +65,17 @@ def _fingerprint(rules_dir: Path) -> Fingerprint:
     return tuple(entries)
 
 
+def rule_tests_option(rule_tests: bool) -> dict[str, Any]:
+    """PolicyHost options for `serve --rule-tests`: a rule set read from the directory (at start or
+    on a reload) is taken only if the cases in its tests/ pass; a failing or malformed case is a
+    problem like a rule-file problem, so the reload is refused and the old version keeps serving."""
+    if not rule_tests:
+        return {}
+    from policy_engine.casetests import load_tested_policy
+
+    return {"load_policy": load_tested_policy}
+
+
 class PolicyHost:
     """Owns the served version and every reload of the rules directory."""
 

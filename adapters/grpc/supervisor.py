@@ -90,6 +90,8 @@ class ProcessConfig:
     log_level: str = "INFO"
     event_loop: str = "auto"
     """adapters/grpc/runtime.py: the event loop each server process runs on"""
+    rule_tests: bool = True
+    """load a rule set from the directory only if its tests/ cases pass (serve --rule-tests)"""
 
 
 # ---- the server process ----
@@ -185,7 +187,10 @@ async def _serve_process(conn: Any, config: ProcessConfig, index: int, files: di
 
     loop.add_reader(fd, supervisor_gone)
     store = _open_process_store(config.store_url)
-    host_options = {"initial_files": files, "on_loaded": on_loaded, "metrics": ServiceMetrics(process=str(index))}
+    from adapters.grpc.host import rule_tests_option
+
+    host_options = {"initial_files": files, "on_loaded": on_loaded, "metrics": ServiceMetrics(process=str(index)),
+                    **rule_tests_option(config.rule_tests)}
     await run_service(rules_dir=config.rules_dir, address=f"{config.host}:{config.port}", store=store,
                       store_url=config.store_url, workers=0, tls=TlsFiles(*config.tls) if config.tls else None,
                       metrics_port=None, host_options=host_options,

@@ -26,6 +26,7 @@ from tests.integration.conftest_grpc import (
     order_request,
     sample_snapshot,
     server_factory,  # noqa: F401  (fixtures: pytest finds them by name)
+    start_server_process,
 )
 
 BROKEN_YAML = "rules:\n  - id: [unclosed\n    when: {\n"
@@ -89,6 +90,68 @@ def test_serve_refuses_to_start_on_a_broken_rules_directory_naming_file_and_line
 
     assert result.returncode == 1
     assert "zz_broken.yaml:" in result.stderr
+
+
+AA_LIMIT = "limit: {months_of_purchases: 3.5, share_of_net_worth: 0.25, floor: 80000}"
+AA_LIMIT_CUT = "limit: {months_of_purchases: 3.2, share_of_net_worth: 0.25, floor: 80000}"
+CASE_FILE = "tests/grades_and_limits.yaml"
+
+
+def cut_the_aa_limit(rules: Path) -> None:
+    """A change risk staff might make that breaks a shipped case: the steady AA customer's limit
+    (3.5 months of purchases, 350,000) becomes 3.2 months, 320,000; the case still expects 350,000."""
+    limits = rules / "limits.yaml"
+    assert AA_LIMIT in limits.read_text()
+    limits.write_text(limits.read_text().replace(AA_LIMIT, AA_LIMIT_CUT))
+
+
+def test_a_change_that_fails_the_rule_tests_is_refused_and_the_old_version_serves(server_factory: Any) -> None:
+    server: ServerProcess = server_factory("--watch-interval", "0.2")
+    stub = server.stub()
+    first = server.version()
+
+    cut_the_aa_limit(server.rules_dir)
+    wait_until(lambda: stub.GetPolicy(pb.GetPolicyRequest(), timeout=TIMEOUT).HasField("last_refused"))
+    info = stub.GetPolicy(pb.GetPolicyRequest(), timeout=TIMEOUT)
+
+    assert info.version == first
+    problems = list(info.last_refused.problems)
+    assert problems and {p.code for p in problems} == {"rule_test_failed"}
+    [steady] = [p for p in problems if "steady_large_distributor_is_class_a" in p.message]
+    assert (steady.path.endswith(CASE_FILE), steady.line > 1) == (True, True)
+    assert steady.message == "case steady_large_distributor_is_class_a: credit_limit: expected 350000.00, got 320000.00"
+    assert stub.CheckOrder(order_request(), timeout=TIMEOUT).policy_version == first
+    refused = server.wait_for_event("policy reload refused")
+    assert any(f"{CASE_FILE}:" in p and "rule_test_failed" in p for p in refused["problems"])
+
+    limits = server.rules_dir / "limits.yaml"  # put back, with a change the cases agree with
+    limits.write_text(limits.read_text().replace(AA_LIMIT_CUT, AA_LIMIT) + "# reviewed by risk staff\n")
+    wait_until(lambda: server.version() != first)
+    assert stub.CheckOrder(order_request(), timeout=TIMEOUT).policy_version == server.version()
+
+
+@pytest.mark.parametrize("model", [[], ["--processes", "2"]], ids=["worker-pool", "processes"])
+def test_serve_refuses_to_start_on_rules_that_fail_their_own_tests_unless_told_not_to_run_them(
+    tmp_path: Path, model: list[str]
+) -> None:
+    rules = copy_rules(tmp_path / "rules")
+    cut_the_aa_limit(rules)
+    command = [sys.executable, "-c", "from policy_engine.cli import main; main()", "serve", "--rules", str(rules),
+               "--db", "memory", "--port", "0", *model]
+
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=ROOT,
+                            env=dict(os.environ, PYTHONPATH=str(ROOT)))
+
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert f"{CASE_FILE}:" in result.stderr and "rule_test_failed" in result.stderr
+    assert "steady_large_distributor_is_class_a" in result.stderr
+
+    server = start_server_process(rules, tmp_path / "untested.log", "--no-rule-tests", workers=0,
+                                  processes=2 if model else None)
+    try:
+        assert server.stub().CheckOrder(order_request(), timeout=TIMEOUT).policy_version == server.version()
+    finally:
+        server.stop()
 
 
 def test_sighup_reloads_when_the_directory_is_not_watched(server_factory: Any) -> None:

@@ -47,4 +47,4 @@ def test_a_service_decision_is_in_history_with_its_evidence_and_replays_exactly(
     assert entry["source"] == "service" and entry["as_of"] == AS_OF.isoformat()
     assert entry["grade"] == reply.grade and entry["policy_version"] == reply.policy_version
     assert entry["decision"]["reasons"] and all("evidence" in r for r in entry["decision"]["reasons"])
-    assert entry["replay"] == {"reproduces": True, "diffs": [], "note": ""}
+    assert entry["replay"] == {"reproduces": True, "diffs": [], "wording": [], "note": ""}

@@ -107,6 +107,26 @@ def test_malformed_cases_are_reported_with_file_and_line_not_a_traceback(rules_c
     assert "5 problems in the case files" in result.output
 
 
+def test_case_files_are_read_within_bounds_and_an_unreadable_one_is_a_problem(rules_copy: Callable[..., Path]) -> None:
+    """Case files are read like rule files: not UTF-8, over 1 MiB, or more than 200 of them is a
+    problem naming the file (the first used to end the run in a UnicodeDecodeError traceback; the
+    others were read whole, which the service now does on every reload)."""
+    rules = rules_copy()
+    (rules / "tests" / "latin1.yaml").write_bytes("cases: []  # Geb\xfchr\n".encode("latin-1"))
+    (rules / "tests" / "huge.yaml").write_text("# " + "x" * (1 << 20) + "\n")
+
+    result = _run("test", str(rules))
+
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "latin1.yaml:1:1: unreadable:" in result.output
+    assert "huge.yaml:1:1: unreadable: larger than 1048576 bytes" in result.output
+
+    for i in range(201):
+        (rules / "tests" / f"many{i:03}.yaml").write_text("cases: []\n")
+    result = _run("test", str(rules))
+    assert result.exit_code == 1 and "208 case files; at most 200 are read" in result.output
+
+
 def test_expectations_naming_what_does_not_exist_are_problems_not_silent_passes(
     rules_copy: Callable[..., Path],
 ) -> None:
