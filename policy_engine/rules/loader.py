@@ -16,6 +16,9 @@ from policy_engine.rules.problems import PolicyLoadError, Problem
 
 MAX_FILE_BYTES = 1 << 20
 MAX_FILES = 200
+MAX_TOTAL_BYTES = 4 << 20
+"""All rule files together (the shipped ones are ~26 KB): a version must fit, with room to spare, in
+one gRPC message (GetPolicy include_files; the service's limit is 8 MiB) and in the audit log."""
 MAX_NODES = 200_000
 RULE_SUFFIXES = (".yaml", ".yml")
 TESTS_DIR = "tests"
@@ -57,12 +60,19 @@ def read_rule_files(rules_dir: Path) -> dict[str, str]:
     if len(paths) > MAX_FILES:  # said before any is read: 200 files of up to 1 MiB each is enough
         raise PolicyLoadError([Problem(str(rules_dir), 1, 1, "unreadable",
                                        f"{len(paths)} rule files; at most {MAX_FILES} are read")])
+    total = 0
     for path in paths:
         rel = path.relative_to(rules_dir).as_posix()
         shown = str(path)
-        if path.stat().st_size > MAX_FILE_BYTES:
+        size = path.stat().st_size
+        total += size
+        if size > MAX_FILE_BYTES:
             problems.append(Problem(shown, 1, 1, "unreadable", f"larger than {MAX_FILE_BYTES} bytes"))
             continue
+        if total > MAX_TOTAL_BYTES:  # said once, at the file that crosses it; the rest is not read
+            problems.append(Problem(shown, 1, 1, "unreadable", f"the rule files up to this one come to {total} "
+                                    f"bytes; at most {MAX_TOTAL_BYTES} in all are read"))
+            break
         try:
             files[rel] = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:

@@ -9,7 +9,7 @@ import pytest
 
 from policy_engine.api import load_policy
 from policy_engine.rules.compiler import lint, policy_version
-from policy_engine.rules.loader import MAX_FILES, read_rule_files
+from policy_engine.rules.loader import MAX_FILE_BYTES, MAX_FILES, MAX_TOTAL_BYTES, read_rule_files
 from policy_engine.rules.problems import CODES, PolicyLoadError, Problem
 
 RulesCopy = Callable[..., Path]
@@ -190,6 +190,23 @@ def test_too_many_rule_files_are_refused_before_any_is_read(
         ("unreadable", f"{MAX_FILES + 10} rule files; at most {MAX_FILES} are read")
     ]
     assert opened == []
+
+
+def test_a_rule_set_too_large_in_all_is_refused_at_the_file_that_crosses_the_bound(rules_copy: RulesCopy) -> None:
+    """Each file under 1 MiB, but 5 MiB in all: a version GetPolicy(include_files) could not send
+    (8 MiB per message) and every reload would read. Refused, and nothing past the bound is read."""
+    rules = rules_copy()
+    (rules / "extra").mkdir()
+    comment = "# " + "x" * (MAX_FILE_BYTES - 100) + "\n"
+    for i in range(5):
+        (rules / "extra" / f"{i}.yaml").write_text(comment)
+
+    with pytest.raises(PolicyLoadError) as caught:
+        read_rule_files(rules)
+
+    [problem] = caught.value.problems
+    assert problem.code == "unreadable" and Path(problem.path).parent == rules / "extra"
+    assert f"at most {MAX_TOTAL_BYTES} in all are read" in problem.message
 
 
 def test_every_code_used_is_documented(rules_copy: RulesCopy) -> None:
