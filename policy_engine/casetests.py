@@ -21,6 +21,8 @@ from policy_engine.domain.values import GRADE_CLASSES, GRADES, parse_iso_date
 from policy_engine.effects import FIXED_ACTION_CODES
 from policy_engine.evaluator import Policy
 from policy_engine.rules.loader import MAX_FILE_BYTES, MAX_FILES, TESTS_DIR, Document, parse_document
+
+__all__ = ["TESTS_DIR", "CaseResult", "Suite", "failing", "load_tested_policy", "run_suite"]
 from policy_engine.rules.problems import PolicyLoadError, Problem
 from policy_engine.rules.schema import suggest
 

@@ -41,6 +41,8 @@ class BatchOptions:
     partition: Partition = field(default_factory=Partition)
     chunk_size: int = 500
     retry_quarantined: bool = False
+    rule_tests: bool = True
+    """take the rules only if their own test cases (RULES/tests) pass, as `serve` does"""
 
 
 @dataclass
@@ -72,12 +74,16 @@ def _open(opts: BatchOptions) -> tuple[Any, Any, Any]:
     from adapters.store import open_store
     from adapters.store.engine import safe_url, scrub_password
     from policy_engine.api import PolicyLoadError, load_policy
+    from policy_engine.casetests import load_tested_policy
 
     try:
-        policy = load_policy(opts.rules_dir)
+        policy = (load_tested_policy if opts.rule_tests else load_policy)(opts.rules_dir)
     except PolicyLoadError as exc:
         problems = "; ".join(str(p) for p in exc.problems[:5])
-        raise BatchInputError(f"rules {opts.rules_dir} do not load: {problems}") from None
+        more = f" (and {len(exc.problems) - 5} more)" if len(exc.problems) > 5 else ""
+        why = ("; their own test cases fail, so the service refuses them too (--no-rule-tests runs them anyway)"
+               if any(p.code == "rule_test_failed" for p in exc.problems) else "")
+        raise BatchInputError(f"rules {opts.rules_dir} do not load: {problems}{more}{why}") from None
     config = portfolio_config(policy)
     try:
         store = open_store(opts.db_url)

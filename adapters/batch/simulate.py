@@ -183,6 +183,12 @@ def simulate(db_url: str, live_dir: Path, candidate_dir: Path, as_of: date, work
 
     live, cand, live_cfg, cand_cfg = _load(live_dir, candidate_dir)
     try:
+        tests = _rule_tests(cand, candidate_dir)
+    except Exception:
+        live.close()
+        cand.close()
+        raise
+    try:
         require_existing(db_url)
     except NoSuchStore as exc:
         raise BatchInputError(str(exc)) from None
@@ -210,7 +216,25 @@ def simulate(db_url: str, live_dir: Path, candidate_dir: Path, as_of: date, work
         engine.dispose()
         live.close()
         cand.close()
-    return _summary(as_of, live, cand, live_cfg, cand_cfg, total, changes)
+    summary = _summary(as_of, live, cand, live_cfg, cand_cfg, total, changes)
+    summary["candidate"]["rule_tests"] = tests
+    return summary
+
+
+def _rule_tests(cand: Any, candidate_dir: Path) -> dict[str, Any] | None:
+    """The candidate's own test cases, as `serve` would run them before taking it: None when the
+    candidate has no tests/ directory."""
+    from policy_engine.casetests import TESTS_DIR, failing, run_suite
+
+    if not (candidate_dir / TESTS_DIR).is_dir():
+        return None
+    suite = run_suite(cand, candidate_dir)
+    return {
+        "cases": len(suite.results),
+        "passed": sum(1 for r in suite.results if not r.failures),
+        "refused_by_service": bool(failing(suite)),
+        "problems": [str(p) for p in failing(suite)],
+    }
 
 
 def _summary(as_of: date, live: Any, cand: Any, live_cfg: PortfolioConfig, cand_cfg: PortfolioConfig,

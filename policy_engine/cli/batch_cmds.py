@@ -62,6 +62,9 @@ def batch_cmd(
         Path | None, typer.Option(help="write the run's HTML and CSV report here when the run is complete")
     ] = None,
     quiet: Annotated[bool, typer.Option(help="no progress output")] = False,
+    rule_tests: Annotated[bool, typer.Option(
+        "--rule-tests/--no-rule-tests",
+        help="run only on rules whose own test cases (RULES/tests) pass, as the service takes them")] = True,
 ) -> None:
     """Re-evaluate every customer; resumable and idempotent per (as-of, policy version). Prints a JSON summary.
 
@@ -80,7 +83,7 @@ def batch_cmd(
         err.print(f"error: --partition: {exc}")
         raise typer.Exit(BAD) from None
     opts = BatchOptions(db_url=_db(db), as_of=day, rules_dir=rules, workers=workers, partition=part,
-                        chunk_size=chunk_size, retry_quarantined=retry_quarantined)  # fmt: skip
+                        chunk_size=chunk_size, retry_quarantined=retry_quarantined, rule_tests=rule_tests)  # fmt: skip
     signal.signal(signal.SIGTERM, _terminated)  # a scheduler stopping the task: mark the run failed, exit 3
     try:
         with batch_progress(quiet) as hook:
@@ -292,6 +295,18 @@ def _simulation_tables(result: dict[str, Any], limit: int) -> None:
     head.add_row("credit extended", f"{_amount(credit['live'])} → {_amount(credit['candidate'])} "
                                     f"({_amount(credit['change'], sign=True)})")
     out.print(head)
+    tests = result["candidate"].get("rule_tests")
+    if tests is None:
+        out.print("the candidate has no tests/ directory: no rule test cases were run")
+    elif not tests["refused_by_service"]:
+        out.print(f"the candidate's rule tests: {tests['passed']} of {tests['cases']} cases pass")
+    else:
+        out.print(f"the candidate's rule tests: {tests['passed']} of {tests['cases']} cases pass; the service "
+                  f"would refuse this rule set (serve --rule-tests, the default) until its cases agree:")
+        for problem in tests["problems"][:20]:
+            out.print(f"  {problem}", markup=False)
+        if len(tests["problems"]) > 20:
+            out.print(f"  … and {len(tests['problems']) - 20} more (--json lists them all)")
     if not result["rules"]:
         out.print("no rule fires more or less often with the candidate rules")
     else:
@@ -305,6 +320,10 @@ def _simulation_tables(result: dict[str, Any], limit: int) -> None:
             cells = [r["rule_id"], f"{r['live']:,}", f"{r['candidate']:,}", f"{r['change']:+,d}"]
             rules.add_row(*cells, *([r["status"]] if notes else []))
         out.print(rules)
+    if not result["customers"]:
+        out.print("the store holds no customers: nothing was compared (load some with `credit-policy import` "
+                  "or `credit-policy demo-data`)")
+        return
     if not result["changed"]:
         out.print("no customer's grade, grade class, value class, limit, next review or review cadence changes")
         return

@@ -159,6 +159,30 @@ def test_bad_input_exits_with_2(tmp_path: Path, args: list[str], message: str) -
     assert message in result.stderr
 
 
+def test_rules_that_fail_their_own_test_cases_are_bad_input_unless_told_not_to_run_them(tmp_path: Path) -> None:
+    """The service refuses such a rule set and keeps serving the old one; the nightly batch must not
+    re-evaluate the book with it either (exit 2), unless told to (--no-rule-tests)."""
+    url = make_portfolio(tmp_path)
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    limits = rules / "limits.yaml"
+    limits.write_text(limits.read_text().replace("months_of_purchases: 3.5,", "months_of_purchases: 3.2,", 1))
+    before = digest(url)
+
+    refused = cli("batch", "--db", url, "--rules", str(rules), "--as-of", AS_OF.isoformat(), "--quiet")
+
+    assert refused.returncode == 2, refused.stderr
+    assert "rule_test_failed: case " in refused.stderr and "(and 1 more)" in refused.stderr
+    assert "the service refuses them too (--no-rule-tests runs them anyway)" in refused.stderr
+    assert summary_of(refused)["status"] == "bad_input"
+    assert digest(url) == before
+
+    taken = cli("batch", "--db", url, "--rules", str(rules), "--as-of", AS_OF.isoformat(), "--quiet",
+                "--no-rule-tests")
+    assert taken.returncode in (0, 1), taken.stderr
+    assert summary_of(taken)["status"] == "complete" and summary_of(taken)["ok"] == 300
+
+
 def test_broken_abc_cutoffs_are_bad_input_naming_file_and_line(tmp_path: Path) -> None:
     url = make_portfolio(tmp_path)
     rules = tmp_path / "rules"

@@ -146,3 +146,39 @@ def test_candidate_rules_that_do_not_load_are_bad_input(tmp_path: Path) -> None:
 
     assert result.returncode == 2
     assert "candidate rules" in result.stderr and "grades.yaml" in result.stderr
+
+
+def test_simulate_runs_the_candidates_own_cases_and_says_the_service_would_refuse_it(tmp_path: Path) -> None:
+    """Risk staff preview a change with simulate before it goes live; a candidate whose own cases
+    fail would be refused by the service, so simulate says so, and which cases."""
+    url = make_portfolio(tmp_path)
+    candidate = tmp_path / "with-tests"
+    shutil.copytree(RULES, candidate)
+    limits = candidate / "limits.yaml"
+    limits.write_text(limits.read_text().replace("months_of_purchases: 3.5,", "months_of_purchases: 3.2,", 1))
+
+    table = cli("simulate", "--rules", str(candidate), "--db", url, "--as-of", AS_OF.isoformat())
+    as_json = cli("simulate", "--rules", str(candidate), "--db", url, "--as-of", AS_OF.isoformat(), "--json")
+
+    assert table.returncode == 0, table.stderr
+    assert "the candidate's rule tests: 19 of 25 cases pass; the service would refuse this rule set" in table.stdout
+    assert "grades_and_limits.yaml:" in table.stdout and "rule_test_failed: case steady_large_distributor" in (
+        table.stdout)
+    tests = summary_of(as_json)["candidate"]["rule_tests"]
+    assert (tests["cases"], tests["passed"], tests["refused_by_service"], len(tests["problems"])) == (25, 19, True, 6)
+
+    untouched = cli("simulate", "--rules", str(RULES), "--db", url, "--as-of", AS_OF.isoformat())
+    assert "the candidate's rule tests: 25 of 25 cases pass" in untouched.stdout
+    without = cli("simulate", "--rules", str(_candidate(tmp_path, {})), "--db", url, "--as-of", AS_OF.isoformat())
+    assert "the candidate has no tests/ directory" in without.stdout
+
+
+def test_simulate_on_a_store_without_customers_says_there_was_nothing_to_compare(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    open_store(url).close()
+
+    result = cli("simulate", "--rules", str(RULES), "--db", url, "--as-of", AS_OF.isoformat())
+
+    assert result.returncode == 0, result.stderr
+    assert "the store holds no customers: nothing was compared" in result.stdout
+    assert "no customer's grade" not in result.stdout
