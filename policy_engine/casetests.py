@@ -21,8 +21,6 @@ from policy_engine.domain.values import GRADE_CLASSES, GRADES, parse_iso_date
 from policy_engine.effects import FIXED_ACTION_CODES
 from policy_engine.evaluator import Policy
 from policy_engine.rules.loader import MAX_FILE_BYTES, MAX_FILES, TESTS_DIR, Document, parse_document
-
-__all__ = ["TESTS_DIR", "CaseResult", "Suite", "failing", "load_tested_policy", "run_suite"]
 from policy_engine.rules.problems import PolicyLoadError, Problem
 from policy_engine.rules.schema import suggest
 
@@ -143,7 +141,11 @@ def load_tested_policy(rules_dir: str | Path) -> Policy:
     policy = load_policy(rules_dir)
     if not (rules_dir / TESTS_DIR).is_dir():
         return policy
-    problems = failing(run_suite(policy, rules_dir))
+    try:
+        problems = failing(run_suite(policy, rules_dir))
+    except BaseException:
+        policy.close()
+        raise
     if problems:
         policy.close()
         raise PolicyLoadError(problems)

@@ -224,16 +224,18 @@ def simulate(db_url: str, live_dir: Path, candidate_dir: Path, as_of: date, work
 def _rule_tests(cand: Any, candidate_dir: Path) -> dict[str, Any] | None:
     """The candidate's own test cases, as `serve` would run them before taking it: None when the
     candidate has no tests/ directory."""
-    from policy_engine.casetests import TESTS_DIR, failing, run_suite
+    from policy_engine.casetests import failing, run_suite
+    from policy_engine.rules.loader import TESTS_DIR
 
     if not (candidate_dir / TESTS_DIR).is_dir():
         return None
     suite = run_suite(cand, candidate_dir)
+    problems = failing(suite)
     return {
         "cases": len(suite.results),
         "passed": sum(1 for r in suite.results if not r.failures),
-        "refused_by_service": bool(failing(suite)),
-        "problems": [str(p) for p in failing(suite)],
+        "refused_by_service": bool(problems),
+        "problems": [str(p) for p in problems],
     }
 
 
