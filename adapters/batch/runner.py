@@ -41,8 +41,8 @@ class BatchOptions:
     partition: Partition = field(default_factory=Partition)
     chunk_size: int = 500
     retry_quarantined: bool = False
-    rule_tests: bool = True
-    """take the rules only if their own test cases (RULES/tests) pass, as `serve` does"""
+    rule_tests: bool = False
+    """take the rules only if their own test cases (RULES/tests) pass, as `serve --rule-tests` does"""
 
 
 @dataclass
@@ -81,7 +81,8 @@ def _open(opts: BatchOptions) -> tuple[Any, Any, Any]:
     except PolicyLoadError as exc:
         problems = "; ".join(str(p) for p in exc.problems[:5])
         more = f" (and {len(exc.problems) - 5} more)" if len(exc.problems) > 5 else ""
-        why = ("; their own test cases fail, so the service refuses them too (--no-rule-tests runs them anyway)"
+        why = ("; their own test cases fail, and --rule-tests takes only rules whose cases pass (as a service "
+               "started with --rule-tests does)"
                if any(p.code == "rule_test_failed" for p in exc.problems) else "")
         raise BatchInputError(f"rules {opts.rules_dir} do not load: {problems}{more}{why}") from None
     config = portfolio_config(policy)

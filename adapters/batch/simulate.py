@@ -234,7 +234,7 @@ def _rule_tests(cand: Any, candidate_dir: Path) -> dict[str, Any] | None:
     return {
         "cases": len(suite.results),
         "passed": sum(1 for r in suite.results if not r.failures),
-        "refused_by_service": bool(problems),
+        "pass": not problems,
         "problems": [str(p) for p in problems],
     }
 

@@ -88,7 +88,8 @@ def serve(
         "--event-loop", help="auto (uvloop when installed, else asyncio), uvloop or asyncio")] = "auto",
     rule_tests: Annotated[bool, typer.Option(
         "--rule-tests/--no-rule-tests",
-        help="take a rule set (at start and on every reload) only if the test cases in its tests/ pass")] = True,
+        help="take a rule set (at start and on every reload) only if the test cases in its tests/ pass; "
+             "recommended in production")] = False,
 ) -> None:
     """Serve credit decisions over gRPC (health, reflection, hot reload, metrics)."""
     from adapters.grpc.logs import configure_logging
@@ -184,7 +185,7 @@ def _check_tls(cert: Path, key: Path, client_ca: Path | None) -> None:
 def _serve_processes(processes: int, *, rules: Path, host: str, port: int, db: str,
                      tls: tuple[Path, Path, Path | None] | None,
                      metrics_port: int | None, watch_interval: float, grace: float, log_level: str,
-                     event_loop: str, rule_tests: bool = True) -> None:
+                     event_loop: str, rule_tests: bool = False) -> None:
     """The supervised model (adapters/grpc/supervisor.py): N server processes on one port."""
     from adapters.grpc.supervisor import ProcessConfig, StartupFailed, run_supervised
 

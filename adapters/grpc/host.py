@@ -66,7 +66,7 @@ def _fingerprint(rules_dir: Path) -> Fingerprint:
 
 
 def rule_tests_option(rule_tests: bool) -> dict[str, Any]:
-    """PolicyHost options for `serve --rule-tests`: a rule set read from the directory (at start or
+    """PolicyHost options for `serve --rule-tests` (off by default): a rule set read from the directory (at start or
     on a reload) is taken only if the cases in its tests/ pass; a failing or malformed case is a
     problem like a rule-file problem, so the reload is refused and the old version keeps serving."""
     if not rule_tests:

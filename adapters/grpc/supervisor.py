@@ -90,7 +90,7 @@ class ProcessConfig:
     log_level: str = "INFO"
     event_loop: str = "auto"
     """adapters/grpc/runtime.py: the event loop each server process runs on"""
-    rule_tests: bool = True
+    rule_tests: bool = False
     """load a rule set from the directory only if its tests/ cases pass (serve --rule-tests)"""
 
 

@@ -64,7 +64,8 @@ def batch_cmd(
     quiet: Annotated[bool, typer.Option(help="no progress output")] = False,
     rule_tests: Annotated[bool, typer.Option(
         "--rule-tests/--no-rule-tests",
-        help="run only on rules whose own test cases (RULES/tests) pass, as the service takes them")] = True,
+        help="run only on rules whose own test cases (RULES/tests) pass, as `serve --rule-tests` takes them; "
+             "recommended where the service runs with --rule-tests")] = False,
 ) -> None:
     """Re-evaluate every customer; resumable and idempotent per (as-of, policy version). Prints a JSON summary.
 
@@ -298,11 +299,11 @@ def _simulation_tables(result: dict[str, Any], limit: int) -> None:
     tests = result["candidate"].get("rule_tests")
     if tests is None:
         out.print("the candidate has no tests/ directory: no rule test cases were run")
-    elif not tests["refused_by_service"]:
+    elif tests["pass"]:
         out.print(f"the candidate's rule tests: {tests['passed']} of {tests['cases']} cases pass")
     else:
-        out.print(f"the candidate's rule tests: {tests['passed']} of {tests['cases']} cases pass; the service "
-                  f"would refuse this rule set (serve --rule-tests, the default) until its cases agree:")
+        out.print(f"the candidate's rule tests: {tests['passed']} of {tests['cases']} cases pass; a service started "
+                  f"with --rule-tests would refuse this rule set until its cases agree:")
         for problem in tests["problems"][:20]:
             out.print(f"  {problem}", markup=False)
         if len(tests["problems"]) > 20:

@@ -159,9 +159,10 @@ def test_bad_input_exits_with_2(tmp_path: Path, args: list[str], message: str) -
     assert message in result.stderr
 
 
-def test_rules_that_fail_their_own_test_cases_are_bad_input_unless_told_not_to_run_them(tmp_path: Path) -> None:
-    """The service refuses such a rule set and keeps serving the old one; the nightly batch must not
-    re-evaluate the book with it either (exit 2), unless told to (--no-rule-tests)."""
+def test_with_rule_tests_rules_that_fail_their_own_cases_are_bad_input(tmp_path: Path) -> None:
+    """A service started with --rule-tests refuses such a rule set and keeps serving the old one; a
+    batch run with --rule-tests must not re-evaluate the book with it either (exit 2). Without the
+    flag (the default) the batch takes the rules as they are."""
     url = make_portfolio(tmp_path)
     rules = tmp_path / "rules"
     shutil.copytree(RULES, rules)
@@ -169,16 +170,15 @@ def test_rules_that_fail_their_own_test_cases_are_bad_input_unless_told_not_to_r
     limits.write_text(limits.read_text().replace("months_of_purchases: 3.5,", "months_of_purchases: 3.2,", 1))
     before = digest(url)
 
-    refused = cli("batch", "--db", url, "--rules", str(rules), "--as-of", AS_OF.isoformat(), "--quiet")
+    refused = cli("batch", "--db", url, "--rules", str(rules), "--as-of", AS_OF.isoformat(), "--quiet", "--rule-tests")
 
     assert refused.returncode == 2, refused.stderr
     assert "rule_test_failed: case " in refused.stderr and "(and 1 more)" in refused.stderr
-    assert "the service refuses them too (--no-rule-tests runs them anyway)" in refused.stderr
+    assert "their own test cases fail, and --rule-tests takes only rules whose cases pass" in refused.stderr
     assert summary_of(refused)["status"] == "bad_input"
     assert digest(url) == before
 
-    taken = cli("batch", "--db", url, "--rules", str(rules), "--as-of", AS_OF.isoformat(), "--quiet",
-                "--no-rule-tests")
+    taken = cli("batch", "--db", url, "--rules", str(rules), "--as-of", AS_OF.isoformat(), "--quiet")
     assert taken.returncode in (0, 1), taken.stderr
     assert summary_of(taken)["status"] == "complete" and summary_of(taken)["ok"] == 300
 

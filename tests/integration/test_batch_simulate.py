@@ -148,9 +148,9 @@ def test_candidate_rules_that_do_not_load_are_bad_input(tmp_path: Path) -> None:
     assert "candidate rules" in result.stderr and "grades.yaml" in result.stderr
 
 
-def test_simulate_runs_the_candidates_own_cases_and_says_the_service_would_refuse_it(tmp_path: Path) -> None:
+def test_simulate_runs_the_candidates_own_cases_and_says_which_fail(tmp_path: Path) -> None:
     """Risk staff preview a change with simulate before it goes live; a candidate whose own cases
-    fail would be refused by the service, so simulate says so, and which cases."""
+    fail would be refused by a service running with --rule-tests, so simulate says so, and which."""
     url = make_portfolio(tmp_path)
     candidate = tmp_path / "with-tests"
     shutil.copytree(RULES, candidate)
@@ -161,11 +161,12 @@ def test_simulate_runs_the_candidates_own_cases_and_says_the_service_would_refus
     as_json = cli("simulate", "--rules", str(candidate), "--db", url, "--as-of", AS_OF.isoformat(), "--json")
 
     assert table.returncode == 0, table.stderr
-    assert "the candidate's rule tests: 19 of 25 cases pass; the service would refuse this rule set" in table.stdout
+    assert ("the candidate's rule tests: 19 of 25 cases pass; a service started with --rule-tests would refuse "
+            "this rule set") in table.stdout
     assert "grades_and_limits.yaml:" in table.stdout and "rule_test_failed: case steady_large_distributor" in (
         table.stdout)
     tests = summary_of(as_json)["candidate"]["rule_tests"]
-    assert (tests["cases"], tests["passed"], tests["refused_by_service"], len(tests["problems"])) == (25, 19, True, 6)
+    assert (tests["cases"], tests["passed"], tests["pass"], len(tests["problems"])) == (25, 19, False, 6)
 
     untouched = cli("simulate", "--rules", str(RULES), "--db", url, "--as-of", AS_OF.isoformat())
     assert "the candidate's rule tests: 25 of 25 cases pass" in untouched.stdout

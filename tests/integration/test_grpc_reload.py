@@ -105,8 +105,10 @@ def cut_the_aa_limit(rules: Path) -> None:
     limits.write_text(limits.read_text().replace(AA_LIMIT, AA_LIMIT_CUT))
 
 
-def test_a_change_that_fails_the_rule_tests_is_refused_and_the_old_version_serves(server_factory: Any) -> None:
-    server: ServerProcess = server_factory("--watch-interval", "0.2")
+def test_with_rule_tests_a_change_that_fails_the_cases_is_refused_and_the_old_version_serves(
+    server_factory: Any,
+) -> None:
+    server: ServerProcess = server_factory("--watch-interval", "0.2", "--rule-tests")
     stub = server.stub()
     first = server.version()
 
@@ -130,14 +132,26 @@ def test_a_change_that_fails_the_rule_tests_is_refused_and_the_old_version_serve
     assert stub.CheckOrder(order_request(), timeout=TIMEOUT).policy_version == server.version()
 
 
+def test_by_default_a_change_that_breaks_the_cases_is_still_a_good_rule_set(server_factory: Any) -> None:
+    """Without --rule-tests a rule set is refused only for problems in its rule files: changing a
+    number the cases pin is a good change and is served."""
+    server: ServerProcess = server_factory("--watch-interval", "0.2")
+    first = server.version()
+
+    cut_the_aa_limit(server.rules_dir)
+
+    wait_until(lambda: server.version() != first)
+    assert not server.stub().GetPolicy(pb.GetPolicyRequest(), timeout=TIMEOUT).HasField("last_refused")
+
+
 @pytest.mark.parametrize("model", [[], ["--processes", "2"]], ids=["worker-pool", "processes"])
-def test_serve_refuses_to_start_on_rules_that_fail_their_own_tests_unless_told_not_to_run_them(
+def test_serve_with_rule_tests_refuses_to_start_on_rules_that_fail_their_own_cases_and_without_starts(
     tmp_path: Path, model: list[str]
 ) -> None:
     rules = copy_rules(tmp_path / "rules")
     cut_the_aa_limit(rules)
     command = [sys.executable, "-c", "from policy_engine.cli import main; main()", "serve", "--rules", str(rules),
-               "--db", "memory", "--port", "0", *model]
+               "--db", "memory", "--port", "0", "--rule-tests", *model]
 
     result = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=ROOT,
                             env=dict(os.environ, PYTHONPATH=str(ROOT)))
@@ -146,7 +160,7 @@ def test_serve_refuses_to_start_on_rules_that_fail_their_own_tests_unless_told_n
     assert f"{CASE_FILE}:" in result.stderr and "rule_test_failed" in result.stderr
     assert "steady_large_distributor_is_class_a" in result.stderr
 
-    server = start_server_process(rules, tmp_path / "untested.log", "--no-rule-tests", workers=0,
+    server = start_server_process(rules, tmp_path / "untested.log", workers=0,
                                   processes=2 if model else None)
     try:
         assert server.stub().CheckOrder(order_request(), timeout=TIMEOUT).policy_version == server.version()
