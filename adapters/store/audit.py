@@ -74,7 +74,7 @@ def log_row(
         "snapshot_hash": snapshot_hash,
         "snapshot_json": snapshot_text,
         "decision_json": decision.model_dump_json(),
-        "order_json": order.model_dump_json() if order else None,
+        "order_json": _order_json(order, decision) if order else None,
         "order_request_json": order_request.model_dump_json() if order_request else None,
         "fired_rules": canonical_json(fired_rule_ids(decision, order)),
         "grade": decision.grade,
@@ -82,6 +82,26 @@ def log_row(
         "outcome": order.outcome if order else None,
         "explained": bool(decision.trace),
     }
+
+
+def _order_json(order: OrderDecision, decision: CustomerDecision) -> str:
+    """An order decision's JSON, without the customer decision it embeds when that is the entry's own
+    `decision` (stored once, in decision_json; `_parse` puts it back): ~2 KB less per order check."""
+    if order.customer is decision:
+        return order.model_dump_json(exclude={"customer"})
+    return order.model_dump_json()
+
+
+def _with_customer(order_text: str | None, decision_text: str) -> str | None:
+    """The full order decision JSON of an entry: as stored, or with the entry's customer decision put
+    back where the writer left it out (entries written before that kept it in)."""
+    if order_text is None:
+        return None
+    data = json.loads(order_text)
+    if "customer" in data:
+        return order_text
+    data["customer"] = json.loads(decision_text)
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def write_log_rows(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -143,6 +163,7 @@ class LoggedDecision:
     None when no text is stored under the hash (deleted)."""
     decision_json: str
     order_json: str | None
+    """The order decision as JSON, whole (its customer decision put back when it was stored once)."""
     snapshot: CustomerSnapshot | None
     """The logged input parsed; None when the text is missing or the model refuses it."""
     decision: CustomerDecision
@@ -176,7 +197,7 @@ def _snapshot(text: str | None) -> CustomerSnapshot | None:
 
 
 def _parse(row: RowMapping) -> LoggedDecision:
-    order = row["order_json"]
+    order = _with_customer(row["order_json"], row["decision_json"])
     request = row["order_request_json"]
     snapshot_text = row["snapshot_json"]
     return LoggedDecision(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date
 
@@ -85,23 +86,56 @@ def test_a_decision_logged_with_control_characters_in_free_text_still_replays(
     assert (result.reproduces, result.diffs) == (True, [])
 
 
+def _log_order_check(db_url: str, policy, snapshot: CustomerSnapshot):  # type: ignore[no-untyped-def]
+    """An order check of 30,000 for `snapshot`, logged as the service logs it: (store, order decision)."""
+    store = open_store(db_url)
+    request = OrderRequest(order_id="N1", amount="30000.00", payment_term_days=30)
+    order = policy.check_order(snapshot, request, as_of=AS_OF)
+    store.record_policy(policy.version, policy.files)
+    store.record_decision(snapshot, order.customer, source="service", order=order, order_request=request)
+    return store, order
+
+
 def test_an_order_decision_replays_from_its_logged_request(
     db_url: str,
     policy,
     make_snapshot: Callable[..., CustomerSnapshot],  # type: ignore[no-untyped-def]
 ) -> None:
-    store = open_store(db_url)
-    snapshot = make_snapshot("C1")
-    request = OrderRequest(order_id="N1", amount="30000.00", payment_term_days=30)
-    order = policy.check_order(snapshot, request, as_of=AS_OF)
-    store.record_policy(policy.version, policy.files)
-    store.record_decision(snapshot, order.customer, source="service", order=order, order_request=request)
+    store, order = _log_order_check(db_url, policy, make_snapshot("C1"))
 
     [entry] = store.history("C1")
     result = Replayer(store.policy_files).replay(entry)
 
     assert entry.outcome == order.outcome
     assert (result.reproduces, result.diffs) == (True, [])
+
+
+def test_an_order_check_stores_its_customer_decision_once_and_reads_back_whole(
+    db_url: str,
+    policy,
+    make_snapshot: Callable[..., CustomerSnapshot],  # type: ignore[no-untyped-def]
+) -> None:
+    """The order decision embeds the customer decision, which the entry already holds in
+    decision_json: it is stored once (~2 KB less an order check) and put back on read. An entry
+    written before, with the copy inside order_json, reads the same."""
+    from sqlalchemy import select, update
+
+    from adapters.store import schema as s
+
+    store, order = _log_order_check(db_url, policy, make_snapshot("C1"))
+    with store.engine.begin() as conn:
+        stored = conn.execute(select(s.decision_log.c.order_json)).scalar_one()
+
+    assert "customer" not in json.loads(stored) and len(stored) < len(order.model_dump_json()) / 2
+    [entry] = store.history("C1")
+    assert entry.order is not None and entry.order.model_dump(mode="json") == order.model_dump(mode="json")
+    assert (Replayer(store.policy_files).replay(entry).reproduces, entry.outcome) == (True, order.outcome)
+
+    with store.engine.begin() as conn:  # as written before this change: the whole order decision
+        conn.execute(update(s.decision_log).values(order_json=order.model_dump_json()))
+    [old] = store.history("C1")
+    assert old.order is not None and old.order.model_dump(mode="json") == order.model_dump(mode="json")
+    assert Replayer(store.policy_files).replay(old).reproduces is True
 
 
 def test_a_tampered_decision_does_not_replay_and_the_diff_names_the_field(
