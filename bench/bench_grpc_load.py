@@ -14,6 +14,11 @@ The client spreads its calls round-robin over --connections separate HTTP/2 conn
 grpc.aio channel each, with a subchannel pool of its own so they do not share one TCP
 connection): with SO_REUSEPORT the kernel balances connections, not calls, over the processes.
 
+`--db temp-sqlite` logs every decision to a fresh SQLite file per server, as a deployment does;
+`--log-linger-ms 0,20` then runs each configuration with each gathering time of the decision-log
+writer (0 = a commit for each decision as it comes, which is how it worked before the tenth
+session; the default is 20).
+
 `--server-python` runs every server configuration on each of several interpreters (venvs with the
 project installed), alternating, to compare CPython builds. Each row ends with the in-process
 pipeline's cost timed in this process just before the cell, while the server idles: a shared VM's
@@ -263,6 +268,8 @@ class ServerConfig:
     python: str = ""
     """the server's interpreter (`--server-python`; empty: this one)"""
     python_label: str = ""
+    log_linger_ms: str = ""
+    """the servers' $CREDIT_POLICY_LOG_LINGER_MS (`--log-linger-ms`; empty: the default)"""
 
     @property
     def label(self) -> str:
@@ -274,6 +281,8 @@ class ServerConfig:
         parts = [base, runtime.resolve(self.event_loop)]
         if self.python_label:
             parts.append(self.python_label)
+        if self.log_linger_ms:
+            parts.append(f"log linger {self.log_linger_ms} ms")
         return ", ".join(parts)
 
 
@@ -289,7 +298,8 @@ def store_url(db: str, config: ServerConfig) -> tuple[str, Path | None]:
     """The server's --db: `memory`, a fresh SQLite file per server (`temp-sqlite`), or a given URL."""
     if db != "temp-sqlite":
         return db, None
-    path = Path(f"/tmp/credit-policy-bench-{os.getpid()}-{config.flag[2:]}{config.count}.sqlite")
+    path = Path(f"/tmp/credit-policy-bench-{os.getpid()}-{config.flag[2:]}{config.count}"
+                f"{'-linger' + config.log_linger_ms if config.log_linger_ms else ''}.sqlite")
     for old in path.parent.glob(path.name + "*"):
         old.unlink()
     return f"sqlite:///{path}", path
@@ -301,7 +311,10 @@ def start_server(rules: Path, config: ServerConfig, db: str = "memory") -> tuple
     cmd = [config.python or sys.executable, "-c", "from policy_engine.cli import main; main()", "serve",
            "--rules", str(rules), "--port", "0", "--host", "127.0.0.1", "--db", db,
            config.flag, str(config.count), "--watch-interval", "0", "--event-loop", config.event_loop]
-    proc, port = spawn_server(cmd, log)
+    env = dict(os.environ)
+    if config.log_linger_ms:
+        env["CREDIT_POLICY_LOG_LINGER_MS"] = config.log_linger_ms
+    proc, port = spawn_server(cmd, log, env)
     return proc, port, log
 
 
@@ -622,6 +635,10 @@ def main() -> None:
                         help="the servers' interpreters, comma separated (each configuration runs on each): "
                              "`python` executables with the project's dependencies installed, such as another "
                              "venv's bin/python (default: the benchmark's own)")
+    parser.add_argument("--log-linger-ms", default="",
+                        help="the servers' $CREDIT_POLICY_LOG_LINGER_MS (how long the decision-log writer lets a "
+                             "batch gather), comma separated (each configuration runs with each; needs a --db "
+                             "that logs, such as temp-sqlite; default: the servers' default)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="run every server configuration this many times, alternating (side-by-side A/B)")
     args = parser.parse_args()
@@ -635,8 +652,11 @@ def main() -> None:
     labels = {p: (f"server Python {i + 1}" if len(pythons) > 1 else "") for i, p in enumerate(pythons)}
     models = [("--workers", int(w)) for w in (args.workers or "").split(",") if w.strip()]
     models += [("--processes", int(p)) for p in (args.processes or "").split(",") if p.strip()]
-    configs = [ServerConfig(flag, count, name, p, labels[p]) for flag, count in models for name in server_loops
-               for p in pythons]
+    lingers = [v.strip() for v in args.log_linger_ms.split(",") if v.strip()] or [""]
+    if lingers != [""] and args.db == "memory":
+        parser.error("--log-linger-ms needs a --db that logs decisions (temp-sqlite or a URL), not memory")
+    configs = [ServerConfig(flag, count, name, p, labels[p], linger) for flag, count in models
+               for name in server_loops for p in pythons for linger in lingers]
 
     dicts = [snapshot_dict(random.Random(7 + i), i, args.invoices) for i in range(args.customers)]
     payloads = payloads_for(dicts)

@@ -48,6 +48,19 @@ def _store_or_exit(db: str, **options: Any) -> Any:
         raise typer.Exit(2) from None
 
 
+def _check_log_linger() -> None:
+    """Refuse a bad $CREDIT_POLICY_LOG_LINGER_MS at start, before any process opens the store."""
+    try:
+        from adapters.store.audit_writer import linger_from_env
+    except ImportError:
+        return  # _store_or_exit reports the missing store
+    try:
+        linger_from_env()
+    except ValueError as exc:
+        typer.echo(f"serve: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
 def _migrate_store(db: str) -> None:
     """Bring the SQL store's schema to head once, before the server processes open it."""
     _store_or_exit(db, upgrade=True).close()
@@ -128,6 +141,8 @@ def serve(
         from adapters.store.engine import resolve_db_url
 
         db = resolve_db_url(None)
+    if db != MEMORY:
+        _check_log_linger()
     if processes is not None:
         # The supervisor never imports gRPC (its threads would only slow the exit); the processes do.
         tls_files = (tls_cert, tls_key, tls_client_ca) if tls_cert and tls_key else None

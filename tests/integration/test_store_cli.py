@@ -189,3 +189,17 @@ def test_batch_and_serve_name_an_unreachable_store_without_its_password(command:
     assert "cannot open the store" in result.output
     assert "risk:***@127.0.0.1" in result.output
     assert "s3cret-pw" not in result.output
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "1001", "nan"])
+@pytest.mark.parametrize("models", [[], ["--processes", "1"]])
+def test_serve_refuses_a_bad_decision_log_linger_before_starting(value: str, models: list[str], tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from policy_engine.cli import build_app
+
+    monkeypatch.setenv("CREDIT_POLICY_LOG_LINGER_MS", value)
+    db = tmp_path / "store.sqlite"
+    result = CliRunner().invoke(build_app(), ["serve", "--port", "0", *models, "--db", f"sqlite:///{db}"])
+    assert result.exit_code == 2, result.output
+    assert f"$CREDIT_POLICY_LOG_LINGER_MS: expected milliseconds from 0 to 1,000, got '{value}'" in result.output
+    assert not db.exists()  # refused before anything was opened

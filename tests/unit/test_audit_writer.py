@@ -4,6 +4,7 @@ itself alone, and a database that is briefly away is waited for."""
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 import pytest
@@ -119,3 +120,55 @@ def test_a_database_still_away_after_the_retries_costs_one_round_of_retries_not_
     assert db.attempts == len(audit_writer.RETRY_DELAYS) + 1 and writer.failures == 10
     [lost] = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
     assert lost.startswith("10 decision-log entries were not written (refused by the database: OperationalError)")
+
+
+def test_entries_that_come_close_together_share_one_commit() -> None:
+    # A commit costs ~0.4 ms on SQLite whatever it holds: one per entry cost more than the entries.
+    db = FakeDatabase()
+    writer = AuditWriter(_row, db.insert, linger=1.0)
+
+    for i in range(50):
+        writer.put(f"C{i}")
+    writer.flush()
+
+    assert db.attempts == 1 and len(db.rows) == 50
+    writer.close()
+
+
+def test_flush_and_close_do_not_wait_out_the_gathering() -> None:
+    db = FakeDatabase()
+    writer = AuditWriter(_row, db.insert, linger=60.0)
+    done = threading.Event()
+
+    def flush_then_close() -> None:
+        writer.put("C1")
+        writer.flush()
+        writer.put("C2")
+        writer.close()
+        done.set()
+
+    threading.Thread(target=flush_then_close, daemon=True).start()
+
+    assert done.wait(10), "flush()/close() waited for the 60 s linger"
+    assert [r["customer_id"] for r in db.rows] == ["C1", "C2"]
+
+
+@pytest.mark.parametrize(("value", "seconds"), [(None, audit_writer.LINGER_S), ("", audit_writer.LINGER_S),
+                                                ("0", 0.0), ("5", 0.005), (" 250.5 ", 0.2505), ("1000", 1.0)])
+def test_the_gathering_time_comes_from_the_environment(value: str | None, seconds: float,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    if value is None:
+        monkeypatch.delenv(audit_writer.LINGER_ENV_VAR, raising=False)
+    else:
+        monkeypatch.setenv(audit_writer.LINGER_ENV_VAR, value)
+    assert audit_writer.linger_from_env() == pytest.approx(seconds)
+    writer = AuditWriter(_row, FakeDatabase().insert)
+    assert writer._linger == pytest.approx(seconds)
+    writer.close()
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "1001", "nan", "inf", "1e9"])
+def test_a_bad_gathering_time_is_refused_naming_the_variable(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(audit_writer.LINGER_ENV_VAR, value)
+    with pytest.raises(ValueError, match=r"\$CREDIT_POLICY_LOG_LINGER_MS: expected milliseconds from 0 to 1,000"):
+        audit_writer.linger_from_env()
