@@ -17,7 +17,8 @@ connection): with SO_REUSEPORT the kernel balances connections, not calls, over 
 `--db temp-sqlite` logs every decision to a fresh SQLite file per server, as a deployment does;
 `--log-linger-ms 0,20` then runs each configuration with each gathering time of the decision-log
 writer (0 = a commit for each decision as it comes, which is how it worked before the tenth
-session; the default is 20).
+session; the default is 20). After each cell of a server that logs, the benchmark waits for the
+server to go idle and counts the CPU its writer spent catching up as the cell's (`log drain s`).
 
 `--server-python` runs every server configuration on each of several interpreters (venvs with the
 project installed), alternating, to compare CPython builds. Each row ends with the in-process
@@ -227,6 +228,21 @@ def socket_inodes(pid: int) -> set[int]:
 def server_cpu(pid: int) -> float:
     """CPU seconds used so far by the server process and its workers."""
     return _cpu_seconds(pid) + sum(_cpu_seconds(c) for c in _children(pid))
+
+
+def wait_for_drain(pid: int, limit: float = 120.0) -> float:
+    """Wait until the server is idle again (its CPU under 5% of a core over 0.5 s) and return the
+    seconds that took before that last quiet half second: the time a background decision-log writer
+    that fell behind during the cell needed to catch up (0 when it kept up)."""
+    start = time.perf_counter()
+    last = server_cpu(pid)
+    while time.perf_counter() - start < limit:
+        time.sleep(0.5)
+        now = server_cpu(pid)
+        if now - last < 0.025:
+            return max(time.perf_counter() - start - 0.5, 0.0)
+        last = now
+    return limit
 
 
 def machine_busy() -> float:
@@ -521,9 +537,12 @@ class PerSecond(threading.Thread):
 
 
 def measured(proc: subprocess.Popen[bytes], run: Any, event_loop: str = "auto",
-             warmup: float = 0.0) -> tuple[dict[str, Any], dict[str, Any]]:
+             warmup: float = 0.0, drain: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
     """Run one cell on the client's event loop; also measure CPU: server and client per call, other
-    processes' share, and the server's per call second by second after the warm-up."""
+    processes' share, and the server's per call second by second after the warm-up. With `drain`
+    (a server that logs decisions) wait after the cell for the server to go idle, and count the CPU
+    its decision-log writer spent catching up as the cell's: a writer thread that falls behind
+    under load would otherwise make logging look free."""
     # The client settles its heap as the server does (adapters/grpc/runtime.py): a garbage collection
     # walking this process's ~100,000 start-up objects would stall every call in flight, and the
     # stall would be counted as the server's latency.
@@ -536,11 +555,13 @@ def measured(proc: subprocess.Popen[bytes], run: Any, event_loop: str = "auto",
     finally:
         by_second = seconds.stop()
     elapsed = time.perf_counter() - before[3]
-    server_s, client_s = server_cpu(proc.pid) - before[0], client_cpu() - before[1]
+    client_s = client_cpu() - before[1]
     calls = max(row["calls"] * elapsed / row["window"], 1)
-    other = (machine_busy() - before[2] - server_s - client_s) / elapsed
+    other = (machine_busy() - before[2] - (server_cpu(proc.pid) - before[0]) - client_s) / elapsed
+    drained = wait_for_drain(proc.pid) if drain else None
+    server_s = server_cpu(proc.pid) - before[0]
     return row, {"server_ms": server_s / calls * 1000, "client_ms": client_s / calls * 1000,
-                 "other": max(other, 0.0) * 100, "by_second": by_second}
+                 "other": max(other, 0.0) * 100, "by_second": by_second, "drain_s": drained}
 
 
 def table_row(label: str, method: str, callers: str, row: dict[str, Any], cpu: dict[str, Any],
@@ -549,7 +570,8 @@ def table_row(label: str, method: str, callers: str, row: dict[str, Any], cpu: d
     errors = ", ".join(f"{k} {v}" for k, v in row["errors"].items()) or "0"
     return (f"| {label} | {method} | {callers} | {row['rate']:,.0f} | {row['p50']:.1f} | {row['p95']:.1f} | "
             f"{row['p99']:.1f} | {errors} | {ratio} | {cpu['server_ms']:.2f} | {cpu.get('by_second', '')} | "
-            f"{cpu['client_ms']:.2f} | {cpu['other']:.0f}% | {reference:.0f} |")
+            f"{cpu['client_ms']:.2f} | {cpu['other']:.0f}% | {reference:.0f} |"
+            + (f" {cpu['drain_s']:.1f} |" if cpu.get("drain_s") is not None else ""))
 
 
 def _with_split(label: str, row: dict[str, Any]) -> str:
@@ -572,13 +594,14 @@ def bench_server(args: argparse.Namespace, config: ServerConfig, payloads: dict[
     proc, port, log = start_server(args.rules, config, db)
     label = config.label
     address = f"127.0.0.1:{port}"
+    logs = args.db != "memory"
     try:
         for method in args.methods.split(","):
             for concurrency in (int(c) for c in args.concurrency.split(",")):
                 reference = reference_us()
                 row, cpu = measured(proc, drive(address, method, payloads[method], concurrency,
                                                 args.seconds, args.warmup, args.connections, proc.pid),
-                                    args.client_loop, args.warmup)
+                                    args.client_loop, args.warmup, logs)
                 _check_connections(row, args.connections)
                 ratio = f"{in_process[method] / row['rate']:.2f}" if row["rate"] else "∞"
                 print(table_row(_with_split(label, row), method, str(concurrency), row, cpu, ratio, reference),
@@ -587,7 +610,7 @@ def bench_server(args: argparse.Namespace, config: ServerConfig, payloads: dict[
                 reference = reference_us()
                 row, cpu = measured(proc, drive_open(address, method, payloads[method], args.open_concurrency,
                                                      rate, args.seconds, args.warmup, args.connections, proc.pid),
-                                    args.client_loop, args.warmup)
+                                    args.client_loop, args.warmup, logs)
                 _check_connections(row, args.connections)
                 callers = f"{args.open_concurrency}, {rate:,.0f}/s offered"
                 print(table_row(_with_split(label, row), method, callers, row, cpu, "", reference), flush=True)
@@ -677,13 +700,17 @@ def main() -> None:
               + ", ".join(f"{m} {rates[key][m]:,.0f}/s ({1000 / rates[key][m]:.2f} ms)" for m in methods))
     print("pipeline µs just before: the same pipeline timed here for 0.5 s right before each cell, with the server "
           "idle; this shared VM's speed moves by tens of percent within minutes, and this column shows where it was")
+    if args.db != "memory":
+        print("log drain s: after the cell, the seconds the server took to go idle (its decision-log writer "
+              "catching up); the CPU it spent meanwhile is counted in server CPU ms/call")
     print("server CPU ms/call by second: the lowest and highest one-second figure during the cell (after the "
           "warm-up); at a fixed offered rate the spread is the VM's speed moving within seconds")
     print()
     print("| server | method | callers | calls/s | p50 ms | p95 ms | p99 ms | errors | in-process/s ÷ gRPC calls/s "
           "| server CPU ms/call | server CPU ms/call by second | client CPU ms/call | other processes' CPU "
-          "| pipeline µs just before |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+          "| pipeline µs just before |" + (" log drain s |" if args.db != "memory" else ""))
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+          + (" ---: |" if args.db != "memory" else ""))
     for _ in range(args.repeat):
         for config in configs:
             bench_server(args, config, payloads, rates["policy"])
