@@ -20,6 +20,10 @@ writer (0 = a commit for each decision as it comes, which is how it worked befor
 session; the default is 20). After each cell of a server that logs, the benchmark waits for the
 server to go idle and counts the CPU its writer spent catching up as the cell's (`log drain s`).
 
+`--requests by-id` sends requests that name a customer instead of carrying its snapshot, so the
+server reads each one from its store (with `--db temp-sqlite`, a copy of `demo-data --customers
+N` made once per run).
+
 `--server-python` runs every server configuration on each of several interpreters (venvs with the
 project installed), alternating, to compare CPython builds. Each row ends with the in-process
 pipeline's cost timed in this process just before the cell, while the server idles: a shared VM's
@@ -310,14 +314,20 @@ def interpreter(python: str) -> str:
     return out.stdout.strip()
 
 
-def store_url(db: str, config: ServerConfig) -> tuple[str, Path | None]:
-    """The server's --db: `memory`, a fresh SQLite file per server (`temp-sqlite`), or a given URL."""
+def store_url(db: str, config: ServerConfig, template: Path | None = None) -> tuple[str, Path | None]:
+    """The server's --db: `memory`, a fresh SQLite file per server (`temp-sqlite`; a copy of
+    `template` when given), or a given URL."""
     if db != "temp-sqlite":
         return db, None
     path = Path(f"/tmp/credit-policy-bench-{os.getpid()}-{config.flag[2:]}{config.count}"
                 f"{'-linger' + config.log_linger_ms if config.log_linger_ms else ''}.sqlite")
     for old in path.parent.glob(path.name + "*"):
         old.unlink()
+    if template is not None:
+        import sqlite3
+
+        with sqlite3.connect(template) as source, sqlite3.connect(path) as copy:
+            source.backup(copy)
     return f"sqlite:///{path}", path
 
 
@@ -505,6 +515,30 @@ def payloads_for(dicts: list[dict[str, Any]]) -> dict[str, list[bytes]]:
     }
 
 
+def payloads_by_id(customers: int) -> dict[str, list[bytes]]:
+    """Requests that name a customer of `credit-policy demo-data` (C0000001 …) instead of carrying a
+    snapshot: the server reads it from its store, as an ERP calling with its customer number does."""
+    ids = [f"C{i:07d}" for i in range(1, customers + 1)]
+    return {
+        "CheckOrder": [pb.CheckOrderRequest(customer_id=c, order_id="bench", amount="80000", payment_term_days=30,
+                                            as_of=AS_OF.isoformat()).SerializeToString() for c in ids],
+        "EvaluateCustomer": [pb.EvaluateCustomerRequest(customer_id=c, as_of=AS_OF.isoformat()).SerializeToString()
+                             for c in ids],
+    }
+
+
+def demo_store(customers: int) -> Path:
+    """A SQLite file holding `customers` demo customers (`credit-policy demo-data`), made once per run;
+    each server gets a copy of it (`--requests by-id` with `--db temp-sqlite`)."""
+    path = Path(f"/tmp/credit-policy-bench-{os.getpid()}-demo.sqlite")
+    for old in path.parent.glob(path.name + "*"):
+        old.unlink()
+    subprocess.run([sys.executable, "-c", "from policy_engine.cli import main; main()", "demo-data",
+                    "--customers", str(customers), "--as-of", AS_OF.isoformat(), "--db", f"sqlite:///{path}"],
+                   check=True, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.DEVNULL)
+    return path
+
+
 class PerSecond(threading.Thread):
     """Samples the server's CPU and this client's finished calls once a second, from a thread (the
     event loop stays the client's): the server's CPU per call in each second of a cell after the
@@ -586,11 +620,11 @@ def _check_connections(row: dict[str, Any], wanted: int) -> None:
 
 
 def bench_server(args: argparse.Namespace, config: ServerConfig, payloads: dict[str, list[bytes]],
-                 in_process: dict[str, float]) -> None:
+                 in_process: dict[str, float], template: Path | None = None) -> None:
     """Every cell against one server configuration."""
     if args.wait_quiet:
         wait_until_quiet(args.wait_quiet)
-    db, db_file = store_url(args.db, config)
+    db, db_file = store_url(args.db, config, template)
     proc, port, log = start_server(args.rules, config, db)
     label = config.label
     address = f"127.0.0.1:{port}"
@@ -662,6 +696,10 @@ def main() -> None:
                         help="the servers' $CREDIT_POLICY_LOG_LINGER_MS (how long the decision-log writer lets a "
                              "batch gather), comma separated (each configuration runs with each; needs a --db "
                              "that logs, such as temp-sqlite; default: the servers' default)")
+    parser.add_argument("--requests", default="snapshot", choices=("snapshot", "by-id"),
+                        help="snapshot: each request carries a realistic snapshot (default); by-id: each names a "
+                             "customer the server reads from its store (with --db temp-sqlite, a copy of "
+                             "`demo-data --customers N` made for the run; with a URL, that store's C0000001 …)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="run every server configuration this many times, alternating (side-by-side A/B)")
     args = parser.parse_args()
@@ -681,15 +719,19 @@ def main() -> None:
     configs = [ServerConfig(flag, count, name, p, labels[p], linger) for flag, count in models
                for name in server_loops for p in pythons for linger in lingers]
 
+    if args.requests == "by-id" and args.db == "memory":
+        parser.error("--requests by-id needs a store that holds customers (--db temp-sqlite or a URL), not memory")
     dicts = [snapshot_dict(random.Random(7 + i), i, args.invoices) for i in range(args.customers)]
     payloads = payloads_for(dicts)
+    template = demo_store(args.customers) if args.requests == "by-id" and args.db == "temp-sqlite" else None
     if args.wait_quiet:
         wait_until_quiet(args.wait_quiet)
     rates = in_process_rates(args.rules, dicts, payloads, seconds=3.0)
     methods = args.methods.split(",")
     print(f"# gRPC load: {os.cpu_count()} CPUs, {args.customers} snapshots x {args.invoices} invoices, "
           f"{args.seconds:g}s per cell after {args.warmup:g}s warm-up, client: 1 grpc.aio process on "
-          f"{runtime.resolve(args.client_loop)}, {args.connections} connections, server store: {args.db}")
+          f"{runtime.resolve(args.client_loop)}, {args.connections} connections, server store: {args.db}"
+          + (f", requests by customer id ({args.customers} demo-data customers)" if args.requests == "by-id" else ""))
     print(f"client and in-process rows: {interpreter(sys.executable)} ({sys.executable})")
     for p in pythons:
         print(f"{labels[p] or 'servers'}: {described[p]} ({p or sys.executable})")
@@ -711,9 +753,14 @@ def main() -> None:
           "| pipeline µs just before |" + (" log drain s |" if args.db != "memory" else ""))
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
           + (" ---: |" if args.db != "memory" else ""))
+    if args.requests == "by-id":
+        payloads = payloads_by_id(args.customers)
     for _ in range(args.repeat):
         for config in configs:
-            bench_server(args, config, payloads, rates["policy"])
+            bench_server(args, config, payloads, rates["policy"], template)
+    if template is not None:
+        for leftover in template.parent.glob(template.name + "*"):
+            leftover.unlink()
 
 
 if __name__ == "__main__":

@@ -129,3 +129,70 @@ def test_stored_free_text_with_control_characters_loads_with_spaces_and_a_broken
     assert str(caught.value) == ("the stored record of customer 'C2' is invalid (currency: not a currency code "
                                  "(three capital letters, ISO 4217)); fix it in the store")
     store.close()
+
+
+def test_one_customer_in_one_statement_gives_the_snapshot_the_per_table_queries_give(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """SQLite's single-statement loader (the service's by-id path) against the seven-query loader, over
+    a demo portfolio (every kind of child, signals, assessments, contacts) and the awkward cases:
+    assessments dated and undated, children inserted out of key order on one day, a contact after
+    last_contact_on, a customer with nothing but its record."""
+    from adapters.store import schema as s
+    from adapters.store.snapshots import load_snapshots
+    from adapters.store.snapshots_sqlite import load_snapshot_sqlite
+    from tests.integration.test_batch_support import make_portfolio
+
+    def assessment(customer_id: str, score: int, on: date | None) -> dict[str, object]:
+        return {"customer_id": customer_id, "assessed_on": on,
+                **dict.fromkeys(("character", "capacity", "capital", "collateral", "conditions"), score)}
+
+    store = open_store(make_portfolio(tmp_path, customers=120))
+    with store.engine.begin() as conn:
+        conn.execute(s.customers.insert(), [
+            {"customer_id": c, "name": c.title(), "size": "small", "segment": "retail", "currency": "CNY"}
+            for c in ("BARE", "UNDATED", "DATED")])
+        conn.execute(s.assessments.insert(), [
+            assessment("UNDATED", 5, None),
+            assessment("DATED", 3, None), assessment("DATED", 2, date(2026, 9, 1)),
+            assessment("DATED", 4, date(2026, 10, 1)),
+        ])
+        conn.execute(s.invoices.insert(), [  # out of key order, on one day
+            {"customer_id": "DATED", "invoice_id": f"Z-{n}", "issued_on": date(2026, 1, 5),
+             "due_on": date(2026, 2, 4), "amount": Decimal("10.50"), "paid_amount": Decimal("0"),
+             "payment_term_days": 30, "due_date_changes": 0} for n in (9, 1, 5)
+        ])
+        conn.execute(s.contacts.insert(), [{"customer_id": "DATED", "contacted_on": date(2026, 11, 21),
+                                            "channel": "visit"}])
+    ids = [i for chunk in store.iter_customer_ids(1000) for i in chunk]
+
+    with store.engine.connect() as conn:
+        for customer_id in ids:
+            assert load_snapshot_sqlite(conn, [customer_id]) == load_snapshots(conn, [customer_id]), customer_id
+        assert load_snapshot_sqlite(conn, ["NO-SUCH-CUSTOMER"]) == {}
+        assert load_snapshot_sqlite(conn, ["DATED", "BARE"]) == load_snapshots(conn, ["DATED", "BARE"])
+    dated = store.get_snapshot("DATED")
+    assert dated.assessment is not None and dated.assessment.character == 4  # the newest date
+    assert [i.invoice_id for i in dated.invoices] == ["Z-1", "Z-5", "Z-9"]
+    assert dated.last_contact_on == date(2026, 11, 21)
+    undated = store.get_snapshot("UNDATED").assessment
+    assert undated is not None and undated.character == 5  # undated, when nothing is dated
+    assert store.get_snapshot("BARE").invoices == []
+    store.close()
+
+
+def test_the_single_statement_loader_raises_the_drivers_errors_as_sqlalchemys(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """It runs on the driver's cursor; a failure must still reach get_snapshot as SQLAlchemy's
+    exception, which is what maps it to StoreUnavailable (and the service to UNAVAILABLE)."""
+    from sqlalchemy.exc import OperationalError
+
+    from adapters.store.snapshots_sqlite import load_snapshot_sqlite
+    from policy_engine.domain.errors import StoreUnavailable
+
+    store = open_store(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    with store.engine.begin() as conn:
+        conn.execute(text("DROP TABLE staff_signals"))
+
+    with store.engine.connect() as conn, pytest.raises(OperationalError, match="no such table: staff_signals"):
+        load_snapshot_sqlite(conn, ["C1"])
+    with pytest.raises(StoreUnavailable):
+        store.get_snapshot("C1")
+    store.close()
