@@ -212,3 +212,24 @@ def test_a_stored_record_that_is_not_a_valid_snapshot_is_failed_precondition_nam
     assert "stored record of customer 'C00001' is invalid (currency: not a currency code" in caught.value.details()
     logged = server.wait_for_event("stored record invalid")
     assert logged["customer_id"] == "C00001"
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_every_decision_answered_before_sigterm_is_in_the_log_even_while_a_batch_gathers(
+    server_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int,
+) -> None:
+    # A gathering time far longer than the run: the entries are still queued when SIGTERM comes.
+    monkeypatch.setenv("CREDIT_POLICY_LOG_LINGER_MS", "1000")
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    server = server_factory("--db", url, workers=workers, name=f"sigterm{workers}")
+    stub = server.stub()
+
+    calls = [stub.CheckOrder.future(order_request(sample_snapshot(i % 7)), timeout=TIMEOUT) for i in range(120)]
+    answered = [c.result().outcome for c in calls]
+    assert len(answered) == 120
+    assert server.stop() == 0, server.log_path.read_text()
+
+    store = store_module.open_store(url)
+    logged = sum(len(store.history(sample_dict(i)["customer_id"])) for i in range(7))
+    store.close()
+    assert logged == 120
