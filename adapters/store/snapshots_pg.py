@@ -1,7 +1,9 @@
 """PostgreSQL: a customer's whole snapshot in ONE statement (child rows aggregated as JSON arrays).
 
 Seven indexed SELECTs cost seven network round trips; here the server assembles the snapshot and
-the client pays one. Money travels as text inside the JSON, so it stays exact.
+the client pays one. Money travels as text inside the JSON, so it stays exact. The statement runs
+on psycopg's own cursor (`rawsql.fetch_all`): SQLAlchemy's result machinery cost ~140 µs of CPU a
+customer, more than the query's own client side.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
+from adapters.store.rawsql import fetch_all
 from adapters.store.snapshots import (
     ASSESSMENT_FIELDS,
     CUSTOMER_FIELDS,
@@ -59,8 +62,11 @@ def _select(where: str) -> str:
     )
 
 
-_ONE = text(_select("c.customer_id = :id"))
-_MANY = text(_select("c.customer_id = ANY(:ids)"))
+# psycopg's parameter style: the statements run on the driver's cursor (rawsql.fetch_all).
+_ONE = _select("c.customer_id = %(id)s")
+_MANY = _select("c.customer_id = ANY(%(ids)s)")
+_COLUMNS = (*CUSTOMER_FIELDS, "current_grade", "current_limit", *(key for key, *_rest in _CHILDREN), "assessment",
+            "contacted")
 _FIELDS = {key: fields for key, _table, fields, _order in _CHILDREN}
 
 
@@ -74,8 +80,8 @@ def load_snapshots_pg(conn: Connection, ids: Sequence[str]) -> dict[str, Custome
         return {}
     query, params = (_ONE, {"id": ids[0]}) if len(ids) == 1 else (_MANY, {"ids": list(ids)})
     result = {}
-    for row in conn.execute(query, params):
-        data = row._asdict()
+    for row in fetch_all(conn, query, params):
+        data = dict(zip(_COLUMNS, row, strict=True))
         for key, fields in _FIELDS.items():
             data[key] = [dict(zip(fields, item, strict=True)) for item in _json(data[key])]
         assessment = _json(data["assessment"])

@@ -14,15 +14,14 @@ keys as `load_snapshots` (ISO dates sort as text), and the two loaders give equa
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import DBAPIError
 
+from adapters.store.rawsql import fetch_all
 from adapters.store.snapshots import (
     ASSESSMENT_FIELDS,
     CUSTOMER_FIELDS,
@@ -96,16 +95,11 @@ def load_snapshot_sqlite(conn: Connection, ids: Sequence[str]) -> dict[str, Cust
         from adapters.store.snapshots import load_snapshots
 
         return load_snapshots(conn, ids)
-    params = {"id": ids[0]}
-    # The driver's own cursor: SQLAlchemy's result machinery costs more than the query (~65 µs of
-    # ~110 here). Its errors are wrapped as SQLAlchemy's would be, so callers see the same exceptions.
-    try:
-        row = conn.connection.dbapi_connection.execute(_SQL, params).fetchone()  # type: ignore[union-attr]
-    except sqlite3.Error as exc:
-        raise DBAPIError.instance(_SQL, params, exc, sqlite3.Error) from exc
-    if row is None:
+    # The driver's own cursor: SQLAlchemy's result machinery costs more than the query (~65 µs of ~110).
+    rows = fetch_all(conn, _SQL, {"id": ids[0]})
+    if not rows:
         return {}
-    data = dict(zip(_COLUMNS, row, strict=True))
+    data = dict(zip(_COLUMNS, rows[0], strict=True))
     for key, (fields, sort_key) in _KEYS.items():
         items = _DECODE(data[key])
         try:

@@ -196,3 +196,23 @@ def test_the_single_statement_loader_raises_the_drivers_errors_as_sqlalchemys(tm
     with pytest.raises(StoreUnavailable):
         store.get_snapshot("C1")
     store.close()
+
+
+def test_a_connection_that_died_under_the_drivers_cursor_is_invalidated_as_sqlalchemy_would(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy.exc import DBAPIError
+
+    from adapters.store.engine import database_unavailable
+    from adapters.store.rawsql import fetch_all
+
+    store = open_store(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    with store.engine.connect() as conn:
+        assert fetch_all(conn, "SELECT 1 + :n", {"n": 1}) == [(2,)]
+        conn.connection.dbapi_connection.close()  # type: ignore[union-attr]  # gone underneath us
+        with pytest.raises(DBAPIError) as raised:
+            fetch_all(conn, "SELECT 1", {})
+        assert raised.value.connection_invalidated and conn.invalidated
+        assert database_unavailable(raised.value)
+    assert store.engine.pool.checkedout() == 0
+    with pytest.raises(CustomerNotFound):
+        store.get_snapshot("C1")  # the pool hands out a fresh connection
+    store.close()
