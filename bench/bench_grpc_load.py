@@ -234,6 +234,15 @@ def server_cpu(pid: int) -> float:
     return _cpu_seconds(pid) + sum(_cpu_seconds(c) for c in _children(pid))
 
 
+def shown_db(db: str) -> str:
+    """--db as printed: a URL without its password."""
+    if db in ("memory", "temp-sqlite"):
+        return db
+    from adapters.store.engine import safe_url
+
+    return safe_url(db)
+
+
 def wait_for_drain(pid: int, limit: float = 120.0) -> float:
     """Wait until the server is idle again (its CPU under 5% of a core over 0.5 s) and return the
     seconds that took before that last quiet half second: the time a background decision-log writer
@@ -730,7 +739,7 @@ def main() -> None:
     methods = args.methods.split(",")
     print(f"# gRPC load: {os.cpu_count()} CPUs, {args.customers} snapshots x {args.invoices} invoices, "
           f"{args.seconds:g}s per cell after {args.warmup:g}s warm-up, client: 1 grpc.aio process on "
-          f"{runtime.resolve(args.client_loop)}, {args.connections} connections, server store: {args.db}"
+          f"{runtime.resolve(args.client_loop)}, {args.connections} connections, server store: {shown_db(args.db)}"
           + (f", requests by customer id ({args.customers} demo-data customers)" if args.requests == "by-id" else ""))
     print(f"client and in-process rows: {interpreter(sys.executable)} ({sys.executable})")
     for p in pythons:
