@@ -28,6 +28,10 @@ LINGER_ENV_VAR = "CREDIT_POLICY_LOG_LINGER_MS"
 MAX_LINGER_MS = 1_000
 QUEUE_BOUND = 20_000
 """When the database falls this far behind, callers wait (back-pressure) rather than lose entries."""
+BEHIND = 5_000
+"""Queued entries at which the writer logs `decision log behind` (level warning); it logs `decision
+log caught up` once the queue is back under a fifth of that, and `decision log full` (level error)
+when callers start to wait."""
 RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2)
 """Waits between attempts at a batch the database refused for a reason that may pass (a restart, a
 dropped connection): ~6 s in all, while the bounded queue holds what comes in meanwhile."""
@@ -67,6 +71,7 @@ class AuditWriter:
         self._to_row, self._insert = to_row, insert
         self._linger = linger_from_env() if linger is None else linger
         self._hurry = threading.Event()  # set by flush() and close(): write what is there, no gathering
+        self._behind = self._full = False  # what was last said about the backlog (benign races: a repeat)
         self._queue: queue.Queue[tuple[tuple[Any, ...], dict[str, Any]] | None] = queue.Queue(QUEUE_BOUND)
         self._thread = threading.Thread(target=self._run, name="decision-log-writer", daemon=True)
         self.failures = 0
@@ -75,8 +80,21 @@ class AuditWriter:
         atexit.register(self.close)  # a normal interpreter exit still writes what is queued
 
     def put(self, *args: Any, **kwargs: Any) -> None:
-        """Queue one decision (the arguments of audit.log_row)."""
-        self._queue.put((args, kwargs))
+        """Queue one decision (the arguments of audit.log_row); wait for room when the queue is full."""
+        item = (args, kwargs)
+        try:
+            self._queue.put_nowait(item)
+        except queue.Full:
+            if not self._full:
+                self._full = self._behind = True
+                detail = "the database is not keeping up; decisions wait for room"
+                log.error("decision log full", extra={"fields": {"queued": self._queue.maxsize, "detail": detail}})
+            self._queue.put(item)
+            return
+        if not self._behind and self._queue.qsize() >= BEHIND:
+            self._behind = True
+            fields = {"queued": self._queue.qsize(), "bound": self._queue.maxsize}
+            log.warning("decision log behind", extra={"fields": fields})
 
     def flush(self) -> None:
         """Block until every decision queued so far is written."""
@@ -110,6 +128,9 @@ class AuditWriter:
             finally:
                 for _ in items:
                     self._queue.task_done()
+            if self._behind and self._queue.qsize() < BEHIND // 5:
+                self._behind = self._full = False
+                log.info("decision log caught up", extra={"fields": {"queued": self._queue.qsize()}})
             if len(entries) < len(items):
                 return
 

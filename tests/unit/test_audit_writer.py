@@ -172,3 +172,62 @@ def test_a_bad_gathering_time_is_refused_naming_the_variable(value: str, monkeyp
     monkeypatch.setenv(audit_writer.LINGER_ENV_VAR, value)
     with pytest.raises(ValueError, match=r"\$CREDIT_POLICY_LOG_LINGER_MS: expected milliseconds from 0 to 1,000"):
         audit_writer.linger_from_env()
+
+
+class GatedDatabase(FakeDatabase):
+    """A database that takes nothing until the gate opens: the queue fills up behind it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Event()
+
+    def insert(self, rows: list[dict[str, Any]]) -> None:
+        self.gate.wait(30)
+        super().insert(rows)
+
+
+def test_a_writer_falling_behind_says_so_once_and_says_when_it_has_caught_up(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(audit_writer, "QUEUE_BOUND", 40)
+    monkeypatch.setattr(audit_writer, "BEHIND", 10)
+    caplog.set_level(logging.INFO, logger=audit_writer.__name__)
+    db = GatedDatabase()
+    writer = AuditWriter(_row, db.insert, linger=0.0)
+
+    for i in range(30):
+        writer.put(f"C{i}")
+    said = [(r.levelname, r.getMessage(), getattr(r, "fields", {})) for r in caplog.records]
+    assert [(level, message) for level, message, _ in said] == [("WARNING", "decision log behind")]
+    assert said[0][2]["bound"] == 40 and said[0][2]["queued"] >= 10
+
+    db.gate.set()
+    writer.flush()
+    writer.close()
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages == ["decision log behind", "decision log caught up"]
+    assert len(db.rows) == 30
+
+
+def test_a_full_queue_makes_callers_wait_and_is_logged_as_an_error_nothing_is_dropped(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(audit_writer, "QUEUE_BOUND", 5)
+    monkeypatch.setattr(audit_writer, "BEHIND", 3)
+    db = GatedDatabase()
+    writer = AuditWriter(_row, db.insert, linger=0.0)
+    done = threading.Event()
+
+    def caller() -> None:
+        for i in range(12):
+            writer.put(f"C{i}")
+        done.set()
+
+    threading.Thread(target=caller, daemon=True).start()
+    assert not done.wait(0.5)  # waiting for room, not dropping
+    assert [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR] == ["decision log full"]
+
+    db.gate.set()
+    assert done.wait(10)
+    writer.close()
+    assert [r["customer_id"] for r in db.rows] == [f"C{i}" for i in range(12)]
