@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,19 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 DEFAULT_DB_URL = "sqlite:///var/credit-policy.sqlite"
 DB_ENV_VAR = "CREDIT_POLICY_DB"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+class _SecondaryDriverErrors(logging.Filter):
+    """Drop psycopg's "error ignored …" warnings. psycopg logs one when cleaning up after an error
+    fails too (a pipeline or COPY it cannot close, a rollback it cannot send: the server is gone),
+    and only while that first error propagates, which the caller reports (the batch: `error:
+    OperationalError: … (the database went away: …)`). On stderr it read like a second failure."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.msg, str) and record.msg.startswith("error ignored "))
+
+
+logging.getLogger("psycopg").addFilter(_SecondaryDriverErrors())
 
 
 def resolve_db_url(url: str | None = None) -> str:
