@@ -214,14 +214,14 @@ def test_a_stored_record_that_is_not_a_valid_snapshot_is_failed_precondition_nam
     assert logged["customer_id"] == "C00001"
 
 
-@pytest.mark.parametrize("workers", [0, 2])
+@pytest.mark.parametrize(("workers", "processes"), [(0, None), (2, None), (0, 2)])
 def test_every_decision_answered_before_sigterm_is_in_the_log_even_while_a_batch_gathers(
-    server_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int,
+    server_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int, processes: int | None,
 ) -> None:
     # A gathering time far longer than the run: the entries are still queued when SIGTERM comes.
     monkeypatch.setenv("CREDIT_POLICY_LOG_LINGER_MS", "1000")
     url = f"sqlite:///{tmp_path / 'store.sqlite'}"
-    server = server_factory("--db", url, workers=workers, name=f"sigterm{workers}")
+    server = server_factory("--db", url, workers=workers, processes=processes, name=f"sigterm{workers}-{processes}")
     stub = server.stub()
 
     calls = [stub.CheckOrder.future(order_request(sample_snapshot(i % 7)), timeout=TIMEOUT) for i in range(120)]
