@@ -96,6 +96,31 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+SQLITE_JSON_PROBE = "SELECT json_group_array(value) FROM json_each('[1]')"
+"""What the store's SQLite statements need beyond plain SQL: the JSON functions (built in since
+SQLite 3.38, and compiled in by most distributions long before)."""
+
+
+class SqliteTooOld(Exception):
+    """The SQLite library lacks what the store's statements need."""
+
+
+def require_sqlite_json(engine: Engine) -> None:
+    """Raise SqliteTooOld, naming the library's version, when SQLite has no JSON functions: the
+    single-statement snapshot loads and the batch's chunk queries use them, and without this check
+    their failure would read as the database being unavailable."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as conn:
+        try:
+            conn.exec_driver_sql(SQLITE_JSON_PROBE).all()
+        except OperationalError as exc:
+            import sqlite3
+
+            raise SqliteTooOld(f"SQLite {sqlite3.sqlite_version} has no JSON functions ({exc.orig}); the store "
+                               "needs SQLite 3.38 or newer, or one built with JSON1") from None
+
+
 def make_engine(url: str | None = None) -> Engine:
     """Create an engine; for SQLite files create the parent folder and turn on WAL and foreign keys."""
     sa_url = make_url(resolve_db_url(url))

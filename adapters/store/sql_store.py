@@ -21,7 +21,7 @@ from adapters.store.audit import (
     write_log_rows,
 )
 from adapters.store.audit_writer import AuditWriter
-from adapters.store.engine import database_unavailable, make_engine, migrate, scrub_password
+from adapters.store.engine import database_unavailable, make_engine, migrate, require_sqlite_json, scrub_password
 from adapters.store.snapshots import load_snapshots, replace_snapshot
 from adapters.store.snapshots_pg import load_snapshots_pg
 from adapters.store.snapshots_sqlite import load_snapshot_sqlite
@@ -203,6 +203,7 @@ def open_store(url: str | None = None, *, upgrade: bool = True, background_audit
     batches, so a decision waits for a queue put instead of a commit; call `close()` at shutdown.
     """
     engine = make_engine(url)
+    require_sqlite_json(engine)
     if upgrade:
         migrate(engine)
     return SqlStore(engine, background_audit=background_audit)

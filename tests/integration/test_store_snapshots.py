@@ -216,3 +216,17 @@ def test_a_connection_that_died_under_the_drivers_cursor_is_invalidated_as_sqlal
     with pytest.raises(CustomerNotFound):
         store.get_snapshot("C1")  # the pool hands out a fresh connection
     store.close()
+
+
+def test_a_sqlite_without_json_functions_is_refused_by_name_not_taken_for_an_outage(  # type: ignore[no-untyped-def]
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from adapters.store import engine as store_engine
+
+    monkeypatch.setattr(store_engine, "SQLITE_JSON_PROBE", "SELECT json_no_such_function('[1]')")
+    with pytest.raises(store_engine.SqliteTooOld, match=rf"SQLite {sqlite3.sqlite_version} has no JSON functions"):
+        open_store(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    monkeypatch.undo()
+    open_store(f"sqlite:///{tmp_path / 'store.sqlite'}").close()  # this machine's SQLite has them
