@@ -40,6 +40,10 @@ class Engine(Protocol):
         """Release the engine once its in-flight calls are done."""
         ...
 
+    def log_backlog(self) -> int:
+        """Decisions it answered that its decision-log writers have not written yet (any thread)."""
+        ...
+
 
 class InProcessEngine:
     """The pipeline on the event loop; the Policy's own lock serialises the engine."""
@@ -66,6 +70,11 @@ class InProcessEngine:
             self._in_flight -= 1
             if self._in_flight == 0:
                 self._drained.set()
+
+    def log_backlog(self) -> int:
+        """Decisions the store's decision-log writer has not written yet (0 without one)."""
+        backlog = getattr(self.store, "log_backlog", None)
+        return int(backlog()) if backlog is not None else 0
 
     async def aclose(self, grace: float = 30.0) -> None:
         """Free the compiled policy once no call uses it (the store belongs to the host)."""
@@ -99,7 +108,9 @@ class _Worker:
 
     def __init__(self, ctx: Any, args: tuple[Any, ...]):
         self.conn, child = ctx.Pipe(duplex=True)
-        self.process = ctx.Process(target=worker_main, args=(child, *args), daemon=True)
+        self.backlog = ctx.RawValue("q", 0)
+        """Its decision-log writer's backlog, kept by the worker in shared memory (read for /metrics)."""
+        self.process = ctx.Process(target=worker_main, args=(child, *args, self.backlog), daemon=True)
         self.process.start()
         child.close()
         self.pending: collections.deque[asyncio.Future[bytes]] = collections.deque()
@@ -198,6 +209,7 @@ class WorkerPoolEngine:
         if not w.serving:
             return
         w.serving = False
+        w.backlog.value = 0  # what it had queued died with it
         asyncio.get_running_loop().remove_reader(w.conn.fileno())
         while w.pending:
             fut = w.pending.popleft()
@@ -242,6 +254,10 @@ class WorkerPoolEngine:
         if answer[:1] != b"K":
             raise_error(pickle.loads(answer[1:]))
         return decode_answer(answer)
+
+    def log_backlog(self) -> int:
+        """Decisions answered by the workers and not yet written to their decision logs (any thread)."""
+        return sum(w.backlog.value for w in list(self._workers))
 
     def _room(self, depth: int) -> _Worker | None:
         """The live worker holding the fewest requests, if it holds fewer than `depth`."""
@@ -346,6 +362,7 @@ class WorkerPoolEngine:
             w.process.join(timeout=10)
             if w.process.is_alive():
                 w.process.kill()
+            w.backlog.value = 0  # written at its exit, or lost with a killed one
 
     def _kill_all(self) -> None:
         for w in self._workers:

@@ -120,7 +120,8 @@ class PolicyHost:
         self.last_refused: RefusedAttempt | None = None
         self._reload_lock = asyncio.Lock()
         self._fingerprint: Fingerprint = ()
-        self._retired: set[asyncio.Task[None]] = set()
+        self._retired: dict[asyncio.Task[None], Engine] = {}
+        """Engines swapped out and still draining (their workers' decision logs included)."""
 
     @property
     def served(self) -> Served:
@@ -206,8 +207,8 @@ class PolicyHost:
             if self.workers > 0:
                 self._discard(old.policy)  # the server's copy only ever answered GetPolicy
             task = asyncio.create_task(old.engine.aclose())
-            self._retired.add(task)
-            task.add_done_callback(self._retired.discard)
+            self._retired[task] = old.engine
+            task.add_done_callback(self._retired.pop)
             return True
 
     def _discard(self, policy: Any) -> None:
@@ -233,6 +234,15 @@ class PolicyHost:
             if _fingerprint(self.rules_dir) != current:
                 continue
             await self.reload("watch")
+
+    def log_backlog(self) -> int:
+        """Decisions answered and not yet written to the decision log (the metrics' gauge; any thread)."""
+        if self._served is None:
+            return 0
+        if self.workers <= 0:  # one store, and one writer, for every version
+            return int(self._served.engine.log_backlog())
+        engines = [self._served.engine, *list(self._retired.values())]
+        return sum(e.log_backlog() for e in engines)
 
     async def aclose(self) -> None:
         """Stop the served engine and any engine still draining."""

@@ -13,7 +13,8 @@ predecessor's series, so the series stay N per result however often processes ar
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server, values
@@ -32,11 +33,15 @@ def _start_endpoint(port: int, address: str, registry: CollectorRegistry) -> Any
         raise CannotListen(f"cannot serve metrics on {address}:{port}: {exc.strerror or exc}") from exc
     return server
 
+BACKLOG_REFRESH_S = 0.5
+"""With `--processes`, how often each server process copies its decision-log backlog into its
+multiprocess file (a single server process reads it at each scrape instead)."""
+
 _LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0)
 
 
 class ServiceMetrics:
-    """Request counts and latency by method and status, decisions, reloads."""
+    """Request counts and latency by method and status, decisions, reloads, the decision log's backlog."""
 
     def __init__(self, process: str | None = None) -> None:
         """`process`: the server process's slot index under the `--processes` supervisor, which
@@ -52,6 +57,11 @@ class ServiceMetrics:
         self.log_failures = Counter("credit_policy_decision_log_failures",
                                     "Decisions answered but not kept in the decision log (each also logged)",
                                     registry=r)
+        # Summed over the live server processes under --processes; a dead one's entries are not waiting.
+        self.log_backlog = Gauge("credit_policy_decision_log_backlog",
+                                 "Decisions answered and not yet written to the decision log (queued or being "
+                                 "written); 0 without a decision log", registry=r, multiprocess_mode="livesum")
+        self._backlog_source: Callable[[], int] | None = None
         if process is None:
             self.reloads = Counter("credit_policy_reloads", "Policy reload attempts by result",
                                    ["result"], registry=r)
@@ -103,6 +113,23 @@ class ServiceMetrics:
             self.policy.clear()
         self.policy.labels(version).set(1)
         self._version = version
+
+    def track_log_backlog(self, source: Callable[[], int]) -> None:
+        """Have the backlog gauge show `source()`: read at each scrape, or, when the values live in
+        multiprocess files, copied there by keep_log_backlog_fresh."""
+        self._backlog_source = source
+        if not multiprocess():
+            self.log_backlog.set_function(source)
+
+    async def keep_log_backlog_fresh(self, interval: float = BACKLOG_REFRESH_S) -> None:
+        """Under --processes, copy the backlog into this process's file every `interval` seconds
+        until cancelled; otherwise nothing to do (the gauge is read at each scrape)."""
+        source = self._backlog_source
+        if source is None or not multiprocess():
+            return
+        while True:
+            self.log_backlog.set(source())
+            await asyncio.sleep(interval)
 
     def serve(self, port: int, address: str = "0.0.0.0") -> int:
         """Expose /metrics over HTTP; return the bound port (CannotListen if it is taken)."""

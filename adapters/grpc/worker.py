@@ -74,8 +74,10 @@ def _error_reply(exc: BaseException) -> tuple[Any, ...]:
     return ("internal", str(exc) if isinstance(exc, PolicyError) else f"{type(exc).__name__}: {exc}")
 
 
-def worker_main(conn: Any, loader_spec: str, files: dict[str, str], store_url: str | None) -> None:
-    """Run in a spawned process: compile the policy once, then answer requests until EOF."""
+def worker_main(conn: Any, loader_spec: str, files: dict[str, str], store_url: str | None,
+                backlog: Any = None) -> None:
+    """Run in a spawned process: compile the policy once, then answer requests until EOF. `backlog`
+    (a counter in shared memory) is kept equal to what its decision-log writer has not written yet."""
     # Signals sent to the whole process group (Ctrl-C, systemd's stop, a terminal hang-up) are the
     # server's to handle: it drains the calls, then closes the pipe, and the worker ends on EOF.
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
@@ -86,6 +88,8 @@ def worker_main(conn: Any, loader_spec: str, files: dict[str, str], store_url: s
     try:
         policy = _resolve(loader_spec)(files)
         store = _open_worker_store(store_url)
+        if backlog is not None and hasattr(store, "mirror_log_backlog"):
+            store.mirror_log_backlog(backlog)
         settle_heap()
         conn.send_bytes(pickle.dumps(("ready", policy.version)))
     except BaseException as exc:  # report why the worker could not start, then exit

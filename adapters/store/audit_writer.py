@@ -75,9 +75,22 @@ class AuditWriter:
         self._queue: queue.Queue[tuple[tuple[Any, ...], dict[str, Any]] | None] = queue.Queue(QUEUE_BOUND)
         self._thread = threading.Thread(target=self._run, name="decision-log-writer", daemon=True)
         self.failures = 0
+        self.mirror: Any = None
+        """Anything with a settable `value` (a worker's shared counter) that is kept equal to `backlog`:
+        set on every queued entry and after every batch, so it is right while the writer is stuck
+        retrying and once it has caught up with nothing more coming."""
         self._closed = False
         self._thread.start()
         atexit.register(self.close)  # a normal interpreter exit still writes what is queued
+
+    @property
+    def backlog(self) -> int:
+        """Decisions queued and not yet committed (those being written included)."""
+        return self._queue.unfinished_tasks
+
+    def _mirror_backlog(self) -> None:
+        if self.mirror is not None:
+            self.mirror.value = self._queue.unfinished_tasks
 
     def put(self, *args: Any, **kwargs: Any) -> None:
         """Queue one decision (the arguments of audit.log_row); wait for room when the queue is full."""
@@ -90,7 +103,9 @@ class AuditWriter:
                 detail = "the database is not keeping up; decisions wait for room"
                 log.error("decision log full", extra={"fields": {"queued": self._queue.maxsize, "detail": detail}})
             self._queue.put(item)
+            self._mirror_backlog()
             return
+        self._mirror_backlog()
         if not self._behind and self._queue.qsize() >= BEHIND:
             self._behind = True
             fields = {"queued": self._queue.qsize(), "bound": self._queue.maxsize}
@@ -128,6 +143,7 @@ class AuditWriter:
             finally:
                 for _ in items:
                     self._queue.task_done()
+                self._mirror_backlog()
             if self._behind and self._queue.qsize() < BEHIND // 5:
                 self._behind = self._full = False
                 log.info("decision log caught up", extra={"fields": {"queued": self._queue.qsize()}})

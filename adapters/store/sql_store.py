@@ -77,6 +77,17 @@ class SqlStore(CustomerStore):
         new, self._failures_seen = total - self._failures_seen, total
         return new
 
+    def log_backlog(self) -> int:
+        """Decisions the background writer holds and has not committed yet; 0 without one. Any thread."""
+        writer = self._writer
+        return writer.backlog if writer is not None else 0
+
+    def mirror_log_backlog(self, target: Any) -> None:
+        """Keep `target.value` (a counter shared with another process) equal to log_backlog()."""
+        if self._writer is not None:
+            self._writer.mirror = target
+            target.value = self._writer.backlog
+
     def _insert_log_rows(self, rows: list[dict[str, Any]]) -> None:
         with self.engine.begin() as conn:
             write_log_rows(conn, rows)

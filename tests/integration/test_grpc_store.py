@@ -233,3 +233,38 @@ def test_every_decision_answered_before_sigterm_is_in_the_log_even_while_a_batch
     logged = sum(len(store.history(sample_dict(i)["customer_id"])) for i in range(7))
     store.close()
     assert logged == 120
+
+
+def _gauge(server: Any, name: str) -> float | None:
+    text = urllib.request.urlopen(f"http://127.0.0.1:{server.metrics_port}/metrics", timeout=5).read().decode()
+    values = [float(line.split()[1]) for line in text.splitlines() if line.startswith(f"{name} ")]
+    return values[0] if values else None
+
+
+@pytest.mark.parametrize("model", [{"workers": 0}, {"workers": 2}, {"processes": 2}],
+                         ids=["inproc", "pool", "processes"])
+def test_decisions_waiting_for_the_log_show_in_the_metrics_until_written(
+    server_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model: dict[str, int],
+) -> None:
+    monkeypatch.setenv("CREDIT_POLICY_LOG_LINGER_MS", "1000")  # each batch gathers for a second before its commit
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    store_module.open_store(url).close()
+    server = server_factory("--db", url, name="backlog", **model)
+    name = "credit_policy_decision_log_backlog"
+    assert _gauge(server, name) == 0.0
+
+    stub = server.stub()
+    for i in (1, 2, 3):
+        stub.CheckOrder(order_request(sample_snapshot(i)), timeout=TIMEOUT)
+    seen: list[float] = []
+    deadline = time.monotonic() + 10  # under --processes the gauge is copied every half second
+    while not (seen and max(seen) > 0 and seen[-1] == 0.0):
+        assert time.monotonic() < deadline, f"the backlog never rose, or never went back to 0: {seen}"
+        seen.append(_gauge(server, name) or 0.0)
+        time.sleep(0.05)
+
+    assert max(seen) == 3.0, seen  # all three waited in the writers' batches, then were written
+    assert server.stop() == 0
+    store = store_module.open_store(url)
+    assert [len(store.history(sample_dict(i)["customer_id"])) for i in (1, 2, 3)] == [1, 1, 1]
+    store.close()

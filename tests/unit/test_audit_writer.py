@@ -231,3 +231,36 @@ def test_a_full_queue_makes_callers_wait_and_is_logged_as_an_error_nothing_is_dr
     assert done.wait(10)
     writer.close()
     assert [r["customer_id"] for r in db.rows] == [f"C{i}" for i in range(12)]
+
+
+def test_the_backlog_counts_what_is_not_written_yet_and_its_mirror_follows_it() -> None:
+    db = GatedDatabase()
+    writer = AuditWriter(_row, db.insert, linger=0.0)
+    mirror = type("Shared", (), {"value": -1})()
+    writer.mirror = mirror
+
+    for i in range(7):
+        writer.put(f"C{i}")
+    # The first entry is being written (stuck at the gate), the other six are queued: all seven count.
+    assert (writer.backlog, mirror.value) == (7, 7)
+
+    db.gate.set()
+    writer.flush()
+    assert (writer.backlog, mirror.value) == (0, 0)  # caught up with nothing more coming: the mirror says so too
+    writer.close()
+    assert len(db.rows) == 7
+
+
+def test_the_backlog_still_counts_entries_the_writer_is_retrying(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(audit_writer, "RETRY_DELAYS", (0.5, 0.5, 0.5))
+    db = FakeDatabase(outages=1_000)
+    writer = AuditWriter(_row, db.insert, linger=0.0)
+
+    writer.put("C1")
+    writer.put("C2")
+    while db.attempts < 2:  # the first batch is being retried
+        threading.Event().wait(0.001)
+    assert writer.backlog == 2
+    db.outages = 0
+    writer.close()
+    assert writer.backlog == 0 and len(db.rows) == 2 and writer.failures == 0
