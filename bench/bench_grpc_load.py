@@ -18,7 +18,9 @@ connection): with SO_REUSEPORT the kernel balances connections, not calls, over 
 `--log-linger-ms 0,20` then runs each configuration with each gathering time of the decision-log
 writer (0 = a commit for each decision as it comes, which is how it worked before the tenth
 session; the default is 20). After each cell of a server that logs, the benchmark waits for the
-server to go idle and counts the CPU its writer spent catching up as the cell's (`log drain s`).
+server to go idle and counts the CPU its writer spent catching up as the cell's (`log drain s`);
+during the cell it reads the server's decision-log backlog gauge from /metrics once a second
+(`log backlog`, median / highest).
 
 `--requests by-id` sends requests that name a customer instead of carrying its snapshot, so the
 server reads each one from its store (with `--db temp-sqlite`, a copy of `demo-data --customers
@@ -44,11 +46,12 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from statistics import quantiles
+from statistics import median, quantiles
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -340,17 +343,37 @@ def store_url(db: str, config: ServerConfig, template: Path | None = None) -> tu
     return f"sqlite:///{path}", path
 
 
-def start_server(rules: Path, config: ServerConfig, db: str = "memory") -> tuple[subprocess.Popen[bytes], int, Path]:
-    """`credit-policy serve --port 0` as a subprocess; wait for its "serving" log line."""
+def start_server(rules: Path, config: ServerConfig,
+                 db: str = "memory") -> tuple[subprocess.Popen[bytes], int, Path, int | None]:
+    """`credit-policy serve --port 0` as a subprocess; wait for its "serving" log line. A server
+    that logs decisions also serves /metrics (its port is returned; None otherwise), for the
+    decision-log backlog."""
     log = Path(f"/tmp/credit-policy-bench-{os.getpid()}-{config.flag[2:]}{config.count}.log")
     cmd = [config.python or sys.executable, "-c", "from policy_engine.cli import main; main()", "serve",
            "--rules", str(rules), "--port", "0", "--host", "127.0.0.1", "--db", db,
            config.flag, str(config.count), "--watch-interval", "0", "--event-loop", config.event_loop]
+    if db != "memory":
+        cmd += ["--metrics-port", "0"]
     env = dict(os.environ)
     if config.log_linger_ms:
         env["CREDIT_POLICY_LOG_LINGER_MS"] = config.log_linger_ms
     proc, port = spawn_server(cmd, log, env)
-    return proc, port, log
+    serving = [json.loads(line) for line in log.read_text().splitlines() if '"event": "serving"' in line]
+    metrics_port = serving[0].get("metrics_port") if serving else None
+    return proc, port, log, int(metrics_port) if metrics_port else None
+
+
+def log_backlog(metrics_port: int) -> float | None:
+    """The server's credit_policy_decision_log_backlog gauge (None if /metrics does not answer)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=2) as reply:
+            text = reply.read().decode()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("credit_policy_decision_log_backlog "):
+            return float(line.split()[1])
+    return None
 
 
 def spawn_server(cmd: list[str], log: Path, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], int]:
@@ -553,10 +576,13 @@ class PerSecond(threading.Thread):
     event loop stays the client's): the server's CPU per call in each second of a cell after the
     first `skip` seconds (warm-up)."""
 
-    def __init__(self, pids: list[int], skip: float, min_calls: int = 50):
+    def __init__(self, pids: list[int], skip: float, min_calls: int = 50, metrics_port: int | None = None):
         super().__init__(daemon=True)
         self.pids, self.skip, self.min_calls = pids, skip, min_calls
         self.ms_per_call: list[float] = []
+        self.metrics_port = metrics_port
+        self.backlogs: list[float] = []
+        """The decision-log backlog gauge, read once a second (a server that logs decisions)."""
         self._done = threading.Event()
 
     def _cpu(self) -> float:
@@ -571,6 +597,8 @@ class PerSecond(threading.Thread):
             if now_calls - calls >= self.min_calls:
                 self.ms_per_call.append((now_cpu - cpu) / (now_calls - calls) * 1000)
             cpu, calls = now_cpu, now_calls
+            if self.metrics_port is not None and (backlog := log_backlog(self.metrics_port)) is not None:
+                self.backlogs.append(backlog)
 
     def stop(self) -> str:
         """`0.98–1.41`: the lowest and highest second ("" when there was no full second)."""
@@ -578,19 +606,27 @@ class PerSecond(threading.Thread):
         self.join()
         return f"{min(self.ms_per_call):.2f}–{max(self.ms_per_call):.2f}" if self.ms_per_call else ""
 
+    def backlog(self) -> str:
+        """`12 / 37`: the median and highest backlog read ("" when none was read)."""
+        if not self.backlogs:
+            return ""
+        return f"{median(self.backlogs):,.0f} / {max(self.backlogs):,.0f}"
+
 
 def measured(proc: subprocess.Popen[bytes], run: Any, event_loop: str = "auto",
-             warmup: float = 0.0, drain: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
+             warmup: float = 0.0, drain: bool = False,
+             metrics_port: int | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """Run one cell on the client's event loop; also measure CPU: server and client per call, other
     processes' share, and the server's per call second by second after the warm-up. With `drain`
     (a server that logs decisions) wait after the cell for the server to go idle, and count the CPU
     its decision-log writer spent catching up as the cell's: a writer thread that falls behind
-    under load would otherwise make logging look free."""
+    under load would otherwise make logging look free. With `metrics_port`, read the server's
+    decision-log backlog once a second too."""
     # The client settles its heap as the server does (adapters/grpc/runtime.py): a garbage collection
     # walking this process's ~100,000 start-up objects would stall every call in flight, and the
     # stall would be counted as the server's latency.
     runtime.settle_heap()
-    seconds = PerSecond([proc.pid, *_children(proc.pid)], warmup)
+    seconds = PerSecond([proc.pid, *_children(proc.pid)], warmup, metrics_port=metrics_port)
     before = server_cpu(proc.pid), client_cpu(), machine_busy(), time.perf_counter()
     seconds.start()
     try:
@@ -604,7 +640,8 @@ def measured(proc: subprocess.Popen[bytes], run: Any, event_loop: str = "auto",
     drained = wait_for_drain(proc.pid) if drain else None
     server_s = server_cpu(proc.pid) - before[0]
     return row, {"server_ms": server_s / calls * 1000, "client_ms": client_s / calls * 1000,
-                 "other": max(other, 0.0) * 100, "by_second": by_second, "drain_s": drained}
+                 "other": max(other, 0.0) * 100, "by_second": by_second, "drain_s": drained,
+                 "backlog": seconds.backlog() if metrics_port is not None else None}
 
 
 def table_row(label: str, method: str, callers: str, row: dict[str, Any], cpu: dict[str, Any],
@@ -614,7 +651,8 @@ def table_row(label: str, method: str, callers: str, row: dict[str, Any], cpu: d
     return (f"| {label} | {method} | {callers} | {row['rate']:,.0f} | {row['p50']:.1f} | {row['p95']:.1f} | "
             f"{row['p99']:.1f} | {errors} | {ratio} | {cpu['server_ms']:.2f} | {cpu.get('by_second', '')} | "
             f"{cpu['client_ms']:.2f} | {cpu['other']:.0f}% | {reference:.0f} |"
-            + (f" {cpu['drain_s']:.1f} |" if cpu.get("drain_s") is not None else ""))
+            + (f" {cpu['drain_s']:.1f} |" if cpu.get("drain_s") is not None else "")
+            + (f" {cpu['backlog']} |" if cpu.get("backlog") is not None else ""))
 
 
 def _with_split(label: str, row: dict[str, Any]) -> str:
@@ -634,7 +672,7 @@ def bench_server(args: argparse.Namespace, config: ServerConfig, payloads: dict[
     if args.wait_quiet:
         wait_until_quiet(args.wait_quiet)
     db, db_file = store_url(args.db, config, template)
-    proc, port, log = start_server(args.rules, config, db)
+    proc, port, log, metrics_port = start_server(args.rules, config, db)
     label = config.label
     address = f"127.0.0.1:{port}"
     logs = args.db != "memory"
@@ -644,7 +682,7 @@ def bench_server(args: argparse.Namespace, config: ServerConfig, payloads: dict[
                 reference = reference_us()
                 row, cpu = measured(proc, drive(address, method, payloads[method], concurrency,
                                                 args.seconds, args.warmup, args.connections, proc.pid),
-                                    args.client_loop, args.warmup, logs)
+                                    args.client_loop, args.warmup, logs, metrics_port)
                 _check_connections(row, args.connections)
                 ratio = f"{in_process[method] / row['rate']:.2f}" if row["rate"] else "∞"
                 print(table_row(_with_split(label, row), method, str(concurrency), row, cpu, ratio, reference),
@@ -653,7 +691,7 @@ def bench_server(args: argparse.Namespace, config: ServerConfig, payloads: dict[
                 reference = reference_us()
                 row, cpu = measured(proc, drive_open(address, method, payloads[method], args.open_concurrency,
                                                      rate, args.seconds, args.warmup, args.connections, proc.pid),
-                                    args.client_loop, args.warmup, logs)
+                                    args.client_loop, args.warmup, logs, metrics_port)
                 _check_connections(row, args.connections)
                 callers = f"{args.open_concurrency}, {rate:,.0f}/s offered"
                 print(table_row(_with_split(label, row), method, callers, row, cpu, "", reference), flush=True)
@@ -754,14 +792,16 @@ def main() -> None:
     if args.db != "memory":
         print("log drain s: after the cell, the seconds the server took to go idle (its decision-log writer "
               "catching up); the CPU it spent meanwhile is counted in server CPU ms/call")
+        print("log backlog: the server's credit_policy_decision_log_backlog (decisions not yet committed to the "
+              "log), read from its /metrics once a second during the cell: median / highest")
     print("server CPU ms/call by second: the lowest and highest one-second figure during the cell (after the "
           "warm-up); at a fixed offered rate the spread is the VM's speed moving within seconds")
     print()
     print("| server | method | callers | calls/s | p50 ms | p95 ms | p99 ms | errors | in-process/s ÷ gRPC calls/s "
           "| server CPU ms/call | server CPU ms/call by second | client CPU ms/call | other processes' CPU "
-          "| pipeline µs just before |" + (" log drain s |" if args.db != "memory" else ""))
+          "| pipeline µs just before |" + (" log drain s | log backlog |" if args.db != "memory" else ""))
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
-          + (" ---: |" if args.db != "memory" else ""))
+          + (" ---: | ---: |" if args.db != "memory" else ""))
     if args.requests == "by-id":
         payloads = payloads_by_id(args.customers)
     for _ in range(args.repeat):
