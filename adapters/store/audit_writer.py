@@ -79,6 +79,7 @@ class AuditWriter:
         """Anything with a settable `value` (a worker's shared counter) that is kept equal to `backlog`:
         set on every queued entry and after every batch, so it is right while the writer is stuck
         retrying and once it has caught up with nothing more coming."""
+        self._mirror_lock = threading.Lock()  # read-and-set as one step: the last to set it saw the latest count
         self._closed = False
         self._thread.start()
         atexit.register(self.close)  # a normal interpreter exit still writes what is queued
@@ -90,7 +91,8 @@ class AuditWriter:
 
     def _mirror_backlog(self) -> None:
         if self.mirror is not None:
-            self.mirror.value = self._queue.unfinished_tasks
+            with self._mirror_lock:  # without it a caller could set a count the writer has just cut
+                self.mirror.value = self._queue.unfinished_tasks
 
     def put(self, *args: Any, **kwargs: Any) -> None:
         """Queue one decision (the arguments of audit.log_row); wait for room when the queue is full."""

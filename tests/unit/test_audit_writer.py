@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -264,3 +265,34 @@ def test_the_backlog_still_counts_entries_the_writer_is_retrying(monkeypatch: py
     db.outages = 0
     writer.close()
     assert writer.backlog == 0 and len(db.rows) == 2 and writer.failures == 0
+
+
+class SlowMirror:
+    """A shared counter that the caller's thread sets slowly: between its reading the backlog and
+    setting it, the writer commits the entry and sets the lower count first."""
+
+    def __init__(self) -> None:
+        self._value = -1
+
+    @property
+    def value(self) -> int:
+        return self._value
+
+    @value.setter
+    def value(self, count: int) -> None:
+        if threading.current_thread() is threading.main_thread():
+            time.sleep(0.002)
+        self._value = count
+
+
+def test_the_mirror_ends_at_zero_however_the_callers_and_the_writer_cross() -> None:
+    db = FakeDatabase()
+    writer = AuditWriter(_row, db.insert, linger=0.0)
+    mirror = writer.mirror = SlowMirror()
+
+    for i in range(20):
+        writer.put(f"C{i}")
+    writer.flush()
+
+    assert (writer.backlog, mirror.value) == (0, 0)
+    writer.close()
