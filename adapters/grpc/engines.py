@@ -16,6 +16,7 @@ import collections
 import logging
 import multiprocessing
 import pickle
+from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any, Protocol
 
@@ -116,6 +117,8 @@ class _Worker:
         self.pending: collections.deque[asyncio.Future[bytes]] = collections.deque()
         self.serving = False
         """Ready, and its answers are being read; False before the handshake and once it is lost."""
+        self.unwritten = 0
+        """Once lost: the decisions its decision-log writer still held (at most; it may have been committing some)."""
 
 
 class WorkerPoolEngine:
@@ -129,8 +132,11 @@ class WorkerPoolEngine:
     """
 
     def __init__(self, files: dict[str, str], workers: int, loader_spec: str = DEFAULT_FILES_LOADER,
-                 store_url: str | None = None):
+                 store_url: str | None = None, on_log_loss: Callable[[int], None] | None = None):
+        """`on_log_loss(n)` is told of decisions a dead worker took with it before its decision log
+        had them (the service counts them as lost, like the writer's own losses)."""
         self.size = workers
+        self._on_log_loss = on_log_loss
         self.version = ""
         self._args = (loader_spec, files, store_url)
         self._ctx = multiprocessing.get_context("spawn")
@@ -209,7 +215,7 @@ class WorkerPoolEngine:
         if not w.serving:
             return
         w.serving = False
-        w.backlog.value = 0  # what it had queued died with it
+        w.unwritten, w.backlog.value = w.backlog.value, 0  # what it had queued died with it
         asyncio.get_running_loop().remove_reader(w.conn.fileno())
         while w.pending:
             fut = w.pending.popleft()
@@ -315,10 +321,15 @@ class WorkerPoolEngine:
         try:
             await asyncio.to_thread(dead.process.join, 1)
             dead.conn.close()
+            if dead.unwritten and self._on_log_loss is not None:
+                self._on_log_loss(dead.unwritten)
             if self._closed:
+                if dead.unwritten:
+                    event("worker process lost", logging.ERROR, pid=dead.process.pid,
+                          exitcode=dead.process.exitcode, version=self.version, unwritten_decisions=dead.unwritten)
                 return
             event("worker process replaced", logging.ERROR, pid=dead.process.pid, exitcode=dead.process.exitcode,
-                  version=self.version)
+                  version=self.version, unwritten_decisions=dead.unwritten)
             fresh = _Worker(self._ctx, self._args)
             self._workers[self._workers.index(dead)] = fresh
             try:

@@ -175,7 +175,8 @@ class PolicyHost:
     async def _engine_for(self, policy: Any) -> Engine:
         if self.workers <= 0:
             return InProcessEngine(policy, self.store, self._store_thread)
-        pool = WorkerPoolEngine(dict(policy.files), self.workers, self._files_loader, self.store_url)
+        pool = WorkerPoolEngine(dict(policy.files), self.workers, self._files_loader, self.store_url,
+                                on_log_loss=self.metrics.log_failures.inc)
         return await pool.start()
 
     async def reload(self, trigger: str = "manual") -> bool:

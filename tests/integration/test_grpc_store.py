@@ -268,3 +268,40 @@ def test_decisions_waiting_for_the_log_show_in_the_metrics_until_written(
     store = store_module.open_store(url)
     assert [len(store.history(sample_dict(i)["customer_id"])) for i in (1, 2, 3)] == [1, 1, 1]
     store.close()
+
+
+@pytest.mark.skipif(not Path("/proc").exists(), reason="finds the worker processes through /proc")
+def test_decisions_a_killed_worker_had_not_logged_yet_are_counted_as_lost(
+    server_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import os
+    import signal
+
+    from tests.integration.test_grpc_load import _worker_pids
+
+    monkeypatch.setenv("CREDIT_POLICY_LOG_LINGER_MS", "1000")
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    store_module.open_store(url).close()
+    server = server_factory("--db", url, "--watch-interval", "0", workers=2, name="killed")
+    stub = server.stub()
+    for i in (1, 2, 3):
+        stub.CheckOrder(order_request(sample_snapshot(i)), timeout=TIMEOUT)
+    deadline = time.monotonic() + 0.9
+    while _gauge(server, "credit_policy_decision_log_backlog") != 3.0:  # all three wait in the writers
+        assert time.monotonic() < deadline, "the three decisions never showed as waiting"
+        time.sleep(0.01)
+
+    for pid in _worker_pids(server.proc.pid):
+        os.kill(pid, signal.SIGKILL)  # as a crash in the engine would: nothing is flushed
+    deadline = time.monotonic() + 60
+    while len(replaced := [e for e in server.events() if e.get("event") == "worker process replaced"]) < 2:
+        assert time.monotonic() < deadline, server.log_path.read_text()
+        time.sleep(0.05)
+    stub.CheckOrder(order_request(sample_snapshot(4)), timeout=TIMEOUT)  # served by a fresh worker
+
+    assert sum(e["unwritten_decisions"] for e in replaced) == 3
+    assert _gauge(server, "credit_policy_decision_log_failures_total") == 3.0
+    assert server.stop() == 0
+    store = store_module.open_store(url)
+    assert [len(store.history(sample_dict(i)["customer_id"])) for i in (1, 2, 3, 4)] == [0, 0, 0, 1]
+    store.close()
