@@ -118,7 +118,8 @@ class _Worker:
         self.serving = False
         """Ready, and its answers are being read; False before the handshake and once it is lost."""
         self.unwritten = 0
-        """Once lost: the decisions its decision-log writer still held (at most; it may have been committing some)."""
+        """Once lost: the decisions its decision-log writer still held, as its backlog last showed (off by a
+        commit or a call under way at the instant it died)."""
 
 
 class WorkerPoolEngine:
