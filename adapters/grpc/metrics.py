@@ -150,18 +150,23 @@ def multiprocess() -> bool:
 
 
 class _ServedVersionsOnly(Collector):
-    """The multiprocess collector, minus policy_info series at 0 (versions no process serves now)."""
+    """The multiprocess collector, minus policy_info series at 0 (versions no process serves now),
+    plus the decision-log entries dead processes took with them (`lost`) in the failures total."""
 
     def __init__(self, path: str):
         from prometheus_client.multiprocess import MultiProcessCollector
 
         self._inner = MultiProcessCollector(None, path=path)  # type: ignore[no-untyped-call]
+        self.lost = 0
 
     def collect(self) -> Iterator[Any]:
         """Every process's metrics, summed."""
         for metric in self._inner.collect():  # type: ignore[no-untyped-call]
             if metric.name == "credit_policy_policy_info":
                 metric.samples = [s for s in metric.samples if s.value != 0]
+            elif metric.name == "credit_policy_decision_log_failures" and self.lost:
+                metric.samples = [s._replace(value=s.value + self.lost) if s.name.endswith("_total") else s
+                                  for s in metric.samples]
             yield metric
 
 
@@ -171,13 +176,19 @@ class MultiProcessEndpoint:
     def __init__(self, path: str):
         self.path = path
         self.registry = CollectorRegistry()
-        self.registry.register(_ServedVersionsOnly(path))
+        self._collector = _ServedVersionsOnly(path)
+        self.registry.register(self._collector)
         self._server: Any = None
 
     def serve(self, port: int, address: str = "0.0.0.0") -> int:
         """Expose /metrics over HTTP; return the bound port (CannotListen if it is taken)."""
         self._server = _start_endpoint(port, address, self.registry)
         return int(self._server.server_port)
+
+    def count_lost(self, decisions: int) -> None:
+        """Decisions a dead server process had answered and not yet written to the decision log: they
+        count in `credit_policy_decision_log_failures_total` (the process cannot count them itself)."""
+        self._collector.lost += decisions
 
     def process_gone(self, pid: int) -> None:
         """Drop a dead process's live gauges (its counters stay in the sums)."""

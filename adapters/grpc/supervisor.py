@@ -117,13 +117,15 @@ def _open_process_store(store_url: str | None) -> Any:
     return open_store(store_url, upgrade=False, background_audit=True)  # the supervisor migrated it
 
 
-def process_main(conn: Any, config: ProcessConfig, index: int = 0, files: dict[str, str] | None = None) -> None:
+def process_main(conn: Any, config: ProcessConfig, index: int = 0, files: dict[str, str] | None = None,
+                 backlog: Any = None) -> None:
     """A server process (spawned) in slot `index`: serve until SIGTERM or until the supervisor is gone.
 
     With `files` (the last good rule files, from the supervisor) it starts from those instead of
     compiling the rules directory. Messages to the supervisor: `("serving", pid, port, version,
     files)` once (files None when it started from the supervisor's), `("loaded", pid, version,
     files)` after each reload, `("failed", error, problems, traceback)` if it could not start.
+    `backlog` (shared memory) is kept equal to its decision-log writer's backlog.
     """
     # SIGINT is the supervisor's (Ctrl-C reaches the whole group); SIGHUP waits for the reload
     # handler run_service installs. The supervisor started us with SIGINT blocked and ignored.
@@ -154,7 +156,7 @@ def process_main(conn: Any, config: ProcessConfig, index: int = 0, files: dict[s
         conn.send(("serving", os.getpid(), port, version, None if files is not None else loaded))
 
     try:
-        runtime.run(_serve_process(conn, config, index, files, on_serving, on_loaded), config.event_loop)
+        runtime.run(_serve_process(conn, config, index, files, on_serving, on_loaded, backlog), config.event_loop)
     except BaseException as exc:
         if serving:
             event("process failed", logging.ERROR, error=f"{type(exc).__name__}: {exc}",
@@ -172,7 +174,7 @@ def process_main(conn: Any, config: ProcessConfig, index: int = 0, files: dict[s
 
 async def _serve_process(conn: Any, config: ProcessConfig, index: int, files: dict[str, str] | None,
                          on_serving: Callable[[int, str], None],
-                         on_loaded: Callable[[str, dict[str, str]], None]) -> None:
+                         on_loaded: Callable[[str, dict[str, str]], None], backlog: Any = None) -> None:
     from adapters.grpc.metrics import ServiceMetrics
     from adapters.grpc.server import TlsFiles, run_service
 
@@ -187,6 +189,8 @@ async def _serve_process(conn: Any, config: ProcessConfig, index: int, files: di
 
     loop.add_reader(fd, supervisor_gone)
     store = _open_process_store(config.store_url)
+    if backlog is not None and hasattr(store, "mirror_log_backlog"):
+        store.mirror_log_backlog(backlog)
     from adapters.grpc.host import rule_tests_option
 
     host_options = {"initial_files": files, "on_loaded": on_loaded, "metrics": ServiceMetrics(process=str(index)),
@@ -273,6 +277,9 @@ class _Slot:
     exited: asyncio.Event = field(default_factory=asyncio.Event)
     reader: threading.Thread | None = None
     """Receives the process's messages (_read_messages)."""
+    backlog: Any = None
+    """The process's decision-log backlog in shared memory (the writer keeps it): what a process that
+    dies took with it unwritten."""
 
 
 class Supervisor:
@@ -349,8 +356,9 @@ class Supervisor:
         loop = asyncio.get_running_loop()
         conn, child = self._ctx.Pipe(duplex=True)
         files = self._good[1] if self._good is not None else None  # none yet: the first start
-        process = self._ctx.Process(target=process_main, args=(child, self.config, slot.index, files), daemon=True,
-                                    name=f"credit-policy-server-{slot.index}")
+        slot.backlog = self._ctx.RawValue("q", 0)
+        process = self._ctx.Process(target=process_main, args=(child, self.config, slot.index, files, slot.backlog),
+                                    daemon=True, name=f"credit-policy-server-{slot.index}")
         # The child inherits SIGINT ignored (and blocked, so one arriving now waits for us): Ctrl-C
         # must not interrupt it half-started; it unblocks SIGINT, still ignored, when it runs.
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
@@ -434,13 +442,17 @@ class Supervisor:
         if slot.reader is None or not slot.reader.is_alive():
             conn.close()  # else a stalled reader still holds it (a process that left the pipe open elsewhere)
         slot.reader = None
+        unwritten = slot.backlog.value if slot.backlog is not None else 0  # 0 when it stopped cleanly
         if self.metrics is not None:
             self.metrics.process_gone(process.pid)
+            if unwritten:
+                self.metrics.count_lost(unwritten)
         slot.process, slot.conn = None, None
         slot.exited.set()
         code = process.exitcode
         if self._stopping:
-            event("server process stopped", pid=process.pid, process=slot.index, exitcode=code)
+            event("server process stopped", pid=process.pid, process=slot.index, exitcode=code,
+                  **({"unwritten_decisions": unwritten} if unwritten else {}))
             return
         served = None if slot.serving_since is None else time.monotonic() - slot.serving_since
         if not self._announced:
@@ -454,7 +466,7 @@ class Supervisor:
             slot.failures += 1
             delay = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** (slot.failures - 1))
         fields: dict[str, Any] = {"pid": process.pid, "process": slot.index, "exitcode": code,
-                                  "restart_in_seconds": delay,
+                                  "unwritten_decisions": unwritten, "restart_in_seconds": delay,
                                   "served_seconds": None if served is None else round(served, 3)}
         if slot.failure:
             fields |= {"error": slot.failure[0], "problems": slot.failure[1]}

@@ -457,8 +457,11 @@ def test_the_supervisor_keeps_the_latest_files_loaded_from_the_directory_and_sta
         def Pipe(self, duplex: bool) -> Any:  # noqa: N802  (multiprocessing's name)
             return multiprocessing.Pipe(duplex)
 
+        def RawValue(self, typecode: str, value: int) -> Any:  # noqa: N802
+            return multiprocessing.RawValue(typecode, value)
+
         def Process(self, target: Any, args: tuple[Any, ...], **_: Any) -> Refused:  # noqa: N802
-            spawned.append(args[1:])
+            spawned.append(args[1:4])  # config, slot index, files (then the backlog counter)
             return Refused()
 
     supervisor = sup.Supervisor(sup.ProcessConfig(rules_dir=tmp_path, host="127.0.0.1", port=1), 2)
@@ -511,6 +514,9 @@ def test_a_process_stalled_halfway_through_a_message_does_not_hold_up_the_superv
     class Context:
         def Pipe(self, duplex: bool) -> Any:  # noqa: N802  (multiprocessing's name)
             return spawn.Pipe(duplex)
+
+        def RawValue(self, typecode: str, value: int) -> Any:  # noqa: N802
+            return spawn.RawValue(typecode, value)
 
         def Process(self, target: Any, args: tuple[Any, ...], **kwargs: Any) -> Any:  # noqa: N802
             return spawn.Process(target=slow_sender, args=args, **kwargs)

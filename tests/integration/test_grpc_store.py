@@ -305,3 +305,34 @@ def test_decisions_a_killed_worker_had_not_logged_yet_are_counted_as_lost(
     store = store_module.open_store(url)
     assert [len(store.history(sample_dict(i)["customer_id"])) for i in (1, 2, 3, 4)] == [0, 0, 0, 1]
     store.close()
+
+
+@pytest.mark.skipif(not Path("/proc").exists(), reason="finds the server processes through /proc")
+def test_decisions_a_killed_server_process_had_not_logged_yet_are_counted_as_lost(
+    server_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import os
+    import signal
+
+    from tests.integration.test_grpc_load import _worker_pids
+
+    monkeypatch.setenv("CREDIT_POLICY_LOG_LINGER_MS", "1000")
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    store_module.open_store(url).close()
+    server = server_factory("--db", url, "--watch-interval", "0", processes=2, name="killedproc")
+    stub = server.stub()
+    for i in (1, 2, 3):
+        stub.CheckOrder(order_request(sample_snapshot(i)), timeout=TIMEOUT)
+    for pid in _worker_pids(server.proc.pid):  # within the second the writer gathers for
+        os.kill(pid, signal.SIGKILL)
+
+    deadline = time.monotonic() + 60
+    while len(died := [e for e in server.events() if e.get("event") == "server process died"]) < 2:
+        assert time.monotonic() < deadline, server.log_path.read_text()
+        time.sleep(0.05)
+    assert sum(e["unwritten_decisions"] for e in died) == 3
+    assert _gauge(server, "credit_policy_decision_log_failures_total") == 3.0
+    assert server.stop() == 0
+    store = store_module.open_store(url)
+    assert [len(store.history(sample_dict(i)["customer_id"])) for i in (1, 2, 3)] == [0, 0, 0]
+    store.close()
