@@ -15,11 +15,17 @@ PORT   ?= 50051
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
 
+# An existing venv is kept and only brought up to date when pyproject.toml changes: making it again
+# over itself with another interpreter (the picker's choice can change between runs) breaks it.
 $(STAMP): pyproject.toml
-	@py='$(PYTHON)'; \
-	if [ -z "$$py" ]; then py=$$(sh scripts/pick-python.sh) || exit 1; fi; \
-	echo "creating $(VENV) with $$py (Python $$("$$py" -c 'import sys; print(sys.version.split()[0])'))"; \
-	"$$py" -m venv $(VENV)
+	@if [ -f $(VENV)/pyvenv.cfg ] && $(BIN)/python -c '' 2>/dev/null; then \
+	  echo "updating $(VENV) (Python $$($(BIN)/python -c 'import sys; print(sys.version.split()[0])'); remove it to choose the interpreter again)"; \
+	else \
+	  py='$(PYTHON)'; \
+	  if [ -z "$$py" ]; then py=$$(sh scripts/pick-python.sh) || exit 1; fi; \
+	  echo "creating $(VENV) with $$py (Python $$("$$py" -c 'import sys; print(sys.version.split()[0])'))"; \
+	  rm -rf $(VENV) && "$$py" -m venv $(VENV) || exit 1; \
+	fi
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
@@ -32,11 +38,11 @@ protos: $(STAMP) ## generate the gRPC stubs from protos/ with grpcio-tools
 test: install ## run the whole test suite
 	$(BIN)/python -m pytest
 
-lint: install ## lint the code (ruff) and the shipped rule files
+lint: install ## lint the code (ruff; also run by the tests) and the shipped rule files
 	$(BIN)/ruff check policy_engine adapters tests bench
 	$(BIN)/credit-policy lint rules
 
-typecheck: install ## mypy strict on policy_engine/
+typecheck: install ## mypy strict on policy_engine/ and adapters/ (tests/unit/test_static_checks.py runs it too)
 	$(BIN)/mypy
 
 bench: install ## the decision benchmark (durable_rules vs zen-engine vs hand-written)

@@ -73,3 +73,42 @@ def test_of_several_interpreters_the_fastest_is_taken() -> None:
     chosen = result.stdout.strip()
     assert chosen in relative
     assert relative[chosen] <= min(relative.values()) * 1.03
+
+
+def fake_venv(root: Path, python: str) -> Path:
+    """A venv-shaped directory whose pip only records its arguments, for the Makefile's stamp rule."""
+    bin_dir = root / "bin"
+    bin_dir.mkdir(parents=True)
+    (root / "pyvenv.cfg").write_text("home = /nowhere\n")
+    (bin_dir / "python").symlink_to(python)
+    (bin_dir / "pip").write_text(f'#!/bin/sh\necho "$@" >> "{root}/pip-calls"\n')
+    (bin_dir / "pip").chmod(0o755)
+    return root
+
+
+def make_stamp(venv: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("make is not installed")
+    return subprocess.run([make, "-C", str(SCRIPT.parents[1]), f"VENV={venv}", f"{venv}/.installed", *args],
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+
+
+def test_an_existing_venv_is_updated_in_place_not_made_again_with_another_interpreter(tmp_path: Path) -> None:
+    # A changed pyproject.toml used to re-run `python -m venv` over the venv with the picker's (or
+    # PYTHON's) interpreter; with another interpreter than the venv's that broke it.
+    venv = fake_venv(tmp_path / "venv", sys.executable)
+    result = make_stamp(venv, "PYTHON=/nonexistent/python3.11")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"updating {venv} (Python {sys.version.split()[0]}" in result.stdout
+    assert "creating" not in result.stdout
+    assert (venv / "pyvenv.cfg").read_text() == "home = /nowhere\n"
+    assert "install -q -e .[dev]" in (venv / "pip-calls").read_text()
+    assert (venv / ".installed").exists()
+
+
+def test_a_broken_venv_is_made_again(tmp_path: Path) -> None:
+    venv = fake_venv(tmp_path / "venv", "/nonexistent/python3")
+    result = make_stamp(venv, "PYTHON=/nonexistent/python3.11")
+    assert result.returncode != 0
+    assert f"creating {venv} with /nonexistent/python3.11" in result.stdout
