@@ -11,7 +11,7 @@ FONT = "font-family='Inter,Segoe UI,Helvetica,Arial,sans-serif' font-size='12' f
 def _nice_max(value: float) -> float:
     if value <= 0:
         return 1.0
-    magnitude = 10 ** (len(str(int(value))) - 1)
+    magnitude = 10.0 ** (len(str(int(value))) - 1)
     for step in (1, 2, 2.5, 5, 10):
         if value <= step * magnitude:
             return step * magnitude

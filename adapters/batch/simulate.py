@@ -243,7 +243,7 @@ def _summary(as_of: date, live: Any, cand: Any, live_cfg: PortfolioConfig, cand_
              total: SimChunk, changes: dict[str, dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
     ordered = [changes[c] for c in sorted(changes)]
     count = Counter(k for c in ordered for k in c if k != "customer_id")
-    rules = []
+    rules: list[dict[str, Any]] = []
     for rule_id in sorted(set(total.fired_live) | set(total.fired_candidate) | set(live.rule_ids) | set(cand.rule_ids)):
         before, after = total.fired_live.get(rule_id, 0), total.fired_candidate.get(rule_id, 0)
         if before != after:

@@ -52,7 +52,7 @@ def loop_factory(name: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
         return None
     import uvloop
 
-    return uvloop.new_event_loop  # type: ignore[no-any-return]
+    return uvloop.new_event_loop
 
 
 def loop_name(loop: asyncio.AbstractEventLoop) -> str:

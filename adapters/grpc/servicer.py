@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import grpc
 
@@ -30,6 +30,9 @@ STREAM_WINDOW = 16
 
 LOG = logging.getLogger(__name__)
 
+if TYPE_CHECKING:  # generic in grpcio's stubs only; the decision RPCs take bytes (above), so Any, Any
+    Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
+
 
 class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
     """credit_policy.v1.CreditPolicyService over a PolicyHost."""
@@ -45,7 +48,7 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
             self.metrics.log_failures.inc(outcome.log_failures)
         return reply
 
-    async def _unary(self, method: str, kind: str, request: bytes, context: grpc.aio.ServicerContext) -> Any:
+    async def _unary(self, method: str, kind: str, request: bytes, context: Context) -> Any:
         started = time.perf_counter()
         code = "OK"
         try:
@@ -73,17 +76,17 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
             self.metrics.observe_call(method, code, time.perf_counter() - started)
 
     async def EvaluateCustomer(self, request: bytes,  # noqa: N802
-                               context: grpc.aio.ServicerContext) -> pb.CustomerDecision | bytes:
+                               context: Context) -> pb.CustomerDecision | bytes:
         """Evaluate one customer (an EvaluateCustomerRequest's bytes → a CustomerDecision or its bytes)."""
         return await self._unary("EvaluateCustomer", "evaluate", request, context)  # type: ignore[no-any-return]
 
     async def CheckOrder(self, request: bytes,  # noqa: N802
-                         context: grpc.aio.ServicerContext) -> pb.OrderDecision | bytes:
+                         context: Context) -> pb.OrderDecision | bytes:
         """Decide one order (a CheckOrderRequest's bytes → an OrderDecision or its bytes)."""
         return await self._unary("CheckOrder", "check_order", request, context)  # type: ignore[no-any-return]
 
     async def GetPolicy(self, request: pb.GetPolicyRequest,  # noqa: N802
-                        context: grpc.aio.ServicerContext) -> pb.PolicyInfo:
+                        context: Context) -> pb.PolicyInfo:
         """The version being served and the last refused reload."""
         self.metrics.observe_call("GetPolicy", "OK", 0.0)
         return policy_info(self.host, request.include_files)
@@ -114,7 +117,7 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
         return out
 
     async def EvaluateCustomers(self, request_iterator: AsyncIterator[bytes],  # noqa: N802
-                                context: grpc.aio.ServicerContext) -> AsyncIterator[pb.EvaluateCustomersResponse]:
+                                context: Context) -> AsyncIterator[pb.EvaluateCustomersResponse]:
         """Bulk evaluation, answered in request order with at most STREAM_WINDOW items in flight."""
         started = time.perf_counter()
         code = "OK"
@@ -151,7 +154,7 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
 
 def _serialize(reply: Any) -> bytes:
     """A reply on the wire: a message is serialised, bytes from a worker are already."""
-    return reply if isinstance(reply, bytes) else reply.SerializeToString()  # type: ignore[no-any-return]
+    return reply if isinstance(reply, bytes) else reply.SerializeToString()
 
 
 def add_service(servicer: CreditPolicyServicer, server: grpc.aio.Server) -> None:

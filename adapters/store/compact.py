@@ -22,13 +22,13 @@ entries (`FOR UPDATE` on PostgreSQL, `BEGIN IMMEDIATE` on SQLite) before it read
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, Row, func, make_url, select, text, update
+from sqlalchemy import Connection, Engine, func, make_url, select, text, update
 from sqlalchemy.engine import URL
 
 from adapters.store import schema as s
@@ -236,7 +236,7 @@ def _chunk(conn: Connection, after: int, batch: int, dry_run: bool, would_add: s
     )
     if conn.dialect.name == "postgresql" and not dry_run:
         query = query.with_for_update()  # a concurrent run waits, then skips what this one moved
-    rows: Sequence[Row[Any]] = conn.execute(query).all()
+    rows = conn.execute(query).all()
     if not rows:
         return None
     refused = [Refused(r.id, HASH_MISMATCH) for r in rows if sha256_hex(r.snapshot_json) != r.snapshot_hash]
