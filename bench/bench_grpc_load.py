@@ -26,6 +26,12 @@ during the cell it reads the server's decision-log backlog gauge from /metrics o
 server reads each one from its store (with `--db temp-sqlite`, a copy of `demo-data --customers
 N` made once per run).
 
+`--target HOST:PORT` drives a server that is already running instead of starting any: on another
+machine, the client no longer takes its CPU from the server's cores (on this 2-core VM the client's
+~0.3 ms a call is a quarter of the CPU a call costs). Start it there as it should be measured, say
+`credit-policy serve --db memory --port 50051`, and run this with `--target that-host:50051`
+(`--target-tls-ca ca.pem` for a server with --tls-cert). The server's CPU is not measured then.
+
 `--server-python` runs every server configuration on each of several interpreters (venvs with the
 project installed), alternating, to compare CPython builds. Each row ends with the in-process
 pipeline's cost timed in this process just before the cell, while the server idles: a shared VM's
@@ -393,11 +399,18 @@ def spawn_server(cmd: list[str], log: Path, env: dict[str, str] | None = None) -
     raise SystemExit("server did not start in time")
 
 
+TLS_CA: list[bytes | None] = [None]
+"""`--target-tls-ca`: the CA certificate of a target that serves TLS (None: plaintext)."""
+
+
 def open_channels(address: str, connections: int) -> list[grpc.aio.Channel]:
     """`connections` channels, each its own TCP connection (a subchannel pool of its own: channels
     with the same target and arguments would otherwise share one connection)."""
-    return [grpc.aio.insecure_channel(address, options=[("grpc.use_local_subchannel_pool", 1)])
-            for _ in range(connections)]
+    options = [("grpc.use_local_subchannel_pool", 1)]
+    if TLS_CA[0] is not None:
+        credentials = grpc.ssl_channel_credentials(TLS_CA[0])
+        return [grpc.aio.secure_channel(address, credentials, options=options) for _ in range(connections)]
+    return [grpc.aio.insecure_channel(address, options=options) for _ in range(connections)]
 
 
 class Calls:
@@ -613,7 +626,7 @@ class PerSecond(threading.Thread):
         return f"{median(self.backlogs):,.0f} / {max(self.backlogs):,.0f}"
 
 
-def measured(proc: subprocess.Popen[bytes], run: Any, event_loop: str = "auto",
+def measured(proc: subprocess.Popen[bytes] | None, run: Any, event_loop: str = "auto",
              warmup: float = 0.0, drain: bool = False,
              metrics_port: int | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """Run one cell on the client's event loop; also measure CPU: server and client per call, other
@@ -621,13 +634,16 @@ def measured(proc: subprocess.Popen[bytes], run: Any, event_loop: str = "auto",
     (a server that logs decisions) wait after the cell for the server to go idle, and count the CPU
     its decision-log writer spent catching up as the cell's: a writer thread that falls behind
     under load would otherwise make logging look free. With `metrics_port`, read the server's
-    decision-log backlog once a second too."""
+    decision-log backlog once a second too. Without `proc` (a --target on another machine) the
+    server's CPU is not measured."""
     # The client settles its heap as the server does (adapters/grpc/runtime.py): a garbage collection
     # walking this process's ~100,000 start-up objects would stall every call in flight, and the
     # stall would be counted as the server's latency.
     runtime.settle_heap()
-    seconds = PerSecond([proc.pid, *_children(proc.pid)], warmup, metrics_port=metrics_port)
-    before = server_cpu(proc.pid), client_cpu(), machine_busy(), time.perf_counter()
+    pids = [proc.pid, *_children(proc.pid)] if proc is not None else []
+    seconds = PerSecond(pids, warmup, metrics_port=metrics_port)
+    server_before = server_cpu(proc.pid) if proc is not None else 0.0
+    before = server_before, client_cpu(), machine_busy(), time.perf_counter()
     seconds.start()
     try:
         row = runtime.run(run, event_loop)
@@ -636,6 +652,10 @@ def measured(proc: subprocess.Popen[bytes], run: Any, event_loop: str = "auto",
     elapsed = time.perf_counter() - before[3]
     client_s = client_cpu() - before[1]
     calls = max(row["calls"] * elapsed / row["window"], 1)
+    if proc is None:
+        other = (machine_busy() - before[2] - client_s) / elapsed
+        return row, {"server_ms": None, "client_ms": client_s / calls * 1000, "other": max(other, 0.0) * 100,
+                     "by_second": "", "drain_s": None, "backlog": None}
     other = (machine_busy() - before[2] - (server_cpu(proc.pid) - before[0]) - client_s) / elapsed
     drained = wait_for_drain(proc.pid) if drain else None
     server_s = server_cpu(proc.pid) - before[0]
@@ -648,8 +668,9 @@ def table_row(label: str, method: str, callers: str, row: dict[str, Any], cpu: d
               ratio: str, reference: float) -> str:
     """One markdown row."""
     errors = ", ".join(f"{k} {v}" for k, v in row["errors"].items()) or "0"
+    server_ms = f"{cpu['server_ms']:.2f}" if cpu["server_ms"] is not None else "–"
     return (f"| {label} | {method} | {callers} | {row['rate']:,.0f} | {row['p50']:.1f} | {row['p95']:.1f} | "
-            f"{row['p99']:.1f} | {errors} | {ratio} | {cpu['server_ms']:.2f} | {cpu.get('by_second', '')} | "
+            f"{row['p99']:.1f} | {errors} | {ratio} | {server_ms} | {cpu.get('by_second', '')} | "
             f"{cpu['client_ms']:.2f} | {cpu['other']:.0f}% | {reference:.0f} |"
             + (f" {cpu['drain_s']:.1f} |" if cpu.get("drain_s") is not None else "")
             + (f" {cpu['backlog']} |" if cpu.get("backlog") is not None else ""))
@@ -673,28 +694,8 @@ def bench_server(args: argparse.Namespace, config: ServerConfig, payloads: dict[
         wait_until_quiet(args.wait_quiet)
     db, db_file = store_url(args.db, config, template)
     proc, port, log, metrics_port = start_server(args.rules, config, db)
-    label = config.label
-    address = f"127.0.0.1:{port}"
-    logs = args.db != "memory"
     try:
-        for method in args.methods.split(","):
-            for concurrency in (int(c) for c in args.concurrency.split(",")):
-                reference = reference_us()
-                row, cpu = measured(proc, drive(address, method, payloads[method], concurrency,
-                                                args.seconds, args.warmup, args.connections, proc.pid),
-                                    args.client_loop, args.warmup, logs, metrics_port)
-                _check_connections(row, args.connections)
-                ratio = f"{in_process[method] / row['rate']:.2f}" if row["rate"] else "∞"
-                print(table_row(_with_split(label, row), method, str(concurrency), row, cpu, ratio, reference),
-                      flush=True)
-            for rate in (float(r) for r in args.open_rate.split(",") if float(r) > 0):
-                reference = reference_us()
-                row, cpu = measured(proc, drive_open(address, method, payloads[method], args.open_concurrency,
-                                                     rate, args.seconds, args.warmup, args.connections, proc.pid),
-                                    args.client_loop, args.warmup, logs, metrics_port)
-                _check_connections(row, args.connections)
-                callers = f"{args.open_concurrency}, {rate:,.0f}/s offered"
-                print(table_row(_with_split(label, row), method, callers, row, cpu, "", reference), flush=True)
+        run_cells(args, config.label, f"127.0.0.1:{port}", payloads, in_process, proc, metrics_port)
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
@@ -702,6 +703,37 @@ def bench_server(args: argparse.Namespace, config: ServerConfig, payloads: dict[
         if db_file is not None:
             for leftover in db_file.parent.glob(db_file.name + "*"):
                 leftover.unlink()
+
+
+def run_cells(args: argparse.Namespace, label: str, address: str, payloads: dict[str, list[bytes]],
+              in_process: dict[str, float], proc: subprocess.Popen[bytes] | None = None,
+              metrics_port: int | None = None) -> None:
+    """Every closed- and open-loop cell against the server at `address`, one table row each (`proc`:
+    the server's process when this benchmark started it, for its CPU)."""
+    logs = args.db != "memory" and proc is not None
+    pid = proc.pid if proc is not None else None
+    for method in args.methods.split(","):
+        for concurrency in (int(c) for c in args.concurrency.split(",")):
+            reference = reference_us()
+            row, cpu = measured(proc, drive(address, method, payloads[method], concurrency,
+                                            args.seconds, args.warmup, args.connections, pid),
+                                args.client_loop, args.warmup, logs, metrics_port)
+            _check_connections(row, args.connections)
+            ratio = f"{in_process[method] / row['rate']:.2f}" if row["rate"] else "∞"
+            print(table_row(_with_split(label, row), method, str(concurrency), row, cpu, ratio, reference),
+                  flush=True)
+        for rate in (float(r) for r in args.open_rate.split(",") if float(r) > 0):
+            reference = reference_us()
+            row, cpu = measured(proc, drive_open(address, method, payloads[method], args.open_concurrency,
+                                                 rate, args.seconds, args.warmup, args.connections, pid),
+                                args.client_loop, args.warmup, logs, metrics_port)
+            _check_connections(row, args.connections)
+            callers = f"{args.open_concurrency}, {rate:,.0f}/s offered"
+            print(table_row(_with_split(label, row), method, callers, row, cpu, "", reference), flush=True)
+
+
+SERVER_FLAGS = ("workers", "processes", "server_python", "log_linger_ms", "server_loops", "wait_quiet")
+"""Flags about the servers this benchmark starts: meaningless with --target."""
 
 
 def main() -> None:
@@ -749,7 +781,32 @@ def main() -> None:
                              "`demo-data --customers N` made for the run; with a URL, that store's C0000001 …)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="run every server configuration this many times, alternating (side-by-side A/B)")
+    parser.add_argument("--target", default="",
+                        help="HOST:PORT of a server that is already running, for example on another machine so "
+                             "that the client does not share its CPUs: drive it instead of starting servers "
+                             "(its CPU is not measured; --requests by-id needs its store to hold C0000001 …)")
+    parser.add_argument("--target-tls-ca", type=Path, default=None,
+                        help="PEM CA certificate of a --target that serves TLS (default: plaintext)")
+    defaults = {name: parser.get_default(name) for name in SERVER_FLAGS}
     args = parser.parse_args()
+    if args.target:
+        given = [f"--{n.replace('_', '-')}" for n in SERVER_FLAGS if getattr(args, n) != defaults[n]]
+        if given:
+            parser.error(f"{', '.join(given)}: about servers this benchmark starts; --target drives one already "
+                         "running (start it there with the flags you want)")
+        if args.db not in ("memory",):
+            parser.error("--db: the target's store is the target's own (with --requests by-id it must hold the "
+                         "customers C0000001 …)")
+        host, _, port = args.target.rpartition(":")
+        if not host or not port.isdigit():
+            parser.error(f"--target {args.target!r}: expected HOST:PORT")
+        if args.target_tls_ca is not None:
+            try:
+                TLS_CA[0] = args.target_tls_ca.read_bytes()
+            except OSError as exc:
+                parser.error(f"--target-tls-ca: {exc}")
+    elif args.target_tls_ca is not None:
+        parser.error("--target-tls-ca needs --target")
     if args.workers is None and args.processes is None:
         args.workers, args.processes = "0,2", str(os.cpu_count() or 1)
     server_loops = [name.strip() for name in args.server_loops.split(",") if name.strip()]
@@ -766,7 +823,7 @@ def main() -> None:
     configs = [ServerConfig(flag, count, name, p, labels[p], linger) for flag, count in models
                for name in server_loops for p in pythons for linger in lingers]
 
-    if args.requests == "by-id" and args.db == "memory":
+    if args.requests == "by-id" and args.db == "memory" and not args.target:
         parser.error("--requests by-id needs a store that holds customers (--db temp-sqlite or a URL), not memory")
     dicts = [snapshot_dict(random.Random(7 + i), i, args.invoices) for i in range(args.customers)]
     payloads = payloads_for(dicts)
@@ -775,12 +832,16 @@ def main() -> None:
         wait_until_quiet(args.wait_quiet)
     rates = in_process_rates(args.rules, dicts, payloads, seconds=3.0)
     methods = args.methods.split(",")
+    store_shown = shown_db(args.db) if not args.target else "the target's own"
     print(f"# gRPC load: {os.cpu_count()} CPUs, {args.customers} snapshots x {args.invoices} invoices, "
           f"{args.seconds:g}s per cell after {args.warmup:g}s warm-up, client: 1 grpc.aio process on "
-          f"{runtime.resolve(args.client_loop)}, {args.connections} connections, server store: {shown_db(args.db)}"
+          f"{runtime.resolve(args.client_loop)}, {args.connections} connections, server store: {store_shown}"
           + (f", requests by customer id ({args.customers} demo-data customers)" if args.requests == "by-id" else ""))
     print(f"client and in-process rows: {interpreter(sys.executable)} ({sys.executable})")
-    for p in pythons:
+    if args.target:
+        print(f"server: already running at {args.target}{' (TLS)' if TLS_CA[0] else ''}, not started here: its "
+              "CPU is not measured (–), and the in-process rates and µs are this client machine's")
+    for p in pythons if not args.target else []:
         print(f"{labels[p] or 'servers'}: {described[p]} ({p or sys.executable})")
     for label, key in (("policy alone, validated snapshot → decision", "policy"),
                        ("as a library, the caller's snapshot data → validated snapshot → decision", "library"),
@@ -805,7 +866,9 @@ def main() -> None:
     if args.requests == "by-id":
         payloads = payloads_by_id(args.customers)
     for _ in range(args.repeat):
-        for config in configs:
+        if args.target:
+            run_cells(args, f"target {args.target}", args.target, payloads, rates["policy"])
+        for config in configs if not args.target else []:
             bench_server(args, config, payloads, rates["policy"], template)
     if template is not None:
         for leftover in template.parent.glob(template.name + "*"):
