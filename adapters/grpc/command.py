@@ -11,6 +11,8 @@ from typing import Annotated, Any
 
 import typer
 
+from adapters.grpc.runtime import DEFAULT_MAX_IN_FLIGHT, MAX_MAX_IN_FLIGHT
+
 DEFAULT_WORKERS = max(os.cpu_count() or 1, 2)
 """One engine process per CPU (at least two): measured best on 2 cores, see docs/service.md."""
 MAX_PROCESSES = max(8, 4 * (os.cpu_count() or 1))
@@ -103,6 +105,11 @@ def serve(
         "--rule-tests/--no-rule-tests",
         help="take a rule set (at start and on every reload) only if the test cases in its tests/ pass; "
              "recommended in production")] = False,
+    max_in_flight: Annotated[int, typer.Option(
+        min=1, max=MAX_MAX_IN_FLIGHT,
+        help="decision calls (and streams) a server process takes at once; past that a call gets "
+             "RESOURCE_EXHAUSTED at once instead of waiting (health checks and GetPolicy still answer)")] = (
+        DEFAULT_MAX_IN_FLIGHT),
 ) -> None:
     """Serve credit decisions over gRPC (health, reflection, hot reload, metrics)."""
     from adapters.grpc.logs import configure_logging
@@ -148,7 +155,7 @@ def serve(
         tls_files = (tls_cert, tls_key, tls_client_ca) if tls_cert and tls_key else None
         _serve_processes(processes, rules=rules or DEFAULT_RULES_DIR, host=host, port=port, db=db, tls=tls_files,
                          metrics_port=metrics_port, watch_interval=watch_interval, grace=grace, log_level=level,
-                         event_loop=event_loop, rule_tests=rule_tests)
+                         event_loop=event_loop, rule_tests=rule_tests, max_in_flight=max_in_flight)
         return
     from adapters.grpc import runtime
     from adapters.grpc.host import rule_tests_option
@@ -165,7 +172,7 @@ def serve(
         runtime.run(run_service(rules_dir=rules or DEFAULT_RULES_DIR, store=store, store_url=db or None,
                               address=f"{host}:{port}",
                               workers=workers, tls=tls, metrics_port=metrics_port,
-                              watch_interval=watch_interval, grace=grace,
+                              watch_interval=watch_interval, grace=grace, max_in_flight=max_in_flight,
                               host_options=rule_tests_option(rule_tests)), event_loop)
     except PolicyLoadError as exc:
         for problem in getattr(exc, "problems", []):
@@ -200,7 +207,8 @@ def _check_tls(cert: Path, key: Path, client_ca: Path | None) -> None:
 def _serve_processes(processes: int, *, rules: Path, host: str, port: int, db: str,
                      tls: tuple[Path, Path, Path | None] | None,
                      metrics_port: int | None, watch_interval: float, grace: float, log_level: str,
-                     event_loop: str, rule_tests: bool = False) -> None:
+                     event_loop: str, rule_tests: bool = False,
+                     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT) -> None:
     """The supervised model (adapters/grpc/supervisor.py): N server processes on one port."""
     from adapters.grpc.supervisor import ProcessConfig, StartupFailed, run_supervised
 
@@ -209,7 +217,7 @@ def _serve_processes(processes: int, *, rules: Path, host: str, port: int, db: s
         _migrate_store(store_url)
     config = ProcessConfig(rules_dir=Path(rules), host=host, port=port, store_url=store_url, tls=tls,
                            watch_interval=watch_interval, grace=grace, log_level=log_level, event_loop=event_loop,
-                           rule_tests=rule_tests)
+                           rule_tests=rule_tests, max_in_flight=max_in_flight)
     try:
         run_supervised(config, processes, metrics_port=metrics_port)
     except StartupFailed as exc:

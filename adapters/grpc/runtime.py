@@ -21,6 +21,12 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
+DEFAULT_MAX_IN_FLIGHT = 10_000
+"""Decision calls (and streams) one server process takes at once (`serve --max-in-flight`); past it
+the servicer answers RESOURCE_EXHAUSTED. Here, not in the servicer, because the CLI and the
+supervisor read it without importing gRPC."""
+MAX_MAX_IN_FLIGHT = 100_000
+
 EVENT_LOOPS = ("auto", "uvloop", "asyncio")
 """`auto`: uvloop if it can be imported, else asyncio."""
 

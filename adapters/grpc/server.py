@@ -17,7 +17,7 @@ from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
 from adapters.grpc.host import PolicyHost
 from adapters.grpc.logs import event
 from adapters.grpc.metrics import CannotListen
-from adapters.grpc.runtime import interpreter, loop_name, settle_heap
+from adapters.grpc.runtime import DEFAULT_MAX_IN_FLIGHT, interpreter, loop_name, settle_heap
 from adapters.grpc.servicer import CreditPolicyServicer, add_service
 from policy_engine.ports import CustomerStore
 
@@ -56,6 +56,10 @@ def add_reflection(server: grpc.aio.Server) -> None:
     reflection.enable_server_reflection(names, server)
 
 
+CONTROL_CALLS = 100
+"""Calls gRPC takes beyond the servicer's max_in_flight: health checks, reflection, GetPolicy."""
+
+
 def create_server(
     address: str,
     servicer: CreditPolicyServicer,
@@ -77,7 +81,10 @@ def create_server(
     ]
     if reuse_port:
         options.append(("grpc.max_connection_age_ms", REUSE_PORT_CONNECTION_AGE_MS))
-    server = grpc.aio.server(options=options, maximum_concurrent_rpcs=10_000)
+    # The servicer refuses decision calls past its own max_in_flight (counted, logged, a message that
+    # names the flag); gRPC's limit, just above it, is the backstop for everything else, and leaves
+    # room for health checks, reflection and GetPolicy while the decision calls are at their limit.
+    server = grpc.aio.server(options=options, maximum_concurrent_rpcs=servicer.max_in_flight + CONTROL_CALLS)
     add_service(servicer, server)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer or health.aio.HealthServicer(), server)
     add_reflection(server)
@@ -111,6 +118,7 @@ async def run_service(
     watch_interval: float = 1.0,
     grace: float = 20.0,
     host_options: dict[str, Any] | None = None,
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
     reuse_port: bool = False,
     on_serving: Callable[[int, str], None] | None = None,
     stop: asyncio.Event | None = None,
@@ -125,7 +133,7 @@ async def run_service(
     `process stopping`/`process stopped` (`event_prefix`).
     """
     host = PolicyHost(rules_dir, workers=workers, store=store, store_url=store_url, **(host_options or {}))
-    servicer = CreditPolicyServicer(host)
+    servicer = CreditPolicyServicer(host, max_in_flight=max_in_flight)
     health_servicer = health.aio.HealthServicer()
     # The addresses first: a port in use is refused before any worker is spawned or rule compiled.
     server = None

@@ -23,10 +23,14 @@ from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2_grpc as pb_grpc
 from adapters.grpc.host import PolicyHost
 from adapters.grpc.logs import event
 from adapters.grpc.pipeline import parse_request
+from adapters.grpc.runtime import DEFAULT_MAX_IN_FLIGHT
 from policy_engine.domain.errors import InvalidInput, PolicyError, StoredRecordInvalid, StoreUnavailable
 
 STREAM_WINDOW = 16
 """Stream items decided ahead of the one being sent: bounds memory; reading stops while it is full."""
+
+REFUSED_LOG_EVERY_S = 10.0
+"""At most one `calls refused` line this often while calls are refused (each is counted in the metrics)."""
 
 LOG = logging.getLogger(__name__)
 
@@ -37,9 +41,27 @@ if TYPE_CHECKING:  # generic in grpcio's stubs only; the decision RPCs take byte
 class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
     """credit_policy.v1.CreditPolicyService over a PolicyHost."""
 
-    def __init__(self, host: PolicyHost):
+    def __init__(self, host: PolicyHost, max_in_flight: int = DEFAULT_MAX_IN_FLIGHT):
         self.host = host
         self.metrics = host.metrics
+        self.max_in_flight = max_in_flight
+        self.in_flight = 0
+        """Decision calls and streams admitted and not finished (GetPolicy, health and reflection aside)."""
+        self._refused = 0
+        self._refused_logged_at = float("-inf")
+
+    async def _refuse(self, method: str, context: Context) -> None:
+        """Answer RESOURCE_EXHAUSTED: the process already has max_in_flight calls (counted; logged now and then)."""
+        self._refused += 1
+        now = time.monotonic()
+        if now - self._refused_logged_at >= REFUSED_LOG_EVERY_S:
+            event("calls refused", logging.WARNING, refused=self._refused, in_flight=self.in_flight,
+                  max_in_flight=self.max_in_flight, last_method=method)
+            self._refused, self._refused_logged_at = 0, now
+        self.metrics.observe_call(method, "RESOURCE_EXHAUSTED", 0.0)
+        await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED,
+                            f"the server is deciding {self.in_flight} calls, its limit (--max-in-flight); "
+                            "retry after a backoff")
 
     async def _decide(self, kind: str, request: bytes) -> Any:
         reply, outcome = await self.host.engine.run(kind, request)
@@ -49,6 +71,9 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
         return reply
 
     async def _unary(self, method: str, kind: str, request: bytes, context: Context) -> Any:
+        if self.in_flight >= self.max_in_flight:
+            await self._refuse(method, context)
+        self.in_flight += 1
         started = time.perf_counter()
         code = "OK"
         try:
@@ -73,6 +98,7 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
             LOG.exception("unexpected error in %s", method)
             await context.abort(grpc.StatusCode.INTERNAL, f"internal error: {type(exc).__name__}")
         finally:
+            self.in_flight -= 1
             self.metrics.observe_call(method, code, time.perf_counter() - started)
 
     async def EvaluateCustomer(self, request: bytes,  # noqa: N802
@@ -118,7 +144,11 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
 
     async def EvaluateCustomers(self, request_iterator: AsyncIterator[bytes],  # noqa: N802
                                 context: Context) -> AsyncIterator[pb.EvaluateCustomersResponse]:
-        """Bulk evaluation, answered in request order with at most STREAM_WINDOW items in flight."""
+        """Bulk evaluation, answered in request order with at most STREAM_WINDOW items in flight. The
+        stream takes one place of max_in_flight for as long as it is open."""
+        if self.in_flight >= self.max_in_flight:
+            await self._refuse("EvaluateCustomers", context)
+        self.in_flight += 1
         started = time.perf_counter()
         code = "OK"
         window = asyncio.Semaphore(STREAM_WINDOW)
@@ -149,6 +179,7 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
             while not results.empty():
                 if (pending := results.get_nowait()) is not None:
                     pending.cancel()
+            self.in_flight -= 1
             self.metrics.observe_call("EvaluateCustomers", code, time.perf_counter() - started)
 
 

@@ -92,6 +92,8 @@ class ProcessConfig:
     """adapters/grpc/runtime.py: the event loop each server process runs on"""
     rule_tests: bool = False
     """load a rule set from the directory only if its tests/ cases pass (serve --rule-tests)"""
+    max_in_flight: int = runtime.DEFAULT_MAX_IN_FLIGHT
+    """decision calls each server process takes at once (serve --max-in-flight)"""
 
 
 # ---- the server process ----
@@ -197,7 +199,7 @@ async def _serve_process(conn: Any, config: ProcessConfig, index: int, files: di
                     **rule_tests_option(config.rule_tests)}
     await run_service(rules_dir=config.rules_dir, address=f"{config.host}:{config.port}", store=store,
                       store_url=config.store_url, workers=0, tls=TlsFiles(*config.tls) if config.tls else None,
-                      metrics_port=None, host_options=host_options,
+                      metrics_port=None, host_options=host_options, max_in_flight=config.max_in_flight,
                       watch_interval=config.watch_interval, grace=config.grace, reuse_port=True,
                       on_serving=on_serving, stop=stop, stop_signals=(signal.SIGTERM,), event_prefix="process ")
 
