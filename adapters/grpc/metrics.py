@@ -33,15 +33,16 @@ def _start_endpoint(port: int, address: str, registry: CollectorRegistry) -> Any
         raise CannotListen(f"cannot serve metrics on {address}:{port}: {exc.strerror or exc}") from exc
     return server
 
-BACKLOG_REFRESH_S = 0.5
-"""With `--processes`, how often each server process copies its decision-log backlog into its
-multiprocess file (a single server process reads it at each scrape instead)."""
+GAUGE_REFRESH_S = 0.5
+"""With `--processes`, how often each server process copies its live gauges (the decision-log backlog,
+the calls in flight) into its multiprocess file (a single server process reads them at each scrape)."""
 
 _LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0)
 
 
 class ServiceMetrics:
-    """Request counts and latency by method and status, decisions, reloads, the decision log's backlog."""
+    """Request counts and latency by method and status, calls in flight, decisions, reloads, the
+    decision log's backlog."""
 
     def __init__(self, process: str | None = None) -> None:
         """`process`: the server process's slot index under the `--processes` supervisor, which
@@ -61,7 +62,14 @@ class ServiceMetrics:
         self.log_backlog = Gauge("credit_policy_decision_log_backlog",
                                  "Decisions answered and not yet written to the decision log (queued or being "
                                  "written); 0 without a decision log", registry=r, multiprocess_mode="livesum")
-        self._backlog_source: Callable[[], int] | None = None
+        self.in_flight = Gauge("credit_policy_grpc_in_flight",
+                               "Decision calls and streams being served now (at most max_in_flight)",
+                               registry=r, multiprocess_mode="livesum")
+        self.max_in_flight = Gauge("credit_policy_grpc_max_in_flight",
+                                   "Decision calls and streams the service takes at once (serve --max-in-flight, "
+                                   "summed over the server processes)", registry=r, multiprocess_mode="livesum")
+        self._live: list[tuple[Gauge, Callable[[], int]]] = []
+        """Gauges whose value is read from a function: at each scrape, or copied by keep_gauges_fresh."""
         if process is None:
             self.reloads = Counter("credit_policy_reloads", "Policy reload attempts by result",
                                    ["result"], registry=r)
@@ -114,21 +122,30 @@ class ServiceMetrics:
         self.policy.labels(version).set(1)
         self._version = version
 
-    def track_log_backlog(self, source: Callable[[], int]) -> None:
-        """Have the backlog gauge show `source()`: read at each scrape, or, when the values live in
-        multiprocess files, copied there by keep_log_backlog_fresh."""
-        self._backlog_source = source
+    def _track(self, gauge: Gauge, source: Callable[[], int]) -> None:
+        """Have `gauge` show `source()`: read at each scrape, or, when the values live in multiprocess
+        files, copied there by keep_gauges_fresh."""
+        self._live.append((gauge, source))
         if not multiprocess():
-            self.log_backlog.set_function(source)
+            gauge.set_function(source)
 
-    async def keep_log_backlog_fresh(self, interval: float = BACKLOG_REFRESH_S) -> None:
-        """Under --processes, copy the backlog into this process's file every `interval` seconds
-        until cancelled; otherwise nothing to do (the gauge is read at each scrape)."""
-        source = self._backlog_source
-        if source is None or not multiprocess():
+    def track_log_backlog(self, source: Callable[[], int]) -> None:
+        """The decision-log backlog gauge shows `source()`."""
+        self._track(self.log_backlog, source)
+
+    def track_in_flight(self, source: Callable[[], int], limit: int) -> None:
+        """The in-flight gauge shows `source()`, next to the limit."""
+        self.max_in_flight.set(limit)
+        self._track(self.in_flight, source)
+
+    async def keep_gauges_fresh(self, interval: float = GAUGE_REFRESH_S) -> None:
+        """Under --processes, copy the tracked gauges into this process's file every `interval`
+        seconds until cancelled; otherwise nothing to do (they are read at each scrape)."""
+        if not self._live or not multiprocess():
             return
         while True:
-            self.log_backlog.set(source())
+            for gauge, source in self._live:
+                gauge.set(source())
             await asyncio.sleep(interval)
 
     def serve(self, port: int, address: str = "0.0.0.0") -> int:

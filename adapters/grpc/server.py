@@ -173,13 +173,13 @@ async def run_service(
     for sig in stop_signals:
         loop.add_signal_handler(sig, stop.set)
     watcher = loop.create_task(host.watch(watch_interval)) if watch_interval > 0 else None
-    backlog = loop.create_task(host.metrics.keep_log_backlog_fresh())
+    gauges = loop.create_task(host.metrics.keep_gauges_fresh())
     try:
         await stop.wait()
     finally:
         event(f"{event_prefix}stopping", grace_seconds=grace)
         await _set_serving(health_servicer, False)
-        backlog.cancel()
+        gauges.cancel()
         if watcher:
             watcher.cancel()
         await server.stop(grace)  # refuses new calls, lets in-flight ones finish

@@ -49,6 +49,7 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
         """Decision calls and streams admitted and not finished (GetPolicy, health and reflection aside)."""
         self._refused = 0
         self._refused_logged_at = float("-inf")
+        self.metrics.track_in_flight(lambda: self.in_flight, max_in_flight)
 
     async def _refuse(self, method: str, context: Context) -> None:
         """Answer RESOURCE_EXHAUSTED: the process already has max_in_flight calls (counted; logged now and then)."""

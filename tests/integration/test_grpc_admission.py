@@ -8,7 +8,10 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import re
 import threading
+import time
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -79,8 +82,6 @@ def limited() -> Iterator[tuple[Any, Gated, int, Any]]:
 
 
 def wait_for(predicate: Any, timeout: float = 10.0) -> None:
-    import time
-
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "timed out"
@@ -118,6 +119,7 @@ def test_past_the_limit_a_call_is_refused_at_once_counted_and_logged(
         assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
         assert "deciding 2 calls, its limit (--max-in-flight)" in error.details()
     assert gated.waiting == LIMIT, "a refused call reached the engine"
+    assert gauge(servicer, "in_flight") == LIMIT and gauge(servicer, "max_in_flight") == LIMIT
     assert refused_count(servicer, "CheckOrder") == 1 and refused_count(servicer, "EvaluateCustomer") == 1
     lines = [r for r in caplog.records if r.getMessage().startswith("calls refused")
              or getattr(r, "event", None) == "calls refused"]  # fmt: skip
@@ -126,9 +128,21 @@ def test_past_the_limit_a_call_is_refused_at_once_counted_and_logged(
     run(_open(gated))
     assert all(f.result(timeout=30).outcome for f in held)
     wait_for(lambda: servicer.in_flight == 0)
+    assert gauge(servicer, "in_flight") == 0
     assert stub.CheckOrder(order_request(), timeout=TIMEOUT).outcome  # room again
     channel.close()
     pool.shutdown()
+
+
+def gauge(servicer: Any, name: str) -> float:
+    """A gauge's value as a scrape would read it."""
+    return float(servicer.metrics.registry.get_sample_value(f"credit_policy_grpc_{name}"))
+
+
+def scraped(port: int, name: str) -> float | None:
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    found = re.search(rf"^credit_policy_grpc_{name} (\S+)$", text, re.M)
+    return float(found.group(1)) if found else None
 
 
 async def _open(gated: Gated) -> None:
@@ -191,9 +205,19 @@ def test_the_flag_reaches_every_server_process(server_factory: Any, model: str) 
         assert deadline_error is not None, "never refused"
         assert deadline_error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
         assert "--max-in-flight" in deadline_error.details()
+        # the /metrics gauges (copied every 0.5 s under --processes, read at the scrape otherwise)
+        deadline = time.monotonic() + 10
+        while scraped(server.metrics_port, "in_flight") != 1.0:
+            assert time.monotonic() < deadline, scraped(server.metrics_port, "in_flight")
+            time.sleep(0.1)
+        assert scraped(server.metrics_port, "max_in_flight") == 1.0
     finally:
         feed.set()
         list(stream)
     assert stub.CheckOrder(order_request(), timeout=TIMEOUT).outcome
+    deadline = time.monotonic() + 10
+    while scraped(server.metrics_port, "in_flight") != 0.0:
+        assert time.monotonic() < deadline, scraped(server.metrics_port, "in_flight")
+        time.sleep(0.1)
     refused = server.wait_for_event("calls refused")
     assert refused["max_in_flight"] == 1 and refused["refused"] >= 1
