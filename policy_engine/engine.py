@@ -14,6 +14,10 @@ ruleset name cannot be registered twice. What we do instead, for each pitfall:
 - Nothing matching raises / returns "not handled": that is an empty match, not an error.
 - Re-asserting an identical fact is refused: facts are retracted after each match, so none repeats.
 - Strings compare as text: callers pass numbers as JSON numbers (the compiler types every field).
+- Its JSON reader does not take an exponent after a mantissa without a point (`2e-6`, `1e+16`, as
+  orjson and `json` write 0.000002 and 1e16): in a fact the property is silently lost, with the
+  rest of the fact after it, so no rule on them fires; in a ruleset it is refused (error 204).
+  Every text sent to the core goes through `_engine_json`, which writes such numbers `2.0e-6`.
 - Exceptions in actions are swallowed into state: our rules have no Python actions at all; the
   fired rule names are read from the engine's action queue.
 - Names cannot be re-registered: each compiled policy gets a fresh, versioned ruleset name.
@@ -45,9 +49,22 @@ _SID = "0"
 _OBSERVED = 2  # assert result code: an identical fact is already in the session
 
 
+_NUMBER_WITHOUT_POINT = re.compile(r'"(?:[^"\\]|\\.)*"|(?<![\d.])(-?\d+)([eE][+-]?\d+)')
+"""A JSON string (kept as it is), or a number with an exponent and no point in its mantissa."""
+
+
+def _engine_json(text: str) -> str:
+    """JSON text as durable_rules reads it: `2e-6` → `2.0e-6` (see the module docstring). Both
+    encoders always sign the exponent, so text without `e-`/`e+` has no such number (~0.1 µs)."""
+    if "e-" not in text and "e+" not in text:
+        return text
+    return _NUMBER_WITHOUT_POINT.sub(
+        lambda m: m.group(0) if m.group(1) is None else f"{m.group(1)}.0{m.group(2)}", text)
+
+
 def _dumps(facts: list[dict[str, Any]]) -> str:
     # orjson: ~5x faster than json for the flat facts we send; the core takes a str.
-    return orjson.dumps(facts).decode()
+    return _engine_json(orjson.dumps(facts).decode())
 
 
 class EngineError(Exception):
@@ -61,7 +78,7 @@ class Ruleset:
         self.name = f"{label}_{next(_COUNTER)}"
         self._names = frozenset(definition)  # the rule names fired actions may carry
         # durable_rules mutates definitions it is given; it only ever sees private copies of this text.
-        self._text = json.dumps(definition, ensure_ascii=False)
+        self._text = _engine_json(json.dumps(definition, ensure_ascii=False))
         self.replaced = 0
         self._closed_why = "closed"
         """How many times a failed match made this ruleset start over on a fresh engine ruleset."""

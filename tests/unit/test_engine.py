@@ -130,3 +130,72 @@ def test_short_keys_rename_every_field_of_a_definition_and_match_the_same() -> N
         long_hits = plain.match([{"id": 0, "_f": "c", **fact}])
         short_hits = short.match([{"id": 0, "_f": "c", **{keys[k]: v for k, v in fact.items()}}])
         assert long_hits == short_hits
+
+
+# ---- numbers the engine's JSON reader would lose: an exponent after a mantissa without a point ----
+
+
+@pytest.fixture(scope="module")
+def halves() -> Ruleset:
+    return Ruleset(
+        "n",
+        {
+            "above": rule_definition([{"_f": "c"}, {"$gt": {"v": 0.5}}]),
+            "below": rule_definition([{"_f": "c"}, {"$lt": {"v": 0.5}}]),
+            "other": rule_definition([{"_f": "c"}, {"$gte": {"w": 0}}]),  # a property after v
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("v", "fired"),
+    [
+        (2e-6, "below"),  # orjson writes 2e-6
+        (5e-7, "below"),
+        (-2e-6, "below"),
+        (1e-300, "below"),
+        (1e16, "above"),  # 1e+16
+        (3e20, "above"),
+        (2.5e-7, "below"),  # a point in the mantissa: read correctly even before
+        (1.5e16, "above"),
+    ],
+)
+def test_fact_numbers_written_with_an_exponent_compare_as_numbers(halves: Ruleset, v: float, fired: str) -> None:
+    # durable_rules read `2e-6` as nothing at all: the property, and the rest of the fact after
+    # it, vanished, so neither side of a comparison fired.
+    hits = halves.match([{"id": 0, "_f": "c", "v": v, "w": 1}])
+    assert {name for name, _ in hits} == {fired, "other"}
+
+
+def test_rule_thresholds_written_with_an_exponent_are_taken() -> None:
+    # json writes 0.000001 as 1e-06 and 1e16 as 1e+16: durable_rules refused such a ruleset (204).
+    rs = Ruleset("x", {"tiny": rule_definition([{"_f": "c"}, {"$gt": {"v": 0.000001}}]),
+                       "huge": rule_definition([{"_f": "c"}, {"$lt": {"v": 1e16}}])})  # fmt: skip
+    assert {n for n, _ in rs.match([{"id": 0, "_f": "c", "v": 0.0000015}])} == {"tiny", "huge"}
+    assert {n for n, _ in rs.match([{"id": 0, "_f": "c", "v": 2e16}])} == {"tiny"}
+    assert {n for n, _ in rs.match([{"id": 0, "_f": "c", "v": 5e-7}])} == {"huge"}
+
+
+def test_a_string_that_looks_like_an_exponent_number_is_left_as_it_is() -> None:
+    from policy_engine.engine import _engine_json
+
+    text = '[{"s":"2e-6 \\" 3e+5","v":2e-6,"w":2.5e-7,"x":-1e+16,"y":12}]'
+    assert _engine_json(text) == '[{"s":"2e-6 \\" 3e+5","v":2.0e-6,"w":2.5e-7,"x":-1.0e+16,"y":12}]'
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_finite = st.floats(allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(threshold=_finite, value=_finite)
+def test_any_finite_number_compares_in_the_engine_as_in_python(threshold: float, value: float) -> None:
+    rs = Ruleset("h", {"gt": rule_definition([{"_f": "c"}, {"$gt": {"v": threshold}}]),
+                       "lt": rule_definition([{"_f": "c"}, {"$lt": {"v": threshold}}])})  # fmt: skip
+    try:
+        fired = {name for name, _ in rs.match([{"id": 0, "_f": "c", "v": value}])}
+    finally:
+        rs.close()
+    assert fired == {n for n, holds in (("gt", value > threshold), ("lt", value < threshold)) if holds}

@@ -212,3 +212,17 @@ def test_not_signal_matches_customers_without_that_sign(rules_copy: Callable[...
 
     assert "follow.never_bought" in {a.rule_id for a in _eval(policy, data).actions}
     assert "follow.never_bought" not in {a.rule_id for a in _eval(policy, rumours).actions}
+
+
+def test_a_nearly_debt_free_company_is_scored_on_its_ratios(policy: Policy, example_data: Data) -> None:
+    # 20 of liabilities on 10M of assets: debt ratio 0.000002, which the facts' encoder writes 2e-6.
+    # durable_rules used to lose that property (and the rest of the fact after it): no capacity or
+    # capital row fired, the factors fell to their default points, and the company came out BB.
+    data = example_data("steady-distributor")
+    data["financials"][-1].update(total_liabilities="20.00", current_liabilities="20.00")
+
+    decision = _eval(policy, data, explain=True)
+
+    fired = {r.rule_id for r in decision.reasons}
+    assert {"score.capital.strong", "score.capacity.strong"} <= fired
+    assert decision.grade == "AA" and decision.score >= 86
