@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from policy_engine.engine import EngineError, Ruleset, rule_definition
 
@@ -183,19 +185,19 @@ def test_a_string_that_looks_like_an_exponent_number_is_left_as_it_is() -> None:
     assert _engine_json(text) == '[{"s":"2e-6 \\" 3e+5","v":2.0e-6,"w":2.5e-7,"x":-1.0e+16,"y":12}]'
 
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-_finite = st.floats(allow_nan=False, allow_infinity=False)
+_number = st.one_of(st.integers(min_value=-(2**53), max_value=2**53), st.floats(allow_nan=False, allow_infinity=False))
 
 
 @settings(max_examples=300, deadline=None)
-@given(threshold=_finite, value=_finite)
-def test_any_finite_number_compares_in_the_engine_as_in_python(threshold: float, value: float) -> None:
-    rs = Ruleset("h", {"gt": rule_definition([{"_f": "c"}, {"$gt": {"v": threshold}}]),
-                       "lt": rule_definition([{"_f": "c"}, {"$lt": {"v": threshold}}])})  # fmt: skip
+@given(threshold=_number, value=_number)
+def test_any_number_compares_in_the_engine_as_in_python(threshold: float, value: float) -> None:
+    tests = {"gt": "$gt", "lte": "$lte", "lt": "$lt", "gte": "$gte"}
+    rs = Ruleset("h", {name: rule_definition([{"_f": "c"}, {op: {"v": threshold}}]) for name, op in tests.items()}
+                 | {"eq": rule_definition([{"_f": "c"}, {"v": threshold}])})  # fmt: skip
     try:
         fired = {name for name, _ in rs.match([{"id": 0, "_f": "c", "v": value}])}
     finally:
         rs.close()
-    assert fired == {n for n, holds in (("gt", value > threshold), ("lt", value < threshold)) if holds}
+    holds = {"gt": value > threshold, "lte": value <= threshold, "lt": value < threshold,
+             "gte": value >= threshold, "eq": value == threshold}  # fmt: skip
+    assert fired == {name for name, yes in holds.items() if yes}
