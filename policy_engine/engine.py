@@ -80,8 +80,12 @@ class Ruleset:
         # durable_rules mutates definitions it is given; it only ever sees private copies of this text.
         self._text = _engine_json(json.dumps(definition, ensure_ascii=False))
         self.replaced = 0
-        self._closed_why = "closed"
         """How many times a failed match made this ruleset start over on a fresh engine ruleset."""
+        self._closed_why = "closed"
+        self.broken: str | None = None
+        """Why failed matches closed this ruleset for good (None while it works, or once `close()`d):
+        the rulesets it abandoned stay allocated in the core (~0.7 MB each for the shipped policy), so
+        only a fresh process recovers fully; the service replaces the process (docs/service.md)."""
         with _LOCK:
             try:
                 self._handle: int | None = _core.create_ruleset(self.name, self._text)
@@ -98,13 +102,13 @@ class Ruleset:
         """
         self._handle = None
         if self.replaced >= MAX_REPLACEMENTS:
-            self._closed_why = f"closed after {MAX_REPLACEMENTS} failed matches"
+            self._closed_why = self.broken = f"closed after {MAX_REPLACEMENTS} failed matches"
             return
         self.replaced += 1
         try:
             self._handle = _core.create_ruleset(f"{self.name}_r{self.replaced}", self._text)
         except Exception as exc:
-            self._closed_why = f"closed: recompiling after a failed match failed: {exc}"
+            self._closed_why = self.broken = f"closed: recompiling after a failed match failed: {exc}"
 
     def match(self, facts: list[dict[str, Any]]) -> list[tuple[str, int]]:
         """Assert `facts` (each with an integer "id") in a fresh session; return (rule name, fact id) fired."""

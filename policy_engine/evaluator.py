@@ -77,6 +77,14 @@ class Policy:
         """Release the engine ruleset (after a reload has swapped this policy out)."""
         self._ruleset.close()
 
+    @property
+    def engine_broken(self) -> str | None:
+        """Why repeated engine failures closed this policy's ruleset for good (None while it works):
+        every later evaluation fails, and the memory of the abandoned engine rulesets is only given
+        back with the process, so whoever runs the policy replaces it (a worker or server process
+        exits to be restarted; a batch worker recompiles a bounded number of times)."""
+        return self._ruleset.broken
+
     # --- engine calls ---------------------------------------------------------------------------
 
     def _fact(

@@ -7,6 +7,7 @@ untouched. The done marker's primary key guards against a second writer of the s
 
 from __future__ import annotations
 
+import logging
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,12 @@ from policy_engine.domain.errors import violations_from
 from policy_engine.domain.models import CustomerDecision, CustomerSnapshot
 
 MAX_ERROR = 2000
+MAX_RECOMPILES = 2
+"""How often one worker compiles its policy afresh after repeated engine failures closed it
+(`Policy.engine_broken`). Each closing leaves ~100 abandoned engine rulesets in memory (~70 MB for
+the shipped rules), so past this the worker's remaining customers are quarantined with the reason,
+for `--retry-quarantined` in a fresh run."""
+_LOG = logging.getLogger("credit_policy.batch")
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,7 @@ class ChunkEvaluator:
         self.ctx = ctx
         self.policy = policy if policy is not None else load_policy(ctx.rules_dir)
         self.engine = engine if engine is not None else make_engine(ctx.db_url)
+        self.recompiles = 0
 
     def run(self, ids: Sequence[str]) -> ChunkResult:
         """Evaluate the customers of `ids` not yet done in this run and commit them in one transaction."""
@@ -96,12 +104,36 @@ class ChunkEvaluator:
                 rows.quarantine(customer_id, f"load: {_describe(exc)}")
                 continue
             try:
-                decision = self.policy.evaluate(snapshot, as_of=self.ctx.as_of)
+                decision = self._decide(snapshot)
                 decision = decision.model_copy(update={"value_class": loaded.value_class.get(customer_id, "")})
                 rows.add(snapshot, decision, loaded.prev_value_class.get(customer_id, ""))
             except Exception as exc:  # one customer the policy cannot evaluate must not stop the run
                 rows.quarantine(customer_id, f"evaluate: {_describe(exc)}")
         return rows
+
+    def _decide(self, snapshot: CustomerSnapshot) -> CustomerDecision:
+        """The policy's decision; if this failure closed the engine for good, once more on a fresh copy."""
+        try:
+            return self.policy.evaluate(snapshot, as_of=self.ctx.as_of)
+        except Exception:
+            broken = getattr(self.policy, "engine_broken", None)
+            if not broken or self.recompiles >= MAX_RECOMPILES:
+                raise
+        from policy_engine.api import load_policy_from_files
+
+        self.recompiles += 1  # a failed attempt counts too: compiling uses the engine as well
+        try:
+            fresh = load_policy_from_files(self.policy.files)  # the same version, whatever the directory holds now
+            if fresh.version != self.policy.version:
+                raise RuntimeError(f"recompiling policy {self.policy.version} gave {fresh.version}")
+        except Exception as exc:
+            _LOG.error("batch worker: the rule engine %s; compiling policy %s afresh failed (%d of at most %d): "
+                       "%s", broken, self.policy.version, self.recompiles, MAX_RECOMPILES, exc)
+            raise
+        _LOG.warning("batch worker: the rule engine %s; compiled policy %s afresh (%d of at most %d) and "
+                     "continues", broken, fresh.version, self.recompiles, MAX_RECOMPILES)
+        self.policy = fresh
+        return fresh.evaluate(snapshot, as_of=self.ctx.as_of)
 
 
 def _describe(exc: BaseException) -> str:

@@ -158,8 +158,9 @@ def serve(
                          event_loop=event_loop, rule_tests=rule_tests, max_in_flight=max_in_flight)
         return
     from adapters.grpc import runtime
-    from adapters.grpc.host import rule_tests_option
+    from adapters.grpc.host import EngineBroken, rule_tests_option
     from adapters.grpc.metrics import CannotListen
+    from adapters.grpc.runtime import ENGINE_BROKEN_EXIT
     from adapters.grpc.server import TlsFiles, run_service
 
     tls = TlsFiles(tls_cert, tls_key, tls_client_ca) if tls_cert and tls_key else None
@@ -181,6 +182,10 @@ def serve(
     except CannotListen as exc:
         typer.echo(f"serve: {exc}", err=True)
         raise typer.Exit(1) from None
+    except EngineBroken as exc:
+        typer.echo(f"serve: stopped: the rule engine {exc}; restart the service (a service manager's "
+                   "Restart=on-failure does it)", err=True)
+        raise typer.Exit(ENGINE_BROKEN_EXIT) from None
 
 
 def _check_tls(cert: Path, key: Path, client_ca: Path | None) -> None:

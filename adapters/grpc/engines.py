@@ -22,11 +22,13 @@ from typing import Any, Protocol
 
 from adapters.grpc.logs import event
 from adapters.grpc.pipeline import HANDLERS, Outcome, parse_request
+from adapters.grpc.runtime import exit_cause
 from adapters.grpc.worker import KIND_CODES, decode_answer, raise_error, worker_main
 from policy_engine.domain.errors import EngineFailure
 from policy_engine.ports import CustomerStore
 
 DEFAULT_FILES_LOADER = "policy_engine.api:load_policy_from_files"
+
 class Engine(Protocol):
     """One policy version, ready to decide."""
 
@@ -49,11 +51,15 @@ class Engine(Protocol):
 class InProcessEngine:
     """The pipeline on the event loop; the Policy's own lock serialises the engine."""
 
-    def __init__(self, policy: Any, store: CustomerStore, store_thread: Executor | None = None):
+    def __init__(self, policy: Any, store: CustomerStore, store_thread: Executor | None = None,
+                 on_broken: Callable[[InProcessEngine, str], None] | None = None):
+        """`on_broken(engine, reason)` is told when a call fails because repeated engine failures have
+        closed the policy's ruleset for good (`Policy.engine_broken`): every later call fails too."""
         self.policy = policy
         self.store = store
         self.version: str = policy.version
         self._store_thread = store_thread
+        self._on_broken = on_broken
         self._in_flight = 0
         self._drained = asyncio.Event()
 
@@ -61,16 +67,22 @@ class InProcessEngine:
         """Decide inline (a SQL store blocks, so then the whole decision runs on the store thread)."""
         handler = HANDLERS[kind]
         request = parse_request(kind, request)
-        if self._store_thread is None:
-            return handler(request, self.policy, self.store)
-        self._in_flight += 1
         try:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._store_thread, handler, request, self.policy, self.store)
-        finally:
-            self._in_flight -= 1
-            if self._in_flight == 0:
-                self._drained.set()
+            if self._store_thread is None:
+                return handler(request, self.policy, self.store)
+            self._in_flight += 1
+            try:
+                loop = asyncio.get_running_loop()
+                return await loop.run_in_executor(self._store_thread, handler, request, self.policy, self.store)
+            finally:
+                self._in_flight -= 1
+                if self._in_flight == 0:
+                    self._drained.set()
+        except EngineFailure:
+            broken = getattr(self.policy, "engine_broken", None)
+            if broken and self._on_broken is not None:
+                self._on_broken(self, broken)
+            raise
 
     def log_backlog(self) -> int:
         """Decisions the store's decision-log writer has not written yet (0 without one)."""
@@ -330,7 +342,7 @@ class WorkerPoolEngine:
                           exitcode=dead.process.exitcode, version=self.version, unwritten_decisions=dead.unwritten)
                 return
             event("worker process replaced", logging.ERROR, pid=dead.process.pid, exitcode=dead.process.exitcode,
-                  version=self.version, unwritten_decisions=dead.unwritten)
+                  version=self.version, unwritten_decisions=dead.unwritten, cause=exit_cause(dead.process.exitcode))
             fresh = _Worker(self._ctx, self._args)
             self._workers[self._workers.index(dead)] = fresh
             try:

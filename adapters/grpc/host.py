@@ -30,6 +30,10 @@ from adapters.grpc.metrics import ServiceMetrics
 from policy_engine.ports import CustomerStore, InMemoryStore
 
 
+class EngineBroken(RuntimeError):
+    """The server process stopped because its in-process engine closed after repeated failures."""
+
+
 @dataclass(frozen=True)
 class RefusedAttempt:
     """A reload that was refused, with every problem found."""
@@ -122,6 +126,11 @@ class PolicyHost:
         self._fingerprint: Fingerprint = ()
         self._retired: dict[asyncio.Task[None], Engine] = {}
         """Engines swapped out and still draining (their workers' decision logs included)."""
+        self.broken: str | None = None
+        """Set when the served in-process engine closed after repeated failures (`Policy.engine_broken`):
+        this process cannot decide any more and should be replaced (run_service stops it, exit code 3)."""
+        self.on_engine_broken: Callable[[str], None] | None = None
+        """Told once, with the reason, when `broken` is set."""
 
     @property
     def served(self) -> Served:
@@ -174,10 +183,22 @@ class PolicyHost:
 
     async def _engine_for(self, policy: Any) -> Engine:
         if self.workers <= 0:
-            return InProcessEngine(policy, self.store, self._store_thread)
+            return InProcessEngine(policy, self.store, self._store_thread, on_broken=self._engine_broken)
         pool = WorkerPoolEngine(dict(policy.files), self.workers, self._files_loader, self.store_url,
                                 on_log_loss=self.metrics.log_failures.inc)
         return await pool.start()
+
+    def _engine_broken(self, engine: InProcessEngine, reason: str) -> None:
+        """The in-process engine's ruleset closed after repeated failures: every call would fail from
+        now on, and the memory the failures left in the engine only comes back with a fresh process.
+        (Worker processes handle this themselves: such a worker exits and the pool replaces it.)"""
+        if self.broken is not None or self._served is None or engine is not self._served.engine:
+            return  # already reported, or a version a reload has swapped out
+        self.broken = reason
+        event("engine closed", logging.ERROR, version=engine.version, reason=reason,
+              action="this server process stops, to be replaced by a fresh one")
+        if self.on_engine_broken is not None:
+            self.on_engine_broken(reason)
 
     async def reload(self, trigger: str = "manual") -> bool:
         """Compile the rules directory off to the side; swap it in if it is good. True if swapped."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import platform
+import signal
 import sys
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
@@ -26,6 +27,24 @@ DEFAULT_MAX_IN_FLIGHT = 10_000
 the servicer answers RESOURCE_EXHAUSTED. Here, not in the servicer, because the CLI and the
 supervisor read it without importing gRPC."""
 MAX_MAX_IN_FLIGHT = 100_000
+
+ENGINE_BROKEN_EXIT = 3
+"""The exit code of an engine worker or `--processes` server process that stopped because repeated
+engine failures closed its policy's ruleset for good (`Policy.engine_broken`); it is replaced by a
+fresh process, which gives back the memory of the engine rulesets the failures abandoned."""
+
+
+def exit_cause(exitcode: int | None) -> str:
+    """Why an engine worker or server process ended, in words, from its exit code."""
+    if exitcode == ENGINE_BROKEN_EXIT:
+        return "its rule engine closed after repeated failures"
+    if exitcode is not None and exitcode < 0:
+        try:
+            return f"killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            return f"killed by signal {-exitcode}"
+    return "died" if exitcode is None else f"exited with code {exitcode}"
+
 
 EVENT_LOOPS = ("auto", "uvloop", "asyncio")
 """`auto`: uvloop if it can be imported, else asyncio."""

@@ -14,7 +14,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
-from adapters.grpc.host import PolicyHost
+from adapters.grpc.host import EngineBroken, PolicyHost
 from adapters.grpc.logs import event
 from adapters.grpc.metrics import CannotListen
 from adapters.grpc.runtime import DEFAULT_MAX_IN_FLIGHT, interpreter, loop_name, settle_heap
@@ -162,6 +162,7 @@ async def run_service(
 
     loop = asyncio.get_running_loop()
     stop = stop or asyncio.Event()
+    host.on_engine_broken = lambda _reason: stop.set()  # drain, then EngineBroken (exit code 3)
     tasks: set[asyncio.Task[Any]] = set()
 
     def on_hup() -> None:
@@ -185,4 +186,7 @@ async def run_service(
         await server.stop(grace)  # refuses new calls, lets in-flight ones finish
         await host.aclose()
         host.metrics.close()
-        event(f"{event_prefix}stopped")
+        stopped: dict[str, Any] = {"reason": f"engine {host.broken}"} if host.broken else {}
+        event(f"{event_prefix}stopped", **stopped)
+    if host.broken:
+        raise EngineBroken(host.broken)

@@ -157,8 +157,12 @@ def process_main(conn: Any, config: ProcessConfig, index: int = 0, files: dict[s
               python=runtime.interpreter())
         conn.send(("serving", os.getpid(), port, version, None if files is not None else loaded))
 
+    from adapters.grpc.host import EngineBroken
+
     try:
         runtime.run(_serve_process(conn, config, index, files, on_serving, on_loaded, backlog), config.event_loop)
+    except EngineBroken:  # logged (`engine closed`, `process stopped`); the supervisor starts a fresh process
+        raise SystemExit(runtime.ENGINE_BROKEN_EXIT) from None
     except BaseException as exc:
         if serving:
             event("process failed", logging.ERROR, error=f"{type(exc).__name__}: {exc}",
@@ -468,6 +472,7 @@ class Supervisor:
             slot.failures += 1
             delay = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** (slot.failures - 1))
         fields: dict[str, Any] = {"pid": process.pid, "process": slot.index, "exitcode": code,
+                                  "cause": runtime.exit_cause(code),
                                   "unwritten_decisions": unwritten, "restart_in_seconds": delay,
                                   "served_seconds": None if served is None else round(served, 3)}
         if slot.failure:

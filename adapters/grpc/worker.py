@@ -9,14 +9,15 @@ NUL) and the reply message. Errors (rare) are b"E" and a pickled tuple.
 from __future__ import annotations
 
 import importlib
+import logging
 import pickle
 import signal
 from collections.abc import Callable
 from typing import Any
 
-from adapters.grpc.logs import configure_logging
+from adapters.grpc.logs import configure_logging, event
 from adapters.grpc.pipeline import HANDLERS, Outcome, parse_request
-from adapters.grpc.runtime import settle_heap
+from adapters.grpc.runtime import ENGINE_BROKEN_EXIT, settle_heap
 from policy_engine.domain.errors import (
     CustomerNotFound,
     EngineFailure,
@@ -95,6 +96,7 @@ def worker_main(conn: Any, loader_spec: str, files: dict[str, str], store_url: s
     except BaseException as exc:  # report why the worker could not start, then exit
         conn.send_bytes(pickle.dumps(("failed", f"{type(exc).__name__}: {exc}")))
         return
+    exit_code = 0
     try:
         while True:
             try:
@@ -107,10 +109,20 @@ def worker_main(conn: Any, loader_spec: str, files: dict[str, str], store_url: s
                 answer = encode_answer(reply, outcome)
             except Exception as exc:
                 answer = b"E" + pickle.dumps(_error_reply(exc), protocol=_PICKLE)
+                if broken := getattr(policy, "engine_broken", None):
+                    # Every later call would fail too: answer this one, then exit so that the pool
+                    # starts a fresh worker (the store's decision log is flushed on the way out).
+                    conn.send_bytes(answer)
+                    event("worker engine closed", logging.ERROR, reason=broken, version=policy.version,
+                          action="the worker exits and is replaced")
+                    exit_code = ENGINE_BROKEN_EXIT
+                    break
             conn.send_bytes(answer)
     finally:
         if hasattr(store, "close"):
             store.close()
+    if exit_code:
+        raise SystemExit(exit_code)
 
 
 def raise_error(answer: tuple[Any, ...]) -> None:

@@ -122,19 +122,23 @@ class ServerProcess:
 
 
 def start_server_process(rules_dir: Path, log_path: Path, *extra: str, workers: int = 2,
-                         processes: int | None = None, new_session: bool = False) -> ServerProcess:
+                         processes: int | None = None, new_session: bool = False,
+                         env: dict[str, str] | None = None) -> ServerProcess:
     """`credit-policy serve --port 0` with its JSON log in `log_path`; waits until it serves.
     With `processes`: `--processes N` (N server processes) instead of `--workers`; `new_session`:
-    in a process group of its own (to signal the whole group, as a terminal's Ctrl-C does)."""
+    in a process group of its own (to signal the whole group, as a terminal's Ctrl-C does); `env`:
+    more environment variables (a PYTHONPATH there goes in front of the repository's)."""
     model = ["--processes", str(processes)] if processes is not None else ["--workers", str(workers)]
     cmd = [sys.executable, "-c", "from policy_engine.cli import main; main()", "serve",
            "--rules", str(rules_dir), "--port", "0", "--host", "127.0.0.1", *model,
            "--metrics-port", "0", "--grace", "10", *extra]
     if "--db" not in extra:
         cmd += ["--db", "memory"]
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    extra_env = dict(env or {})
+    path = os.pathsep.join(p for p in (extra_env.pop("PYTHONPATH", ""), str(ROOT)) if p)
+    full_env = dict(os.environ, **extra_env, PYTHONPATH=path)
     with log_path.open("wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT,
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=full_env, cwd=ROOT,
                                 start_new_session=new_session)
     server = ServerProcess(proc, log_path, rules_dir)
     serving = server.wait_for_event("serving", timeout=120)
@@ -158,10 +162,10 @@ def server_factory(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
     started: list[ServerProcess] = []
 
     def start(*extra: str, workers: int = 2, name: str = "server", processes: int | None = None,
-              new_session: bool = False) -> ServerProcess:
+              new_session: bool = False, env: dict[str, str] | None = None) -> ServerProcess:
         rules = tmp_path / f"{name}-rules"
         server = start_server_process(copy_rules(rules), tmp_path / f"{name}.log", *extra, workers=workers,
-                                      processes=processes, new_session=new_session)
+                                      processes=processes, new_session=new_session, env=env)
         started.append(server)
         return server
 

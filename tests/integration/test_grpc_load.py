@@ -90,5 +90,5 @@ def test_a_killed_worker_process_is_replaced_and_calls_go_on(server_factory: Any
     replies = [stub.CheckOrder(order_request(sample_snapshot(i)), timeout=10) for i in range(20)]
 
     assert all(r.policy_version for r in replies)
-    server.wait_for_event("worker process replaced")
+    assert server.wait_for_event("worker process replaced")["cause"] == "killed by SIGKILL"
     assert len(_worker_pids(server.proc.pid)) == 2

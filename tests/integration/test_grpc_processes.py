@@ -345,6 +345,7 @@ def test_a_killed_process_is_replaced_and_the_service_carries_on(server_factory:
     died = server.wait_for_event("server process died", timeout=30)
     replaced = server.wait_for_event("server process replaced", timeout=60)
     assert died["level"] == "error" and died["pid"] == pids[0] and died["exitcode"] == -signal.SIGKILL
+    assert died["cause"] == "killed by SIGKILL"
     assert replaced["previous_pid"] == pids[0] and replaced["pid"] not in pids
     live = [replaced["pid"], pids[1]]
     for k in range(8):

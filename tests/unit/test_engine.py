@@ -105,11 +105,22 @@ def test_a_ruleset_that_keeps_failing_is_closed_with_the_reason(monkeypatch: pyt
     monkeypatch.setattr(engine, "MAX_REPLACEMENTS", 1)
     rs = _ruleset()
     for _ in range(2):
+        assert rs.broken is None
         _leave_a_stale_fact(rs)
         with pytest.raises(EngineError, match="identical fact"):
             rs.match([{"id": 0, "_f": "c", "amount": 900}])
 
+    assert rs.broken == "closed after 1 failed matches"  # what the service reads to replace the process
     with pytest.raises(EngineError, match="closed after 1 failed matches"):
+        rs.match([{"id": 0, "_f": "c", "amount": 900}])
+
+
+def test_a_ruleset_closed_on_purpose_is_not_broken() -> None:
+    rs = _ruleset()
+    rs.close()
+
+    assert rs.broken is None
+    with pytest.raises(EngineError, match="ruleset is closed"):
         rs.match([{"id": 0, "_f": "c", "amount": 900}])
 
 

@@ -1,0 +1,38 @@
+"""Injected rule-engine failures for the tests of a closed engine (tests/integration/test_grpc_engine_closed.py).
+
+A `credit-policy serve` started with this directory first on PYTHONPATH and
+CREDIT_POLICY_TEST_ENGINE_FAULTS=PATH imports this module at start-up (Python's `site` does, in
+every process: the server, its engine workers, its server processes). Nothing changes until a test
+writes a number N to PATH: the first process that next asserts facts takes the file (deletes it)
+and fails its next N assertions in the durable_rules core, as a real failure inside the core would,
+so `policy_engine.engine` recovers from each by starting over on a fresh ruleset until it gives up
+(MAX_REPLACEMENTS). Never on the path of a real service.
+"""
+
+from __future__ import annotations
+
+import os
+
+_PATH = os.environ.get("CREDIT_POLICY_TEST_ENGINE_FAULTS")
+
+if _PATH:
+    import durable_rules_engine as _core
+
+    _real_assert = _core.assert_facts
+    _left = [0]
+
+    def _assert_facts(handle, payload):  # type: ignore[no-untyped-def]
+        if os.path.exists(_PATH):
+            try:
+                with open(_PATH) as f:
+                    count = int(f.read())
+                os.unlink(_PATH)
+            except (OSError, ValueError):  # another process took it first
+                count = 0
+            _left[0] += count
+        if _left[0] > 0:
+            _left[0] -= 1
+            raise RuntimeError("injected engine failure (test)")
+        return _real_assert(handle, payload)
+
+    _core.assert_facts = _assert_facts
