@@ -16,6 +16,7 @@ from typing import Any
 import grpc
 import pytest
 
+from adapters.grpc.engines import PIPELINE_DEPTH
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
 from adapters.grpc.runtime import ENGINE_BROKEN_EXIT
 from policy_engine.engine import MAX_REPLACEMENTS
@@ -132,3 +133,44 @@ def test_a_single_in_process_server_whose_engine_closed_stops_with_exit_code_3(
     assert "serve: stopped: the rule engine closed after 100 failed matches; restart the service" in log
     assert events(server, "engine closed") and events(server, "stopped")[0]["reason"].startswith("engine closed")
     assert not os.path.exists(switch)
+
+
+def test_under_concurrent_load_only_the_calls_that_met_the_failures_fail(server_factory: Any, tmp_path: Path) -> None:
+    """32 callers on 2 workers while one worker's engine fails and closes: the other worker serves on,
+    the closed one is replaced, every call is answered (OK or INTERNAL, nothing else, nothing hangs),
+    and only the closing worker's failures fail, with at most the calls already sent to it when it
+    exited (PIPELINE_DEPTH: the pool sends it the next ones until it sees the pipe close)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    env, switch = fault_env(tmp_path)
+    server = server_factory(workers=2, env=env)
+    stub = server.stub()
+    codes: dict[str, int] = {}
+    stop_at = time.monotonic() + 8.0
+    injected = False
+
+    def caller(k: int) -> None:
+        nonlocal injected
+        i = k
+        while time.monotonic() < stop_at:
+            if k == 0 and not injected and time.monotonic() > stop_at - 6.0:
+                inject(switch, CLOSING)
+                injected = True
+            try:
+                stub.CheckOrder(order_request(sample_snapshot(i % 50)), timeout=TIMEOUT)
+                code = "OK"
+            except grpc.RpcError as exc:
+                code = exc.code().name
+            codes[code] = codes.get(code, 0) + 1
+            i += 32
+
+    with ThreadPoolExecutor(32) as pool:
+        list(pool.map(caller, range(32)))
+
+    replaced = server.wait_for_event("worker process replaced")
+    assert replaced["exitcode"] == ENGINE_BROKEN_EXIT
+    assert set(codes) <= {"OK", "INTERNAL"}, codes
+    assert CLOSING <= codes.get("INTERNAL", 0) <= CLOSING + PIPELINE_DEPTH, codes
+    assert codes["OK"] > 500, codes
+    assert all(check_order(server, i).customer.policy_version for i in range(4))
+    assert server.stop() == 0
