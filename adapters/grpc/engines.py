@@ -29,6 +29,7 @@ from policy_engine.ports import CustomerStore
 
 DEFAULT_FILES_LOADER = "policy_engine.api:load_policy_from_files"
 
+
 class Engine(Protocol):
     """One policy version, ready to decide."""
 
