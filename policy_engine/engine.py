@@ -71,6 +71,11 @@ class EngineError(Exception):
     """durable_rules refused a ruleset or failed during a match."""
 
 
+class EngineClosed(EngineError):
+    """A match on a ruleset that is closed: by `close()`, or for good by repeated failures (`broken`).
+    The match was never tried, so it is safe to make again elsewhere (another process, a fresh copy)."""
+
+
 class Ruleset:
     """A compiled durable_rules ruleset: assert facts, get back the names of the rules that fired."""
 
@@ -117,7 +122,7 @@ class Ruleset:
         with _LOCK:
             handle = self._handle
             if handle is None:
-                raise EngineError(f"ruleset is {self._closed_why}")
+                raise EngineClosed(f"ruleset is {self._closed_why}")
             try:
                 result = _core.assert_facts(handle, payload)
                 if result[0] == _OBSERVED:  # a fact left behind by an earlier match: never answer from it
@@ -147,7 +152,7 @@ class Ruleset:
         return [(n, fact_id) for n in names]
 
     def close(self) -> None:
-        """Free the ruleset in the engine; later matches raise EngineError."""
+        """Free the ruleset in the engine; later matches raise EngineClosed."""
         with _LOCK:
             if self._handle is not None:
                 _core.delete_ruleset(self._handle)

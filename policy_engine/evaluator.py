@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from policy_engine import effects
-from policy_engine.domain.errors import EngineFailure
+from policy_engine.domain.errors import EngineFailure, EngineUnavailable
 from policy_engine.domain.models import (
     CustomerDecision,
     CustomerSnapshot,
@@ -22,7 +22,7 @@ from policy_engine.domain.models import (
     trusted,
 )
 from policy_engine.domain.values import GRADE_RANK, GRADES
-from policy_engine.engine import EngineError, Ruleset
+from policy_engine.engine import EngineClosed, EngineError, Ruleset
 from policy_engine.features import compute_features
 from policy_engine.ir import CompiledRule, Program
 
@@ -107,6 +107,8 @@ class Policy:
     def _match(self, facts: list[dict[str, Any]]) -> list[tuple[CompiledRule, int]]:
         try:
             hits = self._ruleset.match(facts)
+        except EngineClosed as exc:
+            raise EngineUnavailable(str(exc)) from exc
         except EngineError as exc:
             raise EngineFailure(str(exc)) from exc
         order_of, rules = self._order_of, self.program.rules
@@ -120,6 +122,8 @@ class Policy:
             return []
         try:
             hits = self._ruleset.match([self._fact(stage, context, 0)])
+        except EngineClosed as exc:
+            raise EngineUnavailable(str(exc)) from exc
         except EngineError as exc:
             raise EngineFailure(str(exc)) from exc
         # One fact: file order alone sorts the hits; the set counts an `any` rule once (as _match).

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from adapters.grpc.logs import event
 from adapters.grpc.pipeline import HANDLERS, Outcome, parse_request
 from adapters.grpc.runtime import exit_cause
-from adapters.grpc.worker import KIND_CODES, decode_answer, raise_error, worker_main
+from adapters.grpc.worker import CLOSING, KIND_CODES, decode_answer, raise_error, worker_main
 from policy_engine.domain.errors import EngineFailure
 from policy_engine.ports import CustomerStore
 
@@ -110,10 +110,17 @@ PIPELINE_DEPTH = 2
 """Requests a worker may hold at once: the one it is deciding and the next, already in its pipe, so
 it goes from one to the next without waiting for the server's event loop to read an answer and
 send again (measured side by side: docs/service.md, Load, sixth session)."""
+MAX_RESENDS = 3
+"""Times one call may be sent on to another worker because the worker holding it closed (its rule
+engine closed after repeated failures) before reading it."""
 PIPELINE_MAX_BYTES = 32 * 1024
 """Only a request up to this size is sent to a worker that is still busy: it waits in the pipe's
 buffer (two of them fit), so the event loop's write never blocks on a busy worker. A bigger request
 waits for an idle worker, which reads it while it is written."""
+
+
+class _Resend(Exception):
+    """The worker holding this call closed before reading it: send it to another worker."""
 
 
 class _Worker:
@@ -129,7 +136,10 @@ class _Worker:
         child.close()
         self.pending: collections.deque[asyncio.Future[bytes]] = collections.deque()
         self.serving = False
-        """Ready, and its answers are being read; False before the handshake and once it is lost."""
+        """Taking requests: ready, and neither closing nor lost."""
+        self.reading = False
+        """Its answers are being read (from the handshake until it is lost); a worker that is reading
+        and not serving is closing, and its pipe's end will bring its replacement."""
         self.unwritten = 0
         """Once lost: the decisions its decision-log writer still held, as its backlog last showed (off by a
         commit or a call under way at the instant it died)."""
@@ -204,7 +214,7 @@ class WorkerPoolEngine:
 
     def _enlist(self, w: _Worker) -> None:
         """A ready worker starts taking requests."""
-        w.serving = True
+        w.serving = w.reading = True
         asyncio.get_running_loop().add_reader(w.conn.fileno(), self._on_answers, w)
         self._wake()
 
@@ -214,6 +224,9 @@ class WorkerPoolEngine:
         try:
             while True:
                 data = conn.recv_bytes()
+                if data == CLOSING:
+                    self._closing(w)
+                    break
                 fut = w.pending.popleft()
                 if not fut.done():  # done = cancelled: the caller has gone, the answer goes nowhere
                     fut.set_result(data)
@@ -224,11 +237,22 @@ class WorkerPoolEngine:
             return
         self._wake()
 
-    def _lost(self, w: _Worker, exc: BaseException) -> None:
-        """The worker died (a segfault in the engine) or its pipe broke: fail what it held, replace it."""
-        if not w.serving:
-            return
+    def _closing(self, w: _Worker) -> None:
+        """The worker's rule engine closed: it has answered its last request and reads no more, so the
+        ones it holds go to another worker. It is replaced when its pipe ends (it flushes its decision
+        log first), as one that died, but no call it held fails."""
         w.serving = False
+        while w.pending:
+            fut = w.pending.popleft()
+            if not fut.done():
+                fut.set_exception(_Resend())
+
+    def _lost(self, w: _Worker, exc: BaseException) -> None:
+        """The worker died (a segfault in the engine) or its pipe broke: fail what it held, replace it.
+        Calls it held when it died get INTERNAL, not another worker: one of them may have killed it."""
+        if not w.reading:
+            return
+        w.serving = w.reading = False
         w.unwritten, w.backlog.value = w.backlog.value, 0  # what it had queued died with it
         asyncio.get_running_loop().remove_reader(w.conn.fileno())
         while w.pending:
@@ -292,6 +316,7 @@ class WorkerPoolEngine:
         loop = asyncio.get_running_loop()
         depth = PIPELINE_DEPTH if len(payload) <= PIPELINE_MAX_BYTES else 1
         had_turn = False
+        resends = 0
         if self._waiting:  # callers already waiting go first
             await self._wait(loop, at_head=False)
             had_turn = True
@@ -300,7 +325,7 @@ class WorkerPoolEngine:
                 raise EngineFailure("engine closed")
             worker = self._room(depth)
             if worker is None:
-                if not self._replacing and not any(w.serving for w in self._workers):
+                if not self._replacing and not any(w.reading for w in self._workers):
                     raise EngineFailure("no live worker process")
                 await self._wait(loop, at_head=had_turn)  # a caller that had its turn keeps its place
                 had_turn = True
@@ -314,7 +339,13 @@ class WorkerPoolEngine:
             worker.pending.append(answer)
             if self._waiting and self._room(PIPELINE_DEPTH) is not None:
                 self._wake()  # the next caller in line may find room too
-            return await answer
+            try:
+                return await answer
+            except _Resend:
+                resends += 1
+                if resends > MAX_RESENDS:
+                    raise EngineFailure(f"{resends} worker processes closed before deciding this call") from None
+                had_turn = True  # back at the head of the line
 
     async def _wait(self, loop: asyncio.AbstractEventLoop, at_head: bool) -> None:
         """Wait for a turn: at the end of the line, or back at its head."""
@@ -357,7 +388,7 @@ class WorkerPoolEngine:
             self._enlist(fresh)
         finally:
             self._replacing -= 1
-            if not self._replacing and not any(w.serving for w in self._workers):
+            if not self._replacing and not any(w.reading for w in self._workers):
                 self._wake_all()  # no worker left: the waiting callers fail rather than wait on
 
     async def aclose(self, grace: float = 30.0) -> None:
@@ -371,8 +402,8 @@ class WorkerPoolEngine:
         self._closed = True
         loop = asyncio.get_running_loop()
         for w in self._workers:
-            if w.serving:
-                w.serving = False
+            if w.reading:
+                w.serving = w.reading = False
                 loop.remove_reader(w.conn.fileno())
             w.conn.close()
             while w.pending:  # past the grace period: these answers will not be read

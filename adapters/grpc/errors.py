@@ -10,6 +10,7 @@ from grpc_status import rpc_status
 from policy_engine.domain.errors import (
     CustomerNotFound,
     EngineFailure,
+    EngineUnavailable,
     InvalidInput,
     PolicyError,
     StoredRecordInvalid,
@@ -22,6 +23,7 @@ STATUS_OF: dict[type[PolicyError], grpc.StatusCode] = {
     StoreUnavailable: grpc.StatusCode.UNAVAILABLE,
     StoredRecordInvalid: grpc.StatusCode.FAILED_PRECONDITION,
     EngineFailure: grpc.StatusCode.INTERNAL,
+    EngineUnavailable: grpc.StatusCode.UNAVAILABLE,
 }
 """Domain error → status code; anything not listed (PolicyError itself) is INTERNAL."""
 

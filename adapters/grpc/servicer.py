@@ -24,7 +24,13 @@ from adapters.grpc.host import PolicyHost
 from adapters.grpc.logs import event
 from adapters.grpc.pipeline import parse_request
 from adapters.grpc.runtime import DEFAULT_MAX_IN_FLIGHT
-from policy_engine.domain.errors import InvalidInput, PolicyError, StoredRecordInvalid, StoreUnavailable
+from policy_engine.domain.errors import (
+    EngineUnavailable,
+    InvalidInput,
+    PolicyError,
+    StoredRecordInvalid,
+    StoreUnavailable,
+)
 
 STREAM_WINDOW = 16
 """Stream items decided ahead of the one being sent: bounds memory; reading stops while it is full."""
@@ -218,6 +224,8 @@ def _log_failure(method: str, code: str, exc: PolicyError) -> None:
     elif isinstance(exc, StoredRecordInvalid):
         event("stored record invalid", logging.ERROR, method=method, customer_id=exc.customer_id,
               problems=[str(v) for v in exc.violations[:20]])
+    elif isinstance(exc, EngineUnavailable):  # the process is being replaced; the caller may retry
+        event("call met a closed engine", logging.WARNING, method=method, error=exc.detail)
     elif code == "INTERNAL":
         event("engine failure", logging.ERROR, method=method, error=str(exc))
 

@@ -3,7 +3,9 @@
 A worker compiles the policy once, opens its own store, then answers requests until its pipe
 closes. The hot path is plain bytes, no pickle: a request is one kind byte and the request message;
 a good answer is b"K", a 2-byte header length, the header (kind, outcome, grade, version joined by
-NUL) and the reply message. Errors (rare) are b"E" and a pickled tuple.
+NUL) and the reply message. Errors (rare) are b"E" and a pickled tuple. A worker whose rule engine
+closed sends CLOSING after its last answer: it reads no request after that one, so the requests
+already in its pipe can be sent to another worker.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from adapters.grpc.runtime import ENGINE_BROKEN_EXIT, settle_heap
 from policy_engine.domain.errors import (
     CustomerNotFound,
     EngineFailure,
+    EngineUnavailable,
     FieldViolation,
     InvalidInput,
     PolicyError,
@@ -30,6 +33,8 @@ from policy_engine.domain.errors import (
 
 _PICKLE = pickle.HIGHEST_PROTOCOL
 KIND_CODES = {"evaluate": b"e", "check_order": b"c"}
+CLOSING = b"X"
+"""Sent by a worker after its last answer, before it exits: the requests it holds were never read."""
 _KIND_NAMES = {ord(v): k for k, v in KIND_CODES.items()}
 
 
@@ -72,6 +77,8 @@ def _error_reply(exc: BaseException) -> tuple[Any, ...]:
         return ("unavailable", exc.detail)
     if isinstance(exc, StoredRecordInvalid):
         return ("stored_invalid", exc.customer_id, [(v.field, v.description) for v in exc.violations])
+    if isinstance(exc, EngineUnavailable):
+        return ("engine_unavailable", exc.detail)
     return ("internal", str(exc) if isinstance(exc, PolicyError) else f"{type(exc).__name__}: {exc}")
 
 
@@ -110,11 +117,13 @@ def worker_main(conn: Any, loader_spec: str, files: dict[str, str], store_url: s
             except Exception as exc:
                 answer = b"E" + pickle.dumps(_error_reply(exc), protocol=_PICKLE)
                 if broken := getattr(policy, "engine_broken", None):
-                    # Every later call would fail too: answer this one, then exit so that the pool
-                    # starts a fresh worker (the store's decision log is flushed on the way out).
+                    # Every later call would fail too: answer this one, say that the requests behind
+                    # it will not be read (the pool sends them to another worker), then exit so that
+                    # the pool starts a fresh worker (the store's decision log is flushed on the way out).
                     conn.send_bytes(answer)
+                    conn.send_bytes(CLOSING)
                     event("worker engine closed", logging.ERROR, reason=broken, version=policy.version,
-                          action="the worker exits and is replaced")
+                          action="the worker exits and is replaced; the requests it holds go to another worker")
                     exit_code = ENGINE_BROKEN_EXIT
                     break
             conn.send_bytes(answer)
@@ -136,4 +145,6 @@ def raise_error(answer: tuple[Any, ...]) -> None:
         raise StoreUnavailable(answer[1])
     if status == "stored_invalid":
         raise StoredRecordInvalid(answer[1], [FieldViolation(f, d) for f, d in answer[2]])
+    if status == "engine_unavailable":
+        raise EngineUnavailable(answer[1])
     raise EngineFailure(str(answer[1]))

@@ -83,6 +83,18 @@ class EngineFailure(PolicyError):
     code = "internal"
 
 
+class EngineUnavailable(EngineFailure):
+    """The evaluation met a rule engine that was already closed (repeated failures closed it for good,
+    and the process holding it is being replaced): nothing was evaluated, so the caller may retry.
+    `detail` is the engine's words (`ruleset is closed after 100 failed matches`)."""
+
+    code = "unavailable"
+
+    def __init__(self, detail: str):
+        self.detail = detail
+        super().__init__(f"{detail}: nothing was evaluated; try again shortly")
+
+
 _MESSAGES = {
     "missing": "required",
     "extra_forbidden": "unknown field",

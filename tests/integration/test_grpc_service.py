@@ -17,7 +17,7 @@ from grpc_status import rpc_status
 
 from adapters.grpc.errors import rich_status, status_code_of
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
-from policy_engine.domain.errors import CustomerNotFound, EngineFailure, FieldViolation, InvalidInput
+from policy_engine.domain.errors import CustomerNotFound, EngineFailure, EngineUnavailable, FieldViolation, InvalidInput
 from tests.integration.conftest_grpc import (  # noqa: F401  (fixtures: pytest finds them by name)
     AS_OF,
     TIMEOUT,
@@ -257,6 +257,7 @@ def test_the_error_table_maps_each_domain_error_to_its_status() -> None:
     assert status_code_of(CustomerNotFound("c")) == grpc.StatusCode.NOT_FOUND
     assert status_code_of(EngineFailure("boom")) == grpc.StatusCode.INTERNAL
     assert rich_status(EngineFailure("boom")).code == grpc.StatusCode.INTERNAL
+    assert status_code_of(EngineUnavailable("ruleset is closed")) == grpc.StatusCode.UNAVAILABLE  # the more specific
 
 
 def test_an_engine_failure_is_internal_and_the_next_call_works(inproc_server: InProcessServer) -> None:

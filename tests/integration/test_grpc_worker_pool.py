@@ -1,5 +1,6 @@
 """The worker pool's dispatch: pipelined requests, each answer to its own caller, in order, whatever
-callers cancel, big requests only to an idle worker, and a dead worker replaced while callers wait."""
+callers cancel, big requests only to an idle worker, a dead worker replaced while callers wait, and
+the requests held by a worker whose rule engine closed sent on to another."""
 
 from __future__ import annotations
 
@@ -8,14 +9,20 @@ import os
 import signal
 import socket
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from adapters.grpc.engines import PIPELINE_DEPTH, PIPELINE_MAX_BYTES, WorkerPoolEngine
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
+from policy_engine.domain.errors import EngineFailure
+from policy_engine.engine import MAX_REPLACEMENTS
 from policy_engine.rules.loader import read_rule_files
-from tests.integration.conftest_grpc import RULES, order_request, sample_snapshot
+from tests.integration.conftest_grpc import ROOT, RULES, order_request, sample_snapshot
 
 FILES = read_rule_files(RULES)
+FAULTS = ROOT / "tests" / "fault_injection"
 
 
 def with_pool(workers: int, scenario: Callable[[WorkerPoolEngine], Awaitable[None]]) -> None:
@@ -144,3 +151,31 @@ def test_two_requests_at_the_size_bound_fit_in_the_worker_socket_buffer() -> Non
     finally:
         a.close()
         b.close()
+
+
+def test_calls_held_by_a_worker_whose_engine_closed_go_to_its_replacement(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The call that closes a worker's engine fails; the request already waiting in its pipe was never
+    read, so it is sent on (here to the replacement) instead of failing with it."""
+    switch = tmp_path / "engine-faults"
+    pythonpath = os.pathsep.join(filter(None, [str(FAULTS), os.environ.get("PYTHONPATH")]))
+    monkeypatch.setenv("PYTHONPATH", pythonpath)  # the spawned worker imports the fault switch at start-up
+    monkeypatch.setenv("CREDIT_POLICY_TEST_ENGINE_FAULTS", str(switch))
+    closing = MAX_REPLACEMENTS + 1
+    calls = closing + 4
+
+    async def scenario(pool: WorkerPoolEngine) -> None:
+        assert await customer_of(pool, request(0)) == expected(0)
+        first = pool._workers[0].process.pid
+        switch.write_text(str(closing))
+        tasks = [asyncio.create_task(customer_of(pool, request(i))) for i in range(calls)]
+        await asyncio.sleep(0)
+        assert held(pool) == [PIPELINE_DEPTH]  # the closing call will have the next one behind it
+        results: list[Any] = await asyncio.gather(*tasks, return_exceptions=True)
+        failed = [i for i, r in enumerate(results) if not isinstance(r, str)]
+        assert failed == list(range(closing)), results[closing - 1:]
+        assert all(isinstance(results[i], EngineFailure) for i in failed)
+        assert results[closing:] == [expected(i) for i in range(closing, calls)]
+        assert pool._workers[0].process.pid != first
+
+    with_pool(1, scenario)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policy_engine.engine import EngineError, Ruleset, rule_definition
+from policy_engine.engine import EngineClosed, EngineError, Ruleset, rule_definition
 
 
 def _ruleset(label: str = "t") -> Ruleset:
@@ -73,7 +76,7 @@ def test_a_closed_ruleset_refuses_matches() -> None:
     rs = _ruleset()
     rs.close()
 
-    with pytest.raises(EngineError):
+    with pytest.raises(EngineClosed):  # never tried: the caller may make it again elsewhere
         rs.match([{"id": 0, "_f": "c", "amount": 900}])
 
 
@@ -111,8 +114,25 @@ def test_a_ruleset_that_keeps_failing_is_closed_with_the_reason(monkeypatch: pyt
             rs.match([{"id": 0, "_f": "c", "amount": 900}])
 
     assert rs.broken == "closed after 1 failed matches"  # what the service reads to replace the process
-    with pytest.raises(EngineError, match="closed after 1 failed matches"):
+    with pytest.raises(EngineClosed, match="closed after 1 failed matches"):
         rs.match([{"id": 0, "_f": "c", "amount": 900}])
+
+
+def test_a_policy_whose_ruleset_is_closed_says_nothing_was_evaluated(example: Any) -> None:
+    """The service answers UNAVAILABLE (retry) for a call that meets a closed engine, INTERNAL only
+    for one that failed inside it."""
+    from policy_engine.api import load_policy
+    from policy_engine.domain.errors import EngineUnavailable
+
+    policy = load_policy()
+    snapshot = example("steady-distributor")
+    policy.evaluate(snapshot, as_of=date(2026, 11, 22))
+    policy.close()
+
+    with pytest.raises(EngineUnavailable) as info:
+        policy.evaluate(snapshot, as_of=date(2026, 11, 22))
+    assert info.value.detail == "ruleset is closed"
+    assert "try again" in str(info.value)
 
 
 def test_a_ruleset_closed_on_purpose_is_not_broken() -> None:
