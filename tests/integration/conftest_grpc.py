@@ -72,15 +72,15 @@ class ServerProcess:
         """host:port of the server."""
         return f"127.0.0.1:{self.port}"
 
-    def channel(self) -> grpc.Channel:
-        """A fresh channel, closed at teardown."""
-        channel = grpc.insecure_channel(self.address)
+    def channel(self, options: list[tuple[str, Any]] | None = None) -> grpc.Channel:
+        """A fresh channel (with gRPC channel `options`), closed at teardown."""
+        channel = grpc.insecure_channel(self.address, options=options)
         self._channels.append(channel)
         return channel
 
-    def stub(self) -> pb_grpc.CreditPolicyServiceStub:
+    def stub(self, options: list[tuple[str, Any]] | None = None) -> pb_grpc.CreditPolicyServiceStub:
         """A stub on a fresh channel."""
-        return pb_grpc.CreditPolicyServiceStub(self.channel())
+        return pb_grpc.CreditPolicyServiceStub(self.channel(options))
 
     def events(self) -> list[dict[str, Any]]:
         """Every structured log line so far."""

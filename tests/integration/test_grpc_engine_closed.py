@@ -8,7 +8,10 @@ by tests/fault_injection/sitecustomize.py; everything after that is the service'
 
 from __future__ import annotations
 
+import ast
+import json
 import os
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,7 @@ from adapters.grpc.runtime import ENGINE_BROKEN_EXIT
 from policy_engine.engine import MAX_REPLACEMENTS
 from tests.integration.conftest_grpc import ROOT, TIMEOUT, ServerProcess, order_request, sample_snapshot
 from tests.integration.conftest_grpc import server_factory as server_factory  # a fixture: pytest finds it by name
+from tests.integration.test_readme_client import fenced, readme_section
 
 FAULTS = ROOT / "tests" / "fault_injection"
 CLOSING = MAX_REPLACEMENTS + 1
@@ -134,11 +138,13 @@ def test_a_single_in_process_server_whose_engine_closed_stops_with_exit_code_3(
     assert not os.path.exists(switch)
 
 
-def hammer(server: ServerProcess, switch: Path, seconds: float = 8.0) -> dict[str, int]:
-    """32 callers for `seconds`; 2 s in, one process's next CLOSING engine calls fail. The codes."""
+def hammer(server: ServerProcess, switch: Path, seconds: float = 8.0,
+           options: list[tuple[str, Any]] | None = None) -> dict[str, int]:
+    """32 callers for `seconds` (on one channel with `options`); 2 s in, one process's next CLOSING
+    engine calls fail. The codes."""
     from concurrent.futures import ThreadPoolExecutor
 
-    stub = server.stub()
+    stub = server.stub(options)
     codes: dict[str, int] = {}
     stop_at = time.monotonic() + seconds
     injected = False
@@ -201,4 +207,28 @@ def test_under_concurrent_load_a_closing_server_process_answers_the_calls_after_
     met = events(server, "call met a closed engine")  # usually one or two (the core holds the rest)
     assert all(e["error"] == f"ruleset is closed after {MAX_REPLACEMENTS} failed matches" for e in met)
     assert served_again(server).customer.policy_version
+    assert server.stop() == 0
+
+
+def readme_retry_options() -> list[tuple[str, Any]]:
+    """The channel options of the README's Python client: its retry policy (RETRY), as written there."""
+    block = fenced(readme_section(), "python")[0]
+    found = re.search(r"^RETRY = (\{.*?\}\]\})$", block, re.S | re.M)  # up to the first line that ends "}]}"
+    assert found, "the README's client has no RETRY policy"
+    return [("grpc.service_config", json.dumps(ast.literal_eval(found.group(1))))]
+
+
+def test_a_client_with_the_readmes_retry_policy_sees_only_the_failures_when_one_of_two_processes_closes(
+        server_factory: Any, tmp_path: Path) -> None:
+    """`--processes 2`, 32 callers on the README client's channel options, one process's engine fails
+    and closes: the calls it had taken but not decided (UNAVAILABLE) and those gRPC's core cancelled
+    as it stopped (CANCELLED) are retried by the client and answered by the other process or the
+    fresh one, so the callers see nothing but OK and the 101 calls that met the failures."""
+    env, switch = fault_env(tmp_path)
+    server = server_factory(processes=2, env=env)
+
+    codes = hammer(server, switch, options=readme_retry_options())
+
+    assert server.wait_for_event("server process replaced")
+    assert codes.get("INTERNAL") == CLOSING and set(codes) == {"OK", "INTERNAL"}, codes
     assert server.stop() == 0
