@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from adapters.grpc.logs import event
 from adapters.grpc.pipeline import HANDLERS, Outcome, parse_request
-from adapters.grpc.runtime import exit_cause
+from adapters.grpc.runtime import exit_cause, watch_readable
 from adapters.grpc.worker import CLOSING, KIND_CODES, decode_answer, raise_error, worker_main
 from policy_engine.domain.errors import EngineFailure
 from policy_engine.ports import CustomerStore
@@ -202,7 +202,7 @@ class WorkerPoolEngine:
             except (EOFError, OSError) as exc:
                 fut.set_exception(EngineFailure(f"worker process died: {exc!r}"))
 
-        loop.add_reader(fd, on_readable)
+        watch_readable(loop, fd, on_readable)
         try:
             status, value = pickle.loads(await fut)
         finally:
@@ -215,7 +215,7 @@ class WorkerPoolEngine:
     def _enlist(self, w: _Worker) -> None:
         """A ready worker starts taking requests."""
         w.serving = w.reading = True
-        asyncio.get_running_loop().add_reader(w.conn.fileno(), self._on_answers, w)
+        watch_readable(asyncio.get_running_loop(), w.conn.fileno(), self._on_answers, w)
         self._wake()
 
     def _on_answers(self, w: _Worker) -> None:

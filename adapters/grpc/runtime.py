@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import platform
 import signal
 import sys
@@ -95,6 +96,22 @@ def run(coro: Coroutine[Any, Any, _T], event_loop: str = "auto") -> _T:
     """asyncio.run(coro) on the chosen loop."""
     with asyncio.Runner(loop_factory=loop_factory(event_loop)) as runner:
         return runner.run(coro)
+
+
+def watch_readable(loop: asyncio.AbstractEventLoop, fd: int, callback: Callable[..., Any], *args: Any) -> None:
+    """`loop.add_reader(fd, callback, *args)` for one of our pipes to another process (a multiprocessing
+    Connection), which we read and write with its blocking `recv_bytes`/`send_bytes`/`send`.
+
+    uvloop's add_reader (libuv's `uv_poll_init`) switches the descriptor to non-blocking mode, and
+    remove_reader leaves it so; asyncio's does not. On a non-blocking descriptor a Connection fails
+    half-way through any message bigger than what the socket holds at that moment, with
+    BlockingIOError: a worker's 30 KiB reply read before its second half arrived, a 300 KiB request
+    written to a worker faster than it reads, a rule set sent to the supervisor; the pool took each for
+    a dead worker. The loop only watches the descriptor for readability and never reads it itself, so
+    it is switched back to blocking mode here, after every add_reader (uvloop sets it again each time
+    it starts watching a descriptor)."""
+    loop.add_reader(fd, callback, *args)
+    os.set_blocking(fd, True)
 
 
 def settle_heap() -> None:

@@ -193,7 +193,7 @@ async def _serve_process(conn: Any, config: ProcessConfig, index: int, files: di
         event("supervisor gone", logging.ERROR)
         stop.set()
 
-    loop.add_reader(fd, supervisor_gone)
+    runtime.watch_readable(loop, fd, supervisor_gone)  # blocking mode kept: rule sets are sent on this pipe
     store = _open_process_store(config.store_url)
     if backlog is not None and hasattr(store, "mirror_log_backlog"):
         store.mirror_log_backlog(backlog)

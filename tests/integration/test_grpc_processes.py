@@ -330,6 +330,33 @@ def test_every_process_watches_the_rules_directory(server_factory: Any) -> None:
     assert first not in versions_over_connections(server)
 
 
+def test_a_rule_set_bigger_than_the_pipe_holds_reaches_the_supervisor_whole(tmp_path: Path) -> None:
+    """Each process sends the rule files it loaded to the supervisor over its pipe. uvloop (the
+    default loop) made that pipe non-blocking, and a rule set bigger than the socket's buffer failed
+    half-way with BlockingIOError: the service did not start. ~0.9 MB of rules: starts, reloads on
+    SIGHUP, and a replacement process gets the same files."""
+    rules = copy_rules(tmp_path / "rules")
+    rule_file = a_rule_file(rules)
+    padding = "".join(f"# note {i:05d}: {'reviewed by risk staff ' * 3}\n" for i in range(12_000))
+    rule_file.write_text(rule_file.read_text() + padding)
+    server = start_server_process(rules, tmp_path / "server.log", "--watch-interval", "0", processes=2)
+    try:
+        pids = pids_of(server)
+        first = server.version()
+        rule_file.write_text(rule_file.read_text() + "# and once more\n")
+        server.proc.send_signal(signal.SIGHUP)
+        wait_until(lambda: {e["pid"] for e in events_named(server, "policy reloaded", previous=first)} == set(pids))
+        second = events_named(server, "policy reloaded")[0]["version"]
+        os.kill(pids[0], signal.SIGKILL)
+        replaced = server.wait_for_event("server process replaced", timeout=60)
+        assert replaced["version"] == second
+        assert versions_over_connections(server) == {second}
+        assert not events_named(server, "process failed")
+        assert not events_named(server, "server process message unreadable")
+    finally:
+        assert server.stop() == 0, server.log_path.read_text()
+
+
 # ---- a process dies ----
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from adapters.grpc import runtime
 from adapters.grpc.engines import PIPELINE_DEPTH, PIPELINE_MAX_BYTES, WorkerPoolEngine
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
 from policy_engine.domain.errors import EngineFailure
@@ -25,8 +26,10 @@ FILES = read_rule_files(RULES)
 FAULTS = ROOT / "tests" / "fault_injection"
 
 
-def with_pool(workers: int, scenario: Callable[[WorkerPoolEngine], Awaitable[None]]) -> None:
-    """Run `scenario` against a fresh pool of `workers` processes on its own event loop."""
+def with_pool(workers: int, scenario: Callable[[WorkerPoolEngine], Awaitable[None]],
+              event_loop: str = "asyncio") -> None:
+    """Run `scenario` against a fresh pool of `workers` processes on its own event loop (`asyncio`, or
+    `uvloop`, which the service runs on by default)."""
 
     async def main() -> None:
         pool = await WorkerPoolEngine(FILES, workers).start()
@@ -35,7 +38,7 @@ def with_pool(workers: int, scenario: Callable[[WorkerPoolEngine], Awaitable[Non
         finally:
             await pool.aclose(grace=5)
 
-    asyncio.run(main())
+    runtime.run(main(), event_loop)
 
 
 def request(index: int, invoices: int = 24) -> bytes:
@@ -140,6 +143,45 @@ def test_callers_waiting_when_the_pool_closes_are_refused_not_left_hanging() -> 
         assert all("closed" in str(r) or "died" in str(r) for r in refused), refused
 
     with_pool(1, scenario)
+
+
+def overdue_customer(index: int, invoices: int) -> bytes:
+    """An EvaluateCustomer request whose reply is big: every open invoice is overdue and gets its own
+    collection reminder (~300 bytes of reply each)."""
+    snapshot = pb.CustomerSnapshot(customer_id=f"OVERDUE{index}", relationship_since="2020-01-01")
+    for i in range(invoices):
+        snapshot.invoices.add(invoice_id=f"INV-{i}", issued_on="2026-08-01", due_on="2026-09-01", amount="1000.00")
+    return pb.EvaluateCustomerRequest(snapshot=snapshot, as_of="2026-11-22").SerializeToString()
+
+
+@pytest.mark.parametrize("event_loop", ["asyncio", "uvloop"])
+def test_big_requests_and_big_replies_pass_whole_on_either_event_loop(event_loop: str) -> None:
+    """uvloop's add_reader makes the pipe non-blocking, and a multiprocessing Connection then fails
+    half-way through a message bigger than the socket holds at that moment (BlockingIOError, taken for
+    a dead worker: INTERNAL, and the worker replaced). Big and small calls, all at once, all answered
+    by the workers that started."""
+    big_reply = overdue_customer(1, 150)
+    big_request = request(7, invoices=5000)
+    assert len(big_request) > 8 * PIPELINE_MAX_BYTES  # bigger than a socket pair's buffer
+
+    async def evaluated(pool: WorkerPoolEngine, data: bytes) -> int:
+        reply, _outcome = await pool.run("evaluate", data)
+        decision = pb.CustomerDecision.FromString(reply)
+        assert decision.customer_id == "OVERDUE1"
+        return len(reply)
+
+    async def scenario(pool: WorkerPoolEngine) -> None:
+        pids = [w.process.pid for w in pool._workers]
+        for _ in range(3):
+            calls = [evaluated(pool, big_reply) for _ in range(4)]
+            calls += [customer_of(pool, big_request) for _ in range(2)]
+            calls += [customer_of(pool, request(i)) for i in range(6)]
+            results = await asyncio.gather(*calls)
+            assert all(size > 2 * 16384 for size in results[:4]), results[:4]  # replies the worker writes in parts
+            assert results[4:] == [expected(7)] * 2 + [expected(i) for i in range(6)]
+        assert [w.process.pid for w in pool._workers] == pids  # none was taken for dead and replaced
+
+    with_pool(2, scenario, event_loop)
 
 
 def test_two_requests_at_the_size_bound_fit_in_the_worker_socket_buffer() -> None:
