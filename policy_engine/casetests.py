@@ -20,7 +20,7 @@ from policy_engine.domain.models import CustomerSnapshot, OrderRequest, Outcome
 from policy_engine.domain.values import GRADE_CLASSES, GRADES, parse_iso_date
 from policy_engine.effects import FIXED_ACTION_CODES
 from policy_engine.evaluator import Policy
-from policy_engine.rules.loader import MAX_FILE_BYTES, MAX_FILES, TESTS_DIR, Document, parse_document
+from policy_engine.rules.loader import MAX_FILE_BYTES, MAX_FILES, TESTS_DIR, Document, parse_document, scan_rules_dir
 from policy_engine.rules.problems import PolicyLoadError, Problem
 from policy_engine.rules.schema import suggest
 
@@ -69,9 +69,10 @@ class Suite:
 def _docs(rules_dir: Path) -> tuple[list[Document], list[Problem]]:
     """The case files, bounded like the rule files: at most MAX_FILES, each at most MAX_FILE_BYTES."""
     docs: list[Document] = []
-    problems: list[Problem] = []
     tests_dir = rules_dir / TESTS_DIR
-    paths = sorted(p for p in tests_dir.glob("*.y*ml") if p.is_file())
+    tree = scan_rules_dir(rules_dir)
+    problems: list[Problem] = list(tree.case_problems)
+    paths = tree.case_files
     if len(paths) > MAX_FILES:
         message = f"{len(paths)} case files; at most {MAX_FILES} are read"
         return [], [Problem(str(tests_dir), 1, 1, "unreadable", message)]

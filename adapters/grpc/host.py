@@ -28,6 +28,7 @@ from adapters.grpc.logs import event
 from adapters.grpc.memory_store import BoundedMemoryStore
 from adapters.grpc.metrics import ServiceMetrics
 from policy_engine.ports import CustomerStore, InMemoryStore
+from policy_engine.rules.loader import scan_rules_dir
 
 
 class EngineBroken(RuntimeError):
@@ -52,20 +53,28 @@ class Served:
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
-Fingerprint = tuple[tuple[str, int, int], ...]
-_NOT_READ: Fingerprint = (("", -1, -1),)
+Fingerprint = tuple[tuple[Any, ...], ...]
+_NOT_READ: Fingerprint = (("not read",),)
 """The fingerprint of a directory not read yet: differs from every real one, so the watcher reloads."""
 
 
 def _fingerprint(rules_dir: Path) -> Fingerprint:
-    entries = []
-    for path in sorted(rules_dir.rglob("*")):
+    """What the watcher compares: the files a reload reads (rule files and test cases, as
+    `scan_rules_dir` lists them) with their inode, size, mode and change times, and what could not
+    be read. The ctime moves on every change to a file, its permissions included, even when a tool
+    puts its mtime back (`cp -p`, `rsync -t`, `tar`); the inode, when a file is replaced by a rename.
+    Other files are not looked at: a log written next to the rules, or a `.git/` with thousands of
+    objects, neither costs the scan time nor holds a reload back. Never raises for the file system."""
+    tree = scan_rules_dir(rules_dir)
+    entries: list[tuple[Any, ...]] = []
+    for path in (*tree.rule_files, *tree.case_files):
         try:
-            stat = path.stat()
-        except FileNotFoundError:
+            st = path.stat()
+        except OSError as exc:  # gone since it was listed, or unreadable: part of what changed
+            entries.append((str(path), "error", exc.errno))
             continue
-        if path.is_file():
-            entries.append((str(path), stat.st_mtime_ns, stat.st_size))
+        entries.append((str(path), st.st_ino, st.st_size, st.st_mode, st.st_mtime_ns, st.st_ctime_ns))
+    entries.extend(("problem", str(p)) for p in (*tree.problems, *tree.case_problems))
     return tuple(entries)
 
 
@@ -149,7 +158,7 @@ class PolicyHost:
         broken one raises PolicyLoadError)."""
         files, self._initial_files = self._initial_files, None
         if files is None:
-            self._fingerprint = _fingerprint(self.rules_dir)
+            self._fingerprint = await asyncio.to_thread(_fingerprint, self.rules_dir)
             policy = await asyncio.to_thread(self._load_policy, self.rules_dir)
         else:
             self._fingerprint = _NOT_READ  # the watcher's first tick reads the directory
@@ -203,7 +212,7 @@ class PolicyHost:
     async def reload(self, trigger: str = "manual") -> bool:
         """Compile the rules directory off to the side; swap it in if it is good. True if swapped."""
         async with self._reload_lock:
-            self._fingerprint = _fingerprint(self.rules_dir)
+            self._fingerprint = await asyncio.to_thread(_fingerprint, self.rules_dir)
             try:
                 policy = await asyncio.to_thread(self._load_policy, self.rules_dir)
             except Exception as exc:
@@ -246,16 +255,27 @@ class PolicyHost:
               serving=self.served.policy.version, problems=[str(p) for p in problems] or [repr(exc)])
 
     async def watch(self, interval: float = 1.0, settle: float = 0.3) -> None:
-        """Poll the rules directory; reload when its files change (runs until cancelled)."""
+        """Poll the rules directory; reload when its files change (runs until cancelled). The directory is
+        read on a thread, not the event loop. Nothing stops the watching but cancellation: an error is
+        logged (`rules watch failed`, once until it changes or clears) and the next tick tries again."""
+        failing = ""
         while True:
             await asyncio.sleep(interval)
-            current = _fingerprint(self.rules_dir)
-            if current == self._fingerprint:
-                continue
-            await asyncio.sleep(settle)  # let an editor or a copy finish writing
-            if _fingerprint(self.rules_dir) != current:
-                continue
-            await self.reload("watch")
+            try:
+                current = await asyncio.to_thread(_fingerprint, self.rules_dir)
+                if current != self._fingerprint:
+                    await asyncio.sleep(settle)  # let an editor or a copy finish writing
+                    if await asyncio.to_thread(_fingerprint, self.rules_dir) == current:
+                        await self.reload("watch")
+                if failing:
+                    failing = ""
+                    event("rules watch recovered", rules_dir=str(self.rules_dir))
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"
+                if error != failing:
+                    failing = error
+                    event("rules watch failed", logging.ERROR, rules_dir=str(self.rules_dir), error=error,
+                          action="still watching: tried again every interval; SIGHUP reloads too")
 
     def log_backlog(self) -> int:
         """Decisions answered and not yet written to the decision log (the metrics' gauge; any thread)."""

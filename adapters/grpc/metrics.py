@@ -77,6 +77,8 @@ class ServiceMetrics:
             self.reloads = Counter("credit_policy_reloads", "Policy reload attempts by server process and result",
                                    ["process", "result"], registry=r)
         self._process = process
+        for result in ("success", "failure"):  # at 0 from the start: a first failure is an increase to alert on
+            self.reloads.labels(result) if process is None else self.reloads.labels(process, result)
         # Multiprocess: the highest value over the live processes, so a version shows 1 while any
         # process serves it; a dead process's values are dropped (mark_process_dead).
         self.policy = Gauge("credit_policy_policy_info", "The policy version being served",

@@ -132,6 +132,26 @@ async def run_service(
     supervisor's pipe can set, SIGTERM only (the supervisor owns Ctrl-C) and events named
     `process stopping`/`process stopped` (`event_prefix`).
     """
+    loop = asyncio.get_running_loop()
+    # SIGHUP asks for a reload. From now on it never ends the process (its default): one that comes
+    # while the service starts is kept and served once it does; a burst while a reload runs gives one
+    # more reload, of the directory as it is then, not one per signal.
+    hup: dict[str, Any] = {"task": None, "again": False, "ready": False}
+
+    async def reload_on_hup() -> None:
+        while True:
+            hup["again"] = False
+            await host.reload("SIGHUP")
+            if not hup["again"]:
+                return
+
+    def on_hup() -> None:
+        if not hup["ready"] or (hup["task"] is not None and not hup["task"].done()):
+            hup["again"] = True
+            return
+        hup["task"] = loop.create_task(reload_on_hup())
+
+    loop.add_signal_handler(signal.SIGHUP, on_hup)
     host = PolicyHost(rules_dir, workers=workers, store=store, store_url=store_url, **(host_options or {}))
     servicer = CreditPolicyServicer(host, max_in_flight=max_in_flight)
     health_servicer = health.aio.HealthServicer()
@@ -160,17 +180,11 @@ async def run_service(
               workers=workers, metrics_port=metrics_port, version=host.engine.version,
               event_loop=loop_name(asyncio.get_running_loop()), python=interpreter())
 
-    loop = asyncio.get_running_loop()
     stop = stop or asyncio.Event()
     host.on_engine_broken = lambda _reason: stop.set()  # drain, then EngineBroken (exit code 3)
-    tasks: set[asyncio.Task[Any]] = set()
-
-    def on_hup() -> None:
-        task = loop.create_task(host.reload("SIGHUP"))
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
-
-    loop.add_signal_handler(signal.SIGHUP, on_hup)
+    hup["ready"] = True
+    if hup["again"]:  # asked for while starting
+        hup["task"] = loop.create_task(reload_on_hup())
     for sig in stop_signals:
         loop.add_signal_handler(sig, stop.set)
     watcher = loop.create_task(host.watch(watch_interval)) if watch_interval > 0 else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,14 +50,88 @@ class Document:
         return Problem(self.path, line, col, code, message)
 
 
+@dataclass
+class RuleTree:
+    """What a rules directory holds: its rule files, its test-case files, and what could not be read.
+
+    Names starting with "." are not read, at any depth: editors' and tools' hidden files (`.git/`,
+    macOS's `._limits.yaml`), and a Kubernetes ConfigMap volume's `..data/` and `..2026_…/`
+    directories, whose files the volume also shows as links at its top (read once, through those)."""
+
+    rule_files: list[Path] = field(default_factory=list)
+    """Every *.yaml / *.yml file at any depth, except under tests/, sorted."""
+    case_files: list[Path] = field(default_factory=list)
+    """The *.yaml / *.yml files directly in tests/, sorted."""
+    problems: list[Problem] = field(default_factory=list)
+    """Directories that could not be listed and rule-file names that do not lead to a file (a broken
+    link, a link loop): a rules directory read in part would silently drop rules."""
+    case_problems: list[Problem] = field(default_factory=list)
+    """The same for tests/ (only matters where the cases are run)."""
+
+
+def _rule_name(name: str) -> bool:
+    return name.endswith(RULE_SUFFIXES) and not name.startswith(".")
+
+
+def scan_rules_dir(rules_dir: Path) -> RuleTree:
+    """List `rules_dir` (see RuleTree); never raises for what the file system says. Links to
+    directories are not followed; a link to a file is read as the file."""
+    tree = RuleTree()
+    if not rules_dir.is_dir():
+        tree.problems.append(Problem(str(rules_dir), 1, 1, "unreadable", "not a directory"))
+        return tree
+    pending = [(rules_dir, False)]
+    while pending:
+        folder, in_tests = pending.pop()
+        try:
+            with os.scandir(folder) as entries:
+                listed = list(entries)
+        except OSError as exc:
+            (tree.case_problems if in_tests else tree.problems).append(
+                Problem(str(folder), 1, 1, "unreadable", f"cannot list the directory: {exc.strerror or exc}"))
+            continue
+        for entry in listed:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if in_tests:
+                        continue  # cases live directly in tests/
+                    pending.append((path, folder == rules_dir and entry.name == TESTS_DIR))
+                    continue
+            except OSError:
+                continue  # gone since it was listed
+            if not _rule_name(entry.name):
+                continue
+            try:
+                is_file = entry.is_file()
+                problem = "" if is_file else "not a regular file"
+            except OSError as exc:  # a broken link or a link loop
+                is_file, problem = False, f"cannot be read: {exc.strerror or exc}"
+            if not is_file and entry.is_symlink() and not problem:
+                try:
+                    path.stat()
+                except OSError as exc:
+                    problem = f"a link that leads nowhere: {exc.strerror or exc}"
+            if is_file:
+                (tree.case_files if in_tests else tree.rule_files).append(path)
+            elif problem and entry.is_symlink():
+                (tree.case_problems if in_tests else tree.problems).append(
+                    Problem(str(path), 1, 1, "unreadable", problem))
+    tree.rule_files.sort()
+    tree.case_files.sort()
+    return tree
+
+
 def read_rule_files(rules_dir: Path) -> dict[str, str]:
     """Every policy file under `rules_dir` (not its tests/), as {relative path: text}."""
-    if not rules_dir.is_dir():
-        raise PolicyLoadError([Problem(str(rules_dir), 1, 1, "unreadable", "not a directory")])
+    tree = scan_rules_dir(rules_dir)
+    if tree.problems and not rules_dir.is_dir():
+        raise PolicyLoadError(tree.problems)
     files: dict[str, str] = {}
-    problems = []
-    paths = sorted(p for p in rules_dir.rglob("*") if p.suffix in RULE_SUFFIXES and p.is_file()
-                   and p.relative_to(rules_dir).parts[0] != TESTS_DIR)
+    problems = list(tree.problems)
+    paths = tree.rule_files
     if len(paths) > MAX_FILES:  # said before any is read: 200 files of up to 1 MiB each is enough
         raise PolicyLoadError([Problem(str(rules_dir), 1, 1, "unreadable",
                                        f"{len(paths)} rule files; at most {MAX_FILES} are read")])
@@ -64,7 +139,11 @@ def read_rule_files(rules_dir: Path) -> dict[str, str]:
     for path in paths:
         rel = path.relative_to(rules_dir).as_posix()
         shown = str(path)
-        size = path.stat().st_size
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            problems.append(Problem(shown, 1, 1, "unreadable", str(exc)))
+            continue
         total += size
         if size > MAX_FILE_BYTES:
             problems.append(Problem(shown, 1, 1, "unreadable", f"larger than {MAX_FILE_BYTES} bytes"))

@@ -54,6 +54,10 @@ def test_a_good_change_is_swapped_in_and_a_broken_one_refused_while_the_old_vers
     stub = server.stub()
     first = server.version()
     rule_file = a_rule_file(server.rules_dir)
+    metrics = urllib.request.urlopen(f"http://127.0.0.1:{server.metrics_port}/metrics", timeout=5).read().decode()
+    # both series from the start, so that the first failure is an increase a rate() alert sees
+    assert 'credit_policy_reloads_total{result="success"} 0.0' in metrics
+    assert 'credit_policy_reloads_total{result="failure"} 0.0' in metrics
 
     rule_file.write_text(rule_file.read_text() + "\n# reviewed by risk staff\n")
     wait_until(lambda: server.version() != first)
@@ -179,6 +183,52 @@ def test_sighup_reloads_when_the_directory_is_not_watched(server_factory: Any) -
     server.proc.send_signal(signal.SIGHUP)
 
     wait_until(lambda: server.version() != first)
+
+
+def sighup_reloads(server: ServerProcess) -> list[dict[str, Any]]:
+    """The reloads SIGHUP asked for so far: taken, unchanged or refused."""
+    return [e for e in server.events() if e.get("trigger") == "SIGHUP"
+            and e.get("event") in ("policy reloaded", "policy unchanged", "policy reload refused")]
+
+
+def test_a_burst_of_sighups_is_one_reload_and_one_more_after_it(server_factory: Any) -> None:
+    server: ServerProcess = server_factory("--watch-interval", "0", "--rule-tests")
+    first = server.version()
+    for _ in range(30):
+        server.proc.send_signal(signal.SIGHUP)
+        time.sleep(0.01)
+    wait_until(lambda: len(sighup_reloads(server)) >= 1)
+    time.sleep(3.0)  # a reload with its cases takes ~1 s here: any queued ones would show by now
+    assert 1 <= len(sighup_reloads(server)) <= 2, sighup_reloads(server)
+    assert server.version() == first
+    rule_file = a_rule_file(server.rules_dir)
+    rule_file.write_text(rule_file.read_text() + "\n# after the burst\n")
+    server.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: server.version() != first)
+
+
+def test_a_sighup_while_the_service_starts_is_a_reload_once_it_serves(tmp_path: Path) -> None:
+    from bench.bench_grpc_load import _children
+
+    rules = copy_rules(tmp_path / "rules")
+    cmd = [sys.executable, "-c", "from policy_engine.cli import main; main()", "serve", "--rules", str(rules),
+           "--port", "0", "--host", "127.0.0.1", "--workers", "2", "--db", "memory", "--watch-interval", "0"]
+    log_path = tmp_path / "server.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+                                env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    server = ServerProcess(proc, log_path, rules)
+    try:
+        wait_until(lambda: len(_children(proc.pid)) >= 2 or proc.poll() is not None)  # workers compiling
+        proc.send_signal(signal.SIGHUP)
+        serving = server.wait_for_event("serving", timeout=120)
+        server.port = int(serving["port"])
+        wait_until(lambda: len(sighup_reloads(server)) == 1)
+        assert sighup_reloads(server)[0]["event"] == "policy unchanged"
+        assert server.stub().CheckOrder(order_request(), timeout=TIMEOUT).policy_version == serving["version"]
+        assert "Traceback" not in log_path.read_text()
+    finally:
+        assert server.stop() == 0, log_path.read_text()
 
 
 def test_calls_in_flight_during_a_reload_all_succeed(server_factory: Any) -> None:

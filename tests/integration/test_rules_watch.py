@@ -1,0 +1,259 @@
+"""The rules directory as the service reads and watches it: what is read (hidden names, links, a
+Kubernetes ConfigMap volume), what cannot be read is refused by name, and a watcher that notices
+every change to what it reads, nothing else, and never stops (a PolicyHost in this process)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.grpc import host as host_module
+from adapters.grpc.host import PolicyHost, rule_tests_option
+from policy_engine.api import load_policy
+from policy_engine.rules.loader import read_rule_files, scan_rules_dir
+from policy_engine.rules.problems import PolicyLoadError
+from tests.integration.conftest_grpc import RULES, copy_rules
+
+TICK = 0.05
+
+
+def a_rule_file(rules: Path) -> Path:
+    return rules / "limits.yaml"
+
+
+def with_host(rules: Path, scenario: Callable[[PolicyHost], Awaitable[None]], **options: Any) -> None:
+    """A started in-process host watching `rules` every TICK seconds while `scenario` runs."""
+
+    async def main() -> None:
+        host = PolicyHost(rules, workers=0, **options)
+        await host.start()
+        watcher = asyncio.create_task(host.watch(TICK, settle=TICK))
+        try:
+            await asyncio.wait_for(scenario(host), 60)
+        finally:
+            watcher.cancel()
+            await host.aclose()
+
+    asyncio.run(main())
+
+
+async def until(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
+    for _ in range(int(timeout / 0.02)):
+        if predicate():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("condition not met in time")
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+# ---- what is read ----
+
+
+def configmap_volume(root: Path) -> Path:
+    """The layout of a Kubernetes ConfigMap volume: the files in a timestamped hidden directory,
+    `..data` linking to it, and one link per file at the top (tests/ cannot be in a ConfigMap)."""
+    volume = root / "volume"
+    data = volume / "..2026_11_23_08_00_00.000000001"
+    data.mkdir(parents=True)
+    for path in sorted(RULES.glob("*.yaml")):
+        shutil.copy(path, data / path.name)
+    (volume / "..data").symlink_to(data.name)
+    for path in sorted(data.iterdir()):
+        (volume / path.name).symlink_to(Path("..data") / path.name)
+    return volume
+
+
+def swap_configmap(volume: Path, change: Callable[[Path], None]) -> None:
+    """What the kubelet does on an update: a new timestamped directory, then `..data` replaced atomically."""
+    old = (volume / "..data").resolve()
+    new = volume / "..2026_11_23_09_00_00.000000002"
+    shutil.copytree(old, new)
+    change(new)
+    (volume / "..data_tmp").symlink_to(new.name)
+    os.replace(volume / "..data_tmp", volume / "..data")
+    shutil.rmtree(old)
+
+
+def test_a_configmap_volume_is_read_once_through_its_links_and_an_update_is_taken(tmp_path: Path) -> None:
+    volume = configmap_volume(tmp_path)
+    assert sorted(read_rule_files(volume)) == sorted(p.name for p in RULES.glob("*.yaml"))
+
+    async def scenario(host: PolicyHost) -> None:
+        first = host.served.policy.version
+        swap_configmap(volume, lambda d: edit(d / "limits.yaml", "3.5", "3.2"))
+        await until(lambda: host.served.policy.version != first)
+        assert host.last_refused is None
+
+    with_host(volume, scenario)
+
+
+def test_hidden_files_and_directories_are_not_read(tmp_path: Path) -> None:
+    rules = copy_rules(tmp_path / "rules")
+    (rules / ".git" / "objects").mkdir(parents=True)
+    (rules / ".git" / "objects" / "stray.yaml").write_text("not: [a rule file")
+    (rules / "._limits.yaml").write_bytes(b"\x00\x05\x16\x07 macOS resource fork")
+    (rules / "notes.txt").write_text("not read either")
+    assert sorted(read_rule_files(rules)) == sorted(read_rule_files(RULES))
+
+
+def test_a_link_that_leads_nowhere_is_refused_by_name(tmp_path: Path) -> None:
+    rules = copy_rules(tmp_path / "rules")
+    (rules / "extra.yaml").symlink_to(tmp_path / "missing.yaml")
+    (rules / "loop.yaml").symlink_to("loop.yaml")
+    with pytest.raises(PolicyLoadError) as caught:
+        read_rule_files(rules)
+    named = {Path(p.path).name: p for p in caught.value.problems}
+    assert set(named) == {"extra.yaml", "loop.yaml"}
+    assert all(p.code == "unreadable" for p in named.values())
+
+
+def deny_listing(monkeypatch: pytest.MonkeyPatch, denied: Path) -> None:
+    """os.scandir refuses `denied` as it would a directory without read permission (the tests run as
+    root, which permissions do not stop)."""
+    real = os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        if Path(path) == denied:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+
+
+def test_a_directory_that_cannot_be_listed_is_refused_not_skipped(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rules = copy_rules(tmp_path / "rules")
+    (rules / "extra").mkdir()
+    shutil.move(rules / "warnings.yaml", rules / "extra" / "warnings.yaml")
+    assert "extra/warnings.yaml" in read_rule_files(rules)
+    deny_listing(monkeypatch, rules / "extra")
+    with pytest.raises(PolicyLoadError) as caught:
+        read_rule_files(rules)
+    [problem] = caught.value.problems
+    assert (problem.path, problem.code) == (str(rules / "extra"), "unreadable")
+    assert "Permission denied" in problem.message
+
+
+def test_with_rule_tests_a_tests_directory_that_cannot_be_listed_refuses_the_rule_set(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rules = copy_rules(tmp_path / "rules")
+    load = rule_tests_option(True)["load_policy"]
+    load(rules)  # the shipped cases pass
+    deny_listing(monkeypatch, rules / "tests")
+    with pytest.raises(PolicyLoadError) as caught:
+        load(rules)
+    assert any(p.path == str(rules / "tests") and p.code == "unreadable" for p in caught.value.problems)
+    load_policy(rules)  # without the cases the rule set itself is good
+
+
+# ---- what the watcher notices ----
+
+
+def test_a_same_size_edit_whose_mtime_was_put_back_is_reloaded(tmp_path: Path) -> None:
+    rules = copy_rules(tmp_path / "rules")
+    target = a_rule_file(rules)
+
+    async def scenario(host: PolicyHost) -> None:
+        first = host.served.policy.version
+        before = target.stat()
+        edit(target, "3.5", "3.2")  # same size
+        os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))  # as cp -p, rsync -t or tar do
+        assert (target.stat().st_size, target.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+        await until(lambda: host.served.policy.version != first)
+
+    with_host(rules, scenario)
+
+
+def test_a_file_made_readable_again_is_taken_without_an_edit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rules = copy_rules(tmp_path / "rules")
+    target = a_rule_file(rules)
+    real_read = Path.read_text
+
+    def read_text(self: Path, *args: Any, **kwargs: Any) -> str:
+        if self == target and not self.stat().st_mode & 0o444:  # what a non-root reader meets
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_read(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", read_text)
+
+    async def scenario(host: PolicyHost) -> None:
+        first = host.served.policy.version
+        edit(target, "3.5", "3.2")
+        target.chmod(0)
+        await until(lambda: host.last_refused is not None)
+        assert "Permission denied" in str(host.last_refused.problems[0])  # type: ignore[union-attr]
+        assert host.served.policy.version == first
+        target.chmod(0o644)  # only the permissions change
+        await until(lambda: host.served.policy.version != first)
+
+    with_host(rules, scenario)
+
+
+def test_other_files_changing_all_the_time_do_not_hold_a_rule_change_back(tmp_path: Path) -> None:
+    rules = copy_rules(tmp_path / "rules")
+
+    async def scenario(host: PolicyHost) -> None:
+        first = host.served.policy.version
+        log = rules / "sync.log"
+        changed = False
+        for i in range(200):  # written every tick, before and after the change
+            log.write_text(f"sync {i}\n" * (i + 1))
+            if i == 10:
+                edit(a_rule_file(rules), "3.5", "3.2")
+            if i > 10 and host.served.policy.version != first:
+                changed = True
+                break
+            await asyncio.sleep(TICK / 2)
+        assert changed
+
+    with_host(rules, scenario)
+
+
+def test_the_watcher_logs_an_error_and_keeps_watching(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    rules = copy_rules(tmp_path / "rules")
+    real = host_module._fingerprint
+    failures = [3]
+
+    def fingerprint(rules_dir: Path) -> Any:
+        if failures[0] > 0:
+            failures[0] -= 1
+            raise OSError(40, "Too many levels of symbolic links", str(rules_dir))
+        return real(rules_dir)
+
+    async def scenario(host: PolicyHost) -> None:
+        first = host.served.policy.version
+        monkeypatch.setattr(host_module, "_fingerprint", fingerprint)
+        await until(lambda: failures[0] == 0)
+        edit(a_rule_file(rules), "3.5", "3.2")
+        await until(lambda: host.served.policy.version != first)
+
+    with caplog.at_level(logging.INFO, logger="credit_policy.service"):
+        with_host(rules, scenario)
+    events = [r.getMessage() for r in caplog.records]
+    assert events.count("rules watch failed") == 1  # logged once while the same error repeats
+    assert "rules watch recovered" in events and "policy reloaded" in events
+
+
+def test_a_listing_error_in_the_tree_is_part_of_the_fingerprint_not_a_crash(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rules = copy_rules(tmp_path / "rules")
+    (rules / "extra").mkdir()
+    before = host_module._fingerprint(rules)
+    deny_listing(monkeypatch, rules / "extra")
+    denied = host_module._fingerprint(rules)
+    assert denied != before
+    assert scan_rules_dir(rules).problems[0].path == str(rules / "extra")
