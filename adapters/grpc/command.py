@@ -197,7 +197,16 @@ def _check_tls(cert: Path, key: Path, client_ca: Path | None) -> None:
         if path is not None and not path.is_file():
             raise typer.BadParameter(f"{path}: no such file", param_hint=flag)
     try:
-        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+        encrypted = b"ENCRYPTED" in key.read_bytes()[:4096]  # "BEGIN ENCRYPTED PRIVATE KEY", "Proc-Type: 4,ENCRYPTED"
+    except OSError as exc:
+        raise typer.BadParameter(f"{key}: {exc.strerror or exc}", param_hint="--tls-key") from None
+    if encrypted:
+        raise typer.BadParameter(f"{key} is encrypted: gRPC takes only a private key without a passphrase "
+                                 f"(decrypt it with `openssl pkey -in {key} -out KEY.pem`, readable by the "
+                                 "service only)", param_hint="--tls-key")
+    try:
+        # password: never OpenSSL's own prompt on the terminal, whatever the key file holds
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key, password=b"")
     except (ssl.SSLError, OSError, ValueError) as exc:
         raise typer.BadParameter(f"{cert} and {key} are not a PEM certificate and its private key ({exc})",
                                  param_hint="--tls-cert/--tls-key") from None

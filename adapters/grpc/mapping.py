@@ -189,11 +189,23 @@ def _as_of(value: str, violations: list[FieldViolation]) -> date | None:
         return None
 
 
+def request_id_problem(request_id: str) -> str:
+    """What is wrong with a caller's request_id ("" if nothing): it is echoed in the stream's replies,
+    so it is bounded like an id (an unbounded one could make a reply bigger than a message may be)."""
+    if len(request_id) > MAX_ID_LENGTH:
+        return f"longer than {MAX_ID_LENGTH} characters"
+    if not _IDENTIFIER.match(request_id):
+        return PATTERN_MESSAGES[IDENTIFIER_PATTERN]
+    return ""
+
+
 def evaluate_request(request: pb.EvaluateCustomerRequest) -> tuple[CustomerRef, date | None, bool]:
     """Validate an EvaluateCustomerRequest; raise InvalidInput naming every bad field."""
     violations: list[FieldViolation] = []
     ref = _customer_ref(request, violations)
     as_of = _as_of(request.as_of, violations)
+    if (request_id := request.request_id) and (problem := request_id_problem(request_id)):
+        violations.append(FieldViolation("request_id", problem))
     if violations:
         raise InvalidInput(violations)
     return ref, as_of, request.explain

@@ -22,6 +22,7 @@ from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2_grpc as pb_grpc
 from adapters.grpc.host import PolicyHost
 from adapters.grpc.logs import event
+from adapters.grpc.mapping import request_id_problem
 from adapters.grpc.pipeline import parse_request
 from adapters.grpc.runtime import DEFAULT_MAX_IN_FLIGHT
 from policy_engine.domain.errors import (
@@ -86,24 +87,29 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
         try:
             remaining = context.time_remaining()
             if remaining is not None and remaining <= 0:
-                code = "DEADLINE_EXCEEDED"
-                await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded before the call ran")
+                # gRPC has told the caller DEADLINE_EXCEEDED already (or is about to): nothing to decide
+                # and nobody to answer; an abort now would fail on the ended call.
+                raise asyncio.CancelledError
             # Past the deadline gRPC cancels this task (CancelledError below): no timer of our own.
             return await self._decide(kind, request)
         except PolicyError as exc:
             code = status_code_of(exc).name
             _log_failure(method, code, exc)
             status = rich_status(exc)
-            await context.abort(status.code, status.details, status.trailing_metadata)
+            if not await _abort(context, status.code, status.details, status.trailing_metadata):
+                code = _cancelled_code(context)
+                raise asyncio.CancelledError from None
         except asyncio.CancelledError:
-            code = "CANCELLED"
+            code = _cancelled_code(context)
             raise
         except grpc.aio.AbortError:
             raise
         except Exception as exc:
             code = "INTERNAL"
             LOG.exception("unexpected error in %s", method)
-            await context.abort(grpc.StatusCode.INTERNAL, f"internal error: {type(exc).__name__}")
+            if not await _abort(context, grpc.StatusCode.INTERNAL, f"internal error: {type(exc).__name__}"):
+                code = _cancelled_code(context)
+                raise asyncio.CancelledError from None
         finally:
             self.in_flight -= 1
             self.metrics.observe_call(method, code, time.perf_counter() - started)
@@ -127,7 +133,9 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
     async def _stream_item(self, index: int, raw: bytes) -> pb.EvaluateCustomersResponse:
         out = pb.EvaluateCustomersResponse(index=index)
         try:
-            out.request_id = parse_request("evaluate", raw).request_id  # a bad item: INVALID_ARGUMENT
+            request_id = parse_request("evaluate", raw).request_id  # a bad item: INVALID_ARGUMENT
+            if not request_id_problem(request_id):  # a bad one is not echoed (its item gets the violation)
+                out.request_id = request_id
             decision = await self._decide("evaluate", raw)
             if isinstance(decision, bytes):
                 out.decision.ParseFromString(decision)
@@ -179,7 +187,7 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
                 yield response
             await reader
         except asyncio.CancelledError:
-            code = "CANCELLED"
+            code = _cancelled_code(context)
             raise
         finally:
             reader.cancel()
@@ -215,6 +223,28 @@ def add_service(servicer: CreditPolicyServicer, server: grpc.aio.Server) -> None
 
 def _iso(value: Any) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)
+
+
+async def _abort(context: Context, code: grpc.StatusCode, details: str, trailing: Any = ()) -> bool:
+    """End the call with `code` (raises AbortError, as context.abort does); False if the call had already
+    ended — its deadline passed or its caller went away while it was being decided — so there is
+    nobody left to tell (gRPC refuses an abort then, and its error would read as our own failure)."""
+    if context.done() or context.cancelled():
+        return False
+    try:
+        await context.abort(code, details, trailing)
+    except grpc.aio.AbortError:
+        raise
+    except Exception:  # cygrpc's ExecuteBatchError: the call ended between the check and the abort
+        return False
+    return False  # not reached: abort always raises
+
+
+def _cancelled_code(context: Any) -> str:
+    """What a call that gRPC cancelled is counted as: DEADLINE_EXCEEDED if its deadline passed (what
+    the caller was told), else CANCELLED (the caller went away, or the server stopped)."""
+    remaining = context.time_remaining()
+    return "DEADLINE_EXCEEDED" if remaining is not None and remaining <= 0 else "CANCELLED"
 
 
 def _log_failure(method: str, code: str, exc: PolicyError) -> None:

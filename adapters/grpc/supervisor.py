@@ -218,10 +218,11 @@ def _bind_host(host: str) -> str | None:
 
 def _socket_for(family: int, sockaddr: Any, *, reuse_port: bool) -> socket.socket:
     sock = socket.socket(family, socket.SOCK_STREAM)
+    # SO_REUSEADDR as gRPC's own listeners have it: a port whose last server left connections in
+    # TIME_WAIT (for about a minute) can be bound again; one that something listens on still cannot.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if reuse_port:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    else:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if family == socket.AF_INET6 and sockaddr[0] == "::":
         sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)  # dual stack, as gRPC binds [::]
     return sock

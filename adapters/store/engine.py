@@ -121,6 +121,10 @@ def require_sqlite_json(engine: Engine) -> None:
                                "needs SQLite 3.38 or newer, or one built with JSON1") from None
 
 
+PG_CONNECT_TIMEOUT = 10
+"""Seconds a PostgreSQL connection may take to open, unless the URL says (`?connect_timeout=N`)."""
+
+
 def make_engine(url: str | None = None) -> Engine:
     """Create an engine; for SQLite files create the parent folder and turn on WAL and foreign keys."""
     sa_url = make_url(resolve_db_url(url))
@@ -132,6 +136,10 @@ def make_engine(url: str | None = None) -> Engine:
         kwargs["connect_args"] = {"timeout": 30}
     else:
         kwargs["pool_pre_ping"] = True
+        if sa_url.get_backend_name() == "postgresql" and "connect_timeout" not in sa_url.query:
+            # libpq waits for ever by default: a server that takes the connection but never answers (a
+            # stuck proxy, a host half down) would hang `serve`, the batch or a call with no word.
+            kwargs["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT}
     engine = create_engine(sa_url, **kwargs)
     if sa_url.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -60,6 +60,8 @@ class Invoice(_Strict):
             raise ValueError("due_on is before issued_on")
         if self.paid_amount > self.amount:
             raise ValueError("paid_amount exceeds amount")
+        if self.paid_on is not None and self.paid_on < self.issued_on:
+            raise ValueError("paid_on is before issued_on")
         return self
 
     @property
@@ -143,6 +145,16 @@ class CustomerSnapshot(_Strict):
         total = sum(map(_AMOUNT, self.invoices), Decimal(0)) + sum(map(_AMOUNT, self.orders), Decimal(0))
         if total >= MAX_MONEY:
             raise ValueError(f"invoices and orders together exceed {MAX_MONEY:,.0f}")
+        # The same invoice or order twice would count its amount twice (exposure, purchases); the
+        # importers and the store refuse such duplicates as well.
+        for name, items, key in (("invoices", self.invoices, _INVOICE_ID), ("orders", self.orders, _ORDER_ID)):
+            ids = list(map(key, items))
+            if len(set(ids)) != len(ids):
+                first: dict[str, int] = {}
+                for index, item_id in enumerate(ids):
+                    if item_id in first:
+                        raise ValueError(f"{name}[{first[item_id]}] and {name}[{index}] have the same id {item_id!r}")
+                    first[item_id] = index
         return self
 
     @model_validator(mode="before")
@@ -159,6 +171,8 @@ _OPTIONAL_SCALARS = frozenset(
     {"relationship_since", "last_contact_on", "last_review_on", "current_grade", "current_limit"}
 )
 _AMOUNT = attrgetter("amount")
+_INVOICE_ID = attrgetter("invoice_id")
+_ORDER_ID = attrgetter("order_id")
 
 
 class Action(BaseModel):

@@ -50,15 +50,19 @@ MAX_ORDERS = 10_000
 MAX_FINANCIALS = 80
 MAX_SIGNALS = 1_000
 MAX_TEXT = 200
-TEXT_CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
-"""The control characters free text may not hold (a regex class body): all but tab, LF and CR."""
-IDENTIFIER_PATTERN = r"^[^\x00-\x1f\x7f]*$"
-"""Identifiers: no control characters (PostgreSQL refuses NUL in text; a newline in an id is a mistake)."""
+TEXT_CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+"""The control characters free text may not hold (a regex class body): all but tab, LF and CR (C0, DEL
+and C1)."""
+IDENTIFIER_PATTERN = r"^[^\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]*$"
+"""Identifiers: no control characters (C0, DEL, C1: PostgreSQL refuses NUL in text; a newline in an id
+is a mistake) and no invisible formatting characters (zero-width spaces and joiners, direction marks,
+overrides and isolates, line and paragraph separators, the byte-order mark): two ids that print
+alike must be the same id."""
 TEXT_PATTERN = rf"^[^{TEXT_CONTROL_CHARACTERS}]*$"
 """Free text: no control characters but tab, line feed and carriage return."""
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
 PATTERN_MESSAGES = {
-    IDENTIFIER_PATTERN: "contains a control character",
+    IDENTIFIER_PATTERN: "contains a control character or an invisible formatting character",
     TEXT_PATTERN: "contains a control character (only tab and line breaks are allowed)",
     CURRENCY_PATTERN: "not a currency code (three capital letters, ISO 4217)",
 }

@@ -357,6 +357,33 @@ def test_a_rule_set_bigger_than_the_pipe_holds_reaches_the_supervisor_whole(tmp_
         assert server.stop() == 0, server.log_path.read_text()
 
 
+def test_processes_start_on_a_port_that_a_server_just_left(tmp_path: Path) -> None:
+    """A stopped server leaves its side of the connections in TIME_WAIT for about a minute; gRPC's
+    listeners bind over that (SO_REUSEADDR), and so must the supervisor's own hold on the port."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    first = start_server_process(copy_rules(tmp_path / "rules"), tmp_path / "first.log", "--port", str(port))
+    assert first.stub().CheckOrder(order_request(), timeout=TIMEOUT).outcome
+    # A client that does not speak HTTP/2: the server closes that connection first, so its side of it
+    # waits in TIME_WAIT.
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as talker:
+        talker.sendall(b"GET / HTTP/1.1\r\n\r\n")
+        while talker.recv(4096):
+            pass
+    assert first.stop() == 0
+    waiting = [c for c in tcp_connections(port, "06") if c["local_port"] == port]  # 06: TIME_WAIT
+    assert waiting, "the premise: the stopped server's connections wait in TIME_WAIT"
+    second = start_server_process(tmp_path / "rules", tmp_path / "second.log", "--port", str(port), processes=2)
+    try:
+        assert second.port == port
+        assert second.stub().CheckOrder(order_request(), timeout=TIMEOUT).outcome
+    finally:
+        assert second.stop() == 0, second.log_path.read_text()
+
+
 # ---- a process dies ----
 
 

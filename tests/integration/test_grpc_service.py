@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import platform
+import time
 import urllib.request
 from typing import Any
 
@@ -144,6 +145,48 @@ def test_the_stream_answers_every_request_in_order_and_reports_bad_items_without
     assert all(r.policy_version for r in responses)
 
 
+def test_a_stream_item_with_a_bad_request_id_gets_its_own_error_and_the_stream_goes_on(
+        grpc_server: ServerProcess) -> None:
+    # The request_id is echoed in the reply: an unbounded one could make a reply bigger than a
+    # message may be, which would end the whole stream (RESOURCE_EXHAUSTED), not just its item.
+    bad_ids = {1: "r" * 4_000_000, 2: "r\n2", 3: "r\u202e3"}
+    items = [pb.EvaluateCustomerRequest(snapshot=sample_snapshot(i), as_of=AS_OF.isoformat(),
+                                        request_id=bad_ids.get(i, f"r{i}")) for i in range(5)]
+
+    responses = list(grpc_server.stub().EvaluateCustomers(iter(items), timeout=60))
+
+    assert [r.request_id for r in responses] == ["r0", "", "", "", "r4"]
+    for i in bad_ids:
+        assert responses[i].error.code == "INVALID_ARGUMENT"
+        assert [v.field for v in responses[i].error.field_violations] == ["request_id"]
+    assert all(responses[i].WhichOneof("result") == "decision" for i in (0, 4))
+
+
+def test_calls_whose_deadline_passes_before_they_run_are_not_counted_as_server_errors(
+        grpc_server: ServerProcess) -> None:
+    # Under load some calls reach the servicer after their deadline: gRPC has answered them
+    # DEADLINE_EXCEEDED, and aborting them again used to fail, logged as an unexpected error and
+    # counted INTERNAL (the code that should mean the rule engine failed).
+    def count(text: str, code: str) -> float:
+        series = f'credit_policy_grpc_requests_total{{code="{code}",method="CheckOrder"}} '
+        return sum(float(line[len(series):]) for line in text.splitlines() if line.startswith(series))
+
+    def metrics() -> str:
+        url = f"http://127.0.0.1:{grpc_server.metrics_port}/metrics"
+        return urllib.request.urlopen(url, timeout=5).read().decode()
+
+    before, log_before = metrics(), len(grpc_server.log_path.read_text())
+    stub = grpc_server.stub()
+    calls = [stub.CheckOrder.future(order_request(sample_snapshot(i)), timeout=0.002) for i in range(300)]
+    codes = {call.code() for call in calls}
+    assert grpc.StatusCode.DEADLINE_EXCEEDED in codes and codes <= {grpc.StatusCode.OK,
+                                                                    grpc.StatusCode.DEADLINE_EXCEEDED}
+    time.sleep(1.0)
+    after = metrics()
+    assert count(after, "INTERNAL") == count(before, "INTERNAL")
+    assert "unexpected error" not in grpc_server.log_path.read_text()[log_before:]
+
+
 def test_the_stream_works_in_lock_step(grpc_server: ServerProcess) -> None:
     import queue
 
@@ -219,7 +262,8 @@ def test_a_customer_id_with_a_control_character_is_invalid_argument_not_a_store_
     error = call_error(grpc_server.stub().EvaluateCustomer, pb.EvaluateCustomerRequest(customer_id="C\x00404"))
 
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert violations_of(error) == [("customer_id", "contains a control character")]
+    assert violations_of(error) == [
+        ("customer_id", "contains a control character or an invisible formatting character")]
 
 
 def test_a_request_over_the_message_size_bound_is_resource_exhausted(grpc_server: ServerProcess) -> None:
@@ -246,10 +290,23 @@ def test_an_expired_deadline_is_deadline_exceeded_and_the_server_carries_on(grpc
     stub = grpc_server.stub()
     slow = sample_snapshot(3, invoices=5000)  # valid, but takes far longer than 10 ms to validate
 
+    series = 'credit_policy_grpc_requests_total{code="DEADLINE_EXCEEDED",method="CheckOrder"} '
+
+    def expired_calls() -> float:
+        text = urllib.request.urlopen(f"http://127.0.0.1:{grpc_server.metrics_port}/metrics", timeout=5).read().decode()
+        return sum(float(line[len(series):]) for line in text.splitlines() if line.startswith(series))
+
+    before = expired_calls()
     error = call_error(stub.CheckOrder, order_request(slow), timeout=0.01)
 
     assert error.code() == grpc.StatusCode.DEADLINE_EXCEEDED
     assert stub.CheckOrder(order_request(), timeout=TIMEOUT).outcome in OUTCOMES
+    # counted as what the caller was told, not as CANCELLED (gRPC cancels the call's task)
+    for _ in range(100):
+        if expired_calls() == before + 1:
+            break
+        time.sleep(0.05)
+    assert expired_calls() == before + 1
 
 
 def test_the_error_table_maps_each_domain_error_to_its_status() -> None:

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ import pytest
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2_grpc as pb_grpc
 from tests.integration.conftest_grpc import (
+    ROOT,
     TIMEOUT,
     order_request,
     server_factory,  # noqa: F401  (fixtures: pytest finds them by name)
@@ -70,3 +73,16 @@ def test_mutual_tls_refuses_a_client_without_a_certificate(server_factory: Any, 
 
     assert decision.policy_version
     assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
+
+
+def test_an_encrypted_key_is_refused_at_once_without_a_passphrase_prompt(pki: Path, tmp_path: Path) -> None:
+    _openssl("pkey", "-in", "server.key", "-aes256", "-passout", "pass:secret", "-out", str(tmp_path / "locked.key"),
+             cwd=pki)
+    cmd = [sys.executable, "-c", "from policy_engine.cli import main; main()", "serve", "--port", "0",
+           "--tls-cert", str(pki / "server.pem"), "--tls-key", str(tmp_path / "locked.key")]
+    # stdin a terminal would get OpenSSL's "Enter PEM pass phrase:"; here it would wait on the pipe
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=60, stdin=subprocess.PIPE, cwd=ROOT,
+                            env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert result.returncode == 2
+    assert "pass phrase" not in result.stdout + result.stderr
+    assert "is encrypted" in " ".join(result.stderr.replace("│", " ").split())

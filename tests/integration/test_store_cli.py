@@ -191,6 +191,27 @@ def test_batch_and_serve_name_an_unreachable_store_without_its_password(command:
     assert "s3cret-pw" not in result.output
 
 
+def test_a_postgresql_server_that_never_answers_is_an_error_in_bounded_time_not_a_hang(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+    import time
+
+    from adapters.store import engine as store_engine
+    from policy_engine.cli import build_app
+
+    monkeypatch.setattr(store_engine, "PG_CONNECT_TIMEOUT", 1)
+    silent = socket.create_server(("127.0.0.1", 0))  # takes connections (the kernel does), never answers
+    try:
+        url = f"postgresql+psycopg://risk:s3cret-pw@127.0.0.1:{silent.getsockname()[1]}/credit"
+        started = time.monotonic()
+        result = CliRunner().invoke(build_app(), ["serve", "--port", "0", "--db", url])
+        assert time.monotonic() - started < 30
+    finally:
+        silent.close()
+    assert result.exit_code == 2, result.output
+    assert "cannot open the store" in result.output and "s3cret-pw" not in result.output
+
+
 @pytest.mark.parametrize("value", ["abc", "-1", "1001", "nan"])
 @pytest.mark.parametrize("models", [[], ["--processes", "1"]])
 def test_serve_refuses_a_bad_decision_log_linger_before_starting(value: str, models: list[str], tmp_path: Path,

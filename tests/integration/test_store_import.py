@@ -163,7 +163,7 @@ def test_control_characters_are_refused_before_they_reach_the_database(db_url: s
 
     assert [(p.line, p.field, p.message) for p in report.problems] == [
         (2, "name", "contains a control character (only tab and line breaks are allowed)"),
-        (3, "customer_id", "contains a control character"),
+        (3, "customer_id", "contains a control character or an invisible formatting character"),
     ]
     assert report.committed and report.rows_loaded == 1
     assert store.get_snapshot("C1").name == "Acme Trading"  # unchanged

@@ -71,6 +71,37 @@ def test_incoherent_invoice_is_refused() -> None:
     assert "paid_amount exceeds amount" in found["invoices[0]"]
 
 
+@pytest.mark.parametrize("char", ["\x00", "\n", "\x7f", "\x85", "\x9b", "\u200b", "\u200d", "\u200e", "\u2028",
+                                  "\u202e", "\u2066", "\ufeff"])
+def test_ids_may_not_hold_control_or_invisible_formatting_characters(char: str) -> None:
+    # Two ids that print alike must be the same id (a bidi override or a zero-width space would not show).
+    found = _violations({"customer_id": f"C{char}1", "invoices": [_invoice(invoice_id=f"I{char}1")]})
+
+    assert set(found) == {"customer_id", "invoices[0].invoice_id"}
+    assert "invisible formatting character" in found["customer_id"]
+
+
+def test_ids_in_any_script_are_taken() -> None:
+    assert CustomerSnapshot.model_validate({"customer_id": "客户-١٢٣-Ж"}).customer_id == "客户-١٢٣-Ж"
+
+
+def test_a_payment_before_the_invoice_was_issued_is_refused() -> None:
+    found = _violations({"customer_id": "C", "invoices": [
+        _invoice(), _invoice(invoice_id="I2", paid_amount="100.00", paid_on="2025-12-31")]})
+
+    assert found == {"invoices[1]": "paid_on is before issued_on"}
+
+
+def test_the_same_invoice_or_order_twice_is_refused_naming_both() -> None:
+    # Counted twice it would double the exposure and the purchases the limit is made from.
+    invoices = [_invoice(), _invoice(invoice_id="I2"), _invoice(invoice_id="I1", issued_on="2026-01-02")]
+    orders = [{"order_id": "O1", "ordered_on": "2026-01-01", "amount": "5.00", "status": "open"}] * 2
+
+    assert _violations({"customer_id": "C", "invoices": invoices}) == {
+        "": "invoices[0] and invoices[2] have the same id 'I1'"}
+    assert _violations({"customer_id": "C", "orders": orders}) == {"": "orders[0] and orders[1] have the same id 'O1'"}
+
+
 def test_money_is_exact_and_serialised_as_a_string() -> None:
     snap = CustomerSnapshot.model_validate({"customer_id": "C", "invoices": [_invoice(amount="0.10")]})
 

@@ -244,7 +244,7 @@ def _invoice(draw: st.DrawFn, i: int, as_of: date) -> dict[str, Any]:
     if paid != "none":
         inv["paid_amount"] = amount if paid == "all" else (amount / 3).quantize(Decimal("0.01"), ROUND_DOWN)
         if draw(st.booleans()):
-            inv["paid_on"] = inv["due_on"] + timedelta(days=draw(st.integers(-30, 60)))
+            inv["paid_on"] = max(issued, inv["due_on"] + timedelta(days=draw(st.integers(-30, 60))))
     return inv
 
 
