@@ -254,3 +254,13 @@ def test_schema_is_json_schema_for_every_kind() -> None:
 
     assert schema["discriminator"]["propertyName"] == "kind"
     assert {"scorecard", "warning_signs", "order_checks"} <= set(schema["discriminator"]["mapping"])
+
+
+def test_the_cli_runs_as_a_module_too() -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-m", "policy_engine.cli", "lint", str(root / "rules")],
+                            capture_output=True, text=True, timeout=120, cwd=root)
+    assert result.returncode == 0, result.stderr
