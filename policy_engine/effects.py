@@ -159,6 +159,12 @@ def combine_warnings(rules: Sequence[CompiledRule], combine: Any) -> Warnings:
 _NO_WARNINGS = Warnings()
 
 
+def money_out(value: Decimal) -> Decimal:
+    """An amount as a decision shows it: at least two decimal places, so that amounts side by side read
+    alike ("0" → "0.00", "150000.5" → "150000.50"); finer input (up to six places) is kept as sent."""
+    return value if value.as_tuple().exponent <= -2 else value.quantize(_CENT)  # type: ignore[operator]
+
+
 def credit_limit(formula: Any, ctx: dict[str, Any], factor: float) -> Decimal:
     """Months of purchases and a share of net worth, the lower (or higher) wins; floor, cap, factor, rounding."""
     terms = []

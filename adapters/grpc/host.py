@@ -53,6 +53,10 @@ class Served:
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
+DIR_SERVED, DIR_REFUSED, DIR_NOT_READ = "SERVED", "REFUSED", "NOT_READ"
+"""GetPolicy's `rules_dir_state`: the rules directory, as last read, holds the version served / a rule
+set that was refused / has not been read by this process yet."""
+
 Fingerprint = tuple[tuple[Any, ...], ...]
 _NOT_READ: Fingerprint = (("not read",),)
 """The fingerprint of a directory not read yet: differs from every real one, so the watcher reloads."""
@@ -131,6 +135,9 @@ class PolicyHost:
         self._on_loaded = on_loaded
         self._served: Served | None = None
         self.last_refused: RefusedAttempt | None = None
+        """The last reload that was refused (history: kept after a later success)."""
+        self.rules_dir_state = DIR_NOT_READ
+        """What the rules directory held when last read: DIR_SERVED, DIR_REFUSED or DIR_NOT_READ."""
         self._reload_lock = asyncio.Lock()
         self._fingerprint: Fingerprint = ()
         self._retired: dict[asyncio.Task[None], Engine] = {}
@@ -165,6 +172,7 @@ class PolicyHost:
             policy = await asyncio.to_thread(self._load_policy_from_files, files)
         await self._record_policy(policy)
         self._served = Served(policy, await self._engine_for(policy))
+        self._dir_state(DIR_SERVED if files is None else DIR_NOT_READ)
         self.metrics.policy_loaded(policy.version)
         event("policy loaded", version=policy.version, rules_dir=str(self.rules_dir),
               rules=len(policy.rule_ids), workers=self.workers,
@@ -219,7 +227,9 @@ class PolicyHost:
                 self._refuse(trigger, exc)
                 return False
             if policy.version == self.served.policy.version:
-                event("policy unchanged", version=policy.version, trigger=trigger)
+                was: dict[str, Any] = {"was": "refused"} if self.rules_dir_state == DIR_REFUSED else {}
+                event("policy unchanged", version=policy.version, trigger=trigger, **was)
+                self._dir_state(DIR_SERVED)
                 self._discard(policy)
                 return False
             try:
@@ -231,6 +241,7 @@ class PolicyHost:
                 return False
             old = self.served
             self._served = Served(policy, engine)  # the atomic swap: one assignment
+            self._dir_state(DIR_SERVED)
             self.metrics.reload_counted("success")
             self.metrics.policy_loaded(policy.version)
             event("policy reloaded", version=policy.version, previous=old.policy.version, trigger=trigger)
@@ -242,6 +253,10 @@ class PolicyHost:
             task.add_done_callback(self._retired.pop)
             return True
 
+    def _dir_state(self, state: str) -> None:
+        self.rules_dir_state = state
+        self.metrics.rules_dir_refused.set(1 if state == DIR_REFUSED else 0)
+
     def _discard(self, policy: Any) -> None:
         close = getattr(policy, "close", None)
         if close is not None:
@@ -250,6 +265,7 @@ class PolicyHost:
     def _refuse(self, trigger: str, exc: Exception) -> None:
         problems = list(getattr(exc, "problems", []) or [])
         self.last_refused = RefusedAttempt(datetime.now(UTC), problems, "" if problems else repr(exc))
+        self._dir_state(DIR_REFUSED)
         self.metrics.reload_counted("failure")
         event("policy reload refused", logging.ERROR, trigger=trigger, rules_dir=str(self.rules_dir),
               serving=self.served.policy.version, problems=[str(p) for p in problems] or [repr(exc)])

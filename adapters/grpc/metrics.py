@@ -20,9 +20,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server, values
 from prometheus_client.registry import Collector
 
-
-class CannotListen(OSError):
-    """An address the service was told to listen on (gRPC or metrics) cannot be bound; the message names it."""
+from adapters.grpc.runtime import CannotListen as CannotListen  # raised here, and re-exported
 
 
 def _start_endpoint(port: int, address: str, registry: CollectorRegistry) -> Any:
@@ -84,6 +82,12 @@ class ServiceMetrics:
         self.policy = Gauge("credit_policy_policy_info", "The policy version being served",
                             ["version"], registry=r, multiprocess_mode="livemax")
         self._version: str | None = None
+        # Multiprocess: 1 while any live process last read a refused rule set from the directory.
+        self.rules_dir_refused = Gauge(
+            "credit_policy_rules_dir_refused",
+            "1 while the rules directory, as last read, holds a rule set that was refused (the served "
+            "version keeps serving; GetPolicy's last_refused says why); 0 once it holds a good one",
+            registry=r, multiprocess_mode="livemax")
         self._server: Any = None
         # labels() takes a lock and builds a key on every call; the children are cached instead.
         self._calls: dict[tuple[str, str], tuple[Any, Any]] = {}

@@ -23,6 +23,13 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
+
+class CannotListen(OSError):
+    """An address the service was told to listen on (gRPC or metrics) cannot be bound; the message names
+    it. (Here, not in metrics.py, so that the `--processes` supervisor can raise it without importing
+    prometheus_client before it has set up the multiprocess directory.)"""
+
+
 DEFAULT_MAX_IN_FLIGHT = 10_000
 """Decision calls (and streams) one server process takes at once (`serve --max-in-flight`); past it
 the servicer answers RESOURCE_EXHAUSTED. Here, not in the servicer, because the CLI and the

@@ -16,6 +16,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import grpc
+from grpc._cython import cygrpc  # type: ignore[attr-defined]
 
 from adapters.grpc.errors import MAX_VIOLATIONS, rich_status, status_code_of
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
@@ -40,6 +41,10 @@ REFUSED_LOG_EVERY_S = 10.0
 """At most one `calls refused` line this often while calls are refused (each is counted in the metrics)."""
 
 LOG = logging.getLogger(__name__)
+
+_CALL_ENDED: tuple[type[BaseException], ...] = tuple(
+    t for t in (getattr(cygrpc, "ExecuteBatchError", None),) if isinstance(t, type))
+"""What a write on a call that gRPC's core has already ended raises (cygrpc's, not public API)."""
 
 if TYPE_CHECKING:  # generic in grpcio's stubs only; the decision RPCs take bytes (above), so Any, Any
     Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
@@ -158,9 +163,14 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
         return out
 
     async def EvaluateCustomers(self, request_iterator: AsyncIterator[bytes],  # noqa: N802
-                                context: Context) -> AsyncIterator[pb.EvaluateCustomersResponse]:
+                                context: Context) -> None:
         """Bulk evaluation, answered in request order with at most STREAM_WINDOW items in flight. The
-        stream takes one place of max_in_flight for as long as it is open."""
+        stream takes one place of max_in_flight for as long as it is open.
+
+        Replies go out with `context.write`, not `yield`: a write that meets a call the caller has
+        cancelled (or whose deadline passed) then fails here, where it is counted for what it is. From
+        an async generator gRPC's own write failed instead, logged its ExecuteBatchError traceback, and
+        the generator was closed later with the stream counted OK."""
         if self.in_flight >= self.max_in_flight:
             await self._refuse("EvaluateCustomers", context)
         self.in_flight += 1
@@ -184,11 +194,15 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
             while (item := await results.get()) is not None:
                 response = await item
                 window.release()
-                yield response
+                await context.write(response)
             await reader
         except asyncio.CancelledError:
             code = _cancelled_code(context)
             raise
+        except _CALL_ENDED:
+            # The write met a call that had already ended in gRPC's core (the caller cancelled, or its
+            # deadline passed), before the context learns of it: nobody is left to answer.
+            code = _cancelled_code(context)
         finally:
             reader.cancel()
             while not results.empty():
@@ -270,6 +284,7 @@ def policy_info(host: PolicyHost, include_files: bool) -> pb.PolicyInfo:
         rule_ids=list(policy.rule_ids),
         rules_dir=str(host.rules_dir),
         file_names=sorted(policy.files),
+        rules_dir_state=host.rules_dir_state,
     )
     if include_files:
         info.files.update(policy.files)

@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING, Any
 
 from adapters.grpc import runtime
 from adapters.grpc.logs import configure_logging, event
+from adapters.grpc.runtime import CannotListen
 
 if TYPE_CHECKING:
     from adapters.grpc.metrics import MultiProcessEndpoint
@@ -235,16 +236,20 @@ def reserve_port(host: str, port: int) -> tuple[list[socket.socket], int]:
     processes come and go. A port something already listens on is refused: SO_REUSEPORT would
     otherwise let us share it with another server of the same user.
     """
-    infos = list(dict.fromkeys((info[0], info[4][:2]) for info in socket.getaddrinfo(
-        _bind_host(host), port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)))
+    address = f"{host}:{port}"
+    try:
+        infos = list(dict.fromkeys((info[0], info[4][:2]) for info in socket.getaddrinfo(
+            _bind_host(host), port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)))
+    except OSError as exc:  # socket.gaierror: a host name that does not resolve
+        raise CannotListen(f"cannot listen on {address}: address lookup failed: {exc.strerror or exc}") from exc
     if port:
         for family, sockaddr in infos:
             probe = _socket_for(family, sockaddr, reuse_port=False)
             try:
                 probe.bind(sockaddr)
             except OSError as exc:
-                if exc.errno == errno.EADDRINUSE:
-                    raise OSError(exc.errno, f"port {port} is already in use ({host})") from exc
+                if exc.errno == errno.EADDRINUSE:  # the same words as a single server's (server._add_port)
+                    raise CannotListen(f"cannot listen on {address}: {os.strerror(exc.errno)}") from exc
             finally:
                 probe.close()
     sockets: list[socket.socket] = []
@@ -260,7 +265,7 @@ def reserve_port(host: str, port: int) -> tuple[list[socket.socket], int]:
         port = sock.getsockname()[1]  # the rest of the addresses take the same port
         sockets.append(sock)
     if not sockets:
-        raise OSError(f"could not bind {host}:{port}: {'; '.join(errors)}")
+        raise CannotListen(f"cannot listen on {address}: {'; '.join(errors)}")
     return sockets, port
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from adapters.store.audit import LoggedDecision
@@ -50,7 +51,23 @@ def diff(expected: Any, actual: Any, path: str = "") -> list[str]:
         if len(expected) != len(actual):
             return [f"{path}: {len(expected)} items logged → {len(actual)} replayed"]
         return [d for i, (e, a) in enumerate(zip(expected, actual, strict=True)) for d in diff(e, a, f"{path}[{i}]")]
-    return [] if expected == actual else [f"{path}: {expected!r} → {actual!r}"]
+    if expected == actual or _same_amount(path, expected, actual):
+        return []
+    return [f"{path}: {expected!r} → {actual!r}"]
+
+
+_AMOUNTS = frozenset({"credit_limit", "exposure", "available_credit", "available_credit_after"})
+"""A decision's amounts: the same amount written to another scale ("0" and "0.00": decisions logged before
+amounts were shown with two decimal places) is the same decision."""
+
+
+def _same_amount(path: str, expected: Any, actual: Any) -> bool:
+    if path.rsplit(".", 1)[-1] not in _AMOUNTS or not (isinstance(expected, str) and isinstance(actual, str)):
+        return False
+    try:
+        return Decimal(expected) == Decimal(actual)
+    except InvalidOperation:
+        return False
 
 
 class Replayer:

@@ -222,8 +222,9 @@ def test_a_port_in_use_is_refused_with_its_address_and_the_command_ends(model: l
 
         grpc_port = serve_command("--host", "127.0.0.1", "--port", taken, *model)
         assert grpc_port.returncode == 1, grpc_port.stderr
-        assert "already in use" in grpc_port.stderr or f"cannot listen on 127.0.0.1:{taken}" in grpc_port.stderr
+        assert f"cannot listen on 127.0.0.1:{taken}: Address already in use" in grpc_port.stderr
         assert "Traceback" not in grpc_port.stderr
+        assert "add_port.cc" not in grpc_port.stderr  # gRPC core's own line, which first read as a crash
 
         metrics = serve_command("--host", "127.0.0.1", "--port", "0", "--metrics-port", taken, *model)
         assert metrics.returncode == 1, metrics.stderr
@@ -469,18 +470,21 @@ def test_a_host_started_from_given_files_serves_them_then_watches_the_directory_
         host = PolicyHost(rules, initial_files=good, on_loaded=lambda v, f: loaded.append((v, f)))
         await host.start()  # the broken file in the directory does not matter here
         assert host.engine.version == policy_version(good) and loaded == [(policy_version(good), good)]
+        assert host.rules_dir_state == "NOT_READ"
         watcher = asyncio.create_task(host.watch(interval=0.05, settle=0.05))
         try:
             await until(lambda: host.last_refused is not None)  # the first tick reads the directory
             assert host.last_refused is not None
             assert any(p.path.endswith("zz_broken.yaml") and p.line > 0 for p in host.last_refused.problems)
             assert host.engine.version == policy_version(good) and len(loaded) == 1
+            assert host.rules_dir_state == "REFUSED"
 
             (rules / "zz_broken.yaml").unlink()
             rule_file = a_rule_file(rules)
             rule_file.write_text(rule_file.read_text() + "\n# fixed\n")
             await until(lambda: len(loaded) == 2)
             assert loaded[1] == (host.engine.version, read_rule_files(rules)) and loaded[1][0] != loaded[0][0]
+            assert host.rules_dir_state == "SERVED"
         finally:
             watcher.cancel()
             await host.aclose()

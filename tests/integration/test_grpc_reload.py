@@ -70,17 +70,53 @@ def test_a_good_change_is_swapped_in_and_a_broken_one_refused_while_the_old_vers
     info = stub.GetPolicy(pb.GetPolicyRequest(), timeout=TIMEOUT)
 
     assert info.version == second
+    assert info.rules_dir_state == "REFUSED"
     assert any(p.path.endswith("zz_broken.yaml") and p.line > 0 for p in info.last_refused.problems)
     assert stub.CheckOrder(order_request(), timeout=TIMEOUT).policy_version == second
     refused = server.wait_for_event("policy reload refused")
     assert any("zz_broken.yaml:" in problem for problem in refused["problems"])
+    assert "credit_policy_rules_dir_refused 1.0" in server_metrics(server)
 
     broken.unlink()
     rule_file.write_text(rule_file.read_text() + "# and again\n")
     wait_until(lambda: server.version() not in (first, second))
-    metrics = urllib.request.urlopen(f"http://127.0.0.1:{server.metrics_port}/metrics", timeout=5).read().decode()
+    metrics = server_metrics(server)
     assert 'credit_policy_reloads_total{result="success"} 2.0' in metrics
     assert 'credit_policy_reloads_total{result="failure"} 1.0' in metrics
+    assert "credit_policy_rules_dir_refused 0.0" in metrics
+    assert stub.GetPolicy(pb.GetPolicyRequest(), timeout=TIMEOUT).rules_dir_state == "SERVED"
+
+
+def server_metrics(server: ServerProcess) -> str:
+    """The service's metrics page."""
+    return urllib.request.urlopen(f"http://127.0.0.1:{server.metrics_port}/metrics", timeout=5).read().decode()
+
+
+def test_a_broken_file_taken_back_leaves_the_directory_served_and_the_refusal_as_history(
+    server_factory: Any,
+) -> None:
+    """Risk staff drop a broken file in and take it out again: the directory is back to the served
+    version, which GetPolicy and the gauge say, while last_refused keeps what happened."""
+    server: ServerProcess = server_factory("--watch-interval", "0.2")
+    stub = server.stub()
+    first = server.version()
+    info = stub.GetPolicy(pb.GetPolicyRequest(), timeout=TIMEOUT)
+    assert (info.rules_dir_state, info.HasField("last_refused")) == ("SERVED", False)
+    assert "credit_policy_rules_dir_refused 0.0" in server_metrics(server)
+
+    broken = server.rules_dir / "zz_broken.yaml"
+    broken.write_text(BROKEN_YAML)
+    wait_until(lambda: stub.GetPolicy(pb.GetPolicyRequest(), timeout=TIMEOUT).rules_dir_state == "REFUSED")
+    assert "credit_policy_rules_dir_refused 1.0" in server_metrics(server)
+
+    broken.unlink()
+    wait_until(lambda: stub.GetPolicy(pb.GetPolicyRequest(), timeout=TIMEOUT).rules_dir_state == "SERVED")
+    info = stub.GetPolicy(pb.GetPolicyRequest(), timeout=TIMEOUT)
+    assert info.version == first
+    assert any(p.path.endswith("zz_broken.yaml") for p in info.last_refused.problems)
+    assert "credit_policy_rules_dir_refused 0.0" in server_metrics(server)
+    unchanged = server.wait_for_event("policy unchanged")
+    assert (unchanged["version"], unchanged["was"]) == (first, "refused")
 
 
 def test_serve_refuses_to_start_on_a_broken_rules_directory_naming_file_and_line(tmp_path: Path) -> None:

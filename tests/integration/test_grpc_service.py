@@ -203,6 +203,30 @@ def test_the_stream_works_in_lock_step(grpc_server: ServerProcess) -> None:
     assert list(responses) == []
 
 
+def test_a_stream_cancelled_while_the_server_waits_to_send_is_counted_cancelled_without_a_traceback(
+        grpc_server: ServerProcess) -> None:
+    # A caller that stops reading pauses the server's writes (flow control); when it then cancels, the
+    # paused write fails. That used to be counted OK, with gRPC's own ExecuteBatchError traceback logged.
+    def count(code: str) -> float:
+        text = urllib.request.urlopen(f"http://127.0.0.1:{grpc_server.metrics_port}/metrics", timeout=5).read().decode()
+        series = f'credit_policy_grpc_requests_total{{code="{code}",method="EvaluateCustomers"}} '
+        return sum(float(line[len(series):]) for line in text.splitlines() if line.startswith(series))
+
+    before, log_before = (count("OK"), count("CANCELLED")), len(grpc_server.log_path.read_text())
+    requests = (pb.EvaluateCustomerRequest(snapshot=sample_snapshot(i % 20), request_id=str(i)) for i in range(2000))
+    # no window growth on this side either, so that the replies cannot all pile up in the client
+    call = grpc_server.stub([("grpc.http2.bdp_probe", 0)]).EvaluateCustomers(requests, timeout=60)
+    time.sleep(3.0)  # nothing read: the server decides a window ahead, writes until flow control stops it
+    call.cancel()
+
+    deadline = time.time() + 10
+    while count("CANCELLED") == before[1] and time.time() < deadline:
+        time.sleep(0.1)
+    assert (count("OK"), count("CANCELLED")) == (before[0], before[1] + 1)
+    log = grpc_server.log_path.read_text()[log_before:]
+    assert "ExecuteBatchError" not in log and "Traceback" not in log
+
+
 # ---- health and reflection ----
 
 

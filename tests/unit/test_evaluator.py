@@ -166,6 +166,24 @@ def test_available_credit_after_the_order(policy: Policy, example_data: Data) ->
     assert decision.reasons[0].evidence == {"available_credit_after": Decimal("-650000.00")}
 
 
+def test_amounts_in_a_decision_read_alike_with_at_least_two_decimal_places(policy: Policy) -> None:
+    """Exposure summed from nothing was "0" beside a limit of "80000.00", and available_credit_after
+    took the order amount's scale ("-1000" for an order of "1000" with no credit)."""
+    fresh = policy.check_order(CustomerSnapshot.model_validate({"customer_id": "P1"}), OrderRequest(amount="1000"),
+                               as_of=AS_OF)
+    finer = policy.check_order(
+        CustomerSnapshot.model_validate({"customer_id": "P2", "invoices": [
+            {"invoice_id": "I1", "issued_on": "2026-11-01", "due_on": "2026-12-01", "amount": "10.125"}]}),
+        OrderRequest(amount="0.5"), as_of=AS_OF)
+
+    texts = [fresh.model_dump(mode="json")["available_credit_after"],
+             *(fresh.model_dump(mode="json")["customer"][k] for k in ("exposure", "available_credit", "credit_limit"))]
+    assert all(t.split(".")[1:] and len(t.split(".")[1]) == 2 for t in texts), texts
+    assert fresh.customer.exposure == 0 and str(fresh.customer.exposure) == "0.00"
+    assert str(finer.customer.exposure) == "10.125"  # finer input is kept as sent
+    assert str(finer.available_credit_after) == str(finer.customer.available_credit - Decimal("0.5"))
+
+
 def test_explain_traces_every_rule(policy: Policy, example_data: Data) -> None:
     decision = _eval(policy, example_data("steady-distributor"), explain=True)
 

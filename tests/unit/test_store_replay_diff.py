@@ -24,3 +24,14 @@ def test_missing_extra_keys_and_list_lengths_are_reported() -> None:
         "b: 1 items logged → 2 replayed",
         "c: only in replay",
     ]
+
+
+def test_an_amount_written_to_another_scale_is_the_same_decision_and_other_text_is_not() -> None:
+    logged = {"exposure": "0", "customer": {"available_credit": "80000.00"}, "available_credit_after": "-1000",
+              "order_id": "001"}
+    replayed = {"exposure": "0.00", "customer": {"available_credit": "80000.0"}, "available_credit_after": "-1000.00",
+                "order_id": "1"}
+
+    assert diff(logged, replayed) == ["order_id: '001' → '1'"]
+    assert diff({"exposure": "0"}, {"exposure": "0.01"}) == ["exposure: '0' → '0.01'"]
+    assert diff({"exposure": "0"}, {"exposure": "n/a"}) == ["exposure: '0' → 'n/a'"]
