@@ -60,11 +60,23 @@ overrides and isolates, line and paragraph separators, the byte-order mark): two
 alike must be the same id."""
 TEXT_PATTERN = rf"^[^{TEXT_CONTROL_CHARACTERS}]*$"
 """Free text: no control characters but tab, line feed and carriage return."""
-CURRENCY_PATTERN = r"^[A-Z]{3}$"
+
+
+def _iso_4217() -> frozenset[str]:
+    import pycountry  # ISO 4217's current list, kept up to date by pycountry's releases
+
+    return frozenset(str(c.alpha_3) for c in pycountry.currencies)
+
+
+ISO_4217 = _iso_4217()
+"""The currency codes in use (ISO 4217: CNY, EUR, USD, … and the X-codes such as XAU, XXX), not the
+withdrawn ones (HRK, VEF)."""
+CURRENCY_PATTERN = "^(?:" + "|".join(sorted(ISO_4217)) + ")$"
+"""One of ISO_4217, as a pattern pydantic-core checks in Rust (a typo such as EUD is refused)."""
 PATTERN_MESSAGES = {
     IDENTIFIER_PATTERN: "contains a control character or an invisible formatting character",
     TEXT_PATTERN: "contains a control character (only tab and line breaks are allowed)",
-    CURRENCY_PATTERN: "not a currency code (three capital letters, ISO 4217)",
+    CURRENCY_PATTERN: "not an ISO 4217 currency code in use (three capital letters such as CNY, EUR, USD)",
 }
 """What a failed `pattern` means, in words (pydantic would print the regular expression)."""
 

@@ -43,6 +43,19 @@ def test_unknown_signal_code_is_an_error_not_a_silent_skip() -> None:
     assert "unknown signal code" in found["signals[0].code"]
 
 
+@pytest.mark.parametrize("code", ["EUD", "ABC", "HRK", "cny", "CN", "CNYY", "ＣＮＹ"])
+def test_a_currency_must_be_an_iso_4217_code_in_use(code: str) -> None:
+    """Any three capital letters used to pass: a typo (EUD), a made-up code, or one withdrawn (HRK, 2023)."""
+    found = _violations({"customer_id": "C", "currency": code})
+
+    assert found == {"currency": "not an ISO 4217 currency code in use (three capital letters such as CNY, EUR, USD)"}
+
+
+@pytest.mark.parametrize("code", ["CNY", "EUR", "USD", "JPY", "CHF", "XAU", "XXX", "ZWG", "VED"])
+def test_currencies_in_use_are_taken(code: str) -> None:
+    assert CustomerSnapshot.model_validate({"customer_id": "C", "currency": code}).currency == code
+
+
 @pytest.mark.parametrize("value", ["2026-13-01", "01/02/2026", "2026-1-1", 20260101, "99999-01-01", "2026-W01-1",
                                    "20260101T0"])
 def test_dates_must_be_iso(value: Any) -> None:
