@@ -82,6 +82,46 @@ def _fingerprint(rules_dir: Path) -> Fingerprint:
     return tuple(entries)
 
 
+@dataclass(frozen=True)
+class PolicySummary:
+    """What the front process keeps of a version whose engine runs in worker processes: what GetPolicy,
+    the store and `on_loaded` need, and no compiled ruleset."""
+
+    version: str
+    rule_ids: list[str]
+    files: dict[str, str]
+
+
+def summarise_policy(load_policy: Callable[[Path], Any], rules_dir: Path) -> PolicySummary:
+    """Run in a child process: read, lint and compile the directory (and run its cases, with
+    --rule-tests) as `load_policy` does; PolicyLoadError with every problem, else the summary."""
+    policy = load_policy(rules_dir)
+    try:
+        return PolicySummary(policy.version, list(policy.rule_ids), dict(policy.files))
+    finally:
+        policy.close()
+
+
+def _load_in_child(load_policy: Callable[[Path], Any], rules_dir: Path) -> PolicySummary:
+    """summarise_policy in a fresh spawned process, waited for on this thread."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
+        return child.submit(summarise_policy, load_policy, rules_dir).result()
+
+
+def _picklable(value: Any) -> bool:
+    """Can `value` go to a child process (a module-level function can; a lambda a test passes cannot)?"""
+    import pickle
+
+    try:
+        pickle.dumps(value)
+    except Exception:
+        return False
+    return True
+
+
 def rule_tests_option(rule_tests: bool) -> dict[str, Any]:
     """PolicyHost options for `serve --rule-tests` (off by default): a rule set read from the directory (at start or
     on a reload) is taken only if the cases in its tests/ pass; a failing or malformed case is a
@@ -109,6 +149,7 @@ class PolicyHost:
         initial_files: dict[str, str] | None = None,
         load_policy_from_files: Callable[[dict[str, str]], Any] | None = None,
         on_loaded: Callable[[str, dict[str, str]], None] | None = None,
+        load_in_child: bool = True,
     ):
         if load_policy is None:
             from policy_engine.api import load_policy as default_loader
@@ -129,6 +170,7 @@ class PolicyHost:
                               else ThreadPoolExecutor(1, thread_name_prefix="store"))
         self.metrics = metrics or ServiceMetrics()
         self._load_policy = load_policy
+        self._load_in_child = load_in_child and _picklable(load_policy)
         self._load_policy_from_files = load_policy_from_files
         self._files_loader = files_loader
         self._initial_files = initial_files
@@ -160,13 +202,24 @@ class PolicyHost:
         """The engine of the version being served (read once per call: the swap is atomic)."""
         return self.served.engine
 
+    def _read_directory(self, serving: bool) -> Any:
+        """Load the rules directory (on a thread; PolicyLoadError if it has problems). While serving with
+        engine workers the front process only needs the new version's summary, and the rule set is read,
+        linted and compiled in a child process: compiled on a thread here it held the GIL for a few
+        hundred ms a reload (far longer for a big rule set), and every call in flight waited behind it
+        (bench/bench_reload_under_load.py). Before the first version serves there is nobody to keep
+        waiting, and a thread starts the service ~0.5 s sooner."""
+        if serving and self.workers > 0 and self._load_in_child:
+            return _load_in_child(self._load_policy, self.rules_dir)
+        return self._load_policy(self.rules_dir)
+
     async def start(self) -> None:
         """Load the first version: from `initial_files` if given, else from the rules directory (a
         broken one raises PolicyLoadError)."""
         files, self._initial_files = self._initial_files, None
         if files is None:
             self._fingerprint = await asyncio.to_thread(_fingerprint, self.rules_dir)
-            policy = await asyncio.to_thread(self._load_policy, self.rules_dir)
+            policy = await asyncio.to_thread(self._read_directory, False)
         else:
             self._fingerprint = _NOT_READ  # the watcher's first tick reads the directory
             policy = await asyncio.to_thread(self._load_policy_from_files, files)
@@ -222,7 +275,7 @@ class PolicyHost:
         async with self._reload_lock:
             self._fingerprint = await asyncio.to_thread(_fingerprint, self.rules_dir)
             try:
-                policy = await asyncio.to_thread(self._load_policy, self.rules_dir)
+                policy = await asyncio.to_thread(self._read_directory, True)
             except Exception as exc:
                 self._refuse(trigger, exc)
                 return False

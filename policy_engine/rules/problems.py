@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 CODES = {
     "yaml_error": "the file is not valid YAML",
@@ -52,3 +53,8 @@ class PolicyLoadError(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = sorted(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with its problems (the service loads rule sets in a child process): the default
+        would rebuild it from its message, one "problem" per character."""
+        return (type(self), (self.problems,))
