@@ -92,6 +92,31 @@ def _docs(rules_dir: Path) -> tuple[list[Document], list[Problem]]:
     return docs, problems
 
 
+_CASE_FILE_KEYS = ("cases", "fixtures")
+
+
+def _file_shape_problems(doc: Document) -> list[Problem]:
+    """A case file is a mapping with `cases:` (a list) and/or `fixtures:` (a mapping). Anything else
+    used to be skipped without a word: a top-level list, a typo such as `case:`, an empty file, and
+    the suite passed with those cases never run."""
+    data = doc.data
+    if data is None:
+        return [doc.problem((), "missing_field", "empty case file: expected `cases:` (a list of cases)")]
+    if not isinstance(data, dict):
+        return [doc.problem((), "type_mismatch", f"a case file must be a mapping with `cases:` (a list); got a "
+                                                 f"{'list' if isinstance(data, list) else type(data).__name__}")]
+    problems = [doc.problem((key,), "unknown_field", f'unknown key "{key}" in a case file (expected cases or '
+                                                     f'fixtures){suggest(str(key), list(_CASE_FILE_KEYS))}')
+                for key in data if key not in _CASE_FILE_KEYS]
+    if "cases" in data and not isinstance(data["cases"], list):
+        problems.append(doc.problem(("cases",), "type_mismatch", "`cases` must be a list of cases"))
+    if "fixtures" in data and not isinstance(data["fixtures"], dict):
+        problems.append(doc.problem(("fixtures",), "type_mismatch", "`fixtures` must be a mapping of name → snapshot"))
+    if not any(key in data for key in _CASE_FILE_KEYS):
+        problems.append(doc.problem((), "missing_field", "a case file needs `cases:` (a list of cases)"))
+    return problems
+
+
 def run_suite(policy: Policy, rules_dir: Path) -> Suite:
     """Run every case under `rules_dir/tests`, and report rules no case fires."""
     suite = Suite()
@@ -103,8 +128,10 @@ def run_suite(policy: Policy, rules_dir: Path) -> Suite:
     known = _Known.of(policy)
     first_of: dict[str, str] = {}
     for doc in docs:
+        suite.problems += _file_shape_problems(doc)
         data = doc.data if isinstance(doc.data, dict) else {}
-        for i, case in enumerate(data.get("cases") or []):
+        cases = data.get("cases")
+        for i, case in enumerate(cases if isinstance(cases, list) else []):
             case_id = case.get("id") if isinstance(case, dict) else None
             if isinstance(case_id, str):
                 here = f"{doc.path}:{doc.where(('cases', i))[0]}"

@@ -19,7 +19,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
-from adapters.grpc.host import EngineBroken, PolicyHost
+from adapters.grpc.host import DIR_NOT_READ, EngineBroken, PolicyHost
 from adapters.grpc.logs import event
 from adapters.grpc.metrics import CannotListen
 from adapters.grpc.runtime import DEFAULT_MAX_IN_FLIGHT, interpreter, loop_name, settle_heap
@@ -185,10 +185,11 @@ async def run_service(
     # more reload, of the directory as it is then, not one per signal.
     hup: dict[str, Any] = {"task": None, "again": False, "ready": False}
 
-    async def reload_on_hup() -> None:
+    async def reload_on_hup(trigger: str = "SIGHUP") -> None:
         while True:
             hup["again"] = False
-            await host.reload("SIGHUP")
+            await host.reload(trigger)
+            trigger = "SIGHUP"
             if not hup["again"]:
                 return
 
@@ -235,6 +236,11 @@ async def run_service(
     for sig in stop_signals:
         loop.add_signal_handler(sig, stop.set)
     watcher = loop.create_task(host.watch(watch_interval)) if watch_interval > 0 else None
+    if watcher is None and host.rules_dir_state == DIR_NOT_READ and hup["task"] is None:
+        # A --processes replacement started from its siblings' files and no watcher will read the
+        # directory: read it once now, so that a directory its siblings refused shows REFUSED here too
+        # (and the refused gauge stays up) instead of NOT_READ until the next SIGHUP.
+        hup["task"] = loop.create_task(reload_on_hup("start"))
     gauges = loop.create_task(host.metrics.keep_gauges_fresh())
     try:
         await stop.wait()

@@ -96,7 +96,12 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
                 # and nobody to answer; an abort now would fail on the ended call.
                 raise asyncio.CancelledError
             # Past the deadline gRPC cancels this task (CancelledError below): no timer of our own.
-            return await self._decide(kind, request)
+            reply = await self._decide(kind, request)
+            if _deadline_passed(context):
+                # Decided without a break gRPC could cancel at (the in-process engine without a store
+                # thread decides on the event loop): the caller has been told DEADLINE_EXCEEDED.
+                code = "DEADLINE_EXCEEDED"
+            return reply
         except PolicyError as exc:
             code = status_code_of(exc).name
             _log_failure(method, code, exc)
@@ -196,6 +201,10 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
                 window.release()
                 await context.write(response)
             await reader
+            if context.cancelled() or _deadline_passed(context):
+                # The caller cancelled (or its deadline passed) and gRPC ended the request stream: the
+                # reader finished as if the caller had closed its side.
+                code = _cancelled_code(context)
         except asyncio.CancelledError:
             code = _cancelled_code(context)
             raise
@@ -252,6 +261,11 @@ async def _abort(context: Context, code: grpc.StatusCode, details: str, trailing
     except Exception:  # cygrpc's ExecuteBatchError: the call ended between the check and the abort
         return False
     return False  # not reached: abort always raises
+
+
+def _deadline_passed(context: Any) -> bool:
+    remaining = context.time_remaining()
+    return remaining is not None and remaining <= 0
 
 
 def _cancelled_code(context: Any) -> str:

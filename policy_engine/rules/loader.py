@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
@@ -171,9 +171,27 @@ class _Tagged(Exception):
 
 
 def _tag_of(node: Any) -> str | None:
+    """An explicit tag left on a node: `!custom`, or a `!!` one YAML's standard types do not cover
+    (`!!python/object:…` resolves to `tag:yaml.org,2002:python/object:…`). Never constructed, refused."""
     tag = getattr(node, "tag", None)
     value = getattr(tag, "value", tag) if tag is not None else None
-    return value if isinstance(value, str) and value.startswith("!") else None
+    if not isinstance(value, str):
+        return None
+    if value.startswith("tag:yaml.org,2002:"):
+        return None if value[len("tag:yaml.org,2002:"):] in _STANDARD_TAGS else "!!" + value[len("tag:yaml.org,2002:"):]
+    return value if value.startswith("!") else None
+
+
+_STANDARD_TAGS = frozenset({"str", "int", "float", "bool", "null", "map", "seq", "timestamp"})
+
+
+def _key_position(node: CommentedMap, key: Any) -> Any:
+    """Where `key` is written; None for a key merged in from an anchor (`<<: *shared`), which is then
+    placed at its mapping (ruamel keeps no position for merged keys)."""
+    try:
+        return node.lc.key(key)
+    except KeyError:
+        return None
 
 
 def _place(doc: Document, loc: Path_, pos: Any) -> None:
@@ -194,7 +212,7 @@ def _plain(node: Any, loc: Path_, doc: Document, budget: list[int]) -> Any:
         out = {}
         for key, value in node.items():
             k = key if isinstance(key, str) else str(key)
-            _place(doc, (*loc, k), node.lc.key(key))
+            _place(doc, (*loc, k), _key_position(node, key))
             out[k] = _plain(value, (*loc, k), doc, budget)
         return out
     if isinstance(node, CommentedSeq):
@@ -213,6 +231,8 @@ def _plain(node: Any, loc: Path_, doc: Document, budget: list[int]) -> Any:
         return str(node)
     if isinstance(node, dt.date):
         return node.isoformat()
+    if isinstance(node, TaggedScalar):  # `!!str 5`: a standard tag (others are refused above)
+        return str(node.value)
     return repr(node)  # an explicit tag or other exotic node: kept as text, rejected by the schema
 
 

@@ -414,6 +414,31 @@ def test_a_killed_process_is_replaced_and_the_service_carries_on(server_factory:
     assert server.proc.poll() is None
 
 
+def test_without_a_watcher_a_replacement_reads_the_directory_once_so_a_refusal_stays_shown(
+    server_factory: Any,
+) -> None:
+    """With --watch-interval 0 a replacement started from its siblings' files used to stay NOT_READ,
+    with no last_refused, until the next SIGHUP: killing both processes put the refused gauge to 0
+    while the directory was still broken."""
+    server: ServerProcess = server_factory("--watch-interval", "0", processes=2)
+    pids = pids_of(server)
+    (server.rules_dir / "zz_broken.yaml").write_text(BROKEN_YAML)
+    os.kill(server.proc.pid, signal.SIGHUP)
+    wait_until(lambda: {e["pid"] for e in events_named(server, "policy reload refused")} == set(pids))
+    assert "credit_policy_rules_dir_refused 1.0" in metrics_text(server)
+
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+
+    wait_until(lambda: len(events_named(server, "server process replaced")) == 2)
+    fresh = {e["pid"] for e in events_named(server, "server process replaced")}
+    wait_until(lambda: {e["pid"] for e in events_named(server, "policy reload refused")} >= fresh)
+    for _ in range(6):
+        info = pb_grpc.CreditPolicyServiceStub(new_connection(server)).GetPolicy(pb.GetPolicyRequest(), timeout=TIMEOUT)
+        assert info.rules_dir_state == "REFUSED" and info.HasField("last_refused")
+    assert "credit_policy_rules_dir_refused 1.0" in metrics_text(server)
+
+
 def test_a_process_killed_while_the_rules_directory_is_broken_comes_back_on_the_good_version(
     server_factory: Any,
 ) -> None:

@@ -187,6 +187,29 @@ def test_calls_whose_deadline_passes_before_they_run_are_not_counted_as_server_e
     assert "unexpected error" not in grpc_server.log_path.read_text()[log_before:]
 
 
+def test_in_process_calls_decided_past_their_deadline_are_counted_deadline_exceeded_not_ok(
+        server_factory: Any) -> None:
+    # The in-process engine without a store thread decides on the event loop, where gRPC cannot cancel
+    # it: such calls were answered DEADLINE_EXCEEDED by gRPC and counted OK by us.
+    server: ServerProcess = server_factory(workers=0, name="in-process")
+    stub = server.stub()
+    big = order_request(sample_snapshot(3, invoices=10_000))
+    stub.CheckOrder(big, timeout=60)  # warm, and one OK
+    codes = set()
+    for _ in range(5):
+        with pytest.raises(grpc.RpcError) as caught:
+            stub.CheckOrder(big, timeout=0.04)  # a decision takes ~0.1 s or more here
+        codes.add(caught.value.code())
+    assert codes == {grpc.StatusCode.DEADLINE_EXCEEDED}
+    time.sleep(1.0)
+
+    text = urllib.request.urlopen(f"http://127.0.0.1:{server.metrics_port}/metrics", timeout=5).read().decode()
+    counted = {line.split('code="')[1].split('"')[0]: float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith("credit_policy_grpc_requests_total{") and 'method="CheckOrder"' in line}
+    # calls whose deadline passed before gRPC handed them over never reach the service (not counted)
+    assert counted.get("OK") == 1.0 and 1 <= counted.get("DEADLINE_EXCEEDED", 0) <= 5, counted
+
+
 def test_the_stream_works_in_lock_step(grpc_server: ServerProcess) -> None:
     import queue
 

@@ -107,6 +107,27 @@ def test_malformed_cases_are_reported_with_file_and_line_not_a_traceback(rules_c
     assert "5 problems in the case files" in result.output
 
 
+def test_a_case_file_that_is_not_a_mapping_of_cases_is_a_problem_not_skipped(rules_copy: Callable[..., Path]) -> None:
+    """A top-level list, a typo such as `case:`, an empty file or `cases:` that is not a list used to be
+    skipped without a word, and the run passed with those cases never run."""
+    rules = rules_copy()
+    tests = rules / "tests"
+    (tests / "a.yaml").write_text("- id: q\n  snapshot: {base: steady}\n  expect: {grade: C}\n")
+    (tests / "b.yaml").write_text("case:\n  - id: q2\n    snapshot: {base: steady}\n    expect: {grade: C}\n")
+    (tests / "c.yaml").write_text("")
+    (tests / "d.yaml").write_text("cases: {a: 1}\n")
+
+    result = _run("test", str(rules))
+
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert ("a.yaml:1:1: type_mismatch: a case file must be a mapping with `cases:` (a list); got a list"
+            in result.output)
+    assert 'b.yaml:1:1: unknown_field: unknown key "case" in a case file (expected cases or fixtures) — did you mean ' \
+           '"cases"?' in result.output
+    assert "c.yaml:1:1: missing_field: empty case file" in result.output
+    assert "d.yaml:1:1: type_mismatch: `cases` must be a list of cases" in result.output
+
+
 def test_case_files_are_read_within_bounds_and_an_unreadable_one_is_a_problem(rules_copy: Callable[..., Path]) -> None:
     """Case files are read like rule files: not UTF-8, over 1 MiB, or more than 200 of them is a
     problem naming the file (the first used to end the run in a UnicodeDecodeError traceback; the

@@ -9,7 +9,7 @@ import pytest
 
 from policy_engine.api import load_policy
 from policy_engine.rules.compiler import lint, policy_version
-from policy_engine.rules.loader import MAX_FILE_BYTES, MAX_FILES, MAX_TOTAL_BYTES, read_rule_files
+from policy_engine.rules.loader import MAX_FILE_BYTES, MAX_FILES, MAX_TOTAL_BYTES, parse_document, read_rule_files
 from policy_engine.rules.problems import CODES, PolicyLoadError, Problem
 
 RulesCopy = Callable[..., Path]
@@ -170,6 +170,32 @@ def test_yaml_tags_are_data_never_objects(rules_copy: RulesCopy) -> None:
     )
 
     assert [p.code for p in _problems(rules)] in (["type_mismatch"], ["yaml_error"])
+
+
+@pytest.mark.parametrize("value", ["!!python/object/apply:os.system 'echo pwned'",
+                                   "!!python/object:collections.OrderedDict {a: 1}", "!custom x"])
+def test_a_tag_outside_yamls_standard_types_is_refused_at_its_line(rules_copy: RulesCopy, value: str) -> None:
+    """`!!python/…` tags (never constructed) used to pass lint silently while `!custom` was refused."""
+    rules = rules_copy(("reviews.yaml", "title: ", f"title: {value} # "))
+
+    problems = _problems(rules)
+
+    assert problems and problems[0].code == "yaml_error" and "is not allowed in rule files" in problems[0].message
+    assert problems[0].path.endswith("reviews.yaml") and problems[0].line > 1
+
+
+def test_yaml_merge_keys_share_terms_between_rules(rules_copy: RulesCopy) -> None:
+    """`<<: *anchor` used to end lint, test and serve in a KeyError traceback."""
+    b = "limit: {months_of_purchases: 2, share_of_net_worth: 0.12, floor: 20000}"
+    anchored = "limit: &shared_b {months_of_purchases: 2, share_of_net_worth: 0.12, floor: 20000}"
+    rules = rules_copy(("limits.yaml", b, anchored),
+                       ("limits.yaml", "limit: {months_of_purchases: 1.5, share_of_net_worth: 0.1, floor: 15000}",
+                        "limit: {<<: *shared_b, months_of_purchases: 1.5, floor: 15000}"))
+
+    assert _problems(rules) == []
+    doc, _ = parse_document("limits.yaml", (rules / "limits.yaml").read_text())
+    merged = next(r["limit"] for r in doc.data["rows"] if r["limit"].get("floor") == 15000)  # type: ignore[union-attr]
+    assert merged == {"months_of_purchases": 1.5, "floor": 15000, "share_of_net_worth": 0.12}
 
 
 def test_too_many_rule_files_are_refused_before_any_is_read(
