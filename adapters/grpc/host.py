@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -107,7 +108,9 @@ def _load_in_child(load_policy: Callable[[Path], Any], rules_dir: Path) -> Polic
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
+    # At a lower CPU priority (nice 10): on a busy host the serving workers keep the cores first.
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=os.nice,
+                             initargs=(10,)) as child:
         return child.submit(summarise_policy, load_policy, rules_dir).result()
 
 
