@@ -109,9 +109,13 @@ def _load_in_child(load_policy: Callable[[Path], Any], rules_dir: Path) -> Polic
     from concurrent.futures import ProcessPoolExecutor
 
     # At a lower CPU priority (nice 10): on a busy host the serving workers keep the cores first.
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=os.nice,
-                             initargs=(10,)) as child:
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_lower_priority) as child:
         return child.submit(summarise_policy, load_policy, rules_dir).result()
+
+
+def _lower_priority() -> None:
+    if hasattr(os, "nice"):  # not on Windows
+        os.nice(10)
 
 
 def _picklable(value: Any) -> bool:
