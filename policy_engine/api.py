@@ -13,6 +13,7 @@ for parallelism use one Policy per worker process.
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 from policy_engine.evaluator import Policy
@@ -34,4 +35,21 @@ def load_policy_from_files(files: dict[str, str]) -> Policy:
     return compile_policy(files, source_dir="")
 
 
-__all__ = ["DEFAULT_RULES_DIR", "Policy", "PolicyLoadError", "Problem", "load_policy", "load_policy_from_files"]
+def program_bytes(policy: Policy) -> bytes:
+    """A compiled policy's program, pickled for `policy_from_program` in another of our processes.
+
+    Reading and checking the rule files is nearly all the cost of compiling (the YAML parser: ~120 ms
+    of ~130 ms for the shipped rules); the engine's own ruleset from a program takes ~2 ms. So the
+    service reads and lints a new version once, in a child process, and its serving processes only
+    build the engine from these bytes. They are only ever exchanged between the service's own
+    processes over their pipes, never read from a file or the network."""
+    return pickle.dumps(policy.program, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def policy_from_program(data: bytes) -> Policy:
+    """The Policy of `program_bytes(policy)`: the same version, deciding the same way."""
+    return Policy(pickle.loads(data))
+
+
+__all__ = ["DEFAULT_RULES_DIR", "Policy", "PolicyLoadError", "Problem", "load_policy", "load_policy_from_files",
+           "policy_from_program", "program_bytes"]

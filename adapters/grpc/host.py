@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from adapters.grpc.compile_child import compile_in_child
 from adapters.grpc.engines import DEFAULT_FILES_LOADER, Engine, InProcessEngine, WorkerPoolEngine
 from adapters.grpc.logs import event
 from adapters.grpc.memory_store import BoundedMemoryStore
@@ -85,37 +85,30 @@ def _fingerprint(rules_dir: Path) -> Fingerprint:
 
 @dataclass(frozen=True)
 class PolicySummary:
-    """What the front process keeps of a version whose engine runs in worker processes: what GetPolicy,
-    the store and `on_loaded` need, and no compiled ruleset."""
+    """What the front process keeps of a version read in a child process: what GetPolicy, the store
+    and `on_loaded` need, and the compiled program's bytes (empty when the loader's policy has none)
+    from which a serving process builds the engine in ~2 ms, without reading the files again."""
 
     version: str
     rule_ids: list[str]
     files: dict[str, str]
+    program: bytes = b""
 
 
 def summarise_policy(load_policy: Callable[[Path], Any], rules_dir: Path) -> PolicySummary:
     """Run in a child process: read, lint and compile the directory (and run its cases, with
     --rule-tests) as `load_policy` does; PolicyLoadError with every problem, else the summary."""
+    from policy_engine.api import program_bytes
+
     policy = load_policy(rules_dir)
     try:
-        return PolicySummary(policy.version, list(policy.rule_ids), dict(policy.files))
+        try:
+            program = program_bytes(policy) if hasattr(policy, "program") else b""
+        except Exception:  # a loader of another kind: the serving processes compile from the files
+            program = b""
+        return PolicySummary(policy.version, list(policy.rule_ids), dict(policy.files), program)
     finally:
         policy.close()
-
-
-def _load_in_child(load_policy: Callable[[Path], Any], rules_dir: Path) -> PolicySummary:
-    """summarise_policy in a fresh spawned process, waited for on this thread."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    # At a lower CPU priority (nice 10): on a busy host the serving workers keep the cores first.
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_lower_priority) as child:
-        return child.submit(summarise_policy, load_policy, rules_dir).result()
-
-
-def _lower_priority() -> None:
-    if hasattr(os, "nice"):  # not on Windows
-        os.nice(10)
 
 
 def _picklable(value: Any) -> bool:
@@ -210,14 +203,22 @@ class PolicyHost:
         return self.served.engine
 
     def _read_directory(self, serving: bool) -> Any:
-        """Load the rules directory (on a thread; PolicyLoadError if it has problems). While serving with
-        engine workers the front process only needs the new version's summary, and the rule set is read,
-        linted and compiled in a child process: compiled on a thread here it held the GIL for a few
-        hundred ms a reload (far longer for a big rule set), and every call in flight waited behind it
-        (bench/bench_reload_under_load.py). Before the first version serves there is nobody to keep
-        waiting, and a thread starts the service ~0.5 s sooner."""
-        if serving and self.workers > 0 and self._load_in_child:
-            return _load_in_child(self._load_policy, self.rules_dir)
+        """Load the rules directory (on a thread; PolicyLoadError if it has problems). While serving, the
+        rule set is read, linted and compiled in a child process: compiled on a thread here it held the
+        GIL for a few hundred ms a reload (far longer for a big rule set), and every call in flight
+        waited behind it (bench/bench_reload_under_load.py). The child sends back the version's summary
+        and its compiled program: with engine workers that is all the front process keeps (the workers
+        build the engine from the program), and an in-process engine is built from it here in ~2 ms.
+        Before the first version serves there is nobody to keep waiting, and a thread starts the
+        service ~0.5 s sooner."""
+        if serving and self._load_in_child:
+            summary = compile_in_child(self._load_policy, self.rules_dir)
+            if self.workers > 0:
+                return summary
+            if summary.program:
+                from policy_engine.api import policy_from_program
+
+                return policy_from_program(summary.program)
         return self._load_policy(self.rules_dir)
 
     async def start(self) -> None:
@@ -258,9 +259,15 @@ class PolicyHost:
         else:
             await asyncio.get_running_loop().run_in_executor(self._store_thread, record, policy)
 
-    async def _engine_for(self, policy: Any) -> Engine:
+    async def _engine_for(self, policy: Any, serving: Engine | None = None) -> Engine:
+        """The engine for a new version: the serving worker pool itself when the version could be
+        swapped into its running workers (`WorkerPoolEngine.load`), else a new one."""
         if self.workers <= 0:
             return InProcessEngine(policy, self.store, self._store_thread, on_broken=self._engine_broken)
+        program = getattr(policy, "program", b"")
+        if isinstance(serving, WorkerPoolEngine) and isinstance(program, bytes) and program:
+            if await serving.load(program, policy.version, dict(policy.files)):
+                return serving
         pool = WorkerPoolEngine(dict(policy.files), self.workers, self._files_loader, self.store_url,
                                 on_log_loss=self.metrics.log_failures.inc)
         return await pool.start()
@@ -294,7 +301,7 @@ class PolicyHost:
                 return False
             try:
                 await self._record_policy(policy)
-                engine = await self._engine_for(policy)
+                engine = await self._engine_for(policy, self.served.engine)
             except Exception as exc:
                 self._discard(policy)
                 self._refuse(trigger, exc)
@@ -304,10 +311,14 @@ class PolicyHost:
             self._dir_state(DIR_SERVED)
             self.metrics.reload_counted("success")
             self.metrics.policy_loaded(policy.version)
-            event("policy reloaded", version=policy.version, previous=old.policy.version, trigger=trigger)
+            in_place = engine is old.engine
+            detail: dict[str, Any] = {"workers": "kept"} if in_place else {}
+            event("policy reloaded", version=policy.version, previous=old.policy.version, trigger=trigger, **detail)
             self._loaded(policy)
             if self.workers > 0:
                 self._discard(old.policy)  # the server's copy only ever answered GetPolicy
+            if in_place:  # the same workers serve the new version; nothing to drain
+                return True
             task = asyncio.create_task(old.engine.aclose())
             self._retired[task] = old.engine
             task.add_done_callback(self._retired.pop)

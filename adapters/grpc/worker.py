@@ -6,6 +6,13 @@ a good answer is b"K", a 2-byte header length, the header (kind, outcome, grade,
 NUL) and the reply message. Errors (rare) are b"E" and a pickled tuple. A worker whose rule engine
 closed sends CLOSING after its last answer: it reads no request after that one, so the requests
 already in its pipe can be sent to another worker.
+
+A new policy version is swapped in without a new process, in two steps the pool sends to every
+worker: PREPARE (the program a child process compiled, as `policy_engine.api.program_bytes`) makes
+the worker build that version beside the one it serves (~2 ms) and answer whether it could; USE
+makes every request after it in the pipe go to the prepared version (the old one is freed), and
+DISCARD drops a prepared version that will not be used. Each gets one answer, in turn with the
+requests' answers.
 """
 
 from __future__ import annotations
@@ -35,6 +42,10 @@ _PICKLE = pickle.HIGHEST_PROTOCOL
 KIND_CODES = {"evaluate": b"e", "check_order": b"c"}
 CLOSING = b"X"
 """Sent by a worker after its last answer, before it exits: the requests it holds were never read."""
+PREPARE, USE, DISCARD = b"P", b"U", b"D"
+"""Control messages (and the first byte of their answers): build a version from program bytes beside
+the served one / serve the prepared version from the next request on / drop the prepared version."""
+_CONTROL = frozenset(code[0] for code in (PREPARE, USE, DISCARD))
 _KIND_NAMES = {ord(v): k for k, v in KIND_CODES.items()}
 
 
@@ -82,6 +93,30 @@ def _error_reply(exc: BaseException) -> tuple[Any, ...]:
     return ("internal", str(exc) if isinstance(exc, PolicyError) else f"{type(exc).__name__}: {exc}")
 
 
+def _control(data: bytes, policy: Any, prepared: Any) -> tuple[bytes, Any, Any]:
+    """Handle a control message: (its answer, the policy to serve, the prepared policy)."""
+    code = data[:1]
+    if code == PREPARE:
+        if prepared is not None:
+            prepared.close()
+            prepared = None
+        try:
+            from policy_engine.api import policy_from_program
+
+            prepared = policy_from_program(data[1:])
+            status = ("ready", prepared.version)
+        except Exception as exc:
+            status = ("failed", f"{type(exc).__name__}: {exc}")
+        return PREPARE + pickle.dumps(status, protocol=_PICKLE), policy, prepared
+    if code == USE and prepared is not None:
+        policy.close()
+        settle_heap()  # the old version's objects go; the new one's stay out of later collections
+        return USE, prepared, None
+    if prepared is not None:  # DISCARD
+        prepared.close()
+    return code, policy, None
+
+
 def worker_main(conn: Any, loader_spec: str, files: dict[str, str], store_url: str | None,
                 backlog: Any = None) -> None:
     """Run in a spawned process: compile the policy once, then answer requests until EOF. `backlog`
@@ -104,12 +139,17 @@ def worker_main(conn: Any, loader_spec: str, files: dict[str, str], store_url: s
         conn.send_bytes(pickle.dumps(("failed", f"{type(exc).__name__}: {exc}")))
         return
     exit_code = 0
+    prepared = None
     try:
         while True:
             try:
                 data = conn.recv_bytes()
             except EOFError:
                 return
+            if data[0] in _CONTROL:
+                answer, policy, prepared = _control(data, policy, prepared)
+                conn.send_bytes(answer)
+                continue
             try:
                 kind = _KIND_NAMES[data[0]]
                 reply, outcome = HANDLERS[kind](parse_request(kind, data[1:]), policy, store)

@@ -244,3 +244,24 @@ def test_a_nearly_debt_free_company_is_scored_on_its_ratios(policy: Policy, exam
     fired = {r.rule_id for r in decision.reasons}
     assert {"score.capital.strong", "score.capacity.strong"} <= fired
     assert decision.grade == "AA" and decision.score >= 86
+
+
+def test_a_policy_built_from_its_program_bytes_decides_exactly_as_the_compiled_one() -> None:
+    """What the service's serving processes do on a reload: build the engine from the program a child
+    compiled (policy_engine.api.program_bytes), without reading the files again."""
+    from policy_engine.api import policy_from_program, program_bytes
+    from policy_engine.synthetic import portfolio
+
+    as_of = date(2026, 11, 22)
+    compiled = load_policy()
+    rebuilt = policy_from_program(program_bytes(compiled))
+    try:
+        assert (rebuilt.version, rebuilt.rule_ids, rebuilt.files) == (compiled.version, compiled.rule_ids,
+                                                                      compiled.files)
+        order = OrderRequest(amount=Decimal("25000"))
+        for snapshot in portfolio(120, as_of):
+            a, b = compiled.check_order(snapshot, order, as_of=as_of), rebuilt.check_order(snapshot, order, as_of=as_of)
+            assert a.model_dump() == b.model_dump(), snapshot.customer_id
+    finally:
+        compiled.close()
+        rebuilt.close()

@@ -1,0 +1,73 @@
+"""Read, lint and compile a rules directory in a child process, off the serving process's CPU time.
+
+A reload runs `compile_in_child(load_policy, rules_dir)` on a thread of a serving process: it starts
+`python -c … compile_child.main()` at nice 10 (on a busy host the serving processes keep the cores
+first), sends it the loader and the directory, and gets back the version's `PolicySummary` (with the
+compiled program, from which the serving process builds the engine in ~2 ms) or the loader's error,
+PolicyLoadError with every problem included.
+
+A plain subprocess rather than multiprocessing: a `--processes` server process is a daemonic
+multiprocessing process, and those may not start multiprocessing children. The parent's `sys.path`
+goes along (as multiprocessing's spawn does), so a loader from any importable module works.
+Everything crosses as pickles between this service's own processes over their pipes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from adapters.grpc.runtime import exit_cause
+
+COMPILE_TIMEOUT = 600.0
+"""Seconds a child may take to read and compile a rule set before the reload is refused."""
+
+_BOOT = "import json, sys; sys.path[:0] = json.loads(sys.argv[1]); from adapters.grpc.compile_child import main; main()"
+
+
+class CompileChildFailed(RuntimeError):
+    """The child process ended without an answer (a crash in the engine's C core, killed, timed out)."""
+
+
+def compile_in_child(load_policy: Callable[[Path], Any], rules_dir: Path, timeout: float = COMPILE_TIMEOUT) -> Any:
+    """`summarise_policy(load_policy, rules_dir)` in a child process: its result, or its error raised here."""
+    request = pickle.dumps((load_policy, rules_dir), protocol=pickle.HIGHEST_PROTOCOL)
+    command = [sys.executable, "-c", _BOOT, json.dumps([p for p in sys.path if p])]
+    try:
+        done = subprocess.run(command, input=request, stdout=subprocess.PIPE, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise CompileChildFailed(f"the child process compiling the rules took more than {timeout:.0f} s") from None
+    if done.returncode != 0 or not done.stdout:
+        raise CompileChildFailed(f"the child process compiling the rules {exit_cause(done.returncode)} "
+                                 "before answering")
+    status, value = pickle.loads(done.stdout)
+    if status == "error":
+        raise value
+    return value
+
+
+def main() -> None:
+    """The child: read the request on stdin, answer on stdout (anything else printed goes to stderr)."""
+    from adapters.grpc.host import summarise_policy
+
+    answer_to = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # a library printing to stdout cannot corrupt the answer
+    if hasattr(os, "nice"):  # not on Windows
+        os.nice(10)
+    load_policy, rules_dir = pickle.loads(sys.stdin.buffer.read())
+    try:
+        answer: tuple[str, Any] = ("ok", summarise_policy(load_policy, rules_dir))
+    except Exception as exc:
+        answer = ("error", exc)
+    try:
+        data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # an error that does not pickle: its words cross instead
+        data = pickle.dumps(("error", RuntimeError(f"{type(answer[1]).__name__}: {answer[1]}")))
+    answer_to.write(data)
+    answer_to.close()
