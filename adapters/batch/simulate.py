@@ -1,7 +1,9 @@
 """What-if: evaluate the whole portfolio with candidate rules beside the live ones, writing nothing.
 
-Reports who would change grade, grade class, value class, limit and review cadence, the change in
-credit extended, and which rules would fire more or less often.
+Reports who would change grade, grade class, value class, limit, limit validity, review cadence or
+actions (a shipment hold, reminders, follow-ups) and, given a probe order, the order check's outcome;
+the change in credit extended, which rules would fire more or less often and which actions more or
+fewer customers would get.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import multiprocessing
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -22,12 +24,11 @@ from adapters.batch.config import PortfolioConfig, portfolio_config
 from adapters.batch.fastload import load_raw, validate
 from adapters.batch.runner import BatchInputError
 from adapters.batch.scan import iter_customer_figures
-from adapters.batch.worker import review_rule
+from adapters.batch.simulate_compare import SimChunk, action_rows, order_check
 from adapters.store import schema as s
-from adapters.store.audit import fired_rule_ids
+from policy_engine.domain.models import OrderRequest
 from policy_engine.portfolio import abc_classes
 
-COMPARED = ("grade", "grade_class", "credit_limit", "next_review_on", "review_rule")
 NO_RUN = "-simulate-"  # no batch run: the loader's value-class join finds nothing
 
 
@@ -39,24 +40,7 @@ class SimContext:
     live_dir: str
     candidate_dir: str
     as_of: date
-
-
-@dataclass
-class SimChunk:
-    """One chunk's comparison."""
-
-    customers: int = 0
-    changes: list[dict[str, Any]] = field(default_factory=list)
-    fired_live: Counter[str] = field(default_factory=Counter)
-    fired_candidate: Counter[str] = field(default_factory=Counter)
-    limit_live: Decimal = Decimal(0)
-    limit_candidate: Decimal = Decimal(0)
-    errors: list[tuple[str, str]] = field(default_factory=list)
-
-
-def _facts(decision: Any) -> dict[str, Any]:
-    return {"grade": decision.grade, "grade_class": decision.grade_class, "credit_limit": decision.credit_limit,
-            "next_review_on": decision.next_review_on, "review_rule": review_rule(decision)}  # fmt: skip
+    order: OrderRequest | None = None  # the probe order checked for every customer under both policies
 
 
 class Comparer:
@@ -76,26 +60,24 @@ class Comparer:
         out = SimChunk()
         with self.engine.connect() as conn:
             loaded = load_raw(conn, ids, NO_RUN)
+        as_of, order = self.ctx.as_of, self.ctx.order
         for customer_id in ids:
             values = loaded.data.get(customer_id)
             if values is None:
                 continue
             try:
                 snapshot = validate(values)
-                live = self.live.evaluate(snapshot, as_of=self.ctx.as_of)
-                cand = self.candidate.evaluate(snapshot, as_of=self.ctx.as_of)
+                if order is None:
+                    out.add(customer_id, self.live.evaluate(snapshot, as_of=as_of),
+                            self.candidate.evaluate(snapshot, as_of=as_of))  # fmt: skip
+                    continue
+                # check_order's decision carries the customer's own: one engine pass per policy, as without
+                live_order = self.live.check_order(snapshot, order, as_of=as_of)
+                cand_order = self.candidate.check_order(snapshot, order, as_of=as_of)
             except Exception as exc:  # a broken customer is reported, not fatal
                 out.errors.append((customer_id, f"{type(exc).__name__}: {exc}"[:500]))
                 continue
-            out.customers += 1
-            out.fired_live.update(fired_rule_ids(live))
-            out.fired_candidate.update(fired_rule_ids(cand))
-            out.limit_live += live.credit_limit
-            out.limit_candidate += cand.credit_limit
-            before, after = _facts(live), _facts(cand)
-            diff = {k: [before[k], after[k]] for k in COMPARED if before[k] != after[k]}
-            if diff:
-                out.changes.append({"customer_id": customer_id, **diff})
+            out.add(customer_id, live_order.customer, cand_order.customer, (live_order, cand_order))
         return out
 
 
@@ -177,8 +159,11 @@ def _load(live_dir: Path, candidate_dir: Path) -> tuple[Any, Any, PortfolioConfi
 
 
 def simulate(db_url: str, live_dir: Path, candidate_dir: Path, as_of: date, workers: int = 1,
-             chunk_size: int = 500) -> dict[str, Any]:  # fmt: skip
-    """Compare the candidate rules with the live ones over the whole portfolio; nothing is written."""
+             chunk_size: int = 500, order: OrderRequest | None = None) -> dict[str, Any]:  # fmt: skip
+    """Compare the candidate rules with the live ones over the whole portfolio; nothing is written.
+
+    With `order`, that probe order is checked for every customer under both policies (check_order).
+    """
     from adapters.store.engine import NoSuchStore, make_engine, migrate, require_existing, safe_url, scrub_password
 
     live, cand, live_cfg, cand_cfg = _load(live_dir, candidate_dir)
@@ -198,17 +183,12 @@ def simulate(db_url: str, live_dir: Path, candidate_dir: Path, as_of: date, work
     except Exception as exc:
         raise BatchInputError(f"cannot open the store {safe_url(db_url)}: {scrub_password(str(exc), db_url)}") from None
     try:
-        ctx = SimContext(db_url, str(live_dir), str(candidate_dir), as_of)
+        ctx = SimContext(db_url, str(live_dir), str(candidate_dir), as_of, order)
         comparer = Comparer(ctx, live, cand, engine)
         total = SimChunk()
         changes: dict[str, dict[str, Any]] = {}
         for chunk in _execute(ctx, comparer, workers, chunk_size):
-            total.customers += chunk.customers
-            total.fired_live.update(chunk.fired_live)
-            total.fired_candidate.update(chunk.fired_candidate)
-            total.limit_live += chunk.limit_live
-            total.limit_candidate += chunk.limit_candidate
-            total.errors.extend(chunk.errors)
+            total.merge(chunk)
             changes.update((c["customer_id"], c) for c in chunk.changes)
         for customer_id, pair in _value_classes(engine, as_of, live_cfg, cand_cfg).items():
             changes.setdefault(customer_id, {"customer_id": customer_id})["value_class"] = pair
@@ -216,7 +196,7 @@ def simulate(db_url: str, live_dir: Path, candidate_dir: Path, as_of: date, work
         engine.dispose()
         live.close()
         cand.close()
-    summary = _summary(as_of, live, cand, live_cfg, cand_cfg, total, changes)
+    summary = _summary(as_of, live, cand, live_cfg, cand_cfg, total, changes, order)
     summary["candidate"]["rule_tests"] = tests
     return summary
 
@@ -239,8 +219,8 @@ def _rule_tests(cand: Any, candidate_dir: Path) -> dict[str, Any] | None:
     }
 
 
-def _summary(as_of: date, live: Any, cand: Any, live_cfg: PortfolioConfig, cand_cfg: PortfolioConfig,
-             total: SimChunk, changes: dict[str, dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
+def _summary(as_of: date, live: Any, cand: Any, live_cfg: PortfolioConfig, cand_cfg: PortfolioConfig, total: SimChunk,
+             changes: dict[str, dict[str, Any]], order: OrderRequest | None) -> dict[str, Any]:  # fmt: skip
     ordered = [changes[c] for c in sorted(changes)]
     count = Counter(k for c in ordered for k in c if k != "customer_id")
     rules: list[dict[str, Any]] = []
@@ -262,9 +242,13 @@ def _summary(as_of: date, live: Any, cand: Any, live_cfg: PortfolioConfig, cand_
         "value_class_changes": count["value_class"],
         "limit_changes": count["credit_limit"],
         "review_changes": sum(1 for c in ordered if "next_review_on" in c or "review_rule" in c),
+        "limit_valid_until_changes": count["limit_valid_until"],
+        "action_changes": count["actions"],
         "credit_extended": {"live": str(total.limit_live), "candidate": str(total.limit_candidate),
                             "change": str(total.limit_candidate - total.limit_live)},  # fmt: skip
         "rules": rules,
+        "actions": action_rows(total),
+        "order_check": None if order is None else order_check(total, order, count["order_outcome"]),
         "errors": [{"customer_id": c, "error": e} for c, e in total.errors],
         "changes": ordered,
     }

@@ -6,14 +6,16 @@ import json
 import signal
 import sys
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from policy_engine.api import DEFAULT_RULES_DIR
+
+if TYPE_CHECKING:
+    from policy_engine.domain.models import OrderRequest
 
 EXIT_BAD_INPUT = 2
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -237,107 +239,51 @@ def simulate_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="print the whole comparison as JSON")] = False,
     csv_file: Annotated[Path | None, typer.Option("--csv", help="write one line per changed customer")] = None,
     limit: Annotated[int, typer.Option(min=0, help="changed customers shown on screen")] = 30,
+    order_amount: Annotated[str | None, typer.Option(
+        "--order-amount", help="check a probe order of this amount (each customer's currency) for every customer "
+                               "under both rule sets and compare the outcomes (APPROVE, HOLD, ...)")] = None,
+    order_payment_term_days: Annotated[
+        int, typer.Option("--order-payment-term-days", help="the probe order's payment terms")
+    ] = 30,
 ) -> None:
     """What-if: evaluate the whole portfolio with candidate rules beside the live ones; nothing is written."""
     from adapters.batch.runner import BatchInputError
     from adapters.batch.simulate import simulate
+    from policy_engine.cli.simulate_view import changes_csv, simulation_tables
 
+    day = _date(as_of, "--as-of")
+    order = _probe_order(order_amount, order_payment_term_days)
     try:
-        result = simulate(_db(db), live, rules, _date(as_of, "--as-of"), workers=workers)
+        result = simulate(_db(db), live, rules, day, workers=workers, order=order)
     except BatchInputError as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     if csv_file is not None:
-        _changes_csv(result["changes"], csv_file)
+        changes_csv(result["changes"], csv_file)
     if as_json:
         _print_json(result)
     else:
-        _simulation_tables(result, limit)
+        simulation_tables(result, limit)
     for item in result["errors"][:20]:
         err.print(f"could not evaluate {item['customer_id']}: {item['error']}", markup=False)
 
 
-def _changes_csv(changes: list[dict[str, Any]], path: Path) -> None:
-    import csv
+def _probe_order(amount: str | None, payment_term_days: int) -> OrderRequest | None:
+    """The OrderRequest simulate checks for every customer (None without --order-amount); exit 2 when invalid."""
+    from pydantic import ValidationError
 
-    fields = ("grade", "grade_class", "value_class", "credit_limit", "next_review_on", "review_rule")
-    with path.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(["customer_id", *(f"{f}_{side}" for f in fields for side in ("live", "candidate"))])
-        for change in changes:
-            row = [change["customer_id"]]
-            for f in fields:
-                row += change.get(f, ["", ""])
-            writer.writerow(row)
+    from policy_engine.domain.errors import violations_from
+    from policy_engine.domain.models import OrderRequest
 
-
-def _amount(text: Any, sign: bool = False) -> str:
-    """A decimal amount as people read it: 993,598,000.00 (the JSON output keeps the plain string)."""
+    if amount is None:
+        return None
     try:
-        value = Decimal(str(text))
-    except ArithmeticError:
-        return str(text)
-    return f"{value:+,}" if sign else f"{value:,}"
-
-
-def _simulation_tables(result: dict[str, Any], limit: int) -> None:
-    from rich.table import Table
-
-    out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
-    credit = result["credit_extended"]
-    head = Table(title=f"simulation as of {result['as_of']}: {result['live']['policy_version']} (live) → "
-                       f"{result['candidate']['policy_version']} (candidate)")  # fmt: skip
-    head.add_column("")
-    head.add_column("customers", justify="right")
-    for label, key in (("evaluated", "customers"), ("changed", "changed"), ("grade", "grade_changes"),
-                       ("grade class", "grade_class_changes"), ("value class", "value_class_changes"),
-                       ("credit limit", "limit_changes"), ("review cadence", "review_changes")):  # fmt: skip
-        head.add_row(label, f"{result[key]:,}")
-    head.add_row("credit extended", f"{_amount(credit['live'])} → {_amount(credit['candidate'])} "
-                                    f"({_amount(credit['change'], sign=True)})")
-    out.print(head)
-    tests = result["candidate"].get("rule_tests")
-    if tests is None:
-        out.print("the candidate has no tests/ directory: no rule test cases were run")
-    elif tests["pass"]:
-        out.print(f"the candidate's rule tests: {tests['passed']} of {tests['cases']} cases pass")
-    else:
-        out.print(f"the candidate's rule tests: {tests['passed']} of {tests['cases']} cases pass; a service started "
-                  f"with --rule-tests would refuse this rule set until its cases agree:")
-        for problem in tests["problems"][:20]:
-            out.print(f"  {problem}", markup=False)
-        if len(tests["problems"]) > 20:
-            out.print(f"  … and {len(tests['problems']) - 20} more (--json lists them all)")
-    if not result["rules"]:
-        out.print("no rule fires more or less often with the candidate rules")
-    else:
-        rules = Table(title="rules firing more or less often")
-        for name, justify in (("rule", "left"), ("live", "right"), ("candidate", "right"), ("change", "right")):
-            rules.add_column(name, justify=justify)  # type: ignore[arg-type]
-        notes = any(r["status"] for r in result["rules"][:40])
-        if notes:  # the rule exists on one side only
-            rules.add_column("note")
-        for r in result["rules"][:40]:
-            cells = [r["rule_id"], f"{r['live']:,}", f"{r['candidate']:,}", f"{r['change']:+,d}"]
-            rules.add_row(*cells, *([r["status"]] if notes else []))
-        out.print(rules)
-    if not result["customers"]:
-        out.print("the store holds no customers: nothing was compared (load some with `credit-policy import` "
-                  "or `credit-policy demo-data`)")
-        return
-    if not result["changed"]:
-        out.print("no customer's grade, grade class, value class, limit, next review or review cadence changes")
-        return
-    shown = min(limit, result["changed"])
-    changes = Table(title=f"changed customers ({'all' if shown == result['changed'] else f'first {shown} of'} "
-                          f"{result['changed']:,})")
-    for name in ("customer", "grade", "grade class", "value class", "limit", "next review", "cadence rule"):
-        changes.add_column(name)
-    for c in result["changes"][:limit]:
-        cells = [" → ".join(_amount(v) if k == "credit_limit" else str(v) for v in c[k]) if k in c else "" for k in
-                 ("grade", "grade_class", "value_class", "credit_limit", "next_review_on", "review_rule")]  # fmt: skip
-        changes.add_row(c["customer_id"], *cells)
-    out.print(changes)
+        return OrderRequest(order_id="simulate-probe", amount=amount, payment_term_days=payment_term_days)
+    except ValidationError as exc:
+        for v in violations_from(exc):
+            option = "--order-amount" if v.field == "amount" else "--order-payment-term-days"
+            err.print(f"error: {option}: {v.description}", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
 def register(app: typer.Typer) -> None:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import csv
 import re
 import shutil
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from adapters.batch.simulate import simulate
 from adapters.store import open_store
 from policy_engine.api import load_policy
+from policy_engine.domain.models import OrderRequest
 from policy_engine.domain.values import GRADE_RANK
 from policy_engine.portfolio import AbcCutoffs, abc_classes
 from tests.integration.test_batch_support import AS_OF, RULES, cli, digest, make_portfolio, summary_of
@@ -42,6 +46,32 @@ def _oracle(url: str, candidate: Path) -> dict[str, set[str]]:
     return changed
 
 
+def _decisions(url: str, candidate: Path, order: OrderRequest | None = None) -> dict[str, tuple[Any, Any]]:
+    """customer_id → (live, candidate) decision through the public API (order decisions with `order`)."""
+    store = open_store(url)
+    live, cand = load_policy(RULES), load_policy(candidate)
+    out = {}
+    for ids in store.iter_customer_ids(100):
+        for s in store.get_snapshots(ids):
+            if order is None:
+                out[s.customer_id] = (live.evaluate(s, as_of=AS_OF), cand.evaluate(s, as_of=AS_OF))
+            else:
+                out[s.customer_id] = (live.check_order(s, order, as_of=AS_OF), cand.check_order(s, order, as_of=AS_OF))
+    store.close()
+    return out
+
+
+def _holds(decision: Any) -> bool:
+    return any(a.code == "HOLD_ORDERS" for a in decision.actions)
+
+
+# The audit's change: the shipment hold of 前账不清,后账不立 only from the second overdue invoice on.
+OVERDUE_HOLD = ("when: {overdue_count: {gt: 0}}\n    effects: {hold_orders: true}",
+                "when: {overdue_count: {gt: 1}}\n    effects: {hold_orders: true}")
+# The order check's own HOLD step loosened the same way (rules/orders.yaml).
+ORDER_HOLD = ("when: {overdue_count: {gt: 0}}\n    outcome: HOLD", "when: {overdue_count: {gt: 1}}\n    outcome: HOLD")
+
+
 def _ids(result: dict[str, object], field: str) -> set[str]:
     return {c["customer_id"] for c in result["changes"] if field in c}  # type: ignore[attr-defined,index]
 
@@ -52,7 +82,44 @@ def test_the_live_rules_against_themselves_change_nothing(tmp_path: Path) -> Non
     result = simulate(url, RULES, RULES, AS_OF)
 
     assert (result["customers"], result["changed"], result["rules"]) == (300, 0, [])
+    assert (result["action_changes"], result["limit_valid_until_changes"], result["actions"]) == (0, 0, [])
+    assert result["order_check"] is None
     assert result["credit_extended"]["change"] == "0.00"
+
+
+def test_a_looser_hold_rule_reports_the_customers_who_come_off_hold(tmp_path: Path) -> None:
+    """The audit found customers coming off HOLD while simulate said "0 changed"."""
+    url = make_portfolio(tmp_path)
+    candidate = _candidate(tmp_path, {"warnings.yaml": OVERDUE_HOLD})
+
+    result = simulate(url, RULES, candidate, AS_OF, workers=2, chunk_size=40)
+
+    pairs = _decisions(url, candidate)
+    released = {c for c, (a, b) in pairs.items() if _holds(a) and not _holds(b)}
+    assert released != set() and not any(_holds(b) and not _holds(a) for a, b in pairs.values())
+    assert _ids(result, "actions") == released
+    assert result["changed"] == result["action_changes"] == len(released)
+    assert all("HOLD_ORDERS" in c["actions"][0] and "HOLD_ORDERS" not in c["actions"][1] for c in result["changes"])
+    assert result["actions"] == [{
+        "code": "HOLD_ORDERS", "live": sum(_holds(a) for a, _ in pairs.values()),
+        "candidate": sum(_holds(b) for _, b in pairs.values()), "change": -len(released), "gained": 0,
+        "lost": len(released)}]
+    assert (result["grade_changes"], result["limit_changes"], result["review_changes"]) == (0, 0, 0)
+
+
+def test_a_shorter_limit_validity_reports_exactly_the_customers_whose_limit_expires_sooner(tmp_path: Path) -> None:
+    url = make_portfolio(tmp_path)
+    candidate = _candidate(tmp_path, {"limits.yaml": ("validity_months: 6\n  - id: limit.bb\n",
+                                                      "validity_months: 5\n  - id: limit.bb\n")})  # BBB: 6 → 5
+
+    result = simulate(url, RULES, candidate, AS_OF)
+
+    pairs = _decisions(url, candidate)
+    expected = {c: [a.limit_valid_until, b.limit_valid_until] for c, (a, b) in pairs.items()
+                if a.limit_valid_until != b.limit_valid_until}  # fmt: skip
+    assert {c["customer_id"]: c["limit_valid_until"] for c in result["changes"]} == expected != {}
+    assert result["changed"] == result["limit_valid_until_changes"] == len(expected)
+    assert (result["limit_changes"], result["grade_changes"]) == (0, 0)
 
 
 def test_a_shorter_review_cadence_reports_exactly_the_customers_whose_review_moves(tmp_path: Path) -> None:
@@ -133,9 +200,74 @@ def test_simulate_says_so_when_the_candidate_changes_nothing(tmp_path: Path) -> 
 
     assert result.returncode == 0, result.stderr
     assert "no rule fires more or less often" in result.stdout
-    assert "no customer's grade, grade class, value class, limit, next review or review cadence changes" in (
-        result.stdout)
+    assert "no customer gains or loses an action code" in result.stdout
+    assert ("no customer's grade, grade class, value class, limit, limit validity, next review, review cadence or "
+            "actions change") in result.stdout
     assert "changed customers" not in result.stdout  # no empty table
+
+
+def test_a_probe_order_shows_each_customer_whose_order_outcome_the_candidate_changes(tmp_path: Path) -> None:
+    url = make_portfolio(tmp_path)
+    candidate = _candidate(tmp_path, {"orders.yaml": ORDER_HOLD})
+    args = ("simulate", "--rules", str(candidate), "--db", url, "--as-of", AS_OF.isoformat(), "--json")
+
+    probed = cli(*args, "--order-amount", "20000", "--workers", "2")
+    unprobed = cli(*args)
+
+    assert probed.returncode == 0, probed.stderr
+    data = summary_of(probed)
+    pairs = _decisions(url, candidate, OrderRequest(order_id="simulate-probe", amount=Decimal(20000)))
+    moved = {c: [a.outcome, b.outcome] for c, (a, b) in pairs.items() if a.outcome != b.outcome}
+    assert {c["customer_id"]: c["order_outcome"] for c in data["changes"]} == moved != {}
+    assert {v[0] for v in moved.values()} == {"HOLD"} and "HOLD" not in {v[1] for v in moved.values()}
+    check = data["order_check"]
+    assert (check["amount"], check["payment_term_days"], check["changes"]) == ("20000", 30, len(moved))
+    live, cand = Counter(a.outcome for a, _ in pairs.values()), Counter(b.outcome for _, b in pairs.values())
+    assert {o["outcome"]: (o["live"], o["candidate"]) for o in check["outcomes"]} == {
+        o: (live[o], cand[o]) for o in live | cand}
+    assert {(m["live"], m["candidate"]): m["customers"] for m in check["moves"]} == Counter(map(tuple, moved.values()))
+    fired = {r["rule_id"]: r["change"] for r in data["rules"]}
+    assert fired["order.hold_past_due"] == -len(moved)
+    # Without a probe order no order is checked: the same candidate shows no change, and says so.
+    assert summary_of(unprobed)["changed"] == 0 and summary_of(unprobed)["order_check"] is None
+
+
+def test_the_csv_and_the_tables_show_actions_and_probe_outcomes_after_the_old_columns(tmp_path: Path) -> None:
+    url = make_portfolio(tmp_path)
+    candidate = _candidate(tmp_path, {"warnings.yaml": OVERDUE_HOLD, "orders.yaml": ORDER_HOLD})
+    out = tmp_path / "changes.csv"
+
+    result = cli("simulate", "--rules", str(candidate), "--db", url, "--as-of", AS_OF.isoformat(),
+                 "--order-amount", "20000", "--csv", str(out), "--limit", "500")
+
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.reader(out.open(encoding="utf-8")))
+    old = ["customer_id", "grade_live", "grade_candidate", "grade_class_live", "grade_class_candidate",
+           "value_class_live", "value_class_candidate", "credit_limit_live", "credit_limit_candidate",
+           "next_review_on_live", "next_review_on_candidate", "review_rule_live", "review_rule_candidate"]
+    assert rows[0] == [*old, "limit_valid_until_live", "limit_valid_until_candidate", "actions_live",
+                       "actions_candidate", "actions_gained", "actions_lost", "order_outcome_live",
+                       "order_outcome_candidate"]
+    lines = [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+    released = [r for r in lines if r["actions_lost"] == "HOLD_ORDERS"]
+    assert released and all("HOLD_ORDERS" in r["actions_live"].split("; ") and r["actions_gained"] == ""
+                            and "HOLD_ORDERS" not in r["actions_candidate"].split("; ") for r in released)
+    moved = [r for r in lines if r["order_outcome_live"]]
+    assert moved and {r["order_outcome_live"] for r in moved} == {"HOLD"}
+    n = len(released)
+    assert re.search(rf"actions\s*│\s*{n}\s*│", result.stdout), result.stdout
+    assert re.search(rf"HOLD_ORDERS\s*│\s*[\d,]+\s*│\s*[\d,]+\s*│\s*-{n}\s*│\s*0\s*│\s*{n}\s*│", result.stdout)
+    assert re.search(r"HOLD → \w+: \d+ customers", result.stdout)
+    assert len(re.findall(r"−HOLD_ORDERS", result.stdout)) == n
+
+
+def test_an_invalid_probe_order_amount_is_bad_input(tmp_path: Path) -> None:
+    url = make_portfolio(tmp_path)
+
+    result = cli("simulate", "--rules", str(RULES), "--db", url, "--order-amount", "-5")
+
+    assert result.returncode == 2
+    assert "error: --order-amount:" in result.stderr
 
 
 def test_candidate_rules_that_do_not_load_are_bad_input(tmp_path: Path) -> None:

@@ -1,0 +1,174 @@
+"""How `simulate` shows its comparison: tables on screen and one CSV line per changed customer."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+# The first six were the file's columns before limit validity, actions and the probe order were
+# compared; new columns go after them so readers that pick columns by position keep working.
+_PAIRS = ("grade", "grade_class", "value_class", "credit_limit", "next_review_on", "review_rule", "limit_valid_until")
+CSV_HEADER = ["customer_id", *(f"{f}_{side}" for f in _PAIRS for side in ("live", "candidate")),
+              "actions_live", "actions_candidate", "actions_gained", "actions_lost",
+              "order_outcome_live", "order_outcome_candidate"]  # fmt: skip
+
+
+def action_delta(pair: list[list[str]]) -> tuple[list[str], list[str]]:
+    """(gained, lost): the action keys only the candidate has and those only the live rules have."""
+    live, cand = Counter(pair[0]), Counter(pair[1])
+    return sorted((cand - live).elements()), sorted((live - cand).elements())
+
+
+def changes_csv(changes: list[dict[str, Any]], path: Path) -> None:
+    """One line per changed customer: live and candidate value of each compared fact (empty: unchanged)."""
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(CSV_HEADER)
+        for change in changes:
+            row = [change["customer_id"]]
+            for f in _PAIRS:
+                row += change.get(f, ["", ""])
+            if "actions" in change:
+                gained, lost = action_delta(change["actions"])
+                row += ["; ".join(keys) for keys in (*change["actions"], gained, lost)]
+            else:
+                row += ["", "", "", ""]
+            row += change.get("order_outcome", ["", ""])
+            writer.writerow(row)
+
+
+def _amount(text: Any, sign: bool = False) -> str:
+    """A decimal amount as people read it: 993,598,000.00 (the JSON output keeps the plain string)."""
+    try:
+        value = Decimal(str(text))
+    except ArithmeticError:
+        return str(text)
+    return f"{value:+,}" if sign else f"{value:,}"
+
+
+def simulation_tables(result: dict[str, Any], limit: int) -> None:
+    """Print the comparison: headline counts, rule tests, rules, actions, probe orders, changed customers."""
+    out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+    _headline(out, result)
+    _rule_tests(out, result["candidate"].get("rule_tests"))
+    _rules(out, result["rules"])
+    _actions(out, result["actions"])
+    if result["order_check"] is not None:
+        _orders(out, result["order_check"])
+    if not result["customers"]:
+        out.print("the store holds no customers: nothing was compared (load some with `credit-policy import` "
+                  "or `credit-policy demo-data`)")
+        return
+    if not result["changed"]:
+        probe = ", probe order outcome" if result["order_check"] is not None else ""
+        out.print(f"no customer's grade, grade class, value class, limit, limit validity, next review, review "
+                  f"cadence{probe} or actions change")  # fmt: skip
+        return
+    _changed_customers(out, result, limit)
+
+
+def _headline(out: Console, result: dict[str, Any]) -> None:
+    credit = result["credit_extended"]
+    head = Table(title=f"simulation as of {result['as_of']}: {result['live']['policy_version']} (live) → "
+                       f"{result['candidate']['policy_version']} (candidate)")  # fmt: skip
+    head.add_column("")
+    head.add_column("customers", justify="right")
+    rows = [("evaluated", "customers"), ("changed", "changed"), ("grade", "grade_changes"),
+            ("grade class", "grade_class_changes"), ("value class", "value_class_changes"),
+            ("credit limit", "limit_changes"), ("limit valid until", "limit_valid_until_changes"),
+            ("review cadence", "review_changes"), ("actions", "action_changes")]  # fmt: skip
+    for label, key in rows:
+        head.add_row(label, f"{result[key]:,}")
+    if result["order_check"] is not None:
+        head.add_row("probe order outcome", f"{result['order_check']['changes']:,}")
+    head.add_row("credit extended", f"{_amount(credit['live'])} → {_amount(credit['candidate'])} "
+                                    f"({_amount(credit['change'], sign=True)})")
+    out.print(head)
+
+
+def _rule_tests(out: Console, tests: dict[str, Any] | None) -> None:
+    if tests is None:
+        out.print("the candidate has no tests/ directory: no rule test cases were run")
+    elif tests["pass"]:
+        out.print(f"the candidate's rule tests: {tests['passed']} of {tests['cases']} cases pass")
+    else:
+        out.print(f"the candidate's rule tests: {tests['passed']} of {tests['cases']} cases pass; a service started "
+                  f"with --rule-tests would refuse this rule set until its cases agree:")
+        for problem in tests["problems"][:20]:
+            out.print(f"  {problem}", markup=False)
+        if len(tests["problems"]) > 20:
+            out.print(f"  … and {len(tests['problems']) - 20} more (--json lists them all)")
+
+
+def _counts_table(title: str, first: str, rows: list[list[str]], extra: tuple[str, ...] = ()) -> Table:
+    table = Table(title=title)
+    table.add_column(first)
+    for name in ("live", "candidate", "change", *extra):
+        table.add_column(name, justify="right")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def _rules(out: Console, rules: list[dict[str, Any]]) -> None:
+    if not rules:
+        out.print("no rule fires more or less often with the candidate rules")
+        return
+    notes = any(r["status"] for r in rules[:40])  # a rule that exists on one side only
+    rows = [[r["rule_id"], f"{r['live']:,}", f"{r['candidate']:,}", f"{r['change']:+,d}",
+             *([r["status"]] if notes else [])] for r in rules[:40]]  # fmt: skip
+    out.print(_counts_table("rules firing more or less often", "rule", rows, ("note",) if notes else ()))
+
+
+def _actions(out: Console, actions: list[dict[str, Any]]) -> None:
+    if not actions:
+        out.print("no customer gains or loses an action code with the candidate rules")
+        return
+    rows = [[a["code"], f"{a['live']:,}", f"{a['candidate']:,}", f"{a['change']:+,d}", f"{a['gained']:,}",
+             f"{a['lost']:,}"] for a in actions]  # fmt: skip
+    out.print(_counts_table("customers with each action", "action", rows, ("gain it", "lose it")))
+
+
+def _orders(out: Console, check: dict[str, Any]) -> None:
+    rows = [[o["outcome"], f"{o['live']:,}", f"{o['candidate']:,}", f"{o['change']:+,d}"] for o in check["outcomes"]]
+    title = (f"a probe order of {_amount(check['amount'])} ({check['payment_term_days']}-day terms) "
+             f"for every customer")  # fmt: skip
+    out.print(_counts_table(title, "outcome", rows))
+    if not check["moves"]:
+        out.print("no customer's probe order gets another outcome with the candidate rules")
+    for move in check["moves"]:
+        out.print(f"  {move['live']} → {move['candidate']}: {move['customers']:,} customers")
+
+
+def _cell(change: dict[str, Any], key: str) -> str:
+    if key not in change:
+        return ""
+    if key == "actions":
+        gained, lost = action_delta(change[key])
+        return " ".join([*(f"+{k}" for k in gained), *(f"−{k}" for k in lost)])
+    return " → ".join(_amount(v) if key == "credit_limit" else str(v) for v in change[key])
+
+
+def _changed_customers(out: Console, result: dict[str, Any], limit: int) -> None:
+    shown = min(limit, result["changed"])
+    table = Table(title=f"changed customers ({'all' if shown == result['changed'] else f'first {shown} of'} "
+                        f"{result['changed']:,})")
+    columns = [("customer", "customer_id"), ("grade", "grade"), ("grade class", "grade_class"),
+               ("value class", "value_class"), ("limit", "credit_limit"), ("valid until", "limit_valid_until"),
+               ("next review", "next_review_on"), ("cadence rule", "review_rule"), ("actions", "actions")]  # fmt: skip
+    if result["order_check"] is not None:
+        columns.append(("probe order", "order_outcome"))
+    rows = result["changes"][:limit]
+    columns = columns[:1] + [(name, key) for name, key in columns[1:] if any(key in c for c in rows)]
+    for name, _ in columns:  # only what changes for the customers shown
+        table.add_column(name)
+    for c in rows:
+        table.add_row(c["customer_id"], *(_cell(c, key) for _, key in columns[1:]))
+    out.print(table)
