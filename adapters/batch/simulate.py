@@ -175,12 +175,13 @@ def simulate(db_url: str, live_dir: Path, candidate_dir: Path, as_of: date, work
         raise
     try:
         require_existing(db_url)
-    except NoSuchStore as exc:
-        raise BatchInputError(str(exc)) from None
-    try:
         engine = make_engine(db_url)
         migrate(engine)
     except Exception as exc:
+        live.close()
+        cand.close()
+        if isinstance(exc, NoSuchStore):
+            raise BatchInputError(str(exc)) from None
         raise BatchInputError(f"cannot open the store {safe_url(db_url)}: {scrub_password(str(exc), db_url)}") from None
     try:
         ctx = SimContext(db_url, str(live_dir), str(candidate_dir), as_of, order)

@@ -253,19 +253,44 @@ def simulate_cmd(
 
     day = _date(as_of, "--as-of")
     order = _probe_order(order_amount, order_payment_term_days)
+    if csv_file is not None and (why := _cannot_write(csv_file)):
+        err.print(f"error: --csv: cannot write {csv_file}: {why}", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
     try:
         result = simulate(_db(db), live, rules, day, workers=workers, order=order)
     except BatchInputError as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
+    csv_failed = ""
     if csv_file is not None:
-        changes_csv(result["changes"], csv_file)
+        try:
+            changes_csv(result["changes"], csv_file)
+        except OSError as exc:  # the comparison is still shown below: the run is not lost
+            csv_failed = f"error: --csv: cannot write {exc.filename or csv_file}: {exc.strerror or exc}"
     if as_json:
         _print_json(result)
     else:
         simulation_tables(result, limit)
     for item in result["errors"][:20]:
         err.print(f"could not evaluate {item['customer_id']}: {item['error']}", markup=False)
+    if csv_failed:
+        err.print(csv_failed, markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _cannot_write(path: Path) -> str:
+    """Why a file could not be written at `path` (empty if it looks writable): checked before a long
+    run, so that it does not end in an error after the work is done."""
+    import os
+
+    if path.is_dir():
+        return "it is a directory"
+    parent = path.parent
+    if not parent.is_dir():
+        return f"no such directory {parent}"
+    if not os.access(path if path.exists() else parent, os.W_OK):
+        return "permission denied"
+    return ""
 
 
 def _probe_order(amount: str | None, payment_term_days: int) -> OrderRequest | None:

@@ -270,6 +270,17 @@ def test_an_invalid_probe_order_amount_is_bad_input(tmp_path: Path) -> None:
     assert "error: --order-amount:" in result.stderr
 
 
+def test_a_csv_path_that_cannot_be_written_is_bad_input_before_the_run(tmp_path: Path) -> None:
+    url = make_portfolio(tmp_path)
+
+    for target, why in ((tmp_path / "no-such-dir" / "changes.csv", "no such directory"), (tmp_path, "a directory")):
+        result = cli("simulate", "--rules", str(RULES), "--db", url, "--csv", str(target))
+
+        assert result.returncode == 2, result.stderr
+        assert f"error: --csv: cannot write {target}" in result.stderr and why in result.stderr
+        assert "Traceback" not in result.stderr and not result.stdout
+
+
 def test_candidate_rules_that_do_not_load_are_bad_input(tmp_path: Path) -> None:
     url = make_portfolio(tmp_path)
     candidate = _candidate(tmp_path, {"grades.yaml": ("grade: AAA,", "grade: ZZZ,")})
