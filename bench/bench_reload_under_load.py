@@ -4,10 +4,10 @@ without reloads and with a new rule-set version (SIGHUP) every few seconds.
     PYTHONPATH=. .venv-system/bin/python bench/bench_reload_under_load.py --rate 500 --seconds 30 --every 5
 
 Each reload is a real new version (a comment appended to a rule file changes the content hash), so
-the server compiles and lints it, starts a new set of engine workers, swaps, and drains the old
-ones. Latency counts from each call's scheduled arrival (no coordinated omission). The table gives
-the whole cell, and for the reload cell the calls that arrived within `--window` seconds after a
-SIGHUP, next to the rest.
+the server reads, lints and compiles it in a child process and swaps it in (into the running engine
+workers, or the in-process engine with `--workers 0`). Latency counts from each call's scheduled
+arrival (no coordinated omission). The table gives the whole cell, and for the reload cell the calls
+that arrived within `--window` seconds after a SIGHUP, next to the rest.
 """
 
 from __future__ import annotations

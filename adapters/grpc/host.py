@@ -1,9 +1,10 @@
 """The policy host: serves one compiled version, reloads a new one off to the side, swaps atomically.
 
-A reload compiles and lints the rules directory without touching the version being served; a
-version with problems is refused (every `file:line:col: code: message` is logged and kept for
-GetPolicy) and the old version keeps serving. A good version gets its engine fully started
-(workers compiled) before one assignment makes it current; the old engine then drains.
+A reload compiles and lints the rules directory in a child process, without touching the version
+being served; a version with problems is refused (every `file:line:col: code: message` is logged and
+kept for GetPolicy) and the old version keeps serving. A good version gets its engine fully ready
+(built into the running engine workers, or a new set of them started) before one assignment makes
+it current; an old engine that is not the new one then drains.
 
 A host can also start from given rule files (`initial_files`, {relative path: text}) instead of the
 directory: the `--processes` supervisor starts a replacement server process from the files its
