@@ -28,7 +28,8 @@ RulesAlso = Annotated[Path | None, typer.Option("--rules", help="The rules direc
 AsOf = Annotated[str | None, typer.Option("--as-of", help="Evaluation date YYYY-MM-DD (default: today).")]
 Db = Annotated[
     str | None,
-    typer.Option("--db", envvar="CREDIT_POLICY_DB", help="Record the decision in this store's audit log."),
+    typer.Option("--db", help="Also record the decision in this store's audit log (only when given: "
+                 "$CREDIT_POLICY_DB is not read here, so a what-if run never lands in the log unasked)."),
 ]
 
 
@@ -113,12 +114,16 @@ def record(
         return
     from policy_engine.cli.store_cmds import open_store_or_exit  # the store is optional for these commands
 
+    from adapters.store.engine import safe_url
+
     store = open_store_or_exit(db)
     try:
         store.record_policy(policy)
         store.record_decision(snapshot, decision, source="cli", order=order, order_request=request)
     finally:
         store.close()
+    typer.echo(f"recorded in the audit log of {safe_url(db)} (source cli, policy_version {policy.version})",
+               err=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -177,6 +177,35 @@ def test_a_store_that_cannot_be_opened_is_named_without_its_password(url: str) -
 _PAST_DUE = str(Path(__file__).resolve().parents[2] / "examples" / "past-due.json")
 
 
+def test_evaluate_and_check_order_record_only_with_an_explicit_db_never_from_the_environment(
+        db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A what-if run (candidate rules, say) by someone whose shell has $CREDIT_POLICY_DB set for the
+    batch must not land in the customer's decision history."""
+    from policy_engine.cli import build_app
+
+    customer = json.loads(Path(_PAST_DUE).read_text())["customer_id"]
+    monkeypatch.setenv("CREDIT_POLICY_DB", db_url)
+    app = build_app()
+    for command in (["evaluate", _PAST_DUE], ["check-order", _PAST_DUE, "--amount", "5"]):
+        quiet = CliRunner().invoke(app, [*command, "--as-of", "2026-11-22"])
+        assert quiet.exit_code == 0, quiet.output
+        assert "recorded" not in quiet.stderr
+    store = open_store(db_url)
+    try:
+        assert store.history(customer) == []
+    finally:
+        store.close()
+
+    said = CliRunner().invoke(app, ["evaluate", _PAST_DUE, "--as-of", "2026-11-22", "--db", db_url])
+    assert said.exit_code == 0, said.output
+    assert "recorded in the audit log of" in said.stderr and "policy_version" in said.stderr
+    store = open_store(db_url)
+    try:
+        assert [e.source for e in store.history(customer)] == ["cli"]
+    finally:
+        store.close()
+
+
 @pytest.mark.parametrize("command", [["batch"], ["report"], ["simulate", "--rules", "rules"],
                                      ["serve", "--port", "0"], ["serve", "--port", "0", "--processes", "2"],
                                      ["evaluate", _PAST_DUE], ["check-order", _PAST_DUE, "--amount", "5"]])
