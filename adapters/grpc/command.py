@@ -94,9 +94,9 @@ def serve(
     metrics_port: Annotated[int | None, typer.Option(
         min=0, max=65535, help="Prometheus /metrics port; 0 picks one")] = None,
     watch_interval: Annotated[float, typer.Option(
-        min=0, max=MAX_SECONDS, help="seconds between rules-dir polls; 0 = SIGHUP only")] = 1.0,
+        help="seconds between rules-dir polls, 0 to 86400; 0 = SIGHUP only")] = 1.0,
     grace: Annotated[float, typer.Option(
-        min=0, max=MAX_SECONDS, help="seconds in-flight calls get to finish on SIGTERM")] = 20.0,
+        help="seconds in-flight calls get to finish on SIGTERM, 0 to 86400")] = 20.0,
     log_level: Annotated[LogLevel, typer.Option(case_sensitive=False, help="the least severe level logged")] = (
         LogLevel.INFO),
     event_loop: Annotated[str, typer.Option(
@@ -118,8 +118,13 @@ def serve(
     level = LogLevel(log_level).value
     configure_logging(level)
     for name, value in (("--watch-interval", watch_interval), ("--grace", grace)):
-        if not math.isfinite(value):
+        # Checked here rather than by the option's range: that said "should be less than or equal to
+        # 86400" of nan.
+        if math.isnan(value):
             raise typer.BadParameter(f"not a number of seconds: {value}", param_hint=name)
+        if not 0 <= value <= MAX_SECONDS:
+            raise typer.BadParameter(f"{value:g} is not between 0 and {MAX_SECONDS:.0f} seconds (a day)",
+                                     param_hint=name)
     if processes is not None and processes < 1:
         raise typer.BadParameter("give at least 1 server process", param_hint="--processes")
     for name, count in (("--processes", processes), ("--workers", workers)):
