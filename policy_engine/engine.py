@@ -152,9 +152,19 @@ class Ruleset:
         return [(n, fact_id) for n in names]
 
     def close(self) -> None:
-        """Free the ruleset in the engine; later matches raise EngineClosed."""
+        """Free the ruleset in the engine; later matches raise EngineClosed.
+
+        The session goes first: the core's delete_ruleset frees the ruleset's table of sessions but
+        not what each session holds (~1 MB for the shipped policy, allocated by the first match), so
+        a process that replaces its policy on every reload grew by that much each time. The session
+        is clean here (every match retracts its facts; a failed match moved on to a fresh ruleset),
+        unlike the abandoned ones whose deletion has crashed the core."""
         with _LOCK:
             if self._handle is not None:
+                try:
+                    _core.delete_state(self._handle, _SID)
+                except Exception:  # no session: never matched
+                    pass
                 _core.delete_ruleset(self._handle)
                 self._handle = None
 

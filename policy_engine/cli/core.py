@@ -112,9 +112,8 @@ def record(
     """Append the decision to the audit log when a store was named (with the rule files, for replay)."""
     if not db:
         return
-    from policy_engine.cli.store_cmds import open_store_or_exit  # the store is optional for these commands
-
     from adapters.store.engine import safe_url
+    from policy_engine.cli.store_cmds import open_store_or_exit  # the store is optional for these commands
 
     store = open_store_or_exit(db)
     try:
