@@ -18,18 +18,27 @@ FIRST_HIT_KINDS = frozenset({"score_row", "grade_band", "limit", "cadence", "rem
 
 
 def analyse(
-    rules: list[Entry], kinds: dict[str, Any], docs: dict[str, Document], models: dict[str, Any]
+    rules: list[Entry],
+    kinds: dict[str, Any],
+    docs: dict[str, Document],
+    models: dict[str, Any],
+    unsound: frozenset[str] = frozenset(),
 ) -> list[Problem]:
-    """Every static problem: impossible conditions, shadowed rows, band gaps and overlaps, weights."""
+    """Every static problem: impossible conditions, shadowed rows, band gaps and overlaps, weights.
+
+    The rules named in `unsound` have a problem in their condition, already reported at its place;
+    the type check left out what it could not read, so their condition is not the one written. They
+    take no part here: one quoted threshold used to "shadow" every later row of its table and open
+    a band gap where it stood, ten problems that were not there once the threshold was fixed."""
     problems: list[Problem] = []
     boxes: dict[str, dict[str, Any] | None] = {}
     for rule, node, doc, loc in rules:
-        box = box_of(node)
+        box = None if rule.name in unsound else box_of(node)
         boxes[rule.name] = box
         if box and any(is_empty(c) for c in box.values()):
             problems.append(doc.problem((*loc, "when"), "never_fires", f'"{rule.id}" can never fire'))
     problems += _shadowed(rules, boxes, kinds)
-    problems += _bands(rules, boxes, kinds)
+    problems += _bands(rules, boxes, kinds, unsound)
     problems += _weights_and_classes(kinds, docs, models)
     return problems
 
@@ -55,15 +64,17 @@ def _shadowed(rules: list[Entry], boxes: dict[str, Any], kinds: dict[str, Any]) 
     return problems
 
 
-def _bands(rules: list[Entry], boxes: dict[str, Any], kinds: dict[str, Any]) -> list[Problem]:
+def _bands(rules: list[Entry], boxes: dict[str, Any], kinds: dict[str, Any], unsound: frozenset[str]) -> list[Problem]:
+    """Overlaps between the grade bands, and gaps in their cover of the range. Where a band whose
+    condition has a problem lies is unknown: overlaps between the others are still reported, gaps
+    (which that band may fill) are not, until it is fixed."""
     bands = kinds.get("grade_bands")
     if bands is None:
         return []
-    low, high = bands.range
     intervals = []
     problems = []
     for rule, _node, doc, loc in rules:
-        if rule.kind != "grade_band":
+        if rule.kind != "grade_band" or rule.name in unsound:
             continue
         box = boxes[rule.name]
         if box is None or set(box) != {"score"}:
@@ -71,6 +82,15 @@ def _bands(rules: list[Entry], boxes: dict[str, Any], kinds: dict[str, Any]) -> 
             problems.append(doc.problem((*loc, "when"), "invalid_value", msg))
             continue
         intervals.append((box["score"], rule, doc, loc))
+    gaps = not any(rule.kind == "grade_band" and rule.name in unsound for rule, *_ in rules)
+    low, high = bands.range
+    return problems + _sweep(intervals, low, high, gaps)
+
+
+def _sweep(intervals: list[tuple[Any, ...]], low: float, high: float, gaps: bool) -> list[Problem]:
+    """band_overlap for each band that starts inside the ones before it; band_gap (when `gaps`) for
+    each range of [low, high] no band covers."""
+    problems = []
     intervals.sort(key=lambda x: (x[0][0], not x[0][1]))
     cursor, cursor_in = low, True  # the lowest value not yet covered, and whether it is itself included
     for (lo, lo_in, hi, hi_in), rule, doc, loc in intervals:
@@ -78,12 +98,13 @@ def _bands(rules: list[Entry], boxes: dict[str, Any], kinds: dict[str, Any]) -> 
             lo, lo_in = low, True
         if lo > cursor or (lo == cursor and cursor_in and not lo_in):
             span = f"[{_fmt(cursor)}, {_fmt(lo)}{']' if not lo_in else ')'}"
-            problems.append(doc.problem((*loc, "when"), "band_gap", f"no band covers score {span}"))
+            if gaps:
+                problems.append(doc.problem((*loc, "when"), "band_gap", f"no band covers score {span}"))
         elif lo < cursor or (lo == cursor and not cursor_in and lo_in):
             problems.append(doc.problem((*loc, "when"), "band_overlap", f'"{rule.id}" overlaps the band before it'))
         if (hi, not hi_in) > (cursor, cursor_in):
             cursor, cursor_in = hi, not hi_in
-    if intervals and (cursor < high or (cursor == high and cursor_in)) and cursor != INF:
+    if gaps and intervals and (cursor < high or (cursor == high and cursor_in)) and cursor != INF:
         _, rule, doc, loc = intervals[-1]
         problems.append(doc.problem((*loc, "when"), "band_gap", f"no band covers score from {_fmt(cursor)} up"))
     return problems

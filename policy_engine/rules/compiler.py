@@ -46,6 +46,7 @@ class Unit:
     kinds: dict[str, Any] = field(default_factory=dict)  # kind -> model (lists for multi-file kinds)
     rules: list[tuple[CompiledRule, Node | None, Document, tuple[Any, ...]]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    unsound: set[str] = field(default_factory=set)  # rules whose condition has a problem: not what was written
     program: Program | None = None
 
     def shown(self, path: str) -> str:
@@ -137,6 +138,8 @@ def stage_typecheck(u: Unit) -> None:
             checker = Checker(scope_for(stage), dict(FEATURE_BY_NAME, **_all_fields()), doc.problem)
             node = checker.parse(spec.when, (*loc, "when"))
             u.problems += checker.problems
+            if checker.problems:
+                u.unsound.add(f"r{counter}")
             if spec.id in ids:
                 first_path, first_loc = ids[spec.id]
                 line, _ = u.docs[first_path].where(first_loc)
@@ -171,7 +174,7 @@ def _all_fields() -> dict[str, FieldSpec]:
 
 
 def stage_analyse(u: Unit) -> None:
-    u.problems += analysis.analyse(u.rules, u.kinds, u.docs, u.models)
+    u.problems += analysis.analyse(u.rules, u.kinds, u.docs, u.models, frozenset(u.unsound))
 
 
 def stage_emit(u: Unit) -> None:

@@ -6,6 +6,7 @@ false, and `not` is pushed down to the comparisons (De Morgan), so it stays fals
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -136,8 +137,11 @@ class Checker:
         if op == "exists":
             return self._expect(isinstance(operand, bool), loc, "`exists` takes true or false")
         if op == "between":
-            ok = isinstance(operand, list) and len(operand) == 2 and all(_is_number(x) for x in operand)
+            ok = isinstance(operand, list) and len(operand) == 2
             if not self._expect(ok, loc, "`between` takes [low, high] numbers (low included, high excluded)"):
+                return False
+            ends = [self._scalar_ok(spec, x, (*loc, i)) for i, x in enumerate(operand)]  # each end reported
+            if not all(ends):
                 return False
             return self._expect(operand[0] < operand[1], loc, "`between` needs low < high", "invalid_value")
         if op in ("in", "not_in"):
@@ -149,7 +153,8 @@ class Checker:
 
     def _scalar_ok(self, spec: FieldSpec, value: Any, loc: Loc) -> bool:
         if spec.type in ("number", "integer"):
-            return self._expect(_is_number(value), loc, f'"{spec.name}" is a number; got {value!r}')
+            message = f'"{spec.name}" is a number; got {value!r}{_unquote_hint(value)}'
+            return self._expect(_is_number(value), loc, message) and self._finite(spec, value, loc)
         if spec.type == "boolean":
             return self._expect(isinstance(value, bool), loc, f'"{spec.name}" is true/false; got {value!r}')
         if not isinstance(value, str):
@@ -157,6 +162,15 @@ class Checker:
         ok = value in spec.values
         hint = suggest(value, list(spec.values))
         return self._expect(ok, loc, f'"{value}" is not a value of "{spec.name}"{hint}', "invalid_value")
+
+    def _finite(self, spec: FieldSpec, value: float, loc: Loc) -> bool:
+        """YAML's .nan and .inf are numbers to the parser; as thresholds they compare false with
+        everything (.nan), or are refused by the engine (.inf), so each is one problem here."""
+        if math.isfinite(value):
+            return True
+        spelt = ".nan" if math.isnan(value) else ".inf" if value > 0 else "-.inf"
+        what = "not a number" if math.isnan(value) else "not a finite number"
+        return self._expect(False, loc, f'"{spec.name}": {spelt} is {what}', "invalid_value")
 
     def _expect(self, ok: bool, loc: Loc, message: str, code: str = "type_mismatch") -> bool:
         if not ok:
@@ -166,6 +180,17 @@ class Checker:
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _unquote_hint(value: Any) -> str:
+    """For a number written in quotes ("90"): say so, the commonest way to get a text here."""
+    if not isinstance(value, str):
+        return ""
+    try:
+        number = float(value)
+    except ValueError:
+        return ""
+    return f" (a text because of the quotes: write {value.strip()} without them)" if math.isfinite(number) else ""
 
 
 def referenced_fields(node: Node | None) -> set[str]:

@@ -66,6 +66,73 @@ def test_every_problem_is_reported_at_once(rules_copy: RulesCopy) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("name", "old", "new"),
+    [
+        ("grades.yaml", "when: {score: {gte: 90}}", 'when: {score: {gte: "90"}}'),
+        ("grades.yaml", "when: {score: {between: [82, 90]}}", 'when: {score: {between: [82, "90"]}}'),
+        ("scorecard.yaml", "when: {current_ratio: {gte: 2}}", 'when: {current_ratio: {gte: "2"}}'),
+        ("collection.yaml", "when: {invoice_payment_term_days: {lte: 30}}",
+         'when: {invoice_payment_term_days: {lte: "30"}}'),
+    ],
+)
+def test_a_quoted_threshold_is_one_problem_not_a_cascade(rules_copy: RulesCopy, name: str, old: str, new: str) -> None:
+    """The type check left the quoted comparison out, so the rule matched everything: in a first-hit
+    table it "shadowed" every later row, and in the grade bands it also made a band error and a gap,
+    ten problems where there was one."""
+    rules = rules_copy((name, old, new))
+
+    problems = _problems(rules)
+
+    assert [(p.code, p.line) for p in problems] == [("type_mismatch", _line_of(rules / name, new))]
+    assert "without them" in problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "message"),
+    [
+        ("grades.yaml", "when: {score: {gte: 90}}", "when: {score: {gte: .nan}}", '"score": .nan is not a number'),
+        ("grades.yaml", "when: {score: {between: [82, 90]}}", "when: {score: {between: [82, .nan]}}",
+         '"score": .nan is not a number'),
+        ("scorecard.yaml", "when: {current_ratio: {gte: 2}}", "when: {current_ratio: {gte: .NaN}}",
+         '"current_ratio": .nan is not a number'),
+        ("warnings.yaml", "when: {dbt_open_max: {gte: 91}}", "when: {dbt_open_max: {in: [91, -.inf]}}",
+         '"dbt_open_max": -.inf is not a finite number'),
+        ("scorecard.yaml", "when: {current_ratio: {gte: 2}}", "when: {current_ratio: {gte: .inf}}",
+         '"current_ratio": .inf is not a finite number'),
+    ],
+)
+def test_a_nan_or_infinite_threshold_is_one_problem_at_its_line(
+    rules_copy: RulesCopy, name: str, old: str, new: str, message: str
+) -> None:
+    """.nan passed the type check (a float) and compares false with everything: a band at .nan
+    gave eight band_overlap problems elsewhere and none at its line, and in a scorecard row it
+    linted clean. .inf ended in engine_rejected at the directory, line 1."""
+    rules = rules_copy((name, old, new))
+
+    problems = _problems(rules)
+
+    assert [(p.code, p.line, p.message) for p in problems] == [("invalid_value", _line_of(rules / name, new), message)]
+
+
+def test_a_broken_threshold_hides_no_genuine_overlap_or_shadowed_row_of_the_others(rules_copy: RulesCopy) -> None:
+    rules = rules_copy(
+        ("grades.yaml", "when: {score: {gte: 90}}", 'when: {score: {gte: "90"}}'),
+        ("grades.yaml", "between: [82, 90]", "between: [80, 90]"),  # overlaps grade.a [74, 82)
+        ("scorecard.yaml", "when: {current_ratio: {gte: 2}}", 'when: {current_ratio: {gte: "2"}}'),
+        ("scorecard.yaml", "{current_ratio: {between: [1.2, 1.5]}}", "{current_ratio: {between: [1.6, 1.9]}}"),
+    )
+
+    found = sorted((p.path.rpartition("/")[2], p.code, p.message.split(":")[0]) for p in _problems(rules))
+
+    assert found == [
+        ("grades.yaml", "band_overlap", '"grade.aa" overlaps the band before it'),
+        ("grades.yaml", "type_mismatch", '"score" is a number; got \'90\' (a text because of the quotes'),
+        ("scorecard.yaml", "shadowed", '"score.capacity.adequate" never wins'),
+        ("scorecard.yaml", "type_mismatch", '"current_ratio" is a number; got \'2\' (a text because of the quotes'),
+    ]
+
+
 def test_a_file_with_a_schema_problem_still_has_its_conditions_checked_in_the_same_run(rules_copy: RulesCopy) -> None:
     # Before, a file that failed its schema had its conditions skipped: a second lint run found them.
     rules = rules_copy(
