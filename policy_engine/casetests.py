@@ -50,6 +50,8 @@ class CaseResult:
     where: str
     failures: list[str] = field(default_factory=list)
     fired: set[str] = field(default_factory=set)
+    not_run: bool = False
+    """The case has problems (each in Suite.problems, and in `failures` here): it failed unrun."""
 
 
 @dataclass
@@ -132,16 +134,16 @@ def run_suite(policy: Policy, rules_dir: Path) -> Suite:
         data = doc.data if isinstance(doc.data, dict) else {}
         cases = data.get("cases")
         for i, case in enumerate(cases if isinstance(cases, list) else []):
+            own: list[Problem] = []  # this case's problems: it fails, and is not run
             case_id = case.get("id") if isinstance(case, dict) else None
             if isinstance(case_id, str):
                 here = f"{doc.path}:{doc.where(('cases', i))[0]}"
                 if case_id in first_of:
                     message = f'duplicate case id "{case_id}" (first at {first_of[case_id]})'
-                    suite.problems.append(doc.problem(("cases", i, "id"), "duplicate_id", message))
+                    own.append(doc.problem(("cases", i, "id"), "duplicate_id", message))
                 first_of.setdefault(case_id, here)
-            result = _run_case(policy, doc, ("cases", i), case, fixtures, suite.problems, known)
-            if result is not None:
-                suite.results.append(result)
+            suite.results.append(_run_case(policy, doc, ("cases", i), case, fixtures, own, known))
+            suite.problems += own
     fired = set().union(*(r.fired for r in suite.results)) if suite.results else set()
     suite.uncovered = [f"{r.id} ({r.where})" for r in policy.program.rules if r.id not in fired]
     return suite
@@ -152,7 +154,7 @@ def failing(suite: Suite) -> list[Problem]:
     problems (`rule_test_failed` at the case's line). Rules no case fires do not count here."""
     out = list(suite.problems)
     for result in suite.results:
-        if result.failures:
+        if result.failures and not result.not_run:  # a case not run: its problems are in suite.problems
             path, _, line = result.where.rpartition(":")
             message = f"case {result.case_id}: " + "; ".join(result.failures)
             out.append(Problem(path, int(line) if line.isdigit() else 1, 1, "rule_test_failed", message))
@@ -235,26 +237,19 @@ def _loc_parts(path: str) -> list[str | int]:
 def _run_case(
     policy: Policy, doc: Document, loc: tuple[Any, ...], case: Any, fixtures: dict[str, Any], problems: list[Problem],
     known: _Known,
-) -> CaseResult | None:
-    if not isinstance(case, dict):
-        problems.append(doc.problem(loc, "type_mismatch", "a case must be a mapping"))
-        return None
-    for key in sorted(set(case) - CASE_KEYS, key=str):
-        hint = suggest(str(key), sorted(CASE_KEYS))
-        problems.append(doc.problem((*loc, key), "unknown_field", f'unknown case field "{key}"{hint}'))
-    expect = case.get("expect") or {}
-    for key in sorted(set(expect) - EXPECT_KEYS, key=str) if isinstance(expect, dict) else ():
-        hint = suggest(str(key), sorted(EXPECT_KEYS))
-        problems.append(doc.problem((*loc, "expect", key), "unknown_field", f'unknown expectation "{key}"{hint}'))
-    count = len(problems)
-    snapshot = _snapshot(doc, (*loc, "snapshot"), case.get("snapshot"), fixtures, problems)
-    as_of = _as_of(doc, loc, case.get("as_of", DEFAULT_AS_OF), problems)
-    request = _order(doc, (*loc, "order"), case["order"], problems) if "order" in case else None
-    _check_expect(doc, (*loc, "expect"), expect, problems, known)
-    if len(problems) > count or snapshot is None or as_of is None:
-        return None  # every problem of the case is reported; a case that cannot run is not counted
+) -> CaseResult:
+    """The case's result. A case with a problem (each added to `problems`) fails without being run:
+    one with a misspelt expectation, say, used to run and show `ok`, checking less than it said."""
     line, _ = doc.where(loc)
-    result = CaseResult(str(case.get("id", f"case {loc[-1]}")), f"{doc.path}:{line}")
+    label = str(case.get("id", f"case {loc[-1]}")) if isinstance(case, dict) else f"case {loc[-1]}"
+    result = CaseResult(label, f"{doc.path}:{line}")
+    inputs = _case_inputs(doc, loc, label, case, fixtures, problems, known)
+    if inputs is None or problems:
+        result.not_run = True
+        result.failures = [f"not run: line {p.line}: {p.code}: {p.message}" for p in sorted(problems)]
+        result.failures = result.failures or ["not run: the case could not be read"]
+        return result
+    snapshot, as_of, request, expect = inputs
     outcome = None
     try:
         if request is not None:
@@ -268,6 +263,46 @@ def _run_case(
     result.fired = {t.rule_id for t in decision.trace if t.fired}
     result.failures = _compare(expect, decision, outcome, result.fired)
     return result
+
+
+def _case_inputs(
+    doc: Document, loc: tuple[Any, ...], label: str, case: Any, fixtures: dict[str, Any], problems: list[Problem],
+    known: _Known,
+) -> tuple[CustomerSnapshot, date, OrderRequest | None, dict[str, Any]] | None:
+    """What running the case needs, with every problem of the case reported; None when it cannot run."""
+    if not isinstance(case, dict):
+        problems.append(doc.problem(loc, "type_mismatch", "a case must be a mapping"))
+        return None
+    for key in sorted(set(case) - CASE_KEYS, key=str):
+        hint = suggest(str(key), sorted(CASE_KEYS))
+        problems.append(doc.problem((*loc, key), "unknown_field", f'unknown case field "{key}"{hint}'))
+    expect = case.get("expect")
+    for key in sorted(set(expect) - EXPECT_KEYS, key=str) if isinstance(expect, dict) else ():
+        hint = suggest(str(key), sorted(EXPECT_KEYS))
+        problems.append(doc.problem((*loc, "expect", key), "unknown_field", f'unknown expectation "{key}"{hint}'))
+    snapshot = _snapshot(doc, (*loc, "snapshot"), case.get("snapshot"), fixtures, problems)
+    as_of = _as_of(doc, loc, case.get("as_of", DEFAULT_AS_OF), problems)
+    request = _order(doc, (*loc, "order"), case["order"], problems) if "order" in case else None
+    _checks_something(doc, loc, label, case, problems)
+    if expect is not None:
+        _check_expect(doc, (*loc, "expect"), expect, problems, known)
+    if problems or snapshot is None or as_of is None or not isinstance(expect, dict):
+        return None
+    return snapshot, as_of, request, expect
+
+
+def _checks_something(doc: Document, loc: tuple[Any, ...], label: str, case: dict[Any, Any],
+                      problems: list[Problem]) -> None:  # fmt: skip
+    """A case with no `expect`, an empty one, or one of empty lists only checks nothing: it would pass
+    whatever the rules decide. Reported at the case's line."""
+    expect = case.get("expect")
+    if "expect" not in case:
+        problems.append(doc.problem(loc, "missing_field", f"case {label} checks nothing: it has no expect"))
+    elif expect is None or expect == {}:
+        problems.append(doc.problem(loc, "invalid_value", f"case {label} checks nothing: expect is empty"))
+    elif isinstance(expect, dict) and set(expect) <= EXPECT_KEYS and all(v == [] for v in expect.values()):
+        message = f"case {label} checks nothing: every list in expect is empty"
+        problems.append(doc.problem(loc, "invalid_value", message))
 
 
 DEFAULT_AS_OF = "2026-11-22"

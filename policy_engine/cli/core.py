@@ -151,9 +151,10 @@ def register(app: typer.Typer) -> None:
         for rule in suite.uncovered:
             typer.echo(f"uncovered: no case makes {rule} fire")
         passed = sum(1 for r in suite.results if not r.failures)
+        not_run = sum(1 for r in suite.results if r.not_run)
+        failed = f"{len(suite.results) - passed} failed" + (f" ({not_run} not run: problems above)" if not_run else "")
         malformed = f", {len(suite.problems)} problems in the case files (above)" if suite.problems else ""
-        typer.echo(f"{passed} passed, {len(suite.results) - passed} failed, {len(suite.uncovered)} rules uncovered"
-                   f"{malformed}")
+        typer.echo(f"{passed} passed, {failed}, {len(suite.uncovered)} rules uncovered{malformed}")
         raise typer.Exit(0 if suite.ok else 1)
 
     @app.command()

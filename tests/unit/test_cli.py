@@ -183,6 +183,83 @@ def test_a_non_text_item_in_an_expectation_list_is_one_problem(rules_copy: Calla
     assert "no rule 7" not in result.output and "1 problems in the case files" in result.output
 
 
+@pytest.mark.parametrize(
+    ("expect", "code", "message"),
+    [
+        ("    expect: {}\n", "invalid_value", "case q checks nothing: expect is empty"),
+        ("    expect:\n", "invalid_value", "case q checks nothing: expect is empty"),
+        ("", "missing_field", "case q checks nothing: it has no expect"),
+        ("    expect: {fired: [], not_actions: []}\n", "invalid_value",
+         "case q checks nothing: every list in expect is empty"),
+    ],
+)
+def test_a_case_that_checks_nothing_fails_at_its_line(
+    rules_copy: Callable[..., Path], expect: str, code: str, message: str
+) -> None:
+    """A case with an empty or missing `expect` passes whatever the rules decide; it was shown `ok`."""
+    rules = rules_copy()
+    (rules / "tests" / "q.yaml").write_text(f"cases:\n  - id: q\n    snapshot: {{base: steady}}\n{expect}")
+
+    result = _run("test", str(rules))
+
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"q.yaml:2:5: {code}: {message}" in result.output
+    assert f"FAIL q  ({rules}/tests/q.yaml:2)" in result.output and "ok   q " not in result.output
+    assert "25 passed, 1 failed (1 not run: problems above)" in result.output
+
+
+def test_a_case_with_a_problem_fails_and_is_not_run_instead_of_showing_ok(rules_copy: Callable[..., Path]) -> None:
+    """A misspelt expectation or case field was reported, and the case still ran and showed `ok` (it
+    checked less than it said); a case whose snapshot or order had a bad field was reported and left
+    out of the results: neither `ok` nor FAIL, "0 failed"."""
+    rules = rules_copy()
+    (rules / "tests" / "q.yaml").write_text(
+        "cases:\n"
+        "  - id: typo_in_expect\n    snapshot: {base: steady}\n    expect: {grade: AA, grad_class: C}\n"
+        "  - id: typo_in_case\n    snapshot: {base: steady}\n    exepct: {grade: C}\n    expect: {grade: AA}\n"
+        "  - id: bad_snapshot\n    snapshot: {base: steady, relationship_monthz: 3}\n    expect: {grade: AA}\n"
+        "  - id: bad_order\n    snapshot: {base: steady}\n    order: {order_id: S, amount: '1', amout: 5}\n"
+        "    expect: {grade: AA}\n"
+    )
+
+    result = _run("test", str(rules))
+
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    for case_id, line, problem in [
+        ("typo_in_expect", 2, '4:25: unknown_field: unknown expectation "grad_class" — did you mean "grade_class"?'),
+        ("typo_in_case", 5, '7:5: unknown_field: unknown case field "exepct" — did you mean "expect"?'),
+        ("bad_snapshot", 9, "10:30: invalid_value: snapshot.relationship_monthz: unknown field"),
+        ("bad_order", 12, "14:39: invalid_value: order.amout: unknown field"),
+    ]:
+        assert f"q.yaml:{problem}" in result.output
+        assert f"FAIL {case_id}  ({rules}/tests/q.yaml:{line})" in result.output
+        assert f"not run: line {problem.partition(':')[0]}: {problem.split(': ', 1)[1]}" in result.output
+    assert "25 passed, 4 failed (4 not run: problems above)" in result.output
+
+
+def test_a_case_not_run_counts_as_failing_and_its_problem_is_not_reported_twice(
+    rules_copy: Callable[..., Path],
+) -> None:
+    """What `serve --rule-tests` and `simulate` see: the case fails, and its problem is listed once
+    (not again as rule_test_failed)."""
+    from policy_engine.api import load_policy
+    from policy_engine.casetests import failing, run_suite
+
+    rules = rules_copy()
+    (rules / "tests" / "q.yaml").write_text("cases:\n  - id: q\n    snapshot: {base: steady}\n    expect: {}\n")
+    policy = load_policy(rules)
+
+    try:
+        suite = run_suite(policy, rules)
+    finally:
+        policy.close()
+
+    [result] = [r for r in suite.results if r.case_id == "q"]
+    assert result.failures and not suite.ok  # simulate counts `passed` as the results without failures
+    assert [(p.line, p.code) for p in failing(suite)] == [(2, "invalid_value")]
+    assert result.not_run and result.fired == set()
+
+
 def test_evaluate_prints_a_full_decision_with_reasons() -> None:
     result = _run("evaluate", str(EXAMPLES / "steady-distributor.json"), "--as-of", "2026-11-22", "--explain")
 
