@@ -410,10 +410,12 @@ class WorkerPoolEngine:
             event("policy not swapped into the running workers", logging.WARNING, version=version,
                   reason=failure[:500], action="a fresh set of workers is started for it")
             return False
-        for w in workers:  # the swap: no await from the first USE to the last
-            self._control(w, USE)
+        # First what a replacement starts from, so that a worker lost even while USE is sent is
+        # replaced on the new version; then the swap, with no await from the first USE to the last.
         self.version = version
-        self._args = (self._args[0], files, self._args[2])  # a replaced worker compiles this version
+        self._args = (self._args[0], files, self._args[2])
+        for w in workers:
+            self._control(w, USE)
         return True
 
     def _control(self, w: _Worker, message: bytes) -> asyncio.Future[bytes]:
