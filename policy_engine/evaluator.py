@@ -147,7 +147,11 @@ class Policy:
         ctx = ev.context
         ctx["order_amount"] = order.amount
         ctx["order_payment_term_days"] = order.payment_term_days
-        ctx["available_credit_after"] = ctx["available_credit"] - order.amount
+        # The order may already be among the snapshot's open orders (taken, then checked before it
+        # ships): it is in the exposure then, so it counts once, at the amount asked for now.
+        counted = sum((o.amount for o in snapshot.orders if o.status == "open" and o.order_id == order.order_id),
+                      Decimal(0))
+        ctx["available_credit_after"] = ctx["available_credit"] + counted - order.amount
         steps = self.match_stage("order", ctx)
         ev.fired += steps
         step = effects.pick_order_step(steps, self.order_hit)

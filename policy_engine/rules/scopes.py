@@ -49,7 +49,8 @@ ORDER = {
     for s in (
         _S("order_amount", "number", "Amount of the order being checked", "money", money=True),
         _S("order_payment_term_days", "integer", "Payment term asked for the order", "days"),
-        _S("available_credit_after", "number", "Available credit once the order is taken", "money", money=True),
+        _S("available_credit_after", "number", "Available credit once the order is taken (an order already "
+           "among the open orders counts once)", "money", money=True),
     )
 }
 

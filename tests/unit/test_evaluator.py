@@ -166,6 +166,26 @@ def test_available_credit_after_the_order(policy: Policy, example_data: Data) ->
     assert decision.reasons[0].evidence == {"available_credit_after": Decimal("-650000.00")}
 
 
+def _with_open_order(data: dict[str, Any], order_id: str, amount: str) -> dict[str, Any]:
+    order = {"order_id": order_id, "ordered_on": "2026-11-20", "amount": amount, "status": "open"}
+    return data | {"orders": [*data["orders"], order]}
+
+
+def test_an_order_the_snapshot_already_holds_as_open_is_counted_once(policy: Policy, example_data: Data) -> None:
+    """An order taken into the ERP (open, so in the exposure) and then checked before it ships was
+    counted twice: 100,000 of credit left with the order recorded, and its own check said -50,000."""
+    recorded = CustomerSnapshot.model_validate(_with_open_order(example_data("steady-distributor"), "SO-9", "150000"))
+
+    again = policy.check_order(recorded, OrderRequest(order_id="SO-9", amount="150000"), as_of=AS_OF)
+    amended = policy.check_order(recorded, OrderRequest(order_id="SO-9", amount="210000"), as_of=AS_OF)
+    another = policy.check_order(recorded, OrderRequest(order_id="SO-10", amount="150000"), as_of=AS_OF)
+
+    assert (again.customer.exposure, again.customer.available_credit) == (Decimal("250000.00"), Decimal("100000.00"))
+    assert (again.outcome, again.available_credit_after) == ("APPROVE", Decimal("100000.00"))
+    assert amended.available_credit_after == Decimal("40000.00")  # at the amount asked, not the recorded one
+    assert (another.outcome, another.available_credit_after) == ("SPECIAL_APPROVAL", Decimal("-50000.00"))
+
+
 def test_amounts_in_a_decision_read_alike_with_at_least_two_decimal_places(policy: Policy) -> None:
     """Exposure summed from nothing was "0" beside a limit of "80000.00", and available_credit_after
     took the order amount's scale ("-1000" for an order of "1000" with no credit)."""
