@@ -98,20 +98,20 @@ def parse_decimal(value: Any) -> Decimal:
     kind = type(value)
     if kind is str:
         if not _decimal_text_ok(value):
-            raise ValueError("not a decimal")
+            raise ValueError(NOT_A_DECIMAL)
         result = Decimal(value)
     elif kind is Decimal:
         result = value
     elif kind is int:
         result = Decimal(value)
     elif kind is float:
-        raise ValueError('not a decimal: send money as a decimal string such as "125000.00"')
+        raise ValueError(FLOAT_MONEY)
     else:
-        raise ValueError("not a decimal")
+        raise ValueError(NOT_A_DECIMAL)
     if not result.is_finite():
-        raise ValueError("not a decimal")
+        raise ValueError(NOT_A_DECIMAL)
     if abs(result) >= MAX_MONEY:
-        raise ValueError(f"out of range: must be below {MAX_MONEY:,.0f} in absolute value")
+        raise ValueError(MONEY_RANGE)
     return result
 
 
@@ -176,7 +176,8 @@ _PLAIN_AMOUNT = r"^(0[0-9]{15}|[0-9]{1,15})(\.[0-9]{1,6})?$"
 at most 15 digits, or 16 with a leading 0."""
 _PLAIN_SIGNED_AMOUNT = r"^-?(0[0-9]{15}|[0-9]{1,15})(\.[0-9]{1,6})?$"
 _DATE_TEXT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-NOT_A_DECIMAL = "not a decimal"
+NOT_A_DECIMAL = 'not a decimal such as "125000.00": 1 to 16 digits, optionally "." and 1 to 6 more'
+"""What _DECIMAL_TEXT means in words: "not a decimal" alone left a caller guessing about "12.1234567"."""
 FLOAT_MONEY = 'not a decimal: send money as a decimal string such as "125000.00"'
 MONEY_RANGE = f"out of range: must be below {MAX_MONEY:,.0f} in absolute value"
 NOT_A_DATE = "not an ISO date (YYYY-MM-DD)"

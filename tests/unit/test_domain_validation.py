@@ -12,7 +12,15 @@ from pydantic import BaseModel, ValidationError
 
 from policy_engine.domain.errors import violations_from
 from policy_engine.domain.models import CustomerSnapshot, OrderRequest
-from policy_engine.domain.values import IsoDate, Money, SignedMoney, parse_decimal, parse_iso_date, parse_money
+from policy_engine.domain.values import (
+    NOT_A_DECIMAL,
+    IsoDate,
+    Money,
+    SignedMoney,
+    parse_decimal,
+    parse_iso_date,
+    parse_money,
+)
 
 
 def _violations(data: dict[str, Any]) -> dict[str, str]:
@@ -28,7 +36,17 @@ def _invoice(**overrides: Any) -> dict[str, Any]:
 def test_bad_decimal_names_the_invoice_field() -> None:
     found = _violations({"customer_id": "C", "invoices": [_invoice(), _invoice(), _invoice(), _invoice(amount="12,5")]})
 
-    assert found == {"invoices[3].amount": "not a decimal"}
+    assert found == {"invoices[3].amount": NOT_A_DECIMAL}
+
+
+@pytest.mark.parametrize("amount", ["12.1234567", "12345678901234567", ".5", "1,000.00", "1e3"])
+def test_a_bad_decimal_says_what_a_decimal_looks_like(amount: str) -> None:
+    """"12.1234567" (seven places) or seventeen digits are decimals to a caller; "not a decimal"
+    alone left them guessing what was wrong."""
+    found = _violations({"customer_id": "C", "invoices": [_invoice(amount=amount)]})
+
+    assert found == {"invoices[0].amount": NOT_A_DECIMAL}
+    assert '"125000.00"' in NOT_A_DECIMAL and "16" in NOT_A_DECIMAL and "6" in NOT_A_DECIMAL.replace("16", "")
 
 
 def test_binary_float_money_is_refused_with_a_hint() -> None:
