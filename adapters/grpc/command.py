@@ -83,8 +83,8 @@ def serve(
         help="SQLAlchemy URL of the store (default: $CREDIT_POLICY_DB, else the embedded SQLite file "
              "var/credit-policy.sqlite); `memory` for an in-memory store that only takes full snapshots")] = None,
     workers: Annotated[int | None, typer.Option(
-        help="engine worker processes behind one gRPC server process (default: one per CPU); 0 = in-process, "
-             "one lock", show_default=False)] = None,
+        help="engine worker processes behind one gRPC server process (default: one per CPU, at least 2); "
+             "0 = in-process, one lock", show_default=False)] = None,
     processes: Annotated[int | None, typer.Option(
         help="N complete server processes sharing the port (SO_REUSEPORT), each evaluating in-process; "
              "not with --workers N", show_default=False)] = None,
