@@ -143,14 +143,16 @@ class Policy:
         self, snapshot: CustomerSnapshot, order: OrderRequest, as_of: date | None = None, explain: bool = False
     ) -> OrderDecision:
         """May this order ship? The customer's decision plus the order-check outcome."""
-        ev = self._evaluate(snapshot, as_of or date.today())
+        day = as_of or date.today()
+        ev = self._evaluate(snapshot, day)
         ctx = ev.context
         ctx["order_amount"] = order.amount
         ctx["order_payment_term_days"] = order.payment_term_days
         # The order may already be among the snapshot's open orders (taken, then checked before it
-        # ships): it is in the exposure then, so it counts once, at the amount asked for now.
-        counted = sum((o.amount for o in snapshot.orders if o.status == "open" and o.order_id == order.order_id),
-                      Decimal(0))
+        # ships): it is in the exposure then (if ordered by `day`, as features count it), so it counts
+        # once, at the amount asked for now.
+        counted = sum((o.amount for o in snapshot.orders
+                       if o.status == "open" and o.order_id == order.order_id and o.ordered_on <= day), Decimal(0))
         ctx["available_credit_after"] = ctx["available_credit"] + counted - order.amount
         steps = self.match_stage("order", ctx)
         ev.fired += steps

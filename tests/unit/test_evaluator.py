@@ -166,8 +166,8 @@ def test_available_credit_after_the_order(policy: Policy, example_data: Data) ->
     assert decision.reasons[0].evidence == {"available_credit_after": Decimal("-650000.00")}
 
 
-def _with_open_order(data: dict[str, Any], order_id: str, amount: str) -> dict[str, Any]:
-    order = {"order_id": order_id, "ordered_on": "2026-11-20", "amount": amount, "status": "open"}
+def _with_open_order(data: dict[str, Any], order_id: str, amount: str, on: str = "2026-11-20") -> dict[str, Any]:
+    order = {"order_id": order_id, "ordered_on": on, "amount": amount, "status": "open"}
     return data | {"orders": [*data["orders"], order]}
 
 
@@ -184,6 +184,17 @@ def test_an_order_the_snapshot_already_holds_as_open_is_counted_once(policy: Pol
     assert (again.outcome, again.available_credit_after) == ("APPROVE", Decimal("100000.00"))
     assert amended.available_credit_after == Decimal("40000.00")  # at the amount asked, not the recorded one
     assert (another.outcome, another.available_credit_after) == ("SPECIAL_APPROVAL", Decimal("-50000.00"))
+
+
+def test_an_open_order_after_as_of_is_not_taken_back_out_of_the_exposure(policy: Policy, example_data: Data) -> None:
+    """Orders after as_of are not in the exposure, so checking one of them subtracts it once, as any order."""
+    later = CustomerSnapshot.model_validate(
+        _with_open_order(example_data("steady-distributor"), "SO-9", "150000", on="2026-11-30"))
+
+    check = policy.check_order(later, OrderRequest(order_id="SO-9", amount="150000"), as_of=AS_OF)
+
+    assert check.customer.available_credit == Decimal("250000.00")
+    assert (check.outcome, check.available_credit_after) == ("APPROVE", Decimal("100000.00"))
 
 
 def test_amounts_in_a_decision_read_alike_with_at_least_two_decimal_places(policy: Policy) -> None:
