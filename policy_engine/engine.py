@@ -134,8 +134,12 @@ class Ruleset:
                     messages.append(message)
                     message = _core.complete_and_start_action(handle, state)
                 _core.retract_facts(handle, payload)
-            except Exception as exc:
+            except BaseException as exc:
+                # Also for Ctrl-C or SIGTERM between assert and retract: the fact would stay behind and
+                # the next match on this ruleset would fail ("already held an identical fact").
                 self._start_over()  # the next match starts from a clean ruleset
+                if not isinstance(exc, Exception):
+                    raise
                 raise EngineError(f"durable_rules failed during a match: {exc}") from exc
         # Read outside the lock. One fact: every hit is that fact's, so only the rule name is read.
         if len(facts) != 1:

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 
-from adapters.batch import runs
+from adapters.batch import interrupt, runs
 from adapters.batch.config import portfolio_config
 from adapters.batch.runs import Partition
 from adapters.batch.scan import ensure_portfolio
@@ -142,6 +142,7 @@ def _evaluate_pending(opts: BatchOptions, run_id: str, policy: Any, engine: Any,
         errors.extend(result.errors[: max(0, MAX_ERRORS_SHOWN - len(errors))])
         if on_progress is not None:
             on_progress(progress)
+        interrupt.raise_if_requested()  # an interrupt Python reported as "Exception ignored" still stops here
     return progress, errors
 
 

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
+from adapters.batch import interrupt
 from adapters.batch import tables as t
 from adapters.batch.fastload import Loaded, load_raw, validate
 from adapters.batch.scan import bucket_of
@@ -101,6 +102,7 @@ class ChunkEvaluator:
             try:
                 snapshot = validate(values)
             except Exception as exc:  # broken stored data: quarantine this one customer
+                interrupt.raise_if_requested()  # unless it was Ctrl-C or SIGTERM, wrapped by a library
                 rows.quarantine(customer_id, f"load: {_describe(exc)}")
                 continue
             try:
@@ -108,6 +110,7 @@ class ChunkEvaluator:
                 decision = decision.model_copy(update={"value_class": loaded.value_class.get(customer_id, "")})
                 rows.add(snapshot, decision, loaded.prev_value_class.get(customer_id, ""))
             except Exception as exc:  # one customer the policy cannot evaluate must not stop the run
+                interrupt.raise_if_requested()
                 rows.quarantine(customer_id, f"evaluate: {_describe(exc)}")
         return rows
 
@@ -226,6 +229,7 @@ _evaluator: ChunkEvaluator | None = None
 def init_worker(ctx: RunContext) -> None:
     """Pool initializer: each worker process loads its own Policy (one engine per process)."""
     global _evaluator
+    interrupt.ignore_in_worker()
     _evaluator = ChunkEvaluator(ctx)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
 import sys
 from datetime import date
 from pathlib import Path
@@ -18,6 +17,8 @@ if TYPE_CHECKING:
     from policy_engine.domain.models import OrderRequest
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+"""Ctrl-C: the shells' 128 + SIGINT; the run is marked failed and the next start resumes it."""
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 DbOption = Annotated[
@@ -74,6 +75,7 @@ def batch_cmd(
     Exit status: 0 done, 1 done but some customers were quarantined, 2 bad input or configuration,
     3 fatal error (run it again to resume).
     """
+    from adapters.batch import interrupt
     from adapters.batch.progress import batch_progress
     from adapters.batch.runner import EXIT_BAD_INPUT as BAD
     from adapters.batch.runner import BatchInputError, BatchOptions, run_batch
@@ -87,13 +89,15 @@ def batch_cmd(
         raise typer.Exit(BAD) from None
     opts = BatchOptions(db_url=_db(db), as_of=day, rules_dir=rules, workers=workers, partition=part,
                         chunk_size=chunk_size, retry_quarantined=retry_quarantined, rule_tests=rule_tests)  # fmt: skip
-    signal.signal(signal.SIGTERM, _terminated)  # a scheduler stopping the task: mark the run failed, exit 3
-    try:
-        with batch_progress(quiet) as hook:
+    try:  # SIGTERM (a scheduler stopping the task) and Ctrl-C: the run is marked failed, the workers stop
+        with interrupt.handled(), batch_progress(quiet) as hook:
             summary = run_batch(opts, hook)
-    except _Terminated:
+    except interrupt.Terminated:
         err.print("terminated: run the same command again to resume")
         raise typer.Exit(3) from None
+    except KeyboardInterrupt:
+        err.print("interrupted: run the same command again to resume")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     except BatchInputError as exc:
         err.print(f"error: {exc}", markup=False)
         _print_json({"status": "bad_input", "error": str(exc), "exit_code": BAD})
@@ -111,14 +115,6 @@ def batch_cmd(
         err.print(f"error: {summary['error']}", markup=False)
     _print_json(summary)
     raise typer.Exit(summary["exit_code"])
-
-
-class _Terminated(BaseException):
-    """SIGTERM, raised in the main thread so the run is marked failed and the workers are stopped."""
-
-
-def _terminated(signum: int, frame: Any) -> None:
-    raise _Terminated
 
 
 class _ReportNotWritten(Exception):

@@ -102,6 +102,28 @@ def test_a_fact_left_in_the_session_is_an_error_and_the_ruleset_starts_over() ->
     assert rs.match([{"id": 0, "_f": "c", "amount": 900}]) == [("big", 0)]
 
 
+def test_a_ctrl_c_in_the_middle_of_a_match_leaves_no_fact_behind(monkeypatch: pytest.MonkeyPatch) -> None:
+    from policy_engine import engine
+
+    rs = _ruleset()
+    real = engine._core
+
+    class InterruptedCore:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real, name)
+
+        def start_action_for_state(self, *args: Any) -> Any:  # after assert, before retract
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(engine, "_core", InterruptedCore())
+    with pytest.raises(KeyboardInterrupt):
+        rs.match([{"id": 0, "_f": "c", "amount": 900}])
+    monkeypatch.setattr(engine, "_core", real)
+
+    assert rs.match([{"id": 0, "_f": "c", "amount": 900}]) == [("big", 0)]  # not "identical fact"
+    assert rs.replaced == 1
+
+
 def test_a_ruleset_that_keeps_failing_is_closed_with_the_reason(monkeypatch: pytest.MonkeyPatch) -> None:
     from policy_engine import engine
 
