@@ -114,6 +114,7 @@ def run_batch(opts: BatchOptions, on_progress: ProgressHook | None = None) -> di
         progress, errors = _evaluate_pending(opts, run_id, policy, store.engine, on_progress)
         summary.update(_finish(store.engine, run_id, opts.partition, progress, time.perf_counter() - started))
         summary.update(value_classes=portfolio["classes"], give_up=portfolio["give_up"],
+                       portfolio_unreadable=portfolio.get("unreadable", {"customers": 0, "sample": []}),
                        quarantine_sample=[{"customer_id": c, "error": e} for c, e in errors])  # fmt: skip
         summary["exit_code"] = EXIT_QUARANTINED if summary["quarantined"] else EXIT_OK
         return summary

@@ -25,6 +25,7 @@ from policy_engine.portfolio import TopN, give_up_count, growth_rate, profit_rat
 
 STREAM_ROWS = 20_000
 WRITE_ROWS = 5_000
+MAX_UNREADABLE_SHOWN = 20
 
 
 @dataclass
@@ -37,6 +38,8 @@ class CustomerFigures:
     sales: Decimal
     sales_before: Decimal
     profit_rate: float | None
+    problem: str | None = None
+    """What could not be read (table, row, column, value): the customer is then left out of the pass."""
 
 
 def _day(conn: Connection, day: date) -> Any:
@@ -52,6 +55,22 @@ def _asdate(value: Any) -> date | None:
     return None if value is None else value if isinstance(value, date) else date.fromisoformat(value)
 
 
+def _money(value: Any) -> Decimal | None:
+    amount = _dec(value)
+    if amount is not None and not amount.is_finite():  # NaN would poison the total and every share
+        raise ValueError(value)
+    return amount
+
+
+def _read(parse: Any, value: Any, where: str, problems: list[str]) -> Any:
+    """`parse(value)`; a stored value that does not parse is noted as a problem, not a failed run."""
+    try:
+        return parse(value)
+    except (ArithmeticError, ValueError, TypeError):
+        problems.append(f"{where}: not {'an ISO date' if parse is _asdate else 'a decimal'}: {value!r}")
+        return None
+
+
 def _stream(engine: Engine, sql: str, params: dict[str, Any]) -> Iterator[Any]:
     with engine.connect() as conn:
         bound = {k: (_day(conn, v) if isinstance(v, date) else v) for k, v in params.items()}
@@ -63,13 +82,13 @@ def iter_customer_figures(engine: Engine, as_of: date, config: PortfolioConfig) 
     """Sales in the window up to `as_of`, in the window before it, latest profit rate: every customer."""
     invoices = _stream(
         engine,
-        "SELECT customer_id, CASE WHEN issued_on > :cut THEN 1 ELSE 0 END, amount FROM invoices "
+        "SELECT customer_id, CASE WHEN issued_on > :cut THEN 1 ELSE 0 END, amount, invoice_id FROM invoices "
         "WHERE issued_on > :start AND issued_on <= :as_of ORDER BY customer_id",
         {"cut": config.window_start(as_of), "start": config.window_start(as_of, 2), "as_of": as_of},
     )
     statements = _stream(
         engine,
-        "SELECT customer_id, net_profit, revenue FROM financial_statements WHERE period_end <= :as_of "
+        "SELECT customer_id, net_profit, revenue, period_end FROM financial_statements WHERE period_end <= :as_of "
         "ORDER BY customer_id, period_end",
         {"as_of": as_of},
     )
@@ -78,18 +97,25 @@ def iter_customer_figures(engine: Engine, as_of: date, config: PortfolioConfig) 
     for customer_id, name, since in customers:
         # Every stream is in the database's order of customer_id, so equality is all the merge needs.
         sales, before = Decimal(0), Decimal(0)
+        problems: list[str] = []
         while inv is not None and inv[0] == customer_id:
+            amount = _read(_money, inv[2], f"invoices {inv[3]}: amount", problems) or 0
             if inv[1]:
-                sales += _dec(inv[2]) or 0
+                sales += amount
             else:
-                before += _dec(inv[2]) or 0
+                before += amount
             inv = next(invoices, None)
         latest = None
         while stm is not None and stm[0] == customer_id:
             latest = stm
             stm = next(statements, None)
-        rate = profit_rate(_dec(latest[1]), _dec(latest[2])) if latest is not None else None
-        yield CustomerFigures(customer_id, name or "", _asdate(since), sales, before, rate)
+        rate = None
+        if latest is not None:
+            where = f"financial_statements {customer_id} {latest[3]}"
+            net = _read(_money, latest[1], f"{where}: net_profit", problems)
+            rate = profit_rate(net, _read(_money, latest[2], f"{where}: revenue", problems))
+        day = _read(_asdate, since, f"customers {customer_id}: relationship_since", problems)
+        yield CustomerFigures(customer_id, name or "", day, sales, before, rate, "; ".join(problems) or None)
 
 
 def bucket_of(customer_id: str) -> int:
@@ -155,9 +181,15 @@ def _ensure_portfolio(engine: Engine, run_id: str, as_of: date, config: Portfoli
 def _compute(conn: Connection, engine: Engine, run_id: str, as_of: date, config: PortfolioConfig) -> dict[str, Any]:
     tops = {"sales": TopN(config.top_n), "growth": TopN(config.top_n), "profit_rate": TopN(config.top_n)}
     total, count, rows = Decimal(0), 0, []
+    unreadable: dict[str, Any] = {"customers": 0, "sample": []}
     # Growth compares two whole windows: customers who started trading within them are not ranked.
     traded_since = config.window_start(as_of, 2)
     for f in iter_customer_figures(engine, as_of, config):
+        if f.problem:  # left out: no sales, rank or class; its evaluation quarantines it with the same field
+            unreadable["customers"] += 1
+            if len(unreadable["sample"]) < MAX_UNREADABLE_SHOWN:
+                unreadable["sample"].append({"customer_id": f.customer_id, "error": f.problem})
+            continue
         total += f.sales
         count += 1
         tops["sales"].offer(f.customer_id, float(f.sales), f.name)
@@ -182,6 +214,7 @@ def _compute(conn: Connection, engine: Engine, run_id: str, as_of: date, config:
         "cutoffs": {"a_cumulative": str(config.abc.a), "b_cumulative": str(config.abc.b), **config.describe()},
         "classes": classes,
         "give_up": give_up,
+        "unreadable": unreadable,
         "rankings": {name: [{"customer_id": c, "name": p, "value": v} for c, v, p in top.result()]
                      for name, top in tops.items()},
     }  # fmt: skip

@@ -109,6 +109,8 @@ def batch_cmd(
             err.print(f"error: {exc}", markup=False)
             summary["report"] = {"error": str(exc)}
             summary["exit_code"] = BAD
+    for item in summary.get("portfolio_unreadable", {}).get("sample", []):
+        err.print(f"left out of the portfolio pass {item['customer_id']}: {item['error']}", markup=False)
     for item in summary.get("quarantine_sample", []):
         err.print(f"quarantined {item['customer_id']}: {item['error']}", markup=False)
     if summary.get("error"):

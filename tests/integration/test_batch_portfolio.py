@@ -140,3 +140,27 @@ def test_rankings_and_give_up_flags_follow_the_config(tmp_path: Path) -> None:
     classes = abc_classes(sales)
     class_c = {c: sales[c] for c in sales if classes[c] == "C" and c in established}
     assert flagged == set(give_up_candidates(class_c, D("0.05"))) and portfolio["give_up"] == len(flagged) > 0
+
+
+@pytest.mark.parametrize(("sql", "customer_id", "problem"), [
+    ("UPDATE invoices SET amount = 'abc' WHERE invoice_id = (SELECT MAX(invoice_id) FROM invoices "
+     "WHERE customer_id = 'C0000007')", "C0000007", "amount: not a decimal: 'abc'"),
+    ("UPDATE customers SET relationship_since = '22/11/2019' WHERE customer_id = 'C0000011'", "C0000011",
+     "customers C0000011: relationship_since: not an ISO date: '22/11/2019'"),
+])
+def test_a_stored_value_the_portfolio_pass_cannot_read_quarantines_its_customer_not_the_run(
+        tmp_path: Path, sql: str, customer_id: str, problem: str) -> None:
+    url = make_portfolio(tmp_path)
+    engine = create_engine(url)
+    with engine.begin() as conn:  # written behind the importer's back
+        conn.execute(text(sql))
+    engine.dispose()
+
+    summary = run_batch(BatchOptions(db_url=url, as_of=AS_OF, rules_dir=RULES, chunk_size=50))
+
+    assert (summary["status"], summary["exit_code"], summary["ok"], summary["quarantined"]) == ("complete", 1, 299, 1)
+    unreadable = summary["portfolio_unreadable"]
+    assert unreadable["customers"] == 1 and unreadable["sample"][0]["customer_id"] == customer_id
+    assert problem in unreadable["sample"][0]["error"]
+    assert summary["quarantine_sample"][0]["customer_id"] == customer_id
+    assert sum(c["customers"] for c in summary["value_classes"].values()) == 299
