@@ -58,7 +58,7 @@ def require_existing(url: str | None = None) -> None:
     if (sa_url.get_backend_name() == "sqlite" and database and database != ":memory:"
             and not database.startswith("file:") and not Path(database).expanduser().exists()):
         raise NoSuchStore(f"no store at {Path(database).expanduser()} ({safe_url(resolved)}): check --db or "
-                          f"${DB_ENV_VAR}; `credit-policy demo-data`, `import` and `batch` create one")
+                          f"${DB_ENV_VAR}; `credit-policy demo-data` and `import` create one")
 
 
 def database_unavailable(exc: BaseException) -> bool:

@@ -82,6 +82,7 @@ def batch_cmd(
     from adapters.batch.runs import Partition
 
     day = _date(as_of, "--as-of")
+    _require_store(_db(db))
     try:
         part = Partition.parse(partition)
     except ValueError as exc:
@@ -117,6 +118,19 @@ def batch_cmd(
         err.print(f"error: {summary['error']}", markup=False)
     _print_json(summary)
     raise typer.Exit(summary["exit_code"])
+
+
+def _require_store(url: str) -> None:
+    """The batch re-evaluates the customers of an existing store: a SQLite path with a typo would be
+    created empty and the night's run would end "complete" with 0 customers, exit 0."""
+    from adapters.store.engine import NoSuchStore, require_existing
+
+    try:
+        require_existing(url)
+    except NoSuchStore as exc:
+        err.print(f"error: {exc}", markup=False)
+        _print_json({"status": "bad_input", "error": str(exc), "exit_code": EXIT_BAD_INPUT})
+        raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
 class _ReportNotWritten(Exception):

@@ -159,6 +159,17 @@ def test_bad_input_exits_with_2(tmp_path: Path, args: list[str], message: str) -
     assert message in result.stderr
 
 
+def test_a_sqlite_store_that_is_not_there_is_bad_input_and_not_created(tmp_path: Path) -> None:
+    missing = tmp_path / "typo" / "store.sqlite"
+
+    result = cli("batch", "--db", f"sqlite:///{missing}", "--as-of", AS_OF.isoformat(), "--quiet")
+
+    assert result.returncode == 2, result.stdout  # was: an empty store created, "complete", 0 customers, exit 0
+    assert f"no store at {missing}" in result.stderr
+    assert summary_of(result)["status"] == "bad_input"
+    assert not missing.parent.exists()
+
+
 def test_with_rule_tests_rules_that_fail_their_own_cases_are_bad_input(tmp_path: Path) -> None:
     """A service started with --rule-tests refuses such a rule set and keeps serving the old one; a
     batch run with --rule-tests must not re-evaluate the book with it either (exit 2). Without the
