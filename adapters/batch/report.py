@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from adapters.batch import charts, runs
 from adapters.batch import tables as t
+from adapters.batch.files import write_whole, written_whole
 from adapters.batch.report_template import TEMPLATE
 from adapters.batch.scan import portfolio_summary
 from adapters.batch.workqueue import CATEGORIES, category_of
@@ -206,7 +207,7 @@ def render_html(data: dict[str, Any]) -> str:
 def write_csv(engine: Engine, run_id: str, path: Path) -> int:
     """One line per customer of the run; returns how many."""
     n = 0
-    with engine.connect() as conn, path.open("w", newline="", encoding="utf-8") as out:
+    with engine.connect() as conn, written_whole(path, newline="") as out:
         writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
         writer.writeheader()
         for row in _rows(conn, run_id):
@@ -225,9 +226,9 @@ def write_report(engine: Engine, run_id: str, out_dir: Path) -> dict[str, Path]:
     info = data["info"]
     stem = f"report-{info['as_of']}-{info['policy_version'][:12]}"
     paths = {"html": out_dir / f"{stem}.html", "csv": out_dir / f"{stem}.csv", "json": out_dir / f"{stem}.json"}
-    paths["html"].write_text(render_html(data), encoding="utf-8")
+    write_whole(paths["html"], render_html(data))
     write_csv(engine, run_id, paths["csv"])
-    paths["json"].write_text(json.dumps(summary_json(data), indent=2, default=str), encoding="utf-8")
+    write_whole(paths["json"], json.dumps(summary_json(data), indent=2, default=str))
     return paths
 
 

@@ -12,6 +12,7 @@ from typing import Any, TextIO
 from sqlalchemy import Connection, case, select
 
 from adapters.batch import tables as t
+from adapters.batch.files import written_whole
 from adapters.store import schema as s
 
 CATEGORIES = ("urgent_review", "hold", "review_due", "collection", "follow_up", "limit_action", "give_up_review")
@@ -109,5 +110,5 @@ def export_csv(
     """Write the day's queue to a CSV file, for spreadsheets: UTF-8 with a byte-order mark, without
     which Excel reads Chinese names in the system's code page and garbles them."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8-sig") as out:
+    with written_whole(path, encoding="utf-8-sig", newline="") as out:
         return write_csv(iter_queue(conn, run_id, day, categories), out)

@@ -300,7 +300,7 @@ def _cannot_write(path: Path) -> str:
     parent = path.parent
     if not parent.is_dir():
         return f"no such directory {parent}"
-    if not os.access(path if path.exists() else parent, os.W_OK):
+    if not os.access(parent, os.W_OK):  # the file is written beside it, then renamed into place
         return "permission denied"
     return ""
 

@@ -12,6 +12,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from adapters.batch.files import written_whole
+
 # The first six were the file's columns before limit validity, actions and the probe order were
 # compared; new columns go after them so readers that pick columns by position keep working.
 _PAIRS = ("grade", "grade_class", "value_class", "credit_limit", "next_review_on", "review_rule", "limit_valid_until")
@@ -28,7 +30,7 @@ def action_delta(pair: list[list[str]]) -> tuple[list[str], list[str]]:
 
 def changes_csv(changes: list[dict[str, Any]], path: Path) -> None:
     """One line per changed customer: live and candidate value of each compared fact (empty: unchanged)."""
-    with path.open("w", newline="", encoding="utf-8") as out:
+    with written_whole(path, newline="") as out:
         writer = csv.writer(out)
         writer.writerow(CSV_HEADER)
         for change in changes:

@@ -147,3 +147,36 @@ def test_an_output_place_that_cannot_be_written_is_named_and_nothing_is_lost(
     again = cli("batch", "--db", fresh, "--as-of", AS_OF.isoformat(), "--report-dir", str(tmp_path / "r"), "--quiet")
     assert again.returncode == 0 and summary_of(again)["evaluated_now"] == 0  # the run was kept: only the report
     assert Path(summary_of(again)["report"]["html"]).is_file()
+
+
+def test_a_report_that_fails_while_writing_leaves_the_previous_one_whole(
+    finished_run: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CSV was opened in place and written row by row: a run killed while writing the report left
+    a truncated file under the report's name, which a spreadsheet opened without a word."""
+    from sqlalchemy import create_engine
+
+    from adapters.batch import report, runs
+
+    url, out = finished_run
+    shutil.copytree(out, tmp_path / "out")
+    before = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
+    class _DiesAfterTen(csv.DictWriter):  # type: ignore[type-arg]
+        written = 0
+
+        def writerow(self, rowdict):  # type: ignore[no-untyped-def]
+            _DiesAfterTen.written += 1
+            if _DiesAfterTen.written > 10:
+                raise KeyboardInterrupt
+            return super().writerow(rowdict)
+
+    monkeypatch.setattr(report.csv, "DictWriter", _DiesAfterTen)
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        run_id = runs.latest_run(conn)
+    assert run_id is not None
+    with pytest.raises(KeyboardInterrupt):
+        report.write_report(engine, run_id, tmp_path / "out")
+    engine.dispose()
+
+    assert {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()} == before

@@ -1,0 +1,36 @@
+"""Output files written whole or not at all: a report, an export or a simulation's CSV."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TextIO
+
+
+@contextmanager
+def written_whole(path: Path, encoding: str = "utf-8", newline: str | None = None) -> Iterator[TextIO]:
+    """Open a temporary file beside `path` for writing text; when the block ends it takes `path`'s
+    place in one rename, so a reader (a browser, a spreadsheet, a script) never finds half a file
+    and a run killed while writing leaves the previous file, not a truncated one. If the block
+    raises, the temporary file is removed and `path` is untouched."""
+    target = Path(os.path.realpath(path))  # through a symbolic link, as open() would write
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    try:
+        try:
+            out = temporary.open("w", encoding=encoding, newline=newline)
+        except OSError as exc:  # name the file asked for, not the temporary one
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
+        with out:
+            yield out
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def write_whole(path: Path, text: str) -> None:
+    """`path.write_text(text)` that a reader or a kill never sees half done (see written_whole)."""
+    with written_whole(path) as out:
+        out.write(text)
