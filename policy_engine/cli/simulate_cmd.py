@@ -1,0 +1,95 @@
+"""`credit-policy simulate`: the whole portfolio under candidate rules beside the live ones (issue 5)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from policy_engine.api import DEFAULT_RULES_DIR
+from policy_engine.cli.batch_cmds import EXIT_BAD_INPUT, AsOfOption, DbOption, _date, _db, _print_json, err
+
+if TYPE_CHECKING:
+    from policy_engine.domain.models import OrderRequest
+
+
+def simulate_cmd(
+    rules: Annotated[Path, typer.Option("--rules", help="the candidate rules directory")],
+    db: DbOption = None,
+    as_of: AsOfOption = None,
+    live: Annotated[Path, typer.Option(help="the live rules to compare with")] = DEFAULT_RULES_DIR,
+    workers: Annotated[int, typer.Option(min=1, max=256, help="worker processes")] = 1,
+    as_json: Annotated[bool, typer.Option("--json", help="print the whole comparison as JSON")] = False,
+    csv_file: Annotated[Path | None, typer.Option("--csv", help="write one line per changed customer")] = None,
+    limit: Annotated[int, typer.Option(min=0, help="changed customers shown on screen")] = 30,
+    order_amount: Annotated[str | None, typer.Option(
+        "--order-amount", help="check a probe order of this amount (each customer's currency) for every customer "
+                               "under both rule sets and compare the outcomes (APPROVE, HOLD, ...)")] = None,
+    order_payment_term_days: Annotated[
+        int, typer.Option("--order-payment-term-days", help="the probe order's payment terms")
+    ] = 30,
+) -> None:
+    """What-if: evaluate the whole portfolio with candidate rules beside the live ones; nothing is written."""
+    from adapters.batch.runner import BatchInputError
+    from adapters.batch.simulate import simulate
+    from policy_engine.cli.simulate_view import changes_csv, simulation_tables
+
+    day = _date(as_of, "--as-of")
+    order = _probe_order(order_amount, order_payment_term_days)
+    if csv_file is not None and (why := _cannot_write(csv_file)):
+        err.print(f"error: --csv: cannot write {csv_file}: {why}", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    try:
+        result = simulate(_db(db), live, rules, day, workers=workers, order=order)
+    except BatchInputError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    csv_failed = ""
+    if csv_file is not None:
+        try:
+            changes_csv(result["changes"], csv_file)
+        except OSError as exc:  # the comparison is still shown below: the run is not lost
+            csv_failed = f"error: --csv: cannot write {exc.filename or csv_file}: {exc.strerror or exc}"
+    if as_json:
+        _print_json(result)
+    else:
+        simulation_tables(result, limit)
+    for item in result["errors"][:20]:
+        err.print(f"could not evaluate {item['customer_id']}: {item['error']}", markup=False)
+    if csv_failed:
+        err.print(csv_failed, markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _cannot_write(path: Path) -> str:
+    """Why a file could not be written at `path` (empty if it looks writable): checked before a long
+    run, so that it does not end in an error after the work is done."""
+    import os
+
+    if path.is_dir():
+        return "it is a directory"
+    parent = path.parent
+    if not parent.is_dir():
+        return f"no such directory {parent}"
+    if not os.access(parent, os.W_OK):  # the file is written beside it, then renamed into place
+        return "permission denied"
+    return ""
+
+
+def _probe_order(amount: str | None, payment_term_days: int) -> OrderRequest | None:
+    """The OrderRequest simulate checks for every customer (None without --order-amount); exit 2 when invalid."""
+    from pydantic import ValidationError
+
+    from policy_engine.domain.errors import violations_from
+    from policy_engine.domain.models import OrderRequest
+
+    if amount is None:
+        return None
+    try:
+        return OrderRequest(order_id="simulate-probe", amount=amount, payment_term_days=payment_term_days)
+    except ValidationError as exc:
+        for v in violations_from(exc):
+            option = "--order-amount" if v.field == "amount" else "--order-payment-term-days"
+            err.print(f"error: {option}: {v.description}", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
