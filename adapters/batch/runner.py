@@ -138,7 +138,7 @@ def _evaluate_pending(opts: BatchOptions, run_id: str, policy: Any, engine: Any,
     chunks = runs.pending_chunks(engine, run_id, opts.partition, opts.chunk_size)
     errors: list[tuple[str, str]] = []
     for result in _execute(opts, ctx, policy, engine, chunks):
-        progress.done += result.handled
+        progress.done += result.handled + result.already_done  # already_done: another process settled them
         progress.now_done += result.handled
         errors.extend(result.errors[: max(0, MAX_ERRORS_SHOWN - len(errors))])
         if on_progress is not None:

@@ -141,6 +141,40 @@ def test_two_workers_give_the_same_result_as_one(tmp_path: Path) -> None:
     assert digest(one) == digest(two)
 
 
+def test_customers_another_process_settles_meanwhile_are_counted_as_already_done(tmp_path: Path) -> None:
+    """Two batches on one store at once: the one that did less said `evaluated_now 50, already_done 0`
+    of 300, and its progress never reached the total."""
+    from sqlalchemy import create_engine
+
+    from adapters.batch import runs
+    from adapters.batch.worker import ChunkEvaluator, RunContext
+
+    url = make_portfolio(tmp_path)
+    seen: list[tuple[int, int]] = []
+
+    def _other_process_takes_the_rest(progress: object) -> None:
+        seen.append((progress.done, progress.total))  # type: ignore[attr-defined]
+        if len(seen) == 1:  # after our first chunk: the other run settles everything still pending
+            engine = create_engine(url)
+            with engine.connect() as conn:
+                run_id = runs.latest_run(conn)
+            assert run_id is not None
+            other = ChunkEvaluator(RunContext(run_id, AS_OF, url, str(RULES)), engine=engine)
+            with engine.connect() as conn:
+                rest = [c for (c,) in conn.execute(text("SELECT customer_id FROM customers WHERE customer_id NOT IN "
+                                                        "(SELECT customer_id FROM batch_results)"))]
+            other.run(rest)
+            other.policy.close()
+            engine.dispose()
+
+    summary = run_batch(BatchOptions(db_url=url, as_of=AS_OF, rules_dir=RULES, chunk_size=50),
+                        _other_process_takes_the_rest)
+
+    assert summary["customers"] == 300 and summary["evaluated_now"] == 50
+    assert summary["already_done"] == 250
+    assert seen[-1] == (300, 300)
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
