@@ -5,8 +5,9 @@ from __future__ import annotations
 import difflib
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
+from policy_engine.rules.numbers import describe, setting_of
 from policy_engine.rules.problems import Problem
 
 if TYPE_CHECKING:  # the evaluator reads these models; only the compiler needs the loader
@@ -32,7 +33,8 @@ Condition = Annotated[
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # allow_inf_nan: YAML's .nan and .inf are floats; no setting of a rule file can take them
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
 class Title(_Model):
@@ -97,6 +99,15 @@ class GradeBandsFile(_Model):
     range: Annotated[list[float], Field(min_length=2, max_length=2)] = [0.0, 100.0]
     bands: Annotated[list[GradeBand], Field(min_length=1, max_length=50)]
     classes: dict[GradeClass, list[Grade]]
+
+    @field_validator("range")
+    @classmethod
+    def _covers_every_score(cls, value: list[float]) -> list[float]:
+        """The score is always 0–100: a narrower range would hide a gap that fails decisions."""
+        if not value[0] <= 0 < 100 <= value[1]:
+            raise ValueError(f"[{value[0]:g}, {value[1]:g}] leaves scores out; the score runs from 0 to 100: "
+                             "write [0, 100]")
+        return value
 
 
 class WarningEffects(_Model):
@@ -300,15 +311,33 @@ SINGLE_KINDS = frozenset(
 
 def _known_fields(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     """The field names allowed at `loc` (for did-you-mean on unknown keys)."""
+    return list(getattr(_container(model, loc), "model_fields", {}))
+
+
+def _container(model: type[BaseModel], loc: tuple[Any, ...]) -> Any:
+    """The model whose field `loc[-1]` is (list indexes on the way skipped), or None."""
     current: Any = model
     for part in loc[:-1]:
         if isinstance(part, int) or current is None:
             continue
         info = getattr(current, "model_fields", {}).get(part)
         if info is None:
-            return []
+            return None
         current = _inner_model(info.annotation)
-    return list(getattr(current, "model_fields", {}))
+    return current
+
+
+def _number_problem(doc: Document, model: type[BaseModel], loc: tuple[Any, ...], err: Any) -> Problem | None:
+    """A number setting's problem in plain words (numbers.py), or None when `loc` is no number setting."""
+    field_loc = loc
+    while field_loc and isinstance(field_loc[-1], int):  # an item of a list of numbers (range)
+        field_loc = field_loc[:-1]
+    info = getattr(_container(model, field_loc), "model_fields", {}).get(field_loc[-1]) if field_loc else None
+    setting = setting_of(info.annotation, info.metadata) if info is not None else None
+    described = describe(err, setting) if setting is not None else None
+    if described is None:
+        return None
+    return doc.problem(loc, described[0], f"{_where(doc.data, loc)}: {described[1]}")
 
 
 def _inner_model(annotation: Any) -> Any:
@@ -352,8 +381,11 @@ def _problem_from(doc: Document, model: type[BaseModel], err: Any) -> Problem:
         return doc.problem(loc, "unknown_field", f'unknown field "{name}"' + suggest(name, _known_fields(model, loc)))
     if kind == "missing":
         return doc.problem(loc, "missing_field", f'missing field "{loc[-1]}"')
+    number = _number_problem(doc, model, loc, err)
+    if number is not None:
+        return number
     code = "type_mismatch" if kind.endswith("_type") or kind.endswith("_parsing") else "invalid_value"
-    message = str(err["msg"])
+    message = str(err["ctx"]["error"]) if kind == "value_error" else str(err["msg"])
     if kind.startswith("bool_") and isinstance(err.get("input"), str):
         message += f" (write true or false; {err['input']!r} is text here)"
     return doc.problem(loc, code, f"{_where(doc.data, loc)}: {message}")

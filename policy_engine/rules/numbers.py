@@ -1,0 +1,100 @@
+"""Plain words for a number setting of a rule file that holds no number it can take.
+
+pydantic said `points: .nan` "should be less than or equal to 100" (NaN fails every comparison and
+the last one was reported) and `lead_days: "7"` "should be a valid integer". Risk staff need what is
+wrong with the value they wrote and what to write instead: `points: .nan is not a number; write a
+number from 0 to 100`, `lead_days: "7" is a text because of the quotes; write 7 without them`.
+"""
+
+from __future__ import annotations
+
+import math
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+_BOUND_ERRORS = {
+    "greater_than_equal": ("ge", "less than"),
+    "greater_than": ("gt", "not more than"),
+    "less_than_equal": ("le", "more than"),
+    "less_than": ("lt", "not less than"),
+}
+_NUMBER_ERRORS = frozenset({"finite_number", "int_type", "float_type", *_BOUND_ERRORS})
+
+
+@dataclass(frozen=True)
+class NumberSetting:
+    """What a number setting takes: a whole number or any, and its bounds."""
+
+    whole: bool
+    ge: float | None = None
+    gt: float | None = None
+    le: float | None = None
+    lt: float | None = None
+
+    def takes(self) -> str:
+        """`a whole number from 1 to 24`, `a number more than 0 and less than 1`."""
+        what = "a whole number" if self.whole else "a number"
+        if self.ge is not None and self.le is not None:
+            return f"{what} from {_shown(self.ge)} to {_shown(self.le)}"
+        words = (("at least", self.ge), ("more than", self.gt), ("at most", self.le), ("less than", self.lt))
+        bounds = " and ".join(f"{word} {_shown(bound)}" for word, bound in words if bound is not None)
+        return f"{what} {bounds}" if bounds else what
+
+
+def setting_of(annotation: Any, metadata: list[Any]) -> NumberSetting | None:
+    """The number setting a field's annotation and metadata declare (through `| None`, `list[...]` and
+    `Annotated[...]`), or None when the field is no number."""
+    if annotation is int or annotation is float:
+        bounds = {name: getattr(m, name) for m in metadata for name in ("ge", "gt", "le", "lt") if hasattr(m, name)}
+        return NumberSetting(annotation is int, **bounds)
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) is typing.Annotated:
+        extra = [m for info in args[1:] for m in getattr(info, "metadata", [info])]
+        return setting_of(args[0], [*metadata, *extra])
+    for arg in args:
+        found = setting_of(arg, metadata)
+        if found is not None:
+            return found
+    return None
+
+
+def describe(err: Mapping[str, Any], setting: NumberSetting) -> tuple[str, str] | None:
+    """(code, message) for pydantic's error `err` on a number setting; None for another error."""
+    kind, value = err["type"], err.get("input")
+    if kind not in _NUMBER_ERRORS:
+        return None
+    right = f"write {setting.takes()}"
+    if isinstance(value, float) and not math.isfinite(value):
+        spelt = ".nan" if math.isnan(value) else ".inf" if value > 0 else "-.inf"
+        return "invalid_value", f"{spelt} is not {'a' if math.isnan(value) else 'a finite'} number; {right}"
+    if kind in _BOUND_ERRORS:
+        name, word = _BOUND_ERRORS[kind]
+        return "invalid_value", f"{_shown(value)} is {word} {_shown(getattr(setting, name))}; {right}"
+    if isinstance(value, str):
+        if _finite_text(value):
+            return "type_mismatch", f'"{value}" is a text because of the quotes; write {value.strip()} without them'
+        return "type_mismatch", f'"{value}" is a text, not a number; {right}'
+    if isinstance(value, float) and setting.whole:
+        if value.is_integer():
+            return "type_mismatch", f"{value!r} has a decimal point; write {int(value)}"
+        return "type_mismatch", f"{value!r} is not a whole number; {right}"
+    if value is None:
+        return "type_mismatch", f"no value is written; {right}"
+    wrong = {bool: str(value).lower(), list: "a list", dict: "a mapping"}.get(type(value), type(value).__name__)
+    return "type_mismatch", f"{wrong} is not a number; {right}"
+
+
+def _finite_text(value: str) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except ValueError:
+        return False
+
+
+def _shown(number: Any) -> str:
+    """10000000000000 rather than 1e13 or 10000000000000.0; 0.5 as 0.5."""
+    if isinstance(number, float) and number.is_integer() and abs(number) < 1e16:
+        return str(int(number))
+    return str(number)
