@@ -8,36 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
 from pydantic import ValidationError
 
+from policy_engine.caseexpect import EXPECT_KEYS, Known, check_expect, checks_something
 from policy_engine.domain.errors import violations_from
-from policy_engine.domain.models import CustomerSnapshot, OrderRequest, Outcome
-from policy_engine.domain.values import GRADE_CLASSES, GRADES, parse_iso_date
-from policy_engine.effects import FIXED_ACTION_CODES
-from policy_engine.evaluator import Policy
+from policy_engine.domain.models import CustomerSnapshot, OrderRequest
+from policy_engine.domain.values import parse_iso_date
 from policy_engine.rules.loader import MAX_FILE_BYTES, MAX_FILES, TESTS_DIR, Document, parse_document, scan_rules_dir
 from policy_engine.rules.problems import Problem
 from policy_engine.rules.schema import suggest
 
-EXPECT_KEYS = frozenset(
-    {
-        "grade",
-        "grade_class",
-        "outcome",
-        "credit_limit",
-        "next_review_on",
-        "score_at_least",
-        "score_below",
-        "fired",
-        "not_fired",
-        "actions",
-        "not_actions",
-    }
-)
 CASE_KEYS = frozenset({"id", "note", "as_of", "snapshot", "order", "expect"})
 
 
@@ -93,36 +76,67 @@ def file_shape_problems(doc: Document) -> list[Problem]:
 
 
 @dataclass(frozen=True)
-class Known:
-    """What expectations may name: a value outside these can never match (and a `not_fired` or
-    `not_actions` naming it could never fail)."""
+class Fixture:
+    """A named base snapshot, and the file it is written in."""
 
-    rule_ids: tuple[str, ...]
-    action_codes: tuple[str, ...]
+    name: str
+    doc: Document
+    data: Any
 
-    @classmethod
-    def of(cls, policy: Policy) -> Known:
-        """The rule ids and action codes of `policy`."""
-        follow_ups = (r.spec.action for r in policy.program.rules if r.kind == "follow_up")
-        return cls(tuple(policy.rule_ids), tuple(dict.fromkeys([*FIXED_ACTION_CODES, *follow_ups])))
-
-
-_OUTCOMES: tuple[str, ...] = get_args(Outcome)
+    @property
+    def where(self) -> str:
+        """`path:line` of the fixture's name."""
+        return f"{self.doc.path}:{self.doc.where(('fixtures', self.name))[0]}"
 
 
-def _snapshot(doc: Document, loc: tuple[Any, ...], raw: Any, fixtures: dict[str, Any], problems: list[Problem]) -> Any:
+def read_fixtures(docs: list[Document]) -> tuple[dict[str, Fixture], list[Problem]]:
+    """Every fixture by name. A name used twice (the later file's fixture silently replaced the
+    earlier one for every case) and a fixture that is not a mapping (a traceback) are problems."""
+    fixtures: dict[str, Fixture] = {}
+    problems: list[Problem] = []
+    for doc in docs:
+        named = doc.data.get("fixtures") if isinstance(doc.data, dict) else None
+        for name, data in named.items() if isinstance(named, dict) else ():  # else: file_shape_problems
+            if name in fixtures:
+                message = f'duplicate fixture "{name}" (first at {fixtures[name].where})'
+                problems.append(doc.problem(("fixtures", name), "duplicate_id", message))
+                continue
+            if not isinstance(data, dict):
+                message = f'fixture "{name}" must be a mapping of snapshot fields; got {data!r}'
+                problems.append(doc.problem(("fixtures", name), "type_mismatch", message))
+            fixtures[name] = Fixture(name, doc, data)
+    return fixtures, problems
+
+
+def _snapshot(doc: Document, loc: tuple[Any, ...], raw: Any, fixtures: dict[str, Fixture],
+              problems: list[Problem]) -> Any:  # fmt: skip
     if not isinstance(raw, dict):
         problems.append(doc.problem(loc, "type_mismatch", "snapshot must be a mapping"))
         return None
     data = dict(raw)
     base = data.pop("base", None)
-    if base is not None:
-        if not isinstance(base, str) or base not in fixtures:
-            hint = suggest(str(base), sorted(fixtures))
-            problems.append(doc.problem((*loc, "base"), "invalid_value", f"no fixture named {base!r}{hint}"))
-            return None
-        data = {**fixtures[base], **data}
-    return _validated(CustomerSnapshot, data, doc, loc, "snapshot", problems)
+    if base is None:
+        return _validated(CustomerSnapshot, data, doc, loc, "snapshot", problems)
+    fixture = fixtures.get(base) if isinstance(base, str) else None
+    if fixture is None:
+        hint = suggest(str(base), sorted(fixtures))
+        problems.append(doc.problem((*loc, "base"), "invalid_value", f"no fixture named {base!r}{hint}"))
+        return None
+    if not isinstance(fixture.data, dict):
+        message = f"fixture {base!r} is not a mapping of snapshot fields ({fixture.where})"
+        problems.append(doc.problem((*loc, "base"), "invalid_value", message))
+        return None
+    try:
+        return CustomerSnapshot.model_validate({**fixture.data, **data})
+    except ValidationError as exc:  # each violation where it is written: the case, or the fixture
+        for v in violations_from(exc):
+            parts = _loc_parts(v.field)
+            if parts and parts[0] in data:
+                problems.append(doc.problem((*loc, *parts), "invalid_value", f"snapshot.{v}"))
+            else:
+                at = ("fixtures", base, *parts)
+                problems.append(fixture.doc.problem(at, "invalid_value", f"fixture {base}: {v}"))
+        return None
 
 
 def _validated(model: Any, data: Any, doc: Document, loc: tuple[Any, ...], name: str, problems: list[Problem]) -> Any:
@@ -146,7 +160,7 @@ def _loc_parts(path: str) -> list[str | int]:
 
 
 def case_inputs(
-    doc: Document, loc: tuple[Any, ...], label: str, case: Any, fixtures: dict[str, Any], problems: list[Problem],
+    doc: Document, loc: tuple[Any, ...], label: str, case: Any, fixtures: dict[str, Fixture], problems: list[Problem],
     known: Known,
 ) -> tuple[CustomerSnapshot, date, OrderRequest | None, dict[str, Any]] | None:
     """What running the case needs, with every problem of the case reported; None when it cannot run."""
@@ -163,26 +177,12 @@ def case_inputs(
     snapshot = _snapshot(doc, (*loc, "snapshot"), case.get("snapshot"), fixtures, problems)
     as_of = _as_of(doc, loc, case.get("as_of", DEFAULT_AS_OF), problems)
     request = _order(doc, (*loc, "order"), case["order"], problems) if "order" in case else None
-    _checks_something(doc, loc, label, case, problems)
+    checks_something(doc, loc, label, case, problems)
     if expect is not None:
-        _check_expect(doc, (*loc, "expect"), expect, problems, known)
+        check_expect(doc, (*loc, "expect"), expect, problems, known)
     if problems or snapshot is None or as_of is None or not isinstance(expect, dict):
         return None
     return snapshot, as_of, request, expect
-
-
-def _checks_something(doc: Document, loc: tuple[Any, ...], label: str, case: dict[Any, Any],
-                      problems: list[Problem]) -> None:  # fmt: skip
-    """A case with no `expect`, an empty one, or one of empty lists only checks nothing: it would pass
-    whatever the rules decide. Reported at the case's line."""
-    expect = case.get("expect")
-    if "expect" not in case:
-        problems.append(doc.problem(loc, "missing_field", f"case {label} checks nothing: it has no expect"))
-    elif expect is None or expect == {}:
-        problems.append(doc.problem(loc, "invalid_value", f"case {label} checks nothing: expect is empty"))
-    elif isinstance(expect, dict) and set(expect) <= EXPECT_KEYS and all(v == [] for v in expect.values()):
-        message = f"case {label} checks nothing: every list in expect is empty"
-        problems.append(doc.problem(loc, "invalid_value", message))
 
 
 DEFAULT_AS_OF = "2026-11-22"
@@ -199,48 +199,3 @@ def _as_of(doc: Document, loc: tuple[Any, ...], raw: Any, problems: list[Problem
 
 def _order(doc: Document, loc: tuple[Any, ...], raw: Any, problems: list[Problem]) -> OrderRequest | None:
     return _validated(OrderRequest, raw, doc, loc, "order", problems)  # type: ignore[no-any-return]
-
-
-_TEXT_EXPECT = ("grade", "grade_class", "outcome", "next_review_on")
-_NUMBER_EXPECT = ("score_at_least", "score_below")
-_LIST_EXPECT = ("fired", "not_fired", "actions", "not_actions")
-
-
-def _check_expect(doc: Document, loc: tuple[Any, ...], expect: Any, problems: list[Problem], known: Known) -> None:
-    """Each expectation has the type _compare needs (else it would crash instead of reporting), and
-    names only grades, outcomes, rules and actions that exist (else it could never fail, or never pass)."""
-    def bad(key: str, message: str, code: str = "type_mismatch", at: tuple[Any, ...] = ()) -> None:
-        problems.append(doc.problem((*loc, key, *at), code, f"expect.{key}: {message}"))
-
-    def unknown(key: str, value: Any, what: str, options: tuple[str, ...], at: tuple[Any, ...] = ()) -> None:
-        if value not in options:
-            bad(key, f"no {what} {value!r}{suggest(str(value), list(options))}", "invalid_value", at)
-
-    if not isinstance(expect, dict):
-        problems.append(doc.problem(loc, "type_mismatch", "expect must be a mapping"))
-        return
-    for key in _TEXT_EXPECT:
-        if key in expect and not isinstance(expect[key], str):
-            bad(key, f"a text, got {expect[key]!r}")
-    for key in _NUMBER_EXPECT:
-        if key in expect and (isinstance(expect[key], bool) or not isinstance(expect[key], int | float)):
-            bad(key, f"a number, got {expect[key]!r}")
-    for key in _LIST_EXPECT:
-        if key in expect and not (isinstance(expect[key], list) and all(isinstance(x, str) for x in expect[key])):
-            bad(key, f"a list of ids, got {expect[key]!r}")
-    if "credit_limit" in expect:
-        try:
-            Decimal(str(expect["credit_limit"]))
-        except ArithmeticError:
-            bad("credit_limit", f"a decimal amount, got {expect['credit_limit']!r}")
-    for key, what, options in (("grade", "grade", GRADES), ("grade_class", "grade class", GRADE_CLASSES),
-                               ("outcome", "outcome", _OUTCOMES)):  # fmt: skip
-        if isinstance(expect.get(key), str):
-            unknown(key, expect[key], what, options)
-    for key, what, options in (("fired", "rule", known.rule_ids), ("not_fired", "rule", known.rule_ids),
-                               ("actions", "action", known.action_codes),
-                               ("not_actions", "action", known.action_codes)):  # fmt: skip
-        if isinstance(expect.get(key), list):
-            for i, value in enumerate(expect[key]):
-                if isinstance(value, str):  # a non-text item is already reported as the wrong type
-                    unknown(key, value, what, options, (i,))

@@ -13,7 +13,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from policy_engine.casefiles import Known, case_inputs, file_shape_problems, read_case_docs
+from policy_engine.caseexpect import Known
+from policy_engine.casefiles import Fixture, case_inputs, file_shape_problems, read_case_docs, read_fixtures
 from policy_engine.domain.errors import PolicyError
 from policy_engine.evaluator import Policy
 from policy_engine.rules.loader import TESTS_DIR, Document
@@ -46,15 +47,12 @@ class Suite:
         return not self.problems and not self.uncovered and all(not r.failures for r in self.results)
 
 
-
 def run_suite(policy: Policy, rules_dir: Path) -> Suite:
     """Run every case under `rules_dir/tests`, and report rules no case fires."""
     suite = Suite()
     docs, suite.problems = read_case_docs(rules_dir)
-    fixtures: dict[str, Any] = {}
-    for doc in docs:
-        if isinstance(doc.data, dict):
-            fixtures.update(doc.data.get("fixtures") or {})
+    fixtures, fixture_problems = read_fixtures(docs)
+    suite.problems += fixture_problems
     known = Known.of(policy)
     first_of: dict[str, str] = {}
     for doc in docs:
@@ -71,7 +69,7 @@ def run_suite(policy: Policy, rules_dir: Path) -> Suite:
                     own.append(doc.problem(("cases", i, "id"), "duplicate_id", message))
                 first_of.setdefault(case_id, here)
             suite.results.append(_run_case(policy, doc, ("cases", i), case, fixtures, own, known))
-            suite.problems += own
+            suite.problems += [p for p in own if p not in suite.problems]  # a fixture's: once, at its line
     fired = set().union(*(r.fired for r in suite.results)) if suite.results else set()
     suite.uncovered = [f"{r.id} ({r.where})" for r in policy.program.rules if r.id not in fired]
     return suite
@@ -111,8 +109,8 @@ def load_tested_policy(rules_dir: str | Path) -> Policy:
 
 
 def _run_case(
-    policy: Policy, doc: Document, loc: tuple[Any, ...], case: Any, fixtures: dict[str, Any], problems: list[Problem],
-    known: Known,
+    policy: Policy, doc: Document, loc: tuple[Any, ...], case: Any, fixtures: dict[str, Fixture],
+    problems: list[Problem], known: Known,
 ) -> CaseResult:
     """The case's result. A case with a problem (each added to `problems`) fails without being run:
     one with a misspelt expectation, say, used to run and show `ok`, checking less than it said."""
@@ -122,7 +120,7 @@ def _run_case(
     inputs = case_inputs(doc, loc, label, case, fixtures, problems, known)
     if inputs is None or problems:
         result.not_run = True
-        result.failures = [f"not run: line {p.line}: {p.code}: {p.message}" for p in sorted(problems)]
+        result.failures = [f"not run: {_line(p, doc)}: {p.code}: {p.message}" for p in sorted(problems)]
         result.failures = result.failures or ["not run: the case could not be read"]
         return result
     snapshot, as_of, request, expect = inputs
@@ -171,3 +169,8 @@ def _compare(expect: dict[str, Any], decision: Any, outcome: str | None, fired: 
         if code in codes:
             failures.append(f"did not expect action {code}")
     return failures
+
+
+def _line(problem: Problem, doc: Document) -> str:
+    """`line 12` in the case's own file; `tests/fixtures.yaml:8` in another (a fixture's problem)."""
+    return f"line {problem.line}" if problem.path == doc.path else f"{problem.path}:{problem.line}"

@@ -67,8 +67,7 @@ def describe(err: Mapping[str, Any], setting: NumberSetting) -> tuple[str, str] 
         return None
     right = f"write {setting.takes()}"
     if isinstance(value, float) and not math.isfinite(value):
-        spelt = ".nan" if math.isnan(value) else ".inf" if value > 0 else "-.inf"
-        return "invalid_value", f"{spelt} is not {'a' if math.isnan(value) else 'a finite'} number; {right}"
+        return "invalid_value", f"{not_finite(value)}; {right}"
     if kind in _BOUND_ERRORS:
         name, word = _BOUND_ERRORS[kind]
         return "invalid_value", f"{_shown(value)} is {word} {_shown(getattr(setting, name))}; {right}"
@@ -84,6 +83,13 @@ def describe(err: Mapping[str, Any], setting: NumberSetting) -> tuple[str, str] 
         return "type_mismatch", f"no value is written; {right}"
     wrong = {bool: str(value).lower(), list: "a list", dict: "a mapping"}.get(type(value), type(value).__name__)
     return "type_mismatch", f"{wrong} is not a number; {right}"
+
+
+def not_finite(value: float) -> str:
+    """`.nan is not a number`, `-.inf is not a finite number`: the value as YAML spells it."""
+    if math.isnan(value):
+        return ".nan is not a number"
+    return f"{'' if value > 0 else '-'}.inf is not a finite number"
 
 
 def _finite_text(value: str) -> bool:

@@ -1,0 +1,138 @@
+"""What a rule test case expects: the expectation keys, the type and value each takes, and the grades,
+outcomes, rules and actions it may name. A wrong one is a problem at its line: it would otherwise
+fail whatever the rules decide, or pass whatever they decide.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, get_args
+
+from policy_engine.domain.models import Outcome
+from policy_engine.domain.values import GRADE_CLASSES, GRADES, parse_iso_date
+from policy_engine.effects import FIXED_ACTION_CODES
+from policy_engine.evaluator import Policy
+from policy_engine.rules.loader import Document
+from policy_engine.rules.numbers import not_finite
+from policy_engine.rules.problems import Problem
+from policy_engine.rules.schema import suggest
+
+EXPECT_KEYS = frozenset(
+    {
+        "grade",
+        "grade_class",
+        "outcome",
+        "credit_limit",
+        "next_review_on",
+        "score_at_least",
+        "score_below",
+        "fired",
+        "not_fired",
+        "actions",
+        "not_actions",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Known:
+    """What expectations may name: a value outside these can never match (and a `not_fired` or
+    `not_actions` naming it could never fail)."""
+
+    rule_ids: tuple[str, ...]
+    action_codes: tuple[str, ...]
+
+    @classmethod
+    def of(cls, policy: Policy) -> Known:
+        """The rule ids and action codes of `policy`."""
+        follow_ups = (r.spec.action for r in policy.program.rules if r.kind == "follow_up")
+        return cls(tuple(policy.rule_ids), tuple(dict.fromkeys([*FIXED_ACTION_CODES, *follow_ups])))
+
+
+_OUTCOMES: tuple[str, ...] = get_args(Outcome)
+
+
+def checks_something(doc: Document, loc: tuple[Any, ...], label: str, case: dict[Any, Any],
+                     problems: list[Problem]) -> None:  # fmt: skip
+    """A case with no `expect`, an empty one, or one of empty lists only checks nothing: it would pass
+    whatever the rules decide. Reported at the case's line."""
+    expect = case.get("expect")
+    if "expect" not in case:
+        problems.append(doc.problem(loc, "missing_field", f"case {label} checks nothing: it has no expect"))
+    elif expect is None or expect == {}:
+        problems.append(doc.problem(loc, "invalid_value", f"case {label} checks nothing: expect is empty"))
+    elif isinstance(expect, dict) and set(expect) <= EXPECT_KEYS and all(v == [] for v in expect.values()):
+        message = f"case {label} checks nothing: every list in expect is empty"
+        problems.append(doc.problem(loc, "invalid_value", message))
+
+
+_TEXT_EXPECT = ("grade", "grade_class", "outcome", "next_review_on")
+_NUMBER_EXPECT = ("score_at_least", "score_below")
+_LIST_EXPECT = ("fired", "not_fired", "actions", "not_actions")
+
+
+def check_expect(doc: Document, loc: tuple[Any, ...], expect: Any, problems: list[Problem], known: Known) -> None:
+    """Each expectation has the type _compare needs (else it would crash instead of reporting), and
+    names only grades, outcomes, rules and actions that exist (else it could never fail, or never pass)."""
+    def bad(key: str, message: str, code: str = "type_mismatch", at: tuple[Any, ...] = ()) -> None:
+        problems.append(doc.problem((*loc, key, *at), code, f"expect.{key}: {message}"))
+
+    def unknown(key: str, value: Any, what: str, options: tuple[str, ...], at: tuple[Any, ...] = ()) -> None:
+        if value not in options:
+            bad(key, f"no {what} {value!r}{suggest(str(value), list(options))}", "invalid_value", at)
+
+    if not isinstance(expect, dict):
+        problems.append(doc.problem(loc, "type_mismatch", "expect must be a mapping"))
+        return
+    for key in _TEXT_EXPECT:
+        if key in expect and not isinstance(expect[key], str):
+            bad(key, f"a text, got {expect[key]!r}")
+    for key in _NUMBER_EXPECT:
+        if key in expect and (isinstance(expect[key], bool) or not isinstance(expect[key], int | float)):
+            bad(key, f"a number, got {expect[key]!r}")
+    for key in _LIST_EXPECT:
+        if key in expect and not (isinstance(expect[key], list) and all(isinstance(x, str) for x in expect[key])):
+            bad(key, f"a list of ids, got {expect[key]!r}")
+    if "credit_limit" in expect:
+        try:
+            Decimal(str(expect["credit_limit"]))
+        except ArithmeticError:
+            bad("credit_limit", f"a decimal amount, got {expect['credit_limit']!r}")
+    for key in ("credit_limit", "next_review_on", *_NUMBER_EXPECT):
+        wrong = _value_problem(key, expect[key]) if key in expect else None
+        if wrong:
+            bad(key, wrong, "invalid_value")
+    for key, what, options in (("grade", "grade", GRADES), ("grade_class", "grade class", GRADE_CLASSES),
+                               ("outcome", "outcome", _OUTCOMES)):  # fmt: skip
+        if isinstance(expect.get(key), str):
+            unknown(key, expect[key], what, options)
+    for key, what, options in (("fired", "rule", known.rule_ids), ("not_fired", "rule", known.rule_ids),
+                               ("actions", "action", known.action_codes),
+                               ("not_actions", "action", known.action_codes)):  # fmt: skip
+        if isinstance(expect.get(key), list):
+            for i, value in enumerate(expect[key]):
+                if isinstance(value, str):  # a non-text item is already reported as the wrong type
+                    unknown(key, value, what, options, (i,))
+
+
+def _value_problem(key: str, value: Any) -> str | None:
+    """What is wrong with the value of an expectation of the right type (a wrong type is reported
+    apart): `score_below: .nan` held for every decision, so the case passed whatever the rules
+    decided; `credit_limit: .nan` and `next_review_on: 2027/02/01` held for none, and the case failed
+    saying "expected 2027/02/01, got 2027-02-01"."""
+    if key in _NUMBER_EXPECT and isinstance(value, float) and not math.isfinite(value):
+        return f"{not_finite(value)}; write a score from 0 to 100"
+    if key == "credit_limit":
+        try:
+            finite = Decimal(str(value)).is_finite()
+        except ArithmeticError:
+            return None
+        return None if finite else f'{value!r} is not an amount; write one such as "350000.00"'
+    if key == "next_review_on" and isinstance(value, str):
+        try:
+            parse_iso_date(value)
+        except ValueError as exc:
+            return f"{exc}: {value!r}"
+    return None
