@@ -245,6 +245,25 @@ class _DatesAsText(RoundTripConstructor):
 _DatesAsText.add_constructor("tag:yaml.org,2002:timestamp", lambda self, node: self.construct_scalar(node))
 
 
+_HINTS = (  # (the parser's words, what to do about it): risk staff edit these files by hand
+    ("'\\t'", "a tab character: replace it with spaces (YAML indents with spaces only)"),
+    ("expected <block end>", "check this line's indentation: the keys of one mapping, and the items of one "
+                             "list, start in the same column"),
+    ("could not find expected ':'", "a key needs a colon and a space after it (`key: value`)"),
+)
+
+
+def _yaml_problem(path: str, exc: MarkedYAMLError) -> Problem:
+    """The parser's message at its mark, with a hint for the common slips. A key without its colon is
+    placed where the key starts: the parser notices only on a later line."""
+    message = " ".join(str(x) for x in (exc.context, exc.problem) if x) or "invalid YAML"
+    hint = next((hint for words, hint in _HINTS if words in message), "")
+    keyless = "could not find expected ':'" in message
+    mark = (exc.context_mark if keyless else None) or exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    return Problem(path, line, col, "yaml_error", f"{hint} ({message})" if hint else message)
+
+
 def parse_document(path: str, text: str) -> tuple[Document | None, list[Problem]]:
     """Parse one file safely (no object construction from tags); report YAML errors with positions."""
     yaml = YAML(typ="rt", pure=True)
@@ -256,10 +275,7 @@ def parse_document(path: str, text: str) -> tuple[Document | None, list[Problem]
     except (ValueError, OverflowError, RecursionError) as exc:  # a constructor's own error: no position
         return None, [Problem(path, 1, 1, "yaml_error", f"{type(exc).__name__}: {str(exc)[:200]}")]
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        message = " ".join(str(x) for x in (exc.context, exc.problem) if x)
-        return None, [Problem(path, line, col, "yaml_error", message or "invalid YAML")]
+        return None, [_yaml_problem(path, exc)]
     except YAMLError as exc:
         return None, [Problem(path, 1, 1, "yaml_error", str(exc).splitlines()[0])]
     try:
