@@ -83,7 +83,7 @@ def _error_reply(exc: BaseException) -> tuple[Any, ...]:
     if isinstance(exc, InvalidInput):
         return ("invalid", [(v.field, v.description) for v in exc.violations])
     if isinstance(exc, CustomerNotFound):
-        return ("not_found", exc.customer_id)
+        return ("not_found", exc.customer_id, exc.hint)
     if isinstance(exc, StoreUnavailable):
         return ("unavailable", exc.detail)
     if isinstance(exc, StoredRecordInvalid):
@@ -180,7 +180,7 @@ def raise_error(answer: tuple[Any, ...]) -> None:
     if status == "invalid":
         raise InvalidInput([FieldViolation(f, d) for f, d in answer[1]])
     if status == "not_found":
-        raise CustomerNotFound(answer[1])
+        raise CustomerNotFound(answer[1], *answer[2:3])
     if status == "unavailable":
         raise StoreUnavailable(answer[1])
     if status == "stored_invalid":

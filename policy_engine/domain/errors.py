@@ -45,13 +45,13 @@ class InvalidInput(PolicyError):
 
 
 class CustomerNotFound(PolicyError):
-    """No customer with that id is known to the store."""
+    """No customer with that id is known to the store; `hint` (if any) says why and what to do instead."""
 
     code = "not_found"
 
-    def __init__(self, customer_id: str):
-        self.customer_id = customer_id
-        super().__init__(f"customer {customer_id!r} not found")
+    def __init__(self, customer_id: str, hint: str = ""):
+        self.customer_id, self.hint = customer_id, hint
+        super().__init__(f"customer {customer_id!r} not found" + (f": {hint}" if hint else ""))
 
 
 class StoreUnavailable(PolicyError):

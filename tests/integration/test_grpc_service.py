@@ -302,6 +302,24 @@ def test_an_unknown_customer_id_is_not_found(grpc_server: ServerProcess) -> None
     assert "C-404" in error.details()
 
 
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_customer_id_without_a_store_is_not_found_saying_there_is_no_store_and_what_to_send(
+    grpc_server: ServerProcess, server_factory: Any, workers: int,
+) -> None:
+    # `--db memory` has no customers at all: "customer 'C1' not found" read as if C1 were missing
+    # from a database. The worker pool (2) carries the hint over its pipe; 0 answers in-process.
+    server = grpc_server if workers else server_factory(workers=0, name="inproc")
+    stub = server.stub()
+
+    unary = call_error(stub.CheckOrder, order_request(customer_id="C1"))
+    streamed = next(stub.EvaluateCustomers(iter([pb.EvaluateCustomerRequest(customer_id="C1")]), timeout=TIMEOUT))
+
+    assert unary.code() == grpc.StatusCode.NOT_FOUND
+    assert unary.details() == ("customer 'C1' not found: this service runs without a customer store "
+                               "(--db memory); send the customer's snapshot instead")
+    assert (streamed.error.code, streamed.error.message) == ("NOT_FOUND", unary.details())
+
+
 def test_a_customer_id_with_a_control_character_is_invalid_argument_not_a_store_lookup(
     grpc_server: ServerProcess,
 ) -> None:

@@ -49,6 +49,7 @@ def test_a_customer_id_is_read_from_the_sql_store_and_each_decision_logged(
     store = store_module.open_store(url)
     logged = store.history("C00001")
     assert missing.value.code() == grpc.StatusCode.NOT_FOUND
+    assert missing.value.details() == "customer 'C99999' not found"  # a real store: no word of `--db memory`
     assert [(d.source, d.policy_version) for d in logged] == [("service", decision.policy_version)]
     assert store.policy_files(decision.policy_version)
     store.close()
