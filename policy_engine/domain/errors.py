@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
+from policy_engine.domain.suggest import close_choices, did_you_mean
 from policy_engine.domain.values import (
     BRANCH_GATE_ERRORS,
     BRANCH_MESSAGES,
+    CURRENCY_NICKNAMES,
+    CURRENCY_PATTERN,
+    ISO_4217,
     NOT_A_DATE,
     NOT_A_DECIMAL,
     PATTERN_MESSAGES,
@@ -150,6 +155,8 @@ def typed_violations_from(exc: ValidationError, prefix: str = "") -> list[tuple[
             message = (_MESSAGES.get(kind) or str(err["msg"])).removeprefix("Value error, ")
             if kind == "string_pattern_mismatch":
                 message = PATTERN_MESSAGES.get((err.get("ctx") or {}).get("pattern", ""), message)
+            if kind in _SUGGESTING and (hint := did_you_mean(_meant(kind, err))):
+                message = f"{message}; {hint}"
         violation = FieldViolation(path, message)
         if all(v != violation for v, _ in result):
             result.append((violation, kind))
@@ -157,6 +164,24 @@ def typed_violations_from(exc: ValidationError, prefix: str = "") -> list[tuple[
     result += [(FieldViolation(path, wanted), "value_error") for path, wanted in refused_by_every_branch.items()
                if path not in shown]
     return result
+
+
+_SUGGESTING = frozenset({"literal_error", "string_pattern_mismatch"})
+_QUOTED = re.compile(r"'([^']*)'")
+
+
+def _meant(kind: str, err: Any) -> list[str]:
+    """The allowed values a refused one was probably meant to be: a Literal's (size 'Medium', grade
+    'aa', status 'Open') or a currency's ('cny', 'RMB'); [] for anything else."""
+    value, ctx = err.get("input"), err.get("ctx") or {}
+    if not isinstance(value, str):
+        return []
+    if kind == "literal_error":  # pydantic lists the choices as `'large', 'medium' or 'small'`
+        return close_choices(value, _QUOTED.findall(str(ctx.get("expected", ""))))
+    if ctx.get("pattern") == CURRENCY_PATTERN:  # only case slips: difflib's "close" codes are other currencies
+        nickname = CURRENCY_NICKNAMES.get(value.strip().upper())
+        return [nickname] if nickname else close_choices(value, ISO_4217, fuzzy=False)
+    return []
 
 
 def _prefixed(path: str, prefix: str) -> str:

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from policy_engine.domain.suggest import unknown_choice
 from policy_engine.domain.values import (
     CURRENCY_PATTERN,
     GRADES,
@@ -105,7 +106,7 @@ class Signal(_Strict):
     @classmethod
     def _known_code(cls, value: str) -> str:
         if value not in SIGNAL_CODES:
-            raise ValueError(f"unknown signal code {value!r}")
+            raise ValueError(unknown_choice("signal code", value, SIGNAL_CODES))
         return value
 
 

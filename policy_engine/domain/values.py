@@ -71,6 +71,8 @@ def _iso_4217() -> frozenset[str]:
 ISO_4217 = _iso_4217()
 """The currency codes in use (ISO 4217: CNY, EUR, USD, … and the X-codes such as XAU, XXX), not the
 withdrawn ones (HRK, VEF)."""
+CURRENCY_NICKNAMES = {"RMB": "CNY"}
+"""Names in everyday use that are not the ISO code (renminbi), for the did-you-mean of a refused currency."""
 CURRENCY_PATTERN = "^(?:" + "|".join(sorted(ISO_4217)) + ")$"
 """One of ISO_4217, as a pattern pydantic-core checks in Rust (a typo such as EUD is refused)."""
 PATTERN_MESSAGES = {

@@ -201,6 +201,26 @@ def test_malformed_stream_items_are_answered_with_invalid_argument_and_the_strea
     assert responses[-1].WhichOneof("result") == "decision"
 
 
+def test_a_value_outside_its_closed_set_says_at_its_path_which_one_was_meant(grpc_server: ServerProcess) -> None:
+    snapshot = sample_snapshot(1)
+    snapshot.size = "Medium"
+    snapshot.signals.add(code="bank_acount_frozen", observed_on="2026-11-01")
+    snapshot.signals.add(code="aliens_landed", observed_on="2026-11-01")
+    last = len(snapshot.signals) - 1
+
+    try:
+        grpc_server.stub().EvaluateCustomer(pb.EvaluateCustomerRequest(snapshot=snapshot), timeout=10)
+        raise AssertionError("accepted unknown values")
+    except grpc.RpcError as error:
+        found = dict(violations_of(error))
+
+    assert found[f"snapshot.signals[{last - 1}].code"] == ("unknown signal code 'bank_acount_frozen'; "
+                                                           "did you mean 'bank_account_frozen'?")
+    assert found[f"snapshot.signals[{last}].code"] == ("unknown signal code 'aliens_landed'; expected one of: "
+                                                       + ", ".join(SIGNAL_CODES))
+    assert found["snapshot.size"] == "Input should be 'large', 'medium' or 'small'; did you mean 'medium'?"
+
+
 def test_after_the_malformed_requests_the_server_is_alive_and_healthy(grpc_server: ServerProcess) -> None:
     health = health_pb2_grpc.HealthStub(grpc_server.channel())
 

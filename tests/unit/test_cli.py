@@ -308,6 +308,18 @@ def test_a_malformed_snapshot_names_the_field_and_exits_2(tmp_path: Path) -> Non
     assert f"{bad}: invoices[0].amount: not a decimal" in result.output
 
 
+def test_an_unknown_signal_code_in_a_snapshot_file_says_which_code_was_meant(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"customer_id": "C", "signals": [{"code": "bank_acount_frozen",
+                                                                 "observed_on": "2026-01-01"}]}))
+
+    result = _run("evaluate", str(bad))
+
+    assert result.exit_code == 2
+    assert (f"{bad}: signals[0].code: unknown signal code 'bank_acount_frozen'; "
+            "did you mean 'bank_account_frozen'?") in result.output
+
+
 def test_invalid_json_gives_line_and_column(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"customer_id": "C",\n  oops}')

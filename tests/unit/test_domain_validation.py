@@ -14,6 +14,7 @@ from policy_engine.domain.errors import violations_from
 from policy_engine.domain.models import CustomerSnapshot, OrderRequest
 from policy_engine.domain.values import (
     NOT_A_DECIMAL,
+    SIGNAL_CODES,
     IsoDate,
     Money,
     SignedMoney,
@@ -61,9 +62,61 @@ def test_unknown_signal_code_is_an_error_not_a_silent_skip() -> None:
     assert "unknown signal code" in found["signals[0].code"]
 
 
-@pytest.mark.parametrize("code", ["EUD", "ABC", "HRK", "cny", "CN", "CNYY", "ＣＮＹ"])
+@pytest.mark.parametrize(("code", "meant"), [
+    ("bank_acount_frozen", "'bank_account_frozen'"),
+    ("BILL_DISHONOURED", "'bill_dishonoured'"),
+    ("supplier switch", "'supplier_switch'"),
+    ("rumours", "'bad_rumours'"),
+    ("bill_dishonored", "'bill_dishonoured'"),
+])
+def test_an_unknown_signal_code_suggests_the_known_codes_closest_to_it(code: str, meant: str) -> None:
+    """"unknown signal code 'bank_acount_frozen'" left the caller to find the vocabulary in CONTRACT.md."""
+    found = _violations({"customer_id": "C", "signals": [{"code": code, "observed_on": "2026-01-01"}]})
+
+    assert found == {"signals[0].code": f"unknown signal code {code!r}; did you mean {meant}?"}
+
+
+def test_an_unknown_signal_code_with_no_known_code_close_to_it_lists_them_all() -> None:
+    found = _violations({"customer_id": "C", "signals": [{"code": "aliens_landed", "observed_on": "2026-01-01"}]})
+
+    assert found == {"signals[0].code": "unknown signal code 'aliens_landed'; expected one of: "
+                                        + ", ".join(SIGNAL_CODES)}
+
+
+def test_a_long_unknown_signal_code_is_repeated_cut_short_without_a_guess() -> None:
+    found = _violations({"customer_id": "C", "signals": [{"code": "x" * 10_000, "observed_on": "2026-01-01"}]})
+
+    assert found["signals[0].code"].startswith(f"unknown signal code {'x' * 64 + '…'!r}; expected one of: ")
+
+
+@pytest.mark.parametrize(("field", "value", "hint"), [
+    ("size", "Medium", "did you mean 'medium'?"),
+    ("current_grade", "aa", "did you mean 'AA'?"),
+    ("currency", "cny", "did you mean 'CNY'?"),
+    ("currency", "RMB", "did you mean 'CNY'?"),
+])
+def test_a_value_outside_its_closed_set_by_case_or_name_says_which_one_was_meant(
+    field: str, value: str, hint: str,
+) -> None:
+    found = _violations({"customer_id": "C", field: value})
+
+    assert found[field].endswith(f"; {hint}")
+
+
+@pytest.mark.parametrize(("status", "hint"), [("opened", "; did you mean 'open'?"), ("opne", "")])
+def test_an_order_status_close_to_one_of_its_values_says_which_one_was_meant(status: str, hint: str) -> None:
+    """"opne" is as close to "done" as to "open": naming both would tell nothing the list does not."""
+    order = {"order_id": "O1", "ordered_on": "2026-01-01", "amount": "1", "status": status}
+
+    found = _violations({"customer_id": "C", "orders": [order]})
+
+    assert found == {"orders[0].status": "Input should be 'open' or 'done'" + hint}
+
+
+@pytest.mark.parametrize("code", ["EUD", "ABC", "HRK", "CN", "CNYY", "ＣＮＹ"])
 def test_a_currency_must_be_an_iso_4217_code_in_use(code: str) -> None:
-    """Any three capital letters used to pass: a typo (EUD), a made-up code, or one withdrawn (HRK, 2023)."""
+    """Any three capital letters used to pass: a typo (EUD), a made-up code, or one withdrawn (HRK, 2023).
+    No guess for these: the codes difflib finds close to a typo are other currencies (EUD → VED)."""
     found = _violations({"customer_id": "C", "currency": code})
 
     assert found == {"currency": "not an ISO 4217 currency code in use (three capital letters such as CNY, EUR, USD)"}

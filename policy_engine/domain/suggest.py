@@ -1,0 +1,60 @@
+"""What to write instead of a value outside a closed set (signal codes, grades, sizes, statuses, currencies).
+
+Only ever called once a value has been refused, so none of it costs a valid request anything.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Collection
+
+LISTED_AT_MOST = 30
+"""Allowed values spelled out in one message at most (the signal vocabulary has 21: all of them fit)."""
+
+ECHOED_AT_MOST = 64
+"""Characters of a refused value repeated back; a longer one is no typo of a short code, so it gets no suggestion."""
+
+
+def _folded(text: str) -> str:
+    return text.strip().casefold().replace("-", "_").replace(" ", "_")
+
+
+def close_choices(value: str, choices: Collection[str], *, fuzzy: bool = True) -> list[str]:
+    """The allowed values `value` was probably meant to be: the one it equals but for case, `-` or
+    spaces, else (with `fuzzy`) those difflib rates closest, at 0.6 or more (ties all kept; none when
+    they are every choice there is, which would tell nothing)."""
+    if len(value) > ECHOED_AT_MOST:
+        return []
+    by_folded = {_folded(choice): choice for choice in choices}
+    folded = _folded(value)
+    if folded in by_folded:
+        return [by_folded[folded]]
+    if not fuzzy:
+        return []
+    ratings = {f: difflib.SequenceMatcher(None, folded, f).ratio() for f in by_folded}
+    best = max(ratings.values(), default=0.0)
+    close = [by_folded[f] for f, rating in ratings.items() if rating >= 0.6 and rating == best]
+    return close if len(close) < len(by_folded) else []
+
+
+def did_you_mean(close: list[str]) -> str:
+    """`did you mean 'a'?` / `did you mean 'a' or 'b'?`, or "" when nothing is close."""
+    if not close:
+        return ""
+    quoted = [repr(choice) for choice in close]
+    return "did you mean " + (", ".join(quoted[:-1]) + " or " if len(quoted) > 1 else "") + quoted[-1] + "?"
+
+
+def echoed(value: str) -> str:
+    """A refused value as a message repeats it: quoted, and cut short if it is long."""
+    return repr(value if len(value) <= ECHOED_AT_MOST else value[:ECHOED_AT_MOST] + "…")
+
+
+def unknown_choice(what: str, value: str, choices: Collection[str]) -> str:
+    """`unknown signal code 'x'; did you mean 'y'?`, or, with nothing close, the allowed values listed."""
+    message = f"unknown {what} {echoed(value)}"
+    if hint := did_you_mean(close_choices(value, choices)):
+        return f"{message}; {hint}"
+    listed = ", ".join(list(choices)[:LISTED_AT_MOST])
+    more = f", … ({len(choices)} in all)" if len(choices) > LISTED_AT_MOST else ""
+    return f"{message}; expected one of: {listed}{more}"
