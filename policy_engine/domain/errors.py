@@ -18,6 +18,8 @@ from policy_engine.domain.values import (
     NOT_A_DATE,
     NOT_A_DECIMAL,
     PATTERN_MESSAGES,
+    REQUIRED_DATE,
+    REQUIRED_DECIMAL,
     SHORTCUT_BRANCHES,
 )
 
@@ -148,7 +150,7 @@ def typed_violations_from(exc: ValidationError, prefix: str = "") -> list[tuple[
             if kind in BRANCH_GATE_ERRORS and kind not in branch:  # the branch for another type of input
                 refused_by_every_branch.setdefault(path, fallback)
                 continue
-            message = branch.get(kind, fallback)
+            message = _required_if_empty(err, branch.get(kind, fallback))
             kind = "value_error"  # the code importers have always reported for a bad amount or date
         else:
             path = _prefixed(field_path(loc), prefix)
@@ -157,6 +159,8 @@ def typed_violations_from(exc: ValidationError, prefix: str = "") -> list[tuple[
                 message = PATTERN_MESSAGES.get((err.get("ctx") or {}).get("pattern", ""), message)
             if kind in _SUGGESTING and (hint := did_you_mean(_meant(kind, err))):
                 message = f"{message}; {hint}"
+            elif kind == "string_too_short" and (err.get("ctx") or {}).get("min_length") == 1:
+                message = "required"  # an id sent empty (proto3's default: the field was left out)
         violation = FieldViolation(path, message)
         if all(v != violation for v, _ in result):
             result.append((violation, kind))
@@ -164,6 +168,17 @@ def typed_violations_from(exc: ValidationError, prefix: str = "") -> list[tuple[
     result += [(FieldViolation(path, wanted), "value_error") for path, wanted in refused_by_every_branch.items()
                if path not in shown]
     return result
+
+
+_REQUIRED = {NOT_A_DECIMAL: REQUIRED_DECIMAL, NOT_A_DATE: REQUIRED_DATE}
+
+
+def _required_if_empty(err: Any, message: str) -> str:
+    """An amount or date sent empty was most likely left out (a proto3 string's default is ""): say
+    "required: a decimal such as …" rather than "not a decimal such as …"."""
+    if err.get("input") == "" and message in _REQUIRED:
+        return _REQUIRED[message]
+    return message
 
 
 _SUGGESTING = frozenset({"literal_error", "string_pattern_mismatch"})

@@ -51,8 +51,9 @@ def echoed(value: str) -> str:
 
 
 def unknown_choice(what: str, value: str, choices: Collection[str]) -> str:
-    """`unknown signal code 'x'; did you mean 'y'?`, or, with nothing close, the allowed values listed."""
-    message = f"unknown {what} {echoed(value)}"
+    """`unknown signal code 'x'; did you mean 'y'?`, or, with nothing close, the allowed values listed
+    (after `required` when it is empty: proto3 sends "" for a field left out)."""
+    message = f"unknown {what} {echoed(value)}" if value.strip() else "required"
     if hint := did_you_mean(close_choices(value, choices)):
         return f"{message}; {hint}"
     listed = ", ".join(list(choices)[:LISTED_AT_MOST])

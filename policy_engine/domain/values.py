@@ -100,7 +100,7 @@ def parse_decimal(value: Any) -> Decimal:
     kind = type(value)
     if kind is str:
         if not _decimal_text_ok(value):
-            raise ValueError(NOT_A_DECIMAL)
+            raise ValueError(REQUIRED_DECIMAL if value == "" else NOT_A_DECIMAL)
         result = Decimal(value)
     elif kind is Decimal:
         result = value
@@ -143,7 +143,7 @@ def parse_iso_date(value: Any) -> date:
                 raise ValueError(DATE_RANGE) from exc
             raise ValueError("not an ISO date (YYYY-MM-DD)") from exc
     else:
-        raise ValueError("not an ISO date (YYYY-MM-DD)")
+        raise ValueError(REQUIRED_DATE if value == "" else NOT_A_DATE)
     if not MIN_DATE <= result <= MAX_DATE:
         raise ValueError(DATE_RANGE)
     return result
@@ -184,6 +184,9 @@ FLOAT_MONEY = 'not a decimal: send money as a decimal string such as "125000.00"
 MONEY_RANGE = f"out of range: must be below {MAX_MONEY:,.0f} in absolute value"
 NOT_A_DATE = "not an ISO date (YYYY-MM-DD)"
 DATE_RANGE = f"out of range: must lie between {MIN_DATE} and {MAX_DATE}"
+REQUIRED_DECIMAL = "required: " + NOT_A_DECIMAL.removeprefix("not ")
+REQUIRED_DATE = "required: " + NOT_A_DATE.removeprefix("not ")
+"""An amount or date sent empty: most likely left out (a proto3 string's default is ""), not mistyped."""
 
 BRANCH_GATE_ERRORS = frozenset({"string_type", "int_type", "is_instance_of"})
 """A union branch refusing an input of another type: never shown on its own."""

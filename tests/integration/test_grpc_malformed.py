@@ -221,6 +221,22 @@ def test_a_value_outside_its_closed_set_says_at_its_path_which_one_was_meant(grp
     assert found["snapshot.size"] == "Input should be 'large', 'medium' or 'small'; did you mean 'medium'?"
 
 
+def test_a_required_field_left_out_is_named_as_required(grpc_server: ServerProcess) -> None:
+    snapshot = pb.CustomerSnapshot(invoices=[pb.Invoice(invoice_id="I1", due_on="2026-10-01", amount="10")])
+
+    try:  # no amount, no customer_id in the snapshot, no issued_on: proto3 sends each as ""
+        grpc_server.stub().CheckOrder(pb.CheckOrderRequest(snapshot=snapshot), timeout=10)
+        raise AssertionError("accepted a request without its required fields")
+    except grpc.RpcError as error:
+        found = dict(violations_of(error))
+
+    assert found == {
+        "snapshot.customer_id": "required",
+        "snapshot.invoices[0].issued_on": "required: an ISO date (YYYY-MM-DD)",
+        "amount": 'required: a decimal such as "125000.00": 1 to 16 digits, optionally "." and 1 to 6 more',
+    }
+
+
 def test_after_the_malformed_requests_the_server_is_alive_and_healthy(grpc_server: ServerProcess) -> None:
     health = health_pb2_grpc.HealthStub(grpc_server.channel())
 

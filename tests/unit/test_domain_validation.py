@@ -113,6 +113,23 @@ def test_an_order_status_close_to_one_of_its_values_says_which_one_was_meant(sta
     assert found == {"orders[0].status": "Input should be 'open' or 'done'" + hint}
 
 
+def test_a_required_value_sent_empty_says_required_not_malformed() -> None:
+    """proto3 sends "" for a field left out: "not a decimal" / "String should have at least 1 character"
+    sent the caller looking for a typo in a value it never sent."""
+    invoice = _invoice(invoice_id=" ", issued_on="", amount="")
+
+    found = _violations({"customer_id": "", "invoices": [invoice], "signals": [{"code": "", "observed_on": ""}]})
+
+    assert found == {
+        "customer_id": "required",
+        "invoices[0].invoice_id": "required",
+        "invoices[0].issued_on": "required: an ISO date (YYYY-MM-DD)",
+        "invoices[0].amount": 'required: a decimal such as "125000.00": 1 to 16 digits, optionally "." and 1 to 6 more',
+        "signals[0].code": "required; expected one of: " + ", ".join(SIGNAL_CODES),
+        "signals[0].observed_on": "required: an ISO date (YYYY-MM-DD)",
+    }
+
+
 @pytest.mark.parametrize("code", ["EUD", "ABC", "HRK", "CN", "CNYY", "ＣＮＹ"])
 def test_a_currency_must_be_an_iso_4217_code_in_use(code: str) -> None:
     """Any three capital letters used to pass: a typo (EUD), a made-up code, or one withdrawn (HRK, 2023).
