@@ -1,0 +1,48 @@
+"""What every rule file kind shares: the value types, the strict base model and a rule's id, title, source and
+condition."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Grade = Literal["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C"]
+GradeClass = Literal["A", "B", "C"]
+Severity = Literal["info", "warning", "urgent"]
+Outcome = Literal["APPROVE", "HOLD", "SPECIAL_APPROVAL", "CASH_IN_ADVANCE", "REJECT"]
+RuleId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", max_length=80)]
+Source = Annotated[str, Field(min_length=3, max_length=500)]
+Condition = Annotated[
+    Any,
+    Field(
+        description=(
+            "A condition: {all: [...]}, {any: [...]}, {not: {...}}, {signal: CODE}, or "
+            "{FIELD: {OP: VALUE}} with OP one of eq ne lt lte gt gte between in not_in exists "
+            "at_least at_most (grades); {FIELD: VALUE} means eq."
+        ),
+        json_schema_extra={"type": "object"},
+    ),
+]
+
+
+class _Model(BaseModel):
+    # allow_inf_nan: YAML's .nan and .inf are floats; no setting of a rule file can take them
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
+
+
+class Title(_Model):
+    """A rule's title in Chinese and English."""
+
+    zh: Annotated[str, Field(min_length=1, max_length=200)]
+    en: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class Rule(_Model):
+    """What every rule has: a stable id, a bilingual title, the seed passage it encodes, a condition."""
+
+    id: RuleId
+    title: Title
+    source: Source
+    when: Condition = None
+    note: str = ""

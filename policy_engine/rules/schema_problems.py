@@ -1,0 +1,99 @@
+"""pydantic's validation errors of a rule file as problems risk staff can act on: a stable code, the file and line,
+the rule's id and a did-you-mean."""
+
+from __future__ import annotations
+
+import difflib
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+from policy_engine.rules.numbers import describe, setting_of
+from policy_engine.rules.problems import Problem
+
+if TYPE_CHECKING:  # the evaluator reads these models; only the compiler needs the loader
+    from policy_engine.rules.loader import Document
+
+
+def _known_fields(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The field names allowed at `loc` (for did-you-mean on unknown keys)."""
+    return list(getattr(_container(model, loc), "model_fields", {}))
+
+
+def _container(model: type[BaseModel], loc: tuple[Any, ...]) -> Any:
+    """The model whose field `loc[-1]` is (list indexes on the way skipped), or None."""
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int) or current is None:
+            continue
+        info = getattr(current, "model_fields", {}).get(part)
+        if info is None:
+            return None
+        current = _inner_model(info.annotation)
+    return current
+
+
+def _number_problem(doc: Document, model: type[BaseModel], loc: tuple[Any, ...], err: Any) -> Problem | None:
+    """A number setting's problem in plain words (numbers.py), or None when `loc` is no number setting."""
+    field_loc = loc
+    while field_loc and isinstance(field_loc[-1], int):  # an item of a list of numbers (range)
+        field_loc = field_loc[:-1]
+    info = getattr(_container(model, field_loc), "model_fields", {}).get(field_loc[-1]) if field_loc else None
+    setting = setting_of(info.annotation, info.metadata) if info is not None else None
+    described = describe(err, setting) if setting is not None else None
+    if described is None:
+        return None
+    return doc.problem(loc, described[0], f"{_where(doc.data, loc)}: {described[1]}")
+
+
+def _inner_model(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    meta = getattr(annotation, "__origin__", None)
+    return _inner_model(meta) if meta is not None and meta is not annotation else None
+
+
+def suggest(name: str, options: list[str]) -> str:
+    """` — did you mean "x"?` when a close option exists."""
+    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+    return f' — did you mean "{close[0]}"?' if close else ""
+
+
+def problem_from(doc: Document, model: type[BaseModel], err: Any) -> Problem:
+    """One pydantic error of `model` as a located, coded problem of `doc`."""
+    loc = tuple(err["loc"])
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        name = str(loc[-1])
+        return doc.problem(loc, "unknown_field", f'unknown field "{name}"' + suggest(name, _known_fields(model, loc)))
+    if kind == "missing":
+        return doc.problem(loc, "missing_field", f'missing field "{loc[-1]}"')
+    number = _number_problem(doc, model, loc, err)
+    if number is not None:
+        return number
+    code = "type_mismatch" if kind.endswith("_type") or kind.endswith("_parsing") else "invalid_value"
+    message = str(err["ctx"]["error"]) if kind == "value_error" else str(err["msg"])
+    if kind.startswith("bool_") and isinstance(err.get("input"), str):
+        message += f" (write true or false; {err['input']!r} is text here)"
+    return doc.problem(loc, code, f"{_where(doc.data, loc)}: {message}")
+
+
+def _where(data: Any, loc: tuple[Any, ...]) -> str:
+    """`rules[3].effects.downgrade`, or led by the id of the innermost rule on the path:
+    `rule warn.pays_late: effects.downgrade`."""
+    rule_id, start, node = None, 0, data
+    for i, part in enumerate(loc):
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(part, int) and isinstance(node, dict) and isinstance(node.get("id"), str):
+            rule_id, start = node["id"], i + 1
+    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc[start:]).lstrip(".")
+    if rule_id is None:
+        return path
+    return f"rule {rule_id}: {path}" if path else f"rule {rule_id}"
