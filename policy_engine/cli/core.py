@@ -113,7 +113,7 @@ def record(
     if not db:
         return
     from adapters.store.engine import safe_url
-    from policy_engine.cli.store_cmds import open_store_or_exit  # the store is optional for these commands
+    from policy_engine.cli.store_common import open_store_or_exit  # the store is optional for these commands
 
     store = open_store_or_exit(db)
     try:

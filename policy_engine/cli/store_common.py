@@ -1,0 +1,39 @@
+"""What the store commands share: the --db option, the consoles and opening the store with a clear error."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="SQLAlchemy URL; default $CREDIT_POLICY_DB or sqlite:///var/credit-policy.sqlite"),
+]
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _out() -> Console:
+    """stdout; piped output is not squeezed to 80 columns."""
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+
+
+def open_store_or_exit(db: str | None, *, must_exist: bool = False) -> Any:
+    """The store; with `must_exist` (commands that only read) a SQLite file that is not there is an
+    error rather than a new empty store."""
+    from adapters.store import open_store
+    from adapters.store.engine import NoSuchStore, require_existing, resolve_db_url, safe_url, scrub_password
+
+    try:
+        if must_exist:
+            require_existing(db)
+        return open_store(db)
+    except NoSuchStore as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2) from None
+    except Exception as exc:  # a bad URL or an unreachable server: say which, no traceback; never the password
+        url = resolve_db_url(db)
+        err.print(f"error: cannot open the store {safe_url(url)}: {scrub_password(str(exc), url)}", markup=False)
+        raise typer.Exit(2) from None
