@@ -104,22 +104,27 @@ def run_batch(opts: BatchOptions, on_progress: ProgressHook | None = None) -> di
         "run_id": run_id, "as_of": opts.as_of.isoformat(), "policy_version": policy.version,
         "partition": str(opts.partition), "workers": opts.workers,
     }  # fmt: skip
+    attempt_begun = False  # until then the part's row is as an earlier attempt left it (complete stays complete)
     try:
         store.record_policy(policy)
-        summary["attempt"] = runs.start_run(store.engine, run_id, opts.partition, opts.as_of, policy.version)
-        if opts.retry_quarantined:
-            summary["retried_quarantined"] = runs.clear_quarantine(store.engine, run_id, opts.partition)
+        settled = _settled(opts, run_id, store.engine)
+        if settled is None:
+            attempt_begun = True
+            summary.update(_begin_attempt(opts, run_id, store.engine, policy.version))
+        else:
+            summary["attempt"] = settled.pop("attempt")
         portfolio = ensure_portfolio(store.engine, run_id, opts.as_of, config)
         summary["portfolio_seconds"] = round(time.perf_counter() - started, 2)
-        progress, errors = _evaluate_pending(opts, run_id, policy, store.engine, on_progress)
-        summary.update(_finish(store.engine, run_id, opts.partition, progress, time.perf_counter() - started))
+        figures, errors = _run_part(opts, run_id, policy, store.engine, on_progress, settled, started)
+        summary.update(figures)
         summary.update(value_classes=portfolio["classes"], give_up=portfolio["give_up"],
                        portfolio_unreadable=portfolio.get("unreadable", {"customers": 0, "sample": []}),
                        quarantine_sample=[{"customer_id": c, "error": e} for c, e in errors])  # fmt: skip
         summary["exit_code"] = EXIT_QUARANTINED if summary["quarantined"] else EXIT_OK
         return summary
     except BaseException as exc:
-        _mark_failed(store, run_id, opts.partition, time.perf_counter() - started)
+        if attempt_begun:
+            _mark_failed(store, run_id, opts.partition, time.perf_counter() - started)
         if isinstance(exc, Exception):
             summary.update(status="failed", error=_fatal_text(exc, store.engine), exit_code=EXIT_FATAL)
             return summary
@@ -127,6 +132,42 @@ def run_batch(opts: BatchOptions, on_progress: ProgressHook | None = None) -> di
     finally:
         store.close()
         policy.close()
+
+
+def _begin_attempt(opts: BatchOptions, run_id: str, engine: Any, policy_version: str) -> dict[str, Any]:
+    """Count a new attempt at the part; with --retry-quarantined forget its quarantined customers."""
+    begun: dict[str, Any] = {"attempt": runs.start_run(engine, run_id, opts.partition, opts.as_of, policy_version)}
+    if opts.retry_quarantined:
+        begun["retried_quarantined"] = runs.clear_quarantine(engine, run_id, opts.partition)
+    return begun
+
+
+def _run_part(opts: BatchOptions, run_id: str, policy: Any, engine: Any, on_progress: ProgressHook | None,
+              settled: dict[str, Any] | None, started: float
+              ) -> tuple[dict[str, Any], list[tuple[str, str]]]:  # fmt: skip
+    """The part's figures and some errors: of this attempt, or as the complete part stands (nothing to do)."""
+    if settled is not None:
+        return {**settled, "seconds": round(time.perf_counter() - started, 2)}, []
+    progress, errors = _evaluate_pending(opts, run_id, policy, engine, on_progress)
+    return _finish(engine, run_id, opts.partition, progress, time.perf_counter() - started), errors
+
+
+def _settled(opts: BatchOptions, run_id: str, engine: Any) -> dict[str, Any] | None:
+    """A part an earlier attempt completed, with no customer left to take: its figures, counting no new
+    attempt and writing nothing. None when there is work: a part not complete, customers added since,
+    or quarantined ones that --retry-quarantined takes again."""
+    attempts = runs.complete_attempts(engine, run_id, opts.partition)
+    if attempts is None:
+        return None
+    total, done = runs.count_customers(engine, run_id, opts.partition)
+    with engine.connect() as conn:
+        counts = runs.status_counts(conn, run_id, opts.partition)
+    if done < total or (opts.retry_quarantined and counts.get("quarantined", 0)):
+        return None
+    return {"attempt": attempts, "status": "complete", "already_complete": True, "customers": total,
+            "ok": counts.get("ok", 0), "quarantined": counts.get("quarantined", 0),
+            "skipped": counts.get("skipped", 0), "evaluated_now": 0, "already_done": total,
+            "rate_per_second": 0.0, **({"retried_quarantined": 0} if opts.retry_quarantined else {})}  # fmt: skip
 
 
 def _evaluate_pending(opts: BatchOptions, run_id: str, policy: Any, engine: Any,
@@ -154,7 +195,7 @@ def _finish(engine: Any, run_id: str, part: Partition, progress: Progress, elaps
     totals = {"customers": progress.total, "ok": counts.get("ok", 0), "quarantined": counts.get("quarantined", 0),
               "skipped": counts.get("skipped", 0)}  # fmt: skip
     runs.finish_run(engine, run_id, part, "complete", totals, elapsed)
-    return {"status": "complete", **totals, "evaluated_now": progress.now_done,
+    return {"status": "complete", "already_complete": False, **totals, "evaluated_now": progress.now_done,
             "already_done": progress.done - progress.now_done, "seconds": round(elapsed, 2),
             "rate_per_second": round(progress.rate, 1)}  # fmt: skip
 

@@ -69,6 +69,14 @@ def start_run(engine: Engine, run_id: str, part: Partition, as_of: date, policy_
         return int(conn.execute(select(r.c.attempts).where(key)).scalar_one())
 
 
+def complete_attempts(engine: Engine, run_id: str, part: Partition) -> int | None:
+    """The attempts of the part when its row says `complete`, else None (new, running or failed)."""
+    r = t.batch_runs
+    with engine.connect() as conn:
+        row = conn.execute(select(r.c.status, r.c.attempts).where(r.c.run_id == run_id, r.c.part == str(part))).first()
+    return int(row.attempts) if row is not None and row.status == "complete" else None
+
+
 def finish_run(engine: Engine, run_id: str, part: Partition, status: str, counts: dict[str, int],
                seconds: float) -> None:  # fmt: skip
     """Record how the attempt ended and the part's totals."""

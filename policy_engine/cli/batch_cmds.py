@@ -113,6 +113,9 @@ def batch_cmd(
         err.print(f"quarantined {item['customer_id']}: {item['error']}", markup=False)
     if summary.get("error"):
         err.print(f"error: {summary['error']}", markup=False)
+    if summary.get("already_complete"):
+        err.print(f"run {summary['run_id']} part {summary['partition']} is already complete (attempt "
+                  f"{summary['attempt']}): no customer to evaluate, the store is left as it is", markup=False)
     _print_json(summary)
     raise typer.Exit(summary["exit_code"])
 

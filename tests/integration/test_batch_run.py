@@ -46,6 +46,66 @@ def test_running_the_same_batch_again_changes_nothing(tmp_path: Path) -> None:
     assert digest(url) == before
 
 
+def _run_row(url: str) -> tuple[object, ...]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        row = tuple(conn.execute(text("SELECT status, attempts, finished_at, seconds, customers, ok "
+                                      "FROM batch_runs")).one())
+    engine.dispose()
+    return row
+
+
+def test_a_complete_run_asked_again_says_so_and_counts_no_attempt(tmp_path: Path) -> None:
+    """Before, each rerun counted an attempt and overwrote the run's finish time and seconds with its own."""
+    url = make_portfolio(tmp_path)
+    _run(url)
+    before = _run_row(url)
+
+    again = cli("batch", "--db", url, "--as-of", AS_OF.isoformat(), "--quiet")
+
+    assert again.returncode == 0, again.stderr
+    summary = summary_of(again)
+    assert _run_row(url) == before
+    assert (summary["attempt"], summary["status"], summary["evaluated_now"]) == (1, "complete", 0)
+    assert (summary["customers"], summary["ok"], summary["already_complete"]) == (300, 300, True)
+    assert "is already complete (attempt 1)" in again.stderr
+
+
+def test_a_rerun_that_fails_leaves_the_complete_run_complete(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before, the rerun's failure marked the complete run `failed`, though nothing of it was lost."""
+    import adapters.batch.runner as runner
+
+    url = make_portfolio(tmp_path)
+    _run(url)
+    before = _run_row(url)
+
+    def _database_lost(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("database lost")
+
+    monkeypatch.setattr(runner, "ensure_portfolio", _database_lost)
+    again = _run(url)
+
+    assert (again["status"], again["exit_code"]) == ("failed", 3)
+    assert _run_row(url) == before
+
+
+def test_customers_added_after_a_complete_run_are_taken_by_a_new_attempt(tmp_path: Path) -> None:
+    from adapters.store import schema as s
+
+    url = make_portfolio(tmp_path)
+    assert _run(url)["attempt"] == 1
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        row = dict(conn.execute(s.customers.select().where(s.customers.c.customer_id == "C0000001")).one()._mapping)
+        conn.execute(s.customers.insert().values({**row, "customer_id": "C0009999"}))
+    engine.dispose()
+
+    again = _run(url)
+
+    assert (again["attempt"], again["evaluated_now"], again["customers"], again["ok"]) == (2, 1, 301, 301)
+    assert again["already_complete"] is False
+
+
 def test_a_new_as_of_date_is_a_new_run(tmp_path: Path) -> None:
     url = make_portfolio(tmp_path)
     first = _run(url)
