@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -46,10 +47,32 @@ def _print_json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
+WORKERS_HELP = ("worker processes, each with its own policy (1 runs in this process); advised: one per CPU, "
+                "`--workers $(nproc)` on a dedicated machine; more only compete for the cores (a warning says so)")
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on: its affinity (taskset, a cpuset) where the OS tells, else all of them."""
+    process_cpu_count = getattr(os, "process_cpu_count", None)  # Python 3.13+
+    if process_cpu_count is not None:
+        return int(process_cpu_count() or 1)
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def _warn_if_more_workers_than_cpus(workers: int) -> None:
+    cpus = usable_cpus()
+    if workers > cpus:
+        err.print(f"warning: --workers {workers} is more than the {cpus} CPU(s) this process may use: each worker "
+                  f"keeps a core busy, so the extra ones only compete for the cores and add memory (~100 MiB "
+                  f"each); use --workers {cpus}, one per CPU", markup=False)  # fmt: skip
+
+
 def batch_cmd(
     db: DbOption = None,
     as_of: AsOfOption = None,
-    workers: Annotated[int, typer.Option(min=1, max=256, help="worker processes (each loads its own policy)")] = 1,
+    workers: Annotated[int, typer.Option(min=1, max=256, help=WORKERS_HELP)] = 1,
     partition: Annotated[
         str, typer.Option(help="i/n: only the customers whose stable hash mod n is i (one machine's share)")
     ] = "0/1",
@@ -85,6 +108,7 @@ def batch_cmd(
     except ValueError as exc:
         err.print(f"error: --partition: {exc}")
         raise typer.Exit(BAD) from None
+    _warn_if_more_workers_than_cpus(workers)
     opts = BatchOptions(db_url=_db(db), as_of=day, rules_dir=rules, workers=workers, partition=part,
                         chunk_size=chunk_size, retry_quarantined=retry_quarantined, rule_tests=rule_tests)  # fmt: skip
     try:  # SIGTERM (a scheduler stopping the task) and Ctrl-C: the run is marked failed, the workers stop
