@@ -8,6 +8,7 @@ from policy_engine.domain.values import GRADE_RANK, GRADES
 from policy_engine.ir import CompiledRule
 from policy_engine.rules.conditions import INF, Node, box_contains, box_of, is_empty
 from policy_engine.rules.problems import Problem
+from policy_engine.rules.schema import FACTOR_IDS
 
 if TYPE_CHECKING:
     from policy_engine.evaluator import Policy
@@ -123,6 +124,7 @@ def _weights_and_classes(kinds: dict[str, Any], docs: dict[str, Document], model
         if abs(total - 1.0) > 1e-6:
             doc = docs[paths[id(card)]]
             problems.append(doc.problem(("factors",), "weights_sum", f"factor weights add up to {total:g}, not 1"))
+        problems += _factors_twice(card, docs[paths[id(card)]])
     warning_files = kinds.get("warning_signs", [])
     for other in warning_files[1:]:
         if other.combine != warning_files[0].combine:
@@ -142,6 +144,21 @@ def _weights_and_classes(kinds: dict[str, Any], docs: dict[str, Document], model
             if seen.count(grade) != 1:
                 msg = f"grade {grade} must belong to exactly one class (found in {seen.count(grade)})"
                 problems.append(doc.problem(("classes",), "invalid_value", msg))
+    return problems
+
+
+def _factors_twice(card: Any, doc: Document) -> list[Problem]:
+    """A factor written twice scored its rows twice over and left another factor out, silently."""
+    problems = []
+    ids = [f.id for f in card.factors]
+    missing = [name for name in FACTOR_IDS if name not in ids]
+    for i, name in enumerate(ids):
+        if name in ids[:i]:
+            line, _ = doc.where(("factors", ids.index(name), "id"))
+            instead = f'; write "{missing[0]}" instead' if len(missing) == 1 else ""
+            instead = instead or (f"; write one of {', '.join(missing)} instead" if missing else "")
+            msg = f'factor "{name}" is written twice (first at line {line}): each 5C factor once{instead}'
+            problems.append(doc.problem(("factors", i, "id"), "duplicate_id", msg))
     return problems
 
 

@@ -25,9 +25,11 @@ from policy_engine.rules.schema_base import (
     _Model,
 )
 from policy_engine.rules.schema_decision import (
+    FACTOR_IDS,
     CadenceRow,
     CollectionFile,
     Factor,
+    FactorId,
     FollowUpRule,
     FollowUpsFile,
     GradeBand,
@@ -53,8 +55,10 @@ if TYPE_CHECKING:  # the evaluator reads these models; only the compiler needs t
     from policy_engine.rules.loader import Document
 
 __all__ = [
+    "FACTOR_IDS",
     "CadenceRow",
     "CollectionFile",
+    "FactorId",
     "Condition",
     "FILE_MODELS",
     "Factor",

@@ -3,7 +3,7 @@ collection reminders, follow-ups and order checks."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import Field, field_validator
 
@@ -16,10 +16,15 @@ class ScoreRow(Rule):
     points: Annotated[float, Field(ge=0, le=100)]
 
 
+FactorId = Literal["character", "capacity", "capital", "collateral", "conditions"]
+FACTOR_IDS: tuple[str, ...] = get_args(FactorId)
+"""The 5C factors, in the handbook's order (品质 能力 资本 抵押 经济环境)."""
+
+
 class Factor(_Model):
     """One of the 5C factors: a first-hit table of rows and its weight in the score."""
 
-    id: Literal["character", "capacity", "capital", "collateral", "conditions"]
+    id: FactorId
     title: Title
     source: Source
     weight: Annotated[float, Field(gt=0, le=1)]

@@ -82,18 +82,22 @@ def problem_from(doc: Document, model: type[BaseModel], err: Any) -> Problem:
     return doc.problem(loc, code, f"{_where(doc.data, loc)}: {message}")
 
 
+_ITEM_NAMES = {"factors": "factor"}
+"""What an item with an id is called, by the list it is in: a scorecard factor is no rule (its rows are)."""
+
+
 def _where(data: Any, loc: tuple[Any, ...]) -> str:
-    """`rules[3].effects.downgrade`, or led by the id of the innermost rule on the path:
-    `rule warn.pays_late: effects.downgrade`."""
-    rule_id, start, node = None, 0, data
+    """`rules[3].effects.downgrade`, or led by the id of the innermost rule (or factor) on the path:
+    `rule warn.pays_late: effects.downgrade`, `factor character: weight`."""
+    rule_id, start, node, what = None, 0, data, "rule"
     for i, part in enumerate(loc):
         try:
             node = node[part]
         except (KeyError, IndexError, TypeError):
             break
         if isinstance(part, int) and isinstance(node, dict) and isinstance(node.get("id"), str):
-            rule_id, start = node["id"], i + 1
+            rule_id, start, what = node["id"], i + 1, _ITEM_NAMES.get(str(loc[i - 1]) if i else "", "rule")
     path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc[start:]).lstrip(".")
     if rule_id is None:
         return path
-    return f"rule {rule_id}: {path}" if path else f"rule {rule_id}"
+    return f"{what} {rule_id}: {path}" if path else f"{what} {rule_id}"

@@ -1,0 +1,49 @@
+"""Lint, read by risk staff: a problem names the thing by what it is (a scorecard factor is no rule),
+sits at the file and line to edit, and says what to write instead."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from policy_engine.rules.compiler import lint
+from policy_engine.rules.loader import read_rule_files
+
+RulesCopy = Callable[..., Path]
+
+
+def _found(rules: Path) -> list[tuple[str, int, str, str]]:
+    """Each problem as (file name, line, code, message)."""
+    return [(Path(p.path).name, p.line, p.code, p.message) for p in lint(read_rule_files(rules), str(rules))]
+
+
+def _lines(path: Path, text: str) -> list[int]:
+    """The numbers of the lines of `path` that hold `text`."""
+    return [i for i, line in enumerate(path.read_text().splitlines(), 1) if text in line]
+
+
+def test_a_problem_of_a_scorecard_factor_calls_it_a_factor_not_a_rule(rules_copy: RulesCopy) -> None:
+    """`weight: -1` of the character factor was reported as "rule character: weight: …", and
+    there is no rule "character": the rules are its rows (score.character.prompt, …)."""
+    rules = rules_copy(("scorecard.yaml", "weight: 0.35 ", "weight: -1 "),
+                       ("scorecard.yaml", "points: 95", "points: 195"))
+    scorecard = rules / "scorecard.yaml"
+
+    found = _found(rules)
+
+    assert [(line, message.split(":")[0]) for _, line, _, message in found] == [
+        (*_lines(scorecard, "weight: -1"), "factor character"),
+        (*_lines(scorecard, "points: 195"), "rule score.character.prompt"),
+    ]
+
+
+def test_a_factor_written_twice_is_a_problem_at_the_second_naming_the_one_left_out(rules_copy: RulesCopy) -> None:
+    """A second `character` factor where `capacity` stood linted clean: the score counted the
+    character rows under both weights and never looked at the current ratio."""
+    rules = rules_copy(("scorecard.yaml", "  - id: capacity", "  - id: character"))
+    first, second = _lines(rules / "scorecard.yaml", "  - id: character")
+
+    found = _found(rules)
+
+    message = f'factor "character" is written twice (first at line {first}): each 5C factor once; write "capacity"'
+    assert found == [("scorecard.yaml", second, "duplicate_id", message + " instead")]
