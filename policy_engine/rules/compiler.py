@@ -18,6 +18,7 @@ from policy_engine.features import FEATURE_BY_NAME, FeatureSettings, FieldSpec
 from policy_engine.ir import CompiledRule, Program
 from policy_engine.rules import analysis
 from policy_engine.rules.conditions import Checker, Node, referenced_fields, to_durable
+from policy_engine.rules.kinds import kind_without_file, no_kind_problem
 from policy_engine.rules.loader import Document, parse_document
 from policy_engine.rules.problems import PolicyLoadError, Problem
 from policy_engine.rules.schema import SINGLE_KINDS, validate_document
@@ -53,6 +54,10 @@ class Unit:
         """The path as printed in problems: under the rules directory when there is one."""
         return f"{self.source_dir.rstrip('/')}/{path}" if self.source_dir else path
 
+    def directory(self) -> str:
+        """The rules directory as printed where a problem belongs to no one file (`rules`, not `rules/.`)."""
+        return self.source_dir.rstrip("/") or self.source_dir or "."
+
 
 def stage_parse(u: Unit) -> None:
     for path, text in sorted(u.files.items()):
@@ -64,7 +69,8 @@ def stage_parse(u: Unit) -> None:
 
 def stage_schema(u: Unit) -> None:
     for path, doc in u.docs.items():
-        model, problems = validate_document(doc)
+        no_kind = no_kind_problem(doc)
+        model, problems = (None, [no_kind]) if no_kind else validate_document(doc)
         u.problems += problems
         if model is not None:
             u.models[path] = model
@@ -126,7 +132,7 @@ def stage_assemble(u: Unit) -> None:
             u.kinds.setdefault(kind, []).append(model)
     if not u.problems:
         for kind in sorted(SINGLE_KINDS - set(u.kinds)):
-            u.problems.append(Problem(u.shown("."), 1, 1, "missing_kind", f"no rule file of kind `{kind}`"))
+            u.problems.append(kind_without_file(kind, u.files, u.shown, u.directory()))
 
 
 def stage_typecheck(u: Unit) -> None:

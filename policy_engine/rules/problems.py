@@ -13,7 +13,7 @@ CODES = {
     "invalid_value": "a value outside what is allowed",
     "unknown_kind": "the file's `kind` is not a known rule kind",
     "duplicate_kind": "two files define the same single-file kind",
-    "missing_kind": "a required rule kind has no file",
+    "missing_kind": "a rule file has no `kind`, or a required rule kind has no file",
     "duplicate_id": "two rules share an id, or a scorecard factor is written twice",
     "unknown_feature": "a condition names a field that does not exist",
     "field_not_available": "a field exists but this kind of rule cannot see it",

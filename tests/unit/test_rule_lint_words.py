@@ -47,3 +47,29 @@ def test_a_factor_written_twice_is_a_problem_at_the_second_naming_the_one_left_o
 
     message = f'factor "character" is written twice (first at line {first}): each 5C factor once; write "capacity"'
     assert found == [("scorecard.yaml", second, "duplicate_id", message + " instead")]
+
+
+def test_a_rules_directory_without_a_required_kind_names_the_file_to_write_not_dir_dot(rules_copy: RulesCopy) -> None:
+    """It was `rules/.:1:1: missing_kind: no rule file of kind `review_cadence``: no file to open."""
+    rules = rules_copy()
+    (rules / "reviews.yaml").unlink()
+
+    [problem] = lint(read_rule_files(rules), str(rules))
+
+    assert (problem.path, problem.line, problem.code) == (f"{rules}/reviews.yaml", 1, "missing_kind")
+    assert problem.message.endswith("write one, such as reviews.yaml starting with `kind: review_cadence`")
+
+
+def test_a_rule_file_without_its_kind_is_missing_kind_at_that_file_saying_which_to_write(rules_copy: RulesCopy) -> None:
+    """It was `reviews.yaml:1:1: unknown_kind: unknown kind None; expected one of policy, …`."""
+    rules = rules_copy(("reviews.yaml", "kind: review_cadence\n", ""),
+                       ("warnings.yaml", "kind: warning_signs", "kind:"))
+
+    found = _found(rules)
+
+    assert found == [
+        ("reviews.yaml", 1, "missing_kind",
+         "this rule file has no `kind`; write `kind: review_cadence` at its top (what the rest of it holds)"),
+        ("warnings.yaml", 1, "missing_kind",
+         "this rule file has no `kind`; write `kind: warning_signs` at its top (what the rest of it holds)"),
+    ]
