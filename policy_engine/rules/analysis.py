@@ -85,7 +85,22 @@ def _bands(rules: list[Entry], boxes: dict[str, Any], kinds: dict[str, Any], uns
         intervals.append((box["score"], rule, doc, loc))
     gaps = not any(rule.kind == "grade_band" and rule.name in unsound for rule, *_ in rules)
     low, high = bands.range
-    return problems + _sweep(intervals, low, high, gaps)
+    return problems + _sweep(intervals, low, high, gaps) + _band_order(intervals)
+
+
+def _band_order(intervals: list[tuple[Any, ...]]) -> list[Problem]:
+    """not_monotonic for a band that gives a worse grade than the band below it: bands whose grades
+    were swapped covered 0-100 once and linted clean, and a higher score earned a worse grade."""
+    problems = []
+    ordered = sorted(intervals, key=lambda x: (x[0][0], not x[0][1]))
+    for (below, lower, *_), (above, rule, doc, loc) in zip(ordered, ordered[1:], strict=False):
+        worse, better = rule.spec.grade, lower.spec.grade
+        if GRADE_RANK[worse] > GRADE_RANK[better]:
+            msg = (f'band "{rule.id}" gives {worse} from score {_fmt(above[0])}, a worse grade than {better} that '
+                   f'"{lower.id}" gives from {_fmt(below[0])}: a higher score must never earn a worse grade; '
+                   "swap their grades (or their ranges)")
+            problems.append(doc.problem((*loc, "grade"), "not_monotonic", msg))
+    return problems
 
 
 def _sweep(intervals: list[tuple[Any, ...]], low: float, high: float, gaps: bool) -> list[Problem]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from policy_engine.domain.values import GRADE_RANK, GRADES, SIGNAL_CODES
 from policy_engine.features import SIGNAL_FIELDS, FieldSpec
+from policy_engine.rules.numbers import between_order
 from policy_engine.rules.problems import Problem
 from policy_engine.rules.schema import suggest
 
@@ -143,7 +144,7 @@ class Checker:
             ends = [self._scalar_ok(spec, x, (*loc, i)) for i, x in enumerate(operand)]  # each end reported
             if not all(ends):
                 return False
-            return self._expect(operand[0] < operand[1], loc, "`between` needs low < high", "invalid_value")
+            return self._expect(operand[0] < operand[1], loc, between_order(spec.name, *operand), "invalid_value")
         if op in ("in", "not_in"):
             ok = isinstance(operand, list) and 0 < len(operand) <= 100
             if not self._expect(ok, loc, f"`{op}` takes a non-empty list"):

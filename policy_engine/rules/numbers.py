@@ -85,6 +85,15 @@ def describe(err: Mapping[str, Any], setting: NumberSetting) -> tuple[str, str] 
     return "type_mismatch", f"{wrong} is not a number; {right}"
 
 
+def between_order(name: str, low: float, high: float) -> str:
+    """`between` whose ends are swapped or equal matches no value: say which ends to write."""
+    written = f'"{name}": between [{_shown(low)}, {_shown(high)}]'
+    if low > high:
+        swapped = f"[{_shown(high)}, {_shown(low)}]"
+        return f"{written} has its ends swapped; write {swapped} (low first: low included, high excluded)"
+    return f"{written} holds no value (low included, high excluded); write a high end above {_shown(low)}"
+
+
 def not_finite(value: float) -> str:
     """`.nan is not a number`, `-.inf is not a finite number`: the value as YAML spells it."""
     if math.isnan(value):

@@ -23,7 +23,8 @@ CODES = {
     "band_gap": "a band table leaves a range of its field uncovered",
     "band_overlap": "two bands of a table cover the same values",
     "grade_uncovered": "no row of a per-grade table applies to a grade",
-    "not_monotonic": "a worse grade would get a more generous limit or a longer review interval",
+    "not_monotonic": "a worse grade would get a more generous limit or a longer review interval, or a higher score "
+    "a worse grade",
     "weights_sum": "scorecard weights do not add up to 1",
     "too_many_fields": "a rule stage would send the engine more than 255 properties",
     "engine_rejected": "durable_rules refused the compiled ruleset",

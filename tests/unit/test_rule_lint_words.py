@@ -73,3 +73,29 @@ def test_a_rule_file_without_its_kind_is_missing_kind_at_that_file_saying_which_
         ("warnings.yaml", 1, "missing_kind",
          "this rule file has no `kind`; write `kind: warning_signs` at its top (what the rest of it holds)"),
     ]
+
+
+def test_a_band_with_its_ends_swapped_says_which_ends_to_write(rules_copy: RulesCopy) -> None:
+    """It was "`between` needs low < high": no field, no hint that the ends were simply swapped."""
+    rules = rules_copy(("grades.yaml", "between: [74, 82]", "between: [82, 74]"))
+
+    found = _found(rules)
+
+    line = _lines(rules / "grades.yaml", "[82, 74]")[0]
+    assert found == [("grades.yaml", line, "invalid_value", '"score": between [82, 74] has its ends swapped; '
+                      "write [74, 82] (low first: low included, high excluded)")]
+
+
+def test_bands_that_give_a_higher_score_a_worse_grade_are_not_monotonic(rules_copy: RulesCopy) -> None:
+    """Swapping the grades of two bands kept the score covered once, and linted clean: a customer
+    scoring 85 got A and one scoring 78 got AA."""
+    rules = rules_copy(("grades.yaml", "grade: AA, when: {score: {between: [82, 90]}}",
+                        "grade: A, when: {score: {between: [82, 90]}}"),
+                       ("grades.yaml", "{id: grade.a, grade: A,", "{id: grade.a, grade: AA,"))
+
+    found = _found(rules)
+
+    assert [(line, code) for _, line, code, _ in found] == [(_lines(rules / "grades.yaml", "id: grade.aa,")[0],
+                                                            "not_monotonic")]
+    assert found[0][3].startswith('band "grade.aa" gives A from score 82, a worse grade than AA that "grade.a" '
+                                  "gives from 74: a higher score must never earn a worse grade; swap their grades")
