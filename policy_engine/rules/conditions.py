@@ -12,7 +12,7 @@ from typing import Any
 
 from policy_engine.domain.values import GRADE_RANK, GRADES, SIGNAL_CODES
 from policy_engine.features import SIGNAL_FIELDS, FieldSpec
-from policy_engine.rules.numbers import between_order
+from policy_engine.rules.numbers import between_order, plain_amount, split_number
 from policy_engine.rules.problems import Problem
 from policy_engine.rules.schema import suggest
 
@@ -108,7 +108,8 @@ class Checker:
         if not isinstance(value, dict):
             value = {"eq": value}
         if len(value) != 1:
-            self._err(loc, "bad_operator", "a comparison has exactly one operator, e.g. {gt: 30}")
+            split = next((f"; {s}" for k in list(value)[1:] if (s := split_number(value, (k,)))), "")
+            self._err(loc, "bad_operator", "a comparison has exactly one operator, e.g. {gt: 30}" + split)
             return None
         ((op, operand),) = value.items()
         allowed = self._ops(spec)
@@ -184,13 +185,15 @@ def _is_number(value: Any) -> bool:
 
 
 def _unquote_hint(value: Any) -> str:
-    """For a number written in quotes ("90"): say so, the commonest way to get a text here."""
+    """For a number written in quotes ("90"), the commonest way to get a text here, or as money ("¥50,000"):
+    say so, and what to write."""
     if not isinstance(value, str):
         return ""
     try:
         number = float(value)
     except ValueError:
-        return ""
+        plain = plain_amount(value)
+        return f" (write {plain}: a plain number, no currency sign or code, no thousands separators)" if plain else ""
     return f" (a text because of the quotes: write {value.strip()} without them)" if math.isfinite(number) else ""
 
 

@@ -9,6 +9,7 @@ number from 0 to 100`, `lead_days: "7" is a text because of the quotes; write 7 
 from __future__ import annotations
 
 import math
+import re
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ _BOUND_ERRORS = {
     "less_than_equal": ("le", "more than"),
     "less_than": ("lt", "not less than"),
 }
+_MONEY_MARKS = re.compile(r"(?i)\b(?:CNY|RMB|USD|EUR|HKD|JPY|GBP)\b|[¥￥$€£元,_\s]")
+"""What makes an amount money rather than a number: a currency sign or code, thousands separators."""
 _NUMBER_ERRORS = frozenset({"finite_number", "int_type", "float_type", *_BOUND_ERRORS})
 
 
@@ -41,6 +44,13 @@ class NumberSetting:
         words = (("at least", self.ge), ("more than", self.gt), ("at most", self.le), ("less than", self.lt))
         bounds = " and ".join(f"{word} {_shown(bound)}" for word, bound in words if bound is not None)
         return f"{what} {bounds}" if bounds else what
+
+
+    def allows(self, number: float) -> bool:
+        """Whether `number` is a value this setting takes."""
+        bounds = ((self.ge, number.__ge__), (self.gt, number.__gt__), (self.le, number.__le__),
+                  (self.lt, number.__lt__))
+        return (number.is_integer() or not self.whole) and all(b is None or ok(b) for b, ok in bounds)
 
 
 def setting_of(annotation: Any, metadata: list[Any]) -> NumberSetting | None:
@@ -74,6 +84,9 @@ def describe(err: Mapping[str, Any], setting: NumberSetting) -> tuple[str, str] 
     if isinstance(value, str):
         if _finite_text(value):
             return "type_mismatch", f'"{value}" is a text because of the quotes; write {value.strip()} without them'
+        plain = plain_amount(value)
+        if plain is not None and setting.allows(float(plain)):
+            right = f"write {plain} (a plain number: no currency sign or code, no thousands separators)"
         return "type_mismatch", f'"{value}" is a text, not a number; {right}'
     if isinstance(value, float) and setting.whole:
         if value.is_integer():
@@ -99,6 +112,35 @@ def not_finite(value: float) -> str:
     if math.isnan(value):
         return ".nan is not a number"
     return f"{'' if value > 0 else '-'}.inf is not a finite number"
+
+
+def plain_amount(text: str) -> str | None:
+    """`100000` for `¥100,000`, `100000 CNY` or `$100000`: an amount written as money, not a number."""
+    plain = _MONEY_MARKS.sub("", text)
+    return plain if plain != text.strip() and _finite_text(plain) else None
+
+
+def split_number(data: Any, loc: tuple[Any, ...]) -> str:
+    """For an unknown key at `loc` that is a number with no value, after an entry holding a number:
+    how `{floor: 100,000}` reads (a comma inside { } ends an entry), and what to write; else ""."""
+    *path, key = loc
+    mapping = data
+    for part in path:
+        try:
+            mapping = mapping[part]
+        except (KeyError, IndexError, TypeError):
+            return ""
+    keys = list(mapping) if isinstance(mapping, dict) else []
+    if not str(key).isdigit() or key not in keys or keys.index(key) == 0 or mapping[key] is not None:
+        return ""
+    before = keys[keys.index(key) - 1]
+    value = mapping[before]
+    if not (isinstance(value, int | float) or (isinstance(value, str) and plain_amount(value) is not None)):
+        return ""
+    shown = f'"{value}"' if isinstance(value, str) else _shown(value)
+    return (f"a number where a key belongs. Inside {{ }} a comma ends an entry, so a thousands separator"
+            f" splits the number and {before} reads as {shown}; write {before} as one plain number (no"
+            " separators, no currency sign)")
 
 
 def _finite_text(value: str) -> bool:

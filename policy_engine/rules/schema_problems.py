@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from policy_engine.rules.numbers import describe, setting_of
+from policy_engine.rules.numbers import describe, setting_of, split_number
 from policy_engine.rules.problems import Problem
 
 if TYPE_CHECKING:  # the evaluator reads these models; only the compiler needs the loader
@@ -69,7 +69,9 @@ def problem_from(doc: Document, model: type[BaseModel], err: Any) -> Problem:
     kind = err["type"]
     if kind == "extra_forbidden":
         name = str(loc[-1])
-        return doc.problem(loc, "unknown_field", f'unknown field "{name}"' + suggest(name, _known_fields(model, loc)))
+        hint = split_number(doc.data, loc)
+        hint = f": {hint}" if hint else suggest(name, _known_fields(model, loc))
+        return doc.problem(loc, "unknown_field", f'unknown field "{name}"{hint}')
     if kind == "missing":
         return doc.problem(loc, "missing_field", f'missing field "{loc[-1]}"')
     number = _number_problem(doc, model, loc, err)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from policy_engine.rules.compiler import lint
 from policy_engine.rules.loader import read_rule_files
 
@@ -99,3 +101,39 @@ def test_bands_that_give_a_higher_score_a_worse_grade_are_not_monotonic(rules_co
                                                             "not_monotonic")]
     assert found[0][3].startswith('band "grade.aa" gives A from score 82, a worse grade than AA that "grade.a" '
                                   "gives from 74: a higher score must never earn a worse grade; swap their grades")
+
+
+@pytest.mark.parametrize("amount", ["¥100000", "100000 CNY", "100000元", "$100000"])
+def test_a_limit_written_as_money_says_to_write_the_plain_number(rules_copy: RulesCopy, amount: str) -> None:
+    """It was `"¥100000" is a text, not a number; write a number from 0 to 10000000000000`."""
+    rules = rules_copy(("limits.yaml", "floor: 100000}", f"floor: {amount}}}"))
+
+    [(name, line, code, message)] = _found(rules)
+
+    assert (name, line, code) == ("limits.yaml", _lines(rules / "limits.yaml", amount)[0], "type_mismatch")
+    assert message.endswith(f'"{amount}" is a text, not a number; write 100000 (a plain number: no currency sign or '
+                            "code, no thousands separators)")
+
+
+def test_a_thousands_separator_inside_braces_says_it_split_the_number(rules_copy: RulesCopy) -> None:
+    """`{…, floor: 100,000}` reads as floor 100 and a key "000": it was `unknown field "0"`, and
+    `{gt: 50,000}` was "a comparison has exactly one operator", neither naming the comma."""
+    rules = rules_copy(("limits.yaml", "floor: 100000}", "floor: 100,000}"),
+                       ("orders.yaml", "{available_credit_after: {lt: 0}}", "{order_amount: {gt: ¥50,000}}"))
+
+    found = _found(rules)
+
+    split = "Inside { } a comma ends an entry, so a thousands separator splits the number and"
+    assert [(name, code) for name, _, code, _ in found] == [("limits.yaml", "unknown_field"),
+                                                            ("orders.yaml", "bad_operator")]
+    assert f'unknown field "0": a number where a key belongs. {split} floor reads as 100; write floor' in found[0][3]
+    assert f'{split} gt reads as "¥50"; write gt as one plain number (no separators, no currency sign)' in found[1][3]
+
+
+def test_a_threshold_written_as_money_says_to_write_the_plain_number(rules_copy: RulesCopy) -> None:
+    rules = rules_copy(("orders.yaml", "{available_credit_after: {lt: 0}}", "{order_amount: {gt: 50000 CNY}}"))
+
+    [(_, _, code, message)] = _found(rules)
+
+    assert (code, message) == ("type_mismatch", "\"order_amount\" is a number; got '50000 CNY' (write 50000: a plain "
+                                                "number, no currency sign or code, no thousands separators)")
