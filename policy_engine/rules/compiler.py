@@ -149,7 +149,8 @@ def stage_typecheck(u: Unit) -> None:
             if spec.id in ids:
                 first_path, first_loc = ids[spec.id]
                 line, _ = u.docs[first_path].where(first_loc)
-                msg = f'duplicate rule id "{spec.id}" (first at {u.shown(first_path)}:{line})'
+                msg = (f'duplicate rule id "{spec.id}" (first at {u.shown(first_path)}:{line}): an id names one rule'
+                       " across all rule files (decisions, logs and tests refer to it); give one of the two another id")
                 u.problems.append(doc.problem((*loc, "id"), "duplicate_id", msg))
             ids.setdefault(spec.id, (path, (*loc, "id")))
             fields = tuple(sorted(referenced_fields(node)))

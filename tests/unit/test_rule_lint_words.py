@@ -137,3 +137,21 @@ def test_a_threshold_written_as_money_says_to_write_the_plain_number(rules_copy:
 
     assert (code, message) == ("type_mismatch", "\"order_amount\" is a number; got '50000 CNY' (write 50000: a plain "
                                                 "number, no currency sign or code, no thousands separators)")
+
+
+def test_a_rule_id_used_in_two_files_names_both_places_and_says_to_rename_one(rules_copy: RulesCopy) -> None:
+    """It said `duplicate rule id "warn.pays_late" (first at …/more_warnings.yaml:11)` and no more."""
+    rules = rules_copy()
+    warnings = (rules / "warnings.yaml").read_text()
+    head = warnings[: warnings.index("rules:\n")]
+    pays_late = warnings[warnings.index("  - id: warn.pays_late"): warnings.index("  - id: warn.seriously_overdue")]
+    (rules / "more_warnings.yaml").write_text(head + "rules:\n" + pays_late.replace("PAYS_LATE", "PAYS_LATE_AGAIN"))
+
+    [(name, line, code, message)] = _found(rules)
+
+    first = _lines(rules / "more_warnings.yaml", "- id: warn.pays_late")[0]
+    assert (name, line, code) == ("warnings.yaml", _lines(rules / "warnings.yaml", "- id: warn.pays_late")[0],
+                                  "duplicate_id")
+    assert message == (f'duplicate rule id "warn.pays_late" (first at {rules}/more_warnings.yaml:{first}): an id '
+                       "names one rule across all rule files (decisions, logs and tests refer to it); give one of the"
+                       " two another id")
