@@ -127,7 +127,8 @@ def test_stored_free_text_with_control_characters_loads_with_spaces_and_a_broken
     assert loaded.name == "Acme Trading" and [s.name for s in store.get_snapshots(["C1"])] == ["Acme Trading"]
     assert caught.value.customer_id == "C2"
     assert str(caught.value) == ("the stored record of customer 'C2' is invalid (currency: not an ISO 4217 currency "
-                                 "code in use (three capital letters such as CNY, EUR, USD)); fix it in the store")
+                                 "code in use (three capital letters such as CNY, EUR, USD); did you mean 'CNY'?); "
+                                 "fix it in the store")
     store.close()
 
 
