@@ -83,6 +83,7 @@ def _write_old_log(url: str, customers: int, nights: int) -> None:
             now = datetime.now(UTC)
             decisions = [(snap, policy.evaluate(snap, as_of=day)) for snap in snapshots]
             rows = [log_row(snap, dec, source="batch", decided_at=now) for snap, dec in decisions]
+            rows = [{k: v for k, v in row.items() if k != "build"} for row in rows]  # 0004 added `build`
             with engine.begin() as conn:
                 conn.execute(s.decision_log.insert(), rows)
     engine.dispose()

@@ -6,6 +6,7 @@ Everything outside policy_engine (CLI, gRPC, store, batch) goes through these na
     decision = policy.evaluate(snapshot, as_of=date(2026, 11, 22), explain=False)
     order = policy.check_order(snapshot, OrderRequest(amount=Decimal("5000")), as_of=...)
     policy.version, policy.loaded_at, policy.files, policy.rule_ids
+    build_id()                               # this build of the decision code, e.g. "0.1.0+3f9a1c0b72de"
 
 A Policy is safe to call from many threads (calls into the engine are serialised per process);
 for parallelism use one Policy per worker process.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import pickle
 from pathlib import Path
 
+from policy_engine.build import build_id
 from policy_engine.evaluator import Policy
 from policy_engine.rules.compiler import compile_policy
 from policy_engine.rules.loader import read_rule_files
@@ -51,5 +53,5 @@ def policy_from_program(data: bytes) -> Policy:
     return Policy(pickle.loads(data))
 
 
-__all__ = ["DEFAULT_RULES_DIR", "Policy", "PolicyLoadError", "Problem", "load_policy", "load_policy_from_files",
-           "policy_from_program", "program_bytes"]
+__all__ = ["DEFAULT_RULES_DIR", "Policy", "PolicyLoadError", "Problem", "build_id", "load_policy",
+           "load_policy_from_files", "policy_from_program", "program_bytes"]

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, RowMapping, Select, func, select
 from adapters.store import schema as s
 from adapters.store.snapshots import snapshot_from_record
 from adapters.store.upsert import insert_ignore, insert_ignore_many
+from policy_engine.build import build_id
 from policy_engine.domain.models import CustomerDecision, CustomerSnapshot, OrderDecision, OrderRequest
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -81,6 +82,7 @@ def log_row(
         "credit_limit": decision.credit_limit,
         "outcome": order.outcome if order else None,
         "explained": bool(decision.trace),
+        "build": build_id(),  # the decision code of this process: cached, one constant string per row
     }
 
 
@@ -169,6 +171,9 @@ class LoggedDecision:
     decision: CustomerDecision
     order: OrderDecision | None
     order_request: OrderRequest | None
+    build: str | None = None
+    """The build of the decision code that logged it (`policy_engine.build.build_id()`); None for
+    entries written before migration 0004 recorded it."""
 
     def snapshot_intact(self) -> bool:
         """Whether the stored snapshot text (own copy or shared by hash) hashes to the recorded hash."""
@@ -220,6 +225,7 @@ def _parse(row: RowMapping) -> LoggedDecision:
         decision=_lenient(CustomerDecision, row["decision_json"]),
         order=_lenient(OrderDecision, order) if order else None,
         order_request=OrderRequest.model_validate_json(request) if request else None,
+        build=row["build"],
     )
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from adapters.store.audit import LoggedDecision
+from policy_engine.build import build_id
 
 MAX_DIFFS = 20
 
@@ -19,13 +20,32 @@ class ReplayResult:
 
     `diffs` are differences in what was decided; `wording` are differences only in the text of a
     message (an action's or a reason's), which a later release may word differently without the
-    decision changing. They do not count against `reproduces`."""
+    decision changing. They do not count against `reproduces`.
+
+    `logged_build` is the build of the decision code that logged the entry (None: not recorded, the
+    entry is older than that), `current_build` the one that replayed it ("" when the replay did not
+    run: a snapshot missing or altered, rules not recorded)."""
 
     entry_id: int
     reproduces: bool | None
     diffs: list[str] = field(default_factory=list)
     note: str = ""
     wording: list[str] = field(default_factory=list)
+    logged_build: str | None = None
+    current_build: str = ""
+
+    def build_note(self) -> str:
+        """What to say next to a result that is not an exact reproduction (NO, or yes in wording only)
+        when another build of the code replayed it: the code changed, not only possibly the rules. ""
+        otherwise, and whenever the replay did not run."""
+        exact = self.reproduces is True and not self.wording
+        if self.reproduces is None or exact or not self.current_build or self.logged_build == self.current_build:
+            return ""
+        if self.logged_build is None:
+            return (f"logged before builds were recorded, now {self.current_build}: the code may have changed "
+                    "since, not only possibly the rules")
+        return (f"logged by build {self.logged_build}, now {self.current_build}: the code changed since, not only "
+                "possibly the rules")
 
 
 def is_wording(difference: str) -> bool:
@@ -71,15 +91,19 @@ def _same_amount(path: str, expected: Any, actual: Any) -> bool:
 
 
 class Replayer:
-    """Compiles each policy version once; `files_of(version)` returns its rule files or None."""
+    """Compiles each policy version once; `files_of(version)` returns its rule files or None.
+
+    `current_build` is the build of the decision code the replays run on (default: this process's)."""
 
     def __init__(
         self,
         files_of: Callable[[str], dict[str, str] | None],
         compile_files: Callable[[dict[str, str]], Any] | None = None,
+        current_build: str | None = None,
     ):
         self._files_of = files_of
         self._compile = compile_files
+        self._build = current_build or build_id()
         self._policies: dict[str, Any] = {}
 
     def _policy(self, version: str) -> Any:
@@ -97,6 +121,9 @@ class Replayer:
 
     def replay(self, entry: LoggedDecision) -> ReplayResult:
         """Re-run one logged decision and compare it with what was logged."""
+        return replace(self._replay(entry), logged_build=entry.build)
+
+    def _replay(self, entry: LoggedDecision) -> ReplayResult:
         if entry.snapshot_json is None:
             return ReplayResult(entry.id, False, [f"snapshot: no stored copy under {entry.snapshot_hash[:12]}"])
         if not entry.snapshot_intact():
@@ -129,4 +156,5 @@ class Replayer:
         )
         decided = [d for d in found if not is_wording(d)]
         wording = [d for d in found if is_wording(d)]
-        return ReplayResult(entry.id, not decided, decided[:MAX_DIFFS], note, wording[:MAX_DIFFS])
+        return ReplayResult(entry.id, not decided, decided[:MAX_DIFFS], note, wording[:MAX_DIFFS],
+                            current_build=self._build)

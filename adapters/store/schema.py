@@ -213,6 +213,9 @@ class DecisionLogEntry(Base):
     credit_limit: Mapped[Decimal] = mapped_column(ExactDecimal())
     outcome: Mapped[str | None] = mapped_column(String(20))
     explained: Mapped[bool] = mapped_column(Boolean, default=False)
+    build: Mapped[str | None] = mapped_column(String(64))
+    """The build of the decision code that made it (`policy_engine.build.build_id()`); NULL for entries
+    written before migration 0004."""
 
 
 metadata = Base.metadata

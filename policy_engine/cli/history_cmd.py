@@ -104,8 +104,7 @@ def _history_table(customer_id: str, entries: list[Any], results: dict[int, Any]
                entry.outcome or "", str(len(entry.fired_rules))]  # fmt: skip
         if results:
             result = results[entry.id]
-            shown = {True: "yes", False: "NO", None: "n/a"}[result.reproduces]
-            row.append(f"{shown} (wording)" if result.reproduces and result.wording else shown)
+            row.append(_reproduces_cell(result))
         table.add_row(*row)
         previous = entry
     out = _out()
@@ -117,6 +116,18 @@ def _history_table(customer_id: str, entries: list[Any], results: dict[int, Any]
             out.print(f"  #{result.entry_id}: wording only: {line}", markup=False)
         if result.note:
             out.print(f"  #{result.entry_id}: {result.note}", markup=False)
+        if result.build_note():
+            out.print(f"  #{result.entry_id}: {result.build_note()}", markup=False)
+
+
+def _reproduces_cell(result: Any) -> str:
+    """`yes`, `NO` or `n/a`, with why a result is not exact: `(wording)`, and `(code changed)` or
+    `(build not recorded)` when another build of the code replayed it (the line below says which)."""
+    shown = {True: "yes", False: "NO", None: "n/a"}[result.reproduces]
+    notes = ["wording"] if result.reproduces and result.wording else []
+    if result.build_note():
+        notes.append("code changed" if result.logged_build else "build not recorded")
+    return f"{shown} ({'; '.join(notes)})" if notes else shown
 
 
 def _entry_json(entry: Any, result: Any) -> dict[str, Any]:
@@ -130,6 +141,7 @@ def _entry_json(entry: Any, result: Any) -> dict[str, Any]:
         "grade": entry.grade,
         "credit_limit": str(entry.credit_limit),
         "outcome": entry.outcome,
+        "build": entry.build,
         "fired_rules": entry.fired_rules,
         "decision": entry.decision.model_dump(mode="json"),
     }
@@ -141,5 +153,7 @@ def _entry_json(entry: Any, result: Any) -> dict[str, Any]:
             "diffs": result.diffs,
             "wording": result.wording,
             "note": result.note,
+            "build": {"logged": result.logged_build, "current": result.current_build or None,
+                      "note": result.build_note()},
         }
     return data

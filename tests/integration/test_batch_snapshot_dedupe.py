@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, text
 from adapters.batch.runner import BatchOptions, run_batch
 from adapters.store import open_store
 from adapters.store.replay import Replayer
+from policy_engine.build import build_id
 from tests.integration.test_batch_support import AS_OF, RULES, make_portfolio, scalar
 
 
@@ -43,5 +44,6 @@ def test_three_nights_on_unchanged_data_store_each_snapshot_once_and_replay(tmp_
         history = store.history(customer_id)
         assert [e.as_of for e in history] == [AS_OF + timedelta(days=n) for n in range(3)]
         assert all(e.snapshot_intact() for e in history)
+        assert {e.build for e in history} == {build_id()}  # the batch's workers name the code that decided
         assert [replayer.replay(e).reproduces for e in history] == [True, True, True]
     store.close()

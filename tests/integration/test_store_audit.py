@@ -276,3 +276,61 @@ def test_a_batch_decision_with_a_portfolio_value_class_replays(
     result = Replayer(store.policy_files).replay(entry)
 
     assert (entry.decision.value_class, result.reproduces) == ("A", True)
+
+
+def test_every_logged_decision_names_the_build_of_the_code_that_made_it(
+    db_url: str,
+    policy,
+    make_snapshot: Callable[..., CustomerSnapshot],  # type: ignore[no-untyped-def]
+) -> None:
+    from policy_engine import __version__
+    from policy_engine.build import build_id
+
+    snapshot = make_snapshot("C1")
+    decision = policy.evaluate(snapshot, as_of=AS_OF)
+    store = open_store(db_url)
+    store.record_decision(snapshot, decision, source="cli")
+    store.record_decisions([(snapshot, decision)], source="batch")
+    store.close()
+    background = open_store(db_url, background_audit=True)
+    background.record_decision(snapshot, decision, source="service")
+    background.close()
+
+    entries = open_store(db_url).history("C1")
+
+    assert [(e.source, e.build) for e in entries] == [("cli", build_id()), ("batch", build_id()),
+                                                      ("service", build_id())]
+    assert build_id().startswith(f"{__version__}+")
+
+
+def test_a_replay_that_differs_under_another_build_says_the_code_changed_since(
+    db_url: str,
+    policy,
+    make_snapshot: Callable[..., CustomerSnapshot],  # type: ignore[no-untyped-def]
+) -> None:
+    """A replay on other code than logged the decision says so when the outcome differs (the code, not
+    only the rules, may be why); when it reproduces, or when the same build logged it, there is nothing
+    to say: a forged entry under the same build stays a plain NO."""
+    from sqlalchemy import update
+
+    from adapters.store import schema as s
+    from policy_engine.build import build_id
+
+    store = open_store(db_url)
+    decision = _decide(store, policy, make_snapshot("C1"))
+    [exact] = store.history("C1")
+    forged = decision.model_copy(update={"credit_limit": decision.credit_limit + 1})
+    with store.engine.begin() as conn:
+        conn.execute(update(s.decision_log).values(decision_json=forged.model_dump_json()))
+    [entry] = store.history("C1")
+
+    same = Replayer(store.policy_files).replay(entry)
+    other = Replayer(store.policy_files, current_build="0.1.0+000000000000").replay(entry)
+    reproduced = Replayer(store.policy_files, current_build="0.1.0+000000000000").replay(exact)
+
+    assert (same.reproduces, same.logged_build, same.current_build, same.build_note()) == (
+        False, build_id(), build_id(), "")  # fmt: skip
+    assert (other.reproduces, other.logged_build, other.current_build) == (False, build_id(), "0.1.0+000000000000")
+    assert other.build_note() == (f"logged by build {build_id()}, now 0.1.0+000000000000: the code changed since, "
+                                  "not only possibly the rules")
+    assert (reproduced.reproduces, reproduced.build_note()) == (True, "")

@@ -142,6 +142,52 @@ def test_history_replay_reports_a_reworded_message_apart_and_still_exits_0(
     assert [w.split(":")[0] for w in entry["replay"]["wording"]] == ["actions[0].message"]
 
 
+def test_history_replay_says_when_the_code_changed_since_a_decision_that_does_not_reproduce(
+    run,
+    db_url: str,
+    make_snapshot: Callable[..., CustomerSnapshot],  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """#1 reproduces on the other build: nothing to say. #2 (logged by this build, altered) and #3 (its
+    build not recorded, as before migration 0004) do not: each says the code changed since, or may have."""
+    from sqlalchemy import update
+
+    from adapters.store import replay
+    from adapters.store import schema as s
+    from policy_engine.build import build_id
+
+    logged_by = build_id()
+    days = (date(2026, 6, 1), date(2026, 11, 22), date(2026, 11, 23))
+    _, store, decisions = _log_decisions(db_url, make_snapshot("C1"), *days)
+    first, second, third = (e.id for e in store.history("C1"))
+    with store.engine.begin() as conn:
+        for entry_id, decision, build in ((second, decisions[1], logged_by), (third, decisions[2], None)):
+            forged = decision.model_copy(update={"credit_limit": decision.credit_limit + 1})
+            values = {"decision_json": forged.model_dump_json(), "build": build}
+            conn.execute(update(s.decision_log).where(s.decision_log.c.id == entry_id).values(**values))
+    monkeypatch.setattr(replay, "build_id", lambda: "0.1.0+000000000000")
+
+    table = run("history", "C1", "--replay")
+    as_json = run("history", "C1", "--json", "--replay")
+
+    assert table.exit_code == as_json.exit_code == 1, table.stdout + table.stderr
+    rows = {line.split("│")[1].strip(): line.split("│")[-2].strip() for line in table.stdout.splitlines()
+            if line.startswith("│")}  # fmt: skip
+    assert rows == {str(first): "yes", str(second): "NO (code changed)", str(third): "NO (build not recorded)"}
+    text = " ".join(table.stdout.split())
+    assert (f"#{second}: logged by build {logged_by}, now 0.1.0+000000000000: the code changed since, not only "
+            "possibly the rules") in text
+    assert (f"#{third}: logged before builds were recorded, now 0.1.0+000000000000: the code may have changed "
+            "since, not only possibly the rules") in text
+    entries = json.loads(as_json.stdout)
+    assert [e["build"] for e in entries] == [logged_by, logged_by, None]
+    builds = [e["replay"]["build"] for e in entries]
+    assert [(b["logged"], b["current"]) for b in builds] == [
+        (logged_by, "0.1.0+000000000000"), (logged_by, "0.1.0+000000000000"), (None, "0.1.0+000000000000")]  # fmt: skip
+    assert [bool(b["note"]) for b in builds] == [False, True, True]
+    assert builds[1]["note"] in text
+
+
 def test_history_of_a_customer_without_decisions_exits_1(run, db_url: str) -> None:  # type: ignore[no-untyped-def]
     from adapters.store import open_store
 
@@ -181,6 +227,7 @@ def test_evaluate_and_check_order_record_only_with_an_explicit_db_never_from_the
         db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """A what-if run (candidate rules, say) by someone whose shell has $CREDIT_POLICY_DB set for the
     batch must not land in the customer's decision history."""
+    from policy_engine.build import build_id
     from policy_engine.cli import build_app
 
     customer = json.loads(Path(_PAST_DUE).read_text())["customer_id"]
@@ -201,7 +248,7 @@ def test_evaluate_and_check_order_record_only_with_an_explicit_db_never_from_the
     assert "recorded in the audit log of" in said.stderr and "policy_version" in said.stderr
     store = open_store(db_url)
     try:
-        assert [e.source for e in store.history(customer)] == ["cli"]
+        assert [(e.source, e.build) for e in store.history(customer)] == [("cli", build_id())]
     finally:
         store.close()
 

@@ -33,6 +33,11 @@ AS_OF = date(2026, 11, 22)
 CUSTOMERS = ("C1", "C2", "C3", "C4", "C5")
 
 
+def _before_0004(row: dict[str, Any]) -> dict[str, Any]:
+    """A log_row row as revisions before 0004 stored it: without the `build` column 0004 added."""
+    return {k: v for k, v in row.items() if k != "build"}
+
+
 @pytest.fixture(scope="module")
 def policy() -> Any:
     """The shipped rules, compiled once."""
@@ -52,7 +57,8 @@ def old_log(db_url: str, policy: Any, make_snapshot: Callable[..., CustomerSnaps
         record_policy_files(conn, policy.version, policy.files)
         for i in range(23):
             c = CUSTOMERS[i % len(CUSTOMERS)]
-            conn.execute(s.decision_log.insert(), [log_row(snapshots[c], decisions[c], source="service")])
+            row = log_row(snapshots[c], decisions[c], source="service")
+            conn.execute(s.decision_log.insert(), [_before_0004(row)])
     migrate(engine)
     yield engine
     engine.dispose()
@@ -307,7 +313,8 @@ def test_a_store_before_0003_is_refused_by_name_and_upgraded_on_request(
     migrate(engine, "0002")
     with engine.begin() as conn:
         snap = make_snapshot("C1")
-        conn.execute(s.decision_log.insert(), [log_row(snap, policy.evaluate(snap, as_of=AS_OF), source="cli")])
+        row = log_row(snap, policy.evaluate(snap, as_of=AS_OF), source="cli")
+        conn.execute(s.decision_log.insert(), [_before_0004(row)])
 
     refused = run("compact-log")
     upgraded = run("compact-log", "--upgrade")

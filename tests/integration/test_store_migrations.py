@@ -74,6 +74,11 @@ def test_migrations_step_back_to_the_first_and_up_again(db_url: str) -> None:
     assert "decision_log" in inspect(engine).get_table_names()
 
 
+def _before_0004(row: dict[str, Any]) -> dict[str, Any]:
+    """A log_row row as revisions before 0004 stored it: without the `build` column 0004 added."""
+    return {k: v for k, v in row.items() if k != "build"}
+
+
 def _log_at_0002(engine: Any, policy: Any, snapshots: list[Any]) -> None:
     """Decisions written the way revision 0002 wrote them: every entry with its own snapshot copy."""
     from adapters.store import schema as s
@@ -83,7 +88,7 @@ def _log_at_0002(engine: Any, policy: Any, snapshots: list[Any]) -> None:
         record_policy_files(conn, policy.version, policy.files)
         for snapshot in snapshots:
             row = log_row(snapshot, policy.evaluate(snapshot, as_of=date(2026, 11, 22)), source="service")
-            conn.execute(s.decision_log.insert(), [row])
+            conn.execute(s.decision_log.insert(), [_before_0004(row)])
 
 
 def test_a_store_at_0002_with_logged_decisions_keeps_them_readable_and_replayable(db_url: str, make_snapshot) -> None:  # type: ignore[no-untyped-def]
@@ -140,3 +145,35 @@ def test_stepping_back_to_0002_puts_each_snapshot_back_into_its_entry(db_url: st
     assert texts == [snapshot.model_dump_json()] * 2
     reopened = open_store(db_url)
     assert [e.snapshot_intact() for e in reopened.history("C1")] == [True, True]
+
+
+def test_a_store_at_0003_with_logged_decisions_upgrades_with_their_build_unknown(db_url: str, make_snapshot) -> None:  # type: ignore[no-untyped-def]
+    from adapters.store.audit import log_row, record_policy_files, write_log_rows
+    from adapters.store.engine import downgrade
+    from adapters.store.replay import Replayer
+    from policy_engine.api import load_policy
+    from policy_engine.build import build_id
+
+    policy = load_policy()
+    engine = make_engine(db_url)
+    migrate(engine, "0003")
+    snapshot = make_snapshot("C1")
+    decision = policy.evaluate(snapshot, as_of=date(2026, 11, 22))
+    with engine.begin() as conn:  # written the way 0003 wrote them: snapshot shared, no build
+        record_policy_files(conn, policy.version, policy.files)
+        write_log_rows(conn, [_before_0004(log_row(snapshot, decision, source="batch")) for _ in range(2)])
+
+    store = open_store(db_url)
+    store.record_decision(snapshot, decision, source="service")
+
+    assert current_revision(engine) == head_revision()
+    assert "build" in {c["name"] for c in inspect(engine).get_columns("decision_log")}
+    entries = store.history("C1")
+    assert [e.build for e in entries] == [None, None, build_id()]
+    assert [Replayer(store.policy_files).replay(e).reproduces for e in entries] == [True, True, True]
+    store.close()
+    downgrade(engine, "0003")  # stepping back drops the column and keeps every entry
+    assert "build" not in {c["name"] for c in inspect(engine).get_columns("decision_log")}
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM decision_log")).scalar_one() == 3
+    engine.dispose()

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from adapters.demo_data import generate_demo_data
 from adapters.store import open_store
+from policy_engine.build import build_id
 
 AS_OF = date(2026, 11, 22)
 
@@ -47,4 +48,6 @@ def test_a_service_decision_is_in_history_with_its_evidence_and_replays_exactly(
     assert entry["source"] == "service" and entry["as_of"] == AS_OF.isoformat()
     assert entry["grade"] == reply.grade and entry["policy_version"] == reply.policy_version
     assert entry["decision"]["reasons"] and all("evidence" in r for r in entry["decision"]["reasons"])
-    assert entry["replay"] == {"reproduces": True, "diffs": [], "wording": [], "note": ""}
+    assert entry["build"] == build_id()  # the service's process (or worker) named the code that decided
+    build = {"logged": build_id(), "current": build_id(), "note": ""}
+    assert entry["replay"] == {"reproduces": True, "diffs": [], "wording": [], "note": "", "build": build}

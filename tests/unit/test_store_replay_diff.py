@@ -35,3 +35,18 @@ def test_an_amount_written_to_another_scale_is_the_same_decision_and_other_text_
     assert diff(logged, replayed) == ["order_id: '001' → '1'"]
     assert diff({"exposure": "0"}, {"exposure": "0.01"}) == ["exposure: '0' → '0.01'"]
     assert diff({"exposure": "0"}, {"exposure": "n/a"}) == ["exposure: '0' → 'n/a'"]
+
+
+def test_a_result_says_the_code_changed_only_when_it_is_not_exact_and_another_build_replayed_it() -> None:
+    from adapters.store.replay import ReplayResult
+
+    def note(reproduces: bool | None, logged: str | None, current: str = "0.1.0+b", wording: bool = False) -> str:
+        words = ["m"] if wording else []
+        return ReplayResult(1, reproduces, wording=words, logged_build=logged, current_build=current).build_note()
+
+    assert note(False, "0.1.0+a").startswith("logged by build 0.1.0+a, now 0.1.0+b: the code changed since")
+    assert note(True, "0.1.0+a", wording=True).startswith("logged by build 0.1.0+a, now 0.1.0+b")
+    assert note(False, None).startswith("logged before builds were recorded, now 0.1.0+b: the code may have changed")
+    assert note(True, "0.1.0+a") == ""  # reproduced exactly: whatever changed did not matter
+    assert note(False, "0.1.0+b") == ""  # the same code: the rules, the input or the log differ
+    assert note(None, "0.1.0+a") == note(False, "0.1.0+a", current="") == ""  # the replay did not run
