@@ -6,7 +6,7 @@ Everything outside policy_engine (CLI, gRPC, store, batch) goes through these na
     decision = policy.evaluate(snapshot, as_of=date(2026, 11, 22), explain=False)
     order = policy.check_order(snapshot, OrderRequest(amount=Decimal("5000")), as_of=...)
     policy.version, policy.loaded_at, policy.files, policy.rule_ids
-    build_id()                               # this build of the decision code, e.g. "0.1.0+3f9a1c0b72de"
+    build_id()                               # this build, e.g. "0.1.0+3f9a1c0b72de/durable_rules-2.0.28"
 
 A Policy is safe to call from many threads (calls into the engine are serialised per process);
 for parallelism use one Policy per worker process.
