@@ -24,6 +24,7 @@ from adapters.grpc.logs import event
 from adapters.grpc.metrics import CannotListen
 from adapters.grpc.runtime import DEFAULT_MAX_IN_FLIGHT, interpreter, loop_name, settle_heap
 from adapters.grpc.servicer import CreditPolicyServicer, add_service
+from policy_engine.build import build_id
 from policy_engine.ports import CustomerStore
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["CreditPolicyService"].full_name
@@ -226,7 +227,7 @@ async def run_service(
     else:
         event("serving", port=port, address=address, tls=tls is not None, mutual_tls=bool(tls and tls.client_ca),
               workers=workers, metrics_port=metrics_port, version=host.engine.version,
-              event_loop=loop_name(asyncio.get_running_loop()), python=interpreter())
+              event_loop=loop_name(asyncio.get_running_loop()), python=interpreter(), build=build_id())
 
     stop = stop or asyncio.Event()
     host.on_engine_broken = lambda _reason: stop.set()  # drain, then EngineBroken (exit code 3)

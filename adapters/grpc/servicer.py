@@ -26,6 +26,7 @@ from adapters.grpc.logs import event
 from adapters.grpc.mapping import request_id_problem
 from adapters.grpc.pipeline import parse_request
 from adapters.grpc.runtime import DEFAULT_MAX_IN_FLIGHT
+from policy_engine.build import build_id
 from policy_engine.domain.errors import (
     EngineUnavailable,
     InvalidInput,
@@ -299,6 +300,7 @@ def policy_info(host: PolicyHost, include_files: bool) -> pb.PolicyInfo:
         rules_dir=str(host.rules_dir),
         file_names=sorted(policy.files),
         rules_dir_state=host.rules_dir_state,
+        build=build_id(),
     )
     if include_files:
         info.files.update(policy.files)

@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING, Any
 from adapters.grpc import runtime
 from adapters.grpc.logs import configure_logging, event
 from adapters.grpc.runtime import CannotListen
+from policy_engine.build import build_id
 
 if TYPE_CHECKING:
     from adapters.grpc.metrics import MultiProcessEndpoint
@@ -155,7 +156,7 @@ def process_main(conn: Any, config: ProcessConfig, index: int = 0, files: dict[s
         nonlocal serving
         serving = True
         event("process serving", port=port, version=version, event_loop=runtime.loop_name(asyncio.get_running_loop()),
-              python=runtime.interpreter())
+              python=runtime.interpreter(), build=build_id())
         conn.send(("serving", os.getpid(), port, version, None if files is not None else loaded))
 
     from adapters.grpc.host import EngineBroken
@@ -357,7 +358,7 @@ class Supervisor:
         event("serving", port=self.config.port, address=self.address,
               tls=tls is not None, mutual_tls=bool(tls and tls[2]), workers=0,
               processes=len(self._slots), metrics_port=self.metrics_port, version=versions.most_common(1)[0][0],
-              pids=[s.pid for s in self._slots])
+              pids=[s.pid for s in self._slots], build=build_id())
 
     # -- one process --
 

@@ -25,6 +25,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2_grpc as pb_grpc
+from policy_engine.build import build_id
 from policy_engine.domain.models import CustomerSnapshot
 from tests.integration.conftest_grpc import (
     ROOT,
@@ -144,6 +145,7 @@ def test_one_serving_event_once_both_processes_serve_on_the_port_it_names(two_pr
     assert serving[0]["version"] == two_processes.version()
     assert {e["event_loop"] for e in process_serving} == {"uvloop"}  # the default where uvloop is installed
     assert all(e["python"].startswith("CPython 3.1") for e in process_serving)
+    assert {e["build"] for e in [*serving, *process_serving]} == {build_id()}
 
 
 def test_connections_are_spread_over_both_processes_and_every_call_succeeds(two_processes: ServerProcess) -> None:

@@ -18,6 +18,7 @@ from grpc_status import rpc_status
 
 from adapters.grpc.errors import rich_status, status_code_of
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
+from policy_engine.build import build_id
 from policy_engine.domain.errors import CustomerNotFound, EngineFailure, EngineUnavailable, FieldViolation, InvalidInput
 from tests.integration.conftest_grpc import (  # noqa: F401  (fixtures: pytest finds them by name)
     AS_OF,
@@ -96,6 +97,7 @@ def test_the_server_runs_on_uvloop_by_default_and_on_asyncio_when_asked(grpc_ser
     serving = grpc_server.wait_for_event("serving")
     assert serving["event_loop"] == "uvloop"
     assert serving["python"].startswith(f"CPython {platform.python_version()} (")  # the build, for operators
+    assert serving["build"] == build_id()  # and the decision code's
     plain = server_factory("--event-loop", "asyncio", workers=0, name="asyncio-loop")
 
     assert plain.wait_for_event("serving")["event_loop"] == "asyncio"
@@ -110,13 +112,14 @@ def test_a_huge_order_is_not_simply_approved(grpc_server: ServerProcess) -> None
     assert float(decision.available_credit_after) < 0
 
 
-def test_get_policy_shows_version_load_time_rules_and_files(grpc_server: ServerProcess) -> None:
+def test_get_policy_shows_version_load_time_rules_files_and_the_build_that_answers(grpc_server: ServerProcess) -> None:
     info = grpc_server.stub().GetPolicy(pb.GetPolicyRequest(include_files=True), timeout=TIMEOUT)
 
     assert info.version and info.loaded_at.startswith("20")
     assert info.rule_ids
     assert info.files and set(info.files) == set(info.file_names)
     assert not info.HasField("last_refused")
+    assert info.build == build_id()  # the server runs this checkout: the same code, the same rule engine
 
 
 def test_the_stream_answers_every_request_in_order_and_reports_bad_items_without_ending(

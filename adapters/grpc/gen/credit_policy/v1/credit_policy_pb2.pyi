@@ -306,7 +306,7 @@ class RefusedReload(_message.Message):
     def __init__(self, attempted_at: _Optional[str] = ..., problems: _Optional[_Iterable[_Union[Problem, _Mapping]]] = ...) -> None: ...
 
 class PolicyInfo(_message.Message):
-    __slots__ = ("version", "loaded_at", "files", "rule_ids", "last_refused", "rules_dir", "file_names", "rules_dir_state")
+    __slots__ = ("version", "loaded_at", "files", "rule_ids", "last_refused", "rules_dir", "file_names", "rules_dir_state", "build")
     class FilesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -322,6 +322,7 @@ class PolicyInfo(_message.Message):
     RULES_DIR_FIELD_NUMBER: _ClassVar[int]
     FILE_NAMES_FIELD_NUMBER: _ClassVar[int]
     RULES_DIR_STATE_FIELD_NUMBER: _ClassVar[int]
+    BUILD_FIELD_NUMBER: _ClassVar[int]
     version: str
     loaded_at: str
     files: _containers.ScalarMap[str, str]
@@ -330,4 +331,5 @@ class PolicyInfo(_message.Message):
     rules_dir: str
     file_names: _containers.RepeatedScalarFieldContainer[str]
     rules_dir_state: str
-    def __init__(self, version: _Optional[str] = ..., loaded_at: _Optional[str] = ..., files: _Optional[_Mapping[str, str]] = ..., rule_ids: _Optional[_Iterable[str]] = ..., last_refused: _Optional[_Union[RefusedReload, _Mapping]] = ..., rules_dir: _Optional[str] = ..., file_names: _Optional[_Iterable[str]] = ..., rules_dir_state: _Optional[str] = ...) -> None: ...
+    build: str
+    def __init__(self, version: _Optional[str] = ..., loaded_at: _Optional[str] = ..., files: _Optional[_Mapping[str, str]] = ..., rule_ids: _Optional[_Iterable[str]] = ..., last_refused: _Optional[_Union[RefusedReload, _Mapping]] = ..., rules_dir: _Optional[str] = ..., file_names: _Optional[_Iterable[str]] = ..., rules_dir_state: _Optional[str] = ..., build: _Optional[str] = ...) -> None: ...
