@@ -61,7 +61,8 @@ def usable_cpus() -> int:
     return os.cpu_count() or 1
 
 
-def _warn_if_more_workers_than_cpus(workers: int) -> None:
+def warn_if_more_workers_than_cpus(workers: int) -> None:
+    """One warning on stderr when `--workers` exceeds the usable CPUs (`batch`, `simulate`); the run goes on."""
     cpus = usable_cpus()
     if workers > cpus:
         err.print(f"warning: --workers {workers} is more than the {cpus} CPU(s) this process may use: each worker "
@@ -108,7 +109,7 @@ def batch_cmd(
     except ValueError as exc:
         err.print(f"error: --partition: {exc}")
         raise typer.Exit(BAD) from None
-    _warn_if_more_workers_than_cpus(workers)
+    warn_if_more_workers_than_cpus(workers)
     opts = BatchOptions(db_url=_db(db), as_of=day, rules_dir=rules, workers=workers, partition=part,
                         chunk_size=chunk_size, retry_quarantined=retry_quarantined, rule_tests=rule_tests)  # fmt: skip
     try:  # SIGTERM (a scheduler stopping the task) and Ctrl-C: the run is marked failed, the workers stop

@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from policy_engine.api import DEFAULT_RULES_DIR
-from policy_engine.cli.batch_cmds import EXIT_BAD_INPUT, AsOfOption, DbOption, _date, _db, _print_json, err
+from policy_engine.cli.batch_cmds import (
+    EXIT_BAD_INPUT,
+    AsOfOption,
+    DbOption,
+    _date,
+    _db,
+    _print_json,
+    err,
+    warn_if_more_workers_than_cpus,
+)
 
 if TYPE_CHECKING:
     from policy_engine.domain.models import OrderRequest
@@ -19,7 +28,9 @@ def simulate_cmd(
     db: DbOption = None,
     as_of: AsOfOption = None,
     live: Annotated[Path, typer.Option(help="the live rules to compare with")] = DEFAULT_RULES_DIR,
-    workers: Annotated[int, typer.Option(min=1, max=256, help="worker processes")] = 1,
+    workers: Annotated[int, typer.Option(min=1, max=256, help=(
+        "worker processes, each with both policies (1 runs in this process); advised: one per CPU, more only "
+        "compete for the cores (a warning says so)"))] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="print the whole comparison as JSON")] = False,
     csv_file: Annotated[Path | None, typer.Option("--csv", help="write one line per changed customer")] = None,
     limit: Annotated[int, typer.Option(min=0, help="changed customers shown on screen")] = 30,
@@ -40,6 +51,7 @@ def simulate_cmd(
     if csv_file is not None and (why := _cannot_write(csv_file)):
         err.print(f"error: --csv: cannot write {csv_file}: {why}", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT)
+    warn_if_more_workers_than_cpus(workers)
     try:
         result = simulate(_db(db), live, rules, day, workers=workers, order=order)
     except BatchInputError as exc:

@@ -1,4 +1,5 @@
-"""`credit-policy batch --workers`: more workers than CPUs is allowed, and warned about once."""
+"""`credit-policy batch --workers` and `simulate --workers`: more workers than CPUs is allowed, and warned
+about once."""
 
 from __future__ import annotations
 
@@ -33,11 +34,26 @@ def _batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int, cpus: 
     return runner.invoke(build_app(), ["batch", "--db", f"sqlite:///{store}", "--workers", str(workers), "--quiet"])
 
 
+def _simulate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int, cpus: int) -> Any:
+    """The simulate command with `cpus` usable CPUs and the comparison itself faked."""
+    import adapters.batch.simulate as batch_simulate
+
+    _cpus(monkeypatch, cpus)
+    monkeypatch.setattr(batch_simulate, "simulate", lambda db_url, live, rules, day, workers, order: {
+        "errors": [], "workers": workers})  # fmt: skip
+    return runner.invoke(build_app(), ["simulate", "--rules", str(tmp_path), "--db", f"sqlite:///{tmp_path}/s.sqlite",
+                                       "--workers", str(workers), "--json"])  # fmt: skip
+
+
+COMMANDS = {"batch": _batch, "simulate": _simulate}
+
+
+@pytest.mark.parametrize("command", COMMANDS)
 @pytest.mark.parametrize(("workers", "cpus"), [(3, 2), (8, 2), (2, 1)])
 def test_more_workers_than_cpus_run_with_one_warning_and_the_advice(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int, cpus: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, workers: int, cpus: int
 ) -> None:
-    result = _batch(tmp_path, monkeypatch, workers, cpus)
+    result = COMMANDS[command](tmp_path, monkeypatch, workers, cpus)
 
     assert result.exit_code == 0, result.output
     assert result.stderr.count("warning:") == 1
@@ -46,11 +62,12 @@ def test_more_workers_than_cpus_run_with_one_warning_and_the_advice(
     assert '"workers": ' + str(workers) in result.stdout
 
 
+@pytest.mark.parametrize("command", COMMANDS)
 @pytest.mark.parametrize(("workers", "cpus"), [(1, 2), (2, 2), (1, 1), (4, 8)])
 def test_workers_up_to_the_cpu_count_run_without_a_warning(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int, cpus: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, workers: int, cpus: int
 ) -> None:
-    result = _batch(tmp_path, monkeypatch, workers, cpus)
+    result = COMMANDS[command](tmp_path, monkeypatch, workers, cpus)
 
     assert result.exit_code == 0, result.output
     assert "warning" not in result.stderr
@@ -67,3 +84,10 @@ def test_batch_help_gives_the_default_and_the_advice() -> None:
 
     text = " ".join(result.output.split())
     assert "[default: 1]" in text and "one per CPU" in text and "--workers $(nproc)" in text
+
+
+def test_simulate_help_gives_the_default_and_the_advice() -> None:
+    result = runner.invoke(build_app(), ["simulate", "--help"], env={"COLUMNS": "200"})
+
+    text = " ".join(result.output.split())
+    assert "[default: 1]" in text and "one per CPU" in text and "only compete for the cores" in text
