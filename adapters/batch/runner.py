@@ -145,9 +145,12 @@ def _begin_attempt(opts: BatchOptions, run_id: str, engine: Any, policy_version:
 def _run_part(opts: BatchOptions, run_id: str, policy: Any, engine: Any, on_progress: ProgressHook | None,
               settled: dict[str, Any] | None, started: float
               ) -> tuple[dict[str, Any], list[tuple[str, str]]]:  # fmt: skip
-    """The part's figures and some errors: of this attempt, or as the complete part stands (nothing to do)."""
+    """The part's figures and some errors: of this attempt, or as the complete part stands (nothing to do:
+    its quarantined customers, read back from batch_results, as many as a run shows)."""
     if settled is not None:
-        return {**settled, "seconds": round(time.perf_counter() - started, 2)}, []
+        with engine.connect() as conn:
+            errors = runs.quarantined(conn, run_id, opts.partition, MAX_ERRORS_SHOWN) if settled["quarantined"] else []
+        return {**settled, "seconds": round(time.perf_counter() - started, 2)}, errors
     progress, errors = _evaluate_pending(opts, run_id, policy, engine, on_progress)
     return _finish(engine, run_id, opts.partition, progress, time.perf_counter() - started), errors
 

@@ -100,6 +100,18 @@ def status_counts(conn: Connection, run_id: str, part: Partition) -> dict[str, i
     return {status: int(n) for status, n in rows}
 
 
+def quarantined(conn: Connection, run_id: str, part: Partition, limit: int) -> list[tuple[str, str]]:
+    """Up to `limit` of the part's quarantined customers in the run with their errors, by customer id."""
+    r = t.batch_results
+    rows = conn.execute(
+        select(r.c.customer_id, r.c.error)
+        .where(r.c.run_id == run_id, r.c.status == "quarantined", part.where())
+        .order_by(r.c.customer_id)
+        .limit(limit)
+    )
+    return [(str(customer_id), error or "") for customer_id, error in rows]
+
+
 def clear_quarantine(engine: Engine, run_id: str, part: Partition) -> int:
     """Forget the part's quarantined customers so the run takes them again (after the data is fixed)."""
     r = t.batch_results

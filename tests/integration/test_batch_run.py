@@ -138,6 +138,24 @@ def test_a_customer_with_broken_data_is_quarantined_and_the_run_goes_on(tmp_path
     assert "due_on is before issued_on" in summary["quarantine_sample"][0]["error"]
     assert "quarantined C0000042" in result.stderr
     assert scalar(url, "SELECT status FROM batch_results WHERE customer_id = 'C0000042'") == "quarantined"
+
+
+def test_a_complete_run_asked_again_shows_its_quarantined_customers_from_the_store(tmp_path: Path) -> None:
+    """Before, the rerun said `quarantined: 2` and exit 1 with `quarantine_sample: []`."""
+    url = make_portfolio(tmp_path)
+    for customer_id in ("C0000042", "C0000007"):
+        _break_customer(url, customer_id)
+    first = _run(url)
+
+    again = cli("batch", "--db", url, "--as-of", AS_OF.isoformat(), "--quiet")
+
+    assert again.returncode == 1, again.stderr
+    summary = summary_of(again)
+    assert (summary["already_complete"], summary["quarantined"]) == (True, 2)
+    assert summary["quarantine_sample"] == sorted(first["quarantine_sample"], key=lambda q: q["customer_id"])
+    assert [q["customer_id"] for q in summary["quarantine_sample"]] == ["C0000007", "C0000042"]
+    assert all("due_on is before issued_on" in q["error"] for q in summary["quarantine_sample"])
+    assert "quarantined C0000007: load:" in again.stderr and "quarantined C0000042: load:" in again.stderr
     assert scalar(url, "SELECT COUNT(*) FROM decision_log WHERE customer_id = 'C0000042'") == 0
 
 
