@@ -78,7 +78,7 @@ def scan_rules_dir(rules_dir: Path) -> RuleTree:
     directories are not followed; a link to a file is read as the file."""
     tree = RuleTree()
     if not rules_dir.is_dir():
-        tree.problems.append(Problem(str(rules_dir), 1, 1, "unreadable", "not a directory"))
+        tree.problems.append(Problem(str(rules_dir), 1, 1, "unreadable", _not_a_dir(rules_dir)))
         return tree
     pending = [(rules_dir, False)]
     while pending:
@@ -122,6 +122,18 @@ def scan_rules_dir(rules_dir: Path) -> RuleTree:
     tree.rule_files.sort()
     tree.case_files.sort()
     return tree
+
+
+def _not_a_dir(path: Path) -> str:
+    """Why `path` is no directory to read rules from: a mistyped path does not exist, which is not
+    the same slip as naming a file instead of its directory."""
+    try:
+        path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return "does not exist"
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror or exc}"
+    return "not a directory"
 
 
 def read_rule_files(rules_dir: Path) -> dict[str, str]:
