@@ -14,6 +14,7 @@ from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from policy_engine.rules.problems import PolicyLoadError, Problem
+from policy_engine.rules.yaml_slips import duplicate_key, yaml_problem
 
 MAX_FILE_BYTES = 1 << 20
 MAX_FILES = 200
@@ -253,27 +254,14 @@ class _DatesAsText(RoundTripConstructor):
     schema checks it like any other date and names its line (ruamel's own date construction raised a
     bare ValueError for `2026-02-30`, with no position, out of the whole load)."""
 
+    def check_mapping_key(self, node: Any, key_node: Any, mapping: Any, key: Any, value: Any) -> bool:
+        """Whether `key` is new in `mapping`; a key written twice is an error (yaml_slips words it)."""
+        if key in mapping:
+            raise duplicate_key(node, key_node, mapping, key, value)
+        return True
+
 
 _DatesAsText.add_constructor("tag:yaml.org,2002:timestamp", lambda self, node: self.construct_scalar(node))
-
-
-_HINTS = (  # (the parser's words, what to do about it): risk staff edit these files by hand
-    ("'\\t'", "a tab character: replace it with spaces (YAML indents with spaces only)"),
-    ("expected <block end>", "check this line's indentation: the keys of one mapping, and the items of one "
-                             "list, start in the same column"),
-    ("could not find expected ':'", "a key needs a colon and a space after it (`key: value`)"),
-)
-
-
-def _yaml_problem(path: str, exc: MarkedYAMLError) -> Problem:
-    """The parser's message at its mark, with a hint for the common slips. A key without its colon is
-    placed where the key starts: the parser notices only on a later line."""
-    message = " ".join(str(x) for x in (exc.context, exc.problem) if x) or "invalid YAML"
-    hint = next((hint for words, hint in _HINTS if words in message), "")
-    keyless = "could not find expected ':'" in message
-    mark = (exc.context_mark if keyless else None) or exc.problem_mark or exc.context_mark
-    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-    return Problem(path, line, col, "yaml_error", f"{hint} ({message})" if hint else message)
 
 
 def parse_document(path: str, text: str) -> tuple[Document | None, list[Problem]]:
@@ -287,7 +275,7 @@ def parse_document(path: str, text: str) -> tuple[Document | None, list[Problem]
     except (ValueError, OverflowError, RecursionError) as exc:  # a constructor's own error: no position
         return None, [Problem(path, 1, 1, "yaml_error", f"{type(exc).__name__}: {str(exc)[:200]}")]
     except MarkedYAMLError as exc:
-        return None, [_yaml_problem(path, exc)]
+        return None, [yaml_problem(path, exc)]
     except YAMLError as exc:
         return None, [Problem(path, 1, 1, "yaml_error", str(exc).splitlines()[0])]
     try:

@@ -36,3 +36,32 @@ def test_a_yaml_slip_says_what_to_do_at_its_line(rules_copy: RulesCopy, new: str
 
     assert (problem.code, problem.line, problem.col) == ("yaml_error", line, col)
     assert problem.message.startswith(hint) and problem.message.endswith(")")  # the parser's words kept
+
+
+def test_a_key_written_twice_names_both_lines_and_echoes_each_value_cut_short(rules_copy: RulesCopy) -> None:
+    """A second `rows:` echoed both whole tables, some 2,000 characters, and named only its own line."""
+    rules = rules_copy(("limits.yaml", "hit: first\n", "hit: first\nrows: [{id: limit.x}]\n"))
+    second = (rules / "limits.yaml").read_text().splitlines().index("rows:") + 1
+
+    [problem] = lint(read_rule_files(rules), source_dir=str(rules))
+
+    assert (problem.code, problem.line, problem.col) == ("yaml_error", second, 1)
+    assert problem.message.startswith(f'duplicate key "rows": it is also written at line {second - 1}, column 1; '
+                                      "keep one of the two (the value here is \"[{'id': 'limit.aaa', ")
+    assert len(problem.message) < 300 and problem.message.endswith("…\", there \"[{'id': 'limit.x'}]\")")
+
+
+@pytest.mark.parametrize(("written", "reads"), [("1,000,000", "1"), ("$1,000,000", '"$1"')])
+def test_a_number_split_into_a_key_written_twice_says_the_separator_split_it(
+    rules_copy: RulesCopy, written: str, reads: str,
+) -> None:
+    """`{floor: 1,000,000}` gave only `duplicate key "0"`: the `000` after each comma is a key."""
+    rules = rules_copy(("limits.yaml", "floor: 100000}", f"floor: {written}}}"))
+
+    [problem] = lint(read_rule_files(rules), source_dir=str(rules))
+
+    assert (problem.code, problem.line) == ("yaml_error", 14)
+    assert problem.message == (
+        'duplicate key "0": a number where a key belongs. Inside { } a comma ends an entry, so a thousands '
+        f"separator splits the number and floor reads as {reads}; write floor as one plain number (no separators, "
+        "no currency sign)")
