@@ -70,8 +70,9 @@ def setting_of(annotation: Any, metadata: list[Any]) -> NumberSetting | None:
     return None
 
 
-def describe(err: Mapping[str, Any], setting: NumberSetting) -> tuple[str, str] | None:
-    """(code, message) for pydantic's error `err` on a number setting; None for another error."""
+def describe(err: Mapping[str, Any], setting: NumberSetting, cut_short: bool = False) -> tuple[str, str] | None:
+    """(code, message) for pydantic's error `err` on a number setting; None for another error. `cut_short`:
+    a comma inside { } ended the value (split_after), so what is left of it is no number to suggest."""
     kind, value = err["type"], err.get("input")
     if kind not in _NUMBER_ERRORS:
         return None
@@ -85,6 +86,9 @@ def describe(err: Mapping[str, Any], setting: NumberSetting) -> tuple[str, str] 
         if _finite_text(value):
             return "type_mismatch", f'"{value}" is a text because of the quotes; write {value.strip()} without them'
         plain = plain_amount(value)
+        if cut_short:
+            return "type_mismatch", (f'"{value}" is a text, not a number, and a comma inside {{ }} cut it short; write '
+                                     "the whole amount as one plain number (no currency sign or code, no separators)")
         if plain is not None and setting.allows(float(plain)):
             right = f"write {plain} (a plain number: no currency sign or code, no thousands separators)"
         return "type_mismatch", f'"{value}" is a text, not a number; {right}'
@@ -120,17 +124,20 @@ def plain_amount(text: str) -> str | None:
     return plain if plain != text.strip() and _finite_text(plain) else None
 
 
+def split_after(data: Any, loc: tuple[Any, ...]) -> bool:
+    """Whether the entry at `loc` is the first part of a split number: the next key is the rest."""
+    *path, key = loc
+    keys = list(_mapping_at(data, path))
+    after = keys.index(key) + 1 if key in keys else len(keys)
+    return after < len(keys) and bool(split_number(data, (*path, keys[after])))
+
+
 def split_number(data: Any, loc: tuple[Any, ...]) -> str:
     """For an unknown key at `loc` that is a number with no value, after an entry holding a number:
     how `{floor: 100,000}` reads (a comma inside { } ends an entry), and what to write; else ""."""
     *path, key = loc
-    mapping = data
-    for part in path:
-        try:
-            mapping = mapping[part]
-        except (KeyError, IndexError, TypeError):
-            return ""
-    keys = list(mapping) if isinstance(mapping, dict) else []
+    mapping = _mapping_at(data, path)
+    keys = list(mapping)
     if not str(key).isdigit() or key not in keys or keys.index(key) == 0 or mapping[key] is not None:
         return ""
     before = keys[keys.index(key) - 1]
@@ -141,6 +148,16 @@ def split_number(data: Any, loc: tuple[Any, ...]) -> str:
     return (f"a number where a key belongs. Inside {{ }} a comma ends an entry, so a thousands separator"
             f" splits the number and {before} reads as {shown}; write {before} as one plain number (no"
             " separators, no currency sign)")
+
+
+def _mapping_at(data: Any, path: list[Any]) -> dict[Any, Any]:
+    """The mapping at `path` in `data`; empty when there is none."""
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _finite_text(value: str) -> bool:

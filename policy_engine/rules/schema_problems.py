@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from policy_engine.rules.numbers import describe, setting_of, split_number
+from policy_engine.rules.numbers import describe, setting_of, split_after, split_number
 from policy_engine.rules.problems import Problem
 
 if TYPE_CHECKING:  # the evaluator reads these models; only the compiler needs the loader
@@ -40,7 +40,7 @@ def _number_problem(doc: Document, model: type[BaseModel], loc: tuple[Any, ...],
         field_loc = field_loc[:-1]
     info = getattr(_container(model, field_loc), "model_fields", {}).get(field_loc[-1]) if field_loc else None
     setting = setting_of(info.annotation, info.metadata) if info is not None else None
-    described = describe(err, setting) if setting is not None else None
+    described = describe(err, setting, split_after(doc.data, loc)) if setting is not None else None
     if described is None:
         return None
     return doc.problem(loc, described[0], f"{_where(doc.data, loc)}: {described[1]}")

@@ -130,6 +130,24 @@ def test_a_thousands_separator_inside_braces_says_it_split_the_number(rules_copy
     assert f'{split} gt reads as "¥50"; write gt as one plain number (no separators, no currency sign)' in found[1][3]
 
 
+@pytest.mark.parametrize("amount", ["$100,000", "¥100,000"])
+def test_money_split_by_a_separator_inside_braces_suggests_no_truncated_number(
+    rules_copy: RulesCopy, amount: str,
+) -> None:
+    """`{…, floor: $100,000}` said `"$100" is a text, not a number; write 100`: a limit a thousand times too low."""
+    rules = rules_copy(("limits.yaml", "floor: 100000}", f"floor: {amount}}}"))
+
+    found = _found(rules)
+
+    line = _lines(rules / "limits.yaml", amount)[0]
+    assert [(name, at, code) for name, at, code, _ in found] == [("limits.yaml", line, "type_mismatch"),
+                                                                  ("limits.yaml", line, "unknown_field")]
+    assert found[0][3] == (f'rule limit.aaa: limit.floor: "{amount[:4]}" is a text, not a number, and a comma inside '
+                           "{ } cut it short; write the whole amount as one plain number (no currency sign or code, "
+                           "no separators)")
+    assert f'floor reads as "{amount[:4]}"; write floor as one plain number' in found[1][3]
+
+
 def test_a_threshold_written_as_money_says_to_write_the_plain_number(rules_copy: RulesCopy) -> None:
     rules = rules_copy(("orders.yaml", "{available_credit_after: {lt: 0}}", "{order_amount: {gt: 50000 CNY}}"))
 
