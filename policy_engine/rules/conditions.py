@@ -163,7 +163,8 @@ class Checker:
             return self._expect(False, loc, f'"{spec.name}" takes one of {", ".join(spec.values)}; got {value!r}')
         ok = value in spec.values
         hint = suggest(value, list(spec.values))
-        return self._expect(ok, loc, f'"{value}" is not a value of "{spec.name}"{hint}', "invalid_value")
+        message = f'"{value}" is not a value of "{spec.name}" (one of {", ".join(spec.values)}){hint}'
+        return self._expect(ok, loc, message, "invalid_value")
 
     def _finite(self, spec: FieldSpec, value: float, loc: Loc) -> bool:
         """YAML's .nan and .inf are numbers to the parser; as thresholds they compare false with

@@ -4,10 +4,12 @@ the rule's id and a did-you-mean."""
 from __future__ import annotations
 
 import difflib
+import re
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+from policy_engine.domain.suggest import close_choices
 from policy_engine.rules.numbers import describe, setting_of, split_after, split_number
 from policy_engine.rules.problems import Problem
 
@@ -58,8 +60,9 @@ def _inner_model(annotation: Any) -> Any:
 
 
 def suggest(name: str, options: list[str]) -> str:
-    """` — did you mean "x"?` when a close option exists."""
-    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+    """` — did you mean "x"?` when a close option exists: the one `name` equals but for case (`aa`, `Approve`),
+    else the closest by spelling."""
+    close = close_choices(name, options, fuzzy=False) or difflib.get_close_matches(name, options, n=1, cutoff=0.6)
     return f' — did you mean "{close[0]}"?' if close else ""
 
 
@@ -81,6 +84,8 @@ def problem_from(doc: Document, model: type[BaseModel], err: Any) -> Problem:
     message = str(err["ctx"]["error"]) if kind == "value_error" else str(err["msg"])
     if kind.startswith("bool_") and isinstance(err.get("input"), str):
         message += f" (write true or false; {err['input']!r} is text here)"
+    if kind == "literal_error" and isinstance(err.get("input"), str):  # an outcome, grade, class, severity …
+        message += suggest(err["input"], re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", ""))))
     return doc.problem(loc, code, f"{_where(doc.data, loc)}: {message}")
 
 

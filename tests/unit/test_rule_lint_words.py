@@ -148,6 +148,28 @@ def test_money_split_by_a_separator_inside_braces_suggests_no_truncated_number(
     assert f'floor reads as "{amount[:4]}"; write floor as one plain number' in found[1][3]
 
 
+@pytest.mark.parametrize(("file", "old", "new", "allowed", "meant"), [
+    ("orders.yaml", "outcome: HOLD\n", "outcome: HOLDS\n", "'HOLD', 'SPECIAL_APPROVAL'", "HOLD"),
+    ("orders.yaml", "default: APPROVE", "default: Approve", "'APPROVE', 'HOLD'", "APPROVE"),
+    ("warnings.yaml", "cap_grade: CCC", "cap_grade: ccc", "'B', 'CCC', 'CC'", "CCC"),
+    ("warnings.yaml", "severity: info", "severity: Info", "'info', 'warning' or 'urgent'", "info"),
+    ("warnings.yaml", "cap_grade: worst", "cap_grade: worse", "'worst'", "worst"),
+    ("grades.yaml", "  A: [AAA, AA, A]", "  a: [AAA, AA, A]", "'A', 'B' or 'C'", "A"),
+    ("grades.yaml", "  A: [AAA, AA, A]", "  A: [AAA, aa, A]", "'AAA', 'AA', 'A'", "AA"),
+    ("limits.yaml", "when: {grade: AA}", "when: {grade: aa}", "(one of AAA, AA, A, BBB", "AA"),
+])
+def test_a_misspelt_value_of_a_closed_set_says_which_was_meant_besides_the_allowed_ones(
+    rules_copy: RulesCopy, file: str, old: str, new: str, allowed: str, meant: str,
+) -> None:
+    """`outcome: HOLDS`, `default: Approve`, a grade `aa`: only the allowed list, nothing pointing at the one meant."""
+    rules = rules_copy((file, old, new))
+
+    [(name, line, code, message)] = _found(rules)
+
+    assert (name, line, code) == (file, _lines(rules / file, new.strip())[0], "invalid_value")
+    assert allowed in message and message.endswith(f' — did you mean "{meant}"?')
+
+
 def test_a_threshold_written_as_money_says_to_write_the_plain_number(rules_copy: RulesCopy) -> None:
     rules = rules_copy(("orders.yaml", "{available_credit_after: {lt: 0}}", "{order_amount: {gt: 50000 CNY}}"))
 
