@@ -2,6 +2,9 @@
 
 Semantics, which the engine implements: a comparison on a field the customer has no value for is
 false, and `not` is pushed down to the comparisons (De Morgan), so it stays false there too.
+
+The parsed form (Cmp, Group) is in condition_nodes.py and the box analysis in boxes.py; their names are
+importable from here as before.
 """
 
 from __future__ import annotations
@@ -10,13 +13,23 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from policy_engine.domain.values import GRADE_RANK, GRADES, SIGNAL_CODES
+from policy_engine.domain.values import GRADE_RANK, SIGNAL_CODES
 from policy_engine.features import SIGNAL_FIELDS, FieldSpec
+from policy_engine.rules.boxes import INF as INF
+from policy_engine.rules.boxes import Interval as Interval
+from policy_engine.rules.boxes import box_contains as box_contains
+from policy_engine.rules.boxes import box_of as box_of
+from policy_engine.rules.boxes import is_empty as is_empty
+from policy_engine.rules.condition_nodes import GRADE_FIELDS as GRADE_FIELDS
+from policy_engine.rules.condition_nodes import Cmp as Cmp
+from policy_engine.rules.condition_nodes import Group as Group
+from policy_engine.rules.condition_nodes import Loc as Loc
+from policy_engine.rules.condition_nodes import Node as Node
+from policy_engine.rules.condition_nodes import is_number
 from policy_engine.rules.numbers import between_order, plain_amount, split_number
 from policy_engine.rules.problems import Problem
 from policy_engine.rules.schema import suggest
 
-Loc = tuple[str | int, ...]
 NUMERIC_OPS = ("eq", "ne", "lt", "lte", "gt", "gte", "between", "in", "not_in", "exists")
 ENUM_OPS = ("eq", "ne", "in", "not_in", "exists")
 GRADE_OPS = ENUM_OPS + ("at_least", "at_most")
@@ -29,31 +42,8 @@ OPERATOR_SPELLINGS = {
     "range": "between", "one_of": "in", "not_one_of": "not_in",
 }  # fmt: skip
 """Other ways to write an operator, for the did-you-mean of an unknown one."""
-GRADE_FIELDS = frozenset({"grade", "base_grade", "current_grade"})
 _NEGATE = {"lt": "gte", "lte": "gt", "gt": "lte", "gte": "lt", "eq": "ne", "ne": "eq"}
 _DURABLE = {"lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte", "ne": "$neq"}
-
-
-@dataclass(frozen=True)
-class Cmp:
-    """A comparison of one field with a constant."""
-
-    field: str
-    op: str
-    value: Any
-    loc: Loc
-
-
-@dataclass(frozen=True)
-class Group:
-    """all / any / not of sub-conditions."""
-
-    op: str  # "all" | "any" | "not"
-    items: tuple[Node, ...]
-    loc: Loc
-
-
-Node = Cmp | Group
 
 
 @dataclass
@@ -156,7 +146,7 @@ class Checker:
     def _scalar_ok(self, spec: FieldSpec, value: Any, loc: Loc) -> bool:
         if spec.type in ("number", "integer"):
             message = f'"{spec.name}" is a number; got {value!r}{_unquote_hint(value)}'
-            return self._expect(_is_number(value), loc, message) and self._finite(spec, value, loc)
+            return self._expect(is_number(value), loc, message) and self._finite(spec, value, loc)
         if spec.type == "boolean":
             return self._expect(isinstance(value, bool), loc, f'"{spec.name}" is true/false; got {value!r}')
         if not isinstance(value, str):
@@ -179,10 +169,6 @@ class Checker:
         if not ok:
             self._err(loc, code, message)
         return ok
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _unquote_hint(value: Any) -> str:
@@ -261,92 +247,3 @@ def _flag_terms(name: str, op: str, value: Any, negate: bool) -> list[dict[str, 
         return [] if bool(value) != negate else [{"$ex": {"_never": 1}}]
     wanted = (op == "eq") == bool(value)
     return [{name: True}] if wanted != negate else [{"$nex": {name: 1}}]
-
-
-# --- static analysis: conditions that are a conjunction of simple comparisons form a "box" ---
-
-Interval = tuple[float, bool, float, bool]  # low, low included, high, high included
-INF = float("inf")
-
-
-def box_of(node: Node | None) -> dict[str, Any] | None:
-    """{field: Interval | frozenset} when the condition is an and of simple comparisons, else None."""
-    if node is None:
-        return {}
-    items = node.items if isinstance(node, Group) and node.op == "all" else (node,)
-    box: dict[str, Any] = {}
-    for item in items:
-        if not isinstance(item, Cmp):
-            return None
-        constraint = _constraint(item)
-        if constraint is None:
-            return None
-        key = item.field
-        box[key] = _intersect(box[key], constraint) if key in box else constraint
-    return box
-
-
-def _constraint(c: Cmp) -> Any:
-    v = c.value
-    if c.field in GRADE_FIELDS:
-        ranks = {g: GRADE_RANK[g] for g in GRADES}
-        sets = {
-            "eq": {v},
-            "in": set(v) if isinstance(v, list) else None,
-            "ne": set(GRADES) - {v},
-            "not_in": set(GRADES) - set(v) if isinstance(v, list) else None,
-            "at_least": {g for g in GRADES if ranks[g] <= ranks.get(v, 0)},
-            "at_most": {g for g in GRADES if ranks[g] >= ranks.get(v, 10)},
-        }
-        s = sets.get(c.op)
-        return frozenset(s) if s is not None else None
-    if isinstance(v, str | bool) or (isinstance(v, list) and v and isinstance(v[0], str | bool)):
-        if c.op == "eq":
-            return frozenset({v})
-        if c.op == "in" and isinstance(v, list):
-            return frozenset(v)
-        return None
-    table: dict[str, Interval | None] = {
-        "lt": (-INF, False, v, False) if _is_number(v) else None,
-        "lte": (-INF, False, v, True) if _is_number(v) else None,
-        "gt": (v, False, INF, False) if _is_number(v) else None,
-        "gte": (v, True, INF, False) if _is_number(v) else None,
-        "eq": (v, True, v, True) if _is_number(v) else None,
-        "between": (v[0], True, v[1], False) if isinstance(v, list) else None,
-    }
-    return table.get(c.op)
-
-
-def _intersect(a: Any, b: Any) -> Any:
-    if isinstance(a, frozenset) or isinstance(b, frozenset):
-        return (a & b) if isinstance(a, frozenset) and isinstance(b, frozenset) else frozenset()
-    lo, lo_in = max((a[0], a[1]), (b[0], b[1]), key=lambda x: (x[0], not x[1]))
-    hi, hi_in = min((a[2], a[3]), (b[2], b[3]), key=lambda x: (x[0], x[1]))
-    return (lo, lo_in, hi, hi_in)
-
-
-def is_empty(constraint: Any) -> bool:
-    """True when no value satisfies the constraint."""
-    if isinstance(constraint, frozenset):
-        return not constraint
-    lo, lo_in, hi, hi_in = constraint
-    return lo > hi or (lo == hi and not (lo_in and hi_in))
-
-
-def box_contains(outer: dict[str, Any], inner: dict[str, Any]) -> bool:
-    """Every value satisfying `inner` satisfies `outer`."""
-    for name, c in outer.items():
-        if name not in inner:
-            return False
-        i = inner[name]
-        if isinstance(c, frozenset):
-            if not isinstance(i, frozenset) or not i <= c:
-                return False
-            continue
-        if isinstance(i, frozenset):
-            return False
-        lo_ok = c[0] < i[0] or (c[0] == i[0] and (c[1] or not i[1]))
-        hi_ok = c[2] > i[2] or (c[2] == i[2] and (c[3] or not i[3]))
-        if not (lo_ok and hi_ok):
-            return False
-    return True
