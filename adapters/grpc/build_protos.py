@@ -16,12 +16,15 @@ GEN = Path(__file__).resolve().parent / "gen"
 GEN_PACKAGE = "adapters.grpc.gen"
 
 
-def _fix_imports(path: Path, top_packages: set[str]) -> None:
-    """Make `from credit_policy.v1 import x_pb2` import from adapters.grpc.gen instead."""
+def _fix_imports(path: Path, packages: set[str]) -> None:
+    """Make `from credit_policy.v1 import x_pb2` import from adapters.grpc.gen instead.
+
+    Only the packages generated here are rewritten: `grpc.reflection.v1` is ours, `grpc` itself is not."""
     text = path.read_text()
-    for top in top_packages:
-        text = re.sub(rf"^from {top}(\.| )", rf"from {GEN_PACKAGE}.{top}\1", text, flags=re.M)
-        text = re.sub(rf"^import {top}\.", f"import {GEN_PACKAGE}.{top}.", text, flags=re.M)
+    for package in packages:
+        dotted = re.escape(package)
+        text = re.sub(rf"^from {dotted} import ", f"from {GEN_PACKAGE}.{package} import ", text, flags=re.M)
+        text = re.sub(rf"^import {dotted}\.", f"import {GEN_PACKAGE}.{package}.", text, flags=re.M)
     path.write_text(text)
 
 
@@ -43,12 +46,12 @@ def build() -> list[Path]:
     ]
     if protoc.main(args) != 0:
         raise SystemExit("protoc failed")
-    top_packages = {p.relative_to(PROTO_ROOT).parts[0] for p in protos}
+    packages = {".".join(p.relative_to(PROTO_ROOT).parent.parts) for p in protos}
     for folder in [GEN, *(d for d in GEN.rglob("*") if d.is_dir())]:
         (folder / "__init__.py").touch()
     generated = sorted(p for p in GEN.rglob("*.py*") if p.name != "__init__.py")
     for path in generated:
-        _fix_imports(path, top_packages)
+        _fix_imports(path, packages)
     return generated
 
 

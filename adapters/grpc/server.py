@@ -16,12 +16,12 @@ from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
 from adapters.grpc.host import DIR_NOT_READ, EngineBroken, PolicyHost
 from adapters.grpc.logs import event
 from adapters.grpc.metrics import CannotListen
+from adapters.grpc.reflection import enable_reflection
 from adapters.grpc.runtime import DEFAULT_MAX_IN_FLIGHT, interpreter, loop_name, settle_heap
 from adapters.grpc.servicer import CreditPolicyServicer, add_service
 from policy_engine.build import build_id
@@ -56,10 +56,8 @@ class TlsFiles:
 
 
 def add_reflection(server: grpc.aio.Server) -> None:
-    """Register server reflection so grpcurl works without the .proto."""
-    names = (SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-             reflection.SERVICE_NAME)
-    reflection.enable_server_reflection(names, server)
+    """Register server reflection (v1 and v1alpha) so grpcurl works without the .proto."""
+    enable_reflection((SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name), server)
 
 
 CONTROL_CALLS = 100
