@@ -53,6 +53,7 @@ class Progress:
     done: int
     started: float
     now_done: int = 0
+    now_quarantined: int = 0
 
     @property
     def rate(self) -> float:
@@ -145,14 +146,17 @@ def _begin_attempt(opts: BatchOptions, run_id: str, engine: Any, policy_version:
 def _run_part(opts: BatchOptions, run_id: str, policy: Any, engine: Any, on_progress: ProgressHook | None,
               settled: dict[str, Any] | None, started: float
               ) -> tuple[dict[str, Any], list[tuple[str, str]]]:  # fmt: skip
-    """The part's figures and some errors: of this attempt, or as the complete part stands (nothing to do:
-    its quarantined customers, read back from batch_results, as many as a run shows)."""
+    """The part's figures, after this attempt or as the complete part stands (nothing to do), and some of
+    its quarantined customers with their errors: the whole run's, whichever attempt quarantined them (a
+    resumed attempt's too), read back from batch_results by customer id, as many as a run shows."""
     if settled is not None:
-        with engine.connect() as conn:
-            errors = runs.quarantined(conn, run_id, opts.partition, MAX_ERRORS_SHOWN) if settled["quarantined"] else []
-        return {**settled, "seconds": round(time.perf_counter() - started, 2)}, errors
-    progress, errors = _evaluate_pending(opts, run_id, policy, engine, on_progress)
-    return _finish(engine, run_id, opts.partition, progress, time.perf_counter() - started), errors
+        figures = {**settled, "seconds": round(time.perf_counter() - started, 2)}
+    else:
+        progress = _evaluate_pending(opts, run_id, policy, engine, on_progress)
+        figures = _finish(engine, run_id, opts.partition, progress, time.perf_counter() - started)
+    with engine.connect() as conn:
+        errors = runs.quarantined(conn, run_id, opts.partition, MAX_ERRORS_SHOWN) if figures["quarantined"] else []
+    return figures, errors
 
 
 def _settled(opts: BatchOptions, run_id: str, engine: Any) -> dict[str, Any] | None:
@@ -169,26 +173,25 @@ def _settled(opts: BatchOptions, run_id: str, engine: Any) -> dict[str, Any] | N
         return None
     return {"attempt": attempts, "status": "complete", "already_complete": True, "customers": total,
             "ok": counts.get("ok", 0), "quarantined": counts.get("quarantined", 0),
-            "skipped": counts.get("skipped", 0), "evaluated_now": 0, "already_done": total,
+            "skipped": counts.get("skipped", 0), "evaluated_now": 0, "quarantined_now": 0, "already_done": total,
             "rate_per_second": 0.0, **({"retried_quarantined": 0} if opts.retry_quarantined else {})}  # fmt: skip
 
 
 def _evaluate_pending(opts: BatchOptions, run_id: str, policy: Any, engine: Any,
-                      on_progress: ProgressHook | None) -> tuple[Progress, list[tuple[str, str]]]:  # fmt: skip
-    """Settle every customer of the part not yet done in this run; return the progress and some errors."""
+                      on_progress: ProgressHook | None) -> Progress:  # fmt: skip
+    """Settle every customer of the part not yet done in this run; return the progress."""
     total, done = runs.count_customers(engine, run_id, opts.partition)
     progress = Progress(total=total, done=done, started=time.perf_counter())
     ctx = RunContext(run_id, opts.as_of, str(engine.url.render_as_string(hide_password=False)), str(opts.rules_dir))
     chunks = runs.pending_chunks(engine, run_id, opts.partition, opts.chunk_size)
-    errors: list[tuple[str, str]] = []
     for result in _execute(opts, ctx, policy, engine, chunks):
         progress.done += result.handled + result.already_done  # already_done: another process settled them
         progress.now_done += result.handled
-        errors.extend(result.errors[: max(0, MAX_ERRORS_SHOWN - len(errors))])
+        progress.now_quarantined += result.quarantined
         if on_progress is not None:
             on_progress(progress)
         interrupt.raise_if_requested()  # an interrupt Python reported as "Exception ignored" still stops here
-    return progress, errors
+    return progress
 
 
 def _finish(engine: Any, run_id: str, part: Partition, progress: Progress, elapsed: float) -> dict[str, Any]:
@@ -199,8 +202,8 @@ def _finish(engine: Any, run_id: str, part: Partition, progress: Progress, elaps
               "skipped": counts.get("skipped", 0)}  # fmt: skip
     runs.finish_run(engine, run_id, part, "complete", totals, elapsed)
     return {"status": "complete", "already_complete": False, **totals, "evaluated_now": progress.now_done,
-            "already_done": progress.done - progress.now_done, "seconds": round(elapsed, 2),
-            "rate_per_second": round(progress.rate, 1)}  # fmt: skip
+            "quarantined_now": progress.now_quarantined, "already_done": progress.done - progress.now_done,
+            "seconds": round(elapsed, 2), "rate_per_second": round(progress.rate, 1)}  # fmt: skip
 
 
 def _fatal_text(exc: Exception, engine: Any) -> str:

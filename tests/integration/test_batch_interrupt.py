@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from adapters.batch import worker as batch_worker
 from adapters.batch.runner import BatchOptions, run_batch
 from policy_engine.cli import build_app
-from tests.integration.test_batch_support import AS_OF, RULES, digest, make_portfolio, scalar
+from tests.integration.test_batch_support import AS_OF, RULES, break_customer, digest, make_portfolio, scalar
 
 INTERRUPTED_AT = "C0000120"
 
@@ -77,3 +77,25 @@ def test_a_worker_process_leaves_ctrl_c_to_the_main_process(
         if batch_worker._evaluator is not None:
             batch_worker._evaluator.policy.close()
             batch_worker._evaluator.engine.dispose()
+
+
+def test_a_resumed_run_lists_the_customers_quarantined_before_the_interruption(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before, the resumed attempt's `quarantine_sample` was `[]` (it listed only its own) while it said
+    `quarantined: 1` and exit 1: the report of a complete run must name the run's quarantined customers."""
+    url = make_portfolio(tmp_path)
+    break_customer(url, "C0000042")  # in the first chunk of 50, settled before the Ctrl-C at C0000120
+    break_customer(url, "C0000250")  # left for the resumed attempt
+    _ctrl_c_inside_a_library(monkeypatch)
+    CliRunner().invoke(build_app(), ["batch", "--db", url, "--as-of", AS_OF.isoformat(), "--chunk-size", "50",
+                                     "--quiet"])  # fmt: skip
+    monkeypatch.undo()
+    assert scalar(url, "SELECT status FROM batch_results WHERE customer_id = 'C0000042'") == "quarantined"
+
+    resumed = run_batch(BatchOptions(db_url=url, as_of=AS_OF, rules_dir=RULES, chunk_size=50))
+
+    assert (resumed["attempt"], resumed["status"], resumed["exit_code"]) == (2, "complete", 1)
+    assert [q["customer_id"] for q in resumed["quarantine_sample"]] == ["C0000042", "C0000250"]
+    assert all("due_on is before issued_on" in q["error"] for q in resumed["quarantine_sample"])
+    # the whole run's count, and this attempt's share of it, labelled as evaluated_now is
+    assert (resumed["quarantined"], resumed["evaluated_now"], resumed["quarantined_now"]) == (2, 200, 1)

@@ -13,7 +13,17 @@ from sqlalchemy import create_engine, text
 
 from adapters.batch.runner import BatchOptions, run_batch
 from adapters.batch.runs import Partition
-from tests.integration.test_batch_support import AS_OF, CLI, RULES, cli, digest, make_portfolio, scalar, summary_of
+from tests.integration.test_batch_support import (
+    AS_OF,
+    CLI,
+    RULES,
+    break_customer,
+    cli,
+    digest,
+    make_portfolio,
+    scalar,
+    summary_of,
+)
 
 
 def _run(url: str, **kwargs: object) -> dict[str, object]:
@@ -116,18 +126,9 @@ def test_a_new_as_of_date_is_a_new_run(tmp_path: Path) -> None:
     assert scalar(url, "SELECT COUNT(*) FROM decision_log WHERE source = 'batch'") == 600
 
 
-def _break_customer(url: str, customer_id: str) -> None:
-    """Stored data the model refuses: an invoice due before it was issued (written behind the importer's back)."""
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("UPDATE invoices SET due_on = '2001-01-01' WHERE invoice_id = "
-                          "(SELECT MIN(invoice_id) FROM invoices WHERE customer_id = :c)"), {"c": customer_id})
-    engine.dispose()
-
-
 def test_a_customer_with_broken_data_is_quarantined_and_the_run_goes_on(tmp_path: Path) -> None:
     url = make_portfolio(tmp_path)
-    _break_customer(url, "C0000042")
+    break_customer(url, "C0000042")
 
     result = cli("batch", "--db", url, "--as-of", AS_OF.isoformat(), "--chunk-size", "50", "--quiet")
 
@@ -136,6 +137,7 @@ def test_a_customer_with_broken_data_is_quarantined_and_the_run_goes_on(tmp_path
     assert (summary["ok"], summary["quarantined"]) == (299, 1)
     assert summary["quarantine_sample"][0]["customer_id"] == "C0000042"
     assert "due_on is before issued_on" in summary["quarantine_sample"][0]["error"]
+    assert summary["quarantined_now"] == 1
     assert "quarantined C0000042" in result.stderr
     assert scalar(url, "SELECT status FROM batch_results WHERE customer_id = 'C0000042'") == "quarantined"
 
@@ -144,14 +146,14 @@ def test_a_complete_run_asked_again_shows_its_quarantined_customers_from_the_sto
     """Before, the rerun said `quarantined: 2` and exit 1 with `quarantine_sample: []`."""
     url = make_portfolio(tmp_path)
     for customer_id in ("C0000042", "C0000007"):
-        _break_customer(url, customer_id)
+        break_customer(url, customer_id)
     first = _run(url)
 
     again = cli("batch", "--db", url, "--as-of", AS_OF.isoformat(), "--quiet")
 
     assert again.returncode == 1, again.stderr
     summary = summary_of(again)
-    assert (summary["already_complete"], summary["quarantined"]) == (True, 2)
+    assert (summary["already_complete"], summary["quarantined"], summary["quarantined_now"]) == (True, 2, 0)
     assert summary["quarantine_sample"] == sorted(first["quarantine_sample"], key=lambda q: q["customer_id"])
     assert [q["customer_id"] for q in summary["quarantine_sample"]] == ["C0000007", "C0000042"]
     assert all("due_on is before issued_on" in q["error"] for q in summary["quarantine_sample"])
@@ -165,7 +167,7 @@ def test_retry_quarantined_takes_the_fixed_customer_again(tmp_path: Path) -> Non
     with engine.connect() as conn:
         due = conn.execute(text("SELECT invoice_id, due_on FROM invoices WHERE customer_id = 'C0000042' "
                                 "ORDER BY invoice_id LIMIT 1")).one()
-    _break_customer(url, "C0000042")
+    break_customer(url, "C0000042")
     assert _run(url)["quarantined"] == 1
     with engine.begin() as conn:
         conn.execute(text("UPDATE invoices SET due_on = :d WHERE invoice_id = :i"), {"d": due[1], "i": due[0]})

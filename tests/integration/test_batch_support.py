@@ -39,6 +39,15 @@ def make_portfolio(tmp_path: Path, customers: int = 300, seed: int = 7, name: st
     return f"sqlite:///{target}"
 
 
+def break_customer(url: str, customer_id: str) -> None:
+    """Stored data the model refuses: an invoice due before it was issued (written behind the importer's back)."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE invoices SET due_on = '2001-01-01' WHERE invoice_id = "
+                          "(SELECT MIN(invoice_id) FROM invoices WHERE customer_id = :c)"), {"c": customer_id})
+    engine.dispose()
+
+
 def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Run `credit-policy ARGS` in a subprocess."""
     return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=timeout)
