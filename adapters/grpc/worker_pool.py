@@ -1,0 +1,176 @@
+"""The worker pool's engine and its dispatch: each call's bytes to the live worker with the fewest
+requests in hand, callers that find every worker full waiting first come, first served, and each
+worker's answers read as they arrive. This is the hot path the load benchmarks measure.
+
+The workers' lives are in worker_pool_processes.py, a version swapped into them in
+worker_pool_reload.py; `WorkerPoolEngine` is built on both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import multiprocessing
+import pickle
+from collections.abc import Callable
+from typing import Any
+
+from adapters.grpc.pipeline import Outcome
+from adapters.grpc.worker import CLOSING, KIND_CODES, decode_answer, raise_error
+from adapters.grpc.worker_pool_processes import _Resend, _Worker
+from adapters.grpc.worker_pool_reload import WorkerPoolReload
+from policy_engine.domain.errors import EngineFailure
+
+DEFAULT_FILES_LOADER = "policy_engine.api:load_policy_from_files"
+
+PIPELINE_DEPTH = 2
+"""Requests a worker may hold at once: the one it is deciding and the next, already in its pipe, so
+it goes from one to the next without waiting for the server's event loop to read an answer and
+send again (measured side by side: docs/service.md, Load, sixth session)."""
+MAX_RESENDS = 3
+"""Times one call may be sent on to another worker because the worker holding it closed (its rule
+engine closed after repeated failures) before reading it."""
+PIPELINE_MAX_BYTES = 32 * 1024
+"""Only a request up to this size is sent to a worker that is still busy: it waits in the pipe's
+buffer (two of them fit), so the event loop's write never blocks on a busy worker. A bigger request
+waits for an idle worker, which reads it while it is written."""
+
+
+class WorkerPoolEngine(WorkerPoolReload):
+    """N worker processes, each with its own compiled copy of one policy version.
+
+    A call goes to the live worker with the fewest requests in hand, up to PIPELINE_DEPTH each;
+    callers that find every worker full wait in arrival order. Each worker's answers are read as
+    soon as they arrive (its pipe stays registered with the event loop) and handed to the oldest
+    pending request of that worker. A cancelled call keeps its place until its answer has come, so
+    neither the worker nor the order of answers is lost.
+    """
+
+    def __init__(self, files: dict[str, str], workers: int, loader_spec: str = DEFAULT_FILES_LOADER,
+                 store_url: str | None = None, on_log_loss: Callable[[int], None] | None = None):
+        """`on_log_loss(n)` is told of decisions a dead worker took with it before its decision log
+        had them (the service counts them as lost, like the writer's own losses)."""
+        self.size = workers
+        self._on_log_loss = on_log_loss
+        self.version = ""
+        self._args = (loader_spec, files, store_url)
+        self._ctx = multiprocessing.get_context("spawn")
+        self._workers: list[_Worker] = []
+        self._waiting: collections.deque[asyncio.Future[None]] = collections.deque()
+        self._replacing = 0
+        self._in_flight = 0
+        self._drained = asyncio.Event()
+        self._closed = False
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def _on_answers(self, w: _Worker) -> None:
+        """The worker's pipe is readable: every answer waiting in it, each to its request."""
+        conn = w.conn
+        try:
+            while True:
+                data = conn.recv_bytes()
+                if data == CLOSING:
+                    self._closing(w)
+                    break
+                fut = w.pending.popleft()
+                if not fut.done():  # done = cancelled: the caller has gone, the answer goes nowhere
+                    fut.set_result(data)
+                if not w.pending or not conn.poll():
+                    break
+        except (EOFError, OSError, IndexError) as exc:  # IndexError: an answer nobody asked for
+            self._lost(w, exc)
+            return
+        self._wake()
+
+    def _wake(self) -> None:
+        """Let the first waiting caller look for room again."""
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+
+    def _wake_all(self) -> None:
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def run(self, kind: str, request: bytes) -> tuple[bytes, Outcome]:
+        """Decide one request in a worker: its bytes go to the worker as they came, and the
+        reply's bytes come back to be sent as they are (the worker parses and builds the messages)."""
+        if self._closed:
+            raise EngineFailure("engine closed")
+        payload = KIND_CODES[kind] + request
+        self._in_flight += 1
+        try:
+            answer = await self._dispatch(payload)
+        finally:
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._drained.set()
+        if answer[:1] != b"K":
+            raise_error(pickle.loads(answer[1:]))
+        return decode_answer(answer)
+
+    def log_backlog(self) -> int:
+        """Decisions answered by the workers and not yet written to their decision logs (any thread)."""
+        return sum(w.backlog.value for w in list(self._workers))
+
+    def _room(self, depth: int) -> _Worker | None:
+        """The live worker holding the fewest requests, if it holds fewer than `depth`."""
+        best = None
+        for w in self._workers:
+            if w.serving and len(w.pending) < depth and (best is None or len(w.pending) < len(best.pending)):
+                best = w
+        return best
+
+    async def _dispatch(self, payload: bytes) -> bytes:
+        """Send to a worker with room, in turn with the callers already waiting; the answer's bytes."""
+        loop = asyncio.get_running_loop()
+        depth = PIPELINE_DEPTH if len(payload) <= PIPELINE_MAX_BYTES else 1
+        had_turn = False
+        resends = 0
+        if self._waiting:  # callers already waiting go first
+            await self._wait(loop, at_head=False)
+            had_turn = True
+        while True:
+            if self._closed:
+                raise EngineFailure("engine closed")
+            worker = self._room(depth)
+            if worker is None:
+                if not self._replacing and not any(w.reading for w in self._workers):
+                    raise EngineFailure("no live worker process")
+                await self._wait(loop, at_head=had_turn)  # a caller that had its turn keeps its place
+                had_turn = True
+                continue
+            answer: asyncio.Future[bytes] = loop.create_future()
+            try:
+                worker.conn.send_bytes(payload)
+            except OSError as exc:
+                self._lost(worker, exc)
+                continue
+            worker.pending.append(answer)
+            if self._waiting and self._room(PIPELINE_DEPTH) is not None:
+                self._wake()  # the next caller in line may find room too
+            try:
+                return await answer
+            except _Resend:
+                resends += 1
+                if resends > MAX_RESENDS:
+                    raise EngineFailure(f"{resends} worker processes closed before deciding this call") from None
+                had_turn = True  # back at the head of the line
+
+    async def _wait(self, loop: asyncio.AbstractEventLoop, at_head: bool) -> None:
+        """Wait for a turn: at the end of the line, or back at its head."""
+        waiter: asyncio.Future[None] = loop.create_future()
+        if at_head:
+            self._waiting.appendleft(waiter)
+        else:
+            self._waiting.append(waiter)
+        try:
+            await waiter
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                self._wake()  # it was this caller's turn: pass it on
+            raise

@@ -1,0 +1,212 @@
+"""The worker pool's processes: a handle on each (its pipe, its decision-log backlog, the requests
+it holds) and their lives: spawned and waited for until each has compiled the policy, enlisted,
+closed by their rule engine or lost (died, pipe broken) and replaced, and stopped with the pool.
+
+`WorkerPoolEngine` (worker_pool.py) is built on this class; the dispatch of calls is there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import pickle
+from collections.abc import Callable
+from multiprocessing.context import SpawnContext
+from typing import TYPE_CHECKING, Any, Self
+
+from adapters.grpc.logs import event
+from adapters.grpc.runtime import exit_cause, watch_readable
+from adapters.grpc.worker import worker_main
+from policy_engine.domain.errors import EngineFailure
+
+
+class _Resend(Exception):
+    """The worker holding this call closed before reading it: send it to another worker."""
+
+
+class _Worker:
+    """One engine process and the pipe to it. `pending` holds the futures of the requests sent to it
+    and not answered yet, oldest first: a worker answers its requests in the order they came."""
+
+    def __init__(self, ctx: Any, args: tuple[Any, ...]):
+        self.conn, child = ctx.Pipe(duplex=True)
+        self.backlog = ctx.RawValue("q", 0)
+        """Its decision-log writer's backlog, kept by the worker in shared memory (read for /metrics)."""
+        self.process = ctx.Process(target=worker_main, args=(child, *args, self.backlog), daemon=True)
+        self.process.start()
+        child.close()
+        self.pending: collections.deque[asyncio.Future[bytes]] = collections.deque()
+        self.serving = False
+        """Taking requests: ready, and neither closing nor lost."""
+        self.reading = False
+        """Its answers are being read (from the handshake until it is lost); a worker that is reading
+        and not serving is closing, and its pipe's end will bring its replacement."""
+        self.unwritten = 0
+        """Once lost: the decisions its decision-log writer still held, as its backlog last showed (off by a
+        commit or a call under way at the instant it died)."""
+
+
+class WorkerPoolProcesses:
+    """The pool's worker processes and their lives; the state is set up by `WorkerPoolEngine.__init__`."""
+
+    size: int
+    version: str
+    _on_log_loss: Callable[[int], None] | None
+    _args: tuple[str, dict[str, str], str | None]
+    _ctx: SpawnContext
+    _workers: list[_Worker]
+    _replacing: int
+    _in_flight: int
+    _drained: asyncio.Event
+    _closed: bool
+    _tasks: set[asyncio.Task[Any]]
+
+    if TYPE_CHECKING:  # the dispatch's (worker_pool.py)
+
+        def _on_answers(self, w: _Worker) -> None: ...
+
+        def _wake(self) -> None: ...
+
+        def _wake_all(self) -> None: ...
+
+    async def start(self, timeout: float = 120.0) -> Self:
+        """Spawn the workers and wait until each has compiled the policy."""
+        self._workers = [_Worker(self._ctx, self._args) for _ in range(self.size)]
+        try:
+            versions = await asyncio.wait_for(asyncio.gather(*(self._handshake(w) for w in self._workers)),
+                                              timeout)
+        except BaseException:
+            self._kill_all()
+            raise
+        if len(set(versions)) != 1:
+            self._kill_all()
+            raise EngineFailure(f"workers compiled different versions: {sorted(set(versions))}")
+        self.version = versions[0]
+        for w in self._workers:
+            self._enlist(w)
+        return self
+
+    async def _handshake(self, w: _Worker) -> str:
+        """The worker's first message: ready (with the version it compiled) or why it failed."""
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[bytes] = loop.create_future()
+        fd = w.conn.fileno()
+
+        def on_readable() -> None:
+            loop.remove_reader(fd)
+            try:
+                fut.set_result(w.conn.recv_bytes())
+            except (EOFError, OSError) as exc:
+                fut.set_exception(EngineFailure(f"worker process died: {exc!r}"))
+
+        watch_readable(loop, fd, on_readable)
+        try:
+            status, value = pickle.loads(await fut)
+        finally:
+            if not fut.done():  # cancelled (start's timeout): stop watching the pipe
+                loop.remove_reader(fd)
+        if status != "ready":
+            raise EngineFailure(f"worker failed to load the policy: {value}")
+        return str(value)
+
+    def _enlist(self, w: _Worker) -> None:
+        """A ready worker starts taking requests."""
+        w.serving = w.reading = True
+        watch_readable(asyncio.get_running_loop(), w.conn.fileno(), self._on_answers, w)
+        self._wake()
+
+    def _closing(self, w: _Worker) -> None:
+        """The worker's rule engine closed: it has answered its last request and reads no more, so the
+        ones it holds go to another worker. It is replaced when its pipe ends (it flushes its decision
+        log first), as one that died, but no call it held fails."""
+        w.serving = False
+        while w.pending:
+            fut = w.pending.popleft()
+            if not fut.done():
+                fut.set_exception(_Resend())
+
+    def _lost(self, w: _Worker, exc: BaseException) -> None:
+        """The worker died (a segfault in the engine) or its pipe broke: fail what it held, replace it.
+        Calls it held when it died get INTERNAL, not another worker: one of them may have killed it."""
+        if not w.reading:
+            return
+        w.serving = w.reading = False
+        w.unwritten, w.backlog.value = w.backlog.value, 0  # what it had queued died with it
+        asyncio.get_running_loop().remove_reader(w.conn.fileno())
+        while w.pending:
+            fut = w.pending.popleft()
+            if not fut.done():
+                fut.set_exception(EngineFailure(f"worker process died: {exc!r}"))
+        if not self._closed:
+            self._replacing += 1
+            self._background(self._replace(w))
+
+    def _background(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _replace(self, dead: _Worker) -> None:
+        """A worker died (a segfault in the engine): start a fresh one in its place."""
+        try:
+            await asyncio.to_thread(dead.process.join, 1)
+            dead.conn.close()
+            if dead.unwritten and self._on_log_loss is not None:
+                self._on_log_loss(dead.unwritten)
+            if self._closed:
+                if dead.unwritten:
+                    event("worker process lost", logging.ERROR, pid=dead.process.pid,
+                          exitcode=dead.process.exitcode, version=self.version, unwritten_decisions=dead.unwritten)
+                return
+            event("worker process replaced", logging.ERROR, pid=dead.process.pid, exitcode=dead.process.exitcode,
+                  version=self.version, unwritten_decisions=dead.unwritten, cause=exit_cause(dead.process.exitcode))
+            fresh = _Worker(self._ctx, self._args)
+            self._workers[self._workers.index(dead)] = fresh
+            try:
+                await self._handshake(fresh)
+            except EngineFailure:
+                return
+            if self._closed:
+                fresh.process.kill()
+                fresh.conn.close()
+                return
+            self._enlist(fresh)
+        finally:
+            self._replacing -= 1
+            if not self._replacing and not any(w.reading for w in self._workers):
+                self._wake_all()  # no worker left: the waiting callers fail rather than wait on
+
+    async def aclose(self, grace: float = 30.0) -> None:
+        """Let in-flight calls finish (up to `grace` seconds), then stop the workers."""
+        if self._in_flight:
+            self._drained.clear()
+            try:
+                await asyncio.wait_for(self._drained.wait(), grace)
+            except TimeoutError:
+                pass
+        self._closed = True
+        loop = asyncio.get_running_loop()
+        for w in self._workers:
+            if w.reading:
+                w.serving = w.reading = False
+                loop.remove_reader(w.conn.fileno())
+            w.conn.close()
+            while w.pending:  # past the grace period: these answers will not be read
+                fut = w.pending.popleft()
+                if not fut.done():
+                    fut.set_exception(EngineFailure("engine closed before the worker answered"))
+        self._wake_all()  # callers still waiting for a worker fail: "engine closed"
+        await asyncio.to_thread(self._join_all)
+
+    def _join_all(self) -> None:
+        for w in self._workers:
+            w.process.join(timeout=10)
+            if w.process.is_alive():
+                w.process.kill()
+            w.backlog.value = 0  # written at its exit, or lost with a killed one
+
+    def _kill_all(self) -> None:
+        for w in self._workers:
+            w.process.kill()
+            w.conn.close()
