@@ -173,7 +173,7 @@ async def run_service(
 ) -> None:
     """Serve until SIGTERM/SIGINT: SIGHUP and rule-file changes reload; stopping lets calls finish.
 
-    The `--processes` model runs this in each server process (adapters/grpc/supervisor.py): with
+    The `--processes` model runs this in each server process (adapters/grpc/server_process.py): with
     `reuse_port`, `on_serving(port, version)` instead of the `serving` event, a `stop` event the
     supervisor's pipe can set, SIGTERM only (the supervisor owns Ctrl-C) and events named
     `process stopping`/`process stopped` (`event_prefix`).

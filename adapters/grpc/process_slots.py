@@ -1,0 +1,164 @@
+"""The supervisor's process slots: the N places a server process runs in, each process spawned,
+reaped when it exits, and replaced, at once if it had served for a while, else after a growing
+pause (the restart back-off). `Supervisor` (supervisor.py) is built on this class.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from multiprocessing.context import SpawnContext
+from typing import TYPE_CHECKING, Any
+
+from adapters.grpc import runtime
+from adapters.grpc.logs import event
+from adapters.grpc.server_process import ProcessConfig, process_main
+
+if TYPE_CHECKING:
+    from adapters.grpc.metrics import MultiProcessEndpoint
+
+STABLE_SECONDS = 10.0
+"""A process that served at least this long before dying is restarted at once."""
+BACKOFF_FIRST, BACKOFF_MAX = 0.5, 30.0
+"""Pauses before restarting a process that keeps dying early: 0.5 s, doubling, at most 30 s."""
+
+
+class StartupFailed(Exception):
+    """A server process could not start (the service then does not start either)."""
+
+    def __init__(self, message: str, problems: list[str] | None = None):
+        super().__init__(message)
+        self.problems = problems or []
+
+
+@dataclass
+class _Slot:
+    """One of the N places a server process runs in; its process is replaced when it dies."""
+
+    index: int
+    process: Any = None
+    conn: Any = None
+    pid: int = 0
+    serving_since: float | None = None
+    version: str = ""
+    failures: int = 0
+    replaces: int | None = None
+    failure: tuple[str, list[str], str] | None = None
+    restart: asyncio.TimerHandle | None = None
+    exited: asyncio.Event = field(default_factory=asyncio.Event)
+    reader: threading.Thread | None = None
+    """Receives the process's messages (_read_messages)."""
+    backlog: Any = None
+    """The process's decision-log backlog in shared memory (the writer keeps it): what a process that
+    dies took with it unwritten."""
+
+
+class ProcessSlots:
+    """Spawning, reaping and restarting the server processes; the state is set up by `Supervisor.__init__`."""
+
+    config: ProcessConfig
+    metrics: MultiProcessEndpoint | None
+    _ctx: SpawnContext
+    _slots: list[_Slot]
+    _good: tuple[str, dict[str, str]] | None
+    _stopping: bool
+    _announced: bool
+    _started: asyncio.Future[None] | None
+    _tasks: set[asyncio.Task[Any]]
+
+    if TYPE_CHECKING:  # the message-receiving thread's (process_messages.py)
+
+        def _read_messages(self, slot: _Slot, conn: Any, loop: asyncio.AbstractEventLoop) -> None: ...
+
+    def _spawn(self, slot: _Slot) -> None:
+        slot.restart = None
+        if self._stopping:
+            return
+        loop = asyncio.get_running_loop()
+        conn, child = self._ctx.Pipe(duplex=True)
+        files = self._good[1] if self._good is not None else None  # none yet: the first start
+        slot.backlog = self._ctx.RawValue("q", 0)
+        process = self._ctx.Process(target=process_main, args=(child, self.config, slot.index, files, slot.backlog),
+                                    daemon=True, name=f"credit-policy-server-{slot.index}")
+        # The child inherits SIGINT ignored (and blocked, so one arriving now waits for us): Ctrl-C
+        # must not interrupt it half-started; it unblocks SIGINT, still ignored, when it runs.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            process.start()
+        except OSError as exc:  # out of processes or memory: try again later
+            conn.close()
+            if not self._announced:
+                raise
+            slot.failures += 1
+            delay = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** (slot.failures - 1))
+            event("server process not started", logging.ERROR, error=str(exc), retry_in_seconds=delay)
+            slot.restart = loop.call_later(delay, self._spawn, slot)
+            return
+        finally:
+            signal.signal(signal.SIGINT, previous)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+            child.close()
+        slot.process, slot.conn, slot.pid = process, conn, process.pid or 0
+        slot.serving_since, slot.failure = None, None
+        slot.exited = asyncio.Event()
+        slot.reader = threading.Thread(target=self._read_messages, args=(slot, conn, loop), daemon=True,
+                                       name=f"credit-policy-server-{slot.index}-messages")
+        slot.reader.start()
+        loop.add_reader(process.sentinel, self._on_exit, slot, process, conn)
+
+    def _on_exit(self, slot: _Slot, process: Any, conn: Any) -> None:
+        loop = asyncio.get_running_loop()
+        loop.remove_reader(process.sentinel)
+        task = loop.create_task(self._reap(slot, process, conn))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _reap(self, slot: _Slot, process: Any, conn: Any) -> None:
+        await asyncio.to_thread(process.join, 5)
+        # The reader ends at the pipe's EOF, once it has handed over the last messages (why the process
+        # failed, say): they were queued on the loop before the join returned, so they are handled first.
+        if slot.reader is not None:
+            await asyncio.to_thread(slot.reader.join, 5)
+        await asyncio.sleep(0)
+        if slot.reader is None or not slot.reader.is_alive():
+            conn.close()  # else a stalled reader still holds it (a process that left the pipe open elsewhere)
+        slot.reader = None
+        unwritten = slot.backlog.value if slot.backlog is not None else 0  # 0 when it stopped cleanly
+        if self.metrics is not None:
+            self.metrics.process_gone(process.pid)
+            if unwritten:
+                self.metrics.count_lost(unwritten)
+        slot.process, slot.conn = None, None
+        slot.exited.set()
+        code = process.exitcode
+        if self._stopping:
+            event("server process stopped", pid=process.pid, process=slot.index, exitcode=code,
+                  **({"unwritten_decisions": unwritten} if unwritten else {}))
+            return
+        served = None if slot.serving_since is None else time.monotonic() - slot.serving_since
+        if not self._announced:
+            if self._started is not None and not self._started.done():
+                message, problems, _detail = slot.failure or (f"a server process exited ({code})", [], "")
+                self._started.set_exception(StartupFailed(message, problems))
+            return
+        if served is not None and served >= STABLE_SECONDS:
+            slot.failures, delay = 0, 0.0
+        else:
+            slot.failures += 1
+            delay = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** (slot.failures - 1))
+        fields: dict[str, Any] = {"pid": process.pid, "process": slot.index, "exitcode": code,
+                                  "cause": runtime.exit_cause(code),
+                                  "unwritten_decisions": unwritten, "restart_in_seconds": delay,
+                                  "served_seconds": None if served is None else round(served, 3)}
+        if slot.failure:
+            fields |= {"error": slot.failure[0], "problems": slot.failure[1]}
+            if slot.failure[2]:
+                fields["exception"] = slot.failure[2]
+        event("server process died", logging.ERROR, **fields)
+        slot.replaces = process.pid if slot.replaces is None else slot.replaces
+        slot.restart = asyncio.get_running_loop().call_later(delay, self._spawn, slot)

@@ -1,0 +1,152 @@
+"""A `--processes` server process: the in-process model (adapters/grpc/server.py `run_service`,
+`workers=0`) in a process the supervisor spawned (adapters/grpc/supervisor.py), and `ProcessConfig`,
+what the supervisor hands it. It tells the supervisor over its pipe when it serves, each version it
+loads and why it could not start; a process whose supervisor disappears (its pipe reads EOF) stops
+as on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from adapters.grpc import runtime
+from adapters.grpc.logs import configure_logging, event
+from policy_engine.build import build_id
+
+
+@dataclass(frozen=True)
+class ProcessConfig:
+    """What every server process needs (pickled to it at spawn)."""
+
+    rules_dir: Path
+    host: str
+    port: int
+    store_url: str | None = None
+    tls: tuple[Path, Path, Path | None] | None = None
+    """certificate, key and client CA (mutual TLS) files, read by each process"""
+    watch_interval: float = 1.0
+    grace: float = 20.0
+    log_level: str = "INFO"
+    event_loop: str = "auto"
+    """adapters/grpc/runtime.py: the event loop each server process runs on"""
+    rule_tests: bool = False
+    """load a rule set from the directory only if its tests/ cases pass (serve --rule-tests)"""
+    max_in_flight: int = runtime.DEFAULT_MAX_IN_FLIGHT
+    """decision calls each server process takes at once (serve --max-in-flight)"""
+
+
+class _PidFilter(logging.Filter):
+    """Add the process id and slot index to every log line of a server process (their lines interleave)."""
+
+    def __init__(self, index: int):
+        super().__init__()
+        self.index = index
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.fields = {**getattr(record, "fields", {}), "pid": os.getpid(), "process": self.index}
+        return True
+
+
+def _open_process_store(store_url: str | None) -> Any:
+    if not store_url:
+        return None  # PolicyHost's own in-memory store
+    from adapters.store import open_store
+
+    return open_store(store_url, upgrade=False, background_audit=True)  # the supervisor migrated it
+
+
+def process_main(conn: Any, config: ProcessConfig, index: int = 0, files: dict[str, str] | None = None,
+                 backlog: Any = None) -> None:
+    """A server process (spawned) in slot `index`: serve until SIGTERM or until the supervisor is gone.
+
+    With `files` (the last good rule files, from the supervisor) it starts from those instead of
+    compiling the rules directory. Messages to the supervisor: `("serving", pid, port, version,
+    files)` once (files None when it started from the supervisor's), `("loaded", pid, version,
+    files)` after each reload, `("failed", error, problems, traceback)` if it could not start.
+    `backlog` (shared memory) is kept equal to its decision-log writer's backlog.
+    """
+    # SIGINT is the supervisor's (Ctrl-C reaches the whole group); SIGHUP waits for the reload
+    # handler run_service installs. The supervisor started us with SIGINT blocked and ignored.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGHUP, signal.SIGTERM})
+    configure_logging(config.log_level)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_PidFilter(index))
+    serving = False
+    loaded: dict[str, str] | None = None  # the version's files, sent with `serving`
+
+    def on_loaded(version: str, loaded_files: dict[str, str]) -> None:
+        nonlocal loaded
+        if not serving:
+            loaded = loaded_files
+            return
+        try:
+            conn.send(("loaded", os.getpid(), version, loaded_files))
+        except OSError:
+            pass  # the supervisor is gone: the pipe's EOF stops us
+
+    def on_serving(port: int, version: str) -> None:
+        nonlocal serving
+        serving = True
+        event("process serving", port=port, version=version, event_loop=runtime.loop_name(asyncio.get_running_loop()),
+              python=runtime.interpreter(), build=build_id())
+        conn.send(("serving", os.getpid(), port, version, None if files is not None else loaded))
+
+    from adapters.grpc.host import EngineBroken
+
+    try:
+        runtime.run(_serve_process(conn, config, index, files, on_serving, on_loaded, backlog), config.event_loop)
+    except EngineBroken:  # logged (`engine closed`, `process stopped`); the supervisor starts a fresh process
+        raise SystemExit(runtime.ENGINE_BROKEN_EXIT) from None
+    except BaseException as exc:
+        if serving:
+            event("process failed", logging.ERROR, error=f"{type(exc).__name__}: {exc}",
+                  exception=traceback.format_exc())
+        else:  # the supervisor reports it (once, not once per process)
+            problems = [str(p) for p in getattr(exc, "problems", None) or []]
+            detail = "" if problems else traceback.format_exc()
+            try:
+                conn.send(("failed", f"{type(exc).__name__}: {exc}" if not problems else "the rules have problems",
+                           problems, detail))
+            except OSError:
+                pass
+        raise SystemExit(1) from None
+
+
+async def _serve_process(conn: Any, config: ProcessConfig, index: int, files: dict[str, str] | None,
+                         on_serving: Callable[[int, str], None],
+                         on_loaded: Callable[[str, dict[str, str]], None], backlog: Any = None) -> None:
+    from adapters.grpc.metrics import ServiceMetrics
+    from adapters.grpc.server import TlsFiles, run_service
+
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    fd = conn.fileno()
+
+    def supervisor_gone() -> None:  # the supervisor never writes: readable means EOF
+        loop.remove_reader(fd)
+        event("supervisor gone", logging.ERROR)
+        stop.set()
+
+    runtime.watch_readable(loop, fd, supervisor_gone)  # blocking mode kept: rule sets are sent on this pipe
+    store = _open_process_store(config.store_url)
+    if backlog is not None and hasattr(store, "mirror_log_backlog"):
+        store.mirror_log_backlog(backlog)
+    from adapters.grpc.host import rule_tests_option
+
+    host_options = {"initial_files": files, "on_loaded": on_loaded, "metrics": ServiceMetrics(process=str(index)),
+                    **rule_tests_option(config.rule_tests)}
+    await run_service(rules_dir=config.rules_dir, address=f"{config.host}:{config.port}", store=store,
+                      store_url=config.store_url, workers=0, tls=TlsFiles(*config.tls) if config.tls else None,
+                      metrics_port=None, host_options=host_options, max_in_flight=config.max_in_flight,
+                      watch_interval=config.watch_interval, grace=config.grace, reuse_port=True,
+                      on_serving=on_serving, stop=stop, stop_signals=(signal.SIGTERM,), event_prefix="process ")
