@@ -118,6 +118,17 @@ class ProcessSlots:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def _start_ended(self, slot: _Slot, code: int | None) -> bool:
+        """Before `serving` is announced: True if this exit ends the start (it fails it, or the start
+        already failed or never began), False if every process had served, so that run() is about to
+        announce, and this one is replaced like any process that dies later."""
+        started = self._started
+        if started is not None and not started.done():
+            message, problems, _detail = slot.failure or (f"a server process exited ({code})", [], "")
+            started.set_exception(StartupFailed(message, problems))
+            return True
+        return started is None or started.cancelled() or started.exception() is not None
+
     async def _reap(self, slot: _Slot, process: Any, conn: Any) -> None:
         await asyncio.to_thread(process.join, 5)
         # The reader ends at the pipe's EOF, once it has handed over the last messages (why the process
@@ -141,10 +152,7 @@ class ProcessSlots:
                   **({"unwritten_decisions": unwritten} if unwritten else {}))
             return
         served = None if slot.serving_since is None else time.monotonic() - slot.serving_since
-        if not self._announced:
-            if self._started is not None and not self._started.done():
-                message, problems, _detail = slot.failure or (f"a server process exited ({code})", [], "")
-                self._started.set_exception(StartupFailed(message, problems))
+        if not self._announced and self._start_ended(slot, code):
             return
         if served is not None and served >= STABLE_SECONDS:
             slot.failures, delay = 0, 0.0

@@ -631,6 +631,34 @@ def test_a_process_stalled_halfway_through_a_message_does_not_hold_up_the_superv
     assert slot.reader is None and slot.conn is None
 
 
+def test_a_process_that_dies_after_all_served_but_before_the_announcement_is_replaced(tmp_path: Path) -> None:
+    from adapters.grpc import supervisor as sup
+
+    supervisor = sup.Supervisor(sup.ProcessConfig(rules_dir=tmp_path, host="127.0.0.1", port=1), 1)
+    slot = supervisor._slots[0]
+    slot.pid, slot.serving_since = 101, time.monotonic()
+    reader_end, writer_end = multiprocessing.Pipe(duplex=True)
+    writer_end.close()
+
+    class Exited:  # the slot's process, killed right after it reported serving
+        pid, exitcode = 101, -9
+
+        def join(self, timeout: float) -> None:
+            pass
+
+    async def scenario() -> None:
+        started: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        started.set_result(None)  # every process has served; run() has not announced `serving` yet
+        supervisor._started = started
+
+        await supervisor._reap(slot, Exited(), reader_end)
+
+        assert slot.restart is not None, "the slot was left empty: no replacement was scheduled"
+        slot.restart.cancel()
+
+    asyncio.run(scenario())
+
+
 # ---- stopping ----
 
 
