@@ -54,7 +54,7 @@ def compile_in_child(load_policy: Callable[[Path], Any], rules_dir: Path, timeou
 
 def main() -> None:
     """The child: read the request on stdin, answer on stdout (anything else printed goes to stderr)."""
-    from adapters.grpc.host import summarise_policy
+    from adapters.grpc.rules_source import summarise_policy
 
     answer_to = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # a library printing to stdout cannot corrupt the answer

@@ -11,6 +11,9 @@ directory: the `--processes` supervisor starts a replacement server process from
 siblings serve, so a broken rule set lying in the directory cannot keep it from starting. Its
 watcher then reads the directory at its first tick like any reload (refusing a broken set, taking
 a newer good one). `on_loaded(version, files)` is told of every version it loads, the first included.
+
+Beside it: the watcher (adapters/grpc/rules_watch.py), reading a version off to the side
+(adapters/grpc/rules_source.py) and what is kept of versions (adapters/grpc/versions.py).
 """
 
 from __future__ import annotations
@@ -19,119 +22,22 @@ import asyncio
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from adapters.grpc.compile_child import compile_in_child
+from adapters.grpc import rules_watch
 from adapters.grpc.engines import DEFAULT_FILES_LOADER, Engine, InProcessEngine, WorkerPoolEngine
 from adapters.grpc.logs import event
 from adapters.grpc.memory_store import BoundedMemoryStore
 from adapters.grpc.metrics import ServiceMetrics
+from adapters.grpc.rules_source import PolicySummary as PolicySummary
+from adapters.grpc.rules_source import picklable, read_rules_dir
+from adapters.grpc.rules_source import rule_tests_option as rule_tests_option
+from adapters.grpc.versions import DIR_NOT_READ as DIR_NOT_READ
+from adapters.grpc.versions import DIR_REFUSED, DIR_SERVED, RefusedAttempt, Served
+from adapters.grpc.versions import EngineBroken as EngineBroken
 from policy_engine.ports import CustomerStore, InMemoryStore
-from policy_engine.rules.loader import scan_rules_dir
-
-
-class EngineBroken(RuntimeError):
-    """The server process stopped because its in-process engine closed after repeated failures."""
-
-
-@dataclass(frozen=True)
-class RefusedAttempt:
-    """A reload that was refused, with every problem found."""
-
-    attempted_at: datetime
-    problems: list[Any]
-    error: str = ""
-
-
-@dataclass
-class Served:
-    """The version being served: its policy (for GetPolicy) and the engine that decides."""
-
-    policy: Any
-    engine: Engine
-    loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-
-
-DIR_SERVED, DIR_REFUSED, DIR_NOT_READ = "SERVED", "REFUSED", "NOT_READ"
-"""GetPolicy's `rules_dir_state`: the rules directory, as last read, holds the version served / a rule
-set that was refused / has not been read by this process yet."""
-
-Fingerprint = tuple[tuple[Any, ...], ...]
-_NOT_READ: Fingerprint = (("not read",),)
-"""The fingerprint of a directory not read yet: differs from every real one, so the watcher reloads."""
-
-
-def _fingerprint(rules_dir: Path) -> Fingerprint:
-    """What the watcher compares: the files a reload reads (rule files and test cases, as
-    `scan_rules_dir` lists them) with their inode, size, mode and change times, and what could not
-    be read. The ctime moves on every change to a file, its permissions included, even when a tool
-    puts its mtime back (`cp -p`, `rsync -t`, `tar`); the inode, when a file is replaced by a rename.
-    Other files are not looked at: a log written next to the rules, or a `.git/` with thousands of
-    objects, neither costs the scan time nor holds a reload back. Never raises for the file system."""
-    tree = scan_rules_dir(rules_dir)
-    entries: list[tuple[Any, ...]] = []
-    for path in (*tree.rule_files, *tree.case_files):
-        try:
-            st = path.stat()
-        except OSError as exc:  # gone since it was listed, or unreadable: part of what changed
-            entries.append((str(path), "error", exc.errno))
-            continue
-        entries.append((str(path), st.st_ino, st.st_size, st.st_mode, st.st_mtime_ns, st.st_ctime_ns))
-    entries.extend(("problem", str(p)) for p in (*tree.problems, *tree.case_problems))
-    return tuple(entries)
-
-
-@dataclass(frozen=True)
-class PolicySummary:
-    """What the front process keeps of a version read in a child process: what GetPolicy, the store
-    and `on_loaded` need, and the compiled program's bytes (empty when the loader's policy has none)
-    from which a serving process builds the engine in ~2 ms, without reading the files again."""
-
-    version: str
-    rule_ids: list[str]
-    files: dict[str, str]
-    program: bytes = b""
-
-
-def summarise_policy(load_policy: Callable[[Path], Any], rules_dir: Path) -> PolicySummary:
-    """Run in a child process: read, lint and compile the directory (and run its cases, with
-    --rule-tests) as `load_policy` does; PolicyLoadError with every problem, else the summary."""
-    from policy_engine.api import program_bytes
-
-    policy = load_policy(rules_dir)
-    try:
-        try:
-            program = program_bytes(policy) if hasattr(policy, "program") else b""
-        except Exception:  # a loader of another kind: the serving processes compile from the files
-            program = b""
-        return PolicySummary(policy.version, list(policy.rule_ids), dict(policy.files), program)
-    finally:
-        policy.close()
-
-
-def _picklable(value: Any) -> bool:
-    """Can `value` go to a child process (a module-level function can; a lambda a test passes cannot)?"""
-    import pickle
-
-    try:
-        pickle.dumps(value)
-    except Exception:
-        return False
-    return True
-
-
-def rule_tests_option(rule_tests: bool) -> dict[str, Any]:
-    """PolicyHost options for `serve --rule-tests` (off by default): a rule set read from the directory (at start or
-    on a reload) is taken only if the cases in its tests/ pass; a failing or malformed case is a
-    problem like a rule-file problem, so the reload is refused and the old version keeps serving."""
-    if not rule_tests:
-        return {}
-    from policy_engine.casetests import load_tested_policy
-
-    return {"load_policy": load_tested_policy}
 
 
 class PolicyHost:
@@ -171,7 +77,7 @@ class PolicyHost:
                               else ThreadPoolExecutor(1, thread_name_prefix="store"))
         self.metrics = metrics or ServiceMetrics()
         self._load_policy = load_policy
-        self._load_in_child = load_in_child and _picklable(load_policy)
+        self._load_in_child = load_in_child and picklable(load_policy)
         self._load_policy_from_files = load_policy_from_files
         self._files_loader = files_loader
         self._initial_files = initial_files
@@ -182,7 +88,7 @@ class PolicyHost:
         self.rules_dir_state = DIR_NOT_READ
         """What the rules directory held when last read: DIR_SERVED, DIR_REFUSED or DIR_NOT_READ."""
         self._reload_lock = asyncio.Lock()
-        self._fingerprint: Fingerprint = ()
+        self._fingerprint: rules_watch.Fingerprint = ()
         self._retired: dict[asyncio.Task[None], Engine] = {}
         """Engines swapped out and still draining (their workers' decision logs included)."""
         self.broken: str | None = None
@@ -204,33 +110,20 @@ class PolicyHost:
         return self.served.engine
 
     def _read_directory(self, serving: bool) -> Any:
-        """Load the rules directory (on a thread; PolicyLoadError if it has problems). While serving, the
-        rule set is read, linted and compiled in a child process: compiled on a thread here it held the
-        GIL for a few hundred ms a reload (far longer for a big rule set), and every call in flight
-        waited behind it (bench/bench_reload_under_load.py). The child sends back the version's summary
-        and its compiled program: with engine workers that is all the front process keeps (the workers
-        build the engine from the program), and an in-process engine is built from it here in ~2 ms.
-        Before the first version serves there is nobody to keep waiting, and a thread starts the
-        service ~0.5 s sooner."""
-        if serving and self._load_in_child:
-            summary = compile_in_child(self._load_policy, self.rules_dir)
-            if self.workers > 0:
-                return summary
-            if summary.program:
-                from policy_engine.api import policy_from_program
-
-                return policy_from_program(summary.program)
-        return self._load_policy(self.rules_dir)
+        """Load the rules directory (on a thread; PolicyLoadError if it has problems): while serving, in a
+        child process (`read_rules_dir` says why)."""
+        return read_rules_dir(self._load_policy, self.rules_dir, serving=serving, in_child=self._load_in_child,
+                              workers=self.workers)
 
     async def start(self) -> None:
         """Load the first version: from `initial_files` if given, else from the rules directory (a
         broken one raises PolicyLoadError)."""
         files, self._initial_files = self._initial_files, None
         if files is None:
-            self._fingerprint = await asyncio.to_thread(_fingerprint, self.rules_dir)
+            self._fingerprint = await asyncio.to_thread(rules_watch.fingerprint, self.rules_dir)
             policy = await asyncio.to_thread(self._read_directory, False)
         else:
-            self._fingerprint = _NOT_READ  # the watcher's first tick reads the directory
+            self._fingerprint = rules_watch.NOT_READ  # the watcher's first tick reads the directory
             policy = await asyncio.to_thread(self._load_policy_from_files, files)
         await self._record_policy(policy)
         self._served = Served(policy, await self._engine_for(policy))
@@ -288,7 +181,7 @@ class PolicyHost:
     async def reload(self, trigger: str = "manual") -> bool:
         """Compile the rules directory off to the side; swap it in if it is good. True if swapped."""
         async with self._reload_lock:
-            self._fingerprint = await asyncio.to_thread(_fingerprint, self.rules_dir)
+            self._fingerprint = await asyncio.to_thread(rules_watch.fingerprint, self.rules_dir)
             try:
                 policy = await asyncio.to_thread(self._read_directory, True)
             except Exception as exc:
@@ -343,27 +236,9 @@ class PolicyHost:
               serving=self.served.policy.version, problems=[str(p) for p in problems] or [repr(exc)])
 
     async def watch(self, interval: float = 1.0, settle: float = 0.3) -> None:
-        """Poll the rules directory; reload when its files change (runs until cancelled). The directory is
-        read on a thread, not the event loop. Nothing stops the watching but cancellation: an error is
-        logged (`rules watch failed`, once until it changes or clears) and the next tick tries again."""
-        failing = ""
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                current = await asyncio.to_thread(_fingerprint, self.rules_dir)
-                if current != self._fingerprint:
-                    await asyncio.sleep(settle)  # let an editor or a copy finish writing
-                    if await asyncio.to_thread(_fingerprint, self.rules_dir) == current:
-                        await self.reload("watch")
-                if failing:
-                    failing = ""
-                    event("rules watch recovered", rules_dir=str(self.rules_dir))
-            except Exception as exc:
-                error = f"{type(exc).__name__}: {exc}"
-                if error != failing:
-                    failing = error
-                    event("rules watch failed", logging.ERROR, rules_dir=str(self.rules_dir), error=error,
-                          action="still watching: tried again every interval; SIGHUP reloads too")
+        """Poll the rules directory; reload when its files change (runs until cancelled; never stops for an
+        error: adapters/grpc/rules_watch.py)."""
+        await rules_watch.watch_rules(self.rules_dir, lambda: self._fingerprint, self.reload, interval, settle)
 
     def log_backlog(self) -> int:
         """Decisions answered and not yet written to the decision log (the metrics' gauge; any thread)."""

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from adapters.grpc import host as host_module
+from adapters.grpc import rules_watch
 from adapters.grpc.host import PolicyHost, rule_tests_option
 from policy_engine.api import load_policy
 from policy_engine.rules.loader import read_rule_files, scan_rules_dir
@@ -226,7 +226,7 @@ def test_other_files_changing_all_the_time_do_not_hold_a_rule_change_back(tmp_pa
 def test_the_watcher_logs_an_error_and_keeps_watching(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     rules = copy_rules(tmp_path / "rules")
-    real = host_module._fingerprint
+    real = rules_watch.fingerprint
     failures = [3]
 
     def fingerprint(rules_dir: Path) -> Any:
@@ -237,7 +237,7 @@ def test_the_watcher_logs_an_error_and_keeps_watching(
 
     async def scenario(host: PolicyHost) -> None:
         first = host.served.policy.version
-        monkeypatch.setattr(host_module, "_fingerprint", fingerprint)
+        monkeypatch.setattr(rules_watch, "fingerprint", fingerprint)
         await until(lambda: failures[0] == 0)
         edit(a_rule_file(rules), "3.5", "3.2")
         await until(lambda: host.served.policy.version != first)
@@ -253,8 +253,8 @@ def test_a_listing_error_in_the_tree_is_part_of_the_fingerprint_not_a_crash(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rules = copy_rules(tmp_path / "rules")
     (rules / "extra").mkdir()
-    before = host_module._fingerprint(rules)
+    before = rules_watch.fingerprint(rules)
     deny_listing(monkeypatch, rules / "extra")
-    denied = host_module._fingerprint(rules)
+    denied = rules_watch.fingerprint(rules)
     assert denied != before
     assert scan_rules_dir(rules).problems[0].path == str(rules / "extra")

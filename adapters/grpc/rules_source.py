@@ -1,0 +1,85 @@
+"""Reading a version of the rules off to the side: what a child process sends back (a `PolicySummary`
+with the compiled program) and the loader `serve --rule-tests` chooses.
+
+The policy host (adapters/grpc/host.py) decides when to read; adapters/grpc/compile_child.py runs
+`summarise_policy` in a child process so that the serving processes never compile."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from adapters.grpc.compile_child import compile_in_child
+
+
+@dataclass(frozen=True)
+class PolicySummary:
+    """What the front process keeps of a version read in a child process: what GetPolicy, the store
+    and `on_loaded` need, and the compiled program's bytes (empty when the loader's policy has none)
+    from which a serving process builds the engine in ~2 ms, without reading the files again."""
+
+    version: str
+    rule_ids: list[str]
+    files: dict[str, str]
+    program: bytes = b""
+
+
+def summarise_policy(load_policy: Callable[[Path], Any], rules_dir: Path) -> PolicySummary:
+    """Run in a child process: read, lint and compile the directory (and run its cases, with
+    --rule-tests) as `load_policy` does; PolicyLoadError with every problem, else the summary."""
+    from policy_engine.api import program_bytes
+
+    policy = load_policy(rules_dir)
+    try:
+        try:
+            program = program_bytes(policy) if hasattr(policy, "program") else b""
+        except Exception:  # a loader of another kind: the serving processes compile from the files
+            program = b""
+        return PolicySummary(policy.version, list(policy.rule_ids), dict(policy.files), program)
+    finally:
+        policy.close()
+
+
+def picklable(value: Any) -> bool:
+    """Can `value` go to a child process (a module-level function can; a lambda a test passes cannot)?"""
+    import pickle
+
+    try:
+        pickle.dumps(value)
+    except Exception:
+        return False
+    return True
+
+
+def rule_tests_option(rule_tests: bool) -> dict[str, Any]:
+    """PolicyHost options for `serve --rule-tests` (off by default): a rule set read from the directory (at start or
+    on a reload) is taken only if the cases in its tests/ pass; a failing or malformed case is a
+    problem like a rule-file problem, so the reload is refused and the old version keeps serving."""
+    if not rule_tests:
+        return {}
+    from policy_engine.casetests import load_tested_policy
+
+    return {"load_policy": load_tested_policy}
+
+
+def read_rules_dir(load_policy: Callable[[Path], Any], rules_dir: Path, *, serving: bool, in_child: bool,
+                   workers: int) -> Any:
+    """Load the rules directory (on a thread; PolicyLoadError if it has problems). While serving, the
+    rule set is read, linted and compiled in a child process: compiled on a thread here it held the
+    GIL for a few hundred ms a reload (far longer for a big rule set), and every call in flight
+    waited behind it (bench/bench_reload_under_load.py). The child sends back the version's summary
+    and its compiled program: with engine workers that is all the front process keeps (the workers
+    build the engine from the program), and an in-process engine is built from it here in ~2 ms.
+    Before the first version serves there is nobody to keep waiting, and a thread starts the
+    service ~0.5 s sooner."""
+    if serving and in_child:
+        summary = compile_in_child(load_policy, rules_dir)
+        if workers > 0:
+            return summary
+        if summary.program:
+            from policy_engine.api import policy_from_program
+
+            return policy_from_program(summary.program)
+    return load_policy(rules_dir)
