@@ -4,7 +4,10 @@ proto → domain → policy → proto) and maps domain errors to status codes th
 The decision RPCs take their requests as wire bytes (`add_service`): the engine parses them where
 the decision runs (a worker process, in the pool model, so the gRPC process never parses or
 re-serialises them), and bytes that are not a request message get INVALID_ARGUMENT, where gRPC's
-own deserializer would answer UNKNOWN and log a traceback for every such call."""
+own deserializer would answer UNKNOWN and log a traceback for every such call.
+
+How a call ends (abort, what a cancelled call counts as, failure logs) is adapters/grpc/call_end.py;
+GetPolicy's answer is adapters/grpc/policy_info.py."""
 
 from __future__ import annotations
 
@@ -12,12 +15,11 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
-from datetime import date
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any
 
 import grpc
-from grpc._cython import cygrpc  # type: ignore[attr-defined]
 
+from adapters.grpc.call_end import CALL_ENDED, abort, cancelled_code, deadline_passed, log_failure
 from adapters.grpc.errors import MAX_VIOLATIONS, rich_status, status_code_of
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2_grpc as pb_grpc
@@ -25,15 +27,12 @@ from adapters.grpc.host import PolicyHost
 from adapters.grpc.logs import event
 from adapters.grpc.mapping import request_id_problem
 from adapters.grpc.pipeline import parse_request
+from adapters.grpc.policy_info import policy_info
 from adapters.grpc.runtime import DEFAULT_MAX_IN_FLIGHT
-from policy_engine.build import build_id
-from policy_engine.domain.errors import (
-    EngineUnavailable,
-    InvalidInput,
-    PolicyError,
-    StoredRecordInvalid,
-    StoreUnavailable,
-)
+from policy_engine.domain.errors import InvalidInput, PolicyError
+
+if TYPE_CHECKING:
+    from adapters.grpc.call_end import Context
 
 STREAM_WINDOW = 16
 """Stream items decided ahead of the one being sent: bounds memory; reading stops while it is full."""
@@ -42,13 +41,6 @@ REFUSED_LOG_EVERY_S = 10.0
 """At most one `calls refused` line this often while calls are refused (each is counted in the metrics)."""
 
 LOG = logging.getLogger(__name__)
-
-_CALL_ENDED: tuple[type[BaseException], ...] = tuple(
-    t for t in (getattr(cygrpc, "ExecuteBatchError", None),) if isinstance(t, type))
-"""What a write on a call that gRPC's core has already ended raises (cygrpc's, not public API)."""
-
-if TYPE_CHECKING:  # generic in grpcio's stubs only; the decision RPCs take bytes (above), so Any, Any
-    Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
 
 
 class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
@@ -98,28 +90,28 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
                 raise asyncio.CancelledError
             # Past the deadline gRPC cancels this task (CancelledError below): no timer of our own.
             reply = await self._decide(kind, request)
-            if _deadline_passed(context):
+            if deadline_passed(context):
                 # Decided without a break gRPC could cancel at (the in-process engine without a store
                 # thread decides on the event loop): the caller has been told DEADLINE_EXCEEDED.
                 code = "DEADLINE_EXCEEDED"
             return reply
         except PolicyError as exc:
             code = status_code_of(exc).name
-            _log_failure(method, code, exc)
+            log_failure(method, code, exc)
             status = rich_status(exc)
-            if not await _abort(context, status.code, status.details, status.trailing_metadata):
-                code = _cancelled_code(context)
+            if not await abort(context, status.code, status.details, status.trailing_metadata):
+                code = cancelled_code(context)
                 raise asyncio.CancelledError from None
         except asyncio.CancelledError:
-            code = _cancelled_code(context)
+            code = cancelled_code(context)
             raise
         except grpc.aio.AbortError:
             raise
         except Exception as exc:
             code = "INTERNAL"
             LOG.exception("unexpected error in %s", method)
-            if not await _abort(context, grpc.StatusCode.INTERNAL, f"internal error: {type(exc).__name__}"):
-                code = _cancelled_code(context)
+            if not await abort(context, grpc.StatusCode.INTERNAL, f"internal error: {type(exc).__name__}"):
+                code = cancelled_code(context)
                 raise asyncio.CancelledError from None
         finally:
             self.in_flight -= 1
@@ -156,7 +148,7 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
         except PolicyError as exc:
             out.policy_version = self.host.engine.version
             out.error.code = status_code_of(exc).name
-            _log_failure("EvaluateCustomers", out.error.code, exc)
+            log_failure("EvaluateCustomers", out.error.code, exc)
             out.error.message = str(exc)[:2000]
             if isinstance(exc, InvalidInput):
                 for v in exc.violations[:MAX_VIOLATIONS]:
@@ -202,17 +194,17 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
                 window.release()
                 await context.write(response)
             await reader
-            if context.cancelled() or _deadline_passed(context):
+            if context.cancelled() or deadline_passed(context):
                 # The caller cancelled (or its deadline passed) and gRPC ended the request stream: the
                 # reader finished as if the caller had closed its side.
-                code = _cancelled_code(context)
+                code = cancelled_code(context)
         except asyncio.CancelledError:
-            code = _cancelled_code(context)
+            code = cancelled_code(context)
             raise
-        except _CALL_ENDED:
+        except CALL_ENDED:
             # The write met a call that had already ended in gRPC's core (the caller cancelled, or its
             # deadline passed), before the context learns of it: nobody is left to answer.
-            code = _cancelled_code(context)
+            code = cancelled_code(context)
         finally:
             reader.cancel()
             while not results.empty():
@@ -243,75 +235,3 @@ def add_service(servicer: CreditPolicyServicer, server: grpc.aio.Server) -> None
     name = pb.DESCRIPTOR.services_by_name["CreditPolicyService"].full_name
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(name, handlers),))
     server.add_registered_method_handlers(name, handlers)
-
-
-def _iso(value: Any) -> str:
-    return value.isoformat() if isinstance(value, date) else str(value)
-
-
-async def _abort(context: Context, code: grpc.StatusCode, details: str, trailing: Any = ()) -> bool:
-    """End the call with `code` (raises AbortError, as context.abort does); False if the call had already
-    ended — its deadline passed or its caller went away while it was being decided — so there is
-    nobody left to tell (gRPC refuses an abort then, and its error would read as our own failure)."""
-    if context.done() or context.cancelled():
-        return False
-    try:
-        await context.abort(code, details, trailing)
-    except grpc.aio.AbortError:
-        raise
-    except Exception:  # cygrpc's ExecuteBatchError: the call ended between the check and the abort
-        return False
-    return False  # not reached: abort always raises
-
-
-def _deadline_passed(context: Any) -> bool:
-    remaining = context.time_remaining()
-    return remaining is not None and remaining <= 0
-
-
-def _cancelled_code(context: Any) -> str:
-    """What a call that gRPC cancelled is counted as: DEADLINE_EXCEEDED if its deadline passed (what
-    the caller was told), else CANCELLED (the caller went away, or the server stopped)."""
-    remaining = context.time_remaining()
-    return "DEADLINE_EXCEEDED" if remaining is not None and remaining <= 0 else "CANCELLED"
-
-
-def _log_failure(method: str, code: str, exc: PolicyError) -> None:
-    """Log what is the service's side of a failed call (the caller's bad input is not logged)."""
-    if isinstance(exc, StoreUnavailable):
-        event("store unavailable", logging.ERROR, method=method, error=exc.detail)
-    elif isinstance(exc, StoredRecordInvalid):
-        event("stored record invalid", logging.ERROR, method=method, customer_id=exc.customer_id,
-              problems=[str(v) for v in exc.violations[:20]])
-    elif isinstance(exc, EngineUnavailable):  # the process is being replaced; the caller may retry
-        event("call met a closed engine", logging.WARNING, method=method, error=exc.detail)
-    elif code == "INTERNAL":
-        event("engine failure", logging.ERROR, method=method, error=str(exc))
-
-
-def policy_info(host: PolicyHost, include_files: bool) -> pb.PolicyInfo:
-    """GetPolicy's answer."""
-    served = host.served
-    policy = served.policy
-    info = pb.PolicyInfo(
-        version=policy.version,
-        loaded_at=_iso(getattr(policy, "loaded_at", served.loaded_at)),
-        rule_ids=list(policy.rule_ids),
-        rules_dir=str(host.rules_dir),
-        file_names=sorted(policy.files),
-        rules_dir_state=host.rules_dir_state,
-        build=build_id(),
-    )
-    if include_files:
-        info.files.update(policy.files)
-    refused = host.last_refused
-    if refused is not None:
-        info.last_refused.attempted_at = refused.attempted_at.isoformat()
-        for p in refused.problems:
-            info.last_refused.problems.add(
-                path=str(getattr(p, "path", "")), line=int(getattr(p, "line", 0) or 0),
-                col=int(getattr(p, "col", 0) or 0), code=str(getattr(p, "code", "")),
-                message=str(getattr(p, "message", p)))
-        if refused.error:
-            info.last_refused.problems.add(code="load_failed", message=refused.error)
-    return info

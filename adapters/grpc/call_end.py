@@ -1,0 +1,62 @@
+"""How a decision call ends: aborting it with a status when there is still someone to tell, what a call
+that gRPC cancelled is counted as, and what the service logs of a failed call (adapters/grpc/servicer.py)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+import grpc
+from grpc._cython import cygrpc  # type: ignore[attr-defined]
+
+from adapters.grpc.logs import event
+from policy_engine.domain.errors import EngineUnavailable, PolicyError, StoredRecordInvalid, StoreUnavailable
+
+CALL_ENDED: tuple[type[BaseException], ...] = tuple(
+    t for t in (getattr(cygrpc, "ExecuteBatchError", None),) if isinstance(t, type))
+"""What a write on a call that gRPC's core has already ended raises (cygrpc's, not public API)."""
+
+if TYPE_CHECKING:  # generic in grpcio's stubs only; the decision RPCs take bytes (servicer.py), so Any, Any
+    Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
+
+
+async def abort(context: Context, code: grpc.StatusCode, details: str, trailing: Any = ()) -> bool:
+    """End the call with `code` (raises AbortError, as context.abort does); False if the call had already
+    ended — its deadline passed or its caller went away while it was being decided — so there is
+    nobody left to tell (gRPC refuses an abort then, and its error would read as our own failure)."""
+    if context.done() or context.cancelled():
+        return False
+    try:
+        await context.abort(code, details, trailing)
+    except grpc.aio.AbortError:
+        raise
+    except Exception:  # cygrpc's ExecuteBatchError: the call ended between the check and the abort
+        return False
+    return False  # not reached: abort always raises
+
+
+def deadline_passed(context: Any) -> bool:
+    """Has the call's deadline passed (False for a call without one)?"""
+    remaining = context.time_remaining()
+    return remaining is not None and remaining <= 0
+
+
+def cancelled_code(context: Any) -> str:
+    """What a call that gRPC cancelled is counted as: DEADLINE_EXCEEDED if its deadline passed (what
+    the caller was told), else CANCELLED (the caller went away, or the server stopped)."""
+    remaining = context.time_remaining()
+    return "DEADLINE_EXCEEDED" if remaining is not None and remaining <= 0 else "CANCELLED"
+
+
+def log_failure(method: str, code: str, exc: PolicyError) -> None:
+    """Log what is the service's side of a failed call (the caller's bad input is not logged)."""
+    if isinstance(exc, StoreUnavailable):
+        event("store unavailable", logging.ERROR, method=method, error=exc.detail)
+    elif isinstance(exc, StoredRecordInvalid):
+        event("stored record invalid", logging.ERROR, method=method, customer_id=exc.customer_id,
+              problems=[str(v) for v in exc.violations[:20]])
+    elif isinstance(exc, EngineUnavailable):  # the process is being replaced; the caller may retry
+        event("call met a closed engine", logging.WARNING, method=method, error=exc.detail)
+    elif code == "INTERNAL":
+        event("engine failure", logging.ERROR, method=method, error=str(exc))
+

@@ -1,0 +1,42 @@
+"""GetPolicy's answer: the version served, the rules directory's state and the last refused reload."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
+from adapters.grpc.host import PolicyHost
+from policy_engine.build import build_id
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def policy_info(host: PolicyHost, include_files: bool) -> pb.PolicyInfo:
+    """GetPolicy's answer."""
+    served = host.served
+    policy = served.policy
+    info = pb.PolicyInfo(
+        version=policy.version,
+        loaded_at=_iso(getattr(policy, "loaded_at", served.loaded_at)),
+        rule_ids=list(policy.rule_ids),
+        rules_dir=str(host.rules_dir),
+        file_names=sorted(policy.files),
+        rules_dir_state=host.rules_dir_state,
+        build=build_id(),
+    )
+    if include_files:
+        info.files.update(policy.files)
+    refused = host.last_refused
+    if refused is not None:
+        info.last_refused.attempted_at = refused.attempted_at.isoformat()
+        for p in refused.problems:
+            info.last_refused.problems.add(
+                path=str(getattr(p, "path", "")), line=int(getattr(p, "line", 0) or 0),
+                col=int(getattr(p, "col", 0) or 0), code=str(getattr(p, "code", "")),
+                message=str(getattr(p, "message", p)))
+        if refused.error:
+            info.last_refused.problems.add(code="load_failed", message=refused.error)
+    return info
