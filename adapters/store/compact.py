@@ -17,6 +17,9 @@ Each chunk commits on its own, so an interrupted run loses nothing and the next 
 entries that still hold a copy (moved ones no longer match). Entries written since 0003 never
 match, so the service may keep writing meanwhile. Concurrent runs are safe too: a chunk locks its
 entries (`FOR UPDATE` on PostgreSQL, `BEGIN IMMEDIATE` on SQLite) before it reads them.
+
+Opening the store (`open_log_engine`, `CompactError`) is compact_open.py; its size and `--vacuum`,
+compact_space.py. Both are importable from here as before.
 """
 
 from __future__ import annotations
@@ -24,16 +27,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, func, make_url, select, text, update
-from sqlalchemy.engine import URL
+from sqlalchemy import Connection, Engine, func, select, update
 
 from adapters.store import schema as s
 from adapters.store.audit import sha256_hex
-from adapters.store.engine import _alembic_config, current_revision, make_engine, migrate, resolve_db_url, safe_url
+from adapters.store.compact_open import SNAPSHOTS_REVISION as SNAPSHOTS_REVISION
+from adapters.store.compact_open import CompactError as CompactError
+from adapters.store.compact_open import open_log_engine as open_log_engine
+from adapters.store.compact_space import storage_bytes as storage_bytes
+from adapters.store.compact_space import vacuum as vacuum
 from adapters.store.upsert import insert_ignore_many
 
 DEFAULT_BATCH = 1_000
@@ -42,14 +46,9 @@ MAX_BATCH = 10_000
 10,000 keeps it around a second and ~150 MB."""
 MAX_REFUSED_LISTED = 1_000
 """The summary lists this many refused entries; all of them still hold their copy (see the docs' query)."""
-SNAPSHOTS_REVISION = "0003"
 
 HASH_MISMATCH = "hash_mismatch"
 SHARED_COPY_DIFFERS = "shared_copy_differs"
-
-
-class CompactError(Exception):
-    """The database cannot be compacted: a bad URL, not a credit-policy store, or not migrated to 0003."""
 
 
 @dataclass(frozen=True)
@@ -105,68 +104,6 @@ class ChunkOutcome:
     bytes_moved: int
     refused: list[Refused]
     last_id: int
-
-
-def open_log_engine(url: str | None, *, upgrade: bool = False) -> Engine:
-    """An engine on a store migrated to 0003 or later; `upgrade` migrates it to the newest first.
-
-    Raises CompactError naming what is wrong: an unparseable URL or unknown driver, a SQLite file
-    that does not exist (it is not created), a server that cannot be reached, a database that is
-    not a credit-policy store, or one still before 0003.
-    """
-    resolved = resolve_db_url(url)
-    shown = safe_url(resolved)
-    try:
-        parsed: URL = make_url(resolved)
-    except Exception as exc:
-        raise CompactError(f"not a database URL: {resolved!r} ({exc})") from None
-    if parsed.get_backend_name() == "sqlite":
-        database = parsed.database or ""
-        if not database or database == ":memory:" or database.startswith("file:"):
-            raise CompactError(f"{shown}: an in-memory SQLite database has no decision log to compact")
-        if not Path(database).expanduser().is_file():
-            raise CompactError(f"{shown}: no such database file")
-    try:
-        engine: Engine = make_engine(resolved)
-    except Exception as exc:  # an unknown driver
-        raise CompactError(f"cannot open {shown}: {_first_line(exc)}") from None
-    try:
-        _check_revision(engine, shown, upgrade)
-    except BaseException:
-        engine.dispose()
-        raise
-    return engine
-
-
-def _check_revision(engine: Engine, shown: str, upgrade: bool) -> None:
-    try:
-        revision = current_revision(engine)
-    except Exception as exc:  # unreachable server, bad credentials, not a database file
-        raise CompactError(f"cannot open {shown}: {_first_line(exc)}") from None
-    if revision is None:
-        raise CompactError(f"{shown}: not a credit-policy store (no migration recorded: empty or another database)")
-    script = ScriptDirectory.from_config(_alembic_config())
-    try:
-        ancestors = [r.revision for r in script.iterate_revisions(revision, "base") if r is not None]
-    except Exception:
-        raise CompactError(
-            f"{shown}: the schema is at revision {revision}, which this release does not know (a newer one's?)"
-        ) from None
-    if SNAPSHOTS_REVISION in ancestors:
-        return
-    if not upgrade:
-        raise CompactError(
-            f"{shown}: the schema is at revision {revision}, before {SNAPSHOTS_REVISION} (which adds "
-            "decision_snapshots); migrate it first: pass --upgrade, or start the new release on it once"
-        )
-    try:
-        migrate(engine)
-    except Exception as exc:
-        raise CompactError(f"{shown}: the upgrade from revision {revision} failed: {_first_line(exc)}") from None
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def count_own_copies(engine: Engine) -> int:
@@ -276,34 +213,3 @@ def _chunk(conn: Connection, after: int, batch: int, dry_run: bool, would_add: s
         )
     refused.sort(key=lambda r: r.id)
     return ChunkOutcome(len(rows), len(movable), added, moved_bytes, refused, rows[-1].id)
-
-
-def storage_bytes(engine: Engine) -> tuple[str, int] | None:
-    """What the decision log takes on disk, as (measure, bytes): the SQLite file with its WAL, or on
-    PostgreSQL pg_total_relation_size of decision_log (heap, TOAST and indexes)."""
-    if engine.dialect.name == "sqlite":
-        database = engine.url.database or ""
-        files = [Path(database), Path(database + "-wal")]
-        return "sqlite file + WAL", sum(f.stat().st_size for f in files if f.is_file())
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
-            size = conn.execute(text("SELECT pg_total_relation_size('decision_log')")).scalar_one()
-        return "pg_total_relation_size(decision_log)", int(size)
-    return None
-
-
-def vacuum(engine: Engine) -> dict[str, Any]:
-    """Give the freed space back: on SQLite VACUUM (the file shrinks; it needs free disk for a copy of
-    the database and holds the write lock throughout), then truncate the WAL; on PostgreSQL plain
-    VACUUM (ANALYZE) of decision_log and decision_snapshots (the space becomes reusable, the files
-    do not shrink; VACUUM FULL is the operator's call)."""
-    started = time.perf_counter()
-    with engine.connect() as raw:
-        conn = raw.execution_options(isolation_level="AUTOCOMMIT")  # VACUUM cannot run in a transaction
-        if engine.dialect.name == "sqlite":
-            statements = ["VACUUM", "PRAGMA wal_checkpoint(TRUNCATE)"]
-        else:
-            statements = ["VACUUM (ANALYZE) decision_log, decision_snapshots"]
-        for statement in statements:
-            conn.exec_driver_sql(statement)
-    return {"ran": statements, "seconds": round(time.perf_counter() - started, 3)}

@@ -1,0 +1,82 @@
+"""Opening a store for `compact-log`: refuse by name what cannot be compacted (a bad URL, a SQLite
+file that is not there, a server out of reach, a database that is not a credit-policy store, one
+before 0003), or migrate it first when asked (`--upgrade`). The compaction is adapters/store/compact.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, make_url
+from sqlalchemy.engine import URL
+
+from adapters.store.engine import _alembic_config, current_revision, make_engine, migrate, resolve_db_url, safe_url
+
+SNAPSHOTS_REVISION = "0003"
+
+
+class CompactError(Exception):
+    """The database cannot be compacted: a bad URL, not a credit-policy store, or not migrated to 0003."""
+
+
+def open_log_engine(url: str | None, *, upgrade: bool = False) -> Engine:
+    """An engine on a store migrated to 0003 or later; `upgrade` migrates it to the newest first.
+
+    Raises CompactError naming what is wrong: an unparseable URL or unknown driver, a SQLite file
+    that does not exist (it is not created), a server that cannot be reached, a database that is
+    not a credit-policy store, or one still before 0003.
+    """
+    resolved = resolve_db_url(url)
+    shown = safe_url(resolved)
+    try:
+        parsed: URL = make_url(resolved)
+    except Exception as exc:
+        raise CompactError(f"not a database URL: {resolved!r} ({exc})") from None
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if not database or database == ":memory:" or database.startswith("file:"):
+            raise CompactError(f"{shown}: an in-memory SQLite database has no decision log to compact")
+        if not Path(database).expanduser().is_file():
+            raise CompactError(f"{shown}: no such database file")
+    try:
+        engine: Engine = make_engine(resolved)
+    except Exception as exc:  # an unknown driver
+        raise CompactError(f"cannot open {shown}: {_first_line(exc)}") from None
+    try:
+        _check_revision(engine, shown, upgrade)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def _check_revision(engine: Engine, shown: str, upgrade: bool) -> None:
+    try:
+        revision = current_revision(engine)
+    except Exception as exc:  # unreachable server, bad credentials, not a database file
+        raise CompactError(f"cannot open {shown}: {_first_line(exc)}") from None
+    if revision is None:
+        raise CompactError(f"{shown}: not a credit-policy store (no migration recorded: empty or another database)")
+    script = ScriptDirectory.from_config(_alembic_config())
+    try:
+        ancestors = [r.revision for r in script.iterate_revisions(revision, "base") if r is not None]
+    except Exception:
+        raise CompactError(
+            f"{shown}: the schema is at revision {revision}, which this release does not know (a newer one's?)"
+        ) from None
+    if SNAPSHOTS_REVISION in ancestors:
+        return
+    if not upgrade:
+        raise CompactError(
+            f"{shown}: the schema is at revision {revision}, before {SNAPSHOTS_REVISION} (which adds "
+            "decision_snapshots); migrate it first: pass --upgrade, or start the new release on it once"
+        )
+    try:
+        migrate(engine)
+    except Exception as exc:
+        raise CompactError(f"{shown}: the upgrade from revision {revision} failed: {_first_line(exc)}") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
