@@ -181,7 +181,7 @@ def _chunk(conn: Connection, after: int, batch: int, dry_run: bool, would_add: s
     intact = [r for r in rows if r.id not in bad]
     hashes = sorted({r.snapshot_hash for r in intact})
     present = set(conn.execute(select(snaps.c.snapshot_hash).where(snaps.c.snapshot_hash.in_(hashes))).scalars())
-    absent = [h for h in hashes if h not in present]
+    absent = {h for h in hashes if h not in present}  # a set: each row of the chunk is looked up in it
     if dry_run:
         keys = {int(h[:16], 16) for h in absent}  # 64 bits of the hash: a set of ints, not of 64-char strings
         added = len(keys - would_add)

@@ -34,8 +34,10 @@ def open_log_engine(url: str | None, *, upgrade: bool = False) -> Engine:
         raise CompactError(f"not a database URL: {resolved!r} ({exc})") from None
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
-        if not database or database == ":memory:" or database.startswith("file:"):
+        if not database or database == ":memory:":
             raise CompactError(f"{shown}: an in-memory SQLite database has no decision log to compact")
+        if database.startswith("file:"):
+            raise CompactError(f"{shown}: SQLite URI filenames (file:…) are not taken here; write sqlite:///PATH")
         if not Path(database).expanduser().is_file():
             raise CompactError(f"{shown}: no such database file")
     try:
