@@ -12,6 +12,8 @@ from pydantic import BaseModel, ValidationError
 
 from adapters.grpc import mapping
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
+from adapters.grpc.mapping import replies
+from adapters.grpc.mapping import snapshot as snap
 from policy_engine.api import Policy
 from policy_engine.domain.errors import violations_from
 from policy_engine.domain.models import CustomerDecision, CustomerSnapshot, OrderDecision, OrderRequest
@@ -70,7 +72,7 @@ def _full_snapshot() -> pb.CustomerSnapshot:
         invoices=[pb.Invoice(invoice_id="I1", issued_on="2026-01-01", due_on="2026-01-31", amount="10.00",
                              paid_amount="10.00", paid_on="2026-01-20", payment_term_days=0, due_date_changes=1)],
         orders=[pb.Order(order_id="O1", ordered_on="2026-11-01", amount="5.00", status="open")],
-        financials=[pb.Financials(period_end="2025-12-31", **dict.fromkeys(mapping._FINANCIAL_AMOUNTS, "1.00"))],
+        financials=[pb.Financials(period_end="2025-12-31", **dict.fromkeys(snap._FINANCIAL_AMOUNTS, "1.00"))],
         signals=[pb.Signal(code="low_morale", observed_on="2026-11-01", note="n")],
         assessment=pb.Assessment(character=1, capacity=2, capital=3, collateral=4, conditions=5,
                                  assessed_on="2026-01-01"),
@@ -113,7 +115,7 @@ def test_empty_optional_scalars_of_dict_callers_still_mean_absent() -> None:
 
 
 def _plain_struct(struct: Any, values: dict[str, Any]) -> None:
-    struct.update(mapping._jsonable(values))
+    struct.update(replies._jsonable(values))
 
 
 def _plain_decision(d: CustomerDecision, m: pb.CustomerDecision) -> None:
@@ -167,7 +169,7 @@ def test_evidence_of_every_kind_is_filled_as_struct_update_would() -> None:
                 "day": date(2026, 1, 2), "none": None, "list": [1, Decimal("2.5")], "map": {"k": date(2026, 1, 1)}}
     fast, plain = pb.Reason(), pb.Reason()
 
-    mapping._fill_struct(fast.evidence, evidence)
+    replies._fill_struct(fast.evidence, evidence)
     _plain_struct(plain.evidence, evidence)
 
     assert fast.SerializeToString() == plain.SerializeToString()
@@ -176,4 +178,4 @@ def test_evidence_of_every_kind_is_filled_as_struct_update_would() -> None:
 @pytest.mark.parametrize("text", ["0", "-0", "1E+3", "0E-8", "1E-7", "123.4500", "-0.000001", "1234567890123456.123456",
                                   "NaN", "-Infinity", "5E+2"])
 def test_money_text_is_format_f(text: str) -> None:
-    assert mapping._money(Decimal(text)) == format(Decimal(text), "f")
+    assert replies._money(Decimal(text)) == format(Decimal(text), "f")

@@ -6,9 +6,6 @@ Hand-written instead of MessageToDict: faster, and explicit about which empty st
 reply messages; the names callers use are here as they were when this was one module.
 """
 
-from adapters.grpc.mapping.replies import _fill_struct as _fill_struct
-from adapters.grpc.mapping.replies import _jsonable as _jsonable
-from adapters.grpc.mapping.replies import _money as _money
 from adapters.grpc.mapping.replies import decision_message as decision_message
 from adapters.grpc.mapping.replies import order_decision_message as order_decision_message
 from adapters.grpc.mapping.requests import MAX_ID_LENGTH as MAX_ID_LENGTH
@@ -16,5 +13,4 @@ from adapters.grpc.mapping.requests import CustomerRef as CustomerRef
 from adapters.grpc.mapping.requests import check_order_request as check_order_request
 from adapters.grpc.mapping.requests import evaluate_request as evaluate_request
 from adapters.grpc.mapping.requests import request_id_problem as request_id_problem
-from adapters.grpc.mapping.snapshot import _FINANCIAL_AMOUNTS as _FINANCIAL_AMOUNTS
 from adapters.grpc.mapping.snapshot import snapshot_dict as snapshot_dict
