@@ -20,6 +20,7 @@ from policy_engine.domain.values import parse_iso_date
 from policy_engine.rules.loader import MAX_FILE_BYTES, MAX_FILES, TESTS_DIR, Document, parse_document, scan_rules_dir
 from policy_engine.rules.problems import Problem
 from policy_engine.rules.schema import suggest
+from policy_engine.rules.yaml_constructor import CaseConstructor
 
 CASE_KEYS = frozenset({"id", "note", "as_of", "snapshot", "order", "expect"})
 
@@ -43,7 +44,7 @@ def read_case_docs(rules_dir: Path) -> tuple[list[Document], list[Problem]]:
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(Problem(str(path), 1, 1, "unreadable", str(exc)))
             continue
-        doc, errs = parse_document(str(path), text)
+        doc, errs = parse_document(str(path), text, CaseConstructor)
         problems += errs
         if doc is not None:
             docs.append(doc)

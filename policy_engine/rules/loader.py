@@ -10,11 +10,12 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
-from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from policy_engine.rules.problems import PolicyLoadError, Problem
-from policy_engine.rules.yaml_slips import duplicate_key, yaml_problem
+from policy_engine.rules.schema_problems import named_path
+from policy_engine.rules.yaml_constructor import RuleConstructor
+from policy_engine.rules.yaml_slips import SplitNumber, yaml_problem
 
 MAX_FILE_BYTES = 1 << 20
 MAX_FILES = 200
@@ -178,6 +179,16 @@ class _TooBig(Exception):
     pass
 
 
+@dataclass
+class _Walk:
+    """What _plain carries through a file: the nodes it may still build, the numbers rejoined by the
+    constructor (by the position of their value) and where in the data each one ended up."""
+
+    budget: int
+    rejoined: dict[tuple[int, int], SplitNumber]
+    splits: dict[Path_, SplitNumber] = field(default_factory=dict)
+
+
 class _Tagged(Exception):
     def __init__(self, loc: Path_, tag: str):
         self.loc, self.tag = loc, tag
@@ -207,6 +218,13 @@ def _key_position(node: CommentedMap, key: Any) -> Any:
         return None
 
 
+def _value_position(node: CommentedMap, key: Any) -> Any:
+    try:
+        return tuple(node.lc.value(key))
+    except KeyError:
+        return None
+
+
 def _place(doc: Document, loc: Path_, pos: Any) -> None:
     if pos:
         doc.positions[loc] = (pos[0] + 1, pos[1] + 1)
@@ -214,9 +232,9 @@ def _place(doc: Document, loc: Path_, pos: Any) -> None:
         doc.positions[loc] = doc.where(loc[:-1])
 
 
-def _plain(node: Any, loc: Path_, doc: Document, budget: list[int]) -> Any:
-    budget[0] -= 1
-    if budget[0] < 0:
+def _plain(node: Any, loc: Path_, doc: Document, walk: _Walk) -> Any:
+    walk.budget -= 1
+    if walk.budget < 0:
         raise _TooBig
     tag = _tag_of(node)
     if tag is not None:
@@ -226,13 +244,15 @@ def _plain(node: Any, loc: Path_, doc: Document, budget: list[int]) -> Any:
         for key, value in node.items():
             k = key if isinstance(key, str) else str(key)
             _place(doc, (*loc, k), _key_position(node, key))
-            out[k] = _plain(value, (*loc, k), doc, budget)
+            if walk.rejoined and (split := walk.rejoined.get(_value_position(node, key))) is not None:
+                walk.splits[(*loc, k)] = split
+            out[k] = _plain(value, (*loc, k), doc, walk)
         return out
     if isinstance(node, CommentedSeq):
         items = []
         for i, value in enumerate(node):
             _place(doc, (*loc, i), node.lc.item(i))
-            items.append(_plain(value, (*loc, i), doc, budget))
+            items.append(_plain(value, (*loc, i), doc, walk))
         return items
     if isinstance(node, bool) or node is None:
         return node
@@ -249,25 +269,13 @@ def _plain(node: Any, loc: Path_, doc: Document, budget: list[int]) -> Any:
     return repr(node)  # an explicit tag or other exotic node: kept as text, rejected by the schema
 
 
-class _DatesAsText(RoundTripConstructor):
-    """Round-trip construction, except that an unquoted date stays the text it was written as: the
-    schema checks it like any other date and names its line (ruamel's own date construction raised a
-    bare ValueError for `2026-02-30`, with no position, out of the whole load)."""
-
-    def check_mapping_key(self, node: Any, key_node: Any, mapping: Any, key: Any, value: Any) -> bool:
-        """Whether `key` is new in `mapping`; a key written twice is an error (yaml_slips words it)."""
-        if key in mapping:
-            raise duplicate_key(node, key_node, mapping, key, value)
-        return True
-
-
-_DatesAsText.add_constructor("tag:yaml.org,2002:timestamp", lambda self, node: self.construct_scalar(node))
-
-
-def parse_document(path: str, text: str) -> tuple[Document | None, list[Problem]]:
-    """Parse one file safely (no object construction from tags); report YAML errors with positions."""
+def parse_document(
+    path: str, text: str, constructor: type[RuleConstructor] = RuleConstructor,
+) -> tuple[Document | None, list[Problem]]:
+    """Parse one file safely (no object construction from tags); report YAML errors with positions. A rule
+    test case file is read with `CaseConstructor`."""
     yaml = YAML(typ="rt", pure=True)
-    yaml.Constructor = _DatesAsText
+    yaml.Constructor = constructor
     yaml.allow_duplicate_keys = False
     doc = Document(path, None)
     try:
@@ -278,10 +286,12 @@ def parse_document(path: str, text: str) -> tuple[Document | None, list[Problem]
         return None, [yaml_problem(path, exc)]
     except YAMLError as exc:
         return None, [Problem(path, 1, 1, "yaml_error", str(exc).splitlines()[0])]
+    walk = _Walk(MAX_NODES, yaml.constructor.rejoined)
     try:
-        doc.data = _plain(raw, (), doc, [MAX_NODES])
+        doc.data = _plain(raw, (), doc, walk)
     except _TooBig:
         return None, [Problem(path, 1, 1, "yaml_error", f"more than {MAX_NODES} nodes (aliases expanded)")]
     except _Tagged as exc:
         return None, [doc.problem(exc.loc, "yaml_error", f"explicit YAML tag {exc.tag} is not allowed in rule files")]
-    return doc, []
+    return doc, [doc.problem(loc, "type_mismatch", f"{named_path(doc.data, loc)}: {split.message()}")
+                 for loc, split in walk.splits.items()]

@@ -45,7 +45,7 @@ def _number_problem(doc: Document, model: type[BaseModel], loc: tuple[Any, ...],
     described = describe(err, setting, split_after(doc.data, loc)) if setting is not None else None
     if described is None:
         return None
-    return doc.problem(loc, described[0], f"{_where(doc.data, loc)}: {described[1]}")
+    return doc.problem(loc, described[0], f"{named_path(doc.data, loc)}: {described[1]}")
 
 
 def _inner_model(annotation: Any) -> Any:
@@ -86,14 +86,14 @@ def problem_from(doc: Document, model: type[BaseModel], err: Any) -> Problem:
         message += f" (write true or false; {err['input']!r} is text here)"
     if kind == "literal_error" and isinstance(err.get("input"), str):  # an outcome, grade, class, severity …
         message += suggest(err["input"], re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", ""))))
-    return doc.problem(loc, code, f"{_where(doc.data, loc)}: {message}")
+    return doc.problem(loc, code, f"{named_path(doc.data, loc)}: {message}")
 
 
 _ITEM_NAMES = {"factors": "factor"}
 """What an item with an id is called, by the list it is in: a scorecard factor is no rule (its rows are)."""
 
 
-def _where(data: Any, loc: tuple[Any, ...]) -> str:
+def named_path(data: Any, loc: tuple[Any, ...]) -> str:
     """`rules[3].effects.downgrade`, or led by the id of the innermost rule (or factor) on the path:
     `rule warn.pays_late: effects.downgrade`, `factor character: weight`."""
     rule_id, start, node, what = None, 0, data, "rule"

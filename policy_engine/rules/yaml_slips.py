@@ -1,14 +1,20 @@
 """The YAML parser's errors in words risk staff can act on: the usual slips of hand editing (a tab, a line
-indented out of line, a key without its colon, a key written twice) say what to do, at the line to edit."""
+indented out of line, a key without its colon, a key written twice, a thousands separator inside { }) say what
+to do, at the line to edit."""
 
 from __future__ import annotations
 
+import io
+import re
+from dataclasses import dataclass
 from typing import Any
 
+from ruamel.yaml import YAML
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.nodes import MappingNode, ScalarNode
 
-from policy_engine.rules.numbers import split_number
+from policy_engine.rules.numbers import plain_amount, split_number
 from policy_engine.rules.problems import Problem
 
 ECHOED_AT_MOST = 80
@@ -46,10 +52,109 @@ def duplicate_key(node: Any, key_node: Any, mapping: Any, key: Any, value: Any) 
     except (AttributeError, KeyError, TypeError):
         first = "above"
     message = (f'duplicate key "{_cut(key)}": it is also written at {first}; keep one of the two (the value here is '
-               f'"{_cut(value)}", there "{_cut(mapping.get(key))}")')
+               f"`{_cut(value)}`, there `{_cut(mapping.get(key))}`)")
     return DuplicateKeyError(None, None, message, key_node.start_mark)
 
 
 def _cut(value: Any) -> str:
-    text = str(value)
+    """`value` as YAML writes it in flow style (`{id: limit.x}`, `[a, b]`, not Python's `{'id': 'limit.x'}`),
+    cut to ECHOED_AT_MOST characters."""
+    out = io.StringIO()
+    _flow_dumper().dump(_plain(value), out)
+    text = out.getvalue().removesuffix("\n").removesuffix("\n...").strip()
     return text if len(text) <= ECHOED_AT_MOST else text[: ECHOED_AT_MOST - 1] + "…"
+
+
+def _plain(value: Any) -> Any:
+    """Plain Python data for the safe dumper, which knows no round-trip types."""
+    if isinstance(value, dict):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, bool):
+        return value
+    for kind in (int, float, str):
+        if isinstance(value, kind):
+            return kind(value)
+    return str(getattr(value, "value", value))  # a tagged scalar: its text
+
+
+def _flow_dumper() -> YAML:
+    """A dumper of one line of flow style (a new one per message: a YAML object is not safe to share between
+    threads, and this is only on the way to an error)."""
+    flow = YAML(typ="safe", pure=True)
+    flow.default_flow_style = True
+    flow.width = 1 << 30  # one line: the message cuts it
+    flow.allow_unicode = True
+    flow.brace_single_entry_mapping_in_flow_sequence = True  # `[{id: x}]`, not `[id: x]`
+    flow.representer.sort_base_mapping_type_on_output = False  # the keys in the order written
+    return flow
+
+
+@dataclass(frozen=True)
+class SplitNumber:
+    """A number whose thousands separators split it inside { }: `floor: 1,500,000` reads as the entry `floor: 1`
+    and the keys `500` and `000` (a comma ends an entry there)."""
+
+    pieces: tuple[str, ...]
+    """As YAML read it: ("1", "500", "000"), ("$1", "500", "000 CNY")."""
+    meant: str
+    """The plain number meant: 1500000."""
+    as_text: bool = False
+    """Meant as a decimal string in quotes, as money is in a rule test case ("125000.00")."""
+
+    def message(self) -> str:
+        """What was written, how it reads, and what to write instead."""
+        head, *keys = (f'"{piece}"' for piece in self.pieces)
+        write = (f'"{self.meant}" (money in a case is a decimal string: in quotes,' if self.as_text
+                 else f"{self.meant} (a plain number:")
+        return (f"{','.join(self.pieces)} is one number, but inside {{ }} a comma ends an entry, so it reads as {head} "
+                f"and the key{'s' if len(keys) > 1 else ''} {' and '.join(keys)}; write {write} no currency sign or "
+                "code, no thousands separators)")
+
+
+_HEAD = re.compile(r"[¥￥$€£]?\d{1,3}")
+_GROUP = re.compile(r"\d{3}")
+_LAST_GROUP = re.compile(r"\d{3}(?:\.\d+)?(?:\s*[A-Za-z元]+)?")
+_NULL = "tag:yaml.org,2002:null"
+
+
+def rejoin_split_numbers(node: MappingNode, as_text: bool = False) -> list[tuple[ScalarNode, SplitNumber]]:
+    """Put each number a thousands separator split in the flow mapping `node` back together (drop the keys that
+    are its digit groups, the value is the number meant, or its text with `as_text`), so that the slip is one
+    problem, at its line, and the rest of the file is checked as meant. Returns each joined value node with how
+    it was written."""
+    if node.flow_style is not True:
+        return []
+    pairs, kept, found = list(node.value), [], []
+    i = 0
+    while i < len(pairs):
+        key, value = pairs[i]
+        end = i + 1
+        while end < len(pairs) and _group(*pairs[end]) and (end == i + 1 or _GROUP.fullmatch(pairs[end - 1][0].value)):
+            end += 1
+        split = _joined(value, [k.value for k, _ in pairs[i + 1:end]], as_text)
+        if split is None:
+            kept.append(pairs[i])
+            i += 1
+            continue
+        tag = "str" if as_text else "float" if "." in split.meant else "int"
+        joined = ScalarNode(f"tag:yaml.org,2002:{tag}", split.meant, value.start_mark, pairs[end - 1][0].end_mark)
+        kept.append((key, joined))
+        found.append((joined, split))
+        i = end
+    node.value = kept
+    return found
+
+
+def _group(key: Any, value: Any) -> bool:
+    """A key that is a digit group with no value: what follows a thousands separator inside { }."""
+    return (isinstance(key, ScalarNode) and key.style is None and bool(_LAST_GROUP.fullmatch(key.value))
+            and isinstance(value, ScalarNode) and value.tag == _NULL and value.value == "")
+
+
+def _joined(value: Any, groups: list[str], as_text: bool) -> SplitNumber | None:
+    if not groups or not isinstance(value, ScalarNode) or value.style is not None or not _HEAD.fullmatch(value.value):
+        return None
+    meant = plain_amount(",".join([value.value, *groups]))
+    return SplitNumber((value.value, *groups), meant, as_text) if meant is not None else None

@@ -88,3 +88,23 @@ def test_fixtures_that_are_no_mapping_or_a_name_used_twice_are_problems_not_a_tr
 
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert problem in result.output
+
+
+def test_an_amount_split_by_thousands_separators_in_a_fixture_says_to_write_the_quoted_decimal(
+    rules_copy: RulesCopy,
+) -> None:
+    """`{…, amount: 100,000.00}` in a fixture was `invoices[0].0.0: unknown field` at the line's start; and
+    a case's money is a decimal string, so the number to write is quoted."""
+    rules = rules_copy(("tests/fixtures.yaml", 'amount: "100000.00", payment_term_days', "amount: 100,000.00, "
+                        "payment_term_days"))
+    fixtures = rules / "tests" / "fixtures.yaml"
+    line = next(i for i, t in enumerate(fixtures.read_text().splitlines(), 1) if "100,000.00" in t)
+
+    result = _run("test", str(rules))
+
+    assert result.exit_code == 1
+    assert result.output.count(f"{fixtures}:{line}:") == 1
+    assert (f'{fixtures}:{line}:81: type_mismatch: fixtures.steady.invoices[0].amount: 100,000.00 is one number, '
+            'but inside { } a comma ends an entry, so it reads as "100" and the key "000.00"; write "100000.00" '
+            "(money in a case is a decimal string: in quotes, no currency sign or code, no thousands separators)"
+            ) in result.output

@@ -115,39 +115,6 @@ def test_a_limit_written_as_money_says_to_write_the_plain_number(rules_copy: Rul
                             "code, no thousands separators)")
 
 
-def test_a_thousands_separator_inside_braces_says_it_split_the_number(rules_copy: RulesCopy) -> None:
-    """`{…, floor: 100,000}` reads as floor 100 and a key "000": it was `unknown field "0"`, and
-    `{gt: 50,000}` was "a comparison has exactly one operator", neither naming the comma."""
-    rules = rules_copy(("limits.yaml", "floor: 100000}", "floor: 100,000}"),
-                       ("orders.yaml", "{available_credit_after: {lt: 0}}", "{order_amount: {gt: ¥50,000}}"))
-
-    found = _found(rules)
-
-    split = "Inside { } a comma ends an entry, so a thousands separator splits the number and"
-    assert [(name, code) for name, _, code, _ in found] == [("limits.yaml", "unknown_field"),
-                                                            ("orders.yaml", "bad_operator")]
-    assert f'unknown field "0": a number where a key belongs. {split} floor reads as 100; write floor' in found[0][3]
-    assert f'{split} gt reads as "¥50"; write gt as one plain number (no separators, no currency sign)' in found[1][3]
-
-
-@pytest.mark.parametrize("amount", ["$100,000", "¥100,000"])
-def test_money_split_by_a_separator_inside_braces_suggests_no_truncated_number(
-    rules_copy: RulesCopy, amount: str,
-) -> None:
-    """`{…, floor: $100,000}` said `"$100" is a text, not a number; write 100`: a limit a thousand times too low."""
-    rules = rules_copy(("limits.yaml", "floor: 100000}", f"floor: {amount}}}"))
-
-    found = _found(rules)
-
-    line = _lines(rules / "limits.yaml", amount)[0]
-    assert [(name, at, code) for name, at, code, _ in found] == [("limits.yaml", line, "type_mismatch"),
-                                                                  ("limits.yaml", line, "unknown_field")]
-    assert found[0][3] == (f'rule limit.aaa: limit.floor: "{amount[:4]}" is a text, not a number, and a comma inside '
-                           "{ } cut it short; write the whole amount as one plain number (no currency sign or code, "
-                           "no separators)")
-    assert f'floor reads as "{amount[:4]}"; write floor as one plain number' in found[1][3]
-
-
 @pytest.mark.parametrize(("file", "old", "new", "allowed", "meant"), [
     ("orders.yaml", "outcome: HOLD\n", "outcome: HOLDS\n", "'HOLD', 'SPECIAL_APPROVAL'", "HOLD"),
     ("orders.yaml", "default: APPROVE", "default: Approve", "'APPROVE', 'HOLD'", "APPROVE"),

@@ -47,21 +47,93 @@ def test_a_key_written_twice_names_both_lines_and_echoes_each_value_cut_short(ru
 
     assert (problem.code, problem.line, problem.col) == ("yaml_error", second, 1)
     assert problem.message.startswith(f'duplicate key "rows": it is also written at line {second - 1}, column 1; '
-                                      "keep one of the two (the value here is \"[{'id': 'limit.aaa', ")
-    assert len(problem.message) < 300 and problem.message.endswith("…\", there \"[{'id': 'limit.x'}]\")")
+                                      "keep one of the two (the value here is `[{id: limit.aaa, title: {zh: "
+                                      "AAA级额度, ")
+    assert len(problem.message) < 300 and problem.message.endswith("…`, there `[{id: limit.x}]`)")
 
 
-@pytest.mark.parametrize(("written", "reads"), [("1,000,000", "1"), ("$1,000,000", '"$1"')])
-def test_a_number_split_into_a_key_written_twice_says_the_separator_split_it(
-    rules_copy: RulesCopy, written: str, reads: str,
+@pytest.mark.parametrize(("value", "echoed"), [
+    ("[x, 'y: z']", "[x, 'y: z']"),
+    ("{b: [true, null], a: {c: 1}}", "{b: [true, null], a: {c: 1}}"),
+    ("'002 三类九级制'", "002 三类九级制"),
+])
+def test_a_key_written_twice_echoes_its_values_as_yaml_not_python(
+    rules_copy: RulesCopy, value: str, echoed: str,
 ) -> None:
-    """`{floor: 1,000,000}` gave only `duplicate key "0"`: the `000` after each comma is a key."""
+    """The values were echoed as Python writes them (`['x', 'y: z']`, `{'b': [True, None], 'a': {'c': 1}}`): not what
+    risk staff wrote, nor what they can paste back into the file."""
+    rules = rules_copy(("reviews.yaml", "kind: review_cadence\n", f"kind: review_cadence\nnote: {value}\nnote: 1\n"))
+
+    [problem] = lint(read_rule_files(rules), source_dir=str(rules))
+
+    assert (problem.code, problem.line) == ("yaml_error", 5)
+    assert problem.message.endswith(f"(the value here is `1`, there `{echoed}`)")
+
+
+SPLIT = ("is one number, but inside {{ }} a comma ends an entry, so it reads as {reads}; write {meant} (a plain "
+         "number: no currency sign or code, no thousands separators)")
+
+
+@pytest.mark.parametrize(("written", "reads", "meant"), [
+    ("100,000", '"100" and the key "000"', "100000"),
+    ("1,500,000", '"1" and the keys "500" and "000"', "1500000"),
+    ("1,000,000", '"1" and the keys "000" and "000"', "1000000"),
+    ("$1,500,000", '"$1" and the keys "500" and "000"', "1500000"),
+    ("¥100,000", '"¥100" and the key "000"', "100000"),
+    ("1,500,000.50 CNY", '"1" and the keys "500" and "000.50 CNY"', "1500000.50"),
+])
+def test_a_number_split_by_thousands_separators_inside_braces_is_one_problem_saying_what_was_meant(
+    rules_copy: RulesCopy, written: str, reads: str, meant: str,
+) -> None:
+    """`{…, floor: 1,500,000}` explained the split only at the key `500` and left the key `000` as a bare
+    `unknown field "0"`; `1,000,000` was `duplicate key "0"`; `$100,000` was two problems. None said 1500000."""
     rules = rules_copy(("limits.yaml", "floor: 100000}", f"floor: {written}}}"))
 
     [problem] = lint(read_rule_files(rules), source_dir=str(rules))
 
-    assert (problem.code, problem.line) == ("yaml_error", 14)
-    assert problem.message == (
-        'duplicate key "0": a number where a key belongs. Inside { } a comma ends an entry, so a thousands '
-        f"separator splits the number and floor reads as {reads}; write floor as one plain number (no separators, "
-        "no currency sign)")
+    assert (problem.code, problem.line, problem.col) == ("type_mismatch", 14, 62)  # at `floor`
+    assert problem.message == f"rule limit.aaa: limit.floor: {written} " + SPLIT.format(reads=reads, meant=meant)
+
+
+@pytest.mark.parametrize(("condition", "where", "written", "reads", "meant"), [
+    ("{order_amount: $50,000}", "when.order_amount", "$50,000", '"$50" and the key "000"', "50000"),
+    ("{order_amount: 50,000}", "when.order_amount", "50,000", '"50" and the key "000"', "50000"),
+    ("{order_amount: {gt: 1,500,000}}", "when.order_amount.gt", "1,500,000", '"1" and the keys "500" and "000"',
+     "1500000"),
+])
+def test_a_condition_on_a_number_split_by_thousands_separators_says_to_write_the_plain_number(
+    rules_copy: RulesCopy, condition: str, where: str, written: str, reads: str, meant: str,
+) -> None:
+    """The shorthand `{order_amount: $50,000}` was "a condition is a mapping with exactly one key", and
+    `{gt: 1,500,000}` "a comparison has exactly one operator": neither said what to write."""
+    rules = rules_copy(("orders.yaml", "when: {grade: C}", f"when: {condition}"))
+
+    [problem] = lint(read_rule_files(rules), source_dir=str(rules))
+
+    assert (Path(problem.path).name, problem.line, problem.code) == ("orders.yaml", 21, "type_mismatch")
+    assert problem.message == (f"rule order.cash_in_advance: {where}: {written} "
+                               + SPLIT.format(reads=reads, meant=meant))
+
+
+def test_a_split_number_in_braces_over_several_lines_is_reported_at_its_own_line(rules_copy: RulesCopy) -> None:
+    """A flow mapping may span lines: the problem is at the line of the key whose number was split."""
+    rules = rules_copy(("limits.yaml", "share_of_net_worth: 0.3, floor: 100000}",
+                        "share_of_net_worth: 0.3,\n            floor: 1,500,000}"))
+
+    [problem] = lint(read_rule_files(rules), source_dir=str(rules))
+
+    assert (problem.code, problem.line, problem.col) == ("type_mismatch", 15, 13)
+    assert "limit.floor: 1,500,000 is one number" in problem.message and "write 1500000 " in problem.message
+
+
+def test_digits_after_a_comma_that_are_no_thousands_group_still_say_a_separator_split_the_number(
+    rules_copy: RulesCopy,
+) -> None:
+    """`100,00` is no thousands grouping, so no number is guessed; the key `00` still says what split it."""
+    rules = rules_copy(("limits.yaml", "floor: 100000}", "floor: 100,00}"))
+
+    [problem] = lint(read_rule_files(rules), source_dir=str(rules))
+
+    assert (problem.code, problem.line) == ("unknown_field", 14)
+    assert problem.message.startswith('unknown field "0": a number where a key belongs. Inside { } a comma ends an '
+                                      "entry, so a thousands separator splits the number and floor reads as 100")

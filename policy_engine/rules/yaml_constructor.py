@@ -1,0 +1,45 @@
+"""How a rule file's YAML becomes data: round-trip construction (every key keeps its line and column) with the
+few changes that let lint name each problem where it is written."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ruamel.yaml.constructor import RoundTripConstructor
+
+from policy_engine.rules.yaml_slips import SplitNumber, duplicate_key, rejoin_split_numbers
+
+
+class RuleConstructor(RoundTripConstructor):
+    """Round-trip construction, except that an unquoted date stays the text it was written as: the
+    schema checks it like any other date and names its line (ruamel's own date construction raised a
+    bare ValueError for `2026-02-30`, with no position, out of the whole load). A number a thousands
+    separator split inside { } is put back together (yaml_slips.rejoin_split_numbers) and remembered."""
+
+    numbers_as_text = False
+    """Whether a rejoined number is text, as money is in rule test cases."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.rejoined: dict[tuple[int, int], SplitNumber] = {}
+
+    def flatten_mapping(self, node: Any) -> Any:
+        """The first step of building the mapping `node` (merge keys): its split numbers are rejoined first."""
+        for joined, split in rejoin_split_numbers(node, self.numbers_as_text):
+            self.rejoined[(joined.start_mark.line, joined.start_mark.column)] = split
+        return super().flatten_mapping(node)
+
+    def check_mapping_key(self, node: Any, key_node: Any, mapping: Any, key: Any, value: Any) -> bool:
+        """Whether `key` is new in `mapping`; a key written twice is an error (yaml_slips words it)."""
+        if key in mapping:
+            raise duplicate_key(node, key_node, mapping, key, value)
+        return True
+
+
+RuleConstructor.add_constructor("tag:yaml.org,2002:timestamp", lambda self, node: self.construct_scalar(node))
+
+
+class CaseConstructor(RuleConstructor):
+    """For rule test cases, whose money is a decimal string ("125000.00"): a rejoined number is its text."""
+
+    numbers_as_text = True
