@@ -26,7 +26,7 @@ from policy_engine.rules.condition_nodes import Group as Group
 from policy_engine.rules.condition_nodes import Loc as Loc
 from policy_engine.rules.condition_nodes import Node as Node
 from policy_engine.rules.condition_nodes import is_number
-from policy_engine.rules.numbers import between_order, plain_amount, split_number
+from policy_engine.rules.numbers import between_order, percent_as, plain_amount, split_number
 from policy_engine.rules.problems import Problem
 from policy_engine.rules.schema import suggest
 
@@ -145,7 +145,7 @@ class Checker:
 
     def _scalar_ok(self, spec: FieldSpec, value: Any, loc: Loc) -> bool:
         if spec.type in ("number", "integer"):
-            message = f'"{spec.name}" is a number; got {value!r}{_unquote_hint(value)}'
+            message = f'"{spec.name}" is a number; got {value!r}{_unquote_hint(value, spec)}'
             return self._expect(is_number(value), loc, message) and self._finite(spec, value, loc)
         if spec.type == "boolean":
             return self._expect(isinstance(value, bool), loc, f'"{spec.name}" is true/false; got {value!r}')
@@ -171,11 +171,15 @@ class Checker:
         return ok
 
 
-def _unquote_hint(value: Any) -> str:
-    """For a number written in quotes ("90"), the commonest way to get a text here, or as money ("¥50,000"):
-    say so, and what to write."""
+def _unquote_hint(value: Any, spec: FieldSpec) -> str:
+    """For a number written in quotes ("90"), the commonest way to get a text here, as money ("¥50,000") or as a
+    percentage ("30%" of a share, "90%" of a score): say so, and what to write."""
     if not isinstance(value, str):
         return ""
+    most = 100 if spec.unit == "0-100" else 5 if spec.unit in ("", "0-1", "0-1+") and not spec.money else None
+    percent = percent_as(value, most)
+    if percent is not None:
+        return f" (write {percent[0]}: {percent[1]})"
     try:
         number = float(value)
     except ValueError:

@@ -13,6 +13,7 @@ import re
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 _BOUND_ERRORS = {
@@ -24,6 +25,7 @@ _BOUND_ERRORS = {
 _MONEY_MARKS = re.compile(r"(?i)\b(?:CNY|RMB|USD|EUR|HKD|JPY|GBP)\b|[¥￥$€£元,_\s]")
 """What makes an amount money rather than a number: a currency sign or code, thousands separators."""
 _NUMBER_ERRORS = frozenset({"finite_number", "int_type", "float_type", *_BOUND_ERRORS})
+_PERCENT = re.compile(r"\s*(\d+(?:\.\d+)?)\s*[%％]\s*")
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,9 @@ def describe(err: Mapping[str, Any], setting: NumberSetting, cut_short: bool = F
     if isinstance(value, str):
         if _finite_text(value):
             return "type_mismatch", f'"{value}" is a text because of the quotes; write {value.strip()} without them'
+        percent = percent_as(value, setting.le if setting.le is not None else setting.lt)
+        if percent is not None and setting.allows(float(percent[0])):
+            return "type_mismatch", f'"{value}" is a text, not a number; write {percent[0]} ({percent[1]})'
         plain = plain_amount(value)
         if cut_short:
             return "type_mismatch", (f'"{value}" is a text, not a number, and a comma inside {{ }} cut it short; write '
@@ -116,6 +121,19 @@ def not_finite(value: float) -> str:
     if math.isnan(value):
         return ".nan is not a number"
     return f"{'' if value > 0 else '-'}.inf is not a finite number"
+
+
+def percent_as(text: str, most: float | None) -> tuple[str, str] | None:
+    """(what to write, why) for a percentage such as "30%": 0.3 where the value is a share, factor or ratio (at
+    most 5), 80 where it is out of 100; None for no percentage, or a value a percentage says nothing about."""
+    match = _PERCENT.fullmatch(text)
+    if match is None or most is None or 5 < most != 100:
+        return None
+    written = match.group(1)
+    if most == 100:
+        return written, "the value is out of 100 here: no % sign"
+    meant = format((Decimal(written) / 100).normalize(), "f")
+    return meant, f"a share, factor or ratio is a fraction here: {written}% is {meant}"
 
 
 def plain_amount(text: str) -> str | None:

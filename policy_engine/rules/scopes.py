@@ -21,7 +21,7 @@ INVOICE = {
         _S("invoice_due_date_changes", "integer", "Times the due date was moved"),
     )
 }
-RATING = {"score": _S("score", "number", "The 5C score, 0–100")}
+RATING = {"score": _S("score", "number", "The 5C score, 0–100", "0-100")}
 DECISION = {
     s.name: s
     for s in (

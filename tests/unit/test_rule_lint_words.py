@@ -162,3 +162,30 @@ def test_a_rule_id_used_in_two_files_names_both_places_and_says_to_rename_one(ru
     assert message == (f'duplicate rule id "warn.pays_late" (first at {rules}/more_warnings.yaml:{first}): an id '
                        "names one rule across all rule files (decisions, logs and tests refer to it); give one of the"
                        " two another id")
+
+
+@pytest.mark.parametrize(("file", "old", "new", "ending"), [
+    ("limits.yaml", "share_of_net_worth: 0.3", "share_of_net_worth: 30%",
+     'limit.share_of_net_worth: "30%" is a text, not a number; write 0.3 (a share, factor or ratio is a fraction '
+     "here: 30% is 0.3)"),
+    ("warnings.yaml", "limit_factor: 0.8}", "limit_factor: 80%}",
+     'effects.limit_factor: "80%" is a text, not a number; write 0.8 (a share, factor or ratio is a fraction here: '
+     "80% is 0.8)"),
+    ("scorecard.yaml", "points: 95", "points: 95%",
+     'points: "95%" is a text, not a number; write 95 (the value is out of 100 here: no % sign)'),
+    ("scorecard.yaml", "{late_paid_share: {lte: 0.1}}", "{late_paid_share: {lte: 10%}}",
+     "\"late_paid_share\" is a number; got '10%' (write 0.1: a share, factor or ratio is a fraction here: 10% is "
+     "0.1)"),
+    ("grades.yaml", "score: {gte: 90}", "score: {gte: 90%}",
+     "\"score\" is a number; got '90%' (write 90: the value is out of 100 here: no % sign)"),
+])
+def test_a_percentage_says_which_number_to_write(rules_copy: RulesCopy, file: str, old: str, new: str,
+                                                 ending: str) -> None:
+    """`share_of_net_worth: 30%` said "write a number from 0 to 5" and `{late_paid_share: {lte: 10%}}` only
+    "got '10%'": neither said that a share is a fraction (0.3), nor that a score is out of 100 (90)."""
+    rules = rules_copy((file, old, new))
+
+    [(name, line, code, message)] = _found(rules)
+
+    assert (name, line, code) == (file, _lines(rules / file, new)[0], "type_mismatch")
+    assert message.endswith(ending)
