@@ -42,6 +42,7 @@ OPERATOR_SPELLINGS = {
     "range": "between", "one_of": "in", "not_one_of": "not_in",
 }  # fmt: skip
 """Other ways to write an operator, for the did-you-mean of an unknown one."""
+_COMBINATORS = ("all", "any", "not", "signal")
 _NEGATE = {"lt": "gte", "lte": "gt", "gt": "lte", "gte": "lt", "eq": "ne", "ne": "eq"}
 _DURABLE = {"lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte", "ne": "$neq"}
 
@@ -66,7 +67,11 @@ class Checker:
 
     def _node(self, raw: Any, loc: Loc) -> Node | None:
         if not isinstance(raw, dict) or len(raw) != 1:
-            self._err(loc, "type_mismatch", "a condition is a mapping with exactly one key")
+            keys = list(raw) if isinstance(raw, dict) else []
+            stray = [k for k in keys if k not in self.catalogue and k not in _COMBINATORS]
+            hint = (f'; "{stray[0]}" is no field a condition compares: if it belongs to the rule, move it out of '
+                    f'"when", in line with it') if stray and loc[-1] == "when" else ""
+            self._err(loc, "type_mismatch", "a condition is a mapping with exactly one key" + hint)
             return None
         ((key, value),) = raw.items()
         here = (*loc, key)
@@ -92,7 +97,7 @@ class Checker:
             if name in self.catalogue:
                 self._err(loc, "field_not_available", f'"{name}" is not available to this kind of rule')
             else:
-                hint = suggest(name, list(self.scope) + ["all", "any", "not", "signal"])
+                hint = suggest(name, list(self.scope) + list(_COMBINATORS))
                 self._err(loc, "unknown_feature", f'unknown field "{name}"{hint}')
             return None
         if not isinstance(value, dict):

@@ -74,9 +74,12 @@ def problem_from(doc: Document, model: type[BaseModel], err: Any) -> Problem:
         name = str(loc[-1])
         hint = split_number(doc.data, loc)
         hint = f": {hint}" if hint else suggest(name, _known_fields(model, loc))
+        if not hint and len(loc) > 1 and name in _known_fields(model, loc[:-1]):
+            hint = f': it belongs beside "{loc[-2]}", not inside it'
+
         return doc.problem(loc, "unknown_field", f'unknown field "{name}"{hint}')
     if kind == "missing":
-        return doc.problem(loc, "missing_field", f'missing field "{loc[-1]}"')
+        return _missing(doc, loc)
     number = _number_problem(doc, model, loc, err)
     if number is not None:
         return number
@@ -87,6 +90,19 @@ def problem_from(doc: Document, model: type[BaseModel], err: Any) -> Problem:
     if kind == "literal_error" and isinstance(err.get("input"), str):  # an outcome, grade, class, severity …
         message += suggest(err["input"], re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", ""))))
     return doc.problem(loc, code, f"{named_path(doc.data, loc)}: {message}")
+
+
+def _missing(doc: Document, loc: tuple[Any, ...]) -> Problem:
+    """A required key that is absent; one written a level too deep (indented under its neighbour `when:`, say)
+    is reported where it is written, saying so: that is the line to edit."""
+    parent: Any = doc.data
+    for part in loc[:-1]:
+        parent = parent[part] if isinstance(parent, dict | list) else None
+    for key, value in (parent.items() if isinstance(parent, dict) else ()):
+        if isinstance(value, dict) and loc[-1] in value:
+            message = f'missing field "{loc[-1]}": it is written inside "{key}"; move it out, in line with "{key}"'
+            return doc.problem((*loc[:-1], key, loc[-1]), "missing_field", message)
+    return doc.problem(loc, "missing_field", f'missing field "{loc[-1]}"')
 
 
 _ITEM_NAMES = {"factors": "factor"}

@@ -189,3 +189,37 @@ def test_a_percentage_says_which_number_to_write(rules_copy: RulesCopy, file: st
 
     assert (name, line, code) == (file, _lines(rules / file, new)[0], "type_mismatch")
     assert message.endswith(ending)
+
+
+def test_a_key_indented_into_when_is_reported_at_its_line_saying_to_move_it_out(rules_copy: RulesCopy) -> None:
+    """`interval_months` indented under a block `when:` was `missing field "interval_months"` at the row's first
+    line and "a condition is a mapping with exactly one key": neither said where it went, nor what to do."""
+    rules = rules_copy(("reviews.yaml", "    when: {grade_class: B}\n    interval_months: 3",
+                        "    when:\n      grade_class: B\n      interval_months: 3"))
+    key = _lines(rules / "reviews.yaml", "      interval_months: 3")[0]
+    when = key - 2
+
+    found = _found(rules)
+
+    assert found == [
+        ("reviews.yaml", when, "type_mismatch", 'a condition is a mapping with exactly one key; "interval_months" is '
+         'no field a condition compares: if it belongs to the rule, move it out of "when", in line with it'),
+        ("reviews.yaml", key, "missing_field",
+         'missing field "interval_months": it is written inside "when"; move it out, in line with "when"'),
+    ]
+
+
+def test_a_setting_written_inside_its_neighbour_says_it_belongs_beside_it(rules_copy: RulesCopy) -> None:
+    """`validity_months` inside `limit: {…}` was `missing field` at the row and a bare `unknown field`."""
+    rules = rules_copy(("limits.yaml", "floor: 100000}\n    validity_months: 6",
+                        "floor: 100000, validity_months: 6}"))
+    line = _lines(rules / "limits.yaml", "floor: 100000, validity_months: 6}")[0]
+
+    found = _found(rules)
+
+    assert found == [
+        ("limits.yaml", line, "missing_field",
+         'missing field "validity_months": it is written inside "limit"; move it out, in line with "limit"'),
+        ("limits.yaml", line, "unknown_field",
+         'unknown field "validity_months": it belongs beside "limit", not inside it'),
+    ]
