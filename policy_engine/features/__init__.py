@@ -1,0 +1,30 @@
+"""The feature catalogue: typed, documented values derived from a snapshot as of a date.
+
+Rule files compare these fields; the evaluator sends the engine only the ones its rules use.
+A value that cannot be known for a customer (no statement, never ordered) is absent, and any
+comparison on an absent value is false, also under `not` (see rules/README.md).
+
+The catalogue (catalogue.py) and the computation, one module per source of the values: payments.py
+(invoices), purchases.py (orders and invoiced amounts), financials.py (statements), compute.py (the rest,
+and the order of the passes).
+"""
+
+from policy_engine.features.catalogue import (
+    FEATURE_BY_NAME,
+    FEATURES,
+    SIGNAL_FIELDS,
+    FeatureSettings,
+    FieldSpec,
+    FieldType,
+)
+from policy_engine.features.compute import compute_features
+
+__all__ = [
+    "FEATURES",
+    "FEATURE_BY_NAME",
+    "SIGNAL_FIELDS",
+    "FeatureSettings",
+    "FieldSpec",
+    "FieldType",
+    "compute_features",
+]

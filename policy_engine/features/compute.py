@@ -1,0 +1,54 @@
+"""compute_features: every catalogue field known for a customer as of a date, from its snapshot."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from policy_engine.domain.models import CustomerSnapshot
+from policy_engine.domain.values import GRADE_RANK
+from policy_engine.features.catalogue import FeatureSettings
+from policy_engine.features.financials import _financial_features
+from policy_engine.features.payments import _payment_features
+from policy_engine.features.purchases import _months_between, _purchase_features
+
+
+def compute_features(
+    snap: CustomerSnapshot, as_of: date, settings: FeatureSettings = FeatureSettings()
+) -> dict[str, Any]:
+    """Derive every catalogue field known for this customer; unknown ones are left out."""
+    # Only known values are ever stored, so there are no None values to drop at the end.
+    out: dict[str, Any] = {"size": snap.size}
+    first_trade = snap.relationship_since or min((i.issued_on for i in snap.invoices), default=None)
+    out["relationship_months"] = max(0, _months_between(as_of, first_trade)) if first_trade else 0
+    _purchase_features(snap, as_of, _payment_features(snap, as_of, settings, out), out)
+    _financial_features(snap, as_of, out)
+    out["exposure"] = exposure = out["open_receivables"] + out["open_orders_amount"]
+    if snap.current_limit:
+        out["limit_utilisation"] = float(exposure / snap.current_limit)
+    today = as_of.toordinal()
+    contact = snap.last_contact_on
+    out["never_contacted"] = contact is None
+    if contact is not None:
+        out["days_since_last_contact"] = today - contact.toordinal()
+    if snap.last_review_on is not None:
+        out["days_since_last_review"] = today - snap.last_review_on.toordinal()
+    window = today - settings.signal_window_days
+    active = {s.code for s in snap.signals if window <= s.observed_on.toordinal() <= today}
+    for code in active:  # only observed signs are sent: an absent flag means "not observed" (see SIGNAL_FIELDS)
+        out[f"signal_{code}"] = True
+    out["signal_count"] = len(active)
+    a = snap.assessment
+    out["has_assessment"] = a is not None
+    if a is not None:
+        out.update(
+            assess_character=a.character,
+            assess_capacity=a.capacity,
+            assess_capital=a.capital,
+            assess_collateral=a.collateral,
+            assess_conditions=a.conditions,
+        )
+    if snap.current_grade is not None:
+        out["current_grade"] = snap.current_grade
+        out["current_grade_rank"] = GRADE_RANK[snap.current_grade]
+    return out
