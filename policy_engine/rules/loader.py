@@ -252,6 +252,8 @@ def _plain(node: Any, loc: Path_, doc: Document, walk: _Walk) -> Any:
         items = []
         for i, value in enumerate(node):
             _place(doc, (*loc, i), node.lc.item(i))
+            if walk.rejoined and (split := walk.rejoined.get(node.lc.item(i))) is not None:
+                walk.splits[(*loc, i)] = split
             items.append(_plain(value, (*loc, i), doc, walk))
         return items
     if isinstance(node, bool) or node is None:

@@ -7,14 +7,15 @@ from typing import Any
 
 from ruamel.yaml.constructor import RoundTripConstructor
 
-from policy_engine.rules.yaml_slips import SplitNumber, duplicate_key, rejoin_split_numbers
+from policy_engine.rules.yaml_slips import SplitNumber, duplicate_key, rejoin_split_items, rejoin_split_numbers
 
 
 class RuleConstructor(RoundTripConstructor):
     """Round-trip construction, except that an unquoted date stays the text it was written as: the
     schema checks it like any other date and names its line (ruamel's own date construction raised a
     bare ValueError for `2026-02-30`, with no position, out of the whole load). A number a thousands
-    separator split inside { } is put back together (yaml_slips.rejoin_split_numbers) and remembered."""
+    separator split inside { } or [ ] is put back together (yaml_slips.rejoin_split_numbers and
+    rejoin_split_items) and remembered."""
 
     numbers_as_text = False
     """Whether a rejoined number is text, as money is in rule test cases."""
@@ -28,6 +29,12 @@ class RuleConstructor(RoundTripConstructor):
         for joined, split in rejoin_split_numbers(node, self.numbers_as_text):
             self.rejoined[(joined.start_mark.line, joined.start_mark.column)] = split
         return super().flatten_mapping(node)
+
+    def construct_rt_sequence(self, node: Any, seqtyp: Any, deep: bool = False) -> Any:
+        """The items of the sequence `node`, its split numbers rejoined first."""
+        for joined, split in rejoin_split_items(node, self.numbers_as_text):
+            self.rejoined[(joined.start_mark.line, joined.start_mark.column)] = split
+        return super().construct_rt_sequence(node, seqtyp, deep)
 
     def check_mapping_key(self, node: Any, key_node: Any, mapping: Any, key: Any, value: Any) -> bool:
         """Whether `key` is new in `mapping`; a key written twice is an error (yaml_slips words it)."""

@@ -1,18 +1,19 @@
 """The YAML parser's errors in words risk staff can act on: the usual slips of hand editing (a tab, a line
-indented out of line, a key without its colon, a key written twice, a thousands separator inside { }) say what
-to do, at the line to edit."""
+indented out of line, a key without its colon, a key written twice, a thousands separator inside { } or [ ]) say
+what to do, at the line to edit."""
 
 from __future__ import annotations
 
 import io
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError
-from ruamel.yaml.nodes import MappingNode, ScalarNode
+from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from policy_engine.rules.numbers import plain_amount, split_number
 from policy_engine.rules.problems import Problem
@@ -94,7 +95,8 @@ def _flow_dumper() -> YAML:
 @dataclass(frozen=True)
 class SplitNumber:
     """A number whose thousands separators split it inside { }: `floor: 1,500,000` reads as the entry `floor: 1`
-    and the keys `500` and `000` (a comma ends an entry there)."""
+    and the keys `500` and `000` (a comma ends an entry there); or inside [ ]: `[10,000, 50,000]` reads as four
+    items."""
 
     pieces: tuple[str, ...]
     """As YAML read it: ("1", "500", "000"), ("$1", "500", "000 CNY")."""
@@ -102,15 +104,20 @@ class SplitNumber:
     """The plain number meant: 1500000."""
     as_text: bool = False
     """Meant as a decimal string in quotes, as money is in a rule test case ("125000.00")."""
+    in_list: bool = False
+    """Split inside [ ] (into items) rather than inside { } (into keys)."""
 
     def message(self) -> str:
         """What was written, how it reads, and what to write instead."""
         head, *keys = (f'"{piece}"' for piece in self.pieces)
         write = (f'"{self.meant}" (money in a case is a decimal string: in quotes,' if self.as_text
                  else f"{self.meant} (a plain number:")
-        return (f"{','.join(self.pieces)} is one number, but inside {{ }} a comma ends an entry, so it reads as {head} "
-                f"and the key{'s' if len(keys) > 1 else ''} {' and '.join(keys)}; write {write} no currency sign or "
-                "code, no thousands separators)")
+        reads = (f"[ ] a comma ends an item, so it reads as the items {', '.join([head, *keys[:-1]])} and {keys[-1]}"
+                 if self.in_list else
+                 f"{{ }} a comma ends an entry, so it reads as {head} and the key{'s' if len(keys) > 1 else ''} "
+                 f"{' and '.join(keys)}")
+        return (f"{','.join(self.pieces)} is one number, but inside {reads}; write {write} no currency sign or code, "
+                "no thousands separators)")
 
 
 _HEAD = re.compile(r"[¥￥$€£]?\d{1,3}")
@@ -138,8 +145,7 @@ def rejoin_split_numbers(node: MappingNode, as_text: bool = False) -> list[tuple
             kept.append(pairs[i])
             i += 1
             continue
-        tag = "str" if as_text else "float" if "." in split.meant else "int"
-        joined = ScalarNode(f"tag:yaml.org,2002:{tag}", split.meant, value.start_mark, pairs[end - 1][0].end_mark)
+        joined = _joined_node(split, value, pairs[end - 1][0])
         kept.append((key, joined))
         found.append((joined, split))
         i = end
@@ -147,14 +153,59 @@ def rejoin_split_numbers(node: MappingNode, as_text: bool = False) -> list[tuple
     return found
 
 
+def rejoin_split_items(node: SequenceNode, as_text: bool = False) -> list[tuple[ScalarNode, SplitNumber]]:
+    """Put each number a thousands separator split in the flow sequence `node` back together where that is
+    unambiguous: digit groups after a comma with no space (`[10,000, 50000]`; in `[10, 000]` the space makes `000`
+    an item), in a list that has a space after some other comma, or whose groups start with 0 as no item would
+    (`[10,000,50,000]`; `[0,100]` and `[1,100]`, ranges written tight, stay two items). As rejoin_split_numbers."""
+    items = node.value
+    if node.flow_style is not True or len(items) < 2:
+        return []
+    spaced = not all(_tight(a, b) for a, b in pairwise(items))
+    kept, found = [], []
+    i = 0
+    while i < len(items):
+        end = i + 1
+        while (end < len(items) and _tight(items[end - 1], items[end]) and _digits(items[end])
+               and (end == i + 1 or _GROUP.fullmatch(items[end - 1].value))):
+            end += 1
+        groups = [item.value for item in items[i + 1:end]]
+        split = _joined(items[i], groups, as_text, True) if spaced or any(g[0] == "0" for g in groups) else None
+        if split is None:
+            kept.append(items[i])
+            i += 1
+            continue
+        joined = _joined_node(split, items[i], items[end - 1])
+        kept.append(joined)
+        found.append((joined, split))
+        i = end
+    node.value = kept
+    return found
+
+
+def _tight(before: Any, after: Any) -> bool:
+    """Whether only the comma stands between two items of a flow sequence."""
+    return bool(before.end_mark.index + 1 == after.start_mark.index)
+
+
+def _joined_node(split: SplitNumber, first: Any, last: Any) -> ScalarNode:
+    """The scalar node of the number meant, spanning what was written."""
+    tag = "str" if split.as_text else "float" if "." in split.meant else "int"
+    return ScalarNode(f"tag:yaml.org,2002:{tag}", split.meant, first.start_mark, last.end_mark)
+
+
 def _group(key: Any, value: Any) -> bool:
     """A key that is a digit group with no value: what follows a thousands separator inside { }."""
-    return (isinstance(key, ScalarNode) and key.style is None and bool(_LAST_GROUP.fullmatch(key.value))
-            and isinstance(value, ScalarNode) and value.tag == _NULL and value.value == "")
+    return _digits(key) and isinstance(value, ScalarNode) and value.tag == _NULL and value.value == ""
 
 
-def _joined(value: Any, groups: list[str], as_text: bool) -> SplitNumber | None:
+def _digits(node: Any) -> bool:
+    """A plain scalar that is a digit group, the last one perhaps with decimals or a currency: `000`, `000.50`."""
+    return isinstance(node, ScalarNode) and node.style is None and bool(_LAST_GROUP.fullmatch(node.value))
+
+
+def _joined(value: Any, groups: list[str], as_text: bool, in_list: bool = False) -> SplitNumber | None:
     if not groups or not isinstance(value, ScalarNode) or value.style is not None or not _HEAD.fullmatch(value.value):
         return None
     meant = plain_amount(",".join([value.value, *groups]))
-    return SplitNumber((value.value, *groups), meant, as_text) if meant is not None else None
+    return SplitNumber((value.value, *groups), meant, as_text, in_list) if meant is not None else None

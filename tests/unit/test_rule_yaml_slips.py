@@ -137,3 +137,59 @@ def test_digits_after_a_comma_that_are_no_thousands_group_still_say_a_separator_
     assert (problem.code, problem.line) == ("unknown_field", 14)
     assert problem.message.startswith('unknown field "0": a number where a key belongs. Inside { } a comma ends an '
                                       "entry, so a thousands separator splits the number and floor reads as 100")
+
+
+LIST_SPLIT = ("is one number, but inside [ ] a comma ends an item, so it reads as the items {reads}; write {meant} (a "
+              "plain number: no currency sign or code, no thousands separators)")
+
+
+@pytest.mark.parametrize(("between", "split"), [
+    ("[10,000, 50000]", [(0, "10,000", '"10" and "000"', "10000")]),
+    ("[10,000, 50,000]", [(0, "10,000", '"10" and "000"', "10000"), (1, "50,000", '"50" and "000"', "50000")]),
+    ("[$10,000, 1,500,000.50]", [(0, "$10,000", '"$10" and "000"', "10000"),
+                                 (1, "1,500,000.50", '"1", "500" and "000.50"', "1500000.50")]),
+    ("[10,000,50,000]", [(0, "10,000", '"10" and "000"', "10000"), (1, "50,000", '"50" and "000"', "50000")]),
+])
+def test_a_number_split_by_thousands_separators_inside_brackets_is_one_problem_saying_what_was_meant(
+    rules_copy: RulesCopy, between: str, split: list[tuple[int, str, str, str]],
+) -> None:
+    """`{order_amount: {between: [10,000, 50,000]}}` read as four items and said only "`between` takes [low, high]
+    numbers": not that the commas split the numbers, nor what to write."""
+    line = f"    when: {{order_amount: {{between: {between}}}}}"
+    rules = rules_copy(("orders.yaml", "    when: {grade: C}", line))
+
+    problems = lint(read_rule_files(rules), source_dir=str(rules))
+
+    cols = [line.index(written, line.index("[")) + 1 for _, written, _, _ in split]
+    assert [(Path(p.path).name, p.line, p.col, p.code) for p in problems] == [
+        ("orders.yaml", 21, col, "type_mismatch") for col in cols]
+    assert [p.message for p in problems] == [
+        f"rule order.cash_in_advance: when.order_amount.between[{i}]: {written} "
+        + LIST_SPLIT.format(reads=reads, meant=meant) for i, written, reads, meant in split]
+
+
+BETWEEN = "`between` takes [low, high] numbers (low included, high excluded)"
+
+
+@pytest.mark.parametrize(("between", "messages"), [
+    ("[10, 000, 50, 000]", [BETWEEN]),
+    ("[1,234,567]", [BETWEEN]),
+    ("[1,100]", []),
+])
+def test_items_a_comma_may_separate_are_not_rejoined_in_brackets(
+    rules_copy: RulesCopy, between: str, messages: list[str],
+) -> None:
+    """A space after the comma makes the next item its own; in a list written without any space (`[1,100]`, a
+    range written tight) the digits are only rejoined when a group starts with 0, as no item would."""
+    rules = rules_copy(("orders.yaml", "    when: {grade: C}", f"    when: {{order_amount: {{between: {between}}}}}"))
+
+    problems = lint(read_rule_files(rules), source_dir=str(rules))
+
+    assert [p.message for p in problems] == messages
+
+
+def test_a_range_written_without_spaces_is_still_two_numbers(rules_copy: RulesCopy) -> None:
+    """`range: [0,100]` is 0 to 100, not the number 100 with a separator: lint finds nothing."""
+    rules = rules_copy(("grades.yaml", "range: [0, 100]", "range: [0,100]"))
+
+    assert lint(read_rule_files(rules), source_dir=str(rules)) == []
