@@ -149,6 +149,24 @@ def parse_iso_date(value: Any) -> date:
     return result
 
 
+_OTHER_DAY = re.compile(r"([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})|([0-9]{4})([0-9]{2})([0-9]{2})")
+"""A day written year first in another common form: 2026/11/01, 2026.11.01, 2026-1-5, 20261101."""
+
+
+def iso_date_hint(text: str) -> str:
+    """`; write 2026-11-01` for a day `parse_iso_date` refused that is written year first in another common
+    form (_OTHER_DAY); "" for anything else: a day or month first (01/11/2026) is not guessed at."""
+    match = _OTHER_DAY.fullmatch(text.strip())
+    if match is None:
+        return ""
+    year, month, day = (match[1], match[3], match[4]) if match[1] else (match[5], match[6], match[7])
+    try:
+        meant = parse_iso_date(f"{year}-{int(month):02d}-{int(day):02d}")
+    except ValueError:
+        return ""
+    return f"; write {meant.isoformat()}"
+
+
 def _is_iso_day(text: str) -> bool:
     try:
         date.fromisoformat(text)

@@ -31,7 +31,8 @@ def _run(*args: str) -> object:
         ("score_below: .inf", "expect.score_below: .inf is not a finite number; write a score from 0 to 100"),
         ("credit_limit: .nan", 'expect.credit_limit: nan is not an amount; write one such as "350000.00"'),
         ("credit_limit: 'NaN'", "expect.credit_limit: 'NaN' is not an amount; write one such as \"350000.00\""),
-        ("next_review_on: 2027/02/01", "expect.next_review_on: not an ISO date (YYYY-MM-DD): '2027/02/01'"),
+        ("next_review_on: 2027/02/01",
+         "expect.next_review_on: not an ISO date (YYYY-MM-DD): '2027/02/01'; write 2027-02-01"),
     ],
 )
 def test_an_expectation_no_decision_can_meet_is_a_problem_at_its_line(
@@ -48,6 +49,29 @@ def test_an_expectation_no_decision_can_meet_is_a_problem_at_its_line(
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert re.search(rf"q\.yaml:4:\d+: invalid_value: {re.escape(message)}", result.output)
     assert f"FAIL q  ({rules}/tests/q.yaml:2)" in result.output and "expected 2027/02/01" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("as_of", "message"),
+    [
+        ("2026/11/01", "as_of: not an ISO date (YYYY-MM-DD): '2026/11/01'; write 2026-11-01"),
+        ("2026.11.01", "as_of: not an ISO date (YYYY-MM-DD): '2026.11.01'; write 2026-11-01"),
+        ("20261101", "as_of: not an ISO date (YYYY-MM-DD): 20261101; write 2026-11-01"),  # a number to YAML
+        ("2026/1/5", "as_of: not an ISO date (YYYY-MM-DD): '2026/1/5'; write 2026-01-05"),
+        ("01/11/2026", "as_of: not an ISO date (YYYY-MM-DD): '01/11/2026'"),  # day or month first: no guess
+        ("2026/02/30", "as_of: not an ISO date (YYYY-MM-DD): '2026/02/30'"),  # no such day
+    ],
+)
+def test_a_date_in_another_common_form_says_how_to_write_it(rules_copy: RulesCopy, as_of: str, message: str) -> None:
+    """`as_of: 2026/11/01` said `not an ISO date (YYYY-MM-DD)` but not what to write."""
+    rules = rules_copy()
+    (rules / "tests" / "q.yaml").write_text(f"cases:\n  - id: q\n    as_of: {as_of}\n    snapshot: {{base: steady}}\n"
+                                            "    expect: {grade: AA}\n")
+
+    result = _run("test", str(rules))
+
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert re.search(rf"q\.yaml:3:\d+: invalid_value: {re.escape(message)}\n", result.output), result.output
 
 
 def test_a_broken_fixture_is_one_problem_at_its_own_line_not_one_per_case_elsewhere(rules_copy: RulesCopy) -> None:
