@@ -104,7 +104,11 @@ class WorkerPoolProcesses:
         try:
             status, value = pickle.loads(await fut)
         finally:
-            if not fut.done():  # cancelled (start's timeout): stop watching the pipe
+            # Cancelled (a timeout, the pool closing): stop watching the pipe. A cancelled task cancels the
+            # future it awaits, so `fut` is done then too; left registered, the closed pipe's descriptor
+            # number, reused by the next worker's pipe, would never be watched (the selector keeps the
+            # stale entry; epoll dropped the closed descriptor), and that worker's start would hang.
+            if fut.cancelled() or not fut.done():
                 loop.remove_reader(fd)
         if status != "ready":
             raise EngineFailure(f"worker failed to load the policy: {value}")
