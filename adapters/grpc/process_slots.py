@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 
 STABLE_SECONDS = 10.0
 """A process that served at least this long before dying is restarted at once."""
-BACKOFF_FIRST, BACKOFF_MAX = 0.5, 30.0
-"""Pauses before restarting a process that keeps dying early: 0.5 s, doubling, at most 30 s."""
+# Pauses before restarting a process that keeps dying early: runtime.restart_delay (0.5 s, doubling,
+# at most 30 s; the engine worker pool backs off the same way).
 
 
 class StartupFailed(Exception):
@@ -95,7 +95,7 @@ class ProcessSlots:
             if not self._announced:
                 raise
             slot.failures += 1
-            delay = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** (slot.failures - 1))
+            delay = runtime.restart_delay(slot.failures)
             event("server process not started", logging.ERROR, error=str(exc), retry_in_seconds=delay)
             slot.restart = loop.call_later(delay, self._spawn, slot)
             return
@@ -158,7 +158,7 @@ class ProcessSlots:
             slot.failures, delay = 0, 0.0
         else:
             slot.failures += 1
-            delay = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** (slot.failures - 1))
+            delay = runtime.restart_delay(slot.failures)
         fields: dict[str, Any] = {"pid": process.pid, "process": slot.index, "exitcode": code,
                                   "cause": runtime.exit_cause(code),
                                   "unwritten_decisions": unwritten, "restart_in_seconds": delay,

@@ -54,6 +54,16 @@ def exit_cause(exitcode: int | None) -> str:
     return "died" if exitcode is None else f"exited with code {exitcode}"
 
 
+BACKOFF_FIRST, BACKOFF_MAX = 0.5, 30.0
+"""Pauses before starting a process again after it failed to start or died early: 0.5 s, doubling, at
+most 30 s (a `--processes` server process; an engine worker whose replacement failed to start)."""
+
+
+def restart_delay(failures: int) -> float:
+    """The pause before the next start after `failures` (≥ 1) failed or short-lived ones in a row."""
+    return min(BACKOFF_MAX, BACKOFF_FIRST * 2.0 ** min(max(failures, 1) - 1, 16))
+
+
 EVENT_LOOPS = ("auto", "uvloop", "asyncio")
 """`auto`: uvloop if it can be imported, else asyncio."""
 

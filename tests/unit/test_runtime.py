@@ -81,3 +81,10 @@ def test_a_replaced_policy_is_freed_by_reference_counting_so_a_frozen_one_does_n
         assert ref() is None and program() is None  # no collector needed
     finally:
         gc.enable()
+
+
+def test_the_restart_pause_doubles_from_half_a_second_to_thirty_and_stays_there() -> None:
+    delays = [runtime.restart_delay(failures) for failures in (1, 2, 3, 4, 5, 6, 7, 8)]
+
+    assert delays == [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0]
+    assert runtime.restart_delay(5000) == 30.0  # the formula alone overflows a float past ~1,025 failures
