@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import grpc
 from grpc._cython import cygrpc  # type: ignore[attr-defined]
 
+from adapters.grpc.engines import NoWorkerRunning
 from adapters.grpc.logs import event
 from policy_engine.domain.errors import EngineUnavailable, PolicyError, StoredRecordInvalid, StoreUnavailable
 
@@ -55,6 +56,8 @@ def log_failure(method: str, code: str, exc: PolicyError) -> None:
     elif isinstance(exc, StoredRecordInvalid):
         event("stored record invalid", logging.ERROR, method=method, customer_id=exc.customer_id,
               problems=[str(v) for v in exc.violations[:20]])
+    elif isinstance(exc, NoWorkerRunning):
+        pass  # the pool logs each failed start of a worker (`worker process failed to start`), not each call
     elif isinstance(exc, EngineUnavailable):  # the process is being replaced; the caller may retry
         event("call met a closed engine", logging.WARNING, method=method, error=exc.detail)
     elif code == "INTERNAL":

@@ -28,6 +28,7 @@ from adapters.grpc.worker_pool import (
     PIPELINE_MAX_BYTES,
     WorkerPoolEngine,
 )
+from adapters.grpc.worker_pool_processes import NoWorkerRunning
 from policy_engine.domain.errors import EngineFailure
 from policy_engine.ports import CustomerStore
 
@@ -38,6 +39,7 @@ __all__ = [
     "PIPELINE_MAX_BYTES",
     "Engine",
     "InProcessEngine",
+    "NoWorkerRunning",
     "WorkerPoolEngine",
 ]
 

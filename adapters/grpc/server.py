@@ -152,6 +152,23 @@ async def _set_serving(health_servicer: health.aio.HealthServicer, serving: bool
         await health_servicer.set(name, status)
 
 
+HEALTH_POLL_SECONDS = 0.5
+"""How often the health status follows the served engine (a worker pool with no worker running)."""
+
+
+async def _follow_engine_health(host: PolicyHost, health_servicer: health.aio.HealthServicer) -> None:
+    """NOT_SERVING while the served engine can take no call — a worker pool whose workers are all gone
+    and whose replacement fails to start (`no_worker_running`) — and SERVING again once it can. Polled
+    (runs until cancelled), so the engine a reload swaps in is followed too, with nothing on the calls' path."""
+    serving = True
+    while True:
+        await asyncio.sleep(HEALTH_POLL_SECONDS)
+        now = not getattr(host.engine, "no_worker_running", False)
+        if now != serving:
+            serving = now
+            await _set_serving(health_servicer, serving)
+
+
 async def run_service(
     *,
     rules_dir: Path,
@@ -241,10 +258,13 @@ async def run_service(
         # (and the refused gauge stays up) instead of NOT_READ until the next SIGHUP.
         hup["task"] = loop.create_task(reload_on_hup("start"))
     gauges = loop.create_task(host.metrics.keep_gauges_fresh())
+    healthy = loop.create_task(_follow_engine_health(host, health_servicer)) if workers > 0 else None
     try:
         await stop.wait()
     finally:
         event(f"{event_prefix}stopping", grace_seconds=grace)
+        if healthy:
+            healthy.cancel()  # first: nothing turns health back to SERVING from here on
         await _set_serving(health_servicer, False)
         gauges.cancel()
         if watcher:

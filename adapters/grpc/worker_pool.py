@@ -17,7 +17,7 @@ from typing import Any
 
 from adapters.grpc.pipeline import Outcome
 from adapters.grpc.worker import CLOSING, KIND_CODES, decode_answer, raise_error
-from adapters.grpc.worker_pool_processes import _Resend, _Worker
+from adapters.grpc.worker_pool_processes import NoWorkerRunning, _Resend, _Worker
 from adapters.grpc.worker_pool_reload import WorkerPoolReload
 from policy_engine.domain.errors import EngineFailure
 
@@ -58,6 +58,9 @@ class WorkerPoolEngine(WorkerPoolReload):
         self._workers: list[_Worker] = []
         self._waiting: collections.deque[asyncio.Future[None]] = collections.deque()
         self._replacing = 0
+        self._restarting: set[asyncio.Task[Any]] = set()
+        self._start_failure = ""
+        """Why the last replacement failed to start, until a worker starts ("": none failed)."""
         self._in_flight = 0
         self._drained = asyncio.Event()
         self._closed = False
@@ -139,8 +142,8 @@ class WorkerPoolEngine(WorkerPoolReload):
                 raise EngineFailure("engine closed")
             worker = self._room(depth)
             if worker is None:
-                if not self._replacing and not any(w.reading for w in self._workers):
-                    raise EngineFailure("no live worker process")
+                if not any(w.reading for w in self._workers) and (self._start_failure or not self._replacing):
+                    raise NoWorkerRunning()  # UNAVAILABLE: nothing was decided; else wait for the replacement
                 await self._wait(loop, at_head=had_turn)  # a caller that had its turn keeps its place
                 had_turn = True
                 continue

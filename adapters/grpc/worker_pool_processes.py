@@ -1,6 +1,7 @@
 """The worker pool's processes: a handle on each (its pipe, its decision-log backlog, the requests
 it holds) and their lives: spawned and waited for until each has compiled the policy, enlisted,
-closed by their rule engine or lost (died, pipe broken) and replaced, and stopped with the pool.
+closed by their rule engine or lost (died, pipe broken) and replaced (again and again, with a back-off,
+while the replacement fails to start), and stopped with the pool.
 
 `WorkerPoolEngine` (worker_pool.py) is built on this class; the dispatch of calls is there.
 """
@@ -16,9 +17,20 @@ from multiprocessing.context import SpawnContext
 from typing import TYPE_CHECKING, Any, Self
 
 from adapters.grpc.logs import event
-from adapters.grpc.runtime import exit_cause, watch_readable
+from adapters.grpc.runtime import exit_cause, restart_delay, watch_readable
 from adapters.grpc.worker import worker_main
-from policy_engine.domain.errors import EngineFailure
+from policy_engine.domain.errors import EngineFailure, EngineUnavailable
+
+START_TIMEOUT = 120.0
+"""Seconds a worker may take to compile the policy and open its store before its start has failed."""
+
+
+class NoWorkerRunning(EngineUnavailable):
+    """No engine worker is live and a replacement has failed to start (it is being retried): nothing
+    was evaluated, and the caller may retry (UNAVAILABLE). The reason is in the log, not the reply."""
+
+    def __init__(self) -> None:
+        super().__init__("no engine worker process is running (a replacement is failing to start)")
 
 
 class _Resend(Exception):
@@ -34,8 +46,13 @@ class _Worker:
         self.backlog = ctx.RawValue("q", 0)
         """Its decision-log writer's backlog, kept by the worker in shared memory (read for /metrics)."""
         self.process = ctx.Process(target=worker_main, args=(child, *args, self.backlog), daemon=True)
-        self.process.start()
-        child.close()
+        try:
+            self.process.start()  # OSError when out of processes or memory: no pipe is left open
+        except BaseException:
+            self.conn.close()
+            raise
+        finally:
+            child.close()
         self.pending: collections.deque[asyncio.Future[bytes]] = collections.deque()
         self.serving = False
         """Taking requests: ready, and neither closing nor lost."""
@@ -57,6 +74,8 @@ class WorkerPoolProcesses:
     _ctx: SpawnContext
     _workers: list[_Worker]
     _replacing: int
+    _restarting: set[asyncio.Task[Any]]
+    _start_failure: str
     _in_flight: int
     _drained: asyncio.Event
     _closed: bool
@@ -70,10 +89,12 @@ class WorkerPoolProcesses:
 
         def _wake_all(self) -> None: ...
 
-    async def start(self, timeout: float = 120.0) -> Self:
+    async def start(self, timeout: float = START_TIMEOUT) -> Self:
         """Spawn the workers and wait until each has compiled the policy."""
-        self._workers = [_Worker(self._ctx, self._args) for _ in range(self.size)]
+        self._workers = []
         try:
+            for _ in range(self.size):  # one by one, so that those started are stopped if a spawn fails
+                self._workers.append(_Worker(self._ctx, self._args))
             versions = await asyncio.wait_for(asyncio.gather(*(self._handshake(w) for w in self._workers)),
                                               timeout)
         except BaseException:
@@ -111,12 +132,19 @@ class WorkerPoolProcesses:
             if fut.cancelled() or not fut.done():
                 loop.remove_reader(fd)
         if status != "ready":
-            raise EngineFailure(f"worker failed to load the policy: {value}")
+            raise EngineFailure(f"worker failed to start: {value}")  # the policy, or its store
         return str(value)
+
+    @property
+    def no_worker_running(self) -> bool:
+        """No worker is live and a replacement has failed to start: calls are refused with
+        NoWorkerRunning (health says NOT_SERVING) until one starts."""
+        return bool(self._start_failure) and not any(w.reading for w in self._workers)
 
     def _enlist(self, w: _Worker) -> None:
         """A ready worker starts taking requests."""
         w.serving = w.reading = True
+        self._start_failure = ""
         watch_readable(asyncio.get_running_loop(), w.conn.fileno(), self._on_answers, w)
         self._wake()
 
@@ -145,6 +173,8 @@ class WorkerPoolProcesses:
         if not self._closed:
             self._replacing += 1
             self._background(self._replace(w))
+        if self.no_worker_running:
+            self._wake_all()  # the callers waiting fail at once (NoWorkerRunning) rather than wait on
 
     def _background(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)
@@ -152,7 +182,7 @@ class WorkerPoolProcesses:
         task.add_done_callback(self._tasks.discard)
 
     async def _replace(self, dead: _Worker) -> None:
-        """A worker died (a segfault in the engine): start a fresh one in its place."""
+        """A worker died (a segfault in the engine): start a fresh one in its place (`_restart`)."""
         try:
             await asyncio.to_thread(dead.process.join, 1)
             dead.conn.close()
@@ -165,21 +195,56 @@ class WorkerPoolProcesses:
                 return
             event("worker process replaced", logging.ERROR, pid=dead.process.pid, exitcode=dead.process.exitcode,
                   version=self.version, unwritten_decisions=dead.unwritten, cause=exit_cause(dead.process.exitcode))
-            fresh = _Worker(self._ctx, self._args)
-            self._workers[self._workers.index(dead)] = fresh
+            task = asyncio.current_task()
+            assert task is not None
+            self._restarting.add(task)  # aclose cancels it
             try:
-                await self._handshake(fresh)
-            except EngineFailure:
-                return
-            if self._closed:
-                fresh.process.kill()
-                fresh.conn.close()
-                return
-            self._enlist(fresh)
+                await self._restart(self._workers.index(dead))
+            finally:
+                self._restarting.discard(task)
         finally:
             self._replacing -= 1
             if not self._replacing and not any(w.reading for w in self._workers):
                 self._wake_all()  # no worker left: the waiting callers fail rather than wait on
+
+    async def _restart(self, index: int) -> None:
+        """Start a worker in slot `index` until one is ready. A start that fails (spawning, compiling,
+        opening the store, or not ready within START_TIMEOUT) is logged and tried again after a pause
+        that grows as the `--processes` supervisor's does (runtime.restart_delay); closing the pool
+        cancels this, and what was half-started is stopped."""
+        failures = 0
+        while True:
+            try:
+                fresh = await self._start_in(index)
+            except Exception as exc:  # EngineFailure, OSError from the spawn, TimeoutError; anything else alike
+                failures += 1
+                self._start_failure = (f"not ready within {START_TIMEOUT:g} s" if isinstance(exc, TimeoutError)
+                                       else str(exc) or type(exc).__name__)
+                delay = restart_delay(failures)
+                event("worker process failed to start", logging.ERROR, attempt=failures, error=self._start_failure,
+                      retry_in_seconds=delay, version=self.version)
+                if self.no_worker_running:
+                    self._wake_all()  # the callers waiting fail at once (NoWorkerRunning) rather than wait on
+                await asyncio.to_thread(self._workers[index].process.join, 5)  # reap it (killed already)
+                await asyncio.sleep(delay)
+                continue
+            self._enlist(fresh)
+            if failures:
+                event("worker process started", attempt=failures + 1, pid=fresh.process.pid, version=self.version)
+            return
+
+    async def _start_in(self, index: int) -> _Worker:
+        """Spawn a worker into slot `index` and wait until it is ready. One that is not (or when the pool
+        closes meanwhile) is killed and its pipe closed before the error goes on."""
+        fresh = _Worker(self._ctx, self._args)
+        self._workers[index] = fresh
+        try:
+            await asyncio.wait_for(self._handshake(fresh), START_TIMEOUT)
+        except BaseException:  # it failed, or the pool closes (aclose cancels, also right after a handshake)
+            fresh.process.kill()
+            fresh.conn.close()
+            raise
+        return fresh
 
     async def aclose(self, grace: float = 30.0) -> None:
         """Let in-flight calls finish (up to `grace` seconds), then stop the workers."""
@@ -190,6 +255,10 @@ class WorkerPoolProcesses:
             except TimeoutError:
                 pass
         self._closed = True
+        restarting = list(self._restarting)
+        for task in restarting:  # a replacement starting or waiting to start again: stop it now
+            task.cancel()
+        await asyncio.gather(*restarting, return_exceptions=True)
         loop = asyncio.get_running_loop()
         for w in self._workers:
             if w.reading:
