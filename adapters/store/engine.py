@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from alembic import command
 from alembic.config import Config
@@ -78,12 +80,20 @@ def safe_url(url: str) -> str:
 
 
 def scrub_password(message: str, url: str) -> str:
-    """`message` (say, a driver's error) with `url`'s password, if any, replaced by ***."""
+    """`message` (say, a driver's error) with `url`'s password, if any, replaced by ***.
+
+    The password is replaced where it stands on its own (in a URL, after `password=`, quoted), as
+    written or percent-encoded, not inside a longer word: a password "p" or "postgres" must not turn
+    "psycopg" or "postgresql" in the message into "***sycopg" or "***ql"."""
     try:
         password = make_url(url).password
     except Exception:
         return message.replace(url, safe_url(url))
-    return message.replace(str(password), "***") if password else message
+    if not password:
+        return message
+    forms = sorted({str(password), quote(str(password), safe="")}, key=len, reverse=True)
+    alone = "|".join(re.escape(form) for form in forms)
+    return re.sub(rf"(?<![A-Za-z0-9])(?:{alone})(?![A-Za-z0-9])", "***", message)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
