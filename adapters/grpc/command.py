@@ -167,6 +167,8 @@ def serve(
     from adapters.grpc.metrics import CannotListen
     from adapters.grpc.runtime import ENGINE_BROKEN_EXIT
     from adapters.grpc.server import TlsFiles, run_service
+    from adapters.store.engine import scrub_password
+    from policy_engine.domain.errors import EngineFailure
 
     tls = TlsFiles(tls_cert, tls_key, tls_client_ca) if tls_cert and tls_key else None
     if workers is None:
@@ -191,6 +193,10 @@ def serve(
         typer.echo(f"serve: stopped: the rule engine {exc}; restart the service (a service manager's "
                    "Restart=on-failure does it)", err=True)
         raise typer.Exit(ENGINE_BROKEN_EXIT) from None
+    except EngineFailure as exc:  # the engine workers could not start (their store, a spawn, a timeout)
+        detail = scrub_password(str(exc), db) if db else str(exc)
+        typer.echo(f"serve: the engine workers could not start: {detail}", err=True)
+        raise typer.Exit(1) from None
 
 
 def _check_tls(cert: Path, key: Path, client_ca: Path | None) -> None:

@@ -300,3 +300,22 @@ def test_serve_refuses_a_bad_decision_log_linger_before_starting(value: str, mod
     assert result.exit_code == 2, result.output
     assert f"$CREDIT_POLICY_LOG_LINGER_MS: expected milliseconds from 0 to 1,000, got '{value}'" in result.output
     assert not db.exists()  # refused before anything was opened
+
+
+def test_engine_workers_that_cannot_start_end_serve_with_one_line_not_a_traceback(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from adapters.grpc import server
+    from policy_engine.cli import build_app
+    from policy_engine.domain.errors import EngineFailure
+
+    async def workers_fail(**_: object) -> None:
+        raise EngineFailure("worker failed to load the policy: OperationalError: unable to open database file")
+
+    monkeypatch.setattr(server, "run_service", workers_fail)
+    result = CliRunner().invoke(build_app(), ["serve", "--port", "0", "--db", f"sqlite:///{tmp_path / 's.sqlite'}"])
+
+    assert result.exit_code == 1, result.output
+    assert result.output.strip().splitlines()[-1] == (
+        "serve: the engine workers could not start: worker failed to load the policy: OperationalError: "
+        "unable to open database file")
+    assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
