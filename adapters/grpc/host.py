@@ -35,7 +35,7 @@ from adapters.grpc.rules_source import PolicySummary as PolicySummary
 from adapters.grpc.rules_source import picklable, read_rules_dir
 from adapters.grpc.rules_source import rule_tests_option as rule_tests_option
 from adapters.grpc.versions import DIR_NOT_READ as DIR_NOT_READ
-from adapters.grpc.versions import DIR_REFUSED, DIR_SERVED, RefusedAttempt, Served
+from adapters.grpc.versions import DIR_PENDING, DIR_REFUSED, DIR_SERVED, RefusedAttempt, Served
 from adapters.grpc.versions import EngineBroken as EngineBroken
 from policy_engine.ports import CustomerStore, InMemoryStore
 
@@ -86,9 +86,13 @@ class PolicyHost:
         self.last_refused: RefusedAttempt | None = None
         """The last reload that was refused (history: kept after a later success)."""
         self.rules_dir_state = DIR_NOT_READ
-        """What the rules directory held when last read: DIR_SERVED, DIR_REFUSED or DIR_NOT_READ."""
+        """What the rules directory held when last read: DIR_SERVED, DIR_REFUSED, DIR_PENDING or DIR_NOT_READ."""
         self._reload_lock = asyncio.Lock()
         self._fingerprint: rules_watch.Fingerprint = ()
+        """The rules directory as the last reload (or start) read it."""
+        self._retry: rules_watch.Retry | None = None
+        """Set while the last reload read a good rule set and failed to take it (`_fail`)."""
+        self._watching = False
         self._retired: dict[asyncio.Task[None], Engine] = {}
         """Engines swapped out and still draining (their workers' decision logs included)."""
         self.broken: str | None = None
@@ -181,42 +185,72 @@ class PolicyHost:
     async def reload(self, trigger: str = "manual") -> bool:
         """Compile the rules directory off to the side; swap it in if it is good. True if swapped."""
         async with self._reload_lock:
-            self._fingerprint = await asyncio.to_thread(rules_watch.fingerprint, self.rules_dir)
+            read = self._fingerprint = await asyncio.to_thread(rules_watch.fingerprint, self.rules_dir)
             try:
                 policy = await asyncio.to_thread(self._read_directory, True)
             except Exception as exc:
+                self._retry = None  # the rule set is refused: only a change to the directory helps
                 self._refuse(trigger, exc)
                 return False
             if policy.version == self.served.policy.version:
-                was: dict[str, Any] = {"was": "refused"} if self.rules_dir_state == DIR_REFUSED else {}
+                was: dict[str, Any] = ({"was": self.rules_dir_state.lower()}
+                                       if self.rules_dir_state in (DIR_REFUSED, DIR_PENDING) else {})
                 event("policy unchanged", version=policy.version, trigger=trigger, **was)
+                self._retry = None
                 self._dir_state(DIR_SERVED)
                 self._discard(policy)
                 return False
             try:
+                # Neither step is about the rule files (they compiled and linted clean): a store that is
+                # away, an engine worker that failed. Not a refusal; the watcher tries again (`_fail`).
                 await self._record_policy(policy)
                 engine = await self._engine_for(policy, self.served.engine)
             except Exception as exc:
                 self._discard(policy)
-                self._refuse(trigger, exc)
+                self._fail(trigger, policy.version, read, exc)
                 return False
-            old = self.served
-            self._served = Served(policy, engine)  # the atomic swap: one assignment
-            self._dir_state(DIR_SERVED)
-            self.metrics.reload_counted("success")
-            self.metrics.policy_loaded(policy.version)
-            in_place = engine is old.engine
-            detail: dict[str, Any] = {"workers": "kept"} if in_place else {}
-            event("policy reloaded", version=policy.version, previous=old.policy.version, trigger=trigger, **detail)
-            self._loaded(policy)
-            if self.workers > 0:
-                self._discard(old.policy)  # the server's copy only ever answered GetPolicy
-            if in_place:  # the same workers serve the new version; nothing to drain
-                return True
-            task = asyncio.create_task(old.engine.aclose())
-            self._retired[task] = old.engine
-            task.add_done_callback(self._retired.pop)
+            self._retry = None
+            self._swap(policy, engine, trigger)
             return True
+
+    def _swap(self, policy: Any, engine: Engine, trigger: str) -> None:
+        """Make the new version current (one assignment); let an old engine that is not the new one drain."""
+        old = self.served
+        self._served = Served(policy, engine)  # the atomic swap: one assignment
+        self._dir_state(DIR_SERVED)
+        self.metrics.reload_counted("success")
+        self.metrics.policy_loaded(policy.version)
+        in_place = engine is old.engine
+        detail: dict[str, Any] = {"workers": "kept"} if in_place else {}
+        event("policy reloaded", version=policy.version, previous=old.policy.version, trigger=trigger, **detail)
+        self._loaded(policy)
+        if self.workers > 0:
+            self._discard(old.policy)  # the server's copy only ever answered GetPolicy
+        if in_place:  # the same workers serve the new version; nothing to drain
+            return
+        task = asyncio.create_task(old.engine.aclose())
+        self._retired[task] = old.engine
+        task.add_done_callback(self._retired.pop)
+
+    def _fail(self, trigger: str, version: str, read: rules_watch.Fingerprint, exc: Exception) -> None:
+        """A good rule set that could not be taken (store, engine workers): logged as `policy reload
+        failed`, not refused, and tried again by the watcher after a back-off (runtime.restart_delay)."""
+        self._retry = rules_watch.next_retry(self._retry, read)
+        self._dir_state(DIR_PENDING)
+        self.metrics.reload_counted("failure")
+        retry: dict[str, Any] = ({"retry_in_seconds": self._retry.delay()} if self._watching
+                                 else {"action": "not watching the rules directory: SIGHUP tries again"})
+        event("policy reload failed", logging.ERROR, trigger=trigger, rules_dir=str(self.rules_dir),
+              version=version, serving=self.served.policy.version, attempt=self._retry.failures,
+              error=self._scrubbed(f"{type(exc).__name__}: {exc}"), will_retry=self._watching, **retry)
+
+    def _scrubbed(self, message: str) -> str:
+        """`message` without the store's database password (a driver's words may carry its URL)."""
+        engine_url = getattr(getattr(self.store, "engine", None), "url", None)
+        url = self.store_url or (engine_url.render_as_string(hide_password=False) if engine_url else "")
+        from adapters.store.engine import scrub_password
+
+        return scrub_password(message, url) if url else message
 
     def _dir_state(self, state: str) -> None:
         self.rules_dir_state = state
@@ -236,9 +270,16 @@ class PolicyHost:
               serving=self.served.policy.version, problems=[str(p) for p in problems] or [repr(exc)])
 
     async def watch(self, interval: float = 1.0, settle: float = 0.3) -> None:
-        """Poll the rules directory; reload when its files change (runs until cancelled; never stops for an
-        error: adapters/grpc/rules_watch.py)."""
-        await rules_watch.watch_rules(self.rules_dir, lambda: self._fingerprint, self.reload, interval, settle)
+        """Poll the rules directory; reload when its files change, or when a failed reload's back-off has
+        run out (runs until cancelled; never stops for an error: adapters/grpc/rules_watch.py)."""
+        self._watching = True
+        try:
+            await rules_watch.watch_rules(self.rules_dir, self._reload_due, self.reload, interval, settle)
+        finally:
+            self._watching = False
+
+    def _reload_due(self, current: rules_watch.Fingerprint) -> bool:
+        return rules_watch.reload_due(current, self._fingerprint, self._retry)
 
     def log_backlog(self) -> int:
         """Decisions answered and not yet written to the decision log (the metrics' gauge; any thread)."""

@@ -1,15 +1,19 @@
 """Watching the rules directory: a fingerprint of the files a reload reads, polled until it changes
-and holds still, then a reload (the policy host's, adapters/grpc/host.py)."""
+and holds still, then a reload (the policy host's, adapters/grpc/host.py); and when a reload that
+failed for a reason other than the rules (`Retry`) is tried again."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from adapters.grpc.logs import event
+from adapters.grpc.runtime import restart_delay
 from policy_engine.rules.loader import scan_rules_dir
 
 Fingerprint = tuple[tuple[Any, ...], ...]
@@ -37,10 +41,40 @@ def fingerprint(rules_dir: Path) -> Fingerprint:
     return tuple(entries)
 
 
-async def watch_rules(rules_dir: Path, last_read: Callable[[], Fingerprint],
+@dataclass(frozen=True)
+class Retry:
+    """A reload of a good rule set that failed for another reason (the store, the engine workers): the
+    directory it read, how many attempts on it failed in a row, and when the watcher tries again."""
+
+    fingerprint: Fingerprint
+    failures: int
+    due: float
+    """time.monotonic() from which the watcher reloads again."""
+
+    def delay(self) -> float:
+        """Seconds from the last failure to the next attempt."""
+        return restart_delay(self.failures)
+
+
+def next_retry(previous: Retry | None, read: Fingerprint) -> Retry:
+    """The retry after one more failed attempt on the directory `read`: the back-off doubles while the
+    directory stays the same (0.5 s to 30 s, runtime.restart_delay) and starts again when it changed."""
+    same = previous is not None and previous.fingerprint == read
+    failures = previous.failures + 1 if same and previous is not None else 1
+    return Retry(read, failures, time.monotonic() + restart_delay(failures))
+
+
+def reload_due(current: Fingerprint, last_read: Fingerprint, retry: Retry | None) -> bool:
+    """Whether the watcher reloads: the directory changed since it was last read, or a failed reload's
+    back-off has run out."""
+    return current != last_read or (retry is not None and time.monotonic() >= retry.due)
+
+
+async def watch_rules(rules_dir: Path, due: Callable[[Fingerprint], bool],
                       reload: Callable[[str], Awaitable[Any]], interval: float, settle: float) -> None:
-    """Poll `rules_dir`; `reload("watch")` when its fingerprint differs from `last_read()` and holds still
-    for `settle` seconds (runs until cancelled). The directory is read on a thread, not the event loop.
+    """Poll `rules_dir`; `reload("watch")` when `due(fingerprint)` (the host's: the directory changed, or
+    a failed reload is to be tried again) and the fingerprint holds still for `settle` seconds (runs until
+    cancelled). The directory is read on a thread, not the event loop.
     Nothing stops the watching but cancellation: an error is logged (`rules watch failed`, once until it
     changes or clears) and the next tick tries again."""
     failing = ""
@@ -48,7 +82,7 @@ async def watch_rules(rules_dir: Path, last_read: Callable[[], Fingerprint],
         await asyncio.sleep(interval)
         try:
             current = await asyncio.to_thread(fingerprint, rules_dir)
-            if current != last_read():
+            if due(current):
                 await asyncio.sleep(settle)  # let an editor or a copy finish writing
                 if await asyncio.to_thread(fingerprint, rules_dir) == current:
                     await reload("watch")

@@ -32,6 +32,7 @@ class Served:
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
-DIR_SERVED, DIR_REFUSED, DIR_NOT_READ = "SERVED", "REFUSED", "NOT_READ"
+DIR_SERVED, DIR_REFUSED, DIR_NOT_READ, DIR_PENDING = "SERVED", "REFUSED", "NOT_READ", "PENDING"
 """GetPolicy's `rules_dir_state`: the rules directory, as last read, holds the version served / a rule
-set that was refused / has not been read by this process yet."""
+set that was refused / has not been read by this process yet / a good rule set whose reload failed for
+another reason (the store, the engine workers) and is tried again (added after the other three)."""
