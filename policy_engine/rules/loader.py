@@ -36,6 +36,8 @@ class Document:
     path: str
     data: Any
     positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    read_past: dict[Path_, Problem] = field(default_factory=dict)
+    """Problems reported at a place whose value was still read, as repaired (a split number, rejoined)."""
 
     def where(self, loc: Path_) -> tuple[int, int]:
         """The position of `loc`, or of its nearest ancestor that has one."""
@@ -295,5 +297,6 @@ def parse_document(
         return None, [Problem(path, 1, 1, "yaml_error", f"more than {MAX_NODES} nodes (aliases expanded)")]
     except _Tagged as exc:
         return None, [doc.problem(exc.loc, "yaml_error", f"explicit YAML tag {exc.tag} is not allowed in rule files")]
-    return doc, [doc.problem(loc, "type_mismatch", f"{named_path(doc.data, loc)}: {split.message()}")
-                 for loc, split in walk.splits.items()]
+    doc.read_past = {loc: doc.problem(loc, "type_mismatch", f"{named_path(doc.data, loc)}: {split.message()}")
+                     for loc, split in walk.splits.items()}
+    return doc, list(doc.read_past.values())

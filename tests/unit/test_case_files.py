@@ -127,8 +127,90 @@ def test_an_amount_split_by_thousands_separators_in_a_fixture_says_to_write_the_
     result = _run("test", str(rules))
 
     assert result.exit_code == 1
-    assert result.output.count(f"{fixtures}:{line}:") == 1
+    assert result.output.count(f"{fixtures}:{line}:81:") == 1  # once; each case based on it names its line
     assert (f'{fixtures}:{line}:81: type_mismatch: fixtures.steady.invoices[0].amount: 100,000.00 is one number, '
             'but inside { } a comma ends an entry, so it reads as "100" and the key "000.00"; write "100000.00" '
             "(money in a case is a decimal string: in quotes, no currency sign or code, no thousands separators)"
             ) in result.output
+
+
+_STEADY_CASES = ("steady_large_distributor_is_class_a", "outstanding_customer_is_aaa",
+                 "order_within_available_credit_is_approved", "order_over_available_credit_needs_special_approval")
+
+
+def test_a_case_built_on_a_fixture_value_the_loader_repaired_is_not_run_instead_of_showing_ok(
+    rules_copy: RulesCopy,
+) -> None:
+    """A split `amount: 100,000.00` in a fixture was reported (exit 1), and every case based on that fixture
+    still ran on the rejoined value and showed `ok`: green cases built on input the tool called wrong."""
+    rules = rules_copy(("tests/fixtures.yaml", 'amount: "100000.00", payment_term_days', "amount: 100,000.00, "
+                        "payment_term_days"))
+    fixtures = rules / "tests" / "fixtures.yaml"
+    line = next(i for i, t in enumerate(fixtures.read_text().splitlines(), 1) if "100,000.00" in t)
+
+    result = _run("test", str(rules))
+
+    assert result.exit_code == 1 and result.output.count(f"{fixtures}:{line}:81: type_mismatch") == 1
+    for case_id in _STEADY_CASES:
+        assert re.search(rf"FAIL {case_id}  \(.*\)\n +not run: {re.escape(str(fixtures))}:{line}: type_mismatch: "
+                         r"fixtures\.steady\.invoices\[0\]\.amount: 100,000\.00 is one number", result.output)
+    assert "ok   long_terms_are_reminded_weeks_ahead " in result.output  # based on steady, its own invoices
+    assert "ok   prospect_that_never_bought " in result.output  # another fixture
+    assert re.search(r"\n19 passed, 9 failed \(9 not run: problems above\), \d+ rules uncovered", result.output)
+
+
+def test_a_case_whose_own_value_the_loader_repaired_is_not_run_and_the_others_are(rules_copy: RulesCopy) -> None:
+    """`current_limit: 1,500,000` in a case's own snapshot, or `amount: 1,500` in its order, was reported
+    and the case ran on the rejoined value and showed `ok`."""
+    rules = rules_copy()
+    (rules / "tests" / "q.yaml").write_text(
+        "cases:\n"
+        "  - id: split_limit\n    snapshot: {base: steady, current_limit: 1,500,000}\n    expect: {grade: AA}\n"
+        "  - id: split_order\n    snapshot: {base: steady}\n    order: {order_id: S, amount: 1,500}\n"
+        "    expect: {grade: AA}\n"
+        "  - id: clean\n    snapshot: {base: steady}\n    expect: {grade: AA}\n"
+    )
+
+    result = _run("test", str(rules))
+
+    assert result.exit_code == 1
+    for case_id, line, problem in [("split_limit", 3, "snapshot.current_limit: 1,500,000 is one number"),
+                                   ("split_order", 7, "order.amount: 1,500 is one number")]:
+        assert re.search(rf"FAIL {case_id}  \(.*\)\n +not run: line {line}: type_mismatch: .*{problem}", result.output)
+    assert f"ok   clean  ({rules}/tests/q.yaml:9)" in result.output
+    assert "29 passed, 2 failed (2 not run: problems above)" in result.output
+
+
+def test_cases_based_on_a_fixture_name_used_twice_are_not_run(rules_copy: RulesCopy) -> None:
+    """The second `steady` was reported and dropped, and every case based on `steady` ran on the first
+    and showed `ok`, whichever of the two its author meant."""
+    rules = rules_copy()
+    (rules / "tests" / "more.yaml").write_text("fixtures:\n  steady: {customer_id: X}\n")
+
+    result = _run("test", str(rules))
+
+    duplicate = f"{rules}/tests/more.yaml:2: duplicate_id: duplicate fixture \"steady\" (first at "
+    assert result.exit_code == 1 and result.output.count(duplicate) == 13  # every case based on steady
+    for case_id in _STEADY_CASES:
+        assert re.search(rf"FAIL {case_id}  \(.*\)\n +not run: {re.escape(duplicate)}", result.output)
+    assert "ok   prospect_that_never_bought " in result.output
+    assert re.search(r"\n15 passed, 13 failed \(13 not run: problems above\)", result.output)
+
+
+def test_simulate_does_not_count_a_case_built_on_repaired_input_as_passing(rules_copy: RulesCopy) -> None:
+    """simulate's `rule_tests.passed` (its JSON too) counted the cases based on a fixture with a split
+    amount as passing: 28 of 28 beside a problem."""
+    from adapters.batch.simulate import _rule_tests
+    from policy_engine.api import load_policy
+
+    rules = rules_copy(("tests/fixtures.yaml", 'amount: "100000.00", payment_term_days', "amount: 100,000.00, "
+                        "payment_term_days"))
+    policy = load_policy(rules)
+
+    try:
+        tests = _rule_tests(policy, rules)
+    finally:
+        policy.close()
+
+    assert tests is not None and (tests["cases"], tests["passed"], tests["pass"]) == (28, 19, False)
+    assert [p.split(": ")[1] for p in tests["problems"]] == ["type_mismatch"]  # once, not again per case
