@@ -105,8 +105,9 @@ def _missing(doc: Document, loc: tuple[Any, ...]) -> Problem:
     return doc.problem(loc, "missing_field", f'missing field "{loc[-1]}"')
 
 
-_ITEM_NAMES = {"factors": "factor"}
-"""What an item with an id is called, by the list it is in: a scorecard factor is no rule (its rows are)."""
+_ITEM_NAMES = {"factors": "factor", "cases": "case"}
+"""What an item with an id is called, by the list it is in: a scorecard factor is no rule (its rows are), nor is a
+rule test case."""
 
 
 def named_path(data: Any, loc: tuple[Any, ...]) -> str:
