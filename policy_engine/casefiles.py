@@ -92,10 +92,20 @@ class Fixture:
         return f"{self.doc.path}:{self.doc.where(('fixtures', self.name))[0]}"
 
 
-def read_fixtures(docs: list[Document]) -> tuple[dict[str, Fixture], list[Problem]]:
+class Fixtures(dict[str, Fixture]):
+    """Every fixture by name, and the problems of the case files that could not be read: a fixture a
+    case names may be in one of those, so it is not "no fixture named …" at the case."""
+
+    def __init__(self, unread: list[Problem]):
+        super().__init__()
+        self.unread = unread
+
+
+def read_fixtures(docs: list[Document], read_problems: list[Problem]) -> tuple[Fixtures, list[Problem]]:
     """Every fixture by name. A name used twice (the later file's fixture silently replaced the
     earlier one for every case) and a fixture that is not a mapping (a traceback) are problems."""
-    fixtures: dict[str, Fixture] = {}
+    parsed = {doc.path for doc in docs}
+    fixtures = Fixtures([p for p in read_problems if p.path not in parsed])
     problems: list[Problem] = []
     for doc in docs:
         named = doc.data.get("fixtures") if isinstance(doc.data, dict) else None
@@ -112,7 +122,7 @@ def read_fixtures(docs: list[Document]) -> tuple[dict[str, Fixture], list[Proble
     return fixtures, problems
 
 
-def _snapshot(doc: Document, loc: tuple[Any, ...], raw: Any, fixtures: dict[str, Fixture],
+def _snapshot(doc: Document, loc: tuple[Any, ...], raw: Any, fixtures: Fixtures,
               problems: list[Problem]) -> Any:  # fmt: skip
     if not isinstance(raw, dict):
         problems.append(doc.problem(loc, "type_mismatch", "snapshot must be a mapping"))
@@ -122,6 +132,9 @@ def _snapshot(doc: Document, loc: tuple[Any, ...], raw: Any, fixtures: dict[str,
     if base is None:
         return _validated(CustomerSnapshot, data, doc, loc, "snapshot", problems)
     fixture = fixtures.get(base) if isinstance(base, str) else None
+    if fixture is None and fixtures.unread:  # that file's problem, once: not one guess per case at its line
+        problems += fixtures.unread
+        return None
     if fixture is None:
         hint = suggest(str(base), sorted(fixtures))
         problems.append(doc.problem((*loc, "base"), "invalid_value", f"no fixture named {base!r}{hint}"))
@@ -164,7 +177,7 @@ def _loc_parts(path: str) -> list[str | int]:
 
 
 def case_inputs(
-    doc: Document, loc: tuple[Any, ...], label: str, case: Any, fixtures: dict[str, Fixture], problems: list[Problem],
+    doc: Document, loc: tuple[Any, ...], label: str, case: Any, fixtures: Fixtures, problems: list[Problem],
     known: Known,
 ) -> tuple[CustomerSnapshot, date, OrderRequest | None, dict[str, Any]] | None:
     """What running the case needs, with every problem of the case reported; None when it cannot run."""

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from policy_engine.caseexpect import Known
-from policy_engine.casefiles import Fixture, case_inputs, file_shape_problems, read_case_docs, read_fixtures
+from policy_engine.casefiles import Fixtures, case_inputs, file_shape_problems, read_case_docs, read_fixtures
 from policy_engine.domain.errors import PolicyError
 from policy_engine.evaluator import Policy
 from policy_engine.rules.loader import TESTS_DIR, Document
@@ -51,7 +51,7 @@ def run_suite(policy: Policy, rules_dir: Path) -> Suite:
     """Run every case under `rules_dir/tests`, and report rules no case fires."""
     suite = Suite()
     docs, suite.problems = read_case_docs(rules_dir)
-    fixtures, fixture_problems = read_fixtures(docs)
+    fixtures, fixture_problems = read_fixtures(docs, suite.problems)
     suite.problems += fixture_problems
     known = Known.of(policy)
     first_of: dict[str, str] = {}
@@ -109,7 +109,7 @@ def load_tested_policy(rules_dir: str | Path) -> Policy:
 
 
 def _run_case(
-    policy: Policy, doc: Document, loc: tuple[Any, ...], case: Any, fixtures: dict[str, Fixture],
+    policy: Policy, doc: Document, loc: tuple[Any, ...], case: Any, fixtures: Fixtures,
     problems: list[Problem], known: Known,
 ) -> CaseResult:
     """The case's result. A case with a problem (each added to `problems`) fails without being run:

@@ -215,3 +215,20 @@ def test_simulate_does_not_count_a_case_built_on_repaired_input_as_passing(rules
 
     assert tests is not None and (tests["cases"], tests["passed"], tests["pass"]) == (28, 19, False)
     assert [p.split(": ")[1] for p in tests["problems"]] == ["type_mismatch"]  # once, not again per case
+
+
+def test_a_case_whose_fixture_file_could_not_be_read_names_that_files_problem(rules_copy: RulesCopy) -> None:
+    """A key written twice in fixtures.yaml left it unread, and each of the 28 cases was a problem of its own,
+    `no fixture named 'steady'` at its `base:` line, where nothing is wrong: 29 problems for one."""
+    rules = rules_copy(("tests/fixtures.yaml", "    currency: CNY\n", "    currency: CNY\n    currency: CNY\n"))
+    fixtures = rules / "tests" / "fixtures.yaml"
+    line = [i for i, t in enumerate(fixtures.read_text().splitlines(), 1) if "currency: CNY" in t][1]
+
+    result = _run("test", str(rules))
+
+    problem = f'{fixtures}:{line}:5: yaml_error: duplicate key "currency"'
+    assert result.exit_code == 1 and result.output.count(problem) == 1 and "no fixture named" not in result.output
+    assert re.search(rf"FAIL steady_large_distributor_is_class_a  \(.*\)\n +not run: {re.escape(str(fixtures))}:"
+                     rf'{line}: yaml_error: duplicate key "currency"', result.output)
+    assert "0 passed, 28 failed (28 not run: problems above)" in result.output
+    assert "1 problems in the case files (above)" in result.output
