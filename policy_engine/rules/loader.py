@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar, merge_attrib
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from policy_engine.rules.problems import PolicyLoadError, Problem
@@ -223,8 +223,9 @@ def _key_position(node: CommentedMap, key: Any) -> Any:
 def _value_position(node: CommentedMap, key: Any) -> Any:
     try:
         return tuple(node.lc.value(key))
-    except KeyError:
-        return None
+    except KeyError:  # merged in (`<<: *shared`): where the anchor's mapping writes it
+        source = next((m for m in getattr(node, merge_attrib, ()) if key in m), None)
+        return None if source is None else _value_position(source, key)
 
 
 def _place(doc: Document, loc: Path_, pos: Any) -> None:
@@ -297,6 +298,8 @@ def parse_document(
         return None, [Problem(path, 1, 1, "yaml_error", f"more than {MAX_NODES} nodes (aliases expanded)")]
     except _Tagged as exc:
         return None, [doc.problem(exc.loc, "yaml_error", f"explicit YAML tag {exc.tag} is not allowed in rule files")]
-    doc.read_past = {loc: doc.problem(loc, "type_mismatch", f"{named_path(doc.data, loc)}: {split.message()}")
-                     for loc, split in walk.splits.items()}
-    return doc, list(doc.read_past.values())
+    said: dict[int, Problem] = {}  # a split reached again through an alias or `<<:` is said once, where written
+    for loc, split in walk.splits.items():
+        message = f"{named_path(doc.data, loc)}: {split.message()}"
+        doc.read_past[loc] = said.setdefault(id(split), doc.problem(loc, "type_mismatch", message))
+    return doc, list(said.values())

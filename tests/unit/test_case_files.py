@@ -232,3 +232,18 @@ def test_a_case_whose_fixture_file_could_not_be_read_names_that_files_problem(ru
                      rf'{line}: yaml_error: duplicate key "currency"', result.output)
     assert "0 passed, 28 failed (28 not run: problems above)" in result.output
     assert "1 problems in the case files (above)" in result.output
+
+
+def test_a_case_that_merges_in_a_repaired_value_is_not_run_and_the_problem_is_said_once(rules_copy: RulesCopy) -> None:
+    """`snapshot: {<<: *a, …}` took case a's rejoined `current_limit: 1,500,000` and showed `ok`."""
+    rules = rules_copy()
+    (rules / "tests" / "q.yaml").write_text(
+        "cases:\n  - id: a\n    snapshot: &s {base: steady, current_limit: 1,500,000}\n    expect: {grade: AA}\n"
+        "  - id: b\n    snapshot: {<<: *s, name: X}\n    expect: {grade: AA}\n"
+    )
+
+    result = _run("test", str(rules))
+
+    assert result.output.count("q.yaml:3:33: type_mismatch: case a: snapshot.current_limit: 1,500,000") == 1
+    assert re.search(r"FAIL b  \(.*q\.yaml:5\)\n +not run: line 3: type_mismatch: case a: ", result.output)
+    assert "28 passed, 2 failed (2 not run: problems above)" in result.output
