@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -51,13 +51,13 @@ class RunContext:
 
 @dataclass
 class ChunkResult:
-    """What a worker reports back for one chunk: counts and the quarantined ids."""
+    """What a worker reports back for one chunk: counts only. Each quarantined customer's reason is in
+    its `batch_results` row, committed with the chunk; the summary's sample and the report read it there."""
 
     ok: int = 0
     quarantined: int = 0
     skipped: int = 0
     already_done: int = 0
-    errors: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def handled(self) -> int:
@@ -184,7 +184,6 @@ class _Rows:
     def quarantine(self, customer_id: str, error: str) -> None:
         self.results.append(self._marker(customer_id, "quarantined", error))
         self.result.quarantined += 1
-        self.result.errors.append((customer_id, error))
 
     def skip(self, customer_id: str, why: str) -> None:
         self.results.append(self._marker(customer_id, "skipped", why))
