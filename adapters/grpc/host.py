@@ -76,6 +76,8 @@ class PolicyHost:
         self._store_thread = (None if isinstance(self.store, InMemoryStore)
                               else ThreadPoolExecutor(1, thread_name_prefix="store"))
         self.metrics = metrics or ServiceMetrics()
+        if workers > 0:
+            self.metrics.track_engine_workers(workers, self._live_workers)
         self._load_policy = load_policy
         self._load_in_child = load_in_child and picklable(load_policy)
         self._load_policy_from_files = load_policy_from_files
@@ -167,7 +169,8 @@ class PolicyHost:
             if await serving.load(program, policy.version, dict(policy.files)):
                 return serving
         pool = WorkerPoolEngine(dict(policy.files), self.workers, self._files_loader, self.store_url,
-                                on_log_loss=self.metrics.log_failures.inc)
+                                on_log_loss=self.metrics.log_failures.inc,
+                                on_restart=self.metrics.worker_restart_counted)
         return await pool.start()
 
     def _engine_broken(self, engine: InProcessEngine, reason: str) -> None:
@@ -280,6 +283,10 @@ class PolicyHost:
 
     def _reload_due(self, current: rules_watch.Fingerprint) -> bool:
         return rules_watch.reload_due(current, self._fingerprint, self._retry)
+
+    def _live_workers(self) -> int:
+        """The served version's engine workers taking calls (the metrics' gauge, read at a scrape)."""
+        return int(getattr(self._served.engine, "live_workers", 0)) if self._served is not None else 0
 
     def log_backlog(self) -> int:
         """Decisions answered and not yet written to the decision log (the metrics' gauge; any thread)."""

@@ -9,6 +9,10 @@ Reloads are the exception: every process reloads on its own, so a summed count w
 for one change of the rules directory. There `credit_policy_reloads_total` carries a `process` label,
 the index (0..N-1) of the supervisor's slot the process runs in: a replacement counts on in its
 predecessor's series, so the series stay N per result however often processes are replaced.
+
+The processes that decide calls, live against configured and their restarts, come from whoever
+replaces them: the worker pool's (`track_engine_workers`, only with engine workers) or, under
+`--processes`, the supervisor's own collector on its endpoint (`_ServerProcesses`), not the files.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server, values
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from adapters.grpc.runtime import CannotListen as CannotListen  # raised here, and re-exported
@@ -34,6 +39,10 @@ def _start_endpoint(port: int, address: str, registry: CollectorRegistry) -> Any
 GAUGE_REFRESH_S = 0.5
 """With `--processes`, how often each server process copies its live gauges (the decision-log backlog,
 the calls in flight) into its multiprocess file (a single server process reads them at each scrape)."""
+
+RESTART_RESULTS = ("started", "failed")
+"""A replacement for an engine worker or server process that died: it came up, or its start failed
+(each failed attempt counts; it is tried again after a back-off)."""
 
 _LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0)
 
@@ -89,6 +98,8 @@ class ServiceMetrics:
             "version keeps serving; GetPolicy's last_refused says why); 0 once it holds a good one",
             registry=r, multiprocess_mode="livemax")
         self._server: Any = None
+        self._worker_restarts: Counter | None = None
+        """Engine worker restarts by result; only with engine workers (track_engine_workers)."""
         # labels() takes a lock and builds a key on every call; the children are cached instead.
         self._calls: dict[tuple[str, str], tuple[Any, Any]] = {}
         self._decided: dict[tuple[str, str, str], Any] = {}
@@ -134,6 +145,26 @@ class ServiceMetrics:
         self._live.append((gauge, source))
         if not multiprocess():
             gauge.set_function(source)
+
+    def track_engine_workers(self, configured: int, live: Callable[[], int]) -> None:
+        """With engine workers (`--workers N` > 0): the live workers, `live()` read at each scrape, beside
+        the configured number, and their restarts by result (both at 0 from the start, for alerts)."""
+        r = self.registry
+        Gauge("credit_policy_engine_workers_configured", "Engine worker processes configured (serve --workers N)",
+              registry=r).set(configured)
+        self._track(Gauge("credit_policy_engine_workers", "Engine worker processes of the served version taking "
+                          "calls now (below the configured number while one is replaced or fails to start)",
+                          registry=r), live)
+        self._worker_restarts = Counter("credit_policy_engine_worker_restarts",
+                                        "Starts of a replacement for an engine worker that died or closed, by "
+                                        "result: started, or failed (each failed attempt)", ["result"], registry=r)
+        for result in RESTART_RESULTS:
+            self._worker_restarts.labels(result)
+
+    def worker_restart_counted(self, result: str) -> None:
+        """Count one start of a replacement engine worker (`started` or `failed`)."""
+        if self._worker_restarts is not None:
+            self._worker_restarts.labels(result).inc()
 
     def track_log_backlog(self, source: Callable[[], int]) -> None:
         """The decision-log backlog gauge shows `source()`."""
@@ -193,6 +224,29 @@ class _ServedVersionsOnly(Collector):
             yield metric
 
 
+class _ServerProcesses(Collector):
+    """The supervisor's own figures under `--processes N`: the server processes serving now against
+    N, and the restarts of the slots' processes by result (kept here, not in the multiprocess files)."""
+
+    def __init__(self, configured: int, live: Callable[[], int]):
+        self.configured = configured
+        self.live = live
+        self.restarts = dict.fromkeys(RESTART_RESULTS, 0)
+
+    def collect(self) -> Iterator[Any]:
+        """The two gauges (live read now) and the restart counter."""
+        yield GaugeMetricFamily("credit_policy_server_processes", "Server processes serving now (below the "
+                                "configured number while one is replaced or fails to start)", value=self.live())
+        yield GaugeMetricFamily("credit_policy_server_processes_configured",
+                                "Server processes configured (serve --processes N)", value=self.configured)
+        restarts = CounterMetricFamily("credit_policy_server_process_restarts", "Starts of a replacement for a "
+                                       "server process that died, by result: started (it serves), or failed "
+                                       "(each failed attempt)", labels=["result"])
+        for result, count in self.restarts.items():
+            restarts.add_metric([result], count)
+        yield restarts
+
+
 class MultiProcessEndpoint:
     """The supervisor's /metrics: every server process's metrics from the multiprocess directory."""
 
@@ -201,12 +255,23 @@ class MultiProcessEndpoint:
         self.registry = CollectorRegistry()
         self._collector = _ServedVersionsOnly(path)
         self.registry.register(self._collector)
+        self._processes: _ServerProcesses | None = None
         self._server: Any = None
 
     def serve(self, port: int, address: str = "0.0.0.0") -> int:
         """Expose /metrics over HTTP; return the bound port (CannotListen if it is taken)."""
         self._server = _start_endpoint(port, address, self.registry)
         return int(self._server.server_port)
+
+    def track_processes(self, configured: int, live: Callable[[], int]) -> None:
+        """Show the server processes serving (`live()`, read at each scrape) against `configured`."""
+        self._processes = _ServerProcesses(configured, live)
+        self.registry.register(self._processes)
+
+    def process_restart_counted(self, result: str) -> None:
+        """Count one start of a replacement server process (`started` or `failed`)."""
+        if self._processes is not None:
+            self._processes.restarts[result] += 1
 
     def count_lost(self, decisions: int) -> None:
         """Decisions a dead server process had answered and not yet written to the decision log: they

@@ -45,6 +45,7 @@ class ProcessMessages(ProcessSlots):
                 self._good = (slot.version, files)
             slot.serving_since = time.monotonic()
             if slot.replaces is not None:
+                self._restart_counted("started")
                 event("server process replaced", pid=slot.pid, previous_pid=slot.replaces, process=slot.index,
                       version=slot.version)
                 slot.replaces = None

@@ -95,6 +95,7 @@ class ProcessSlots:
             if not self._announced:
                 raise
             slot.failures += 1
+            self._restart_counted("failed")
             delay = runtime.restart_delay(slot.failures)
             event("server process not started", logging.ERROR, error=str(exc), retry_in_seconds=delay)
             slot.restart = loop.call_later(delay, self._spawn, slot)
@@ -110,6 +111,11 @@ class ProcessSlots:
                                        name=f"credit-policy-server-{slot.index}-messages")
         slot.reader.start()
         loop.add_reader(process.sentinel, self._on_exit, slot, process, conn)
+
+    def _restart_counted(self, result: str) -> None:
+        """A start of a replacement process: `started` (it serves) or `failed` (for /metrics)."""
+        if self.metrics is not None:
+            self.metrics.process_restart_counted(result)
 
     def _on_exit(self, slot: _Slot, process: Any, conn: Any) -> None:
         loop = asyncio.get_running_loop()
@@ -154,6 +160,8 @@ class ProcessSlots:
         served = None if slot.serving_since is None else time.monotonic() - slot.serving_since
         if not self._announced and self._start_ended(slot, code):
             return
+        if served is None and slot.replaces is not None:  # a replacement that exited before it served
+            self._restart_counted("failed")
         if served is not None and served >= STABLE_SECONDS:
             slot.failures, delay = 0, 0.0
         else:

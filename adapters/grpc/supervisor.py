@@ -76,6 +76,8 @@ class Supervisor(ProcessMessages):
         self.metrics_port = metrics_port
         self._ctx = multiprocessing.get_context("spawn")
         self._slots = [_Slot(i) for i in range(processes)]
+        if metrics is not None:
+            metrics.track_processes(processes, self._serving_processes)
         self._good: tuple[str, dict[str, str]] | None = None
         """The last good version some process loaded from the rules directory, and its files."""
         self._stopping = False
@@ -109,6 +111,10 @@ class Supervisor(ProcessMessages):
         finally:
             stopped.cancel()
             await self._shutdown()
+
+    def _serving_processes(self) -> int:
+        """Processes that have reported serving and are not yet reaped (the metrics' gauge: any thread)."""
+        return sum(1 for s in list(self._slots) if s.process is not None and s.serving_since is not None)
 
     def _request_stop(self, sig: signal.Signals) -> None:
         if not self._stop.is_set():

@@ -70,6 +70,7 @@ class WorkerPoolProcesses:
     size: int
     version: str
     _on_log_loss: Callable[[int], None] | None
+    _on_restart: Callable[[str], None]
     _args: tuple[str, dict[str, str], str | None]
     _ctx: SpawnContext
     _workers: list[_Worker]
@@ -140,6 +141,11 @@ class WorkerPoolProcesses:
         """No worker is live and a replacement has failed to start: calls are refused with
         NoWorkerRunning (health says NOT_SERVING) until one starts."""
         return bool(self._start_failure) and not any(w.reading for w in self._workers)
+
+    @property
+    def live_workers(self) -> int:
+        """Workers taking calls now (the metrics' gauge, read at a scrape: any thread)."""
+        return sum(1 for w in list(self._workers) if w.serving)
 
     def _enlist(self, w: _Worker) -> None:
         """A ready worker starts taking requests."""
@@ -218,6 +224,7 @@ class WorkerPoolProcesses:
                 fresh = await self._start_in(index)
             except Exception as exc:  # EngineFailure, OSError from the spawn, TimeoutError; anything else alike
                 failures += 1
+                self._on_restart("failed")
                 self._start_failure = (f"not ready within {START_TIMEOUT:g} s" if isinstance(exc, TimeoutError)
                                        else str(exc) or type(exc).__name__)
                 delay = restart_delay(failures)
@@ -229,6 +236,7 @@ class WorkerPoolProcesses:
                 await asyncio.sleep(delay)
                 continue
             self._enlist(fresh)
+            self._on_restart("started")
             if failures:
                 event("worker process started", attempt=failures + 1, pid=fresh.process.pid, version=self.version)
             return
