@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from policy_engine.cli import batch_cmds, core, serve_cmd, store_cmds
+from policy_engine.cli.usage import CommandGroup
 
 
 def build_app() -> typer.Typer:
@@ -15,6 +16,7 @@ def build_app() -> typer.Typer:
         no_args_is_help=True,
         add_completion=False,
         pretty_exceptions_enable=False,
+        cls=CommandGroup,
     )
     for module in (core, store_cmds, serve_cmd, batch_cmds):
         module.register(app)

@@ -27,13 +27,10 @@ AsOfOption = Annotated[str | None, typer.Option("--as-of", help="evaluation date
 
 
 def _date(value: str | None, option: str) -> date:
-    if not value:
-        return date.today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        err.print(f"error: {option}: not an ISO date (YYYY-MM-DD): {value!r}")
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+    """The day `option` names (none or empty: today), or exit 2 saying what to write (options.date_option)."""
+    from policy_engine.cli.options import date_option
+
+    return date_option(option, value) if value else date.today()
 
 
 def _db(db: str | None) -> str:

@@ -14,9 +14,9 @@ import typer
 from pydantic import ValidationError
 
 from policy_engine.api import DEFAULT_RULES_DIR, load_policy
+from policy_engine.cli.options import TERM_DAYS, date_option, fail, order_or_exit
 from policy_engine.domain.errors import InvalidInput, PolicyError, violations_from
-from policy_engine.domain.models import CustomerSnapshot, OrderRequest
-from policy_engine.domain.values import parse_iso_date
+from policy_engine.domain.models import CustomerSnapshot
 from policy_engine.rules.problems import PolicyLoadError
 
 MAX_SNAPSHOT_BYTES = 64 << 20
@@ -26,17 +26,12 @@ RulesArgument = Annotated[Path | None, typer.Argument(help=f"Rules directory (de
 RulesAlso = Annotated[Path | None, typer.Option("--rules", help="The rules directory given as an option, as "
                                                 "evaluate, serve and simulate take it.")]
 AsOf = Annotated[str | None, typer.Option("--as-of", help="Evaluation date YYYY-MM-DD (default: today).")]
+_ORDER_OPTIONS = {"order_id": "--order-id", "amount": "--amount", "payment_term_days": "--payment-term-days"}
 Db = Annotated[
     str | None,
     typer.Option("--db", help="Also record the decision in this store's audit log (only when given: "
                  "$CREDIT_POLICY_DB is not read here, so a what-if run never lands in the log unasked)."),
 ]
-
-
-def fail(message: str, code: int = 2) -> typer.Exit:
-    """Print an error on stderr and return the Exit to raise."""
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
 
 
 def rules_dir(argument: Path | None, option: Path | None) -> Path:
@@ -92,13 +87,8 @@ def _floats_as_error(data: Any) -> Any:
 
 
 def as_of_or_exit(value: str | None) -> date | None:
-    """Parse --as-of or exit 2."""
-    if value is None:
-        return None
-    try:
-        return parse_iso_date(value)
-    except ValueError as exc:
-        raise fail(f"--as-of: {exc}") from None
+    """Parse --as-of or exit 2 (options.date_option)."""
+    return None if value is None else date_option("--as-of", value)
 
 
 def emit(model: Any) -> None:
@@ -177,7 +167,8 @@ def register(app: typer.Typer) -> None:
         snapshot: Annotated[Path, typer.Argument(help="CustomerSnapshot JSON file.")],
         amount: Annotated[str, typer.Option("--amount", help="Order amount, a decimal string.")],
         order_id: Annotated[str, typer.Option("--order-id")] = "new-order",
-        payment_term_days: Annotated[int, typer.Option("--payment-term-days")] = 30,
+        payment_term_days: Annotated[int, typer.Option("--payment-term-days", min=TERM_DAYS.ge,
+                                                       max=TERM_DAYS.le)] = 30,
         rules: RulesDir = DEFAULT_RULES_DIR,
         as_of: AsOf = None,
         explain: Annotated[bool, typer.Option("--explain")] = False,
@@ -185,12 +176,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Print the OrderDecision (APPROVE, HOLD, SPECIAL_APPROVAL, CASH_IN_ADVANCE, REJECT) as JSON."""
         snap, when = read_snapshot(snapshot), as_of_or_exit(as_of)
-        try:
-            order = OrderRequest(order_id=order_id, amount=amount, payment_term_days=payment_term_days)
-        except ValidationError as exc:
-            for v in violations_from(exc):
-                typer.echo(f"error: --{v.field.replace('_', '-')}: {v.description}", err=True)
-            raise typer.Exit(2) from None
+        order = order_or_exit(order_id, amount, payment_term_days, _ORDER_OPTIONS)
         policy = load_or_exit(rules)
         decision = _guard(lambda: policy.check_order(snap, order, as_of=when, explain=explain))
         record(db, snap, decision.customer, policy, order=decision, request=order)

@@ -18,6 +18,7 @@ from policy_engine.cli.batch_cmds import (
     err,
     warn_if_more_workers_than_cpus,
 )
+from policy_engine.cli.options import TERM_DAYS, order_or_exit
 
 if TYPE_CHECKING:
     from policy_engine.domain.models import OrderRequest
@@ -37,8 +38,8 @@ def simulate_cmd(
     order_amount: Annotated[str | None, typer.Option(
         "--order-amount", help="check a probe order of this amount (each customer's currency) for every customer "
                                "under both rule sets and compare the outcomes (APPROVE, HOLD, ...)")] = None,
-    order_payment_term_days: Annotated[
-        int, typer.Option("--order-payment-term-days", help="the probe order's payment terms")
+    order_payment_term_days: Annotated[int, typer.Option(
+        "--order-payment-term-days", min=TERM_DAYS.ge, max=TERM_DAYS.le, help="the probe order's payment terms")
     ] = 30,
 ) -> None:
     """What-if: evaluate the whole portfolio with candidate rules beside the live ones; nothing is written."""
@@ -91,17 +92,7 @@ def _cannot_write(path: Path) -> str:
 
 def _probe_order(amount: str | None, payment_term_days: int) -> OrderRequest | None:
     """The OrderRequest simulate checks for every customer (None without --order-amount); exit 2 when invalid."""
-    from pydantic import ValidationError
-
-    from policy_engine.domain.errors import violations_from
-    from policy_engine.domain.models import OrderRequest
-
     if amount is None:
         return None
-    try:
-        return OrderRequest(order_id="simulate-probe", amount=amount, payment_term_days=payment_term_days)
-    except ValidationError as exc:
-        for v in violations_from(exc):
-            option = "--order-amount" if v.field == "amount" else "--order-payment-term-days"
-            err.print(f"error: {option}: {v.description}", markup=False)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+    return order_or_exit("simulate-probe", amount, payment_term_days,
+                         {"amount": "--order-amount", "payment_term_days": "--order-payment-term-days"})

@@ -17,6 +17,7 @@ from policy_engine.cli.compact_cmd import COMPACT_BATCH as COMPACT_BATCH
 from policy_engine.cli.compact_cmd import COMPACT_MAX_BATCH as COMPACT_MAX_BATCH
 from policy_engine.cli.compact_cmd import compact_log_cmd
 from policy_engine.cli.history_cmd import history_cmd
+from policy_engine.cli.options import date_option
 from policy_engine.cli.store_common import DbOption, _out, err
 from policy_engine.cli.store_common import open_store_or_exit as open_store_or_exit
 
@@ -110,11 +111,7 @@ def demo_data_cmd(
     """Fill the store with a realistic synthetic portfolio, warning signs included."""
     from adapters.demo_data import PortfolioNotEmpty, check_empty, generate_demo_data
 
-    try:
-        day = date.fromisoformat(as_of) if as_of else date.today()
-    except ValueError:
-        err.print(f"error: --as-of: not an ISO date (YYYY-MM-DD): {as_of!r}")
-        raise typer.Exit(2) from None
+    day = date_option("--as-of", as_of) if as_of else date.today()
     store = open_store_or_exit(db)
     try:
         check_empty(store.engine, replace)

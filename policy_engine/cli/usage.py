@@ -1,0 +1,56 @@
+"""click's own usage errors (a whole number that is none, a value out of range, an option misspelt or missing)
+in the form of the commands' own: one line `error: --option: what is wrong: 'value'; write …` on stderr, exit 2,
+instead of click's boxed `Error` under the usage line."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import typer
+from pydantic import ValidationError
+from typer.core import TyperGroup
+
+from policy_engine.cli.options import fail, plain_number, refused
+from policy_engine.rules.numbers import NumberSetting
+
+_OUT_OF_RANGE = frozenset({"greater_than_equal", "greater_than", "less_than_equal", "less_than"})
+_UsageError: type[Exception] = typer.BadParameter.__mro__[1]
+"""click's UsageError (typer exports only its subclass BadParameter, and vendors click from 0.2x on)."""
+
+
+class CommandGroup(TyperGroup):
+    """The app's command group: a usage error of a command is printed as the commands print theirs."""
+
+    def invoke(self, ctx: Any) -> Any:
+        """Run the command named on the command line; a usage error is one `error:` line and exit 2."""
+        try:
+            return super().invoke(ctx)
+        except _UsageError as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # the help asked for by giving nothing: shown as it is
+                raise
+            cause = exc.__cause__
+            if isinstance(exc, typer.BadParameter) and isinstance(cause, ValidationError) and cause.errors():
+                raise _bad_value(exc, cause) from None
+            where = getattr(exc, "ctx", None)
+            see = f"; see '{where.command_path} --help'" if where is not None else ""
+            raise fail(f"{exc.format_message().rstrip('.')}{see}") from None  # type: ignore[attr-defined]
+
+
+def _bad_value(exc: typer.BadParameter, cause: ValidationError) -> typer.Exit:
+    """`--workers: not a whole number: '3x'; write a whole number from 1 to 256`, from typer's conversion error
+    `exc`, whose `cause` holds what was given."""
+    param = exc.param
+    option = str(max(getattr(param, "opts", None) or ["value"], key=len))
+    error = cause.errors(include_url=False)[0]
+    given = str(error.get("input"))
+    if not error["type"].startswith("int_") and error["type"] not in _OUT_OF_RANGE:
+        return refused(option, error["msg"], given)
+    setting = NumberSetting(whole=True, ge=getattr(param, "min", None), le=getattr(param, "max", None))
+    if error["type"] in _OUT_OF_RANGE:
+        return refused(option, "out of range", given, f"; write {setting.takes()}")
+    plain = plain_number(given)
+    number = Decimal(plain) if plain is not None else None
+    if number is not None and number == number.to_integral_value() and setting.allows(float(number)):
+        return refused(option, "not a whole number", given, f"; write {int(number)}")
+    return refused(option, "not a whole number", given, f"; write {setting.takes()}")

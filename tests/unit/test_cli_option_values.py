@@ -1,0 +1,90 @@
+"""A date, an amount or a number given on the command line and refused: one `error:` line, for every command, naming
+the option and the value, and what to write where one can tell; exit 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from policy_engine.cli import build_app
+
+SNAPSHOT = str(Path(__file__).resolve().parents[2] / "examples" / "past-due.json")
+NOT_A_DECIMAL = 'not a decimal such as "125000.00": 1 to 16 digits, optionally "." and 1 to 6 more'
+
+
+def _refused(tmp_path: Path, *args: str) -> str:
+    """stderr of a run that must exit 2 and touch nothing (a store named by --db is never created)."""
+    db = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    store_args = ["--db", db] if args[0] in {"batch", "queue", "demo-data", "simulate", "history"} else []
+
+    result = CliRunner().invoke(build_app(), [*args, *store_args])
+
+    assert result.exit_code == 2, result.output
+    assert result.stdout == "" and not (tmp_path / "store.sqlite").exists()
+    return str(result.stderr)
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["evaluate", SNAPSHOT, "--as-of", "2026/11/01"],
+     "error: --as-of: not an ISO date (YYYY-MM-DD): '2026/11/01'; write 2026-11-01"),
+    (["check-order", SNAPSHOT, "--amount", "5", "--as-of", "20261101"],
+     "error: --as-of: not an ISO date (YYYY-MM-DD): '20261101'; write 2026-11-01"),
+    (["evaluate", SNAPSHOT, "--as-of", "22/11/2026"], "error: --as-of: not an ISO date (YYYY-MM-DD): '22/11/2026'\n"),
+    (["evaluate", SNAPSHOT, "--as-of", "2026-02-30"], "error: --as-of: no such day: '2026-02-30' (February 2026 has "
+                                                      "28 days)"),
+    (["evaluate", SNAPSHOT, "--as-of", "2026-13-01"], "error: --as-of: no such day: '2026-13-01' (there is no "
+                                                      "month 13)"),
+    (["batch", "--as-of", "2026/11/01"], "error: --as-of: not an ISO date (YYYY-MM-DD): '2026/11/01'; write "
+                                         "2026-11-01"),
+    (["batch", "--as-of", "2026-W45-1"], "error: --as-of: not an ISO date (YYYY-MM-DD): '2026-W45-1'"),
+    (["queue", "--date", "2026-02-29"], "error: --date: no such day: '2026-02-29' (February 2026 has 28 days)"),
+    (["demo-data", "--as-of", "2026.11.01"], "error: --as-of: not an ISO date (YYYY-MM-DD): '2026.11.01'; write "
+                                             "2026-11-01"),
+    (["simulate", "--rules", "rules", "--as-of", "2026/11/1"], "error: --as-of: not an ISO date (YYYY-MM-DD): "
+                                                               "'2026/11/1'; write 2026-11-01"),
+])
+def test_a_refused_date_option_echoes_the_value_and_says_what_to_write(
+    tmp_path: Path, args: list[str], said: str,
+) -> None:
+    """Was `error: --as-of: not an ISO date (YYYY-MM-DD)` (evaluate, check-order: no value, no hint) or the value
+    without a hint (batch, queue, demo-data, simulate, which also took `20261101` and `2026-W45-1` as days)."""
+    assert said in _refused(tmp_path, *args)
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["check-order", SNAPSHOT, "--amount", "1,000"], f"error: --amount: {NOT_A_DECIMAL}: '1,000'; write 1000\n"),
+    (["check-order", SNAPSHOT, "--amount", "¥1,500,000.50"],
+     f"error: --amount: {NOT_A_DECIMAL}: '¥1,500,000.50'; write 1500000.50\n"),
+    (["check-order", SNAPSHOT, "--amount", "1.000,50"], f"error: --amount: {NOT_A_DECIMAL}: '1.000,50'\n"),
+    (["check-order", SNAPSHOT, "--amount", "-5"], "error: --amount: must not be negative: '-5'\n"),
+    (["simulate", "--rules", "rules", "--order-amount", "1,000"],
+     f"error: --order-amount: {NOT_A_DECIMAL}: '1,000'; write 1000\n"),
+    (["check-order", SNAPSHOT, "--amount", "5", "--payment-term-days", "3x"],
+     "error: --payment-term-days: not a whole number: '3x'; write a whole number from 0 to 3650\n"),
+    (["check-order", SNAPSHOT, "--amount", "5", "--payment-term-days", "1,000"],
+     "error: --payment-term-days: not a whole number: '1,000'; write 1000\n"),
+    (["check-order", SNAPSHOT, "--amount", "5", "--payment-term-days", "5000"],
+     "error: --payment-term-days: out of range: '5000'; write a whole number from 0 to 3650\n"),
+    (["simulate", "--rules", "rules", "--order-amount", "5", "--order-payment-term-days", "-1"],
+     "error: --order-payment-term-days: out of range: '-1'; write a whole number from 0 to 3650\n"),
+    (["batch", "--workers", "0"], "error: --workers: out of range: '0'; write a whole number from 1 to 256\n"),
+    (["demo-data", "--customers", "1,000"], "error: --customers: not a whole number: '1,000'; write 1000\n"),
+    (["history", "C1", "--last", "ten"], "error: --last: not a whole number: 'ten'; write a whole number at least 1\n"),
+])
+def test_a_refused_amount_or_number_option_echoes_the_value_and_says_what_to_write(
+    tmp_path: Path, args: list[str], said: str,
+) -> None:
+    """`--amount 1,000` said only `error: --amount: not a decimal …`; `--payment-term-days 3x` printed click's boxed
+    `Error` under the usage line: `Input should be a valid integer, unable to parse string as an integer`."""
+    assert _refused(tmp_path, *args).endswith(said)
+
+
+def test_other_usage_errors_are_one_error_line_too(tmp_path: Path) -> None:
+    missing = _refused(tmp_path, "check-order", SNAPSHOT)
+    misspelt = _refused(tmp_path, "check-order", SNAPSHOT, "--amout", "5")
+
+    assert missing.startswith("error: Missing option '--amount'; see '") and missing.endswith(" check-order --help'\n")
+    assert misspelt.startswith("error: No such option: --amout") and "--amount" in misspelt
+    assert "Usage:" not in missing + misspelt and "╭" not in missing + misspelt
