@@ -301,5 +301,5 @@ def parse_document(
     said: dict[int, Problem] = {}  # a split reached again through an alias or `<<:` is said once, where written
     for loc, split in walk.splits.items():
         message = f"{named_path(doc.data, loc)}: {split.message()}"
-        doc.read_past[loc] = said.setdefault(id(split), doc.problem(loc, "type_mismatch", message))
+        doc.read_past[loc] = said.setdefault(id(split), doc.problem(loc, split.code, message))
     return doc, list(said.values())

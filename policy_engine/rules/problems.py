@@ -11,6 +11,8 @@ CODES = {
     "missing_field": "a required key is absent",
     "type_mismatch": "a value of the wrong type",
     "invalid_value": "a value outside what is allowed",
+    "ambiguous_number": "inside [ ], a comma with no space after it, in a list with spaces after others: a "
+    "thousands separator or the end of an item",
     "unknown_kind": "the file's `kind` is not a known rule kind",
     "duplicate_kind": "two files define the same single-file kind",
     "missing_kind": "a rule file has no `kind`, or a required rule kind has no file",

@@ -106,12 +106,25 @@ class SplitNumber:
     """Meant as a decimal string in quotes, as money is in a rule test case ("125000.00")."""
     in_list: bool = False
     """Split inside [ ] (into items) rather than inside { } (into keys)."""
+    ambiguous: bool = False
+    """Inside [ ], every piece could be an item of its own (`[1,100, 200]`): left as the items YAML reads."""
+
+    @property
+    def code(self) -> str:
+        """The problem's code: ambiguous_number when it is not known which was meant, else type_mismatch."""
+        return "ambiguous_number" if self.ambiguous else "type_mismatch"
 
     def message(self) -> str:
         """What was written, how it reads, and what to write instead."""
         head, *keys = (f'"{piece}"' for piece in self.pieces)
         write = (f'"{self.meant}" (money in a case is a decimal string: in quotes,' if self.as_text
                  else f"{self.meant} (a plain number:")
+        if self.ambiguous:
+            items = f"{', '.join(self.pieces[:-1])} and {self.pieces[-1]}"
+            return (f"{','.join(self.pieces)} is ambiguous: the items {items} (inside [ ] a comma ends an item), or "
+                    f"the number {self.meant} (no space after the comma, where other commas of the list have one, as "
+                    f"after a thousands separator); write {write} no thousands separators) for the number, or "
+                    f"{', '.join(self.pieces)} for the items")
         reads = (f"[ ] a comma ends an item, so it reads as the items {', '.join([head, *keys[:-1]])} and {keys[-1]}"
                  if self.in_list else
                  f"{{ }} a comma ends an entry, so it reads as {head} and the key{'s' if len(keys) > 1 else ''} "
@@ -123,6 +136,7 @@ class SplitNumber:
 _HEAD = re.compile(r"[¥￥$€£]?\d{1,3}")
 _GROUP = re.compile(r"\d{3}")
 _LAST_GROUP = re.compile(r"\d{3}(?:\.\d+)?(?:\s*[A-Za-z元]+)?")
+_PLAIN_ITEM = re.compile(r"\d+(?:\.\d+)?")
 _NULL = "tag:yaml.org,2002:null"
 
 
@@ -154,10 +168,12 @@ def rejoin_split_numbers(node: MappingNode, as_text: bool = False) -> list[tuple
 
 
 def rejoin_split_items(node: SequenceNode, as_text: bool = False) -> list[tuple[ScalarNode, SplitNumber]]:
-    """Put each number a thousands separator split in the flow sequence `node` back together where that is
-    unambiguous: digit groups after a comma with no space (`[10,000, 50000]`; in `[10, 000]` the space makes `000`
-    an item), in a list that has a space after some other comma, or whose groups start with 0 as no item would
-    (`[10,000,50,000]`; `[0,100]` and `[1,100]`, ranges written tight, stay two items). As rejoin_split_numbers."""
+    """Put each number a thousands separator split in the flow sequence `node` back together: digit groups after a
+    comma with no space (`[10,000, 50000]`; in `[10, 000]` the space makes `000` an item), in a list that has a
+    space after some other comma, or whose groups start with 0 as no item would (`[10,000,50,000]`; `[0,100]` and
+    `[1,100]`, ranges written tight, stay two items). As rejoin_split_numbers, but where each piece could as well be
+    an item (`[1,100, 200]`: 1100, or 1 and 100?) the items stay as YAML reads them and the split is returned marked
+    ambiguous, at its first item, for lint to ask which was meant."""
     items = node.value
     if node.flow_style is not True or len(items) < 2:
         return []
@@ -175,12 +191,18 @@ def rejoin_split_items(node: SequenceNode, as_text: bool = False) -> list[tuple[
             kept.append(items[i])
             i += 1
             continue
-        joined = _joined_node(split, items[i], items[end - 1])
-        kept.append(joined)
+        joined = items[i] if split.ambiguous else _joined_node(split, items[i], items[end - 1])
+        kept += items[i:end] if split.ambiguous else [joined]  # an ambiguous one is not guessed at: only said
         found.append((joined, split))
         i = end
     node.value = kept
     return found
+
+
+def _items_too(pieces: tuple[str, ...]) -> bool:
+    """Whether each piece of a split number is also a plain number an item could be (`1`, `100`, `200.5`): no
+    currency, no group starting with 0 (`000`, `050`), as no item would."""
+    return all(_PLAIN_ITEM.fullmatch(piece) for piece in pieces) and not any(p[0] == "0" for p in pieces[1:])
 
 
 def _tight(before: Any, after: Any) -> bool:
@@ -208,4 +230,7 @@ def _joined(value: Any, groups: list[str], as_text: bool, in_list: bool = False)
     if not groups or not isinstance(value, ScalarNode) or value.style is not None or not _HEAD.fullmatch(value.value):
         return None
     meant = plain_amount(",".join([value.value, *groups]))
-    return SplitNumber((value.value, *groups), meant, as_text, in_list) if meant is not None else None
+    if meant is None:
+        return None
+    pieces = (value.value, *groups)
+    return SplitNumber(pieces, meant, as_text, in_list, in_list and _items_too(pieces))

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from policy_engine.rules.compiler import lint
-from policy_engine.rules.loader import read_rule_files
+from policy_engine.rules.loader import parse_document, read_rule_files
+from policy_engine.rules.yaml_constructor import CaseConstructor
 
 RulesCopy = Callable[..., Path]
 SETTING = "    interval_months: 3"
@@ -193,3 +194,54 @@ def test_a_range_written_without_spaces_is_still_two_numbers(rules_copy: RulesCo
     rules = rules_copy(("grades.yaml", "range: [0, 100]", "range: [0,100]"))
 
     assert lint(read_rule_files(rules), source_dir=str(rules)) == []
+
+
+AMBIGUOUS = ("{written} is ambiguous: the items {items} (inside [ ] a comma ends an item), or the number {meant} (no "
+             "space after the comma, where other commas of the list have one, as after a thousands separator); write "
+             "{meant} (a plain number: no thousands separators) for the number, or {listed} for the items")
+
+
+@pytest.mark.parametrize(("between", "found"), [
+    ("[1,100, 200]", [(0, "1,100", "1 and 100", "1100", "1, 100")]),
+    ("[5,250, 7,500]", [(0, "5,250", "5 and 250", "5250", "5, 250"), (2, "7,500", "7 and 500", "7500", "7, 500")]),
+    ("[1,100,200, 300]", [(0, "1,100,200", "1, 100 and 200", "1100200", "1, 100, 200")]),
+])
+def test_a_comma_in_brackets_that_may_end_an_item_or_separate_thousands_is_a_problem_naming_both_readings(
+    rules_copy: RulesCopy, between: str, found: list[tuple[int, str, str, str, str]],
+) -> None:
+    """`between: [1,100, 200]` was read as [1100, 200] (and then "has its ends swapped; write [200, 1100]"): a
+    guess, where 1, 100, 200 is as likely. Now nothing is guessed: the items stay as YAML reads them, and lint
+    asks which was meant at the first of them."""
+    line = f"    when: {{order_amount: {{between: {between}}}}}"
+    rules = rules_copy(("orders.yaml", "    when: {grade: C}", line))
+
+    problems = lint(read_rule_files(rules), source_dir=str(rules))
+
+    cols = [line.index(written, line.index("[")) + 1 for _, written, _, _, _ in found]
+    ambiguous = [p for p in problems if p.code == "ambiguous_number"]
+    assert [(Path(p.path).name, p.line, p.col) for p in ambiguous] == [("orders.yaml", 21, col) for col in cols]
+    assert [p.message for p in ambiguous] == [
+        f"rule order.cash_in_advance: when.order_amount.between[{i}]: "
+        + AMBIGUOUS.format(written=written, items=items, meant=meant, listed=listed)
+        for i, written, items, meant, listed in found]
+    assert [p.message for p in problems if p.code != "ambiguous_number"] == [BETWEEN]  # of the items as written
+
+
+def test_a_group_starting_with_0_in_a_spaced_list_is_still_one_number(rules_copy: RulesCopy) -> None:
+    """`1,050` and `2,000`: no item is written with a leading 0, so each is one number, said as before."""
+    rules = rules_copy(("orders.yaml", "    when: {grade: C}", "    when: {order_amount: {between: [1,050, 2,000]}}"))
+
+    problems = lint(read_rule_files(rules), source_dir=str(rules))
+
+    assert [(p.code, p.message.split(": ", 2)[2][:24]) for p in problems] == [
+        ("type_mismatch", "1,050 is one number, but"), ("type_mismatch", "2,000 is one number, but")]
+
+
+def test_an_ambiguous_comma_in_a_rule_test_case_file_is_the_same_problem_with_the_quoted_decimal() -> None:
+    """Case files are read with the rule files' constructor (CaseConstructor): the same question, in their terms."""
+    doc, problems = parse_document("case.yaml", "cases:\n  - {id: x, amounts: [1,100, 200]}\n", CaseConstructor)
+
+    assert [(p.line, p.col, p.code) for p in problems] == [(2, 23, "ambiguous_number")]
+    assert problems[0].message.endswith('write "1100" (money in a case is a decimal string: in quotes, no thousands '
+                                        "separators) for the number, or 1, 100 for the items")
+    assert doc is not None and doc.data["cases"][0]["amounts"] == [1, 100, 200]
