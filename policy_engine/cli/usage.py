@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from typer.core import TyperGroup
 
 from policy_engine.cli.options import fail, plain_number, refused
+from policy_engine.domain.suggest import echoed
 from policy_engine.rules.numbers import NumberSetting
 
 _OUT_OF_RANGE = frozenset({"greater_than_equal", "greater_than", "less_than_equal", "less_than"})
@@ -45,7 +46,9 @@ def _bad_value(exc: typer.BadParameter, cause: ValidationError) -> typer.Exit:
     error = cause.errors(include_url=False)[0]
     given = str(error.get("input"))
     if not error["type"].startswith("int_") and error["type"] not in _OUT_OF_RANGE:
-        return refused(option, error["msg"], given)
+        why = str(error["msg"]).removeprefix("Value error, ").rstrip(".")  # a choice: "'xml' is not one of …"
+        return fail(f"{option}: {why}") if echoed(given) in why else refused(option, why, given)
+    # Every number option of this command line is a whole number (a count, days, a port).
     setting = NumberSetting(whole=True, ge=getattr(param, "min", None), le=getattr(param, "max", None))
     if error["type"] in _OUT_OF_RANGE:
         return refused(option, "out of range", given, f"; write {setting.takes()}")

@@ -17,7 +17,7 @@ NOT_A_DECIMAL = 'not a decimal such as "125000.00": 1 to 16 digits, optionally "
 def _refused(tmp_path: Path, *args: str) -> str:
     """stderr of a run that must exit 2 and touch nothing (a store named by --db is never created)."""
     db = f"sqlite:///{tmp_path / 'store.sqlite'}"
-    store_args = ["--db", db] if args[0] in {"batch", "queue", "demo-data", "simulate", "history"} else []
+    store_args = ["--db", db] if args[0] in {"batch", "queue", "demo-data", "simulate", "history", "import"} else []
 
     result = CliRunner().invoke(build_app(), [*args, *store_args])
 
@@ -84,7 +84,9 @@ def test_a_refused_amount_or_number_option_echoes_the_value_and_says_what_to_wri
 def test_other_usage_errors_are_one_error_line_too(tmp_path: Path) -> None:
     missing = _refused(tmp_path, "check-order", SNAPSHOT)
     misspelt = _refused(tmp_path, "check-order", SNAPSHOT, "--amout", "5")
+    choice = _refused(tmp_path, "import", "customers.csv", "--format", "xml")
 
     assert missing.startswith("error: Missing option '--amount'; see '") and missing.endswith(" check-order --help'\n")
     assert misspelt.startswith("error: No such option: --amout") and "--amount" in misspelt
-    assert "Usage:" not in missing + misspelt and "╭" not in missing + misspelt
+    assert choice == "error: --format: 'xml' is not one of 'csv', 'jsonl'\n"
+    assert "Usage:" not in missing + misspelt + choice and "╭" not in missing + misspelt + choice
