@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-import math
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from adapters.grpc.runtime import DEFAULT_MAX_IN_FLIGHT, MAX_MAX_IN_FLIGHT
+from adapters.grpc.serve_options import check_event_loop, check_process_counts, check_seconds, check_tls_options
+
+if TYPE_CHECKING:
+    from adapters.grpc.server import TlsFiles
 
 DEFAULT_WORKERS = max(os.cpu_count() or 1, 2)
 """One engine process per CPU (at least two): measured best on 2 cores, see docs/service.md."""
-MAX_PROCESSES = max(8, 4 * (os.cpu_count() or 1))
-"""--workers and --processes: more than four per CPU only adds memory (each holds a compiled policy)."""
-MAX_SECONDS = 86_400.0
-"""--watch-interval and --grace: at most a day."""
 
 
 class LogLevel(StrEnum):
@@ -113,48 +114,15 @@ def serve(
 ) -> None:
     """Serve credit decisions over gRPC (health, reflection, hot reload, metrics)."""
     from adapters.grpc.logs import configure_logging
-    from policy_engine.api import DEFAULT_RULES_DIR, PolicyLoadError
+    from policy_engine.api import DEFAULT_RULES_DIR
 
     level = LogLevel(log_level).value
     configure_logging(level)
-    for name, value in (("--watch-interval", watch_interval), ("--grace", grace)):
-        # Checked here rather than by the option's range: that said "should be less than or equal to
-        # 86400" of nan.
-        if math.isnan(value):
-            raise typer.BadParameter(f"not a number of seconds: {value}", param_hint=name)
-        if not 0 <= value <= MAX_SECONDS:
-            raise typer.BadParameter(f"{value:g} is not between 0 and {MAX_SECONDS:.0f} seconds (a day)",
-                                     param_hint=name)
-    if processes is not None and processes < 1:
-        raise typer.BadParameter("give at least 1 server process", param_hint="--processes")
-    for name, count in (("--processes", processes), ("--workers", workers)):
-        if count is not None and count > MAX_PROCESSES:
-            raise typer.BadParameter(f"at most {MAX_PROCESSES} (four per CPU): each one holds a compiled policy "
-                                     "and its own memory", param_hint=name)
-    if processes is not None and workers:
-        raise typer.BadParameter(
-            "--processes N runs N server processes that each evaluate in-process; it cannot be combined with "
-            "engine worker processes (--workers N): give one or the other", param_hint="--workers")
-    if workers is not None and workers < 0:
-        raise typer.BadParameter("give 0 or more worker processes", param_hint="--workers")
-    if (tls_cert is None) != (tls_key is None):
-        raise typer.BadParameter("give both --tls-cert and --tls-key", param_hint="--tls-cert")
-    if tls_client_ca and not tls_cert:
-        raise typer.BadParameter("mutual TLS needs --tls-cert and --tls-key", param_hint="--tls-client-ca")
-    if tls_cert is not None and tls_key is not None:
-        _check_tls(tls_cert, tls_key, tls_client_ca)
-    from adapters.grpc.runtime import EventLoopUnavailable, resolve
-
-    try:
-        resolve(event_loop)
-    except (ValueError, EventLoopUnavailable) as exc:
-        raise typer.BadParameter(str(exc), param_hint="--event-loop") from exc
-    if db is None:
-        from adapters.store.engine import resolve_db_url
-
-        db = resolve_db_url(None)
-    if db != MEMORY:
-        _check_log_linger()
+    check_seconds(("--watch-interval", watch_interval), ("--grace", grace))
+    check_process_counts(processes, workers)
+    check_tls_options(tls_cert, tls_key, tls_client_ca)
+    check_event_loop(event_loop)
+    db = _store_url_checked(db)
     if processes is not None:
         # The supervisor never imports gRPC (its threads would only slow the exit); the processes do.
         tls_files = (tls_cert, tls_key, tls_client_ca) if tls_cert and tls_key else None
@@ -162,26 +130,55 @@ def serve(
                          metrics_port=metrics_port, watch_interval=watch_interval, grace=grace, log_level=level,
                          event_loop=event_loop, rule_tests=rule_tests, max_in_flight=max_in_flight)
         return
+    from adapters.grpc.server import TlsFiles
+
+    _serve_one_process(rules=rules or DEFAULT_RULES_DIR, address=f"{host}:{port}", db=db,
+                       workers=DEFAULT_WORKERS if workers is None else workers,
+                       tls=TlsFiles(tls_cert, tls_key, tls_client_ca) if tls_cert and tls_key else None,
+                       metrics_port=metrics_port, watch_interval=watch_interval, grace=grace,
+                       event_loop=event_loop, rule_tests=rule_tests, max_in_flight=max_in_flight)
+
+
+def _store_url_checked(db: str | None) -> str:
+    """--db, or the default store's URL; for a SQL store, $CREDIT_POLICY_LOG_LINGER_MS checked too."""
+    if db is None:
+        from adapters.store.engine import resolve_db_url
+
+        db = resolve_db_url(None)
+    if db != MEMORY:
+        _check_log_linger()
+    return db
+
+
+def _serve_one_process(*, rules: Path, address: str, db: str, workers: int, tls: TlsFiles | None,
+                       metrics_port: int | None, watch_interval: float, grace: float, event_loop: str,
+                       rule_tests: bool, max_in_flight: int) -> None:
+    """The gRPC server in this process, with `workers` engine worker processes (0: in-process)."""
     from adapters.grpc import runtime
-    from adapters.grpc.host import EngineBroken, rule_tests_option
+    from adapters.grpc.host import rule_tests_option
+    from adapters.grpc.server import run_service
+
+    store = _open_store(db)
+    store_url = None if db == MEMORY else (db or None)
+    with _service_errors_exit(store_url):
+        runtime.run(run_service(rules_dir=rules, store=store, store_url=store_url, address=address,
+                                workers=workers, tls=tls, metrics_port=metrics_port,
+                                watch_interval=watch_interval, grace=grace, max_in_flight=max_in_flight,
+                                host_options=rule_tests_option(rule_tests)), event_loop)
+
+
+@contextmanager
+def _service_errors_exit(store_url: str | None) -> Iterator[None]:
+    """The errors the service is expected to end with: one line (or the rules' problems) and an exit code."""
+    from adapters.grpc.host import EngineBroken
     from adapters.grpc.metrics import CannotListen
     from adapters.grpc.runtime import ENGINE_BROKEN_EXIT
-    from adapters.grpc.server import TlsFiles, run_service
     from adapters.store.engine import scrub_password
+    from policy_engine.api import PolicyLoadError
     from policy_engine.domain.errors import EngineFailure
 
-    tls = TlsFiles(tls_cert, tls_key, tls_client_ca) if tls_cert and tls_key else None
-    if workers is None:
-        workers = DEFAULT_WORKERS
-    store = _open_store(db)
-    if db == MEMORY:
-        db = None
     try:
-        runtime.run(run_service(rules_dir=rules or DEFAULT_RULES_DIR, store=store, store_url=db or None,
-                              address=f"{host}:{port}",
-                              workers=workers, tls=tls, metrics_port=metrics_port,
-                              watch_interval=watch_interval, grace=grace, max_in_flight=max_in_flight,
-                              host_options=rule_tests_option(rule_tests)), event_loop)
+        yield
     except PolicyLoadError as exc:
         for problem in getattr(exc, "problems", []):
             typer.echo(str(problem), err=True)
@@ -194,39 +191,9 @@ def serve(
                    "Restart=on-failure does it)", err=True)
         raise typer.Exit(ENGINE_BROKEN_EXIT) from None
     except EngineFailure as exc:  # the engine workers could not start (their store, a spawn, a timeout)
-        detail = scrub_password(str(exc), db) if db else str(exc)
+        detail = scrub_password(str(exc), store_url) if store_url else str(exc)
         typer.echo(f"serve: the engine workers could not start: {detail}", err=True)
         raise typer.Exit(1) from None
-
-
-def _check_tls(cert: Path, key: Path, client_ca: Path | None) -> None:
-    """Refuse TLS files that are missing or are not a PEM certificate with its key (or a CA) before
-    anything starts: gRPC would only say that it could not add the port."""
-    import ssl
-
-    for flag, path in (("--tls-cert", cert), ("--tls-key", key), ("--tls-client-ca", client_ca)):
-        if path is not None and not path.is_file():
-            raise typer.BadParameter(f"{path}: no such file", param_hint=flag)
-    try:
-        encrypted = b"ENCRYPTED" in key.read_bytes()[:4096]  # "BEGIN ENCRYPTED PRIVATE KEY", "Proc-Type: 4,ENCRYPTED"
-    except OSError as exc:
-        raise typer.BadParameter(f"{key}: {exc.strerror or exc}", param_hint="--tls-key") from None
-    if encrypted:
-        raise typer.BadParameter(f"{key} is encrypted: gRPC takes only a private key without a passphrase "
-                                 f"(decrypt it with `openssl pkey -in {key} -out KEY.pem`, readable by the "
-                                 "service only)", param_hint="--tls-key")
-    try:
-        # password: never OpenSSL's own prompt on the terminal, whatever the key file holds
-        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key, password=b"")
-    except (ssl.SSLError, OSError, ValueError) as exc:
-        raise typer.BadParameter(f"{cert} and {key} are not a PEM certificate and its private key ({exc})",
-                                 param_hint="--tls-cert/--tls-key") from None
-    if client_ca is not None:
-        try:
-            ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_verify_locations(cafile=client_ca)
-        except (ssl.SSLError, OSError, ValueError) as exc:
-            raise typer.BadParameter(f"{client_ca}: not a PEM CA certificate ({exc})",
-                                     param_hint="--tls-client-ca") from None
 
 
 def _serve_processes(processes: int, *, rules: Path, host: str, port: int, db: str,

@@ -1,0 +1,93 @@
+"""The `serve` command's checks of its options, each refusing a bad value (typer.BadParameter, exit 2)
+naming its flag before anything starts."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import typer
+
+MAX_PROCESSES = max(8, 4 * (os.cpu_count() or 1))
+"""--workers and --processes: more than four per CPU only adds memory (each holds a compiled policy)."""
+MAX_SECONDS = 86_400.0
+"""--watch-interval and --grace: at most a day."""
+
+
+def check_seconds(*flags: tuple[str, float]) -> None:
+    """--watch-interval and --grace: a number of seconds from 0 to a day."""
+    for name, value in flags:
+        # Checked here rather than by the option's range: that said "should be less than or equal to
+        # 86400" of nan.
+        if math.isnan(value):
+            raise typer.BadParameter(f"not a number of seconds: {value}", param_hint=name)
+        if not 0 <= value <= MAX_SECONDS:
+            raise typer.BadParameter(f"{value:g} is not between 0 and {MAX_SECONDS:.0f} seconds (a day)",
+                                     param_hint=name)
+
+
+def check_process_counts(processes: int | None, workers: int | None) -> None:
+    """--processes and --workers: each within its bounds, and not both."""
+    if processes is not None and processes < 1:
+        raise typer.BadParameter("give at least 1 server process", param_hint="--processes")
+    for name, count in (("--processes", processes), ("--workers", workers)):
+        if count is not None and count > MAX_PROCESSES:
+            raise typer.BadParameter(f"at most {MAX_PROCESSES} (four per CPU): each one holds a compiled policy "
+                                     "and its own memory", param_hint=name)
+    if processes is not None and workers:
+        raise typer.BadParameter(
+            "--processes N runs N server processes that each evaluate in-process; it cannot be combined with "
+            "engine worker processes (--workers N): give one or the other", param_hint="--workers")
+    if workers is not None and workers < 0:
+        raise typer.BadParameter("give 0 or more worker processes", param_hint="--workers")
+
+
+def check_tls_options(tls_cert: Path | None, tls_key: Path | None, tls_client_ca: Path | None) -> None:
+    """The TLS flags: a certificate with its key, a client CA only with them, and files that are usable."""
+    if (tls_cert is None) != (tls_key is None):
+        raise typer.BadParameter("give both --tls-cert and --tls-key", param_hint="--tls-cert")
+    if tls_client_ca and not tls_cert:
+        raise typer.BadParameter("mutual TLS needs --tls-cert and --tls-key", param_hint="--tls-client-ca")
+    if tls_cert is not None and tls_key is not None:
+        _check_tls(tls_cert, tls_key, tls_client_ca)
+
+
+def check_event_loop(event_loop: str) -> None:
+    """--event-loop names a loop this interpreter can run."""
+    from adapters.grpc.runtime import EventLoopUnavailable, resolve
+
+    try:
+        resolve(event_loop)
+    except (ValueError, EventLoopUnavailable) as exc:
+        raise typer.BadParameter(str(exc), param_hint="--event-loop") from exc
+
+
+def _check_tls(cert: Path, key: Path, client_ca: Path | None) -> None:
+    """Refuse TLS files that are missing or are not a PEM certificate with its key (or a CA) before
+    anything starts: gRPC would only say that it could not add the port."""
+    import ssl
+
+    for flag, path in (("--tls-cert", cert), ("--tls-key", key), ("--tls-client-ca", client_ca)):
+        if path is not None and not path.is_file():
+            raise typer.BadParameter(f"{path}: no such file", param_hint=flag)
+    try:
+        encrypted = b"ENCRYPTED" in key.read_bytes()[:4096]  # "BEGIN ENCRYPTED PRIVATE KEY", "Proc-Type: 4,ENCRYPTED"
+    except OSError as exc:
+        raise typer.BadParameter(f"{key}: {exc.strerror or exc}", param_hint="--tls-key") from None
+    if encrypted:
+        raise typer.BadParameter(f"{key} is encrypted: gRPC takes only a private key without a passphrase "
+                                 f"(decrypt it with `openssl pkey -in {key} -out KEY.pem`, readable by the "
+                                 "service only)", param_hint="--tls-key")
+    try:
+        # password: never OpenSSL's own prompt on the terminal, whatever the key file holds
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key, password=b"")
+    except (ssl.SSLError, OSError, ValueError) as exc:
+        raise typer.BadParameter(f"{cert} and {key} are not a PEM certificate and its private key ({exc})",
+                                 param_hint="--tls-cert/--tls-key") from None
+    if client_ca is not None:
+        try:
+            ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_verify_locations(cafile=client_ca)
+        except (ssl.SSLError, OSError, ValueError) as exc:
+            raise typer.BadParameter(f"{client_ca}: not a PEM CA certificate ({exc})",
+                                     param_hint="--tls-client-ca") from None
