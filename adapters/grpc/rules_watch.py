@@ -1,6 +1,7 @@
 """Watching the rules directory: a fingerprint of the files a reload reads, polled until it changes
 and holds still, then a reload (the policy host's, adapters/grpc/host.py); and when a reload that
-failed for a reason other than the rules (`Retry`) is tried again."""
+failed for a reason other than the rules (`Retry`) is tried again; and the reloads SIGHUP asks for
+(`SighupReloads`)."""
 
 from __future__ import annotations
 
@@ -95,3 +96,43 @@ async def watch_rules(rules_dir: Path, due: Callable[[Fingerprint], bool],
                 failing = error
                 event("rules watch failed", logging.ERROR, rules_dir=str(rules_dir), error=error,
                       action="still watching: tried again every interval; SIGHUP reloads too")
+
+
+class SighupReloads:
+    """SIGHUP asks for a reload (`on_signal`, its handler). From the moment that is installed it never
+    ends the process (its default): one that comes while the service starts is kept and served once it
+    does (`serving`); a burst while a reload runs gives one more reload, of the directory as it is then,
+    not one per signal."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self._loop = loop
+        self._reload: Callable[[str], Awaitable[Any]] | None = None
+        self._again = False
+        self.task: asyncio.Task[None] | None = None
+        """The reload SIGHUP (or `reload_now`) started last, if any."""
+
+    def on_signal(self) -> None:
+        """Reload now; while starting or while a reload runs, once more when it can."""
+        if self._reload is None or (self.task is not None and not self.task.done()):
+            self._again = True
+            return
+        self.task = self._loop.create_task(self._reloads(self._reload))
+
+    def serving(self, reload: Callable[[str], Awaitable[Any]]) -> None:
+        """The service serves: from now on a SIGHUP calls `reload`, and one that came while starting does now."""
+        self._reload = reload
+        if self._again:  # asked for while starting
+            self.task = self._loop.create_task(self._reloads(reload))
+
+    def reload_now(self, trigger: str) -> None:
+        """Reload once (as `trigger`), as a SIGHUP does (call `serving` first)."""
+        if self._reload is not None:
+            self.task = self._loop.create_task(self._reloads(self._reload, trigger))
+
+    async def _reloads(self, reload: Callable[[str], Awaitable[Any]], trigger: str = "SIGHUP") -> None:
+        while True:
+            self._again = False
+            await reload(trigger)
+            trigger = "SIGHUP"
+            if not self._again:
+                return

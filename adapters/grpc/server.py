@@ -22,6 +22,7 @@ from adapters.grpc.host import DIR_NOT_READ, EngineBroken, PolicyHost
 from adapters.grpc.logs import event
 from adapters.grpc.metrics import CannotListen
 from adapters.grpc.reflection import enable_reflection
+from adapters.grpc.rules_watch import SighupReloads
 from adapters.grpc.runtime import DEFAULT_MAX_IN_FLIGHT, interpreter, loop_name, settle_heap
 from adapters.grpc.servicer import CreditPolicyServicer, add_service
 from policy_engine.build import build_id
@@ -196,29 +197,34 @@ async def run_service(
     `process stopping`/`process stopped` (`event_prefix`).
     """
     loop = asyncio.get_running_loop()
-    # SIGHUP asks for a reload. From now on it never ends the process (its default): one that comes
-    # while the service starts is kept and served once it does; a burst while a reload runs gives one
-    # more reload, of the directory as it is then, not one per signal.
-    hup: dict[str, Any] = {"task": None, "again": False, "ready": False}
-
-    async def reload_on_hup(trigger: str = "SIGHUP") -> None:
-        while True:
-            hup["again"] = False
-            await host.reload(trigger)
-            trigger = "SIGHUP"
-            if not hup["again"]:
-                return
-
-    def on_hup() -> None:
-        if not hup["ready"] or (hup["task"] is not None and not hup["task"].done()):
-            hup["again"] = True
-            return
-        hup["task"] = loop.create_task(reload_on_hup())
-
-    loop.add_signal_handler(signal.SIGHUP, on_hup)
+    sighup = SighupReloads(loop)  # installed first: a SIGHUP while starting is kept, never the end of the process
+    loop.add_signal_handler(signal.SIGHUP, sighup.on_signal)
     host = PolicyHost(rules_dir, workers=workers, store=store, store_url=store_url, **(host_options or {}))
     servicer = CreditPolicyServicer(host, max_in_flight=max_in_flight)
     health_servicer = health.aio.HealthServicer()
+    server, port, metrics_port = await _start(host, servicer, health_servicer, address, tls=tls,
+                                              reuse_port=reuse_port, metrics_port=metrics_port)
+    await _announce_serving(host, health_servicer, port, on_serving, address=address, tls=tls, workers=workers,
+                            metrics_port=metrics_port)
+    stop = stop or asyncio.Event()
+    host.on_engine_broken = lambda _reason: stop.set()  # drain, then EngineBroken (exit code 3)
+    sighup.serving(host.reload)
+    for sig in stop_signals:
+        loop.add_signal_handler(sig, stop.set)
+    running = _run_alongside(host, server, health_servicer, sighup, watch_interval=watch_interval, workers=workers)
+    try:
+        await stop.wait()
+    finally:
+        await running.stop(grace, event_prefix)
+    if host.broken:
+        raise EngineBroken(host.broken)
+
+
+async def _start(host: PolicyHost, servicer: CreditPolicyServicer, health_servicer: health.aio.HealthServicer,
+                 address: str, *, tls: TlsFiles | None, reuse_port: bool,
+                 metrics_port: int | None) -> tuple[grpc.aio.Server, int, int | None]:
+    """Bind the address, then the metrics endpoint, the first version and the server: (the server, its port,
+    the metrics port). On any failure what started is stopped (the store too) and the error raised."""
     # The addresses first: a port in use is refused before any worker is spawned or rule compiled.
     server = None
     try:
@@ -234,6 +240,13 @@ async def run_service(
         await host.aclose()
         host.metrics.close()
         raise
+    return server, port, metrics_port
+
+
+async def _announce_serving(host: PolicyHost, health_servicer: health.aio.HealthServicer, port: int,
+                            on_serving: Callable[[int, str], None] | None, *, address: str, tls: TlsFiles | None,
+                            workers: int, metrics_port: int | None) -> None:
+    """Health SERVING, then `on_serving(port, version)` or the `serving` event."""
     host.metrics.track_log_backlog(host.log_backlog)
     settle_heap()
     await _set_serving(health_servicer, True)
@@ -244,35 +257,45 @@ async def run_service(
               workers=workers, metrics_port=metrics_port, version=host.engine.version,
               event_loop=loop_name(asyncio.get_running_loop()), python=interpreter(), build=build_id())
 
-    stop = stop or asyncio.Event()
-    host.on_engine_broken = lambda _reason: stop.set()  # drain, then EngineBroken (exit code 3)
-    hup["ready"] = True
-    if hup["again"]:  # asked for while starting
-        hup["task"] = loop.create_task(reload_on_hup())
-    for sig in stop_signals:
-        loop.add_signal_handler(sig, stop.set)
+
+def _run_alongside(host: PolicyHost, server: grpc.aio.Server, health_servicer: health.aio.HealthServicer,
+                   sighup: SighupReloads, *, watch_interval: float, workers: int) -> _Running:
+    """Start the rules watcher, the gauges and (engine workers) the health status following them."""
+    loop = asyncio.get_running_loop()
     watcher = loop.create_task(host.watch(watch_interval)) if watch_interval > 0 else None
-    if watcher is None and host.rules_dir_state == DIR_NOT_READ and hup["task"] is None:
+    if watcher is None and host.rules_dir_state == DIR_NOT_READ and sighup.task is None:
         # A --processes replacement started from its siblings' files and no watcher will read the
         # directory: read it once now, so that a directory its siblings refused shows REFUSED here too
         # (and the refused gauge stays up) instead of NOT_READ until the next SIGHUP.
-        hup["task"] = loop.create_task(reload_on_hup("start"))
+        sighup.reload_now("start")
     gauges = loop.create_task(host.metrics.keep_gauges_fresh())
     healthy = loop.create_task(_follow_engine_health(host, health_servicer)) if workers > 0 else None
-    try:
-        await stop.wait()
-    finally:
+    return _Running(host, server, health_servicer, watcher, gauges, healthy)
+
+
+@dataclass(frozen=True)
+class _Running:
+    """A service that serves: what stopping it takes down."""
+
+    host: PolicyHost
+    server: grpc.aio.Server
+    health_servicer: health.aio.HealthServicer
+    watcher: asyncio.Task[None] | None
+    gauges: asyncio.Task[None]
+    healthy: asyncio.Task[None] | None
+
+    async def stop(self, grace: float, event_prefix: str) -> None:
+        """Health NOT_SERVING, the tasks cancelled, in-flight calls given `grace` seconds, then the host and
+        the metrics closed (the `stopping` and `stopped` events around it)."""
         event(f"{event_prefix}stopping", grace_seconds=grace)
-        if healthy:
-            healthy.cancel()  # first: nothing turns health back to SERVING from here on
-        await _set_serving(health_servicer, False)
-        gauges.cancel()
-        if watcher:
-            watcher.cancel()
-        await server.stop(grace)  # refuses new calls, lets in-flight ones finish
-        await host.aclose()
-        host.metrics.close()
-        stopped: dict[str, Any] = {"reason": f"engine {host.broken}"} if host.broken else {}
+        if self.healthy:
+            self.healthy.cancel()  # first: nothing turns health back to SERVING from here on
+        await _set_serving(self.health_servicer, False)
+        self.gauges.cancel()
+        if self.watcher:
+            self.watcher.cancel()
+        await self.server.stop(grace)  # refuses new calls, lets in-flight ones finish
+        await self.host.aclose()
+        self.host.metrics.close()
+        stopped: dict[str, Any] = {"reason": f"engine {self.host.broken}"} if self.host.broken else {}
         event(f"{event_prefix}stopped", **stopped)
-    if host.broken:
-        raise EngineBroken(host.broken)
