@@ -73,53 +73,72 @@ def process_main(conn: Any, config: ProcessConfig, index: int = 0, files: dict[s
     files)` after each reload, `("failed", error, problems, traceback)` if it could not start.
     `backlog` (shared memory) is kept equal to its decision-log writer's backlog.
     """
-    # SIGINT is the supervisor's (Ctrl-C reaches the whole group); SIGHUP waits for the reload
-    # handler run_service installs. The supervisor started us with SIGINT blocked and ignored.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGHUP, signal.SIGTERM})
+    _take_signals()
     configure_logging(config.log_level)
     for handler in logging.getLogger().handlers:
         handler.addFilter(_PidFilter(index))
-    serving = False
-    loaded: dict[str, str] | None = None  # the version's files, sent with `serving`
-
-    def on_loaded(version: str, loaded_files: dict[str, str]) -> None:
-        nonlocal loaded
-        if not serving:
-            loaded = loaded_files
-            return
-        try:
-            conn.send(("loaded", os.getpid(), version, loaded_files))
-        except OSError:
-            pass  # the supervisor is gone: the pipe's EOF stops us
-
-    def on_serving(port: int, version: str) -> None:
-        nonlocal serving
-        serving = True
-        event("process serving", port=port, version=version, event_loop=runtime.loop_name(asyncio.get_running_loop()),
-              python=runtime.interpreter(), build=build_id())
-        conn.send(("serving", os.getpid(), port, version, None if files is not None else loaded))
-
+    reports = _Reports(conn, files)
     from adapters.grpc.host import EngineBroken
 
     try:
-        runtime.run(_serve_process(conn, config, index, files, on_serving, on_loaded, backlog), config.event_loop)
+        runtime.run(_serve_process(conn, config, index, files, reports.on_serving, reports.on_loaded, backlog),
+                    config.event_loop)
     except EngineBroken:  # logged (`engine closed`, `process stopped`); the supervisor starts a fresh process
         raise SystemExit(runtime.ENGINE_BROKEN_EXIT) from None
     except BaseException as exc:
-        if serving:
+        reports.failed(exc)
+        raise SystemExit(1) from None
+
+
+def _take_signals() -> None:
+    """SIGINT is the supervisor's (Ctrl-C reaches the whole group); SIGHUP waits for the reload
+    handler run_service installs. The supervisor started us with SIGINT blocked and ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGHUP, signal.SIGTERM})
+
+
+class _Reports:
+    """What a server process tells its supervisor over the pipe (`process_main` lists the messages)."""
+
+    def __init__(self, conn: Any, files: dict[str, str] | None):
+        self._conn = conn
+        self._files = files
+        self.serving = False
+        self._loaded: dict[str, str] | None = None
+        """The version's files, sent with `serving`."""
+
+    def on_loaded(self, version: str, loaded_files: dict[str, str]) -> None:
+        """A version loaded: kept for `serving` until the process serves, then sent as `loaded`."""
+        if not self.serving:
+            self._loaded = loaded_files
+            return
+        try:
+            self._conn.send(("loaded", os.getpid(), version, loaded_files))
+        except OSError:
+            pass  # the supervisor is gone: the pipe's EOF stops us
+
+    def on_serving(self, port: int, version: str) -> None:
+        """The process serves: the `process serving` event and the `serving` message."""
+        self.serving = True
+        event("process serving", port=port, version=version, event_loop=runtime.loop_name(asyncio.get_running_loop()),
+              python=runtime.interpreter(), build=build_id())
+        self._conn.send(("serving", os.getpid(), port, version, None if self._files is not None else self._loaded))
+
+    def failed(self, exc: BaseException) -> None:
+        """The process ends on `exc` (call it while handling it): logged once it served; before, told to
+        the supervisor, which reports it (once, not once per process)."""
+        if self.serving:
             event("process failed", logging.ERROR, error=f"{type(exc).__name__}: {exc}",
                   exception=traceback.format_exc())
-        else:  # the supervisor reports it (once, not once per process)
-            problems = [str(p) for p in getattr(exc, "problems", None) or []]
-            detail = "" if problems else traceback.format_exc()
-            try:
-                conn.send(("failed", f"{type(exc).__name__}: {exc}" if not problems else "the rules have problems",
-                           problems, detail))
-            except OSError:
-                pass
-        raise SystemExit(1) from None
+            return
+        problems = [str(p) for p in getattr(exc, "problems", None) or []]
+        detail = "" if problems else traceback.format_exc()
+        try:
+            self._conn.send(("failed", f"{type(exc).__name__}: {exc}" if not problems else "the rules have problems",
+                             problems, detail))
+        except OSError:
+            pass
 
 
 async def _serve_process(conn: Any, config: ProcessConfig, index: int, files: dict[str, str] | None,
