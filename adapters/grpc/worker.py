@@ -128,6 +128,23 @@ def worker_main(conn: Any, loader_spec: str, files: dict[str, str], store_url: s
     # What a worker logs (the decision-log writer's lost entries) joins the service's JSON lines on
     # stderr instead of Python's plain last-resort text.
     configure_logging("WARNING")
+    started = _start(conn, loader_spec, files, store_url, backlog)
+    if started is None:
+        return
+    policy, store = started
+    try:
+        exit_code = _answer_until_eof(conn, policy, store)
+    finally:
+        if hasattr(store, "close"):
+            store.close()
+    if exit_code:
+        raise SystemExit(exit_code)
+
+
+def _start(conn: Any, loader_spec: str, files: dict[str, str], store_url: str | None,
+           backlog: Any) -> tuple[Any, Any] | None:
+    """Compile the policy and open the store, then tell the server: (policy, store) after `ready`, None
+    after `failed` (why the worker could not start; it exits)."""
     try:
         policy = _resolve(loader_spec)(files)
         store = _open_worker_store(store_url)
@@ -137,41 +154,43 @@ def worker_main(conn: Any, loader_spec: str, files: dict[str, str], store_url: s
         conn.send_bytes(pickle.dumps(("ready", policy.version)))
     except BaseException as exc:  # report why the worker could not start, then exit
         conn.send_bytes(pickle.dumps(("failed", f"{type(exc).__name__}: {exc}")))
-        return
-    exit_code = 0
+        return None
+    return policy, store
+
+
+def _answer_until_eof(conn: Any, policy: Any, store: Any) -> int:
+    """Answer requests and control messages until the pipe closes (0) or the rule engine closed
+    (ENGINE_BROKEN_EXIT, after CLOSING)."""
     prepared = None
-    try:
-        while True:
-            try:
-                data = conn.recv_bytes()
-            except EOFError:
-                return
-            if data[0] in _CONTROL:
-                answer, policy, prepared = _control(data, policy, prepared)
-                conn.send_bytes(answer)
-                continue
-            try:
-                kind = _KIND_NAMES[data[0]]
-                reply, outcome = HANDLERS[kind](parse_request(kind, data[1:]), policy, store)
-                answer = encode_answer(reply, outcome)
-            except Exception as exc:
-                answer = b"E" + pickle.dumps(_error_reply(exc), protocol=_PICKLE)
-                if broken := getattr(policy, "engine_broken", None):
-                    # Every later call would fail too: answer this one, say that the requests behind
-                    # it will not be read (the pool sends them to another worker), then exit so that
-                    # the pool starts a fresh worker (the store's decision log is flushed on the way out).
-                    conn.send_bytes(answer)
-                    conn.send_bytes(CLOSING)
-                    event("worker engine closed", logging.ERROR, reason=broken, version=policy.version,
-                          action="the worker exits and is replaced; the requests it holds go to another worker")
-                    exit_code = ENGINE_BROKEN_EXIT
-                    break
+    while True:
+        try:
+            data = conn.recv_bytes()
+        except EOFError:
+            return 0
+        if data[0] in _CONTROL:
+            answer, policy, prepared = _control(data, policy, prepared)
             conn.send_bytes(answer)
-    finally:
-        if hasattr(store, "close"):
-            store.close()
-    if exit_code:
-        raise SystemExit(exit_code)
+            continue
+        answer, broken = _answer(data, policy, store)
+        conn.send_bytes(answer)
+        if broken:
+            # Every later call would fail too: this one is answered; say that the requests behind it
+            # will not be read (the pool sends them to another worker), then exit so that the pool
+            # starts a fresh worker (the store's decision log is flushed on the way out).
+            conn.send_bytes(CLOSING)
+            event("worker engine closed", logging.ERROR, reason=broken, version=policy.version,
+                  action="the worker exits and is replaced; the requests it holds go to another worker")
+            return ENGINE_BROKEN_EXIT
+
+
+def _answer(data: bytes, policy: Any, store: Any) -> tuple[bytes, str | None]:
+    """A request's answer, and why the rule engine closed if it failed for that reason."""
+    try:
+        kind = _KIND_NAMES[data[0]]
+        reply, outcome = HANDLERS[kind](parse_request(kind, data[1:]), policy, store)
+        return encode_answer(reply, outcome), None
+    except Exception as exc:
+        return b"E" + pickle.dumps(_error_reply(exc), protocol=_PICKLE), getattr(policy, "engine_broken", None)
 
 
 def raise_error(answer: tuple[Any, ...]) -> None:
