@@ -176,35 +176,12 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
         code = "OK"
         window = asyncio.Semaphore(STREAM_WINDOW)
         results: asyncio.Queue[asyncio.Future[pb.EvaluateCustomersResponse] | None] = asyncio.Queue()
-
-        async def read() -> None:
-            try:
-                index = 0
-                async for request in request_iterator:
-                    await window.acquire()
-                    results.put_nowait(asyncio.ensure_future(self._stream_item(index, request)))
-                    index += 1
-            finally:
-                results.put_nowait(None)
-
-        reader = asyncio.ensure_future(read())
+        reader = asyncio.ensure_future(self._read_stream(request_iterator, window, results))
         try:
-            while (item := await results.get()) is not None:
-                response = await item
-                window.release()
-                await context.write(response)
-            await reader
-            if context.cancelled() or deadline_passed(context):
-                # The caller cancelled (or its deadline passed) and gRPC ended the request stream: the
-                # reader finished as if the caller had closed its side.
-                code = cancelled_code(context)
+            code = await _write_stream(results, window, reader, context)
         except asyncio.CancelledError:
             code = cancelled_code(context)
             raise
-        except CALL_ENDED:
-            # The write met a call that had already ended in gRPC's core (the caller cancelled, or its
-            # deadline passed), before the context learns of it: nobody is left to answer.
-            code = cancelled_code(context)
         finally:
             reader.cancel()
             while not results.empty():
@@ -212,6 +189,38 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
                     pending.cancel()
             self.in_flight -= 1
             self.metrics.observe_call("EvaluateCustomers", code, time.perf_counter() - started)
+
+    async def _read_stream(self, request_iterator: AsyncIterator[bytes], window: asyncio.Semaphore,
+                           results: asyncio.Queue[asyncio.Future[pb.EvaluateCustomersResponse] | None]) -> None:
+        """Start deciding each request as it comes, at most `window` ahead; None in `results` when done."""
+        try:
+            index = 0
+            async for request in request_iterator:
+                await window.acquire()
+                results.put_nowait(asyncio.ensure_future(self._stream_item(index, request)))
+                index += 1
+        finally:
+            results.put_nowait(None)
+
+
+async def _write_stream(results: asyncio.Queue[asyncio.Future[pb.EvaluateCustomersResponse] | None],
+                        window: asyncio.Semaphore, reader: asyncio.Future[None], context: Context) -> str:
+    """Send the replies in request order until the reader is done: the stream's status code."""
+    try:
+        while (item := await results.get()) is not None:
+            response = await item
+            window.release()
+            await context.write(response)
+        await reader
+        if context.cancelled() or deadline_passed(context):
+            # The caller cancelled (or its deadline passed) and gRPC ended the request stream: the
+            # reader finished as if the caller had closed its side.
+            return cancelled_code(context)
+    except CALL_ENDED:
+        # The write met a call that had already ended in gRPC's core (the caller cancelled, or its
+        # deadline passed), before the context learns of it: nobody is left to answer.
+        return cancelled_code(context)
+    return "OK"
 
 
 def _serialize(reply: Any) -> bytes:
