@@ -32,7 +32,7 @@ from adapters.grpc.logs import event
 from adapters.grpc.memory_store import BoundedMemoryStore
 from adapters.grpc.metrics import ServiceMetrics
 from adapters.grpc.rules_source import PolicySummary as PolicySummary
-from adapters.grpc.rules_source import picklable, read_rules_dir
+from adapters.grpc.rules_source import picklable, policy_loaders, read_rules_dir, without_store_password
 from adapters.grpc.rules_source import rule_tests_option as rule_tests_option
 from adapters.grpc.versions import DIR_NOT_READ as DIR_NOT_READ
 from adapters.grpc.versions import DIR_PENDING, DIR_REFUSED, DIR_SERVED, RefusedAttempt, Served
@@ -58,14 +58,7 @@ class PolicyHost:
         on_loaded: Callable[[str, dict[str, str]], None] | None = None,
         load_in_child: bool = True,
     ):
-        if load_policy is None:
-            from policy_engine.api import load_policy as default_loader
-
-            load_policy = default_loader
-        if load_policy_from_files is None:
-            from policy_engine.api import load_policy_from_files as default_files_loader
-
-            load_policy_from_files = default_files_loader
+        load_policy, load_policy_from_files = policy_loaders(load_policy, load_policy_from_files)
         self.rules_dir = Path(rules_dir)
         self.workers = workers
         # `store` keeps each version's rule files; with workers=0 it also serves the decisions
@@ -249,11 +242,7 @@ class PolicyHost:
 
     def _scrubbed(self, message: str) -> str:
         """`message` without the store's database password (a driver's words may carry its URL)."""
-        engine_url = getattr(getattr(self.store, "engine", None), "url", None)
-        url = self.store_url or (engine_url.render_as_string(hide_password=False) if engine_url else "")
-        from adapters.store.engine import scrub_password
-
-        return scrub_password(message, url) if url else message
+        return without_store_password(message, self.store, self.store_url)
 
     def _dir_state(self, state: str) -> None:
         self.rules_dir_state = state

@@ -83,3 +83,24 @@ def read_rules_dir(load_policy: Callable[[Path], Any], rules_dir: Path, *, servi
 
             return policy_from_program(summary.program)
     return load_policy(rules_dir)
+
+
+DirLoader = Callable[[Path], Any]
+FilesLoader = Callable[[dict[str, str]], Any]
+
+
+def policy_loaders(load_policy: DirLoader | None, load_policy_from_files: FilesLoader | None,
+                   ) -> tuple[DirLoader, FilesLoader]:  # fmt: skip
+    """The host's loaders (of a rules directory, of given rule files): those given, else policy_engine.api's."""
+    from policy_engine import api
+
+    return load_policy or api.load_policy, load_policy_from_files or api.load_policy_from_files
+
+
+def without_store_password(message: str, store: Any, store_url: str | None) -> str:
+    """`message` without the database password of `store` (at `store_url`, or its SQLAlchemy engine's URL)."""
+    engine_url = getattr(getattr(store, "engine", None), "url", None)
+    url = store_url or (engine_url.render_as_string(hide_password=False) if engine_url else "")
+    from adapters.store.engine import scrub_password
+
+    return scrub_password(message, url) if url else message
