@@ -32,23 +32,37 @@ def actions(
 ) -> list[Action]:
     """What to do: the next or urgent review, warning-sign actions, follow-ups, collection reminders."""
     warnings = [r for r in fired if r.kind == "warning"]
+    out = [_review_action(fired, warnings, ctx["next_review_on"], as_of)]
+    out += _warning_actions(warnings, as_of)
+    out += _follow_up_actions(fired, as_of)
+    out += _reminder_actions(reminders, invoices, as_of)
+    return out
+
+
+def _review_action(
+    fired: Sequence[CompiledRule], warnings: list[CompiledRule], next_review_on: date, as_of: date
+) -> Action:
+    """The credit review: urgent when a warning sign asks for one, else on the grade's cadence."""
     cadence = next(r for r in fired if r.kind == "cadence")
     urgent = next((r for r in warnings if r.spec.effects.urgent_review), None)
     review_rule = urgent or cadence
-    severity = "urgent" if urgent else ("warning" if ctx["next_review_on"] <= as_of else "info")
+    severity = "urgent" if urgent else ("warning" if next_review_on <= as_of else "info")
     months = cadence.spec.interval_months
     every = "every month" if months == 1 else f"every {months} months"
     message = f"Urgent credit review: {urgent.spec.title.en}" if urgent else f"Credit review {every}"
-    out = [
-        trusted(
-            Action,
-            code="CREDIT_REVIEW",
-            due_on=ctx["next_review_on"],
-            severity=severity,
-            rule_id=review_rule.id,
-            message=message,
-        )
-    ]
+    return trusted(
+        Action,
+        code="CREDIT_REVIEW",
+        due_on=next_review_on,
+        severity=severity,
+        rule_id=review_rule.id,
+        message=message,
+    )
+
+
+def _warning_actions(warnings: list[CompiledRule], as_of: date) -> list[Action]:
+    """Hold orders, ask for collateral, reduce the limit: each once, for the first warning sign that asks."""
+    out = []
     for flag, code, text in (
         ("hold_orders", "HOLD_ORDERS", "Hold new orders"),
         ("request_collateral", "REQUEST_COLLATERAL", "Ask for collateral or a guarantee"),
@@ -66,18 +80,30 @@ def actions(
                     message=f"{text}: {rule.spec.title.en}",
                 )
             )
-    for rule in fired:
-        if rule.kind == "follow_up":
-            out.append(
-                trusted(
-                    Action,
-                    code=rule.spec.action,
-                    due_on=as_of + timedelta(days=rule.spec.due_in_days),
-                    severity=rule.spec.severity,
-                    rule_id=rule.id,
-                    message=rule.spec.title.en,
-                )
-            )
+    return out
+
+
+def _follow_up_actions(fired: Sequence[CompiledRule], as_of: date) -> list[Action]:
+    """The follow-up rules' own actions, due their `due_in_days` after as_of."""
+    return [
+        trusted(
+            Action,
+            code=rule.spec.action,
+            due_on=as_of + timedelta(days=rule.spec.due_in_days),
+            severity=rule.spec.severity,
+            rule_id=rule.id,
+            message=rule.spec.title.en,
+        )
+        for rule in fired
+        if rule.kind == "follow_up"
+    ]
+
+
+def _reminder_actions(
+    reminders: dict[int, CompiledRule], invoices: list[dict[str, Any]], as_of: date
+) -> list[Action]:
+    """Collection reminders of the open invoices whose reminder rule says one is due, in invoice order."""
+    out = []
     for index, rule in sorted(reminders.items()):
         inv = invoices[index]
         if _reminder_due(rule, inv):
