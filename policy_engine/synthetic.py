@@ -74,62 +74,70 @@ def _trade(
     days = sorted(rng.randint(0, span) for _ in range(count))
     avg_amount = monthly * (span / 30) / max(1, count)
     for n, offset in enumerate(days):
-        issued = since + timedelta(days=offset)
-        age = (as_of - issued).days
-        if behaviour == "dormant" and age < 200:
-            issued -= timedelta(days=200)
-            age += 200
-        scale = 1.0
-        if behaviour == "declining" and age < 90:
-            scale = 0.3
-        if behaviour == "spike" and age < 60:
-            scale = 4.0
-        amount = _money(avg_amount * rng.uniform(0.4, 1.6) * scale)
-        term = rng.choice((15, 30, 30, 45, 60, 90))
-        due = issued + timedelta(days=term)
-        changes = rng.choice((0, 0, 0, 1, 2)) if behaviour == "late" else 0
-        delay = {"prompt": rng.randint(-3, 2), "slow": rng.randint(5, 25), "late": rng.randint(20, 120)}.get(
-            behaviour, rng.randint(-2, 8)
-        )
-        if behaviour == "large_late":
-            delay = rng.randint(25, 60) if amount > _money(avg_amount) else rng.randint(-3, 0)
-        paid_on = due + timedelta(days=delay)
-        if paid_on <= as_of and paid_on >= issued:
-            inv = Invoice(
-                invoice_id=f"INV-{n}",
-                issued_on=issued,
-                due_on=due,
-                amount=amount,
-                paid_amount=amount,
-                paid_on=paid_on,
-                payment_term_days=term,
-                due_date_changes=changes,
-            )
-        else:
-            inv = Invoice(
-                invoice_id=f"INV-{n}",
-                issued_on=issued,
-                due_on=due,
-                amount=amount,
-                payment_term_days=term,
-                due_date_changes=changes,
-            )
+        inv = _invoice(rng, as_of, since + timedelta(days=offset), behaviour, avg_amount, f"INV-{n}")
         invoices.append(inv)
         orders.append(
             Order(
-                order_id=f"SO-{n}", ordered_on=issued - timedelta(days=rng.randint(1, 5)), amount=amount, status="done"
+                order_id=f"SO-{n}",
+                ordered_on=inv.issued_on - timedelta(days=rng.randint(1, 5)),
+                amount=inv.amount,
+                status="done",
             )
         )
     if behaviour not in ("dormant",) and rng.random() < 0.5:
-        orders.append(
-            Order(
-                order_id="SO-open",
-                ordered_on=as_of - timedelta(days=rng.randint(0, 10)),
-                amount=_money(monthly * rng.uniform(0.2, 0.8)),
-                status="open",
-            )
-        )
+        orders.append(_open_order(rng, as_of, monthly))
     return invoices, orders
+
+
+def _invoice(
+    rng: random.Random, as_of: date, issued: date, behaviour: str, avg_amount: float, invoice_id: str
+) -> Invoice:
+    """One invoice as `behaviour` pays it; still unpaid if it would be paid after as_of."""
+    age = (as_of - issued).days
+    if behaviour == "dormant" and age < 200:
+        issued -= timedelta(days=200)
+        age += 200
+    amount = _money(avg_amount * rng.uniform(0.4, 1.6) * _scale(behaviour, age))
+    term = rng.choice((15, 30, 30, 45, 60, 90))
+    due = issued + timedelta(days=term)
+    changes = rng.choice((0, 0, 0, 1, 2)) if behaviour == "late" else 0
+    paid_on = due + timedelta(days=_payment_delay(rng, behaviour, amount, avg_amount))
+    # Paid fields only when paid: unpaid invoices keep the defaults unset, as they always have.
+    paid = {"paid_amount": amount, "paid_on": paid_on} if paid_on <= as_of and paid_on >= issued else {}
+    return Invoice(
+        invoice_id=invoice_id, issued_on=issued, due_on=due, amount=amount, payment_term_days=term,
+        due_date_changes=changes, **paid,
+    )
+
+
+def _scale(behaviour: str, age: int) -> float:
+    """How much larger than usual an invoice `age` days old is: declining and spiking customers' recent ones."""
+    if behaviour == "declining" and age < 90:
+        return 0.3
+    if behaviour == "spike" and age < 60:
+        return 4.0
+    return 1.0
+
+
+def _payment_delay(rng: random.Random, behaviour: str, amount: Decimal, avg_amount: float) -> int:
+    """Days paid after the due date (negative: early)."""
+    # All four draws are made whatever the behaviour, so a seed keeps giving the same data.
+    delay = {"prompt": rng.randint(-3, 2), "slow": rng.randint(5, 25), "late": rng.randint(20, 120)}.get(
+        behaviour, rng.randint(-2, 8)
+    )
+    if behaviour == "large_late":
+        delay = rng.randint(25, 60) if amount > _money(avg_amount) else rng.randint(-3, 0)
+    return delay
+
+
+def _open_order(rng: random.Random, as_of: date, monthly: float) -> Order:
+    """An order taken in the last ten days and not yet invoiced."""
+    return Order(
+        order_id="SO-open",
+        ordered_on=as_of - timedelta(days=rng.randint(0, 10)),
+        amount=_money(monthly * rng.uniform(0.2, 0.8)),
+        status="open",
+    )
 
 
 def _financials(rng: random.Random, as_of: date, size: str, monthly: float, behaviour: str) -> list[Financials]:
