@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, get_args
 
+from policy_engine.domain.dates import refused_date
 from policy_engine.domain.models import Outcome
-from policy_engine.domain.values import GRADE_CLASSES, GRADES, iso_date_hint, parse_iso_date
+from policy_engine.domain.values import GRADE_CLASSES, GRADES, parse_iso_date
 from policy_engine.effects import FIXED_ACTION_CODES
 from policy_engine.evaluator import Policy
 from policy_engine.rules.loader import Document
@@ -134,5 +135,5 @@ def _value_problem(key: str, value: Any) -> str | None:
         try:
             parse_iso_date(value)
         except ValueError as exc:
-            return f"{exc}: {value!r}{iso_date_hint(value)}"
+            return refused_date(value, str(exc))
     return None

@@ -14,9 +14,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from policy_engine.caseexpect import EXPECT_KEYS, Known, check_expect, checks_something
+from policy_engine.domain.dates import refused_date
 from policy_engine.domain.errors import violations_from
 from policy_engine.domain.models import CustomerSnapshot, OrderRequest
-from policy_engine.domain.values import iso_date_hint, parse_iso_date
+from policy_engine.domain.values import parse_iso_date
 from policy_engine.rules.loader import MAX_FILE_BYTES, MAX_FILES, TESTS_DIR, Document, parse_document, scan_rules_dir
 from policy_engine.rules.problems import Problem
 from policy_engine.rules.schema import suggest
@@ -226,7 +227,7 @@ def _as_of(doc: Document, loc: tuple[Any, ...], raw: Any, problems: list[Problem
     try:
         return parse_iso_date(str(raw))
     except ValueError as exc:
-        message = f"as_of: {exc}: {raw!r}{iso_date_hint(str(raw))}"
+        message = f"as_of: {refused_date(raw, str(exc))}"
         problems.append(doc.problem((*loc, "as_of"), "invalid_value", message))
         return None
 

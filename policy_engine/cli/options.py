@@ -10,10 +10,11 @@ from datetime import date
 import typer
 from pydantic import ValidationError
 
+from policy_engine.domain.dates import refused_date
 from policy_engine.domain.errors import violations_from
 from policy_engine.domain.models import OrderRequest
 from policy_engine.domain.suggest import echoed
-from policy_engine.domain.values import iso_date_hint, no_such_day, parse_iso_date, parse_money
+from policy_engine.domain.values import parse_iso_date, parse_money
 from policy_engine.rules.numbers import NumberSetting, plain_amount, setting_of
 
 USAGE_EXIT = 2
@@ -43,9 +44,7 @@ def date_option(option: str, value: str) -> date:
     try:
         return parse_iso_date(value)
     except ValueError as exc:
-        if lacking := no_such_day(value):
-            raise refused(option, "no such day", value, f" ({lacking})") from None
-        raise refused(option, str(exc), value, iso_date_hint(value)) from None
+        raise fail(f"{option}: {refused_date(value, str(exc))}") from None
 
 
 def plain_number(text: str) -> str | None:

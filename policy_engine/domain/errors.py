@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from policy_engine.domain.dates import refused_date
 from policy_engine.domain.suggest import close_choices, did_you_mean
 from policy_engine.domain.values import (
     BRANCH_GATE_ERRORS,
@@ -146,11 +147,10 @@ def typed_violations_from(exc: ValidationError, prefix: str = "") -> list[tuple[
         if branch is not None:  # money and dates: one union branch per type of input
             loc = loc[:-1]
             path = _prefixed(field_path(loc), prefix)
-            fallback = NOT_A_DATE if label.startswith("date") else NOT_A_DECIMAL
             if kind in BRANCH_GATE_ERRORS and kind not in branch:  # the branch for another type of input
-                refused_by_every_branch.setdefault(path, fallback)
+                refused_by_every_branch.setdefault(path, _refused_value(label, err, _fallback(label)))
                 continue
-            message = _required_if_empty(err, branch.get(kind, fallback))
+            message = _refused_value(label, err, _required_if_empty(err, branch.get(kind, _fallback(label))))
             kind = "value_error"  # the code importers have always reported for a bad amount or date
         else:
             path = _prefixed(field_path(loc), prefix)
@@ -171,6 +171,17 @@ def typed_violations_from(exc: ValidationError, prefix: str = "") -> list[tuple[
 
 
 _REQUIRED = {NOT_A_DECIMAL: REQUIRED_DECIMAL, NOT_A_DATE: REQUIRED_DATE}
+
+
+def _fallback(label: str) -> str:
+    """What a date or money branch says of an input no branch has words for."""
+    return NOT_A_DATE if label.startswith("date") else NOT_A_DECIMAL
+
+
+def _refused_value(label: str, err: Any, message: str) -> str:
+    """A refused date in the words every entry point uses (dates.refused_date: the value, and `; write …` or
+    `no such day`); a refused amount as it is."""
+    return refused_date(err.get("input"), message) if label.startswith("date") else message
 
 
 def _required_if_empty(err: Any, message: str) -> str:

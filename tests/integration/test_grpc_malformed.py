@@ -237,6 +237,23 @@ def test_a_required_field_left_out_is_named_as_required(grpc_server: ServerProce
     }
 
 
+def test_a_bad_date_says_what_to_write_in_its_field_violation(grpc_server: ServerProcess) -> None:
+    """`as_of` and snapshot dates said only `not an ISO date (YYYY-MM-DD)`, even for `2026-02-30`."""
+    snapshot = sample_snapshot(1)
+    snapshot.relationship_since = "2026-02-30"
+
+    try:
+        grpc_server.stub().EvaluateCustomer(pb.EvaluateCustomerRequest(snapshot=snapshot, as_of="2026/11/01"),
+                                            timeout=10)
+        raise AssertionError("accepted bad dates")
+    except grpc.RpcError as error:
+        code, found = error.code(), dict(violations_of(error))
+
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    assert found == {"snapshot.relationship_since": "no such day: '2026-02-30' (February 2026 has 28 days)",
+                     "as_of": "not an ISO date (YYYY-MM-DD): '2026/11/01'; write 2026-11-01"}
+
+
 def test_after_the_malformed_requests_the_server_is_alive_and_healthy(grpc_server: ServerProcess) -> None:
     health = health_pb2_grpc.HealthStub(grpc_server.channel())
 

@@ -170,6 +170,26 @@ def test_control_characters_are_refused_before_they_reach_the_database(db_url: s
     assert store.get_snapshot("C2").name == "Beta"
 
 
+def test_a_bad_date_in_a_row_is_echoed_at_its_line_and_field_with_what_to_write(db_url: str, tmp_path: Path) -> None:
+    """Each said only `not an ISO date (YYYY-MM-DD)`: not the value, not `2026-11-01`, not that Feb 30 is no day."""
+    store = open_store(db_url)
+    csv_path = _write(tmp_path, "customers.csv", "customer_id,relationship_since,last_contact_on\n"
+                                                 "C1,2026/11/01,2026-02-30\nC2,20261101,22/11/2026\n")
+    jsonl_path = _write(tmp_path, "orders.jsonl", json.dumps({"order_id": "O1", "customer_id": "C1",
+                                                              "ordered_on": 20261101, "amount": "5"}) + "\n")
+
+    found = [str(p) for path in (csv_path, jsonl_path) for p in run_import(store.engine, path.stem, path).problems]
+
+    assert found[:4] == [
+        f"{csv_path}:2: relationship_since: not an ISO date (YYYY-MM-DD): '2026/11/01'; write 2026-11-01 [value_error]",
+        f"{csv_path}:2: last_contact_on: no such day: '2026-02-30' (February 2026 has 28 days) [value_error]",
+        f"{csv_path}:3: relationship_since: not an ISO date (YYYY-MM-DD): '20261101'; write 2026-11-01 [value_error]",
+        f"{csv_path}:3: last_contact_on: not an ISO date (YYYY-MM-DD): '22/11/2026' [value_error]",
+    ]
+    assert found[4:] == [f"{jsonl_path}:1: ordered_on: not an ISO date (YYYY-MM-DD): 20261101; write 2026-11-01 "
+                         "[value_error]"]
+
+
 def test_an_overlong_line_is_refused_without_reading_it_whole(db_url: str, tmp_path: Path) -> None:
     store = _with_customers(db_url, tmp_path)
     huge = json.dumps({"customer_id": "C1", "code": "bad_rumours", "observed_on": "2026-11-01", "note": "x" * 100_000})

@@ -33,6 +33,8 @@ def _run(*args: str) -> object:
         ("credit_limit: 'NaN'", "expect.credit_limit: 'NaN' is not an amount; write one such as \"350000.00\""),
         ("next_review_on: 2027/02/01",
          "expect.next_review_on: not an ISO date (YYYY-MM-DD): '2027/02/01'; write 2027-02-01"),
+        ("next_review_on: 2027-02-29",
+         "expect.next_review_on: no such day: '2027-02-29' (February 2027 has 28 days)"),
     ],
 )
 def test_an_expectation_no_decision_can_meet_is_a_problem_at_its_line(
@@ -59,11 +61,14 @@ def test_an_expectation_no_decision_can_meet_is_a_problem_at_its_line(
         ("20261101", "as_of: not an ISO date (YYYY-MM-DD): 20261101; write 2026-11-01"),  # a number to YAML
         ("2026/1/5", "as_of: not an ISO date (YYYY-MM-DD): '2026/1/5'; write 2026-01-05"),
         ("01/11/2026", "as_of: not an ISO date (YYYY-MM-DD): '01/11/2026'"),  # day or month first: no guess
-        ("2026/02/30", "as_of: not an ISO date (YYYY-MM-DD): '2026/02/30'"),  # no such day
+        ("2026/02/30", "as_of: no such day: '2026/02/30' (February 2026 has 28 days)"),
+        ("2026-02-30", "as_of: no such day: '2026-02-30' (February 2026 has 28 days)"),
+        ("2026-13-01", "as_of: no such day: '2026-13-01' (there is no month 13)"),
     ],
 )
 def test_a_date_in_another_common_form_says_how_to_write_it(rules_copy: RulesCopy, as_of: str, message: str) -> None:
-    """`as_of: 2026/11/01` said `not an ISO date (YYYY-MM-DD)` but not what to write."""
+    """`as_of: 2026/11/01` said `not an ISO date (YYYY-MM-DD)` but not what to write; `as_of: 2026-02-30`, written
+    as it should be, said it too, where `--as-of 2026-02-30` says there is no such day."""
     rules = rules_copy()
     (rules / "tests" / "q.yaml").write_text(f"cases:\n  - id: q\n    as_of: {as_of}\n    snapshot: {{base: steady}}\n"
                                             "    expect: {grade: AA}\n")
@@ -88,6 +93,24 @@ def test_a_broken_fixture_is_one_problem_at_its_own_line_not_one_per_case_elsewh
     assert f"not run: {fixtures}:{line}: invalid_value: fixture steady: relationship_since" in result.output
     assert "snapshot.relationship_since" not in result.output
     assert "1 problems in the case files" in result.output
+
+
+def test_a_bad_date_in_a_case_snapshot_or_a_fixture_is_echoed_with_what_to_write(rules_copy: RulesCopy) -> None:
+    """Dates inside a case's snapshot or a fixture said only `not an ISO date (YYYY-MM-DD)`: no value, no hint, and
+    `2026-02-30` not that the day does not exist."""
+    rules = rules_copy(("tests/fixtures.yaml", 'relationship_since: "2020-01-15"', 'relationship_since: "2020-02-30"'))
+    fixtures = rules / "tests" / "fixtures.yaml"
+    line = next(i for i, t in enumerate(fixtures.read_text().splitlines(), 1) if "2020-02-30" in t)
+    (rules / "tests" / "q.yaml").write_text("cases:\n  - id: q\n    snapshot: {base: medium_pharmacy, last_contact_on: "
+                                            "2026/11/01}\n    expect: {grade: C}\n")
+
+    result = _run("test", str(rules))
+
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert (f"{fixtures}:{line}:5: invalid_value: fixture steady: relationship_since: no such day: '2020-02-30' "
+            "(February 2020 has 29 days)\n") in result.output
+    assert re.search(r"q\.yaml:3:\d+: invalid_value: snapshot\.last_contact_on: not an ISO date \(YYYY-MM-DD\): "
+                     r"'2026/11/01'; write 2026-11-01\n", result.output), result.output
 
 
 @pytest.mark.parametrize(

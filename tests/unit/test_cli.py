@@ -100,7 +100,8 @@ def test_malformed_cases_are_reported_with_file_and_line_not_a_traceback(rules_c
     assert result.exit_code == 1 and "Traceback" not in result.output
     text = (rules / "tests" / "grades_and_limits.yaml").read_text().splitlines()
     as_of_line = next(i for i, t in enumerate(text, 1) if "2026-02-30" in t)
-    assert f"grades_and_limits.yaml:{as_of_line}:5: invalid_value: as_of: not an ISO date" in result.output
+    assert (f"grades_and_limits.yaml:{as_of_line}:5: invalid_value: as_of: no such day: '2026-02-30' "
+            "(February 2026 has 28 days)\n") in result.output
     assert "expect.credit_limit: a decimal amount, got 'lots'" in result.output
     assert "expect.score_at_least: a number, got 'high'" in result.output
     assert "order.amount: must not be negative" in result.output and "expect.fired: a list of ids" in result.output

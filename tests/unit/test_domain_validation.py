@@ -10,6 +10,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
+from policy_engine.domain.dates import refused_date
 from policy_engine.domain.errors import violations_from
 from policy_engine.domain.models import CustomerSnapshot, OrderRequest
 from policy_engine.domain.values import (
@@ -243,8 +244,8 @@ _ANY_VALUE = st.one_of(
 def _reference(parse: Any, value: Any) -> tuple[str, Any]:
     try:
         return "ok", parse(value)
-    except ValueError as exc:
-        return "error", str(exc)
+    except ValueError as exc:  # a refused date, in the words every entry point gives it (value, hint)
+        return "error", refused_date(value, str(exc)) if parse is parse_iso_date else str(exc)
 
 
 def _native(model: type[BaseModel], value: Any) -> tuple[str, Any]:

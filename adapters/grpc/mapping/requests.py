@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
 from adapters.grpc.mapping.snapshot import oversized_lists, snapshot_dict
+from policy_engine.domain.dates import refused_date
 from policy_engine.domain.errors import FieldViolation, InvalidInput, violations_from
 from policy_engine.domain.models import CustomerSnapshot, OrderRequest
 from policy_engine.domain.values import IDENTIFIER_PATTERN, PATTERN_MESSAGES, parse_iso_date
@@ -64,7 +65,7 @@ def _as_of(value: str, violations: list[FieldViolation]) -> date | None:
     try:
         return parse_iso_date(value)
     except ValueError as exc:
-        violations.append(FieldViolation("as_of", str(exc)))
+        violations.append(FieldViolation("as_of", refused_date(value, str(exc))))
         return None
 
 
