@@ -146,7 +146,9 @@ def test_rankings_and_give_up_flags_follow_the_config(tmp_path: Path) -> None:
     ("UPDATE invoices SET amount = 'abc' WHERE invoice_id = (SELECT MAX(invoice_id) FROM invoices "
      "WHERE customer_id = 'C0000007')", "C0000007", "amount: not a decimal: 'abc'"),
     ("UPDATE customers SET relationship_since = '22/11/2019' WHERE customer_id = 'C0000011'", "C0000011",
-     "customers C0000011: relationship_since: not an ISO date: '22/11/2019'"),
+     "customers C0000011: relationship_since: not an ISO date (YYYY-MM-DD): '22/11/2019'"),
+    ("UPDATE customers SET relationship_since = '2019-02-29' WHERE customer_id = 'C0000011'", "C0000011",
+     "customers C0000011: relationship_since: no such day: '2019-02-29' (February 2019 has 28 days)"),
 ])
 def test_a_stored_value_the_portfolio_pass_cannot_read_quarantines_its_customer_not_the_run(
         tmp_path: Path, sql: str, customer_id: str, problem: str) -> None:
