@@ -115,91 +115,97 @@ def record(
                err=True)
 
 
+def lint(rules: RulesArgument = None, rules_option: RulesAlso = None) -> None:
+    """Validate rule files; print each problem as path:line:col: code: message (exit 1 if any)."""
+    policy = load_or_exit(rules_dir(rules, rules_option))
+    typer.echo(f"ok: {len(policy.rule_ids)} rules in {len(policy.files)} files, policy_version {policy.version}")
+
+
+def test_cmd(rules: RulesArgument = None, rules_option: RulesAlso = None) -> None:
+    """Run the rule test cases kept in RULES/tests; every rule must fire in some case."""
+    from policy_engine.casetests import run_suite
+
+    rules = rules_dir(rules, rules_option)
+    suite = run_suite(load_or_exit(rules), rules)
+    for problem in suite.problems:
+        typer.echo(str(problem), err=True)
+    for result in suite.results:
+        status = "FAIL" if result.failures else "ok"
+        typer.echo(f"{status:4} {result.case_id}  ({result.where})")
+        for failure in result.failures:
+            typer.echo(f"       {failure}")
+    for rule in suite.uncovered:
+        typer.echo(f"uncovered: no case makes {rule} fire")
+    passed = sum(1 for r in suite.results if not r.failures)
+    not_run = sum(1 for r in suite.results if r.not_run)
+    failed = f"{len(suite.results) - passed} failed" + (f" ({not_run} not run: problems above)" if not_run else "")
+    malformed = f", {len(suite.problems)} problems in the case files (above)" if suite.problems else ""
+    typer.echo(f"{passed} passed, {failed}, {len(suite.uncovered)} rules uncovered{malformed}")
+    raise typer.Exit(0 if suite.ok else 1)
+
+
+def evaluate(
+    snapshot: Annotated[Path, typer.Argument(help="CustomerSnapshot JSON file.")],
+    rules: RulesDir = DEFAULT_RULES_DIR,
+    as_of: AsOf = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Include the trace of every rule.")] = False,
+    db: Db = None,
+) -> None:
+    """Print the CustomerDecision for a snapshot as JSON."""
+    snap, when = read_snapshot(snapshot), as_of_or_exit(as_of)
+    policy = load_or_exit(rules)
+    decision = _guard(lambda: policy.evaluate(snap, as_of=when, explain=explain))
+    record(db, snap, decision, policy)
+    emit(decision)
+
+
+def check_order(
+    snapshot: Annotated[Path, typer.Argument(help="CustomerSnapshot JSON file.")],
+    amount: Annotated[str, typer.Option("--amount", help="Order amount, a decimal string.")],
+    order_id: Annotated[str, typer.Option("--order-id")] = "new-order",
+    payment_term_days: Annotated[int, typer.Option("--payment-term-days", min=TERM_DAYS.ge,
+                                                   max=TERM_DAYS.le)] = 30,
+    rules: RulesDir = DEFAULT_RULES_DIR,
+    as_of: AsOf = None,
+    explain: Annotated[bool, typer.Option("--explain")] = False,
+    db: Db = None,
+) -> None:
+    """Print the OrderDecision (APPROVE, HOLD, SPECIAL_APPROVAL, CASH_IN_ADVANCE, REJECT) as JSON."""
+    snap, when = read_snapshot(snapshot), as_of_or_exit(as_of)
+    order = order_or_exit(order_id, amount, payment_term_days, _ORDER_OPTIONS)
+    policy = load_or_exit(rules)
+    decision = _guard(lambda: policy.check_order(snap, order, as_of=when, explain=explain))
+    record(db, snap, decision.customer, policy, order=decision, request=order)
+    emit(decision)
+
+
+def schema() -> None:
+    """Print the JSON Schema of the rule files (for editors)."""
+    from policy_engine.rules.schema import json_schema
+
+    typer.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
+
+
+def fields(stage: Annotated[str, typer.Option(help="customer|invoice|rating|profile|order")] = "order") -> None:
+    """List the fields rule conditions may compare, with type, unit and meaning."""
+    from policy_engine.rules.scopes import SCOPES
+
+    if stage not in SCOPES:
+        raise fail(f"--stage: one of {', '.join(SCOPES)}")
+    for spec in SCOPES[stage].values():
+        extra = f" [{', '.join(spec.values)}]" if spec.values else ""
+        unit = f" ({spec.unit})" if spec.unit else ""
+        typer.echo(f"{spec.name:28} {spec.type:8}{unit} {spec.description}{extra}")
+
+
 def register(app: typer.Typer) -> None:
     """Add the core commands."""
-
-    @app.command()
-    def lint(rules: RulesArgument = None, rules_option: RulesAlso = None) -> None:
-        """Validate rule files; print each problem as path:line:col: code: message (exit 1 if any)."""
-        policy = load_or_exit(rules_dir(rules, rules_option))
-        typer.echo(f"ok: {len(policy.rule_ids)} rules in {len(policy.files)} files, policy_version {policy.version}")
-
-    @app.command("test")
-    def test_cmd(rules: RulesArgument = None, rules_option: RulesAlso = None) -> None:
-        """Run the rule test cases kept in RULES/tests; every rule must fire in some case."""
-        from policy_engine.casetests import run_suite
-
-        rules = rules_dir(rules, rules_option)
-        suite = run_suite(load_or_exit(rules), rules)
-        for problem in suite.problems:
-            typer.echo(str(problem), err=True)
-        for result in suite.results:
-            status = "FAIL" if result.failures else "ok"
-            typer.echo(f"{status:4} {result.case_id}  ({result.where})")
-            for failure in result.failures:
-                typer.echo(f"       {failure}")
-        for rule in suite.uncovered:
-            typer.echo(f"uncovered: no case makes {rule} fire")
-        passed = sum(1 for r in suite.results if not r.failures)
-        not_run = sum(1 for r in suite.results if r.not_run)
-        failed = f"{len(suite.results) - passed} failed" + (f" ({not_run} not run: problems above)" if not_run else "")
-        malformed = f", {len(suite.problems)} problems in the case files (above)" if suite.problems else ""
-        typer.echo(f"{passed} passed, {failed}, {len(suite.uncovered)} rules uncovered{malformed}")
-        raise typer.Exit(0 if suite.ok else 1)
-
-    @app.command()
-    def evaluate(
-        snapshot: Annotated[Path, typer.Argument(help="CustomerSnapshot JSON file.")],
-        rules: RulesDir = DEFAULT_RULES_DIR,
-        as_of: AsOf = None,
-        explain: Annotated[bool, typer.Option("--explain", help="Include the trace of every rule.")] = False,
-        db: Db = None,
-    ) -> None:
-        """Print the CustomerDecision for a snapshot as JSON."""
-        snap, when = read_snapshot(snapshot), as_of_or_exit(as_of)
-        policy = load_or_exit(rules)
-        decision = _guard(lambda: policy.evaluate(snap, as_of=when, explain=explain))
-        record(db, snap, decision, policy)
-        emit(decision)
-
-    @app.command("check-order")
-    def check_order(
-        snapshot: Annotated[Path, typer.Argument(help="CustomerSnapshot JSON file.")],
-        amount: Annotated[str, typer.Option("--amount", help="Order amount, a decimal string.")],
-        order_id: Annotated[str, typer.Option("--order-id")] = "new-order",
-        payment_term_days: Annotated[int, typer.Option("--payment-term-days", min=TERM_DAYS.ge,
-                                                       max=TERM_DAYS.le)] = 30,
-        rules: RulesDir = DEFAULT_RULES_DIR,
-        as_of: AsOf = None,
-        explain: Annotated[bool, typer.Option("--explain")] = False,
-        db: Db = None,
-    ) -> None:
-        """Print the OrderDecision (APPROVE, HOLD, SPECIAL_APPROVAL, CASH_IN_ADVANCE, REJECT) as JSON."""
-        snap, when = read_snapshot(snapshot), as_of_or_exit(as_of)
-        order = order_or_exit(order_id, amount, payment_term_days, _ORDER_OPTIONS)
-        policy = load_or_exit(rules)
-        decision = _guard(lambda: policy.check_order(snap, order, as_of=when, explain=explain))
-        record(db, snap, decision.customer, policy, order=decision, request=order)
-        emit(decision)
-
-    @app.command()
-    def schema() -> None:
-        """Print the JSON Schema of the rule files (for editors)."""
-        from policy_engine.rules.schema import json_schema
-
-        typer.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
-
-    @app.command()
-    def fields(stage: Annotated[str, typer.Option(help="customer|invoice|rating|profile|order")] = "order") -> None:
-        """List the fields rule conditions may compare, with type, unit and meaning."""
-        from policy_engine.rules.scopes import SCOPES
-
-        if stage not in SCOPES:
-            raise fail(f"--stage: one of {', '.join(SCOPES)}")
-        for spec in SCOPES[stage].values():
-            extra = f" [{', '.join(spec.values)}]" if spec.values else ""
-            unit = f" ({spec.unit})" if spec.unit else ""
-            typer.echo(f"{spec.name:28} {spec.type:8}{unit} {spec.description}{extra}")
+    app.command()(lint)
+    app.command("test")(test_cmd)
+    app.command()(evaluate)
+    app.command("check-order")(check_order)
+    app.command()(schema)
+    app.command()(fields)
 
 
 def _guard(run: Any) -> Any:
