@@ -1,4 +1,4 @@
-"""Nightly batch commands (issue 5): `batch`, `queue` and `report` (`simulate`: simulate_cmd.py)."""
+"""Nightly batch commands (issue 5): `batch` and `report` (`queue`: queue_cmd.py, `simulate`: simulate_cmd.py)."""
 
 from __future__ import annotations
 
@@ -67,51 +67,76 @@ def warn_if_more_workers_than_cpus(workers: int) -> None:
                   f"each); use --workers {cpus}, one per CPU", markup=False)  # fmt: skip
 
 
+PartitionOption = Annotated[
+    str, typer.Option(help="i/n: only the customers whose stable hash mod n is i (one machine's share)")
+]
+RetryOption = Annotated[
+    bool, typer.Option(help="take this run's quarantined customers again (after fixing their data)")
+]
+ReportDirOption = Annotated[
+    Path | None, typer.Option(help="write the run's HTML and CSV report here when the run is complete")
+]
+RuleTestsOption = Annotated[bool, typer.Option(
+    "--rule-tests/--no-rule-tests",
+    help="run only on rules whose own test cases (RULES/tests) pass, as `serve --rule-tests` takes them; "
+         "recommended where the service runs with --rule-tests")]
+
+
 def batch_cmd(
     db: DbOption = None,
     as_of: AsOfOption = None,
     workers: Annotated[int, typer.Option(min=1, max=256, help=WORKERS_HELP)] = 1,
-    partition: Annotated[
-        str, typer.Option(help="i/n: only the customers whose stable hash mod n is i (one machine's share)")
-    ] = "0/1",
+    partition: PartitionOption = "0/1",
     rules: Annotated[Path, typer.Option(help="rules directory")] = DEFAULT_RULES_DIR,
     chunk_size: Annotated[int, typer.Option(min=1, max=20_000, help="customers per transaction")] = 500,
-    retry_quarantined: Annotated[
-        bool, typer.Option(help="take this run's quarantined customers again (after fixing their data)")
-    ] = False,
-    report_dir: Annotated[
-        Path | None, typer.Option(help="write the run's HTML and CSV report here when the run is complete")
-    ] = None,
+    retry_quarantined: RetryOption = False,
+    report_dir: ReportDirOption = None,
     quiet: Annotated[bool, typer.Option(help="no progress output")] = False,
-    rule_tests: Annotated[bool, typer.Option(
-        "--rule-tests/--no-rule-tests",
-        help="run only on rules whose own test cases (RULES/tests) pass, as `serve --rule-tests` takes them; "
-             "recommended where the service runs with --rule-tests")] = False,
+    rule_tests: RuleTestsOption = False,
 ) -> None:
     """Re-evaluate every customer; resumable and idempotent per (as-of, policy version). Prints a JSON summary.
 
     Exit status: 0 done, 1 done but some customers were quarantined, 2 bad input or configuration,
     3 fatal error or SIGTERM, 130 Ctrl-C (for both: run it again to resume).
     """
-    from adapters.batch import interrupt
-    from adapters.batch.progress import batch_progress
-    from adapters.batch.runner import EXIT_BAD_INPUT as BAD
-    from adapters.batch.runner import BatchInputError, BatchOptions, run_batch
-    from adapters.batch.runs import Partition
+    from adapters.batch.runner import BatchOptions
 
     day = _date(as_of, "--as-of")
     _require_store(_db(db))
-    try:
-        part = Partition.parse(partition)
-    except ValueError as exc:
-        err.print(f"error: --partition: {exc}")
-        raise typer.Exit(BAD) from None
+    part = _partition_or_exit(partition)
     warn_if_more_workers_than_cpus(workers)
     opts = BatchOptions(db_url=_db(db), as_of=day, rules_dir=rules, workers=workers, partition=part,
                         chunk_size=chunk_size, retry_quarantined=retry_quarantined, rule_tests=rule_tests)  # fmt: skip
+    summary = _run_or_exit(opts, quiet)
+    if report_dir is not None and summary.get("status") == "complete":
+        _add_report(summary, opts.db_url, report_dir)
+    _print_notes(summary)
+    _print_json(summary)
+    raise typer.Exit(summary["exit_code"])
+
+
+def _partition_or_exit(partition: str) -> Any:
+    """The Partition `--partition` names, or exit 2 saying what is wrong."""
+    from adapters.batch.runner import EXIT_BAD_INPUT as BAD
+    from adapters.batch.runs import Partition
+
+    try:
+        return Partition.parse(partition)
+    except ValueError as exc:
+        err.print(f"error: --partition: {exc}")
+        raise typer.Exit(BAD) from None
+
+
+def _run_or_exit(opts: Any, quiet: bool) -> dict[str, Any]:
+    """Run the batch (progress unless `quiet`): its summary, or exit 3 / 130 / 2 when stopped or refused."""
+    from adapters.batch import interrupt
+    from adapters.batch.progress import batch_progress
+    from adapters.batch.runner import EXIT_BAD_INPUT as BAD
+    from adapters.batch.runner import BatchInputError, run_batch
+
     try:  # SIGTERM (a scheduler stopping the task) and Ctrl-C: the run is marked failed, the workers stop
         with interrupt.handled(), batch_progress(quiet) as hook:
-            summary = run_batch(opts, hook)
+            return run_batch(opts, hook)
     except interrupt.Terminated:
         err.print("terminated: run the same command again to resume")
         raise typer.Exit(3) from None
@@ -122,13 +147,22 @@ def batch_cmd(
         err.print(f"error: {exc}", markup=False)
         _print_json({"status": "bad_input", "error": str(exc), "exit_code": BAD})
         raise typer.Exit(BAD) from None
-    if report_dir is not None and summary.get("status") == "complete":
-        try:
-            summary["report"] = _write_report(opts.db_url, summary["run_id"], report_dir)
-        except _ReportNotWritten as exc:  # the run is complete and kept: rerun to write the report
-            err.print(f"error: {exc}", markup=False)
-            summary["report"] = {"error": str(exc)}
-            summary["exit_code"] = BAD
+
+
+def _add_report(summary: dict[str, Any], db_url: str, report_dir: Path) -> None:
+    """Write the complete run's report into the summary (or, when it cannot be written, the error and exit 2)."""
+    from adapters.batch.runner import EXIT_BAD_INPUT as BAD
+
+    try:
+        summary["report"] = _write_report(db_url, summary["run_id"], report_dir)
+    except _ReportNotWritten as exc:  # the run is complete and kept: rerun to write the report
+        err.print(f"error: {exc}", markup=False)
+        summary["report"] = {"error": str(exc)}
+        summary["exit_code"] = BAD
+
+
+def _print_notes(summary: dict[str, Any]) -> None:
+    """On stderr: who was left out or quarantined, the run's error, a run that was already complete."""
     for item in summary.get("portfolio_unreadable", {}).get("sample", []):
         err.print(f"left out of the portfolio pass {item['customer_id']}: {item['error']}", markup=False)
     for item in summary.get("quarantine_sample", []):
@@ -138,8 +172,6 @@ def batch_cmd(
     if summary.get("already_complete"):
         err.print(f"run {summary['run_id']} part {summary['partition']} is already complete (attempt "
                   f"{summary['attempt']}): no customer to evaluate, the store is left as it is", markup=False)
-    _print_json(summary)
-    raise typer.Exit(summary["exit_code"])
 
 
 def _require_store(url: str) -> None:
@@ -218,54 +250,9 @@ def report_cmd(
     _print_json({"run_id": run_id, **paths})
 
 
-def queue_cmd(
-    day: Annotated[str | None, typer.Option("--date", help="the working day (YYYY-MM-DD); default today")] = None,
-    db: DbOption = None,
-    run: Annotated[str | None, typer.Option(help="run id; default the newest run as of --date")] = None,
-    csv_file: Annotated[Path | None, typer.Option("--csv", help="write the whole queue to this CSV file")] = None,
-    category: Annotated[
-        list[str] | None, typer.Option(help="only these categories (repeatable): " + ", ".join(
-            ("urgent_review", "hold", "review_due", "collection", "follow_up", "limit_action", "give_up_review")))
-    ] = None,
-    limit: Annotated[int, typer.Option(min=0, help="rows shown on screen")] = 40,
-) -> None:
-    """The day's work queue: urgent reviews, holds, reviews due, collection reminders, follow-ups, give-ups."""
-    from itertools import islice
-
-    from rich.table import Table
-
-    from adapters.batch.workqueue import CATEGORIES, export_csv, iter_queue
-
-    working_day = _date(day, "--date")
-    unknown = sorted(set(category or ()) - set(CATEGORIES))
-    if unknown:
-        err.print(f"error: --category: unknown {', '.join(unknown)}; expected one of {', '.join(CATEGORIES)}")
-        raise typer.Exit(EXIT_BAD_INPUT)
-    engine, run_id = _engine_and_run(db, run, working_day)
-    wanted = set(category) if category else None
-    with engine.connect() as conn:
-        if csv_file is not None:
-            try:
-                counts = export_csv(conn, run_id, working_day, csv_file, wanted)
-            except OSError as exc:
-                err.print(f"error: --csv: cannot write {exc.filename or csv_file}: {exc.strerror or exc}",
-                          markup=False)
-                raise typer.Exit(EXIT_BAD_INPUT) from None
-            err.print(f"{sum(counts.values())} items written to {csv_file}", markup=False)
-        table = Table(title=f"work queue for {working_day} (run {run_id})")
-        for name in ("category", "due", "customer", "name", "code", "target", "message"):
-            table.add_column(name)
-        shown = 0
-        for item in islice(iter_queue(conn, run_id, working_day, wanted), limit):
-            table.add_row(item["category"], str(item["due_on"]), item["customer_id"], item["name"][:24], item["code"],
-                          item["target_id"], item["message"][:60])  # fmt: skip
-            shown += 1
-    engine.dispose()
-    Console(highlight=False, width=None if sys.stdout.isatty() else 200).print(table)
-
-
 def register(app: typer.Typer) -> None:
     """Add the batch commands to the app."""
+    from policy_engine.cli.queue_cmd import queue_cmd
     from policy_engine.cli.simulate_cmd import simulate_cmd
 
     app.command("batch")(batch_cmd)
