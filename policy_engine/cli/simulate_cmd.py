@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -24,28 +25,31 @@ if TYPE_CHECKING:
     from policy_engine.domain.models import OrderRequest
 
 
+WorkersOption = Annotated[int, typer.Option(min=1, max=256, help=(
+    "worker processes, each with both policies (1 runs in this process); advised: one per CPU, more only "
+    "compete for the cores (a warning says so)"))]
+OrderAmountOption = Annotated[str | None, typer.Option(
+    "--order-amount", help="check a probe order of this amount (each customer's currency) for every customer "
+                           "under both rule sets and compare the outcomes (APPROVE, HOLD, ...)")]
+OrderTermOption = Annotated[int, typer.Option(
+    "--order-payment-term-days", min=TERM_DAYS.ge, max=TERM_DAYS.le, help="the probe order's payment terms")
+]
+
+
 def simulate_cmd(
     rules: Annotated[Path, typer.Option("--rules", help="the candidate rules directory")],
     db: DbOption = None,
     as_of: AsOfOption = None,
     live: Annotated[Path, typer.Option(help="the live rules to compare with")] = DEFAULT_RULES_DIR,
-    workers: Annotated[int, typer.Option(min=1, max=256, help=(
-        "worker processes, each with both policies (1 runs in this process); advised: one per CPU, more only "
-        "compete for the cores (a warning says so)"))] = 1,
+    workers: WorkersOption = 1,
     as_json: Annotated[bool, typer.Option("--json", help="print the whole comparison as JSON")] = False,
     csv_file: Annotated[Path | None, typer.Option("--csv", help="write one line per changed customer")] = None,
     limit: Annotated[int, typer.Option(min=0, help="changed customers shown on screen")] = 30,
-    order_amount: Annotated[str | None, typer.Option(
-        "--order-amount", help="check a probe order of this amount (each customer's currency) for every customer "
-                               "under both rule sets and compare the outcomes (APPROVE, HOLD, ...)")] = None,
-    order_payment_term_days: Annotated[int, typer.Option(
-        "--order-payment-term-days", min=TERM_DAYS.ge, max=TERM_DAYS.le, help="the probe order's payment terms")
-    ] = 30,
+    order_amount: OrderAmountOption = None,
+    order_payment_term_days: OrderTermOption = 30,
 ) -> None:
     """What-if: evaluate the whole portfolio with candidate rules beside the live ones; nothing is written."""
-    from adapters.batch.runner import BatchInputError
-    from adapters.batch.simulate import simulate
-    from policy_engine.cli.simulate_view import changes_csv, simulation_tables
+    from policy_engine.cli.simulate_view import simulation_tables
 
     day = _date(as_of, "--as-of")
     order = _probe_order(order_amount, order_payment_term_days)
@@ -53,17 +57,8 @@ def simulate_cmd(
         err.print(f"error: --csv: cannot write {csv_file}: {why}", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT)
     warn_if_more_workers_than_cpus(workers)
-    try:
-        result = simulate(_db(db), live, rules, day, workers=workers, order=order)
-    except BatchInputError as exc:
-        err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    csv_failed = ""
-    if csv_file is not None:
-        try:
-            changes_csv(result["changes"], csv_file)
-        except OSError as exc:  # the comparison is still shown below: the run is not lost
-            csv_failed = f"error: --csv: cannot write {exc.filename or csv_file}: {exc.strerror or exc}"
+    result = _simulate_or_exit(_db(db), live, rules, day, workers, order)
+    csv_failed = _write_changes(result, csv_file) if csv_file is not None else ""
     if as_json:
         _print_json(result)
     else:
@@ -73,6 +68,31 @@ def simulate_cmd(
     if csv_failed:
         err.print(csv_failed, markup=False)
         raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _simulate_or_exit(
+    db_url: str, live: Path, rules: Path, day: date, workers: int, order: OrderRequest | None
+) -> dict[str, Any]:
+    """The comparison of the two rule sets over the portfolio, or exit 2 naming what could not be loaded."""
+    from adapters.batch.runner import BatchInputError
+    from adapters.batch.simulate import simulate
+
+    try:
+        return simulate(db_url, live, rules, day, workers=workers, order=order)
+    except BatchInputError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def _write_changes(result: dict[str, Any], csv_file: Path) -> str:
+    """Write the changed customers to `csv_file`; the error line to print after the comparison, or ""."""
+    from policy_engine.cli.simulate_view import changes_csv
+
+    try:
+        changes_csv(result["changes"], csv_file)
+    except OSError as exc:  # the comparison is still shown below: the run is not lost
+        return f"error: --csv: cannot write {exc.filename or csv_file}: {exc.strerror or exc}"
+    return ""
 
 
 def _cannot_write(path: Path) -> str:
