@@ -20,24 +20,25 @@ COMPACT_MAX_BATCH = 10_000
 PROGRESS_LOG_SECONDS = 30.0
 
 
+VACUUM_HELP = (
+    "afterwards give the space back. SQLite: VACUUM, which shrinks the file but needs free disk up to "
+    "twice the size of what remains (a copy, then the WAL) and locks the database against writes while it "
+    "runs. PostgreSQL: VACUUM (ANALYZE) of decision_log and decision_snapshots, which makes the space "
+    "reusable but does not shrink the files (VACUUM FULL is yours to schedule)"
+)
+DryRunOption = Annotated[bool, typer.Option("--dry-run", help="count what would move and its bytes; change nothing")]
+BatchOption = Annotated[
+    int, typer.Option(min=1, max=COMPACT_MAX_BATCH, help="entries per transaction (each chunk commits on its own)")
+]
+UpgradeOption = Annotated[bool, typer.Option(help="migrate the database to the newest schema first (from 0002)")]
+
+
 def compact_log_cmd(
     db: DbOption = None,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="count what would move and its bytes; change nothing")
-    ] = False,
-    batch: Annotated[
-        int, typer.Option(min=1, max=COMPACT_MAX_BATCH, help="entries per transaction (each chunk commits on its own)")
-    ] = COMPACT_BATCH,
-    vacuum: Annotated[
-        bool,
-        typer.Option(
-            help="afterwards give the space back. SQLite: VACUUM, which shrinks the file but needs free disk up to "
-            "twice the size of what remains (a copy, then the WAL) and locks the database against writes while it "
-            "runs. PostgreSQL: VACUUM (ANALYZE) of decision_log and decision_snapshots, which makes the space "
-            "reusable but does not shrink the files (VACUUM FULL is yours to schedule)"
-        ),
-    ] = False,
-    upgrade: Annotated[bool, typer.Option(help="migrate the database to the newest schema first (from 0002)")] = False,
+    dry_run: DryRunOption = False,
+    batch: BatchOption = COMPACT_BATCH,
+    vacuum: Annotated[bool, typer.Option(help=VACUUM_HELP)] = False,
+    upgrade: UpgradeOption = False,
 ) -> None:
     """Move the snapshot copies of decisions logged before migration 0003 into decision_snapshots.
 
@@ -48,13 +49,24 @@ def compact_log_cmd(
     Prints a JSON summary. Exit status: 0 done, 1 done but some entries were refused, 2 bad URL or
     database not at 0003.
     """
-    from adapters.store.compact import CompactError
-
     if dry_run and (vacuum or upgrade):
         err.print("error: --dry-run changes nothing: not with --vacuum or --upgrade")
         raise typer.Exit(2)
+    result, summary = _compact_or_exit(db, upgrade=upgrade, dry_run=dry_run, batch=batch, vacuum=vacuum)
+    _print_refused(summary)
+    json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+    raise typer.Exit(1 if summary.refused_count else 0)
+
+
+def _compact_or_exit(
+    db: str | None, *, upgrade: bool, dry_run: bool, batch: int, vacuum: bool
+) -> tuple[dict[str, Any], Any]:
+    """_compact, or exit 2 when the store cannot be compacted and 130 on Ctrl-C."""
+    from adapters.store.compact import CompactError
+
     try:
-        result, summary = _compact(db, upgrade=upgrade, dry_run=dry_run, batch=batch, vacuum=vacuum)
+        return _compact(db, upgrade=upgrade, dry_run=dry_run, batch=batch, vacuum=vacuum)
     except CompactError as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from None
@@ -62,13 +74,14 @@ def compact_log_cmd(
         err.print("interrupted: nothing is lost (the upgrade and each chunk are transactions of their own); "
                   "run the command again to finish")  # fmt: skip
         raise typer.Exit(130) from None
+
+
+def _print_refused(summary: Any) -> None:
+    """On stderr: each refused entry listed in the summary, then how many more were refused."""
     for item in summary.refused:
         err.print(f"refused #{item.id}: {item.reason} (kept its own copy)", markup=False)
     if summary.refused_count > len(summary.refused):
         err.print(f"… and {summary.refused_count - len(summary.refused)} more refused")
-    json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
-    raise typer.Exit(1 if summary.refused_count else 0)
 
 
 def _compact(db: str | None, *, upgrade: bool, dry_run: bool, batch: int, vacuum: bool) -> tuple[dict[str, Any], Any]:
