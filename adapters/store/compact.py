@@ -25,11 +25,11 @@ compact_space.py. Both are importable from here as before.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy import Connection, Engine, Row, func, select, update
 
 from adapters.store import schema as s
 from adapters.store.audit import sha256_hex
@@ -46,6 +46,9 @@ MAX_BATCH = 10_000
 10,000 keeps it around a second and ~150 MB."""
 MAX_REFUSED_LISTED = 1_000
 """The summary lists this many refused entries; all of them still hold their copy (see the docs' query)."""
+
+Entry = Row[Any, Any, Any, Any]
+"""An entry still holding its copy: id, snapshot_hash, snapshot_json, decided_at."""
 
 HASH_MISMATCH = "hash_mismatch"
 SHARED_COPY_DIFFERS = "shared_copy_differs"
@@ -76,6 +79,17 @@ class CompactSummary:
     refused: list[Refused] = field(default_factory=list)
     chunks: int = 0
     seconds: float = 0.0
+
+    def add(self, outcome: ChunkOutcome) -> None:
+        """Count one chunk's outcome in; list its refused entries while fewer than MAX_REFUSED_LISTED are."""
+        self.chunks += 1
+        self.rows_examined += outcome.examined
+        self.rows_moved += outcome.moved
+        self.snapshots_added += outcome.added
+        self.bytes_moved += outcome.bytes_moved
+        self.refused_count += len(outcome.refused)
+        room = MAX_REFUSED_LISTED - len(self.refused)
+        self.refused.extend(outcome.refused[: max(room, 0)])
 
     def as_json(self) -> dict[str, Any]:
         """The summary as the command prints it."""
@@ -133,38 +147,57 @@ def compact_log(
     after = 0
     sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as conn:
-        while True:
-            if sqlite and not dry_run:
-                conn.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock before the read: no one moves them meanwhile
-            try:
-                outcome = _chunk(conn, after, batch, dry_run, would_add)
-            except BaseException:
-                conn.rollback()
-                raise
-            if dry_run or outcome is None:
-                conn.rollback()
-            else:
-                conn.commit()
-            if outcome is None:
-                break
+        while (outcome := _chunk_transaction(conn, sqlite, after, batch, dry_run, would_add)) is not None:
             after = outcome.last_id
-            summary.chunks += 1
-            summary.rows_examined += outcome.examined
-            summary.rows_moved += outcome.moved
-            summary.snapshots_added += outcome.added
-            summary.bytes_moved += outcome.bytes_moved
-            summary.refused_count += len(outcome.refused)
-            room = MAX_REFUSED_LISTED - len(summary.refused)
-            summary.refused.extend(outcome.refused[: max(room, 0)])
+            summary.add(outcome)
             if progress is not None:
                 progress(summary.rows_examined, max(summary.rows_with_own_copy, summary.rows_examined))
     summary.seconds = time.perf_counter() - started
     return summary
 
 
+def _chunk_transaction(
+    conn: Connection, sqlite: bool, after: int, batch: int, dry_run: bool, would_add: set[int]
+) -> ChunkOutcome | None:
+    """_chunk in a transaction of its own: committed, or rolled back on a dry run, an error or an empty chunk."""
+    if sqlite and not dry_run:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock before the read: no one moves them meanwhile
+    try:
+        outcome = _chunk(conn, after, batch, dry_run, would_add)
+    except BaseException:
+        conn.rollback()
+        raise
+    if dry_run or outcome is None:
+        conn.rollback()
+    else:
+        conn.commit()
+    return outcome
+
+
 def _chunk(conn: Connection, after: int, batch: int, dry_run: bool, would_add: set[int]) -> ChunkOutcome | None:
     """Examine the next `batch` entries holding a copy after id `after`; None when there are none."""
-    log, snaps = s.decision_log, s.decision_snapshots
+    rows = _read_chunk(conn, after, batch, dry_run)
+    if not rows:
+        return None
+    refused = [Refused(r.id, HASH_MISMATCH) for r in rows if sha256_hex(r.snapshot_json) != r.snapshot_hash]
+    bad = {r.id for r in refused}
+    intact = [r for r in rows if r.id not in bad]
+    hashes = sorted({r.snapshot_hash for r in intact})
+    added = _store_absent_texts(conn, intact, hashes, dry_run, would_add)
+    movable, moved_bytes, differs = _movable(conn, intact, hashes, dry_run)
+    refused.extend(differs)
+    if movable and not dry_run:
+        log = s.decision_log
+        conn.execute(
+            update(log).where(log.c.id.in_(movable), log.c.snapshot_json.is_not(None)).values(snapshot_json=None)
+        )
+    refused.sort(key=lambda r: r.id)
+    return ChunkOutcome(len(rows), len(movable), added, moved_bytes, refused, rows[-1].id)
+
+
+def _read_chunk(conn: Connection, after: int, batch: int, dry_run: bool) -> Sequence[Entry]:
+    """The next `batch` entries holding a copy after id `after`, by id (locked on PostgreSQL unless a dry run)."""
+    log = s.decision_log
     query = (
         select(log.c.id, log.c.snapshot_hash, log.c.snapshot_json, log.c.decided_at)
         .where(log.c.snapshot_json.is_not(None), log.c.id > after)
@@ -173,43 +206,47 @@ def _chunk(conn: Connection, after: int, batch: int, dry_run: bool, would_add: s
     )
     if conn.dialect.name == "postgresql" and not dry_run:
         query = query.with_for_update()  # a concurrent run waits, then skips what this one moved
-    rows = conn.execute(query).all()
-    if not rows:
-        return None
-    refused = [Refused(r.id, HASH_MISMATCH) for r in rows if sha256_hex(r.snapshot_json) != r.snapshot_hash]
-    bad = {r.id for r in refused}
-    intact = [r for r in rows if r.id not in bad]
-    hashes = sorted({r.snapshot_hash for r in intact})
+    return conn.execute(query).all()
+
+
+def _store_absent_texts(
+    conn: Connection, intact: list[Entry], hashes: list[str], dry_run: bool, would_add: set[int]
+) -> int:
+    """Store the texts decision_snapshots lacks (dry run: count them once across chunks); how many were added."""
+    snaps = s.decision_snapshots
     present = set(conn.execute(select(snaps.c.snapshot_hash).where(snaps.c.snapshot_hash.in_(hashes))).scalars())
     absent = {h for h in hashes if h not in present}  # a set: each row of the chunk is looked up in it
     if dry_run:
         keys = {int(h[:16], 16) for h in absent}  # 64 bits of the hash: a set of ints, not of 64-char strings
         added = len(keys - would_add)
         would_add.update(keys)
-    else:
-        first: dict[str, dict[str, Any]] = {}
-        for r in intact:  # rows come by id, so the first is the earliest decision on that text
-            if r.snapshot_hash in absent and r.snapshot_hash not in first:
-                first[r.snapshot_hash] = {"snapshot_hash": r.snapshot_hash, "snapshot_json": r.snapshot_json,
-                                          "first_seen": r.decided_at}  # fmt: skip
-        # What this transaction stored, not what it meant to: a concurrent writer (the service's
-        # audit log, on PostgreSQL) may have stored some of these texts since the read above.
-        added = insert_ignore_many(conn, snaps, ["snapshot_hash"], [first[h] for h in sorted(first)])
+        return added
+    first: dict[str, dict[str, Any]] = {}
+    for r in intact:  # rows come by id, so the first is the earliest decision on that text
+        if r.snapshot_hash in absent and r.snapshot_hash not in first:
+            first[r.snapshot_hash] = {"snapshot_hash": r.snapshot_hash, "snapshot_json": r.snapshot_json,
+                                      "first_seen": r.decided_at}  # fmt: skip
+    # What this transaction stored, not what it meant to: a concurrent writer (the service's
+    # audit log, on PostgreSQL) may have stored some of these texts since the read above.
+    return insert_ignore_many(conn, snaps, ["snapshot_hash"], [first[h] for h in sorted(first)])
+
+
+def _movable(
+    conn: Connection, intact: list[Entry], hashes: list[str], dry_run: bool
+) -> tuple[list[int], int, list[Refused]]:
+    """The entries that may give up their copy, its bytes, and those refused because the shared copy differs."""
+    snaps = s.decision_snapshots
     # What decision_snapshots holds now, in this transaction: an entry gives up its copy only for the same text.
     now_stored = select(snaps.c.snapshot_hash, snaps.c.snapshot_json).where(snaps.c.snapshot_hash.in_(hashes))
     stored: dict[str, str] = dict(conn.execute(now_stored).all())
     movable: list[int] = []
     moved_bytes = 0
+    differs: list[Refused] = []
     for r in intact:
         shared = stored.get(r.snapshot_hash)
         if shared == r.snapshot_json or (dry_run and shared is None):
             movable.append(r.id)
             moved_bytes += len(r.snapshot_json.encode())
         else:
-            refused.append(Refused(r.id, SHARED_COPY_DIFFERS))
-    if movable and not dry_run:
-        conn.execute(
-            update(log).where(log.c.id.in_(movable), log.c.snapshot_json.is_not(None)).values(snapshot_json=None)
-        )
-    refused.sort(key=lambda r: r.id)
-    return ChunkOutcome(len(rows), len(movable), added, moved_bytes, refused, rows[-1].id)
+            differs.append(Refused(r.id, SHARED_COPY_DIFFERS))
+    return movable, moved_bytes, differs
