@@ -7,6 +7,7 @@ import json
 import shutil
 import struct
 import subprocess
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 import pytest
@@ -153,14 +154,25 @@ def test_a_report_that_fails_while_writing_leaves_the_previous_one_whole(
     finished_run: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The CSV was opened in place and written row by row: a run killed while writing the report left
-    a truncated file under the report's name, which a spreadsheet opened without a word."""
+    a truncated file under the report's name, which a spreadsheet opened without a word.
+
+    The page says when it was generated (to the minute), and the HTML is written whole before the CSV:
+    both reports are made here on a frozen clock, so the comparison is byte for byte and does not depend
+    on both landing in the same minute (it failed when they did not, e.g. on a loaded machine)."""
     from sqlalchemy import create_engine
 
     from adapters.batch import report, runs
 
-    url, out = finished_run
-    shutil.copytree(out, tmp_path / "out")
+    url, _ = finished_run
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        run_id = runs.latest_run(conn)
+    assert run_id is not None
+    monkeypatch.setattr(report, "datetime", _FrozenClock)
+    report.write_report(engine, run_id, tmp_path / "out")
     before = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
+    assert len(before) == 3 and any(b"2026-11-23 06:00" in text for text in before.values())
+
     class _DiesAfterTen(csv.DictWriter):  # type: ignore[type-arg]
         written = 0
 
@@ -171,12 +183,16 @@ def test_a_report_that_fails_while_writing_leaves_the_previous_one_whole(
             return super().writerow(rowdict)
 
     monkeypatch.setattr(report.csv, "DictWriter", _DiesAfterTen)
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        run_id = runs.latest_run(conn)
-    assert run_id is not None
     with pytest.raises(KeyboardInterrupt):
         report.write_report(engine, run_id, tmp_path / "out")
     engine.dispose()
 
     assert {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()} == before
+
+
+class _FrozenClock(datetime):
+    """`datetime` whose now() is always the same minute: the report's "Generated …" line."""
+
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> _FrozenClock:
+        return cls(2026, 11, 23, 6, 0, 30, tzinfo=tz)
