@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,10 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar, merge
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from policy_engine.rules.problems import PolicyLoadError, Problem
+from policy_engine.rules.rule_tree import RULE_SUFFIXES as RULE_SUFFIXES
+from policy_engine.rules.rule_tree import TESTS_DIR as TESTS_DIR
+from policy_engine.rules.rule_tree import RuleTree as RuleTree
+from policy_engine.rules.rule_tree import scan_rules_dir as scan_rules_dir
 from policy_engine.rules.schema_problems import named_path
 from policy_engine.rules.yaml_constructor import RuleConstructor
 from policy_engine.rules.yaml_slips import SplitNumber, yaml_problem
@@ -23,8 +26,6 @@ MAX_TOTAL_BYTES = 4 << 20
 """All rule files together (the shipped ones are ~26 KB): a version must fit, with room to spare, in
 one gRPC message (GetPolicy include_files; the service's limit is 8 MiB) and in the audit log."""
 MAX_NODES = 200_000
-RULE_SUFFIXES = (".yaml", ".yml")
-TESTS_DIR = "tests"
 
 Path_ = tuple[str | int, ...]
 
@@ -52,92 +53,6 @@ class Document:
         """A Problem located at `loc` in this file."""
         line, col = self.where(loc)
         return Problem(self.path, line, col, code, message)
-
-
-@dataclass
-class RuleTree:
-    """What a rules directory holds: its rule files, its test-case files, and what could not be read.
-
-    Names starting with "." are not read, at any depth: editors' and tools' hidden files (`.git/`,
-    macOS's `._limits.yaml`), and a Kubernetes ConfigMap volume's `..data/` and `..2026_…/`
-    directories, whose files the volume also shows as links at its top (read once, through those)."""
-
-    rule_files: list[Path] = field(default_factory=list)
-    """Every *.yaml / *.yml file at any depth, except under tests/, sorted."""
-    case_files: list[Path] = field(default_factory=list)
-    """The *.yaml / *.yml files directly in tests/, sorted."""
-    problems: list[Problem] = field(default_factory=list)
-    """Directories that could not be listed and rule-file names that do not lead to a file (a broken
-    link, a link loop): a rules directory read in part would silently drop rules."""
-    case_problems: list[Problem] = field(default_factory=list)
-    """The same for tests/ (only matters where the cases are run)."""
-
-
-def _rule_name(name: str) -> bool:
-    return name.endswith(RULE_SUFFIXES) and not name.startswith(".")
-
-
-def scan_rules_dir(rules_dir: Path) -> RuleTree:
-    """List `rules_dir` (see RuleTree); never raises for what the file system says. Links to
-    directories are not followed; a link to a file is read as the file."""
-    tree = RuleTree()
-    if not rules_dir.is_dir():
-        tree.problems.append(Problem(str(rules_dir), 1, 1, "unreadable", _not_a_dir(rules_dir)))
-        return tree
-    pending = [(rules_dir, False)]
-    while pending:
-        folder, in_tests = pending.pop()
-        try:
-            with os.scandir(folder) as entries:
-                listed = list(entries)
-        except OSError as exc:
-            (tree.case_problems if in_tests else tree.problems).append(
-                Problem(str(folder), 1, 1, "unreadable", f"cannot list the directory: {exc.strerror or exc}"))
-            continue
-        for entry in listed:
-            if entry.name.startswith("."):
-                continue
-            path = Path(entry.path)
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    if in_tests:
-                        continue  # cases live directly in tests/
-                    pending.append((path, folder == rules_dir and entry.name == TESTS_DIR))
-                    continue
-            except OSError:
-                continue  # gone since it was listed
-            if not _rule_name(entry.name):
-                continue
-            try:
-                is_file = entry.is_file()
-                problem = "" if is_file else "not a regular file"
-            except OSError as exc:  # a broken link or a link loop
-                is_file, problem = False, f"cannot be read: {exc.strerror or exc}"
-            if not is_file and entry.is_symlink() and not problem:
-                try:
-                    path.stat()
-                except OSError as exc:
-                    problem = f"a link that leads nowhere: {exc.strerror or exc}"
-            if is_file:
-                (tree.case_files if in_tests else tree.rule_files).append(path)
-            elif problem and entry.is_symlink():
-                (tree.case_problems if in_tests else tree.problems).append(
-                    Problem(str(path), 1, 1, "unreadable", problem))
-    tree.rule_files.sort()
-    tree.case_files.sort()
-    return tree
-
-
-def _not_a_dir(path: Path) -> str:
-    """Why `path` is no directory to read rules from: a mistyped path does not exist, which is not
-    the same slip as naming a file instead of its directory."""
-    try:
-        path.stat()
-    except (FileNotFoundError, NotADirectoryError):
-        return "does not exist"
-    except OSError as exc:
-        return f"cannot be read: {exc.strerror or exc}"
-    return "not a directory"
 
 
 def read_rule_files(rules_dir: Path) -> dict[str, str]:

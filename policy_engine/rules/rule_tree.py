@@ -1,0 +1,119 @@
+"""What a rules directory holds: its rule files and test-case files, listed without following
+directory links, and what could not be read (loader.py reads the files)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from policy_engine.rules.problems import Problem
+
+RULE_SUFFIXES = (".yaml", ".yml")
+TESTS_DIR = "tests"
+
+_Pending = list[tuple[Path, bool]]
+"""Directories still to list, each with whether it is the tests/ directory."""
+
+
+@dataclass
+class RuleTree:
+    """What a rules directory holds: its rule files, its test-case files, and what could not be read.
+
+    Names starting with "." are not read, at any depth: editors' and tools' hidden files (`.git/`,
+    macOS's `._limits.yaml`), and a Kubernetes ConfigMap volume's `..data/` and `..2026_…/`
+    directories, whose files the volume also shows as links at its top (read once, through those)."""
+
+    rule_files: list[Path] = field(default_factory=list)
+    """Every *.yaml / *.yml file at any depth, except under tests/, sorted."""
+    case_files: list[Path] = field(default_factory=list)
+    """The *.yaml / *.yml files directly in tests/, sorted."""
+    problems: list[Problem] = field(default_factory=list)
+    """Directories that could not be listed and rule-file names that do not lead to a file (a broken
+    link, a link loop): a rules directory read in part would silently drop rules."""
+    case_problems: list[Problem] = field(default_factory=list)
+    """The same for tests/ (only matters where the cases are run)."""
+
+
+def _rule_name(name: str) -> bool:
+    return name.endswith(RULE_SUFFIXES) and not name.startswith(".")
+
+
+def scan_rules_dir(rules_dir: Path) -> RuleTree:
+    """List `rules_dir` (see RuleTree); never raises for what the file system says. Links to
+    directories are not followed; a link to a file is read as the file."""
+    tree = RuleTree()
+    if not rules_dir.is_dir():
+        tree.problems.append(Problem(str(rules_dir), 1, 1, "unreadable", _not_a_dir(rules_dir)))
+        return tree
+    pending: _Pending = [(rules_dir, False)]
+    while pending:
+        folder, in_tests = pending.pop()
+        for entry in _listed(tree, folder, in_tests):
+            _take(tree, pending, entry, in_tests, folder == rules_dir)
+    tree.rule_files.sort()
+    tree.case_files.sort()
+    return tree
+
+
+def _problems(tree: RuleTree, in_tests: bool) -> list[Problem]:
+    return tree.case_problems if in_tests else tree.problems
+
+
+def _listed(tree: RuleTree, folder: Path, in_tests: bool) -> list[os.DirEntry[str]]:
+    """The entries of `folder`; none, with the reason among the tree's problems, when it cannot be listed."""
+    try:
+        with os.scandir(folder) as entries:
+            return list(entries)
+    except OSError as exc:
+        _problems(tree, in_tests).append(
+            Problem(str(folder), 1, 1, "unreadable", f"cannot list the directory: {exc.strerror or exc}"))
+        return []
+
+
+def _take(tree: RuleTree, pending: _Pending, entry: os.DirEntry[str], in_tests: bool, at_top: bool) -> None:
+    """Put one listed entry where it belongs: a directory to list, a rule or case file, a problem, or nowhere."""
+    if entry.name.startswith("."):
+        return
+    path = Path(entry.path)
+    try:
+        if entry.is_dir(follow_symlinks=False):
+            if not in_tests:  # cases live directly in tests/
+                pending.append((path, at_top and entry.name == TESTS_DIR))
+            return
+    except OSError:
+        return  # gone since it was listed
+    if not _rule_name(entry.name):
+        return
+    is_file, problem = _file_or_why_not(entry, path)
+    if is_file:
+        (tree.case_files if in_tests else tree.rule_files).append(path)
+    elif problem and entry.is_symlink():
+        _problems(tree, in_tests).append(Problem(str(path), 1, 1, "unreadable", problem))
+
+
+def _file_or_why_not(entry: os.DirEntry[str], path: Path) -> tuple[bool, str]:
+    """Whether `entry` is a regular file (through a link), and if not, why ("" when nothing more is known)."""
+    try:
+        is_file = entry.is_file()
+        problem = "" if is_file else "not a regular file"
+    except OSError as exc:  # a broken link or a link loop
+        is_file, problem = False, f"cannot be read: {exc.strerror or exc}"
+    if not is_file and entry.is_symlink() and not problem:
+        try:
+            path.stat()
+        except OSError as exc:
+            problem = f"a link that leads nowhere: {exc.strerror or exc}"
+    return is_file, problem
+
+
+def _not_a_dir(path: Path) -> str:
+    """Why `path` is no directory to read rules from: a mistyped path does not exist, which is not
+    the same slip as naming a file instead of its directory."""
+    try:
+        path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return "does not exist"
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror or exc}"
+    return "not a directory"
