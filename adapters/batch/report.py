@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from adapters.batch import charts, runs
 from adapters.batch import tables as t
-from adapters.batch.files import write_whole, written_whole
+from adapters.batch.files import written_whole
 from adapters.batch.report_template import TEMPLATE
 from adapters.batch.scan import portfolio_summary
 from adapters.batch.workqueue import CATEGORIES, category_of
@@ -226,9 +226,15 @@ def write_report(engine: Engine, run_id: str, out_dir: Path) -> dict[str, Path]:
     info = data["info"]
     stem = f"report-{info['as_of']}-{info['policy_version'][:12]}"
     paths = {"html": out_dir / f"{stem}.html", "csv": out_dir / f"{stem}.csv", "json": out_dir / f"{stem}.json"}
-    write_whole(paths["html"], render_html(data))
-    write_csv(engine, run_id, paths["csv"])
-    write_whole(paths["json"], json.dumps(summary_json(data), indent=2, default=str))
+    page, summary = render_html(data), json.dumps(summary_json(data), indent=2, default=str)
+    # All three are written beside their names before any takes its place: a CSV that fails half way
+    # (a kill, a full disk) leaves the previous report whole, not a new page beside the old CSV.
+    with written_whole(paths["html"]) as html, written_whole(paths["json"]) as js:
+        html.write(page)
+        js.write(summary)
+        html.flush()
+        js.flush()
+        write_csv(engine, run_id, paths["csv"])
     return paths
 
 

@@ -156,9 +156,9 @@ def test_a_report_that_fails_while_writing_leaves_the_previous_one_whole(
     """The CSV was opened in place and written row by row: a run killed while writing the report left
     a truncated file under the report's name, which a spreadsheet opened without a word.
 
-    The page says when it was generated (to the minute), and the HTML is written whole before the CSV:
-    both reports are made here on a frozen clock, so the comparison is byte for byte and does not depend
-    on both landing in the same minute (it failed when they did not, e.g. on a loaded machine)."""
+    The page says when it was generated (to the minute). It used to be put in place before the CSV was
+    written, so a failed rewrite left a new page beside the old CSV and JSON: the rewrite here runs an
+    hour later, and nothing of the previous report may change."""
     from sqlalchemy import create_engine
 
     from adapters.batch import report, runs
@@ -183,11 +183,20 @@ def test_a_report_that_fails_while_writing_leaves_the_previous_one_whole(
             return super().writerow(rowdict)
 
     monkeypatch.setattr(report.csv, "DictWriter", _DiesAfterTen)
+    monkeypatch.setattr(report, "datetime", _AnHourLater)  # a page written now would differ
     with pytest.raises(KeyboardInterrupt):
         report.write_report(engine, run_id, tmp_path / "out")
     engine.dispose()
 
     assert {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()} == before
+
+
+class _AnHourLater(datetime):
+    """`datetime` whose now() is an hour after _FrozenClock's: the failed rewrite's page would say so."""
+
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> _AnHourLater:
+        return cls(2026, 11, 23, 7, 0, 30, tzinfo=tz)
 
 
 class _FrozenClock(datetime):
