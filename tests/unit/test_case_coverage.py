@@ -1,0 +1,61 @@
+"""`credit-policy test`'s report of rules no case makes fire: while some cases were not run, it does not
+claim that no case makes a rule fire, since a case not run may well make it fire once its input is fixed."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from policy_engine.cli import build_app
+
+RulesCopy = Callable[..., Path]
+runner = CliRunner()
+
+
+def _run(*args: str) -> object:
+    return runner.invoke(build_app(), list(args))
+
+
+def test_rules_the_cases_not_run_may_fire_are_not_shown_fired_rather_than_uncovered(rules_copy: RulesCopy) -> None:
+    """A split `amount: 100,000.00` in the `steady` fixture kept its 9 cases from running, and the summary
+    listed 11 rules as `uncovered: no case makes X fire` though those very cases fire them once the
+    fixture is fixed: a risk officer would write new cases for nothing."""
+    rules = rules_copy(("tests/fixtures.yaml", 'amount: "100000.00", payment_term_days', "amount: 100,000.00, "
+                        "payment_term_days"))
+
+    result = _run("test", str(rules))
+
+    assert result.exit_code == 1
+    assert "no case makes" not in result.output and "rules uncovered" not in result.output
+    assert "coverage incomplete: 9 cases were not run (problems above)" in result.output
+    assert re.search(r"\nnot shown fired: grade\.aaa \(.*grades\.yaml:\d+\)\n", result.output)
+    assert re.search(r"\n19 passed, 9 failed \(9 not run: problems above\), 11 rules not shown fired "
+                     r"\(coverage incomplete: 9 cases not run\), 1 problems in the case files", result.output)
+
+
+def test_rules_no_case_run_fires_are_uncovered_when_every_case_ran(rules_copy: RulesCopy) -> None:
+    rules = rules_copy()
+    (rules / "tests" / "warnings.yaml").unlink()
+
+    result = _run("test", str(rules))
+
+    assert result.exit_code == 1
+    assert "not shown fired" not in result.output and "coverage incomplete" not in result.output
+    assert re.search(r"\nuncovered: no case makes warn\.payment_excuses \(.*\) fire\n", result.output)
+    assert re.search(r"\n\d+ passed, 0 failed, \d+ rules uncovered\n", result.output)
+
+
+def test_a_case_not_run_does_not_hide_that_every_rule_fired_in_the_others(rules_copy: RulesCopy) -> None:
+    rules = rules_copy()
+    (rules / "tests" / "q.yaml").write_text("cases:\n  - id: q\n    snapshot: {base: nowhere}\n"
+                                           "    expect: {grade: AA}\n")
+
+    result = _run("test", str(rules))
+
+    assert result.exit_code == 1
+    assert "not shown fired" not in result.output
+    assert re.search(r"\n28 passed, 1 failed \(1 not run: problems above\), 0 rules uncovered, 1 problems",
+                     result.output)
