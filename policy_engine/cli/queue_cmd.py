@@ -3,56 +3,85 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from policy_engine.cli.batch_cmds import EXIT_BAD_INPUT, DbOption, _date, _engine_and_run, err
 
+if TYPE_CHECKING:
+    from rich.table import Table
+    from sqlalchemy import Connection
+
+DayOption = Annotated[str | None, typer.Option("--date", help="the working day (YYYY-MM-DD); default today")]
+RunOption = Annotated[str | None, typer.Option(help="run id; default the newest run as of --date")]
+CsvOption = Annotated[Path | None, typer.Option("--csv", help="write the whole queue to this CSV file")]
+CategoryOption = Annotated[
+    list[str] | None, typer.Option(help="only these categories (repeatable): " + ", ".join(
+        ("urgent_review", "hold", "review_due", "collection", "follow_up", "limit_action", "give_up_review")))
+]  # spelt out: adapters.batch.workqueue (CATEGORIES) imports SQLAlchemy, which --help need not load
+LimitOption = Annotated[int, typer.Option(min=0, help="rows shown on screen")]
+COLUMNS = ("category", "due", "customer", "name", "code", "target", "message")
+
 
 def queue_cmd(
-    day: Annotated[str | None, typer.Option("--date", help="the working day (YYYY-MM-DD); default today")] = None,
+    day: DayOption = None,
     db: DbOption = None,
-    run: Annotated[str | None, typer.Option(help="run id; default the newest run as of --date")] = None,
-    csv_file: Annotated[Path | None, typer.Option("--csv", help="write the whole queue to this CSV file")] = None,
-    category: Annotated[
-        list[str] | None, typer.Option(help="only these categories (repeatable): " + ", ".join(
-            ("urgent_review", "hold", "review_due", "collection", "follow_up", "limit_action", "give_up_review")))
-    ] = None,
-    limit: Annotated[int, typer.Option(min=0, help="rows shown on screen")] = 40,
+    run: RunOption = None,
+    csv_file: CsvOption = None,
+    category: CategoryOption = None,
+    limit: LimitOption = 40,
 ) -> None:
     """The day's work queue: urgent reviews, holds, reviews due, collection reminders, follow-ups, give-ups."""
-    from itertools import islice
-
-    from rich.table import Table
-
-    from adapters.batch.workqueue import CATEGORIES, export_csv, iter_queue
-
     working_day = _date(day, "--date")
+    wanted = _wanted_categories(category)
+    engine, run_id = _engine_and_run(db, run, working_day)
+    with engine.connect() as conn:
+        if csv_file is not None:
+            _write_csv(conn, run_id, working_day, csv_file, wanted)
+        table = _queue_table(conn, run_id, working_day, wanted, limit)
+    engine.dispose()
+    Console(highlight=False, width=None if sys.stdout.isatty() else 200).print(table)
+
+
+def _wanted_categories(category: list[str] | None) -> set[str] | None:
+    """The categories --category names (None: all of them), or exit 2 naming those that are none."""
+    from adapters.batch.workqueue import CATEGORIES
+
     unknown = sorted(set(category or ()) - set(CATEGORIES))
     if unknown:
         err.print(f"error: --category: unknown {', '.join(unknown)}; expected one of {', '.join(CATEGORIES)}")
         raise typer.Exit(EXIT_BAD_INPUT)
-    engine, run_id = _engine_and_run(db, run, working_day)
-    wanted = set(category) if category else None
-    with engine.connect() as conn:
-        if csv_file is not None:
-            try:
-                counts = export_csv(conn, run_id, working_day, csv_file, wanted)
-            except OSError as exc:
-                err.print(f"error: --csv: cannot write {exc.filename or csv_file}: {exc.strerror or exc}",
-                          markup=False)
-                raise typer.Exit(EXIT_BAD_INPUT) from None
-            err.print(f"{sum(counts.values())} items written to {csv_file}", markup=False)
-        table = Table(title=f"work queue for {working_day} (run {run_id})")
-        for name in ("category", "due", "customer", "name", "code", "target", "message"):
-            table.add_column(name)
-        shown = 0
-        for item in islice(iter_queue(conn, run_id, working_day, wanted), limit):
-            table.add_row(item["category"], str(item["due_on"]), item["customer_id"], item["name"][:24], item["code"],
-                          item["target_id"], item["message"][:60])  # fmt: skip
-            shown += 1
-    engine.dispose()
-    Console(highlight=False, width=None if sys.stdout.isatty() else 200).print(table)
+    return set(category) if category else None
+
+
+def _write_csv(conn: Connection, run_id: str, working_day: date, csv_file: Path, wanted: set[str] | None) -> None:
+    """Write the whole queue to `csv_file` and say how many items, or exit 2 saying why it cannot."""
+    from adapters.batch.workqueue import export_csv
+
+    try:
+        counts = export_csv(conn, run_id, working_day, csv_file, wanted)
+    except OSError as exc:
+        err.print(f"error: --csv: cannot write {exc.filename or csv_file}: {exc.strerror or exc}", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    err.print(f"{sum(counts.values())} items written to {csv_file}", markup=False)
+
+
+def _queue_table(conn: Connection, run_id: str, working_day: date, wanted: set[str] | None, limit: int) -> Table:
+    """The first `limit` items of the queue as a table for the screen."""
+    from itertools import islice
+
+    from rich.table import Table
+
+    from adapters.batch.workqueue import iter_queue
+
+    table = Table(title=f"work queue for {working_day} (run {run_id})")
+    for name in COLUMNS:
+        table.add_column(name)
+    for item in islice(iter_queue(conn, run_id, working_day, wanted), limit):
+        table.add_row(item["category"], str(item["due_on"]), item["customer_id"], item["name"][:24], item["code"],
+                      item["target_id"], item["message"][:60])  # fmt: skip
+    return table
