@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import TypedDict
 
 from policy_engine.domain.models import (
     Assessment,
@@ -29,29 +30,19 @@ def make_snapshot(
     rng: random.Random, as_of: date, customer_id: str, *, behaviour: str | None = None, invoices: int | None = None
 ) -> CustomerSnapshot:
     """One customer with up to two years of invoices and orders behaving as `behaviour` says."""
+    # The draws are made in the same order as they always were, so a seed keeps giving the same data.
     behaviour = behaviour or rng.choice(BEHAVIOURS)
     size = rng.choices(("large", "medium", "small"), weights=(1, 3, 6))[0]
-    lo, hi = SIZES[size]
-    monthly = rng.uniform(lo, hi)
-    months = 3 if behaviour == "new" else rng.randint(8, 24)
-    count = invoices if invoices is not None else min(60, max(0, int(months * rng.uniform(0.5, 2.5))))
-    since = as_of - timedelta(days=30 * months + rng.randint(0, 25))
+    monthly = rng.uniform(*SIZES[size])
+    since, count = _history(rng, as_of, behaviour, invoices)
     inv_list, ord_list = _trade(rng, as_of, since, behaviour, monthly, count)
     fin = _financials(rng, as_of, size, monthly, behaviour)
-    signals = []
-    if rng.random() < 0.15 or behaviour in ("late", "large_late"):
-        signals.append(Signal(code=rng.choice(SIGNAL_CODES), observed_on=as_of - timedelta(days=rng.randint(1, 150))))
-    assessment = None
-    if rng.random() < 0.4:
-        assessment = Assessment(
-            **{k: rng.randint(30, 95) for k in ("character", "capacity", "capital", "collateral", "conditions")},
-            assessed_on=as_of - timedelta(days=rng.randint(10, 200)),
-        )
+    signals = _signals(rng, as_of, behaviour)
+    assessment = _assessment(rng, as_of)
     return CustomerSnapshot(
         customer_id=customer_id,
         name=f"Customer {customer_id}",
         size=size,
-        segment=rng.choice(SEGMENTS),
         relationship_since=since,
         currency="CNY",
         invoices=inv_list,
@@ -59,11 +50,52 @@ def make_snapshot(
         financials=fin,
         signals=signals,
         assessment=assessment,
-        last_contact_on=None if rng.random() < 0.05 else as_of - timedelta(days=rng.randint(0, 120)),
-        last_review_on=as_of - timedelta(days=rng.randint(5, 200)),
-        current_grade=rng.choice(("AA", "A", "BBB", "BB", "B", "CCC")),
-        current_limit=_money(monthly * rng.uniform(1, 4)),
+        **_account(rng, as_of, monthly),
     )
+
+
+def _history(rng: random.Random, as_of: date, behaviour: str, invoices: int | None) -> tuple[date, int]:
+    """When the relationship began, and how many invoices it has had (`invoices` when given)."""
+    months = 3 if behaviour == "new" else rng.randint(8, 24)
+    count = invoices if invoices is not None else min(60, max(0, int(months * rng.uniform(0.5, 2.5))))
+    since = as_of - timedelta(days=30 * months + rng.randint(0, 25))
+    return since, count
+
+
+def _signals(rng: random.Random, as_of: date, behaviour: str) -> list[Signal]:
+    """A warning sign for about one customer in seven, and for every late payer."""
+    if rng.random() < 0.15 or behaviour in ("late", "large_late"):
+        return [Signal(code=rng.choice(SIGNAL_CODES), observed_on=as_of - timedelta(days=rng.randint(1, 150)))]
+    return []
+
+
+def _assessment(rng: random.Random, as_of: date) -> Assessment | None:
+    """A 5C assessment for about two customers in five."""
+    if rng.random() >= 0.4:
+        return None
+    return Assessment(
+        **{k: rng.randint(30, 95) for k in ("character", "capacity", "capital", "collateral", "conditions")},
+        assessed_on=as_of - timedelta(days=rng.randint(10, 200)),
+    )
+
+
+class _Account(TypedDict):
+    segment: str
+    last_contact_on: date | None
+    last_review_on: date
+    current_grade: str
+    current_limit: Decimal
+
+
+def _account(rng: random.Random, as_of: date, monthly: float) -> _Account:
+    """Segment, last contact and review, current grade and limit, drawn in this order."""
+    return {
+        "segment": rng.choice(SEGMENTS),
+        "last_contact_on": None if rng.random() < 0.05 else as_of - timedelta(days=rng.randint(0, 120)),
+        "last_review_on": as_of - timedelta(days=rng.randint(5, 200)),
+        "current_grade": rng.choice(("AA", "A", "BBB", "BB", "B", "CCC")),
+        "current_limit": _money(monthly * rng.uniform(1, 4)),
+    }
 
 
 def _trade(
