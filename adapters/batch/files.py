@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,8 @@ def written_whole(path: Path, encoding: str = "utf-8", newline: str | None = Non
     raises, the temporary file is removed and `path` is untouched."""
     target = Path(os.path.realpath(path))  # through a symbolic link, as open() would write
     temporary = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    if target.is_dir():  # found before writing it all, and named as asked (not the temporary's name)
+        raise OSError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
     try:
         try:
             out = temporary.open("w", encoding=encoding, newline=newline)
@@ -24,7 +27,10 @@ def written_whole(path: Path, encoding: str = "utf-8", newline: str | None = Non
             raise OSError(exc.errno, exc.strerror, str(path)) from None
         with out:
             yield out
-        os.replace(temporary, target)
+        try:
+            os.replace(temporary, target)
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise

@@ -41,3 +41,16 @@ def test_a_file_that_cannot_be_created_is_named_as_asked_not_by_its_temporary_na
         write_whole(missing, "x")
 
     assert caught.value.filename == str(missing)
+
+
+def test_a_directory_given_as_the_file_is_named_as_asked_and_nothing_is_left_behind(tmp_path: Path) -> None:
+    """`queue --csv DIR` said `cannot write /tmp/.DIR.<pid>.partial: Is a directory`, after writing the whole
+    export into that temporary file."""
+    target = tmp_path / "exports"
+    target.mkdir()
+
+    with pytest.raises(IsADirectoryError) as caught, written_whole(target) as out:
+        out.write("never written")
+
+    assert caught.value.filename == str(target)
+    assert [p.name for p in tmp_path.iterdir()] == ["exports"] and not any(target.iterdir())
