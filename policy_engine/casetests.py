@@ -125,8 +125,7 @@ def _run_case(
     inputs = case_inputs(doc, loc, label, case, fixtures, problems, known)
     if inputs is None or problems:
         result.not_run = True
-        result.failures = [f"not run: {_line(p, doc)}: {p.code}: {p.message}" for p in sorted(problems)]
-        result.failures = result.failures or ["not run: the case could not be read"]
+        result.failures = _not_run(sorted(problems), doc) or ["not run: the case could not be read"]
         return result
     snapshot, as_of, request, expect = inputs
     outcome = None
@@ -174,6 +173,24 @@ def _compare(expect: dict[str, Any], decision: Any, outcome: str | None, fired: 
         if code in codes:
             failures.append(f"did not expect action {code}")
     return failures
+
+
+_SHOWN = 2
+"""How many of a case's problems are repeated in full under it (all are printed above, each once)."""
+
+
+def _not_run(problems: list[Problem], doc: Document) -> list[str]:
+    """Why the case was not run: its first problems in full, then where the others are. A split amount on
+    each of a fixture's 15 invoices printed 15 full lines under every case built on it (135 for 9 cases)."""
+    if len(problems) <= _SHOWN + 1:
+        return [f"not run: {_line(p, doc)}: {p.code}: {p.message}" for p in problems]
+    shown, rest = _not_run(problems[:_SHOWN], doc), problems[_SHOWN:]
+    lines: dict[str, list[str]] = {}
+    for p in rest:
+        lines.setdefault(p.path, []).append(str(p.line))
+    where = "; ".join(f"{'this file' if path == doc.path else path} line{'s' * (len(at) > 1)} {', '.join(at)}"
+                      for path, at in lines.items())
+    return [*shown, f"not run: and {len(rest)} more problems in its input (printed above): {where}"]
 
 
 def _line(problem: Problem, doc: Document) -> str:

@@ -182,6 +182,30 @@ def test_a_case_built_on_a_fixture_value_the_loader_repaired_is_not_run_instead_
     assert re.search(r"\n19 passed, 9 failed \(9 not run: problems above\), 11 rules not shown fired", result.output)
 
 
+def test_a_case_built_on_many_problems_shows_two_in_full_and_where_the_others_are(rules_copy: RulesCopy) -> None:
+    """A split amount on each of the steady fixture's invoices printed every problem in full under every case
+    built on it (15 lines a case, 135 in all) although each is printed once above."""
+    rules = rules_copy()
+    fixtures = rules / "tests" / "fixtures.yaml"
+    text = fixtures.read_text()
+    fixtures.write_text(text.replace('amount: "100000.00", payment_term_days', "amount: 100,000.00, payment_term_days"))
+    lines = [i for i, t in enumerate(fixtures.read_text().splitlines(), 1) if "100,000.00" in t]
+    assert len(lines) > 3
+
+    result = _run("test", str(rules))
+
+    assert result.exit_code == 1
+    for line in lines:  # each problem in full once, above the cases
+        assert len(re.findall(rf"^{re.escape(str(fixtures))}:{line}:\d+: type_mismatch", result.output, re.M)) == 1
+    for case_id in _STEADY_CASES:
+        block = result.output.split(f"FAIL {case_id}  ", 1)[1].split("\n")[1:4]
+        assert [b.strip()[:len(f"not run: {fixtures}:")] for b in block[:2]] == [f"not run: {fixtures}:"] * 2
+        rest = ", ".join(str(n) for n in lines[2:])
+        assert block[2].strip() == (f"not run: and {len(lines) - 2} more problems in its input (printed above): "
+                                    f"{fixtures} lines {rest}")
+    assert not any(f"not run: {fixtures}:{line}:" in result.output for line in lines[2:])
+
+
 def test_a_case_whose_own_value_the_loader_repaired_is_not_run_and_the_others_are(rules_copy: RulesCopy) -> None:
     """`current_limit: 1,500,000` in a case's own snapshot, or `amount: 1,500` in its order, was reported
     and the case ran on the rejoined value and showed `ok`."""
