@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, get_args
 
-from policy_engine.domain.dates import refused_date
+from policy_engine.domain.dates import iso_date_hint, refused_date
 from policy_engine.domain.models import Outcome
 from policy_engine.domain.values import GRADE_CLASSES, GRADES, parse_iso_date
 from policy_engine.effects import FIXED_ACTION_CODES
@@ -89,7 +89,7 @@ def check_expect(doc: Document, loc: tuple[Any, ...], expect: Any, problems: lis
         return
     for key in _TEXT_EXPECT:
         if key in expect and not isinstance(expect[key], str):
-            bad(key, f"a text, got {expect[key]!r}")
+            bad(key, _not_text(key, expect[key]))
     for key in _NUMBER_EXPECT:
         if key in expect and (isinstance(expect[key], bool) or not isinstance(expect[key], int | float)):
             bad(key, f"a number, got {expect[key]!r}")
@@ -116,6 +116,13 @@ def check_expect(doc: Document, loc: tuple[Any, ...], expect: Any, problems: lis
             for i, value in enumerate(expect[key]):
                 if isinstance(value, str):  # a non-text item is already reported as the wrong type
                     unknown(key, value, what, options, (i,))
+
+
+def _not_text(key: str, value: Any) -> str:
+    """`a text, got 20261101`, and for a day YAML read as a number (`next_review_on: 20261101`) what to write,
+    as for the day of any case (dates.iso_date_hint)."""
+    hint = iso_date_hint(str(value)) if key == "next_review_on" and type(value) is int else ""
+    return f"a text, got {value!r}{hint}"
 
 
 def _value_problem(key: str, value: Any) -> str | None:

@@ -21,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 from adapters.batch import tables as t
 from adapters.batch.config import PortfolioConfig
 from adapters.store import schema as s
+from policy_engine.domain.amounts import refused_amount
 from policy_engine.domain.dates import refused_date
 from policy_engine.portfolio import TopN, give_up_count, growth_rate, profit_rate, value_class_at
 
@@ -68,7 +69,7 @@ def _read(parse: Any, value: Any, where: str, problems: list[str]) -> Any:
     try:
         return parse(value)
     except (ArithmeticError, ValueError, TypeError):
-        problems.append(f"{where}: {refused_date(value)}" if parse is _asdate else f"{where}: not a decimal: {value!r}")
+        problems.append(f"{where}: {refused_date(value) if parse is _asdate else refused_amount(value)}")
         return None
 
 

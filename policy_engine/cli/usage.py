@@ -11,7 +11,8 @@ import typer
 from pydantic import ValidationError
 from typer.core import TyperGroup
 
-from policy_engine.cli.options import fail, plain_number, refused
+from policy_engine.cli.options import fail, refused
+from policy_engine.domain.amounts import plain_number
 from policy_engine.domain.suggest import echoed
 from policy_engine.rules.numbers import NumberSetting
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date
 from typing import Any
 
-from policy_engine.domain.suggest import ECHOED_AT_MOST, echoed
+from policy_engine.domain.suggest import echoed_input
 from policy_engine.domain.values import NOT_A_DATE, parse_iso_date
 
 _OTHER_DAY = re.compile(r"([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})|([0-9]{4})([0-9]{2})([0-9]{2})")
@@ -59,14 +58,7 @@ def refused_date(value: Any, why: str = NOT_A_DATE) -> str:
     iso_date_hint's `; write …`; `why` alone when there is no value to repeat (None, "": `required: …`)."""
     if value is None or value == "":
         return why
-    if isinstance(value, str):
-        shown, text = echoed(value), value
-    elif isinstance(value, date):  # a stored day out of range
-        text = value.isoformat()
-        shown = echoed(text)
-    else:  # `as_of: 20261101` is a number to YAML, and JSON may hold one: repeated as written, and read as text
-        text = str(value)
-        shown = text if len(text) <= ECHOED_AT_MOST else text[:ECHOED_AT_MOST] + "…"
+    shown, text = echoed_input(value)
     if lacking := no_such_day(text):
         return f"no such day: {shown} ({lacking})"
     return f"{why}: {shown}{iso_date_hint(text)}"

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from policy_engine.domain.amounts import refused_amount
 from policy_engine.domain.dates import refused_date
 from policy_engine.domain.suggest import close_choices, did_you_mean
 from policy_engine.domain.values import (
@@ -138,29 +139,24 @@ def typed_violations_from(exc: ValidationError, prefix: str = "") -> list[tuple[
     """violations_from with the pydantic error type of each violation (importers report it as a code)."""
     result: list[tuple[FieldViolation, str]] = []
     refused_by_every_branch: dict[str, str] = {}
+    sent: dict[tuple[Any, ...], Any] = {}
     for err in exc.errors(include_url=False):
         loc, kind = tuple(err["loc"]), str(err["type"])
         label = str(loc[-1]) if loc else ""
         if label in SHORTCUT_BRANCHES:  # the branches after it refused the input too, and say why
+            sent[loc[:-1]] = err.get("input")  # as sent: a later step holds Decimal('-5') for "-05"
             continue
         branch = BRANCH_MESSAGES.get(label)
         if branch is not None:  # money and dates: one union branch per type of input
             loc = loc[:-1]
-            path = _prefixed(field_path(loc), prefix)
+            path, value = _prefixed(field_path(loc), prefix), sent.get(loc, err.get("input"))
             if kind in BRANCH_GATE_ERRORS and kind not in branch:  # the branch for another type of input
-                refused_by_every_branch.setdefault(path, _refused_value(label, err, _fallback(label)))
+                refused_by_every_branch.setdefault(path, _refused_value(label, value, _fallback(label)))
                 continue
-            message = _refused_value(label, err, _required_if_empty(err, branch.get(kind, _fallback(label))))
+            message = _refused_value(label, value, _required_if_empty(value, branch.get(kind, _fallback(label))))
             kind = "value_error"  # the code importers have always reported for a bad amount or date
         else:
-            path = _prefixed(field_path(loc), prefix)
-            message = (_MESSAGES.get(kind) or str(err["msg"])).removeprefix("Value error, ")
-            if kind == "string_pattern_mismatch":
-                message = PATTERN_MESSAGES.get((err.get("ctx") or {}).get("pattern", ""), message)
-            if kind in _SUGGESTING and (hint := did_you_mean(_meant(kind, err))):
-                message = f"{message}; {hint}"
-            elif kind == "string_too_short" and (err.get("ctx") or {}).get("min_length") == 1:
-                message = "required"  # an id sent empty (proto3's default: the field was left out)
+            path, message = _prefixed(field_path(loc), prefix), _message(err, kind)
         violation = FieldViolation(path, message)
         if all(v != violation for v, _ in result):
             result.append((violation, kind))
@@ -168,6 +164,18 @@ def typed_violations_from(exc: ValidationError, prefix: str = "") -> list[tuple[
     result += [(FieldViolation(path, wanted), "value_error") for path, wanted in refused_by_every_branch.items()
                if path not in shown]
     return result
+
+
+def _message(err: Any, kind: str) -> str:
+    """What a refused field that is no amount or date says: our words for pydantic's, and what was meant."""
+    message = (_MESSAGES.get(kind) or str(err["msg"])).removeprefix("Value error, ")
+    if kind == "string_pattern_mismatch":
+        message = PATTERN_MESSAGES.get((err.get("ctx") or {}).get("pattern", ""), message)
+    if kind in _SUGGESTING and (hint := did_you_mean(_meant(kind, err))):
+        message = f"{message}; {hint}"
+    elif kind == "string_too_short" and (err.get("ctx") or {}).get("min_length") == 1:
+        message = "required"  # an id sent empty (proto3's default: the field was left out)
+    return message
 
 
 _REQUIRED = {NOT_A_DECIMAL: REQUIRED_DECIMAL, NOT_A_DATE: REQUIRED_DATE}
@@ -178,16 +186,17 @@ def _fallback(label: str) -> str:
     return NOT_A_DATE if label.startswith("date") else NOT_A_DECIMAL
 
 
-def _refused_value(label: str, err: Any, message: str) -> str:
-    """A refused date in the words every entry point uses (dates.refused_date: the value, and `; write …` or
-    `no such day`); a refused amount as it is."""
-    return refused_date(err.get("input"), message) if label.startswith("date") else message
+def _refused_value(label: str, value: Any, message: str) -> str:
+    """A refused date or amount in the words every entry point uses: the value as sent, and `; write …` where
+    one can tell, or `no such day` (dates.refused_date, amounts.refused_amount)."""
+    refused = refused_date if label.startswith("date") else refused_amount
+    return refused(value, message)
 
 
-def _required_if_empty(err: Any, message: str) -> str:
+def _required_if_empty(value: Any, message: str) -> str:
     """An amount or date sent empty was most likely left out (a proto3 string's default is ""): say
     "required: a decimal such as …" rather than "not a decimal such as …"."""
-    if err.get("input") == "" and message in _REQUIRED:
+    if value == "" and message in _REQUIRED:
         return _REQUIRED[message]
     return message
 

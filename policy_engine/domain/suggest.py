@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Collection
+from datetime import date
+from typing import Any
 
 LISTED_AT_MOST = 30
 """Allowed values spelled out in one message at most (the signal vocabulary has 21: all of them fit)."""
@@ -48,6 +50,17 @@ def did_you_mean(close: list[str]) -> str:
 def echoed(value: str) -> str:
     """A refused value as a message repeats it: quoted, and cut short if it is long."""
     return repr(value if len(value) <= ECHOED_AT_MOST else value[:ECHOED_AT_MOST] + "…")
+
+
+def echoed_input(value: Any) -> tuple[str, str]:
+    """(as a message repeats it, as text) for a refused input of any type: text quoted (echoed), a date as its
+    ISO text quoted, anything else (`as_of: 20261101` is a number to YAML, and JSON may hold one) as written."""
+    if isinstance(value, str):
+        return echoed(value), value
+    if isinstance(value, date):  # a stored day out of range
+        return echoed(value.isoformat()), value.isoformat()
+    text = str(value)
+    return (text if len(text) <= ECHOED_AT_MOST else text[:ECHOED_AT_MOST] + "…"), text
 
 
 def unknown_choice(what: str, value: str, choices: Collection[str]) -> str:

@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from policy_engine.domain.amounts import plain_amount
 from policy_engine.domain.values import GRADE_RANK, SIGNAL_CODES
 from policy_engine.features import SIGNAL_FIELDS, FieldSpec
 from policy_engine.rules.boxes import INF as INF
@@ -26,7 +27,7 @@ from policy_engine.rules.condition_nodes import Group as Group
 from policy_engine.rules.condition_nodes import Loc as Loc
 from policy_engine.rules.condition_nodes import Node as Node
 from policy_engine.rules.condition_nodes import is_number
-from policy_engine.rules.numbers import between_order, percent_as, plain_amount, split_number
+from policy_engine.rules.numbers import between_order, percent_as, split_number
 from policy_engine.rules.problems import Problem
 from policy_engine.rules.schema import suggest
 

@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from policy_engine.domain.amounts import finite_text, plain_amount
+
 _BOUND_ERRORS = {
     "greater_than_equal": ("ge", "less than"),
     "greater_than": ("gt", "not more than"),
     "less_than_equal": ("le", "more than"),
     "less_than": ("lt", "not less than"),
 }
-_MONEY_MARKS = re.compile(r"(?i)\b(?:CNY|RMB|USD|EUR|HKD|JPY|GBP)\b|[¥￥$€£元,_\s]")
-"""What makes an amount money rather than a number: a currency sign or code, thousands separators."""
 _NUMBER_ERRORS = frozenset({"finite_number", "int_type", "float_type", *_BOUND_ERRORS})
 _PERCENT = re.compile(r"\s*(\d+(?:\.\d+)?)\s*[%％]\s*")
 
@@ -85,7 +85,7 @@ def describe(err: Mapping[str, Any], setting: NumberSetting, cut_short: bool = F
         name, word = _BOUND_ERRORS[kind]
         return "invalid_value", f"{_shown(value)} is {word} {_shown(getattr(setting, name))}; {right}"
     if isinstance(value, str):
-        if _finite_text(value):
+        if finite_text(value):
             return "type_mismatch", f'"{value}" is a text because of the quotes; write {value.strip()} without them'
         percent = percent_as(value, setting.le if setting.le is not None else setting.lt)
         if percent is not None and setting.allows(float(percent[0])):
@@ -136,12 +136,6 @@ def percent_as(text: str, most: float | None) -> tuple[str, str] | None:
     return meant, f"a share, factor or ratio is a fraction here: {written}% is {meant}"
 
 
-def plain_amount(text: str) -> str | None:
-    """`100000` for `¥100,000`, `100000 CNY` or `$100000`: an amount written as money, not a number."""
-    plain = _MONEY_MARKS.sub("", text)
-    return plain if plain != text.strip() and _finite_text(plain) else None
-
-
 def split_after(data: Any, loc: tuple[Any, ...]) -> bool:
     """Whether the entry at `loc` is the first part of a split number: the next key is the rest."""
     *path, key = loc
@@ -176,13 +170,6 @@ def _mapping_at(data: Any, path: list[Any]) -> dict[Any, Any]:
         except (KeyError, IndexError, TypeError):
             return {}
     return data if isinstance(data, dict) else {}
-
-
-def _finite_text(value: str) -> bool:
-    try:
-        return math.isfinite(float(value))
-    except ValueError:
-        return False
 
 
 def _shown(number: Any) -> str:

@@ -15,7 +15,8 @@ from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from policy_engine.rules.numbers import plain_amount, split_number
+from policy_engine.domain.amounts import plain_amount
+from policy_engine.rules.numbers import split_number
 from policy_engine.rules.problems import Problem
 
 ECHOED_AT_MOST = 80

@@ -15,6 +15,7 @@ from adapters.batch.config import months_before, portfolio_config
 from adapters.batch.runner import BatchOptions, run_batch
 from adapters.store import open_store
 from policy_engine.api import load_policy
+from policy_engine.domain.values import NOT_A_DECIMAL
 from policy_engine.portfolio import AbcCutoffs, TopN, abc_classes, give_up_candidates, give_up_count, value_class_at
 from tests.integration.test_batch_support import AS_OF, RULES, make_portfolio
 
@@ -144,7 +145,9 @@ def test_rankings_and_give_up_flags_follow_the_config(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("sql", "customer_id", "problem"), [
     ("UPDATE invoices SET amount = 'abc' WHERE invoice_id = (SELECT MAX(invoice_id) FROM invoices "
-     "WHERE customer_id = 'C0000007')", "C0000007", "amount: not a decimal: 'abc'"),
+     "WHERE customer_id = 'C0000007')", "C0000007", f"amount: {NOT_A_DECIMAL}: 'abc'"),
+    ("UPDATE invoices SET amount = '1,000.00' WHERE invoice_id = (SELECT MAX(invoice_id) FROM invoices "
+     "WHERE customer_id = 'C0000007')", "C0000007", f"amount: {NOT_A_DECIMAL}: '1,000.00'; write 1000.00"),
     ("UPDATE customers SET relationship_since = '22/11/2019' WHERE customer_id = 'C0000011'", "C0000011",
      "customers C0000011: relationship_since: not an ISO date (YYYY-MM-DD): '22/11/2019'"),
     ("UPDATE customers SET relationship_since = '2019-02-29' WHERE customer_id = 'C0000011'", "C0000011",

@@ -19,6 +19,7 @@ from policy_engine.domain.values import (
     MAX_INVOICES,
     MAX_ORDERS,
     MAX_SIGNALS,
+    NOT_A_DECIMAL,
     SIGNAL_CODES,
     parse_decimal,
     parse_iso_date,
@@ -252,6 +253,23 @@ def test_a_bad_date_says_what_to_write_in_its_field_violation(grpc_server: Serve
     assert code == grpc.StatusCode.INVALID_ARGUMENT
     assert found == {"snapshot.relationship_since": "no such day: '2026-02-30' (February 2026 has 28 days)",
                      "as_of": "not an ISO date (YYYY-MM-DD): '2026/11/01'; write 2026-11-01"}
+
+
+def test_a_bad_amount_says_what_was_sent_and_what_to_write_in_its_field_violation(grpc_server: ServerProcess) -> None:
+    """Amounts said only `not a decimal such as "125000.00": …`: the caller saw neither its value nor the form meant."""
+    snapshot = sample_snapshot(1)
+    snapshot.invoices[0].amount = "1,000.00"
+
+    try:
+        grpc_server.stub().CheckOrder(pb.CheckOrderRequest(snapshot=snapshot, order_id="O1", amount="12.5%"),
+                                      timeout=10)
+        raise AssertionError("accepted bad amounts")
+    except grpc.RpcError as error:
+        code, found = error.code(), dict(violations_of(error))
+
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    assert found == {"snapshot.invoices[0].amount": f"{NOT_A_DECIMAL}: '1,000.00'; write 1000.00",
+                     "amount": f"{NOT_A_DECIMAL}: '12.5%'"}
 
 
 def test_after_the_malformed_requests_the_server_is_alive_and_healthy(grpc_server: ServerProcess) -> None:

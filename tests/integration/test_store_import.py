@@ -12,6 +12,7 @@ from sqlalchemy import select
 from adapters.importers import run_import
 from adapters.store import SqlStore, open_store
 from adapters.store import schema as s
+from policy_engine.domain.values import NOT_A_DECIMAL
 
 CUSTOMERS_CSV = """\
 customer_id,name,size,segment,relationship_since,character,capacity,capital,collateral,conditions,\
@@ -188,6 +189,23 @@ def test_a_bad_date_in_a_row_is_echoed_at_its_line_and_field_with_what_to_write(
     ]
     assert found[4:] == [f"{jsonl_path}:1: ordered_on: not an ISO date (YYYY-MM-DD): 20261101; write 2026-11-01 "
                          "[value_error]"]
+
+
+def test_a_bad_amount_in_a_row_is_echoed_at_its_line_and_field_with_what_to_write(db_url: str, tmp_path: Path) -> None:
+    """Each said only `not a decimal such as "125000.00": …`: not the value, not `1000.00`."""
+    store = _with_customers(db_url, tmp_path)
+    csv_path = _write(tmp_path, "orders.csv", "order_id,customer_id,ordered_on,amount\n"
+                                              'O1,C1,2026-11-01,"1,000.00"\nO2,C1,2026-11-01,"1.000,50"\n')
+    jsonl_path = _write(tmp_path, "orders.jsonl", json.dumps({"order_id": "O3", "customer_id": "C1",
+                                                              "ordered_on": "2026-11-01", "amount": "€1,000"}) + "\n")
+
+    found = [str(p) for path in (csv_path, jsonl_path) for p in run_import(store.engine, path.stem, path).problems]
+
+    assert found == [
+        f"{csv_path}:2: amount: {NOT_A_DECIMAL}: '1,000.00'; write 1000.00 [value_error]",
+        f"{csv_path}:3: amount: {NOT_A_DECIMAL}: '1.000,50' [value_error]",  # a decimal comma: not guessed at
+        f"{jsonl_path}:1: amount: {NOT_A_DECIMAL}: '€1,000'; write 1000 [value_error]",
+    ]
 
 
 def test_an_overlong_line_is_refused_without_reading_it_whole(db_url: str, tmp_path: Path) -> None:

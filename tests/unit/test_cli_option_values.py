@@ -12,6 +12,7 @@ from policy_engine.cli import build_app
 
 SNAPSHOT = str(Path(__file__).resolve().parents[2] / "examples" / "past-due.json")
 NOT_A_DECIMAL = 'not a decimal such as "125000.00": 1 to 16 digits, optionally "." and 1 to 6 more'
+REQUIRED_DECIMAL = "required: " + NOT_A_DECIMAL.removeprefix("not ")
 
 
 def _refused(tmp_path: Path, *args: str) -> str:
@@ -58,6 +59,9 @@ def test_a_refused_date_option_echoes_the_value_and_says_what_to_write(
     (["check-order", SNAPSHOT, "--amount", "¥1,500,000.50"],
      f"error: --amount: {NOT_A_DECIMAL}: '¥1,500,000.50'; write 1500000.50\n"),
     (["check-order", SNAPSHOT, "--amount", "1.000,50"], f"error: --amount: {NOT_A_DECIMAL}: '1.000,50'\n"),
+    (["check-order", SNAPSHOT, "--amount", "1000 CNY"], f"error: --amount: {NOT_A_DECIMAL}: '1000 CNY'; write 1000\n"),
+    (["check-order", SNAPSHOT, "--amount", " 1000 "], f"error: --amount: {NOT_A_DECIMAL}: ' 1000 '; write 1000\n"),
+    (["check-order", SNAPSHOT, "--amount", ""], f"error: --amount: {REQUIRED_DECIMAL}\n"),
     (["check-order", SNAPSHOT, "--amount", "-5"], "error: --amount: must not be negative: '-5'\n"),
     (["simulate", "--rules", "rules", "--order-amount", "1,000"],
      f"error: --order-amount: {NOT_A_DECIMAL}: '1,000'; write 1000\n"),

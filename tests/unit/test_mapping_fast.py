@@ -15,6 +15,7 @@ from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
 from adapters.grpc.mapping import replies
 from adapters.grpc.mapping import snapshot as snap
 from policy_engine.api import Policy
+from policy_engine.domain.amounts import refused_amount
 from policy_engine.domain.errors import violations_from
 from policy_engine.domain.models import CustomerDecision, CustomerSnapshot, OrderDecision, OrderRequest
 from policy_engine.domain.values import Money, SignedMoney, parse_decimal, parse_money
@@ -50,8 +51,8 @@ def _outcome(model: type[BaseModel], value: Any) -> tuple[str, str]:
 def _reference(parse: Callable[[Any], Decimal], value: Any) -> tuple[str, str]:
     try:
         return "ok", repr(parse(value))
-    except ValueError as exc:
-        return "error", f"v: {exc}"
+    except ValueError as exc:  # in the words every entry point gives a refused amount (value, hint)
+        return "error", f"v: {refused_amount(value, str(exc))}"
 
 
 @pytest.mark.parametrize("text", _EDGES)

@@ -1,0 +1,64 @@
+"""What a refused amount says, in one form wherever an amount comes in (a command's option, a snapshot file, a
+gRPC request, a rule test case, an imported row, a stored row the batch reads): why it was refused, the value,
+and what to write where one can tell (`not a decimal such as "125000.00": …: '1,000.00'; write 1000.00`).
+
+Only ever called once an amount has been refused, so none of it costs a valid request anything.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from policy_engine.domain.suggest import echoed_input
+from policy_engine.domain.values import NOT_A_DECIMAL, parse_money
+
+_MONEY_MARKS = re.compile(r"(?i)\b(?:CNY|RMB|USD|EUR|HKD|JPY|GBP)\b|[¥￥$€£元,_\s]")
+"""What makes an amount money rather than a number: a currency sign or code, thousands separators."""
+_GROUPED = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?")
+"""Digits ungrouped or with commas that group thousands (1,000,000.50): not a decimal comma (12,5 or 1.000,50),
+which is not guessed at."""
+
+
+def finite_text(value: str) -> bool:
+    """Whether `value` is a finite number as Python reads one (`1e5`, ` 7 `, `1_000` included)."""
+    try:
+        return math.isfinite(float(value))
+    except ValueError:
+        return False
+
+
+def plain_amount(text: str) -> str | None:
+    """`100000` for `¥100,000`, `100000 CNY` or `$100000`: an amount written as money, not a number."""
+    plain = _MONEY_MARKS.sub("", text)
+    return plain if plain != text.strip() and finite_text(plain) else None
+
+
+def plain_number(text: str) -> str | None:
+    """`1000` for an amount written with thousands separators, a currency or surrounding spaces (`1,000`,
+    `¥1,000`, `1000 CNY`, ` 1000 `) whose plain number is an amount; None for anything else."""
+    stripped = text.strip()
+    plain = plain_amount(stripped) or (stripped if stripped != text else None)
+    if plain is None or not _GROUPED.fullmatch(re.sub(r"[^0-9,.]", "", text)):
+        return None
+    try:
+        parse_money(plain)
+    except ValueError:
+        return None
+    return plain
+
+
+def amount_hint(text: str) -> str:
+    """`; write 1000` for `1,000` (plain_number); "" when there is no plain number to suggest."""
+    plain = plain_number(text)
+    return f"; write {plain}" if plain is not None else ""
+
+
+def refused_amount(value: Any, why: str = NOT_A_DECIMAL) -> str:
+    """`why: 'value'` and amount_hint's `; write …` for text; `why` alone when there is no value to repeat
+    (None, "": `required: …`). A negative amount is not suggested: the same words serve fields that may not be."""
+    if value is None or value == "":
+        return why
+    shown, text = echoed_input(value)
+    return f"{why}: {shown}{amount_hint(text) if isinstance(value, str) else ''}"

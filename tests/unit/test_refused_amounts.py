@@ -1,0 +1,88 @@
+"""A refused amount says the same wherever it comes in: the command line (test_cli_option_values), a snapshot file,
+a gRPC request, a rule test case, an imported row (test_store_import), a stored row the portfolio pass reads
+(test_batch_portfolio): the value, and what to write where one can tell."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
+from policy_engine.cli import build_app
+from policy_engine.domain.values import NOT_A_DECIMAL, REQUIRED_DECIMAL
+from tests.unit.test_refused_dates import EXAMPLES
+from tests.unit.test_refused_dates import _violations as grpc_violations
+
+SAID = {
+    "1,000.00": f"{NOT_A_DECIMAL}: '1,000.00'; write 1000.00",
+    "€1,000": f"{NOT_A_DECIMAL}: '€1,000'; write 1000",
+    "100000 CNY": f"{NOT_A_DECIMAL}: '100000 CNY'; write 100000",
+    " 1000 ": f"{NOT_A_DECIMAL}: ' 1000 '; write 1000",
+    "12.5%": f"{NOT_A_DECIMAL}: '12.5%'",  # no amount to derive: not guessed at
+    "1e5": f"{NOT_A_DECIMAL}: '1e5'",
+    "abc": f"{NOT_A_DECIMAL}: 'abc'",
+    "1.000,50": f"{NOT_A_DECIMAL}: '1.000,50'",  # a decimal comma: not guessed at
+    "-05": "must not be negative: '-05'",  # as sent, not as read (Decimal('-5'))
+    "": REQUIRED_DECIMAL,
+}
+RulesCopy = Callable[..., Path]
+
+
+@pytest.mark.parametrize("command", [["evaluate"], ["check-order", "--amount", "1000"]])
+@pytest.mark.parametrize("amount", list(SAID))
+def test_a_bad_amount_in_a_snapshot_file_is_echoed_at_its_path_with_what_to_write(
+    tmp_path: Path, command: list[str], amount: str,
+) -> None:
+    """Was `snap.json: invoices[0].amount: not a decimal such as "125000.00": …` for each: no value, no hint."""
+    snapshot = json.loads((EXAMPLES / "past-due.json").read_text())
+    snapshot["invoices"][1]["amount"] = snapshot["orders"][0]["amount"] = amount
+    path = tmp_path / "snap.json"
+    path.write_text(json.dumps(snapshot))
+
+    result = CliRunner().invoke(build_app(), [command[0], str(path), *command[1:]])
+
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == f"{path}: invoices[1].amount: {SAID[amount]}\n{path}: orders[0].amount: {SAID[amount]}\n"
+
+
+@pytest.mark.parametrize("amount", list(SAID))
+def test_a_bad_amount_in_a_grpc_request_keeps_its_path_and_says_what_to_write(amount: str) -> None:
+    """Was `not a decimal such as "125000.00": …` alone: the caller saw neither its value nor what to send."""
+    invoice = pb.Invoice(invoice_id="I1", issued_on="2026-10-01", due_on="2026-10-31", amount=amount)
+    snapshot = pb.CustomerSnapshot(customer_id="C1", invoices=[invoice], current_limit=amount or "0")
+
+    found = grpc_violations(pb.CheckOrderRequest(snapshot=snapshot, order_id="O1", amount=amount))
+
+    assert found == {"snapshot.invoices[0].amount": SAID[amount], "amount": SAID[amount],
+                     **({"snapshot.current_limit": SAID[amount]} if amount else {})}
+
+
+def test_a_bad_amount_in_a_rule_test_case_is_echoed_with_what_to_write(rules_copy: RulesCopy) -> None:
+    rules = rules_copy()
+    (rules / "tests" / "q.yaml").write_text(
+        "cases:\n  - id: q\n    snapshot:\n      base: steady\n      current_limit: \"¥350,000.00\"\n"
+        "    order: {amount: \"1,000\"}\n    expect: {grade: AA}\n")
+
+    result = CliRunner().invoke(build_app(), ["test", str(rules)])
+
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert (f"q.yaml:5:7: invalid_value: snapshot.current_limit: {NOT_A_DECIMAL}: '¥350,000.00'; write 350000.00\n"
+            in result.output)
+    assert f"q.yaml:6:13: invalid_value: order.amount: {NOT_A_DECIMAL}: '1,000'; write 1000\n" in result.output
+
+
+def test_a_review_day_yaml_reads_as_a_number_says_how_to_write_it(rules_copy: RulesCopy) -> None:
+    """`expect.next_review_on: 20261101` said `a text, got 20261101`, where `as_of: 20261101` says what to write."""
+    rules = rules_copy()
+    (rules / "tests" / "q.yaml").write_text("cases:\n  - id: q\n    snapshot: {base: steady}\n"
+                                            "    expect: {grade: AA, next_review_on: 20261101}\n")
+
+    result = CliRunner().invoke(build_app(), ["test", str(rules)])
+
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    said = "q.yaml:4:25: type_mismatch: expect.next_review_on: a text, got 20261101; write 2026-11-01\n"
+    assert said in result.output
