@@ -97,6 +97,15 @@ _MONEY = frozenset({"amount", "paid_amount", "current_assets", "current_liabilit
                     "current_limit"})  # fmt: skip
 
 
+def _iso_day(text: str) -> date:
+    """date.fromisoformat for `YYYY-MM-DD` alone: on Python 3.11 it also reads a week date (`2019-W47-5`, the only
+    other form of ten characters), which the model refuses as text. Then the batch evaluated a stored row that the
+    store's own loader (EvaluateCustomer by id) refuses; now it is left as text, and the model quarantines it."""
+    if len(text) != 10 or text[7] != "-":
+        raise ValueError(text)
+    return date.fromisoformat(text)
+
+
 def _typed(conn: Connection, fields: Sequence[str]) -> list[tuple[int, Any]]:
     """(position, converter) for SQLite's text dates and money: C-level parsing ahead of the model's checks.
 
@@ -104,7 +113,7 @@ def _typed(conn: Connection, fields: Sequence[str]) -> list[tuple[int, Any]]:
     """
     if conn.dialect.name != "sqlite":
         return []
-    return [(i, date.fromisoformat if f in _DATES else Decimal) for i, f in enumerate(fields) if f in _DATES | _MONEY]
+    return [(i, _iso_day if f in _DATES else Decimal) for i, f in enumerate(fields) if f in _DATES | _MONEY]
 
 
 def _convert(row: list[Any], converters: list[tuple[int, Any]]) -> list[Any]:

@@ -23,6 +23,7 @@ from adapters.batch.config import PortfolioConfig
 from adapters.store import schema as s
 from policy_engine.domain.amounts import refused_amount
 from policy_engine.domain.dates import refused_date
+from policy_engine.domain.values import parse_iso_date
 from policy_engine.portfolio import TopN, give_up_count, growth_rate, profit_rate, value_class_at
 
 STREAM_ROWS = 20_000
@@ -54,7 +55,9 @@ def _dec(value: Any) -> Decimal | None:
 
 
 def _asdate(value: Any) -> date | None:
-    return None if value is None else value if isinstance(value, date) else date.fromisoformat(value)
+    # The model's own reading (not date.fromisoformat, which on 3.11 also takes `2019-W47-5`; nor a day out of
+    # its range): a day the evaluation would quarantine is one the pass cannot read.
+    return None if value is None else parse_iso_date(value)
 
 
 def _money(value: Any) -> Decimal | None:
@@ -68,8 +71,9 @@ def _read(parse: Any, value: Any, where: str, problems: list[str]) -> Any:
     """`parse(value)`; a stored value that does not parse is noted as a problem, not a failed run."""
     try:
         return parse(value)
-    except (ArithmeticError, ValueError, TypeError):
-        problems.append(f"{where}: {refused_date(value) if parse is _asdate else refused_amount(value)}")
+    except (ArithmeticError, ValueError, TypeError) as exc:
+        said = refused_date(value, str(exc)) if parse is _asdate else refused_amount(value)
+        problems.append(f"{where}: {said}")
         return None
 
 

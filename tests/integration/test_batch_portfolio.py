@@ -152,6 +152,12 @@ def test_rankings_and_give_up_flags_follow_the_config(tmp_path: Path) -> None:
      "customers C0000011: relationship_since: not an ISO date (YYYY-MM-DD): '22/11/2019'"),
     ("UPDATE customers SET relationship_since = '2019-02-29' WHERE customer_id = 'C0000011'", "C0000011",
      "customers C0000011: relationship_since: no such day: '2019-02-29' (February 2019 has 28 days)"),
+    # date.fromisoformat (3.11) reads a week date; the pass and the batch's loader took it, the store's refused it
+    ("UPDATE customers SET relationship_since = '2019-W47-5' WHERE customer_id = 'C0000011'", "C0000011",
+     "customers C0000011: relationship_since: not an ISO date (YYYY-MM-DD): '2019-W47-5'"),
+    ("UPDATE customers SET relationship_since = '1899-12-31' WHERE customer_id = 'C0000011'", "C0000011",
+     "customers C0000011: relationship_since: out of range: must lie between 1900-01-01 and 2200-12-31: "
+     "'1899-12-31'"),
 ])
 def test_a_stored_value_the_portfolio_pass_cannot_read_quarantines_its_customer_not_the_run(
         tmp_path: Path, sql: str, customer_id: str, problem: str) -> None:
