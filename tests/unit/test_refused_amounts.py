@@ -70,9 +70,11 @@ def test_a_bad_amount_in_a_rule_test_case_is_echoed_with_what_to_write(rules_cop
     result = CliRunner().invoke(build_app(), ["test", str(rules)])
 
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert (f"q.yaml:5:7: invalid_value: snapshot.current_limit: {NOT_A_DECIMAL}: '¥350,000.00'; write 350000.00\n"
-            in result.output)
-    assert f"q.yaml:6:13: invalid_value: order.amount: {NOT_A_DECIMAL}: '1,000'; write 1000\n" in result.output
+    quoted = " (money in a case is a decimal string: in quotes)\n"  # unquoted, YAML reads 350000.00 as a float
+    assert (f"q.yaml:5:7: invalid_value: snapshot.current_limit: {NOT_A_DECIMAL}: '¥350,000.00'; "
+            f'write "350000.00"{quoted}' in result.output)
+    assert f"q.yaml:6:13: invalid_value: order.amount: {NOT_A_DECIMAL}: '1,000'; write \"1000\"{quoted}" in (
+        result.output)
 
 
 def test_a_review_day_yaml_reads_as_a_number_says_how_to_write_it(rules_copy: RulesCopy) -> None:
