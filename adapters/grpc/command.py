@@ -77,11 +77,12 @@ def _open_store(db: str | None) -> Any:
 
 
 def serve(
-    rules: Annotated[Path | None, typer.Option("--rules", help="rules directory (default: the shipped rules/)")] = None,
+    rules: Annotated[Path | None, typer.Option(
+        "--rules", metavar="DIR", help="rules directory (default: the shipped rules/)")] = None,
     port: Annotated[int, typer.Option(min=0, max=65535, help="port to listen on; 0 picks a free one")] = 50051,
-    host: Annotated[str, typer.Option(help="address to bind")] = "[::]",
+    host: Annotated[str, typer.Option(metavar="HOST", help="address to bind")] = "[::]",
     db: Annotated[str | None, typer.Option(
-        help="SQLAlchemy URL of the store (default: $CREDIT_POLICY_DB, else the embedded SQLite file "
+        metavar="URL", help="SQLAlchemy URL of the store (default: $CREDIT_POLICY_DB, else the embedded SQLite file "
              "var/credit-policy.sqlite); `memory` for an in-memory store that only takes full snapshots")] = None,
     workers: Annotated[int | None, typer.Option(
         help="engine worker processes behind one gRPC server process (default: one per CPU, at least 2); "
@@ -89,15 +90,16 @@ def serve(
     processes: Annotated[int | None, typer.Option(
         help="N complete server processes sharing the port (SO_REUSEPORT), each evaluating in-process; "
              "not with --workers N", show_default=False)] = None,
-    tls_cert: Annotated[Path | None, typer.Option(help="PEM server certificate (enables TLS)")] = None,
-    tls_key: Annotated[Path | None, typer.Option(help="PEM private key of --tls-cert")] = None,
-    tls_client_ca: Annotated[Path | None, typer.Option(help="PEM CA of client certificates (mutual TLS)")] = None,
+    tls_cert: Annotated[Path | None, typer.Option(metavar="FILE", help="PEM server certificate (enables TLS)")] = None,
+    tls_key: Annotated[Path | None, typer.Option(metavar="FILE", help="PEM private key of --tls-cert")] = None,
+    tls_client_ca: Annotated[Path | None, typer.Option(
+        metavar="FILE", help="PEM CA of client certificates (mutual TLS)")] = None,
     metrics_port: Annotated[int | None, typer.Option(
         min=0, max=65535, help="Prometheus /metrics port; 0 picks one")] = None,
     watch_interval: Annotated[float, typer.Option(
-        help="seconds between rules-dir polls, 0 to 86400; 0 = SIGHUP only")] = 1.0,
+        metavar="SECONDS", help="seconds between rules-dir polls, 0 to 86400; 0 = SIGHUP only")] = 1.0,
     grace: Annotated[float, typer.Option(
-        help="seconds in-flight calls get to finish on SIGTERM, 0 to 86400")] = 20.0,
+        metavar="SECONDS", help="seconds in-flight calls get to finish on SIGTERM, 0 to 86400")] = 20.0,
     log_level: Annotated[LogLevel, typer.Option(case_sensitive=False, help="the least severe level logged")] = (
         LogLevel.INFO),
     event_loop: Annotated[str, typer.Option(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import typer
+from typer.core import TyperCommand
 
 from policy_engine.cli import batch_cmds, core, serve_cmd, store_cmds
+from policy_engine.cli.helptext import HelpCommand
 from policy_engine.cli.usage import CommandGroup
 
 
@@ -20,6 +22,9 @@ def build_app() -> typer.Typer:
     )
     for module in (core, store_cmds, serve_cmd, batch_cmds):
         module.register(app)
+    for command in app.registered_commands:  # help that names values plainly, for every command (helptext)
+        if command.cls in (None, TyperCommand):
+            command.cls = HelpCommand
     return app
 
 

@@ -21,9 +21,11 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", help="SQLAlchemy URL; default $CREDIT_POLICY_DB or sqlite:///var/credit-policy.sqlite"),
+    typer.Option("--db", metavar="URL", help="SQLAlchemy URL; default $CREDIT_POLICY_DB or sqlite:///var/credit-policy.sqlite"),
 ]
-AsOfOption = Annotated[str | None, typer.Option("--as-of", help="evaluation date (YYYY-MM-DD); default today")]
+AsOfOption = Annotated[
+    str | None, typer.Option("--as-of", metavar="YYYY-MM-DD", help="evaluation date (YYYY-MM-DD); default today")
+]
 
 
 def _date(value: str | None, option: str) -> date:
@@ -68,13 +70,13 @@ def warn_if_more_workers_than_cpus(workers: int) -> None:
 
 
 PartitionOption = Annotated[
-    str, typer.Option(help="i/n: only the customers whose stable hash mod n is i (one machine's share)")
+    str, typer.Option(metavar="I/N", help="i/n: only the customers whose stable hash mod n is i (one machine's share)")
 ]
 RetryOption = Annotated[
     bool, typer.Option(help="take this run's quarantined customers again (after fixing their data)")
 ]
 ReportDirOption = Annotated[
-    Path | None, typer.Option(help="write the run's HTML and CSV report here when the run is complete")
+    Path | None, typer.Option(metavar="DIR", help="write the run's HTML and CSV report here when the run is complete")
 ]
 RuleTestsOption = Annotated[bool, typer.Option(
     "--rule-tests/--no-rule-tests",
@@ -87,7 +89,7 @@ def batch_cmd(
     as_of: AsOfOption = None,
     workers: Annotated[int, typer.Option(min=1, max=256, help=WORKERS_HELP)] = 1,
     partition: PartitionOption = "0/1",
-    rules: Annotated[Path, typer.Option(help="rules directory")] = DEFAULT_RULES_DIR,
+    rules: Annotated[Path, typer.Option(metavar="DIR", help="rules directory")] = DEFAULT_RULES_DIR,
     chunk_size: Annotated[int, typer.Option(min=1, max=20_000, help="customers per transaction")] = 500,
     retry_quarantined: RetryOption = False,
     report_dir: ReportDirOption = None,
@@ -234,9 +236,8 @@ def _engine_and_run(db: str | None, run: str | None, day: date | None = None) ->
 def report_cmd(
     run: Annotated[str | None, typer.Argument(help="run id or its as-of date; default the newest run")] = None,
     db: DbOption = None,
-    out: Annotated[Path, typer.Option("--out", help="directory for the HTML, CSV and JSON files")] = Path(
-        "var/reports"
-    ),
+    out: Annotated[Path, typer.Option(
+        "--out", metavar="DIR", help="directory for the HTML, CSV and JSON files")] = Path("var/reports"),
 ) -> None:
     """Write a run's report: an HTML page with charts, a CSV line per customer and the figures as JSON."""
     engine, run_id = _engine_and_run(db, run)

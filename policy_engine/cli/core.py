@@ -23,16 +23,18 @@ if TYPE_CHECKING:
     from policy_engine.casetests import Suite
 
 MAX_SNAPSHOT_BYTES = 64 << 20
-RulesDir = Annotated[Path, typer.Option("--rules", help="Rules directory.")]
+RulesDir = Annotated[Path, typer.Option("--rules", metavar="DIR", help="Rules directory.")]
 RulesArgument = Annotated[Path | None, typer.Argument(help=f"Rules directory (default: {DEFAULT_RULES_DIR}).",
                                                         show_default=False)]
-RulesAlso = Annotated[Path | None, typer.Option("--rules", help="The rules directory given as an option, as "
-                                                "evaluate, serve and simulate take it.")]
-AsOf = Annotated[str | None, typer.Option("--as-of", help="Evaluation date YYYY-MM-DD (default: today).")]
+RulesAlso = Annotated[Path | None, typer.Option("--rules", metavar="DIR", help="The rules directory given as an "
+                                                "option, as evaluate, serve and simulate take it.")]
+AsOf = Annotated[
+    str | None, typer.Option("--as-of", metavar="YYYY-MM-DD", help="Evaluation date YYYY-MM-DD (default: today).")
+]
 _ORDER_OPTIONS = {"order_id": "--order-id", "amount": "--amount", "payment_term_days": "--payment-term-days"}
 Db = Annotated[
     str | None,
-    typer.Option("--db", help="Also record the decision in this store's audit log (only when given: "
+    typer.Option("--db", metavar="URL", help="Also record the decision in this store's audit log (only when given: "
                  "$CREDIT_POLICY_DB is not read here, so a what-if run never lands in the log unasked)."),
 ]
 
@@ -179,8 +181,8 @@ def evaluate(
 
 def check_order(
     snapshot: Annotated[Path, typer.Argument(help="CustomerSnapshot JSON file.")],
-    amount: Annotated[str, typer.Option("--amount", help="Order amount, a decimal string.")],
-    order_id: Annotated[str, typer.Option("--order-id")] = "new-order",
+    amount: Annotated[str, typer.Option("--amount", metavar="DECIMAL", help="Order amount, a decimal string.")],
+    order_id: Annotated[str, typer.Option("--order-id", metavar="ID")] = "new-order",
     payment_term_days: Annotated[int, typer.Option("--payment-term-days", min=TERM_DAYS.ge,
                                                    max=TERM_DAYS.le)] = 30,
     rules: RulesDir = DEFAULT_RULES_DIR,
@@ -204,7 +206,9 @@ def schema() -> None:
     typer.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
 
 
-def fields(stage: Annotated[str, typer.Option(help="customer|invoice|rating|profile|order")] = "order") -> None:
+def fields(
+    stage: Annotated[str, typer.Option(metavar="STAGE", help="customer|invoice|rating|profile|order")] = "order",
+) -> None:
     """List the fields rule conditions may compare, with type, unit and meaning."""
     from policy_engine.rules.scopes import SCOPES
 

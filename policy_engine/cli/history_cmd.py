@@ -35,7 +35,7 @@ def history_cmd(
     replay: Annotated[bool, typer.Option(help="re-run each decision with the rules of its version")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
     rules: Annotated[
-        Path | None, typer.Option(help="rules to replay with when a version's files were not logged")
+        Path | None, typer.Option(metavar="DIR", help="rules to replay with when a version's files were not logged")
     ] = None,
 ) -> None:
     """A customer's logged decisions and how its grade and limit moved; --replay checks they reproduce."""

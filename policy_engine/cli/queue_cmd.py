@@ -16,11 +16,12 @@ if TYPE_CHECKING:
     from rich.table import Table
     from sqlalchemy import Connection
 
-DayOption = Annotated[str | None, typer.Option("--date", help="the working day (YYYY-MM-DD); default today")]
-RunOption = Annotated[str | None, typer.Option(help="run id; default the newest run as of --date")]
-CsvOption = Annotated[Path | None, typer.Option("--csv", help="write the whole queue to this CSV file")]
+DayOption = Annotated[str | None, typer.Option(
+    "--date", metavar="YYYY-MM-DD", help="the working day (YYYY-MM-DD); default today")]
+RunOption = Annotated[str | None, typer.Option(metavar="ID", help="run id; default the newest run as of --date")]
+CsvOption = Annotated[Path | None, typer.Option("--csv", metavar="FILE", help="write the whole queue to this CSV file")]
 CategoryOption = Annotated[
-    list[str] | None, typer.Option(help="only these categories (repeatable): " + ", ".join(
+    list[str] | None, typer.Option(metavar="CATEGORY", help="only these categories (repeatable): " + ", ".join(
         ("urgent_review", "hold", "review_due", "collection", "follow_up", "limit_action", "give_up_review")))
 ]  # spelt out: adapters.batch.workqueue (CATEGORIES) imports SQLAlchemy, which --help need not load
 LimitOption = Annotated[int, typer.Option(min=0, help="rows shown on screen")]

@@ -29,21 +29,23 @@ WorkersOption = Annotated[int, typer.Option(min=1, max=256, help=(
     "worker processes, each with both policies (1 runs in this process); advised: one per CPU, more only "
     "compete for the cores (a warning says so)"))]
 OrderAmountOption = Annotated[str | None, typer.Option(
-    "--order-amount", help="check a probe order of this amount (each customer's currency) for every customer "
-                           "under both rule sets and compare the outcomes (APPROVE, HOLD, ...)")]
+    "--order-amount", metavar="DECIMAL",
+    help="check a probe order of this amount (each customer's currency) for every customer "
+         "under both rule sets and compare the outcomes (APPROVE, HOLD, ...)")]
 OrderTermOption = Annotated[int, typer.Option(
     "--order-payment-term-days", min=TERM_DAYS.ge, max=TERM_DAYS.le, help="the probe order's payment terms")
 ]
 
 
 def simulate_cmd(
-    rules: Annotated[Path, typer.Option("--rules", help="the candidate rules directory")],
+    rules: Annotated[Path, typer.Option("--rules", metavar="DIR", help="the candidate rules directory")],
     db: DbOption = None,
     as_of: AsOfOption = None,
-    live: Annotated[Path, typer.Option(help="the live rules to compare with")] = DEFAULT_RULES_DIR,
+    live: Annotated[Path, typer.Option(metavar="DIR", help="the live rules to compare with")] = DEFAULT_RULES_DIR,
     workers: WorkersOption = 1,
     as_json: Annotated[bool, typer.Option("--json", help="print the whole comparison as JSON")] = False,
-    csv_file: Annotated[Path | None, typer.Option("--csv", help="write one line per changed customer")] = None,
+    csv_file: Annotated[Path | None, typer.Option(
+        "--csv", metavar="FILE", help="write one line per changed customer")] = None,
     limit: Annotated[int, typer.Option(min=0, help="changed customers shown on screen")] = 30,
     order_amount: OrderAmountOption = None,
     order_payment_term_days: OrderTermOption = 30,

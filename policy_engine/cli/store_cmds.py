@@ -47,7 +47,8 @@ def import_cmd(
     db: DbOption = None,
     fmt: Annotated[Format | None, typer.Option("--format", help="csv or jsonl; default from the extension")] = None,
     keep_going: Annotated[bool, typer.Option("--keep-going", help="load the good rows, write the bad ones")] = False,
-    rejects: Annotated[Path | None, typer.Option(help="where --keep-going writes rejected rows")] = None,
+    rejects: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="where --keep-going writes rejected rows")] = None,
 ) -> None:
     """Import a file of records, upserting by id: all-or-nothing unless --keep-going."""
     from adapters.importers import run_import
@@ -103,7 +104,8 @@ def demo_data_cmd(
     customers: Annotated[int, typer.Option(min=1, max=5_000_000, help="how many customers to generate")] = 1000,
     seed: Annotated[int, typer.Option(help="random seed: the same seed and as-of give the same data")] = 1,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="date the history leads up to (YYYY-MM-DD); default today")
+        str | None,
+        typer.Option("--as-of", metavar="YYYY-MM-DD", help="date the history leads up to (YYYY-MM-DD); default today"),
     ] = None,
     replace: Annotated[bool, typer.Option(help="wipe the customer records the database already holds")] = False,
     db: DbOption = None,

@@ -10,7 +10,7 @@ from rich.console import Console
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", help="SQLAlchemy URL; default $CREDIT_POLICY_DB or sqlite:///var/credit-policy.sqlite"),
+    typer.Option("--db", metavar="URL", help="SQLAlchemy URL; default $CREDIT_POLICY_DB or sqlite:///var/credit-policy.sqlite"),
 ]
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 

@@ -11,6 +11,7 @@ import typer
 from pydantic import ValidationError
 from typer.core import TyperGroup
 
+from policy_engine.cli.helptext import PlainHelp
 from policy_engine.cli.options import fail, refused
 from policy_engine.domain.amounts import plain_number
 from policy_engine.domain.suggest import echoed
@@ -21,8 +22,9 @@ _UsageError: type[Exception] = typer.BadParameter.__mro__[1]
 """click's UsageError (typer exports only its subclass BadParameter, and vendors click from 0.2x on)."""
 
 
-class CommandGroup(TyperGroup):
-    """The app's command group: a usage error of a command is printed as the commands print theirs."""
+class CommandGroup(PlainHelp, TyperGroup):
+    """The app's command group: a usage error of a command is printed as the commands print theirs; its help
+    names values plainly (helptext)."""
 
     def invoke(self, ctx: Any) -> Any:
         """Run the command named on the command line; a usage error is one `error:` line and exit 2."""

@@ -1,0 +1,89 @@
+"""Every command's `--help` names values as a careful command line does: a flag shows no value placeholder,
+an argument reads `SNAPSHOT` in the usage line, a value reads as what to write (`--as-of YYYY-MM-DD`), never
+typer's `<bool>`, `<str>`, `<path>` or `{snapshot}`. The commands are walked from the app, not listed."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import typer.main
+from typer.testing import CliRunner
+
+from policy_engine.cli import build_app
+
+TYPE_LABEL = re.compile(r"<[a-z][^<>]*>")
+"""typer's own placeholders: `<bool>`, `<str>`, `<path>`, `<int range>`, `<csv|jsonl>`, `<list[str]>`."""
+BRACED = re.compile(r"\{\w+\}")
+
+
+def _commands(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """Each command of the app with the words that name it, the app itself first."""
+    yield path, command
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _commands(sub, (*path, name))
+
+
+COMMANDS = list(_commands(typer.main.get_command(build_app())))
+
+
+def _help(path: tuple[str, ...]) -> str:
+    result = CliRunner().invoke(build_app(), [*path, "--help"], env={"COLUMNS": "300"})
+
+    assert result.exit_code == 0, result.output
+    return str(result.stdout)
+
+
+def _row(text: str, opt: str) -> str:
+    """What follows `opt` on its row of the options panel (box edges and the other spelling dropped)."""
+    row = re.compile(rf"^│\s*\*?\s*{re.escape(opt)}(?![\w-])")
+    line = next(line for line in text.splitlines() if row.search(line))
+    return line.split(opt, 1)[1].rstrip(" │").strip()
+
+
+def test_the_walk_finds_every_command() -> None:
+    names = {path[-1] for path, _ in COMMANDS if path}
+
+    assert {"evaluate", "check-order", "serve", "batch", "import", "history", "simulate"} <= names
+
+
+@pytest.mark.parametrize(("path", "command"), COMMANDS, ids=[" ".join(p) or "credit-policy" for p, _ in COMMANDS])
+def test_help_shows_no_placeholder_of_typer_and_none_after_a_flag(path: tuple[str, ...], command: Any) -> None:
+    text = _help(path)
+    usage = next(line for line in text.splitlines() if "Usage:" in line)
+    ctx = command.make_context("credit-policy", [], resilient_parsing=True)
+
+    assert TYPE_LABEL.findall(text) == [] and BRACED.findall(usage) == []
+    for param in command.get_params(ctx):
+        if param.param_type_name == "argument":
+            assert param.name.upper() in usage
+        elif param.is_flag:
+            rest = _row(text, param.opts[0])
+            for other in param.secondary_opts:
+                rest = rest.removeprefix(other).strip()
+            first_word = (param.help or "").split(" ", 1)[0]
+            assert rest == "" or (first_word and rest.startswith(first_word)), f"{param.opts[0]} shows {rest!r}"
+
+
+@pytest.mark.parametrize(("path", "opt", "placeholder"), [
+    (("check-order",), "--as-of", "YYYY-MM-DD"),
+    (("check-order",), "--amount", "DECIMAL"),
+    (("check-order",), "--payment-term-days", "N"),
+    (("evaluate",), "--db", "URL"),
+    (("evaluate",), "--rules", "DIR"),
+    (("serve",), "--port", "N"),
+    (("import",), "--format", "[csv|jsonl]"),
+])
+def test_a_value_option_says_what_to_write(path: tuple[str, ...], opt: str, placeholder: str) -> None:
+    text = _help(path)
+
+    assert _row(text, opt).split()[0] == placeholder
+
+
+def test_the_usage_line_names_arguments_in_capitals() -> None:
+    text = _help(("import",))
+
+    assert "import [OPTIONS] KIND FILE" in text
+    assert "lint [OPTIONS] [RULES]" in _help(("lint",))
