@@ -182,12 +182,13 @@ def evaluate(
 def check_order(
     snapshot: Annotated[Path, typer.Argument(help="CustomerSnapshot JSON file.")],
     amount: Annotated[str, typer.Option("--amount", metavar="DECIMAL", help="Order amount, a decimal string.")],
-    order_id: Annotated[str, typer.Option("--order-id", metavar="ID")] = "new-order",
-    payment_term_days: Annotated[int, typer.Option("--payment-term-days", min=TERM_DAYS.ge,
-                                                   max=TERM_DAYS.le)] = 30,
+    order_id: Annotated[str, typer.Option("--order-id", metavar="ID",
+                                          help="The order's id, as the decision names it.")] = "new-order",
+    payment_term_days: Annotated[int, typer.Option("--payment-term-days", min=TERM_DAYS.ge, max=TERM_DAYS.le,
+                                                   help="The order's payment terms in days.")] = 30,
     rules: RulesDir = DEFAULT_RULES_DIR,
     as_of: AsOf = None,
-    explain: Annotated[bool, typer.Option("--explain")] = False,
+    explain: Annotated[bool, typer.Option("--explain", help="Include the trace of every rule.")] = False,
     db: Db = None,
 ) -> None:
     """Print the OrderDecision (APPROVE, HOLD, SPECIAL_APPROVAL, CASH_IN_ADVANCE, REJECT) as JSON."""

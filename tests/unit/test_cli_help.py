@@ -87,3 +87,12 @@ def test_the_usage_line_names_arguments_in_capitals() -> None:
 
     assert "import [OPTIONS] KIND FILE" in text
     assert "lint [OPTIONS] [RULES]" in _help(("lint",))
+
+
+@pytest.mark.parametrize(("path", "command"), COMMANDS[1:], ids=[" ".join(p) for p, _ in COMMANDS[1:]])
+def test_every_option_and_argument_says_what_it_is_for(path: tuple[str, ...], command: Any) -> None:
+    ctx = command.make_context("credit-policy", [], resilient_parsing=True)
+
+    silent = [param.name for param in command.get_params(ctx) if not getattr(param, "help", None)]
+
+    assert silent == []
