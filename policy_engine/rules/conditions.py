@@ -27,6 +27,7 @@ from policy_engine.rules.condition_nodes import Group as Group
 from policy_engine.rules.condition_nodes import Loc as Loc
 from policy_engine.rules.condition_nodes import Node as Node
 from policy_engine.rules.condition_nodes import is_number
+from policy_engine.rules.field_ranges import out_of_range
 from policy_engine.rules.numbers import between_order, percent_as, split_number
 from policy_engine.rules.problems import Problem
 from policy_engine.rules.schema import suggest
@@ -132,6 +133,14 @@ class Checker:
         return GRADE_OPS if spec.name in GRADE_FIELDS else ENUM_OPS
 
     def _operand_ok(self, spec: FieldSpec, op: str, operand: Any, loc: Loc) -> bool:
+        if not self._operand_typed(spec, op, operand, loc):
+            return False
+        slips = out_of_range(spec, op, operand)  # `lte: 10` for 10 % of a share: always true, never what was meant
+        for where, message in slips:
+            self._err((*loc, *where), "invalid_value", message)
+        return not slips
+
+    def _operand_typed(self, spec: FieldSpec, op: str, operand: Any, loc: Loc) -> bool:
         if op == "exists":
             return self._expect(isinstance(operand, bool), loc, "`exists` takes true or false")
         if op == "between":

@@ -223,3 +223,37 @@ def test_a_setting_written_inside_its_neighbour_says_it_belongs_beside_it(rules_
         ("limits.yaml", line, "unknown_field",
          'unknown field "validity_months": it belongs beside "limit", not inside it'),
     ]
+
+
+@pytest.mark.parametrize(("file", "old", "new", "at", "ending"), [
+    ("scorecard.yaml", "{late_paid_share: {lte: 0.1}}", "{late_paid_share: {lte: 10}}", "lte: 10",
+     '"late_paid_share" is from 0 to 1, so lte 10 holds for every value it can take; write 0.1 (a share, factor or '
+     "ratio is a fraction here: 10% is 0.1)"),
+    ("scorecard.yaml", "{late_paid_share: {lte: 0.1}}", "{late_paid_share: {gte: 35}}", "gte: 35",
+     "so gte 35 never holds; write 0.35 (a share, factor or ratio is a fraction here: 35% is 0.35)"),
+    ("scorecard.yaml", "{late_paid_share: {lte: 0.1}}", "{late_paid_share: {between: [0, 10]}}", "10]",
+     "so between [0, 10] holds for every value it can take; write [0, 0.1] (a share, factor or ratio is a fraction "
+     "here: 10% is 0.1)"),
+    ("grades.yaml", "{score: {lt: 30}}", "{score: {lt: 300}}", "lt: 300",
+     '"score" is from 0 to 100, so lt 300 holds for every value it can take; write a threshold from 0 to 100'),
+])
+def test_a_threshold_outside_its_fields_range_is_invalid_at_it(rules_copy: RulesCopy, file: str, old: str,
+                                                                new: str, at: str, ending: str) -> None:
+    """`{late_paid_share: {lte: 10}}`, written for 10 %, held for every customer with a payment record, and
+    `{gte: 35}` for 35 % never held: lint said `ok`, and the character score quietly changed meaning."""
+    rules = rules_copy((file, old, new))
+    line = _lines(rules / file, new)[0]
+
+    [(name, found_line, code, message)] = _found(rules)
+    [problem] = lint(read_rule_files(rules), str(rules))
+
+    assert (name, found_line, code) == (file, line, "invalid_value")
+    assert problem.col == (rules / file).read_text().splitlines()[line - 1].index(at) + 1
+    assert message.endswith(ending)
+
+
+def test_a_threshold_at_the_edge_of_its_range_or_a_band_end_past_it_is_fine(rules_copy: RulesCopy) -> None:
+    rules = rules_copy(("scorecard.yaml", "{late_paid_share: {lte: 0.1}}", "{late_paid_share: {lte: 1}}"),
+                       ("grades.yaml", "{score: {gte: 90}}", "{score: {between: [90, 101]}}"))
+
+    assert _found(rules) == []
