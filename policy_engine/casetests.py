@@ -40,6 +40,9 @@ class Suite:
     results: list[CaseResult] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     uncovered: list[str] = field(default_factory=list)
+    unread_files: list[str] = field(default_factory=list)
+    """Case files whose cases could not be read (a yaml_error, not UTF-8, not a mapping with `cases:` …):
+    a rule in `uncovered` may fire in one of those cases, as in a case not run."""
 
     @property
     def ok(self) -> bool:
@@ -56,12 +59,17 @@ def run_suite(policy: Policy, rules_dir: Path) -> Suite:
     """Run every case under `rules_dir/tests`, and report rules no case fires."""
     suite = Suite()
     docs, suite.problems = read_case_docs(rules_dir)
+    parsed = {doc.path for doc in docs}
+    suite.unread_files = list(dict.fromkeys(p.path for p in suite.problems if p.path not in parsed))
     fixtures, fixture_problems = read_fixtures(docs, suite.problems)
     suite.problems += fixture_problems
     known = Known.of(policy)
     first_of: dict[str, str] = {}
     for doc in docs:
-        suite.problems += file_shape_problems(doc)
+        shape = file_shape_problems(doc)
+        suite.problems += shape
+        if shape and doc.data is not None:  # an empty file holds no case to miss
+            suite.unread_files.append(doc.path)
         data = doc.data if isinstance(doc.data, dict) else {}
         cases = data.get("cases")
         for i, case in enumerate(cases if isinstance(cases, list) else []):

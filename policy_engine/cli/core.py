@@ -152,16 +152,19 @@ def _echo_coverage(suite: Suite) -> str:
     """Print the rules no case that ran makes fire, and return the summary's words for them. While some
     cases were not run, such a rule may fire in one of those once its problem is fixed: it is listed as
     `not shown fired`, not `uncovered`, so nobody writes a new case for it before fixing the old ones."""
-    if not suite.not_run or not suite.uncovered:
+    if not (suite.not_run or suite.unread_files) or not suite.uncovered:
         for rule in suite.uncovered:
             typer.echo(f"uncovered: no case makes {rule} fire")
         return f"{len(suite.uncovered)} rules uncovered"
-    cases = f"{suite.not_run} case{'' if suite.not_run == 1 else 's'}"
-    typer.echo(f"coverage incomplete: {cases} {'was' if suite.not_run == 1 else 'were'} not run (problems above); "
+    missed = [(len(suite.unread_files), "case file", "not read"), (suite.not_run, "case", "not run")]
+    counts = [(f"{n} {what}{'' if n == 1 else 's'}", n, how) for n, what, how in missed if n]
+    said = " and ".join(f"{many} {'was' if n == 1 else 'were'} {how}" for many, n, how in counts)
+    typer.echo(f"coverage incomplete: {said} (problems above); "
                "these rules fire in no case that ran, and may in those once they are fixed:")
     for rule in suite.uncovered:
         typer.echo(f"not shown fired: {rule}")
-    return f"{len(suite.uncovered)} rules not shown fired (coverage incomplete: {cases} not run)"
+    brief = ", ".join(f"{many} {how}" for many, _, how in counts)
+    return f"{len(suite.uncovered)} rules not shown fired (coverage incomplete: {brief})"
 
 
 def evaluate(

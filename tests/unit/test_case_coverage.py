@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from policy_engine.cli import build_app
@@ -29,11 +30,16 @@ def test_rules_the_cases_not_run_may_fire_are_not_shown_fired_rather_than_uncove
     result = _run("test", str(rules))
 
     assert result.exit_code == 1
-    assert "no case makes" not in result.output and "rules uncovered" not in result.output
-    assert "coverage incomplete: 9 cases were not run (problems above)" in result.output
-    assert re.search(r"\nnot shown fired: grade\.aaa \(.*grades\.yaml:\d+\)\n", result.output)
+    _assert_not_shown_fired(result.output, "9 cases were not run", r"grade\.aaa \(.*grades\.yaml:\d+\)")
     assert re.search(r"\n19 passed, 9 failed \(9 not run: problems above\), 11 rules not shown fired "
                      r"\(coverage incomplete: 9 cases not run\), 1 problems in the case files", result.output)
+
+
+def _assert_not_shown_fired(output: str, incomplete: str, rule: str) -> None:
+    """No rule is claimed uncovered; `rule` is listed as not shown fired under `coverage incomplete: …`."""
+    assert "no case makes" not in output and "rules uncovered" not in output
+    assert f"coverage incomplete: {incomplete} (problems above)" in output
+    assert re.search(rf"\nnot shown fired: {rule}\n", output)
 
 
 def test_rules_no_case_run_fires_are_uncovered_when_every_case_ran(rules_copy: RulesCopy) -> None:
@@ -59,3 +65,21 @@ def test_a_case_not_run_does_not_hide_that_every_rule_fired_in_the_others(rules_
     assert "not shown fired" not in result.output
     assert re.search(r"\n28 passed, 1 failed \(1 not run: problems above\), 0 rules uncovered, 1 problems",
                      result.output)
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ('limit halved, urgent review today."', "limit halved, urgent review today."),  # a quote left open
+    ("cases:\n", ""),  # a list at the top, not `cases:`
+])
+def test_rules_the_cases_of_an_unread_case_file_may_fire_are_not_shown_fired_rather_than_uncovered(
+        rules_copy: RulesCopy, old: str, new: str) -> None:
+    """A quote left open in tests/warnings.yaml kept its 7 cases from being read, and the summary listed 13
+    rules as `uncovered: no case makes X fire` beside `22 passed, 0 failed`: those very cases fire them."""
+    rules = rules_copy(("tests/warnings.yaml", old, new))
+
+    result = _run("test", str(rules))
+
+    assert result.exit_code == 1
+    _assert_not_shown_fired(result.output, "1 case file was not read", r"warn\.payment_excuses \(.*\.yaml:\d+\)")
+    assert re.search(r"\n\d+ passed, 0 failed, \d+ rules not shown fired \(coverage incomplete: 1 case file not "
+                     r"read\), 1 problems in the case files", result.output)
