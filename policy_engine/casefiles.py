@@ -21,6 +21,7 @@ from policy_engine.domain.models import CustomerSnapshot, OrderRequest
 from policy_engine.domain.values import NOT_A_DECIMAL, parse_iso_date
 from policy_engine.rules.loader import MAX_FILE_BYTES, MAX_FILES, TESTS_DIR, Document, parse_document, scan_rules_dir
 from policy_engine.rules.problems import Problem
+from policy_engine.rules.rule_tree import not_utf8
 from policy_engine.rules.schema import suggest
 from policy_engine.rules.yaml_constructor import CaseConstructor
 
@@ -43,7 +44,10 @@ def read_case_docs(rules_dir: Path) -> tuple[list[Document], list[Problem]]:
                 problems.append(Problem(str(path), 1, 1, "unreadable", f"larger than {MAX_FILE_BYTES} bytes"))
                 continue
             text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+        except UnicodeDecodeError:
+            problems.append(not_utf8(path, str(path)))
+            continue
+        except OSError as exc:
             problems.append(Problem(str(path), 1, 1, "unreadable", str(exc)))
             continue
         doc, errs = parse_document(str(path), text, CaseConstructor)

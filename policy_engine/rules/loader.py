@@ -15,6 +15,7 @@ from policy_engine.rules.problems import PolicyLoadError, Problem
 from policy_engine.rules.rule_tree import RULE_SUFFIXES as RULE_SUFFIXES
 from policy_engine.rules.rule_tree import TESTS_DIR as TESTS_DIR
 from policy_engine.rules.rule_tree import RuleTree as RuleTree
+from policy_engine.rules.rule_tree import not_utf8
 from policy_engine.rules.rule_tree import scan_rules_dir as scan_rules_dir
 from policy_engine.rules.schema_problems import named_path
 from policy_engine.rules.yaml_constructor import RuleConstructor
@@ -85,7 +86,9 @@ def read_rule_files(rules_dir: Path) -> dict[str, str]:
             break
         try:
             files[rel] = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+        except UnicodeDecodeError:
+            problems.append(not_utf8(path, shown))
+        except OSError as exc:
             problems.append(Problem(shown, 1, 1, "unreadable", str(exc)))
     if problems:
         raise PolicyLoadError(problems)

@@ -117,3 +117,23 @@ def _not_a_dir(path: Path) -> str:
     except OSError as exc:
         return f"cannot be read: {exc.strerror or exc}"
     return "not a directory"
+
+
+def not_utf8(path: Path, shown: str) -> Problem:
+    """`unreadable` at the line and column of the first byte that is no UTF-8 character, saying what to do.
+
+    Python's own words were `'utf-8' codec can't decode byte 0xc1 in position 260: invalid start byte`, at
+    1:1: no line to look at, and nothing about saving the file again as UTF-8 (a Chinese Windows editor's
+    "ANSI" is GBK, whose 中文 is no UTF-8)."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        start = exc.start
+    else:  # changed since it was read: say so without a place
+        return Problem(shown, 1, 1, "unreadable", "not UTF-8 text; save the file with the encoding UTF-8")
+    line_start = data.rfind(b"\n", 0, start) + 1
+    col = len(data[line_start:start].decode("utf-8", "replace")) + 1
+    message = (f"not UTF-8 text: byte 0x{data[start]:02X} here is no UTF-8 character; save the file with the "
+               'encoding UTF-8 (an editor\'s "ANSI", GBK or Latin-1 is not read)')
+    return Problem(shown, data.count(b"\n", 0, start) + 1, col, "unreadable", message)

@@ -10,6 +10,7 @@ import pytest
 
 from policy_engine.rules.compiler import lint
 from policy_engine.rules.loader import read_rule_files
+from policy_engine.rules.problems import PolicyLoadError
 
 RulesCopy = Callable[..., Path]
 
@@ -257,3 +258,21 @@ def test_a_threshold_at_the_edge_of_its_range_or_a_band_end_past_it_is_fine(rule
                        ("grades.yaml", "{score: {gte: 90}}", "{score: {between: [90, 101]}}"))
 
     assert _found(rules) == []
+
+
+def test_a_rule_file_saved_in_gbk_is_unreadable_at_its_first_chinese_character(rules_copy: RulesCopy) -> None:
+    """A Chinese Windows editor saves "ANSI" as GBK: lint said `1:1: unreadable: 'utf-8' codec can't decode
+    byte 0xc0 in position 17: invalid start byte`, no line to look at and nothing about saving as UTF-8."""
+    rules = rules_copy()
+    path = rules / "warnings.yaml"
+    path.write_bytes(path.read_text(encoding="utf-8").encode("gbk"))
+
+    with pytest.raises(PolicyLoadError) as raised:
+        read_rule_files(rules)
+
+    [problem] = raised.value.problems
+    first = path.read_bytes().decode("gbk").splitlines()[0]
+    assert (Path(problem.path).name, problem.line, problem.col, problem.code) == (
+        "warnings.yaml", 1, first.index("老") + 1, "unreadable")
+    assert problem.message.startswith("not UTF-8 text: byte 0xC0 here is no UTF-8 character; save the file with the "
+                                      "encoding UTF-8")
