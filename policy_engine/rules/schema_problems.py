@@ -59,6 +59,11 @@ def _inner_model(annotation: Any) -> Any:
     return _inner_model(meta) if meta is not None and meta is not annotation else None
 
 
+KEY_SPELLINGS = {"then": "effects", "effect": "effects", "do": "effects", "if": "when", "condition": "when",
+                 "conditions": "when"}
+"""Words other rule languages use for a rule's parts: `then:` got `did you mean "when"?` by its spelling."""
+
+
 def suggest(name: str, options: list[str]) -> str:
     """` — did you mean "x"?` when a close option exists: the one `name` equals but for case (`aa`, `Approve`),
     else the closest by spelling."""
@@ -73,7 +78,12 @@ def problem_from(doc: Document, model: type[BaseModel], err: Any) -> Problem:
     if kind == "extra_forbidden":
         name = str(loc[-1])
         hint = split_number(doc.data, loc)
-        hint = f": {hint}" if hint else suggest(name, _known_fields(model, loc))
+        meant = KEY_SPELLINGS.get(name.lower())
+        known = _known_fields(model, loc)
+        if not hint:  # `then` is no misspelt `when`: a word for another part is never guessed at by its spelling
+            hint = (f' — did you mean "{meant}"?' if meant in known else "") if meant else suggest(name, known)
+        else:
+            hint = f": {hint}"
         if not hint and len(loc) > 1 and name in _known_fields(model, loc[:-1]):
             hint = f': it belongs beside "{loc[-2]}", not inside it'
 

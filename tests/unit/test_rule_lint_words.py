@@ -276,3 +276,20 @@ def test_a_rule_file_saved_in_gbk_is_unreadable_at_its_first_chinese_character(r
         "warnings.yaml", 1, first.index("老") + 1, "unreadable")
     assert problem.message.startswith("not UTF-8 text: byte 0xC0 here is no UTF-8 character; save the file with the "
                                       "encoding UTF-8")
+
+
+@pytest.mark.parametrize(("file", "old", "new", "ending"), [
+    ("warnings.yaml", "    effects: {downgrade: 1}\n  - id: warn.seriously_overdue",
+     "    then: {downgrade: 1}\n  - id: warn.seriously_overdue", 'unknown field "then" — did you mean "effects"?'),
+    ("follow_ups.yaml", "    when: {never_contacted: true}\n", "    when: {never_contacted: true}\n    then: {}\n",
+     'unknown field "then"'),
+])
+def test_then_written_for_effects_is_not_taken_for_a_misspelt_when(rules_copy: RulesCopy, file: str, old: str,
+                                                                   new: str, ending: str) -> None:
+    """An analyst used to if/then rules wrote `then:` and was asked `did you mean "when"?`: the rule has a
+    `when` already; what it lacks is `effects` (and a follow-up has no such part to point at)."""
+    rules = rules_copy((file, old, new))
+
+    found = [(line, message) for name, line, code, message in _found(rules) if code == "unknown_field"]
+
+    assert found == [(_lines(rules / file, "then:")[0], ending)]
