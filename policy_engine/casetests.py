@@ -68,10 +68,10 @@ def run_suite(policy: Policy, rules_dir: Path) -> Suite:
     for doc in docs:
         shape = file_shape_problems(doc)
         suite.problems += shape
-        if shape and doc.data is not None:  # an empty file holds no case to miss
-            suite.unread_files.append(doc.path)
         data = doc.data if isinstance(doc.data, dict) else {}
         cases = data.get("cases")
+        if shape and doc.data is not None and not isinstance(cases, list):  # cases it may hold went unread
+            suite.unread_files.append(doc.path)  # (an empty file holds none; a stray key beside `cases:` hides none)
         for i, case in enumerate(cases if isinstance(cases, list) else []):
             own: list[Problem] = []  # this case's problems: it fails, and is not run
             case_id = case.get("id") if isinstance(case, dict) else None

@@ -83,3 +83,15 @@ def test_rules_the_cases_of_an_unread_case_file_may_fire_are_not_shown_fired_rat
     _assert_not_shown_fired(result.output, "1 case file was not read", r"warn\.payment_excuses \(.*\.yaml:\d+\)")
     assert re.search(r"\n\d+ passed, 0 failed, \d+ rules not shown fired \(coverage incomplete: 1 case file not "
                      r"read\), 1 problems in the case files", result.output)
+
+
+def test_a_stray_key_beside_cases_that_ran_does_not_count_its_file_as_not_read(rules_copy: RulesCopy) -> None:
+    rules = rules_copy(("tests/orders.yaml", "cases:\n", "notes: kept by the risk team\ncases:\n"))
+    (rules / "tests" / "warnings.yaml").unlink()
+
+    result = _run("test", str(rules))
+
+    assert result.exit_code == 1
+    assert 'unknown key "notes"' in result.output
+    assert "not read" not in result.output and "not shown fired" not in result.output
+    assert re.search(r"\nuncovered: no case makes warn\.payment_excuses \(.*\) fire\n", result.output)
