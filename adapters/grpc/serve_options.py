@@ -85,9 +85,28 @@ def _check_tls(cert: Path, key: Path, client_ca: Path | None) -> None:
     except (ssl.SSLError, OSError, ValueError) as exc:
         raise typer.BadParameter(f"{cert} and {key} are not a PEM certificate and its private key ({exc})",
                                  param_hint="--tls-cert/--tls-key") from None
+    if (expired_on := _expired_on(cert)) is not None:
+        raise typer.BadParameter(f"{cert}: the certificate expired on {expired_on}: every client would refuse "
+                                 "the handshake; renew it", param_hint="--tls-cert")
     if client_ca is not None:
         try:
             ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_verify_locations(cafile=client_ca)
         except (ssl.SSLError, OSError, ValueError) as exc:
             raise typer.BadParameter(f"{client_ca}: not a PEM CA certificate ({exc})",
                                      param_hint="--tls-client-ca") from None
+
+
+def _expired_on(cert: Path) -> str | None:
+    """When the (first) certificate in `cert` expired, as OpenSSL prints it; None while it is valid, or
+    if this Python cannot read the date. An expired one used to start a service that answered every TLS
+    client with UNAVAILABLE (`certificate has expired`), its own log silent."""
+    import ssl
+    import time
+
+    decode = getattr(ssl._ssl, "_test_decode_cert", None)  # type: ignore[attr-defined]  # CPython's, private
+    try:
+        not_after = str(decode(str(cert))["notAfter"]) if decode else ""
+        expired = bool(not_after) and ssl.cert_time_to_seconds(not_after) < time.time()
+    except (ssl.SSLError, OSError, ValueError, KeyError):
+        return None
+    return not_after if expired else None

@@ -86,3 +86,26 @@ def test_an_encrypted_key_is_refused_at_once_without_a_passphrase_prompt(pki: Pa
     assert result.returncode == 2
     assert "pass phrase" not in result.stdout + result.stderr
     assert "is encrypted" in " ".join(result.stderr.replace("│", " ").split())
+
+
+def test_an_expired_certificate_is_refused_at_once_naming_the_flag_and_the_date(pki: Path, tmp_path: Path) -> None:
+    """It used to start serving, and every TLS client got UNAVAILABLE (`certificate has expired`), the
+    server's own log silent."""
+    (tmp_path / "index.txt").touch()
+    (tmp_path / "ca.cnf").write_text("[ca]\ndefault_ca = d\n[d]\ndatabase = index.txt\nserial = serial\n"
+                                     "new_certs_dir = .\ndefault_md = sha256\npolicy = p\n"
+                                     "copy_extensions = copy\n[p]\ncommonName = supplied\n")
+    _openssl("req", "-new", "-key", str(pki / "server.key"), "-subj", "/CN=localhost", "-out", "old.csr", cwd=tmp_path)
+    _openssl("ca", "-batch", "-config", "ca.cnf", "-create_serial", "-cert", str(pki / "ca.pem"), "-keyfile",
+             str(pki / "ca.key"), "-in", "old.csr", "-out", "old.pem", "-startdate", "20200101000000Z",
+             "-enddate", "20200201000000Z", cwd=tmp_path)
+    cmd = [sys.executable, "-c", "from policy_engine.cli import main; main()", "serve", "--port", "0",
+           "--db", "memory", "--workers", "0", "--tls-cert", str(tmp_path / "old.pem"),
+           "--tls-key", str(pki / "server.key")]
+
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=30, cwd=ROOT,
+                            env=dict(os.environ, PYTHONPATH=str(ROOT)))
+
+    said = " ".join(result.stderr.replace("│", " ").split())
+    assert result.returncode == 2, said
+    assert "--tls-cert" in said and "the certificate expired on Feb 1 00:00:00 2020 GMT" in said
