@@ -20,6 +20,7 @@ from google.protobuf import descriptor_pool, json_format, message_factory
 from grpc_health.v1 import health_pb2  # noqa: F401  (registers grpc.health.v1 in the pool)
 
 from adapters.grpc.gen.grpc.reflection.v1 import reflection_pb2, reflection_pb2_grpc
+from adapters.grpc.server import MAX_MESSAGE_BYTES
 from tests.integration.conftest_grpc import (
     ROOT,
     TIMEOUT,
@@ -96,6 +97,35 @@ def test_the_python_client_prints_what_the_readme_shows(demo_server: ServerProce
     assert customer_id == shown[-1].split()[0] == "C0000001"
     assert grade in {"AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C"}
     assert re.fullmatch(r"\d+\.\d\d", limit) and re.fullmatch(r"\d{4}-\d\d-\d\d", review)
+
+
+BIGGEST_DECISION = """
+invoices = [pb.Invoice(invoice_id=f"INV-{i:05d}-".ljust(64, "x"), issued_on="2026-09-01", due_on="2026-10-01",
+                       amount="100.00") for i in range(10_000)]
+request = pb.EvaluateCustomerRequest(snapshot=pb.CustomerSnapshot(customer_id="C-BIG", invoices=invoices),
+                                     as_of="2026-11-22", explain=True)
+decision = stub.EvaluateCustomer(request, timeout=60)
+print(len(decision.actions), decision.ByteSize())
+"""
+
+
+def test_the_python_clients_channel_receives_the_biggest_decision_a_snapshot_in_bounds_gets(
+        demo_server: ServerProcess, tmp_path: Path) -> None:
+    """10,000 overdue invoices (the bound) with 64-character ids: a reminder and a reason each, and the
+    trace, make a decision of ~5.3 MB. The README's channel refused it (gRPC's default: 4 MiB a received
+    message): RESOURCE_EXHAUSTED 'CLIENT: Received message larger than max', the service having decided it."""
+    client = fenced(readme_section(), "python")[0]
+    setup = client[:client.index("\nsnapshot = ")].replace(README_ADDRESS, demo_server.address)
+    script = tmp_path / "big.py"
+    script.write_text(setup + BIGGEST_DECISION, encoding="utf-8")
+
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                         env=dict(os.environ, PYTHONPATH=str(ROOT)), cwd=tmp_path)
+
+    assert run.returncode == 0, run.stderr[-2000:]
+    actions, size = map(int, run.stdout.split())
+    assert actions > 10_000
+    assert 4 * 1024 * 1024 < size < MAX_MESSAGE_BYTES
 
 
 def call(channel: grpc.Channel, args: list[str]) -> dict[str, Any]:
