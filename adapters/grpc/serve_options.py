@@ -70,7 +70,8 @@ def _check_tls(cert: Path, key: Path, client_ca: Path | None) -> None:
 
     for flag, path in (("--tls-cert", cert), ("--tls-key", key), ("--tls-client-ca", client_ca)):
         if path is not None and not path.is_file():
-            raise typer.BadParameter(f"{path}: no such file", param_hint=flag)
+            raise typer.BadParameter(f"{path}: {'a directory, not a file' if path.is_dir() else 'no such file'}",
+                                     param_hint=flag)
     try:
         encrypted = b"ENCRYPTED" in key.read_bytes()[:4096]  # "BEGIN ENCRYPTED PRIVATE KEY", "Proc-Type: 4,ENCRYPTED"
     except OSError as exc:

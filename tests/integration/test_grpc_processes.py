@@ -204,6 +204,8 @@ def test_a_second_server_on_the_same_port_is_refused(two_processes: ServerProces
     (["--log-level", "LOUD"], "--log-level"),
     # TLS files are checked before anything starts (gRPC would only fail to add the port)
     (["--tls-cert", "missing.pem", "--tls-key", "missing.key"], "missing.pem: no such file"),
+    # a directory (a mounted secret's folder instead of its file) was said to be "no such file"
+    (["--tls-cert", "rules", "--tls-key", "rules"], "--tls-cert: rules: a directory, not a file"),
     (["--tls-cert", "README.md", "--tls-key", "README.md"], "not a PEM certificate and its private key"),
 ])
 def test_bad_flag_combinations_are_refused(flags: list[str], message: str) -> None:
