@@ -156,6 +156,7 @@ def _run_part(opts: BatchOptions, run_id: str, policy: Any, engine: Any, on_prog
         figures = _finish(engine, run_id, opts.partition, progress, time.perf_counter() - started)
     with engine.connect() as conn:
         errors = runs.quarantined(conn, run_id, opts.partition, MAX_ERRORS_SHOWN) if figures["quarantined"] else []
+        figures["profiles_newer_kept"] = runs.newer_profiles(conn, run_id, opts.partition, opts.as_of)
     return figures, errors
 
 

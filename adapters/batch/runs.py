@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, true, update
+from sqlalchemy import Connection, Engine, exists, func, select, true, update
 
 from adapters.batch import tables as t
 from adapters.batch.scan import bucket_of
@@ -110,6 +110,18 @@ def quarantined(conn: Connection, run_id: str, part: Partition, limit: int) -> l
         .limit(limit)
     )
     return [(str(customer_id), error or "") for customer_id, error in rows]
+
+
+def newer_profiles(conn: Connection, run_id: str, part: Partition, as_of: date) -> int:
+    """How many of the part's customers the run decided hold a profile of a later as-of, which the
+    run left as it was (a run resumed or taken again after a later day's run)."""
+    p, r = s.credit_profiles, t.batch_results
+    if not conn.execute(select(exists().where(p.c.as_of > as_of))).scalar():
+        return 0  # the usual night: no later profile anywhere, no join over the part
+    joined = r.join(p, p.c.customer_id == r.c.customer_id)
+    query = select(func.count()).select_from(joined).where(
+        r.c.run_id == run_id, r.c.status == "ok", part.where(), p.c.as_of > as_of)
+    return int(conn.execute(query).scalar_one())
 
 
 def clear_quarantine(engine: Engine, run_id: str, part: Partition) -> int:

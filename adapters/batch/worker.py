@@ -216,8 +216,8 @@ def _write(conn: Connection, run_id: str, rows: _Rows) -> None:
     # The done markers go first: a customer someone else settled meanwhile fails the whole chunk here.
     if rows.results:
         conn.execute(t.batch_results.insert(), [{"run_id": run_id, **r} for r in rows.results])
-    if rows.profiles:
-        upsert(conn, s.credit_profiles, ["customer_id"], rows.profiles)
+    if rows.profiles:  # a run of an earlier as-of (resumed late, a date taken again) leaves a later profile
+        upsert(conn, s.credit_profiles, ["customer_id"], rows.profiles, newest_by="as_of")
     if rows.log:  # each distinct snapshot once (decision_snapshots, insert-if-absent), then the entries
         write_log_rows(conn, rows.log)
     if rows.actions:

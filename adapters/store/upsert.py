@@ -5,15 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, or_
+from sqlalchemy import Connection, Table, and_, or_
 from sqlalchemy.dialects import postgresql, sqlite
 
 
-def upsert(conn: Connection, table: Table, keys: Sequence[str], rows: Sequence[dict[str, Any]]) -> int:
+def upsert(conn: Connection, table: Table, keys: Sequence[str], rows: Sequence[dict[str, Any]],
+           newest_by: str | None = None) -> int:
     """Insert or update `rows` by their key columns; return how many rows were inserted or changed.
 
     A row equal to the stored one is left alone (the update has a `WHERE … IS DISTINCT FROM`
-    guard), so re-importing the same data changes nothing and counts zero.
+    guard), so re-importing the same data changes nothing and counts zero. With `newest_by` (a
+    column), a row whose value there is before the stored row's leaves that row alone too (a stored
+    NULL is replaced).
     """
     if not rows:
         return 0
@@ -22,11 +25,12 @@ def upsert(conn: Connection, table: Table, keys: Sequence[str], rows: Sequence[d
     columns = [c for c in rows[0] if c not in keys]
     if columns:
         excluded = stmt.excluded
-        stmt = stmt.on_conflict_do_update(
-            index_elements=list(keys),
-            set_={c: excluded[c] for c in columns},
-            where=or_(*(table.c[c].is_distinct_from(excluded[c]) for c in columns)),
-        )
+        where = or_(*(table.c[c].is_distinct_from(excluded[c]) for c in columns))
+        if newest_by is not None:
+            stored = table.c[newest_by]
+            where = and_(where, or_(stored.is_(None), stored <= excluded[newest_by]))
+        stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_={c: excluded[c] for c in columns},
+                                          where=where)
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
     result = conn.execute(stmt.execution_options(preserve_rowcount=True), list(rows))

@@ -169,6 +169,10 @@ def _print_notes(summary: dict[str, Any]) -> None:
         err.print(f"left out of the portfolio pass {item['customer_id']}: {item['error']}", markup=False)
     for item in summary.get("quarantine_sample", []):
         err.print(f"quarantined {item['customer_id']}: {item['error']}", markup=False)
+    if summary.get("profiles_newer_kept"):
+        err.print(f"{summary['profiles_newer_kept']} customer(s) hold a credit profile of a later as-of than "
+                  f"{summary['as_of']}: left as they are; this run's decisions are in its results, report and "
+                  "the decision log", markup=False)  # fmt: skip
     if summary.get("error"):
         err.print(f"error: {summary['error']}", markup=False)
     if summary.get("already_complete"):
