@@ -96,15 +96,20 @@ def _open(opts: BatchOptions) -> tuple[Any, Any, Any]:
     return policy, config, store
 
 
-def run_batch(opts: BatchOptions, on_progress: ProgressHook | None = None) -> dict[str, Any]:
-    """Run (or resume) the batch for one part; return the summary (its `exit_code` tells how it ended)."""
+def run_batch(opts: BatchOptions, on_progress: ProgressHook | None = None,
+              summary: dict[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
+    """Run (or resume) the batch for one part; return the summary (its `exit_code` tells how it ended).
+
+    A `summary` passed in is filled as the run goes, so a caller stopped by Ctrl-C or SIGTERM (raised
+    through) still knows which run and attempt it stopped."""
     policy, config, store = _open(opts)
     started = time.perf_counter()
     run_id = runs.make_run_id(opts.as_of, policy.version)
-    summary: dict[str, Any] = {
+    summary = {} if summary is None else summary
+    summary.update({
         "run_id": run_id, "as_of": opts.as_of.isoformat(), "policy_version": policy.version,
         "partition": str(opts.partition), "workers": opts.workers,
-    }  # fmt: skip
+    })  # fmt: skip
     attempt_begun = False  # until then the part's row is as an earlier attempt left it (complete stays complete)
     try:
         store.record_policy(policy)

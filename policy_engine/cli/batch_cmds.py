@@ -135,16 +135,18 @@ def _run_or_exit(opts: Any, quiet: bool) -> dict[str, Any]:
     from adapters.batch.progress import batch_progress
     from adapters.batch.runner import EXIT_BAD_INPUT as BAD
     from adapters.batch.runner import BatchInputError, run_batch
+    from policy_engine.cli.batch_stopped import remembering, stopped
+
+    summary: dict[str, Any] = {}
+    last: list[Any] = []  # the latest progress: how far a stopped run got
 
     try:  # SIGTERM (a scheduler stopping the task) and Ctrl-C: the run is marked failed, the workers stop
         with interrupt.handled(), batch_progress(quiet) as hook:
-            return run_batch(opts, hook)
+            return run_batch(opts, remembering(hook, last), summary)
     except interrupt.Terminated:
-        err.print("terminated: run the same command again to resume")
-        raise typer.Exit(3) from None
+        stopped(summary, last, "terminated", 3)
     except KeyboardInterrupt:
-        err.print("interrupted: run the same command again to resume")
-        raise typer.Exit(EXIT_INTERRUPTED) from None
+        stopped(summary, last, "interrupted", EXIT_INTERRUPTED)
     except BatchInputError as exc:
         err.print(f"error: {exc}", markup=False)
         _print_json({"status": "bad_input", "error": str(exc), "exit_code": BAD})

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+from typer.testing import CliRunner
+
 from adapters.batch.runner import BatchOptions, run_batch
+from policy_engine.cli import build_app
+from tests.integration.test_batch_interrupt import _ctrl_c_inside_a_library
 from tests.integration.test_batch_support import AS_OF, RULES, make_portfolio, scalar
 
 NEXT_DAY = AS_OF + timedelta(days=1)
@@ -43,3 +49,25 @@ def test_a_run_of_the_same_day_under_another_policy_replaces_the_profiles(tmp_pa
     assert second["policy_version"] != first["policy_version"] and second["profiles_newer_kept"] == 0
     replaced = f"SELECT COUNT(*) FROM credit_profiles WHERE policy_version = '{second['policy_version']}'"
     assert scalar(url, replaced) == 120
+
+
+def _stopped_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, object]:
+    """A store whose run was stopped by Ctrl-C after 100 of its 300 customers; the batch's CLI result."""
+    url = make_portfolio(tmp_path)
+    _ctrl_c_inside_a_library(monkeypatch)  # at C0000120, in the third chunk of 50
+    result = CliRunner().invoke(build_app(), ["batch", "--db", url, "--as-of", AS_OF.isoformat(),
+                                              "--chunk-size", "50", "--quiet"])  # fmt: skip
+    monkeypatch.undo()
+    return url, result
+
+
+def test_a_stopped_batch_still_prints_its_json_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _url, result = _stopped_run(tmp_path, monkeypatch)
+
+    summary = json.loads(result.stdout)  # type: ignore[attr-defined]
+
+    assert result.exit_code == 130  # type: ignore[attr-defined]
+    assert (summary["status"], summary["exit_code"], summary["attempt"]) == ("failed", 130, 1)
+    assert summary["run_id"].startswith(AS_OF.isoformat())
+    assert (summary["customers"], summary["settled"], summary["evaluated_now"]) == (300, 100, 100)
+    assert summary["error"] == "interrupted: run the same command again to resume"

@@ -29,8 +29,8 @@ def _batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int, cpus: 
     store = tmp_path / "store.sqlite"
     store.touch()
     _cpus(monkeypatch, cpus)
-    monkeypatch.setattr(batch_runner, "run_batch", lambda opts, hook: {"status": "complete", "exit_code": 0,
-                                                                        "workers": opts.workers})  # fmt: skip
+    monkeypatch.setattr(batch_runner, "run_batch", lambda opts, hook, summary=None: {
+        "status": "complete", "exit_code": 0, "workers": opts.workers})  # fmt: skip
     return runner.invoke(build_app(), ["batch", "--db", f"sqlite:///{store}", "--workers", str(workers), "--quiet"])
 
 
