@@ -243,6 +243,8 @@ def summary_json(data: dict[str, Any]) -> dict[str, Any]:
     totals: _Totals = data["totals"]
     return {
         "run_id": data["info"]["run_id"],
+        "complete": data["info"]["unfinished"] is None,
+        "unfinished": data["info"]["unfinished"],
         "status": dict(totals.status),
         "grades": dict(totals.grades),
         "previous_grades": dict(totals.prev_grades),

@@ -45,6 +45,8 @@ TEMPLATE = """<!doctype html>
   <h1>Nightly credit re-evaluation · as of {{ info.as_of }}</h1>
   <div class="meta">run <code>{{ info.run_id }}</code> · policy <code>{{ info.policy_version }}</code>
     · parts {% for p in info.parts %}<code>{{ p.part }} {{ p.status }}</code> {% endfor %}</div>
+  {% if info.unfinished %}<div class="meta"><span class="pill urgent">not complete</span> {{ info.unfinished }}:
+    the figures cover the settled customers only</div>{% endif %}
 </header>
 <main>
 {% set ok = totals.status.get('ok', 0) %}

@@ -199,6 +199,23 @@ def resolve_run(conn: Connection, run: str | None) -> str | None:
     return ids[0] if ids else None
 
 
+def unfinished(conn: Connection, run_id: str) -> str | None:
+    """What keeps the run from being complete, in words for an operator (`part 0/1 failed; 800 of
+    3,000 customers settled`), or None when every part of it is complete."""
+    r = t.batch_runs
+    rows = conn.execute(select(r.c.part, r.c.status).where(r.c.run_id == run_id))
+    states = {str(part): str(status) for part, status in rows}
+    counts = sorted({Partition.parse(part).count for part in states})
+    if not counts or any(all(states.get(str(Partition(i, n))) == "complete" for i in range(n)) for n in counts):
+        return None  # every part of one split is complete (a run is normally split one way only)
+    parts = [str(Partition(i, counts[0])) for i in range(counts[0])]
+    missing = [f"part {part} {states.get(part, 'not started')}" for part in parts if states.get(part) != "complete"]
+    shown = "; ".join(missing[:4]) + (f" (and {len(missing) - 4} more parts)" if len(missing) > 4 else "")
+    settled = conn.execute(select(func.count()).where(t.batch_results.c.run_id == run_id)).scalar_one()
+    customers = conn.execute(select(func.count()).select_from(s.customers)).scalar_one()
+    return f"{shown}; {settled:,} of {customers:,} customers settled"
+
+
 def run_info(conn: Connection, run_id: str) -> dict[str, Any]:
     """The run's key fields and its parts' rows."""
     r = t.batch_runs
@@ -209,4 +226,5 @@ def run_info(conn: Connection, run_id: str) -> dict[str, Any]:
         "as_of": first.get("as_of"),
         "policy_version": first.get("policy_version", ""),
         "parts": rows,
+        "unfinished": unfinished(conn, run_id),
     }

@@ -236,7 +236,25 @@ def _engine_and_run(db: str | None, run: str | None, day: date | None = None) ->
     if run_id is None:
         err.print(f"error: no batch run {'matches ' + repr(run) if run else 'found'}; run `credit-policy batch` first")
         raise typer.Exit(EXIT_BAD_INPUT)
+    _warn_if_unfinished(engine, run_id)
     return engine, run_id
+
+
+def _unfinished(engine: Any, run_id: str) -> str | None:
+    from adapters.batch.runs import unfinished
+
+    with engine.connect() as conn:
+        return unfinished(conn, run_id)
+
+
+def _warn_if_unfinished(engine: Any, run_id: str) -> None:
+    """A run stopped (or still running) holds only the customers settled so far: say so, and how to finish it."""
+    missing = _unfinished(engine, run_id)
+    if missing:
+        as_of = run_id.split(":", 1)[0]
+        err.print(f"warning: run {run_id} is not complete ({missing}): what follows covers the settled customers "
+                  f"only; `credit-policy batch --as-of {as_of}` with the rules of policy {run_id.split(':')[-1]} "
+                  "finishes it", markup=False)  # fmt: skip
 
 
 def report_cmd(
@@ -248,13 +266,14 @@ def report_cmd(
     """Write a run's report: an HTML page with charts, a CSV line per customer and the figures as JSON."""
     engine, run_id = _engine_and_run(db, run)
     try:
+        complete = _unfinished(engine, run_id) is None
         paths = _write_report(str(engine.url.render_as_string(hide_password=False)), run_id, out)
     except _ReportNotWritten as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     finally:
         engine.dispose()
-    _print_json({"run_id": run_id, **paths})
+    _print_json({"run_id": run_id, **paths, "complete": complete})
 
 
 def register(app: typer.Typer) -> None:

@@ -71,3 +71,20 @@ def test_a_stopped_batch_still_prints_its_json_summary(tmp_path: Path, monkeypat
     assert summary["run_id"].startswith(AS_OF.isoformat())
     assert (summary["customers"], summary["settled"], summary["evaluated_now"]) == (300, 100, 100)
     assert summary["error"] == "interrupted: run the same command again to resume"
+
+
+def test_queue_and_report_of_a_stopped_run_say_it_is_not_complete(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url, _result = _stopped_run(tmp_path, monkeypatch)
+    app = CliRunner()
+
+    queue = app.invoke(build_app(), ["queue", "--db", url, "--date", AS_OF.isoformat(), "--limit", "1"])
+    report = app.invoke(build_app(), ["report", "--db", url, "--out", str(tmp_path / "reports")])
+
+    for result in (queue, report):
+        assert result.exit_code == 0, result.stderr
+        assert "is not complete (part 0/1 failed; 100 of 300 customers settled)" in result.stderr
+        assert f"credit-policy batch --as-of {AS_OF}" in result.stderr
+    written = json.loads(report.stdout)
+    assert written["complete"] is False
+    assert json.loads(Path(written["json"]).read_text())["complete"] is False
