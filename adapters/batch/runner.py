@@ -18,7 +18,7 @@ from adapters.batch.config import portfolio_config
 from adapters.batch.runs import Partition
 from adapters.batch.scan import ensure_portfolio
 from adapters.batch.worker import ChunkEvaluator, ChunkResult, RunContext, init_worker, run_chunk
-from adapters.store.engine import database_unavailable, scrub_password
+from adapters.store.engine import SQLITE_LOCK_WAIT, database_unavailable, scrub_password
 
 EXIT_OK, EXIT_QUARANTINED, EXIT_BAD_INPUT, EXIT_FATAL = 0, 1, 2, 3
 MAX_ERRORS_SHOWN = 20
@@ -219,7 +219,10 @@ def _fatal_text(exc: Exception, engine: Any) -> str:
         return f"{type(exc).__name__}: {exc}"
     text = f"{type(exc).__name__}: {str(exc.orig if exc.orig is not None else exc).strip()}"
     text = scrub_password(text, engine.url.render_as_string(hide_password=False))[:MAX_FATAL_TEXT]
-    if database_unavailable(exc):
+    if engine.dialect.name == "sqlite" and "database is locked" in text:  # busy, not gone: say who may hold it
+        text += (f" (another process held the store's write lock for over {SQLITE_LOCK_WAIT} s: another batch, an "
+                 "import, compact-log or demo-data; once it is done, run the same command again to resume)")
+    elif database_unavailable(exc):
         text += " (the database went away: once it is back, run the same command again to resume)"
     return text
 

@@ -131,6 +131,8 @@ def require_sqlite_json(engine: Engine) -> None:
                                "needs SQLite 3.38 or newer, or one built with JSON1") from None
 
 
+SQLITE_LOCK_WAIT = 30
+"""Seconds a SQLite connection waits for another process's write lock before `database is locked`."""
 PG_CONNECT_TIMEOUT = 10
 """Seconds a PostgreSQL connection may take to open, unless the URL says (`?connect_timeout=N`)."""
 
@@ -143,7 +145,7 @@ def make_engine(url: str | None = None) -> Engine:
         database = sa_url.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        kwargs["connect_args"] = {"timeout": 30}
+        kwargs["connect_args"] = {"timeout": SQLITE_LOCK_WAIT}
     else:
         kwargs["pool_pre_ping"] = True
         if sa_url.get_backend_name() == "postgresql" and "connect_timeout" not in sa_url.query:

@@ -35,3 +35,13 @@ def test_any_other_database_error_is_the_drivers_words_bounded_and_without_the_p
 
 def test_an_error_that_is_not_the_databases_is_shown_as_it_is() -> None:
     assert _fatal_text(RuntimeError("worker pool broke"), ENGINE) == "RuntimeError: worker pool broke"
+
+
+def test_a_sqlite_store_locked_by_another_process_says_so_and_not_that_the_database_went_away() -> None:
+    exc = OperationalError("INSERT INTO batch_results …", {}, Exception("database is locked"))
+
+    text = _fatal_text(exc, create_engine("sqlite:///var/credit-policy.sqlite"))
+
+    assert text.startswith("OperationalError: database is locked (another process held the store's write lock ")
+    assert "another batch, an import" in text and "run the same command again to resume" in text
+    assert "went away" not in text
