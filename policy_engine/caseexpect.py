@@ -6,13 +6,14 @@ fail whatever the rules decide, or pass whatever they decide.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, get_args
 
 from policy_engine.domain.dates import iso_date_hint, refused_date
 from policy_engine.domain.models import Outcome
-from policy_engine.domain.values import GRADE_CLASSES, GRADES, parse_iso_date
+from policy_engine.domain.values import GRADE_CLASSES, GRADES, NOT_A_DECIMAL, parse_iso_date
 from policy_engine.effects import FIXED_ACTION_CODES
 from policy_engine.evaluator import Policy
 from policy_engine.rules.loader import Document
@@ -116,6 +117,20 @@ def check_expect(doc: Document, loc: tuple[Any, ...], expect: Any, problems: lis
             for i, value in enumerate(expect[key]):
                 if isinstance(value, str):  # a non-text item is already reported as the wrong type
                     unknown(key, value, what, options, (i,))
+
+
+_AMOUNT_TO_WRITE = re.compile(rf"^(.*{re.escape(NOT_A_DECIMAL)}.*; write )(-?[0-9]+(?:\.[0-9]+)?)"
+                              r"(?:, or ([0-9]+\.[0-9]+)( if the comma is a decimal point))?$")
+
+
+def in_case(message: str) -> str:
+    """A refused amount's `; write 1000.00` as a case writes it: `write "1000.00"` (YAML reads 1000.00 as a float,
+    which a case's money refuses), both readings of `12,500` quoted alike."""
+    def quoted(match: re.Match[str]) -> str:
+        other = f', or "{match[3]}"{match[4]}' if match[3] else ""
+        return f'{match[1]}"{match[2]}"{other} (money in a case is a decimal string: in quotes)'
+
+    return _AMOUNT_TO_WRITE.sub(quoted, message)
 
 
 def _not_text(key: str, value: Any) -> str:

@@ -6,7 +6,6 @@ problem is not run (casetests.py runs the others and reports the results).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -14,11 +13,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from policy_engine.caseexpect import EXPECT_KEYS, Known, check_expect, checks_something
+from policy_engine.caseexpect import EXPECT_KEYS, Known, check_expect, checks_something, in_case
 from policy_engine.domain.dates import refused_date
 from policy_engine.domain.errors import violations_from
 from policy_engine.domain.models import CustomerSnapshot, OrderRequest
-from policy_engine.domain.values import NOT_A_DECIMAL, parse_iso_date
+from policy_engine.domain.values import parse_iso_date
 from policy_engine.rules.loader import MAX_FILE_BYTES, MAX_FILES, TESTS_DIR, Document, parse_document, scan_rules_dir
 from policy_engine.rules.problems import Problem
 from policy_engine.rules.rule_tree import not_utf8
@@ -155,10 +154,10 @@ def _snapshot(doc: Document, loc: tuple[Any, ...], raw: Any, fixtures: Fixtures,
         for v in violations_from(exc):
             parts = _loc_parts(v.field)
             if parts and parts[0] in data:
-                problems.append(doc.problem((*loc, *parts), "invalid_value", _in_case(f"snapshot.{v}")))
+                problems.append(doc.problem((*loc, *parts), "invalid_value", in_case(f"snapshot.{v}")))
             else:
                 at = ("fixtures", base, *parts)
-                problems.append(fixture.doc.problem(at, "invalid_value", _in_case(f"fixture {base}: {v}")))
+                problems.append(fixture.doc.problem(at, "invalid_value", in_case(f"fixture {base}: {v}")))
         return None
 
 
@@ -168,17 +167,8 @@ def _validated(model: Any, data: Any, doc: Document, loc: tuple[Any, ...], name:
         return model.model_validate(data)
     except ValidationError as exc:
         for v in violations_from(exc):
-            problems.append(doc.problem((*loc, *_loc_parts(v.field)), "invalid_value", _in_case(f"{name}.{v}")))
+            problems.append(doc.problem((*loc, *_loc_parts(v.field)), "invalid_value", in_case(f"{name}.{v}")))
         return None
-
-
-_AMOUNT_TO_WRITE = re.compile(rf"^(.*{re.escape(NOT_A_DECIMAL)}.*; write )(-?[0-9]+(?:\.[0-9]+)?)$")
-
-
-def _in_case(message: str) -> str:
-    """A refused amount's `; write 1000.00` as a case writes it: `write "1000.00"` (YAML reads 1000.00 as a float,
-    which a case's money refuses)."""
-    return _AMOUNT_TO_WRITE.sub(r'\1"\2" (money in a case is a decimal string: in quotes)', message)
 
 
 def _loc_parts(path: str) -> list[str | int]:

@@ -19,6 +19,8 @@ _MONEY_MARKS = re.compile(r"(?i)\b(?:CNY|RMB|USD|EUR|HKD|JPY|GBP)\b|[¥￥$€£
 _GROUPED = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?")
 """Digits ungrouped or with commas that group thousands (1,000,000.50): not a decimal comma (12,5 or 1.000,50),
 which is not guessed at."""
+_ONE_GROUP = re.compile(r"[0-9]{1,3},[0-9]{3}")
+"""One comma before three digits and no point (12,500): thousands (12500) or a decimal comma (12.500) alike."""
 
 
 def finite_text(value: str) -> bool:
@@ -50,9 +52,15 @@ def plain_number(text: str) -> str | None:
 
 
 def amount_hint(text: str) -> str:
-    """`; write 1000` for `1,000` (plain_number); "" when there is no plain number to suggest."""
+    """`; write 1000000` for `1,000,000` (plain_number); both readings where the comma may be a decimal comma
+    (`; write 12500, or 12.500 if the comma is a decimal point` for `12,500`); "" with no plain number to suggest."""
     plain = plain_number(text)
-    return f"; write {plain}" if plain is not None else ""
+    if plain is None:
+        return ""
+    digits = re.sub(r"[^0-9,.]", "", text)
+    if _ONE_GROUP.fullmatch(digits):
+        return f"; write {plain}, or {digits.replace(',', '.')} if the comma is a decimal point"
+    return f"; write {plain}"
 
 
 def refused_amount(value: Any, why: str = NOT_A_DECIMAL) -> str:

@@ -55,7 +55,8 @@ def test_a_refused_date_option_echoes_the_value_and_says_what_to_write(
 
 
 @pytest.mark.parametrize(("args", "said"), [
-    (["check-order", SNAPSHOT, "--amount", "1,000"], f"error: --amount: {NOT_A_DECIMAL}: '1,000'; write 1000\n"),
+    (["check-order", SNAPSHOT, "--amount", "1,000"],
+     f"error: --amount: {NOT_A_DECIMAL}: '1,000'; write 1000, or 1.000 if the comma is a decimal point\n"),
     (["check-order", SNAPSHOT, "--amount", "¥1,500,000.50"],
      f"error: --amount: {NOT_A_DECIMAL}: '¥1,500,000.50'; write 1500000.50\n"),
     (["check-order", SNAPSHOT, "--amount", "1.000,50"], f"error: --amount: {NOT_A_DECIMAL}: '1.000,50'\n"),
@@ -64,7 +65,7 @@ def test_a_refused_date_option_echoes_the_value_and_says_what_to_write(
     (["check-order", SNAPSHOT, "--amount", ""], f"error: --amount: {REQUIRED_DECIMAL}\n"),
     (["check-order", SNAPSHOT, "--amount", "-5"], "error: --amount: must not be negative: '-5'\n"),
     (["simulate", "--rules", "rules", "--order-amount", "1,000"],
-     f"error: --order-amount: {NOT_A_DECIMAL}: '1,000'; write 1000\n"),
+     f"error: --order-amount: {NOT_A_DECIMAL}: '1,000'; write 1000, or 1.000 if the comma is a decimal point\n"),
     (["check-order", SNAPSHOT, "--amount", "5", "--payment-term-days", "3x"],
      "error: --payment-term-days: not a whole number: '3x'; write a whole number from 0 to 3650\n"),
     (["check-order", SNAPSHOT, "--amount", "5", "--payment-term-days", "1,000"],

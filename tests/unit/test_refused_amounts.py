@@ -19,7 +19,11 @@ from tests.unit.test_refused_dates import _violations as grpc_violations
 
 SAID = {
     "1,000.00": f"{NOT_A_DECIMAL}: '1,000.00'; write 1000.00",
-    "€1,000": f"{NOT_A_DECIMAL}: '€1,000'; write 1000",
+    "1,250,000": f"{NOT_A_DECIMAL}: '1,250,000'; write 1250000",
+    # one comma before three digits: thousands, or a decimal comma (12,5 is 12.5): both readings are named
+    "12,500": f"{NOT_A_DECIMAL}: '12,500'; write 12500, or 12.500 if the comma is a decimal point",
+    "¥1,250": f"{NOT_A_DECIMAL}: '¥1,250'; write 1250, or 1.250 if the comma is a decimal point",
+    "€1,000": f"{NOT_A_DECIMAL}: '€1,000'; write 1000, or 1.000 if the comma is a decimal point",
     "100000 CNY": f"{NOT_A_DECIMAL}: '100000 CNY'; write 100000",
     " 1000 ": f"{NOT_A_DECIMAL}: ' 1000 '; write 1000",
     "12.5%": f"{NOT_A_DECIMAL}: '12.5%'",  # no amount to derive: not guessed at
@@ -73,8 +77,8 @@ def test_a_bad_amount_in_a_rule_test_case_is_echoed_with_what_to_write(rules_cop
     quoted = " (money in a case is a decimal string: in quotes)\n"  # unquoted, YAML reads 350000.00 as a float
     assert (f"q.yaml:5:7: invalid_value: snapshot.current_limit: {NOT_A_DECIMAL}: '¥350,000.00'; "
             f'write "350000.00"{quoted}' in result.output)
-    assert f"q.yaml:6:13: invalid_value: order.amount: {NOT_A_DECIMAL}: '1,000'; write \"1000\"{quoted}" in (
-        result.output)
+    assert (f"q.yaml:6:13: invalid_value: order.amount: {NOT_A_DECIMAL}: '1,000'; write \"1000\", or \"1.000\" "
+            f"if the comma is a decimal point{quoted}" in result.output)
 
 
 def test_a_review_day_yaml_reads_as_a_number_says_how_to_write_it(rules_copy: RulesCopy) -> None:
