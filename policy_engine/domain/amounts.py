@@ -63,10 +63,17 @@ def amount_hint(text: str) -> str:
     return f"; write {plain}"
 
 
+NULL_AMOUNT = "got null; write " + NOT_A_DECIMAL.removeprefix("not ")
+"""A JSON or YAML null where an amount must be: said so (not "not a decimal" with no value), for a field that must
+be given (amount) and one with a default (paid_amount) alike."""
+
+
 def refused_amount(value: Any, why: str = NOT_A_DECIMAL) -> str:
-    """`why: 'value'` and amount_hint's `; write …` for text; `why` alone when there is no value to repeat
-    (None, "": `required: …`). A negative amount is not suggested: the same words serve fields that may not be."""
-    if value is None or value == "":
+    """`why: 'value'` and amount_hint's `; write …` for text; NULL_AMOUNT for None; `why` alone for ""
+    (`required: …`). A negative amount is not suggested: the same words serve fields that may not be."""
+    if value is None:
+        return NULL_AMOUNT
+    if value == "":
         return why
     shown, text = echoed_input(value)
     return f"{why}: {shown}{amount_hint(text) if isinstance(value, str) else ''}"

@@ -53,10 +53,16 @@ def no_such_day(text: str) -> str:
     return "" if 1 <= day <= last else f"{calendar.month_name[month]} {year} has {last} days"
 
 
+NULL_DATE = "got null; write " + NOT_A_DATE.removeprefix("not ")
+"""A JSON or YAML null where a date must be: said so (not "not an ISO date" with no value)."""
+
+
 def refused_date(value: Any, why: str = NOT_A_DATE) -> str:
     """`no such day: 'value' (why not)` for a day not in the calendar (no_such_day), else `why: 'value'` and
-    iso_date_hint's `; write …`; `why` alone when there is no value to repeat (None, "": `required: …`)."""
-    if value is None or value == "":
+    iso_date_hint's `; write …`; NULL_DATE for None; `why` alone for "" (`required: …`)."""
+    if value is None:
+        return NULL_DATE
+    if value == "":
         return why
     shown, text = echoed_input(value)
     if lacking := no_such_day(text):

@@ -191,6 +191,19 @@ def test_a_bad_date_in_a_row_is_echoed_at_its_line_and_field_with_what_to_write(
                          "[value_error]"]
 
 
+def test_a_null_date_or_amount_in_a_row_says_it_was_null(db_url: str, tmp_path: Path) -> None:
+    """Was `ordered_on: not an ISO date (YYYY-MM-DD)` and `amount: not a decimal such as …`: nothing said it was null
+    (an empty CSV cell is left out: `required`, as before)."""
+    store = _with_customers(db_url, tmp_path)
+    row = {"order_id": "O1", "customer_id": "C1", "ordered_on": None, "amount": None}
+    jsonl_path = _write(tmp_path, "orders.jsonl", json.dumps(row) + "\n")
+
+    found = [str(p) for p in run_import(store.engine, "orders", jsonl_path).problems]
+
+    assert found == [f"{jsonl_path}:1: ordered_on: got null; write an ISO date (YYYY-MM-DD) [value_error]",
+                     f"{jsonl_path}:1: amount: got null; write {NOT_A_DECIMAL.removeprefix('not ')} [value_error]"]
+
+
 def test_a_bad_amount_in_a_row_is_echoed_at_its_line_and_field_with_what_to_write(db_url: str, tmp_path: Path) -> None:
     """Each said only `not a decimal such as "125000.00": …`: not the value, not `1000.00`."""
     store = _with_customers(db_url, tmp_path)

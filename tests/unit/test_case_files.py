@@ -64,6 +64,8 @@ def test_an_expectation_no_decision_can_meet_is_a_problem_at_its_line(
         ("2026/02/30", "as_of: no such day: '2026/02/30' (February 2026 has 28 days)"),
         ("2026-02-30", "as_of: no such day: '2026-02-30' (February 2026 has 28 days)"),
         ("2026-13-01", "as_of: no such day: '2026-13-01' (there is no month 13)"),
+        ("null", "as_of: got null; write an ISO date (YYYY-MM-DD)"),  # was `not an ISO date (YYYY-MM-DD)` alone
+        ("", "as_of: got null; write an ISO date (YYYY-MM-DD)"),  # an empty value is null to YAML
     ],
 )
 def test_a_date_in_another_common_form_says_how_to_write_it(rules_copy: RulesCopy, as_of: str, message: str) -> None:

@@ -81,6 +81,18 @@ def test_a_bad_amount_in_a_rule_test_case_is_echoed_with_what_to_write(rules_cop
             f"if the comma is a decimal point{quoted}" in result.output)
 
 
+def test_a_null_amount_in_a_rule_test_case_says_it_was_null(rules_copy: RulesCopy) -> None:
+    """`order: {amount: null}` (or `amount:` left empty) said `order.amount: not a decimal such as …` alone."""
+    rules = rules_copy()
+    (rules / "tests" / "q.yaml").write_text(
+        "cases:\n  - id: q\n    snapshot: {base: steady}\n    order:\n      amount:\n    expect: {grade: AA}\n")
+
+    result = CliRunner().invoke(build_app(), ["test", str(rules)])
+
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"q.yaml:5:7: invalid_value: order.amount: got null; write {NOT_A_DECIMAL[4:]}\n" in result.output
+
+
 def test_a_review_day_yaml_reads_as_a_number_says_how_to_write_it(rules_copy: RulesCopy) -> None:
     """`expect.next_review_on: 20261101` said `a text, got 20261101`, where `as_of: 20261101` says what to write."""
     rules = rules_copy()

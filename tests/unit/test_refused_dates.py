@@ -14,6 +14,7 @@ from adapters.grpc import mapping
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
 from policy_engine.cli import build_app
 from policy_engine.domain.errors import InvalidInput
+from policy_engine.domain.values import NOT_A_DATE, NOT_A_DECIMAL
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SAID = {
@@ -49,6 +50,28 @@ def test_a_date_that_json_holds_as_a_number_is_echoed_as_written(tmp_path: Path)
     result = CliRunner().invoke(build_app(), ["evaluate", str(path)])
 
     assert result.stderr == f"{path}: relationship_since: not an ISO date (YYYY-MM-DD): 20261101; write 2026-11-01\n"
+
+
+@pytest.mark.parametrize("command", [["evaluate"], ["check-order", "--amount", "1000"]])
+def test_a_null_date_or_amount_in_a_snapshot_file_says_it_was_null_at_its_path(
+    tmp_path: Path, command: list[str],
+) -> None:
+    """Was `invoices[0].issued_on: not an ISO date (YYYY-MM-DD)` and `invoices[0].amount: not a decimal such as …`:
+    as if something had been written, with nothing echoed."""
+    snapshot = json.loads((EXAMPLES / "past-due.json").read_text())
+    snapshot["invoices"][0]["issued_on"] = snapshot["invoices"][0]["amount"] = snapshot["orders"][0]["amount"] = None
+    snapshot["invoices"][1]["paid_amount"] = None  # not required (0 when left out), but null is no amount either
+    snapshot["relationship_since"] = None  # may be null: no relationship yet
+    path = tmp_path / "snap.json"
+    path.write_text(json.dumps(snapshot))
+
+    result = CliRunner().invoke(build_app(), [command[0], str(path), *command[1:]])
+
+    assert result.exit_code == 2 and result.stdout == ""
+    null_day, null_amount = f"got null; write {NOT_A_DATE[4:]}", f"got null; write {NOT_A_DECIMAL[4:]}"
+    assert result.stderr == (f"{path}: invoices[0].issued_on: {null_day}\n{path}: invoices[0].amount: {null_amount}\n"
+                             f"{path}: invoices[1].paid_amount: {null_amount}\n"
+                             f"{path}: orders[0].amount: {null_amount}\n")
 
 
 def _violations(request: pb.EvaluateCustomerRequest | pb.CheckOrderRequest) -> dict[str, str]:
