@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, get_args
 
+from policy_engine.domain.amounts import refused_amount
 from policy_engine.domain.dates import iso_date_hint, refused_date
 from policy_engine.domain.models import Outcome
 from policy_engine.domain.values import GRADE_CLASSES, GRADES, NOT_A_DECIMAL, parse_iso_date
@@ -100,8 +101,8 @@ def check_expect(doc: Document, loc: tuple[Any, ...], expect: Any, problems: lis
     if "credit_limit" in expect:
         try:
             Decimal(str(expect["credit_limit"]))
-        except ArithmeticError:
-            bad("credit_limit", f"a decimal amount, got {expect['credit_limit']!r}")
+        except ArithmeticError:  # echoed with what to write, as a case's input amounts are
+            bad("credit_limit", in_case(refused_amount(expect["credit_limit"])))
     for key in ("credit_limit", "next_review_on", *_NUMBER_EXPECT):
         wrong = _value_problem(key, expect[key]) if key in expect else None
         if wrong:

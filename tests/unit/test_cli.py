@@ -102,7 +102,8 @@ def test_malformed_cases_are_reported_with_file_and_line_not_a_traceback(rules_c
     as_of_line = next(i for i, t in enumerate(text, 1) if "2026-02-30" in t)
     assert (f"grades_and_limits.yaml:{as_of_line}:5: invalid_value: as_of: no such day: '2026-02-30' "
             "(February 2026 has 28 days)\n") in result.output
-    assert "expect.credit_limit: a decimal amount, got 'lots'" in result.output
+    assert "expect.credit_limit: not a decimal such as \"125000.00\": 1 to 16 digits, optionally \".\" and 1 to 6 " \
+           "more: 'lots'\n" in result.output
     assert "expect.score_at_least: a number, got 'high'" in result.output
     assert "order.amount: must not be negative" in result.output and "expect.fired: a list of ids" in result.output
     assert "5 problems in the case files" in result.output

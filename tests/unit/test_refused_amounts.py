@@ -81,6 +81,30 @@ def test_a_bad_amount_in_a_rule_test_case_is_echoed_with_what_to_write(rules_cop
             f"if the comma is a decimal point{quoted}" in result.output)
 
 
+IN_QUOTES = " (money in a case is a decimal string: in quotes)"
+
+
+@pytest.mark.parametrize(("limit", "said"), [
+    ('"350,000.00"', f"{NOT_A_DECIMAL}: '350,000.00'; write \"350000.00\"{IN_QUOTES}"),
+    ('"¥350,000"', f"{NOT_A_DECIMAL}: '¥350,000'; write \"350000\", or \"350.000\" if the comma is a decimal point"
+                   f"{IN_QUOTES}"),
+    ("null", f"got null; write {NOT_A_DECIMAL[4:]}"),
+])
+def test_an_expected_credit_limit_is_refused_as_an_input_amount_is(
+    rules_copy: RulesCopy, limit: str, said: str,
+) -> None:
+    """Was `expect.credit_limit: a decimal amount, got '350,000.00'` (and `got None`), where `order.amount` says what
+    to write."""
+    rules = rules_copy()
+    (rules / "tests" / "q.yaml").write_text(
+        f"cases:\n  - id: q\n    snapshot: {{base: steady}}\n    expect:\n      credit_limit: {limit}\n")
+
+    result = CliRunner().invoke(build_app(), ["test", str(rules)])
+
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"q.yaml:5:7: type_mismatch: expect.credit_limit: {said}\n" in result.output
+
+
 def test_a_null_amount_in_a_rule_test_case_says_it_was_null(rules_copy: RulesCopy) -> None:
     """`order: {amount: null}` (or `amount:` left empty) said `order.amount: not a decimal such as …` alone."""
     rules = rules_copy()
