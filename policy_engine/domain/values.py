@@ -188,6 +188,18 @@ REQUIRED_DECIMAL = "required: " + NOT_A_DECIMAL.removeprefix("not ")
 REQUIRED_DATE = "required: " + NOT_A_DATE.removeprefix("not ")
 """An amount or date sent empty: most likely left out (a proto3 string's default is ""), not mistyped."""
 
+_DECIMAL_TEXT_MATCH = re.compile(_DECIMAL_TEXT).fullmatch
+
+
+def stored_decimal(text: str) -> Decimal:
+    """Decimal(text) for text of the form the model reads as an amount (_DECIMAL_TEXT: its range and sign are
+    checked on the Decimal as on the text); ValueError(NOT_A_DECIMAL) for what Decimal alone would also read
+    (` 1000 `, `1_000`, `1e3`, `+5`, `.5`, `NaN`, full-width digits), which the model refuses as text."""
+    if _DECIMAL_TEXT_MATCH(text) is None:
+        raise ValueError(NOT_A_DECIMAL)
+    return Decimal(text)
+
+
 BRANCH_GATE_ERRORS = frozenset({"string_type", "int_type", "is_instance_of"})
 """A union branch refusing an input of another type: never shown on its own."""
 

@@ -175,3 +175,38 @@ def test_a_stored_value_the_portfolio_pass_cannot_read_quarantines_its_customer_
     assert problem in unreadable["sample"][0]["error"]
     assert summary["quarantine_sample"][0]["customer_id"] == customer_id
     assert sum(c["customers"] for c in summary["value_classes"].values()) == 299
+
+
+
+_LAST_INVOICE = "invoice_id = (SELECT MAX(invoice_id) FROM invoices WHERE customer_id = 'C0000007')"
+
+
+@pytest.mark.parametrize(("table", "column", "written", "in_pass"), [
+    ("invoices", "amount", "' ' || amount || ' '", True),
+    ("invoices", "amount", "'1_' || amount", True),
+    ("invoices", "amount", "amount || 'e0'", True),
+    ("invoices", "amount", "'+' || amount", True),
+    ("financial_statements", "cash", "'1_000'", False),  # read by the batch's loader, not by the pass
+])
+def test_a_stored_amount_decimal_reads_but_the_store_refuses_quarantines_its_customer(
+        tmp_path: Path, table: str, column: str, written: str, in_pass: bool) -> None:
+    """Decimal() reads ' 1000 ', '1_000', '1e3' and '+5', which the store's loader refuses (FAILED_PRECONDITION):
+    the pass counted such an amount and the batch evaluated its customer; now both refuse it in the store's words,
+    as for a stored date (a513d93)."""
+    url = make_portfolio(tmp_path)
+    engine = create_engine(url)
+    row = _LAST_INVOICE if table == "invoices" else "rowid = (SELECT MAX(rowid) FROM financial_statements)"
+    with engine.begin() as conn:  # written behind the importer's back
+        conn.execute(text(f"UPDATE {table} SET {column} = {written} WHERE {row}"))
+        customer_id, value = conn.execute(text(f"SELECT customer_id, {column} FROM {table} WHERE {row}")).one()
+    engine.dispose()
+
+    summary = run_batch(BatchOptions(db_url=url, as_of=AS_OF, rules_dir=RULES, chunk_size=50))
+
+    said = f"{column}: {NOT_A_DECIMAL}: {value!r}"
+    assert (summary["ok"], summary["quarantined"]) == (299, 1)
+    quarantined = summary["quarantine_sample"][0]
+    assert quarantined["customer_id"] == customer_id and said in quarantined["error"]
+    unreadable = summary["portfolio_unreadable"]
+    assert unreadable["customers"] == (1 if in_pass else 0)
+    assert not in_pass or said in unreadable["sample"][0]["error"]
