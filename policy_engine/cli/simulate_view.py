@@ -60,14 +60,14 @@ def simulation_tables(result: dict[str, Any], limit: int) -> None:
     out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
     _headline(out, result)
     _rule_tests(out, result["candidate"].get("rule_tests"))
+    if not result["customers"]:  # no rule, action or probe counts to show: an empty table says nothing
+        out.print("the store holds no customers: nothing was compared (load some with `credit-policy import` "
+                  "or `credit-policy demo-data`)")
+        return
     _rules(out, result["rules"])
     _actions(out, result["actions"])
     if result["order_check"] is not None:
         _orders(out, result["order_check"])
-    if not result["customers"]:
-        out.print("the store holds no customers: nothing was compared (load some with `credit-policy import` "
-                  "or `credit-policy demo-data`)")
-        return
     if not result["changed"]:
         probe = ", probe order outcome" if result["order_check"] is not None else ""
         out.print(f"no customer's grade, grade class, value class, limit, limit validity, next review, review "

@@ -326,3 +326,17 @@ def test_simulate_on_a_store_without_customers_says_there_was_nothing_to_compare
     assert result.returncode == 0, result.stderr
     assert "the store holds no customers: nothing was compared" in result.stdout
     assert "no customer's grade" not in result.stdout
+
+
+def test_simulate_on_a_store_without_customers_prints_no_empty_tables(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    open_store(url).close()
+
+    result = cli("simulate", "--rules", str(RULES), "--db", url, "--as-of", AS_OF.isoformat(),
+                 "--order-amount", "10000")
+
+    assert result.returncode == 0, result.stderr
+    assert "the store holds no customers: nothing was compared" in result.stdout
+    assert "a probe order of" not in result.stdout  # the outcomes table, which had no rows
+    assert "no rule fires more or less often" not in result.stdout  # nothing was evaluated to say so of
+    assert "no customer gains or loses an action code" not in result.stdout
