@@ -30,10 +30,10 @@ class Partition:
         """Parse `i/n` (0 ≤ i < n ≤ 4096); raise ValueError otherwise."""
         match = _PART.match(text.strip())
         if not match:
-            raise ValueError(f"expected i/n such as 0/4, got {text!r}")
+            raise ValueError(f"not a part I/N: {text!r}; write I/N such as 0/4 (part 0 of 4)")
         index, count = int(match[1]), int(match[2])
         if not 0 < count <= 4096 or not 0 <= index < count:
-            raise ValueError(f"need 0 <= i < n <= 4096, got {text!r}")
+            raise ValueError(f"out of range: {text!r}; write I/N with 0 <= I < N <= 4096, such as 0/{max(count, 2)}")
         return cls(index, count)
 
     def __str__(self) -> str:

@@ -103,9 +103,8 @@ def batch_cmd(
     """
     from adapters.batch.runner import BatchOptions
 
-    day = _date(as_of, "--as-of")
+    day, part = _date(as_of, "--as-of"), _partition_or_exit(partition)  # the options first, then the store
     _require_store(_db(db))
-    part = _partition_or_exit(partition)
     warn_if_more_workers_than_cpus(workers)
     opts = BatchOptions(db_url=_db(db), as_of=day, rules_dir=rules, workers=workers, partition=part,
                         chunk_size=chunk_size, retry_quarantined=retry_quarantined, rule_tests=rule_tests)  # fmt: skip

@@ -75,6 +75,10 @@ def test_a_refused_date_option_echoes_the_value_and_says_what_to_write(
     (["simulate", "--rules", "rules", "--order-amount", "5", "--order-payment-term-days", "-1"],
      "error: --order-payment-term-days: out of range: '-1'; write a whole number from 0 to 3650\n"),
     (["batch", "--workers", "0"], "error: --workers: out of range: '0'; write a whole number from 1 to 256\n"),
+    (["batch", "--partition", "3/2"], "error: --partition: out of range: '3/2'; write I/N with 0 <= I < N <= 4096, "
+                                      "such as 0/2\n"),
+    (["batch", "--partition", "1of2"], "error: --partition: not a part I/N: '1of2'; write I/N such as 0/4 (part 0 "
+                                       "of 4)\n"),
     (["demo-data", "--customers", "1,000"], "error: --customers: not a whole number: '1,000'; write 1000\n"),
     (["history", "C1", "--last", "ten"], "error: --last: not a whole number: 'ten'; write a whole number at least 1\n"),
 ])
