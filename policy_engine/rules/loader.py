@@ -206,7 +206,7 @@ def parse_document(
     except (ValueError, OverflowError, RecursionError) as exc:  # a constructor's own error: no position
         return None, [Problem(path, 1, 1, "yaml_error", f"{type(exc).__name__}: {str(exc)[:200]}")]
     except MarkedYAMLError as exc:
-        return None, [yaml_problem(path, exc)]
+        return None, [yaml_problem(path, exc, text)]
     except YAMLError as exc:
         return None, [Problem(path, 1, 1, "yaml_error", str(exc).splitlines()[0])]
     walk = _Walk(MAX_NODES, yaml.constructor.rejoined)

@@ -14,6 +14,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from ruamel.yaml.tokens import ScalarToken
 
 from policy_engine.domain.amounts import plain_amount
 from policy_engine.rules.numbers import split_number
@@ -30,15 +31,43 @@ _HINTS = (  # (the parser's words, what to do about it): risk staff edit these f
 )
 
 
-def yaml_problem(path: str, exc: MarkedYAMLError) -> Problem:
+def yaml_problem(path: str, exc: MarkedYAMLError, text: str | None = None) -> Problem:
     """The parser's message at its mark, with a hint for the common slips. A key without its colon is
-    placed where the key starts: the parser notices only on a later line."""
+    placed where the key starts, and a quote left open where it opens: the parser notices only on a later
+    line (`text`, the file's, shows where a quoted value ran on from)."""
     message = " ".join(str(x) for x in (exc.context, exc.problem) if x) or "invalid YAML"
+    runaway = _runaway_quote(text, exc.problem_mark.line) if text is not None and exc.problem_mark else None
+    if exc.context == "while scanning a quoted scalar" and exc.context_mark:
+        return _at(path, exc.context_mark, "a quote opened here is never closed: close it on this line "
+                                           f"({message})")
+    if runaway is not None:
+        return _at(path, runaway.start_mark, f"a quote opened here is not closed on this line: the parser read "
+                                             f"on to line {exc.problem_mark.line + 1} and stopped there ({message}); "
+                                             "close the quote on this line")
     hint = next((hint for words, hint in _HINTS if words in message), "")
     keyless = "could not find expected ':'" in message
     mark = (exc.context_mark if keyless else None) or exc.problem_mark or exc.context_mark
+    return _at(path, mark, f"{hint} ({message})" if hint else message)
+
+
+def _at(path: str, mark: Any, message: str) -> Problem:
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-    return Problem(path, line, col, "yaml_error", f"{hint} ({message})" if hint else message)
+    return Problem(path, line, col, "yaml_error", message)
+
+
+def _runaway_quote(text: str, error_line: int) -> ScalarToken | None:
+    """The quoted value that began on an earlier line and ended on the error's (0-based) line: a quote left
+    open runs on until the next quote and leaves what follows it to fail. Read only once a file has failed."""
+    last = None
+    try:
+        for token in YAML(typ="rt", pure=True).scan(text):
+            if isinstance(token, ScalarToken) and token.style in ('"', "'"):
+                last = token
+    except MarkedYAMLError:
+        pass
+    if last is None or last.end_mark.line != error_line or last.start_mark.line == error_line:
+        return None
+    return last
 
 
 def duplicate_key(node: Any, key_node: Any, mapping: Any, key: Any, value: Any) -> DuplicateKeyError:

@@ -245,3 +245,26 @@ def test_an_ambiguous_comma_in_a_rule_test_case_file_is_the_same_problem_with_th
     assert problems[0].message.endswith('write "1100" (money in a case is a decimal string: in quotes, no thousands '
                                         "separators) for the number, or 1, 100 for the items")
     assert doc is not None and doc.data["cases"][0]["amounts"] == [1, 100, 200]
+
+
+@pytest.mark.parametrize(("text", "where", "said"), [
+    ('cases:\n  - id: a\n    note: "over 90 days: limit halved.\n    as_of: 2026-11-22\n'
+     '    snapshot: {base: steady, invoices: [{invoice_id: "I1", issued_on: "2025-09-05"}]}\n',
+     (3, 11), "a quote opened here is not closed on this line: the parser read on to line 5 and stopped there ("),
+    ("title: {zh: x, en: 'Class A}\nrows: []\n", (1, 20), "a quote opened here is never closed: close it on this line"),
+])
+def test_a_quote_left_open_is_placed_where_it_opens_not_where_the_parser_stopped(
+    text: str, where: tuple[int, int], said: str,
+) -> None:
+    """A closing quote forgotten on a case's `note:` was reported at line 5 (mapping values are not allowed
+    here), where the next quote closed the runaway value, three lines below the slip."""
+    _doc, [problem] = parse_document("case.yaml", text, CaseConstructor)
+
+    assert (problem.line, problem.col, problem.code) == (*where, "yaml_error")
+    assert problem.message.startswith(said)
+
+
+def test_a_value_quoted_over_several_lines_on_purpose_is_not_taken_for_a_quote_left_open() -> None:
+    _doc, [problem] = parse_document("r.yaml", 'a: "one\n  two"\nb: [1\n', CaseConstructor)
+
+    assert "quote" not in problem.message
