@@ -93,18 +93,19 @@ def _take(tree: RuleTree, pending: _Pending, entry: os.DirEntry[str], in_tests: 
 
 
 def _file_or_why_not(entry: os.DirEntry[str], path: Path) -> tuple[bool, str]:
-    """Whether `entry` is a regular file (through a link), and if not, why ("" when nothing more is known)."""
+    """Whether `entry` is a regular file (through a link), and if not, why: a link that leads nowhere (its
+    target gone or never there: `is_file()` is then False, not an error) is said as such."""
     try:
-        is_file = entry.is_file()
-        problem = "" if is_file else "not a regular file"
-    except OSError as exc:  # a broken link or a link loop
-        is_file, problem = False, f"cannot be read: {exc.strerror or exc}"
-    if not is_file and entry.is_symlink() and not problem:
+        if entry.is_file():
+            return True, ""
+    except OSError as exc:  # a link loop
+        return False, f"cannot be read: {exc.strerror or exc}"
+    if entry.is_symlink():
         try:
             path.stat()
         except OSError as exc:
-            problem = f"a link that leads nowhere: {exc.strerror or exc}"
-    return is_file, problem
+            return False, f"a link that leads nowhere: {exc.strerror or exc}"
+    return False, "not a regular file"
 
 
 def _not_a_dir(path: Path) -> str:

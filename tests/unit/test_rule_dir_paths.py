@@ -3,6 +3,7 @@ does not exist, a file named instead of its directory is not a directory."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -34,3 +35,21 @@ def test_a_rules_path_that_is_no_directory_says_whether_it_exists(
 
     assert result.exit_code == 1
     assert f"{rules}:1:1: unreadable: {why}\n" in result.output
+
+
+@pytest.mark.parametrize(("make", "why"), [
+    (lambda link: link.symlink_to("gone.yaml"), "a link that leads nowhere: No such file or directory"),
+    (lambda link: link.symlink_to(link.name), "cannot be read: Too many levels of symbolic links"),
+    (lambda link: link.symlink_to(link.parent.parent), "not a regular file"),
+])
+def test_a_rule_file_that_is_a_link_says_where_it_leads(
+    rules_copy: Callable[..., Path], make: Callable[[Path], None], why: str,
+) -> None:
+    """A link whose target was moved away said "not a regular file", as if it led to a directory."""
+    rules = rules_copy()
+    make(rules / "extra.yaml")
+
+    result = CliRunner().invoke(build_app(), ["lint", str(rules)])
+
+    assert result.exit_code == 1
+    assert f"{rules / 'extra.yaml'}:1:1: unreadable: {why}\n" in result.output
