@@ -127,8 +127,12 @@ SINGLE_KINDS = frozenset(
 def validate_document(doc: Document) -> tuple[BaseModel | None, list[Problem]]:
     """Check a parsed file against its kind's model; every problem located and coded."""
     data = doc.data
+    if data is None:  # nothing but comments, or nothing at all: a file started and not yet written
+        return None, [doc.problem((), "missing_field", "empty rule file: expected a mapping with a `kind` (one of "
+                                                       f"{', '.join(FILE_MODELS)}); write one, or remove the file")]
     if not isinstance(data, dict):
-        return None, [doc.problem((), "type_mismatch", "a rule file must be a mapping with a `kind`")]
+        what = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
+        return None, [doc.problem((), "type_mismatch", f"a rule file must be a mapping with a `kind`; got {what}")]
     kind = data.get("kind")
     model = FILE_MODELS.get(kind) if isinstance(kind, str) else None
     if model is None:

@@ -293,3 +293,22 @@ def test_then_written_for_effects_is_not_taken_for_a_misspelt_when(rules_copy: R
     found = [(line, message) for name, line, code, message in _found(rules) if code == "unknown_field"]
 
     assert found == [(_lines(rules / file, "then:")[0], ending)]
+
+
+@pytest.mark.parametrize(("text", "code", "said"), [
+    ("", "missing_field", "empty rule file: expected a mapping with a `kind` (one of policy, scorecard, "),
+    ("# to do: the new warning signs\n", "missing_field", "empty rule file: expected a mapping with a `kind`"),
+    ("- id: warn.x\n", "type_mismatch", "a rule file must be a mapping with a `kind`; got a list"),
+])
+def test_a_rule_file_with_nothing_or_no_mapping_in_it_says_which(
+    rules_copy: RulesCopy, text: str, code: str, said: str,
+) -> None:
+    """An empty file, or one of comments only (started, not yet written), said it "must be a mapping with a `kind`"
+    as a list would, leaving the author to look for something wrong in a file with nothing in it."""
+    rules = rules_copy()
+    (rules / "new_signs.yaml").write_text(text)
+
+    [(name, line, found_code, message)] = _found(rules)
+
+    assert (name, line, found_code) == ("new_signs.yaml", 1, code)
+    assert message.startswith(said)
