@@ -95,11 +95,28 @@ def problem_from(doc: Document, model: type[BaseModel], err: Any) -> Problem:
         return number
     code = "type_mismatch" if kind.endswith("_type") or kind.endswith("_parsing") else "invalid_value"
     message = str(err["ctx"]["error"]) if kind == "value_error" else str(err["msg"])
+    if kind in ("too_long", "too_short") and isinstance(err.get("input"), list):
+        message = _list_length(model, loc, err)
     if kind.startswith("bool_") and isinstance(err.get("input"), str):
         message += f" (write true or false; {err['input']!r} is text here)"
     if kind == "literal_error" and isinstance(err.get("input"), str):  # an outcome, grade, class, severity …
         message += suggest(err["input"], re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", ""))))
     return doc.problem(loc, code, f"{named_path(doc.data, loc)}: {message}")
+
+
+def _list_length(model: type[BaseModel], loc: tuple[Any, ...], err: Any) -> str:
+    """`takes exactly 2 items, got 3` for `range: [0, 100, 5]` (pydantic: `List should have at most 2 items after
+    validation, not 3`), with the bounds the field has."""
+    container = _container(model, loc)
+    field = getattr(container, "model_fields", {}).get(str(loc[-1])) if loc else None
+    bounds = {attr: getattr(m, attr) for m in (field.metadata if field else []) for attr in ("min_length", "max_length")
+              if getattr(m, attr, None) is not None}
+    low, high = bounds.get("min_length"), bounds.get("max_length", err["ctx"].get("max_length"))
+    if low is not None and low == high:
+        took = f"exactly {high}"
+    else:
+        took = f"at least {err['ctx'].get('min_length', low)}" if err["type"] == "too_short" else f"at most {high}"
+    return f"takes {took} item{'' if took.endswith(' 1') else 's'}, got {len(err['input'])}"
 
 
 def _missing(doc: Document, loc: tuple[Any, ...]) -> Problem:

@@ -312,3 +312,18 @@ def test_a_rule_file_with_nothing_or_no_mapping_in_it_says_which(
 
     assert (name, line, found_code) == ("new_signs.yaml", 1, code)
     assert message.startswith(said)
+
+
+@pytest.mark.parametrize(("old", "new", "said"), [
+    ("range: [0, 100]", "range: [0, 100, 5]", "range: takes exactly 2 items, got 3"),
+    ("range: [0, 100]", "range: [0]", "range: takes exactly 2 items, got 1"),
+])
+def test_a_list_of_the_wrong_length_says_how_many_items_it_takes(
+    rules_copy: RulesCopy, old: str, new: str, said: str,
+) -> None:
+    """Was pydantic's `range: List should have at most 2 items after validation, not 3`."""
+    rules = rules_copy(("grades.yaml", old, new))
+
+    [(name, line, code, message)] = _found(rules)
+
+    assert (name, line, code, message) == ("grades.yaml", *_lines(rules / "grades.yaml", new), "invalid_value", said)
