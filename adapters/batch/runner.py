@@ -73,7 +73,7 @@ ProgressHook = Callable[[Progress], None]
 
 def _open(opts: BatchOptions) -> tuple[Any, Any, Any]:
     from adapters.store import open_store
-    from adapters.store.engine import safe_url, scrub_password
+    from adapters.store.engine import cannot_open
     from policy_engine.api import PolicyLoadError, load_policy
     from policy_engine.casetests import load_tested_policy
 
@@ -90,9 +90,7 @@ def _open(opts: BatchOptions) -> tuple[Any, Any, Any]:
     try:
         store = open_store(opts.db_url)
     except Exception as exc:
-        raise BatchInputError(
-            f"cannot open the store {safe_url(opts.db_url)}: {scrub_password(str(exc), opts.db_url)}"
-        ) from None
+        raise BatchInputError(cannot_open(opts.db_url, exc)) from None
     return policy, config, store
 
 

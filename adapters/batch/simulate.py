@@ -164,7 +164,7 @@ def simulate(db_url: str, live_dir: Path, candidate_dir: Path, as_of: date, work
 
     With `order`, that probe order is checked for every customer under both policies (check_order).
     """
-    from adapters.store.engine import NoSuchStore, make_engine, migrate, require_existing, safe_url, scrub_password
+    from adapters.store.engine import NoSuchStore, cannot_open, make_engine, migrate, require_existing
 
     live, cand, live_cfg, cand_cfg = _load(live_dir, candidate_dir)
     try:
@@ -182,7 +182,7 @@ def simulate(db_url: str, live_dir: Path, candidate_dir: Path, as_of: date, work
         cand.close()
         if isinstance(exc, NoSuchStore):
             raise BatchInputError(str(exc)) from None
-        raise BatchInputError(f"cannot open the store {safe_url(db_url)}: {scrub_password(str(exc), db_url)}") from None
+        raise BatchInputError(cannot_open(db_url, exc)) from None
     try:
         ctx = SimContext(db_url, str(live_dir), str(candidate_dir), as_of, order)
         comparer = Comparer(ctx, live, cand, engine)

@@ -10,6 +10,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, make_url
 from sqlalchemy.engine import URL
 
+from adapters.store.db_url import BadDbUrl, check_db_url
 from adapters.store.engine import _alembic_config, current_revision, make_engine, migrate, resolve_db_url, safe_url
 
 SNAPSHOTS_REVISION = "0003"
@@ -28,6 +29,10 @@ def open_log_engine(url: str | None, *, upgrade: bool = False) -> Engine:
     """
     resolved = resolve_db_url(url)
     shown = safe_url(resolved)
+    try:
+        check_db_url(resolved)
+    except BadDbUrl as exc:
+        raise CompactError(f"cannot open {shown}: {exc}") from None
     try:
         parsed: URL = make_url(resolved)
     except Exception as exc:

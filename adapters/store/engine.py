@@ -16,6 +16,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+from adapters.store.db_url import check_db_url, looks_like_path
+
 DEFAULT_DB_URL = "sqlite:///var/credit-policy.sqlite"
 DB_ENV_VAR = "CREDIT_POLICY_DB"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -52,10 +54,8 @@ def require_existing(url: str | None = None) -> None:
     refuses a database that does not exist.
     """
     resolved = resolve_db_url(url)
-    try:
-        sa_url = make_url(resolved)
-    except Exception:
-        return  # make_engine reports a URL that does not parse
+    check_db_url(resolved)
+    sa_url = make_url(resolved)
     database = sa_url.database or ""
     if (sa_url.get_backend_name() == "sqlite" and database and database != ":memory:"
             and not database.startswith("file:") and not Path(database).expanduser().exists()):
@@ -72,11 +72,21 @@ def database_unavailable(exc: BaseException) -> bool:
 
 
 def safe_url(url: str) -> str:
-    """The URL as it may be printed or logged: without its password."""
+    """The URL as it may be printed or logged: without its password. A file path given for a URL is
+    shown as it is; any other value that does not parse is not shown (it may be a password pasted
+    into the wrong place, or a URL whose password broke the parse)."""
+    if looks_like_path(url):
+        return url
     try:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:
         return "<a database URL that does not parse>"
+
+
+def cannot_open(url: str, exc: BaseException) -> str:
+    """The one line every command prints when the store at `url` cannot be opened: the location (never
+    its password) and why, which for a bad location (BadDbUrl) ends with what to write."""
+    return f"cannot open the store {safe_url(url)}: {scrub_password(str(exc), url)}"
 
 
 def scrub_password(message: str, url: str) -> str:
@@ -138,8 +148,12 @@ PG_CONNECT_TIMEOUT = 10
 
 
 def make_engine(url: str | None = None) -> Engine:
-    """Create an engine; for SQLite files create the parent folder and turn on WAL and foreign keys."""
-    sa_url = make_url(resolve_db_url(url))
+    """Create an engine; for SQLite files create the parent folder and turn on WAL and foreign keys.
+
+    Raises BadDbUrl (db_url.py), saying what to write, for a location that is not a usable URL."""
+    resolved = resolve_db_url(url)
+    check_db_url(resolved)
+    sa_url = make_url(resolved)
     kwargs: dict[str, Any] = {}
     if sa_url.get_backend_name() == "sqlite":
         database = sa_url.database or ""

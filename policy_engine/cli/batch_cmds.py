@@ -184,13 +184,15 @@ def _print_notes(summary: dict[str, Any]) -> None:
 def _require_store(url: str) -> None:
     """The batch re-evaluates the customers of an existing store: a SQLite path with a typo would be
     created empty and the night's run would end "complete" with 0 customers, exit 0."""
-    from adapters.store.engine import NoSuchStore, require_existing
+    from adapters.store.db_url import BadDbUrl
+    from adapters.store.engine import NoSuchStore, cannot_open, require_existing
 
     try:
         require_existing(url)
-    except NoSuchStore as exc:
-        err.print(f"error: {exc}", markup=False)
-        _print_json({"status": "bad_input", "error": str(exc), "exit_code": EXIT_BAD_INPUT})
+    except (NoSuchStore, BadDbUrl) as exc:
+        why = str(exc) if isinstance(exc, NoSuchStore) else cannot_open(url, exc)
+        err.print(f"error: {why}", markup=False)
+        _print_json({"status": "bad_input", "error": why, "exit_code": EXIT_BAD_INPUT})
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
@@ -216,21 +218,24 @@ def _write_report(db_url: str, run_id: str, out_dir: Path) -> dict[str, str]:
 def _engine_and_run(db: str | None, run: str | None, day: date | None = None) -> tuple[Any, str]:
     from adapters.batch.runs import latest_run, resolve_run
     from adapters.store import make_engine, migrate
-    from adapters.store.engine import NoSuchStore, require_existing, safe_url, scrub_password
+    from adapters.store.engine import NoSuchStore, cannot_open, require_existing
 
+    url = _db(db)
     try:
-        require_existing(_db(db))
+        require_existing(url)
+        engine = make_engine(url)
     except NoSuchStore as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    engine = make_engine(_db(db))
+    except Exception as exc:  # a bad location (BadDbUrl: says what to write) or an unknown driver
+        err.print(f"error: {cannot_open(url, exc)}", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     try:
         migrate(engine)
         with engine.connect() as conn:
             run_id = resolve_run(conn, run) if run or day is None else latest_run(conn, day)
     except Exception as exc:  # an unreachable or foreign database: say which, no traceback
-        url = _db(db)
-        err.print(f"error: cannot open the store {safe_url(url)}: {scrub_password(str(exc), url)}", markup=False)
+        err.print(f"error: {cannot_open(url, exc)}", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     if run_id is None:
         err.print(f"error: no batch run {'matches ' + repr(run) if run else 'found'}; run `credit-policy batch` first")

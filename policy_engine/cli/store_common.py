@@ -24,7 +24,7 @@ def open_store_or_exit(db: str | None, *, must_exist: bool = False) -> Any:
     """The store; with `must_exist` (commands that only read) a SQLite file that is not there is an
     error rather than a new empty store."""
     from adapters.store import open_store
-    from adapters.store.engine import NoSuchStore, require_existing, resolve_db_url, safe_url, scrub_password
+    from adapters.store.engine import NoSuchStore, cannot_open, require_existing, resolve_db_url
 
     try:
         if must_exist:
@@ -34,6 +34,5 @@ def open_store_or_exit(db: str | None, *, must_exist: bool = False) -> Any:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from None
     except Exception as exc:  # a bad URL or an unreachable server: say which, no traceback; never the password
-        url = resolve_db_url(db)
-        err.print(f"error: cannot open the store {safe_url(url)}: {scrub_password(str(exc), url)}", markup=False)
+        err.print(f"error: {cannot_open(resolve_db_url(db), exc)}", markup=False)
         raise typer.Exit(2) from None

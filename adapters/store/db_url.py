@@ -1,0 +1,71 @@
+"""What is wrong with a store location that is not a usable database URL, and what to write instead.
+
+One place for every command that takes `--db` (or reads $CREDIT_POLICY_DB): the engine factory and
+the read-only commands' existence check both call `check_db_url`, so batch, queue, report, import,
+demo-data, history, serve, simulate, evaluate and compact-log say the same thing about the same slip.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sqlalchemy import make_url
+
+SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_POSTGRES_ALIAS = re.compile(r"^postgres(?=\+|$)")
+
+
+class BadDbUrl(ValueError):
+    """A store location that is not a database URL the store can open; the message says what to write."""
+
+
+def looks_like_path(value: str) -> bool:
+    """Whether `value` is a file path given where a URL was wanted: it exists, ends like a SQLite file
+    or holds a slash, and has no scheme and no `@` (which would make it a URL that lost its scheme, and
+    might hold a password)."""
+    if "@" in value or _SCHEME.match(value) or not value.strip():
+        return False
+    return Path(value).expanduser().exists() or value.lower().endswith(SQLITE_SUFFIXES) or "/" in value
+
+
+def sqlite_url_for(path: str) -> str:
+    """The SQLAlchemy URL of the SQLite file at `path`: three slashes, then the path (so four when absolute)."""
+    return f"sqlite:///{path}"
+
+
+def check_db_url(url: str) -> None:
+    """Raise BadDbUrl when `url` cannot name the store: a file path instead of a URL, a URL that does not
+    parse, `sqlite://NAME` (two slashes make NAME a host), `postgres://` (SQLAlchemy 2 wants
+    `postgresql`), or a SQLite URL naming a directory. The message leaves the value out (the caller
+    names it through `safe_url`, which never shows a password) and ends with what to write."""
+    if looks_like_path(url):
+        if Path(url).expanduser().is_dir():
+            raise BadDbUrl(f"a directory, not a database URL; write {sqlite_url_for(_store_in(url))} for a store in it")
+        raise BadDbUrl(f"a file path, not a database URL; write {sqlite_url_for(url)}")
+    try:
+        parsed = make_url(url)
+    except Exception:
+        raise BadDbUrl("not a database URL (DIALECT[+DRIVER]://…); write sqlite:///PATH for a SQLite file "
+                       "or postgresql+psycopg://USER:PASSWORD@HOST/DATABASE") from None
+    if _POSTGRES_ALIAS.match(parsed.drivername):
+        fixed = _POSTGRES_ALIAS.sub("postgresql+psycopg" if parsed.drivername == "postgres" else "postgresql",
+                                    parsed.drivername)
+        raise BadDbUrl(f"SQLAlchemy 2 does not know the name {parsed.drivername!r}; write {fixed}://… "
+                       "(the rest as it is)")
+    if parsed.get_backend_name() != "sqlite":
+        return
+    if parsed.host:
+        name = parsed.host + (f"/{parsed.database}" if parsed.database else "")
+        raise BadDbUrl(f"two slashes make {name!r} a host name; write {sqlite_url_for(name)} "
+                       "(three slashes, then the path; four for an absolute path)")
+    database = parsed.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        if Path(database).expanduser().is_dir():
+            raise BadDbUrl(f"{database} is a directory, not a database file; write "
+                           f"{sqlite_url_for(_store_in(database))} for a store in it")
+
+
+def _store_in(directory: str) -> str:
+    return str(Path(directory) / "credit-policy.sqlite")
