@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import Connection, case, select
+from sqlalchemy import Connection, case, func, select
 
 from adapters.batch import tables as t
 from adapters.batch.files import written_whole
@@ -64,6 +64,20 @@ def iter_queue(
             yield item
     if categories is None or "give_up_review" in categories:
         yield from _give_up(conn, run_id, day)
+
+
+def count_queue(conn: Connection, run_id: str, day: date, categories: set[str] | None = None) -> int:
+    """How many items `iter_queue` yields, counted by the database (one row per action code and
+    severity, plus the give-up reviews) rather than by reading every item."""
+    a, p, c = t.batch_actions.c, t.batch_portfolio, s.customers
+    per_code = conn.execute(select(a.code, a.severity, func.count()).where(a.run_id == run_id, a.due_on <= day)
+                            .group_by(a.code, a.severity))  # fmt: skip
+    total = sum(n for code, severity, n in per_code
+                if categories is None or category_of(code, severity) in categories)  # fmt: skip
+    if categories is None or "give_up_review" in categories:
+        total += conn.execute(select(func.count()).select_from(p.join(c, c.c.customer_id == p.c.customer_id))
+                              .where(p.c.run_id == run_id, p.c.give_up.is_(True))).scalar_one()  # fmt: skip
+    return int(total)
 
 
 def _give_up(conn: Connection, run_id: str, day: date) -> Iterator[dict[str, Any]]:

@@ -43,7 +43,7 @@ def queue_cmd(
     with engine.connect() as conn:
         if csv_file is not None:
             _write_csv(conn, run_id, working_day, csv_file, wanted)
-        table = _queue_table(conn, run_id, working_day, wanted, limit)
+        table = _queue_table(conn, run_id, working_day, wanted, limit, csv_file)
     engine.dispose()
     Console(highlight=False, width=None if sys.stdout.isatty() else 200).print(table)
 
@@ -71,18 +71,25 @@ def _write_csv(conn: Connection, run_id: str, working_day: date, csv_file: Path,
     err.print(f"{sum(counts.values())} items written to {csv_file}", markup=False)
 
 
-def _queue_table(conn: Connection, run_id: str, working_day: date, wanted: set[str] | None, limit: int) -> Table:
-    """The first `limit` items of the queue as a table for the screen."""
+def _queue_table(conn: Connection, run_id: str, working_day: date, wanted: set[str] | None, limit: int,
+                 csv_file: Path | None) -> Table:  # fmt: skip
+    """The first `limit` items of the queue as a table for the screen; when that is not all of them,
+    the caption says how many there are and where to see them all."""
     from itertools import islice
 
     from rich.table import Table
 
-    from adapters.batch.workqueue import iter_queue
+    from adapters.batch.workqueue import count_queue, iter_queue
 
     table = Table(title=f"work queue for {working_day} (run {run_id})")
     for name in COLUMNS:
         table.add_column(name)
-    for item in islice(iter_queue(conn, run_id, working_day, wanted), limit):
+    items = list(islice(iter_queue(conn, run_id, working_day, wanted), limit + 1))
+    for item in items[:limit]:
         table.add_row(item["category"], str(item["due_on"]), item["customer_id"], item["name"][:24], item["code"],
                       item["target_id"], item["message"][:60])  # fmt: skip
+    if len(items) > limit:
+        total = count_queue(conn, run_id, working_day, wanted)
+        where = f"all in {csv_file}" if csv_file is not None else "--limit N or --csv FILE for all"
+        table.caption = f"showing {limit:,} of {total:,}; {where}"
     return table

@@ -97,6 +97,21 @@ def test_the_work_queue_lists_the_days_actions_and_exports_csv(finished_run: tup
     assert target.read_bytes().startswith(b"\xef\xbb\xbfcategory,")  # Excel reads it as UTF-8
 
 
+def test_the_queue_on_screen_says_how_many_there_are_only_when_it_shows_fewer(finished_run: tuple[str, Path]) -> None:
+    url, _ = finished_run
+    total = (scalar(url, "SELECT COUNT(*) FROM batch_actions WHERE due_on <= '2026-11-22'")
+             + scalar(url, "SELECT COUNT(*) FROM batch_portfolio WHERE give_up"))
+    holds = scalar(url, "SELECT COUNT(*) FROM batch_actions WHERE due_on <= '2026-11-22' AND code = 'HOLD_ORDERS'")
+
+    cut = cli("queue", "--db", url, "--date", AS_OF.isoformat(), "--limit", "5")
+    held = cli("queue", "--db", url, "--date", AS_OF.isoformat(), "--limit", "1", "--category", "hold")
+    whole = cli("queue", "--db", url, "--date", AS_OF.isoformat(), "--limit", str(total))
+
+    assert f"showing 5 of {total:,}; --limit N or --csv FILE for all" in cut.stdout
+    assert f"showing 1 of {holds:,};" in held.stdout
+    assert whole.returncode == 0 and "showing" not in whole.stdout
+
+
 def test_the_queue_filters_by_category(finished_run: tuple[str, Path], tmp_path: Path) -> None:
     url, _ = finished_run
     target = tmp_path / "holds.csv"
