@@ -9,8 +9,9 @@ from datetime import date
 import typer
 from pydantic import ValidationError
 
+from policy_engine.domain.bounds import BOUND_ERRORS
 from policy_engine.domain.dates import refused_date
-from policy_engine.domain.errors import violations_from
+from policy_engine.domain.errors import typed_violations_from
 from policy_engine.domain.models import OrderRequest
 from policy_engine.domain.suggest import echoed
 from policy_engine.domain.values import parse_iso_date
@@ -49,7 +50,8 @@ def order_or_exit(order_id: str, amount: str, payment_term_days: int, options: d
     try:
         return OrderRequest(order_id=order_id, amount=amount, payment_term_days=payment_term_days)
     except ValidationError as exc:
-        # An amount's description already repeats it and says what to write (amounts.refused_amount).
-        exits = [fail(f"{options[v.field]}: {v.description}") if v.field == "amount" else
-                 refused(options[v.field], v.description, given[v.field]) for v in violations_from(exc)]
+        # An amount's description already repeats it and says what to write (amounts.refused_amount), and so does
+        # a value beyond its bound (bounds.beyond_bound: `at most 64 characters, got 70: '…'`).
+        exits = [fail(f"{options[v.field]}: {v.description}") if v.field == "amount" or kind in BOUND_ERRORS else
+                 refused(options[v.field], v.description, given[v.field]) for v, kind in typed_violations_from(exc)]
         raise exits[-1] from None

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from policy_engine.domain.amounts import refused_amount
+from policy_engine.domain.bounds import BOUND_ERRORS, beyond_bound
 from policy_engine.domain.dates import refused_date
 from policy_engine.domain.suggest import close_choices, did_you_mean
 from policy_engine.domain.values import (
@@ -112,7 +113,6 @@ _MESSAGES = {
     "int_from_float": "not an integer",
     "string_type": "not a string",
     "literal_error": None,
-    "too_long": None,
     "list_type": "not a list",
     "model_type": "not an object",
     "dict_type": "not an object",
@@ -168,6 +168,8 @@ def typed_violations_from(exc: ValidationError, prefix: str = "") -> list[tuple[
 
 def _message(err: Any, kind: str) -> str:
     """What a refused field that is no amount or date says: our words for pydantic's, and what was meant."""
+    if kind in BOUND_ERRORS:  # the bound and the value sent, as every bounded field says it (bounds.py)
+        return beyond_bound(kind, err.get("ctx") or {}, err.get("input"))
     message = (_MESSAGES.get(kind) or str(err["msg"])).removeprefix("Value error, ")
     if kind == "string_pattern_mismatch":
         message = PATTERN_MESSAGES.get((err.get("ctx") or {}).get("pattern", ""), message)

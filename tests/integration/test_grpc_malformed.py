@@ -272,6 +272,28 @@ def test_a_bad_amount_says_what_was_sent_and_what_to_write_in_its_field_violatio
                      "amount": f"{NOT_A_DECIMAL}: '12.5%'"}
 
 
+def test_a_value_beyond_its_bound_says_the_bound_and_the_value_in_its_field_violation(
+    grpc_server: ServerProcess,
+) -> None:
+    """`order_id` said pydantic's `String should have at most 64 characters`, `payment_term_days` its `Input
+    should be less than or equal to 3650`, neither with the value; every bound reads alike now (all of them:
+    tests/unit/test_refused_bounds.py)."""
+    snapshot = sample_snapshot(1)
+    snapshot.assessment.capital = 101
+
+    try:
+        grpc_server.stub().CheckOrder(pb.CheckOrderRequest(snapshot=snapshot, order_id="O" * 70, amount="10",
+                                                           payment_term_days=5000), timeout=10)
+        raise AssertionError("accepted values beyond their bounds")
+    except grpc.RpcError as error:
+        code, found = error.code(), dict(violations_of(error))
+
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    assert found == {"snapshot.assessment.capital": "at most 100, got 101",
+                     "order_id": f"at most 64 characters, got 70: '{'O' * 64}…'",
+                     "payment_term_days": "at most 3650, got 5000"}
+
+
 def test_after_the_malformed_requests_the_server_is_alive_and_healthy(grpc_server: ServerProcess) -> None:
     health = health_pb2_grpc.HealthStub(grpc_server.channel())
 

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
 from adapters.grpc.mapping.snapshot import oversized_lists, snapshot_dict
+from policy_engine.domain.bounds import too_long
 from policy_engine.domain.dates import refused_date
 from policy_engine.domain.errors import FieldViolation, InvalidInput, violations_from
 from policy_engine.domain.models import CustomerSnapshot, OrderRequest
@@ -49,7 +50,7 @@ def _customer_ref(request: Any, violations: list[FieldViolation]) -> CustomerRef
         if not customer_id:
             violations.append(FieldViolation("customer_id", "required"))
         elif len(customer_id) > MAX_ID_LENGTH:
-            violations.append(FieldViolation("customer_id", f"longer than {MAX_ID_LENGTH} characters"))
+            violations.append(FieldViolation("customer_id", too_long(customer_id, MAX_ID_LENGTH)))
         elif not _IDENTIFIER.match(customer_id):
             violations.append(FieldViolation("customer_id", PATTERN_MESSAGES[IDENTIFIER_PATTERN]))
         else:
@@ -73,7 +74,7 @@ def request_id_problem(request_id: str) -> str:
     """What is wrong with a caller's request_id ("" if nothing): it is echoed in the stream's replies,
     so it is bounded like an id (an unbounded one could make a reply bigger than a message may be)."""
     if len(request_id) > MAX_ID_LENGTH:
-        return f"longer than {MAX_ID_LENGTH} characters"
+        return too_long(request_id, MAX_ID_LENGTH)
     if not _IDENTIFIER.match(request_id):
         return PATTERN_MESSAGES[IDENTIFIER_PATTERN]
     return ""

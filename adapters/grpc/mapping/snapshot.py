@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
+from policy_engine.domain.bounds import too_many
 from policy_engine.domain.errors import FieldViolation
 from policy_engine.domain.values import MAX_FINANCIALS, MAX_INVOICES, MAX_ORDERS, MAX_SIGNALS
 
@@ -110,5 +111,5 @@ _LIST_BOUNDS = (("invoices", MAX_INVOICES), ("orders", MAX_ORDERS), ("financials
 
 def oversized_lists(m: pb.CustomerSnapshot) -> list[FieldViolation]:
     """Refuse huge lists before spending any time on their items."""
-    return [FieldViolation(f"snapshot.{name}", f"at most {bound} items, got {len(getattr(m, name))}")
+    return [FieldViolation(f"snapshot.{name}", too_many(len(getattr(m, name)), bound))
             for name, bound in _LIST_BOUNDS if len(getattr(m, name)) > bound]
