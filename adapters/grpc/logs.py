@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 from typing import Any
@@ -36,6 +37,9 @@ def configure_logging(level: str = "INFO") -> None:
         handler.setFormatter(JsonFormatter())
         root.addHandler(handler)
     root.setLevel(level.upper())
+    core = logging.getLogger(GRPC_CORE_LOGGER)
+    if not any(isinstance(f, UndeliveredReplies) for f in core.filters):
+        core.addFilter(UndeliveredReplies())
     # alembic announces every plugin it sets up at INFO on each start: noise in a service's log.
     logging.getLogger("alembic.runtime.plugins").setLevel(max(logging.WARNING, root.level))
 
@@ -43,3 +47,26 @@ def configure_logging(level: str = "INFO") -> None:
 def event(name: str, level: int = logging.INFO, **fields: Any) -> None:
     """Log one named event with its fields."""
     LOG.log(level, name, extra={"fields": fields})
+
+
+GRPC_CORE_LOGGER = "grpc._cython.cygrpc"
+"""The logger of grpc.aio's server core (`_LOGGER` in its server.pyx.pxi)."""
+
+_FINAL_SEND_FAILED = re.compile(r"ExecuteBatchError raised in core by servicer method \[(?:/[^/\]]*/)?([^\]]*)\]")
+"""What grpc.aio logs, at error with a traceback, when a call's last batch (reply and status) fails in its core
+because the caller went away or reset the stream, and the core had not yet said so (grpc/grpc#31570, #32551:
+otherwise the same failure is dropped silently)."""
+
+
+class UndeliveredReplies(logging.Filter):
+    """Turn gRPC's `ExecuteBatchError raised in core by servicer method […]` error and traceback into one
+    `reply not delivered` warning naming the method: the decision was made, its caller did not take it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False (the record is dropped) for that message, after logging ours instead; True for any other."""
+        match = _FINAL_SEND_FAILED.match(record.getMessage())
+        if match is None:
+            return True
+        event("reply not delivered", logging.WARNING, method=match[1],
+              reason="the caller went away or reset the call while its reply was being sent; the decision was made")
+        return False
