@@ -27,6 +27,17 @@ from prometheus_client.registry import Collector
 
 from adapters.grpc.runtime import CannotListen as CannotListen  # raised here, and re-exported
 
+ALL_INTERFACES = "0.0.0.0"
+
+
+def metrics_host(grpc_address: str) -> str:
+    """Where /metrics listens, from the service's bind address `HOST:PORT`: on that host when one was named
+    (`--host 127.0.0.1` keeps both on the machine; /metrics used to listen on every interface regardless), on
+    every IPv4 interface for the defaults (`[::]`, `0.0.0.0`), as before."""
+    bare = grpc_address.rpartition(":")[0].strip("[]")
+    return ALL_INTERFACES if bare in ("", "::", ALL_INTERFACES) else bare
+
+
 
 def _start_endpoint(port: int, address: str, registry: CollectorRegistry) -> Any:
     """prometheus_client's HTTP endpoint for `registry`; CannotListen naming the port if it is taken."""
@@ -185,7 +196,7 @@ class ServiceMetrics:
                 gauge.set(source())
             await asyncio.sleep(interval)
 
-    def serve(self, port: int, address: str = "0.0.0.0") -> int:
+    def serve(self, port: int, address: str = ALL_INTERFACES) -> int:
         """Expose /metrics over HTTP; return the bound port (CannotListen if it is taken)."""
         self._server = _start_endpoint(port, address, self.registry)
         return int(self._server.server_port)
@@ -258,7 +269,7 @@ class MultiProcessEndpoint:
         self._processes: _ServerProcesses | None = None
         self._server: Any = None
 
-    def serve(self, port: int, address: str = "0.0.0.0") -> int:
+    def serve(self, port: int, address: str = ALL_INTERFACES) -> int:
         """Expose /metrics over HTTP; return the bound port (CannotListen if it is taken)."""
         self._server = _start_endpoint(port, address, self.registry)
         return int(self._server.server_port)

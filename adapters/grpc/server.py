@@ -20,7 +20,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
 from adapters.grpc.host import DIR_NOT_READ, EngineBroken, PolicyHost
 from adapters.grpc.logs import event
-from adapters.grpc.metrics import CannotListen
+from adapters.grpc.metrics import CannotListen, metrics_host
 from adapters.grpc.reflection import enable_reflection
 from adapters.grpc.rules_watch import SighupReloads
 from adapters.grpc.runtime import DEFAULT_MAX_IN_FLIGHT, interpreter, loop_name, settle_heap
@@ -231,7 +231,7 @@ async def _start(host: PolicyHost, servicer: CreditPolicyServicer, health_servic
         server, port = create_server(address, servicer, health_servicer=health_servicer, tls=tls,
                                      reuse_port=reuse_port)
         if metrics_port is not None:
-            metrics_port = host.metrics.serve(metrics_port)
+            metrics_port = host.metrics.serve(metrics_port, metrics_host(address))
         await host.start()
         await server.start()
     except BaseException:  # a port in use, a broken rule set: stop what started (the store too), then report it

@@ -185,10 +185,10 @@ def run_supervised(config: ProcessConfig, processes: int, metrics_port: int | No
         if metrics_port is not None:
             metrics_dir = tempfile.mkdtemp(prefix="credit-policy-metrics-")
             os.environ[MULTIPROC_ENV] = metrics_dir  # before any server process imports prometheus_client
-            from adapters.grpc.metrics import MultiProcessEndpoint
+            from adapters.grpc.metrics import MultiProcessEndpoint, metrics_host
 
             endpoint = MultiProcessEndpoint(metrics_dir)
-            metrics_port = endpoint.serve(metrics_port)
+            metrics_port = endpoint.serve(metrics_port, metrics_host(address))
         else:
             os.environ.pop(MULTIPROC_ENV, None)  # no stale directory of someone else's
         supervisor = Supervisor(replace(config, port=port), processes, address=address, metrics=endpoint,

@@ -234,7 +234,7 @@ def test_a_port_in_use_is_refused_with_its_address_and_the_command_ends(model: l
 
         metrics = serve_command("--host", "127.0.0.1", "--port", "0", "--metrics-port", taken, *model)
         assert metrics.returncode == 1, metrics.stderr
-        assert f"cannot serve metrics on 0.0.0.0:{taken}" in metrics.stderr
+        assert f"cannot serve metrics on 127.0.0.1:{taken}" in metrics.stderr  # the host given, not 0.0.0.0
         assert "Traceback" not in metrics.stderr
 
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from grpc_health.v1 import health_pb2
 
 from tests.integration.conftest_grpc import TIMEOUT, ServerProcess, order_request, sample_snapshot
@@ -96,3 +98,17 @@ def test_under_processes_the_supervisor_shows_the_processes_serving_and_their_re
     os.kill(pids[0], signal.SIGKILL)
 
     one_down_then_back(server, store, "credit_policy_server_processes", PROCESS_RESTARTS)
+
+
+@pytest.mark.parametrize("model", [{"workers": 0}, {"processes": 2}])
+def test_metrics_listen_on_the_host_the_service_was_bound_to(
+        server_factory: Callable[..., ServerProcess], model: dict[str, int]) -> None:
+    """With `--host 127.0.0.1` the service was on the machine only, and /metrics on every interface
+    (0.0.0.0): another address of this machine (127.0.0.2 is one) reached it."""
+    server = server_factory(**model)  # --host 127.0.0.1
+
+    scrape(server)
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.2", server.metrics_port), timeout=5).close()
+
+    assert server.stop() == 0
