@@ -85,7 +85,8 @@ def read_rule_files(rules_dir: Path) -> dict[str, str]:
                                     f"bytes; at most {MAX_TOTAL_BYTES} in all are read"))
             break
         try:
-            files[rel] = path.read_text(encoding="utf-8")
+            files[rel] = path.read_text(encoding="utf-8-sig")  # a BOM (Windows Notepad) is no change to the rules,
+            # as CRLF line ends are none (read as "\n"): the policy_version stays the same
         except UnicodeDecodeError:
             problems.append(not_utf8(path, shown))
         except OSError as exc:

@@ -327,3 +327,16 @@ def test_a_list_of_the_wrong_length_says_how_many_items_it_takes(
     [(name, line, code, message)] = _found(rules)
 
     assert (name, line, code, message) == ("grades.yaml", *_lines(rules / "grades.yaml", new), "invalid_value", said)
+
+
+def test_a_rule_file_saved_with_a_byte_order_mark_or_crlf_is_the_same_policy_version(rules_copy: RulesCopy) -> None:
+    """Windows Notepad saves UTF-8 with a BOM: the rules read the same, and the version changed all the same,
+    so a batch re-evaluated the portfolio for a policy that was no different (CRLF line ends never did)."""
+    from policy_engine.api import load_policy
+
+    rules = rules_copy()
+    shipped = load_policy(rules).version
+    grades = rules / "grades.yaml"
+    grades.write_bytes(b"\xef\xbb\xbf" + grades.read_bytes().replace(b"\n", b"\r\n"))
+
+    assert _found(rules) == [] and load_policy(rules).version == shipped
