@@ -94,10 +94,10 @@ def check_expect(doc: Document, loc: tuple[Any, ...], expect: Any, problems: lis
             bad(key, _not_text(key, expect[key]))
     for key in _NUMBER_EXPECT:
         if key in expect and (isinstance(expect[key], bool) or not isinstance(expect[key], int | float)):
-            bad(key, f"a number, got {expect[key]!r}")
+            bad(key, f"a number, got {_as_yaml(expect[key])}")
     for key in _LIST_EXPECT:
         if key in expect and not (isinstance(expect[key], list) and all(isinstance(x, str) for x in expect[key])):
-            bad(key, f"a list of ids, got {expect[key]!r}")
+            bad(key, f"a list of ids, got {_as_yaml(expect[key])}")
     if "credit_limit" in expect:
         try:
             Decimal(str(expect["credit_limit"]))
@@ -138,7 +138,15 @@ def _not_text(key: str, value: Any) -> str:
     """`a text, got 20261101`, and for a day YAML read as a number (`next_review_on: 20261101`) what to write,
     as for the day of any case (dates.iso_date_hint)."""
     hint = iso_date_hint(str(value)) if key == "next_review_on" and type(value) is int else ""
-    return f"a text, got {value!r}{hint}"
+    return f"a text, got {_as_yaml(value)}{hint}"
+
+
+def _as_yaml(value: Any) -> str:
+    """A value as the case file wrote it: `null` (or nothing after the colon) for None, `true` for True, not
+    Python's `None` and `True`."""
+    if value is None:
+        return "null (nothing after the colon)"
+    return str(value).lower() if isinstance(value, bool) else repr(value)
 
 
 def _value_problem(key: str, value: Any) -> str | None:

@@ -186,6 +186,22 @@ def test_a_non_text_item_in_an_expectation_list_is_one_problem(rules_copy: Calla
     assert "no rule 7" not in result.output and "1 problems in the case files" in result.output
 
 
+@pytest.mark.parametrize(("written", "said"), [
+    ("grade:", "expect.grade: a text, got null (nothing after the colon)"),
+    ("grade: null", "expect.grade: a text, got null (nothing after the colon)"),
+    ("grade: true", "expect.grade: a text, got true"),
+])
+def test_an_expectation_left_empty_is_said_as_the_case_file_writes_it(
+    rules_copy: Callable[..., Path], written: str, said: str,
+) -> None:
+    """`grade:` with nothing after it said `a text, got None`, Python's word, not the file's."""
+    rules = rules_copy(("tests/orders.yaml", "grade: AA\n", f"{written}\n"))
+
+    result = _run("test", str(rules))
+
+    assert result.exit_code == 1 and said in result.output and "None" not in result.output
+
+
 @pytest.mark.parametrize(
     ("expect", "code", "message"),
     [
