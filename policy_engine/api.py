@@ -20,7 +20,7 @@ from pathlib import Path
 from policy_engine.build import build_id
 from policy_engine.evaluator import Policy
 from policy_engine.rules.compiler import compile_policy
-from policy_engine.rules.loader import read_rule_files
+from policy_engine.rules.loader import read_rule_files_in_part
 from policy_engine.rules.problems import PolicyLoadError, Problem
 
 DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
@@ -28,8 +28,8 @@ DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 
 def load_policy(rules_dir: str | Path = DEFAULT_RULES_DIR) -> Policy:
     """Read, lint and compile a rules directory; raise PolicyLoadError listing every problem."""
-    files = read_rule_files(Path(rules_dir))
-    return compile_policy(files, source_dir=str(rules_dir))
+    files, unread = read_rule_files_in_part(Path(rules_dir))  # the files read are linted even when one is not
+    return compile_policy(files, source_dir=str(rules_dir), unread=unread)
 
 
 def load_policy_from_files(files: dict[str, str]) -> Policy:

@@ -54,6 +54,8 @@ def load_or_exit(rules: Path) -> Any:
     except PolicyLoadError as exc:
         for problem in exc.problems:
             typer.echo(str(problem), err=True)
+        if exc.note:
+            typer.echo(f"note: {exc.note}", err=True)
         raise typer.Exit(1) from None
 
 

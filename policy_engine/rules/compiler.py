@@ -211,30 +211,43 @@ def stage_emit(u: Unit) -> None:
     )
 
 
-STAGES: list[tuple[str, Callable[[Unit], None]]] = [
-    ("parse", stage_parse),
-    ("schema", stage_schema),
-    ("assemble", stage_assemble),
-    ("typecheck", stage_typecheck),
-    ("analyse", stage_analyse),
-    ("emit", stage_emit),
+STAGES: list[tuple[str, Callable[[Unit], None], bool]] = [
+    # (name, stage, whole): a `whole` stage concludes from every file together, so it waits until
+    # each reads. The others hold whatever an unread file says: a file's YAML, schema and conditions
+    # are its own, a duplicate kind or id stays one, and a kind with no file is said only when no
+    # other problem was found (stage_assemble).
+    ("parse", stage_parse, False),
+    ("schema", stage_schema, False),
+    ("assemble", stage_assemble, False),
+    ("typecheck", stage_typecheck, False),
+    ("analyse", stage_analyse, True),
+    ("emit", stage_emit, True),
 ]
 
 
-def compile_policy(files: dict[str, str], source_dir: str = "") -> Policy:
+UNREAD_NOTE = ("not every rule file could be read: each file read was checked on its own; the checks across files "
+               "(a kind with no file, a grade without a limit or review row, shadowed rows, bands, invariants) wait "
+               "until every file reads")
+"""Said once, after the problems, when some rule file could not be read (the whole-policy stages did not run)."""
+
+
+def compile_policy(files: dict[str, str], source_dir: str = "", unread: list[Problem] | None = None) -> Policy:
     """Run every stage; raise PolicyLoadError with all problems, else return a ready Policy.
 
     Analysis problems (shadowed, bands, …) do not stop the engine probe, so a lint run also
     reports grade coverage and invariants; only a file that does not parse or type-check does.
+    `unread` are the rule files that could not be read (`read_rule_files_in_part`): the files read
+    are still checked each on its own, and the policy is refused.
     """
-    u = Unit(files, source_dir)
+    u = Unit(files, source_dir, problems=list(unread or ()))
     fatal = False
-    for name, run in STAGES:
+    for name, run, whole in STAGES:
         fatal = fatal or (name == "analyse" and bool(u.problems))
-        if not (fatal and name == "emit"):
-            run(u)
+        if (unread and whole) or (fatal and name == "emit"):
+            continue
+        run(u)
     if fatal or u.program is None:
-        raise PolicyLoadError(u.problems)
+        raise PolicyLoadError(u.problems, note=UNREAD_NOTE if unread else "")
     try:
         policy = Policy(u.program)
     except engine.EngineError as exc:

@@ -58,6 +58,18 @@ class Document:
 
 def read_rule_files(rules_dir: Path) -> dict[str, str]:
     """Every policy file under `rules_dir` (not its tests/), as {relative path: text}."""
+    files, problems = read_rule_files_in_part(rules_dir)
+    if problems:
+        raise PolicyLoadError(problems)
+    return files
+
+
+def read_rule_files_in_part(rules_dir: Path) -> tuple[dict[str, str], list[Problem]]:
+    """The policy files under `rules_dir` that could be read, and why each of the others could not.
+
+    So that lint reports each readable file's own problems in the same run as an unreadable one (a
+    broken link, not UTF-8, over 1 MiB). Raises PolicyLoadError when no file is read at all: no rules
+    directory, or more rule files than are read."""
     tree = scan_rules_dir(rules_dir)
     if tree.problems and not rules_dir.is_dir():
         raise PolicyLoadError(tree.problems)
@@ -91,9 +103,7 @@ def read_rule_files(rules_dir: Path) -> dict[str, str]:
             problems.append(not_utf8(path, shown))
         except OSError as exc:
             problems.append(Problem(shown, 1, 1, "unreadable", str(exc)))
-    if problems:
-        raise PolicyLoadError(problems)
-    return files
+    return files, problems
 
 
 class _TooBig(Exception):

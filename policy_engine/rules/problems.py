@@ -51,13 +51,15 @@ class Problem:
 
 
 class PolicyLoadError(Exception):
-    """A rules directory could not be loaded; `problems` lists every problem found."""
+    """A rules directory could not be loaded; `problems` lists every problem found, and `note` (when not
+    empty) what was not checked and why, printed after them."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], note: str = ""):
         self.problems = sorted(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+        self.note = note
+        super().__init__("\n".join([*(str(p) for p in self.problems), *([f"note: {note}"] if note else [])]))
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled with its problems (the service loads rule sets in a child process): the default
         would rebuild it from its message, one "problem" per character."""
-        return (type(self), (self.problems,))
+        return (type(self), (self.problems, self.note))
