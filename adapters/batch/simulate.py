@@ -199,7 +199,20 @@ def simulate(db_url: str, live_dir: Path, candidate_dir: Path, as_of: date, work
         cand.close()
     summary = _summary(as_of, live, cand, live_cfg, cand_cfg, total, changes, order)
     summary["candidate"]["rule_tests"] = tests
+    summary["order_checks_differ"] = _order_checks(live) != _order_checks(cand)
     return summary
+
+
+def _order_checks(policy: Any) -> Any:
+    """What of the order checks decides an outcome (steps, default, hit), without titles and sources: the
+    steps only decide a new order, so without a probe order their change shows nowhere else."""
+    spec = policy.program.kinds.get("order_checks")
+    if spec is None:
+        return None
+    words = {"title", "source", "note"}
+    data = spec.model_dump(exclude=words)
+    data["steps"] = [{k: v for k, v in step.items() if k not in words} for step in data["steps"]]
+    return data
 
 
 def _rule_tests(cand: Any, candidate_dir: Path) -> dict[str, Any] | None:

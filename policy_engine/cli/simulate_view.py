@@ -59,6 +59,10 @@ def simulation_tables(result: dict[str, Any], limit: int) -> None:
     """Print the comparison: headline counts, rule tests, rules, actions, probe orders, changed customers."""
     out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
     _headline(out, result)
+    if result.get("order_checks_differ") and result["order_check"] is None:
+        out.print("the candidate changes the order checks (orders.yaml): they decide a new order, and none was "
+                  "checked, so their effect is not in these counts; run again with --order-amount AMOUNT "
+                  "(a probe order for every customer) to see it")  # fmt: skip
     _rule_tests(out, result["candidate"].get("rule_tests"))
     if not result["customers"]:  # no rule, action or probe counts to show: an empty table says nothing
         out.print("the store holds no customers: nothing was compared (load some with `credit-policy import` "

@@ -340,3 +340,23 @@ def test_simulate_on_a_store_without_customers_prints_no_empty_tables(tmp_path: 
     assert "a probe order of" not in result.stdout  # the outcomes table, which had no rows
     assert "no rule fires more or less often" not in result.stdout  # nothing was evaluated to say so of
     assert "no customer gains or loses an action code" not in result.stdout
+
+
+def test_an_order_check_change_without_a_probe_order_is_flagged_not_shown_as_no_change(tmp_path: Path) -> None:
+    """A loosened order check alone showed "0 changed" and "no rule fires more or less often": only a
+    probe order shows what order steps do, so simulate says the order checks differ and asks for one."""
+    url = make_portfolio(tmp_path)
+    loosened = _candidate(tmp_path, {"orders.yaml": ORDER_HOLD})
+    retitled = _candidate(tmp_path / "t", {"orders.yaml": ("en: Order credit check", "en: Order check")})
+
+    flagged = simulate(url, RULES, loosened, AS_OF)
+    table = cli("simulate", "--rules", str(loosened), "--db", url, "--as-of", AS_OF.isoformat())
+    probed = cli("simulate", "--rules", str(loosened), "--db", url, "--as-of", AS_OF.isoformat(),
+                 "--order-amount", "20000")
+
+    assert (flagged["order_checks_differ"], flagged["changed"], flagged["order_check"]) == (True, 0, None)
+    assert simulate(url, RULES, retitled, AS_OF)["order_checks_differ"] is False  # words only: no outcome moves
+    assert simulate(url, RULES, RULES, AS_OF)["order_checks_differ"] is False
+    assert table.returncode == 0, table.stderr
+    assert "orders.yaml" in table.stdout and "--order-amount" in table.stdout
+    assert "--order-amount AMOUNT" not in probed.stdout  # with a probe the outcomes table shows the change
