@@ -13,13 +13,14 @@ from rich.console import Console
 from rich.table import Table
 
 from adapters.batch.files import written_whole
+from policy_engine.domain.values import GRADE_RANK
 
 # The first six were the file's columns before limit validity, actions and the probe order were
 # compared; new columns go after them so readers that pick columns by position keep working.
 _PAIRS = ("grade", "grade_class", "value_class", "credit_limit", "next_review_on", "review_rule", "limit_valid_until")
 CSV_HEADER = ["customer_id", *(f"{f}_{side}" for f in _PAIRS for side in ("live", "candidate")),
               "actions_live", "actions_candidate", "actions_gained", "actions_lost",
-              "order_outcome_live", "order_outcome_candidate"]  # fmt: skip
+              "order_outcome_live", "order_outcome_candidate", "credit_limit_change"]  # fmt: skip
 
 
 def action_delta(pair: list[list[str]]) -> tuple[list[str], list[str]]:
@@ -43,7 +44,25 @@ def changes_csv(changes: list[dict[str, Any]], path: Path) -> None:
             else:
                 row += ["", "", "", ""]
             row += change.get("order_outcome", ["", ""])
+            row.append(str(limit_change(change)) if "credit_limit" in change else "")
             writer.writerow(row)
+
+
+def limit_change(change: dict[str, Any]) -> Decimal:
+    """Candidate limit minus live limit (0 when the limit does not change)."""
+    if "credit_limit" not in change:
+        return Decimal(0)
+    live, cand = change["credit_limit"]
+    return Decimal(str(cand)) - Decimal(str(live))
+
+
+def by_move(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The changed customers, largest limit move first (cut or raise), then most grade notches, then by id."""
+    def notches(change: dict[str, Any]) -> int:
+        live, cand = change.get("grade", ["", ""])
+        return abs(GRADE_RANK.get(cand, 0) - GRADE_RANK.get(live, 0))
+
+    return sorted(changes, key=lambda c: (-abs(limit_change(c)), -notches(c), c["customer_id"]))
 
 
 def _amount(text: Any, sign: bool = False) -> str:
@@ -159,19 +178,21 @@ def _cell(change: dict[str, Any], key: str) -> str:
     if key == "actions":
         gained, lost = action_delta(change[key])
         return " ".join([*(f"+{k}" for k in gained), *(f"−{k}" for k in lost)])
-    return " → ".join(_amount(v) if key == "credit_limit" else str(v) for v in change[key])
+    if key == "credit_limit":
+        return f"{_amount(change[key][0])} → {_amount(change[key][1])} ({_amount(limit_change(change), sign=True)})"
+    return " → ".join(str(v) for v in change[key])
 
 
 def _changed_customers(out: Console, result: dict[str, Any], limit: int) -> None:
     shown = min(limit, result["changed"])
     table = Table(title=f"changed customers ({'all' if shown == result['changed'] else f'first {shown} of'} "
-                        f"{result['changed']:,})")
+                        f"{result['changed']:,}, largest limit move first)")
     columns = [("customer", "customer_id"), ("grade", "grade"), ("grade class", "grade_class"),
                ("value class", "value_class"), ("limit", "credit_limit"), ("valid until", "limit_valid_until"),
                ("next review", "next_review_on"), ("cadence rule", "review_rule"), ("actions", "actions")]  # fmt: skip
     if result["order_check"] is not None:
         columns.append(("probe order", "order_outcome"))
-    rows = result["changes"][:limit]
+    rows = by_move(result["changes"])[:limit]  # the customers a manager asks about first: the biggest moves
     columns = columns[:1] + [(name, key) for name, key in columns[1:] if any(key in c for c in rows)]
     for name, _ in columns:  # only what changes for the customers shown
         table.add_column(name)

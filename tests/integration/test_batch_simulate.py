@@ -247,7 +247,7 @@ def test_the_csv_and_the_tables_show_actions_and_probe_outcomes_after_the_old_co
            "next_review_on_live", "next_review_on_candidate", "review_rule_live", "review_rule_candidate"]
     assert rows[0] == [*old, "limit_valid_until_live", "limit_valid_until_candidate", "actions_live",
                        "actions_candidate", "actions_gained", "actions_lost", "order_outcome_live",
-                       "order_outcome_candidate"]
+                       "order_outcome_candidate", "credit_limit_change"]
     lines = [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
     released = [r for r in lines if r["actions_lost"] == "HOLD_ORDERS"]
     assert released and all("HOLD_ORDERS" in r["actions_live"].split("; ") and r["actions_gained"] == ""
@@ -360,3 +360,25 @@ def test_an_order_check_change_without_a_probe_order_is_flagged_not_shown_as_no_
     assert table.returncode == 0, table.stderr
     assert "orders.yaml" in table.stdout and "--order-amount" in table.stdout
     assert "--order-amount AMOUNT" not in probed.stdout  # with a probe the outcomes table shows the change
+
+
+def test_the_screen_lists_the_largest_limit_moves_first_and_the_csv_gives_each_move(tmp_path: Path) -> None:
+    """The table listed the first customers by id, so a BBB limit cut showed 30 small accounts and hid
+    the largest cuts; it lists the largest moves first, and the CSV carries each move to sort by."""
+    url = make_portfolio(tmp_path)
+    candidate = _candidate(tmp_path, {"limits.yaml": (
+        "months_of_purchases: 2.5, share_of_net_worth: 0.15, floor: 30000",
+        "months_of_purchases: 2, share_of_net_worth: 0.12, floor: 25000")})
+    out = tmp_path / "changes.csv"
+
+    result = cli("simulate", "--rules", str(candidate), "--db", url, "--as-of", AS_OF.isoformat(), "--limit", "5",
+                 "--csv", str(out))
+
+    assert result.returncode == 0, result.stderr
+    pairs = _decisions(url, candidate)
+    moves = {c: b.credit_limit - a.credit_limit for c, (a, b) in pairs.items() if a.credit_limit != b.credit_limit}
+    largest = sorted(moves, key=lambda c: (-abs(moves[c]), c))[:5]
+    assert re.findall(r"^│ (C\d+) ", result.stdout, re.MULTILINE) == largest
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert {r["customer_id"]: Decimal(r["credit_limit_change"]) for r in rows} == moves != {}
+    assert [r["customer_id"] for r in rows] == sorted(moves)  # the file keeps its order by id
