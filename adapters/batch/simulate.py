@@ -24,7 +24,7 @@ from adapters.batch.config import PortfolioConfig, portfolio_config
 from adapters.batch.fastload import load_raw, validate
 from adapters.batch.runner import BatchInputError
 from adapters.batch.scan import iter_customer_figures
-from adapters.batch.simulate_compare import SimChunk, action_rows, order_check
+from adapters.batch.simulate_compare import SimChunk, action_rows, grade_rows, order_check
 from adapters.store import schema as s
 from policy_engine.domain.models import OrderRequest
 from policy_engine.portfolio import abc_classes
@@ -260,6 +260,7 @@ def _summary(as_of: date, live: Any, cand: Any, live_cfg: PortfolioConfig, cand_
         "action_changes": count["actions"],
         "credit_extended": {"live": str(total.limit_live), "candidate": str(total.limit_candidate),
                             "change": str(total.limit_candidate - total.limit_live)},  # fmt: skip
+        **grade_rows(total),
         "rules": rules,
         "actions": action_rows(total),
         "order_check": None if order is None else order_check(total, order, count["order_outcome"]),

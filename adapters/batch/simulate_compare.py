@@ -16,6 +16,7 @@ from typing import Any
 from adapters.batch.worker import review_rule
 from adapters.store.audit import fired_rule_ids
 from policy_engine.domain.models import CustomerDecision, OrderDecision, OrderRequest
+from policy_engine.domain.values import GRADE_RANK, GRADES
 
 COMPARED = ("grade", "grade_class", "credit_limit", "limit_valid_until", "next_review_on", "review_rule",
             "actions", "order_outcome")  # fmt: skip
@@ -66,6 +67,13 @@ class SimChunk:
     order_live: Counter[str] = field(default_factory=Counter)
     order_candidate: Counter[str] = field(default_factory=Counter)
     order_moves: Counter[tuple[str, str]] = field(default_factory=Counter)
+    # customers per grade under each policy and the moves between them; the direction of each move
+    grade_live: Counter[str] = field(default_factory=Counter)
+    grade_candidate: Counter[str] = field(default_factory=Counter)
+    grade_moves: Counter[tuple[str, str]] = field(default_factory=Counter)
+    moves: Counter[str] = field(default_factory=Counter)  # grade_up/down, limit_raised/cut, review_sooner/later
+    reviews_due_live: int = 0  # next review on or before the as-of day: the reviews to do now
+    reviews_due_candidate: int = 0
 
     def add(self, customer_id: str, live: CustomerDecision, cand: CustomerDecision,
             orders: tuple[OrderDecision, OrderDecision] | None = None) -> None:  # fmt: skip
@@ -87,19 +95,37 @@ class SimChunk:
             self.order_candidate[cand_order.outcome] += 1
             if live_order.outcome != cand_order.outcome:
                 self.order_moves[(live_order.outcome, cand_order.outcome)] += 1
+        self._directions(live, cand)
         before, after = _facts(live, live_order), _facts(cand, cand_order)
         diff = {k: [before[k], after[k]] for k in COMPARED if before[k] != after[k]}
         if diff:
             self.changes.append({"customer_id": customer_id, **diff})
 
+    def _directions(self, live: CustomerDecision, cand: CustomerDecision) -> None:
+        """Count the grades under both, and which way a grade, a limit and a next review move."""
+        self.grade_live[live.grade] += 1
+        self.grade_candidate[cand.grade] += 1
+        self.reviews_due_live += live.next_review_on <= live.as_of
+        self.reviews_due_candidate += cand.next_review_on <= cand.as_of
+        if live.grade != cand.grade:
+            self.grade_moves[(live.grade, cand.grade)] += 1
+            self.moves["grade_down" if GRADE_RANK[cand.grade] > GRADE_RANK[live.grade] else "grade_up"] += 1
+        if live.credit_limit != cand.credit_limit:
+            self.moves["limit_cut" if cand.credit_limit < live.credit_limit else "limit_raised"] += 1
+        if live.next_review_on != cand.next_review_on:
+            self.moves["review_sooner" if cand.next_review_on < live.next_review_on else "review_later"] += 1
+
     def merge(self, other: SimChunk) -> None:
         """Add another chunk's counts (its changes are collected by the caller)."""
         self.customers += other.customers
+        self.reviews_due_live += other.reviews_due_live
+        self.reviews_due_candidate += other.reviews_due_candidate
         self.limit_live += other.limit_live
         self.limit_candidate += other.limit_candidate
         self.errors.extend(other.errors)
         for name in ("fired_live", "fired_candidate", "action_live", "action_candidate", "action_gained",
-                     "action_lost", "order_live", "order_candidate", "order_moves"):  # fmt: skip
+                     "action_lost", "order_live", "order_candidate", "order_moves", "grade_live", "grade_candidate",
+                     "grade_moves", "moves"):  # fmt: skip
             getattr(self, name).update(getattr(other, name))
 
 
@@ -125,4 +151,23 @@ def order_check(total: SimChunk, order: OrderRequest, changed: int) -> dict[str,
                       "change": total.order_candidate[o] - total.order_live[o]} for o in outcomes],  # fmt: skip
         "moves": [{"live": a, "candidate": b, "customers": n}
                   for (a, b), n in sorted(total.order_moves.items(), key=lambda m: (-m[1], m[0]))],  # fmt: skip
+    }
+
+
+def grade_rows(total: SimChunk) -> dict[str, Any]:
+    """Customers per grade under both policies (AAA first), the moves between grades (most customers
+    first) and how many customers move up or down a grade, get a higher or lower limit, an earlier or
+    later next review, and are due for review on the as-of day under each."""
+    m = total.moves
+    return {
+        "grades": [{"grade": g, "live": total.grade_live[g], "candidate": total.grade_candidate[g],
+                    "change": total.grade_candidate[g] - total.grade_live[g]}
+                   for g in GRADES if total.grade_live[g] or total.grade_candidate[g]],  # fmt: skip
+        "grade_moves": [{"live": a, "candidate": b, "customers": n}
+                        for (a, b), n in sorted(total.grade_moves.items(), key=lambda x: (-x[1], x[0]))],  # fmt: skip
+        "directions": {"grade_up": m["grade_up"], "grade_down": m["grade_down"], "limit_raised": m["limit_raised"],
+                       "limit_cut": m["limit_cut"], "review_sooner": m["review_sooner"],
+                       "review_later": m["review_later"]},  # fmt: skip
+        "reviews_due": {"live": total.reviews_due_live, "candidate": total.reviews_due_candidate,
+                        "change": total.reviews_due_candidate - total.reviews_due_live},  # fmt: skip
     }

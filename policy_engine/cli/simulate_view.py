@@ -87,6 +87,7 @@ def simulation_tables(result: dict[str, Any], limit: int) -> None:
         out.print("the store holds no customers: nothing was compared (load some with `credit-policy import` "
                   "or `credit-policy demo-data`)")
         return
+    _grades(out, result)
     _rules(out, result["rules"])
     _actions(out, result["actions"])
     if result["order_check"] is not None:
@@ -109,8 +110,19 @@ def _headline(out: Console, result: dict[str, Any]) -> None:
             ("grade class", "grade_class_changes"), ("value class", "value_class_changes"),
             ("credit limit", "limit_changes"), ("limit valid until", "limit_valid_until_changes"),
             ("review cadence", "review_changes"), ("actions", "action_changes")]  # fmt: skip
+    way = result["directions"]  # which way they move: a count alone does not say
+    ways = {"grade_changes": ("grade_up", "up", "grade_down", "down"),
+            "limit_changes": ("limit_raised", "raised", "limit_cut", "cut"),
+            "review_changes": ("review_sooner", "sooner", "review_later", "later")}  # fmt: skip
     for label, key in rows:
-        head.add_row(label, f"{result[key]:,}")
+        cell = f"{result[key]:,}"
+        if key in ways and result[key]:
+            a, a_word, b, b_word = ways[key]
+            cell += f" ({way[a]:,} {a_word}, {way[b]:,} {b_word})"
+        head.add_row(label, cell)
+    due = result["reviews_due"]
+    head.add_row(f"reviews due by {result['as_of']}",
+                 f"{due['live']:,} → {due['candidate']:,} ({due['change']:+,d})")
     if result["order_check"] is not None:
         head.add_row("probe order outcome", f"{result['order_check']['changes']:,}")
     head.add_row("credit extended", f"{_amount(credit['live'])} → {_amount(credit['candidate'])} "
@@ -140,6 +152,17 @@ def _counts_table(title: str, first: str, rows: list[list[str]], extra: tuple[st
     for row in rows:
         table.add_row(*row)
     return table
+
+
+def _grades(out: Console, result: dict[str, Any]) -> None:
+    if not result["grade_changes"]:
+        return
+    rows = [[g["grade"], f"{g['live']:,}", f"{g['candidate']:,}", f"{g['change']:+,d}"] for g in result["grades"]]
+    out.print(_counts_table("customers per grade", "grade", rows))
+    for move in result["grade_moves"][:12]:
+        out.print(f"  {move['live']} → {move['candidate']}: {move['customers']:,} customers")
+    if len(result["grade_moves"]) > 12:
+        out.print(f"  … and {len(result['grade_moves']) - 12} more moves (--json lists them all)")
 
 
 def _rules(out: Console, rules: list[dict[str, Any]]) -> None:

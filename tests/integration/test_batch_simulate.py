@@ -185,7 +185,8 @@ def test_simulate_prints_a_readable_comparison(tmp_path: Path) -> None:
     result = cli("simulate", "--rules", str(candidate), "--db", url, "--as-of", AS_OF.isoformat(), "--limit", "3")
 
     assert result.returncode == 0, result.stderr
-    assert re.search(r"review cadence\s*│\s*[1-9]", result.stdout)
+    assert re.search(r"review cadence\s*│\s*([1-9][\d,]*) \(\1 sooner, 0 later\)", result.stdout), result.stdout
+    assert re.search(r"reviews due by 2026-11-22\s*│\s*[\d,]+ → [\d,]+ \(\+[1-9][\d,]*\)", result.stdout)
     assert "changed customers (first 3 of" in result.stdout
     # Amounts as people read them: thousands separated, the change signed.
     assert re.search(r"credit extended\s*│\s*\d{1,3}(,\d{3})+\.\d\d → \d{1,3}(,\d{3})+\.\d\d \([+-][\d,]+\.\d\d\)",
@@ -382,3 +383,34 @@ def test_the_screen_lists_the_largest_limit_moves_first_and_the_csv_gives_each_m
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert {r["customer_id"]: Decimal(r["credit_limit_change"]) for r in rows} == moves != {}
     assert [r["customer_id"] for r in rows] == sorted(moves)  # the file keeps its order by id
+
+
+def test_the_summary_says_which_way_grades_limits_and_reviews_move_and_the_reviews_due(tmp_path: Path) -> None:
+    """"645 grade changes" did not say up or down, from which grade to which, or how many more reviews
+    fall due: the summary counts customers per grade, the moves, each direction and the reviews due."""
+    url = make_portfolio(tmp_path)
+    candidate = _candidate(tmp_path, {"grades.yaml": ("between: [74, 82]", "between: [77, 82]"),
+                                      "reviews.yaml": ("interval_months: 3", "interval_months: 2")})
+    grades = candidate / "grades.yaml"  # the A band starts at 77: BBB takes 66–77; class B reviewed every 2 months
+    grades.write_text(grades.read_text().replace("between: [66, 74]", "between: [66, 77]"))
+
+    result = simulate(url, RULES, candidate, AS_OF, workers=2, chunk_size=40)
+
+    pairs = list(_decisions(url, candidate).values())
+    live, cand = Counter(a.grade for a, _ in pairs), Counter(b.grade for _, b in pairs)
+    assert {g["grade"]: (g["live"], g["candidate"], g["change"]) for g in result["grades"]} == {
+        g: (live[g], cand[g], cand[g] - live[g]) for g in live | cand}
+    moves = Counter((a.grade, b.grade) for a, b in pairs if a.grade != b.grade)
+    assert {(m["live"], m["candidate"]): m["customers"] for m in result["grade_moves"]} == moves != Counter()
+    def way(pick: Any) -> tuple[int, int]:
+        return sum(pick(b) > pick(a) for a, b in pairs), sum(pick(b) < pick(a) for a, b in pairs)
+    down, up = way(lambda d: GRADE_RANK[d.grade])
+    raised, cut = way(lambda d: d.credit_limit)
+    later, sooner = way(lambda d: d.next_review_on)
+    assert result["directions"] == {"grade_up": up, "grade_down": down, "limit_raised": raised, "limit_cut": cut,
+                                    "review_sooner": sooner, "review_later": later}
+    assert (up, down, raised, sooner) == (0, result["grade_changes"], 0, len([1 for a, b in pairs
+                                          if a.next_review_on != b.next_review_on]))  # fmt: skip
+    due_live, due_cand = (sum(d.next_review_on <= AS_OF for d in side) for side in zip(*pairs, strict=True))
+    assert result["reviews_due"] == {"live": due_live, "candidate": due_cand, "change": due_cand - due_live}
+    assert due_cand > due_live
