@@ -24,7 +24,7 @@ from adapters.batch.config import PortfolioConfig, portfolio_config
 from adapters.batch.fastload import load_raw, validate
 from adapters.batch.runner import BatchInputError
 from adapters.batch.scan import iter_customer_figures
-from adapters.batch.simulate_compare import SimChunk, action_rows, grade_rows, order_check
+from adapters.batch.simulate_compare import SimChunk, action_rows, credit_extended, grade_rows, order_check
 from adapters.store import schema as s
 from policy_engine.domain.models import OrderRequest
 from policy_engine.portfolio import abc_classes
@@ -258,8 +258,7 @@ def _summary(as_of: date, live: Any, cand: Any, live_cfg: PortfolioConfig, cand_
         "review_changes": sum(1 for c in ordered if "next_review_on" in c or "review_rule" in c),
         "limit_valid_until_changes": count["limit_valid_until"],
         "action_changes": count["actions"],
-        "credit_extended": {"live": str(total.limit_live), "candidate": str(total.limit_candidate),
-                            "change": str(total.limit_candidate - total.limit_live)},  # fmt: skip
+        "credit_extended": credit_extended(total),
         **grade_rows(total),
         "rules": rules,
         "actions": action_rows(total),

@@ -57,6 +57,9 @@ class SimChunk:
     fired_candidate: Counter[str] = field(default_factory=Counter)
     limit_live: Decimal = Decimal(0)
     limit_candidate: Decimal = Decimal(0)
+    # credit extended per currency: a limit in USD and one in CNY do not add up
+    extended_live: dict[str, Decimal] = field(default_factory=dict)
+    extended_candidate: dict[str, Decimal] = field(default_factory=dict)
     errors: list[tuple[str, str]] = field(default_factory=list)
     # customers with at least one action of each code, and how many gain or lose it
     action_live: Counter[str] = field(default_factory=Counter)
@@ -84,6 +87,8 @@ class SimChunk:
         self.fired_candidate.update(fired_rule_ids(cand, cand_order))
         self.limit_live += live.credit_limit
         self.limit_candidate += cand.credit_limit
+        _add(self.extended_live, {live.currency: live.credit_limit})
+        _add(self.extended_candidate, {cand.currency: cand.credit_limit})
         codes_live, codes_cand = {a.code for a in live.actions}, {a.code for a in cand.actions}
         self.action_live.update(codes_live)
         self.action_candidate.update(codes_cand)
@@ -127,6 +132,13 @@ class SimChunk:
                      "action_lost", "order_live", "order_candidate", "order_moves", "grade_live", "grade_candidate",
                      "grade_moves", "moves"):  # fmt: skip
             getattr(self, name).update(getattr(other, name))
+        _add(self.extended_live, other.extended_live)
+        _add(self.extended_candidate, other.extended_candidate)
+
+
+def _add(sums: dict[str, Decimal], amounts: dict[str, Decimal]) -> None:
+    for currency, amount in amounts.items():
+        sums[currency] = sums.get(currency, Decimal(0)) + amount
 
 
 def action_rows(total: SimChunk) -> list[dict[str, Any]]:
@@ -171,3 +183,17 @@ def grade_rows(total: SimChunk) -> dict[str, Any]:
         "reviews_due": {"live": total.reviews_due_live, "candidate": total.reviews_due_candidate,
                         "change": total.reviews_due_candidate - total.reviews_due_live},  # fmt: skip
     }
+
+
+def credit_extended(total: SimChunk) -> dict[str, Any]:
+    """The credit extended under both policies and its change, per currency; the totals only when every
+    customer trades in one currency (`currency` names it; null when several, which do not add up)."""
+    live, cand = total.extended_live, total.extended_candidate
+    rows = [{"currency": c, "live": str(live.get(c, Decimal(0))), "candidate": str(cand.get(c, Decimal(0))),
+             "change": str(cand.get(c, Decimal(0)) - live.get(c, Decimal(0)))}
+            for c in sorted(set(live) | set(cand))]  # fmt: skip
+    single = len(rows) <= 1
+    return {"live": str(total.limit_live) if single else None,
+            "candidate": str(total.limit_candidate) if single else None,
+            "change": str(total.limit_candidate - total.limit_live) if single else None,
+            "currency": rows[0]["currency"] if len(rows) == 1 else None, "by_currency": rows}  # fmt: skip

@@ -125,8 +125,10 @@ def _headline(out: Console, result: dict[str, Any]) -> None:
                  f"{due['live']:,} → {due['candidate']:,} ({due['change']:+,d})")
     if result["order_check"] is not None:
         head.add_row("probe order outcome", f"{result['order_check']['changes']:,}")
-    head.add_row("credit extended", f"{_amount(credit['live'])} → {_amount(credit['candidate'])} "
-                                    f"({_amount(credit['change'], sign=True)})")
+    for row in credit["by_currency"]:  # one line per currency: amounts in two currencies do not add up
+        label = "credit extended" + (f" ({row['currency']})" if len(credit["by_currency"]) > 1 else "")
+        head.add_row(label, f"{_amount(row['live'])} → {_amount(row['candidate'])} "
+                            f"({_amount(row['change'], sign=True)}) {row['currency']}")
     out.print(head)
 
 

@@ -414,3 +414,32 @@ def test_the_summary_says_which_way_grades_limits_and_reviews_move_and_the_revie
     due_live, due_cand = (sum(d.next_review_on <= AS_OF for d in side) for side in zip(*pairs, strict=True))
     assert result["reviews_due"] == {"live": due_live, "candidate": due_cand, "change": due_cand - due_live}
     assert due_cand > due_live
+
+
+def test_credit_extended_is_given_per_currency_and_never_summed_across_currencies(tmp_path: Path) -> None:
+    """Limits in USD and CNY were added into one "credit extended" figure with no currency."""
+    from sqlalchemy import create_engine, text
+
+    url = make_portfolio(tmp_path)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE customers SET currency = 'USD' WHERE customer_id IN ('C0000001', 'C0000002')"))
+    engine.dispose()
+    candidate = _candidate(tmp_path, {"limits.yaml": ("months_of_purchases: 2.5, share_of_net_worth: 0.15",
+                                                      "months_of_purchases: 2, share_of_net_worth: 0.12")})
+
+    mixed = simulate(url, RULES, candidate, AS_OF)
+    single = simulate(make_portfolio(tmp_path, name="one.sqlite"), RULES, candidate, AS_OF)
+
+    sums: dict[str, list[Decimal]] = {}
+    for a, b in _decisions(url, candidate).values():
+        pair = sums.setdefault(a.currency, [Decimal(0), Decimal(0)])
+        pair[0], pair[1] = pair[0] + a.credit_limit, pair[1] + b.credit_limit
+    credit = mixed["credit_extended"]
+    assert credit["by_currency"] == [{"currency": c, "live": str(a), "candidate": str(b), "change": str(b - a)}
+                                     for c, (a, b) in sorted(sums.items())]  # fmt: skip
+    assert sorted(sums) == ["CNY", "USD"] and sums["USD"][0] > 0
+    assert (credit["live"], credit["candidate"], credit["change"], credit["currency"]) == (None, None, None, None)
+    one = single["credit_extended"]
+    assert one["currency"] == "CNY" and one["by_currency"] == [{"currency": "CNY", **{
+        k: one[k] for k in ("live", "candidate", "change")}}]
