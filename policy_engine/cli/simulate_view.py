@@ -162,7 +162,7 @@ def _grades(out: Console, result: dict[str, Any]) -> None:
     rows = [[g["grade"], f"{g['live']:,}", f"{g['candidate']:,}", f"{g['change']:+,d}"] for g in result["grades"]]
     out.print(_counts_table("customers per grade", "grade", rows))
     for move in result["grade_moves"][:12]:
-        out.print(f"  {move['live']} → {move['candidate']}: {move['customers']:,} customers")
+        out.print(f"  {move['live']} → {move['candidate']}: {_customers(move['customers'])}")
     if len(result["grade_moves"]) > 12:
         out.print(f"  … and {len(result['grade_moves']) - 12} more moves (--json lists them all)")
 
@@ -194,7 +194,7 @@ def _orders(out: Console, check: dict[str, Any]) -> None:
     if not check["moves"]:
         out.print("no customer's probe order gets another outcome with the candidate rules")
     for move in check["moves"]:
-        out.print(f"  {move['live']} → {move['candidate']}: {move['customers']:,} customers")
+        out.print(f"  {move['live']} → {move['candidate']}: {_customers(move['customers'])}")
 
 
 def _cell(change: dict[str, Any], key: str) -> str:
@@ -224,3 +224,8 @@ def _changed_customers(out: Console, result: dict[str, Any], limit: int) -> None
     for c in rows:
         table.add_row(c["customer_id"], *(_cell(c, key) for _, key in columns[1:]))
     out.print(table)
+
+
+def _customers(count: int) -> str:
+    """`1 customer`, `1,024 customers`."""
+    return f"{count:,} customer{'' if count == 1 else 's'}"
