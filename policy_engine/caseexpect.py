@@ -29,6 +29,7 @@ EXPECT_KEYS = frozenset(
         "outcome",
         "credit_limit",
         "next_review_on",
+        "limit_valid_until",
         "score_at_least",
         "score_below",
         "fired",
@@ -71,7 +72,8 @@ def checks_something(doc: Document, loc: tuple[Any, ...], label: str, case: dict
         problems.append(doc.problem(loc, "invalid_value", message))
 
 
-_TEXT_EXPECT = ("grade", "grade_class", "outcome", "next_review_on")
+_TEXT_EXPECT = ("grade", "grade_class", "outcome", "next_review_on", "limit_valid_until")
+_DATE_EXPECT = ("next_review_on", "limit_valid_until")
 _NUMBER_EXPECT = ("score_at_least", "score_below")
 _LIST_EXPECT = ("fired", "not_fired", "actions", "not_actions")
 
@@ -103,7 +105,7 @@ def check_expect(doc: Document, loc: tuple[Any, ...], expect: Any, problems: lis
             Decimal(str(expect["credit_limit"]))
         except ArithmeticError:  # echoed with what to write, as a case's input amounts are
             bad("credit_limit", in_case(refused_amount(expect["credit_limit"])))
-    for key in ("credit_limit", "next_review_on", *_NUMBER_EXPECT):
+    for key in ("credit_limit", *_DATE_EXPECT, *_NUMBER_EXPECT):
         wrong = _value_problem(key, expect[key]) if key in expect else None
         if wrong:
             bad(key, wrong, "invalid_value")
@@ -137,7 +139,7 @@ def in_case(message: str) -> str:
 def _not_text(key: str, value: Any) -> str:
     """`a text, got 20261101`, and for a day YAML read as a number (`next_review_on: 20261101`) what to write,
     as for the day of any case (dates.iso_date_hint)."""
-    hint = iso_date_hint(str(value)) if key == "next_review_on" and type(value) is int else ""
+    hint = iso_date_hint(str(value)) if key in _DATE_EXPECT and type(value) is int else ""
     return f"a text, got {_as_yaml(value)}{hint}"
 
 
@@ -162,7 +164,7 @@ def _value_problem(key: str, value: Any) -> str | None:
         except ArithmeticError:
             return None
         return None if finite else f'{value!r} is not an amount; write one such as "350000.00"'
-    if key == "next_review_on" and isinstance(value, str):
+    if key in _DATE_EXPECT and isinstance(value, str):
         try:
             parse_iso_date(value)
         except ValueError as exc:

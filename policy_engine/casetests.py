@@ -2,7 +2,7 @@
 
 A case file holds `fixtures` (named snapshots) and/or `cases`. A case's `snapshot` may name a
 fixture with `base:` and override any top-level field. `expect` may check grade, grade_class,
-outcome, credit_limit, next_review_on, fired / not_fired rule ids and actions / not_actions codes.
+outcome, credit_limit, next_review_on, limit_valid_until, fired / not_fired rule ids and actions / not_actions codes.
 casefiles.py reads and checks the files; a case with a problem is reported and not run.
 """
 
@@ -161,8 +161,9 @@ def _compare(expect: dict[str, Any], decision: Any, outcome: str | None, fired: 
         failures.append(f"outcome: expected {expect['outcome']}, got {outcome}")
     if "credit_limit" in expect and decision.credit_limit != Decimal(str(expect["credit_limit"])):
         failures.append(f"credit_limit: expected {expect['credit_limit']}, got {decision.credit_limit}")
-    if "next_review_on" in expect and str(decision.next_review_on) != str(expect["next_review_on"]):
-        failures.append(f"next_review_on: expected {expect['next_review_on']}, got {decision.next_review_on}")
+    for key in ("next_review_on", "limit_valid_until"):
+        if key in expect and str(getattr(decision, key)) != str(expect[key]):
+            failures.append(f"{key}: expected {expect[key]}, got {getattr(decision, key)}")
     if "score_at_least" in expect and decision.score < expect["score_at_least"]:
         failures.append(f"score: expected at least {expect['score_at_least']}, got {decision.score}")
     if "score_below" in expect and decision.score >= expect["score_below"]:

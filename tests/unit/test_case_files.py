@@ -35,6 +35,8 @@ def _run(*args: str) -> object:
          "expect.next_review_on: not an ISO date (YYYY-MM-DD): '2027/02/01'; write 2027-02-01"),
         ("next_review_on: 2027-02-29",
          "expect.next_review_on: no such day: '2027-02-29' (February 2027 has 28 days)"),
+        ("limit_valid_until: 2027/05/22",
+         "expect.limit_valid_until: not an ISO date (YYYY-MM-DD): '2027/05/22'; write 2027-05-22"),
     ],
 )
 def test_an_expectation_no_decision_can_meet_is_a_problem_at_its_line(
@@ -296,3 +298,19 @@ def test_a_case_that_merges_in_a_repaired_value_is_not_run_and_the_problem_is_sa
     assert result.output.count("q.yaml:3:33: type_mismatch: case a: snapshot.current_limit: 1,500,000") == 1
     assert re.search(r"FAIL b  \(.*q\.yaml:5\)\n +not run: line 3: type_mismatch: case a: ", result.output)
     assert "64 passed, 2 failed (2 not run: problems above)" in result.output
+
+
+def test_a_limit_held_longer_than_the_handbook_says_fails_the_case_that_pins_its_validity(
+    rules_copy: RulesCopy,
+) -> None:
+    """`validity_months` (004: a limit usually holds 3 to 6 months) could be set to 12 with every case passing:
+    no expectation read a decision's `limit_valid_until`."""
+    rules = rules_copy(("limits.yaml", "limit: {months_of_purchases: 4, share_of_net_worth: 0.3, floor: 100000}\n"
+                        "    validity_months: 6", "limit: {months_of_purchases: 4, share_of_net_worth: 0.3, "
+                        "floor: 100000}\n    validity_months: 12"))
+
+    result = _run("test", str(rules))
+
+    assert result.exit_code == 1
+    assert re.search(r"FAIL outstanding_customer_is_aaa .*\n\s+limit_valid_until: expected 2027-05-22, got "
+                     r"2027-11-22\n", result.output)
