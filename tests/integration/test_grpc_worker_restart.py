@@ -108,7 +108,7 @@ def test_a_replacement_that_cannot_start_is_retried_until_one_serves(
     failures = logged(caplog, FAILED)
     assert [f["attempt"] for f in failures] == list(range(1, len(failures) + 1))
     assert [f["retry_in_seconds"] for f in failures] == [0.5, 1.0, 2.0, 4.0][:len(failures)]
-    assert all("unable to open database file" in f["error"] for f in failures), failures
+    assert all("store.sqlite is a directory, not a database file" in f["error"] for f in failures), failures
     assert [r.levelname for r in caplog.records if r.getMessage() == FAILED] == ["ERROR"] * len(failures)
     assert [s["attempt"] for s in logged(caplog, "worker process started")] == [len(failures) + 1]
 
@@ -266,5 +266,5 @@ def test_serve_says_not_serving_and_refuses_calls_while_no_worker_can_start(
     wait_for_health(server, health_pb2.HealthCheckResponse.SERVING)
     assert stub.CheckOrder(order_request(sample_snapshot(3)), timeout=TIMEOUT).customer_id
     assert server.stop() == 0
-    assert failed["attempt"] == 1 and "unable to open database file" in failed["error"]
+    assert failed["attempt"] == 1 and "store.sqlite is a directory, not a database file" in failed["error"]
     assert not [e for e in server.events() if e.get("event") == "call met a closed engine"]
