@@ -184,6 +184,8 @@ def _service_errors_exit(store_url: str | None) -> Iterator[None]:
     except PolicyLoadError as exc:
         for problem in getattr(exc, "problems", []):
             typer.echo(str(problem), err=True)
+        if exc.note:  # as lint says it: more problems may show once every rule file reads
+            typer.echo(f"note: {exc.note}", err=True)
         raise typer.Exit(1) from exc
     except CannotListen as exc:
         typer.echo(f"serve: {exc}", err=True)

@@ -22,7 +22,6 @@ import asyncio
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -254,12 +253,11 @@ class PolicyHost:
             close()
 
     def _refuse(self, trigger: str, exc: Exception) -> None:
-        problems = list(getattr(exc, "problems", []) or [])
-        self.last_refused = RefusedAttempt(datetime.now(UTC), problems, "" if problems else repr(exc))
+        self.last_refused = RefusedAttempt.of(exc)
         self._dir_state(DIR_REFUSED)
         self.metrics.reload_counted("failure")
         event("policy reload refused", logging.ERROR, trigger=trigger, rules_dir=str(self.rules_dir),
-              serving=self.served.policy.version, problems=[str(p) for p in problems] or [repr(exc)])
+              serving=self.served.policy.version, **self.last_refused.log_fields())
 
     async def watch(self, interval: float = 1.0, settle: float = 0.3) -> None:
         """Poll the rules directory; reload when its files change, or when a failed reload's back-off has

@@ -32,6 +32,7 @@ def policy_info(host: PolicyHost, include_files: bool) -> pb.PolicyInfo:
     refused = host.last_refused
     if refused is not None:
         info.last_refused.attempted_at = refused.attempted_at.isoformat()
+        info.last_refused.note = refused.note
         for p in refused.problems:
             info.last_refused.problems.add(
                 path=str(getattr(p, "path", "")), line=int(getattr(p, "line", 0) or 0),

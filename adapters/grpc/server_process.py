@@ -133,6 +133,9 @@ class _Reports:
                   exception=traceback.format_exc())
             return
         problems = [str(p) for p in getattr(exc, "problems", None) or []]
+        note = str(getattr(exc, "note", "") or "")
+        if problems and note:  # printed after them, as lint and a single-process serve do
+            problems.append(f"note: {note}")
         detail = "" if problems else traceback.format_exc()
         try:
             self._conn.send(("failed", f"{type(exc).__name__}: {exc}" if not problems else "the rules have problems",

@@ -21,6 +21,20 @@ class RefusedAttempt:
     attempted_at: datetime
     problems: list[Any]
     error: str = ""
+    note: str = ""
+    """What was not checked and why (PolicyLoadError's note, as lint prints it after the problems): some
+    rule file could not be read, so the checks across files wait. Empty otherwise."""
+
+    @classmethod
+    def of(cls, exc: BaseException) -> RefusedAttempt:
+        """The refusal `exc` (PolicyLoadError, or another error from reading the rules) stands for, now."""
+        problems = list(getattr(exc, "problems", []) or [])
+        return cls(datetime.now(UTC), problems, "" if problems else repr(exc), str(getattr(exc, "note", "") or ""))
+
+    def log_fields(self) -> dict[str, Any]:
+        """The `policy reload refused` line's account of it: `problems`, and `note` when there is one."""
+        note = {"note": self.note} if self.note else {}
+        return {"problems": [str(p) for p in self.problems] or [self.error], **note}
 
 
 @dataclass
