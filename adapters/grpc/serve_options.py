@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -86,28 +87,69 @@ def _check_tls(cert: Path, key: Path, client_ca: Path | None) -> None:
     except (ssl.SSLError, OSError, ValueError) as exc:
         raise typer.BadParameter(f"{cert} and {key} are not a PEM certificate and its private key ({exc})",
                                  param_hint="--tls-cert/--tls-key") from None
-    if (expired_on := _expired_on(cert)) is not None:
-        raise typer.BadParameter(f"{cert}: the certificate expired on {expired_on}: every client would refuse "
-                                 "the handshake; renew it", param_hint="--tls-cert")
+    if (why := _not_valid_now(cert)) is not None:
+        raise typer.BadParameter(f"{cert}: the certificate {why}: every client would refuse the handshake; "
+                                 "use one valid now (or check this machine's clock)", param_hint="--tls-cert")
     if client_ca is not None:
-        try:
-            ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_verify_locations(cafile=client_ca)
-        except (ssl.SSLError, OSError, ValueError) as exc:
-            raise typer.BadParameter(f"{client_ca}: not a PEM CA certificate ({exc})",
-                                     param_hint="--tls-client-ca") from None
+        _check_client_ca(client_ca)
 
 
-def _expired_on(cert: Path) -> str | None:
-    """When the (first) certificate in `cert` expired, as OpenSSL prints it; None while it is valid, or
-    if this Python cannot read the date. An expired one used to start a service that answered every TLS
-    client with UNAVAILABLE (`certificate has expired`), its own log silent."""
+def _check_client_ca(client_ca: Path) -> None:
+    """A PEM file of CA certificates, at least one of which is valid now. One expired CA in a bundle beside
+    a valid one is normal (a CA being rolled over) and taken; with none valid, every client certificate
+    would fail verification, so every mutual-TLS client would be refused."""
+    import ssl
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_verify_locations(cafile=client_ca)
+    except (ssl.SSLError, OSError, ValueError) as exc:
+        raise typer.BadParameter(f"{client_ca}: not a PEM CA certificate ({exc})",
+                                 param_hint="--tls-client-ca") from None
+    cas = context.get_ca_certs()  # decoded by the ssl module's public API, each with its dates
+    why = [(_common_name(ca), _outside(ca)) for ca in cas]
+    if not why or any(reason is None for _, reason in why):
+        return
+    if len(why) == 1:
+        said = f"the CA certificate {why[0][1]}"
+    else:
+        said = f"none of its {len(why)} CA certificates is valid now (" + "; ".join(f"{n} {r}" for n, r in why) + ")"
+    raise typer.BadParameter(f"{client_ca}: {said}: every mutual-TLS client would be refused; use a CA valid now "
+                             "(or check this machine's clock)", param_hint="--tls-client-ca")
+
+
+def _common_name(cert: dict[str, Any]) -> str:
+    """`CN=…` of a certificate as the ssl module decodes it (its serial number when it has none)."""
+    names = [value for rdn in cert.get("subject", ()) for key, value in rdn if key == "commonName"]
+    return f"CN={names[0]}" if names else f"serial {cert.get('serialNumber', '?')}"
+
+
+def _outside(cert: dict[str, Any]) -> str | None:
+    """Why a decoded certificate is not valid now ("expired on DATE", "is valid only from DATE", as OpenSSL
+    prints dates); None while it is, or when its dates cannot be read."""
     import ssl
     import time
 
+    try:
+        not_before, not_after = str(cert["notBefore"]), str(cert["notAfter"])
+        now = time.time()
+        if ssl.cert_time_to_seconds(not_after) < now:
+            return f"expired on {not_after}"
+        if ssl.cert_time_to_seconds(not_before) > now:
+            return f"is valid only from {not_before}"
+    except (KeyError, ValueError):
+        return None
+    return None
+
+
+def _not_valid_now(cert: Path) -> str | None:
+    """Why the (first) certificate in `cert` is not valid now (`_outside`); None while it is, or if this
+    Python cannot read its dates. An expired one, or one not valid yet, used to start a service that
+    answered every TLS client with UNAVAILABLE (`certificate has expired`), its own log silent."""
+    import ssl
+
     decode = getattr(ssl._ssl, "_test_decode_cert", None)  # type: ignore[attr-defined]  # CPython's, private
     try:
-        not_after = str(decode(str(cert))["notAfter"]) if decode else ""
-        expired = bool(not_after) and ssl.cert_time_to_seconds(not_after) < time.time()
-    except (ssl.SSLError, OSError, ValueError, KeyError):
+        return _outside(decode(str(cert))) if decode else None
+    except (ssl.SSLError, OSError, ValueError):
         return None
-    return not_after if expired else None
