@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from adapters.grpc import rules_watch
+from adapters.grpc import rules_source, rules_watch
 from adapters.grpc.engines import DEFAULT_FILES_LOADER, Engine, InProcessEngine, WorkerPoolEngine
 from adapters.grpc.logs import event
 from adapters.grpc.memory_store import BoundedMemoryStore
@@ -34,7 +34,7 @@ from adapters.grpc.rules_source import PolicySummary as PolicySummary
 from adapters.grpc.rules_source import picklable, policy_loaders, read_rules_dir, without_store_password
 from adapters.grpc.rules_source import rule_tests_option as rule_tests_option
 from adapters.grpc.versions import DIR_NOT_READ as DIR_NOT_READ
-from adapters.grpc.versions import DIR_PENDING, DIR_REFUSED, DIR_SERVED, RefusedAttempt, Served
+from adapters.grpc.versions import DIR_PENDING, DIR_REFUSED, DIR_SERVED, RefusedAttempt, Served, discard
 from adapters.grpc.versions import EngineBroken as EngineBroken
 from policy_engine.ports import CustomerStore, InMemoryStore
 
@@ -85,7 +85,7 @@ class PolicyHost:
         self._fingerprint: rules_watch.Fingerprint = ()
         """The rules directory as the last reload (or start) read it."""
         self._retry: rules_watch.Retry | None = None
-        """Set while the last reload read a good rule set and failed to take it (`_fail`)."""
+        """Set while the last reload failed for a reason other than the rules (`_fail`)."""
         self._watching = False
         self._retired: dict[asyncio.Task[None], Engine] = {}
         """Engines swapped out and still draining (their workers' decision logs included)."""
@@ -184,8 +184,11 @@ class PolicyHost:
             try:
                 policy = await asyncio.to_thread(self._read_directory, True)
             except Exception as exc:
-                self._retry = None  # the rule set is refused: only a change to the directory helps
-                self._refuse(trigger, exc)
+                if rules_source.not_about_the_rules(exc):  # the compile child died or timed out: tried again (`_fail`)
+                    self._fail(trigger, "", read, exc)
+                else:
+                    self._retry = None  # the rule set is refused: only a change to the directory helps
+                    self._refuse(trigger, exc)
                 return False
             if policy.version == self.served.policy.version:
                 was: dict[str, Any] = ({"was": self.rules_dir_state.lower()}
@@ -193,7 +196,7 @@ class PolicyHost:
                 event("policy unchanged", version=policy.version, trigger=trigger, **was)
                 self._retry = None
                 self._dir_state(DIR_SERVED)
-                self._discard(policy)
+                discard(policy)
                 return False
             try:
                 # Neither step is about the rule files (they compiled and linted clean): a store that is
@@ -201,7 +204,7 @@ class PolicyHost:
                 await self._record_policy(policy)
                 engine = await self._engine_for(policy, self.served.engine)
             except Exception as exc:
-                self._discard(policy)
+                discard(policy)
                 self._fail(trigger, policy.version, read, exc)
                 return False
             self._retry = None
@@ -220,7 +223,7 @@ class PolicyHost:
         event("policy reloaded", version=policy.version, previous=old.policy.version, trigger=trigger, **detail)
         self._loaded(policy)
         if self.workers > 0:
-            self._discard(old.policy)  # the server's copy only ever answered GetPolicy
+            discard(old.policy)  # the server's copy only ever answered GetPolicy
         if in_place:  # the same workers serve the new version; nothing to drain
             return
         task = asyncio.create_task(old.engine.aclose())
@@ -228,29 +231,24 @@ class PolicyHost:
         task.add_done_callback(self._retired.pop)
 
     def _fail(self, trigger: str, version: str, read: rules_watch.Fingerprint, exc: Exception) -> None:
-        """A good rule set that could not be taken (store, engine workers): logged as `policy reload
-        failed`, not refused, and tried again by the watcher after a back-off (runtime.restart_delay)."""
+        """A reload that failed for a reason other than the rules: a good rule set (`version`) the store or
+        the engine workers could not take, or one never checked (no `version`) because its compile child
+        died. Logged as `policy reload failed`, not refused, and tried again by the watcher after a
+        back-off (runtime.restart_delay)."""
         self._retry = rules_watch.next_retry(self._retry, read)
         self._dir_state(DIR_PENDING)
         self.metrics.reload_counted("failure")
         retry: dict[str, Any] = ({"retry_in_seconds": self._retry.delay()} if self._watching
                                  else {"action": "not watching the rules directory: SIGHUP tries again"})
         event("policy reload failed", logging.ERROR, trigger=trigger, rules_dir=str(self.rules_dir),
-              version=version, serving=self.served.policy.version, attempt=self._retry.failures,
-              error=self._scrubbed(f"{type(exc).__name__}: {exc}"), will_retry=self._watching, **retry)
-
-    def _scrubbed(self, message: str) -> str:
-        """`message` without the store's database password (a driver's words may carry its URL)."""
-        return without_store_password(message, self.store, self.store_url)
+              **({"version": version} if version else {}), serving=self.served.policy.version,
+              attempt=self._retry.failures, will_retry=self._watching, **retry,
+              # a store driver's words may carry its URL, password and all
+              error=without_store_password(f"{type(exc).__name__}: {exc}", self.store, self.store_url))
 
     def _dir_state(self, state: str) -> None:
         self.rules_dir_state = state
         self.metrics.rules_dir_refused.set(1 if state == DIR_REFUSED else 0)
-
-    def _discard(self, policy: Any) -> None:
-        close = getattr(policy, "close", None)
-        if close is not None:
-            close()
 
     def _refuse(self, trigger: str, exc: Exception) -> None:
         self.last_refused = RefusedAttempt.of(exc)

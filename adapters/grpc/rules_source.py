@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from adapters.grpc.compile_child import compile_in_child
+from adapters.grpc.compile_child import CompileChildFailed, compile_in_child
 
 
 @dataclass(frozen=True)
@@ -104,3 +104,12 @@ def without_store_password(message: str, store: Any, store_url: str | None) -> s
     from adapters.store.engine import scrub_password
 
     return scrub_password(message, url) if url else message
+
+
+def not_about_the_rules(exc: BaseException) -> bool:
+    """Whether reading the rules directory failed for a reason other than its rule files, so the same files
+    may well be taken on a later try: the compile child crashed, was killed or timed out
+    (CompileChildFailed), or the system would not start it (OSError: no memory, no more processes).
+    PolicyLoadError is the rules' problems, and any other error a loader's own, which the same files
+    would meet again: those refuse the rule set until the directory changes."""
+    return isinstance(exc, CompileChildFailed | OSError)

@@ -44,7 +44,8 @@ def fingerprint(rules_dir: Path) -> Fingerprint:
 
 @dataclass(frozen=True)
 class Retry:
-    """A reload of a good rule set that failed for another reason (the store, the engine workers): the
+    """A reload that failed for a reason other than the rules (the store or the engine workers could not
+    take a good rule set, its compile child died or timed out: `rules_source.not_about_the_rules`): the
     directory it read, how many attempts on it failed in a row, and when the watcher tries again."""
 
     fingerprint: Fingerprint

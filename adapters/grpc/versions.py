@@ -48,5 +48,13 @@ class Served:
 
 DIR_SERVED, DIR_REFUSED, DIR_NOT_READ, DIR_PENDING = "SERVED", "REFUSED", "NOT_READ", "PENDING"
 """GetPolicy's `rules_dir_state`: the rules directory, as last read, holds the version served / a rule
-set that was refused / has not been read by this process yet / a good rule set whose reload failed for
-another reason (the store, the engine workers) and is tried again (added after the other three)."""
+set that was refused / has not been read by this process yet / a rule set whose reload failed for a
+reason other than the rules (the store or the engine workers could not take it, its compile child died or
+timed out) and is tried again (added after the other three)."""
+
+
+def discard(policy: Any) -> None:
+    """Close a version's policy that is not (or no longer) served, when it holds anything to close."""
+    close = getattr(policy, "close", None)
+    if close is not None:
+        close()

@@ -1,6 +1,7 @@
 """Where a reloaded rule set is compiled: with engine workers, in a child process, never on a thread of
 the front process while it serves (there it held the GIL and every call in flight waited:
-bench/bench_reload_under_load.py). A child that dies compiling is a refused reload, not a dead service."""
+bench/bench_reload_under_load.py). A child that dies compiling is a failed reload (tried again: the rules
+may be fine), not a refusal and not a dead service."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def load_noting_the_process(marker: Path, crash_flag: Path, rules_dir: Path) -> 
     return load_policy(rules_dir)
 
 
-def test_with_engine_workers_rule_sets_are_compiled_in_a_child_and_a_child_crash_is_a_refused_reload(
+def test_with_engine_workers_rule_sets_are_compiled_in_a_child_and_a_child_crash_is_a_failed_reload(
         tmp_path: Path) -> None:
     rules = copy_rules(tmp_path / "rules")
     marker, crash = tmp_path / "pids", tmp_path / "crash"
@@ -54,9 +55,8 @@ def test_with_engine_workers_rule_sets_are_compiled_in_a_child_and_a_child_crash
             crash.touch()
             new_version(rules, "again")
             assert await host.reload("test") is False
-            assert host.served.policy.version == second and host.rules_dir_state == "REFUSED"
-            assert host.last_refused is not None
-            assert "child process compiling the rules exited with code 9" in host.last_refused.error
+            assert host.served.policy.version == second and host.rules_dir_state == "PENDING"
+            assert host.last_refused is None  # not the rules' fault: `policy reload failed`, tried again
             reply, _ = await host.engine.run("check_order", _order())
             assert reply  # the served version still decides
         finally:
