@@ -57,6 +57,17 @@ def abc_classes(sales: Mapping[str, Decimal], cutoffs: AbcCutoffs = AbcCutoffs()
     return dict(classify_ranked(((c, max(v, Decimal(0))) for c, v in ranked), total, cutoffs))
 
 
+def abc_classes_by_currency(
+    sales: Mapping[str, Decimal], currency: Mapping[str, str], cutoffs: AbcCutoffs = AbcCutoffs()
+) -> dict[str, str]:
+    """ABC classes with each currency's customers ranked among themselves: without FX rates amounts in
+    two currencies neither add up nor compare (CONTRACT.md: one currency per customer)."""
+    groups: dict[str, dict[str, Decimal]] = {}
+    for customer_id, amount in sales.items():
+        groups.setdefault(currency[customer_id], {})[customer_id] = amount
+    return {c: k for group in groups.values() for c, k in abc_classes(group, cutoffs).items()}
+
+
 def give_up_count(class_c_customers: int, share: Decimal) -> int:
     """How many of the weakest class-C customers the "give up ~5%" review looks at (rounded up)."""
     if class_c_customers <= 0 or share <= 0:

@@ -121,7 +121,8 @@ def run_batch(opts: BatchOptions, on_progress: ProgressHook | None = None,
         summary["portfolio_seconds"] = round(time.perf_counter() - started, 2)
         figures, errors = _run_part(opts, run_id, policy, store.engine, on_progress, settled, started)
         summary.update(figures)
-        summary.update(value_classes=portfolio["classes"], give_up=portfolio["give_up"],
+        summary.update(value_classes=portfolio["classes"], value_classes_by_currency=portfolio.get("by_currency", []),
+                       give_up=portfolio["give_up"],
                        portfolio_unreadable=portfolio.get("unreadable", {"customers": 0, "sample": []}),
                        quarantine_sample=[{"customer_id": c, "error": e} for c, e in errors])  # fmt: skip
         summary["exit_code"] = EXIT_QUARANTINED if summary["quarantined"] else EXIT_OK

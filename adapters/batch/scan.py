@@ -1,7 +1,8 @@
 """The portfolio pass of a run: sales per customer streamed from the store, ABC classes, give-up flags.
 
 Memory stays flat: invoices, statements and customers are read as three streams in customer order
-and merged on equality; classes are assigned walking `batch_portfolio` by sales, best first.
+and merged on equality; classes are assigned walking `batch_portfolio` by sales, best first, each
+currency's customers among themselves (classes.py).
 """
 
 from __future__ import annotations
@@ -12,23 +13,21 @@ import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, text, update
+from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.exc import OperationalError
 
 from adapters.batch import tables as t
+from adapters.batch.classes import STREAM_ROWS, WRITE_ROWS, assign_classes, class_summary, flag_give_up
 from adapters.batch.config import PortfolioConfig
-from adapters.store import schema as s
 from policy_engine.domain.amounts import refused_amount
 from policy_engine.domain.dates import refused_date
 from policy_engine.domain.values import parse_iso_date, stored_decimal
-from policy_engine.portfolio import TopN, give_up_count, growth_rate, profit_rate, value_class_at
+from policy_engine.portfolio import TopN, growth_rate, profit_rate
 
-STREAM_ROWS = 20_000
-WRITE_ROWS = 5_000
 MAX_UNREADABLE_SHOWN = 20
 
 
@@ -44,6 +43,8 @@ class CustomerFigures:
     profit_rate: float | None
     problem: str | None = None
     """What could not be read (table, row, column, value): the customer is then left out of the pass."""
+    currency: str | None = None
+    """The customer's currency: ABC classes rank each currency's customers among themselves."""
 
 
 def _day(conn: Connection, day: date) -> Any:
@@ -119,9 +120,11 @@ def iter_customer_figures(engine: Engine, as_of: date, config: PortfolioConfig) 
         "ORDER BY customer_id, period_end",
         {"as_of": as_of},
     )
-    customers = _stream(engine, "SELECT customer_id, name, relationship_since FROM customers ORDER BY customer_id", {})
+    customers = _stream(
+        engine, "SELECT customer_id, name, relationship_since, currency FROM customers ORDER BY customer_id", {}
+    )
     inv, stm = next(invoices, None), next(statements, None)
-    for customer_id, name, since in customers:
+    for customer_id, name, since, currency in customers:
         # Every stream is in the database's order of customer_id, so equality is all the merge needs.
         problems: list[str] = []
         rows = []
@@ -139,7 +142,7 @@ def iter_customer_figures(engine: Engine, as_of: date, config: PortfolioConfig) 
             net = _read(_money, latest[1], f"{where}: net_profit", problems)
             rate = profit_rate(net, _read(_money, latest[2], f"{where}: revenue", problems))
         day = _read(_asdate, since, f"customers {customer_id}: relationship_since", problems)
-        yield CustomerFigures(customer_id, name or "", day, sales, before, rate, "; ".join(problems) or None)
+        yield CustomerFigures(customer_id, name or "", day, sales, before, rate, "; ".join(problems) or None, currency)
 
 
 def bucket_of(customer_id: str) -> int:
@@ -196,15 +199,23 @@ def _ensure_portfolio(engine: Engine, run_id: str, as_of: date, config: Portfoli
         conn.execute(
             t.batch_portfolio_runs.insert().values(
                 run_id=run_id, computed_at=datetime.now(UTC), customers=summary["customers"],
-                total_sales=Decimal(summary["total_sales"]), summary_json=json.dumps(summary),
+                total_sales=_all_sales(summary), summary_json=json.dumps(summary),
             )
         )  # fmt: skip
     return summary
 
 
+def _all_sales(summary: dict[str, Any]) -> Decimal:
+    # The column (read by nothing here) keeps what it always held, the sales of all customers; with
+    # several currencies that sum means little: summary_json's `by_currency` has each currency's.
+    return sum((Decimal(row["total_sales"]) for row in summary["by_currency"]), Decimal(0))
+
+
 def _compute(conn: Connection, engine: Engine, run_id: str, as_of: date, config: PortfolioConfig) -> dict[str, Any]:
     tops = {"sales": TopN(config.top_n), "growth": TopN(config.top_n), "profit_rate": TopN(config.top_n)}
-    total, count, rows = Decimal(0), 0, []
+    totals: dict[str | None, Decimal] = {}  # sales and customers per currency: ranked each among itself
+    counts: dict[str | None, int] = {}
+    rows = []
     unreadable: dict[str, Any] = {"customers": 0, "sample": []}
     # Growth compares two whole windows: customers who started trading within them are not ranked.
     traded_since = config.window_start(as_of, 2)
@@ -214,8 +225,8 @@ def _compute(conn: Connection, engine: Engine, run_id: str, as_of: date, config:
             if len(unreadable["sample"]) < MAX_UNREADABLE_SHOWN:
                 unreadable["sample"].append({"customer_id": f.customer_id, "error": f.problem})
             continue
-        total += f.sales
-        count += 1
+        totals[f.currency] = totals.get(f.currency, Decimal(0)) + f.sales
+        counts[f.currency] = counts.get(f.currency, 0) + 1
         tops["sales"].offer(f.customer_id, float(f.sales), f.name)
         full_history = f.relationship_since is not None and f.relationship_since <= traded_since
         if full_history and f.sales_before >= config.growth_min_sales:
@@ -229,74 +240,15 @@ def _compute(conn: Connection, engine: Engine, run_id: str, as_of: date, config:
             rows = []
     if rows:
         conn.execute(t.batch_portfolio.insert(), rows)
-    classes = _assign_classes(conn, run_id, total, config)
-    give_up = _flag_give_up(conn, run_id, as_of, config)
+    by_currency = assign_classes(conn, run_id, totals, counts, config)
+    give_up = flag_give_up(conn, run_id, as_of, list(totals), config)
     return {
         "as_of": as_of.isoformat(),
-        "customers": count,
-        "total_sales": str(total),
+        "customers": sum(counts.values()),
+        **class_summary(by_currency, totals, counts),
         "cutoffs": {"a_cumulative": str(config.abc.a), "b_cumulative": str(config.abc.b), **config.describe()},
-        "classes": classes,
         "give_up": give_up,
         "unreadable": unreadable,
         "rankings": {name: [{"customer_id": c, "name": p, "value": v} for c, v, p in top.result()]
                      for name, top in tops.items()},
     }  # fmt: skip
-
-
-def _assign_classes(conn: Connection, run_id: str, total: Decimal, config: PortfolioConfig) -> dict[str, Any]:
-    """Walk the customers by sales, best first, until class C starts; mark A and B in two updates."""
-    p = t.batch_portfolio
-    ranked = conn.execute(
-        select(p.c.customer_id, p.c.sales)
-        .where(p.c.run_id == run_id)
-        .order_by(p.c.sales_key.desc(), p.c.customer_id)
-        .execution_options(yield_per=STREAM_ROWS)
-    )
-    running = Decimal(0)
-    members: dict[str, list[str]] = {"A": [], "B": []}
-    counts = {"A": 0, "B": 0, "C": 0}
-    sales = {"A": Decimal(0), "B": Decimal(0), "C": Decimal(0)}
-    for customer_id, amount in ranked:
-        value_class = value_class_at(running, total, config.abc)
-        if value_class == "C":
-            break
-        counts[value_class] += 1
-        sales[value_class] += amount
-        members[value_class].append(customer_id)
-        running += amount
-        if len(members[value_class]) >= WRITE_ROWS:
-            _set_class(conn, run_id, value_class, members[value_class])
-    ranked.close()
-    for value_class, ids in members.items():
-        _set_class(conn, run_id, value_class, ids)
-    total_customers = conn.execute(select(func.count()).where(p.c.run_id == run_id)).scalar_one()
-    counts["C"] = total_customers - counts["A"] - counts["B"]
-    sales["C"] = total - sales["A"] - sales["B"]
-    return {k: {"customers": counts[k], "sales": str(sales[k])} for k in counts}
-
-
-def _set_class(conn: Connection, run_id: str, value_class: str, ids: list[str]) -> None:
-    if ids:
-        p = t.batch_portfolio
-        conn.execute(update(p).where(p.c.run_id == run_id, p.c.customer_id.in_(ids)).values(value_class=value_class))
-        ids.clear()
-
-
-def _flag_give_up(conn: Connection, run_id: str, as_of: date, config: PortfolioConfig) -> int:
-    """Flag the weakest share of the established class-C customers for the give-up review."""
-    p, c = t.batch_portfolio, s.customers
-    established = as_of - timedelta(days=config.give_up_min_relationship_days)
-    eligible = (
-        select(p.c.customer_id)
-        .select_from(p.join(c, c.c.customer_id == p.c.customer_id))
-        .where(p.c.run_id == run_id, p.c.value_class == "C", c.c.relationship_since <= established)
-    )
-    count = conn.execute(select(func.count()).select_from(eligible.subquery())).scalar_one()
-    k = give_up_count(count, config.give_up_share)
-    if k:
-        weakest = list(conn.execute(eligible.order_by(p.c.sales_key, p.c.customer_id).limit(k)).scalars())
-        for start in range(0, len(weakest), WRITE_ROWS):
-            chunk = weakest[start : start + WRITE_ROWS]
-            conn.execute(update(p).where(p.c.run_id == run_id, p.c.customer_id.in_(chunk)).values(give_up=True))
-    return k

@@ -27,7 +27,7 @@ from adapters.batch.scan import iter_customer_figures
 from adapters.batch.simulate_compare import SimChunk, action_rows, credit_extended, grade_rows, order_check
 from adapters.store import schema as s
 from policy_engine.domain.models import OrderRequest
-from policy_engine.portfolio import abc_classes
+from policy_engine.portfolio import abc_classes_by_currency
 
 NO_RUN = "-simulate-"  # no batch run: the loader's value-class join finds nothing
 
@@ -133,13 +133,16 @@ def _value_classes(engine: Engine, as_of: date, live: PortfolioConfig, cand: Por
     if live.abc == cand.abc and live.sales_window_months == cand.sales_window_months:
         return {}
     sales_live: dict[str, Decimal] = {}
+    currency: dict[str, str] = {}  # each currency's customers are ranked among themselves, as the batch does
     for f in iter_customer_figures(engine, as_of, live):
         sales_live[f.customer_id] = f.sales
+        currency[f.customer_id] = f.currency or ""
     if cand.sales_window_months == live.sales_window_months:
         sales_cand = sales_live
     else:
         sales_cand = {f.customer_id: f.sales for f in iter_customer_figures(engine, as_of, cand)}
-    a, b = abc_classes(sales_live, live.abc), abc_classes(sales_cand, cand.abc)
+    a = abc_classes_by_currency(sales_live, currency, live.abc)
+    b = abc_classes_by_currency(sales_cand, currency, cand.abc)
     return {c: [a[c], b.get(c, "")] for c in a if a[c] != b.get(c, "")}
 
 

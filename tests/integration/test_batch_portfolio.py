@@ -9,14 +9,22 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import bindparam, create_engine, text
 
 from adapters.batch.config import months_before, portfolio_config
 from adapters.batch.runner import BatchOptions, run_batch
 from adapters.store import open_store
 from policy_engine.api import load_policy
 from policy_engine.domain.values import NOT_A_DECIMAL
-from policy_engine.portfolio import AbcCutoffs, TopN, abc_classes, give_up_candidates, give_up_count, value_class_at
+from policy_engine.portfolio import (
+    AbcCutoffs,
+    TopN,
+    abc_classes,
+    abc_classes_by_currency,
+    give_up_candidates,
+    give_up_count,
+    value_class_at,
+)
 from tests.integration.test_batch_support import AS_OF, RULES, make_portfolio
 
 D = Decimal
@@ -120,6 +128,55 @@ def test_the_batch_assigns_the_abc_classes_of_the_pure_function(tmp_path: Path) 
     assert {k: v["customers"] for k, v in summary["value_classes"].items()} == counts
     a_share = D(portfolio["classes"]["A"]["sales"]) / D(portfolio["total_sales"])
     assert D("0.75") <= a_share < D("0.85")
+
+
+def test_abc_classes_rank_each_currency_among_itself() -> None:
+    sales = {"cny1": D(2000), "cny2": D(100), "usd1": D(80), "usd2": D(20)}
+    currency = {"cny1": "CNY", "cny2": "CNY", "usd1": "USD", "usd2": "USD"}
+
+    classes = abc_classes_by_currency(sales, currency)
+
+    assert classes == {"cny1": "A", "cny2": "C", "usd1": "A", "usd2": "B"}
+    assert abc_classes(sales)["usd1"] == "C"  # ranked against yuan amounts it fell to C
+
+
+def test_the_batch_ranks_each_currencys_customers_among_themselves(tmp_path: Path) -> None:
+    """Before, the pass added sales in USD and CNY into one ranking: a USD customer's class depended on
+    how its dollar figure compared with yuan figures."""
+    url = make_portfolio(tmp_path)
+    sales = _store_sales(url)
+    ranked = sorted(sales, key=lambda c: (-sales[c], c))
+    usd = set(ranked[150:200])  # B and C customers among all, the best of them A among the USD ones
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE customers SET currency = 'USD' WHERE customer_id IN :ids").bindparams(
+            bindparam("ids", expanding=True)), {"ids": sorted(usd)})
+
+    summary = run_batch(BatchOptions(db_url=url, as_of=AS_OF, rules_dir=RULES))
+
+    currency = {c: "USD" if c in usd else "CNY" for c in sales}
+    expected = abc_classes_by_currency(sales, currency)
+    with engine.connect() as conn:
+        got = dict(conn.execute(text("SELECT customer_id, value_class FROM credit_profiles")).all())
+        portfolio = json.loads(conn.execute(text("SELECT summary_json FROM batch_portfolio_runs")).scalar_one())
+        flagged = set(conn.execute(text("SELECT customer_id FROM batch_portfolio WHERE give_up")).scalars())
+        established = set(conn.execute(text(
+            "SELECT customer_id FROM customers WHERE relationship_since <= '2025-11-22'")).scalars())
+    engine.dispose()
+    assert got == expected != abc_classes(sales)
+    weakest = [give_up_candidates({c: sales[c] for c in established if expected[c] == "C" and currency[c] == cur},
+                                  D("0.05")) for cur in ("CNY", "USD")]  # fmt: skip
+    assert flagged == {*weakest[0], *weakest[1]} and weakest[1]  # the weakest of each currency's class C
+    assert {got[c] for c in usd} == {"A", "B", "C"}
+    by_currency = {row["currency"]: row for row in portfolio["by_currency"]}
+    assert sorted(by_currency) == ["CNY", "USD"]
+    usd_sales = sum((sales[c] for c in usd), D(0))
+    assert (by_currency["USD"]["customers"], D(by_currency["USD"]["total_sales"])) == (50, usd_sales)
+    assert by_currency["USD"]["classes"]["A"]["customers"] == sum(1 for c in usd if expected[c] == "A")
+    assert portfolio["total_sales"] is None and portfolio["classes"]["A"]["sales"] is None  # no sum across currencies
+    assert {k: v["customers"] for k, v in summary["value_classes"].items()} == {
+        k: sum(1 for v in expected.values() if v == k) for k in "ABC"}
+    assert summary["value_classes_by_currency"] == portfolio["by_currency"]
 
 
 def test_rankings_and_give_up_flags_follow_the_config(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from adapters.store import open_store
 from policy_engine.api import load_policy
 from policy_engine.domain.models import OrderRequest
 from policy_engine.domain.values import GRADE_RANK
-from policy_engine.portfolio import AbcCutoffs, abc_classes
+from policy_engine.portfolio import AbcCutoffs, abc_classes, abc_classes_by_currency
 from tests.integration.test_batch_support import AS_OF, RULES, cli, digest, make_portfolio, summary_of
 
 
@@ -164,6 +164,34 @@ def test_new_abc_cutoffs_in_the_candidate_change_exactly_the_value_classes_they_
 
     assert result.returncode == 0, result.stderr
     data = summary_of(result)
+    sales = _sales(url)
+    old, new = abc_classes(sales), abc_classes(sales, AbcCutoffs(a=Decimal("0.60"), b=Decimal("0.80")))
+    moved = {c for c in sales if old[c] != new[c]}
+    assert {c["customer_id"] for c in data["changes"]} == moved != set()
+    assert {tuple(c["value_class"]) for c in data["changes"]} == {("A", "B"), ("B", "C")}
+    assert data["value_class_changes"] == len(moved) and data["grade_changes"] == 0
+
+
+def test_the_value_classes_simulate_compares_rank_each_currency_among_itself(tmp_path: Path) -> None:
+    """As the batch does: a USD customer's class no longer depends on how its dollars compare with yuan."""
+    url = make_portfolio(tmp_path)
+    sales = _sales(url)
+    usd = set(sorted(sales, key=lambda c: (-sales[c], c))[150:200])
+    _set_currency(url, usd, "USD")
+    candidate = _candidate(tmp_path, {"portfolio.yaml": ("a_share: 0.75", "a_share: 0.60")})  # A 60%, B 20%
+
+    result = simulate(url, RULES, candidate, AS_OF)
+
+    currency = {c: "USD" if c in usd else "CNY" for c in sales}
+    old = abc_classes_by_currency(sales, currency)
+    new = abc_classes_by_currency(sales, currency, AbcCutoffs(a=Decimal("0.60"), b=Decimal("0.80")))
+    moved = {c: [old[c], new[c]] for c in sales if old[c] != new[c]}
+    assert {c["customer_id"]: c["value_class"] for c in result["changes"]} == moved
+    assert moved.keys() & usd
+
+
+def _sales(url: str) -> dict[str, Decimal]:
+    """Each customer's sales in the 12 months up to AS_OF, through the store's own loader."""
     store = open_store(url)
     sales = {}
     for ids in store.iter_customer_ids(100):
@@ -171,11 +199,17 @@ def test_new_abc_cutoffs_in_the_candidate_change_exactly_the_value_classes_they_
             window = (i.amount for i in s.invoices if 0 <= (AS_OF - i.issued_on).days < 365)  # 12 months
             sales[s.customer_id] = sum(window, Decimal(0))
     store.close()
-    old, new = abc_classes(sales), abc_classes(sales, AbcCutoffs(a=Decimal("0.60"), b=Decimal("0.80")))
-    moved = {c for c in sales if old[c] != new[c]}
-    assert {c["customer_id"] for c in data["changes"]} == moved != set()
-    assert {tuple(c["value_class"]) for c in data["changes"]} == {("A", "B"), ("B", "C")}
-    assert data["value_class_changes"] == len(moved) and data["grade_changes"] == 0
+    return sales
+
+
+def _set_currency(url: str, ids: set[str], currency: str) -> None:
+    from sqlalchemy import bindparam, create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE customers SET currency = :cur WHERE customer_id IN :ids").bindparams(
+            bindparam("ids", expanding=True)), {"cur": currency, "ids": sorted(ids)})
+    engine.dispose()
 
 
 def test_simulate_prints_a_readable_comparison(tmp_path: Path) -> None:
