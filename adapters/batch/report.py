@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -21,75 +21,16 @@ from adapters.batch import charts, runs
 from adapters.batch import tables as t
 from adapters.batch.files import written_whole
 from adapters.batch.report_template import TEMPLATE
+from adapters.batch.report_totals import LIMIT_BANDS, Totals
 from adapters.batch.scan import portfolio_summary
 from adapters.batch.workqueue import CATEGORIES, category_of
+from adapters.store import schema as s
 from policy_engine.domain.values import GRADE_RANK, GRADES
-from policy_engine.portfolio import TopN
 
 CSV_COLUMNS = ("customer_id", "status", "prev_grade", "grade", "grade_class", "prev_value_class", "value_class",
                "score", "prev_limit", "credit_limit", "limit_change", "exposure", "currency", "next_review_on",
                "review_rule", "error")  # fmt: skip
-LIMIT_BANDS = ("cut > 50%", "cut 20–50%", "cut < 20%", "unchanged", "up < 20%", "up 20–50%", "up > 50%", "new limit")
 ZERO = Decimal(0)
-
-
-def _band(prev: Decimal | None, new: Decimal) -> str:
-    if prev is None:
-        return "new limit"
-    if new == prev:
-        return "unchanged"
-    if prev == 0:
-        return "up > 50%"
-    change = (new - prev) / prev
-    if change < 0:
-        return "cut > 50%" if change < Decimal("-0.5") else "cut 20–50%" if change <= Decimal("-0.2") else "cut < 20%"
-    return "up > 50%" if change > Decimal("0.5") else "up 20–50%" if change >= Decimal("0.2") else "up < 20%"
-
-
-class _Totals:
-    """Streaming aggregates of a run's results."""
-
-    def __init__(self) -> None:
-        self.status: Counter[str] = Counter()
-        self.grades: Counter[str] = Counter()
-        self.prev_grades: Counter[str] = Counter()
-        self.migration: dict[str, Counter[str]] = defaultdict(Counter)
-        self.bands: Counter[str] = Counter()
-        self.by_grade_class: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO])
-        self.by_value_class: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO])
-        self.limit_before, self.limit_after = ZERO, ZERO
-        self.value_moves: Counter[tuple[str, str]] = Counter()
-        self.upgrades = self.downgrades = 0
-        self.raised, self.cut = TopN(10), TopN(10)
-        self.quarantined: list[dict[str, Any]] = []
-
-    def add(self, row: dict[str, Any]) -> None:
-        self.status[row["status"]] += 1
-        if row["status"] != "ok":
-            if row["status"] == "quarantined" and len(self.quarantined) < 50:
-                self.quarantined.append(row)
-            return
-        grade, prev = row["grade"], row["prev_grade"] or "new"
-        limit, prev_limit = row["credit_limit"], row["prev_limit"]
-        self.grades[grade] += 1
-        self.prev_grades[prev] += 1
-        self.migration[prev][grade] += 1
-        if prev != "new" and GRADE_RANK[grade] != GRADE_RANK[prev]:
-            if GRADE_RANK[grade] < GRADE_RANK[prev]:
-                self.upgrades += 1
-            else:
-                self.downgrades += 1
-        self.bands[_band(prev_limit, limit)] += 1
-        self.limit_after += limit
-        self.limit_before += prev_limit or ZERO
-        change = limit - (prev_limit or ZERO)
-        self.raised.offer(row["customer_id"], float(change) if change > 0 else None, (prev_limit, limit, prev, grade))
-        self.cut.offer(row["customer_id"], float(-change) if change < 0 else None, (prev_limit, limit, prev, grade))
-        for key, table in ((row["grade_class"], self.by_grade_class), (row["value_class"] or "–", self.by_value_class)):
-            table[key][0] += 1
-            table[key][1] += row["exposure"]
-            table[key][2] += limit
-        self.value_moves[(row["prev_value_class"] or "–", row["value_class"] or "–")] += 1
 
 
 def _rows(conn: Connection, run_id: str) -> Any:
@@ -111,18 +52,32 @@ def _queue_counts(conn: Connection, run_id: str, day: Any) -> dict[str, int]:
     return {c: counts.get(c, 0) for c in CATEGORIES}
 
 
-def _abc_curve(conn: Connection, run_id: str, customers: int, total: Decimal) -> list[tuple[float, float]]:
-    """Cumulative share of sales at every 1% of customers, best-selling first."""
+def sales_rows(portfolio: dict[str, Any]) -> list[dict[str, Any]]:
+    """The portfolio pass's figures per currency (a run from before they were kept: its one total)."""
+    if "by_currency" in portfolio:
+        return list(portfolio["by_currency"])
+    return [{"currency": None, "customers": portfolio.get("customers", 0),
+             "total_sales": portfolio.get("total_sales", "0"), "classes": portfolio.get("classes", {})}]  # fmt: skip
+
+
+def _abc_curve(conn: Connection, run_id: str, portfolio: dict[str, Any]) -> tuple[list[tuple[float, float]], Any]:
+    """Cumulative share of sales at every 1% of customers, best-selling first, and its currency: with
+    several, the curve of the currency with the most customers (each currency is ranked on its own)."""
+    rows = sales_rows(portfolio)
+    row = max(rows, key=lambda r: (r["customers"], r["currency"] or ""))  # sales_rows gives one at least
+    customers, total = row["customers"], Decimal(row["total_sales"] or "0")
     if not customers or total <= 0:
-        return []
-    p = t.batch_portfolio
+        return [], None
+    p, c = t.batch_portfolio, s.customers
     step, running, points = max(customers // 100, 1), ZERO, []
     query = select(p.c.sales).where(p.c.run_id == run_id).order_by(p.c.sales_key.desc(), p.c.customer_id)
+    if len(rows) > 1:
+        query = query.join(c, c.c.customer_id == p.c.customer_id).where(c.c.currency == row["currency"])
     for i, sales in enumerate(conn.execute(query.execution_options(yield_per=10_000)).scalars(), start=1):
         running += sales
         if i % step == 0 or i == customers:
             points.append((i / customers, float(running / total)))
-    return points
+    return points, row["currency"] if len(rows) > 1 else None
 
 
 def build_report(engine: Engine, run_id: str) -> dict[str, Any]:
@@ -130,14 +85,14 @@ def build_report(engine: Engine, run_id: str) -> dict[str, Any]:
     with engine.connect() as conn:
         info = runs.run_info(conn, run_id)
         portfolio = portfolio_summary(conn, run_id) or {}
-        totals = _Totals()
+        totals = Totals()
         for row in _rows(conn, run_id):
             totals.add(dict(row._mapping))
         day = info["as_of"]
         queue = _queue_counts(conn, run_id, day)
-        curve = _abc_curve(conn, run_id, portfolio.get("customers", 0), Decimal(portfolio.get("total_sales", "0")))
+        curve, curve_currency = _abc_curve(conn, run_id, portfolio)
     return {"info": info, "portfolio": portfolio, "totals": totals, "queue": queue, "curve": curve,
-            "generated_at": datetime.now(UTC)}  # fmt: skip
+            "curve_currency": curve_currency, "generated_at": datetime.now(UTC)}  # fmt: skip
 
 
 def _money(value: Any) -> str:
@@ -147,28 +102,19 @@ def _money(value: Any) -> str:
 
 
 def _charts(data: dict[str, Any]) -> dict[str, str]:
-    totals: _Totals = data["totals"]
+    totals: Totals = data["totals"]
     prev_order = [*GRADES]
     grade_chart = charts.grouped_bars(
         GRADES, [("previous", [totals.prev_grades.get(g, 0) for g in prev_order], "#cbd5e1"),
                  ("this run", [totals.grades.get(g, 0) for g in GRADES], "#2563eb")],
         title="customers by grade",
     )  # fmt: skip
-    classes = data["portfolio"].get("classes", {})
-    total_customers = sum(c["customers"] for c in classes.values()) or 1
-    total_sales = sum(Decimal(c["sales"]) for c in classes.values()) or Decimal(1)
-    value_chart = charts.grouped_bars(
-        ["A", "B", "C"],
-        [("share of customers %", [100 * classes.get(k, {}).get("customers", 0) / total_customers for k in "ABC"],
-          "#94a3b8"),
-         ("share of sales %", [float(100 * Decimal(classes.get(k, {}).get("sales", "0")) / total_sales) for k in "ABC"],
-          "#16a34a")],
-        title="value classes",
-    )  # fmt: skip
-    exposure_rows = [(f"grade class {k}", [float(totals.by_grade_class[k][1]), float(totals.by_grade_class[k][2])])
-                     for k in "ABC" if k in totals.by_grade_class]  # fmt: skip
-    exposure_rows += [(f"value class {k}", [float(totals.by_value_class[k][1]), float(totals.by_value_class[k][2])])
-                      for k in "ABC" if k in totals.by_value_class]  # fmt: skip
+    value_chart = _value_chart(sales_rows(data["portfolio"]))
+    several = len(totals.money) > 1
+    exposure_rows = [(f"{name} class {k}" + (f" ({cur})" if several else ""), [float(e[1]), float(e[2])])
+                     for cur in totals.currencies for name, table in (("grade", "by_grade_class"),
+                                                                      ("value", "by_value_class"))
+                     for k in "ABC" if (e := getattr(totals.money[cur], table).get(k))]  # fmt: skip
     exposure_chart = charts.horizontal_bars(exposure_rows, [("exposure", "#dc2626"), ("credit limit", "#2563eb")],
                                             title="exposure and limits by class")  # fmt: skip
     band_counts = [totals.bands.get(b, 0) for b in LIMIT_BANDS]
@@ -182,6 +128,23 @@ def _charts(data: dict[str, Any]) -> dict[str, str]:
             "curve": curve}  # fmt: skip
 
 
+SALES_COLOURS = ("#16a34a", "#0891b2", "#ca8a04", "#9333ea", "#db2777")
+
+
+def _value_chart(rows: list[dict[str, Any]]) -> str:
+    """Share of customers per class across the book; share of sales per class within each currency
+    (one series each: a share of yuan and dollars added together would mean nothing)."""
+    customers = sum(r["customers"] for r in rows) or 1
+    series = [("share of customers %", [100 * sum(r["classes"].get(k, {}).get("customers", 0) for r in rows)
+                                        / customers for k in "ABC"], "#94a3b8")]  # fmt: skip
+    for i, row in enumerate(rows):
+        total = Decimal(row["total_sales"]) or Decimal(1)
+        label = "share of sales %" + (f" ({row['currency']})" if len(rows) > 1 else "")
+        shares = [float(100 * Decimal(row["classes"].get(k, {}).get("sales") or "0") / total) for k in "ABC"]
+        series.append((label, shares, SALES_COLOURS[i % len(SALES_COLOURS)]))
+    return charts.grouped_bars(["A", "B", "C"], series, title="value classes")
+
+
 def _heat(count: int, peak: int) -> str:
     if not count:
         return ""
@@ -193,13 +156,14 @@ def render_html(data: dict[str, Any]) -> str:
     """The report page."""
     env = Environment(loader=DictLoader({"report.html": TEMPLATE}), autoescape=select_autoescape(["html"]))
     env.filters["money"] = _money
-    totals: _Totals = data["totals"]
+    totals: Totals = data["totals"]
     env.filters["prev_count"] = lambda grade: totals.prev_grades.get(grade, 0)
     prev_rows = [g for g in ("new", *GRADES) if totals.prev_grades.get(g)]
     peak = max((n for row in totals.migration.values() for n in row.values()), default=0)
     return env.get_template("report.html").render(
         **data, charts=_charts(data), grades=GRADES, prev_rows=prev_rows, peak=peak, heat=_heat,
-        categories=CATEGORIES, rank=GRADE_RANK, bands=LIMIT_BANDS,
+        categories=CATEGORIES, rank=GRADE_RANK, bands=LIMIT_BANDS, currencies=totals.currencies,
+        sales_rows=sales_rows(data["portfolio"]),
         classes={k: [g for g in GRADES if g[0] == k] for k in "ABC"},
     )
 
@@ -240,7 +204,8 @@ def write_report(engine: Engine, run_id: str, out_dir: Path) -> dict[str, Path]:
 
 def summary_json(data: dict[str, Any]) -> dict[str, Any]:
     """The report's figures as JSON (for scripts and tests)."""
-    totals: _Totals = data["totals"]
+    totals: Totals = data["totals"]
+    single = totals.single
     return {
         "run_id": data["info"]["run_id"],
         "complete": data["info"]["unfinished"] is None,
@@ -252,10 +217,12 @@ def summary_json(data: dict[str, Any]) -> dict[str, Any]:
         "upgrades": totals.upgrades,
         "downgrades": totals.downgrades,
         "limit_bands": dict(totals.bands),
-        "limit_before": str(totals.limit_before),
-        "limit_after": str(totals.limit_after),
-        "exposure_by_grade_class": {k: [str(x) for x in v] for k, v in totals.by_grade_class.items()},
-        "exposure_by_value_class": {k: [str(x) for x in v] for k, v in totals.by_value_class.items()},
+        # the totals across the book only in one currency: null when several (see by_currency)
+        "limit_before": None if single is None else str(single.limit_before),
+        "limit_after": None if single is None else str(single.limit_after),
+        "exposure_by_grade_class": totals.by_class("by_grade_class"),
+        "exposure_by_value_class": totals.by_class("by_value_class"),
+        "by_currency": [totals.money[c].as_json(c) for c in totals.currencies],
         "queue": data["queue"],
         "portfolio": data["portfolio"],
     }

@@ -58,9 +58,11 @@ TEMPLATE = """<!doctype html>
     <div class="sub">grade better than before</div></div>
   <div class="kpi"><div class="label">Downgrades</div><div class="value down">▼ {{ "{:,}".format(totals.downgrades) }}</div>
     <div class="sub">grade worse than before</div></div>
-  <div class="kpi"><div class="label">Credit extended</div><div class="value">{{ totals.limit_after | money }}</div>
-    {% set delta = totals.limit_after - totals.limit_before %}
-    <div class="sub">{{ "+" if delta >= 0 else "" }}{{ delta | money }} vs {{ totals.limit_before | money }}</div></div>
+  <div class="kpi">{% for cur in currencies %}{% set m = totals.money[cur] %}
+    <div class="label">Credit extended ({{ cur }})</div><div class="value">{{ m.limit_after | money }}</div>
+    {% set delta = m.limit_after - m.limit_before %}
+    <div class="sub">{{ "+" if delta >= 0 else "" }}{{ delta | money }} vs {{ m.limit_before | money }}</div>
+    {% else %}<div class="label">Credit extended</div><div class="value">–</div>{% endfor %}</div>
   <div class="kpi"><div class="label">Urgent reviews</div><div class="value down">{{ "{:,}".format(queue.urgent_review) }}</div>
     <div class="sub">{{ "{:,}".format(queue.review_due) }} periodic reviews due</div></div>
   <div class="kpi"><div class="label">Orders on hold</div><div class="value">{{ "{:,}".format(queue.hold) }}</div>
@@ -71,7 +73,7 @@ TEMPLATE = """<!doctype html>
   <div class="card"><h2>Grade distribution <small>previous profile vs this run</small></h2>{{ charts.grades | safe }}
     <table><tr><th>grade class</th><th>previous</th><th>this run</th><th>change</th></tr>
     {% for k in "ABC" %}{% set before = grades | select("in", classes[k]) | map("prev_count") | sum %}
-      {% set now = totals.by_grade_class.get(k, [0])[0] %}
+      {% set now = totals.class_count("by_grade_class", k) %}
       <tr><td>{{ k }} ({{ classes[k] | join(" ") }})</td><td>{{ "{:,}".format(before) }}</td><td>{{ "{:,}".format(now) }}</td>
         <td class="{{ 'up' if now > before else 'down' if now < before else '' }}">{{ "{:+,}".format(now - before) }}</td></tr>{% endfor %}
       <tr><td>new customers (no previous grade)</td><td>{{ "{:,}".format(totals.prev_grades.get('new', 0)) }}</td><td></td><td></td></tr>
@@ -87,14 +89,16 @@ TEMPLATE = """<!doctype html>
 
 <section class="grid">
   <div class="card"><h2>Value classes (ABC) <small>{{ "{:,}".format(portfolio.get('customers', 0)) }} customers,
-    sales {{ portfolio.get('total_sales', '0') | money }} in {{ portfolio.get('cutoffs', {}).get('sales_window_months', '') }} months</small></h2>
+    sales {% for row in sales_rows %}{{ row.total_sales | money }} {{ row.currency or "" }}{{ " · " if not loop.last }}{% endfor %}
+    in {{ portfolio.get('cutoffs', {}).get('sales_window_months', '') }} months{% if sales_rows | length > 1 %},
+    each currency ranked among itself{% endif %}</small></h2>
     {{ charts.value | safe }}
-    <table><tr><th>class</th><th>customers</th><th>sales</th><th>exposure</th><th>credit limit</th></tr>
-    {% for k in "ABC" %}{% set c = portfolio.get('classes', {}).get(k, {}) %}{% set e = totals.by_value_class.get(k) %}
-      <tr><td>{{ k }}</td><td>{{ "{:,}".format(c.get('customers', 0)) }}</td><td>{{ c.get('sales') | money }}</td>
-        <td>{{ e[1] | money if e else "–" }}</td><td>{{ e[2] | money if e else "–" }}</td></tr>{% endfor %}
+    <table><tr><th>class</th><th>currency</th><th>customers</th><th>sales</th><th>exposure</th><th>credit limit</th></tr>
+    {% for row in sales_rows %}{% for k in "ABC" %}{% set c = row.classes.get(k, {}) %}{% set e = totals.money[row.currency].by_value_class.get(k) if row.currency in totals.money else None %}
+      <tr><td>{{ k }}</td><td>{{ row.currency or "" }}</td><td>{{ "{:,}".format(c.get('customers', 0)) }}</td><td>{{ c.get('sales') | money }}</td>
+        <td>{{ e[1] | money if e else "–" }}</td><td>{{ e[2] | money if e else "–" }}</td></tr>{% endfor %}{% endfor %}
     </table></div>
-  <div class="card"><h2>ABC curve <small>cumulative share of sales</small></h2>{{ charts.curve | safe }}
+  <div class="card"><h2>ABC curve <small>cumulative share of sales{% if curve_currency %}, {{ curve_currency }} customers{% endif %}</small></h2>{{ charts.curve | safe }}
     <div class="sub">{{ "{:,}".format(portfolio.get('give_up', 0)) }} class-C customers flagged for the give-up review
       (bottom share of class C, 放弃约5%的C类客户).</div></div>
 </section>
@@ -103,22 +107,23 @@ TEMPLATE = """<!doctype html>
   <div class="card"><h2>Limit changes <small>customers by change against the previous limit</small></h2>{{ charts.bands | safe }}
     <table><tr><th>change</th><th>customers</th></tr>
     {% for b in bands %}<tr><td>{{ b }}</td><td>{{ "{:,}".format(totals.bands.get(b, 0)) }}</td></tr>{% endfor %}
-      <tr><td><b>credit extended</b></td><td><b>{{ totals.limit_before | money }} → {{ totals.limit_after | money }}</b></td></tr>
+      {% for cur in currencies %}{% set m = totals.money[cur] %}
+      <tr><td><b>credit extended ({{ cur }})</b></td><td><b>{{ m.limit_before | money }} → {{ m.limit_after | money }}</b></td></tr>{% endfor %}
     </table></div>
   <div class="card"><h2>Exposure by class <small>open receivables + open orders vs limits</small></h2>{{ charts.exposure | safe }}
-    <table><tr><th>grade class</th><th>customers</th><th>exposure</th><th>credit limit</th><th>utilisation</th></tr>
-    {% for k in "ABC" %}{% set e = totals.by_grade_class.get(k) %}{% if e %}
-      <tr><td>{{ k }}</td><td>{{ "{:,}".format(e[0]) }}</td><td>{{ e[1] | money }}</td><td>{{ e[2] | money }}</td>
-        <td>{{ "{:.0%}".format(e[1] / e[2]) if e[2] else "–" }}</td></tr>{% endif %}{% endfor %}</table></div>
+    <table><tr><th>grade class</th><th>currency</th><th>customers</th><th>exposure</th><th>credit limit</th><th>utilisation</th></tr>
+    {% for cur in currencies %}{% for k in "ABC" %}{% set e = totals.money[cur].by_grade_class.get(k) %}{% if e %}
+      <tr><td>{{ k }}</td><td>{{ cur }}</td><td>{{ "{:,}".format(e[0]) }}</td><td>{{ e[1] | money }}</td><td>{{ e[2] | money }}</td>
+        <td>{{ "{:.0%}".format(e[1] / e[2]) if e[2] else "–" }}</td></tr>{% endif %}{% endfor %}{% endfor %}</table></div>
 </section>
 
 <section class="grid">
   {% for title, top in (("Largest limit increases", totals.raised), ("Largest limit cuts", totals.cut)) %}
   <div class="card"><h2>{{ title }}</h2>
-    <table><tr><th>customer</th><th>grade</th><th>previous limit</th><th>new limit</th><th>change</th></tr>
+    <table><tr><th>customer</th><th>grade</th><th>previous limit</th><th>new limit</th><th>change</th><th>currency</th></tr>
     {% for cid, v, p in top.result() %}<tr><td>{{ cid }}</td><td>{{ p[2] }} → {{ p[3] }}</td><td>{{ p[0] | money }}</td>
-      <td>{{ p[1] | money }}</td><td class="{{ 'up' if p[1] > (p[0] or 0) else 'down' }}">{{ (p[1] - (p[0] or 0)) | money }}</td></tr>
-    {% else %}<tr><td colspan="5" class="l">none</td></tr>{% endfor %}</table></div>
+      <td>{{ p[1] | money }}</td><td class="{{ 'up' if p[1] > (p[0] or 0) else 'down' }}">{{ (p[1] - (p[0] or 0)) | money }}</td><td>{{ p[4] }}</td></tr>
+    {% else %}<tr><td colspan="6" class="l">none</td></tr>{% endfor %}</table></div>
   {% endfor %}
 </section>
 

@@ -8,9 +8,11 @@ import shutil
 import struct
 import subprocess
 from datetime import datetime, tzinfo
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from adapters.batch.runner import BatchOptions, run_batch
 from tests.integration.test_batch_support import AS_OF, RULES, cli, make_portfolio, scalar, summary_of
@@ -220,3 +222,58 @@ class _FrozenClock(datetime):
     @classmethod
     def now(cls, tz: tzinfo | None = None) -> _FrozenClock:
         return cls(2026, 11, 23, 6, 0, 30, tzinfo=tz)
+
+
+def _by_currency(url: str) -> dict[str, dict[str, Decimal]]:
+    """Per currency, from the run's results: credit before and after, and exposure."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT currency, prev_limit, credit_limit, exposure FROM batch_results "
+                                 "WHERE status = 'ok'")).all()  # fmt: skip
+    engine.dispose()
+    sums: dict[str, dict[str, Decimal]] = {}
+    for currency, prev, limit, exposure in rows:
+        row = sums.setdefault(currency, {"before": Decimal(0), "after": Decimal(0), "exposure": Decimal(0)})
+        row["before"] += Decimal(prev or 0)
+        row["after"] += Decimal(limit)
+        row["exposure"] += Decimal(exposure)
+    return sums
+
+
+def test_the_report_gives_money_per_currency_and_no_total_across_currencies(tmp_path: Path) -> None:
+    """The report added limits and exposure in USD and CNY into one figure with no currency."""
+    url = make_portfolio(tmp_path, customers=120)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE customers SET currency = 'USD' WHERE customer_id <= 'C0000030'"))
+    engine.dispose()
+    run_batch(BatchOptions(db_url=url, as_of=AS_OF, rules_dir=RULES))
+
+    result = cli("report", "--db", url, "--out", str(tmp_path / "out"))
+
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(_files(tmp_path / "out", ".json").read_text())
+    sums = _by_currency(url)
+    got = {row["currency"]: row for row in figures["by_currency"]}
+    assert sorted(got) == sorted(sums) == ["CNY", "USD"]
+    for currency, expected in sums.items():
+        row = got[currency]
+        assert (Decimal(row["limit_before"]), Decimal(row["limit_after"])) == (expected["before"], expected["after"])
+        assert Decimal(row["exposure"]) == expected["exposure"] > 0
+        assert sum(int(v[0]) for v in row["exposure_by_grade_class"].values()) == row["customers"]
+    assert (figures["limit_before"], figures["limit_after"]) == (None, None)
+    assert all(v[1:] == [None, None] for v in figures["exposure_by_grade_class"].values())
+    assert sum(int(v[0]) for v in figures["exposure_by_value_class"].values()) == 120  # counts still add up
+    html = _files(tmp_path / "out", ".html").read_text(encoding="utf-8")
+    assert "Credit extended (USD)" in html and "Credit extended (CNY)" in html
+
+
+def test_a_one_currency_report_keeps_its_totals_and_names_the_currency(finished_run: tuple[str, Path]) -> None:
+    url, out = finished_run
+
+    figures = json.loads(_files(out, ".json").read_text())
+
+    [row] = figures["by_currency"]
+    assert row["currency"] == "CNY" and row["limit_after"] == figures["limit_after"] != None  # noqa: E711
+    assert Decimal(figures["limit_after"]) == _by_currency(url)["CNY"]["after"]
+    assert figures["exposure_by_grade_class"] == row["exposure_by_grade_class"]
