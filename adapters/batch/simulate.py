@@ -24,7 +24,7 @@ from adapters.batch.config import PortfolioConfig, portfolio_config
 from adapters.batch.fastload import load_raw, validate
 from adapters.batch.runner import BatchInputError
 from adapters.batch.scan import iter_customer_figures
-from adapters.batch.simulate_compare import SimChunk, action_rows, credit_extended, grade_rows, order_check
+from adapters.batch.simulate_compare import ABOUT, SimChunk, action_rows, credit_extended, grade_rows, order_check
 from adapters.store import schema as s
 from policy_engine.domain.models import OrderRequest
 from policy_engine.portfolio import abc_classes_by_currency
@@ -69,7 +69,7 @@ class Comparer:
                 snapshot = validate(values)
                 if order is None:
                     out.add(customer_id, self.live.evaluate(snapshot, as_of=as_of),
-                            self.candidate.evaluate(snapshot, as_of=as_of))  # fmt: skip
+                            self.candidate.evaluate(snapshot, as_of=as_of), name=snapshot.name)  # fmt: skip
                     continue
                 # check_order's decision carries the customer's own: one engine pass per policy, as without
                 live_order = self.live.check_order(snapshot, order, as_of=as_of)
@@ -77,7 +77,7 @@ class Comparer:
             except Exception as exc:  # a broken customer is reported, not fatal
                 out.errors.append((customer_id, f"{type(exc).__name__}: {exc}"[:500]))
                 continue
-            out.add(customer_id, live_order.customer, cand_order.customer, (live_order, cand_order))
+            out.add(customer_id, live_order.customer, cand_order.customer, (live_order, cand_order), snapshot.name)
         return out
 
 
@@ -128,22 +128,26 @@ def _execute(ctx: SimContext, comparer: Comparer, workers: int, size: int) -> It
             yield from (f.result() for f in done)
 
 
-def _value_classes(engine: Engine, as_of: date, live: PortfolioConfig, cand: PortfolioConfig) -> dict[str, list[str]]:
-    """customer_id → [live class, candidate class] for the customers whose value class would change."""
+def _value_classes(engine: Engine, as_of: date, live: PortfolioConfig,
+                   cand: PortfolioConfig) -> dict[str, dict[str, Any]]:  # fmt: skip
+    """customer_id → {value_class: [live, candidate], name, currency} for those whose value class would change."""
     if live.abc == cand.abc and live.sales_window_months == cand.sales_window_months:
         return {}
     sales_live: dict[str, Decimal] = {}
     currency: dict[str, str] = {}  # each currency's customers are ranked among themselves, as the batch does
+    names: dict[str, str] = {}
     for f in iter_customer_figures(engine, as_of, live):
         sales_live[f.customer_id] = f.sales
         currency[f.customer_id] = f.currency or ""
+        names[f.customer_id] = f.name
     if cand.sales_window_months == live.sales_window_months:
         sales_cand = sales_live
     else:
         sales_cand = {f.customer_id: f.sales for f in iter_customer_figures(engine, as_of, cand)}
     a = abc_classes_by_currency(sales_live, currency, live.abc)
     b = abc_classes_by_currency(sales_cand, currency, cand.abc)
-    return {c: [a[c], b.get(c, "")] for c in a if a[c] != b.get(c, "")}
+    return {c: {"value_class": [a[c], b.get(c, "")], "name": names[c], "currency": currency[c]}
+            for c in a if a[c] != b.get(c, "")}  # fmt: skip
 
 
 def _load(live_dir: Path, candidate_dir: Path) -> tuple[Any, Any, PortfolioConfig, PortfolioConfig]:
@@ -194,8 +198,8 @@ def simulate(db_url: str, live_dir: Path, candidate_dir: Path, as_of: date, work
         for chunk in _execute(ctx, comparer, workers, chunk_size):
             total.merge(chunk)
             changes.update((c["customer_id"], c) for c in chunk.changes)
-        for customer_id, pair in _value_classes(engine, as_of, live_cfg, cand_cfg).items():
-            changes.setdefault(customer_id, {"customer_id": customer_id})["value_class"] = pair
+        for customer_id, moved in _value_classes(engine, as_of, live_cfg, cand_cfg).items():
+            changes.setdefault(customer_id, {"customer_id": customer_id}).update(moved)
     finally:
         engine.dispose()
         live.close()
@@ -239,7 +243,7 @@ def _rule_tests(cand: Any, candidate_dir: Path) -> dict[str, Any] | None:
 def _summary(as_of: date, live: Any, cand: Any, live_cfg: PortfolioConfig, cand_cfg: PortfolioConfig, total: SimChunk,
              changes: dict[str, dict[str, Any]], order: OrderRequest | None) -> dict[str, Any]:  # fmt: skip
     ordered = [changes[c] for c in sorted(changes)]
-    count = Counter(k for c in ordered for k in c if k != "customer_id")
+    count = Counter(k for c in ordered for k in c if k not in ABOUT)
     rules: list[dict[str, Any]] = []
     for rule_id in sorted(set(total.fired_live) | set(total.fired_candidate) | set(live.rule_ids) | set(cand.rule_ids)):
         before, after = total.fired_live.get(rule_id, 0), total.fired_candidate.get(rule_id, 0)

@@ -18,6 +18,8 @@ from adapters.store.audit import fired_rule_ids
 from policy_engine.domain.models import CustomerDecision, OrderDecision, OrderRequest
 from policy_engine.domain.values import GRADE_RANK, GRADES
 
+ABOUT = ("customer_id", "name", "currency")
+"""Who a change is about: every change carries them; they are not compared facts."""
 COMPARED = ("grade", "grade_class", "credit_limit", "limit_valid_until", "next_review_on", "review_rule",
             "actions", "order_outcome")  # fmt: skip
 REVIEW_ACTION = "CREDIT_REVIEW"
@@ -79,8 +81,8 @@ class SimChunk:
     reviews_due_candidate: int = 0
 
     def add(self, customer_id: str, live: CustomerDecision, cand: CustomerDecision,
-            orders: tuple[OrderDecision, OrderDecision] | None = None) -> None:  # fmt: skip
-        """Count one customer's two decisions and keep what differs."""
+            orders: tuple[OrderDecision, OrderDecision] | None = None, name: str = "") -> None:  # fmt: skip
+        """Count one customer's two decisions and keep what differs (with its name and currency, not compared)."""
         live_order, cand_order = orders if orders is not None else (None, None)
         self.customers += 1
         self.fired_live.update(fired_rule_ids(live, live_order))
@@ -104,7 +106,7 @@ class SimChunk:
         before, after = _facts(live, live_order), _facts(cand, cand_order)
         diff = {k: [before[k], after[k]] for k in COMPARED if before[k] != after[k]}
         if diff:
-            self.changes.append({"customer_id": customer_id, **diff})
+            self.changes.append({"customer_id": customer_id, **diff, "name": name, "currency": live.currency})
 
     def _directions(self, live: CustomerDecision, cand: CustomerDecision) -> None:
         """Count the grades under both, and which way a grade, a limit and a next review move."""

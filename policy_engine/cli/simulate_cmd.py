@@ -91,7 +91,7 @@ def _write_changes(result: dict[str, Any], csv_file: Path) -> str:
     from policy_engine.cli.simulate_view import changes_csv
 
     try:
-        changes_csv(result["changes"], csv_file)
+        changes_csv(result, csv_file)
     except OSError as exc:  # the comparison is still shown below: the run is not lost
         return f"error: --csv: cannot write {exc.filename or csv_file}: {exc.strerror or exc}"
     return ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 import sys
 from collections import Counter
 from decimal import Decimal
@@ -20,7 +21,9 @@ from policy_engine.domain.values import GRADE_RANK
 _PAIRS = ("grade", "grade_class", "value_class", "credit_limit", "next_review_on", "review_rule", "limit_valid_until")
 CSV_HEADER = ["customer_id", *(f"{f}_{side}" for f in _PAIRS for side in ("live", "candidate")),
               "actions_live", "actions_candidate", "actions_gained", "actions_lost",
-              "order_outcome_live", "order_outcome_candidate", "credit_limit_change"]  # fmt: skip
+              "order_outcome_live", "order_outcome_candidate", "credit_limit_change",
+              # so that a file mailed around says which day, which two rule sets and whom it is about
+              "as_of", "live_policy_version", "candidate_policy_version", "name", "currency"]  # fmt: skip
 
 
 def action_delta(pair: list[list[str]]) -> tuple[list[str], list[str]]:
@@ -29,12 +32,14 @@ def action_delta(pair: list[list[str]]) -> tuple[list[str], list[str]]:
     return sorted((cand - live).elements()), sorted((live - cand).elements())
 
 
-def changes_csv(changes: list[dict[str, Any]], path: Path) -> None:
-    """One line per changed customer: live and candidate value of each compared fact (empty: unchanged)."""
+def changes_csv(result: dict[str, Any], path: Path) -> None:
+    """One line per changed customer: live and candidate value of each compared fact (empty: unchanged),
+    then the as-of day, both policy versions, the customer's name and currency."""
+    context = [result["as_of"], result["live"]["policy_version"], result["candidate"]["policy_version"]]
     with written_whole(path, newline="") as out:
         writer = csv.writer(out)
         writer.writerow(CSV_HEADER)
-        for change in changes:
+        for change in result["changes"]:
             row = [change["customer_id"]]
             for f in _PAIRS:
                 row += change.get(f, ["", ""])
@@ -45,7 +50,7 @@ def changes_csv(changes: list[dict[str, Any]], path: Path) -> None:
                 row += ["", "", "", ""]
             row += change.get("order_outcome", ["", ""])
             row.append(str(limit_change(change)) if "credit_limit" in change else "")
-            writer.writerow(row)
+            writer.writerow([*row, *context, change.get("name", ""), change.get("currency") or ""])
 
 
 def limit_change(change: dict[str, Any]) -> Decimal:
@@ -56,13 +61,25 @@ def limit_change(change: dict[str, Any]) -> Decimal:
     return Decimal(str(cand)) - Decimal(str(live))
 
 
+def relative_change(change: dict[str, Any]) -> float:
+    """The limit's change as a share of the live limit (-0.5 = halved); infinite for a limit from nothing."""
+    if "credit_limit" not in change:
+        return 0.0
+    live, delta = Decimal(str(change["credit_limit"][0])), limit_change(change)
+    if live == 0:
+        return math.copysign(math.inf, delta) if delta else 0.0
+    return float(delta / live)
+
+
 def by_move(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The changed customers, largest limit move first (cut or raise), then most grade notches, then by id."""
+    """The changed customers, largest relative limit move first (cut or raise), then most grade notches,
+    then by id. Relative, because customers trade in their own currencies: a cut of 100,000 yuan and one
+    of 25,000 dollars do not compare, a 10% cut and a 50% cut do."""
     def notches(change: dict[str, Any]) -> int:
         live, cand = change.get("grade", ["", ""])
         return abs(GRADE_RANK.get(cand, 0) - GRADE_RANK.get(live, 0))
 
-    return sorted(changes, key=lambda c: (-abs(limit_change(c)), -notches(c), c["customer_id"]))
+    return sorted(changes, key=lambda c: (-abs(relative_change(c)), -notches(c), c["customer_id"]))
 
 
 def _amount(text: Any, sign: bool = False) -> str:
@@ -204,14 +221,17 @@ def _cell(change: dict[str, Any], key: str) -> str:
         gained, lost = action_delta(change[key])
         return " ".join([*(f"+{k}" for k in gained), *(f"−{k}" for k in lost)])
     if key == "credit_limit":
-        return f"{_amount(change[key][0])} → {_amount(change[key][1])} ({_amount(limit_change(change), sign=True)})"
+        share = relative_change(change)
+        pct = "" if math.isinf(share) else f", {share:+.0%}"
+        return (f"{_amount(change[key][0])} → {_amount(change[key][1])} "
+                f"({_amount(limit_change(change), sign=True)}{pct}) {change.get('currency') or ''}").rstrip()
     return " → ".join(str(v) for v in change[key])
 
 
 def _changed_customers(out: Console, result: dict[str, Any], limit: int) -> None:
     shown = min(limit, result["changed"])
     table = Table(title=f"changed customers ({'all' if shown == result['changed'] else f'first {shown} of'} "
-                        f"{result['changed']:,}, largest limit move first)")
+                        f"{result['changed']:,}, largest relative limit move first)")
     columns = [("customer", "customer_id"), ("grade", "grade"), ("grade class", "grade_class"),
                ("value class", "value_class"), ("limit", "credit_limit"), ("valid until", "limit_valid_until"),
                ("next review", "next_review_on"), ("cadence rule", "review_rule"), ("actions", "actions")]  # fmt: skip

@@ -202,6 +202,13 @@ def _sales(url: str) -> dict[str, Decimal]:
     return sales
 
 
+def _snapshots(url: str) -> dict[str, Any]:
+    store = open_store(url)
+    found = {s.customer_id: s for ids in store.iter_customer_ids(100) for s in store.get_snapshots(ids)}
+    store.close()
+    return found
+
+
 def _set_currency(url: str, ids: set[str], currency: str) -> None:
     from sqlalchemy import bindparam, create_engine, text
 
@@ -282,7 +289,8 @@ def test_the_csv_and_the_tables_show_actions_and_probe_outcomes_after_the_old_co
            "next_review_on_live", "next_review_on_candidate", "review_rule_live", "review_rule_candidate"]
     assert rows[0] == [*old, "limit_valid_until_live", "limit_valid_until_candidate", "actions_live",
                        "actions_candidate", "actions_gained", "actions_lost", "order_outcome_live",
-                       "order_outcome_candidate", "credit_limit_change"]
+                       "order_outcome_candidate", "credit_limit_change", "as_of", "live_policy_version",
+                       "candidate_policy_version", "name", "currency"]
     lines = [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
     released = [r for r in lines if r["actions_lost"] == "HOLD_ORDERS"]
     assert released and all("HOLD_ORDERS" in r["actions_live"].split("; ") and r["actions_gained"] == ""
@@ -412,11 +420,20 @@ def test_the_screen_lists_the_largest_limit_moves_first_and_the_csv_gives_each_m
     assert result.returncode == 0, result.stderr
     pairs = _decisions(url, candidate)
     moves = {c: b.credit_limit - a.credit_limit for c, (a, b) in pairs.items() if a.credit_limit != b.credit_limit}
-    largest = sorted(moves, key=lambda c: (-abs(moves[c]), c))[:5]
+    # relative to the live limit: customers trade in their own currencies, whose amounts do not compare
+    share = {c: abs(m / pairs[c][0].credit_limit) if pairs[c][0].credit_limit else Decimal("Infinity")
+             for c, m in moves.items()}  # fmt: skip
+    largest = sorted(moves, key=lambda c: (-share[c], c))[:5]
     assert re.findall(r"^│ (C\d+) ", result.stdout, re.MULTILINE) == largest
+    assert largest != sorted(moves, key=lambda c: (-abs(moves[c]), c))[:5]  # not the largest amounts
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert {r["customer_id"]: Decimal(r["credit_limit_change"]) for r in rows} == moves != {}
     assert [r["customer_id"] for r in rows] == sorted(moves)  # the file keeps its order by id
+    names = {c: s.name for c, s in _snapshots(url).items()}
+    live, cand = load_policy(RULES).version, load_policy(candidate).version
+    assert {(r["as_of"], r["live_policy_version"], r["candidate_policy_version"], r["currency"]) for r in rows} == {
+        (AS_OF.isoformat(), live, cand, "CNY")}
+    assert all(r["name"] == names[r["customer_id"]] != "" for r in rows)
 
 
 def test_the_summary_says_which_way_grades_limits_and_reviews_move_and_the_reviews_due(tmp_path: Path) -> None:

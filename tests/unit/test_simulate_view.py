@@ -1,0 +1,35 @@
+"""simulate's screen order and CSV: the changed customers across currencies, and a file that stands alone."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from policy_engine.cli.simulate_view import by_move, changes_csv
+
+
+def _change(customer_id: str, live: str, cand: str, currency: str, **more: object) -> dict[str, object]:
+    return {"customer_id": customer_id, "credit_limit": [live, cand], "currency": currency, "name": "", **more}
+
+
+def test_the_largest_moves_are_relative_so_currencies_compare() -> None:
+    """A cut of 100,000 yuan (10%) ranked above a cut of 25,000 dollars (50%): raw amounts compared."""
+    changes = [_change("C1", "1000000.00", "900000.00", "CNY"), _change("C2", "50000.00", "25000.00", "USD"),
+               _change("C3", "0.00", "10.00", "JPY"), _change("C4", "200.00", "300.00", "CNY")]
+
+    ordered = [c["customer_id"] for c in by_move(changes)]
+
+    assert ordered == ["C3", "C2", "C4", "C1"]  # from nothing first, then -50%, +50% (tie by id), -10%
+
+
+def test_the_csv_names_the_day_both_policies_and_the_customer_after_the_old_columns(tmp_path: Path) -> None:
+    result = {"as_of": "2026-11-22", "live": {"policy_version": "aaaa"}, "candidate": {"policy_version": "bbbb"},
+              "changes": [_change("C1", "100.00", "90.00", "USD", name="Acme, Ltd.")]}
+    path = tmp_path / "changes.csv"
+
+    changes_csv(result, path)
+
+    header, row = list(csv.reader(path.open(encoding="utf-8")))
+    assert header[:2] == ["customer_id", "grade_live"] and header[21] == "credit_limit_change"
+    assert header[22:] == ["as_of", "live_policy_version", "candidate_policy_version", "name", "currency"]
+    assert row[22:] == ["2026-11-22", "aaaa", "bbbb", "Acme, Ltd.", "USD"] and row[21] == "-10.00"
