@@ -258,5 +258,21 @@ def _execute(opts: BatchOptions, ctx: RunContext, policy: Any, engine: Any,
                 for future in finished:
                     yield future.result()
         except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
+            _stop_workers(pool)
             raise
+
+
+WORKERS_MAY_RUN = "workers_may_run"
+"""Set on an interrupt that cut short the wait for the workers: a chunk may still commit after it."""
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Cancel the chunks not yet taken and wait for those the workers hold: each commits (one transaction)
+    before the stop goes on, so a stopped run's count in the store is exact. (shutdown(wait=False)
+    returned at once, and the with-block's own wait then did nothing: chunks committed after the
+    summary had counted.) A second interrupt during the wait is marked: the count is a lower bound."""
+    try:
+        pool.shutdown(wait=True, cancel_futures=True)
+    except BaseException as again:
+        setattr(again, WORKERS_MAY_RUN, True)
+        raise

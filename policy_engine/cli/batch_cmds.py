@@ -133,7 +133,7 @@ def _run_or_exit(opts: Any, quiet: bool) -> dict[str, Any]:
     from adapters.batch import interrupt
     from adapters.batch.progress import batch_progress
     from adapters.batch.runner import EXIT_BAD_INPUT as BAD
-    from adapters.batch.runner import BatchInputError, run_batch
+    from adapters.batch.runner import WORKERS_MAY_RUN, BatchInputError, run_batch
     from policy_engine.cli.batch_stopped import remembering, stopped
 
     summary: dict[str, Any] = {}
@@ -142,10 +142,10 @@ def _run_or_exit(opts: Any, quiet: bool) -> dict[str, Any]:
     try:  # SIGTERM (a scheduler stopping the task) and Ctrl-C: the run is marked failed, the workers stop
         with interrupt.handled(), batch_progress(quiet) as hook:
             return run_batch(opts, remembering(hook, last), summary)
-    except interrupt.Terminated:
-        stopped(summary, last, "terminated", 3)
-    except KeyboardInterrupt:
-        stopped(summary, last, "interrupted", EXIT_INTERRUPTED)
+    except (interrupt.Terminated, KeyboardInterrupt) as exc:
+        how, code = ("terminated", 3) if isinstance(exc, interrupt.Terminated) else ("interrupted", EXIT_INTERRUPTED)
+        exact = not getattr(exc, WORKERS_MAY_RUN, False)  # the workers' chunks were committed before the count
+        stopped(summary, last, how, code, (opts.db_url, opts.partition) if exact else None)
     except BatchInputError as exc:
         err.print(f"error: {exc}", markup=False)
         _print_json({"status": "bad_input", "error": str(exc), "exit_code": BAD})

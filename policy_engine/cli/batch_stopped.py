@@ -1,4 +1,10 @@
-"""A batch stopped by Ctrl-C or SIGTERM: how far it got, on stderr and as the JSON summary on stdout."""
+"""A batch stopped by Ctrl-C or SIGTERM: how far it got, on stderr and as the JSON summary on stdout.
+
+How far it got is counted in the store, not taken from the last progress report: chunks in flight
+when the stop came are finished and committed by their workers while the batch waits for them to
+stop, and never report progress. Only when the store cannot be read then is the last report's
+figure given, as a lower bound (`settled_at_least`).
+"""
 
 from __future__ import annotations
 
@@ -19,14 +25,55 @@ def remembering(hook: Any, last: list[Any]) -> Any:
     return remember
 
 
-def stopped(summary: dict[str, Any], last: list[Any], how: str, exit_code: int) -> NoReturn:
-    """A run stopped by a signal: say so on stderr, print the summary as far as it got (its status
-    `failed`, as in batch_runs, and the customers settled so far) and exit with `exit_code`."""
-    message = f"{how}: run the same command again to resume"
-    err.print(message, markup=False)
+def _count_in_store(db_url: str, run_id: str, part: Any) -> dict[str, int] | None:
+    """The part's customers and how many of them are settled, by status; None if the store cannot be read."""
+    from adapters.batch import runs
+    from adapters.store import make_engine
+
+    try:
+        engine = make_engine(db_url)
+        try:
+            total, done = runs.count_customers(engine, run_id, part)
+            with engine.connect() as conn:
+                counts = runs.status_counts(conn, run_id, part)
+        finally:
+            engine.dispose()
+    except Exception:  # noqa: BLE001 - the stop is what must be reported; the figure falls back to progress
+        return None
+    return {"customers": total, "settled": done, "ok": counts.get("ok", 0),
+            "quarantined": counts.get("quarantined", 0), "skipped": counts.get("skipped", 0)}  # fmt: skip
+
+
+def _how_far(summary: dict[str, Any], last: list[Any], counted: dict[str, int] | None) -> str:
+    """Fill in the customers settled; the line saying so ("" when nothing is known)."""
     if last:
         p = last[0]
         summary.update(customers=p.total, settled=p.done, evaluated_now=p.now_done,
                        quarantined_now=p.now_quarantined)  # fmt: skip
+    if counted is not None:
+        if last:  # what settled after the last report was this invocation's workers finishing their chunks
+            summary["evaluated_now"] += max(counted["settled"] - summary["settled"], 0)
+        summary.update(counted)
+    elif last:
+        summary["settled_at_least"] = True
+    if "settled" not in summary:
+        return ""
+    bound = "at least " if summary.get("settled_at_least") else ""
+    return f"{bound}{summary['settled']:,} of {summary['customers']:,} customers settled"
+
+
+def stopped(summary: dict[str, Any], last: list[Any], how: str, exit_code: int,
+            store: tuple[str, Any] | None = None) -> NoReturn:  # fmt: skip
+    """A run stopped by a signal: say so on stderr, print the summary as far as it got (its status
+    `failed`, as in batch_runs, and the customers settled, counted in the store (db URL, partition)
+    once the workers have stopped) and exit with `exit_code`."""
+    message = f"{how}: run the same command again to resume"
+    err.print(message, markup=False)
+    counted = None
+    if store is not None and "run_id" in summary:
+        counted = _count_in_store(store[0], summary["run_id"], store[1])
+    line = _how_far(summary, last, counted)
+    if line:
+        err.print(line, markup=False)
     _print_json({**summary, "status": "failed", "error": message, "exit_code": exit_code})
     raise typer.Exit(exit_code)

@@ -6,10 +6,12 @@ import json
 import shutil
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
+from adapters.batch import worker as batch_worker
 from adapters.batch.runner import BatchOptions, run_batch
 from policy_engine.cli import build_app
 from tests.integration.test_batch_interrupt import _ctrl_c_inside_a_library
@@ -71,6 +73,46 @@ def test_a_stopped_batch_still_prints_its_json_summary(tmp_path: Path, monkeypat
     assert summary["run_id"].startswith(AS_OF.isoformat())
     assert (summary["customers"], summary["settled"], summary["evaluated_now"]) == (300, 100, 100)
     assert summary["error"] == "interrupted: run the same command again to resume"
+
+
+def test_a_stopped_batch_counts_a_chunk_committed_after_the_last_progress_report(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With workers, chunks in flight at a Ctrl-C are finished and committed while the batch stops, and
+    never report progress: the summary said `settled: 100` where the store held 150."""
+    url = make_portfolio(tmp_path)
+    run = batch_worker.ChunkEvaluator.run
+    calls = []
+
+    def committed_then_interrupted(self: Any, ids: Any) -> Any:
+        result = run(self, ids)  # the third chunk of 50 is committed ...
+        calls.append(len(ids))
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # ... and the stop comes before its progress is reported
+        return result
+
+    monkeypatch.setattr(batch_worker.ChunkEvaluator, "run", committed_then_interrupted)
+    result = CliRunner().invoke(build_app(), ["batch", "--db", url, "--as-of", AS_OF.isoformat(),
+                                              "--chunk-size", "50", "--quiet"])  # fmt: skip
+
+    summary = json.loads(result.stdout)
+    assert result.exit_code == 130, result.output
+    assert scalar(url, "SELECT COUNT(*) FROM batch_results") == 150
+    assert (summary["customers"], summary["settled"], summary["evaluated_now"]) == (300, 150, 150)
+    assert (summary["ok"], summary["quarantined"], summary["skipped"]) == (150, 0, 0)
+    assert "settled_at_least" not in summary
+    assert "150 of 300 customers settled" in result.stderr
+
+
+def test_a_stopped_batch_whose_store_cannot_be_counted_says_at_least(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from policy_engine.cli import batch_stopped
+
+    monkeypatch.setattr(batch_stopped, "_count_in_store", lambda *args: None)  # the database went away
+    _url, result = _stopped_run(tmp_path, monkeypatch)
+
+    summary = json.loads(result.stdout)  # type: ignore[attr-defined]
+    assert (summary["settled"], summary["settled_at_least"]) == (100, True)
+    assert "at least 100 of 300 customers settled" in result.stderr  # type: ignore[attr-defined]
 
 
 def test_queue_and_report_of_a_stopped_run_say_it_is_not_complete(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -83,7 +84,7 @@ def test_sigterm_from_a_scheduler_marks_the_run_failed_and_the_next_start_finish
         time.sleep(0.01)
 
     proc.send_signal(signal.SIGTERM)  # the parent only, as cron or Airflow would
-    _, err = proc.communicate(timeout=60)
+    out, err = proc.communicate(timeout=60)
 
     if proc.returncode == 0:
         pytest.skip("the run finished before SIGTERM landed")
@@ -91,6 +92,8 @@ def test_sigterm_from_a_scheduler_marks_the_run_failed_and_the_next_start_finish
     assert "run the same command again to resume" in err
     assert scalar(url, "SELECT status FROM batch_runs") == "failed"
     settled = _settled(url)
+    stopped = json.loads(out)  # the chunks the two workers held were committed before the count: exact
+    assert (stopped["settled"], stopped["customers"], "settled_at_least" in stopped) == (settled, CUSTOMERS, False)
     final = subprocess.run([CLI, "batch", "--db", url, "--as-of", AS_OF.isoformat(), "--quiet"],
                            capture_output=True, text=True, timeout=120)  # fmt: skip
     assert final.returncode == 0, final.stderr
