@@ -1,17 +1,27 @@
-"""The `credit-policy` command line: one typer app, commands registered by topic."""
+"""The `credit-policy` command line: one typer app, commands registered by topic.
+
+Nothing is imported here at module level: the script imports this package first, and a Ctrl-C during the
+imports (a third of a second) is answered by main() only once main() runs (see interrupt.py).
+"""
 
 from __future__ import annotations
 
-import typer
-from typer.core import TyperCommand
+from policy_engine.cli.interrupt import interrupted, until_imported
 
-from policy_engine.cli import batch_cmds, core, serve_cmd, store_cmds
-from policy_engine.cli.helptext import HelpCommand
-from policy_engine.cli.usage import CommandGroup
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING (mypy reads it so), without importing typing before the guard
+if TYPE_CHECKING:
+    import typer
 
 
 def build_app() -> typer.Typer:
     """Assemble the command line from its topic modules."""
+    import typer
+    from typer.core import TyperCommand
+
+    from policy_engine.cli import batch_cmds, core, serve_cmd, store_cmds
+    from policy_engine.cli.helptext import HelpCommand
+    from policy_engine.cli.usage import CommandGroup
+
     app = typer.Typer(
         name="credit-policy",
         help="Trade-credit and follow-up policy: lint and test rule files, evaluate customers, serve decisions.",
@@ -30,4 +40,9 @@ def build_app() -> typer.Typer:
 
 def main() -> None:
     """Entry point of the `credit-policy` script."""
-    build_app()()
+    try:
+        with until_imported():
+            app = build_app()
+        app()
+    except KeyboardInterrupt:  # between the commands' own handling (usage.CommandGroup) and the imports'
+        raise interrupted() from None

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from typer.core import TyperGroup
 
 from policy_engine.cli.helptext import PlainHelp
+from policy_engine.cli.interrupt import interrupted
 from policy_engine.cli.options import fail, refused
 from policy_engine.domain.amounts import plain_number
 from policy_engine.domain.suggest import echoed
@@ -26,10 +27,20 @@ class CommandGroup(PlainHelp, TyperGroup):
     """The app's command group: a usage error of a command is printed as the commands print theirs; its help
     names values plainly (helptext)."""
 
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        """Parse the command line; Ctrl-C meanwhile (say, while the help is printed) exits 130 with one line."""
+        try:
+            return super().make_context(*args, **kwargs)
+        except KeyboardInterrupt:  # typer would exit 130 without a word
+            raise interrupted() from None
+
     def invoke(self, ctx: Any) -> Any:
-        """Run the command named on the command line; a usage error is one `error:` line and exit 2."""
+        """Run the command named on the command line; a usage error is one `error:` line and exit 2; Ctrl-C
+        that the command does not handle itself is one line and exit 130."""
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise interrupted() from None
         except _UsageError as exc:
             if type(exc).__name__ == "NoArgsIsHelpError":  # the help asked for by giving nothing: shown as it is
                 raise
