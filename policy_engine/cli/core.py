@@ -6,23 +6,21 @@ import json
 import os
 import sys
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import ValidationError
 
 from policy_engine.api import DEFAULT_RULES_DIR, load_policy
 from policy_engine.cli.options import TERM_DAYS, date_option, fail, order_or_exit
-from policy_engine.domain.errors import InvalidInput, PolicyError, violations_from
+from policy_engine.cli.snapshot_file import read_snapshot
+from policy_engine.domain.errors import InvalidInput, PolicyError
 from policy_engine.domain.models import CustomerSnapshot
 from policy_engine.rules.problems import PolicyLoadError
 
 if TYPE_CHECKING:
     from policy_engine.casetests import Suite
 
-MAX_SNAPSHOT_BYTES = 64 << 20
 RulesDir = Annotated[Path, typer.Option("--rules", metavar="DIR", help="Rules directory.")]
 RulesArgument = Annotated[Path | None, typer.Argument(help=f"Rules directory (default: {DEFAULT_RULES_DIR}).",
                                                         show_default=False)]
@@ -57,40 +55,6 @@ def load_or_exit(rules: Path) -> Any:
         if exc.note:
             typer.echo(f"note: {exc.note}", err=True)
         raise typer.Exit(1) from None
-
-
-def read_snapshot(path: Path) -> CustomerSnapshot:
-    """Read and validate a snapshot file; exit 2 naming each bad field."""
-    try:
-        if path.stat().st_size > MAX_SNAPSHOT_BYTES:
-            raise fail(f"{path}: larger than {MAX_SNAPSHOT_BYTES >> 20} MiB")
-        data = json.loads(path.read_text(encoding="utf-8-sig"), parse_float=Decimal)
-    except FileNotFoundError:
-        raise fail(f"{path}: no such file") from None
-    except json.JSONDecodeError as exc:
-        raise fail(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
-    except RecursionError:
-        raise fail(f"{path}: not JSON we read: nested too deeply") from None
-    except ValueError as exc:  # an integer of over 4,300 digits
-        raise fail(f"{path}: not JSON we read: {str(exc).split(';')[0]}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise fail(f"{path}: {exc}") from None
-    try:
-        return CustomerSnapshot.model_validate(_floats_as_error(data))
-    except ValidationError as exc:
-        for v in violations_from(exc):
-            typer.echo(f"{path}: {v}", err=True)
-        raise typer.Exit(2) from None
-
-
-def _floats_as_error(data: Any) -> Any:
-    # JSON numbers with a fraction arrive as Decimal (parse_float); money must still be a string,
-    # so turn them back into floats for the validator to refuse with a clear message.
-    if isinstance(data, dict):
-        return {k: _floats_as_error(v) for k, v in data.items()}
-    if isinstance(data, list):
-        return [_floats_as_error(v) for v in data]
-    return float(data) if isinstance(data, Decimal) else data
 
 
 def as_of_or_exit(value: str | None) -> date | None:
