@@ -57,10 +57,14 @@ def require_existing(url: str | None = None) -> None:
     check_db_url(resolved)
     sa_url = make_url(resolved)
     database = sa_url.database or ""
-    if (sa_url.get_backend_name() == "sqlite" and database and database != ":memory:"
-            and not database.startswith("file:") and not Path(database).expanduser().exists()):
-        raise NoSuchStore(f"no store at {Path(database).expanduser()} ({safe_url(resolved)}): check --db or "
-                          f"${DB_ENV_VAR}; `credit-policy demo-data` and `import` create one")
+    if sa_url.get_backend_name() != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database).expanduser()
+    # SQLite takes a zero-byte file for an empty database and would make a store of it: never one of ours.
+    why = "" if not path.exists() else ": an empty file" if path.is_file() and path.stat().st_size == 0 else None
+    if why is not None:
+        raise NoSuchStore(f"no store at {path} ({safe_url(resolved)}){why}; check --db or ${DB_ENV_VAR}; "
+                          "`credit-policy demo-data` and `import` create one")
 
 
 def database_unavailable(exc: BaseException) -> bool:
@@ -86,7 +90,10 @@ def safe_url(url: str) -> str:
 def cannot_open(url: str, exc: BaseException) -> str:
     """The one line every command prints when the store at `url` cannot be opened: the location (never
     its password) and why, which for a bad location (BadDbUrl) ends with what to write."""
-    return f"cannot open the store {safe_url(url)}: {scrub_password(str(exc), url)}"
+    why = str(exc).split("\n(Background on this error", 1)[0]  # SQLAlchemy's link to its docs: a second line
+    if "file is not a database" in why:
+        why += f"; check --db or ${DB_ENV_VAR}"
+    return f"cannot open the store {safe_url(url)}: {scrub_password(why, url)}"
 
 
 def scrub_password(message: str, url: str) -> str:

@@ -210,6 +210,34 @@ def test_commands_that_only_read_refuse_a_sqlite_file_that_is_not_there(tmp_path
     assert not missing.parent.exists()
 
 
+def test_commands_that_only_read_refuse_an_empty_file_and_leave_it_empty(tmp_path: Path) -> None:
+    """SQLite takes a zero-byte file for an empty database: history made it a store (180 KB) and said "no
+    decisions logged" about the wrong file (say, a snapshot file not yet written)."""
+    from policy_engine.cli import build_app
+
+    empty = tmp_path / "snap.json"
+    empty.touch()
+    for args in (["history", "C1"], ["queue"]):
+        result = CliRunner().invoke(build_app(), [*args, "--db", f"sqlite:///{empty}"])
+
+        assert result.exit_code == 2, (args, result.output)
+        assert f"no store at {empty}" in result.output and "empty file" in result.output, args
+        assert empty.stat().st_size == 0, args
+
+
+def test_a_file_that_is_not_a_database_is_one_line_saying_to_check_db(tmp_path: Path) -> None:
+    from policy_engine.cli import build_app
+
+    snapshot = tmp_path / "snap.json"
+    snapshot.write_text('{"customer_id": "C1"}')
+
+    result = CliRunner().invoke(build_app(), ["history", "C1", "--db", f"sqlite:///{snapshot}"])
+
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 2 and len(lines) == 1, result.stderr
+    assert f"{snapshot}" in lines[0] and "not a database" in lines[0] and "check --db" in lines[0]
+
+
 @pytest.mark.parametrize("url", ["postgresql+psycopg://risk:s3cret-pw@127.0.0.1:1/credit", "not a url s3cret-pw"])
 def test_a_store_that_cannot_be_opened_is_named_without_its_password(url: str) -> None:
     app = typer.Typer(pretty_exceptions_enable=False)
