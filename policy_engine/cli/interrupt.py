@@ -45,4 +45,8 @@ class until_imported:  # a class only to be a context manager without importing 
 def interrupted() -> SystemExit:
     """Say `credit-policy: interrupted` on stderr; the SystemExit (130) to raise."""
     print(MESSAGE, file=sys.stderr, flush=True)
+    # CPython (3.11, 3.12) notes a KeyboardInterrupt that ends a string eval (typer evaluates the commands' string
+    # annotations so) even when it is caught, and `python -m` then dies by SIGINT, not with our 130; the next
+    # string eval clears that note.
+    eval("None")
     return SystemExit(EXIT_INTERRUPTED)

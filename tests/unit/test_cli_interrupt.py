@@ -98,3 +98,16 @@ def test_a_cli_started_with_ctrl_c_ignored_keeps_ignoring_it() -> None:
 
     said = [line for line in read + rest.splitlines() if not line.startswith("import time:")]
     assert child.returncode == 2 and INTERRUPTED not in said
+
+
+def test_a_ctrl_c_caught_from_a_string_eval_still_exits_130_under_python_m(tmp_path: Path) -> None:
+    """Where typer evaluates string annotations: CPython would end `python -m` by SIGINT (-2), not 130."""
+    (tmp_path / "evaluated.py").write_text(
+        "from policy_engine.cli.interrupt import interrupted\n"
+        "def stop():\n    raise KeyboardInterrupt\n"
+        "try:\n    eval('stop()')\nexcept KeyboardInterrupt:\n    raise interrupted() from None\n")
+
+    done = subprocess.run([sys.executable, "-m", "evaluated"], cwd=tmp_path, capture_output=True, text=True,
+                          env={"PYTHONPATH": f"{tmp_path}:{ROOT}", "PATH": "/usr/bin:/bin"}, timeout=120)
+
+    assert (done.returncode, done.stderr.splitlines()) == (130, [INTERRUPTED])
