@@ -35,6 +35,19 @@ FEATURES: tuple[FieldSpec, ...] = (
     _f("overdue_count", "integer", "Open invoices past their due date"),
     _f("overdue_amount", "number", "Unpaid amount past due", "money", money=True),
     _f("dbt_open_max", "integer", "Most days past due among open invoices (0 when none)", "days"),
+    _f(
+        "dbt_small_open_max",
+        "integer",
+        "Most days past due among open invoices of at most half the median amount of the invoices paid in "
+        "the last 12 months or overdue (the median of large_small_lateness_gap; 小额货款都不能支付); "
+        "0 when none; needs 4 such invoices",
+        "days",
+    ),
+    _f(
+        "part_paid_overdue_count",
+        "integer",
+        "Open invoices past due on which something but not all was paid (不按清款支付)",
+    ),
     _f("dbt_open_weighted", "number", "Days past due of overdue open invoices, weighted by open amount", "days"),
     _f("dbt_paid_max", "integer", "Most days paid after due, invoices paid in the last 12 months", "days"),
     _f("dbt_paid_weighted", "number", "Days paid after due, amount-weighted, last 12 months", "days"),

@@ -58,6 +58,58 @@ def test_large_invoices_paid_later_than_small_ones_show_a_gap() -> None:
     assert f["large_small_lateness_gap"] == pytest.approx(30)
 
 
+def test_small_amounts_unpaid_is_the_most_overdue_invoice_at_most_half_the_median_amount() -> None:
+    paid = [_inv(f"p{i}", "2026-08-01", "2026-09-01", "1000.00", paid="2026-09-01") for i in range(3)]
+    snap = _snap(
+        invoices=[
+            *paid,
+            _inv("s1", "2026-08-01", "2026-10-01", "10.00"),  # small, 52 days past due
+            _inv("s2", "2026-09-01", "2026-10-23", "10.00", paid_amount="5.00"),  # small, part paid, 30 days
+            _inv("big", "2026-06-01", "2026-07-01", "5000.00"),  # large: 144 days, not counted
+            _inv("s3", "2026-11-01", "2026-12-01", "10.00"),  # small but not yet due
+        ]
+    )
+
+    f = compute_features(snap, AS_OF)
+
+    assert f["dbt_small_open_max"] == 52
+    assert f["dbt_open_max"] == 144
+
+
+def test_an_invoice_is_small_at_half_the_median_amount_not_just_below_the_median() -> None:
+    paid = [_inv(f"p{i}", "2026-08-01", "2026-09-01", "1000.00", paid="2026-09-01") for i in range(3)]
+
+    def small_max(amount: str) -> Any:
+        late = _inv("o", "2026-08-01", "2026-10-01", amount)  # 52 days past due; the median stays 1000
+        return compute_features(_snap(invoices=[*paid, late]), AS_OF).get("dbt_small_open_max")
+
+    assert (small_max("500.00"), small_max("500.01"), small_max("999.99")) == (52, 0, 0)
+
+
+def test_small_amounts_unpaid_is_unknown_with_fewer_than_four_invoices_paid_or_overdue() -> None:
+    paid = [_inv(f"p{i}", "2026-08-01", "2026-09-01", "1000.00", paid="2026-09-01") for i in range(2)]
+    late_small = _inv("s", "2026-08-01", "2026-10-01", "10.00")
+
+    assert "dbt_small_open_max" not in compute_features(_snap(invoices=[*paid, late_small]), AS_OF)
+
+
+def test_part_paid_overdue_counts_open_invoices_past_due_with_something_paid() -> None:
+    snap = _snap(
+        invoices=[
+            _inv("a", "2026-08-01", "2026-10-01", "100.00", paid_amount="40.00"),  # part paid, overdue
+            _inv("b", "2026-08-01", "2026-10-01", "100.00", paid_amount="99.99"),  # part paid, overdue
+            _inv("c", "2026-08-01", "2026-10-01", "100.00"),  # nothing paid: not "not in full"
+            _inv("d", "2026-11-01", "2026-12-01", "100.00", paid_amount="50.00"),  # part paid, not yet due
+            _inv("e", "2026-08-01", "2026-10-01", "100.00", paid="2026-10-01"),  # paid in full
+        ]
+    )
+
+    f = compute_features(snap, AS_OF)
+
+    assert f["part_paid_overdue_count"] == 2
+    assert compute_features(_snap(), AS_OF)["part_paid_overdue_count"] == 0
+
+
 def test_due_date_changes_count_recent_and_open_invoices() -> None:
     snap = _snap(
         invoices=[
@@ -321,6 +373,9 @@ def _by_definition(snap: CustomerSnapshot, as_of: date, s: FeatureSettings) -> d
         large, small = [p for p in lateness if p[0] >= median], [p for p in lateness if p[0] < median]
         if small:
             out["large_small_lateness_gap"] = _weighted(large) - _weighted(small)
+        small_late = [(as_of - i.due_on).days for i in overdue if float(i.amount) <= median / 2]
+        out["dbt_small_open_max"] = max(small_late, default=0)
+    out["part_paid_overdue_count"] = sum(1 for i in overdue if i.paid_amount > 0)
 
     orders = [order for order in snap.orders if order.ordered_on <= as_of]
     out["open_orders_amount"] = sum((order.amount for order in orders if order.status == "open"), Decimal(0))
