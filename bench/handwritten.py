@@ -198,6 +198,10 @@ W_HOLD = ("warn.overdue_hold", "OVERDUE_HOLD", 0, 1, False, True, False, None, "
 W_EXCUSES = ("warn.payment_excuses", "PAYMENT_EXCUSES", 1, 1, True, False, False, None,
              "Disputes payment notices or asks to extend bills",
              ("signal_bill_extension_requested", "signal_payment_notice_disputed"))
+W_SMALL_UNPAID = ("warn.small_amounts_unpaid", "SMALL_AMOUNTS_UNPAID", 1, 1, True, False, False, None,
+                  "Cannot pay even small amounts", ("dbt_small_open_max",))
+W_PART_PAID = ("warn.not_paid_in_full", "NOT_PAID_IN_FULL", 1, 1, False, False, False, None,
+               "Invoices past due paid only in part", ("part_paid_overdue_count",))
 W_SUPPLIER = ("warn.supplier_switch", "SUPPLIER_SWITCH", 1, 1, False, False, False, None,
               "Suppliers switched suddenly", ("signal_supplier_switch",))
 W_DROP = ("warn.order_drop", "ORDER_DROP", 1, 1, True, False, False, None, "Order value dropped suddenly",
@@ -262,6 +266,10 @@ def _warnings(f: dict[str, Any]) -> list[Warning]:
         out.append(W_HOLD)
     if f.get("signal_payment_notice_disputed") is True or f.get("signal_bill_extension_requested") is True:
         out.append(W_EXCUSES)
+    if _gte(f.get("dbt_small_open_max"), 31):
+        out.append(W_SMALL_UNPAID)
+    if _gte(f.get("part_paid_overdue_count"), 2):
+        out.append(W_PART_PAID)
     if f.get("signal_supplier_switch") is True:
         out.append(W_SUPPLIER)
     if _lt(f.get("order_trend_ratio"), 0.5):
