@@ -216,6 +216,8 @@ W_BUSINESS = ("warn.business_changes", "BUSINESS_CHANGES", 1, 1, False, False, F
               "Sales swing, bulk returns, inventory swing or bad rumours",
               ("revenue_change_ratio", "signal_bad_rumours", "signal_bulk_returns", "signal_inventory_swing",
                "signal_sales_swing"))
+W_SURGE = ("warn.sales_surge", "SALES_SURGE", 0, 1, True, False, False, None, "Sales rose suddenly",
+           ("revenue_change_ratio",))
 W_STAFF = ("warn.staff_changes", "STAFF_CHANGES", 1, 1, False, False, False, None,
            "Resignations, complaints, low morale or a distracted owner",
            ("signal_low_morale", "signal_owner_distracted", "signal_staff_complaints", "signal_staff_resignations"))
@@ -285,6 +287,8 @@ def _warnings(f: dict[str, Any]) -> list[Warning]:
             or f.get("signal_inventory_swing") is True or f.get("signal_bad_rumours") is True
             or (rc is not None and rc <= -0.3)):
         out.append(W_BUSINESS)
+    if rc is not None and rc >= 0.5:
+        out.append(W_SURGE)
     if (f.get("signal_staff_resignations") is True or f.get("signal_staff_complaints") is True
             or f.get("signal_low_morale") is True or f.get("signal_owner_distracted") is True):
         out.append(W_STAFF)
