@@ -436,6 +436,11 @@ def decide(
     if ratio is not None and ratio >= 1.5 and days_purchase is not None and days_purchase <= 90:
         follow_ups.append(("follow.restock_due", "Product has probably run out",
                            ("days_since_last_purchase", "purchase_interval_ratio")))
+    age = f.get("financials_age_days")
+    if age is not None and age > 455:
+        follow_ups.append(("follow.stale_financials",
+                           "Ask for current financial statements: the latest is over 15 months old",
+                           ("financials_age_days",)))
     for rule_id, title, _fields in follow_ups:  # all due today (due_in_days 0), severity info
         actions.append(_build(Action, code="FOLLOW_UP", due_on=as_of, severity="info", rule_id=rule_id,
                               message=title))
