@@ -106,7 +106,7 @@ def simulation_tables(result: dict[str, Any], limit: int) -> None:
         return
     _grades(out, result)
     _rules(out, result["rules"])
-    _actions(out, result["actions"])
+    _actions(out, result["actions"], result["action_changes"])
     if result["order_check"] is not None:
         _orders(out, result["order_check"])
     if not result["changed"]:
@@ -194,9 +194,13 @@ def _rules(out: Console, rules: list[dict[str, Any]]) -> None:
     out.print(_counts_table("rules firing more or less often", "rule", rows, ("note",) if notes else ()))
 
 
-def _actions(out: Console, actions: list[dict[str, Any]]) -> None:
+def _actions(out: Console, actions: list[dict[str, Any]], changed: int) -> None:
+    """The customers with each action code; `changed` customers' actions differ at all."""
     if not actions:
         out.print("no customer gains or loses an action code with the candidate rules")
+        if changed:  # a second action of a code already held (another rule's FOLLOW_UP, say) is a change too
+            out.print(f"{changed:,} customers get more or fewer actions of a code they already have "
+                      "(the changed customers below list them)")
         return
     rows = [[a["code"], f"{a['live']:,}", f"{a['candidate']:,}", f"{a['change']:+,d}", f"{a['gained']:,}",
              f"{a['lost']:,}"] for a in actions]  # fmt: skip

@@ -494,3 +494,18 @@ def test_credit_extended_is_given_per_currency_and_never_summed_across_currencie
     one = single["credit_extended"]
     assert one["currency"] == "CNY" and one["by_currency"] == [{"currency": "CNY", **{
         k: one[k] for k in ("live", "candidate", "change")}}]
+
+
+def test_simulate_counts_customers_who_get_more_actions_of_a_code_they_already_have(tmp_path: Path) -> None:
+    url = make_portfolio(tmp_path)
+    twin = ("  - id: follow.never_contacted_twin\n    title: {zh: 从未跟进, en: Never contacted (twin)}\n"
+            "    source: \"000 自动提醒从未跟踪顾客\"\n    when: {never_contacted: true}\n")
+    candidate = _candidate(tmp_path, {"follow_ups.yaml": ("rules:\n", "rules:\n" + twin)})
+
+    result = cli("simulate", "--rules", str(candidate), "--db", url, "--as-of", AS_OF.isoformat(), "--json")
+    shown = cli("simulate", "--rules", str(candidate), "--db", url, "--as-of", AS_OF.isoformat())
+
+    doubled = [c for c in summary_of(result)["changes"] if "actions" in c]
+    assert doubled, "the portfolio has no never-contacted customer: the test proves nothing"
+    assert summary_of(result)["actions"] == []  # nobody gains a code it had none of
+    assert f"{len(doubled):,} customers get more or fewer actions of a code they already have" in shown.stdout
