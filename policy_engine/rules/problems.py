@@ -31,6 +31,8 @@ CODES = {
     "too_many_fields": "a rule stage would send the engine more than 255 properties",
     "engine_rejected": "durable_rules refused the compiled ruleset",
     "unreadable": "the file cannot be read",
+    "is_a_directory": "a name ending .yaml or .yml in the rules directory is a directory (or a link to one), not a "
+    "rule or case file",
     "rule_test_failed": "a test case in the rules' tests/ does not pass (the service refuses the rule set)",
 }
 """Every problem code with its meaning; tests and tools rely on these names."""

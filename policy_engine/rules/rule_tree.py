@@ -78,6 +78,8 @@ def _take(tree: RuleTree, pending: _Pending, entry: os.DirEntry[str], in_tests: 
     path = Path(entry.path)
     try:
         if entry.is_dir(follow_symlinks=False):
+            if _rule_name(entry.name):  # read as a folder, it made lint say the kind it should hold is missing
+                _problems(tree, in_tests).append(_directory_problem(path, in_tests, "a directory"))
             if not in_tests:  # cases live directly in tests/
                 pending.append((path, at_top and entry.name == TESTS_DIR))
             return
@@ -88,8 +90,22 @@ def _take(tree: RuleTree, pending: _Pending, entry: os.DirEntry[str], in_tests: 
     is_file, problem = _file_or_why_not(entry, path)
     if is_file:
         (tree.case_files if in_tests else tree.rule_files).append(path)
+    elif problem == _LINK_TO_DIR:
+        _problems(tree, in_tests).append(_directory_problem(path, in_tests, "a link to a directory"))
     elif problem and entry.is_symlink():
         _problems(tree, in_tests).append(Problem(str(path), 1, 1, "unreadable", problem))
+
+
+_LINK_TO_DIR = "a link to a directory"
+
+
+def _directory_problem(path: Path, in_tests: bool, what: str) -> Problem:
+    """`is_a_directory` at a directory (or a link to one) whose name ends .yaml / .yml, saying what to do."""
+    if in_tests:
+        message = f"{what}, not a case file: case files are read directly in tests/; rename it, or move its files up"
+    else:
+        message = f"{what}, not a rule file: a name ending .yaml or .yml must be a file; rename it"
+    return Problem(str(path), 1, 1, "is_a_directory", message)
 
 
 def _file_or_why_not(entry: os.DirEntry[str], path: Path) -> tuple[bool, str]:
@@ -105,6 +121,8 @@ def _file_or_why_not(entry: os.DirEntry[str], path: Path) -> tuple[bool, str]:
             path.stat()
         except OSError as exc:
             return False, f"a link that leads nowhere: {exc.strerror or exc}"
+        if path.is_dir():
+            return False, _LINK_TO_DIR
     return False, "not a regular file"
 
 

@@ -258,3 +258,15 @@ def test_a_listing_error_in_the_tree_is_part_of_the_fingerprint_not_a_crash(
     denied = rules_watch.fingerprint(rules)
     assert denied != before
     assert scan_rules_dir(rules).problems[0].path == str(rules / "extra")
+
+
+def test_a_directory_named_like_a_rule_file_changes_the_fingerprint_and_refuses_the_load(tmp_path: Path) -> None:
+    rules = copy_rules(tmp_path / "rules")
+    before = rules_watch.fingerprint(rules)
+
+    (rules / "extra.yaml").mkdir()
+
+    assert rules_watch.fingerprint(rules) != before
+    with pytest.raises(PolicyLoadError) as caught:
+        read_rule_files(rules)
+    assert [(p.path, p.code) for p in caught.value.problems] == [(str(rules / "extra.yaml"), "is_a_directory")]
