@@ -35,6 +35,8 @@ class ImportReport:
     problem_count: int = 0
     problems: list[Problem] = field(default_factory=list)
     committed: bool = False
+    refused_whole: bool = False
+    """The file as a whole was refused before any row (empty, a bad header): its one problem says it all."""
 
     def add(self, problems: list[Problem]) -> None:
         """Count problems, keeping the first MAX_PROBLEMS_KEPT."""
@@ -138,7 +140,7 @@ class _Run:
 
 def _rows(kind: ImportKind, handle: TextIO, name: str, fmt: str) -> Iterator[RawRow]:
     if fmt == "jsonl":
-        return read_jsonl(handle, name)
+        return read_jsonl(handle, name, kind.required)
     return read_csv(handle, name, kind.columns, kind.required)
 
 
@@ -170,6 +172,7 @@ def run_import(
                     report.committed = True
     except FileProblem as exc:
         report.add([exc.problem])
+        report.refused_whole = True
     except UnicodeDecodeError as exc:
         report.add([Problem(name, _first_undecodable_line(path), "", "bad_encoding", f"not UTF-8 text ({exc.reason})")])
     finally:

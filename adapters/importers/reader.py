@@ -75,9 +75,34 @@ def _bounded_lines(handle: TextIO, name: str) -> Iterator[tuple[int, str | None]
             yield number, line
 
 
-def read_jsonl(handle: TextIO, name: str) -> Iterator[RawRow]:
-    """One JSON object per line; blank lines are skipped."""
+def _nothing_more(handle: TextIO) -> bool:
+    """Whether the rest of `handle` is blank (read in bounded pieces, never a whole line at once)."""
+    while piece := handle.read(MAX_LINE_CHARS):
+        if piece.strip():
+            return False
+    return True
+
+
+def _empty_file(name: str, first_line: str) -> FileProblem:
+    """`empty_file` at line 1, saying what a first line holds: a file with nothing in it imported nothing
+    without a word (JSON lines) or was said to miss a column (CSV)."""
+    return FileProblem(Problem(name, 1, "", "empty_file", f"empty file, nothing to import: {first_line}"))
+
+
+def _csv_first_line(required: tuple[str, ...]) -> str:
+    return f"a CSV file's first line names its columns, at least {', '.join(required)}"
+
+
+def _jsonl_first_line(required: tuple[str, ...]) -> str:
+    example = ", ".join(f'"{c}": …' for c in required)
+    return f"a JSON-lines file holds one JSON object per line, such as {{{example}}}"
+
+
+def read_jsonl(handle: TextIO, name: str, required: tuple[str, ...] = ()) -> Iterator[RawRow]:
+    """One JSON object per line; blank lines are skipped; a file of blank lines only is refused as empty."""
+    seen = False
     for number, line in _bounded_lines(handle, name):
+        seen = seen or line is None or bool(line.strip())
         if line is None:
             yield RawRow(
                 number,
@@ -108,6 +133,8 @@ def read_jsonl(handle: TextIO, name: str) -> Iterator[RawRow]:
             continue
         values = {k: v for k, v in data.items() if k not in IGNORED_COLUMNS}
         yield RawRow(number, values, data)
+    if not seen:
+        raise _empty_file(name, _jsonl_first_line(required))
 
 
 def read_csv(handle: TextIO, name: str, allowed: tuple[str, ...], required: tuple[str, ...]) -> Iterator[RawRow]:
@@ -118,6 +145,10 @@ def read_csv(handle: TextIO, name: str, allowed: tuple[str, ...], required: tupl
         header = reader.fieldnames or []
     except csv.Error as exc:
         raise FileProblem(Problem(name, 1, "", "bad_csv", str(exc))) from exc
+    if not header:  # no first line, or a blank one: no column can be said to be missing
+        if _nothing_more(handle):
+            raise _empty_file(name, _csv_first_line(required))
+        raise FileProblem(Problem(name, 1, "", "blank_header", f"the first line is blank: {_csv_first_line(required)}"))
     unknown = [c for c in header if c not in allowed and c not in IGNORED_COLUMNS]
     if unknown:
         raise FileProblem(

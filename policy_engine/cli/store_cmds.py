@@ -62,8 +62,9 @@ def import_cmd(
     if keep_going and rejects is None:
         rejects = file.with_name(f"{file.stem}.rejects{file.suffix or '.csv'}")
     store = open_store_or_exit(db)
+    # Off a terminal the bar showed nothing but left a blank line before the report: not drawn there.
     with Progress(TextColumn("{task.description}"), TextColumn("{task.completed} rows"), TimeElapsedColumn(),
-                  console=err, transient=True) as bar:  # fmt: skip
+                  console=err, transient=True, disable=not err.is_terminal) as bar:  # fmt: skip
         task = bar.add_task(f"importing {kind.value}")
         try:
             report = run_import(
@@ -83,6 +84,8 @@ def import_cmd(
 
 
 def _import_summary(report: Any, rejects: Path | None) -> None:
+    if report.refused_whole:  # "fix them, or pass --keep-going to load the good rows" would not help
+        return
     if report.committed:
         line = (
             f"{report.file}: {report.rows_read} rows read, {report.rows_loaded} loaded "

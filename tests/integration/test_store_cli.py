@@ -347,3 +347,36 @@ def test_engine_workers_that_cannot_start_end_serve_with_one_line_not_a_tracebac
         "serve: the engine workers could not start: worker failed to load the policy: OperationalError: "
         "unable to open database file")
     assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize(("name", "text", "first_line"), [
+    ("c.csv", "", "names its columns"),
+    ("c.csv", "\n \n", "names its columns"),
+    ("c.csv", "\ufeff", "names its columns"),
+    ("c.jsonl", "", "one JSON object"),
+    ("c.jsonl", "\n\n", "one JSON object"),
+])
+def test_importing_an_empty_file_says_it_is_empty_and_what_its_first_line_holds_in_one_line(  # type: ignore[no-untyped-def]
+    run, tmp_path: Path, name: str, text: str, first_line: str,
+) -> None:
+    """An empty CSV said `customer_id: required column is missing`; an empty JSON-lines file imported 0 rows, exit 0."""
+    (tmp_path / name).write_text(text, encoding="utf-8")
+
+    result = run("import", "customers", name)
+
+    assert result.exit_code == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"{name}:1: ") and line.endswith("[empty_file]")
+    assert first_line in line and "missing" not in line
+
+
+def test_a_csv_whose_first_line_is_blank_says_so_not_that_a_column_is_missing(  # type: ignore[no-untyped-def]
+    run, tmp_path: Path,
+) -> None:
+    (tmp_path / "c.csv").write_text("\ncustomer_id,size\nC1,large\n")
+
+    result = run("import", "customers", "c.csv")
+
+    assert result.exit_code == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith("c.csv:1: ") and line.endswith("[blank_header]")
