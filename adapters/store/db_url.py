@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from sqlalchemy import make_url
+from sqlalchemy.exc import NoSuchModuleError
 
 SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
@@ -38,8 +39,10 @@ def sqlite_url_for(path: str) -> str:
 def check_db_url(url: str) -> None:
     """Raise BadDbUrl when `url` cannot name the store: a file path instead of a URL, a URL that does not
     parse, `sqlite://NAME` (two slashes make NAME a host), `postgres://` (SQLAlchemy 2 wants
-    `postgresql`), or a SQLite URL naming a directory. The message leaves the value out (the caller
-    names it through `safe_url`, which never shows a password) and ends with what to write."""
+    `postgresql`), a database SQLAlchemy does not know or whose driver is not installed (saying which
+    of SQLite and PostgreSQL work here), or a SQLite URL naming a directory. The message leaves the
+    value out (the caller names it through `safe_url`, which never shows a password) and ends with
+    what to write."""
     if looks_like_path(url):
         if Path(url).expanduser().is_dir():
             raise BadDbUrl(f"a directory, not a database URL; write {sqlite_url_for(_store_in(url))} for a store in it")
@@ -54,6 +57,8 @@ def check_db_url(url: str) -> None:
                                     parsed.drivername)
         raise BadDbUrl(f"SQLAlchemy 2 does not know the name {parsed.drivername!r}; write {fixed}://… "
                        "(the rest as it is)")
+    if (unusable := _no_driver(parsed.drivername)) is not None:
+        raise BadDbUrl(f"{unusable}; write {_schemes_that_work()}")
     if parsed.get_backend_name() != "sqlite":
         return
     if parsed.host:
@@ -65,6 +70,32 @@ def check_db_url(url: str) -> None:
         if Path(database).expanduser().is_dir():
             raise BadDbUrl(f"{database} is a directory, not a database file; write "
                            f"{sqlite_url_for(_store_in(database))} for a store in it")
+
+
+_SCHEMES = (("sqlite", "sqlite:///PATH for a SQLite file"),
+            ("postgresql+psycopg", "postgresql+psycopg://USER:PASSWORD@HOST/DATABASE"))
+"""The stores this project is built and tested on, as what to write (any other SQLAlchemy URL whose
+driver is installed is tried as given)."""
+
+
+def _no_driver(drivername: str) -> str | None:
+    """Why SQLAlchemy cannot open a `drivername` URL here (unknown, or its driver not installed), or None.
+
+    Its own words were `Can't load plugin: sqlalchemy.dialects:nonsense`, or a ModuleNotFoundError
+    only once a connection was tried, with nothing about what to write instead."""
+    try:
+        dialect = make_url(f"{drivername}://").get_dialect()
+    except NoSuchModuleError:
+        return f"no database {drivername.split('+')[0]!r} here"
+    try:
+        dialect.import_dbapi()
+    except ImportError as exc:
+        return f"the driver for {drivername} ({exc.name or exc}) is not installed here"
+    return None
+
+
+def _schemes_that_work() -> str:
+    return " or ".join(text for name, text in _SCHEMES if _no_driver(name) is None)
 
 
 def _store_in(directory: str) -> str:

@@ -26,6 +26,10 @@ def _slips(tmp: Path) -> list[tuple[str, str, str]]:
         ("postgres://risk:s3cret-pw@127.0.0.1:1/credit", "postgres://risk:***@127.0.0.1:1/credit",
          "write postgresql+psycopg://"),
         ("sqlite:///adir", "sqlite:///adir", "write sqlite:///adir/credit-policy.sqlite"),
+        ("nonsense://risk:s3cret-pw@x/credit", "nonsense://risk:***@x/credit",
+         "no database 'nonsense' here; write sqlite:///PATH"),
+        ("postgresql+psycopg2://risk:s3cret-pw@127.0.0.1:1/credit", "postgresql+psycopg2://risk:***@127.0.0.1:1/credit",
+         "is not installed here; write sqlite:///PATH for a SQLite file or postgresql+psycopg://"),
     ]
 
 
