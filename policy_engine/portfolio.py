@@ -119,6 +119,25 @@ class TopN:
         return [(r.value, v, p) for v, r, p in sorted(self._heap, reverse=True)]
 
 
+class TopNByCurrency:
+    """The `n` customers with the largest amount in each currency: without FX rates an amount in dollars
+    and one in yuan do not compare (CONTRACT.md: one currency per customer), so each currency has its own."""
+
+    def __init__(self, n: int):
+        self.n = n
+        self._tops: dict[str | None, TopN] = {}
+
+    def offer(self, currency: str | None, customer_id: str, value: float | None, payload: object = None) -> None:
+        """Consider one customer among those of its currency; None values are not ranked."""
+        if value is not None:
+            self._tops.setdefault(currency, TopN(self.n)).offer(customer_id, value, payload)
+
+    def result(self) -> list[tuple[str | None, str, float, object]]:
+        """(currency, customer_id, value, payload): currencies in code order, each one's best first."""
+        return [(currency, *ranked) for currency in sorted(self._tops, key=lambda c: c or "")
+                for ranked in self._tops[currency].result()]
+
+
 class _Reversed:
     """Sort wrapper so that, at equal values, the smaller customer id ranks higher."""
 

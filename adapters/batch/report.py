@@ -163,9 +163,18 @@ def render_html(data: dict[str, Any]) -> str:
     return env.get_template("report.html").render(
         **data, charts=_charts(data), grades=GRADES, prev_rows=prev_rows, peak=peak, heat=_heat,
         categories=CATEGORIES, rank=GRADE_RANK, bands=LIMIT_BANDS, currencies=totals.currencies,
-        sales_rows=sales_rows(data["portfolio"]),
+        sales_rows=sales_rows(data["portfolio"]), ranking_groups=ranking_groups,
         classes={k: [g for g in GRADES if g[0] == k] for k in "ABC"},
     )
+
+
+def ranking_groups(entries: list[dict[str, Any]]) -> list[tuple[str | None, list[dict[str, Any]]]]:
+    """A ranking by an amount (sales) split by currency: each currency's top N in turn, as the portfolio
+    pass keeps it; one group, its currency None, when there is one (or the run predates the split)."""
+    groups: dict[str | None, list[dict[str, Any]]] = {}
+    for entry in entries:
+        groups.setdefault(entry.get("currency"), []).append(entry)
+    return list(groups.items()) if len(groups) > 1 else [(None, entries)]
 
 
 def write_csv(engine: Engine, run_id: str, path: Path) -> int:
@@ -223,6 +232,8 @@ def summary_json(data: dict[str, Any]) -> dict[str, Any]:
         "exposure_by_grade_class": totals.by_class("by_grade_class"),
         "exposure_by_value_class": totals.by_class("by_value_class"),
         "by_currency": [totals.money[c].as_json(c) for c in totals.currencies],
+        "largest_limit_increases": totals.limit_moves("raised"),
+        "largest_limit_cuts": totals.limit_moves("cut"),
         "queue": data["queue"],
         "portfolio": data["portfolio"],
     }

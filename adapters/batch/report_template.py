@@ -121,7 +121,7 @@ TEMPLATE = """<!doctype html>
   {% for title, top in (("Largest limit increases", totals.raised), ("Largest limit cuts", totals.cut)) %}
   <div class="card"><h2>{{ title }}</h2>
     <table><tr><th>customer</th><th>grade</th><th>previous limit</th><th>new limit</th><th>change</th><th>currency</th></tr>
-    {% for cid, v, p in top.result() %}<tr><td>{{ cid }}</td><td>{{ p[2] }} → {{ p[3] }}</td><td>{{ p[0] | money }}</td>
+    {% for cur, cid, v, p in top.result() %}{% if currencies | length > 1 and loop.changed(cur) %}<tr><th colspan="6" class="l">{{ cur }}</th></tr>{% endif %}<tr><td>{{ cid }}</td><td>{{ p[2] }} → {{ p[3] }}</td><td>{{ p[0] | money }}</td>
       <td>{{ p[1] | money }}</td><td class="{{ 'up' if p[1] > (p[0] or 0) else 'down' }}">{{ (p[1] - (p[0] or 0)) | money }}</td><td>{{ p[4] }}</td></tr>
     {% else %}<tr><td colspan="6" class="l">none</td></tr>{% endfor %}</table></div>
   {% endfor %}
@@ -144,10 +144,10 @@ TEMPLATE = """<!doctype html>
   {% for key, title, fmt in (("sales", "Top by sales", "money"), ("growth", "Top by sales growth", "pct"), ("profit_rate", "Top by profit rate", "pct")) %}
   <div class="card"><h2>{{ title }} <small>重点客户</small></h2>
     <table><tr><th>#</th><th style="text-align:left">customer</th><th>{{ "sales" if fmt == "money" else "rate" }}</th></tr>
-    {% for r in portfolio.get('rankings', {}).get(key, []) %}<tr><td>{{ loop.index }}</td>
+    {% set entries = portfolio.get('rankings', {}).get(key, []) %}{% for cur, group in (ranking_groups(entries) if fmt == "money" else [(None, entries)]) %}{% if cur %}<tr><th colspan="3" class="l">{{ cur }}</th></tr>{% endif %}{% for r in group %}<tr><td>{{ loop.index }}</td>
       <td class="l">{{ r.customer_id }} <span style="color:#64748b">{{ r.name[:22] }}</span></td>
       <td>{{ r.value | money if fmt == "money" else "{:+.1%}".format(r.value) }}</td></tr>
-    {% else %}<tr><td colspan="3" class="l">none</td></tr>{% endfor %}</table></div>
+    {% else %}<tr><td colspan="3" class="l">none</td></tr>{% endfor %}{% endfor %}</table></div>
   {% endfor %}
 </section>
 <footer>Generated {{ generated_at.strftime("%Y-%m-%d %H:%M UTC") }} by credit-policy report · one line per customer in the CSV beside this page.</footer>

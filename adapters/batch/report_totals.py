@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from policy_engine.domain.values import GRADE_RANK
-from policy_engine.portfolio import TopN
+from policy_engine.portfolio import TopNByCurrency
 
 LIMIT_BANDS = ("cut > 50%", "cut 20–50%", "cut < 20%", "unchanged", "up < 20%", "up 20–50%", "up > 50%", "new limit")
 ZERO = Decimal(0)
@@ -78,7 +78,8 @@ class Totals:
         self.money: dict[str | None, Money] = defaultdict(Money)
         self.value_moves: Counter[tuple[str, str]] = Counter()
         self.upgrades = self.downgrades = 0
-        self.raised, self.cut = TopN(10), TopN(10)
+        # A change in dollars and one in yuan do not compare: each currency has its largest moves.
+        self.raised, self.cut = TopNByCurrency(10), TopNByCurrency(10)
         self.quarantined: list[dict[str, Any]] = []
 
     def add(self, row: dict[str, Any]) -> None:
@@ -102,8 +103,8 @@ class Totals:
         self.money[row["currency"]].add(row)
         change = limit - (prev_limit or ZERO)
         payload = (prev_limit, limit, prev, grade, row["currency"])
-        self.raised.offer(row["customer_id"], float(change) if change > 0 else None, payload)
-        self.cut.offer(row["customer_id"], float(-change) if change < 0 else None, payload)
+        self.raised.offer(row["currency"], row["customer_id"], float(change) if change > 0 else None, payload)
+        self.cut.offer(row["currency"], row["customer_id"], float(-change) if change < 0 else None, payload)
         self.value_moves[(row["prev_value_class"] or "–", row["value_class"] or "–")] += 1
 
     @property
@@ -117,6 +118,12 @@ class Totals:
         if len(self.money) > 1:
             return None
         return next(iter(self.money.values()), Money())
+
+    def limit_moves(self, which: str) -> list[dict[str, Any]]:
+        """The largest limit increases (`which`: raised) or cuts (cut) of each currency, for the JSON."""
+        return [{"customer_id": cid, "currency": cur, "prev_limit": None if p[0] is None else str(p[0]),
+                 "credit_limit": str(p[1]), "change": str(p[1] - (p[0] or ZERO))}
+                for cur, cid, _, p in getattr(self, which).result()]  # fmt: skip
 
     def class_count(self, name: str, key: str) -> int:
         """Customers in grade or value class `key` (`name`: by_grade_class, by_value_class), every currency."""

@@ -26,7 +26,7 @@ from adapters.batch.config import PortfolioConfig
 from policy_engine.domain.amounts import refused_amount
 from policy_engine.domain.dates import refused_date
 from policy_engine.domain.values import parse_iso_date, stored_decimal
-from policy_engine.portfolio import TopN, growth_rate, profit_rate
+from policy_engine.portfolio import TopN, TopNByCurrency, growth_rate, profit_rate
 
 MAX_UNREADABLE_SHOWN = 20
 
@@ -212,7 +212,8 @@ def _all_sales(summary: dict[str, Any]) -> Decimal:
 
 
 def _compute(conn: Connection, engine: Engine, run_id: str, as_of: date, config: PortfolioConfig) -> dict[str, Any]:
-    tops = {"sales": TopN(config.top_n), "growth": TopN(config.top_n), "profit_rate": TopN(config.top_n)}
+    sales_top = TopNByCurrency(config.top_n)  # amounts: each currency's own top; rates compare across them
+    tops = {"growth": TopN(config.top_n), "profit_rate": TopN(config.top_n)}
     totals: dict[str | None, Decimal] = {}  # sales and customers per currency: ranked each among itself
     counts: dict[str | None, int] = {}
     rows = []
@@ -227,11 +228,11 @@ def _compute(conn: Connection, engine: Engine, run_id: str, as_of: date, config:
             continue
         totals[f.currency] = totals.get(f.currency, Decimal(0)) + f.sales
         counts[f.currency] = counts.get(f.currency, 0) + 1
-        tops["sales"].offer(f.customer_id, float(f.sales), f.name)
+        sales_top.offer(f.currency, f.customer_id, float(f.sales), (f.name, f.currency))
         full_history = f.relationship_since is not None and f.relationship_since <= traded_since
         if full_history and f.sales_before >= config.growth_min_sales:
-            tops["growth"].offer(f.customer_id, growth_rate(f.sales, f.sales_before), f.name)
-        tops["profit_rate"].offer(f.customer_id, f.profit_rate, f.name)
+            tops["growth"].offer(f.customer_id, growth_rate(f.sales, f.sales_before), (f.name, f.currency))
+        tops["profit_rate"].offer(f.customer_id, f.profit_rate, (f.name, f.currency))
         rows.append({"run_id": run_id, "customer_id": f.customer_id, "sales": f.sales,
                      "sales_key": float(f.sales), "sales_before": f.sales_before, "value_class": "C",
                      "give_up": False})  # fmt: skip
@@ -249,6 +250,16 @@ def _compute(conn: Connection, engine: Engine, run_id: str, as_of: date, config:
         "cutoffs": {"a_cumulative": str(config.abc.a), "b_cumulative": str(config.abc.b), **config.describe()},
         "give_up": give_up,
         "unreadable": unreadable,
-        "rankings": {name: [{"customer_id": c, "name": p, "value": v} for c, v, p in top.result()]
-                     for name, top in tops.items()},
+        "rankings": _rankings(sales_top, tops),
     }  # fmt: skip
+
+
+def _rankings(sales_top: TopNByCurrency, tops: dict[str, TopN]) -> dict[str, list[dict[str, Any]]]:
+    """The key-customer rankings as the summary keeps them: by sales, each currency's top N in code order
+    (one list, as before, when there is one currency); by growth and profit rate, one list."""
+    def entry(customer_id: str, value: float, payload: Any) -> dict[str, Any]:
+        name, currency = payload
+        return {"customer_id": customer_id, "name": name, "value": value, "currency": currency}
+
+    ranked = {"sales": [entry(c, v, p) for _, c, v, p in sales_top.result()]}
+    return ranked | {name: [entry(*item) for item in top.result()] for name, top in tops.items()}

@@ -19,6 +19,7 @@ from policy_engine.domain.values import NOT_A_DECIMAL
 from policy_engine.portfolio import (
     AbcCutoffs,
     TopN,
+    TopNByCurrency,
     abc_classes,
     abc_classes_by_currency,
     give_up_candidates,
@@ -99,6 +100,15 @@ def test_top_n_keeps_the_largest_values_and_breaks_ties_by_id() -> None:
     assert [(c, v) for c, v, _ in top.result()] == [("c", 9.0), ("a", 5.0), ("b", 5.0)]
 
 
+def test_top_n_by_currency_keeps_each_currencys_largest_in_code_order() -> None:
+    top = TopNByCurrency(2)
+    for currency, customer_id, value in [("USD", "u1", 30.0), ("CNY", "c1", 900.0), ("CNY", "c2", 500.0),
+                                         ("USD", "u2", 20.0), ("CNY", "c3", 700.0), ("USD", "u3", None)]:
+        top.offer(currency, customer_id, value)
+
+    assert [(cur, c) for cur, c, _, _ in top.result()] == [("CNY", "c1"), ("CNY", "c3"), ("USD", "u1"), ("USD", "u2")]
+
+
 def _store_sales(url: str) -> dict[str, Decimal]:
     store = open_store(url)
     sales = {}
@@ -177,6 +187,9 @@ def test_the_batch_ranks_each_currencys_customers_among_themselves(tmp_path: Pat
     assert {k: v["customers"] for k, v in summary["value_classes"].items()} == {
         k: sum(1 for v in expected.values() if v == k) for k in "ABC"}
     assert summary["value_classes_by_currency"] == portfolio["by_currency"]
+    top_sales = [(r["currency"], r["customer_id"]) for r in portfolio["rankings"]["sales"]]
+    assert top_sales == [(cur, c) for cur in ("CNY", "USD")  # each currency's top 10: no USD one made the mixed list
+                         for c in sorted((c for c in sales if currency[c] == cur), key=lambda c: (-sales[c], c))[:10]]
 
 
 def test_rankings_and_give_up_flags_follow_the_config(tmp_path: Path) -> None:

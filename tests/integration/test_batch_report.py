@@ -240,19 +240,43 @@ def _by_currency(url: str) -> dict[str, dict[str, Decimal]]:
     return sums
 
 
-def test_the_report_gives_money_per_currency_and_no_total_across_currencies(tmp_path: Path) -> None:
-    """The report added limits and exposure in USD and CNY into one figure with no currency."""
-    url = make_portfolio(tmp_path, customers=120)
+def _limit_moves(url: str) -> list[tuple[str, str, Decimal]]:
+    """(currency, customer_id, new limit minus previous) of every evaluated customer."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT currency, customer_id, prev_limit, credit_limit FROM batch_results "
+                                 "WHERE status = 'ok'")).all()  # fmt: skip
+    engine.dispose()
+    return [(cur, cid, Decimal(limit) - Decimal(prev or 0)) for cur, cid, prev, limit in rows]
+
+
+def _largest(moves: list[tuple[str, str, Decimal]], sign: int, currencies: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The 10 largest increases (sign 1) or cuts (-1) of each currency, currencies in code order."""
+    return [(cur, cid) for cur in currencies for _, cid, _ in
+            sorted((m for m in moves if m[0] == cur and sign * m[2] > 0), key=lambda m: (-sign * m[2], m[1]))[:10]]
+
+
+@pytest.fixture(scope="module")
+def two_currency_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """A completed run over 120 customers, the first 30 trading in USD, and its report directory."""
+    tmp = tmp_path_factory.mktemp("two-currencies")
+    url = make_portfolio(tmp, customers=120)
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("UPDATE customers SET currency = 'USD' WHERE customer_id <= 'C0000030'"))
     engine.dispose()
     run_batch(BatchOptions(db_url=url, as_of=AS_OF, rules_dir=RULES))
-
-    result = cli("report", "--db", url, "--out", str(tmp_path / "out"))
-
+    result = cli("report", "--db", url, "--out", str(tmp / "out"))
     assert result.returncode == 0, result.stderr
-    figures = json.loads(_files(tmp_path / "out", ".json").read_text())
+    return url, tmp / "out"
+
+
+def test_the_report_gives_money_per_currency_and_no_total_across_currencies(two_currency_run: tuple[str, Path]) -> None:
+    """The report added limits and exposure in USD and CNY into one figure with no currency."""
+    url, out = two_currency_run
+
+    figures = json.loads(_files(out, ".json").read_text())
+
     sums = _by_currency(url)
     got = {row["currency"]: row for row in figures["by_currency"]}
     assert sorted(got) == sorted(sums) == ["CNY", "USD"]
@@ -264,8 +288,36 @@ def test_the_report_gives_money_per_currency_and_no_total_across_currencies(tmp_
     assert (figures["limit_before"], figures["limit_after"]) == (None, None)
     assert all(v[1:] == [None, None] for v in figures["exposure_by_grade_class"].values())
     assert sum(int(v[0]) for v in figures["exposure_by_value_class"].values()) == 120  # counts still add up
-    html = _files(tmp_path / "out", ".html").read_text(encoding="utf-8")
+    html = _files(out, ".html").read_text(encoding="utf-8")
     assert "Credit extended (USD)" in html and "Credit extended (CNY)" in html
+
+
+def test_the_largest_limit_moves_are_ranked_within_each_currency(two_currency_run: tuple[str, Path]) -> None:
+    """The lists compared a change in dollars with one in yuan: the mixed top 10 is not each currency's."""
+    url, out = two_currency_run
+    moves = _limit_moves(url)
+
+    figures = json.loads(_files(out, ".json").read_text())
+
+    for key, sign in (("largest_limit_increases", 1), ("largest_limit_cuts", -1)):
+        got = [(r["currency"], r["customer_id"]) for r in figures[key]]
+        assert got == _largest(moves, sign, ("CNY", "USD")), key
+        mixed = [(cur, cid) for cur, cid, _ in sorted((m for m in moves if sign * m[2] > 0),
+                                                      key=lambda m: (-sign * m[2], m[1]))[:10]]
+        assert got != mixed, key
+    html = _files(out, ".html").read_text(encoding="utf-8")
+    assert html.count('<th colspan="6" class="l">USD</th>') == 2  # each list says where a currency's rows start
+    assert '<th colspan="3" class="l">USD</th>' in html  # and so does "Top by sales", ranked by the portfolio pass
+
+
+def test_a_one_currency_report_ranks_its_limit_moves_as_one_list(finished_run: tuple[str, Path]) -> None:
+    url, out = finished_run
+
+    figures = json.loads(_files(out, ".json").read_text())
+
+    increases = [(r["currency"], r["customer_id"]) for r in figures["largest_limit_increases"]]
+    assert increases == _largest(_limit_moves(url), 1, ("CNY",)) and len(increases) == 10
+    assert 'colspan="6" class="l">CNY' not in _files(out, ".html").read_text(encoding="utf-8")
 
 
 def test_a_one_currency_report_keeps_its_totals_and_names_the_currency(finished_run: tuple[str, Path]) -> None:
