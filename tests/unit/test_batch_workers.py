@@ -25,9 +25,10 @@ def _cpus(monkeypatch: pytest.MonkeyPatch, cpus: int) -> None:
 def _batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int, cpus: int) -> Any:
     """The batch command with `cpus` usable CPUs and the run itself faked: only what the command says counts."""
     import adapters.batch.runner as batch_runner
+    from adapters.store import open_store
 
     store = tmp_path / "store.sqlite"
-    store.touch()
+    open_store(f"sqlite:///{store}").close()  # an empty store: a zero-byte file is refused as no store
     _cpus(monkeypatch, cpus)
     monkeypatch.setattr(batch_runner, "run_batch", lambda opts, hook, summary=None: {
         "status": "complete", "exit_code": 0, "workers": opts.workers})  # fmt: skip
