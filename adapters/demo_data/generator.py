@@ -7,6 +7,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from statistics import NormalDist
 
 from adapters.demo_data import profile as pf
 from policy_engine.domain.values import SIGNAL_CODES
@@ -33,6 +34,10 @@ CITIES = ("Shanghai", "Beijing", "Guangzhou", "Shenzhen", "Chengdu", "Wuhan", "H
 WORDS = ("Huaxin", "Kangda", "Jinyuan", "Hengtai", "Ruifeng", "Minsheng", "Tianhe", "Yongkang", "Dahua")
 FORMS = ("limited company", "joint-stock company", "sole proprietorship", "partnership", "state-owned")
 DAY = timedelta(days=1)
+STALE_SHARE = 0.05  # customers with statements whose latest is a year or two late (not filed, not asked for)
+FALL_SHARE = 0.03  # ... whose revenue fell 30-60% on the year before
+SURGE_SHARE = 0.03  # ... whose revenue rose 50-150%
+GROWTH = NormalDist(0.04, 0.06)  # the others' year-over-year change: nine in ten within ±15%
 
 
 def money(cents: int) -> str:
@@ -60,6 +65,9 @@ class Generator:
 
     def __init__(self, seed: int, as_of: date):
         self.rng = random.Random(seed)
+        # Which statements are filed late comes from a stream of its own: a draw more in self.rng
+        # would move every later customer's data, and with it each figure the docs quote.
+        self.filing = random.Random(f"{seed}:filing")
         self.as_of = as_of
 
     def chunks(self, count: int, chunk_size: int = 5000) -> Iterator[Portfolio]:
@@ -186,29 +194,28 @@ class Generator:
                 paid_on.isoformat() if paid_on else None, term, changes)  # fmt: skip
 
     def _financials(self, cid: str, size: str, monthly: float, weak: bool, out: Portfolio) -> None:
+        """Two consecutive yearly statements: one revenue level, moved on the year before as in a real book."""
         r = self.rng
         if size == "small" and r.random() < 0.6:
             return
-        for years_back in (1, 2):
-            revenue = monthly * 12 / r.uniform(0.05, 0.3)
-            ca = revenue * r.uniform(0.25, 0.45)
-            cl = ca * r.uniform(1.1, 1.8) if weak else ca / r.uniform(1.2, 2.2)
-            ta = ca * r.uniform(1.5, 2.5)
-            tl = ta * (r.uniform(0.85, 1.15) if weak else r.uniform(0.3, 0.6))
-            profit = -revenue * r.uniform(0.01, 0.08) if weak else revenue * r.uniform(0.02, 0.1)
-            values = (
-                ca,
-                cl,
-                ca * r.uniform(0.2, 0.5),
-                ca * r.uniform(0.02 if weak else 0.1, 0.3),
-                ta,
-                tl,
-                ta - tl,
-                revenue,
-                profit,
-            )
-            period_end = date(self.as_of.year - years_back, 12, 31)
-            out.financial_statements.append((cid, period_end.isoformat(), *(_signed_money(v) for v in values)))
+        late = self.filing.randint(1, 2) if self.filing.random() < STALE_SHARE else 0
+        latest = self.as_of.year - 1 - late
+        revenue = monthly * 12 / r.uniform(0.05, 0.3)  # our sales are 5-30% of its revenue
+        self._statement(cid, latest, revenue, weak, out)
+        # One draw where the year before's revenue used to be drawn on its own: the stream keeps its draws.
+        self._statement(cid, latest - 1, revenue / (1 + revenue_change(r.random())), weak, out)
+
+    def _statement(self, cid: str, year: int, revenue: float, weak: bool, out: Portfolio) -> None:
+        """The statement of `year`, its lines in proportion to its own revenue (writer.COLUMNS order)."""
+        r = self.rng
+        ca = revenue * r.uniform(0.25, 0.45)
+        cl = ca * r.uniform(1.1, 1.8) if weak else ca / r.uniform(1.2, 2.2)
+        ta = ca * r.uniform(1.5, 2.5)
+        tl = ta * (r.uniform(0.85, 1.15) if weak else r.uniform(0.3, 0.6))
+        profit = -revenue * r.uniform(0.01, 0.08) if weak else revenue * r.uniform(0.02, 0.1)
+        inventory, cash = ca * r.uniform(0.2, 0.5), ca * r.uniform(0.02 if weak else 0.1, 0.3)
+        values = (ca, cl, inventory, cash, ta, tl, ta - tl, revenue, profit)
+        out.financial_statements.append((cid, date(year, 12, 31).isoformat(), *map(_signed_money, values)))
 
     def _assessment(self, cid: str, drifts: set[str], out: Portfolio) -> float:
         r = self.rng
@@ -239,6 +246,17 @@ class Generator:
             out.contacts.append(
                 (cid, (as_of - DAY * ago).isoformat(), r.choice(("visit", "call", "email")), "sales", "")
             )
+
+
+def revenue_change(quantile: float) -> float:
+    """Latest revenue / the year before's − 1 at `quantile` (0 ≤ q < 1) of a real book's year-over-year changes."""
+    if quantile < FALL_SHARE:  # lost its largest customers: -60% to -30%
+        return -0.6 + 0.3 * quantile / FALL_SHARE
+    if quantile >= 1 - SURGE_SHARE:  # an acquisition, a big new contract: +50% to +150%
+        return 0.5 + (quantile - 1 + SURGE_SHARE) / SURGE_SHARE
+    body = (quantile - FALL_SHARE) / (1 - FALL_SHARE - SURGE_SHARE)
+    # Clamped so that only the tails reach warn.business_changes' -30% and warn.sales_surge's +50%.
+    return min(max(GROWTH.inv_cdf(max(body, 1e-9)), -0.25), 0.45)
 
 
 def _signed_money(value: float) -> str:

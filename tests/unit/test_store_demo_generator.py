@@ -1,19 +1,63 @@
-"""The demo generator is deterministic and its value classes follow the ABC curve."""
+"""The demo generator is deterministic, its statements look like a real book's, its value classes follow ABC."""
 
 from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from adapters.demo_data.generator import Generator
 from adapters.demo_data.profile import ProfileSeed, grade_for, value_classes
+
+AS_OF = date(2026, 11, 22)
+Statement = tuple[date, float, float]  # period end, revenue, current assets
+
+
+@pytest.fixture(scope="module")
+def statements() -> dict[str, list[Statement]]:
+    """Each customer's statements of a 2,000-customer demo portfolio, latest first."""
+    by_customer: dict[str, list[Statement]] = {}
+    for row in next(Generator(1, AS_OF).chunks(2000)).financial_statements:
+        period_end, current_assets, revenue = date.fromisoformat(str(row[1])), float(str(row[2])), float(str(row[9]))
+        by_customer.setdefault(str(row[0]), []).append((period_end, revenue, current_assets))
+    return {customer: sorted(rows, reverse=True) for customer, rows in by_customer.items()}
 
 
 def test_the_same_seed_and_date_give_the_same_portfolio() -> None:
     first = next(Generator(3, date(2026, 11, 22)).chunks(50))
     second = next(Generator(3, date(2026, 11, 22)).chunks(50))
 
-    assert (first.customers, first.invoices, first.orders, first.staff_signals) == (
-        second.customers, second.invoices, second.orders, second.staff_signals)  # fmt: skip
+    tables = ("customers", "invoices", "orders", "financial_statements", "staff_signals", "assessments", "contacts")
+    assert [getattr(first, t) for t in tables] == [getattr(second, t) for t in tables]
+
+
+def test_most_revenue_moves_within_15_percent_a_year_and_a_few_customers_fall_or_surge(
+        statements: dict[str, list[Statement]]) -> None:
+    changes = [latest[1] / previous[1] - 1 for latest, previous in statements.values()]
+
+    def share(count: int) -> float:
+        return count / len(changes)
+
+    # Before, each year's revenue was drawn alone: a ratio from 1/6 to 6, ~30% falling 30% or more.
+    assert share(sum(abs(c) <= 0.15 for c in changes)) > 0.85
+    assert 0.01 < share(sum(c <= -0.3 for c in changes)) < 0.06  # warn.business_changes' fall
+    assert 0.01 < share(sum(c >= 0.5 for c in changes)) < 0.06  # warn.sales_surge
+
+
+def test_a_few_customers_latest_statement_is_over_15_months_old(statements: dict[str, list[Statement]]) -> None:
+    latest = [rows[0][0] for rows in statements.values()]
+
+    stale = sum((AS_OF - period_end).days > 455 for period_end in latest)  # follow.stale_financials
+
+    assert 0.02 < stale / len(latest) < 0.1
+    assert all(len(rows) == 2 and rows[1][0].year == rows[0][0].year - 1 for rows in statements.values())
+
+
+def test_every_statement_holds_current_assets_of_a_quarter_to_45_percent_of_its_own_revenue(
+        statements: dict[str, list[Statement]]) -> None:
+    ratios = [current_assets / revenue for rows in statements.values() for _, revenue, current_assets in rows]
+
+    assert 0.25 <= min(ratios) and max(ratios) <= 0.45
 
 
 def test_value_classes_put_the_top_75_percent_of_sales_in_a_and_the_last_5_percent_in_c() -> None:
