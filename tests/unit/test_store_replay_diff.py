@@ -50,3 +50,14 @@ def test_a_result_says_the_code_changed_only_when_it_is_not_exact_and_another_bu
     assert note(True, "0.1.0+a") == ""  # reproduced exactly: whatever changed did not matter
     assert note(False, "0.1.0+b") == ""  # the same code: the rules, the input or the log differ
     assert note(None, "0.1.0+a") == note(False, "0.1.0+a", current="") == ""  # the replay did not run
+
+
+def test_a_list_field_added_since_is_no_difference_while_the_replay_leaves_it_empty() -> None:
+    """Decisions logged before actions carried `gather` replay with `"gather": []` (their policy has no
+    review_information file): nothing was there then either. A filled one is a difference."""
+    logged = {"actions": [{"code": "CREDIT_REVIEW"}]}
+
+    assert diff(logged, {"actions": [{"code": "CREDIT_REVIEW", "gather": []}]}) == []
+    assert diff(logged, {"actions": [{"code": "CREDIT_REVIEW", "gather": ["x"]}]}) == [
+        "actions[0].gather: only in replay"
+    ]
