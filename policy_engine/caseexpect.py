@@ -36,6 +36,7 @@ EXPECT_KEYS = frozenset(
         "not_fired",
         "actions",
         "not_actions",
+        "gather",
     }
 )
 
@@ -47,12 +48,15 @@ class Known:
 
     rule_ids: tuple[str, ...]
     action_codes: tuple[str, ...]
+    gather_items: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, policy: Policy) -> Known:
-        """The rule ids and action codes of `policy`."""
+        """The rule ids, action codes and items to gather at a review of `policy`."""
         follow_ups = (r.spec.action for r in policy.program.rules if r.kind == "follow_up")
-        return cls(tuple(policy.rule_ids), tuple(dict.fromkeys([*FIXED_ACTION_CODES, *follow_ups])))
+        items = (item.en for r in policy.program.rules if r.kind == "gather" for item in r.spec.gather)
+        return cls(tuple(policy.rule_ids), tuple(dict.fromkeys([*FIXED_ACTION_CODES, *follow_ups])),
+                   tuple(dict.fromkeys(items)))
 
 
 _OUTCOMES: tuple[str, ...] = get_args(Outcome)
@@ -75,7 +79,7 @@ def checks_something(doc: Document, loc: tuple[Any, ...], label: str, case: dict
 _TEXT_EXPECT = ("grade", "grade_class", "outcome", "next_review_on", "limit_valid_until")
 _DATE_EXPECT = ("next_review_on", "limit_valid_until")
 _NUMBER_EXPECT = ("score_at_least", "score_below")
-_LIST_EXPECT = ("fired", "not_fired", "actions", "not_actions")
+_LIST_EXPECT = ("fired", "not_fired", "actions", "not_actions", "gather")
 
 
 def check_expect(doc: Document, loc: tuple[Any, ...], expect: Any, problems: list[Problem], known: Known) -> None:
@@ -99,7 +103,7 @@ def check_expect(doc: Document, loc: tuple[Any, ...], expect: Any, problems: lis
             bad(key, f"a number, got {_as_yaml(expect[key])}")
     for key in _LIST_EXPECT:
         if key in expect and not (isinstance(expect[key], list) and all(isinstance(x, str) for x in expect[key])):
-            bad(key, f"a list of ids, got {_as_yaml(expect[key])}")
+            bad(key, f"a list of {'items' if key == 'gather' else 'ids'}, got {_as_yaml(expect[key])}")
     if "credit_limit" in expect:
         try:
             Decimal(str(expect["credit_limit"]))
@@ -115,7 +119,8 @@ def check_expect(doc: Document, loc: tuple[Any, ...], expect: Any, problems: lis
             unknown(key, expect[key], what, options)
     for key, what, options in (("fired", "rule", known.rule_ids), ("not_fired", "rule", known.rule_ids),
                                ("actions", "action", known.action_codes),
-                               ("not_actions", "action", known.action_codes)):  # fmt: skip
+                               ("not_actions", "action", known.action_codes),
+                               ("gather", "item", known.gather_items)):  # fmt: skip
         if isinstance(expect.get(key), list):
             for i, value in enumerate(expect[key]):
                 if isinstance(value, str):  # a non-text item is already reported as the wrong type

@@ -2,7 +2,8 @@
 
 A case file holds `fixtures` (named snapshots) and/or `cases`. A case's `snapshot` may name a
 fixture with `base:` and override any top-level field. `expect` may check grade, grade_class,
-outcome, credit_limit, next_review_on, limit_valid_until, fired / not_fired rule ids and actions / not_actions codes.
+outcome, credit_limit, next_review_on, limit_valid_until, fired / not_fired rule ids, actions / not_actions codes
+and the review's items to gather.
 casefiles.py reads and checks the files; a case with a problem is reported and not run.
 """
 
@@ -181,6 +182,10 @@ def _compare(expect: dict[str, Any], decision: Any, outcome: str | None, fired: 
     for code in expect.get("not_actions", []):
         if code in codes:
             failures.append(f"did not expect action {code}")
+    if "gather" in expect:  # the items of the CREDIT_REVIEW, in the order the rule file lists them
+        gather: list[str] = next((a.gather for a in decision.actions if a.code == "CREDIT_REVIEW"), [])
+        if gather != expect["gather"]:
+            failures.append(f"gather: expected {expect['gather']}, got {gather}")
     return failures
 
 

@@ -238,6 +238,8 @@ class Policy:
         if limit_row is None or cadence_row is None:
             raise EngineFailure(f"no credit limit or review cadence row for grade {ctx['grade']}")
         ev.fired += [limit_row, cadence_row]
+        # What to gather at the review: chosen in this same engine call (review_information is optional).
+        ev.fired += [r for r in fired if r.kind == "gather"][:1]
         ctx["credit_limit"] = effects.credit_limit(limit_row.spec.limit, ctx, ctx["_warnings"].limit_factor)
         ctx["limit_valid_until"] = effects.add_months(ev.as_of, limit_row.spec.validity_months)
         ctx["available_credit"] = ctx["credit_limit"] - ctx["exposure"]

@@ -185,6 +185,7 @@ class Action(BaseModel):
     severity: Severity = "info"
     rule_id: str
     message: str
+    gather: list[str] = []  # a CREDIT_REVIEW's items to collect (review_information.yaml), by customer size
 
 
 class Reason(BaseModel):

@@ -50,13 +50,16 @@ def _review_action(
     months = cadence.spec.interval_months
     every = "every month" if months == 1 else f"every {months} months"
     message = f"Urgent credit review: {urgent.spec.title.en}" if urgent else f"Credit review {every}"
+    row = next((r for r in fired if r.kind == "gather"), None)
+    gather = [item.en for item in row.spec.gather] if row else []
     return trusted(
         Action,
         code="CREDIT_REVIEW",
         due_on=next_review_on,
         severity=severity,
         rule_id=review_rule.id,
-        message=message,
+        message=f"{message}; gather: {', '.join(gather)}" if gather else message,
+        gather=gather,
     )
 
 

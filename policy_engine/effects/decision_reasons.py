@@ -44,7 +44,7 @@ def _chosen(fired: Sequence[CompiledRule]) -> list[CompiledRule]:
     for rule in fired:
         if rule.kind in ("warning", "follow_up"):
             out.append(rule)
-        elif rule.table not in seen and rule.kind != "order_step":
+        elif rule.table not in seen and rule.kind not in ("order_step", "gather"):  # gather: on the review action
             seen.add(rule.table)
             out.append(rule)
     return out

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from policy_engine.rules.loader import Document
 
 Entry = tuple[CompiledRule, Node | None, "Document", tuple[Any, ...]]
-FIRST_HIT_KINDS = frozenset({"score_row", "grade_band", "limit", "cadence", "reminder", "order_step"})
+FIRST_HIT_KINDS = frozenset({"score_row", "grade_band", "limit", "cadence", "gather", "reminder", "order_step"})
 
 
 def analyse(
@@ -140,6 +140,9 @@ def _weights_and_classes(kinds: dict[str, Any], docs: dict[str, Document], model
             doc = docs[paths[id(card)]]
             problems.append(doc.problem(("factors",), "weights_sum", f"factor weights add up to {total:g}, not 1"))
         problems += _factors_twice(card, docs[paths[id(card)]])
+    gather = kinds.get("review_information")
+    if gather is not None:
+        problems += _items_twice(gather, docs[paths[id(gather)]])
     warning_files = kinds.get("warning_signs", [])
     for other in warning_files[1:]:
         if other.combine != warning_files[0].combine:
@@ -174,6 +177,24 @@ def _factors_twice(card: Any, doc: Document) -> list[Problem]:
             instead = instead or (f"; write one of {', '.join(missing)} instead" if missing else "")
             msg = f'factor "{name}" is written twice (first at line {line}): each 5C factor once{instead}'
             problems.append(doc.problem(("factors", i, "id"), "duplicate_id", msg))
+    return problems
+
+
+def _items_twice(model: Any, doc: Document) -> list[Problem]:
+    """An item a row lists twice (by either title, case aside) would be asked for twice on one review."""
+    problems = []
+    for ri, row in enumerate(model.rows):
+        seen: dict[str, int] = {}
+        for i, item in enumerate(row.gather):
+            keys = (item.en.strip().casefold(), item.zh.strip())
+            first = next((seen[k] for k in keys if k in seen), None)
+            if first is not None:
+                line, _ = doc.where(("rows", ri, "gather", first))
+                msg = (f'rule {row.id}: gather[{i}]: "{item.en}" is written twice (first at line {line}): '
+                       "list each item once")
+                problems.append(doc.problem(("rows", ri, "gather", i), "duplicate_item", msg))
+            for key in keys:
+                seen.setdefault(key, i)
     return problems
 
 

@@ -21,7 +21,7 @@ from policy_engine.rules.conditions import Checker, Node, referenced_fields, to_
 from policy_engine.rules.kinds import kind_without_file, no_kind_problem
 from policy_engine.rules.loader import Document, parse_document
 from policy_engine.rules.problems import PolicyLoadError, Problem
-from policy_engine.rules.schema import SINGLE_KINDS, validate_document
+from policy_engine.rules.schema import OPTIONAL_KINDS, SINGLE_KINDS, validate_document
 from policy_engine.rules.scopes import KIND_TABLES, SCOPES, scope_for
 
 
@@ -131,7 +131,7 @@ def stage_assemble(u: Unit) -> None:
         else:
             u.kinds.setdefault(kind, []).append(model)
     if not u.problems:
-        for kind in sorted(SINGLE_KINDS - set(u.kinds)):
+        for kind in sorted(SINGLE_KINDS - OPTIONAL_KINDS - set(u.kinds)):
             u.problems.append(kind_without_file(kind, u.files, u.shown, u.directory()))
 
 

@@ -25,6 +25,7 @@ KIND_FILES = {
     "warning_signs": "warnings.yaml",
     "credit_limits": "limits.yaml",
     "review_cadence": "reviews.yaml",
+    "review_information": "review_information.yaml",
     "collection_reminders": "collection.yaml",
     "follow_ups": "follow_ups.yaml",
     "order_checks": "orders.yaml",

@@ -32,6 +32,7 @@ from policy_engine.rules.schema_decision import (
     FactorId,
     FollowUpRule,
     FollowUpsFile,
+    GatherRow,
     GradeBand,
     GradeBandsFile,
     LimitFormula,
@@ -40,6 +41,7 @@ from policy_engine.rules.schema_decision import (
     OrdersFile,
     OrderStep,
     ReminderRow,
+    ReviewInformationFile,
     ReviewsFile,
     ScorecardFile,
     ScoreRow,
@@ -65,6 +67,7 @@ __all__ = [
     "FeatureWindows",
     "FollowUpRule",
     "FollowUpsFile",
+    "GatherRow",
     "Grade",
     "GradeBand",
     "GradeBandsFile",
@@ -78,9 +81,11 @@ __all__ = [
     "PolicyFile",
     "PortfolioFile",
     "ReminderRow",
+    "ReviewInformationFile",
     "ReviewsFile",
     "Rule",
     "RuleId",
+    "OPTIONAL_KINDS",
     "SINGLE_KINDS",
     "ScoreRow",
     "ScorecardFile",
@@ -105,6 +110,7 @@ FILE_MODELS: dict[str, type[_Model]] = {
     "warning_signs": WarningsFile,
     "credit_limits": LimitsFile,
     "review_cadence": ReviewsFile,
+    "review_information": ReviewInformationFile,
     "collection_reminders": CollectionFile,
     "follow_ups": FollowUpsFile,
     "order_checks": OrdersFile,
@@ -117,11 +123,14 @@ SINGLE_KINDS = frozenset(
         "grade_bands",
         "credit_limits",
         "review_cadence",
+        "review_information",
         "collection_reminders",
         "order_checks",
         "portfolio",
     }
 )
+OPTIONAL_KINDS = frozenset({"review_information"})
+"""Kinds a rules directory may leave out: added after rule sets were stored and deployed, which still load."""
 
 
 def validate_document(doc: Document) -> tuple[BaseModel | None, list[Problem]]:
@@ -154,6 +163,7 @@ def json_schema() -> dict[str, Any]:
             | WarningsFile
             | LimitsFile
             | ReviewsFile
+            | ReviewInformationFile
             | CollectionFile
             | FollowUpsFile
             | OrdersFile

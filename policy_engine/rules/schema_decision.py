@@ -1,5 +1,5 @@
 """The kinds that decide for one customer: scorecard, grade bands, warning signs, credit limits, review cadence,
-collection reminders, follow-ups and order checks."""
+review information, collection reminders, follow-ups and order checks."""
 
 from __future__ import annotations
 
@@ -152,6 +152,28 @@ class ReviewsFile(_Model):
     source: Source
     hit: Literal["first"] = "first"
     rows: Annotated[list[CadenceRow], Field(min_length=1, max_length=50)]
+
+
+class GatherRow(Rule):
+    """A row of the review information table: what the reviewer gathers for customers matching it."""
+
+    gather: Annotated[list[Title], Field(min_length=1, max_length=30)]
+
+
+class _FirstHitFile(_Model):
+    """What a file of one first-hit table has besides its `kind` and `rows` (limits, reviews and reminders
+    write the same three fields out)."""
+
+    title: Title
+    source: Source
+    hit: Literal["first"] = "first"
+
+
+class ReviewInformationFile(_FirstHitFile):
+    """kind: review_information — what to gather at a credit review (the first matching row), by customer size."""
+
+    kind: Literal["review_information"]
+    rows: Annotated[list[GatherRow], Field(min_length=1, max_length=50)]
 
 
 class ReminderRow(Rule):

@@ -93,6 +93,7 @@ KIND_TABLES: dict[str, Callable[[Any], Iterator[Entry]]] = {
     "warning_signs": _rows("warnings", "customer", "warning", "rules"),
     "credit_limits": _rows("limits", "profile", "limit", "rows"),
     "review_cadence": _rows("reviews", "profile", "cadence", "rows"),
+    "review_information": _rows("review_information", "profile", "gather", "rows"),
     "collection_reminders": _rows("collection", "invoice", "reminder", "rows"),
     "follow_ups": _rows("follow_ups", "customer", "follow_up", "rules"),
     "order_checks": _rows("orders", "order", "order_step", "steps"),

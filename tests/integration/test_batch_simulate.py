@@ -347,15 +347,15 @@ def test_simulate_runs_the_candidates_own_cases_and_says_which_fail(tmp_path: Pa
     as_json = cli("simulate", "--rules", str(candidate), "--db", url, "--as-of", AS_OF.isoformat(), "--json")
 
     assert table.returncode == 0, table.stderr
-    assert ("the candidate's rule tests: 65 of 73 cases pass; a service started with --rule-tests would refuse "
+    assert ("the candidate's rule tests: 69 of 77 cases pass; a service started with --rule-tests would refuse "
             "this rule set") in table.stdout
     assert "grades_and_limits.yaml:" in table.stdout and "rule_test_failed: case steady_large_distributor" in (
         table.stdout)
     tests = summary_of(as_json)["candidate"]["rule_tests"]
-    assert (tests["cases"], tests["passed"], tests["pass"], len(tests["problems"])) == (73, 65, False, 8)
+    assert (tests["cases"], tests["passed"], tests["pass"], len(tests["problems"])) == (77, 69, False, 8)
 
     untouched = cli("simulate", "--rules", str(RULES), "--db", url, "--as-of", AS_OF.isoformat())
-    assert "the candidate's rule tests: 73 of 73 cases pass" in untouched.stdout
+    assert "the candidate's rule tests: 77 of 77 cases pass" in untouched.stdout
     without = cli("simulate", "--rules", str(_candidate(tmp_path, {})), "--db", url, "--as-of", AS_OF.isoformat())
     assert "the candidate has no tests/ directory" in without.stdout
 

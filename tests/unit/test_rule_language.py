@@ -269,6 +269,7 @@ def test_too_many_rule_files_are_refused_before_any_is_read(
     rules_copy: RulesCopy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rules = rules_copy()
+    shipped = len(list(rules.glob("*.yaml")))
     (rules / "extra").mkdir()
     for i in range(MAX_FILES):
         (rules / "extra" / f"{i:03}.yaml").write_text("x: 1\n")
@@ -280,7 +281,7 @@ def test_too_many_rule_files_are_refused_before_any_is_read(
         read_rule_files(rules)
 
     assert [(p.code, p.message) for p in caught.value.problems] == [
-        ("unreadable", f"{MAX_FILES + 10} rule files; at most {MAX_FILES} are read")
+        ("unreadable", f"{MAX_FILES + shipped} rule files; at most {MAX_FILES} are read")
     ]
     assert opened == []
 
