@@ -128,7 +128,7 @@ def _plain_decision(d: CustomerDecision, m: pb.CustomerDecision) -> None:
     m.available_credit, m.next_review_on = format(d.available_credit, "f"), d.next_review_on.isoformat()
     for a in d.actions:
         m.actions.add(code=a.code, due_on=a.due_on.isoformat(), target_id=a.target_id, severity=a.severity,
-                      rule_id=a.rule_id, message=a.message)
+                      rule_id=a.rule_id, message=a.message, gather=a.gather)
     for r in d.reasons:
         reason = m.reasons.add(rule_id=r.rule_id, code=r.code, message=r.message)
         if r.evidence:

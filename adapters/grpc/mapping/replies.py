@@ -103,6 +103,8 @@ def decision_message(d: CustomerDecision, out: pb.CustomerDecision | None = None
             action.severity = a.severity
             action.rule_id = a.rule_id
             action.message = a.message
+            if a.gather:
+                action.gather.extend(a.gather)
     if d.reasons:
         _add_reasons(d.reasons, m.reasons)
     if d.trace:

@@ -160,20 +160,22 @@ class GetPolicyRequest(_message.Message):
     def __init__(self, include_files: _Optional[bool] = ...) -> None: ...
 
 class Action(_message.Message):
-    __slots__ = ("code", "due_on", "target_id", "severity", "rule_id", "message")
+    __slots__ = ("code", "due_on", "target_id", "severity", "rule_id", "message", "gather")
     CODE_FIELD_NUMBER: _ClassVar[int]
     DUE_ON_FIELD_NUMBER: _ClassVar[int]
     TARGET_ID_FIELD_NUMBER: _ClassVar[int]
     SEVERITY_FIELD_NUMBER: _ClassVar[int]
     RULE_ID_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    GATHER_FIELD_NUMBER: _ClassVar[int]
     code: str
     due_on: str
     target_id: str
     severity: str
     rule_id: str
     message: str
-    def __init__(self, code: _Optional[str] = ..., due_on: _Optional[str] = ..., target_id: _Optional[str] = ..., severity: _Optional[str] = ..., rule_id: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
+    gather: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, code: _Optional[str] = ..., due_on: _Optional[str] = ..., target_id: _Optional[str] = ..., severity: _Optional[str] = ..., rule_id: _Optional[str] = ..., message: _Optional[str] = ..., gather: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Reason(_message.Message):
     __slots__ = ("rule_id", "code", "message", "evidence")
