@@ -163,13 +163,7 @@ def run_import(
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle, engine.connect() as conn:
             run = _Run(kind, name, conn, _Rejects(rejects_handle, fmt, kind.columns), report)
-            with conn.begin() as tx:
-                _feed(run, _rows(kind, handle, name, fmt), report, progress)
-                if report.problem_count and not keep_going:
-                    tx.rollback()
-                    report.rows_loaded = report.rows_changed = 0
-                else:
-                    report.committed = True
+            _load_in_one_transaction(run, _rows(kind, handle, name, fmt), keep_going, progress)
     except FileProblem as exc:
         report.add([exc.problem])
         report.refused_whole = True
@@ -179,6 +173,20 @@ def run_import(
         if rejects_handle is not None:
             rejects_handle.close()
     return report
+
+
+def _load_in_one_transaction(
+    run: _Run, rows: Iterator[RawRow], keep_going: bool, progress: Callable[[int], None] | None
+) -> None:
+    """Feed every row in one transaction, rolled back on any problem unless told to keep going."""
+    report = run.report
+    with run.conn.begin() as tx:
+        _feed(run, rows, report, progress)
+        if report.problem_count and not keep_going:
+            tx.rollback()
+            report.rows_loaded = report.rows_changed = 0
+        else:
+            report.committed = True
 
 
 def _feed(run: _Run, rows: Iterator[RawRow], report: ImportReport, progress: Callable[[int], None] | None) -> None:

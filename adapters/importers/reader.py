@@ -104,43 +104,56 @@ def read_jsonl(handle: TextIO, name: str, required: tuple[str, ...] = ()) -> Ite
     for number, line in _bounded_lines(handle, name):
         seen = seen or line is None or bool(line.strip())
         if line is None:
-            yield RawRow(
-                number,
-                {},
-                "",
-                [Problem(name, number, "", "line_too_long", f"line longer than {MAX_LINE_CHARS} characters")],
-            )
-            continue
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield RawRow(
-                number,
-                {},
-                line.rstrip("\n"),
-                [Problem(name, number, "", "bad_json", f"not JSON: {exc.msg} at column {exc.colno}")],
-            )
-            continue
-        except (ValueError, RecursionError) as exc:  # a number of over 4,300 digits; nesting too deep
-            why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc).split(";")[0]
-            problem = Problem(name, number, "", "bad_json", f"not JSON we read: {why}")
-            yield RawRow(number, {}, line.rstrip("\n"), [problem])
-            continue
-        if not isinstance(data, dict):
-            yield RawRow(number, {}, line.rstrip("\n"), [Problem(name, number, "", "bad_json", "not a JSON object")])
-            continue
-        values = {k: v for k, v in data.items() if k not in IGNORED_COLUMNS}
-        yield RawRow(number, values, data)
+            too_long = Problem(name, number, "", "line_too_long", f"line longer than {MAX_LINE_CHARS} characters")
+            yield RawRow(number, {}, "", [too_long])
+        elif line.strip():
+            yield _jsonl_row(name, number, line)
     if not seen:
         raise _empty_file(name, _jsonl_first_line(required))
+
+
+def _jsonl_row(name: str, number: int, line: str) -> RawRow:
+    """One non-blank JSON line as a row, or as a row holding the one reason it cannot be read."""
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        problem = Problem(name, number, "", "bad_json", f"not JSON: {exc.msg} at column {exc.colno}")
+        return RawRow(number, {}, line.rstrip("\n"), [problem])
+    except (ValueError, RecursionError) as exc:  # a number of over 4,300 digits; nesting too deep
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc).split(";")[0]
+        problem = Problem(name, number, "", "bad_json", f"not JSON we read: {why}")
+        return RawRow(number, {}, line.rstrip("\n"), [problem])
+    if not isinstance(data, dict):
+        return RawRow(number, {}, line.rstrip("\n"), [Problem(name, number, "", "bad_json", "not a JSON object")])
+    values = {k: v for k, v in data.items() if k not in IGNORED_COLUMNS}
+    return RawRow(number, values, data)
 
 
 def read_csv(handle: TextIO, name: str, allowed: tuple[str, ...], required: tuple[str, ...]) -> Iterator[RawRow]:
     """A header line, then one row per record; the header is checked before any row is read."""
     csv.field_size_limit(MAX_LINE_CHARS)
     reader = csv.DictReader(handle, strict=True)
+    _check_csv_header(reader, handle, name, allowed, required)
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield RawRow(reader.line_num, {}, "", [Problem(name, reader.line_num, "", "bad_csv", str(exc))])
+            continue
+        if None in record:
+            extra = Problem(name, reader.line_num, "", "extra_cells", "more cells than header columns")
+            yield RawRow(reader.line_num, {}, record, [extra])
+            continue
+        values = {k: v for k, v in record.items() if v not in ("", None) and k not in IGNORED_COLUMNS}
+        yield RawRow(reader.line_num, values, record)
+
+
+def _check_csv_header(
+    reader: csv.DictReader[str], handle: TextIO, name: str, allowed: tuple[str, ...], required: tuple[str, ...]
+) -> None:
+    """Read the header line and raise FileProblem for the first thing wrong with it."""
     try:
         header = reader.fieldnames or []
     except csv.Error as exc:
@@ -151,36 +164,11 @@ def read_csv(handle: TextIO, name: str, allowed: tuple[str, ...], required: tupl
         raise FileProblem(Problem(name, 1, "", "blank_header", f"the first line is blank: {_csv_first_line(required)}"))
     unknown = [c for c in header if c not in allowed and c not in IGNORED_COLUMNS]
     if unknown:
-        raise FileProblem(
-            Problem(
-                name,
-                1,
-                unknown[0],
-                "unknown_column",
-                f"unknown column; expected some of {', '.join(allowed)}",
-            )
-        )
+        expected = f"unknown column; expected some of {', '.join(allowed)}"
+        raise FileProblem(Problem(name, 1, unknown[0], "unknown_column", expected))
     repeated = sorted({c for c in header if header.count(c) > 1})
     if repeated:
         raise FileProblem(Problem(name, 1, repeated[0], "duplicate_column", "column appears more than once"))
     missing = [c for c in required if c not in header]
     if missing:
         raise FileProblem(Problem(name, 1, missing[0], "missing_column", "required column is missing"))
-    while True:
-        try:
-            record = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield RawRow(reader.line_num, {}, "", [Problem(name, reader.line_num, "", "bad_csv", str(exc))])
-            continue
-        if None in record:
-            yield RawRow(
-                reader.line_num,
-                {},
-                record,
-                [Problem(name, reader.line_num, "", "extra_cells", "more cells than header columns")],
-            )
-            continue
-        values = {k: v for k, v in record.items() if v not in ("", None) and k not in IGNORED_COLUMNS}
-        yield RawRow(reader.line_num, values, record)
