@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, get_args
@@ -85,46 +86,60 @@ _LIST_EXPECT = ("fired", "not_fired", "actions", "not_actions", "gather")
 def check_expect(doc: Document, loc: tuple[Any, ...], expect: Any, problems: list[Problem], known: Known) -> None:
     """Each expectation has the type _compare needs (else it would crash instead of reporting), and
     names only grades, outcomes, rules and actions that exist (else it could never fail, or never pass)."""
-    def bad(key: str, message: str, code: str = "type_mismatch", at: tuple[Any, ...] = ()) -> None:
-        problems.append(doc.problem((*loc, key, *at), code, f"expect.{key}: {message}"))
-
-    def unknown(key: str, value: Any, what: str, options: tuple[str, ...], at: tuple[Any, ...] = ()) -> None:
-        if value not in options:
-            bad(key, f"no {what} {value!r}{suggest(str(value), list(options))}", "invalid_value", at)
-
     if not isinstance(expect, dict):
         problems.append(doc.problem(loc, "type_mismatch", "expect must be a mapping"))
         return
+    for key, message, code, at in (*_wrong_types(expect), *_wrong_values(expect), *_unknown_names(expect, known)):
+        problems.append(doc.problem((*loc, key, *at), code, f"expect.{key}: {message}"))
+
+
+_Wrong = tuple[str, str, str, tuple[Any, ...]]
+"""An expectation's problem: its key, the message, the code and where under the key (a list item's index)."""
+
+
+def _wrong_types(expect: dict[Any, Any]) -> Iterator[_Wrong]:
+    """The expectations not of the type their key takes, and a credit_limit that is no amount."""
     for key in _TEXT_EXPECT:
         if key in expect and not isinstance(expect[key], str):
-            bad(key, _not_text(key, expect[key]))
+            yield key, _not_text(key, expect[key]), "type_mismatch", ()
     for key in _NUMBER_EXPECT:
         if key in expect and (isinstance(expect[key], bool) or not isinstance(expect[key], int | float)):
-            bad(key, f"a number, got {_as_yaml(expect[key])}")
+            yield key, f"a number, got {_as_yaml(expect[key])}", "type_mismatch", ()
     for key in _LIST_EXPECT:
         if key in expect and not (isinstance(expect[key], list) and all(isinstance(x, str) for x in expect[key])):
-            bad(key, f"a list of {'items' if key == 'gather' else 'ids'}, got {_as_yaml(expect[key])}")
+            what = "items" if key == "gather" else "ids"
+            yield key, f"a list of {what}, got {_as_yaml(expect[key])}", "type_mismatch", ()
     if "credit_limit" in expect:
         try:
             Decimal(str(expect["credit_limit"]))
         except ArithmeticError:  # echoed with what to write, as a case's input amounts are
-            bad("credit_limit", in_case(refused_amount(expect["credit_limit"])))
+            yield "credit_limit", in_case(refused_amount(expect["credit_limit"])), "type_mismatch", ()
+
+
+def _wrong_values(expect: dict[Any, Any]) -> Iterator[_Wrong]:
+    """The amounts, days and scores of the right type that no decision could match, or every one would."""
     for key in ("credit_limit", *_DATE_EXPECT, *_NUMBER_EXPECT):
         wrong = _value_problem(key, expect[key]) if key in expect else None
         if wrong:
-            bad(key, wrong, "invalid_value")
+            yield key, wrong, "invalid_value", ()
+
+
+def _unknown_names(expect: dict[Any, Any], known: Known) -> Iterator[_Wrong]:
+    """The grades, grade classes, outcomes, rules and actions named that do not exist."""
     for key, what, options in (("grade", "grade", GRADES), ("grade_class", "grade class", GRADE_CLASSES),
                                ("outcome", "outcome", _OUTCOMES)):  # fmt: skip
-        if isinstance(expect.get(key), str):
-            unknown(key, expect[key], what, options)
+        value = expect.get(key)
+        if isinstance(value, str) and value not in options:
+            yield key, f"no {what} {value!r}{suggest(value, list(options))}", "invalid_value", ()
     for key, what, options in (("fired", "rule", known.rule_ids), ("not_fired", "rule", known.rule_ids),
                                ("actions", "action", known.action_codes),
                                ("not_actions", "action", known.action_codes),
                                ("gather", "item", known.gather_items)):  # fmt: skip
-        if isinstance(expect.get(key), list):
-            for i, value in enumerate(expect[key]):
-                if isinstance(value, str):  # a non-text item is already reported as the wrong type
-                    unknown(key, value, what, options, (i,))
+        items = expect.get(key)
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            # A non-text item is already reported as the wrong type.
+            if isinstance(item, str) and item not in options:
+                yield key, f"no {what} {item!r}{suggest(item, list(options))}", "invalid_value", (i,)
 
 
 _AMOUNT_TO_WRITE = re.compile(rf"^(.*{re.escape(NOT_A_DECIMAL)}.*; write )(-?[0-9]+(?:\.[0-9]+)?)"
