@@ -73,12 +73,19 @@ def read_rule_files_in_part(rules_dir: Path) -> tuple[dict[str, str], list[Probl
     tree = scan_rules_dir(rules_dir)
     if tree.problems and not rules_dir.is_dir():
         raise PolicyLoadError(tree.problems)
-    files: dict[str, str] = {}
-    problems = list(tree.problems)
     paths = tree.rule_files
     if len(paths) > MAX_FILES:  # said before any is read: 200 files of up to 1 MiB each is enough
         raise PolicyLoadError([Problem(str(rules_dir), 1, 1, "unreadable",
                                        f"{len(paths)} rule files; at most {MAX_FILES} are read")])
+    files, problems = _read_within_limits(rules_dir, paths)
+    return files, [*tree.problems, *problems]
+
+
+def _read_within_limits(rules_dir: Path, paths: list[Path]) -> tuple[dict[str, str], list[Problem]]:
+    """Each file's text by its path relative to `rules_dir`, up to MAX_FILE_BYTES a file and
+    MAX_TOTAL_BYTES in all, and why each of the others is not read."""
+    files: dict[str, str] = {}
+    problems: list[Problem] = []
     total = 0
     for path in paths:
         rel = path.relative_to(rules_dir).as_posix()
@@ -165,6 +172,7 @@ def _place(doc: Document, loc: Path_, pos: Any) -> None:
 
 
 def _plain(node: Any, loc: Path_, doc: Document, walk: _Walk) -> Any:
+    """`node` as plain dicts, lists and scalars, each position noted in `doc`."""
     walk.budget -= 1
     if walk.budget < 0:
         raise _TooBig
@@ -172,22 +180,34 @@ def _plain(node: Any, loc: Path_, doc: Document, walk: _Walk) -> Any:
     if tag is not None:
         raise _Tagged(loc, tag)
     if isinstance(node, CommentedMap):
-        out = {}
-        for key, value in node.items():
-            k = key if isinstance(key, str) else str(key)
-            _place(doc, (*loc, k), _key_position(node, key))
-            if walk.rejoined and (split := walk.rejoined.get(_value_position(node, key))) is not None:
-                walk.splits[(*loc, k)] = split
-            out[k] = _plain(value, (*loc, k), doc, walk)
-        return out
+        return _plain_mapping(node, loc, doc, walk)
     if isinstance(node, CommentedSeq):
-        items = []
-        for i, value in enumerate(node):
-            _place(doc, (*loc, i), node.lc.item(i))
-            if walk.rejoined and (split := walk.rejoined.get(node.lc.item(i))) is not None:
-                walk.splits[(*loc, i)] = split
-            items.append(_plain(value, (*loc, i), doc, walk))
-        return items
+        return _plain_sequence(node, loc, doc, walk)
+    return _plain_scalar(node)
+
+
+def _plain_mapping(node: CommentedMap, loc: Path_, doc: Document, walk: _Walk) -> dict[str, Any]:
+    out = {}
+    for key, value in node.items():
+        k = key if isinstance(key, str) else str(key)
+        _place(doc, (*loc, k), _key_position(node, key))
+        if walk.rejoined and (split := walk.rejoined.get(_value_position(node, key))) is not None:
+            walk.splits[(*loc, k)] = split
+        out[k] = _plain(value, (*loc, k), doc, walk)
+    return out
+
+
+def _plain_sequence(node: CommentedSeq, loc: Path_, doc: Document, walk: _Walk) -> list[Any]:
+    items = []
+    for i, value in enumerate(node):
+        _place(doc, (*loc, i), node.lc.item(i))
+        if walk.rejoined and (split := walk.rejoined.get(node.lc.item(i))) is not None:
+            walk.splits[(*loc, i)] = split
+        items.append(_plain(value, (*loc, i), doc, walk))
+    return items
+
+
+def _plain_scalar(node: Any) -> Any:
     if isinstance(node, bool) or node is None:
         return node
     if isinstance(node, int):
