@@ -156,19 +156,8 @@ def stage_typecheck(u: Unit) -> None:
             fields = tuple(sorted(referenced_fields(node)))
             line, _ = doc.where(loc)
             where = f"{doc.path}:{line}"
-            rule = CompiledRule(
-                f"r{counter}",
-                spec.id,
-                kind,
-                stage,
-                table,
-                counter,
-                fields,
-                spec,
-                where,
-                code=reason_code(kind, table, spec),
-                message=f"{spec.title.en} ({spec.title.zh})",
-            )
+            rule = CompiledRule(f"r{counter}", spec.id, kind, stage, table, counter, fields, spec, where,
+                                code=reason_code(kind, table, spec), message=f"{spec.title.en} ({spec.title.zh})")
             counter += 1
             u.rules.append((rule, node, doc, loc))
 
