@@ -205,25 +205,8 @@ def class_map(kinds: dict[str, Any]) -> dict[str, str]:
 
 def probe_invariants(policy: Policy, rules: list[Entry]) -> list[Problem]:
     """Ask the engine which limit and cadence rows apply to each grade, all else equal; check monotony."""
-    classes = class_map(policy.program.kinds)
+    chosen = _rows_by_grade(policy)
     located = {rule.name: (doc, loc) for rule, _n, doc, loc in rules}
-    chosen: dict[str, dict[str, CompiledRule | None]] = {"limit": {}, "cadence": {}}
-    for grade in GRADES:
-        context = {
-            "grade": grade,
-            "grade_rank": GRADE_RANK[grade],
-            "grade_class": classes[grade],
-            "base_grade": grade,
-            "base_grade_rank": GRADE_RANK[grade],
-            "downgrade_notches": 0,
-            "hold_orders": False,
-            "urgent_review": False,
-            "request_collateral": False,
-            "warning_count": 0,
-        }
-        fired = policy.match_stage("profile", context)
-        for kind in chosen:
-            chosen[kind][grade] = next((r for r in fired if r.kind == kind), None)
     problems = []
     for kind, label in (("limit", "credit_limits"), ("cadence", "review_cadence")):
         table = chosen[kind]
@@ -237,6 +220,34 @@ def probe_invariants(policy: Policy, rules: list[Entry]) -> list[Problem]:
                 problems.append(doc.problem(loc[:-1], "grade_uncovered", msg))
         problems += _monotony(kind, table, located)
     return problems
+
+
+def _rows_by_grade(policy: Policy) -> dict[str, dict[str, CompiledRule | None]]:
+    """The limit row and the cadence row the engine picks for each grade (None: no row applies)."""
+    classes = class_map(policy.program.kinds)
+    chosen: dict[str, dict[str, CompiledRule | None]] = {"limit": {}, "cadence": {}}
+    for grade in GRADES:
+        fired = policy.match_stage("profile", _grade_only_profile(grade, classes[grade]))
+        for kind in chosen:
+            chosen[kind][grade] = next((r for r in fired if r.kind == kind), None)
+    return chosen
+
+
+def _grade_only_profile(grade: str, grade_class: str) -> dict[str, Any]:
+    """The profile stage's facts of a customer with `grade` and nothing else against it: no downgrade,
+    warning or flag."""
+    return {
+        "grade": grade,
+        "grade_rank": GRADE_RANK[grade],
+        "grade_class": grade_class,
+        "base_grade": grade,
+        "base_grade_rank": GRADE_RANK[grade],
+        "downgrade_notches": 0,
+        "hold_orders": False,
+        "urgent_review": False,
+        "request_collateral": False,
+        "warning_count": 0,
+    }
 
 
 def _generosity(kind: str, rule: CompiledRule) -> tuple[float, ...]:

@@ -85,18 +85,7 @@ def describe(err: Mapping[str, Any], setting: NumberSetting, cut_short: bool = F
         name, word = _BOUND_ERRORS[kind]
         return "invalid_value", f"{_shown(value)} is {word} {_shown(getattr(setting, name))}; {right}"
     if isinstance(value, str):
-        if finite_text(value):
-            return "type_mismatch", f'"{value}" is a text because of the quotes; write {value.strip()} without them'
-        percent = percent_as(value, setting.le if setting.le is not None else setting.lt)
-        if percent is not None and setting.allows(float(percent[0])):
-            return "type_mismatch", f'"{value}" is a text, not a number; write {percent[0]} ({percent[1]})'
-        plain = plain_amount(value)
-        if cut_short:
-            return "type_mismatch", (f'"{value}" is a text, not a number, and a comma inside {{ }} cut it short; write '
-                                     "the whole amount as one plain number (no currency sign or code, no separators)")
-        if plain is not None and setting.allows(float(plain)):
-            right = f"write {plain} (a plain number: no currency sign or code, no thousands separators)"
-        return "type_mismatch", f'"{value}" is a text, not a number; {right}'
+        return "type_mismatch", _text_for_number(value, setting, cut_short, right)
     if isinstance(value, float) and setting.whole:
         if value.is_integer():
             return "type_mismatch", f"{value!r} has a decimal point; write {int(value)}"
@@ -105,6 +94,22 @@ def describe(err: Mapping[str, Any], setting: NumberSetting, cut_short: bool = F
         return "type_mismatch", f"no value is written; {right}"
     wrong = {bool: str(value).lower(), list: "a list", dict: "a mapping"}.get(type(value), type(value).__name__)
     return "type_mismatch", f"{wrong} is not a number; {right}"
+
+
+def _text_for_number(value: str, setting: NumberSetting, cut_short: bool, right: str) -> str:
+    """What to write instead of a quoted number, a percentage or an amount with a currency sign or separators."""
+    if finite_text(value):
+        return f'"{value}" is a text because of the quotes; write {value.strip()} without them'
+    percent = percent_as(value, setting.le if setting.le is not None else setting.lt)
+    if percent is not None and setting.allows(float(percent[0])):
+        return f'"{value}" is a text, not a number; write {percent[0]} ({percent[1]})'
+    plain = plain_amount(value)
+    if cut_short:
+        return (f'"{value}" is a text, not a number, and a comma inside {{ }} cut it short; write '
+                "the whole amount as one plain number (no currency sign or code, no separators)")
+    if plain is not None and setting.allows(float(plain)):
+        right = f"write {plain} (a plain number: no currency sign or code, no thousands separators)"
+    return f'"{value}" is a text, not a number; {right}'
 
 
 def between_order(name: str, low: float, high: float) -> str:
