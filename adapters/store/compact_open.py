@@ -29,6 +29,22 @@ def open_log_engine(url: str | None, *, upgrade: bool = False) -> Engine:
     """
     resolved = resolve_db_url(url)
     shown = safe_url(resolved)
+    _check_location(resolved, shown)
+    try:
+        engine: Engine = make_engine(resolved)
+    except Exception as exc:  # an unknown driver
+        raise CompactError(f"cannot open {shown}: {_first_line(exc)}") from None
+    try:
+        _check_revision(engine, shown, upgrade)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def _check_location(resolved: str, shown: str) -> None:
+    """Raise CompactError for a URL that does not parse or names no driver here, and for a SQLite
+    database that is in memory, a `file:` URI or no file (it is not created)."""
     try:
         check_db_url(resolved)
     except BadDbUrl as exc:
@@ -45,16 +61,6 @@ def open_log_engine(url: str | None, *, upgrade: bool = False) -> Engine:
             raise CompactError(f"{shown}: SQLite URI filenames (file:…) are not taken here; write sqlite:///PATH")
         if not Path(database).expanduser().is_file():
             raise CompactError(f"{shown}: no such database file")
-    try:
-        engine: Engine = make_engine(resolved)
-    except Exception as exc:  # an unknown driver
-        raise CompactError(f"cannot open {shown}: {_first_line(exc)}") from None
-    try:
-        _check_revision(engine, shown, upgrade)
-    except BaseException:
-        engine.dispose()
-        raise
-    return engine
 
 
 def _check_revision(engine: Engine, shown: str, upgrade: bool) -> None:

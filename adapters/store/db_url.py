@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from sqlalchemy import make_url
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import NoSuchModuleError
 
 SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
@@ -52,15 +53,24 @@ def check_db_url(url: str) -> None:
     except Exception:
         raise BadDbUrl("not a database URL (DIALECT[+DRIVER]://…); write sqlite:///PATH for a SQLite file "
                        "or postgresql+psycopg://USER:PASSWORD@HOST/DATABASE") from None
-    if _POSTGRES_ALIAS.match(parsed.drivername):
-        fixed = _POSTGRES_ALIAS.sub("postgresql+psycopg" if parsed.drivername == "postgres" else "postgresql",
-                                    parsed.drivername)
-        raise BadDbUrl(f"SQLAlchemy 2 does not know the name {parsed.drivername!r}; write {fixed}://… "
+    _check_driver(parsed.drivername)
+    if parsed.get_backend_name() == "sqlite":
+        _check_sqlite_location(parsed)
+
+
+def _check_driver(drivername: str) -> None:
+    """Raise BadDbUrl for `postgres` (SQLAlchemy 2 wants `postgresql`) and for a database SQLAlchemy does not
+    know or whose driver is not installed here."""
+    if _POSTGRES_ALIAS.match(drivername):
+        fixed = _POSTGRES_ALIAS.sub("postgresql+psycopg" if drivername == "postgres" else "postgresql", drivername)
+        raise BadDbUrl(f"SQLAlchemy 2 does not know the name {drivername!r}; write {fixed}://… "
                        "(the rest as it is)")
-    if (unusable := _no_driver(parsed.drivername)) is not None:
+    if (unusable := _no_driver(drivername)) is not None:
         raise BadDbUrl(f"{unusable}; write {_schemes_that_work()}")
-    if parsed.get_backend_name() != "sqlite":
-        return
+
+
+def _check_sqlite_location(parsed: URL) -> None:
+    """Raise BadDbUrl for `sqlite://NAME` (two slashes make NAME a host) and for a SQLite URL naming a directory."""
     if parsed.host:
         name = parsed.host + (f"/{parsed.database}" if parsed.database else "")
         raise BadDbUrl(f"two slashes make {name!r} a host name; write {sqlite_url_for(name)} "

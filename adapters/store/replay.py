@@ -139,17 +139,7 @@ class Replayer:
             return ReplayResult(
                 entry.id, None, note=f"rule files of policy {entry.policy_version[:12]} were not recorded"
             )
-        # Compare JSON with JSON: what was logged against the replay serialised the same way.
-        if entry.order_json is not None and entry.order_request is not None:
-            order = policy.check_order(entry.snapshot, entry.order_request, as_of=entry.as_of)
-            found = diff(json.loads(entry.order_json), json.loads(order.model_dump_json()), "order")
-        else:
-            decision = policy.evaluate(entry.snapshot, as_of=entry.as_of, explain=entry.explained)
-            logged = json.loads(entry.decision_json)
-            # The value class (ABC across the whole portfolio) is context the batch attaches after
-            # evaluating; the rules never see it, so the replay carries the logged one over.
-            decision = decision.model_copy(update={"value_class": logged.get("value_class", "")})
-            found = diff(logged, json.loads(decision.model_dump_json()))
+        found = _replayed_differences(policy, entry)
         note = (
             "order request not logged: replayed the customer decision only"
             if entry.order and not entry.order_request
@@ -159,3 +149,17 @@ class Replayer:
         wording = [d for d in found if is_wording(d)]
         return ReplayResult(entry.id, not decided, decided[:MAX_DIFFS], note, wording[:MAX_DIFFS],
                             current_build=self._build)
+
+
+def _replayed_differences(policy: Any, entry: LoggedDecision) -> list[str]:
+    """Run the logged order check (or, without one, the customer decision) again and diff it with the log."""
+    # Compare JSON with JSON: what was logged against the replay serialised the same way.
+    if entry.order_json is not None and entry.order_request is not None:
+        order = policy.check_order(entry.snapshot, entry.order_request, as_of=entry.as_of)
+        return diff(json.loads(entry.order_json), json.loads(order.model_dump_json()), "order")
+    decision = policy.evaluate(entry.snapshot, as_of=entry.as_of, explain=entry.explained)
+    logged = json.loads(entry.decision_json)
+    # The value class (ABC across the whole portfolio) is context the batch attaches after
+    # evaluating; the rules never see it, so the replay carries the logged one over.
+    decision = decision.model_copy(update={"value_class": logged.get("value_class", "")})
+    return diff(logged, json.loads(decision.model_dump_json()))
