@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from policy_engine.cli.store_common import DbOption, _out, err, open_store_or_exit
@@ -80,20 +81,13 @@ def _files_of(store: Any, rules: Path | None) -> Callable[[str], dict[str, str] 
     return files_of
 
 
+_HISTORY_COLUMNS = ("#", "decided at (UTC)", "as of", "source", "policy", "grade", "limit", "movement", "order",
+                    "rules fired")
+
+
 def _history_table(customer_id: str, entries: list[Any], results: dict[int, Any]) -> None:
     table = Table(title=f"decisions for {customer_id}")
-    for name in (
-        "#",
-        "decided at (UTC)",
-        "as of",
-        "source",
-        "policy",
-        "grade",
-        "limit",
-        "movement",
-        "order",
-        "rules fired",
-    ):
+    for name in _HISTORY_COLUMNS:
         table.add_column(name)
     if results:
         table.add_column("reproduces")
@@ -109,6 +103,11 @@ def _history_table(customer_id: str, entries: list[Any], results: dict[int, Any]
         previous = entry
     out = _out()
     out.print(table)
+    _print_replay_notes(out, results)
+
+
+def _print_replay_notes(out: Console, results: dict[int, Any]) -> None:
+    """Below the table, each replayed decision's differences, wording-only changes and notes."""
     for result in results.values():
         for line in result.diffs:
             out.print(f"  #{result.entry_id}: {line}", markup=False)
