@@ -171,33 +171,17 @@ def simulate(db_url: str, live_dir: Path, candidate_dir: Path, as_of: date, work
 
     With `order`, that probe order is checked for every customer under both policies (check_order).
     """
-    from adapters.store.engine import NoSuchStore, cannot_open, make_engine, migrate, require_existing
-
     live, cand, live_cfg, cand_cfg = _load(live_dir, candidate_dir)
     try:
         tests = _rule_tests(cand, candidate_dir)
+        engine = _open_store(db_url)
     except Exception:
         live.close()
         cand.close()
         raise
     try:
-        require_existing(db_url)
-        engine = make_engine(db_url)
-        migrate(engine)
-    except Exception as exc:
-        live.close()
-        cand.close()
-        if isinstance(exc, NoSuchStore):
-            raise BatchInputError(str(exc)) from None
-        raise BatchInputError(cannot_open(db_url, exc)) from None
-    try:
         ctx = SimContext(db_url, str(live_dir), str(candidate_dir), as_of, order)
-        comparer = Comparer(ctx, live, cand, engine)
-        total = SimChunk()
-        changes: dict[str, dict[str, Any]] = {}
-        for chunk in _execute(ctx, comparer, workers, chunk_size):
-            total.merge(chunk)
-            changes.update((c["customer_id"], c) for c in chunk.changes)
+        total, changes = _compare_portfolio(ctx, Comparer(ctx, live, cand, engine), workers, chunk_size)
         for customer_id, moved in _value_classes(engine, as_of, live_cfg, cand_cfg).items():
             changes.setdefault(customer_id, {"customer_id": customer_id}).update(moved)
     finally:
@@ -208,6 +192,32 @@ def simulate(db_url: str, live_dir: Path, candidate_dir: Path, as_of: date, work
     summary["candidate"]["rule_tests"] = tests
     summary["order_checks_differ"] = _order_checks(live) != _order_checks(cand)
     return summary
+
+
+def _open_store(db_url: str) -> Engine:
+    """The existing store, migrated; any failure a BatchInputError saying why."""
+    from adapters.store.engine import NoSuchStore, cannot_open, make_engine, migrate, require_existing
+
+    try:
+        require_existing(db_url)
+        engine = make_engine(db_url)
+        migrate(engine)
+    except NoSuchStore as exc:
+        raise BatchInputError(str(exc)) from None
+    except Exception as exc:
+        raise BatchInputError(cannot_open(db_url, exc)) from None
+    return engine
+
+
+def _compare_portfolio(ctx: SimContext, comparer: Comparer, workers: int,
+                       chunk_size: int) -> tuple[SimChunk, dict[str, dict[str, Any]]]:  # fmt: skip
+    """Every customer under both policies: the merged chunks and customer_id → what would change."""
+    total = SimChunk()
+    changes: dict[str, dict[str, Any]] = {}
+    for chunk in _execute(ctx, comparer, workers, chunk_size):
+        total.merge(chunk)
+        changes.update((c["customer_id"], c) for c in chunk.changes)
+    return total, changes
 
 
 def _order_checks(policy: Any) -> Any:
@@ -244,14 +254,6 @@ def _summary(as_of: date, live: Any, cand: Any, live_cfg: PortfolioConfig, cand_
              changes: dict[str, dict[str, Any]], order: OrderRequest | None) -> dict[str, Any]:  # fmt: skip
     ordered = [changes[c] for c in sorted(changes)]
     count = Counter(k for c in ordered for k in c if k not in ABOUT)
-    rules: list[dict[str, Any]] = []
-    for rule_id in sorted(set(total.fired_live) | set(total.fired_candidate) | set(live.rule_ids) | set(cand.rule_ids)):
-        before, after = total.fired_live.get(rule_id, 0), total.fired_candidate.get(rule_id, 0)
-        if before != after:
-            status = "added" if rule_id not in live.rule_ids else "removed" if rule_id not in cand.rule_ids else ""
-            rules.append({"rule_id": rule_id, "live": before, "candidate": after, "change": after - before,
-                          "status": status})  # fmt: skip
-    rules.sort(key=lambda r: (-abs(r["change"]), r["rule_id"]))
     return {
         "as_of": as_of.isoformat(),
         "live": {"policy_version": live.version, "portfolio": live_cfg.describe()},
@@ -267,9 +269,22 @@ def _summary(as_of: date, live: Any, cand: Any, live_cfg: PortfolioConfig, cand_
         "action_changes": count["actions"],
         "credit_extended": credit_extended(total),
         **grade_rows(total),
-        "rules": rules,
+        "rules": _rule_rows(total, live, cand),
         "actions": action_rows(total),
         "order_check": None if order is None else order_check(total, order, count["order_outcome"]),
         "errors": [{"customer_id": c, "error": e} for c, e in total.errors],
         "changes": ordered,
     }
+
+
+def _rule_rows(total: SimChunk, live: Any, cand: Any) -> list[dict[str, Any]]:
+    """The rules that would fire for more or fewer customers (added or removed ones said so), biggest change first."""
+    rules: list[dict[str, Any]] = []
+    for rule_id in sorted(set(total.fired_live) | set(total.fired_candidate) | set(live.rule_ids) | set(cand.rule_ids)):
+        before, after = total.fired_live.get(rule_id, 0), total.fired_candidate.get(rule_id, 0)
+        if before != after:
+            status = "added" if rule_id not in live.rule_ids else "removed" if rule_id not in cand.rule_ids else ""
+            rules.append({"rule_id": rule_id, "live": before, "candidate": after, "change": after - before,
+                          "status": status})  # fmt: skip
+    rules.sort(key=lambda r: (-abs(r["change"]), r["rule_id"]))
+    return rules
