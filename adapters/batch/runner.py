@@ -104,27 +104,20 @@ def run_batch(opts: BatchOptions, on_progress: ProgressHook | None = None,
     started = time.perf_counter()
     run_id = runs.make_run_id(opts.as_of, policy.version)
     summary = {} if summary is None else summary
-    summary.update({
-        "run_id": run_id, "as_of": opts.as_of.isoformat(), "policy_version": policy.version,
-        "partition": str(opts.partition), "workers": opts.workers,
-    })  # fmt: skip
+    summary.update(run_id=run_id, as_of=opts.as_of.isoformat(), policy_version=policy.version,
+                   partition=str(opts.partition), workers=opts.workers)  # fmt: skip
     attempt_begun = False  # until then the part's row is as an earlier attempt left it (complete stays complete)
     try:
         store.record_policy(policy)
         settled = _settled(opts, run_id, store.engine)
-        if settled is None:
-            attempt_begun = True
-            summary.update(_begin_attempt(opts, run_id, store.engine, policy.version))
-        else:
-            summary["attempt"] = settled.pop("attempt")
+        attempt_begun = settled is None
+        summary.update(_begin_attempt(opts, run_id, store.engine, policy.version) if settled is None
+                       else {"attempt": settled.pop("attempt")})  # fmt: skip
         portfolio = ensure_portfolio(store.engine, run_id, opts.as_of, config)
         summary["portfolio_seconds"] = round(time.perf_counter() - started, 2)
         figures, errors = _run_part(opts, run_id, policy, store.engine, on_progress, settled, started)
         summary.update(figures)
-        summary.update(value_classes=portfolio["classes"], value_classes_by_currency=portfolio.get("by_currency", []),
-                       give_up=portfolio["give_up"],
-                       portfolio_unreadable=portfolio.get("unreadable", {"customers": 0, "sample": []}),
-                       quarantine_sample=[{"customer_id": c, "error": e} for c, e in errors])  # fmt: skip
+        summary.update(_portfolio_figures(portfolio, errors))
         summary["exit_code"] = EXIT_QUARANTINED if summary["quarantined"] else EXIT_OK
         return summary
     except BaseException as exc:
@@ -137,6 +130,16 @@ def run_batch(opts: BatchOptions, on_progress: ProgressHook | None = None,
     finally:
         store.close()
         policy.close()
+
+
+def _portfolio_figures(portfolio: dict[str, Any], errors: list[tuple[str, str]]) -> dict[str, Any]:
+    """The portfolio step's figures (value classes, give-up, unreadable customers) and the quarantine sample."""
+    return {
+        "value_classes": portfolio["classes"], "value_classes_by_currency": portfolio.get("by_currency", []),
+        "give_up": portfolio["give_up"],
+        "portfolio_unreadable": portfolio.get("unreadable", {"customers": 0, "sample": []}),
+        "quarantine_sample": [{"customer_id": c, "error": e} for c, e in errors],
+    }  # fmt: skip
 
 
 def _begin_attempt(opts: BatchOptions, run_id: str, engine: Any, policy_version: str) -> dict[str, Any]:

@@ -211,20 +211,52 @@ def _all_sales(summary: dict[str, Any]) -> Decimal:
     return sum((Decimal(row["total_sales"]) for row in summary["by_currency"]), Decimal(0))
 
 
+class _Tally:
+    """What the portfolio pass gathers customer by customer: sales and customers per currency (each currency
+    is ranked among itself), the key-customer rankings and the customers it could not read."""
+
+    def __init__(self, top_n: int):
+        self.sales_top = TopNByCurrency(top_n)  # amounts: each currency's own top; rates compare across them
+        self.tops = {"growth": TopN(top_n), "profit_rate": TopN(top_n)}
+        self.totals: dict[str | None, Decimal] = {}
+        self.counts: dict[str | None, int] = {}
+        self.unreadable: dict[str, Any] = {"customers": 0, "sample": []}
+
+    def leave_out(self, f: CustomerFigures) -> None:
+        """Count an unreadable customer, keeping the first MAX_UNREADABLE_SHOWN with their problem."""
+        self.unreadable["customers"] += 1
+        if len(self.unreadable["sample"]) < MAX_UNREADABLE_SHOWN:
+            self.unreadable["sample"].append({"customer_id": f.customer_id, "error": f.problem})
+
+
 def _compute(conn: Connection, engine: Engine, run_id: str, as_of: date, config: PortfolioConfig) -> dict[str, Any]:
-    sales_top = TopNByCurrency(config.top_n)  # amounts: each currency's own top; rates compare across them
-    tops = {"growth": TopN(config.top_n), "profit_rate": TopN(config.top_n)}
-    totals: dict[str | None, Decimal] = {}  # sales and customers per currency: ranked each among itself
-    counts: dict[str | None, int] = {}
+    tally = _write_portfolio_rows(conn, engine, run_id, as_of, config)
+    totals, counts = tally.totals, tally.counts
+    by_currency = assign_classes(conn, run_id, totals, counts, config)
+    give_up = flag_give_up(conn, run_id, as_of, list(totals), config)
+    return {
+        "as_of": as_of.isoformat(),
+        "customers": sum(counts.values()),
+        **class_summary(by_currency, totals, counts),
+        "cutoffs": {"a_cumulative": str(config.abc.a), "b_cumulative": str(config.abc.b), **config.describe()},
+        "give_up": give_up,
+        "unreadable": tally.unreadable,
+        "rankings": _rankings(tally.sales_top, tally.tops),
+    }  # fmt: skip
+
+
+def _write_portfolio_rows(conn: Connection, engine: Engine, run_id: str, as_of: date,
+                          config: PortfolioConfig) -> _Tally:  # fmt: skip
+    """Every readable customer's batch_portfolio row (class C until classes are assigned), written in
+    batches; what the pass gathered on the way."""
+    tally = _Tally(config.top_n)
+    totals, counts, sales_top, tops = tally.totals, tally.counts, tally.sales_top, tally.tops
     rows = []
-    unreadable: dict[str, Any] = {"customers": 0, "sample": []}
     # Growth compares two whole windows: customers who started trading within them are not ranked.
     traded_since = config.window_start(as_of, 2)
     for f in iter_customer_figures(engine, as_of, config):
         if f.problem:  # left out: no sales, rank or class; its evaluation quarantines it with the same field
-            unreadable["customers"] += 1
-            if len(unreadable["sample"]) < MAX_UNREADABLE_SHOWN:
-                unreadable["sample"].append({"customer_id": f.customer_id, "error": f.problem})
+            tally.leave_out(f)
             continue
         totals[f.currency] = totals.get(f.currency, Decimal(0)) + f.sales
         counts[f.currency] = counts.get(f.currency, 0) + 1
@@ -241,17 +273,7 @@ def _compute(conn: Connection, engine: Engine, run_id: str, as_of: date, config:
             rows = []
     if rows:
         conn.execute(t.batch_portfolio.insert(), rows)
-    by_currency = assign_classes(conn, run_id, totals, counts, config)
-    give_up = flag_give_up(conn, run_id, as_of, list(totals), config)
-    return {
-        "as_of": as_of.isoformat(),
-        "customers": sum(counts.values()),
-        **class_summary(by_currency, totals, counts),
-        "cutoffs": {"a_cumulative": str(config.abc.a), "b_cumulative": str(config.abc.b), **config.describe()},
-        "give_up": give_up,
-        "unreadable": unreadable,
-        "rankings": _rankings(sales_top, tops),
-    }  # fmt: skip
+    return tally
 
 
 def _rankings(sales_top: TopNByCurrency, tops: dict[str, TopN]) -> dict[str, list[dict[str, Any]]]:
