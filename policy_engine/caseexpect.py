@@ -66,13 +66,14 @@ _OUTCOMES: tuple[str, ...] = get_args(Outcome)
 def checks_something(doc: Document, loc: tuple[Any, ...], label: str, case: dict[Any, Any],
                      problems: list[Problem]) -> None:  # fmt: skip
     """A case with no `expect`, an empty one, or one of empty lists only checks nothing: it would pass
-    whatever the rules decide. Reported at the case's line."""
+    whatever the rules decide. Reported at the case's line. `gather: []` is no empty check: it pins that
+    the review gathers nothing (a size no review_information row lists), and fails when it gathers items."""
     expect = case.get("expect")
     if "expect" not in case:
         problems.append(doc.problem(loc, "missing_field", f"case {label} checks nothing: it has no expect"))
     elif expect is None or expect == {}:
         problems.append(doc.problem(loc, "invalid_value", f"case {label} checks nothing: expect is empty"))
-    elif isinstance(expect, dict) and set(expect) <= EXPECT_KEYS and all(v == [] for v in expect.values()):
+    elif isinstance(expect, dict) and set(expect) <= EXPECT_KEYS - {"gather"} and all(v == [] for v in expect.values()):
         message = f"case {label} checks nothing: every list in expect is empty"
         problems.append(doc.problem(loc, "invalid_value", message))
 

@@ -160,3 +160,25 @@ def test_a_gather_expectation_no_review_can_meet_is_a_problem_at_its_line(
     out = _test_run(rules_copy(), expectation)
 
     assert re.search(rf"q\.yaml:5:\d+: {code}: {re.escape(message)}", out)
+
+
+def test_an_empty_gather_list_is_a_check_that_fails_when_the_review_gathers_something(rules_copy: RulesCopy) -> None:
+    """`gather: []` was `checks nothing: every list in expect is empty`, though it pins that the review
+    gathers nothing: a case for a size no row lists could not be written."""
+    out = _test_run(rules_copy(), "[]")
+
+    assert "checks nothing" not in out and "not run" not in out
+    assert "FAIL q" in out and "gather: expected [], got ['comprehensive credit report', " in out
+
+
+def test_an_empty_gather_list_passes_for_a_size_no_row_lists(rules_copy: RulesCopy) -> None:
+    rules = rules_copy()
+    text = (rules / FILE).read_text()
+    (rules / FILE).write_text(text[:text.index("  - id: gather.large")])  # the last row; steady is a large customer
+    for case_file in (rules / "tests").glob("*.yaml"):  # the shipped cases pin the large row's list
+        if case_file.name != "fixtures.yaml":
+            case_file.unlink()
+
+    out = _test_run(rules, "[]")
+
+    assert f"ok   q  ({rules}/tests/q.yaml:2)" in out and "checks nothing" not in out
