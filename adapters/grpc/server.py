@@ -1,14 +1,10 @@
-"""Build the gRPC server (create_server) and run it as a service with reload and graceful stop."""
+"""Build the gRPC server (create_server; its port in server_port.py) and run it as a service with reload
+and graceful stop."""
 
 from __future__ import annotations
 
 import asyncio
-import errno
-import os
-import re
 import signal
-import sys
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +20,8 @@ from adapters.grpc.metrics import CannotListen, metrics_host
 from adapters.grpc.reflection import enable_reflection
 from adapters.grpc.rules_watch import SighupReloads
 from adapters.grpc.runtime import DEFAULT_MAX_IN_FLIGHT, interpreter, loop_name, settle_heap
+from adapters.grpc.server_port import TlsFiles as TlsFiles
+from adapters.grpc.server_port import add_port, bind_reason
 from adapters.grpc.servicer import CreditPolicyServicer, add_service
 from policy_engine.build import build_id
 from policy_engine.ports import CustomerStore
@@ -36,24 +34,6 @@ REUSE_PORT_CONNECTION_AGE_MS = 120_000
 whole life: after about this long (gRPC adds ±10% jitter) a connection is asked to go away (GOAWAY;
 calls on it finish, however long) and the client reconnects, so a lopsided spread, or one left by a
 replaced process, evens out."""
-
-
-@dataclass(frozen=True)
-class TlsFiles:
-    """PEM files for TLS; with client_ca, clients must present a certificate (mutual TLS)."""
-
-    cert: Path
-    key: Path
-    client_ca: Path | None = None
-
-    def credentials(self) -> grpc.ServerCredentials:
-        """Server credentials from the files."""
-        root = self.client_ca.read_bytes() if self.client_ca else None
-        return grpc.ssl_server_credentials(
-            [(self.key.read_bytes(), self.cert.read_bytes())],
-            root_certificates=root,
-            require_client_auth=root is not None,
-        )
 
 
 def add_reflection(server: grpc.aio.Server) -> None:
@@ -79,6 +59,22 @@ def create_server(
     SO_REUSEPORT stays off unless asked for (`reuse_port`, the `--processes` model, where the
     supervisor holds the port): otherwise a second server could silently share our port.
     """
+    options = _server_options(max_message_bytes, reuse_port)
+    # The servicer refuses decision calls past its own max_in_flight (counted, logged, a message that
+    # names the flag); gRPC's limit, just above it, is the backstop for everything else, and leaves
+    # room for health checks, reflection and GetPolicy while the decision calls are at their limit.
+    server = grpc.aio.server(options=options, maximum_concurrent_rpcs=servicer.max_in_flight + CONTROL_CALLS)
+    add_service(servicer, server)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer or health.aio.HealthServicer(), server)
+    add_reflection(server)
+    port, core_said = add_port(server, address, tls)
+    if port == 0:
+        raise CannotListen(f"cannot listen on {address}: {bind_reason(core_said, tls is not None)}")
+    return server, port
+
+
+def _server_options(max_message_bytes: int, reuse_port: bool) -> list[tuple[str, int]]:
+    """The grpc.aio server's channel options: message size limits, SO_REUSEPORT, flow control."""
     options = [
         ("grpc.max_receive_message_length", max_message_bytes),
         ("grpc.max_send_message_length", max_message_bytes),
@@ -91,60 +87,7 @@ def create_server(
     ]
     if reuse_port:
         options.append(("grpc.max_connection_age_ms", REUSE_PORT_CONNECTION_AGE_MS))
-    # The servicer refuses decision calls past its own max_in_flight (counted, logged, a message that
-    # names the flag); gRPC's limit, just above it, is the backstop for everything else, and leaves
-    # room for health checks, reflection and GetPolicy while the decision calls are at their limit.
-    server = grpc.aio.server(options=options, maximum_concurrent_rpcs=servicer.max_in_flight + CONTROL_CALLS)
-    add_service(servicer, server)
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer or health.aio.HealthServicer(), server)
-    add_reflection(server)
-    port, core_said = _add_port(server, address, tls)
-    if port == 0:
-        raise CannotListen(f"cannot listen on {address}: {_bind_reason(core_said, tls is not None)}")
-    return server, port
-
-
-_OS_REASONS = tuple(os.strerror(e) for e in (errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES,
-                                             errno.EAFNOSUPPORT))
-_CORE_LOG_LINE = re.compile(r"^[EWID]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ [\w.]+:\d+\] ")
-"""The head of a line gRPC's core logs on stderr (E1123 09:28:36.337146    3048 add_port.cc:83] …)."""
-
-
-def _add_port(server: grpc.aio.Server, address: str, tls: TlsFiles | None) -> tuple[int, str]:
-    """`server.add_*_port(address)`, with what gRPC's core writes to stderr meanwhile held back: the port
-    (0 if it could not bind) and gRPC's own lines. On success they are passed on to stderr; on failure
-    our message says why instead (a bare `E1123 … add_port.cc:83] Failed to add port …` line first
-    read as a crash), and any other line written meanwhile is passed on."""
-    sys.stderr.flush()
-    with tempfile.TemporaryFile() as held:
-        saved = os.dup(2)
-        os.dup2(held.fileno(), 2)
-        try:
-            port = server.add_secure_port(address, tls.credentials()) if tls else server.add_insecure_port(address)
-        except RuntimeError:  # grpcio raises "Failed to bind to address …" (older releases returned 0)
-            port = 0
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-        held.seek(0)
-        text = held.read().decode("utf-8", "replace")
-    core = "\n".join(line for line in text.splitlines() if _CORE_LOG_LINE.match(line))
-    passed_on = text if port else "".join(line for line in text.splitlines(keepends=True)
-                                          if not _CORE_LOG_LINE.match(line))
-    if passed_on:
-        os.write(2, passed_on.encode())
-    return port, core
-
-
-def _bind_reason(core_said: str, tls: bool) -> str:
-    """Why gRPC could not bind, in the operating system's words when its core named them."""
-    found = [reason for reason in _OS_REASONS if reason in core_said]
-    if found:
-        return "; ".join(found)
-    said = [_CORE_LOG_LINE.sub("", line).strip() for line in core_said.splitlines()]
-    if any(said):
-        return "; ".join(line for line in said if line)[:500]
-    return "in use, or not an address of this host" + (", or gRPC refused the TLS files" if tls else "")
+    return options
 
 
 async def _set_serving(health_servicer: health.aio.HealthServicer, serving: bool) -> None:
@@ -197,8 +140,7 @@ async def run_service(
     `process stopping`/`process stopped` (`event_prefix`).
     """
     loop = asyncio.get_running_loop()
-    sighup = SighupReloads(loop)  # installed first: a SIGHUP while starting is kept, never the end of the process
-    loop.add_signal_handler(signal.SIGHUP, sighup.on_signal)
+    sighup = _keep_sighups(loop)  # first: a SIGHUP while starting is kept, never the end of the process
     host = PolicyHost(rules_dir, workers=workers, store=store, store_url=store_url, **(host_options or {}))
     servicer = CreditPolicyServicer(host, max_in_flight=max_in_flight)
     health_servicer = health.aio.HealthServicer()
@@ -206,18 +148,32 @@ async def run_service(
                                               reuse_port=reuse_port, metrics_port=metrics_port)
     await _announce_serving(host, health_servicer, port, on_serving, address=address, tls=tls, workers=workers,
                             metrics_port=metrics_port)
-    stop = stop or asyncio.Event()
-    host.on_engine_broken = lambda _reason: stop.set()  # drain, then EngineBroken (exit code 3)
-    sighup.serving(host.reload)
-    for sig in stop_signals:
-        loop.add_signal_handler(sig, stop.set)
+    stopping = _wire_serving_signals(loop, host, sighup, stop or asyncio.Event(), stop_signals)
     running = _run_alongside(host, server, health_servicer, sighup, watch_interval=watch_interval, workers=workers)
     try:
-        await stop.wait()
+        await stopping.wait()
     finally:
         await running.stop(grace, event_prefix)
     if host.broken:
         raise EngineBroken(host.broken)
+
+
+def _keep_sighups(loop: asyncio.AbstractEventLoop) -> SighupReloads:
+    """SIGHUP handled from before the host is built: one that arrives while starting is kept for when
+    serving begins (SighupReloads.serving) instead of ending the process, as SIGHUP's default would."""
+    sighup = SighupReloads(loop)
+    loop.add_signal_handler(signal.SIGHUP, sighup.on_signal)
+    return sighup
+
+
+def _wire_serving_signals(loop: asyncio.AbstractEventLoop, host: PolicyHost, sighup: SighupReloads,
+                          stop: asyncio.Event, stop_signals: Iterable[signal.Signals]) -> asyncio.Event:
+    """Once serving: SIGHUP reloads, and `stop` is set by the stop signals or an engine that closed; `stop`."""
+    host.on_engine_broken = lambda _reason: stop.set()  # drain, then EngineBroken (exit code 3)
+    sighup.serving(host.reload)
+    for sig in stop_signals:
+        loop.add_signal_handler(sig, stop.set)
+    return stop
 
 
 async def _start(host: PolicyHost, servicer: CreditPolicyServicer, health_servicer: health.aio.HealthServicer,
