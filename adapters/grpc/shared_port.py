@@ -37,21 +37,37 @@ def reserve_port(host: str, port: int) -> tuple[list[socket.socket], int]:
     otherwise let us share it with another server of the same user.
     """
     address = f"{host}:{port}"
+    infos = _addresses(host, port, address)
+    if port:
+        _refuse_if_listened_on(infos, address)
+    return _bind_all(infos, port, address)
+
+
+def _addresses(host: str, port: int, address: str) -> list[tuple[int, Any]]:
+    """The (family, socket address) pairs `host:port` binds, each once; CannotListen if the host does not resolve."""
     try:
-        infos = list(dict.fromkeys((info[0], info[4][:2]) for info in socket.getaddrinfo(
+        return list(dict.fromkeys((info[0], info[4][:2]) for info in socket.getaddrinfo(
             _bind_host(host), port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)))
     except OSError as exc:  # socket.gaierror: a host name that does not resolve
         raise CannotListen(f"cannot listen on {address}: address lookup failed: {exc.strerror or exc}") from exc
-    if port:
-        for family, sockaddr in infos:
-            probe = _socket_for(family, sockaddr, reuse_port=False)
-            try:
-                probe.bind(sockaddr)
-            except OSError as exc:
-                if exc.errno == errno.EADDRINUSE:  # the same words as a single server's (server._add_port)
-                    raise CannotListen(f"cannot listen on {address}: {os.strerror(exc.errno)}") from exc
-            finally:
-                probe.close()
+
+
+def _refuse_if_listened_on(infos: list[tuple[int, Any]], address: str) -> None:
+    """CannotListen if something already listens on the port: a bind without SO_REUSEPORT tells."""
+    for family, sockaddr in infos:
+        probe = _socket_for(family, sockaddr, reuse_port=False)
+        try:
+            probe.bind(sockaddr)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:  # the same words as a single server's (server_port.bind_reason)
+                raise CannotListen(f"cannot listen on {address}: {os.strerror(exc.errno)}") from exc
+        finally:
+            probe.close()
+
+
+def _bind_all(infos: list[tuple[int, Any]], port: int, address: str) -> tuple[list[socket.socket], int]:
+    """Every address bound with SO_REUSEPORT on one port (the kernel's pick for the first if 0): the
+    sockets and the port; CannotListen, with each address's error, if none could be bound."""
     sockets: list[socket.socket] = []
     errors: list[str] = []
     for family, sockaddr in infos:
