@@ -75,6 +75,7 @@ class ProcessSlots:
         def _read_messages(self, slot: _Slot, conn: Any, loop: asyncio.AbstractEventLoop) -> None: ...
 
     def _spawn(self, slot: _Slot) -> None:
+        """Start the slot's process (at its pipe, SIGINT held off); if it cannot start, try again later."""
         slot.restart = None
         if self._stopping:
             return
@@ -94,16 +95,25 @@ class ProcessSlots:
             conn.close()
             if not self._announced:
                 raise
-            slot.failures += 1
-            self._restart_counted("failed")
-            delay = runtime.restart_delay(slot.failures)
-            event("server process not started", logging.ERROR, error=str(exc), retry_in_seconds=delay)
-            slot.restart = loop.call_later(delay, self._spawn, slot)
+            # Called inside the handler, so SIGINT is still blocked and ignored while it runs, as before.
+            self._spawn_later(slot, exc, loop)
             return
         finally:
             signal.signal(signal.SIGINT, previous)
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
             child.close()
+        self._attach(slot, process, conn, loop)
+
+    def _spawn_later(self, slot: _Slot, exc: OSError, loop: asyncio.AbstractEventLoop) -> None:
+        """A process that could not be started: counted, logged, and tried again after the back-off."""
+        slot.failures += 1
+        self._restart_counted("failed")
+        delay = runtime.restart_delay(slot.failures)
+        event("server process not started", logging.ERROR, error=str(exc), retry_in_seconds=delay)
+        slot.restart = loop.call_later(delay, self._spawn, slot)
+
+    def _attach(self, slot: _Slot, process: Any, conn: Any, loop: asyncio.AbstractEventLoop) -> None:
+        """The started process into its slot: its pipe's reader thread, and its exit watched on the loop."""
         slot.process, slot.conn, slot.pid = process, conn, process.pid or 0
         slot.serving_since, slot.failure = None, None
         slot.exited = asyncio.Event()
@@ -136,15 +146,8 @@ class ProcessSlots:
         return started is None or started.cancelled() or started.exception() is not None
 
     async def _reap(self, slot: _Slot, process: Any, conn: Any) -> None:
-        await asyncio.to_thread(process.join, 5)
-        # The reader ends at the pipe's EOF, once it has handed over the last messages (why the process
-        # failed, say): they were queued on the loop before the join returned, so they are handled first.
-        if slot.reader is not None:
-            await asyncio.to_thread(slot.reader.join, 5)
-        await asyncio.sleep(0)
-        if slot.reader is None or not slot.reader.is_alive():
-            conn.close()  # else a stalled reader still holds it (a process that left the pipe open elsewhere)
-        slot.reader = None
+        """An exited process: its pipe let go and its slot emptied, then logged, and replaced unless stopping."""
+        await _let_go_of_pipe(slot, process, conn)
         unwritten = slot.backlog.value if slot.backlog is not None else 0  # 0 when it stopped cleanly
         if self.metrics is not None:
             self.metrics.process_gone(process.pid)
@@ -162,19 +165,43 @@ class ProcessSlots:
             return
         if served is None and slot.replaces is not None:  # a replacement that exited before it served
             self._restart_counted("failed")
-        if served is not None and served >= STABLE_SECONDS:
-            slot.failures, delay = 0, 0.0
-        else:
-            slot.failures += 1
-            delay = runtime.restart_delay(slot.failures)
-        fields: dict[str, Any] = {"pid": process.pid, "process": slot.index, "exitcode": code,
-                                  "cause": runtime.exit_cause(code),
-                                  "unwritten_decisions": unwritten, "restart_in_seconds": delay,
-                                  "served_seconds": None if served is None else round(served, 3)}
-        if slot.failure:
-            fields |= {"error": slot.failure[0], "problems": slot.failure[1]}
-            if slot.failure[2]:
-                fields["exception"] = slot.failure[2]
-        event("server process died", logging.ERROR, **fields)
+        delay = _restart_delay_after(slot, served)
+        event("server process died", logging.ERROR, **_died_fields(slot, process.pid, code, unwritten, delay, served))
         slot.replaces = process.pid if slot.replaces is None else slot.replaces
         slot.restart = asyncio.get_running_loop().call_later(delay, self._spawn, slot)
+
+
+async def _let_go_of_pipe(slot: _Slot, process: Any, conn: Any) -> None:
+    """Wait for the exited process and its message reader, then close its pipe (unless the reader stalled)."""
+    await asyncio.to_thread(process.join, 5)
+    # The reader ends at the pipe's EOF, once it has handed over the last messages (why the process
+    # failed, say): they were queued on the loop before the join returned, so they are handled first.
+    if slot.reader is not None:
+        await asyncio.to_thread(slot.reader.join, 5)
+    await asyncio.sleep(0)
+    if slot.reader is None or not slot.reader.is_alive():
+        conn.close()  # else a stalled reader still holds it (a process that left the pipe open elsewhere)
+    slot.reader = None
+
+
+def _restart_delay_after(slot: _Slot, served: float | None) -> float:
+    """The pause before the slot's next process: none after a stable run, else the growing back-off."""
+    if served is not None and served >= STABLE_SECONDS:
+        slot.failures = 0
+        return 0.0
+    slot.failures += 1
+    return runtime.restart_delay(slot.failures)
+
+
+def _died_fields(slot: _Slot, pid: int, code: int | None, unwritten: int, delay: float,
+                 served: float | None) -> dict[str, Any]:
+    """The fields of `server process died`: the exit, what it left unwritten, and why it failed if it said."""
+    fields: dict[str, Any] = {"pid": pid, "process": slot.index, "exitcode": code,
+                              "cause": runtime.exit_cause(code),
+                              "unwritten_decisions": unwritten, "restart_in_seconds": delay,
+                              "served_seconds": None if served is None else round(served, 3)}
+    if slot.failure:
+        fields |= {"error": slot.failure[0], "problems": slot.failure[1]}
+        if slot.failure[2]:
+            fields["exception"] = slot.failure[2]
+    return fields
