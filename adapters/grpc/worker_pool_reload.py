@@ -40,24 +40,9 @@ class WorkerPoolReload(WorkerPoolProcesses):
         if self._closed or self._replacing or not workers or not all(w.serving for w in workers):
             return False
         answers = [self._control(w, PREPARE + program) for w in workers]
-        try:
-            replies = await asyncio.wait_for(asyncio.gather(*answers), timeout)
-            ready = [pickle.loads(r[1:]) == ("ready", version) for r in replies]
-        except Exception as exc:  # a worker died or closed (EngineFailure, _Resend), or the timeout
-            failure: str = f"{type(exc).__name__}: {exc}"
-            ready = [False]
-        else:
-            failure = "" if all(ready) else f"a worker could not build the version: {replies}"
-        if not failure and (self._closed or self._workers != workers or not all(w.serving for w in workers)):
-            failure = "a worker closed or was replaced while the version was being prepared"
+        failure = await self._not_prepared(workers, answers, version, timeout)
         if failure:
-            for w in self._workers:
-                if w.serving:
-                    self._control(w, DISCARD)
-            for answer in answers:
-                _ignore_outcome(answer)
-            event("policy not swapped into the running workers", logging.WARNING, version=version,
-                  reason=failure[:500], action="a fresh set of workers is started for it")
+            self._discard(answers, version, failure)
             return False
         # First what a replacement starts from, so that a worker lost even while USE is sent is
         # replaced on the new version; then the swap, with no await from the first USE to the last.
@@ -66,6 +51,30 @@ class WorkerPoolReload(WorkerPoolProcesses):
         for w in workers:
             self._control(w, USE)
         return True
+
+    async def _not_prepared(self, workers: list[_Worker], answers: list[asyncio.Future[bytes]], version: str,
+                            timeout: float) -> str:
+        """Wait for every worker's answer to PREPARE: why the version cannot be swapped in, "" if it can."""
+        try:
+            replies = await asyncio.wait_for(asyncio.gather(*answers), timeout)
+            ready = [pickle.loads(r[1:]) == ("ready", version) for r in replies]
+        except Exception as exc:  # a worker died or closed (EngineFailure, _Resend), or the timeout
+            return f"{type(exc).__name__}: {exc}"
+        if not all(ready):
+            return f"a worker could not build the version: {replies}"
+        if self._closed or self._workers != workers or not all(w.serving for w in workers):
+            return "a worker closed or was replaced while the version was being prepared"
+        return ""
+
+    def _discard(self, answers: list[asyncio.Future[bytes]], version: str, failure: str) -> None:
+        """DISCARD the prepared version on every serving worker, and log why it was not swapped in."""
+        for w in self._workers:
+            if w.serving:
+                self._control(w, DISCARD)
+        for answer in answers:
+            _ignore_outcome(answer)
+        event("policy not swapped into the running workers", logging.WARNING, version=version,
+              reason=failure[:500], action="a fresh set of workers is started for it")
 
     def _control(self, w: _Worker, message: bytes) -> asyncio.Future[bytes]:
         """Send a control message to worker `w`, in turn with its requests; the future of its answer
