@@ -1,0 +1,151 @@
+"""Reloading the policy host's rules directory: compile it off to the side, swap a good version in,
+refuse a broken one (the served version keeps serving), try again after a failure that is not about the
+rules, and the watcher that starts reloads. `PolicyHost` (adapters/grpc/host.py) is built on this class
+and sets up its state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from adapters.grpc import rules_source, rules_watch
+from adapters.grpc.engines import Engine
+from adapters.grpc.logs import event
+from adapters.grpc.metrics import ServiceMetrics
+from adapters.grpc.rules_source import without_store_password
+from adapters.grpc.versions import DIR_PENDING, DIR_REFUSED, DIR_SERVED, RefusedAttempt, Served, discard
+from policy_engine.ports import CustomerStore
+
+
+class PolicyReloads:
+    """Reloads of the rules directory and their outcomes; the state is set up by `PolicyHost.__init__`."""
+
+    rules_dir: Path
+    workers: int
+    store: CustomerStore
+    store_url: str | None
+    metrics: ServiceMetrics
+    last_refused: RefusedAttempt | None
+    rules_dir_state: str
+    _served: Served | None
+    _reload_lock: asyncio.Lock
+    _fingerprint: rules_watch.Fingerprint
+    _retry: rules_watch.Retry | None
+    _watching: bool
+    _retired: dict[asyncio.Task[None], Engine]
+
+    if TYPE_CHECKING:  # the host's (host.py)
+
+        @property
+        def served(self) -> Served: ...
+
+        def _read_directory(self, serving: bool) -> Any: ...
+
+        async def _record_policy(self, policy: Any) -> None: ...
+
+        async def _engine_for(self, policy: Any, serving: Engine | None = None) -> Engine: ...
+
+        def _loaded(self, policy: Any) -> None: ...
+
+    async def reload(self, trigger: str = "manual") -> bool:
+        """Compile the rules directory off to the side; swap it in if it is good. True if swapped."""
+        async with self._reload_lock:
+            read = self._fingerprint = await asyncio.to_thread(rules_watch.fingerprint, self.rules_dir)
+            try:
+                policy = await asyncio.to_thread(self._read_directory, True)
+            except Exception as exc:
+                self._not_read(trigger, read, exc)
+                return False
+            if policy.version == self.served.policy.version:
+                self._unchanged(policy, trigger)
+                return False
+            try:
+                # Neither step is about the rule files (they compiled and linted clean): a store that is
+                # away, an engine worker that failed. Not a refusal; the watcher tries again (`_fail`).
+                await self._record_policy(policy)
+                engine = await self._engine_for(policy, self.served.engine)
+            except Exception as exc:
+                discard(policy)
+                self._fail(trigger, policy.version, read, exc)
+                return False
+            self._retry = None
+            self._swap(policy, engine, trigger)
+            return True
+
+    def _not_read(self, trigger: str, read: rules_watch.Fingerprint, exc: Exception) -> None:
+        """The directory could not be loaded: refused for its rules, or tried again for anything else."""
+        if rules_source.not_about_the_rules(exc):  # the compile child died or timed out: tried again (`_fail`)
+            self._fail(trigger, "", read, exc)
+        else:
+            self._retry = None  # the rule set is refused: only a change to the directory helps
+            self._refuse(trigger, exc)
+
+    def _unchanged(self, policy: Any, trigger: str) -> None:
+        """The directory holds the version served: logged (with a refused or pending state it ends), dropped."""
+        was: dict[str, Any] = ({"was": self.rules_dir_state.lower()}
+                               if self.rules_dir_state in (DIR_REFUSED, DIR_PENDING) else {})
+        event("policy unchanged", version=policy.version, trigger=trigger, **was)
+        self._retry = None
+        self._dir_state(DIR_SERVED)
+        discard(policy)
+
+    def _swap(self, policy: Any, engine: Engine, trigger: str) -> None:
+        """Make the new version current (one assignment); let an old engine that is not the new one drain."""
+        old = self.served
+        self._served = Served(policy, engine)  # the atomic swap: one assignment
+        self._dir_state(DIR_SERVED)
+        self.metrics.reload_counted("success")
+        self.metrics.policy_loaded(policy.version)
+        in_place = engine is old.engine
+        detail: dict[str, Any] = {"workers": "kept"} if in_place else {}
+        event("policy reloaded", version=policy.version, previous=old.policy.version, trigger=trigger, **detail)
+        self._loaded(policy)
+        if self.workers > 0:
+            discard(old.policy)  # the server's copy only ever answered GetPolicy
+        if in_place:  # the same workers serve the new version; nothing to drain
+            return
+        task = asyncio.create_task(old.engine.aclose())
+        self._retired[task] = old.engine
+        task.add_done_callback(self._retired.pop)
+
+    def _fail(self, trigger: str, version: str, read: rules_watch.Fingerprint, exc: Exception) -> None:
+        """A reload that failed for a reason other than the rules: a good rule set (`version`) the store or
+        the engine workers could not take, or one never checked (no `version`) because its compile child
+        died. Logged as `policy reload failed`, not refused, and tried again by the watcher after a
+        back-off (runtime.restart_delay)."""
+        self._retry = rules_watch.next_retry(self._retry, read)
+        self._dir_state(DIR_PENDING)
+        self.metrics.reload_counted("failure")
+        retry: dict[str, Any] = ({"retry_in_seconds": self._retry.delay()} if self._watching
+                                 else {"action": "not watching the rules directory: SIGHUP tries again"})
+        event("policy reload failed", logging.ERROR, trigger=trigger, rules_dir=str(self.rules_dir),
+              **({"version": version} if version else {}), serving=self.served.policy.version,
+              attempt=self._retry.failures, will_retry=self._watching, **retry,
+              # a store driver's words may carry its URL, password and all
+              error=without_store_password(f"{type(exc).__name__}: {exc}", self.store, self.store_url))
+
+    def _dir_state(self, state: str) -> None:
+        self.rules_dir_state = state
+        self.metrics.rules_dir_refused.set(1 if state == DIR_REFUSED else 0)
+
+    def _refuse(self, trigger: str, exc: Exception) -> None:
+        self.last_refused = RefusedAttempt.of(exc)
+        self._dir_state(DIR_REFUSED)
+        self.metrics.reload_counted("failure")
+        event("policy reload refused", logging.ERROR, trigger=trigger, rules_dir=str(self.rules_dir),
+              serving=self.served.policy.version, **self.last_refused.log_fields())
+
+    async def watch(self, interval: float = 1.0, settle: float = 0.3) -> None:
+        """Poll the rules directory; reload when its files change, or when a failed reload's back-off has
+        run out (runs until cancelled; never stops for an error: adapters/grpc/rules_watch.py)."""
+        self._watching = True
+        try:
+            await rules_watch.watch_rules(self.rules_dir, self._reload_due, self.reload, interval, settle)
+        finally:
+            self._watching = False
+
+    def _reload_due(self, current: rules_watch.Fingerprint) -> bool:
+        return rules_watch.reload_due(current, self._fingerprint, self._retry)
