@@ -13,17 +13,17 @@ predecessor's series, so the series stay N per result however often processes ar
 The processes that decide calls, live against configured and their restarts, come from whoever
 replaces them: the worker pool's (`track_engine_workers`, only with engine workers) or, under
 `--processes`, the supervisor's own collector on its endpoint (`_ServerProcesses`), not the files.
+
+The supervisor's endpoint is in adapters/grpc/metrics_multiprocess.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server, values
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-from prometheus_client.registry import Collector
 
 from adapters.grpc.runtime import CannotListen as CannotListen  # raised here, and re-exported
 
@@ -39,7 +39,7 @@ def metrics_host(grpc_address: str) -> str:
 
 
 
-def _start_endpoint(port: int, address: str, registry: CollectorRegistry) -> Any:
+def start_endpoint(port: int, address: str, registry: CollectorRegistry) -> Any:
     """prometheus_client's HTTP endpoint for `registry`; CannotListen naming the port if it is taken."""
     try:
         server, _thread = start_http_server(port, addr=address, registry=registry)
@@ -198,7 +198,7 @@ class ServiceMetrics:
 
     def serve(self, port: int, address: str = ALL_INTERFACES) -> int:
         """Expose /metrics over HTTP; return the bound port (CannotListen if it is taken)."""
-        self._server = _start_endpoint(port, address, self.registry)
+        self._server = start_endpoint(port, address, self.registry)
         return int(self._server.server_port)
 
     def close(self) -> None:
@@ -212,92 +212,3 @@ def multiprocess() -> bool:
     """Whether this process's metric values live in PROMETHEUS_MULTIPROC_DIR files (decided when
     prometheus_client was first imported)."""
     return values.ValueClass is not values.MutexValue
-
-
-class _ServedVersionsOnly(Collector):
-    """The multiprocess collector, minus policy_info series at 0 (versions no process serves now),
-    plus the decision-log entries dead processes took with them (`lost`) in the failures total."""
-
-    def __init__(self, path: str):
-        from prometheus_client.multiprocess import MultiProcessCollector
-
-        self._inner = MultiProcessCollector(None, path=path)  # type: ignore[no-untyped-call]
-        self.lost = 0
-
-    def collect(self) -> Iterator[Any]:
-        """Every process's metrics, summed."""
-        for metric in self._inner.collect():  # type: ignore[no-untyped-call]
-            if metric.name == "credit_policy_policy_info":
-                metric.samples = [s for s in metric.samples if s.value != 0]
-            elif metric.name == "credit_policy_decision_log_failures" and self.lost:
-                metric.samples = [s._replace(value=s.value + self.lost) if s.name.endswith("_total") else s
-                                  for s in metric.samples]
-            yield metric
-
-
-class _ServerProcesses(Collector):
-    """The supervisor's own figures under `--processes N`: the server processes serving now against
-    N, and the restarts of the slots' processes by result (kept here, not in the multiprocess files)."""
-
-    def __init__(self, configured: int, live: Callable[[], int]):
-        self.configured = configured
-        self.live = live
-        self.restarts = dict.fromkeys(RESTART_RESULTS, 0)
-
-    def collect(self) -> Iterator[Any]:
-        """The two gauges (live read now) and the restart counter."""
-        yield GaugeMetricFamily("credit_policy_server_processes", "Server processes serving now (below the "
-                                "configured number while one is replaced or fails to start)", value=self.live())
-        yield GaugeMetricFamily("credit_policy_server_processes_configured",
-                                "Server processes configured (serve --processes N)", value=self.configured)
-        restarts = CounterMetricFamily("credit_policy_server_process_restarts", "Starts of a replacement for a "
-                                       "server process that died, by result: started (it serves), or failed "
-                                       "(each failed attempt)", labels=["result"])
-        for result, count in self.restarts.items():
-            restarts.add_metric([result], count)
-        yield restarts
-
-
-class MultiProcessEndpoint:
-    """The supervisor's /metrics: every server process's metrics from the multiprocess directory."""
-
-    def __init__(self, path: str):
-        self.path = path
-        self.registry = CollectorRegistry()
-        self._collector = _ServedVersionsOnly(path)
-        self.registry.register(self._collector)
-        self._processes: _ServerProcesses | None = None
-        self._server: Any = None
-
-    def serve(self, port: int, address: str = ALL_INTERFACES) -> int:
-        """Expose /metrics over HTTP; return the bound port (CannotListen if it is taken)."""
-        self._server = _start_endpoint(port, address, self.registry)
-        return int(self._server.server_port)
-
-    def track_processes(self, configured: int, live: Callable[[], int]) -> None:
-        """Show the server processes serving (`live()`, read at each scrape) against `configured`."""
-        self._processes = _ServerProcesses(configured, live)
-        self.registry.register(self._processes)
-
-    def process_restart_counted(self, result: str) -> None:
-        """Count one start of a replacement server process (`started` or `failed`)."""
-        if self._processes is not None:
-            self._processes.restarts[result] += 1
-
-    def count_lost(self, decisions: int) -> None:
-        """Decisions a dead server process had answered and not yet written to the decision log: they
-        count in `credit_policy_decision_log_failures_total` (the process cannot count them itself)."""
-        self._collector.lost += decisions
-
-    def process_gone(self, pid: int) -> None:
-        """Drop a dead process's live gauges (its counters stay in the sums)."""
-        from prometheus_client.multiprocess import mark_process_dead
-
-        mark_process_dead(pid, self.path)  # type: ignore[no-untyped-call]
-
-    def close(self) -> None:
-        """Stop the HTTP endpoint."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None

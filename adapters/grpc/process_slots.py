@@ -19,7 +19,7 @@ from adapters.grpc.logs import event
 from adapters.grpc.server_process import ProcessConfig, process_main
 
 if TYPE_CHECKING:
-    from adapters.grpc.metrics import MultiProcessEndpoint
+    from adapters.grpc.metrics_multiprocess import MultiProcessEndpoint
 
 STABLE_SECONDS = 10.0
 """A process that served at least this long before dying is restarted at once."""

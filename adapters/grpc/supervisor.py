@@ -54,7 +54,7 @@ from adapters.grpc.shared_port import reserve_port
 from policy_engine.build import build_id
 
 if TYPE_CHECKING:
-    from adapters.grpc.metrics import MultiProcessEndpoint
+    from adapters.grpc.metrics_multiprocess import MultiProcessEndpoint
 
 __all__ = ["ProcessConfig", "StartupFailed", "Supervisor", "reserve_port", "run_supervised"]
 
@@ -185,7 +185,8 @@ def run_supervised(config: ProcessConfig, processes: int, metrics_port: int | No
         if metrics_port is not None:
             metrics_dir = tempfile.mkdtemp(prefix="credit-policy-metrics-")
             os.environ[MULTIPROC_ENV] = metrics_dir  # before any server process imports prometheus_client
-            from adapters.grpc.metrics import MultiProcessEndpoint, metrics_host
+            from adapters.grpc.metrics import metrics_host
+            from adapters.grpc.metrics_multiprocess import MultiProcessEndpoint
 
             endpoint = MultiProcessEndpoint(metrics_dir)
             metrics_port = endpoint.serve(metrics_port, metrics_host(address))
