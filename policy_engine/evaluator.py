@@ -265,7 +265,7 @@ class Policy:
             actions=effects.actions(ev.fired, ctx, ev.as_of, reminders, ev.invoice_contexts),
             reasons=effects.reasons(ev.fired, ctx, reminders, ev.invoice_contexts),
             trace=self._trace(ev) if explain else [],
-            value_class="",
+            value_class=ev.snapshot.value_class,
         )
 
     def _trace(self, ev: Evaluation) -> list[TraceEntry]:

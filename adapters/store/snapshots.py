@@ -51,7 +51,7 @@ class _Queries:
         self.assessments = self._child(s.assessments, ("id", *ASSESSMENT_FIELDS), ("id",))
         c, p = s.customers, s.credit_profiles
         self.customers = (
-            select(*(c.c[f] for f in CUSTOMER_FIELDS), p.c.grade, p.c.credit_limit)
+            select(*(c.c[f] for f in CUSTOMER_FIELDS), p.c.grade, p.c.credit_limit, p.c.value_class)
             .select_from(c.outerjoin(p, p.c.customer_id == c.c.customer_id))
             .where(self._match(c.c.customer_id))
         )
@@ -141,7 +141,9 @@ def snapshot_from_record(data: dict[str, Any]) -> CustomerSnapshot:
     characters, stored before input refused them or written by other tools, has them replaced by
     spaces: text never decides anything, and a stray \\x01 in a name must not make the customer
     impossible to evaluate. (Identifiers are left as they are: changing one would change whose record
-    it is.)"""
+    it is.) A customer without a credit profile row has no value class (NULL): not computed, ""."""
+    if data.get("value_class") is None:
+        data["value_class"] = ""
     for key in ("name", "segment"):
         value = data.get(key)
         if isinstance(value, str) and _TEXT_CONTROL.search(value):
@@ -166,11 +168,12 @@ def replace_snapshot(conn: Connection, snapshot: CustomerSnapshot) -> None:
     if snapshot.assessment is not None:
         values = {f: getattr(snapshot.assessment, f) for f in ASSESSMENT_FIELDS}
         conn.execute(s.assessments.insert(), [{"customer_id": cid, **values}])
-    if snapshot.current_grade is not None or snapshot.current_limit is not None:
+    if snapshot.current_grade is not None or snapshot.current_limit is not None or snapshot.value_class:
         profile = {
             "customer_id": cid,
             "grade": snapshot.current_grade,
             "credit_limit": snapshot.current_limit,
+            "value_class": snapshot.value_class,
         }
         profile["grade_class"] = snapshot.current_grade[0] if snapshot.current_grade else None
         upsert(conn, s.credit_profiles, ["customer_id"], [profile])

@@ -45,7 +45,8 @@ def _array(alias: str, fields: Sequence[str]) -> str:
 
 
 def _select(where: str) -> str:
-    parts = [f"c.{f}" for f in CUSTOMER_FIELDS] + ["p.grade AS current_grade", "p.credit_limit::text AS current_limit"]
+    parts = [f"c.{f}" for f in CUSTOMER_FIELDS] + ["p.grade AS current_grade", "p.credit_limit::text AS current_limit",
+                                                  "p.value_class"]
     for key, table, fields, order in _CHILDREN:
         parts.append(
             f"(SELECT coalesce(json_agg({_array('t', fields)} ORDER BY {order}), '[]'::json) "
@@ -65,8 +66,8 @@ def _select(where: str) -> str:
 # psycopg's parameter style: the statements run on the driver's cursor (rawsql.fetch_all).
 _ONE = _select("c.customer_id = %(id)s")
 _MANY = _select("c.customer_id = ANY(%(ids)s)")
-_COLUMNS = (*CUSTOMER_FIELDS, "current_grade", "current_limit", *(key for key, *_rest in _CHILDREN), "assessment",
-            "contacted")
+_COLUMNS = (*CUSTOMER_FIELDS, "current_grade", "current_limit", "value_class", *(key for key, *_rest in _CHILDREN),
+            "assessment", "contacted")
 _FIELDS = {key: fields for key, _table, fields, _order in _CHILDREN}
 
 

@@ -46,7 +46,8 @@ def _array(alias: str, fields: Sequence[str]) -> str:
 
 
 def _select() -> str:
-    parts = [f"c.{f}" for f in CUSTOMER_FIELDS] + ["p.grade AS current_grade", "p.credit_limit AS current_limit"]
+    parts = [f"c.{f}" for f in CUSTOMER_FIELDS] + ["p.grade AS current_grade", "p.credit_limit AS current_limit",
+                                                  "p.value_class"]
     for key, table, fields, _order in _CHILDREN:
         parts.append(f"(SELECT json_group_array({_array('t', fields)}) FROM {table} t "
                      f"WHERE t.customer_id = :id) AS {key}")
@@ -62,8 +63,8 @@ def _select() -> str:
 
 
 _SQL = _select()
-_COLUMNS = (*CUSTOMER_FIELDS, "current_grade", "current_limit", *(key for key, *_rest in _CHILDREN), "assessment",
-            "contacted")
+_COLUMNS = (*CUSTOMER_FIELDS, "current_grade", "current_limit", "value_class", *(key for key, *_rest in _CHILDREN),
+            "assessment", "contacted")
 
 
 def _sort_key(fields: Sequence[str], order: Sequence[str]) -> Any:

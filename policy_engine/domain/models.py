@@ -140,6 +140,8 @@ class CustomerSnapshot(_Strict):
     last_review_on: IsoDate | None = None
     current_grade: Grade | None = None
     current_limit: Money | None = None
+    value_class: ValueClass = ""
+    """The customer's value class from the last portfolio run (ABC analysis of sales); empty when not computed."""
 
     @model_validator(mode="after")
     def _totals_in_range(self) -> CustomerSnapshot:

@@ -16,6 +16,9 @@ GRADES: tuple[str, ...] = ("AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C")
 GRADE_CLASSES: tuple[str, ...] = ("A", "B", "C")
 """Three grade classes, best first."""
 
+VALUE_CLASSES: tuple[str, ...] = ("A", "B", "C")
+"""Three value classes (ABC analysis of sales across the portfolio), most valuable first."""
+
 GRADE_RANK: dict[str, int] = {g: i + 1 for i, g in enumerate(GRADES)}
 """AAA → 1 … C → 9: a larger rank is a worse grade."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from policy_engine.domain.values import GRADES, SIGNAL_CODES
+from policy_engine.domain.values import GRADES, SIGNAL_CODES, VALUE_CLASSES
 
 FieldType = str  # "number" | "integer" | "boolean" | "enum"
 
@@ -92,6 +92,13 @@ FEATURES: tuple[FieldSpec, ...] = (
     _f("assess_conditions", "number", "Staff's 5C score: conditions 经济环境", "0-100"),
     _f("current_grade", "enum", "Grade the customer holds today", values=GRADES),
     _f("current_grade_rank", "integer", "Rank of the grade held today (AAA 1 … C 9)"),
+    _f(
+        "value_class",
+        "enum",
+        "Value class from the last portfolio run (ABC analysis of sales: A the top 75%, B the next 20%, C the rest); "
+        "absent when not computed",
+        values=VALUE_CLASSES,
+    ),
 ) + tuple(_f(f"signal_{code}", "boolean", f"Staff observed `{code}` within the signal window") for code in SIGNAL_CODES)
 
 FEATURE_BY_NAME = {spec.name: spec for spec in FEATURES}

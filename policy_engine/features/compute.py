@@ -51,4 +51,6 @@ def compute_features(
     if snap.current_grade is not None:
         out["current_grade"] = snap.current_grade
         out["current_grade_rank"] = GRADE_RANK[snap.current_grade]
+    if snap.value_class:  # "" is "not computed": absent, so every comparison on it is false
+        out["value_class"] = snap.value_class
     return out

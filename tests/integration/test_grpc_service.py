@@ -282,13 +282,14 @@ def test_a_bad_snapshot_is_invalid_argument_naming_each_field_path(grpc_server: 
     snapshot.invoices[3].amount = "12,50"
     snapshot.invoices[5].due_on = "2026-02-30"
     snapshot.signals.add(code="feeling_lucky", observed_on="2026-11-01")
+    snapshot.value_class = "D"
 
     error = call_error(grpc_server.stub().CheckOrder, order_request(snapshot, amount="-5"))
 
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     fields = {f for f, _ in violations_of(error)}
     assert {"snapshot.invoices[3].amount", "snapshot.invoices[5].due_on",
-            f"snapshot.signals[{len(snapshot.signals) - 1}].code", "amount"} <= fields
+            f"snapshot.signals[{len(snapshot.signals) - 1}].code", "snapshot.value_class", "amount"} <= fields
 
 
 def test_a_request_without_a_customer_is_invalid_argument(grpc_server: ServerProcess) -> None:

@@ -77,6 +77,34 @@ def test_saving_a_profile_gives_the_snapshot_its_current_grade_and_limit(
     assert loaded.current_limit == Decimal("80000.00")
 
 
+def test_the_profiles_value_class_reaches_the_snapshot_by_id_and_in_bulk(
+    db_url: str, make_snapshot: Callable[..., CustomerSnapshot]
+) -> None:
+    store = open_store(db_url)
+    for cid in ("C1", "C2"):
+        store.save_snapshot(make_snapshot(cid))
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE credit_profiles SET value_class = 'A' WHERE customer_id = 'C1'"))
+        conn.execute(text("DELETE FROM credit_profiles WHERE customer_id = 'C2'"))
+
+    by_id = store.get_snapshot("C1").value_class
+    in_bulk = {s.customer_id: s.value_class for s in store.get_snapshots(["C1", "C2"])}
+
+    assert (by_id, in_bulk) == ("A", {"C1": "A", "C2": ""})  # no profile row: not computed
+
+
+def test_a_snapshot_with_a_value_class_is_saved_and_loads_back_with_it(
+    db_url: str, make_snapshot: Callable[..., CustomerSnapshot]
+) -> None:
+    store = open_store(db_url)
+    snapshot = make_snapshot("C1").model_copy(update={"value_class": "C"})
+
+    store.save_snapshot(snapshot)
+
+    assert store.get_snapshot("C1") == snapshot
+    assert store.get_snapshots(["C1"]) == [snapshot]
+
+
 def test_the_latest_contact_sets_last_contact_on(db_url: str, make_snapshot: Callable[..., CustomerSnapshot]) -> None:
     from adapters.store import schema as s
 

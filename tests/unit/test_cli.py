@@ -26,6 +26,13 @@ def test_lint_passes_on_the_shipped_rules() -> None:
     assert result.exit_code == 0 and "ok:" in result.output
 
 
+def test_fields_lists_the_value_class_a_follow_up_may_compare() -> None:
+    result = _run("fields", "--stage", "customer")
+
+    line = next(t for t in result.output.splitlines() if t.startswith("value_class "))
+    assert result.exit_code == 0 and line.split()[1] == "enum" and line.endswith("[A, B, C]")
+
+
 def test_lint_reports_a_broken_copy_with_file_line_col(rules_copy: Callable[..., Path]) -> None:
     rules = rules_copy(("warnings.yaml", "when: {dbt_open_max: {gte: 91}}", "when: {dbt_open_mx: {gte: 91}}"))
 

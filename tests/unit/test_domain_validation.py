@@ -95,6 +95,7 @@ def test_a_long_unknown_signal_code_is_repeated_cut_short_without_a_guess() -> N
 @pytest.mark.parametrize(("field", "value", "hint"), [
     ("size", "Medium", "did you mean 'medium'?"),
     ("current_grade", "aa", "did you mean 'AA'?"),
+    ("value_class", "a", "did you mean 'A'?"),
     ("currency", "cny", "did you mean 'CNY'?"),
     ("currency", "RMB", "did you mean 'CNY'?"),
 ])
@@ -153,6 +154,15 @@ def test_dates_must_be_iso(value: Any) -> None:
     found = _violations({"customer_id": "C", "last_contact_on": value})
 
     assert "last_contact_on" in found
+
+
+def test_a_value_class_is_a_b_c_or_empty_for_not_computed() -> None:
+    found = _violations({"customer_id": "C", "value_class": "D"})
+
+    assert list(found) == ["value_class"]
+    assert [CustomerSnapshot.model_validate({"customer_id": "C", "value_class": v}).value_class
+            for v in ("A", "B", "C", "")] == ["A", "B", "C", ""]
+    assert CustomerSnapshot(customer_id="C").value_class == ""
 
 
 def test_unknown_fields_are_refused() -> None:

@@ -150,6 +150,28 @@ def test_follow_ups_for_never_contacted_and_never_bought(policy: Policy) -> None
     assert follow == {"follow.never_contacted", "follow.never_bought"}
 
 
+def test_the_decision_carries_the_snapshots_value_class(policy: Policy, example_data: Data) -> None:
+    data = example_data("steady-distributor")
+
+    assert _eval(policy, data | {"value_class": "B"}).value_class == "B"
+    assert _eval(policy, data).value_class == ""
+
+
+def test_a_value_class_not_computed_matches_no_comparison_only_exists_false(
+    rules_copy: Callable[..., Path], example_data: Data,
+) -> None:
+    rules = rules_copy(("follow_ups.yaml", "when: {never_bought: true}", "when: {value_class: {ne: A}}"),
+                       ("follow_ups.yaml", "when: {never_contacted: true}", "when: {value_class: {exists: false}}"))
+    policy = load_policy(rules)
+    data = example_data("steady-distributor")
+
+    fired = {c: {a.rule_id for a in _eval(policy, data | {"value_class": c}).actions} for c in ("A", "B", "")}
+
+    assert "follow.never_bought" not in fired["A"] and "follow.never_bought" in fired["B"]
+    assert "follow.never_bought" not in fired[""]  # unknown is not "other than A"
+    assert {c for c in fired if "follow.never_contacted" in fired[c]} == {""}
+
+
 def test_order_outcomes(policy: Policy, example_data: Data) -> None:
     steady = example_data("steady-distributor")
 

@@ -206,12 +206,21 @@ def test_signals_count_only_within_their_window() -> None:
     assert f["signal_low_morale"] is True and "signal_bad_rumours" not in f and f["signal_count"] == 1
 
 
+def test_the_value_class_is_a_feature_only_when_it_was_computed() -> None:
+    known, unknown = _snap(value_class="A"), _snap(value_class="")
+
+    assert compute_features(known, AS_OF)["value_class"] == "A"
+    assert "value_class" not in compute_features(unknown, AS_OF)
+    assert FEATURE_BY_NAME["value_class"].values == ("A", "B", "C")
+
+
 def test_every_computed_feature_is_in_the_catalogue() -> None:
     names = {spec.name for spec in FEATURES}
     snap = _snap(
         relationship_since="2024-01-01",
         current_grade="A",
         current_limit="100.00",
+        value_class="B",
         assessment={"character": 1, "capacity": 2, "capital": 3, "collateral": 4, "conditions": 5},
         invoices=[_inv("a", "2026-10-23", "2026-11-22", "10.00")],
     )

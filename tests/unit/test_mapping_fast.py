@@ -69,7 +69,7 @@ def _full_snapshot() -> pb.CustomerSnapshot:
     return pb.CustomerSnapshot(
         customer_id="C1", name="Acme", size="large", segment="retail", relationship_since="2020-01-01",
         currency="CNY", last_contact_on="2026-11-01", last_review_on="2026-10-01", current_grade="A",
-        current_limit="1000.00",
+        current_limit="1000.00", value_class="B",
         invoices=[pb.Invoice(invoice_id="I1", issued_on="2026-01-01", due_on="2026-01-31", amount="10.00",
                              paid_amount="10.00", paid_on="2026-01-20", payment_term_days=0, due_date_changes=1)],
         orders=[pb.Order(order_id="O1", ordered_on="2026-11-01", amount="5.00", status="open")],
@@ -86,6 +86,14 @@ def test_snapshot_dict_only_writes_the_models_own_keys() -> None:
 
     assert CustomerSnapshot.model_validate(data) == CustomerSnapshot.model_validate(data, extra="ignore")
     assert data["invoices"][0]["payment_term_days"] == 0  # a 0 that was sent is kept, not defaulted
+
+
+def test_the_value_class_travels_and_an_empty_one_means_not_computed() -> None:
+    snapshot = _full_snapshot()
+    known = CustomerSnapshot.model_validate(mapping.snapshot_dict(snapshot)).value_class
+    snapshot.value_class = ""
+
+    assert (known, CustomerSnapshot.model_validate(mapping.snapshot_dict(snapshot)).value_class) == ("B", "")
 
 
 def test_an_absent_payment_term_takes_the_default() -> None:

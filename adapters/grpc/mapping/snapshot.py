@@ -85,7 +85,7 @@ def _assessment(m: pb.Assessment) -> dict[str, Any]:
 
 
 _OPTIONAL_SNAPSHOT_TEXT = ("name", "size", "segment", "relationship_since", "currency", "last_contact_on",
-                           "last_review_on", "current_grade", "current_limit")
+                           "last_review_on", "current_grade", "current_limit", "value_class")
 
 
 def snapshot_dict(m: pb.CustomerSnapshot) -> dict[str, Any]:

@@ -90,7 +90,7 @@ class Assessment(_message.Message):
     def __init__(self, character: _Optional[int] = ..., capacity: _Optional[int] = ..., capital: _Optional[int] = ..., collateral: _Optional[int] = ..., conditions: _Optional[int] = ..., assessed_on: _Optional[str] = ...) -> None: ...
 
 class CustomerSnapshot(_message.Message):
-    __slots__ = ("customer_id", "name", "size", "segment", "relationship_since", "currency", "invoices", "orders", "financials", "signals", "assessment", "last_contact_on", "last_review_on", "current_grade", "current_limit")
+    __slots__ = ("customer_id", "name", "size", "segment", "relationship_since", "currency", "invoices", "orders", "financials", "signals", "assessment", "last_contact_on", "last_review_on", "current_grade", "current_limit", "value_class")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     SIZE_FIELD_NUMBER: _ClassVar[int]
@@ -106,6 +106,7 @@ class CustomerSnapshot(_message.Message):
     LAST_REVIEW_ON_FIELD_NUMBER: _ClassVar[int]
     CURRENT_GRADE_FIELD_NUMBER: _ClassVar[int]
     CURRENT_LIMIT_FIELD_NUMBER: _ClassVar[int]
+    VALUE_CLASS_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     name: str
     size: str
@@ -121,7 +122,8 @@ class CustomerSnapshot(_message.Message):
     last_review_on: str
     current_grade: str
     current_limit: str
-    def __init__(self, customer_id: _Optional[str] = ..., name: _Optional[str] = ..., size: _Optional[str] = ..., segment: _Optional[str] = ..., relationship_since: _Optional[str] = ..., currency: _Optional[str] = ..., invoices: _Optional[_Iterable[_Union[Invoice, _Mapping]]] = ..., orders: _Optional[_Iterable[_Union[Order, _Mapping]]] = ..., financials: _Optional[_Iterable[_Union[Financials, _Mapping]]] = ..., signals: _Optional[_Iterable[_Union[Signal, _Mapping]]] = ..., assessment: _Optional[_Union[Assessment, _Mapping]] = ..., last_contact_on: _Optional[str] = ..., last_review_on: _Optional[str] = ..., current_grade: _Optional[str] = ..., current_limit: _Optional[str] = ...) -> None: ...
+    value_class: str
+    def __init__(self, customer_id: _Optional[str] = ..., name: _Optional[str] = ..., size: _Optional[str] = ..., segment: _Optional[str] = ..., relationship_since: _Optional[str] = ..., currency: _Optional[str] = ..., invoices: _Optional[_Iterable[_Union[Invoice, _Mapping]]] = ..., orders: _Optional[_Iterable[_Union[Order, _Mapping]]] = ..., financials: _Optional[_Iterable[_Union[Financials, _Mapping]]] = ..., signals: _Optional[_Iterable[_Union[Signal, _Mapping]]] = ..., assessment: _Optional[_Union[Assessment, _Mapping]] = ..., last_contact_on: _Optional[str] = ..., last_review_on: _Optional[str] = ..., current_grade: _Optional[str] = ..., current_limit: _Optional[str] = ..., value_class: _Optional[str] = ...) -> None: ...
 
 class EvaluateCustomerRequest(_message.Message):
     __slots__ = ("customer_id", "snapshot", "as_of", "explain", "request_id")
