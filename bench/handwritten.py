@@ -355,6 +355,15 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+# follow_ups.yaml's visit cadence by value class: (days without contact, rule id, title); None = not computed.
+_VISITS: dict[Any, tuple[int, str, str]] = {
+    "A": (30, "follow.no_contact.class_a", "Class A customer not contacted for 30 days"),
+    "B": (60, "follow.no_contact.class_b", "Class B customer not contacted for 60 days"),
+    "C": (90, "follow.no_contact.class_c", "Class C customer not contacted for 90 days"),
+    None: (60, "follow.no_contact", "Not contacted for 60 days"),
+}
+
+
 def _evidence(f: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
     return {k: f[k] for k in fields if k in f}
 
@@ -423,8 +432,9 @@ def decide(
 
     follow_ups: list[tuple[str, str, tuple[str, ...]]] = []
     days_contact = f.get("days_since_last_contact")
-    if days_contact is not None and days_contact > 60:
-        follow_ups.append(("follow.no_contact", "Not contacted for 60 days", ("days_since_last_contact",)))
+    visit = _VISITS.get(f.get("value_class"))
+    if days_contact is not None and days_contact > visit[0]:
+        follow_ups.append((visit[1], visit[2], ("days_since_last_contact", "value_class")))
     if f.get("never_contacted") is True:
         follow_ups.append(("follow.never_contacted", "Never contacted", ("never_contacted",)))
     days_purchase = f.get("days_since_last_purchase")
@@ -500,6 +510,6 @@ def decide(
         actions=actions,
         reasons=reasons,
         trace=[],
-        value_class="",
+        value_class=snapshot.value_class,
     )
 

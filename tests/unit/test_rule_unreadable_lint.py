@@ -82,7 +82,7 @@ def test_a_load_with_an_unreadable_file_is_refused_with_every_readable_files_pro
         load_policy(rules)
 
     assert [(Path(p.path).name, p.line, p.code) for p in caught.value.problems] == [
-        ("follow_ups.yaml", 19, "duplicate_id"),
+        ("follow_ups.yaml", 34, "duplicate_id"),
         ("grades.yaml", 1, "unreadable"),
         ("orders.yaml", 3, "yaml_error"),
     ]
