@@ -85,7 +85,6 @@ class Loaded:
     """A chunk's raw snapshot data plus what the batch needs beside it."""
 
     data: dict[str, dict[str, Any]]
-    value_class: dict[str, str]
     prev_value_class: dict[str, str]
 
 
@@ -141,7 +140,6 @@ def _later(a: Any, b: Any) -> bool:
 def load_raw(conn: Connection, ids: Sequence[str], run_id: str) -> Loaded:
     """The chunk's customers as dicts ready for CustomerSnapshot.model_validate (unknown ids absent)."""
     data: dict[str, dict[str, Any]] = {}
-    value_class: dict[str, str] = {}
     previous: dict[str, str] = {}
     customer_types = _typed(conn, CUSTOMER_FIELDS)
     sql, id_param = _statements(conn)
@@ -150,10 +148,12 @@ def load_raw(conn: Connection, ids: Sequence[str], run_id: str) -> Loaded:
         values["current_grade"] = row[_N_CUSTOMER]
         values["current_limit"] = row[_N_CUSTOMER + 1]
         previous[values["customer_id"]] = row[_N_CUSTOMER + 2] or ""
-        value_class[values["customer_id"]] = row[_N_CUSTOMER + 3] or ""
+        # This run's class, so that it drives the rules (follow-ups by class); without one (simulate, a
+        # customer the portfolio pass left out) the stored profile's, from the last run, as the store's loader.
+        values["value_class"] = row[_N_CUSTOMER + 3] or row[_N_CUSTOMER + 2] or ""
         data[values["customer_id"]] = values
     if not data:
-        return Loaded({}, {}, {})
+        return Loaded({}, {})
     found = id_param(list(data))
     for key, fields, _table, _order in _CHILDREN:
         children = _grouped(conn, sql.children[key], found, fields)
@@ -169,7 +169,7 @@ def load_raw(conn: Connection, ids: Sequence[str], run_id: str) -> Loaded:
         last = values["last_contact_on"]
         if contacted is not None and (last is None or _later(contacted, last)):
             values["last_contact_on"] = _convert([contacted], _typed(conn, ("last_contact_on",)))[0]
-    return Loaded(data, value_class, previous)
+    return Loaded(data, previous)
 
 
 def validate(values: dict[str, Any]) -> CustomerSnapshot:

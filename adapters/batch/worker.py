@@ -82,7 +82,7 @@ class ChunkEvaluator:
         for _attempt in range(3):
             with self.engine.connect() as conn:
                 pending = _not_done(conn, self.ctx.run_id, ids)
-                loaded = load_raw(conn, pending, self.ctx.run_id) if pending else Loaded({}, {}, {})
+                loaded = load_raw(conn, pending, self.ctx.run_id) if pending else Loaded({}, {})
             rows = self._evaluate(pending, loaded)
             try:
                 with self.engine.begin() as conn:
@@ -108,8 +108,7 @@ class ChunkEvaluator:
                 rows.quarantine(customer_id, f"load: {_describe(exc)}")
                 continue
             try:
-                decision = self._decide(snapshot)
-                decision = decision.model_copy(update={"value_class": loaded.value_class.get(customer_id, "")})
+                decision = self._decide(snapshot)  # its value class is the snapshot's: this run's
                 rows.add(snapshot, decision, loaded.prev_value_class.get(customer_id, ""))
             except Exception as exc:  # one customer the policy cannot evaluate must not stop the run
                 interrupt.raise_if_requested()

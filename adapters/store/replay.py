@@ -159,7 +159,9 @@ def _replayed_differences(policy: Any, entry: LoggedDecision) -> list[str]:
         return diff(json.loads(entry.order_json), json.loads(order.model_dump_json()), "order")
     decision = policy.evaluate(entry.snapshot, as_of=entry.as_of, explain=entry.explained)
     logged = json.loads(entry.decision_json)
-    # The value class (ABC across the whole portfolio) is context the batch attaches after
-    # evaluating; the rules never see it, so the replay carries the logged one over.
-    decision = decision.model_copy(update={"value_class": logged.get("value_class", "")})
+    if entry.snapshot is not None and not entry.snapshot.value_class:
+        # Logged before snapshots carried the value class: the batch attached it to the decision after
+        # evaluating, where no rule saw it, so the logged one is carried over. Since then it is the
+        # snapshot's, and the replay takes it from there like any other input.
+        decision = decision.model_copy(update={"value_class": logged.get("value_class", "")})
     return diff(logged, json.loads(decision.model_dump_json()))

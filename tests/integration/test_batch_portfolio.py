@@ -140,6 +140,32 @@ def test_the_batch_assigns_the_abc_classes_of_the_pure_function(tmp_path: Path) 
     assert D("0.75") <= a_share < D("0.85")
 
 
+def test_this_runs_value_class_reaches_the_rules_before_the_customer_is_evaluated(tmp_path: Path) -> None:
+    """The class used to be copied onto the decision after evaluating: no rule could see it. Stored classes
+    are wiped first, so only this run's (batch_portfolio) can make the class-A rule fire."""
+    url = make_portfolio(tmp_path)
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules, ignore=shutil.ignore_patterns("tests"))
+    follow = rules / "follow_ups.yaml"
+    follow.write_text(follow.read_text(encoding="utf-8") + "  - id: follow.probe_class_a\n"
+                      "    title: {zh: A, en: Class A}\n    source: test\n    when: {value_class: A}\n",
+                      encoding="utf-8")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE credit_profiles SET value_class = ''"))
+
+    run_batch(BatchOptions(db_url=url, as_of=AS_OF, rules_dir=rules))
+
+    with engine.connect() as conn:
+        classes = dict(conn.execute(text("SELECT customer_id, value_class FROM credit_profiles")).all())
+        logged = conn.execute(text("SELECT l.customer_id, l.decision_json, s.snapshot_json FROM decision_log l "
+                                   "JOIN decision_snapshots s ON s.snapshot_hash = l.snapshot_hash")).all()
+    engine.dispose()
+    probed = {c for c, d, _s in logged if "follow.probe_class_a" in {a["rule_id"] for a in json.loads(d)["actions"]}}
+    assert probed == {c for c, v in classes.items() if v == "A"} != set()
+    assert all(json.loads(d)["value_class"] == json.loads(snap)["value_class"] == classes[c] for c, d, snap in logged)
+
+
 def test_abc_classes_rank_each_currency_among_itself() -> None:
     sales = {"cny1": D(2000), "cny2": D(100), "usd1": D(80), "usd2": D(20)}
     currency = {"cny1": "CNY", "cny2": "CNY", "usd1": "USD", "usd2": "USD"}

@@ -88,6 +88,21 @@ def test_the_live_rules_against_themselves_change_nothing(tmp_path: Path) -> Non
     assert result["credit_extended"]["change"] == "0.00"
 
 
+def test_a_visit_cadence_of_one_value_class_moves_only_customers_of_that_class(tmp_path: Path) -> None:
+    """simulate evaluates the store's snapshots with the class of the last portfolio run, as the service does:
+    without it, a change to class A's cadence moved nobody."""
+    url = make_portfolio(tmp_path)
+    cadence = "{value_class: A}, {days_since_last_contact: {gt: 30}}"
+    candidate = _candidate(tmp_path, {"follow_ups.yaml": (cadence, cadence.replace("30", "15"))})
+
+    result = simulate(url, RULES, candidate, AS_OF)
+
+    pairs = _decisions(url, candidate)
+    moved = {c for c, (a, b) in pairs.items() if a.actions != b.actions}
+    assert moved != set() and {pairs[c][0].value_class for c in moved} == {"A"}
+    assert _ids(result, "actions") == moved
+
+
 def test_a_looser_hold_rule_reports_the_customers_who_come_off_hold(tmp_path: Path) -> None:
     """The audit found customers coming off HOLD while simulate said "0 changed"."""
     url = make_portfolio(tmp_path)

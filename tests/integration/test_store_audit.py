@@ -278,6 +278,27 @@ def test_a_batch_decision_with_a_portfolio_value_class_replays(
     assert (entry.decision.value_class, result.reproduces) == ("A", True)
 
 
+def test_a_decision_made_on_a_snapshot_with_a_value_class_replays_from_that_class_alone(
+    db_url: str,
+    policy,  # type: ignore[no-untyped-def]
+    make_snapshot: Callable[..., CustomerSnapshot],
+) -> None:
+    """Once the snapshot carries the class, the replay takes it from there: a logged decision whose class
+    is not its snapshot's is a difference, no longer covered by carrying the logged class over."""
+    store = open_store(db_url)
+    snapshot = make_snapshot("C1").model_copy(update={"value_class": "A", "last_contact_on": date(2026, 10, 1)})
+    decision = policy.evaluate(snapshot, as_of=AS_OF)
+    store.record_policy(policy)
+    store.record_decisions([(snapshot, decision), (snapshot, decision.model_copy(update={"value_class": "B"}))],
+                           source="batch")
+
+    honest, altered = (Replayer(store.policy_files).replay(e) for e in store.history("C1"))
+
+    assert "follow.no_contact.class_a" in {a.rule_id for a in decision.actions}  # the class drove the rules
+    assert honest.reproduces is True
+    assert altered.reproduces is False and any("value_class" in d for d in altered.diffs)
+
+
 def test_every_logged_decision_names_the_build_of_the_code_that_made_it(
     db_url: str,
     policy,
