@@ -17,6 +17,7 @@ from __future__ import annotations
 import calendar
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
+from fractions import Fraction
 from typing import Any
 
 from policy_engine.domain import models
@@ -136,10 +137,12 @@ def _score(f: dict[str, Any]) -> tuple[float, list[tuple[str, str, tuple[str, ..
     # the rounding the policy states (the bands apply to the reported score).
     raw = 10 * (35 * c1 + 20 * c2 + 20 * c3 + 10 * c4 + 15 * c5)
     if f.get("has_assessment"):
+        # Staff scores are floats: Fraction takes each exactly (as the engine's Decimal(value) does), so the
+        # sum cannot land a hair under a rounding boundary that the exact value is on.
         staff = (
-            35 * f.get("assess_character", c1) + 20 * f.get("assess_capacity", c2)
-            + 20 * f.get("assess_capital", c3) + 10 * f.get("assess_collateral", c4)
-            + 15 * f.get("assess_conditions", c5)
+            35 * Fraction(f.get("assess_character", c1)) + 20 * Fraction(f.get("assess_capacity", c2))
+            + 20 * Fraction(f.get("assess_capital", c3)) + 10 * Fraction(f.get("assess_collateral", c4))
+            + 15 * Fraction(f.get("assess_conditions", c5))
         )
         raw = (10 - STAFF_TENTHS) * raw // 10 + STAFF_TENTHS * staff
     score = ((raw + 50) // 100) / 10

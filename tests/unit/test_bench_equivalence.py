@@ -145,3 +145,12 @@ def test_the_engine_rates_any_features_as_the_hand_written_policy_does(policy: P
     # The seeded mix has realistic values only; this reaches the ones the engine's JSON reader used
     # to drop (a debt ratio of 0.000002 written 2e-6), where every warning and score row went missing.
     assert policy.rate_features(f) == handwritten.rate(f)
+
+
+def test_the_hand_written_score_blends_staff_scores_exactly_as_the_engine_does(policy: Policy) -> None:
+    # Floats a hair under a rounding boundary: summed as floats they round one tenth away from the
+    # engine's exact Decimal blend (hypothesis found 48.6 against 48.7 with all signals on).
+    f = {"has_assessment": True, "assess_character": 24.999999999999986, "assess_capacity": 24.999999999999986,
+         "assess_capital": 32.9, "assess_collateral": 24.999999999999986, "assess_conditions": 0.30000000000000004}
+
+    assert handwritten.rate(f) == policy.rate_features(f)
