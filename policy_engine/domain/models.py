@@ -7,7 +7,8 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from policy_engine.domain.suggest import unknown_choice
 from policy_engine.domain.trusted import trusted
@@ -151,14 +152,10 @@ class CustomerSnapshot(_Strict):
             raise ValueError(f"invoices and orders together exceed {MAX_MONEY:,.0f}")
         # The same invoice or order twice would count its amount twice (exposure, purchases); the
         # importers and the store refuse such duplicates as well.
-        for name, items, key in (("invoices", self.invoices, _INVOICE_ID), ("orders", self.orders, _ORDER_ID)):
-            ids = list(map(key, items))
-            if len(set(ids)) != len(ids):
-                first: dict[str, int] = {}
-                for index, item_id in enumerate(ids):
-                    if item_id in first:
-                        raise ValueError(f"{name}[{first[item_id]}] and {name}[{index}] have the same id {item_id!r}")
-                    first[item_id] = index
+        invoice_ids, order_ids = list(map(_INVOICE_ID, self.invoices)), list(map(_ORDER_ID, self.orders))
+        if len(set(invoice_ids)) != len(invoice_ids) or len(set(order_ids)) != len(order_ids):
+            raise ValidationError.from_exception_data(type(self).__name__, [
+                *_repeated_ids("invoices", "invoice_id", invoice_ids), *_repeated_ids("orders", "order_id", order_ids)])
         return self
 
     @model_validator(mode="before")
@@ -174,6 +171,20 @@ class CustomerSnapshot(_Strict):
 _OPTIONAL_SCALARS = frozenset(
     {"relationship_since", "last_contact_on", "last_review_on", "current_grade", "current_limit"}
 )
+def _repeated_ids(name: str, field: str, ids: list[str]) -> list[InitErrorDetails]:
+    """Each repeat of an id, at the id field a caller sent (`invoices[2].invoice_id`), naming the first."""
+    first: dict[str, int] = {}
+    found: list[InitErrorDetails] = []
+    for index, item_id in enumerate(ids):
+        if item_id in first:
+            message = f"{name}[{first[item_id]}] and {name}[{index}] have the same id {item_id!r}"
+            # "value_error", the type a ValueError gets: the code importers report stays as it was.
+            found.append(InitErrorDetails(type=PydanticCustomError("value_error", message), loc=(name, index, field),
+                                          input=item_id))
+        first.setdefault(item_id, index)
+    return found
+
+
 _AMOUNT = attrgetter("amount")
 _INVOICE_ID = attrgetter("invoice_id")
 _ORDER_ID = attrgetter("order_id")

@@ -212,8 +212,20 @@ def test_the_same_invoice_or_order_twice_is_refused_naming_both() -> None:
     orders = [{"order_id": "O1", "ordered_on": "2026-01-01", "amount": "5.00", "status": "open"}] * 2
 
     assert _violations({"customer_id": "C", "invoices": invoices}) == {
-        "": "invoices[0] and invoices[2] have the same id 'I1'"}
-    assert _violations({"customer_id": "C", "orders": orders}) == {"": "orders[0] and orders[1] have the same id 'O1'"}
+        "invoices[2].invoice_id": "invoices[0] and invoices[2] have the same id 'I1'"}
+    assert _violations({"customer_id": "C", "orders": orders}) == {
+        "orders[1].order_id": "orders[0] and orders[1] have the same id 'O1'"}
+
+
+def test_every_repeated_invoice_and_order_id_is_named_at_once_by_the_id_a_caller_sent() -> None:
+    # One answer names them all: a caller fixing the first duplicate would otherwise learn of the next one later.
+    invoices = [_invoice(), _invoice(), _invoice(invoice_id="I2"), _invoice()]
+    orders = [{"order_id": "O1", "ordered_on": "2026-01-01", "amount": "5.00"}] * 2
+
+    found = _violations({"customer_id": "C", "invoices": invoices, "orders": orders})
+
+    assert set(found) == {"invoices[1].invoice_id", "invoices[3].invoice_id", "orders[1].order_id"}
+    assert "invoices[0] and invoices[3]" in found["invoices[3].invoice_id"]
 
 
 def test_money_is_exact_and_serialised_as_a_string() -> None:
