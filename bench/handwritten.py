@@ -36,6 +36,12 @@ _THOUSAND = Decimal(1000)
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
 
+
+def _two_places(value: Decimal) -> Decimal:
+    """An amount with at least two decimal places, as a decision's messages show it."""
+    return value if value.as_tuple().exponent <= -2 else value.quantize(_CENT)  # type: ignore[operator]
+
+
 # --- the 5C scorecard --------------------------------------------------------------------------------
 # Each factor: (points, row id, evidence fields) of the first matching row, or (default, None, ()).
 
@@ -488,11 +494,11 @@ def decide(
         if to_due > lead:
             continue
         overdue = -to_due if to_due < 0 else 0
-        when = f"{overdue} days overdue" if overdue else f"due on {inv.due_on}"
+        when = f"{overdue} {'day' if overdue == 1 else 'days'} overdue" if overdue else f"due on {inv.due_on}"
         actions.append(_build(
             Action, code="COLLECTION_REMINDER", due_on=as_of, target_id=inv.invoice_id,
             severity="warning" if overdue else "info", rule_id=rule_id,
-            message=f"Remind payment of {inv.invoice_id} ({inv.amount - inv.paid_amount}), {when}"))
+            message=f"Remind payment of {inv.invoice_id} ({_two_places(inv.amount - inv.paid_amount)}), {when}"))
         reasons.append(_build(Reason, rule_id=rule_id, code="COLLECTION_REMINDER", message=rule_id,
                               evidence={"invoice_payment_term_days": term, "invoice_id": inv.invoice_id}))
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from policy_engine.domain.models import Action, trusted
+from policy_engine.effects.decimals import money_out
 from policy_engine.effects.reminders import _reminder_due
 from policy_engine.ir import CompiledRule
 
@@ -110,8 +111,9 @@ def _reminder_actions(
     for index, rule in sorted(reminders.items()):
         inv = invoices[index]
         if _reminder_due(rule, inv):
-            overdue = inv["invoice_days_overdue"] > 0
-            when = f"{inv['invoice_days_overdue']} days overdue" if overdue else f"due on {inv['invoice_due_on']}"
+            days = inv["invoice_days_overdue"]
+            overdue = days > 0
+            when = f"{days} {'day' if days == 1 else 'days'} overdue" if overdue else f"due on {inv['invoice_due_on']}"
             out.append(
                 trusted(
                     Action,
@@ -120,7 +122,7 @@ def _reminder_actions(
                     target_id=inv["invoice_id"],
                     severity="warning" if overdue else "info",
                     rule_id=rule.id,
-                    message=f"Remind payment of {inv['invoice_id']} ({inv['invoice_open_amount']}), {when}",
+                    message=f"Remind payment of {inv['invoice_id']} ({money_out(inv['invoice_open_amount'])}), {when}",
                 )
             )
     return out

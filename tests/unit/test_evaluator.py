@@ -143,6 +143,20 @@ def test_collection_reminder_per_open_invoice_whose_lead_time_has_come(policy: P
     assert reminders["LONG"].rule_id == "collect.long_term"
 
 
+def test_a_reminder_shows_the_open_amount_with_two_decimals_and_says_one_day_not_one_days(policy: Policy) -> None:
+    # The order desk reads the message beside the decision's amounts, which always have two places.
+    data = {"customer_id": "R1", "invoices": [
+        {"invoice_id": "HALF", "issued_on": "2026-10-01", "due_on": "2026-10-31", "amount": "3000",
+         "paid_amount": "1000.5"},
+        {"invoice_id": "DAY", "issued_on": "2026-10-22", "due_on": "2026-11-21", "amount": "500.125"},
+    ]}
+
+    reminders = {a.target_id: a.message for a in _eval(policy, data).actions if a.code == "COLLECTION_REMINDER"}
+
+    assert "(1999.50), 22 days overdue" in reminders["HALF"]
+    assert reminders["DAY"].endswith("(500.125), 1 day overdue")
+
+
 def test_follow_ups_for_never_contacted_and_never_bought(policy: Policy) -> None:
     decision = _eval(policy, {"customer_id": "P1"})
 
