@@ -11,6 +11,7 @@ from policy_engine.domain.errors import (
     CustomerNotFound,
     EngineFailure,
     EngineUnavailable,
+    FieldViolation,
     InvalidInput,
     PolicyError,
     StoredRecordInvalid,
@@ -28,7 +29,20 @@ STATUS_OF: dict[type[PolicyError], grpc.StatusCode] = {
 """Domain error → status code; anything not listed (PolicyError itself) is INTERNAL."""
 
 MAX_VIOLATIONS = 100
-"""Field violations sent back per call: enough to fix a request, bounded for huge bad lists."""
+"""Field violations sent back per stream item: enough to fix a request, bounded for huge bad lists."""
+
+TRAILER_BUDGET = 7_000
+"""Bytes the status message and its details may take in a failed call's trailers. gRPC clients take 8 KiB
+of metadata by default (grpc.max_metadata_size), refuse more at random up to 16 KiB and always past it:
+the caller then gets RESOURCE_EXHAUSTED 'received metadata size exceeds', not our status. ~1 KiB is left
+for gRPC's own entries."""
+
+MESSAGE_BUDGET = 800
+"""Of which the status message, percent-encoded as gRPC sends it (a Chinese character costs 9 bytes). It
+travels twice: as grpc-message and inside grpc-status-details-bin."""
+
+_STATUS_OVERHEAD = 80
+"""The Status's code and the Any's type URL around the BadRequest, with their tags: a bound."""
 
 
 def status_code_of(error: PolicyError) -> grpc.StatusCode:
@@ -39,17 +53,45 @@ def status_code_of(error: PolicyError) -> grpc.StatusCode:
     return grpc.StatusCode.INTERNAL
 
 
+def _encoded_length(char: str) -> int:
+    data = char.encode()
+    return 1 if len(data) == 1 and 0x20 <= data[0] <= 0x7E and char != "%" else 3 * len(data)
+
+
+def _cut(message: str, budget: int) -> str:
+    """The message, cut short with "…" where its percent-encoded form would pass `budget` bytes."""
+    used = 0
+    for index, char in enumerate(message):
+        used += _encoded_length(char)
+        if used > budget - 9:  # room for the "…" (three bytes, nine encoded)
+            return message[:index] + "…"
+    return message
+
+
+def _bad_request(violations: list[FieldViolation]) -> error_details_pb2.BadRequest:
+    """The violations that fit the trailers beside a message of MESSAGE_BUDGET, in order."""
+    room = (TRAILER_BUDGET - MESSAGE_BUDGET) * 3 // 4 - MESSAGE_BUDGET - _STATUS_OVERHEAD  # base64 on the wire
+    bad = error_details_pb2.BadRequest()
+    for v in violations[:MAX_VIOLATIONS]:
+        entry = error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
+        room -= entry.ByteSize() + 3  # its tag and length
+        if room < 0:
+            break
+        bad.field_violations.append(entry)
+    return bad
+
+
 def rich_status(error: PolicyError) -> grpc.Status:
-    """A grpc.Status carrying google.rpc.Status (with BadRequest details for bad input)."""
+    """A grpc.Status carrying google.rpc.Status (with BadRequest details for bad input), sized to fit a
+    default client's trailers: the message cut short, the violations that fit (the message says how many)."""
     code = status_code_of(error)
     message = str(error)
-    if len(message) > 2000:
-        message = message[:2000] + "…"
-    status = status_pb2.Status(code=getattr(code_pb2, code.name), message=message)
-    if isinstance(error, InvalidInput):
-        bad = error_details_pb2.BadRequest()
-        for v in error.violations[:MAX_VIOLATIONS]:
-            bad.field_violations.add(field=v.field, description=v.description)
+    violations = error.violations if isinstance(error, InvalidInput) else []
+    bad = _bad_request(violations)
+    if len(bad.field_violations) < len(violations):
+        message = f"{len(violations)} bad fields, the first {len(bad.field_violations)} in the details: {message}"
+    status = status_pb2.Status(code=getattr(code_pb2, code.name), message=_cut(message, MESSAGE_BUDGET))
+    if violations:
         detail = any_pb2.Any()
         detail.Pack(bad)
         status.details.append(detail)

@@ -1,9 +1,13 @@
 # ruff: noqa: F811  (test parameters named after the imported fixtures)
-"""The google.rpc.BadRequest field paths of checks across a snapshot's items: where a caller would look."""
+"""The google.rpc.BadRequest field violations as a caller with gRPC's default settings receives them: at the
+paths it would look (checks across a snapshot's items too), and in trailers its channel accepts."""
 
 from __future__ import annotations
 
+import base64
+
 import grpc
+import pytest
 
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
 from tests.integration.conftest_grpc import (
@@ -38,3 +42,43 @@ def test_a_repeated_id_in_a_stream_item_is_named_the_same_way(inproc_server: InP
 
     assert reply.error.code == "INVALID_ARGUMENT"
     assert [v.field for v in reply.error.field_violations] == ["snapshot.invoices[2].invoice_id"]
+
+
+def _trailer_bytes(error: grpc.RpcError) -> int:
+    """The trailers' size as gRPC's limit counts it: 32 per entry, binary values in base64, the message
+    percent-encoded."""
+    size = 0
+    for key, value in [*error.trailing_metadata(), ("grpc-message", error.details())]:  # type: ignore[attr-defined]
+        encoded = len(base64.b64encode(value)) if key.endswith("-bin") else sum(
+            1 if 0x20 <= b <= 0x7E and b != 0x25 else 3 for b in value.encode())
+        size += len(key) + encoded + 32
+    return size
+
+
+def _many_bad_amounts(snapshot: pb.CustomerSnapshot) -> None:
+    for i in range(100):
+        snapshot.invoices.add(invoice_id=f"INVOICE-{i:04d}-{'X' * 40}", issued_on="2026-09-01", due_on="2026-10-01",
+                              amount="1,000.00")
+
+
+def _many_long_chinese_notes(snapshot: pb.CustomerSnapshot) -> None:
+    # Each refusal echoes 64 characters of the note: 576 bytes once percent-encoded in grpc-message.
+    for _ in range(100):
+        snapshot.signals.add(code="bad_rumours", observed_on="2026-11-01", note="客户传言" * 60)
+
+
+@pytest.mark.parametrize("spoil", [_many_bad_amounts, _many_long_chinese_notes])
+def test_many_bad_fields_still_reach_a_default_client_as_invalid_argument_with_violations(
+        inproc_server: InProcessServer, spoil: object) -> None:
+    # gRPC clients accept 8 KiB of trailers by default (grpc.max_metadata_size), refuse more at random up to
+    # 16 KiB and always past it: the caller got RESOURCE_EXHAUSTED "received metadata size exceeds" instead.
+    snapshot = sample_snapshot()
+    spoil(snapshot)  # type: ignore[operator]
+
+    error = call_error(inproc_server.stub().EvaluateCustomer, pb.EvaluateCustomerRequest(snapshot=snapshot))
+
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert _trailer_bytes(error) < 8192
+    fields = [field for field, _ in violations_of(error)]
+    assert len(fields) >= 10 and all(f.startswith("snapshot.") for f in fields)
+    assert error.details().startswith("100 bad fields")
