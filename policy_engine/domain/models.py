@@ -171,6 +171,8 @@ class CustomerSnapshot(_Strict):
 _OPTIONAL_SCALARS = frozenset(
     {"relationship_since", "last_contact_on", "last_review_on", "current_grade", "current_limit"}
 )
+
+
 def _repeated_ids(name: str, field: str, ids: list[str]) -> list[InitErrorDetails]:
     """Each repeat of an id, at the id field a caller sent (`invoices[2].invoice_id`), naming the first."""
     first: dict[str, int] = {}
