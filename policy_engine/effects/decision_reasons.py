@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from policy_engine.domain.models import Reason, trusted
+from policy_engine.domain.values import GRADE_RANK, GRADES
 from policy_engine.effects.reminders import _reminder_due
 from policy_engine.ir import CompiledRule
 
@@ -37,6 +38,29 @@ def reason(rule: CompiledRule, ctx: dict[str, Any]) -> Reason:
     return trusted(Reason, rule_id=rule.id, code=rule.code, message=rule.message, evidence=_evidence(rule, ctx))
 
 
+def moved_grade(ctx: dict[str, Any]) -> str:
+    """How the warning signs moved the grade from the band's (`band grade A, 1 notch down to BBB by
+    warning signs`), or "" when they did not: the band's reason alone would contradict the grade."""
+    base, grade = ctx["base_grade"], ctx["grade"]
+    if grade == base:
+        return ""
+    notches = ctx["downgrade_notches"]
+    capped = GRADES[min(len(GRADES), GRADE_RANK[base] + notches) - 1] != grade  # a cap_grade went further
+    down = f"{notches} notch{'es' if notches != 1 else ''} down" if notches else ""
+    by = "by a warning sign" if ctx["warning_count"] == 1 else "by warning signs"
+    if not capped:
+        return f"band grade {base}, {down} to {grade} {by}"
+    if not down:
+        return f"band grade {base}, capped at {grade} {by}"
+    return f"band grade {base}, {down} and capped at {grade} {by}"
+
+
+def _band_reason(rule: CompiledRule, ctx: dict[str, Any]) -> Reason:
+    moved = moved_grade(ctx)
+    message = f"{rule.message}: {moved}" if moved else rule.message
+    return trusted(Reason, rule_id=rule.id, code=rule.code, message=message, evidence=_evidence(rule, ctx))
+
+
 def _chosen(fired: Sequence[CompiledRule]) -> list[CompiledRule]:
     """Fired rules that decided something: first hit per table, every collect rule."""
     seen: set[str] = set()
@@ -57,7 +81,7 @@ def reasons(
     invoices: list[dict[str, Any]],
 ) -> list[Reason]:
     """Every rule that shaped the decision, with its evidence."""
-    out = [reason(rule, ctx) for rule in _chosen(fired)]
+    out = [_band_reason(rule, ctx) if rule.kind == "grade_band" else reason(rule, ctx) for rule in _chosen(fired)]
     for index, rule in sorted(reminders.items()):
         if _reminder_due(rule, invoices[index]):
             r = reason(rule, invoices[index])

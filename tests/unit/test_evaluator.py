@@ -87,6 +87,30 @@ def test_warning_signs_take_notches_off_and_their_effects_combine(policy: Policy
     }
 
 
+def _band_message(decision: Any) -> str:
+    return next(r.message for r in decision.reasons if r.code == "GRADE_BAND")
+
+
+def test_the_band_reason_says_how_warning_signs_moved_the_grade(policy: Policy, example_data: Data) -> None:
+    data = example_data("steady-distributor")
+    plain = _eval(policy, data)
+    data["signals"] = [
+        {"code": c, "observed_on": "2026-11-01"} for c in ("bulk_returns", "staff_resignations", "bill_discounting")
+    ]
+
+    moved = _eval(policy, data)
+
+    assert plain.grade == "AA" and ", " not in _band_message(plain)  # not moved: the band's words alone
+    assert _band_message(moved).endswith(": band grade AA, 3 notches down to BB by warning signs")
+
+
+def test_the_band_reason_says_when_a_cap_set_the_grade(policy: Policy, example_data: Data) -> None:
+    decision = _eval(policy, example_data("bank-distress"))
+
+    assert decision.grade == "C"
+    assert "capped at C by" in _band_message(decision)
+
+
 def test_serious_warning_brings_the_review_to_today_and_cuts_the_limit(policy: Policy, example_data: Data) -> None:
     decision = _eval(
         policy, example_data("past-due") | {"signals": [{"code": "avoiding_creditors", "observed_on": "2026-11-01"}]}
