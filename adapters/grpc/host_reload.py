@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +38,8 @@ class PolicyReloads:
     _retry: rules_watch.Retry | None
     _watching: bool
     _retired: dict[asyncio.Task[None], Engine]
+    _clock: Callable[[], float] = time.monotonic
+    """What the back-off is timed by (a test's fake clock moves on without sleeping)."""
 
     if TYPE_CHECKING:  # the host's (host.py)
 
@@ -115,17 +119,18 @@ class PolicyReloads:
         """A reload that failed for a reason other than the rules: a good rule set (`version`) the store or
         the engine workers could not take, or one never checked (no `version`) because its compile child
         died. Logged as `policy reload failed`, not refused, and tried again by the watcher after a
-        back-off (runtime.restart_delay)."""
-        self._retry = rules_watch.next_retry(self._retry, read)
+        back-off (rules_watch.next_retry: longer for a compile child failing the same way again and again)."""
+        # a store driver's words may carry its URL, password and all
+        error = without_store_password(f"{type(exc).__name__}: {exc}", self.store, self.store_url)
+        self._retry = rules_watch.next_retry(self._retry, read, error, self._clock(), rules_suspect=not version)
         self._dir_state(DIR_PENDING)
         self.metrics.reload_counted("failure")
         retry: dict[str, Any] = ({"retry_in_seconds": self._retry.delay()} if self._watching
                                  else {"action": "not watching the rules directory: SIGHUP tries again"})
         event("policy reload failed", logging.ERROR, trigger=trigger, rules_dir=str(self.rules_dir),
               **({"version": version} if version else {}), serving=self.served.policy.version,
-              attempt=self._retry.failures, will_retry=self._watching, **retry,
-              # a store driver's words may carry its URL, password and all
-              error=without_store_password(f"{type(exc).__name__}: {exc}", self.store, self.store_url))
+              attempt=self._retry.failures, failed_same_way=self._retry.same_way, will_retry=self._watching,
+              **retry, error=error)
 
     def _dir_state(self, state: str) -> None:
         self.rules_dir_state = state
@@ -148,4 +153,4 @@ class PolicyReloads:
             self._watching = False
 
     def _reload_due(self, current: rules_watch.Fingerprint) -> bool:
-        return rules_watch.reload_due(current, self._fingerprint, self._retry)
+        return rules_watch.reload_due(current, self._fingerprint, self._retry, self._clock())

@@ -9,7 +9,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,34 +42,54 @@ def fingerprint(rules_dir: Path) -> Fingerprint:
     return tuple(entries)
 
 
+SAME_WAY_BEFORE_LONG_DELAY = 10
+"""Attempts in a row on the same directory whose compile child failed the same way, from which on the
+watcher waits LONG_DELAY between attempts: these very files may crash the compiler every time."""
+LONG_DELAY = 300.0
+
+
 @dataclass(frozen=True)
 class Retry:
     """A reload that failed for a reason other than the rules (the store or the engine workers could not
     take a good rule set, its compile child died or timed out: `rules_source.not_about_the_rules`): the
-    directory it read, how many attempts on it failed in a row, and when the watcher tries again."""
+    directory it read, how many attempts on it failed in a row (`same_way`: the last of them how the
+    latest did), and when the watcher tries again."""
 
     fingerprint: Fingerprint
     failures: int
     due: float
-    """time.monotonic() from which the watcher reloads again."""
+    """The host's clock (time.monotonic()) from which the watcher reloads again."""
+    cause: str = ""
+    same_way: int = 1
+    rules_suspect: bool = False
+    """The compile child ended without an answer: a crash that may pass, or one these files cause."""
 
     def delay(self) -> float:
         """Seconds from the last failure to the next attempt."""
+        if self.rules_suspect and self.same_way >= SAME_WAY_BEFORE_LONG_DELAY:
+            return LONG_DELAY
         return restart_delay(self.failures)
 
 
-def next_retry(previous: Retry | None, read: Fingerprint) -> Retry:
-    """The retry after one more failed attempt on the directory `read`: the back-off doubles while the
-    directory stays the same (0.5 s to 30 s, runtime.restart_delay) and starts again when it changed."""
+def next_retry(previous: Retry | None, read: Fingerprint, cause: str = "", now: float | None = None,
+               rules_suspect: bool = False) -> Retry:
+    """The retry after one more failed attempt (failing with `cause`) on the directory `read`: the back-off
+    doubles while the directory stays the same (0.5 s to 30 s, runtime.restart_delay) and starts again
+    when it changed; a compile child that failed the same way SAME_WAY_BEFORE_LONG_DELAY times in a row
+    (`rules_suspect`) is tried every LONG_DELAY seconds."""
     same = previous is not None and previous.fingerprint == read
     failures = previous.failures + 1 if same and previous is not None else 1
-    return Retry(read, failures, time.monotonic() + restart_delay(failures))
+    same_way = previous.same_way + 1 if same and previous is not None and previous.cause == cause else 1
+    retry = Retry(read, failures, 0.0, cause, same_way, rules_suspect)
+    return replace(retry, due=(time.monotonic() if now is None else now) + retry.delay())
 
 
-def reload_due(current: Fingerprint, last_read: Fingerprint, retry: Retry | None) -> bool:
+def reload_due(current: Fingerprint, last_read: Fingerprint, retry: Retry | None, now: float | None = None) -> bool:
     """Whether the watcher reloads: the directory changed since it was last read, or a failed reload's
-    back-off has run out."""
-    return current != last_read or (retry is not None and time.monotonic() >= retry.due)
+    back-off has run out (at `now` on the host's clock)."""
+    if current != last_read:
+        return True
+    return retry is not None and (time.monotonic() if now is None else now) >= retry.due
 
 
 async def watch_rules(rules_dir: Path, due: Callable[[Fingerprint], bool],

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from adapters.grpc import rules_watch
 from adapters.grpc.compile_child import CompileChildFailed
 from adapters.grpc.host import PolicyHost
 from adapters.grpc.rules_source import not_about_the_rules
@@ -85,3 +86,68 @@ def test_only_a_child_that_ended_without_an_answer_or_the_system_is_a_failure_to
     assert not_about_the_rules(BlockingIOError(11, "Resource temporarily unavailable"))  # fork failed
     assert not not_about_the_rules(PolicyLoadError([Problem("limits.yaml", 3, 1, "yaml_error", "bad")]))
     assert not not_about_the_rules(RecursionError("a loader's bug meets these rules every time"))
+
+
+def test_a_compile_child_failing_the_same_way_again_and_again_is_tried_every_five_minutes() -> None:
+    a, b = (("a.yaml", 1),), (("b.yaml", 2),)
+    killed, timed_out = "CompileChildFailed: … killed by SIGABRT …", "CompileChildFailed: … took more than 600 s"
+    retry = None
+    for _ in range(rules_watch.SAME_WAY_BEFORE_LONG_DELAY):
+        retry = rules_watch.next_retry(retry, a, killed, now=1000.0, rules_suspect=True)
+
+    other_way = rules_watch.next_retry(retry, a, timed_out, now=1000.0, rules_suspect=True)
+    changed = rules_watch.next_retry(retry, b, killed, now=1000.0, rules_suspect=True)
+    store_away = [rules_watch.next_retry(None, a, "OperationalError", now=0.0)]
+    for _ in range(rules_watch.SAME_WAY_BEFORE_LONG_DELAY):
+        store_away.append(rules_watch.next_retry(store_away[-1], a, "OperationalError", now=0.0))
+
+    assert retry is not None
+    assert (retry.same_way, retry.delay(), retry.due) == (
+        rules_watch.SAME_WAY_BEFORE_LONG_DELAY, rules_watch.LONG_DELAY, 1000.0 + rules_watch.LONG_DELAY)
+    assert rules_watch.LONG_DELAY == 300.0
+    assert (other_way.failures, other_way.same_way, other_way.delay()) == (
+        rules_watch.SAME_WAY_BEFORE_LONG_DELAY + 1, 1, restart_delay(30))
+    assert (changed.failures, changed.same_way, changed.delay()) == (1, 1, restart_delay(1))
+    assert store_away[-1].delay() == restart_delay(30)  # a store outage is no suspicion of the rules
+    assert not rules_watch.reload_due(a, a, retry, now=1000.0 + rules_watch.LONG_DELAY - 1)
+    assert rules_watch.reload_due(a, a, retry, now=1000.0 + rules_watch.LONG_DELAY)
+
+
+class FakeClock:
+    """The host's monotonic clock, moved on by the test instead of by sleeping."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_host_whose_compile_child_keeps_crashing_backs_off_further_and_says_how_often(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rules_watch, "SAME_WAY_BEFORE_LONG_DELAY", 3)
+    rules, runs, clock = copy_rules(tmp_path / "rules"), tmp_path / "runs", FakeClock()
+    loader = functools.partial(crash_first, os.getpid(), runs, 10**6)
+
+    def failed() -> list[dict[str, Any]]:
+        return logged(caplog, "policy reload failed")
+
+    async def scenario(host: PolicyHost) -> None:
+        host._clock = clock
+        edit(a_rule_file(rules), "3.5", "3.2")
+        for n in (1, 2, 3, 4):
+            await until(lambda: len(failed()) == n)  # noqa: B023  (awaited within the iteration)
+            await asyncio.sleep(10 * TICK)
+            assert len(failed()) == n  # not before the back-off has run out on the clock
+            clock.now += failed()[-1]["retry_in_seconds"]
+        await until(lambda: len(failed()) == 5)
+        edit(a_rule_file(rules), "3.2", "3.3")  # a change is tried at once, and starts over
+        await until(lambda: len(failed()) == 6)
+        assert await host.reload("SIGHUP") is False  # so is a SIGHUP, counting on
+        assert host.rules_dir_state == "PENDING"
+
+    with caplog.at_level(logging.INFO, logger="credit_policy.service"):
+        with_host(rules, scenario, load_policy=loader)
+    assert [(f["attempt"], f["failed_same_way"], f["retry_in_seconds"]) for f in failed()] == [
+        (1, 1, 0.5), (2, 2, 1.0), (3, 3, 300.0), (4, 4, 300.0), (5, 5, 300.0), (1, 1, 0.5), (2, 2, 1.0)]
+    assert all("exited with code 9" in f["error"] for f in failed())
