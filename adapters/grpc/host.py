@@ -32,6 +32,7 @@ from adapters.grpc.host_reload import PolicyReloads
 from adapters.grpc.logs import event
 from adapters.grpc.memory_store import BoundedMemoryStore
 from adapters.grpc.metrics import ServiceMetrics
+from adapters.grpc.rules_content import content_digest
 from adapters.grpc.rules_source import PolicySummary as PolicySummary
 from adapters.grpc.rules_source import picklable, policy_loaders, read_rules_dir
 from adapters.grpc.rules_source import rule_tests_option as rule_tests_option
@@ -121,7 +122,10 @@ class PolicyHost(PolicyReloads):
         files, self._initial_files = self._initial_files, None
         if files is None:
             self._fingerprint = await asyncio.to_thread(rules_watch.fingerprint, self.rules_dir)
+            content = await asyncio.to_thread(content_digest, self.rules_dir)
             policy = await asyncio.to_thread(self._read_directory, False)
+            if await self._held_still(self._fingerprint):
+                self._settled = content
         else:
             self._fingerprint = rules_watch.NOT_READ  # the watcher's first tick reads the directory
             policy = await asyncio.to_thread(self._load_policy_from_files, files)

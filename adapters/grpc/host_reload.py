@@ -17,6 +17,7 @@ from adapters.grpc import rules_source, rules_watch
 from adapters.grpc.engines import Engine
 from adapters.grpc.logs import event
 from adapters.grpc.metrics import ServiceMetrics
+from adapters.grpc.rules_content import content_digest
 from adapters.grpc.rules_source import without_store_password
 from adapters.grpc.versions import DIR_PENDING, DIR_REFUSED, DIR_SERVED, RefusedAttempt, Served, discard
 from policy_engine.ports import CustomerStore
@@ -38,6 +39,9 @@ class PolicyReloads:
     _retry: rules_watch.Retry | None
     _watching: bool
     _retired: dict[asyncio.Task[None], Engine]
+    _settled: str | None = None
+    """The content (rules_content.content_digest) of the directory as last read, when that ended served or
+    refused; set at start too."""
     _clock: Callable[[], float] = time.monotonic
     """What the back-off is timed by (a test's fake clock moves on without sleeping)."""
 
@@ -55,29 +59,45 @@ class PolicyReloads:
         def _loaded(self, policy: Any) -> None: ...
 
     async def reload(self, trigger: str = "manual") -> bool:
-        """Compile the rules directory off to the side; swap it in if it is good. True if swapped."""
+        """Compile the rules directory off to the side; swap it in if it is good. True if swapped. The
+        watcher's reload of the very bytes last served or refused is skipped, unlogged; a SIGHUP's is not."""
         async with self._reload_lock:
             read = self._fingerprint = await asyncio.to_thread(rules_watch.fingerprint, self.rules_dir)
-            try:
-                policy = await asyncio.to_thread(self._read_directory, True)
-            except Exception as exc:
-                self._not_read(trigger, read, exc)
-                return False
-            if policy.version == self.served.policy.version:
-                self._unchanged(policy, trigger)
-                return False
-            try:
-                # Neither step is about the rule files (they compiled and linted clean): a store that is
-                # away, an engine worker that failed. Not a refusal; the watcher tries again (`_fail`).
-                await self._record_policy(policy)
-                engine = await self._engine_for(policy, self.served.engine)
-            except Exception as exc:
-                discard(policy)
-                self._fail(trigger, policy.version, read, exc)
-                return False
-            self._retry = None
-            self._swap(policy, engine, trigger)
-            return True
+            content = await asyncio.to_thread(content_digest, self.rules_dir)
+            if trigger == "watch" and content == self._settled:
+                return False  # a touch, or identical files written again: nothing new to say about them
+            self._settled = None
+            swapped = await self._take(trigger, read)
+            if self.rules_dir_state in (DIR_SERVED, DIR_REFUSED) and await self._held_still(read):
+                self._settled = content  # a PENDING one is not: its retry must read the files again
+            return swapped
+
+    async def _held_still(self, read: rules_watch.Fingerprint) -> bool:
+        """Whether the directory is as it was before the read: else `content` may not be what was read."""
+        return await asyncio.to_thread(rules_watch.fingerprint, self.rules_dir) == read
+
+    async def _take(self, trigger: str, read: rules_watch.Fingerprint) -> bool:
+        """Read the directory (`read` as the watcher saw it) and take, refuse or retry what it holds."""
+        try:
+            policy = await asyncio.to_thread(self._read_directory, True)
+        except Exception as exc:
+            self._not_read(trigger, read, exc)
+            return False
+        if policy.version == self.served.policy.version:
+            self._unchanged(policy, trigger)
+            return False
+        try:
+            # Neither step is about the rule files (they compiled and linted clean): a store that is
+            # away, an engine worker that failed. Not a refusal; the watcher tries again (`_fail`).
+            await self._record_policy(policy)
+            engine = await self._engine_for(policy, self.served.engine)
+        except Exception as exc:
+            discard(policy)
+            self._fail(trigger, policy.version, read, exc)
+            return False
+        self._retry = None
+        self._swap(policy, engine, trigger)
+        return True
 
     def _not_read(self, trigger: str, read: rules_watch.Fingerprint, exc: Exception) -> None:
         """The directory could not be loaded: refused for its rules, or tried again for anything else."""

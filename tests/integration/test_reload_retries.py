@@ -151,3 +151,34 @@ def test_a_host_whose_compile_child_keeps_crashing_backs_off_further_and_says_ho
     assert [(f["attempt"], f["failed_same_way"], f["retry_in_seconds"]) for f in failed()] == [
         (1, 1, 0.5), (2, 2, 1.0), (3, 3, 300.0), (4, 4, 300.0), (5, 5, 300.0), (1, 1, 0.5), (2, 2, 1.0)]
     assert all("exited with code 9" in f["error"] for f in failed())
+
+
+def test_files_rewritten_or_touched_with_the_same_bytes_are_not_read_or_logged_again(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    rules = copy_rules(tmp_path / "rules")
+    broken = rules / "zz_broken.yaml"
+
+    async def seen(host: PolicyHost) -> None:
+        """Until the watcher has taken in the directory as it is now."""
+        await until(lambda: host._fingerprint == rules_watch.fingerprint(rules))
+        await asyncio.sleep(10 * TICK)
+
+    async def scenario(host: PolicyHost) -> None:
+        os.utime(a_rule_file(rules), ns=(1, 1))  # a served set touched
+        await seen(host)
+        broken.write_text(BROKEN_YAML)
+        await until(lambda: host.rules_dir_state == "REFUSED")
+        await seen(host)
+        (rules / "zz_broken.yaml.new").write_text(BROKEN_YAML)  # as git checkout writes the same content:
+        os.replace(rules / "zz_broken.yaml.new", broken)  # a new inode, the same bytes
+        os.utime(a_rule_file(rules), ns=(2, 2))
+        await seen(host)
+
+        assert sample(host, "credit_policy_reloads_total", result="failure") == 1
+        assert await host.reload("SIGHUP") is False  # asked for: read, logged and counted again
+        assert sample(host, "credit_policy_reloads_total", result="failure") == 2
+
+    with caplog.at_level(logging.INFO, logger="credit_policy.service"):
+        with_host(rules, scenario)
+    assert [f["trigger"] for f in logged(caplog, "policy reload refused")] == ["watch", "SIGHUP"]
+    assert logged(caplog, "policy unchanged") == []
