@@ -87,8 +87,8 @@ def _check_tls(cert: Path, key: Path, client_ca: Path | None) -> None:
     except (ssl.SSLError, OSError, ValueError) as exc:
         raise typer.BadParameter(f"{cert} and {key} are not a PEM certificate and its private key ({exc})",
                                  param_hint="--tls-cert/--tls-key") from None
-    if (why := _not_valid_now(cert)) is not None:
-        raise typer.BadParameter(f"{cert}: the certificate {why}: every client would refuse the handshake; "
+    if (why := _chain_not_valid_now(cert)) is not None:
+        raise typer.BadParameter(f"{cert}: {why}: every client would refuse the handshake; "
                                  "use one valid now (or check this machine's clock)", param_hint="--tls-cert")
     if client_ca is not None:
         _check_client_ca(client_ca)
@@ -142,14 +142,39 @@ def _outside(cert: dict[str, Any]) -> str | None:
     return None
 
 
-def _not_valid_now(cert: Path) -> str | None:
-    """Why the (first) certificate in `cert` is not valid now (`_outside`); None while it is, or if this
-    Python cannot read its dates. An expired one, or one not valid yet, used to start a service that
-    answered every TLS client with UNAVAILABLE (`certificate has expired`), its own log silent."""
+def _chain_not_valid_now(cert: Path) -> str | None:
+    """Why the certificates in the `cert` chain file are not all valid now: each one out of date, by its
+    place and subject (`the certificate expired on DATE` when the file holds one); None while all are.
+    Only the first, the server's own, used to be checked: an expired intermediate started a service
+    whose every client that verifies the chain refused the handshake."""
+    import re
+
+    try:
+        text = cert.read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None  # load_cert_chain has read it already; nothing more to say here
+    blocks = re.findall(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", text, re.DOTALL)
+    found = [(n, _decoded(block)) for n, block in enumerate(blocks, 1)]
+    out = [(n, decoded, why) for n, decoded in found if decoded and (why := _outside(decoded))]
+    if not out:
+        return None
+    if len(blocks) == 1:
+        return f"the certificate {out[0][2]}"
+    return "; ".join(f"certificate {n} of {len(blocks)} ({_common_name(d)}) {why}" for n, d, why in out)
+
+
+def _decoded(pem: str) -> dict[str, Any] | None:
+    """One PEM certificate as the ssl module decodes it (with its dates); None if this Python cannot."""
     import ssl
+    import tempfile
 
     decode = getattr(ssl._ssl, "_test_decode_cert", None)  # type: ignore[attr-defined]  # CPython's, private
+    if decode is None:
+        return None
     try:
-        return _outside(decode(str(cert))) if decode else None
+        with tempfile.NamedTemporaryFile("w", suffix=".pem") as one:  # it reads a file's first certificate only
+            one.write(pem + "\n")
+            one.flush()
+            return dict(decode(one.name))
     except (ssl.SSLError, OSError, ValueError):
         return None

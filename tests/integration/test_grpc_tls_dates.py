@@ -94,3 +94,23 @@ def test_a_bundle_is_refused_only_when_none_of_its_cas_is_valid_now(pki: Path, t
 
     assert flag == "--tls-client-ca"
     assert all(part in message for part in (str(dead), "old-ca", "2020", "early-ca", "2099"))
+
+
+def test_an_expired_intermediate_in_the_chain_file_is_refused_naming_its_place_and_subject(
+        pki: Path, tmp_path: Path) -> None:
+    """Only the first certificate of --tls-cert was checked: a chain whose intermediate had expired
+    started, and every client that verifies the chain refused the handshake."""
+    (tmp_path / "int").mkdir()
+    (tmp_path / "leaf").mkdir()
+    intermediate = dated_cert(tmp_path / "int", "ca", PAST, signer=pki)
+    leaf = dated_cert(tmp_path / "leaf", "localhost", (PAST[0], FUTURE[1]), signer=tmp_path / "int")
+    chain, good_chain = tmp_path / "chain.pem", tmp_path / "good-chain.pem"
+    chain.write_text(leaf.read_text() + intermediate.read_text())
+    good_chain.write_text((pki / "server.pem").read_text() + (pki / "ca.pem").read_text())
+
+    with pytest.raises(typer.BadParameter) as refused:
+        check_tls_options(chain, leaf.with_suffix(".key"), None)
+    check_tls_options(good_chain, pki / "server.key", None)  # a chain valid now is taken
+
+    assert refused.value.param_hint == "--tls-cert"
+    assert "certificate 2 of 2 (CN=ca) expired on Feb  1 00:00:00 2020 GMT" in refused.value.message
