@@ -241,6 +241,9 @@ def test_the_watcher_logs_an_error_and_keeps_watching(
         await until(lambda: failures[0] == 0)
         edit(a_rule_file(rules), "3.5", "3.2")
         await until(lambda: host.served.policy.version != first)
+        # logged when the watcher's tick ends, which may be after the swap (the reload's last step reads
+        # the directory once more, off the loop)
+        await until(lambda: any(r.getMessage() == "rules watch recovered" for r in caplog.records))
 
     with caplog.at_level(logging.INFO, logger="credit_policy.service"):
         with_host(rules, scenario)
