@@ -16,6 +16,7 @@ from policy_engine.domain.models import OrderRequest
 from policy_engine.domain.suggest import echoed
 from policy_engine.domain.values import parse_iso_date
 from policy_engine.rules.numbers import NumberSetting, setting_of
+from policy_engine.rules.problems import one_line
 
 USAGE_EXIT = 2
 """Bad input on the command line, as click's own usage errors."""
@@ -27,7 +28,7 @@ TERM_DAYS: NumberSetting = setting_of(_TERM.annotation, _TERM.metadata) or Numbe
 
 def fail(message: str, code: int = USAGE_EXIT) -> typer.Exit:
     """Print an error on stderr and return the Exit to raise."""
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(f"error: {one_line(message)}", err=True)
     return typer.Exit(code)
 
 

@@ -38,6 +38,16 @@ CODES = {
 """Every problem code with its meaning; tests and tools rely on these names."""
 
 
+_LINE_BREAKING = {c: repr(chr(c))[1:-1] for c in (*range(0x20), 0x7F, *range(0x80, 0xA0), 0x2028, 0x2029)
+                  if c != 0x09}
+
+
+def one_line(text: str) -> str:
+    """`text` with line breaks and other control characters written as escapes (`\\n`): a path such as
+    "snap\\nshot.json" (a file name may hold one) kept one problem to a line, as tools reading them expect."""
+    return text.translate(_LINE_BREAKING)
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     """One problem: where it is, its stable code and what to do about it."""
@@ -49,7 +59,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.code}: {self.message}"
+        return one_line(f"{self.path}:{self.line}:{self.col}: {self.code}: {self.message}")
 
 
 class PolicyLoadError(Exception):

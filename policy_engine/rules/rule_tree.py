@@ -138,13 +138,21 @@ def _not_a_dir(path: Path) -> str:
     return "not a directory"
 
 
-def not_utf8(path: Path, shown: str) -> Problem:
+def read_at_most(path: Path, limit: int) -> bytes | None:
+    """The file's bytes, or None when it holds more than `limit`: read no further than that, whatever its size
+    said (a file growing while read, a device or pipe that never ends such as /dev/zero)."""
+    with path.open("rb") as handle:
+        data = handle.read(limit + 1)
+    return None if len(data) > limit else data
+
+
+def not_utf8(path: Path, shown: str, data: bytes | None = None) -> Problem:
     """`unreadable` at the line and column of the first byte that is no UTF-8 character, saying what to do.
 
     Python's own words were `'utf-8' codec can't decode byte 0xc1 in position 260: invalid start byte`, at
     1:1: no line to look at, and nothing about saving the file again as UTF-8 (a Chinese Windows editor's
-    "ANSI" is GBK, whose 中文 is no UTF-8)."""
-    data = path.read_bytes()
+    "ANSI" is GBK, whose 中文 is no UTF-8). `data`: the file's bytes when already read (else they are)."""
+    data = path.read_bytes() if data is None else data
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from policy_engine.cli import build_app
+from policy_engine.cli import build_app, snapshot_file
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "new-customer.json"
 COMMANDS = [["evaluate"], ["check-order", "--amount", "100"]]
@@ -68,3 +68,48 @@ def test_a_snapshot_that_cannot_be_read_says_why_in_words(tmp_path: Path) -> Non
     code, said = _errors(["evaluate"], unreadable)
 
     assert code == 2 and said == [f"error: {unreadable}: cannot be read: Input/output error"]
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs a device that never ends")
+def test_a_snapshot_that_never_ends_is_read_no_further_than_the_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(snapshot_file, "MAX_SNAPSHOT_BYTES", 1 << 20)  # a device's size says 0: only reading stops it
+
+    code, said = _errors(["evaluate"], Path("/dev/zero"))
+
+    assert code == 2 and said == ["error: /dev/zero: larger than 1 MiB"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_key_written_twice_is_named_by_its_path_not_silently_overwritten(tmp_path: Path, command: list[str]) -> None:
+    snap = json.loads(EXAMPLE.read_text())
+    snap["invoices"] = [{"invoice_id": "I1", "issued_on": "2026-01-05", "due_on": "2026-02-04", "amount": "1.00"}]
+    text = json.dumps(snap).replace('"amount": "1.00"', '"amount": "1.00", "amount": "900000.00"')
+    twice = tmp_path / "snap.json"
+    twice.write_text(text)
+
+    code, said = _errors(command, twice)
+
+    assert code == 2 and len(said) == 1
+    assert said[0].startswith(f"error: {twice}: invoices[0].amount: written twice")
+
+
+def test_a_snapshot_of_millions_of_empty_objects_is_refused_before_they_are_built(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(snapshot_file, "MAX_JSON_VALUES", 1000)
+    many = tmp_path / "snap.json"
+    many.write_text('{"customer_id": "C1", "name": "x", "invoices": [' + ", ".join(["{}"] * 1001) + "]}")
+
+    code, said = _errors(["evaluate"], many)
+
+    assert code == 2 and said == [f"error: {many}: not JSON we read: more than 1000 objects and numbers"]
+
+
+@pytest.mark.parametrize("name", ["snap\nshot.json", "snap\rshot.json"])
+def test_a_path_with_a_line_break_stays_on_one_error_line(tmp_path: Path, name: str) -> None:
+    broken = tmp_path / name
+    broken.write_text('{"customer_id": 5')
+
+    code, said = _errors(["evaluate"], broken)
+
+    assert code == 2 and len(said) == 1 and said[0].startswith("error: ") and ":1:18: not valid JSON" in said[0]
+    assert repr(name)[1:-1] in said[0]
