@@ -20,7 +20,7 @@ from policy_engine.domain.models import CustomerSnapshot, OrderRequest
 from policy_engine.domain.values import parse_iso_date
 from policy_engine.rules.loader import MAX_FILE_BYTES, MAX_FILES, TESTS_DIR, Document, parse_document, scan_rules_dir
 from policy_engine.rules.problems import Problem
-from policy_engine.rules.rule_tree import not_utf8
+from policy_engine.rules.rule_tree import read_rule_text
 from policy_engine.rules.schema import suggest
 from policy_engine.rules.yaml_constructor import CaseConstructor
 
@@ -38,16 +38,9 @@ def read_case_docs(rules_dir: Path) -> tuple[list[Document], list[Problem]]:
         message = f"{len(paths)} case files; at most {MAX_FILES} are read"
         return [], [Problem(str(tests_dir), 1, 1, "unreadable", message)]
     for path in paths:
-        try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                problems.append(Problem(str(path), 1, 1, "unreadable", f"larger than {MAX_FILE_BYTES} bytes"))
-                continue
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            problems.append(not_utf8(path, str(path)))
-            continue
-        except OSError as exc:
-            problems.append(Problem(str(path), 1, 1, "unreadable", str(exc)))
+        text = read_rule_text(path, MAX_FILE_BYTES)
+        if isinstance(text, Problem):
+            problems.append(text)
             continue
         doc, errs = parse_document(str(path), text, CaseConstructor)
         problems += errs

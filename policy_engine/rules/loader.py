@@ -15,7 +15,7 @@ from policy_engine.rules.problems import PolicyLoadError, Problem
 from policy_engine.rules.rule_tree import RULE_SUFFIXES as RULE_SUFFIXES
 from policy_engine.rules.rule_tree import TESTS_DIR as TESTS_DIR
 from policy_engine.rules.rule_tree import RuleTree as RuleTree
-from policy_engine.rules.rule_tree import not_utf8
+from policy_engine.rules.rule_tree import read_rule_text
 from policy_engine.rules.rule_tree import scan_rules_dir as scan_rules_dir
 from policy_engine.rules.schema_problems import named_path
 from policy_engine.rules.yaml_constructor import RuleConstructor
@@ -103,13 +103,11 @@ def _read_within_limits(rules_dir: Path, paths: list[Path]) -> tuple[dict[str, s
             problems.append(Problem(shown, 1, 1, "unreadable", f"the rule files up to this one come to {total} "
                                     f"bytes; at most {MAX_TOTAL_BYTES} in all are read"))
             break
-        try:
-            files[rel] = path.read_text(encoding="utf-8-sig")  # a BOM (Windows Notepad) is no change to the rules,
-            # as CRLF line ends are none (read as "\n"): the policy_version stays the same
-        except UnicodeDecodeError:
-            problems.append(not_utf8(path, shown))
-        except OSError as exc:
-            problems.append(Problem(shown, 1, 1, "unreadable", str(exc)))
+        text = read_rule_text(path, MAX_FILE_BYTES)
+        if isinstance(text, Problem):
+            problems.append(text)
+        else:
+            files[rel] = text
     return files, problems
 
 
@@ -234,7 +232,10 @@ def parse_document(
     doc = Document(path, None)
     try:
         raw = yaml.load(text)
-    except (ValueError, OverflowError, RecursionError) as exc:  # a constructor's own error: no position
+    except RecursionError:  # the parser and constructor recurse once per level
+        return None, [Problem(path, 1, 1, "yaml_error", "nested too deeply: [ ] and { } or indented mappings "
+                                                        "inside one another some thousand levels deep")]
+    except (ValueError, OverflowError) as exc:  # a constructor's own error: no position
         return None, [Problem(path, 1, 1, "yaml_error", f"{type(exc).__name__}: {str(exc)[:200]}")]
     except MarkedYAMLError as exc:
         return None, [yaml_problem(path, exc, text)]

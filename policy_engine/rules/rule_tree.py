@@ -146,6 +146,23 @@ def read_at_most(path: Path, limit: int) -> bytes | None:
     return None if len(data) > limit else data
 
 
+def read_rule_text(path: Path, limit: int) -> str | Problem:
+    """A rule or case file's text as `read_text` gave it (UTF-8, line ends as "\\n") less a BOM (Windows Notepad's:
+    no change to the rules, nor is CRLF, so the policy_version stays the same), or why it is `unreadable`:
+    over `limit` bytes (read no further, should it have grown since its size was taken), not UTF-8, an OS error."""
+    shown = str(path)
+    try:
+        data = read_at_most(path, limit)
+    except OSError as exc:
+        return Problem(shown, 1, 1, "unreadable", str(exc))
+    if data is None:
+        return Problem(shown, 1, 1, "unreadable", f"larger than {limit} bytes")
+    try:
+        return data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError:
+        return not_utf8(path, shown, data)
+
+
 def not_utf8(path: Path, shown: str, data: bytes | None = None) -> Problem:
     """`unreadable` at the line and column of the first byte that is no UTF-8 character, saying what to do.
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ruamel.yaml.constructor import RoundTripConstructor
+from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 
 from policy_engine.rules.yaml_slips import SplitNumber, duplicate_key, rejoin_split_items, rejoin_split_numbers
+
+MAX_INT_DIGITS = 100
+"""Digits of a whole number in a rule or case file: money has at most 16 before its point."""
 
 
 class RuleConstructor(RoundTripConstructor):
@@ -36,6 +39,15 @@ class RuleConstructor(RoundTripConstructor):
             self.rejoined[(joined.start_mark.line, joined.start_mark.column)] = split
         return super().construct_rt_sequence(node, seqtyp, deep)
 
+    def construct_yaml_int(self, node: Any) -> Any:
+        """A whole number, refused where it is written when longer than any setting needs: Python's own
+        error for 5,000 digits had no position and told the reader to call sys.set_int_max_str_digits()."""
+        digits = sum(ch.isdigit() for ch in node.value)
+        if digits > MAX_INT_DIGITS:
+            raise ConstructorError(problem=f"a whole number of {digits} digits; at most {MAX_INT_DIGITS} are read",
+                                   problem_mark=node.start_mark)
+        return super().construct_yaml_int(node)
+
     def check_mapping_key(self, node: Any, key_node: Any, mapping: Any, key: Any, value: Any) -> bool:
         """Whether `key` is new in `mapping`; a key written twice is an error (yaml_slips words it)."""
         if key in mapping:
@@ -44,6 +56,7 @@ class RuleConstructor(RoundTripConstructor):
 
 
 RuleConstructor.add_constructor("tag:yaml.org,2002:timestamp", lambda self, node: self.construct_scalar(node))
+RuleConstructor.add_constructor("tag:yaml.org,2002:int", RuleConstructor.construct_yaml_int)
 
 
 class CaseConstructor(RuleConstructor):
