@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from policy_engine.cli.options import MAX_ROWS
 from policy_engine.cli.store_common import DbOption, _out, err, open_store_or_exit
 from policy_engine.domain.values import GRADE_RANK
 
@@ -32,7 +33,7 @@ def _movement(previous: Any, entry: Any) -> str:
 def history_cmd(
     customer_id: Annotated[str, typer.Argument(help="the customer whose decisions to list")],
     db: DbOption = None,
-    last: Annotated[int | None, typer.Option(min=1, help="only the newest N decisions")] = None,
+    last: Annotated[int | None, typer.Option(min=1, max=MAX_ROWS, help="only the newest N decisions")] = None,
     replay: Annotated[bool, typer.Option(help="re-run each decision with the rules of its version")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
     rules: Annotated[

@@ -21,6 +21,10 @@ from policy_engine.rules.problems import one_line
 USAGE_EXIT = 2
 """Bad input on the command line, as click's own usage errors."""
 
+MAX_ROWS = 1_000_000_000
+"""The most rows a count option (`--last`, `--limit`) takes: past 2**63, SQLite's LIMIT and islice raised
+(a traceback)."""
+
 _TERM = OrderRequest.model_fields["payment_term_days"]
 TERM_DAYS: NumberSetting = setting_of(_TERM.annotation, _TERM.metadata) or NumberSetting(whole=True)
 """What `--payment-term-days` takes: OrderRequest's bounds, for the option's own range check and its words."""

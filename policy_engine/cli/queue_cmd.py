@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from policy_engine.cli.batch_cmds import EXIT_BAD_INPUT, DbOption, _date, _engine_and_run, err
+from policy_engine.cli.options import MAX_ROWS
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -24,7 +25,7 @@ CategoryOption = Annotated[
     list[str] | None, typer.Option(metavar="CATEGORY", help="only these categories (repeatable): " + ", ".join(
         ("urgent_review", "hold", "review_due", "collection", "follow_up", "limit_action", "give_up_review")))
 ]  # spelt out: adapters.batch.workqueue (CATEGORIES) imports SQLAlchemy, which --help need not load
-LimitOption = Annotated[int, typer.Option(min=0, help="rows shown on screen")]
+LimitOption = Annotated[int, typer.Option(min=0, max=MAX_ROWS, help="rows shown on screen")]
 COLUMNS = ("category", "due", "customer", "name", "code", "target", "message")
 
 

@@ -19,7 +19,7 @@ from policy_engine.cli.batch_cmds import (
     err,
     warn_if_more_workers_than_cpus,
 )
-from policy_engine.cli.options import TERM_DAYS, order_or_exit
+from policy_engine.cli.options import MAX_ROWS, TERM_DAYS, order_or_exit
 
 if TYPE_CHECKING:
     from policy_engine.domain.models import OrderRequest
@@ -46,7 +46,7 @@ def simulate_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="print the whole comparison as JSON")] = False,
     csv_file: Annotated[Path | None, typer.Option(
         "--csv", metavar="FILE", help="write one line per changed customer")] = None,
-    limit: Annotated[int, typer.Option(min=0, help="changed customers shown on screen")] = 30,
+    limit: Annotated[int, typer.Option(min=0, max=MAX_ROWS, help="changed customers shown on screen")] = 30,
     order_amount: OrderAmountOption = None,
     order_payment_term_days: OrderTermOption = 30,
 ) -> None:

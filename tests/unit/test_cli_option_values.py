@@ -80,7 +80,14 @@ def test_a_refused_date_option_echoes_the_value_and_says_what_to_write(
     (["batch", "--partition", "1of2"], "error: --partition: not a part I/N: '1of2'; write I/N such as 0/4 (part 0 "
                                        "of 4)\n"),
     (["demo-data", "--customers", "1,000"], "error: --customers: not a whole number: '1,000'; write 1000\n"),
-    (["history", "C1", "--last", "ten"], "error: --last: not a whole number: 'ten'; write a whole number at least 1\n"),
+    (["history", "C1", "--last", "ten"], "error: --last: not a whole number: 'ten'; write a whole number from 1 to "
+                                            "1000000000\n"),
+    (["history", "C1", "--last", "9" * 25], f"error: --last: out of range: '{'9' * 25}'; write a whole number from 1 "
+                                            "to 1000000000\n"),  # was SQLite's OverflowError, a traceback
+    (["queue", "--limit", "9" * 25], f"error: --limit: out of range: '{'9' * 25}'; write a whole number from 0 to "
+                                     "1000000000\n"),  # was islice's ValueError, a traceback
+    (["simulate", "--rules", "rules", "--limit", "9" * 25], f"error: --limit: out of range: '{'9' * 25}'; write a "
+                                                            "whole number from 0 to 1000000000\n"),
 ])
 def test_a_refused_amount_or_number_option_echoes_the_value_and_says_what_to_write(
     tmp_path: Path, args: list[str], said: str,
