@@ -1,4 +1,5 @@
-"""Output files written whole or not at all: a report, an export or a simulation's CSV."""
+"""Output files written whole or not at all: a report, an export or a simulation's CSV; text in them
+spreadsheet-safe."""
 
 from __future__ import annotations
 
@@ -7,7 +8,18 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """Text a spreadsheet will not run as a formula (`=HYPERLINK(…)` in a customer's name): a
+    leading `= + - @`, tab or carriage return gets a `'` before it, as OWASP advises for CSV. Only for
+    text from the records (ids, names, messages): a number of ours (`-500.00`) must stay a number."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 @contextmanager

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from adapters.batch import charts, runs
 from adapters.batch import tables as t
-from adapters.batch.files import written_whole
+from adapters.batch.files import spreadsheet_safe, written_whole
 from adapters.batch.report_template import TEMPLATE
 from adapters.batch.report_totals import LIMIT_BANDS, Totals
 from adapters.batch.scan import portfolio_summary
@@ -184,12 +184,17 @@ def write_csv(engine: Engine, run_id: str, path: Path) -> int:
         writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
         writer.writeheader()
         for row in _rows(conn, run_id):
-            item = dict(row._mapping)
-            if item["credit_limit"] is not None:
-                item["limit_change"] = item["credit_limit"] - (item["prev_limit"] or ZERO)
-            writer.writerow(item)
+            writer.writerow(csv_row(dict(row._mapping)))
             n += 1
     return n
+
+
+def csv_row(item: dict[str, Any]) -> dict[str, Any]:
+    """One customer's CSV line: its limit change, and text from the records (the id, an error that may quote
+    a value) made spreadsheet-safe."""
+    if item["credit_limit"] is not None:
+        item["limit_change"] = item["credit_limit"] - (item["prev_limit"] or ZERO)
+    return {**item, **{c: spreadsheet_safe(item[c]) for c in ("customer_id", "error") if c in item}}
 
 
 def write_report(engine: Engine, run_id: str, out_dir: Path) -> dict[str, Path]:

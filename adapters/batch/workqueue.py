@@ -12,7 +12,7 @@ from typing import Any, TextIO
 from sqlalchemy import Connection, case, func, select
 
 from adapters.batch import tables as t
-from adapters.batch.files import written_whole
+from adapters.batch.files import spreadsheet_safe, written_whole
 from adapters.store import schema as s
 
 CATEGORIES = ("urgent_review", "hold", "review_due", "collection", "follow_up", "limit_action", "give_up_review")
@@ -94,19 +94,9 @@ def _give_up(conn: Connection, run_id: str, day: date) -> Iterator[dict[str, Any
                "message": f"Bottom of class C by sales ({sales}): consider giving up (放弃约5%的C类客户)"}  # fmt: skip
 
 
-TEXT_COLUMNS = ("name", "target_id", "message")
-"""Columns that carry text from the customer records (imported data), not codes of ours."""
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: Any) -> Any:
-    """Text a spreadsheet will not run as a formula (`=HYPERLINK(…)` in a customer's name): a
-    leading `= + - @`, tab or carriage return gets a `'` before it, as OWASP advises for CSV."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
+TEXT_COLUMNS = ("customer_id", "name", "target_id", "message")
+"""Columns that carry text from the customer records (imported data), not codes of ours: an id may start with
+`=` as well as a name may."""
 def write_csv(items: Iterator[dict[str, Any]], out: TextIO) -> Counter[str]:
     """Write queue items as CSV (text from the records made spreadsheet-safe); return the count per category."""
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")

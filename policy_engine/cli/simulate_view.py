@@ -13,7 +13,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from adapters.batch.files import written_whole
+from adapters.batch.files import spreadsheet_safe, written_whole
 from policy_engine.domain.values import GRADE_RANK
 
 # The first six were the file's columns before limit validity, actions and the probe order were
@@ -40,7 +40,7 @@ def changes_csv(result: dict[str, Any], path: Path) -> None:
         writer = csv.writer(out)
         writer.writerow(CSV_HEADER)
         for change in result["changes"]:
-            row = [change["customer_id"]]
+            row = [spreadsheet_safe(change["customer_id"])]
             for f in _PAIRS:
                 row += change.get(f, ["", ""])
             if "actions" in change:
@@ -50,7 +50,7 @@ def changes_csv(result: dict[str, Any], path: Path) -> None:
                 row += ["", "", "", ""]
             row += change.get("order_outcome", ["", ""])
             row.append(str(limit_change(change)) if "credit_limit" in change else "")
-            writer.writerow([*row, *context, change.get("name", ""), change.get("currency") or ""])
+            writer.writerow([*row, *context, spreadsheet_safe(change.get("name", "")), change.get("currency") or ""])
 
 
 def limit_change(change: dict[str, Any]) -> Decimal:

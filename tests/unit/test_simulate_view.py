@@ -22,14 +22,27 @@ def test_the_largest_moves_are_relative_so_currencies_compare() -> None:
     assert ordered == ["C3", "C2", "C4", "C1"]  # from nothing first, then -50%, +50% (tie by id), -10%
 
 
-def test_the_csv_names_the_day_both_policies_and_the_customer_after_the_old_columns(tmp_path: Path) -> None:
+def _written(tmp_path: Path, change: dict[str, object]) -> list[list[str]]:
+    """The header and the one line of the CSV of a simulation that changed `change` alone."""
     result = {"as_of": "2026-11-22", "live": {"policy_version": "aaaa"}, "candidate": {"policy_version": "bbbb"},
-              "changes": [_change("C1", "100.00", "90.00", "USD", name="Acme, Ltd.")]}
+              "changes": [change]}
     path = tmp_path / "changes.csv"
-
     changes_csv(result, path)
+    return list(csv.reader(path.open(encoding="utf-8")))
 
-    header, row = list(csv.reader(path.open(encoding="utf-8")))
+
+def test_the_csv_names_the_day_both_policies_and_the_customer_after_the_old_columns(tmp_path: Path) -> None:
+    header, row = _written(tmp_path, _change("C1", "100.00", "90.00", "USD", name="Acme, Ltd."))
+
     assert header[:2] == ["customer_id", "grade_live"] and header[21] == "credit_limit_change"
     assert header[22:] == ["as_of", "live_policy_version", "candidate_policy_version", "name", "currency"]
     assert row[22:] == ["2026-11-22", "aaaa", "bbbb", "Acme, Ltd.", "USD"] and row[21] == "-10.00"
+
+
+def test_a_customer_name_or_id_a_spreadsheet_would_run_as_a_formula_is_quoted(tmp_path: Path) -> None:
+    change = _change("=1+1", "100.00", "90.00", "USD", name='=HYPERLINK("http://evil.example")')
+
+    _, row = _written(tmp_path, change)
+
+    assert row[0] == "'=1+1" and row[25] == "'=HYPERLINK(\"http://evil.example\")"
+    assert row[21] == "-10.00"  # a number of ours keeps its minus sign

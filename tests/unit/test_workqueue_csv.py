@@ -27,3 +27,14 @@ def test_ordinary_text_and_other_values_are_left_alone() -> None:
     assert spreadsheet_safe("Acme = Best") == "Acme = Best"
     assert spreadsheet_safe(None) is None and spreadsheet_safe(5) == 5
     assert spreadsheet_safe("\tTabbed") == "'\tTabbed"
+
+
+def test_a_customer_id_a_spreadsheet_would_run_is_quoted_too() -> None:
+    item = {"category": "hold", "due_on": "2026-11-22", "severity": "urgent", "customer_id": "+1-2",
+            "name": "Acme", "code": "HOLD_ORDERS", "target_id": "", "rule_id": "warn.overdue_hold", "message": ""}
+    out = io.StringIO()
+
+    write_csv(iter([item]), out)
+
+    [row] = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert row["customer_id"] == "'+1-2" and row["name"] == "Acme"
