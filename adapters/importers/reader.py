@@ -139,8 +139,8 @@ def read_csv(handle: TextIO, name: str, allowed: tuple[str, ...], required: tupl
             record = next(reader)
         except StopIteration:
             return
-        except csv.Error as exc:
-            yield RawRow(reader.line_num, {}, "", [Problem(name, reader.line_num, "", "bad_csv", str(exc))])
+        except csv.Error as exc:  # DictReader's line_num is still the last good row's: this one starts after it
+            yield _bad_csv(name, reader.line_num + 1, exc)
             continue
         if None in record:
             extra = Problem(name, reader.line_num, "", "extra_cells", "more cells than header columns")
@@ -148,6 +148,17 @@ def read_csv(handle: TextIO, name: str, allowed: tuple[str, ...], required: tupl
             continue
         values = {k: v for k, v in record.items() if v not in ("", None) and k not in IGNORED_COLUMNS}
         yield RawRow(reader.line_num, values, record)
+
+
+def _bad_csv(name: str, line: int, exc: csv.Error) -> RawRow:
+    """A row the csv module could not read, at the line it starts on, in words saying what to do: its own
+    were `unexpected end of data` and `field larger than field limit (65536)`, at the row before."""
+    why = str(exc)
+    if why == "unexpected end of data":
+        why = 'a quote opened on this line is never closed: close it; a quote inside a quoted cell is written ""'
+    elif why.startswith("field larger than field limit"):
+        why = f"a cell longer than {MAX_LINE_CHARS} characters"
+    return RawRow(line, {}, "", [Problem(name, line, "", "bad_csv", why)])
 
 
 def _check_csv_header(

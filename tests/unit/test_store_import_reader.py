@@ -78,3 +78,24 @@ def test_json_the_reader_cannot_take_is_a_bad_line_not_a_crash() -> None:
     assert [(r.line, [p.code for p in r.problems]) for r in rows] == [(1, ["bad_json"]), (2, ["bad_json"]), (3, [])]
     assert "4300 digits" in rows[0].problems[0].message
     assert "nested too deeply" in rows[1].problems[0].message
+
+
+def test_a_quote_that_never_closes_is_named_at_the_line_where_it_opens() -> None:
+    text = 'order_id,customer_id,ordered_on,amount\nO1,C1,2026-01-01,5\nO2,"C1,2026-01-02,6\nO3,C1,2026-01-03,7\n'
+
+    good, bad = list(read_csv(io.StringIO(text), "o.csv", COLUMNS, REQUIRED))
+
+    assert good.line == 2 and not good.problems
+    assert [(p.line, p.code) for p in bad.problems] == [(3, "bad_csv")]
+    assert "never closed" in bad.problems[0].message
+
+
+def test_a_cell_over_the_bound_is_named_at_its_line_and_the_rows_after_it_are_read() -> None:
+    long_cell = "C" * (MAX_LINE_CHARS + 1)
+    text = f"order_id,customer_id,ordered_on,amount\nO1,C1,2026-01-01,5\nO2,{long_cell},x,6\nO3,C1,x,7\n"
+
+    good, bad, after = list(read_csv(io.StringIO(text), "o.csv", COLUMNS, REQUIRED))
+
+    assert [(p.line, p.code) for p in bad.problems] == [(3, "bad_csv")]
+    assert f"longer than {MAX_LINE_CHARS} characters" in bad.problems[0].message
+    assert (good.line, after.line, after.values["order_id"]) == (2, 4, "O3")
