@@ -30,7 +30,7 @@ class RuleTree:
     """The *.yaml / *.yml files directly in tests/, sorted."""
     problems: list[Problem] = field(default_factory=list)
     """Directories that could not be listed and rule-file names that do not lead to a file (a broken
-    link, a link loop): a rules directory read in part would silently drop rules."""
+    link, a link loop, a pipe or device): a rules directory read in part would silently drop rules."""
     case_problems: list[Problem] = field(default_factory=list)
     """The same for tests/ (only matters where the cases are run)."""
 
@@ -92,7 +92,7 @@ def _take(tree: RuleTree, pending: _Pending, entry: os.DirEntry[str], in_tests: 
         (tree.case_files if in_tests else tree.rule_files).append(path)
     elif problem == _LINK_TO_DIR:
         _problems(tree, in_tests).append(_directory_problem(path, in_tests, "a link to a directory"))
-    elif problem and entry.is_symlink():
+    elif problem:  # a pipe, socket or device so named too, never opened: reading a pipe waits for a writer
         _problems(tree, in_tests).append(Problem(str(path), 1, 1, "unreadable", problem))
 
 

@@ -3,6 +3,7 @@ what and where, never a traceback, a hang or memory filled."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from policy_engine.casefiles import read_case_docs
 from policy_engine.rules.compiler import lint
 from policy_engine.rules.loader import parse_document, read_rule_files, read_rule_files_in_part
-from policy_engine.rules.rule_tree import read_at_most
+from policy_engine.rules.rule_tree import read_at_most, scan_rules_dir
 from policy_engine.rules.yaml_constructor import CaseConstructor
 
 RulesCopy = Callable[..., Path]
@@ -93,3 +94,14 @@ def test_a_case_file_grown_past_its_bound_after_its_size_was_taken_is_unreadable
     assert grown.as_posix() not in [d.path for d in docs]
     assert [(p.path, p.code) for p in problems] == [(str(grown), "unreadable")]
     assert "larger than 1048576 bytes" in problems[0].message
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_pipe_named_like_a_rule_file_is_a_problem_not_silently_skipped(rules_copy: RulesCopy) -> None:
+    rules = rules_copy()
+    os.mkfifo(rules / "extra.yaml")  # never opened: reading a pipe would wait for a writer
+
+    tree = scan_rules_dir(rules)
+
+    assert [(p.path, p.code, p.message) for p in tree.problems] == [
+        (str(rules / "extra.yaml"), "unreadable", "not a regular file")]
