@@ -1,4 +1,4 @@
-"""The batch's bookkeeping tables (created by migration batch_0001): runs, portfolio pass, results, actions.
+"""The batch's bookkeeping tables (migrations batch_0001 and 0005): runs, portfolio pass, results, actions.
 
 `batch_results` is at once the per-customer done marker (its key is (run_id, customer_id) and it is
 written in the same transaction as the profile and the decision-log entry), the quarantine
@@ -106,5 +106,6 @@ batch_actions = Table(
     Column("target_id", Id, nullable=False),
     Column("rule_id", Id, nullable=False),
     Column("message", Text, nullable=False),
+    Column("gather", Text),  # a review's items to gather, a JSON array; NULL: none (migration 0005)
     Index("ix_batch_actions_due", "run_id", "due_on"),
 )

@@ -7,6 +7,7 @@ untouched. The done marker's primary key guards against a second writer of the s
 
 from __future__ import annotations
 
+import json
 import logging
 import traceback
 from collections.abc import Sequence
@@ -202,7 +203,8 @@ class _Rows:
                    "limit_valid_until": d.limit_valid_until, "next_review_on": d.next_review_on,
                    "score": d.score, "policy_version": d.policy_version, "as_of": d.as_of}  # fmt: skip
         actions = [{"customer_id": d.customer_id, "code": a.code, "due_on": a.due_on, "severity": a.severity,
-                    "target_id": a.target_id[:64], "rule_id": a.rule_id[:64], "message": a.message}
+                    "target_id": a.target_id[:64], "rule_id": a.rule_id[:64], "message": a.message,
+                    "gather": json.dumps(a.gather, ensure_ascii=False) if a.gather else None}
                    for a in d.actions]  # fmt: skip
         self.results.append(marker)
         self.profiles.append(profile)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
@@ -18,7 +19,11 @@ from adapters.store import schema as s
 CATEGORIES = ("urgent_review", "hold", "review_due", "collection", "follow_up", "limit_action", "give_up_review")
 """Queue categories, most pressing first."""
 
-CSV_COLUMNS = ("category", "due_on", "severity", "customer_id", "name", "code", "target_id", "rule_id", "message")
+CSV_COLUMNS = ("category", "due_on", "severity", "customer_id", "name", "code", "target_id", "rule_id", "message",
+               "gather")
+"""The queue file's columns; `gather` (a review's items to collect, joined by `; `) came last, so a
+sheet reading the others by position still reads them."""
+GATHER_SEPARATOR = "; "
 
 
 def category_of(code: str, severity: str) -> str:
@@ -50,7 +55,7 @@ def iter_queue(
     a, c = t.batch_actions, s.customers
     query = (
         select(a.c.due_on, a.c.severity, a.c.customer_id, c.c.name, a.c.code, a.c.target_id, a.c.rule_id,
-               a.c.message)  # fmt: skip
+               a.c.message, a.c.gather)  # fmt: skip
         .select_from(a.outerjoin(c, c.c.customer_id == a.c.customer_id))
         .where(a.c.run_id == run_id, a.c.due_on <= day)
         .order_by(_rank(), a.c.due_on, a.c.customer_id, a.c.target_id)
@@ -59,6 +64,7 @@ def iter_queue(
     for row in conn.execute(query):
         item = dict(row._mapping)
         item["name"] = item["name"] or ""
+        item["gather"] = json.loads(item["gather"]) if item["gather"] else []  # NULL: none, or stored before 0005
         item["category"] = category_of(item["code"], item["severity"])
         if categories is None or item["category"] in categories:
             yield item
@@ -91,7 +97,8 @@ def _give_up(conn: Connection, run_id: str, day: date) -> Iterator[dict[str, Any
     for customer_id, name, sales in conn.execute(query):
         yield {"category": "give_up_review", "due_on": day, "severity": "info", "customer_id": customer_id,
                "name": name or "", "code": "GIVE_UP_REVIEW", "target_id": "", "rule_id": "portfolio.give_up",
-               "message": f"Bottom of class C by sales ({sales}): consider giving up (放弃约5%的C类客户)"}  # fmt: skip
+               "message": f"Bottom of class C by sales ({sales}): consider giving up (放弃约5%的C类客户)",
+               "gather": []}  # fmt: skip
 
 
 TEXT_COLUMNS = ("customer_id", "name", "target_id", "message")
@@ -103,7 +110,8 @@ def write_csv(items: Iterator[dict[str, Any]], out: TextIO) -> Counter[str]:
     writer.writeheader()
     counts: Counter[str] = Counter()
     for item in items:
-        writer.writerow({**item, **{c: spreadsheet_safe(item.get(c)) for c in TEXT_COLUMNS}})
+        writer.writerow({**item, **{c: spreadsheet_safe(item.get(c)) for c in TEXT_COLUMNS},
+                         "gather": GATHER_SEPARATOR.join(item.get("gather") or ())})  # fmt: skip
         counts[item["category"]] += 1
     return counts
 

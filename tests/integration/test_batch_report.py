@@ -329,3 +329,20 @@ def test_a_one_currency_report_keeps_its_totals_and_names_the_currency(finished_
     assert row["currency"] == "CNY" and row["limit_after"] == figures["limit_after"] != None  # noqa: E711
     assert Decimal(figures["limit_after"]) == _by_currency(url)["CNY"]["after"]
     assert figures["exposure_by_grade_class"] == row["exposure_by_grade_class"]
+
+
+def test_the_queue_csv_gives_a_reviews_items_to_gather_in_their_own_column(
+    finished_run: tuple[str, Path], tmp_path: Path
+) -> None:
+    url, _ = finished_run
+    target = tmp_path / "reviews.csv"
+
+    result = cli("queue", "--db", url, "--date", AS_OF.isoformat(), "--csv", str(target))
+
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(target.open(encoding="utf-8-sig")))
+    reviews = [r for r in rows if r["code"] == "CREDIT_REVIEW"]
+    assert reviews and all(r["gather"] for r in reviews)
+    for row in reviews:  # the same items the message names, in the rule file's order
+        assert row["message"].endswith("gather: " + ", ".join(row["gather"].split("; ")))
+    assert all(r["gather"] == "" for r in rows if r["code"] != "CREDIT_REVIEW")

@@ -177,3 +177,30 @@ def test_a_store_at_0003_with_logged_decisions_upgrades_with_their_build_unknown
     with engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM decision_log")).scalar_one() == 3
     engine.dispose()
+
+
+def test_a_store_at_0004_with_a_batch_run_keeps_its_actions_and_reads_them_with_nothing_to_gather(
+    db_url: str,
+) -> None:
+    from adapters.batch.workqueue import iter_queue
+    from adapters.store.engine import downgrade
+
+    engine = make_engine(db_url)
+    migrate(engine, "0004")
+    with engine.begin() as conn:  # an action as the batch stored it before the gather column
+        conn.execute(text("INSERT INTO batch_actions (run_id, customer_id, code, due_on, severity, target_id, "
+                          "rule_id, message) VALUES ('R1', 'C1', 'CREDIT_REVIEW', :d, 'info', '', 'review.c', "
+                          "'Credit review every month; gather: trade credit certificate')"),
+                     {"d": date(2026, 11, 22)})  # fmt: skip
+
+    open_store(db_url).close()
+
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as conn:
+        [item] = list(iter_queue(conn, "R1", date(2026, 11, 22), {"review_due"}))
+    assert item["gather"] == [] and item["message"].endswith("trade credit certificate")
+    downgrade(engine, "0004")  # stepping back drops the column and keeps the run's actions
+    assert "gather" not in {c["name"] for c in inspect(engine).get_columns("batch_actions")}
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM batch_actions")).scalar_one() == 1
+    engine.dispose()
