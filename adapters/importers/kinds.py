@@ -22,7 +22,7 @@ from adapters.store import schema as s
 from adapters.store.upsert import upsert
 from policy_engine.domain.models import _Strict
 
-PROFILE_COLUMNS = ("current_grade", "current_limit")
+PROFILE_COLUMNS = ("current_grade", "current_limit", "value_class")
 _CARD_EXTRAS = (*ASSESSMENT_COLUMNS, "assessed_on", *PROFILE_COLUMNS)
 
 
@@ -47,6 +47,11 @@ def _write_customers(conn: Connection, rows: Sequence[Any]) -> int:
         if r.current_grade is not None or r.current_limit is not None
     ]
     changed += upsert(conn, s.credit_profiles, ["customer_id"], profiles)
+    # Its own statement: a row naming only a class must leave the grade and limit as they are (and
+    # one naming only a grade, the class), and upsert sets every column its rows carry.
+    classes = [{"customer_id": r.customer_id, "value_class": r.value_class, "currency": r.currency}
+               for r in rows if r.value_class]  # fmt: skip
+    changed += upsert(conn, s.credit_profiles, ["customer_id"], classes)
     return changed
 
 

@@ -15,6 +15,7 @@ from policy_engine.domain.models import (
     Score,
     Signal,
     Text,
+    ValueClass,
     _Strict,
 )
 from policy_engine.domain.values import CURRENCY_PATTERN, IsoDate, Money
@@ -53,6 +54,7 @@ class CustomerRow(_Strict):
     assessed_on: IsoDate | None = None
     current_grade: Grade | None = None
     current_limit: Money | None = None
+    value_class: ValueClass | None = None  # ABC class from outside; empty: leave the stored class
 
     @model_validator(mode="after")
     def _whole_assessment(self) -> CustomerRow:

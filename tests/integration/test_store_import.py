@@ -243,3 +243,43 @@ def test_financial_statements_upsert_by_customer_and_period(db_url: str, tmp_pat
     assert (first.rows_changed, second.rows_changed) == (1, 0)
     statement = store.get_snapshot("C1").financials[0]
     assert (str(statement.equity), statement.inventory) == ("-5.50", None)
+
+
+VALUE_CLASSES_CSV = """\
+customer_id,name,currency,current_grade,value_class
+C1,Acme Trading,CNY,AA,C
+C2,Beta Pharmacy,CNY,,A
+C3,Gamma Retail,CNY,,
+"""
+
+
+def test_customers_may_bring_a_value_class_which_the_next_batch_run_replaces(db_url: str, tmp_path: Path) -> None:
+    from datetime import date
+
+    from adapters.batch.runner import BatchOptions, run_batch
+    from tests.integration.test_batch_support import RULES
+
+    store = open_store(db_url)
+    run_import(store.engine, "customers", _write(tmp_path, "customers.csv", VALUE_CLASSES_CSV))
+    run_import(store.engine, "invoices", _write(tmp_path, "invoices.csv", INVOICES_CSV.splitlines()[0]
+                                                + "\nI1,C1,2026-10-05,2026-11-04,12000.50,12000.50,2026-11-01,30,0\n"))
+    regraded = run_import(store.engine, "customers", _write(tmp_path, "grade.csv", "customer_id,current_grade\nC2,B\n"))
+
+    assert regraded.rows_changed == 2  # the customer record (its name left out) and the profile's grade
+    assert [store.get_snapshot(c).value_class for c in ("C1", "C2", "C3")] == ["C", "A", ""]
+    assert store.get_snapshot("C2").current_grade == "B"  # a grade without a class keeps the class
+    run_batch(BatchOptions(db_url=db_url, as_of=date(2026, 11, 22), rules_dir=RULES))
+    assert [store.get_snapshot(c).value_class for c in ("C1", "C2", "C3")] == ["A", "C", "C"]
+
+
+def test_a_value_class_other_than_a_b_or_c_is_refused_at_its_line_and_column(db_url: str, tmp_path: Path) -> None:
+    store = open_store(db_url)
+    path = _write(tmp_path, "customers.csv", "customer_id,value_class\nC1,A\nC2,D\nC3,b\n")
+
+    report = run_import(store.engine, "customers", path)
+
+    assert [(p.file, p.line, p.field, p.code) for p in report.problems] == [
+        (str(path), 3, "value_class", "literal_error"),
+        (str(path), 4, "value_class", "literal_error"),
+    ]
+    assert not report.committed
