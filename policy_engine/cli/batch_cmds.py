@@ -1,4 +1,4 @@
-"""Nightly batch commands (issue 5): `batch` and `report` (`queue`: queue_cmd.py, `simulate`: simulate_cmd.py)."""
+"""Nightly batch commands: `batch`, `report` (`queue`, `runs`, `simulate`: their own *_cmd.py modules)."""
 
 from __future__ import annotations
 
@@ -217,25 +217,15 @@ def _write_report(db_url: str, run_id: str, out_dir: Path) -> dict[str, str]:
 
 def _engine_and_run(db: str | None, run: str | None, day: date | None = None) -> tuple[Any, str]:
     from adapters.batch.runs import latest_run, resolve_run
-    from adapters.store import make_engine, migrate
-    from adapters.store.engine import NoSuchStore, cannot_open, require_existing
+    from adapters.store.engine import cannot_open
+    from policy_engine.cli.batch_store import open_engine
 
-    url = _db(db)
+    engine = open_engine(db)
     try:
-        require_existing(url)
-        engine = make_engine(url)
-    except NoSuchStore as exc:
-        err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    except Exception as exc:  # a bad location (BadDbUrl: says what to write) or an unknown driver
-        err.print(f"error: {cannot_open(url, exc)}", markup=False)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    try:
-        migrate(engine)
         with engine.connect() as conn:
             run_id = resolve_run(conn, run) if run or day is None else latest_run(conn, day)
     except Exception as exc:  # an unreachable or foreign database: say which, no traceback
-        err.print(f"error: {cannot_open(url, exc)}", markup=False)
+        err.print(f"error: {cannot_open(_db(db), exc)}", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     if run_id is None:
         err.print(f"error: no batch run {'matches ' + repr(run) if run else 'found'}; run `credit-policy batch` first")
@@ -283,9 +273,11 @@ def report_cmd(
 def register(app: typer.Typer) -> None:
     """Add the batch commands to the app."""
     from policy_engine.cli.queue_cmd import queue_cmd
+    from policy_engine.cli.runs_cmd import runs_cmd
     from policy_engine.cli.simulate_cmd import simulate_cmd
 
     app.command("batch")(batch_cmd)
     app.command("report")(report_cmd)
     app.command("queue")(queue_cmd)
+    app.command("runs")(runs_cmd)
     app.command("simulate")(simulate_cmd)

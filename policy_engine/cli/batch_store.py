@@ -1,0 +1,32 @@
+"""Opening the store for the commands that read a batch run (`report`, `queue`, `runs`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from policy_engine.cli.batch_cmds import EXIT_BAD_INPUT, err
+
+
+def open_engine(db: str | None) -> Any:
+    """An engine on the existing store, migrated; or exit 2 saying why it cannot be opened."""
+    from adapters.store import make_engine, migrate, resolve_db_url
+    from adapters.store.engine import NoSuchStore, cannot_open, require_existing
+
+    url = str(resolve_db_url(db))
+    try:
+        require_existing(url)
+        engine = make_engine(url)
+    except NoSuchStore as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except Exception as exc:  # a bad location (BadDbUrl: says what to write) or an unknown driver
+        err.print(f"error: {cannot_open(url, exc)}", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    try:
+        migrate(engine)
+    except Exception as exc:  # an unreachable or foreign database: say which, no traceback
+        err.print(f"error: {cannot_open(url, exc)}", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    return engine

@@ -1,0 +1,61 @@
+"""`credit-policy runs`: the batch runs in the store, newest first, and how far each part got."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+
+from policy_engine.cli.batch_cmds import DbOption, _print_json, err
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+LimitOption = Annotated[int, typer.Option(min=1, help="how many runs, newest first")]
+JsonOption = Annotated[bool, typer.Option("--json", help="print the parts as a JSON list")]
+RESUME_NOTE = ("a part `running` whose last customer settled long ago was stopped without a word (kill -9, a crash): "
+               "the same `credit-policy batch` command resumes it")  # fmt: skip
+
+
+def runs_cmd(db: DbOption = None, limit: LimitOption = 20, as_json: JsonOption = False) -> None:
+    """The batch runs in the store, newest first: status, attempts and customers settled per part."""
+    from adapters.batch.runs_list import list_runs
+    from policy_engine.cli.batch_store import open_engine
+
+    engine = open_engine(db)
+    try:
+        with engine.connect() as conn:
+            parts = list_runs(conn, limit)
+    finally:
+        engine.dispose()
+    if not parts:
+        err.print("no batch run in this store; `credit-policy batch` makes one", markup=False)
+    if as_json:
+        _print_json(parts)
+    elif parts:
+        Console(highlight=False, width=None if sys.stdout.isatty() else 200).print(_table(parts))
+
+
+def _when(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if isinstance(value, datetime) else ""
+
+
+def _table(parts: list[dict[str, Any]]) -> Table:
+    """One row per run and part; a caption on what to do when a part is not complete."""
+    from rich.table import Table
+
+    table = Table(title="batch runs, newest first (times UTC)")
+    for name in ("run", "part", "status", "attempts", "settled", "quarantined", "started", "finished",
+                 "last settled"):  # fmt: skip
+        table.add_column(name)
+    for p in parts:
+        of = f" of {p['customers']:,}" if p["customers"] is not None else ""
+        table.add_row(p["run_id"], p["part"], p["status"], str(p["attempts"]), f"{p['settled']:,}{of}",
+                      f"{p['quarantined']:,}", _when(p["started_at"]), _when(p["finished_at"]),
+                      _when(p["last_settled_at"]))  # fmt: skip
+    if any(p["status"] != "complete" for p in parts):
+        table.caption = RESUME_NOTE + "; a `failed` one likewise"
+    return table
