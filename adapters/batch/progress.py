@@ -30,20 +30,23 @@ def batch_progress(quiet: bool = False) -> Iterator[Any]:
         return
     if sys.stderr.isatty():
         rate = TextColumn("{task.fields[rate]} customers/s  ETA {task.fields[eta]}")
-        columns = (TextColumn("re-evaluating"), BarColumn(), MofNCompleteColumn(), rate, TimeElapsedColumn())
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), rate, TimeElapsedColumn())
         with Progress(*columns, console=err, transient=False) as bar:
-            task = bar.add_task("batch", total=None, rate="0", eta="--:--")
+            # Until the first report the run is opening the store and making the portfolio pass (ABC):
+            # seconds on a small book, minutes on a large one, and the bar should not read as stuck.
+            task = bar.add_task("portfolio pass", total=None, rate="0", eta="--:--")
 
             def hook(p: Any) -> None:
-                bar.update(task, total=p.total, completed=p.done, rate=f"{p.rate:,.0f}", eta=_eta(p.eta_seconds))
+                bar.update(task, description="re-evaluating", total=p.total, completed=p.done, rate=f"{p.rate:,.0f}",
+                           eta=_eta(p.eta_seconds))  # fmt: skip
 
             yield hook
         return
-    last = [time.monotonic()]
+    last: list[float | None] = [None]  # the first report is logged at once: the total and where the run starts
 
     def log(p: Any) -> None:
         now = time.monotonic()
-        if now - last[0] >= LOG_EVERY_SECONDS or p.done >= p.total:
+        if last[0] is None or now - last[0] >= LOG_EVERY_SECONDS or p.done >= p.total:
             last[0] = now
             share = 100 * p.done / p.total if p.total else 100
             err.print(f"batch: {p.done}/{p.total} ({share:.0f}%) {p.rate:,.0f} customers/s ETA {_eta(p.eta_seconds)}")

@@ -190,6 +190,8 @@ def _evaluate_pending(opts: BatchOptions, run_id: str, policy: Any, engine: Any,
     """Settle every customer of the part not yet done in this run; return the progress."""
     total, done = runs.count_customers(engine, run_id, opts.partition)
     progress = Progress(total=total, done=done, started=time.perf_counter())
+    if on_progress is not None:  # before the workers start: the total, and where a resumed run starts
+        on_progress(progress)
     ctx = RunContext(run_id, opts.as_of, str(engine.url.render_as_string(hide_password=False)), str(opts.rules_dir))
     chunks = runs.pending_chunks(engine, run_id, opts.partition, opts.chunk_size)
     for result in _execute(opts, ctx, policy, engine, chunks):

@@ -234,7 +234,7 @@ def test_customers_another_process_settles_meanwhile_are_counted_as_already_done
 
     def _other_process_takes_the_rest(progress: object) -> None:
         seen.append((progress.done, progress.total))  # type: ignore[attr-defined]
-        if len(seen) == 1:  # after our first chunk: the other run settles everything still pending
+        if len(seen) == 2:  # after our first chunk (the first report comes before it): the other run settles the rest
             engine = create_engine(url)
             with engine.connect() as conn:
                 run_id = runs.latest_run(conn)
