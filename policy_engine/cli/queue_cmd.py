@@ -26,6 +26,7 @@ CategoryOption = Annotated[
         ("urgent_review", "hold", "review_due", "collection", "follow_up", "limit_action", "give_up_review")))
 ]  # spelt out: adapters.batch.workqueue (CATEGORIES) imports SQLAlchemy, which --help need not load
 LimitOption = Annotated[int, typer.Option(min=0, max=MAX_ROWS, help="rows shown on screen")]
+JsonOption = Annotated[bool, typer.Option("--json", help="print the whole queue as a JSON list instead of the table")]
 COLUMNS = ("category", "due", "customer", "name", "code", "target", "message")
 
 
@@ -36,6 +37,7 @@ def queue_cmd(
     csv_file: CsvOption = None,
     category: CategoryOption = None,
     limit: LimitOption = 40,
+    as_json: JsonOption = False,
 ) -> None:
     """The day's work queue: urgent reviews, holds, reviews due, collection reminders, follow-ups, give-ups."""
     working_day = _date(day, "--date")
@@ -44,6 +46,10 @@ def queue_cmd(
     with engine.connect() as conn:
         if csv_file is not None:
             _write_csv(conn, run_id, working_day, csv_file, wanted)
+        if as_json:
+            _print_items(conn, run_id, working_day, wanted)
+            engine.dispose()
+            return
         table = _queue_table(conn, run_id, working_day, wanted, limit, csv_file)
     engine.dispose()
     Console(highlight=False, width=None if sys.stdout.isatty() else 200).print(table)
@@ -70,6 +76,19 @@ def _write_csv(conn: Connection, run_id: str, working_day: date, csv_file: Path,
         err.print(f"error: --csv: cannot write {exc.filename or csv_file}: {exc.strerror or exc}", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     err.print(f"{sum(counts.values())} items written to {csv_file}", markup=False)
+
+
+def _print_items(conn: Connection, run_id: str, working_day: date, wanted: set[str] | None) -> None:
+    """Every item of the queue as one JSON list, written as it is read (a queue may hold a million)."""
+    import json
+
+    from adapters.batch.workqueue import CSV_COLUMNS, iter_queue
+
+    sys.stdout.write("[")
+    for n, item in enumerate(iter_queue(conn, run_id, working_day, wanted)):
+        fields = {column: item[column] for column in CSV_COLUMNS}
+        sys.stdout.write(("," if n else "") + "\n" + json.dumps(fields, ensure_ascii=False, default=str))
+    sys.stdout.write("\n]\n")
 
 
 def _queue_table(conn: Connection, run_id: str, working_day: date, wanted: set[str] | None, limit: int,

@@ -346,3 +346,23 @@ def test_the_queue_csv_gives_a_reviews_items_to_gather_in_their_own_column(
     for row in reviews:  # the same items the message names, in the rule file's order
         assert row["message"].endswith("gather: " + ", ".join(row["gather"].split("; ")))
     assert all(r["gather"] == "" for r in rows if r["code"] != "CREDIT_REVIEW")
+
+
+def test_the_queue_as_json_lists_every_item_with_a_reviews_items_to_gather_as_a_list(
+    finished_run: tuple[str, Path], tmp_path: Path
+) -> None:
+    url, _ = finished_run
+    target = tmp_path / "queue.csv"
+    cli("queue", "--db", url, "--date", AS_OF.isoformat(), "--csv", str(target))
+
+    result = cli("queue", "--db", url, "--date", AS_OF.isoformat(), "--json")
+
+    assert result.returncode == 0, result.stderr
+    items = json.loads(result.stdout)
+    rows = list(csv.DictReader(target.open(encoding="utf-8-sig")))
+    assert [(i["customer_id"], i["code"], i["target_id"]) for i in items] == [
+        (r["customer_id"], r["code"], r["target_id"]) for r in rows]
+    reviews = [i for i in items if i["code"] == "CREDIT_REVIEW"]
+    assert reviews and all(isinstance(i["gather"], list) and i["gather"] for i in reviews)
+    assert [i["gather"] for i in reviews] == [r["gather"].split("; ") for r in rows if r["code"] == "CREDIT_REVIEW"]
+    assert all(i["gather"] == [] for i in items if i["code"] != "CREDIT_REVIEW")
