@@ -1,4 +1,8 @@
-"""Ctrl-C and SIGTERM during a batch: remembered, so an interrupt never becomes a quarantined customer.
+"""Ctrl-C, SIGTERM and SIGHUP during a batch: remembered, so an interrupt never becomes a quarantined customer.
+
+SIGHUP (a closed terminal, a dropped ssh session) stops the run as SIGTERM does. Its default used to end
+the main process on the spot: no summary, the run left `running`, and worker processes not in the
+terminal's process group went on deciding with nobody to hand their chunks to.
 
 The handlers raise in the main thread as Python's own does (KeyboardInterrupt for SIGINT,
 `Terminated` for SIGTERM), so a blocking wait or a long query stops too. Libraries called while a
@@ -21,7 +25,7 @@ _requested: type[BaseException] | None = None
 
 
 class Terminated(BaseException):
-    """SIGTERM, raised in the main thread so the run is marked failed and the workers are stopped."""
+    """SIGTERM or SIGHUP, raised in the main thread so the run is marked failed and the workers are stopped."""
 
 
 def _handle(signum: int, frame: FrameType | None) -> None:
@@ -38,10 +42,10 @@ def raise_if_requested() -> None:
 
 @contextmanager
 def handled() -> Iterator[None]:
-    """Within the block, SIGINT and SIGTERM stop the batch and are remembered; the old handlers after."""
+    """Within the block, SIGINT, SIGTERM and SIGHUP stop the batch and are remembered; the old handlers after."""
     global _requested
     _requested = None
-    previous = {sig: signal.signal(sig, _handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, _handle) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:
         yield
     finally:
@@ -51,7 +55,7 @@ def handled() -> Iterator[None]:
 
 
 def ignore_in_worker() -> None:
-    """A worker process leaves Ctrl-C to the batch's main process.
+    """A worker process leaves Ctrl-C and a hang-up to the batch's main process.
 
     A terminal sends SIGINT to the whole process group. The main process stops handing out chunks
     and lets each worker finish the chunk it holds (one transaction); a worker that took the
@@ -59,3 +63,4 @@ def ignore_in_worker() -> None:
     middle of a match, leave a fact behind in its rule engine.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # a closed terminal hangs up the whole group too

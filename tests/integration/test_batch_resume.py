@@ -76,18 +76,21 @@ def test_a_run_killed_at_random_points_resumes_to_the_uninterrupted_result(tmp_p
     assert duplicates == 0, context
 
 
-def test_sigterm_from_a_scheduler_marks_the_run_failed_and_the_next_start_finishes_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_sigterm_from_a_scheduler_marks_the_run_failed_and_the_next_start_finishes_it(
+        tmp_path: Path, sig: signal.Signals) -> None:
+    """SIGTERM as cron or Airflow sends it; SIGHUP as a closed terminal or a dropped ssh session does."""
     url = make_portfolio(tmp_path)
     proc = _start(url, 2)
     started = time.monotonic()
     while _settled(url) < 20 and proc.poll() is None and time.monotonic() - started < 60:
         time.sleep(0.01)
 
-    proc.send_signal(signal.SIGTERM)  # the parent only, as cron or Airflow would
+    proc.send_signal(sig)  # the parent only, as cron or Airflow would
     out, err = proc.communicate(timeout=60)
 
     if proc.returncode == 0:
-        pytest.skip("the run finished before SIGTERM landed")
+        pytest.skip(f"the run finished before {sig.name} landed")
     assert proc.returncode == 3, err
     assert "run the same command again to resume" in err
     assert scalar(url, "SELECT status FROM batch_runs") == "failed"
