@@ -114,8 +114,9 @@ def read_jsonl(handle: TextIO, name: str, required: tuple[str, ...] = ()) -> Ite
 
 def _jsonl_row(name: str, number: int, line: str) -> RawRow:
     """One non-blank JSON line as a row, or as a row holding the one reason it cannot be read."""
+    repeated: list[str] = []
     try:
-        data = json.loads(line)
+        data = json.loads(line, object_pairs_hook=lambda pairs: _noting_repeats(pairs, repeated))
     except json.JSONDecodeError as exc:
         problem = Problem(name, number, "", "bad_json", f"not JSON: {exc.msg} at column {exc.colno}")
         return RawRow(number, {}, line.rstrip("\n"), [problem])
@@ -126,7 +127,21 @@ def _jsonl_row(name: str, number: int, line: str) -> RawRow:
     if not isinstance(data, dict):
         return RawRow(number, {}, line.rstrip("\n"), [Problem(name, number, "", "bad_json", "not a JSON object")])
     values = {k: v for k, v in data.items() if k not in IGNORED_COLUMNS}
-    return RawRow(number, values, data)
+    twice = [Problem(name, number, key, "duplicate_column", "named twice in this line; keep the one you mean")
+             for key in dict.fromkeys(repeated)]
+    return RawRow(number, values, data, twice)
+
+
+def _noting_repeats(pairs: list[tuple[str, Any]], repeated: list[str]) -> dict[str, Any]:
+    """The object, noting each key named twice in it: json keeps the last value and says nothing."""
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                repeated.append(key)
+            seen.add(key)
+    return out
 
 
 def read_csv(handle: TextIO, name: str, allowed: tuple[str, ...], required: tuple[str, ...]) -> Iterator[RawRow]:

@@ -69,6 +69,16 @@ def test_a_column_named_twice_is_refused_at_the_header() -> None:
     assert (problem.line, problem.field, problem.code) == (1, "amount", "duplicate_column")
 
 
+def test_a_json_line_naming_a_field_twice_is_refused_at_that_field() -> None:
+    # json keeps the last value silently: "amount": "5" then "amount": "900000" imported 900000.
+    text = '{"order_id": "O1", "amount": "5", "amount": "900000"}\n{"order_id": "O2", "amount": "6"}\n'
+
+    rows = list(read_jsonl(io.StringIO(text), "o.jsonl"))
+
+    assert [(r.line, [(p.field, p.code) for p in r.problems]) for r in rows] == [
+        (1, [("amount", "duplicate_column")]), (2, [])]
+
+
 def test_json_the_reader_cannot_take_is_a_bad_line_not_a_crash() -> None:
     # Python's json refuses integers of over 4,300 digits (ValueError) and deep nesting (RecursionError).
     text = '{"amount": 1' + "0" * 5000 + '}\n{"x": ' + "[" * 30_000 + "]" * 30_000 + '}\n{"order_id": "O1"}\n'
