@@ -206,7 +206,10 @@ def _feed(run: _Run, rows: Iterator[RawRow], report: ImportReport, progress: Cal
 
 
 def _first_undecodable_line(path: Path) -> int:
-    """The line of the first byte that is not UTF-8 (only looked for once decoding has failed)."""
+    """The line of the first byte that is not UTF-8 (only looked for once decoding has failed); 1 for a
+    pipe, which cannot be read again (opening it would wait for a writer that never comes)."""
+    if not path.is_file():
+        return 1
     with open(path, "rb") as handle:
         for number, raw in enumerate(handle, start=1):
             try:

@@ -53,11 +53,15 @@ def import_cmd(
     """Import a file of records, upserting by id: all-or-nothing unless --keep-going."""
     from adapters.importers import run_import
 
-    if not file.is_file():
-        err.print(f"error: {file}: {'a directory, not a file' if file.is_dir() else 'no such file'}", markup=False)
+    if (why := _not_importable(file)) is not None:
+        err.print(f"error: {file}: {why}", markup=False)
         raise typer.Exit(2)
     if rejects and not keep_going:
         err.print("error: --rejects needs --keep-going")
+        raise typer.Exit(2)
+    if keep_going and rejects is None and not file.is_file():
+        err.print(f"error: {file}: a pipe: --keep-going needs --rejects FILE, there being no file to write them beside",
+                  markup=False)
         raise typer.Exit(2)
     if keep_going and rejects is None:
         rejects = file.with_name(f"{file.stem}.rejects{file.suffix or '.csv'}")
@@ -148,3 +152,21 @@ def register(app: typer.Typer) -> None:
     app.command("demo-data")(demo_data_cmd)
     app.command("history")(history_cmd)
     app.command("compact-log")(compact_log_cmd)
+
+
+def _not_importable(file: Path) -> str | None:
+    """Why `file` cannot be imported, or None: a regular file, or a pipe (`<(zcat orders.csv.gz)`, which
+    is read once, row by row). A device such as /dev/zero would be read for ever."""
+    import stat
+
+    try:
+        mode = file.stat().st_mode
+    except FileNotFoundError:
+        return "no such file"
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror or exc}"
+    if stat.S_ISDIR(mode):
+        return "a directory, not a file"
+    if stat.S_ISREG(mode) or stat.S_ISFIFO(mode):
+        return None
+    return "not a regular file (a device or a socket); give a CSV or JSON-lines file"

@@ -78,6 +78,60 @@ def test_import_of_a_missing_file_is_a_usage_error(run) -> None:  # type: ignore
     assert result.exit_code == 2 and "nothing.csv" in result.stderr
 
 
+def test_import_refuses_a_device_by_what_it_is(run) -> None:  # type: ignore[no-untyped-def]
+    # /dev/zero never ends; it used to be called "no such file", which it plainly is not
+    result = run("import", "orders", "/dev/zero")
+
+    assert result.exit_code == 2 and "/dev/zero: not a regular file" in result.stderr
+
+
+def test_import_reads_a_named_pipe_as_process_substitution_gives_one(  # type: ignore[no-untyped-def]
+        run, tmp_path: Path, db_url: str) -> None:
+    import os
+    import threading
+
+    pipe = tmp_path / "c.csv"
+    os.mkfifo(pipe)
+
+    def feed() -> None:
+        with open(pipe, "w") as writer:
+            writer.write("customer_id,size\nC1,large\n")
+
+    threading.Thread(target=feed, daemon=True).start()
+    result = run("import", "customers", "c.csv")
+
+    assert result.exit_code == 0, result.stderr
+    assert open_store(db_url).get_snapshot("C1").size == "large"
+
+
+def test_a_pipe_that_is_not_utf8_is_refused_without_waiting_to_read_it_again(  # type: ignore[no-untyped-def]
+        run, tmp_path: Path) -> None:
+    import os
+    import threading
+
+    pipe = tmp_path / "c.csv"
+    os.mkfifo(pipe)
+
+    def feed() -> None:
+        with open(pipe, "wb") as writer:
+            writer.write("customer_id,name\nC1,中文\n".encode("gbk"))
+
+    threading.Thread(target=feed, daemon=True).start()
+    result = run("import", "customers", "c.csv")
+
+    assert result.exit_code == 1 and "[bad_encoding]" in result.stderr
+
+
+def test_keep_going_on_a_pipe_asks_where_the_rejects_go(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    os.mkfifo(tmp_path / "c.csv")
+
+    result = run("import", "customers", "c.csv", "--keep-going")  # never opened: no writer needed
+
+    assert result.exit_code == 2 and "--rejects" in result.stderr
+
+
 def test_demo_data_prints_what_it_wrote(run) -> None:  # type: ignore[no-untyped-def]
     result = run("demo-data", "--customers", "30", "--seed", "3", "--as-of", "2026-11-22")
 
