@@ -147,7 +147,8 @@ def _noting_repeats(pairs: list[tuple[str, Any]], repeated: list[str]) -> dict[s
 def read_csv(handle: TextIO, name: str, allowed: tuple[str, ...], required: tuple[str, ...]) -> Iterator[RawRow]:
     """A header line, then one row per record; the header is checked before any row is read."""
     csv.field_size_limit(MAX_LINE_CHARS)
-    reader = csv.DictReader(handle, strict=True)
+    lines = _CountedLines(handle)
+    reader = csv.DictReader(lines, strict=True)
     _check_csv_header(reader, handle, name, allowed, required)
     while True:
         try:
@@ -155,7 +156,9 @@ def read_csv(handle: TextIO, name: str, allowed: tuple[str, ...], required: tupl
         except StopIteration:
             return
         except csv.Error as exc:  # DictReader's line_num is still the last good row's: this one starts after it
-            yield _bad_csv(name, reader.line_num + 1, exc)
+            yield _bad_csv(name, reader.line_num + 1, exc, lost=lines.read > reader.line_num + 1)
+            if lines.read > reader.line_num + 1:
+                return
             continue
         if None in record:
             extra = Problem(name, reader.line_num, "", "extra_cells", "more cells than header columns")
@@ -165,14 +168,36 @@ def read_csv(handle: TextIO, name: str, allowed: tuple[str, ...], required: tupl
         yield RawRow(reader.line_num, values, record)
 
 
-def _bad_csv(name: str, line: int, exc: csv.Error) -> RawRow:
+class _CountedLines:
+    """The file's lines as the csv module reads them, counted: its own count leaves out the lines of a
+    row it failed on."""
+
+    def __init__(self, handle: TextIO):
+        self._handle = handle
+        self.read = 0
+
+    def __iter__(self) -> _CountedLines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._handle)
+        self.read += 1
+        return line
+
+
+def _bad_csv(name: str, line: int, exc: csv.Error, lost: bool = False) -> RawRow:
     """A row the csv module could not read, at the line it starts on, in words saying what to do: its own
-    were `unexpected end of data` and `field larger than field limit (65536)`, at the row before."""
+    were `unexpected end of data` and `field larger than field limit (65536)`, at the row before. `lost`:
+    the row ran over several lines, so the module stopped inside a quoted cell, where it would go on
+    taking the cell's further lines for rows."""
     why = str(exc)
     if why == "unexpected end of data":
         why = 'a quote opened on this line is never closed: close it; a quote inside a quoted cell is written ""'
     elif why.startswith("field larger than field limit"):
         why = f"a cell longer than {MAX_LINE_CHARS} characters"
+    if lost:
+        why += ("; it runs over several lines, so where the next row begins cannot be told: "
+                "the rest of the file is not read")
     return RawRow(line, {}, "", [Problem(name, line, "", "bad_csv", why)])
 
 

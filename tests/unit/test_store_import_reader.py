@@ -100,6 +100,19 @@ def test_a_quote_that_never_closes_is_named_at_the_line_where_it_opens() -> None
     assert "never closed" in bad.problems[0].message
 
 
+def test_a_quoted_cell_over_the_bound_across_lines_stops_the_reading_there() -> None:
+    # the csv module went on inside the cell, taking each of its further lines for a row (thousands of
+    # false problems, or worse, rows imported from the cell's text)
+    cell = ("y" * 99 + "\n") * (MAX_LINE_CHARS // 100 + 50)
+    text = f'order_id,customer_id,ordered_on,amount\nO1,C1,2026-01-01,5\nO2,"{cell}",x,6\nO3,C1,x,7\n'
+
+    rows = list(read_csv(io.StringIO(text), "o.csv", COLUMNS, REQUIRED))
+
+    assert [r.line for r in rows] == [2, 3]
+    assert [p.code for p in rows[1].problems] == ["bad_csv"]
+    assert "rest of the file is not read" in rows[1].problems[0].message
+
+
 def test_a_cell_over_the_bound_is_named_at_its_line_and_the_rows_after_it_are_read() -> None:
     long_cell = "C" * (MAX_LINE_CHARS + 1)
     text = f"order_id,customer_id,ordered_on,amount\nO1,C1,2026-01-01,5\nO2,{long_cell},x,6\nO3,C1,x,7\n"
