@@ -16,8 +16,10 @@ from typing import Any
 
 from policy_engine.caseexpect import Known
 from policy_engine.casefiles import Fixtures, case_inputs, file_shape_problems, read_case_docs, read_fixtures
+from policy_engine.casewhy import asked_by, decided_by, saw, why_not_fired
 from policy_engine.domain.errors import PolicyError
 from policy_engine.evaluator import Policy
+from policy_engine.ir import CompiledRule
 from policy_engine.rules.loader import TESTS_DIR, Document
 from policy_engine.rules.problems import PolicyLoadError, Problem
 
@@ -148,23 +150,23 @@ def _run_case(
         result.failures = [f"no decision: {exc}"]
         return result
     result.fired = {t.rule_id for t in decision.trace if t.fired}
-    result.failures = _compare(expect, decision, outcome, result.fired)
+    rules = {r.id: r for r in policy.program.rules}
+    result.failures = _compare(expect, decision, outcome, result.fired, rules)
     return result
 
 
 
-def _compare(expect: dict[str, Any], decision: Any, outcome: str | None, fired: set[str]) -> list[str]:
+def _compare(
+    expect: dict[str, Any], decision: Any, outcome: str | None, fired: set[str], rules: dict[str, CompiledRule],
+) -> list[str]:
+    """What did not match, each with the rule behind the value (casewhy): which expectation, which rule, why."""
     failures = []
-    for key in ("grade", "grade_class"):
-        if key in expect and getattr(decision, key) != expect[key]:
-            failures.append(f"{key}: expected {expect[key]}, got {getattr(decision, key)}")
     if "outcome" in expect and outcome != expect["outcome"]:
         failures.append(f"outcome: expected {expect['outcome']}, got {outcome}")
-    if "credit_limit" in expect and decision.credit_limit != Decimal(str(expect["credit_limit"])):
-        failures.append(f"credit_limit: expected {expect['credit_limit']}, got {decision.credit_limit}")
-    for key in ("next_review_on", "limit_valid_until"):
-        if key in expect and str(getattr(decision, key)) != str(expect[key]):
-            failures.append(f"{key}: expected {expect[key]}, got {getattr(decision, key)}")
+    for key in ("grade", "grade_class", "credit_limit", "next_review_on", "limit_valid_until"):
+        if key in expect and _differs(key, expect[key], getattr(decision, key)):
+            failures.append(f"{key}: expected {expect[key]}, got {getattr(decision, key)}"
+                            f"{decided_by(key, decision, rules)}")
     if "score_at_least" in expect and decision.score < expect["score_at_least"]:
         failures.append(f"score: expected at least {expect['score_at_least']}, got {decision.score}")
     if "score_below" in expect and decision.score >= expect["score_below"]:
@@ -172,21 +174,26 @@ def _compare(expect: dict[str, Any], decision: Any, outcome: str | None, fired: 
     codes = {a.code for a in decision.actions}
     for rule_id in expect.get("fired", []):
         if rule_id not in fired:
-            failures.append(f"expected rule {rule_id} to fire")
+            failures.append(f"expected rule {rule_id} to fire{why_not_fired(rule_id, decision, rules)}")
     for rule_id in expect.get("not_fired", []):
         if rule_id in fired:
-            failures.append(f"expected rule {rule_id} not to fire")
+            failures.append(f"expected rule {rule_id} not to fire{saw(rule_id, decision)}")
     for code in expect.get("actions", []):
         if code not in codes:
-            failures.append(f"expected action {code}; got {sorted(codes)}")
+            failures.append(f"expected action {code}; got {', '.join(sorted(codes)) or 'no action'}")
     for code in expect.get("not_actions", []):
         if code in codes:
-            failures.append(f"did not expect action {code}")
+            failures.append(f"did not expect action {code}{asked_by(code, decision)}")
     if "gather" in expect:  # the items of the CREDIT_REVIEW, in the order the rule file lists them
         gather: list[str] = next((a.gather for a in decision.actions if a.code == "CREDIT_REVIEW"), [])
         if gather != expect["gather"]:
             failures.append(f"gather: expected {expect['gather']}, got {gather}")
     return failures
+
+
+def _differs(key: str, expected: Any, got: Any) -> bool:
+    """Whether a decided value is not the one expected: a limit as an amount, the others as written."""
+    return bool(got != Decimal(str(expected))) if key == "credit_limit" else str(got) != str(expected)
 
 
 _SHOWN = 2

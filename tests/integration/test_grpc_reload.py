@@ -161,7 +161,8 @@ def test_with_rule_tests_a_change_that_fails_the_cases_is_refused_and_the_old_ve
     assert problems and {p.code for p in problems} == {"rule_test_failed"}
     [steady] = [p for p in problems if "steady_large_distributor_is_class_a" in p.message]
     assert (steady.path.endswith(CASE_FILE), steady.line > 1) == (True, True)
-    assert steady.message == "case steady_large_distributor_is_class_a: credit_limit: expected 350000.00, got 320000.00"
+    assert steady.message.startswith("case steady_large_distributor_is_class_a: credit_limit: expected 350000.00, got "
+                                     "320000.00 (set by limit.aa at ")
     assert stub.CheckOrder(order_request(), timeout=TIMEOUT).policy_version == first
     refused = server.wait_for_event("policy reload refused")
     assert any(f"{CASE_FILE}:" in p and "rule_test_failed" in p for p in refused["problems"])
