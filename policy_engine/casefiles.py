@@ -18,6 +18,7 @@ from policy_engine.domain.dates import refused_date
 from policy_engine.domain.errors import violations_from
 from policy_engine.domain.models import CustomerSnapshot, OrderRequest
 from policy_engine.domain.values import parse_iso_date
+from policy_engine.rules.full_width import name_slips
 from policy_engine.rules.loader import MAX_FILE_BYTES, MAX_FILES, TESTS_DIR, Document, parse_document, scan_rules_dir
 from policy_engine.rules.problems import Problem
 from policy_engine.rules.rule_tree import read_rule_text
@@ -43,7 +44,7 @@ def read_case_docs(rules_dir: Path) -> tuple[list[Document], list[Problem]]:
             problems.append(text)
             continue
         doc, errs = parse_document(str(path), text, CaseConstructor)
-        problems += errs
+        problems += name_slips(errs, {str(path): text})
         if doc is not None:
             docs.append(doc)
     return docs, problems

@@ -18,6 +18,7 @@ from policy_engine.features import FEATURE_BY_NAME, FeatureSettings, FieldSpec
 from policy_engine.ir import CompiledRule, Program
 from policy_engine.rules import analysis
 from policy_engine.rules.conditions import Checker, Node, referenced_fields, to_durable
+from policy_engine.rules.full_width import name_slips
 from policy_engine.rules.kinds import kind_without_file, no_kind_problem
 from policy_engine.rules.loader import Document, parse_document
 from policy_engine.rules.problems import PolicyLoadError, Problem
@@ -236,16 +237,21 @@ def compile_policy(files: dict[str, str], source_dir: str = "", unread: list[Pro
             continue
         run(u)
     if fatal or u.program is None:
-        raise PolicyLoadError(u.problems, note=UNREAD_NOTE if unread else "")
+        raise _refused(u, u.problems, note=UNREAD_NOTE if unread else "")
     try:
         policy = Policy(u.program)
     except engine.EngineError as exc:
-        raise PolicyLoadError([*u.problems, Problem(u.shown("."), 1, 1, "engine_rejected", str(exc))]) from exc
+        raise _refused(u, [*u.problems, Problem(u.shown("."), 1, 1, "engine_rejected", str(exc))]) from exc
     problems = u.problems + analysis.probe_invariants(policy, u.rules)
     if problems:
         policy.close()
-        raise PolicyLoadError(problems)
+        raise _refused(u, problems)
     return policy
+
+
+def _refused(u: Unit, problems: list[Problem], note: str = "") -> PolicyLoadError:
+    """The error refusing the rule set, a full-width mark typed for YAML's said as such (full_width.py)."""
+    return PolicyLoadError(name_slips(problems, {u.shown(path): text for path, text in u.files.items()}), note=note)
 
 
 def lint(files: dict[str, str], source_dir: str = "") -> list[Problem]:

@@ -1,0 +1,64 @@
+"""A Chinese input method's full-width punctuation where YAML needs its ASCII mark (`interval_months： 3`,
+`[74，82]`): the parser, or a later check, reports what it made of the line ("could not find expected ':'", a
+key named `months_of_purchases： 3`), which names a mark staff can see they typed. Said as what it is, at it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from policy_engine.rules.problems import Problem
+
+ASCII_OF = {"：": ":", "，": ",", "［": "[", "］": "]", "｛": "{", "｝": "}"}
+"""Each full-width mark YAML reads as text, and the ASCII one it means in a rule or case file."""
+
+_KEY_AFTER = re.compile(r"\s*[A-Za-z_][A-Za-z0-9_]*\s*[:：]")
+
+
+def slip_on(line: str) -> int | None:
+    """The 0-based column of the first full-width mark on `line` that stands in YAML's syntax: after an ASCII
+    character (`months_of_purchases：`, `74，`, `: ［`) or before a key (`良，en:`), outside quotes and comments. One
+    between Chinese words (`很干脆，大额`) is text."""
+    quote = ""
+    for col, char in enumerate(line):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'" and (col == 0 or line[col - 1] in " [{,:"):
+            quote = char
+        elif char == "#" and (col == 0 or line[col - 1] == " "):
+            return None
+        elif char in ASCII_OF and (_ascii_before(line, col) or _KEY_AFTER.match(line, col + 1)):
+            return col
+    return None
+
+
+def _ascii_before(line: str, col: int) -> bool:
+    before = line[:col].rstrip()
+    return bool(before) and before[-1].isascii()
+
+
+def name_slips(problems: list[Problem], texts: dict[str, str]) -> list[Problem]:
+    """Each problem on a line with a full-width slip, moved to the slip and saying what to write; `texts` are the
+    files' contents by the path the problems name. A line's other problems are what the slip made of it."""
+    named: list[Problem] = []
+    for problem in problems:
+        found = _slip_for(problem, texts.get(problem.path, "").splitlines())
+        if found is None:
+            named.append(problem)
+            continue
+        line, col, mark = found
+        message = (f'a full-width "{mark}" (Chinese punctuation): write "{ASCII_OF[mark]}" instead (switch the '
+                   f"input method to English punctuation); as written, {problem.message}")
+        if not any((p.path, p.line) == (problem.path, line) for p in named):
+            named.append(replace(problem, line=line, col=col + 1, message=message))
+    return named
+
+
+def _slip_for(problem: Problem, lines: list[str]) -> tuple[int, int, str] | None:
+    """The slip behind `problem`: on its line, or for a YAML error on the line before (`id： q` reads on as one
+    text, and the parser stops on the next line)."""
+    for line in (problem.line, problem.line - 1) if problem.code == "yaml_error" else (problem.line,):
+        col = slip_on(lines[line - 1]) if 0 < line <= len(lines) else None
+        if col is not None:
+            return line, col, lines[line - 1][col]
+    return None

@@ -1,0 +1,64 @@
+"""Lint: a Chinese input method's full-width punctuation (`：`, `，`, `［ ］`, `｛ ｝`) where YAML needs its ASCII
+mark is said as such, at its column, with the mark to write: the parser's words ("could not find expected ':'"
+after a colon was typed) told staff nothing they could see."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from policy_engine.casefiles import read_case_docs
+from policy_engine.rules.compiler import lint
+from policy_engine.rules.full_width import ASCII_OF
+from policy_engine.rules.loader import read_rule_files
+
+RulesCopy = Callable[..., Path]
+
+
+SLIPS = [  # (file, as shipped, as typed with a Chinese input method)
+    ("reviews.yaml", "    interval_months: 3", "    interval_months： 3"),
+    ("reviews.yaml", "    interval_months: 3", "    interval_months：3"),
+    ("limits.yaml", "months_of_purchases: 3, share", "months_of_purchases: 3， share"),
+    ("limits.yaml", "{months_of_purchases: 3, share", "{months_of_purchases： 3, share"),
+    ("grades.yaml", "between: [74, 82]", "between: [74，82]"),
+    ("grades.yaml", "between: [74, 82]", "between: ［74, 82]"),
+]
+
+
+@pytest.mark.parametrize(("file", "old", "new"), SLIPS)
+def test_full_width_punctuation_is_named_at_its_column_with_the_ascii_mark_to_write(
+    rules_copy: RulesCopy, file: str, old: str, new: str
+) -> None:
+    """Each slip is one problem at the full-width mark, saying which mark to write instead."""
+    rules = rules_copy((file, old, new))
+    lines = (rules / file).read_text().splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if new in text)
+    mark = next(char for char in new if char in ASCII_OF)
+
+    problems = lint(read_rule_files(rules), source_dir=str(rules))
+
+    [problem] = [p for p in problems if p.path.endswith(file)]
+    assert (problem.line, problem.col) == (line, lines[line - 1].index(mark) + 1)
+    assert problem.message.startswith(f'a full-width "{mark}" (Chinese punctuation): write "{ASCII_OF[mark]}" instead')
+
+
+def test_full_width_punctuation_inside_chinese_text_is_left_alone(rules_copy: RulesCopy) -> None:
+    """A title's own Chinese comma is text, not a slip; only a problem elsewhere on its line is reported."""
+    rules = rules_copy(("grades.yaml", "title: {zh: 良, en: Good}", "title: {zh: 良好，稳定, en: Good}"))
+
+    assert lint(read_rule_files(rules), source_dir=str(rules)) == []
+
+
+def test_full_width_colon_in_a_case_file_is_named_too(rules_copy: RulesCopy) -> None:
+    """Case files are typed by the same hands."""
+    rules = rules_copy()
+    case = "cases:\n  - id： q\n    snapshot: {base: steady}\n    expect: {grade: AA}\n"
+    (rules / "tests" / "q.yaml").write_text(case)
+
+    _, problems = read_case_docs(rules)
+
+    [problem] = problems
+    assert (problem.line, problem.col) == (2, 7)
+    assert problem.message.startswith('a full-width "：" (Chinese punctuation): write ":" instead')
