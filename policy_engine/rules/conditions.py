@@ -28,7 +28,7 @@ from policy_engine.rules.condition_nodes import Loc as Loc
 from policy_engine.rules.condition_nodes import Node as Node
 from policy_engine.rules.condition_nodes import is_number
 from policy_engine.rules.field_ranges import out_of_range
-from policy_engine.rules.numbers import between_order, percent_as, split_number
+from policy_engine.rules.numbers import between_order, percent_as, split_number, unit_hint
 from policy_engine.rules.problems import Problem
 from policy_engine.rules.schema import suggest
 
@@ -199,7 +199,9 @@ def _unquote_hint(value: Any, spec: FieldSpec) -> str:
         number = float(value)
     except ValueError:
         plain = plain_amount(value)
-        return f" (write {plain}: a plain number, no currency sign or code, no thousands separators)" if plain else ""
+        if plain is None:
+            return unit_hint(value, spec.name, spec.unit)
+        return f" (write {plain}: a plain number, no currency sign or code, no thousands separators)"
     return f" (a text because of the quotes: write {value.strip()} without them)" if math.isfinite(number) else ""
 
 

@@ -26,6 +26,9 @@ _BOUND_ERRORS = {
 }
 _NUMBER_ERRORS = frozenset({"finite_number", "int_type", "float_type", *_BOUND_ERRORS})
 _PERCENT = re.compile(r"\s*(\d+(?:\.\d+)?)\s*[%％]\s*")
+_WITH_UNIT = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z\u4e00-\u9fff]+)\s*")
+_UNIT_WORDS = {"days": ("d", "day", "days", "天", "日"), "months": ("m", "mo", "month", "months", "月", "个月")}
+"""How a number of days or months is written with its unit, in English or Chinese."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,20 @@ def _text_for_number(value: str, setting: NumberSetting, cut_short: bool, right:
     if plain is not None and setting.allows(float(plain)):
         right = f"write {plain} (a plain number: no currency sign or code, no thousands separators)"
     return f'"{value}" is a text, not a number; {right}'
+
+
+def unit_hint(value: str, name: str, unit: str) -> str:
+    """For a threshold written with its unit (`60 days`, `60天`, `2 months`) of a field counted in `unit`: what to
+    write. A field's unit is part of its name and meaning (`credit-policy fields`), never written after the number."""
+    match = _WITH_UNIT.fullmatch(value)
+    if match is None:
+        return ""
+    number, word = match.groups()
+    if word.lower() in _UNIT_WORDS.get(unit, ()):
+        return f' (write {number}: "{name}" is counted in {unit}, so no unit is written)'
+    if unit in _UNIT_WORDS:
+        return f' (write a plain number of {unit}: "{name}" is counted in {unit}; no unit is written)'
+    return " (write a plain number: no unit is written)"
 
 
 def between_order(name: str, low: float, high: float) -> str:

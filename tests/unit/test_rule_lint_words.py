@@ -340,3 +340,23 @@ def test_a_rule_file_saved_with_a_byte_order_mark_or_crlf_is_the_same_policy_ver
     grades.write_bytes(b"\xef\xbb\xbf" + grades.read_bytes().replace(b"\n", b"\r\n"))
 
     assert _found(rules) == [] and load_policy(rules).version == shipped
+
+
+@pytest.mark.parametrize(("written", "said"), [
+    ("60 days", '"days_since_last_contact" is a number; got \'60 days\' (write 60: "days_since_last_contact" is '
+                "counted in days, so no unit is written)"),
+    ("60天", "(write 60: "),
+    ("2 months", '(write a plain number of days: "days_since_last_contact" is counted in days; no unit is written)'),
+])
+def test_a_threshold_written_with_its_unit_says_to_write_the_plain_number(
+    rules_copy: RulesCopy, written: str, said: str
+) -> None:
+    """`{days_since_last_contact: {gt: 60 days}}` said only "is a number; got '60 days'", nothing to write."""
+    rules = rules_copy(("follow_ups.yaml", "{days_since_last_contact: {gt: 90}}",
+                        f"{{days_since_last_contact: {{gt: {written}}}}}"))
+
+    [(name, line, code, message)] = _found(rules)
+
+    [at] = _lines(rules / "follow_ups.yaml", f"gt: {written}")
+    assert (name, line, code) == ("follow_ups.yaml", at, "type_mismatch")
+    assert said in message
