@@ -107,10 +107,10 @@ def _check_raw_conditions(doc: Document) -> list[Problem]:
         return problems
     catalogue = dict(FEATURE_BY_NAME, **_all_fields())
     try:
-        for _table, stage, _kind, loc, spec in tables(_RawView(data)):
+        for _table, stage, kind, loc, spec in tables(_RawView(data)):
             raw = spec.data if isinstance(spec, _RawView) else None
             if isinstance(raw, dict) and raw.get("when") is not None:
-                checker = Checker(scope_for(stage), catalogue, doc.problem)
+                checker = Checker(scope_for(stage), catalogue, doc.problem, kind=kind)
                 checker.parse(raw["when"], (*loc, "when"))
                 problems += checker.problems
     except (AttributeError, TypeError):  # a table that is not a list of mappings: its schema problem says so
@@ -142,7 +142,7 @@ def stage_typecheck(u: Unit) -> None:
     for path, model in u.models.items():
         doc = u.docs[path]
         for table, stage, kind, loc, spec in KIND_TABLES[model.kind](model):
-            checker = Checker(scope_for(stage), dict(FEATURE_BY_NAME, **_all_fields()), doc.problem)
+            checker = Checker(scope_for(stage), dict(FEATURE_BY_NAME, **_all_fields()), doc.problem, kind=kind)
             node = checker.parse(spec.when, (*loc, "when"))
             u.problems += checker.problems
             if checker.problems:

@@ -31,6 +31,7 @@ from policy_engine.rules.field_ranges import out_of_range
 from policy_engine.rules.numbers import between_order, percent_as, split_number, unit_hint
 from policy_engine.rules.problems import Problem
 from policy_engine.rules.schema import suggest
+from policy_engine.rules.scopes import not_available
 
 NUMERIC_OPS = ("eq", "ne", "lt", "lte", "gt", "gte", "between", "in", "not_in", "exists")
 ENUM_OPS = ("eq", "ne", "in", "not_in", "exists")
@@ -57,6 +58,8 @@ class Checker:
     catalogue: dict[str, FieldSpec]
     problem: Any  # Callable[[Loc, str, str], Problem]
     problems: list[Problem] = field(default_factory=list)
+    kind: str = ""
+    """The rule kind (scopes.KIND_WORDS), named when a field is not available to it."""
 
     def parse(self, raw: Any, loc: Loc) -> Node | None:
         """Parse `raw` (the value of a rule's `when`); None means always true."""
@@ -97,7 +100,7 @@ class Checker:
         spec = self.scope.get(name)
         if spec is None:
             if name in self.catalogue:
-                self._err(loc, "field_not_available", f'"{name}" is not available to this kind of rule')
+                self._err(loc, "field_not_available", not_available(name, self.kind, self.scope))
             else:
                 hint = suggest(name, list(self.scope) + list(_COMBINATORS))
                 self._err(loc, "unknown_feature", f'unknown field "{name}"{hint}')

@@ -68,6 +68,23 @@ def scope_for(stage: str) -> dict[str, FieldSpec]:
     return SCOPES[stage]
 
 
+KIND_WORDS = {"score_row": "scorecard rows", "warning": "warning signs", "follow_up": "follow-ups",
+              "reminder": "collection reminders", "grade_band": "grade bands", "limit": "credit limits",
+              "cadence": "review cadence", "gather": "review information", "order_step": "order checks"}
+"""Each rule kind as risk staff name it, in the order the evaluator decides them."""
+
+
+def not_available(name: str, kind: str, scope: dict[str, FieldSpec]) -> str:
+    """Why a rule of `kind` cannot compare `name`, which kinds can, and the field it may have meant."""
+    seen_by = [words for k, words in KIND_WORDS.items() if name in SCOPES[_STAGE_OF[k]]]
+    listed = ", ".join(seen_by[:-1]) + f" and {seen_by[-1]}" if len(seen_by) > 1 else "".join(seen_by)
+    message = f'"{name}" is not available to {KIND_WORDS.get(kind, "this kind of rule")}'
+    message += f": only {listed} see it" if listed else ""
+    if f"current_{name}" in scope:  # the grade decided now is not known yet; the one held today is
+        message += f"; for the {name.replace('_', ' ')} the customer holds today, compare current_{name}"
+    return message
+
+
 Entry = tuple[str, str, str, tuple[Any, ...], Any]  # table, stage, kind, location, rule spec
 
 
@@ -99,3 +116,7 @@ KIND_TABLES: dict[str, Callable[[Any], Iterator[Entry]]] = {
     "order_checks": _rows("orders", "order", "order_step", "steps"),
 }
 """For each file kind: its rules with their table, stage, rule kind and location in the file."""
+
+_STAGE_OF = {"score_row": "customer", "warning": "customer", "follow_up": "customer", "reminder": "invoice",
+             "grade_band": "rating", "limit": "profile", "cadence": "profile", "gather": "profile",
+             "order_step": "order"}

@@ -360,3 +360,22 @@ def test_a_threshold_written_with_its_unit_says_to_write_the_plain_number(
     [at] = _lines(rules / "follow_ups.yaml", f"gt: {written}")
     assert (name, line, code) == ("follow_ups.yaml", at, "type_mismatch")
     assert said in message
+
+
+@pytest.mark.parametrize(("file", "old", "new", "said"), [
+    ("warnings.yaml", "{due_date_changes_90d: {gte: 2}}", "{grade: {at_most: BB}}",
+     '"grade" is not available to warning signs: only credit limits, review cadence, review information and order '
+     "checks see it; for the grade the customer holds today, compare current_grade"),
+    ("reviews.yaml", "{grade_class: B}", "{order_amount: {gt: 1000}}",
+     '"order_amount" is not available to review cadence: only order checks see it'),
+])
+def test_a_field_a_kind_cannot_see_says_which_kinds_see_it_and_what_to_compare_instead(
+    rules_copy: RulesCopy, file: str, old: str, new: str, said: str
+) -> None:
+    """`"grade" is not available to this kind of rule` named neither the kind nor where the field can be used."""
+    rules = rules_copy((file, old, new))
+
+    [(name, line, code, message)] = _found(rules)
+
+    assert (name, line, code) == (file, _lines(rules / file, new)[0], "field_not_available")
+    assert message == said
