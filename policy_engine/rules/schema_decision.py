@@ -3,11 +3,14 @@ review information, collection reminders, follow-ups and order checks."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal, get_args
 
 from pydantic import Field, field_validator
 
+from policy_engine.effects.decision_actions import FIXED_ACTION_CODES
 from policy_engine.rules.schema_base import Grade, GradeClass, Outcome, Rule, Severity, Source, Title, _Model
+from policy_engine.rules.schema_problems import suggest
 
 
 class ScoreRow(Rule):
@@ -192,12 +195,31 @@ class CollectionFile(_Model):
     rows: Annotated[list[ReminderRow], Field(min_length=1, max_length=50)]
 
 
+_ACTION_CODE = re.compile(r"[A-Z][A-Z0-9_]*")
+KNOWN_ACTION_CODES = ("FOLLOW_UP", *FIXED_ACTION_CODES)
+"""The action codes the decision and the work queue know; a follow-up may add its own."""
+
+
 class FollowUpRule(Rule):
     """A follow-up reminder (会员管理)."""
 
-    action: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]*$")] = "FOLLOW_UP"
+    action: Annotated[str, Field(json_schema_extra={"pattern": "^[A-Z][A-Z0-9_]*$"})] = "FOLLOW_UP"  # for editors
     severity: Severity = "info"
     due_in_days: Annotated[int, Field(ge=0, le=365)] = 0
+
+    @field_validator("action")
+    @classmethod
+    def _action_code(cls, code: str) -> str:
+        """A code as codes are written, and none a slip away from a known one: `FOLLOWUP` was taken as a new code,
+        which no work-queue category (follow-up, hold, review) knew. A code of the team's own is taken."""
+        if not _ACTION_CODE.fullmatch(code):
+            meant = re.sub(r"[^A-Z0-9]+", "_", code.upper()).strip("_")
+            write = f"; write {meant}" if _ACTION_CODE.fullmatch(meant) else ""
+            raise ValueError(f'"{code}" is not written as an action code (capital letters, digits and _){write}')
+        hint = suggest(code, list(KNOWN_ACTION_CODES))
+        if code not in KNOWN_ACTION_CODES and hint:
+            raise ValueError(f'"{code}" is no known action code{hint} (a code of your own must differ from them)')
+        return code
 
 
 class FollowUpsFile(_Model):

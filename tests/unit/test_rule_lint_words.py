@@ -379,3 +379,36 @@ def test_a_field_a_kind_cannot_see_says_which_kinds_see_it_and_what_to_compare_i
 
     assert (name, line, code) == (file, _lines(rules / file, new)[0], "field_not_available")
     assert message == said
+
+
+_CODE = "(capital letters, digits and _)"
+
+
+@pytest.mark.parametrize(("written", "said"), [
+    # A pattern in regular-expression syntax was all staff got for a code in small letters.
+    ("follow_up", f'action: "follow_up" is not written as an action code {_CODE}; write FOLLOW_UP'),
+    ("Follow up", f'action: "Follow up" is not written as an action code {_CODE}; write FOLLOW_UP'),
+    # A code one slip from a known one was taken as a new code: the work queue filed it with none of them.
+    ("FOLLOWUP", 'action: "FOLLOWUP" is no known action code — did you mean "FOLLOW_UP"?'),
+    ("FOLLOW_UPS", 'action: "FOLLOW_UPS" is no known action code — did you mean "FOLLOW_UP"?'),
+])
+def test_a_misspelt_follow_up_action_code_says_which_code_to_write(
+    rules_copy: RulesCopy, written: str, said: str
+) -> None:
+    """`action: follow_up` said "String should match pattern '^[A-Z][A-Z0-9_]*$'"; `action: FOLLOWUP` passed."""
+    rules = rules_copy(("follow_ups.yaml", "    when: {never_bought: true}\n",
+                        f"    when: {{never_bought: true}}\n    action: {written}\n"))
+
+    [(name, line, code, message)] = _found(rules)
+
+    assert (name, line, code) == ("follow_ups.yaml", _lines(rules / "follow_ups.yaml", f"action: {written}")[0],
+                                  "invalid_value")
+    assert message.startswith(f"rule follow.never_bought: {said}")
+
+
+def test_an_action_code_of_the_teams_own_is_taken(rules_copy: RulesCopy) -> None:
+    """New codes may be added (CONTRACT.md): one spelt unlike any known code is no slip."""
+    rules = rules_copy(("follow_ups.yaml", "    when: {never_bought: true}\n",
+                        "    when: {never_bought: true}\n    action: SEND_CATALOGUE\n"))
+
+    assert _found(rules) == []
