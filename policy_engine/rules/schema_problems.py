@@ -94,7 +94,7 @@ def problem_from(doc: Document, model: type[BaseModel], err: Any) -> Problem:
     if number is not None:
         return number
     code = "type_mismatch" if kind.endswith("_type") or kind.endswith("_parsing") else "invalid_value"
-    message = str(err["ctx"]["error"]) if kind == "value_error" else str(err["msg"])
+    message = str(err["ctx"]["error"]) if kind == "value_error" else _words(loc, kind, err) or str(err["msg"])
     if kind in ("too_long", "too_short") and isinstance(err.get("input"), list):
         message = _list_length(model, loc, err)
     if kind.startswith("bool_") and isinstance(err.get("input"), str):
@@ -102,6 +102,19 @@ def problem_from(doc: Document, model: type[BaseModel], err: Any) -> Problem:
     if kind == "literal_error" and isinstance(err.get("input"), str):  # an outcome, grade, class, severity …
         message += suggest(err["input"], re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", ""))))
     return doc.problem(loc, code, f"{named_path(doc.data, loc)}: {message}")
+
+
+def _words(loc: tuple[Any, ...], kind: str, err: Any) -> str | None:
+    """A title or source in staff's words, not pydantic's (`Input should be a valid dictionary or instance of
+    Title`, `String should have at least 3 characters`)."""
+    field, value = (loc[-1] if loc else None), err.get("input")
+    if field == "title" and kind == "model_type":
+        got = "a text" if isinstance(value, str) else "a list" if isinstance(value, list) else "no title"
+        return f"got {got}; write {{zh: …, en: …}} (the title in Chinese and in English)"
+    if field == "source" and kind == "string_too_short":
+        return (f'"{value}" is too short (at least {err["ctx"]["min_length"]} characters); write the handbook passage '
+                "the rule encodes")
+    return None
 
 
 def _list_length(model: type[BaseModel], loc: tuple[Any, ...], err: Any) -> str:

@@ -412,3 +412,22 @@ def test_an_action_code_of_the_teams_own_is_taken(rules_copy: RulesCopy) -> None
                         "    when: {never_bought: true}\n    action: SEND_CATALOGUE\n"))
 
     assert _found(rules) == []
+
+
+@pytest.mark.parametrize(("old", "new", "said"), [
+    # pydantic's "Input should be a valid dictionary or instance of Title" named a Python class.
+    ("title: {zh: A级额度, en: A limit}", "title: A limit",
+     "rule limit.a: title: got a text; write {zh: …, en: …} (the title in Chinese and in English)"),
+    # pydantic's "String should have at least 3 characters" said nothing of what a source is.
+    ('    source: "004 信用额度"\n    when: {grade: A}', "    source: x\n    when: {grade: A}",
+     'rule limit.a: source: "x" is too short (at least 3 characters); write the handbook passage the rule encodes'),
+])
+def test_a_title_or_source_of_the_wrong_shape_says_what_to_write(
+    rules_copy: RulesCopy, old: str, new: str, said: str
+) -> None:
+    """A title or source written as risk staff might (a plain title, a one-letter source) says how it is written."""
+    rules = rules_copy(("limits.yaml", old, new))
+
+    [(name, _, _, message)] = _found(rules)
+
+    assert (name, message) == ("limits.yaml", said)
