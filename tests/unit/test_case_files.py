@@ -322,3 +322,21 @@ def test_a_limit_held_longer_than_the_handbook_says_fails_the_case_that_pins_its
     assert result.exit_code == 1
     assert re.search(r"FAIL outstanding_customer_is_aaa .*\n\s+limit_valid_until: expected 2027-05-22, got "
                      r"2027-11-22 \(set by limit\.aaa at \S*limits\.yaml:\d+\)\n", result.output)
+
+
+@pytest.mark.parametrize(("field", "said"), [
+    ("last_reviewed_on: \"2026-11-02\"", 'snapshot.last_reviewed_on: unknown field — did you mean "last_review_on"?'),
+    ("invoices: [{invoice_id: I1, issued_on: \"2026-10-01\", due_on: \"2026-10-31\", amount: \"10.00\", "
+     "payment_term: 30}]", 'snapshot.invoices[0].payment_term: unknown field — did you mean "payment_term_days"?'),
+])
+def test_a_misspelt_snapshot_field_in_a_case_says_which_field_was_meant(
+    rules_copy: RulesCopy, field: str, said: str
+) -> None:
+    """`snapshot.last_reviewed_on: unknown field` left staff to look the name up; rule files say did-you-mean."""
+    rules = rules_copy()
+    (rules / "tests" / "q.yaml").write_text(f"cases:\n  - id: q\n    snapshot:\n      base: steady\n      {field}\n"
+                                            "    expect: {grade: AA}\n")
+
+    result = _run("test", str(rules))
+
+    assert re.search(rf"q\.yaml:5:\d+: invalid_value: {re.escape(said)}", result.output)
