@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, get_args
 
-from policy_engine.domain.amounts import refused_amount
+from policy_engine.domain.amounts import finite_text, refused_amount
 from policy_engine.domain.dates import iso_date_hint, refused_date
 from policy_engine.domain.models import Outcome
 from policy_engine.domain.values import GRADE_CLASSES, GRADES, NOT_A_DECIMAL, parse_iso_date
@@ -105,7 +105,9 @@ def _wrong_types(expect: dict[Any, Any]) -> Iterator[_Wrong]:
             yield key, _not_text(key, expect[key]), "type_mismatch", ()
     for key in _NUMBER_EXPECT:
         if key in expect and (isinstance(expect[key], bool) or not isinstance(expect[key], int | float)):
-            yield key, f"a number, got {_as_yaml(expect[key])}", "type_mismatch", ()
+            quoted = isinstance(expect[key], str) and finite_text(expect[key])
+            hint = f" (a text because of the quotes: write {expect[key].strip()} without them)" if quoted else ""
+            yield key, f"a number, got {_as_yaml(expect[key])}{hint}", "type_mismatch", ()
     for key in _LIST_EXPECT:
         if key in expect and not (isinstance(expect[key], list) and all(isinstance(x, str) for x in expect[key])):
             what = "items" if key == "gather" else "ids"

@@ -340,3 +340,14 @@ def test_a_misspelt_snapshot_field_in_a_case_says_which_field_was_meant(
     result = _run("test", str(rules))
 
     assert re.search(rf"q\.yaml:5:\d+: invalid_value: {re.escape(said)}", result.output)
+
+
+def test_a_quoted_score_in_an_expectation_says_to_drop_the_quotes(rules_copy: RulesCopy) -> None:
+    """`score_at_least: "89.9"` said "a number, got '89.9'", as if 89.9 were no number."""
+    rules = rules_copy()
+    (rules / "tests" / "q.yaml").write_text(CASE % 'score_at_least: "89.9"')
+
+    result = _run("test", str(rules))
+
+    assert re.search(r"q\.yaml:4:\d+: type_mismatch: expect\.score_at_least: a number, got '89\.9' \(a text because "
+                     r"of the quotes: write 89\.9 without them\)", result.output)
