@@ -1,6 +1,7 @@
-"""A Chinese input method's full-width punctuation where YAML needs its ASCII mark (`interval_months： 3`,
-`[74，82]`): the parser, or a later check, reports what it made of the line ("could not find expected ':'", a
-key named `months_of_purchases： 3`), which names a mark staff can see they typed. Said as what it is, at it."""
+"""A Chinese input method's full-width punctuation or space where YAML needs its ASCII mark (`interval_months： 3`,
+`[74，82]`, `interval_months:　3`), and a character pasted in that looks like a space or nothing at all: the parser,
+or a later check, reports what it made of the line ("could not find expected ':'", a key named
+`months_of_purchases： 3`), which names a mark staff can see they typed. Said as what it is, at it."""
 
 from __future__ import annotations
 
@@ -12,6 +13,11 @@ from policy_engine.rules.problems import Problem
 ASCII_OF = {"：": ":", "，": ",", "［": "[", "］": "]", "｛": "{", "｝": "}"}
 """Each full-width mark YAML reads as text, and the ASCII one it means in a rule or case file."""
 
+_SAID = {"　": 'a full-width space "　" (Chinese input): write an ordinary space instead',
+         "\u00a0": "a no-break space (U+00A0, pasted from a web page or a word processor): write an ordinary space "
+                   "instead"}
+_INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff")
+"""Characters that show as nothing: a key or number holding one looks right and is not."""
 _KEY_AFTER = re.compile(r"\s*[A-Za-z_][A-Za-z0-9_]*\s*[:：]")
 
 
@@ -21,13 +27,15 @@ def slip_on(line: str) -> int | None:
     between Chinese words (`很干脆，大额`) is text."""
     quote = ""
     for col, char in enumerate(line):
+        if char in _INVISIBLE:  # in quotes too: `"﻿3"` looks like "3"
+            return col
         if quote:
             quote = "" if char == quote else quote
         elif char in "\"'" and (col == 0 or line[col - 1] in " [{,:"):
             quote = char
         elif char == "#" and (col == 0 or line[col - 1] == " "):
             return None
-        elif char in ASCII_OF and (_ascii_before(line, col) or _KEY_AFTER.match(line, col + 1)):
+        elif char in ASCII_OF and (_ascii_before(line, col) or _KEY_AFTER.match(line, col + 1)) or char in _SAID:
             return col
     return None
 
@@ -47,11 +55,20 @@ def name_slips(problems: list[Problem], texts: dict[str, str]) -> list[Problem]:
             named.append(problem)
             continue
         line, col, mark = found
-        message = (f'a full-width "{mark}" (Chinese punctuation): write "{ASCII_OF[mark]}" instead (switch the '
-                   f"input method to English punctuation); as written, {problem.message}")
+        message = f"{_what(mark)}; as written, {problem.message}"
         if not any((p.path, p.line) == (problem.path, line) for p in named):
             named.append(replace(problem, line=line, col=col + 1, message=message))
     return named
+
+
+def _what(mark: str) -> str:
+    """What the slip `mark` is and what to write instead."""
+    if mark in _INVISIBLE:
+        return f"an invisible character (U+{ord(mark):04X}, pasted in): delete it"
+    if mark in _SAID:
+        return _SAID[mark]
+    return (f'a full-width "{mark}" (Chinese punctuation): write "{ASCII_OF[mark]}" instead (switch the input method '
+            "to English punctuation)")
 
 
 def _slip_for(problem: Problem, lines: list[str]) -> tuple[int, int, str] | None:

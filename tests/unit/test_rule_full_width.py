@@ -44,6 +44,29 @@ def test_full_width_punctuation_is_named_at_its_column_with_the_ascii_mark_to_wr
     assert problem.message.startswith(f'a full-width "{mark}" (Chinese punctuation): write "{ASCII_OF[mark]}" instead')
 
 
+@pytest.mark.parametrize(("new", "said"), [
+    ("　　interval_months: 3", 'a full-width space "　" (Chinese input): write an ordinary space instead'),
+    ("    interval_months:　3", 'a full-width space "　" (Chinese input): write an ordinary space instead'),
+    ("    interval_months:\u00a03", "a no-break space (U+00A0, pasted from a web page or a word processor): write "
+                                   "an ordinary space instead"),
+    ("    interval_\u200bmonths: 3", "an invisible character (U+200B, pasted in): delete it"),
+    ("    interval_months: \ufeff3", "an invisible character (U+FEFF, pasted in): delete it"),
+])
+def test_a_space_or_invisible_character_that_yaml_does_not_read_as_one_is_named_at_its_column(
+    rules_copy: RulesCopy, new: str, said: str
+) -> None:
+    """`interval_months:　3` said "a key needs a colon and a space after it" after both were typed; a zero-width
+    space made `unknown field "interval_​months" — did you mean "interval_months"?`, the two alike to the eye."""
+    rules = rules_copy(("reviews.yaml", "    interval_months: 3", new))
+    line = (rules / "reviews.yaml").read_text().splitlines().index(new) + 1
+    odd = next(char for char in new if char in "\u3000\u00a0\u200b\ufeff")
+
+    problems = lint(read_rule_files(rules), source_dir=str(rules))
+
+    [problem] = [p for p in problems if p.line == line]
+    assert (problem.col, problem.message.startswith(said)) == (new.index(odd) + 1, True)
+
+
 def test_full_width_punctuation_inside_chinese_text_is_left_alone(rules_copy: RulesCopy) -> None:
     """A title's own Chinese comma is text, not a slip; only a problem elsewhere on its line is reported."""
     rules = rules_copy(("grades.yaml", "title: {zh: 良, en: Good}", "title: {zh: 良好，稳定, en: Good}"))
