@@ -115,8 +115,7 @@ class Checker:
         allowed = self._ops(spec)
         if op not in allowed:
             if op in ALL_OPS:
-                article = "an" if spec.type[0] in "aeiou" else "a"
-                why = f'"{op}" cannot compare {article} {spec.type} field; it takes {", ".join(allowed)}'
+                why = f'"{op}" cannot compare "{spec.name}", which is {_values_of(spec)}; it takes {", ".join(allowed)}'
             else:
                 meant = OPERATOR_SPELLINGS.get(str(op).lower().replace(" ", "_"))
                 hint = f' — did you mean "{meant}"?' if meant in allowed else suggest(str(op), list(allowed))
@@ -187,6 +186,13 @@ class Checker:
         if not ok:
             self._err(loc, code, message)
         return ok
+
+
+def _values_of(spec: FieldSpec) -> str:
+    """The values a field takes, in staff's words rather than its type's (`enum`)."""
+    if spec.type == "enum":
+        return f"one of {', '.join(spec.values)}"
+    return {"boolean": "true or false", "integer": "a whole number"}.get(spec.type, "a number")
 
 
 def _unquote_hint(value: Any, spec: FieldSpec) -> str:

@@ -153,7 +153,8 @@ def test_a_file_with_a_schema_problem_still_has_its_conditions_checked_in_the_sa
          "rule warn.seriously_overdue: effects.urgent_review: Input should be a valid boolean "
          "(write true or false; 'yes' is text here)"),
         (_line_of(path, "at_least: 2"), "bad_operator",
-         '"at_least" cannot compare an integer field; it takes eq, ne, lt, lte, gt, gte, between, in, not_in, exists'),
+         '"at_least" cannot compare "due_date_changes_90d", which is a whole number; it takes eq, ne, lt, lte, gt, '
+         "gte, between, in, not_in, exists"),
     ]
 
 

@@ -431,3 +431,20 @@ def test_a_title_or_source_of_the_wrong_shape_says_what_to_write(
     [(name, _, _, message)] = _found(rules)
 
     assert (name, message) == ("limits.yaml", said)
+
+
+@pytest.mark.parametrize(("condition", "said"), [
+    ("{size: {gte: 2}}", '"gte" cannot compare "size", which is one of large, medium, small; it takes eq, ne, in, '
+                         "not_in, exists"),
+    ("{has_financials: {gt: 0}}", '"gt" cannot compare "has_financials", which is true or false; it takes eq, ne, '
+                                  "exists"),
+])
+def test_an_operator_a_field_cannot_take_names_the_field_and_its_values_not_a_type(
+    rules_copy: RulesCopy, condition: str, said: str
+) -> None:
+    """`"gte" cannot compare an enum field` named a programmer's type, not the field or the values it takes."""
+    rules = rules_copy(("warnings.yaml", "{due_date_changes_90d: {gte: 2}}", condition))
+
+    [(_, _, code, message)] = _found(rules)
+
+    assert (code, message) == ("bad_operator", said)
