@@ -91,7 +91,10 @@ class Checker:
             return Group("not", (inner,), here) if inner is not None else None
         if key == "signal":
             if value not in SIGNAL_CODES:
-                self._err(here, "invalid_value", f"unknown signal {value!r}" + suggest(str(value), list(SIGNAL_CODES)))
+                hint = suggest(str(value), list(SIGNAL_CODES)) or (
+                    f": staff record only the signs {', '.join(SIGNAL_CODES)} (credit-policy fields lists them as "
+                    "signal_…); a new sign must be added to that vocabulary first, or write the condition on a field")
+                self._err(here, "invalid_value", f"unknown signal {value!r}{hint}")
                 return None
             return self._compare(f"signal_{value}", {"eq": True}, here)
         return self._compare(key, value, here)

@@ -448,3 +448,17 @@ def test_an_operator_a_field_cannot_take_names_the_field_and_its_values_not_a_ty
     [(_, _, code, message)] = _found(rules)
 
     assert (code, message) == ("bad_operator", said)
+
+
+def test_a_signal_outside_the_vocabulary_lists_the_signals_staff_can_record(rules_copy: RulesCopy) -> None:
+    """`unknown signal 'purchases_cut'` left an analyst adding a purchasing sign to guess which signs exist, and
+    that a sign staff have no code to record can never be observed."""
+    rules = rules_copy(("warnings.yaml", "{signal: supplier_switch}", "{signal: purchases_cut}"))
+
+    [(_, _, code, message)] = _found(rules)
+
+    assert code == "invalid_value"
+    assert message.startswith("unknown signal 'purchases_cut': staff record only the signs supplier_switch, "
+                              "competitor_purchases_moved, ")
+    assert message.endswith("bill_extension_requested (credit-policy fields lists them as signal_…); a new sign "
+                            "must be added to that vocabulary first, or write the condition on a field")
