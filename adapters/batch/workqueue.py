@@ -30,11 +30,13 @@ def category_of(code: str, severity: str) -> str:
     """The queue category of an action code (CONTRACT.md action codes)."""
     if code == "CREDIT_REVIEW":
         return "urgent_review" if severity == "urgent" else "review_due"
+    # Any code but the fixed ones is a follow-up rule's own (rules/README.md: `action`), not a limit action.
     return {
         "HOLD_ORDERS": "hold",
         "COLLECTION_REMINDER": "collection",
-        "FOLLOW_UP": "follow_up",
-    }.get(code, "limit_action")
+        "REDUCE_LIMIT": "limit_action",
+        "REQUEST_COLLATERAL": "limit_action",
+    }.get(code, "follow_up")
 
 
 def _rank() -> Any:
@@ -43,8 +45,8 @@ def _rank() -> Any:
         (a.code == "CREDIT_REVIEW", case((a.severity == "urgent", 0), else_=2)),
         (a.code == "HOLD_ORDERS", 1),
         (a.code == "COLLECTION_REMINDER", 3),
-        (a.code == "FOLLOW_UP", 4),
-        else_=5,
+        (a.code.in_(("REDUCE_LIMIT", "REQUEST_COLLATERAL")), 5),
+        else_=4,  # FOLLOW_UP, and a follow-up rule's own code
     )
 
 
@@ -104,6 +106,8 @@ def _give_up(conn: Connection, run_id: str, day: date) -> Iterator[dict[str, Any
 TEXT_COLUMNS = ("customer_id", "name", "target_id", "message")
 """Columns that carry text from the customer records (imported data), not codes of ours: an id may start with
 `=` as well as a name may."""
+
+
 def write_csv(items: Iterator[dict[str, Any]], out: TextIO) -> Counter[str]:
     """Write queue items as CSV (text from the records made spreadsheet-safe); return the count per category."""
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from adapters.batch.workqueue import spreadsheet_safe, write_csv
+from adapters.batch.workqueue import category_of, spreadsheet_safe, write_csv
 
 
 def test_text_that_a_spreadsheet_would_run_as_a_formula_is_quoted() -> None:
@@ -38,3 +38,10 @@ def test_a_customer_id_a_spreadsheet_would_run_is_quoted_too() -> None:
 
     [row] = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert row["customer_id"] == "'+1-2" and row["name"] == "Acme"
+
+
+def test_a_follow_up_rules_own_action_code_is_queued_as_a_follow_up() -> None:
+    # follow-up rules may name their own code (rules/README.md); SEND_CATALOGUE was queued as a limit action
+    assert category_of("SEND_CATALOGUE", "info") == "follow_up"
+    assert (category_of("REDUCE_LIMIT", "warning"), category_of("REQUEST_COLLATERAL", "warning")) == (
+        "limit_action", "limit_action")
