@@ -18,6 +18,7 @@ from policy_engine.cli.compact_cmd import COMPACT_MAX_BATCH as COMPACT_MAX_BATCH
 from policy_engine.cli.compact_cmd import compact_log_cmd
 from policy_engine.cli.history_cmd import history_cmd
 from policy_engine.cli.options import date_option
+from policy_engine.cli.snapshot_cmd import snapshot_cmd
 from policy_engine.cli.store_common import DbOption, _out, err
 from policy_engine.cli.store_common import open_store_or_exit as open_store_or_exit
 
@@ -151,6 +152,7 @@ def register(app: typer.Typer) -> None:
     app.command("import")(import_cmd)
     app.command("demo-data")(demo_data_cmd)
     app.command("history")(history_cmd)
+    app.command("snapshot")(snapshot_cmd)
     app.command("compact-log")(compact_log_cmd)
 
 

@@ -132,6 +132,33 @@ def test_keep_going_on_a_pipe_asks_where_the_rejects_go(run, tmp_path: Path) -> 
     assert result.exit_code == 2 and "--rejects" in result.stderr
 
 
+def test_snapshot_prints_the_stored_snapshot_as_evaluate_reads_it(  # type: ignore[no-untyped-def]
+        run, tmp_path: Path, db_url: str) -> None:
+    from policy_engine.api import load_policy
+    from policy_engine.cli.snapshot_file import read_snapshot
+
+    assert run("demo-data", "--customers", "3", "--seed", "1", "--as-of", "2026-11-22").exit_code == 0
+
+    printed = run("snapshot", "C0000002")
+    written = run("snapshot", "C0000002", "--out", "c2.json")
+
+    assert printed.exit_code == 0 and written.exit_code == 0, printed.stderr + written.stderr
+    stored = open_store(db_url).get_snapshot("C0000002")
+    assert CustomerSnapshot.model_validate_json(printed.stdout) == stored
+    assert read_snapshot(tmp_path / "c2.json") == stored  # the file evaluate reads
+    policy = load_policy()
+    assert policy.evaluate(read_snapshot(tmp_path / "c2.json"), as_of=date(2026, 11, 22)) == policy.evaluate(
+        stored, as_of=date(2026, 11, 22))
+
+
+def test_snapshot_of_an_unknown_customer_says_so(run) -> None:  # type: ignore[no-untyped-def]
+    assert run("demo-data", "--customers", "1").exit_code == 0
+
+    result = run("snapshot", "NOBODY")
+
+    assert result.exit_code == 1 and "no customer 'NOBODY'" in result.stderr
+
+
 def test_demo_data_prints_what_it_wrote(run) -> None:  # type: ignore[no-untyped-def]
     result = run("demo-data", "--customers", "30", "--seed", "3", "--as-of", "2026-11-22")
 

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 _ROOT = Path(__file__).resolve().parents[2]
 _COMMANDS = [
-    ["batch", "--as-of", "2026-11-22"], ["queue"], ["report"], ["runs"], ["history", "C1"],
+    ["batch", "--as-of", "2026-11-22"], ["queue"], ["report"], ["runs"], ["history", "C1"], ["snapshot", "C1"],
     ["import", "customers", "c.csv"], ["demo-data", "--customers", "5"],
     ["simulate", "--rules", str(_ROOT / "rules")], ["evaluate", str(_ROOT / "examples" / "past-due.json")],
     ["serve", "--port", "0"], ["compact-log", "--dry-run"],

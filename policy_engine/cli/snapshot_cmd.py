@@ -1,0 +1,43 @@
+"""`credit-policy snapshot`: a customer's snapshot as the store holds it, as JSON that `evaluate` and
+`check-order` read. Risk staff who saw a customer move in `simulate` or the batch report can then
+`evaluate … --explain` it, or edit the file for a what-if, without building the JSON by hand."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from policy_engine.cli.store_common import DbOption, err, open_store_or_exit
+
+
+def snapshot_cmd(
+    customer_id: Annotated[str, typer.Argument(help="the customer whose stored snapshot to print")],
+    db: DbOption = None,
+    out: Annotated[Path | None, typer.Option("--out", metavar="FILE", help="write it to FILE, not stdout")] = None,
+) -> None:
+    """Print a customer's snapshot from the store as JSON, for evaluate/check-order (--explain)."""
+    from policy_engine.domain.errors import CustomerNotFound, StoredRecordInvalid
+
+    store = open_store_or_exit(db, must_exist=True)
+    try:
+        snapshot = store.get_snapshot(customer_id)
+    except CustomerNotFound:
+        err.print(f"error: no customer {customer_id!r} in the store", markup=False)
+        raise typer.Exit(1) from None
+    except StoredRecordInvalid as exc:  # the record cannot make a snapshot evaluate would take
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(1) from None
+    text = snapshot.model_dump_json(indent=2, exclude_defaults=True) + "\n"
+    if out is None:
+        sys.stdout.write(text)
+        return
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        err.print(f"error: {out}: cannot be written: {exc.strerror or exc}", markup=False)
+        raise typer.Exit(2) from None
+    err.print(f"{out}: snapshot of {customer_id}; evaluate it with: credit-policy evaluate {out} --explain",
+              markup=False)
