@@ -1,6 +1,6 @@
 """Rule files → a Program on durable_rules, as a table of named stages that collect every problem.
 
-parse → schema → assemble → typecheck → analyse → emit → probe. A stage runs only when the ones
+parse → schema → assemble → typecheck → analyse → titles → emit → probe. A stage runs only when the ones
 before it found no errors it depends on, so one run reports everything that can be known.
 """
 
@@ -24,6 +24,7 @@ from policy_engine.rules.loader import Document, parse_document
 from policy_engine.rules.problems import PolicyLoadError, Problem
 from policy_engine.rules.schema import OPTIONAL_KINDS, SINGLE_KINDS, validate_document
 from policy_engine.rules.scopes import KIND_TABLES, SCOPES, scope_for
+from policy_engine.rules.titles import title_problems
 
 
 def policy_version(files: dict[str, str]) -> str:
@@ -174,6 +175,10 @@ def stage_analyse(u: Unit) -> None:
     u.problems += analysis.analyse(u.rules, u.kinds, u.docs, u.models, frozenset(u.unsound))
 
 
+def stage_titles(u: Unit) -> None:
+    u.problems += title_problems(u.rules)
+
+
 def stage_emit(u: Unit) -> None:
     definition: dict[str, Any] = {}
     stage_fields: dict[str, set[str]] = {}
@@ -211,6 +216,9 @@ STAGES: list[tuple[str, Callable[[Unit], None], bool]] = [
     ("assemble", stage_assemble, False),
     ("typecheck", stage_typecheck, False),
     ("analyse", stage_analyse, True),
+    # After analyse: a stale title is each row's own (so it is said while another file is unread) and
+    # leaves the program whole, so the engine probe still runs and reports the invariants beside it.
+    ("titles", stage_titles, False),
     ("emit", stage_emit, True),
 ]
 

@@ -19,6 +19,14 @@ from policy_engine.portfolio import AbcCutoffs, abc_classes, abc_classes_by_curr
 from tests.integration.test_batch_support import AS_OF, RULES, cli, digest, make_portfolio, summary_of
 from tests.shipped_cases import shipped_cases
 
+CLASS_B_EVERY_TWO_MONTHS = (
+    "{zh: B类每三个月, en: Class B every three months}\n    source: \"000 对于B类客户每三个月一次\"\n"
+    "    when: {grade_class: B}\n    interval_months: 3",
+    "{zh: B类每两个月, en: Class B every two months}\n    source: \"000 对于B类客户每三个月一次\"\n"
+    "    when: {grade_class: B}\n    interval_months: 2",
+)
+"""Class B reviewed every 2 months instead of 3, its title saying so (lint refuses a title left saying three)."""
+
 
 def _candidate(tmp_path: Path, edit: dict[str, tuple[str, str]]) -> Path:
     """A copy of the live rules with `file: (old, new)` text replacements."""
@@ -140,7 +148,7 @@ def test_a_shorter_limit_validity_reports_exactly_the_customers_whose_limit_expi
 
 def test_a_shorter_review_cadence_reports_exactly_the_customers_whose_review_moves(tmp_path: Path) -> None:
     url = make_portfolio(tmp_path)
-    candidate = _candidate(tmp_path, {"reviews.yaml": ("interval_months: 3", "interval_months: 2")})
+    candidate = _candidate(tmp_path, {"reviews.yaml": CLASS_B_EVERY_TWO_MONTHS})
     before = digest(url)
 
     result = simulate(url, RULES, candidate, AS_OF, workers=2, chunk_size=40)
@@ -237,7 +245,7 @@ def _set_currency(url: str, ids: set[str], currency: str) -> None:
 
 def test_simulate_prints_a_readable_comparison(tmp_path: Path) -> None:
     url = make_portfolio(tmp_path)
-    candidate = _candidate(tmp_path, {"reviews.yaml": ("interval_months: 3", "interval_months: 2")})
+    candidate = _candidate(tmp_path, {"reviews.yaml": CLASS_B_EVERY_TWO_MONTHS})
 
     result = cli("simulate", "--rules", str(candidate), "--db", url, "--as-of", AS_OF.isoformat(), "--limit", "3")
 
@@ -464,7 +472,7 @@ def test_the_summary_says_which_way_grades_limits_and_reviews_move_and_the_revie
     fall due: the summary counts customers per grade, the moves, each direction and the reviews due."""
     url = make_portfolio(tmp_path)
     candidate = _candidate(tmp_path, {"grades.yaml": ("between: [74, 82]", "between: [77, 82]"),
-                                      "reviews.yaml": ("interval_months: 3", "interval_months: 2")})
+                                      "reviews.yaml": CLASS_B_EVERY_TWO_MONTHS})
     grades = candidate / "grades.yaml"  # the A band starts at 77: BBB takes 66–77; class B reviewed every 2 months
     grades.write_text(grades.read_text().replace("between: [66, 74]", "between: [66, 77]"))
 

@@ -208,7 +208,9 @@ def test_a_worse_grade_with_a_larger_limit_breaks_the_invariant(rules_copy: Rule
 
 
 def test_a_worse_class_with_a_longer_review_interval_breaks_the_invariant(rules_copy: RulesCopy) -> None:
-    rules = rules_copy(("reviews.yaml", "interval_months: 1", "interval_months: 4"))
+    rules = rules_copy(("reviews.yaml", "interval_months: 1", "interval_months: 4"),
+                       ("reviews.yaml", "{zh: C类每月, en: Class C every month}",
+                        "{zh: C类每四个月, en: Class C every four months}"))  # a title left saying one is refused too
 
     assert {p.code for p in _problems(rules)} == {"not_monotonic"}
 

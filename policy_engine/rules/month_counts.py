@@ -1,0 +1,109 @@
+"""Month counts written in a title, in English or Chinese: "every three months", "half-yearly", 每三个月, 每月.
+
+Read only where the count is sure: every lint problem refuses the rule set, so a title whose number
+cannot be pinned says nothing. A count of times (twice a year, 每年两次) makes the whole text unread,
+and so does a month's name (3月 is March: only 三个月 and 每三月 count months).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import NamedTuple
+
+EN_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+"""English number words read as a count, one to twelve."""
+ZH_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+_EN_NUM = r"\d+(?:\.\d+)?|" + "|".join(EN_WORDS)
+_ZH_NUM = r"\d+(?:\.\d+)?|[一二两三四五六七八九十]+"
+_TIMES = re.compile(r"\b(?:twice|thrice|times)\b|(?:[2-9]|\d\d+|[二两三四五六七八九十]+)\s*次", re.IGNORECASE)
+
+
+class MonthCount(NamedTuple):
+    """A month count as written in a text: the phrase, its number of months, and where it is."""
+
+    phrase: str
+    months: float
+    start: int
+    end: int
+
+
+def _number(text: str) -> float | None:
+    """A count in digits, English words or Chinese numerals up to 九十九; None when it is none of those."""
+    word = text.lower()
+    if word in EN_WORDS:
+        return EN_WORDS.index(word) + 1.0
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    tens, ten, ones = text.partition("十")
+    if not ten:
+        return ZH_DIGITS.get(text)
+    high = ZH_DIGITS.get(tens, 0) if tens else 1
+    low = ZH_DIGITS.get(ones, 0) if ones else 0
+    if (tens and not high) or (ones and not low):  # 十十, 二十两: no numeral
+        return None
+    return float(high * 10 + low)
+
+
+def _fixed(months: float) -> Callable[[re.Match[str]], float | None]:
+    return lambda _match: months
+
+
+def _counted(times: int) -> Callable[[re.Match[str]], float | None]:
+    def read(match: re.Match[str]) -> float | None:
+        number = _number(match.group("n"))
+        return None if number is None else number * times
+    return read
+
+
+# Longest first: each match is blanked before the next pattern looks, so "half-yearly" is not
+# read again as "yearly", nor "three-monthly" as "monthly".
+_PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], float | None]]] = [
+    (re.compile(r"\b(?:half[- ]?year(?:ly)?|half\s+a\s+year|semi-?annual(?:ly)?)\b|半年", re.I), _fixed(6)),
+    (re.compile(rf"(?<![\w.-])(?P<n>{_EN_NUM})[- ]monthly\b", re.I), _counted(1)),
+    (re.compile(rf"(?<![\w.])(?:(?:every|each)\s+)?(?P<n>{_EN_NUM})[\s-]+months?\b", re.I), _counted(1)),
+    (re.compile(rf"(?<![\w.])(?:(?:every|each)\s+)?(?P<n>{_EN_NUM})[\s-]+years?\b", re.I), _counted(12)),
+    (re.compile(rf"每?\s*(?P<n>{_ZH_NUM})\s*个\s*月|每\s*(?P<m>{_ZH_NUM})\s*月"), lambda m: _number(m["n"] or m["m"])),
+    (re.compile(rf"每\s*(?P<n>{_ZH_NUM})\s*年"), _counted(12)),
+    (re.compile(r"\bevery\s+other\s+month\b|隔月", re.I), _fixed(2)),
+    (re.compile(r"(?<!half )\b(?:every|each|a|per)\s+month\b|(?<![\w-])(?<!bi )(?<!semi )monthly\b|每个?月|按月",
+                re.I), _fixed(1)),
+    (re.compile(r"\b(?:quarterly|(?:every|each|a|per)\s+quarter)\b|每个?季度?|按季度?", re.I), _fixed(3)),
+    (re.compile(r"\b(?:yearly|annually|annual|(?:every|each|a|per)\s+year)\b|每年|按年", re.I), _fixed(12)),
+]
+
+
+def month_counts(text: str) -> list[MonthCount]:
+    """Every month count `text` states, in the order written; none when it counts times (twice a year)."""
+    if _TIMES.search(text):
+        return []
+    found: list[MonthCount] = []
+    rest = text
+    for pattern, read in _PATTERNS:
+        for match in pattern.finditer(rest):
+            months = read(match)
+            if months is not None:
+                found.append(MonthCount(text[match.start():match.end()], months, match.start(), match.end()))
+            rest = rest[:match.start()] + " " * (match.end() - match.start()) + rest[match.end():]
+    return sorted(found, key=lambda count: count.start)
+
+
+def en_words(n: int) -> str:
+    """`n` as the titles write it in English: a word up to twelve, else digits."""
+    return EN_WORDS[n - 1] if 1 <= n <= len(EN_WORDS) else str(n)
+
+
+def zh_numeral(n: int) -> str:
+    """`n` as the titles write it in Chinese, before 个月: 两, 三, 十二, 十八; digits past 九十九."""
+    if not 1 <= n <= 99:
+        return str(n)
+    if n == 2:
+        return "两"
+    names = {v: k for k, v in ZH_DIGITS.items() if k != "两"}
+    tens, ones = divmod(n, 10)
+    if not tens:
+        return names[ones]
+    return (names[tens] if tens > 1 else "") + "十" + (names[ones] if ones else "")
