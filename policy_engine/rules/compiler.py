@@ -17,7 +17,8 @@ from policy_engine.evaluator import Policy
 from policy_engine.features import FEATURE_BY_NAME, FeatureSettings, FieldSpec
 from policy_engine.ir import CompiledRule, Program
 from policy_engine.rules import analysis
-from policy_engine.rules.conditions import Checker, Node, referenced_fields, to_durable
+from policy_engine.rules.condition_emit import referenced_fields, to_durable
+from policy_engine.rules.conditions import Checker, Node
 from policy_engine.rules.full_width import name_slips
 from policy_engine.rules.kinds import kind_without_file, no_kind_problem
 from policy_engine.rules.loader import Document, parse_document

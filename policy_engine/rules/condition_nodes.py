@@ -1,5 +1,5 @@
 """A parsed condition: comparisons of one field with a constant, combined by all / any / not. The checker
-(conditions.py) builds them; the emitter (conditions.py) and the static analysis (boxes.py) read them."""
+(conditions.py) builds them; the emitter (condition_emit.py) and the static analysis (boxes.py) read them."""
 
 from __future__ import annotations
 

@@ -1,10 +1,10 @@
-"""Conditions: parse the YAML form, type-check it against a scope, and emit durable_rules JSON.
+"""Conditions: parse the YAML form and type-check it against a scope (condition_emit.py emits them).
 
 Semantics, which the engine implements: a comparison on a field the customer has no value for is
 false, and `not` is pushed down to the comparisons (De Morgan), so it stays false there too.
 
-The parsed form (Cmp, Group) is in condition_nodes.py and the box analysis in boxes.py; their names are
-importable from here as before.
+The parsed form (Cmp, Group) is in condition_nodes.py, the box analysis in boxes.py and the emitter in
+condition_emit.py; their names are importable from here as before.
 """
 
 from __future__ import annotations
@@ -14,13 +14,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from policy_engine.domain.amounts import plain_amount
-from policy_engine.domain.values import GRADE_RANK, SIGNAL_CODES
-from policy_engine.features import SIGNAL_FIELDS, FieldSpec
+from policy_engine.domain.values import SIGNAL_CODES
+from policy_engine.features import FieldSpec
 from policy_engine.rules.boxes import INF as INF
 from policy_engine.rules.boxes import Interval as Interval
 from policy_engine.rules.boxes import box_contains as box_contains
 from policy_engine.rules.boxes import box_of as box_of
 from policy_engine.rules.boxes import is_empty as is_empty
+from policy_engine.rules.condition_emit import referenced_fields as referenced_fields
+from policy_engine.rules.condition_emit import to_durable as to_durable
 from policy_engine.rules.condition_nodes import GRADE_FIELDS as GRADE_FIELDS
 from policy_engine.rules.condition_nodes import Cmp as Cmp
 from policy_engine.rules.condition_nodes import Group as Group
@@ -46,8 +48,6 @@ OPERATOR_SPELLINGS = {
 }  # fmt: skip
 """Other ways to write an operator, for the did-you-mean of an unknown one."""
 _COMBINATORS = ("all", "any", "not", "signal")
-_NEGATE = {"lt": "gte", "lte": "gt", "gt": "lte", "gte": "lt", "eq": "ne", "ne": "eq"}
-_DURABLE = {"lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte", "ne": "$neq"}
 
 
 @dataclass
@@ -215,68 +215,3 @@ def _unquote_hint(value: Any, spec: FieldSpec) -> str:
             return unit_hint(value, spec.name, spec.unit)
         return f" (write {plain}: a plain number, no currency sign or code, no thousands separators)"
     return f" (a text because of the quotes: write {value.strip()} without them)" if math.isfinite(number) else ""
-
-
-def referenced_fields(node: Node | None) -> set[str]:
-    """Every field (as sent to the engine) a condition looks at."""
-    if node is None:
-        return set()
-    if isinstance(node, Cmp):
-        return {_engine_field(node)}
-    return set().union(*(referenced_fields(i) for i in node.items))
-
-
-def _engine_field(cmp: Cmp) -> str:
-    return f"{cmp.field}_rank" if cmp.op in ("at_least", "at_most") else cmp.field
-
-
-def to_durable(node: Node | None, negate: bool = False) -> list[dict[str, Any]]:
-    """The condition as a list of durable_rules terms to be and-ed (empty: always true)."""
-    if node is None:
-        return []
-    if isinstance(node, Group):
-        if node.op == "not":
-            return to_durable(node.items[0], not negate)
-        conj = (node.op == "all") != negate
-        parts = [_single(to_durable(item, negate)) for item in node.items]
-        return parts if conj else [{"$or": parts}]
-    return _cmp_terms(node, negate)
-
-
-def _single(terms: list[dict[str, Any]]) -> dict[str, Any]:
-    return terms[0] if len(terms) == 1 else {"$and": terms}
-
-
-def _term(op: str, name: str, value: Any) -> dict[str, Any]:
-    return {name: value} if op == "eq" else {_DURABLE[op]: {name: value}}
-
-
-def _cmp_terms(c: Cmp, negate: bool) -> list[dict[str, Any]]:
-    name, op, value = c.field, c.op, c.value
-    if name in SIGNAL_FIELDS:
-        return _flag_terms(name, op, value, negate)
-    if op == "exists":
-        present = bool(value) != negate
-        return [{"$ex" if present else "$nex": {name: 1}}]
-    if op in ("at_least", "at_most"):
-        op, value, name = ("lte" if op == "at_least" else "gte"), GRADE_RANK[value], f"{name}_rank"
-    if op == "between":
-        lo, hi = value
-        if negate:
-            return [{"$or": [_term("lt", name, lo), _term("gte", name, hi)]}]
-        return [_term("gte", name, lo), _term("lt", name, hi)]
-    if op in ("in", "not_in"):
-        member = (op == "in") != negate
-        terms = [_term("eq" if member else "ne", name, v) for v in value]
-        if member:
-            return [terms[0] if len(terms) == 1 else {"$or": terms}]
-        return terms
-    return [_term(_NEGATE[op] if negate else op, name, value)]
-
-
-def _flag_terms(name: str, op: str, value: Any, negate: bool) -> list[dict[str, Any]]:
-    """A flag sent only when true: `true` is presence, `false` is absence; it is never unknown."""
-    if op == "exists":
-        return [] if bool(value) != negate else [{"$ex": {"_never": 1}}]
-    wanted = (op == "eq") == bool(value)
-    return [{name: True}] if wanted != negate else [{"$nex": {name: 1}}]
