@@ -24,15 +24,21 @@ COMPARED = ("grade", "grade_class", "credit_limit", "limit_valid_until", "next_r
             "actions", "order_outcome")  # fmt: skip
 REVIEW_ACTION = "CREDIT_REVIEW"
 """Every decision has exactly one; its date and rule are compared as next_review_on and review_rule."""
+URGENT_REVIEW = f"{REVIEW_ACTION} urgent"
+"""The review's urgency is compared as an action of its own: every customer has a review on both sides,
+so a warning sign that makes it urgent changed no action count and looked as if it did nothing."""
 
 
 def action_keys(decision: CustomerDecision) -> list[str]:
-    """The decision's actions but the review, as sorted readable keys: `HOLD_ORDERS`,
-    `COLLECTION_REMINDER INV-7` (the invoice it is about), `FOLLOW_UP due 2026-12-06` (when it is
-    not due on the decision's day). Severity and message wording are not part of a key."""
+    """The decision's actions as sorted readable keys: `HOLD_ORDERS`, `COLLECTION_REMINDER INV-7` (the
+    invoice it is about), `FOLLOW_UP due 2026-12-06` (when it is not due on the decision's day), and
+    `CREDIT_REVIEW urgent` for an urgent review (a periodic one has no key). Severity otherwise and
+    message wording are not part of a key."""
     keys = []
     for action in decision.actions:
         if action.code == REVIEW_ACTION:
+            if action.severity == "urgent":
+                keys.append(URGENT_REVIEW)
             continue
         key = f"{action.code} {action.target_id}" if action.target_id else action.code
         if action.due_on != decision.as_of:
@@ -91,7 +97,7 @@ class SimChunk:
         self.limit_candidate += cand.credit_limit
         _add(self.extended_live, {live.currency: live.credit_limit})
         _add(self.extended_candidate, {cand.currency: cand.credit_limit})
-        codes_live, codes_cand = {a.code for a in live.actions}, {a.code for a in cand.actions}
+        codes_live, codes_cand = _codes(live), _codes(cand)
         self.action_live.update(codes_live)
         self.action_candidate.update(codes_cand)
         if codes_live != codes_cand:
@@ -138,18 +144,29 @@ class SimChunk:
         _add(self.extended_candidate, other.extended_candidate)
 
 
+def _codes(decision: CustomerDecision) -> set[str]:
+    """The decision's action codes, and `CREDIT_REVIEW urgent` when its review is urgent."""
+    codes = {a.code for a in decision.actions}
+    if any(a.code == REVIEW_ACTION and a.severity == "urgent" for a in decision.actions):
+        codes.add(URGENT_REVIEW)
+    return codes
+
+
 def _add(sums: dict[str, Decimal], amounts: dict[str, Decimal]) -> None:
     for currency, amount in amounts.items():
         sums[currency] = sums.get(currency, Decimal(0)) + amount
 
 
 def action_rows(total: SimChunk) -> list[dict[str, Any]]:
-    """Per action code: customers with it live and with the candidate, and how many gain or lose it."""
+    """Per action code: customers with it live and with the candidate, and how many gain or lose it; the
+    urgent review as a row of its own (`severity` "urgent"; null on a code's row: any severity)."""
     rows: list[dict[str, Any]] = []
-    for code in sorted(set(total.action_gained) | set(total.action_lost)):
-        live, cand = total.action_live[code], total.action_candidate[code]
-        rows.append({"code": code, "live": live, "candidate": cand, "change": cand - live,
-                     "gained": total.action_gained[code], "lost": total.action_lost[code]})  # fmt: skip
+    for key in sorted(set(total.action_gained) | set(total.action_lost)):
+        live, cand = total.action_live[key], total.action_candidate[key]
+        code, _, severity = key.partition(" ")
+        rows.append({"code": code, "severity": severity or None, "live": live, "candidate": cand,
+                     "change": cand - live, "gained": total.action_gained[key],
+                     "lost": total.action_lost[key]})  # fmt: skip
     rows.sort(key=lambda r: (-abs(r["change"]), -(r["gained"] + r["lost"]), r["code"]))
     return rows
 

@@ -202,8 +202,9 @@ def _actions(out: Console, actions: list[dict[str, Any]], changed: int) -> None:
             out.print(f"{changed:,} customers get more or fewer actions of a code they already have "
                       "(the changed customers below list them)")
         return
-    rows = [[a["code"], f"{a['live']:,}", f"{a['candidate']:,}", f"{a['change']:+,d}", f"{a['gained']:,}",
-             f"{a['lost']:,}"] for a in actions]  # fmt: skip
+    # `CREDIT_REVIEW urgent`: the customers whose review turns urgent (gain it) or periodic again (lose it)
+    rows = [[" ".join(filter(None, (a["code"], a.get("severity")))), f"{a['live']:,}", f"{a['candidate']:,}",
+             f"{a['change']:+,d}", f"{a['gained']:,}", f"{a['lost']:,}"] for a in actions]  # fmt: skip
     out.print(_counts_table("customers with each action", "action", rows, ("gain it", "lose it")))
 
 

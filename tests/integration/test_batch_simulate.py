@@ -125,7 +125,7 @@ def test_a_looser_hold_rule_reports_the_customers_who_come_off_hold(tmp_path: Pa
     assert result["changed"] == result["action_changes"] == len(released)
     assert all("HOLD_ORDERS" in c["actions"][0] and "HOLD_ORDERS" not in c["actions"][1] for c in result["changes"])
     assert result["actions"] == [{
-        "code": "HOLD_ORDERS", "live": sum(_holds(a) for a, _ in pairs.values()),
+        "code": "HOLD_ORDERS", "severity": None, "live": sum(_holds(a) for a, _ in pairs.values()),
         "candidate": sum(_holds(b) for _, b in pairs.values()), "change": -len(released), "gained": 0,
         "lost": len(released)}]
     assert (result["grade_changes"], result["limit_changes"], result["review_changes"]) == (0, 0, 0)
@@ -540,3 +540,57 @@ def test_simulate_counts_customers_who_get_more_actions_of_a_code_they_already_h
     assert doubled, "the portfolio has no never-contacted customer: the test proves nothing"
     assert summary_of(result)["actions"] == []  # nobody gains a code it had none of
     assert f"{len(doubled):,} customers get more or fewer actions of a code they already have" in shown.stdout
+
+
+def _urgent(decision: Any) -> bool:
+    return any(a.code == "CREDIT_REVIEW" and a.severity == "urgent" for a in decision.actions)
+
+
+# A warning sign that only downgraded now also asks for an urgent review (紧急报告).
+PAYS_LATE_URGENT = ("    when: {any: [{dbt_paid_weighted: {gt: 15}}, {dbt_open_max: {between: [31, 91]}}]}\n"
+                    "    effects: {downgrade: 1}",
+                    "    when: {any: [{dbt_paid_weighted: {gt: 15}}, {dbt_open_max: {between: [31, 91]}}]}\n"
+                    "    effects: {downgrade: 1, urgent_review: true}")
+
+
+def test_a_review_that_turns_urgent_is_counted_beside_the_action_codes_and_back(tmp_path: Path) -> None:
+    """Every customer already had a CREDIT_REVIEW, so an added urgent review changed no action count:
+    the analyst read "nothing changes". The review's urgency is compared as `CREDIT_REVIEW urgent`."""
+    url = make_portfolio(tmp_path)
+    candidate = _candidate(tmp_path, {"warnings.yaml": PAYS_LATE_URGENT})
+
+    result = simulate(url, RULES, candidate, AS_OF)
+    back = simulate(url, candidate, RULES, AS_OF)
+
+    pairs = _decisions(url, candidate)
+    turned = {c for c, (a, b) in pairs.items() if _urgent(b) and not _urgent(a)}
+    assert turned != set() and not any(_urgent(a) and not _urgent(b) for a, b in pairs.values())
+    live, cand = sum(_urgent(a) for a, _ in pairs.values()), sum(_urgent(b) for _, b in pairs.values())
+    row = {"code": "CREDIT_REVIEW", "severity": "urgent", "live": live, "candidate": cand, "change": cand - live,
+           "gained": len(turned), "lost": 0}
+    assert result["actions"] == [row]
+    assert back["actions"] == [{**row, "live": cand, "candidate": live, "change": live - cand, "gained": 0,
+                                "lost": len(turned)}]
+    assert {c["customer_id"] for c in result["changes"] if "CREDIT_REVIEW urgent" in c.get("actions", [[], []])[1]
+            and "CREDIT_REVIEW urgent" not in c["actions"][0]} == turned
+    assert result["action_changes"] == len(turned)
+
+
+def test_the_screen_and_the_csv_show_the_reviews_that_turn_urgent(tmp_path: Path) -> None:
+    url = make_portfolio(tmp_path)
+    candidate = _candidate(tmp_path, {"warnings.yaml": PAYS_LATE_URGENT})
+    out = tmp_path / "changes.csv"
+
+    result = cli("simulate", "--rules", str(candidate), "--db", url, "--as-of", AS_OF.isoformat(), "--csv", str(out),
+                 "--limit", "500")
+
+    assert result.returncode == 0, result.stderr
+    n = summary_of(cli("simulate", "--rules", str(candidate), "--db", url, "--as-of", AS_OF.isoformat(),
+                       "--json"))["action_changes"]
+    assert n > 0
+    assert re.search(rf"CREDIT_REVIEW urgent\s*│\s*[\d,]+\s*│\s*[\d,]+\s*│\s*\+{n}\s*│\s*{n}\s*│\s*0\s*│",
+                     result.stdout), result.stdout
+    assert "no customer gains or loses an action code" not in result.stdout
+    rows = list(csv.reader(out.open(encoding="utf-8")))
+    lines = [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+    assert sum(r["actions_gained"] == "CREDIT_REVIEW urgent" for r in lines) == n
