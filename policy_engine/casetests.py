@@ -22,6 +22,7 @@ from policy_engine.evaluator import Policy
 from policy_engine.ir import CompiledRule
 from policy_engine.rules.loader import TESTS_DIR, Document
 from policy_engine.rules.problems import PolicyLoadError, Problem
+from policy_engine.words import plural
 
 
 @dataclass
@@ -211,7 +212,8 @@ def _not_run(problems: list[Problem], doc: Document) -> list[str]:
         lines.setdefault(p.path, []).append(str(p.line))
     where = "; ".join(f"{'this file' if path == doc.path else path} line{'s' * (len(at) > 1)} {', '.join(at)}"
                       for path, at in lines.items())
-    return [*shown, f"not run: and {len(rest)} more problems in its input (printed above): {where}"]
+    more = f"{len(rest)} more {plural(len(rest), 'problem')}"
+    return [*shown, f"not run: and {more} in its input (printed above): {where}"]
 
 
 def _line(problem: Problem, doc: Document) -> str:

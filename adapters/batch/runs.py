@@ -14,6 +14,7 @@ from adapters.batch import tables as t
 from adapters.batch.scan import bucket_of
 from adapters.store import schema as s
 from adapters.store.upsert import insert_ignore
+from policy_engine.words import plural
 
 _PART = re.compile(r"^(\d+)/(\d+)$")
 
@@ -210,10 +211,11 @@ def unfinished(conn: Connection, run_id: str) -> str | None:
         return None  # every part of one split is complete (a run is normally split one way only)
     parts = [str(Partition(i, counts[0])) for i in range(counts[0])]
     missing = [f"part {part} {states.get(part, 'not started')}" for part in parts if states.get(part) != "complete"]
-    shown = "; ".join(missing[:4]) + (f" (and {len(missing) - 4} more parts)" if len(missing) > 4 else "")
+    more = len(missing) - 4
+    shown = "; ".join(missing[:4]) + (f" (and {more} more {plural(more, 'part')})" if more > 0 else "")
     settled = conn.execute(select(func.count()).where(t.batch_results.c.run_id == run_id)).scalar_one()
     customers = conn.execute(select(func.count()).select_from(s.customers)).scalar_one()
-    return f"{shown}; {settled:,} of {customers:,} customers settled"
+    return f"{shown}; {settled:,} of {customers:,} {plural(customers, 'customer')} settled"
 
 
 def run_info(conn: Connection, run_id: str) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, delete, func, select
 from adapters.demo_data.generator import CATEGORIES, Generator, Portfolio
 from adapters.demo_data.profile import ProfileSeed, profile_rows
 from adapters.store import schema as s
+from policy_engine.words import plural
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "customers": (
@@ -91,7 +92,8 @@ def check_empty(engine: Engine, replace: bool) -> int:
     with engine.connect() as conn:
         held = conn.execute(select(func.count()).select_from(s.customers)).scalar_one()
     if held and not replace:
-        raise PortfolioNotEmpty(f"the database already holds {held} customers; pass --replace to wipe them first")
+        raise PortfolioNotEmpty(f"the database already holds {held} {plural(held, 'customer')}; "
+                                f"pass --replace to wipe {'it' if held == 1 else 'them'} first")
     return int(held)
 
 

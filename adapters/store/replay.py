@@ -10,6 +10,7 @@ from typing import Any
 
 from adapters.store.audit import LoggedDecision
 from policy_engine.build import build_id
+from policy_engine.words import plural
 
 MAX_DIFFS = 20
 
@@ -70,7 +71,7 @@ def diff(expected: Any, actual: Any, path: str = "") -> list[str]:
         return out
     if isinstance(expected, list) and isinstance(actual, list):
         if len(expected) != len(actual):
-            return [f"{path}: {len(expected)} items logged → {len(actual)} replayed"]
+            return [f"{path}: {len(expected)} {plural(len(expected), 'item')} logged → {len(actual)} replayed"]
         return [d for i, (e, a) in enumerate(zip(expected, actual, strict=True)) for d in diff(e, a, f"{path}[{i}]")]
     if expected == actual or _same_amount(path, expected, actual):
         return []

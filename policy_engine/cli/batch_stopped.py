@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 import typer
 
 from policy_engine.cli.batch_cmds import _print_json, err
+from policy_engine.words import plural
 
 
 def remembering(hook: Any, last: list[Any]) -> Any:
@@ -59,7 +60,8 @@ def _how_far(summary: dict[str, Any], last: list[Any], counted: dict[str, int] |
     if "settled" not in summary:
         return ""
     bound = "at least " if summary.get("settled_at_least") else ""
-    return f"{bound}{summary['settled']:,} of {summary['customers']:,} customers settled"
+    customers = summary["customers"]
+    return f"{bound}{summary['settled']:,} of {customers:,} {plural(customers, 'customer')} settled"
 
 
 def stopped(summary: dict[str, Any], last: list[Any], how: str, exit_code: int,

@@ -14,6 +14,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from policy_engine.cli.store_common import DbOption, err
+from policy_engine.words import plural
 
 COMPACT_BATCH = 1_000  # = adapters.store.compact.DEFAULT_BATCH and MAX_BATCH (not imported: keeps --help fast)
 COMPACT_MAX_BATCH = 10_000
@@ -124,6 +125,6 @@ def _compact_progress(dry_run: bool) -> Iterator[Callable[[int, int], None]]:
         now = time.monotonic()
         if now - last[0] >= PROGRESS_LOG_SECONDS:
             last[0] = now
-            err.print(f"{label}: {done}/{total} entries")
+            err.print(f"{label}: {done}/{total} {plural(total, 'entry', 'entries')}")
 
     yield log

@@ -17,6 +17,7 @@ from policy_engine.cli.snapshot_file import read_snapshot
 from policy_engine.domain.errors import InvalidInput, PolicyError
 from policy_engine.domain.models import CustomerSnapshot
 from policy_engine.rules.problems import PolicyLoadError
+from policy_engine.words import plural
 
 if TYPE_CHECKING:
     from policy_engine.casetests import Suite
@@ -89,7 +90,9 @@ def record(
 def lint(rules: RulesArgument = None, rules_option: RulesAlso = None) -> None:
     """Validate rule files; print each problem as path:line:col: code: message (exit 1 if any)."""
     policy = load_or_exit(rules_dir(rules, rules_option))
-    typer.echo(f"ok: {len(policy.rule_ids)} rules in {len(policy.files)} files, policy_version {policy.version}")
+    n, files = len(policy.rule_ids), len(policy.files)
+    typer.echo(f"ok: {n} {plural(n, 'rule')} in {files} {plural(files, 'file')}, "
+               f"policy_version {policy.version}")
 
 
 def test_cmd(rules: RulesArgument = None, rules_option: RulesAlso = None) -> None:
@@ -109,7 +112,8 @@ def test_cmd(rules: RulesArgument = None, rules_option: RulesAlso = None) -> Non
     passed = sum(1 for r in suite.results if not r.failures)
     not_run = suite.not_run
     failed = f"{len(suite.results) - passed} failed" + (f" ({not_run} not run: problems above)" if not_run else "")
-    malformed = f", {len(suite.problems)} problems in the case files (above)" if suite.problems else ""
+    n = len(suite.problems)
+    malformed = f", {n} {plural(n, 'problem')} in the case files (above)" if n else ""
     typer.echo(f"{passed} passed, {failed}, {coverage}{malformed}")
     raise typer.Exit(0 if suite.ok else 1)
 
@@ -118,19 +122,20 @@ def _echo_coverage(suite: Suite) -> str:
     """Print the rules no case that ran makes fire, and return the summary's words for them. While some
     cases were not run, such a rule may fire in one of those once its problem is fixed: it is listed as
     `not shown fired`, not `uncovered`, so nobody writes a new case for it before fixing the old ones."""
+    uncovered = f"{len(suite.uncovered)} {plural(len(suite.uncovered), 'rule')}"
     if not (suite.not_run or suite.unread_files) or not suite.uncovered:
         for rule in suite.uncovered:
             typer.echo(f"uncovered: no case makes {rule} fire")
-        return f"{len(suite.uncovered)} rules uncovered"
+        return f"{uncovered} uncovered"
     missed = [(len(suite.unread_files), "case file", "not read"), (suite.not_run, "case", "not run")]
-    counts = [(f"{n} {what}{'' if n == 1 else 's'}", n, how) for n, what, how in missed if n]
+    counts = [(f"{n} {plural(n, what)}", n, how) for n, what, how in missed if n]
     said = " and ".join(f"{many} {'was' if n == 1 else 'were'} {how}" for many, n, how in counts)
     typer.echo(f"coverage incomplete: {said} (problems above); "
                "these rules fire in no case that ran, and may in those once they are fixed:")
     for rule in suite.uncovered:
         typer.echo(f"not shown fired: {rule}")
     brief = ", ".join(f"{many} {how}" for many, _, how in counts)
-    return f"{len(suite.uncovered)} rules not shown fired (coverage incomplete: {brief})"
+    return f"{uncovered} not shown fired (coverage incomplete: {brief})"
 
 
 def evaluate(

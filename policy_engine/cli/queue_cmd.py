@@ -12,6 +12,7 @@ from rich.console import Console
 
 from policy_engine.cli.batch_cmds import EXIT_BAD_INPUT, DbOption, _date, _engine_and_run, err
 from policy_engine.cli.options import MAX_ROWS
+from policy_engine.words import plural
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -75,7 +76,8 @@ def _write_csv(conn: Connection, run_id: str, working_day: date, csv_file: Path,
     except OSError as exc:
         err.print(f"error: --csv: cannot write {exc.filename or csv_file}: {exc.strerror or exc}", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    err.print(f"{sum(counts.values())} items written to {csv_file}", markup=False)
+    items = sum(counts.values())
+    err.print(f"{items} {plural(items, 'item')} written to {csv_file}", markup=False)
 
 
 def _print_items(conn: Connection, run_id: str, working_day: date, wanted: set[str] | None) -> None:

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from adapters.batch.files import spreadsheet_safe, written_whole
 from policy_engine.domain.values import GRADE_RANK
+from policy_engine.words import plural
 
 # The first six were the file's columns before limit validity, actions and the probe order were
 # compared; new columns go after them so readers that pick columns by position keep working.
@@ -153,14 +154,20 @@ def _rule_tests(out: Console, tests: dict[str, Any] | None) -> None:
     if tests is None:
         out.print("the candidate has no tests/ directory: no rule test cases were run")
     elif tests["pass"]:
-        out.print(f"the candidate's rule tests: {tests['passed']} of {tests['cases']} cases pass")
+        out.print(f"the candidate's rule tests: {_cases_pass(tests)}")
     else:
-        out.print(f"the candidate's rule tests: {tests['passed']} of {tests['cases']} cases pass; a service started "
+        out.print(f"the candidate's rule tests: {_cases_pass(tests)}; a service started "
                   f"with --rule-tests would refuse this rule set until its cases agree:")
         for problem in tests["problems"][:20]:
             out.print(f"  {problem}", markup=False)
         if len(tests["problems"]) > 20:
             out.print(f"  … and {len(tests['problems']) - 20} more (--json lists them all)")
+
+
+def _cases_pass(tests: dict[str, Any]) -> str:
+    """`82 of 83 cases pass`, `1 of 1 case passes`."""
+    one = tests["cases"] == 1
+    return f"{tests['passed']} of {tests['cases']} {'case passes' if one else 'cases pass'}"
 
 
 def _counts_table(title: str, first: str, rows: list[list[str]], extra: tuple[str, ...] = ()) -> Table:
@@ -181,7 +188,8 @@ def _grades(out: Console, result: dict[str, Any]) -> None:
     for move in result["grade_moves"][:12]:
         out.print(f"  {move['live']} → {move['candidate']}: {_customers(move['customers'])}")
     if len(result["grade_moves"]) > 12:
-        out.print(f"  … and {len(result['grade_moves']) - 12} more moves (--json lists them all)")
+        more = len(result["grade_moves"]) - 12
+        out.print(f"  … and {more} more {plural(more, 'move')} (--json lists them all)")
 
 
 def _rules(out: Console, rules: list[dict[str, Any]]) -> None:
@@ -199,7 +207,9 @@ def _actions(out: Console, actions: list[dict[str, Any]], changed: int) -> None:
     if not actions:
         out.print("no customer gains or loses an action code with the candidate rules")
         if changed:  # a second action of a code already held (another rule's FOLLOW_UP, say) is a change too
-            out.print(f"{changed:,} customers get more or fewer actions of a code they already have "
+            who = "customer gets" if changed == 1 else "customers get"
+            has = "it already has" if changed == 1 else "they already have"
+            out.print(f"{changed:,} {who} more or fewer actions of a code {has} "
                       "(the changed customers below list them)")
         return
     # `CREDIT_REVIEW urgent`: the customers whose review turns urgent (gain it) or periodic again (lose it)
@@ -253,4 +263,4 @@ def _changed_customers(out: Console, result: dict[str, Any], limit: int) -> None
 
 def _customers(count: int) -> str:
     """`1 customer`, `1,024 customers`."""
-    return f"{count:,} customer{'' if count == 1 else 's'}"
+    return f"{count:,} {plural(count, 'customer')}"

@@ -21,6 +21,7 @@ from policy_engine.cli.options import date_option
 from policy_engine.cli.snapshot_cmd import snapshot_cmd
 from policy_engine.cli.store_common import DbOption, _out, err
 from policy_engine.cli.store_common import open_store_or_exit as open_store_or_exit
+from policy_engine.words import plural
 
 MAX_PROBLEMS_SHOWN = 50
 
@@ -83,7 +84,8 @@ def import_cmd(
     for problem in report.problems[:MAX_PROBLEMS_SHOWN]:
         err.print(str(problem), markup=False)
     if report.problem_count > MAX_PROBLEMS_SHOWN:
-        err.print(f"… and {report.problem_count - MAX_PROBLEMS_SHOWN} more problems")
+        more = report.problem_count - MAX_PROBLEMS_SHOWN
+        err.print(f"… and {more} more {plural(more, 'problem')}")
     _import_summary(report, rejects)
     raise typer.Exit(1 if report.problem_count else 0)
 
@@ -93,16 +95,17 @@ def _import_summary(report: Any, rejects: Path | None) -> None:
         return
     if report.committed:
         line = (
-            f"{report.file}: {report.rows_read} rows read, {report.rows_loaded} loaded "
+            f"{report.file}: {report.rows_read} {plural(report.rows_read, 'row')} read, {report.rows_loaded} loaded "
             f"({report.rows_changed} inserted or changed)"
         )
         if report.rows_rejected:
             line += f", {report.rows_rejected} rejected → {rejects}"
         err.print(line, markup=False)
     else:
-        where = f" in {report.rows_rejected} rows" if report.rows_rejected else ""
+        where = f" in {report.rows_rejected} {plural(report.rows_rejected, 'row')}" if report.rows_rejected else ""
         err.print(
-            f"{report.file}: nothing imported: {report.problem_count} problem(s){where}; "
+            f"{report.file}: nothing imported: {report.problem_count} "
+            f"{plural(report.problem_count, 'problem')}{where}; "
             "fix them, or pass --keep-going to load the good rows",
             markup=False,
         )
@@ -137,7 +140,8 @@ def demo_data_cmd(
             progress=lambda n: bar.update(task, completed=n),
         )  # fmt: skip
     elapsed = time.perf_counter() - started
-    table = Table(title=f"demo data: {summary.customers} customers as of {day} in {elapsed:.1f}s")
+    table = Table(title=f"demo data: {summary.customers} {plural(summary.customers, 'customer')} as of {day} "
+                        f"in {elapsed:.1f}s")
     table.add_column("table")
     table.add_column("rows", justify="right")
     for name, count in summary.rows.items():

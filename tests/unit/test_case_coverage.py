@@ -35,7 +35,7 @@ def test_rules_the_cases_not_run_may_fire_are_not_shown_fired_rather_than_uncove
     passed, hidden = len(shipped_cases()) - len(not_run), fired_only_by(frozenset(not_run))
     _assert_not_shown_fired(result.output, f"{len(not_run)} cases were not run", r"grade\.aaa \(.*grades\.yaml:\d+\)")
     assert (f"\n{passed} passed, {len(not_run)} failed ({len(not_run)} not run: problems above), {hidden} rules not "
-            f"shown fired (coverage incomplete: {len(not_run)} cases not run), 1 problems in the case files"
+            f"shown fired (coverage incomplete: {len(not_run)} cases not run), 1 problem in the case files"
             ) in result.output
 
 
@@ -67,7 +67,7 @@ def test_a_case_not_run_does_not_hide_that_every_rule_fired_in_the_others(rules_
 
     assert result.exit_code == 1
     assert "not shown fired" not in result.output
-    assert (f"\n{len(shipped_cases())} passed, 1 failed (1 not run: problems above), 0 rules uncovered, 1 problems"
+    assert (f"\n{len(shipped_cases())} passed, 1 failed (1 not run: problems above), 0 rules uncovered, 1 problem"
             ) in result.output
 
 
@@ -86,7 +86,7 @@ def test_rules_the_cases_of_an_unread_case_file_may_fire_are_not_shown_fired_rat
     assert result.exit_code == 1
     _assert_not_shown_fired(result.output, "1 case file was not read", r"warn\.payment_excuses \(.*\.yaml:\d+\)")
     assert re.search(r"\n\d+ passed, 0 failed, \d+ rules not shown fired \(coverage incomplete: 1 case file not "
-                     r"read\), 1 problems in the case files", result.output)
+                     r"read\), 1 problem in the case files", result.output)
 
 
 def test_a_stray_key_beside_cases_that_ran_does_not_count_its_file_as_not_read(rules_copy: RulesCopy) -> None:
@@ -99,3 +99,17 @@ def test_a_stray_key_beside_cases_that_ran_does_not_count_its_file_as_not_read(r
     assert 'unknown key "notes"' in result.output
     assert "not read" not in result.output and "not shown fired" not in result.output
     assert re.search(r"\nuncovered: no case makes warn\.payment_excuses \(.*\) fire\n", result.output)
+
+
+def test_one_uncovered_rule_is_counted_in_the_singular(rules_copy: RulesCopy) -> None:
+    """The summary said "1 rules uncovered"."""
+    never = ("  - id: follow.never_contacted\n",
+             "  - id: follow.not_in_any_case\n    title: {zh: 从未跟进, en: Never contacted (no case)}\n"
+             "    source: \"000 自动提醒从未跟踪顾客\"\n    when: {days_since_last_contact: {gt: 99999}}\n"
+             "  - id: follow.never_contacted\n")
+    rules = rules_copy(("follow_ups.yaml", *never))
+
+    result = _run("test", str(rules))
+
+    assert result.exit_code == 1
+    assert re.search(r"\n\d+ passed, 0 failed, 1 rule uncovered\n", result.output), result.output

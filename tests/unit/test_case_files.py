@@ -97,7 +97,7 @@ def test_a_broken_fixture_is_one_problem_at_its_own_line_not_one_per_case_elsewh
     assert result.exit_code == 1 and result.output.count(problem) == 1
     assert f"not run: {fixtures}:{line}: invalid_value: fixture steady: relationship_since" in result.output
     assert "snapshot.relationship_since" not in result.output
-    assert "1 problems in the case files" in result.output
+    assert "1 problem in the case files" in result.output
 
 
 def test_a_bad_date_in_a_case_snapshot_or_a_fixture_is_echoed_with_what_to_write(rules_copy: RulesCopy) -> None:
@@ -290,7 +290,7 @@ def test_a_case_whose_fixture_file_could_not_be_read_names_that_files_problem(ru
                      rf'{line}: yaml_error: duplicate key "currency"', result.output)
     based = sum(1 for case in shipped_cases() if case.base)  # each names a fixture it cannot find
     assert f"\n{len(shipped_cases()) - based} passed, {based} failed ({based} not run: problems above)" in result.output
-    assert "1 problems in the case files (above)" in result.output
+    assert "1 problem in the case files (above)" in result.output
 
 
 def test_a_case_that_merges_in_a_repaired_value_is_not_run_and_the_problem_is_said_once(rules_copy: RulesCopy) -> None:

@@ -191,7 +191,7 @@ def test_a_non_text_item_in_an_expectation_list_is_one_problem(rules_copy: Calla
     result = _run("test", str(rules))
 
     assert result.exit_code == 1 and "expect.not_fired: a list of ids, got [7]" in result.output
-    assert "no rule 7" not in result.output and "1 problems in the case files" in result.output
+    assert "no rule 7" not in result.output and "1 problem in the case files" in result.output
 
 
 @pytest.mark.parametrize(("written", "said"), [

@@ -46,3 +46,18 @@ def test_a_customer_name_or_id_a_spreadsheet_would_run_as_a_formula_is_quoted(tm
 
     assert row[0] == "'=1+1" and row[25] == "'=HYPERLINK(\"http://evil.example\")"
     assert row[21] == "-10.00"  # a number of ours keeps its minus sign
+
+
+def test_one_customer_with_more_actions_of_a_code_it_has_is_said_in_the_singular() -> None:
+    """The screen said "1 customers get more or fewer actions"."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    from policy_engine.cli.simulate_view import _actions
+
+    out = Console(file=StringIO(), width=200)
+
+    _actions(out, [], 1)
+
+    assert "1 customer gets more or fewer actions of a code it already has" in out.file.getvalue()  # type: ignore[attr-defined]

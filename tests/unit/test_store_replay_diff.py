@@ -21,7 +21,7 @@ def test_a_changed_value_is_named_by_its_path() -> None:
 def test_missing_extra_keys_and_list_lengths_are_reported() -> None:
     assert diff({"a": 1, "b": [1]}, {"b": [1, 2], "c": 3}) == [
         "a: missing in replay",
-        "b: 1 items logged → 2 replayed",
+        "b: 1 item logged → 2 replayed",
         "c: only in replay",
     ]
 
