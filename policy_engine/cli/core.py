@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from policy_engine.api import DEFAULT_RULES_DIR, load_policy
+from policy_engine.cli.fields_cmd import fields
 from policy_engine.cli.options import TERM_DAYS, date_option, fail, order_or_exit
 from policy_engine.cli.snapshot_file import read_snapshot
 from policy_engine.domain.errors import InvalidInput, PolicyError
@@ -179,20 +180,6 @@ def schema() -> None:
     from policy_engine.rules.schema import json_schema
 
     typer.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
-
-
-def fields(
-    stage: Annotated[str, typer.Option(metavar="STAGE", help="customer|invoice|rating|profile|order")] = "order",
-) -> None:
-    """List the fields rule conditions may compare, with type, unit and meaning."""
-    from policy_engine.rules.scopes import SCOPES
-
-    if stage not in SCOPES:
-        raise fail(f"--stage: one of {', '.join(SCOPES)}")
-    for spec in SCOPES[stage].values():
-        extra = f" [{', '.join(spec.values)}]" if spec.values else ""
-        unit = f" ({spec.unit})" if spec.unit else ""
-        typer.echo(f"{spec.name:28} {spec.type:8}{unit} {spec.description}{extra}")
 
 
 def register(app: typer.Typer) -> None:

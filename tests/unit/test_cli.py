@@ -33,6 +33,48 @@ def test_fields_lists_the_value_class_a_follow_up_may_compare() -> None:
     assert result.exit_code == 0 and line.split()[1] == "enum" and line.endswith("[A, B, C]")
 
 
+def test_fields_keeps_the_longest_name_clear_of_the_type_column() -> None:
+    """`signal_competitor_purchases_moved boolean`: a name longer than the column ran into the type."""
+    result = _run("fields", "--stage", "customer")
+
+    lines = result.output.splitlines()
+    at = {line.index(" boolean ") if " boolean " in line else None for line in lines} - {None}
+    assert result.exit_code == 0 and len(at) == 1  # every boolean's type starts in the same column
+    longest = next(t for t in lines if t.startswith("signal_competitor_purchases_moved "))
+    assert longest.split()[1] == "boolean"
+
+
+def test_fields_wraps_a_long_meaning_under_the_meaning_column() -> None:
+    from policy_engine.cli.fields_cmd import field_lines
+    from policy_engine.rules.scopes import SCOPES
+
+    lines = field_lines(list(SCOPES["order"].values()), width=80)
+
+    start = lines[0].index("(money)")  # order_amount's meaning starts with its unit
+    follow = [t for t in lines if t.startswith(" ")]
+    assert follow and all(len(t) <= 80 for t in lines)
+    assert all(len(t) - len(t.lstrip()) == start for t in follow)
+
+
+def test_fields_filters_by_a_word_in_the_name_or_the_meaning_in_any_case() -> None:
+    by_name = _run("fields", "--stage", "customer", "OVERDUE")
+    by_meaning = _run("fields", "--stage", "customer", "FIRST TRADE")
+    none = _run("fields", "--stage", "customer", "no-such-word")
+
+    names = [t.split()[0] for t in by_name.output.splitlines()]
+    assert by_name.exit_code == 0 and names and all("overdue" in t.lower() for t in by_name.output.splitlines())
+    assert "overdue_count" in names
+    assert [t.split()[0] for t in by_meaning.output.splitlines()] == ["relationship_months"]
+    assert none.exit_code == 1 and "no-such-word" in none.output
+
+
+def test_fields_help_says_how_to_filter() -> None:
+    result = _run("fields", "--help")
+
+    said = " ".join(result.output.replace("│", " ").split())  # the help wraps in a box
+    assert result.exit_code == 0 and "fields [OPTIONS] [WORD]" in said and "contains WORD (any case)" in said
+
+
 def test_lint_reports_a_broken_copy_with_file_line_col(rules_copy: Callable[..., Path]) -> None:
     rules = rules_copy(("warnings.yaml", "when: {dbt_open_max: {gte: 91}}", "when: {dbt_open_mx: {gte: 91}}"))
 

@@ -1,0 +1,60 @@
+"""`credit-policy fields`: the fields rule conditions may compare, aligned, wrapped and filterable."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import textwrap
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from policy_engine.cli.options import fail
+
+if TYPE_CHECKING:
+    from policy_engine.features import FieldSpec
+
+
+def fields(
+    word: Annotated[str | None, typer.Argument(
+        metavar="WORD", help="only the fields whose name or meaning contains WORD (any case)")] = None,
+    stage: Annotated[str, typer.Option(metavar="STAGE", help="customer|invoice|rating|profile|order")] = "order",
+) -> None:
+    """List the fields rule conditions may compare, with type, unit and meaning; WORD filters them."""
+    from policy_engine.rules.scopes import SCOPES
+
+    if stage not in SCOPES:
+        raise fail(f"--stage: one of {', '.join(SCOPES)}")
+    specs = [s for s in SCOPES[stage].values() if word is None or _matches(s, word.lower())]
+    if not specs:
+        typer.echo(f"no field of stage {stage} has {word!r} in its name or meaning", err=True)
+        raise typer.Exit(1)
+    # Wrapped only on a terminal: piped into grep or a file, each field stays on its own line.
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+    for line in field_lines(specs, width):
+        typer.echo(line)
+
+
+def _matches(spec: FieldSpec, word: str) -> bool:
+    return word in spec.name.lower() or word in spec.description.lower()
+
+
+def field_lines(specs: Sequence[FieldSpec], width: int | None = None) -> list[str]:
+    """One line per field, `name  type  (unit) meaning [values]`, the columns as wide as their longest
+    entry; with `width`, a long meaning wraps under the meaning column, not under the name."""
+    name_w = max(len(s.name) for s in specs)
+    type_w = max(len(s.type) for s in specs)
+    indent = " " * (name_w + 2 + type_w + 2)
+    lines = []
+    for spec in specs:
+        unit = f"({spec.unit}) " if spec.unit else ""
+        extra = f" [{', '.join(spec.values)}]" if spec.values else ""
+        head = f"{spec.name:{name_w}}  {spec.type:{type_w}}  "
+        meaning = f"{unit}{spec.description}{extra}"
+        if width is None or len(indent) + 20 > width:  # too narrow to wrap usefully: one line
+            lines.append(head + meaning)
+        else:
+            lines += textwrap.wrap(meaning, width, initial_indent=head, subsequent_indent=indent,
+                                   break_on_hyphens=False)  # fmt: skip
+    return lines
