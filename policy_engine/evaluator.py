@@ -18,13 +18,13 @@ from policy_engine.domain.models import (
     CustomerSnapshot,
     OrderDecision,
     OrderRequest,
-    TraceEntry,
     trusted,
 )
 from policy_engine.domain.values import GRADE_RANK, GRADES
 from policy_engine.engine import EngineClosed, EngineError, Ruleset
 from policy_engine.features import compute_features
 from policy_engine.ir import CompiledRule, Program
+from policy_engine.trace import build_trace
 
 
 @dataclass
@@ -264,21 +264,9 @@ class Policy:
             next_review_on=ctx["next_review_on"],
             actions=effects.actions(ev.fired, ctx, ev.as_of, reminders, ev.invoice_contexts),
             reasons=effects.reasons(ev.fired, ctx, reminders, ev.invoice_contexts),
-            trace=self._trace(ev) if explain else [],
+            trace=build_trace(self.program, ev) if explain else [],
             value_class=ev.snapshot.value_class,
         )
-
-    def _trace(self, ev: Evaluation) -> list[TraceEntry]:
-        fired = {r.name for r in ev.fired} | {r.name for r, _ in ev.invoice_hits}
-        out = []
-        for rule in self.program.rules:
-            if rule.stage == "invoice":
-                hits = [ev.invoice_contexts[i]["invoice_id"] for r, i in ev.invoice_hits if r is rule]
-                inputs: dict[str, Any] = {"invoices": hits}
-            else:
-                inputs = {f: _jsonable(ev.context.get(f)) for f in rule.fields}
-            out.append(TraceEntry(rule_id=rule.id, fired=rule.name in fired, inputs=inputs))
-        return out
 
 
 _NO_SNAPSHOT = CustomerSnapshot.model_construct(customer_id="")
@@ -295,7 +283,3 @@ class _Layered:
     def get(self, name: str) -> Any:
         value = self.inner.get(name)
         return self.outer.get(name) if value is None else value
-
-
-def _jsonable(value: Any) -> Any:
-    return str(value) if isinstance(value, Decimal) else value
