@@ -65,9 +65,10 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
                   max_in_flight=self.max_in_flight, last_method=method)
             self._refused, self._refused_logged_at = 0, now
         self.metrics.observe_call(method, "RESOURCE_EXHAUSTED", 0.0)
-        await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED,
-                            f"the server is deciding {self.in_flight} calls, its limit (--max-in-flight); "
-                            "retry after a backoff")
+        await abort(context, grpc.StatusCode.RESOURCE_EXHAUSTED,
+                    f"the server is deciding {self.in_flight} calls, its limit (--max-in-flight); "
+                    "retry after a backoff")
+        raise asyncio.CancelledError  # the caller had gone already: nobody to answer, nothing to decide
 
     async def _decide(self, kind: str, request: bytes) -> Any:
         reply, outcome = await self.host.engine.run(kind, request)
