@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from adapters.grpc.runtime import DEFAULT_MAX_IN_FLIGHT, MAX_MAX_IN_FLIGHT
+from adapters.grpc.runtime import DEFAULT_MAX_IN_FLIGHT, MAX_MAX_IN_FLIGHT, raise_open_files_limit
 from adapters.grpc.serve_options import check_event_loop, check_process_counts, check_seconds, check_tls_options
 
 if TYPE_CHECKING:
@@ -125,6 +125,7 @@ def serve(
     check_tls_options(tls_cert, tls_key, tls_client_ca)
     check_event_loop(event_loop)
     db = _store_url_checked(db)
+    raise_open_files_limit()  # before any process starts: they inherit it
     if processes is not None:
         # The supervisor never imports gRPC (its threads would only slow the exit); the processes do.
         tls_files = (tls_cert, tls_key, tls_client_ca) if tls_cert and tls_key else None

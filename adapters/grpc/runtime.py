@@ -18,6 +18,7 @@ import asyncio
 import gc
 import os
 import platform
+import resource
 import signal
 import sys
 from collections.abc import Callable, Coroutine
@@ -141,3 +142,23 @@ def settle_heap() -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+def open_files_limit() -> int:
+    """This process's soft limit of open files: about how many connections it can hold (the `serving` line)."""
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def raise_open_files_limit() -> None:
+    """Raise this process's soft limit of open files to its hard limit (the processes it starts inherit it).
+
+    Every connection is a file descriptor, and gRPC stops accepting at the soft limit, which is often 1,024
+    (systemd's default, against a hard limit of 524,288): past ~1,000 callers a new one waited out its
+    deadline. The hard limit is the operator's bound; the soft one is only a default (Go programs raise it too).
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != soft:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (OSError, ValueError):  # a hard limit of RLIM_INFINITY beyond the kernel's nr_open: keep the soft one
+            pass

@@ -19,7 +19,7 @@ from adapters.grpc.logs import event
 from adapters.grpc.metrics import CannotListen, metrics_host
 from adapters.grpc.reflection import enable_reflection
 from adapters.grpc.rules_watch import SighupReloads
-from adapters.grpc.runtime import DEFAULT_MAX_IN_FLIGHT, interpreter, loop_name, settle_heap
+from adapters.grpc.runtime import DEFAULT_MAX_IN_FLIGHT, interpreter, loop_name, open_files_limit, settle_heap
 from adapters.grpc.server_port import TlsFiles as TlsFiles
 from adapters.grpc.server_port import add_port, bind_reason
 from adapters.grpc.servicer import CreditPolicyServicer, add_service
@@ -211,7 +211,8 @@ async def _announce_serving(host: PolicyHost, health_servicer: health.aio.Health
     else:
         event("serving", port=port, address=address, tls=tls is not None, mutual_tls=bool(tls and tls.client_ca),
               workers=workers, metrics_port=metrics_port, version=host.engine.version,
-              event_loop=loop_name(asyncio.get_running_loop()), python=interpreter(), build=build_id())
+              event_loop=loop_name(asyncio.get_running_loop()), python=interpreter(), build=build_id(),
+              open_files_limit=open_files_limit())
 
 
 def _run_alongside(host: PolicyHost, server: grpc.aio.Server, health_servicer: health.aio.HealthServicer,

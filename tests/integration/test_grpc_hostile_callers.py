@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import resource
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -73,3 +75,27 @@ def test_big_requests_refused_at_max_in_flight_are_freed_too(server_factory: Cal
     release.set()
     assert set(codes) == {"RESOURCE_EXHAUSTED"}
     assert rss_mb(server.proc.pid) - before < 100, (before, rss_mb(server.proc.pid))
+
+
+def test_many_connections_are_taken_past_a_low_soft_open_files_limit(
+        server_factory: Callable[..., ServerProcess]) -> None:
+    """Started under a soft limit of 256 open files (systemd's default soft limit is 1,024, its hard one 524,288),
+    the server stopped taking connections at about that many: a new caller waited out its deadline, and the log
+    had only gRPC's own `File descriptor limit reached. Retrying.` lines. It now raises its soft limit to the
+    hard one at start, as Go programs do, and names the limit in its `serving` line."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))  # the server inherits it
+    try:
+        server = server_factory(workers=1)
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    idle = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(300)]
+    try:
+        reply = server.stub().CheckOrder(pb.CheckOrderRequest(snapshot=sample_snapshot(2), amount="100.00",
+                                                              as_of="2026-11-01"), timeout=10)
+    finally:
+        for conn in idle:
+            conn.close()
+
+    assert reply.outcome
+    assert server.wait_for_event("serving")["open_files_limit"] == hard
