@@ -29,13 +29,11 @@ from adapters.grpc.mapping import request_id_problem
 from adapters.grpc.pipeline import parse_request
 from adapters.grpc.policy_info import policy_info
 from adapters.grpc.runtime import DEFAULT_MAX_IN_FLIGHT
+from adapters.grpc.stream_window import StreamWindow
 from policy_engine.domain.errors import InvalidInput, PolicyError
 
 if TYPE_CHECKING:
     from adapters.grpc.call_end import Context
-
-STREAM_WINDOW = 16
-"""Stream items decided ahead of the one being sent: bounds memory; reading stops while it is full."""
 
 REFUSED_LOG_EVERY_S = 10.0
 """At most one `calls refused` line this often while calls are refused (each is counted in the metrics)."""
@@ -163,7 +161,7 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
 
     async def EvaluateCustomers(self, request_iterator: AsyncIterator[bytes],  # noqa: N802
                                 context: Context) -> None:
-        """Bulk evaluation, answered in request order with at most STREAM_WINDOW items in flight. The
+        """Bulk evaluation, answered in request order with at most a StreamWindow of items in flight. The
         stream takes one place of max_in_flight for as long as it is open.
 
         Replies go out with `context.write`, not `yield`: a write that meets a call the caller has
@@ -175,7 +173,7 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
         self.in_flight += 1
         started = time.perf_counter()
         code = "OK"
-        window = asyncio.Semaphore(STREAM_WINDOW)
+        window = StreamWindow()
         results: asyncio.Queue[asyncio.Future[pb.EvaluateCustomersResponse] | None] = asyncio.Queue()
         reader = asyncio.ensure_future(self._read_stream(request_iterator, window, results))
         try:
@@ -191,13 +189,13 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
             self.in_flight -= 1
             self.metrics.observe_call("EvaluateCustomers", code, time.perf_counter() - started)
 
-    async def _read_stream(self, request_iterator: AsyncIterator[bytes], window: asyncio.Semaphore,
+    async def _read_stream(self, request_iterator: AsyncIterator[bytes], window: StreamWindow,
                            results: asyncio.Queue[asyncio.Future[pb.EvaluateCustomersResponse] | None]) -> None:
         """Start deciding each request as it comes, at most `window` ahead; None in `results` when done."""
         try:
             index = 0
             async for request in request_iterator:
-                await window.acquire()
+                await window.take(len(request))
                 results.put_nowait(asyncio.ensure_future(self._stream_item(index, request)))
                 index += 1
         finally:
@@ -205,7 +203,7 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
 
 
 async def _write_stream(results: asyncio.Queue[asyncio.Future[pb.EvaluateCustomersResponse] | None],
-                        window: asyncio.Semaphore, reader: asyncio.Future[None], context: Context) -> str:
+                        window: StreamWindow, reader: asyncio.Future[None], context: Context) -> str:
     """Send the replies in request order until the reader is done: the stream's status code."""
     try:
         while (item := await results.get()) is not None:

@@ -6,10 +6,13 @@ from __future__ import annotations
 import resource
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import grpc
+import pytest
 
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
 from tests.integration.conftest_grpc import (  # noqa: F401  (fixtures: pytest finds them by name)
@@ -17,6 +20,7 @@ from tests.integration.conftest_grpc import (  # noqa: F401  (fixtures: pytest f
     sample_snapshot,
     server_factory,
 )
+from tests.integration.test_grpc_admission import Gated, limited, wait_for  # noqa: F401  (limited: a fixture)
 
 BIG_REQUEST = pb.CheckOrderRequest(customer_id="C" * (7_900 * 1024)).SerializeToString()
 """A 7.7 MiB request just under the 8 MiB limit, refused (INVALID_ARGUMENT: the id is too long)."""
@@ -99,3 +103,28 @@ def test_many_connections_are_taken_past_a_low_soft_open_files_limit(
 
     assert reply.outcome
     assert server.wait_for_event("serving")["open_files_limit"] == hard
+
+
+
+@pytest.mark.parametrize(("item_bytes", "ahead"), [(1536 * 1024, 2), (9 * 1024 * 1024 // 2, 1), (2_000, 16)])
+def test_a_stream_decides_ahead_at_most_a_few_mib_of_requests(
+        limited: tuple[Any, Gated, int, Any], item_bytes: int, ahead: int) -> None:
+    """A stream decided up to 16 items ahead whatever their size: 4 streams that sent 7.7 MiB items held 1.25 GB in
+    the server (each item's bytes and the copy sent to a worker). Now at most STREAM_WINDOW_BYTES (4 MiB) of
+    requests are decided ahead, and an item bigger than that goes alone; small items still go 16 ahead."""
+    _servicer, gated, port, _run = limited
+    item = pb.EvaluateCustomerRequest(customer_id="C" * item_bytes).SerializeToString()
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=CLIENT_OPTIONS)
+    stream = channel.stream_stream("/credit_policy.v1.CreditPolicyService/EvaluateCustomers",
+                                   response_deserializer=pb.EvaluateCustomersResponse.FromString)
+
+    replies = stream(iter([item] * 20), timeout=60)
+    wait_for(lambda: gated.waiting >= ahead)
+    time.sleep(0.5)  # room for any item beyond the bound to be started too
+    started = gated.waiting
+    gated.loop.call_soon_threadsafe(gated.gate.set)
+    answers = list(replies)
+    channel.close()
+
+    assert started == ahead
+    assert [(a.index, a.error.code) for a in answers] == [(i, "INVALID_ARGUMENT") for i in range(20)]
