@@ -180,14 +180,14 @@ def test_a_file_made_readable_again_is_taken_without_an_edit(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rules = copy_rules(tmp_path / "rules")
     target = a_rule_file(rules)
-    real_read = Path.read_text
+    real_open = Path.open
 
-    def read_text(self: Path, *args: Any, **kwargs: Any) -> str:
+    def open_(self: Path, *args: Any, **kwargs: Any) -> Any:  # read_text and the loader's bounded read open here
         if self == target and not self.stat().st_mode & 0o444:  # what a non-root reader meets
             raise PermissionError(13, "Permission denied", str(self))
-        return real_read(self, *args, **kwargs)
+        return real_open(self, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_text", read_text)
+    monkeypatch.setattr(Path, "open", open_)
 
     async def scenario(host: PolicyHost) -> None:
         first = host.served.policy.version
@@ -199,7 +199,7 @@ def test_a_file_made_readable_again_is_taken_without_an_edit(
         target.chmod(0o644)  # only the permissions change
         await until(lambda: host.served.policy.version != first)
 
-    # Read here, where the patched read_text plays the non-root reader (a child process would not see it).
+    # Read here, where the patched open plays the non-root reader (a child process would not see it).
     with_host(rules, scenario, load_in_child=False)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -278,7 +279,14 @@ def test_too_many_rule_files_are_refused_before_any_is_read(
         (rules / "extra" / f"{i:03}.yaml").write_text("x: 1\n")
     (rules / "tests" / "more.yaml").write_text("cases: []\n")  # rule tests do not count
     opened: list[Path] = []
-    monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: opened.append(self) or "")
+    real_open = Path.open
+
+    def open_(self: Path, *args: Any, **kwargs: Any) -> Any:  # read_text and the loader's bounded read open here
+        if self.is_relative_to(rules):
+            opened.append(self)
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", open_)
 
     with pytest.raises(PolicyLoadError) as caught:
         read_rule_files(rules)
