@@ -78,10 +78,8 @@ def _validate(kind: ImportKind, row: RawRow, name: str) -> Any:
         return kind.model.model_validate(row.values)
     except ValidationError as exc:
         for v, error_type in typed_violations_from(exc):
-            # A whole-row check ("due_on is before issued_on") names its field first.
-            first_word = v.description.split(" ", 1)[0]
-            field_name = v.field or (first_word if first_word in kind.columns else "")
-            row.problems.append(Problem(name, row.line, field_name, error_type, v.description))
+            # An invoice's fields checked against each other are named at the field to fix (models.py).
+            row.problems.append(Problem(name, row.line, v.field, error_type, v.description))
         return None
 
 

@@ -59,18 +59,35 @@ class Invoice(_Strict):
 
     @model_validator(mode="after")
     def _coherent(self) -> Invoice:
-        if self.due_on < self.issued_on:
-            raise ValueError("due_on is before issued_on")
-        if self.paid_amount > self.amount:
-            raise ValueError("paid_amount exceeds amount")
-        if self.paid_on is not None and self.paid_on < self.issued_on:
-            raise ValueError("paid_on is before issued_on")
+        # The comparisons alone on a valid invoice; the errors are only built for one that fails them.
+        if (self.due_on < self.issued_on or self.paid_amount > self.amount
+                or (self.paid_on is not None and self.paid_on < self.issued_on)):
+            raise ValidationError.from_exception_data(type(self).__name__, _incoherent(self))
         return self
 
     @property
     def open_amount(self) -> Decimal:
         """What is still owed on this invoice."""
         return self.amount - self.paid_amount
+
+
+def _incoherent(invoice: Invoice) -> list[InitErrorDetails]:
+    """Each field of the invoice that contradicts another, at that field (the later one: the one to fix),
+    naming the field it was compared with (`paid_on 2026-01-01 is before issued_on 2026-02-01`)."""
+    issued_on, paid_on = invoice.issued_on, invoice.paid_on
+    compared = [
+        ("due_on", invoice.due_on, invoice.due_on < issued_on, f"is before issued_on {issued_on}"),
+        ("paid_amount", invoice.paid_amount, invoice.paid_amount > invoice.amount, f"exceeds amount {invoice.amount}"),
+        ("paid_on", paid_on, paid_on is not None and paid_on < issued_on, f"is before issued_on {issued_on}"),
+    ]
+    return [_value_error_at((field,), value, f"{field} {value} {why}") for field, value, wrong, why in compared
+            if wrong]
+
+
+def _value_error_at(loc: tuple[str | int, ...], value: Any, message: str) -> InitErrorDetails:
+    """An error at `loc` (a nested model's is prefixed with its path: `invoices[1].paid_on`)."""
+    # "value_error", the type a ValueError gets: the code importers report stays as it was.
+    return InitErrorDetails(type=PydanticCustomError("value_error", message), loc=loc, input=value)
 
 
 class Order(_Strict):
@@ -180,9 +197,7 @@ def _repeated_ids(name: str, field: str, ids: list[str]) -> list[InitErrorDetail
     for index, item_id in enumerate(ids):
         if item_id in first:
             message = f"{name}[{first[item_id]}] and {name}[{index}] have the same id {item_id!r}"
-            # "value_error", the type a ValueError gets: the code importers report stays as it was.
-            found.append(InitErrorDetails(type=PydanticCustomError("value_error", message), loc=(name, index, field),
-                                          input=item_id))
+            found.append(_value_error_at((name, index, field), item_id, message))
         first.setdefault(item_id, index)
     return found
 

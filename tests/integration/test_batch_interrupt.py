@@ -96,6 +96,7 @@ def test_a_resumed_run_lists_the_customers_quarantined_before_the_interruption(
 
     assert (resumed["attempt"], resumed["status"], resumed["exit_code"]) == (2, "complete", 1)
     assert [q["customer_id"] for q in resumed["quarantine_sample"]] == ["C0000042", "C0000250"]
-    assert all("due_on is before issued_on" in q["error"] for q in resumed["quarantine_sample"])
+    assert all(".due_on: due_on 2001-01-01 is before issued_on " in q["error"]
+               for q in resumed["quarantine_sample"])
     # the whole run's count, and this attempt's share of it, labelled as evaluated_now is
     assert (resumed["quarantined"], resumed["evaluated_now"], resumed["quarantined_now"]) == (2, 200, 1)

@@ -136,7 +136,7 @@ def test_a_customer_with_broken_data_is_quarantined_and_the_run_goes_on(tmp_path
     summary = summary_of(result)
     assert (summary["ok"], summary["quarantined"]) == (299, 1)
     assert summary["quarantine_sample"][0]["customer_id"] == "C0000042"
-    assert "due_on is before issued_on" in summary["quarantine_sample"][0]["error"]
+    assert ".due_on: due_on 2001-01-01 is before issued_on " in summary["quarantine_sample"][0]["error"]
     assert summary["quarantined_now"] == 1
     assert "quarantined C0000042" in result.stderr
     assert scalar(url, "SELECT status FROM batch_results WHERE customer_id = 'C0000042'") == "quarantined"
@@ -156,7 +156,7 @@ def test_a_complete_run_asked_again_shows_its_quarantined_customers_from_the_sto
     assert (summary["already_complete"], summary["quarantined"], summary["quarantined_now"]) == (True, 2, 0)
     assert summary["quarantine_sample"] == sorted(first["quarantine_sample"], key=lambda q: q["customer_id"])
     assert [q["customer_id"] for q in summary["quarantine_sample"]] == ["C0000007", "C0000042"]
-    assert all("due_on is before issued_on" in q["error"] for q in summary["quarantine_sample"])
+    assert all(".due_on: due_on 2001-01-01 is before issued_on " in q["error"] for q in summary["quarantine_sample"])
     assert "quarantined C0000007: load:" in again.stderr and "quarantined C0000042: load:" in again.stderr
     assert scalar(url, "SELECT COUNT(*) FROM decision_log WHERE customer_id = 'C0000042'") == 0
 

@@ -44,6 +44,19 @@ def test_a_repeated_id_in_a_stream_item_is_named_the_same_way(inproc_server: InP
     assert [v.field for v in reply.error.field_violations] == ["snapshot.invoices[2].invoice_id"]
 
 
+def test_an_incoherent_invoice_is_named_at_the_field_to_fix(inproc_server: InProcessServer) -> None:
+    # Was `snapshot.invoices[1]`: the caller had to guess which of the invoice's fields to change.
+    snapshot = sample_snapshot()
+    snapshot.invoices[1].paid_on = "2000-01-01"
+
+    error = call_error(inproc_server.stub().EvaluateCustomer, pb.EvaluateCustomerRequest(snapshot=snapshot))
+
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    found = dict(violations_of(error))
+    assert list(found) == ["snapshot.invoices[1].paid_on"]
+    assert found["snapshot.invoices[1].paid_on"].startswith("paid_on 2000-01-01 is before issued_on ")
+
+
 def _trailer_bytes(error: grpc.RpcError) -> int:
     """The trailers' size as gRPC's limit counts it: 32 per entry, binary values in base64, the message
     percent-encoded."""

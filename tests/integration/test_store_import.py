@@ -67,6 +67,21 @@ def test_bad_rows_are_reported_with_file_line_field_and_code_and_nothing_is_load
     assert _table(store, s.invoices) == []
 
 
+def test_an_incoherent_invoice_row_is_named_at_the_field_to_fix_with_the_error_type_it_always_had(
+    db_url: str, tmp_path: Path
+) -> None:
+    store = _with_customers(db_url, tmp_path)
+    path = _write(tmp_path, "invoices.csv", "invoice_id,customer_id,issued_on,due_on,amount,paid_amount,paid_on\n"
+                                            "I7,C1,2026-02-05,2026-03-07,100.00,200.00,2026-02-01\n")
+
+    report = run_import(store.engine, "invoices", path)
+
+    found = {p.field: (p.line, p.code, p.message) for p in report.problems}
+    assert sorted(found) == ["paid_amount", "paid_on"]
+    assert found["paid_on"] == (2, "value_error", "paid_on 2026-02-01 is before issued_on 2026-02-05")
+    assert found["paid_amount"][:2] == (2, "value_error") and "amount 100.00" in found["paid_amount"][2]
+
+
 def test_keep_going_loads_the_good_rows_and_writes_every_bad_one_to_the_rejects_file(
     db_url: str, tmp_path: Path
 ) -> None:

@@ -113,3 +113,17 @@ def test_a_path_with_a_line_break_stays_on_one_error_line(tmp_path: Path, name: 
 
     assert code == 2 and len(said) == 1 and said[0].startswith("error: ") and ":1:18: not valid JSON" in said[0]
     assert repr(name)[1:-1] in said[0]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_an_incoherent_invoice_in_a_snapshot_file_is_named_at_the_field_to_fix(
+    tmp_path: Path, command: list[str],
+) -> None:
+    snapshot = json.loads(EXAMPLE.read_text())
+    snapshot["invoices"] = [{"invoice_id": "I1", "issued_on": "2026-02-01", "due_on": "2026-01-31", "amount": "1.00"}]
+    path = tmp_path / "snap.json"
+    path.write_text(json.dumps(snapshot))
+
+    code, said = _errors(command, path)
+
+    assert code == 2 and said == [f"{path}: invoices[0].due_on: due_on 2026-01-31 is before issued_on 2026-02-01"]

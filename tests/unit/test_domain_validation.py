@@ -179,10 +179,32 @@ def test_list_sizes_are_bounded() -> None:
     assert "signals" in found
 
 
-def test_incoherent_invoice_is_refused() -> None:
+def test_incoherent_invoice_is_refused_at_the_field_to_fix_naming_what_it_was_compared_with() -> None:
     found = _violations({"customer_id": "C", "invoices": [_invoice(paid_amount="200.00")]})
 
-    assert "paid_amount exceeds amount" in found["invoices[0]"]
+    assert list(found) == ["invoices[0].paid_amount"]
+    assert found["invoices[0].paid_amount"].startswith("paid_amount 200.00 ")
+    assert found["invoices[0].paid_amount"].endswith(" amount 100.00")
+
+
+def test_every_incoherent_field_of_an_invoice_is_named_at_once() -> None:
+    # Was `invoices[1]: due_on is before issued_on` alone: the caller learnt of paid_amount and paid_on later.
+    bad = _invoice(invoice_id="I2", issued_on="2026-02-01", due_on="2026-01-31", paid_amount="200.00",
+                   paid_on="2026-01-01")
+
+    found = _violations({"customer_id": "C", "invoices": [_invoice(), bad]})
+
+    assert sorted(found) == ["invoices[1].due_on", "invoices[1].paid_amount", "invoices[1].paid_on"]
+    assert found["invoices[1].due_on"].startswith("due_on 2026-01-31 ")
+    assert found["invoices[1].paid_on"].startswith("paid_on 2026-01-01 ")
+    assert found["invoices[1].paid_on"].endswith(" issued_on 2026-02-01")
+
+
+def test_an_incoherent_invoice_keeps_the_error_type_importers_report() -> None:
+    with pytest.raises(ValidationError) as info:
+        CustomerSnapshot.model_validate({"customer_id": "C", "invoices": [_invoice(due_on="2025-12-31")]})
+
+    assert [(e["type"], e["loc"]) for e in info.value.errors()] == [("value_error", ("invoices", 0, "due_on"))]
 
 
 @pytest.mark.parametrize("char", ["\x00", "\n", "\x7f", "\x85", "\x9b", "\u200b", "\u200d", "\u200e", "\u2028",
@@ -203,7 +225,7 @@ def test_a_payment_before_the_invoice_was_issued_is_refused() -> None:
     found = _violations({"customer_id": "C", "invoices": [
         _invoice(), _invoice(invoice_id="I2", paid_amount="100.00", paid_on="2025-12-31")]})
 
-    assert found == {"invoices[1]": "paid_on is before issued_on"}
+    assert list(found) == ["invoices[1].paid_on"] and "issued_on 2026-01-01" in found["invoices[1].paid_on"]
 
 
 def test_the_same_invoice_or_order_twice_is_refused_naming_both() -> None:
