@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +33,7 @@ def read_snapshot(path: Path) -> CustomerSnapshot:
         raise fail(f"{path}:1:1: {kind}, not an object; give one customer's snapshot as {{…}} (for many, "
                    "`credit-policy import` them into a store)")
     try:
-        return CustomerSnapshot.model_validate(_floats_as_error(data))
+        return CustomerSnapshot.model_validate(data)
     except ValidationError as exc:
         for v in violations_from(exc):
             typer.echo(one_line(f"{path}: {v}"), err=True)
@@ -69,6 +68,26 @@ def _read_json(path: Path) -> Any:
         raise fail(f"{path}: cannot be read: {exc.strerror or exc}") from None
 
 
+class _WrittenNumber(float):
+    """A JSON number with a fraction or an exponent, kept as written: money must be a string, and the
+    validator's refusal echoes this text (`1e400`, `12.50`) rather than the float's (`inf`, `12.5`)."""
+
+    __slots__ = ("text",)
+    text: str
+
+    def __new__(cls, text: str) -> _WrittenNumber:
+        """The float of `text`, remembering `text`."""
+        number = super().__new__(cls, text)
+        number.text = text
+        return number
+
+    def __str__(self) -> str:
+        """The number as the file wrote it."""
+        return self.text
+
+    __repr__ = __str__
+
+
 class _Repeated(Exception):
     def __init__(self, where: str):
         self.where = where
@@ -81,8 +100,8 @@ class _Twice(dict[str, Any]):
 
 
 def _parsed(text: str) -> Any:
-    """JSON with fractions as Decimal, at most MAX_JSON_VALUES objects and numbers, no key written twice
-    (json keeps the last silently: `"amount": "1.00", "amount": "900000.00"` lost the first)."""
+    """JSON with fractions as written (_WrittenNumber), at most MAX_JSON_VALUES objects and numbers, no key
+    written twice (json keeps the last silently: `"amount": "1.00", "amount": "900000.00"` lost the first)."""
     left = [MAX_JSON_VALUES]
 
     def count(value: Any) -> Any:
@@ -99,7 +118,7 @@ def _parsed(text: str) -> Any:
         twice.key = next(k for i, (k, _) in enumerate(pairs) if any(k == j for j, _ in pairs[:i]))
         return twice
 
-    data = json.loads(text, parse_float=lambda s: count(Decimal(s)), parse_int=lambda s: count(int(s)),
+    data = json.loads(text, parse_float=lambda s: count(_WrittenNumber(s)), parse_int=lambda s: count(int(s)),
                       object_pairs_hook=mapping)
     _refuse_repeated(data, "")
     return data
@@ -113,13 +132,3 @@ def _refuse_repeated(data: Any, where: str) -> None:
     for key, value in items:
         if isinstance(value, dict | list):
             _refuse_repeated(value, f"{where}[{key}]" if isinstance(key, int) else f"{where}.{key}" if where else key)
-
-
-def _floats_as_error(data: Any) -> Any:
-    # JSON numbers with a fraction arrive as Decimal (parse_float); money must still be a string,
-    # so turn them back into floats for the validator to refuse with a clear message.
-    if isinstance(data, dict):
-        return {k: _floats_as_error(v) for k, v in data.items()}
-    if isinstance(data, list):
-        return [_floats_as_error(v) for v in data]
-    return float(data) if isinstance(data, Decimal) else data

@@ -183,7 +183,7 @@ _PLAIN_SIGNED_AMOUNT = r"^-?(0[0-9]{15}|[0-9]{1,15})(\.[0-9]{1,6})?$"
 _DATE_TEXT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 NOT_A_DECIMAL = 'not a decimal such as "125000.00": 1 to 16 digits, optionally "." and 1 to 6 more'
 """What _DECIMAL_TEXT means in words: "not a decimal" alone left a caller guessing about "12.1234567"."""
-FLOAT_MONEY = 'not a decimal: send money as a decimal string such as "125000.00"'
+FLOAT_MONEY = 'not a decimal: write money as a decimal string in quotes, such as "125000.00"'
 MONEY_RANGE = f"out of range: must be below {MAX_MONEY:,.0f} in absolute value"
 NOT_A_DATE = "not an ISO date (YYYY-MM-DD)"
 DATE_RANGE = f"out of range: must lie between {MIN_DATE} and {MAX_DATE}"

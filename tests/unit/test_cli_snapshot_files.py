@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from policy_engine.cli import build_app, snapshot_file
+from policy_engine.domain.values import FLOAT_MONEY
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "new-customer.json"
 COMMANDS = [["evaluate"], ["check-order", "--amount", "100"]]
@@ -113,6 +114,19 @@ def test_a_path_with_a_line_break_stays_on_one_error_line(tmp_path: Path, name: 
 
     assert code == 2 and len(said) == 1 and said[0].startswith("error: ") and ":1:18: not valid JSON" in said[0]
     assert repr(name)[1:-1] in said[0]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("written", ["1e400", "1E2", "12.50"])
+def test_money_written_as_a_json_number_is_echoed_as_written(tmp_path: Path, command: list[str], written: str) -> None:
+    # 1e400 was echoed as `inf`, 1E2 as 100.0: not what the file says.
+    path = tmp_path / "snap.json"
+    path.write_text(f'{{"customer_id": "C1", "current_limit": {written}}}')
+
+    code, said = _errors(command, path)
+
+    assert code == 2 and said == [f"{path}: current_limit: {FLOAT_MONEY}: {written}"]
+    assert "decimal string in quotes" in FLOAT_MONEY
 
 
 @pytest.mark.parametrize("command", COMMANDS)
