@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from policy_engine.domain.amounts import WrittenNumber
+
 MAX_LINE_CHARS = 64 * 1024
 """A longer line is refused rather than read into memory."""
 
@@ -116,7 +118,8 @@ def _jsonl_row(name: str, number: int, line: str) -> RawRow:
     """One non-blank JSON line as a row, or as a row holding the one reason it cannot be read."""
     repeated: list[str] = []
     try:
-        data = json.loads(line, object_pairs_hook=lambda pairs: _noting_repeats(pairs, repeated))
+        data = json.loads(line, parse_float=WrittenNumber,
+                          object_pairs_hook=lambda pairs: _noting_repeats(pairs, repeated))
     except json.JSONDecodeError as exc:
         problem = Problem(name, number, "", "bad_json", f"not JSON: {exc.msg} at column {exc.colno}")
         return RawRow(number, {}, line.rstrip("\n"), [problem])

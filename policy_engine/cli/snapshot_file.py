@@ -11,6 +11,7 @@ import typer
 from pydantic import ValidationError
 
 from policy_engine.cli.options import fail
+from policy_engine.domain.amounts import WrittenNumber
 from policy_engine.domain.errors import violations_from
 from policy_engine.domain.models import CustomerSnapshot
 from policy_engine.rules.problems import one_line
@@ -68,26 +69,6 @@ def _read_json(path: Path) -> Any:
         raise fail(f"{path}: cannot be read: {exc.strerror or exc}") from None
 
 
-class _WrittenNumber(float):
-    """A JSON number with a fraction or an exponent, kept as written: money must be a string, and the
-    validator's refusal echoes this text (`1e400`, `12.50`) rather than the float's (`inf`, `12.5`)."""
-
-    __slots__ = ("text",)
-    text: str
-
-    def __new__(cls, text: str) -> _WrittenNumber:
-        """The float of `text`, remembering `text`."""
-        number = super().__new__(cls, text)
-        number.text = text
-        return number
-
-    def __str__(self) -> str:
-        """The number as the file wrote it."""
-        return self.text
-
-    __repr__ = __str__
-
-
 class _Repeated(Exception):
     def __init__(self, where: str):
         self.where = where
@@ -100,7 +81,7 @@ class _Twice(dict[str, Any]):
 
 
 def _parsed(text: str) -> Any:
-    """JSON with fractions as written (_WrittenNumber), at most MAX_JSON_VALUES objects and numbers, no key
+    """JSON with fractions as written (WrittenNumber), at most MAX_JSON_VALUES objects and numbers, no key
     written twice (json keeps the last silently: `"amount": "1.00", "amount": "900000.00"` lost the first)."""
     left = [MAX_JSON_VALUES]
 
@@ -118,7 +99,7 @@ def _parsed(text: str) -> Any:
         twice.key = next(k for i, (k, _) in enumerate(pairs) if any(k == j for j, _ in pairs[:i]))
         return twice
 
-    data = json.loads(text, parse_float=lambda s: count(_WrittenNumber(s)), parse_int=lambda s: count(int(s)),
+    data = json.loads(text, parse_float=lambda s: count(WrittenNumber(s)), parse_int=lambda s: count(int(s)),
                       object_pairs_hook=mapping)
     _refuse_repeated(data, "")
     return data

@@ -63,6 +63,26 @@ def amount_hint(text: str) -> str:
     return f"; write {plain}"
 
 
+class WrittenNumber(float):
+    """A JSON number with a fraction or an exponent, kept as written (json.loads(parse_float=WrittenNumber)):
+    money must be a string, and its refusal echoes this text (`1e400`, `12.50`), not the float's (`inf`, `12.5`)."""
+
+    __slots__ = ("text",)
+    text: str
+
+    def __new__(cls, text: str) -> WrittenNumber:
+        """The float of `text`, remembering `text`."""
+        number = super().__new__(cls, text)
+        number.text = text
+        return number
+
+    def __str__(self) -> str:
+        """The number as the file wrote it."""
+        return self.text
+
+    __repr__ = __str__
+
+
 NULL_AMOUNT = "got null; write " + NOT_A_DECIMAL.removeprefix("not ")
 """A JSON or YAML null where an amount must be: said so (not "not a decimal" with no value), for a field that must
 be given (amount) and one with a default (paid_amount) alike."""

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from adapters.importers import run_import
 from adapters.store import SqlStore, open_store
 from adapters.store import schema as s
-from policy_engine.domain.values import NOT_A_DECIMAL
+from policy_engine.domain.values import FLOAT_MONEY, NOT_A_DECIMAL
 
 CUSTOMERS_CSV = """\
 customer_id,name,size,segment,relationship_since,character,capacity,capital,collateral,conditions,\
@@ -204,6 +204,18 @@ def test_a_bad_date_in_a_row_is_echoed_at_its_line_and_field_with_what_to_write(
     ]
     assert found[4:] == [f"{jsonl_path}:1: ordered_on: not an ISO date (YYYY-MM-DD): 20261101; write 2026-11-01 "
                          "[value_error]"]
+
+
+def test_money_written_as_a_json_number_in_a_row_is_echoed_as_written(db_url: str, tmp_path: Path) -> None:
+    # 1e400 was echoed as `inf`, 12.50 as 12.5: not what the line says.
+    store = _with_customers(db_url, tmp_path)
+    line = '{"order_id": "O%d", "customer_id": "C1", "ordered_on": "2026-11-01", "amount": %s}\n'
+    path = _write(tmp_path, "orders.jsonl", line % (1, "1e400") + line % (2, "12.50"))
+
+    found = [(p.line, p.field, p.code, p.message) for p in run_import(store.engine, "orders", path).problems]
+
+    assert found == [(1, "amount", "value_error", f"{FLOAT_MONEY}: 1e400"),
+                     (2, "amount", "value_error", f"{FLOAT_MONEY}: 12.50")]
 
 
 def test_a_null_date_or_amount_in_a_row_says_it_was_null(db_url: str, tmp_path: Path) -> None:
