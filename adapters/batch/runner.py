@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from adapters.batch import interrupt, runs
 from adapters.batch.config import portfolio_config
+from adapters.batch.progress import Progress
 from adapters.batch.runs import Partition
 from adapters.batch.scan import ensure_portfolio
 from adapters.batch.worker import ChunkEvaluator, ChunkResult, RunContext, init_worker, run_chunk
@@ -43,29 +44,6 @@ class BatchOptions:
     retry_quarantined: bool = False
     rule_tests: bool = False
     """take the rules only if their own test cases (RULES/tests) pass, as `serve --rule-tests` does"""
-
-
-@dataclass
-class Progress:
-    """What a progress display is told after every chunk."""
-
-    total: int
-    done: int
-    started: float
-    now_done: int = 0
-    now_quarantined: int = 0
-
-    @property
-    def rate(self) -> float:
-        """Customers settled per second in this invocation."""
-        elapsed = time.perf_counter() - self.started
-        return self.now_done / elapsed if elapsed > 0 else 0.0
-
-    @property
-    def eta_seconds(self) -> float | None:
-        """Seconds left at the current rate."""
-        rate = self.rate
-        return (self.total - self.done) / rate if rate > 0 else None
 
 
 ProgressHook = Callable[[Progress], None]
@@ -189,15 +167,13 @@ def _evaluate_pending(opts: BatchOptions, run_id: str, policy: Any, engine: Any,
                       on_progress: ProgressHook | None) -> Progress:  # fmt: skip
     """Settle every customer of the part not yet done in this run; return the progress."""
     total, done = runs.count_customers(engine, run_id, opts.partition)
-    progress = Progress(total=total, done=done, started=time.perf_counter())
+    progress = Progress(total=total, done=done, started=time.perf_counter(), workers=opts.workers)
     if on_progress is not None:  # before the workers start: the total, and where a resumed run starts
         on_progress(progress)
     ctx = RunContext(run_id, opts.as_of, str(engine.url.render_as_string(hide_password=False)), str(opts.rules_dir))
     chunks = runs.pending_chunks(engine, run_id, opts.partition, opts.chunk_size)
     for result in _execute(opts, ctx, policy, engine, chunks):
-        progress.done += result.handled + result.already_done  # already_done: another process settled them
-        progress.now_done += result.handled
-        progress.now_quarantined += result.quarantined
+        progress.settle(result)
         if on_progress is not None:
             on_progress(progress)
         interrupt.raise_if_requested()  # an interrupt Python reported as "Exception ignored" still stops here
@@ -213,7 +189,7 @@ def _finish(engine: Any, run_id: str, part: Partition, progress: Progress, elaps
     runs.finish_run(engine, run_id, part, "complete", totals, elapsed)
     return {"status": "complete", "already_complete": False, **totals, "evaluated_now": progress.now_done,
             "quarantined_now": progress.now_quarantined, "already_done": progress.done - progress.now_done,
-            "seconds": round(elapsed, 2), "rate_per_second": round(progress.rate, 1)}  # fmt: skip
+            "seconds": round(elapsed, 2), "rate_per_second": round(progress.average_rate, 1)}  # fmt: skip
 
 
 def _fatal_text(exc: Exception, engine: Any) -> str:
