@@ -100,7 +100,7 @@ def run_batch(opts: BatchOptions, on_progress: ProgressHook | None = None,
         return summary
     except BaseException as exc:
         if attempt_begun:
-            _mark_failed(store, run_id, opts.partition, time.perf_counter() - started)
+            summary.update(_mark_failed(store, run_id, opts.partition, time.perf_counter() - started))
         if isinstance(exc, Exception):
             summary.update(status="failed", error=_fatal_text(exc, store.engine), exit_code=EXIT_FATAL)
             return summary
@@ -149,9 +149,10 @@ def _settled(opts: BatchOptions, run_id: str, engine: Any) -> dict[str, Any] | N
     """A part an earlier attempt completed, with no customer left to take: its figures, counting no new
     attempt and writing nothing. None when there is work: a part not complete, customers added since,
     or quarantined ones that --retry-quarantined takes again."""
-    attempts = runs.complete_attempts(engine, run_id, opts.partition)
-    if attempts is None:
+    complete = runs.complete_attempts(engine, run_id, opts.partition)
+    if complete is None:
         return None
+    attempts, seconds_all_attempts = complete
     total, done = runs.count_customers(engine, run_id, opts.partition)
     with engine.connect() as conn:
         counts = runs.status_counts(conn, run_id, opts.partition)
@@ -160,7 +161,8 @@ def _settled(opts: BatchOptions, run_id: str, engine: Any) -> dict[str, Any] | N
     return {"attempt": attempts, "status": "complete", "already_complete": True, "customers": total,
             "ok": counts.get("ok", 0), "quarantined": counts.get("quarantined", 0),
             "skipped": counts.get("skipped", 0), "evaluated_now": 0, "quarantined_now": 0, "already_done": total,
-            "rate_per_second": 0.0, **({"retried_quarantined": 0} if opts.retry_quarantined else {})}  # fmt: skip
+            "rate_per_second": 0.0, "seconds_all_attempts": seconds_all_attempts,
+            **({"retried_quarantined": 0} if opts.retry_quarantined else {})}  # fmt: skip
 
 
 def _evaluate_pending(opts: BatchOptions, run_id: str, policy: Any, engine: Any,
@@ -186,10 +188,11 @@ def _finish(engine: Any, run_id: str, part: Partition, progress: Progress, elaps
         counts = runs.status_counts(conn, run_id, part)
     totals = {"customers": progress.total, "ok": counts.get("ok", 0), "quarantined": counts.get("quarantined", 0),
               "skipped": counts.get("skipped", 0)}  # fmt: skip
-    runs.finish_run(engine, run_id, part, "complete", totals, elapsed)
+    all_attempts = runs.finish_run(engine, run_id, part, "complete", totals, elapsed)
     return {"status": "complete", "already_complete": False, **totals, "evaluated_now": progress.now_done,
             "quarantined_now": progress.now_quarantined, "already_done": progress.done - progress.now_done,
-            "seconds": round(elapsed, 2), "rate_per_second": round(progress.average_rate, 1)}  # fmt: skip
+            "seconds": round(elapsed, 2), "seconds_all_attempts": all_attempts,
+            "rate_per_second": round(progress.average_rate, 1)}  # fmt: skip
 
 
 def _fatal_text(exc: Exception, engine: Any) -> str:
@@ -207,11 +210,13 @@ def _fatal_text(exc: Exception, engine: Any) -> str:
     return text
 
 
-def _mark_failed(store: Any, run_id: str, part: Partition, seconds: float) -> None:
+def _mark_failed(store: Any, run_id: str, part: Partition, seconds: float) -> dict[str, Any]:
+    """Mark the part failed; the attempt's seconds and all attempts' for the summary ({} if not recorded)."""
     try:
-        runs.finish_run(store.engine, run_id, part, "failed", {}, seconds)
+        all_attempts = runs.finish_run(store.engine, run_id, part, "failed", {}, seconds)
     except Exception:  # noqa: BLE001 - the original failure is what the caller must see
-        pass
+        return {}
+    return {"seconds": round(seconds, 2), "seconds_all_attempts": all_attempts}
 
 
 def _execute(opts: BatchOptions, ctx: RunContext, policy: Any, engine: Any,

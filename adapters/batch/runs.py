@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, exists, func, select, true, update
+from sqlalchemy import Connection, Engine, case, exists, func, null, select, true, update
 
 from adapters.batch import tables as t
 from adapters.batch.scan import bucket_of
@@ -64,32 +64,45 @@ def start_run(engine: Engine, run_id: str, part: Partition, as_of: date, policy_
         insert_ignore(conn, r, ["run_id", "part"], {
             "run_id": run_id, "part": str(part), "as_of": as_of, "policy_version": policy_version,
             "status": "new", "started_at": datetime.now(UTC),
-            "attempts": 0,
+            "attempts": 0, "seconds_all_attempts": 0.0,
         })  # fmt: skip
-        conn.execute(update(r).where(key).values(status="running", attempts=r.c.attempts + 1, finished_at=None))
+        # A part still `running` when an attempt begins was killed outright (kill -9, power loss): that attempt
+        # never recorded its time, so the sum is unknown from now on (NULL) rather than too small.
+        total = case((r.c.status == "running", null()), else_=r.c.seconds_all_attempts)
+        conn.execute(update(r).where(key).values(status="running", attempts=r.c.attempts + 1, finished_at=None,
+                                                 seconds_all_attempts=total))  # fmt: skip
         return int(conn.execute(select(r.c.attempts).where(key)).scalar_one())
 
 
-def complete_attempts(engine: Engine, run_id: str, part: Partition) -> int | None:
-    """The attempts of the part when its row says `complete`, else None (new, running or failed)."""
+def complete_attempts(engine: Engine, run_id: str, part: Partition) -> tuple[int, float | None] | None:
+    """The attempts of the part and their seconds together (None: unknown) when its row says `complete`,
+    else None (new, running or failed)."""
     r = t.batch_runs
     with engine.connect() as conn:
-        row = conn.execute(select(r.c.status, r.c.attempts).where(r.c.run_id == run_id, r.c.part == str(part))).first()
-    return int(row.attempts) if row is not None and row.status == "complete" else None
+        row = conn.execute(select(r.c.status, r.c.attempts, r.c.seconds_all_attempts)
+                           .where(r.c.run_id == run_id, r.c.part == str(part))).first()  # fmt: skip
+    if row is None or row.status != "complete":
+        return None
+    total = row.seconds_all_attempts
+    return int(row.attempts), None if total is None else round(float(total), 2)
 
 
 def finish_run(engine: Engine, run_id: str, part: Partition, status: str, counts: dict[str, int],
-               seconds: float) -> None:  # fmt: skip
-    """Record how the attempt ended and the part's totals."""
+               seconds: float) -> float | None:  # fmt: skip
+    """Record how the attempt ended and the part's totals; return the seconds of all its attempts so far
+    (None when unknown: a part from before migration 0006, or an attempt killed outright)."""
     r = t.batch_runs
+    key = (r.c.run_id == run_id) & (r.c.part == str(part))
     with engine.begin() as conn:
         conn.execute(
             update(r)
-            .where(r.c.run_id == run_id, r.c.part == str(part))
+            .where(key)
             .values(status=status, finished_at=datetime.now(UTC), customers=counts.get("customers"),
                     ok=counts.get("ok"), quarantined=counts.get("quarantined"), skipped=counts.get("skipped"),
-                    seconds=seconds)  # fmt: skip
+                    seconds=seconds, seconds_all_attempts=r.c.seconds_all_attempts + seconds)  # fmt: skip
         )
+        total = conn.execute(select(r.c.seconds_all_attempts).where(key)).scalar()
+    return None if total is None else round(float(total), 2)
 
 
 def status_counts(conn: Connection, run_id: str, part: Partition) -> dict[str, int]:

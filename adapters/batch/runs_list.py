@@ -11,7 +11,8 @@ from adapters.batch.runs import Partition
 from adapters.store import schema as s
 
 FIELDS = ("run_id", "as_of", "policy_version", "part", "status", "attempts", "customers", "settled", "ok",
-          "quarantined", "skipped", "started_at", "finished_at", "last_settled_at")  # fmt: skip
+          "quarantined", "skipped", "started_at", "finished_at", "last_settled_at", "seconds",
+          "seconds_all_attempts")  # fmt: skip
 
 
 def list_runs(conn: Connection, limit: int) -> list[dict[str, Any]]:
@@ -37,4 +38,6 @@ def _part(conn: Connection, row: dict[str, Any]) -> dict[str, Any]:
     row["last_settled_at"] = max((last for _, last in counts.values() if last is not None), default=None)
     if row["status"] != "complete" and part.count == 1:  # counted when an attempt ends; a crash leaves none
         row["customers"] = conn.execute(select(func.count()).select_from(s.customers)).scalar_one()
+    for field in ("seconds", "seconds_all_attempts"):  # as the batch's summary gives them
+        row[field] = None if row.get(field) is None else round(row[field], 2)
     return {field: row.get(field) for field in FIELDS}

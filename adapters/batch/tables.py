@@ -1,4 +1,4 @@
-"""The batch's bookkeeping tables (migrations batch_0001 and 0005): runs, portfolio pass, results, actions.
+"""The batch's bookkeeping tables (migrations batch_0001, 0005 and 0006): runs, portfolio pass, results, actions.
 
 `batch_results` is at once the per-customer done marker (its key is (run_id, customer_id) and it is
 written in the same transaction as the profile and the decision-log entry), the quarantine
@@ -44,7 +44,10 @@ batch_runs = Table(
     Column("ok", Integer),
     Column("quarantined", Integer),
     Column("skipped", Integer),
-    Column("seconds", Float),
+    Column("seconds", Float),  # the last attempt's
+    # Every attempt's seconds added as it ends; NULL (unknown) for parts from before migration 0006 and
+    # after an attempt killed outright, which could not record its time.
+    Column("seconds_all_attempts", Float),
 )
 
 batch_portfolio_runs = Table(

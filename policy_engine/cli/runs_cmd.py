@@ -43,19 +43,33 @@ def _when(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S") if isinstance(value, datetime) else ""
 
 
+def _duration(part: dict[str, Any]) -> str:
+    """The part's attempts' time together as h:mm:ss; blank while an attempt runs (it is added when it
+    ends), `unknown` when not kept (a part from before the sum was kept, or an attempt killed outright)."""
+    seconds = part["seconds_all_attempts"]
+    if part["status"] == "running":
+        return ""
+    if seconds is None:
+        return "unknown"
+    if seconds < 60:  # a small book's run takes seconds: 0:00:00 would say nothing
+        return f"{seconds:.1f} s"
+    whole = round(seconds)
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
 def _table(parts: list[dict[str, Any]]) -> Table:
     """One row per run and part; a caption on what to do when a part is not complete."""
     from rich.table import Table
 
     table = Table(title="batch runs, newest first (times UTC)")
     for name in ("run", "part", "status", "attempts", "settled", "quarantined", "started", "finished",
-                 "last settled"):  # fmt: skip
+                 "last settled", "time, all attempts"):  # fmt: skip
         table.add_column(name)
     for p in parts:
         of = f" of {p['customers']:,}" if p["customers"] is not None else ""
         table.add_row(p["run_id"], p["part"], p["status"], str(p["attempts"]), f"{p['settled']:,}{of}",
                       f"{p['quarantined']:,}", _when(p["started_at"]), _when(p["finished_at"]),
-                      _when(p["last_settled_at"]))  # fmt: skip
+                      _when(p["last_settled_at"]), _duration(p))  # fmt: skip
     if any(p["status"] != "complete" for p in parts):
         table.caption = RESUME_NOTE + "; a `failed` one likewise"
     return table

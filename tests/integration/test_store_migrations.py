@@ -204,3 +204,27 @@ def test_a_store_at_0004_with_a_batch_run_keeps_its_actions_and_reads_them_with_
     with engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM batch_actions")).scalar_one() == 1
     engine.dispose()
+
+
+def test_a_store_at_0005_with_a_batch_run_upgrades_with_its_time_over_all_attempts_unknown(db_url: str) -> None:
+    from adapters.batch.runs_list import list_runs
+    from adapters.store.engine import downgrade
+
+    engine = make_engine(db_url)
+    migrate(engine, "0005")
+    with engine.begin() as conn:  # a part as the batch stored it before the sum over attempts was kept
+        conn.execute(text("INSERT INTO batch_runs (run_id, part, as_of, policy_version, status, started_at, "
+                          "attempts, seconds) VALUES ('R1', '0/1', :d, 'p', 'complete', :d, 2, 12.5)"),
+                     {"d": date(2026, 11, 22)})  # fmt: skip
+
+    open_store(db_url).close()
+
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as conn:
+        [part] = list_runs(conn, 20)
+    assert (part["seconds"], part["seconds_all_attempts"]) == (12.5, None)  # unknown, not the last attempt's
+    downgrade(engine, "0005")  # stepping back drops the column and keeps the run
+    assert "seconds_all_attempts" not in {c["name"] for c in inspect(engine).get_columns("batch_runs")}
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT seconds FROM batch_runs")).scalar_one() == 12.5
+    engine.dispose()

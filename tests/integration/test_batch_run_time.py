@@ -1,0 +1,82 @@
+"""A run's time over all its attempts: the summary, `runs` and batch_runs add each attempt's seconds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from adapters.batch.progress import Progress
+from adapters.batch.runner import BatchOptions, run_batch
+from tests.integration.test_batch_support import AS_OF, RULES, cli, make_portfolio, scalar
+
+
+def _stopped_at_the_third_chunk(url: str) -> dict[str, Any]:
+    """Run the batch and stop it with Ctrl-C at its third progress report; the summary as far as it got."""
+    reports: list[int] = []
+
+    def stop(p: Progress) -> None:
+        reports.append(p.done)
+        if len(reports) == 3:
+            raise KeyboardInterrupt
+
+    summary: dict[str, Any] = {}
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(BatchOptions(db_url=url, as_of=AS_OF, rules_dir=RULES, chunk_size=50), stop, summary)
+    return summary
+
+
+def _execute(url: str, sql: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(sql))
+    engine.dispose()
+
+
+def test_a_resumed_run_counts_the_seconds_of_every_attempt_in_the_summary_and_in_runs(tmp_path: Path) -> None:
+    url = make_portfolio(tmp_path)
+    stopped = _stopped_at_the_third_chunk(url)
+    first = scalar(url, "SELECT seconds FROM batch_runs")
+
+    resumed = run_batch(BatchOptions(db_url=url, as_of=AS_OF, rules_dir=RULES, chunk_size=50))
+    again = run_batch(BatchOptions(db_url=url, as_of=AS_OF, rules_dir=RULES, chunk_size=50))
+    listed = cli("runs", "--db", url, "--json")
+    shown = cli("runs", "--db", url)
+
+    assert stopped["seconds_all_attempts"] == pytest.approx(first, abs=0.01) and first > 0
+    assert resumed["attempt"] == 2
+    assert resumed["seconds_all_attempts"] == pytest.approx(first + resumed["seconds"], abs=0.02)
+    assert again["already_complete"] and again["seconds_all_attempts"] == resumed["seconds_all_attempts"]
+    [part] = json.loads(listed.stdout)
+    assert part["seconds"] == pytest.approx(resumed["seconds"], abs=0.01)
+    assert part["seconds_all_attempts"] == pytest.approx(resumed["seconds_all_attempts"], abs=0.01)
+    assert "all attempts" in shown.stdout
+
+
+def test_a_part_stored_before_the_sum_was_kept_reads_unknown_after_a_resume_not_the_last_attempt(
+    tmp_path: Path,
+) -> None:
+    url = make_portfolio(tmp_path)
+    _stopped_at_the_third_chunk(url)
+    _execute(url, "UPDATE batch_runs SET seconds_all_attempts = NULL")  # as migration 0006 leaves an older row
+
+    resumed = run_batch(BatchOptions(db_url=url, as_of=AS_OF, rules_dir=RULES, chunk_size=50))
+    listed = cli("runs", "--db", url, "--json")
+
+    assert resumed["status"] == "complete" and resumed["seconds_all_attempts"] is None
+    assert json.loads(listed.stdout)[0]["seconds_all_attempts"] is None
+    assert "unknown" in cli("runs", "--db", url).stdout
+
+
+def test_an_attempt_killed_outright_leaves_the_sum_unknown_since_it_could_not_record_its_time(tmp_path: Path) -> None:
+    url = make_portfolio(tmp_path)
+    _stopped_at_the_third_chunk(url)
+    _execute(url, "UPDATE batch_runs SET status = 'running'")  # kill -9 leaves the part `running`
+
+    resumed = run_batch(BatchOptions(db_url=url, as_of=AS_OF, rules_dir=RULES, chunk_size=50))
+
+    assert resumed["status"] == "complete" and resumed["seconds_all_attempts"] is None
+    assert scalar(url, "SELECT seconds_all_attempts FROM batch_runs") is None
