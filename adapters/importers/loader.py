@@ -58,8 +58,7 @@ class _Rejects:
             return
         error = "; ".join(f"line {p.line}: {p.field + ': ' if p.field else ''}{p.message}" for p in row.problems)
         if self.fmt == "jsonl":
-            original = row.original if isinstance(row.original, dict) else {"raw": row.original}
-            self.handle.write(json.dumps({**original, "error": error}, ensure_ascii=False) + "\n")
+            self.handle.write(_jsonl_reject(row, error) + "\n")
             return
         if self.writer is None:
             header = (
@@ -71,6 +70,28 @@ class _Rejects:
             self.writer.writeheader()
         original = row.original if isinstance(row.original, dict) else {}
         self.writer.writerow({**{k: v for k, v in original.items() if k is not None}, "error": error})
+
+
+def _jsonl_reject(row: RawRow, error: str) -> str:
+    """The line as written with `"error": …` added as its last key, so that a fixed line imports as it is: the line
+    decoded and encoded again gave `Infinity` (not JSON) for 1e400 and 12.5 for 12.50. A line that is not a JSON
+    object has no key to add: `{"raw": line, "error": …}`."""
+    if not isinstance(row.original, dict):
+        return json.dumps({"raw": row.original, "error": error}, ensure_ascii=False)
+    body = _without_our_error(row.text.rstrip(), row.original)[:-1].rstrip()  # up to the closing brace
+    return f'{body}{"" if body.endswith("{") else ", "}"error": {json.dumps(error, ensure_ascii=False)}}}'
+
+
+def _without_our_error(text: str, original: dict[str, Any]) -> str:
+    """`text` without the `"error": …` key a rejects file gave it, when it is still as written there: a reject
+    imported and refused again gets the new error in its place. Any other `error` key stays (it is ignored)."""
+    if "error" not in original:
+        return text
+    ours = f'"error": {json.dumps(original["error"], ensure_ascii=False)}}}'
+    head = text.removesuffix(ours)
+    if head != text and head.endswith((", ", "{")):
+        return head.removesuffix(", ") + "}"
+    return text
 
 
 def _validate(kind: ImportKind, row: RawRow, name: str) -> Any:

@@ -45,6 +45,8 @@ class RawRow:
     values: dict[str, Any]
     original: dict[str, Any] | str
     problems: list[Problem] = field(default_factory=list)
+    text: str = ""
+    """A JSON line as written (its line break left off): its reject gives it back as it was, `1e400` and all."""
 
 
 class FileProblem(Exception):
@@ -130,9 +132,10 @@ def _jsonl_row(name: str, number: int, line: str) -> RawRow:
     if not isinstance(data, dict):
         return RawRow(number, {}, line.rstrip("\n"), [Problem(name, number, "", "bad_json", "not a JSON object")])
     values = {k: v for k, v in data.items() if k not in IGNORED_COLUMNS}
+    # An ignored key named twice (a hand-edited reject's `error`) is not worth refusing the row for.
     twice = [Problem(name, number, key, "duplicate_column", "named twice in this line; keep the one you mean")
-             for key in dict.fromkeys(repeated)]
-    return RawRow(number, values, data, twice)
+             for key in dict.fromkeys(repeated) if key not in IGNORED_COLUMNS]
+    return RawRow(number, values, data, twice, line.rstrip("\r\n"))
 
 
 def _noting_repeats(pairs: list[tuple[str, Any]], repeated: list[str]) -> dict[str, Any]:

@@ -310,3 +310,25 @@ def test_a_value_class_other_than_a_b_or_c_is_refused_at_its_line_and_column(db_
         (str(path), 4, "value_class", "literal_error"),
     ]
     assert not report.committed
+
+
+def test_a_json_lines_reject_is_the_line_as_written_with_its_error_and_imports_again_as_it_is(
+    db_url: str, tmp_path: Path
+) -> None:
+    # The rejects file wrote `"amount": Infinity` for 1e400 (not JSON) and 12.5 for 12.50: not what the line said.
+    store = _with_customers(db_url, tmp_path)
+    lines = ['{"order_id":"O1", "customer_id": "C1", "ordered_on": "2026-11-01", "amount": 1e400}',
+             '{ "order_id": "O2", "customer_id": "C1", "ordered_on": "2026-11-01", "amount": 12.50 }']
+    rejects, again = tmp_path / "r.jsonl", tmp_path / "r2.jsonl"
+
+    run_import(store.engine, "orders", _write(tmp_path, "o.jsonl", "\r\n".join(lines) + "\r\n"),
+               keep_going=True, rejects_path=rejects)
+    report = run_import(store.engine, "orders", rejects, keep_going=True, rejects_path=again)
+
+    written = rejects.read_text(encoding="utf-8").splitlines()
+    assert all(w.startswith(line[:-1].rstrip() + ', "error": ') for w, line in zip(written, lines, strict=True))
+    assert [json.loads(w)["error"] for w in written] == [f"line {n}: amount: {FLOAT_MONEY}: {x}"
+                                                         for n, x in ((1, "1e400"), (2, "12.50"))]
+    assert [(p.line, p.field, p.code) for p in report.problems] == [(1, "amount", "value_error"),
+                                                                    (2, "amount", "value_error")]
+    assert again.read_text(encoding="utf-8") == rejects.read_text(encoding="utf-8")

@@ -47,6 +47,16 @@ def test_the_error_column_of_a_rejects_file_is_ignored() -> None:
     assert "error" not in row.values and not row.problems
 
 
+def test_an_error_key_named_twice_in_a_json_line_is_ignored_like_one() -> None:
+    # A hand-edited reject whose `error` is not where the rejects file put it gets a second one when refused again.
+    text = '{"error": "old", "order_id": "O1", "customer_id": "C1", "error": "new", "order_id": "O2"}\n'
+
+    [row] = list(read_jsonl(io.StringIO(text), "o.jsonl"))
+
+    assert [(p.field, p.code) for p in row.problems] == [("order_id", "duplicate_column")]
+    assert "error" not in row.values and row.text == text.rstrip("\n")
+
+
 def test_json_lines_skip_blank_lines_and_bound_line_length() -> None:
     text = '{"order_id": "O1"}\n\n' + '{"x": "' + "y" * (MAX_LINE_CHARS + 10) + '"}\n[1]\n'
 
