@@ -149,7 +149,8 @@ async def run_service(
     await _announce_serving(host, health_servicer, port, on_serving, address=address, tls=tls, workers=workers,
                             metrics_port=metrics_port)
     stopping = _wire_serving_signals(loop, host, sighup, stop or asyncio.Event(), stop_signals)
-    running = _run_alongside(host, server, health_servicer, sighup, watch_interval=watch_interval, workers=workers)
+    running = _run_alongside(host, servicer, server, health_servicer, sighup, watch_interval=watch_interval,
+                             workers=workers)
     try:
         await stopping.wait()
     finally:
@@ -215,9 +216,10 @@ async def _announce_serving(host: PolicyHost, health_servicer: health.aio.Health
               open_files_limit=open_files_limit())
 
 
-def _run_alongside(host: PolicyHost, server: grpc.aio.Server, health_servicer: health.aio.HealthServicer,
-                   sighup: SighupReloads, *, watch_interval: float, workers: int) -> _Running:
-    """Start the rules watcher, the gauges and (engine workers) the health status following them."""
+def _run_alongside(host: PolicyHost, servicer: CreditPolicyServicer, server: grpc.aio.Server,
+                   health_servicer: health.aio.HealthServicer, sighup: SighupReloads, *, watch_interval: float,
+                   workers: int) -> _Running:
+    """Start the rules watcher, the gauges, the heap trim and (engine workers) the health status following them."""
     loop = asyncio.get_running_loop()
     watcher = loop.create_task(host.watch(watch_interval)) if watch_interval > 0 else None
     if watcher is None and host.rules_dir_state == DIR_NOT_READ and sighup.task is None:
@@ -227,7 +229,8 @@ def _run_alongside(host: PolicyHost, server: grpc.aio.Server, health_servicer: h
         sighup.reload_now("start")
     gauges = loop.create_task(host.metrics.keep_gauges_fresh())
     healthy = loop.create_task(_follow_engine_health(host, health_servicer)) if workers > 0 else None
-    return _Running(host, server, health_servicer, watcher, gauges, healthy)
+    trim = loop.create_task(servicer.heap.keep_trimmed(lambda: servicer.in_flight))
+    return _Running(host, server, health_servicer, watcher, gauges, healthy, trim)
 
 
 @dataclass(frozen=True)
@@ -240,6 +243,7 @@ class _Running:
     watcher: asyncio.Task[None] | None
     gauges: asyncio.Task[None]
     healthy: asyncio.Task[None] | None
+    trim: asyncio.Task[None]
 
     async def stop(self, grace: float, event_prefix: str) -> None:
         """Health NOT_SERVING, the tasks cancelled, in-flight calls given `grace` seconds, then the host and
@@ -249,6 +253,7 @@ class _Running:
             self.healthy.cancel()  # first: nothing turns health back to SERVING from here on
         await _set_serving(self.health_servicer, False)
         self.gauges.cancel()
+        self.trim.cancel()
         if self.watcher:
             self.watcher.cancel()
         await self.server.stop(grace)  # refuses new calls, lets in-flight ones finish

@@ -23,6 +23,7 @@ from adapters.grpc.call_end import CALL_ENDED, abort, cancelled_code, deadline_p
 from adapters.grpc.errors import MAX_VIOLATIONS, rich_status, status_code_of
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2_grpc as pb_grpc
+from adapters.grpc.heap_trim import HeapTrim
 from adapters.grpc.host import PolicyHost
 from adapters.grpc.logs import event
 from adapters.grpc.mapping import request_id_problem
@@ -50,6 +51,8 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
         self.max_in_flight = max_in_flight
         self.in_flight = 0
         """Decision calls and streams admitted and not finished (GetPolicy, health and reflection aside)."""
+        self.heap = HeapTrim()
+        """Counts big requests; run_service trims the heap once they are done (adapters/grpc/heap_trim.py)."""
         self._refused = 0
         self._refused_logged_at = float("-inf")
         self.metrics.track_in_flight(lambda: self.in_flight, max_in_flight)
@@ -76,6 +79,7 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
         return reply
 
     async def _unary(self, method: str, kind: str, request: bytes, context: Context) -> Any:
+        self.heap.note(len(request))  # a refused one's buffers are left behind as much as a decided one's
         if self.in_flight >= self.max_in_flight:
             await self._refuse(method, context)
         self.in_flight += 1
@@ -195,6 +199,7 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
         try:
             index = 0
             async for request in request_iterator:
+                self.heap.note(len(request))
                 await window.take(len(request))
                 results.put_nowait(asyncio.ensure_future(self._stream_item(index, request)))
                 index += 1
