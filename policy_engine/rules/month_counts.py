@@ -15,9 +15,12 @@ EN_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nin
 """English number words read as a count, one to twelve."""
 ZH_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
-_EN_NUM = r"\d+(?:\.\d+)?|" + "|".join(EN_WORDS)
-_ZH_NUM = r"\d+(?:\.\d+)?|[一二两三四五六七八九十]+"
-_TIMES = re.compile(r"\b(?:twice|thrice|times)\b|(?:[2-9]|\d\d+|[二两三四五六七八九十]+)\s*次", re.IGNORECASE)
+EN_NUM = r"\d+(?:\.\d+)?|" + "|".join(EN_WORDS)
+"""A count in digits or English words, as a regular expression (day_counts.py reads days with it too)."""
+ZH_NUM = r"\d+(?:\.\d+)?|[一二两三四五六七八九十]+"
+"""A count in digits or Chinese numerals, as a regular expression."""
+TIMES = re.compile(r"\b(?:twice|thrice|times)\b|(?:[2-9]|\d\d+|[二两三四五六七八九十]+)\s*次", re.IGNORECASE)
+"""A count of times (twice, 每年两次): a text that has one is not read for a count of months or days."""
 
 
 class MonthCount(NamedTuple):
@@ -29,7 +32,7 @@ class MonthCount(NamedTuple):
     end: int
 
 
-def _number(text: str) -> float | None:
+def read_number(text: str) -> float | None:
     """A count in digits, English words or Chinese numerals up to 九十九; None when it is none of those."""
     word = text.lower()
     if word in EN_WORDS:
@@ -54,7 +57,7 @@ def _fixed(months: float) -> Callable[[re.Match[str]], float | None]:
 
 def _counted(times: int) -> Callable[[re.Match[str]], float | None]:
     def read(match: re.Match[str]) -> float | None:
-        number = _number(match.group("n"))
+        number = read_number(match.group("n"))
         return None if number is None else number * times
     return read
 
@@ -63,11 +66,12 @@ def _counted(times: int) -> Callable[[re.Match[str]], float | None]:
 # read again as "yearly", nor "three-monthly" as "monthly".
 _PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], float | None]]] = [
     (re.compile(r"\b(?:half[- ]?year(?:ly)?|half\s+a\s+year|semi-?annual(?:ly)?)\b|半年", re.I), _fixed(6)),
-    (re.compile(rf"(?<![\w.-])(?P<n>{_EN_NUM})[- ]monthly\b", re.I), _counted(1)),
-    (re.compile(rf"(?<![\w.])(?:(?:every|each)\s+)?(?P<n>{_EN_NUM})[\s-]+months?\b", re.I), _counted(1)),
-    (re.compile(rf"(?<![\w.])(?:(?:every|each)\s+)?(?P<n>{_EN_NUM})[\s-]+years?\b", re.I), _counted(12)),
-    (re.compile(rf"每?\s*(?P<n>{_ZH_NUM})\s*个\s*月|每\s*(?P<m>{_ZH_NUM})\s*月"), lambda m: _number(m["n"] or m["m"])),
-    (re.compile(rf"每\s*(?P<n>{_ZH_NUM})\s*年"), _counted(12)),
+    (re.compile(rf"(?<![\w.-])(?P<n>{EN_NUM})[- ]monthly\b", re.I), _counted(1)),
+    (re.compile(rf"(?<![\w.])(?:(?:every|each)\s+)?(?P<n>{EN_NUM})[\s-]+months?\b", re.I), _counted(1)),
+    (re.compile(rf"(?<![\w.])(?:(?:every|each)\s+)?(?P<n>{EN_NUM})[\s-]+years?\b", re.I), _counted(12)),
+    (re.compile(rf"每?\s*(?P<n>{ZH_NUM})\s*个\s*月|每\s*(?P<m>{ZH_NUM})\s*月"),
+     lambda m: read_number(m["n"] or m["m"])),
+    (re.compile(rf"每\s*(?P<n>{ZH_NUM})\s*年"), _counted(12)),
     (re.compile(r"\bevery\s+other\s+month\b|隔月", re.I), _fixed(2)),
     (re.compile(r"(?<!half )\b(?:every|each|a|per)\s+month\b|(?<![\w-])(?<!bi )(?<!semi )monthly\b|每个?月|按月",
                 re.I), _fixed(1)),
@@ -78,7 +82,7 @@ _PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], float | None]]]
 
 def month_counts(text: str) -> list[MonthCount]:
     """Every month count `text` states, in the order written; none when it counts times (twice a year)."""
-    if _TIMES.search(text):
+    if TIMES.search(text):
         return []
     found: list[MonthCount] = []
     rest = text

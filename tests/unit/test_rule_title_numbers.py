@@ -12,28 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from policy_engine.rules.compiler import lint
-from policy_engine.rules.loader import read_rule_files
 from policy_engine.rules.month_counts import month_counts
+from tests.title_lint import mismatches, where
 
 RulesCopy = Callable[..., Path]
 B_TITLE = "title: {zh: B类每三个月, en: Class B every three months}"
 AAA_ROW = "title: {zh: AAA级额度, en: AAA limit}"
-
-
-def _mismatches(rules: Path) -> list[tuple[str, int, int, str]]:
-    """Each title_number_mismatch as (file name, line, column, message); fails on any other problem."""
-    problems = lint(read_rule_files(rules), str(rules))
-    assert {p.code for p in problems} <= {"title_number_mismatch"}, problems
-    return [(Path(p.path).name, p.line, p.col, p.message) for p in problems]
-
-
-def _where(path: Path, text: str) -> tuple[int, int]:
-    """The line and column (1-based) of the first occurrence of `text` in `path`: a problem sits at its key."""
-    for i, line in enumerate(path.read_text().splitlines(), 1):
-        if text in line:
-            return i, line.index(text) + 1
-    raise AssertionError(f"{text!r} not in {path}")
 
 
 def _class_b_every_two_months(rules_copy: RulesCopy, title: str) -> Path:
@@ -46,7 +30,7 @@ def test_the_shipped_titles_agree_with_their_rows(rules_copy: RulesCopy) -> None
     """Class A every six months / 每半年, B three / 每三个月, C every month / 每月: as their rows say."""
     rules = rules_copy()
 
-    assert _mismatches(rules) == []
+    assert mismatches(rules) == []
 
 
 def test_a_changed_interval_under_an_unchanged_title_is_a_problem_at_each_title(rules_copy: RulesCopy) -> None:
@@ -54,11 +38,11 @@ def test_a_changed_interval_under_an_unchanged_title_is_a_problem_at_each_title(
     rules = rules_copy(("reviews.yaml", "interval_months: 3", "interval_months: 2"))
     reviews = rules / "reviews.yaml"
 
-    found = _mismatches(rules)
+    found = mismatches(rules)
 
     assert [(name, line, col) for name, line, col, _ in found] == [
-        ("reviews.yaml", *_where(reviews, "zh: B类每三个月")),
-        ("reviews.yaml", *_where(reviews, "en: Class B every three months")),
+        ("reviews.yaml", *where(reviews, "zh: B类每三个月")),
+        ("reviews.yaml", *where(reviews, "en: Class B every three months")),
     ]
     zh, en = (message for *_, message in found)
     assert zh.startswith("rule review.class_b: title.zh:") and en.startswith("rule review.class_b: title.en:")
@@ -121,10 +105,10 @@ def test_each_way_of_writing_a_wrong_number_is_caught(rules_copy: RulesCopy, tit
     """The row reviews every 2 months; every one of these titles says another number."""
     rules = _class_b_every_two_months(rules_copy, title)
 
-    found = _mismatches(rules)
+    found = mismatches(rules)
 
-    where = _where(rules / "reviews.yaml", f"en: '{title}'")
-    assert [(name, line, col) for name, line, col, _ in found] == [("reviews.yaml", *where)]
+    at = where(rules / "reviews.yaml", f"en: '{title}'")
+    assert [(name, line, col) for name, line, col, _ in found] == [("reviews.yaml", *at)]
     assert "interval_months is 2" in found[0][3]
 
 
@@ -148,7 +132,7 @@ def test_each_way_of_writing_a_wrong_number_is_caught(rules_copy: RulesCopy, tit
 ])
 def test_a_title_that_says_the_rows_number_or_no_number_it_can_pin_passes(rules_copy: RulesCopy, title: str) -> None:
     """The row reviews every 2 months: a title saying so passes, and so does one that says no month count."""
-    assert _mismatches(_class_b_every_two_months(rules_copy, title)) == []
+    assert mismatches(_class_b_every_two_months(rules_copy, title)) == []
 
 
 def test_a_limit_title_that_states_a_validity_is_checked_against_validity_months(rules_copy: RulesCopy) -> None:
@@ -156,10 +140,10 @@ def test_a_limit_title_that_states_a_validity_is_checked_against_validity_months
     rules = rules_copy(("limits.yaml", AAA_ROW, "title: {zh: AAA级额度有效期4个月, en: AAA limit valid four months}"))
     limits = rules / "limits.yaml"
 
-    found = _mismatches(rules)
+    found = mismatches(rules)
 
-    assert [(line, col) for _, line, col, _ in found] == [_where(limits, "zh: AAA级额度有效期4个月"),
-                                                          _where(limits, "en: AAA limit valid four months")]
+    assert [(line, col) for _, line, col, _ in found] == [where(limits, "zh: AAA级额度有效期4个月"),
+                                                          where(limits, "en: AAA limit valid four months")]
     assert all("validity_months is 6" in message for *_, message in found)
 
 
@@ -173,4 +157,4 @@ def test_a_limit_title_passes_when_right_or_when_its_months_are_not_the_validity
     """A limit counts months of purchases too: only a month count said to be the validity is read."""
     rules = rules_copy(("limits.yaml", AAA_ROW, f"title: {title}"))
 
-    assert _mismatches(rules) == []
+    assert mismatches(rules) == []
