@@ -19,6 +19,7 @@ from policy_engine.ir import CompiledRule, Program
 from policy_engine.rules import analysis
 from policy_engine.rules.condition_emit import referenced_fields, to_durable
 from policy_engine.rules.conditions import Checker, Node
+from policy_engine.rules.day_titles import day_title_problems
 from policy_engine.rules.full_width import name_slips
 from policy_engine.rules.kinds import kind_without_file, no_kind_problem
 from policy_engine.rules.loader import Document, parse_document
@@ -177,7 +178,7 @@ def stage_analyse(u: Unit) -> None:
 
 
 def stage_titles(u: Unit) -> None:
-    u.problems += title_problems(u.rules)
+    u.problems += title_problems(u.rules) + day_title_problems(u.rules, frozenset(u.unsound))
 
 
 def stage_emit(u: Unit) -> None:
