@@ -1,8 +1,9 @@
 """Day counts written in a title, in English or Chinese: "two days", "one week", "a 90-day", 提前2天, 两周, 超过60日.
 
-Numbers are read as month_counts reads them. Only a sure count is read: a range (1~2天, 1-2 days,
-一两天, twenty-one), a date (3月5日), an ordinal (第3天), an age (3周岁), working days (5个工作日) and
-a text counting times (twice in 30 days, 每周两次) give none.
+Numbers are read as month_counts reads them. Only a sure count is read: a range or list (1~2天,
+1-2 days, two or three days, 一两天, 2、3天), a number's tail (twenty-one, 1,000), a date (3月5日), an
+ordinal (第3天), an age (3周岁), working days (5个工作日) and a text counting times (twice in 30 days,
+每周两次) give none.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ class DayCount(NamedTuple):
 _EN = re.compile(rf"(?<![\w.~～–—-])(?P<n>{EN_NUM})[\s-]+(?P<unit>days?|weeks?)\b", re.I)
 _ZH = re.compile(rf"(?<![\d.~～–—\-到至或第月])(?P<n>{ZH_NUM})\s*"
                  r"(?P<unit>天|日|个?\s*(?:周|星期|礼拜)(?![岁年]))")
+# The second number of a range or list written out: "two or three days", "10 to 20 days", 2、3天, 1,000 days.
+_AFTER_NUMBER = re.compile(rf"(?:{EN_NUM}|{ZH_NUM})\s*(?:[,，、~～–—-]|to|or|and|through|到|至|或者?)\s*$", re.I)
 
 
 def day_counts(text: str) -> list[DayCount]:
@@ -43,7 +46,7 @@ def day_counts(text: str) -> list[DayCount]:
     for pattern in (_EN, _ZH):
         for match in pattern.finditer(text):
             number = read_number(match["n"])
-            if number is not None:
+            if number is not None and not _AFTER_NUMBER.search(text[:match.start()]):
                 weeks = bool(re.search(r"week|周|星期|礼拜", match["unit"], re.I))
                 found.append(DayCount(match[0], number * 7 if weeks else number, match["n"], match["unit"], weeks,
                                       match.start(), match.end()))

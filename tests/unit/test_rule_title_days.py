@@ -172,6 +172,7 @@ def test_each_way_of_writing_a_day_count_is_read(text: str, days: int) -> None:
 @pytest.mark.parametrize("text", [
     "提前1~2天", "提前1-2天", "提前一两天", "提前两三天", "3月5日到期", "第3天", "3周岁", "每天", "每周",
     "1-2 days", "twenty-one days", "5 working days", "every day", "5个工作日", "twice in 30 days", "每周两次",
+    "two or three days", "10 to 20 days", "between 10 and 20 days", "1,000 days", "2、3天", "2或者3天",
 ])
 def test_a_text_with_no_day_count_it_can_pin_reads_none(text: str) -> None:
     """Ranges, dates, ordinals, ages, working days and counts of times are not read as a number of days."""
