@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from policy_engine.rules.month_counts import EN_NUM, TIMES, ZH_NUM, en_words, read_number, zh_numeral
+from policy_engine.rules.month_counts import AFTER_NUMBER, EN_NUM, TIMES, ZH_NUM, en_words, read_number, zh_numeral
 
 
 class DayCount(NamedTuple):
@@ -34,8 +34,6 @@ class DayCount(NamedTuple):
 _EN = re.compile(rf"(?<![\w.~～–—-])(?P<n>{EN_NUM})[\s-]+(?P<unit>days?|weeks?)\b", re.I)
 _ZH = re.compile(rf"(?<![\d.~～–—\-到至或第月])(?P<n>{ZH_NUM})\s*"
                  r"(?P<unit>天|日|个?\s*(?:周|星期|礼拜)(?![岁年]))")
-# The second number of a range or list written out: "two or three days", "10 to 20 days", 2、3天, 1,000 days.
-_AFTER_NUMBER = re.compile(rf"(?:{EN_NUM}|{ZH_NUM})\s*(?:[,，、~～–—-]|to|or|and|through|到|至|或者?)\s*$", re.I)
 
 
 def day_counts(text: str) -> list[DayCount]:
@@ -46,7 +44,7 @@ def day_counts(text: str) -> list[DayCount]:
     for pattern in (_EN, _ZH):
         for match in pattern.finditer(text):
             number = read_number(match["n"])
-            if number is not None and not _AFTER_NUMBER.search(text[:match.start()]):
+            if number is not None and not AFTER_NUMBER.search(text[:match.start()]):
                 weeks = bool(re.search(r"week|周|星期|礼拜", match["unit"], re.I))
                 found.append(DayCount(match[0], number * 7 if weeks else number, match["n"], match["unit"], weeks,
                                       match.start(), match.end()))

@@ -2,7 +2,8 @@
 
 Read only where the count is sure: every lint problem refuses the rule set, so a title whose number
 cannot be pinned says nothing. A count of times (twice a year, 每年两次) makes the whole text unread,
-and so does a month's name (3月 is March: only 三个月 and 每三月 count months).
+and so does a month's name (3月 is March: only 三个月 and 每三月 count months). A range or list (two or
+three months, 2、3个月) and a number's tail (twenty-one months) give no count.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ ZH_NUM = r"\d+(?:\.\d+)?|[一二两三四五六七八九十]+"
 """A count in digits or Chinese numerals, as a regular expression."""
 TIMES = re.compile(r"\b(?:twice|thrice|times)\b|(?:[2-9]|\d\d+|[二两三四五六七八九十]+)\s*次", re.IGNORECASE)
 """A count of times (twice, 每年两次): a text that has one is not read for a count of months or days."""
+AFTER_NUMBER = re.compile(rf"(?:{EN_NUM}|{ZH_NUM})\s*(?:[,，、~～–—-]|to|or|and|through|到|至|或者?)\s*$", re.I)
+"""Text ending in a number and a range or list mark: a count right after it is the range's end (two or
+three months, 10 to 20 days, 2、3个月) or a number's tail (1,000), no count of its own."""
 
 
 class MonthCount(NamedTuple):
@@ -67,8 +71,8 @@ def _counted(times: int) -> Callable[[re.Match[str]], float | None]:
 _PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], float | None]]] = [
     (re.compile(r"\b(?:half[- ]?year(?:ly)?|half\s+a\s+year|semi-?annual(?:ly)?)\b|半年", re.I), _fixed(6)),
     (re.compile(rf"(?<![\w.-])(?P<n>{EN_NUM})[- ]monthly\b", re.I), _counted(1)),
-    (re.compile(rf"(?<![\w.])(?:(?:every|each)\s+)?(?P<n>{EN_NUM})[\s-]+months?\b", re.I), _counted(1)),
-    (re.compile(rf"(?<![\w.])(?:(?:every|each)\s+)?(?P<n>{EN_NUM})[\s-]+years?\b", re.I), _counted(12)),
+    (re.compile(rf"(?<![\w.-])(?:(?:every|each)\s+)?(?P<n>{EN_NUM})[\s-]+months?\b", re.I), _counted(1)),
+    (re.compile(rf"(?<![\w.-])(?:(?:every|each)\s+)?(?P<n>{EN_NUM})[\s-]+years?\b", re.I), _counted(12)),
     (re.compile(rf"每?\s*(?P<n>{ZH_NUM})\s*个\s*月|每\s*(?P<m>{ZH_NUM})\s*月"),
      lambda m: read_number(m["n"] or m["m"])),
     (re.compile(rf"每\s*(?P<n>{ZH_NUM})\s*年"), _counted(12)),
@@ -89,7 +93,7 @@ def month_counts(text: str) -> list[MonthCount]:
     for pattern, read in _PATTERNS:
         for match in pattern.finditer(rest):
             months = read(match)
-            if months is not None:
+            if months is not None and not AFTER_NUMBER.search(text[:match.start()]):
                 found.append(MonthCount(text[match.start():match.end()], months, match.start(), match.end()))
             rest = rest[:match.start()] + " " * (match.end() - match.start()) + rest[match.end():]
     return sorted(found, key=lambda count: count.start)

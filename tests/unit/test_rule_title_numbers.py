@@ -129,6 +129,12 @@ def test_each_way_of_writing_a_wrong_number_is_caught(rules_copy: RulesCopy, tit
     "B类定期复查",
     "Class B, reviewed in March",
     "B类3月复查",
+    # a range or list, or the tail of a number: none of its numbers is the count
+    "Class B every two or three months",
+    "Class B every 1 to 3 months",
+    "Class B every twenty-one months",
+    "B类每两到三个月",
+    "B类每2、3个月",
 ])
 def test_a_title_that_says_the_rows_number_or_no_number_it_can_pin_passes(rules_copy: RulesCopy, title: str) -> None:
     """The row reviews every 2 months: a title saying so passes, and so does one that says no month count."""
