@@ -31,6 +31,12 @@ _LEAD_AFTER = re.compile(r"^\s*(?:ahead|before|early|in\s+advance|prior|之?前)
 # "more than 90 days" reads gte 91, so at gte 61 it should say 60; "under 30 days" reads lte 29.
 _ABOVE = re.compile(r"(?:(?:more|longer|later)\s+than|over|beyond|超过|多于)\s*$", re.I)
 _BELOW = re.compile(r"(?:(?:less|fewer|shorter)\s+than|under|within\s+less\s+than|不到|少于|不足)\s*$", re.I)
+# A rule's title is held to its threshold only where it words its count as one ("for 60 days", "more
+# than 90 days past due", 超过60天, 30天以内): "Customers on 30-day terms" or 30天账期客户 names another number.
+_BOUND_BEFORE = re.compile(r"(?:\b(?:for|over|beyond|past|after|within|under|at\s+(?:least|most)|(?:more|longer|later|"
+                           r"less|fewer|shorter|older)\s+than)|超过|多于|不到|少于|不足|满|逾期)\s*$", re.I)
+_BOUND_AFTER = re.compile(r"^\s*(?:or\s+(?:more|longer|less|fewer)|past\s+due|overdue|old\b|ago\b|"
+                          r"以上|以下|以内|之内|内|未)", re.I)
 
 
 def day_title_problems(rules: list[Entry], unsound: frozenset[str] = frozenset()) -> list[Problem]:
@@ -67,6 +73,8 @@ def _threshold_message(title: str, cmp: Cmp | None) -> str | None:
     if cmp is None or len(counts) != 1:
         return None
     count, threshold = counts[0], int(cmp.value)
+    if not (_BOUND_BEFORE.search(title[:count.start]) or _BOUND_AFTER.match(title[count.end:])):
+        return None
     if any(count.days == threshold + step for step in AGREEING[cmp.op]):
         return None
     shift = _shift(cmp.op, title[:count.start])

@@ -141,6 +141,10 @@ def test_a_day_count_the_threshold_does_not_have_is_caught(rules_copy: RulesCopy
     ("No purchase for 30-60 days", "{days_since_last_purchase: {gt: 90}}"),
     ("No purchase for 3 months", "{days_since_last_purchase: {gt: 90}}"),
     ("Bought twice in 30 days", "{days_since_last_purchase: {gt: 90}}"),
+    # a count not worded as the threshold names another number
+    ("Customers on 30-day terms", "{days_since_last_purchase: {gt: 90}}"),
+    ("Slow payers on terms of 30 days", "{days_since_last_purchase: {gt: 90}}"),
+    ("30天账期客户", "{days_since_last_purchase: {gt: 90}}"),
 ])
 def test_a_title_the_check_cannot_pin_to_one_threshold_passes(rules_copy: RulesCopy, title: str, when: str) -> None:
     """No false refusals: a count that could speak of another threshold, or no sure count, says nothing."""
