@@ -22,6 +22,7 @@ import resource
 import signal
 import sys
 from collections.abc import Callable, Coroutine
+from multiprocessing.process import BaseProcess
 from typing import Any, TypeVar
 
 
@@ -63,6 +64,19 @@ most 30 s (a `--processes` server process; an engine worker whose replacement fa
 def restart_delay(failures: int) -> float:
     """The pause before the next start after `failures` (≥ 1) failed or short-lived ones in a row."""
     return min(BACKOFF_MAX, BACKOFF_FIRST * 2.0 ** min(max(failures, 1) - 1, 16))
+
+
+async def reap(process: BaseProcess, timeout: float) -> None:
+    """Join `process` in a thread; cancelled, still wait for that join to end before going on."""
+    # Of two threads joining one process, the one whose waitpid finds it reaped by the other (ECHILD) takes
+    # it for alive until the other records its exit: a join started meanwhile (an engine pool's closing)
+    # would leave it listed as a child, its exit code unknown, and signal its pid, free for reuse.
+    join = asyncio.ensure_future(asyncio.to_thread(process.join, timeout))
+    try:
+        await asyncio.shield(join)
+    except asyncio.CancelledError:
+        await join
+        raise
 
 
 EVENT_LOOPS = ("auto", "uvloop", "asyncio")

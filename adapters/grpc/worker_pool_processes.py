@@ -17,7 +17,7 @@ from multiprocessing.context import SpawnContext
 from typing import TYPE_CHECKING, Any, Self
 
 from adapters.grpc.logs import event
-from adapters.grpc.runtime import exit_cause, restart_delay, watch_readable
+from adapters.grpc.runtime import exit_cause, reap, restart_delay, watch_readable
 from adapters.grpc.worker import worker_main
 from policy_engine.domain.errors import EngineFailure, EngineUnavailable
 
@@ -190,7 +190,7 @@ class WorkerPoolProcesses:
     async def _replace(self, dead: _Worker) -> None:
         """A worker died (a segfault in the engine): start a fresh one in its place (`_restart`)."""
         try:
-            await asyncio.to_thread(dead.process.join, 1)
+            await reap(dead.process, 1)
             dead.conn.close()
             if dead.unwritten and self._on_log_loss is not None:
                 self._on_log_loss(dead.unwritten)
@@ -232,7 +232,7 @@ class WorkerPoolProcesses:
                       retry_in_seconds=delay, version=self.version)
                 if self.no_worker_running:
                     self._wake_all()  # the callers waiting fail at once (NoWorkerRunning) rather than wait on
-                await asyncio.to_thread(self._workers[index].process.join, 5)  # reap it (killed already)
+                await reap(self._workers[index].process, 5)  # killed already
                 await asyncio.sleep(delay)
                 continue
             self._enlist(fresh)
@@ -263,10 +263,11 @@ class WorkerPoolProcesses:
             except TimeoutError:
                 pass
         self._closed = True
-        restarting = list(self._restarting)
-        for task in restarting:  # a replacement starting or waiting to start again: stop it now
+        for task in self._restarting:  # a replacement starting or waiting to start again: stop it now
             task.cancel()
-        await asyncio.gather(*restarting, return_exceptions=True)
+        # A replacement ends only once the process it joins is reaped (cancelled too): _join_all then joins
+        # each process alone (see runtime.reap).
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         loop = asyncio.get_running_loop()
         for w in self._workers:
             if w.reading:

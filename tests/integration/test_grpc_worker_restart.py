@@ -15,6 +15,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from multiprocessing.context import SpawnProcess
@@ -170,6 +171,46 @@ def test_closing_the_pool_stops_its_retries_and_leaves_nothing_running(
 
     with_pool(scenario, store.url)
     assert len(logged(caplog, FAILED)) == (2 if phase == "backing off" else 0)
+
+
+@pytest.mark.parametrize("reaping", ["a dead worker", "a failed start"])
+def test_closing_the_pool_while_a_process_is_being_reaped_waits_for_it(
+        reaping: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The pool closes while its thread reaping a process (a worker that died, a failed start's, killed) has
+    reaped it and not yet recorded its exit (a moment, longer under CPU load; widened here). Closing waits
+    for that thread: a second join finds the child gone (ECHILD) and takes it for alive, so it used to stay
+    listed as a child, its exit code unknown, after the pool had closed (the flaky `backing off` case above)."""
+    store = BlockedStore(tmp_path)
+    real_waitpid = os.waitpid
+    reaped = threading.Event()
+    slowed: list[int | None] = [None]
+
+    def slow_waitpid(pid: int, options: int) -> tuple[int, int]:
+        result = real_waitpid(pid, options)
+        if result[0] == pid == slowed[0] and threading.current_thread() is not threading.main_thread():
+            reaped.set()
+            time.sleep(0.3)  # the reaping thread waits for the GIL before it records the exit
+        return result
+
+    async def scenario(pool: WorkerPoolEngine) -> None:
+        monkeypatch.setattr(os, "waitpid", slow_waitpid)
+        if reaping == "a dead worker":
+            slowed[0] = pool._workers[0].process.pid
+            await kill_worker(pool)
+        else:
+            store.block()
+            victim = await kill_worker(pool)
+            await until(lambda: pool._workers[0].process.pid != victim)  # the first replacement is starting
+            slowed[0] = pool._workers[0].process.pid
+        await until(reaped.is_set)  # killed, and being reaped by the pool's thread
+        await pool.aclose(grace=5)
+
+        assert multiprocessing.active_children() == []
+        assert pool._workers[0].process.pid == slowed[0]
+        assert pool._workers[0].process.exitcode == -signal.SIGKILL
+        assert not pool._tasks
+
+    with_pool(scenario, store.url)
 
 
 def test_a_replacement_not_ready_in_time_is_killed_and_tried_again(

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import builtins
 import gc
+import threading
 import weakref
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -88,3 +89,32 @@ def test_the_restart_pause_doubles_from_half_a_second_to_thirty_and_stays_there(
 
     assert delays == [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0]
     assert runtime.restart_delay(5000) == 30.0  # the formula alone overflows a float past ~1,025 failures
+
+
+class _SlowToJoin:
+    """A process whose join, in its thread, ends only when the test lets it."""
+
+    def __init__(self) -> None:
+        self.joining = threading.Event()
+        self.release = threading.Event()
+
+    def join(self, timeout: float) -> None:
+        self.joining.set()
+        self.release.wait(timeout)
+
+
+def test_a_cancelled_reap_ends_only_when_its_join_has_ended() -> None:
+    """Else whoever cancelled it (a closing engine pool) would join the process too, from a second thread."""
+    process = _SlowToJoin()
+
+    async def main() -> None:
+        reaping = asyncio.ensure_future(runtime.reap(cast(Any, process), 5))
+        await asyncio.to_thread(process.joining.wait, 5)
+        reaping.cancel()
+        await asyncio.sleep(0.1)
+        assert not reaping.done()
+        process.release.set()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(reaping, 5)
+
+    runtime.run(main(), "asyncio")
