@@ -49,9 +49,10 @@ class Engine(Protocol):
 
     version: str
 
-    async def run(self, kind: str, request: bytes) -> tuple[Any, Outcome]:
+    async def run(self, kind: str, request: bytes, flow: object | None = None) -> tuple[Any, Outcome]:
         """Decide one request (`evaluate` or `check_order`) from its wire bytes; return the reply (a
-        message, or its wire bytes) and its outcome. Bytes that are not a request: InvalidInput."""
+        message, or its wire bytes) and its outcome. Bytes that are not a request: InvalidInput.
+        `flow` names the stream the request came on (one object per stream; None: a call of its own)."""
         ...
 
     async def aclose(self) -> None:
@@ -78,7 +79,7 @@ class InProcessEngine:
         self._in_flight = 0
         self._drained = asyncio.Event()
 
-    async def run(self, kind: str, request: bytes) -> tuple[Any, Outcome]:
+    async def run(self, kind: str, request: bytes, flow: object | None = None) -> tuple[Any, Outcome]:
         """Decide inline (a SQL store blocks, so then the whole decision runs on the store thread)."""
         handler = HANDLERS[kind]
         request = parse_request(kind, request)

@@ -71,8 +71,8 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
                     "retry after a backoff")
         raise asyncio.CancelledError  # the caller had gone already: nobody to answer, nothing to decide
 
-    async def _decide(self, kind: str, request: bytes) -> Any:
-        reply, outcome = await self.host.engine.run(kind, request)
+    async def _decide(self, kind: str, request: bytes, flow: object | None = None) -> Any:
+        reply, outcome = await self.host.engine.run(kind, request, flow=flow)
         self.metrics.observe_decision(outcome.kind, outcome.outcome, outcome.grade)
         if outcome.log_failures:
             self.metrics.log_failures.inc(outcome.log_failures)
@@ -136,13 +136,13 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
         self.metrics.observe_call("GetPolicy", "OK", 0.0)
         return policy_info(self.host, request.include_files)
 
-    async def _stream_item(self, index: int, raw: bytes) -> pb.EvaluateCustomersResponse:
+    async def _stream_item(self, index: int, raw: bytes, flow: object) -> pb.EvaluateCustomersResponse:
         out = pb.EvaluateCustomersResponse(index=index)
         try:
             request_id = parse_request("evaluate", raw).request_id  # a bad item: INVALID_ARGUMENT
             if not request_id_problem(request_id):  # a bad one is not echoed (its item gets the violation)
                 out.request_id = request_id
-            decision = await self._decide("evaluate", raw)
+            decision = await self._decide("evaluate", raw, flow)
             if isinstance(decision, bytes):
                 out.decision.ParseFromString(decision)
             else:
@@ -201,7 +201,9 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
             async for request in request_iterator:
                 self.heap.note(len(request))
                 await window.take(len(request))
-                results.put_nowait(asyncio.ensure_future(self._stream_item(index, request)))
+                # The window is this stream's own object: it names the stream's flow, so the worker pool
+                # lets the stream's items take turns with other callers' (fair dispatch) rather than queue ahead.
+                results.put_nowait(asyncio.ensure_future(self._stream_item(index, request, window)))
                 index += 1
         finally:
             results.put_nowait(None)

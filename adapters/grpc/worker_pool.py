@@ -1,6 +1,7 @@
 """The worker pool's engine and its dispatch: each call's bytes to the live worker with the fewest
-requests in hand, callers that find every worker full waiting first come, first served, and each
-worker's answers read as they arrive. This is the hot path the load benchmarks measure.
+requests in hand, callers that find every worker full waiting their turn by flow (each stream one flow,
+each unary call its own, the flows served in turn), and each worker's answers read as they arrive.
+This is the hot path the load benchmarks measure.
 
 The workers' lives are in worker_pool_processes.py, a version swapped into them in
 worker_pool_reload.py; `WorkerPoolEngine` is built on both.
@@ -36,11 +37,27 @@ buffer (two of them fit), so the event loop's write never blocks on a busy worke
 waits for an idle worker, which reads it while it is written."""
 
 
+class _FlowQueue(collections.deque[asyncio.Future[None]]):
+    """One stream's callers waiting for room, in arrival order: a single turn in the pool's line."""
+
+    __slots__ = ("flow",)
+
+    def __init__(self, flow: object):
+        super().__init__()
+        self.flow = flow
+
+
+_Turn = asyncio.Future[None] | _FlowQueue
+
+
 class WorkerPoolEngine(WorkerPoolReload):
     """N worker processes, each with its own compiled copy of one policy version.
 
     A call goes to the live worker with the fewest requests in hand, up to PIPELINE_DEPTH each;
-    callers that find every worker full wait in arrival order. Each worker's answers are read as
+    callers that find every worker full wait by flow: a stream's requests in its flow's queue, in
+    arrival order, and a worker that frees takes the next request of the next flow in turn (fair
+    queueing), so a unary call waits behind about one request of each busy stream, not behind all
+    that a stream decides ahead (up to 16 items). Each worker's answers are read as
     soon as they arrive (its pipe stays registered with the event loop) and handed to the oldest
     pending request of that worker. A cancelled call keeps its place until its answer has come, so
     neither the worker nor the order of answers is lost.
@@ -59,7 +76,10 @@ class WorkerPoolEngine(WorkerPoolReload):
         self._args = (loader_spec, files, store_url)
         self._ctx = multiprocessing.get_context("spawn")
         self._workers: list[_Worker] = []
-        self._waiting: collections.deque[asyncio.Future[None]] = collections.deque()
+        self._waiting: collections.deque[_Turn] = collections.deque()
+        """The line, in turn: a caller of its own (a unary call, or one back at the head) or a stream's queue."""
+        self._flows: dict[object, _FlowQueue] = {}
+        """The queue in the line of each stream with requests waiting, by its flow."""
         self._replacing = 0
         self._restarting: set[asyncio.Task[Any]] = set()
         self._start_failure = ""
@@ -89,28 +109,35 @@ class WorkerPoolEngine(WorkerPoolReload):
         self._wake()
 
     def _wake(self) -> None:
-        """Let the first waiting caller look for room again."""
+        """Let the caller whose turn it is look for room again: the head of the next flow in the line."""
         while self._waiting:
-            waiter = self._waiting.popleft()
-            if not waiter.done():
+            turn = self._waiting.popleft()
+            if isinstance(turn, _FlowQueue):
+                waiter = turn.popleft()
+                if turn:
+                    self._waiting.append(turn)  # the stream's next request waits for the other flows' turns
+                else:
+                    del self._flows[turn.flow]
+            else:
+                waiter = turn
+            if not waiter.done():  # done = cancelled: that caller has gone
                 waiter.set_result(None)
                 return
 
     def _wake_all(self) -> None:
         while self._waiting:
-            waiter = self._waiting.popleft()
-            if not waiter.done():
-                waiter.set_result(None)
+            self._wake()
 
-    async def run(self, kind: str, request: bytes) -> tuple[bytes, Outcome]:
+    async def run(self, kind: str, request: bytes, flow: object | None = None) -> tuple[bytes, Outcome]:
         """Decide one request in a worker: its bytes go to the worker as they came, and the
-        reply's bytes come back to be sent as they are (the worker parses and builds the messages)."""
+        reply's bytes come back to be sent as they are (the worker parses and builds the messages).
+        `flow`: the stream the request belongs to (None: a call of its own), for fair dispatch."""
         if self._closed:
             raise EngineFailure("engine closed")
         payload = KIND_CODES[kind] + request
         self._in_flight += 1
         try:
-            answer = await self._dispatch(payload)
+            answer = await self._dispatch(payload, flow)
         finally:
             self._in_flight -= 1
             if self._in_flight == 0:
@@ -131,14 +158,14 @@ class WorkerPoolEngine(WorkerPoolReload):
                 best = w
         return best
 
-    async def _dispatch(self, payload: bytes) -> bytes:
+    async def _dispatch(self, payload: bytes, flow: object | None) -> bytes:
         """Send to a worker with room, in turn with the callers already waiting; the answer's bytes."""
         loop = asyncio.get_running_loop()
         depth = PIPELINE_DEPTH if len(payload) <= PIPELINE_MAX_BYTES else 1
         had_turn = False
         resends = 0
         if self._waiting:  # callers already waiting go first
-            await self._wait(loop, at_head=False)
+            await self._wait(loop, flow, at_head=False)
             had_turn = True
         while True:
             if self._closed:
@@ -147,7 +174,7 @@ class WorkerPoolEngine(WorkerPoolReload):
             if worker is None:
                 if not any(w.reading for w in self._workers) and (self._start_failure or not self._replacing):
                     raise NoWorkerRunning()  # UNAVAILABLE: nothing was decided; else wait for the replacement
-                await self._wait(loop, at_head=had_turn)  # a caller that had its turn keeps its place
+                await self._wait(loop, flow, at_head=had_turn)  # a caller that had its turn keeps its place
                 had_turn = True
                 continue
             answer: asyncio.Future[bytes] = loop.create_future()
@@ -167,13 +194,20 @@ class WorkerPoolEngine(WorkerPoolReload):
                     raise EngineFailure(f"{resends} worker processes closed before deciding this call") from None
                 had_turn = True  # back at the head of the line
 
-    async def _wait(self, loop: asyncio.AbstractEventLoop, at_head: bool) -> None:
-        """Wait for a turn: at the end of the line, or back at its head."""
+    async def _wait(self, loop: asyncio.AbstractEventLoop, flow: object | None, at_head: bool) -> None:
+        """Wait for a turn: back at the head of the line, at the end of the flow's queue, or (a call of
+        its own, or a stream's first request waiting) at the end of the line."""
         waiter: asyncio.Future[None] = loop.create_future()
         if at_head:
             self._waiting.appendleft(waiter)
-        else:
+        elif flow is None:
             self._waiting.append(waiter)
+        elif (queue := self._flows.get(flow)) is not None:
+            queue.append(waiter)
+        else:
+            queue = self._flows[flow] = _FlowQueue(flow)
+            queue.append(waiter)
+            self._waiting.append(queue)
         try:
             await waiter
         except BaseException:

@@ -41,10 +41,10 @@ class Gated:
         self.waiting = 0
         self.loop = loop
 
-    async def run(self, kind: str, request: bytes) -> Any:
+    async def run(self, kind: str, request: bytes, flow: object | None = None) -> Any:
         self.waiting += 1
         await self.gate.wait()
-        return await self.real.run(kind, request)
+        return await self.real.run(kind, request, flow=flow)
 
 
 @pytest.fixture

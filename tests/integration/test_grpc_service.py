@@ -390,7 +390,7 @@ def test_an_engine_failure_is_internal_and_the_next_call_works(inproc_server: In
     class Failing:
         version = "failing"
 
-        async def run(self, *args: Any) -> Any:
+        async def run(self, *args: Any, **kwargs: Any) -> Any:
             raise EngineFailure("the engine fell over")
 
     served = inproc_server.host.served

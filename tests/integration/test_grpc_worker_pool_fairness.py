@@ -1,0 +1,135 @@
+# ruff: noqa: F811  (test parameters named after the imported fixtures)
+"""Fair dispatch in the worker pool: each EvaluateCustomers stream is one flow and each unary call its own,
+and a worker that frees takes the next waiting request of the next flow in turn, so an interactive call
+waits behind about one request of each busy stream, not behind everything a stream has queued."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from adapters.grpc.engines import PIPELINE_DEPTH, WorkerPoolEngine
+from tests.integration.conftest_grpc import (  # noqa: F401  (fixtures: pytest finds them by name)
+    AS_OF,
+    InProcessServer,
+    inproc_server,
+    order_request,
+    pb,
+    sample_snapshot,
+)
+from tests.integration.test_grpc_worker_pool import customer_of, request, with_pool
+
+
+def started(pool: WorkerPoolEngine, name: str, index: int, flow: object | None,
+            finished: list[str]) -> asyncio.Task[str]:
+    """A call as its own task; its `name` goes to `finished` once answered (one worker answers in the
+    order it was sent, so `finished` is the order of dispatch)."""
+
+    async def call() -> str:
+        reply, _outcome = await pool.run("check_order", request(index), flow=flow)
+        finished.append(name)
+        return pb.OrderDecision.FromString(reply).customer_id
+
+    return asyncio.create_task(call())
+
+
+def test_a_unary_call_waits_behind_one_request_of_a_busy_stream_not_its_whole_queue() -> None:
+    async def scenario(pool: WorkerPoolEngine) -> None:
+        stream, finished = object(), []
+        calls = [started(pool, f"s{i}", i, stream, finished) for i in range(10)]
+        calls.append(started(pool, "unary", 20, None, finished))
+        await asyncio.sleep(0)  # two are in the worker, the rest wait
+
+        await asyncio.gather(*calls)
+
+        # s0 and s1 were sent before anyone waited, s2 was the stream's turn, then the unary call's:
+        # first come, first served it came eleventh.
+        assert finished[:PIPELINE_DEPTH + 2] == ["s0", "s1", "s2", "unary"]
+
+    with_pool(1, scenario)
+
+
+def test_two_streams_take_turns_and_each_keeps_its_own_order() -> None:
+    async def scenario(pool: WorkerPoolEngine) -> None:
+        a, b, finished = object(), object(), []
+        calls = [started(pool, f"a{i}", i, a, finished) for i in range(6)]
+        calls += [started(pool, f"b{i}", i, b, finished) for i in range(6)]
+        await asyncio.sleep(0)
+
+        await asyncio.gather(*calls)
+
+        assert finished == ["a0", "a1", "a2", "b0", "a3", "b1", "a4", "b2", "a5", "b3", "b4", "b5"]
+
+    with_pool(1, scenario)
+
+
+def test_each_unary_call_is_a_flow_of_its_own_and_takes_a_turn_before_the_streams_next() -> None:
+    async def scenario(pool: WorkerPoolEngine) -> None:
+        stream, finished = object(), []
+        calls = [started(pool, f"s{i}", i, stream, finished) for i in range(6)]
+        calls += [started(pool, f"u{i}", 10 + i, None, finished) for i in range(3)]
+        await asyncio.sleep(0)
+
+        await asyncio.gather(*calls)
+
+        assert finished == ["s0", "s1", "s2", "u0", "u1", "u2", "s3", "s4", "s5"]
+
+    with_pool(1, scenario)
+
+
+def test_a_stream_whose_waiting_requests_are_cancelled_leaves_the_line_and_the_others_are_answered() -> None:
+    async def scenario(pool: WorkerPoolEngine) -> None:
+        stream, finished = object(), []
+        calls = [started(pool, f"s{i}", i, stream, finished) for i in range(6)]
+        after = started(pool, "unary", 20, None, finished)
+        await asyncio.sleep(0)
+        for call in calls[2:]:
+            call.cancel()  # waiting for room: never sent
+
+        assert await after == customer_of_index(20)
+        results = await asyncio.gather(*calls, return_exceptions=True)
+
+        assert finished == ["s0", "s1", "unary"]
+        assert all(isinstance(r, asyncio.CancelledError) for r in results[2:])
+        assert not pool._waiting and not pool._flows
+        assert await customer_of(pool, request(7)) == customer_of_index(7)
+
+    with_pool(1, scenario)
+
+
+def customer_of_index(index: int) -> str:
+    return sample_snapshot(index).customer_id
+
+
+class _Recording:
+    """The served engine, noting the flow each call was dispatched with."""
+
+    def __init__(self, real: Any):
+        self.real, self.version = real, real.version
+        self.flows: list[tuple[str, object | None]] = []
+
+    async def run(self, kind: str, request: bytes, flow: object | None = None) -> Any:
+        self.flows.append((kind, flow))
+        return await self.real.run(kind, request, flow=flow)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+def test_a_streams_items_share_one_flow_and_each_unary_call_has_none(inproc_server: InProcessServer) -> None:
+    served = inproc_server.host.served
+    recording = _Recording(served.engine)
+    served.engine = recording
+    stub = inproc_server.stub()
+    item = pb.EvaluateCustomerRequest(snapshot=sample_snapshot(), as_of=AS_OF.isoformat())
+    try:
+        for _ in range(2):
+            assert len(list(stub.EvaluateCustomers(iter([item] * 3), timeout=30))) == 3
+        stub.CheckOrder(order_request(), timeout=30)
+    finally:
+        served.engine = recording.real
+
+    flows = [flow for _kind, flow in recording.flows]
+    assert flows[0] is not None and flows[0] is flows[1] is flows[2]
+    assert flows[3] is not None and flows[3] is flows[4] is flows[5] and flows[3] is not flows[0]
+    assert recording.flows[6] == ("check_order", None)
