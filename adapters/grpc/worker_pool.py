@@ -10,12 +10,12 @@ worker_pool_reload.py; `WorkerPoolEngine` is built on both.
 from __future__ import annotations
 
 import asyncio
-import collections
 import multiprocessing
 import pickle
 from collections.abc import Callable
 from typing import Any
 
+from adapters.grpc.fair_line import FairLine
 from adapters.grpc.pipeline import Outcome
 from adapters.grpc.worker import CLOSING, KIND_CODES, decode_answer, raise_error
 from adapters.grpc.worker_pool_processes import NoWorkerRunning, _Resend, _Worker
@@ -35,19 +35,6 @@ PIPELINE_MAX_BYTES = 32 * 1024
 """Only a request up to this size is sent to a worker that is still busy: it waits in the pipe's
 buffer (two of them fit), so the event loop's write never blocks on a busy worker. A bigger request
 waits for an idle worker, which reads it while it is written."""
-
-
-class _FlowQueue(collections.deque[asyncio.Future[None]]):
-    """One stream's callers waiting for room, in arrival order: a single turn in the pool's line."""
-
-    __slots__ = ("flow",)
-
-    def __init__(self, flow: object):
-        super().__init__()
-        self.flow = flow
-
-
-_Turn = asyncio.Future[None] | _FlowQueue
 
 
 class WorkerPoolEngine(WorkerPoolReload):
@@ -76,10 +63,8 @@ class WorkerPoolEngine(WorkerPoolReload):
         self._args = (loader_spec, files, store_url)
         self._ctx = multiprocessing.get_context("spawn")
         self._workers: list[_Worker] = []
-        self._waiting: collections.deque[_Turn] = collections.deque()
-        """The line, in turn: a caller of its own (a unary call, or one back at the head) or a stream's queue."""
-        self._flows: dict[object, _FlowQueue] = {}
-        """The queue in the line of each stream with requests waiting, by its flow."""
+        self._line = FairLine()
+        self._waiting = self._line.turns  # the same deque: `if self._waiting` costs the hot path no call
         self._replacing = 0
         self._restarting: set[asyncio.Task[Any]] = set()
         self._start_failure = ""
@@ -109,24 +94,11 @@ class WorkerPoolEngine(WorkerPoolReload):
         self._wake()
 
     def _wake(self) -> None:
-        """Let the caller whose turn it is look for room again: the head of the next flow in the line."""
-        while self._waiting:
-            turn = self._waiting.popleft()
-            if isinstance(turn, _FlowQueue):
-                waiter = turn.popleft()
-                if turn:
-                    self._waiting.append(turn)  # the stream's next request waits for the other flows' turns
-                else:
-                    del self._flows[turn.flow]
-            else:
-                waiter = turn
-            if not waiter.done():  # done = cancelled: that caller has gone
-                waiter.set_result(None)
-                return
+        """Let the caller whose turn it is look for room again (fair_line.py: the next flow's)."""
+        self._line.wake()
 
     def _wake_all(self) -> None:
-        while self._waiting:
-            self._wake()
+        self._line.wake_all()
 
     async def run(self, kind: str, request: bytes, flow: object | None = None) -> tuple[bytes, Outcome]:
         """Decide one request in a worker: its bytes go to the worker as they came, and the
@@ -165,7 +137,7 @@ class WorkerPoolEngine(WorkerPoolReload):
         had_turn = False
         resends = 0
         if self._waiting:  # callers already waiting go first
-            await self._wait(loop, flow, at_head=False)
+            await self._line.wait(loop, flow, at_head=False)
             had_turn = True
         while True:
             if self._closed:
@@ -174,7 +146,7 @@ class WorkerPoolEngine(WorkerPoolReload):
             if worker is None:
                 if not any(w.reading for w in self._workers) and (self._start_failure or not self._replacing):
                     raise NoWorkerRunning()  # UNAVAILABLE: nothing was decided; else wait for the replacement
-                await self._wait(loop, flow, at_head=had_turn)  # a caller that had its turn keeps its place
+                await self._line.wait(loop, flow, at_head=had_turn)  # a caller that had its turn keeps its place
                 had_turn = True
                 continue
             answer: asyncio.Future[bytes] = loop.create_future()
@@ -193,24 +165,3 @@ class WorkerPoolEngine(WorkerPoolReload):
                 if resends > MAX_RESENDS:
                     raise EngineFailure(f"{resends} worker processes closed before deciding this call") from None
                 had_turn = True  # back at the head of the line
-
-    async def _wait(self, loop: asyncio.AbstractEventLoop, flow: object | None, at_head: bool) -> None:
-        """Wait for a turn: back at the head of the line, at the end of the flow's queue, or (a call of
-        its own, or a stream's first request waiting) at the end of the line."""
-        waiter: asyncio.Future[None] = loop.create_future()
-        if at_head:
-            self._waiting.appendleft(waiter)
-        elif flow is None:
-            self._waiting.append(waiter)
-        elif (queue := self._flows.get(flow)) is not None:
-            queue.append(waiter)
-        else:
-            queue = self._flows[flow] = _FlowQueue(flow)
-            queue.append(waiter)
-            self._waiting.append(queue)
-        try:
-            await waiter
-        except BaseException:
-            if waiter.done() and not waiter.cancelled():
-                self._wake()  # it was this caller's turn: pass it on
-            raise

@@ -91,7 +91,7 @@ def test_a_stream_whose_waiting_requests_are_cancelled_leaves_the_line_and_the_o
 
         assert finished == ["s0", "s1", "unary"]
         assert all(isinstance(r, asyncio.CancelledError) for r in results[2:])
-        assert not pool._waiting and not pool._flows
+        assert not pool._waiting and pool._line.flows_waiting() == 0
         assert await customer_of(pool, request(7)) == customer_of_index(7)
 
     with_pool(1, scenario)
@@ -133,3 +133,33 @@ def test_a_streams_items_share_one_flow_and_each_unary_call_has_none(inproc_serv
     assert flows[0] is not None and flows[0] is flows[1] is flows[2]
     assert flows[3] is not None and flows[3] is flows[4] is flows[5] and flows[3] is not flows[0]
     assert recording.flows[6] == ("check_order", None)
+
+
+def test_in_process_with_a_store_thread_a_unary_call_waits_behind_one_request_of_a_busy_stream() -> None:
+    """--workers 0 with a SQL store decides on one store thread; its queue was first come, first served too."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from adapters.grpc.engines import STORE_THREAD_DEPTH, InProcessEngine
+    from policy_engine.api import load_policy_from_files
+    from policy_engine.ports import InMemoryStore
+    from tests.integration.test_grpc_worker_pool import FILES
+
+    async def main() -> list[str]:
+        engine = InProcessEngine(load_policy_from_files(FILES), InMemoryStore([]), thread)
+        stream, finished = object(), []
+
+        async def call(name: str, index: int, flow: object | None) -> None:
+            await engine.run("check_order", request(index), flow=flow)
+            finished.append(name)
+
+        calls = [asyncio.create_task(call(f"s{i}", i, stream)) for i in range(10)]
+        calls.append(asyncio.create_task(call("unary", 20, None)))
+        await asyncio.gather(*calls)
+        await engine.aclose()
+        return finished
+
+    with ThreadPoolExecutor(1) as thread:
+        finished = asyncio.run(main())
+
+    ahead = [f"s{i}" for i in range(STORE_THREAD_DEPTH + 1)]  # handed to the thread, then the stream's turn
+    assert finished[:STORE_THREAD_DEPTH + 2] == [*ahead, "unary"]  # first come, first served: eleventh
