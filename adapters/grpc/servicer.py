@@ -72,7 +72,7 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
         raise asyncio.CancelledError  # the caller had gone already: nobody to answer, nothing to decide
 
     async def _decide(self, kind: str, request: bytes, flow: object | None = None) -> Any:
-        reply, outcome = await self.host.engine.run(kind, request, flow=flow)
+        reply, outcome = await self.host.engine.run(kind, request, flow)  # positional: a keyword costs ~30 ns a call
         self.metrics.observe_decision(outcome.kind, outcome.outcome, outcome.grade)
         if outcome.log_failures:
             self.metrics.log_failures.inc(outcome.log_failures)
