@@ -12,8 +12,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from adapters.grpc.keepalive import DEFAULT_INTERVAL_S, DEFAULT_TIMEOUT_S, Keepalive
 from adapters.grpc.runtime import DEFAULT_MAX_IN_FLIGHT, MAX_MAX_IN_FLIGHT, raise_open_files_limit
-from adapters.grpc.serve_options import check_event_loop, check_process_counts, check_seconds, check_tls_options
+from adapters.grpc.serve_options import (
+    check_event_loop,
+    check_keepalive,
+    check_process_counts,
+    check_seconds,
+    check_tls_options,
+)
 
 if TYPE_CHECKING:
     from adapters.grpc.server import TlsFiles
@@ -113,6 +120,12 @@ def serve(
         help="decision calls (and streams) a server process takes at once; past that a call gets "
              "RESOURCE_EXHAUSTED at once instead of waiting (health checks and GetPolicy still answer)")] = (
         DEFAULT_MAX_IN_FLIGHT),
+    keepalive: Annotated[float, typer.Option(
+        metavar="SECONDS", help="ping a connection quiet this long, so that a caller gone without closing it "
+             "(power loss, a partition) is let go with its calls; 1 to 86400, 0 = gRPC's own two hours")] = (
+        DEFAULT_INTERVAL_S),
+    keepalive_timeout: Annotated[float, typer.Option(
+        metavar="SECONDS", help="how long the answer to that ping may take, 1 to 86400")] = DEFAULT_TIMEOUT_S,
 ) -> None:
     """Serve credit decisions over gRPC (health, reflection, hot reload, metrics)."""
     from adapters.grpc.logs import configure_logging
@@ -121,6 +134,8 @@ def serve(
     level = LogLevel(log_level).value
     configure_logging(level)
     check_seconds(("--watch-interval", watch_interval), ("--grace", grace))
+    check_keepalive(keepalive, keepalive_timeout)
+    pings = Keepalive(keepalive, keepalive_timeout)
     check_process_counts(processes, workers)
     check_tls_options(tls_cert, tls_key, tls_client_ca)
     check_event_loop(event_loop)
@@ -131,7 +146,7 @@ def serve(
         tls_files = (tls_cert, tls_key, tls_client_ca) if tls_cert and tls_key else None
         _serve_processes(processes, rules=rules or DEFAULT_RULES_DIR, host=host, port=port, db=db, tls=tls_files,
                          metrics_port=metrics_port, watch_interval=watch_interval, grace=grace, log_level=level,
-                         event_loop=event_loop, rule_tests=rule_tests, max_in_flight=max_in_flight)
+                         event_loop=event_loop, rule_tests=rule_tests, max_in_flight=max_in_flight, keepalive=pings)
         return
     from adapters.grpc.server import TlsFiles
 
@@ -139,7 +154,7 @@ def serve(
                        workers=DEFAULT_WORKERS if workers is None else workers,
                        tls=TlsFiles(tls_cert, tls_key, tls_client_ca) if tls_cert and tls_key else None,
                        metrics_port=metrics_port, watch_interval=watch_interval, grace=grace,
-                       event_loop=event_loop, rule_tests=rule_tests, max_in_flight=max_in_flight)
+                       event_loop=event_loop, rule_tests=rule_tests, max_in_flight=max_in_flight, keepalive=pings)
 
 
 def _store_url_checked(db: str | None) -> str:
@@ -155,7 +170,7 @@ def _store_url_checked(db: str | None) -> str:
 
 def _serve_one_process(*, rules: Path, address: str, db: str, workers: int, tls: TlsFiles | None,
                        metrics_port: int | None, watch_interval: float, grace: float, event_loop: str,
-                       rule_tests: bool, max_in_flight: int) -> None:
+                       rule_tests: bool, max_in_flight: int, keepalive: Keepalive) -> None:
     """The gRPC server in this process, with `workers` engine worker processes (0: in-process)."""
     from adapters.grpc import runtime
     from adapters.grpc.host import rule_tests_option
@@ -167,7 +182,7 @@ def _serve_one_process(*, rules: Path, address: str, db: str, workers: int, tls:
         runtime.run(run_service(rules_dir=rules, store=store, store_url=store_url, address=address,
                                 workers=workers, tls=tls, metrics_port=metrics_port,
                                 watch_interval=watch_interval, grace=grace, max_in_flight=max_in_flight,
-                                host_options=rule_tests_option(rule_tests)), event_loop)
+                                keepalive=keepalive, host_options=rule_tests_option(rule_tests)), event_loop)
 
 
 @contextmanager
@@ -205,7 +220,7 @@ def _serve_processes(processes: int, *, rules: Path, host: str, port: int, db: s
                      tls: tuple[Path, Path, Path | None] | None,
                      metrics_port: int | None, watch_interval: float, grace: float, log_level: str,
                      event_loop: str, rule_tests: bool = False,
-                     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT) -> None:
+                     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT, keepalive: Keepalive | None = None) -> None:
     """The supervised model (adapters/grpc/supervisor.py): N server processes on one port."""
     from adapters.grpc.supervisor import ProcessConfig, StartupFailed, run_supervised
 
@@ -214,7 +229,7 @@ def _serve_processes(processes: int, *, rules: Path, host: str, port: int, db: s
         _migrate_store(store_url)
     config = ProcessConfig(rules_dir=Path(rules), host=host, port=port, store_url=store_url, tls=tls,
                            watch_interval=watch_interval, grace=grace, log_level=log_level, event_loop=event_loop,
-                           rule_tests=rule_tests, max_in_flight=max_in_flight)
+                           rule_tests=rule_tests, max_in_flight=max_in_flight, keepalive=keepalive or Keepalive())
     try:
         run_supervised(config, processes, metrics_port=metrics_port)
     except StartupFailed as exc:

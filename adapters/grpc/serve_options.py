@@ -13,11 +13,11 @@ import typer
 MAX_PROCESSES = max(8, 4 * (os.cpu_count() or 1))
 """--workers and --processes: more than four per CPU only adds memory (each holds a compiled policy)."""
 MAX_SECONDS = 86_400.0
-"""--watch-interval and --grace: at most a day."""
+"""--watch-interval, --grace, --keepalive and --keepalive-timeout: at most a day."""
 
 
 def check_seconds(*flags: tuple[str, float]) -> None:
-    """--watch-interval and --grace: a number of seconds from 0 to a day."""
+    """Each (flag, seconds): a number of seconds from 0 to a day."""
     for name, value in flags:
         # Checked here rather than by the option's range: that said "should be less than or equal to
         # 86400" of nan.
@@ -26,6 +26,17 @@ def check_seconds(*flags: tuple[str, float]) -> None:
         if not 0 <= value <= MAX_SECONDS:
             raise typer.BadParameter(f"{value:g} is not between 0 and {MAX_SECONDS:.0f} seconds (a day)",
                                      param_hint=name)
+
+
+def check_keepalive(interval: float, timeout: float) -> None:
+    """--keepalive: 0 (gRPC's own two hours) or 1 s to a day; --keepalive-timeout: 1 s to a day."""
+    check_seconds(("--keepalive", interval), ("--keepalive-timeout", timeout))
+    # Below a second a quiet connection would be pinged many times a second, and a ping's answer
+    # can take longer than that on a loaded machine: healthy callers would be cut off.
+    for name, value in (("--keepalive", interval), ("--keepalive-timeout", timeout)):
+        if value < 1 and not (name == "--keepalive" and value == 0):
+            off = " (or 0: gRPC's own two hours)" if name == "--keepalive" else ""
+            raise typer.BadParameter(f"{value:g} is less than 1 second{off}", param_hint=name)
 
 
 def check_process_counts(processes: int | None, workers: int | None) -> None:

@@ -15,6 +15,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
 from adapters.grpc.host import DIR_NOT_READ, EngineBroken, PolicyHost
+from adapters.grpc.keepalive import Keepalive, keepalive_options
 from adapters.grpc.logs import event
 from adapters.grpc.metrics import CannotListen, metrics_host
 from adapters.grpc.reflection import enable_reflection
@@ -53,13 +54,15 @@ def create_server(
     tls: TlsFiles | None = None,
     max_message_bytes: int = MAX_MESSAGE_BYTES,
     reuse_port: bool = False,
+    keepalive: Keepalive | None = None,
 ) -> tuple[grpc.aio.Server, int]:
     """A grpc.aio server bound to `address` (port 0 picks one); start it with `await server.start()`.
 
     SO_REUSEPORT stays off unless asked for (`reuse_port`, the `--processes` model, where the
     supervisor holds the port): otherwise a second server could silently share our port.
+    `keepalive` None: gRPC's own (a quiet connection pinged after two hours).
     """
-    options = _server_options(max_message_bytes, reuse_port)
+    options = _server_options(max_message_bytes, reuse_port) + keepalive_options(keepalive)
     # The servicer refuses decision calls past its own max_in_flight (counted, logged, a message that
     # names the flag); gRPC's limit, just above it, is the backstop for everything else, and leaves
     # room for health checks, reflection and GetPolicy while the decision calls are at their limit.
@@ -127,6 +130,7 @@ async def run_service(
     host_options: dict[str, Any] | None = None,
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
     reuse_port: bool = False,
+    keepalive: Keepalive | None = Keepalive(),  # noqa: B008  (frozen: one shared default is safe)
     on_serving: Callable[[int, str], None] | None = None,
     stop: asyncio.Event | None = None,
     stop_signals: Iterable[signal.Signals] = (signal.SIGTERM, signal.SIGINT),
@@ -145,7 +149,7 @@ async def run_service(
     servicer = CreditPolicyServicer(host, max_in_flight=max_in_flight)
     health_servicer = health.aio.HealthServicer()
     server, port, metrics_port = await _start(host, servicer, health_servicer, address, tls=tls,
-                                              reuse_port=reuse_port, metrics_port=metrics_port)
+                                              reuse_port=reuse_port, keepalive=keepalive, metrics_port=metrics_port)
     await _announce_serving(host, health_servicer, port, on_serving, address=address, tls=tls, workers=workers,
                             metrics_port=metrics_port)
     stopping = _wire_serving_signals(loop, host, sighup, stop or asyncio.Event(), stop_signals)
@@ -178,7 +182,7 @@ def _wire_serving_signals(loop: asyncio.AbstractEventLoop, host: PolicyHost, sig
 
 
 async def _start(host: PolicyHost, servicer: CreditPolicyServicer, health_servicer: health.aio.HealthServicer,
-                 address: str, *, tls: TlsFiles | None, reuse_port: bool,
+                 address: str, *, tls: TlsFiles | None, reuse_port: bool, keepalive: Keepalive | None,
                  metrics_port: int | None) -> tuple[grpc.aio.Server, int, int | None]:
     """Bind the address, then the metrics endpoint, the first version and the server: (the server, its port,
     the metrics port). On any failure what started is stopped (the store too) and the error raised."""
@@ -186,7 +190,7 @@ async def _start(host: PolicyHost, servicer: CreditPolicyServicer, health_servic
     server = None
     try:
         server, port = create_server(address, servicer, health_servicer=health_servicer, tls=tls,
-                                     reuse_port=reuse_port)
+                                     reuse_port=reuse_port, keepalive=keepalive)
         if metrics_port is not None:
             metrics_port = host.metrics.serve(metrics_port, metrics_host(address))
         await host.start()

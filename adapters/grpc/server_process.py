@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.grpc import runtime
+from adapters.grpc.keepalive import Keepalive
 from adapters.grpc.logs import configure_logging, event
 from policy_engine.build import build_id
 
@@ -41,6 +42,8 @@ class ProcessConfig:
     """load a rule set from the directory only if its tests/ cases pass (serve --rule-tests)"""
     max_in_flight: int = runtime.DEFAULT_MAX_IN_FLIGHT
     """decision calls each server process takes at once (serve --max-in-flight)"""
+    keepalive: Keepalive = Keepalive()
+    """when a quiet connection is pinged, and how long its answer may take (serve --keepalive)"""
 
 
 class _PidFilter(logging.Filter):
@@ -170,5 +173,6 @@ async def _serve_process(conn: Any, config: ProcessConfig, index: int, files: di
     await run_service(rules_dir=config.rules_dir, address=f"{config.host}:{config.port}", store=store,
                       store_url=config.store_url, workers=0, tls=TlsFiles(*config.tls) if config.tls else None,
                       metrics_port=None, host_options=host_options, max_in_flight=config.max_in_flight,
+                      keepalive=config.keepalive,
                       watch_interval=config.watch_interval, grace=config.grace, reuse_port=True,
                       on_serving=on_serving, stop=stop, stop_signals=(signal.SIGTERM,), event_prefix="process ")

@@ -201,6 +201,10 @@ def test_a_second_server_on_the_same_port_is_refused(two_processes: ServerProces
     (["--grace", "-5"], "--grace: -5 is not between 0 and 86400 seconds"),
     (["--grace", "nan"], "--grace: not a number of seconds: nan"),
     (["--grace", "inf"], "--grace: inf is not between 0 and 86400 seconds"),
+    (["--keepalive", "0.5"], "--keepalive: 0.5 is less than 1 second (or 0: gRPC's own two hours)"),
+    (["--keepalive", "nan"], "--keepalive: not a number of seconds: nan"),
+    (["--keepalive-timeout", "0"], "--keepalive-timeout: 0 is less than 1 second"),
+    (["--keepalive-timeout", "1e9"], "--keepalive-timeout: 1e+09 is not between 0 and 86400 seconds"),
     (["--log-level", "LOUD"], "--log-level"),
     # TLS files are checked before anything starts (gRPC would only fail to add the port)
     (["--tls-cert", "missing.pem", "--tls-key", "missing.key"], "missing.pem: no such file"),
