@@ -61,14 +61,14 @@ PINGING_CLIENT = [("grpc.keepalive_time_ms", 2000), ("grpc.keepalive_permit_with
 
 @contextmanager
 def frozen_caller(address: str) -> Iterator[subprocess.Popen[bytes]]:
-    """A child process holding an open stream to `address`, then frozen (SIGSTOP); ended at exit."""
+    """A child process holding an open stream to `address` (SIGSTOP freezes it); continued and killed at exit."""
     child = subprocess.Popen([sys.executable, "-c", CALLER, address], stdout=subprocess.PIPE, cwd=ROOT,
                              env=dict(os.environ, PYTHONPATH=str(ROOT)))
     try:
         assert child.stdout is not None and child.stdout.readline() == b"open\n"
         yield child
     finally:
-        child.send_signal(signal.SIGCONT)  # a stopped process takes SIGKILL too, but only once running again
+        child.send_signal(signal.SIGCONT)  # never left stopped, whatever happens to the kill
         child.kill()
         child.wait(timeout=30)
 
