@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import errno
 import os
+import secrets
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,17 +29,14 @@ def written_whole(path: Path, encoding: str = "utf-8", newline: str | None = Non
     """Open a temporary file beside `path` for writing text; when the block ends it takes `path`'s
     place in one rename, so a reader (a browser, a spreadsheet, a script) never finds half a file
     and a run killed while writing leaves the previous file, not a truncated one. If the block
-    raises, the temporary file is removed and `path` is untouched."""
-    target = Path(os.path.realpath(path))  # through a symbolic link, as open() would write
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    raises, the temporary file is removed and `path` is untouched. A file replaced keeps its
+    permissions; a new one gets what the umask allows."""
+    target = _target_of(path)
     if target.is_dir():  # found before writing it all, and named as asked (not the temporary's name)
         raise OSError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    temporary, fd = _create_beside(target, path)
     try:
-        try:
-            out = temporary.open("w", encoding=encoding, newline=newline)
-        except OSError as exc:  # name the file asked for, not the temporary one
-            raise OSError(exc.errno, exc.strerror, str(path)) from None
-        with out:
+        with os.fdopen(fd, "w", encoding=encoding, newline=newline) as out:
             yield out
         try:
             os.replace(temporary, target)
@@ -46,6 +45,36 @@ def written_whole(path: Path, encoding: str = "utf-8", newline: str | None = Non
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def _target_of(path: Path) -> Path:
+    """The file `path` names, through a symbolic link as open() would write, but only a link of ours (or
+    root's): one planted by another user in a shared directory would choose which of our files is replaced."""
+    if os.path.islink(path) and os.lstat(path).st_uid not in (os.geteuid(), 0):
+        raise PermissionError(errno.EPERM, "a symbolic link owned by another user; not followed", str(path))
+    return Path(os.path.realpath(path))
+
+
+def _create_beside(target: Path, path: Path) -> tuple[Path, int]:
+    """A new temporary file in `target`'s directory and its descriptor: an unguessable name created
+    exclusively (never through a link planted at it), with the mode of the file it will replace."""
+    try:
+        mode: int | None = stat.S_IMODE(target.stat().st_mode)
+    except OSError:  # none yet (or no such directory, which creating the temporary file reports)
+        mode = None  # 0o666 less the umask, as open() would create it
+    for _ in range(100):
+        temporary = target.with_name(f".{target.name}.{secrets.token_hex(6)}.partial")
+        try:
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                         0o600 if mode is not None else 0o666)
+        except FileExistsError:
+            continue
+        except OSError as exc:  # name the file asked for, not the temporary one
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
+        if mode is not None:  # the replaced file's mode: the umask must not widen one its owner narrowed
+            os.fchmod(fd, mode)
+        return temporary, fd
+    raise FileExistsError(errno.EEXIST, "no free temporary name beside it", str(path))
 
 
 def write_whole(path: Path, text: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -12,6 +13,7 @@ from typing import Any, TextIO
 from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, select
 
+from adapters.batch.files import written_whole
 from adapters.importers.kinds import KINDS, ImportKind
 from adapters.importers.reader import FileProblem, Problem, RawRow, detect_format, read_csv, read_jsonl
 from adapters.store import schema as s
@@ -178,19 +180,19 @@ def run_import(
     fmt = detect_format(path, fmt)
     name = str(path)
     report = ImportReport(kind_name, name)
-    rejects_handle = open(rejects_path, "w", encoding="utf-8", newline="") if keep_going and rejects_path else None
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as handle, engine.connect() as conn:
-            run = _Run(kind, name, conn, _Rejects(rejects_handle, fmt, kind.columns), report)
-            _load_in_one_transaction(run, _rows(kind, handle, name, fmt), keep_going, progress)
-    except FileProblem as exc:
-        report.add([exc.problem])
-        report.refused_whole = True
-    except UnicodeDecodeError as exc:
-        report.add([Problem(name, _first_undecodable_line(path), "", "bad_encoding", f"not UTF-8 text ({exc.reason})")])
-    finally:
-        if rejects_handle is not None:
-            rejects_handle.close()
+    # Written whole (never through another user's link, never half a file); opened before anything is imported.
+    rejects = written_whole(rejects_path, newline="") if keep_going and rejects_path else nullcontext(None)
+    with rejects as rejects_handle:
+        try:
+            with open(path, encoding="utf-8-sig", newline="") as handle, engine.connect() as conn:
+                run = _Run(kind, name, conn, _Rejects(rejects_handle, fmt, kind.columns), report)
+                _load_in_one_transaction(run, _rows(kind, handle, name, fmt), keep_going, progress)
+        except FileProblem as exc:
+            report.add([exc.problem])
+            report.refused_whole = True
+        except UnicodeDecodeError as exc:
+            report.add([Problem(name, _first_undecodable_line(path), "", "bad_encoding",
+                                f"not UTF-8 text ({exc.reason})")])
     return report
 
 

@@ -34,8 +34,10 @@ def snapshot_cmd(
     if out is None:
         sys.stdout.write(text)
         return
+    from adapters.batch.files import write_whole
+
     try:
-        out.write_text(text, encoding="utf-8")
+        write_whole(out, text)  # never half a file, nor through a link another user planted
     except OSError as exc:
         err.print(f"error: {out}: cannot be written: {exc.strerror or exc}", markup=False)
         raise typer.Exit(2) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -70,6 +71,27 @@ def test_import_with_keep_going_loads_good_rows_and_writes_rejects(run, tmp_path
     assert "bad.csv" in result.stderr
     assert (tmp_path / "bad.csv").read_text().splitlines()[1].startswith("C2,huge,")
     assert open_store(db_url).get_snapshot("C1").size == "large"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a link to another user needs root")
+def test_rejects_and_snapshot_files_are_not_written_through_a_link_another_user_planted(  # type: ignore[no-untyped-def]
+        run, tmp_path: Path) -> None:
+    """In a shared directory anyone may plant `bad.csv -> ~/.bashrc`; the rejects and `snapshot --out`
+    wrote through it (open("w")), so the planter chose which of the runner's files was overwritten."""
+    (tmp_path / "c.csv").write_text("customer_id,size\nC1,large\nC2,huge\n")
+    assert run("import", "customers", "c.csv", "--keep-going", "--rejects", "first.csv").exit_code == 1  # C1 in
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    for name in ("bad.csv", "c1.json"):
+        (tmp_path / name).symlink_to(victim)
+        os.lchown(tmp_path / name, 12345, 12345)
+
+    imported = run("import", "customers", "c.csv", "--keep-going", "--rejects", "bad.csv")
+    snapshot = run("snapshot", "C1", "--out", "c1.json")
+
+    assert imported.exit_code == 2 and "--rejects bad.csv" in imported.stderr
+    assert snapshot.exit_code == 2 and "c1.json" in snapshot.stderr and "another user" in snapshot.stderr
+    assert victim.read_text() == "keep me"
 
 
 def test_import_of_a_missing_file_is_a_usage_error(run) -> None:  # type: ignore[no-untyped-def]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -54,3 +56,54 @@ def test_a_directory_given_as_the_file_is_named_as_asked_and_nothing_is_left_beh
 
     assert caught.value.filename == str(target)
     assert [p.name for p in tmp_path.iterdir()] == ["exports"] and not any(target.iterdir())
+
+
+def test_a_link_planted_at_the_temporary_files_old_name_is_not_written_through(tmp_path: Path) -> None:
+    """The temporary file was `.NAME.<pid>.partial`, opened without O_EXCL: in a shared directory anyone
+    could plant that name as a link to a file of the user running the report and have it overwritten."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    (tmp_path / f".report.csv.{os.getpid()}.partial").symlink_to(victim)
+
+    write_whole(tmp_path / "report.csv", "today's report")
+
+    assert victim.read_text() == "keep me"
+    assert (tmp_path / "report.csv").read_text() == "today's report"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a link to another user needs root")
+def test_a_link_owned_by_another_user_is_not_followed(tmp_path: Path) -> None:
+    """Following it would let whoever can write the directory (a shared one) pick which file is replaced."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    link = tmp_path / "report.csv"
+    link.symlink_to(victim)
+    os.lchown(link, 12345, 12345)
+
+    with pytest.raises(PermissionError) as caught:
+        write_whole(link, "today's report")
+
+    assert caught.value.filename == str(link)
+    assert victim.read_text() == "keep me" and link.is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.csv", "victim.txt"]
+
+
+def test_a_file_replaced_keeps_its_permissions(tmp_path: Path) -> None:
+    """A report its owner made private (0600) must not come back readable by everyone after the next run."""
+    report = tmp_path / "report.csv"
+    report.write_text("yesterday's report\n")
+    report.chmod(0o600)
+
+    write_whole(report, "today's report\n")
+
+    assert stat.S_IMODE(report.stat().st_mode) == 0o600
+
+
+def test_a_new_file_takes_the_permissions_the_umask_allows(tmp_path: Path) -> None:
+    mask = os.umask(0o027)
+    try:
+        write_whole(tmp_path / "report.csv", "today's report\n")
+    finally:
+        os.umask(mask)
+
+    assert stat.S_IMODE((tmp_path / "report.csv").stat().st_mode) == 0o640
