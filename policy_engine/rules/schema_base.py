@@ -7,12 +7,17 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from policy_engine.domain.values import IDENTIFIER_PATTERN
+
 Grade = Literal["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C"]
 GradeClass = Literal["A", "B", "C"]
 Severity = Literal["info", "warning", "urgent"]
 Outcome = Literal["APPROVE", "HOLD", "SPECIAL_APPROVAL", "CASH_IN_ADVANCE", "REJECT"]
 RuleId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", max_length=80)]
 Source = Annotated[str, Field(min_length=3, max_length=500)]
+OneLine = Annotated[str, Field(min_length=1, max_length=200, pattern=IDENTIFIER_PATTERN)]
+"""Text every decision, log line, CSV and terminal shows (a title, the pack's name): one line, and no control
+or invisible formatting character that could colour a terminal, forge a line or show other text than is there."""
 Condition = Annotated[
     Any,
     Field(
@@ -34,8 +39,8 @@ class _Model(BaseModel):
 class Title(_Model):
     """A rule's title in Chinese and English."""
 
-    zh: Annotated[str, Field(min_length=1, max_length=200)]
-    en: Annotated[str, Field(min_length=1, max_length=200)]
+    zh: OneLine
+    en: OneLine
 
 
 class Rule(_Model):

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from policy_engine.domain.values import IDENTIFIER_PATTERN
 from policy_engine.rules.schema_base import Source, Title, _Model
 
 
@@ -23,7 +24,7 @@ class PolicyFile(_Model):
     """kind: policy — the pack's name and the feature windows."""
 
     kind: Literal["policy"]
-    name: Annotated[str, Field(min_length=1, max_length=100)]
+    name: Annotated[str, Field(min_length=1, max_length=100, pattern=IDENTIFIER_PATTERN)]
     title: Title
     source: Source
     features: FeatureWindows = FeatureWindows()

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from policy_engine.domain.suggest import close_choices
+from policy_engine.domain.values import IDENTIFIER_PATTERN
 from policy_engine.rules.numbers import describe, setting_of, split_after, split_number
 from policy_engine.rules.problems import Problem
 
@@ -111,6 +112,10 @@ def _words(loc: tuple[Any, ...], kind: str, err: Any) -> str | None:
     if field == "title" and kind == "model_type":
         got = "a text" if isinstance(value, str) else "a list" if isinstance(value, list) else "no title"
         return f"got {got}; write {{zh: …, en: …}} (the title in Chinese and in English)"
+    if kind == "string_pattern_mismatch" and isinstance(value, str) and field in ("zh", "en", "name"):
+        odd = next((c for c in value if re.fullmatch(IDENTIFIER_PATTERN, c) is None), "")
+        return (f"contains U+{ord(odd):04X}, a control or invisible formatting character, at position "
+                f"{value.index(odd) + 1}; it is shown on one line of plain text: remove it")
     if field == "source" and kind == "string_too_short":
         return (f'"{value}" is too short (at least {err["ctx"]["min_length"]} characters); write the handbook passage '
                 "the rule encodes")

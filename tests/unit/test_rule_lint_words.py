@@ -462,3 +462,21 @@ def test_a_signal_outside_the_vocabulary_lists_the_signals_staff_can_record(rule
                               "competitor_purchases_moved, ")
     assert message.endswith("bill_extension_requested (credit-policy fields lists them as signal_…); a new sign "
                             "must be added to that vocabulary first, or write the condition on a field")
+
+
+@pytest.mark.parametrize(("written", "shown"), [
+    (r'"\e[31mRED\e[0m"', "U+001B"),  # a terminal escape: colours or clears the screen of whoever reads it
+    (r'"late\nrules/x.yaml:1:1: ok: a forged line"', "U+000A"),  # a line of its own in a log or the queue
+    (r'"paid \u202eetal"', "U+202E"),  # a right-to-left override: shows text other than what is there
+])
+def test_a_title_with_a_control_or_invisible_character_is_a_problem_at_the_title(
+        rules_copy: RulesCopy, written: str, shown: str) -> None:
+    """A title is what every decision, log line, CSV and terminal shows of a rule; an escape in it
+    reached the terminals of `history`, `queue` and `simulate` and forged lines in their output."""
+    rules = rules_copy(("warnings.yaml", "en: Payment dates often changed", f"en: {written}"))
+
+    found = _found(rules)
+
+    assert [(name, line, code) for name, line, code, _ in found] == [
+        ("warnings.yaml", *_lines(rules / "warnings.yaml", f"en: {written}"), "invalid_value")]
+    assert shown in found[0][3] and "title.en" in found[0][3]
