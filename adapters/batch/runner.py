@@ -197,11 +197,12 @@ def _finish(engine: Any, run_id: str, part: Partition, progress: Progress, elaps
 
 def _fatal_text(exc: Exception, engine: Any) -> str:
     """What stopped the run, in a line or two: for a database error the driver's words, without the
-    statement and its hundreds of parameters (and without the URL's password)."""
-    if not isinstance(exc, DBAPIError):
-        return f"{type(exc).__name__}: {exc}"
-    text = f"{type(exc).__name__}: {str(exc.orig if exc.orig is not None else exc).strip()}"
+    statement and its hundreds of parameters; for any error, bounded and without the URL's password."""
+    said = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    text = f"{type(exc).__name__}: {str(said).strip()}"
     text = scrub_password(text, engine.url.render_as_string(hide_password=False))[:MAX_FATAL_TEXT]
+    if not isinstance(exc, DBAPIError):  # any error may quote the URL (SQLAlchemy's own do): scrubbed all the same
+        return text
     if engine.dialect.name == "sqlite" and "database is locked" in text:  # busy, not gone: say who may hold it
         text += (f" (another process held the store's write lock for over {SQLITE_LOCK_WAIT} s: another batch, an "
                  "import, compact-log or demo-data; once it is done, run the same command again to resume)")

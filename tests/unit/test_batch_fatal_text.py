@@ -45,3 +45,13 @@ def test_a_sqlite_store_locked_by_another_process_says_so_and_not_that_the_datab
     assert text.startswith("OperationalError: database is locked (another process held the store's write lock ")
     assert "another batch, an import" in text and "run the same command again to resume" in text
     assert "went away" not in text
+
+
+def test_an_error_that_is_not_the_databases_is_shown_without_the_password_and_bounded() -> None:
+    """The summary, the terminal and batch_runs.error all keep this text; an error from SQLAlchemy's URL
+    handling or a worker's start-up may quote the URL it was given."""
+    exc = ValueError("could not use postgresql+psycopg://risk:s3cret@db.example/credit " + "x" * 5000)
+
+    text = _fatal_text(exc, ENGINE)
+
+    assert text.startswith("ValueError: could not use") and "s3cret" not in text and len(text) <= MAX_FATAL_TEXT
