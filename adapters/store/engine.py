@@ -161,7 +161,9 @@ def make_engine(url: str | None = None) -> Engine:
     resolved = resolve_db_url(url)
     check_db_url(resolved)
     sa_url = make_url(resolved)
-    kwargs: dict[str, Any] = {}
+    # A failed statement's parameters (snapshots: names, amounts) stay out of its message, which logs,
+    # tracebacks and batch_runs keep; the statement and the driver's words are enough to act on.
+    kwargs: dict[str, Any] = {"hide_parameters": True}
     if sa_url.get_backend_name() == "sqlite":
         database = sa_url.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):

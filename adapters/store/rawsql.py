@@ -34,5 +34,5 @@ def fetch_all(conn: Connection, sql: str, params: Mapping[str, Any]) -> list[tup
         invalidated = dialect.is_disconnect(exc, raw, None)
         if invalidated:
             conn.invalidate(exc)
-        raise DBAPIError.instance(sql, params, exc, dbapi_error, connection_invalidated=invalidated,
-                                  dialect=dialect) from exc
+        raise DBAPIError.instance(sql, params, exc, dbapi_error, hide_parameters=conn.engine.hide_parameters,
+                                  connection_invalidated=invalidated, dialect=dialect) from exc

@@ -1,10 +1,13 @@
-"""A database password never reaches a message, and hiding it leaves the rest of the message readable."""
+"""A database password never reaches a message, and hiding it leaves the rest of the message readable; nor
+does the customer data a failed statement was given."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from adapters.store.engine import scrub_password
+from adapters.store.engine import make_engine, scrub_password
 
 
 @pytest.mark.parametrize(
@@ -29,3 +32,31 @@ def test_the_password_is_hidden_where_it_stands_alone(password: str, message: st
 
 def test_a_url_without_a_password_leaves_the_message_alone() -> None:
     assert scrub_password("psycopg failed", "postgresql+psycopg://u@db/x") == "psycopg failed"
+
+
+def test_a_database_error_does_not_carry_the_customer_data_it_was_given(tmp_path: Path) -> None:
+    """SQLAlchemy puts a failed statement's parameters in its message, and the audit writer logs that
+    message with its traceback: a decision-log row's snapshot (names, amounts) ended up in the logs."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'store.sqlite'}")
+
+    with pytest.raises(OperationalError) as caught, engine.connect() as conn:
+        conn.execute(text("INSERT INTO no_such_table VALUES (:name)"), {"name": "Acme Pharmacy, limit 900000.00"})
+
+    assert "no_such_table" in str(caught.value) and "Acme" not in str(caught.value)
+
+
+def test_a_raw_statement_that_fails_does_not_carry_its_parameters_either(tmp_path: Path) -> None:
+    """The snapshot loads run on the driver's own cursor (rawsql.fetch_all) and build SQLAlchemy's error by hand."""
+    from sqlalchemy.exc import DBAPIError
+
+    from adapters.store.rawsql import fetch_all
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'store.sqlite'}")
+
+    with pytest.raises(DBAPIError) as caught, engine.connect() as conn:
+        fetch_all(conn, "SELECT * FROM no_such_table WHERE id = :id", {"id": "C-SECRET-7"})
+
+    assert "no_such_table" in str(caught.value) and "C-SECRET-7" not in str(caught.value)
