@@ -20,6 +20,7 @@ from adapters.grpc.serve_options import (
     check_process_counts,
     check_seconds,
     check_tls_options,
+    exposure_warning,
 )
 
 if TYPE_CHECKING:
@@ -140,6 +141,7 @@ def serve(
     check_tls_options(tls_cert, tls_key, tls_client_ca)
     check_event_loop(event_loop)
     db = _store_url_checked(db)
+    _warn_if_exposed(host, tls=tls_cert is not None, mutual_tls=tls_client_ca is not None)
     raise_open_files_limit()  # before any process starts: they inherit it
     if processes is not None:
         # The supervisor never imports gRPC (its threads would only slow the exit); the processes do.
@@ -155,6 +157,20 @@ def serve(
                        tls=TlsFiles(tls_cert, tls_key, tls_client_ca) if tls_cert and tls_key else None,
                        metrics_port=metrics_port, watch_interval=watch_interval, grace=grace,
                        event_loop=event_loop, rule_tests=rule_tests, max_in_flight=max_in_flight, keepalive=pings)
+
+
+def _warn_if_exposed(host: str, *, tls: bool, mutual_tls: bool) -> None:
+    """Log `callers not authenticated` (warning) when any host that reaches the port may call the service.
+
+    The default (`[::]`, plaintext) is kept for containers and the README's commands; the line says so at
+    every start rather than leave it to be found in the docs."""
+    import logging
+
+    from adapters.grpc.logs import event
+
+    fields = exposure_warning(host, tls=tls, mutual_tls=mutual_tls)
+    if fields is not None:
+        event("callers not authenticated", logging.WARNING, **fields)
 
 
 def _store_url_checked(db: str | None) -> str:

@@ -189,3 +189,20 @@ def _decoded(pem: str) -> dict[str, Any] | None:
             return dict(decode(one.name))
     except (ssl.SSLError, OSError, ValueError):
         return None
+
+
+_THIS_MACHINE = ("localhost", "127.0.0.1", "::1")
+
+
+def exposure_warning(host: str, *, tls: bool, mutual_tls: bool) -> dict[str, Any] | None:
+    """The fields of the `callers not authenticated` warning when any host that reaches `host`'s port may
+    call the service (evaluate a customer by id, read the policy with GetPolicy): no mutual TLS and an
+    address other machines reach. None with mutual TLS or on this machine only."""
+    bare = host.strip("[]").lower()
+    if mutual_tls or bare in _THIS_MACHINE or bare.startswith("127."):
+        return None
+    said = "encrypted, but" if tls else "in plaintext, and"
+    return {"address": host, "tls": tls,
+            "advice": f"calls are {said} any caller that reaches this address is served: give --tls-cert, "
+                      "--tls-key and --tls-client-ca (mutual TLS), or --host 127.0.0.1 behind a proxy that "
+                      "authenticates, or a network policy that admits only the callers"}
