@@ -22,6 +22,11 @@ ruleset name cannot be registered twice. What we do instead, for each pitfall:
   fired rule names are read from the engine's action queue.
 - Names cannot be re-registered: each compiled policy gets a fresh, versioned ruleset name.
 - 255 properties per object: the compiler refuses stages that would send more.
+- Fixed-size node tables that hang or crash when full instead of refusing: 512 distinct comparisons
+  after one node (a 513th hangs the compile, holding the GIL; 512 hang the first match), 256 rules
+  ending at one node (a 257th crashes the first match), 128 `$nex`/`$or` ends at one node.
+  `engine_network.overloads` counts them from the definition and we refuse past 400, 200 and 100
+  before the core sees it (the compiler says where, as `too_many_rules`).
 
 Two measured economies: facts carry short property names (`short_keys`: the core parses and
 hashes every name of every fact, ~8% of its time on the customer fact) and no `sid` property (the
@@ -39,6 +44,8 @@ from typing import Any
 
 import durable_rules_engine as _core
 import orjson
+
+from policy_engine.engine_network import overloads
 
 MAX_PROPERTIES = 255
 MAX_REPLACEMENTS = 100
@@ -91,6 +98,9 @@ class Ruleset:
         """Why failed matches closed this ruleset for good (None while it works, or once `close()`d):
         the rulesets it abandoned stay allocated in the core (~0.7 MB each for the shipped policy), so
         only a fresh process recovers fully; the service replaces the process (docs/service.md)."""
+        for over in overloads(definition):  # the compiler says where; this keeps any other caller safe
+            raise EngineError(f"rule {over.rule} takes one node's {over.table} to {over.count}; "
+                              f"the engine takes at most {over.bound} (engine_network.py)")
         with _LOCK:
             try:
                 self._handle: int | None = _core.create_ruleset(self.name, self._text)

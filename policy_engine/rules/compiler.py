@@ -23,6 +23,7 @@ from policy_engine.rules.day_titles import day_title_problems
 from policy_engine.rules.full_width import name_slips
 from policy_engine.rules.kinds import kind_without_file, no_kind_problem
 from policy_engine.rules.loader import Document, parse_document
+from policy_engine.rules.network_problems import network_problems
 from policy_engine.rules.problems import PolicyLoadError, Problem
 from policy_engine.rules.schema import OPTIONAL_KINDS, SINGLE_KINDS, validate_document
 from policy_engine.rules.scopes import KIND_TABLES, SCOPES, scope_for
@@ -194,6 +195,10 @@ def stage_emit(u: Unit) -> None:
             u.problems.append(Problem(u.shown("."), 1, 1, "too_many_fields", msg))
     keys = engine.short_keys(n for names in stage_fields.values() for n in names)
     definition = {name: engine.rename_properties(rule, keys) for name, rule in definition.items()}
+    refused = network_problems(u.rules, definition)
+    u.problems += refused
+    if refused:  # no program: the engine would hang on it (engine_network.py)
+        return
     policy = u.kinds["policy"]
     u.program = Program(
         version=policy_version(u.files),

@@ -1,0 +1,93 @@
+"""How full durable_rules' fixed-size node tables would be for a ruleset, counted before the core sees it.
+
+The core (2.0.28, src/rules) builds one network per ruleset: a node per distinct comparison, shared by
+every rule whose condition starts with the same comparisons (a trie). Each node keeps what follows it in
+tables of fixed size (rules.h), and a full one is not refused but hangs or crashes:
+
+- `NEXT_BUCKET_LENGTH 512` (rules.h:47): the distinct comparisons that follow a node (all but `$nex`), an
+  open-addressed table probed from `hash & 0x1F` until an empty slot. Looking up a comparison that is not
+  there (rete.c `findAlpha`, ~line 1001) never stops once all 512 are taken, so a 513th hangs
+  `create_ruleset` holding the GIL; with exactly 512 the first match never returns (events.c ~1749).
+  Measured: 511 compile in 11 ms and match; 512 and 513 were killed after 10 s.
+- `BETA_LIST_LENGTH 256` (rules.h:49): the rules whose condition ends at one node (the same condition, or
+  none, in one stage); with 257 the first match crashes the process (a segfault).
+- `NEXT_LIST_LENGTH 128` (rules.h:48): the `$nex` comparisons and the `$or`s ending at one node; a 129th is
+  refused (error 107) and the 128th is written past the end of the list.
+
+We refuse well below each (BOUNDS). Our emitter puts the stage discriminator `_f` first, so one node per
+stage is followed by the first comparison of each of its rules: there the 400 is counted across every file
+of the stage.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+BOUNDS = {"branches": 400, "same_condition": 200, "absent_or_any": 100}
+"""Entries we allow in each table of one node (cliffs: 512, 257 and 128)."""
+
+
+@dataclass(frozen=True)
+class Overload:
+    """A node past a bound: the first rule that took it past, its table, the entries in all, the bound."""
+
+    rule: str
+    table: str
+    count: int
+    bound: int
+
+
+class _Network:
+    """The core's trie of comparisons, as far as its tables' fill goes."""
+
+    def __init__(self) -> None:
+        self._nodes: dict[tuple[int, str], int] = {}  # (parent, comparison as JSON) -> node
+        self._fill: Counter[tuple[int, str]] = Counter()  # (node, table) -> entries
+        self._first_over: dict[tuple[int, str], str] = {}
+        self._ids = itertools.count(1)  # 0 is the root
+        self.rule = ""
+
+    def _new(self) -> int:
+        return next(self._ids)
+
+    def _add(self, node: int, table: str) -> None:
+        self._fill[node, table] += 1
+        if self._fill[node, table] > BOUNDS[table]:
+            self._first_over.setdefault((node, table), self.rule)
+
+    def build(self, term: dict[str, Any], parent: int) -> int:
+        """The node a term ends at, from `parent` (as rete.c `createAlpha` links it)."""
+        op, value = next(iter(term.items()))
+        if op == "$and":
+            for item in value:
+                parent = self.build(item, parent)
+            return parent
+        if op == "$or":  # a fresh forward node, listed at each branch's end
+            forward = self._new()
+            for item in value:
+                self._add(self.build(item, parent), "absent_or_any")
+            return forward
+        key = (parent, json.dumps(term, sort_keys=True))
+        if key not in self._nodes:
+            self._nodes[key] = self._new()
+            self._add(parent, "absent_or_any" if op == "$nex" else "branches")
+        return self._nodes[key]
+
+    def overloads(self) -> list[Overload]:
+        """Each node past a bound, at the first rule past it, with the node's final count."""
+        return [Overload(rule, table, self._fill[node, table], BOUNDS[table])
+                for (node, table), rule in self._first_over.items()]
+
+
+def overloads(definition: dict[str, Any]) -> list[Overload]:
+    """The nodes of a durable_rules ruleset definition (`{name: {"all": [{"m": term}]}}`) past BOUNDS."""
+    network = _Network()
+    for name, rule in definition.items():
+        network.rule = name
+        for part in rule["all"]:
+            network._add(network.build(part["m"], 0), "same_condition")
+    return network.overloads()

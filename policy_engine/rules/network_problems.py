@@ -1,0 +1,42 @@
+"""`too_many_rules`: a rule set past the engine's fixed node tables (engine_network.py), said at the rule
+that takes it past, before durable_rules sees it (a full table hangs or crashes the core)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from policy_engine.engine_network import overloads
+from policy_engine.ir import CompiledRule
+from policy_engine.rules.loader import Document
+from policy_engine.rules.problems import Problem
+
+_STAGE_KINDS = {"customer": "scorecard rows, warning signs and follow-ups", "invoice": "collection reminders",
+                "rating": "grade bands", "profile": "limits, review cadence and review information",
+                "order": "order checks"}
+
+_WHAT = {
+    "branches": ("{count} different comparisons where their conditions part (right after the stage, or after "
+                 "the leading comparisons they share); the engine takes at most {bound} (its table of 512 fills "
+                 "and then hangs)",
+                 "write fewer rules there: one rule or scorecard row with `between` or `in` in place of many "
+                 "that differ only in a threshold"),
+    "same_condition": ("{count} rules with this same condition; the engine takes at most {bound} (past 256 it "
+                       "crashes)", "merge rules whose conditions are the same"),
+    "absent_or_any": ("{count} `exists: false` comparisons and `any` groups ending at one point; the engine takes "
+                      "at most {bound} (past 128 it fails)", "write fewer of them there"),
+}
+
+
+def network_problems(rules: list[tuple[CompiledRule, Any, Document, tuple[Any, ...]]],
+                     definition: dict[str, Any]) -> list[Problem]:
+    """A `too_many_rules` problem at the first rule past each bound of the engine's node tables."""
+    by_name = {rule.name: (rule, doc, loc) for rule, _node, doc, loc in rules}
+    problems = []
+    for over in overloads(definition):
+        rule, doc, loc = by_name[over.rule]
+        said, todo = _WHAT[over.table]
+        stage = f"the {rule.stage} stage's rules ({_STAGE_KINDS.get(rule.stage, rule.stage)}, across all their files)"
+        message = (f"rule {rule.id}: {stage} have {said.format(count=over.count, bound=over.bound)}; this rule is "
+                   f"number {over.bound + 1}: {todo}")
+        problems.append(doc.problem(loc, "too_many_rules", message))
+    return problems
