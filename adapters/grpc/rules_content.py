@@ -8,12 +8,13 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from policy_engine.rules.loader import MAX_FILE_BYTES, MAX_TOTAL_BYTES
+from policy_engine.rules.loader import MAX_FILE_BYTES
 from policy_engine.rules.rule_tree import scan_rules_dir
 
-_READ_AT_MOST = MAX_TOTAL_BYTES + MAX_FILE_BYTES
-"""Bytes read in all: the loader reads no more (a file past its limits is refused for its size, which
-the hash holds), so a directory of huge files costs no more than a good one."""
+_READ_AT_MOST = 5 << 20
+"""Bytes read in all: the rule files (the loader reads at most MAX_TOTAL_BYTES of them; a file past its
+limits is refused for its size, which the hash holds) and the case files after them, so a directory of
+huge files costs no more than a good one. Not lowered with MAX_TOTAL_BYTES: case files count here too."""
 
 
 def content_digest(rules_dir: Path) -> str:

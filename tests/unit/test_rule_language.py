@@ -297,6 +297,22 @@ def test_too_many_rule_files_are_refused_before_any_is_read(
     assert opened == []
 
 
+def test_rule_files_past_one_mib_in_all_are_refused_before_reading_costs_a_minute(rules_copy: RulesCopy) -> None:
+    """Reading costs ~10-17 s a MiB (YAML with positions), so 4 MiB cost every lint and reload a minute
+    before any check; the shipped files are ~32 KB."""
+    rules = rules_copy()
+    comment = "# " + "x" * 600_000 + "\n"
+    for name in ("zz_a.yaml", "zz_b.yaml"):
+        (rules / name).write_text(comment)
+
+    with pytest.raises(PolicyLoadError) as caught:
+        read_rule_files(rules)
+
+    [problem] = caught.value.problems
+    assert (problem.code, Path(problem.path).name) == ("unreadable", "zz_b.yaml")
+    assert "1 MiB" in problem.message and MAX_TOTAL_BYTES == 1 << 20
+
+
 def test_a_rule_set_too_large_in_all_is_refused_at_the_file_that_crosses_the_bound(rules_copy: RulesCopy) -> None:
     """Each file under 1 MiB, but 5 MiB in all: a version GetPolicy(include_files) could not send
     (8 MiB per message) and every reload would read. Refused, and nothing past the bound is read."""
