@@ -27,6 +27,9 @@ ruleset name cannot be registered twice. What we do instead, for each pitfall:
   ending at one node (a 257th crashes the first match), 128 `$nex`/`$or` ends at one node.
   `engine_network.overloads` counts them from the definition and we refuse past 400, 200 and 100
   before the core sees it (the compiler says where, as `too_many_rules`).
+- Not bounded here, since it depends on the fact: a match keeps the comparisons that held, pending, on a
+  stack of 64 (events.c MAX_STACK_SIZE); 65 holding at once after one node fail that match with error 303
+  (measured), an EngineError for that customer. The shipped customer stage has 66 such comparisons.
 
 Two measured economies: facts carry short property names (`short_keys`: the core parses and
 hashes every name of every fact, ~8% of its time on the customer fact) and no `sid` property (the
