@@ -27,9 +27,14 @@ ruleset name cannot be registered twice. What we do instead, for each pitfall:
   ending at one node (a 257th crashes the first match), 128 `$nex`/`$or` ends at one node.
   `engine_network.overloads` counts them from the definition and we refuse past 400, 200 and 100
   before the core sees it (the compiler says where, as `too_many_rules`).
-- Not bounded here, since it depends on the fact: a match keeps the comparisons that held, pending, on a
-  stack of 64 (events.c MAX_STACK_SIZE); 65 holding at once after one node fail that match with error 303
-  (measured), an EngineError for that customer. The shipped customer stage has 66 such comparisons.
+- A fixed-size match stack that fails the match (error 303) when full: a match walks the network depth
+  first on a stack of 64 (events.c MAX_STACK_SIZE). Visiting a node pushes at once every successor that
+  holds for the fact (comparisons that hold, `$nex` on absent fields, an `$or`'s continuation per branch
+  that held); the last pushed is visited next, so what waits at each node on the path adds up: the peak is
+  the sum along the worst path of (successors holding - 1), plus 1, and 65 fail (measured: 65 holding after
+  the stage; 36 holding each followed by 30 holding). It depends on the fact, so `engine_stack` bounds the
+  most any fact could push and we refuse past 60 before the core sees it (`too_many_at_once`); the shipped
+  customer stage reaches 56 (all 21 warning flags and more holding at once).
 
 Two measured economies: facts carry short property names (`short_keys`: the core parses and
 hashes every name of every fact, ~8% of its time on the customer fact) and no `sid` property (the
@@ -102,8 +107,8 @@ class Ruleset:
         the rulesets it abandoned stay allocated in the core (~0.7 MB each for the shipped policy), so
         only a fresh process recovers fully; the service replaces the process (docs/service.md)."""
         for over in overloads(definition):  # the compiler says where; this keeps any other caller safe
-            raise EngineError(f"rule {over.rule} takes one node's {over.table} to {over.count}; "
-                              f"the engine takes at most {over.bound} (engine_network.py)")
+            raise EngineError(f"rule {over.rule} takes the engine's {over.table} to {over.count}; "
+                              f"we allow at most {over.bound} (engine_network.py)")
         with _LOCK:
             try:
                 self._handle: int | None = _core.create_ruleset(self.name, self._text)

@@ -1,5 +1,7 @@
-"""`too_many_rules`: a rule set past the engine's fixed node tables (engine_network.py), said at the rule
-that takes it past, before durable_rules sees it (a full table hangs or crashes the core)."""
+"""`too_many_rules`: a rule set past the engine's fixed node tables (engine_network.py), and `too_many_at_once`:
+one whose comparisons could hold too many at once for one customer (engine_stack.py), each said at the rule
+that takes it past, before durable_rules sees it (a full table hangs or crashes the core; a full match stack
+fails that customer's decision)."""
 
 from __future__ import annotations
 
@@ -24,19 +26,29 @@ _WHAT = {
                        "crashes)", "merge rules whose conditions are the same"),
     "absent_or_any": ("{count} `exists: false` comparisons and `any` groups ending at one point; the engine takes "
                       "at most {bound} (past 128 it fails)", "write fewer of them there"),
+    "match_stack": ("{count} comparisons that could hold at once for one customer (the engine keeps them waiting on "
+                    "a stack of 64 while it matches, and fails that customer's decision past it); we allow at most "
+                    "{bound}",
+                    "write fewer rules there that can hold together: rules that differ only in a threshold on one "
+                    "field all hold for a large enough value (so do a scorecard row's bands, each starting with its "
+                    "lower bound), and each warning flag and each branch of an `any` holds on its own; `eq` or `in` "
+                    "values of one field exclude each other and count once"),
 }
+_CODE = {"match_stack": "too_many_at_once"}
+_PAST = {"match_stack": "this rule takes it past"}
 
 
 def network_problems(rules: list[tuple[CompiledRule, Any, Document, tuple[Any, ...]]],
                      definition: dict[str, Any]) -> list[Problem]:
-    """A `too_many_rules` problem at the first rule past each bound of the engine's node tables."""
+    """A `too_many_rules` problem at the first rule past each bound of the engine's node tables, and a
+    `too_many_at_once` one at the first rule past the bound of its match stack."""
     by_name = {rule.name: (rule, doc, loc) for rule, _node, doc, loc in rules}
     problems = []
     for over in overloads(definition):
         rule, doc, loc = by_name[over.rule]
         said, todo = _WHAT[over.table]
         stage = f"the {rule.stage} stage's rules ({_STAGE_KINDS.get(rule.stage, rule.stage)}, across all their files)"
-        message = (f"rule {rule.id}: {stage} have {said.format(count=over.count, bound=over.bound)}; this rule is "
-                   f"number {over.bound + 1}: {todo}")
-        problems.append(doc.problem(loc, "too_many_rules", message))
+        past = _PAST.get(over.table, f"this rule is number {over.bound + 1}")
+        message = f"rule {rule.id}: {stage} have {said.format(count=over.count, bound=over.bound)}; {past}: {todo}"
+        problems.append(doc.problem(loc, _CODE.get(over.table, "too_many_rules"), message))
     return problems

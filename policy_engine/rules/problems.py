@@ -31,6 +31,9 @@ CODES = {
     "(interval_months, validity_months, lead_days, a threshold in days)",
     "weights_sum": "scorecard weights do not add up to 1",
     "too_many_fields": "a rule stage would send the engine more than 255 properties",
+    "too_many_rules": "a rule stage would fill one of the engine's fixed node tables (it would hang or crash)",
+    "too_many_at_once": "a rule stage's comparisons could hold too many at once for one customer (the engine's "
+    "match stack of 64 would overflow and fail that customer's decision)",
     "engine_rejected": "durable_rules refused the compiled ruleset",
     "unreadable": "the file cannot be read",
     "is_a_directory": "a name ending .yaml or .yml in the rules directory is a directory (or a link to one), not a "

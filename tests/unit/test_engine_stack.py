@@ -1,0 +1,118 @@
+"""A rule set whose comparisons could hold too many at once for one fact is refused before a match fails with
+durable_rules' error 303 (engine_stack.py). Matches past the
+stack return at once (error 303), unlike a full node table (engine_network.py), so they run here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from policy_engine import engine
+from policy_engine.engine import EngineError, Ruleset, rule_definition
+from policy_engine.engine_network import BOUNDS, overloads
+from policy_engine.engine_stack import CLIFF, stack_peak
+from policy_engine.evaluator import Policy
+from policy_engine.rules.compiler import lint
+from policy_engine.rules.loader import read_rule_files
+from tests.many_rules import warnings_file
+
+STAGE = {"_f": "c"}
+FACT = {"id": 1, "_f": "c", "k0": 1000, "k1": 1000}
+
+
+def _rules(*conditions: list[dict[str, Any]]) -> dict[str, Any]:
+    """One rule per condition (terms after the stage term)."""
+    return {f"r{i}": rule_definition([STAGE, *terms]) for i, terms in enumerate(conditions)}
+
+
+def _thresholds(count: int) -> dict[str, Any]:
+    return _rules(*([{"$gte": {"k0": i}}] for i in range(count)))
+
+
+def _two_levels(first: int, second: int) -> dict[str, Any]:
+    """`first` thresholds after the stage, each followed by `second` thresholds on another field."""
+    return _rules(*([{"$gte": {"k0": i}}, {"$gte": {"k1": j}}] for i in range(first) for j in range(second)))
+
+
+def _branches(count: int) -> dict[str, Any]:
+    """`any` groups of two thresholds each: `count` branches after the stage."""
+    return _rules(*([{"$or": [{"$gte": {"k0": 2 * i}}, {"$gte": {"k0": 2 * i + 1}}]}] for i in range(count // 2)))
+
+
+def test_thresholds_on_one_field_all_hold_for_a_large_value() -> None:
+    assert stack_peak(_thresholds(65)) == 65
+
+
+def test_what_waits_at_each_node_along_a_path_adds_up() -> None:
+    assert stack_peak(_two_levels(35, 30)) == 64  # 34 waiting at the stage, 30 pushed at the next node
+    assert stack_peak(_two_levels(36, 30)) == 65
+
+
+def test_values_one_field_cannot_hold_together_count_once() -> None:
+    equal = _rules(*([{"k0": v}] for v in ("A", "B", "C", True)), [{"$nex": {"k0": 1}}])
+    bands = _rules(*([{"$gte": {"k0": i}}, {"$lt": {"k0": i + 1}}] for i in range(10)))
+
+    assert stack_peak(equal) == 1
+    assert stack_peak(bands) == 10  # each band's `gte` is its first comparison: they overlap after the stage
+
+
+def test_fields_and_any_branches_and_absent_fields_each_count() -> None:
+    fields = _rules(*([{f"k{i}": True}] for i in range(40)), *([{"$nex": {f"a{i}": 1}}] for i in range(5)))
+
+    assert stack_peak(fields) == 45
+    assert stack_peak(_branches(66)) == 66
+
+
+@pytest.mark.parametrize("shape", [_thresholds, _branches])
+def test_the_engine_fails_a_match_exactly_past_the_computed_cliff(monkeypatch: pytest.MonkeyPatch, shape: Any) -> None:
+    monkeypatch.setitem(BOUNDS, "match_stack", 1000)  # let the core see it
+    at, past = Ruleset("at_cliff", shape(CLIFF)), Ruleset("past_cliff", shape(CLIFF + 2))
+
+    assert {name for name, _ in at.match([FACT])} == set(shape(CLIFF))
+    with pytest.raises(EngineError, match="error code: 303"):
+        past.match([FACT])
+    at.close()
+    past.close()
+
+
+def test_two_levels_fail_in_the_engine_as_computed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(BOUNDS, "match_stack", 1000)
+    at, past = Ruleset("at_cliff", _two_levels(35, 30)), Ruleset("past_cliff", _two_levels(36, 30))
+
+    assert len(at.match([FACT])) == 35 * 30
+    with pytest.raises(EngineError, match="303"):
+        past.match([FACT])
+    at.close()
+    past.close()
+
+
+def test_a_ruleset_past_the_bound_is_refused_before_the_core_sees_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    bound = BOUNDS["match_stack"]
+    monkeypatch.setattr(engine._core, "create_ruleset", None)
+
+    assert [(o.rule, o.table, o.count) for o in overloads(_thresholds(bound + 3))] == [
+        (f"r{bound}", "match_stack", bound + 3)]
+    with pytest.raises(EngineError, match=f"r{bound}.*{bound + 3}.*{bound}"):
+        Ruleset("past_bound", _thresholds(bound + 3))
+
+
+
+def test_lint_names_the_rule_that_takes_the_customer_stage_past_the_bound(monkeypatch: pytest.MonkeyPatch,
+                                                                         policy: Policy) -> None:
+    files = read_rule_files(Path("rules"))
+    shipped = stack_peak(policy.program.definition)
+    files["zz_many.yaml"] = warnings_file(10)  # each holds with the others for a large dbt_open_max
+    monkeypatch.setattr(engine._core, "create_ruleset", None)
+
+    problems = [p for p in lint(files, "rules") if p.code == "too_many_at_once"]
+
+    first_past = BOUNDS["match_stack"] - shipped  # 0-based: the rule taking the peak to the bound + 1
+    assert [(p.path, p.line, p.col) for p in problems] == [("rules/zz_many.yaml", 7 + 6 * first_past, 5)]
+    assert f"{shipped + 10}" in problems[0].message and f"{BOUNDS['match_stack']}" in problems[0].message
+    assert "customer" in problems[0].message
+
+
+def test_the_shipped_pack_is_within_the_bound(policy: Policy) -> None:
+    assert stack_peak(policy.program.definition) <= BOUNDS["match_stack"] < CLIFF
