@@ -34,7 +34,8 @@ ruleset name cannot be registered twice. What we do instead, for each pitfall:
   the sum along the worst path of (successors holding - 1), plus 1, and 65 fail (measured: 65 holding after
   the stage; 36 holding each followed by 30 holding). It depends on the fact, so `engine_stack` bounds the
   most any fact could push and we refuse past 60 before the core sees it (`too_many_at_once`); the shipped
-  customer stage reaches 56 (all 21 warning flags and more holding at once).
+  customer stage reaches 56 (all 21 warning flags and more holding at once). A 303 that happens anyway
+  reads as the stack overflowing (`match_failure`), not as a bare code.
 
 Two measured economies: facts carry short property names (`short_keys`: the core parses and
 hashes every name of every fact, ~8% of its time on the customer fact) and no `sid` property (the
@@ -158,7 +159,7 @@ class Ruleset:
                 self._start_over()  # the next match starts from a clean ruleset
                 if not isinstance(exc, Exception):
                     raise
-                raise EngineError(f"durable_rules failed during a match: {exc}") from exc
+                raise EngineError(match_failure(exc)) from exc
         # Read outside the lock. One fact: every hit is that fact's, so only the rule name is read.
         if len(facts) != 1:
             hits = [_parse_hit(m) for m in messages]
@@ -189,6 +190,17 @@ class Ruleset:
                     pass
                 _core.delete_ruleset(self._handle)
                 self._handle = None
+
+
+_STACK_OVERFLOW = re.compile(r"error code: 303\b")
+
+
+def match_failure(exc: BaseException) -> str:
+    """What a failed match says: the core gives only a number, so the one a rule set can cause is named."""
+    if _STACK_OVERFLOW.search(str(exc)):
+        return ("the engine's match stack (64) overflowed: too many comparisons of one stage held at once for "
+                "this customer (durable_rules error 303; engine_stack.py)")
+    return f"durable_rules failed during a match: {exc}"
 
 
 def core_match_for_benchmarks(ruleset: Ruleset) -> Any:

@@ -110,7 +110,7 @@ class Policy:
         except EngineClosed as exc:
             raise EngineUnavailable(str(exc)) from exc
         except EngineError as exc:
-            raise EngineFailure(str(exc)) from exc
+            raise _failure(exc, *dict.fromkeys(f["_f"] for f in facts)) from exc
         order_of, rules = self._order_of, self.program.rules
         # A rule whose condition has `any` can fire once per matching branch: count it once (the set).
         # Sorted by fact, then file order; pairs of ints sort without a key function.
@@ -125,7 +125,7 @@ class Policy:
         except EngineClosed as exc:
             raise EngineUnavailable(str(exc)) from exc
         except EngineError as exc:
-            raise EngineFailure(str(exc)) from exc
+            raise _failure(exc, stage) from exc
         # One fact: file order alone sorts the hits; the set counts an `any` rule once (as _match).
         order_of, rules = self._order_of, self.program.rules
         return [rules[order] for order in sorted({order_of[name] for name, _ in hits})]
@@ -270,6 +270,11 @@ class Policy:
 
 
 _NO_SNAPSHOT = CustomerSnapshot.model_construct(customer_id="")
+
+
+def _failure(exc: EngineError, *stages: str) -> EngineFailure:
+    """A failed match, naming the stages matched (the log and a batch's quarantine reason say which)."""
+    return EngineFailure(f"matching the {' and '.join(stages)} stage{'s' if len(stages) > 1 else ''}: {exc}")
 
 
 class _Layered:

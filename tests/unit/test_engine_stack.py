@@ -1,5 +1,5 @@
 """A rule set whose comparisons could hold too many at once for one fact is refused before a match fails with
-durable_rules' error 303 (engine_stack.py). Matches past the
+durable_rules' error 303 (engine_stack.py); a match that fails so anyway says what happened. Matches past the
 stack return at once (error 303), unlike a full node table (engine_network.py), so they run here."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from policy_engine import engine
+from policy_engine.domain.errors import EngineFailure
 from policy_engine.engine import EngineError, Ruleset, rule_definition
 from policy_engine.engine_network import BOUNDS, overloads
 from policy_engine.engine_stack import CLIFF, stack_peak
@@ -71,7 +72,7 @@ def test_the_engine_fails_a_match_exactly_past_the_computed_cliff(monkeypatch: p
     at, past = Ruleset("at_cliff", shape(CLIFF)), Ruleset("past_cliff", shape(CLIFF + 2))
 
     assert {name for name, _ in at.match([FACT])} == set(shape(CLIFF))
-    with pytest.raises(EngineError, match="error code: 303"):
+    with pytest.raises(EngineError, match=r"match stack \(64\) overflowed.*303"):
         past.match([FACT])
     at.close()
     past.close()
@@ -116,3 +117,15 @@ def test_lint_names_the_rule_that_takes_the_customer_stage_past_the_bound(monkey
 
 def test_the_shipped_pack_is_within_the_bound(policy: Policy) -> None:
     assert stack_peak(policy.program.definition) <= BOUNDS["match_stack"] < CLIFF
+
+
+def test_a_failed_match_names_the_stage_and_the_overflow(monkeypatch: pytest.MonkeyPatch, policy: Policy,
+                                                         example: Any) -> None:
+    def overflow(_: Any) -> None:
+        raise EngineError(engine.match_failure(RuntimeError("Could not assert facts, error code: 303")))
+
+    monkeypatch.setattr(policy._ruleset, "match", overflow)
+
+    overflowed = r"customer and invoice stages: .*match stack \(64\) overflowed.*held at once"
+    with pytest.raises(EngineFailure, match=overflowed):
+        policy.evaluate(example("steady-distributor"))
