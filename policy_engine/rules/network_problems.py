@@ -20,8 +20,8 @@ _WHAT = {
     "branches": ("{count} different comparisons where their conditions part (right after the stage, or after "
                  "the leading comparisons they share); the engine takes at most {bound} (its table of 512 fills "
                  "and then hangs)",
-                 "write fewer rules there: one rule or scorecard row with `between` or `in` in place of many "
-                 "that differ only in a threshold"),
+                 "write fewer rules there: rules that differ only in a threshold each add one, and so does each "
+                 "band of a scorecard row (`between` is a lower bound, then an upper one)"),
     "same_condition": ("{count} rules with this same condition; the engine takes at most {bound} (past 256 it "
                        "crashes)", "merge rules whose conditions are the same"),
     "absent_or_any": ("{count} `exists: false` comparisons and `any` groups ending at one point; the engine takes "
