@@ -2,7 +2,7 @@
 
 durable_rules is not thread-safe, so a Policy serialises its calls per process. `InProcessEngine`
 runs the decision pipeline on the event loop under that lock (with a SQL store, on one store thread,
-the callers beyond STORE_THREAD_DEPTH waiting in a fair line by flow, fair_line.py); `WorkerPoolEngine` keeps N spawned
+the callers beyond STORE_THREAD_DEPTH waiting in the fair line, fair_line.py); `WorkerPoolEngine` keeps N spawned
 processes, each holding its own compiled copy of the same policy version and its own store
 connection, and hands them the request's bytes as they came over a pipe from the event loop (no
 threads): parsing, validation, evaluation, recording and the reply message all happen in the
@@ -110,11 +110,11 @@ class InProcessEngine:
 
     async def _on_store_thread(self, handler: Any, request: Any, flow: object | None) -> tuple[Any, Outcome]:
         """Decide on the store thread, at most STORE_THREAD_DEPTH at once, the callers beyond waiting their
-        turn by flow: the thread's own queue is first come, first served (behind 50 busy streams a call
-        waited for their 800 decisions, 1.7 s)."""
+        turn in the fair line (unary calls before a round of the streams): the thread's own queue is first
+        come, first served (behind 50 busy streams a call waited for their 800 decisions, 1.7 s)."""
         loop = asyncio.get_running_loop()
         had_turn = False
-        if self._line.turns:  # callers already waiting go first
+        if self._line.waiting:  # callers already waiting go first
             await self._line.wait(loop, flow, at_head=False)
             had_turn = True
         while self._on_thread >= STORE_THREAD_DEPTH:

@@ -1,6 +1,6 @@
 """The worker pool's engine and its dispatch: each call's bytes to the live worker with the fewest
-requests in hand, callers that find every worker full waiting their turn by flow (each stream one flow,
-each unary call its own, the flows served in turn), and each worker's answers read as they arrive.
+requests in hand, callers that find every worker full waiting their turn in the fair line (unary calls and
+streams taken alternately, the streams in turn: fair_line.py), and each worker's answers read as they arrive.
 This is the hot path the load benchmarks measure.
 
 The workers' lives are in worker_pool_processes.py, a version swapped into them in
@@ -41,10 +41,11 @@ class WorkerPoolEngine(WorkerPoolReload):
     """N worker processes, each with its own compiled copy of one policy version.
 
     A call goes to the live worker with the fewest requests in hand, up to PIPELINE_DEPTH each;
-    callers that find every worker full wait by flow: a stream's requests in its flow's queue, in
-    arrival order, and a worker that frees takes the next request of the next flow in turn (fair
-    queueing), so a unary call waits behind about one request of each busy stream, not behind all
-    that a stream decides ahead (up to 16 items). Each worker's answers are read as
+    callers that find every worker full wait in the fair line: unary calls in arrival order, a
+    stream's requests in its flow's queue, and a worker that frees takes the next unary call and the
+    next request of the next stream in turn alternately, so a unary call waits behind at most one
+    stream request (and the unary calls ahead of it), not a round of every busy stream nor all that a
+    stream decides ahead (up to 16 items). Each worker's answers are read as
     soon as they arrive (its pipe stays registered with the event loop) and handed to the oldest
     pending request of that worker. A cancelled call keeps its place until its answer has come, so
     neither the worker nor the order of answers is lost.
@@ -64,7 +65,6 @@ class WorkerPoolEngine(WorkerPoolReload):
         self._ctx = multiprocessing.get_context("spawn")
         self._workers: list[_Worker] = []
         self._line = FairLine()
-        self._waiting = self._line.turns  # the same deque: `if self._waiting` costs the hot path no call
         self._replacing = 0
         self._restarting: set[asyncio.Task[Any]] = set()
         self._start_failure = ""
@@ -136,7 +136,7 @@ class WorkerPoolEngine(WorkerPoolReload):
         depth = PIPELINE_DEPTH if len(payload) <= PIPELINE_MAX_BYTES else 1
         had_turn = False
         resends = 0
-        if self._waiting:  # callers already waiting go first
+        if self._line.waiting:  # callers already waiting go first (an attribute: the hot path makes no call)
             await self._line.wait(loop, flow, at_head=False)
             had_turn = True
         while True:
@@ -156,7 +156,7 @@ class WorkerPoolEngine(WorkerPoolReload):
                 self._lost(worker, exc)
                 continue
             worker.pending.append(answer)
-            if self._waiting and self._room(PIPELINE_DEPTH) is not None:
+            if self._line.waiting and self._room(PIPELINE_DEPTH) is not None:
                 self._wake()  # the next caller in line may find room too
             try:
                 return await answer

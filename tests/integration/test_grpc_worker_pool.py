@@ -66,10 +66,10 @@ def test_pipelined_requests_each_get_their_own_answer_in_turn() -> None:
             call.add_done_callback(lambda _call, i=i: finished.append(i))
         await asyncio.sleep(0)  # every call has been dispatched or queued; no answer has been read yet
         assert held(pool) == [PIPELINE_DEPTH]  # the worker holds the one it decides and the next
-        assert len(pool._waiting) == 12 - PIPELINE_DEPTH
+        assert pool._line.waiting == 12 - PIPELINE_DEPTH
         assert await asyncio.gather(*calls) == [expected(i) for i in range(12)]
         assert finished == list(range(12))  # one worker, first come first served
-        assert held(pool) == [0] and not pool._waiting
+        assert held(pool) == [0] and pool._line.waiting == 0
 
     with_pool(1, scenario)
 
@@ -110,7 +110,7 @@ def test_a_big_request_waits_for_an_idle_worker_and_keeps_its_turn() -> None:
         await asyncio.sleep(0)
         # The big one may not queue behind the first in the worker's pipe, and the small one after it
         # may not overtake it: both wait.
-        assert held(pool) == [1] and len(pool._waiting) == 2
+        assert held(pool) == [1] and pool._line.waiting == 2
         assert await asyncio.gather(first, second, third) == [expected(1), expected(2), expected(3)]
 
     with_pool(1, scenario)

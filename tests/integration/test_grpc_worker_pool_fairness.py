@@ -1,7 +1,8 @@
 # ruff: noqa: F811  (test parameters named after the imported fixtures)
-"""Fair dispatch in the worker pool: each EvaluateCustomers stream is one flow and each unary call its own,
-and a worker that frees takes the next waiting request of the next flow in turn, so an interactive call
-waits behind about one request of each busy stream, not behind everything a stream has queued."""
+"""Fair dispatch in the worker pool: unary calls and streams are two classes a worker that frees takes
+alternately, each EvaluateCustomers stream one flow taking turns with the others, so an interactive call
+waits behind at most one stream request, not behind a round of the streams or everything one has queued.
+tests/unit/test_fair_line.py has the line's turns on their own."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def started(pool: WorkerPoolEngine, name: str, index: int, flow: object | None,
     return asyncio.create_task(call())
 
 
-def test_a_unary_call_waits_behind_one_request_of_a_busy_stream_not_its_whole_queue() -> None:
+def test_a_unary_call_goes_before_the_requests_a_busy_stream_queued_ahead_of_it() -> None:
     async def scenario(pool: WorkerPoolEngine) -> None:
         stream, finished = object(), []
         calls = [started(pool, f"s{i}", i, stream, finished) for i in range(10)]
@@ -42,9 +43,9 @@ def test_a_unary_call_waits_behind_one_request_of_a_busy_stream_not_its_whole_qu
 
         await asyncio.gather(*calls)
 
-        # s0 and s1 were sent before anyone waited, s2 was the stream's turn, then the unary call's:
-        # first come, first served it came eleventh.
-        assert finished[:PIPELINE_DEPTH + 2] == ["s0", "s1", "s2", "unary"]
+        # s0 and s1 were sent before anyone waited; then the unary class's turn, then the streams':
+        # first come, first served it came eleventh, fair by flow alone fourth.
+        assert finished[:PIPELINE_DEPTH + 2] == ["s0", "s1", "unary", "s2"]
 
     with_pool(1, scenario)
 
@@ -63,7 +64,7 @@ def test_two_streams_take_turns_and_each_keeps_its_own_order() -> None:
     with_pool(1, scenario)
 
 
-def test_each_unary_call_is_a_flow_of_its_own_and_takes_a_turn_before_the_streams_next() -> None:
+def test_unary_calls_and_a_streams_requests_take_turns_alternately() -> None:
     async def scenario(pool: WorkerPoolEngine) -> None:
         stream, finished = object(), []
         calls = [started(pool, f"s{i}", i, stream, finished) for i in range(6)]
@@ -72,7 +73,7 @@ def test_each_unary_call_is_a_flow_of_its_own_and_takes_a_turn_before_the_stream
 
         await asyncio.gather(*calls)
 
-        assert finished == ["s0", "s1", "s2", "u0", "u1", "u2", "s3", "s4", "s5"]
+        assert finished == ["s0", "s1", "u0", "s2", "u1", "s3", "u2", "s4", "s5"]
 
     with_pool(1, scenario)
 
@@ -91,7 +92,7 @@ def test_a_stream_whose_waiting_requests_are_cancelled_leaves_the_line_and_the_o
 
         assert finished == ["s0", "s1", "unary"]
         assert all(isinstance(r, asyncio.CancelledError) for r in results[2:])
-        assert not pool._waiting and pool._line.flows_waiting() == 0
+        assert pool._line.waiting == 0 and pool._line.flows_waiting() == 0
         assert await customer_of(pool, request(7)) == customer_of_index(7)
 
     with_pool(1, scenario)
@@ -135,7 +136,7 @@ def test_a_streams_items_share_one_flow_and_each_unary_call_has_none(inproc_serv
     assert recording.flows[6] == ("check_order", None)
 
 
-def test_in_process_with_a_store_thread_a_unary_call_waits_behind_one_request_of_a_busy_stream() -> None:
+def test_in_process_with_a_store_thread_a_unary_call_goes_before_a_busy_streams_queued_requests() -> None:
     """--workers 0 with a SQL store decides on one store thread; its queue was first come, first served too."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -161,5 +162,5 @@ def test_in_process_with_a_store_thread_a_unary_call_waits_behind_one_request_of
     with ThreadPoolExecutor(1) as thread:
         finished = asyncio.run(main())
 
-    ahead = [f"s{i}" for i in range(STORE_THREAD_DEPTH + 1)]  # handed to the thread, then the stream's turn
-    assert finished[:STORE_THREAD_DEPTH + 2] == [*ahead, "unary"]  # first come, first served: eleventh
+    ahead = [f"s{i}" for i in range(STORE_THREAD_DEPTH)]  # handed to the thread before anyone waited
+    assert finished[:STORE_THREAD_DEPTH + 2] == [*ahead, "unary", f"s{STORE_THREAD_DEPTH}"]  # FCFS: eleventh
