@@ -14,6 +14,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from adapters.store.db_url import check_db_url, looks_like_path
@@ -55,11 +56,9 @@ def require_existing(url: str | None = None) -> None:
     """
     resolved = resolve_db_url(url)
     check_db_url(resolved)
-    sa_url = make_url(resolved)
-    database = sa_url.database or ""
-    if sa_url.get_backend_name() != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+    path = sqlite_file(make_url(resolved))
+    if path is None:
         return
-    path = Path(database).expanduser()
     # SQLite takes a zero-byte file for an empty database and would make a store of it: never one of ours.
     why = "" if not path.exists() else ": an empty file" if path.is_file() and path.stat().st_size == 0 else None
     if why is not None:
@@ -155,7 +154,8 @@ PG_CONNECT_TIMEOUT = 10
 
 
 def make_engine(url: str | None = None) -> Engine:
-    """Create an engine; for SQLite files create the parent folder and turn on WAL and foreign keys.
+    """Create an engine; for a SQLite file create its parent folder, the file owner-only (0600) on the first
+    connection when it is not there, and turn on WAL and foreign keys.
 
     Raises BadDbUrl (db_url.py), saying what to write, for a location that is not a usable URL."""
     resolved = resolve_db_url(url)
@@ -164,10 +164,10 @@ def make_engine(url: str | None = None) -> Engine:
     # A failed statement's parameters (snapshots: names, amounts) stay out of its message, which logs,
     # tracebacks and batch_runs keep; the statement and the driver's words are enough to act on.
     kwargs: dict[str, Any] = {"hide_parameters": True}
+    store_file = sqlite_file(sa_url)
+    if store_file is not None:
+        store_file.parent.mkdir(parents=True, exist_ok=True)
     if sa_url.get_backend_name() == "sqlite":
-        database = sa_url.database or ""
-        if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": SQLITE_LOCK_WAIT}
     else:
         kwargs["pool_pre_ping"] = True
@@ -177,8 +177,33 @@ def make_engine(url: str | None = None) -> Engine:
             kwargs["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT}
     engine = create_engine(sa_url, **kwargs)
     if sa_url.get_backend_name() == "sqlite":
+        event.listen(engine, "do_connect", _create_private)
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def sqlite_file(sa_url: URL) -> Path | None:
+    """The file of a SQLite URL naming one; None for another database, `:memory:` and `file:` URIs."""
+    database = sa_url.database or ""
+    if sa_url.get_backend_name() != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database).expanduser()
+
+
+def _create_private(_dialect: Any, _record: Any, cargs: list[Any], cparams: dict[str, Any]) -> None:
+    """Before SQLite connects: create its file mode 0600 when it is not there yet (the `do_connect` hook).
+
+    The store holds every customer's data, and SQLite alone would create it 0666 less the umask (0644
+    under the usual 022), readable by every local user; SQLite gives its -wal, -shm and -journal files
+    the main file's mode. A file that exists keeps the mode its owner chose. The name is the one the
+    driver is about to open (SQLAlchemy made it absolute; `~` is not expanded), never a URI."""
+    filename = cargs[0] if cargs else None
+    if cparams.get("uri") or not isinstance(filename, str) or filename in ("", ":memory:"):
+        return
+    try:
+        os.close(os.open(filename, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except OSError:  # there already, or not creatable: SQLite then opens it, or says why not
+        pass
 
 
 def _alembic_config() -> Config:
