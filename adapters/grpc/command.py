@@ -21,6 +21,7 @@ from adapters.grpc.serve_options import (
     check_seconds,
     check_tls_options,
     exposure_warning,
+    key_permissions_warning,
 )
 
 if TYPE_CHECKING:
@@ -141,7 +142,7 @@ def serve(
     check_tls_options(tls_cert, tls_key, tls_client_ca)
     check_event_loop(event_loop)
     db = _store_url_checked(db)
-    _warn_if_exposed(host, tls=tls_cert is not None, mutual_tls=tls_client_ca is not None)
+    _warn_if_exposed(host, tls_key=tls_key, mutual_tls=tls_client_ca is not None)
     raise_open_files_limit()  # before any process starts: they inherit it
     if processes is not None:
         # The supervisor never imports gRPC (its threads would only slow the exit); the processes do.
@@ -159,18 +160,22 @@ def serve(
                        event_loop=event_loop, rule_tests=rule_tests, max_in_flight=max_in_flight, keepalive=pings)
 
 
-def _warn_if_exposed(host: str, *, tls: bool, mutual_tls: bool) -> None:
-    """Log `callers not authenticated` (warning) when any host that reaches the port may call the service.
+def _warn_if_exposed(host: str, *, tls_key: Path | None, mutual_tls: bool) -> None:
+    """Log `callers not authenticated` (warning) when any host that reaches the port may call the service,
+    and `tls key not private` (warning) when group or others may read or write --tls-key.
 
-    The default (`[::]`, plaintext) is kept for containers and the README's commands; the line says so at
-    every start rather than leave it to be found in the docs."""
+    The default (`[::]`, plaintext) is kept for containers and the README's commands, and a key mounted
+    0644 (a container's secret, often) still serves: each line says so at every start rather than leave
+    it to be found in the docs."""
     import logging
 
     from adapters.grpc.logs import event
 
-    fields = exposure_warning(host, tls=tls, mutual_tls=mutual_tls)
+    fields = exposure_warning(host, tls=tls_key is not None, mutual_tls=mutual_tls)
     if fields is not None:
         event("callers not authenticated", logging.WARNING, **fields)
+    if tls_key is not None and (key_fields := key_permissions_warning(tls_key)) is not None:
+        event("tls key not private", logging.WARNING, **key_fields)
 
 
 def _store_url_checked(db: str | None) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -206,3 +207,18 @@ def exposure_warning(host: str, *, tls: bool, mutual_tls: bool) -> dict[str, Any
             "advice": f"calls are {said} any caller that reaches this address is served: give --tls-cert, "
                       "--tls-key and --tls-client-ca (mutual TLS), or --host 127.0.0.1 behind a proxy that "
                       "authenticates, or a network policy that admits only the callers"}
+
+
+def key_permissions_warning(key: Path) -> dict[str, Any] | None:
+    """The fields of the `tls key not private` warning when group or others may read or write the private
+    key file `key` (ssh's and PostgreSQL's check); None when only its owner may, or it cannot be stat'ed
+    (then loading it fails with its own error)."""
+    try:
+        mode = stat.S_IMODE(key.stat().st_mode)  # the file a symlink (a mounted secret's) points to
+    except OSError:
+        return None
+    if not mode & 0o077:
+        return None
+    return {"path": str(key), "mode": f"{mode:04o}",
+            "advice": f"other local users may read or replace the TLS private key: run `chmod 600 {key}` "
+                      "(the service's user must still read it); serving goes on"}

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -109,3 +110,29 @@ def test_an_expired_certificate_is_refused_at_once_naming_the_flag_and_the_date(
     said = " ".join(result.stderr.replace("│", " ").split())
     assert result.returncode == 2, said
     assert "--tls-cert" in said and "the certificate expired on Feb 1 00:00:00 2020 GMT" in said
+
+
+@pytest.mark.parametrize(("mode", "warned"), [(0o644, 1), (0o600, 0)])
+def test_serve_warns_once_at_start_when_others_may_read_the_tls_key(
+        pki: Path, tmp_path: Path, mode: int, warned: int) -> None:
+    """Like ssh's "UNPROTECTED PRIVATE KEY FILE", but it starts all the same: secrets mounted 0644 are common."""
+    from typer.testing import CliRunner
+
+    from policy_engine.cli import build_app
+
+    key = tmp_path / "server.key"
+    key.write_bytes((pki / "server.key").read_bytes())
+    key.chmod(mode)
+    (tmp_path / "no.sqlite").write_text("not a database")  # the start ends at the store, after the warnings
+
+    result = CliRunner().invoke(build_app(), [
+        "serve", "--port", "0", "--host", "127.0.0.1", "--workers", "0", "--db", f"sqlite:///{tmp_path / 'no.sqlite'}",
+        "--tls-cert", str(pki / "server.pem"), "--tls-key", str(key)])
+
+    lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    said = [line for line in lines if line["event"] == "tls key not private"]
+    assert result.exit_code == 2, result.output
+    assert len(said) == warned, result.stderr
+    if warned:
+        assert said[0]["level"] == "warning" and said[0]["path"] == str(key) and said[0]["mode"] == "0644"
+        assert f"chmod 600 {key}" in said[0]["advice"]
