@@ -217,8 +217,9 @@ def key_permissions_warning(key: Path) -> dict[str, Any] | None:
         mode = stat.S_IMODE(key.stat().st_mode)  # the file a symlink (a mounted secret's) points to
     except OSError:
         return None
-    if not mode & 0o077:
+    if not mode & 0o066:  # an execute bit alone lets no one read or replace it
         return None
-    return {"path": str(key), "mode": f"{mode:04o}",
-            "advice": f"other local users may read or replace the TLS private key: run `chmod 600 {key}` "
+    may = [verb for verb, bits in (("read", 0o044), ("replace", 0o022)) if mode & bits]
+    return {"path": str(key), "mode": f"{mode:04o}", "others_may": may,
+            "advice": f"other local users may {' and '.join(may)} the TLS private key: run `chmod 600 {key}` "
                       "(the service's user must still read it); serving goes on"}

@@ -45,9 +45,11 @@ def test_a_tls_key_that_group_or_others_may_read_or_write_is_a_warning_saying_wh
     assert warning is not None
     assert warning["path"] == str(key) and warning["mode"] == f"{mode:04o}"
     assert f"chmod 600 {key}" in warning["advice"]
+    assert ("read" in warning["others_may"]) == bool(mode & 0o044)
+    assert ("replace" in warning["others_may"]) == bool(mode & 0o022)
 
 
-@pytest.mark.parametrize("mode", [0o600, 0o400, 0o700])
+@pytest.mark.parametrize("mode", [0o600, 0o400, 0o700, 0o711])
 def test_a_tls_key_only_its_owner_may_use_is_no_warning(mode: int, tmp_path: Path) -> None:
     key = tmp_path / "server.key"
     key.write_text("-----BEGIN PRIVATE KEY-----\n")
