@@ -1,7 +1,7 @@
 """Day counts written in a title, in English or Chinese: "two days", "one week", "a 90-day", 提前2天, 两周, 超过60日.
 
-Numbers are read as month_counts reads them. Only a sure count is read: a range or list (1~2天,
-1-2 days, two or three days, 一两天, 2、3天), a number's tail (twenty-one, 1,000), a date (3月5日), an
+Numbers are read as number_words reads them (ninety, forty-five, 一百二十). Only a sure count is read: a range
+or list (1~2天, 1-2 days, two or three days, 一两天, 2、3天), a number's tail (1,000), a date (3月5日), an
 ordinal (第3天), an age (3周岁), working days (5个工作日) and a text counting times (twice in 30 days,
 每周两次) give none.
 """
@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from policy_engine.rules.month_counts import AFTER_NUMBER, EN_NUM, TIMES, ZH_NUM, en_words, read_number, zh_numeral
+from policy_engine.rules.month_counts import AFTER_NUMBER, TIMES
+from policy_engine.rules.number_words import EN_NUM, ZH_NUM, en_spelled, read_number, zh_numeral
 
 
 class DayCount(NamedTuple):
@@ -59,7 +60,7 @@ def written_as(count: DayCount, days: int) -> str:
     if re.search(r"\d", count.number):
         number = str(n)
     else:
-        number = zh_numeral(n) if chinese else en_words(n)
+        number = zh_numeral(n) if chinese else en_spelled(n)
     if chinese:
         return number + (count.unit if weeks or not count.in_weeks else "天")
     sep = count.phrase[len(count.number):len(count.phrase) - len(count.unit)]

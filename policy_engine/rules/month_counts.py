@@ -3,7 +3,7 @@
 Read only where the count is sure: every lint problem refuses the rule set, so a title whose number
 cannot be pinned says nothing. A count of times (twice a year, 每年两次) makes the whole text unread,
 and so does a month's name (3月 is March: only 三个月 and 每三月 count months). A range or list (two or
-three months, 2、3个月) and a number's tail (twenty-one months) give no count.
+three months, 2、3个月) and a number's tail (1,000) give no count; numbers are read as number_words reads them.
 """
 
 from __future__ import annotations
@@ -12,14 +12,8 @@ import re
 from collections.abc import Callable
 from typing import NamedTuple
 
-EN_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
-"""English number words read as a count, one to twelve."""
-ZH_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+from policy_engine.rules.number_words import EN_NUM, ZH_NUM, read_number
 
-EN_NUM = r"\d+(?:\.\d+)?|" + "|".join(EN_WORDS)
-"""A count in digits or English words, as a regular expression (day_counts.py reads days with it too)."""
-ZH_NUM = r"\d+(?:\.\d+)?|[一二两三四五六七八九十]+"
-"""A count in digits or Chinese numerals, as a regular expression."""
 TIMES = re.compile(r"\b(?:twice|thrice|times)\b|(?:[2-9]|\d\d+|[二两三四五六七八九十]+)\s*次", re.IGNORECASE)
 """A count of times (twice, 每年两次): a text that has one is not read for a count of months or days."""
 AFTER_NUMBER = re.compile(rf"(?:{EN_NUM}|{ZH_NUM})\s*(?:[,，、~～–—-]|to|or|and|through|到|至|或者?)\s*$", re.I)
@@ -34,25 +28,6 @@ class MonthCount(NamedTuple):
     months: float
     start: int
     end: int
-
-
-def read_number(text: str) -> float | None:
-    """A count in digits, English words or Chinese numerals up to 九十九; None when it is none of those."""
-    word = text.lower()
-    if word in EN_WORDS:
-        return EN_WORDS.index(word) + 1.0
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    tens, ten, ones = text.partition("十")
-    if not ten:
-        return ZH_DIGITS.get(text)
-    high = ZH_DIGITS.get(tens, 0) if tens else 1
-    low = ZH_DIGITS.get(ones, 0) if ones else 0
-    if (tens and not high) or (ones and not low):  # 十十, 二十两: no numeral
-        return None
-    return float(high * 10 + low)
 
 
 def _fixed(months: float) -> Callable[[re.Match[str]], float | None]:
@@ -98,20 +73,3 @@ def month_counts(text: str) -> list[MonthCount]:
             rest = rest[:match.start()] + " " * (match.end() - match.start()) + rest[match.end():]
     return sorted(found, key=lambda count: count.start)
 
-
-def en_words(n: int) -> str:
-    """`n` as the titles write it in English: a word up to twelve, else digits."""
-    return EN_WORDS[n - 1] if 1 <= n <= len(EN_WORDS) else str(n)
-
-
-def zh_numeral(n: int) -> str:
-    """`n` as the titles write it in Chinese, before 个月: 两, 三, 十二, 十八; digits past 九十九."""
-    if not 1 <= n <= 99:
-        return str(n)
-    if n == 2:
-        return "两"
-    names = {v: k for k, v in ZH_DIGITS.items() if k != "两"}
-    tens, ones = divmod(n, 10)
-    if not tens:
-        return names[ones]
-    return (names[tens] if tens > 1 else "") + "十" + (names[ones] if ones else "")

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from policy_engine.rules.month_counts import MonthCount, en_words, month_counts, zh_numeral
+from policy_engine.rules.month_counts import MonthCount, month_counts
+from policy_engine.rules.number_words import en_words, zh_numeral
 from policy_engine.rules.problems import Problem
 
 if TYPE_CHECKING:

@@ -99,6 +99,9 @@ def test_more_than_n_days_over_a_gte_threshold_is_named_one_below_it(rules_copy:
     ("Bought within 29 days", "{days_since_last_purchase: {lt: 30}}"),
     ("Last purchase exactly 30 days ago", "{days_since_last_purchase: {eq: 30}}"),
     ("No purchase for two weeks", "{days_since_last_purchase: {gt: 14}}"),
+    ("No purchase for ninety days", "{days_since_last_purchase: {gt: 90}}"),
+    ("No purchase for ninety-one days", "{days_since_last_purchase: {gt: 90}}"),
+    ("No purchase for one hundred and twenty days", "{days_since_last_purchase: {gt: 120}}"),
 ])
 def test_a_day_count_agreeing_with_the_threshold_passes(rules_copy: RulesCopy, title: str, when: str) -> None:
     """gt N reads as "for N days" or "more than N" as gte N+1 does, and lte/lt likewise."""
@@ -114,12 +117,25 @@ def test_a_day_count_agreeing_with_the_threshold_passes(rules_copy: RulesCopy, t
     ("Last purchase 31 days ago", "{days_since_last_purchase: {eq: 30}}"),
     ("No purchase for two weeks", "{days_since_last_purchase: {gt: 21}}"),
     ("No purchase for 90 days", "{all: [{size: small}, {days_since_last_purchase: {gt: 60}}]}"),
+    ("No purchase for ninety days", "{days_since_last_purchase: {gt: 60}}"),
+    ("No purchase for twenty-one days", "{days_since_last_purchase: {gt: 90}}"),
+    ("No purchase for forty five days", "{days_since_last_purchase: {gt: 90}}"),
+    ("No purchase for one hundred and twenty days", "{days_since_last_purchase: {gt: 90}}"),
 ])
 def test_a_day_count_the_threshold_does_not_have_is_caught(rules_copy: RulesCopy, title: str, when: str) -> None:
     """Off by more than the operator's one, in either direction, or in weeks: at the title."""
     rules = _no_purchase(rules_copy, title, when)
 
     assert len(messages_at(rules, "follow_ups.yaml", f"en: '{title}'")) == 1
+
+
+def test_a_count_in_words_is_named_in_words(rules_copy: RulesCopy) -> None:
+    """"ninety days" over gt 60: the title should say "sixty days", as it spells its number."""
+    rules = _no_purchase(rules_copy, "No purchase for ninety days", "{days_since_last_purchase: {gt: 60}}")
+
+    [message] = messages_at(rules, "follow_ups.yaml", "en: 'No purchase for ninety days'")
+
+    assert '"ninety days"' in message and '"sixty days"' in message and "days_since_last_purchase: {gt: 90}" in message
 
 
 @pytest.mark.parametrize(("title", "when"), [
@@ -135,8 +151,7 @@ def test_a_day_count_the_threshold_does_not_have_is_caught(rules_copy: RulesCopy
     ("Bought late by 30 days", "{purchase_interval_ratio: {gte: 1.5}}"),
     ("No orders for 30 days", "{months_since_last_order: {gte: 6}}"),
     # no day count it can pin
-    ("No purchase for ninety days", "{days_since_last_purchase: {gt: 90}}"),
-    ("No purchase for twenty-one days", "{days_since_last_purchase: {gt: 90}}"),
+    ("No purchase for thirty to sixty days", "{days_since_last_purchase: {gt: 90}}"),
     ("No purchase for 5 working days", "{days_since_last_purchase: {gt: 90}}"),
     ("No purchase for 30-60 days", "{days_since_last_purchase: {gt: 90}}"),
     ("No purchase for 3 months", "{days_since_last_purchase: {gt: 90}}"),
@@ -167,6 +182,18 @@ def test_a_title_the_check_cannot_pin_to_one_threshold_passes(rules_copy: RulesC
     ("提前两个星期", 14),
     ("提前一个礼拜", 7),
     ("超过６０天", 60),
+    ("for thirty days", 30),
+    ("for ninety days", 90),
+    ("for forty-five days", 45),
+    ("for Forty Five days", 45),
+    ("a ninety-day silence", 90),
+    ("for one hundred and twenty days", 120),
+    ("for one hundred twenty days", 120),
+    ("for nine hundred and ninety-nine days", 999),
+    ("超过九十天", 90),
+    ("超过十五天", 15),
+    ("超过一百二十天", 120),
+    ("超过两百天", 200),
 ])
 def test_each_way_of_writing_a_day_count_is_read(text: str, days: int) -> None:
     """Digits, English words and Chinese numerals as the month check reads them; weeks are seven days."""
@@ -174,8 +201,9 @@ def test_each_way_of_writing_a_day_count_is_read(text: str, days: int) -> None:
 
 
 @pytest.mark.parametrize("text", [
+    "thirty or sixty days", "thirty-sixty days", "超过一百二天", "一百十天", "一千二十天",
     "提前1~2天", "提前1-2天", "提前一两天", "提前两三天", "3月5日到期", "第3天", "3周岁", "每天", "每周",
-    "1-2 days", "twenty-one days", "5 working days", "every day", "5个工作日", "twice in 30 days", "每周两次",
+    "1-2 days", "5 working days", "every day", "5个工作日", "twice in 30 days", "每周两次",
     "two or three days", "10 to 20 days", "between 10 and 20 days", "1,000 days", "2、3天", "2或者3天",
 ])
 def test_a_text_with_no_day_count_it_can_pin_reads_none(text: str) -> None:

@@ -87,6 +87,17 @@ def test_a_changed_interval_under_an_unchanged_title_is_a_problem_at_each_title(
     ("B类每季", 3),
     ("B类每年", 12),
     ("B类每３个月", 3),
+    ("Class B every thirteen months", 13),
+    ("Class B every eighteen months", 18),
+    ("Class B every twenty-one months", 21),
+    ("Class B every twenty one months", 21),
+    ("Class B every Twenty-Four months", 24),
+    ("Class B every one hundred and twenty months", 120),
+    ("Class B every a hundred months", 100),
+    ("B类每二十一个月", 21),
+    ("B类每一百二十个月", 120),
+    ("B类每两百个月", 200),
+    ("B类每一百零五个月", 105),
 ])
 def test_each_way_of_writing_a_month_count_is_read(title: str, months: int) -> None:
     """Digits, English number words, Chinese numerals (两 too), and the words for one, three, six and twelve."""
@@ -100,6 +111,8 @@ def test_each_way_of_writing_a_month_count_is_read(title: str, months: int) -> N
     "B类每月",
     "B类每半年",
     "B类每十二个月",
+    "Class B every twenty-one months",
+    "B类每二十一个月",
 ])
 def test_each_way_of_writing_a_wrong_number_is_caught(rules_copy: RulesCopy, title: str) -> None:
     """The row reviews every 2 months; every one of these titles says another number."""
@@ -132,13 +145,25 @@ def test_each_way_of_writing_a_wrong_number_is_caught(rules_copy: RulesCopy, tit
     # a range or list, or the tail of a number: none of its numbers is the count
     "Class B every two or three months",
     "Class B every 1 to 3 months",
-    "Class B every twenty-one months",
+    "Class B every twenty or thirty months",
+    "Class B every thirteen to fifteen months",
     "B类每两到三个月",
     "B类每2、3个月",
 ])
 def test_a_title_that_says_the_rows_number_or_no_number_it_can_pin_passes(rules_copy: RulesCopy, title: str) -> None:
     """The row reviews every 2 months: a title saying so passes, and so does one that says no month count."""
     assert mismatches(_class_b_every_two_months(rules_copy, title)) == []
+
+
+@pytest.mark.parametrize("title", [
+    "B类每一百二个月",  # 一百二 is 120 only by habit: not read
+    "B类每百个月",
+    "B类每十十个月",
+    "Class B every twenty-twelve months",
+])
+def test_a_numeral_that_is_not_well_formed_reads_no_month_count(title: str) -> None:
+    """Only numbers written the standard way are read: a doubtful numeral is no count."""
+    assert month_counts(title) == []
 
 
 def test_a_limit_title_that_states_a_validity_is_checked_against_validity_months(rules_copy: RulesCopy) -> None:
