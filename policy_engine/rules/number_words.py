@@ -21,8 +21,10 @@ EN_WORD_NUM = rf"(?:(?:{_EN_UNITS}|a)\s+hundred(?:\s+(?:and\s+)?{_EN_BELOW_100})
 """A number in English words from one to 999, as a regular expression."""
 EN_NUM = rf"\d+(?:\.\d+)?|{EN_WORD_NUM}"
 """A count in digits or English words, as a regular expression."""
-ZH_NUM = r"\d+(?:\.\d+)?|(?<![一二两三四五六七八九十百千万亿零])[一二两三四五六七八九十百零]+"
-"""A count in digits or Chinese numerals, as a regular expression; never the tail of a larger numeral (一千二十)."""
+ZH_WORD_NUM = r"(?<![一二两三四五六七八九十百千万亿零])[一二两三四五六七八九十百零]+"
+"""A number in Chinese numerals, as a regular expression; never the tail of a larger numeral (一千二十)."""
+ZH_NUM = rf"\d+(?:\.\d+)?|{ZH_WORD_NUM}"
+"""A count in digits or Chinese numerals, as a regular expression."""
 ZH_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _ZH_WHOLE = re.compile(r"(?:(?P<h>[一二两三四五六七八九])百(?:零(?P<o>[一二三四五六七八九])|"
                        r"(?P<t>[一二三四五六七八九])十(?P<u>[一二三四五六七八九])?)?|"

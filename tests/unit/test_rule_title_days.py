@@ -20,6 +20,7 @@ from tests.title_lint import messages_at, mismatches
 RulesCopy = Callable[..., Path]
 SHORT_LEAD = "    lead_days: 2\n"
 MEDIUM_LEAD = "    lead_days: 7\n"
+MEDIUM_TITLE = "title: {zh: 中账期提前1周, en: Medium terms one week ahead}"
 NO_CONTACT = "{days_since_last_contact: {gt: 60}}]}"
 NO_PURCHASE_TITLE = "title: {zh: 超过90天未再购买, en: No purchase for 90 days}"
 NO_PURCHASE_WHEN = "when: {days_since_last_purchase: {gt: 90}}"
@@ -64,6 +65,31 @@ def test_a_reminder_title_passes_when_its_lead_is_right_or_not_stated(rules_copy
     """lead_days 2: the terms' own day count is no lead, and a range (1~2天) is no count to pin."""
     rules = rules_copy(("collection.yaml", "title: {zh: 短账期提前2天, en: Short terms two days ahead}",
                         f"title: {title}"))
+
+    assert mismatches(rules) == []
+
+
+@pytest.mark.parametrize(("title", "lead", "right"), [
+    ("Medium terms a week ahead", 14, "two weeks"),
+    ("Medium terms a fortnight ahead", 7, "one week"),
+    ("Medium terms a fortnight ahead", 10, "ten days"),
+])
+def test_a_lead_said_as_a_week_or_a_fortnight_is_checked(rules_copy: RulesCopy, title: str, lead: int,
+                                                        right: str) -> None:
+    """"a week" is 7 days and "a fortnight" 14: a row that leads by another number is told what to write."""
+    rules = rules_copy(("collection.yaml", MEDIUM_TITLE, f"title: {{zh: 中账期, en: {title}}}"),
+                       ("collection.yaml", MEDIUM_LEAD, f"    lead_days: {lead}\n"))
+
+    [message] = messages_at(rules, "collection.yaml", f"en: {title}")
+
+    assert f"lead_days is {lead}" in message and f'"{right}"' in message
+
+
+@pytest.mark.parametrize("title", ["Medium terms a week ahead", "Medium terms a week or two ahead",
+                                   "Medium terms half a fortnight ahead"])
+def test_a_lead_said_as_a_week_passes_at_seven_days(rules_copy: RulesCopy, title: str) -> None:
+    """lead_days 7 under "a week ahead"; a range (a week or two) is no count to hold the row to."""
+    rules = rules_copy(("collection.yaml", MEDIUM_TITLE, f"title: {{zh: 中账期, en: {title}}}"))
 
     assert mismatches(rules) == []
 
@@ -190,6 +216,12 @@ def test_a_title_the_check_cannot_pin_to_one_threshold_passes(rules_copy: RulesC
     ("for one hundred and twenty days", 120),
     ("for one hundred twenty days", 120),
     ("for nine hundred and ninety-nine days", 999),
+    ("a week ahead", 7),
+    ("A week ahead", 7),
+    ("a fortnight ahead", 14),
+    ("one fortnight ahead", 14),
+    ("two fortnights ahead", 28),
+    ("提前一周", 7),
     ("超过九十天", 90),
     ("超过十五天", 15),
     ("超过一百二十天", 120),
@@ -201,6 +233,8 @@ def test_each_way_of_writing_a_day_count_is_read(text: str, days: int) -> None:
 
 
 @pytest.mark.parametrize("text", [
+    "a week or two", "a week and a half", "a fortnight or so", "一周半", "两天半", "提前一周左右", "two weeks or three",
+    "a day ahead", "once a day", "半个月",
     "thirty or sixty days", "thirty-sixty days", "超过一百二天", "一百十天", "一千二十天",
     "提前1~2天", "提前1-2天", "提前一两天", "提前两三天", "3月5日到期", "第3天", "3周岁", "每天", "每周",
     "1-2 days", "5 working days", "every day", "5个工作日", "twice in 30 days", "每周两次",

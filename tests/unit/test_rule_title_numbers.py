@@ -98,6 +98,15 @@ def test_a_changed_interval_under_an_unchanged_title_is_a_problem_at_each_title(
     ("B类每一百二十个月", 120),
     ("B类每两百个月", 200),
     ("B类每一百零五个月", 105),
+    ("Class B once a year", 12),
+    ("Class B every half a year", 6),
+    ("B类每半个月", 0.5),
+    ("B类每半月", 0.5),
+    ("B类半个月一次", 0.5),
+    ("B类一年一次", 12),
+    ("B类两年复查一次", 24),
+    ("B类一年", 12),
+    ("B类1年一次", 12),
 ])
 def test_each_way_of_writing_a_month_count_is_read(title: str, months: int) -> None:
     """Digits, English number words, Chinese numerals (两 too), and the words for one, three, six and twelve."""
@@ -111,6 +120,8 @@ def test_each_way_of_writing_a_month_count_is_read(title: str, months: int) -> N
     "B类每月",
     "B类每半年",
     "B类每十二个月",
+    "B类每半个月",
+    "B类一年一次",
     "Class B every twenty-one months",
     "B类每二十一个月",
 ])
@@ -160,9 +171,21 @@ def test_a_title_that_says_the_rows_number_or_no_number_it_can_pin_passes(rules_
     "B类每百个月",
     "B类每十十个月",
     "Class B every twenty-twelve months",
+    # a range, a half more or an approximation after the count
+    "Class B every month or two",
+    "Class B every year or two",
+    "Class B every year and a half",
+    "B类每一年半",
+    "B类一年半一次",
+    "B类一个半月",
+    "B类每两个月左右",
+    # a year's name, not a count: 2024年, 一年级, 两年以上的客户
+    "B类2024年",
+    "B类成立两年以上",
+    "B类合作一年的客户",
 ])
-def test_a_numeral_that_is_not_well_formed_reads_no_month_count(title: str) -> None:
-    """Only numbers written the standard way are read: a doubtful numeral is no count."""
+def test_a_numeral_that_is_not_well_formed_or_not_sure_reads_no_month_count(title: str) -> None:
+    """Only numbers written the standard way are read, and only as a count: a doubtful one says nothing."""
     assert month_counts(title) == []
 
 
@@ -178,10 +201,22 @@ def test_a_limit_title_that_states_a_validity_is_checked_against_validity_months
     assert all("validity_months is 6" in message for *_, message in found)
 
 
+def test_a_limit_title_stating_a_year_of_validity_is_checked(rules_copy: RulesCopy) -> None:
+    """有效期一年 / valid a year is 12 months: wrong on an AAA row that holds 6."""
+    rules = rules_copy(("limits.yaml", AAA_ROW, "title: {zh: AAA级额度有效期一年, en: AAA limit valid a year}"))
+
+    found = mismatches(rules)
+
+    assert [(line, col) for _, line, col, _ in found] == [where(rules / "limits.yaml", "zh: AAA级额度有效期一年"),
+                                                          where(rules / "limits.yaml", "en: AAA limit valid a year")]
+    assert '"一年" (12 months)' in found[0][3]
+
+
 @pytest.mark.parametrize("title", [
     "{zh: AAA级额度有效期6个月, en: AAA limit valid for 6 months}",
     "{zh: AAA级额度(6个月有效), en: AAA limit (6-month validity)}",
     "{zh: AAA级额度:4个月采购额, en: AAA limit of four months of purchases}",
+    "{zh: AAA级额度有效期半年, en: AAA limit valid half a year}",
 ])
 def test_a_limit_title_passes_when_right_or_when_its_months_are_not_the_validity(rules_copy: RulesCopy,
                                                                                    title: str) -> None:
