@@ -25,9 +25,11 @@ AGREEING = {"gt": (0, 1), "gte": (0, -1), "lt": (0, -1), "lte": (0, 1), "eq": (0
 days" or "61 days", gte 91 is "more than 90 days" or "91 days or more"."""
 
 # A reminder's title names the terms in days too ("Terms up to 30 days: two days ahead"): only a
-# count said to be ahead of the due date is its lead.
-_LEAD_BEFORE = re.compile(r"(?:提前|前)\s*$")
-_LEAD_AFTER = re.compile(r"^\s*(?:ahead|before|early|in\s+advance|prior|之?前)", re.I)
+# count said to be ahead of the due date is its lead. 前 alone is no such word: 账龄前十天 is the first
+# ten days of age and 30天前期 an earlier period; before a count it must be 提前 or follow the due date.
+_LEAD_BEFORE = re.compile(r"(?:提前|(?:到期|期满|截止|付款|还款)日?之?前)\s*$")
+_LEAD_AFTER = re.compile(r"^\s*(?:ahead|before|early|in\s+advance|prior|之?前(?![期名列排\d一二两三四五六七八九十百]))",
+                         re.I)
 # "more than 90 days" reads gte 91, so at gte 61 it should say 60; "under 30 days" reads lte 29.
 _ABOVE = re.compile(r"(?:(?:more|longer|later)\s+than|over|beyond|超过|多于)\s*$", re.I)
 _BELOW = re.compile(r"(?:(?:less|fewer|shorter)\s+than|under|within\s+less\s+than|不到|少于|不足)\s*$", re.I)

@@ -94,6 +94,26 @@ def test_a_lead_said_as_a_week_passes_at_seven_days(rules_copy: RulesCopy, title
     assert mismatches(rules) == []
 
 
+@pytest.mark.parametrize("zh", ["到期前3天", "到期日前3天", "到期之前3天", "3天前", "3天之前提醒", "提前三天"])
+def test_each_way_chinese_words_a_lead_is_read(rules_copy: RulesCopy, zh: str) -> None:
+    """提前N天, 到期前N天, N天前: a count said to come before the due date is the lead (2 here, not 3)."""
+    rules = rules_copy(("collection.yaml", "title: {zh: 短账期提前2天, en: Short terms two days ahead}",
+                        f"title: {{zh: 短账期{zh}, en: Short terms}}"))
+
+    [message] = messages_at(rules, "collection.yaml", f"zh: 短账期{zh}")
+
+    assert "lead_days is 2" in message
+
+
+@pytest.mark.parametrize("zh", ["账龄前10天的发票", "前30天未付款", "30天前期催收", "账龄前十天", "前期30天账期"])
+def test_a_before_that_is_no_lead_is_not_read_as_one(rules_copy: RulesCopy, zh: str) -> None:
+    """前 alone is "first" or "earlier" (账龄前十天 the first ten days of age, 前期 an earlier period): no lead."""
+    rules = rules_copy(("collection.yaml", "title: {zh: 短账期提前2天, en: Short terms two days ahead}",
+                        f"title: {{zh: '{zh}', en: Short terms}}"))
+
+    assert mismatches(rules) == []
+
+
 def test_a_changed_threshold_under_an_unchanged_title_is_a_problem_at_each_title(rules_copy: RulesCopy) -> None:
     """days_since_last_contact gt 60 → gt 45 under 超过60天 / for 60 days: write 45 in its place."""
     rules = rules_copy(("follow_ups.yaml", NO_CONTACT, "{days_since_last_contact: {gt: 45}}]}"))
