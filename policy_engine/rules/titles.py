@@ -54,8 +54,11 @@ def _stated(kind: str, title: str) -> list[MonthCount]:
 def _message(rule_id: str, lang: str, stated: list[MonthCount], setting: str, months: int) -> str:
     says = " and ".join(f'"{c.phrase}" ({_months(c.months)})' for c in stated)
     instead = _phrase(setting, lang, months)
+    # The settings take whole months: half a month (半个月) has no setting to offer instead.
+    whole = [c.months for c in stated if float(c.months).is_integer()]
+    other = f" (or {setting}: {_count(whole[0])}, if the title is right)" if whole else ""
     return (f"rule {rule_id}: title.{lang}: the title says {says} but {setting} is {months}; write "
-            f'"{instead}" in its place (or {setting}: {_count(stated[0].months)}, if the title is right)')
+            f'"{instead}" in its place{other}')
 
 
 def _phrase(setting: str, lang: str, months: int) -> str:

@@ -189,6 +189,15 @@ def test_a_numeral_that_is_not_well_formed_or_not_sure_reads_no_month_count(titl
     assert month_counts(title) == []
 
 
+def test_half_a_month_is_refused_without_offering_a_setting_the_row_cannot_take(rules_copy: RulesCopy) -> None:
+    """每半个月 on a monthly row: write 每月; interval_months is a whole number, so 0.5 is no way out."""
+    rules = rules_copy(("reviews.yaml", "zh: C类每月", "zh: C类每半个月"))
+
+    [(_, _, _, message)] = mismatches(rules)
+
+    assert '"半个月" (0.5 months)' in message and '"每月"' in message and "interval_months: 0.5" not in message
+
+
 def test_a_limit_title_that_states_a_validity_is_checked_against_validity_months(rules_copy: RulesCopy) -> None:
     """AAA limits hold 6 months; a title saying 4 (有效期4个月, valid four months) is wrong in both languages."""
     rules = rules_copy(("limits.yaml", AAA_ROW, "title: {zh: AAA级额度有效期4个月, en: AAA limit valid four months}"))
