@@ -59,7 +59,8 @@ class Engine(Protocol):
     async def run(self, kind: str, request: bytes, flow: object | None = None) -> tuple[Any, Outcome]:
         """Decide one request (`evaluate` or `check_order`) from its wire bytes; return the reply (a
         message, or its wire bytes) and its outcome. Bytes that are not a request: InvalidInput.
-        `flow` names the stream the request came on (one object per stream; None: a call of its own)."""
+        `flow` names who it is fair among (fair_line.py): the stream's own object, or for a unary call
+        its connection's key (a str, `context.peer()`; None: not known)."""
         ...
 
     async def aclose(self) -> None:

@@ -1,9 +1,11 @@
 """The line callers wait in when every place that decides is full: two classes, unary calls and streams,
-taken alternately when both wait, and within the streams the flows in turn (fair queueing). Each
-EvaluateCustomers stream is one flow; unary calls (`CheckOrder`, `EvaluateCustomer`: an order system
-waiting to ship) wait in arrival order. So an interactive call waits behind at most one stream item and
-the unary calls ahead of it, not behind a round of every busy stream, and a flood of unary calls still
-leaves the streams every other turn: neither class can starve the other. Every step is O(1)."""
+taken alternately when both wait, and within each class the flows in turn (fair queueing). Each
+EvaluateCustomers stream is one flow; the unary calls (`CheckOrder`, `EvaluateCustomer`: an order system
+waiting to ship) of one connection are one flow, in arrival order. So an interactive call waits behind at
+most one stream item and one call of each other connection with unary calls waiting, not behind a round
+of every busy stream nor another caller's flood of unary calls; and a flood of unary calls still leaves
+the streams every other turn: neither class can starve the other. A flow's queue is dropped once empty,
+so the keys held are those of callers waiting. Every step is O(1)."""
 
 from __future__ import annotations
 
@@ -11,12 +13,18 @@ import asyncio
 import collections
 
 
+def is_unary(flow: object | None) -> bool:
+    """Whether `flow` is a unary call's: its connection's key (a str, `context.peer()`), or None for a call
+    whose connection is not known; a stream's flow is its own object, never a str."""
+    return flow is None or type(flow) is str
+
+
 class _FlowQueue(collections.deque[asyncio.Future[None]]):
-    """One stream's callers waiting for room, in arrival order: a single turn in the line."""
+    """One flow's callers waiting for room, in arrival order: a single turn of its class."""
 
     __slots__ = ("flow",)
 
-    def __init__(self, flow: object):
+    def __init__(self, flow: object | None):
         super().__init__()
         self.flow = flow
 
@@ -32,29 +40,27 @@ class FairLine:
         tests it as it is, with no call."""
         self._head: collections.deque[asyncio.Future[None]] = collections.deque()
         """Callers that had their turn and found no room: before either class, their class's turn spent."""
-        self._unary: collections.deque[asyncio.Future[None]] = collections.deque()
-        """Unary calls, in arrival order."""
+        self._unary: collections.deque[_FlowQueue] = collections.deque()
+        """The queues of the connections with unary calls waiting, in turn."""
         self._streams: collections.deque[_FlowQueue] = collections.deque()
         """The queues of the streams with callers waiting, in turn."""
-        self._flows: dict[object, _FlowQueue] = {}
-        """The queue in `_streams` of each stream with callers waiting, by its flow."""
+        self._flows: dict[object | None, _FlowQueue] = {}
+        """The queue (in `_unary` or `_streams`) of each flow with callers waiting, by its flow."""
         self._unary_next = True
         """Whose turn it is when both classes wait: the one not served last."""
 
     async def wait(self, loop: asyncio.AbstractEventLoop, flow: object | None, at_head: bool) -> None:
-        """Wait for a turn: back at the head of the line (a caller that had its turn keeps its place), at the
-        end of the unary calls (`flow` None) or at the end of the stream's queue."""
+        """Wait for a turn: back at the head of the line (a caller that had its turn keeps its place), else
+        at the end of its flow's queue (`is_unary(flow)`: a connection's unary calls; else a stream's)."""
         waiter: asyncio.Future[None] = loop.create_future()
         if at_head:
             self._head.appendleft(waiter)
-        elif flow is None:
-            self._unary.append(waiter)
         elif (queue := self._flows.get(flow)) is not None:
             queue.append(waiter)
         else:
             queue = self._flows[flow] = _FlowQueue(flow)
             queue.append(waiter)
-            self._streams.append(queue)
+            (self._unary if is_unary(flow) else self._streams).append(queue)
         self.waiting += 1
         try:
             await waiter
@@ -65,25 +71,25 @@ class FairLine:
 
     def wake(self) -> None:
         """Let the caller whose turn it is look for room again: one back at the head, else the next of the
-        class whose turn it is (the next stream's, in turn, for the streams)."""
+        next flow in turn of the class whose turn it is."""
         while self._head:
             self.waiting -= 1
             if _woken(self._head.popleft()):
                 return  # its class's turn was counted when it first had it
         while self._unary or self._streams:
             unary = bool(self._unary) and (self._unary_next or not self._streams)
-            waiter = self._unary.popleft() if unary else self._next_stream_caller()
+            waiter = self._next_caller(self._unary if unary else self._streams)
             self.waiting -= 1
             if _woken(waiter):
                 self._unary_next = not unary  # a cancelled caller spent no turn of its class
                 return
 
-    def _next_stream_caller(self) -> asyncio.Future[None]:
-        """The head of the next stream's queue; the stream goes to the end of the streams if more wait."""
-        queue = self._streams.popleft()
+    def _next_caller(self, flows: collections.deque[_FlowQueue]) -> asyncio.Future[None]:
+        """The head of the next flow's queue; the flow goes to the end of its class if more wait."""
+        queue = flows.popleft()
         waiter = queue.popleft()
         if queue:
-            self._streams.append(queue)  # the stream's next caller waits for the other streams' turns
+            flows.append(queue)  # the flow's next caller waits for the other flows' turns
         else:
             del self._flows[queue.flow]
         return waiter
@@ -94,7 +100,7 @@ class FairLine:
             self.wake()
 
     def flows_waiting(self) -> int:
-        """Streams with callers in the line."""
+        """Flows (streams, and connections with unary calls) with callers in the line."""
         return len(self._flows)
 
 

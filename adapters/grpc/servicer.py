@@ -91,8 +91,10 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
                 # gRPC has told the caller DEADLINE_EXCEEDED already (or is about to): nothing to decide
                 # and nobody to answer; an abort now would fail on the ended call.
                 raise asyncio.CancelledError
-            # Past the deadline gRPC cancels this task (CancelledError below): no timer of our own.
-            reply = await self._decide(kind, request)
+            # Past the deadline gRPC cancels this task (CancelledError below): no timer of our own. The
+            # call's flow is its connection (`ipv4:10.0.0.7:54321`; ~0.1 µs): when callers wait, one
+            # connection's flood of unary calls takes turns with other connections' calls (fair_line.py).
+            reply = await self._decide(kind, request, context.peer())
             if deadline_passed(context):
                 # Decided without a break gRPC could cancel at (the in-process engine without a store
                 # thread decides on the event loop): the caller has been told DEADLINE_EXCEEDED.

@@ -1,7 +1,7 @@
 """The worker pool's engine and its dispatch: each call's bytes to the live worker with the fewest
 requests in hand, callers that find every worker full waiting their turn in the fair line (unary calls and
-streams taken alternately, the streams in turn: fair_line.py), and each worker's answers read as they arrive.
-This is the hot path the load benchmarks measure.
+streams taken alternately, the streams and the connections in turn: fair_line.py), and each worker's
+answers read as they arrive. This is the hot path the load benchmarks measure.
 
 The workers' lives are in worker_pool_processes.py, a version swapped into them in
 worker_pool_reload.py; `WorkerPoolEngine` is built on both.
@@ -41,11 +41,12 @@ class WorkerPoolEngine(WorkerPoolReload):
     """N worker processes, each with its own compiled copy of one policy version.
 
     A call goes to the live worker with the fewest requests in hand, up to PIPELINE_DEPTH each;
-    callers that find every worker full wait in the fair line: unary calls in arrival order, a
-    stream's requests in its flow's queue, and a worker that frees takes the next unary call and the
-    next request of the next stream in turn alternately, so a unary call waits behind at most one
-    stream request (and the unary calls ahead of it), not a round of every busy stream nor all that a
-    stream decides ahead (up to 16 items). Each worker's answers are read as
+    callers that find every worker full wait in the fair line: a connection's unary calls in its
+    queue, a stream's requests in its own, and a worker that frees takes the next call of the next
+    connection in turn and the next request of the next stream in turn alternately, so a unary call
+    waits behind at most one stream request (and one call of each other busy connection), not a round
+    of every busy stream, all that a stream decides ahead (up to 16 items) nor another connection's
+    flood of unary calls. Each worker's answers are read as
     soon as they arrive (its pipe stays registered with the event loop) and handed to the oldest
     pending request of that worker. A cancelled call keeps its place until its answer has come, so
     neither the worker nor the order of answers is lost.
@@ -103,7 +104,7 @@ class WorkerPoolEngine(WorkerPoolReload):
     async def run(self, kind: str, request: bytes, flow: object | None = None) -> tuple[bytes, Outcome]:
         """Decide one request in a worker: its bytes go to the worker as they came, and the
         reply's bytes come back to be sent as they are (the worker parses and builds the messages).
-        `flow`: the stream the request belongs to (None: a call of its own), for fair dispatch."""
+        `flow`: the stream the request belongs to, or a unary call's connection (Engine.run), for fair dispatch."""
         if self._closed:
             raise EngineFailure("engine closed")
         payload = KIND_CODES[kind] + request

@@ -1,15 +1,22 @@
 # ruff: noqa: F811  (test parameters named after the imported fixtures)
 """Fair dispatch in the worker pool: unary calls and streams are two classes a worker that frees takes
-alternately, each EvaluateCustomers stream one flow taking turns with the others, so an interactive call
-waits behind at most one stream request, not behind a round of the streams or everything one has queued.
-tests/unit/test_fair_line.py has the line's turns on their own."""
+alternately, each EvaluateCustomers stream one flow taking turns with the others and each connection's
+unary calls one flow taking turns with other connections', so an interactive call waits behind at most one
+stream request and one call of each other busy connection, not behind a round of the streams, everything
+one has queued or another caller's flood of unary calls. tests/unit/test_fair_line.py has the line's turns
+on their own."""
 
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 from typing import Any
 
+import grpc
+
 from adapters.grpc.engines import PIPELINE_DEPTH, WorkerPoolEngine
+from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2_grpc as pb_grpc
 from tests.integration.conftest_grpc import (  # noqa: F401  (fixtures: pytest finds them by name)
     AS_OF,
     InProcessServer,
@@ -18,7 +25,7 @@ from tests.integration.conftest_grpc import (  # noqa: F401  (fixtures: pytest f
     pb,
     sample_snapshot,
 )
-from tests.integration.test_grpc_worker_pool import customer_of, request, with_pool
+from tests.integration.test_grpc_worker_pool import FILES, customer_of, request, with_pool
 
 
 def started(pool: WorkerPoolEngine, name: str, index: int, flow: object | None,
@@ -117,23 +124,34 @@ class _Recording:
         return getattr(self.real, name)
 
 
-def test_a_streams_items_share_one_flow_and_each_unary_call_has_none(inproc_server: InProcessServer) -> None:
+def connection(server: InProcessServer) -> grpc.Channel:
+    """A channel with a connection of its own (channels alike share one unless told not to)."""
+    return grpc.insecure_channel(f"127.0.0.1:{server.port}", options=[("grpc.use_local_subchannel_pool", 1)])
+
+
+def test_a_streams_items_share_one_flow_and_a_unary_calls_flow_is_its_connection(
+        inproc_server: InProcessServer) -> None:
     served = inproc_server.host.served
     recording = _Recording(served.engine)
     served.engine = recording
-    stub = inproc_server.stub()
+    channels = connection(inproc_server), connection(inproc_server)
+    stub, other = (pb_grpc.CreditPolicyServiceStub(channel) for channel in channels)
     item = pb.EvaluateCustomerRequest(snapshot=sample_snapshot(), as_of=AS_OF.isoformat())
     try:
         for _ in range(2):
             assert len(list(stub.EvaluateCustomers(iter([item] * 3), timeout=30))) == 3
-        stub.CheckOrder(order_request(), timeout=30)
+        for client in (stub, stub, other):
+            client.CheckOrder(order_request(), timeout=30)
     finally:
         served.engine = recording.real
+        for channel in channels:
+            channel.close()
 
     flows = [flow for _kind, flow in recording.flows]
-    assert flows[0] is not None and flows[0] is flows[1] is flows[2]
+    assert flows[0] is not None and flows[0] is flows[1] is flows[2] and not isinstance(flows[0], str)
     assert flows[3] is not None and flows[3] is flows[4] is flows[5] and flows[3] is not flows[0]
-    assert recording.flows[6] == ("check_order", None)
+    assert [kind for kind, _flow in recording.flows[6:]] == ["check_order"] * 3
+    assert str(flows[6]).startswith("ipv4:127.0.0.1:") and flows[6] == flows[7] != flows[8]
 
 
 def test_in_process_with_a_store_thread_a_unary_call_goes_before_a_busy_streams_queued_requests() -> None:
@@ -164,3 +182,66 @@ def test_in_process_with_a_store_thread_a_unary_call_goes_before_a_busy_streams_
 
     ahead = [f"s{i}" for i in range(STORE_THREAD_DEPTH)]  # handed to the thread before anyone waited
     assert finished[:STORE_THREAD_DEPTH + 2] == [*ahead, "unary", f"s{STORE_THREAD_DEPTH}"]  # FCFS: eleventh
+
+
+class _Gate:
+    """The served engine: holds each call until `open`, then passes them on in the order they came and
+    notes the customer each answer is for (one worker answers in the order it was sent)."""
+
+    def __init__(self, real: Any):
+        self.real, self.version = real, real.version
+        self.arrived = 0
+        self.opened = asyncio.Event()
+        self.answered: list[str] = []
+
+    async def run(self, kind: str, request: bytes, flow: object | None = None) -> Any:
+        self.arrived += 1
+        await self.opened.wait()  # its waiters wake in the order they came
+        reply, outcome = await self.real.run(kind, request, flow)
+        self.answered.append(pb.OrderDecision.FromString(reply).customer_id)
+        return reply, outcome
+
+    async def open(self) -> None:
+        """Let the held calls go on (on the server's loop)."""
+        self.opened.set()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+def until(condition: Callable[[], bool]) -> None:
+    """Wait for the server's loop to reach `condition` (a condition, not a time, decides the test)."""
+    deadline = time.monotonic() + 30
+    while not condition():
+        assert time.monotonic() < deadline, "the calls did not reach the server"
+        time.sleep(0.01)
+
+
+def test_through_the_server_one_connections_flood_of_unary_calls_leaves_another_connections_call_its_turn(
+        inproc_server: InProcessServer) -> None:
+    served = inproc_server.host.served
+    pool = inproc_server.run(WorkerPoolEngine(FILES, 1).start())
+    gate = _Gate(pool)
+    served.engine, real = gate, served.engine
+    flood, interactive = connection(inproc_server), connection(inproc_server)
+    try:
+        check = {name: channel.unary_unary("/credit_policy.v1.CreditPolicyService/CheckOrder")
+                 for name, channel in (("flood", flood), ("interactive", interactive))}
+        calls = [check["flood"].future(request(i), timeout=60) for i in range(20)]
+        until(lambda: gate.arrived == 20)
+        calls.append(check["interactive"].future(request(20), timeout=60))
+        until(lambda: gate.arrived == 21)
+
+        inproc_server.run(gate.open())
+        for call in calls:
+            call.result()
+
+        # Two of the flood went to the worker before anyone waited; then the flood's next, then the other
+        # connection's call: first come, first served among unary calls it came twenty-first. (The server
+        # starts one connection's calls in an order of its own: only the other connection's is placed.)
+        assert gate.answered.index(customer_of_index(20)) == PIPELINE_DEPTH + 1
+    finally:
+        served.engine = real
+        flood.close()
+        interactive.close()
+        inproc_server.run(pool.aclose(grace=5))

@@ -1,6 +1,7 @@
 """The fair line on its own, turn by turn: unary calls and streams are two classes taken alternately when
-both wait, the streams in turn among themselves, so an interactive call waits at most about one stream item
-and a flood of unary calls still leaves the streams every other turn. No timing: each `turn()` wakes one."""
+both wait, the streams in turn among themselves and the unary calls' connections in turn among themselves,
+so an interactive call waits at most about one stream item and one call of each other busy connection, and
+a flood of unary calls still leaves the streams every other turn. No timing: each `turn()` wakes one."""
 
 from __future__ import annotations
 
@@ -46,6 +47,12 @@ def run(scenario: Callable[[Line], Awaitable[None]]) -> Line:
     line = Line()
     asyncio.run(scenario(line))
     return line
+
+
+A = "ipv4:127.0.0.1:50001"
+B = "ipv4:127.0.0.1:50002"
+C = "ipv6:%5B::1%5D:50003"
+"""Connections' keys as `context.peer()` gives them: a unary call's flow."""
 
 
 def streams(count: int) -> dict[str, object]:
@@ -142,3 +149,67 @@ def test_a_cancelled_caller_costs_its_class_no_turn_and_leaves_the_line_empty() 
         assert line.line.waiting == 0 and line.line.flows_waiting() == 0
 
     assert run(scenario).served == ["u1", "s0_0", "s0_1"]
+
+
+def test_one_connections_flood_of_unary_calls_leaves_another_connections_call_the_next_unary_turn() -> None:
+    async def scenario(line: Line) -> None:
+        for i in range(100):
+            await line.arrive(f"a{i}", A)
+        await line.arrive("b0", B)
+
+        await line.turn(2)
+
+    assert run(scenario).served == ["a0", "b0"]
+
+
+def test_beside_streams_a_call_behind_another_connections_flood_waits_two_unary_turns_at_most() -> None:
+    async def scenario(line: Line) -> None:
+        await line.arrive_streams(streams(50), items=3)
+        for i in range(100):
+            await line.arrive(f"a{i}", A)
+        await line.arrive("b0", B)
+
+        await line.turn(3)
+
+    assert run(scenario).served == ["a0", "s0_0", "b0"]
+
+
+def test_connections_take_turns_and_each_keeps_its_own_order() -> None:
+    async def scenario(line: Line) -> None:
+        for i in range(3):
+            await line.arrive(f"a{i}", A)
+        for i in range(2):
+            await line.arrive(f"b{i}", B)
+        await line.arrive("c0", C)
+
+        await line.turn(6)
+
+    assert run(scenario).served == ["a0", "b0", "c0", "a1", "b1", "a2"]
+
+
+def test_connections_and_streams_stay_two_classes_taken_alternately() -> None:
+    async def scenario(line: Line) -> None:
+        await line.arrive_streams({"x": object(), "y": object()}, items=2)
+        for i in range(2):
+            await line.arrive(f"a{i}", A)
+            await line.arrive(f"b{i}", B)
+
+        await line.turn(8)
+
+    assert run(scenario).served == ["a0", "x0", "b0", "y0", "a1", "x1", "b1", "y1"]
+
+
+def test_a_connections_queue_is_dropped_once_empty_even_when_its_calls_were_cancelled() -> None:
+    async def scenario(line: Line) -> None:
+        for i in range(3):
+            await line.arrive(f"a{i}", A)
+        await line.arrive("b0", B)
+        for i in range(3):
+            line.callers[f"a{i}"].cancel()
+        await asyncio.sleep(0)
+
+        await line.turn(2)
+
+        assert line.line.waiting == 0 and line.line.flows_waiting() == 0
+
+    assert run(scenario).served == ["b0"]
