@@ -111,8 +111,9 @@ class InProcessEngine:
 
     async def _on_store_thread(self, handler: Any, request: Any, flow: object | None) -> tuple[Any, Outcome]:
         """Decide on the store thread, at most STORE_THREAD_DEPTH at once, the callers beyond waiting their
-        turn in the fair line (unary calls before a round of the streams): the thread's own queue is first
-        come, first served (behind 50 busy streams a call waited for their 800 decisions, 1.7 s)."""
+        turn in the fair line (unary calls and streams alternately, each class's flows in turn): the thread's
+        own queue is first come, first served (behind 50 busy streams a call waited for their 800 decisions,
+        1.7 s)."""
         loop = asyncio.get_running_loop()
         had_turn = False
         if self._line.waiting:  # callers already waiting go first
