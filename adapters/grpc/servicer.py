@@ -27,7 +27,7 @@ from adapters.grpc.heap_trim import HeapTrim
 from adapters.grpc.host import PolicyHost
 from adapters.grpc.logs import event
 from adapters.grpc.mapping import request_id_problem
-from adapters.grpc.pipeline import parse_request
+from adapters.grpc.pipeline import parse_message, parse_request
 from adapters.grpc.policy_info import policy_info
 from adapters.grpc.runtime import DEFAULT_MAX_IN_FLIGHT
 from adapters.grpc.stream_window import StreamWindow
@@ -132,11 +132,18 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
         """Decide one order (a CheckOrderRequest's bytes → an OrderDecision or its bytes)."""
         return await self._unary("CheckOrder", "check_order", request, context)  # type: ignore[no-any-return]
 
-    async def GetPolicy(self, request: pb.GetPolicyRequest,  # noqa: N802
+    async def GetPolicy(self, request: bytes,  # noqa: N802
                         context: Context) -> pb.PolicyInfo:
-        """The version being served and the last refused reload."""
+        """The version being served and the last refused reload (a GetPolicyRequest's bytes → PolicyInfo)."""
+        try:
+            include_files = parse_message(pb.GetPolicyRequest, request).include_files
+        except InvalidInput as exc:
+            self.metrics.observe_call("GetPolicy", "INVALID_ARGUMENT", 0.0)
+            status = rich_status(exc)
+            await abort(context, status.code, status.details, status.trailing_metadata)
+            raise asyncio.CancelledError from None  # abort raises unless the caller had gone already
         self.metrics.observe_call("GetPolicy", "OK", 0.0)
-        return policy_info(self.host, request.include_files)
+        return policy_info(self.host, include_files)
 
     async def _stream_item(self, index: int, raw: bytes, flow: object) -> pb.EvaluateCustomersResponse:
         out = pb.EvaluateCustomersResponse(index=index)
@@ -239,15 +246,14 @@ def _serialize(reply: Any) -> bytes:
 def add_service(servicer: CreditPolicyServicer, server: grpc.aio.Server) -> None:
     """Register the service: as the generated add_CreditPolicyServiceServicer_to_server does, except
     that the decision RPCs and the stream take their requests as wire bytes (the module docstring says why)."""
-    handlers = {
+    handlers: dict[str, grpc.RpcMethodHandler[Any, Any]] = {
         "EvaluateCustomer": grpc.unary_unary_rpc_method_handler(servicer.EvaluateCustomer,
                                                                 response_serializer=_serialize),
         "CheckOrder": grpc.unary_unary_rpc_method_handler(servicer.CheckOrder, response_serializer=_serialize),
         "EvaluateCustomers": grpc.stream_stream_rpc_method_handler(
             servicer.EvaluateCustomers, response_serializer=pb.EvaluateCustomersResponse.SerializeToString),
-        "GetPolicy": grpc.unary_unary_rpc_method_handler(
-            servicer.GetPolicy, request_deserializer=pb.GetPolicyRequest.FromString,
-            response_serializer=pb.PolicyInfo.SerializeToString),
+        "GetPolicy": grpc.unary_unary_rpc_method_handler(servicer.GetPolicy,
+                                                         response_serializer=pb.PolicyInfo.SerializeToString),
     }
     name = pb.DESCRIPTOR.services_by_name["CreditPolicyService"].full_name
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(name, handlers),))

@@ -1,0 +1,63 @@
+"""Fields a caller's stubs encode with another wire type than the contract's (an `as_of` declared as an
+int32, an `amount` as a double). The protobuf parser keeps such a field aside as an unknown field, so the
+request would read as if the field were not sent: a decision as of today, an amount "required". Here each
+is named by its path instead; a field number the contract does not have (one added by a newer client)
+is still ignored, as proto3 wants."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, cast
+
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.unknown_fields import UnknownFieldSet
+
+from policy_engine.domain.errors import FieldViolation
+
+_WIRE_TYPES = {0: "a varint (an integer, bool or enum)", 1: "a 64-bit value (a double or fixed64)",
+               2: "a length-delimited value (a string, bytes or a message)", 3: "a group", 4: "a group",
+               5: "a 32-bit value (a float or fixed32)"}
+
+_TYPE_NAMES = {FieldDescriptor.TYPE_STRING: "a string", FieldDescriptor.TYPE_BOOL: "a bool",
+               FieldDescriptor.TYPE_INT32: "an int32", FieldDescriptor.TYPE_INT64: "an int64"}
+
+CONTRACT = "protos/credit_policy/v1/credit_policy.proto"
+
+
+def mistyped_fields(message: Any, data: bytes) -> list[FieldViolation]:
+    """Every field of `message`, parsed from `data`, that came with the wrong wire type (its unknown fields
+    are dropped on the way: nothing downstream reads them).
+
+    The common case costs one recursive pass in C: without unknown fields a message re-encodes to as many
+    bytes as it came in; only when it does not are the bytes parsed again and walked to tell which field."""
+    message.DiscardUnknownFields()
+    if message.ByteSize() == len(data):
+        return []
+    violations: list[FieldViolation] = []
+    _walk(type(message).FromString(data), "", violations)
+    return violations
+
+
+def _walk(message: Any, path: str, out: list[FieldViolation]) -> None:
+    """Append the mistyped fields of `message` and of the messages it holds, named from `path`."""
+    by_number = message.DESCRIPTOR.fields_by_number
+    for unknown in cast(Iterable[Any], UnknownFieldSet(message)):  # iterable; its stubs do not say so
+        field = by_number.get(unknown.field_number)
+        if field is not None:
+            out.append(FieldViolation(path + field.name, _description(message, field, unknown.wire_type)))
+    for field, value in message.ListFields():
+        if field.type != FieldDescriptor.TYPE_MESSAGE or field.message_type.GetOptions().map_entry:
+            continue
+        if field.is_repeated:
+            for index, item in enumerate(value):
+                _walk(item, f"{path}{field.name}[{index}].", out)
+        else:
+            _walk(value, f"{path}{field.name}.", out)
+
+
+def _description(message: Any, field: FieldDescriptor, wire_type: int) -> str:
+    nested = field.message_type
+    expected = f"a {nested.full_name} message" if nested is not None else _TYPE_NAMES.get(field.type, "another type")
+    sent = _WIRE_TYPES.get(wire_type, f"wire type {wire_type}")
+    return (f"sent as {sent}, but field {field.number} of {message.DESCRIPTOR.full_name} is {expected}: "
+            f"build the client's stubs from {CONTRACT}")

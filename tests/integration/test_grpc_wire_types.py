@@ -1,0 +1,58 @@
+# ruff: noqa: F811  (test parameters named after the imported fixtures)
+"""A client whose stubs differ from the contract: a field sent with another wire type is INVALID_ARGUMENT
+naming the field (not a decision as of today), and GetPolicy bytes that are not a request are too."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+
+from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
+from tests.integration.conftest_grpc import (
+    AS_OF,
+    ServerProcess,
+    grpc_server,  # noqa: F401  (fixtures: pytest finds them by name)
+    sample_snapshot,
+)
+from tests.integration.test_grpc_service import violations_of
+
+METHOD = "/credit_policy.v1.CreditPolicyService/"
+AS_OF_AS_A_NUMBER = b"\x18\xea\xd8\xd4\x09"  # field 3 (as_of) as a varint, 20261226: an int32 in the caller's .proto
+
+
+def _refusal(server: ServerProcess, method: str, data: bytes) -> grpc.RpcError:
+    call = server.channel().unary_unary(METHOD + method)  # bytes in, bytes out, as a hand-built client sends
+    with pytest.raises(grpc.RpcError) as error:
+        call(data, timeout=10)
+    return error.value
+
+
+def test_an_as_of_sent_as_a_number_is_invalid_argument_naming_as_of(grpc_server: ServerProcess) -> None:
+    data = pb.EvaluateCustomerRequest(snapshot=sample_snapshot(1)).SerializeToString() + AS_OF_AS_A_NUMBER
+
+    error = _refusal(grpc_server, "EvaluateCustomer", data)
+
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert [field for field, _ in violations_of(error)] == ["as_of"]
+
+
+def test_get_policy_bytes_that_are_not_a_request_are_invalid_argument(grpc_server: ServerProcess) -> None:
+    error = _refusal(grpc_server, "GetPolicy", b"\xff")
+
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert [field for field, _ in violations_of(error)] == ["request"]
+
+
+def test_a_stream_item_with_a_mistyped_field_is_an_item_error_and_the_stream_goes_on(
+    grpc_server: ServerProcess,
+) -> None:
+    good = pb.EvaluateCustomerRequest(snapshot=sample_snapshot(1), as_of=AS_OF.isoformat(), request_id="ok")
+    bad = pb.EvaluateCustomerRequest(snapshot=sample_snapshot(1), request_id="bad").SerializeToString()
+    stream = grpc_server.channel().stream_stream(METHOD + "EvaluateCustomers",
+                                                 response_deserializer=pb.EvaluateCustomersResponse.FromString)
+
+    responses = list(stream(iter([bad + AS_OF_AS_A_NUMBER, good.SerializeToString()]), timeout=30))
+
+    assert responses[0].error.code == "INVALID_ARGUMENT"
+    assert [v.field for v in responses[0].error.field_violations] == ["as_of"]
+    assert responses[1].WhichOneof("result") == "decision"

@@ -1,0 +1,68 @@
+"""A field the caller's stubs encode with another wire type than the contract's is named, not dropped."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
+from adapters.grpc.pipeline import parse_message, parse_request
+from policy_engine.domain.errors import InvalidInput
+
+CUSTOMER = b"\x0a\x08C0000001"  # field 1, customer_id = "C0000001"
+
+
+def _fields(error: pytest.ExceptionInfo[InvalidInput]) -> list[str]:
+    return [v.field for v in error.value.violations]
+
+
+def test_an_as_of_sent_as_a_number_is_invalid_argument_not_today() -> None:
+    data = CUSTOMER + b"\x18\xea\xd8\xd4\x09"  # field 3 (as_of) as a varint: 20261226
+
+    with pytest.raises(InvalidInput) as error:
+        parse_request("evaluate", data)
+
+    assert _fields(error) == ["as_of"]
+    assert "varint" in error.value.violations[0].description
+    assert "string" in error.value.violations[0].description
+
+
+def test_an_amount_sent_as_a_double_names_the_amount_not_required() -> None:
+    data = CUSTOMER + b"\x21" + struct.pack("<d", 50000.0)  # field 4 (amount) as a double: fixed64
+
+    with pytest.raises(InvalidInput) as error:
+        parse_request("check_order", data)
+
+    assert _fields(error) == ["amount"]
+    assert "64-bit" in error.value.violations[0].description
+
+
+def test_a_mistyped_field_deep_in_the_snapshot_is_named_by_its_path() -> None:
+    invoice = pb.Invoice(invoice_id="I1").SerializeToString() + b"\x20\x64"  # amount (4) as a varint
+    snapshot = pb.CustomerSnapshot(customer_id="C1").SerializeToString()
+    snapshot += b"\x3a" + bytes([len(invoice)]) + invoice  # invoices[0]
+    snapshot += pb.CustomerSnapshot(invoices=[pb.Invoice(invoice_id="I2")],
+                                    assessment=pb.Assessment(character=80)).SerializeToString()  # well typed
+    data = b"\x12" + bytes([len(snapshot)]) + snapshot
+
+    with pytest.raises(InvalidInput) as error:
+        parse_request("evaluate", data)
+
+    assert _fields(error) == ["snapshot.invoices[0].amount"]
+
+
+def test_a_field_number_the_contract_does_not_have_is_ignored_for_newer_clients() -> None:
+    data = CUSTOMER + b"\x98\x06\x01"  # field 99, varint: a field added after this server
+
+    request = parse_request("evaluate", data)
+
+    assert request.customer_id == "C0000001"
+
+
+def test_a_get_policy_request_that_is_not_one_is_invalid_argument_at_request() -> None:
+    with pytest.raises(InvalidInput) as error:
+        parse_message(pb.GetPolicyRequest, b"\xff")
+
+    assert _fields(error) == ["request"]
+    assert error.value.violations[0].description.startswith("not a valid credit_policy.v1.GetPolicyRequest message")
