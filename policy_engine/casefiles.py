@@ -63,6 +63,10 @@ def file_shape_problems(doc: Document) -> list[Problem]:
     if not isinstance(data, dict):
         return [doc.problem((), "type_mismatch", f"a case file must be a mapping with `cases:` (a list); got a "
                                                  f"{'list' if isinstance(data, list) else type(data).__name__}")]
+    if isinstance(data.get("kind"), str) and not any(key in data for key in _CASE_FILE_KEYS):
+        # one problem, not an unknown key per section of the rule file and a missing `cases:`
+        return [doc.problem((), "misplaced_file", f"this is a rule file (`kind: {data['kind']}`), not a case file: "
+                            f"{TESTS_DIR}/ holds the rule test cases only; move it up into the rules directory")]
     problems = [doc.problem((key,), "unknown_field", f'unknown key "{key}" in a case file (expected cases or '
                                                      f'fixtures){suggest(str(key), list(_CASE_FILE_KEYS))}')
                 for key in data if key not in _CASE_FILE_KEYS]

@@ -21,7 +21,7 @@ from policy_engine.rules.condition_emit import referenced_fields, to_durable
 from policy_engine.rules.conditions import Checker, Node
 from policy_engine.rules.day_titles import day_title_problems
 from policy_engine.rules.full_width import name_slips
-from policy_engine.rules.kinds import kind_without_file, no_kind_problem
+from policy_engine.rules.kinds import kind_without_file, no_kind_problem, second_file_problem
 from policy_engine.rules.loader import Document, parse_document
 from policy_engine.rules.network_problems import network_problems
 from policy_engine.rules.problems import PolicyLoadError, Problem
@@ -124,17 +124,20 @@ def _check_raw_conditions(doc: Document) -> list[Problem]:
 
 def stage_assemble(u: Unit) -> None:
     seen: dict[str, str] = {}
-    for path, model in u.models.items():
+    # Top-level files first, so that a copy in a sub-folder is the second file, where the problem is
+    # said; its rows are read no further: in the first's table they were duplicate ids shadowing themselves.
+    for path, model in sorted(u.models.items(), key=lambda item: (item[0].count("/"), item[0])):
         kind = model.kind
-        if kind in SINGLE_KINDS:
-            if kind in u.kinds:
-                msg = f"a second `{kind}` file; the first is {u.shown(seen[kind])}"
-                u.problems.append(u.docs[path].problem(("kind",), "duplicate_kind", msg))
-                continue
+        if kind in SINGLE_KINDS and kind in u.kinds:
+            sub_folder = "/" in seen[kind] or "/" in path
+            u.problems.append(second_file_problem(u.docs[path], kind, u.shown(seen[kind]), sub_folder))
+            del u.models[path]
+        elif kind in SINGLE_KINDS:
             u.kinds[kind] = model
             seen[kind] = path
-        else:
-            u.kinds.setdefault(kind, []).append(model)
+    for model in u.models.values():
+        if model.kind not in SINGLE_KINDS:
+            u.kinds.setdefault(model.kind, []).append(model)
     if not u.problems:
         for kind in sorted(SINGLE_KINDS - OPTIONAL_KINDS - set(u.kinds)):
             u.problems.append(kind_without_file(kind, u.files, u.shown, u.directory()))

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from policy_engine.rules.problems import Problem
+from policy_engine.rules.rule_tree import TESTS_DIR
 from policy_engine.rules.schema import FILE_MODELS
 
 if TYPE_CHECKING:
@@ -51,12 +52,26 @@ def no_kind_problem(doc: Document) -> Problem | None:
     """`missing_kind` at line 1 of a rule file (a mapping) with no `kind` or an empty one, else None."""
     if not isinstance(doc.data, dict) or doc.data.get("kind") is not None:
         return None
+    if "cases" in doc.data or "fixtures" in doc.data:  # no kind fits a case file: naming one misled
+        key = "cases" if "cases" in doc.data else "fixtures"
+        return Problem(doc.path, 1, 1, "misplaced_file", f"this is a rule test case file (it holds `{key}:`), not a "
+                       f"rule file; move it into the rules directory's {TESTS_DIR}/ folder, where "
+                       "`credit-policy test` reads the cases")
     fits = fitting_kinds(doc.data)
     if len(fits) == 1:
         instead = f"write `kind: {fits[0]}` at its top (what the rest of it holds)"
     else:
         instead = f"write `kind: …` at its top, one of {', '.join(fits)}"
     return Problem(doc.path, 1, 1, "missing_kind", f"this rule file has no `kind`; {instead}")
+
+
+def second_file_problem(doc: Document, kind: str, first: str, sub_folder: bool) -> Problem:
+    """`duplicate_kind` at the `kind` of a second file of a one-file kind, `first` the file that holds it."""
+    message = f"a second `{kind}` file; the first is {first}"
+    if sub_folder:  # a copy kept "for reference" beside the live file is read as rules too
+        message += ("; every .yaml file under the rules directory is read as rules, in sub-folders too: keep a "
+                    "copy for reference outside the rules directory, or merge the two")
+    return doc.problem(("kind",), "duplicate_kind", message)
 
 
 def kind_without_file(kind: str, files: dict[str, str], shown: Any, directory: str) -> Problem:

@@ -36,6 +36,7 @@ CODES = {
     "match stack of 64 would overflow and fail that customer's decision)",
     "engine_rejected": "durable_rules refused the compiled ruleset",
     "unreadable": "the file cannot be read",
+    "misplaced_file": "a rule test case file among the rule files, or a rule file among the case files in tests/",
     "is_a_directory": "a name ending .yaml or .yml in the rules directory is a directory (or a link to one), not a "
     "rule or case file",
     "rule_test_failed": "a test case in the rules' tests/ does not pass (the service refuses the rule set)",
