@@ -109,6 +109,7 @@ def _sweep(intervals: list[tuple[Any, ...]], low: float, high: float, gaps: bool
     problems = []
     intervals.sort(key=lambda x: (x[0][0], not x[0][1]))
     cursor, cursor_in = low, True  # the lowest value not yet covered, and whether it is itself included
+    reaching = None  # the band that covers up to the cursor: the one an overlapping band shares scores with
     for (lo, lo_in, hi, hi_in), rule, doc, loc in intervals:
         if lo < low:
             lo, lo_in = low, True
@@ -117,13 +118,21 @@ def _sweep(intervals: list[tuple[Any, ...]], low: float, high: float, gaps: bool
             if gaps:
                 problems.append(doc.problem((*loc, "when"), "band_gap", f"no band covers score {span}"))
         elif lo < cursor or (lo == cursor and not cursor_in and lo_in):
-            problems.append(doc.problem((*loc, "when"), "band_overlap", f'"{rule.id}" overlaps the band before it'))
+            shared = _span(lo, lo_in, *min((hi, hi_in), (cursor, not cursor_in)))
+            msg = (f'"{rule.id}" and "{reaching}" both cover score {shared}: a score there gets the grade of the one '
+                   "written first; make one band end where the other starts")
+            problems.append(doc.problem((*loc, "when"), "band_overlap", msg))
         if (hi, not hi_in) > (cursor, cursor_in):
-            cursor, cursor_in = hi, not hi_in
+            cursor, cursor_in, reaching = hi, not hi_in, rule.id
     if gaps and intervals and (cursor < high or (cursor == high and cursor_in)) and cursor != INF:
         _, rule, doc, loc = intervals[-1]
         problems.append(doc.problem((*loc, "when"), "band_gap", f"no band covers score from {_fmt(cursor)} up"))
     return problems
+
+
+def _span(lo: float, lo_in: bool, hi: float, hi_in: bool) -> str:
+    """An interval as written in problems: `[72, 74)`, the high end excluded, as `between` has it."""
+    return f"{'[' if lo_in else '('}{_fmt(lo)}, {_fmt(hi)}{']' if hi_in else ')'}"
 
 
 def _fmt(x: float) -> str:

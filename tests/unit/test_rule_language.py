@@ -127,7 +127,7 @@ def test_a_broken_threshold_hides_no_genuine_overlap_or_shadowed_row_of_the_othe
     found = sorted((p.path.rpartition("/")[2], p.code, p.message.split(":")[0]) for p in _problems(rules))
 
     assert found == [
-        ("grades.yaml", "band_overlap", '"grade.aa" overlaps the band before it'),
+        ("grades.yaml", "band_overlap", '"grade.aa" and "grade.a" both cover score [80, 82)'),
         ("grades.yaml", "type_mismatch", '"score" is a number; got \'90\' (a text because of the quotes'),
         ("scorecard.yaml", "shadowed", '"score.capacity.adequate" never wins'),
         ("scorecard.yaml", "type_mismatch", '"current_ratio" is a number; got \'2\' (a text because of the quotes'),
