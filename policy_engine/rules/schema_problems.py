@@ -143,11 +143,22 @@ def _missing(doc: Document, loc: tuple[Any, ...]) -> Problem:
     parent: Any = doc.data
     for part in loc[:-1]:
         parent = parent[part] if isinstance(parent, dict | list) else None
+    owner = named_path(doc.data, loc[:-1])
+    lead = f'{owner}: missing field "{loc[-1]}"' if owner else f'missing field "{loc[-1]}"'
     for key, value in (parent.items() if isinstance(parent, dict) else ()):
         if isinstance(value, dict) and loc[-1] in value:
-            message = f'missing field "{loc[-1]}": it is written inside "{key}"; move it out, in line with "{key}"'
+            message = f'{lead}: it is written inside "{key}"; move it out, in line with "{key}"'
             return doc.problem((*loc[:-1], key, loc[-1]), "missing_field", message)
-    return doc.problem(loc, "missing_field", f'missing field "{loc[-1]}"')
+    hint = _WRITE_MISSING.get(str(loc[-1]))
+    return doc.problem(loc, "missing_field", f"{lead}: {hint}" if hint else lead)
+
+
+_WRITE_MISSING = {
+    "source": 'write the handbook passage the rule encodes, such as source: "002 付款变化: 延迟付款期限"',
+    "title": "write title: {zh: …, en: …} (what every decision shows, in Chinese and in English)",
+    "id": "write id: … (a stable id decisions, logs and tests refer to, such as warn.pays_late)",
+}
+"""What to write for a required key every rule has, where its absence is all that is wrong."""
 
 
 _ITEM_NAMES = {"factors": "factor", "cases": "case"}

@@ -206,7 +206,8 @@ def test_a_key_indented_into_when_is_reported_at_its_line_saying_to_move_it_out(
         ("reviews.yaml", when, "type_mismatch", 'a condition is a mapping with exactly one key; "interval_months" is '
          'no field a condition compares: if it belongs to the rule, move it out of "when", in line with it'),
         ("reviews.yaml", key, "missing_field",
-         'missing field "interval_months": it is written inside "when"; move it out, in line with "when"'),
+         'rule review.class_b: missing field "interval_months": it is written inside "when"; move it out, in line '
+         'with "when"'),
     ]
 
 
@@ -220,7 +221,8 @@ def test_a_setting_written_inside_its_neighbour_says_it_belongs_beside_it(rules_
 
     assert found == [
         ("limits.yaml", line, "missing_field",
-         'missing field "validity_months": it is written inside "limit"; move it out, in line with "limit"'),
+         'rule limit.aaa: missing field "validity_months": it is written inside "limit"; move it out, in line '
+         'with "limit"'),
         ("limits.yaml", line, "unknown_field",
          'unknown field "validity_months": it belongs beside "limit", not inside it'),
     ]
