@@ -47,8 +47,8 @@ def rules_dir(argument: Path | None, option: Path | None) -> Path:
     return argument or option or DEFAULT_RULES_DIR
 
 
-def load_or_exit(rules: Path) -> Any:
-    """Load the policy or print every problem as path:line:col and exit 1."""
+def load_or_exit(rules: Path, refused: str = "") -> Any:
+    """Load the policy or print every problem as path:line:col (then `refused`, its count filled in) and exit 1."""
     try:
         return load_policy(rules)
     except PolicyLoadError as exc:
@@ -56,6 +56,9 @@ def load_or_exit(rules: Path) -> Any:
             typer.echo(str(problem), err=True)
         if exc.note:
             typer.echo(f"note: {exc.note}", err=True)
+        if refused:
+            n = len(exc.problems)
+            typer.echo(refused.format(problems=f"{n} {plural(n, 'problem')}"), err=True)
         raise typer.Exit(1) from None
 
 
@@ -101,7 +104,10 @@ def test_cmd(rules: RulesArgument = None, rules_option: RulesAlso = None) -> Non
     from policy_engine.casetests import run_suite
 
     rules = rules_dir(rules, rules_option)
-    suite = run_suite(load_or_exit(rules), rules)
+    # Without a word after the problems, the cases looked forgotten rather than not run.
+    policy = load_or_exit(rules, "no case was run: the rule files have {problems} (above); fix them "
+                                 "(`credit-policy lint` shows the same) and run the cases again")
+    suite = run_suite(policy, rules)
     for problem in suite.problems:
         typer.echo(str(problem), err=True)
     for result in suite.results:

@@ -1,0 +1,21 @@
+"""`credit-policy test` on rules that do not lint says that no case was run, and why."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from policy_engine.cli import build_app
+
+
+def test_test_on_rules_with_problems_says_no_case_was_run(rules_copy: Callable[..., Path]) -> None:
+    """It printed the rule files' problems and nothing else: no summary line, as if the cases were forgotten."""
+    rules = rules_copy(("reviews.yaml", "interval_months: 3", "interval_months: 2"))
+
+    result = CliRunner().invoke(build_app(), ["test", str(rules)])
+
+    assert result.exit_code == 1
+    assert ": title_number_mismatch: " in result.output
+    assert result.output.splitlines()[-1].startswith("no case was run: the rule files have 2 problems (above)")
