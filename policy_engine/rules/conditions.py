@@ -168,7 +168,9 @@ class Checker:
             message = f'"{spec.name}" is a number; got {value!r}{_unquote_hint(value, spec)}'
             return self._expect(is_number(value), loc, message) and self._finite(spec, value, loc)
         if spec.type == "boolean":
-            return self._expect(isinstance(value, bool), loc, f'"{spec.name}" is true/false; got {value!r}')
+            meant = _BOOL_WORDS.get(value.strip().lower()) if isinstance(value, str) else None
+            hint = f" (write {meant}, without quotes: YAML reads only true and false as yes or no)" if meant else ""
+            return self._expect(isinstance(value, bool), loc, f'"{spec.name}" is true/false; got {value!r}{hint}')
         if not isinstance(value, str):
             return self._expect(False, loc, f'"{spec.name}" takes one of {", ".join(spec.values)}; got {value!r}')
         ok = value in spec.values
@@ -189,6 +191,11 @@ class Checker:
         if not ok:
             self._err(loc, code, message)
         return ok
+
+
+_BOOL_WORDS = {**dict.fromkeys(("yes", "y", "on", "true", "是", "有"), "true"),
+               **dict.fromkeys(("no", "n", "off", "false", "否", "无", "没有"), "false")}
+"""Words for yes and no that YAML 1.2 (as these files are read) takes as text, not as true or false."""
 
 
 def _values_of(spec: FieldSpec) -> str:
