@@ -21,7 +21,7 @@ ruleset name cannot be registered twice. What we do instead, for each pitfall:
 - Exceptions in actions are swallowed into state: our rules have no Python actions at all; the
   fired rule names are read from the engine's action queue.
 - Names cannot be re-registered: each compiled policy gets a fresh, versioned ruleset name.
-- 255 properties per object: the compiler refuses stages that would send more.
+- 255 properties per object: the compiler refuses facts that would carry more (per fact: see below).
 - Fixed-size node tables that hang or crash when full instead of refusing: 512 distinct comparisons
   after one node (a 513th hangs the compile, holding the GIL; 512 hang the first match), 256 rules
   ending at one node (a 257th crashes the first match), 128 `$nex`/`$or` ends at one node.
@@ -33,9 +33,13 @@ ruleset name cannot be registered twice. What we do instead, for each pitfall:
   that held); the last pushed is visited next, so what waits at each node on the path adds up: the peak is
   the sum along the worst path of (successors holding - 1), plus 1, and 65 fail (measured: 65 holding after
   the stage; 36 holding each followed by 30 holding). It depends on the fact, so `engine_stack` bounds the
-  most any fact could push and we refuse past 60 before the core sees it (`too_many_at_once`); the shipped
-  customer stage reaches 56 (all 21 warning flags and more holding at once). A 303 that happens anyway
-  reads as the stack overflowing (`match_failure`), not as a bare code.
+  most any fact could push and we refuse past 60 before the core sees it (`too_many_at_once`). The stack is
+  per fact, and so the customer stage's scorecard rows, warning signs and follow-ups each match a fact of
+  their own (ir.fact_of; ids 0, 1, 2, in one assert): the shipped warning signs reach 38 (all 21 warning
+  flags and the largest thresholds holding), the scorecard rows 16, the follow-ups 6 (as one fact: 56). A
+  303 that happens anyway reads as the stack overflowing (`match_failure`), not as a bare code.
+- Facts are told apart by their `id`: a second fact with an id already asserted is taken as the same
+  (result 2, "observed"; its retract would find only one), so the facts of one match have distinct ids.
 
 Two measured economies: facts carry short property names (`short_keys`: the core parses and
 hashes every name of every fact, ~8% of its time on the customer fact) and no `sid` property (the
@@ -198,8 +202,8 @@ _STACK_OVERFLOW = re.compile(r"error code: 303\b")
 def match_failure(exc: BaseException) -> str:
     """What a failed match says: the core gives only a number, so the one a rule set can cause is named."""
     if _STACK_OVERFLOW.search(str(exc)):
-        return ("the engine's match stack (64) overflowed: too many comparisons of one stage held at once for "
-                "this customer (durable_rules error 303; engine_stack.py)")
+        return ("the engine's match stack (64) overflowed: too many comparisons of one stage (or of one kind of the "
+                "customer stage's rules) held at once for this customer (durable_rules error 303; engine_stack.py)")
     return f"durable_rules failed during a match: {exc}"
 
 

@@ -53,19 +53,21 @@ class Policy:
             raise ValueError("compiled rules must be numbered in file order")  # _match relies on it
         self._ruleset = Ruleset(f"credit_policy_{program.version}", program.definition)
         keys = program.engine_keys
-        # Per stage: (field name, engine key, is money) for every field its rules read.
+        # Per fact (`_f` value): (field name, engine key, is money) for every field its rules read.
         self._fields = {
-            stage: tuple((n, keys.get(n, n), n in program.money_fields) for n in names)
-            for stage, names in program.stage_fields.items()
+            fact: tuple((n, keys.get(n, n), n in program.money_fields) for n in names)
+            for fact, names in program.fact_fields.items()
         }
         # The same split for _fact: (field name, engine key) of plain fields, then of money fields.
         self._fact_fields = {
-            stage: (
+            fact: (
                 tuple((n, k) for n, k, money in fields if not money),
                 tuple((n, k) for n, k, money in fields if money),
             )
-            for stage, fields in self._fields.items()
+            for fact, fields in self._fields.items()
         }
+        self._stage_facts = program.stage_facts
+        self._stage_of = {fact: stage for stage, facts in program.stage_facts.items() for fact in facts}
         k = program.kinds
         self.classes = {g: c for c, grades in k["grade_bands"].classes.items() for g in grades}
         self.order_hit = k["order_checks"].hit
@@ -88,47 +90,45 @@ class Policy:
     # --- engine calls ---------------------------------------------------------------------------
 
     def _fact(
-        self, stage: str, context: dict[str, Any], fact_id: int, outer: dict[str, Any] | None = None
+        self, fact: str, context: dict[str, Any], fact_id: int, outer: dict[str, Any] | None = None
     ) -> dict[str, Any]:
-        """The fact a stage's rules see: only the fields they use, numbers as numbers."""
-        fact: dict[str, Any] = {"id": fact_id, "_f": stage}
-        plain, money = self._fact_fields.get(stage, ((), ()))
+        """The fact (`_f` value) some of a stage's rules see: only the fields they use, numbers as numbers."""
+        out: dict[str, Any] = {"id": fact_id, "_f": fact}
+        plain, money = self._fact_fields.get(fact, ((), ()))
         get = context.get if outer is None else _Layered(context, outer).get
         for name, key in plain:
             value = get(name)
             if value is not None:
-                fact[key] = value
+                out[key] = value
         for name, key in money:
             value = get(name)
             if value is not None:
-                fact[key] = float(value)  # Decimal → JSON number: the engine compares numbers
-        return fact
+                out[key] = float(value)  # Decimal → JSON number: the engine compares numbers
+        return out
 
-    def _match(self, facts: list[dict[str, Any]]) -> list[tuple[CompiledRule, int]]:
+    def _facts(self, stage: str, context: dict[str, Any]) -> list[dict[str, Any]]:
+        """A stage's facts, ids 0, 1, …: one, or one per kind of rule in a per-kind stage (ir.fact_of)."""
+        return [self._fact(fact, context, i) for i, fact in enumerate(self._stage_facts.get(stage, ()))]
+
+    def _match(self, facts: list[dict[str, Any]], shared: int = 1) -> list[tuple[CompiledRule, int]]:
+        """(rule, 0) for the hits on the first `shared` facts (one customer's, ids 0 … shared - 1), then
+        (rule, i) for the hits on the fact with id shared - 1 + i; each fact's in file order."""
         try:
             hits = self._ruleset.match(facts)
         except EngineClosed as exc:
             raise EngineUnavailable(str(exc)) from exc
         except EngineError as exc:
-            raise _failure(exc, *dict.fromkeys(f["_f"] for f in facts)) from exc
-        order_of, rules = self._order_of, self.program.rules
+            raise _failure(exc, *dict.fromkeys(self._stage_of[f["_f"]] for f in facts)) from exc
+        order_of, rules, last = self._order_of, self.program.rules, shared - 1
         # A rule whose condition has `any` can fire once per matching branch: count it once (the set).
         # Sorted by fact, then file order; pairs of ints sort without a key function.
-        return [(rules[order], fid) for fid, order in sorted({(fid, order_of[name]) for name, fid in hits})]
+        found = {(fid - last if fid > last else 0, order_of[name]) for name, fid in hits}
+        return [(rules[order], fid) for fid, order in sorted(found)]
 
     def match_stage(self, stage: str, context: dict[str, Any]) -> list[CompiledRule]:
         """The rules of `stage` that fire for `context`, in file order."""
-        if stage not in self._fields:
-            return []
-        try:
-            hits = self._ruleset.match([self._fact(stage, context, 0)])
-        except EngineClosed as exc:
-            raise EngineUnavailable(str(exc)) from exc
-        except EngineError as exc:
-            raise _failure(exc, stage) from exc
-        # One fact: file order alone sorts the hits; the set counts an `any` rule once (as _match).
-        order_of, rules = self._order_of, self.program.rules
-        return [rules[order] for order in sorted({order_of[name] for name, _ in hits})]
+        facts = self._facts(stage, context)
+        return [rule for rule, _ in self._match(facts, len(facts))] if facts else []
 
     # --- evaluation ---------------------------------------------------------------------------------
 
@@ -178,7 +178,7 @@ class Policy:
     def rate_features(self, features: dict[str, Any]) -> tuple[float, str, list[str]]:
         """Scorecard, grade bands and warning signs only: (score, final grade, warning rule ids)."""
         ev = Evaluation(date.min, _NO_SNAPSHOT, dict(features))
-        ev.fired = [rule for rule, _ in self._match([self._fact("customer", ev.context, 0)])]
+        ev.fired = self.match_stage("customer", ev.context)
         self._rate(ev)
         return ev.context["score"], ev.context["grade"], [r.id for r in ev.fired if r.kind == "warning"]
 
@@ -192,14 +192,15 @@ class Policy:
 
     def _assess(self, ev: Evaluation) -> None:
         """Customer-stage rules (5C rows, warning signs, follow-ups) and invoice rules in one engine call."""
-        facts = [self._fact("customer", ev.context, 0)] if "customer" in self._fields else []
-        if "invoice" in self._fields:
+        facts = self._facts("customer", ev.context)  # ids 0 … len - 1: one per kind of rule
+        shared = len(facts)
+        if "invoice" in self._stage_facts:  # one fact per open invoice, ids from `shared` on
             for inv in ev.snapshot.invoices:
                 if inv.amount > inv.paid_amount:
                     ictx = effects.invoice_context(inv, ev.as_of)
+                    facts.append(self._fact("invoice", ictx, shared + len(ev.invoice_contexts), ev.context))
                     ev.invoice_contexts.append(ictx)
-                    facts.append(self._fact("invoice", ictx, len(ev.invoice_contexts), ev.context))
-        for rule, fid in self._match(facts):
+        for rule, fid in self._match(facts, shared):
             if fid == 0:
                 ev.fired.append(rule)
             else:

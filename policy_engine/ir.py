@@ -8,7 +8,17 @@ from typing import Any
 from policy_engine.features import FeatureSettings
 
 STAGES = ("customer", "invoice", "rating", "profile", "order")
-"""Facts the evaluator asserts, in order; each rule kind matches facts of one stage."""
+"""The stages the evaluator matches, in order; each rule kind matches facts of one stage."""
+
+PER_KIND_STAGES = frozenset({"customer"})
+"""Stages whose rule kinds each match a fact of their own, in one engine call: each fact has its own match
+stack (64) and its own 252 fields, so the customer stage's scorecard rows, warning signs and follow-ups do
+not share one (engine_stack.py)."""
+
+
+def fact_of(stage: str, kind: str) -> str:
+    """The fact (its `_f` value) that rules of `kind` in `stage` match: one per kind in a per-kind stage."""
+    return f"{stage}.{kind}" if stage in PER_KIND_STAGES else stage
 
 
 @dataclass(frozen=True)
@@ -28,6 +38,11 @@ class CompiledRule:
     message: str = ""
 
     @property
+    def fact(self) -> str:
+        """The fact this rule matches (its `_f` value): see `fact_of`."""
+        return fact_of(self.stage, self.kind)
+
+    @property
     def title(self) -> str:
         """The English title, used in messages."""
         return str(self.spec.title.en)
@@ -44,6 +59,11 @@ class Program:
     settings: FeatureSettings
     kinds: dict[str, Any]
     stage_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Per stage: every field its rules read (the union of its facts' fields)."""
+    fact_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Per fact (`_f` value): the fields its rules read, which is all that fact carries."""
+    stage_facts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Per stage: the facts it asserts, in the order of their first rules (one, but for PER_KIND_STAGES)."""
     money_fields: frozenset[str] = frozenset()
     engine_keys: dict[str, str] = field(default_factory=dict)
     """Catalogue field name → the property name facts carry in the engine (see engine.short_keys)."""

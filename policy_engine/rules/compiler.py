@@ -23,7 +23,7 @@ from policy_engine.rules.day_titles import day_title_problems
 from policy_engine.rules.full_width import name_slips
 from policy_engine.rules.kinds import kind_without_file, no_kind_problem, second_file_problem
 from policy_engine.rules.loader import Document, parse_document
-from policy_engine.rules.network_problems import network_problems
+from policy_engine.rules.network_problems import fact_rules, network_problems
 from policy_engine.rules.problems import PolicyLoadError, Problem
 from policy_engine.rules.schema import OPTIONAL_KINDS, SINGLE_KINDS, validate_document
 from policy_engine.rules.scopes import KIND_TABLES, SCOPES, scope_for
@@ -187,30 +187,43 @@ def stage_titles(u: Unit) -> None:
 
 def stage_emit(u: Unit) -> None:
     definition: dict[str, Any] = {}
-    stage_fields: dict[str, set[str]] = {}
+    fact_fields: dict[str, set[str]] = {}
+    first_rule: dict[str, CompiledRule] = {}  # per fact, in file order: the fact's stage and kind
     for rule, node, _doc, _loc in u.rules:
-        terms = [engine.term_eq("_f", rule.stage), *to_durable(node)]
-        definition[rule.name] = engine.rule_definition(terms)
-        stage_fields.setdefault(rule.stage, set()).update(rule.fields)
-    for stage, names in stage_fields.items():
+        definition[rule.name] = engine.rule_definition([engine.term_eq("_f", rule.fact), *to_durable(node)])
+        fact_fields.setdefault(rule.fact, set()).update(rule.fields)
+        first_rule.setdefault(rule.fact, rule)
+    for fact, names in fact_fields.items():
         if len(names) + 3 > engine.MAX_PROPERTIES:
-            msg = f"the {stage} stage's rules use {len(names)} fields; the engine takes at most 252"
+            whose = fact_rules(first_rule[fact].stage, first_rule[fact].kind)
+            msg = f"{whose} use {len(names)} fields; the engine takes at most 252 in one fact"
             u.problems.append(Problem(u.shown("."), 1, 1, "too_many_fields", msg))
-    keys = engine.short_keys(n for names in stage_fields.values() for n in names)
+    keys = engine.short_keys(n for names in fact_fields.values() for n in names)
     definition = {name: engine.rename_properties(rule, keys) for name, rule in definition.items()}
     refused = network_problems(u.rules, definition)
     u.problems += refused
-    if refused:  # no program: the engine would hang on it (engine_network.py)
-        return
-    policy = u.kinds["policy"]
-    u.program = Program(
+    if not refused:  # else no program: the engine would hang on it (engine_network.py)
+        u.program = _program(u, definition, fact_fields, first_rule, keys)
+
+
+def _program(u: Unit, definition: dict[str, Any], fact_fields: dict[str, set[str]],
+             first_rule: dict[str, CompiledRule], keys: dict[str, str]) -> Program:
+    """The Program emitted: the engine definition, and what each stage's facts carry."""
+    stage_facts: dict[str, tuple[str, ...]] = {}
+    stage_fields: dict[str, set[str]] = {}
+    for fact, rule in first_rule.items():
+        stage_facts[rule.stage] = (*stage_facts.get(rule.stage, ()), fact)
+        stage_fields.setdefault(rule.stage, set()).update(fact_fields[fact])
+    return Program(
         version=policy_version(u.files),
         files=dict(u.files),
         rules=[r for r, _, _, _ in u.rules],
         definition=definition,
-        settings=FeatureSettings(**policy.features.model_dump()),
+        settings=FeatureSettings(**u.kinds["policy"].features.model_dump()),
         kinds=u.kinds,
         stage_fields={s: tuple(sorted(f)) for s, f in stage_fields.items()},
+        fact_fields={f: tuple(sorted(names)) for f, names in fact_fields.items()},
+        stage_facts=stage_facts,
         money_fields=frozenset(n for spec in _all_fields().values() if spec.money for n in [spec.name]),
         engine_keys=keys,
     )

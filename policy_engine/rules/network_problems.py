@@ -1,20 +1,31 @@
 """`too_many_rules`: a rule set past the engine's fixed node tables (engine_network.py), and `too_many_at_once`:
 one whose comparisons could hold too many at once for one customer (engine_stack.py), each said at the rule
 that takes it past, before durable_rules sees it (a full table hangs or crashes the core; a full match stack
-fails that customer's decision)."""
+fails that customer's decision). Both are counted per fact the engine matches: a stage, or in the customer
+stage each kind of rule (ir.fact_of), so the message names that group of rules."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from policy_engine.engine_network import overloads
-from policy_engine.ir import CompiledRule
+from policy_engine.ir import PER_KIND_STAGES, CompiledRule
 from policy_engine.rules.loader import Document
 from policy_engine.rules.problems import Problem
+from policy_engine.rules.scopes import KIND_WORDS
 
 _STAGE_KINDS = {"customer": "scorecard rows, warning signs and follow-ups", "invoice": "collection reminders",
                 "rating": "grade bands", "profile": "limits, review cadence and review information",
                 "order": "order checks"}
+
+
+
+def fact_rules(stage: str, kind: str) -> str:
+    """The rules matching one fact, as risk staff name them: `the customer stage's warning signs`."""
+    if stage in PER_KIND_STAGES:
+        return f"the {stage} stage's {KIND_WORDS.get(kind, kind)}"
+    return f"the {stage} stage's rules ({_STAGE_KINDS.get(stage, stage)})"
+
 
 _WHAT = {
     "branches": ("{count} different comparisons where their conditions part (right after the stage, or after "
@@ -47,8 +58,8 @@ def network_problems(rules: list[tuple[CompiledRule, Any, Document, tuple[Any, .
     for over in overloads(definition):
         rule, doc, loc = by_name[over.rule]
         said, todo = _WHAT[over.table]
-        stage = f"the {rule.stage} stage's rules ({_STAGE_KINDS.get(rule.stage, rule.stage)}, across all their files)"
+        whose = f"{fact_rules(rule.stage, rule.kind)}, across all their files,"
         past = _PAST.get(over.table, f"this rule is number {over.bound + 1}")
-        message = f"rule {rule.id}: {stage} have {said.format(count=over.count, bound=over.bound)}; {past}: {todo}"
+        message = f"rule {rule.id}: {whose} have {said.format(count=over.count, bound=over.bound)}; {past}: {todo}"
         problems.append(doc.problem(loc, _CODE.get(over.table, "too_many_rules"), message))
     return problems

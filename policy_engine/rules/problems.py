@@ -30,10 +30,12 @@ CODES = {
     "title_number_mismatch": "a rule's title states a number of months or days its rule does not have "
     "(interval_months, validity_months, lead_days, a threshold in days)",
     "weights_sum": "scorecard weights do not add up to 1",
-    "too_many_fields": "a rule stage would send the engine more than 255 properties",
+    "too_many_fields": "a rule stage (or one kind of the customer stage's rules) would send the engine a fact of "
+    "more than 255 properties",
     "too_many_rules": "a rule stage would fill one of the engine's fixed node tables (it would hang or crash)",
-    "too_many_at_once": "a rule stage's comparisons could hold too many at once for one customer (the engine's "
-    "match stack of 64 would overflow and fail that customer's decision)",
+    "too_many_at_once": "the comparisons of a rule stage (or of one kind of the customer stage's rules) could hold "
+    "too many at once for one customer (the engine's match stack of 64 would overflow and fail that customer's "
+    "decision)",
     "engine_rejected": "durable_rules refused the compiled ruleset",
     "unreadable": "the file cannot be read",
     "misplaced_file": "a rule test case file among the rule files, or a rule file among the case files in tests/",

@@ -4,6 +4,9 @@ stack return at once (error 303), unlike a full node table (engine_network.py), 
 
 from __future__ import annotations
 
+import json
+import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +18,9 @@ from policy_engine.engine import EngineError, Ruleset, rule_definition
 from policy_engine.engine_network import BOUNDS, overloads
 from policy_engine.engine_stack import CLIFF, stack_peak
 from policy_engine.evaluator import Policy
-from policy_engine.rules.compiler import lint
+from policy_engine.features import compute_features
+from policy_engine.features.catalogue import SIGNAL_FIELDS
+from policy_engine.rules.compiler import compile_policy, lint
 from policy_engine.rules.loader import read_rule_files
 from tests.many_rules import warnings_file
 
@@ -100,19 +105,26 @@ def test_a_ruleset_past_the_bound_is_refused_before_the_core_sees_it(monkeypatch
 
 
 
-def test_lint_names_the_rule_that_takes_the_customer_stage_past_the_bound(monkeypatch: pytest.MonkeyPatch,
-                                                                         policy: Policy) -> None:
+def _peak_of(policy: Policy, kind: str) -> int:
+    """The stack's peak for the fact matching `kind`'s rules."""
+    definition = policy.program.definition
+    return stack_peak({r.name: definition[r.name] for r in policy.program.rules if r.kind == kind})
+
+
+def test_lint_names_the_rule_that_takes_the_customer_stage_s_warning_signs_past_the_bound(
+        monkeypatch: pytest.MonkeyPatch, policy: Policy) -> None:
     files = read_rule_files(Path("rules"))
-    shipped = stack_peak(policy.program.definition)
-    files["zz_many.yaml"] = warnings_file(10)  # each holds with the others for a large dbt_open_max
+    shipped = _peak_of(policy, "warning")
+    added = BOUNDS["match_stack"] - shipped + 4  # thresholds 1 … 26: below the shipped ones on dbt_open_max
+    files["zz_many.yaml"] = warnings_file(added)  # each holds with the others for a large dbt_open_max
     monkeypatch.setattr(engine._core, "create_ruleset", None)
 
     problems = [p for p in lint(files, "rules") if p.code == "too_many_at_once"]
 
     first_past = BOUNDS["match_stack"] - shipped  # 0-based: the rule taking the peak to the bound + 1
     assert [(p.path, p.line, p.col) for p in problems] == [("rules/zz_many.yaml", 7 + 6 * first_past, 5)]
-    assert f"{shipped + 10}" in problems[0].message and f"{BOUNDS['match_stack']}" in problems[0].message
-    assert "customer" in problems[0].message
+    assert f"{shipped + added}" in problems[0].message and f"{BOUNDS['match_stack']}" in problems[0].message
+    assert "the customer stage's warning signs" in problems[0].message
 
 
 def test_the_shipped_pack_is_within_the_bound(policy: Policy) -> None:
@@ -129,3 +141,58 @@ def test_a_failed_match_names_the_stage_and_the_overflow(monkeypatch: pytest.Mon
     overflowed = r"customer and invoice stages: .*match stack \(64\) overflowed.*held at once"
     with pytest.raises(EngineFailure, match=overflowed):
         policy.evaluate(example("steady-distributor"))
+
+
+
+def _all_holding(policy: Policy, example: Any) -> dict[str, Any]:
+    """A distressed customer's features with every warning flag set, days beyond terms past every threshold, and
+    the scorecard's and follow-ups' fields where most of their comparisons hold."""
+    features = compute_features(example("bank-distress"), date(2025, 6, 30), policy.program.settings)
+    most = {"dbt_open_max": 10_000, "current_ratio": 10, "order_trend_ratio": 10, "debt_ratio": 0,
+            "dbt_paid_weighted": 0, "late_paid_share": 0, "days_since_last_purchase": 1000,
+            "purchase_interval_ratio": 10, "financials_age_days": 1000, "days_since_last_contact": 1000}
+    return {**features, **dict.fromkeys(SIGNAL_FIELDS, True), **most}
+
+
+def test_warning_signs_have_a_stack_of_their_own_beside_the_customer_stage_s_other_rules(policy: Policy,
+                                                                                        example: Any) -> None:
+    added = BOUNDS["match_stack"] - _peak_of(policy, "warning")  # as many more as the warnings' own stack allows
+    files = read_rule_files(Path("rules"))
+    files["zz_many.yaml"] = warnings_file(added)  # all hold with the shipped ones for a large dbt_open_max
+
+    problems = lint(files, "rules")
+    many = compile_policy(files, "rules")
+    _score, _grade, fired = many.rate_features(_all_holding(many, example))
+    many.close()
+
+    assert [p.code for p in problems] == []
+    assert {f"many.r{i}" for i in range(added)} <= set(fired)
+
+
+def test_the_engine_holds_more_of_the_customer_stage_at_once_as_a_fact_per_kind(monkeypatch: pytest.MonkeyPatch,
+                                                                                example: Any) -> None:
+    monkeypatch.setitem(BOUNDS, "match_stack", 1000)  # let the core see it
+    files = read_rule_files(Path("rules"))
+    files["zz_many.yaml"] = warnings_file(30)  # measured: one customer fact overflows from 23 on, a fact per kind at 43
+    many = compile_policy(files, "rules")
+    features = _all_holding(many, example)
+    definition, fact = _as_one_fact(many, features)
+    one = Ruleset("one_customer_fact", definition)
+
+    held = many.match_stage("customer", features)
+    with pytest.raises(EngineError, match="303"):
+        one.match([fact])
+    one.close()
+    many.close()
+
+    assert {f"many.r{i}" for i in range(30)} <= {r.id for r in held}
+
+
+def _as_one_fact(policy: Policy, features: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The customer stage's rules matching one fact `_f == customer` (as before), and that fact for `features`."""
+    rules = policy.program.definition
+    text = json.dumps({r.name: rules[r.name] for r in policy.program.rules if r.stage == "customer"})
+    fact: dict[str, Any] = {}
+    for part in policy._facts("customer", features):
+        fact.update(part)
+    return json.loads(re.sub(r'"_f": "customer[^"]*"', '"_f": "customer"', text)), {**fact, "id": 0, "_f": "customer"}

@@ -10,6 +10,10 @@ from typing import Any
 
 from policy_engine.api import Policy, load_policy
 from policy_engine.domain.models import CustomerSnapshot, OrderRequest
+from policy_engine.features import compute_features
+from policy_engine.rules.compiler import compile_policy
+from policy_engine.rules.loader import read_rule_files
+from tests.many_rules import warnings_file
 
 AS_OF = date(2026, 11, 22)
 Data = Callable[[str], dict[str, Any]]
@@ -356,3 +360,34 @@ def test_a_policy_built_from_its_program_bytes_decides_exactly_as_the_compiled_o
     finally:
         compiled.close()
         rebuilt.close()
+
+
+def _features(policy: Policy, data: dict[str, Any]) -> dict[str, Any]:
+    return compute_features(CustomerSnapshot.model_validate(data), AS_OF, policy.program.settings)
+
+
+def test_the_customer_stage_is_a_fact_per_kind_each_carrying_only_what_its_rules_read(policy: Policy,
+                                                                                      example_data: Data) -> None:
+    facts = policy._facts("customer", _features(policy, example_data("bank-distress")))
+
+    read = {fact: {policy.program.engine_keys[n] for r in policy.program.rules if r.fact == fact for n in r.fields}
+            for fact in ("customer.follow_up", "customer.score_row", "customer.warning")}
+    assert [(f["id"], f["_f"]) for f in facts] == [(0, "customer.follow_up"), (1, "customer.score_row"),
+                                                   (2, "customer.warning")]
+    assert all(set(f) - {"id", "_f"} <= read[f["_f"]] for f in facts)
+    assert {r.stage for r in policy.program.rules if r.fact.startswith("customer.")} == {"customer"}
+
+
+def test_customer_rules_fire_in_file_order_across_their_kinds(example_data: Data) -> None:
+    files = read_rule_files(Path("rules"))
+    files["a_warnings.yaml"] = warnings_file(1)  # a warning sign before every follow-up and scorecard row
+    early = compile_policy(files, "rules")
+    data = example_data("bank-distress")
+    snapshot, features = CustomerSnapshot.model_validate(data), {**_features(early, data), "dbt_open_max": 100}
+
+    fired = [r for r in early._evaluate(snapshot, AS_OF, features).fired if r.stage == "customer"]
+    early.close()
+
+    assert fired[0].id == "many.r0"
+    assert [r.order for r in fired] == sorted(r.order for r in fired)
+    assert {"warning", "score_row"} <= {r.kind for r in fired}  # their facts: ids 2 and 1
