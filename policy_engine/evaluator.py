@@ -22,7 +22,7 @@ from policy_engine.domain.models import (
 )
 from policy_engine.domain.values import GRADE_RANK, GRADES
 from policy_engine.engine import EngineClosed, EngineError, Ruleset
-from policy_engine.features import compute_features
+from policy_engine.features import as_stood, compute_features
 from policy_engine.ir import CompiledRule, Program
 from policy_engine.trace import build_trace
 
@@ -149,10 +149,10 @@ class Policy:
         ctx["order_amount"] = order.amount
         ctx["order_payment_term_days"] = order.payment_term_days
         # The order may already be among the snapshot's open orders (taken, then checked before it
-        # ships): it is in the exposure then (if ordered by `day`, as features count it), so it counts
-        # once, at the amount asked for now.
-        counted = sum((o.amount for o in snapshot.orders
-                       if o.status == "open" and o.order_id == order.order_id and o.ordered_on <= day), Decimal(0))
+        # ships): it is in the exposure then (if ordered by `day`: ev.snapshot is cut there, as the
+        # features are), so it counts once, at the amount asked for now.
+        counted = sum((o.amount for o in ev.snapshot.orders
+                       if o.status == "open" and o.order_id == order.order_id), Decimal(0))
         ctx["available_credit_after"] = ctx["available_credit"] + counted - order.amount
         steps = self.match_stage("order", ctx)
         ev.fired += steps
@@ -183,6 +183,9 @@ class Policy:
         return ev.context["score"], ev.context["grade"], [r.id for r in ev.fired if r.kind == "warning"]
 
     def _evaluate(self, snapshot: CustomerSnapshot, as_of: date, features: dict[str, Any] | None = None) -> Evaluation:
+        # Invoice-stage facts, the order check and the review date read the snapshot as it stood on
+        # as_of, as the features do (compute_features cuts it the same way; an uncut one is returned as is).
+        snapshot = as_stood(snapshot, as_of)
         ctx = features if features is not None else compute_features(snapshot, as_of, self.program.settings)
         ev = Evaluation(as_of, snapshot, ctx)
         self._assess(ev)

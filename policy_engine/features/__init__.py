@@ -4,11 +4,13 @@ Rule files compare these fields; the evaluator sends the engine only the ones it
 A value that cannot be known for a customer (no statement, never ordered) is absent, and any
 comparison on an absent value is false, also under `not` (see rules/README.md).
 
-The catalogue (catalogue.py) and the computation, one module per source of the values: payments.py
-(invoices), purchases.py (orders and invoiced amounts), financials.py (statements), compute.py (the rest,
-and the order of the passes).
+The snapshot is first cut as it stood on the date (as_stood.py: records dated after it left out,
+payments after it not made yet). Then the catalogue (catalogue.py) and the computation, one module per
+source of the values: payments.py (invoices), purchases.py (orders and invoiced amounts), financials.py
+(statements), compute.py (the rest, and the order of the passes).
 """
 
+from policy_engine.features.as_stood import as_stood
 from policy_engine.features.catalogue import (
     FEATURE_BY_NAME,
     FEATURES,
@@ -26,5 +28,6 @@ __all__ = [
     "FeatureSettings",
     "FieldSpec",
     "FieldType",
+    "as_stood",
     "compute_features",
 ]

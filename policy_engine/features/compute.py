@@ -7,6 +7,7 @@ from typing import Any
 
 from policy_engine.domain.models import CustomerSnapshot
 from policy_engine.domain.values import GRADE_RANK
+from policy_engine.features.as_stood import as_stood
 from policy_engine.features.catalogue import FeatureSettings
 from policy_engine.features.financials import _financial_features
 from policy_engine.features.payments import _payment_features
@@ -16,7 +17,9 @@ from policy_engine.features.purchases import _months_between, _purchase_features
 def compute_features(
     snap: CustomerSnapshot, as_of: date, settings: FeatureSettings = FeatureSettings()
 ) -> dict[str, Any]:
-    """Derive every catalogue field known for this customer; unknown ones are left out."""
+    """Derive every catalogue field known for this customer on `as_of`; unknown ones are left out."""
+    # Records dated after as_of are cut here, once (as_stood.py); the passes below see only the rest.
+    snap = as_stood(snap, as_of)
     # Only known values are ever stored, so there are no None values to drop at the end.
     out: dict[str, Any] = {"size": snap.size}
     first_trade = snap.relationship_since or min((i.issued_on for i in snap.invoices), default=None)
@@ -34,7 +37,7 @@ def compute_features(
     if snap.last_review_on is not None:
         out["days_since_last_review"] = today - snap.last_review_on.toordinal()
     window = today - settings.signal_window_days
-    active = {s.code for s in snap.signals if window <= s.observed_on.toordinal() <= today}
+    active = {s.code for s in snap.signals if s.observed_on.toordinal() >= window}
     for code in active:  # only observed signs are sent: an absent flag means "not observed" (see SIGNAL_FIELDS)
         out[f"signal_{code}"] = True
     out["signal_count"] = len(active)

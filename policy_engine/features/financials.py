@@ -16,12 +16,10 @@ def _set_ratio(out: dict[str, Any], name: str, num: Decimal | None, den: Decimal
 
 
 def _financial_features(snap: CustomerSnapshot, as_of: date, out: dict[str, Any]) -> None:
-    # The latest statement up to as_of and the one before it; among equal period ends the later
-    # in the list counts as later (as a stable sort by period_end would order them).
+    # The latest statement (those after as_of are cut) and the one before it; among equal period
+    # ends the later in the list counts as later (as a stable sort by period_end would order them).
     fin = prev = None
     for f in snap.financials:
-        if f.period_end > as_of:
-            continue
         if fin is None or f.period_end >= fin.period_end:
             fin, prev = f, fin
         elif prev is None or f.period_end >= prev.period_end:

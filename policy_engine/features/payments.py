@@ -42,7 +42,7 @@ def _lateness_gap(weights: list[float], weighted_days: list[float], median: floa
 
 
 _InvoicePurchases = tuple[set[int], Decimal, int]
-"""What the invoice pass hands to _purchase_features: the issue days up to as_of (ordinals), the
+"""What the invoice pass hands to _purchase_features: the issue days (ordinals), the
 amount invoiced in the last 365 days and the first issue day among those (as_of's if none)."""
 
 _Fields = dict[str, Any]
@@ -97,13 +97,12 @@ def _sort_invoices(
         # attribute hook costs ~40 ns a read, and this loop may see thousands of invoices.
         fields = inv.__dict__
         amount: Decimal = fields["amount"]
-        issued: int = fields["issued_on"].toordinal()
-        if issued <= today:
-            days.add(issued)
-            if issued > year_ago:
-                invoiced += amount
-                if issued < first_recent:
-                    first_recent = issued
+        issued: int = fields["issued_on"].toordinal()  # on or before today: later ones are cut (as_stood.py)
+        days.add(issued)
+        if issued > year_ago:
+            invoiced += amount
+            if issued < first_recent:
+                first_recent = issued
         if fields["paid_amount"] < amount:  # open: something is still owed
             open_invoices.append((len(paid), fields))
             continue

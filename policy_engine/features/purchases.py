@@ -34,8 +34,6 @@ def _order_features(snap: CustomerSnapshot, as_of: date, days: set[int], out: di
     last_order: date | None = None
     for order in snap.orders:
         ordered_on = order.ordered_on
-        if ordered_on > as_of:
-            continue
         amount = order.amount
         days.add(ordered_on.toordinal())
         ago = now - (ordered_on.year * 12 + ordered_on.month)

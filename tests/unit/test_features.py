@@ -262,7 +262,7 @@ def test_of_statements_with_the_same_period_end_the_later_listed_counts_as_lates
     assert compute_features(snap, AS_OF)["revenue_change_ratio"] == 1.0  # 400 against the later 200
 
 
-def test_future_invoices_and_orders_are_not_purchases_yet() -> None:
+def test_future_invoices_and_orders_are_neither_purchases_nor_owed_yet() -> None:
     snap = _snap(
         invoices=[_inv("f", "2026-12-01", "2026-12-31", "100.00")],
         orders=[{"order_id": "o", "ordered_on": "2026-12-01", "amount": "50.00", "status": "open"}],
@@ -272,7 +272,7 @@ def test_future_invoices_and_orders_are_not_purchases_yet() -> None:
 
     assert f["never_bought"] is True and f["has_orders"] is False
     assert (f["avg_monthly_purchases"], f["open_orders_amount"]) == (Decimal("0.00"), Decimal(0))
-    assert f["open_receivables"] == Decimal("100.00")  # but it is owed
+    assert (f["open_receivables"], f["invoice_count"]) == (Decimal(0), 0)  # not issued yet as of 2026-11-22
 
 
 # ---- every snapshot: the one-pass computation against the plain definitions ----
@@ -353,8 +353,12 @@ def _weighted(pairs: list[tuple[float, int]]) -> float:
 def _by_definition(snap: CustomerSnapshot, as_of: date, s: FeatureSettings) -> dict[str, Any]:
     """Payment, order and statement features computed plainly, one definition at a time."""
     out: dict[str, Any] = {}
-    is_open = [i.amount - i.paid_amount > 0 for i in snap.invoices]
-    open_ = [i for i, o in zip(snap.invoices, is_open, strict=True) if o]
+    # As they stood on as_of: invoices issued later are not there yet, payments made later not made yet.
+    unpaid = {"paid_amount": Decimal(0), "paid_on": None}
+    invoices = [i if i.paid_on is None or i.paid_on <= as_of else i.model_copy(update=unpaid)
+                for i in snap.invoices if i.issued_on <= as_of]
+    is_open = [i.amount - i.paid_amount > 0 for i in invoices]
+    open_ = [i for i, o in zip(invoices, is_open, strict=True) if o]
     overdue = [i for i in open_ if i.due_on < as_of]
     out["open_receivables"] = sum((i.amount - i.paid_amount for i in open_), Decimal(0))
     out["overdue_amount"] = sum((i.amount - i.paid_amount for i in overdue), Decimal(0))
@@ -363,11 +367,11 @@ def _by_definition(snap: CustomerSnapshot, as_of: date, s: FeatureSettings) -> d
     out["dbt_open_weighted"] = _weighted(overdue_days)
     paid_from, changes_from = as_of - timedelta(s.payment_window_days), as_of - timedelta(s.due_change_window_days)
     out["due_date_changes_90d"] = sum(
-        i.due_date_changes for i, o in zip(snap.invoices, is_open, strict=True) if o or i.issued_on >= changes_from
+        i.due_date_changes for i, o in zip(invoices, is_open, strict=True) if o or i.issued_on >= changes_from
     )
     lateness = []  # (amount, days late), paid in the window or overdue, in invoice order
     paid_days = []
-    for i, o in zip(snap.invoices, is_open, strict=True):
+    for i, o in zip(invoices, is_open, strict=True):
         if o and i.due_on < as_of:
             lateness.append((float(i.amount), (as_of - i.due_on).days))
         elif not o and i.paid_on is not None and i.paid_on >= paid_from:
@@ -399,7 +403,7 @@ def _by_definition(snap: CustomerSnapshot, as_of: date, s: FeatureSettings) -> d
         recent = [by_month.get(now - k, Decimal(0)) for k in range(3)]
         out["order_trend_ratio"] = float(sum(recent, Decimal(0)) / 3 / (prior / prior_months))
         out["order_spike_ratio"] = float(max(recent) / (prior / prior_months))
-    days = {order.ordered_on for order in orders} | {i.issued_on for i in snap.invoices if i.issued_on <= as_of}
+    days = {order.ordered_on for order in orders} | {i.issued_on for i in invoices}
     if days:
         out["days_since_last_purchase"] = (as_of - max(days)).days
 
