@@ -8,8 +8,11 @@ computed from the snapshot cut at `as_of`, one rule per kind of dated record:
   signal observed, an assessment made after `as_of`;
 - not paid yet: an invoice paid after `as_of` is open by its whole amount (`paid_on` is the date of
   the last payment, the only one recorded, so no part of `paid_amount` is known to be paid by then);
-- the last contact or review after `as_of` had not happened yet, and the snapshot holds none before
-  it: left out, as if there had been none (never contacted, never reviewed as of that date).
+- the last review after `as_of` had not happened yet, and the snapshot holds none before it: left out,
+  as if there had been none (a review is due as of that date: the careful reading for a review).
+- the last contact after `as_of` is kept here and read as unknown by compute.py: the snapshot holds only
+  the last contact, so whether staff had contacted the customer by `as_of` is not known, and "never
+  contacted" (a follow-up that says so) would be a claim the data does not support.
 
 Kept as they are: a due date after `as_of` (not yet due), an undated payment or assessment (no date
 to cut by: taken as known), `relationship_since` after `as_of` (0 months of relationship then).
@@ -30,7 +33,7 @@ _DATED = (  # record list, and the date on which a record of it came to exist
     ("financials", attrgetter("period_end")),
     ("signals", attrgetter("observed_on")),
 )
-_LAST_DAYS = ("last_contact_on", "last_review_on")
+_LAST_DAYS = ("last_review_on",)  # the last contact: see the module docstring
 _UNPAID = {"paid_amount": Decimal(0), "paid_on": None}
 
 

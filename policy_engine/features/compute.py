@@ -31,9 +31,12 @@ def compute_features(
         out["limit_utilisation"] = float(exposure / snap.current_limit)
     today = as_of.toordinal()
     contact = snap.last_contact_on
-    out["never_contacted"] = contact is None
-    if contact is not None:
+    if contact is None:
+        out["never_contacted"] = True
+    elif contact <= as_of:
+        out["never_contacted"] = False
         out["days_since_last_contact"] = today - contact.toordinal()
+    # else the last contact came after as_of: whether one came before is not known (as_stood.py), so neither
     if snap.last_review_on is not None:
         out["days_since_last_review"] = today - snap.last_review_on.toordinal()
     window = today - settings.signal_window_days

@@ -98,12 +98,13 @@ def test_an_assessment_made_after_as_of_is_left_out() -> None:
     assert compute_features(undated, AS_OF)["assess_character"] == 90  # no date: taken as known
 
 
-def test_a_contact_or_review_after_as_of_had_not_happened_yet() -> None:
+def test_a_review_after_as_of_had_not_happened_yet_and_a_contact_after_it_leaves_contact_unknown() -> None:
     snap = _snap(last_contact_on="2026-01-10", last_review_on="2026-01-10", relationship_since="2026-02-01")
 
     f = compute_features(snap, AS_OF)
 
-    assert f["never_contacted"] is True and "days_since_last_contact" not in f
+    # Only the last contact is held: one before as_of may have been made, so not "never contacted".
+    assert "never_contacted" not in f and "days_since_last_contact" not in f
     assert "days_since_last_review" not in f
     assert f["relationship_months"] == 0
 
@@ -145,9 +146,10 @@ def _cut_by_hand(snap: CustomerSnapshot, day: date) -> CustomerSnapshot:
         financials=[f for f in data["financials"] if f["period_end"] <= day],
         signals=[s for s in data["signals"] if s["observed_on"] <= day],
     )
-    for key in ("last_contact_on", "last_review_on"):
-        if data[key] is not None and data[key] > day:
-            data[key] = None
+    if data["last_review_on"] is not None and data["last_review_on"] > day:
+        data["last_review_on"] = None
+    # A last contact after `day` is kept: the product reads it as unknown, which a snapshot cannot say
+    # (None is "never contacted"); the test above pins that reading.
     if data["assessment"] and (data["assessment"]["assessed_on"] or day) > day:
         data["assessment"] = None
     return CustomerSnapshot.model_validate(data)
