@@ -22,7 +22,7 @@ from policy_engine.domain.models import (
 )
 from policy_engine.domain.values import GRADE_RANK, GRADES
 from policy_engine.engine import EngineClosed, EngineError, Ruleset
-from policy_engine.features import as_stood, compute_features
+from policy_engine.features import as_stood, features_as_stood
 from policy_engine.ir import CompiledRule, Program
 from policy_engine.trace import build_trace
 
@@ -184,9 +184,9 @@ class Policy:
 
     def _evaluate(self, snapshot: CustomerSnapshot, as_of: date, features: dict[str, Any] | None = None) -> Evaluation:
         # Invoice-stage facts, the order check and the review date read the snapshot as it stood on
-        # as_of, as the features do (compute_features cuts it the same way; an uncut one is returned as is).
+        # as_of, as the features do (cut once here for both; an uncut one is returned as is).
         snapshot = as_stood(snapshot, as_of)
-        ctx = features if features is not None else compute_features(snapshot, as_of, self.program.settings)
+        ctx = features if features is not None else features_as_stood(snapshot, as_of, self.program.settings)
         ev = Evaluation(as_of, snapshot, ctx)
         self._assess(ev)
         self._rate(ev)

@@ -19,7 +19,7 @@ from policy_engine.features.catalogue import (
     FieldSpec,
     FieldType,
 )
-from policy_engine.features.compute import compute_features
+from policy_engine.features.compute import compute_features, features_as_stood
 
 __all__ = [
     "FEATURES",
@@ -30,4 +30,5 @@ __all__ = [
     "FieldType",
     "as_stood",
     "compute_features",
+    "features_as_stood",
 ]

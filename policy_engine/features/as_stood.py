@@ -39,6 +39,8 @@ _UNPAID = {"paid_amount": Decimal(0), "paid_on": None}
 
 def as_stood(snap: CustomerSnapshot, as_of: date) -> CustomerSnapshot:
     """`snap` as it stood on `as_of`; `snap` itself when nothing in it is dated after that day."""
+    if not _dated_after(snap, as_of):  # the usual case (every call of the service): one plain pass, no copy
+        return snap
     changes: dict[str, Any] = {}
     invoices = _invoices(snap.invoices, as_of)
     if invoices is not None:
@@ -56,6 +58,26 @@ def as_stood(snap: CustomerSnapshot, as_of: date) -> CustomerSnapshot:
         changes["assessment"] = None
     # model_copy skips validation: a cut of a valid snapshot is valid (fewer records, less paid).
     return snap.model_copy(update=changes) if changes else snap
+
+
+def _dated_after(snap: CustomerSnapshot, as_of: date) -> bool:
+    """Whether anything `as_stood` cuts is dated after `as_of`: plain loops, as this runs for every decision
+    (~2 µs for 24 invoices, where generators over attrgetter took ~9)."""
+    for inv in snap.invoices:
+        if inv.issued_on > as_of or (inv.paid_on is not None and inv.paid_on > as_of):
+            return True
+    for order in snap.orders:
+        if order.ordered_on > as_of:
+            return True
+    for statement in snap.financials:
+        if statement.period_end > as_of:
+            return True
+    for signal in snap.signals:
+        if signal.observed_on > as_of:
+            return True
+    review, assessment = snap.last_review_on, snap.assessment
+    return ((review is not None and review > as_of)
+            or (assessment is not None and assessment.assessed_on is not None and assessment.assessed_on > as_of))
 
 
 def _invoices(invoices: list[Invoice], as_of: date) -> list[Invoice] | None:

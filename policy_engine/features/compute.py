@@ -18,8 +18,15 @@ def compute_features(
     snap: CustomerSnapshot, as_of: date, settings: FeatureSettings = FeatureSettings()
 ) -> dict[str, Any]:
     """Derive every catalogue field known for this customer on `as_of`; unknown ones are left out."""
-    # Records dated after as_of are cut here, once (as_stood.py); the passes below see only the rest.
-    snap = as_stood(snap, as_of)
+    # Records dated after as_of are cut first (as_stood.py); the passes see only the rest.
+    return features_as_stood(as_stood(snap, as_of), as_of, settings)
+
+
+def features_as_stood(
+    snap: CustomerSnapshot, as_of: date, settings: FeatureSettings = FeatureSettings()
+) -> dict[str, Any]:
+    """compute_features for a snapshot already cut at `as_of` (as_stood): the evaluator cuts once for the
+    features and its own reads, and a second cut would scan every record again for nothing (~4 µs)."""
     # Only known values are ever stored, so there are no None values to drop at the end.
     out: dict[str, Any] = {"size": snap.size}
     first_trade = snap.relationship_since or min((i.issued_on for i in snap.invoices), default=None)
