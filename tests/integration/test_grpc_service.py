@@ -16,6 +16,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
 from grpc_status import rpc_status
 
+from adapters.grpc.call_end import cancelled_code
 from adapters.grpc.errors import rich_status, status_code_of
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
 from policy_engine.build import build_id
@@ -376,6 +377,21 @@ def test_an_expired_deadline_is_deadline_exceeded_and_the_server_carries_on(grpc
             break
         time.sleep(0.05)
     assert expired_calls() == before + 1
+
+
+@pytest.mark.parametrize(("remaining", "code"), [(None, "CANCELLED"), (0.0, "DEADLINE_EXCEEDED"),
+                                               (0.0004, "DEADLINE_EXCEEDED"), (0.0204, "DEADLINE_EXCEEDED"),
+                                               (0.049, "DEADLINE_EXCEEDED"), (0.2, "CANCELLED"),
+                                               (5.0, "CANCELLED")])
+def test_a_call_cancelled_in_the_last_moments_before_its_deadline_is_counted_deadline_exceeded(
+        remaining: float | None, code: str) -> None:
+    # The caller's deadline passes before the server's (which starts when the request arrives), so the
+    # caller's cancel can arrive with a little time left here: seen under load, 0.4 to 20.4 ms of ~0.1 s.
+    class Context:
+        def time_remaining(self) -> float | None:
+            return remaining
+
+    assert cancelled_code(Context()) == code
 
 
 def test_the_error_table_maps_each_domain_error_to_its_status() -> None:
