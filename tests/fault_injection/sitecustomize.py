@@ -7,6 +7,10 @@ writes a number N to PATH: the first process that next asserts facts takes the f
 and fails its next N assertions in the durable_rules core, as a real failure inside the core would,
 so `policy_engine.engine` recovers from each by starting over on a fresh ruleset until it gives up
 (MAX_REPLACEMENTS). Never on the path of a real service.
+
+With CREDIT_POLICY_TEST_ENGINE_DELAY=PATH instead (tests/integration/test_grpc_service.py), every
+assertion of facts waits the seconds written in PATH for as long as the file is there: a decision slower
+than any caller's deadline whatever the machine's load, with a request small enough to arrive at once.
 """
 
 from __future__ import annotations
@@ -36,3 +40,22 @@ if _PATH:
         return _real_assert(handle, payload)
 
     _core.assert_facts = _assert_facts
+
+_DELAY_PATH = os.environ.get("CREDIT_POLICY_TEST_ENGINE_DELAY")
+
+if _DELAY_PATH:
+    import time as _time
+
+    import durable_rules_engine as _delayed_core
+
+    _undelayed_assert = _delayed_core.assert_facts
+
+    def _slow_assert_facts(handle, payload):  # type: ignore[no-untyped-def]
+        try:
+            with open(_DELAY_PATH) as f:
+                _time.sleep(float(f.read()))
+        except (OSError, ValueError):  # no file (or half written): no delay
+            pass
+        return _undelayed_assert(handle, payload)
+
+    _delayed_core.assert_facts = _slow_assert_facts
