@@ -19,7 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 import grpc
 
-from adapters.grpc.call_end import CALL_ENDED, abort, cancelled_code, deadline_passed, log_failure
+from adapters.grpc.call_end import (
+    CALL_ENDED,
+    abort,
+    cancelled_code,
+    deadline_passed,
+    half_closed_code,
+    log_failure,
+)
 from adapters.grpc.errors import MAX_VIOLATIONS, rich_status, status_code_of
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2_grpc as pb_grpc
@@ -221,21 +228,23 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
 async def _write_stream(results: asyncio.Queue[asyncio.Future[pb.EvaluateCustomersResponse] | None],
                         window: StreamWindow, reader: asyncio.Future[None], context: Context) -> str:
     """Send the replies in request order until the reader is done: the stream's status code."""
+    replied = False
     try:
         while (item := await results.get()) is not None:
             response = await item
             window.release()
             await context.write(response)
+            replied = True
         await reader
-        if context.cancelled() or deadline_passed(context):
-            # The caller cancelled (or its deadline passed) and gRPC ended the request stream: the
-            # reader finished as if the caller had closed its side.
+        if deadline_passed(context):
+            # Its deadline passed and gRPC ended the request stream: the reader finished as if the caller
+            # had closed its side.
             return cancelled_code(context)
     except CALL_ENDED:
         # The write met a call that had already ended in gRPC's core (the caller cancelled, or its
         # deadline passed), before the context learns of it: nobody is left to answer.
         return cancelled_code(context)
-    return "OK"
+    return await half_closed_code(context, replied)
 
 
 def _serialize(reply: Any) -> bytes:
