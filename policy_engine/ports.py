@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import date
 from typing import Protocol
 
 from policy_engine.domain.errors import CustomerNotFound
@@ -26,8 +27,9 @@ class CustomerStore(abc.ABC):
     """Where customer snapshots come from and where decisions are recorded."""
 
     @abc.abstractmethod
-    def get_snapshot(self, customer_id: str) -> CustomerSnapshot:
-        """Load one customer's snapshot; raise CustomerNotFound when there is none."""
+    def get_snapshot(self, customer_id: str, as_of: date | None = None) -> CustomerSnapshot:
+        """Load one customer's snapshot as known on `as_of` (default: the latest); raise CustomerNotFound when
+        there is none. A store that holds only one contact and one 5C assessment a customer returns those."""
 
     def record_decision(
         self,
@@ -49,12 +51,12 @@ class CustomerStore(abc.ABC):
         for snapshot, decision in decisions:
             self.record_decision(snapshot, decision, source=source)
 
-    def get_snapshots(self, customer_ids: Sequence[str]) -> list[CustomerSnapshot]:
-        """Load several snapshots at once (unknown ids are left out); SQL stores do it in one round."""
+    def get_snapshots(self, customer_ids: Sequence[str], as_of: date | None = None) -> list[CustomerSnapshot]:
+        """Load several snapshots as known on `as_of` (unknown ids are left out); SQL stores do it in one round."""
         found = []
         for customer_id in customer_ids:
             try:
-                found.append(self.get_snapshot(customer_id))
+                found.append(self.get_snapshot(customer_id, as_of))
             except CustomerNotFound:
                 continue
         return found
@@ -86,8 +88,8 @@ class InMemoryStore(CustomerStore):
         """Add or replace one customer's snapshot."""
         self._snapshots[snapshot.customer_id] = snapshot
 
-    def get_snapshot(self, customer_id: str) -> CustomerSnapshot:
-        """Return the stored snapshot or raise CustomerNotFound."""
+    def get_snapshot(self, customer_id: str, as_of: date | None = None) -> CustomerSnapshot:
+        """Return the stored snapshot (as it is: the policy cuts it at its as_of) or raise CustomerNotFound."""
         try:
             return self._snapshots[customer_id]
         except KeyError:

@@ -26,6 +26,10 @@ from adapters.store.snapshots import (
     INVOICE_FIELDS,
     ORDER_FIELDS,
     SIGNAL_FIELDS,
+    assessment_sql,
+    contact_sql,
+    known_by,
+    last_contact,
     snapshot_from_record,
 )
 from policy_engine.domain.models import CustomerSnapshot
@@ -48,7 +52,7 @@ class _Statements:
     where SQLAlchemy's row layer cost ~40 µs a customer per child table. The chunk's ids travel as
     one parameter: a JSON array on SQLite (`json_each`), an array on PostgreSQL (`= ANY`)."""
 
-    def __init__(self, ids: str, run_id: str):
+    def __init__(self, ids: str, run_id: str, day: str):
         self.children = {
             key: f"SELECT customer_id, {_cols(fields)} FROM {table} WHERE customer_id {ids} "
                  f"ORDER BY customer_id, {order}"
@@ -60,21 +64,23 @@ class _Statements:
             f"LEFT JOIN batch_portfolio bp ON bp.run_id = {run_id} AND bp.customer_id = c.customer_id "
             f"WHERE c.customer_id {ids}"
         )
+        # The contact and the assessment known on the evaluation date (snapshots.contact_sql, assessment_sql).
         self.assessments = (f"SELECT customer_id, id, {_cols(ASSESSMENT_FIELDS)} FROM assessments "
-                            f"WHERE customer_id {ids} ORDER BY customer_id, id")
-        self.contacts = (f"SELECT customer_id, MAX(contacted_on) FROM contacts WHERE customer_id {ids} "
-                         "GROUP BY customer_id")
+                            f"WHERE customer_id {ids} AND {assessment_sql('assessed_on', day)} "
+                            "ORDER BY customer_id, id")
+        self.contacts = (f"SELECT customer_id, {contact_sql('contacted_on', day)} FROM contacts "
+                         f"WHERE customer_id {ids} GROUP BY customer_id")
 
 
-_SQLITE = _Statements("IN (SELECT value FROM json_each(:ids))", ":run_id")
-_POSTGRES = _Statements("= ANY(%(ids)s)", "%(run_id)s")
+_SQLITE = _Statements("IN (SELECT value FROM json_each(:ids))", ":run_id", ":as_of")
+_POSTGRES = _Statements("= ANY(%(ids)s)", "%(run_id)s", "%(as_of)s::date")
 
 
-def _statements(conn: Connection) -> tuple[_Statements, Any]:
-    """The dialect's statements and how it passes the chunk's ids."""
+def _statements(conn: Connection) -> tuple[_Statements, Any, Any]:
+    """The dialect's statements, how it passes the chunk's ids and how the evaluation date."""
     if conn.dialect.name == "sqlite":
-        return _SQLITE, json.dumps
-    return _POSTGRES, list
+        return _SQLITE, json.dumps, date.isoformat  # dates are ISO text in SQLite
+    return _POSTGRES, list, lambda day: day
 
 
 _N_CUSTOMER = len(CUSTOMER_FIELDS)
@@ -125,24 +131,22 @@ def _convert(row: list[Any], converters: list[tuple[int, Any]]) -> list[Any]:
     return row
 
 
-def _grouped(conn: Connection, query: str, ids: Any, fields: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+def _grouped(conn: Connection, query: str, params: dict[str, Any],
+             fields: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
     converters = _typed(conn, fields)
-    for row in fetch_all(conn, query, {"ids": ids}):
+    for row in fetch_all(conn, query, params):
         grouped[row[0]].append(dict(zip(fields, _convert(list(row[1:]), converters), strict=True)))
     return grouped
 
 
-def _later(a: Any, b: Any) -> bool:
-    return str(a) > str(b)  # ISO dates (text or date objects) order as their text
-
-
-def load_raw(conn: Connection, ids: Sequence[str], run_id: str) -> Loaded:
-    """The chunk's customers as dicts ready for CustomerSnapshot.model_validate (unknown ids absent)."""
+def load_raw(conn: Connection, ids: Sequence[str], run_id: str, as_of: date | None = None) -> Loaded:
+    """The chunk's customers, as known on `as_of` (default: the latest), as dicts ready for
+    CustomerSnapshot.model_validate (unknown ids absent)."""
     data: dict[str, dict[str, Any]] = {}
     previous: dict[str, str] = {}
     customer_types = _typed(conn, CUSTOMER_FIELDS)
-    sql, id_param = _statements(conn)
+    sql, id_param, day_param = _statements(conn)
     for row in fetch_all(conn, sql.customers, {"ids": id_param(list(ids)), "run_id": run_id}):
         values = dict(zip(CUSTOMER_FIELDS, _convert(list(row[:_N_CUSTOMER]), customer_types), strict=True))
         values["current_grade"] = row[_N_CUSTOMER]
@@ -154,22 +158,28 @@ def load_raw(conn: Connection, ids: Sequence[str], run_id: str) -> Loaded:
         data[values["customer_id"]] = values
     if not data:
         return Loaded({}, {})
-    found = id_param(list(data))
+    found = {"ids": id_param(list(data))}
     for key, fields, _table, _order in _CHILDREN:
         children = _grouped(conn, sql.children[key], found, fields)
         for customer_id, values in data.items():
             values[key] = children.get(customer_id, [])
-    for customer_id, rows in _grouped(conn, sql.assessments, found, ("id", *ASSESSMENT_FIELDS)).items():
+    _known_on(conn, sql, {**found, "as_of": day_param(known_by(as_of))}, data, as_of)
+    return Loaded(data, previous)
+
+
+def _known_on(conn: Connection, sql: _Statements, params: dict[str, Any], data: dict[str, dict[str, Any]],
+              as_of: date | None) -> None:
+    """Each customer's 5C assessment and last contact as known on `as_of`, into `data`."""
+    for customer_id, rows in _grouped(conn, sql.assessments, params, ("id", *ASSESSMENT_FIELDS)).items():
         # The newest assessment date wins; an undated one only when nothing is dated (as the store).
         best = max(rows, key=lambda r: (r["assessed_on"] is not None, str(r["assessed_on"] or ""), r["id"]))
         best.pop("id")
         data[customer_id]["assessment"] = best
-    for customer_id, contacted in fetch_all(conn, sql.contacts, {"ids": found}):
+    for customer_id, contacted in fetch_all(conn, sql.contacts, params):
         values = data[customer_id]
-        last = values["last_contact_on"]
-        if contacted is not None and (last is None or _later(contacted, last)):
-            values["last_contact_on"] = _convert([contacted], _typed(conn, ("last_contact_on",)))[0]
-    return Loaded(data, previous)
+        last = last_contact(values["last_contact_on"], contacted, as_of)
+        if last is not values["last_contact_on"]:
+            values["last_contact_on"] = _convert([last], _typed(conn, ("last_contact_on",)))[0]
 
 
 def validate(values: dict[str, Any]) -> CustomerSnapshot:

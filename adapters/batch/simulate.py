@@ -59,7 +59,7 @@ class Comparer:
         """Evaluate one chunk with both policies and keep the differences."""
         out = SimChunk()
         with self.engine.connect() as conn:
-            loaded = load_raw(conn, ids, NO_RUN)
+            loaded = load_raw(conn, ids, NO_RUN, self.ctx.as_of)
         as_of, order = self.ctx.as_of, self.ctx.order
         for customer_id in ids:
             values = loaded.data.get(customer_id)

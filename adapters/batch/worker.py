@@ -83,7 +83,7 @@ class ChunkEvaluator:
         for _attempt in range(3):
             with self.engine.connect() as conn:
                 pending = _not_done(conn, self.ctx.run_id, ids)
-                loaded = load_raw(conn, pending, self.ctx.run_id) if pending else Loaded({}, {})
+                loaded = load_raw(conn, pending, self.ctx.run_id, self.ctx.as_of) if pending else Loaded({}, {})
             rows = self._evaluate(pending, loaded)
             try:
                 with self.engine.begin() as conn:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable
+from datetime import date
 
 from policy_engine.domain.errors import CustomerNotFound
 from policy_engine.domain.models import CustomerSnapshot
@@ -26,10 +27,10 @@ class BoundedMemoryStore(InMemoryStore):
         super().__init__(snapshots)
         self.decisions = deque(maxlen=kept)  # type: ignore[assignment]
 
-    def get_snapshot(self, customer_id: str) -> CustomerSnapshot:
+    def get_snapshot(self, customer_id: str, as_of: date | None = None) -> CustomerSnapshot:
         """The snapshot held for `customer_id`; CustomerNotFound saying that there is no store when it holds none."""
         try:
-            return super().get_snapshot(customer_id)
+            return super().get_snapshot(customer_id, as_of)
         except CustomerNotFound:
             if self._snapshots:
                 raise

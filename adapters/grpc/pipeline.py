@@ -10,6 +10,7 @@ import functools
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from google.protobuf.message import DecodeError
@@ -57,11 +58,13 @@ class Outcome:
     """Decision-log entries the store reported lost since its previous answer (usually 0)."""
 
 
-def _snapshot(ref: mapping.CustomerRef, store: CustomerStore) -> CustomerSnapshot:
+def _snapshot(ref: mapping.CustomerRef, store: CustomerStore, day: date) -> CustomerSnapshot:
+    """The caller's snapshot, or the store's as known on `day`, the date decided for (its last contact and 5C
+    assessment by then: the store holds them all)."""
     if ref.snapshot is not None:
         return ref.snapshot
     assert ref.customer_id is not None
-    return store.get_snapshot(ref.customer_id)
+    return store.get_snapshot(ref.customer_id, day)
 
 
 def _engine_call(fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -100,8 +103,9 @@ def _new_log_failures(store: CustomerStore) -> int:
 def evaluate(request: pb.EvaluateCustomerRequest, policy: Any, store: CustomerStore) -> tuple[Any, Outcome]:
     """EvaluateCustomer: validated, evaluated, recorded; returns the reply and its outcome."""
     ref, as_of, explain = mapping.evaluate_request(request)
-    snapshot = _snapshot(ref, store)
-    decision = _engine_call(policy.evaluate, snapshot, as_of=as_of, explain=explain)
+    day = as_of or date.today()  # once: the store's cut and the decision are as of the same day
+    snapshot = _snapshot(ref, store, day)
+    decision = _engine_call(policy.evaluate, snapshot, as_of=day, explain=explain)
     _record(store, snapshot, decision)
     return mapping.decision_message(decision), Outcome("customer", "EVALUATED", decision.grade,
                                                        decision.policy_version, _new_log_failures(store))
@@ -110,8 +114,9 @@ def evaluate(request: pb.EvaluateCustomerRequest, policy: Any, store: CustomerSt
 def check_order(request: pb.CheckOrderRequest, policy: Any, store: CustomerStore) -> tuple[Any, Outcome]:
     """CheckOrder: validated, decided, recorded; returns the reply and its outcome."""
     ref, order, as_of = mapping.check_order_request(request)
-    snapshot = _snapshot(ref, store)
-    decision = _engine_call(policy.check_order, snapshot, order, as_of=as_of)
+    day = as_of or date.today()
+    snapshot = _snapshot(ref, store, day)
+    decision = _engine_call(policy.check_order, snapshot, order, as_of=day)
     _record(store, snapshot, decision.customer, decision, order)
     return mapping.order_decision_message(decision), Outcome("order", decision.outcome, decision.customer.grade,
                                                              decision.customer.policy_version,

@@ -1,13 +1,18 @@
-"""Customer snapshots ⇄ rows: one round of indexed queries per batch of customers."""
+"""Customer snapshots ⇄ rows: one round of indexed queries per batch of customers.
+
+The store holds every contact and 5C assessment, a snapshot one of each: loaded for an evaluation
+date, it holds the contact and the assessment known on that date (`as_of`; without one, the latest).
+"""
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, func, select
+from sqlalchemy import Connection, Date, Table, bindparam, case, delete, func, or_, select
 
 from adapters.store import schema as s
 from adapters.store.upsert import upsert
@@ -48,17 +53,20 @@ class _Queries:
     def __init__(self, single: bool):
         self.single = single
         self.children = {key: self._child(table, fields, order) for key, table, fields, order in _CHILDREN}
-        self.assessments = self._child(s.assessments, ("id", *ASSESSMENT_FIELDS), ("id",))
+        day, a, k = bindparam("as_of", type_=Date), s.assessments.c, s.contacts.c
+        self.assessments = self._child(s.assessments, ("id", *ASSESSMENT_FIELDS), ("id",)).where(
+            or_(a.assessed_on.is_(None), a.assessed_on <= day))
         c, p = s.customers, s.credit_profiles
         self.customers = (
             select(*(c.c[f] for f in CUSTOMER_FIELDS), p.c.grade, p.c.credit_limit, p.c.value_class)
             .select_from(c.outerjoin(p, p.c.customer_id == c.c.customer_id))
             .where(self._match(c.c.customer_id))
         )
-        self.contacts = (
-            select(s.contacts.c.customer_id, func.max(s.contacts.c.contacted_on))
-            .where(self._match(s.contacts.c.customer_id))
-            .group_by(s.contacts.c.customer_id)
+        self.contacts = (  # as contact_sql() says, in SQLAlchemy's words
+            select(k.customer_id, func.coalesce(func.max(case((k.contacted_on <= day, k.contacted_on))),
+                                                func.max(k.contacted_on)))
+            .where(self._match(k.customer_id))
+            .group_by(k.customer_id)
         )
 
     def _match(self, column: Any) -> Any:
@@ -71,9 +79,38 @@ class _Queries:
             .order_by(table.c.customer_id, *(table.c[o] for o in order))
         )
 
-    def params(self, ids: Sequence[str]) -> dict[str, Any]:
-        """Bind parameters for these ids."""
-        return {"id": ids[0]} if self.single else {"ids": list(ids)}
+    def params(self, ids: Sequence[str], as_of: date | None) -> dict[str, Any]:
+        """Bind parameters for these ids and evaluation date."""
+        key: dict[str, Any] = {"id": ids[0]} if self.single else {"ids": list(ids)}
+        return {**key, "as_of": known_by(as_of)}
+
+
+def known_by(as_of: date | None) -> date:
+    """The day the loaders cut contacts and assessments at: `as_of`, or without one every day (the latest)."""
+    return as_of or date.max
+
+
+def contact_sql(column: str, day: str) -> str:
+    """SQL for a customer's last contact on `day` (a parameter) or before, else its latest, after `day`:
+    features/as_stood.py then reads the contact as unknown, as for a snapshot's own last contact after
+    as_of (contacts before the store's first are not in it, so none by `day` is not "never contacted").
+    The contacts index (customer_id, contacted_on) covers it."""
+    return f"coalesce(max(CASE WHEN {column} <= {day} THEN {column} END), max({column}))"
+
+
+def assessment_sql(column: str, day: str) -> str:
+    """SQL for an assessment known on `day`: made by then, or undated (no date to cut by: taken as known,
+    and ranked below every dated one)."""
+    return f"({column} IS NULL OR {column} <= {day})"
+
+
+def last_contact(recorded: Any, contacted: Any, as_of: date | None) -> Any:
+    """The snapshot's last contact: of the record's own and the contacts table's (contact_sql), the latest
+    on or before `as_of`, else the latest. Dates as date objects or ISO text (they order as their text)."""
+    known = [day for day in (recorded, contacted) if day is not None]
+    cut = known_by(as_of).isoformat()
+    by_then = [day for day in known if str(day) <= cut]
+    return max(by_then or known, key=str, default=None)
 
 
 _ONE, _MANY = _Queries(single=True), _Queries(single=False)
@@ -107,17 +144,19 @@ def _latest_assessments(conn: Connection, q: _Queries, params: dict[str, Any]) -
     return latest
 
 
-def load_snapshots(conn: Connection, ids: Sequence[str]) -> dict[str, CustomerSnapshot]:
-    """Load the snapshots of `ids` (unknown ids are simply absent) with one query per table."""
+def load_snapshots(conn: Connection, ids: Sequence[str], as_of: date | None = None) -> dict[str, CustomerSnapshot]:
+    """Load the snapshots of `ids` as known on `as_of` (default: the latest; unknown ids are simply absent)
+    with one query per table."""
     if not ids:
         return {}
     q = _ONE if len(ids) == 1 else _MANY
-    params = q.params(ids)
+    params = q.params(ids, as_of)
     customers = _customers(conn, q, params)
     if not customers:
         return {}
     if len(customers) < len(ids):
-        q, params = (_ONE, {"id": next(iter(customers))}) if len(customers) == 1 else (_MANY, {"ids": list(customers)})
+        q = _ONE if len(customers) == 1 else _MANY
+        params = q.params(list(customers), as_of)
     children = {key: _by_customer(conn, q.children[key], params) for key, _t, _f, _o in _CHILDREN}
     contacts = dict(conn.execute(q.contacts, params).all())
     assessments = _latest_assessments(conn, q, params)
@@ -126,9 +165,7 @@ def load_snapshots(conn: Connection, ids: Sequence[str]) -> dict[str, CustomerSn
         for key, _table, _fields, _order in _CHILDREN:
             data[key] = children[key].get(customer_id, [])
         data["assessment"] = assessments.get(customer_id)
-        contacted = contacts.get(customer_id)
-        if contacted is not None and (data["last_contact_on"] is None or contacted > data["last_contact_on"]):
-            data["last_contact_on"] = contacted
+        data["last_contact_on"] = last_contact(data["last_contact_on"], contacts.get(customer_id), as_of)
         result[customer_id] = snapshot_from_record(data)
     return result
 

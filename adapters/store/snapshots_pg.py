@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection
@@ -22,6 +23,10 @@ from adapters.store.snapshots import (
     INVOICE_FIELDS,
     ORDER_FIELDS,
     SIGNAL_FIELDS,
+    assessment_sql,
+    contact_sql,
+    known_by,
+    last_contact,
     snapshot_from_record,
 )
 from policy_engine.domain.models import CustomerSnapshot
@@ -44,6 +49,9 @@ def _array(alias: str, fields: Sequence[str]) -> str:
     )
 
 
+_DAY = "%(as_of)s::date"  # typed: psycopg may send a date parameter as unknown, compared with a date column
+
+
 def _select(where: str) -> str:
     parts = [f"c.{f}" for f in CUSTOMER_FIELDS] + ["p.grade AS current_grade", "p.credit_limit::text AS current_limit",
                                                   "p.value_class"]
@@ -54,9 +62,11 @@ def _select(where: str) -> str:
         )
     parts.append(
         f"(SELECT {_array('a', ASSESSMENT_FIELDS)} FROM assessments a WHERE a.customer_id = c.customer_id "
-        "ORDER BY a.assessed_on DESC NULLS LAST, a.id DESC LIMIT 1) AS assessment"
+        f"AND {assessment_sql('a.assessed_on', _DAY)} ORDER BY a.assessed_on DESC NULLS LAST, a.id DESC LIMIT 1) "
+        "AS assessment"
     )
-    parts.append("(SELECT max(k.contacted_on) FROM contacts k WHERE k.customer_id = c.customer_id) AS contacted")
+    parts.append(f"(SELECT {contact_sql('k.contacted_on', _DAY)} FROM contacts k "
+                 "WHERE k.customer_id = c.customer_id) AS contacted")
     return (
         "SELECT " + ",\n  ".join(parts) + "\nFROM customers c LEFT JOIN credit_profiles p "
         f"ON p.customer_id = c.customer_id WHERE {where}"
@@ -75,11 +85,12 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-def load_snapshots_pg(conn: Connection, ids: Sequence[str]) -> dict[str, CustomerSnapshot]:
-    """Load the snapshots of `ids` (unknown ids absent) in one round trip."""
+def load_snapshots_pg(conn: Connection, ids: Sequence[str], as_of: date | None = None) -> dict[str, CustomerSnapshot]:
+    """Load the snapshots of `ids` as known on `as_of` (unknown ids absent; default: the latest) in one round trip."""
     if not ids:
         return {}
-    query, params = (_ONE, {"id": ids[0]}) if len(ids) == 1 else (_MANY, {"ids": list(ids)})
+    whose: dict[str, Any] = {"id": ids[0]} if len(ids) == 1 else {"ids": list(ids)}
+    query, params = (_ONE if len(ids) == 1 else _MANY), {**whose, "as_of": known_by(as_of)}
     result = {}
     for row in fetch_all(conn, query, params):
         data = dict(zip(_COLUMNS, row, strict=True))
@@ -87,8 +98,6 @@ def load_snapshots_pg(conn: Connection, ids: Sequence[str]) -> dict[str, Custome
             data[key] = [dict(zip(fields, item, strict=True)) for item in _json(data[key])]
         assessment = _json(data["assessment"])
         data["assessment"] = dict(zip(ASSESSMENT_FIELDS, assessment, strict=True)) if assessment else None
-        contacted = data.pop("contacted")
-        if contacted is not None and (data["last_contact_on"] is None or contacted > data["last_contact_on"]):
-            data["last_contact_on"] = contacted
+        data["last_contact_on"] = last_contact(data["last_contact_on"], data.pop("contacted"), as_of)
         result[data["customer_id"]] = snapshot_from_record(data)
     return result

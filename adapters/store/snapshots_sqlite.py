@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from operator import itemgetter
 from typing import Any
@@ -29,6 +30,10 @@ from adapters.store.snapshots import (
     INVOICE_FIELDS,
     ORDER_FIELDS,
     SIGNAL_FIELDS,
+    assessment_sql,
+    contact_sql,
+    known_by,
+    last_contact,
     snapshot_from_record,
 )
 from policy_engine.domain.models import CustomerSnapshot
@@ -53,9 +58,11 @@ def _select() -> str:
                      f"WHERE t.customer_id = :id) AS {key}")
     parts.append(
         f"(SELECT {_array('a', ASSESSMENT_FIELDS)} FROM assessments a WHERE a.customer_id = :id "
-        "ORDER BY a.assessed_on DESC NULLS LAST, a.id DESC LIMIT 1) AS assessment"
+        f"AND {assessment_sql('a.assessed_on', ':as_of')} ORDER BY a.assessed_on DESC NULLS LAST, a.id DESC LIMIT 1) "
+        "AS assessment"
     )
-    parts.append("(SELECT max(k.contacted_on) FROM contacts k WHERE k.customer_id = :id) AS contacted")
+    parts.append(f"(SELECT {contact_sql('k.contacted_on', ':as_of')} FROM contacts k WHERE k.customer_id = :id) "
+                 "AS contacted")
     return (
         "SELECT " + ",\n  ".join(parts) + "\nFROM customers c LEFT JOIN credit_profiles p "
         "ON p.customer_id = c.customer_id WHERE c.customer_id = :id"
@@ -87,17 +94,19 @@ _KEYS = {key: (fields, _sort_key(fields, order)) for key, _table, fields, order 
 _DECODE = json.JSONDecoder(parse_float=Decimal).decode  # a REAL written by another tool stays exact
 
 
-def load_snapshot_sqlite(conn: Connection, ids: Sequence[str]) -> dict[str, CustomerSnapshot]:
-    """Load the snapshot of `ids[0]` (one customer; absent when unknown) in one statement; more
-    than one id goes to `snapshots.load_snapshots`."""
+def load_snapshot_sqlite(
+    conn: Connection, ids: Sequence[str], as_of: date | None = None
+) -> dict[str, CustomerSnapshot]:
+    """Load the snapshot of `ids[0]` as known on `as_of` (one customer; absent when unknown; default: the
+    latest) in one statement; more than one id goes to `snapshots.load_snapshots`."""
     if not ids:
         return {}
     if len(ids) > 1:
         from adapters.store.snapshots import load_snapshots
 
-        return load_snapshots(conn, ids)
+        return load_snapshots(conn, ids, as_of)
     # The driver's own cursor: SQLAlchemy's result machinery costs more than the query (~65 µs of ~110).
-    rows = fetch_all(conn, _SQL, {"id": ids[0]})
+    rows = fetch_all(conn, _SQL, {"id": ids[0], "as_of": known_by(as_of).isoformat()})
     if not rows:
         return {}
     data = dict(zip(_COLUMNS, rows[0], strict=True))
@@ -110,7 +119,5 @@ def load_snapshot_sqlite(conn: Connection, ids: Sequence[str]) -> dict[str, Cust
         data[key] = [dict(zip(fields, item, strict=True)) for item in items]
     assessment = data["assessment"]
     data["assessment"] = dict(zip(ASSESSMENT_FIELDS, _DECODE(assessment), strict=True)) if assessment else None
-    contacted = data.pop("contacted")
-    if contacted is not None and (data["last_contact_on"] is None or contacted > data["last_contact_on"]):
-        data["last_contact_on"] = contacted
+    data["last_contact_on"] = last_contact(data["last_contact_on"], data.pop("contacted"), as_of)
     return {data["customer_id"]: snapshot_from_record(data)}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -94,13 +94,13 @@ class SqlStore(CustomerStore):
         with self.engine.begin() as conn:
             write_log_rows(conn, rows)
 
-    def get_snapshot(self, customer_id: str) -> CustomerSnapshot:
-        """Load one customer's snapshot (one statement); raise CustomerNotFound,
+    def get_snapshot(self, customer_id: str, as_of: date | None = None) -> CustomerSnapshot:
+        """Load one customer's snapshot as known on `as_of` (one statement); raise CustomerNotFound,
         StoredRecordInvalid for a record that is not a valid snapshot, or StoreUnavailable when the
         database cannot be reached."""
         try:
             with self._reader() as conn:
-                found = self._load(conn, [customer_id])
+                found = self._load(conn, [customer_id], as_of)
         except ValidationError as exc:
             raise StoredRecordInvalid(customer_id, violations_from(exc)) from exc
         except DBAPIError as exc:
@@ -112,11 +112,11 @@ class SqlStore(CustomerStore):
             raise CustomerNotFound(customer_id)
         return found[customer_id]
 
-    def get_snapshots(self, customer_ids: Sequence[str]) -> list[CustomerSnapshot]:
-        """Load many snapshots with one query per table; unknown ids are left out, order is kept."""
+    def get_snapshots(self, customer_ids: Sequence[str], as_of: date | None = None) -> list[CustomerSnapshot]:
+        """Load many snapshots as known on `as_of` with one query per table; unknown ids are left out, order is kept."""
         with self._reader() as conn:
             # Many at once: one IN query per table beats per-customer subqueries (measured on PostgreSQL).
-            found = load_snapshots(conn, list(customer_ids))
+            found = load_snapshots(conn, list(customer_ids), as_of)
         return [found[i] for i in customer_ids if i in found]
 
     def iter_customer_ids(self, chunk_size: int = 1000) -> Iterator[list[str]]:
