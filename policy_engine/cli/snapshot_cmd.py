@@ -1,6 +1,8 @@
 """`credit-policy snapshot`: a customer's snapshot as the store holds it, as JSON that `evaluate` and
 `check-order` read. Risk staff who saw a customer move in `simulate` or the batch report can then
-`evaluate … --explain` it, or edit the file for a what-if, without building the JSON by hand."""
+`evaluate … --explain` it, or edit the file for a what-if, without building the JSON by hand. With
+`--as-of`, the snapshot a batch or the service decided with for that date: the last contact and the
+5C assessment known then (the store holds them all, a snapshot one of each)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from policy_engine.cli.options import date_option
 from policy_engine.cli.store_common import DbOption, err, open_store_or_exit
 
 
@@ -17,13 +20,18 @@ def snapshot_cmd(
     customer_id: Annotated[str, typer.Argument(help="the customer whose stored snapshot to print")],
     db: DbOption = None,
     out: Annotated[Path | None, typer.Option("--out", metavar="FILE", help="write it to FILE, not stdout")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", metavar="YYYY-MM-DD",
+        help="with the last contact and 5C assessment known on this date, as a batch or the service as of it "
+             "loads it; default the latest")] = None,
 ) -> None:
     """Print a customer's snapshot from the store as JSON, for evaluate/check-order (--explain)."""
     from policy_engine.domain.errors import CustomerNotFound, StoredRecordInvalid
 
+    day = date_option("--as-of", as_of) if as_of else None
     store = open_store_or_exit(db, must_exist=True)
     try:
-        snapshot = store.get_snapshot(customer_id)
+        snapshot = store.get_snapshot(customer_id, day)
     except CustomerNotFound:
         err.print(f"error: no customer {customer_id!r} in the store", markup=False)
         raise typer.Exit(1) from None
@@ -41,5 +49,6 @@ def snapshot_cmd(
     except OSError as exc:
         err.print(f"error: {out}: cannot be written: {exc.strerror or exc}", markup=False)
         raise typer.Exit(2) from None
-    err.print(f"{out}: snapshot of {customer_id}; evaluate it with: credit-policy evaluate {out} --explain",
+    same_day = f" --as-of {day.isoformat()}" if day else ""  # the store's cut and the decision as of one day
+    err.print(f"{out}: snapshot of {customer_id}; evaluate it with: credit-policy evaluate {out}{same_day} --explain",
               markup=False)

@@ -151,3 +151,27 @@ def test_simulate_loads_the_snapshots_as_known_on_its_date(
     sim.simulate(url, RULES, RULES, OCTOBER)
 
     assert asked == [OCTOBER]
+
+
+@pytest.mark.parametrize(("args", "contact"), [(["--as-of", "2026-10-01"], "2026-09-10"), ([], "2026-11-10")])
+def test_the_snapshot_command_prints_the_snapshot_known_on_its_as_of_date_or_the_latest(
+    tmp_path: Path, make_snapshot: Callable[..., CustomerSnapshot], monkeypatch: pytest.MonkeyPatch,
+    args: list[str], contact: str
+) -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from policy_engine.cli import store_cmds
+
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    _store(url, make_snapshot).close()
+    app = typer.Typer()
+    store_cmds.register(app)
+    monkeypatch.chdir(tmp_path)
+
+    result = CliRunner().invoke(app, ["snapshot", "C1", "--db", url, "--out", "c1.json", *args])
+
+    assert result.exit_code == 0, result.stderr
+    written = CustomerSnapshot.model_validate_json((tmp_path / "c1.json").read_text())
+    assert written.last_contact_on == date.fromisoformat(contact)
+    assert f"evaluate c1.json {' '.join(args)}".strip() in result.stderr  # evaluate it as of the same day
