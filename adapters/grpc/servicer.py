@@ -126,8 +126,10 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
                 code = cancelled_code(context)
                 raise asyncio.CancelledError from None
         finally:
-            self.in_flight -= 1
+            # Counted before it leaves the in-flight gauge: a scrape (on the metrics thread) that sees no
+            # call in flight then also sees this one counted.
             self.metrics.observe_call(method, code, time.perf_counter() - started)
+            self.in_flight -= 1
 
     async def EvaluateCustomer(self, request: bytes,  # noqa: N802
                                context: Context) -> pb.CustomerDecision | bytes:
@@ -206,8 +208,8 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
             while not results.empty():
                 if (pending := results.get_nowait()) is not None:
                     pending.cancel()
-            self.in_flight -= 1
             self.metrics.observe_call("EvaluateCustomers", code, time.perf_counter() - started)
+            self.in_flight -= 1  # after the count, as in _unary
 
     async def _read_stream(self, request_iterator: AsyncIterator[bytes], window: StreamWindow,
                            results: asyncio.Queue[asyncio.Future[pb.EvaluateCustomersResponse] | None]) -> None:

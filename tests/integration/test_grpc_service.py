@@ -68,10 +68,10 @@ def settled(server: ServerProcess, timeout: float = 60.0) -> str:
     Waiting on that, not a fixed sleep: under load a call can still be deciding seconds after its caller
     was answered DEADLINE_EXCEEDED."""
     deadline = time.monotonic() + timeout
-    while "\ncredit_policy_grpc_in_flight 0.0\n" not in scrape(server):
+    while "\ncredit_policy_grpc_in_flight 0.0\n" not in (page := scrape(server)):
         assert time.monotonic() < deadline, f"calls still in flight after {timeout} s"
         time.sleep(0.05)
-    return scrape(server)  # a page of its own: the last call leaves the gauge just before it is counted
+    return page  # a call is counted before it leaves the gauge (servicer.py), so this page has them all
 
 
 def call_error(fn: Any, request: Any, **kwargs: Any) -> grpc.RpcError:
