@@ -49,14 +49,13 @@ class BatchOptions:
 ProgressHook = Callable[[Progress], None]
 
 
-def _open(opts: BatchOptions) -> tuple[Any, Any, Any]:
-    from adapters.store import open_store
-    from adapters.store.engine import cannot_open
+def _load_rules(opts: BatchOptions) -> Any:
+    """The policy of `opts.rules_dir`, or BatchInputError naming the first problems."""
     from policy_engine.api import PolicyLoadError, load_policy
     from policy_engine.casetests import load_tested_policy
 
     try:
-        policy = (load_tested_policy if opts.rule_tests else load_policy)(opts.rules_dir)
+        return (load_tested_policy if opts.rule_tests else load_policy)(opts.rules_dir)
     except PolicyLoadError as exc:
         problems = "; ".join(str(p) for p in exc.problems[:5])
         more = f" (and {len(exc.problems) - 5} more)" if len(exc.problems) > 5 else ""
@@ -64,12 +63,25 @@ def _open(opts: BatchOptions) -> tuple[Any, Any, Any]:
                "started with --rule-tests does)"
                if any(p.code == "rule_test_failed" for p in exc.problems) else "")
         raise BatchInputError(f"rules {opts.rules_dir} do not load: {problems}{more}{why}") from None
-    config = portfolio_config(policy)
+
+
+class StoreNotAnswering(Exception):
+    """The store's server did not answer (down, restarting): the run did not start; a retry may work."""
+
+
+def _open_store(opts: BatchOptions) -> Any:
+    """The open store; StoreNotAnswering when its server did not answer, BatchInputError for any other failure."""
+    from adapters.store import open_store
+    from adapters.store.engine import cannot_open, server_not_answering
+
     try:
-        store = open_store(opts.db_url)
+        return open_store(opts.db_url)
     except Exception as exc:
+        if server_not_answering(exc):  # a restart at night: exit 3, retry; not exit 2, "fix the command"
+            said = " ".join(cannot_open(opts.db_url, exc).split())  # libpq's hint is a second, indented line
+            raise StoreNotAnswering(f"{said} (the database did not answer: once it is up, run the same command "
+                                    "again)") from None
         raise BatchInputError(cannot_open(opts.db_url, exc)) from None
-    return policy, config, store
 
 
 def run_batch(opts: BatchOptions, on_progress: ProgressHook | None = None,
@@ -78,12 +90,26 @@ def run_batch(opts: BatchOptions, on_progress: ProgressHook | None = None,
 
     A `summary` passed in is filled as the run goes, so a caller stopped by Ctrl-C or SIGTERM (raised
     through) still knows which run and attempt it stopped."""
-    policy, config, store = _open(opts)
-    started = time.perf_counter()
-    run_id = runs.make_run_id(opts.as_of, policy.version)
     summary = {} if summary is None else summary
+    policy = _load_rules(opts)
+    config = portfolio_config(policy)  # its cut-offs refused (exit 2) before the store is opened
+    run_id = runs.make_run_id(opts.as_of, policy.version)
     summary.update(run_id=run_id, as_of=opts.as_of.isoformat(), policy_version=policy.version,
                    partition=str(opts.partition), workers=opts.workers)  # fmt: skip
+    started = time.perf_counter()
+    try:
+        store = _open_store(opts)
+    except StoreNotAnswering as exc:
+        policy.close()
+        summary.update(status="failed", error=str(exc), exit_code=EXIT_FATAL)
+        return summary
+    return _run_opened(opts, (policy, config, store, run_id, started), summary, on_progress)
+
+
+def _run_opened(opts: BatchOptions, opened: tuple[Any, Any, Any, str, float], summary: dict[str, Any],
+                on_progress: ProgressHook | None) -> dict[str, Any]:  # fmt: skip
+    """run_batch once the rules are loaded and the store is open: the portfolio pass, then the evaluation."""
+    policy, config, store, run_id, started = opened
     attempt_begun = False  # until then the part's row is as an earlier attempt left it (complete stays complete)
     try:
         store.record_policy(policy)
@@ -203,12 +229,21 @@ def _fatal_text(exc: Exception, engine: Any) -> str:
     text = scrub_password(text, engine.url.render_as_string(hide_password=False))[:MAX_FATAL_TEXT]
     if not isinstance(exc, DBAPIError):  # any error may quote the URL (SQLAlchemy's own do): scrubbed all the same
         return text
-    if engine.dialect.name == "sqlite" and "database is locked" in text:  # busy, not gone: say who may hold it
-        text += (f" (another process held the store's write lock for over {SQLITE_LOCK_WAIT} s: another batch, an "
-                 "import, compact-log or demo-data; once it is done, run the same command again to resume)")
-    elif database_unavailable(exc):
-        text += " (the database went away: once it is back, run the same command again to resume)"
-    return text
+    return text + _what_to_do(exc, engine, text)
+
+
+def _what_to_do(exc: DBAPIError, engine: Any, text: str) -> str:
+    """What the operator should do about a database error that stopped the run ("" when it is not known)."""
+    sqlite = engine.dialect.name == "sqlite"
+    if sqlite and "database is locked" in text:  # busy, not gone: say who may hold it
+        return (f" (another process held the store's write lock for over {SQLITE_LOCK_WAIT} s: another batch, an "
+                "import, compact-log or demo-data; once it is done, run the same command again to resume)")
+    if "disk is full" in text or "No space left on device" in text:  # SQLITE_FULL and ENOSPC are "operational" too
+        where = f"the disk of {Path(engine.url.database or '.').parent}" if sqlite else "the database server's disk"
+        return f" (no room left on {where}: free space there, then run the same command again to resume)"
+    if database_unavailable(exc):
+        return " (the database went away: once it is back, run the same command again to resume)"
+    return ""
 
 
 def _mark_failed(store: Any, run_id: str, part: Partition, seconds: float) -> dict[str, Any]:

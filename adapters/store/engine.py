@@ -74,6 +74,18 @@ def database_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
+_NOT_ANSWERING = ("Connection refused", "timeout expired", "timed out", "No route to host", "Network is unreachable",
+                  "Temporary failure in name resolution", "the database system is starting up",
+                  "the database system is shutting down", "the database system is in recovery mode",
+                  "server closed the connection unexpectedly", "too many clients already")
+
+
+def server_not_answering(exc: BaseException) -> bool:
+    """Whether opening the store failed because its server did not answer (down, restarting, out of
+    connections): that may pass by itself, unlike a wrong password, host name or database name."""
+    return database_unavailable(exc) and any(words in str(exc) for words in _NOT_ANSWERING)
+
+
 def safe_url(url: str) -> str:
     """The URL as it may be printed or logged: without its password. A file path given for a URL is
     shown as it is; any other value that does not parse is not shown (it may be a password pasted

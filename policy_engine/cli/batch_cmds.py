@@ -99,7 +99,7 @@ def batch_cmd(
     """Re-evaluate every customer; resumable and idempotent per (as-of, policy version). Prints a JSON summary.
 
     Exit status: 0 done, 1 done but some customers were quarantined, 2 bad input or configuration,
-    3 fatal error or SIGTERM, 130 Ctrl-C (for both: run it again to resume).
+    3 fatal error, a database that does not answer, or SIGTERM; 130 Ctrl-C (for both: run it again to resume).
     """
     from adapters.batch.runner import BatchOptions
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from adapters.batch.runner import BatchOptions, run_batch
+from adapters.batch.runner import BatchInputError, BatchOptions, run_batch
 from adapters.batch.runs import Partition
 from tests.integration.test_batch_support import (
     AS_OF,
@@ -282,6 +282,31 @@ def test_a_sqlite_store_that_is_not_there_is_bad_input_and_not_created(tmp_path:
     assert f"no store at {missing}" in result.stderr
     assert summary_of(result)["status"] == "bad_input"
     assert not missing.parent.exists()
+
+
+def test_a_database_server_that_does_not_answer_is_a_retry_not_bad_input() -> None:
+    """A PostgreSQL server restarting at night refuses connections: exit 3 (retry: the next start
+    resumes), not exit 2 (which tells a scheduler not to retry). Nothing listens on port 1."""
+    result = cli("batch", "--db", "postgresql+psycopg://risk:s3cret@127.0.0.1:1/credit", "--as-of",
+                 AS_OF.isoformat(), "--quiet")  # fmt: skip
+
+    summary = summary_of(result)
+    assert result.returncode == 3 and summary["exit_code"] == 3, result.stderr  # was 2, "bad_input"
+    assert summary["status"] == "failed" and "Connection refused" in summary["error"]
+    assert "run the same command again" in summary["error"] and "s3cret" not in result.stderr + result.stdout
+    assert summary["run_id"].startswith(AS_OF.isoformat())
+
+
+def test_a_database_that_refuses_the_login_is_still_bad_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wrong password or database name does not pass by itself: exit 2, fix the command."""
+    from sqlalchemy.exc import OperationalError
+
+    def refuse(url: str) -> None:
+        raise OperationalError("connect", {}, Exception('password authentication failed for user "risk"'))
+
+    monkeypatch.setattr("adapters.store.open_store", refuse)
+    with pytest.raises(BatchInputError, match="password authentication failed"):
+        _run("postgresql+psycopg://risk:wrong@db.example/credit")
 
 
 def test_with_rule_tests_rules_that_fail_their_own_cases_are_bad_input(tmp_path: Path) -> None:

@@ -55,3 +55,24 @@ def test_an_error_that_is_not_the_databases_is_shown_without_the_password_and_bo
     text = _fatal_text(exc, ENGINE)
 
     assert text.startswith("ValueError: could not use") and "s3cret" not in text and len(text) <= MAX_FATAL_TEXT
+
+
+def test_a_full_disk_under_a_sqlite_store_says_so_and_not_that_the_database_went_away() -> None:
+    """SQLite's SQLITE_FULL is an OperationalError like a lost connection; the operator must free space
+    on the store's disk, not look for a database server."""
+    exc = OperationalError("INSERT INTO batch_results …", {}, Exception("database or disk is full"))
+
+    text = _fatal_text(exc, create_engine("sqlite:////srv/cp/store.sqlite"))
+
+    assert text.startswith("OperationalError: database or disk is full (no room left on the disk of /srv/cp")
+    assert "free space there" in text and "run the same command again to resume" in text
+    assert "went away" not in text
+
+
+def test_a_full_disk_under_postgresql_says_so_too() -> None:
+    exc = OperationalError("INSERT …", {}, Exception('could not extend file "base/16384/2619": No space left on '
+                                                     "device"))
+
+    text = _fatal_text(exc, ENGINE)
+
+    assert "(no room left on the database server's disk: free space there" in text and "went away" not in text
