@@ -230,7 +230,7 @@ def _engine_and_run(db: str | None, run: str | None, day: date | None = None) ->
     if run_id is None:
         err.print(f"error: no batch run {'matches ' + repr(run) if run else 'found'}; run `credit-policy batch` first")
         raise typer.Exit(EXIT_BAD_INPUT)
-    _warn_if_unfinished(engine, run_id)
+    _warn_if_unfinished(engine, run_id, db)
     return engine, run_id
 
 
@@ -241,14 +241,18 @@ def _unfinished(engine: Any, run_id: str) -> str | None:
         return unfinished(conn, run_id)
 
 
-def _warn_if_unfinished(engine: Any, run_id: str) -> None:
+def _warn_if_unfinished(engine: Any, run_id: str, db: str | None) -> None:
     """A run stopped (or still running) holds only the customers settled so far: say so, and how to finish it."""
+    from adapters.store.engine import safe_url
+
     missing = _unfinished(engine, run_id)
     if missing:
+        # the store asked about: the command copied without it would run on $CREDIT_POLICY_DB or var/
+        store = f" --db {safe_url(db)}" if db else ""
         as_of = run_id.split(":", 1)[0]
         err.print(f"warning: run {run_id} is not complete ({missing}): what follows covers the settled customers "
-                  f"only; `credit-policy batch --as-of {as_of}` with the rules of policy {run_id.split(':')[-1]} "
-                  "finishes it", markup=False)  # fmt: skip
+                  f"only; `credit-policy batch{store} --as-of {as_of}` with the rules of policy "
+                  f"{run_id.split(':')[-1]} finishes it", markup=False)  # fmt: skip
 
 
 def report_cmd(

@@ -126,7 +126,7 @@ def test_queue_and_report_of_a_stopped_run_say_it_is_not_complete(
     for result in (queue, report):
         assert result.exit_code == 0, result.stderr
         assert "is not complete (part 0/1 failed; 100 of 300 customers settled)" in result.stderr
-        assert f"credit-policy batch --as-of {AS_OF}" in result.stderr
+        assert f"credit-policy batch --db {url} --as-of {AS_OF}" in result.stderr  # the store asked about
     written = json.loads(report.stdout)
     assert written["complete"] is False
     assert json.loads(Path(written["json"]).read_text())["complete"] is False
