@@ -134,14 +134,17 @@ def _run_or_exit(opts: Any, quiet: bool) -> dict[str, Any]:
     from adapters.batch.progress import batch_progress
     from adapters.batch.runner import EXIT_BAD_INPUT as BAD
     from adapters.batch.runner import WORKERS_MAY_RUN, BatchInputError, run_batch
-    from policy_engine.cli.batch_stopped import remembering, stopped
+    from policy_engine.cli.batch_stopped import count_failed, remembering, stopped
 
     summary: dict[str, Any] = {}
     last: list[Any] = []  # the latest progress: how far a stopped run got
 
     try:  # SIGTERM (a scheduler stopping the task) and Ctrl-C: the run is marked failed, the workers stop
         with interrupt.handled(), batch_progress(quiet) as hook:
-            return run_batch(opts, remembering(hook, last), summary)
+            result = run_batch(opts, remembering(hook, last), summary)
+        if result.get("status") == "failed":  # an error stopped it: how far it got, as for a signal
+            count_failed(result, last, (opts.db_url, opts.partition))
+        return result
     except (interrupt.Terminated, KeyboardInterrupt) as exc:
         how, code = ("terminated", 3) if isinstance(exc, interrupt.Terminated) else ("interrupted", EXIT_INTERRUPTED)
         exact = not getattr(exc, WORKERS_MAY_RUN, False)  # the workers' chunks were committed before the count
@@ -166,6 +169,8 @@ def _add_report(summary: dict[str, Any], db_url: str, report_dir: Path) -> None:
 
 def _print_notes(summary: dict[str, Any]) -> None:
     """On stderr: who was left out or quarantined, the run's error, a run that was already complete."""
+    from policy_engine.cli.batch_stopped import settled_line
+
     for item in summary.get("portfolio_unreadable", {}).get("sample", []):
         err.print(f"left out of the portfolio pass {item['customer_id']}: {item['error']}", markup=False)
     for item in summary.get("quarantine_sample", []):
@@ -176,6 +181,8 @@ def _print_notes(summary: dict[str, Any]) -> None:
                   "the decision log", markup=False)  # fmt: skip
     if summary.get("error"):
         err.print(f"error: {summary['error']}", markup=False)
+        if settled_line(summary):
+            err.print(settled_line(summary), markup=False)
     if summary.get("already_complete"):
         err.print(f"run {summary['run_id']} part {summary['partition']} is already complete (attempt "
                   f"{summary['attempt']}): no customer to evaluate, the store is left as it is", markup=False)

@@ -57,6 +57,11 @@ def _how_far(summary: dict[str, Any], last: list[Any], counted: dict[str, int] |
         summary.update(counted)
     elif last:
         summary["settled_at_least"] = True
+    return settled_line(summary)
+
+
+def settled_line(summary: dict[str, Any]) -> str:
+    """`100 of 300 customers settled` (`at least …` when the store could not be counted; "" if unknown)."""
     if "settled" not in summary:
         return ""
     bound = "at least " if summary.get("settled_at_least") else ""
@@ -79,3 +84,10 @@ def stopped(summary: dict[str, Any], last: list[Any], how: str, exit_code: int,
         err.print(line, markup=False)
     _print_json({**summary, "status": "failed", "error": message, "exit_code": exit_code})
     raise typer.Exit(exit_code)
+
+
+def count_failed(summary: dict[str, Any], last: list[Any], store: tuple[str, Any]) -> None:
+    """A run an error stopped (exit 3): fill in how far it got, counted in the store (db URL, partition)
+    once its workers have stopped. Nothing when no attempt began (the store did not answer)."""
+    if "attempt" in summary:
+        _how_far(summary, last, _count_in_store(store[0], summary["run_id"], store[1]))

@@ -103,6 +103,32 @@ def test_a_stopped_batch_counts_a_chunk_committed_after_the_last_progress_report
     assert "150 of 300 customers settled" in result.stderr
 
 
+def test_a_batch_stopped_by_an_error_says_how_far_it_got(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk after two chunks: the summary said which run failed and why, not how much of it was
+    done; now it counts the store, as a stopped run's does."""
+    from sqlalchemy.exc import OperationalError
+
+    url = make_portfolio(tmp_path)
+    run = batch_worker.ChunkEvaluator.run
+    calls = []
+
+    def disk_fills(self: Any, ids: Any) -> Any:
+        calls.append(ids)
+        if len(calls) == 3:
+            raise OperationalError("INSERT INTO batch_results …", {}, Exception("database or disk is full"))
+        return run(self, ids)
+
+    monkeypatch.setattr(batch_worker.ChunkEvaluator, "run", disk_fills)
+    result = CliRunner().invoke(build_app(), ["batch", "--db", url, "--as-of", AS_OF.isoformat(),
+                                              "--chunk-size", "50", "--quiet"])  # fmt: skip
+
+    summary = json.loads(result.stdout)
+    assert (result.exit_code, summary["status"], summary["exit_code"]) == (3, "failed", 3)
+    assert (summary["customers"], summary["settled"], summary["ok"]) == (300, 100, 100)
+    assert summary["evaluated_now"] == 100 and "settled_at_least" not in summary
+    assert "100 of 300 customers settled" in result.stderr
+
+
 def test_a_stopped_batch_whose_store_cannot_be_counted_says_at_least(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from policy_engine.cli import batch_stopped
