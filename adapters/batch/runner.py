@@ -11,20 +11,16 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError
-
 from adapters.batch import interrupt, runs
 from adapters.batch.config import portfolio_config
+from adapters.batch.fatal import fatal_text
 from adapters.batch.progress import Progress
 from adapters.batch.runs import Partition
 from adapters.batch.scan import ensure_portfolio
 from adapters.batch.worker import ChunkEvaluator, ChunkResult, RunContext, init_worker, run_chunk
-from adapters.store.engine import SQLITE_LOCK_WAIT, database_unavailable, scrub_password
 
 EXIT_OK, EXIT_QUARANTINED, EXIT_BAD_INPUT, EXIT_FATAL = 0, 1, 2, 3
 MAX_ERRORS_SHOWN = 20
-MAX_FATAL_TEXT = 1000
-"""The driver's message of a database error that stopped the run is cut here (a summary, not a dump)."""
 
 
 class BatchInputError(Exception):
@@ -128,7 +124,7 @@ def _run_opened(opts: BatchOptions, opened: tuple[Any, Any, Any, str, float], su
         if attempt_begun:
             summary.update(_mark_failed(store, run_id, opts.partition, time.perf_counter() - started))
         if isinstance(exc, Exception):
-            summary.update(status="failed", error=_fatal_text(exc, store.engine), exit_code=EXIT_FATAL)
+            summary.update(status="failed", error=fatal_text(exc, store.engine), exit_code=EXIT_FATAL)
             return summary
         raise
     finally:
@@ -219,31 +215,6 @@ def _finish(engine: Any, run_id: str, part: Partition, progress: Progress, elaps
             "quarantined_now": progress.now_quarantined, "already_done": progress.done - progress.now_done,
             "seconds": round(elapsed, 2), "seconds_all_attempts": all_attempts,
             "rate_per_second": round(progress.average_rate, 1)}  # fmt: skip
-
-
-def _fatal_text(exc: Exception, engine: Any) -> str:
-    """What stopped the run, in a line or two: for a database error the driver's words, without the
-    statement and its hundreds of parameters; for any error, bounded and without the URL's password."""
-    said = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
-    text = f"{type(exc).__name__}: {str(said).strip()}"
-    text = scrub_password(text, engine.url.render_as_string(hide_password=False))[:MAX_FATAL_TEXT]
-    if not isinstance(exc, DBAPIError):  # any error may quote the URL (SQLAlchemy's own do): scrubbed all the same
-        return text
-    return text + _what_to_do(exc, engine, text)
-
-
-def _what_to_do(exc: DBAPIError, engine: Any, text: str) -> str:
-    """What the operator should do about a database error that stopped the run ("" when it is not known)."""
-    sqlite = engine.dialect.name == "sqlite"
-    if sqlite and "database is locked" in text:  # busy, not gone: say who may hold it
-        return (f" (another process held the store's write lock for over {SQLITE_LOCK_WAIT} s: another batch, an "
-                "import, compact-log or demo-data; once it is done, run the same command again to resume)")
-    if "disk is full" in text or "No space left on device" in text:  # SQLITE_FULL and ENOSPC are "operational" too
-        where = f"the disk of {Path(engine.url.database or '.').parent}" if sqlite else "the database server's disk"
-        return f" (no room left on {where}: free space there, then run the same command again to resume)"
-    if database_unavailable(exc):
-        return " (the database went away: once it is back, run the same command again to resume)"
-    return ""
 
 
 def _mark_failed(store: Any, run_id: str, part: Partition, seconds: float) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import create_engine
 from sqlalchemy.exc import DataError, OperationalError
 
-from adapters.batch.runner import MAX_FATAL_TEXT, _fatal_text
+from adapters.batch.fatal import MAX_FATAL_TEXT, fatal_text
 
 ENGINE = create_engine("postgresql+psycopg://risk:s3cret@db.example/credit")
 STATEMENT = "SELECT customer_id FROM staff_signals WHERE customer_id IN (" + ", ".join(
@@ -17,7 +17,7 @@ PARAMS = {f"ids_{i}": f"C{i:07}" for i in range(500)}
 def test_a_database_that_went_away_is_one_line_with_the_way_to_resume() -> None:
     exc = OperationalError(STATEMENT, PARAMS, Exception("terminating connection due to administrator command"))
 
-    text = _fatal_text(exc, ENGINE)
+    text = fatal_text(exc, ENGINE)
 
     assert text == ("OperationalError: terminating connection due to administrator command (the database went "
                     "away: once it is back, run the same command again to resume)")
@@ -27,20 +27,20 @@ def test_a_database_that_went_away_is_one_line_with_the_way_to_resume() -> None:
 def test_any_other_database_error_is_the_drivers_words_bounded_and_without_the_password() -> None:
     exc = DataError(STATEMENT, PARAMS, Exception("value too long; connecting as risk:s3cret " + "x" * 5000))
 
-    text = _fatal_text(exc, ENGINE)
+    text = fatal_text(exc, ENGINE)
 
     assert text.startswith("DataError: value too long") and "s3cret" not in text and "SELECT" not in text
     assert len(text) <= MAX_FATAL_TEXT and "resume" not in text
 
 
 def test_an_error_that_is_not_the_databases_is_shown_as_it_is() -> None:
-    assert _fatal_text(RuntimeError("worker pool broke"), ENGINE) == "RuntimeError: worker pool broke"
+    assert fatal_text(RuntimeError("worker pool broke"), ENGINE) == "RuntimeError: worker pool broke"
 
 
 def test_a_sqlite_store_locked_by_another_process_says_so_and_not_that_the_database_went_away() -> None:
     exc = OperationalError("INSERT INTO batch_results …", {}, Exception("database is locked"))
 
-    text = _fatal_text(exc, create_engine("sqlite:///var/credit-policy.sqlite"))
+    text = fatal_text(exc, create_engine("sqlite:///var/credit-policy.sqlite"))
 
     assert text.startswith("OperationalError: database is locked (another process held the store's write lock ")
     assert "another batch, an import" in text and "run the same command again to resume" in text
@@ -52,7 +52,7 @@ def test_an_error_that_is_not_the_databases_is_shown_without_the_password_and_bo
     handling or a worker's start-up may quote the URL it was given."""
     exc = ValueError("could not use postgresql+psycopg://risk:s3cret@db.example/credit " + "x" * 5000)
 
-    text = _fatal_text(exc, ENGINE)
+    text = fatal_text(exc, ENGINE)
 
     assert text.startswith("ValueError: could not use") and "s3cret" not in text and len(text) <= MAX_FATAL_TEXT
 
@@ -62,7 +62,7 @@ def test_a_full_disk_under_a_sqlite_store_says_so_and_not_that_the_database_went
     on the store's disk, not look for a database server."""
     exc = OperationalError("INSERT INTO batch_results …", {}, Exception("database or disk is full"))
 
-    text = _fatal_text(exc, create_engine("sqlite:////srv/cp/store.sqlite"))
+    text = fatal_text(exc, create_engine("sqlite:////srv/cp/store.sqlite"))
 
     assert text.startswith("OperationalError: database or disk is full (no room left on the disk of /srv/cp")
     assert "free space there" in text and "run the same command again to resume" in text
@@ -73,6 +73,6 @@ def test_a_full_disk_under_postgresql_says_so_too() -> None:
     exc = OperationalError("INSERT …", {}, Exception('could not extend file "base/16384/2619": No space left on '
                                                      "device"))
 
-    text = _fatal_text(exc, ENGINE)
+    text = fatal_text(exc, ENGINE)
 
     assert "(no room left on the database server's disk: free space there" in text and "went away" not in text

@@ -1,0 +1,39 @@
+"""What the batch says about the error that stopped a run: the driver's words, bounded, without the
+password, and what to do about it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError
+
+from adapters.store.engine import SQLITE_LOCK_WAIT, database_unavailable, scrub_password
+
+MAX_FATAL_TEXT = 1000
+"""The driver's message of a database error that stopped the run is cut here (a summary, not a dump)."""
+
+
+def fatal_text(exc: Exception, engine: Any) -> str:
+    """What stopped the run, in a line or two: for a database error the driver's words, without the
+    statement and its hundreds of parameters; for any error, bounded and without the URL's password."""
+    said = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    text = f"{type(exc).__name__}: {str(said).strip()}"
+    text = scrub_password(text, engine.url.render_as_string(hide_password=False))[:MAX_FATAL_TEXT]
+    if not isinstance(exc, DBAPIError):  # any error may quote the URL (SQLAlchemy's own do): scrubbed all the same
+        return text
+    return text + what_to_do(exc, engine, text)
+
+
+def what_to_do(exc: DBAPIError, engine: Any, text: str) -> str:
+    """What the operator should do about a database error that stopped the run ("" when it is not known)."""
+    sqlite = engine.dialect.name == "sqlite"
+    if sqlite and "database is locked" in text:  # busy, not gone: say who may hold it
+        return (f" (another process held the store's write lock for over {SQLITE_LOCK_WAIT} s: another batch, an "
+                "import, compact-log or demo-data; once it is done, run the same command again to resume)")
+    if "disk is full" in text or "No space left on device" in text:  # SQLITE_FULL and ENOSPC are "operational" too
+        where = f"the disk of {Path(engine.url.database or '.').parent}" if sqlite else "the database server's disk"
+        return f" (no room left on {where}: free space there, then run the same command again to resume)"
+    if database_unavailable(exc):
+        return " (the database went away: once it is back, run the same command again to resume)"
+    return ""
