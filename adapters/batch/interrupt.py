@@ -64,3 +64,17 @@ def ignore_in_worker() -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)  # a closed terminal hangs up the whole group too
+
+
+@contextmanager
+def deaf_children() -> Iterator[None]:
+    """Worker processes spawned within the block start with SIGINT and SIGHUP blocked.
+
+    The signal mask crosses fork and exec, so a Ctrl-C sent to the whole group while a worker is
+    still importing its libraries (before `ignore_in_worker`) stays pending there, then is ignored,
+    instead of printing its KeyboardInterrupt traceback. This process gets its own after the block."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGHUP})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)

@@ -241,7 +241,8 @@ def _execute(opts: BatchOptions, ctx: RunContext, policy: Any, engine: Any,
         in_flight: set[Future[ChunkResult]] = set()
         try:
             for chunk in chunks:
-                in_flight.add(pool.submit(run_chunk, chunk))
+                with interrupt.deaf_children():  # submit spawns the workers, on demand
+                    in_flight.add(pool.submit(run_chunk, chunk))
                 if len(in_flight) >= window:
                     finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
                     for future in finished:

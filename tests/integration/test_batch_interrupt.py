@@ -100,3 +100,29 @@ def test_a_resumed_run_lists_the_customers_quarantined_before_the_interruption(
                for q in resumed["quarantine_sample"])
     # the whole run's count, and this attempt's share of it, labelled as evaluated_now is
     assert (resumed["quarantined"], resumed["evaluated_now"], resumed["quarantined_now"]) == (2, 200, 1)
+
+
+def _blocked_signals(out: Any) -> None:
+    out.put(sorted(int(sig) for sig in signal.pthread_sigmask(signal.SIG_BLOCK, [])))
+
+
+def test_a_worker_starting_up_is_deaf_to_ctrl_c_from_its_first_instruction() -> None:
+    """A Ctrl-C while the workers were still importing their libraries (1-2 s into a run) printed a
+    40-line KeyboardInterrupt traceback from each worker above the batch's own `interrupted` line.
+    A worker is spawned with SIGINT and SIGHUP blocked (the mask crosses exec), so it never sees them
+    before init_worker ignores them; SIGTERM still ends it, and the main process's mask is as before."""
+    import multiprocessing
+
+    from adapters.batch import interrupt
+
+    context = multiprocessing.get_context("spawn")
+    out = context.Queue()
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    with interrupt.deaf_children():
+        child = context.Process(target=_blocked_signals, args=(out,))
+        child.start()
+    blocked = out.get(timeout=60)
+    child.join(timeout=60)
+
+    assert signal.SIGINT in blocked and signal.SIGHUP in blocked and signal.SIGTERM not in blocked
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == before
