@@ -37,7 +37,8 @@ def analyse(
         box = None if rule.name in unsound else box_of(node)
         boxes[rule.name] = box
         if box and any(is_empty(c) for c in box.values()):
-            problems.append(doc.problem((*loc, "when"), "never_fires", f'"{rule.id}" can never fire'))
+            message = "can never fire: no customer meets all of its condition"
+            problems.append(doc.problem((*loc, "when"), "never_fires", message))
     problems += _shadowed(rules, boxes, kinds)
     problems += _bands(rules, boxes, kinds, unsound)
     problems += _weights_and_classes(kinds, docs, models)
@@ -59,7 +60,7 @@ def _shadowed(rules: list[Entry], boxes: dict[str, Any], kinds: dict[str, Any]) 
             for earlier, *_ in entries[:j]:
                 outer = boxes[earlier.name]
                 if outer is not None and box_contains(outer, inner):
-                    msg = f'"{rule.id}" never wins: "{earlier.id}" comes first and matches whenever it does'
+                    msg = f'never wins: "{earlier.id}" comes first and matches whenever it does'
                     problems.append(doc.problem((*loc, "when"), "shadowed", msg))
                     break
     return problems
@@ -79,7 +80,7 @@ def _bands(rules: list[Entry], boxes: dict[str, Any], kinds: dict[str, Any], uns
             continue
         box = boxes[rule.name]
         if box is None or set(box) != {"score"}:
-            msg = f'band "{rule.id}" must be a range of score only (e.g. {{score: {{between: [80, 90]}}}})'
+            msg = "a band must be a range of score only (e.g. {score: {between: [80, 90]}})"
             problems.append(doc.problem((*loc, "when"), "invalid_value", msg))
             continue
         intervals.append((box["score"], rule, doc, loc))
@@ -96,7 +97,7 @@ def _band_order(intervals: list[tuple[Any, ...]]) -> list[Problem]:
     for (below, lower, *_), (above, rule, doc, loc) in zip(ordered, ordered[1:], strict=False):
         worse, better = rule.spec.grade, lower.spec.grade
         if GRADE_RANK[worse] > GRADE_RANK[better]:
-            msg = (f'band "{rule.id}" gives {worse} from score {_fmt(above[0])}, a worse grade than {better} that '
+            msg = (f'gives {worse} from score {_fmt(above[0])}, a worse grade than {better} that '
                    f'"{lower.id}" gives from {_fmt(below[0])}: a higher score must never earn a worse grade; '
                    "swap their grades (or their ranges)")
             problems.append(doc.problem((*loc, "grade"), "not_monotonic", msg))
@@ -184,7 +185,7 @@ def _factors_twice(card: Any, doc: Document) -> list[Problem]:
             line, _ = doc.where(("factors", ids.index(name), "id"))
             instead = f'; write "{missing[0]}" instead' if len(missing) == 1 else ""
             instead = instead or (f"; write one of {', '.join(missing)} instead" if missing else "")
-            msg = f'factor "{name}" is written twice (first at line {line}): each 5C factor once{instead}'
+            msg = f'written twice (first at line {line}): each 5C factor once{instead}'
             problems.append(doc.problem(("factors", i, "id"), "duplicate_id", msg))
     return problems
 

@@ -17,7 +17,7 @@ from policy_engine.rules.rule_tree import TESTS_DIR as TESTS_DIR
 from policy_engine.rules.rule_tree import RuleTree as RuleTree
 from policy_engine.rules.rule_tree import read_rule_text
 from policy_engine.rules.rule_tree import scan_rules_dir as scan_rules_dir
-from policy_engine.rules.schema_problems import named_path
+from policy_engine.rules.schema_problems import named_path, rule_label
 from policy_engine.rules.yaml_constructor import RuleConstructor
 from policy_engine.rules.yaml_slips import SplitNumber, yaml_problem
 
@@ -52,8 +52,12 @@ class Document:
         return (1, 1)
 
     def problem(self, loc: Path_, code: str, message: str) -> Problem:
-        """A Problem located at `loc` in this file."""
+        """A Problem located at `loc` in this file; inside a rule, led by `rule <id>: ` (once) wherever it was
+        made, so that no check (conditions, schema, titles, bands) can forget to say which rule it is."""
         line, col = self.where(loc)
+        label = rule_label(self.data, tuple(loc))
+        if label and not message.startswith(f"{label}:"):
+            message = f"{label}: {message}"
         return Problem(self.path, line, col, code, message)
 
 

@@ -166,6 +166,13 @@ _ITEM_NAMES = {"factors": "factor", "cases": "case"}
 rule test case."""
 
 
+def rule_label(data: Any, loc: tuple[Any, ...]) -> str:
+    """`rule warn.pays_late` (or `factor character`) for a place inside that rule of a rule file, else "": what
+    every problem there starts with. A rule test case is not labelled here: its problems say the case their way."""
+    label = named_path(data, loc).partition(":")[0]
+    return label if label.startswith(("rule ", "factor ")) else ""
+
+
 def named_path(data: Any, loc: tuple[Any, ...]) -> str:
     """`rules[3].effects.downgrade`, or led by the id of the innermost rule (or factor) on the path:
     `rule warn.pays_late: effects.downgrade`, `factor character: weight`."""

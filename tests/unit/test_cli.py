@@ -110,7 +110,8 @@ def test_an_impossible_unquoted_date_in_a_rule_file_is_reported_at_its_line(rule
 
     line = next(i for i, t in enumerate((rules / "warnings.yaml").read_text().splitlines(), 1) if "2026-02-30" in t)
     assert result.exit_code == 1, result.output
-    assert f"warnings.yaml:{line}:41: type_mismatch: \"relationship_months\" is a number; got '2026-02-30'" in (
+    assert (f"warnings.yaml:{line}:41: type_mismatch: rule start.new_customer: \"relationship_months\" is a number; "
+            "got '2026-02-30'") in (
         result.output)
 
 

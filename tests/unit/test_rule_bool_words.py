@@ -32,4 +32,4 @@ def test_another_word_on_a_true_false_field_says_nothing_it_cannot_tell(rules_co
 
     [problem] = lint(read_rule_files(rules), str(rules))
 
-    assert problem.message == "\"has_orders\" is true/false; got 'maybe'"
+    assert problem.message == "rule warn.overdue_hold: \"has_orders\" is true/false; got 'maybe'"

@@ -113,7 +113,9 @@ def test_a_nan_or_infinite_threshold_is_one_problem_at_its_line(
 
     problems = _problems(rules)
 
-    assert [(p.code, p.line, p.message) for p in problems] == [("invalid_value", _line_of(rules / name, new), message)]
+    [(code, line, said)] = [(p.code, p.line, p.message) for p in problems]
+    assert (code, line) == ("invalid_value", _line_of(rules / name, new))
+    assert said.startswith("rule ") and said.partition(": ")[2] == message
 
 
 def test_a_broken_threshold_hides_no_genuine_overlap_or_shadowed_row_of_the_others(rules_copy: RulesCopy) -> None:
@@ -124,13 +126,15 @@ def test_a_broken_threshold_hides_no_genuine_overlap_or_shadowed_row_of_the_othe
         ("scorecard.yaml", "{current_ratio: {between: [1.2, 1.5]}}", "{current_ratio: {between: [1.6, 1.9]}}"),
     )
 
-    found = sorted((p.path.rpartition("/")[2], p.code, p.message.split(":")[0]) for p in _problems(rules))
+    found = sorted((p.path.rpartition("/")[2], p.code, *p.message.split(":")[:2]) for p in _problems(rules))
 
     assert found == [
-        ("grades.yaml", "band_overlap", '"grade.aa" and "grade.a" both cover score [80, 82)'),
-        ("grades.yaml", "type_mismatch", '"score" is a number; got \'90\' (a text because of the quotes'),
-        ("scorecard.yaml", "shadowed", '"score.capacity.adequate" never wins'),
-        ("scorecard.yaml", "type_mismatch", '"current_ratio" is a number; got \'2\' (a text because of the quotes'),
+        ("grades.yaml", "band_overlap", "rule grade.aa", ' "grade.aa" and "grade.a" both cover score [80, 82)'),
+        ("grades.yaml", "type_mismatch", "rule grade.aaa",
+         ' "score" is a number; got \'90\' (a text because of the quotes'),
+        ("scorecard.yaml", "shadowed", "rule score.capacity.adequate", " never wins"),
+        ("scorecard.yaml", "type_mismatch", "rule score.capacity.strong",
+         ' "current_ratio" is a number; got \'2\' (a text because of the quotes'),
     ]
 
 
@@ -148,12 +152,14 @@ def test_a_file_with_a_schema_problem_still_has_its_conditions_checked_in_the_sa
 
     assert found == [
         (_line_of(path, "greater_than"), "bad_operator",
+         'rule warn.seriously_overdue: '
          'unknown operator "greater_than"; expected one of eq, ne, lt, lte, gt, gte, between, in, not_in, exists'
          ' — did you mean "gt"?'),
         (_line_of(path, "urgent_review: yes"), "type_mismatch",
          "rule warn.seriously_overdue: effects.urgent_review: Input should be a valid boolean "
          "(write true or false; 'yes' is text here)"),
         (_line_of(path, "at_least: 2"), "bad_operator",
+         'rule warn.due_dates_changed: '
          '"at_least" cannot compare "due_date_changes_90d", which is a whole number; it takes eq, ne, lt, lte, gt, '
          "gte, between, in, not_in, exists"),
     ]

@@ -48,7 +48,7 @@ def test_a_factor_written_twice_is_a_problem_at_the_second_naming_the_one_left_o
 
     found = _found(rules)
 
-    message = f'factor "character" is written twice (first at line {first}): each 5C factor once; write "capacity"'
+    message = f'factor character: written twice (first at line {first}): each 5C factor once; write "capacity"'
     assert found == [("scorecard.yaml", second, "duplicate_id", message + " instead")]
 
 
@@ -85,7 +85,8 @@ def test_a_band_with_its_ends_swapped_says_which_ends_to_write(rules_copy: Rules
     found = _found(rules)
 
     line = _lines(rules / "grades.yaml", "[82, 74]")[0]
-    assert found == [("grades.yaml", line, "invalid_value", '"score": between [82, 74] has its ends swapped; '
+    assert found == [("grades.yaml", line, "invalid_value", 'rule grade.a: '
+                                                            '"score": between [82, 74] has its ends swapped; '
                       "write [74, 82] (low first: low included, high excluded)")]
 
 
@@ -100,7 +101,7 @@ def test_bands_that_give_a_higher_score_a_worse_grade_are_not_monotonic(rules_co
 
     assert [(line, code) for _, line, code, _ in found] == [(_lines(rules / "grades.yaml", "id: grade.aa,")[0],
                                                             "not_monotonic")]
-    assert found[0][3].startswith('band "grade.aa" gives A from score 82, a worse grade than AA that "grade.a" '
+    assert found[0][3].startswith('rule grade.aa: gives A from score 82, a worse grade than AA that "grade.a" '
                                   "gives from 74: a higher score must never earn a worse grade; swap their grades")
 
 
@@ -143,7 +144,8 @@ def test_a_threshold_written_as_money_says_to_write_the_plain_number(rules_copy:
 
     [(_, _, code, message)] = _found(rules)
 
-    assert (code, message) == ("type_mismatch", "\"order_amount\" is a number; got '50000 CNY' (write 50000: a plain "
+    assert (code, message) == ("type_mismatch", "rule order.special_approval: "
+                                                "\"order_amount\" is a number; got '50000 CNY' (write 50000: a plain "
                                                 "number, no currency sign or code, no thousands separators)")
 
 
@@ -160,7 +162,8 @@ def test_a_rule_id_used_in_two_files_names_both_places_and_says_to_rename_one(ru
     first = _lines(rules / "more_warnings.yaml", "- id: warn.pays_late")[0]
     assert (name, line, code) == ("warnings.yaml", _lines(rules / "warnings.yaml", "- id: warn.pays_late")[0],
                                   "duplicate_id")
-    assert message == (f'duplicate rule id "warn.pays_late" (first at {rules}/more_warnings.yaml:{first}): an id '
+    assert message == ('rule warn.pays_late: '
+                       f'duplicate rule id "warn.pays_late" (first at {rules}/more_warnings.yaml:{first}): an id '
                        "names one rule across all rule files (decisions, logs and tests refer to it); give one of the"
                        " two another id")
 
@@ -203,7 +206,8 @@ def test_a_key_indented_into_when_is_reported_at_its_line_saying_to_move_it_out(
     found = _found(rules)
 
     assert found == [
-        ("reviews.yaml", when, "type_mismatch", 'a condition is a mapping with exactly one key; "interval_months" is '
+        ("reviews.yaml", when, "type_mismatch", 'rule review.class_b: '
+                                                'a condition is a mapping with exactly one key; "interval_months" is '
          'no field a condition compares: if it belongs to the rule, move it out of "when", in line with it'),
         ("reviews.yaml", key, "missing_field",
          'rule review.class_b: missing field "interval_months": it is written inside "when"; move it out, in line '
@@ -224,7 +228,7 @@ def test_a_setting_written_inside_its_neighbour_says_it_belongs_beside_it(rules_
          'rule limit.aaa: missing field "validity_months": it is written inside "limit"; move it out, in line '
          'with "limit"'),
         ("limits.yaml", line, "unknown_field",
-         'unknown field "validity_months": it belongs beside "limit", not inside it'),
+         'rule limit.aaa: unknown field "validity_months": it belongs beside "limit", not inside it'),
     ]
 
 
@@ -282,9 +286,10 @@ def test_a_rule_file_saved_in_gbk_is_unreadable_at_its_first_chinese_character(r
 
 @pytest.mark.parametrize(("file", "old", "new", "ending"), [
     ("warnings.yaml", "    effects: {downgrade: 1}\n  - id: warn.seriously_overdue",
-     "    then: {downgrade: 1}\n  - id: warn.seriously_overdue", 'unknown field "then" — did you mean "effects"?'),
+     "    then: {downgrade: 1}\n  - id: warn.seriously_overdue",
+     'rule warn.pays_late: unknown field "then" — did you mean "effects"?'),
     ("follow_ups.yaml", "    when: {never_contacted: true}\n", "    when: {never_contacted: true}\n    then: {}\n",
-     'unknown field "then"'),
+     'rule follow.never_contacted: unknown field "then"'),
 ])
 def test_then_written_for_effects_is_not_taken_for_a_misspelt_when(rules_copy: RulesCopy, file: str, old: str,
                                                                    new: str, ending: str) -> None:
@@ -366,10 +371,11 @@ def test_a_threshold_written_with_its_unit_says_to_write_the_plain_number(
 
 @pytest.mark.parametrize(("file", "old", "new", "said"), [
     ("warnings.yaml", "{due_date_changes_90d: {gte: 2}}", "{grade: {at_most: BB}}",
+     'rule warn.due_dates_changed: '
      '"grade" is not available to warning signs: only credit limits, review cadence, review information and order '
      "checks see it; for the grade the customer holds today, compare current_grade"),
     ("reviews.yaml", "{grade_class: B}", "{order_amount: {gt: 1000}}",
-     '"order_amount" is not available to review cadence: only order checks see it'),
+     'rule review.class_b: "order_amount" is not available to review cadence: only order checks see it'),
 ])
 def test_a_field_a_kind_cannot_see_says_which_kinds_see_it_and_what_to_compare_instead(
     rules_copy: RulesCopy, file: str, old: str, new: str, said: str
@@ -449,7 +455,7 @@ def test_an_operator_a_field_cannot_take_names_the_field_and_its_values_not_a_ty
 
     [(_, _, code, message)] = _found(rules)
 
-    assert (code, message) == ("bad_operator", said)
+    assert (code, message) == ("bad_operator", f"rule warn.due_dates_changed: {said}")
 
 
 def test_a_signal_outside_the_vocabulary_lists_the_signals_staff_can_record(rules_copy: RulesCopy) -> None:
@@ -460,7 +466,8 @@ def test_a_signal_outside_the_vocabulary_lists_the_signals_staff_can_record(rule
     [(_, _, code, message)] = _found(rules)
 
     assert code == "invalid_value"
-    assert message.startswith("unknown signal 'purchases_cut': staff record only the signs supplier_switch, "
+    assert message.startswith("rule warn.supplier_switch: "
+                              "unknown signal 'purchases_cut': staff record only the signs supplier_switch, "
                               "competitor_purchases_moved, ")
     assert message.endswith("bill_extension_requested (credit-policy fields lists them as signal_…); a new sign "
                             "must be added to that vocabulary first, or write the condition on a field")

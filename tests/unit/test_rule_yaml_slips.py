@@ -136,7 +136,8 @@ def test_digits_after_a_comma_that_are_no_thousands_group_still_say_a_separator_
     [problem] = lint(read_rule_files(rules), source_dir=str(rules))
 
     assert (problem.code, problem.line) == ("unknown_field", 14)
-    assert problem.message.startswith('unknown field "0": a number where a key belongs. Inside { } a comma ends an '
+    assert problem.message.startswith('rule limit.aaa: '
+                                      'unknown field "0": a number where a key belongs. Inside { } a comma ends an '
                                       "entry, so a thousands separator splits the number and floor reads as 100")
 
 
@@ -169,7 +170,7 @@ def test_a_number_split_by_thousands_separators_inside_brackets_is_one_problem_s
         + LIST_SPLIT.format(reads=reads, meant=meant) for i, written, reads, meant in split]
 
 
-BETWEEN = "`between` takes [low, high] numbers (low included, high excluded)"
+BETWEEN = "rule order.cash_in_advance: `between` takes [low, high] numbers (low included, high excluded)"
 
 
 @pytest.mark.parametrize(("between", "messages"), [
