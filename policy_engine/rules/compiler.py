@@ -24,6 +24,7 @@ from policy_engine.rules.full_width import name_slips
 from policy_engine.rules.kinds import kind_without_file, no_kind_problem, second_file_problem
 from policy_engine.rules.loader import Document, parse_document
 from policy_engine.rules.network_problems import fact_rules, network_problems
+from policy_engine.rules.percent_titles import percent_title_problems
 from policy_engine.rules.problems import PolicyLoadError, Problem
 from policy_engine.rules.schema import OPTIONAL_KINDS, SINGLE_KINDS, validate_document
 from policy_engine.rules.scopes import KIND_TABLES, SCOPES, scope_for
@@ -182,7 +183,9 @@ def stage_analyse(u: Unit) -> None:
 
 
 def stage_titles(u: Unit) -> None:
-    u.problems += title_problems(u.rules) + day_title_problems(u.rules, frozenset(u.unsound))
+    unsound = frozenset(u.unsound)
+    u.problems += title_problems(u.rules) + day_title_problems(u.rules, unsound)
+    u.problems += percent_title_problems(u.rules, unsound)
 
 
 def stage_emit(u: Unit) -> None:

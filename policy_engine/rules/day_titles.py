@@ -97,19 +97,20 @@ def _shift(op: str, before: str) -> int:
 def _day_threshold(node: Node | None, stage: str) -> Cmp | None:
     """The one comparison of a field counted in days with a whole number; None when none, several or another."""
     scope = scope_for(stage)
-    days = [c for c in _comparisons(node) if c.field in scope and scope[c.field].unit == "days"]
+    days = [c for c in comparisons(node) if c.field in scope and scope[c.field].unit == "days"]
     if len(days) != 1 or days[0].op not in AGREEING:
         return None
     value = days[0].value
     return days[0] if is_number(value) and float(value).is_integer() else None
 
 
-def _comparisons(node: Node | None) -> Iterator[Cmp]:
+def comparisons(node: Node | None) -> Iterator[Cmp]:
+    """Every comparison of a condition, in the order written."""
     if isinstance(node, Cmp):
         yield node
     elif isinstance(node, Group):
         for item in node.items:
-            yield from _comparisons(item)
+            yield from comparisons(item)
 
 
 def _said(count: DayCount) -> str:

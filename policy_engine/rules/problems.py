@@ -27,8 +27,8 @@ CODES = {
     "grade_uncovered": "no row of a per-grade table applies to a grade",
     "not_monotonic": "a worse grade would get a more generous limit or a longer review interval, or a higher score "
     "a worse grade",
-    "title_number_mismatch": "a rule's title states a number of months or days its rule does not have "
-    "(interval_months, validity_months, lead_days, a threshold in days)",
+    "title_number_mismatch": "a rule's title states a number of months or days, or a percentage, its rule does not "
+    "have (interval_months, validity_months, lead_days, a threshold in days or on a ratio)",
     "weights_sum": "scorecard weights do not add up to 1",
     "too_many_fields": "a rule stage (or one kind of the customer stage's rules) would send the engine a fact of "
     "more than 255 properties",
