@@ -51,7 +51,7 @@ from policy_engine.rules.schema_decision import (
     WarningsFile,
 )
 from policy_engine.rules.schema_pack import FeatureWindows, PolicyFile, PortfolioFile, ValueClasses
-from policy_engine.rules.schema_problems import problem_from, suggest
+from policy_engine.rules.schema_problems import problems_from, suggest
 
 if TYPE_CHECKING:  # the evaluator reads these models; only the compiler needs the loader
     from policy_engine.rules.loader import Document
@@ -150,7 +150,7 @@ def validate_document(doc: Document) -> tuple[BaseModel | None, list[Problem]]:
     try:
         return model.model_validate(data), []
     except ValidationError as exc:
-        return None, [problem_from(doc, model, err) for err in exc.errors(include_url=False)]
+        return None, problems_from(doc, model, list(exc.errors(include_url=False)))
 
 
 def json_schema() -> dict[str, Any]:

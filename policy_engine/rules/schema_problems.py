@@ -72,22 +72,44 @@ def suggest(name: str, options: list[str]) -> str:
     return f' — did you mean "{close[0]}"?' if close else ""
 
 
-def problem_from(doc: Document, model: type[BaseModel], err: Any) -> Problem:
-    """One pydantic error of `model` as a located, coded problem of `doc`."""
+def problems_from(doc: Document, model: type[BaseModel], errors: list[Any]) -> list[Problem]:
+    """pydantic's errors of `model` as located, coded problems of `doc`: a required key that is missing where an
+    unknown key of the same mapping is its misspelling or another word for it (`then:` for `effects:`) is one
+    problem, at that key, not a second one at the rule."""
+    unknown = {tuple(e["loc"][:-1]) + (meant,): tuple(e["loc"]) for e in errors if e["type"] == "extra_forbidden"
+               if (meant := _meant_key(str(e["loc"][-1]), _known_fields(model, tuple(e["loc"]))))}
+    answered = {unknown[loc] for e in errors if e["type"] == "missing" and (loc := tuple(e["loc"])) in unknown}
+    return [problem_from(doc, model, e, lacking=tuple(e["loc"]) in answered) for e in errors
+            if not (e["type"] == "missing" and unknown.get(tuple(e["loc"])) in answered)]
+
+
+def _meant_key(name: str, known: list[str]) -> str | None:
+    """The key an unknown key `name` stands for: another word for it (`then` → `effects`), else the closest by
+    spelling; a word for another part is never guessed at by its spelling (`then` is no misspelt `when`)."""
+    if name.lower() in KEY_SPELLINGS:
+        meant = KEY_SPELLINGS[name.lower()]
+        return meant if meant in known else None
+    close = close_choices(name, known, fuzzy=False) or difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def problem_from(doc: Document, model: type[BaseModel], err: Any, lacking: bool = False) -> Problem:
+    """One pydantic error of `model` as a located, coded problem of `doc`; `lacking` when the key an unknown key
+    stands for is missing, said there in place of a problem of its own."""
     loc = tuple(err["loc"])
     kind = err["type"]
     if kind == "extra_forbidden":
         name = str(loc[-1])
         hint = split_number(doc.data, loc)
-        meant = KEY_SPELLINGS.get(name.lower())
-        known = _known_fields(model, loc)
-        if not hint:  # `then` is no misspelt `when`: a word for another part is never guessed at by its spelling
-            hint = (f' — did you mean "{meant}"?' if meant in known else "") if meant else suggest(name, known)
+        meant = _meant_key(name, _known_fields(model, loc))
+        if not hint:
+            hint = f' — did you mean "{meant}"?' if meant else ""
         else:
             hint = f": {hint}"
         if not hint and len(loc) > 1 and name in _known_fields(model, loc[:-1]):
             hint = f': it belongs beside "{loc[-2]}", not inside it'
-
+        if lacking:
+            hint += f' (the one missing here: rename "{name}" to "{meant}")'
         return doc.problem(loc, "unknown_field", f'unknown field "{name}"{hint}')
     if kind == "missing":
         return _missing(doc, loc)

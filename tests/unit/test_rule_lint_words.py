@@ -287,7 +287,8 @@ def test_a_rule_file_saved_in_gbk_is_unreadable_at_its_first_chinese_character(r
 @pytest.mark.parametrize(("file", "old", "new", "ending"), [
     ("warnings.yaml", "    effects: {downgrade: 1}\n  - id: warn.seriously_overdue",
      "    then: {downgrade: 1}\n  - id: warn.seriously_overdue",
-     'rule warn.pays_late: unknown field "then" — did you mean "effects"?'),
+     'rule warn.pays_late: unknown field "then" — did you mean "effects"? (the one missing here: rename "then" to '
+     '"effects")'),
     ("follow_ups.yaml", "    when: {never_contacted: true}\n", "    when: {never_contacted: true}\n    then: {}\n",
      'rule follow.never_contacted: unknown field "then"'),
 ])
@@ -489,3 +490,26 @@ def test_a_title_with_a_control_or_invisible_character_is_a_problem_at_the_title
     assert [(name, line, code) for name, line, code, _ in found] == [
         ("warnings.yaml", *_lines(rules / "warnings.yaml", f"en: {written}"), "invalid_value")]
     assert shown in found[0][3] and "title.en" in found[0][3]
+
+
+@pytest.mark.parametrize(("old", "new", "meant"), [
+    ("    effects: {downgrade: 1}\n  - id: warn.seriously_overdue",
+     "    then: {downgrade: 1}\n  - id: warn.seriously_overdue", "effects"),
+    ("    effects: {downgrade: 1}\n  - id: warn.seriously_overdue",
+     "    efects: {downgrade: 1}\n  - id: warn.seriously_overdue", "effects"),
+    ("    source: \"002 付款变化: 延迟付款期限\"\n", "    sources: \"002 付款变化: 延迟付款期限\"\n", "source"),
+])
+def test_a_required_key_written_under_another_word_is_one_problem_at_that_word(
+    rules_copy: RulesCopy, old: str, new: str, meant: str,
+) -> None:
+    """`then:` for `effects:` was two problems: `missing field "effects"` at the rule and `unknown field "then"` at
+    the `then`; the second says all there is to do."""
+    rules = rules_copy(("warnings.yaml", old, new))
+    written = new.split(":")[0].strip()
+
+    found = _found(rules)
+
+    assert [(line, code) for _, line, code, _ in found] == [(_lines(rules / "warnings.yaml", f"{written}:")[0],
+                                                             "unknown_field")]
+    assert found[0][3] == (f'rule warn.pays_late: unknown field "{written}" — did you mean "{meant}"? (the one missing '
+                           f'here: rename "{written}" to "{meant}")')
