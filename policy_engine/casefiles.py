@@ -13,6 +13,7 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
+from policy_engine.case_features import computed_hint
 from policy_engine.caseexpect import EXPECT_KEYS, Known, check_expect, checks_something, in_case
 from policy_engine.domain.dates import refused_date
 from policy_engine.domain.errors import FieldViolation, violations_from
@@ -176,6 +177,9 @@ def _said(violation: FieldViolation, model: Any = CustomerSnapshot) -> str:
     parts = _loc_parts(violation.field)
     if violation.description != "unknown field" or not parts:
         return str(violation)
+    computed = computed_hint(str(parts[0])) if len(parts) == 1 and model is CustomerSnapshot else ""
+    if computed:  # a feature's name: no snapshot field is meant, what it is computed from is
+        return f"{violation}{computed}"
     for part in parts[:-1]:  # down to the model holding the field: invoices[0].payment_term is an Invoice's
         if isinstance(part, str):
             spec = getattr(model, "model_fields", {}).get(part)

@@ -32,7 +32,7 @@ def _container(model: type[BaseModel], loc: tuple[Any, ...]) -> Any:
         info = getattr(current, "model_fields", {}).get(part)
         if info is None:
             return None
-        current = _inner_model(info.annotation)
+        current = inner_model(info.annotation)
     return current
 
 
@@ -49,15 +49,16 @@ def _number_problem(doc: Document, model: type[BaseModel], loc: tuple[Any, ...],
     return doc.problem(loc, described[0], f"{named_path(doc.data, loc)}: {described[1]}")
 
 
-def _inner_model(annotation: Any) -> Any:
+def inner_model(annotation: Any) -> Any:
+    """The model a field's annotation holds, as itself, in a list or optional (`list[Invoice]` → Invoice), or None."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in getattr(annotation, "__args__", ()) or ():
-        found = _inner_model(arg)
+        found = inner_model(arg)
         if found is not None:
             return found
     meta = getattr(annotation, "__origin__", None)
-    return _inner_model(meta) if meta is not None and meta is not annotation else None
+    return inner_model(meta) if meta is not None and meta is not annotation else None
 
 
 KEY_SPELLINGS = {"then": "effects", "effect": "effects", "do": "effects", "if": "when", "condition": "when",

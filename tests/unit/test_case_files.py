@@ -351,3 +351,29 @@ def test_a_quoted_score_in_an_expectation_says_to_drop_the_quotes(rules_copy: Ru
 
     assert re.search(r"q\.yaml:4:\d+: type_mismatch: expect\.score_at_least: a number, got '89\.9' \(a text because "
                      r"of the quotes: write 89\.9 without them\)", result.output)
+
+
+@pytest.mark.parametrize(("field", "says"), [
+    ("open_orders_amount: \"5000.00\"",
+     ['"open_orders_amount" is computed from the snapshot, not given in it (Orders not yet invoiced)',
+      "orders (A customer order; `open` ones are not yet invoiced"]),
+    ("debt_ratio: 0.9", ['"debt_ratio" is computed from the snapshot, not given in it (Total liabilities / total '
+                         "assets", "financials[].total_assets, financials[].total_liabilities"]),
+    ("overdue_amount: \"100.00\"", ['"overdue_amount" is computed from the snapshot, not given in it (Unpaid amount '
+                                    "past due)", "credit-policy fields overdue_amount"]),
+])
+def test_a_feature_written_as_a_snapshot_field_says_it_is_computed_and_from_what(
+    rules_copy: RulesCopy, field: str, says: list[str]
+) -> None:
+    """`snapshot.open_orders_amount: unknown field` gave no hint that open orders are `orders:` entries (status open),
+    from which the amount is computed."""
+    rules = rules_copy()
+    (rules / "tests" / "q.yaml").write_text(f"cases:\n  - id: q\n    snapshot:\n      base: steady\n      {field}\n"
+                                            "    expect: {grade: AA}\n")
+
+    result = _run("test", str(rules))
+
+    name = field.split(":")[0]
+    [line] = [row for row in result.output.splitlines() if re.search(r"q\.yaml:5:\d+: invalid_value: ", row)]
+    assert f"snapshot.{name}: unknown field: " in line
+    assert all(said in line for said in says), line
