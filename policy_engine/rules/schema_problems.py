@@ -123,9 +123,19 @@ def problem_from(doc: Document, model: type[BaseModel], err: Any, lacking: bool 
         message = _list_length(model, loc, err)
     if kind.startswith("bool_") and isinstance(err.get("input"), str):
         message += f" (write true or false; {err['input']!r} is text here)"
-    if kind == "literal_error" and isinstance(err.get("input"), str):  # an outcome, grade, class, severity …
-        message += suggest(err["input"], re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", ""))))
+    if kind == "literal_error":  # an outcome, grade, class, severity …: in the words conditions use
+        message = _not_one_of(err.get("input"), re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", ""))))
     return doc.problem(loc, code, f"{named_path(doc.data, loc)}: {message}")
+
+
+def _not_one_of(value: Any, allowed: list[str]) -> str:
+    """`"HOLDS" is not one of APPROVE, HOLD, … — did you mean "HOLD"?`, as a condition says a value outside its
+    field's set (pydantic: `Input should be 'APPROVE', 'HOLD', … or 'REJECT'`)."""
+    said = f'"{value}"' if isinstance(value, str) else repr(value)
+    hint = suggest(value, allowed) if isinstance(value, str) else ""
+    if len(allowed) == 1:
+        return f"{said} is not {allowed[0]}, the one value it takes{hint}"
+    return f"{said} is not one of {', '.join(allowed)}{hint}"
 
 
 def _words(loc: tuple[Any, ...], kind: str, err: Any) -> str | None:
