@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from policy_engine.domain.values import GRADE_RANK, GRADES
 from policy_engine.ir import CompiledRule
+from policy_engine.rules.bands import band_problems
 from policy_engine.rules.conditions import INF, Node, box_contains, box_of, is_empty
 from policy_engine.rules.problems import Problem
 from policy_engine.rules.schema import FACTOR_IDS
@@ -40,7 +41,7 @@ def analyse(
             message = "can never fire: no customer meets all of its condition"
             problems.append(doc.problem((*loc, "when"), "never_fires", message))
     problems += _shadowed(rules, boxes, kinds)
-    problems += _bands(rules, boxes, kinds, unsound)
+    problems += band_problems(rules, boxes, kinds, unsound)
     problems += _weights_and_classes(kinds, docs, models)
     return problems
 
@@ -64,80 +65,6 @@ def _shadowed(rules: list[Entry], boxes: dict[str, Any], kinds: dict[str, Any]) 
                     problems.append(doc.problem((*loc, "when"), "shadowed", msg))
                     break
     return problems
-
-
-def _bands(rules: list[Entry], boxes: dict[str, Any], kinds: dict[str, Any], unsound: frozenset[str]) -> list[Problem]:
-    """Overlaps between the grade bands, and gaps in their cover of the range. Where a band whose
-    condition has a problem lies is unknown: overlaps between the others are still reported, gaps
-    (which that band may fill) are not, until it is fixed."""
-    bands = kinds.get("grade_bands")
-    if bands is None:
-        return []
-    intervals = []
-    problems = []
-    for rule, _node, doc, loc in rules:
-        if rule.kind != "grade_band" or rule.name in unsound:
-            continue
-        box = boxes[rule.name]
-        if box is None or set(box) != {"score"}:
-            msg = "a band must be a range of score only (e.g. {score: {between: [80, 90]}})"
-            problems.append(doc.problem((*loc, "when"), "invalid_value", msg))
-            continue
-        intervals.append((box["score"], rule, doc, loc))
-    gaps = not any(rule.kind == "grade_band" and rule.name in unsound for rule, *_ in rules)
-    low, high = bands.range
-    return problems + _sweep(intervals, low, high, gaps) + _band_order(intervals)
-
-
-def _band_order(intervals: list[tuple[Any, ...]]) -> list[Problem]:
-    """not_monotonic for a band that gives a worse grade than the band below it: bands whose grades
-    were swapped covered 0-100 once and linted clean, and a higher score earned a worse grade."""
-    problems = []
-    ordered = sorted(intervals, key=lambda x: (x[0][0], not x[0][1]))
-    for (below, lower, *_), (above, rule, doc, loc) in zip(ordered, ordered[1:], strict=False):
-        worse, better = rule.spec.grade, lower.spec.grade
-        if GRADE_RANK[worse] > GRADE_RANK[better]:
-            msg = (f'gives {worse} from score {_fmt(above[0])}, a worse grade than {better} that '
-                   f'"{lower.id}" gives from {_fmt(below[0])}: a higher score must never earn a worse grade; '
-                   "swap their grades (or their ranges)")
-            problems.append(doc.problem((*loc, "grade"), "not_monotonic", msg))
-    return problems
-
-
-def _sweep(intervals: list[tuple[Any, ...]], low: float, high: float, gaps: bool) -> list[Problem]:
-    """band_overlap for each band that starts inside the ones before it; band_gap (when `gaps`) for
-    each range of [low, high] no band covers."""
-    problems = []
-    intervals.sort(key=lambda x: (x[0][0], not x[0][1]))
-    cursor, cursor_in = low, True  # the lowest value not yet covered, and whether it is itself included
-    reaching = None  # the band that covers up to the cursor: the one an overlapping band shares scores with
-    for (lo, lo_in, hi, hi_in), rule, doc, loc in intervals:
-        if lo < low:
-            lo, lo_in = low, True
-        if lo > cursor or (lo == cursor and cursor_in and not lo_in):
-            span = f"[{_fmt(cursor)}, {_fmt(lo)}{']' if not lo_in else ')'}"
-            if gaps:
-                problems.append(doc.problem((*loc, "when"), "band_gap", f"no band covers score {span}"))
-        elif lo < cursor or (lo == cursor and not cursor_in and lo_in):
-            shared = _span(lo, lo_in, *min((hi, hi_in), (cursor, not cursor_in)))
-            msg = (f'"{rule.id}" and "{reaching}" both cover score {shared}: a score there gets the grade of the one '
-                   "written first; make one band end where the other starts")
-            problems.append(doc.problem((*loc, "when"), "band_overlap", msg))
-        if (hi, not hi_in) > (cursor, cursor_in):
-            cursor, cursor_in, reaching = hi, not hi_in, rule.id
-    if gaps and intervals and (cursor < high or (cursor == high and cursor_in)) and cursor != INF:
-        _, rule, doc, loc = intervals[-1]
-        problems.append(doc.problem((*loc, "when"), "band_gap", f"no band covers score from {_fmt(cursor)} up"))
-    return problems
-
-
-def _span(lo: float, lo_in: bool, hi: float, hi_in: bool) -> str:
-    """An interval as written in problems: `[72, 74)`, the high end excluded, as `between` has it."""
-    return f"{'[' if lo_in else '('}{_fmt(lo)}, {_fmt(hi)}{']' if hi_in else ')'}"
-
-
-def _fmt(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else str(x)
 
 
 def _weights_and_classes(kinds: dict[str, Any], docs: dict[str, Document], models: dict[str, Any]) -> list[Problem]:
