@@ -42,11 +42,17 @@ BOOL_OPS = ("eq", "ne", "exists")
 ALL_OPS = frozenset(NUMERIC_OPS + GRADE_OPS)
 OPERATOR_SPELLINGS = {
     ">": "gt", ">=": "gte", "<": "lt", "<=": "lte", "=": "eq", "==": "eq", "!=": "ne", "<>": "ne",
-    "greater_than": "gt", "more_than": "gt", "less_than": "lt", "equals": "eq", "equal": "eq", "not_equal": "ne",
-    "greater_or_equal": "gte", "less_or_equal": "lte", "ge": "gte", "le": "lte", "min": "gte", "max": "lte",
-    "range": "between", "one_of": "in", "not_one_of": "not_in",
+    "greater_than": "gt", "more_than": "gt", "above": "gt", "over": "gt", "exceeds": "gt",
+    "less_than": "lt", "fewer_than": "lt", "below": "lt", "under": "lt",
+    "greater_or_equal": "gte", "ge": "gte", "min": "gte", "at_least": "gte", "not_less_than": "gte",
+    "no_less_than": "gte", "less_or_equal": "lte", "le": "lte", "max": "lte", "at_most": "lte",
+    "not_more_than": "lte", "no_more_than": "lte",
+    "equals": "eq", "equal": "eq", "is": "eq", "not_equal": "ne", "not_equals": "ne", "not": "ne", "isnt": "ne",
+    "is_not": "ne", "range": "between", "one_of": "in", "not_one_of": "not_in",
 }  # fmt: skip
-"""Other ways to write an operator, for the did-you-mean of an unknown one."""
+"""Other ways to write an operator, for the did-you-mean of an unknown one (or of a grade's `at_least` on a number).
+Only words with one reading: `up_to` may or may not take its number in, so it gets the list, not a guess. Keys are
+written in English throughout the rule files, so Chinese words (大于, 不超过) are not looked for here."""
 _COMBINATORS = ("all", "any", "not", "signal")
 
 
@@ -117,13 +123,7 @@ class Checker:
         ((op, operand),) = value.items()
         allowed = self._ops(spec)
         if op not in allowed:
-            if op in ALL_OPS:
-                why = f'"{op}" cannot compare "{spec.name}", which is {_values_of(spec)}; it takes {", ".join(allowed)}'
-            else:
-                meant = OPERATOR_SPELLINGS.get(str(op).lower().replace(" ", "_"))
-                hint = f' — did you mean "{meant}"?' if meant in allowed else suggest(str(op), list(allowed))
-                why = f'unknown operator "{op}"; expected one of {", ".join(allowed)}{hint}'
-            self._err((*loc, op), "bad_operator", why)
+            self._err((*loc, op), "bad_operator", _operator_problem(op, spec, allowed))
             return None
         if not self._operand_ok(spec, op, operand, (*loc, op)):
             return None
@@ -196,6 +196,17 @@ class Checker:
 _BOOL_WORDS = {**dict.fromkeys(("yes", "y", "on", "true", "是", "有"), "true"),
                **dict.fromkeys(("no", "n", "off", "false", "否", "无", "没有"), "false")}
 """Words for yes and no that YAML 1.2 (as these files are read) takes as text, not as true or false."""
+
+
+def _operator_problem(op: Any, spec: FieldSpec, allowed: tuple[str, ...]) -> str:
+    """An operator `spec` cannot take: one of another type's, or unknown; either with the one meant, if sure."""
+    words = str(op).strip().lower().replace("'", "").replace(" ", "_").replace("-", "_")
+    meant = OPERATOR_SPELLINGS.get(words)
+    if op in ALL_OPS:
+        hint = f' — did you mean "{meant}"?' if meant in allowed else ""
+        return f'"{op}" cannot compare "{spec.name}", which is {_values_of(spec)}; it takes {", ".join(allowed)}{hint}'
+    hint = f' — did you mean "{meant}"?' if meant in allowed else suggest(str(op), list(allowed))
+    return f'unknown operator "{op}"; expected one of {", ".join(allowed)}{hint}'
 
 
 def _values_of(spec: FieldSpec) -> str:

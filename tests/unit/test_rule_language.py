@@ -160,7 +160,7 @@ def test_a_file_with_a_schema_problem_still_has_its_conditions_checked_in_the_sa
         (_line_of(path, "at_least: 2"), "bad_operator",
          'rule warn.due_dates_changed: '
          '"at_least" cannot compare "due_date_changes_90d", which is a whole number; it takes eq, ne, lt, lte, gt, '
-         "gte, between, in, not_in, exists"),
+         'gte, between, in, not_in, exists — did you mean "gte"?'),
     ]
 
 
