@@ -34,6 +34,7 @@ from policy_engine.rules.numbers import between_order, percent_as, split_number,
 from policy_engine.rules.problems import Problem
 from policy_engine.rules.schema import suggest
 from policy_engine.rules.scopes import not_available
+from policy_engine.rules.yes_no import not_true_false
 
 NUMERIC_OPS = ("eq", "ne", "lt", "lte", "gt", "gte", "between", "in", "not_in", "exists")
 ENUM_OPS = ("eq", "ne", "in", "not_in", "exists")
@@ -168,9 +169,7 @@ class Checker:
             message = f'"{spec.name}" is a number; got {value!r}{_unquote_hint(value, spec)}'
             return self._expect(is_number(value), loc, message) and self._finite(spec, value, loc)
         if spec.type == "boolean":
-            meant = _BOOL_WORDS.get(value.strip().lower()) if isinstance(value, str) else None
-            hint = f" (write {meant}, without quotes: YAML reads only true and false as yes or no)" if meant else ""
-            return self._expect(isinstance(value, bool), loc, f'"{spec.name}" is true/false; got {value!r}{hint}')
+            return self._expect(isinstance(value, bool), loc, not_true_false(spec.name, value))
         if not isinstance(value, str):
             return self._expect(False, loc, f'"{spec.name}" takes one of {", ".join(spec.values)}; got {value!r}')
         ok = value in spec.values
@@ -191,11 +190,6 @@ class Checker:
         if not ok:
             self._err(loc, code, message)
         return ok
-
-
-_BOOL_WORDS = {**dict.fromkeys(("yes", "y", "on", "true", "是", "有"), "true"),
-               **dict.fromkeys(("no", "n", "off", "false", "否", "无", "没有"), "false")}
-"""Words for yes and no that YAML 1.2 (as these files are read) takes as text, not as true or false."""
 
 
 def _operator_problem(op: Any, spec: FieldSpec, allowed: tuple[str, ...]) -> str:

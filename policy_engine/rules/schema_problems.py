@@ -13,6 +13,7 @@ from policy_engine.domain.suggest import close_choices
 from policy_engine.domain.values import IDENTIFIER_PATTERN
 from policy_engine.rules.numbers import describe, setting_of, split_after, split_number
 from policy_engine.rules.problems import Problem
+from policy_engine.rules.yes_no import not_true_false
 
 if TYPE_CHECKING:  # the evaluator reads these models; only the compiler needs the loader
     from policy_engine.rules.loader import Document
@@ -121,8 +122,8 @@ def problem_from(doc: Document, model: type[BaseModel], err: Any, lacking: bool 
     message = str(err["ctx"]["error"]) if kind == "value_error" else _words(loc, kind, err) or str(err["msg"])
     if kind in ("too_long", "too_short") and isinstance(err.get("input"), list):
         message = _list_length(model, loc, err)
-    if kind.startswith("bool_") and isinstance(err.get("input"), str):
-        message += f" (write true or false; {err['input']!r} is text here)"
+    if kind.startswith("bool_"):  # every true/false setting of every kind, in the words a condition's value gets
+        message = not_true_false(str(loc[-1]), err.get("input"))
     if kind == "literal_error":  # an outcome, grade, class, severity …: in the words conditions use
         message = _not_one_of(err.get("input"), re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", ""))))
     return doc.problem(loc, code, f"{named_path(doc.data, loc)}: {message}")

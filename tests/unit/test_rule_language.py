@@ -155,8 +155,8 @@ def test_a_file_with_a_schema_problem_still_has_its_conditions_checked_in_the_sa
          'unknown operator "greater_than"; expected one of eq, ne, lt, lte, gt, gte, between, in, not_in, exists'
          ' — did you mean "gt"?'),
         (_line_of(path, "urgent_review: yes"), "type_mismatch",
-         "rule warn.seriously_overdue: effects.urgent_review: Input should be a valid boolean "
-         "(write true or false; 'yes' is text here)"),
+         "rule warn.seriously_overdue: effects.urgent_review: \"urgent_review\" is true/false; got 'yes' "
+         "(write true, without quotes: YAML reads only true and false as yes or no)"),
         (_line_of(path, "at_least: 2"), "bad_operator",
          'rule warn.due_dates_changed: '
          '"at_least" cannot compare "due_date_changes_90d", which is a whole number; it takes eq, ne, lt, lte, gt, '
