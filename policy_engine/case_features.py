@@ -18,12 +18,19 @@ from policy_engine.rules.schema_problems import inner_model
 def computed_hint(name: str) -> str:
     """`: "debt_ratio" is computed from the snapshot, not given in it (…); write … instead; …` for a feature's name,
     else ""."""
+    said = computed_said(name)
+    return f": {said}" if said else ""
+
+
+def computed_said(name: str) -> str:
+    """`"debt_ratio" is computed from the snapshot, not given in it (…); write … instead; …` for a feature's name,
+    else ""."""
     spec = FEATURE_BY_NAME.get(name)
     if spec is None:
         return ""
     sources = _sources(spec.description)
     instead = f"; write what it is computed from instead: {', '.join(sources)}" if sources else ""
-    return (f': "{name}" is computed from the snapshot, not given in it ({spec.description}){instead} '
+    return (f'"{name}" is computed from the snapshot, not given in it ({spec.description}){instead} '
             f"(credit-policy fields {name} describes it)")
 
 

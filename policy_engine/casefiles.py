@@ -9,14 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from policy_engine.case_features import computed_hint
+from policy_engine.case_slips import said_once
 from policy_engine.caseexpect import EXPECT_KEYS, Known, check_expect, checks_something, in_case
 from policy_engine.domain.dates import refused_date
-from policy_engine.domain.errors import FieldViolation, violations_from
+from policy_engine.domain.errors import violations_from
 from policy_engine.domain.models import CustomerSnapshot, OrderRequest
 from policy_engine.domain.values import parse_iso_date
 from policy_engine.rules.full_width import name_slips
@@ -150,13 +150,12 @@ def _snapshot(doc: Document, loc: tuple[Any, ...], raw: Any, fixtures: Fixtures,
     try:
         return CustomerSnapshot.model_validate({**fixture.data, **data})
     except ValidationError as exc:  # each violation where it is written: the case, or the fixture
-        for v in violations_from(exc):
-            parts = _loc_parts(v.field)
+        for parts, said in said_once(violations_from(exc)):
             if parts and parts[0] in data:
-                problems.append(doc.problem((*loc, *parts), "invalid_value", in_case(f"snapshot.{_said(v)}")))
+                problems.append(doc.problem((*loc, *parts), "invalid_value", in_case(f"snapshot.{said}")))
             else:
                 at = ("fixtures", base, *parts)
-                problems.append(fixture.doc.problem(at, "invalid_value", in_case(f"fixture {base}: {_said(v)}")))
+                problems.append(fixture.doc.problem(at, "invalid_value", in_case(f"fixture {base}: {said}")))
         return None
 
 
@@ -165,37 +164,9 @@ def _validated(model: Any, data: Any, doc: Document, loc: tuple[Any, ...], name:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        for v in violations_from(exc):
-            message = in_case(f"{name}.{_said(v, model)}")
-            problems.append(doc.problem((*loc, *_loc_parts(v.field)), "invalid_value", message))
+        for parts, said in said_once(violations_from(exc), model):
+            problems.append(doc.problem((*loc, *parts), "invalid_value", in_case(f"{name}.{said}")))
         return None
-
-
-def _said(violation: FieldViolation, model: Any = CustomerSnapshot) -> str:
-    """A violation as said in a case, an unknown field with the field of `model` it may have meant, as rule files
-    say it: `last_reviewed_on: unknown field — did you mean "last_review_on"?`."""
-    parts = _loc_parts(violation.field)
-    if violation.description != "unknown field" or not parts:
-        return str(violation)
-    computed = computed_hint(str(parts[0])) if len(parts) == 1 and model is CustomerSnapshot else ""
-    if computed:  # a feature's name: no snapshot field is meant, what it is computed from is
-        return f"{violation}{computed}"
-    for part in parts[:-1]:  # down to the model holding the field: invoices[0].payment_term is an Invoice's
-        if isinstance(part, str):
-            spec = getattr(model, "model_fields", {}).get(part)
-            inner = [a for a in (*get_args(spec.annotation), spec.annotation) if isinstance(a, type)] if spec else []
-            model = next((a for a in inner if issubclass(a, BaseModel)), None)
-    return f"{violation}{suggest(str(parts[-1]), list(getattr(model, 'model_fields', {})))}"
-
-
-def _loc_parts(path: str) -> list[str | int]:
-    parts: list[str | int] = []
-    for chunk in path.replace("[", ".[").split("."):
-        if chunk.startswith("["):
-            parts.append(int(chunk[1:-1]))
-        elif chunk:
-            parts.append(chunk)
-    return parts
 
 
 def case_inputs(
