@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -14,6 +12,7 @@ from typing import Any
 from adapters.batch import interrupt, runs
 from adapters.batch.config import portfolio_config
 from adapters.batch.fatal import fatal_text
+from adapters.batch.pool import pooled
 from adapters.batch.progress import Progress
 from adapters.batch.runs import Partition
 from adapters.batch.scan import ensure_portfolio
@@ -234,39 +233,4 @@ def _execute(opts: BatchOptions, ctx: RunContext, policy: Any, engine: Any,
         for chunk in chunks:
             yield evaluator.run(chunk)
         return
-    # spawn: a fresh interpreter per worker, never a fork of a process holding an engine or a socket.
-    context = multiprocessing.get_context("spawn")
-    window = opts.workers * 2  # enough to keep every worker busy; memory stays flat
-    with ProcessPoolExecutor(opts.workers, mp_context=context, initializer=init_worker, initargs=(ctx,)) as pool:
-        in_flight: set[Future[ChunkResult]] = set()
-        try:
-            for chunk in chunks:
-                with interrupt.deaf_children():  # submit spawns the workers, on demand
-                    in_flight.add(pool.submit(run_chunk, chunk))
-                if len(in_flight) >= window:
-                    finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
-                    for future in finished:
-                        yield future.result()
-            while in_flight:
-                finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    yield future.result()
-        except BaseException:
-            _stop_workers(pool)
-            raise
-
-
-WORKERS_MAY_RUN = "workers_may_run"
-"""Set on an interrupt that cut short the wait for the workers: a chunk may still commit after it."""
-
-
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    """Cancel the chunks not yet taken and wait for those the workers hold: each commits (one transaction)
-    before the stop goes on, so a stopped run's count in the store is exact. (shutdown(wait=False)
-    returned at once, and the with-block's own wait then did nothing: chunks committed after the
-    summary had counted.) A second interrupt during the wait is marked: the count is a lower bound."""
-    try:
-        pool.shutdown(wait=True, cancel_futures=True)
-    except BaseException as again:
-        setattr(again, WORKERS_MAY_RUN, True)
-        raise
+    yield from pooled(opts.workers, init_worker, (ctx,), run_chunk, chunks)

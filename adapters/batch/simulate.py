@@ -8,10 +8,8 @@ fewer customers would get.
 
 from __future__ import annotations
 
-import multiprocessing
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -22,6 +20,7 @@ from sqlalchemy import Engine, select
 
 from adapters.batch.config import PortfolioConfig, portfolio_config
 from adapters.batch.fastload import load_raw, validate
+from adapters.batch.pool import pooled, worker_started
 from adapters.batch.runner import BatchInputError
 from adapters.batch.scan import iter_customer_figures
 from adapters.batch.simulate_compare import ABOUT, SimChunk, action_rows, credit_extended, grade_rows, order_check
@@ -86,6 +85,7 @@ _comparer: Comparer | None = None
 
 def _init(ctx: SimContext) -> None:
     global _comparer
+    worker_started()
     _comparer = Comparer(ctx)
 
 
@@ -115,17 +115,7 @@ def _execute(ctx: SimContext, comparer: Comparer, workers: int, size: int) -> It
         for ids in chunks:
             yield comparer.run(ids)
         return
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init, initargs=(ctx,)) as pool:
-        in_flight: set[Future[SimChunk]] = set()
-        for ids in chunks:
-            in_flight.add(pool.submit(_run, ids))
-            if len(in_flight) >= 2 * workers:
-                done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
-                yield from (f.result() for f in done)
-        while in_flight:
-            done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
-            yield from (f.result() for f in done)
+    yield from pooled(workers, _init, (ctx,), _run, chunks)
 
 
 def _value_classes(engine: Engine, as_of: date, live: PortfolioConfig,

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import threading
-import time
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from adapters.batch import interrupt
 from adapters.batch import tables as t
 from adapters.batch.fastload import Loaded, load_raw, validate
+from adapters.batch.pool import worker_started
 from adapters.batch.scan import bucket_of
 from adapters.store import schema as s
 from adapters.store.audit import log_row, write_log_rows
@@ -234,26 +232,8 @@ _evaluator: ChunkEvaluator | None = None
 def init_worker(ctx: RunContext) -> None:
     """Pool initializer: each worker process loads its own Policy (one engine per process)."""
     global _evaluator
-    interrupt.ignore_in_worker()
-    _exit_with_parent(os.getppid())
+    worker_started()
     _evaluator = ChunkEvaluator(ctx)
-
-
-PARENT_CHECK_SECONDS = 0.5
-
-
-def _exit_with_parent(parent: int) -> None:
-    """End this worker once the batch that spawned it is gone (`kill -9` of its PID, the OOM killer).
-
-    The pool's workers otherwise wait for work for ever, ~100 MiB each. A chunk in hand is cut short
-    like any killed one: its transaction is rolled back whole and the next start takes it again."""
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(PARENT_CHECK_SECONDS)
-        os._exit(3)  # the parent is gone: nobody can take this worker's results
-
-    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def run_chunk(ids: list[str]) -> ChunkResult:

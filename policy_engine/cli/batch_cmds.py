@@ -131,9 +131,10 @@ def _partition_or_exit(partition: str) -> Any:
 def _run_or_exit(opts: Any, quiet: bool) -> dict[str, Any]:
     """Run the batch (progress unless `quiet`): its summary, or exit 3 / 130 / 2 when stopped or refused."""
     from adapters.batch import interrupt
+    from adapters.batch.pool import WORKERS_MAY_RUN
     from adapters.batch.progress import batch_progress
     from adapters.batch.runner import EXIT_BAD_INPUT as BAD
-    from adapters.batch.runner import WORKERS_MAY_RUN, BatchInputError, run_batch
+    from adapters.batch.runner import BatchInputError, run_batch
     from policy_engine.cli.batch_stopped import count_failed, remembering, stopped
 
     summary: dict[str, Any] = {}

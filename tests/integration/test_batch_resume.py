@@ -13,7 +13,16 @@ from pathlib import Path
 import pytest
 
 from adapters.batch.runner import BatchOptions, run_batch
-from tests.integration.test_batch_support import AS_OF, CLI, RULES, digest, make_portfolio, scalar
+from tests.integration.test_batch_support import (
+    AS_OF,
+    CLI,
+    RULES,
+    children,
+    digest,
+    make_portfolio,
+    scalar,
+    workers_outliving,
+)
 
 CUSTOMERS = 300
 
@@ -105,51 +114,23 @@ def test_sigterm_from_a_scheduler_marks_the_run_failed_and_the_next_start_finish
     assert 0 < settled < CUSTOMERS
 
 
-def _children(pid: int) -> list[int]:
-    """The processes whose parent is `pid` (its workers and multiprocessing's resource tracker)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            stat = (entry / "stat").read_text()
-        except (OSError, ValueError):
-            continue
-        if entry.name.isdigit() and int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-            found.append(int(entry.name))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
-def test_workers_whose_batch_was_killed_alone_exit_instead_of_waiting_forever(tmp_path: Path) -> None:
+@pytest.mark.parametrize("running", [True, False], ids=["running", "starting-up"])
+def test_workers_whose_batch_was_killed_alone_exit_instead_of_waiting_forever(tmp_path: Path, running: bool) -> None:
     """The OOM killer or a `kill -9 PID` takes the main process only. Its workers used to wait for work
     for ever (~100 MiB each, every such night adding more); now each sees its parent gone and exits,
-    and the next start resumes as after any kill."""
+    and the next start resumes as after any kill. Killed while its workers still import their libraries
+    (both spawned, with the resource tracker: 3 children), they took init for their parent and stayed."""
     url = make_portfolio(tmp_path)
     proc = _start(url, 2)
     started = time.monotonic()
-    while _settled(url) < 20 and proc.poll() is None and time.monotonic() - started < 60:
+    while ((_settled(url) < 20 if running else len(children(proc.pid)) < 3) and proc.poll() is None
+           and time.monotonic() - started < 60):  # fmt: skip
         time.sleep(0.01)
-    workers = _children(proc.pid)
+    workers = children(proc.pid)
 
-    proc.kill()  # the main process only, not its group
-    proc.wait()  # not communicate(): a worker left alive holds the pipes open
-    for pipe in (proc.stdout, proc.stderr):
-        assert pipe is not None
-        pipe.close()
-    deadline = time.monotonic() + 15
-    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    left = workers_outliving(proc, workers)
 
-    left = [pid for pid in workers if _alive(pid)]
-    for pid in left:  # do not leave them to the next test
-        os.kill(pid, signal.SIGKILL)
     assert len(workers) >= 2 and not left, f"workers {left} of {workers} outlived their batch"
     final = subprocess.run([CLI, "batch", "--db", url, "--as-of", AS_OF.isoformat(), "--quiet"],
                            capture_output=True, text=True, timeout=120)  # fmt: skip

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -85,3 +88,42 @@ def scalar(url: str, sql: str) -> Any:
         value = conn.execute(text(sql)).scalar()
     engine.dispose()
     return value
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (its workers and multiprocessing's resource tracker)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+        except (OSError, ValueError):
+            continue
+        if entry.name.isdigit() and int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether process `pid` runs (a zombie does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def workers_outliving(proc: subprocess.Popen[str], workers: list[int]) -> list[int]:
+    """Kill `proc` alone (`kill -9 PID`, as the OOM killer does); those of `workers` still alive 15 s later,
+    killed then so that they are not left to the next test."""
+    proc.kill()  # the main process only, not its group
+    proc.wait()  # not communicate(): a worker left alive holds the pipes open
+    for pipe in (proc.stdout, proc.stderr):
+        assert pipe is not None
+        pipe.close()
+    deadline = time.monotonic() + 15
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = [pid for pid in workers if alive(pid)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    return left
