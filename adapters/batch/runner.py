@@ -17,6 +17,7 @@ from adapters.batch.progress import Progress
 from adapters.batch.runs import Partition
 from adapters.batch.scan import ensure_portfolio
 from adapters.batch.worker import ChunkEvaluator, ChunkResult, RunContext, init_worker, run_chunk
+from adapters.store.lock_wait import wait_for_write_lock
 
 EXIT_OK, EXIT_QUARANTINED, EXIT_BAD_INPUT, EXIT_FATAL = 0, 1, 2, 3
 MAX_ERRORS_SHOWN = 20
@@ -42,6 +43,7 @@ class BatchOptions:
 
 
 ProgressHook = Callable[[Progress], None]
+NoticeHook = Callable[[str], None]
 
 
 def _load_rules(opts: BatchOptions) -> Any:
@@ -79,12 +81,13 @@ def _open_store(opts: BatchOptions) -> Any:
         raise BatchInputError(cannot_open(opts.db_url, exc)) from None
 
 
-def run_batch(opts: BatchOptions, on_progress: ProgressHook | None = None,
-              summary: dict[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
+def run_batch(opts: BatchOptions, on_progress: ProgressHook | None = None, summary: dict[str, Any] | None = None,
+              on_notice: NoticeHook | None = None) -> dict[str, Any]:  # fmt: skip
     """Run (or resume) the batch for one part; return the summary (its `exit_code` tells how it ended).
 
     A `summary` passed in is filled as the run goes, so a caller stopped by Ctrl-C or SIGTERM (raised
-    through) still knows which run and attempt it stopped."""
+    through) still knows which run and attempt it stopped. `on_notice` gets a line to show the operator
+    now: a wait of over 2 s for the SQLite store's write lock, which another process holds."""
     summary = {} if summary is None else summary
     policy = _load_rules(opts)
     config = portfolio_config(policy)  # its cut-offs refused (exit 2) before the store is opened
@@ -98,15 +101,18 @@ def run_batch(opts: BatchOptions, on_progress: ProgressHook | None = None,
         policy.close()
         summary.update(status="failed", error=str(exc), exit_code=EXIT_FATAL)
         return summary
-    return _run_opened(opts, (policy, config, store, run_id, started), summary, on_progress)
+    return _run_opened(opts, (policy, config, store, run_id, started), summary, (on_progress, on_notice))
 
 
 def _run_opened(opts: BatchOptions, opened: tuple[Any, Any, Any, str, float], summary: dict[str, Any],
-                on_progress: ProgressHook | None) -> dict[str, Any]:  # fmt: skip
+                hooks: tuple[ProgressHook | None, NoticeHook | None]) -> dict[str, Any]:  # fmt: skip
     """run_batch once the rules are loaded and the store is open: the portfolio pass, then the evaluation."""
     policy, config, store, run_id, started = opened
+    on_progress, on_notice = hooks
     attempt_begun = False  # until then the part's row is as an earlier attempt left it (complete stays complete)
     try:
+        # The first write (below) would wait for another writer's lock in silence, up to 30 s.
+        wait_for_write_lock(store.engine, on_notice or _say_nothing)
         store.record_policy(policy)
         settled = _settled(opts, run_id, store.engine)
         attempt_begun = settled is None
@@ -129,6 +135,10 @@ def _run_opened(opts: BatchOptions, opened: tuple[Any, Any, Any, str, float], su
     finally:
         store.close()
         policy.close()
+
+
+def _say_nothing(_line: str) -> None:
+    """A notice nobody asked to see."""
 
 
 def _portfolio_figures(portfolio: dict[str, Any], errors: list[tuple[str, str]]) -> dict[str, Any]:

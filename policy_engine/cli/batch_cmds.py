@@ -142,7 +142,7 @@ def _run_or_exit(opts: Any, quiet: bool) -> dict[str, Any]:
 
     try:  # SIGTERM (a scheduler stopping the task) and Ctrl-C: the run is marked failed, the workers stop
         with interrupt.handled(), batch_progress(quiet) as hook:
-            result = run_batch(opts, remembering(hook, last), summary)
+            result = run_batch(opts, remembering(hook, last), summary, _notice)
         if result.get("status") == "failed":  # an error stopped it: how far it got, as for a signal
             count_failed(result, last, (opts.db_url, opts.partition))
         return result
@@ -154,6 +154,12 @@ def _run_or_exit(opts: Any, quiet: bool) -> dict[str, Any]:
         err.print(f"error: {exc}", markup=False)
         _print_json({"status": "bad_input", "error": str(exc), "exit_code": BAD})
         raise typer.Exit(BAD) from None
+
+
+def _notice(line: str) -> None:
+    """A line for the operator while the batch runs, above its progress bar if there is one (even with --quiet:
+    it says why the run seems to stand still)."""
+    err.print(f"batch: {line}", markup=False)
 
 
 def _add_report(summary: dict[str, Any], db_url: str, report_dir: Path) -> None:

@@ -53,7 +53,10 @@ def import_cmd(
         Path | None, typer.Option(metavar="FILE", help="where --keep-going writes rejected rows")] = None,
 ) -> None:
     """Import a file of records, upserting by id: all-or-nothing unless --keep-going."""
+    from sqlalchemy.exc import DBAPIError
+
     from adapters.importers import run_import
+    from adapters.store.lock_wait import wait_for_write_lock
 
     if (why := _not_importable(file)) is not None:
         err.print(f"error: {file}: {why}", markup=False)
@@ -73,6 +76,7 @@ def import_cmd(
                   console=err, transient=True, disable=not err.is_terminal) as bar:  # fmt: skip
         task = bar.add_task(f"importing {kind.value}")
         try:
+            wait_for_write_lock(store.engine, lambda line: err.print(f"import: {line}", markup=False))
             report = run_import(
                 store.engine, kind.value, file, fmt=fmt.value if fmt else None, keep_going=keep_going,
                 rejects_path=rejects, progress=lambda n: bar.update(task, completed=n),
@@ -81,6 +85,9 @@ def import_cmd(
             where = f"--rejects {exc.filename}" if rejects and exc.filename == str(rejects) else exc.filename or file
             err.print(f"error: {where}: {exc.strerror or exc}; nothing imported", markup=False)
             raise typer.Exit(2) from None
+        except DBAPIError as exc:
+            _exit_if_locked(exc)
+            raise
     for problem in report.problems[:MAX_PROBLEMS_SHOWN]:
         err.print(str(problem), markup=False)
     if report.problem_count > MAX_PROBLEMS_SHOWN:
@@ -88,6 +95,19 @@ def import_cmd(
         err.print(f"… and {more} more {plural(more, 'problem')}")
     _import_summary(report, rejects)
     raise typer.Exit(1 if report.problem_count else 0)
+
+
+def _exit_if_locked(exc: Exception) -> None:
+    """Exit 3 (run it again later) when another process held the SQLite store's write lock all the while
+    (before: 30 s of silence, then a traceback and exit 1, as if a row had been refused)."""
+    from adapters.store import engine as store_engine
+    from adapters.store.lock_wait import is_locked
+
+    if is_locked(exc):
+        err.print(f"error: database is locked (another process held the store's write lock for over "
+                  f"{store_engine.SQLITE_LOCK_WAIT} s: another batch, an import, compact-log or demo-data); "
+                  "nothing imported: once it is done, run the same command again", markup=False)  # fmt: skip
+        raise typer.Exit(3) from None
 
 
 def _import_summary(report: Any, rejects: Path | None) -> None:
