@@ -392,7 +392,8 @@ def test_batch_and_serve_name_an_unreachable_store_without_its_password(command:
 
     url = "postgresql+psycopg://risk:s3cret-pw@127.0.0.1:1/credit"
     result = CliRunner().invoke(build_app(), [*command, "--db", url])
-    assert result.exit_code == 2, result.output
+    # The nightly batch retries a server that does not answer (exit 3: docs/batch.md); the others: exit 2.
+    assert result.exit_code == (3 if command == ["batch"] else 2), result.output
     assert "cannot open the store" in result.output
     assert "risk:***@127.0.0.1" in result.output
     assert "s3cret-pw" not in result.output
