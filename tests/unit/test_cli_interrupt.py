@@ -22,11 +22,8 @@ INTERRUPTED = "credit-policy: interrupted"
 
 
 def _spawn() -> subprocess.Popen[str]:
-    # Ctrl-C as a terminal's user has it, whatever the test run inherited: a suite started in the background
-    # (`cmd &` in a script, some CI runners) has SIGINT ignored, which its children keep (the test below).
     return subprocess.Popen(COMMAND, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                            stderr=subprocess.PIPE, text=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
 
 
 def _wait_for_cli_imports(child: subprocess.Popen[str], imports_after_cli: int) -> list[str]:
