@@ -80,10 +80,19 @@ _NOT_ANSWERING = ("Connection refused", "timeout expired", "timed out", "No rout
                   "server closed the connection unexpectedly", "too many clients already")
 
 
+_PASSING_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300"})
+"""The server's own "not now": stopped, crashed, starting or recovering, out of connections. Told by
+code because a server set to another language (lc_messages) sends the words translated."""
+
+
 def server_not_answering(exc: BaseException) -> bool:
     """Whether opening the store failed because its server did not answer (down, restarting, out of
     connections): that may pass by itself, unlike a wrong password, host name or database name."""
-    return database_unavailable(exc) and any(words in str(exc) for words in _NOT_ANSWERING)
+    if not database_unavailable(exc):
+        return False
+    if getattr(getattr(exc, "orig", None), "sqlstate", None) in _PASSING_SQLSTATES:
+        return True
+    return any(words in str(exc) for words in _NOT_ANSWERING)  # libpq's own failures carry no SQLSTATE
 
 
 def safe_url(url: str) -> str:
