@@ -17,7 +17,7 @@ from google.protobuf.message import DecodeError
 
 from adapters.grpc import mapping
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
-from adapters.grpc.wire_types import mistyped_fields
+from adapters.grpc.wire_types import wire_violations
 from policy_engine.domain.errors import EngineFailure, FieldViolation, InvalidInput, PolicyError
 from policy_engine.domain.models import CustomerSnapshot, OrderDecision, OrderRequest
 from policy_engine.ports import CustomerStore
@@ -33,16 +33,16 @@ def parse_request(kind: str, data: bytes) -> Any:
 
 def parse_message(message_type: Any, data: bytes) -> Any:
     """A request message from its wire bytes; bytes that are not one, or that carry a field with another
-    wire type than the contract's, are the caller's error (INVALID_ARGUMENT), not the server's (gRPC's own
-    deserializer would answer UNKNOWN and log a traceback for every such call)."""
+    wire type than the contract's or two members of a oneof (`customer_id` and `snapshot`), are the
+    caller's error (INVALID_ARGUMENT), not the server's (gRPC's own deserializer would answer UNKNOWN and
+    log a traceback for every such call)."""
     try:
         message = message_type.FromString(data)
     except DecodeError as exc:
         name = message_type.DESCRIPTOR.full_name
         raise InvalidInput([FieldViolation("request", f"not a valid {name} message: {str(exc)[:200]}")]) from None
-    mistyped = mistyped_fields(message, data)
-    if mistyped:
-        raise InvalidInput(mistyped)
+    if violations := wire_violations(message, data):
+        raise InvalidInput(violations)
     return message
 
 

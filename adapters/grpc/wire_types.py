@@ -2,13 +2,16 @@
 int32, an `amount` as a double). The protobuf parser keeps such a field aside as an unknown field, so the
 request would read as if the field were not sent: a decision as of today, an amount "required". Here each
 is named by its path instead; a field number the contract does not have (one added by a newer client)
-is still ignored, as proto3 wants."""
+is still ignored, as proto3 wants. So is a oneof sent with more than one of its members (`customer_id` and
+`snapshot`): protobuf keeps the last on the wire and drops the others without a word, and the caller
+would get a decision on a customer it may not have meant."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any, cast
 
+from google.protobuf import empty_pb2
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.unknown_fields import UnknownFieldSet
 
@@ -24,18 +27,33 @@ _TYPE_NAMES = {FieldDescriptor.TYPE_STRING: "a string", FieldDescriptor.TYPE_BOO
 CONTRACT = "protos/credit_policy/v1/credit_policy.proto"
 
 
-def mistyped_fields(message: Any, data: bytes) -> list[FieldViolation]:
-    """Every field of `message`, parsed from `data`, that came with the wrong wire type (its unknown fields
-    are dropped on the way: nothing downstream reads them).
+def wire_violations(message: Any, data: bytes) -> list[FieldViolation]:
+    """Every field of `message`, parsed from `data`, that came with the wrong wire type, and each of its
+    oneofs sent with more than one member (its unknown fields are dropped on the way: nothing downstream
+    reads them).
 
-    The common case costs one recursive pass in C: without unknown fields a message re-encodes to as many
-    bytes as it came in; only when it does not are the bytes parsed again and walked to tell which field."""
+    The common case costs one recursive pass in C: without unknown fields or a dropped oneof member a
+    message re-encodes to as many bytes as it came in; only when it does not are the bytes parsed again and
+    walked to tell which field."""
     message.DiscardUnknownFields()
     if message.ByteSize() == len(data):
         return []
-    violations: list[FieldViolation] = []
+    violations = _oneof_clashes(message, data)
     _walk(type(message).FromString(data), "", violations)
     return violations
+
+
+def _oneof_clashes(message: Any, data: bytes) -> list[FieldViolation]:
+    """A violation at each oneof of `message` (top level: only the requests have one) that `data` holds more
+    than one member of, read as unknown fields of an empty message, so every number on the wire shows."""
+    fields = cast(Iterable[Any], UnknownFieldSet(empty_pb2.Empty.FromString(data)))
+    on_wire = {unknown.field_number for unknown in fields}
+    clashes = []
+    for oneof in message.DESCRIPTOR.oneofs:
+        sent = [field.name for field in oneof.fields if field.number in on_wire]
+        if len(sent) > 1:
+            clashes.append(FieldViolation(oneof.name, f"{' and '.join(sent)} both sent: set only one"))
+    return clashes
 
 
 def _walk(message: Any, path: str, out: list[FieldViolation]) -> None:

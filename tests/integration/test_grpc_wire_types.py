@@ -56,3 +56,13 @@ def test_a_stream_item_with_a_mistyped_field_is_an_item_error_and_the_stream_goe
     assert responses[0].error.code == "INVALID_ARGUMENT"
     assert [v.field for v in responses[0].error.field_violations] == ["as_of"]
     assert responses[1].WhichOneof("result") == "decision"
+
+
+def test_a_customer_id_and_a_snapshot_both_sent_are_refused_not_one_dropped(grpc_server: ServerProcess) -> None:
+    snapshot = pb.CheckOrderRequest(snapshot=sample_snapshot(1), amount="100.00").SerializeToString()
+    data = snapshot + pb.CheckOrderRequest(customer_id="C00002").SerializeToString()  # a hand-built client's bytes
+
+    error = _refusal(grpc_server, "CheckOrder", data)
+
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert [field for field, _ in violations_of(error)] == ["customer"]

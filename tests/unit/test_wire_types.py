@@ -66,3 +66,22 @@ def test_a_get_policy_request_that_is_not_one_is_invalid_argument_at_request() -
 
     assert _fields(error) == ["request"]
     assert error.value.violations[0].description.startswith("not a valid credit_policy.v1.GetPolicyRequest message")
+
+
+SNAPSHOT = b"\x12" + bytes([len(s := pb.CustomerSnapshot(customer_id="C1").SerializeToString())]) + s
+
+
+@pytest.mark.parametrize("data", [CUSTOMER + SNAPSHOT, SNAPSHOT + CUSTOMER], ids=["id first", "snapshot first"])
+def test_a_customer_id_and_a_snapshot_both_sent_is_invalid_argument_at_customer(data: bytes) -> None:
+    with pytest.raises(InvalidInput) as error:
+        parse_request("check_order", data)
+
+    assert _fields(error) == ["customer"]
+    assert "customer_id" in error.value.violations[0].description
+    assert "snapshot" in error.value.violations[0].description
+
+
+def test_a_customer_id_sent_twice_is_the_last_one_as_protobuf_reads_it() -> None:
+    request = parse_request("evaluate", b"\x0a\x02C9" + CUSTOMER)
+
+    assert request.customer_id == "C0000001"
