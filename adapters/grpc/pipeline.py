@@ -46,6 +46,17 @@ def parse_message(message_type: Any, data: bytes) -> Any:
     return message
 
 
+def echoed_request_id(data: bytes) -> str:
+    """The request_id of stream item bytes refused for their wire form (a mistyped field, both customer_id
+    and snapshot): the caller matches replies by it, so it is echoed where it reads and is a good id, as
+    for an item refused for its content; "" where the bytes are no message or the id is bad."""
+    try:
+        request_id = str(pb.EvaluateCustomerRequest.FromString(data).request_id)
+    except DecodeError:
+        return ""
+    return "" if mapping.request_id_problem(request_id) else request_id
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What the metrics need to know about a decision."""

@@ -34,7 +34,7 @@ from adapters.grpc.heap_trim import HeapTrim
 from adapters.grpc.host import PolicyHost
 from adapters.grpc.logs import event
 from adapters.grpc.mapping import request_id_problem
-from adapters.grpc.pipeline import parse_message, parse_request
+from adapters.grpc.pipeline import echoed_request_id, parse_message, parse_request
 from adapters.grpc.policy_info import policy_info
 from adapters.grpc.runtime import DEFAULT_MAX_IN_FLIGHT
 from adapters.grpc.stream_window import StreamWindow
@@ -172,6 +172,7 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
             log_failure("EvaluateCustomers", out.error.code, exc)
             out.error.message = str(exc)[:2000]
             if isinstance(exc, InvalidInput):
+                out.request_id = out.request_id or echoed_request_id(raw)  # refused for its wire form, before
                 for v in exc.violations[:MAX_VIOLATIONS]:
                     out.error.field_violations.add(field=v.field, description=v.description)
         except Exception as exc:

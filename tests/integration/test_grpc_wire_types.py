@@ -66,3 +66,16 @@ def test_a_customer_id_and_a_snapshot_both_sent_are_refused_not_one_dropped(grpc
 
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert [field for field, _ in violations_of(error)] == ["customer"]
+
+
+def test_a_stream_item_refused_for_its_wire_form_still_echoes_its_request_id(grpc_server: ServerProcess) -> None:
+    both = (pb.EvaluateCustomerRequest(snapshot=sample_snapshot(1), request_id="both").SerializeToString()
+            + pb.EvaluateCustomerRequest(customer_id="C00002").SerializeToString())
+    mistyped = pb.EvaluateCustomerRequest(snapshot=sample_snapshot(1), request_id="typed").SerializeToString()
+    stream = grpc_server.channel().stream_stream(METHOD + "EvaluateCustomers",
+                                                 response_deserializer=pb.EvaluateCustomersResponse.FromString)
+
+    responses = list(stream(iter([both, mistyped + AS_OF_AS_A_NUMBER]), timeout=30))
+
+    assert [(r.request_id, r.error.code) for r in responses] == [("both", "INVALID_ARGUMENT"),
+                                                                  ("typed", "INVALID_ARGUMENT")]
