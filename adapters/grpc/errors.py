@@ -7,6 +7,7 @@ from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
+from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
 from policy_engine.domain.errors import (
     CustomerNotFound,
     EngineFailure,
@@ -30,6 +31,9 @@ STATUS_OF: dict[type[PolicyError], grpc.StatusCode] = {
 
 MAX_VIOLATIONS = 100
 """Field violations sent back per stream item: enough to fix a request, bounded for huge bad lists."""
+
+ITEM_MESSAGE_LENGTH = 2_000
+"""Characters of a stream item's error message (the violations are in its field_violations too)."""
 
 TRAILER_BUDGET = 7_000
 """Bytes the status message and its details may take in a failed call's trailers. gRPC clients take 8 KiB
@@ -96,3 +100,17 @@ def rich_status(error: PolicyError) -> grpc.Status:
         detail.Pack(bad)
         status.details.append(detail)
     return rpc_status.to_status(status)
+
+
+def fill_item_error(error: PolicyError, out: pb.ItemError) -> None:
+    """A stream item's error: the status name, up to MAX_VIOLATIONS field violations and a message of at most
+    ITEM_MESSAGE_LENGTH characters that says first how many bad fields there are when some are left out, as a
+    call's status does: the caller would otherwise fix those it sees and only then meet the rest."""
+    out.code = status_code_of(error).name
+    message = str(error)
+    violations = error.violations if isinstance(error, InvalidInput) else []
+    if len(violations) > MAX_VIOLATIONS:
+        message = f"{len(violations)} bad fields, the first {MAX_VIOLATIONS} in field_violations: {message}"
+    out.message = message if len(message) <= ITEM_MESSAGE_LENGTH else message[:ITEM_MESSAGE_LENGTH - 1] + "…"
+    for v in violations[:MAX_VIOLATIONS]:
+        out.field_violations.add(field=v.field, description=v.description)

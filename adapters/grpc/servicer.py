@@ -27,7 +27,7 @@ from adapters.grpc.call_end import (
     half_closed_code,
     log_failure,
 )
-from adapters.grpc.errors import MAX_VIOLATIONS, rich_status, status_code_of
+from adapters.grpc.errors import fill_item_error, rich_status, status_code_of
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2_grpc as pb_grpc
 from adapters.grpc.heap_trim import HeapTrim
@@ -168,13 +168,10 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
             out.policy_version = out.decision.policy_version
         except PolicyError as exc:
             out.policy_version = self.host.engine.version
-            out.error.code = status_code_of(exc).name
+            fill_item_error(exc, out.error)
             log_failure("EvaluateCustomers", out.error.code, exc)
-            out.error.message = str(exc)[:2000]
             if isinstance(exc, InvalidInput):
                 out.request_id = out.request_id or echoed_request_id(raw)  # refused for its wire form, before
-                for v in exc.violations[:MAX_VIOLATIONS]:
-                    out.error.field_violations.add(field=v.field, description=v.description)
         except Exception as exc:
             LOG.exception("unexpected error in a stream item")
             out.policy_version = self.host.engine.version

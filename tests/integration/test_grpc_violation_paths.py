@@ -95,3 +95,18 @@ def test_many_bad_fields_still_reach_a_default_client_as_invalid_argument_with_v
     fields = [field for field, _ in violations_of(error)]
     assert len(fields) >= 10 and all(f.startswith("snapshot.") for f in fields)
     assert error.details().startswith("100 bad fields")
+
+
+def test_a_stream_item_with_more_bad_fields_than_it_carries_says_how_many_there_are(
+        inproc_server: InProcessServer) -> None:
+    # Was the first 100 violations and a message cut at 2,000 characters mid-word, with nothing saying the
+    # caller would meet 50 more once it had fixed those.
+    snapshot = sample_snapshot()
+    for i in range(150):
+        snapshot.invoices.add(invoice_id=f"BAD-{i}", issued_on="2026-09-01", due_on="2026-10-01", amount="1,000.00")
+
+    [reply] = inproc_server.stub().EvaluateCustomers(iter([pb.EvaluateCustomerRequest(snapshot=snapshot)]), timeout=30)
+
+    assert len(reply.error.field_violations) == 100
+    assert reply.error.message.startswith("150 bad fields, the first 100 in field_violations: ")
+    assert len(reply.error.message) <= 2000 and reply.error.message.endswith("…")
