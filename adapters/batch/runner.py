@@ -13,9 +13,9 @@ from adapters.batch import interrupt, runs
 from adapters.batch.config import portfolio_config
 from adapters.batch.fatal import fatal_text
 from adapters.batch.pool import pooled
+from adapters.batch.portfolio_once import ensure_portfolio
 from adapters.batch.progress import Progress
 from adapters.batch.runs import Partition
-from adapters.batch.scan import ensure_portfolio
 from adapters.batch.worker import ChunkEvaluator, ChunkResult, RunContext, init_worker, run_chunk
 from adapters.store.lock_wait import wait_for_write_lock
 
@@ -118,9 +118,9 @@ def _run_opened(opts: BatchOptions, opened: tuple[Any, Any, Any, str, float], su
         attempt_begun = settled is None
         summary.update(_begin_attempt(opts, run_id, store.engine, policy.version) if settled is None
                        else {"attempt": settled.pop("attempt")})  # fmt: skip
-        portfolio = ensure_portfolio(store.engine, run_id, opts.as_of, config)
+        portfolio = ensure_portfolio(store.engine, run_id, opts.as_of, config, on_wait=on_notice or _say_nothing)
         summary["portfolio_seconds"] = round(time.perf_counter() - started, 2)
-        figures, errors = _run_part(opts, run_id, policy, store.engine, on_progress, settled, started)
+        figures, errors = _run_part(opts, run_id, policy, store.engine, hooks, settled, started)
         summary.update(figures)
         summary.update(_portfolio_figures(portfolio, errors))
         summary["exit_code"] = EXIT_QUARANTINED if summary["quarantined"] else EXIT_OK
@@ -159,7 +159,8 @@ def _begin_attempt(opts: BatchOptions, run_id: str, engine: Any, policy_version:
     return begun
 
 
-def _run_part(opts: BatchOptions, run_id: str, policy: Any, engine: Any, on_progress: ProgressHook | None,
+def _run_part(opts: BatchOptions, run_id: str, policy: Any, engine: Any,
+              hooks: tuple[ProgressHook | None, NoticeHook | None],
               settled: dict[str, Any] | None, started: float
               ) -> tuple[dict[str, Any], list[tuple[str, str]]]:  # fmt: skip
     """The part's figures, after this attempt or as the complete part stands (nothing to do), and some of
@@ -168,7 +169,7 @@ def _run_part(opts: BatchOptions, run_id: str, policy: Any, engine: Any, on_prog
     if settled is not None:
         figures = {**settled, "seconds": round(time.perf_counter() - started, 2)}
     else:
-        progress = _evaluate_pending(opts, run_id, policy, engine, on_progress)
+        progress = _evaluate_pending(opts, run_id, policy, engine, hooks)
         figures = _finish(engine, run_id, opts.partition, progress, time.perf_counter() - started)
     with engine.connect() as conn:
         errors = runs.quarantined(conn, run_id, opts.partition, MAX_ERRORS_SHOWN) if figures["quarantined"] else []
@@ -197,15 +198,16 @@ def _settled(opts: BatchOptions, run_id: str, engine: Any) -> dict[str, Any] | N
 
 
 def _evaluate_pending(opts: BatchOptions, run_id: str, policy: Any, engine: Any,
-                      on_progress: ProgressHook | None) -> Progress:  # fmt: skip
+                      hooks: tuple[ProgressHook | None, NoticeHook | None]) -> Progress:  # fmt: skip
     """Settle every customer of the part not yet done in this run; return the progress."""
+    on_progress, on_notice = hooks
     total, done = runs.count_customers(engine, run_id, opts.partition)
     progress = Progress(total=total, done=done, started=time.perf_counter(), workers=opts.workers)
     if on_progress is not None:  # before the workers start: the total, and where a resumed run starts
         on_progress(progress)
     ctx = RunContext(run_id, opts.as_of, str(engine.url.render_as_string(hide_password=False)), str(opts.rules_dir))
     chunks = runs.pending_chunks(engine, run_id, opts.partition, opts.chunk_size)
-    for result in _execute(opts, ctx, policy, engine, chunks):
+    for result in _execute(opts, ctx, (policy, engine, on_notice), chunks):
         progress.settle(result)
         if on_progress is not None:
             on_progress(progress)
@@ -235,11 +237,13 @@ def _mark_failed(store: Any, run_id: str, part: Partition, seconds: float) -> di
     return {"seconds": round(seconds, 2), "seconds_all_attempts": all_attempts}
 
 
-def _execute(opts: BatchOptions, ctx: RunContext, policy: Any, engine: Any,
+def _execute(opts: BatchOptions, ctx: RunContext, here: tuple[Any, Any, NoticeHook | None],
              chunks: Iterator[list[str]]) -> Iterator[ChunkResult]:  # fmt: skip
-    """Settle every chunk: in this process for one worker, else in a pool with a bounded queue."""
+    """Settle every chunk: in this process for one worker (its policy, engine and notices), else in a pool
+    with a bounded queue (each worker its own; a worker's notice goes to its log, on stderr)."""
     if opts.workers <= 1:
-        evaluator = ChunkEvaluator(ctx, policy=policy, engine=engine)
+        policy, engine, on_notice = here
+        evaluator = ChunkEvaluator(ctx, policy=policy, engine=engine, on_wait=on_notice)
         for chunk in chunks:
             yield evaluator.run(chunk)
         return

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +17,6 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select, text
-from sqlalchemy.exc import OperationalError
 
 from adapters.batch import tables as t
 from adapters.batch.classes import STREAM_ROWS, WRITE_ROWS, assign_classes, class_summary, flag_give_up
@@ -150,15 +148,6 @@ def bucket_of(customer_id: str) -> int:
     return zlib.crc32(customer_id.encode("utf-8"))
 
 
-def _lock(conn: Connection, run_id: str) -> None:
-    if conn.dialect.name == "postgresql":
-        # Machines starting the same run at once: one computes the portfolio pass, the others wait.
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": bucket_of("portfolio:" + run_id)})
-    else:
-        # A first write takes SQLite's write lock, so a second process waits instead of racing.
-        conn.execute(t.batch_portfolio.delete().where(t.batch_portfolio.c.run_id == run_id))
-
-
 def portfolio_summary(conn: Connection, run_id: str) -> dict[str, Any] | None:
     """The summary of a run's portfolio pass, or None when it has not been done."""
     found = conn.execute(
@@ -167,41 +156,16 @@ def portfolio_summary(conn: Connection, run_id: str) -> dict[str, Any] | None:
     return None if found is None else dict(json.loads(found))
 
 
-def ensure_portfolio(
-    engine: Engine, run_id: str, as_of: date, config: PortfolioConfig, wait_seconds: float = 3600
-) -> dict[str, Any]:
-    """Run the portfolio pass once per run (one transaction: killed halfway, it starts over).
-
-    Another process already computing it (a second part starting at once) is waited for: on
-    PostgreSQL by the advisory lock, on SQLite by retrying while the database stays locked.
-    """
-    deadline = time.monotonic() + wait_seconds
-    while True:
-        try:
-            return _ensure_portfolio(engine, run_id, as_of, config)
-        except OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() > deadline:
-                raise
-            time.sleep(1)
-
-
-def _ensure_portfolio(engine: Engine, run_id: str, as_of: date, config: PortfolioConfig) -> dict[str, Any]:
-    with engine.connect() as conn:
-        done = portfolio_summary(conn, run_id)
-    if done is not None:
-        return done
-    with engine.begin() as conn:
-        _lock(conn, run_id)
-        done = portfolio_summary(conn, run_id)
-        if done is not None:
-            return done
-        summary = _compute(conn, engine, run_id, as_of, config)
-        conn.execute(
-            t.batch_portfolio_runs.insert().values(
-                run_id=run_id, computed_at=datetime.now(UTC), customers=summary["customers"],
-                total_sales=_all_sales(summary), summary_json=json.dumps(summary),
-            )
-        )  # fmt: skip
+def record_portfolio(conn: Connection, engine: Engine, run_id: str, as_of: date,
+                     config: PortfolioConfig) -> dict[str, Any]:  # fmt: skip
+    """Compute the run's portfolio pass in `conn`'s transaction and record its summary: the summary."""
+    summary = _compute(conn, engine, run_id, as_of, config)
+    conn.execute(
+        t.batch_portfolio_runs.insert().values(
+            run_id=run_id, computed_at=datetime.now(UTC), customers=summary["customers"],
+            total_sales=_all_sales(summary), summary_json=json.dumps(summary),
+        )
+    )  # fmt: skip
     return summary
 
 

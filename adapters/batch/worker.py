@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import logging
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 from pydantic import ValidationError
@@ -27,6 +28,7 @@ from adapters.batch.scan import bucket_of
 from adapters.store import schema as s
 from adapters.store.audit import log_row, write_log_rows
 from adapters.store.engine import make_engine
+from adapters.store.lock_wait import take_write_lock
 from adapters.store.upsert import upsert
 from policy_engine.build import build_id
 from policy_engine.domain.errors import violations_from
@@ -70,10 +72,12 @@ class ChunkResult:
 class ChunkEvaluator:
     """Holds the worker's Policy and engine; `run(ids)` settles one chunk."""
 
-    def __init__(self, ctx: RunContext, policy: Any | None = None, engine: Engine | None = None):
+    def __init__(self, ctx: RunContext, policy: Any | None = None, engine: Engine | None = None,
+                 on_wait: Callable[[str], None] | None = None):  # fmt: skip
         from policy_engine.api import load_policy
 
         self.ctx = ctx
+        self.on_wait = on_wait or _log_wait  # a pool worker has no console of its own: its log is stderr
         self.policy = policy if policy is not None else load_policy(ctx.rules_dir)
         self.engine = engine if engine is not None else make_engine(ctx.db_url)
         self.recompiles = 0
@@ -87,8 +91,8 @@ class ChunkEvaluator:
                 loaded = load_raw(conn, pending, self.ctx.run_id, self.ctx.as_of) if pending else Loaded({}, {})
             rows = self._evaluate(pending, loaded)
             try:
-                with self.engine.begin() as conn:
-                    _write(conn, self.ctx.run_id, rows)
+                with self.engine.connect() as conn:  # one commit; another writer's lock said after 2 s
+                    take_write_lock(conn, partial(_commit, conn, self.ctx.run_id, rows), self.on_wait)
             except IntegrityError:
                 continue  # another process settled some of these meanwhile: take the rest again
             result = rows.result
@@ -212,6 +216,15 @@ class _Rows:
         self.log.append(log)
         self.actions.extend(actions)
         self.result.ok += 1
+
+
+def _log_wait(line: str) -> None:
+    _LOG.warning("batch: %s", line)
+
+
+def _commit(conn: Connection, run_id: str, rows: _Rows) -> None:
+    with conn.begin():  # rolled back when it fails: take_write_lock may try it again
+        _write(conn, run_id, rows)
 
 
 def _write(conn: Connection, run_id: str, rows: _Rows) -> None:

@@ -2,45 +2,21 @@
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import make_url
 from typer.testing import CliRunner
 
 from adapters.store import engine as store_engine
 from adapters.store import open_store
 from adapters.store.lock_wait import wait_for_write_lock
 from policy_engine.cli import build_app
+from tests.integration.sqlite_lock import WAITING, release_after, write_lock_held
 from tests.integration.test_batch_support import AS_OF, CLI, make_portfolio, scalar
 
-WAITING = "waiting for the write lock of the store"
 CUSTOMER_CSV = "customer_id,name,size,segment\nCX1,Acme Trading,large,distributor\n"
-
-
-@contextmanager
-def _write_lock_held(url: str) -> Iterator[sqlite3.Connection]:
-    """Another writer holding the store's write lock (an import or a batch in its commit) until the block ends."""
-    holder = sqlite3.connect(make_url(url).database or "", isolation_level=None, check_same_thread=False)
-    holder.execute("BEGIN IMMEDIATE")
-    try:
-        yield holder
-    finally:
-        if holder.in_transaction:
-            holder.execute("ROLLBACK")
-        holder.close()
-
-
-def _release_after(holder: sqlite3.Connection, seconds: float) -> threading.Timer:
-    timer = threading.Timer(seconds, lambda: holder.execute("ROLLBACK"))
-    timer.start()
-    return timer
 
 
 def test_a_free_store_is_taken_without_a_word(tmp_path: Path) -> None:
@@ -60,8 +36,8 @@ def test_a_held_lock_is_waited_for_and_said_once(tmp_path: Path) -> None:
     store = open_store(url)
     said: list[str] = []
 
-    with _write_lock_held(url) as holder:
-        timer = _release_after(holder, 1.0)
+    with write_lock_held(url) as holder:
+        timer = release_after(holder, 1.0)
         wait_for_write_lock(store.engine, said.append, quiet=0.3)
         timer.join()
 
@@ -73,7 +49,7 @@ def _started_waiting(args: list[str], url: str, tmp_path: Path) -> tuple[str, in
     """Run `credit-policy ARGS` while another writer holds the lock; release it once the command said it
     waits (or after 15 s): what it said on stderr by then and its exit status."""
     log = tmp_path / "stderr.txt"
-    with _write_lock_held(url) as holder, log.open("w") as stderr:
+    with write_lock_held(url) as holder, log.open("w") as stderr:
         proc = subprocess.Popen([CLI, *args], stdout=subprocess.DEVNULL, stderr=stderr, text=True)
         deadline = time.monotonic() + 15
         while WAITING not in log.read_text() and proc.poll() is None and time.monotonic() < deadline:
@@ -113,7 +89,7 @@ def test_an_import_locked_out_for_the_whole_wait_says_so_without_a_traceback(
     source.write_text(CUSTOMER_CSV, encoding="utf-8")
     monkeypatch.setattr(store_engine, "SQLITE_LOCK_WAIT", 1)
 
-    with _write_lock_held(url):
+    with write_lock_held(url):
         result = CliRunner().invoke(build_app(), ["import", "customers", str(source), "--db", url])
 
     assert result.exit_code == 3, result.output

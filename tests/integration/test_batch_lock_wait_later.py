@@ -1,0 +1,117 @@
+"""A batch kept waiting for the SQLite write lock after its first check says so: in the portfolio pass
+(another part of the run computing it, up to an hour) and at a chunk commit (another writer meanwhile)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.batch import runs
+from adapters.batch.config import PortfolioConfig
+from adapters.batch.fatal import fatal_text
+from adapters.batch.portfolio_once import PortfolioLockedOut, ensure_portfolio
+from adapters.batch.runner import BatchOptions, run_batch
+from adapters.batch.worker import ChunkEvaluator, RunContext
+from adapters.store import engine as store_engine
+from adapters.store import lock_wait, open_store
+from tests.integration.sqlite_lock import WAITING, release_after, write_lock_held
+from tests.integration.test_batch_support import AS_OF, RULES, make_portfolio, scalar
+
+
+@pytest.fixture
+def short_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Waits of a test's length: 0.2 s unmentioned, 1 s for the driver's own wait."""
+    monkeypatch.setattr(lock_wait, "LOCK_QUIET_SECONDS", 0.2)
+    monkeypatch.setattr(store_engine, "SQLITE_LOCK_WAIT", 1)
+
+
+def test_a_portfolio_pass_kept_waiting_says_so_once_and_how_long_then_goes_on(
+        tmp_path: Path, short_waits: None) -> None:
+    url = make_portfolio(tmp_path, 20)
+    store = open_store(url)
+    said: list[str] = []
+
+    with write_lock_held(url) as holder:
+        timer = release_after(holder, 2.5)  # past two of the driver's waits: the retries stay silent
+        summary = ensure_portfolio(store.engine, "run-1", AS_OF, PortfolioConfig(), wait_seconds=10,
+                                   on_wait=said.append)  # fmt: skip
+        timer.join()
+
+    store.close()
+    assert summary["customers"] == 20
+    assert len(said) == 1, said
+    assert said[0].startswith(f"{WAITING} {url}: another process holds it (another part of this run")
+    assert "portfolio pass" in said[0] and "up to 10 s more before giving up" in said[0]
+
+
+def test_a_portfolio_pass_locked_out_for_the_whole_wait_says_what_held_it_and_what_to_do(
+        tmp_path: Path, short_waits: None) -> None:
+    url = make_portfolio(tmp_path, 20)
+    store = open_store(url)
+    said: list[str] = []
+
+    with write_lock_held(url), pytest.raises(PortfolioLockedOut) as caught:
+        ensure_portfolio(store.engine, "run-1", AS_OF, PortfolioConfig(), wait_seconds=1.5, on_wait=said.append)
+
+    text = fatal_text(caught.value, store.engine)
+    store.close()
+    assert len(said) == 1
+    assert "database is locked" in text and "for 2 s in all" in text
+    assert "another part of this run" in text and "run the same command again to resume" in text
+
+
+def test_the_batch_says_an_hour_for_the_portfolio_pass_wait(tmp_path: Path, short_waits: None) -> None:
+    url = make_portfolio(tmp_path, 20)
+    store = open_store(url)
+    said: list[str] = []
+
+    with write_lock_held(url) as holder:
+        timer = release_after(holder, 0.6)
+        ensure_portfolio(store.engine, "run-1", AS_OF, PortfolioConfig(), on_wait=said.append)
+        timer.join()
+
+    store.close()
+    assert len(said) == 1 and "up to 60 min more before giving up" in said[0]
+
+
+def test_a_chunk_commit_kept_waiting_by_another_writer_says_so_once_and_commits(
+        tmp_path: Path, short_waits: None) -> None:
+    url = make_portfolio(tmp_path, 20)
+    said: list[str] = []
+    held: list[Any] = []
+
+    def lock_once_evaluation_starts(_progress: Any) -> None:
+        if not held:  # the first call comes before the first chunk: the batch's own check is long past
+            held.append(write_lock_held(url))
+            release_after(held[0].__enter__(), 0.6)
+
+    summary = run_batch(BatchOptions(db_url=url, as_of=AS_OF, rules_dir=RULES, chunk_size=50),
+                        lock_once_evaluation_starts, on_notice=said.append)  # fmt: skip
+
+    held[0].__exit__(None, None, None)
+    assert summary["exit_code"] == 0, summary.get("error")
+    assert len(said) == 1 and said[0].startswith(f"{WAITING} {url}: another process holds it"), said
+    assert scalar(url, "SELECT COUNT(*) FROM batch_results") == 20
+
+
+def test_a_pool_workers_chunk_commit_kept_waiting_says_so_in_its_log(
+        tmp_path: Path, short_waits: None, caplog: pytest.LogCaptureFixture) -> None:
+    url = make_portfolio(tmp_path, 20)
+    store = open_store(url)
+    run_id = "run-1"
+    runs.start_run(store.engine, run_id, runs.Partition(), AS_OF, "v-test")
+    ensure_portfolio(store.engine, run_id, AS_OF, PortfolioConfig())
+    evaluator = ChunkEvaluator(RunContext(run_id, AS_OF, url, str(RULES)))  # as a pool worker makes it
+
+    with write_lock_held(url) as holder, caplog.at_level(logging.WARNING, "credit_policy.batch"):
+        timer = release_after(holder, 0.6)
+        result = evaluator.run(["C0000001", "C0000002"])
+        timer.join()
+
+    store.close()
+    said = [r.getMessage() for r in caplog.records if WAITING in r.getMessage()]
+    assert result.handled == 2
+    assert len(said) == 1 and said[0].startswith(f"batch: {WAITING} {url}")
