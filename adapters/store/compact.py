@@ -27,6 +27,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, func, select, update
@@ -38,6 +39,7 @@ from adapters.store.compact_open import CompactError as CompactError
 from adapters.store.compact_open import open_log_engine as open_log_engine
 from adapters.store.compact_space import storage_bytes as storage_bytes
 from adapters.store.compact_space import vacuum as vacuum
+from adapters.store.lock_wait import take_write_lock
 from adapters.store.upsert import insert_ignore_many
 
 DEFAULT_BATCH = 1_000
@@ -133,11 +135,13 @@ def compact_log(
     batch: int = DEFAULT_BATCH,
     dry_run: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> CompactSummary:
     """Move every intact own copy into decision_snapshots, `batch` entries per transaction.
 
     `progress(examined, total)` is called after each chunk commits. `dry_run` reads the same chunks
-    and counts what would move, rolling every chunk back.
+    and counts what would move, rolling every chunk back. `on_wait(line)` when a chunk waits over 2 s
+    for a SQLite store's write lock, which another process holds.
     """
     if not 1 <= batch <= MAX_BATCH:
         raise ValueError(f"batch must be 1..{MAX_BATCH}, not {batch}")
@@ -147,7 +151,8 @@ def compact_log(
     after = 0
     sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as conn:
-        while (outcome := _chunk_transaction(conn, sqlite, after, batch, dry_run, would_add)) is not None:
+        begin = partial(_begin_immediate, conn, on_wait or _silent) if sqlite and not dry_run else None
+        while (outcome := _chunk_transaction(conn, begin, after, batch, dry_run, would_add)) is not None:
             after = outcome.last_id
             summary.add(outcome)
             if progress is not None:
@@ -156,12 +161,22 @@ def compact_log(
     return summary
 
 
+def _begin_immediate(conn: Connection, on_wait: Callable[[str], None]) -> None:
+    """A SQLite chunk's write lock, before the read: no one moves its entries meanwhile (PostgreSQL locks
+    the rows, FOR UPDATE). Another process's lock held over 2 s is said through `on_wait`."""
+    take_write_lock(conn, lambda: conn.exec_driver_sql("BEGIN IMMEDIATE"), on_wait)
+
+
+def _silent(_line: str) -> None:
+    """A notice nobody asked to see."""
+
+
 def _chunk_transaction(
-    conn: Connection, sqlite: bool, after: int, batch: int, dry_run: bool, would_add: set[int]
+    conn: Connection, begin: Callable[[], None] | None, after: int, batch: int, dry_run: bool, would_add: set[int]
 ) -> ChunkOutcome | None:
     """_chunk in a transaction of its own: committed, or rolled back on a dry run, an error or an empty chunk."""
-    if sqlite and not dry_run:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock before the read: no one moves them meanwhile
+    if begin is not None:
+        begin()
     try:
         outcome = _chunk(conn, after, batch, dry_run, would_add)
     except BaseException:

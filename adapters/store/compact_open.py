@@ -4,6 +4,7 @@ before 0003), or migrate it first when asked (`--upgrade`). The compaction is ad
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic.script import ScriptDirectory
@@ -12,6 +13,7 @@ from sqlalchemy.engine import URL
 
 from adapters.store.db_url import BadDbUrl, check_db_url
 from adapters.store.engine import _alembic_config, current_revision, make_engine, migrate, resolve_db_url, safe_url
+from adapters.store.lock_wait import wait_for_write_lock
 
 SNAPSHOTS_REVISION = "0003"
 
@@ -20,12 +22,13 @@ class CompactError(Exception):
     """The database cannot be compacted: a bad URL, not a credit-policy store, or not migrated to 0003."""
 
 
-def open_log_engine(url: str | None, *, upgrade: bool = False) -> Engine:
+def open_log_engine(url: str | None, *, upgrade: bool = False, on_wait: Callable[[str], None] | None = None) -> Engine:
     """An engine on a store migrated to 0003 or later; `upgrade` migrates it to the newest first.
 
     Raises CompactError naming what is wrong: an unparseable URL or unknown driver, a SQLite file
     that does not exist (it is not created), a server that cannot be reached, a database that is
-    not a credit-policy store, or one still before 0003.
+    not a credit-policy store, or one still before 0003. The upgrade waiting over 2 s for a SQLite
+    store's write lock says so through `on_wait`; `database is locked` after 30 s in all.
     """
     resolved = resolve_db_url(url)
     shown = safe_url(resolved)
@@ -35,7 +38,7 @@ def open_log_engine(url: str | None, *, upgrade: bool = False) -> Engine:
     except Exception as exc:  # an unknown driver
         raise CompactError(f"cannot open {shown}: {_first_line(exc)}") from None
     try:
-        _check_revision(engine, shown, upgrade)
+        _check_revision(engine, shown, upgrade, on_wait)
     except BaseException:
         engine.dispose()
         raise
@@ -63,7 +66,7 @@ def _check_location(resolved: str, shown: str) -> None:
             raise CompactError(f"{shown}: no such database file")
 
 
-def _check_revision(engine: Engine, shown: str, upgrade: bool) -> None:
+def _check_revision(engine: Engine, shown: str, upgrade: bool, on_wait: Callable[[str], None] | None) -> None:
     try:
         revision = current_revision(engine)
     except Exception as exc:  # unreachable server, bad credentials, not a database file
@@ -84,6 +87,8 @@ def _check_revision(engine: Engine, shown: str, upgrade: bool) -> None:
             f"{shown}: the schema is at revision {revision}, before {SNAPSHOTS_REVISION} (which adds "
             "decision_snapshots); migrate it first: pass --upgrade, or start the new release on it once"
         )
+    if on_wait is not None:  # the migration would wait for another writer's lock in silence
+        wait_for_write_lock(engine, on_wait)
     try:
         migrate(engine)
     except Exception as exc:

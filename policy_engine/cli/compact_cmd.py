@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from policy_engine.cli.store_common import DbOption, err
+from policy_engine.cli.store_common import DbOption, err, exit_if_locked, say_waiting
 from policy_engine.words import plural
 
 COMPACT_BATCH = 1_000  # = adapters.store.compact.DEFAULT_BATCH and MAX_BATCH (not imported: keeps --help fast)
@@ -48,7 +48,7 @@ def compact_log_cmd(
 
     Resumable (a transaction per chunk), safe beside the running service, a no-op when run again.
     Prints a JSON summary. Exit status: 0 done, 1 done but some entries were refused, 2 bad URL or
-    database not at 0003.
+    database not at 0003, 3 another process held a SQLite store's write lock for over 30 s (run it again).
     """
     if dry_run and (vacuum or upgrade):
         err.print("error: --dry-run changes nothing: not with --vacuum or --upgrade")
@@ -63,7 +63,9 @@ def compact_log_cmd(
 def _compact_or_exit(
     db: str | None, *, upgrade: bool, dry_run: bool, batch: int, vacuum: bool
 ) -> tuple[dict[str, Any], Any]:
-    """_compact, or exit 2 when the store cannot be compacted and 130 on Ctrl-C."""
+    """_compact, or exit 2 when the store cannot be compacted, 3 when it stayed locked and 130 on Ctrl-C."""
+    from sqlalchemy.exc import DBAPIError
+
     from adapters.store.compact import CompactError
 
     try:
@@ -71,6 +73,9 @@ def _compact_or_exit(
     except CompactError as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from None
+    except DBAPIError as exc:  # each chunk is a transaction of its own: what committed stays
+        exit_if_locked(exc, "the chunks done before it stay done", "run the same command again to finish")
+        raise
     except KeyboardInterrupt:
         err.print("interrupted: nothing is lost (the upgrade and each chunk are transactions of their own); "
                   "run the command again to finish")  # fmt: skip
@@ -89,17 +94,20 @@ def _compact(db: str | None, *, upgrade: bool, dry_run: bool, batch: int, vacuum
     """Open (and with `upgrade` migrate), compact, vacuum: the JSON summary and the CompactSummary."""
     from adapters.store.compact import compact_log, open_log_engine, storage_bytes
     from adapters.store.compact import vacuum as vacuum_db
+    from adapters.store.lock_wait import wait_for_write_lock
 
-    engine = open_log_engine(db, upgrade=upgrade)
+    say = say_waiting("compact-log")
+    engine = open_log_engine(db, upgrade=upgrade, on_wait=say)
     try:
         before = storage_bytes(engine)
         with _compact_progress(dry_run) as hook:
-            summary = compact_log(engine, batch=batch, dry_run=dry_run, progress=hook)
+            summary = compact_log(engine, batch=batch, dry_run=dry_run, progress=hook, on_wait=say)
         result: dict[str, Any] = {"database": engine.url.render_as_string(hide_password=True)}
         result.update(summary.as_json())
         result["vacuum"] = None
         if vacuum:
             err.print("vacuuming…")
+            wait_for_write_lock(engine, say)  # VACUUM waits for the lock like any writer: said after 2 s
             result["vacuum"] = vacuum_db(engine)
         after = storage_bytes(engine)
         if before is not None and after is not None:

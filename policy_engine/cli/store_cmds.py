@@ -19,7 +19,7 @@ from policy_engine.cli.compact_cmd import compact_log_cmd
 from policy_engine.cli.history_cmd import history_cmd
 from policy_engine.cli.options import date_option
 from policy_engine.cli.snapshot_cmd import snapshot_cmd
-from policy_engine.cli.store_common import DbOption, _out, err
+from policy_engine.cli.store_common import DbOption, _out, err, exit_if_locked, say_waiting
 from policy_engine.cli.store_common import open_store_or_exit as open_store_or_exit
 from policy_engine.words import plural
 
@@ -76,7 +76,7 @@ def import_cmd(
                   console=err, transient=True, disable=not err.is_terminal) as bar:  # fmt: skip
         task = bar.add_task(f"importing {kind.value}")
         try:
-            wait_for_write_lock(store.engine, lambda line: err.print(f"import: {line}", markup=False))
+            wait_for_write_lock(store.engine, say_waiting("import"))
             report = run_import(
                 store.engine, kind.value, file, fmt=fmt.value if fmt else None, keep_going=keep_going,
                 rejects_path=rejects, progress=lambda n: bar.update(task, completed=n),
@@ -86,7 +86,7 @@ def import_cmd(
             err.print(f"error: {where}: {exc.strerror or exc}; nothing imported", markup=False)
             raise typer.Exit(2) from None
         except DBAPIError as exc:
-            _exit_if_locked(exc)
+            exit_if_locked(exc, "nothing imported")
             raise
     for problem in report.problems[:MAX_PROBLEMS_SHOWN]:
         err.print(str(problem), markup=False)
@@ -95,19 +95,6 @@ def import_cmd(
         err.print(f"… and {more} more {plural(more, 'problem')}")
     _import_summary(report, rejects)
     raise typer.Exit(1 if report.problem_count else 0)
-
-
-def _exit_if_locked(exc: Exception) -> None:
-    """Exit 3 (run it again later) when another process held the SQLite store's write lock all the while
-    (before: 30 s of silence, then a traceback and exit 1, as if a row had been refused)."""
-    from adapters.store import engine as store_engine
-    from adapters.store.lock_wait import is_locked
-
-    if is_locked(exc):
-        err.print(f"error: database is locked (another process held the store's write lock for over "
-                  f"{store_engine.SQLITE_LOCK_WAIT} s: another batch, an import, compact-log or demo-data); "
-                  "nothing imported: once it is done, run the same command again", markup=False)  # fmt: skip
-        raise typer.Exit(3) from None
 
 
 def _import_summary(report: Any, rejects: Path | None) -> None:
@@ -142,7 +129,7 @@ def demo_data_cmd(
     db: DbOption = None,
 ) -> None:
     """Fill the store with a realistic synthetic portfolio, warning signs included."""
-    from adapters.demo_data import PortfolioNotEmpty, check_empty, generate_demo_data
+    from adapters.demo_data import PortfolioNotEmpty, check_empty
 
     day = date_option("--as-of", as_of) if as_of else date.today()
     store = open_store_or_exit(db)
@@ -152,13 +139,7 @@ def demo_data_cmd(
         err.print(f"error: {exc}")
         raise typer.Exit(1) from None
     started = time.perf_counter()
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err) as bar:
-        task = bar.add_task("customers", total=customers)
-        summary = generate_demo_data(
-            store.engine, customers, seed=seed, as_of=day, replace=replace,
-            progress=lambda n: bar.update(task, completed=n),
-        )  # fmt: skip
+    summary = _generate_or_exit(store.engine, customers, seed, day, replace)
     elapsed = time.perf_counter() - started
     table = Table(title=f"demo data: {summary.customers} {plural(summary.customers, 'customer')} as of {day} "
                         f"in {elapsed:.1f}s")
@@ -169,6 +150,34 @@ def demo_data_cmd(
     for name, count in summary.categories.items():
         table.add_row(f"  warning sign: {name}", str(count))
     _out().print(table)
+
+
+def _generate_or_exit(engine: Any, customers: int, seed: int, day: date, replace: bool) -> Any:
+    """generate_demo_data with its bar on stderr, saying so when another process holds the SQLite store's
+    write lock; exit 3 when it held it all the while (before: 30 s of silence, then a traceback)."""
+    from sqlalchemy.exc import DBAPIError
+
+    from adapters.demo_data import generate_demo_data
+    from adapters.store.lock_wait import wait_for_write_lock
+
+    written = [0]
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=err) as bar:
+            task = bar.add_task("customers", total=customers)
+
+            def progress(done: int) -> None:
+                written[0] = done
+                bar.update(task, completed=done)
+
+            wait_for_write_lock(engine, say_waiting("demo-data"))
+            return generate_demo_data(engine, customers, seed=seed, as_of=day, replace=replace, progress=progress)
+    except DBAPIError as exc:
+        if not written[0]:
+            exit_if_locked(exc, "nothing generated")
+        exit_if_locked(exc, f"{written[0]} {plural(written[0], 'customer')} generated before it stay",
+                       "run the same command again with --replace")  # fmt: skip
+        raise
 
 
 def register(app: typer.Typer) -> None:

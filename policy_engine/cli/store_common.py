@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -36,3 +37,21 @@ def open_store_or_exit(db: str | None, *, must_exist: bool = False) -> Any:
     except Exception as exc:  # a bad URL or an unreachable server: say which, no traceback; never the password
         err.print(f"error: {cannot_open(resolve_db_url(db), exc)}", markup=False)
         raise typer.Exit(2) from None
+
+
+def say_waiting(command: str) -> Callable[[str], None]:
+    """What `command` shows on stderr while another process holds the SQLite store's write lock (lock_wait.py)."""
+    return lambda line: err.print(f"{command}: {line}", markup=False)
+
+
+def exit_if_locked(exc: Exception, outcome: str, again: str = "run the same command again") -> None:
+    """Exit 3 (run it again later) when another process held the SQLite store's write lock all the while,
+    saying who may and what became of the work (`outcome`); before, 30 s of silence ended in a traceback."""
+    from adapters.store import engine as store_engine
+    from adapters.store.lock_wait import HOLDERS, is_locked
+
+    if is_locked(exc):
+        err.print(f"error: database is locked (another process held the store's write lock for over "
+                  f"{store_engine.SQLITE_LOCK_WAIT} s: {HOLDERS}); {outcome}: once it is done, {again}",
+                  markup=False)  # fmt: skip
+        raise typer.Exit(3) from None

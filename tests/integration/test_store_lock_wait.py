@@ -1,0 +1,86 @@
+"""`demo-data` and `compact-log` kept waiting for a SQLite store's write lock say so, as `import` does, and
+locked out for the whole wait exit 3 saying what held them and what to do, with no traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from adapters.store import engine as store_engine
+from adapters.store import lock_wait, open_store
+from policy_engine.cli import build_app
+from tests.integration.sqlite_lock import WAITING, release_after, write_lock_held
+from tests.integration.test_batch_support import AS_OF, make_portfolio, scalar
+
+DEMO = ["demo-data", "--customers", "5", "--as-of", AS_OF.isoformat()]
+LOCKED_OUT = "error: database is locked (another process held the store's write lock for over 1 s"
+
+
+@pytest.fixture
+def short_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Waits of a test's length: 0.2 s unmentioned, 1 s for the driver's own wait."""
+    monkeypatch.setattr(lock_wait, "LOCK_QUIET_SECONDS", 0.2)
+    monkeypatch.setattr(store_engine, "SQLITE_LOCK_WAIT", 1)
+
+
+def _empty_store(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    open_store(url).close()  # created and migrated: there is a file to lock
+    return url
+
+
+def _run_while_held(args: list[str], url: str, release: float | None) -> tuple[int, str, str]:
+    """Run `credit-policy ARGS` while another writer holds the lock (given back after `release` s, or never)."""
+    with write_lock_held(url) as holder:
+        timer = release_after(holder, release) if release is not None else None
+        result = CliRunner().invoke(build_app(), args)
+        if timer is not None:
+            timer.join()
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_demo_data_kept_waiting_by_another_writer_says_so_once_and_fills_the_store(
+        tmp_path: Path, short_waits: None) -> None:
+    url = _empty_store(tmp_path)
+
+    status, _out, said = _run_while_held([*DEMO, "--db", url], url, release=0.6)
+
+    assert status == 0, said
+    assert said.count(WAITING) == 1 and f"demo-data: {WAITING} {url}: another process holds it" in said
+    assert scalar(url, "SELECT COUNT(*) FROM customers") == 5
+
+
+def test_demo_data_locked_out_for_the_whole_wait_exits_3_having_generated_nothing(
+        tmp_path: Path, short_waits: None) -> None:
+    url = _empty_store(tmp_path)
+
+    status, out, said = _run_while_held([*DEMO, "--db", url], url, release=None)
+
+    assert status == 3, said
+    assert LOCKED_OUT in said and "nothing generated" in said and "Traceback" not in said + out
+    assert scalar(url, "SELECT COUNT(*) FROM customers") == 0
+
+
+def test_compact_log_kept_waiting_by_another_writer_says_so_once_and_prints_its_summary(
+        tmp_path: Path, short_waits: None) -> None:
+    url = make_portfolio(tmp_path, 20)
+
+    status, out, said = _run_while_held(["compact-log", "--db", url], url, release=0.6)
+
+    assert status == 0, said
+    assert said.count(WAITING) == 1 and f"compact-log: {WAITING} {url}: another process holds it" in said
+    assert json.loads(out)["status"] == "done"  # stdout holds the summary alone
+
+
+def test_compact_log_locked_out_for_the_whole_wait_exits_3_without_a_traceback(
+        tmp_path: Path, short_waits: None) -> None:
+    url = make_portfolio(tmp_path, 20)
+
+    status, out, said = _run_while_held(["compact-log", "--db", url], url, release=None)
+
+    assert status == 3, said
+    assert LOCKED_OUT in said and "run the same command again" in said
+    assert "Traceback" not in said and out == ""
