@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -86,10 +87,14 @@ def test_a_chunk_commit_kept_waiting_by_another_writer_says_so_once_and_commits(
     def lock_once_evaluation_starts(_progress: Any) -> None:
         if not held:  # the first call comes before the first chunk: the batch's own check is long past
             held.append(write_lock_held(url))
-            release_after(held[0].__enter__(), 0.6)
+            held.append(held[0].__enter__())
+
+    def notice(line: str) -> None:  # given back once the batch said it waits: unsaid, the commit fails
+        said.append(line)
+        held[1].execute("ROLLBACK")
 
     summary = run_batch(BatchOptions(db_url=url, as_of=AS_OF, rules_dir=RULES, chunk_size=50),
-                        lock_once_evaluation_starts, on_notice=said.append)  # fmt: skip
+                        lock_once_evaluation_starts, on_notice=notice)  # fmt: skip
 
     held[0].__exit__(None, None, None)
     assert summary["exit_code"] == 0, summary.get("error")
@@ -97,21 +102,37 @@ def test_a_chunk_commit_kept_waiting_by_another_writer_says_so_once_and_commits(
     assert scalar(url, "SELECT COUNT(*) FROM batch_results") == 20
 
 
-def test_a_pool_workers_chunk_commit_kept_waiting_says_so_in_its_log(
-        tmp_path: Path, short_waits: None, caplog: pytest.LogCaptureFixture) -> None:
+class _ReleaseOnWaiting(logging.Handler):
+    """Gives the lock back once the worker logged that it waits for it, keeping what it logged."""
+
+    def __init__(self, holder: sqlite3.Connection):
+        super().__init__(logging.WARNING)
+        self.holder = holder
+        self.said: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.said.append(record.getMessage())
+        if self.holder.in_transaction:
+            self.holder.execute("ROLLBACK")
+
+
+def test_a_pool_workers_chunk_commit_kept_waiting_says_so_in_its_log(tmp_path: Path, short_waits: None) -> None:
     url = make_portfolio(tmp_path, 20)
     store = open_store(url)
     run_id = "run-1"
     runs.start_run(store.engine, run_id, runs.Partition(), AS_OF, "v-test")
     ensure_portfolio(store.engine, run_id, AS_OF, PortfolioConfig())
     evaluator = ChunkEvaluator(RunContext(run_id, AS_OF, url, str(RULES)))  # as a pool worker makes it
+    log = logging.getLogger("credit_policy.batch")
 
-    with write_lock_held(url) as holder, caplog.at_level(logging.WARNING, "credit_policy.batch"):
-        timer = release_after(holder, 0.6)
-        result = evaluator.run(["C0000001", "C0000002"])
-        timer.join()
+    with write_lock_held(url) as holder:
+        handler = _ReleaseOnWaiting(holder)
+        log.addHandler(handler)
+        try:
+            result = evaluator.run(["C0000001", "C0000002"])
+        finally:
+            log.removeHandler(handler)
 
     store.close()
-    said = [r.getMessage() for r in caplog.records if WAITING in r.getMessage()]
     assert result.handled == 2
-    assert len(said) == 1 and said[0].startswith(f"batch: {WAITING} {url}")
+    assert len(handler.said) == 1 and handler.said[0].startswith(f"batch: {WAITING} {url}")
