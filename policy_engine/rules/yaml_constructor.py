@@ -6,11 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
+from ruamel.yaml.nodes import ScalarNode
 
 from policy_engine.rules.yaml_slips import SplitNumber, duplicate_key, rejoin_split_items, rejoin_split_numbers
 
 MAX_INT_DIGITS = 100
 """Digits of a whole number in a rule or case file: money has at most 16 before its point."""
+
+COMPLEX_KEY = ("a { } or [ ] where a key goes: a key is a plain word, such as `all:` or a field's name; if `{{` was "
+               "written, remove one pair of braces")
 
 
 class RuleConstructor(RoundTripConstructor):
@@ -49,7 +53,10 @@ class RuleConstructor(RoundTripConstructor):
         return super().construct_yaml_int(node)
 
     def check_mapping_key(self, node: Any, key_node: Any, mapping: Any, key: Any, value: Any) -> bool:
-        """Whether `key` is new in `mapping`; a key written twice is an error (yaml_slips words it)."""
+        """Whether `key` is new in `mapping`; a key written twice is an error (yaml_slips words it), and so is
+        a mapping or list where a key goes (`when: {{all: …}}`), which no rule file has and whose lookup crashed."""
+        if not isinstance(key_node, ScalarNode):
+            raise ConstructorError(problem=COMPLEX_KEY, problem_mark=key_node.start_mark)
         if key in mapping:
             raise duplicate_key(node, key_node, mapping, key, value)
         return True

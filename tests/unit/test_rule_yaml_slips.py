@@ -269,3 +269,18 @@ def test_a_value_quoted_over_several_lines_on_purpose_is_not_taken_for_a_quote_l
     _doc, [problem] = parse_document("r.yaml", 'a: "one\n  two"\nb: [1\n', CaseConstructor)
 
     assert "quote" not in problem.message
+
+
+@pytest.mark.parametrize(("text", "col"), [
+    ("when: {{all: [{a: {gte: 6}}, {a: {lt: 3}}]}}\n", 8),
+    ("when: {[a, b]: 1}\n", 8),
+    ("when: {{a: 1}: x}\n", 8),
+])
+def test_braces_doubled_or_a_list_where_a_key_goes_is_a_yaml_error_at_it_not_a_crash(text: str, col: int) -> None:
+    """`when: {{all: […]}}` (one pair of braces too many) stopped lint with a TypeError traceback: the
+    inner mapping was taken for a key, and a key holding a list cannot be looked up."""
+    _doc, [problem] = parse_document("r.yaml", text, CaseConstructor)
+
+    assert (problem.line, problem.col, problem.code) == (1, col, "yaml_error")
+    assert problem.message.startswith("a { } or [ ] where a key goes: a key is a plain word, such as `all:` or a "
+                                      "field's name; if `{{` was written, remove one pair of braces")
