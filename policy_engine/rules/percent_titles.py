@@ -79,14 +79,16 @@ def _message(title: str, cmp: Cmp) -> str | None:
     said = stated[0]
     if not (_BOUND_BEFORE.search(title[:said.start]) or _BOUND_AFTER.match(title[said.end:])):
         return None
-    threshold = float(cmp.value)
-    if abs(said.value / 100 - threshold) < 1e-9:
+    threshold, fraction = float(cmp.value), round(said.value / 100, 8)
+    if abs(fraction - threshold) < 1e-9:
         return None
+    right = f"{cmp.field}: {{{cmp.op}: {fraction:g}}}"
+    head = f'the title says "{said.phrase}" ({fraction:g}) but the condition is {cmp.field} {cmp.op} {threshold:g}'
+    if abs(said.value - threshold) < 1e-9:  # the percentage itself as the threshold: "8500%" would be no fix
+        return (f"{head}, the percentage written whole: {said.phrase} is {fraction:g}, as a ratio is a fraction "
+                f"here; write {right}")
     meant = round(threshold * 100, 6)
-    right = f"{cmp.field}: {{{cmp.op}: {round(said.value / 100, 8):g}}}"
-    return (f'the title says "{said.phrase}" ({round(said.value / 100, 8):g}) but the condition is {cmp.field} '
-            f'{cmp.op} {threshold:g}; write "{_written_as(said, meant)}" in its place (or {right}, if the title is '
-            "right)")
+    return f'{head}; write "{_written_as(said, meant)}" in its place (or {right}, if the title is right)'
 
 
 def _percentages(title: str) -> list[Percent]:

@@ -38,6 +38,22 @@ def test_a_percentage_bound_other_than_the_ratio_threshold_is_a_problem_at_each_
 
 
 @pytest.mark.parametrize(("en", "when", "write"), [
+    ("Debt ratio above 85%", "{debt_ratio: {gt: 85}}", "debt_ratio: {gt: 0.85}"),
+    ("Current ratio under 120%", "{current_ratio: {lt: 120}}", "current_ratio: {lt: 1.2}"),
+])
+def test_a_threshold_written_as_the_titles_percentage_says_to_write_the_fraction(
+    rules_copy: RulesCopy, en: str, when: str, write: str,
+) -> None:
+    """`Debt ratio above 85%` on `gt: 85` said to write "8500%" in the title: it is the threshold that is wrong."""
+    rules = _over_leveraged(rules_copy, "负债比率过高", en, when)
+
+    [message] = messages_at(rules, "warnings.yaml", f"en: '{en}'")
+
+    assert "00%" not in message
+    assert message.endswith(f"a ratio is a fraction here; write {write}")
+
+
+@pytest.mark.parametrize(("en", "when", "write"), [
     ("Debt ratio over eighty percent", "{debt_ratio: {gt: 0.85}}", "eighty-five percent"),
     ("Current ratio under 120%", "{current_ratio: {lt: 1}}", "100%"),
     ("Debt ratio 90% or more", "{debt_ratio: {gte: 0.85}}", "85%"),
