@@ -86,7 +86,8 @@ def describe(err: Mapping[str, Any], setting: NumberSetting, cut_short: bool = F
         return "invalid_value", f"{not_finite(value)}; {right}"
     if kind in _BOUND_ERRORS:
         name, word = _BOUND_ERRORS[kind]
-        return "invalid_value", f"{_shown(value)} is {word} {_shown(getattr(setting, name))}; {right}"
+        bound = _shown(getattr(setting, name))
+        return "invalid_value", f"{_shown(value)} is {word} {bound}; {_whole_percent(value, setting, right)}"
     if isinstance(value, str):
         return "type_mismatch", _text_for_number(value, setting, cut_short, right)
     if isinstance(value, float) and setting.whole:
@@ -97,6 +98,17 @@ def describe(err: Mapping[str, Any], setting: NumberSetting, cut_short: bool = F
         return "type_mismatch", f"no value is written; {right}"
     wrong = {bool: str(value).lower(), list: "a list", dict: "a mapping"}.get(type(value), type(value).__name__)
     return "type_mismatch", f"{wrong} is not a number; {right}"
+
+
+def _whole_percent(value: Any, setting: NumberSetting, right: str) -> str:
+    """For a fraction setting given a percentage written whole (`limit_factor: 80`): write 0.8. Under 5 a value
+    may as well be a multiple (`limit_factor: 2`), and over 100 it is no percentage of anything: `right` stays."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 5 <= value <= 100:
+        return right
+    percent = percent_as(f"{_shown(value)}%", setting.le if setting.le is not None else setting.lt)
+    if percent is None or percent[0] == _shown(value) or not setting.allows(float(percent[0])):
+        return right
+    return f"write {percent[0]} ({percent[1]})"
 
 
 def _text_for_number(value: str, setting: NumberSetting, cut_short: bool, right: str) -> str:
