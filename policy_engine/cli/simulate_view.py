@@ -158,8 +158,8 @@ def _rule_tests(out: Console, tests: dict[str, Any] | None) -> None:
     else:
         out.print(f"the candidate's rule tests: {_cases_pass(tests)}; a service started "
                   f"with --rule-tests would refuse this rule set until its cases agree:")
-        for problem in tests["problems"][:20]:
-            out.print(f"  {problem}", markup=False)
+        for problem in tests["problems"][:20]:  # one line each, however long: grep and paste take it whole
+            out.print(f"  {problem}", markup=False, soft_wrap=True)
         if len(tests["problems"]) > 20:
             out.print(f"  … and {len(tests['problems']) - 20} more (--json lists them all)")
 

@@ -61,3 +61,21 @@ def test_one_customer_with_more_actions_of_a_code_it_has_is_said_in_the_singular
     _actions(out, [], 1)
 
     assert "1 customer gets more or fewer actions of a code it already has" in out.file.getvalue()  # type: ignore[attr-defined]
+
+
+def test_each_failing_rule_test_stays_on_one_line_to_be_grepped_and_pasted() -> None:
+    """Piped, the 200-column console broke a long `path:line:col: rule_test_failed: …` line in two."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    from policy_engine.cli.simulate_view import _rule_tests
+
+    problem = ("/tmp/rules/tests/warnings.yaml:91:1: rule_test_failed: case payment_excuses: credit_limit: expected "
+               "200000.00, got 160000.00 (set by limit.bbb at /tmp/rules/limits.yaml:28; moved by the warning signs "
+               "warn.competitor_purchases_moved)")
+    out = Console(file=StringIO(), width=200)
+
+    _rule_tests(out, {"pass": False, "passed": 0, "cases": 1, "problems": [problem]})
+
+    assert f"  {problem}\n" in out.file.getvalue()  # type: ignore[attr-defined]
