@@ -3,6 +3,7 @@ directory links, and what could not be read (loader.py reads the files)."""
 
 from __future__ import annotations
 
+import codecs
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,10 +158,22 @@ def read_rule_text(path: Path, limit: int) -> str | Problem:
         return Problem(shown, 1, 1, "unreadable", str(exc))
     if data is None:
         return Problem(shown, 1, 1, "unreadable", f"larger than {limit} bytes")
+    if looks_utf16(data):
+        return Problem(shown, 1, 1, "unreadable", UTF16)
     try:
         return data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError:
         return not_utf8(path, shown, data)
+
+
+UTF16 = ('saved as UTF-16 (Windows Notepad\'s "Unicode"); save the file with the encoding UTF-8 ("UTF-8" in '
+         "Notepad's Save As, under Encoding)")
+
+
+def looks_utf16(data: bytes) -> bool:
+    """Whether `data` is UTF-16 text: its byte-order mark, or a NUL byte beside every ASCII character (a rule file's
+    keys are ASCII), which UTF-8 decoding took for a character at some column of line 1, or YAML for `#x0000`."""
+    return data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or data.count(0) * 4 >= len(data) > 0
 
 
 def not_utf8(path: Path, shown: str, data: bytes | None = None) -> Problem:

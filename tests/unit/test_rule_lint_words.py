@@ -287,6 +287,28 @@ def test_a_rule_file_saved_in_gbk_is_unreadable_at_its_first_chinese_character(r
                                       "encoding UTF-8")
 
 
+@pytest.mark.parametrize(("encoding", "ascii_only"), [
+    ("utf-16", False), ("utf-16-le", False), ("utf-16-be", False), ("utf-16-le", True),
+])
+def test_a_rule_file_saved_as_utf16_says_so(rules_copy: RulesCopy, encoding: str, ascii_only: bool) -> None:
+    """Notepad's "Unicode" is UTF-16: lint said `byte 0xFF here is no UTF-8 character` (with its byte-order mark),
+    a column in the middle of line 1 (without), or `unacceptable character #x0000` (English text only)."""
+    rules = rules_copy()
+    path = rules / "reviews.yaml"
+    text = path.read_text(encoding="utf-8")
+    if ascii_only:
+        text = "".join(line for line in text.splitlines(keepends=True) if line.isascii())
+    path.write_bytes(text.encode(encoding))
+
+    with pytest.raises(PolicyLoadError) as raised:
+        read_rule_files(rules)
+
+    [problem] = raised.value.problems
+    assert (Path(problem.path).name, problem.line, problem.col, problem.code) == ("reviews.yaml", 1, 1, "unreadable")
+    assert problem.message.startswith("saved as UTF-16 (Windows Notepad's \"Unicode\"); save the file with the "
+                                      "encoding UTF-8")
+
+
 @pytest.mark.parametrize(("file", "old", "new", "ending"), [
     ("warnings.yaml", "    effects: {downgrade: 1}\n  - id: warn.seriously_overdue",
      "    then: {downgrade: 1}\n  - id: warn.seriously_overdue",
