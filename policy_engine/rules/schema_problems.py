@@ -191,8 +191,11 @@ _WRITE_MISSING = {
     "source": 'write the handbook passage the rule encodes, such as source: "002 付款变化: 延迟付款期限"',
     "title": "write title: {zh: …, en: …} (what every decision shows, in Chinese and in English)",
     "id": "write id: … (a stable id decisions, logs and tests refer to, such as warn.pays_late)",
+    "en": "write the title in English beside the Chinese one: {zh: …, en: …} (decisions show both)",
+    "zh": "write the title in Chinese beside the English one: {zh: …, en: …} (decisions show both)",
 }
-"""What to write for a required key every rule has, where its absence is all that is wrong."""
+"""What to write for a required key every rule has (and either half of a title), where its absence is all that is
+wrong."""
 
 
 _ITEM_NAMES = {"factors": "factor", "cases": "case"}

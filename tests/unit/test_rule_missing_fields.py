@@ -35,3 +35,20 @@ def test_a_rule_missing_a_required_key_is_named_with_what_to_write(
     assert problem.code == "missing_field"
     assert problem.line == (rules / "warnings.yaml").read_text().splitlines().index("  - id: warn.over_leveraged") + 1
     assert problem.message.startswith(said)
+
+
+@pytest.mark.parametrize(("title", "said"), [
+    ("title: {zh: 负债比率过高}", 'rule warn.over_leveraged: title: missing field "en": write the title in English '
+                              "beside the Chinese one: {zh: …, en: …} (decisions show both)"),
+    ("title: {en: Debt ratio above 85%}", 'rule warn.over_leveraged: title: missing field "zh": write the title in '
+                                         "Chinese beside the English one: {zh: …, en: …} (decisions show both)"),
+])
+def test_a_title_in_one_language_only_says_to_write_the_other(rules_copy: RulesCopy, title: str, said: str) -> None:
+    """`title: {zh: 负债比率过高}` said only `title: missing field "en"`."""
+    rules = rules_copy(("warnings.yaml", "title: {zh: 负债比率过高, en: Debt ratio above 85%}", title))
+
+    [problem] = lint(read_rule_files(rules), str(rules))
+
+    assert problem.code == "missing_field"
+    assert problem.line == (rules / "warnings.yaml").read_text().splitlines().index(f"    {title}") + 1
+    assert problem.message == said
