@@ -102,9 +102,10 @@ def batch_cmd(
     3 fatal error, a database that does not answer, or SIGTERM; 130 Ctrl-C (for both: run it again to resume).
     """
     from adapters.batch.runner import BatchOptions
+    from policy_engine.cli.batch_input import as_of_or_exit, partition_or_exit, require_store
 
-    day, part = _date(as_of, "--as-of"), _partition_or_exit(partition)  # the options first, then the store
-    _require_store(_db(db))
+    day, part = as_of_or_exit(as_of), partition_or_exit(partition)  # the options first, then the store
+    require_store(_db(db))
     warn_if_more_workers_than_cpus(workers)
     opts = BatchOptions(db_url=_db(db), as_of=day, rules_dir=rules, workers=workers, partition=part,
                         chunk_size=chunk_size, retry_quarantined=retry_quarantined, rule_tests=rule_tests)  # fmt: skip
@@ -114,18 +115,6 @@ def batch_cmd(
     _print_notes(summary)
     _print_json(summary)
     raise typer.Exit(summary["exit_code"])
-
-
-def _partition_or_exit(partition: str) -> Any:
-    """The Partition `--partition` names, or exit 2 saying what is wrong."""
-    from adapters.batch.runner import EXIT_BAD_INPUT as BAD
-    from adapters.batch.runs import Partition
-
-    try:
-        return Partition.parse(partition)
-    except ValueError as exc:
-        err.print(f"error: --partition: {exc}")
-        raise typer.Exit(BAD) from None
 
 
 def _run_or_exit(opts: Any, quiet: bool) -> dict[str, Any]:
@@ -193,21 +182,6 @@ def _print_notes(summary: dict[str, Any]) -> None:
     if summary.get("already_complete"):
         err.print(f"run {summary['run_id']} part {summary['partition']} is already complete (attempt "
                   f"{summary['attempt']}): no customer to evaluate, the store is left as it is", markup=False)
-
-
-def _require_store(url: str) -> None:
-    """The batch re-evaluates the customers of an existing store: a SQLite path with a typo would be
-    created empty and the night's run would end "complete" with 0 customers, exit 0."""
-    from adapters.store.db_url import BadDbUrl
-    from adapters.store.engine import NoSuchStore, cannot_open, require_existing
-
-    try:
-        require_existing(url)
-    except (NoSuchStore, BadDbUrl) as exc:
-        why = str(exc) if isinstance(exc, NoSuchStore) else cannot_open(url, exc)
-        err.print(f"error: {why}", markup=False)
-        _print_json({"status": "bad_input", "error": why, "exit_code": EXIT_BAD_INPUT})
-        raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
 class _ReportNotWritten(Exception):

@@ -38,7 +38,12 @@ def fail(message: str, code: int = USAGE_EXIT) -> typer.Exit:
 
 def refused(option: str, why: str, value: str, hint: str = "") -> typer.Exit:
     """`error: --option: why: 'value'` and the hint (`; write …`), on stderr; the Exit (2) to raise."""
-    return fail(f"{option}: {why}: {echoed(value)}{hint}")
+    return fail(refusal(option, why, value, hint))
+
+
+def refusal(option: str, why: str, value: str, hint: str = "") -> str:
+    """`--option: why: 'value'` and the hint (`; write …`): what `refused` says after `error: `."""
+    return f"{option}: {why}: {echoed(value)}{hint}"
 
 
 def date_option(option: str, value: str) -> date:

@@ -13,12 +13,15 @@ from typer.core import TyperGroup
 
 from policy_engine.cli.helptext import PlainHelp
 from policy_engine.cli.interrupt import interrupted
-from policy_engine.cli.options import fail, refused
+from policy_engine.cli.options import fail, refusal
 from policy_engine.domain.amounts import plain_number
 from policy_engine.domain.suggest import echoed
 from policy_engine.rules.numbers import NumberSetting
 
 _OUT_OF_RANGE = frozenset({"greater_than_equal", "greater_than", "less_than_equal", "less_than"})
+SUMMARY_ON_STDOUT = frozenset({"batch"})
+"""Commands whose stdout is a JSON summary however they end (a scheduler parses it): a usage error prints the
+`bad_input` one too."""
 _UsageError: type[Exception] = typer.BadParameter.__mro__[1]
 """click's UsageError (typer exports only its subclass BadParameter, and vendors click from 0.2x on)."""
 
@@ -44,15 +47,25 @@ class CommandGroup(PlainHelp, TyperGroup):
         except _UsageError as exc:
             if type(exc).__name__ == "NoArgsIsHelpError":  # the help asked for by giving nothing: shown as it is
                 raise
-            cause = exc.__cause__
-            if isinstance(exc, typer.BadParameter) and isinstance(cause, ValidationError) and cause.errors():
-                raise _bad_value(exc, cause) from None
             where = getattr(exc, "ctx", None)
-            see = f"; see '{where.command_path} --help'" if where is not None else ""
-            raise fail(f"{exc.format_message().rstrip('.')}{see}") from None  # type: ignore[attr-defined]
+            if where is not None and where.command.name in SUMMARY_ON_STDOUT:
+                from policy_engine.cli.batch_input import bad_input
+
+                raise bad_input(_said(exc)) from None
+            raise fail(_said(exc)) from None
 
 
-def _bad_value(exc: typer.BadParameter, cause: ValidationError) -> typer.Exit:
+def _said(exc: Exception) -> str:
+    """What the `error:` line says about click's usage error `exc`."""
+    cause = exc.__cause__
+    if isinstance(exc, typer.BadParameter) and isinstance(cause, ValidationError) and cause.errors():
+        return _bad_value(exc, cause)
+    where = getattr(exc, "ctx", None)
+    see = f"; see '{where.command_path} --help'" if where is not None else ""
+    return f"{exc.format_message().rstrip('.')}{see}"  # type: ignore[attr-defined]
+
+
+def _bad_value(exc: typer.BadParameter, cause: ValidationError) -> str:
     """`--workers: not a whole number: '3x'; write a whole number from 1 to 256`, from typer's conversion error
     `exc`, whose `cause` holds what was given."""
     param = exc.param
@@ -61,13 +74,13 @@ def _bad_value(exc: typer.BadParameter, cause: ValidationError) -> typer.Exit:
     given = str(error.get("input"))
     if not error["type"].startswith("int_") and error["type"] not in _OUT_OF_RANGE:
         why = str(error["msg"]).removeprefix("Value error, ").rstrip(".")  # a choice: "'xml' is not one of …"
-        return fail(f"{option}: {why}") if echoed(given) in why else refused(option, why, given)
+        return f"{option}: {why}" if echoed(given) in why else refusal(option, why, given)
     # Every number option of this command line is a whole number (a count, days, a port).
     setting = NumberSetting(whole=True, ge=getattr(param, "min", None), le=getattr(param, "max", None))
     if error["type"] in _OUT_OF_RANGE:
-        return refused(option, "out of range", given, f"; write {setting.takes()}")
+        return refusal(option, "out of range", given, f"; write {setting.takes()}")
     plain = plain_number(given)
     number = Decimal(plain) if plain is not None else None
     if number is not None and number == number.to_integral_value() and setting.allows(float(number)):
-        return refused(option, "not a whole number", given, f"; write {int(number)}")
-    return refused(option, "not a whole number", given, f"; write {setting.takes()}")
+        return refusal(option, "not a whole number", given, f"; write {int(number)}")
+    return refusal(option, "not a whole number", given, f"; write {setting.takes()}")

@@ -264,13 +264,16 @@ def test_customers_another_process_settles_meanwhile_are_counted_as_already_done
         (["--rules", "/nonexistent/rules"], "do not load"),
     ],
 )
-def test_bad_input_exits_with_2(tmp_path: Path, args: list[str], message: str) -> None:
+def test_bad_input_exits_with_2_and_prints_the_bad_input_summary(tmp_path: Path, args: list[str], message: str) -> None:
     url = make_portfolio(tmp_path)
 
     result = cli("batch", "--db", url, "--quiet", *args)
 
     assert result.returncode == 2
     assert message in result.stderr
+    summary = summary_of(result)  # a scheduler parsing stdout gets it however the batch ended (docs/batch.md)
+    assert summary["status"] == "bad_input" and summary["exit_code"] == 2
+    assert message in summary["error"]
 
 
 def test_a_sqlite_store_that_is_not_there_is_bad_input_and_not_created(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ the option and the value, and what to write where one can tell; exit 2."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -23,8 +24,18 @@ def _refused(tmp_path: Path, *args: str) -> str:
     result = CliRunner().invoke(build_app(), [*args, *store_args])
 
     assert result.exit_code == 2, result.output
-    assert result.stdout == "" and not (tmp_path / "store.sqlite").exists()
+    assert not (tmp_path / "store.sqlite").exists()
+    if args[0] == "batch":  # its stdout is a JSON summary however it ended, for the scheduler (docs/batch.md)
+        assert json.loads(result.stdout) == {"status": "bad_input", "error": _one_error(result.stderr), "exit_code": 2}
+    else:
+        assert result.stdout == ""
     return str(result.stderr)
+
+
+def _one_error(stderr: str) -> str:
+    """What the one `error:` line says."""
+    assert stderr.startswith("error: ") and stderr.count("\n") == 1, stderr
+    return stderr.removeprefix("error: ").rstrip("\n")
 
 
 @pytest.mark.parametrize(("args", "said"), [
