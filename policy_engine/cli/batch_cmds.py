@@ -76,7 +76,8 @@ RetryOption = Annotated[
     bool, typer.Option(help="take this run's quarantined customers again (after fixing their data)")
 ]
 ReportDirOption = Annotated[
-    Path | None, typer.Option(metavar="DIR", help="write the run's HTML and CSV report here when the run is complete")
+    Path | None,
+    typer.Option(metavar="DIR", help="write the run's report (HTML, CSV and JSON) here when the run is complete"),
 ]
 RuleTestsOption = Annotated[bool, typer.Option(
     "--rule-tests/--no-rule-tests",

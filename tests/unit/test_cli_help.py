@@ -96,3 +96,11 @@ def test_every_option_and_argument_says_what_it_is_for(path: tuple[str, ...], co
     silent = [param.name for param in command.get_params(ctx) if not getattr(param, "help", None)]
 
     assert silent == []
+
+
+def test_the_report_options_name_the_three_files_a_report_is() -> None:
+    """`batch --report-dir` said "HTML and CSV" while it writes the JSON figures too, as `report --out` says."""
+    for path, opt in ((("batch",), "--report-dir"), (("report",), "--out")):
+        row = _row(_help(path), opt)
+
+        assert all(kind in row for kind in ("HTML", "CSV", "JSON")), f"{' '.join(path)} {opt}: {row!r}"
