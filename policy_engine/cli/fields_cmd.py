@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from policy_engine.cli.options import fail
+from policy_engine.domain.suggest import echoed
 
 if TYPE_CHECKING:
     from policy_engine.features import FieldSpec
@@ -25,7 +26,7 @@ def fields(
     from policy_engine.rules.scopes import SCOPES
 
     if stage not in SCOPES:
-        raise fail(f"--stage: one of {', '.join(SCOPES)}")
+        raise fail(f"--stage: {echoed(stage)} is not one of {', '.join(map(repr, SCOPES))}")
     specs = [s for s in SCOPES[stage].values() if word is None or _matches(s, word.lower())]
     if not specs:
         typer.echo(f"no field of stage {stage} has {word!r} in its name or meaning", err=True)

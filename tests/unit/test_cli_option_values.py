@@ -117,3 +117,10 @@ def test_other_usage_errors_are_one_error_line_too(tmp_path: Path) -> None:
     assert misspelt.startswith("error: No such option: --amout") and "--amount" in misspelt
     assert choice == "error: --format: 'xml' is not one of 'csv', 'jsonl'\n"
     assert "Usage:" not in missing + misspelt + choice and "╭" not in missing + misspelt + choice
+
+
+def test_a_stage_that_is_none_is_echoed_with_the_stages_there_are(tmp_path: Path) -> None:
+    """`fields --stage custmer` said `error: --stage: one of customer, …`, without the value given."""
+    said = _refused(tmp_path, "fields", "--stage", "custmer")
+
+    assert said == "error: --stage: 'custmer' is not one of 'customer', 'invoice', 'rating', 'profile', 'order'\n"
