@@ -17,7 +17,9 @@ from policy_engine.domain.values import (
     BRANCH_MESSAGES,
     CURRENCY_NICKNAMES,
     CURRENCY_PATTERN,
+    DATE_RANGE,
     ISO_4217,
+    MONEY_RANGE,
     NOT_A_DATE,
     NOT_A_DECIMAL,
     PATTERN_MESSAGES,
@@ -25,14 +27,17 @@ from policy_engine.domain.values import (
     REQUIRED_DECIMAL,
     SHORTCUT_BRANCHES,
 )
+from policy_engine.domain.violation_reasons import INVALID, amount_or_date_reason, reason_of_pydantic_error
 
 
 @dataclass(frozen=True)
 class FieldViolation:
-    """One bad input field: its path (`invoices[3].amount`) and what is wrong with it."""
+    """One bad input field: its path (`invoices[3].amount`), what is wrong with it in words, and the same as a
+    stable reason for programs (policy_engine/domain/violation_reasons.py)."""
 
     field: str
     description: str
+    reason: str = INVALID
 
     def __str__(self) -> str:
         return f"{self.field}: {self.description}" if self.field else self.description
@@ -138,7 +143,7 @@ def violations_from(exc: ValidationError, prefix: str = "") -> list[FieldViolati
 def typed_violations_from(exc: ValidationError, prefix: str = "") -> list[tuple[FieldViolation, str]]:
     """violations_from with the pydantic error type of each violation (importers report it as a code)."""
     result: list[tuple[FieldViolation, str]] = []
-    refused_by_every_branch: dict[str, str] = {}
+    refused_by_every_branch: dict[str, tuple[str, str]] = {}  # path → (description, branch label)
     sent: dict[tuple[Any, ...], Any] = {}
     for err in exc.errors(include_url=False):
         loc, kind = tuple(err["loc"]), str(err["type"])
@@ -151,18 +156,18 @@ def typed_violations_from(exc: ValidationError, prefix: str = "") -> list[tuple[
             loc = loc[:-1]
             path, value = _prefixed(field_path(loc), prefix), sent.get(loc, err.get("input"))
             if kind in BRANCH_GATE_ERRORS and kind not in branch:  # the branch for another type of input
-                refused_by_every_branch.setdefault(path, _refused_value(label, value, _fallback(label)))
+                refused_by_every_branch.setdefault(path, (_refused_value(label, value, _fallback(label)), label))
                 continue
-            message = _refused_value(label, value, _required_if_empty(value, branch.get(kind, _fallback(label))))
+            wanted = _required_if_empty(value, branch.get(kind, _fallback(label)))
+            violation = FieldViolation(path, _refused_value(label, value, wanted), _branch_reason(wanted, label))
             kind = "value_error"  # the code importers have always reported for a bad amount or date
         else:
-            path, message = _prefixed(field_path(loc), prefix), _message(err, kind)
-        violation = FieldViolation(path, message)
+            violation = FieldViolation(_prefixed(field_path(loc), prefix), _message(err, kind), _reason(err, kind))
         if all(v != violation for v, _ in result):
             result.append((violation, kind))
     shown = {v.field for v, _ in result}
-    result += [(FieldViolation(path, wanted), "value_error") for path, wanted in refused_by_every_branch.items()
-               if path not in shown]
+    result += [(FieldViolation(path, wanted, _branch_reason(wanted, label)), "value_error")
+               for path, (wanted, label) in refused_by_every_branch.items() if path not in shown]
     return result
 
 
@@ -181,6 +186,19 @@ def _message(err: Any, kind: str) -> str:
 
 
 _REQUIRED = {NOT_A_DECIMAL: REQUIRED_DECIMAL, NOT_A_DATE: REQUIRED_DATE}
+_REQUIRED_MESSAGES = frozenset(_REQUIRED.values())
+_RANGE_MESSAGES = frozenset({MONEY_RANGE, DATE_RANGE, "must not be negative"})
+
+
+def _reason(err: Any, kind: str) -> str:
+    """The stable reason of a refused field that is no amount or date."""
+    ctx = err.get("ctx") or {}
+    return reason_of_pydantic_error(kind, ctx, ctx.get("pattern") == CURRENCY_PATTERN)
+
+
+def _branch_reason(wanted: str, label: str) -> str:
+    """The stable reason of a refused amount or date, from the message it starts with."""
+    return amount_or_date_reason(wanted, _REQUIRED_MESSAGES, _RANGE_MESSAGES, label.startswith("date"))
 
 
 def _fallback(label: str) -> str:

@@ -28,6 +28,14 @@ from policy_engine.domain.values import (
     Money,
     SignedMoney,
 )
+from policy_engine.domain.violation_reasons import (
+    CONTEXT_KEY,
+    DUPLICATE,
+    INCONSISTENT,
+    OUT_OF_RANGE,
+    REQUIRED,
+    UNKNOWN_VALUE,
+)
 
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT, strip_whitespace=True, pattern=TEXT_PATTERN)]
 Identifier = Annotated[
@@ -80,14 +88,19 @@ def _incoherent(invoice: Invoice) -> list[InitErrorDetails]:
         ("paid_amount", invoice.paid_amount, invoice.paid_amount > invoice.amount, f"exceeds amount {invoice.amount}"),
         ("paid_on", paid_on, paid_on is not None and paid_on < issued_on, f"is before issued_on {issued_on}"),
     ]
-    return [_value_error_at((field,), value, f"{field} {value} {why}") for field, value, wrong, why in compared
-            if wrong]
+    return [_value_error_at((field,), value, f"{field} {value} {why}", INCONSISTENT)
+            for field, value, wrong, why in compared if wrong]
 
 
-def _value_error_at(loc: tuple[str | int, ...], value: Any, message: str) -> InitErrorDetails:
-    """An error at `loc` (a nested model's is prefixed with its path: `invoices[1].paid_on`)."""
+def _value_error_at(loc: tuple[str | int, ...], value: Any, message: str, reason: str) -> InitErrorDetails:
+    """An error at `loc` (a nested model's is prefixed with its path: `invoices[1].paid_on`) for `reason`."""
+    return InitErrorDetails(type=_value_error(message, reason), loc=loc, input=value)
+
+
+def _value_error(message: str, reason: str) -> PydanticCustomError:
+    """A refusal carrying its violation reason (violation_reasons.py) in its context."""
     # "value_error", the type a ValueError gets: the code importers report stays as it was.
-    return InitErrorDetails(type=PydanticCustomError("value_error", message), loc=loc, input=value)
+    return PydanticCustomError("value_error", message, {CONTEXT_KEY: reason})
 
 
 class Order(_Strict):
@@ -125,7 +138,8 @@ class Signal(_Strict):
     @classmethod
     def _known_code(cls, value: str) -> str:
         if value not in SIGNAL_CODES:
-            raise ValueError(unknown_choice("signal code", value, SIGNAL_CODES))
+            raise _value_error(unknown_choice("signal code", value, SIGNAL_CODES),
+                               UNKNOWN_VALUE if value.strip() else REQUIRED)
         return value
 
 
@@ -166,7 +180,7 @@ class CustomerSnapshot(_Strict):
         # Each amount is bounded; their sums (exposure, purchases) must stay representable too.
         total = sum(map(_AMOUNT, self.invoices), Decimal(0)) + sum(map(_AMOUNT, self.orders), Decimal(0))
         if total >= MAX_MONEY:
-            raise ValueError(f"invoices and orders together exceed {MAX_MONEY:,.0f}")
+            raise _value_error(f"invoices and orders together exceed {MAX_MONEY:,.0f}", OUT_OF_RANGE)
         # The same invoice or order twice would count its amount twice (exposure, purchases); the
         # importers and the store refuse such duplicates as well.
         invoice_ids, order_ids = list(map(_INVOICE_ID, self.invoices)), list(map(_ORDER_ID, self.orders))
@@ -197,7 +211,7 @@ def _repeated_ids(name: str, field: str, ids: list[str]) -> list[InitErrorDetail
     for index, item_id in enumerate(ids):
         if item_id in first:
             message = f"{name}[{first[item_id]}] and {name}[{index}] have the same id {item_id!r}"
-            found.append(_value_error_at((name, index, field), item_id, message))
+            found.append(_value_error_at((name, index, field), item_id, message, DUPLICATE))
         first.setdefault(item_id, index)
     return found
 
