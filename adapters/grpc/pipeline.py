@@ -20,6 +20,7 @@ from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
 from adapters.grpc.wire_types import wire_violations
 from policy_engine.domain.errors import EngineFailure, FieldViolation, InvalidInput, PolicyError
 from policy_engine.domain.models import CustomerSnapshot, OrderDecision, OrderRequest
+from policy_engine.domain.violation_reasons import NOT_A_MESSAGE
 from policy_engine.ports import CustomerStore
 
 REQUEST_TYPES: dict[str, Any] = {"evaluate": pb.EvaluateCustomerRequest, "check_order": pb.CheckOrderRequest}
@@ -40,7 +41,8 @@ def parse_message(message_type: Any, data: bytes) -> Any:
         message = message_type.FromString(data)
     except DecodeError as exc:
         name = message_type.DESCRIPTOR.full_name
-        raise InvalidInput([FieldViolation("request", f"not a valid {name} message: {str(exc)[:200]}")]) from None
+        problem = f"not a valid {name} message: {str(exc)[:200]}"
+        raise InvalidInput([FieldViolation("request", problem, NOT_A_MESSAGE)]) from None
     if violations := wire_violations(message, data):
         raise InvalidInput(violations)
     return message

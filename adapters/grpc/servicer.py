@@ -27,7 +27,14 @@ from adapters.grpc.call_end import (
     half_closed_code,
     log_failure,
 )
-from adapters.grpc.errors import fill_item_error, rich_status, status_code_of
+from adapters.grpc.errors import (
+    INTERNAL_ERROR,
+    busy_status,
+    fill_item_error,
+    internal_status,
+    rich_status,
+    status_code_of,
+)
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2_grpc as pb_grpc
 from adapters.grpc.heap_trim import HeapTrim
@@ -73,9 +80,8 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
                   max_in_flight=self.max_in_flight, last_method=method)
             self._refused, self._refused_logged_at = 0, now
         self.metrics.observe_call(method, "RESOURCE_EXHAUSTED", 0.0)
-        await abort(context, grpc.StatusCode.RESOURCE_EXHAUSTED,
-                    f"the server is deciding {self.in_flight} calls, its limit (--max-in-flight); "
-                    "retry after a backoff")
+        status = busy_status(self.in_flight, self.max_in_flight)
+        await abort(context, status.code, status.details, status.trailing_metadata)
         raise asyncio.CancelledError  # the caller had gone already: nobody to answer, nothing to decide
 
     async def _decide(self, kind: str, request: bytes, flow: object | None = None) -> Any:
@@ -122,7 +128,8 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
         except Exception as exc:
             code = "INTERNAL"
             LOG.exception("unexpected error in %s", method)
-            if not await abort(context, grpc.StatusCode.INTERNAL, f"internal error: {type(exc).__name__}"):
+            status = internal_status(f"internal error: {type(exc).__name__}")
+            if not await abort(context, status.code, status.details, status.trailing_metadata):
                 code = cancelled_code(context)
                 raise asyncio.CancelledError from None
         finally:
@@ -175,7 +182,7 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
         except Exception as exc:
             LOG.exception("unexpected error in a stream item")
             out.policy_version = self.host.engine.version
-            out.error.code = "INTERNAL"
+            out.error.code, out.error.reason = "INTERNAL", INTERNAL_ERROR
             out.error.message = f"internal error: {type(exc).__name__}"
         return out
 

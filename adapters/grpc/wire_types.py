@@ -16,6 +16,7 @@ from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.unknown_fields import UnknownFieldSet
 
 from policy_engine.domain.errors import FieldViolation
+from policy_engine.domain.violation_reasons import BOTH_SET, WRONG_WIRE_TYPE
 
 _WIRE_TYPES = {0: "a varint (an integer, bool or enum)", 1: "a 64-bit value (a double or fixed64)",
                2: "a length-delimited value (a string, bytes or a message)", 3: "a group", 4: "a group",
@@ -52,7 +53,7 @@ def _oneof_clashes(message: Any, data: bytes) -> list[FieldViolation]:
     for oneof in message.DESCRIPTOR.oneofs:
         sent = [field.name for field in oneof.fields if field.number in on_wire]
         if len(sent) > 1:
-            clashes.append(FieldViolation(oneof.name, f"{' and '.join(sent)} both sent: set only one"))
+            clashes.append(FieldViolation(oneof.name, f"{' and '.join(sent)} both sent: set only one", BOTH_SET))
     return clashes
 
 
@@ -62,7 +63,8 @@ def _walk(message: Any, path: str, out: list[FieldViolation]) -> None:
     for unknown in cast(Iterable[Any], UnknownFieldSet(message)):  # iterable; its stubs do not say so
         field = by_number.get(unknown.field_number)
         if field is not None:
-            out.append(FieldViolation(path + field.name, _description(message, field, unknown.wire_type)))
+            described = _description(message, field, unknown.wire_type)
+            out.append(FieldViolation(path + field.name, described, WRONG_WIRE_TYPE))
     for field, value in message.ListFields():
         if field.type != FieldDescriptor.TYPE_MESSAGE or field.message_type.GetOptions().map_entry:
             continue

@@ -81,13 +81,13 @@ def _open_worker_store(store_url: str | None) -> Any:
 
 def _error_reply(exc: BaseException) -> tuple[Any, ...]:
     if isinstance(exc, InvalidInput):
-        return ("invalid", [(v.field, v.description) for v in exc.violations])
+        return ("invalid", [(v.field, v.description, v.reason) for v in exc.violations])
     if isinstance(exc, CustomerNotFound):
         return ("not_found", exc.customer_id, exc.hint)
     if isinstance(exc, StoreUnavailable):
         return ("unavailable", exc.detail)
     if isinstance(exc, StoredRecordInvalid):
-        return ("stored_invalid", exc.customer_id, [(v.field, v.description) for v in exc.violations])
+        return ("stored_invalid", exc.customer_id, [(v.field, v.description, v.reason) for v in exc.violations])
     if isinstance(exc, EngineUnavailable):
         return ("engine_unavailable", exc.detail)
     return ("internal", str(exc) if isinstance(exc, PolicyError) else f"{type(exc).__name__}: {exc}")
@@ -197,13 +197,13 @@ def raise_error(answer: tuple[Any, ...]) -> None:
     """Raise the domain error a worker reported."""
     status = answer[0]
     if status == "invalid":
-        raise InvalidInput([FieldViolation(f, d) for f, d in answer[1]])
+        raise InvalidInput([FieldViolation(*v) for v in answer[1]])
     if status == "not_found":
         raise CustomerNotFound(answer[1], *answer[2:3])
     if status == "unavailable":
         raise StoreUnavailable(answer[1])
     if status == "stored_invalid":
-        raise StoredRecordInvalid(answer[1], [FieldViolation(f, d) for f, d in answer[2]])
+        raise StoredRecordInvalid(answer[1], [FieldViolation(*v) for v in answer[2]])
     if status == "engine_unavailable":
         raise EngineUnavailable(answer[1])
     raise EngineFailure(str(answer[1]))

@@ -15,7 +15,8 @@ from policy_engine.domain.bounds import too_long
 from policy_engine.domain.dates import refused_date
 from policy_engine.domain.errors import FieldViolation, InvalidInput, violations_from
 from policy_engine.domain.models import CustomerSnapshot, OrderRequest
-from policy_engine.domain.values import IDENTIFIER_PATTERN, PATTERN_MESSAGES, parse_iso_date
+from policy_engine.domain.values import DATE_RANGE, IDENTIFIER_PATTERN, PATTERN_MESSAGES, parse_iso_date
+from policy_engine.domain.violation_reasons import BAD_CHARACTERS, NOT_A_DATE, OUT_OF_RANGE, REQUIRED, TOO_LONG
 
 MAX_ID_LENGTH = 64
 _IDENTIFIER = re.compile(IDENTIFIER_PATTERN)
@@ -48,15 +49,15 @@ def _customer_ref(request: Any, violations: list[FieldViolation]) -> CustomerRef
     elif which == "customer_id":
         customer_id = request.customer_id.strip()
         if not customer_id:
-            violations.append(FieldViolation("customer_id", "required"))
+            violations.append(FieldViolation("customer_id", "required", REQUIRED))
         elif len(customer_id) > MAX_ID_LENGTH:
-            violations.append(FieldViolation("customer_id", too_long(customer_id, MAX_ID_LENGTH)))
+            violations.append(FieldViolation("customer_id", too_long(customer_id, MAX_ID_LENGTH), TOO_LONG))
         elif not _IDENTIFIER.match(customer_id):
-            violations.append(FieldViolation("customer_id", PATTERN_MESSAGES[IDENTIFIER_PATTERN]))
+            violations.append(FieldViolation("customer_id", PATTERN_MESSAGES[IDENTIFIER_PATTERN], BAD_CHARACTERS))
         else:
             return CustomerRef(customer_id, None)
     else:
-        violations.append(FieldViolation("customer", "set customer_id or snapshot"))
+        violations.append(FieldViolation("customer", "set customer_id or snapshot", REQUIRED))
     return CustomerRef(None, None)
 
 
@@ -66,7 +67,8 @@ def _as_of(value: str, violations: list[FieldViolation]) -> date | None:
     try:
         return parse_iso_date(value)
     except ValueError as exc:
-        violations.append(FieldViolation("as_of", refused_date(value, str(exc))))
+        reason = OUT_OF_RANGE if str(exc) == DATE_RANGE else NOT_A_DATE
+        violations.append(FieldViolation("as_of", refused_date(value, str(exc)), reason))
         return None
 
 
@@ -86,7 +88,8 @@ def evaluate_request(request: pb.EvaluateCustomerRequest) -> tuple[CustomerRef, 
     ref = _customer_ref(request, violations)
     as_of = _as_of(request.as_of, violations)
     if (request_id := request.request_id) and (problem := request_id_problem(request_id)):
-        violations.append(FieldViolation("request_id", problem))
+        reason = TOO_LONG if len(request_id) > MAX_ID_LENGTH else BAD_CHARACTERS  # request_id_problem's two cases
+        violations.append(FieldViolation("request_id", problem, reason))
     if violations:
         raise InvalidInput(violations)
     return ref, as_of, request.explain

@@ -12,6 +12,7 @@ from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
 from policy_engine.domain.bounds import too_many
 from policy_engine.domain.errors import FieldViolation
 from policy_engine.domain.values import MAX_FINANCIALS, MAX_INVOICES, MAX_ORDERS, MAX_SIGNALS
+from policy_engine.domain.violation_reasons import TOO_MANY
 
 # The builders below run ~35 times per snapshot, and reading a field of a upb message is the costly part
 # (~70 ns: it makes a new Python object each time): each field is read once, an empty optional value
@@ -111,5 +112,5 @@ _LIST_BOUNDS = (("invoices", MAX_INVOICES), ("orders", MAX_ORDERS), ("financials
 
 def oversized_lists(m: pb.CustomerSnapshot) -> list[FieldViolation]:
     """Refuse huge lists before spending any time on their items."""
-    return [FieldViolation(f"snapshot.{name}", too_many(len(getattr(m, name)), bound))
+    return [FieldViolation(f"snapshot.{name}", too_many(len(getattr(m, name)), bound), TOO_MANY)
             for name, bound in _LIST_BOUNDS if len(getattr(m, name)) > bound]

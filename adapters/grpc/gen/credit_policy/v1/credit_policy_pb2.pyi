@@ -256,22 +256,26 @@ class OrderDecision(_message.Message):
     def __init__(self, customer_id: _Optional[str] = ..., order_id: _Optional[str] = ..., outcome: _Optional[str] = ..., available_credit_after: _Optional[str] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., customer: _Optional[_Union[CustomerDecision, _Mapping]] = ..., policy_version: _Optional[str] = ...) -> None: ...
 
 class FieldViolation(_message.Message):
-    __slots__ = ("field", "description")
+    __slots__ = ("field", "description", "reason")
     FIELD_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
     field: str
     description: str
-    def __init__(self, field: _Optional[str] = ..., description: _Optional[str] = ...) -> None: ...
+    reason: str
+    def __init__(self, field: _Optional[str] = ..., description: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class ItemError(_message.Message):
-    __slots__ = ("code", "message", "field_violations")
+    __slots__ = ("code", "message", "field_violations", "reason")
     CODE_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
     FIELD_VIOLATIONS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
     code: str
     message: str
     field_violations: _containers.RepeatedCompositeFieldContainer[FieldViolation]
-    def __init__(self, code: _Optional[str] = ..., message: _Optional[str] = ..., field_violations: _Optional[_Iterable[_Union[FieldViolation, _Mapping]]] = ...) -> None: ...
+    reason: str
+    def __init__(self, code: _Optional[str] = ..., message: _Optional[str] = ..., field_violations: _Optional[_Iterable[_Union[FieldViolation, _Mapping]]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class EvaluateCustomersResponse(_message.Message):
     __slots__ = ("index", "request_id", "policy_version", "decision", "error")
