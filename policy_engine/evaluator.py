@@ -20,6 +20,7 @@ from policy_engine.domain.models import (
     OrderRequest,
     trusted,
 )
+from policy_engine.domain.order_currency import require_customer_currency
 from policy_engine.domain.values import GRADE_RANK, GRADES
 from policy_engine.engine import EngineClosed, EngineError, Ruleset
 from policy_engine.features import as_stood, features_as_stood
@@ -142,7 +143,9 @@ class Policy:
     def check_order(
         self, snapshot: CustomerSnapshot, order: OrderRequest, as_of: date | None = None, explain: bool = False
     ) -> OrderDecision:
-        """May this order ship? The customer's decision plus the order-check outcome."""
+        """May this order ship? The customer's decision plus the order-check outcome (InvalidInput at `currency`
+        for an order in another currency than the customer's: its amount would be read as theirs)."""
+        require_customer_currency(order, snapshot)
         day = as_of or date.today()
         ev = self._evaluate(snapshot, day)
         ctx = ev.context

@@ -76,7 +76,8 @@ def log_row(
         "snapshot_json": snapshot_text,
         "decision_json": decision.model_dump_json(),
         "order_json": _order_json(order, decision) if order else None,
-        "order_request_json": order_request.model_dump_json() if order_request else None,
+        # without None: an order without a currency is logged as before it had one, so an older build still reads it
+        "order_request_json": order_request.model_dump_json(exclude_none=True) if order_request else None,
         "fired_rules": canonical_json(fired_rule_ids(decision, order)),
         "grade": decision.grade,
         "credit_limit": decision.credit_limit,

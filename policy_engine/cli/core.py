@@ -17,6 +17,7 @@ from policy_engine.cli.options import TERM_DAYS, date_option, fail, order_or_exi
 from policy_engine.cli.snapshot_file import read_snapshot
 from policy_engine.domain.errors import InvalidInput, PolicyError
 from policy_engine.domain.models import CustomerSnapshot
+from policy_engine.domain.order_currency import currency_violation
 from policy_engine.rules.problems import PolicyLoadError
 from policy_engine.words import plural
 
@@ -31,7 +32,8 @@ RulesAlso = Annotated[Path | None, typer.Option("--rules", metavar="DIR", help="
 AsOf = Annotated[
     str | None, typer.Option("--as-of", metavar="YYYY-MM-DD", help="Evaluation date YYYY-MM-DD (default: today).")
 ]
-_ORDER_OPTIONS = {"order_id": "--order-id", "amount": "--amount", "payment_term_days": "--payment-term-days"}
+_ORDER_OPTIONS = {"order_id": "--order-id", "amount": "--amount", "payment_term_days": "--payment-term-days",
+                  "currency": "--currency"}
 Db = Annotated[
     str | None,
     typer.Option("--db", metavar="URL", help="Also record the decision in this store's audit log (only when given: "
@@ -167,6 +169,9 @@ def check_order(
                                           help="The order's id, as the decision names it.")] = "new-order",
     payment_term_days: Annotated[int, typer.Option("--payment-term-days", min=TERM_DAYS.ge, max=TERM_DAYS.le,
                                                    help="The order's payment terms in days.")] = 30,
+    currency: Annotated[str | None, typer.Option("--currency", metavar="CODE", help=(
+        "The amount's currency (ISO 4217); one other than the snapshot's is refused. Default: the snapshot's."
+    ))] = None,
     rules: RulesDir = DEFAULT_RULES_DIR,
     as_of: AsOf = None,
     explain: Annotated[bool, typer.Option("--explain", help="Include the trace of every rule.")] = False,
@@ -174,7 +179,9 @@ def check_order(
 ) -> None:
     """Print the OrderDecision (APPROVE, HOLD, SPECIAL_APPROVAL, CASH_IN_ADVANCE, REJECT) as JSON."""
     snap, when = read_snapshot(snapshot), as_of_or_exit(as_of)
-    order = order_or_exit(order_id, amount, payment_term_days, _ORDER_OPTIONS)
+    order = order_or_exit(order_id, amount, payment_term_days, _ORDER_OPTIONS, currency)
+    if (other := currency_violation(order, snap, leave="leave --currency out")) is not None:
+        raise fail(f"--currency: {other.description}")
     policy = load_or_exit(rules)
     decision = _guard(lambda: policy.check_order(snap, order, as_of=when, explain=explain))
     record(db, snap, decision.customer, policy, order=decision, request=order)

@@ -54,14 +54,23 @@ def date_option(option: str, value: str) -> date:
         raise fail(f"{option}: {refused_date(value, str(exc))}") from None
 
 
-def order_or_exit(order_id: str, amount: str, payment_term_days: int, options: dict[str, str]) -> OrderRequest:
+def order_or_exit(order_id: str, amount: str, payment_term_days: int, options: dict[str, str],
+                  currency: str | None = None) -> OrderRequest:
     """The order the options describe (`options`: the option of each field), or exit 2 naming each bad one."""
-    given = {"order_id": order_id, "amount": amount, "payment_term_days": str(payment_term_days)}
+    given = {"order_id": order_id, "amount": amount, "payment_term_days": str(payment_term_days),
+             "currency": currency or ""}
     try:
-        return OrderRequest(order_id=order_id, amount=amount, payment_term_days=payment_term_days)
+        return OrderRequest(order_id=order_id, amount=amount, payment_term_days=payment_term_days, currency=currency)
     except ValidationError as exc:
         # An amount's description already repeats it and says what to write (amounts.refused_amount), and so does
         # a value beyond its bound (bounds.beyond_bound: `at most 64 characters, got 70: '…'`).
         exits = [fail(f"{options[v.field]}: {v.description}") if v.field == "amount" or kind in BOUND_ERRORS else
-                 refused(options[v.field], v.description, given[v.field]) for v, kind in typed_violations_from(exc)]
+                 _refused_choice(options[v.field], v.description, given[v.field])
+                 for v, kind in typed_violations_from(exc)]
         raise exits[-1] from None
+
+
+def _refused_choice(option: str, description: str, value: str) -> typer.Exit:
+    """refused() with a guess at what was meant after the value, where one reads it: `'eur'; did you mean 'EUR'?`."""
+    why, guessed, meant = description.partition("; did you mean ")
+    return refused(option, why, value, f"{guessed}{meant}")

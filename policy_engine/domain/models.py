@@ -41,6 +41,7 @@ Text = Annotated[str, StringConstraints(max_length=MAX_TEXT, strip_whitespace=Tr
 Identifier = Annotated[
     str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True, pattern=IDENTIFIER_PATTERN)
 ]
+Currency = Annotated[str, StringConstraints(pattern=CURRENCY_PATTERN)]
 Score = Annotated[int, Field(ge=0, le=100)]
 Grade = Literal["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C"]
 GradeClass = Literal["A", "B", "C"]
@@ -162,7 +163,7 @@ class CustomerSnapshot(_Strict):
     size: Literal["large", "medium", "small"] = "small"
     segment: Text = ""
     relationship_since: IsoDate | None = None
-    currency: Annotated[str, StringConstraints(pattern=CURRENCY_PATTERN)] = "CNY"
+    currency: Currency = "CNY"
     invoices: Annotated[list[Invoice], Field(max_length=MAX_INVOICES)] = []
     orders: Annotated[list[Order], Field(max_length=MAX_ORDERS)] = []
     financials: Annotated[list[Financials], Field(max_length=MAX_FINANCIALS)] = []
@@ -277,6 +278,13 @@ class OrderRequest(_Strict):
     order_id: Identifier = "new-order"
     amount: Money
     payment_term_days: Annotated[int, Field(ge=0, le=3650)] = 30
+    currency: Currency | None = None
+    """The amount's currency; None (or empty) = the customer's. Another is refused (order_currency), not converted."""
+
+    @field_validator("currency", mode="before")
+    @classmethod
+    def _empty_is_the_customer_s(cls, value: Any) -> Any:
+        return None if value == "" else value  # proto3's default: a caller that never heard of the field
 
 
 class OrderDecision(BaseModel):

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import grpc
+
 from tests.integration.conftest_grpc import (  # noqa: F401  (fixtures: pytest finds them by name)
     TIMEOUT,
     InProcessServer,
     inproc_server,
     order_request,
     sample_dict,
+    sample_snapshot,
 )
+from tests.integration.test_grpc_service import call_error, violations_of
 
 
 def test_checking_an_order_the_store_holds_as_open_counts_it_once(inproc_server: InProcessServer) -> None:
@@ -25,3 +29,31 @@ def test_checking_an_order_the_store_holds_as_open_counts_it_once(inproc_server:
 
     assert Decimal(again.available_credit_after) == Decimal(again.customer.available_credit)
     assert Decimal(new.available_credit_after) == Decimal(new.customer.available_credit) - Decimal(recorded["amount"])
+
+
+def test_an_order_in_another_currency_than_the_stored_customer_s_is_invalid_argument_at_currency(
+        inproc_server: InProcessServer) -> None:
+    # Before, the EUR amount was decided as if it were CNY, without a word.
+    request = order_request(customer_id="C00001", amount="10000.00", currency="EUR")
+
+    error = call_error(inproc_server.stub().CheckOrder, request)
+
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    found = dict(violations_of(error))
+    assert list(found) == ["currency"]
+    assert found["currency"].startswith("order in EUR, customer C00001 is in CNY: ")
+
+
+def test_an_order_in_another_currency_than_the_snapshot_s_or_a_malformed_one_is_named_at_currency(
+        inproc_server: InProcessServer) -> None:
+    snapshot = sample_snapshot()
+    snapshot.currency = "USD"
+    stub = inproc_server.stub()
+
+    other = dict(violations_of(call_error(stub.CheckOrder, order_request(snapshot, currency="CNY"))))
+    malformed = dict(violations_of(call_error(stub.CheckOrder, order_request(snapshot, currency="usd"))))
+    same = stub.CheckOrder(order_request(snapshot, currency="USD"), timeout=TIMEOUT)
+
+    assert "order in CNY" in other["currency"] and "is in USD" in other["currency"]
+    assert list(malformed) == ["currency"] and "did you mean 'USD'?" in malformed["currency"]
+    assert same.customer.currency == "USD" and same.outcome

@@ -38,6 +38,16 @@ def test_an_amount_sent_as_a_double_names_the_amount_not_required() -> None:
     assert "64-bit" in error.value.violations[0].description
 
 
+def test_an_order_currency_sent_as_a_number_is_named_not_the_customer_s_currency() -> None:
+    data = CUSTOMER + b"\x22\x0510000" + b"\x38\xd2\x07"  # amount "10000"; field 7 (currency) as a varint: 978
+
+    with pytest.raises(InvalidInput) as error:
+        parse_request("check_order", data)
+
+    assert _fields(error) == ["currency"]
+    assert "field 7 of credit_policy.v1.CheckOrderRequest is a string" in error.value.violations[0].description
+
+
 def test_a_mistyped_field_deep_in_the_snapshot_is_named_by_its_path() -> None:
     invoice = pb.Invoice(invoice_id="I1").SerializeToString() + b"\x20\x64"  # amount (4) as a varint
     snapshot = pb.CustomerSnapshot(customer_id="C1").SerializeToString()

@@ -102,6 +102,7 @@ def check_order_request(request: pb.CheckOrderRequest) -> tuple[CustomerRef, Ord
     as_of = _as_of(request.as_of, violations)
     order_fields: dict[str, Any] = {"amount": request.amount}
     _put(order_fields, "order_id", request.order_id)
+    _put(order_fields, "currency", request.currency)  # checked against the customer's once it is read
     if request.HasField("payment_term_days"):
         order_fields["payment_term_days"] = request.payment_term_days
     order: OrderRequest | None = None
