@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from policy_engine import effects
+from policy_engine.domain.currency import require_customer_currency
 from policy_engine.domain.errors import EngineFailure, EngineUnavailable
 from policy_engine.domain.models import (
     CustomerDecision,
@@ -20,7 +21,6 @@ from policy_engine.domain.models import (
     OrderRequest,
     trusted,
 )
-from policy_engine.domain.order_currency import require_customer_currency
 from policy_engine.domain.values import GRADE_RANK, GRADES
 from policy_engine.engine import EngineClosed, EngineError, Ruleset
 from policy_engine.features import as_stood, features_as_stood

@@ -15,9 +15,9 @@ from policy_engine.api import DEFAULT_RULES_DIR, load_policy
 from policy_engine.cli.fields_cmd import fields
 from policy_engine.cli.options import TERM_DAYS, date_option, fail, order_or_exit
 from policy_engine.cli.snapshot_file import read_snapshot
+from policy_engine.domain.currency import currency_violation
 from policy_engine.domain.errors import InvalidInput, PolicyError
 from policy_engine.domain.models import CustomerSnapshot
-from policy_engine.domain.order_currency import currency_violation
 from policy_engine.rules.problems import PolicyLoadError
 from policy_engine.words import plural
 

@@ -10,10 +10,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from policy_engine.domain.currency import Currency, OptionalCurrency
 from policy_engine.domain.suggest import unknown_choice
 from policy_engine.domain.trusted import trusted
 from policy_engine.domain.values import (
-    CURRENCY_PATTERN,
     GRADES,
     IDENTIFIER_PATTERN,
     MAX_FINANCIALS,
@@ -41,7 +41,6 @@ Text = Annotated[str, StringConstraints(max_length=MAX_TEXT, strip_whitespace=Tr
 Identifier = Annotated[
     str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True, pattern=IDENTIFIER_PATTERN)
 ]
-Currency = Annotated[str, StringConstraints(pattern=CURRENCY_PATTERN)]
 Score = Annotated[int, Field(ge=0, le=100)]
 Grade = Literal["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C"]
 GradeClass = Literal["A", "B", "C"]
@@ -278,13 +277,8 @@ class OrderRequest(_Strict):
     order_id: Identifier = "new-order"
     amount: Money
     payment_term_days: Annotated[int, Field(ge=0, le=3650)] = 30
-    currency: Currency | None = None
-    """The amount's currency; None (or empty) = the customer's. Another is refused (order_currency), not converted."""
-
-    @field_validator("currency", mode="before")
-    @classmethod
-    def _empty_is_the_customer_s(cls, value: Any) -> Any:
-        return None if value == "" else value  # proto3's default: a caller that never heard of the field
+    currency: OptionalCurrency = None
+    """The amount's currency; None (or empty) = the customer's. Another is refused (domain.currency), not converted."""
 
 
 class OrderDecision(BaseModel):
