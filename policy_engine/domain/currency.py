@@ -11,6 +11,7 @@ from pydantic import BeforeValidator, StringConstraints
 
 from policy_engine.domain.errors import FieldViolation, InvalidInput
 from policy_engine.domain.values import CURRENCY_PATTERN
+from policy_engine.domain.violation_reasons import INCONSISTENT
 
 if TYPE_CHECKING:  # models imports the types below
     from policy_engine.domain.models import CustomerSnapshot, OrderRequest
@@ -36,7 +37,7 @@ def currency_violation(order: OrderRequest, snapshot: CustomerSnapshot,
     if order.currency is None or order.currency == snapshot.currency:
         return None
     return FieldViolation("currency", f"order in {order.currency}, customer {snapshot.customer_id} is in "
-                                      f"{snapshot.currency}: convert the amount, or {leave}")
+                                      f"{snapshot.currency}: convert the amount, or {leave}", INCONSISTENT)
 
 
 def require_customer_currency(order: OrderRequest, snapshot: CustomerSnapshot) -> None:

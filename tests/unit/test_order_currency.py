@@ -71,6 +71,7 @@ def test_the_mapping_refuses_a_malformed_currency_with_the_other_bad_fields() ->
 
     assert set(_fields(error.value)) == {"currency", "amount", "as_of"}
     assert "did you mean 'EUR'?" in _fields(error.value)["currency"]
+    assert {v.field: v.reason for v in error.value.violations}["currency"] == "UNKNOWN_VALUE"
 
 
 # ---- the library: Policy.check_order ----
@@ -84,6 +85,7 @@ def test_an_order_in_another_currency_than_the_customer_s_is_refused_naming_both
     assert list(_fields(error.value)) == ["currency"]
     description = _fields(error.value)["currency"]
     assert "order in EUR" in description and "customer C0000001 is in CNY" in description
+    assert [v.reason for v in error.value.violations] == ["INCONSISTENT"]  # a program tells it from a bad code
 
 
 @pytest.mark.parametrize("currency", [None, "CNY"])
