@@ -43,8 +43,9 @@ class LogLevel(StrEnum):
 MEMORY = "memory"
 
 
-def _store_or_exit(db: str, **options: Any) -> Any:
-    """open_store(db, **options), or a one-line error naming the store (never its password) and exit 2."""
+def _store_or_exit(db: str, db_from: str = "", **options: Any) -> Any:
+    """open_store(db, **options), or a one-line error naming the store (never its password) and where its
+    URL came from (`db_from`, see _db_source), then exit 2."""
     try:
         from adapters.store import open_store
         from adapters.store.engine import resolve_db_url, safe_url, scrub_password
@@ -56,7 +57,7 @@ def _store_or_exit(db: str, **options: Any) -> Any:
     except Exception as exc:  # a bad URL, an unreachable server, a failed migration: no traceback
         url = resolve_db_url(db)
         detail = scrub_password(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, url)
-        typer.echo(f"serve: cannot open the store {safe_url(url)}: {detail}", err=True)
+        typer.echo(f"serve: cannot open the store {safe_url(url)}{db_from}: {detail}", err=True)
         raise typer.Exit(2) from None
 
 
@@ -73,16 +74,29 @@ def _check_log_linger() -> None:
         raise typer.Exit(2) from None
 
 
-def _migrate_store(db: str) -> None:
+def _migrate_store(db: str, db_from: str = "") -> None:
     """Bring the SQL store's schema to head once, before the server processes open it."""
-    _store_or_exit(db, upgrade=True).close()
+    _store_or_exit(db, db_from, upgrade=True).close()
 
 
-def _open_store(db: str | None) -> Any:
+def _open_store(db: str | None, db_from: str = "") -> Any:
     """The SQL store (adapters.store), migrated here once; workers open their own too. `memory`: none."""
     if not db or db == MEMORY:
         return None
-    return _store_or_exit(db, upgrade=True, background_audit=True)
+    return _store_or_exit(db, db_from, upgrade=True, background_audit=True)
+
+
+def _db_source(db: str | None) -> str:
+    """Where the store's URL came from, for its error, when not from --db: an operator who gave no --db
+    reads `cannot open the store …` as about a flag they never wrote (a $CREDIT_POLICY_DB left in a unit
+    file or a shell profile, say)."""
+    from adapters.store.engine import DB_ENV_VAR
+
+    if db is not None:
+        return ""
+    if os.environ.get(DB_ENV_VAR):
+        return f" (from ${DB_ENV_VAR}: --db was not given)"
+    return f" (the default: neither --db nor ${DB_ENV_VAR} was given)"
 
 
 def serve(
@@ -141,19 +155,21 @@ def serve(
     check_process_counts(processes, workers)
     check_tls_options(tls_cert, tls_key, tls_client_ca)
     check_event_loop(event_loop)
+    db_from = _db_source(db)
     db = _store_url_checked(db)
     _warn_if_exposed(host, tls_key=tls_key, mutual_tls=tls_client_ca is not None)
     raise_open_files_limit()  # before any process starts: they inherit it
     if processes is not None:
         # The supervisor never imports gRPC (its threads would only slow the exit); the processes do.
         tls_files = (tls_cert, tls_key, tls_client_ca) if tls_cert and tls_key else None
-        _serve_processes(processes, rules=rules or DEFAULT_RULES_DIR, host=host, port=port, db=db, tls=tls_files,
+        _serve_processes(processes, rules=rules or DEFAULT_RULES_DIR, host=host, port=port, db=db, db_from=db_from,
+                         tls=tls_files,
                          metrics_port=metrics_port, watch_interval=watch_interval, grace=grace, log_level=level,
                          event_loop=event_loop, rule_tests=rule_tests, max_in_flight=max_in_flight, keepalive=pings)
         return
     from adapters.grpc.server import TlsFiles
 
-    _serve_one_process(rules=rules or DEFAULT_RULES_DIR, address=f"{host}:{port}", db=db,
+    _serve_one_process(rules=rules or DEFAULT_RULES_DIR, address=f"{host}:{port}", db=db, db_from=db_from,
                        workers=DEFAULT_WORKERS if workers is None else workers,
                        tls=TlsFiles(tls_cert, tls_key, tls_client_ca) if tls_cert and tls_key else None,
                        metrics_port=metrics_port, watch_interval=watch_interval, grace=grace,
@@ -189,7 +205,7 @@ def _store_url_checked(db: str | None) -> str:
     return db
 
 
-def _serve_one_process(*, rules: Path, address: str, db: str, workers: int, tls: TlsFiles | None,
+def _serve_one_process(*, rules: Path, address: str, db: str, db_from: str, workers: int, tls: TlsFiles | None,
                        metrics_port: int | None, watch_interval: float, grace: float, event_loop: str,
                        rule_tests: bool, max_in_flight: int, keepalive: Keepalive) -> None:
     """The gRPC server in this process, with `workers` engine worker processes (0: in-process)."""
@@ -197,7 +213,7 @@ def _serve_one_process(*, rules: Path, address: str, db: str, workers: int, tls:
     from adapters.grpc.host import rule_tests_option
     from adapters.grpc.server import run_service
 
-    store = _open_store(db)
+    store = _open_store(db, db_from)
     store_url = None if db == MEMORY else (db or None)
     with _service_errors_exit(store_url):
         runtime.run(run_service(rules_dir=rules, store=store, store_url=store_url, address=address,
@@ -237,7 +253,7 @@ def _service_errors_exit(store_url: str | None) -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
-def _serve_processes(processes: int, *, rules: Path, host: str, port: int, db: str,
+def _serve_processes(processes: int, *, rules: Path, host: str, port: int, db: str, db_from: str = "",
                      tls: tuple[Path, Path, Path | None] | None,
                      metrics_port: int | None, watch_interval: float, grace: float, log_level: str,
                      event_loop: str, rule_tests: bool = False,
@@ -247,7 +263,7 @@ def _serve_processes(processes: int, *, rules: Path, host: str, port: int, db: s
 
     store_url = None if db == MEMORY else db
     if store_url:
-        _migrate_store(store_url)
+        _migrate_store(store_url, db_from)
     config = ProcessConfig(rules_dir=Path(rules), host=host, port=port, store_url=store_url, tls=tls,
                            watch_interval=watch_interval, grace=grace, log_level=log_level, event_loop=event_loop,
                            rule_tests=rule_tests, max_in_flight=max_in_flight, keepalive=keepalive or Keepalive())

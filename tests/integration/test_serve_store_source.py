@@ -1,0 +1,31 @@
+"""`serve` refusing a store says where its location came from: --db, $CREDIT_POLICY_DB, or the default."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from policy_engine.cli import build_app
+
+UNREACHABLE = "postgresql+psycopg://risk:s3cret-pw@127.0.0.1:1/credit"
+
+
+@pytest.mark.parametrize("model", [[], ["--processes", "1"]])
+def test_a_store_from_the_environment_that_cannot_be_opened_is_named_as_coming_from_it(
+        model: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CREDIT_POLICY_DB", UNREACHABLE)
+
+    result = CliRunner().invoke(build_app(), ["serve", "--port", "0", *model])
+
+    assert result.exit_code == 2, result.output
+    assert "cannot open the store" in result.output
+    assert "$CREDIT_POLICY_DB" in result.output and "s3cret-pw" not in result.output
+
+
+def test_a_store_given_with_db_is_not_said_to_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CREDIT_POLICY_DB", "sqlite:///never-used.sqlite")
+
+    result = CliRunner().invoke(build_app(), ["serve", "--port", "0", "--db", UNREACHABLE])
+
+    assert result.exit_code == 2, result.output
+    assert "cannot open the store" in result.output and "$CREDIT_POLICY_DB" not in result.output
