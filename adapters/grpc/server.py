@@ -4,6 +4,7 @@ and graceful stop."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -234,7 +235,7 @@ def _run_alongside(host: PolicyHost, servicer: CreditPolicyServicer, server: grp
     gauges = loop.create_task(host.metrics.keep_gauges_fresh())
     healthy = loop.create_task(_follow_engine_health(host, health_servicer)) if workers > 0 else None
     trim = loop.create_task(servicer.heap.keep_trimmed(lambda: servicer.in_flight))
-    return _Running(host, server, health_servicer, watcher, gauges, healthy, trim)
+    return _Running(host, servicer, server, health_servicer, watcher, gauges, healthy, trim)
 
 
 @dataclass(frozen=True)
@@ -242,6 +243,7 @@ class _Running:
     """A service that serves: what stopping it takes down."""
 
     host: PolicyHost
+    servicer: CreditPolicyServicer
     server: grpc.aio.Server
     health_servicer: health.aio.HealthServicer
     watcher: asyncio.Task[None] | None
@@ -251,8 +253,8 @@ class _Running:
 
     async def stop(self, grace: float, event_prefix: str) -> None:
         """Health NOT_SERVING, the tasks cancelled, in-flight calls given `grace` seconds, then the host and
-        the metrics closed (the `stopping` and `stopped` events around it)."""
-        event(f"{event_prefix}stopping", grace_seconds=grace)
+        the metrics closed (the `stopping` and `stopped` events around it, the latter with the calls cut off)."""
+        event(f"{event_prefix}stopping", grace_seconds=grace, in_flight=self.servicer.in_flight)
         if self.healthy:
             self.healthy.cancel()  # first: nothing turns health back to SERVING from here on
         await _set_serving(self.health_servicer, False)
@@ -260,8 +262,21 @@ class _Running:
         self.trim.cancel()
         if self.watcher:
             self.watcher.cancel()
-        await self.server.stop(grace)  # refuses new calls, lets in-flight ones finish
+        cut_off = await _stop_within_grace(self.server, self.servicer, grace)
         await self.host.aclose()
         self.host.metrics.close()
         stopped: dict[str, Any] = {"reason": f"engine {self.host.broken}"} if self.host.broken else {}
-        event(f"{event_prefix}stopped", **stopped)
+        event(f"{event_prefix}stopped", logging.WARNING if cut_off else logging.INFO, cut_off=cut_off, **stopped)
+
+
+async def _stop_within_grace(server: grpc.aio.Server, servicer: CreditPolicyServicer, grace: float) -> int:
+    """Stop the server (new calls refused, in-flight ones given `grace` seconds, then cancelled): the decision
+    calls and streams still running when the grace ran out, which gRPC cancels (their callers get UNAVAILABLE).
+
+    The count is read at our own timer, armed before gRPC's, so before the cancelled calls unwind; it tells an
+    operator whether --grace is long enough, which the bare `stopped` line did not."""
+    stopping = asyncio.ensure_future(server.stop(grace))  # refuses new calls, lets in-flight ones finish
+    done, _ = await asyncio.wait({stopping}, timeout=grace)
+    cut_off = 0 if done else servicer.in_flight
+    await stopping
+    return cut_off

@@ -1,0 +1,57 @@
+# ruff: noqa: F811  (test parameters named after the imported fixtures)
+"""SIGTERM: the log says how many calls were in flight when the stop began and how many the grace cut off."""
+
+from __future__ import annotations
+
+import queue
+import signal
+from typing import Any
+
+import grpc
+import pytest
+
+from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
+from tests.integration.conftest_grpc import (
+    ServerProcess,
+    sample_snapshot,
+    server_factory,  # noqa: F401  (fixtures: pytest finds them by name)
+)
+
+
+def _open_stream(server: ServerProcess) -> tuple[queue.Queue[pb.EvaluateCustomerRequest | None], Any]:
+    """An EvaluateCustomers stream that has had one answer and stays open until None is put."""
+    outbox: queue.Queue[pb.EvaluateCustomerRequest | None] = queue.Queue()
+    responses = server.stub().EvaluateCustomers(iter(outbox.get, None), timeout=60)
+    outbox.put(pb.EvaluateCustomerRequest(snapshot=sample_snapshot(1), request_id="before"))
+    assert next(responses).request_id == "before"
+    return outbox, responses
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+def test_a_stream_still_open_when_the_grace_runs_out_is_logged_as_cut_off(server_factory: Any, workers: int) -> None:
+    server: ServerProcess = server_factory("--watch-interval", "0", "--grace", "1", workers=workers)
+    outbox, responses = _open_stream(server)
+
+    server.proc.send_signal(signal.SIGTERM)
+
+    assert server.proc.wait(timeout=30) == 0
+    assert server.wait_for_event("stopping")["in_flight"] == 1
+    stopped = server.wait_for_event("stopped")
+    assert stopped["cut_off"] == 1 and stopped["level"] == "warning"
+    with pytest.raises(grpc.RpcError):
+        next(responses)
+    outbox.put(None)
+
+
+def test_a_stream_closed_within_the_grace_is_not_cut_off(server_factory: Any) -> None:
+    server: ServerProcess = server_factory("--watch-interval", "0", "--grace", "20", workers=1)
+    outbox, responses = _open_stream(server)
+
+    server.proc.send_signal(signal.SIGTERM)
+    server.wait_for_event("stopping")
+    outbox.put(None)
+
+    assert list(responses) == []
+    assert server.proc.wait(timeout=30) == 0
+    stopped = server.wait_for_event("stopped")
+    assert stopped["cut_off"] == 0 and stopped["level"] == "info"
