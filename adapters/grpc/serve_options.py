@@ -118,7 +118,11 @@ def _check_client_ca(client_ca: Path) -> None:
     except (ssl.SSLError, OSError, ValueError) as exc:
         raise typer.BadParameter(f"{client_ca}: not a PEM CA certificate ({exc})",
                                  param_hint="--tls-client-ca") from None
-    cas = context.get_ca_certs()  # decoded by the ssl module's public API, each with its dates
+    cas = context.get_ca_certs()  # decoded by the ssl module's public API, each with its dates; CAs only
+    if not cas and (leaf := _no_anchor(client_ca)) is not None:
+        raise typer.BadParameter(f"{client_ca}: {leaf} is not a CA certificate, and nothing else in the file is: "
+                                 "every mutual-TLS client would be refused; give the CA that signed the clients' "
+                                 "certificates", param_hint="--tls-client-ca")
     why = [(_common_name(ca), _outside(ca)) for ca in cas]
     if not why or any(reason is None for _, reason in why):
         return
@@ -128,6 +132,34 @@ def _check_client_ca(client_ca: Path) -> None:
         said = f"none of its {len(why)} CA certificates is valid now (" + "; ".join(f"{n} {r}" for n, r in why) + ")"
     raise typer.BadParameter(f"{client_ca}: {said}: every mutual-TLS client would be refused; use a CA valid now "
                              "(or check this machine's clock)", param_hint="--tls-client-ca")
+
+
+def _no_anchor(client_ca: Path) -> str | None:
+    """The first certificate of a --tls-client-ca holding no CA (`CN=… issued by CN=…`) when none in it can
+    anchor a client's chain; None when one can, or the file cannot be decoded here.
+
+    A certificate that is not a CA verifies no other (OpenSSL's and BoringSSL's INVALID_CA), and one that is
+    not self-signed is no trust anchor: given the server's own certificate, say, the service started and
+    refused every client with only gRPC's `CERTIFICATE_VERIFY_FAILED` line. A self-signed one is taken: it
+    verifies itself, a single client pinned by its certificate."""
+    decoded = _pem_certificates(client_ca)
+    if not decoded or None in decoded or any(d is not None and d.get("subject") == d.get("issuer") for d in decoded):
+        return None
+    first = decoded[0] or {}
+    issuer = _common_name({"subject": first.get("issuer", ())})
+    return f"{_common_name(first)} (issued by {issuer})"
+
+
+def _pem_certificates(path: Path) -> list[dict[str, Any] | None]:
+    """Each certificate in a PEM file, decoded (None for one this Python cannot decode); [] when unreadable."""
+    import re
+
+    try:
+        text = path.read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return []
+    blocks = re.findall(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", text, re.DOTALL)
+    return [_decoded(block) for block in blocks]
 
 
 def _common_name(cert: dict[str, Any]) -> str:
@@ -159,20 +191,13 @@ def _chain_not_valid_now(cert: Path) -> str | None:
     place and subject (`the certificate expired on DATE` when the file holds one); None while all are.
     Only the first, the server's own, used to be checked: an expired intermediate started a service
     whose every client that verifies the chain refused the handshake."""
-    import re
-
-    try:
-        text = cert.read_text(encoding="ascii", errors="replace")
-    except OSError:
-        return None  # load_cert_chain has read it already; nothing more to say here
-    blocks = re.findall(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", text, re.DOTALL)
-    found = [(n, _decoded(block)) for n, block in enumerate(blocks, 1)]
+    found = list(enumerate(_pem_certificates(cert), 1))  # unreadable: load_cert_chain has said so already
     out = [(n, decoded, why) for n, decoded in found if decoded and (why := _outside(decoded))]
     if not out:
         return None
-    if len(blocks) == 1:
+    if len(found) == 1:
         return f"the certificate {out[0][2]}"
-    return "; ".join(f"certificate {n} of {len(blocks)} ({_common_name(d)}) {why}" for n, d, why in out)
+    return "; ".join(f"certificate {n} of {len(found)} ({_common_name(d)}) {why}" for n, d, why in out)
 
 
 def _decoded(pem: str) -> dict[str, Any] | None:
