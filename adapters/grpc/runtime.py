@@ -38,6 +38,10 @@ the servicer answers RESOURCE_EXHAUSTED. Here, not in the servicer, because the 
 supervisor read it without importing gRPC."""
 MAX_MAX_IN_FLIGHT = 100_000
 
+NOW_SIGNAL = signal.SIGUSR1
+"""What the `--processes` supervisor sends its server processes on a second stop signal (server_stop.py): a
+repeated SIGTERM cannot mean "now" there, as systemd's KillMode=control-group, or an init that signals the
+whole group, sends each process a SIGTERM of its own beside the one the supervisor forwards."""
 ENGINE_BROKEN_EXIT = 3
 """The exit code of an engine worker or `--processes` server process that stopped because repeated
 engine failures closed its policy's ruleset for good (`Policy.engine_broken`); it is replaced by a

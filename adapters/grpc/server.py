@@ -24,6 +24,7 @@ from adapters.grpc.rules_watch import SighupReloads
 from adapters.grpc.runtime import DEFAULT_MAX_IN_FLIGHT, interpreter, loop_name, open_files_limit, settle_heap
 from adapters.grpc.server_port import TlsFiles as TlsFiles
 from adapters.grpc.server_port import add_port, bind_reason
+from adapters.grpc.server_stop import StopRequests, stop_within_grace
 from adapters.grpc.servicer import CreditPolicyServicer, add_service
 from policy_engine.build import build_id
 from policy_engine.ports import CustomerStore
@@ -135,14 +136,16 @@ async def run_service(
     on_serving: Callable[[int, str], None] | None = None,
     stop: asyncio.Event | None = None,
     stop_signals: Iterable[signal.Signals] = (signal.SIGTERM, signal.SIGINT),
+    now_signal: signal.Signals | None = None,
     event_prefix: str = "",
 ) -> None:
     """Serve until SIGTERM/SIGINT: SIGHUP and rule-file changes reload; stopping lets calls finish.
 
     The `--processes` model runs this in each server process (adapters/grpc/server_process.py): with
     `reuse_port`, `on_serving(port, version)` instead of the `serving` event, a `stop` event the
-    supervisor's pipe can set, SIGTERM only (the supervisor owns Ctrl-C) and events named
-    `process stopping`/`process stopped` (`event_prefix`).
+    supervisor's pipe can set, SIGTERM only (the supervisor owns Ctrl-C), `now_signal` alone cutting the grace
+    short (a repeated stop signal does otherwise) and events named `process stopping`/`process stopped`
+    (`event_prefix`).
     """
     loop = asyncio.get_running_loop()
     sighup = _keep_sighups(loop)  # first: a SIGHUP while starting is kept, never the end of the process
@@ -153,13 +156,14 @@ async def run_service(
                                               reuse_port=reuse_port, keepalive=keepalive, metrics_port=metrics_port)
     await _announce_serving(host, health_servicer, port, on_serving, address=address, tls=tls, workers=workers,
                             metrics_port=metrics_port)
-    stopping = _wire_serving_signals(loop, host, sighup, stop or asyncio.Event(), stop_signals)
+    requests = StopRequests(stop or asyncio.Event(), repeat_is_now=now_signal is None)
+    _wire_serving_signals(loop, host, sighup, requests, stop_signals, now_signal)
     running = _run_alongside(host, servicer, server, health_servicer, sighup, watch_interval=watch_interval,
                              workers=workers)
     try:
-        await stopping.wait()
+        await requests.stop.wait()
     finally:
-        await running.stop(grace, event_prefix)
+        await running.stop(grace, event_prefix, requests)
     if host.broken:
         raise EngineBroken(host.broken)
 
@@ -173,13 +177,16 @@ def _keep_sighups(loop: asyncio.AbstractEventLoop) -> SighupReloads:
 
 
 def _wire_serving_signals(loop: asyncio.AbstractEventLoop, host: PolicyHost, sighup: SighupReloads,
-                          stop: asyncio.Event, stop_signals: Iterable[signal.Signals]) -> asyncio.Event:
-    """Once serving: SIGHUP reloads, and `stop` is set by the stop signals or an engine that closed; `stop`."""
-    host.on_engine_broken = lambda _reason: stop.set()  # drain, then EngineBroken (exit code 3)
+                          requests: StopRequests, stop_signals: Iterable[signal.Signals],
+                          now_signal: signal.Signals | None) -> None:
+    """Once serving: SIGHUP reloads, and `requests.stop` is set by the stop signals (`now_signal`, or a second
+    stop signal without one: `now` too) or an engine that closed."""
+    host.on_engine_broken = lambda _reason: requests.stop.set()  # drain, then EngineBroken (exit code 3)
     sighup.serving(host.reload)
     for sig in stop_signals:
-        loop.add_signal_handler(sig, stop.set)
-    return stop
+        loop.add_signal_handler(sig, requests.on_signal, sig)
+    if now_signal is not None:
+        loop.add_signal_handler(now_signal, requests.on_now, now_signal)
 
 
 async def _start(host: PolicyHost, servicer: CreditPolicyServicer, health_servicer: health.aio.HealthServicer,
@@ -251,10 +258,11 @@ class _Running:
     healthy: asyncio.Task[None] | None
     trim: asyncio.Task[None]
 
-    async def stop(self, grace: float, event_prefix: str) -> None:
-        """Health NOT_SERVING, the tasks cancelled, in-flight calls given `grace` seconds, then the host and
-        the metrics closed (the `stopping` and `stopped` events around it, the latter with the calls cut off)."""
-        event(f"{event_prefix}stopping", grace_seconds=grace, in_flight=self.servicer.in_flight)
+    async def stop(self, grace: float, event_prefix: str, requests: StopRequests) -> None:
+        """Health NOT_SERVING, the tasks cancelled, in-flight calls given `grace` seconds (less on a second stop
+        signal), then the host and the metrics closed (the `stopping` and `stopped` events around it)."""
+        event(f"{event_prefix}stopping", grace_seconds=grace, in_flight=self.servicer.in_flight,
+              signal=requests.signal)
         if self.healthy:
             self.healthy.cancel()  # first: nothing turns health back to SERVING from here on
         await _set_serving(self.health_servicer, False)
@@ -262,21 +270,9 @@ class _Running:
         self.trim.cancel()
         if self.watcher:
             self.watcher.cancel()
-        cut_off = await _stop_within_grace(self.server, self.servicer, grace)
+        cut_off = await stop_within_grace(self.server, self.servicer, grace, requests.now)
         await self.host.aclose()
         self.host.metrics.close()
         stopped: dict[str, Any] = {"reason": f"engine {self.host.broken}"} if self.host.broken else {}
         event(f"{event_prefix}stopped", logging.WARNING if cut_off else logging.INFO, cut_off=cut_off, **stopped)
 
-
-async def _stop_within_grace(server: grpc.aio.Server, servicer: CreditPolicyServicer, grace: float) -> int:
-    """Stop the server (new calls refused, in-flight ones given `grace` seconds, then cancelled): the decision
-    calls and streams still running when the grace ran out, which gRPC cancels (their callers get UNAVAILABLE).
-
-    The count is read at our own timer, armed before gRPC's, so before the cancelled calls unwind; it tells an
-    operator whether --grace is long enough, which the bare `stopped` line did not."""
-    stopping = asyncio.ensure_future(server.stop(grace))  # refuses new calls, lets in-flight ones finish
-    done, _ = await asyncio.wait({stopping}, timeout=grace)
-    cut_off = 0 if done else servicer.in_flight
-    await stopping
-    return cut_off

@@ -98,6 +98,7 @@ def _take_signals() -> None:
     handler run_service installs. The supervisor started us with SIGINT blocked and ignored."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.signal(runtime.NOW_SIGNAL, signal.SIG_IGN)  # until run_service takes it: never the end of a starting process
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGHUP, signal.SIGTERM})
 
 
@@ -175,4 +176,5 @@ async def _serve_process(conn: Any, config: ProcessConfig, index: int, files: di
                       metrics_port=None, host_options=host_options, max_in_flight=config.max_in_flight,
                       keepalive=config.keepalive,
                       watch_interval=config.watch_interval, grace=config.grace, reuse_port=True,
-                      on_serving=on_serving, stop=stop, stop_signals=(signal.SIGTERM,), event_prefix="process ")
+                      on_serving=on_serving, stop=stop, stop_signals=(signal.SIGTERM,), now_signal=runtime.NOW_SIGNAL,
+                      event_prefix="process ")

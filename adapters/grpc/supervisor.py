@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 from adapters.grpc.logs import event
 from adapters.grpc.process_messages import ProcessMessages
 from adapters.grpc.process_slots import StartupFailed, _Slot
-from adapters.grpc.runtime import open_files_limit
+from adapters.grpc.runtime import NOW_SIGNAL, open_files_limit
 from adapters.grpc.server_process import ProcessConfig
 from adapters.grpc.shared_port import reserve_port
 from policy_engine.build import build_id
@@ -118,8 +118,13 @@ class Supervisor(ProcessMessages):
         return sum(1 for s in list(self._slots) if s.process is not None and s.serving_since is not None)
 
     def _request_stop(self, sig: signal.Signals) -> None:
-        if not self._stop.is_set():
-            event("stop requested", signal=sig.name)
+        if self._stop.is_set():  # a second one means now: NOW_SIGNAL, not SIGTERM (server_stop.py says why)
+            event("stopping now", logging.WARNING, signal=sig.name, pids=[s.pid for s in self._slots if s.process])
+            for slot in self._slots:
+                if slot.process is not None:
+                    _signal(slot.pid, NOW_SIGNAL)
+            return
+        event("stop requested", signal=sig.name)
         self._stop.set()
 
     def _forward_reload(self) -> None:

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import os
 import queue
 import signal
+import time
 from typing import Any
 
 import grpc
@@ -55,3 +57,48 @@ def test_a_stream_closed_within_the_grace_is_not_cut_off(server_factory: Any) ->
     assert server.proc.wait(timeout=30) == 0
     stopped = server.wait_for_event("stopped")
     assert stopped["cut_off"] == 0 and stopped["level"] == "info"
+
+
+@pytest.mark.parametrize(("model", "stopping"), [({"workers": 0}, "stopping"), ({"processes": 1}, "process stopping")])
+def test_a_second_stop_signal_cuts_the_grace_short_and_says_so(server_factory: Any, model: dict[str, int],
+                                                               stopping: str) -> None:
+    server: ServerProcess = server_factory("--watch-interval", "0", "--grace", "120", **model)
+    outbox, _responses = _open_stream(server)
+    server.proc.send_signal(signal.SIGTERM)
+    server.wait_for_event(stopping)
+
+    server.proc.send_signal(signal.SIGTERM)
+
+    assert server.proc.wait(timeout=30) == 0  # not the 120 s of grace
+    assert server.wait_for_event("stopping now")["signal"] == "SIGTERM"
+    assert server.wait_for_event(stopping.replace("stopping", "stopped"))["cut_off"] == 1
+    outbox.put(None)
+
+
+def test_the_stopping_line_names_the_signal(server_factory: Any) -> None:
+    server: ServerProcess = server_factory("--watch-interval", "0", workers=0)
+
+    server.proc.send_signal(signal.SIGINT)
+
+    assert server.proc.wait(timeout=30) == 0
+    assert server.wait_for_event("stopping")["signal"] == "SIGINT"
+
+
+def test_a_sigterm_that_reaches_the_processes_beside_the_supervisor_does_not_cut_the_grace(
+        server_factory: Any) -> None:
+    """systemd's KillMode=control-group, or an init that signals the group, sends each --processes process a
+    SIGTERM of its own beside the one the supervisor forwards: that is one stop, not two."""
+    server: ServerProcess = server_factory("--watch-interval", "0", "--grace", "120", processes=1, new_session=True)
+    outbox, responses = _open_stream(server)
+
+    os.killpg(server.proc.pid, signal.SIGTERM)
+    server.wait_for_event("process stopping")
+    time.sleep(0.5)  # both SIGTERMs delivered
+    outbox.put(pb.EvaluateCustomerRequest(snapshot=sample_snapshot(2), request_id="during"))
+    during = next(responses)
+    outbox.put(None)
+
+    assert during.request_id == "during"
+    assert server.proc.wait(timeout=30) == 0
+    assert server.wait_for_event("process stopped")["cut_off"] == 0
+    assert not [e for e in server.events() if e.get("event") == "stopping now"]
