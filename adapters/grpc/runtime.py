@@ -43,6 +43,17 @@ NOW_SIGNAL = signal.SIGUSR1
 repeated SIGTERM cannot mean "now" there, as systemd's KillMode=control-group, or an init that signals the
 whole group, sends each process a SIGTERM of its own beside the one the supervisor forwards."""
 ENGINE_BROKEN_EXIT = 3
+
+
+def store_shown(store_url: str | None, given: bool = False) -> str:
+    """The store as the `serving` line names it: its URL without the password, `memory` for none, `given` for
+    a store object passed in without a URL (tests). An operator reads here which database answers: a typo in
+    --db opens a new, empty SQLite file, and a stale $CREDIT_POLICY_DB another database, without another word."""
+    if store_url:
+        from adapters.store.engine import safe_url  # there: the store at this URL was opened to get here
+
+        return safe_url(store_url)
+    return "given" if given else "memory"
 """The exit code of an engine worker or `--processes` server process that stopped because repeated
 engine failures closed its policy's ruleset for good (`Policy.engine_broken`); it is replaced by a
 fresh process, which gives back the memory of the engine rulesets the failures abandoned."""

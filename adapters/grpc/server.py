@@ -21,7 +21,14 @@ from adapters.grpc.logs import event
 from adapters.grpc.metrics import CannotListen, metrics_host
 from adapters.grpc.reflection import enable_reflection
 from adapters.grpc.rules_watch import SighupReloads
-from adapters.grpc.runtime import DEFAULT_MAX_IN_FLIGHT, interpreter, loop_name, open_files_limit, settle_heap
+from adapters.grpc.runtime import (
+    DEFAULT_MAX_IN_FLIGHT,
+    interpreter,
+    loop_name,
+    open_files_limit,
+    settle_heap,
+    store_shown,
+)
 from adapters.grpc.server_port import TlsFiles as TlsFiles
 from adapters.grpc.server_port import add_port, bind_reason
 from adapters.grpc.server_stop import StopRequests, stop_within_grace
@@ -155,7 +162,7 @@ async def run_service(
     server, port, metrics_port = await _start(host, servicer, health_servicer, address, tls=tls,
                                               reuse_port=reuse_port, keepalive=keepalive, metrics_port=metrics_port)
     await _announce_serving(host, health_servicer, port, on_serving, address=address, tls=tls, workers=workers,
-                            metrics_port=metrics_port)
+                            metrics_port=metrics_port, store=store_shown(store_url, store is not None))
     requests = StopRequests(stop or asyncio.Event(), repeat_is_now=now_signal is None)
     _wire_serving_signals(loop, host, sighup, requests, stop_signals, now_signal)
     running = _run_alongside(host, servicer, server, health_servicer, sighup, watch_interval=watch_interval,
@@ -214,7 +221,7 @@ async def _start(host: PolicyHost, servicer: CreditPolicyServicer, health_servic
 
 async def _announce_serving(host: PolicyHost, health_servicer: health.aio.HealthServicer, port: int,
                             on_serving: Callable[[int, str], None] | None, *, address: str, tls: TlsFiles | None,
-                            workers: int, metrics_port: int | None) -> None:
+                            workers: int, metrics_port: int | None, store: str) -> None:
     """Health SERVING, then `on_serving(port, version)` or the `serving` event."""
     host.metrics.track_log_backlog(host.log_backlog)
     settle_heap()
@@ -223,7 +230,7 @@ async def _announce_serving(host: PolicyHost, health_servicer: health.aio.Health
         on_serving(port, host.engine.version)
     else:
         event("serving", port=port, address=address, tls=tls is not None, mutual_tls=bool(tls and tls.client_ca),
-              workers=workers, metrics_port=metrics_port, version=host.engine.version,
+              workers=workers, metrics_port=metrics_port, store=store, version=host.engine.version,
               event_loop=loop_name(asyncio.get_running_loop()), python=interpreter(), build=build_id(),
               open_files_limit=open_files_limit())
 

@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 from adapters.grpc.logs import event
 from adapters.grpc.process_messages import ProcessMessages
 from adapters.grpc.process_slots import StartupFailed, _Slot
-from adapters.grpc.runtime import NOW_SIGNAL, open_files_limit
+from adapters.grpc.runtime import NOW_SIGNAL, open_files_limit, store_shown
 from adapters.grpc.server_process import ProcessConfig
 from adapters.grpc.shared_port import reserve_port
 from policy_engine.build import build_id
@@ -139,7 +139,8 @@ class Supervisor(ProcessMessages):
         tls = self.config.tls
         event("serving", port=self.config.port, address=self.address,
               tls=tls is not None, mutual_tls=bool(tls and tls[2]), workers=0,
-              processes=len(self._slots), metrics_port=self.metrics_port, version=versions.most_common(1)[0][0],
+              processes=len(self._slots), metrics_port=self.metrics_port, store=store_shown(self.config.store_url),
+              version=versions.most_common(1)[0][0],
               pids=[s.pid for s in self._slots], build=build_id(), open_files_limit=open_files_limit())
 
     # -- stopping --

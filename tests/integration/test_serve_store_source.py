@@ -1,11 +1,17 @@
-"""`serve` refusing a store says where its location came from: --db, $CREDIT_POLICY_DB, or the default."""
+# ruff: noqa: F811  (test parameters named after the imported fixtures)
+"""`serve` refusing a store says where its location came from: --db, $CREDIT_POLICY_DB, or the default; the
+`serving` line names the store it serves from."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from policy_engine.cli import build_app
+from tests.integration.conftest_grpc import server_factory  # noqa: F401  (a fixture: pytest finds it by name)
 
 UNREACHABLE = "postgresql+psycopg://risk:s3cret-pw@127.0.0.1:1/credit"
 
@@ -29,3 +35,15 @@ def test_a_store_given_with_db_is_not_said_to_come_from_the_environment(monkeypa
 
     assert result.exit_code == 2, result.output
     assert "cannot open the store" in result.output and "$CREDIT_POLICY_DB" not in result.output
+
+
+@pytest.mark.parametrize("model", [{"workers": 0}, {"workers": 1}, {"processes": 1}])
+def test_the_serving_line_names_the_store_it_serves_from(server_factory: Any, tmp_path: Path,
+                                                         model: dict[str, int]) -> None:
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+
+    with_store = server_factory("--db", url, "--watch-interval", "0", name="sql", **model)
+    in_memory = server_factory("--watch-interval", "0", name="mem", **model)
+
+    assert with_store.wait_for_event("serving")["store"] == url
+    assert in_memory.wait_for_event("serving")["store"] == "memory"
