@@ -56,6 +56,19 @@ def configure_logging(level: str = "INFO") -> None:
         core.addFilter(UndeliveredReplies())
     # alembic announces every plugin it sets up at INFO on each start: noise in a service's log.
     logging.getLogger("alembic.runtime.plugins").setLevel(max(logging.WARNING, root.level))
+    migration = logging.getLogger("alembic.runtime.migration")
+    if not any(isinstance(f, MigrationSetUp) for f in migration.filters):
+        migration.addFilter(MigrationSetUp())
+
+
+class MigrationSetUp(logging.Filter):
+    """Drop alembic's `Context impl SQLiteImpl.` and `Will assume non-transactional DDL.`, which it logs at INFO
+    each time the store is opened (twice on a first start), and keep its `Running upgrade A -> B` lines: a
+    schema change is worth a line, the set-up of the tool that checks for one is not."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for the two set-up lines (their format strings, as alembic's migration.py logs them)."""
+        return not str(record.msg).startswith(("Context impl %s", "Will assume %s"))
 
 
 def event(name: str, level: int = logging.INFO, **fields: Any) -> None:

@@ -47,3 +47,16 @@ def test_the_serving_line_names_the_store_it_serves_from(server_factory: Any, tm
 
     assert with_store.wait_for_event("serving")["store"] == url
     assert in_memory.wait_for_event("serving")["store"] == "memory"
+
+
+def test_a_start_logs_the_store_migrations_it_runs_and_not_alembic_s_set_up_chatter(
+        server_factory: Any, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+
+    fresh = server_factory("--db", url, "--watch-interval", "0", name="fresh", workers=0)
+    fresh.stop()
+    again = server_factory("--db", url, "--watch-interval", "0", name="again", workers=0)
+
+    said = [[e["event"] for e in s.events() if e.get("logger", "").startswith("alembic")] for s in (fresh, again)]
+    assert any(line.startswith("Running upgrade") for line in said[0])
+    assert said[1] == []
