@@ -17,6 +17,7 @@ from adapters.grpc.runtime import DEFAULT_MAX_IN_FLIGHT, MAX_MAX_IN_FLIGHT, rais
 from adapters.grpc.serve_options import (
     check_event_loop,
     check_keepalive,
+    check_ports,
     check_process_counts,
     check_seconds,
     check_tls_options,
@@ -150,6 +151,7 @@ def serve(
     level = LogLevel(log_level).value
     configure_logging(level)
     check_seconds(("--watch-interval", watch_interval), ("--grace", grace))
+    check_ports(port, metrics_port)
     check_keepalive(keepalive, keepalive_timeout)
     pings = Keepalive(keepalive, keepalive_timeout)
     check_process_counts(processes, workers)

@@ -56,6 +56,14 @@ def check_process_counts(processes: int | None, workers: int | None) -> None:
         raise typer.BadParameter("give 0 or more worker processes", param_hint="--workers")
 
 
+def check_ports(port: int, metrics_port: int | None) -> None:
+    """--metrics-port is not --port: the second bind failed with `Address already in use`, which sent an operator
+    looking for another program on a port that the service itself had just taken."""
+    if metrics_port and metrics_port == port:
+        raise typer.BadParameter(f"{metrics_port} is --port too: give the metrics another port, or 0 to pick one",
+                                 param_hint="--metrics-port")
+
+
 def check_tls_options(tls_cert: Path | None, tls_key: Path | None, tls_client_ca: Path | None) -> None:
     """The TLS flags: a certificate with its key, a client CA only with them, and files that are usable."""
     if (tls_cert is None) != (tls_key is None):
