@@ -1,6 +1,6 @@
 """How a decision call ends: aborting it with a status when there is still someone to tell, what a call
-that gRPC cancelled (or a stream whose connection was lost) is counted as, and what the service logs of a
-failed call (adapters/grpc/servicer.py)."""
+that gRPC cancelled (or a stream whose connection was lost, or a unary call whose request never came) is
+counted as, and what the service logs of a failed call (adapters/grpc/servicer.py)."""
 
 from __future__ import annotations
 
@@ -97,6 +97,39 @@ async def half_closed_code(context: Context, replied: bool) -> str:
     except CALL_ENDED:
         return cancelled_code(context)
     return "OK"
+
+
+_READ_ENDED: tuple[type[BaseException], ...] = (asyncio.CancelledError, grpc.aio.UsageError, *CALL_ENDED)
+"""What a read or a batch raises on a call gRPC has ended: it cancels the task (UsageError: ended before the read)."""
+
+
+class NoRequest(Exception):
+    """A unary call that ended without its request message; `code`: what it is counted as (None: not counted)."""
+
+    def __init__(self, code: str | None):
+        super().__init__(code)
+        self.code = code
+
+
+async def read_request(context: Context) -> bytes:
+    """A unary call's one request message, read by the servicer rather than by gRPC (handlers.add_service says
+    why); NoRequest if none came: the deadline passed first (DEADLINE_EXCEEDED), the caller sent none
+    (INVALID_ARGUMENT, to be answered), or the call ended otherwise (not counted: see below)."""
+    try:
+        request = await context.read()
+        if request is not grpc.aio.EOF:
+            return request  # type: ignore[no-any-return]  # bytes: the handler has no deserializer
+        if cancelled_code(context) == "DEADLINE_EXCEEDED":
+            raise NoRequest("DEADLINE_EXCEEDED")
+        # EOF also ends a call gRPC has ended: the caller cancelled, its connection was lost, or its request
+        # was over the size limit (gRPC told it RESOURCE_EXHAUSTED). The servicer cannot tell those apart, so
+        # they stay uncounted; one more batch, refused on an ended call, tells them from a caller that sent
+        # no request at all, who is still there to be answered.
+        await context.send_initial_metadata(())
+    except _READ_ENDED:
+        code = cancelled_code(context)
+        raise NoRequest(code if code == "DEADLINE_EXCEEDED" else None) from None
+    raise NoRequest("INVALID_ARGUMENT")
 
 
 def log_failure(method: str, code: str, exc: PolicyError) -> None:

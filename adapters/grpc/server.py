@@ -15,6 +15,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
+from adapters.grpc.handlers import add_service
 from adapters.grpc.host import DIR_NOT_READ, EngineBroken, PolicyHost
 from adapters.grpc.keepalive import Keepalive, keepalive_options
 from adapters.grpc.logs import event
@@ -32,7 +33,7 @@ from adapters.grpc.runtime import (
 from adapters.grpc.server_port import TlsFiles as TlsFiles
 from adapters.grpc.server_port import add_port, bind_reason
 from adapters.grpc.server_stop import StopRequests, stop_within_grace
-from adapters.grpc.servicer import CreditPolicyServicer, add_service
+from adapters.grpc.servicer import CreditPolicyServicer
 from policy_engine.build import build_id
 from policy_engine.ports import CustomerStore
 

@@ -1,10 +1,12 @@
 """Thin servicer: each RPC hands its request to the served engine (adapters/grpc/pipeline.py does
 proto → domain → policy → proto) and maps domain errors to status codes through one table.
 
-The decision RPCs take their requests as wire bytes (`add_service`): the engine parses them where
-the decision runs (a worker process, in the pool model, so the gRPC process never parses or
-re-serialises them), and bytes that are not a request message get INVALID_ARGUMENT, where gRPC's
-own deserializer would answer UNKNOWN and log a traceback for every such call.
+The decision RPCs take their requests as wire bytes (`add_service`, adapters/grpc/handlers.py): the
+engine parses them where the decision runs (a worker process, in the pool model, so the gRPC process
+never parses or re-serialises them), and bytes that are not a request message get INVALID_ARGUMENT,
+where gRPC's own deserializer would answer UNKNOWN and log a traceback for every such call. The unary
+ones read their one request themselves (`read_request`), so that a call whose request never arrives
+is counted.
 
 How a call ends (abort, what a cancelled call counts as, failure logs) is adapters/grpc/call_end.py;
 GetPolicy's answer is adapters/grpc/policy_info.py."""
@@ -21,11 +23,13 @@ import grpc
 
 from adapters.grpc.call_end import (
     CALL_ENDED,
+    NoRequest,
     abort,
     cancelled_code,
     deadline_passed,
     half_closed_code,
     log_failure,
+    read_request,
 )
 from adapters.grpc.errors import (
     INTERNAL_ERROR,
@@ -91,7 +95,8 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
             self.metrics.log_failures.inc(outcome.log_failures)
         return reply
 
-    async def _unary(self, method: str, kind: str, request: bytes, context: Context) -> Any:
+    async def _unary(self, method: str, kind: str, context: Context) -> Any:
+        request = await self._request(method, context)
         self.heap.note(len(request))  # a refused one's buffers are left behind as much as a decided one's
         if self.in_flight >= self.max_in_flight:
             await self._refuse(method, context)
@@ -138,15 +143,29 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
             self.metrics.observe_call(method, code, time.perf_counter() - started)
             self.in_flight -= 1
 
-    async def EvaluateCustomer(self, request: bytes,  # noqa: N802
+    async def _request(self, method: str, context: Context) -> bytes:
+        """The call's request (read_request); a call without one is counted as what its caller was told,
+        where that is known, answered if its caller is still there, and ended."""
+        started = time.perf_counter()
+        try:
+            return await read_request(context)
+        except NoRequest as exc:
+            if exc.code is not None:
+                self.metrics.observe_call(method, exc.code, time.perf_counter() - started)
+            if exc.code == "INVALID_ARGUMENT":
+                await abort(context, grpc.StatusCode.INVALID_ARGUMENT,
+                            "no request message: a unary call sends exactly one")
+        raise asyncio.CancelledError  # nobody left to answer
+
+    async def EvaluateCustomer(self, requests: Any,  # noqa: N802
                                context: Context) -> pb.CustomerDecision | bytes:
         """Evaluate one customer (an EvaluateCustomerRequest's bytes → a CustomerDecision or its bytes)."""
-        return await self._unary("EvaluateCustomer", "evaluate", request, context)  # type: ignore[no-any-return]
+        return await self._unary("EvaluateCustomer", "evaluate", context)  # type: ignore[no-any-return]
 
-    async def CheckOrder(self, request: bytes,  # noqa: N802
+    async def CheckOrder(self, requests: Any,  # noqa: N802
                          context: Context) -> pb.OrderDecision | bytes:
         """Decide one order (a CheckOrderRequest's bytes → an OrderDecision or its bytes)."""
-        return await self._unary("CheckOrder", "check_order", request, context)  # type: ignore[no-any-return]
+        return await self._unary("CheckOrder", "check_order", context)  # type: ignore[no-any-return]
 
     async def GetPolicy(self, request: bytes,  # noqa: N802
                         context: Context) -> pb.PolicyInfo:
@@ -252,25 +271,3 @@ async def _write_stream(results: asyncio.Queue[asyncio.Future[pb.EvaluateCustome
         # deadline passed), before the context learns of it: nobody is left to answer.
         return cancelled_code(context)
     return await half_closed_code(context, replied)
-
-
-def _serialize(reply: Any) -> bytes:
-    """A reply on the wire: a message is serialised, bytes from a worker are already."""
-    return reply if isinstance(reply, bytes) else reply.SerializeToString()
-
-
-def add_service(servicer: CreditPolicyServicer, server: grpc.aio.Server) -> None:
-    """Register the service: as the generated add_CreditPolicyServiceServicer_to_server does, except
-    that the decision RPCs and the stream take their requests as wire bytes (the module docstring says why)."""
-    handlers: dict[str, grpc.RpcMethodHandler[Any, Any]] = {
-        "EvaluateCustomer": grpc.unary_unary_rpc_method_handler(servicer.EvaluateCustomer,
-                                                                response_serializer=_serialize),
-        "CheckOrder": grpc.unary_unary_rpc_method_handler(servicer.CheckOrder, response_serializer=_serialize),
-        "EvaluateCustomers": grpc.stream_stream_rpc_method_handler(
-            servicer.EvaluateCustomers, response_serializer=pb.EvaluateCustomersResponse.SerializeToString),
-        "GetPolicy": grpc.unary_unary_rpc_method_handler(servicer.GetPolicy,
-                                                         response_serializer=pb.PolicyInfo.SerializeToString),
-    }
-    name = pb.DESCRIPTOR.services_by_name["CreditPolicyService"].full_name
-    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(name, handlers),))
-    server.add_registered_method_handlers(name, handlers)

@@ -1,31 +1,110 @@
 # ruff: noqa: F811  (test parameters named after the imported fixtures)
-"""What `credit_policy_grpc_requests_total` counts for calls that end before they are answered: a stream
-cancelled around its last reply (docs/service.md, Metrics)."""
+"""What `credit_policy_grpc_requests_total` counts for calls that end before they are answered: a unary call
+whose request never arrived, and a stream cancelled around its last reply (docs/service.md, Metrics)."""
 
 from __future__ import annotations
 
 import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import grpc
 import pytest
 
 from tests.integration.conftest_grpc import (  # noqa: F401  (fixtures: pytest finds them by name)
+    ROOT,
     ServerProcess,
     grpc_server,
+    order_request,
     pb,
     sample_snapshot,
+    server_factory,
 )
-from tests.integration.test_grpc_service import counted, settled
+from tests.integration.test_grpc_service import counted, scrape, settled
 
+SERVICE = "/credit_policy.v1.CreditPolicyService/"
 REPEATS = 5
 """Each stream case is run this often: the cases these tests pin down came out the same in 20 runs of 20."""
+
+
+def held_back(release: threading.Event) -> Iterator[bytes]:
+    """A request stream that sends its one (empty) request only once `release` is set."""
+    release.wait()
+    yield b""
 
 
 def counts(server: ServerProcess, method: str, *codes: str) -> list[float]:
     """credit_policy_grpc_requests_total of `method` for each of `codes`, once no call is in flight."""
     page = settled(server)
     return [counted(page, method, code) for code in codes]
+
+
+def counts_once_changed(server: ServerProcess, method: str, before: list[float], *codes: str) -> list[float]:
+    """counts() once they differ from `before` (or after 10 s): a call without its request is counted when
+    gRPC ends it, which may come after its caller was told, and it is never in flight."""
+    deadline = time.monotonic() + 10
+    while counts(server, method, *codes) == before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)  # a second count, which would be wrong, has its chance to show
+    return counts(server, method, *codes)
+
+
+@pytest.mark.parametrize("method", ["CheckOrder", "EvaluateCustomer"])
+def test_a_call_whose_deadline_passes_before_its_request_arrives_is_counted_deadline_exceeded(
+        grpc_server: ServerProcess, method: str) -> None:
+    # A big request under load can take longer to arrive than its deadline: here the request is held
+    # back outright. gRPC used to end such a call without handing it to the service (never counted).
+    call = grpc_server.channel().stream_unary(SERVICE + method)  # a unary call's wire, its one message late
+    before = counts(grpc_server, method, "DEADLINE_EXCEEDED", "CANCELLED")
+    release = threading.Event()
+
+    with pytest.raises(grpc.RpcError) as caught:
+        call(held_back(release), timeout=0.5)
+    release.set()
+
+    assert caught.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    after = counts_once_changed(grpc_server, method, before, "DEADLINE_EXCEEDED", "CANCELLED")
+    assert [a - b for a, b in zip(after, before, strict=True)] == [1, 0]
+
+
+def test_calls_whose_deadline_passes_before_the_service_takes_them_are_counted_deadline_exceeded(
+        server_factory: Callable[..., ServerProcess], tmp_path: Path) -> None:
+    # The in-process engine decides on the event loop: a decision made slow on purpose (tests/fault_injection)
+    # holds it for a second, longer than the deadlines of the calls that come meanwhile. None was counted.
+    delay = tmp_path / "engine-delay"
+    server = server_factory(workers=0, name="slow-engine", env={
+        "PYTHONPATH": str(ROOT / "tests" / "fault_injection"), "CREDIT_POLICY_TEST_ENGINE_DELAY": str(delay)})
+    stub = server.stub()
+    stub.CheckOrder(order_request(), timeout=10)  # connected, and one OK
+    delay.write_text("1")
+    slow = stub.CheckOrder.future(order_request(), timeout=10)
+    while "\ncredit_policy_grpc_in_flight 1.0\n" not in scrape(server):  # taken: about to hold the loop
+        time.sleep(0.02)
+    time.sleep(0.1)
+
+    late = [stub.CheckOrder.future(order_request(), timeout=0.2) for _ in range(5)]
+    delay.unlink()  # read by the slow decision already
+    slow.result()
+
+    assert {call.code() for call in late} == {grpc.StatusCode.DEADLINE_EXCEEDED}
+    assert counts_once_changed(server, "CheckOrder", [1, 0], "OK", "DEADLINE_EXCEEDED") == [2, 5]
+
+
+def test_a_call_that_sends_no_request_is_answered_invalid_argument_at_once_and_counted(
+        grpc_server: ServerProcess) -> None:
+    # Such a caller used to wait for its deadline (forever without one), and was never counted.
+    call = grpc_server.channel().stream_unary(SERVICE + "CheckOrder")
+    before = counts(grpc_server, "CheckOrder", "INVALID_ARGUMENT")
+
+    with pytest.raises(grpc.RpcError) as caught:
+        call(iter([]), timeout=10)
+
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "no request" in (caught.value.details() or "")
+    assert counts_once_changed(grpc_server, "CheckOrder", before, "INVALID_ARGUMENT") == [before[0] + 1]
 
 
 def open_stream(server: ServerProcess, asked: int, close: bool) -> tuple[Any, queue.Queue[Any]]:
