@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, select
 
 from adapters.batch.files import written_whole
+from adapters.importers.first_lines import FirstLines
 from adapters.importers.kinds import KINDS, ImportKind
 from adapters.importers.reader import FileProblem, Problem, RawRow, detect_format, read_csv, read_jsonl
 from adapters.store import schema as s
@@ -113,9 +114,10 @@ def _unknown_customers(conn: Connection, ids: set[str]) -> set[str]:
 
 
 class _Run:
-    def __init__(self, kind: ImportKind, name: str, conn: Connection, rejects: _Rejects, report: ImportReport):
+    def __init__(self, kind: ImportKind, name: str, conn: Connection, rejects: _Rejects, report: ImportReport,
+                 first_lines: FirstLines):
         self.kind, self.name, self.conn, self.rejects, self.report = kind, name, conn, rejects, report
-        self.first_line: dict[tuple[Any, ...], int] = {}
+        self.first_lines = first_lines
 
     def chunk(self, rows: list[RawRow]) -> None:
         parsed = [(row, _validate(self.kind, row, self.name) if not row.problems else None) for row in rows]
@@ -132,15 +134,13 @@ class _Run:
                 self.rejects.write(row)
 
     def _duplicates(self, parsed: list[tuple[RawRow, Any]]) -> None:
-        for row, model in parsed:
-            if model is None:
-                continue
-            key = self.kind.key_of(model)
-            first = self.first_line.setdefault(key, row.line)
-            if first != row.line:
-                field_name = self.kind.keys[-1] if len(self.kind.keys) == 1 else ",".join(self.kind.keys)
+        repeats = self.first_lines.repeats([(row.line, self.kind.key_of(model)) for row, model in parsed
+                                            if model is not None])  # fmt: skip
+        field_name = ",".join(self.kind.keys)
+        for row, _model in parsed:
+            if row.line in repeats:
                 row.problems.append(
-                    Problem(self.name, row.line, field_name, "duplicate_key", f"same key as line {first}")
+                    Problem(self.name, row.line, field_name, "duplicate_key", f"same key as line {repeats[row.line]}")
                 )
 
     def _orphans(self, parsed: list[tuple[RawRow, Any]]) -> None:
@@ -184,8 +184,12 @@ def run_import(
     rejects = written_whole(rejects_path, newline="") if keep_going and rejects_path else nullcontext(None)
     with rejects as rejects_handle:
         try:
-            with open(path, encoding="utf-8-sig", newline="") as handle, engine.connect() as conn:
-                run = _Run(kind, name, conn, _Rejects(rejects_handle, fmt, kind.columns), report)
+            with (
+                open(path, encoding="utf-8-sig", newline="") as handle,
+                FirstLines() as first_lines,
+                engine.connect() as conn,
+            ):
+                run = _Run(kind, name, conn, _Rejects(rejects_handle, fmt, kind.columns), report, first_lines)
                 _load_in_one_transaction(run, _rows(kind, handle, name, fmt), keep_going, progress)
         except FileProblem as exc:
             report.add([exc.problem])
