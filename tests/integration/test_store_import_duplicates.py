@@ -99,6 +99,7 @@ def test_the_keys_seen_are_not_held_in_python_memory(
 ) -> None:
     store = _store(db_url, tmp_path)
     monkeypatch.setattr(loader, "CHUNK_ROWS", 200)  # the same small chunks in both runs
+    monkeypatch.setattr(first_lines, "SPILL_KEYS", 1_000)  # past it the keys go to the scratch file
     run_import(store.engine, "invoices", _invoices(tmp_path, "warm.csv", ["W1"]))  # caches filled once
     small = _invoices(tmp_path, "small.csv", [f"SMALL-{n:08d}" for n in range(5_000)])
     large = _invoices(tmp_path, "large.csv", [f"LARGE-{n:08d}" for n in range(20_000)])
@@ -120,6 +121,7 @@ def test_a_full_scratch_disk_stops_the_import_saying_where_and_nothing_is_import
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     monkeypatch.setattr(first_lines, "_PRAGMAS", (*first_lines._PRAGMAS, "max_page_count=4"))
+    monkeypatch.setattr(first_lines, "SPILL_KEYS", 100)
     path = _invoices(tmp_path, "invoices.csv", [f"INVOICE-{n:020d}" for n in range(5_000)])
     app = typer.Typer(pretty_exceptions_enable=False)
     store_cmds.register(app)
