@@ -4,62 +4,109 @@ A share is a fraction (`late_paid_share` is 0 to 1), so `{late_paid_share: {lte:
 held for every customer with a payment record, and `{gte: 35}` for 35 % never held; lint took both. A
 comparison whose threshold lies outside the field's range and that, over that range, always or never
 holds is reported at that threshold, with the fraction to write where a percentage was plainly meant.
+
+Most fields have only a lower bound (the catalogue's `minimum`: a count, days, an amount are never
+negative), and `{months_since_last_order: {lt: 0}}` linted clean though no customer can meet it: so a
+threshold below that bound, or at it where `lt` or `gte` makes it say nothing, is reported the same way.
 """
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from typing import Any
 
 from policy_engine.features import FieldSpec
 from policy_engine.rules.condition_nodes import is_number
+from policy_engine.rules.percent_titles import is_ratio
 
 RANGES = {"0-1": (0.0, 1.0), "0-100": (0.0, 100.0)}
 """The fields with a closed range, by the unit `credit-policy fields` shows."""
 EVERY = "holds for every value it can take"
+NEVER = "never holds"
+
+
+def field_bounds(spec: FieldSpec) -> tuple[float, float] | None:
+    """The least and greatest value `spec` can take (the greatest math.inf when it has no top); None when it
+    can take any."""
+    closed = RANGES.get(spec.unit)
+    if closed is not None:
+        return closed
+    return None if spec.minimum is None else (spec.minimum, math.inf)
 
 
 def out_of_range(spec: FieldSpec, op: str, operand: Any) -> list[tuple[tuple[int, ...], str]]:
     """(where under the operator, message) for each threshold outside the field's range that makes the
-    comparison always or never hold; empty when the field has no closed range or all is well."""
-    bounds = RANGES.get(spec.unit)
+    comparison always or never hold; empty when the field has no bound or all is well."""
+    bounds = field_bounds(spec)
     if bounds is None:
         return []
     lo, hi = bounds
     if op in ("in", "not_in") and isinstance(operand, list):
-        return [((i,), _message(spec, f"{op} item {_shown(v)}", "never matches", _fraction(v), v))
+        return [((i,), _message(spec, f"{op} item {_shown(v)}", "never matches", _fraction(v), v, _side(op, v, lo)))
                 for i, v in enumerate(operand) if is_number(v) and not lo <= v <= hi]
     if op == "between" and isinstance(operand, list) and len(operand) == 2 and all(map(is_number, operand)):
-        a, b = operand
-        verdict = "never holds" if a > hi else EVERY if a <= lo and b > hi else None
-        if verdict is None:
-            return []
-        ends = [_fraction(a) if a else "0", _fraction(b)]
-        meant = f"[{ends[0]}, {ends[1]}]" if all(ends) else None
-        return [((0 if a > hi else 1,), _message(spec, f"between [{_shown(a)}, {_shown(b)}]", verdict, meant, b))]
-    if not is_number(operand) or lo <= operand <= hi:
+        return _between(spec, lo, hi, *operand)
+    if not is_number(operand):
         return []
-    above = operand > hi
-    never = {"gt": above, "gte": above, "lt": not above, "lte": not above, "eq": True, "ne": False}.get(op)
-    if never is None:
+    verdict = _verdict(op, operand, lo, hi)
+    if verdict is None:
         return []
-    verdict = "never holds" if never else EVERY
-    return [((), _message(spec, f"{op} {_shown(operand)}", verdict, _fraction(operand), operand))]
+    comparison = f"{op} {_shown(operand)}"
+    return [((), _message(spec, comparison, verdict, _fraction(operand), operand, _side(op, operand, lo)))]
 
 
-def _message(spec: FieldSpec, comparison: str, verdict: str, meant: str | None, example: float) -> str:
-    lo, hi = RANGES[spec.unit]
-    what = f'"{spec.name}" is from {_shown(lo)} to {_shown(hi)}, so {comparison} {verdict}'
+def _verdict(op: str, value: float, lo: float, hi: float) -> str | None:
+    """NEVER or EVERY when `op value` says nothing over [lo, hi]; None when it tells values apart."""
+    if value > hi:
+        return {"gt": NEVER, "gte": NEVER, "eq": NEVER, "lt": EVERY, "lte": EVERY, "ne": EVERY}.get(op)
+    if value < lo:
+        return {"lt": NEVER, "lte": NEVER, "eq": NEVER, "gt": EVERY, "gte": EVERY, "ne": EVERY}.get(op)
+    # At the bound itself only these two say nothing: no value is below it, and every value is at least it.
+    return {"lt": NEVER, "gte": EVERY}.get(op) if value == lo else None
+
+
+def _between(spec: FieldSpec, lo: float, hi: float, a: float, b: float) -> list[tuple[tuple[int, ...], str]]:
+    """`between [a, b]` (b excluded) that never or always holds, at the end that makes it so."""
+    comparison = f"between [{_shown(a)}, {_shown(b)}]"
+    if b <= lo:  # every value is at or above the excluded high end
+        return [((1,), _message(spec, comparison, NEVER, _fraction(b), b, _side("between", b, lo)))]
+    if a > hi:
+        verdict, where = NEVER, 0
+    elif a <= lo and b > hi:
+        verdict, where = EVERY, 1
+    else:
+        return []
+    ends = [_fraction(a) if a else "0", _fraction(b)]
+    meant = f"[{ends[0]}, {ends[1]}]" if all(ends) else None
+    return [((where,), _message(spec, comparison, verdict, meant, b))]
+
+
+def _side(op: str, value: float, lo: float) -> str:
+    """For a threshold at or below the least value: what a useful one is (`lt 0` needs one above 0, `eq -3`
+    one of 0 or more); "" for one above it."""
+    if value > lo:
+        return ""
+    return f"above {_shown(lo)}" if op in ("lt", "gte", "between") else f"of {_shown(lo)} or more"
+
+
+def _message(spec: FieldSpec, comparison: str, verdict: str, meant: str | None, example: float, side: str = "") -> str:
+    """What the field's range is, what the comparison does over it, and what to write: `meant`, the fraction a
+    percentage means, where it is in range; else a threshold on the `side` of the least value, or in range."""
+    lo, hi = field_bounds(spec) or (-math.inf, math.inf)
+    span = f"from {_shown(lo)} to {_shown(hi)}" if hi < math.inf else f"{_shown(lo)} or more"
+    what = f'"{spec.name}" is {span}, so {comparison} {verdict}'
     fraction = _fraction(example)
-    if hi == 1 and meant is not None and fraction is not None:
+    if meant is not None and fraction is not None and is_ratio(spec) and lo <= float(fraction) <= hi:
         why = f"a share, factor or ratio is a fraction here: {_shown(example)}% is {fraction}"
         return f"{what}; write {meant} ({why})"
-    return f"{what}; write a threshold from {_shown(lo)} to {_shown(hi)}"
+    return f"{what}; write a threshold {side or span}"
 
 
 def _fraction(value: float) -> str | None:
-    """The fraction a percentage written without its % sign means (35 → 0.35); None unless 1 < value <= 100."""
-    if not 1 < value <= 100:
+    """The fraction a percentage written without its % sign means (35 → 0.35, −30 → −0.3); None unless
+    1 < |value| <= 100."""
+    if not 1 < abs(value) <= 100:
         return None
     return format((Decimal(str(value)) / 100).normalize(), "f")
 

@@ -13,42 +13,42 @@ _S = FieldSpec
 INVOICE = {
     s.name: s
     for s in (
-        _S("invoice_payment_term_days", "integer", "Payment term of the invoice", "days"),
+        _S("invoice_payment_term_days", "integer", "Payment term of the invoice", "days", minimum=0),
         _S("invoice_days_to_due", "integer", "Days until the due date (negative once past due)", "days"),
-        _S("invoice_days_overdue", "integer", "Days past due (0 while not due)", "days"),
-        _S("invoice_open_amount", "number", "Unpaid amount of the invoice", "money", money=True),
-        _S("invoice_amount", "number", "Invoiced amount", "money", money=True),
-        _S("invoice_due_date_changes", "integer", "Times the due date was moved"),
+        _S("invoice_days_overdue", "integer", "Days past due (0 while not due)", "days", minimum=0),
+        _S("invoice_open_amount", "number", "Unpaid amount of the invoice", "money", money=True, minimum=0),
+        _S("invoice_amount", "number", "Invoiced amount", "money", money=True, minimum=0),
+        _S("invoice_due_date_changes", "integer", "Times the due date was moved", minimum=0),
     )
 }
-RATING = {"score": _S("score", "number", "The 5C score, 0–100", "0-100")}
+RATING = {"score": _S("score", "number", "The 5C score, 0–100", "0-100", minimum=0)}
 DECISION = {
     s.name: s
     for s in (
         _S("grade", "enum", "Final grade after warning signs", values=GRADES),
-        _S("grade_rank", "integer", "Rank of the final grade (AAA 1 … C 9)"),
+        _S("grade_rank", "integer", "Rank of the final grade (AAA 1 … C 9)", minimum=1),
         _S("grade_class", "enum", "Grade class A/B/C", values=GRADE_CLASSES),
         _S("base_grade", "enum", "Grade from the score band, before warning signs", values=GRADES),
-        _S("base_grade_rank", "integer", "Rank of the base grade"),
-        _S("downgrade_notches", "integer", "Notches taken off by warning signs"),
+        _S("base_grade_rank", "integer", "Rank of the base grade", minimum=1),
+        _S("downgrade_notches", "integer", "Notches taken off by warning signs", minimum=0),
         _S("hold_orders", "boolean", "A warning sign asks to hold orders"),
         _S("urgent_review", "boolean", "A warning sign asks for an urgent review"),
         _S("request_collateral", "boolean", "A warning sign asks for collateral"),
-        _S("warning_count", "integer", "Warning signs that fired"),
+        _S("warning_count", "integer", "Warning signs that fired", minimum=0),
     )
 }
 LIMIT = {
     s.name: s
     for s in (
-        _S("credit_limit", "number", "The credit limit just decided", "money", money=True),
+        _S("credit_limit", "number", "The credit limit just decided", "money", money=True, minimum=0),
         _S("available_credit", "number", "Credit limit − exposure, before the order", "money", money=True),
     )
 }
 ORDER = {
     s.name: s
     for s in (
-        _S("order_amount", "number", "Amount of the order being checked", "money", money=True),
-        _S("order_payment_term_days", "integer", "Payment term asked for the order", "days"),
+        _S("order_amount", "number", "Amount of the order being checked", "money", money=True, minimum=0),
+        _S("order_payment_term_days", "integer", "Payment term asked for the order", "days", minimum=0),
         _S("available_credit_after", "number", "Available credit once the order is taken (an order already "
            "among the open orders counts once)", "money", money=True),
     )

@@ -332,6 +332,7 @@ def _cases(draw: st.DrawFn) -> tuple[CustomerSnapshot, date]:
             "net_profit": draw(st.none() | st.sampled_from(["-100.00", "-0.00", "0", "55.55"])),
             "current_assets": draw(st.none() | _AMOUNTS),
             "current_liabilities": draw(st.none() | _AMOUNTS),
+            "inventory": draw(st.none() | _AMOUNTS),
         }
         for _ in range(draw(st.integers(0, 4)))
     ]
@@ -442,5 +443,6 @@ def test_features_follow_their_definitions_with_catalogue_types(
         spec = FEATURE_BY_NAME[name]
         kind = Decimal if spec.money else _KINDS.get(spec.type, float)
         assert type(value) is kind, (name, value)
+        assert spec.minimum is None or value >= spec.minimum, (name, value)  # lint relies on it (field_ranges.py)
     assert f["exposure"] == f["open_receivables"] + f["open_orders_amount"]
     assert f["avg_monthly_purchases"].as_tuple().exponent == -2

@@ -1,0 +1,102 @@
+"""Fields that cannot go below a bound (counts, days, months, amounts): lint reports a threshold that,
+below or at that bound, makes a comparison never or always hold."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from policy_engine.rules.compiler import lint
+from policy_engine.rules.loader import read_rule_files
+from policy_engine.rules.scopes import SCOPES
+
+RulesCopy = Callable[..., Path]
+NO_ORDERS = "{months_since_last_order: {gte: 6}}"
+EVERY = "holds for every value it can take"
+
+
+def _problems(rules: Path) -> list[tuple[str, int, int, str, str]]:
+    """Each problem as (file name, line, column, code, message)."""
+    return [(Path(p.path).name, p.line, p.col, p.code, p.message) for p in lint(read_rule_files(rules), str(rules))]
+
+
+def _at(path: Path, text: str) -> tuple[int, int]:
+    """The line and column where `text` first stands in `path`."""
+    line = next(i for i, t in enumerate(path.read_text().splitlines(), 1) if text in t)
+    return line, path.read_text().splitlines()[line - 1].index(text) + 1
+
+
+@pytest.mark.parametrize(("file", "old", "new", "at", "said"), [
+    ("warnings.yaml", NO_ORDERS, "{months_since_last_order: {lt: 0}}", "lt: 0",
+     '"months_since_last_order" is 0 or more, so lt 0 never holds; write a threshold above 0'),
+    ("warnings.yaml", NO_ORDERS, "{months_since_last_order: {lte: -1}}", "lte: -1", "so lte -1 never holds"),
+    ("warnings.yaml", NO_ORDERS, "{months_since_last_order: {eq: -3}}", "eq: -3",
+     "so eq -3 never holds; write a threshold of 0 or more"),
+    ("warnings.yaml", NO_ORDERS, "{months_since_last_order: {between: [-5, -1]}}", "-1]",
+     "so between [-5, -1] never holds"),
+    ("warnings.yaml", NO_ORDERS, "{months_since_last_order: {in: [6, -1]}}", "-1]", "so in item -1 never matches"),
+    ("warnings.yaml", NO_ORDERS, "{months_since_last_order: {gte: 0}}", "gte: 0",
+     f"so gte 0 {EVERY}; write a threshold above 0"),
+    ("warnings.yaml", NO_ORDERS, "{months_since_last_order: {gt: -1}}", "gt: -1", f"so gt -1 {EVERY}"),
+    ("warnings.yaml", NO_ORDERS, "{months_since_last_order: {ne: -1}}", "ne: -1", f"so ne -1 {EVERY}"),
+    ("warnings.yaml", "{dbt_open_max: {gte: 91}}", "{dbt_open_max: {lt: 0}}", "lt: 0",
+     '"dbt_open_max" is 0 or more, so lt 0 never holds'),
+    ("follow_ups.yaml", "{days_since_last_contact: {gt: 30}}", "{days_since_last_contact: {gt: -1}}", "gt: -1",
+     f'"days_since_last_contact" is 0 or more, so gt -1 {EVERY}'),
+    ("orders.yaml", "{overdue_count: {gt: 0}}", "{overdue_amount: {lte: -100}}", "lte: -100",
+     '"overdue_amount" is 0 or more, so lte -100 never holds'),
+    ("collection.yaml", "{invoice_payment_term_days: {lte: 30}}", "{invoice_payment_term_days: {lt: 0}}", "lt: 0",
+     '"invoice_payment_term_days" is 0 or more, so lt 0 never holds'),
+    ("warnings.yaml", "revenue_change_ratio: {lte: -0.3}", "revenue_change_ratio: {lte: -30}", "lte: -30",
+     '"revenue_change_ratio" is -1 or more, so lte -30 never holds; write -0.3 (a share, factor or ratio is a '
+     "fraction here: -30% is -0.3)"),
+    ("scorecard.yaml", "{late_paid_share: {lte: 0.1}}", "{late_paid_share: {lt: 0}}", "lt: 0",
+     '"late_paid_share" is from 0 to 1, so lt 0 never holds; write a threshold above 0'),
+])
+def test_a_threshold_below_or_at_a_fields_lower_bound_is_invalid_at_it(
+    rules_copy: RulesCopy, file: str, old: str, new: str, at: str, said: str
+) -> None:
+    """`{months_since_last_order: {lt: 0}}` linted clean, though no customer can ever meet it."""
+    rules = rules_copy((file, old, new))
+
+    found = _problems(rules)
+
+    [(name, line, col, code, message)] = found
+    assert (name, line, col, code) == (file, *_at(rules / file, new[new.index(at):]), "invalid_value")
+    assert said in message
+
+
+@pytest.mark.parametrize(("file", "old", "new"), [
+    ("warnings.yaml", NO_ORDERS, "{months_since_last_order: {lte: 0}}"),
+    ("warnings.yaml", NO_ORDERS, "{months_since_last_order: {eq: 0}}"),
+    ("warnings.yaml", NO_ORDERS, "{months_since_last_order: {gt: 0}}"),
+    ("warnings.yaml", NO_ORDERS, "{months_since_last_order: {between: [0, 3]}}"),
+    ("warnings.yaml", NO_ORDERS, "{months_since_last_order: {in: [0, 1]}}"),
+    ("warnings.yaml", NO_ORDERS, "{large_small_lateness_gap: {lt: -10}}"),
+    ("warnings.yaml", NO_ORDERS, "{working_capital: {lt: -1}}"),
+    ("warnings.yaml", NO_ORDERS, "{net_margin: {lt: -0.1}}"),
+    ("warnings.yaml", NO_ORDERS, "{quick_ratio: {lt: 0}}"),
+    ("warnings.yaml", "revenue_change_ratio: {lte: -0.3}", "revenue_change_ratio: {lte: -0.99}"),
+    ("scorecard.yaml", "{net_worth: {lte: 0}}", "{net_worth: {lt: -1000}}"),
+])
+def test_a_threshold_a_field_can_meet_or_miss_is_fine(rules_copy: RulesCopy, file: str, old: str, new: str) -> None:
+    rules = rules_copy((file, old, new))
+
+    assert _problems(rules) == []
+
+
+def test_each_number_field_declares_the_bound_its_computation_keeps_or_none_where_it_can_go_negative() -> None:
+    """Open: a difference (gap, working capital, days to due, credit left), a signed amount (equity, profit)
+    and quick_ratio, whose inventory nothing holds to within current assets."""
+    numbers = {n: s for n, s in SCOPES["order"].items() | SCOPES["invoice"].items() if s.type in ("number", "integer")}
+
+    bounds = {name: spec.minimum for name, spec in numbers.items() if spec.minimum != 0}
+
+    assert bounds == {
+        "large_small_lateness_gap": None, "net_worth": None, "working_capital": None, "net_margin": None,
+        "quick_ratio": None, "invoice_days_to_due": None, "available_credit": None, "available_credit_after": None,
+        "revenue_change_ratio": -1, "current_grade_rank": 1, "grade_rank": 1, "base_grade_rank": 1,
+    }
+
