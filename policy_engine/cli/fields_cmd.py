@@ -49,7 +49,7 @@ def field_lines(specs: Sequence[FieldSpec], width: int | None = None) -> list[st
     indent = " " * (name_w + 2 + type_w + 2)
     lines = []
     for spec in specs:
-        unit = f"({spec.unit}) " if spec.unit else ""
+        unit = f"({_unit(spec)}) " if _unit(spec) else ""
         extra = f" [{', '.join(spec.values)}]" if spec.values else ""
         head = f"{spec.name:{name_w}}  {spec.type:{type_w}}  "
         meaning = f"{unit}{spec.description}{extra}"
@@ -59,3 +59,13 @@ def field_lines(specs: Sequence[FieldSpec], width: int | None = None) -> list[st
             lines += textwrap.wrap(meaning, width, initial_indent=head, subsequent_indent=indent,
                                    break_on_hyphens=False)  # fmt: skip
     return lines
+
+
+def _unit(spec: FieldSpec) -> str:
+    """The unit and the least value (`months, ≥ 0`); a range written as the unit (0-1, 0-100) shows it already."""
+    if spec.minimum is None:
+        return spec.unit
+    shown = f"{spec.minimum:g}"
+    if spec.unit.startswith(f"{shown}-"):
+        return spec.unit
+    return ", ".join(filter(None, (spec.unit, f"≥ {shown}")))

@@ -50,7 +50,7 @@ def test_fields_wraps_a_long_meaning_under_the_meaning_column() -> None:
 
     lines = field_lines(list(SCOPES["order"].values()), width=80)
 
-    start = lines[0].index("(money)")  # order_amount's meaning starts with its unit
+    start = lines[0].index("(money")  # order_amount's meaning starts with its unit
     follow = [t for t in lines if t.startswith(" ")]
     assert follow and all(len(t) <= 80 for t in lines)
     assert all(len(t) - len(t.lstrip()) == start for t in follow)

@@ -1,5 +1,5 @@
 """Fields that cannot go below a bound (counts, days, months, amounts): lint reports a threshold that,
-below or at that bound, makes a comparison never or always hold."""
+below or at that bound, makes a comparison never or always hold, and `credit-policy fields` shows the bound."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from policy_engine.cli import build_app
 from policy_engine.rules.compiler import lint
 from policy_engine.rules.loader import read_rule_files
 from policy_engine.rules.scopes import SCOPES
@@ -100,3 +102,13 @@ def test_each_number_field_declares_the_bound_its_computation_keeps_or_none_wher
         "revenue_change_ratio": -1, "current_grade_rank": 1, "grade_rank": 1, "base_grade_rank": 1,
     }
 
+
+def test_fields_shows_a_lower_bound_beside_the_unit() -> None:
+    result = CliRunner().invoke(build_app(), ["fields", "--stage", "customer"])
+
+    lines = {t.split()[0]: t for t in result.output.splitlines()}
+    assert result.exit_code == 0
+    assert "(months, ≥ 0) " in lines["months_since_last_order"]
+    assert "(≥ 0) " in lines["invoice_count"]
+    assert "(≥ -1) " in lines["revenue_change_ratio"]
+    assert "≥" not in lines["large_small_lateness_gap"] and "(0-1) " in lines["late_paid_share"]
