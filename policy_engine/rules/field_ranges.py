@@ -100,6 +100,8 @@ def _message(spec: FieldSpec, comparison: str, verdict: str, meant: str | None, 
     if meant is not None and fraction is not None and is_ratio(spec) and lo <= float(fraction) <= hi:
         why = f"a share, factor or ratio is a fraction here: {_shown(example)}% is {fraction}"
         return f"{what}; write {meant} ({why})"
+    if verdict == EVERY and side:  # `gte 0` is often meant as "known at all"
+        return f"{what}; write a threshold {side}, or {spec.name}: {{exists: true}} to ask only that it is known"
     return f"{what}; write a threshold {side or span}"
 
 

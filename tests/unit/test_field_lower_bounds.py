@@ -40,7 +40,8 @@ def _at(path: Path, text: str) -> tuple[int, int]:
      "so between [-5, -1] never holds"),
     ("warnings.yaml", NO_ORDERS, "{months_since_last_order: {in: [6, -1]}}", "-1]", "so in item -1 never matches"),
     ("warnings.yaml", NO_ORDERS, "{months_since_last_order: {gte: 0}}", "gte: 0",
-     f"so gte 0 {EVERY}; write a threshold above 0"),
+     f"so gte 0 {EVERY}; write a threshold above 0, or months_since_last_order: {{exists: true}} to ask only "
+     "that it is known"),
     ("warnings.yaml", NO_ORDERS, "{months_since_last_order: {gt: -1}}", "gt: -1", f"so gt -1 {EVERY}"),
     ("warnings.yaml", NO_ORDERS, "{months_since_last_order: {ne: -1}}", "ne: -1", f"so ne -1 {EVERY}"),
     ("warnings.yaml", "{dbt_open_max: {gte: 91}}", "{dbt_open_max: {lt: 0}}", "lt: 0",
