@@ -22,6 +22,7 @@ from policy_engine.domain.errors import (
     StoredRecordInvalid,
     StoreUnavailable,
 )
+from policy_engine.domain.violation_reasons import REQUIRED
 
 ERRORS: dict[type[PolicyError], tuple[grpc.StatusCode, str]] = {
     InvalidInput: (grpc.StatusCode.INVALID_ARGUMENT, "INVALID_REQUEST"),
@@ -164,6 +165,13 @@ def rich_status(error: PolicyError) -> grpc.Status:
             message = f"{len(violations)} bad fields, the first {len(bad.field_violations)} in the details: {message}"
         packed += _packed(bad)
     return _status(code, message, packed)
+
+
+def no_request_status() -> grpc.Status:
+    """INVALID_ARGUMENT for a unary call that ended its side without sending its one request message:
+    INVALID_REQUEST, as any bad input, with `request` REQUIRED (nothing was sent: no bytes to call malformed)."""
+    return rich_status(InvalidInput([FieldViolation("request", "no request message: a unary call sends exactly one",
+                                                    REQUIRED)]))
 
 
 def busy_status(in_flight: int, max_in_flight: int) -> grpc.Status:

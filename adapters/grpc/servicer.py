@@ -36,6 +36,7 @@ from adapters.grpc.errors import (
     busy_status,
     fill_item_error,
     internal_status,
+    no_request_status,
     rich_status,
     status_code_of,
 )
@@ -153,8 +154,8 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
             if exc.code is not None:
                 self.metrics.observe_call(method, exc.code, time.perf_counter() - started)
             if exc.code == "INVALID_ARGUMENT":
-                await abort(context, grpc.StatusCode.INVALID_ARGUMENT,
-                            "no request message: a unary call sends exactly one")
+                status = no_request_status()
+                await abort(context, status.code, status.details, status.trailing_metadata)
         raise asyncio.CancelledError  # nobody left to answer
 
     async def EvaluateCustomer(self, requests: Any,  # noqa: N802

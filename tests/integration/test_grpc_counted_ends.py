@@ -23,6 +23,7 @@ from tests.integration.conftest_grpc import (  # noqa: F401  (fixtures: pytest f
     sample_snapshot,
     server_factory,
 )
+from tests.integration.test_grpc_error_info import _error_info, _reasons
 from tests.integration.test_grpc_service import counted, scrape, settled
 
 SERVICE = "/credit_policy.v1.CreditPolicyService/"
@@ -104,6 +105,8 @@ def test_a_call_that_sends_no_request_is_answered_invalid_argument_at_once_and_c
 
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "no request" in (caught.value.details() or "")
+    assert _error_info(caught.value).reason == "INVALID_REQUEST"
+    assert _reasons(caught.value) == {"request": "REQUIRED"}
     assert counts_once_changed(grpc_server, "CheckOrder", before, "INVALID_ARGUMENT") == [before[0] + 1]
 
 
