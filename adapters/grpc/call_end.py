@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import traceback
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -19,6 +20,9 @@ from policy_engine.domain.errors import EngineUnavailable, PolicyError, StoredRe
 CALL_ENDED: tuple[type[BaseException], ...] = tuple(
     t for t in (getattr(cygrpc, "ExecuteBatchError", None),) if isinstance(t, type))
 """What a write on a call that gRPC's core has already ended raises (cygrpc's, not public API)."""
+
+LOG = logging.getLogger("adapters.grpc.servicer")
+"""Unexpected errors are logged under the servicer's logger, as they were before they named their caller."""
 
 if TYPE_CHECKING:  # generic in grpcio's stubs only; the decision RPCs take bytes (servicer.py), so Any, Any
     Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
@@ -132,17 +136,50 @@ async def read_request(context: Context) -> bytes:
     raise NoRequest("INVALID_ARGUMENT")
 
 
-def log_failure(method: str, code: str, exc: PolicyError) -> None:
-    """Log what is the service's side of a failed call (the caller's bad input is not logged)."""
-    if isinstance(exc, StoreUnavailable):
-        event("store unavailable", logging.ERROR, method=method, error=exc.detail)
-    elif isinstance(exc, StoredRecordInvalid):
-        event("stored record invalid", logging.ERROR, method=method, customer_id=exc.customer_id,
-              problems=[str(v) for v in exc.violations[:20]])
-    elif isinstance(exc, NoWorkerRunning):
-        pass  # the pool logs each failed start of a worker (`worker process failed to start`), not each call
-    elif isinstance(exc, EngineUnavailable):  # the process is being replaced; the caller may retry
-        event("call met a closed engine", logging.WARNING, method=method, error=exc.detail)
-    elif code == "INTERNAL":
-        event("engine failure", logging.ERROR, method=method, error=str(exc))
+REQUEST_ID_KEY = "x-request-id"
+"""The metadata key integrators commonly send their own id for a call under; failure lines name it."""
 
+_LOGGABLE_REQUEST_ID = re.compile(r"[\x20-\x7e]{1,128}")
+"""A request id a log line may carry: 1 to 128 printable ASCII characters (no line breaks, no escapes)."""
+
+
+def caller_fields(context: Any) -> dict[str, str]:
+    """Who a failure's log line names: the call's peer, and the caller's `x-request-id` (the first sent) when it
+    is a loggable id; another is left out, never echoed raw (it could forge lines or flood the log). Read
+    only when a call fails: a decided call pays nothing for it."""
+    fields = {"peer": context.peer()}
+    for key, value in context.invocation_metadata() or ():
+        if key == REQUEST_ID_KEY:
+            if isinstance(value, str) and _LOGGABLE_REQUEST_ID.fullmatch(value):
+                fields["request_id"] = value
+            break
+    return fields
+
+
+def log_failure(method: str, code: str, exc: PolicyError, context: Any) -> None:
+    """Log what is the service's side of a failed call, naming its caller (the caller's bad input is not logged)."""
+    line = _failure_line(code, exc)
+    if line is not None:
+        name, level, fields = line
+        event(name, level, method=method, **fields, **caller_fields(context))
+
+
+def log_unexpected(where: str, context: Any) -> None:
+    """Log the exception being handled, a bug, with its traceback and the call's caller."""
+    LOG.exception("unexpected error in %s", where, extra={"fields": caller_fields(context)})
+
+
+def _failure_line(code: str, exc: PolicyError) -> tuple[str, int, dict[str, Any]] | None:
+    """The event, level and fields a failure is logged with; None for one that is not the service's to log."""
+    if isinstance(exc, StoreUnavailable):
+        return "store unavailable", logging.ERROR, {"error": exc.detail}
+    if isinstance(exc, StoredRecordInvalid):
+        return "stored record invalid", logging.ERROR, {"customer_id": exc.customer_id,
+                                                        "problems": [str(v) for v in exc.violations[:20]]}
+    if isinstance(exc, NoWorkerRunning):
+        return None  # the pool logs each failed start of a worker (`worker process failed to start`), not each call
+    if isinstance(exc, EngineUnavailable):  # the process is being replaced; the caller may retry
+        return "call met a closed engine", logging.WARNING, {"error": exc.detail}
+    if code == "INTERNAL":
+        return "engine failure", logging.ERROR, {"error": str(exc)}
+    return None

@@ -29,6 +29,7 @@ from adapters.grpc.call_end import (
     deadline_passed,
     half_closed_code,
     log_failure,
+    log_unexpected,
     read_request,
 )
 from adapters.grpc.errors import (
@@ -58,7 +59,6 @@ if TYPE_CHECKING:
 REFUSED_LOG_EVERY_S = 10.0
 """At most one `calls refused` line this often while calls are refused (each is counted in the metrics)."""
 
-LOG = logging.getLogger(__name__)
 
 
 class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
@@ -121,7 +121,7 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
             return reply
         except PolicyError as exc:
             code = status_code_of(exc).name
-            log_failure(method, code, exc)
+            log_failure(method, code, exc, context)
             status = rich_status(exc)
             if not await abort(context, status.code, status.details, status.trailing_metadata):
                 code = cancelled_code(context)
@@ -133,7 +133,7 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
             raise
         except Exception as exc:
             code = "INTERNAL"
-            LOG.exception("unexpected error in %s", method)
+            log_unexpected(method, context)
             status = internal_status(f"internal error: {type(exc).__name__}")
             if not await abort(context, status.code, status.details, status.trailing_metadata):
                 code = cancelled_code(context)
@@ -181,7 +181,8 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
         self.metrics.observe_call("GetPolicy", "OK", 0.0)
         return policy_info(self.host, include_files)
 
-    async def _stream_item(self, index: int, raw: bytes, flow: object) -> pb.EvaluateCustomersResponse:
+    async def _stream_item(self, index: int, raw: bytes, flow: object,
+                           context: Context) -> pb.EvaluateCustomersResponse:
         out = pb.EvaluateCustomersResponse(index=index)
         try:
             request_id = parse_request("evaluate", raw).request_id  # a bad item: INVALID_ARGUMENT
@@ -196,11 +197,11 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
         except PolicyError as exc:
             out.policy_version = self.host.engine.version
             fill_item_error(exc, out.error)
-            log_failure("EvaluateCustomers", out.error.code, exc)
+            log_failure("EvaluateCustomers", out.error.code, exc, context)
             if isinstance(exc, InvalidInput):
                 out.request_id = out.request_id or echoed_request_id(raw)  # refused for its wire form, before
         except Exception as exc:
-            LOG.exception("unexpected error in a stream item")
+            log_unexpected("a stream item", context)
             out.policy_version = self.host.engine.version
             out.error.code, out.error.reason = "INTERNAL", INTERNAL_ERROR
             out.error.message = f"internal error: {type(exc).__name__}"
@@ -222,7 +223,7 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
         code = "OK"
         window = StreamWindow()
         results: asyncio.Queue[asyncio.Future[pb.EvaluateCustomersResponse] | None] = asyncio.Queue()
-        reader = asyncio.ensure_future(self._read_stream(request_iterator, window, results))
+        reader = asyncio.ensure_future(self._read_stream(request_iterator, window, results, context))
         try:
             code = await _write_stream(results, window, reader, context)
         except asyncio.CancelledError:
@@ -237,7 +238,8 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
             self.in_flight -= 1  # after the count, as in _unary
 
     async def _read_stream(self, request_iterator: AsyncIterator[bytes], window: StreamWindow,
-                           results: asyncio.Queue[asyncio.Future[pb.EvaluateCustomersResponse] | None]) -> None:
+                           results: asyncio.Queue[asyncio.Future[pb.EvaluateCustomersResponse] | None],
+                           context: Context) -> None:
         """Start deciding each request as it comes, at most `window` ahead; None in `results` when done."""
         try:
             index = 0
@@ -246,7 +248,7 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
                 await window.take(len(request))
                 # The window is this stream's own object: it names the stream's flow, so the worker pool
                 # lets the stream's items take turns with other callers' (fair dispatch) rather than queue ahead.
-                results.put_nowait(asyncio.ensure_future(self._stream_item(index, request, window)))
+                results.put_nowait(asyncio.ensure_future(self._stream_item(index, request, window, context)))
                 index += 1
         finally:
             results.put_nowait(None)
