@@ -72,7 +72,7 @@ class PolicyHost(PolicyReloads):
                               else ThreadPoolExecutor(1, thread_name_prefix="store"))
         self.metrics = metrics or ServiceMetrics()
         if workers > 0:
-            self.metrics.track_engine_workers(workers, self._live_workers)
+            self.metrics.track_engine_workers(workers, self._live_workers, self._worker_pids)
         self._load_policy = load_policy
         self._load_in_child = load_in_child and picklable(load_policy)
         self._load_policy_from_files = load_policy_from_files
@@ -186,6 +186,10 @@ class PolicyHost(PolicyReloads):
     def _live_workers(self) -> int:
         """The served version's engine workers taking calls (the metrics' gauge, read at a scrape)."""
         return int(getattr(self._served.engine, "live_workers", 0)) if self._served is not None else 0
+
+    def _worker_pids(self) -> dict[str, int]:
+        """The served version's engine workers, {place in the pool: pid} (the metrics' process figures)."""
+        return dict(getattr(self._served.engine, "worker_pids", {})) if self._served is not None else {}
 
     def log_backlog(self) -> int:
         """Decisions answered and not yet written to the decision log (the metrics' gauge; any thread)."""

@@ -23,8 +23,17 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server, values
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    start_http_server,
+    values,
+)
 
+from adapters.grpc.metrics_process import ProcessFigures
 from adapters.grpc.runtime import CannotListen as CannotListen  # raised here, and re-exported
 
 ALL_INTERFACES = "0.0.0.0"
@@ -65,6 +74,10 @@ class ServiceMetrics:
     def __init__(self, process: str | None = None) -> None:
         """`process`: the server process's slot index under the `--processes` supervisor, which
         labels its reload counts; None in a single-server service."""
+        # Every counter and histogram child would also export a `_created` series (its creation time), doubling
+        # the scrape for a figure Prometheus does not use; prometheus_client's switch is process-wide, read at
+        # each scrape. The multiprocess files keep no creation time, so `--processes` never had them.
+        disable_created_metrics()  # type: ignore[no-untyped-call]
         self.registry = CollectorRegistry()
         r = self.registry
         self.requests = Counter("credit_policy_grpc_requests", "gRPC calls by method and status code",
@@ -109,6 +122,11 @@ class ServiceMetrics:
             "version keeps serving; GetPolicy's last_refused says why); 0 once it holds a good one",
             registry=r, multiprocess_mode="livemax")
         self._server: Any = None
+        self._processes = ProcessFigures("worker")
+        """This process's figures and its engine workers' (track_engine_workers); under --processes the
+        supervisor's endpoint shows the server processes' instead, so none are registered there."""
+        if not multiprocess():
+            r.register(self._processes)
         self._worker_restarts: Counter | None = None
         """Engine worker restarts by result; only with engine workers (track_engine_workers)."""
         # labels() takes a lock and builds a key on every call; the children are cached instead.
@@ -157,10 +175,14 @@ class ServiceMetrics:
         if not multiprocess():
             gauge.set_function(source)
 
-    def track_engine_workers(self, configured: int, live: Callable[[], int]) -> None:
+    def track_engine_workers(self, configured: int, live: Callable[[], int],
+                             pids: Callable[[], dict[str, int]] | None = None) -> None:
         """With engine workers (`--workers N` > 0): the live workers, `live()` read at each scrape, beside
-        the configured number, and their restarts by result (both at 0 from the start, for alerts)."""
+        the configured number, their restarts by result (both at 0 from the start, for alerts), and the
+        process figures of each worker in `pids()` ({place in the pool: pid})."""
         r = self.registry
+        if pids is not None:
+            self._processes.children = pids
         Gauge("credit_policy_engine_workers_configured", "Engine worker processes configured (serve --workers N)",
               registry=r).set(configured)
         self._track(Gauge("credit_policy_engine_workers", "Engine worker processes of the served version taking "

@@ -1,7 +1,8 @@
 """The supervisor's /metrics under `--processes N` (`MultiProcessEndpoint`): the sum of every server
 process's multiprocess files, versions no process serves left out, the decision-log entries dead
-processes took with them counted as failures, and the supervisor's own figures on its server processes
-(adapters/grpc/metrics.py says what is counted and how).
+processes took with them counted as failures, the supervisor's own figures on its server processes
+(adapters/grpc/metrics.py says what is counted and how), and the standard process metrics of the supervisor
+and of each server process, labelled with its slot (adapters/grpc/metrics_process.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from adapters.grpc.metrics import ALL_INTERFACES, RESTART_RESULTS, start_endpoint
+from adapters.grpc.metrics_process import ProcessFigures
 
 
 class _ServedVersionsOnly(Collector):
@@ -76,10 +78,12 @@ class MultiProcessEndpoint:
         self._server = start_endpoint(port, address, self.registry)
         return int(self._server.server_port)
 
-    def track_processes(self, configured: int, live: Callable[[], int]) -> None:
-        """Show the server processes serving (`live()`, read at each scrape) against `configured`."""
+    def track_processes(self, configured: int, live: Callable[[], int], pids: Callable[[], dict[str, int]]) -> None:
+        """Show the server processes serving (`live()`, read at each scrape) against `configured`, and the
+        process figures of each in `pids()` ({slot: pid}) beside the supervisor's own."""
         self._processes = _ServerProcesses(configured, live)
         self.registry.register(self._processes)
+        self.registry.register(ProcessFigures("process", pids))
 
     def process_restart_counted(self, result: str) -> None:
         """Count one start of a replacement server process (`started` or `failed`)."""

@@ -78,7 +78,7 @@ class Supervisor(ProcessMessages):
         self._ctx = multiprocessing.get_context("spawn")
         self._slots = [_Slot(i) for i in range(processes)]
         if metrics is not None:
-            metrics.track_processes(processes, self._serving_processes)
+            metrics.track_processes(processes, self._serving_processes, self._process_pids)
         self._good: tuple[str, dict[str, str]] | None = None
         """The last good version some process loaded from the rules directory, and its files."""
         self._stopping = False
@@ -116,6 +116,10 @@ class Supervisor(ProcessMessages):
     def _serving_processes(self) -> int:
         """Processes that have reported serving and are not yet reaped (the metrics' gauge: any thread)."""
         return sum(1 for s in list(self._slots) if s.process is not None and s.serving_since is not None)
+
+    def _process_pids(self) -> dict[str, int]:
+        """The slots' processes not yet reaped, {slot: pid} (the metrics' process figures: any thread)."""
+        return {str(s.index): s.pid for s in list(self._slots) if s.process is not None and s.pid}
 
     def _request_stop(self, sig: signal.Signals) -> None:
         if self._stop.is_set():  # a second one means now: NOW_SIGNAL, not SIGTERM (server_stop.py says why)

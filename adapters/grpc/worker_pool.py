@@ -123,6 +123,13 @@ class WorkerPoolEngine(WorkerPoolReload):
         """Decisions answered by the workers and not yet written to their decision logs (any thread)."""
         return sum(w.backlog.value for w in list(self._workers))
 
+    @property
+    def worker_pids(self) -> dict[str, int]:
+        """The workers' processes, {place in the pool: pid}, for their process figures (any thread). Not asked
+        whether each still runs (that would reap it off the loop): a dead one's figures are left out, or read
+        as a zombie's for the moment until it is replaced in its place."""
+        return {str(i): w.process.pid for i, w in enumerate(list(self._workers)) if w.process.pid is not None}
+
     def _room(self, depth: int) -> _Worker | None:
         """The live worker holding the fewest requests, if it holds fewer than `depth`."""
         best = None

@@ -112,3 +112,26 @@ def test_metrics_listen_on_the_host_the_service_was_bound_to(
         socket.create_connection(("127.0.0.2", server.metrics_port), timeout=5).close()
 
     assert server.stop() == 0
+
+
+PROCESS_FIGURES = ("process_resident_memory_bytes", "process_open_fds", "process_cpu_seconds_total")
+"""prometheus_client's standard process metrics, a few of them."""
+
+
+@pytest.mark.parametrize(("model", "labels"), [
+    ({"workers": 0}, []),
+    ({"workers": 2}, ['{worker="0"}', '{worker="1"}']),
+    ({"processes": 2}, ['{process="0"}', '{process="1"}']),
+], ids=["in-process", "engine-workers", "processes"])
+def test_each_process_shows_its_memory_files_and_cpu_and_no_series_says_when_it_was_created(
+        server_factory: Callable[..., ServerProcess], model: dict[str, int], labels: list[str]) -> None:
+    """The process serving /metrics unlabelled, as every exporter's; the others it runs labelled apart."""
+    server = server_factory(**model)
+    server.stub().CheckOrder(order_request(), timeout=TIMEOUT)  # a counter with a child, whose _created showed
+
+    text = scrape(server)
+
+    assert "_created" not in text
+    for name in PROCESS_FIGURES:
+        assert [label for label in ["", *labels] if metric(text, name + label) > 0] == ["", *labels], name
+    assert server.stop() == 0
