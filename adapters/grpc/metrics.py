@@ -14,7 +14,9 @@ The processes that decide calls, live against configured and their restarts, com
 replaces them: the worker pool's (`track_engine_workers`, only with engine workers) or, under
 `--processes`, the supervisor's own collector on its endpoint (`_ServerProcesses`), not the files.
 
-The supervisor's endpoint is in adapters/grpc/metrics_multiprocess.py.
+The standard process metrics (memory, open files, CPU) come from adapters/grpc/metrics_process.py: this
+process's and its engine workers' here, the supervisor's and its server processes' on its endpoint, which
+is in adapters/grpc/metrics_multiprocess.py.
 """
 
 from __future__ import annotations
