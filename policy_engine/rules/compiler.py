@@ -21,7 +21,7 @@ from policy_engine.rules.condition_emit import referenced_fields, to_durable
 from policy_engine.rules.conditions import Checker, Node
 from policy_engine.rules.day_titles import day_title_problems
 from policy_engine.rules.full_width import name_slips
-from policy_engine.rules.kinds import kind_without_file, no_kind_problem, second_file_problem
+from policy_engine.rules.kinds import kind_without_file, no_kind_problem, no_rule_files, second_file_problem
 from policy_engine.rules.loader import Document, parse_document
 from policy_engine.rules.network_problems import fact_rules, network_problems
 from policy_engine.rules.percent_titles import percent_title_problems
@@ -139,7 +139,9 @@ def stage_assemble(u: Unit) -> None:
     for model in u.models.values():
         if model.kind not in SINGLE_KINDS:
             u.kinds.setdefault(model.kind, []).append(model)
-    if not u.problems:
+    if not u.problems and not u.files:
+        u.problems.append(no_rule_files(u.directory()))
+    elif not u.problems:
         for kind in sorted(SINGLE_KINDS - OPTIONAL_KINDS - set(u.kinds)):
             u.problems.append(kind_without_file(kind, u.files, u.shown, u.directory()))
 

@@ -81,3 +81,11 @@ def kind_without_file(kind: str, files: dict[str, str], shown: Any, directory: s
     where = shown(name) if name not in files else directory
     message = f"no rule file of kind `{kind}`; write one, such as {name} starting with `kind: {kind}`"
     return Problem(where, 1, 1, "missing_kind", message)
+
+
+def no_rule_files(directory: str) -> Problem:
+    """`no_rule_files` at a rules directory holding none: said once, instead of one `missing_kind` per kind
+    at a file that is not there, since a directory that did not mount or a wrong path is the likelier slip."""
+    message = (f"no rule files here (*.yaml or *.yml, outside {TESTS_DIR}/): is this the rules directory? "
+               "The shipped one is the project's rules/, read when no directory is given")
+    return Problem(directory, 1, 1, "no_rule_files", message)

@@ -16,6 +16,8 @@ CODES = {
     "unknown_kind": "the file's `kind` is not a known rule kind",
     "duplicate_kind": "two files define the same single-file kind",
     "missing_kind": "a rule file has no `kind`, or a required rule kind has no file",
+    "no_rule_files": "the rules directory holds no rule file at all (a directory that did not mount, or the "
+    "wrong one)",
     "duplicate_id": "two rules share an id, or a scorecard factor is written twice",
     "unknown_feature": "a condition names a field that does not exist",
     "field_not_available": "a field exists but this kind of rule cannot see it",

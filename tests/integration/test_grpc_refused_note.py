@@ -58,6 +58,21 @@ def test_a_rule_set_whose_files_all_read_is_refused_without_a_note(server_factor
     assert "note" not in server.wait_for_event("policy reload refused")
 
 
+def test_a_rules_directory_emptied_while_serving_is_refused_once_as_no_rule_files_and_the_old_version_serves(
+        server_factory: Any) -> None:
+    """A ConfigMap that unmounts leaves an empty directory: one problem at it, not one per kind at absent files."""
+    server: ServerProcess = server_factory("--watch-interval", "0.2", workers=1)
+    first = server.version()
+
+    for path in sorted(server.rules_dir.rglob("*"), reverse=True):
+        path.rmdir() if path.is_dir() else path.unlink()
+    refused = last_refused(server)
+
+    assert [(p.path, p.line, p.code) for p in refused.problems] == [(str(server.rules_dir), 1, "no_rule_files")]
+    assert server.version() == first
+    assert any("no_rule_files" in problem for problem in server.wait_for_event("policy reload refused")["problems"])
+
+
 def serve_exit(rules: Path, *model: str) -> subprocess.CompletedProcess[str]:
     """`credit-policy serve` on a rules directory that does not load: it exits, saying why."""
     command = [sys.executable, "-c", "from policy_engine.cli import main; main()", "serve", "--rules", str(rules),
