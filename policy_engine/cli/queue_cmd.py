@@ -12,6 +12,7 @@ from rich.console import Console
 
 from policy_engine.cli.batch_cmds import EXIT_BAD_INPUT, DbOption, _date, _engine_and_run, err
 from policy_engine.cli.options import MAX_ROWS
+from policy_engine.domain.suggest import echoed
 from policy_engine.words import plural
 
 if TYPE_CHECKING:
@@ -60,9 +61,10 @@ def _wanted_categories(category: list[str] | None) -> set[str] | None:
     """The categories --category names (None: all of them), or exit 2 naming those that are none."""
     from adapters.batch.workqueue import CATEGORIES
 
-    unknown = sorted(set(category or ()) - set(CATEGORIES))
+    unknown = list(dict.fromkeys(c for c in category or () if c not in CATEGORIES))  # as given, once each
     if unknown:
-        err.print(f"error: --category: unknown {', '.join(unknown)}; expected one of {', '.join(CATEGORIES)}")
+        said = ", ".join(map(echoed, unknown)) + (" is not one of " if len(unknown) == 1 else " are none of ")
+        err.print(f"error: --category: {said}{', '.join(map(repr, CATEGORIES))}", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT)
     return set(category) if category else None
 

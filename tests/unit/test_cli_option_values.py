@@ -124,3 +124,19 @@ def test_a_stage_that_is_none_is_echoed_with_the_stages_there_are(tmp_path: Path
     said = _refused(tmp_path, "fields", "--stage", "custmer")
 
     assert said == "error: --stage: 'custmer' is not one of 'customer', 'invoice', 'rating', 'profile', 'order'\n"
+
+
+QUEUE_CATEGORIES = "'urgent_review', 'hold', 'review_due', 'collection', 'follow_up', 'limit_action', 'give_up_review'"
+
+
+@pytest.mark.parametrize(("given", "said"), [
+    (["nope"], f"error: --category: 'nope' is not one of {QUEUE_CATEGORIES}\n"),
+    (["zz", "hold", "[red]x"], f"error: --category: 'zz', '[red]x' are none of {QUEUE_CATEGORIES}\n"),
+])
+def test_a_queue_category_that_is_none_is_echoed_quoted_with_the_categories_there_are(
+    tmp_path: Path, given: list[str], said: str,
+) -> None:
+    """`queue --category nope` said `unknown nope; expected …`: the value unquoted, unlike every other refusal."""
+    args = [arg for category in given for arg in ("--category", category)]
+
+    assert _refused(tmp_path, "queue", *args) == said
