@@ -45,12 +45,15 @@ class Format(StrEnum):
 
 def import_cmd(
     kind: Annotated[Kind, typer.Argument(help="customers | invoices | orders | financials | signals")],
-    file: Annotated[Path, typer.Argument(help="a CSV file with a header line, or JSON lines (.jsonl)")],
+    file: Annotated[Path, typer.Argument(
+        help="a CSV file with a header line, or JSON lines, one object a line (.jsonl, .ndjson or .json)")],
     db: DbOption = None,
-    fmt: Annotated[Format | None, typer.Option("--format", help="csv or jsonl; default from the extension")] = None,
+    fmt: Annotated[Format | None, typer.Option(
+        "--format", help="csv or jsonl; default jsonl for a .jsonl, .ndjson or .json file, else csv")] = None,
     keep_going: Annotated[bool, typer.Option("--keep-going", help="load the good rows, write the bad ones")] = False,
-    rejects: Annotated[
-        Path | None, typer.Option(metavar="FILE", help="where --keep-going writes rejected rows")] = None,
+    rejects: Annotated[Path | None, typer.Option(metavar="FILE", help=(
+        "where --keep-going writes rejected rows, in the input's format; default beside FILE, "
+        "invoices.csv's in invoices.rejects.csv"))] = None,
 ) -> None:
     """Import a file of records, upserting by id: all-or-nothing unless --keep-going."""
     from sqlalchemy.exc import DBAPIError
@@ -69,7 +72,7 @@ def import_cmd(
                   markup=False)
         raise typer.Exit(2)
     if keep_going and rejects is None:
-        rejects = file.with_name(f"{file.stem}.rejects{file.suffix or '.csv'}")
+        rejects = default_rejects(file)
     store = open_store_or_exit(db)
     # Off a terminal the bar showed nothing but left a blank line before the report: not drawn there.
     with Progress(TextColumn("{task.description}"), TextColumn("{task.completed} rows"), TimeElapsedColumn(),
@@ -95,6 +98,11 @@ def import_cmd(
         err.print(f"… and {more} more {plural(more, 'problem')}")
     _import_summary(report, rejects)
     raise typer.Exit(1 if report.problem_count else 0)
+
+
+def default_rejects(file: Path) -> Path:
+    """Where `import --keep-going` writes the rejected rows of `file` without --rejects: beside it."""
+    return file.with_name(f"{file.stem}.rejects{file.suffix or '.csv'}")
 
 
 def _import_summary(report: Any, rejects: Path | None) -> None:

@@ -104,3 +104,20 @@ def test_the_report_options_name_the_three_files_a_report_is() -> None:
         row = _row(_help(path), opt)
 
         assert all(kind in row for kind in ("HTML", "CSV", "JSON")), f"{' '.join(path)} {opt}: {row!r}"
+
+
+def test_import_help_names_every_extension_read_as_json_lines_and_where_rejects_go_by_default() -> None:
+    """`import --help` said JSON lines were `.jsonl` (`.ndjson` and `.json` are read so too) and not where
+    `--keep-going` writes the rejected rows when --rejects is not given."""
+    from pathlib import Path
+
+    from adapters.importers.reader import detect_format
+    from policy_engine.cli.store_cmds import default_rejects
+
+    text = _help(("import",))
+    file_row = next(line for line in text.splitlines() if re.search(r"^│\s*\*\s*file\b", line))
+    named = re.findall(r"\.[a-z]+\b", file_row + _row(text, "--format"))
+
+    assert {".jsonl", ".ndjson", ".json"} <= set(named)
+    assert all(detect_format(Path(f"rows{suffix}"), None) == "jsonl" for suffix in named)
+    assert default_rejects(Path("invoices.csv")).name in _row(text, "--rejects")
