@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -159,7 +159,7 @@ def serve(
     check_event_loop(event_loop)
     db_from = _db_source(db)
     db = _store_url_checked(db)
-    _warn_if_exposed(host, tls_key=tls_key, mutual_tls=tls_client_ca is not None)
+    warn = _warn_if_exposed(host, tls_key=tls_key, mutual_tls=tls_client_ca is not None)
     raise_open_files_limit()  # before any process starts: they inherit it
     if processes is not None:
         # The supervisor never imports gRPC (its threads would only slow the exit); the processes do.
@@ -167,7 +167,8 @@ def serve(
         _serve_processes(processes, rules=rules or DEFAULT_RULES_DIR, host=host, port=port, db=db, db_from=db_from,
                          tls=tls_files,
                          metrics_port=metrics_port, watch_interval=watch_interval, grace=grace, log_level=level,
-                         event_loop=event_loop, rule_tests=rule_tests, max_in_flight=max_in_flight, keepalive=pings)
+                         event_loop=event_loop, rule_tests=rule_tests, max_in_flight=max_in_flight, keepalive=pings,
+                         before_serving=warn)
         return
     from adapters.grpc.server import TlsFiles
 
@@ -175,25 +176,26 @@ def serve(
                        workers=DEFAULT_WORKERS if workers is None else workers,
                        tls=TlsFiles(tls_cert, tls_key, tls_client_ca) if tls_cert and tls_key else None,
                        metrics_port=metrics_port, watch_interval=watch_interval, grace=grace,
-                       event_loop=event_loop, rule_tests=rule_tests, max_in_flight=max_in_flight, keepalive=pings)
+                       event_loop=event_loop, rule_tests=rule_tests, max_in_flight=max_in_flight, keepalive=pings,
+                       before_serving=warn)
 
 
-def _warn_if_exposed(host: str, *, tls_key: Path | None, mutual_tls: bool) -> None:
-    """Log `callers not authenticated` (warning) when any host that reaches the port may call the service,
-    and `tls key not private` (warning) when group or others may read or write --tls-key.
+def _warn_if_exposed(host: str, *, tls_key: Path | None, mutual_tls: bool) -> Callable[[], None]:
+    """Log `tls key not private` (warning) now when group or others may read or write --tls-key; return
+    what logs `callers not authenticated` (warning) when any host that reaches the port may call the service.
 
     The default (`[::]`, plaintext) is kept for containers and the README's commands, and a key mounted
     0644 (a container's secret, often) still serves: each line says so at every start rather than leave
-    it to be found in the docs."""
+    it to be found in the docs. The exposure is said once the service is about to serve, so that a start
+    that fails (its rules, a port in use) prints its error alone; the key's mode holds whatever ends it."""
     import logging
 
     from adapters.grpc.logs import event
 
-    fields = exposure_warning(host, tls=tls_key is not None, mutual_tls=mutual_tls)
-    if fields is not None:
-        event("callers not authenticated", logging.WARNING, **fields)
     if tls_key is not None and (key_fields := key_permissions_warning(tls_key)) is not None:
         event("tls key not private", logging.WARNING, **key_fields)
+    fields = exposure_warning(host, tls=tls_key is not None, mutual_tls=mutual_tls)
+    return lambda: None if fields is None else event("callers not authenticated", logging.WARNING, **fields)
 
 
 def _store_url_checked(db: str | None) -> str:
@@ -209,7 +211,8 @@ def _store_url_checked(db: str | None) -> str:
 
 def _serve_one_process(*, rules: Path, address: str, db: str, db_from: str, workers: int, tls: TlsFiles | None,
                        metrics_port: int | None, watch_interval: float, grace: float, event_loop: str,
-                       rule_tests: bool, max_in_flight: int, keepalive: Keepalive) -> None:
+                       rule_tests: bool, max_in_flight: int, keepalive: Keepalive,
+                       before_serving: Callable[[], None]) -> None:
     """The gRPC server in this process, with `workers` engine worker processes (0: in-process)."""
     from adapters.grpc import runtime
     from adapters.grpc.host import rule_tests_option
@@ -221,7 +224,8 @@ def _serve_one_process(*, rules: Path, address: str, db: str, db_from: str, work
         runtime.run(run_service(rules_dir=rules, store=store, store_url=store_url, address=address,
                                 workers=workers, tls=tls, metrics_port=metrics_port,
                                 watch_interval=watch_interval, grace=grace, max_in_flight=max_in_flight,
-                                keepalive=keepalive, host_options=rule_tests_option(rule_tests)), event_loop)
+                                keepalive=keepalive, host_options=rule_tests_option(rule_tests),
+                                before_serving=before_serving), event_loop)
 
 
 @contextmanager
@@ -259,7 +263,8 @@ def _serve_processes(processes: int, *, rules: Path, host: str, port: int, db: s
                      tls: tuple[Path, Path, Path | None] | None,
                      metrics_port: int | None, watch_interval: float, grace: float, log_level: str,
                      event_loop: str, rule_tests: bool = False,
-                     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT, keepalive: Keepalive | None = None) -> None:
+                     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT, keepalive: Keepalive | None = None,
+                     before_serving: Callable[[], None] | None = None) -> None:
     """The supervised model (adapters/grpc/supervisor.py): N server processes on one port."""
     from adapters.grpc.supervisor import ProcessConfig, StartupFailed, run_supervised
 
@@ -270,7 +275,7 @@ def _serve_processes(processes: int, *, rules: Path, host: str, port: int, db: s
                            watch_interval=watch_interval, grace=grace, log_level=log_level, event_loop=event_loop,
                            rule_tests=rule_tests, max_in_flight=max_in_flight, keepalive=keepalive or Keepalive())
     try:
-        run_supervised(config, processes, metrics_port=metrics_port)
+        run_supervised(config, processes, metrics_port=metrics_port, before_serving=before_serving)
     except StartupFailed as exc:
         for problem in exc.problems:
             typer.echo(problem, err=True)

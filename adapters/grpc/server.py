@@ -142,6 +142,7 @@ async def run_service(
     reuse_port: bool = False,
     keepalive: Keepalive | None = Keepalive(),  # noqa: B008  (frozen: one shared default is safe)
     on_serving: Callable[[int, str], None] | None = None,
+    before_serving: Callable[[], None] | None = None,
     stop: asyncio.Event | None = None,
     stop_signals: Iterable[signal.Signals] = (signal.SIGTERM, signal.SIGINT),
     now_signal: signal.Signals | None = None,
@@ -153,7 +154,8 @@ async def run_service(
     `reuse_port`, `on_serving(port, version)` instead of the `serving` event, a `stop` event the
     supervisor's pipe can set, SIGTERM only (the supervisor owns Ctrl-C), `now_signal` alone cutting the grace
     short (a repeated stop signal does otherwise) and events named `process stopping`/`process stopped`
-    (`event_prefix`).
+    (`event_prefix`). `before_serving()` runs once the server has started, just before it is announced
+    (`serve`'s start-up warnings: a start that fails says its error alone).
     """
     loop = asyncio.get_running_loop()
     sighup = _keep_sighups(loop)  # first: a SIGHUP while starting is kept, never the end of the process
@@ -162,6 +164,8 @@ async def run_service(
     health_servicer = health.aio.HealthServicer()
     server, port, metrics_port = await _start(host, servicer, health_servicer, address, tls=tls,
                                               reuse_port=reuse_port, keepalive=keepalive, metrics_port=metrics_port)
+    if before_serving is not None:
+        before_serving()
     await _announce_serving(host, health_servicer, port, on_serving, address=address, tls=tls, workers=workers,
                             metrics_port=metrics_port, store=store_shown(store_url, store is not None))
     requests = StopRequests(stop or asyncio.Event(), repeat_is_now=now_signal is None)

@@ -43,6 +43,7 @@ import shutil
 import signal
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -70,8 +71,11 @@ class Supervisor(ProcessMessages):
     """Spawns, watches, restarts and stops the server processes."""
 
     def __init__(self, config: ProcessConfig, processes: int, *, address: str = "",
-                 metrics: MultiProcessEndpoint | None = None, metrics_port: int | None = None):
+                 metrics: MultiProcessEndpoint | None = None, metrics_port: int | None = None,
+                 before_serving: Callable[[], None] | None = None):
         self.config = config
+        self.before_serving = before_serving
+        """Called once every process serves, just before `serving` is logged (serve's start-up warnings)."""
         self.address = address or f"{config.host}:{config.port}"
         self.metrics = metrics
         self.metrics_port = metrics_port
@@ -139,6 +143,8 @@ class Supervisor(ProcessMessages):
 
     def _announce(self) -> None:
         self._announced = True
+        if self.before_serving is not None:
+            self.before_serving()
         versions = Counter(s.version for s in self._slots)
         tls = self.config.tls
         event("serving", port=self.config.port, address=self.address,
@@ -182,7 +188,8 @@ def _signal(pid: int, sig: signal.Signals) -> None:
         pass
 
 
-def run_supervised(config: ProcessConfig, processes: int, metrics_port: int | None = None) -> None:
+def run_supervised(config: ProcessConfig, processes: int, metrics_port: int | None = None,
+                   before_serving: Callable[[], None] | None = None) -> None:
     """Serve with `processes` server processes on one port until SIGTERM/SIGINT.
 
     Raises StartupFailed when a process cannot start (say, the rules have problems) and OSError
@@ -204,7 +211,7 @@ def run_supervised(config: ProcessConfig, processes: int, metrics_port: int | No
         else:
             os.environ.pop(MULTIPROC_ENV, None)  # no stale directory of someone else's
         supervisor = Supervisor(replace(config, port=port), processes, address=address, metrics=endpoint,
-                                metrics_port=metrics_port)
+                                metrics_port=metrics_port, before_serving=before_serving)
         asyncio.run(supervisor.run())
         event("stopped")
     finally:
