@@ -112,7 +112,10 @@ def _wrong_types(expect: dict[Any, Any]) -> Iterator[_Wrong]:
         if key in expect and not (isinstance(expect[key], list) and all(isinstance(x, str) for x in expect[key])):
             what = "items" if key == "gather" else "ids"
             yield key, f"a list of {what}, got {_as_yaml(expect[key])}", "type_mismatch", ()
-    if "credit_limit" in expect:
+    limit = expect.get("credit_limit")
+    if isinstance(limit, float) and math.isfinite(limit):  # .nan and .inf: _value_problem says they are no amount
+        yield "credit_limit", _float_money(limit), "type_mismatch", ()
+    elif "credit_limit" in expect:
         try:
             Decimal(str(expect["credit_limit"]))
         except ArithmeticError:  # echoed with what to write, as a case's input amounts are
@@ -157,6 +160,13 @@ def in_case(message: str) -> str:
         return f'{match[1]}"{match[2]}"{other} (money in a case is a decimal string: in quotes)'
 
     return _AMOUNT_TO_WRITE.sub(quoted, message)
+
+
+def _float_money(value: float) -> str:
+    """A limit written with a point and no quotes: YAML reads a binary float, not always the amount written (a
+    limit of 9999999999999999.99 reads as 1e+16), so it is refused, showing what was read, as snapshot money is."""
+    return (f"a number with a point: YAML reads {value!r}, a binary float, not always the amount written; write "
+            'the amount in quotes, such as "350000.00" (money in a case is a decimal string)')
 
 
 def _not_text(key: str, value: Any) -> str:

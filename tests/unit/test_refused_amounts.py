@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -65,13 +66,16 @@ def test_a_bad_amount_in_a_grpc_request_keeps_its_path_and_says_what_to_write(am
                      **({"snapshot.current_limit": SAID[amount]} if amount else {})}
 
 
-def test_a_bad_amount_in_a_rule_test_case_is_echoed_with_what_to_write(rules_copy: RulesCopy) -> None:
-    rules = rules_copy()
-    (rules / "tests" / "q.yaml").write_text(
-        "cases:\n  - id: q\n    snapshot:\n      base: steady\n      current_limit: \"¥350,000.00\"\n"
-        "    order: {amount: \"1,000\"}\n    expect: {grade: AA}\n")
+def _test_case(rules: Path, case_file: str) -> Any:
+    """`credit-policy test` on `rules` with `case_file` as its tests/q.yaml."""
+    (rules / "tests" / "q.yaml").write_text(case_file)
+    return CliRunner().invoke(build_app(), ["test", str(rules)])
 
-    result = CliRunner().invoke(build_app(), ["test", str(rules)])
+
+def test_a_bad_amount_in_a_rule_test_case_is_echoed_with_what_to_write(rules_copy: RulesCopy) -> None:
+    result = _test_case(rules_copy(), "cases:\n  - id: q\n    snapshot:\n      base: steady\n"
+                        "      current_limit: \"¥350,000.00\"\n    order: {amount: \"1,000\"}\n"
+                        "    expect: {grade: AA}\n")
 
     assert result.exit_code == 1 and "Traceback" not in result.output
     quoted = " (money in a case is a decimal string: in quotes)\n"  # unquoted, YAML reads 350000.00 as a float
@@ -128,3 +132,32 @@ def test_a_review_day_yaml_reads_as_a_number_says_how_to_write_it(rules_copy: Ru
     assert result.exit_code == 1 and "Traceback" not in result.output
     said = "q.yaml:4:25: type_mismatch: expect.next_review_on: a text, got 20261101; write 2026-11-01\n"
     assert said in result.output
+
+
+@pytest.mark.parametrize(("limit", "read"), [("350000.00", "350000.0"), ("9999999999999999.99", "1e+16")])
+def test_an_expected_credit_limit_with_a_point_unquoted_is_refused_showing_what_yaml_read(
+    rules_copy: RulesCopy, limit: str, read: str,
+) -> None:
+    """`credit_limit: 350000.00` unquoted was taken as the float YAML reads, which can be another amount than the one
+    written (9999999999999999.99 reads as 1e+16, and 10000000000000000 met it): refused, as a snapshot's is."""
+    rules = rules_copy()
+
+    result = _test_case(rules, f"cases:\n  - id: q\n    snapshot: {{base: steady}}\n    expect:\n"
+                               f"      credit_limit: {limit}\n")
+
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    said = next(line for line in result.output.splitlines() if line.startswith(f"{rules}/tests/q.yaml:5:7: "))
+    assert said.startswith(f"{rules}/tests/q.yaml:5:7: type_mismatch: expect.credit_limit: ")
+    assert f"YAML reads {read}" in said and "in quotes" in said
+    assert f"FAIL q  ({rules}/tests/q.yaml:2)" in result.output
+
+
+def test_whole_amounts_unquoted_in_a_case_are_read_exactly(rules_copy: RulesCopy) -> None:
+    """A whole number is an integer to YAML, read digit for digit: `credit_limit: 350000` is "350000" written."""
+    rules = rules_copy()
+
+    result = _test_case(rules, "cases:\n  - id: q\n    snapshot: {base: steady, current_limit: 80000}\n"
+                               "    expect:\n      credit_limit: 350000\n")
+
+    assert result.exit_code == 0, result.output
+    assert "ok   q  " in result.output and "q.yaml:" not in result.output.replace(f"{rules}/tests/q.yaml:2)", "")
