@@ -54,7 +54,7 @@ AS_OF ?= $(shell date +%F)
 run: install ## the main job: demo portfolio in SQLite, the nightly batch with its report, then the gRPC service
 	@mkdir -p var
 	@# the marker, not the database file, says the demo portfolio is in: an empty store gets one too;
-	@# a SQLite file deleted since gets it again (the batch refuses a store that is not there)
+	@# a SQLite file deleted since gets it again (the batch and serve refuse a store that is not there)
 	@db='$(DB)'; f=; case "$$db" in sqlite:///*) f="$${db#sqlite:///}";; esac; \
 	  if [ ! -f var/.demo-data ] || { [ -n "$$f" ] && [ ! -f "$$f" ]; }; then \
 	    $(BIN)/credit-policy demo-data --customers $(DEMO_CUSTOMERS) --as-of $(AS_OF) --db $(DB) && touch var/.demo-data; fi

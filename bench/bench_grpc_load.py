@@ -360,6 +360,8 @@ def start_server(rules: Path, config: ServerConfig,
            config.flag, str(config.count), "--watch-interval", "0", "--event-loop", config.event_loop]
     if db != "memory":
         cmd += ["--metrics-port", "0"]
+    if db.startswith("sqlite:///") and not Path(db.removeprefix("sqlite:///")).exists():
+        cmd += ["--create-store"]  # a SQLite file not there yet (temp-sqlite without a template): refused without
     env = dict(os.environ)
     if config.log_linger_ms:
         env["CREDIT_POLICY_LOG_LINGER_MS"] = config.log_linger_ms

@@ -24,6 +24,7 @@ from adapters.grpc.serve_options import (
     exposure_warning,
     key_permissions_warning,
 )
+from adapters.grpc.serve_store import db_source, new_sqlite_file, require_store
 
 if TYPE_CHECKING:
     from adapters.grpc.server import TlsFiles
@@ -46,20 +47,26 @@ MEMORY = "memory"
 
 def _store_or_exit(db: str, db_from: str = "", **options: Any) -> Any:
     """open_store(db, **options), or a one-line error naming the store (never its password) and where its
-    URL came from (`db_from`, see _db_source), then exit 2."""
+    URL came from (`db_from`, see serve_store.db_source), then exit 2."""
     try:
         from adapters.store import open_store
         from adapters.store.engine import resolve_db_url, safe_url, scrub_password
     except ImportError as exc:
         raise typer.BadParameter(f"--db needs the SQL store (adapters.store), which is not available: {exc}",
                                  param_hint="--db") from exc
+    new_file = new_sqlite_file(db)  # only with --create-store by now: require_store refused it otherwise
     try:
-        return open_store(db, **options)
+        store = open_store(db, **options)
     except Exception as exc:  # a bad URL, an unreachable server, a failed migration: no traceback
         url = resolve_db_url(db)
         detail = scrub_password(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, url)
         typer.echo(f"serve: cannot open the store {safe_url(url)}{db_from}: {detail}", err=True)
         raise typer.Exit(2) from None
+    if new_file is not None:
+        from adapters.grpc.logs import event
+
+        event("store created", store=safe_url(resolve_db_url(db)), path=str(new_file))
+    return store
 
 
 def _check_log_linger() -> None:
@@ -87,19 +94,6 @@ def _open_store(db: str | None, db_from: str = "") -> Any:
     return _store_or_exit(db, db_from, upgrade=True, background_audit=True)
 
 
-def _db_source(db: str | None) -> str:
-    """Where the store's URL came from, for its error, when not from --db: an operator who gave no --db
-    reads `cannot open the store …` as about a flag they never wrote (a $CREDIT_POLICY_DB left in a unit
-    file or a shell profile, say)."""
-    from adapters.store.engine import DB_ENV_VAR
-
-    if db is not None:
-        return ""
-    if os.environ.get(DB_ENV_VAR):
-        return f" (from ${DB_ENV_VAR}: --db was not given)"
-    return f" (the default: neither --db nor ${DB_ENV_VAR} was given)"
-
-
 def serve(
     rules: Annotated[Path | None, typer.Option(
         "--rules", metavar="DIR", help="rules directory (default: the shipped rules/)")] = None,
@@ -108,6 +102,9 @@ def serve(
     db: Annotated[str | None, typer.Option(
         metavar="URL", help="SQLAlchemy URL of the store (default: $CREDIT_POLICY_DB, else the embedded SQLite file "
              "var/credit-policy.sqlite); `memory` for an in-memory store that only takes full snapshots")] = None,
+    create_store: Annotated[bool, typer.Option(
+        "--create-store", help="start a new, empty SQLite store when --db's file is not there "
+                               "(refused otherwise)")] = False,
     workers: Annotated[int | None, typer.Option(
         help="engine worker processes behind one gRPC server process (default: one per CPU, at least 2); "
              "0 = in-process, one lock", show_default=False)] = None,
@@ -157,8 +154,10 @@ def serve(
     check_process_counts(processes, workers)
     check_tls_options(tls_cert, tls_key, tls_client_ca)
     check_event_loop(event_loop)
-    db_from = _db_source(db)
+    db_from = db_source(db)
     db = _store_url_checked(db)
+    if db != MEMORY:
+        require_store(db, db_from, create=create_store)
     warn = _warn_if_exposed(host, tls_key=tls_key, mutual_tls=tls_client_ca is not None)
     raise_open_files_limit()  # before any process starts: they inherit it
     if processes is not None:

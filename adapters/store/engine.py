@@ -46,13 +46,14 @@ class NoSuchStore(Exception):
     """A command that only reads was pointed at a SQLite file that does not exist."""
 
 
-def require_existing(url: str | None = None) -> None:
-    """Raise NoSuchStore when `url` names a SQLite file that is not there.
+def require_existing(url: str | None = None, came_from: str = "") -> None:
+    """Raise NoSuchStore when `url` names a SQLite file that is not there; `came_from` (say ` (from
+    $CREDIT_POLICY_DB: …)`) follows the URL in its message.
 
-    Commands that only read the store (queue, report, history, simulate) call this first: opening a
-    missing file would create it, so a typo in --db left an empty store behind and the command
-    answered "nothing found" about the wrong database. Other databases need no check: a server
-    refuses a database that does not exist.
+    Commands that only read the store (queue, report, history, simulate), the batch and `serve` call
+    this first: opening a missing file would create it, so a typo in --db left an empty store behind
+    and the command answered "nothing found" (serve: NOT_FOUND) about the wrong database. Other
+    databases need no check: a server refuses a database that does not exist.
     """
     resolved = resolve_db_url(url)
     check_db_url(resolved)
@@ -62,7 +63,7 @@ def require_existing(url: str | None = None) -> None:
     # SQLite takes a zero-byte file for an empty database and would make a store of it: never one of ours.
     why = "" if not path.exists() else ": an empty file" if path.is_file() and path.stat().st_size == 0 else None
     if why is not None:
-        raise NoSuchStore(f"no store at {path} ({safe_url(resolved)}){why}; check --db or ${DB_ENV_VAR}; "
+        raise NoSuchStore(f"no store at {path} ({safe_url(resolved)}){came_from}{why}; check --db or ${DB_ENV_VAR}; "
                           "`credit-policy demo-data` and `import` create one")
 
 

@@ -273,7 +273,7 @@ def test_a_sql_store_is_migrated_by_the_supervisor_and_used_by_every_process(
 ) -> None:
     store_module = pytest.importorskip("adapters.store")
     url = f"sqlite:///{tmp_path / 'fresh.sqlite'}"  # no schema yet
-    server: ServerProcess = server_factory("--db", url, "--watch-interval", "0", processes=2)
+    server: ServerProcess = server_factory("--db", url, "--create-store", "--watch-interval", "0", processes=2)
     store = store_module.open_store(url, upgrade=False)
     store.save_snapshot(CustomerSnapshot.model_validate(sample_dict(1)))
     store.close()

@@ -223,6 +223,7 @@ def test_every_decision_answered_before_sigterm_is_in_the_log_even_while_a_batch
     # A gathering time far longer than the run: the entries are still queued when SIGTERM comes.
     monkeypatch.setenv("CREDIT_POLICY_LOG_LINGER_MS", "1000")
     url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    store_module.open_store(url).close()
     server = server_factory("--db", url, workers=workers, processes=processes, name=f"sigterm{workers}-{processes}")
     stub = server.stub()
 

@@ -42,7 +42,7 @@ def test_the_serving_line_names_the_store_it_serves_from(server_factory: Any, tm
                                                          model: dict[str, int]) -> None:
     url = f"sqlite:///{tmp_path / 'store.sqlite'}"
 
-    with_store = server_factory("--db", url, "--watch-interval", "0", name="sql", **model)
+    with_store = server_factory("--db", url, "--create-store", "--watch-interval", "0", name="sql", **model)
     in_memory = server_factory("--watch-interval", "0", name="mem", **model)
 
     assert with_store.wait_for_event("serving")["store"] == url
@@ -53,10 +53,68 @@ def test_a_start_logs_the_store_migrations_it_runs_and_not_alembic_s_set_up_chat
         server_factory: Any, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'store.sqlite'}"
 
-    fresh = server_factory("--db", url, "--watch-interval", "0", name="fresh", workers=0)
+    fresh = server_factory("--db", url, "--create-store", "--watch-interval", "0", name="fresh", workers=0)
     fresh.stop()
     again = server_factory("--db", url, "--watch-interval", "0", name="again", workers=0)
 
     said = [[e["event"] for e in s.events() if e.get("logger", "").startswith("alembic")] for s in (fresh, again)]
     assert any(line.startswith("Running upgrade") for line in said[0])
     assert said[1] == []
+
+
+MODELS = [[], ["--workers", "0"], ["--processes", "1"]]
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_a_sqlite_store_that_is_not_there_is_refused_and_nothing_is_created(
+        model: list[str], tmp_path: Path) -> None:
+    missing = tmp_path / "typo" / "dir" / "x.sqlite"
+
+    result = CliRunner().invoke(build_app(), ["serve", "--port", "0", *model, "--db", f"sqlite:///{missing}"])
+
+    assert result.exit_code == 2, result.output
+    assert f"serve: no store at {missing} (sqlite:///{missing}); check --db" in result.stderr
+    assert "--create-store" in result.stderr and "$CREDIT_POLICY_DB" not in result.stderr.split(";")[0]
+    assert not (tmp_path / "typo").exists()  # neither the folders nor the file
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_a_missing_store_names_where_its_url_came_from(model: list[str], tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CREDIT_POLICY_DB", raising=False)
+    default = CliRunner().invoke(build_app(), ["serve", "--port", "0", *model])
+    monkeypatch.setenv("CREDIT_POLICY_DB", f"sqlite:///{tmp_path / 'env.sqlite'}")
+    from_env = CliRunner().invoke(build_app(), ["serve", "--port", "0", *model])
+
+    assert (default.exit_code, from_env.exit_code) == (2, 2), default.output + from_env.output
+    assert "no store at var/credit-policy.sqlite (sqlite:///var/credit-policy.sqlite) (the default: " in default.stderr
+    assert f"no store at {tmp_path / 'env.sqlite'} " in from_env.stderr
+    assert "(from $CREDIT_POLICY_DB: --db was not given)" in from_env.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_an_empty_file_is_refused_as_no_store(tmp_path: Path) -> None:
+    (tmp_path / "empty.sqlite").touch()
+
+    result = CliRunner().invoke(build_app(), ["serve", "--port", "0", "--db", f"sqlite:///{tmp_path / 'empty.sqlite'}"])
+
+    assert result.exit_code == 2, result.output
+    assert "serve: no store at " in result.stderr and ": an empty file; check --db" in result.stderr
+    assert (tmp_path / "empty.sqlite").stat().st_size == 0
+
+
+@pytest.mark.parametrize("model", [{"workers": 0}, {"workers": 1}, {"processes": 1}])
+def test_create_store_starts_a_new_store_and_says_so_once(server_factory: Any, tmp_path: Path,
+                                                          model: dict[str, int]) -> None:
+    path = tmp_path / "new" / "store.sqlite"
+    url = f"sqlite:///{path}"
+
+    fresh = server_factory("--db", url, "--create-store", "--watch-interval", "0", name="fresh", **model)
+    fresh.stop()
+    again = server_factory("--db", url, "--create-store", "--watch-interval", "0", name="again", **model)
+
+    created = fresh.wait_for_event("store created")
+    assert created["store"] == url and created["path"] == str(path)
+    assert [e for e in again.events() if e["event"] == "store created"] == []
+    assert again.wait_for_event("serving")["store"] == url

@@ -444,7 +444,8 @@ def test_engine_workers_that_cannot_start_end_serve_with_one_line_not_a_tracebac
         raise EngineFailure("worker failed to load the policy: OperationalError: unable to open database file")
 
     monkeypatch.setattr(server, "run_service", workers_fail)
-    result = CliRunner().invoke(build_app(), ["serve", "--port", "0", "--db", f"sqlite:///{tmp_path / 's.sqlite'}"])
+    result = CliRunner().invoke(build_app(), ["serve", "--port", "0", "--create-store",
+                                              "--db", f"sqlite:///{tmp_path / 's.sqlite'}"])
 
     assert result.exit_code == 1, result.output
     assert result.output.strip().splitlines()[-1] == (
