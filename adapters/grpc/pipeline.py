@@ -129,7 +129,7 @@ def check_order(request: pb.CheckOrderRequest, policy: Any, store: CustomerStore
     ref, order, as_of = mapping.check_order_request(request)
     day = as_of or date.today()
     snapshot = _snapshot(ref, store, day)
-    decision = _engine_call(policy.check_order, snapshot, order, as_of=day)
+    decision = _engine_call(policy.check_order, snapshot, order, as_of=day, explain=request.explain)
     _record(store, snapshot, decision.customer, decision, order)
     return mapping.order_decision_message(decision), Outcome("order", decision.outcome, decision.customer.grade,
                                                              decision.customer.policy_version,

@@ -57,3 +57,18 @@ def test_an_order_in_another_currency_than_the_snapshot_s_or_a_malformed_one_is_
     assert "order in CNY" in other["currency"] and "is in USD" in other["currency"]
     assert list(malformed) == ["currency"] and "did you mean 'USD'?" in malformed["currency"]
     assert same.customer.currency == "USD" and same.outcome
+
+
+def test_check_order_with_explain_traces_the_customer_stages_and_the_order_step_that_decided(
+        inproc_server: InProcessServer) -> None:
+    stub = inproc_server.stub()
+
+    explained = stub.CheckOrder(order_request(amount="99999999.00", explain=True), timeout=TIMEOUT)
+    plain = stub.CheckOrder(order_request(amount="99999999.00"), timeout=TIMEOUT)
+
+    fired = {entry.rule_id for entry in explained.customer.trace if entry.fired}
+    assert explained.outcome == "SPECIAL_APPROVAL"
+    assert "order.special_approval" in fired
+    assert any(rule_id.startswith("grade.") for rule_id in fired)  # the customer stages are there too
+    assert dict(explained.customer.trace[0].inputs)  # with the inputs each rule looked at
+    assert not plain.customer.trace

@@ -95,3 +95,13 @@ def test_a_customer_id_sent_twice_is_the_last_one_as_protobuf_reads_it() -> None
     request = parse_request("evaluate", b"\x0a\x02C9" + CUSTOMER)
 
     assert request.customer_id == "C0000001"
+
+
+def test_an_order_check_s_explain_sent_as_a_string_is_named_not_read_as_false() -> None:
+    data = CUSTOMER + b"\x22\x0510000" + b"\x42\x04true"  # amount "10000"; field 8 (explain) as a string
+
+    with pytest.raises(InvalidInput) as error:
+        parse_request("check_order", data)
+
+    assert _fields(error) == ["explain"]
+    assert "field 8 of credit_policy.v1.CheckOrderRequest is a bool" in error.value.violations[0].description

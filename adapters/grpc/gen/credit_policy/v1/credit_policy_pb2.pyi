@@ -140,7 +140,7 @@ class EvaluateCustomerRequest(_message.Message):
     def __init__(self, customer_id: _Optional[str] = ..., snapshot: _Optional[_Union[CustomerSnapshot, _Mapping]] = ..., as_of: _Optional[str] = ..., explain: _Optional[bool] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class CheckOrderRequest(_message.Message):
-    __slots__ = ("customer_id", "snapshot", "order_id", "amount", "payment_term_days", "as_of", "currency")
+    __slots__ = ("customer_id", "snapshot", "order_id", "amount", "payment_term_days", "as_of", "currency", "explain")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     SNAPSHOT_FIELD_NUMBER: _ClassVar[int]
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -148,6 +148,7 @@ class CheckOrderRequest(_message.Message):
     PAYMENT_TERM_DAYS_FIELD_NUMBER: _ClassVar[int]
     AS_OF_FIELD_NUMBER: _ClassVar[int]
     CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    EXPLAIN_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     snapshot: CustomerSnapshot
     order_id: str
@@ -155,7 +156,8 @@ class CheckOrderRequest(_message.Message):
     payment_term_days: int
     as_of: str
     currency: str
-    def __init__(self, customer_id: _Optional[str] = ..., snapshot: _Optional[_Union[CustomerSnapshot, _Mapping]] = ..., order_id: _Optional[str] = ..., amount: _Optional[str] = ..., payment_term_days: _Optional[int] = ..., as_of: _Optional[str] = ..., currency: _Optional[str] = ...) -> None: ...
+    explain: bool
+    def __init__(self, customer_id: _Optional[str] = ..., snapshot: _Optional[_Union[CustomerSnapshot, _Mapping]] = ..., order_id: _Optional[str] = ..., amount: _Optional[str] = ..., payment_term_days: _Optional[int] = ..., as_of: _Optional[str] = ..., currency: _Optional[str] = ..., explain: _Optional[bool] = ...) -> None: ...
 
 class GetPolicyRequest(_message.Message):
     __slots__ = ("include_files",)
