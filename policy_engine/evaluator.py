@@ -38,6 +38,7 @@ class Evaluation:
     fired: list[CompiledRule] = field(default_factory=list)
     invoice_hits: list[tuple[CompiledRule, int]] = field(default_factory=list)
     invoice_contexts: list[dict[str, Any]] = field(default_factory=list)
+    order_step: CompiledRule | None = None  # the order step that decided (the trace names it for the others)
 
 
 class Policy:
@@ -159,7 +160,7 @@ class Policy:
         ctx["available_credit_after"] = ctx["available_credit"] + counted - order.amount
         steps = self.match_stage("order", ctx)
         ev.fired += steps
-        step = effects.pick_order_step(steps, self.order_hit)
+        step = ev.order_step = effects.pick_order_step(steps, self.order_hit)
         outcome = step.spec.outcome if step else self.order_default
         reasons = [effects.reason(step, ctx)] if step else []
         return trusted(

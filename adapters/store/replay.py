@@ -50,9 +50,10 @@ class ReplayResult:
 
 
 def is_wording(difference: str) -> bool:
-    """A difference (as `diff` words it) in a message text only: its path ends in `.message`."""
+    """A difference (as `diff` words it) in a message text only: its path ends in `.message`, or in a
+    trace entry's notes on why a rule that fired added no action (they explain the decision, not make it)."""
     path = difference.split(": ", 1)[0]
-    return path == "message" or path.endswith(".message")
+    return path == "message" or path.endswith((".message", ".no_action", ".superseded_by"))
 
 
 def diff(expected: Any, actual: Any, path: str = "") -> list[str]:
@@ -64,7 +65,7 @@ def diff(expected: Any, actual: Any, path: str = "") -> list[str]:
             if key not in actual:
                 out.append(f"{sub}: missing in replay")
             elif key not in expected:
-                if actual[key] != []:  # an empty list: a field added since (`gather`), empty then too
+                if actual[key] not in ([], ""):  # empty: a field added since (`gather`, `no_action`), empty then too
                     out.append(f"{sub}: only in replay")
             else:
                 out.extend(diff(expected[key], actual[key], sub))

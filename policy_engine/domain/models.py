@@ -248,6 +248,8 @@ class TraceEntry(BaseModel):
     rule_id: str
     fired: bool
     inputs: dict[str, Any] = {}
+    superseded_by: str = ""  # fired, but this rule of the same first-hit (or priority) table was taken instead
+    no_action: str = ""  # fired, but no action came of it (for an invoice rule: for which invoices, and why)
 
 
 class CustomerDecision(BaseModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from policy_engine.domain.models import Invoice
@@ -32,6 +32,11 @@ def pick_reminders(hits: Sequence[tuple[CompiledRule, int]]) -> dict[int, Compil
         if rule.kind == "reminder":
             chosen.setdefault(index, rule)
     return chosen
+
+
+def remind_from(rule: CompiledRule, inv: dict[str, Any]) -> date:
+    """The first day the reminder row `rule` makes a reminder of the invoice due (its lead days before due)."""
+    return inv["invoice_due_on"] - timedelta(days=rule.spec.lead_days)  # type: ignore[no-any-return]
 
 
 def _reminder_due(rule: CompiledRule, inv: dict[str, Any]) -> bool:

@@ -142,7 +142,7 @@ def _plain_decision(d: CustomerDecision, m: pb.CustomerDecision) -> None:
         if r.evidence:
             _plain_struct(reason.evidence, r.evidence)
     for t in d.trace:
-        entry = m.trace.add(rule_id=t.rule_id, fired=t.fired)
+        entry = m.trace.add(rule_id=t.rule_id, fired=t.fired, superseded_by=t.superseded_by, no_action=t.no_action)
         if t.inputs:
             _plain_struct(entry.inputs, t.inputs)
 
@@ -171,6 +171,19 @@ def test_replies_are_byte_for_byte_the_plain_construction(
         assert mapping.decision_message(decision).SerializeToString() == plain.SerializeToString()
         order = policy.check_order(snapshot, OrderRequest(amount=Decimal("80000")), as_of=AS_OF, explain=explain)
         assert mapping.order_decision_message(order).SerializeToString() == _plain_order(order).SerializeToString()
+
+
+def test_a_trace_s_superseded_by_and_no_action_travel_in_the_reply(
+    policy: Policy, example: Callable[[str], CustomerSnapshot]
+) -> None:
+    order = policy.check_order(example("past-due"), OrderRequest(amount=Decimal("1E+8")), as_of=AS_OF, explain=True)
+
+    reply = mapping.order_decision_message(order)
+
+    special = next(t for t in reply.customer.trace if t.rule_id == "order.special_approval")
+    assert special.superseded_by == "order.hold_past_due"
+    assert special.no_action.startswith("superseded by order.hold_past_due")
+    assert reply.SerializeToString() == _plain_order(order).SerializeToString()
 
 
 def test_evidence_of_every_kind_is_filled_as_struct_update_would() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from adapters.store.replay import diff
+from adapters.store.replay import diff, is_wording
 
 
 def test_equal_decisions_have_no_diff() -> None:
@@ -61,3 +61,15 @@ def test_a_list_field_added_since_is_no_difference_while_the_replay_leaves_it_em
     assert diff(logged, {"actions": [{"code": "CREDIT_REVIEW", "gather": ["x"]}]}) == [
         "actions[0].gather: only in replay"
     ]
+
+
+def test_a_trace_note_added_since_an_explained_decision_was_logged_is_wording_not_a_new_decision() -> None:
+    logged = {"trace": [{"rule_id": "collect.medium_term", "fired": True}, {"rule_id": "grade.aa", "fired": True}]}
+    replayed = {"trace": [{"rule_id": "collect.medium_term", "fired": True, "superseded_by": "",
+                           "no_action": "not due yet: INV-45 reminded from 2026-12-13"},
+                          {"rule_id": "grade.aa", "fired": True, "superseded_by": "", "no_action": ""}]}
+
+    found = diff(logged, replayed)
+
+    assert found == ["trace[0].no_action: only in replay"]
+    assert all(is_wording(d) for d in found)

@@ -113,6 +113,9 @@ def decision_message(d: CustomerDecision, out: pb.CustomerDecision | None = None
             entry = add_entry()
             entry.rule_id = t.rule_id
             entry.fired = t.fired
+            if t.no_action:  # set whenever superseded_by is: one test for the common case
+                entry.superseded_by = t.superseded_by
+                entry.no_action = t.no_action
             if t.inputs:
                 _fill_struct(entry.inputs, t.inputs)
     return m

@@ -196,14 +196,18 @@ class Reason(_message.Message):
     def __init__(self, rule_id: _Optional[str] = ..., code: _Optional[str] = ..., message: _Optional[str] = ..., evidence: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
 
 class TraceEntry(_message.Message):
-    __slots__ = ("rule_id", "fired", "inputs")
+    __slots__ = ("rule_id", "fired", "inputs", "superseded_by", "no_action")
     RULE_ID_FIELD_NUMBER: _ClassVar[int]
     FIRED_FIELD_NUMBER: _ClassVar[int]
     INPUTS_FIELD_NUMBER: _ClassVar[int]
+    SUPERSEDED_BY_FIELD_NUMBER: _ClassVar[int]
+    NO_ACTION_FIELD_NUMBER: _ClassVar[int]
     rule_id: str
     fired: bool
     inputs: _struct_pb2.Struct
-    def __init__(self, rule_id: _Optional[str] = ..., fired: _Optional[bool] = ..., inputs: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+    superseded_by: str
+    no_action: str
+    def __init__(self, rule_id: _Optional[str] = ..., fired: _Optional[bool] = ..., inputs: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., superseded_by: _Optional[str] = ..., no_action: _Optional[str] = ...) -> None: ...
 
 class CustomerDecision(_message.Message):
     __slots__ = ("customer_id", "policy_version", "as_of", "score", "grade", "grade_class", "value_class", "credit_limit", "currency", "limit_valid_until", "exposure", "available_credit", "next_review_on", "actions", "reasons", "trace")
