@@ -36,6 +36,11 @@ class CompiledRule:
     where: str = ""
     code: str = ""
     message: str = ""
+    file: str = ""
+    """The rule file holding it, relative to the rules directory (`where` is as problems print it)."""
+    line: int = 0
+    file_kind: str = ""
+    """Its file's `kind` (warning_signs, scorecard, …); `kind` is the rule's own (warning, score_row, …)."""
 
     @property
     def fact(self) -> str:

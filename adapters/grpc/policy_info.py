@@ -27,6 +27,7 @@ def policy_info(host: PolicyHost, include_files: bool) -> pb.PolicyInfo:
         rules_dir_state=host.rules_dir_state,
         build=build_id(),
     )
+    info.MergeFrom(served.rules)  # built when the version was loaded (versions.Served)
     if include_files:
         info.files.update(policy.files)
     refused = host.last_refused

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.grpc.compile_child import CompileChildFailed, compile_in_child
+from policy_engine.rule_table import RuleRow, rule_rows
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,8 @@ class PolicySummary:
     rule_ids: list[str]
     files: dict[str, str]
     program: bytes = b""
+    rule_rows: tuple[RuleRow, ...] = ()
+    """What each rule is (GetPolicy's `rules`), read here: the front process never holds the program itself."""
 
 
 def summarise_policy(load_policy: Callable[[Path], Any], rules_dir: Path) -> PolicySummary:
@@ -37,7 +40,7 @@ def summarise_policy(load_policy: Callable[[Path], Any], rules_dir: Path) -> Pol
             program = program_bytes(policy) if hasattr(policy, "program") else b""
         except Exception:  # a loader of another kind: the serving processes compile from the files
             program = b""
-        return PolicySummary(policy.version, list(policy.rule_ids), dict(policy.files), program)
+        return PolicySummary(policy.version, list(policy.rule_ids), dict(policy.files), program, rule_rows(policy))
     finally:
         policy.close()
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from adapters.grpc.engines import Engine
+from adapters.grpc.rule_info import rules_message
 
 
 class EngineBroken(RuntimeError):
@@ -44,6 +45,11 @@ class Served:
     policy: Any
     engine: Engine
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    rules: Any = field(init=False, repr=False)
+    """GetPolicy's `rules` of this version (a PolicyInfo holding only them), built once here, not per call."""
+
+    def __post_init__(self) -> None:
+        self.rules = rules_message(self.policy)
 
 
 DIR_SERVED, DIR_REFUSED, DIR_NOT_READ, DIR_PENDING = "SERVED", "REFUSED", "NOT_READ", "PENDING"

@@ -168,7 +168,8 @@ def stage_typecheck(u: Unit) -> None:
             line, _ = doc.where(loc)
             where = f"{doc.path}:{line}"
             rule = CompiledRule(f"r{counter}", spec.id, kind, stage, table, counter, fields, spec, where,
-                                code=reason_code(kind, table, spec), message=f"{spec.title.en} ({spec.title.zh})")
+                                code=reason_code(kind, table, spec), message=f"{spec.title.en} ({spec.title.zh})",
+                                file=path, line=line, file_kind=model.kind)
             counter += 1
             u.rules.append((rule, node, doc, loc))
 

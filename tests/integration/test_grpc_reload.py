@@ -87,6 +87,22 @@ def test_a_good_change_is_swapped_in_and_a_broken_one_refused_while_the_old_vers
     assert stub.GetPolicy(pb.GetPolicyRequest(), timeout=TIMEOUT).rules_dir_state == "SERVED"
 
 
+def test_get_policy_describes_the_rules_of_the_version_a_reload_swapped_in(server_factory: Any) -> None:
+    server: ServerProcess = server_factory("--watch-interval", "0.2")
+    stub = server.stub()
+    first = server.version()
+    warnings = server.rules_dir / "warnings.yaml"
+    text = warnings.read_text()
+    assert "en: Pays later than the terms}" in text
+
+    warnings.write_text("# moved down a line\n" + text.replace("en: Pays later than the terms}", "en: Pays late}"))
+    wait_until(lambda: server.version() != first)
+    late = next(r for r in stub.GetPolicy(pb.GetPolicyRequest(), timeout=TIMEOUT).rules if r.id == "warn.pays_late")
+
+    assert late.title_en == "Pays late"
+    assert "id: warn.pays_late" in warnings.read_text().splitlines()[late.line - 1]
+
+
 def server_metrics(server: ServerProcess) -> str:
     """The service's metrics page."""
     return urllib.request.urlopen(f"http://127.0.0.1:{server.metrics_port}/metrics", timeout=5).read().decode()

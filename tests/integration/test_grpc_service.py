@@ -147,6 +147,19 @@ def test_get_policy_shows_version_load_time_rules_files_and_the_build_that_answe
     assert info.build == build_id()  # the server runs this checkout: the same code, the same rule engine
 
 
+def test_get_policy_says_what_each_rule_is_where_it_is_and_what_it_cites(grpc_server: ServerProcess) -> None:
+    info = grpc_server.stub().GetPolicy(pb.GetPolicyRequest(), timeout=TIMEOUT)
+
+    rules = {rule.id: rule for rule in info.rules}
+    late = rules["warn.pays_late"]
+    lines = (ROOT / "rules" / "warnings.yaml").read_text().splitlines()
+    assert [rule.id for rule in info.rules] == list(info.rule_ids)
+    assert (late.kind, late.file, late.code) == ("warning_signs", "warnings.yaml", "PAYS_LATE")
+    assert "id: warn.pays_late" in lines[late.line - 1]
+    assert late.title_en and late.title_zh and late.source.startswith("002")
+    assert {rule.file for rule in info.rules} <= set(info.file_names)
+
+
 def test_the_stream_answers_every_request_in_order_and_reports_bad_items_without_ending(
     grpc_server: ServerProcess,
 ) -> None:

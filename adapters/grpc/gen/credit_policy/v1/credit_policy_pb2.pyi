@@ -324,7 +324,7 @@ class RefusedReload(_message.Message):
     def __init__(self, attempted_at: _Optional[str] = ..., problems: _Optional[_Iterable[_Union[Problem, _Mapping]]] = ..., note: _Optional[str] = ...) -> None: ...
 
 class PolicyInfo(_message.Message):
-    __slots__ = ("version", "loaded_at", "files", "rule_ids", "last_refused", "rules_dir", "file_names", "rules_dir_state", "build")
+    __slots__ = ("version", "loaded_at", "files", "rule_ids", "last_refused", "rules_dir", "file_names", "rules_dir_state", "build", "rules")
     class FilesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -341,6 +341,7 @@ class PolicyInfo(_message.Message):
     FILE_NAMES_FIELD_NUMBER: _ClassVar[int]
     RULES_DIR_STATE_FIELD_NUMBER: _ClassVar[int]
     BUILD_FIELD_NUMBER: _ClassVar[int]
+    RULES_FIELD_NUMBER: _ClassVar[int]
     version: str
     loaded_at: str
     files: _containers.ScalarMap[str, str]
@@ -350,4 +351,25 @@ class PolicyInfo(_message.Message):
     file_names: _containers.RepeatedScalarFieldContainer[str]
     rules_dir_state: str
     build: str
-    def __init__(self, version: _Optional[str] = ..., loaded_at: _Optional[str] = ..., files: _Optional[_Mapping[str, str]] = ..., rule_ids: _Optional[_Iterable[str]] = ..., last_refused: _Optional[_Union[RefusedReload, _Mapping]] = ..., rules_dir: _Optional[str] = ..., file_names: _Optional[_Iterable[str]] = ..., rules_dir_state: _Optional[str] = ..., build: _Optional[str] = ...) -> None: ...
+    rules: _containers.RepeatedCompositeFieldContainer[RuleInfo]
+    def __init__(self, version: _Optional[str] = ..., loaded_at: _Optional[str] = ..., files: _Optional[_Mapping[str, str]] = ..., rule_ids: _Optional[_Iterable[str]] = ..., last_refused: _Optional[_Union[RefusedReload, _Mapping]] = ..., rules_dir: _Optional[str] = ..., file_names: _Optional[_Iterable[str]] = ..., rules_dir_state: _Optional[str] = ..., build: _Optional[str] = ..., rules: _Optional[_Iterable[_Union[RuleInfo, _Mapping]]] = ...) -> None: ...
+
+class RuleInfo(_message.Message):
+    __slots__ = ("id", "kind", "file", "line", "title_en", "title_zh", "source", "code")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    FILE_FIELD_NUMBER: _ClassVar[int]
+    LINE_FIELD_NUMBER: _ClassVar[int]
+    TITLE_EN_FIELD_NUMBER: _ClassVar[int]
+    TITLE_ZH_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    kind: str
+    file: str
+    line: int
+    title_en: str
+    title_zh: str
+    source: str
+    code: str
+    def __init__(self, id: _Optional[str] = ..., kind: _Optional[str] = ..., file: _Optional[str] = ..., line: _Optional[int] = ..., title_en: _Optional[str] = ..., title_zh: _Optional[str] = ..., source: _Optional[str] = ..., code: _Optional[str] = ...) -> None: ...
