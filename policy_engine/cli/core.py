@@ -1,4 +1,4 @@
-"""Core commands: lint, test, evaluate, check-order, schema, fields."""
+"""Core commands: lint, test, evaluate, check-order, schema, fields, rules."""
 
 from __future__ import annotations
 
@@ -197,12 +197,15 @@ def schema() -> None:
 
 def register(app: typer.Typer) -> None:
     """Add the core commands."""
+    from policy_engine.cli.rules_cmd import rules  # it takes this module's rules options
+
     app.command()(lint)
     app.command("test")(test_cmd)
     app.command()(evaluate)
     app.command("check-order")(check_order)
     app.command()(schema)
     app.command()(fields)
+    app.command()(rules)
 
 
 def _guard(run: Any) -> Any:

@@ -5,8 +5,13 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from typer.testing import CliRunner
+
 from policy_engine.api import DEFAULT_RULES_DIR, load_policy, load_policy_from_files
+from policy_engine.cli import build_app
 from policy_engine.rule_table import rule_rows
+
+runner = CliRunner()
 
 
 def _line_of(path: Path, text: str) -> int:
@@ -45,3 +50,20 @@ def test_a_policy_from_stored_files_has_the_same_table() -> None:
     again = load_policy_from_files(dict(policy.files))
 
     assert rule_rows(again) == rule_rows(policy)
+
+
+def test_the_rules_command_lists_each_rule_with_kind_file_line_and_title() -> None:
+    result = runner.invoke(build_app(), ["rules"])
+
+    line = next(t for t in result.output.splitlines() if t.startswith("warn.pays_late "))
+    where = f"warnings.yaml:{_line_of(DEFAULT_RULES_DIR / 'warnings.yaml', 'id: warn.pays_late')}"
+    assert result.exit_code == 0 and line.split()[1:3] == ["warning_signs", where]
+    assert "Pays later than the terms" in line and "延迟付款期限" in line
+
+
+def test_the_rules_command_on_a_broken_directory_says_the_problems_and_exits_1(tmp_path: Path) -> None:
+    (tmp_path / "warnings.yaml").write_text("rules:\n  - id: [unclosed\n")
+
+    result = runner.invoke(build_app(), ["rules", str(tmp_path)])
+
+    assert result.exit_code == 1 and "warnings.yaml:" in result.output
