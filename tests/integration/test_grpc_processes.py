@@ -320,6 +320,7 @@ def test_sighup_reaches_every_process_and_a_broken_rule_set_is_refused_by_each(s
         stub = pb_grpc.CreditPolicyServiceStub(new_connection(server))
         info = stub.GetPolicy(pb.GetPolicyRequest(), timeout=TIMEOUT)
         assert any(p.path.endswith("zz_broken.yaml") and p.line > 0 for p in info.last_refused.problems)
+        assert [r.id for r in info.rules] == list(info.rule_ids) and all(r.file and r.line for r in info.rules)
         assert stub.CheckOrder(order_request(), timeout=TIMEOUT).policy_version == second
     text = metrics_text(server)
     # one reload and one refusal per process, each in its own series: none summed over the processes
@@ -446,6 +447,7 @@ def test_without_a_watcher_a_replacement_reads_the_directory_once_so_a_refusal_s
     for _ in range(6):
         info = pb_grpc.CreditPolicyServiceStub(new_connection(server)).GetPolicy(pb.GetPolicyRequest(), timeout=TIMEOUT)
         assert info.rules_dir_state == "REFUSED" and info.HasField("last_refused")
+        assert [r.id for r in info.rules] == list(info.rule_ids)  # a replacement, started from its siblings' files
     assert "credit_policy_rules_dir_refused 1.0" in metrics_text(server)
 
 
