@@ -37,7 +37,8 @@ _ORDER_OPTIONS = {"order_id": "--order-id", "amount": "--amount", "payment_term_
 Db = Annotated[
     str | None,
     typer.Option("--db", metavar="URL", help="Also record the decision in this store's audit log (only when given: "
-                 "$CREDIT_POLICY_DB is not read here, so a what-if run never lands in the log unasked)."),
+                 "$CREDIT_POLICY_DB is not read here, so a what-if run never lands in the log unasked); a SQLite "
+                 "file that is not there is refused, not created."),
 ]
 
 
@@ -77,13 +78,16 @@ def emit(model: Any) -> None:
 def record(
     db: str | None, snapshot: CustomerSnapshot, decision: Any, policy: Any, order: Any = None, request: Any = None
 ) -> None:
-    """Append the decision to the audit log when a store was named (with the rule files, for replay)."""
+    """Append the decision to the audit log when a store was named (with the rule files, for replay).
+
+    A SQLite file that is not there, or is empty, is refused as the read-only commands refuse it: opening
+    it would create it, and a typo in --db recorded the decision in a new store nobody reads."""
     if not db:
         return
     from adapters.store.engine import safe_url
     from policy_engine.cli.store_common import open_store_or_exit  # the store is optional for these commands
 
-    store = open_store_or_exit(db)
+    store = open_store_or_exit(db, must_exist=True)
     try:
         store.record_policy(policy)
         store.record_decision(snapshot, decision, source="cli", order=order, order_request=request)
