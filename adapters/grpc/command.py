@@ -21,10 +21,9 @@ from adapters.grpc.serve_options import (
     check_process_counts,
     check_seconds,
     check_tls_options,
-    exposure_warning,
-    key_permissions_warning,
 )
 from adapters.grpc.serve_store import db_source, new_sqlite_file, require_store
+from adapters.grpc.start_warnings import warnings_before_serving
 
 if TYPE_CHECKING:
     from adapters.grpc.server import TlsFiles
@@ -158,7 +157,7 @@ def serve(
     db = _store_url_checked(db)
     if db != MEMORY:
         require_store(db, db_from, create=create_store)
-    warn = _warn_if_exposed(host, tls_key=tls_key, mutual_tls=tls_client_ca is not None)
+    warn = warnings_before_serving(host, tls_key=tls_key, mutual_tls=tls_client_ca is not None)
     raise_open_files_limit()  # before any process starts: they inherit it
     if processes is not None:
         # The supervisor never imports gRPC (its threads would only slow the exit); the processes do.
@@ -177,24 +176,6 @@ def serve(
                        metrics_port=metrics_port, watch_interval=watch_interval, grace=grace,
                        event_loop=event_loop, rule_tests=rule_tests, max_in_flight=max_in_flight, keepalive=pings,
                        before_serving=warn)
-
-
-def _warn_if_exposed(host: str, *, tls_key: Path | None, mutual_tls: bool) -> Callable[[], None]:
-    """Log `tls key not private` (warning) now when group or others may read or write --tls-key; return
-    what logs `callers not authenticated` (warning) when any host that reaches the port may call the service.
-
-    The default (`[::]`, plaintext) is kept for containers and the README's commands, and a key mounted
-    0644 (a container's secret, often) still serves: each line says so at every start rather than leave
-    it to be found in the docs. The exposure is said once the service is about to serve, so that a start
-    that fails (its rules, a port in use) prints its error alone; the key's mode holds whatever ends it."""
-    import logging
-
-    from adapters.grpc.logs import event
-
-    if tls_key is not None and (key_fields := key_permissions_warning(tls_key)) is not None:
-        event("tls key not private", logging.WARNING, **key_fields)
-    fields = exposure_warning(host, tls=tls_key is not None, mutual_tls=mutual_tls)
-    return lambda: None if fields is None else event("callers not authenticated", logging.WARNING, **fields)
 
 
 def _store_url_checked(db: str | None) -> str:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -112,27 +111,46 @@ def test_an_expired_certificate_is_refused_at_once_naming_the_flag_and_the_date(
     assert "--tls-cert" in said and "the certificate expired on Feb 1 00:00:00 2020 GMT" in said
 
 
+def _key_copy(pki: Path, tmp_path: Path, mode: int) -> Path:
+    """The server's key in a file of `mode`."""
+    key = tmp_path / "server.key"
+    key.write_bytes((pki / "server.key").read_bytes())
+    key.chmod(mode)
+    return key
+
+
 @pytest.mark.parametrize(("mode", "warned"), [(0o644, 1), (0o600, 0)])
-def test_serve_warns_once_at_start_when_others_may_read_the_tls_key(
-        pki: Path, tmp_path: Path, mode: int, warned: int) -> None:
+@pytest.mark.parametrize("model", [{"workers": 0}, {"processes": 1}], ids=["workers", "processes"])
+def test_serve_warns_once_just_before_serving_when_others_may_read_the_tls_key(
+        server_factory: Any, pki: Path, tmp_path: Path, mode: int, warned: int, model: dict[str, int]) -> None:
     """Like ssh's "UNPROTECTED PRIVATE KEY FILE", but it starts all the same: secrets mounted 0644 are common."""
+    key = _key_copy(pki, tmp_path, mode)
+
+    server = server_factory("--host", "127.0.0.1", "--tls-cert", str(pki / "server.pem"), "--tls-key", str(key),
+                            **model)
+
+    events = [e for e in server.events() if e.get("event") in ("tls key not private", "serving")]
+    said = [e for e in events if e["event"] == "tls key not private"]
+    assert len(said) == warned, events
+    if warned:
+        assert events.index(said[0]) < [e["event"] for e in events].index("serving")
+        assert said[0]["level"] == "warning" and said[0]["path"] == str(key) and said[0]["mode"] == "0644"
+        assert f"chmod 600 {key}" in said[0]["advice"]
+
+
+def test_a_start_that_fails_prints_its_error_alone_not_the_key_warning(pki: Path, tmp_path: Path) -> None:
+    """The warning is about what the service serves with; a start refused (here at its store) serves nothing."""
     from typer.testing import CliRunner
 
     from policy_engine.cli import build_app
 
-    key = tmp_path / "server.key"
-    key.write_bytes((pki / "server.key").read_bytes())
-    key.chmod(mode)
-    (tmp_path / "no.sqlite").write_text("not a database")  # the start ends at the store, after the warnings
+    key = _key_copy(pki, tmp_path, 0o644)
+    (tmp_path / "no.sqlite").write_text("not a database")
 
     result = CliRunner().invoke(build_app(), [
         "serve", "--port", "0", "--host", "127.0.0.1", "--workers", "0", "--db", f"sqlite:///{tmp_path / 'no.sqlite'}",
         "--tls-cert", str(pki / "server.pem"), "--tls-key", str(key)])
 
-    lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
-    said = [line for line in lines if line["event"] == "tls key not private"]
     assert result.exit_code == 2, result.output
-    assert len(said) == warned, result.stderr
-    if warned:
-        assert said[0]["level"] == "warning" and said[0]["path"] == str(key) and said[0]["mode"] == "0644"
-        assert f"chmod 600 {key}" in said[0]["advice"]
+    assert "cannot open the store" in result.stderr
+    assert "tls key not private" not in result.stderr
