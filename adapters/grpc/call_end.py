@@ -15,6 +15,7 @@ from grpc._cython import cygrpc  # type: ignore[attr-defined]
 
 from adapters.grpc.engines import NoWorkerRunning
 from adapters.grpc.logs import event
+from adapters.grpc.mapping import request_id_problem
 from policy_engine.domain.errors import EngineUnavailable, PolicyError, StoredRecordInvalid, StoreUnavailable
 
 CALL_ENDED: tuple[type[BaseException], ...] = tuple(
@@ -156,17 +157,29 @@ def caller_fields(context: Any) -> dict[str, str]:
     return fields
 
 
-def log_failure(method: str, code: str, exc: PolicyError, context: Any) -> None:
-    """Log what is the service's side of a failed call, naming its caller (the caller's bad input is not logged)."""
+def stream_item(index: int, request_id: str) -> dict[str, Any]:
+    """Which item of an EvaluateCustomers stream a failure's line is about: its index, and its own `request_id`
+    when its reply would echo it (at most 64 characters, none of them a control, bidi or invisible one:
+    mapping.request_id_problem), so the id an integrator matches replies by finds the line too. Without
+    it, the line named the stream's `x-request-id` only, the same for every item of a bulk run."""
+    fields: dict[str, Any] = {"item_index": index}
+    if request_id and not request_id_problem(request_id):
+        fields["item_request_id"] = request_id
+    return fields
+
+
+def log_failure(method: str, code: str, exc: PolicyError, context: Any, item: dict[str, Any] | None = None) -> None:
+    """Log what is the service's side of a failed call, naming its caller and, for a stream, its `item`
+    (stream_item); the caller's bad input is not logged."""
     line = _failure_line(code, exc)
     if line is not None:
         name, level, fields = line
-        event(name, level, method=method, **fields, **caller_fields(context))
+        event(name, level, method=method, **fields, **caller_fields(context), **(item or {}))
 
 
-def log_unexpected(where: str, context: Any) -> None:
-    """Log the exception being handled, a bug, with its traceback and the call's caller."""
-    LOG.exception("unexpected error in %s", where, extra={"fields": caller_fields(context)})
+def log_unexpected(where: str, context: Any, item: dict[str, Any] | None = None) -> None:
+    """Log the exception being handled, a bug, with its traceback, the call's caller and its stream `item`, if any."""
+    LOG.exception("unexpected error in %s", where, extra={"fields": {**caller_fields(context), **(item or {})}})
 
 
 def _failure_line(code: str, exc: PolicyError) -> tuple[str, int, dict[str, Any]] | None:

@@ -31,6 +31,7 @@ from adapters.grpc.call_end import (
     log_failure,
     log_unexpected,
     read_request,
+    stream_item,
 )
 from adapters.grpc.errors import (
     INTERNAL_ERROR,
@@ -197,11 +198,11 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
         except PolicyError as exc:
             out.policy_version = self.host.engine.version
             fill_item_error(exc, out.error)
-            log_failure("EvaluateCustomers", out.error.code, exc, context)
+            log_failure("EvaluateCustomers", out.error.code, exc, context, stream_item(index, out.request_id))
             if isinstance(exc, InvalidInput):
                 out.request_id = out.request_id or echoed_request_id(raw)  # refused for its wire form, before
         except Exception as exc:
-            log_unexpected("a stream item", context)
+            log_unexpected("a stream item", context, stream_item(index, out.request_id))
             out.policy_version = self.host.engine.version
             out.error.code, out.error.reason = "INTERNAL", INTERNAL_ERROR
             out.error.message = f"internal error: {type(exc).__name__}"

@@ -47,13 +47,15 @@ def test_a_request_id_over_128_characters_is_left_out_of_the_line(failing: tuple
     assert "r" * 129 not in server.log_path.read_text()
 
 
-def test_a_failed_stream_items_line_carries_the_streams_request_id(failing: tuple[ServerProcess, Path]) -> None:
+def test_a_failed_stream_items_line_carries_the_streams_request_id_and_the_items(
+        failing: tuple[ServerProcess, Path]) -> None:
     server, switch = failing
     inject(switch, 1)
-    items = [pb.EvaluateCustomerRequest(snapshot=sample_snapshot(1))]
+    items = [pb.EvaluateCustomerRequest(snapshot=sample_snapshot(1), request_id="item-42")]
 
     replies = list(server.stub().EvaluateCustomers(iter(items), timeout=TIMEOUT, metadata=[("x-request-id", "bulk-9")]))
 
     assert replies[0].error.code == "INTERNAL"
     logged = server.wait_for_event("engine failure")
     assert (logged["method"], logged["request_id"]) == ("EvaluateCustomers", "bulk-9") and logged["peer"]
+    assert (logged["item_index"], logged["item_request_id"]) == (0, "item-42")

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from adapters.grpc.call_end import caller_fields, log_unexpected
+from adapters.grpc.call_end import caller_fields, log_failure, log_unexpected, stream_item
 
 
 class FakeContext:
@@ -60,3 +60,29 @@ def test_an_unexpected_error_is_logged_with_its_traceback_and_its_caller(caplog:
     record = caplog.records[-1]
     assert record.exc_info is not None and record.getMessage() == "unexpected error in CheckOrder"
     assert record.fields == {"peer": "ipv4:10.0.0.7:54321", "request_id": "req-9"}  # type: ignore[attr-defined]
+
+
+def test_a_failed_stream_items_line_names_the_item_beside_the_streams_caller(caplog: pytest.LogCaptureFixture) -> None:
+    from policy_engine.domain.errors import EngineFailure
+
+    log_failure("EvaluateCustomers", "INTERNAL", EngineFailure("boom"), FakeContext(("x-request-id", "bulk-9")),
+                item=stream_item(3, "item-42"))
+
+    fields = caplog.records[-1].fields  # type: ignore[attr-defined]
+    assert (fields["request_id"], fields["item_index"], fields["item_request_id"]) == ("bulk-9", 3, "item-42")
+
+
+def test_an_unexpected_error_in_a_stream_item_names_the_item(caplog: pytest.LogCaptureFixture) -> None:
+    try:
+        raise KeyError("bug")
+    except KeyError:
+        log_unexpected("a stream item", FakeContext(), item=stream_item(0, "\u5ba2\u6237-7"))
+
+    assert caplog.records[-1].fields == {  # type: ignore[attr-defined]
+        "peer": "ipv4:10.0.0.7:54321", "item_index": 0, "item_request_id": "\u5ba2\u6237-7"}
+
+
+@pytest.mark.parametrize("sent", ["", "x" * 65, "a\nlevel=error forged", "bidi\u202e", "nel\x85"],
+                         ids=["empty", "too-long", "newline", "bidi", "nel"])
+def test_an_items_request_id_the_reply_would_not_echo_is_left_out(sent: str) -> None:
+    assert stream_item(5, sent) == {"item_index": 5}
