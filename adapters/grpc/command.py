@@ -22,7 +22,7 @@ from adapters.grpc.serve_options import (
     check_seconds,
     check_tls_options,
 )
-from adapters.grpc.serve_store import db_source, new_sqlite_file, require_store
+from adapters.grpc.serve_store import MEMORY, db_source, new_sqlite_file, require_store
 from adapters.grpc.start_warnings import warnings_before_serving
 
 if TYPE_CHECKING:
@@ -39,9 +39,6 @@ class LogLevel(StrEnum):
     INFO = "INFO"
     WARNING = "WARNING"
     ERROR = "ERROR"
-
-
-MEMORY = "memory"
 
 
 def _store_or_exit(db: str, db_from: str = "", **options: Any) -> Any:
@@ -103,7 +100,7 @@ def serve(
              "var/credit-policy.sqlite); `memory` for an in-memory store that only takes full snapshots")] = None,
     create_store: Annotated[bool, typer.Option(
         "--create-store", help="start a new, empty SQLite store when --db's file is not there "
-                               "(refused otherwise)")] = False,
+                               "(refused otherwise); not with --db memory, which keeps no store")] = False,
     workers: Annotated[int | None, typer.Option(
         help="engine worker processes behind one gRPC server process (default: one per CPU, at least 2); "
              "0 = in-process, one lock", show_default=False)] = None,
@@ -155,8 +152,7 @@ def serve(
     check_event_loop(event_loop)
     db_from = db_source(db)
     db = _store_url_checked(db)
-    if db != MEMORY:
-        require_store(db, db_from, create=create_store)
+    require_store(db, db_from, create=create_store)
     warn = warnings_before_serving(host, tls_key=tls_key, mutual_tls=tls_client_ca is not None)
     raise_open_files_limit()  # before any process starts: they inherit it
     if processes is not None:

@@ -8,6 +8,8 @@ from pathlib import Path
 import typer
 
 CREATE_HINT = "`serve --create-store` starts an empty one (full snapshots only, a new decision log)"
+MEMORY = "memory"
+"""--db's value for no store at all: full snapshots only, no decision log."""
 
 
 def db_source(db: str | None) -> str:
@@ -29,7 +31,11 @@ def require_store(db: str, db_from: str, *, create: bool) -> None:
 
     Opening it would create it, and its folders: a typo in --db served an empty store that answered
     NOT_FOUND for every customer_id. A bad URL or a missing store module is left to the opening, which
-    names it; PostgreSQL and `memory` pass (a server refuses a database that does not exist)."""
+    names it; PostgreSQL passes (a server refuses a database that does not exist), `memory` too, but not
+    with `create` (refuse_memory_create)."""
+    if db == MEMORY:
+        refuse_memory_create(db_from, create=create)
+        return
     if create:
         return
     try:
@@ -44,6 +50,19 @@ def require_store(db: str, db_from: str, *, create: bool) -> None:
     except NoSuchStore as exc:
         typer.echo(f"serve: {exc}; {CREATE_HINT}", err=True)
         raise typer.Exit(2) from None
+
+
+def refuse_memory_create(db_from: str, *, create: bool) -> None:
+    """Exit 2 saying what --create-store is for when it is given with the `memory` store, which it cannot
+    create: it keeps no store, and the operator who asked for one would get no decision log, without a word.
+
+    PostgreSQL passes with it, as without: its server refuses a database that is not there, loudly, and
+    serve creates the tables of an empty one either way, so the flag misleads nobody there."""
+    if create:
+        typer.echo("serve: --create-store starts a new SQLite store file where --db names one that is not there; "
+                   f"`memory`{db_from} keeps no store (no customers, no decision log): leave --create-store out, or "
+                   "give --db sqlite:///PATH", err=True)
+        raise typer.Exit(2)
 
 
 def new_sqlite_file(db: str) -> Path | None:

@@ -118,3 +118,24 @@ def test_create_store_starts_a_new_store_and_says_so_once(server_factory: Any, t
     assert created["store"] == url and created["path"] == str(path)
     assert [e for e in again.events() if e["event"] == "store created"] == []
     assert again.wait_for_event("serving")["store"] == url
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_create_store_with_the_memory_store_is_refused_saying_what_it_is_for(
+        model: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    given = CliRunner().invoke(build_app(), ["serve", "--port", "0", *model, "--db", "memory", "--create-store"])
+    monkeypatch.setenv("CREDIT_POLICY_DB", "memory")
+    from_env = CliRunner().invoke(build_app(), ["serve", "--port", "0", *model, "--create-store"])
+
+    assert (given.exit_code, from_env.exit_code) == (2, 2), given.output + from_env.output
+    assert given.stderr.startswith("serve: --create-store starts a new SQLite store file")
+    assert "`memory` keeps no store" in given.stderr and "$CREDIT_POLICY_DB" not in given.stderr
+    assert "`memory` (from $CREDIT_POLICY_DB: --db was not given) keeps no store" in from_env.stderr
+
+
+def test_create_store_with_postgresql_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its server refuses a database that is not there, with or without the flag; an empty one gets its tables."""
+    result = CliRunner().invoke(build_app(), ["serve", "--port", "0", "--db", UNREACHABLE, "--create-store"])
+
+    assert result.exit_code == 2, result.output
+    assert "cannot open the store" in result.output and "--create-store" not in result.output
