@@ -1,16 +1,24 @@
-"""The external shapes of CONTRACT.md: CustomerSnapshot in, CustomerDecision and OrderDecision out."""
+"""The external shapes of CONTRACT.md: CustomerSnapshot and OrderRequest in (the decisions out: decisions.py)."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from operator import attrgetter
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
-from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from policy_engine.domain.currency import Currency, OptionalCurrency
+from policy_engine.domain.decisions import (  # re-exported: the models' callers import them from here
+    Action,
+    CustomerDecision,
+    OrderDecision,
+    Outcome,
+    Reason,
+    Severity,
+    TraceEntry,
+)
+from policy_engine.domain.refusals import incoherent, repeated_ids, value_error
 from policy_engine.domain.suggest import unknown_choice
 from policy_engine.domain.trusted import trusted
 from policy_engine.domain.values import (
@@ -24,29 +32,20 @@ from policy_engine.domain.values import (
     MAX_TEXT,
     SIGNAL_CODES,
     TEXT_PATTERN,
+    Grade,
+    GradeClass,
     IsoDate,
     Money,
     SignedMoney,
+    ValueClass,
 )
-from policy_engine.domain.violation_reasons import (
-    CONTEXT_KEY,
-    DUPLICATE,
-    INCONSISTENT,
-    OUT_OF_RANGE,
-    REQUIRED,
-    UNKNOWN_VALUE,
-)
+from policy_engine.domain.violation_reasons import OUT_OF_RANGE, REQUIRED, UNKNOWN_VALUE
 
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT, strip_whitespace=True, pattern=TEXT_PATTERN)]
 Identifier = Annotated[
     str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True, pattern=IDENTIFIER_PATTERN)
 ]
 Score = Annotated[int, Field(ge=0, le=100)]
-Grade = Literal["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C"]
-GradeClass = Literal["A", "B", "C"]
-ValueClass = Literal["A", "B", "C", ""]
-Severity = Literal["info", "warning", "urgent"]
-Outcome = Literal["APPROVE", "HOLD", "SPECIAL_APPROVAL", "CASH_IN_ADVANCE", "REJECT"]
 
 
 class _Strict(BaseModel):
@@ -70,37 +69,13 @@ class Invoice(_Strict):
         # The comparisons alone on a valid invoice; the errors are only built for one that fails them.
         if (self.due_on < self.issued_on or self.paid_amount > self.amount
                 or (self.paid_on is not None and self.paid_on < self.issued_on)):
-            raise ValidationError.from_exception_data(type(self).__name__, _incoherent(self))
+            raise ValidationError.from_exception_data(type(self).__name__, incoherent(self))
         return self
 
     @property
     def open_amount(self) -> Decimal:
         """What is still owed on this invoice."""
         return self.amount - self.paid_amount
-
-
-def _incoherent(invoice: Invoice) -> list[InitErrorDetails]:
-    """Each field of the invoice that contradicts another, at that field (the later one: the one to fix),
-    naming the field it was compared with (`paid_on 2026-01-01 is before issued_on 2026-02-01`)."""
-    issued_on, paid_on = invoice.issued_on, invoice.paid_on
-    compared = [
-        ("due_on", invoice.due_on, invoice.due_on < issued_on, f"is before issued_on {issued_on}"),
-        ("paid_amount", invoice.paid_amount, invoice.paid_amount > invoice.amount, f"exceeds amount {invoice.amount}"),
-        ("paid_on", paid_on, paid_on is not None and paid_on < issued_on, f"is before issued_on {issued_on}"),
-    ]
-    return [_value_error_at((field,), value, f"{field} {value} {why}", INCONSISTENT)
-            for field, value, wrong, why in compared if wrong]
-
-
-def _value_error_at(loc: tuple[str | int, ...], value: Any, message: str, reason: str) -> InitErrorDetails:
-    """An error at `loc` (a nested model's is prefixed with its path: `invoices[1].paid_on`) for `reason`."""
-    return InitErrorDetails(type=_value_error(message, reason), loc=loc, input=value)
-
-
-def _value_error(message: str, reason: str) -> PydanticCustomError:
-    """A refusal carrying its violation reason (violation_reasons.py) in its context."""
-    # "value_error", the type a ValueError gets: the code importers report stays as it was.
-    return PydanticCustomError("value_error", message, {CONTEXT_KEY: reason})
 
 
 class Order(_Strict):
@@ -138,7 +113,7 @@ class Signal(_Strict):
     @classmethod
     def _known_code(cls, value: str) -> str:
         if value not in SIGNAL_CODES:
-            raise _value_error(unknown_choice("signal code", value, SIGNAL_CODES),
+            raise value_error(unknown_choice("signal code", value, SIGNAL_CODES),
                                UNKNOWN_VALUE if value.strip() else REQUIRED)
         return value
 
@@ -180,13 +155,13 @@ class CustomerSnapshot(_Strict):
         # Each amount is bounded; their sums (exposure, purchases) must stay representable too.
         total = sum(map(_AMOUNT, self.invoices), Decimal(0)) + sum(map(_AMOUNT, self.orders), Decimal(0))
         if total >= MAX_MONEY:
-            raise _value_error(f"invoices and orders together exceed {MAX_MONEY:,.0f}", OUT_OF_RANGE)
+            raise value_error(f"invoices and orders together exceed {MAX_MONEY:,.0f}", OUT_OF_RANGE)
         # The same invoice or order twice would count its amount twice (exposure, purchases); the
         # importers and the store refuse such duplicates as well.
         invoice_ids, order_ids = list(map(_INVOICE_ID, self.invoices)), list(map(_ORDER_ID, self.orders))
         if len(set(invoice_ids)) != len(invoice_ids) or len(set(order_ids)) != len(order_ids):
             raise ValidationError.from_exception_data(type(self).__name__, [
-                *_repeated_ids("invoices", "invoice_id", invoice_ids), *_repeated_ids("orders", "order_id", order_ids)])
+                *repeated_ids("invoices", "invoice_id", invoice_ids), *repeated_ids("orders", "order_id", order_ids)])
         return self
 
     @model_validator(mode="before")
@@ -204,73 +179,9 @@ _OPTIONAL_SCALARS = frozenset(
 )
 
 
-def _repeated_ids(name: str, field: str, ids: list[str]) -> list[InitErrorDetails]:
-    """Each repeat of an id, at the id field a caller sent (`invoices[2].invoice_id`), naming the first."""
-    first: dict[str, int] = {}
-    found: list[InitErrorDetails] = []
-    for index, item_id in enumerate(ids):
-        if item_id in first:
-            message = f"{name}[{first[item_id]}] and {name}[{index}] have the same id {item_id!r}"
-            found.append(_value_error_at((name, index, field), item_id, message, DUPLICATE))
-        first.setdefault(item_id, index)
-    return found
-
-
 _AMOUNT = attrgetter("amount")
 _INVOICE_ID = attrgetter("invoice_id")
 _ORDER_ID = attrgetter("order_id")
-
-
-class Action(BaseModel):
-    """Something staff or a system should do, with the rule that asked for it."""
-
-    code: str
-    due_on: date
-    target_id: str = ""
-    severity: Severity = "info"
-    rule_id: str
-    message: str
-    gather: list[str] = []  # a CREDIT_REVIEW's items to collect (review_information.yaml), by customer size
-
-
-class Reason(BaseModel):
-    """Why the decision came out as it did: a rule that fired and what it saw."""
-
-    rule_id: str
-    code: str
-    message: str
-    evidence: dict[str, Any] = {}
-
-
-class TraceEntry(BaseModel):
-    """One rule of the policy: whether it fired and the inputs it looked at."""
-
-    rule_id: str
-    fired: bool
-    inputs: dict[str, Any] = {}
-    superseded_by: str = ""  # fired, but this rule of the same first-hit (or priority) table was taken instead
-    no_action: str = ""  # fired, but no action came of it (for an invoice rule: for which invoices, and why)
-
-
-class CustomerDecision(BaseModel):
-    """The credit decision for one customer (CONTRACT.md)."""
-
-    customer_id: str
-    policy_version: str
-    as_of: date
-    score: float
-    grade: Grade
-    grade_class: GradeClass
-    value_class: ValueClass = ""
-    credit_limit: Money
-    currency: str
-    limit_valid_until: date
-    exposure: Money
-    available_credit: SignedMoney
-    next_review_on: date
-    actions: list[Action] = []
-    reasons: list[Reason] = []
-    trace: list[TraceEntry] = []
 
 
 class OrderRequest(_Strict):
@@ -283,17 +194,6 @@ class OrderRequest(_Strict):
     """The amount's currency; None (or empty) = the customer's. Another is refused (domain.currency), not converted."""
 
 
-class OrderDecision(BaseModel):
-    """The credit decision for one new order (CONTRACT.md)."""
-
-    customer_id: str
-    order_id: str
-    outcome: Outcome
-    available_credit_after: SignedMoney
-    reasons: list[Reason] = []
-    customer: CustomerDecision
-
-
 __all__ = [
     "GRADES",
     "Action",
@@ -302,11 +202,16 @@ __all__ = [
     "CustomerSnapshot",
     "Financials",
     "Invoice",
+    "Grade",
+    "GradeClass",
     "Order",
     "OrderDecision",
     "OrderRequest",
+    "Outcome",
     "Reason",
+    "Severity",
     "Signal",
     "TraceEntry",
+    "ValueClass",
     "trusted",
 ]

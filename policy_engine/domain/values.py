@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import GetCoreSchemaHandler, PlainSerializer
 from pydantic_core import core_schema as cs
@@ -18,6 +18,11 @@ GRADE_CLASSES: tuple[str, ...] = ("A", "B", "C")
 
 VALUE_CLASSES: tuple[str, ...] = ("A", "B", "C")
 """Three value classes (ABC analysis of sales across the portfolio), most valuable first."""
+
+Grade = Literal["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C"]
+GradeClass = Literal["A", "B", "C"]
+ValueClass = Literal["A", "B", "C", ""]
+"""A value class, empty when not computed."""
 
 GRADE_RANK: dict[str, int] = {g: i + 1 for i, g in enumerate(GRADES)}
 """AAA → 1 … C → 9: a larger rank is a worse grade."""
