@@ -1,12 +1,12 @@
 """Rule files → a Program on durable_rules, as a table of named stages that collect every problem.
 
 parse → schema → assemble → typecheck → analyse → titles → emit → probe. A stage runs only when the ones
-before it found no errors it depends on, so one run reports everything that can be known.
+before it found no errors it depends on, so one run reports everything that can be known. The emit
+stage is in emit.py, the conditions of a file that failed its schema in raw_conditions.py.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,32 +14,22 @@ from typing import Any
 from policy_engine import engine
 from policy_engine.effects import reason_code
 from policy_engine.evaluator import Policy
-from policy_engine.features import FEATURE_BY_NAME, FeatureSettings, FieldSpec
+from policy_engine.features import FEATURE_BY_NAME
 from policy_engine.ir import CompiledRule, Program
 from policy_engine.rules import analysis
-from policy_engine.rules.condition_emit import referenced_fields, to_durable
+from policy_engine.rules.condition_emit import referenced_fields
 from policy_engine.rules.conditions import Checker, Node
 from policy_engine.rules.day_titles import day_title_problems
+from policy_engine.rules.emit import stage_emit
 from policy_engine.rules.full_width import name_slips
 from policy_engine.rules.kinds import kind_without_file, no_kind_problem, no_rule_files, second_file_problem
 from policy_engine.rules.loader import Document, parse_document
-from policy_engine.rules.network_problems import fact_rules, network_problems
 from policy_engine.rules.percent_titles import percent_title_problems
 from policy_engine.rules.problems import PolicyLoadError, Problem
+from policy_engine.rules.raw_conditions import raw_condition_problems
 from policy_engine.rules.schema import OPTIONAL_KINDS, SINGLE_KINDS, validate_document
-from policy_engine.rules.scopes import KIND_TABLES, SCOPES, scope_for
+from policy_engine.rules.scopes import KIND_TABLES, all_scope_fields, scope_for
 from policy_engine.rules.titles import title_problems
-
-
-def policy_version(files: dict[str, str]) -> str:
-    """Content hash of the rule files (path and text of each), independent of load order."""
-    digest = hashlib.sha256()
-    for path in sorted(files):
-        digest.update(path.encode())
-        digest.update(b"\0")
-        digest.update(files[path].encode())
-        digest.update(b"\0")
-    return digest.hexdigest()[:16]
 
 
 @dataclass
@@ -81,46 +71,7 @@ def stage_schema(u: Unit) -> None:
         if model is not None:
             u.models[path] = model
         elif problems:  # the file's conditions are still checked: every problem in one lint run
-            u.problems += _check_raw_conditions(doc)
-
-
-class _RawView:
-    """Attribute access to the parsed YAML of a file that failed its schema, so that KIND_TABLES can
-    find its rules (`model.rules[i]`) as it does in a validated model."""
-
-    __slots__ = ("data",)
-
-    def __init__(self, data: Any):
-        self.data = data
-
-    def __getattr__(self, name: str) -> Any:
-        if not isinstance(self.data, dict) or name not in self.data:
-            raise AttributeError(name)
-        value = self.data[name]
-        if isinstance(value, list):
-            return [_RawView(v) for v in value]
-        return _RawView(value) if isinstance(value, dict) else value
-
-
-def _check_raw_conditions(doc: Document) -> list[Problem]:
-    """The condition problems of a file that failed its schema (as far as its rules can be found)."""
-    data = doc.data
-    kind = data.get("kind") if isinstance(data, dict) else None
-    tables = KIND_TABLES.get(kind) if isinstance(kind, str) else None
-    problems: list[Problem] = []
-    if tables is None:
-        return problems
-    catalogue = dict(FEATURE_BY_NAME, **_all_fields())
-    try:
-        for _table, stage, kind, loc, spec in tables(_RawView(data)):
-            raw = spec.data if isinstance(spec, _RawView) else None
-            if isinstance(raw, dict) and raw.get("when") is not None:
-                checker = Checker(scope_for(stage), catalogue, doc.problem, kind=kind)
-                checker.parse(raw["when"], (*loc, "when"))
-                problems += checker.problems
-    except (AttributeError, TypeError):  # a table that is not a list of mappings: its schema problem says so
-        pass
-    return problems
+            u.problems += raw_condition_problems(doc)
 
 
 def stage_assemble(u: Unit) -> None:
@@ -152,7 +103,7 @@ def stage_typecheck(u: Unit) -> None:
     for path, model in u.models.items():
         doc = u.docs[path]
         for table, stage, kind, loc, spec in KIND_TABLES[model.kind](model):
-            checker = Checker(scope_for(stage), dict(FEATURE_BY_NAME, **_all_fields()), doc.problem, kind=kind)
+            checker = Checker(scope_for(stage), dict(FEATURE_BY_NAME, **all_scope_fields()), doc.problem, kind=kind)
             node = checker.parse(spec.when, (*loc, "when"))
             u.problems += checker.problems
             if checker.problems:
@@ -174,13 +125,6 @@ def stage_typecheck(u: Unit) -> None:
             u.rules.append((rule, node, doc, loc))
 
 
-def _all_fields() -> dict[str, FieldSpec]:
-    merged: dict[str, FieldSpec] = {}
-    for scope in SCOPES.values():
-        merged.update(scope)
-    return merged
-
-
 def stage_analyse(u: Unit) -> None:
     u.problems += analysis.analyse(u.rules, u.kinds, u.docs, u.models, frozenset(u.unsound))
 
@@ -189,50 +133,6 @@ def stage_titles(u: Unit) -> None:
     unsound = frozenset(u.unsound)
     u.problems += title_problems(u.rules) + day_title_problems(u.rules, unsound)
     u.problems += percent_title_problems(u.rules, unsound)
-
-
-def stage_emit(u: Unit) -> None:
-    definition: dict[str, Any] = {}
-    fact_fields: dict[str, set[str]] = {}
-    first_rule: dict[str, CompiledRule] = {}  # per fact, in file order: the fact's stage and kind
-    for rule, node, _doc, _loc in u.rules:
-        definition[rule.name] = engine.rule_definition([engine.term_eq("_f", rule.fact), *to_durable(node)])
-        fact_fields.setdefault(rule.fact, set()).update(rule.fields)
-        first_rule.setdefault(rule.fact, rule)
-    for fact, names in fact_fields.items():
-        if len(names) + 3 > engine.MAX_PROPERTIES:
-            whose = fact_rules(first_rule[fact].stage, first_rule[fact].kind)
-            msg = f"{whose} use {len(names)} fields; the engine takes at most 252 in one fact"
-            u.problems.append(Problem(u.shown("."), 1, 1, "too_many_fields", msg))
-    keys = engine.short_keys(n for names in fact_fields.values() for n in names)
-    definition = {name: engine.rename_properties(rule, keys) for name, rule in definition.items()}
-    refused = network_problems(u.rules, definition)
-    u.problems += refused
-    if not refused:  # else no program: the engine would hang on it (engine_network.py)
-        u.program = _program(u, definition, fact_fields, first_rule, keys)
-
-
-def _program(u: Unit, definition: dict[str, Any], fact_fields: dict[str, set[str]],
-             first_rule: dict[str, CompiledRule], keys: dict[str, str]) -> Program:
-    """The Program emitted: the engine definition, and what each stage's facts carry."""
-    stage_facts: dict[str, tuple[str, ...]] = {}
-    stage_fields: dict[str, set[str]] = {}
-    for fact, rule in first_rule.items():
-        stage_facts[rule.stage] = (*stage_facts.get(rule.stage, ()), fact)
-        stage_fields.setdefault(rule.stage, set()).update(fact_fields[fact])
-    return Program(
-        version=policy_version(u.files),
-        files=dict(u.files),
-        rules=[r for r, _, _, _ in u.rules],
-        definition=definition,
-        settings=FeatureSettings(**u.kinds["policy"].features.model_dump()),
-        kinds=u.kinds,
-        stage_fields={s: tuple(sorted(f)) for s, f in stage_fields.items()},
-        fact_fields={f: tuple(sorted(names)) for f, names in fact_fields.items()},
-        stage_facts=stage_facts,
-        money_fields=frozenset(n for spec in _all_fields().values() if spec.money for n in [spec.name]),
-        engine_keys=keys,
-    )
 
 
 STAGES: list[tuple[str, Callable[[Unit], None], bool]] = [

@@ -63,6 +63,14 @@ SCOPES: dict[str, dict[str, FieldSpec]] = {
 }
 
 
+def all_scope_fields() -> dict[str, FieldSpec]:
+    """Every field of every scope in one table (a name in two scopes: the later scope's spec)."""
+    merged: dict[str, FieldSpec] = {}
+    for scope in SCOPES.values():
+        merged.update(scope)
+    return merged
+
+
 def scope_for(stage: str) -> dict[str, FieldSpec]:
     """The fields rules of a stage may compare."""
     return SCOPES[stage]

@@ -495,7 +495,7 @@ def test_a_process_killed_while_the_rules_directory_is_broken_comes_back_on_the_
 
 def test_a_host_started_from_given_files_serves_them_then_watches_the_directory_as_usual(tmp_path: Path) -> None:
     from adapters.grpc.host import PolicyHost
-    from policy_engine.rules.compiler import policy_version
+    from policy_engine.rules.emit import policy_version
     from policy_engine.rules.loader import read_rule_files
 
     rules = copy_rules(tmp_path / "rules")

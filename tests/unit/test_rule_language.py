@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from policy_engine.api import load_policy
-from policy_engine.rules.compiler import lint, policy_version
+from policy_engine.rules.compiler import lint
+from policy_engine.rules.emit import policy_version
 from policy_engine.rules.loader import MAX_FILE_BYTES, MAX_FILES, MAX_TOTAL_BYTES, parse_document, read_rule_files
 from policy_engine.rules.problems import CODES, PolicyLoadError, Problem
 
