@@ -18,7 +18,8 @@ from typing import Any
 from adapters.grpc.fair_line import FairLine
 from adapters.grpc.pipeline import Outcome
 from adapters.grpc.worker import CLOSING, KIND_CODES, decode_answer, raise_error
-from adapters.grpc.worker_pool_processes import NoWorkerRunning, _Resend, _Worker
+from adapters.grpc.worker_handle import Resend, WorkerHandle
+from adapters.grpc.worker_pool_processes import NoWorkerRunning
 from adapters.grpc.worker_pool_reload import WorkerPoolReload
 from policy_engine.domain.errors import EngineFailure
 
@@ -64,7 +65,7 @@ class WorkerPoolEngine(WorkerPoolReload):
         self.version = ""
         self._args = (loader_spec, files, store_url)
         self._ctx = multiprocessing.get_context("spawn")
-        self._workers: list[_Worker] = []
+        self._workers: list[WorkerHandle] = []
         self._line = FairLine()
         self._replacing = 0
         self._restarting: set[asyncio.Task[Any]] = set()
@@ -75,7 +76,7 @@ class WorkerPoolEngine(WorkerPoolReload):
         self._closed = False
         self._tasks: set[asyncio.Task[Any]] = set()
 
-    def _on_answers(self, w: _Worker) -> None:
+    def _on_answers(self, w: WorkerHandle) -> None:
         """The worker's pipe is readable: every answer waiting in it, each to its request."""
         conn = w.conn
         try:
@@ -130,7 +131,7 @@ class WorkerPoolEngine(WorkerPoolReload):
         as a zombie's for the moment until it is replaced in its place."""
         return {str(i): w.process.pid for i, w in enumerate(list(self._workers)) if w.process.pid is not None}
 
-    def _room(self, depth: int) -> _Worker | None:
+    def _room(self, depth: int) -> WorkerHandle | None:
         """The live worker holding the fewest requests, if it holds fewer than `depth`."""
         best = None
         for w in self._workers:
@@ -168,7 +169,7 @@ class WorkerPoolEngine(WorkerPoolReload):
                 self._wake()  # the next caller in line may find room too
             try:
                 return await answer
-            except _Resend:
+            except Resend:
                 resends += 1
                 if resends > MAX_RESENDS:
                     raise EngineFailure(f"{resends} worker processes closed before deciding this call") from None

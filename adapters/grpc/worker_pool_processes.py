@@ -1,7 +1,7 @@
-"""The worker pool's processes: a handle on each (its pipe, its decision-log backlog, the requests
-it holds) and their lives: spawned and waited for until each has compiled the policy, enlisted,
-closed by their rule engine or lost (died, pipe broken) and replaced (again and again, with a back-off,
-while the replacement fails to start), and stopped with the pool.
+"""The worker pool's processes (each a WorkerHandle, worker_handle.py) and their lives: spawned and
+waited for until each has compiled the policy, enlisted, closed by their rule engine or lost (died,
+pipe broken) and replaced (again and again, with a back-off, while the replacement fails to start),
+and stopped with the pool.
 
 `WorkerPoolEngine` (worker_pool.py) is built on this class; the dispatch of calls is there.
 """
@@ -9,16 +9,14 @@ while the replacement fails to start), and stopped with the pool.
 from __future__ import annotations
 
 import asyncio
-import collections
 import logging
-import pickle
 from collections.abc import Callable
 from multiprocessing.context import SpawnContext
 from typing import TYPE_CHECKING, Any, Self
 
 from adapters.grpc.logs import event
 from adapters.grpc.runtime import exit_cause, reap, restart_delay, watch_readable
-from adapters.grpc.worker import worker_main
+from adapters.grpc.worker_handle import Resend, WorkerHandle, handshake
 from policy_engine.domain.errors import EngineFailure, EngineUnavailable
 
 START_TIMEOUT = 120.0
@@ -33,37 +31,6 @@ class NoWorkerRunning(EngineUnavailable):
         super().__init__("no engine worker process is running (a replacement is failing to start)")
 
 
-class _Resend(Exception):
-    """The worker holding this call closed before reading it: send it to another worker."""
-
-
-class _Worker:
-    """One engine process and the pipe to it. `pending` holds the futures of the requests sent to it
-    and not answered yet, oldest first: a worker answers its requests in the order they came."""
-
-    def __init__(self, ctx: Any, args: tuple[Any, ...]):
-        self.conn, child = ctx.Pipe(duplex=True)
-        self.backlog = ctx.RawValue("q", 0)
-        """Its decision-log writer's backlog, kept by the worker in shared memory (read for /metrics)."""
-        self.process = ctx.Process(target=worker_main, args=(child, *args, self.backlog), daemon=True)
-        try:
-            self.process.start()  # OSError when out of processes or memory: no pipe is left open
-        except BaseException:
-            self.conn.close()
-            raise
-        finally:
-            child.close()
-        self.pending: collections.deque[asyncio.Future[bytes]] = collections.deque()
-        self.serving = False
-        """Taking requests: ready, and neither closing nor lost."""
-        self.reading = False
-        """Its answers are being read (from the handshake until it is lost); a worker that is reading
-        and not serving is closing, and its pipe's end will bring its replacement."""
-        self.unwritten = 0
-        """Once lost: the decisions its decision-log writer still held, as its backlog last showed (off by a
-        commit or a call under way at the instant it died)."""
-
-
 class WorkerPoolProcesses:
     """The pool's worker processes and their lives; the state is set up by `WorkerPoolEngine.__init__`."""
 
@@ -73,7 +40,7 @@ class WorkerPoolProcesses:
     _on_restart: Callable[[str], None]
     _args: tuple[str, dict[str, str], str | None]
     _ctx: SpawnContext
-    _workers: list[_Worker]
+    _workers: list[WorkerHandle]
     _replacing: int
     _restarting: set[asyncio.Task[Any]]
     _start_failure: str
@@ -84,7 +51,7 @@ class WorkerPoolProcesses:
 
     if TYPE_CHECKING:  # the dispatch's (worker_pool.py)
 
-        def _on_answers(self, w: _Worker) -> None: ...
+        def _on_answers(self, w: WorkerHandle) -> None: ...
 
         def _wake(self) -> None: ...
 
@@ -95,8 +62,8 @@ class WorkerPoolProcesses:
         self._workers = []
         try:
             for _ in range(self.size):  # one by one, so that those started are stopped if a spawn fails
-                self._workers.append(_Worker(self._ctx, self._args))
-            versions = await asyncio.wait_for(asyncio.gather(*(self._handshake(w) for w in self._workers)),
+                self._workers.append(WorkerHandle(self._ctx, self._args))
+            versions = await asyncio.wait_for(asyncio.gather(*(handshake(w) for w in self._workers)),
                                               timeout)
         except BaseException:
             self._kill_all()
@@ -109,33 +76,6 @@ class WorkerPoolProcesses:
             self._enlist(w)
         return self
 
-    async def _handshake(self, w: _Worker) -> str:
-        """The worker's first message: ready (with the version it compiled) or why it failed."""
-        loop = asyncio.get_running_loop()
-        fut: asyncio.Future[bytes] = loop.create_future()
-        fd = w.conn.fileno()
-
-        def on_readable() -> None:
-            loop.remove_reader(fd)
-            try:
-                fut.set_result(w.conn.recv_bytes())
-            except (EOFError, OSError) as exc:
-                fut.set_exception(EngineFailure(f"worker process died: {exc!r}"))
-
-        watch_readable(loop, fd, on_readable)
-        try:
-            status, value = pickle.loads(await fut)
-        finally:
-            # Cancelled (a timeout, the pool closing): stop watching the pipe. A cancelled task cancels the
-            # future it awaits, so `fut` is done then too; left registered, the closed pipe's descriptor
-            # number, reused by the next worker's pipe, would never be watched (the selector keeps the
-            # stale entry; epoll dropped the closed descriptor), and that worker's start would hang.
-            if fut.cancelled() or not fut.done():
-                loop.remove_reader(fd)
-        if status != "ready":
-            raise EngineFailure(f"worker failed to start: {value}")  # the policy, or its store
-        return str(value)
-
     @property
     def no_worker_running(self) -> bool:
         """No worker is live and a replacement has failed to start: calls are refused with
@@ -147,14 +87,14 @@ class WorkerPoolProcesses:
         """Workers taking calls now (the metrics' gauge, read at a scrape: any thread)."""
         return sum(1 for w in list(self._workers) if w.serving)
 
-    def _enlist(self, w: _Worker) -> None:
+    def _enlist(self, w: WorkerHandle) -> None:
         """A ready worker starts taking requests."""
         w.serving = w.reading = True
         self._start_failure = ""
         watch_readable(asyncio.get_running_loop(), w.conn.fileno(), self._on_answers, w)
         self._wake()
 
-    def _closing(self, w: _Worker) -> None:
+    def _closing(self, w: WorkerHandle) -> None:
         """The worker's rule engine closed: it has answered its last request and reads no more, so the
         ones it holds go to another worker. It is replaced when its pipe ends (it flushes its decision
         log first), as one that died, but no call it held fails."""
@@ -162,9 +102,9 @@ class WorkerPoolProcesses:
         while w.pending:
             fut = w.pending.popleft()
             if not fut.done():
-                fut.set_exception(_Resend())
+                fut.set_exception(Resend())
 
-    def _lost(self, w: _Worker, exc: BaseException) -> None:
+    def _lost(self, w: WorkerHandle, exc: BaseException) -> None:
         """The worker died (a segfault in the engine) or its pipe broke: fail what it held, replace it.
         Calls it held when it died get INTERNAL, not another worker: one of them may have killed it."""
         if not w.reading:
@@ -187,7 +127,7 @@ class WorkerPoolProcesses:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _replace(self, dead: _Worker) -> None:
+    async def _replace(self, dead: WorkerHandle) -> None:
         """A worker died (a segfault in the engine): start a fresh one in its place (`_restart`)."""
         try:
             await reap(dead.process, 1)
@@ -241,16 +181,15 @@ class WorkerPoolProcesses:
                 event("worker process started", attempt=failures + 1, pid=fresh.process.pid, version=self.version)
             return
 
-    async def _start_in(self, index: int) -> _Worker:
+    async def _start_in(self, index: int) -> WorkerHandle:
         """Spawn a worker into slot `index` and wait until it is ready. One that is not (or when the pool
         closes meanwhile) is killed and its pipe closed before the error goes on."""
-        fresh = _Worker(self._ctx, self._args)
+        fresh = WorkerHandle(self._ctx, self._args)
         self._workers[index] = fresh
         try:
-            await asyncio.wait_for(self._handshake(fresh), START_TIMEOUT)
+            await asyncio.wait_for(handshake(fresh), START_TIMEOUT)
         except BaseException:  # it failed, or the pool closes (aclose cancels, also right after a handshake)
-            fresh.process.kill()
-            fresh.conn.close()
+            fresh.kill()
             raise
         return fresh
 
@@ -283,12 +222,8 @@ class WorkerPoolProcesses:
 
     def _join_all(self) -> None:
         for w in self._workers:
-            w.process.join(timeout=10)
-            if w.process.is_alive():
-                w.process.kill()
-            w.backlog.value = 0  # written at its exit, or lost with a killed one
+            w.join()
 
     def _kill_all(self) -> None:
         for w in self._workers:
-            w.process.kill()
-            w.conn.close()
+            w.kill()

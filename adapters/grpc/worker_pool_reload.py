@@ -12,7 +12,8 @@ from typing import Any
 
 from adapters.grpc.logs import event
 from adapters.grpc.worker import DISCARD, PREPARE, USE
-from adapters.grpc.worker_pool_processes import WorkerPoolProcesses, _Worker
+from adapters.grpc.worker_handle import WorkerHandle
+from adapters.grpc.worker_pool_processes import WorkerPoolProcesses
 from policy_engine.domain.errors import EngineFailure
 
 
@@ -52,13 +53,13 @@ class WorkerPoolReload(WorkerPoolProcesses):
             self._control(w, USE)
         return True
 
-    async def _not_prepared(self, workers: list[_Worker], answers: list[asyncio.Future[bytes]], version: str,
+    async def _not_prepared(self, workers: list[WorkerHandle], answers: list[asyncio.Future[bytes]], version: str,
                             timeout: float) -> str:
         """Wait for every worker's answer to PREPARE: why the version cannot be swapped in, "" if it can."""
         try:
             replies = await asyncio.wait_for(asyncio.gather(*answers), timeout)
             ready = [pickle.loads(r[1:]) == ("ready", version) for r in replies]
-        except Exception as exc:  # a worker died or closed (EngineFailure, _Resend), or the timeout
+        except Exception as exc:  # a worker died or closed (EngineFailure, Resend), or the timeout
             return f"{type(exc).__name__}: {exc}"
         if not all(ready):
             return f"a worker could not build the version: {replies}"
@@ -76,7 +77,7 @@ class WorkerPoolReload(WorkerPoolProcesses):
         event("policy not swapped into the running workers", logging.WARNING, version=version,
               reason=failure[:500], action="a fresh set of workers is started for it")
 
-    def _control(self, w: _Worker, message: bytes) -> asyncio.Future[bytes]:
+    def _control(self, w: WorkerHandle, message: bytes) -> asyncio.Future[bytes]:
         """Send a control message to worker `w`, in turn with its requests; the future of its answer
         (never retrieved for USE and DISCARD: its outcome is ignored)."""
         fut: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()

@@ -1,0 +1,87 @@
+"""A handle on one engine worker process of the pool: its pipe, its decision-log backlog and the requests
+it holds; spawned, waited for until it has compiled the policy (`handshake`), killed and joined.
+
+Their lives in the pool (enlisted, lost, replaced, stopped) are in worker_pool_processes.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import pickle
+from typing import Any
+
+from adapters.grpc.runtime import watch_readable
+from adapters.grpc.worker import worker_main
+from policy_engine.domain.errors import EngineFailure
+
+
+class Resend(Exception):
+    """The worker holding this call closed before reading it: send it to another worker."""
+
+
+class WorkerHandle:
+    """One engine process and the pipe to it. `pending` holds the futures of the requests sent to it
+    and not answered yet, oldest first: a worker answers its requests in the order they came."""
+
+    def __init__(self, ctx: Any, args: tuple[Any, ...]):
+        self.conn, child = ctx.Pipe(duplex=True)
+        self.backlog = ctx.RawValue("q", 0)
+        """Its decision-log writer's backlog, kept by the worker in shared memory (read for /metrics)."""
+        self.process = ctx.Process(target=worker_main, args=(child, *args, self.backlog), daemon=True)
+        try:
+            self.process.start()  # OSError when out of processes or memory: no pipe is left open
+        except BaseException:
+            self.conn.close()
+            raise
+        finally:
+            child.close()
+        self.pending: collections.deque[asyncio.Future[bytes]] = collections.deque()
+        self.serving = False
+        """Taking requests: ready, and neither closing nor lost."""
+        self.reading = False
+        """Its answers are being read (from the handshake until it is lost); a worker that is reading
+        and not serving is closing, and its pipe's end will bring its replacement."""
+        self.unwritten = 0
+        """Once lost: the decisions its decision-log writer still held, as its backlog last showed (off by a
+        commit or a call under way at the instant it died)."""
+
+    def kill(self) -> None:
+        """Kill the process now and close the pipe to it."""
+        self.process.kill()
+        self.conn.close()
+
+    def join(self) -> None:
+        """Wait for the process to end (killed after 10 s); its backlog was written at its exit, or lost."""
+        self.process.join(timeout=10)
+        if self.process.is_alive():
+            self.process.kill()
+        self.backlog.value = 0
+
+
+async def handshake(w: WorkerHandle) -> str:
+        """The worker's first message: ready (with the version it compiled) or why it failed."""
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[bytes] = loop.create_future()
+        fd = w.conn.fileno()
+
+        def on_readable() -> None:
+            loop.remove_reader(fd)
+            try:
+                fut.set_result(w.conn.recv_bytes())
+            except (EOFError, OSError) as exc:
+                fut.set_exception(EngineFailure(f"worker process died: {exc!r}"))
+
+        watch_readable(loop, fd, on_readable)
+        try:
+            status, value = pickle.loads(await fut)
+        finally:
+            # Cancelled (a timeout, the pool closing): stop watching the pipe. A cancelled task cancels the
+            # future it awaits, so `fut` is done then too; left registered, the closed pipe's descriptor
+            # number, reused by the next worker's pipe, would never be watched (the selector keeps the
+            # stale entry; epoll dropped the closed descriptor), and that worker's start would hang.
+            if fut.cancelled() or not fut.done():
+                loop.remove_reader(fd)
+        if status != "ready":
+            raise EngineFailure(f"worker failed to start: {value}")  # the policy, or its store
+        return str(value)
