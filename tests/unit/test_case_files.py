@@ -258,7 +258,7 @@ def test_cases_based_on_a_fixture_name_used_twice_are_not_run(rules_copy: RulesC
 def test_simulate_does_not_count_a_case_built_on_repaired_input_as_passing(rules_copy: RulesCopy) -> None:
     """simulate's `rule_tests.passed` (its JSON too) counted the cases based on a fixture with a split
     amount as passing: 28 of 28 beside a problem."""
-    from adapters.batch.simulate import _rule_tests
+    from adapters.batch.simulate_summary import candidate_rule_tests
     from policy_engine.api import load_policy
 
     rules = rules_copy(("tests/fixtures.yaml", 'amount: "100000.00", payment_term_days', "amount: 100,000.00, "
@@ -266,7 +266,7 @@ def test_simulate_does_not_count_a_case_built_on_repaired_input_as_passing(rules
     policy = load_policy(rules)
 
     try:
-        tests = _rule_tests(policy, rules)
+        tests = candidate_rule_tests(policy, rules)
     finally:
         policy.close()
 
