@@ -113,7 +113,7 @@ def _typed(conn: Connection, fields: Sequence[str]) -> list[tuple[int, Any]]:
     A value the converter refuses is left as text, so the model reports it (and the customer is quarantined).
     Money stays text, as the store's loader hands it over: Decimal() also reads ' 1000 ', '1_000', '1e3', '+5' and
     '.5', which the model refuses as text, so the batch evaluated rows the store refuses. The model's own reading
-    of a plain amount (values.py, "decimal plain") is cheaper than Decimal() and then its Decimal branch, too.
+    of a plain amount (value_schemas.py, "decimal plain") is cheaper than Decimal() and then its Decimal branch, too.
     """
     if conn.dialect.name != "sqlite":
         return []

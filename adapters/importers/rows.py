@@ -18,7 +18,8 @@ from policy_engine.domain.models import (
     ValueClass,
     _Strict,
 )
-from policy_engine.domain.values import CURRENCY_PATTERN, IsoDate, Money
+from policy_engine.domain.value_schemas import IsoDate, Money
+from policy_engine.domain.values import CURRENCY_PATTERN
 
 ASSESSMENT_COLUMNS = ("character", "capacity", "capital", "collateral", "conditions")
 

@@ -7,7 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from policy_engine.domain.values import Grade, GradeClass, Money, SignedMoney, ValueClass
+from policy_engine.domain.value_schemas import Money, SignedMoney
+from policy_engine.domain.values import Grade, GradeClass, ValueClass
 
 Severity = Literal["info", "warning", "urgent"]
 Outcome = Literal["APPROVE", "HOLD", "SPECIAL_APPROVAL", "CASH_IN_ADVANCE", "REJECT"]

@@ -12,9 +12,8 @@ from policy_engine.domain.amounts import refused_amount
 from policy_engine.domain.bounds import BOUND_ERRORS, beyond_bound
 from policy_engine.domain.dates import refused_date
 from policy_engine.domain.suggest import close_choices, did_you_mean
+from policy_engine.domain.value_schemas import BRANCH_GATE_ERRORS, BRANCH_MESSAGES, SHORTCUT_BRANCHES
 from policy_engine.domain.values import (
-    BRANCH_GATE_ERRORS,
-    BRANCH_MESSAGES,
     CURRENCY_NICKNAMES,
     CURRENCY_PATTERN,
     DATE_RANGE,
@@ -25,7 +24,6 @@ from policy_engine.domain.values import (
     PATTERN_MESSAGES,
     REQUIRED_DATE,
     REQUIRED_DECIMAL,
-    SHORTCUT_BRANCHES,
 )
 from policy_engine.domain.violation_reasons import INVALID, amount_or_date_reason, reason_of_pydantic_error
 

@@ -21,6 +21,7 @@ from policy_engine.domain.decisions import (  # re-exported: the models' callers
 from policy_engine.domain.refusals import incoherent, repeated_ids, value_error
 from policy_engine.domain.suggest import unknown_choice
 from policy_engine.domain.trusted import trusted
+from policy_engine.domain.value_schemas import IsoDate, Money, SignedMoney
 from policy_engine.domain.values import (
     GRADES,
     IDENTIFIER_PATTERN,
@@ -34,9 +35,6 @@ from policy_engine.domain.values import (
     TEXT_PATTERN,
     Grade,
     GradeClass,
-    IsoDate,
-    Money,
-    SignedMoney,
     ValueClass,
 )
 from policy_engine.domain.violation_reasons import OUT_OF_RANGE, REQUIRED, UNKNOWN_VALUE

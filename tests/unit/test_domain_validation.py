@@ -14,12 +14,10 @@ from policy_engine.domain.amounts import refused_amount
 from policy_engine.domain.dates import refused_date
 from policy_engine.domain.errors import violations_from
 from policy_engine.domain.models import CustomerSnapshot, OrderRequest
+from policy_engine.domain.value_schemas import IsoDate, Money, SignedMoney
 from policy_engine.domain.values import (
     NOT_A_DECIMAL,
     SIGNAL_CODES,
-    IsoDate,
-    Money,
-    SignedMoney,
     parse_decimal,
     parse_iso_date,
     parse_money,

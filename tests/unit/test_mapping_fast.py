@@ -18,7 +18,8 @@ from policy_engine.api import Policy
 from policy_engine.domain.amounts import refused_amount
 from policy_engine.domain.errors import violations_from
 from policy_engine.domain.models import CustomerDecision, CustomerSnapshot, OrderDecision, OrderRequest
-from policy_engine.domain.values import Money, SignedMoney, parse_decimal, parse_money
+from policy_engine.domain.value_schemas import Money, SignedMoney
+from policy_engine.domain.values import parse_decimal, parse_money
 
 AS_OF = date(2026, 11, 22)
 
