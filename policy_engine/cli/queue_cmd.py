@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from policy_engine.cli.batch_cmds import EXIT_BAD_INPUT, DbOption, _date, _engine_and_run, err
+from policy_engine.cli.batch_cmds import EXIT_BAD_INPUT, DbOption, _date, err
 from policy_engine.cli.options import MAX_ROWS
+from policy_engine.cli.report_cmd import engine_and_run
 from policy_engine.domain.suggest import echoed
 from policy_engine.words import plural
 
@@ -44,7 +45,7 @@ def queue_cmd(
     """The day's work queue: urgent reviews, holds, reviews due, collection reminders, follow-ups, give-ups."""
     working_day = _date(day, "--date")
     wanted = _wanted_categories(category)
-    engine, run_id = _engine_and_run(db, run, working_day)
+    engine, run_id = engine_and_run(db, run, working_day)
     with engine.connect() as conn:
         if csv_file is not None:
             _write_csv(conn, run_id, working_day, csv_file, wanted)
