@@ -17,7 +17,7 @@ ruleset name cannot be registered twice. What we do instead, for each pitfall:
 - Its JSON reader does not take an exponent after a mantissa without a point (`2e-6`, `1e+16`, as
   orjson and `json` write 0.000002 and 1e16): in a fact the property is silently lost, with the
   rest of the fact after it, so no rule on them fires; in a ruleset it is refused (error 204).
-  Every text sent to the core goes through `_engine_json`, which writes such numbers `2.0e-6`.
+  Every text sent to the core goes through `engine_terms.engine_json`, which writes such numbers `2.0e-6`.
 - Exceptions in actions are swallowed into state: our rules have no Python actions at all; the
   fired rule names are read from the engine's action queue.
 - Names cannot be re-registered: each compiled policy gets a fresh, versioned ruleset name.
@@ -52,13 +52,13 @@ import itertools
 import json
 import re
 import threading
-from collections.abc import Iterable
 from typing import Any
 
 import durable_rules_engine as _core
 import orjson
 
 from policy_engine.engine_network import overloads
+from policy_engine.engine_terms import engine_json
 
 MAX_PROPERTIES = 255
 MAX_REPLACEMENTS = 100
@@ -69,22 +69,9 @@ _SID = "0"
 _OBSERVED = 2  # assert result code: an identical fact is already in the session
 
 
-_NUMBER_WITHOUT_POINT = re.compile(r'"(?:[^"\\]|\\.)*"|(?<![\d.])(-?\d+)([eE][+-]?\d+)')
-"""A JSON string (kept as it is), or a number with an exponent and no point in its mantissa."""
-
-
-def _engine_json(text: str) -> str:
-    """JSON text as durable_rules reads it: `2e-6` → `2.0e-6` (see the module docstring). Both
-    encoders always sign the exponent, so text without `e-`/`e+` has no such number (~0.1 µs)."""
-    if "e-" not in text and "e+" not in text:
-        return text
-    return _NUMBER_WITHOUT_POINT.sub(
-        lambda m: m.group(0) if m.group(1) is None else f"{m.group(1)}.0{m.group(2)}", text)
-
-
 def _dumps(facts: list[dict[str, Any]]) -> str:
     # orjson: ~5x faster than json for the flat facts we send; the core takes a str.
-    return _engine_json(orjson.dumps(facts).decode())
+    return engine_json(orjson.dumps(facts).decode())
 
 
 class EngineError(Exception):
@@ -103,7 +90,7 @@ class Ruleset:
         self.name = f"{label}_{next(_COUNTER)}"
         self._names = frozenset(definition)  # the rule names fired actions may carry
         # durable_rules mutates definitions it is given; it only ever sees private copies of this text.
-        self._text = _engine_json(json.dumps(definition, ensure_ascii=False))
+        self._text = engine_json(json.dumps(definition, ensure_ascii=False))
         self.replaced = 0
         """How many times a failed match made this ruleset start over on a fresh engine ruleset."""
         self._closed_why = "closed"
@@ -232,38 +219,3 @@ def _parse_hit(message: str) -> tuple[str, int]:
     if found is None:
         raise EngineError(f"unexpected action message from durable_rules: {message[:80]}")
     return found.group(1), int(found.group(2))
-
-
-def short_keys(names: Iterable[str]) -> dict[str, str]:
-    """A short engine property name for every field name: `k0`, `k1`, … in sorted order."""
-    return {name: f"k{i}" for i, name in enumerate(sorted(set(names)))}
-
-
-def rename_properties(term: Any, keys: dict[str, str]) -> Any:
-    """A rule definition (or term) with field names replaced by their engine keys.
-
-    durable_rules terms are `{name: value}` (equality), `{"$op": {name: value}}` and
-    `{"$and"|"$or": [terms]}`; names not in `keys` (the `_f` discriminator) are kept.
-    """
-    if isinstance(term, list):
-        return [rename_properties(t, keys) for t in term]
-    if not isinstance(term, dict):
-        return term
-    out: dict[str, Any] = {}
-    for key, value in term.items():
-        if key.startswith("$") or key in ("all", "any", "m"):
-            out[key] = rename_properties(value, keys)
-        else:
-            out[keys[key] if key in keys else key] = value
-    return out
-
-
-def term_eq(name: str, value: Any) -> dict[str, Any]:
-    """The durable_rules term `name == value` (used for the stage discriminator)."""
-    return {name: value}
-
-
-def rule_definition(terms: list[dict[str, Any]]) -> dict[str, Any]:
-    """A durable_rules rule matching one fact on the and of `terms`."""
-    condition = terms[0] if len(terms) == 1 else {"$and": terms}
-    return {"all": [{"m": condition}]}

@@ -71,4 +71,4 @@ class Program:
     """Per stage: the facts it asserts, in the order of their first rules (one, but for PER_KIND_STAGES)."""
     money_fields: frozenset[str] = frozenset()
     engine_keys: dict[str, str] = field(default_factory=dict)
-    """Catalogue field name → the property name facts carry in the engine (see engine.short_keys)."""
+    """Catalogue field name → the property name facts carry in the engine (see engine_terms.short_keys)."""

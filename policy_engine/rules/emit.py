@@ -6,6 +6,7 @@ import hashlib
 from typing import TYPE_CHECKING, Any
 
 from policy_engine import engine
+from policy_engine.engine_terms import rename_properties, rule_definition, short_keys, term_eq
 from policy_engine.features import FeatureSettings
 from policy_engine.ir import CompiledRule, Program
 from policy_engine.rules.condition_emit import to_durable
@@ -34,7 +35,7 @@ def stage_emit(u: Unit) -> None:
     fact_fields: dict[str, set[str]] = {}
     first_rule: dict[str, CompiledRule] = {}  # per fact, in file order: the fact's stage and kind
     for rule, node, _doc, _loc in u.rules:
-        definition[rule.name] = engine.rule_definition([engine.term_eq("_f", rule.fact), *to_durable(node)])
+        definition[rule.name] = rule_definition([term_eq("_f", rule.fact), *to_durable(node)])
         fact_fields.setdefault(rule.fact, set()).update(rule.fields)
         first_rule.setdefault(rule.fact, rule)
     for fact, names in fact_fields.items():
@@ -42,8 +43,8 @@ def stage_emit(u: Unit) -> None:
             whose = fact_rules(first_rule[fact].stage, first_rule[fact].kind)
             msg = f"{whose} use {len(names)} fields; the engine takes at most 252 in one fact"
             u.problems.append(Problem(u.shown("."), 1, 1, "too_many_fields", msg))
-    keys = engine.short_keys(n for names in fact_fields.values() for n in names)
-    definition = {name: engine.rename_properties(rule, keys) for name, rule in definition.items()}
+    keys = short_keys(n for names in fact_fields.values() for n in names)
+    definition = {name: rename_properties(rule, keys) for name, rule in definition.items()}
     refused = network_problems(u.rules, definition)
     u.problems += refused
     if not refused:  # else no program: the engine would hang on it (engine_network.py)

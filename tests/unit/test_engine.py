@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policy_engine.engine import EngineClosed, EngineError, Ruleset, rule_definition
+from policy_engine.engine import EngineClosed, EngineError, Ruleset
+from policy_engine.engine_terms import rule_definition
 
 
 def _ruleset(label: str = "t") -> Ruleset:
@@ -167,7 +168,7 @@ def test_a_ruleset_closed_on_purpose_is_not_broken() -> None:
 
 
 def test_short_keys_rename_every_field_of_a_definition_and_match_the_same() -> None:
-    from policy_engine.engine import rename_properties, short_keys
+    from policy_engine.engine_terms import rename_properties, short_keys
 
     definition = {
         "big": rule_definition([{"_f": "c"}, {"$gt": {"amount": 700}}]),
@@ -232,10 +233,10 @@ def test_rule_thresholds_written_with_an_exponent_are_taken() -> None:
 
 
 def test_a_string_that_looks_like_an_exponent_number_is_left_as_it_is() -> None:
-    from policy_engine.engine import _engine_json
+    from policy_engine.engine_terms import engine_json
 
     text = '[{"s":"2e-6 \\" 3e+5","v":2e-6,"w":2.5e-7,"x":-1e+16,"y":12}]'
-    assert _engine_json(text) == '[{"s":"2e-6 \\" 3e+5","v":2.0e-6,"w":2.5e-7,"x":-1.0e+16,"y":12}]'
+    assert engine_json(text) == '[{"s":"2e-6 \\" 3e+5","v":2.0e-6,"w":2.5e-7,"x":-1.0e+16,"y":12}]'
 
 
 _number = st.one_of(st.integers(min_value=-(2**53), max_value=2**53), st.floats(allow_nan=False, allow_infinity=False))

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from policy_engine import engine
-from policy_engine.engine import EngineError, Ruleset, rule_definition
+from policy_engine.engine import EngineError, Ruleset
 from policy_engine.engine_network import BOUNDS, Overload, overloads
+from policy_engine.engine_terms import rule_definition
 from policy_engine.rules.compiler import lint
 from policy_engine.rules.loader import read_rule_files
 from tests.many_rules import warnings_file

@@ -14,9 +14,10 @@ import pytest
 
 from policy_engine import engine
 from policy_engine.domain.errors import EngineFailure
-from policy_engine.engine import EngineError, Ruleset, rule_definition
+from policy_engine.engine import EngineError, Ruleset
 from policy_engine.engine_network import BOUNDS, overloads
 from policy_engine.engine_stack import CLIFF, stack_peak
+from policy_engine.engine_terms import rule_definition
 from policy_engine.evaluator import Policy
 from policy_engine.features import compute_features
 from policy_engine.features.catalogue import SIGNAL_FIELDS
