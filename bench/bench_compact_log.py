@@ -67,7 +67,7 @@ def _write_old_log(url: str, customers: int, nights: int) -> None:
     from adapters.store import SqlStore, make_engine
     from adapters.store import schema as s
     from adapters.store.audit import log_row, record_policy_files
-    from adapters.store.engine import downgrade
+    from adapters.store.revisions import downgrade
     from policy_engine.api import load_policy
 
     engine = make_engine(url)

@@ -186,7 +186,8 @@ def simulate(db_url: str, live_dir: Path, candidate_dir: Path, as_of: date, work
 
 def _open_store(db_url: str) -> Engine:
     """The existing store, migrated; any failure a BatchInputError saying why."""
-    from adapters.store.engine import NoSuchStore, cannot_open, make_engine, migrate, require_existing
+    from adapters.store.engine import NoSuchStore, cannot_open, make_engine, require_existing
+    from adapters.store.revisions import migrate
 
     try:
         require_existing(db_url)

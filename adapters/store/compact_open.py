@@ -12,8 +12,9 @@ from sqlalchemy import Engine, make_url
 from sqlalchemy.engine import URL
 
 from adapters.store.db_url import BadDbUrl, check_db_url
-from adapters.store.engine import _alembic_config, current_revision, make_engine, migrate, resolve_db_url, safe_url
+from adapters.store.engine import make_engine, resolve_db_url, safe_url
 from adapters.store.lock_wait import wait_for_write_lock
+from adapters.store.revisions import alembic_config, current_revision, migrate
 
 SNAPSHOTS_REVISION = "0003"
 
@@ -73,7 +74,7 @@ def _check_revision(engine: Engine, shown: str, upgrade: bool, on_wait: Callable
         raise CompactError(f"cannot open {shown}: {_first_line(exc)}") from None
     if revision is None:
         raise CompactError(f"{shown}: not a credit-policy store (no migration recorded: empty or another database)")
-    script = ScriptDirectory.from_config(_alembic_config())
+    script = ScriptDirectory.from_config(alembic_config())
     try:
         ancestors = [r.revision for r in script.iterate_revisions(revision, "base") if r is not None]
     except Exception:

@@ -1,4 +1,4 @@
-"""Engine factory and migrations: an embedded SQLite file by default, any SQLAlchemy URL otherwise."""
+"""Engine factory: an embedded SQLite file by default, any SQLAlchemy URL otherwise (migrations: revisions.py)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
@@ -21,7 +17,6 @@ from adapters.store.db_url import check_db_url, looks_like_path
 
 DEFAULT_DB_URL = "sqlite:///var/credit-policy.sqlite"
 DB_ENV_VAR = "CREDIT_POLICY_DB"
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 class _SecondaryDriverErrors(logging.Filter):
@@ -226,43 +221,3 @@ def _create_private(_dialect: Any, _record: Any, cargs: list[Any], cparams: dict
         os.close(os.open(filename, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     except OSError:  # there already, or not creatable: SQLite then opens it, or says why not
         pass
-
-
-def _alembic_config() -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    return config
-
-
-def head_revision() -> str:
-    """The newest migration's id."""
-    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
-    assert head is not None
-    return head
-
-
-def current_revision(engine: Engine) -> str | None:
-    """The migration the database is at (None for an empty database)."""
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
-
-
-def migrate(engine: Engine, revision: str = "head") -> None:
-    """Upgrade the database to `revision` (default: the newest); a no-op when already there."""
-    if revision == "head" and current_revision(engine) == head_revision():
-        return
-    config = _alembic_config()
-    with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            # Two processes opening a fresh database at once must not both create the tables.
-            conn.execute(text("SELECT pg_advisory_xact_lock(724201)"))
-        config.attributes["connection"] = conn
-        command.upgrade(config, revision)
-
-
-def downgrade(engine: Engine, revision: str) -> None:
-    """Step the schema back to `revision` (for rolling back a release; drops the newer tables)."""
-    config = _alembic_config()
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.downgrade(config, revision)

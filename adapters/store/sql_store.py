@@ -21,7 +21,8 @@ from adapters.store.audit import (
     write_log_rows,
 )
 from adapters.store.audit_writer import AuditWriter
-from adapters.store.engine import database_unavailable, make_engine, migrate, require_sqlite_json, scrub_password
+from adapters.store.engine import database_unavailable, make_engine, require_sqlite_json, scrub_password
+from adapters.store.revisions import migrate
 from adapters.store.snapshots import load_snapshots, replace_snapshot
 from adapters.store.snapshots_pg import load_snapshots_pg
 from adapters.store.snapshots_sqlite import load_snapshot_sqlite

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import inspect, text
 
 from adapters.store import make_engine, migrate, open_store
-from adapters.store.engine import current_revision, head_revision
+from adapters.store.revisions import current_revision, head_revision
 
 
 def test_migrations_upgrade_an_empty_database_to_head(db_url: str) -> None:
@@ -61,7 +61,7 @@ def test_the_sqlite_store_runs_in_wal_mode_with_foreign_keys_on(tmp_path) -> Non
 
 
 def test_migrations_step_back_to_the_first_and_up_again(db_url: str) -> None:
-    from adapters.store.engine import downgrade
+    from adapters.store.revisions import downgrade
 
     engine = make_engine(db_url)
     migrate(engine)
@@ -125,7 +125,7 @@ def test_a_store_at_0002_with_logged_decisions_keeps_them_readable_and_replayabl
 
 
 def test_stepping_back_to_0002_puts_each_snapshot_back_into_its_entry(db_url: str, make_snapshot) -> None:  # type: ignore[no-untyped-def]
-    from adapters.store.engine import downgrade
+    from adapters.store.revisions import downgrade
     from policy_engine.api import load_policy
 
     policy = load_policy()
@@ -149,8 +149,8 @@ def test_stepping_back_to_0002_puts_each_snapshot_back_into_its_entry(db_url: st
 
 def test_a_store_at_0003_with_logged_decisions_upgrades_with_their_build_unknown(db_url: str, make_snapshot) -> None:  # type: ignore[no-untyped-def]
     from adapters.store.audit import log_row, record_policy_files, write_log_rows
-    from adapters.store.engine import downgrade
     from adapters.store.replay import Replayer
+    from adapters.store.revisions import downgrade
     from policy_engine.api import load_policy
     from policy_engine.build import build_id
 
@@ -183,7 +183,7 @@ def test_a_store_at_0004_with_a_batch_run_keeps_its_actions_and_reads_them_with_
     db_url: str,
 ) -> None:
     from adapters.batch.workqueue import iter_queue
-    from adapters.store.engine import downgrade
+    from adapters.store.revisions import downgrade
 
     engine = make_engine(db_url)
     migrate(engine, "0004")
@@ -208,7 +208,7 @@ def test_a_store_at_0004_with_a_batch_run_keeps_its_actions_and_reads_them_with_
 
 def test_a_store_at_0005_with_a_batch_run_upgrades_with_its_time_over_all_attempts_unknown(db_url: str) -> None:
     from adapters.batch.runs_list import list_runs
-    from adapters.store.engine import downgrade
+    from adapters.store.revisions import downgrade
 
     engine = make_engine(db_url)
     migrate(engine, "0005")

@@ -1,4 +1,4 @@
-"""Alembic environment: always run programmatically by adapters.store.engine.migrate()."""
+"""Alembic environment: always run programmatically by adapters.store.revisions.migrate()."""
 
 from __future__ import annotations
 
