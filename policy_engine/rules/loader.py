@@ -18,8 +18,9 @@ from policy_engine.rules.rule_tree import RuleTree as RuleTree
 from policy_engine.rules.rule_tree import read_rule_text
 from policy_engine.rules.rule_tree import scan_rules_dir as scan_rules_dir
 from policy_engine.rules.schema_problems import named_path, rule_label
+from policy_engine.rules.split_numbers import SplitNumber
 from policy_engine.rules.yaml_constructor import RuleConstructor
-from policy_engine.rules.yaml_slips import SplitNumber, yaml_problem
+from policy_engine.rules.yaml_slips import yaml_problem
 
 MAX_FILE_BYTES = 1 << 20
 MAX_FILES = 200

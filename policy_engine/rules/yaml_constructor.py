@@ -8,7 +8,8 @@ from typing import Any
 from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.nodes import ScalarNode
 
-from policy_engine.rules.yaml_slips import SplitNumber, duplicate_key, rejoin_split_items, rejoin_split_numbers
+from policy_engine.rules.split_numbers import SplitNumber, rejoin_split_items, rejoin_split_numbers
+from policy_engine.rules.yaml_slips import duplicate_key
 
 MAX_INT_DIGITS = 100
 """Digits of a whole number in a rule or case file: money has at most 16 before its point."""
@@ -21,7 +22,7 @@ class RuleConstructor(RoundTripConstructor):
     """Round-trip construction, except that an unquoted date stays the text it was written as: the
     schema checks it like any other date and names its line (ruamel's own date construction raised a
     bare ValueError for `2026-02-30`, with no position, out of the whole load). A number a thousands
-    separator split inside { } or [ ] is put back together (yaml_slips.rejoin_split_numbers and
+    separator split inside { } or [ ] is put back together (split_numbers.rejoin_split_numbers and
     rejoin_split_items) and remembered."""
 
     numbers_as_text = False

@@ -1,0 +1,157 @@
+"""Numbers a thousands separator split inside { } or [ ] of a rule file (`floor: 1,500,000`, `[10,000, 50,000]`):
+put back together as one problem at their line, so the rest of the file is checked as meant."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+from policy_engine.domain.amounts import plain_amount
+
+
+@dataclass(frozen=True)
+class SplitNumber:
+    """A number whose thousands separators split it inside { }: `floor: 1,500,000` reads as the entry `floor: 1`
+    and the keys `500` and `000` (a comma ends an entry there); or inside [ ]: `[10,000, 50,000]` reads as four
+    items."""
+
+    pieces: tuple[str, ...]
+    """As YAML read it: ("1", "500", "000"), ("$1", "500", "000 CNY")."""
+    meant: str
+    """The plain number meant: 1500000."""
+    as_text: bool = False
+    """Meant as a decimal string in quotes, as money is in a rule test case ("125000.00")."""
+    in_list: bool = False
+    """Split inside [ ] (into items) rather than inside { } (into keys)."""
+    ambiguous: bool = False
+    """Inside [ ], every piece could be an item of its own (`[1,100, 200]`): left as the items YAML reads."""
+
+    @property
+    def code(self) -> str:
+        """The problem's code: ambiguous_number when it is not known which was meant, else type_mismatch."""
+        return "ambiguous_number" if self.ambiguous else "type_mismatch"
+
+    def message(self) -> str:
+        """What was written, how it reads, and what to write instead."""
+        head, *keys = (f'"{piece}"' for piece in self.pieces)
+        write = (f'"{self.meant}" (money in a case is a decimal string: in quotes,' if self.as_text
+                 else f"{self.meant} (a plain number:")
+        if self.ambiguous:
+            items = f"{', '.join(self.pieces[:-1])} and {self.pieces[-1]}"
+            return (f"{','.join(self.pieces)} is ambiguous: the items {items} (inside [ ] a comma ends an item), or "
+                    f"the number {self.meant} (no space after the comma, where other commas of the list have one, as "
+                    f"after a thousands separator); write {write} no thousands separators) for the number, or "
+                    f"{', '.join(self.pieces)} for the items")
+        reads = (f"[ ] a comma ends an item, so it reads as the items {', '.join([head, *keys[:-1]])} and {keys[-1]}"
+                 if self.in_list else
+                 f"{{ }} a comma ends an entry, so it reads as {head} and the key{'s' if len(keys) > 1 else ''} "
+                 f"{' and '.join(keys)}")
+        return (f"{','.join(self.pieces)} is one number, but inside {reads}; write {write} no currency sign or code, "
+                "no thousands separators)")
+
+
+_HEAD = re.compile(r"[¥￥$€£]?\d{1,3}")
+_GROUP = re.compile(r"\d{3}")
+_LAST_GROUP = re.compile(r"\d{3}(?:\.\d+)?(?:\s*[A-Za-z元]+)?")
+_PLAIN_ITEM = re.compile(r"\d+(?:\.\d+)?")
+_NULL = "tag:yaml.org,2002:null"
+
+
+def rejoin_split_numbers(node: MappingNode, as_text: bool = False) -> list[tuple[ScalarNode, SplitNumber]]:
+    """Put each number a thousands separator split in the flow mapping `node` back together (drop the keys that
+    are its digit groups, the value is the number meant, or its text with `as_text`), so that the slip is one
+    problem, at its line, and the rest of the file is checked as meant. Returns each joined value node with how
+    it was written."""
+    if node.flow_style is not True:
+        return []
+    pairs, kept, found = list(node.value), [], []
+    i = 0
+    while i < len(pairs):
+        key, value = pairs[i]
+        end = i + 1
+        while end < len(pairs) and _group(*pairs[end]) and (end == i + 1 or _GROUP.fullmatch(pairs[end - 1][0].value)):
+            end += 1
+        split = _joined(value, [k.value for k, _ in pairs[i + 1:end]], as_text)
+        if split is None:
+            kept.append(pairs[i])
+            i += 1
+            continue
+        joined = _joined_node(split, value, pairs[end - 1][0])
+        kept.append((key, joined))
+        found.append((joined, split))
+        i = end
+    node.value = kept
+    return found
+
+
+def rejoin_split_items(node: SequenceNode, as_text: bool = False) -> list[tuple[ScalarNode, SplitNumber]]:
+    """Put each number a thousands separator split in the flow sequence `node` back together: digit groups after a
+    comma with no space (`[10,000, 50000]`; in `[10, 000]` the space makes `000` an item), in a list that has a
+    space after some other comma, or whose groups start with 0 as no item would (`[10,000,50,000]`; `[0,100]` and
+    `[1,100]`, ranges written tight, stay two items). As rejoin_split_numbers, but where each piece could as well be
+    an item (`[1,100, 200]`: 1100, or 1 and 100?) the items stay as YAML reads them and the split is returned marked
+    ambiguous, at its first item, for lint to ask which was meant."""
+    items = node.value
+    if node.flow_style is not True or len(items) < 2:
+        return []
+    spaced = not all(_tight(a, b) for a, b in pairwise(items))
+    kept, found = [], []
+    i = 0
+    while i < len(items):
+        end = i + 1
+        while (end < len(items) and _tight(items[end - 1], items[end]) and _digits(items[end])
+               and (end == i + 1 or _GROUP.fullmatch(items[end - 1].value))):
+            end += 1
+        groups = [item.value for item in items[i + 1:end]]
+        split = _joined(items[i], groups, as_text, True) if spaced or any(g[0] == "0" for g in groups) else None
+        if split is None:
+            kept.append(items[i])
+            i += 1
+            continue
+        joined = items[i] if split.ambiguous else _joined_node(split, items[i], items[end - 1])
+        kept += items[i:end] if split.ambiguous else [joined]  # an ambiguous one is not guessed at: only said
+        found.append((joined, split))
+        i = end
+    node.value = kept
+    return found
+
+
+def _items_too(pieces: tuple[str, ...]) -> bool:
+    """Whether each piece of a split number is also a plain number an item could be (`1`, `100`, `200.5`): no
+    currency, no group starting with 0 (`000`, `050`), as no item would."""
+    return all(_PLAIN_ITEM.fullmatch(piece) for piece in pieces) and not any(p[0] == "0" for p in pieces[1:])
+
+
+def _tight(before: Any, after: Any) -> bool:
+    """Whether only the comma stands between two items of a flow sequence."""
+    return bool(before.end_mark.index + 1 == after.start_mark.index)
+
+
+def _joined_node(split: SplitNumber, first: Any, last: Any) -> ScalarNode:
+    """The scalar node of the number meant, spanning what was written."""
+    tag = "str" if split.as_text else "float" if "." in split.meant else "int"
+    return ScalarNode(f"tag:yaml.org,2002:{tag}", split.meant, first.start_mark, last.end_mark)
+
+
+def _group(key: Any, value: Any) -> bool:
+    """A key that is a digit group with no value: what follows a thousands separator inside { }."""
+    return _digits(key) and isinstance(value, ScalarNode) and value.tag == _NULL and value.value == ""
+
+
+def _digits(node: Any) -> bool:
+    """A plain scalar that is a digit group, the last one perhaps with decimals or a currency: `000`, `000.50`."""
+    return isinstance(node, ScalarNode) and node.style is None and bool(_LAST_GROUP.fullmatch(node.value))
+
+
+def _joined(value: Any, groups: list[str], as_text: bool, in_list: bool = False) -> SplitNumber | None:
+    if not groups or not isinstance(value, ScalarNode) or value.style is not None or not _HEAD.fullmatch(value.value):
+        return None
+    meant = plain_amount(",".join([value.value, *groups]))
+    if meant is None:
+        return None
+    pieces = (value.value, *groups)
+    return SplitNumber(pieces, meant, as_text, in_list, in_list and _items_too(pieces))
