@@ -88,7 +88,7 @@ def _simulate_or_exit(
 
 def _write_changes(result: dict[str, Any], csv_file: Path) -> str:
     """Write the changed customers to `csv_file`; the error line to print after the comparison, or ""."""
-    from policy_engine.cli.simulate_view import changes_csv
+    from policy_engine.cli.simulate_changes import changes_csv
 
     try:
         changes_csv(result, csv_file)

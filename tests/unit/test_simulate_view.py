@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from policy_engine.cli.simulate_view import by_move, changes_csv
+from policy_engine.cli.simulate_changes import by_move, changes_csv
 
 
 def _change(customer_id: str, live: str, cand: str, currency: str, **more: object) -> dict[str, object]:
