@@ -26,11 +26,16 @@ from policy_engine.rules.rule_tree import read_rule_text
 from policy_engine.rules.schema import suggest
 from policy_engine.rules.yaml_constructor import CaseConstructor
 
+MAX_CASE_CHARS = 4 << 20
+"""Characters of all case files together (the shipped ones are ~120 K): parsing costs ~15 s a MiB, so 200 files of
+1 MiB each took most of an hour of every `test` and `serve --rule-tests` reload, and gigabytes of YAML nodes."""
+
 CASE_KEYS = frozenset({"id", "note", "as_of", "snapshot", "order", "expect"})
 
 
 def read_case_docs(rules_dir: Path) -> tuple[list[Document], list[Problem]]:
-    """The case files, bounded like the rule files: at most MAX_FILES, each at most MAX_FILE_BYTES."""
+    """The case files, bounded like the rule files: at most MAX_FILES, each at most MAX_FILE_BYTES, MAX_CASE_CHARS
+    in all (the file that crosses it is refused, and those after it are not read)."""
     docs: list[Document] = []
     tests_dir = rules_dir / TESTS_DIR
     tree = scan_rules_dir(rules_dir)
@@ -39,11 +44,17 @@ def read_case_docs(rules_dir: Path) -> tuple[list[Document], list[Problem]]:
     if len(paths) > MAX_FILES:
         message = f"{len(paths)} case files; at most {MAX_FILES} are read"
         return [], [Problem(str(tests_dir), 1, 1, "unreadable", message)]
+    total = 0
     for path in paths:
         text = read_rule_text(path, MAX_FILE_BYTES)
         if isinstance(text, Problem):
             problems.append(text)
             continue
+        total += len(text)
+        if total > MAX_CASE_CHARS:
+            problems.append(Problem(str(path), 1, 1, "unreadable", f"the case files up to this one come to {total} "
+                                    f"characters; at most {MAX_CASE_CHARS} in all are read (~15 s a MiB to read)"))
+            break
         doc, errs = parse_document(str(path), text, CaseConstructor)
         problems += name_slips(errs, {str(path): text})
         if doc is not None:

@@ -105,3 +105,23 @@ def test_a_pipe_named_like_a_rule_file_is_a_problem_not_silently_skipped(rules_c
 
     assert [(p.path, p.code, p.message) for p in tree.problems] == [
         (str(rules / "extra.yaml"), "unreadable", "not a regular file")]
+
+
+def test_case_files_past_their_bound_in_all_are_refused_at_the_file_that_crosses_it(
+    rules_copy: RulesCopy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """200 case files of 1 MiB each were all parsed (~15 s a MiB: most of an hour, gigabytes of nodes); the
+    bound on them all is lowered here so that the test reads little."""
+    import policy_engine.casefiles as casefiles
+
+    rules = rules_copy()
+    shipped = sum(len(p.read_text(encoding="utf-8")) for p in (rules / "tests").glob("*.yaml"))
+    monkeypatch.setattr(casefiles, "MAX_CASE_CHARS", shipped + 1000)
+    for name in ("zz_a.yaml", "zz_b.yaml", "zz_c.yaml"):
+        (rules / "tests" / name).write_text("# " + "x" * 600 + "\ncases: []\n")
+
+    docs, problems = read_case_docs(rules)
+
+    assert [(p.code, Path(p.path).name) for p in problems] == [("unreadable", "zz_b.yaml")]
+    assert f"at most {shipped + 1000} in all are read" in problems[0].message
+    assert "zz_c.yaml" not in {Path(d.path).name for d in docs}
