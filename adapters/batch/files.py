@@ -25,16 +25,17 @@ def spreadsheet_safe(value: Any) -> Any:
 
 
 @contextmanager
-def written_whole(path: Path, encoding: str = "utf-8", newline: str | None = None) -> Iterator[TextIO]:
+def written_whole(path: Path, encoding: str = "utf-8", newline: str | None = None,
+                  new_mode: int = 0o666) -> Iterator[TextIO]:
     """Open a temporary file beside `path` for writing text; when the block ends it takes `path`'s
     place in one rename, so a reader (a browser, a spreadsheet, a script) never finds half a file
     and a run killed while writing leaves the previous file, not a truncated one. If the block
     raises, the temporary file is removed and `path` is untouched. A file replaced keeps its
-    permissions; a new one gets what the umask allows."""
+    permissions; a new one gets `new_mode` less what the umask takes away."""
     target = _target_of(path)
     if target.is_dir():  # found before writing it all, and named as asked (not the temporary's name)
         raise OSError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
-    temporary, fd = _create_beside(target, path)
+    temporary, fd = _create_beside(target, path, new_mode)
     try:
         with os.fdopen(fd, "w", encoding=encoding, newline=newline) as out:
             yield out
@@ -55,18 +56,18 @@ def _target_of(path: Path) -> Path:
     return Path(os.path.realpath(path))
 
 
-def _create_beside(target: Path, path: Path) -> tuple[Path, int]:
+def _create_beside(target: Path, path: Path, new_mode: int) -> tuple[Path, int]:
     """A new temporary file in `target`'s directory and its descriptor: an unguessable name created
     exclusively (never through a link planted at it), with the mode of the file it will replace."""
     try:
         mode: int | None = stat.S_IMODE(target.stat().st_mode)
     except OSError:  # none yet (or no such directory, which creating the temporary file reports)
-        mode = None  # 0o666 less the umask, as open() would create it
+        mode = None  # new_mode less the umask, as open() would create it
     for _ in range(100):
         temporary = target.with_name(f".{target.name}.{secrets.token_hex(6)}.partial")
         try:
             fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-                         0o600 if mode is not None else 0o666)
+                         0o600 if mode is not None else new_mode)
         except FileExistsError:
             continue
         except OSError as exc:  # name the file asked for, not the temporary one

@@ -99,6 +99,19 @@ def test_keep_going_loads_the_good_rows_and_writes_every_bad_one_to_the_rejects_
     assert "customer_id" in rejected[0]["error"] and rejected[3]["amount"] == "1.0e3"
 
 
+def test_a_new_rejects_file_is_no_more_readable_than_the_file_it_copies_rows_from(
+    db_url: str, tmp_path: Path
+) -> None:
+    store = _with_customers(db_url, tmp_path)
+    path = _write(tmp_path, "invoices.csv", INVOICES_CSV)
+    path.chmod(0o600)  # customers' receivables: the owner's alone
+    rejects = tmp_path / "rejected.csv"
+
+    run_import(store.engine, "invoices", path, keep_going=True, rejects_path=rejects)
+
+    assert rejects.stat().st_mode & 0o777 == 0o600
+
+
 def test_reimporting_the_same_file_changes_nothing(db_url: str, tmp_path: Path) -> None:
     store = _with_customers(db_url, tmp_path)
     path = _write(tmp_path, "invoices.csv", INVOICES_CSV)
