@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from policy_engine.domain.amounts import WrittenNumber
+from policy_engine.domain.errors import shown_name
 
 MAX_LINE_CHARS = 64 * 1024
 """A longer line is refused rather than read into memory."""
@@ -222,7 +223,7 @@ def _check_csv_header(
     unknown = [c for c in header if c not in allowed and c not in IGNORED_COLUMNS]
     if unknown:
         expected = f"unknown column; expected some of {', '.join(allowed)}"
-        raise FileProblem(Problem(name, 1, unknown[0], "unknown_column", expected))
+        raise FileProblem(Problem(name, 1, shown_name(unknown[0]), "unknown_column", expected))
     repeated = sorted({c for c in header if header.count(c) > 1})
     if repeated:
         raise FileProblem(Problem(name, 1, repeated[0], "duplicate_column", "column appears more than once"))

@@ -129,8 +129,14 @@ def field_path(loc: tuple[Any, ...]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            out += ("." if out else "") + shown_name(str(part))
     return out
+
+
+def shown_name(name: str) -> str:
+    """A field or column name the input chose, as printed: escaped (`x\\x1b[2J\\ny`) when it holds a control or
+    invisible character, which raw would drive the reader's terminal or forge a line of the report."""
+    return name if name.isprintable() else repr(name)[1:-1]
 
 
 def violations_from(exc: ValidationError, prefix: str = "") -> list[FieldViolation]:

@@ -329,3 +329,14 @@ def test_native_schemas_accept_refuse_and_explain_exactly_as_the_reference_parse
             assert str(got[1]) == str(expected[1])
         else:
             assert got == expected, (parse.__name__, value)
+
+
+def test_a_field_named_with_control_characters_is_shown_escaped_on_one_line() -> None:
+    """A snapshot or import line's own key names its violation: printed raw, it could forge lines or drive
+    the terminal."""
+    with pytest.raises(ValidationError) as caught:
+        CustomerSnapshot.model_validate({"customer_id": "C1", "x\x1b[2J\ny": 1})
+
+    [violation] = violations_from(caught.value)
+
+    assert violation.field == "x\\x1b[2J\\ny" and str(violation).isprintable()

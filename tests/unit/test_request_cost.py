@@ -41,3 +41,4 @@ def test_an_amount_longer_than_money_is_written_gets_no_hint_so_it_is_not_search
     described = {v.field: v.description for v in refused.violations}
     assert described["snapshot.invoices[0].amount"].endswith("; write 1000000")
     assert "; write" not in described["snapshot.invoices[1].amount"]
+

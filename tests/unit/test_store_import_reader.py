@@ -132,3 +132,16 @@ def test_a_cell_over_the_bound_is_named_at_its_line_and_the_rows_after_it_are_re
     assert [(p.line, p.code) for p in bad.problems] == [(3, "bad_csv")]
     assert f"longer than {MAX_LINE_CHARS} characters" in bad.problems[0].message
     assert (good.line, after.line, after.values["order_id"]) == (2, 4, "O3")
+
+
+def test_an_unknown_column_named_with_control_characters_is_shown_escaped_on_one_line() -> None:
+    """A header is the file's text: printed raw, an escape sequence would recolour or clear the terminal, and a
+    line break would forge a line of the report (`nothing imported` followed by one the file wrote)."""
+    header = 'order_id,customer_id,ordered_on,amount,"x\x1b[2J\nall rows imported"\n'
+
+    with pytest.raises(FileProblem) as caught:
+        list(read_csv(io.StringIO(header + "O1,C1,2026-01-01,5,1\n"), "o.csv", COLUMNS, REQUIRED))
+
+    problem = caught.value.problem
+    assert (problem.code, problem.field) == ("unknown_column", "x\\x1b[2J\\nall rows imported")
+    assert str(problem).isprintable()
