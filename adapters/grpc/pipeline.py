@@ -17,6 +17,7 @@ from google.protobuf.message import DecodeError
 
 from adapters.grpc import mapping
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
+from adapters.grpc.wire_counts import WALKED_FROM, oversized_on_wire, request_id_on_wire
 from adapters.grpc.wire_types import wire_violations
 from policy_engine.domain.errors import EngineFailure, FieldViolation, InvalidInput, PolicyError
 from policy_engine.domain.models import CustomerSnapshot, OrderDecision, OrderRequest
@@ -37,6 +38,8 @@ def parse_message(message_type: Any, data: bytes) -> Any:
     wire type than the contract's or two members of a oneof (`customer_id` and `snapshot`), are the
     caller's error (INVALID_ARGUMENT), not the server's (gRPC's own deserializer would answer UNKNOWN and
     log a traceback for every such call)."""
+    if oversized := oversized_on_wire(message_type, data):  # before the items are built (wire_counts.py)
+        raise InvalidInput(oversized)
     try:
         message = message_type.FromString(data)
     except DecodeError as exc:
@@ -52,10 +55,13 @@ def echoed_request_id(data: bytes) -> str:
     """The request_id of stream item bytes refused for their wire form (a mistyped field, both customer_id
     and snapshot): the caller matches replies by it, so it is echoed where it reads and is a good id, as
     for an item refused for its content; "" where the bytes are no message or the id is bad."""
-    try:
-        request_id = str(pb.EvaluateCustomerRequest.FromString(data).request_id)
-    except DecodeError:
-        return ""
+    if len(data) >= WALKED_FROM:  # it may be refused for its lists' length: read without building them
+        request_id = request_id_on_wire(data)
+    else:
+        try:
+            request_id = str(pb.EvaluateCustomerRequest.FromString(data).request_id)
+        except DecodeError:
+            return ""
     return "" if mapping.request_id_problem(request_id) else request_id
 
 

@@ -106,11 +106,12 @@ def snapshot_dict(m: pb.CustomerSnapshot) -> dict[str, Any]:
     return d
 
 
-_LIST_BOUNDS = (("invoices", MAX_INVOICES), ("orders", MAX_ORDERS), ("financials", MAX_FINANCIALS),
+LIST_BOUNDS = (("invoices", MAX_INVOICES), ("orders", MAX_ORDERS), ("financials", MAX_FINANCIALS),
                 ("signals", MAX_SIGNALS))
+"""Each list of a snapshot and the most items it may hold."""
 
 
 def oversized_lists(m: pb.CustomerSnapshot) -> list[FieldViolation]:
     """Refuse huge lists before spending any time on their items."""
     return [FieldViolation(f"snapshot.{name}", too_many(len(getattr(m, name)), bound), TOO_MANY)
-            for name, bound in _LIST_BOUNDS if len(getattr(m, name)) > bound]
+            for name, bound in LIST_BOUNDS if len(getattr(m, name)) > bound]
