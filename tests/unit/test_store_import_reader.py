@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 
 import pytest
 
@@ -145,3 +146,15 @@ def test_an_unknown_column_named_with_control_characters_is_shown_escaped_on_one
     problem = caught.value.problem
     assert (problem.code, problem.field) == ("unknown_column", "x\\x1b[2J\\nall rows imported")
     assert str(problem).isprintable()
+
+
+def test_a_header_of_thousands_of_repeated_columns_is_refused_in_linear_time() -> None:
+    """Each column was counted across the whole header: 13,000 `status` columns (91 KB) took ~2 s."""
+    header = "order_id,customer_id,ordered_on,amount," + ",".join(["status"] * 13_000) + "\n"
+    started = time.perf_counter()
+
+    with pytest.raises(FileProblem) as caught:
+        list(read_csv(io.StringIO(header + "O1\n"), "o.csv", COLUMNS, REQUIRED))
+
+    assert (caught.value.problem.field, caught.value.problem.code) == ("status", "duplicate_column")
+    assert time.perf_counter() - started < 0.5
