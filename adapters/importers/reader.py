@@ -135,7 +135,8 @@ def _jsonl_row(name: str, number: int, line: str) -> RawRow:
         return RawRow(number, {}, line.rstrip("\n"), [Problem(name, number, "", "bad_json", "not a JSON object")])
     values = {k: v for k, v in data.items() if k not in IGNORED_COLUMNS}
     # An ignored key named twice (a hand-edited reject's `error`) is not worth refusing the row for.
-    twice = [Problem(name, number, key, "duplicate_column", "named twice in this line; keep the one you mean")
+    twice = [Problem(name, number, shown_name(key), "duplicate_column",
+                     "named twice in this line; keep the one you mean")
              for key in dict.fromkeys(repeated) if key not in IGNORED_COLUMNS]
     return RawRow(number, values, data, twice, line.rstrip("\r\n"))
 

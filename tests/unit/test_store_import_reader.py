@@ -158,3 +158,12 @@ def test_a_header_of_thousands_of_repeated_columns_is_refused_in_linear_time() -
 
     assert (caught.value.problem.field, caught.value.problem.code) == ("status", "duplicate_column")
     assert time.perf_counter() - started < 0.5
+
+
+def test_a_json_key_named_twice_with_control_characters_is_shown_escaped_on_one_line() -> None:
+    line = '{"order_id": "O1", "x\\u001b[2J\\ny": 1, "x\\u001b[2J\\ny": 2}\n'
+
+    [row] = list(read_jsonl(io.StringIO(line), "o.jsonl", REQUIRED))
+
+    [problem] = [p for p in row.problems if p.code == "duplicate_column"]
+    assert problem.field == "x\\x1b[2J\\ny" and str(problem).isprintable()
