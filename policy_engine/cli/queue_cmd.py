@@ -103,6 +103,7 @@ def _queue_table(conn: Connection, run_id: str, working_day: date, wanted: set[s
     from itertools import islice
 
     from rich.table import Table
+    from rich.text import Text
 
     from adapters.batch.workqueue import count_queue, iter_queue
 
@@ -110,9 +111,10 @@ def _queue_table(conn: Connection, run_id: str, working_day: date, wanted: set[s
     for name in COLUMNS:
         table.add_column(name)
     items = list(islice(iter_queue(conn, run_id, working_day, wanted), limit + 1))
-    for item in items[:limit]:
-        table.add_row(item["category"], str(item["due_on"]), item["customer_id"], item["name"][:24], item["code"],
-                      item["target_id"], item["message"][:60])  # fmt: skip
+    for item in items[:limit]:  # Text, not markup: a name `[/]` crashed the table, a `[link=…]` made a link
+        cells = (item["category"], str(item["due_on"]), item["customer_id"], item["name"][:24], item["code"],
+                 item["target_id"], item["message"][:60])  # fmt: skip
+        table.add_row(*map(Text, cells))
     if len(items) > limit:
         total = count_queue(conn, run_id, working_day, wanted)
         where = f"all in {csv_file}" if csv_file is not None else "--limit N or --csv FILE for all"

@@ -9,6 +9,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from policy_engine.cli.simulate_changes import action_delta, by_move, limit_change, relative_change
 from policy_engine.words import plural
@@ -188,7 +189,7 @@ def _changed_customers(out: Console, result: dict[str, Any], limit: int) -> None
     for name, _ in columns:  # only what changes for the customers shown
         table.add_column(name)
     for c in rows:
-        table.add_row(c["customer_id"], *(_cell(c, key) for _, key in columns[1:]))
+        table.add_row(Text(c["customer_id"]), *(Text(_cell(c, key)) for _, key in columns[1:]))  # not markup
     out.print(table)
 
 
