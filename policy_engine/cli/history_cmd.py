@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from policy_engine.cli.options import MAX_ROWS
 from policy_engine.cli.store_common import DbOption, _out, err, open_store_or_exit
@@ -87,7 +88,7 @@ _HISTORY_COLUMNS = ("#", "decided at (UTC)", "as of", "source", "policy", "grade
 
 
 def _history_table(customer_id: str, entries: list[Any], results: dict[int, Any]) -> None:
-    table = Table(title=f"decisions for {customer_id}")
+    table = Table(title=Text(f"decisions for {customer_id}"))  # not markup: an id may hold `[/]`
     for name in _HISTORY_COLUMNS:
         table.add_column(name)
     if results:

@@ -10,6 +10,7 @@ import pytest
 from rich.console import Console
 
 import adapters.batch.workqueue as workqueue
+from policy_engine.cli.history_cmd import _history_table
 from policy_engine.cli.queue_cmd import _queue_table
 from policy_engine.cli.simulate_view import _changed_customers
 
@@ -39,3 +40,9 @@ def test_a_customer_id_in_the_simulation_table_is_shown_as_written() -> None:
     _changed_customers(console, {"changed": 1, "changes": [change], "order_check": None}, 10)
 
     assert "C[/]1" in console.export_text()
+
+
+def test_a_customer_id_in_the_history_title_is_shown_as_written(capsys: pytest.CaptureFixture[str]) -> None:
+    _history_table("C[/]1", [], {})
+
+    assert "decisions for C[/]1" in capsys.readouterr().out
