@@ -149,15 +149,16 @@ def test_an_unknown_column_named_with_control_characters_is_shown_escaped_on_one
 
 
 def test_a_header_of_thousands_of_repeated_columns_is_refused_in_linear_time() -> None:
-    """Each column was counted across the whole header: 13,000 `status` columns (91 KB) took ~2 s."""
-    header = "order_id,customer_id,ordered_on,amount," + ",".join(["status"] * 13_000) + "\n"
+    """Each column was counted across the whole header: 13,000 `status` columns (91 KB) took ~2 s, so 40,000 took
+    ~19 s; counted once, they take milliseconds (the bound leaves a slow shared machine 100 times that)."""
+    header = "order_id,customer_id,ordered_on,amount," + ",".join(["status"] * 40_000) + "\n"
     started = time.perf_counter()
 
     with pytest.raises(FileProblem) as caught:
         list(read_csv(io.StringIO(header + "O1\n"), "o.csv", COLUMNS, REQUIRED))
 
     assert (caught.value.problem.field, caught.value.problem.code) == ("status", "duplicate_column")
-    assert time.perf_counter() - started < 0.5
+    assert time.perf_counter() - started < 5
 
 
 def test_a_json_key_named_twice_with_control_characters_is_shown_escaped_on_one_line() -> None:
