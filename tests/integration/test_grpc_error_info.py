@@ -134,3 +134,15 @@ def test_a_huge_number_of_violations_still_carries_error_info_within_a_default_c
     assert int(info.metadata["violations"]) >= 1
     assert _trailer_bytes(error) < 8192
     assert set(_reasons(error).values()) <= {"UNKNOWN_VALUE", "TOO_LONG", "TOO_MANY"}
+
+
+def test_a_request_over_8_mib_is_grpc_s_own_resource_exhausted_with_no_details(grpc_server: ServerProcess) -> None:
+    snapshot = sample_snapshot()
+    snapshot.name = "x" * (9 * 1024 * 1024)
+
+    error = call_error(grpc_server.stub().CheckOrder, order_request(snapshot))
+
+    # gRPC's core ends the call before the service sees the request: no status of ours (docs/service.md, Reasons)
+    assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "Received message larger than max" in error.details() and error.details().endswith("vs. 8388608)")
+    assert rpc_status.from_call(error) is None  # type: ignore[arg-type]
