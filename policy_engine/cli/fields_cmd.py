@@ -62,10 +62,11 @@ def field_lines(specs: Sequence[FieldSpec], width: int | None = None) -> list[st
 
 
 def _unit(spec: FieldSpec) -> str:
-    """The unit and the least value (`months, ≥ 0`); a range written as the unit (0-1, 0-100) shows it already."""
+    """The unit and the bounds (`months, ≥ 0`, `1-9`); a range written as the unit (0-1, 0-100) shows them already."""
     if spec.minimum is None:
         return spec.unit
     shown = f"{spec.minimum:g}"
     if spec.unit.startswith(f"{shown}-"):
         return spec.unit
-    return ", ".join(filter(None, (spec.unit, f"≥ {shown}")))
+    bounds = f"≥ {shown}" if spec.maximum is None else f"{shown}-{spec.maximum:g}"
+    return ", ".join(filter(None, (spec.unit, bounds)))

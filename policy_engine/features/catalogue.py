@@ -22,6 +22,9 @@ class FieldSpec:
     money: bool = False
     minimum: float | None = None
     """The least value the computation can give (0 for a count, days, an amount); None when it can go negative."""
+    maximum: float | None = None
+    """The greatest value the domain allows (100 for a 5C score, 1 for a share, 9 for a grade rank); None when it has
+    no top, or only a typical one (a utilisation passes 1 over the limit)."""
 
 
 def _f(name: str, type_: FieldType, description: str, unit: str = "", **kw: Any) -> FieldSpec:
@@ -67,6 +70,7 @@ FEATURES: tuple[FieldSpec, ...] = (
         "Share of invoices paid in the last 12 months that were paid late",
         "0-1",
         minimum=0,
+        maximum=1,
     ),
     _f(
         "large_small_lateness_gap",
@@ -121,13 +125,14 @@ FEATURES: tuple[FieldSpec, ...] = (
     _f("days_since_last_review", "integer", "Days since the last credit review", "days", minimum=0),
     _f("signal_count", "integer", "Warning signs observed by staff within the signal window", minimum=0),
     _f("has_assessment", "boolean", "Staff have scored the customer on the 5C"),
-    _f("assess_character", "number", "Staff's 5C score: character 品质", "0-100", minimum=0),
-    _f("assess_capacity", "number", "Staff's 5C score: capacity 能力", "0-100", minimum=0),
-    _f("assess_capital", "number", "Staff's 5C score: capital 资本", "0-100", minimum=0),
-    _f("assess_collateral", "number", "Staff's 5C score: collateral 抵押", "0-100", minimum=0),
-    _f("assess_conditions", "number", "Staff's 5C score: conditions 经济环境", "0-100", minimum=0),
+    _f("assess_character", "number", "Staff's 5C score: character 品质", "0-100", minimum=0, maximum=100),
+    _f("assess_capacity", "number", "Staff's 5C score: capacity 能力", "0-100", minimum=0, maximum=100),
+    _f("assess_capital", "number", "Staff's 5C score: capital 资本", "0-100", minimum=0, maximum=100),
+    _f("assess_collateral", "number", "Staff's 5C score: collateral 抵押", "0-100", minimum=0, maximum=100),
+    _f("assess_conditions", "number", "Staff's 5C score: conditions 经济环境", "0-100", minimum=0, maximum=100),
     _f("current_grade", "enum", "Grade the customer holds today", values=GRADES),
-    _f("current_grade_rank", "integer", "Rank of the grade held today (AAA 1 … C 9)", minimum=1),
+    _f("current_grade_rank", "integer", "Rank of the grade held today (AAA 1 … C 9)", minimum=1,
+       maximum=len(GRADES)),
     _f(
         "value_class",
         "enum",

@@ -8,6 +8,8 @@ holds is reported at that threshold, with the fraction to write where a percenta
 Most fields have only a lower bound (the catalogue's `minimum`: a count, days, an amount are never
 negative), and `{months_since_last_order: {lt: 0}}` linted clean though no customer can meet it: so a
 threshold below that bound, or at it where `lt` or `gte` makes it say nothing, is reported the same way.
+So is one above the catalogue's `maximum` (a 5C score's 100, a share's 1, the worst grade's rank 9), or at it
+where `gt` or `lte` says nothing: `{assess_character: {lte: 100}}` holds for every customer scored.
 """
 
 from __future__ import annotations
@@ -20,19 +22,17 @@ from policy_engine.features import FieldSpec
 from policy_engine.rules.condition_nodes import is_number
 from policy_engine.rules.percent_titles import is_ratio
 
-RANGES = {"0-1": (0.0, 1.0), "0-100": (0.0, 100.0)}
-"""The fields with a closed range, by the unit `credit-policy fields` shows."""
 EVERY = "holds for every value it can take"
 NEVER = "never holds"
 
 
 def field_bounds(spec: FieldSpec) -> tuple[float, float] | None:
-    """The least and greatest value `spec` can take (the greatest math.inf when it has no top); None when it
-    can take any."""
-    closed = RANGES.get(spec.unit)
-    if closed is not None:
-        return closed
-    return None if spec.minimum is None else (spec.minimum, math.inf)
+    """The least and greatest value `spec` can take, as the catalogue declares them (math.inf where it declares
+    none); None when it can take any."""
+    if spec.minimum is None and spec.maximum is None:
+        return None
+    lo = -math.inf if spec.minimum is None else spec.minimum
+    return lo, math.inf if spec.maximum is None else spec.maximum
 
 
 def out_of_range(spec: FieldSpec, op: str, operand: Any) -> list[tuple[tuple[int, ...], str]]:
@@ -43,7 +43,7 @@ def out_of_range(spec: FieldSpec, op: str, operand: Any) -> list[tuple[tuple[int
         return []
     lo, hi = bounds
     if op in ("in", "not_in") and isinstance(operand, list):
-        return [((i,), _message(spec, f"{op} item {_shown(v)}", "never matches", _fraction(v), v, _side(op, v, lo)))
+        return [((i,), _message(spec, f"{op} item {_shown(v)}", "never matches", _fraction(v), v, _side(op, v, lo, hi)))
                 for i, v in enumerate(operand) if is_number(v) and not lo <= v <= hi]
     if op == "between" and isinstance(operand, list) and len(operand) == 2 and all(map(is_number, operand)):
         return _between(spec, lo, hi, *operand)
@@ -53,7 +53,7 @@ def out_of_range(spec: FieldSpec, op: str, operand: Any) -> list[tuple[tuple[int
     if verdict is None:
         return []
     comparison = f"{op} {_shown(operand)}"
-    return [((), _message(spec, comparison, verdict, _fraction(operand), operand, _side(op, operand, lo)))]
+    return [((), _message(spec, comparison, verdict, _fraction(operand), operand, _side(op, operand, lo, hi)))]
 
 
 def _verdict(op: str, value: float, lo: float, hi: float) -> str | None:
@@ -62,7 +62,10 @@ def _verdict(op: str, value: float, lo: float, hi: float) -> str | None:
         return {"gt": NEVER, "gte": NEVER, "eq": NEVER, "lt": EVERY, "lte": EVERY, "ne": EVERY}.get(op)
     if value < lo:
         return {"lt": NEVER, "lte": NEVER, "eq": NEVER, "gt": EVERY, "gte": EVERY, "ne": EVERY}.get(op)
-    # At the bound itself only these two say nothing: no value is below it, and every value is at least it.
+    # At a bound itself only two say nothing: no value is below the least (above the greatest), and every value
+    # is at least the least (at most the greatest).
+    if value == hi:
+        return {"gt": NEVER, "lte": EVERY}.get(op)
     return {"lt": NEVER, "gte": EVERY}.get(op) if value == lo else None
 
 
@@ -70,7 +73,7 @@ def _between(spec: FieldSpec, lo: float, hi: float, a: float, b: float) -> list[
     """`between [a, b]` (b excluded) that never or always holds, at the end that makes it so."""
     comparison = f"between [{_shown(a)}, {_shown(b)}]"
     if b <= lo:  # every value is at or above the excluded high end
-        return [((1,), _message(spec, comparison, NEVER, _fraction(b), b, _side("between", b, lo)))]
+        return [((1,), _message(spec, comparison, NEVER, _fraction(b), b, _side("between", b, lo, hi)))]
     if a > hi:
         verdict, where = NEVER, 0
     elif a <= lo and b > hi:
@@ -82,9 +85,11 @@ def _between(spec: FieldSpec, lo: float, hi: float, a: float, b: float) -> list[
     return [((where,), _message(spec, comparison, verdict, meant, b))]
 
 
-def _side(op: str, value: float, lo: float) -> str:
+def _side(op: str, value: float, lo: float, hi: float) -> str:
     """For a threshold at or below the least value: what a useful one is (`lt 0` needs one above 0, `eq -3`
-    one of 0 or more); "" for one above it."""
+    one of 0 or more); at the greatest, `gt 9` or `lte 9`: one below it; "" for any other."""
+    if value == hi and op in ("gt", "lte"):
+        return f"below {_shown(hi)}"
     if value > lo:
         return ""
     return f"above {_shown(lo)}" if op in ("lt", "gte", "between") else f"of {_shown(lo)} or more"
@@ -94,7 +99,8 @@ def _message(spec: FieldSpec, comparison: str, verdict: str, meant: str | None, 
     """What the field's range is, what the comparison does over it, and what to write: `meant`, the fraction a
     percentage means, where it is in range; else a threshold on the `side` of the least value, or in range."""
     lo, hi = field_bounds(spec) or (-math.inf, math.inf)
-    span = f"from {_shown(lo)} to {_shown(hi)}" if hi < math.inf else f"{_shown(lo)} or more"
+    span = (f"from {_shown(lo)} to {_shown(hi)}" if -math.inf < lo and hi < math.inf
+            else f"{_shown(hi)} or less" if hi < math.inf else f"{_shown(lo)} or more")
     what = f'"{spec.name}" is {span}, so {comparison} {verdict}'
     fraction = _fraction(example)
     if meant is not None and fraction is not None and is_ratio(spec) and lo <= float(fraction) <= hi:

@@ -21,15 +21,16 @@ INVOICE = {
         _S("invoice_due_date_changes", "integer", "Times the due date was moved", minimum=0),
     )
 }
-RATING = {"score": _S("score", "number", "The 5C score, 0–100", "0-100", minimum=0)}
+RATING = {"score": _S("score", "number", "The 5C score, 0–100", "0-100", minimum=0, maximum=100)}
 DECISION = {
     s.name: s
     for s in (
         _S("grade", "enum", "Final grade after warning signs", values=GRADES),
-        _S("grade_rank", "integer", "Rank of the final grade (AAA 1 … C 9)", minimum=1),
+        _S("grade_rank", "integer", "Rank of the final grade (AAA 1 … C 9)", minimum=1,
+           maximum=len(GRADES)),
         _S("grade_class", "enum", "Grade class A/B/C", values=GRADE_CLASSES),
         _S("base_grade", "enum", "Grade from the score band, before warning signs", values=GRADES),
-        _S("base_grade_rank", "integer", "Rank of the base grade", minimum=1),
+        _S("base_grade_rank", "integer", "Rank of the base grade", minimum=1, maximum=len(GRADES)),
         _S("downgrade_notches", "integer", "Notches taken off by warning signs", minimum=0),
         _S("hold_orders", "boolean", "A warning sign asks to hold orders"),
         _S("urgent_review", "boolean", "A warning sign asks for an urgent review"),

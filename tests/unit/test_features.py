@@ -444,5 +444,6 @@ def test_features_follow_their_definitions_with_catalogue_types(
         kind = Decimal if spec.money else _KINDS.get(spec.type, float)
         assert type(value) is kind, (name, value)
         assert spec.minimum is None or value >= spec.minimum, (name, value)  # lint relies on it (field_ranges.py)
+        assert spec.maximum is None or value <= spec.maximum, (name, value)
     assert f["exposure"] == f["open_receivables"] + f["open_orders_amount"]
     assert f["avg_monthly_purchases"].as_tuple().exponent == -2

@@ -1,5 +1,6 @@
-"""Fields that cannot go below a bound (counts, days, months, amounts): lint reports a threshold that,
-below or at that bound, makes a comparison never or always hold, and `credit-policy fields` shows the bound."""
+"""Fields that cannot go below a bound (counts, days, months, amounts) or above one (a score, a share, a grade
+rank): lint reports a threshold that, past or at that bound, makes a comparison never or always hold, and
+`credit-policy fields` shows the bounds."""
 
 from __future__ import annotations
 
@@ -57,11 +58,36 @@ def _at(path: Path, text: str) -> tuple[int, int]:
      "fraction here: -30% is -0.3)"),
     ("scorecard.yaml", "{late_paid_share: {lte: 0.1}}", "{late_paid_share: {lt: 0}}", "lt: 0",
      '"late_paid_share" is from 0 to 1, so lt 0 never holds; write a threshold above 0'),
+    # The top edge: a 5C score is at most 100, a share 1, and C, the worst grade, ranks 9.
+    ("warnings.yaml", NO_ORDERS, "{assess_character: {lte: 100}}", "lte: 100",
+     f'"assess_character" is from 0 to 100, so lte 100 {EVERY}; write a threshold below 100, or '
+     "assess_character: {exists: true} to ask only that it is known"),
+    ("warnings.yaml", NO_ORDERS, "{assess_capital: {gt: 100}}", "gt: 100",
+     '"assess_capital" is from 0 to 100, so gt 100 never holds; write a threshold below 100'),
+    ("orders.yaml", "{overdue_count: {gt: 0}}", "{score: {gt: 100}}", "gt: 100",
+     '"score" is from 0 to 100, so gt 100 never holds'),
+    ("scorecard.yaml", "{late_paid_share: {lte: 0.1}}", "{late_paid_share: {lte: 1}}", "lte: 1",
+     f'"late_paid_share" is from 0 to 1, so lte 1 {EVERY}; write a threshold below 1'),
+    ("scorecard.yaml", "{late_paid_share: {lte: 0.1}}", "{late_paid_share: {gt: 1}}", "gt: 1",
+     '"late_paid_share" is from 0 to 1, so gt 1 never holds'),
+    ("warnings.yaml", NO_ORDERS, "{current_grade_rank: {gt: 9}}", "gt: 9",
+     '"current_grade_rank" is from 1 to 9, so gt 9 never holds; write a threshold below 9'),
+    ("warnings.yaml", NO_ORDERS, "{current_grade_rank: {gte: 10}}", "gte: 10",
+     '"current_grade_rank" is from 1 to 9, so gte 10 never holds; write a threshold from 1 to 9'),
+    ("warnings.yaml", NO_ORDERS, "{current_grade_rank: {lte: 9}}", "lte: 9",
+     f'"current_grade_rank" is from 1 to 9, so lte 9 {EVERY}'),
+    ("warnings.yaml", NO_ORDERS, "{current_grade_rank: {lt: 1}}", "lt: 1",
+     '"current_grade_rank" is from 1 to 9, so lt 1 never holds; write a threshold above 1'),
+    ("orders.yaml", "{overdue_count: {gt: 0}}", "{grade_rank: {in: [8, 10]}}", "10]",
+     '"grade_rank" is from 1 to 9, so in item 10 never matches'),
+    ("orders.yaml", "{overdue_count: {gt: 0}}", "{base_grade_rank: {eq: 0}}", "eq: 0",
+     '"base_grade_rank" is from 1 to 9, so eq 0 never holds'),
 ])
-def test_a_threshold_below_or_at_a_fields_lower_bound_is_invalid_at_it(
+def test_a_threshold_past_or_at_a_fields_bound_is_invalid_at_it(
     rules_copy: RulesCopy, file: str, old: str, new: str, at: str, said: str
 ) -> None:
-    """`{months_since_last_order: {lt: 0}}` linted clean, though no customer can ever meet it."""
+    """`{months_since_last_order: {lt: 0}}` linted clean, though no customer can ever meet it, and so did
+    `{assess_character: {lte: 100}}`, which every customer scored meets, and `{current_grade_rank: {gt: 9}}`."""
     rules = rules_copy((file, old, new))
 
     found = _problems(rules)
@@ -83,6 +109,13 @@ def test_a_threshold_below_or_at_a_fields_lower_bound_is_invalid_at_it(
     ("warnings.yaml", NO_ORDERS, "{quick_ratio: {lt: 0}}"),
     ("warnings.yaml", "revenue_change_ratio: {lte: -0.3}", "revenue_change_ratio: {lte: -0.99}"),
     ("scorecard.yaml", "{net_worth: {lte: 0}}", "{net_worth: {lt: -1000}}"),
+    ("warnings.yaml", NO_ORDERS, "{assess_character: {lt: 100}}"),
+    ("warnings.yaml", NO_ORDERS, "{assess_character: {gte: 100}}"),
+    ("warnings.yaml", NO_ORDERS, "{assess_character: {eq: 100}}"),
+    ("warnings.yaml", NO_ORDERS, "{current_grade_rank: {gte: 9}}"),
+    ("warnings.yaml", NO_ORDERS, "{current_grade_rank: {between: [7, 10]}}"),
+    ("scorecard.yaml", "{late_paid_share: {lte: 0.1}}", "{late_paid_share: {lt: 1}}"),
+    ("orders.yaml", "{overdue_count: {gt: 0}}", "{score: {between: [90, 101]}}"),
 ])
 def test_a_threshold_a_field_can_meet_or_miss_is_fine(rules_copy: RulesCopy, file: str, old: str, new: str) -> None:
     rules = rules_copy((file, old, new))
@@ -90,7 +123,7 @@ def test_a_threshold_a_field_can_meet_or_miss_is_fine(rules_copy: RulesCopy, fil
     assert _problems(rules) == []
 
 
-def test_each_number_field_declares_the_bound_its_computation_keeps_or_none_where_it_can_go_negative() -> None:
+def test_each_number_field_declares_the_bounds_its_computation_keeps_or_none_where_it_can_go_past() -> None:
     """Open: a difference (gap, working capital, days to due, credit left), a signed amount (equity, profit)
     and quick_ratio, whose inventory nothing holds to within current assets."""
     numbers = {n: s for n, s in SCOPES["order"].items() | SCOPES["invoice"].items() if s.type in ("number", "integer")}
@@ -102,10 +135,15 @@ def test_each_number_field_declares_the_bound_its_computation_keeps_or_none_wher
         "quick_ratio": None, "invoice_days_to_due": None, "available_credit": None, "available_credit_after": None,
         "revenue_change_ratio": -1, "current_grade_rank": 1, "grade_rank": 1, "base_grade_rank": 1,
     }
+    # Only where the domain bounds it: a utilisation passes 1 over the limit, a count has no top however rare.
+    assert {name: spec.maximum for name, spec in numbers.items() if spec.maximum is not None} == {
+        "score": 100, **{f"assess_{c}": 100 for c in ("character", "capacity", "capital", "collateral", "conditions")},
+        "late_paid_share": 1, "current_grade_rank": 9, "grade_rank": 9, "base_grade_rank": 9,
+    }
 
 
-def test_fields_shows_a_lower_bound_beside_the_unit() -> None:
-    result = CliRunner().invoke(build_app(), ["fields", "--stage", "customer"])
+def test_fields_shows_a_lower_bound_beside_the_unit_and_a_greatest_value_with_it() -> None:
+    result = CliRunner().invoke(build_app(), ["fields", "--stage", "order"])
 
     lines = {t.split()[0]: t for t in result.output.splitlines()}
     assert result.exit_code == 0
@@ -113,3 +151,7 @@ def test_fields_shows_a_lower_bound_beside_the_unit() -> None:
     assert "(≥ 0) " in lines["invoice_count"]
     assert "(≥ -1) " in lines["revenue_change_ratio"]
     assert "≥" not in lines["large_small_lateness_gap"] and "(0-1) " in lines["late_paid_share"]
+    assert "(1-9) " in lines["current_grade_rank"] and "(1-9) " in lines["grade_rank"]
+    assert "(0-100) " in lines["score"] and "(0-100) " in lines["assess_capital"]
+    assert "(0-1+) " in lines["limit_utilisation"]
+
