@@ -62,11 +62,13 @@ def field_lines(specs: Sequence[FieldSpec], width: int | None = None) -> list[st
 
 
 def _unit(spec: FieldSpec) -> str:
-    """The unit and the bounds (`months, ≥ 0`, `1-9`); a range written as the unit (0-1, 0-100) shows them already."""
+    """The unit and the bounds (`months, ≥ 0`, `1-9`); a range written as the unit (0-1, 0-100) shows them already.
+    A fraction with no unit says so (`fraction, ≥ 0`): 0.8, not 80, is its 80%."""
+    unit = spec.unit or ("fraction" if spec.fraction else "")
     if spec.minimum is None:
-        return spec.unit
+        return unit
     shown = f"{spec.minimum:g}"
-    if spec.unit.startswith(f"{shown}-"):
-        return spec.unit
+    if unit.startswith(f"{shown}-"):
+        return unit
     bounds = f"≥ {shown}" if spec.maximum is None else f"{shown}-{spec.maximum:g}"
-    return ", ".join(filter(None, (spec.unit, bounds)))
+    return ", ".join(filter(None, (unit, bounds)))

@@ -25,6 +25,9 @@ class FieldSpec:
     maximum: float | None = None
     """The greatest value the domain allows (100 for a 5C score, 1 for a share, 9 for a grade rank); None when it has
     no top, or only a typical one (a utilisation passes 1 over the limit)."""
+    fraction: bool = False
+    """A share or rate people state in percent (0.8 for 80%), not a multiple (a current ratio of 2): lint takes a
+    threshold of 5 to 100 on it for a percentage written whole."""
 
 
 def _f(name: str, type_: FieldType, description: str, unit: str = "", **kw: Any) -> FieldSpec:
@@ -71,6 +74,7 @@ FEATURES: tuple[FieldSpec, ...] = (
         "0-1",
         minimum=0,
         maximum=1,
+        fraction=True,
     ),
     _f(
         "large_small_lateness_gap",
@@ -104,19 +108,20 @@ FEATURES: tuple[FieldSpec, ...] = (
     _f("has_orders", "boolean", "Has ever ordered"),
     _f("open_orders_amount", "number", "Orders not yet invoiced", "money", money=True, minimum=0),
     _f("exposure", "number", "Open receivables + open orders", "money", money=True, minimum=0),
-    _f("limit_utilisation", "number", "Exposure / current credit limit", "0-1+", minimum=0),
+    _f("limit_utilisation", "number", "Exposure / current credit limit", "0-1+", minimum=0, fraction=True),
     _f("has_financials", "boolean", "At least one financial statement on file"),
     _f("financials_age_days", "integer", "Days since the latest statement's period end", "days", minimum=0),
     _f("current_ratio", "number", "Current assets / current liabilities (流动比率)", minimum=0),
     # Open: nothing holds the inventory within the current assets, so a statement may make this negative.
     _f("quick_ratio", "number", "(Current assets − inventory) / current liabilities (速动比率)"),
-    _f("debt_ratio", "number", "Total liabilities / total assets (负债比率)", minimum=0),
+    _f("debt_ratio", "number", "Total liabilities / total assets (负债比率)", minimum=0, fraction=True),
     # Open: equity, profit and differences (a gap, working capital) can be negative.
     _f("net_worth", "number", "Equity, or total assets − total liabilities (净资产)", "money", money=True),
     _f("working_capital", "number", "Current assets − current liabilities", "money", money=True),
-    _f("net_margin", "number", "Net profit / revenue of the latest statement"),
+    _f("net_margin", "number", "Net profit / revenue of the latest statement", fraction=True),
     # Revenues are never negative, and a previous one of 0 leaves this out: at worst all revenue gone, −1.
-    _f("revenue_change_ratio", "number", "Latest revenue / previous statement's revenue − 1", minimum=-1),
+    _f("revenue_change_ratio", "number", "Latest revenue / previous statement's revenue − 1", minimum=-1,
+       fraction=True),
     _f("days_since_last_contact", "integer", "Days since staff last contacted the customer", "days", minimum=0),
     _f("never_contacted", "boolean", "Staff never recorded a contact"),
     _f("days_since_last_purchase", "integer", "Days since the last invoice or order", "days", minimum=0),

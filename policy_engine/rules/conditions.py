@@ -34,6 +34,7 @@ from policy_engine.rules.numbers import between_order, percent_as, split_number,
 from policy_engine.rules.problems import Problem
 from policy_engine.rules.schema import suggest
 from policy_engine.rules.scopes import not_available
+from policy_engine.rules.whole_percents import whole_percents
 from policy_engine.rules.yes_no import not_true_false
 
 NUMERIC_OPS = ("eq", "ne", "lt", "lte", "gt", "gte", "between", "in", "not_in", "exists")
@@ -141,7 +142,8 @@ class Checker:
     def _operand_ok(self, spec: FieldSpec, op: str, operand: Any, loc: Loc) -> bool:
         if not self._operand_typed(spec, op, operand, loc):
             return False
-        slips = out_of_range(spec, op, operand)  # `lte: 10` for 10 % of a share: always true, never what was meant
+        # `lte: 10` for 10 % of a share: always true, never what was meant; `gte: 80` of a utilisation, 80 times over
+        slips = out_of_range(spec, op, operand) or whole_percents(spec, op, operand)
         for where, message in slips:
             self._err((*loc, *where), "invalid_value", message)
         return not slips

@@ -1,6 +1,6 @@
 """Fields that cannot go below a bound (counts, days, months, amounts) or above one (a score, a share, a grade
-rank): lint reports a threshold that, past or at that bound, makes a comparison never or always hold, and
-`credit-policy fields` shows the bounds."""
+rank): lint reports a threshold that, past or at that bound, makes a comparison never or always hold, and a
+percentage written whole on a fraction (`limit_utilisation: {gte: 80}`); `credit-policy fields` shows both."""
 
 from __future__ import annotations
 
@@ -82,12 +82,26 @@ def _at(path: Path, text: str) -> tuple[int, int]:
      '"grade_rank" is from 1 to 9, so in item 10 never matches'),
     ("orders.yaml", "{overdue_count: {gt: 0}}", "{base_grade_rank: {eq: 0}}", "eq: 0",
      '"base_grade_rank" is from 1 to 9, so eq 0 never holds'),
+    # A percentage written whole on a fraction, which may pass 1 (a utilisation over the limit): 5 to 100.
+    ("warnings.yaml", NO_ORDERS, "{limit_utilisation: {gte: 80}}", "gte: 80",
+     '"limit_utilisation" is a fraction (1 is 100%), so gte 80 is 8000%; write 0.8 (a share, factor or ratio is a '
+     "fraction here: 80% is 0.8)"),
+    ("warnings.yaml", NO_ORDERS, "{debt_ratio: {gt: 85}}", "gt: 85",
+     '"debt_ratio" is a fraction (1 is 100%), so gt 85 is 8500%; write 0.85'),
+    ("warnings.yaml", NO_ORDERS, "{net_margin: {lt: -5}}", "lt: -5", "so lt -5 is -500%; write -0.05"),
+    ("warnings.yaml", NO_ORDERS, "{revenue_change_ratio: {gte: 50}}", "gte: 50", "write 0.5"),
+    ("warnings.yaml", NO_ORDERS, "{limit_utilisation: {between: [50, 80]}}", "50,",
+     "so between [50, 80] is 5000% to 8000%; write [0.5, 0.8]"),
+    ("warnings.yaml", NO_ORDERS, "{limit_utilisation: {between: [0.5, 80]}}", "80]", "write [0.5, 0.8]"),
+    ("warnings.yaml", NO_ORDERS, "{limit_utilisation: {in: [1, 90]}}", "90]",
+     "so in item 90 is 9000%; write 0.9"),
 ])
 def test_a_threshold_past_or_at_a_fields_bound_is_invalid_at_it(
     rules_copy: RulesCopy, file: str, old: str, new: str, at: str, said: str
 ) -> None:
     """`{months_since_last_order: {lt: 0}}` linted clean, though no customer can ever meet it, and so did
-    `{assess_character: {lte: 100}}`, which every customer scored meets, and `{current_grade_rank: {gt: 9}}`."""
+    `{assess_character: {lte: 100}}`, which every customer scored meets, `{current_grade_rank: {gt: 9}}`, and
+    `{limit_utilisation: {gte: 80}}`, meant as 80 % and asking for exposure 80 times the limit."""
     rules = rules_copy((file, old, new))
 
     found = _problems(rules)
@@ -116,6 +130,12 @@ def test_a_threshold_past_or_at_a_fields_bound_is_invalid_at_it(
     ("warnings.yaml", NO_ORDERS, "{current_grade_rank: {between: [7, 10]}}"),
     ("scorecard.yaml", "{late_paid_share: {lte: 0.1}}", "{late_paid_share: {lt: 1}}"),
     ("orders.yaml", "{overdue_count: {gt: 0}}", "{score: {between: [90, 101]}}"),
+    ("warnings.yaml", NO_ORDERS, "{limit_utilisation: {gte: 1.2}}"),  # over the limit: a fraction may pass 1
+    ("warnings.yaml", NO_ORDERS, "{limit_utilisation: {gte: 4}}"),  # under 5 may be a multiple
+    ("warnings.yaml", NO_ORDERS, "{limit_utilisation: {gte: 150}}"),  # over 100 is no percentage of anything
+    ("warnings.yaml", NO_ORDERS, "{debt_ratio: {gt: 1}}"),
+    ("warnings.yaml", NO_ORDERS, "{order_spike_ratio: {gte: 5}}"),  # a multiple: five times the usual month
+    ("warnings.yaml", NO_ORDERS, "{current_ratio: {gte: 20}}"),
 ])
 def test_a_threshold_a_field_can_meet_or_miss_is_fine(rules_copy: RulesCopy, file: str, old: str, new: str) -> None:
     rules = rules_copy((file, old, new))
@@ -142,6 +162,27 @@ def test_each_number_field_declares_the_bounds_its_computation_keeps_or_none_whe
     }
 
 
+def test_each_fraction_field_says_so_in_the_catalogue() -> None:
+    """The catalogue, not a list in lint, says which fields hold a share or rate people state in percent; a
+    multiple (current_ratio 2, order_spike_ratio 3) is not one."""
+    fractions = {n for n, s in SCOPES["order"].items() | SCOPES["invoice"].items() if s.fraction}
+
+    assert fractions == {"late_paid_share", "limit_utilisation", "debt_ratio", "net_margin", "revenue_change_ratio"}
+
+
+def test_a_percentage_written_whole_under_a_title_stating_it_is_one_problem_at_the_threshold(
+    rules_copy: RulesCopy,
+) -> None:
+    """`Debt ratio above 85%` on `{debt_ratio: {gt: 85}}` is the threshold's slip, said once where it is."""
+    rules = rules_copy(("warnings.yaml", "{debt_ratio: {gt: 0.85}}", "{debt_ratio: {gt: 85}}"))
+
+    [(name, line, col, code, message)] = _problems(rules)
+
+    assert (name, line, col, code) == ("warnings.yaml", *_at(rules / "warnings.yaml", "gt: 85}"), "invalid_value")
+    assert message.endswith("write 0.85 (a share, factor or ratio is a fraction here: 85% is 0.85)")
+
+
+
 def test_fields_shows_a_lower_bound_beside_the_unit_and_a_greatest_value_with_it() -> None:
     result = CliRunner().invoke(build_app(), ["fields", "--stage", "order"])
 
@@ -149,7 +190,8 @@ def test_fields_shows_a_lower_bound_beside_the_unit_and_a_greatest_value_with_it
     assert result.exit_code == 0
     assert "(months, ≥ 0) " in lines["months_since_last_order"]
     assert "(≥ 0) " in lines["invoice_count"]
-    assert "(≥ -1) " in lines["revenue_change_ratio"]
+    assert "(fraction, ≥ -1) " in lines["revenue_change_ratio"]
+    assert "(fraction, ≥ 0) " in lines["debt_ratio"] and "(fraction) " in lines["net_margin"]
     assert "≥" not in lines["large_small_lateness_gap"] and "(0-1) " in lines["late_paid_share"]
     assert "(1-9) " in lines["current_grade_rank"] and "(1-9) " in lines["grade_rank"]
     assert "(0-100) " in lines["score"] and "(0-100) " in lines["assess_capital"]

@@ -38,7 +38,8 @@ def test_a_percentage_bound_other_than_the_ratio_threshold_is_a_problem_at_each_
 
 
 @pytest.mark.parametrize(("en", "when", "write"), [
-    ("Debt ratio above 85%", "{debt_ratio: {gt: 85}}", "debt_ratio: {gt: 0.85}"),
+    # A fraction field's (debt_ratio: {gt: 85}) is reported at the threshold instead (test_field_lower_bounds.py).
+    ("Order trend under 50%", "{order_trend_ratio: {lt: 50}}", "order_trend_ratio: {lt: 0.5}"),
     ("Current ratio under 120%", "{current_ratio: {lt: 120}}", "current_ratio: {lt: 1.2}"),
 ])
 def test_a_threshold_written_as_the_titles_percentage_says_to_write_the_fraction(
