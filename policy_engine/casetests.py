@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from policy_engine.case_statements import statement_warnings
 from policy_engine.caseexpect import Known
 from policy_engine.casefiles import Fixtures, case_inputs, file_shape_problems, read_case_docs, read_fixtures
 from policy_engine.casewhy import asked_by, decided_by, saw, why_not_fired
@@ -47,6 +48,9 @@ class Suite:
     unread_files: list[str] = field(default_factory=list)
     """Case files whose cases could not be read (a yaml_error, not UTF-8, not a mapping with `cases:` …):
     a rule in `uncovered` may fire in one of those cases, as in a case not run."""
+    warnings: list[Problem] = field(default_factory=list)
+    """What does not stop a case from running nor fail the suite (`test --strict` fails on them): a statement
+    in a case or fixture that does not add up (case_statements.py)."""
 
     @property
     def ok(self) -> bool:
@@ -67,6 +71,7 @@ def run_suite(policy: Policy, rules_dir: Path) -> Suite:
     suite.unread_files = list(dict.fromkeys(p.path for p in suite.problems if p.path not in parsed))
     fixtures, fixture_problems = read_fixtures(docs, suite.problems)
     suite.problems += fixture_problems
+    suite.warnings = statement_warnings(docs, fixtures)
     known = Known.of(policy)
     first_of: dict[str, str] = {}
     for doc in docs:

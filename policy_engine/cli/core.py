@@ -105,7 +105,11 @@ def lint(rules: RulesArgument = None, rules_option: RulesAlso = None) -> None:
                f"policy_version {policy.version}")
 
 
-def test_cmd(rules: RulesArgument = None, rules_option: RulesAlso = None) -> None:
+Strict = Annotated[bool, typer.Option("--strict", help="Fail on warnings too: a financial statement in a case or "
+                                      "fixture that does not add up (cash and stock over its current assets, …).")]
+
+
+def test_cmd(rules: RulesArgument = None, rules_option: RulesAlso = None, strict: Strict = False) -> None:
     """Run the rule test cases kept in RULES/tests; every rule must fire in some case."""
     from policy_engine.casetests import run_suite
 
@@ -116,6 +120,8 @@ def test_cmd(rules: RulesArgument = None, rules_option: RulesAlso = None) -> Non
     suite = run_suite(policy, rules)
     for problem in suite.problems:
         typer.echo(str(problem), err=True)
+    for warning in suite.warnings:  # the `warning: ` lead other commands' warnings have, before the location
+        typer.echo(f"warning: {warning}", err=True)
     for result in suite.results:
         status = "FAIL" if result.failures else "ok"
         typer.echo(f"{status:4} {result.case_id}  ({result.where})")
@@ -125,10 +131,16 @@ def test_cmd(rules: RulesArgument = None, rules_option: RulesAlso = None) -> Non
     passed = sum(1 for r in suite.results if not r.failures)
     not_run = suite.not_run
     failed = f"{len(suite.results) - passed} failed" + (f" ({not_run} not run: problems above)" if not_run else "")
-    n = len(suite.problems)
+    typer.echo(f"{passed} passed, {failed}, {coverage}{_extra_counts(suite, strict)}")
+    raise typer.Exit(0 if suite.ok and not (strict and suite.warnings) else 1)
+
+
+def _extra_counts(suite: Suite, strict: bool) -> str:
+    """The summary's end: the case files' problems and warnings, when there are any."""
+    n, w = len(suite.problems), len(suite.warnings)
     malformed = f", {n} {plural(n, 'problem')} in the case files (above)" if n else ""
-    typer.echo(f"{passed} passed, {failed}, {coverage}{malformed}")
-    raise typer.Exit(0 if suite.ok else 1)
+    fails = "; --strict fails on warnings" if strict else ""
+    return malformed + (f", {w} {plural(w, 'warning')} (above{fails})" if w else "")
 
 
 def _echo_coverage(suite: Suite) -> str:

@@ -44,6 +44,8 @@ CODES = {
     "is_a_directory": "a name ending .yaml or .yml in the rules directory is a directory (or a link to one), not a "
     "rule or case file",
     "rule_test_failed": "a test case in the rules' tests/ does not pass (the service refuses the rule set)",
+    "inconsistent_statement": "a financial statement in a rule test case or fixture does not add up (cash and "
+    "inventory over its current assets, …): a warning, which `credit-policy test --strict` fails on",
 }
 """Every problem code with its meaning; tests and tools rely on these names."""
 
