@@ -8,12 +8,13 @@ import asyncio
 import logging
 import re
 import traceback
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
 
 import grpc
 from grpc._cython import cygrpc  # type: ignore[attr-defined]
 
 from adapters.grpc.engines import NoWorkerRunning
+from adapters.grpc.errors import no_request_status
 from adapters.grpc.logs import event
 from adapters.grpc.mapping import request_id_problem
 from policy_engine.domain.errors import EngineUnavailable, PolicyError, StoredRecordInvalid, StoreUnavailable
@@ -109,9 +110,9 @@ _READ_ENDED: tuple[type[BaseException], ...] = (asyncio.CancelledError, grpc.aio
 
 
 class NoRequest(Exception):
-    """A unary call that ended without its request message; `code`: what it is counted as (None: not counted)."""
+    """A unary call that ended without its request message; `code`: what it is counted as."""
 
-    def __init__(self, code: str | None):
+    def __init__(self, code: str):
         super().__init__(code)
         self.code = code
 
@@ -119,22 +120,31 @@ class NoRequest(Exception):
 async def read_request(context: Context) -> bytes:
     """A unary call's one request message, read by the servicer rather than by gRPC (handlers.add_service says
     why); NoRequest if none came: the deadline passed first (DEADLINE_EXCEEDED), the caller sent none
-    (INVALID_ARGUMENT, to be answered), or the call ended otherwise (not counted: see below)."""
+    (INVALID_ARGUMENT, to be answered: answer_no_request), or the call ended otherwise (CANCELLED: see below)."""
     try:
         request = await context.read()
         if request is not grpc.aio.EOF:
             return request  # type: ignore[no-any-return]  # bytes: the handler has no deserializer
         if cancelled_code(context) == "DEADLINE_EXCEEDED":
             raise NoRequest("DEADLINE_EXCEEDED")
-        # EOF also ends a call gRPC has ended: the caller cancelled, its connection was lost, or its request
-        # was over the size limit (gRPC told it RESOURCE_EXHAUSTED). The servicer cannot tell those apart, so
-        # they stay uncounted; one more batch, refused on an ended call, tells them from a caller that sent
-        # no request at all, who is still there to be answered.
+        # EOF also ends a call gRPC has ended: the caller cancelled, its connection was lost, the server stopped,
+        # or its request was over the size limit (gRPC told it RESOURCE_EXHAUSTED). grpcio gives the servicer
+        # the same for all of them (EOF, then a cancel; no code, no details: grpcio 1.85), so all count as
+        # CANCELLED. One more batch, refused on an ended call, tells them from a caller that sent no request
+        # at all, who is still there to be answered.
         await context.send_initial_metadata(())
     except _READ_ENDED:
-        code = cancelled_code(context)
-        raise NoRequest(code if code == "DEADLINE_EXCEEDED" else None) from None
+        raise NoRequest(cancelled_code(context)) from None
     raise NoRequest("INVALID_ARGUMENT")
+
+
+async def answer_no_request(exc: NoRequest, context: Context) -> NoReturn:
+    """End a call without its request: answered INVALID_ARGUMENT if its caller sent none (abort raises
+    AbortError), else CancelledError: nobody is left to answer."""
+    if exc.code == "INVALID_ARGUMENT":
+        status = no_request_status()
+        await abort(context, status.code, status.details, status.trailing_metadata)
+    raise asyncio.CancelledError
 
 
 REQUEST_ID_KEY = "x-request-id"

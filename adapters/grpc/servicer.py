@@ -5,8 +5,8 @@ The decision RPCs take their requests as wire bytes (`add_service`, adapters/grp
 engine parses them where the decision runs (a worker process, in the pool model, so the gRPC process
 never parses or re-serialises them), and bytes that are not a request message get INVALID_ARGUMENT,
 where gRPC's own deserializer would answer UNKNOWN and log a traceback for every such call. The unary
-ones read their one request themselves (`read_request`), so that a call whose request never arrives
-is counted.
+ones, GetPolicy too, read their one request themselves (`read_request`), so that a call whose request
+never arrives is counted; a decision call is in flight from its start, also while its request arrives.
 
 How a call ends (abort, what a cancelled call counts as, failure logs) is adapters/grpc/call_end.py;
 GetPolicy's answer is adapters/grpc/policy_info.py."""
@@ -25,6 +25,7 @@ from adapters.grpc.call_end import (
     CALL_ENDED,
     NoRequest,
     abort,
+    answer_no_request,
     cancelled_code,
     deadline_passed,
     half_closed_code,
@@ -38,7 +39,6 @@ from adapters.grpc.errors import (
     busy_status,
     fill_item_error,
     internal_status,
-    no_request_status,
     rich_status,
     status_code_of,
 )
@@ -70,7 +70,8 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
         self.metrics = host.metrics
         self.max_in_flight = max_in_flight
         self.in_flight = 0
-        """Decision calls and streams admitted and not finished (GetPolicy, health and reflection aside)."""
+        """Decision calls and streams admitted and not finished, a unary call from its start (also while its request
+        arrives: its caller waits); GetPolicy, health and reflection aside."""
         self.heap = HeapTrim()
         """Counts big requests; run_service trims the heap once they are done (adapters/grpc/heap_trim.py)."""
         self._refused = 0
@@ -98,35 +99,30 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
         return reply
 
     async def _unary(self, method: str, kind: str, context: Context) -> Any:
-        request = await self._request(method, context)
-        self.heap.note(len(request))  # a refused one's buffers are left behind as much as a decided one's
+        # In flight from the call's start, as its caller sees it: also while its request is still arriving.
         if self.in_flight >= self.max_in_flight:
             await self._refuse(method, context)
         self.in_flight += 1
         started = time.perf_counter()
         code = "OK"
         try:
-            remaining = context.time_remaining()
-            if remaining is not None and remaining <= 0:
-                # gRPC has told the caller DEADLINE_EXCEEDED already (or is about to): nothing to decide
-                # and nobody to answer; an abort now would fail on the ended call.
-                raise asyncio.CancelledError
             # Past the deadline gRPC cancels this task (CancelledError below): no timer of our own. The
             # call's flow is its connection (`ipv4:10.0.0.7:54321`; ~0.1 µs): when callers wait, one
             # connection's flood of unary calls takes turns with other connections' calls (fair_line.py).
-            reply = await self._decide(kind, request, context.peer())
+            reply = await self._decide(kind, await self._request(context), context.peer())
             if deadline_passed(context):
                 # Decided without a break gRPC could cancel at (the in-process engine without a store
                 # thread decides on the event loop): the caller has been told DEADLINE_EXCEEDED.
                 code = "DEADLINE_EXCEEDED"
             return reply
+        except NoRequest as exc:
+            code = exc.code
+            await answer_no_request(exc, context)
         except PolicyError as exc:
             code = status_code_of(exc).name
             log_failure(method, code, exc, context)
-            status = rich_status(exc)
-            if not await abort(context, status.code, status.details, status.trailing_metadata):
-                code = cancelled_code(context)
-                raise asyncio.CancelledError from None
+            code = await _abort_with(rich_status(exc), context)
+            raise asyncio.CancelledError from None
         except asyncio.CancelledError:
             code = cancelled_code(context)
             raise
@@ -135,29 +131,24 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
         except Exception as exc:
             code = "INTERNAL"
             log_unexpected(method, context)
-            status = internal_status(f"internal error: {type(exc).__name__}")
-            if not await abort(context, status.code, status.details, status.trailing_metadata):
-                code = cancelled_code(context)
-                raise asyncio.CancelledError from None
+            code = await _abort_with(internal_status(f"internal error: {type(exc).__name__}"), context)
+            raise asyncio.CancelledError from None
         finally:
             # Counted before it leaves the in-flight gauge: a scrape (on the metrics thread) that sees no
             # call in flight then also sees this one counted.
             self.metrics.observe_call(method, code, time.perf_counter() - started)
             self.in_flight -= 1
 
-    async def _request(self, method: str, context: Context) -> bytes:
-        """The call's request (read_request); a call without one is counted as what its caller was told,
-        where that is known, answered if its caller is still there, and ended."""
-        started = time.perf_counter()
-        try:
-            return await read_request(context)
-        except NoRequest as exc:
-            if exc.code is not None:
-                self.metrics.observe_call(method, exc.code, time.perf_counter() - started)
-            if exc.code == "INVALID_ARGUMENT":
-                status = no_request_status()
-                await abort(context, status.code, status.details, status.trailing_metadata)
-        raise asyncio.CancelledError  # nobody left to answer
+    async def _request(self, context: Context) -> bytes:
+        """The call's request (read_request: NoRequest if none came), once the call still wants an answer."""
+        request = await read_request(context)
+        self.heap.note(len(request))
+        remaining = context.time_remaining()
+        if remaining is not None and remaining <= 0:
+            # gRPC has told the caller DEADLINE_EXCEEDED already (or is about to): nothing to decide
+            # and nobody to answer; an abort now would fail on the ended call.
+            raise asyncio.CancelledError
+        return request
 
     async def EvaluateCustomer(self, requests: Any,  # noqa: N802
                                context: Context) -> pb.CustomerDecision | bytes:
@@ -169,18 +160,27 @@ class CreditPolicyServicer(pb_grpc.CreditPolicyServiceServicer):
         """Decide one order (a CheckOrderRequest's bytes → an OrderDecision or its bytes)."""
         return await self._unary("CheckOrder", "check_order", context)  # type: ignore[no-any-return]
 
-    async def GetPolicy(self, request: bytes,  # noqa: N802
+    async def GetPolicy(self, requests: Any,  # noqa: N802
                         context: Context) -> pb.PolicyInfo:
-        """The version being served and the last refused reload (a GetPolicyRequest's bytes → PolicyInfo)."""
+        """The version being served and the last refused reload (a GetPolicyRequest's bytes → PolicyInfo);
+        read and counted as the decision calls are, outside max_in_flight (a control call)."""
+        started = time.perf_counter()
+        code = "OK"
         try:
-            include_files = parse_message(pb.GetPolicyRequest, request).include_files
+            include_files = parse_message(pb.GetPolicyRequest, await read_request(context)).include_files
+            return policy_info(self.host, include_files)
+        except NoRequest as exc:
+            code = exc.code
+            await answer_no_request(exc, context)
         except InvalidInput as exc:
-            self.metrics.observe_call("GetPolicy", "INVALID_ARGUMENT", 0.0)
-            status = rich_status(exc)
-            await abort(context, status.code, status.details, status.trailing_metadata)
-            raise asyncio.CancelledError from None  # abort raises unless the caller had gone already
-        self.metrics.observe_call("GetPolicy", "OK", 0.0)
-        return policy_info(self.host, include_files)
+            code = "INVALID_ARGUMENT"
+            code = await _abort_with(rich_status(exc), context)
+            raise asyncio.CancelledError from None
+        except asyncio.CancelledError:
+            code = cancelled_code(context)
+            raise
+        finally:
+            self.metrics.observe_call("GetPolicy", code, time.perf_counter() - started)
 
     async def _stream_item(self, index: int, raw: bytes, flow: object,
                            context: Context) -> pb.EvaluateCustomersResponse:
@@ -275,3 +275,9 @@ async def _write_stream(results: asyncio.Queue[asyncio.Future[pb.EvaluateCustome
         # deadline passed), before the context learns of it: nobody is left to answer.
         return cancelled_code(context)
     return await half_closed_code(context, replied)
+
+
+async def _abort_with(status: grpc.Status, context: Context) -> str:
+    """End the call with `status` (abort raises AbortError); what it counts as if its caller had gone already."""
+    await abort(context, status.code, status.details, status.trailing_metadata)
+    return cancelled_code(context)

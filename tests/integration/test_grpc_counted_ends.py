@@ -45,7 +45,7 @@ def counts(server: ServerProcess, method: str, *codes: str) -> list[float]:
 
 def counts_once_changed(server: ServerProcess, method: str, before: list[float], *codes: str) -> list[float]:
     """counts() once they differ from `before` (or after 10 s): a call without its request is counted when
-    gRPC ends it, which may come after its caller was told, and it is never in flight."""
+    gRPC ends it, which may come after its caller was told."""
     deadline = time.monotonic() + 10
     while counts(server, method, *codes) == before and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -108,6 +108,85 @@ def test_a_call_that_sends_no_request_is_answered_invalid_argument_at_once_and_c
     assert _error_info(caught.value).reason == "INVALID_REQUEST"
     assert _reasons(caught.value) == {"request": "REQUIRED"}
     assert counts_once_changed(grpc_server, "CheckOrder", before, "INVALID_ARGUMENT") == [before[0] + 1]
+
+
+IN_FLIGHT = "\ncredit_policy_grpc_in_flight {}\n"
+
+
+def in_flight_becomes(server: ServerProcess, value: float) -> None:
+    """Wait (up to 10 s) until the in-flight gauge shows `value`."""
+    deadline = time.monotonic() + 10
+    while IN_FLIGHT.format(value) not in scrape(server):
+        assert time.monotonic() < deadline, f"in flight never {value}"
+        time.sleep(0.02)
+
+
+@pytest.mark.parametrize("method", ["CheckOrder", "EvaluateCustomer", "GetPolicy"])
+def test_a_call_cancelled_before_its_request_arrives_is_in_flight_until_then_and_counted_cancelled(
+        grpc_server: ServerProcess, method: str) -> None:
+    # Such a call was never counted, and the gauge left it out although its caller was waiting.
+    call = grpc_server.channel().stream_unary(SERVICE + method)
+    before = counts(grpc_server, method, "CANCELLED", "DEADLINE_EXCEEDED")
+    release = threading.Event()
+    pending = call.future(held_back(release), timeout=30)
+
+    if method == "GetPolicy":  # a control call: never in the decision calls' gauge
+        time.sleep(0.3)
+    else:
+        in_flight_becomes(grpc_server, 1.0)
+    pending.cancel()
+    release.set()
+
+    assert pending.code() == grpc.StatusCode.CANCELLED
+    after = counts_once_changed(grpc_server, method, before, "CANCELLED", "DEADLINE_EXCEEDED")
+    assert [a - b for a, b in zip(after, before, strict=True)] == [1, 0]
+
+
+def test_a_call_whose_caller_closes_its_channel_before_its_request_arrives_is_counted_cancelled(
+        grpc_server: ServerProcess) -> None:
+    channel = grpc.insecure_channel(grpc_server.address)
+    before = counts(grpc_server, "CheckOrder", "CANCELLED")
+    release = threading.Event()
+    pending = channel.stream_unary(SERVICE + "CheckOrder").future(held_back(release), timeout=30)  # kept: a call
+    in_flight_becomes(grpc_server, 1.0)  # dropped by the caller is cancelled
+
+    channel.close()
+    release.set()
+
+    assert pending.code() == grpc.StatusCode.CANCELLED  # what the caller's side says of a closed channel
+    assert counts_once_changed(grpc_server, "CheckOrder", before, "CANCELLED") == [before[0] + 1]
+
+
+def test_a_request_over_the_size_bound_is_counted_cancelled_as_the_service_cannot_tell_it_from_a_cancel(
+        grpc_server: ServerProcess) -> None:
+    # gRPC answers RESOURCE_EXHAUSTED itself; the service sees the request end with none, then the call ended,
+    # exactly as for a caller who cancelled (docs/service.md, Errors).
+    call = grpc_server.channel().stream_unary(SERVICE + "CheckOrder")
+    before = counts(grpc_server, "CheckOrder", "CANCELLED", "RESOURCE_EXHAUSTED")
+
+    with pytest.raises(grpc.RpcError) as caught:
+        call(iter([b"\0" * (9 << 20)]), timeout=30)
+
+    assert caught.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    after = counts_once_changed(grpc_server, "CheckOrder", before, "CANCELLED", "RESOURCE_EXHAUSTED")
+    assert [a - b for a, b in zip(after, before, strict=True)] == [1, 0]
+
+
+def test_get_policy_reads_its_request_as_the_decision_calls_do(grpc_server: ServerProcess) -> None:
+    call = grpc_server.channel().stream_unary(SERVICE + "GetPolicy")
+    before = counts(grpc_server, "GetPolicy", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED")
+    release = threading.Event()
+
+    with pytest.raises(grpc.RpcError) as empty:
+        call(iter([]), timeout=10)
+    with pytest.raises(grpc.RpcError) as late:
+        call(held_back(release), timeout=0.5)
+    release.set()
+
+    assert (empty.value.code(), late.value.code()) == (grpc.StatusCode.INVALID_ARGUMENT,
+                                                       grpc.StatusCode.DEADLINE_EXCEEDED)
+    after = counts_once_changed(grpc_server, "GetPolicy", before, "INVALID_ARGUMENT", "DEADLINE_EXCEEDED")
+    assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1]
 
 
 def open_stream(server: ServerProcess, asked: int, close: bool) -> tuple[Any, queue.Queue[Any]]:

@@ -6,7 +6,9 @@ from __future__ import annotations
 import os
 import queue
 import signal
+import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import grpc
@@ -43,6 +45,30 @@ def test_a_stream_still_open_when_the_grace_runs_out_is_logged_as_cut_off(server
     with pytest.raises(grpc.RpcError):
         next(responses)
     outbox.put(None)
+
+
+def test_a_call_still_awaiting_its_request_is_in_flight_at_the_stop_and_cut_off_by_the_grace(
+        server_factory: Any) -> None:
+    # Its caller is waiting for an answer: the `stopping` line used to leave it out, and the grace's cut-off too.
+    server: ServerProcess = server_factory("--watch-interval", "0", "--grace", "1", workers=0)
+    release = threading.Event()
+    pending = server.channel().stream_unary("/credit_policy.v1.CreditPolicyService/CheckOrder").future(
+        _held_back(release), timeout=60)
+    time.sleep(0.5)  # the call has reached the server
+
+    server.proc.send_signal(signal.SIGTERM)
+
+    assert server.proc.wait(timeout=30) == 0
+    release.set()
+    assert server.wait_for_event("stopping")["in_flight"] == 1
+    assert server.wait_for_event("stopped")["cut_off"] == 1
+    assert pending.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED)
+
+
+def _held_back(release: threading.Event) -> Iterator[bytes]:
+    """A unary call's request stream that sends its request only once `release` is set."""
+    release.wait()
+    yield b""
 
 
 def test_a_stream_closed_within_the_grace_is_not_cut_off(server_factory: Any) -> None:
