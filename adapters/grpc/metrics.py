@@ -124,7 +124,7 @@ class ServiceMetrics:
             "version keeps serving; GetPolicy's last_refused says why); 0 once it holds a good one",
             registry=r, multiprocess_mode="livemax")
         self._server: Any = None
-        self._processes = ProcessFigures("worker")
+        self._processes = ProcessFigures("server", "worker")
         """This process's figures and its engine workers' (track_engine_workers); under --processes the
         supervisor's endpoint shows the server processes' instead, so none are registered there."""
         if not multiprocess():

@@ -83,7 +83,7 @@ class MultiProcessEndpoint:
         process figures of each in `pids()` ({slot: pid}) beside the supervisor's own."""
         self._processes = _ServerProcesses(configured, live)
         self.registry.register(self._processes)
-        self.registry.register(ProcessFigures("process", pids))
+        self.registry.register(ProcessFigures("supervisor", "server", pids))
 
     def process_restart_counted(self, result: str) -> None:
         """Count one start of a replacement server process (`started` or `failed`)."""

@@ -119,13 +119,13 @@ PROCESS_FIGURES = ("process_resident_memory_bytes", "process_open_fds", "process
 
 
 @pytest.mark.parametrize(("model", "labels"), [
-    ({"workers": 0}, []),
-    ({"workers": 2}, ['{worker="0"}', '{worker="1"}']),
-    ({"processes": 2}, ['{process="0"}', '{process="1"}']),
+    ({"workers": 0}, ['{process="server"}']),
+    ({"workers": 2}, ['{process="server"}', '{process="worker-0"}', '{process="worker-1"}']),
+    ({"processes": 2}, ['{process="supervisor"}', '{process="server-0"}', '{process="server-1"}']),
 ], ids=["in-process", "engine-workers", "processes"])
 def test_each_process_shows_its_memory_files_and_cpu_and_no_series_says_when_it_was_created(
         server_factory: Callable[..., ServerProcess], model: dict[str, int], labels: list[str]) -> None:
-    """The process serving /metrics unlabelled, as every exporter's; the others it runs labelled apart."""
+    """Every process's figures labelled with the process they are of, the one serving /metrics included."""
     server = server_factory(**model)
     server.stub().CheckOrder(order_request(), timeout=TIMEOUT)  # a counter with a child, whose _created showed
 
@@ -133,5 +133,6 @@ def test_each_process_shows_its_memory_files_and_cpu_and_no_series_says_when_it_
 
     assert "_created" not in text
     for name in PROCESS_FIGURES:
-        assert [label for label in ["", *labels] if metric(text, name + label) > 0] == ["", *labels], name
+        assert [label for label in labels if metric(text, name + label) > 0] == labels, name
+        assert f"\n{name} " not in text  # no unlabelled sample beside the labelled ones
     assert server.stop() == 0
