@@ -1,4 +1,4 @@
-"""How far an EvaluateCustomers stream decides ahead of the reply it is sending (adapters/grpc/servicer.py): the
+"""How far an EvaluateCustomers stream decides ahead of the reply it is sending (adapters/grpc/servicer_stream.py): the
 bound on what one stream holds in memory while its caller reads slowly or not at all."""
 
 from __future__ import annotations
