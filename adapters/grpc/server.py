@@ -1,26 +1,22 @@
-"""Build the gRPC server (create_server; its port in server_port.py) and run it as a service with reload
-and graceful stop."""
+"""Run the gRPC server as a service (`run_service`): bind, start, announce, reload on SIGHUP and rule-file
+changes, stop gracefully on SIGTERM/SIGINT. The server itself is built in server_build.py (`create_server`,
+re-exported here), what runs beside it and the stop in server_running.py."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import signal
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import grpc
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_health.v1 import health
 
-from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
-from adapters.grpc.handlers import add_service
-from adapters.grpc.host import DIR_NOT_READ, EngineBroken, PolicyHost
-from adapters.grpc.keepalive import Keepalive, keepalive_options
+from adapters.grpc.host import EngineBroken, PolicyHost
+from adapters.grpc.keepalive import Keepalive
 from adapters.grpc.logs import event
-from adapters.grpc.metrics import CannotListen, metrics_host
-from adapters.grpc.reflection import enable_reflection
+from adapters.grpc.metrics import metrics_host
 from adapters.grpc.rules_watch import SighupReloads
 from adapters.grpc.runtime import (
     DEFAULT_MAX_IN_FLIGHT,
@@ -30,100 +26,18 @@ from adapters.grpc.runtime import (
     settle_heap,
     store_shown,
 )
+from adapters.grpc.server_build import CONTROL_CALLS as CONTROL_CALLS
+from adapters.grpc.server_build import MAX_MESSAGE_BYTES as MAX_MESSAGE_BYTES
+from adapters.grpc.server_build import REUSE_PORT_CONNECTION_AGE_MS as REUSE_PORT_CONNECTION_AGE_MS
+from adapters.grpc.server_build import SERVICE_NAME as SERVICE_NAME
+from adapters.grpc.server_build import add_reflection as add_reflection
+from adapters.grpc.server_build import create_server
 from adapters.grpc.server_port import TlsFiles as TlsFiles
-from adapters.grpc.server_port import add_port, bind_reason
-from adapters.grpc.server_stop import StopRequests, stop_within_grace
+from adapters.grpc.server_running import run_alongside, set_serving
+from adapters.grpc.server_stop import StopRequests
 from adapters.grpc.servicer import CreditPolicyServicer
 from policy_engine.build import build_id
 from policy_engine.ports import CustomerStore
-
-SERVICE_NAME = pb.DESCRIPTOR.services_by_name["CreditPolicyService"].full_name
-MAX_MESSAGE_BYTES = 8 * 1024 * 1024
-"""Largest request or response: a snapshot at its list bounds fits; anything bigger is refused."""
-REUSE_PORT_CONNECTION_AGE_MS = 120_000
-"""With SO_REUSEPORT (the `--processes` model) the kernel gives each connection to one process for its
-whole life: after about this long (gRPC adds ±10% jitter) a connection is asked to go away (GOAWAY;
-calls on it finish, however long) and the client reconnects, so a lopsided spread, or one left by a
-replaced process, evens out."""
-
-
-def add_reflection(server: grpc.aio.Server) -> None:
-    """Register server reflection (v1 and v1alpha) so grpcurl works without the .proto."""
-    enable_reflection((SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name), server)
-
-
-CONTROL_CALLS = 100
-"""Calls gRPC takes beyond the servicer's max_in_flight: health checks, reflection, GetPolicy."""
-
-
-def create_server(
-    address: str,
-    servicer: CreditPolicyServicer,
-    *,
-    health_servicer: health.aio.HealthServicer | None = None,
-    tls: TlsFiles | None = None,
-    max_message_bytes: int = MAX_MESSAGE_BYTES,
-    reuse_port: bool = False,
-    keepalive: Keepalive | None = None,
-) -> tuple[grpc.aio.Server, int]:
-    """A grpc.aio server bound to `address` (port 0 picks one); start it with `await server.start()`.
-
-    SO_REUSEPORT stays off unless asked for (`reuse_port`, the `--processes` model, where the
-    supervisor holds the port): otherwise a second server could silently share our port.
-    `keepalive` None: gRPC's own (a quiet connection pinged after two hours).
-    """
-    options = _server_options(max_message_bytes, reuse_port) + keepalive_options(keepalive)
-    # The servicer refuses decision calls past its own max_in_flight (counted, logged, a message that
-    # names the flag); gRPC's limit, just above it, is the backstop for everything else, and leaves
-    # room for health checks, reflection and GetPolicy while the decision calls are at their limit.
-    server = grpc.aio.server(options=options, maximum_concurrent_rpcs=servicer.max_in_flight + CONTROL_CALLS)
-    add_service(servicer, server)
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer or health.aio.HealthServicer(), server)
-    add_reflection(server)
-    port, core_said = add_port(server, address, tls)
-    if port == 0:
-        raise CannotListen(f"cannot listen on {address}: {bind_reason(core_said, tls is not None)}")
-    return server, port
-
-
-def _server_options(max_message_bytes: int, reuse_port: bool) -> list[tuple[str, int]]:
-    """The grpc.aio server's channel options: message size limits, SO_REUSEPORT, flow control."""
-    options = [
-        ("grpc.max_receive_message_length", max_message_bytes),
-        ("grpc.max_send_message_length", max_message_bytes),
-        ("grpc.so_reuseport", 1 if reuse_port else 0),
-        # No BDP probing: each stream's and connection's receive window stays at gRPC's 64 KiB instead
-        # of growing to megabytes, so a caller that streams requests and never reads the replies makes
-        # the server hold ~64 KiB a stream, not ~4 MB (200 such streams: ~100 MB against ~930 MB).
-        # On a LAN it changes nothing measurable; a big request over a long path takes more round trips.
-        ("grpc.http2.bdp_probe", 0),
-    ]
-    if reuse_port:
-        options.append(("grpc.max_connection_age_ms", REUSE_PORT_CONNECTION_AGE_MS))
-    return options
-
-
-async def _set_serving(health_servicer: health.aio.HealthServicer, serving: bool) -> None:
-    status = health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
-    for name in ("", SERVICE_NAME):
-        await health_servicer.set(name, status)
-
-
-HEALTH_POLL_SECONDS = 0.5
-"""How often the health status follows the served engine (a worker pool with no worker running)."""
-
-
-async def _follow_engine_health(host: PolicyHost, health_servicer: health.aio.HealthServicer) -> None:
-    """NOT_SERVING while the served engine can take no call — a worker pool whose workers are all gone
-    and whose replacement fails to start (`no_worker_running`) — and SERVING again once it can. Polled
-    (runs until cancelled), so the engine a reload swaps in is followed too, with nothing on the calls' path."""
-    serving = True
-    while True:
-        await asyncio.sleep(HEALTH_POLL_SECONDS)
-        now = not getattr(host.engine, "no_worker_running", False)
-        if now != serving:
-            serving = now
-            await _set_serving(health_servicer, serving)
 
 
 async def run_service(
@@ -170,7 +84,7 @@ async def run_service(
                             metrics_port=metrics_port, store=store_shown(store_url, store is not None))
     requests = StopRequests(stop or asyncio.Event(), repeat_is_now=now_signal is None)
     _wire_serving_signals(loop, host, sighup, requests, stop_signals, now_signal)
-    running = _run_alongside(host, servicer, server, health_servicer, sighup, watch_interval=watch_interval,
+    running = run_alongside(host, servicer, server, health_servicer, sighup, watch_interval=watch_interval,
                              workers=workers)
     try:
         await requests.stop.wait()
@@ -230,7 +144,7 @@ async def _announce_serving(host: PolicyHost, health_servicer: health.aio.Health
     """Health SERVING, then `on_serving(port, version)` or the `serving` event."""
     host.metrics.track_log_backlog(host.log_backlog)
     settle_heap()
-    await _set_serving(health_servicer, True)
+    await set_serving(health_servicer, True)
     if on_serving is not None:
         on_serving(port, host.engine.version)
     else:
@@ -238,53 +152,3 @@ async def _announce_serving(host: PolicyHost, health_servicer: health.aio.Health
               workers=workers, metrics_port=metrics_port, store=store, version=host.engine.version,
               event_loop=loop_name(asyncio.get_running_loop()), python=interpreter(), build=build_id(),
               open_files_limit=open_files_limit())
-
-
-def _run_alongside(host: PolicyHost, servicer: CreditPolicyServicer, server: grpc.aio.Server,
-                   health_servicer: health.aio.HealthServicer, sighup: SighupReloads, *, watch_interval: float,
-                   workers: int) -> _Running:
-    """Start the rules watcher, the gauges, the heap trim and (engine workers) the health status following them."""
-    loop = asyncio.get_running_loop()
-    watcher = loop.create_task(host.watch(watch_interval)) if watch_interval > 0 else None
-    if watcher is None and host.rules_dir_state == DIR_NOT_READ and sighup.task is None:
-        # A --processes replacement started from its siblings' files and no watcher will read the
-        # directory: read it once now, so that a directory its siblings refused shows REFUSED here too
-        # (and the refused gauge stays up) instead of NOT_READ until the next SIGHUP.
-        sighup.reload_now("start")
-    gauges = loop.create_task(host.metrics.keep_gauges_fresh())
-    healthy = loop.create_task(_follow_engine_health(host, health_servicer)) if workers > 0 else None
-    trim = loop.create_task(servicer.heap.keep_trimmed(lambda: servicer.in_flight))
-    return _Running(host, servicer, server, health_servicer, watcher, gauges, healthy, trim)
-
-
-@dataclass(frozen=True)
-class _Running:
-    """A service that serves: what stopping it takes down."""
-
-    host: PolicyHost
-    servicer: CreditPolicyServicer
-    server: grpc.aio.Server
-    health_servicer: health.aio.HealthServicer
-    watcher: asyncio.Task[None] | None
-    gauges: asyncio.Task[None]
-    healthy: asyncio.Task[None] | None
-    trim: asyncio.Task[None]
-
-    async def stop(self, grace: float, event_prefix: str, requests: StopRequests) -> None:
-        """Health NOT_SERVING, the tasks cancelled, in-flight calls given `grace` seconds (less on a second stop
-        signal), then the host and the metrics closed (the `stopping` and `stopped` events around it)."""
-        event(f"{event_prefix}stopping", grace_seconds=grace, in_flight=self.servicer.in_flight,
-              signal=requests.signal)
-        if self.healthy:
-            self.healthy.cancel()  # first: nothing turns health back to SERVING from here on
-        await _set_serving(self.health_servicer, False)
-        self.gauges.cancel()
-        self.trim.cancel()
-        if self.watcher:
-            self.watcher.cancel()
-        cut_off = await stop_within_grace(self.server, self.servicer, grace, requests.now)
-        await self.host.aclose()
-        self.host.metrics.close()
-        stopped: dict[str, Any] = {"reason": f"engine {self.host.broken}"} if self.host.broken else {}
-        event(f"{event_prefix}stopped", logging.WARNING if cut_off else logging.INFO, cut_off=cut_off, **stopped)
-
