@@ -56,7 +56,11 @@ def pooled(workers: int, initializer: Callable[..., None], initargs: tuple[Any, 
     # spawn: a fresh interpreter per worker, never a fork of a process holding an engine or a socket.
     context = multiprocessing.get_context("spawn")
     window = workers * 2  # enough to keep every worker busy; memory stays flat
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=initializer, initargs=initargs) as pool:
+    # Its queues start multiprocessing's resource tracker, which ignores SIGINT and SIGTERM but not SIGHUP:
+    # a closed terminal killed it, and its replacement printed a KeyError traceback per semaphore.
+    with interrupt.deaf_children():
+        executor = ProcessPoolExecutor(workers, mp_context=context, initializer=initializer, initargs=initargs)
+    with executor as pool:
         in_flight: set[Future[Result]] = set()
         try:
             for chunk in chunks:
