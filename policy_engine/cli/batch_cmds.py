@@ -99,8 +99,9 @@ def batch_cmd(
 ) -> None:
     """Re-evaluate every customer; resumable and idempotent per (as-of, policy version). Prints a JSON summary.
 
-    Exit status: 0 done, 1 done but some customers were quarantined, 2 bad input or configuration,
-    3 fatal error, a database that does not answer, or SIGTERM; 130 Ctrl-C (for both: run it again to resume).
+    Exit status: 0 done, 1 done but some customers were quarantined, 2 bad input or configuration (a
+    --report-dir that cannot be written included: the run is kept, the same command writes the report), 3 fatal
+    error, a database that does not answer, SIGTERM or SIGHUP; 130 Ctrl-C (3 and 130: run it again to resume).
     """
     from adapters.batch.runner import BatchOptions
     from policy_engine.cli.batch_input import as_of_or_exit, partition_or_exit, require_store

@@ -92,3 +92,11 @@ def test_simulate_help_gives_the_default_and_the_advice() -> None:
 
     text = " ".join(result.output.split())
     assert "[default: 1]" in text and "one per CPU" in text and "only compete for the cores" in text
+
+
+def test_batch_help_gives_the_exit_status_of_a_hang_up_and_an_unwritable_report() -> None:
+    """docs/batch.md's exit table: SIGHUP is 3 like SIGTERM, and a --report-dir that cannot be written is 2."""
+    result = runner.invoke(build_app(), ["batch", "--help"], env={"COLUMNS": "200"})
+
+    text = " ".join(result.output.split())
+    assert "SIGTERM or SIGHUP" in text and "--report-dir that cannot be written" in text
