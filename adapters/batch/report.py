@@ -7,6 +7,7 @@ self-contained HTML file with inline SVG charts, and a CSV holds one line per cu
 from __future__ import annotations
 
 import csv
+import errno
 import json
 from collections import Counter
 from datetime import UTC, datetime
@@ -200,6 +201,8 @@ def csv_row(item: dict[str, Any]) -> dict[str, Any]:
 def write_report(engine: Engine, run_id: str, out_dir: Path) -> dict[str, Path]:
     """Write `report-<as_of>-<policy>.html` and `.csv` (plus the summary as JSON) into `out_dir`."""
     data = build_report(engine, run_id)
+    if out_dir.exists() and not out_dir.is_dir():  # mkdir says "File exists", which reads as "will not overwrite"
+        raise NotADirectoryError(errno.ENOTDIR, "not a directory (a file of that name is there)", str(out_dir))
     out_dir.mkdir(parents=True, exist_ok=True)
     info = data["info"]
     stem = f"report-{info['as_of']}-{info['policy_version'][:12]}"

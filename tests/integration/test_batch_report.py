@@ -167,6 +167,20 @@ def test_an_output_place_that_cannot_be_written_is_named_and_nothing_is_lost(
     assert Path(summary_of(again)["report"]["html"]).is_file()
 
 
+def test_a_file_given_as_the_report_folder_is_said_to_be_no_folder(
+    finished_run: tuple[str, Path], tmp_path: Path
+) -> None:
+    """`--out summary.json` (a file) said `File exists`, which reads as a refusal to overwrite."""
+    url, _ = finished_run
+    a_file = tmp_path / "summary.json"
+    a_file.write_text("{}")
+
+    report = cli("report", "--db", url, "--out", str(a_file))
+
+    assert report.returncode == 2, report.stderr
+    assert f"cannot write the report to {a_file}: not a directory" in report.stderr
+    assert "File exists" not in report.stderr and a_file.read_text() == "{}"
+
 def test_a_report_that_fails_while_writing_leaves_the_previous_one_whole(
     finished_run: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
