@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from adapters.batch import interrupt, runs
+from adapters.batch import interrupt, runs, superseded
 from adapters.batch.config import portfolio_config
 from adapters.batch.fatal import fatal_text
 from adapters.batch.pool import pooled
@@ -116,7 +116,7 @@ def _run_opened(opts: BatchOptions, opened: tuple[Any, Any, Any, str, float], su
         store.record_policy(policy)
         settled = _settled(opts, run_id, store.engine)
         attempt_begun = settled is None
-        summary.update(_begin_attempt(opts, run_id, store.engine, policy.version) if settled is None
+        summary.update(_begin_attempt(opts, (run_id, policy.version), store.engine, on_notice) if settled is None
                        else {"attempt": settled.pop("attempt")})  # fmt: skip
         portfolio = ensure_portfolio(store.engine, run_id, opts.as_of, config, on_wait=on_notice or _say_nothing)
         summary["portfolio_seconds"] = round(time.perf_counter() - started, 2)
@@ -151,11 +151,19 @@ def _portfolio_figures(portfolio: dict[str, Any], errors: list[tuple[str, str]])
     }  # fmt: skip
 
 
-def _begin_attempt(opts: BatchOptions, run_id: str, engine: Any, policy_version: str) -> dict[str, Any]:
-    """Count a new attempt at the part; with --retry-quarantined forget its quarantined customers."""
+def _begin_attempt(opts: BatchOptions, run: tuple[str, str], engine: Any, on_notice: NoticeHook | None
+                   ) -> dict[str, Any]:  # fmt: skip
+    """Count a new attempt at the part; with --retry-quarantined forget its quarantined customers. Say which
+    stopped runs of the same day under other rules it does not resume (a rerun after a rule change)."""
+    run_id, policy_version = run
     begun: dict[str, Any] = {"attempt": runs.start_run(engine, run_id, opts.partition, opts.as_of, policy_version)}
     if opts.retry_quarantined:
         begun["retried_quarantined"] = runs.clear_quarantine(engine, run_id, opts.partition)
+    left = superseded.unfinished_under_other_rules(engine, run_id, opts.partition, opts.as_of)
+    for other in left:
+        (on_notice or _say_nothing)(superseded.notice(other, run_id))
+    if left:
+        begun["unfinished_under_other_rules"] = left
     return begun
 
 
