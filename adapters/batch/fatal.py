@@ -6,9 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
 from adapters.store.engine import SQLITE_LOCK_WAIT, database_unavailable, scrub_password
+
+_NO_ROOM_CODES = frozenset({"SQLITE_FULL", "SQLITE_IOERR_SHMSIZE"})
+"""SQLite's codes for a full disk; the second (the WAL index, -shm, could not grow) says only "disk I/O error"."""
 
 MAX_FATAL_TEXT = 1000
 """The driver's message of a database error that stopped the run is cut here (a summary, not a dump)."""
@@ -31,9 +35,23 @@ def what_to_do(exc: DBAPIError, engine: Any, text: str) -> str:
     if sqlite and "database is locked" in text:  # busy, not gone: say who may hold it
         return (f" (another process held the store's write lock for over {SQLITE_LOCK_WAIT} s: another batch, an "
                 "import, compact-log or demo-data; once it is done, run the same command again to resume)")
-    if "disk is full" in text or "No space left on device" in text:  # SQLITE_FULL and ENOSPC are "operational" too
-        where = f"the disk of {Path(engine.url.database or '.').parent}" if sqlite else "the database server's disk"
-        return f" (no room left on {where}: free space there, then run the same command again to resume)"
+    if no_room(exc):  # SQLITE_FULL and ENOSPC are "operational" too
+        return no_room_left(engine.url)
     if database_unavailable(exc):
         return " (the database went away: once it is back, run the same command again to resume)"
     return ""
+
+
+def no_room(exc: BaseException) -> bool:
+    """Whether a database error says the store's disk is full, in the driver's words or by SQLite's code."""
+    said = str(getattr(exc, "orig", None) or exc)
+    if "disk is full" in said or "No space left on device" in said:
+        return True
+    return getattr(getattr(exc, "orig", None), "sqlite_errorname", None) in _NO_ROOM_CODES
+
+
+def no_room_left(url: URL) -> str:
+    """What to do about a full disk under the store at `url`: whose disk, and to free space and run again."""
+    sqlite = url.get_backend_name() == "sqlite"
+    where = f"the disk of {Path(url.database or '.').parent}" if sqlite else "the database server's disk"
+    return f" (no room left on {where}: free space there, then run the same command again to resume)"

@@ -11,7 +11,7 @@ from typing import Any
 
 from adapters.batch import interrupt, runs, superseded
 from adapters.batch.config import portfolio_config
-from adapters.batch.fatal import fatal_text
+from adapters.batch.fatal import fatal_text, no_room, no_room_left
 from adapters.batch.pool import pooled
 from adapters.batch.portfolio_once import ensure_portfolio
 from adapters.batch.progress import Progress
@@ -63,19 +63,25 @@ def _load_rules(opts: BatchOptions) -> Any:
 
 
 class StoreNotAnswering(Exception):
-    """The store's server did not answer (down, restarting): the run did not start; a retry may work."""
+    """The store's server did not answer (down, restarting) or its disk is full: the run did not start; a retry
+    may work."""
 
 
 def _open_store(opts: BatchOptions) -> Any:
-    """The open store; StoreNotAnswering when its server did not answer, BatchInputError for any other failure."""
+    """The open store; StoreNotAnswering when its server did not answer or its disk is full, BatchInputError for
+    any other failure."""
+    from sqlalchemy.engine import make_url
+
     from adapters.store import open_store
     from adapters.store.engine import cannot_open, server_not_answering
 
     try:
         return open_store(opts.db_url)
     except Exception as exc:
+        said = " ".join(cannot_open(opts.db_url, exc).split())  # libpq's hint is a second, indented line
+        if no_room(exc):  # a full disk at night: exit 3 once there is room; not exit 2, "fix the command"
+            raise StoreNotAnswering(said + no_room_left(make_url(opts.db_url))) from None
         if server_not_answering(exc):  # a restart at night: exit 3, retry; not exit 2, "fix the command"
-            said = " ".join(cannot_open(opts.db_url, exc).split())  # libpq's hint is a second, indented line
             raise StoreNotAnswering(f"{said} (the database did not answer: once it is up, run the same command "
                                     "again)") from None
         raise BatchInputError(cannot_open(opts.db_url, exc)) from None

@@ -3,10 +3,18 @@ hundreds of parameters, and how to go on."""
 
 from __future__ import annotations
 
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.exc import DataError, OperationalError
 
 from adapters.batch.fatal import MAX_FATAL_TEXT, fatal_text
+from adapters.batch.runner import BatchOptions, run_batch
+
+RULES = Path(__file__).resolve().parents[2] / "rules"
 
 ENGINE = create_engine("postgresql+psycopg://risk:s3cret@db.example/credit")
 STATEMENT = "SELECT customer_id FROM staff_signals WHERE customer_id IN (" + ", ".join(
@@ -76,3 +84,34 @@ def test_a_full_disk_under_postgresql_says_so_too() -> None:
     text = fatal_text(exc, ENGINE)
 
     assert "(no room left on the database server's disk: free space there" in text and "went away" not in text
+
+
+def _shm_not_grown() -> OperationalError:
+    """What SQLite says when its WAL index (the -shm file) cannot grow on a full disk: no word of a full disk."""
+    orig = sqlite3.OperationalError("disk I/O error")
+    orig.sqlite_errorname = "SQLITE_IOERR_SHMSIZE"  # type: ignore[attr-defined]
+    return OperationalError("SELECT …", {}, orig)
+
+
+def test_a_wal_index_that_cannot_grow_is_a_full_disk_not_a_database_gone() -> None:
+    text = fatal_text(_shm_not_grown(), create_engine("sqlite:////srv/cp/store.sqlite"))
+
+    assert text.startswith("OperationalError: disk I/O error (no room left on the disk of /srv/cp")
+    assert "went away" not in text
+
+
+def test_a_store_on_a_full_disk_at_the_start_is_a_retry_not_bad_input(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Exit 2 ("fix the command") said `cannot open the store …: disk I/O error`; freeing space is what to do."""
+    import adapters.store
+
+    def full(url: str) -> None:
+        raise _shm_not_grown()
+
+    monkeypatch.setattr(adapters.store, "open_store", full)
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+
+    summary = run_batch(BatchOptions(db_url=url, as_of=date(2026, 11, 22), rules_dir=RULES))
+
+    assert (summary["status"], summary["exit_code"]) == ("failed", 3)
+    assert f"no room left on the disk of {tmp_path}" in summary["error"] and "cannot open the store" in summary["error"]
