@@ -71,5 +71,6 @@ def _table(parts: list[dict[str, Any]]) -> Table:
                       f"{p['quarantined']:,}", _when(p["started_at"]), _when(p["finished_at"]),
                       _when(p["last_settled_at"]), _duration(p))  # fmt: skip
     if any(p["status"] != "complete" for p in parts):
-        table.caption = RESUME_NOTE + "; a `failed` one likewise"
+        table.caption = RESUME_NOTE + ("; a `failed` one likewise; either with the rules of its policy version (after "
+                                       "the run id's colon): other rules start a new run")  # fmt: skip
     return table
