@@ -161,13 +161,12 @@ def _add_report(summary: dict[str, Any], db_url: str, report_dir: Path) -> None:
     try:
         summary["report"] = write_report_files(db_url, summary["run_id"], report_dir)
     except ReportNotWritten as exc:  # the run is complete and kept: rerun to write the report
-        err.print(f"error: {exc}", markup=False)
-        summary["report"] = {"error": str(exc)}
+        summary["report"] = {"error": str(exc)}  # said last on stderr, after the run's own notes
         summary["exit_code"] = BAD
 
 
 def _print_notes(summary: dict[str, Any]) -> None:
-    """On stderr: who was left out or quarantined, the run's error, a run that was already complete."""
+    """On stderr: who was left out or quarantined, the run's error, an already complete run, the report's error."""
     from policy_engine.cli.batch_stopped import settled_line
 
     for item in summary.get("portfolio_unreadable", {}).get("sample", []):
@@ -185,6 +184,8 @@ def _print_notes(summary: dict[str, Any]) -> None:
     if summary.get("already_complete"):
         err.print(f"run {summary['run_id']} part {summary['partition']} is already complete (attempt "
                   f"{summary['attempt']}): no customer to evaluate, the store is left as it is", markup=False)
+    if summary.get("report", {}).get("error"):
+        err.print(f"error: {summary['report']['error']}", markup=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -180,6 +180,11 @@ def test_a_file_given_as_the_report_folder_is_said_to_be_no_folder(
     assert report.returncode == 2, report.stderr
     assert f"cannot write the report to {a_file}: not a directory" in report.stderr
     assert "File exists" not in report.stderr and a_file.read_text() == "{}"
+    # the batch writes the report after the run: its error is said last (it came above the run's own line)
+    again = cli("batch", "--db", url, "--as-of", AS_OF.isoformat(), "--report-dir", str(a_file), "--quiet")
+    lines = again.stderr.splitlines()
+    assert again.returncode == 2 and len(lines) == 2, again.stderr
+    assert "is already complete" in lines[0] and lines[1].startswith("error: cannot write the report to")
 
 def test_a_report_that_fails_while_writing_leaves_the_previous_one_whole(
     finished_run: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
