@@ -17,6 +17,7 @@ from adapters.batch.portfolio_once import ensure_portfolio
 from adapters.batch.progress import Progress
 from adapters.batch.runs import Partition
 from adapters.batch.worker import ChunkEvaluator, ChunkResult, RunContext, init_worker, run_chunk
+from adapters.store import lock_wait
 from adapters.store.lock_wait import wait_for_write_lock
 
 EXIT_OK, EXIT_QUARANTINED, EXIT_BAD_INPUT, EXIT_FATAL = 0, 1, 2, 3
@@ -63,21 +64,24 @@ def _load_rules(opts: BatchOptions) -> Any:
 
 
 class StoreNotAnswering(Exception):
-    """The store's server did not answer (down, restarting) or its disk is full: the run did not start; a retry
-    may work."""
+    """The store's server did not answer (down, restarting), its disk is full, or another process held its
+    SQLite write lock all through the migration: the run did not start; a retry may work."""
 
 
-def _open_store(opts: BatchOptions) -> Any:
-    """The open store; StoreNotAnswering when its server did not answer or its disk is full, BatchInputError for
-    any other failure."""
+def _open_store(opts: BatchOptions, on_notice: NoticeHook) -> Any:
+    """The open store, migrated (a wait for the SQLite write lock said through `on_notice`); StoreNotAnswering
+    when its server did not answer, its disk is full or the lock stayed held, BatchInputError for any other
+    failure."""
     from sqlalchemy.engine import make_url
 
-    from adapters.store import open_store
+    from adapters.store import make_engine, open_store
     from adapters.store.engine import cannot_open, server_not_answering
 
     try:
-        return open_store(opts.db_url)
+        return open_store(opts.db_url, on_wait=on_notice)
     except Exception as exc:
+        if lock_wait.is_locked(exc):  # busy, not broken: exit 3 and the batch's words for it, not exit 2
+            raise StoreNotAnswering(fatal_text(exc, make_engine(opts.db_url))) from None
         said = " ".join(cannot_open(opts.db_url, exc).split())  # libpq's hint is a second, indented line
         if no_room(exc):  # a full disk at night: exit 3 once there is room; not exit 2, "fix the command"
             raise StoreNotAnswering(said + no_room_left(make_url(opts.db_url))) from None
@@ -102,7 +106,7 @@ def run_batch(opts: BatchOptions, on_progress: ProgressHook | None = None, summa
                    partition=str(opts.partition), workers=opts.workers)  # fmt: skip
     started = time.perf_counter()
     try:
-        store = _open_store(opts)
+        store = _open_store(opts, on_notice or _say_nothing)
     except StoreNotAnswering as exc:
         policy.close()
         summary.update(status="failed", error=str(exc), exit_code=EXIT_FATAL)

@@ -13,7 +13,7 @@ from sqlalchemy.engine import URL
 
 from adapters.store.db_url import BadDbUrl, check_db_url
 from adapters.store.engine import make_engine, resolve_db_url, safe_url
-from adapters.store.lock_wait import wait_for_write_lock
+from adapters.store.lock_wait import is_locked
 from adapters.store.revisions import alembic_config, current_revision, migrate
 
 SNAPSHOTS_REVISION = "0003"
@@ -88,11 +88,11 @@ def _check_revision(engine: Engine, shown: str, upgrade: bool, on_wait: Callable
             f"{shown}: the schema is at revision {revision}, before {SNAPSHOTS_REVISION} (which adds "
             "decision_snapshots); migrate it first: pass --upgrade, or start the new release on it once"
         )
-    if on_wait is not None:  # the migration would wait for another writer's lock in silence
-        wait_for_write_lock(engine, on_wait)
     try:
-        migrate(engine)
+        migrate(engine, on_wait=on_wait)
     except Exception as exc:
+        if is_locked(exc):  # busy, not broken: the caller's exit 3 and "run it again", not exit 2
+            raise
         raise CompactError(f"{shown}: the upgrade from revision {revision} failed: {_first_line(exc)}") from None
 
 

@@ -35,10 +35,11 @@ def wait_for_write_lock(engine: Engine, on_wait: Callable[[str], None], quiet: f
 
 
 def take_write_lock(conn: Connection, take: Callable[[], T], on_wait: Callable[[str], None],
-                    quiet: float | None = None) -> T:  # fmt: skip
+                    quiet: float | None = None, doing: str = "") -> T:  # fmt: skip
     """`take()`, whose first write takes the SQLite write lock on `conn`: when another process holds it
-    for over `quiet` s (LOCK_QUIET_SECONDS), `on_wait(line)` once, then `take()` again with the rest of
-    SQLITE_LOCK_WAIT. `take` must roll back what it began when it fails. Costs two settings, no statement."""
+    for over `quiet` s (LOCK_QUIET_SECONDS), `on_wait(line)` once (`doing`: what for, see waiting_line), then
+    `take()` again with the rest of SQLITE_LOCK_WAIT. `take` must roll back what it began when it fails.
+    Costs two settings, no statement."""
     if conn.dialect.name != "sqlite":
         return take()
     whole = store_engine.SQLITE_LOCK_WAIT
@@ -49,17 +50,19 @@ def take_write_lock(conn: Connection, take: Callable[[], T], on_wait: Callable[[
     except OperationalError as exc:
         if not is_locked(exc) or quiet >= whole:
             raise
-        on_wait(waiting_line(conn.engine, whole - quiet))
+        on_wait(waiting_line(conn.engine, whole - quiet, doing=doing))
         set_busy_timeout(conn, whole - quiet)
         return take()
     finally:
         set_busy_timeout(conn, whole)  # the pooled connection waits as every other one does
 
 
-def waiting_line(engine: Engine, seconds_left: float, holders: str = HOLDERS) -> str:
-    """What a writer waiting for the store's write lock says: whose lock, who may hold it, how long more."""
+def waiting_line(engine: Engine, seconds_left: float, holders: str = HOLDERS, doing: str = "") -> str:
+    """What a writer waiting for the store's write lock says: whose lock, what for (`doing`, say `to upgrade
+    its schema`: a command that only reads would not be expected to write), who may hold it, how long more."""
     store = store_engine.safe_url(engine.url.render_as_string(hide_password=False))
-    return (f"waiting for the write lock of the store {store}: another process holds it ({holders}); "
+    what_for = f" {doing}" if doing else ""
+    return (f"waiting for the write lock of the store {store}{what_for}: another process holds it ({holders}); "
             f"up to {span(seconds_left)} more before giving up")  # fmt: skip
 
 

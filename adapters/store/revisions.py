@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
+
+from adapters.store.lock_wait import take_write_lock
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -33,17 +36,33 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def migrate(engine: Engine, revision: str = "head") -> None:
-    """Upgrade the database to `revision` (default: the newest); a no-op when already there."""
+def migrate(engine: Engine, revision: str = "head", on_wait: Callable[[str], None] | None = None) -> None:
+    """Upgrade the database to `revision` (default: the newest); a no-op when already there.
+
+    On SQLite the migration holds the store's write lock from its start: another process holding it for
+    over 2 s is said through `on_wait` (lock_wait.py); `database is locked` once it held it all the wait."""
     if revision == "head" and current_revision(engine) == head_revision():
         return
     config = alembic_config()
-    with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            # Two processes opening a fresh database at once must not both create the tables.
-            conn.execute(text("SELECT pg_advisory_xact_lock(724201)"))
+    with engine.connect() as conn:
+        _take_the_store(conn, on_wait)
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
+        conn.commit()
+
+
+def _take_the_store(conn: Connection, on_wait: Callable[[str], None] | None) -> None:
+    """Keep other writers out of the migration: a second process opening a fresh database at once must
+    not create the tables too, and on SQLite the wait for another writer's lock is said, not silent."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(724201)"))
+    elif conn.dialect.name == "sqlite":
+        take_write_lock(conn, lambda: conn.exec_driver_sql("BEGIN IMMEDIATE"), on_wait or _silent,
+                        doing="to upgrade its schema")  # fmt: skip
+
+
+def _silent(_line: str) -> None:
+    """A notice nobody asked to see."""
 
 
 def downgrade(engine: Engine, revision: str) -> None:

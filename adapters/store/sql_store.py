@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -210,14 +210,16 @@ class SqlStore(CustomerStore):
             return policy_files(conn, version)
 
 
-def open_store(url: str | None = None, *, upgrade: bool = True, background_audit: bool = False) -> SqlStore:
+def open_store(url: str | None = None, *, upgrade: bool = True, background_audit: bool = False,
+               on_wait: Callable[[str], None] | None = None) -> SqlStore:  # fmt: skip
     """Open the store at `url` (default: $CREDIT_POLICY_DB or the embedded SQLite file), migrated to head.
 
     `background_audit=True` (the service) writes the decision log from a background thread in
     batches, so a decision waits for a queue put instead of a commit; call `close()` at shutdown.
+    `on_wait(line)` is told when the migration waits over 2 s for another process's SQLite write lock.
     """
     engine = make_engine(url)
     require_sqlite_json(engine)
     if upgrade:
-        migrate(engine)
+        migrate(engine, on_wait=on_wait)
     return SqlStore(engine, background_audit=background_audit)

@@ -7,10 +7,12 @@ from typing import Any
 import typer
 
 from policy_engine.cli.batch_cmds import EXIT_BAD_INPUT, err
+from policy_engine.cli.store_common import NOT_UPGRADED, exit_if_locked, say_waiting
 
 
-def open_engine(db: str | None) -> Any:
-    """An engine on the existing store, migrated; or exit 2 saying why it cannot be opened."""
+def open_engine(db: str | None, command: str) -> Any:
+    """An engine on the existing store, migrated (a wait for the SQLite write lock said, `command` first);
+    or exit 2 saying why it cannot be opened, 3 when another process held the lock all the while."""
     from adapters.store import make_engine, migrate, resolve_db_url
     from adapters.store.engine import NoSuchStore, cannot_open, require_existing
 
@@ -25,8 +27,9 @@ def open_engine(db: str | None) -> Any:
         err.print(f"error: {cannot_open(url, exc)}", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     try:
-        migrate(engine)
+        migrate(engine, on_wait=say_waiting(command))
     except Exception as exc:  # an unreachable or foreign database: say which, no traceback
+        exit_if_locked(exc, NOT_UPGRADED)
         err.print(f"error: {cannot_open(url, exc)}", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     return engine

@@ -87,7 +87,7 @@ def record(
     from adapters.store.engine import safe_url
     from policy_engine.cli.store_common import open_store_or_exit  # the store is optional for these commands
 
-    store = open_store_or_exit(db, must_exist=True)
+    store = open_store_or_exit(db, command="evaluate" if order is None else "check-order", must_exist=True)
     try:
         store.record_policy(policy)
         store.record_decision(snapshot, decision, source="cli", order=order, order_request=request)

@@ -44,7 +44,7 @@ def history_cmd(
     """A customer's logged decisions and how its grade and limit moved; --replay checks they reproduce."""
     from adapters.store.replay import Replayer
 
-    store = open_store_or_exit(db, must_exist=True)
+    store = open_store_or_exit(db, command="history", must_exist=True)
     entries = store.history(customer_id, last)
     if not entries:
         err.print(f"no decisions logged for customer {customer_id!r}", markup=False)

@@ -45,7 +45,7 @@ def queue_cmd(
     """The day's work queue: urgent reviews, holds, reviews due, collection reminders, follow-ups, give-ups."""
     working_day = _date(day, "--date")
     wanted = _wanted_categories(category)
-    engine, run_id = engine_and_run(db, run, working_day)
+    engine, run_id = engine_and_run(db, run, working_day, command="queue")
     with engine.connect() as conn:
         if csv_file is not None:
             _write_csv(conn, run_id, working_day, csv_file, wanted)

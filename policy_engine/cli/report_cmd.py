@@ -31,13 +31,15 @@ def write_report_files(db_url: str, run_id: str, out_dir: Path) -> dict[str, str
     return {kind: str(path) for kind, path in paths.items()}
 
 
-def engine_and_run(db: str | None, run: str | None, day: date | None = None) -> tuple[Any, str]:
-    """The store and the run named (id or as-of date; none: the newest as of `day`), or exit 2 saying why."""
+def engine_and_run(db: str | None, run: str | None, day: date | None = None,
+                   command: str = "report") -> tuple[Any, str]:  # fmt: skip
+    """The store and the run named (id or as-of date; none: the newest as of `day`), or exit 2 saying why;
+    `command` starts the line said while the store's migration waits for the write lock."""
     from adapters.batch.runs import latest_run, resolve_run
     from adapters.store.engine import cannot_open
     from policy_engine.cli.batch_store import open_engine
 
-    engine = open_engine(db)
+    engine = open_engine(db, command)
     try:
         with engine.connect() as conn:
             run_id = resolve_run(conn, run) if run or day is None else latest_run(conn, day)

@@ -25,7 +25,7 @@ def runs_cmd(db: DbOption = None, limit: LimitOption = 20, as_json: JsonOption =
     from adapters.batch.runs_list import list_runs
     from policy_engine.cli.batch_store import open_engine
 
-    engine = open_engine(db)
+    engine = open_engine(db, "runs")
     try:
         with engine.connect() as conn:
             parts = list_runs(conn, limit)

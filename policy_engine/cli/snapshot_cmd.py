@@ -29,7 +29,7 @@ def snapshot_cmd(
     from policy_engine.domain.errors import CustomerNotFound, StoredRecordInvalid
 
     day = date_option("--as-of", as_of) if as_of else None
-    store = open_store_or_exit(db, must_exist=True)
+    store = open_store_or_exit(db, command="snapshot", must_exist=True)
     try:
         snapshot = store.get_snapshot(customer_id, day)
     except CustomerNotFound:

@@ -73,7 +73,7 @@ def import_cmd(
         raise typer.Exit(2)
     if keep_going and rejects is None:
         rejects = default_rejects(file)
-    store = open_store_or_exit(db)
+    store = open_store_or_exit(db, command="import")
     # Off a terminal the bar showed nothing but left a blank line before the report: not drawn there.
     with Progress(TextColumn("{task.description}"), TextColumn("{task.completed} rows"), TimeElapsedColumn(),
                   console=err, transient=True, disable=not err.is_terminal) as bar:  # fmt: skip
@@ -140,7 +140,7 @@ def demo_data_cmd(
     from adapters.demo_data import PortfolioNotEmpty, check_empty
 
     day = date_option("--as-of", as_of) if as_of else date.today()
-    store = open_store_or_exit(db)
+    store = open_store_or_exit(db, command="demo-data")
     try:
         check_empty(store.engine, replace)
     except PortfolioNotEmpty as exc:

@@ -21,22 +21,28 @@ def _out() -> Console:
     return Console(highlight=False, width=None if sys.stdout.isatty() else 200)
 
 
-def open_store_or_exit(db: str | None, *, must_exist: bool = False) -> Any:
+def open_store_or_exit(db: str | None, *, command: str, must_exist: bool = False) -> Any:
     """The store; with `must_exist` (commands that only read) a SQLite file that is not there is an
-    error rather than a new empty store."""
+    error rather than a new empty store. A migration kept waiting for the SQLite write lock says so,
+    `command` (`history`) first, as every line a command says on stderr."""
     from adapters.store import open_store
     from adapters.store.engine import NoSuchStore, cannot_open, require_existing, resolve_db_url
 
     try:
         if must_exist:
             require_existing(db)
-        return open_store(db)
+        return open_store(db, on_wait=say_waiting(command))
     except NoSuchStore as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from None
     except Exception as exc:  # a bad URL or an unreachable server: say which, no traceback; never the password
+        exit_if_locked(exc, NOT_UPGRADED)
         err.print(f"error: {cannot_open(resolve_db_url(db), exc)}", markup=False)
         raise typer.Exit(2) from None
+
+
+NOT_UPGRADED = "the store was not upgraded and the command did nothing"
+"""What became of a command locked out of the store's migration (exit_if_locked)."""
 
 
 def say_waiting(command: str) -> Callable[[str], None]:

@@ -9,9 +9,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from adapters.store import engine as store_engine
+from adapters.store import lock_wait
 from policy_engine.domain.models import CustomerSnapshot
 
 PG_URL = os.environ.get("CREDIT_POLICY_PG_URL", "")
+
+
+@pytest.fixture
+def short_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lock waits (lock_wait.py) of a test's length: 0.2 s unmentioned, 1 s for the driver's own wait."""
+    monkeypatch.setattr(lock_wait, "LOCK_QUIET_SECONDS", 0.2)
+    monkeypatch.setattr(store_engine, "SQLITE_LOCK_WAIT", 1)
 
 
 def reset_postgres(url: str) -> None:

@@ -6,8 +6,13 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
+import pytest
 from sqlalchemy import make_url
+from typer.testing import CliRunner
+
+from adapters.store import lock_wait
 
 WAITING = "waiting for the write lock of the store"
 
@@ -30,3 +35,22 @@ def release_after(holder: sqlite3.Connection, seconds: float) -> threading.Timer
     timer = threading.Timer(seconds, lambda: holder.execute("ROLLBACK"))
     timer.start()
     return timer
+
+
+def run_while_held(args: list[str], url: str, monkeypatch: pytest.MonkeyPatch,
+                   give_back: bool) -> tuple[int, str, str]:  # fmt: skip
+    """Run `credit-policy ARGS` while another writer holds the lock: given back as soon as the command has
+    its waiting line (however long it took to get there), or never."""
+    from policy_engine.cli import build_app
+
+    with write_lock_held(url) as holder:
+        line = lock_wait.waiting_line
+
+        def said_then_given_back(*args: Any, **kwargs: Any) -> str:
+            if give_back and holder.in_transaction:
+                holder.execute("ROLLBACK")
+            return line(*args, **kwargs)
+
+        monkeypatch.setattr(lock_wait, "waiting_line", said_then_given_back)
+        result = CliRunner().invoke(build_app(), args)
+    return result.exit_code, result.stdout, result.stderr

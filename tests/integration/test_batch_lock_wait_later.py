@@ -16,17 +16,9 @@ from adapters.batch.fatal import fatal_text
 from adapters.batch.portfolio_once import PortfolioLockedOut, ensure_portfolio
 from adapters.batch.runner import BatchOptions, run_batch
 from adapters.batch.worker import ChunkEvaluator, RunContext
-from adapters.store import engine as store_engine
-from adapters.store import lock_wait, open_store
+from adapters.store import open_store
 from tests.integration.sqlite_lock import WAITING, release_after, write_lock_held
 from tests.integration.test_batch_support import AS_OF, RULES, make_portfolio, scalar
-
-
-@pytest.fixture
-def short_waits(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Waits of a test's length: 0.2 s unmentioned, 1 s for the driver's own wait."""
-    monkeypatch.setattr(lock_wait, "LOCK_QUIET_SECONDS", 0.2)
-    monkeypatch.setattr(store_engine, "SQLITE_LOCK_WAIT", 1)
 
 
 def test_a_portfolio_pass_kept_waiting_says_so_once_and_how_long_then_goes_on(

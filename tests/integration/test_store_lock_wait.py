@@ -5,26 +5,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from adapters.store import engine as store_engine
-from adapters.store import lock_wait, open_store
-from policy_engine.cli import build_app
-from tests.integration.sqlite_lock import WAITING, write_lock_held
+from adapters.store import open_store
+from tests.integration.sqlite_lock import WAITING, run_while_held
 from tests.integration.test_batch_support import AS_OF, make_portfolio, scalar
 
 DEMO = ["demo-data", "--customers", "5", "--as-of", AS_OF.isoformat()]
 LOCKED_OUT = "error: database is locked (another process held the store's write lock for over 1 s"
-
-
-@pytest.fixture
-def short_waits(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Waits of a test's length: 0.2 s unmentioned, 1 s for the driver's own wait."""
-    monkeypatch.setattr(lock_wait, "LOCK_QUIET_SECONDS", 0.2)
-    monkeypatch.setattr(store_engine, "SQLITE_LOCK_WAIT", 1)
 
 
 def _empty_store(tmp_path: Path) -> str:
@@ -33,28 +22,11 @@ def _empty_store(tmp_path: Path) -> str:
     return url
 
 
-def _run_while_held(args: list[str], url: str, monkeypatch: pytest.MonkeyPatch,
-                    give_back: bool) -> tuple[int, str, str]:  # fmt: skip
-    """Run `credit-policy ARGS` while another writer holds the lock: given back as soon as the command has
-    its waiting line (however long it took to get there), or never."""
-    with write_lock_held(url) as holder:
-        line = lock_wait.waiting_line
-
-        def said_then_given_back(*args: Any) -> str:
-            if give_back and holder.in_transaction:
-                holder.execute("ROLLBACK")
-            return line(*args)
-
-        monkeypatch.setattr(lock_wait, "waiting_line", said_then_given_back)
-        result = CliRunner().invoke(build_app(), args)
-    return result.exit_code, result.stdout, result.stderr
-
-
 def test_demo_data_kept_waiting_by_another_writer_says_so_once_and_fills_the_store(
         tmp_path: Path, short_waits: None, monkeypatch: pytest.MonkeyPatch) -> None:
     url = _empty_store(tmp_path)
 
-    status, _out, said = _run_while_held([*DEMO, "--db", url], url, monkeypatch, give_back=True)
+    status, _out, said = run_while_held([*DEMO, "--db", url], url, monkeypatch, give_back=True)
 
     assert status == 0, said
     assert said.count(WAITING) == 1 and f"demo-data: {WAITING} {url}: another process holds it" in said
@@ -65,7 +37,7 @@ def test_demo_data_locked_out_for_the_whole_wait_exits_3_having_generated_nothin
         tmp_path: Path, short_waits: None, monkeypatch: pytest.MonkeyPatch) -> None:
     url = _empty_store(tmp_path)
 
-    status, out, said = _run_while_held([*DEMO, "--db", url], url, monkeypatch, give_back=False)
+    status, out, said = run_while_held([*DEMO, "--db", url], url, monkeypatch, give_back=False)
 
     assert status == 3, said
     assert LOCKED_OUT in said and "nothing generated" in said and "Traceback" not in said + out
@@ -76,7 +48,7 @@ def test_compact_log_kept_waiting_by_another_writer_says_so_once_and_prints_its_
         tmp_path: Path, short_waits: None, monkeypatch: pytest.MonkeyPatch) -> None:
     url = make_portfolio(tmp_path, 20)
 
-    status, out, said = _run_while_held(["compact-log", "--db", url], url, monkeypatch, give_back=True)
+    status, out, said = run_while_held(["compact-log", "--db", url], url, monkeypatch, give_back=True)
 
     assert status == 0, said
     assert said.count(WAITING) == 1 and f"compact-log: {WAITING} {url}: another process holds it" in said
@@ -87,7 +59,7 @@ def test_compact_log_locked_out_for_the_whole_wait_exits_3_without_a_traceback(
         tmp_path: Path, short_waits: None, monkeypatch: pytest.MonkeyPatch) -> None:
     url = make_portfolio(tmp_path, 20)
 
-    status, out, said = _run_while_held(["compact-log", "--db", url], url, monkeypatch, give_back=False)
+    status, out, said = run_while_held(["compact-log", "--db", url], url, monkeypatch, give_back=False)
 
     assert status == 3, said
     assert LOCKED_OUT in said and "run the same command again" in said
