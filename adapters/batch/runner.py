@@ -18,7 +18,7 @@ from adapters.batch.progress import Progress
 from adapters.batch.runs import Partition
 from adapters.batch.worker import ChunkEvaluator, ChunkResult, RunContext, init_worker, run_chunk
 from adapters.store import lock_wait
-from adapters.store.lock_wait import wait_for_write_lock
+from adapters.store.audit import record_policy_files
 
 EXIT_OK, EXIT_QUARANTINED, EXIT_BAD_INPUT, EXIT_FATAL = 0, 1, 2, 3
 MAX_ERRORS_SHOWN = 20
@@ -118,17 +118,16 @@ def _run_opened(opts: BatchOptions, opened: tuple[Any, Any, Any, str, float], su
                 hooks: tuple[ProgressHook | None, NoticeHook | None]) -> dict[str, Any]:  # fmt: skip
     """run_batch once the rules are loaded and the store is open: the portfolio pass, then the evaluation."""
     policy, config, store, run_id, started = opened
-    on_progress, on_notice = hooks
+    notice = hooks[1] or _say_nothing
     attempt_begun = False  # until then the part's row is as an earlier attempt left it (complete stays complete)
     try:
-        # The first write (below) would wait for another writer's lock in silence, up to 30 s.
-        wait_for_write_lock(store.engine, on_notice or _say_nothing)
-        store.record_policy(policy)
+        # Each of the run's writes says so when another process keeps it waiting over 2 s (lock_wait.write).
+        lock_wait.write(store.engine, lambda conn: record_policy_files(conn, policy.version, policy.files), notice)
         settled = _settled(opts, run_id, store.engine)
         attempt_begun = settled is None
-        summary.update(_begin_attempt(opts, (run_id, policy.version), store.engine, on_notice) if settled is None
+        summary.update(_begin_attempt(opts, (run_id, policy.version), store.engine, notice) if settled is None
                        else {"attempt": settled.pop("attempt")})  # fmt: skip
-        portfolio = ensure_portfolio(store.engine, run_id, opts.as_of, config, on_wait=on_notice or _say_nothing)
+        portfolio = ensure_portfolio(store.engine, run_id, opts.as_of, config, on_wait=notice)
         summary["portfolio_seconds"] = round(time.perf_counter() - started, 2)
         figures, errors = _run_part(opts, run_id, policy, store.engine, hooks, settled, started)
         summary.update(figures)
@@ -137,7 +136,7 @@ def _run_opened(opts: BatchOptions, opened: tuple[Any, Any, Any, str, float], su
         return summary
     except BaseException as exc:
         if attempt_begun:
-            summary.update(_mark_failed(store, run_id, opts.partition, time.perf_counter() - started))
+            summary.update(_mark_failed(store, run_id, opts.partition, time.perf_counter() - started, notice))
         if isinstance(exc, Exception):
             summary.update(status="failed", error=fatal_text(exc, store.engine), exit_code=EXIT_FATAL)
             return summary
@@ -161,17 +160,17 @@ def _portfolio_figures(portfolio: dict[str, Any], errors: list[tuple[str, str]])
     }  # fmt: skip
 
 
-def _begin_attempt(opts: BatchOptions, run: tuple[str, str], engine: Any, on_notice: NoticeHook | None
-                   ) -> dict[str, Any]:  # fmt: skip
+def _begin_attempt(opts: BatchOptions, run: tuple[str, str], engine: Any, notice: NoticeHook) -> dict[str, Any]:
     """Count a new attempt at the part; with --retry-quarantined forget its quarantined customers. Say which
     stopped runs of the same day under other rules it does not resume (a rerun after a rule change)."""
     run_id, policy_version = run
-    begun: dict[str, Any] = {"attempt": runs.start_run(engine, run_id, opts.partition, opts.as_of, policy_version)}
+    attempt = runs.start_run(engine, run_id, opts.partition, opts.as_of, policy_version, on_wait=notice)
+    begun: dict[str, Any] = {"attempt": attempt}
     if opts.retry_quarantined:
-        begun["retried_quarantined"] = runs.clear_quarantine(engine, run_id, opts.partition)
+        begun["retried_quarantined"] = runs.clear_quarantine(engine, run_id, opts.partition, on_wait=notice)
     left = superseded.unfinished_under_other_rules(engine, run_id, opts.partition, opts.as_of)
     for other in left:
-        (on_notice or _say_nothing)(superseded.notice(other, run_id))
+        notice(superseded.notice(other, run_id))
     if left:
         begun["unfinished_under_other_rules"] = left
     return begun
@@ -188,7 +187,7 @@ def _run_part(opts: BatchOptions, run_id: str, policy: Any, engine: Any,
         figures = {**settled, "seconds": round(time.perf_counter() - started, 2)}
     else:
         progress = _evaluate_pending(opts, run_id, policy, engine, hooks)
-        figures = _finish(engine, run_id, opts.partition, progress, time.perf_counter() - started)
+        figures = _finish(engine, run_id, opts.partition, progress, (time.perf_counter() - started, hooks[1]))
     with engine.connect() as conn:
         errors = runs.quarantined(conn, run_id, opts.partition, MAX_ERRORS_SHOWN) if figures["quarantined"] else []
         figures["profiles_newer_kept"] = runs.newer_profiles(conn, run_id, opts.partition, opts.as_of)
@@ -233,23 +232,26 @@ def _evaluate_pending(opts: BatchOptions, run_id: str, policy: Any, engine: Any,
     return progress
 
 
-def _finish(engine: Any, run_id: str, part: Partition, progress: Progress, elapsed: float) -> dict[str, Any]:
-    """Count the part's customers by status, mark the part complete; the summary's figures."""
+def _finish(engine: Any, run_id: str, part: Partition, progress: Progress,
+            ended: tuple[float, NoticeHook | None]) -> dict[str, Any]:  # fmt: skip
+    """Count the part's customers by status, mark the part complete (a wait for the SQLite write lock said
+    through the notice hook in `ended`, with the seconds elapsed); the summary's figures."""
+    elapsed, notice = ended
     with engine.connect() as conn:
         counts = runs.status_counts(conn, run_id, part)
     totals = {"customers": progress.total, "ok": counts.get("ok", 0), "quarantined": counts.get("quarantined", 0),
               "skipped": counts.get("skipped", 0)}  # fmt: skip
-    all_attempts = runs.finish_run(engine, run_id, part, "complete", totals, elapsed)
+    all_attempts = runs.finish_run(engine, run_id, part, "complete", totals, elapsed, on_wait=notice)
     return {"status": "complete", "already_complete": False, **totals, "evaluated_now": progress.now_done,
             "quarantined_now": progress.now_quarantined, "already_done": progress.done - progress.now_done,
             "seconds": round(elapsed, 2), "seconds_all_attempts": all_attempts,
             "rate_per_second": round(progress.average_rate, 1)}  # fmt: skip
 
 
-def _mark_failed(store: Any, run_id: str, part: Partition, seconds: float) -> dict[str, Any]:
+def _mark_failed(store: Any, run_id: str, part: Partition, seconds: float, notice: NoticeHook) -> dict[str, Any]:
     """Mark the part failed; the attempt's seconds and all attempts' for the summary ({} if not recorded)."""
     try:
-        all_attempts = runs.finish_run(store.engine, run_id, part, "failed", {}, seconds)
+        all_attempts = runs.finish_run(store.engine, run_id, part, "failed", {}, seconds, on_wait=notice)
     except Exception:  # noqa: BLE001 - the original failure is what the caller must see
         return {}
     return {"seconds": round(seconds, 2), "seconds_all_attempts": all_attempts}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine, case, exists, func, null, select, tru
 
 from adapters.batch import tables as t
 from adapters.batch.scan import bucket_of
+from adapters.store import lock_wait
 from adapters.store import schema as s
 from adapters.store.upsert import insert_ignore
 from policy_engine.words import plural
@@ -56,22 +57,30 @@ def make_run_id(as_of: date, policy_version: str) -> str:
     return f"{as_of.isoformat()}:{policy_version}"
 
 
-def start_run(engine: Engine, run_id: str, part: Partition, as_of: date, policy_version: str) -> int:
+OnWait = Callable[[str], None] | None
+"""Told when a write waits over 2 s for another process's SQLite write lock (lock_wait.write)."""
+
+
+def start_run(engine: Engine, run_id: str, part: Partition, as_of: date, policy_version: str,
+              on_wait: OnWait = None) -> int:  # fmt: skip
     """Create or reopen the run's row for this part; return which attempt this is."""
+    return lock_wait.write(engine, lambda conn: _start(conn, run_id, part, as_of, policy_version), on_wait)
+
+
+def _start(conn: Connection, run_id: str, part: Partition, as_of: date, policy_version: str) -> int:
     r = t.batch_runs
     key = (r.c.run_id == run_id) & (r.c.part == str(part))
-    with engine.begin() as conn:
-        insert_ignore(conn, r, ["run_id", "part"], {
-            "run_id": run_id, "part": str(part), "as_of": as_of, "policy_version": policy_version,
-            "status": "new", "started_at": datetime.now(UTC),
-            "attempts": 0, "seconds_all_attempts": 0.0,
-        })  # fmt: skip
-        # A part still `running` when an attempt begins was killed outright (kill -9, power loss): that attempt
-        # never recorded its time, so the sum is unknown from now on (NULL) rather than too small.
-        total = case((r.c.status == "running", null()), else_=r.c.seconds_all_attempts)
-        conn.execute(update(r).where(key).values(status="running", attempts=r.c.attempts + 1, finished_at=None,
-                                                 seconds_all_attempts=total))  # fmt: skip
-        return int(conn.execute(select(r.c.attempts).where(key)).scalar_one())
+    insert_ignore(conn, r, ["run_id", "part"], {
+        "run_id": run_id, "part": str(part), "as_of": as_of, "policy_version": policy_version,
+        "status": "new", "started_at": datetime.now(UTC),
+        "attempts": 0, "seconds_all_attempts": 0.0,
+    })  # fmt: skip
+    # A part still `running` when an attempt begins was killed outright (kill -9, power loss): that attempt
+    # never recorded its time, so the sum is unknown from now on (NULL) rather than too small.
+    total = case((r.c.status == "running", null()), else_=r.c.seconds_all_attempts)
+    conn.execute(update(r).where(key).values(status="running", attempts=r.c.attempts + 1, finished_at=None,
+                                             seconds_all_attempts=total))  # fmt: skip
+    return int(conn.execute(select(r.c.attempts).where(key)).scalar_one())
 
 
 def complete_attempts(engine: Engine, run_id: str, part: Partition) -> tuple[int, float | None] | None:
@@ -88,20 +97,24 @@ def complete_attempts(engine: Engine, run_id: str, part: Partition) -> tuple[int
 
 
 def finish_run(engine: Engine, run_id: str, part: Partition, status: str, counts: dict[str, int],
-               seconds: float) -> float | None:  # fmt: skip
+               seconds: float, on_wait: OnWait = None) -> float | None:  # fmt: skip
     """Record how the attempt ended and the part's totals; return the seconds of all its attempts so far
     (None when unknown: a part from before migration 0006, or an attempt killed outright)."""
+    return lock_wait.write(engine, lambda conn: _finish(conn, run_id, part, status, counts, seconds), on_wait)
+
+
+def _finish(conn: Connection, run_id: str, part: Partition, status: str, counts: dict[str, int],
+            seconds: float) -> float | None:  # fmt: skip
     r = t.batch_runs
     key = (r.c.run_id == run_id) & (r.c.part == str(part))
-    with engine.begin() as conn:
-        conn.execute(
-            update(r)
-            .where(key)
-            .values(status=status, finished_at=datetime.now(UTC), customers=counts.get("customers"),
-                    ok=counts.get("ok"), quarantined=counts.get("quarantined"), skipped=counts.get("skipped"),
-                    seconds=seconds, seconds_all_attempts=r.c.seconds_all_attempts + seconds)  # fmt: skip
-        )
-        total = conn.execute(select(r.c.seconds_all_attempts).where(key)).scalar()
+    conn.execute(
+        update(r)
+        .where(key)
+        .values(status=status, finished_at=datetime.now(UTC), customers=counts.get("customers"),
+                ok=counts.get("ok"), quarantined=counts.get("quarantined"), skipped=counts.get("skipped"),
+                seconds=seconds, seconds_all_attempts=r.c.seconds_all_attempts + seconds)  # fmt: skip
+    )
+    total = conn.execute(select(r.c.seconds_all_attempts).where(key)).scalar()
     return None if total is None else round(float(total), 2)
 
 
@@ -138,12 +151,11 @@ def newer_profiles(conn: Connection, run_id: str, part: Partition, as_of: date) 
     return int(conn.execute(query).scalar_one())
 
 
-def clear_quarantine(engine: Engine, run_id: str, part: Partition) -> int:
+def clear_quarantine(engine: Engine, run_id: str, part: Partition, on_wait: OnWait = None) -> int:
     """Forget the part's quarantined customers so the run takes them again (after the data is fixed)."""
     r = t.batch_results
-    with engine.begin() as conn:
-        result = conn.execute(r.delete().where(r.c.run_id == run_id, r.c.status == "quarantined", part.where()))
-        return int(result.rowcount or 0)
+    forget = r.delete().where(r.c.run_id == run_id, r.c.status == "quarantined", part.where())
+    return lock_wait.write(engine, lambda conn: int(conn.execute(forget).rowcount or 0), on_wait)
 
 
 def iter_customers(engine: Engine, run_id: str, part: Partition, page: int) -> Iterator[list[tuple[str, bool]]]:

@@ -34,6 +34,13 @@ def wait_for_write_lock(engine: Engine, on_wait: Callable[[str], None], quiet: f
         take_write_lock(conn, lambda: _take_and_give_back(conn), on_wait, quiet)
 
 
+def write(engine: Engine, work: Callable[[Connection], T], on_wait: Callable[[str], None] | None = None) -> T:
+    """`work(conn)` in a transaction of its own, committed; a wait of over 2 s for another process's SQLite
+    write lock said through `on_wait` (take_write_lock), not 30 s of silence in the driver."""
+    with engine.connect() as conn:
+        return take_write_lock(conn, lambda: _in_transaction(conn, work), on_wait or _say_nothing)
+
+
 def take_write_lock(conn: Connection, take: Callable[[], T], on_wait: Callable[[str], None],
                     quiet: float | None = None, doing: str = "") -> T:  # fmt: skip
     """`take()`, whose first write takes the SQLite write lock on `conn`: when another process holds it
@@ -80,6 +87,15 @@ def set_busy_timeout(conn: Connection, seconds: float) -> None:
     """How long SQLite waits for another process's lock on `conn`, set on the driver's connection: a
     setting, not a statement, so no transaction begins and nothing is sent to the file."""
     conn.connection.driver_connection.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")  # type: ignore[union-attr]
+
+
+def _in_transaction(conn: Connection, work: Callable[[Connection], T]) -> T:
+    with conn.begin():  # rolled back when `work` fails, so a locked first write can be tried again
+        return work(conn)
+
+
+def _say_nothing(_line: str) -> None:
+    """A notice nobody asked to see."""
 
 
 def _take_and_give_back(conn: Connection) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -28,6 +28,34 @@ def write_lock_held(url: str) -> Iterator[sqlite3.Connection]:
         if holder.in_transaction:
             holder.execute("ROLLBACK")
         holder.close()
+
+
+class LockTakenMidRun:
+    """Another writer that takes the lock once the batch's progress meets `when` (its `on_progress`), and
+    gives it back as soon as the batch says it waits (its `notice`): unsaid, the batch's write fails."""
+
+    def __init__(self, url: str, when: Callable[[Any], bool]):
+        self.url, self.when = url, when
+        self.said: list[str] = []
+        self._held: Any = None
+        self._holder: sqlite3.Connection | None = None
+
+    def on_progress(self, progress: Any) -> None:
+        """The batch's progress hook: take the lock the first time `when(progress)`."""
+        if self._holder is None and self.when(progress):
+            self._held = write_lock_held(self.url)
+            self._holder = self._held.__enter__()
+
+    def notice(self, line: str) -> None:
+        """The batch's notice hook: keep the line, give the lock back."""
+        self.said.append(line)
+        if self._holder is not None and self._holder.in_transaction:
+            self._holder.execute("ROLLBACK")
+
+    def close(self) -> None:
+        """Let go of the holder's connection."""
+        if self._held is not None:
+            self._held.__exit__(None, None, None)
 
 
 def release_after(holder: sqlite3.Connection, seconds: float) -> threading.Timer:

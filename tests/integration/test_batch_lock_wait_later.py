@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -17,7 +16,7 @@ from adapters.batch.portfolio_once import PortfolioLockedOut, ensure_portfolio
 from adapters.batch.runner import BatchOptions, run_batch
 from adapters.batch.worker import ChunkEvaluator, RunContext
 from adapters.store import open_store
-from tests.integration.sqlite_lock import WAITING, release_after, write_lock_held
+from tests.integration.sqlite_lock import WAITING, LockTakenMidRun, release_after, write_lock_held
 from tests.integration.test_batch_support import AS_OF, RULES, make_portfolio, scalar
 
 
@@ -73,23 +72,14 @@ def test_the_batch_says_an_hour_for_the_portfolio_pass_wait(tmp_path: Path, shor
 def test_a_chunk_commit_kept_waiting_by_another_writer_says_so_once_and_commits(
         tmp_path: Path, short_waits: None) -> None:
     url = make_portfolio(tmp_path, 20)
-    said: list[str] = []
-    held: list[Any] = []
-
-    def lock_once_evaluation_starts(_progress: Any) -> None:
-        if not held:  # the first call comes before the first chunk: the batch's own check is long past
-            held.append(write_lock_held(url))
-            held.append(held[0].__enter__())
-
-    def notice(line: str) -> None:  # given back once the batch said it waits: unsaid, the commit fails
-        said.append(line)
-        held[1].execute("ROLLBACK")
+    other = LockTakenMidRun(url, lambda _progress: True)  # the first call comes before the first chunk
 
     summary = run_batch(BatchOptions(db_url=url, as_of=AS_OF, rules_dir=RULES, chunk_size=50),
-                        lock_once_evaluation_starts, on_notice=notice)  # fmt: skip
+                        other.on_progress, on_notice=other.notice)  # fmt: skip
 
-    held[0].__exit__(None, None, None)
+    other.close()
     assert summary["exit_code"] == 0, summary.get("error")
+    said = other.said
     assert len(said) == 1 and said[0].startswith(f"{WAITING} {url}: another process holds it"), said
     assert scalar(url, "SELECT COUNT(*) FROM batch_results") == 20
 
