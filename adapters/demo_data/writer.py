@@ -8,11 +8,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Connection, Engine, delete, func, select
+from sqlalchemy.exc import DBAPIError
 
 from adapters.demo_data.generator import CATEGORIES, Generator, Portfolio
 from adapters.demo_data.profile import ProfileSeed, profile_rows
+from adapters.store import lock_wait
 from adapters.store import schema as s
+from adapters.store.lock_wait import take_write_lock
 from policy_engine.words import plural
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -73,18 +76,27 @@ def _bulk(cursor: Any, dialect: str, table: str, rows: Sequence[tuple[object, ..
         cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
 
-def _write(engine: Engine, tables: dict[str, Sequence[tuple[object, ...]]]) -> None:
-    raw = engine.raw_connection()
+def _write(engine: Engine, tables: dict[str, Sequence[tuple[object, ...]]], on_wait: Callable[[str], None]) -> None:
+    """The rows in one transaction; a wait of over 2 s for another process's SQLite write lock (taken
+    between two chunks, say) is said through `on_wait` instead of 30 s of silence (lock_wait.py)."""
+    with engine.connect() as conn:
+        take_write_lock(conn, lambda: _write_raw(conn.connection, engine, tables), on_wait)
+
+
+def _write_raw(raw: Any, engine: Engine, tables: dict[str, Sequence[tuple[object, ...]]]) -> None:
+    dbapi = engine.dialect.loaded_dbapi
     try:
         cursor = raw.cursor()
         for table, rows in tables.items():
             _bulk(cursor, engine.dialect.name, table, rows)
         raw.commit()
+    except dbapi.Error as exc:
+        raw.rollback()  # and a write locked out after 2 s can be tried again
+        # In SQLAlchemy's words, as every other write fails: the lock wait and the CLI's exit 3 know them.
+        raise DBAPIError.instance(None, None, exc, dbapi.Error) from None
     except BaseException:
         raw.rollback()
         raise
-    finally:
-        raw.close()
 
 
 def check_empty(engine: Engine, replace: bool) -> int:
@@ -97,11 +109,14 @@ def check_empty(engine: Engine, replace: bool) -> int:
     return int(held)
 
 
-def _prepare(engine: Engine, replace: bool) -> None:
+def _prepare(engine: Engine, replace: bool, on_wait: Callable[[str], None]) -> None:
     if check_empty(engine, replace):
-        with engine.begin() as conn:
-            for table in CUSTOMER_TABLES:
-                conn.execute(delete(s.metadata.tables[table]))
+        lock_wait.write(engine, _wipe, on_wait)
+
+
+def _wipe(conn: Connection) -> None:
+    for table in CUSTOMER_TABLES:
+        conn.execute(delete(s.metadata.tables[table]))
 
 
 def generate_demo_data(
@@ -112,24 +127,31 @@ def generate_demo_data(
     as_of: date,
     replace: bool = False,
     progress: Callable[[int], None] | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> DemoSummary:
-    """Fill the store with `customers` synthetic customers; each chunk is its own transaction."""
-    _prepare(engine, replace)
+    """Fill the store with `customers` synthetic customers; each chunk is its own transaction, and each
+    that waits over 2 s for another process's SQLite write lock says so through `on_wait`."""
+    on_wait = on_wait or _say_nothing
+    _prepare(engine, replace, on_wait)
     generator = Generator(seed, as_of)
     summary = DemoSummary()
     seeds: list[ProfileSeed] = []
     for portfolio in generator.chunks(customers):
         tables = {name: getattr(portfolio, name) for name in COLUMNS if name != "credit_profiles"}
-        _write(engine, tables)
+        _write(engine, tables, on_wait)
         _count(summary, portfolio, tables)
         seeds.extend(portfolio.profiles)
         if progress:
             progress(summary.customers)
     offsets = random.Random(seed + 1)
     profiles = profile_rows(seeds, as_of, [offsets.randint(0, 180) for _ in seeds])
-    _write(engine, {"credit_profiles": profiles})
+    _write(engine, {"credit_profiles": profiles}, on_wait)
     summary.rows["credit_profiles"] = len(profiles)
     return summary
+
+
+def _say_nothing(_line: str) -> None:
+    """A notice nobody asked to see."""
 
 
 def _count(summary: DemoSummary, portfolio: Portfolio, tables: dict[str, Sequence[tuple[object, ...]]]) -> None:

@@ -19,6 +19,7 @@ from adapters.importers.first_lines import FirstLines
 from adapters.importers.kinds import KINDS, ImportKind
 from adapters.importers.reader import FileProblem, Problem, RawRow, detect_format, read_csv, read_jsonl
 from adapters.store import schema as s
+from adapters.store.lock_wait import begin_immediate
 from policy_engine.domain.errors import typed_violations_from
 
 CHUNK_ROWS = 2000
@@ -183,8 +184,10 @@ def run_import(
     keep_going: bool = False,
     rejects_path: Path | None = None,
     progress: Callable[[int], None] | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> ImportReport:
-    """Import one file; without keep_going any problem rolls everything back."""
+    """Import one file; without keep_going any problem rolls everything back. `on_wait(line)` is told when
+    the import waits over 2 s for another process's SQLite write lock, which it holds from its start."""
     kind = KINDS[kind_name]
     fmt = detect_format(path, fmt)
     name = str(path)
@@ -201,7 +204,7 @@ def run_import(
                 engine.connect() as conn,
             ):
                 run = _Run(kind, name, conn, _Rejects(rejects_handle, fmt, kind.columns), report, first_lines)
-                _load_in_one_transaction(run, _rows(kind, handle, name, fmt), keep_going, progress)
+                _load_in_one_transaction(run, _rows(kind, handle, name, fmt), keep_going, (progress, on_wait))
         except FileProblem as exc:
             report.add([exc.problem])
             report.refused_whole = True
@@ -212,11 +215,16 @@ def run_import(
 
 
 def _load_in_one_transaction(
-    run: _Run, rows: Iterator[RawRow], keep_going: bool, progress: Callable[[int], None] | None
-) -> None:
+    run: _Run, rows: Iterator[RawRow], keep_going: bool,
+    hooks: tuple[Callable[[int], None] | None, Callable[[str], None] | None],
+) -> None:  # fmt: skip
     """Feed every row in one transaction, rolled back on any problem unless told to keep going."""
     report = run.report
+    progress, on_wait = hooks
     with run.conn.begin() as tx:
+        # The lock from the start: a writer coming between the chunks' reads and the first write would keep
+        # that write waiting in the driver, in silence (and in WAL, refuse it outright once it committed).
+        begin_immediate(run.conn, on_wait)
         _feed(run, rows, report, progress)
         if report.problem_count and not keep_going:
             tx.rollback()

@@ -41,6 +41,14 @@ def write(engine: Engine, work: Callable[[Connection], T], on_wait: Callable[[st
         return take_write_lock(conn, lambda: _in_transaction(conn, work), on_wait or _say_nothing)
 
 
+def begin_immediate(conn: Connection, on_wait: Callable[[str], None] | None = None, doing: str = "") -> None:
+    """On SQLite, begin `conn`'s transaction holding the write lock (BEGIN IMMEDIATE), a wait of over 2 s
+    said through `on_wait` (take_write_lock): no other writer can then keep a later statement waiting.
+    Other databases lock rows as they are written: nothing to do."""
+    if conn.dialect.name == "sqlite":
+        take_write_lock(conn, lambda: conn.exec_driver_sql("BEGIN IMMEDIATE"), on_wait or _say_nothing, doing=doing)
+
+
 def take_write_lock(conn: Connection, take: Callable[[], T], on_wait: Callable[[str], None],
                     quiet: float | None = None, doing: str = "") -> T:  # fmt: skip
     """`take()`, whose first write takes the SQLite write lock on `conn`: when another process holds it

@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 
-from adapters.store.lock_wait import take_write_lock
+from adapters.store.lock_wait import begin_immediate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -56,13 +56,7 @@ def _take_the_store(conn: Connection, on_wait: Callable[[str], None] | None) -> 
     not create the tables too, and on SQLite the wait for another writer's lock is said, not silent."""
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(724201)"))
-    elif conn.dialect.name == "sqlite":
-        take_write_lock(conn, lambda: conn.exec_driver_sql("BEGIN IMMEDIATE"), on_wait or _silent,
-                        doing="to upgrade its schema")  # fmt: skip
-
-
-def _silent(_line: str) -> None:
-    """A notice nobody asked to see."""
+    begin_immediate(conn, on_wait, doing="to upgrade its schema")
 
 
 def downgrade(engine: Engine, revision: str) -> None:

@@ -59,7 +59,6 @@ def import_cmd(
     from sqlalchemy.exc import DBAPIError
 
     from adapters.importers import run_import
-    from adapters.store.lock_wait import wait_for_write_lock
 
     if (why := _not_importable(file)) is not None:
         err.print(f"error: {file}: {why}", markup=False)
@@ -79,10 +78,10 @@ def import_cmd(
                   console=err, transient=True, disable=not err.is_terminal) as bar:  # fmt: skip
         task = bar.add_task(f"importing {kind.value}")
         try:
-            wait_for_write_lock(store.engine, say_waiting("import"))
             report = run_import(
                 store.engine, kind.value, file, fmt=fmt.value if fmt else None, keep_going=keep_going,
                 rejects_path=rejects, progress=lambda n: bar.update(task, completed=n),
+                on_wait=say_waiting("import"),
             )  # fmt: skip
         except OSError as exc:  # the rejects file cannot be written (opened before anything is imported)
             where = f"--rejects {exc.filename}" if rejects and exc.filename == str(rejects) else exc.filename or file
@@ -162,11 +161,11 @@ def demo_data_cmd(
 
 def _generate_or_exit(engine: Any, customers: int, seed: int, day: date, replace: bool) -> Any:
     """generate_demo_data with its bar on stderr, saying so when another process holds the SQLite store's
-    write lock; exit 3 when it held it all the while (before: 30 s of silence, then a traceback)."""
+    write lock as a chunk starts; exit 3 when it held it all the while (before: 30 s of silence, then a
+    traceback)."""
     from sqlalchemy.exc import DBAPIError
 
     from adapters.demo_data import generate_demo_data
-    from adapters.store.lock_wait import wait_for_write_lock
 
     written = [0]
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -178,8 +177,8 @@ def _generate_or_exit(engine: Any, customers: int, seed: int, day: date, replace
                 written[0] = done
                 bar.update(task, completed=done)
 
-            wait_for_write_lock(engine, say_waiting("demo-data"))
-            return generate_demo_data(engine, customers, seed=seed, as_of=day, replace=replace, progress=progress)
+            return generate_demo_data(engine, customers, seed=seed, as_of=day, replace=replace, progress=progress,
+                                      on_wait=say_waiting("demo-data"))  # fmt: skip
     except DBAPIError as exc:
         if not written[0]:
             exit_if_locked(exc, "nothing generated")
