@@ -8,7 +8,7 @@ fewer customers would get.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -156,15 +156,18 @@ def _load(live_dir: Path, candidate_dir: Path) -> tuple[Any, Any, PortfolioConfi
 
 
 def simulate(db_url: str, live_dir: Path, candidate_dir: Path, as_of: date, workers: int = 1,
-             chunk_size: int = 500, order: OrderRequest | None = None) -> dict[str, Any]:  # fmt: skip
+             chunk_size: int = 500, order: OrderRequest | None = None,
+             on_wait: Callable[[str], None] | None = None) -> dict[str, Any]:  # fmt: skip
     """Compare the candidate rules with the live ones over the whole portfolio; nothing is written.
 
     With `order`, that probe order is checked for every customer under both policies (check_order).
+    `on_wait(line)` is told when migrating the store waits over 2 s for another process's SQLite write
+    lock; locked out, the driver's `database is locked` (OperationalError) is raised as it is.
     """
     live, cand, live_cfg, cand_cfg = _load(live_dir, candidate_dir)
     try:
         tests = candidate_rule_tests(cand, candidate_dir)
-        engine = _open_store(db_url)
+        engine = _open_store(db_url, on_wait)
     except Exception:
         live.close()
         cand.close()
@@ -184,18 +187,22 @@ def simulate(db_url: str, live_dir: Path, candidate_dir: Path, as_of: date, work
     return summary
 
 
-def _open_store(db_url: str) -> Engine:
-    """The existing store, migrated; any failure a BatchInputError saying why."""
+def _open_store(db_url: str, on_wait: Callable[[str], None] | None) -> Engine:
+    """The existing store, migrated; any failure a BatchInputError saying why, but the SQLite write lock
+    held all through the migration (busy, not broken: the caller's exit 3)."""
     from adapters.store.engine import NoSuchStore, cannot_open, make_engine, require_existing
+    from adapters.store.lock_wait import is_locked
     from adapters.store.revisions import migrate
 
     try:
         require_existing(db_url)
         engine = make_engine(db_url)
-        migrate(engine)
+        migrate(engine, on_wait=on_wait)
     except NoSuchStore as exc:
         raise BatchInputError(str(exc)) from None
     except Exception as exc:
+        if is_locked(exc):
+            raise
         raise BatchInputError(cannot_open(db_url, exc)) from None
     return engine
 

@@ -75,15 +75,22 @@ def simulate_cmd(
 def _simulate_or_exit(
     db_url: str, live: Path, rules: Path, day: date, workers: int, order: OrderRequest | None
 ) -> dict[str, Any]:
-    """The comparison of the two rule sets over the portfolio, or exit 2 naming what could not be loaded."""
+    """The comparison of the two rule sets over the portfolio, or exit 2 naming what could not be loaded,
+    3 when another process held the SQLite store's write lock all through its migration."""
+    from sqlalchemy.exc import DBAPIError
+
     from adapters.batch.runner import BatchInputError
     from adapters.batch.simulate import simulate
+    from policy_engine.cli.store_common import NOT_UPGRADED, exit_if_locked, say_waiting
 
     try:
-        return simulate(db_url, live, rules, day, workers=workers, order=order)
+        return simulate(db_url, live, rules, day, workers=workers, order=order, on_wait=say_waiting("simulate"))
     except BatchInputError as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
+    except DBAPIError as exc:
+        exit_if_locked(exc, NOT_UPGRADED)
+        raise
 
 
 def _write_changes(result: dict[str, Any], csv_file: Path) -> str:

@@ -56,7 +56,8 @@ def test_a_command_locked_out_of_the_migration_exits_3_saying_what_held_it(
 
 
 @pytest.mark.parametrize("args", [["runs"], ["compact-log", "--upgrade"],
-                                  ["batch", "--as-of", AS_OF.isoformat(), "--rules", str(RULES)]])
+                                  ["batch", "--as-of", AS_OF.isoformat(), "--rules", str(RULES)],
+                                  ["simulate", "--as-of", AS_OF.isoformat(), "--rules", str(RULES)]])
 def test_the_batch_its_readers_and_compact_log_locked_out_of_the_migration_exit_3_not_2(
         tmp_path: Path, short_waits: None, monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:
     url = _store_a_release_behind(tmp_path, "0002")  # compact-log migrates a store before 0003 only
