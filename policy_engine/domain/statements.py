@@ -21,31 +21,52 @@ class StatementGap:
     message: str
 
 
-def statement_gaps(fin: Financials) -> list[StatementGap]:
-    """Every identity `fin` breaks; a figure left out breaks none (it may be anything)."""
+FIGURES = ("current_assets", "current_liabilities", "inventory", "cash", "total_assets", "total_liabilities",
+           "equity", "revenue", "net_profit")
+
+
+def statement_gaps(fin: Financials, rounding: Decimal = Decimal(0)) -> list[StatementGap]:
+    """Every identity `fin` breaks; a figure left out breaks none (it may be anything). Figures rounded to
+    `rounding` may each be off by half of it, so an identity adding up n of them may miss by n halves."""
     # Each gap points at the figure a fix usually goes to: the total that was written too small.
+    half = rounding / 2
     gaps = [_held_within(fin, ("cash", "inventory"), "current_assets",
-                         "current assets hold cash, receivables and inventory"),
-            _held_within(fin, ("current_assets",), "total_assets", "total assets include the current ones"),
+                         "current assets hold cash, receivables and inventory", half),
+            _held_within(fin, ("current_assets",), "total_assets", "total assets include the current ones", half),
             _held_within(fin, ("current_liabilities",), "total_liabilities",
-                         "total liabilities include the current ones")]
-    return [gap for gap in (*gaps, _balance(fin)) if gap is not None]
+                         "total liabilities include the current ones", half)]
+    return [gap for gap in (*gaps, _balance(fin, half)) if gap is not None]
 
 
-def _held_within(fin: Financials, parts: tuple[str, ...], whole: str, why: str) -> StatementGap | None:
+def apparent_rounding(fin: Financials) -> Decimal:
+    """The coarsest power of ten every non-zero figure of `fin` is a multiple of, at most 1 % of the largest
+    (0 when none is given): 1000 for a statement of millions in whole thousands, 0.01 for one in cents."""
+    figures = [abs(value) for name in FIGURES if (value := getattr(fin, name)) is not None and value != 0]
+    if not figures:
+        return Decimal(0)
+    # The finest figure tells the rounding: one rounded to thousands cannot show units. No statement is
+    # rounded coarser than 1 % of its largest figure: round figures typed by hand are not read as one.
+    finest = min(int(value.normalize().as_tuple().exponent) for value in figures)
+    return Decimal(1).scaleb(min(finest, max(figures).adjusted() - 2))
+
+
+def _held_within(fin: Financials, parts: tuple[str, ...], whole: str, why: str, half: Decimal) -> StatementGap | None:
     """A gap when the parts given add up to more than `whole` (receivables, not in a statement, are the rest)."""
     total, given = getattr(fin, whole), [(name, getattr(fin, name)) for name in parts]
     given = [(name, value) for name, value in given if value is not None]
-    if total is None or not given or (added := sum((v for _, v in given), Decimal(0))) <= total:
+    if total is None or not given:
+        return None
+    added = sum((v for _, v in given), Decimal(0))
+    if added - total <= half * (len(given) + 1):  # the parts and the whole, each rounded
         return None
     sum_text = " + ".join(f"{name} {value}" for name, value in given) + (f" = {added}" if len(given) > 1 else "")
     return StatementGap(whole, f"{sum_text} is more than {whole} {total} ({why})")
 
 
-def _balance(fin: Financials) -> StatementGap | None:
+def _balance(fin: Financials, half: Decimal) -> StatementGap | None:
     """A gap when total assets are not total liabilities + equity (资产 = 负债 + 所有者权益)."""
     assets, liabilities, equity = fin.total_assets, fin.total_liabilities, fin.equity
-    if assets is None or liabilities is None or equity is None or liabilities + equity == assets:
+    if assets is None or liabilities is None or equity is None or abs(liabilities + equity - assets) <= 3 * half:
         return None
     return StatementGap("equity", f"total_liabilities {liabilities} + equity {equity} = {liabilities + equity} is "
                                   f"not total_assets {assets} (assets = liabilities + equity)")

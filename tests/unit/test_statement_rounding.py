@@ -1,0 +1,68 @@
+"""A rounded statement (to thousands, say) may miss its identities by its rounding: the importer allows
+half a unit of it for each figure an identity adds up, where cases keep exact cents."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from policy_engine.domain.models import Financials
+from policy_engine.domain.statements import apparent_rounding, statement_gaps
+
+
+def _statement(**figures: str) -> Financials:
+    return Financials.model_validate({"period_end": "2025-12-31", **figures})
+
+
+@pytest.mark.parametrize(
+    ("figures", "unit"),
+    [
+        ({"total_assets": "5000000", "total_liabilities": "3000000", "equity": "2001000"}, Decimal(1000)),
+        ({"total_assets": "5000000.00", "equity": "-2000.00", "revenue": "123456"}, Decimal(1)),
+        ({"total_assets": "5000000.10", "cash": "0"}, Decimal("0.1")),
+        ({"cash": "0.00"}, Decimal(0)),
+        # Round figures typed by hand are no statement rounded to 100,000: never coarser than 1 % of the largest.
+        ({"current_assets": "1200000", "cash": "900000", "inventory": "400000", "total_assets": "3000000"},
+         Decimal(10000)),
+        ({}, Decimal(0)),
+    ],
+)
+def test_the_apparent_rounding_is_the_coarsest_power_of_ten_every_figure_given_is_a_multiple_of(
+    figures: dict[str, str], unit: Decimal
+) -> None:
+    assert apparent_rounding(_statement(**figures)) == unit
+
+
+def test_a_balance_one_unit_of_rounding_off_is_no_gap_when_rounding_is_allowed() -> None:
+    fin = _statement(total_assets="5000000", total_liabilities="3000000", equity="2001000")
+
+    assert [g.field for g in statement_gaps(fin)] == ["equity"]
+    assert statement_gaps(fin, rounding=Decimal(1000)) == []
+
+
+def test_a_balance_two_units_off_is_more_than_rounding_explains() -> None:
+    fin = _statement(total_assets="5000000", total_liabilities="3000000", equity="2002000")
+
+    gaps = statement_gaps(fin, rounding=Decimal(1000))
+
+    assert [g.field for g in gaps] == ["equity"]
+    assert "= 5002000 is not total_assets 5000000" in gaps[0].message
+
+
+@pytest.mark.parametrize(
+    ("figures", "allowed"),
+    [
+        ({"current_assets": "100000", "cash": "51000", "inventory": "50000"}, True),  # 3 figures: 1.5 units
+        ({"current_assets": "100000", "cash": "52000", "inventory": "50000"}, False),
+        ({"current_assets": "101000", "total_assets": "100000"}, True),  # 2 figures: 1 unit
+        ({"current_assets": "102000", "total_assets": "100000"}, False),
+        ({"current_liabilities": "101000", "total_liabilities": "100000"}, True),
+    ],
+)
+def test_the_parts_within_a_whole_may_be_over_it_by_half_a_unit_for_each_figure(
+    figures: dict[str, str], allowed: bool
+) -> None:
+    gaps = statement_gaps(_statement(**figures), rounding=Decimal(1000))
+
+    assert (gaps == []) is allowed
