@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from adapters.importers.reader import Problem
 from adapters.importers.rows import (
     ASSESSMENT_COLUMNS,
     CustomerRow,
@@ -18,6 +19,7 @@ from adapters.importers.rows import (
     field_names,
     required_names,
 )
+from adapters.importers.statement_checks import statement_warnings
 from adapters.store import schema as s
 from adapters.store.upsert import upsert
 from policy_engine.domain.models import _Strict
@@ -71,6 +73,8 @@ class ImportKind:
     keys: tuple[str, ...]
     write: Callable[[Connection, Sequence[Any]], int]
     belongs_to_customer: bool
+    warnings: Callable[[str, int, Any], list[Problem]] | None = None
+    """What a valid row holds that looks wrong, at (file, line): said, the row loaded all the same."""
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -97,6 +101,7 @@ KINDS: dict[str, ImportKind] = {
         ("customer_id", "period_end"),
         _writer(s.financial_statements, ["customer_id", "period_end"]),
         True,
+        statement_warnings,
     ),
     "signals": ImportKind(
         "signals",

@@ -25,6 +25,8 @@ from policy_engine.domain.errors import typed_violations_from
 CHUNK_ROWS = 2000
 MAX_PROBLEMS_KEPT = 1000
 """Problems beyond this are counted but not kept in memory (the rejects file still gets every row)."""
+MAX_WARNINGS_KEPT = 1000
+"""Warnings beyond this are counted but not kept in memory."""
 
 
 @dataclass
@@ -39,6 +41,9 @@ class ImportReport:
     rows_rejected: int = 0
     problem_count: int = 0
     problems: list[Problem] = field(default_factory=list)
+    warning_count: int = 0
+    warnings: list[Problem] = field(default_factory=list)
+    """What loaded rows hold that looks wrong (a statement that does not add up): said, never refused."""
     committed: bool = False
     refused_whole: bool = False
     """The file as a whole was refused before any row (empty, a bad header): its one problem says it all."""
@@ -49,6 +54,13 @@ class ImportReport:
         room = MAX_PROBLEMS_KEPT - len(self.problems)
         if room > 0:
             self.problems.extend(problems[:room])
+
+    def warn(self, warnings: list[Problem]) -> None:
+        """Count warnings, keeping the first MAX_WARNINGS_KEPT."""
+        self.warning_count += len(warnings)
+        room = MAX_WARNINGS_KEPT - len(self.warnings)
+        if room > 0:
+            self.warnings.extend(warnings[:room])
 
 
 class _Rejects:
@@ -125,15 +137,16 @@ def _unknown_customers(conn: Connection, ids: set[str]) -> set[str]:
 
 class _Run:
     def __init__(self, kind: ImportKind, name: str, conn: Connection, rejects: _Rejects, report: ImportReport,
-                 first_lines: FirstLines):
+                 first_lines: FirstLines, strict: bool = False):
         self.kind, self.name, self.conn, self.rejects, self.report = kind, name, conn, rejects, report
-        self.first_lines = first_lines
+        self.first_lines, self.strict = first_lines, strict
 
     def chunk(self, rows: list[RawRow]) -> None:
         parsed = [(row, _validate(self.kind, row, self.name) if not row.problems else None) for row in rows]
         self._duplicates(parsed)
         if self.kind.belongs_to_customer:
             self._orphans(parsed)
+        self._warnings(parsed)
         good = [model for row, model in parsed if not row.problems]
         self.report.rows_loaded += len(good)
         self.report.rows_changed += self.kind.write(self.conn, good) if good else 0
@@ -152,6 +165,17 @@ class _Run:
                 row.problems.append(
                     Problem(self.name, row.line, field_name, "duplicate_key", f"same key as line {repeats[row.line]}")
                 )
+
+    def _warnings(self, parsed: list[tuple[RawRow, Any]]) -> None:
+        """Warn of what each good row holds that looks wrong; under --strict, refuse the row for it."""
+        if self.kind.warnings is None:
+            return
+        for row, model in parsed:
+            if model is not None and not row.problems and (found := self.kind.warnings(self.name, row.line, model)):
+                if self.strict:
+                    row.problems.extend(found)
+                else:
+                    self.report.warn(found)
 
     def _orphans(self, parsed: list[tuple[RawRow, Any]]) -> None:
         ids = {model.customer_id for row, model in parsed if model is not None and not row.problems}
@@ -185,9 +209,11 @@ def run_import(
     rejects_path: Path | None = None,
     progress: Callable[[int], None] | None = None,
     on_wait: Callable[[str], None] | None = None,
+    strict: bool = False,
 ) -> ImportReport:
     """Import one file; without keep_going any problem rolls everything back. `on_wait(line)` is told when
-    the import waits over 2 s for another process's SQLite write lock, which it holds from its start."""
+    the import waits over 2 s for another process's SQLite write lock, which it holds from its start.
+    `strict`: a row's warning (report.warnings) refuses it as a problem instead."""
     kind = KINDS[kind_name]
     fmt = detect_format(path, fmt)
     name = str(path)
@@ -203,7 +229,7 @@ def run_import(
                 FirstLines() as first_lines,
                 engine.connect() as conn,
             ):
-                run = _Run(kind, name, conn, _Rejects(rejects_handle, fmt, kind.columns), report, first_lines)
+                run = _Run(kind, name, conn, _Rejects(rejects_handle, fmt, kind.columns), report, first_lines, strict)
                 _load_in_one_transaction(run, _rows(kind, handle, name, fmt), keep_going, (progress, on_wait))
         except FileProblem as exc:
             report.add([exc.problem])

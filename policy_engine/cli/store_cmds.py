@@ -54,6 +54,9 @@ def import_cmd(
     rejects: Annotated[Path | None, typer.Option(metavar="FILE", help=(
         "where --keep-going writes rejected rows, in the input's format; default beside FILE, "
         "invoices.csv's in invoices.rejects.csv"))] = None,
+    strict: Annotated[bool, typer.Option("--strict", help=(
+        "Fail on warnings too: a financial statement that does not add up (cash and stock over its current "
+        "assets, assets not liabilities + equity, …) is refused as a bad row, not loaded with a warning."))] = False,
 ) -> None:
     """Import a file of records, upserting by id: all-or-nothing unless --keep-going."""
     from sqlalchemy.exc import DBAPIError
@@ -81,7 +84,7 @@ def import_cmd(
             report = run_import(
                 store.engine, kind.value, file, fmt=fmt.value if fmt else None, keep_going=keep_going,
                 rejects_path=rejects, progress=lambda n: bar.update(task, completed=n),
-                on_wait=say_waiting("import"),
+                on_wait=say_waiting("import"), strict=strict,
             )  # fmt: skip
         except OSError as exc:  # the rejects file cannot be written (opened before anything is imported)
             where = f"--rejects {exc.filename}" if rejects and exc.filename == str(rejects) else exc.filename or file
@@ -96,12 +99,28 @@ def import_cmd(
         more = report.problem_count - MAX_PROBLEMS_SHOWN
         err.print(f"… and {more} more {plural(more, 'problem')}")
     _import_summary(report, rejects)
+    _print_warnings(report)
     raise typer.Exit(1 if report.problem_count else 0)
 
 
 def default_rejects(file: Path) -> Path:
     """Where `import --keep-going` writes the rejected rows of `file` without --rejects: beside it."""
     return file.with_name(f"{file.stem}.rejects{file.suffix or '.csv'}")
+
+
+def _print_warnings(report: Any) -> None:
+    """The warnings, after the summary (which counts them): `warning: ` and the location, as `test` prints its own."""
+    for warning in report.warnings[:MAX_PROBLEMS_SHOWN]:
+        err.print(f"warning: {warning}", markup=False)
+    if report.warning_count > MAX_PROBLEMS_SHOWN:
+        more = report.warning_count - MAX_PROBLEMS_SHOWN
+        err.print(f"… and {more} more {plural(more, 'warning')}")
+
+
+def _warned(report: Any) -> str:
+    """The summary's end when rows were warned of: `, N warnings (below)`."""
+    n = report.warning_count
+    return f", {n} {plural(n, 'warning')} (below)" if n else ""
 
 
 def _import_summary(report: Any, rejects: Path | None) -> None:
@@ -114,12 +133,12 @@ def _import_summary(report: Any, rejects: Path | None) -> None:
         )
         if report.rows_rejected:
             line += f", {report.rows_rejected} rejected → {rejects}"
-        err.print(line, markup=False)
+        err.print(line + _warned(report), markup=False)
     else:
         where = f" in {report.rows_rejected} {plural(report.rows_rejected, 'row')}" if report.rows_rejected else ""
         err.print(
             f"{report.file}: nothing imported: {report.problem_count} "
-            f"{plural(report.problem_count, 'problem')}{where}; "
+            f"{plural(report.problem_count, 'problem')}{where}{_warned(report)}; "
             "fix them, or pass --keep-going to load the good rows",
             markup=False,
         )

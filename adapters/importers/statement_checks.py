@@ -1,0 +1,28 @@
+"""Warnings on imported financial statements that do not add up (domain/statements.py's identities).
+
+Such a statement is usually a file's mistake — columns swapped, one figure in thousands among units — and it
+skews every ratio the policy reads from it (quick ratio, debt ratio, working capital), so the import says
+where; the row is loaded all the same unless `--strict`. Unlike a hand-written case, an exported statement is
+rounded, figure by figure: a miss its rounding explains is no warning.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adapters.importers.reader import Problem
+from policy_engine.domain.statements import apparent_rounding, statement_gaps
+
+CODE = "inconsistent_statement"
+"""The code `credit-policy test` gives a case's statement that does not add up."""
+
+
+def statement_warnings(name: str, line: int, row: Any) -> list[Problem]:
+    """Each identity the statement on `line` misses by more than its own rounding, with its figures."""
+    if not statement_gaps(row):  # most statements add up exactly: no rounding to read off them
+        return []
+    unit = apparent_rounding(row)
+    return [Problem(name, line, gap.field, CODE,
+                    f"statement {row.period_end}: {gap.message}; more than its figures' rounding (to {unit:f}) "
+                    "explains")
+            for gap in statement_gaps(row, unit)]  # fmt: skip
