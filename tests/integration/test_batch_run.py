@@ -304,7 +304,7 @@ def test_a_database_that_refuses_the_login_is_still_bad_input(monkeypatch: pytes
     """A wrong password or database name does not pass by itself: exit 2, fix the command."""
     from sqlalchemy.exc import OperationalError
 
-    def refuse(url: str) -> None:
+    def refuse(url: str, on_wait: object = None) -> None:
         raise OperationalError("connect", {}, Exception('password authentication failed for user "risk"'))
 
     monkeypatch.setattr("adapters.store.open_store", refuse)

@@ -105,7 +105,7 @@ def test_a_store_on_a_full_disk_at_the_start_is_a_retry_not_bad_input(
     """Exit 2 ("fix the command") said `cannot open the store …: disk I/O error`; freeing space is what to do."""
     import adapters.store
 
-    def full(url: str) -> None:
+    def full(url: str, on_wait: object = None) -> None:
         raise _shm_not_grown()
 
     monkeypatch.setattr(adapters.store, "open_store", full)
