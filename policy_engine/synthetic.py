@@ -182,7 +182,8 @@ def _financials(rng: random.Random, as_of: date, size: str, monthly: float, beha
         ca = revenue * rng.uniform(0.2, 0.5)
         cl = ca / (rng.uniform(0.6, 1.1) if weak else rng.uniform(1.1, 2.6))
         ta = ca * rng.uniform(1.4, 2.2)
-        tl = ta * (rng.uniform(0.7, 0.95) if weak else rng.uniform(0.3, 0.7))
+        # Total liabilities include the current ones; max() adds no draw, so the stream is unchanged.
+        tl = max(cl, ta * (rng.uniform(0.7, 0.95) if weak else rng.uniform(0.3, 0.7)))
         out.append(
             Financials(
                 period_end=date(as_of.year - 1 - years_back, 12, 31),
@@ -192,7 +193,7 @@ def _financials(rng: random.Random, as_of: date, size: str, monthly: float, beha
                 cash=_money(ca * rng.uniform(0.05, 0.3)),
                 total_assets=_money(ta),
                 total_liabilities=_money(tl),
-                equity=_money(ta - tl),
+                equity=_money(ta) - _money(tl),  # assets = liabilities + equity to the cent, as written
                 revenue=_money(revenue),
                 net_profit=_money(revenue * rng.uniform(-0.05, 0.12)),
             )

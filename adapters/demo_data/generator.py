@@ -211,11 +211,15 @@ class Generator:
         ca = revenue * r.uniform(0.25, 0.45)
         cl = ca * r.uniform(1.1, 1.8) if weak else ca / r.uniform(1.2, 2.2)
         ta = ca * r.uniform(1.5, 2.5)
-        tl = ta * (r.uniform(0.85, 1.15) if weak else r.uniform(0.3, 0.6))
+        # Total liabilities include the current ones (a draw on its own could fall below them); no draw is
+        # added, so every other figure of the stream stays as it was.
+        tl = max(cl, ta * (r.uniform(0.85, 1.15) if weak else r.uniform(0.3, 0.6)))
         profit = -revenue * r.uniform(0.01, 0.08) if weak else revenue * r.uniform(0.02, 0.1)
         inventory, cash = ca * r.uniform(0.2, 0.5), ca * r.uniform(0.02 if weak else 0.1, 0.3)
-        values = (ca, cl, inventory, cash, ta, tl, ta - tl, revenue, profit)
-        out.financial_statements.append((cid, date(year, 12, 31).isoformat(), *map(_signed_money, values)))
+        lines = [_cents(v) for v in (ca, cl, inventory, cash, ta, tl)]
+        equity = lines[4] - lines[5]  # to the cent: assets = liabilities + equity as written, not as drawn
+        figures = (*lines, equity, _cents(revenue), _cents(profit))
+        out.financial_statements.append((cid, date(year, 12, 31).isoformat(), *map(_signed_money, figures)))
 
     def _assessment(self, cid: str, drifts: set[str], out: Portfolio) -> float:
         r = self.rng
@@ -259,6 +263,10 @@ def revenue_change(quantile: float) -> float:
     return min(max(GROWTH.inv_cdf(max(body, 1e-9)), -0.25), 0.45)
 
 
-def _signed_money(value: float) -> str:
-    cents = int(round(value * 100))
+def _cents(value: float) -> int:
+    """`value` in whole cents."""
+    return int(round(value * 100))
+
+
+def _signed_money(cents: int) -> str:
     return ("-" if cents < 0 else "") + money(abs(cents))

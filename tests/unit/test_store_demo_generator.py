@@ -72,3 +72,28 @@ def test_value_classes_put_the_top_75_percent_of_sales_in_a_and_the_last_5_perce
 def test_grades_follow_the_5c_average_from_aaa_down_to_c() -> None:
     assert [grade_for(x) for x in (95, 85, 77, 71, 65, 60, 55, 45, 10)] == [
         "AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C"]  # fmt: skip
+
+
+FINANCIAL_COLUMNS = ("current_assets", "current_liabilities", "inventory", "cash", "total_assets",
+                     "total_liabilities", "equity", "revenue", "net_profit")  # writer.COLUMNS order, after the date
+
+
+def test_every_demo_statement_adds_up_to_the_cent() -> None:
+    """Current liabilities within total liabilities, assets = liabilities + equity exactly: an imported copy of
+    the demo data must not warn (import financials), and no ratio the policy reads comes from a slip."""
+    from policy_engine.domain.models import Financials
+    from policy_engine.domain.statements import statement_gaps
+
+    rows = next(Generator(7, AS_OF).chunks(2000)).financial_statements
+    statements = [Financials(period_end=row[1], **dict(zip(FINANCIAL_COLUMNS, row[2:], strict=True))) for row in rows]
+    gaps = [(fin.period_end, gap) for fin in statements for gap in statement_gaps(fin)]
+    assert len(rows) > 2000 and gaps == []
+
+
+def test_every_synthetic_statement_adds_up_to_the_cent() -> None:
+    """The same for the snapshots the tests and benchmarks build (policy_engine/synthetic.py)."""
+    from policy_engine.domain.statements import statement_gaps
+    from policy_engine.synthetic import portfolio
+
+    statements = [fin for snapshot in portfolio(2000, AS_OF) for fin in snapshot.financials]
+    assert len(statements) > 2000 and [gap for fin in statements for gap in statement_gaps(fin)] == []
