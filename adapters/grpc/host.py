@@ -36,9 +36,11 @@ from adapters.grpc.rules_content import content_digest
 from adapters.grpc.rules_source import PolicySummary as PolicySummary
 from adapters.grpc.rules_source import picklable, policy_loaders, read_rules_dir
 from adapters.grpc.rules_source import rule_tests_option as rule_tests_option
+from adapters.grpc.store_watch import StoreGoneEngine, StoreWatch, interval_from_env, store_path
 from adapters.grpc.versions import DIR_NOT_READ as DIR_NOT_READ
 from adapters.grpc.versions import DIR_SERVED, RefusedAttempt, Served
 from adapters.grpc.versions import EngineBroken as EngineBroken
+from policy_engine.domain.errors import StoreUnavailable
 from policy_engine.ports import CustomerStore, InMemoryStore
 
 
@@ -97,6 +99,7 @@ class PolicyHost(PolicyReloads):
         this process cannot decide any more and should be replaced (run_service stops it, exit code 3)."""
         self.on_engine_broken: Callable[[str], None] | None = None
         """Told once, with the reason, when `broken` is set."""
+        self._store_watch: asyncio.Task[None] | None = None
 
     @property
     def served(self) -> Served:
@@ -132,6 +135,7 @@ class PolicyHost(PolicyReloads):
         await self._record_policy(policy)
         self._served = Served(policy, await self._engine_for(policy))
         self._dir_state(DIR_SERVED if files is None else DIR_NOT_READ)
+        self._watch_store()
         self.metrics.policy_loaded(policy.version)
         event("policy loaded", version=policy.version, rules_dir=str(self.rules_dir),
               rules=len(policy.rule_ids), workers=self.workers,
@@ -149,17 +153,18 @@ class PolicyHost(PolicyReloads):
 
     async def _record_policy(self, policy: Any) -> None:
         """Keep the version's rule files in the store, so its decisions can be replayed."""
-        record = getattr(self.store, "record_policy", None)
-        if record is None:
-            return
-        if self._store_thread is None:
-            record(policy)
-        else:
-            await asyncio.get_running_loop().run_in_executor(self._store_thread, record, policy)
+        await self._record_policy_in(self.store, policy)
+
+    async def _record_policy_in(self, store: CustomerStore, policy: Any) -> None:
+        record = getattr(store, "record_policy", None)
+        if record is not None:
+            await self._on_store_thread(lambda: record(policy))
 
     async def _engine_for(self, policy: Any, serving: Engine | None = None) -> Engine:
         """The engine for a new version: the serving worker pool itself when the version could be
         swapped into its running workers (`WorkerPoolEngine.load`), else a new one."""
+        if isinstance(serving, StoreGoneEngine):  # new workers would make an empty store at the path
+            raise StoreUnavailable("the store file is gone from its path")
         if self.workers <= 0:
             return InProcessEngine(policy, self.store, self._store_thread, on_broken=self._engine_broken)
         program = getattr(policy, "program", b"")
@@ -183,6 +188,53 @@ class PolicyHost(PolicyReloads):
         if self.on_engine_broken is not None:
             self.on_engine_broken(reason)
 
+    def _watch_store(self) -> None:
+        """Follow the SQLite file at the store's path (store_watch.py); other stores: nothing to follow."""
+        path = store_path(self.store_url) if self.store is not None and hasattr(self.store, "engine") else None
+        interval = interval_from_env() if path is not None else 0
+        if path is not None and interval > 0:
+            self._store_watch = asyncio.create_task(StoreWatch(self, str(self.store_url), path).run(interval))
+
+    async def store_gone(self) -> None:
+        """The store file left its path (or was replaced): decision calls are refused STORE_UNAVAILABLE and
+        health is NOT_SERVING until reopen_store, and every connection to the old file is closed now.
+
+        Closed before any is opened to a new file, engines a reload retired included: a connection opened at
+        the path meanwhile would take the old file's -wal, still there, for the new file's (store_watch.py
+        moves it aside next). The decision-log backlog of the old connections is written to the old file."""
+        async with self._reload_lock:
+            served = self.served
+            if isinstance(served.engine, StoreGoneEngine):
+                return
+            self._served = Served(served.policy, StoreGoneEngine(served.engine))
+            if self.workers > 0:
+                await served.engine.aclose()  # drained; each worker closes its store on the way out
+            await asyncio.gather(*self._retired, return_exceptions=True)
+            old, self.store = self.store, BoundedMemoryStore()  # a reload meanwhile records its files here
+            await self._on_store_thread(getattr(old, "close", lambda: None))  # after the calls handed to it
+
+    async def reopen_store(self, store: CustomerStore) -> None:
+        """Serve from `store`, opened at the store's path after store_gone, from the next call on: in this
+        process, or in new engine workers that open the path themselves."""
+        async with self._reload_lock:
+            served = self.served
+            if not isinstance(served.engine, StoreGoneEngine):
+                raise RuntimeError("reopen_store without store_gone: the old file's connections are open")
+            await self._record_policy_in(store, served.policy)  # the restored file may not know the version
+            if self.workers > 0:
+                engine = await self._engine_for(served.policy)
+            else:
+                engine = served.engine.inner
+                engine.store = store  # read per call
+            self.store = store
+            self._served = Served(served.policy, engine)
+
+    async def _on_store_thread(self, fn: Callable[[], Any]) -> None:
+        if self._store_thread is None:
+            fn()
+        else:
+            await asyncio.get_running_loop().run_in_executor(self._store_thread, fn)
+
     def _live_workers(self) -> int:
         """The served version's engine workers taking calls (the metrics' gauge, read at a scrape)."""
         return int(getattr(self._served.engine, "live_workers", 0)) if self._served is not None else 0
@@ -202,6 +254,8 @@ class PolicyHost(PolicyReloads):
 
     async def aclose(self) -> None:
         """Stop the served engine and any engine still draining."""
+        if self._store_watch is not None:
+            self._store_watch.cancel()
         if self._retired:
             await asyncio.gather(*self._retired, return_exceptions=True)
         if self._served is not None:

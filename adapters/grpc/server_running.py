@@ -32,8 +32,9 @@ HEALTH_POLL_SECONDS = 0.5
 
 async def _follow_engine_health(host: PolicyHost, health_servicer: health.aio.HealthServicer) -> None:
     """NOT_SERVING while the served engine can take no call — a worker pool whose workers are all gone
-    and whose replacement fails to start (`no_worker_running`) — and SERVING again once it can. Polled
-    (runs until cancelled), so the engine a reload swaps in is followed too, with nothing on the calls' path."""
+    and whose replacement fails to start, or a store file gone (`no_worker_running`) — and SERVING again once
+    it can. Polled (runs until cancelled), so the engine a reload swaps in is followed too, with nothing on
+    the calls' path."""
     serving = True
     while True:
         await asyncio.sleep(HEALTH_POLL_SECONDS)
@@ -46,7 +47,7 @@ async def _follow_engine_health(host: PolicyHost, health_servicer: health.aio.He
 def run_alongside(host: PolicyHost, servicer: CreditPolicyServicer, server: grpc.aio.Server,
                    health_servicer: health.aio.HealthServicer, sighup: SighupReloads, *, watch_interval: float,
                    workers: int) -> Running:
-    """Start the rules watcher, the gauges, the heap trim and (engine workers) the health status following them."""
+    """Start the rules watcher, the gauges, the heap trim and the health status following the engine and store."""
     loop = asyncio.get_running_loop()
     watcher = loop.create_task(host.watch(watch_interval)) if watch_interval > 0 else None
     if watcher is None and host.rules_dir_state == DIR_NOT_READ and sighup.task is None:
@@ -55,7 +56,8 @@ def run_alongside(host: PolicyHost, servicer: CreditPolicyServicer, server: grpc
         # (and the refused gauge stays up) instead of NOT_READ until the next SIGHUP.
         sighup.reload_now("start")
     gauges = loop.create_task(host.metrics.keep_gauges_fresh())
-    healthy = loop.create_task(_follow_engine_health(host, health_servicer)) if workers > 0 else None
+    # Followed in-process too: a store file gone from its path makes any engine NOT_SERVING (store_watch.py).
+    healthy = loop.create_task(_follow_engine_health(host, health_servicer))
     trim = loop.create_task(servicer.heap.keep_trimmed(lambda: servicer.in_flight))
     return Running(host, servicer, server, health_servicer, watcher, gauges, healthy, trim)
 

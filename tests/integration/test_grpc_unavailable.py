@@ -2,10 +2,10 @@
 code, the google.rpc.ErrorInfo reason, RetryInfo, a message that names nothing private, the metrics counter,
 the log line, and a good answer once the cause has passed.
 
-A running server keeps its SQLite store open: a file removed, made unreadable or replaced by a directory
-after it started is not met at all (its open connection reads on; measured). What it does meet is a lock: a
-process holding the WAL index's locks (SQLite's own WAL recovery, a connection in exclusive locking mode),
-made here with the same POSIX locks on the `-shm` file; a read then fails after SQLite's ~10 s of retries."""
+A SQLite store file removed or replaced under a running server is test_grpc_store_replaced.py's. What a server
+also meets is a lock: a process holding the WAL index's locks (SQLite's own WAL recovery, a connection in
+exclusive locking mode), made here with the same POSIX locks on the `-shm` file; a read then fails after
+SQLite's ~10 s of retries."""
 
 from __future__ import annotations
 
@@ -118,7 +118,8 @@ def test_a_worker_killed_mid_call_leaves_the_waiting_caller_engine_unavailable_u
     # one in its pipe) and a third waits in the pool's line when it is killed; its replacement cannot open
     # the store (a directory in its place) until the test lets it.
     store, delay = BlockedStore(tmp_path), tmp_path / "engine-delay"
-    env = {"PYTHONPATH": str(ROOT / "tests" / "fault_injection"), "CREDIT_POLICY_TEST_ENGINE_DELAY": str(delay)}
+    env = {"PYTHONPATH": str(ROOT / "tests" / "fault_injection"), "CREDIT_POLICY_TEST_ENGINE_DELAY": str(delay),
+           **BlockedStore.SERVE_ENV}
     server = server_factory("--db", store.url, "--watch-interval", "0", workers=1, env=env)
     stub = server.stub()
     assert stub.CheckOrder(order_request(sample_snapshot(1)), timeout=10).outcome

@@ -64,7 +64,7 @@ def one_down_then_back(server: ServerProcess, store: BlockedStore, prefix: str, 
 def test_a_dead_worker_shows_as_one_live_of_two_and_each_restart_is_counted(
         server_factory: Callable[..., ServerProcess], tmp_path: Path) -> None:
     store = BlockedStore(tmp_path)
-    server = server_factory("--db", store.url, "--watch-interval", "0", workers=2)
+    server = server_factory("--db", store.url, "--watch-interval", "0", workers=2, env=BlockedStore.SERVE_ENV)
     assert figures(server, "credit_policy_engine_workers", WORKER_RESTARTS) == (2, 2, 0, 0)
     assert "credit_policy_server_processes" not in scrape(server)
 
@@ -89,7 +89,7 @@ def test_a_service_without_engine_workers_shows_no_worker_figures(
 def test_under_processes_the_supervisor_shows_the_processes_serving_and_their_restarts(
         server_factory: Callable[..., ServerProcess], tmp_path: Path) -> None:
     store = BlockedStore(tmp_path)
-    server = server_factory("--db", store.url, "--watch-interval", "0", processes=2)
+    server = server_factory("--db", store.url, "--watch-interval", "0", processes=2, env=BlockedStore.SERVE_ENV)
     pids = pids_of(server)
     assert figures(server, "credit_policy_server_processes", PROCESS_RESTARTS) == (2, 2, 0, 0)
     assert "credit_policy_engine_worker" not in scrape(server)  # each process evaluates in-process

@@ -41,6 +41,10 @@ FAILED = "worker process failed to start"
 class BlockedStore:
     """A migrated SQLite store whose file can be put out of reach (a directory in its place) and back."""
 
+    SERVE_ENV = {"CREDIT_POLICY_STORE_WATCH_S": "0"}
+    """For a server on it: no store watch, which would take the directory for the store gone (STORE_UNAVAILABLE)
+    instead of leaving the engine workers to fail to start (adapters/grpc/store_watch.py)."""
+
     def __init__(self, tmp_path: Path):
         self.path = tmp_path / "store.sqlite"
         self.url = f"sqlite:///{self.path}"
@@ -287,7 +291,7 @@ def wait_for_health(server: ServerProcess, status: int, timeout: float = 30.0) -
 def test_serve_says_not_serving_and_refuses_calls_while_no_worker_can_start(
         server_factory: Callable[..., ServerProcess], tmp_path: Path) -> None:
     store = BlockedStore(tmp_path)
-    server = server_factory("--db", store.url, "--watch-interval", "0", workers=1)
+    server = server_factory("--db", store.url, "--watch-interval", "0", workers=1, env=BlockedStore.SERVE_ENV)
     stub = server.stub()
     stub.CheckOrder(order_request(sample_snapshot(1)), timeout=TIMEOUT)
 

@@ -1,0 +1,235 @@
+"""Notice a SQLite store file replaced or removed under the running service, and follow the file at the path.
+
+The service's connections (its own and each engine worker's) hold the file they opened: a backup restored
+with `mv` (a new inode) or a file removed left them reading the old, deleted file until a restart, and
+writing the decision log where nobody would read it. Once a second (never on a call's path) the path's
+identity (st_dev, st_ino) is compared with the one the service opened: replaced, the store is opened
+again at the path (host.reopen_store: new connections, new engine workers); gone (or emptied), decision
+calls are refused STORE_UNAVAILABLE and health says NOT_SERVING (host.store_gone) until a file is there again.
+
+A file overwritten in place (`cp` onto it: the same inode) is not noticed: SQLite's own matter, see
+docs/service.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import stat
+import time
+from pathlib import Path
+from typing import Any, Protocol
+
+from adapters.grpc.logs import event
+from policy_engine.domain.errors import StoreUnavailable
+
+INTERVAL_S = 1.0
+"""Seconds between looks at the store's path."""
+INTERVAL_ENV_VAR = "CREDIT_POLICY_STORE_WATCH_S"
+"""Overrides INTERVAL_S; 0 turns the watch off (a store file swapped on purpose, a test making a worker's
+start fail with a directory in the file's place)."""
+
+
+def interval_from_env() -> float:
+    """$CREDIT_POLICY_STORE_WATCH_S, else INTERVAL_S; a value that is not 0 to 3600 seconds is logged, and
+    INTERVAL_S used."""
+    raw = os.environ.get(INTERVAL_ENV_VAR, "").strip()
+    try:
+        seconds = float(raw) if raw else INTERVAL_S
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 3600:  # also NaN
+        event("store watch interval ignored", logging.WARNING, value=raw, used=INTERVAL_S,
+              why=f"${INTERVAL_ENV_VAR} takes seconds from 0 (off) to 3600")
+        return INTERVAL_S
+    return seconds
+
+Identity = tuple[int, int]
+
+
+class ReopeningHost(Protocol):
+    """What the watch needs of the policy host (adapters/grpc/host.py)."""
+
+    async def reopen_store(self, store: Any) -> None:
+        """Serve from `store` from the next call on (after store_gone)."""
+        ...
+
+    async def store_gone(self) -> None:
+        """Refuse decision calls until reopen_store, and close every connection to the old file."""
+        ...
+
+
+class StoreGoneEngine:
+    """The served engine while the store file is gone: every decision call is refused STORE_UNAVAILABLE, a
+    snapshot call too (its decision log would go to the deleted file). `inner` waits, idle, for the file."""
+
+    def __init__(self, inner: Any):
+        self.inner = inner
+        self.version: str = inner.version
+        self.no_worker_running = True  # health NOT_SERVING (server.py follows it)
+        self.live_workers = 0
+
+    async def run(self, kind: str, request: bytes, flow: object | None = None) -> Any:
+        """Refuse: nothing is evaluated."""
+        raise StoreUnavailable("the store file is gone from its path; nothing was evaluated")
+
+    async def aclose(self) -> None:
+        """Close the waiting engine."""
+        await self.inner.aclose()
+
+    def log_backlog(self) -> int:
+        """What the waiting engine has not written yet."""
+        return int(self.inner.log_backlog())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)  # live_workers, worker_pids: the metrics read them
+
+
+def store_path(store_url: str | None) -> Path | None:
+    """The SQLite file `store_url` names; None for no store, another database, or a URL that does not parse."""
+    if not store_url:
+        return None
+    from sqlalchemy import make_url
+
+    from adapters.store.engine import resolve_db_url, sqlite_file
+
+    try:
+        return sqlite_file(make_url(resolve_db_url(store_url)))
+    except Exception:  # noqa: BLE001 - the store opened, so this does not happen; no watch then
+        return None
+
+
+def identity(path: Path) -> Identity | None:
+    """(st_dev, st_ino) of the file at `path`; None when there is none, or an empty one (opening it would
+    make a new, empty store of it), or something else than a file (a directory)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino) if stat.S_ISREG(info.st_mode) and info.st_size > 0 else None
+
+
+def file_identity(path: Path) -> Identity | None:
+    """(st_dev, st_ino) of the file at `path`, whatever its size; None when there is none."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_dev, stat.st_ino)
+
+
+SIDE_FILES = ("-wal", "-shm")
+
+
+def side_files(path: Path) -> dict[str, Identity | None]:
+    """The identities of the store's -wal and -shm files."""
+    return {suffix: file_identity(Path(f"{path}{suffix}")) for suffix in SIDE_FILES}
+
+
+def move_aside(path: Path, known: dict[str, Identity | None]) -> list[str]:
+    """Rename the old file's -wal and -shm (those still at the path with the identities in `known`) to
+    `<name>-wal.old-<time>`: SQLite would read that WAL's frames over a new file's pages. Kept, not deleted:
+    it holds the old file's last commits. Returns the new names."""
+    moved = []
+    for suffix, was in known.items():
+        side = Path(f"{path}{suffix}")
+        if was is not None and file_identity(side) == was:
+            target = side.with_name(f"{side.name}.old-{time.strftime('%Y%m%dT%H%M%S')}")
+            try:
+                side.rename(target)
+            except OSError:
+                continue
+            moved.append(str(target))
+    return moved
+
+
+def shown(ident: Identity | None) -> str:
+    """An identity as the log shows it: `dev:inode`, or `none`."""
+    return f"{ident[0]}:{ident[1]}" if ident is not None else "none"
+
+
+def _open(store_url: str) -> Any:
+    from adapters.store import open_store
+
+    return open_store(store_url, upgrade=False, background_audit=True)  # migrations are `serve`'s, at start
+
+
+def _pin(path: Path) -> int | None:
+    """A descriptor on the served file, held until another is served: while it is open the file's inode
+    cannot be given to a new file, so a new file never takes the old one's identity (and its WAL).
+
+    Closed only once SQLite's connections to that file in this process are (a close drops every POSIX lock
+    the process holds on the file, SQLite's included)."""
+    try:
+        return os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+
+
+class StoreWatch:
+    """Compares the store file's identity with the opened one's every INTERVAL_S; tells the host what changed."""
+
+    def __init__(self, host: ReopeningHost, store_url: str, path: Path):
+        self.host, self.store_url, self.path = host, store_url, path
+        self.opened = identity(path)
+        """The identity of the file the service reads now; None while it reads none (gone, or not reopened)."""
+        self.sides = side_files(path)
+        """Its -wal and -shm as last seen while it was the file at the path."""
+        self.served = self.opened
+        """The identity of the file those -wal and -shm belong to."""
+        self._pin = _pin(path)
+
+    async def run(self, interval: float = INTERVAL_S) -> None:
+        """Look every `interval` seconds until cancelled."""
+        while True:
+            await asyncio.sleep(interval)
+            await self.check()
+
+    async def check(self) -> None:
+        """Look once: a file gone is refused, a new one is opened."""
+        now = await asyncio.to_thread(identity, self.path)  # a stat may block (a network file system)
+        if now == self.opened:
+            if now is not None:
+                self.sides = await asyncio.to_thread(side_files, self.path)
+            return
+        was, self.opened = self.opened, now
+        if now is None:
+            event("store file gone", logging.ERROR, path=str(self.path), was=shown(was),
+                  action="decision calls are refused (STORE_UNAVAILABLE) and health is NOT_SERVING until a "
+                         "store file is there again")
+        else:
+            event("store file replaced", logging.ERROR, path=str(self.path), was=shown(was), now=shown(now),
+                  action="the store is opened again at the path; decisions logged since the change went to the "
+                         "old file")
+        if was is not None:  # leaving the file it served: no connection to it may be left
+            await self.host.store_gone()
+        if now is not None:
+            if now != self.served:  # not the same file come back (a `mv` away and back): its WAL is not theirs
+                await self._move_aside()
+            await self._reopen(now)
+
+    async def _move_aside(self) -> None:
+        moved = await asyncio.to_thread(move_aside, self.path, self.sides)
+        if moved:
+            event("store side files moved aside", logging.WARNING, path=str(self.path), files=moved,
+                  why="the old file's WAL, left at the path, would be read over the new file's pages")
+
+    async def _reopen(self, now: Identity) -> None:
+        store = None
+        try:
+            store = await asyncio.to_thread(_open, self.store_url)
+            await self.host.reopen_store(store)
+        except Exception as exc:  # noqa: BLE001 - not a store, an older schema, workers that cannot start
+            if store is not None:
+                await asyncio.to_thread(store.close)
+            event("store not reopened", logging.ERROR, path=str(self.path), now=shown(now),
+                  error=f"{type(exc).__name__}: {exc}".splitlines()[0],
+                  action="decision calls are refused (STORE_UNAVAILABLE) until another file is put there, "
+                         "or the service is restarted")
+            return  # tried again when another file is put there (its identity changes)
+        self.served, self.sides = now, await asyncio.to_thread(side_files, self.path)
+        if self._pin is not None:  # every connection to the old file is closed by now (store_gone)
+            os.close(self._pin)
+        self._pin = _pin(self.path)
+        event("store reopened", path=str(self.path), now=shown(now))
