@@ -72,7 +72,8 @@ class StoreGoneEngine:
 
     async def run(self, kind: str, request: bytes, flow: object | None = None) -> Any:
         """Refuse: nothing is evaluated."""
-        raise StoreUnavailable("the store file is gone from its path; nothing was evaluated")
+        raise StoreUnavailable("the store file left its path (removed, or replaced and being reopened); "
+                               "nothing was evaluated")
 
     async def aclose(self) -> None:
         """Close the waiting engine."""
