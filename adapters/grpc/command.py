@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -22,7 +22,7 @@ from adapters.grpc.serve_options import (
     check_seconds,
     check_tls_options,
 )
-from adapters.grpc.serve_store import MEMORY, db_source, new_sqlite_file, require_store
+from adapters.grpc.serve_store import MEMORY, db_source, migrate_store, open_serve_store, require_store
 from adapters.grpc.start_warnings import warnings_before_serving
 
 if TYPE_CHECKING:
@@ -41,53 +41,17 @@ class LogLevel(StrEnum):
     ERROR = "ERROR"
 
 
-def _store_or_exit(db: str, db_from: str = "", **options: Any) -> Any:
-    """open_store(db, **options), or a one-line error naming the store (never its password) and where its
-    URL came from (`db_from`, see serve_store.db_source), then exit 2."""
-    try:
-        from adapters.store import open_store
-        from adapters.store.engine import resolve_db_url, safe_url, scrub_password
-    except ImportError as exc:
-        raise typer.BadParameter(f"--db needs the SQL store (adapters.store), which is not available: {exc}",
-                                 param_hint="--db") from exc
-    new_file = new_sqlite_file(db)  # only with --create-store by now: require_store refused it otherwise
-    try:
-        store = open_store(db, **options)
-    except Exception as exc:  # a bad URL, an unreachable server, a failed migration: no traceback
-        url = resolve_db_url(db)
-        detail = scrub_password(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, url)
-        typer.echo(f"serve: cannot open the store {safe_url(url)}{db_from}: {detail}", err=True)
-        raise typer.Exit(2) from None
-    if new_file is not None:
-        from adapters.grpc.logs import event
-
-        event("store created", store=safe_url(resolve_db_url(db)), path=str(new_file))
-    return store
-
-
 def _check_log_linger() -> None:
     """Refuse a bad $CREDIT_POLICY_LOG_LINGER_MS at start, before any process opens the store."""
     try:
         from adapters.store.audit_writer import linger_from_env
     except ImportError:
-        return  # _store_or_exit reports the missing store
+        return  # serve_store.store_or_exit reports the missing store
     try:
         linger_from_env()
     except ValueError as exc:
         typer.echo(f"serve: {exc}", err=True)
         raise typer.Exit(2) from None
-
-
-def _migrate_store(db: str, db_from: str = "") -> None:
-    """Bring the SQL store's schema to head once, before the server processes open it."""
-    _store_or_exit(db, db_from, upgrade=True).close()
-
-
-def _open_store(db: str | None, db_from: str = "") -> Any:
-    """The SQL store (adapters.store), migrated here once; workers open their own too. `memory`: none."""
-    if not db or db == MEMORY:
-        return None
-    return _store_or_exit(db, db_from, upgrade=True, background_audit=True)
 
 
 def serve(
@@ -194,7 +158,7 @@ def _serve_one_process(*, rules: Path, address: str, db: str, db_from: str, work
     from adapters.grpc.host import rule_tests_option
     from adapters.grpc.server import run_service
 
-    store = _open_store(db, db_from)
+    store = open_serve_store(db, db_from)
     store_url = None if db == MEMORY else (db or None)
     with _service_errors_exit(store_url):
         runtime.run(run_service(rules_dir=rules, store=store, store_url=store_url, address=address,
@@ -246,7 +210,7 @@ def _serve_processes(processes: int, *, rules: Path, host: str, port: int, db: s
 
     store_url = None if db == MEMORY else db
     if store_url:
-        _migrate_store(store_url, db_from)
+        migrate_store(store_url, db_from)
     config = ProcessConfig(rules_dir=Path(rules), host=host, port=port, store_url=store_url, tls=tls,
                            watch_interval=watch_interval, grace=grace, log_level=log_level, event_loop=event_loop,
                            rule_tests=rule_tests, max_in_flight=max_in_flight, keepalive=keepalive or Keepalive())

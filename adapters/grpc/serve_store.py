@@ -1,9 +1,11 @@
-"""Whether `serve` may start on its store: a SQLite file that is not there is refused unless --create-store."""
+"""`serve`'s store: whether it may start on it (a SQLite file that is not there is refused unless --create-store),
+and opening it once, migrated, before the server processes open their own."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -78,3 +80,54 @@ def new_sqlite_file(db: str) -> Path | None:
     if path is None or (path.exists() and (not path.is_file() or path.stat().st_size > 0)):
         return None
     return path
+
+
+def store_or_exit(db: str, db_from: str = "", **options: Any) -> Any:
+    """open_store(db, **options), or a one-line error naming the store (never its password) and where its
+    URL came from (`db_from`, see db_source), then exit 2; exit 3 when another process held its SQLite write
+    lock through the whole migration."""
+    try:
+        from adapters.store import open_store
+        from adapters.store.engine import resolve_db_url, safe_url, scrub_password
+    except ImportError as exc:
+        raise typer.BadParameter(f"--db needs the SQL store (adapters.store), which is not available: {exc}",
+                                 param_hint="--db") from exc
+    new_file = new_sqlite_file(db)  # only with --create-store by now: require_store refused it otherwise
+    try:  # a migration kept waiting for another process's SQLite write lock says so (lock_wait.py)
+        store = open_store(db, on_wait=lambda line: typer.echo(f"serve: {line}", err=True), **options)
+    except Exception as exc:  # a bad URL, an unreachable server, a failed migration: no traceback
+        _exit_if_locked(exc)
+        url = resolve_db_url(db)
+        detail = scrub_password(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, url)
+        typer.echo(f"serve: cannot open the store {safe_url(url)}{db_from}: {detail}", err=True)
+        raise typer.Exit(2) from None
+    if new_file is not None:
+        from adapters.grpc.logs import event
+
+        event("store created", store=safe_url(resolve_db_url(db)), path=str(new_file))
+    return store
+
+
+def _exit_if_locked(exc: Exception) -> None:
+    """Exit 3 (start it again later, as the other commands say) when another process held the SQLite store's
+    write lock through the whole migration; not exit 2 "cannot open the store", which reads as a bad --db."""
+    from adapters.store import engine as store_engine
+    from adapters.store.lock_wait import HOLDERS, is_locked
+
+    if is_locked(exc):
+        typer.echo(f"serve: database is locked (another process held the store's write lock for over "
+                   f"{store_engine.SQLITE_LOCK_WAIT} s: {HOLDERS}); the store was not upgraded and the service "
+                   "did not start: once it is done, run the same command again", err=True)  # fmt: skip
+        raise typer.Exit(3) from None
+
+
+def migrate_store(db: str, db_from: str = "") -> None:
+    """Bring the SQL store's schema to head once, before the server processes open it."""
+    store_or_exit(db, db_from, upgrade=True).close()
+
+
+def open_serve_store(db: str | None, db_from: str = "") -> Any:
+    """The SQL store (adapters.store), migrated here once; workers open their own too. `memory`: none."""
+    if not db or db == MEMORY:
+        return None
+    return store_or_exit(db, db_from, upgrade=True, background_audit=True)

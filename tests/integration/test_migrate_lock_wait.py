@@ -67,3 +67,18 @@ def test_the_batch_its_readers_and_compact_log_locked_out_of_the_migration_exit_
     assert status == 3, said + out
     assert f"{args[0]}: {WAITING} {url} to upgrade its schema" in said
     assert "database is locked (another process held the store's write lock for over " in said + out
+
+
+@pytest.mark.parametrize("model", [["--workers", "0"], ["--processes", "2"]])
+def test_serve_kept_waiting_to_migrate_says_so_and_locked_out_exits_3(
+        tmp_path: Path, short_waits: None, monkeypatch: pytest.MonkeyPatch, model: list[str]) -> None:
+    """serve migrates the store once before it listens: 30 s of silence, then exit 2 `cannot open`, before."""
+    url = _store_a_release_behind(tmp_path)
+
+    status, out, said = run_while_held(["serve", "--port", "0", *model, "--db", url], url, monkeypatch,
+                                       give_back=False)
+
+    assert status == 3, said + out
+    assert said.count(WAITING) == 1 and f"serve: {WAITING} {url} to upgrade its schema" in said
+    assert LOCKED_OUT.removeprefix("error: ") in said and "cannot open" not in said
+    assert "Traceback" not in said + out and _revision(url) == "0005"
