@@ -357,7 +357,9 @@ def test_a_rule_set_bigger_than_the_pipe_holds_reaches_the_supervisor_whole(tmp_
         first = server.version()
         rule_file.write_text(rule_file.read_text() + "# and once more\n")
         server.proc.send_signal(signal.SIGHUP)
-        wait_until(lambda: {e["pid"] for e in events_named(server, "policy reloaded", previous=first)} == set(pids))
+        # each process reads and compiles the ~0.9 MB again: 27 s here alone, over 30 s with both cores busy
+        wait_until(lambda: {e["pid"] for e in events_named(server, "policy reloaded", previous=first)} == set(pids),
+                   timeout=120)
         second = events_named(server, "policy reloaded")[0]["version"]
         os.kill(pids[0], signal.SIGKILL)
         replaced = server.wait_for_event("server process replaced", timeout=60)

@@ -8,6 +8,7 @@ import asyncio
 import logging
 import os
 import shutil
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ def with_host(rules: Path, scenario: Callable[[PolicyHost], Awaitable[None]], **
         await host.start()
         watcher = asyncio.create_task(host.watch(TICK, settle=TICK))
         try:
-            await asyncio.wait_for(scenario(host), 60)
+            await asyncio.wait_for(scenario(host), 180)  # room for two of until()'s waits and the rest
         finally:
             watcher.cancel()
             await host.aclose()
@@ -44,7 +45,8 @@ def with_host(rules: Path, scenario: Callable[[PolicyHost], Awaitable[None]], **
     asyncio.run(main())
 
 
-async def until(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
+async def until(predicate: Callable[[], bool], timeout: float = 60.0) -> None:
+    # 60 s, not 20: a reload retried three times compiles the rules four times, over 20 s with both cores busy
     for _ in range(int(timeout / 0.02)):
         if predicate():
             return
@@ -210,13 +212,17 @@ def test_other_files_changing_all_the_time_do_not_hold_a_rule_change_back(tmp_pa
         first = host.served.policy.version
         log = rules / "sync.log"
         changed = False
-        for i in range(200):  # written every tick, before and after the change
-            log.write_text(f"sync {i}\n" * (i + 1))
+        # until a deadline, not for 200 ticks (5 s): with both cores busy the reload's compile alone took longer
+        deadline = time.monotonic() + 60
+        i = 0
+        while time.monotonic() < deadline:  # written every half tick, before and after the change
+            log.write_text(f"sync {i}\n" * (i % 100 + 1))
             if i == 10:
                 edit(a_rule_file(rules), "3.5", "3.2")
             if i > 10 and host.served.policy.version != first:
                 changed = True
                 break
+            i += 1
             await asyncio.sleep(TICK / 2)
         assert changed
 
