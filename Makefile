@@ -35,8 +35,14 @@ install: $(STAMP) protos ## create .venv and install the project with its dev to
 protos: $(STAMP) ## generate the gRPC stubs from protos/ with grpcio-tools
 	@if [ -d protos/credit_policy ]; then $(BIN)/python -m adapters.grpc.build_protos; fi
 
-test: install ## run the whole test suite
-	$(BIN)/python -m pytest
+# pytest-xdist: one worker per CPU, each test module on one worker (its module-scoped servers and
+# portfolios are built once, not once per worker). Serially: `make test TEST_WORKERS=0`; more pytest
+# options: `make test PYTEST_ARGS='-k batch -x'`.
+TEST_WORKERS ?= auto
+PYTEST_ARGS  ?=
+
+test: install ## run the whole test suite on every CPU (serially: make test TEST_WORKERS=0)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install ## lint the code (ruff; also run by the tests) and the shipped rule files
 	$(BIN)/ruff check policy_engine adapters tests bench
