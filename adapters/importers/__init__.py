@@ -1,7 +1,8 @@
 """File importers: customers, invoices, orders, financials and signals from CSV or JSON lines."""
 
 from adapters.importers.kinds import KINDS
-from adapters.importers.loader import ImportReport, run_import
+from adapters.importers.loader import run_import
 from adapters.importers.reader import Problem
+from adapters.importers.report import ImportReport
 
 __all__ = ["KINDS", "ImportReport", "Problem", "run_import"]

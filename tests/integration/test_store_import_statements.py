@@ -11,7 +11,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from adapters.importers import loader, run_import
+from adapters.importers import report as report_module
+from adapters.importers import run_import
 from adapters.store import SqlStore, open_store
 
 HEADER = "customer_id,period_end,current_assets,cash,inventory,total_assets,total_liabilities,equity\n"
@@ -85,7 +86,7 @@ def test_a_rejected_row_is_not_also_warned_of(db_url: str, tmp_path: Path) -> No
 def test_warnings_past_the_first_ones_kept_are_counted(
     db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(loader, "MAX_WARNINGS_KEPT", 2)
+    monkeypatch.setattr(report_module, "MAX_WARNINGS_KEPT", 2)
     store = _store(db_url, tmp_path)
     path = _file(tmp_path, *(WRONG_UNITS.replace("2025", str(year)) for year in (2019, 2020, 2021)))
 

@@ -1,0 +1,46 @@
+"""What one import did: rows read, loaded and rejected, and the problems and warnings found, within bounds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from adapters.importers.reader import Problem
+
+MAX_PROBLEMS_KEPT = 1000
+"""Problems beyond this are counted but not kept in memory (the rejects file still gets every row)."""
+MAX_WARNINGS_KEPT = 1000
+"""Warnings beyond this are counted but not kept in memory."""
+
+
+@dataclass
+class ImportReport:
+    """What an import did: rows read, loaded and rejected, the problems found, whether it was committed."""
+
+    kind: str
+    file: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_changed: int = 0
+    rows_rejected: int = 0
+    problem_count: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    warning_count: int = 0
+    warnings: list[Problem] = field(default_factory=list)
+    """What loaded rows hold that looks wrong (a statement that does not add up): said, never refused."""
+    committed: bool = False
+    refused_whole: bool = False
+    """The file as a whole was refused before any row (empty, a bad header): its one problem says it all."""
+
+    def add(self, problems: list[Problem]) -> None:
+        """Count problems, keeping the first MAX_PROBLEMS_KEPT."""
+        self.problem_count += len(problems)
+        room = MAX_PROBLEMS_KEPT - len(self.problems)
+        if room > 0:
+            self.problems.extend(problems[:room])
+
+    def warn(self, warnings: list[Problem]) -> None:
+        """Count warnings, keeping the first MAX_WARNINGS_KEPT."""
+        self.warning_count += len(warnings)
+        room = MAX_WARNINGS_KEPT - len(self.warnings)
+        if room > 0:
+            self.warnings.extend(warnings[:room])
