@@ -84,8 +84,7 @@ async def run_service(
                             metrics_port=metrics_port, store=store_shown(store_url, store is not None))
     requests = StopRequests(stop or asyncio.Event(), repeat_is_now=now_signal is None)
     _wire_serving_signals(loop, host, sighup, requests, stop_signals, now_signal)
-    running = run_alongside(host, servicer, server, health_servicer, sighup, watch_interval=watch_interval,
-                             workers=workers)
+    running = run_alongside(host, servicer, server, health_servicer, sighup, watch_interval=watch_interval)
     try:
         await requests.stop.wait()
     finally:

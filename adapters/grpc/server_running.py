@@ -45,8 +45,8 @@ async def _follow_engine_health(host: PolicyHost, health_servicer: health.aio.He
 
 
 def run_alongside(host: PolicyHost, servicer: CreditPolicyServicer, server: grpc.aio.Server,
-                   health_servicer: health.aio.HealthServicer, sighup: SighupReloads, *, watch_interval: float,
-                   workers: int) -> Running:
+                   health_servicer: health.aio.HealthServicer, sighup: SighupReloads, *,
+                   watch_interval: float) -> Running:
     """Start the rules watcher, the gauges, the heap trim and the health status following the engine and store."""
     loop = asyncio.get_running_loop()
     watcher = loop.create_task(host.watch(watch_interval)) if watch_interval > 0 else None
@@ -72,7 +72,7 @@ class Running:
     health_servicer: health.aio.HealthServicer
     watcher: asyncio.Task[None] | None
     gauges: asyncio.Task[None]
-    healthy: asyncio.Task[None] | None
+    healthy: asyncio.Task[None]
     trim: asyncio.Task[None]
 
     async def stop(self, grace: float, event_prefix: str, requests: StopRequests) -> None:
@@ -80,8 +80,7 @@ class Running:
         signal), then the host and the metrics closed (the `stopping` and `stopped` events around it)."""
         event(f"{event_prefix}stopping", grace_seconds=grace, in_flight=self.servicer.in_flight,
               signal=requests.signal)
-        if self.healthy:
-            self.healthy.cancel()  # first: nothing turns health back to SERVING from here on
+        self.healthy.cancel()  # first: nothing turns health back to SERVING from here on
         await set_serving(self.health_servicer, False)
         self.gauges.cancel()
         self.trim.cancel()
