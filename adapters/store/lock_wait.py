@@ -34,11 +34,12 @@ def wait_for_write_lock(engine: Engine, on_wait: Callable[[str], None], quiet: f
         take_write_lock(conn, lambda: _take_and_give_back(conn), on_wait, quiet)
 
 
-def write(engine: Engine, work: Callable[[Connection], T], on_wait: Callable[[str], None] | None = None) -> T:
+def write(engine: Engine, work: Callable[[Connection], T], on_wait: Callable[[str], None] | None = None,
+          doing: str = "") -> T:  # fmt: skip
     """`work(conn)` in a transaction of its own, committed; a wait of over 2 s for another process's SQLite
-    write lock said through `on_wait` (take_write_lock), not 30 s of silence in the driver."""
+    write lock said through `on_wait` (take_write_lock; `doing`: what for), not 30 s of silence in the driver."""
     with engine.connect() as conn:
-        return take_write_lock(conn, lambda: _in_transaction(conn, work), on_wait or _say_nothing)
+        return take_write_lock(conn, lambda: _in_transaction(conn, work), on_wait or _say_nothing, doing=doing)
 
 
 def begin_immediate(conn: Connection, on_wait: Callable[[str], None] | None = None, doing: str = "") -> None:

@@ -22,6 +22,7 @@ from adapters.store.audit import (
 )
 from adapters.store.audit_writer import AuditWriter
 from adapters.store.engine import database_unavailable, make_engine, require_sqlite_json, scrub_password
+from adapters.store.lock_wait import write
 from adapters.store.revisions import migrate
 from adapters.store.snapshots import load_snapshots, replace_snapshot
 from adapters.store.snapshots_pg import load_snapshots_pg
@@ -31,6 +32,10 @@ from policy_engine.build import build_id
 from policy_engine.domain.errors import CustomerNotFound, StoredRecordInvalid, StoreUnavailable, violations_from
 from policy_engine.domain.models import CustomerDecision, CustomerSnapshot, OrderDecision, OrderRequest
 from policy_engine.ports import CustomerStore, PolicyFiles
+
+RECORDING = "to record the decision"
+"""What a decision written now waits for the write lock for (lock_wait.waiting_line): said, because
+`evaluate --db` and `check-order --db` otherwise only read and would not be expected to wait for it."""
 
 
 class SqlStore(CustomerStore):
@@ -158,16 +163,17 @@ class SqlStore(CustomerStore):
         with self.engine.begin() as conn:
             upsert(conn, s.credit_profiles, ["customer_id"], [row])
 
-    def record_policy(self, policy: PolicyFiles | str, files: Mapping[str, str] | None = None) -> None:
-        """Keep the rule files of a policy version (once per version): pass a Policy, or version and files."""
+    def record_policy(self, policy: PolicyFiles | str, files: Mapping[str, str] | None = None, *,
+                      on_wait: Callable[[str], None] | None = None) -> None:  # fmt: skip
+        """Keep the rule files of a policy version (once per version): pass a Policy, or version and files.
+        `on_wait(line)` is told when the write waits over 2 s for another process's SQLite write lock."""
         if isinstance(policy, str):
             version, files = policy, files or {}
         else:
             version, files = policy.version, policy.files
         if version in self._known_versions:
             return
-        with self.engine.begin() as conn:
-            record_policy_files(conn, version, files)
+        write(self.engine, lambda conn: record_policy_files(conn, version, files), on_wait, RECORDING)
         self._known_versions.add(version)
 
     def record_decision(
@@ -178,8 +184,10 @@ class SqlStore(CustomerStore):
         source: str,
         order: OrderDecision | None = None,
         order_request: OrderRequest | None = None,
+        on_wait: Callable[[str], None] | None = None,
     ) -> None:
-        """Append one decision to the audit log: now in its own transaction, or queued for the writer."""
+        """Append one decision to the audit log: now in its own transaction, or queued for the writer.
+        `on_wait(line)` is told when writing it now waits over 2 s for another process's SQLite write lock."""
         if source not in SOURCES:
             raise ValueError(f"unknown decision source {source!r}; expected one of {sorted(SOURCES)}")
         when = datetime.now(UTC)
@@ -189,7 +197,7 @@ class SqlStore(CustomerStore):
             )
             return
         row = log_row(snapshot, decision, source=source, order=order, order_request=order_request, decided_at=when)
-        self._insert_log_rows([row])
+        write(self.engine, lambda conn: write_log_rows(conn, [row]), on_wait, RECORDING)
 
     def record_decisions(self, decisions: Sequence[tuple[CustomerSnapshot, CustomerDecision]], *, source: str) -> None:
         """Append many customer decisions in one transaction."""

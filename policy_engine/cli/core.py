@@ -41,6 +41,9 @@ Db = Annotated[
                  "file that is not there is refused, not created."),
 ]
 
+NOT_RECORDED = "the decision was not recorded, nor printed (with --db it is printed once it is in the log)"
+"""What became of a decision locked out of the store (store_common.exit_if_locked)."""
+
 
 def rules_dir(argument: Path | None, option: Path | None) -> Path:
     """lint and test take the rules directory as an argument (CONTRACT.md) or, like the other
@@ -81,16 +84,24 @@ def record(
     """Append the decision to the audit log when a store was named (with the rule files, for replay).
 
     A SQLite file that is not there, or is empty, is refused as the read-only commands refuse it: opening
-    it would create it, and a typo in --db recorded the decision in a new store nobody reads."""
+    it would create it, and a typo in --db recorded the decision in a new store nobody reads. A wait for
+    another process's SQLite write lock is said after 2 s; locked out, exit 3 before the decision is printed,
+    so that a decision printed with --db is always one in the log."""
     if not db:
         return
+    # Imported here: the store is optional for these commands.
     from adapters.store.engine import safe_url
-    from policy_engine.cli.store_common import open_store_or_exit  # the store is optional for these commands
+    from policy_engine.cli.store_common import exit_if_locked, open_store_or_exit, say_waiting
 
-    store = open_store_or_exit(db, command="evaluate" if order is None else "check-order", must_exist=True)
+    command = "evaluate" if order is None else "check-order"
+    store = open_store_or_exit(db, command=command, must_exist=True)
     try:
-        store.record_policy(policy)
-        store.record_decision(snapshot, decision, source="cli", order=order, order_request=request)
+        store.record_policy(policy, on_wait=say_waiting(command))
+        store.record_decision(snapshot, decision, source="cli", order=order, order_request=request,
+                              on_wait=say_waiting(command))
+    except Exception as exc:
+        exit_if_locked(exc, NOT_RECORDED)
+        raise
     finally:
         store.close()
     typer.echo(f"recorded in the audit log of {safe_url(db)} (source cli, policy_version {policy.version})",
