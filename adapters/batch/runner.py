@@ -15,6 +15,7 @@ from adapters.batch.fatal import fatal_text, no_room, no_room_left
 from adapters.batch.pool import pooled
 from adapters.batch.portfolio_once import ensure_portfolio
 from adapters.batch.progress import Progress
+from adapters.batch.report_dir import warn_if_unwritable
 from adapters.batch.runs import Partition
 from adapters.batch.worker import ChunkEvaluator, ChunkResult, RunContext, init_worker, run_chunk
 from adapters.store import lock_wait
@@ -41,6 +42,8 @@ class BatchOptions:
     retry_quarantined: bool = False
     rule_tests: bool = False
     """take the rules only if their own test cases (RULES/tests) pass, as `serve --rule-tests` does"""
+    report_dir: Path | None = None
+    """where the caller writes the report once the run is complete: checked at the start, said if unwritable"""
 
 
 ProgressHook = Callable[[Progress], None]
@@ -92,15 +95,18 @@ def _open_store(opts: BatchOptions, on_notice: NoticeHook) -> Any:
 
 
 def run_batch(opts: BatchOptions, on_progress: ProgressHook | None = None, summary: dict[str, Any] | None = None,
-              on_notice: NoticeHook | None = None) -> dict[str, Any]:  # fmt: skip
+              on_notice: NoticeHook | None = None, on_warning: NoticeHook | None = None) -> dict[str, Any]:  # fmt: skip
     """Run (or resume) the batch for one part; return the summary (its `exit_code` tells how it ended).
 
     A `summary` passed in is filled as the run goes, so a caller stopped by Ctrl-C or SIGTERM (raised
     through) still knows which run and attempt it stopped. `on_notice` gets a line to show the operator
-    now: a wait of over 2 s for the SQLite store's write lock, which another process holds."""
+    now: a wait of over 2 s for the SQLite store's write lock, which another process holds. `on_warning`
+    gets a problem the run goes on with: a `report_dir` that cannot be written."""
     summary = {} if summary is None else summary
     policy = _load_rules(opts)
     config = portfolio_config(policy)  # its cut-offs refused (exit 2) before the store is opened
+    if opts.report_dir is not None:
+        warn_if_unwritable(opts.report_dir, summary, on_warning or _say_nothing)
     run_id = runs.make_run_id(opts.as_of, policy.version)
     summary.update(run_id=run_id, as_of=opts.as_of.isoformat(), policy_version=policy.version,
                    partition=str(opts.partition), workers=opts.workers)  # fmt: skip

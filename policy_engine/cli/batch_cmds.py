@@ -77,7 +77,8 @@ RetryOption = Annotated[
 ]
 ReportDirOption = Annotated[
     Path | None,
-    typer.Option(metavar="DIR", help="write the run's report (HTML, CSV and JSON) here when the run is complete"),
+    typer.Option(metavar="DIR", help="write the run's report (HTML, CSV and JSON) here when the run is complete "
+                                      "(checked at the start: a warning if it cannot be written)"),
 ]
 RuleTestsOption = Annotated[bool, typer.Option(
     "--rule-tests/--no-rule-tests",
@@ -110,7 +111,8 @@ def batch_cmd(
     require_store(_db(db))
     warn_if_more_workers_than_cpus(workers)
     opts = BatchOptions(db_url=_db(db), as_of=day, rules_dir=rules, workers=workers, partition=part,
-                        chunk_size=chunk_size, retry_quarantined=retry_quarantined, rule_tests=rule_tests)  # fmt: skip
+                        chunk_size=chunk_size, retry_quarantined=retry_quarantined, rule_tests=rule_tests,
+                        report_dir=report_dir)  # fmt: skip
     summary = _run_or_exit(opts, quiet)
     if report_dir is not None and summary.get("status") == "complete":
         _add_report(summary, opts.db_url, report_dir)
@@ -133,7 +135,7 @@ def _run_or_exit(opts: Any, quiet: bool) -> dict[str, Any]:
 
     try:  # SIGTERM (a scheduler stopping the task) and Ctrl-C: the run is marked failed, the workers stop
         with interrupt.handled(), batch_progress(quiet) as hook:
-            result = run_batch(opts, remembering(hook, last), summary, _notice)
+            result = run_batch(opts, remembering(hook, last), summary, _notice, _warning)
         if result.get("status") == "failed":  # an error stopped it: how far it got, as for a signal
             count_failed(result, last, (opts.db_url, opts.partition))
         return result
@@ -151,6 +153,11 @@ def _notice(line: str) -> None:
     """A line for the operator while the batch runs, above its progress bar if there is one (even with --quiet:
     it says why the run seems to stand still)."""
     err.print(f"batch: {line}", markup=False)
+
+
+def _warning(line: str) -> None:
+    """A problem the run goes on with, said when found, in the form of the batch's other warnings."""
+    err.print(f"warning: {line}", markup=False)
 
 
 def _add_report(summary: dict[str, Any], db_url: str, report_dir: Path) -> None:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import pwd
 import shutil
 import struct
 import subprocess
+import sys
+import tempfile
 from datetime import datetime, tzinfo
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +19,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from adapters.batch.runner import BatchOptions, run_batch
-from tests.integration.test_batch_support import AS_OF, RULES, cli, make_portfolio, scalar, summary_of
+from tests.integration.test_batch_support import AS_OF, CLI, RULES, cli, make_portfolio, scalar, summary_of
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
@@ -183,8 +187,76 @@ def test_a_file_given_as_the_report_folder_is_said_to_be_no_folder(
     # the batch writes the report after the run: its error is said last (it came above the run's own line)
     again = cli("batch", "--db", url, "--as-of", AS_OF.isoformat(), "--report-dir", str(a_file), "--quiet")
     lines = again.stderr.splitlines()
-    assert again.returncode == 2 and len(lines) == 2, again.stderr
-    assert "is already complete" in lines[0] and lines[1].startswith("error: cannot write the report to")
+    assert again.returncode == 2 and len(lines) == 3, again.stderr
+    assert lines[0].startswith(f"warning: --report-dir {a_file} cannot be written: not a directory")
+    assert "is already complete" in lines[1] and lines[2].startswith("error: cannot write the report to")
+
+def test_a_report_folder_that_cannot_be_made_is_warned_of_before_the_evaluation_and_the_run_goes_on(
+    tmp_path: Path,
+) -> None:
+    """An unwritable --report-dir was found only after the whole run (an hour on a large book)."""
+    url = make_portfolio(tmp_path)
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    said: list[str] = []
+    opts = BatchOptions(db_url=url, as_of=AS_OF, rules_dir=RULES, report_dir=blocked / "r")
+
+    summary = run_batch(opts, lambda p: said.append("progress"), on_warning=said.append)
+
+    assert said[0].startswith(f"--report-dir {blocked / 'r'} cannot be written: {blocked} is not a directory")
+    assert said.count("progress") > 1 and summary["status"] == "complete" and summary["exit_code"] == 0
+    assert summary["report_dir_unwritable"] == said[0].split("cannot be written: ", 1)[1].split("; the run")[0]
+
+
+def test_batch_warns_of_a_read_only_report_folder_at_once_and_still_ends_with_exit_2(tmp_path: Path) -> None:
+    """Root may write where the mode bits say no, but not on a read-only mount: the batch often runs as root."""
+    if subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode != 0:
+        pytest.skip("needs root and a private mount namespace (unshare -m) to mount a read-only folder")
+    url = make_portfolio(tmp_path)
+    (tmp_path / "ro").mkdir()
+    mounted = f"mount -t tmpfs -o ro tmpfs {tmp_path / 'ro'} && exec \"$0\" \"$@\""  # private to the command
+
+    batch = subprocess.run(["unshare", "-m", "sh", "-c", mounted, CLI, "batch", "--db", url, "--as-of",
+                            AS_OF.isoformat(), "--report-dir", str(tmp_path / "ro" / "r"), "--quiet"],
+                           capture_output=True, text=True, timeout=120)  # fmt: skip
+
+    lines, summary = batch.stderr.splitlines(), summary_of(batch)
+    assert lines[0].startswith(f"warning: --report-dir {tmp_path / 'ro' / 'r'} cannot be written: "
+                               f"{tmp_path / 'ro'} is on a read-only file system"), batch.stderr
+    assert "the run goes on" in lines[0] and lines[-1].startswith("error: cannot write the report")
+    assert batch.returncode == 2 and summary["status"] == "complete" and summary["evaluated_now"] == 300
+
+
+def test_a_report_folder_this_user_may_not_write_is_named_with_the_user() -> None:
+    """Checked as an ordinary user (root is made `nobody` for it): the mode bits bind everyone but root."""
+    place = Path(tempfile.mkdtemp(prefix="report-dir-"))
+    try:
+        place.chmod(0o755)
+        (place / "locked").mkdir(mode=0o555)
+        check = ("import sys; from pathlib import Path; from adapters.batch.report_dir import unwritable; "
+                 "print(unwritable(Path(sys.argv[1]) / 'r'), unwritable(Path(sys.argv[2])), sep='\\n')")
+        as_user = {"user": "nobody"} if os.geteuid() == 0 else {}
+
+        out = subprocess.run([sys.executable, "-c", check, str(place / "locked"), str(place)], capture_output=True,
+                             text=True, timeout=60, cwd=Path(__file__).resolve().parents[2], **as_user)  # fmt: skip
+
+        locked, open_place = out.stdout.splitlines()
+        user = "nobody" if as_user else pwd.getpwuid(os.geteuid()).pw_name
+        assert locked.startswith(f"permission denied: user {user} may not create the folder in {place / 'locked'}"), \
+            out.stderr
+        assert open_place.startswith("permission denied") and f"may not create files in {place}" in open_place
+    finally:
+        shutil.rmtree(place)
+
+
+def test_a_writable_report_folder_gets_no_warning(tmp_path: Path) -> None:
+    url = make_portfolio(tmp_path)
+
+    batch = cli("batch", "--db", url, "--as-of", AS_OF.isoformat(), "--report-dir", str(tmp_path / "new" / "r"),
+                "--quiet")  # fmt: skip
+
+    assert batch.returncode == 0 and "warning" not in batch.stderr and "report_dir_unwritable" not in batch.stdout
+
 
 def test_a_report_that_fails_while_writing_leaves_the_previous_one_whole(
     finished_run: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -30,7 +30,7 @@ def _batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int, cpus: 
     store = tmp_path / "store.sqlite"
     open_store(f"sqlite:///{store}").close()  # an empty store: a zero-byte file is refused as no store
     _cpus(monkeypatch, cpus)
-    monkeypatch.setattr(batch_runner, "run_batch", lambda opts, hook, summary=None, on_notice=None: {
+    monkeypatch.setattr(batch_runner, "run_batch", lambda opts, hook, summary=None, on_notice=None, on_warning=None: {
         "status": "complete", "exit_code": 0, "workers": opts.workers})  # fmt: skip
     return runner.invoke(build_app(), ["batch", "--db", f"sqlite:///{store}", "--workers", str(workers), "--quiet"])
 
