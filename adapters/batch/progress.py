@@ -27,6 +27,8 @@ class Progress:
     started: float
     now_done: int = 0
     now_quarantined: int = 0
+    now_by_others: int = 0
+    """customers this invocation's chunks found settled meanwhile by another process on the run"""
     workers: int = 1
     clock: Callable[[], float] = field(default=time.perf_counter, repr=False)
     # Where the live rate is measured from: the first chunk this invocation settled (clock, now_done, chunks
@@ -40,6 +42,7 @@ class Progress:
         self.done += result.handled + result.already_done
         self.now_done += result.handled
         self.now_quarantined += result.quarantined
+        self.now_by_others += result.already_done
         if self._first is None:
             self._first = (self.clock(), self.now_done)
         else:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.batch import interrupt, runs, superseded
+from adapters.batch.another import AnotherProcess
 from adapters.batch.config import portfolio_config
 from adapters.batch.fatal import fatal_text, no_room, no_room_left
 from adapters.batch.pool import pooled
@@ -135,6 +136,9 @@ def _run_opened(opts: BatchOptions, opened: tuple[Any, Any, Any, str, float], su
                        else {"attempt": settled.pop("attempt")})  # fmt: skip
         portfolio = ensure_portfolio(store.engine, run_id, opts.as_of, config, on_wait=notice)
         summary["portfolio_seconds"] = round(time.perf_counter() - started, 2)
+        if attempt_begun:  # the same command started twice shares the customers: each says so (another.py)
+            other = AnotherProcess(store.engine, (run_id, opts.partition, summary["attempt"]), notice, summary)
+            hooks = (other.watching(hooks[0]), hooks[1])
         figures, errors = _run_part(opts, run_id, policy, store.engine, hooks, settled, started)
         summary.update(figures)
         summary.update(_portfolio_figures(portfolio, errors))
