@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from adapters.store.engine import database_unavailable
+from adapters.store.lock_wait import HOLDERS, is_locked
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +178,7 @@ class AuditWriter:
             return
         except Exception as exc:
             if len(rows) == 1 or database_unavailable(exc):  # still away after the retries: no use row by row
-                self._lost([_customer_of((r,)) for r in rows], f"refused by the database: {type(exc).__name__}")
+                self._lost([_customer_of((r,)) for r in rows], _refused(exc))
                 return
             log.warning("a batch of %d decision-log entries was refused; writing them one by one", len(rows),
                         exc_info=True)
@@ -186,9 +187,9 @@ class AuditWriter:
                 self._insert_retrying([row])
             except Exception as exc:
                 if database_unavailable(exc):  # gone meanwhile: the rest would only wait their retries too
-                    self._lost([_customer_of((r,)) for r in rows[n:]], f"refused by the database: {type(exc).__name__}")
+                    self._lost([_customer_of((r,)) for r in rows[n:]], _refused(exc))
                     return
-                self._lost([_customer_of((row,))], f"refused by the database: {type(exc).__name__}")
+                self._lost([_customer_of((row,))], _refused(exc))
 
     def _insert_retrying(self, rows: list[dict[str, Any]]) -> None:
         for delay in (*RETRY_DELAYS, None):
@@ -198,8 +199,8 @@ class AuditWriter:
             except Exception as exc:
                 if delay is None or not database_unavailable(exc):
                     raise
-                log.warning("decision log: the database refused a write (%s); retrying in %.2f s",
-                            type(exc).__name__, delay)
+                why = _refused(exc) if is_locked(exc) else f"the database refused a write ({type(exc).__name__})"
+                log.warning("decision log: %s; retrying in %.2f s", why, delay)
                 time.sleep(delay)
 
     def _lost(self, customers: list[str], why: str) -> None:
@@ -207,6 +208,15 @@ class AuditWriter:
         shown = ", ".join(customers[:20]) + (f" and {len(customers) - 20} more" if len(customers) > 20 else "")
         what = "a decision-log entry was" if len(customers) == 1 else f"{len(customers)} decision-log entries were"
         log.error("%s not written (%s): customer %s", what, why, shown, exc_info=True)
+
+
+def _refused(exc: Exception) -> str:
+    """Why a write failed, for the log: SQLite's write lock held by another process (for the driver's whole
+    wait) is said as such, naming who may hold it; an operator reading only `OperationalError` looks for a
+    database server that is down."""
+    if is_locked(exc):
+        return f"locked by another process ({HOLDERS}): its write lock was held over the driver's wait"
+    return f"refused by the database: {type(exc).__name__}"
 
 
 def _customer_of(args: tuple[Any, ...]) -> str:

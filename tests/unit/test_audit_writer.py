@@ -4,6 +4,7 @@ itself alone, and a database that is briefly away is waited for."""
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from typing import Any
@@ -310,3 +311,25 @@ def _settles_at(mirror: Any, count: int, timeout: float = 2.0) -> bool:
         time.sleep(0.001)
     time.sleep(0.05)
     return bool(mirror.value == count)
+
+
+def test_a_store_locked_by_another_process_is_said_to_be_locked_not_only_refused(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """SQLite's `database is locked` (another process held the write lock for the driver's whole wait) reads as
+    a lock, naming who may hold it: before, only `refused a write (OperationalError)`, as for a server away."""
+    attempts: list[int] = []
+
+    def locked(rows: list[dict[str, Any]]) -> None:
+        attempts.append(len(rows))
+        raise OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
+
+    writer = AuditWriter(_row, locked)
+    writer._write([(("C1",), {})])
+    writer.close()
+
+    retried = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    [lost] = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(attempts) == len(audit_writer.RETRY_DELAYS) + 1 and writer.failures == 1
+    assert retried and all("locked by another process (another batch, an import" in m for m in retried)
+    assert "not written (locked by another process" in lost and "customer C1" in lost
