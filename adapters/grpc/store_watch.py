@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from adapters.grpc.logs import event
+from adapters.grpc.store_reopen import open_at_path, refusal
 from policy_engine.domain.errors import StoreUnavailable
 
 INTERVAL_S = 1.0
@@ -150,12 +151,6 @@ def shown(ident: Identity | None) -> str:
     return f"{ident[0]}:{ident[1]}" if ident is not None else "none"
 
 
-def _open(store_url: str) -> Any:
-    from adapters.store import open_store
-
-    return open_store(store_url, upgrade=False, background_audit=True)  # migrations are `serve`'s, at start
-
-
 def _pin(path: Path) -> int | None:
     """A descriptor on the served file, held until another is served: while it is open the file's inode
     cannot be given to a new file, so a new file never takes the old one's identity (and its WAL).
@@ -180,6 +175,8 @@ class StoreWatch:
         self.served = self.opened
         """The identity of the file those -wal and -shm belong to."""
         self._pin = _pin(path)
+        self._open_again = False
+        """Set while the file at the path was not opened only because another process held its write lock."""
 
     async def run(self, interval: float = INTERVAL_S) -> None:
         """Look every `interval` seconds until cancelled."""
@@ -191,7 +188,9 @@ class StoreWatch:
         """Look once: a file gone is refused, a new one is opened."""
         now = await asyncio.to_thread(identity, self.path)  # a stat may block (a network file system)
         if now == self.opened:
-            if now is not None:
+            if now is not None and self._open_again:  # the lock is another writer's for a while, not for ever
+                await self._reopen(now)
+            elif now is not None:
                 self.sides = await asyncio.to_thread(side_files, self.path)
             return
         was, self.opened = self.opened, now
@@ -219,18 +218,25 @@ class StoreWatch:
     async def _reopen(self, now: Identity) -> None:
         store = None
         try:
-            store = await asyncio.to_thread(_open, self.store_url)
+            store, was, head = await asyncio.to_thread(open_at_path, self.store_url, self.path)
             await self.host.reopen_store(store)
-        except Exception as exc:  # noqa: BLE001 - not a store, an older schema, workers that cannot start
+        except Exception as exc:  # noqa: BLE001 - not a store, a later release's, locked, workers that cannot start
             if store is not None:
                 await asyncio.to_thread(store.close)
-            event("store not reopened", logging.ERROR, path=str(self.path), now=shown(now),
-                  error=f"{type(exc).__name__}: {exc}".splitlines()[0],
-                  action="decision calls are refused (STORE_UNAVAILABLE) until another file is put there, "
-                         "or the service is restarted")
-            return  # tried again when another file is put there (its identity changes)
+            self._not_reopened(now, exc)
+            return  # tried again when another file is put there (its identity changes), or once unlocked
+        self._open_again = False
         self.served, self.sides = now, await asyncio.to_thread(side_files, self.path)
         if self._pin is not None:  # every connection to the old file is closed by now (store_gone)
             os.close(self._pin)
         self._pin = _pin(self.path)
-        event("store reopened", path=str(self.path), now=shown(now))
+        event("store reopened", path=str(self.path), now=shown(now), from_revision=was, to_revision=head)
+
+    def _not_reopened(self, now: Identity, exc: Exception) -> None:
+        reason = refusal(exc)
+        self._open_again = reason == "locked"
+        until = ("it is tried again in a second" if self._open_again
+                 else "another file is put there, or the service is restarted")
+        event("store not reopened", logging.ERROR, path=str(self.path), now=shown(now), reason=reason,
+              error=f"{type(exc).__name__}: {exc}".splitlines()[0],
+              action=f"decision calls are refused (STORE_UNAVAILABLE) until {until}")

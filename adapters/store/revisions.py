@@ -36,6 +36,30 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+class UnknownSchema(Exception):
+    """The database is not a credit-policy store this release can migrate; `reason` says which way."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+        """`not_a_store` (no migration recorded: another database) or `newer_schema` (a later release's)."""
+
+
+def known_revision(engine: Engine) -> str:
+    """The revision of the credit-policy store at `engine`, one this release knows (its own or an older one's):
+    UnknownSchema for another database or a later release's schema, which `migrate` must not be given."""
+    revision = current_revision(engine)
+    if revision is None:
+        raise UnknownSchema("not_a_store", "not a credit-policy store (no migration recorded: another database)")
+    try:
+        ScriptDirectory.from_config(alembic_config()).get_revision(revision)
+    except Exception:  # noqa: BLE001 - alembic's CommandError or ResolutionError: no such migration here
+        known = f"this release's newest is {head_revision()}"
+        raise UnknownSchema("newer_schema", f"the schema is at revision {revision}, which this release does not "
+                                            f"know (a later release's? {known})") from None
+    return revision
+
+
 def migrate(engine: Engine, revision: str = "head", on_wait: Callable[[str], None] | None = None) -> None:
     """Upgrade the database to `revision` (default: the newest); a no-op when already there.
 
