@@ -19,7 +19,7 @@ from adapters.grpc.logs import event
 from adapters.grpc.metrics import ServiceMetrics
 from adapters.grpc.rules_content import content_digest
 from adapters.grpc.rules_source import without_store_password
-from adapters.grpc.versions import DIR_PENDING, DIR_REFUSED, DIR_SERVED, RefusedAttempt, Served, discard
+from adapters.grpc.versions import DIR_PENDING, DIR_REFUSED, DIR_SERVED, FailedAttempt, RefusedAttempt, Served, discard
 from policy_engine.ports import CustomerStore
 
 
@@ -32,6 +32,8 @@ class PolicyReloads:
     store_url: str | None
     metrics: ServiceMetrics
     last_refused: RefusedAttempt | None
+    last_failed: FailedAttempt | None = None
+    """The last reload that failed for a reason other than the rules (GetPolicy shows it while PENDING)."""
     rules_dir_state: str
     _served: Served | None
     _reload_lock: asyncio.Lock
@@ -143,6 +145,7 @@ class PolicyReloads:
         # a store driver's words may carry its URL, password and all
         error = without_store_password(f"{type(exc).__name__}: {exc}", self.store, self.store_url)
         self._retry = rules_watch.next_retry(self._retry, read, error, self._clock(), rules_suspect=not version)
+        self.last_failed = FailedAttempt(version, error, self._retry.failures)
         self._dir_state(DIR_PENDING)
         self.metrics.reload_counted("failure")
         retry: dict[str, Any] = ({"retry_in_seconds": self._retry.delay()} if self._watching

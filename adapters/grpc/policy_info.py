@@ -7,6 +7,7 @@ from typing import Any
 
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
 from adapters.grpc.host import PolicyHost
+from adapters.grpc.versions import DIR_PENDING
 from policy_engine.build import build_id
 
 
@@ -30,6 +31,15 @@ def policy_info(host: PolicyHost, include_files: bool) -> pb.PolicyInfo:
     info.MergeFrom(served.rules)  # built when the version was loaded (versions.Served)
     if include_files:
         info.files.update(policy.files)
+    failed = host.last_failed
+    if failed is not None and host.rules_dir_state == DIR_PENDING:  # why the directory's rule set waits
+        info.pending.MergeFrom(pb.FailedReload(attempted_at=failed.attempted_at.isoformat(), version=failed.version,
+                                               error=failed.error, attempt=failed.attempt))
+    _last_refused(host, info)
+    return info
+
+
+def _last_refused(host: PolicyHost, info: pb.PolicyInfo) -> None:
     refused = host.last_refused
     if refused is not None:
         info.last_refused.attempted_at = refused.attempted_at.isoformat()
@@ -41,4 +51,3 @@ def policy_info(host: PolicyHost, include_files: bool) -> pb.PolicyInfo:
                 message=str(getattr(p, "message", p)))
         if refused.error:
             info.last_refused.problems.add(code="load_failed", message=refused.error)
-    return info

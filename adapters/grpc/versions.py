@@ -38,6 +38,16 @@ class RefusedAttempt:
         return {"problems": [str(p) for p in self.problems] or [self.error], **note}
 
 
+@dataclass(frozen=True)
+class FailedAttempt:
+    """A reload that failed for a reason other than the rules (the directory is PENDING): GetPolicy's `pending`."""
+
+    version: str
+    error: str
+    attempt: int
+    attempted_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
 @dataclass
 class Served:
     """The version being served: its policy (for GetPolicy) and the engine that decides."""

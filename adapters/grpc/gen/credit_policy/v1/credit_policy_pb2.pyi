@@ -324,7 +324,7 @@ class RefusedReload(_message.Message):
     def __init__(self, attempted_at: _Optional[str] = ..., problems: _Optional[_Iterable[_Union[Problem, _Mapping]]] = ..., note: _Optional[str] = ...) -> None: ...
 
 class PolicyInfo(_message.Message):
-    __slots__ = ("version", "loaded_at", "files", "rule_ids", "last_refused", "rules_dir", "file_names", "rules_dir_state", "build", "rules")
+    __slots__ = ("version", "loaded_at", "files", "rule_ids", "last_refused", "rules_dir", "file_names", "rules_dir_state", "build", "rules", "pending")
     class FilesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -342,6 +342,7 @@ class PolicyInfo(_message.Message):
     RULES_DIR_STATE_FIELD_NUMBER: _ClassVar[int]
     BUILD_FIELD_NUMBER: _ClassVar[int]
     RULES_FIELD_NUMBER: _ClassVar[int]
+    PENDING_FIELD_NUMBER: _ClassVar[int]
     version: str
     loaded_at: str
     files: _containers.ScalarMap[str, str]
@@ -352,7 +353,20 @@ class PolicyInfo(_message.Message):
     rules_dir_state: str
     build: str
     rules: _containers.RepeatedCompositeFieldContainer[RuleInfo]
-    def __init__(self, version: _Optional[str] = ..., loaded_at: _Optional[str] = ..., files: _Optional[_Mapping[str, str]] = ..., rule_ids: _Optional[_Iterable[str]] = ..., last_refused: _Optional[_Union[RefusedReload, _Mapping]] = ..., rules_dir: _Optional[str] = ..., file_names: _Optional[_Iterable[str]] = ..., rules_dir_state: _Optional[str] = ..., build: _Optional[str] = ..., rules: _Optional[_Iterable[_Union[RuleInfo, _Mapping]]] = ...) -> None: ...
+    pending: FailedReload
+    def __init__(self, version: _Optional[str] = ..., loaded_at: _Optional[str] = ..., files: _Optional[_Mapping[str, str]] = ..., rule_ids: _Optional[_Iterable[str]] = ..., last_refused: _Optional[_Union[RefusedReload, _Mapping]] = ..., rules_dir: _Optional[str] = ..., file_names: _Optional[_Iterable[str]] = ..., rules_dir_state: _Optional[str] = ..., build: _Optional[str] = ..., rules: _Optional[_Iterable[_Union[RuleInfo, _Mapping]]] = ..., pending: _Optional[_Union[FailedReload, _Mapping]] = ...) -> None: ...
+
+class FailedReload(_message.Message):
+    __slots__ = ("attempted_at", "version", "error", "attempt")
+    ATTEMPTED_AT_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    attempted_at: str
+    version: str
+    error: str
+    attempt: int
+    def __init__(self, attempted_at: _Optional[str] = ..., version: _Optional[str] = ..., error: _Optional[str] = ..., attempt: _Optional[int] = ...) -> None: ...
 
 class RuleInfo(_message.Message):
     __slots__ = ("id", "kind", "file", "line", "title_en", "title_zh", "source", "code")
