@@ -36,7 +36,7 @@ from adapters.grpc.rules_content import content_digest
 from adapters.grpc.rules_source import PolicySummary as PolicySummary
 from adapters.grpc.rules_source import picklable, policy_loaders, read_rules_dir
 from adapters.grpc.rules_source import rule_tests_option as rule_tests_option
-from adapters.grpc.store_watch import StoreGoneEngine, StoreWatch, interval_from_env, store_path
+from adapters.grpc.store_watch import StoreAway, StoreGoneEngine, StoreWatch, interval_from_env, store_path
 from adapters.grpc.versions import DIR_NOT_READ as DIR_NOT_READ
 from adapters.grpc.versions import DIR_SERVED, RefusedAttempt, Served
 from adapters.grpc.versions import EngineBroken as EngineBroken
@@ -210,6 +210,9 @@ class PolicyHost(PolicyReloads):
             if self.workers > 0:
                 await served.engine.aclose()  # drained; each worker closes its store on the way out
             await asyncio.gather(*self._retired, return_exceptions=True)
+            for engine in (served.engine, *self._retired.values()):  # in-process ones (a retired one past its grace)
+                if isinstance(engine, InProcessEngine):  # a call handed to the thread now runs after the close below
+                    engine.store = StoreAway()
             old, self.store = self.store, BoundedMemoryStore()  # a reload meanwhile records its files here
             await self._on_store_thread(getattr(old, "close", lambda: None))  # after the calls handed to it
 

@@ -18,12 +18,15 @@ import logging
 import os
 import stat
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
 from adapters.grpc.logs import event
 from adapters.grpc.store_reopen import open_at_path, refusal
 from policy_engine.domain.errors import StoreUnavailable
+from policy_engine.domain.models import CustomerDecision, CustomerSnapshot
+from policy_engine.ports import CustomerStore
 
 INTERVAL_S = 1.0
 """Seconds between looks at the store's path."""
@@ -61,6 +64,24 @@ class ReopeningHost(Protocol):
         ...
 
 
+AWAY = "the store file left its path (removed, or replaced and being reopened); nothing was evaluated"
+"""Why a decision call is refused while the store file is away."""
+
+
+class StoreAway(CustomerStore):
+    """What an in-process engine (`--workers 0`) decides through while the store file is away: a call handed to
+    the store thread after the swap runs after the old store closed, and through it would open a new connection
+    to whatever is at the path (an empty file it creates, the old file's -wal read over it). Refused instead."""
+
+    def get_snapshot(self, customer_id: str, as_of: date | None = None) -> CustomerSnapshot:
+        """Refuse: no store to read."""
+        raise StoreUnavailable(AWAY)
+
+    def record_decision(self, snapshot: CustomerSnapshot, decision: CustomerDecision, **_: Any) -> None:
+        """Refuse: its decision log would go nowhere (as StoreGoneEngine refuses a full snapshot)."""
+        raise StoreUnavailable(AWAY)
+
+
 class StoreGoneEngine:
     """The served engine while the store file is gone: every decision call is refused STORE_UNAVAILABLE, a
     snapshot call too (its decision log would go to the deleted file). `inner` waits, idle, for the file."""
@@ -73,8 +94,7 @@ class StoreGoneEngine:
 
     async def run(self, kind: str, request: bytes, flow: object | None = None) -> Any:
         """Refuse: nothing is evaluated."""
-        raise StoreUnavailable("the store file left its path (removed, or replaced and being reopened); "
-                               "nothing was evaluated")
+        raise StoreUnavailable(AWAY)
 
     async def aclose(self) -> None:
         """Close the waiting engine."""
