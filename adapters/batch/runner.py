@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import date
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 from adapters.batch import interrupt, runs, superseded
 from adapters.batch.another import AnotherProcess
 from adapters.batch.config import portfolio_config
-from adapters.batch.fatal import fatal_text, no_room, no_room_left
+from adapters.batch.fatal import fatal_text
+from adapters.batch.opening import BatchInputError as BatchInputError  # where the CLI and tests import them
+from adapters.batch.opening import BatchOptions as BatchOptions
+from adapters.batch.opening import NoticeHook, ProgressHook, StoreNotAnswering, load_rules, open_store
 from adapters.batch.pool import pooled
 from adapters.batch.portfolio_once import ensure_portfolio
 from adapters.batch.progress import Progress
@@ -26,75 +26,6 @@ EXIT_OK, EXIT_QUARANTINED, EXIT_BAD_INPUT, EXIT_FATAL = 0, 1, 2, 3
 MAX_ERRORS_SHOWN = 20
 
 
-class BatchInputError(Exception):
-    """Bad input or configuration: rules that do not load, an unreachable store."""
-
-
-@dataclass
-class BatchOptions:
-    """How to run the batch."""
-
-    db_url: str
-    as_of: date
-    rules_dir: Path
-    workers: int = 1
-    partition: Partition = field(default_factory=Partition)
-    chunk_size: int = 500
-    retry_quarantined: bool = False
-    rule_tests: bool = False
-    """take the rules only if their own test cases (RULES/tests) pass, as `serve --rule-tests` does"""
-    report_dir: Path | None = None
-    """where the caller writes the report once the run is complete: checked at the start, said if unwritable"""
-
-
-ProgressHook = Callable[[Progress], None]
-NoticeHook = Callable[[str], None]
-
-
-def _load_rules(opts: BatchOptions) -> Any:
-    """The policy of `opts.rules_dir`, or BatchInputError naming the first problems."""
-    from policy_engine.api import PolicyLoadError, load_policy
-    from policy_engine.casetests import load_tested_policy
-
-    try:
-        return (load_tested_policy if opts.rule_tests else load_policy)(opts.rules_dir)
-    except PolicyLoadError as exc:
-        problems = "; ".join(str(p) for p in exc.problems[:5])
-        more = f" (and {len(exc.problems) - 5} more)" if len(exc.problems) > 5 else ""
-        why = ("; their own test cases fail, and --rule-tests takes only rules whose cases pass (as a service "
-               "started with --rule-tests does)"
-               if any(p.code == "rule_test_failed" for p in exc.problems) else "")
-        raise BatchInputError(f"rules {opts.rules_dir} do not load: {problems}{more}{why}") from None
-
-
-class StoreNotAnswering(Exception):
-    """The store's server did not answer (down, restarting), its disk is full, or another process held its
-    SQLite write lock all through the migration: the run did not start; a retry may work."""
-
-
-def _open_store(opts: BatchOptions, on_notice: NoticeHook) -> Any:
-    """The open store, migrated (a wait for the SQLite write lock said through `on_notice`); StoreNotAnswering
-    when its server did not answer, its disk is full or the lock stayed held, BatchInputError for any other
-    failure."""
-    from sqlalchemy.engine import make_url
-
-    from adapters.store import make_engine, open_store
-    from adapters.store.engine import cannot_open, server_not_answering
-
-    try:
-        return open_store(opts.db_url, on_wait=on_notice)
-    except Exception as exc:
-        if lock_wait.is_locked(exc):  # busy, not broken: exit 3 and the batch's words for it, not exit 2
-            raise StoreNotAnswering(fatal_text(exc, make_engine(opts.db_url))) from None
-        said = " ".join(cannot_open(opts.db_url, exc).split())  # libpq's hint is a second, indented line
-        if no_room(exc):  # a full disk at night: exit 3 once there is room; not exit 2, "fix the command"
-            raise StoreNotAnswering(said + no_room_left(make_url(opts.db_url))) from None
-        if server_not_answering(exc):  # a restart at night: exit 3, retry; not exit 2, "fix the command"
-            raise StoreNotAnswering(f"{said} (the database did not answer: once it is up, run the same command "
-                                    "again)") from None
-        raise BatchInputError(cannot_open(opts.db_url, exc)) from None
-
-
 def run_batch(opts: BatchOptions, on_progress: ProgressHook | None = None, summary: dict[str, Any] | None = None,
               on_notice: NoticeHook | None = None, on_warning: NoticeHook | None = None) -> dict[str, Any]:  # fmt: skip
     """Run (or resume) the batch for one part; return the summary (its `exit_code` tells how it ended).
@@ -104,7 +35,7 @@ def run_batch(opts: BatchOptions, on_progress: ProgressHook | None = None, summa
     now: a wait of over 2 s for the SQLite store's write lock, which another process holds. `on_warning`
     gets a problem the run goes on with: a `report_dir` that cannot be written."""
     summary = {} if summary is None else summary
-    policy = _load_rules(opts)
+    policy = load_rules(opts)
     config = portfolio_config(policy)  # its cut-offs refused (exit 2) before the store is opened
     if opts.report_dir is not None:
         warn_if_unwritable(opts.report_dir, summary, on_warning or _say_nothing)
@@ -113,7 +44,7 @@ def run_batch(opts: BatchOptions, on_progress: ProgressHook | None = None, summa
                    partition=str(opts.partition), workers=opts.workers)  # fmt: skip
     started = time.perf_counter()
     try:
-        store = _open_store(opts, on_notice or _say_nothing)
+        store = open_store(opts, on_notice or _say_nothing)
     except StoreNotAnswering as exc:
         policy.close()
         summary.update(status="failed", error=str(exc), exit_code=EXIT_FATAL)
