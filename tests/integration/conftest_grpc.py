@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import queue
 import random
 import shutil
 import signal
@@ -145,6 +146,16 @@ def start_server_process(rules_dir: Path, log_path: Path, *extra: str, workers: 
     server.port = int(serving["port"])
     server.metrics_port = int(serving["metrics_port"])
     return server
+
+
+def open_held_stream(server: ServerProcess) -> tuple[queue.Queue[pb.EvaluateCustomerRequest | None], Any]:
+    """An EvaluateCustomers stream that has had one answer and stays open until None is put (a SIGTERM's
+    drain waits for it until --grace runs out)."""
+    outbox: queue.Queue[pb.EvaluateCustomerRequest | None] = queue.Queue()
+    responses = server.stub().EvaluateCustomers(iter(outbox.get, None), timeout=60)
+    outbox.put(pb.EvaluateCustomerRequest(snapshot=sample_snapshot(1), request_id="before"))
+    assert next(responses).request_id == "before"
+    return outbox, responses
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import queue
 import signal
 import threading
 import time
@@ -17,24 +16,16 @@ import pytest
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
 from tests.integration.conftest_grpc import (
     ServerProcess,
+    open_held_stream,
     sample_snapshot,
     server_factory,  # noqa: F401  (fixtures: pytest finds them by name)
 )
 
 
-def _open_stream(server: ServerProcess) -> tuple[queue.Queue[pb.EvaluateCustomerRequest | None], Any]:
-    """An EvaluateCustomers stream that has had one answer and stays open until None is put."""
-    outbox: queue.Queue[pb.EvaluateCustomerRequest | None] = queue.Queue()
-    responses = server.stub().EvaluateCustomers(iter(outbox.get, None), timeout=60)
-    outbox.put(pb.EvaluateCustomerRequest(snapshot=sample_snapshot(1), request_id="before"))
-    assert next(responses).request_id == "before"
-    return outbox, responses
-
-
 @pytest.mark.parametrize("workers", [0, 1])
 def test_a_stream_still_open_when_the_grace_runs_out_is_logged_as_cut_off(server_factory: Any, workers: int) -> None:
     server: ServerProcess = server_factory("--watch-interval", "0", "--grace", "1", workers=workers)
-    outbox, responses = _open_stream(server)
+    outbox, responses = open_held_stream(server)
 
     server.proc.send_signal(signal.SIGTERM)
 
@@ -73,7 +64,7 @@ def _held_back(release: threading.Event) -> Iterator[bytes]:
 
 def test_a_stream_closed_within_the_grace_is_not_cut_off(server_factory: Any) -> None:
     server: ServerProcess = server_factory("--watch-interval", "0", "--grace", "20", workers=1)
-    outbox, responses = _open_stream(server)
+    outbox, responses = open_held_stream(server)
 
     server.proc.send_signal(signal.SIGTERM)
     server.wait_for_event("stopping")
@@ -89,7 +80,7 @@ def test_a_stream_closed_within_the_grace_is_not_cut_off(server_factory: Any) ->
 def test_a_second_stop_signal_cuts_the_grace_short_and_says_so(server_factory: Any, model: dict[str, int],
                                                                stopping: str) -> None:
     server: ServerProcess = server_factory("--watch-interval", "0", "--grace", "120", **model)
-    outbox, _responses = _open_stream(server)
+    outbox, _responses = open_held_stream(server)
     server.proc.send_signal(signal.SIGTERM)
     server.wait_for_event(stopping)
 
@@ -115,7 +106,7 @@ def test_a_sigterm_that_reaches_the_processes_beside_the_supervisor_does_not_cut
     """systemd's KillMode=control-group, or an init that signals the group, sends each --processes process a
     SIGTERM of its own beside the one the supervisor forwards: that is one stop, not two."""
     server: ServerProcess = server_factory("--watch-interval", "0", "--grace", "120", processes=1, new_session=True)
-    outbox, responses = _open_stream(server)
+    outbox, responses = open_held_stream(server)
 
     os.killpg(server.proc.pid, signal.SIGTERM)
     server.wait_for_event("process stopping")
