@@ -184,20 +184,38 @@ class SqlStore(CustomerStore):
         source: str,
         order: OrderDecision | None = None,
         order_request: OrderRequest | None = None,
+        policy: PolicyFiles | None = None,
         on_wait: Callable[[str], None] | None = None,
     ) -> None:
         """Append one decision to the audit log: now in its own transaction, or queued for the writer.
-        `on_wait(line)` is told when writing it now waits over 2 s for another process's SQLite write lock."""
+
+        `policy`: the rule files of the decision's policy version, kept (once per version) in the same
+        transaction, so a decision locked out leaves nothing of itself behind. `on_wait(line)` is told when
+        writing it now waits over 2 s for another process's SQLite write lock."""
         if source not in SOURCES:
             raise ValueError(f"unknown decision source {source!r}; expected one of {sorted(SOURCES)}")
+        if policy is not None and policy.version != decision.policy_version:
+            raise ValueError(f"the rule files given are of policy version {policy.version}, "
+                             f"the decision of {decision.policy_version}")
         when = datetime.now(UTC)
         if self._writer is not None:
+            if policy is not None:  # the queued decision needs its files in the store first
+                self.record_policy(policy, on_wait=on_wait)
             self._writer.put(
                 snapshot, decision, source=source, order=order, order_request=order_request, decided_at=when
             )
             return
         row = log_row(snapshot, decision, source=source, order=order, order_request=order_request, decided_at=when)
-        write(self.engine, lambda conn: write_log_rows(conn, [row]), on_wait, RECORDING)
+        files = policy if policy is not None and policy.version not in self._known_versions else None
+
+        def files_then_decision(conn: Connection) -> None:
+            if files is not None:
+                record_policy_files(conn, files.version, files.files)
+            write_log_rows(conn, [row])
+
+        write(self.engine, files_then_decision, on_wait, RECORDING)
+        if files is not None:
+            self._known_versions.add(files.version)
 
     def record_decisions(self, decisions: Sequence[tuple[CustomerSnapshot, CustomerDecision]], *, source: str) -> None:
         """Append many customer decisions in one transaction."""

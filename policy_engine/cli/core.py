@@ -96,8 +96,8 @@ def record(
     command = "evaluate" if order is None else "check-order"
     store = open_store_or_exit(db, command=command, must_exist=True)
     try:
-        store.record_policy(policy, on_wait=say_waiting(command))
-        store.record_decision(snapshot, decision, source="cli", order=order, order_request=request,
+        # One transaction: the rule files and the decision are both in the log, or neither is.
+        store.record_decision(snapshot, decision, source="cli", order=order, order_request=request, policy=policy,
                               on_wait=say_waiting(command))
     except Exception as exc:
         exit_if_locked(exc, NOT_RECORDED)

@@ -355,3 +355,20 @@ def test_a_replay_that_differs_under_another_build_says_the_code_changed_since(
     assert other.build_note() == (f"logged by build {build_id()}, now 0.1.0+000000000000: the code changed since, "
                                   "not only possibly the rules")
     assert (reproduced.reproduces, reproduced.build_note()) == (True, "")
+
+
+def test_a_decision_given_the_rule_files_of_another_policy_version_is_refused_and_nothing_is_written(
+        db_url: str, policy, make_snapshot: Callable[..., CustomerSnapshot]) -> None:  # type: ignore[no-untyped-def]
+    store, snapshot = open_store(db_url), make_snapshot("C1")
+    decision = policy.evaluate(snapshot, as_of=AS_OF)
+
+    class OtherRules:
+        version, files = "not-" + policy.version, {"grades.yaml": "a: 1\n"}
+
+    with pytest.raises(ValueError, match="policy version"):
+        store.record_decision(snapshot, decision, source="cli", policy=OtherRules())
+
+    assert store.history("C1") == [] and store.policy_files(OtherRules.version) is None
+    store.record_decision(snapshot, decision, source="cli", policy=policy)
+    assert len(store.history("C1")) == 1 and store.policy_files(policy.version) == dict(policy.files)
+    store.close()
