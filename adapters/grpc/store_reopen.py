@@ -12,7 +12,8 @@ from adapters.grpc.logs import event
 
 
 def open_at_path(store_url: str, path: Path) -> tuple[Any, str, str]:
-    """The store at `store_url` migrated to this release's schema, with the revisions it was brought from and to.
+    """The store at `store_url` migrated to this release's schema, with the revisions it was brought from and to:
+    from the newest (nothing migrated here) when another process (`serve --processes`) migrated it first.
 
     Raises UnknownSchema (adapters/store/revisions.py) for another database or a later release's schema, and
     what opening or migrating raises (`database is locked` once another process held its write lock 30 s); a
@@ -22,9 +23,10 @@ def open_at_path(store_url: str, path: Path) -> tuple[Any, str, str]:
 
     store = open_store(store_url, upgrade=False, background_audit=True)
     try:
-        was = known_revision(store.engine)
-        migrate(store.engine, on_wait=lambda line: event("store migration waiting", logging.WARNING,
-                                                         path=str(path), waiting=line))
+        known = known_revision(store.engine)
+        # Read again under the migration's lock: each --processes process reopens the file on its own.
+        was = migrate(store.engine, on_wait=lambda line: event("store migration waiting", logging.WARNING,
+                                                               path=str(path), waiting=line)) or known
     except BaseException:
         store.close()
         raise

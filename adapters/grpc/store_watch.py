@@ -250,7 +250,8 @@ class StoreWatch:
         if self._pin is not None:  # every connection to the old file is closed by now (store_gone)
             os.close(self._pin)
         self._pin = _pin(self.path)
-        event("store reopened", path=str(self.path), now=shown(now), from_revision=was, to_revision=head)
+        event("store reopened", path=str(self.path), now=shown(now), from_revision=was, to_revision=head,
+              migrated=was != head)
 
     def _not_reopened(self, now: Identity, exc: Exception) -> None:
         reason = refusal(exc)

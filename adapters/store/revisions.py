@@ -60,19 +60,27 @@ def known_revision(engine: Engine) -> str:
     return revision
 
 
-def migrate(engine: Engine, revision: str = "head", on_wait: Callable[[str], None] | None = None) -> None:
-    """Upgrade the database to `revision` (default: the newest); a no-op when already there.
+def migrate(engine: Engine, revision: str = "head", on_wait: Callable[[str], None] | None = None) -> str | None:
+    """Upgrade the database to `revision` (default: the newest); a no-op when already there. Returns the
+    revision it found the database at (None: empty), read under the migration's lock: the newest when
+    another process migrated it meanwhile, so a caller can tell whether it migrated anything itself.
 
     On SQLite the migration holds the store's write lock from its start: another process holding it for
     over 2 s is said through `on_wait` (lock_wait.py); `database is locked` once it held it all the wait."""
-    if revision == "head" and current_revision(engine) == head_revision():
-        return
+    head = head_revision()
+    if revision == "head" and (found := current_revision(engine)) == head:
+        return found
     config = alembic_config()
     with engine.connect() as conn:
         _take_the_store(conn, on_wait)
+        found = MigrationContext.configure(conn).get_current_revision()
+        if revision == "head" and found == head:  # another process migrated it while this one waited
+            conn.rollback()
+            return found
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
         conn.commit()
+    return found
 
 
 def _take_the_store(conn: Connection, on_wait: Callable[[str], None] | None) -> None:

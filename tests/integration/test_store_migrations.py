@@ -228,3 +228,20 @@ def test_a_store_at_0005_with_a_batch_run_upgrades_with_its_time_over_all_attemp
     with engine.connect() as conn:
         assert conn.execute(text("SELECT seconds FROM batch_runs")).scalar_one() == 12.5
     engine.dispose()
+
+
+def test_a_migration_that_finds_the_store_migrated_under_its_lock_runs_nothing_and_says_from_where(
+        db_url: str, monkeypatch: Any) -> None:
+    from adapters.store import revisions
+
+    engine = make_engine(db_url)
+    assert migrate(engine, "0005") is None  # an empty database
+    assert migrate(engine) == "0005"
+    ran: list[Any] = []
+    monkeypatch.setattr(revisions.command, "upgrade", lambda *args: ran.append(args))
+    monkeypatch.setattr(revisions, "current_revision", lambda _: "0005")  # as read before another process migrated
+
+    assert migrate(engine) == head_revision()  # read again under the lock: another process had done it
+
+    assert ran == [] and current_revision(engine) == head_revision()
+    engine.dispose()
