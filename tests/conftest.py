@@ -8,44 +8,19 @@ import signal
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+
+from tests.pg_database import TestDatabase
+from tests.pg_database import worker_database_url as worker_database_url  # tests/unit/test_parallel_runs.py
 
 # Each pytest-xdist worker (PYTEST_XDIST_WORKER=gw0, gw1, ...) gets a PostgreSQL database of its own: every
 # PostgreSQL test drops and recreates the public schema of the database it is given, and two workers on one
 # would drop each other's tables mid-test. Set here, on import, because the modules that read the variable
 # (tests/integration/conftest.py's PG_URL, test_batch_postgres.py) may be imported before pytest_configure
-# when named on the command line; the database itself is made in pytest_configure.
-_PG_SHARED_URL = os.environ.get("CREDIT_POLICY_PG_URL", "")
-_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
-
-
-def worker_database_url(url: str, worker: str) -> str:
-    """The PostgreSQL URL `url` with its database named for the xdist worker: `credit_policy_test_gw1`."""
-    parsed = make_url(url)
-    return parsed.set(database=f"{parsed.database}_{worker}").render_as_string(hide_password=False)
-
-
-if _PG_SHARED_URL and _WORKER:
-    os.environ["CREDIT_POLICY_PG_URL"] = worker_database_url(_PG_SHARED_URL, _WORKER)
-
-
-def _create_worker_database(shared_url: str, worker_url: str) -> None:
-    """Create the worker's database beside the shared one (the CI role may create databases), if missing."""
-    name = make_url(worker_url).database
-    engine = create_engine(shared_url, isolation_level="AUTOCOMMIT")  # CREATE DATABASE refuses a transaction
-    try:
-        with engine.connect() as conn:
-            if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar() is None:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        from adapters.store.engine import scrub_password
-
-        said = scrub_password(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, shared_url)
-        raise pytest.UsageError(f"CREDIT_POLICY_PG_URL: cannot create this worker's database {name}: {said}; "
-                                "run with -n0 to use the shared database") from None
-    finally:
-        engine.dispose()
+# when named on the command line; the database itself is made before the first PostgreSQL test
+# (tests/pg_database.py) and dropped when the worker's session ends.
+TEST_DATABASE = TestDatabase(os.environ.get("CREDIT_POLICY_PG_URL", ""), os.environ.get("PYTEST_XDIST_WORKER", ""))
+if TEST_DATABASE.url:
+    os.environ["CREDIT_POLICY_PG_URL"] = TEST_DATABASE.url
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -56,8 +31,18 @@ def pytest_configure(config: pytest.Config) -> None:
     ignored signal, is reset to the default in every child the tests start."""
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
-    if _PG_SHARED_URL and _WORKER:
-        _create_worker_database(_PG_SHARED_URL, os.environ["CREDIT_POLICY_PG_URL"])
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Before a PostgreSQL test (marked `postgres`, not skipped): its database, reached once per process; one that
+    cannot be reached fails each PostgreSQL test with the same line and leaves every other test to run."""
+    if TEST_DATABASE.url and item.get_closest_marker("postgres"):
+        TEST_DATABASE.require()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A worker's own PostgreSQL database is dropped once its tests are done (tests/pg_database.py)."""
+    TEST_DATABASE.drop()
 
 
 @pytest.fixture(autouse=True)
