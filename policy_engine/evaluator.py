@@ -50,6 +50,7 @@ class Policy(PolicyMatching):
         self.version = program.version
         self.files = dict(program.files)
         self.rule_ids = [r.id for r in program.rules]
+        self.warnings = program.warnings  # lint's, for whoever loads the rules to say (credit-policy lint)
         self.loaded_at = datetime.now(UTC)
         super().__init__(program)  # the engine ruleset and the facts each stage sends it (matching.py)
         k = program.kinds

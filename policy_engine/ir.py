@@ -72,3 +72,6 @@ class Program:
     money_fields: frozenset[str] = frozenset()
     engine_keys: dict[str, str] = field(default_factory=dict)
     """Catalogue field name → the property name facts carry in the engine (see engine_terms.short_keys)."""
+    warnings: tuple[Any, ...] = ()
+    """Lint's warnings (rules.problems.Problem, each `path:line:col: code: message`): probable slips that do not
+    refuse the rule set, such as a ratio's threshold written as a percentage (`likely_percent`)."""

@@ -108,12 +108,20 @@ def record(
                err=True)
 
 
-def lint(rules: RulesArgument = None, rules_option: RulesAlso = None) -> None:
+LintStrict = Annotated[bool, typer.Option("--strict", help="Fail on warnings too: a threshold that reads as a "
+                                          "percentage written whole (order_trend_ratio: {gt: 150} for 1.5), …")]
+
+
+def lint(rules: RulesArgument = None, rules_option: RulesAlso = None, strict: LintStrict = False) -> None:
     """Validate rule files; print each problem as path:line:col: code: message (exit 1 if any)."""
     policy = load_or_exit(rules_dir(rules, rules_option))
-    n, files = len(policy.rule_ids), len(policy.files)
+    for warning in policy.warnings:  # the `warning: ` lead `credit-policy test`'s warnings have
+        typer.echo(f"warning: {warning}", err=True)
+    n, files, w = len(policy.rule_ids), len(policy.files), len(policy.warnings)
+    warned = f", {w} {plural(w, 'warning')} (above{'; --strict fails on warnings' if strict else ''})" if w else ""
     typer.echo(f"ok: {n} {plural(n, 'rule')} in {files} {plural(files, 'file')}, "
-               f"policy_version {policy.version}")
+               f"policy_version {policy.version}{warned}")
+    raise typer.Exit(1 if strict and w else 0)
 
 
 Strict = Annotated[bool, typer.Option("--strict", help="Fail on warnings too: a financial statement in a case or "

@@ -27,7 +27,10 @@ class FieldSpec:
     no top, or only a typical one (a utilisation passes 1 over the limit)."""
     fraction: bool = False
     """A share or rate people state in percent (0.8 for 80%), not a multiple (a current ratio of 2): lint takes a
-    threshold of 5 to 100 on it for a percentage written whole."""
+    threshold of 5 or more (either sign) on it for a percentage written whole, where its hundredth is `realistic`."""
+    realistic: tuple[float, float] | None = None
+    """The values real customers have, from low to high (a net margin from a loss of 5 times revenue to all revenue
+    as profit): lint reads a threshold outside it whose hundredth lies inside as a percentage written whole."""
 
 
 def _f(name: str, type_: FieldType, description: str, unit: str = "", **kw: Any) -> FieldSpec:
@@ -75,6 +78,7 @@ FEATURES: tuple[FieldSpec, ...] = (
         minimum=0,
         maximum=1,
         fraction=True,
+        realistic=(0, 1),
     ),
     _f(
         "large_small_lateness_gap",
@@ -102,26 +106,31 @@ FEATURES: tuple[FieldSpec, ...] = (
         "number",
         "Monthly orders of the last 3 months / monthly average of the 12 before",
         minimum=0,
+        realistic=(0, 10),
     ),
-    _f("order_spike_ratio", "number", "Largest month of the last 3 / monthly average of the 12 before", minimum=0),
+    _f("order_spike_ratio", "number", "Largest month of the last 3 / monthly average of the 12 before", minimum=0,
+       realistic=(0, 12)),  # 12: a month as large as the whole year before
     _f("months_since_last_order", "integer", "Whole months since the last order (absent if none)", "months", minimum=0),
     _f("has_orders", "boolean", "Has ever ordered"),
     _f("open_orders_amount", "number", "Orders not yet invoiced", "money", money=True, minimum=0),
     _f("exposure", "number", "Open receivables + open orders", "money", money=True, minimum=0),
-    _f("limit_utilisation", "number", "Exposure / current credit limit", "0-1+", minimum=0, fraction=True),
+    _f("limit_utilisation", "number", "Exposure / current credit limit", "0-1+", minimum=0, fraction=True,
+       realistic=(0, 5)),
     _f("has_financials", "boolean", "At least one financial statement on file"),
     _f("financials_age_days", "integer", "Days since the latest statement's period end", "days", minimum=0),
-    _f("current_ratio", "number", "Current assets / current liabilities (流动比率)", minimum=0),
+    _f("current_ratio", "number", "Current assets / current liabilities (流动比率)", minimum=0, realistic=(0, 10)),
     # Open: nothing holds the inventory within the current assets, so a statement may make this negative.
-    _f("quick_ratio", "number", "(Current assets − inventory) / current liabilities (速动比率)"),
-    _f("debt_ratio", "number", "Total liabilities / total assets (负债比率)", minimum=0, fraction=True),
+    _f("quick_ratio", "number", "(Current assets − inventory) / current liabilities (速动比率)", realistic=(0, 10)),
+    _f("debt_ratio", "number", "Total liabilities / total assets (负债比率)", minimum=0, fraction=True,
+       realistic=(0, 5)),
     # Open: equity, profit and differences (a gap, working capital) can be negative.
     _f("net_worth", "number", "Equity, or total assets − total liabilities (净资产)", "money", money=True),
     _f("working_capital", "number", "Current assets − current liabilities", "money", money=True),
-    _f("net_margin", "number", "Net profit / revenue of the latest statement", fraction=True),
+    # Signed: a loss can be several times revenue (a trade collapsing), but profit is at most all of revenue.
+    _f("net_margin", "number", "Net profit / revenue of the latest statement", fraction=True, realistic=(-5, 1)),
     # Revenues are never negative, and a previous one of 0 leaves this out: at worst all revenue gone, −1.
     _f("revenue_change_ratio", "number", "Latest revenue / previous statement's revenue − 1", minimum=-1,
-       fraction=True),
+       fraction=True, realistic=(-1, 5)),
     _f("days_since_last_contact", "integer", "Days since staff last contacted the customer", "days", minimum=0),
     _f("never_contacted", "boolean", "Staff never recorded a contact"),
     _f("days_since_last_purchase", "integer", "Days since the last invoice or order", "days", minimum=0),

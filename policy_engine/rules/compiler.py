@@ -43,6 +43,7 @@ class Unit:
     kinds: dict[str, Any] = field(default_factory=dict)  # kind -> model (lists for multi-file kinds)
     rules: list[tuple[CompiledRule, Node | None, Document, tuple[Any, ...]]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # said by lint; they never refuse the rule set
     unsound: set[str] = field(default_factory=set)  # rules whose condition has a problem: not what was written
     program: Program | None = None
 
@@ -108,6 +109,8 @@ def stage_typecheck(u: Unit) -> None:
             u.problems += checker.problems
             if checker.problems:
                 u.unsound.add(f"r{counter}")
+            else:
+                u.warnings += checker.warnings
             if spec.id in ids:
                 first_path, first_loc = ids[spec.id]
                 line, _ = u.docs[first_path].where(first_loc)
@@ -175,6 +178,7 @@ def compile_policy(files: dict[str, str], source_dir: str = "", unread: list[Pro
         run(u)
     if fatal or u.program is None:
         raise _refused(u, u.problems, note=UNREAD_NOTE if unread else "")
+    u.program.warnings = tuple(sorted(u.warnings))
     try:
         policy = Policy(u.program)
     except engine.EngineError as exc:

@@ -34,7 +34,7 @@ from policy_engine.rules.numbers import between_order, percent_as, split_number,
 from policy_engine.rules.problems import Problem
 from policy_engine.rules.schema import suggest
 from policy_engine.rules.scopes import not_available
-from policy_engine.rules.whole_percents import whole_percents
+from policy_engine.rules.whole_percents import likely_percents, whole_percents
 from policy_engine.rules.yes_no import not_true_false
 
 NUMERIC_OPS = ("eq", "ne", "lt", "lte", "gt", "gte", "between", "in", "not_in", "exists")
@@ -66,6 +66,8 @@ class Checker:
     catalogue: dict[str, FieldSpec]
     problem: Any  # Callable[[Loc, str, str], Problem]
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    """What is probably a slip but may be meant (`likely_percent`): said, never a reason to refuse the rules."""
     kind: str = ""
     """The rule kind (scopes.KIND_WORDS), named when a field is not available to it."""
 
@@ -146,6 +148,8 @@ class Checker:
         slips = out_of_range(spec, op, operand) or whole_percents(spec, op, operand)
         for where, message in slips:
             self._err((*loc, *where), "invalid_value", message)
+        for where, message in [] if slips else likely_percents(spec, op, operand):
+            self.warnings.append(self.problem((*loc, *where), "likely_percent", message))
         return not slips
 
     def _operand_typed(self, spec: FieldSpec, op: str, operand: Any, loc: Loc) -> bool:

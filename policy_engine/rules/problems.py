@@ -44,6 +44,8 @@ CODES = {
     "is_a_directory": "a name ending .yaml or .yml in the rules directory is a directory (or a link to one), not a "
     "rule or case file",
     "rule_test_failed": "a test case in the rules' tests/ does not pass (the service refuses the rule set)",
+    "likely_percent": "a threshold that reads as a percentage written whole (`order_trend_ratio: {gt: 150}` for "
+    "1.5) but is a value the field can take: a warning, which `credit-policy lint --strict` fails on",
     "inconsistent_statement": "a financial statement in a rule test case or fixture does not add up (cash and "
     "inventory over its current assets, …): a warning, which `credit-policy test --strict` fails on",
 }

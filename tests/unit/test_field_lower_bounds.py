@@ -82,12 +82,13 @@ def _at(path: Path, text: str) -> tuple[int, int]:
      '"grade_rank" is from 1 to 9, so in item 10 never matches'),
     ("orders.yaml", "{overdue_count: {gt: 0}}", "{base_grade_rank: {eq: 0}}", "eq: 0",
      '"base_grade_rank" is from 1 to 9, so eq 0 never holds'),
-    # A percentage written whole on a fraction, which may pass 1 (a utilisation over the limit): 5 to 100.
+    # A percentage written whole on a fraction, which may pass 1 (a utilisation over the limit): 5 and up, while
+    # its hundredth is a realistic value.
     ("warnings.yaml", NO_ORDERS, "{limit_utilisation: {gte: 80}}", "gte: 80",
-     '"limit_utilisation" is a fraction (1 is 100%), so gte 80 is 8000%; write 0.8 (a share, factor or ratio is a '
-     "fraction here: 80% is 0.8)"),
+     '"limit_utilisation" is a fraction (1 is 100%; real values lie from 0 to 5), so gte 80 is 8000%; write 0.8 '
+     "(a share, factor or ratio is a fraction here: 80% is 0.8)"),
     ("warnings.yaml", NO_ORDERS, "{debt_ratio: {gt: 85}}", "gt: 85",
-     '"debt_ratio" is a fraction (1 is 100%), so gt 85 is 8500%; write 0.85'),
+     '"debt_ratio" is a fraction (1 is 100%; real values lie from 0 to 5), so gt 85 is 8500%; write 0.85'),
     ("warnings.yaml", NO_ORDERS, "{net_margin: {lt: -5}}", "lt: -5", "so lt -5 is -500%; write -0.05"),
     ("warnings.yaml", NO_ORDERS, "{revenue_change_ratio: {gte: 50}}", "gte: 50", "write 0.5"),
     ("warnings.yaml", NO_ORDERS, "{limit_utilisation: {between: [50, 80]}}", "50,",
@@ -95,6 +96,17 @@ def _at(path: Path, text: str) -> tuple[int, int]:
     ("warnings.yaml", NO_ORDERS, "{limit_utilisation: {between: [0.5, 80]}}", "80]", "write [0.5, 0.8]"),
     ("warnings.yaml", NO_ORDERS, "{limit_utilisation: {in: [1, 90]}}", "90]",
      "so in item 90 is 9000%; write 0.9"),
+    # Past 100 while the hundredth is a realistic value: 150 % of the limit is 1.5, a net margin of -150 % is -1.5.
+    ("warnings.yaml", NO_ORDERS, "{limit_utilisation: {gte: 150}}", "gte: 150", "so gte 150 is 15000%; write 1.5"),
+    ("warnings.yaml", NO_ORDERS, "{net_margin: {lt: -150}}", "lt: -150", "so lt -150 is -15000%; write -1.5"),
+    # A signed fraction: both edges of each side. A net margin lies from -5 (a loss five times revenue) to 1.
+    ("warnings.yaml", NO_ORDERS, "{net_margin: {lt: -500}}", "lt: -500",
+     '"net_margin" is a fraction (1 is 100%; real values lie from -5 to 1), so lt -500 is -50000%; write -5'),
+    ("warnings.yaml", NO_ORDERS, "{net_margin: {gt: 5}}", "gt: 5", "so gt 5 is 500%; write 0.05"),
+    ("warnings.yaml", NO_ORDERS, "{net_margin: {gt: 100}}", "gt: 100", "so gt 100 is 10000%; write 1"),
+    # One range, one unit: -4 beside -100 is -4 %, not a loss four times revenue ([-1, -4] had its ends swapped).
+    ("warnings.yaml", NO_ORDERS, "{net_margin: {between: [-100, -4]}}", "-100,",
+     "so between [-100, -4] is -10000% to -400%; write [-1, -0.04]"),
 ])
 def test_a_threshold_past_or_at_a_fields_bound_is_invalid_at_it(
     rules_copy: RulesCopy, file: str, old: str, new: str, at: str, said: str
@@ -132,7 +144,10 @@ def test_a_threshold_past_or_at_a_fields_bound_is_invalid_at_it(
     ("orders.yaml", "{overdue_count: {gt: 0}}", "{score: {between: [90, 101]}}"),
     ("warnings.yaml", NO_ORDERS, "{limit_utilisation: {gte: 1.2}}"),  # over the limit: a fraction may pass 1
     ("warnings.yaml", NO_ORDERS, "{limit_utilisation: {gte: 4}}"),  # under 5 may be a multiple
-    ("warnings.yaml", NO_ORDERS, "{limit_utilisation: {gte: 150}}"),  # over 100 is no percentage of anything
+    ("warnings.yaml", NO_ORDERS, "{limit_utilisation: {gte: 600}}"),  # 6 times the limit is no realistic value
+    ("warnings.yaml", NO_ORDERS, "{net_margin: {lt: -4.9}}"),  # a loss of 4.9 times revenue: may be meant
+    ("warnings.yaml", NO_ORDERS, "{net_margin: {lt: -501}}"),  # -5.01 is past a realistic margin: no percentage
+    ("warnings.yaml", NO_ORDERS, "{net_margin: {gt: 101}}"),
     ("warnings.yaml", NO_ORDERS, "{debt_ratio: {gt: 1}}"),
     ("warnings.yaml", NO_ORDERS, "{order_spike_ratio: {gte: 5}}"),  # a multiple: five times the usual month
     ("warnings.yaml", NO_ORDERS, "{current_ratio: {gte: 20}}"),
