@@ -14,11 +14,9 @@ from pydantic import ValidationError
 
 from policy_engine.casefiles import Fixtures
 from policy_engine.domain.models import Financials
-from policy_engine.domain.statements import statement_gaps
+from policy_engine.domain.statements import INCONSISTENT_STATEMENT, inconsistencies
 from policy_engine.rules.loader import Document
 from policy_engine.rules.problems import Problem
-
-CODE = "inconsistent_statement"
 
 
 def statement_warnings(docs: list[Document], fixtures: Fixtures) -> list[Problem]:
@@ -46,7 +44,7 @@ def _rows(doc: Document, loc: tuple[Any, ...], snapshot: dict[Any, Any], label: 
             fin = Financials.model_validate(row)
         except ValidationError:
             continue  # reported where the snapshot is read, as an invalid_value
-        for gap in statement_gaps(fin):
+        for gap in inconsistencies(fin):  # written by hand: exact, no rounding allowed
             message = f"{label}financials[{j}] ({fin.period_end}): {gap.message}"
-            out.append(doc.problem((*loc, "financials", j, gap.field), CODE, message))
+            out.append(doc.problem((*loc, "financials", j, gap.field), INCONSISTENT_STATEMENT, message))
     return out

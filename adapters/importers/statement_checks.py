@@ -11,18 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.importers.reader import Problem
-from policy_engine.domain.statements import apparent_rounding, statement_gaps
-
-CODE = "inconsistent_statement"
-"""The code `credit-policy test` gives a case's statement that does not add up."""
+from policy_engine.domain.statements import INCONSISTENT_STATEMENT, inconsistencies
 
 
 def statement_warnings(name: str, line: int, row: Any) -> list[Problem]:
     """Each identity the statement on `line` misses by more than its own rounding, with its figures."""
-    if not statement_gaps(row):  # most statements add up exactly: no rounding to read off them
-        return []
-    unit = apparent_rounding(row)
-    return [Problem(name, line, gap.field, CODE,
-                    f"statement {row.period_end}: {gap.message}; more than its figures' rounding (to {unit:f}) "
-                    "explains")
-            for gap in statement_gaps(row, unit)]  # fmt: skip
+    return [Problem(name, line, gap.field, INCONSISTENT_STATEMENT,
+                    f"statement {row.period_end}: {gap.message}; more than its figures' rounding (to "
+                    f"{gap.rounding:f}) explains")
+            for gap in inconsistencies(row, rounded=True)]  # fmt: skip

@@ -7,10 +7,14 @@ would make a rule fire, or not, for a reason nobody meant.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from policy_engine.domain.models import Financials
+
+INCONSISTENT_STATEMENT = "inconsistent_statement"
+"""The warning code of a statement that does not add up: `credit-policy test` (a case's or fixture's) and
+`credit-policy import financials` (an imported row's) both give it, from `inconsistencies`."""
 
 
 @dataclass(frozen=True)
@@ -19,10 +23,22 @@ class StatementGap:
 
     field: str
     message: str
+    rounding: Decimal = Decimal(0)
+    """The rounding the statement was allowed (0: none, as for a statement written by hand)."""
 
 
 FIGURES = ("current_assets", "current_liabilities", "inventory", "cash", "total_assets", "total_liabilities",
            "equity", "revenue", "net_profit")
+
+
+def inconsistencies(fin: Financials, rounded: bool = False) -> list[StatementGap]:
+    """What makes `fin` an inconsistent statement: every identity it breaks, exactly for one written by hand
+    (a rule test case, a fixture), by more than its figures' `apparent_rounding` explains for one exported
+    (`rounded`: an import, where each figure was rounded on its own)."""
+    gaps = statement_gaps(fin)
+    if not rounded or not gaps:  # most statements add up exactly: no rounding to read off them
+        return gaps
+    return statement_gaps(fin, apparent_rounding(fin))
 
 
 def statement_gaps(fin: Financials, rounding: Decimal = Decimal(0)) -> list[StatementGap]:
@@ -35,7 +51,7 @@ def statement_gaps(fin: Financials, rounding: Decimal = Decimal(0)) -> list[Stat
             _held_within(fin, ("current_assets",), "total_assets", "total assets include the current ones", half),
             _held_within(fin, ("current_liabilities",), "total_liabilities",
                          "total liabilities include the current ones", half)]
-    return [gap for gap in (*gaps, _balance(fin, half)) if gap is not None]
+    return [replace(gap, rounding=rounding) for gap in (*gaps, _balance(fin, half)) if gap is not None]
 
 
 def apparent_rounding(fin: Financials) -> Decimal:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from policy_engine.domain.statements import INCONSISTENT_STATEMENT
+
 CODES = {
     "yaml_error": "the file is not valid YAML",
     "unknown_field": "a key the format does not know",
@@ -46,8 +48,9 @@ CODES = {
     "rule_test_failed": "a test case in the rules' tests/ does not pass (the service refuses the rule set)",
     "likely_percent": "a threshold that reads as a percentage written whole (`order_trend_ratio: {gt: 150}` for "
     "1.5) but is a value the field can take: a warning, which `credit-policy lint --strict` fails on",
-    "inconsistent_statement": "a financial statement in a rule test case or fixture does not add up (cash and "
-    "inventory over its current assets, …): a warning, which `credit-policy test --strict` fails on",
+    INCONSISTENT_STATEMENT: "a financial statement in a rule test case or fixture does not add up (cash and "
+    "inventory over its current assets, …): a warning, which `credit-policy test --strict` fails on (`import "
+    "financials` gives an imported row's the same code, allowing for its rounding)",
 }
 """Every problem code with its meaning; tests and tools rely on these names."""
 

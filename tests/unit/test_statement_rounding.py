@@ -66,3 +66,21 @@ def test_the_parts_within_a_whole_may_be_over_it_by_half_a_unit_for_each_figure(
     gaps = statement_gaps(_statement(**figures), rounding=Decimal(1000))
 
     assert (gaps == []) is allowed
+
+
+def test_one_definition_decides_an_inconsistent_statement_for_cases_and_imports_alike() -> None:
+    """A case's statement is exact (written by hand); an imported one is allowed its rounding: both are
+    `inconsistencies`, with the one code both adapters report."""
+    from adapters.importers.statement_checks import statement_warnings
+    from policy_engine.domain.statements import INCONSISTENT_STATEMENT, inconsistencies
+
+    rounded_off = _statement(total_assets="5000000", total_liabilities="3000000", equity="2001000")
+    far_off = _statement(total_assets="5000000", total_liabilities="3000000", equity="2101000")
+
+    assert [(g.field, g.rounding) for g in inconsistencies(rounded_off)] == [("equity", Decimal(0))]
+    assert inconsistencies(rounded_off, rounded=True) == [] == statement_warnings("fin.csv", 2, rounded_off)
+    [gap] = inconsistencies(far_off, rounded=True)
+    [warning] = statement_warnings("fin.csv", 3, far_off)
+    assert (gap.field, gap.rounding) == ("equity", Decimal(1000))
+    assert (warning.field, warning.code) == ("equity", INCONSISTENT_STATEMENT)
+    assert warning.message.endswith(f"{gap.message}; more than its figures' rounding (to 1000) explains")
