@@ -195,6 +195,7 @@ def case_inputs(
     for key in sorted(set(expect) - EXPECT_KEYS, key=str) if isinstance(expect, dict) else ():
         hint = suggest(str(key), sorted(EXPECT_KEYS))
         problems.append(doc.problem((*loc, "expect", key), "unknown_field", f'unknown expectation "{key}"{hint}'))
+    problems += _case_id_problems(doc, loc, case)
     problems += read_past(doc, loc, case, fixtures)
     snapshot = _snapshot(doc, (*loc, "snapshot"), case.get("snapshot"), fixtures, problems)
     as_of = _as_of(doc, loc, case.get("as_of", DEFAULT_AS_OF), problems)
@@ -205,6 +206,21 @@ def case_inputs(
     if problems or snapshot is None or as_of is None or not isinstance(expect, dict):
         return None
     return snapshot, as_of, request, expect
+
+
+_ID_HINT = ("a name in words, unique across every case file, such as quick_ratio_below_a_quarter_is_cash_short: a "
+            "failing case, coverage and the service's refusals name the case by it")
+
+
+def _case_id_problems(doc: Document, loc: tuple[Any, ...], case: dict[Any, Any]) -> list[Problem]:
+    """A case without an id ran as `case 0` (every file has one) and passed; one whose id is no text
+    (`id: 7`) escaped the duplicate check."""
+    if "id" not in case:
+        return [doc.problem(loc, "missing_field", f'missing field "id": write id: … ({_ID_HINT})')]
+    case_id = case["id"]
+    if isinstance(case_id, str) and case_id.strip():
+        return []
+    return [doc.problem((*loc, "id"), "type_mismatch", f"id: got {case_id!r}; write {_ID_HINT}")]
 
 
 def read_past(doc: Document, loc: tuple[Any, ...], case: dict[Any, Any], fixtures: dict[str, Fixture]) -> list[Problem]:

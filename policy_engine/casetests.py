@@ -87,7 +87,8 @@ def run_suite(policy: Policy, rules_dir: Path) -> Suite:
             if isinstance(case_id, str):
                 here = f"{doc.path}:{doc.where(('cases', i))[0]}"
                 if case_id in first_of:
-                    message = f'duplicate case id "{case_id}" (first at {first_of[case_id]})'
+                    message = (f'duplicate case id "{case_id}" (first at {first_of[case_id]}): an id names one case '
+                               "across every case file; give one of the two another id")
                     own.append(doc.problem(("cases", i, "id"), "duplicate_id", message))
                 first_of.setdefault(case_id, here)
             suite.results.append(_run_case(policy, doc, ("cases", i), case, fixtures, own, known))

@@ -73,8 +73,12 @@ def _sweep(intervals: list[tuple[Any, ...]], low: float, high: float, gaps: bool
                 problems.append(doc.problem((*loc, "when"), "band_gap", f"no band covers score {span}: {fix}"))
         elif lo < cursor or (lo == cursor and not cursor_in and lo_in):
             shared = _span(lo, lo_in, *min((hi, hi_in), (cursor, not cursor_in)))
+            fix = "make one band end where the other starts"
+            if reaching and (hi, not hi_in) > (cursor, cursor_in):  # it reaches past the other: either edge moves
+                below = _end_at(reaching, lo, not lo_in, (low, high))
+                fix = f"make {below} or {_start_at((band, rule), cursor, cursor_in, (low, high))}"
             msg = (f'"{rule.id}" and "{reaching[1].id if reaching else ""}" both cover score {shared}: a score there '
-                   "gets the grade of the one written first; make one band end where the other starts")
+                   f"gets the grade of the one written first; {fix}")
             problems.append(doc.problem((*loc, "when"), "band_overlap", msg))
         if (hi, not hi_in) > (cursor, cursor_in):
             cursor, cursor_in, reaching = hi, not hi_in, (band, rule)

@@ -51,10 +51,15 @@ OPERATOR_SPELLINGS = {
     "not_more_than": "lte", "no_more_than": "lte",
     "equals": "eq", "equal": "eq", "is": "eq", "not_equal": "ne", "not_equals": "ne", "not": "ne", "isnt": "ne",
     "is_not": "ne", "range": "between", "one_of": "in", "not_one_of": "not_in",
+    "less_than_or_equal": "lte", "less_than_or_equal_to": "lte", "less_or_equal_to": "lte", "lt_or_eq": "lte",
+    "greater_than_or_equal": "gte", "greater_than_or_equal_to": "gte", "greater_or_equal_to": "gte",
+    "more_than_or_equal": "gte", "gt_or_eq": "gte", "equal_to": "eq", "not_equal_to": "ne",
 }  # fmt: skip
 """Other ways to write an operator, for the did-you-mean of an unknown one (or of a grade's `at_least` on a number).
 Only words with one reading: `up_to` may or may not take its number in, so it gets the list, not a guess. Keys are
 written in English throughout the rule files, so Chinese words (大于, 不超过) are not looked for here."""
+_SPELLINGS_RUN_TOGETHER = {word.replace("_", ""): op for word, op in OPERATOR_SPELLINGS.items()}
+"""The same words written without their underscores, or in camel case: `lessthan`, `greaterThanOrEqual`."""
 _COMBINATORS = ("all", "any", "not", "signal")
 
 
@@ -201,7 +206,7 @@ class Checker:
 def _operator_problem(op: Any, spec: FieldSpec, allowed: tuple[str, ...]) -> str:
     """An operator `spec` cannot take: one of another type's, or unknown; either with the one meant, if sure."""
     words = str(op).strip().lower().replace("'", "").replace(" ", "_").replace("-", "_")
-    meant = OPERATOR_SPELLINGS.get(words)
+    meant = OPERATOR_SPELLINGS.get(words) or _SPELLINGS_RUN_TOGETHER.get(words.replace("_", ""))
     if op in ALL_OPS:
         hint = f' — did you mean "{meant}"?' if meant in allowed else ""
         return f'"{op}" cannot compare "{spec.name}", which is {_values_of(spec)}; it takes {", ".join(allowed)}{hint}'
@@ -223,7 +228,7 @@ def _unquote_hint(value: Any, spec: FieldSpec) -> str:
         return ""
     most = 100 if spec.unit == "0-100" else 5 if spec.unit in ("", "0-1", "0-1+") and not spec.money else None
     percent = percent_as(value, most)
-    if percent is not None:
+    if percent is not None and (spec.minimum is None or float(percent[0]) >= spec.minimum):  # -10% of a share: no
         return f" (write {percent[0]}: {percent[1]})"
     try:
         number = float(value)

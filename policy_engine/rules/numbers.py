@@ -25,7 +25,7 @@ _BOUND_ERRORS = {
     "less_than": ("lt", "not less than"),
 }
 _NUMBER_ERRORS = frozenset({"finite_number", "int_type", "float_type", *_BOUND_ERRORS})
-_PERCENT = re.compile(r"\s*(\d+(?:\.\d+)?)\s*[%％]\s*")
+_PERCENT = re.compile(r"\s*([-−]?\d+(?:\.\d+)?)\s*[%％]\s*")  # signed: a net margin of -10%
 _WITH_UNIT = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z\u4e00-\u9fff]+)\s*")
 _UNIT_WORDS = {"days": ("d", "day", "days", "天", "日"), "months": ("m", "mo", "month", "months", "月", "个月")}
 """How a number of days or months is written with its unit, in English or Chinese."""
@@ -163,7 +163,7 @@ def percent_as(text: str, most: float | None) -> tuple[str, str] | None:
     match = _PERCENT.fullmatch(text)
     if match is None or most is None or 5 < most != 100:
         return None
-    written = match.group(1)
+    written = match.group(1).replace("−", "-")  # U+2212, the minus sign a word processor puts in
     if most == 100:
         return written, "the value is out of 100 here: no % sign"
     meant = format((Decimal(written) / 100).normalize(), "f")

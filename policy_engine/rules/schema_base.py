@@ -13,7 +13,11 @@ Grade = Literal["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C"]
 GradeClass = Literal["A", "B", "C"]
 Severity = Literal["info", "warning", "urgent"]
 Outcome = Literal["APPROVE", "HOLD", "SPECIAL_APPROVAL", "CASH_IN_ADVANCE", "REJECT"]
-RuleId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", max_length=80)]
+RULE_ID_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$"
+"""A rule id: small letters, digits and _, in parts joined by dots (warn.pays_late)."""
+CODE_PATTERN = r"^[A-Z][A-Z0-9_]*$"
+"""A reason or action code: capital letters, digits and _, a letter first (PAYS_LATE)."""
+RuleId = Annotated[str, Field(pattern=RULE_ID_PATTERN, max_length=80)]
 Source = Annotated[str, Field(min_length=3, max_length=500)]
 OneLine = Annotated[str, Field(min_length=1, max_length=200, pattern=IDENTIFIER_PATTERN)]
 """Text every decision, log line, CSV and terminal shows (a title, the pack's name): one line, and no control

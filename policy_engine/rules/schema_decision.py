@@ -9,7 +9,17 @@ from typing import Annotated, Literal, get_args
 from pydantic import Field, field_validator
 
 from policy_engine.effects.decision_actions import FIXED_ACTION_CODES
-from policy_engine.rules.schema_base import Grade, GradeClass, Outcome, Rule, Severity, Source, Title, _Model
+from policy_engine.rules.schema_base import (
+    CODE_PATTERN,
+    Grade,
+    GradeClass,
+    Outcome,
+    Rule,
+    Severity,
+    Source,
+    Title,
+    _Model,
+)
 from policy_engine.rules.schema_problems import suggest
 
 
@@ -88,7 +98,7 @@ class WarningEffects(_Model):
 class WarningRule(Rule):
     """A warning sign: a condition and its declared effects."""
 
-    code: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]*$", max_length=60)]
+    code: Annotated[str, Field(pattern=CODE_PATTERN, max_length=60)]
     severity: Severity = "warning"
     effects: WarningEffects
 

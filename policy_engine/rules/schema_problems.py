@@ -13,6 +13,7 @@ from policy_engine.domain.suggest import close_choices
 from policy_engine.domain.values import IDENTIFIER_PATTERN
 from policy_engine.rules.numbers import describe, setting_of, split_after, split_number
 from policy_engine.rules.problems import Problem
+from policy_engine.rules.schema_base import CODE_PATTERN, RULE_ID_PATTERN
 from policy_engine.rules.yes_no import not_true_false
 
 if TYPE_CHECKING:  # the evaluator reads these models; only the compiler needs the loader
@@ -150,6 +151,15 @@ def _words(loc: tuple[Any, ...], kind: str, err: Any) -> str | None:
         odd = next((c for c in value if re.fullmatch(IDENTIFIER_PATTERN, c) is None), "")
         return (f"contains U+{ord(odd):04X}, a control or invisible formatting character, at position "
                 f"{value.index(odd) + 1}; it is shown on one line of plain text: remove it")
+    if field == "code" and kind == "string_pattern_mismatch" and isinstance(value, str):  # a warning sign's
+        meant = re.sub(r"[^A-Z0-9]+", "_", value.upper()).strip("_")
+        write = f"; write {meant}" if re.fullmatch(CODE_PATTERN, meant) else ""
+        return f'"{value}" is not written as a reason code (capital letters, digits and _, a letter first){write}'
+    if field == "id" and kind == "string_pattern_mismatch" and isinstance(value, str):
+        meant = ".".join(w for w in (re.sub(r"[^a-z0-9_]+", "_", p.lower()).strip("_") for p in value.split(".")) if w)
+        write = f"; write {meant}" if re.fullmatch(RULE_ID_PATTERN, meant) else ""
+        return (f'"{value}" is not written as a rule id (small letters, digits and _, in parts joined by dots, such '
+                f"as warn.pays_late){write}")
     if field == "source" and kind == "string_too_short":
         return (f'"{value}" is too short (at least {err["ctx"]["min_length"]} characters); write the handbook passage '
                 "the rule encodes")
@@ -184,7 +194,18 @@ def _missing(doc: Document, loc: tuple[Any, ...]) -> Problem:
             message = f'{lead}: it is written inside "{key}"; move it out, in line with "{key}"'
             return doc.problem((*loc[:-1], key, loc[-1]), "missing_field", message)
     hint = _WRITE_MISSING.get(str(loc[-1]))
+    if loc[-1] == "code" and isinstance(parent, dict):
+        hint = _code_hint(parent.get("id"))
     return doc.problem(loc, "missing_field", f"{lead}: {hint}" if hint else lead)
+
+
+def _code_hint(rule_id: Any) -> str:
+    """What to write for a warning sign's missing `code`: its id's last part in capitals (warn.loss_making →
+    LOSS_MAKING), as the shipped signs mostly are."""
+    word = re.sub(r"[^A-Z0-9]+", "_", str(rule_id).rpartition(".")[2].upper()).strip("_") if rule_id else ""
+    example = word if re.fullmatch(CODE_PATTERN, word) else "PAYS_LATE"
+    return (f"write code: {example} (the reason code callers see when the sign fires: capital letters, digits "
+            "and _)")
 
 
 _WRITE_MISSING = {
@@ -193,6 +214,8 @@ _WRITE_MISSING = {
     "id": "write id: … (a stable id decisions, logs and tests refer to, such as warn.pays_late)",
     "en": "write the title in English beside the Chinese one: {zh: …, en: …} (decisions show both)",
     "zh": "write the title in Chinese beside the English one: {zh: …, en: …} (decisions show both)",
+    "effects": "write effects: {…} with what the sign does: downgrade: 1 (notches), cap_grade: B, urgent_review: "
+    "true, limit_factor: 0.8, hold_orders: true, request_collateral: true",
 }
 """What to write for a required key every rule has (and either half of a title), where its absence is all that is
 wrong."""
