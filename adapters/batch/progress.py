@@ -29,6 +29,8 @@ class Progress:
     now_quarantined: int = 0
     now_by_others: int = 0
     """customers this invocation's chunks found settled meanwhile by another process on the run"""
+    now_in_vain: int = 0
+    """customers this invocation evaluated for nothing: another process committed them first"""
     workers: int = 1
     clock: Callable[[], float] = field(default=time.perf_counter, repr=False)
     # Where the live rate is measured from: the first chunk this invocation settled (clock, now_done, chunks
@@ -43,6 +45,7 @@ class Progress:
         self.now_done += result.handled
         self.now_quarantined += result.quarantined
         self.now_by_others += result.already_done
+        self.now_in_vain += result.evaluated_in_vain
         if self._first is None:
             self._first = (self.clock(), self.now_done)
         else:

@@ -151,7 +151,7 @@ def _settled(opts: BatchOptions, run_id: str, engine: Any) -> dict[str, Any] | N
     return {"attempt": attempts, "status": "complete", "already_complete": True, "customers": total,
             "ok": counts.get("ok", 0), "quarantined": counts.get("quarantined", 0),
             "skipped": counts.get("skipped", 0), "evaluated_now": 0, "quarantined_now": 0, "already_done": total,
-            "rate_per_second": 0.0, "seconds_all_attempts": seconds_all_attempts,
+            "evaluated_in_vain": 0, "rate_per_second": 0.0, "seconds_all_attempts": seconds_all_attempts,
             **({"retried_quarantined": 0} if opts.retry_quarantined else {})}  # fmt: skip
 
 
@@ -185,6 +185,7 @@ def _finish(engine: Any, run_id: str, part: Partition, progress: Progress,
     all_attempts = runs.finish_run(engine, run_id, part, "complete", totals, elapsed, on_wait=notice)
     return {"status": "complete", "already_complete": False, **totals, "evaluated_now": progress.now_done,
             "quarantined_now": progress.now_quarantined, "already_done": progress.done - progress.now_done,
+            "evaluated_in_vain": progress.now_in_vain,
             "seconds": round(elapsed, 2), "seconds_all_attempts": all_attempts,
             "rate_per_second": round(progress.average_rate, 1)}  # fmt: skip
 

@@ -62,6 +62,8 @@ class ChunkResult:
     quarantined: int = 0
     skipped: int = 0
     already_done: int = 0
+    evaluated_in_vain: int = 0
+    """customers this worker evaluated whose results it threw away: another process committed them first"""
 
     @property
     def handled(self) -> int:
@@ -85,6 +87,7 @@ class ChunkEvaluator:
 
     def run(self, ids: Sequence[str]) -> ChunkResult:
         """Evaluate the customers of `ids` not yet done in this run and commit them in one transaction."""
+        in_vain = 0
         for _attempt in range(3):
             with self.engine.connect() as conn:
                 pending = _not_done(conn, self.ctx.run_id, ids)
@@ -93,10 +96,11 @@ class ChunkEvaluator:
             try:
                 with self.engine.connect() as conn:  # one commit; another writer's lock said after 2 s
                     take_write_lock(conn, partial(_commit, conn, self.ctx.run_id, rows), self.on_wait)
-            except IntegrityError:
-                continue  # another process settled some of these meanwhile: take the rest again
+            except IntegrityError:  # another process settled some of these meanwhile: take the rest again
+                in_vain += rows.result.handled
+                continue
             result = rows.result
-            result.already_done = len(ids) - len(pending)
+            result.already_done, result.evaluated_in_vain = len(ids) - len(pending), in_vain
             return result
         raise RuntimeError("chunk kept colliding with another writer of the same run")
 

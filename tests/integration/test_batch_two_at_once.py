@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import create_engine
 
 from adapters.batch import runs
@@ -108,3 +109,26 @@ def test_two_batches_started_at_once_on_one_run_each_say_the_other_works_on_it(t
             assert "another_process" in summary
     assert any("another_process" in s for s in summaries)
     assert scalar(url, "SELECT COUNT(*) FROM batch_results") == 600
+
+
+def test_a_batch_counts_the_customers_it_evaluated_in_vain_when_another_process_committed_them_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The work two processes on one run waste was counted nowhere: the loser's chunk looked settled by others."""
+    url = make_portfolio(tmp_path)
+    evaluate = ChunkEvaluator._evaluate
+    calls: list[int] = []
+
+    def _the_other_commits_our_second_chunk_meanwhile(self: ChunkEvaluator, pending: list[str], loaded: Any) -> Any:
+        rows = evaluate(self, pending, loaded)
+        calls.append(len(pending))
+        if len(calls) == 2:  # between our reading the chunk as pending and our commit
+            _settle_as_another_process(url, pending)
+        return rows
+
+    monkeypatch.setattr(ChunkEvaluator, "_evaluate", _the_other_commits_our_second_chunk_meanwhile)
+    summary = run_batch(BatchOptions(db_url=url, as_of=AS_OF, rules_dir=RULES, chunk_size=50))
+
+    assert summary["evaluated_in_vain"] == 50 and summary["evaluated_now"] == 250
+    assert summary["another_process"]["settled_by_it"] == 50
+    assert scalar(url, "SELECT COUNT(*) FROM batch_results") == 300
