@@ -20,6 +20,8 @@ Chunk = TypeVar("Chunk")
 Result = TypeVar("Result")
 
 PARENT_CHECK_SECONDS = 0.5
+WINDOW_PER_WORKER = 2
+"""Chunks submitted per worker at most: enough to keep every worker busy; memory stays flat."""
 WORKERS_MAY_RUN = "workers_may_run"
 """Set on an interrupt that cut short the wait for the workers: a chunk may still commit after it."""
 
@@ -55,7 +57,7 @@ def pooled(workers: int, initializer: Callable[..., None], initargs: tuple[Any, 
     chunks not yet taken are cancelled and those the workers hold are finished before it is raised."""
     # spawn: a fresh interpreter per worker, never a fork of a process holding an engine or a socket.
     context = multiprocessing.get_context("spawn")
-    window = workers * 2  # enough to keep every worker busy; memory stays flat
+    window = workers * WINDOW_PER_WORKER
     # Its queues start multiprocessing's resource tracker, which ignores SIGINT and SIGTERM but not SIGHUP:
     # a closed terminal killed it, and its replacement printed a KeyError traceback per semaphore.
     with interrupt.deaf_children():

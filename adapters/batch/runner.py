@@ -6,14 +6,14 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from adapters.batch import interrupt, runs, superseded
+from adapters.batch import interrupt, runs, superseded, walk
 from adapters.batch.another import AnotherProcess
 from adapters.batch.config import portfolio_config
 from adapters.batch.fatal import fatal_text
 from adapters.batch.opening import BatchInputError as BatchInputError  # where the CLI and tests import them
 from adapters.batch.opening import BatchOptions as BatchOptions
 from adapters.batch.opening import NoticeHook, ProgressHook, StoreNotAnswering, load_rules, open_store
-from adapters.batch.pool import pooled
+from adapters.batch.pool import WINDOW_PER_WORKER, pooled
 from adapters.batch.portfolio_once import ensure_portfolio
 from adapters.batch.progress import Progress
 from adapters.batch.report_dir import warn_if_unwritable
@@ -67,10 +67,14 @@ def _run_opened(opts: BatchOptions, opened: tuple[Any, Any, Any, str, float], su
                        else {"attempt": settled.pop("attempt")})  # fmt: skip
         portfolio = ensure_portfolio(store.engine, run_id, opts.as_of, config, on_wait=notice)
         summary["portfolio_seconds"] = round(time.perf_counter() - started, 2)
+        other = None
         if attempt_begun:  # the same command started twice shares the customers: each says so (another.py)
-            other = AnotherProcess(store.engine, (run_id, opts.partition, summary["attempt"]), notice, summary)
+            other = AnotherProcess(store.engine, (run_id, opts.partition, summary["attempt"]), notice, summary,
+                                   in_flight=_unreported(opts))
             hooks = (other.watching(hooks[0]), hooks[1])
-        figures, errors = _run_part(opts, run_id, policy, store.engine, hooks, settled, started)
+        figures, errors = _run_part(opts, (run_id, summary["attempt"]), policy, store.engine, hooks, settled, started)
+        if other is not None:  # a process that met the other only where they crossed hears of it here
+            other.reckon(figures["ok"] + figures["quarantined"] + figures["skipped"])
         summary.update(figures)
         summary.update(_portfolio_figures(portfolio, errors))
         summary["exit_code"] = EXIT_QUARANTINED if summary["quarantined"] else EXIT_OK
@@ -85,6 +89,11 @@ def _run_opened(opts: BatchOptions, opened: tuple[Any, Any, Any, str, float], su
     finally:
         store.close()
         policy.close()
+
+
+def _unreported(opts: BatchOptions) -> int:
+    """How many customers the workers may have committed before their chunks are reported (0 in-process)."""
+    return 0 if opts.workers <= 1 else WINDOW_PER_WORKER * opts.workers * opts.chunk_size
 
 
 def _say_nothing(_line: str) -> None:
@@ -117,17 +126,18 @@ def _begin_attempt(opts: BatchOptions, run: tuple[str, str], engine: Any, notice
     return begun
 
 
-def _run_part(opts: BatchOptions, run_id: str, policy: Any, engine: Any,
+def _run_part(opts: BatchOptions, run: tuple[str, int], policy: Any, engine: Any,
               hooks: tuple[ProgressHook | None, NoticeHook | None],
               settled: dict[str, Any] | None, started: float
               ) -> tuple[dict[str, Any], list[tuple[str, str]]]:  # fmt: skip
     """The part's figures, after this attempt or as the complete part stands (nothing to do), and some of
     its quarantined customers with their errors: the whole run's, whichever attempt quarantined them (a
     resumed attempt's too), read back from batch_results by customer id, as many as a run shows."""
+    run_id = run[0]
     if settled is not None:
         figures = {**settled, "seconds": round(time.perf_counter() - started, 2)}
     else:
-        progress = _evaluate_pending(opts, run_id, policy, engine, hooks)
+        progress = _evaluate_pending(opts, run, policy, engine, hooks)
         figures = _finish(engine, run_id, opts.partition, progress, (time.perf_counter() - started, hooks[1]))
     with engine.connect() as conn:
         errors = runs.quarantined(conn, run_id, opts.partition, MAX_ERRORS_SHOWN) if figures["quarantined"] else []
@@ -155,16 +165,18 @@ def _settled(opts: BatchOptions, run_id: str, engine: Any) -> dict[str, Any] | N
             **({"retried_quarantined": 0} if opts.retry_quarantined else {})}  # fmt: skip
 
 
-def _evaluate_pending(opts: BatchOptions, run_id: str, policy: Any, engine: Any,
+def _evaluate_pending(opts: BatchOptions, run: tuple[str, int], policy: Any, engine: Any,
                       hooks: tuple[ProgressHook | None, NoticeHook | None]) -> Progress:  # fmt: skip
-    """Settle every customer of the part not yet done in this run; return the progress."""
-    on_progress, on_notice = hooks
+    """Settle every customer of the part not yet done in this run (`run`: its id, and this attempt, which
+    picks the way the part is walked); return the progress."""
+    (run_id, attempt), (on_progress, on_notice) = run, hooks
     total, done = runs.count_customers(engine, run_id, opts.partition)
     progress = Progress(total=total, done=done, started=time.perf_counter(), workers=opts.workers)
     if on_progress is not None:  # before the workers start: the total, and where a resumed run starts
         on_progress(progress)
     ctx = RunContext(run_id, opts.as_of, str(engine.url.render_as_string(hide_password=False)), str(opts.rules_dir))
-    chunks = runs.pending_chunks(engine, run_id, opts.partition, opts.chunk_size)
+    way = walk.walk_for(attempt, engine, run_id, opts.partition, total - done)
+    chunks = walk.pending_chunks(engine, run_id, opts.partition, opts.chunk_size, way)
     for result in _execute(opts, ctx, (policy, engine, on_notice), chunks):
         progress.settle(result)
         if on_progress is not None:

@@ -158,21 +158,26 @@ def clear_quarantine(engine: Engine, run_id: str, part: Partition, on_wait: OnWa
     return lock_wait.write(engine, lambda conn: int(conn.execute(forget).rowcount or 0), on_wait)
 
 
-def iter_customers(engine: Engine, run_id: str, part: Partition, page: int) -> Iterator[list[tuple[str, bool]]]:
-    """The part's customers as (id, done in this run), in pages, walking the key (no long reads)."""
+def iter_customers(engine: Engine, run_id: str, part: Partition, page: int, descending: bool = False,
+                   bounds: tuple[str | None, str | None] = (None, None)
+                   ) -> Iterator[list[tuple[str, bool]]]:  # fmt: skip
+    """The part's customers as (id, done in this run), in pages, walking the key (no long reads): up the key,
+    or down it when `descending`, from `bounds[0]` (included; None: the first that way) to `bounds[1]`
+    (excluded; None: to the last)."""
     c, r = s.customers.c.customer_id, t.batch_results
     joined = s.customers.outerjoin(r, (r.c.customer_id == c) & (r.c.run_id == run_id))
-    after: str | None = None
+    first, stop = bounds
+    query = select(c, r.c.customer_id.is_not(None)).select_from(joined).order_by(c.desc() if descending else c)
+    if stop is not None:
+        query = query.where(c > stop if descending else c < stop)
+    after = None if first is None else (c <= first if descending else c >= first)
     while True:
-        query = select(c, r.c.customer_id.is_not(None)).select_from(joined).order_by(c).limit(page)
-        if after is not None:
-            query = query.where(c > after)
         with engine.connect() as conn:
-            rows = conn.execute(query).all()
+            rows = conn.execute(query.limit(page) if after is None else query.where(after).limit(page)).all()
         if not rows:
             return
         yield [(cid, bool(done)) for cid, done in rows if part.holds(cid)]
-        after = rows[-1][0]
+        after = c < rows[-1][0] if descending else c > rows[-1][0]
 
 
 def count_customers(engine: Engine, run_id: str, part: Partition) -> tuple[int, int]:
@@ -182,20 +187,6 @@ def count_customers(engine: Engine, run_id: str, part: Partition) -> tuple[int, 
         total += len(page)
         done += sum(1 for _, d in page if d)
     return total, done
-
-
-def pending_chunks(engine: Engine, run_id: str, part: Partition, size: int) -> Iterator[list[str]]:
-    """The part's customers not yet settled in this run, in chunks of `size`."""
-    chunk: list[str] = []
-    for page in iter_customers(engine, run_id, part, max(size, 5_000)):
-        for customer_id, done in page:
-            if not done:
-                chunk.append(customer_id)
-                if len(chunk) >= size:
-                    yield chunk
-                    chunk = []
-    if chunk:
-        yield chunk
 
 
 def latest_run(conn: Connection, on_or_before: date | None = None) -> str | None:

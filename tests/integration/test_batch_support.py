@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
+from adapters.batch import runs
+from adapters.batch.worker import ChunkEvaluator, RunContext
 from adapters.demo_data import generate_demo_data
 from adapters.store import open_store
 
@@ -127,3 +129,22 @@ def workers_outliving(proc: subprocess.Popen[str], workers: list[int]) -> list[i
     for pid in left:
         os.kill(pid, signal.SIGKILL)
     return left
+
+
+def run_id_of(url: str) -> str:
+    """The newest batch run of the store at `url`."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        run_id = runs.latest_run(conn)
+    engine.dispose()
+    assert run_id is not None
+    return run_id
+
+
+def settle_as_another_process(url: str, customer_ids: list[str]) -> None:
+    """What a second batch on the same part does: settle customers of the run in its own transaction."""
+    engine = create_engine(url)
+    other = ChunkEvaluator(RunContext(run_id_of(url), AS_OF, url, str(RULES)), engine=engine)
+    other.run(customer_ids)
+    other.policy.close()
+    engine.dispose()

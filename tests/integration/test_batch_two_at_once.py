@@ -12,29 +12,20 @@ from sqlalchemy import create_engine
 
 from adapters.batch import runs
 from adapters.batch.runner import BatchOptions, run_batch
-from adapters.batch.worker import ChunkEvaluator, RunContext
-from tests.integration.test_batch_support import AS_OF, CLI, RULES, make_portfolio, scalar, summary_of
+from adapters.batch.worker import ChunkEvaluator
+from tests.integration.test_batch_support import (
+    AS_OF,
+    CLI,
+    RULES,
+    make_portfolio,
+    run_id_of,
+    scalar,
+    settle_as_another_process,
+    summary_of,
+)
 
 SAID = "another process"
 SHARED = "is working on this run too: the customers are shared between them"
-
-
-def _run_id(url: str) -> str:
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        run_id = runs.latest_run(conn)
-    engine.dispose()
-    assert run_id is not None
-    return run_id
-
-
-def _settle_as_another_process(url: str, customer_ids: list[str]) -> None:
-    """What a second batch on the same part does: settle customers of the run in its own transaction."""
-    engine = create_engine(url)
-    other = ChunkEvaluator(RunContext(_run_id(url), AS_OF, url, str(RULES)), engine=engine)
-    other.run(customer_ids)
-    other.policy.close()
-    engine.dispose()
 
 
 def _run_while_another(url: str, after_our_first_chunk: Callable[[], None]) -> tuple[dict[str, Any], list[str]]:
@@ -58,7 +49,7 @@ def test_a_batch_that_finds_customers_settled_by_another_process_says_so_once(tm
     url = make_portfolio(tmp_path)
     ours_3rd_and_4th_chunks = [f"C{n:07d}" for n in range(101, 201)]
 
-    summary, lines = _run_while_another(url, lambda: _settle_as_another_process(url, ours_3rd_and_4th_chunks))
+    summary, lines = _run_while_another(url, lambda: settle_as_another_process(url, ours_3rd_and_4th_chunks))
 
     assert len(lines) == 1 and SHARED in lines[0], lines
     assert "settled 50 of this part's customers" in lines[0]  # the first chunk that found them says it
@@ -72,7 +63,7 @@ def test_a_batch_whose_part_another_process_begins_meanwhile_says_so(tmp_path: P
 
     def _another_begins_the_part() -> None:
         engine = create_engine(url)
-        runs.start_run(engine, _run_id(url), runs.Partition(), AS_OF, _run_id(url).split(":")[1])
+        runs.start_run(engine, run_id_of(url), runs.Partition(), AS_OF, run_id_of(url).split(":")[1])
         engine.dispose()
 
     summary, lines = _run_while_another(url, _another_begins_the_part)
@@ -123,7 +114,7 @@ def test_a_batch_counts_the_customers_it_evaluated_in_vain_when_another_process_
         rows = evaluate(self, pending, loaded)
         calls.append(len(pending))
         if len(calls) == 2:  # between our reading the chunk as pending and our commit
-            _settle_as_another_process(url, pending)
+            settle_as_another_process(url, pending)
         return rows
 
     monkeypatch.setattr(ChunkEvaluator, "_evaluate", _the_other_commits_our_second_chunk_meanwhile)
