@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, exists, text
 from sqlalchemy.exc import OperationalError
 
 from adapters.batch import tables as t
@@ -87,9 +87,13 @@ def _lock(conn: Connection, run_id: str, patience: float) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": bucket_of("portfolio:" + run_id)})
         return
     # A first write takes SQLite's write lock, so a second process waits instead of racing: `patience` s
-    # in the driver, then `database is locked` for ensure_portfolio to say so and try again.
+    # in the driver, then `database is locked` for ensure_portfolio to say so and try again. It deletes
+    # nothing once the pass is recorded: the wait ends on the other's commit, and the statement then sees
+    # it (before, it deleted the pass just committed: a part started with another ran without classes).
     lock_wait.set_busy_timeout(conn, patience)
+    bp, runs = t.batch_portfolio, t.batch_portfolio_runs
+    recorded = exists().where(runs.c.run_id == run_id)
     try:
-        conn.execute(t.batch_portfolio.delete().where(t.batch_portfolio.c.run_id == run_id))
+        conn.execute(bp.delete().where(bp.c.run_id == run_id, ~recorded))
     finally:
         lock_wait.set_busy_timeout(conn, store_engine.SQLITE_LOCK_WAIT)
