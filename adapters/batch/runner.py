@@ -63,7 +63,8 @@ def _run_opened(opts: BatchOptions, opened: tuple[Any, Any, Any, str, float], su
         lock_wait.write(store.engine, lambda conn: record_policy_files(conn, policy.version, policy.files), notice)
         settled = _settled(opts, run_id, store.engine)
         attempt_begun = settled is None
-        summary.update(_begin_attempt(opts, (run_id, policy.version), store.engine, notice) if settled is None
+        began = time.time() - (time.perf_counter() - started)  # the attempt's seconds count from `started`
+        summary.update(_begin_attempt(opts, (run_id, policy.version, began), store.engine, notice) if settled is None
                        else {"attempt": settled.pop("attempt")})  # fmt: skip
         portfolio = ensure_portfolio(store.engine, run_id, opts.as_of, config, on_wait=notice)
         summary["portfolio_seconds"] = round(time.perf_counter() - started, 2)
@@ -110,11 +111,12 @@ def _portfolio_figures(portfolio: dict[str, Any], errors: list[tuple[str, str]])
     }  # fmt: skip
 
 
-def _begin_attempt(opts: BatchOptions, run: tuple[str, str], engine: Any, notice: NoticeHook) -> dict[str, Any]:
+def _begin_attempt(opts: BatchOptions, run: tuple[str, str, float], engine: Any, notice: NoticeHook
+                   ) -> dict[str, Any]:  # fmt: skip
     """Count a new attempt at the part; with --retry-quarantined forget its quarantined customers. Say which
     stopped runs of the same day under other rules it does not resume (a rerun after a rule change)."""
-    run_id, policy_version = run
-    attempt = runs.start_run(engine, run_id, opts.partition, opts.as_of, policy_version, on_wait=notice)
+    run_id, policy_version, began = run
+    attempt = runs.start_run(engine, run_id, opts.partition, opts.as_of, policy_version, on_wait=notice, began=began)
     begun: dict[str, Any] = {"attempt": attempt}
     if opts.retry_quarantined:
         begun["retried_quarantined"] = runs.clear_quarantine(engine, run_id, opts.partition, on_wait=notice)

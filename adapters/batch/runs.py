@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, case, exists, func, null, select, true, update
+from sqlalchemy import Connection, Engine, case, exists, func, select, true, update
 
 from adapters.batch import tables as t
 from adapters.batch.scan import bucket_of
@@ -62,24 +63,27 @@ OnWait = Callable[[str], None] | None
 
 
 def start_run(engine: Engine, run_id: str, part: Partition, as_of: date, policy_version: str,
-              on_wait: OnWait = None) -> int:  # fmt: skip
-    """Create or reopen the run's row for this part; return which attempt this is."""
-    return lock_wait.write(engine, lambda conn: _start(conn, run_id, part, as_of, policy_version), on_wait)
+              on_wait: OnWait = None, began: float | None = None) -> int:  # fmt: skip
+    """Create or reopen the run's row for this part; return which attempt this is. `began`: when the attempt
+    began (Unix seconds, its `seconds` counted from then; default now)."""
+    when = time.time() if began is None else began
+    return lock_wait.write(engine, lambda conn: _start(conn, run_id, part, (as_of, policy_version), when), on_wait)
 
 
-def _start(conn: Connection, run_id: str, part: Partition, as_of: date, policy_version: str) -> int:
+def _start(conn: Connection, run_id: str, part: Partition, run: tuple[date, str], began: float) -> int:
+    as_of, policy_version = run
     r = t.batch_runs
     key = (r.c.run_id == run_id) & (r.c.part == str(part))
     insert_ignore(conn, r, ["run_id", "part"], {
         "run_id": run_id, "part": str(part), "as_of": as_of, "policy_version": policy_version,
         "status": "new", "started_at": datetime.now(UTC),
-        "attempts": 0, "seconds_all_attempts": 0.0,
+        "attempts": 0, "seconds_all_attempts": 0.0, "attempts_ended": 0,
     })  # fmt: skip
-    # A part still `running` when an attempt begins was killed outright (kill -9, power loss): that attempt
-    # never recorded its time, so the sum is unknown from now on (NULL) rather than too small.
-    total = case((r.c.status == "running", null()), else_=r.c.seconds_all_attempts)
+    # With no attempt under way a busy period begins now; with one (another process, or one killed outright
+    # that will never end) it goes on, and its time is added once no attempt is under way (_finish).
+    idle = r.c.attempts_ended == r.c.attempts
     conn.execute(update(r).where(key).values(status="running", attempts=r.c.attempts + 1, finished_at=None,
-                                             seconds_all_attempts=total))  # fmt: skip
+                                             busy_since=case((idle, began), else_=r.c.busy_since)))  # fmt: skip
     return int(conn.execute(select(r.c.attempts).where(key)).scalar_one())
 
 
@@ -88,34 +92,45 @@ def complete_attempts(engine: Engine, run_id: str, part: Partition) -> tuple[int
     else None (new, running or failed)."""
     r = t.batch_runs
     with engine.connect() as conn:
-        row = conn.execute(select(r.c.status, r.c.attempts, r.c.seconds_all_attempts)
+        row = conn.execute(select(r.c.status, r.c.attempts, r.c.seconds_all_attempts, r.c.attempts_ended)
                            .where(r.c.run_id == run_id, r.c.part == str(part))).first()  # fmt: skip
     if row is None or row.status != "complete":
         return None
-    total = row.seconds_all_attempts
-    return int(row.attempts), None if total is None else round(float(total), 2)
+    return int(row.attempts), known_total(row._mapping)
+
+
+def known_total(row: Mapping[Any, Any]) -> float | None:
+    """A batch_runs row's `seconds_all_attempts` when known: every attempt that began has ended (an attempt
+    still under way or killed outright has not), and it was kept (migration 0006)."""
+    total = row["seconds_all_attempts"]
+    return None if total is None or row["attempts_ended"] != row["attempts"] else round(float(total), 2)
 
 
 def finish_run(engine: Engine, run_id: str, part: Partition, status: str, counts: dict[str, int],
                seconds: float, on_wait: OnWait = None) -> float | None:  # fmt: skip
     """Record how the attempt ended and the part's totals; return the seconds of all its attempts so far
-    (None when unknown: a part from before migration 0006, or an attempt killed outright)."""
+    (None when unknown: a part from before migration 0006, another attempt under way or killed outright)."""
     return lock_wait.write(engine, lambda conn: _finish(conn, run_id, part, status, counts, seconds), on_wait)
 
 
 def _finish(conn: Connection, run_id: str, part: Partition, status: str, counts: dict[str, int],
             seconds: float) -> float | None:  # fmt: skip
-    r = t.batch_runs
+    r, now = t.batch_runs, time.time()
     key = (r.c.run_id == run_id) & (r.c.part == str(part))
+    # The last attempt under way to end closes the busy period, from its start or this attempt's if earlier
+    # (this attempt's seconds count from before the store was opened): overlapping attempts count once.
+    began = case((r.c.busy_since < now - seconds, r.c.busy_since), else_=now - seconds)
+    closes = r.c.attempts_ended + 1 == r.c.attempts
+    total = case((closes, r.c.seconds_all_attempts + (now - began)), else_=r.c.seconds_all_attempts)
     conn.execute(
         update(r)
         .where(key)
         .values(status=status, finished_at=datetime.now(UTC), customers=counts.get("customers"),
                 ok=counts.get("ok"), quarantined=counts.get("quarantined"), skipped=counts.get("skipped"),
-                seconds=seconds, seconds_all_attempts=r.c.seconds_all_attempts + seconds)  # fmt: skip
+                seconds=seconds, seconds_all_attempts=total, attempts_ended=r.c.attempts_ended + 1)  # fmt: skip
     )
-    total = conn.execute(select(r.c.seconds_all_attempts).where(key)).scalar()
-    return None if total is None else round(float(total), 2)
+    return known_total(conn.execute(select(r.c.seconds_all_attempts, r.c.attempts, r.c.attempts_ended)
+                                    .where(key)).one()._mapping)  # fmt: skip
 
 
 def status_counts(conn: Connection, run_id: str, part: Partition) -> dict[str, int]:

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from adapters.batch import tables as t
-from adapters.batch.runs import Partition
+from adapters.batch.runs import Partition, known_total
 from adapters.store import schema as s
 
 FIELDS = ("run_id", "as_of", "policy_version", "part", "status", "attempts", "customers", "settled", "ok",
@@ -38,6 +38,6 @@ def _part(conn: Connection, row: dict[str, Any]) -> dict[str, Any]:
     row["last_settled_at"] = max((last for _, last in counts.values() if last is not None), default=None)
     if row["status"] != "complete" and part.count == 1:  # counted when an attempt ends; a crash leaves none
         row["customers"] = conn.execute(select(func.count()).select_from(s.customers)).scalar_one()
-    for field in ("seconds", "seconds_all_attempts"):  # as the batch's summary gives them
-        row[field] = None if row.get(field) is None else round(row[field], 2)
+    row["seconds"] = None if row["seconds"] is None else round(row["seconds"], 2)  # as the batch's summary gives it
+    row["seconds_all_attempts"] = known_total(row)
     return {field: row.get(field) for field in FIELDS}

@@ -1,4 +1,4 @@
-"""The batch's bookkeeping tables (migrations batch_0001, 0005 and 0006): runs, portfolio pass, results, actions.
+"""The batch's bookkeeping tables (migrations batch_0001, 0005, 0006 and 0007): runs, portfolio pass, results, actions.
 
 `batch_results` is at once the per-customer done marker (its key is (run_id, customer_id) and it is
 written in the same transaction as the profile and the decision-log entry), the quarantine
@@ -45,9 +45,11 @@ batch_runs = Table(
     Column("quarantined", Integer),
     Column("skipped", Integer),
     Column("seconds", Float),  # the last attempt's
-    # Every attempt's seconds added as it ends; NULL (unknown) for parts from before migration 0006 and
-    # after an attempt killed outright, which could not record its time.
+    # The time of the part's busy periods (spans with an attempt under way) added as each closes, overlapping
+    # attempts once; known when attempts_ended = attempts. NULL: parts from before migration 0006.
     Column("seconds_all_attempts", Float),
+    Column("attempts_ended", Integer),  # attempts that recorded their end (0007); short of `attempts`: one runs or died
+    Column("busy_since", Float),  # Unix seconds: when the current busy period began (0007)
 )
 
 batch_portfolio_runs = Table(

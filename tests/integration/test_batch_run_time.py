@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
+from adapters.batch import runs
 from adapters.batch.progress import Progress
 from adapters.batch.runner import BatchOptions, run_batch
+from adapters.batch.runs import Partition
 from tests.integration.test_batch_support import AS_OF, RULES, cli, make_portfolio, scalar
 
 
@@ -74,9 +76,31 @@ def test_a_part_stored_before_the_sum_was_kept_reads_unknown_after_a_resume_not_
 def test_an_attempt_killed_outright_leaves_the_sum_unknown_since_it_could_not_record_its_time(tmp_path: Path) -> None:
     url = make_portfolio(tmp_path)
     _stopped_at_the_third_chunk(url)
-    _execute(url, "UPDATE batch_runs SET status = 'running'")  # kill -9 leaves the part `running`
+    # kill -9 leaves the part `running`, its attempt counted as begun and never as ended
+    _execute(url, "UPDATE batch_runs SET status = 'running', attempts_ended = attempts - 1")
 
     resumed = run_batch(BatchOptions(db_url=url, as_of=AS_OF, rules_dir=RULES, chunk_size=50))
 
     assert resumed["status"] == "complete" and resumed["seconds_all_attempts"] is None
-    assert scalar(url, "SELECT seconds_all_attempts FROM batch_runs") is None
+    assert json.loads(cli("runs", "--db", url, "--json").stdout)[0]["seconds_all_attempts"] is None
+
+
+def test_an_attempt_begun_and_ended_during_another_adds_no_time_and_leaves_the_sum_known(tmp_path: Path) -> None:
+    """Two processes at once: the later found the part `running` and made the sum unknown (NULL) for good."""
+    url = make_portfolio(tmp_path)
+    engine = create_engine(url)
+    ended: list[float | None] = []
+
+    def _another_attempt_begins_and_ends(p: Progress) -> None:
+        if p.now_done and not ended:  # after our first chunk
+            run_id = str(scalar(url, "SELECT run_id FROM batch_runs"))
+            runs.start_run(engine, run_id, Partition(), AS_OF, run_id.split(":")[1])
+            ended.append(runs.finish_run(engine, run_id, Partition(), "complete", {}, 0.05))
+
+    done = run_batch(BatchOptions(db_url=url, as_of=AS_OF, rules_dir=RULES, chunk_size=50),
+                     _another_attempt_begins_and_ends)  # fmt: skip
+    engine.dispose()
+
+    assert ended == [None]  # ours was still under way: not yet known
+    assert done["attempt"] == 1 and scalar(url, "SELECT attempts FROM batch_runs") == 2
+    assert done["seconds_all_attempts"] == pytest.approx(done["seconds"], abs=0.02)  # within ours: counted once

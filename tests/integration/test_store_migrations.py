@@ -245,3 +245,27 @@ def test_a_migration_that_finds_the_store_migrated_under_its_lock_runs_nothing_a
 
     assert ran == [] and current_revision(engine) == head_revision()
     engine.dispose()
+
+
+def test_a_store_at_0006_upgrades_with_its_ended_parts_time_known_and_a_running_parts_unknown(db_url: str) -> None:
+    from adapters.batch.runs_list import list_runs
+    from adapters.store.revisions import downgrade
+
+    engine = make_engine(db_url)
+    migrate(engine, "0006")
+    with engine.begin() as conn:  # one part complete after two attempts, one still `running` (alive or killed)
+        for part, status in (("0/2", "complete"), ("1/2", "running")):
+            conn.execute(text("INSERT INTO batch_runs (run_id, part, as_of, policy_version, status, started_at, "
+                              "attempts, seconds, seconds_all_attempts) VALUES ('R1', :p, :d, 'p', :s, :d, 2, 12.5, "
+                              "20.0)"), {"p": part, "s": status, "d": date(2026, 11, 22)})  # fmt: skip
+
+    open_store(db_url).close()
+
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as conn:
+        parts = {p["part"]: p["seconds_all_attempts"] for p in list_runs(conn, 20)}
+        ended = dict(conn.execute(text("SELECT part, attempts_ended FROM batch_runs")).all())  # type: ignore[arg-type]
+    assert parts == {"0/2": 20.0, "1/2": None} and ended == {"0/2": 2, "1/2": 1}
+    downgrade(engine, "0006")  # stepping back drops the two columns and keeps the runs
+    assert {"attempts_ended", "busy_since"}.isdisjoint(c["name"] for c in inspect(engine).get_columns("batch_runs"))
+    engine.dispose()
