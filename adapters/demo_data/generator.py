@@ -7,9 +7,10 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from statistics import NormalDist
 
 from adapters.demo_data import profile as pf
+from adapters.demo_data.amounts import money
+from adapters.demo_data.statements import yearly_statements
 from policy_engine.domain.values import SIGNAL_CODES
 
 DRIFTS = (
@@ -34,15 +35,6 @@ CITIES = ("Shanghai", "Beijing", "Guangzhou", "Shenzhen", "Chengdu", "Wuhan", "H
 WORDS = ("Huaxin", "Kangda", "Jinyuan", "Hengtai", "Ruifeng", "Minsheng", "Tianhe", "Yongkang", "Dahua")
 FORMS = ("limited company", "joint-stock company", "sole proprietorship", "partnership", "state-owned")
 DAY = timedelta(days=1)
-STALE_SHARE = 0.05  # customers with statements whose latest is a year or two late (not filed, not asked for)
-FALL_SHARE = 0.03  # ... whose revenue fell 30-60% on the year before
-SURGE_SHARE = 0.03  # ... whose revenue rose 50-150%
-GROWTH = NormalDist(0.04, 0.06)  # the others' year-over-year change: nine in ten within ±15%
-
-
-def money(cents: int) -> str:
-    """Cents as a decimal string."""
-    return f"{cents // 100}.{cents % 100:02d}"
 
 
 @dataclass
@@ -97,7 +89,8 @@ class Generator:
         self._record_card(cid, size, since, new, out)
         if not new:
             sales = self._trading(cid, size, since, monthly, drifts, out)
-            self._financials(cid, size, monthly, "weak_financials" in drifts, out)
+            weak = "weak_financials" in drifts
+            out.financial_statements.extend(yearly_statements(r, self.filing, as_of, cid, size, monthly, weak))
             score = self._assessment(cid, drifts, out)
             out.profiles.append(pf.ProfileSeed(cid, score, monthly, sales))
         elif r.random() < 0.5:
@@ -125,6 +118,15 @@ class Generator:
 
     def _trading(self, cid: str, size: str, since: date, monthly: float, drifts: set[str], out: Portfolio) -> int:
         """Two years of monthly invoices (each from a done order) and open orders; returns 12-month sales."""
+        sales_12m, n = self._invoiced_orders(cid, size, since, monthly, drifts, out)
+        if "no_orders" not in drifts and self.rng.random() < 0.5:
+            self._open_orders(cid, n, monthly, out)
+        return sales_12m
+
+    def _invoiced_orders(
+        self, cid: str, size: str, since: date, monthly: float, drifts: set[str], out: Portfolio
+    ) -> tuple[int, int]:
+        """An order a month, done and invoiced, its size moved as the drifts say: (12-month sales, orders)."""
         r, as_of = self.rng, self.as_of
         issued = max(since, as_of - DAY * 730) + DAY * r.randint(0, 20)
         sales_12m, n = 0, 0
@@ -139,31 +141,20 @@ class Generator:
                 n += 1
                 cents = max(100, int(monthly * factor * 100))
                 sales_12m += cents if age < 365 else 0
-                out.orders.append(
-                    (
-                        f"{cid}-O{n:03d}",
-                        cid,
-                        (issued - DAY * r.randint(0, 5)).isoformat(),
-                        money(cents),
-                        "done",
-                    )
-                )
+                ordered = (issued - DAY * r.randint(0, 5)).isoformat()
+                out.orders.append((f"{cid}-O{n:03d}", cid, ordered, money(cents), "done"))
                 out.invoices.append(self._invoice(f"{cid}-I{n:03d}", cid, size, issued, cents, monthly, drifts))
             issued += DAY * r.randint(25, 35)
-        if "no_orders" not in drifts and r.random() < 0.5:
-            for _ in range(r.randint(1, 2)):
-                n += 1
-                cents = max(100, int(monthly * r.uniform(0.5, 1.2) * 100))
-                out.orders.append(
-                    (
-                        f"{cid}-O{n:03d}",
-                        cid,
-                        (as_of - DAY * r.randint(0, 14)).isoformat(),
-                        money(cents),
-                        "open",
-                    )
-                )
-        return sales_12m
+        return sales_12m, n
+
+    def _open_orders(self, cid: str, n: int, monthly: float, out: Portfolio) -> None:
+        """One or two orders of the last two weeks not yet invoiced, numbered on from the `n` before them."""
+        r, as_of = self.rng, self.as_of
+        for _ in range(r.randint(1, 2)):
+            n += 1
+            cents = max(100, int(monthly * r.uniform(0.5, 1.2) * 100))
+            ordered = (as_of - DAY * r.randint(0, 14)).isoformat()
+            out.orders.append((f"{cid}-O{n:03d}", cid, ordered, money(cents), "open"))
 
     def _invoice(
         self, iid: str, cid: str, size: str, issued: date, cents: int, monthly: float, drifts: set[str]
@@ -192,34 +183,6 @@ class Generator:
                 paid_on = issued + DAY * r.randint(0, (as_of - issued).days)
         return (iid, cid, issued.isoformat(), due.isoformat(), money(cents), money(paid),
                 paid_on.isoformat() if paid_on else None, term, changes)  # fmt: skip
-
-    def _financials(self, cid: str, size: str, monthly: float, weak: bool, out: Portfolio) -> None:
-        """Two consecutive yearly statements: one revenue level, moved on the year before as in a real book."""
-        r = self.rng
-        if size == "small" and r.random() < 0.6:
-            return
-        late = self.filing.randint(1, 2) if self.filing.random() < STALE_SHARE else 0
-        latest = self.as_of.year - 1 - late
-        revenue = monthly * 12 / r.uniform(0.05, 0.3)  # our sales are 5-30% of its revenue
-        self._statement(cid, latest, revenue, weak, out)
-        # One draw where the year before's revenue used to be drawn on its own: the stream keeps its draws.
-        self._statement(cid, latest - 1, revenue / (1 + revenue_change(r.random())), weak, out)
-
-    def _statement(self, cid: str, year: int, revenue: float, weak: bool, out: Portfolio) -> None:
-        """The statement of `year`, its lines in proportion to its own revenue (writer.COLUMNS order)."""
-        r = self.rng
-        ca = revenue * r.uniform(0.25, 0.45)
-        cl = ca * r.uniform(1.1, 1.8) if weak else ca / r.uniform(1.2, 2.2)
-        ta = ca * r.uniform(1.5, 2.5)
-        # Total liabilities include the current ones (a draw on its own could fall below them); no draw is
-        # added, so every other figure of the stream stays as it was.
-        tl = max(cl, ta * (r.uniform(0.85, 1.15) if weak else r.uniform(0.3, 0.6)))
-        profit = -revenue * r.uniform(0.01, 0.08) if weak else revenue * r.uniform(0.02, 0.1)
-        inventory, cash = ca * r.uniform(0.2, 0.5), ca * r.uniform(0.02 if weak else 0.1, 0.3)
-        lines = [_cents(v) for v in (ca, cl, inventory, cash, ta, tl)]
-        equity = lines[4] - lines[5]  # to the cent: assets = liabilities + equity as written, not as drawn
-        figures = (*lines, equity, _cents(revenue), _cents(profit))
-        out.financial_statements.append((cid, date(year, 12, 31).isoformat(), *map(_signed_money, figures)))
 
     def _assessment(self, cid: str, drifts: set[str], out: Portfolio) -> float:
         r = self.rng
@@ -251,22 +214,3 @@ class Generator:
                 (cid, (as_of - DAY * ago).isoformat(), r.choice(("visit", "call", "email")), "sales", "")
             )
 
-
-def revenue_change(quantile: float) -> float:
-    """Latest revenue / the year before's − 1 at `quantile` (0 ≤ q < 1) of a real book's year-over-year changes."""
-    if quantile < FALL_SHARE:  # lost its largest customers: -60% to -30%
-        return -0.6 + 0.3 * quantile / FALL_SHARE
-    if quantile >= 1 - SURGE_SHARE:  # an acquisition, a big new contract: +50% to +150%
-        return 0.5 + (quantile - 1 + SURGE_SHARE) / SURGE_SHARE
-    body = (quantile - FALL_SHARE) / (1 - FALL_SHARE - SURGE_SHARE)
-    # Clamped so that only the tails reach warn.business_changes' -30% and warn.sales_surge's +50%.
-    return min(max(GROWTH.inv_cdf(max(body, 1e-9)), -0.25), 0.45)
-
-
-def _cents(value: float) -> int:
-    """`value` in whole cents."""
-    return int(round(value * 100))
-
-
-def _signed_money(cents: int) -> str:
-    return ("-" if cents < 0 else "") + money(abs(cents))
