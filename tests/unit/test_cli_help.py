@@ -112,7 +112,7 @@ def test_import_help_names_every_extension_read_as_json_lines_and_where_rejects_
     from pathlib import Path
 
     from adapters.importers.reader import detect_format
-    from policy_engine.cli.store_cmds import default_rejects
+    from policy_engine.cli.import_cmd import default_rejects
 
     text = _help(("import",))
     file_row = next(line for line in text.splitlines() if re.search(r"^│\s*\*\s*file\b", line))
