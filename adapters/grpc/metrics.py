@@ -29,12 +29,18 @@ from prometheus_client import (
     CollectorRegistry,
     Counter,
     Gauge,
-    Histogram,
     disable_created_metrics,
     start_http_server,
     values,
 )
 
+from adapters.grpc.metrics_families import (
+    admission_gauges,
+    call_metrics,
+    decision_metrics,
+    policy_gauges,
+    reload_counter,
+)
 from adapters.grpc.metrics_process import ProcessFigures
 from adapters.grpc.runtime import CannotListen as CannotListen  # raised here, and re-exported
 
@@ -66,8 +72,6 @@ RESTART_RESULTS = ("started", "failed")
 """A replacement for an engine worker or server process that died: it came up, or its start failed
 (each failed attempt counts; it is tried again after a back-off)."""
 
-_LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0)
-
 
 class ServiceMetrics:
     """Request counts and latency by method and status, calls in flight, decisions, reloads, the
@@ -82,47 +86,15 @@ class ServiceMetrics:
         disable_created_metrics()  # type: ignore[no-untyped-call]
         self.registry = CollectorRegistry()
         r = self.registry
-        self.requests = Counter("credit_policy_grpc_requests", "gRPC calls by method and status code",
-                                ["method", "code"], registry=r)
-        self.latency = Histogram("credit_policy_grpc_request_seconds", "gRPC call latency",
-                                 ["method", "code"], buckets=_LATENCY_BUCKETS, registry=r)
-        self.decisions = Counter("credit_policy_decisions", "Decisions by kind, outcome and grade",
-                                 ["kind", "outcome", "grade"], registry=r)
-        self.log_failures = Counter("credit_policy_decision_log_failures",
-                                    "Decisions answered but not kept in the decision log (each also logged)",
-                                    registry=r)
-        # Summed over the live server processes under --processes; a dead one's entries are not waiting.
-        self.log_backlog = Gauge("credit_policy_decision_log_backlog",
-                                 "Decisions answered and not yet written to the decision log (queued or being "
-                                 "written); 0 without a decision log", registry=r, multiprocess_mode="livesum")
-        self.in_flight = Gauge("credit_policy_grpc_in_flight",
-                               "Decision calls and streams being served now (at most max_in_flight)",
-                               registry=r, multiprocess_mode="livesum")
-        self.max_in_flight = Gauge("credit_policy_grpc_max_in_flight",
-                                   "Decision calls and streams the service takes at once (serve --max-in-flight, "
-                                   "summed over the server processes)", registry=r, multiprocess_mode="livesum")
+        self.requests, self.latency = call_metrics(r)
+        self.decisions, self.log_failures, self.log_backlog = decision_metrics(r)
+        self.in_flight, self.max_in_flight = admission_gauges(r)
         self._live: list[tuple[Gauge, Callable[[], int]]] = []
         """Gauges whose value is read from a function: at each scrape, or copied by keep_gauges_fresh."""
-        if process is None:
-            self.reloads = Counter("credit_policy_reloads", "Policy reload attempts by result",
-                                   ["result"], registry=r)
-        else:
-            self.reloads = Counter("credit_policy_reloads", "Policy reload attempts by server process and result",
-                                   ["process", "result"], registry=r)
+        self.reloads = reload_counter(r, process)
         self._process = process
-        for result in ("success", "failure"):  # at 0 from the start: a first failure is an increase to alert on
-            self.reloads.labels(result) if process is None else self.reloads.labels(process, result)
-        # Multiprocess: the highest value over the live processes, so a version shows 1 while any
-        # process serves it; a dead process's values are dropped (mark_process_dead).
-        self.policy = Gauge("credit_policy_policy_info", "The policy version being served",
-                            ["version"], registry=r, multiprocess_mode="livemax")
+        self.policy, self.rules_dir_refused = policy_gauges(r)
         self._version: str | None = None
-        # Multiprocess: 1 while any live process last read a refused rule set from the directory.
-        self.rules_dir_refused = Gauge(
-            "credit_policy_rules_dir_refused",
-            "1 while the rules directory, as last read, holds a rule set that was refused (the served "
-            "version keeps serving; GetPolicy's last_refused says why); 0 once it holds a good one",
-            registry=r, multiprocess_mode="livemax")
         self._server: Any = None
         self._processes = ProcessFigures("server", "worker")
         """This process's figures and its engine workers' (track_engine_workers); under --processes the
