@@ -12,7 +12,8 @@ siblings serve, so a broken rule set lying in the directory cannot keep it from 
 watcher then reads the directory at its first tick like any reload (refusing a broken set, taking
 a newer good one). `on_loaded(version, files)` is told of every version it loads, the first included.
 
-Beside it: the reloads and their outcomes (adapters/grpc/host_reload.py), the watcher
+Beside it: the reloads and their outcomes (adapters/grpc/host_reload.py), its store and the store file
+going and coming back (adapters/grpc/host_store.py), the watcher
 (adapters/grpc/rules_watch.py), reading a version off to the side (adapters/grpc/rules_source.py) and
 what is kept of versions (adapters/grpc/versions.py).
 """
@@ -22,29 +23,28 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from adapters.grpc import rules_watch
 from adapters.grpc.engines import DEFAULT_FILES_LOADER, Engine, InProcessEngine, WorkerPoolEngine
 from adapters.grpc.host_reload import PolicyReloads
+from adapters.grpc.host_store import HostStore
 from adapters.grpc.logs import event
-from adapters.grpc.memory_store import BoundedMemoryStore
 from adapters.grpc.metrics import ServiceMetrics
 from adapters.grpc.rules_content import content_digest
 from adapters.grpc.rules_source import PolicySummary as PolicySummary
 from adapters.grpc.rules_source import picklable, policy_loaders, read_rules_dir
 from adapters.grpc.rules_source import rule_tests_option as rule_tests_option
-from adapters.grpc.store_watch import StoreAway, StoreGoneEngine, StoreWatch, interval_from_env, store_path
+from adapters.grpc.store_watch import StoreGoneEngine
 from adapters.grpc.versions import DIR_NOT_READ as DIR_NOT_READ
-from adapters.grpc.versions import DIR_SERVED, RefusedAttempt, Served
+from adapters.grpc.versions import DIR_SERVED, Served
 from adapters.grpc.versions import EngineBroken as EngineBroken
 from policy_engine.domain.errors import StoreUnavailable
-from policy_engine.ports import CustomerStore, InMemoryStore
+from policy_engine.ports import CustomerStore
 
 
-class PolicyHost(PolicyReloads):
+class PolicyHost(HostStore, PolicyReloads):
     """Owns the served version and every reload of the rules directory."""
 
     def __init__(
@@ -65,13 +65,7 @@ class PolicyHost(PolicyReloads):
         load_policy, load_policy_from_files = policy_loaders(load_policy, load_policy_from_files)
         self.rules_dir = Path(rules_dir)
         self.workers = workers
-        # `store` keeps each version's rule files; with workers=0 it also serves the decisions
-        # (a SQL one on a thread of its own: it blocks). With workers>0 each worker opens
-        # `store_url` itself (none: an in-memory store of its own) for customers and the audit log.
-        self.store: CustomerStore = store if store is not None else BoundedMemoryStore()
-        self.store_url = store_url
-        self._store_thread = (None if isinstance(self.store, InMemoryStore)
-                              else ThreadPoolExecutor(1, thread_name_prefix="store"))
+        self._hold_store(store, store_url)
         self.metrics = metrics or ServiceMetrics()
         if workers > 0:
             self.metrics.track_engine_workers(workers, self._live_workers, self._worker_pids)
@@ -82,24 +76,12 @@ class PolicyHost(PolicyReloads):
         self._initial_files = initial_files
         self._on_loaded = on_loaded
         self._served: Served | None = None
-        self.last_refused: RefusedAttempt | None = None
-        """The last reload that was refused (history: kept after a later success)."""
-        self.rules_dir_state = DIR_NOT_READ
-        """What the rules directory held when last read: DIR_SERVED, DIR_REFUSED, DIR_PENDING or DIR_NOT_READ."""
-        self._reload_lock = asyncio.Lock()
-        self._fingerprint: rules_watch.Fingerprint = ()
-        """The rules directory as the last reload (or start) read it."""
-        self._retry: rules_watch.Retry | None = None
-        """Set while the last reload failed for a reason other than the rules (`_fail`)."""
-        self._watching = False
-        self._retired: dict[asyncio.Task[None], Engine] = {}
-        """Engines swapped out and still draining (their workers' decision logs included)."""
+        self._set_up_reloads()
         self.broken: str | None = None
         """Set when the served in-process engine closed after repeated failures (`Policy.engine_broken`):
         this process cannot decide any more and should be replaced (run_service stops it, exit code 3)."""
         self.on_engine_broken: Callable[[str], None] | None = None
         """Told once, with the reason, when `broken` is set."""
-        self._store_watch: asyncio.Task[None] | None = None
 
     @property
     def served(self) -> Served:
@@ -151,15 +133,6 @@ class PolicyHost(PolicyReloads):
             event("policy load not reported", logging.ERROR, version=policy.version,
                   error=f"{type(exc).__name__}: {exc}")
 
-    async def _record_policy(self, policy: Any) -> None:
-        """Keep the version's rule files in the store, so its decisions can be replayed."""
-        await self._record_policy_in(self.store, policy)
-
-    async def _record_policy_in(self, store: CustomerStore, policy: Any) -> None:
-        record = getattr(store, "record_policy", None)
-        if record is not None:
-            await self._on_store_thread(lambda: record(policy))
-
     async def _engine_for(self, policy: Any, serving: Engine | None = None) -> Engine:
         """The engine for a new version: the serving worker pool itself when the version could be
         swapped into its running workers (`WorkerPoolEngine.load`), else a new one."""
@@ -187,56 +160,6 @@ class PolicyHost(PolicyReloads):
               action="this server process stops, to be replaced by a fresh one")
         if self.on_engine_broken is not None:
             self.on_engine_broken(reason)
-
-    def _watch_store(self) -> None:
-        """Follow the SQLite file at the store's path (store_watch.py); other stores: nothing to follow."""
-        path = store_path(self.store_url) if self.store is not None and hasattr(self.store, "engine") else None
-        interval = interval_from_env() if path is not None else 0
-        if path is not None and interval > 0:
-            self._store_watch = asyncio.create_task(StoreWatch(self, str(self.store_url), path).run(interval))
-
-    async def store_gone(self) -> None:
-        """The store file left its path (or was replaced): decision calls are refused STORE_UNAVAILABLE and
-        health is NOT_SERVING until reopen_store, and every connection to the old file is closed now.
-
-        Closed before any is opened to a new file, engines a reload retired included: a connection opened at
-        the path meanwhile would take the old file's -wal, still there, for the new file's (store_watch.py
-        moves it aside next). The decision-log backlog of the old connections is written to the old file."""
-        async with self._reload_lock:
-            served = self.served
-            if isinstance(served.engine, StoreGoneEngine):
-                return
-            self._served = Served(served.policy, StoreGoneEngine(served.engine))
-            if self.workers > 0:
-                await served.engine.aclose()  # drained; each worker closes its store on the way out
-            await asyncio.gather(*self._retired, return_exceptions=True)
-            for engine in (served.engine, *self._retired.values()):  # in-process ones (a retired one past its grace)
-                if isinstance(engine, InProcessEngine):  # a call handed to the thread now runs after the close below
-                    engine.store = StoreAway()
-            old, self.store = self.store, BoundedMemoryStore()  # a reload meanwhile records its files here
-            await self._on_store_thread(getattr(old, "close", lambda: None))  # after the calls handed to it
-
-    async def reopen_store(self, store: CustomerStore) -> None:
-        """Serve from `store`, opened at the store's path after store_gone, from the next call on: in this
-        process, or in new engine workers that open the path themselves."""
-        async with self._reload_lock:
-            served = self.served
-            if not isinstance(served.engine, StoreGoneEngine):
-                raise RuntimeError("reopen_store without store_gone: the old file's connections are open")
-            await self._record_policy_in(store, served.policy)  # the restored file may not know the version
-            if self.workers > 0:
-                engine = await self._engine_for(served.policy)
-            else:
-                engine = served.engine.inner
-                engine.store = store  # read per call
-            self.store = store
-            self._served = Served(served.policy, engine)
-
-    async def _on_store_thread(self, fn: Callable[[], Any]) -> None:
-        if self._store_thread is None:
-            fn()
-        else:
-            await asyncio.get_running_loop().run_in_executor(self._store_thread, fn)
 
     def _live_workers(self) -> int:
         """The served version's engine workers taking calls (the metrics' gauge, read at a scrape)."""

@@ -19,7 +19,16 @@ from adapters.grpc.logs import event
 from adapters.grpc.metrics import ServiceMetrics
 from adapters.grpc.rules_content import content_digest
 from adapters.grpc.rules_source import without_store_password
-from adapters.grpc.versions import DIR_PENDING, DIR_REFUSED, DIR_SERVED, FailedAttempt, RefusedAttempt, Served, discard
+from adapters.grpc.versions import (
+    DIR_NOT_READ,
+    DIR_PENDING,
+    DIR_REFUSED,
+    DIR_SERVED,
+    FailedAttempt,
+    RefusedAttempt,
+    Served,
+    discard,
+)
 from policy_engine.ports import CustomerStore
 
 
@@ -32,15 +41,20 @@ class PolicyReloads:
     store_url: str | None
     metrics: ServiceMetrics
     last_refused: RefusedAttempt | None
+    """The last reload that was refused (history: kept after a later success)."""
     last_failed: FailedAttempt | None = None
     """The last reload that failed for a reason other than the rules (GetPolicy shows it while PENDING)."""
     rules_dir_state: str
+    """What the rules directory held when last read: DIR_SERVED, DIR_REFUSED, DIR_PENDING or DIR_NOT_READ."""
     _served: Served | None
     _reload_lock: asyncio.Lock
     _fingerprint: rules_watch.Fingerprint
+    """The rules directory as the last reload (or start) read it."""
     _retry: rules_watch.Retry | None
+    """Set while the last reload failed for a reason other than the rules (`_fail`)."""
     _watching: bool
     _retired: dict[asyncio.Task[None], Engine]
+    """Engines swapped out and still draining (their workers' decision logs included)."""
     _settled: str | None = None
     """The content (rules_content.content_digest) of the directory as last read, when that ended served or
     refused; set at start too."""
@@ -59,6 +73,16 @@ class PolicyReloads:
         async def _engine_for(self, policy: Any, serving: Engine | None = None) -> Engine: ...
 
         def _loaded(self, policy: Any) -> None: ...
+
+    def _set_up_reloads(self) -> None:
+        """The state before the first version: the directory not read, nothing refused, retried or draining."""
+        self.last_refused = None
+        self.rules_dir_state = DIR_NOT_READ
+        self._reload_lock = asyncio.Lock()
+        self._fingerprint = ()
+        self._retry = None
+        self._watching = False
+        self._retired = {}
 
     async def reload(self, trigger: str = "manual") -> bool:
         """Compile the rules directory off to the side; swap it in if it is good. True if swapped. The
