@@ -6,14 +6,35 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import typer
 
 from adapters.grpc.keepalive import DEFAULT_INTERVAL_S, DEFAULT_TIMEOUT_S, Keepalive
-from adapters.grpc.runtime import DEFAULT_MAX_IN_FLIGHT, MAX_MAX_IN_FLIGHT, raise_open_files_limit
+from adapters.grpc.runtime import DEFAULT_MAX_IN_FLIGHT, raise_open_files_limit
+from adapters.grpc.serve_flags import (
+    BindHost,
+    CreateStore,
+    EngineWorkers,
+    EventLoop,
+    Grace,
+    KeepaliveSeconds,
+    KeepaliveTimeout,
+    LeastLevel,
+    LogLevel,
+    MaxInFlight,
+    MetricsPort,
+    Port,
+    RulesDir,
+    RuleTests,
+    ServerProcesses,
+    StoreUrl,
+    TlsCert,
+    TlsClientCa,
+    TlsKey,
+    WatchInterval,
+)
 from adapters.grpc.serve_options import (
     check_event_loop,
     check_keepalive,
@@ -32,15 +53,6 @@ DEFAULT_WORKERS = max(os.cpu_count() or 1, 2)
 """One engine process per CPU (at least two): measured best on 2 cores, see docs/service.md."""
 
 
-class LogLevel(StrEnum):
-    """--log-level."""
-
-    DEBUG = "DEBUG"
-    INFO = "INFO"
-    WARNING = "WARNING"
-    ERROR = "ERROR"
-
-
 def _check_log_linger() -> None:
     """Refuse a bad $CREDIT_POLICY_LOG_LINGER_MS at start, before any process opens the store."""
     try:
@@ -54,53 +66,13 @@ def _check_log_linger() -> None:
         raise typer.Exit(2) from None
 
 
-def serve(
-    rules: Annotated[Path | None, typer.Option(
-        "--rules", metavar="DIR", help="rules directory (default: the shipped rules/)")] = None,
-    port: Annotated[int, typer.Option(min=0, max=65535, help="port to listen on; 0 picks a free one")] = 50051,
-    host: Annotated[str, typer.Option(metavar="HOST", help="address to bind")] = "[::]",
-    db: Annotated[str | None, typer.Option(
-        metavar="URL", help="SQLAlchemy URL of the store (default: $CREDIT_POLICY_DB, else the embedded SQLite file "
-             "var/credit-policy.sqlite); `memory` for an in-memory store that only takes full snapshots")] = None,
-    create_store: Annotated[bool, typer.Option(
-        "--create-store", help="start a new, empty SQLite store when --db's file is not there "
-                               "(refused otherwise); not with --db memory, which keeps no store")] = False,
-    workers: Annotated[int | None, typer.Option(
-        help="engine worker processes behind one gRPC server process (default: one per CPU, at least 2); "
-             "0 = in-process, one lock", show_default=False)] = None,
-    processes: Annotated[int | None, typer.Option(
-        help="N complete server processes sharing the port (SO_REUSEPORT), each evaluating in-process; "
-             "not with --workers N", show_default=False)] = None,
-    tls_cert: Annotated[Path | None, typer.Option(metavar="FILE", help="PEM server certificate (enables TLS)")] = None,
-    tls_key: Annotated[Path | None, typer.Option(metavar="FILE", help="PEM private key of --tls-cert")] = None,
-    tls_client_ca: Annotated[Path | None, typer.Option(
-        metavar="FILE", help="PEM CA of client certificates (mutual TLS)")] = None,
-    metrics_port: Annotated[int | None, typer.Option(
-        min=0, max=65535, help="Prometheus /metrics port; 0 picks one")] = None,
-    watch_interval: Annotated[float, typer.Option(
-        metavar="SECONDS", help="seconds between rules-dir polls, 0 to 86400; 0 = SIGHUP only")] = 1.0,
-    grace: Annotated[float, typer.Option(
-        metavar="SECONDS", help="seconds in-flight calls get to finish on SIGTERM, 0 to 86400")] = 20.0,
-    log_level: Annotated[LogLevel, typer.Option(case_sensitive=False, help="the least severe level logged")] = (
-        LogLevel.INFO),
-    event_loop: Annotated[str, typer.Option(
-        "--event-loop", help="auto (uvloop when installed, else asyncio), uvloop or asyncio")] = "auto",
-    rule_tests: Annotated[bool, typer.Option(
-        "--rule-tests/--no-rule-tests",
-        help="take a rule set (at start and on every reload) only if the test cases in its tests/ pass; "
-             "recommended in production")] = False,
-    max_in_flight: Annotated[int, typer.Option(
-        min=1, max=MAX_MAX_IN_FLIGHT,
-        help="decision calls (and streams) a server process takes at once; past that a call gets "
-             "RESOURCE_EXHAUSTED at once instead of waiting (health checks and GetPolicy still answer)")] = (
-        DEFAULT_MAX_IN_FLIGHT),
-    keepalive: Annotated[float, typer.Option(
-        metavar="SECONDS", help="ping a connection quiet this long, so that a caller gone without closing it "
-             "(power loss, a partition) is let go with its calls; 1 to 86400, 0 = gRPC's own two hours")] = (
-        DEFAULT_INTERVAL_S),
-    keepalive_timeout: Annotated[float, typer.Option(
-        metavar="SECONDS", help="how long the answer to that ping may take, 1 to 86400")] = DEFAULT_TIMEOUT_S,
-) -> None:
+def serve(rules: RulesDir = None, port: Port = 50051, host: BindHost = "[::]", db: StoreUrl = None,
+          create_store: CreateStore = False, workers: EngineWorkers = None, processes: ServerProcesses = None,
+          tls_cert: TlsCert = None, tls_key: TlsKey = None, tls_client_ca: TlsClientCa = None,
+          metrics_port: MetricsPort = None, watch_interval: WatchInterval = 1.0, grace: Grace = 20.0,
+          log_level: LeastLevel = LogLevel.INFO, event_loop: EventLoop = "auto", rule_tests: RuleTests = False,
+          max_in_flight: MaxInFlight = DEFAULT_MAX_IN_FLIGHT, keepalive: KeepaliveSeconds = DEFAULT_INTERVAL_S,
+          keepalive_timeout: KeepaliveTimeout = DEFAULT_TIMEOUT_S) -> None:
     """Serve credit decisions over gRPC (health, reflection, hot reload, metrics)."""
     from adapters.grpc.logs import configure_logging
     from policy_engine.api import DEFAULT_RULES_DIR
@@ -114,17 +86,15 @@ def serve(
     check_process_counts(processes, workers)
     check_tls_options(tls_cert, tls_key, tls_client_ca)
     check_event_loop(event_loop)
-    db_from = db_source(db)
-    db = _store_url_checked(db)
-    require_store(db, db_from, create=create_store)
+    db, db_from = _store_checked(db, create_store)
     warn = warnings_before_serving(host, tls_key=tls_key, mutual_tls=tls_client_ca is not None)
     raise_open_files_limit()  # before any process starts: they inherit it
     if processes is not None:
         # The supervisor never imports gRPC (its threads would only slow the exit); the processes do.
         tls_files = (tls_cert, tls_key, tls_client_ca) if tls_cert and tls_key else None
         _serve_processes(processes, rules=rules or DEFAULT_RULES_DIR, host=host, port=port, db=db, db_from=db_from,
-                         tls=tls_files,
-                         metrics_port=metrics_port, watch_interval=watch_interval, grace=grace, log_level=level,
+                         tls=tls_files, metrics_port=metrics_port, watch_interval=watch_interval, grace=grace,
+                         log_level=level,
                          event_loop=event_loop, rule_tests=rule_tests, max_in_flight=max_in_flight, keepalive=pings,
                          before_serving=warn)
         return
@@ -138,15 +108,18 @@ def serve(
                        before_serving=warn)
 
 
-def _store_url_checked(db: str | None) -> str:
-    """--db, or the default store's URL; for a SQL store, $CREDIT_POLICY_LOG_LINGER_MS checked too."""
+def _store_checked(db: str | None, create: bool) -> tuple[str, str]:
+    """(--db or the default store's URL, where it came from), the store there required (or created with
+    --create-store); for a SQL store, $CREDIT_POLICY_LOG_LINGER_MS checked too."""
+    db_from = db_source(db)
     if db is None:
         from adapters.store.engine import resolve_db_url
 
         db = resolve_db_url(None)
     if db != MEMORY:
         _check_log_linger()
-    return db
+    require_store(db, db_from, create=create)
+    return db, db_from
 
 
 def _serve_one_process(*, rules: Path, address: str, db: str, db_from: str, workers: int, tls: TlsFiles | None,
