@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from adapters.grpc.engines import Engine, InProcessEngine
 from adapters.grpc.memory_store import BoundedMemoryStore
-from adapters.grpc.store_watch import StoreAway, StoreGoneEngine, StoreWatch, interval_from_env, store_path
+from adapters.grpc.store_file import store_path
+from adapters.grpc.store_watch import StoreAway, StoreGoneEngine, StoreWatch, interval_from_env
 from adapters.grpc.versions import Served
 from policy_engine.ports import CustomerStore, InMemoryStore
 

@@ -8,7 +8,7 @@ again at the path (host.reopen_store: new connections, new engine workers); gone
 calls are refused STORE_UNAVAILABLE and health says NOT_SERVING (host.store_gone) until a file is there again.
 
 A file overwritten in place (`cp` onto it: the same inode) is not noticed: SQLite's own matter, see
-docs/service.md.
+docs/service.md. The file's identity and its -wal and -shm are read in store_file.py.
 """
 
 from __future__ import annotations
@@ -16,13 +16,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import stat
-import time
 from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
 from adapters.grpc.logs import event
+from adapters.grpc.store_file import SIDE_FILES as SIDE_FILES
+from adapters.grpc.store_file import Identity as Identity
+from adapters.grpc.store_file import file_identity as file_identity
+from adapters.grpc.store_file import identity as identity
+from adapters.grpc.store_file import move_aside as move_aside
+from adapters.grpc.store_file import pin
+from adapters.grpc.store_file import shown as shown
+from adapters.grpc.store_file import side_files as side_files
+from adapters.grpc.store_file import store_path as store_path
 from adapters.grpc.store_reopen import open_at_path, refusal
 from policy_engine.domain.errors import StoreUnavailable
 from policy_engine.domain.models import CustomerDecision, CustomerSnapshot
@@ -48,9 +55,6 @@ def interval_from_env() -> float:
               why=f"${INTERVAL_ENV_VAR} takes seconds from 0 (off) to 3600")
         return INTERVAL_S
     return seconds
-
-Identity = tuple[int, int]
-
 
 class ReopeningHost(Protocol):
     """What the watch needs of the policy host (adapters/grpc/host.py)."""
@@ -108,81 +112,6 @@ class StoreGoneEngine:
         return getattr(self.inner, name)  # live_workers, worker_pids: the metrics read them
 
 
-def store_path(store_url: str | None) -> Path | None:
-    """The SQLite file `store_url` names; None for no store, another database, or a URL that does not parse."""
-    if not store_url:
-        return None
-    from sqlalchemy import make_url
-
-    from adapters.store.engine import resolve_db_url, sqlite_file
-
-    try:
-        return sqlite_file(make_url(resolve_db_url(store_url)))
-    except Exception:  # noqa: BLE001 - the store opened, so this does not happen; no watch then
-        return None
-
-
-def identity(path: Path) -> Identity | None:
-    """(st_dev, st_ino) of the file at `path`; None when there is none, or an empty one (opening it would
-    make a new, empty store of it), or something else than a file (a directory)."""
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return (info.st_dev, info.st_ino) if stat.S_ISREG(info.st_mode) and info.st_size > 0 else None
-
-
-def file_identity(path: Path) -> Identity | None:
-    """(st_dev, st_ino) of the file at `path`, whatever its size; None when there is none."""
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return (stat.st_dev, stat.st_ino)
-
-
-SIDE_FILES = ("-wal", "-shm")
-
-
-def side_files(path: Path) -> dict[str, Identity | None]:
-    """The identities of the store's -wal and -shm files."""
-    return {suffix: file_identity(Path(f"{path}{suffix}")) for suffix in SIDE_FILES}
-
-
-def move_aside(path: Path, known: dict[str, Identity | None]) -> list[str]:
-    """Rename the old file's -wal and -shm (those still at the path with the identities in `known`) to
-    `<name>-wal.old-<time>`: SQLite would read that WAL's frames over a new file's pages. Kept, not deleted:
-    it holds the old file's last commits. Returns the new names."""
-    moved = []
-    for suffix, was in known.items():
-        side = Path(f"{path}{suffix}")
-        if was is not None and file_identity(side) == was:
-            target = side.with_name(f"{side.name}.old-{time.strftime('%Y%m%dT%H%M%S')}")
-            try:
-                side.rename(target)
-            except OSError:
-                continue
-            moved.append(str(target))
-    return moved
-
-
-def shown(ident: Identity | None) -> str:
-    """An identity as the log shows it: `dev:inode`, or `none`."""
-    return f"{ident[0]}:{ident[1]}" if ident is not None else "none"
-
-
-def _pin(path: Path) -> int | None:
-    """A descriptor on the served file, held until another is served: while it is open the file's inode
-    cannot be given to a new file, so a new file never takes the old one's identity (and its WAL).
-
-    Closed only once SQLite's connections to that file in this process are (a close drops every POSIX lock
-    the process holds on the file, SQLite's included)."""
-    try:
-        return os.open(path, os.O_RDONLY)
-    except OSError:
-        return None
-
-
 class StoreWatch:
     """Compares the store file's identity with the opened one's every INTERVAL_S; tells the host what changed."""
 
@@ -194,7 +123,7 @@ class StoreWatch:
         """Its -wal and -shm as last seen while it was the file at the path."""
         self.served = self.opened
         """The identity of the file those -wal and -shm belong to."""
-        self._pin = _pin(path)
+        self._pin = pin(path)
         self._open_again = False
         """Set while the file at the path was not opened only because another process held its write lock."""
 
@@ -249,7 +178,7 @@ class StoreWatch:
         self.served, self.sides = now, await asyncio.to_thread(side_files, self.path)
         if self._pin is not None:  # every connection to the old file is closed by now (store_gone)
             os.close(self._pin)
-        self._pin = _pin(self.path)
+        self._pin = pin(self.path)
         event("store reopened", path=str(self.path), now=shown(now), from_revision=was, to_revision=head,
               migrated=was != head)
 
