@@ -109,7 +109,8 @@ def known_total(row: Mapping[Any, Any]) -> float | None:
 def finish_run(engine: Engine, run_id: str, part: Partition, status: str, counts: dict[str, int],
                seconds: float, on_wait: OnWait = None) -> float | None:  # fmt: skip
     """Record how the attempt ended and the part's totals; return the seconds of all its attempts so far
-    (None when unknown: a part from before migration 0006, another attempt under way or killed outright)."""
+    (None when unknown: a part from before migration 0006, another attempt under way or killed outright).
+    A `failed` attempt leaves a part another process completed meanwhile as that one recorded it."""
     return lock_wait.write(engine, lambda conn: _finish(conn, run_id, part, status, counts, seconds), on_wait)
 
 
@@ -122,13 +123,13 @@ def _finish(conn: Connection, run_id: str, part: Partition, status: str, counts:
     began = case((r.c.busy_since < now - seconds, r.c.busy_since), else_=now - seconds)
     closes = r.c.attempts_ended + 1 == r.c.attempts
     total = case((closes, r.c.seconds_all_attempts + (now - began)), else_=r.c.seconds_all_attempts)
-    conn.execute(
-        update(r)
-        .where(key)
-        .values(status=status, finished_at=datetime.now(UTC), customers=counts.get("customers"),
-                ok=counts.get("ok"), quarantined=counts.get("quarantined"), skipped=counts.get("skipped"),
-                seconds=seconds, seconds_all_attempts=total, attempts_ended=r.c.attempts_ended + 1)  # fmt: skip
-    )
+    ended: dict[str, Any] = {"status": status, "finished_at": datetime.now(UTC), "seconds": seconds,
+                             **{name: counts.get(name) for name in ("customers", "ok", "quarantined", "skipped")}}
+    if status == "failed":  # another process may have completed the part meanwhile: its row stands
+        done = r.c.status == "complete"
+        ended = {name: case((done, r.c[name]), else_=value) for name, value in ended.items()}
+    conn.execute(update(r).where(key).values(**ended, seconds_all_attempts=total,
+                                             attempts_ended=r.c.attempts_ended + 1))
     return known_total(conn.execute(select(r.c.seconds_all_attempts, r.c.attempts, r.c.attempts_ended)
                                     .where(key)).one()._mapping)  # fmt: skip
 

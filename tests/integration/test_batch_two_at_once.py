@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 
 from adapters.batch import runs
 from adapters.batch.runner import BatchOptions, run_batch
@@ -123,3 +123,26 @@ def test_a_batch_counts_the_customers_it_evaluated_in_vain_when_another_process_
     assert summary["evaluated_in_vain"] == 50 and summary["evaluated_now"] == 250
     assert summary["another_process"]["settled_by_it"] == 50
     assert scalar(url, "SELECT COUNT(*) FROM batch_results") == 300
+
+
+def test_a_part_another_process_completed_stays_complete_when_this_one_is_then_stopped(tmp_path: Path) -> None:
+    """The second of two processes stopped (Ctrl-C, SIGTERM) after the first completed the part: before, its
+    `failed` overwrote the complete row and blanked the part's counts, so `runs` showed a finished night failed."""
+    url = make_portfolio(tmp_path)
+    engine = create_engine(url)
+    begun: list[int] = []
+
+    def _another_begins_the_part() -> None:
+        begun.append(runs.start_run(engine, run_id_of(url), runs.Partition(), AS_OF, run_id_of(url).split(":")[1]))
+
+    summary, _ = _run_while_another(url, _another_begins_the_part)
+    runs.finish_run(engine, run_id_of(url), runs.Partition(), "failed", {}, 1.5)  # the other is stopped
+
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT status, customers, ok, seconds, attempts, attempts_ended "
+                                "FROM batch_runs")).one()
+    engine.dispose()
+    assert begun == [2] and summary["status"] == "complete"
+    assert (row.status, row.customers, row.ok) == ("complete", 300, summary["ok"])
+    assert (row.attempts, row.attempts_ended) == (2, 2)
+    assert row.seconds == pytest.approx(summary["seconds"], abs=0.01)  # the completing attempt's, not the stopped one's
