@@ -46,6 +46,8 @@ PREPARE, USE, DISCARD = b"P", b"U", b"D"
 """Control messages (and the first byte of their answers): build a version from program bytes beside
 the served one / serve the prepared version from the next request on / drop the prepared version."""
 _CONTROL = frozenset(code[0] for code in (PREPARE, USE, DISCARD))
+WORKER_IGNORES = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+"""The signals a worker leaves to the server (worker_main)."""
 _KIND_NAMES = {ord(v): k for k, v in KIND_CODES.items()}
 
 
@@ -122,9 +124,11 @@ def worker_main(conn: Any, loader_spec: str, files: dict[str, str], store_url: s
     """Run in a spawned process: compile the policy once, then answer requests until EOF. `backlog`
     (a counter in shared memory) is kept equal to what its decision-log writer has not written yet."""
     # Signals sent to the whole process group (Ctrl-C, systemd's stop, a terminal hang-up) are the
-    # server's to handle: it drains the calls, then closes the pipe, and the worker ends on EOF.
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    # server's to handle: it drains the calls, then closes the pipe, and the worker ends on EOF. Spawned
+    # with them blocked (worker_handle.py): ignored, those pending are dropped, and then they are unblocked.
+    for sig in WORKER_IGNORES:
         signal.signal(sig, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, WORKER_IGNORES)
     # What a worker logs (the decision-log writer's lost entries) joins the service's JSON lines on
     # stderr instead of Python's plain last-resort text.
     configure_logging("WARNING")
@@ -151,11 +155,24 @@ def _start(conn: Any, loader_spec: str, files: dict[str, str], store_url: str | 
         if backlog is not None and hasattr(store, "mirror_log_backlog"):
             store.mirror_log_backlog(backlog)
         settle_heap()
-        conn.send_bytes(pickle.dumps(("ready", policy.version)))
     except BaseException as exc:  # report why the worker could not start, then exit
-        conn.send_bytes(pickle.dumps(("failed", f"{type(exc).__name__}: {exc}")))
+        _tell_server(conn, ("failed", f"{type(exc).__name__}: {exc}"))
+        return None
+    if not _tell_server(conn, ("ready", policy.version)):
+        if hasattr(store, "close"):
+            store.close()
         return None
     return policy, store
+
+
+def _tell_server(conn: Any, status: tuple[str, str]) -> bool:
+    """Send the start's outcome; False when the server is gone meanwhile (killed, or stopped as this worker
+    started): the worker then exits quietly, where the broken pipe printed a traceback."""
+    try:
+        conn.send_bytes(pickle.dumps(status))
+    except OSError:
+        return False
+    return True
 
 
 def _answer_until_eof(conn: Any, policy: Any, store: Any) -> int:

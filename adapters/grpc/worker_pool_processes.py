@@ -63,8 +63,11 @@ class WorkerPoolProcesses:
         try:
             for _ in range(self.size):  # one by one, so that those started are stopped if a spawn fails
                 self._workers.append(WorkerHandle(self._ctx, self._args))
-            versions = await asyncio.wait_for(asyncio.gather(*(handshake(w) for w in self._workers)),
-                                              timeout)
+            handshakes = asyncio.gather(*(handshake(w) for w in self._workers))
+            # Cancelled (a stop while starting), wait_for cancels the gather, which then holds a CancelledError
+            # nobody reads: asyncio logged it as `exception was never retrieved`, with a traceback.
+            handshakes.add_done_callback(lambda done: done.cancelled() or done.exception())
+            versions = await asyncio.wait_for(handshakes, timeout)
         except BaseException:
             self._kill_all()
             raise
@@ -225,5 +228,8 @@ class WorkerPoolProcesses:
             w.join()
 
     def _kill_all(self) -> None:
+        """A start that failed or was stopped: its workers killed (they decided nothing) and reaped, so none
+        outlives the server, or lingers as a zombie while a start is tried again."""
         for w in self._workers:
             w.kill()
+        self._join_all()  # killed: each ends at once

@@ -1,0 +1,42 @@
+"""An engine worker start cut short: a worker whose server went away before it was ready exits quietly (it printed
+a BrokenPipeError traceback, twice chained), and a pool whose start failed or was stopped has reaped its workers."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+import pytest
+
+from adapters.grpc import runtime
+from adapters.grpc.engines import DEFAULT_FILES_LOADER, WorkerPoolEngine
+from adapters.grpc.worker import worker_main
+from tests.integration.test_grpc_worker_pool import FILES
+
+
+def test_a_worker_whose_server_is_gone_before_it_is_ready_exits_quietly(capfd: pytest.CaptureFixture[str]) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    server_end, worker_end = ctx.Pipe(duplex=True)
+    worker = ctx.Process(target=worker_main, args=(worker_end, DEFAULT_FILES_LOADER, FILES, None), daemon=True)
+    worker.start()
+    worker_end.close()
+
+    server_end.close()  # the server is gone (killed, or stopped while the worker started)
+    worker.join(60)
+
+    assert worker.exitcode == 0
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_pool_whose_start_was_cut_short_has_reaped_its_workers() -> None:
+    pool = WorkerPoolEngine(FILES, 2)
+
+    async def start_cut_short() -> None:
+        with pytest.raises(TimeoutError):  # as a stop while starting cancels it
+            await pool.start(timeout=0.01)
+
+    runtime.run(start_cut_short(), "asyncio")
+
+    for w in pool._workers:  # reaped: no longer a child of this process, not a zombie waiting for its exit
+        with pytest.raises(ChildProcessError):
+            os.waitpid(w.process.pid, os.WNOHANG)
