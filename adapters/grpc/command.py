@@ -44,6 +44,7 @@ from adapters.grpc.serve_options import (
     check_tls_options,
 )
 from adapters.grpc.serve_store import MEMORY, db_source, migrate_store, open_serve_store, require_store
+from adapters.grpc.start_stop import keep_stop_signals, stops_while_starting
 from adapters.grpc.start_warnings import warnings_before_serving
 
 if TYPE_CHECKING:
@@ -66,6 +67,7 @@ def _check_log_linger() -> None:
         raise typer.Exit(2) from None
 
 
+@stops_while_starting  # SIGTERM/SIGINT from here on stop the start cleanly (start_stop.py)
 def serve(rules: RulesDir = None, port: Port = 50051, host: BindHost = "[::]", db: StoreUrl = None,
           create_store: CreateStore = False, workers: EngineWorkers = None, processes: ServerProcesses = None,
           tls_cert: TlsCert = None, tls_key: TlsKey = None, tls_client_ca: TlsClientCa = None,
@@ -131,6 +133,7 @@ def _serve_one_process(*, rules: Path, address: str, db: str, db_from: str, work
     from adapters.grpc.host import rule_tests_option
     from adapters.grpc.server import run_service
 
+    keep_stop_signals()  # a migration is never cut half-way: a stop waits for run_service (start_stop.py)
     store = open_serve_store(db, db_from)
     store_url = None if db == MEMORY else (db or None)
     with _service_errors_exit(store_url):
@@ -182,6 +185,7 @@ def _serve_processes(processes: int, *, rules: Path, host: str, port: int, db: s
     from adapters.grpc.supervisor import ProcessConfig, StartupFailed, run_supervised
 
     store_url = None if db == MEMORY else db
+    keep_stop_signals()  # a migration is never cut half-way: a stop waits for the supervisor's handlers
     if store_url:
         migrate_store(store_url, db_from)
     config = ProcessConfig(rules_dir=Path(rules), host=host, port=port, store_url=store_url, tls=tls,

@@ -36,6 +36,7 @@ from adapters.grpc.rules_content import content_digest
 from adapters.grpc.rules_source import PolicySummary as PolicySummary
 from adapters.grpc.rules_source import picklable, policy_loaders, read_rules_dir
 from adapters.grpc.rules_source import rule_tests_option as rule_tests_option
+from adapters.grpc.start_stop import on_daemon_thread
 from adapters.grpc.store_watch import StoreGoneEngine
 from adapters.grpc.versions import DIR_NOT_READ as DIR_NOT_READ
 from adapters.grpc.versions import DIR_SERVED, Served
@@ -108,12 +109,12 @@ class PolicyHost(HostStore, PolicyReloads):
         if files is None:
             self._fingerprint = await asyncio.to_thread(rules_watch.fingerprint, self.rules_dir)
             content = await asyncio.to_thread(content_digest, self.rules_dir)
-            policy = await asyncio.to_thread(self._read_directory, False)
+            policy = await on_daemon_thread(self._read_directory, False)  # a stop meanwhile does not wait for it
             if await self._held_still(self._fingerprint):
                 self._settled = content
         else:
             self._fingerprint = rules_watch.NOT_READ  # the watcher's first tick reads the directory
-            policy = await asyncio.to_thread(self._load_policy_from_files, files)
+            policy = await on_daemon_thread(self._load_policy_from_files, files)
         await self._record_policy(policy)
         self._served = Served(policy, await self._engine_for(policy))
         self._dir_state(DIR_SERVED if files is None else DIR_NOT_READ)

@@ -11,6 +11,7 @@ import signal
 import threading
 import time
 from dataclasses import dataclass, field
+from multiprocessing import resource_tracker
 from multiprocessing.context import SpawnContext
 from typing import TYPE_CHECKING, Any
 
@@ -86,8 +87,10 @@ class ProcessSlots:
         process = self._ctx.Process(target=process_main, args=(child, self.config, slot.index, files, slot.backlog),
                                     daemon=True, name=f"credit-policy-server-{slot.index}")
         # The child inherits SIGINT ignored (and blocked, so one arriving now waits for us): Ctrl-C
-        # must not interrupt it half-started; it unblocks SIGINT, still ignored, when it runs.
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        # must not interrupt it half-started; it unblocks SIGINT, still ignored, when it runs. SIGTERM is
+        # blocked too, until run_service has its handler (start_stop.py): a stop while it starts is a clean one.
+        resource_tracker.ensure_running()  # first: starting it unblocks SIGINT and SIGTERM in this thread
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
             process.start()
@@ -100,7 +103,7 @@ class ProcessSlots:
             return
         finally:
             signal.signal(signal.SIGINT, previous)
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
             child.close()
         self._attach(slot, process, conn, loop)
 

@@ -36,6 +36,7 @@ from adapters.grpc.server_port import TlsFiles as TlsFiles
 from adapters.grpc.server_running import run_alongside, set_serving
 from adapters.grpc.server_stop import StopRequests
 from adapters.grpc.servicer import CreditPolicyServicer
+from adapters.grpc.start_stop import StartStop
 from policy_engine.build import build_id
 from policy_engine.ports import CustomerStore
 
@@ -73,10 +74,11 @@ async def run_service(
     """
     loop = asyncio.get_running_loop()
     sighup = _keep_sighups(loop)  # first: a SIGHUP while starting is kept, never the end of the process
+    starting = StartStop(loop, stop_signals, stop, event_prefix)  # a stop while starting abandons the start
     host = PolicyHost(rules_dir, workers=workers, store=store, store_url=store_url, **(host_options or {}))
     servicer = CreditPolicyServicer(host, max_in_flight=max_in_flight)
     health_servicer = health.aio.HealthServicer()
-    server, port, metrics_port = await _start(host, servicer, health_servicer, address, tls=tls,
+    server, port, metrics_port = await _start(host, servicer, health_servicer, address, tls=tls, starting=starting,
                                               reuse_port=reuse_port, keepalive=keepalive, metrics_port=metrics_port)
     if before_serving is not None:
         before_serving()
@@ -84,6 +86,7 @@ async def run_service(
                             metrics_port=metrics_port, store=store_shown(store_url, store is not None))
     requests = StopRequests(stop or asyncio.Event(), repeat_is_now=now_signal is None)
     _wire_serving_signals(loop, host, sighup, requests, stop_signals, now_signal)
+    starting.serving(requests.on_signal)
     running = run_alongside(host, servicer, server, health_servicer, sighup, watch_interval=watch_interval)
     try:
         await requests.stop.wait()
@@ -115,10 +118,11 @@ def _wire_serving_signals(loop: asyncio.AbstractEventLoop, host: PolicyHost, sig
 
 
 async def _start(host: PolicyHost, servicer: CreditPolicyServicer, health_servicer: health.aio.HealthServicer,
-                 address: str, *, tls: TlsFiles | None, reuse_port: bool, keepalive: Keepalive | None,
-                 metrics_port: int | None) -> tuple[grpc.aio.Server, int, int | None]:
+                 address: str, *, tls: TlsFiles | None, starting: StartStop, reuse_port: bool,
+                 keepalive: Keepalive | None, metrics_port: int | None) -> tuple[grpc.aio.Server, int, int | None]:
     """Bind the address, then the metrics endpoint, the first version and the server: (the server, its port,
-    the metrics port). On any failure what started is stopped (the store too) and the error raised."""
+    the metrics port). On any failure, or a stop while the first version loads, what started is stopped (the
+    store too) and the error (StopWhileStarting) raised."""
     # The addresses first: a port in use is refused before any worker is spawned or rule compiled.
     server = None
     try:
@@ -126,7 +130,7 @@ async def _start(host: PolicyHost, servicer: CreditPolicyServicer, health_servic
                                      reuse_port=reuse_port, keepalive=keepalive)
         if metrics_port is not None:
             metrics_port = host.metrics.serve(metrics_port, metrics_host(address))
-        await host.start()
+        await starting.unless_stopped(host.start())
         await server.start()
     except BaseException:  # a port in use, a broken rule set: stop what started (the store too), then report it
         if server is not None:

@@ -20,6 +20,7 @@ from typing import Any
 from adapters.grpc import runtime
 from adapters.grpc.keepalive import Keepalive
 from adapters.grpc.logs import configure_logging, event
+from adapters.grpc.start_stop import DURING, StopWhileStarting
 from policy_engine.build import build_id
 
 
@@ -88,6 +89,8 @@ def process_main(conn: Any, config: ProcessConfig, index: int = 0, files: dict[s
                     config.event_loop)
     except EngineBroken:  # logged (`engine closed`, `process stopped`); the supervisor starts a fresh process
         raise SystemExit(runtime.ENGINE_BROKEN_EXIT) from None
+    except StopWhileStarting:  # SIGTERM (or the supervisor gone) while starting: what started is stopped; exit 0
+        event("process stopped", during=DURING)
     except BaseException as exc:
         reports.failed(exc)
         raise SystemExit(1) from None
@@ -95,11 +98,13 @@ def process_main(conn: Any, config: ProcessConfig, index: int = 0, files: dict[s
 
 def _take_signals() -> None:
     """SIGINT is the supervisor's (Ctrl-C reaches the whole group); SIGHUP waits for the reload
-    handler run_service installs. The supervisor started us with SIGINT blocked and ignored."""
+    handler run_service installs. The supervisor started us with SIGINT blocked and ignored, and SIGTERM
+    blocked: it stays so (pending, if one came) until run_service takes it (start_stop.py), which
+    makes a stop while this process starts a clean one, not the end by SIGTERM's default action."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(runtime.NOW_SIGNAL, signal.SIG_IGN)  # until run_service takes it: never the end of a starting process
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGHUP, signal.SIGTERM})
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGHUP})
 
 
 class _Reports:

@@ -53,6 +53,7 @@ from adapters.grpc.process_slots import StartupFailed, _Slot
 from adapters.grpc.runtime import NOW_SIGNAL, open_files_limit, store_shown
 from adapters.grpc.server_process import ProcessConfig
 from adapters.grpc.shared_port import reserve_port
+from adapters.grpc.start_stop import DURING, take_kept_signal
 from policy_engine.build import build_id
 
 if TYPE_CHECKING:
@@ -88,6 +89,7 @@ class Supervisor(ProcessMessages):
         self._stopping = False
         self._announced = False
         self._stop = asyncio.Event()
+        self._stop_signal: str | None = None
         self._started: asyncio.Future[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -101,6 +103,9 @@ class Supervisor(ProcessMessages):
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._request_stop, sig)
         loop.add_signal_handler(signal.SIGHUP, self._forward_reload)
+        kept = take_kept_signal()  # one that came while the store was migrated (start_stop.py)
+        if kept is not None:
+            self._request_stop(kept)
         stopped: asyncio.Future[Any] = loop.create_task(self._stop.wait())
         try:
             for slot in self._slots:
@@ -133,6 +138,7 @@ class Supervisor(ProcessMessages):
                     _signal(slot.pid, NOW_SIGNAL)
             return
         event("stop requested", signal=sig.name)
+        self._stop_signal = sig.name
         self._stop.set()
 
     def _forward_reload(self) -> None:
@@ -155,12 +161,17 @@ class Supervisor(ProcessMessages):
 
     # -- stopping --
 
+    def stop_fields(self) -> dict[str, Any]:
+        """`during` for the `stopping` and `stopped` lines of a stop before `serving`: the processes were starting."""
+        return {} if self._announced else {"during": DURING}
+
     async def _shutdown(self) -> None:
         self._stopping = True
         if self._started is not None and not self._started.done():
             self._started.cancel()
         live = [s for s in self._slots if s.process is not None]
-        event("stopping", grace_seconds=self.config.grace, pids=[s.pid for s in live])
+        event("stopping", grace_seconds=self.config.grace, pids=[s.pid for s in live], signal=self._stop_signal,
+              **self.stop_fields())
         for slot in self._slots:
             if slot.restart is not None:
                 slot.restart.cancel()
@@ -213,7 +224,7 @@ def run_supervised(config: ProcessConfig, processes: int, metrics_port: int | No
         supervisor = Supervisor(replace(config, port=port), processes, address=address, metrics=endpoint,
                                 metrics_port=metrics_port, before_serving=before_serving)
         asyncio.run(supervisor.run())
-        event("stopped")
+        event("stopped", **supervisor.stop_fields())
     finally:
         if endpoint is not None:
             endpoint.close()

@@ -9,10 +9,12 @@ from __future__ import annotations
 import asyncio
 import collections
 import pickle
+import signal
+from multiprocessing import resource_tracker
 from typing import Any
 
 from adapters.grpc.runtime import watch_readable
-from adapters.grpc.worker import worker_main
+from adapters.grpc.worker import WORKER_IGNORES, worker_main
 from policy_engine.domain.errors import EngineFailure
 
 
@@ -29,12 +31,17 @@ class WorkerHandle:
         self.backlog = ctx.RawValue("q", 0)
         """Its decision-log writer's backlog, kept by the worker in shared memory (read for /metrics)."""
         self.process = ctx.Process(target=worker_main, args=(child, *args, self.backlog), daemon=True)
+        # Spawned with the group's signals blocked (they stay pending until worker_main ignores them): a Ctrl-C or a
+        # systemd stop that reaches the whole group while it imports would end it with a traceback; the server stops it.
+        resource_tracker.ensure_running()  # first: starting it unblocks SIGINT and SIGTERM in this thread
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, WORKER_IGNORES)
         try:
             self.process.start()  # OSError when out of processes or memory: no pipe is left open
         except BaseException:
             self.conn.close()
             raise
         finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
             child.close()
         self.pending: collections.deque[asyncio.Future[bytes]] = collections.deque()
         self.serving = False
