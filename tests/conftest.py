@@ -10,7 +10,6 @@ from collections.abc import Iterator
 import pytest
 
 from tests.pg_database import TestDatabase
-from tests.pg_database import worker_database_url as worker_database_url  # tests/unit/test_parallel_runs.py
 
 # Each pytest-xdist worker (PYTEST_XDIST_WORKER=gw0, gw1, ...) gets a PostgreSQL database of its own: every
 # PostgreSQL test drops and recreates the public schema of the database it is given, and two workers on one
@@ -18,8 +17,13 @@ from tests.pg_database import worker_database_url as worker_database_url  # test
 # (tests/integration/conftest.py's PG_URL, test_batch_postgres.py) may be imported before pytest_configure
 # when named on the command line; the database itself is made before the first PostgreSQL test
 # (tests/pg_database.py) and dropped when the worker's session ends.
-TEST_DATABASE = TestDatabase(os.environ.get("CREDIT_POLICY_PG_URL", ""), os.environ.get("PYTEST_XDIST_WORKER", ""))
+# The URL as the run was given it is kept aside, so that this module run a second time in one process (imported
+# under another name) names the same database, not `credit_policy_test_gw0_gw0`.
+SHARED_URL = "CREDIT_POLICY_PG_URL_SHARED"
+TEST_DATABASE = TestDatabase(os.environ.get(SHARED_URL) or os.environ.get("CREDIT_POLICY_PG_URL", ""),
+                             os.environ.get("PYTEST_XDIST_WORKER", ""))
 if TEST_DATABASE.url:
+    os.environ.setdefault(SHARED_URL, TEST_DATABASE.shared_url)
     os.environ["CREDIT_POLICY_PG_URL"] = TEST_DATABASE.url
 
 

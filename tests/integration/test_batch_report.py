@@ -233,15 +233,19 @@ def test_a_report_folder_this_user_may_not_write_is_named_with_the_user() -> Non
     try:
         place.chmod(0o755)
         (place / "locked").mkdir(mode=0o555)
-        check = ("import sys; from pathlib import Path; from adapters.batch.report_dir import unwritable; "
-                 "print(unwritable(Path(sys.argv[1]) / 'r'), unwritable(Path(sys.argv[2])), sep='\\n')")
-        as_user = {"user": "nobody"} if os.geteuid() == 0 else {}
+        # Root becomes `nobody` inside the child, after its imports: started as `nobody`, an interpreter under a
+        # private home (pyenv's in /root, mode 0700) could not even be run.
+        nobody = pwd.getpwnam("nobody")
+        become = (f"os.setgroups([]); os.setgid({nobody.pw_gid}); os.setuid({nobody.pw_uid}); "
+                  if os.geteuid() == 0 else "")
+        check = ("import os, sys; from pathlib import Path; from adapters.batch.report_dir import unwritable; "
+                 f"{become}print(unwritable(Path(sys.argv[1]) / 'r'), unwritable(Path(sys.argv[2])), sep='\\n')")
 
         out = subprocess.run([sys.executable, "-c", check, str(place / "locked"), str(place)], capture_output=True,
-                             text=True, timeout=60, cwd=Path(__file__).resolve().parents[2], **as_user)  # fmt: skip
+                             text=True, timeout=60, cwd=Path(__file__).resolve().parents[2])  # fmt: skip
 
         locked, open_place = out.stdout.splitlines()
-        user = "nobody" if as_user else pwd.getpwuid(os.geteuid()).pw_name
+        user = "nobody" if become else pwd.getpwuid(os.geteuid()).pw_name
         assert locked.startswith(f"permission denied: user {user} may not create the folder in {place / 'locked'}"), \
             out.stderr
         assert open_place.startswith("permission denied") and f"may not create files in {place}" in open_place
