@@ -98,7 +98,9 @@ def test_two_batches_started_at_once_on_one_run_each_say_the_other_works_on_it(t
         if 0 < summary["evaluated_now"] < 600:  # each did a share: each must say why its rate is halved
             assert err.count(f"batch: {SAID}") == 1 and SHARED in err, err
             assert "another_process" in summary
-    assert any("another_process" in s for s in summaries)
+    # Overlapping, at least one of them says so; one started after the other had finished (a loaded machine
+    # can start the second that late: 600 customers take well under a second) finds the part complete instead.
+    assert any("another_process" in s for s in summaries) or any(s["already_complete"] for s in summaries), summaries
     assert scalar(url, "SELECT COUNT(*) FROM batch_results") == 600
 
 
