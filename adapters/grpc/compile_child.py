@@ -43,10 +43,14 @@ def compile_in_child(load_policy: Callable[[Path], Any], rules_dir: Path, timeou
         done = subprocess.run(command, input=request, stdout=subprocess.PIPE, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         raise CompileChildFailed(f"the child process compiling the rules took more than {timeout:.0f} s") from None
-    if done.returncode != 0 or not done.stdout:
-        raise CompileChildFailed(f"the child process compiling the rules {exit_cause(done.returncode)} "
-                                 "before answering")
-    status, value = pickle.loads(done.stdout)
+    return answered(done.returncode, done.stdout)
+
+
+def answered(returncode: int, answer: bytes) -> Any:
+    """What a compile child that ended with `returncode` answered: its result, or its error raised here."""
+    if returncode != 0 or not answer:
+        raise CompileChildFailed(f"the child process compiling the rules {exit_cause(returncode)} before answering")
+    status, value = pickle.loads(answer)
     if status == "error":
         raise value
     return value
@@ -54,20 +58,24 @@ def compile_in_child(load_policy: Callable[[Path], Any], rules_dir: Path, timeou
 
 def main() -> None:
     """The child: read the request on stdin, answer on stdout (anything else printed goes to stderr)."""
-    from adapters.grpc.rules_source import summarise_policy
-
     answer_to = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # a library printing to stdout cannot corrupt the answer
     if hasattr(os, "nice"):  # not on Windows
         os.nice(10)
     load_policy, rules_dir = pickle.loads(sys.stdin.buffer.read())
+    answer_to.write(answer_bytes(load_policy, rules_dir))
+    answer_to.close()
+
+
+def answer_bytes(load_policy: Callable[[Path], Any], rules_dir: Path) -> bytes:
+    """In a child (this one-shot child, or one forked by compile_fork.py): the compile's answer, pickled."""
+    from adapters.grpc.rules_source import summarise_policy
+
     try:
         answer: tuple[str, Any] = ("ok", summarise_policy(load_policy, rules_dir))
     except Exception as exc:
         answer = ("error", exc)
     try:
-        data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # an error that does not pickle: its words cross instead
-        data = pickle.dumps(("error", RuntimeError(f"{type(answer[1]).__name__}: {answer[1]}")))
-    answer_to.write(data)
-    answer_to.close()
+        return pickle.dumps(("error", RuntimeError(f"{type(answer[1]).__name__}: {answer[1]}")))

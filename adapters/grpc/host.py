@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.grpc import rules_watch
+from adapters.grpc.compile_zygote import RulesCompiler
 from adapters.grpc.engines import DEFAULT_FILES_LOADER, Engine, InProcessEngine, WorkerPoolEngine
 from adapters.grpc.host_reload import PolicyReloads
 from adapters.grpc.host_store import HostStore
@@ -72,6 +73,7 @@ class PolicyHost(HostStore, PolicyReloads):
             self.metrics.track_engine_workers(workers, self._live_workers, self._worker_pids)
         self._load_policy = load_policy
         self._load_in_child = load_in_child and picklable(load_policy)
+        self._compiler = RulesCompiler()  # its process starts at the first reload (compile_zygote.py says why)
         self._load_policy_from_files = load_policy_from_files
         self._files_loader = files_loader
         self._initial_files = initial_files
@@ -100,7 +102,7 @@ class PolicyHost(HostStore, PolicyReloads):
         """Load the rules directory (on a thread; PolicyLoadError if it has problems): while serving, in a
         child process (`read_rules_dir` says why)."""
         return read_rules_dir(self._load_policy, self.rules_dir, serving=serving, in_child=self._load_in_child,
-                              workers=self.workers)
+                              workers=self.workers, compile_off_to_the_side=self._compiler.compile)
 
     async def start(self) -> None:
         """Load the first version: from `initial_files` if given, else from the rules directory (a
@@ -180,7 +182,8 @@ class PolicyHost(HostStore, PolicyReloads):
         return sum(e.log_backlog() for e in engines)
 
     async def aclose(self) -> None:
-        """Stop the served engine and any engine still draining."""
+        """Stop the served engine and any engine still draining, and the compile process (not waiting for it)."""
+        self._compiler.close()
         if self._store_watch is not None:
             self._store_watch.cancel()
         if self._retired:

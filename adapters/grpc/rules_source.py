@@ -68,7 +68,7 @@ def rule_tests_option(rule_tests: bool) -> dict[str, Any]:
 
 
 def read_rules_dir(load_policy: Callable[[Path], Any], rules_dir: Path, *, serving: bool, in_child: bool,
-                   workers: int) -> Any:
+                   workers: int, compile_off_to_the_side: Callable[..., Any] = compile_in_child) -> Any:
     """Load the rules directory (on a thread; PolicyLoadError if it has problems). While serving, the
     rule set is read, linted and compiled in a child process: compiled on a thread here it held the
     GIL for a few hundred ms a reload (far longer for a big rule set), and every call in flight
@@ -76,9 +76,10 @@ def read_rules_dir(load_policy: Callable[[Path], Any], rules_dir: Path, *, servi
     and its compiled program: with engine workers that is all the front process keeps (the workers
     build the engine from the program), and an in-process engine is built from it here in ~2 ms.
     Before the first version serves there is nobody to keep waiting, and a thread starts the
-    service ~0.5 s sooner."""
+    service ~0.5 s sooner. `compile_off_to_the_side` is the host's RulesCompiler (a child forked by its
+    long-lived compile process), or a one-shot child process."""
     if serving and in_child:
-        summary = compile_in_child(load_policy, rules_dir)
+        summary = compile_off_to_the_side(load_policy, rules_dir)
         if workers > 0:
             return summary
         if summary.program:

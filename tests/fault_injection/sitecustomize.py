@@ -74,7 +74,7 @@ if _HOLD_DIR:
     def _role() -> str:
         with open("/proc/self/cmdline", "rb") as f:
             command = f.read()
-        if b"compile_child" in command or b"resource_tracker" in command:
+        if b"compile_child" in command or b"compile_fork" in command or b"resource_tracker" in command:
             return "other"  # never held
         return "spawned" if b"--multiprocessing-fork" in command else "serve"
 

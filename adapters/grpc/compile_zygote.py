@@ -1,0 +1,155 @@
+"""A serving process's long-lived compile process: reloads compile in a child it forks (compile_fork.py).
+
+Each reload used to start a fresh `python -c …` child (compile_child.py), which spent ~0.4 of its ~0.65
+CPU-s starting CPython and importing pydantic, the rule loader and durable_rules before compiling anything.
+The zygote pays that once, at the first reload (lazily: a serving process that never reloads starts none,
+and its start is not slowed), and forks a child per compile that begins with all of it imported.
+
+The failure paths are the one-shot child's, with its words: a child that exits or is killed before
+answering, or takes more than 600 s, is CompileChildFailed; a zygote that cannot be started is OSError. A
+zygote found dead between reloads (killed, the OOM killer) is logged once (`rules compiler ended`) and the
+compile runs in a one-shot child; the next reload starts a new zygote. One that dies during a compile takes
+its child with it (CompileChildFailed, tried again like any other). `close` kills it without waiting.
+Off Linux (no PR_SET_PDEATHSIG to tie a child to the zygote) every compile is one-shot, as before.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import pickle
+import select
+import subprocess
+import sys
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from adapters.grpc.compile_child import COMPILE_TIMEOUT, CompileChildFailed, answered, compile_in_child
+from adapters.grpc.compile_fork import BOOT, frame, read_frame, write_all
+from adapters.grpc.logs import event
+from adapters.grpc.runtime import exit_cause
+
+ZYGOTE_SUPPORTED = sys.platform == "linux"
+
+
+class _Gone(Exception):
+    """The zygote ended before it took the request: the compile has not started."""
+
+
+class RulesCompiler:
+    """Compiles rules directories for one serving process, in children forked by its zygote."""
+
+    def __init__(self, one_shot: Callable[..., Any] = compile_in_child) -> None:
+        self._one_shot = one_shot
+        self._lock = threading.Lock()
+        self._zygote: list[subprocess.Popen[bytes]] = []  # [] or [the running one]; shared with the finalizer
+        self._closed = False
+        weakref.finalize(self, _kill_all, self._zygote)  # a host dropped without aclose leaves no process
+
+    @property
+    def zygote_pid(self) -> int | None:
+        """The running zygote's pid, if one is running (for the tests and the docs' measurements)."""
+        return self._zygote[0].pid if self._zygote else None
+
+    def compile(self, load_policy: Callable[[Path], Any], rules_dir: Path, timeout: float = COMPILE_TIMEOUT) -> Any:
+        """`summarise_policy(load_policy, rules_dir)` in a forked child: its result, or its error raised here."""
+        if not ZYGOTE_SUPPORTED:
+            return self._one_shot(load_policy, rules_dir, timeout)
+        request = pickle.dumps((load_policy, rules_dir), protocol=pickle.HIGHEST_PROTOCOL)
+        with self._lock:
+            if self._closed:
+                raise CompileChildFailed("the process compiling the rules was stopped with the service")
+            zygote = self._running()
+            try:
+                return self._through(zygote, request, time.monotonic() + timeout, timeout)
+            except _Gone:
+                self._ended(zygote, "this compile runs in a one-shot child process; the next starts a new compiler")
+            if self._closed:
+                raise CompileChildFailed("the process compiling the rules was stopped with the service")
+            return self._one_shot(load_policy, rules_dir, timeout)
+
+    def close(self) -> None:
+        """Kill the zygote (and so a compile it runs); never waits for it. No compile starts after this."""
+        self._closed = True
+        if self._lock.acquire(blocking=False):  # no compile on its way: the pipes are ours to close
+            try:
+                _kill_all(self._zygote)
+            finally:
+                self._lock.release()
+        else:  # the compiling thread sees EOF, and closes the pipes on its way out
+            for zygote in list(self._zygote):
+                zygote.kill()
+
+    def _running(self) -> subprocess.Popen[bytes]:
+        """The zygote, started if there is none (OSError if it cannot be); one found dead is logged and replaced."""
+        if self._zygote and self._zygote[0].poll() is not None:
+            self._ended(self._zygote[0], "a new compiler starts for this compile")
+        if not self._zygote:
+            command = [sys.executable, "-c", BOOT, json.dumps([p for p in sys.path if p])]
+            self._zygote.append(subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE))
+        return self._zygote[0]
+
+    def _through(self, zygote: subprocess.Popen[bytes], request: bytes, deadline: float, timeout: float) -> Any:
+        """One compile through `zygote`: _Gone if it ended before forking, CompileChildFailed as the one-shot child."""
+        assert zygote.stdin is not None and zygote.stdout is not None
+        try:
+            write_all(zygote.stdin.fileno(), frame(([p for p in sys.path if p], os.getcwd(), request)))
+        except BrokenPipeError:
+            raise _Gone from None
+        replies = zygote.stdout.fileno()
+        try:
+            forked = _reply(replies, deadline)
+            if forked is None:
+                raise _Gone
+            ended = _reply(replies, deadline)
+        except TimeoutError:
+            _kill_all(self._zygote)  # its child dies with it (PR_SET_PDEATHSIG)
+            raise CompileChildFailed(f"the child process compiling the rules took more than {timeout:.0f} s") from None
+        if ended is None:  # the zygote died during the compile, and its child with it
+            cause = self._ended(zygote, "the reload failed; the next compile starts a new compiler")
+            raise CompileChildFailed(f"the child process compiling the rules killed by SIGKILL before answering "
+                                     f"(its compile process {cause})")
+        _, returncode, answer = ended
+        return answered(returncode, answer)
+
+    def _ended(self, zygote: subprocess.Popen[bytes], action: str) -> str:
+        """Drop a zygote that ended on its own and log it once; how it ended, in words."""
+        try:
+            returncode: int | None = zygote.wait(timeout=5)
+        except subprocess.TimeoutExpired:  # EOF on its pipe, yet not gone: make sure
+            zygote.kill()
+            returncode = None
+        _kill_all(self._zygote)
+        cause = exit_cause(returncode)
+        if not self._closed:
+            event("rules compiler ended", logging.WARNING, pid=zygote.pid, cause=cause, action=action)
+        return cause
+
+
+def _reply(fd: int, deadline: float) -> Any:
+    """The zygote's next message, None at EOF; TimeoutError if none has begun by `deadline`."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    while not poller.poll(max(0.0, deadline - time.monotonic()) * 1000):
+        if time.monotonic() >= deadline:
+            raise TimeoutError
+    return read_frame(fd)
+
+
+def _kill_all(zygotes: list[subprocess.Popen[bytes]]) -> None:
+    """Kill the zygote in `zygotes` (if any), close its pipes and reap it on a daemon thread, never waiting."""
+    while zygotes:
+        zygote = zygotes.pop()
+        zygote.kill()
+        for pipe in (zygote.stdin, zygote.stdout):
+            if pipe is not None:
+                pipe.close()
+        try:
+            threading.Thread(target=zygote.wait, name="compiler-reap", daemon=True).start()
+        except RuntimeError:  # the interpreter is shutting down (a finalizer at exit): the kill is enough
+            pass
