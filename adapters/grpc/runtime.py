@@ -147,7 +147,8 @@ def run(coro: Coroutine[Any, Any, _T], event_loop: str = "auto") -> _T:
 
 def watch_readable(loop: asyncio.AbstractEventLoop, fd: int, callback: Callable[..., Any], *args: Any) -> None:
     """`loop.add_reader(fd, callback, *args)` for one of our pipes to another process (a multiprocessing
-    Connection), which we read and write with its blocking `recv_bytes`/`send_bytes`/`send`.
+    Connection), which we read and write with its blocking `recv_bytes`/`send_bytes`/`send` (or, on a call's
+    path, with pipe_frames.py's reads and writes of the same messages, blocking too).
 
     uvloop's add_reader (libuv's `uv_poll_init`) switches the descriptor to non-blocking mode, and
     remove_reader leaves it so; asyncio's does not. On a non-blocking descriptor a Connection fails

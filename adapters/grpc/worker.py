@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from adapters.grpc.logs import configure_logging, event
+from adapters.grpc.pipe_frames import FrameReader, send_frame
 from adapters.grpc.pipeline import HANDLERS, Outcome, parse_request
 from adapters.grpc.runtime import ENGINE_BROKEN_EXIT, settle_heap
 from policy_engine.domain.errors import (
@@ -179,17 +180,18 @@ def _answer_until_eof(conn: Any, policy: Any, store: Any) -> int:
     """Answer requests and control messages until the pipe closes (0) or the rule engine closed
     (ENGINE_BROKEN_EXIT, after CLOSING)."""
     prepared = None
+    requests = FrameReader(conn)  # one read for a request, none for the one behind it (pipe_frames.py)
     while True:
         try:
-            data = conn.recv_bytes()
+            data = requests.read()
         except EOFError:
             return 0
         if data[0] in _CONTROL:
             answer, policy, prepared = _control(data, policy, prepared)
-            conn.send_bytes(answer)
+            send_frame(conn, answer)
             continue
         answer, broken = _answer(data, policy, store)
-        conn.send_bytes(answer)
+        send_frame(conn, answer)
         if broken:
             # Every later call would fail too: this one is answered; say that the requests behind it
             # will not be read (the pool sends them to another worker), then exit so that the pool

@@ -13,6 +13,7 @@ import signal
 from multiprocessing import resource_tracker
 from typing import Any
 
+from adapters.grpc.pipe_frames import FrameReader
 from adapters.grpc.runtime import watch_readable
 from adapters.grpc.worker import WORKER_IGNORES, worker_main
 from policy_engine.domain.errors import EngineFailure
@@ -43,6 +44,8 @@ class WorkerHandle:
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
             child.close()
+        self.answers = FrameReader(self.conn)
+        """Its answers, every one read through this (it may have read the start of the next one)."""
         self.pending: collections.deque[asyncio.Future[bytes]] = collections.deque()
         self.serving = False
         """Taking requests: ready, and neither closing nor lost."""
@@ -75,7 +78,7 @@ async def handshake(w: WorkerHandle) -> str:
         def on_readable() -> None:
             loop.remove_reader(fd)
             try:
-                fut.set_result(w.conn.recv_bytes())
+                fut.set_result(w.answers.read())
             except (EOFError, OSError) as exc:
                 fut.set_exception(EngineFailure(f"worker process died: {exc!r}"))
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from adapters.grpc.fair_line import FairLine
+from adapters.grpc.pipe_frames import send_frame
 from adapters.grpc.pipeline import Outcome
 from adapters.grpc.worker import CLOSING, KIND_CODES, decode_answer, raise_error
 from adapters.grpc.worker_handle import Resend, WorkerHandle
@@ -78,17 +79,17 @@ class WorkerPoolEngine(WorkerPoolReload):
 
     def _on_answers(self, w: WorkerHandle) -> None:
         """The worker's pipe is readable: every answer waiting in it, each to its request."""
-        conn = w.conn
+        answers = w.answers
         try:
             while True:
-                data = conn.recv_bytes()
+                data = answers.read()
                 if data == CLOSING:
                     self._closing(w)
                     break
                 fut = w.pending.popleft()
                 if not fut.done():  # done = cancelled: the caller has gone, the answer goes nowhere
                     fut.set_result(data)
-                if not w.pending or not conn.poll():
+                if not w.pending or not answers.ready():
                     break
         except (EOFError, OSError, IndexError) as exc:  # IndexError: an answer nobody asked for
             self._lost(w, exc)
@@ -160,7 +161,7 @@ class WorkerPoolEngine(WorkerPoolReload):
                 continue
             answer: asyncio.Future[bytes] = loop.create_future()
             try:
-                worker.conn.send_bytes(payload)
+                send_frame(worker.conn, payload)
             except OSError as exc:
                 self._lost(worker, exc)
                 continue
