@@ -89,7 +89,9 @@ class WorkerPoolEngine(WorkerPoolReload):
                 fut = w.pending.popleft()
                 if not fut.done():  # done = cancelled: the caller has gone, the answer goes nowhere
                     fut.set_result(data)
-                if not w.pending or not answers.ready():
+                # Not `not w.pending or …`: the last answer's read may have taken a CLOSING behind it into
+                # the reader, where the event loop's watch on the pipe no longer sees it.
+                if not answers.ready():
                     break
         except (EOFError, OSError, IndexError) as exc:  # IndexError: an answer nobody asked for
             self._lost(w, exc)

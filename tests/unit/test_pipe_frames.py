@@ -113,3 +113,33 @@ def test_the_long_length_form_is_read_as_connection_reads_it() -> None:
     os.write(other.fileno(), frame)
 
     assert FrameReader(for_ours).read() == for_connection.recv_bytes() == b"hello"
+
+
+def test_a_closing_read_with_the_last_answer_is_handled_at_once() -> None:
+    """The worker answers its last request and says CLOSING at once: one read may take both, and the pipe is then
+    empty, so the event loop will not call `_on_answers` again until the worker exits (after flushing its log).
+    Meanwhile the pool would still send it requests. `_on_answers` must handle the kept CLOSING in the same call."""
+    import asyncio
+    import collections
+    import types
+
+    from adapters.grpc.worker import CLOSING
+    from adapters.grpc.worker_pool import WorkerPoolEngine
+
+    reading, writing = _pipe()
+    send_frame(writing, b"the last answer")
+    send_frame(writing, CLOSING)
+    loop = asyncio.new_event_loop()
+    try:
+        answer = loop.create_future()
+        w = types.SimpleNamespace(answers=FrameReader(reading), pending=collections.deque([answer]))
+        seen: list[str] = []
+        pool = types.SimpleNamespace(_closing=lambda _w: seen.append("closing"),
+                                     _lost=lambda _w, exc: seen.append(f"lost: {exc!r}"), _wake=lambda: None)
+        WorkerPoolEngine._on_answers(pool, w)  # type: ignore[arg-type]
+        assert answer.result() == b"the last answer"
+        assert seen == ["closing"]
+    finally:
+        loop.close()
+        reading.close()
+        writing.close()
