@@ -9,6 +9,7 @@ casefiles.py reads and checks the files; a case with a problem is reported and n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -26,13 +27,26 @@ from policy_engine.rules.problems import PolicyLoadError, Problem
 from policy_engine.words import plural
 
 
+@dataclass(frozen=True)
+class Failure:
+    """What did not hold in a case, and at which line and column of its file: the failing expectation's, or
+    0 for the case as a whole (it could not run or decide), whose own line `CaseResult.where` gives."""
+
+    message: str
+    line: int = 0
+    col: int = 0
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}" if self.line else self.message
+
+
 @dataclass
 class CaseResult:
     """The outcome of one case: where it is, and what did not match."""
 
     case_id: str
     where: str
-    failures: list[str] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
     fired: set[str] = field(default_factory=set)
     not_run: bool = False
     """The case has problems (each in Suite.problems, and in `failures` here): it failed unrun."""
@@ -99,14 +113,17 @@ def run_suite(policy: Policy, rules_dir: Path) -> Suite:
 
 
 def failing(suite: Suite) -> list[Problem]:
-    """What keeps a rule set from going live: each malformed case and each failing case, as
-    problems (`rule_test_failed` at the case's line). Rules no case fires do not count here."""
+    """What keeps a rule set from going live: each malformed case, and each expectation of a case that
+    did not hold, as problems (`rule_test_failed` at that expectation's line; a case that could not
+    decide, at its own). Rules no case fires do not count here."""
     out = list(suite.problems)
     for result in suite.results:
-        if result.failures and not result.not_run:  # a case not run: its problems are in suite.problems
-            path, _, line = result.where.rpartition(":")
-            message = f"case {result.case_id}: " + "; ".join(result.failures)
-            out.append(Problem(path, int(line) if line.isdigit() else 1, 1, "rule_test_failed", message))
+        if result.not_run:  # its problems are in suite.problems
+            continue
+        path, _, line = result.where.rpartition(":")
+        for failure in result.failures:
+            at = (failure.line, failure.col) if failure.line else (int(line) if line.isdigit() else 1, 1)
+            out.append(Problem(path, *at, "rule_test_failed", f"case {result.case_id}: {failure.message}"))
     return out
 
 
@@ -143,7 +160,8 @@ def _run_case(
     inputs = case_inputs(doc, loc, label, case, fixtures, problems, known)
     if inputs is None or problems:
         result.not_run = True
-        result.failures = _not_run(sorted(problems), doc) or ["not run: the case could not be read"]
+        said = _not_run(sorted(problems), doc) or ["not run: the case could not be read"]
+        result.failures = [Failure(message) for message in said]
         return result
     snapshot, as_of, request, expect = inputs
     outcome = None
@@ -154,48 +172,58 @@ def _run_case(
         else:
             decision = policy.evaluate(snapshot, as_of=as_of, explain=True)
     except PolicyError as exc:  # the engine could not decide (say, no grade band for the score): a failure
-        result.failures = [f"no decision: {exc}"]
+        result.failures = [Failure(f"no decision: {exc}")]
         return result
     result.fired = {t.rule_id for t in decision.trace if t.fired}
     rules = {r.id: r for r in policy.program.rules}
-    result.failures = _compare(expect, decision, outcome, result.fired, rules)
+    # Each at its expectation (a list's at its item), not at the case: a case's expect may be 40 lines down;
+    # in the order of the file's lines, as staff read them.
+    failed = [Failure(message, *doc.where((*loc, "expect", *at)))
+              for at, message in _compare(expect, decision, outcome, result.fired, rules)]
+    result.failures = sorted(failed, key=lambda f: (f.line, f.col))
     return result
 
 
 
 def _compare(
     expect: dict[str, Any], decision: Any, outcome: str | None, fired: set[str], rules: dict[str, CompiledRule],
-) -> list[str]:
-    """What did not match, each with the rule behind the value (casewhy): which expectation, which rule, why."""
-    failures = []
+) -> list[tuple[tuple[Any, ...], str]]:
+    """What did not match, each with where under `expect` (its key, and a list item's index) and the rule behind
+    the value (casewhy): which expectation, which rule, why."""
+    failures: list[tuple[tuple[Any, ...], str]] = []
     if "outcome" in expect and outcome != expect["outcome"]:
-        failures.append(f"outcome: expected {expect['outcome']}, got {outcome}")
+        failures.append((("outcome",), f"outcome: expected {expect['outcome']}, got {outcome}"))
     for key in ("grade", "grade_class", "credit_limit", "next_review_on", "limit_valid_until"):
         if key in expect and _differs(key, expect[key], getattr(decision, key)):
-            failures.append(f"{key}: expected {expect[key]}, got {getattr(decision, key)}"
-                            f"{decided_by(key, decision, rules)}")
+            failures.append(((key,), f"{key}: expected {expect[key]}, got {getattr(decision, key)}"
+                                     f"{decided_by(key, decision, rules)}"))
     if "score_at_least" in expect and decision.score < expect["score_at_least"]:
-        failures.append(f"score: expected at least {expect['score_at_least']}, got {decision.score}")
+        failures.append((("score_at_least",), f"score: expected at least {expect['score_at_least']}, "
+                                              f"got {decision.score}"))
     if "score_below" in expect and decision.score >= expect["score_below"]:
-        failures.append(f"score: expected below {expect['score_below']}, got {decision.score}")
-    codes = {a.code for a in decision.actions}
-    for rule_id in expect.get("fired", []):
-        if rule_id not in fired:
-            failures.append(f"expected rule {rule_id} to fire{why_not_fired(rule_id, decision, rules)}")
-    for rule_id in expect.get("not_fired", []):
-        if rule_id in fired:
-            failures.append(f"expected rule {rule_id} not to fire{saw(rule_id, decision)}")
-    for code in expect.get("actions", []):
-        if code not in codes:
-            failures.append(f"expected action {code}; got {', '.join(sorted(codes)) or 'no action'}")
-    for code in expect.get("not_actions", []):
-        if code in codes:
-            failures.append(f"did not expect action {code}{asked_by(code, decision)}")
+        failures.append((("score_below",), f"score: expected below {expect['score_below']}, got {decision.score}"))
+    failures += _list_failures(expect, decision, fired, rules)
     if "gather" in expect:  # the items of the CREDIT_REVIEW, in the order the rule file lists them
         gather: list[str] = next((a.gather for a in decision.actions if a.code == "CREDIT_REVIEW"), [])
         if gather != expect["gather"]:
-            failures.append(f"gather: expected {expect['gather']}, got {gather}")
+            failures.append((("gather",), f"gather: expected {expect['gather']}, got {gather}"))
     return failures
+
+
+def _list_failures(
+    expect: dict[str, Any], decision: Any, fired: set[str], rules: dict[str, CompiledRule],
+) -> list[tuple[tuple[Any, ...], str]]:
+    """The rule ids and action codes of `fired`, `not_fired`, `actions` and `not_actions` that did not hold."""
+    codes = {a.code for a in decision.actions}
+    got = ", ".join(sorted(codes)) or "no action"
+    checks: tuple[tuple[str, Callable[[str], bool], Callable[[str], str]], ...] = (
+        ("fired", lambda r: r in fired, lambda r: f"expected rule {r} to fire{why_not_fired(r, decision, rules)}"),
+        ("not_fired", lambda r: r not in fired, lambda r: f"expected rule {r} not to fire{saw(r, decision)}"),
+        ("actions", lambda c: c in codes, lambda c: f"expected action {c}; got {got}"),
+        ("not_actions", lambda c: c not in codes, lambda c: f"did not expect action {c}{asked_by(c, decision)}"),
+    )
+    return [((key, i), said(item)) for key, holds, said in checks
+            for i, item in enumerate(expect.get(key, [])) if not holds(item)]
 
 
 def _differs(key: str, expected: Any, got: Any) -> bool:

@@ -326,7 +326,7 @@ def test_with_rule_tests_rules_that_fail_their_own_cases_are_bad_input(tmp_path:
     refused = cli("batch", "--db", url, "--rules", str(rules), "--as-of", AS_OF.isoformat(), "--quiet", "--rule-tests")
 
     assert refused.returncode == 2, refused.stderr
-    assert "rule_test_failed: case " in refused.stderr and "(and 3 more)" in refused.stderr
+    assert "rule_test_failed: case " in refused.stderr and "(and 5 more)" in refused.stderr
     assert "their own test cases fail, and --rule-tests takes only rules whose cases pass" in refused.stderr
     assert summary_of(refused)["status"] == "bad_input"
     assert digest(url) == before

@@ -320,7 +320,7 @@ def test_a_limit_held_longer_than_the_handbook_says_fails_the_case_that_pins_its
     result = _run("test", str(rules))
 
     assert result.exit_code == 1
-    assert re.search(r"FAIL outstanding_customer_is_aaa .*\n\s+limit_valid_until: expected 2027-05-22, got "
+    assert re.search(r"FAIL outstanding_customer_is_aaa .*\n\s+line \d+: limit_valid_until: expected 2027-05-22, got "
                      r"2027-11-22 \(set by limit\.aaa at \S*limits\.yaml:\d+\)\n", result.output)
 
 
