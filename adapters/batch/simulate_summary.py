@@ -20,8 +20,9 @@ def simulation_summary(as_of: date, live: Any, cand: Any, live_cfg: PortfolioCon
     count = Counter(k for c in ordered for k in c if k not in ABOUT)
     return {
         "as_of": as_of.isoformat(),
-        "live": {"policy_version": live.version, "portfolio": live_cfg.describe()},
-        "candidate": {"policy_version": cand.version, "portfolio": cand_cfg.describe()},
+        "live": {"policy_version": live.version, "portfolio": live_cfg.describe(), "warnings": lint_warnings(live)},
+        "candidate": {"policy_version": cand.version, "portfolio": cand_cfg.describe(),
+                      "warnings": lint_warnings(cand)},
         "customers": total.customers,
         "changed": len(ordered),
         "grade_changes": count["grade"],
@@ -39,6 +40,11 @@ def simulation_summary(as_of: date, live: Any, cand: Any, live_cfg: PortfolioCon
         "errors": [{"customer_id": c, "error": e} for c, e in total.errors],
         "changes": ordered,
     }
+
+
+def lint_warnings(policy: Any) -> list[str]:
+    """Lint's warnings on a policy's rule files, each `path:line:col: code: message` (what `lint` prints)."""
+    return [str(w) for w in getattr(policy, "warnings", ())]
 
 
 def _rule_rows(total: SimChunk, live: Any, cand: Any) -> list[dict[str, Any]]:

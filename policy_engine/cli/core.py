@@ -124,8 +124,10 @@ def lint(rules: RulesArgument = None, rules_option: RulesAlso = None, strict: Li
     raise typer.Exit(1 if strict and w else 0)
 
 
-Strict = Annotated[bool, typer.Option("--strict", help="Fail on warnings too: a financial statement in a case or "
-                                      "fixture that does not add up (cash and stock over its current assets, …).")]
+Strict = Annotated[bool, typer.Option("--strict", help="Fail on warnings too: lint's on the rule files (a threshold "
+                                      "that reads as a percentage written whole, …) and a financial statement in a "
+                                      "case or fixture that does not add up (cash and stock over its current assets, "
+                                      "…).")]
 
 
 def test_cmd(rules: RulesArgument = None, rules_option: RulesAlso = None, strict: Strict = False) -> None:
@@ -136,6 +138,8 @@ def test_cmd(rules: RulesArgument = None, rules_option: RulesAlso = None, strict
     # Without a word after the problems, the cases looked forgotten rather than not run.
     policy = load_or_exit(rules, "no case was run: the rule files have {problems} (above); fix them "
                                  "(`credit-policy lint` shows the same) and run the cases again")
+    for warning in policy.warnings:  # lint's, as lint says them: staff who only run the cases see them too
+        typer.echo(f"warning: {warning}", err=True)
     suite = run_suite(policy, rules)
     for problem in suite.problems:
         typer.echo(str(problem), err=True)
@@ -150,13 +154,15 @@ def test_cmd(rules: RulesArgument = None, rules_option: RulesAlso = None, strict
     passed = sum(1 for r in suite.results if not r.failures)
     not_run = suite.not_run
     failed = f"{len(suite.results) - passed} failed" + (f" ({not_run} not run: problems above)" if not_run else "")
-    typer.echo(f"{passed} passed, {failed}, {coverage}{_extra_counts(suite, strict)}")
-    raise typer.Exit(0 if suite.ok and not (strict and suite.warnings) else 1)
+    warned = len(policy.warnings) + len(suite.warnings)
+    typer.echo(f"{passed} passed, {failed}, {coverage}{_extra_counts(suite, warned, strict)}")
+    raise typer.Exit(0 if suite.ok and not (strict and warned) else 1)
 
 
-def _extra_counts(suite: Suite, strict: bool) -> str:
-    """The summary's end: the case files' problems and warnings, when there are any."""
-    n, w = len(suite.problems), len(suite.warnings)
+def _extra_counts(suite: Suite, w: int, strict: bool) -> str:
+    """The summary's end: the case files' problems, and the `w` warnings (the rule files' and the cases'), when
+    there are any."""
+    n = len(suite.problems)
     malformed = f", {n} {plural(n, 'problem')} in the case files (above)" if n else ""
     fails = "; --strict fails on warnings" if strict else ""
     return malformed + (f", {w} {plural(w, 'warning')} (above{fails})" if w else "")

@@ -60,6 +60,8 @@ def simulate_cmd(
         raise typer.Exit(EXIT_BAD_INPUT)
     warn_if_more_workers_than_cpus(workers)
     result = _simulate_or_exit(_db(db), live, rules, day, workers, order)
+    for warning in result.get("candidate", {}).get("warnings", ()):  # as lint prints them: staff preview unlinted
+        err.print(f"warning: {warning}", markup=False)
     csv_failed = _write_changes(result, csv_file) if csv_file is not None else ""
     if as_json:
         _print_json(result)

@@ -33,6 +33,10 @@ def simulation_tables(result: dict[str, Any], limit: int) -> None:
                   "checked, so their effect is not in these counts; run again with --order-amount AMOUNT "
                   "(a probe order for every customer) to see it")  # fmt: skip
     _rule_tests(out, result["candidate"].get("rule_tests"))
+    if warned := len(result["candidate"].get("warnings", ())):
+        out.print(f"the candidate's rule files have {warned} lint {plural(warned, 'warning')} (printed first, on "
+                  "stderr): probable slips that do not refuse the rule set; `credit-policy lint --strict` fails on "
+                  "them")  # fmt: skip
     if not result["customers"]:  # no rule, action or probe counts to show: an empty table says nothing
         out.print("the store holds no customers: nothing was compared (load some with `credit-policy import` "
                   "or `credit-policy demo-data`)")
