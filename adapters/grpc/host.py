@@ -128,6 +128,10 @@ class PolicyHost(HostStore, PolicyReloads):
         self._loaded(policy)
 
     def _loaded(self, policy: Any) -> None:
+        """Said once a version serves (started or reloaded): lint's warnings on it, then `on_loaded`."""
+        warnings = [str(w) for w in getattr(policy, "warnings", ())]
+        if warnings:  # the version is taken all the same: they are probable slips, not problems
+            event("policy warnings", logging.WARNING, version=policy.version, count=len(warnings), warnings=warnings)
         if self._on_loaded is None:
             return
         try:

@@ -36,7 +36,15 @@ def policy_info(host: PolicyHost, include_files: bool) -> pb.PolicyInfo:
         info.pending.MergeFrom(pb.FailedReload(attempted_at=failed.attempted_at.isoformat(), version=failed.version,
                                                error=failed.error, attempt=failed.attempt))
     _last_refused(host, info)
+    info.warnings.extend(_problem(w) for w in getattr(policy, "warnings", ()))  # lint's, from the child that compiled
     return info
+
+
+def _problem(p: Any) -> pb.Problem:
+    """A rule-file problem or warning (rules.problems.Problem, or whatever a loader raised) as the proto's."""
+    return pb.Problem(path=str(getattr(p, "path", "")), line=int(getattr(p, "line", 0) or 0),
+                      col=int(getattr(p, "col", 0) or 0), code=str(getattr(p, "code", "")),
+                      message=str(getattr(p, "message", p)))
 
 
 def _last_refused(host: PolicyHost, info: pb.PolicyInfo) -> None:
@@ -44,10 +52,6 @@ def _last_refused(host: PolicyHost, info: pb.PolicyInfo) -> None:
     if refused is not None:
         info.last_refused.attempted_at = refused.attempted_at.isoformat()
         info.last_refused.note = refused.note
-        for p in refused.problems:
-            info.last_refused.problems.add(
-                path=str(getattr(p, "path", "")), line=int(getattr(p, "line", 0) or 0),
-                col=int(getattr(p, "col", 0) or 0), code=str(getattr(p, "code", "")),
-                message=str(getattr(p, "message", p)))
+        info.last_refused.problems.extend(_problem(p) for p in refused.problems)
         if refused.error:
             info.last_refused.problems.add(code="load_failed", message=refused.error)

@@ -27,6 +27,9 @@ class PolicySummary:
     program: bytes = b""
     rule_rows: tuple[RuleRow, ...] = ()
     """What each rule is (GetPolicy's `rules`), read here: the front process never holds the program itself."""
+    warnings: tuple[Any, ...] = ()
+    """Lint's warnings on the rule files (rules.problems.Problem): the child linted them, so the service logs
+    them and GetPolicy gives them without linting again."""
 
 
 def summarise_policy(load_policy: Callable[[Path], Any], rules_dir: Path) -> PolicySummary:
@@ -40,7 +43,8 @@ def summarise_policy(load_policy: Callable[[Path], Any], rules_dir: Path) -> Pol
             program = program_bytes(policy) if hasattr(policy, "program") else b""
         except Exception:  # a loader of another kind: the serving processes compile from the files
             program = b""
-        return PolicySummary(policy.version, list(policy.rule_ids), dict(policy.files), program, rule_rows(policy))
+        return PolicySummary(policy.version, list(policy.rule_ids), dict(policy.files), program, rule_rows(policy),
+                             tuple(getattr(policy, "warnings", ())))
     finally:
         policy.close()
 
