@@ -205,10 +205,10 @@ def test_fields_shows_a_lower_bound_beside_the_unit_and_a_greatest_value_with_it
     assert result.exit_code == 0
     assert "(months, ≥ 0) " in lines["months_since_last_order"]
     assert "(≥ 0) " in lines["invoice_count"]
-    assert "(fraction, ≥ -1) " in lines["revenue_change_ratio"]
-    assert "(fraction, ≥ 0) " in lines["debt_ratio"] and "(fraction) " in lines["net_margin"]
-    assert "≥" not in lines["large_small_lateness_gap"] and "(0-1) " in lines["late_paid_share"]
+    assert "(fraction, ≥ -1; real values -1 to 5" in lines["revenue_change_ratio"]
+    assert "(fraction, ≥ 0; " in lines["debt_ratio"] and "(fraction; " in lines["net_margin"]
+    assert "≥" not in lines["large_small_lateness_gap"] and "(0-1; " in lines["late_paid_share"]
     assert "(1-9) " in lines["current_grade_rank"] and "(1-9) " in lines["grade_rank"]
     assert "(0-100) " in lines["score"] and "(0-100) " in lines["assess_capital"]
-    assert "(0-1+) " in lines["limit_utilisation"]
+    assert "(0-1+; " in lines["limit_utilisation"]
 
