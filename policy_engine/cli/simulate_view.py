@@ -7,6 +7,7 @@ import sys
 from decimal import Decimal
 from typing import Any
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -22,6 +23,12 @@ def _amount(text: Any, sign: bool = False) -> str:
     except ArithmeticError:
         return str(text)
     return f"{value:+,}" if sign else f"{value:,}"
+
+
+def _titled(title: str) -> Table:
+    """A table at least as wide as its title: a narrow table wrapped its title over several lines (`changed
+    customers (all 1, largest relative limit move first)` on four, the headline's `(candidate)` on a second)."""
+    return Table(title=title, min_width=cell_len(title))
 
 
 def simulation_tables(result: dict[str, Any], limit: int) -> None:
@@ -56,8 +63,8 @@ def simulation_tables(result: dict[str, Any], limit: int) -> None:
 
 def _headline(out: Console, result: dict[str, Any]) -> None:
     credit = result["credit_extended"]
-    head = Table(title=f"simulation as of {result['as_of']}: {result['live']['policy_version']} (live) → "
-                       f"{result['candidate']['policy_version']} (candidate)")  # fmt: skip
+    head = _titled(f"simulation as of {result['as_of']}: {result['live']['policy_version']} (live) → "
+                   f"{result['candidate']['policy_version']} (candidate)")  # fmt: skip
     head.add_column("")
     head.add_column("customers", justify="right")
     rows = [("evaluated", "customers"), ("changed", "changed"), ("grade", "grade_changes"),
@@ -107,7 +114,7 @@ def _cases_pass(tests: dict[str, Any]) -> str:
 
 
 def _counts_table(title: str, first: str, rows: list[list[str]], extra: tuple[str, ...] = ()) -> Table:
-    table = Table(title=title)
+    table = _titled(title)
     table.add_column(first)
     for name in ("live", "candidate", "change", *extra):
         table.add_column(name, justify="right")
@@ -181,8 +188,8 @@ def _cell(change: dict[str, Any], key: str) -> str:
 
 def _changed_customers(out: Console, result: dict[str, Any], limit: int) -> None:
     shown = min(limit, result["changed"])
-    table = Table(title=f"changed customers ({'all' if shown == result['changed'] else f'first {shown} of'} "
-                        f"{result['changed']:,}, largest relative limit move first)")
+    table = _titled(f"changed customers ({'all' if shown == result['changed'] else f'first {shown} of'} "
+                    f"{result['changed']:,}, largest relative limit move first)")
     columns = [("customer", "customer_id"), ("grade", "grade"), ("grade class", "grade_class"),
                ("value class", "value_class"), ("limit", "credit_limit"), ("valid until", "limit_valid_until"),
                ("next review", "next_review_on"), ("cadence rule", "review_rule"), ("actions", "actions")]  # fmt: skip

@@ -79,3 +79,20 @@ def test_each_failing_rule_test_stays_on_one_line_to_be_grepped_and_pasted() -> 
     _rule_tests(out, {"pass": False, "passed": 0, "cases": 1, "problems": [problem]})
 
     assert f"  {problem}\n" in out.file.getvalue()  # type: ignore[attr-defined]
+
+
+def test_a_narrow_table_keeps_its_title_on_one_line() -> None:
+    """One changed customer made a table two columns wide, and its title wrapped over four lines."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    from policy_engine.cli.simulate_view import _changed_customers
+
+    out = Console(file=StringIO(), width=200)
+    result = {"changed": 1, "order_check": None, "changes": [{"customer_id": "C1", "grade": ["CC", "C"]}]}
+
+    _changed_customers(out, result, 30)
+
+    lines = out.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    assert lines[0].strip() == "changed customers (all 1, largest relative limit move first)"
