@@ -29,7 +29,7 @@ DEFAULT_FILES_LOADER = "policy_engine.api:load_policy_from_files"
 PIPELINE_DEPTH = 2
 """Requests a worker may hold at once: the one it is deciding and the next, already in its pipe, so
 it goes from one to the next without waiting for the server's event loop to read an answer and
-send again (measured side by side: docs/service.md, Load, sixth session)."""
+send again (measured side by side: docs/service-load-history.md, sixth session)."""
 MAX_RESENDS = 3
 """Times one call may be sent on to another worker because the worker holding it closed (its rule
 engine closed after repeated failures) before reading it."""
