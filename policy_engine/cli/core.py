@@ -54,7 +54,8 @@ def rules_dir(argument: Path | None, option: Path | None) -> Path:
 
 
 def load_or_exit(rules: Path, refused: str = "") -> Any:
-    """Load the policy or print every problem as path:line:col (then `refused`, its count filled in) and exit 1."""
+    """Load the policy or print every problem as path:line:col (then `refused`, its `{problems}` and `{files}`
+    filled in: `3 problems`, ` in 2 files`) and exit 1."""
     try:
         return load_policy(rules)
     except PolicyLoadError as exc:
@@ -64,8 +65,14 @@ def load_or_exit(rules: Path, refused: str = "") -> Any:
             typer.echo(f"note: {exc.note}", err=True)
         if refused:
             n = len(exc.problems)
-            typer.echo(refused.format(problems=f"{n} {plural(n, 'problem')}"), err=True)
+            typer.echo(refused.format(problems=f"{n} {plural(n, 'problem')}", files=_in_files(exc)), err=True)
         raise typer.Exit(1) from None
+
+
+def _in_files(exc: PolicyLoadError) -> str:
+    """` in 2 files`: the rule files the problems are in; empty when none is in a file (no rules directory, …)."""
+    files = {p.path for p in exc.problems if p.path.endswith((".yaml", ".yml"))}
+    return f" in {len(files)} {plural(len(files), 'file')}" if files else ""
 
 
 def as_of_or_exit(value: str | None) -> date | None:
@@ -114,7 +121,8 @@ LintStrict = Annotated[bool, typer.Option("--strict", help="Fail on warnings too
 
 def lint(rules: RulesArgument = None, rules_option: RulesAlso = None, strict: LintStrict = False) -> None:
     """Validate rule files; print each problem as path:line:col: code: message (exit 1 if any)."""
-    policy = load_or_exit(rules_dir(rules, rules_option))
+    # The closing count a clean run has on its `ok:` line: a long list of problems gave no total at its end.
+    policy = load_or_exit(rules_dir(rules, rules_option), "refused: {problems}{files} (above)")
     for warning in policy.warnings:  # the `warning: ` lead `credit-policy test`'s warnings have
         typer.echo(f"warning: {warning}", err=True)
     n, files, w = len(policy.rule_ids), len(policy.files), len(policy.warnings)

@@ -20,10 +20,11 @@ RulesCopy = Callable[..., Path]
 
 def _lint(rules: Path) -> tuple[list[tuple[str, int, int, str]], list[str]]:
     """`credit-policy lint RULES`: each problem as (path under RULES, line, col, code), in the order printed,
-    and the notes printed after them."""
+    and the notes printed after them (before its closing count)."""
     result = CliRunner().invoke(build_app(), ["lint", str(rules)])
     assert result.exit_code == 1 and "Traceback" not in result.output
-    lines = result.output.splitlines()
+    *lines, closing = result.output.splitlines()
+    assert closing.startswith("refused: "), closing  # the count line lint ends with
     notes = [text for text in lines if text.startswith("note: ")]
     found = []
     for text in lines[:len(lines) - len(notes)]:
