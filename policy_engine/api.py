@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import pickle
 from pathlib import Path
+from typing import Any
 
 from policy_engine.build import build_id
 from policy_engine.evaluator import Policy
@@ -30,6 +31,11 @@ def load_policy(rules_dir: str | Path = DEFAULT_RULES_DIR) -> Policy:
     """Read, lint and compile a rules directory; raise PolicyLoadError listing every problem."""
     files, unread = read_rule_files_in_part(Path(rules_dir))  # the files read are linted even when one is not
     return compile_policy(files, source_dir=str(rules_dir), unread=unread)
+
+
+def lint_warnings(policy: Any) -> list[str]:
+    """Lint's warnings on a policy's rule files, each `path:line:col: code: message` (what `lint` prints)."""
+    return [str(w) for w in getattr(policy, "warnings", ())]
 
 
 def load_policy_from_files(files: dict[str, str]) -> Policy:
@@ -53,5 +59,5 @@ def policy_from_program(data: bytes) -> Policy:
     return Policy(pickle.loads(data))
 
 
-__all__ = ["DEFAULT_RULES_DIR", "Policy", "PolicyLoadError", "Problem", "build_id", "load_policy",
+__all__ = ["DEFAULT_RULES_DIR", "Policy", "PolicyLoadError", "Problem", "build_id", "lint_warnings", "load_policy",
            "load_policy_from_files", "policy_from_program", "program_bytes"]

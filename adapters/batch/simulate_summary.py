@@ -9,6 +9,7 @@ from typing import Any
 
 from adapters.batch.config import PortfolioConfig
 from adapters.batch.simulate_compare import ABOUT, SimChunk, action_rows, credit_extended, grade_rows, order_check
+from policy_engine.api import lint_warnings
 from policy_engine.domain.models import OrderRequest
 
 
@@ -40,11 +41,6 @@ def simulation_summary(as_of: date, live: Any, cand: Any, live_cfg: PortfolioCon
         "errors": [{"customer_id": c, "error": e} for c, e in total.errors],
         "changes": ordered,
     }
-
-
-def lint_warnings(policy: Any) -> list[str]:
-    """Lint's warnings on a policy's rule files, each `path:line:col: code: message` (what `lint` prints)."""
-    return [str(w) for w in getattr(policy, "warnings", ())]
 
 
 def _rule_rows(total: SimChunk, live: Any, cand: Any) -> list[dict[str, Any]]:

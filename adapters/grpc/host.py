@@ -10,7 +10,9 @@ A host can also start from given rule files (`initial_files`, {relative path: te
 directory: the `--processes` supervisor starts a replacement server process from the files its
 siblings serve, so a broken rule set lying in the directory cannot keep it from starting. Its
 watcher then reads the directory at its first tick like any reload (refusing a broken set, taking
-a newer good one). `on_loaded(version, files)` is told of every version it loads, the first included.
+a newer good one). `on_loaded(version, files)` is told of every version it loads, the first included, and so is
+`on_warnings(version, warnings)`, with lint's warnings on it (`[]` when none); without it, a version with warnings
+is logged as `policy warnings` (a `--processes` server process leaves that to its supervisor, once per version).
 
 Beside it: the reloads and their outcomes (adapters/grpc/host_reload.py), its store and the store file
 going and coming back (adapters/grpc/host_store.py), the watcher
@@ -31,7 +33,7 @@ from adapters.grpc.compile_zygote import RulesCompiler
 from adapters.grpc.engines import DEFAULT_FILES_LOADER, Engine, InProcessEngine, WorkerPoolEngine
 from adapters.grpc.host_reload import PolicyReloads
 from adapters.grpc.host_store import HostStore
-from adapters.grpc.logs import event
+from adapters.grpc.logs import event, policy_warnings
 from adapters.grpc.metrics import ServiceMetrics
 from adapters.grpc.rules_content import content_digest
 from adapters.grpc.rules_source import PolicySummary as PolicySummary
@@ -42,6 +44,7 @@ from adapters.grpc.store_watch import StoreGoneEngine
 from adapters.grpc.versions import DIR_NOT_READ as DIR_NOT_READ
 from adapters.grpc.versions import DIR_SERVED, Served
 from adapters.grpc.versions import EngineBroken as EngineBroken
+from policy_engine.api import lint_warnings
 from policy_engine.domain.errors import StoreUnavailable
 from policy_engine.ports import CustomerStore
 
@@ -62,6 +65,7 @@ class PolicyHost(HostStore, PolicyReloads):
         initial_files: dict[str, str] | None = None,
         load_policy_from_files: Callable[[dict[str, str]], Any] | None = None,
         on_loaded: Callable[[str, dict[str, str]], None] | None = None,
+        on_warnings: Callable[[str, list[str]], None] = policy_warnings,
         load_in_child: bool = True,
     ):
         load_policy, load_policy_from_files = policy_loaders(load_policy, load_policy_from_files)
@@ -78,6 +82,7 @@ class PolicyHost(HostStore, PolicyReloads):
         self._files_loader = files_loader
         self._initial_files = initial_files
         self._on_loaded = on_loaded
+        self._on_warnings = on_warnings
         self._served: Served | None = None
         self._set_up_reloads()
         self.broken: str | None = None
@@ -129,9 +134,7 @@ class PolicyHost(HostStore, PolicyReloads):
 
     def _loaded(self, policy: Any) -> None:
         """Said once a version serves (started or reloaded): lint's warnings on it, then `on_loaded`."""
-        warnings = [str(w) for w in getattr(policy, "warnings", ())]
-        if warnings:  # the version is taken all the same: they are probable slips, not problems
-            event("policy warnings", logging.WARNING, version=policy.version, count=len(warnings), warnings=warnings)
+        self._on_warnings(policy.version, lint_warnings(policy))
         if self._on_loaded is None:
             return
         try:

@@ -97,3 +97,9 @@ class UndeliveredReplies(logging.Filter):
         event("reply not delivered", logging.WARNING, method=match[1],
               reason="the caller went away or reset the call while its reply was being sent; the decision was made")
         return False
+
+
+def policy_warnings(version: str, warnings: list[str]) -> None:
+    """The `policy warnings` line (level warning) of a version with lint warnings; nothing for one without."""
+    if warnings:  # the version is taken all the same: they are probable slips, not problems
+        event("policy warnings", logging.WARNING, version=version, count=len(warnings), warnings=warnings)

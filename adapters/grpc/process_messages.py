@@ -1,6 +1,6 @@
 """The supervisor's receiving of its server processes' messages: a thread per process reads them
 from its pipe, so a process that stalls halfway through sending a large rule set holds up nothing
-else, and the event loop handles each in order (`serving`, `loaded`, `failed`: server_process.py).
+else, and the event loop handles each in order (`serving`, `loaded`, `warnings`, `failed`: server_process.py).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import logging
 import time
 from typing import Any
 
-from adapters.grpc.logs import event
+from adapters.grpc.logs import event, policy_warnings
 from adapters.grpc.process_slots import ProcessSlots, _Slot
 
 
@@ -55,5 +55,15 @@ class ProcessMessages(ProcessSlots):
         elif message[0] == "loaded" and message[1] == slot.pid:
             _, _pid, version, files = message
             slot.version, self._good = version, (version, files)
+        elif message[0] == "warnings" and message[1] == slot.pid:
+            self._said_warnings(message[2], list(message[3]))
         elif message[0] == "failed":
             slot.failure = (message[1], list(message[2]), message[3])
+
+    def _said_warnings(self, version: str, warnings: list[str]) -> None:
+        """Lint's warnings on a version a process loaded, logged as `policy warnings` by the first process to load
+        it: every process loads each version, and N identical lines said no more than one. A version loaded again
+        after another (a change rolled back) is said again, as a reload of it is."""
+        if version != self._warnings_version:
+            self._warnings_version = version
+            policy_warnings(version, warnings)

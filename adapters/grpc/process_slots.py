@@ -66,6 +66,7 @@ class ProcessSlots:
     _ctx: SpawnContext
     _slots: list[_Slot]
     _good: tuple[str, dict[str, str]] | None
+    _warnings_version: str | None
     _stopping: bool
     _announced: bool
     _started: asyncio.Future[None] | None

@@ -12,7 +12,6 @@ import logging
 import os
 import signal
 import traceback
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,7 +73,9 @@ def process_main(conn: Any, config: ProcessConfig, index: int = 0, files: dict[s
     With `files` (the last good rule files, from the supervisor) it starts from those instead of
     compiling the rules directory. Messages to the supervisor: `("serving", pid, port, version,
     files)` once (files None when it started from the supervisor's), `("loaded", pid, version,
-    files)` after each reload, `("failed", error, problems, traceback)` if it could not start.
+    files)` after each reload, `("warnings", pid, version, warnings)` for every version it loads (lint's,
+    `[]` when none: the supervisor logs them once per version), `("failed", error, problems, traceback)` if it
+    could not start.
     `backlog` (shared memory) is kept equal to its decision-log writer's backlog.
     """
     _take_signals()
@@ -85,7 +86,7 @@ def process_main(conn: Any, config: ProcessConfig, index: int = 0, files: dict[s
     from adapters.grpc.host import EngineBroken
 
     try:
-        runtime.run(_serve_process(conn, config, index, files, reports.on_serving, reports.on_loaded, backlog),
+        runtime.run(_serve_process(conn, config, index, files, reports, backlog),
                     config.event_loop)
     except EngineBroken:  # logged (`engine closed`, `process stopped`); the supervisor starts a fresh process
         raise SystemExit(runtime.ENGINE_BROKEN_EXIT) from None
@@ -127,6 +128,13 @@ class _Reports:
         except OSError:
             pass  # the supervisor is gone: the pipe's EOF stops us
 
+    def on_warnings(self, version: str, warnings: list[str]) -> None:
+        """A version loaded (before serving too): its lint warnings, for the supervisor to log once per version."""
+        try:
+            self._conn.send(("warnings", os.getpid(), version, warnings))
+        except OSError:
+            pass  # the supervisor is gone: the pipe's EOF stops us
+
     def on_serving(self, port: int, version: str) -> None:
         """The process serves: the `process serving` event and the `serving` message."""
         self.serving = True
@@ -154,8 +162,7 @@ class _Reports:
 
 
 async def _serve_process(conn: Any, config: ProcessConfig, index: int, files: dict[str, str] | None,
-                         on_serving: Callable[[int, str], None],
-                         on_loaded: Callable[[str, dict[str, str]], None], backlog: Any = None) -> None:
+                         reports: _Reports, backlog: Any = None) -> None:
     from adapters.grpc.metrics import ServiceMetrics
     from adapters.grpc.server import TlsFiles, run_service
 
@@ -174,12 +181,14 @@ async def _serve_process(conn: Any, config: ProcessConfig, index: int, files: di
         store.mirror_log_backlog(backlog)
     from adapters.grpc.host import rule_tests_option
 
-    host_options = {"initial_files": files, "on_loaded": on_loaded, "metrics": ServiceMetrics(process=str(index)),
+    host_options = {"initial_files": files, "on_loaded": reports.on_loaded, "on_warnings": reports.on_warnings,
+                    "metrics": ServiceMetrics(process=str(index)),
                     **rule_tests_option(config.rule_tests)}
     await run_service(rules_dir=config.rules_dir, address=f"{config.host}:{config.port}", store=store,
                       store_url=config.store_url, workers=0, tls=TlsFiles(*config.tls) if config.tls else None,
                       metrics_port=None, host_options=host_options, max_in_flight=config.max_in_flight,
                       keepalive=config.keepalive,
                       watch_interval=config.watch_interval, grace=config.grace, reuse_port=True,
-                      on_serving=on_serving, stop=stop, stop_signals=(signal.SIGTERM,), now_signal=runtime.NOW_SIGNAL,
+                      on_serving=reports.on_serving, stop=stop, stop_signals=(signal.SIGTERM,),
+                      now_signal=runtime.NOW_SIGNAL,
                       event_prefix="process ")

@@ -86,6 +86,8 @@ class Supervisor(ProcessMessages):
             metrics.track_processes(processes, self._serving_processes, self._process_pids)
         self._good: tuple[str, dict[str, str]] | None = None
         """The last good version some process loaded from the rules directory, and its files."""
+        self._warnings_version: str | None = None
+        """The version a process last told its lint warnings of: said once (process_messages.py)."""
         self._stopping = False
         self._announced = False
         self._stop = asyncio.Event()

@@ -1,18 +1,22 @@
 """Lint's warnings on a version the service takes: one `policy warnings` log line (level warning) when it starts
-serving it or reloads to it, and GetPolicy's `warnings`; the version serves all the same. On a reload the warnings
+serving it or reloads to it (under --processes the supervisor's, once a version), and GetPolicy's `warnings`; the
+version serves all the same. On a reload the warnings
 come from the child process that compiled it (PolicySummary), not from linting again in the serving process."""
 
 from __future__ import annotations
 
 import pickle
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
 from adapters.grpc.rules_source import summarise_policy
 from policy_engine.api import load_policy
-from tests.integration.conftest_grpc import TIMEOUT, copy_rules, start_server_process
+from tests.integration.conftest_grpc import TIMEOUT, ServerProcess, copy_rules, start_server_process
 
 # Redundant thresholds beside the shipped ones (a trend under 0.5 is under 50; a spike of 300 is one of 3): each a
 # likely percentage, the first deciding as the shipped rule does.
@@ -80,3 +84,53 @@ def test_a_version_without_warnings_logs_none_and_getpolicy_gives_none(tmp_path:
         assert not [e for e in server.events() if e.get("event") == "policy warnings"]
     finally:
         server.stop()
+
+
+def _named(server: ServerProcess, name: str, after: int = 0) -> list[dict[str, Any]]:
+    return [e for e in server.events()[after:] if e.get("event") == name]
+
+
+def _until(found: Callable[[], bool], what: str, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not found():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.1)
+
+
+def test_under_processes_the_supervisor_logs_a_versions_warnings_once_not_once_per_process(tmp_path: Path) -> None:
+    rules = copy_rules(tmp_path / "rules")
+    _edit(rules, ORDER_DROP)
+    server = start_server_process(rules, tmp_path / "server.log", "--watch-interval", "0.2", processes=2)
+    try:
+        server.wait_for_event("serving", timeout=120)  # the supervisor's: every process serves
+        started = _named(server, "policy warnings")
+        seen = len(server.events())
+
+        _edit(rules, ORDER_SPIKE)
+        _until(lambda: len(_named(server, "policy reloaded", after=seen)) == 2, "both processes reload")
+        reloaded = _named(server, "policy warnings", after=seen)
+
+        assert len(_named(server, "policy loaded")) == 2  # each process still says what it loaded
+        assert [(e["count"], "process" in e) for e in started] == [(1, False)]
+        assert [(e["count"], e["version"]) for e in reloaded] == [(2, _named(server, "policy reloaded")[0]["version"])]
+    finally:
+        server.stop()
+
+
+def test_the_supervisor_says_each_version_once_and_again_after_another(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from adapters.grpc import supervisor as sup
+
+    supervisor = sup.Supervisor(sup.ProcessConfig(rules_dir=tmp_path, host="127.0.0.1", port=1), 2)
+    first, second = supervisor._slots
+    first.pid, second.pid = 101, 102
+    told = [(first, 101, "v1", ["w1"]), (second, 102, "v1", ["w1"]), (second, 102, "v2", []),
+            (first, 101, "v2", []), (first, 999, "v3", ["stale"]), (first, 101, "v1", ["w1"])]
+
+    with caplog.at_level("INFO"):
+        for slot, pid, version, warnings in told:
+            supervisor._handle(slot, ("warnings", pid, version, warnings))
+
+    said = [(r.fields["version"], r.fields["warnings"]) for r in caplog.records if r.getMessage() == "policy warnings"]
+    assert said == [("v1", ["w1"]), ("v1", ["w1"])]  # a version without warnings says none; v1 rolled back to: again
