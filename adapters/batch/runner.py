@@ -21,6 +21,7 @@ from adapters.batch.runs import Partition
 from adapters.batch.worker import ChunkEvaluator, ChunkResult, RunContext, init_worker, run_chunk
 from adapters.store import lock_wait
 from adapters.store.audit import record_policy_files
+from policy_engine.api import lint_warnings
 
 EXIT_OK, EXIT_QUARANTINED, EXIT_BAD_INPUT, EXIT_FATAL = 0, 1, 2, 3
 MAX_ERRORS_SHOWN = 20
@@ -33,10 +34,12 @@ def run_batch(opts: BatchOptions, on_progress: ProgressHook | None = None, summa
     A `summary` passed in is filled as the run goes, so a caller stopped by Ctrl-C or SIGTERM (raised
     through) still knows which run and attempt it stopped. `on_notice` gets a line to show the operator
     now: a wait of over 2 s for the SQLite store's write lock, which another process holds. `on_warning`
-    gets a problem the run goes on with: a `report_dir` that cannot be written."""
+    gets a problem the run goes on with: each of lint's warnings on the rules (also the summary's
+    `policy_warnings`), a `report_dir` that cannot be written."""
     summary = {} if summary is None else summary
     policy = load_rules(opts)
     config = portfolio_config(policy)  # its cut-offs refused (exit 2) before the store is opened
+    _say_policy_warnings(policy, summary, on_warning or _say_nothing)
     if opts.report_dir is not None:
         warn_if_unwritable(opts.report_dir, summary, on_warning or _say_nothing)
     run_id = runs.make_run_id(opts.as_of, policy.version)
@@ -90,6 +93,17 @@ def _run_opened(opts: BatchOptions, opened: tuple[Any, Any, Any, str, float], su
     finally:
         store.close()
         policy.close()
+
+
+def _say_policy_warnings(policy: Any, summary: dict[str, Any], warn: NoticeHook) -> None:
+    """Lint's warnings on the rules the run decides with, once a run, as `lint` prints them (the service logs them
+    as `policy warnings`): probable slips such as a ratio's threshold written as a percentage, which an operator
+    reading the night's log should see; the run goes on. Absent from the summary when there are none."""
+    warnings = lint_warnings(policy)
+    if warnings:
+        summary["policy_warnings"] = warnings
+    for warning in warnings:
+        warn(warning)
 
 
 def _unreported(opts: BatchOptions) -> int:
