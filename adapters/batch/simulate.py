@@ -23,6 +23,7 @@ from adapters.batch.pool import pooled, worker_started
 from adapters.batch.runner import BatchInputError
 from adapters.batch.scan import iter_customer_figures
 from adapters.batch.simulate_compare import SimChunk
+from adapters.batch.simulate_rules import changed_rule_rows, changed_rules
 from adapters.batch.simulate_summary import candidate_rule_tests, order_checks, simulation_summary
 from adapters.store import schema as s
 from policy_engine.domain.models import OrderRequest
@@ -174,6 +175,7 @@ def simulate(db_url: str, live_dir: Path, candidate_dir: Path, as_of: date, work
         raise
     try:
         ctx = SimContext(db_url, str(live_dir), str(candidate_dir), as_of, order)
+        changed_rules_ = changed_rules(live, cand)  # asks the engines: before they close
         total, changes = _compare_portfolio(ctx, Comparer(ctx, live, cand, engine), workers, chunk_size)
         for customer_id, moved in _value_classes(engine, as_of, live_cfg, cand_cfg).items():
             changes.setdefault(customer_id, {"customer_id": customer_id}).update(moved)
@@ -182,6 +184,8 @@ def simulate(db_url: str, live_dir: Path, candidate_dir: Path, as_of: date, work
         live.close()
         cand.close()
     summary = simulation_summary(as_of, live, cand, live_cfg, cand_cfg, total, changes, order)
+    summary["changed_rules"] = changed_rule_rows(changed_rules_, total.fired_live, total.fired_candidate,
+                                                 total.grade_live, total.grade_candidate)
     summary["candidate"]["rule_tests"] = tests
     summary["order_checks_differ"] = order_checks(live) != order_checks(cand)
     return summary

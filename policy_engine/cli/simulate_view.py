@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from policy_engine.cli.simulate_changes import action_delta, by_move, limit_change, relative_change
+from policy_engine.cli.simulate_why import why_lines
 from policy_engine.words import plural
 
 
@@ -53,6 +54,8 @@ def simulation_tables(result: dict[str, Any], limit: int) -> None:
     _actions(out, result["actions"], result["action_changes"])
     if result["order_check"] is not None:
         _orders(out, result["order_check"])
+    for line in why_lines(result):  # a change that decides nothing here, and why, where the engine tells
+        out.print(line, markup=False)
     if not result["changed"]:
         probe = ", probe order outcome" if result["order_check"] is not None else ""
         out.print(f"no customer's grade, grade class, value class, limit, limit validity, next review, review "

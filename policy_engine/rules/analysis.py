@@ -164,13 +164,13 @@ def _rows_by_grade(policy: Policy) -> dict[str, dict[str, CompiledRule | None]]:
     classes = class_map(policy.program.kinds)
     chosen: dict[str, dict[str, CompiledRule | None]] = {"limit": {}, "cadence": {}}
     for grade in GRADES:
-        fired = policy.match_stage("profile", _grade_only_profile(grade, classes[grade]))
+        fired = policy.match_stage("profile", grade_only_profile(grade, classes[grade]))
         for kind in chosen:
             chosen[kind][grade] = next((r for r in fired if r.kind == kind), None)
     return chosen
 
 
-def _grade_only_profile(grade: str, grade_class: str) -> dict[str, Any]:
+def grade_only_profile(grade: str, grade_class: str) -> dict[str, Any]:
     """The profile stage's facts of a customer with `grade` and nothing else against it: no downgrade,
     warning or flag."""
     return {
