@@ -35,6 +35,10 @@ class CompileChildFailed(RuntimeError):
     """The child process ended without an answer (a crash in the engine's C core, killed, timed out)."""
 
 
+class CompileStopped(CompileChildFailed):
+    """The compile was cut short, or not started, because the serving process is stopping."""
+
+
 def compile_in_child(load_policy: Callable[[Path], Any], rules_dir: Path, timeout: float = COMPILE_TIMEOUT) -> Any:
     """`summarise_policy(load_policy, rules_dir)` in a child process: its result, or its error raised here."""
     request = pickle.dumps((load_policy, rules_dir), protocol=pickle.HIGHEST_PROTOCOL)

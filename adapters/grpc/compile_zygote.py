@@ -7,6 +7,7 @@ and its start is not slowed), and forks a child per compile that begins with all
 
 The failure paths are the one-shot child's, with its words: a child that exits or is killed before
 answering, or takes more than 600 s, is CompileChildFailed; a zygote that cannot be started is OSError. A
+compile that `close` cut short (the service stopping) is CompileStopped, not a crash. A
 zygote found dead between reloads (killed, the OOM killer) is logged once (`rules compiler ended`) and the
 compile runs in a one-shot child; the next reload starts a new zygote. One that dies during a compile takes
 its child with it (CompileChildFailed, tried again like any other). `close` kills it without waiting.
@@ -29,12 +30,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from adapters.grpc.compile_child import COMPILE_TIMEOUT, CompileChildFailed, answered, compile_in_child
+from adapters.grpc.compile_child import (
+    COMPILE_TIMEOUT,
+    CompileChildFailed,
+    CompileStopped,
+    answered,
+    compile_in_child,
+)
 from adapters.grpc.compile_fork import BOOT, frame, read_frame, write_all
 from adapters.grpc.logs import event
 from adapters.grpc.runtime import exit_cause
 
 ZYGOTE_SUPPORTED = sys.platform == "linux"
+STOPPED = "the process compiling the rules was stopped with the service"
 
 
 class _Gone(Exception):
@@ -63,14 +71,14 @@ class RulesCompiler:
         request = pickle.dumps((load_policy, rules_dir), protocol=pickle.HIGHEST_PROTOCOL)
         with self._lock:
             if self._closed:
-                raise CompileChildFailed("the process compiling the rules was stopped with the service")
+                raise CompileStopped(STOPPED)
             zygote = self._running()
             try:
                 return self._through(zygote, request, time.monotonic() + timeout, timeout)
             except _Gone:
                 self._ended(zygote, "this compile runs in a one-shot child process; the next starts a new compiler")
             if self._closed:
-                raise CompileChildFailed("the process compiling the rules was stopped with the service")
+                raise CompileStopped(STOPPED)
             return self._one_shot(load_policy, rules_dir, timeout)
 
     def close(self) -> None:
@@ -112,6 +120,8 @@ class RulesCompiler:
             raise CompileChildFailed(f"the child process compiling the rules took more than {timeout:.0f} s") from None
         if ended is None:  # the zygote died during the compile, and its child with it
             cause = self._ended(zygote, "the reload failed; the next compile starts a new compiler")
+            if self._closed:  # `close` killed it: not a crash, whatever the signal says
+                raise CompileStopped(STOPPED)
             raise CompileChildFailed(f"the child process compiling the rules killed by SIGKILL before answering "
                                      f"(its compile process {cause})")
         _, returncode, answer = ended

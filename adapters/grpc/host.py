@@ -190,6 +190,7 @@ class PolicyHost(HostStore, PolicyReloads):
 
     async def aclose(self) -> None:
         """Stop the served engine and any engine still draining, and the compile process (not waiting for it)."""
+        self._stopping = True  # first: a reload the close below cuts short is not logged as a failure
         self._compiler.close()
         if self._store_watch is not None:
             self._store_watch.cancel()

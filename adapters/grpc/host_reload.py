@@ -53,6 +53,8 @@ class PolicyReloads:
     _retry: rules_watch.Retry | None
     """Set while the last reload failed for a reason other than the rules (`_fail`)."""
     _watching: bool
+    _stopping: bool
+    """Set by `PolicyHost.aclose`: a reload that fails from then on failed because the service stops."""
     _retired: dict[asyncio.Task[None], Engine]
     """Engines swapped out and still draining (their workers' decision logs included)."""
     _settled: str | None = None
@@ -82,6 +84,7 @@ class PolicyReloads:
         self._fingerprint = ()
         self._retry = None
         self._watching = False
+        self._stopping = False
         self._retired = {}
 
     async def reload(self, trigger: str = "manual") -> bool:
@@ -168,6 +171,9 @@ class PolicyReloads:
         back-off (rules_watch.next_retry: longer for a compile child failing the same way again and again)."""
         # a store driver's words may carry its URL, password and all
         error = without_store_password(f"{type(exc).__name__}: {exc}", self.store, self.store_url)
+        if self._stopping:  # the stop killed its compile process or engine: neither a failure nor to retry
+            event("policy reload abandoned", trigger=trigger, reason="the service is stopping", error=error)
+            return
         self._retry = rules_watch.next_retry(self._retry, read, error, self._clock(), rules_suspect=not version)
         self.last_failed = FailedAttempt(version, error, self._retry.failures)
         self._dir_state(DIR_PENDING)
