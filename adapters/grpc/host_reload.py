@@ -194,7 +194,7 @@ class PolicyReloads:
         self._dir_state(DIR_REFUSED)
         self.metrics.reload_counted("failure")
         event("policy reload refused", logging.ERROR, trigger=trigger, rules_dir=str(self.rules_dir),
-              serving=self.served.policy.version, **self.last_refused.log_fields())
+              serving=self.served.policy.version, **self.last_refused.log_fields(self.rules_dir))
 
     async def watch(self, interval: float = 1.0, settle: float = 0.3) -> None:
         """Poll the rules directory; reload when its files change, or when a failed reload's back-off has

@@ -15,9 +15,19 @@ class EngineBroken(RuntimeError):
     """The server process stopped because its in-process engine closed after repeated failures."""
 
 
+LOGGED_PROBLEMS = 50
+"""Problems a `policy reload refused` line lists; `count` and `more` say how many there were in all. A rule set
+of 3,000 problems made a ~300-KB line, which log shippers split or drop (and people cannot read)."""
+KEPT_PROBLEM_BYTES = 1 << 20
+"""Text (`str(problem)`, UTF-8) of the problems GetPolicy's last_refused holds, the first ones in lint's order:
+~15,000 typical problems. The 1-MiB bound on rule files does not bound them: 1 MiB of one-letter unknown keys
+is 211,377 problems, a 13.6-MiB last_refused, past gRPC's 8-MiB reply bound, so GetPolicy failed for as long as
+that refusal was the last one. `count` keeps the exact number; `credit-policy lint` prints them all."""
+
+
 @dataclass(frozen=True)
 class RefusedAttempt:
-    """A reload that was refused, with every problem found."""
+    """A reload that was refused: the first of its problems (up to KEPT_PROBLEM_BYTES) and how many it had."""
 
     attempted_at: datetime
     problems: list[Any]
@@ -25,17 +35,37 @@ class RefusedAttempt:
     note: str = ""
     """What was not checked and why (PolicyLoadError's note, as lint prints it after the problems): some
     rule file could not be read, so the checks across files wait. Empty otherwise."""
+    count: int = 0
+    """How many problems refused it, all counted (an `error` without problems is one)."""
 
     @classmethod
     def of(cls, exc: BaseException) -> RefusedAttempt:
         """The refusal `exc` (PolicyLoadError, or another error from reading the rules) stands for, now."""
         problems = list(getattr(exc, "problems", []) or [])
-        return cls(datetime.now(UTC), problems, "" if problems else repr(exc), str(getattr(exc, "note", "") or ""))
+        note = str(getattr(exc, "note", "") or "")
+        return cls(datetime.now(UTC), _first(problems, KEPT_PROBLEM_BYTES), "" if problems else repr(exc), note,
+                   len(problems) or 1)
 
-    def log_fields(self) -> dict[str, Any]:
-        """The `policy reload refused` line's account of it: `problems`, and `note` when there is one."""
+    def log_fields(self, rules_dir: object = "RULES") -> dict[str, Any]:
+        """The `policy reload refused` line's account of it: `count`, the first LOGGED_PROBLEMS `problems`, and
+        when there were more, `more` and where to read them all (`see`); `note` when there is one."""
+        shown = [str(p) for p in self.problems[:LOGGED_PROBLEMS]] or [self.error]
         note = {"note": self.note} if self.note else {}
-        return {"problems": [str(p) for p in self.problems] or [self.error], **note}
+        if self.count <= len(shown):
+            return {"count": self.count, "problems": shown, **note}
+        kept = (f"has all {self.count}" if len(self.problems) == self.count
+                else f"has the first {len(self.problems)} (1 MiB of them)")
+        see = f"GetPolicy's last_refused {kept}; `credit-policy lint {rules_dir}` prints all {self.count}"
+        return {"count": self.count, "problems": shown, "more": self.count - len(shown), "see": see, **note}
+
+
+def _first(problems: list[Any], budget: int) -> list[Any]:
+    """The leading `problems` whose text fits in `budget` bytes (at least one)."""
+    for kept, problem in enumerate(problems):
+        budget -= len(str(problem).encode())
+        if budget < 0:
+            return problems[:max(kept, 1)]
+    return problems
 
 
 @dataclass(frozen=True)
