@@ -7,10 +7,12 @@ and its start is not slowed), and forks a child per compile that begins with all
 
 The failure paths are the one-shot child's, with its words: a child that exits or is killed before
 answering, or takes more than 600 s, is CompileChildFailed; a zygote that cannot be started is OSError. A
-compile that `close` cut short (the service stopping) is CompileStopped, not a crash. A
-zygote found dead between reloads (killed, the OOM killer) is logged once (`rules compiler ended`) and the
-compile runs in a one-shot child; the next reload starts a new zygote. One that dies during a compile takes
-its child with it (CompileChildFailed, tried again like any other). `close` kills it without waiting.
+compile that `close` cut short (the service stopping) is CompileStopped, not a crash. A zygote that dies
+between reloads (killed, the OOM killer) is reaped and logged once (`rules compiler ended`) when it dies, by
+a thread blocked in waitpid on it (`_watch`), not at the next reload, which may be days later; the next
+reload starts a new one. One found dead by a compile before its watcher said so is logged by the compile,
+which runs in a one-shot child. One that dies during a compile takes its child with it (CompileChildFailed,
+tried again like any other). `close` kills it without waiting (its watcher reaps it).
 Off Linux (no PR_SET_PDEATHSIG to tie a child to the zygote) every compile is one-shot, as before.
 """
 
@@ -99,8 +101,21 @@ class RulesCompiler:
             self._ended(self._zygote[0], "a new compiler starts for this compile")
         if not self._zygote:
             command = [sys.executable, "-c", BOOT, json.dumps([p for p in sys.path if p])]
-            self._zygote.append(subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE))
+            zygote = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            self._zygote.append(zygote)
+            try:
+                threading.Thread(target=_watch, args=(weakref.ref(self), zygote), name="compiler-watch",
+                                 daemon=True).start()
+            except RuntimeError as exc:  # no thread to be had: a failed reload (OSError), tried again
+                _kill_all(self._zygote)
+                raise OSError(f"cannot start a thread to watch the compile process: {exc}") from exc
         return self._zygote[0]
+
+    def _died(self, zygote: subprocess.Popen[bytes]) -> None:
+        """`zygote` has ended (its watcher reaped it): log it once, unless a compile or `close` already dropped it."""
+        with self._lock:  # a compile at work when it died sees EOF, says how it ended and drops it itself
+            if self._zygote and self._zygote[0] is zygote:
+                self._ended(zygote, "the next reload starts a new compiler")
 
     def _through(self, zygote: subprocess.Popen[bytes], request: bytes, deadline: float, timeout: float) -> Any:
         """One compile through `zygote`: _Gone if it ended before forking, CompileChildFailed as the one-shot child."""
@@ -151,15 +166,20 @@ def _reply(fd: int, deadline: float) -> Any:
     return read_frame(fd)
 
 
+def _watch(owner: weakref.ref[RulesCompiler], zygote: subprocess.Popen[bytes]) -> None:
+    """A zygote's watcher, on a daemon thread: blocked in waitpid until the zygote ends (no polling, no signal
+    handler to share with asyncio's child watching), which reaps it at once; then its compiler is told."""
+    zygote.wait()  # Popen's waitpid lock keeps this and a compile's poll()/wait() from reaping it twice
+    compiler = owner()  # weak: a compiler dropped without close is still finalized (its zygote killed)
+    if compiler is not None:
+        compiler._died(zygote)
+
+
 def _kill_all(zygotes: list[subprocess.Popen[bytes]]) -> None:
-    """Kill the zygote in `zygotes` (if any), close its pipes and reap it on a daemon thread, never waiting."""
+    """Kill the zygote in `zygotes` (if any) and close its pipes, never waiting: its watcher reaps it."""
     while zygotes:
         zygote = zygotes.pop()
         zygote.kill()
         for pipe in (zygote.stdin, zygote.stdout):
             if pipe is not None:
                 pipe.close()
-        try:
-            threading.Thread(target=zygote.wait, name="compiler-reap", daemon=True).start()
-        except RuntimeError:  # the interpreter is shutting down (a finalizer at exit): the kill is enough
-            pass

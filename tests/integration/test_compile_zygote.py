@@ -44,15 +44,16 @@ def until(predicate: Callable[[], bool], timeout: float = 15.0) -> None:
         time.sleep(0.02)
 
 
-def live_processes(*, parent: int = -1, session: int = -1) -> list[int]:
-    """Running (not zombie) processes whose parent is `parent` or whose session is `session`."""
+def live_processes(*, parent: int = -1, session: int = -1, zombies: bool = False) -> list[int]:
+    """Running (not zombie) processes whose parent is `parent` or whose session is `session`; with `zombies`, those
+    that have ended and not been reaped instead."""
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if fields[0] != "Z" and (int(fields[1]) == parent or int(fields[3]) == session):
+        if (fields[0] == "Z") == zombies and (int(fields[1]) == parent or int(fields[3]) == session):
             found.append(int(stat.parent.name))
     return found
 
@@ -132,6 +133,24 @@ def test_a_zygote_killed_between_compiles_is_replaced_and_logged_once(
     assert compiler.zygote_pid not in (None, killed)
     ended = [r for r in caplog.records if r.getMessage() == "rules compiler ended"]
     assert [(r.fields["pid"], r.fields["cause"]) for r in ended] == [(killed, "killed by SIGKILL")]  # type: ignore[attr-defined]
+
+
+def test_a_zygote_that_dies_between_compiles_is_reaped_and_logged_when_it_dies_not_at_the_next_compile(
+        compiler: RulesCompiler, caplog: pytest.LogCaptureFixture) -> None:
+    compiler.compile(load_policy, RULES)
+    killed = compiler.zygote_pid
+    assert killed is not None
+
+    with caplog.at_level(logging.INFO, logger="credit_policy.service"):
+        os.kill(killed, signal.SIGKILL)
+        until(lambda: any(r.getMessage() == "rules compiler ended" for r in caplog.records), timeout=10)
+
+    [ended] = [r.fields for r in caplog.records if r.getMessage() == "rules compiler ended"]  # type: ignore[attr-defined]
+    assert (ended["pid"], ended["cause"]) == (killed, "killed by SIGKILL")
+    assert ended["action"] == "the next reload starts a new compiler"
+    assert not Path(f"/proc/{killed}").exists()  # reaped: no zombie left to the next reload
+    assert compiler.zygote_pid is None
+    assert compiler.compile(load_policy, RULES).program and compiler.zygote_pid not in (None, killed)
 
 
 class SleepingCompile:

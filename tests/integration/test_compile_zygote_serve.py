@@ -4,6 +4,7 @@ serve stops or is killed (SIGKILL: nothing runs its stop)."""
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import time
@@ -62,3 +63,18 @@ def test_serve_with_engine_workers_stops_without_waiting_for_its_compile_process
 
     until(lambda: live_processes(session=server.proc.pid) == [])
     assert "rules compiler ended" not in server.log_path.read_text()
+
+
+def test_a_compile_process_killed_between_reloads_is_logged_and_reaped_at_once_by_serve(server_factory: Any) -> None:
+    server: ServerProcess = server_factory("--watch-interval", "0", workers=0, new_session=True)
+    reload_by_sighup(server, "first")
+    [zygote] = compile_processes(server.proc.pid)
+
+    signal_sent = len(server.events())
+    os.kill(zygote, signal.SIGKILL)
+    ended = server.wait_for_event("rules compiler ended", timeout=10, after=signal_sent)
+
+    assert (ended["pid"], ended["cause"], ended["level"]) == (zygote, "killed by SIGKILL", "warning")
+    until(lambda: live_processes(parent=server.proc.pid, zombies=True) == [], 5)
+    reload_by_sighup(server, "second")  # the next reload starts a fresh compile process
+    assert compile_processes(server.proc.pid) not in ([], [zygote])
