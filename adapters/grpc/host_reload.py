@@ -17,6 +17,7 @@ from adapters.grpc import rules_source, rules_watch
 from adapters.grpc.engines import Engine
 from adapters.grpc.logs import event
 from adapters.grpc.metrics import ServiceMetrics
+from adapters.grpc.reload_progress import ENGINE, STORE, ReloadProgress
 from adapters.grpc.rules_content import content_digest
 from adapters.grpc.rules_source import without_store_password
 from adapters.grpc.versions import (
@@ -62,6 +63,8 @@ class PolicyReloads:
     refused; set at start too."""
     _clock: Callable[[], float] = time.monotonic
     """What the back-off is timed by (a test's fake clock moves on without sleeping)."""
+    progress: ReloadProgress
+    """The reload under way, if any (GetPolicy's `reloading`, its gauge, `policy reload slow`)."""
 
     if TYPE_CHECKING:  # the host's (host.py)
 
@@ -86,20 +89,27 @@ class PolicyReloads:
         self._watching = False
         self._stopping = False
         self._retired = {}
+        self.progress = ReloadProgress()
+        self.metrics.track_reload(self.progress.seconds)
 
     async def reload(self, trigger: str = "manual") -> bool:
         """Compile the rules directory off to the side; swap it in if it is good. True if swapped. The
         watcher's reload of the very bytes last served or refused is skipped, unlogged; a SIGHUP's is not."""
         async with self._reload_lock:
-            read = self._fingerprint = await asyncio.to_thread(rules_watch.fingerprint, self.rules_dir)
-            content = await asyncio.to_thread(content_digest, self.rules_dir)
-            if trigger == "watch" and content == self._settled:
-                return False  # a touch, or identical files written again: nothing new to say about them
-            self._settled = None
-            swapped = await self._take(trigger, read)
-            if self.rules_dir_state in (DIR_SERVED, DIR_REFUSED) and await self._held_still(read):
-                self._settled = content  # a PENDING one is not: its retry must read the files again
-            return swapped
+            with self.progress.under_way(trigger, rules_dir=str(self.rules_dir), serving=self.served.policy.version):
+                return await self._reload(trigger)
+
+    async def _reload(self, trigger: str) -> bool:
+        """`reload`, under its lock."""
+        read = self._fingerprint = await asyncio.to_thread(rules_watch.fingerprint, self.rules_dir)
+        content = await asyncio.to_thread(content_digest, self.rules_dir)
+        if trigger == "watch" and content == self._settled:
+            return False  # a touch, or identical files written again: nothing new to say about them
+        self._settled = None
+        swapped = await self._take(trigger, read)
+        if self.rules_dir_state in (DIR_SERVED, DIR_REFUSED) and await self._held_still(read):
+            self._settled = content  # a PENDING one is not: its retry must read the files again
+        return swapped
 
     async def _held_still(self, read: rules_watch.Fingerprint) -> bool:
         """Whether the directory is as it was before the read: else `content` may not be what was read."""
@@ -118,7 +128,9 @@ class PolicyReloads:
         try:
             # Neither step is about the rule files (they compiled and linted clean): a store that is
             # away, an engine worker that failed. Not a refusal; the watcher tries again (`_fail`).
+            self.progress.at(STORE, policy.version)
             await self._record_policy(policy)
+            self.progress.at(ENGINE, policy.version)
             engine = await self._engine_for(policy, self.served.engine)
         except Exception as exc:
             discard(policy)

@@ -40,6 +40,7 @@ from adapters.grpc.metrics_families import (
     decision_metrics,
     policy_gauges,
     reload_counter,
+    reload_gauge,
 )
 from adapters.grpc.metrics_process import ProcessFigures
 from adapters.grpc.runtime import CannotListen as CannotListen  # raised here, and re-exported
@@ -89,9 +90,10 @@ class ServiceMetrics:
         self.requests, self.latency = call_metrics(r)
         self.decisions, self.log_failures, self.log_backlog = decision_metrics(r)
         self.in_flight, self.max_in_flight = admission_gauges(r)
-        self._live: list[tuple[Gauge, Callable[[], int]]] = []
+        self._live: list[tuple[Gauge, Callable[[], float]]] = []
         """Gauges whose value is read from a function: at each scrape, or copied by keep_gauges_fresh."""
         self.reloads = reload_counter(r, process)
+        self._reload_in_progress = reload_gauge(r, process)
         self._process = process
         self.policy, self.rules_dir_refused = policy_gauges(r)
         self._version: str | None = None
@@ -142,12 +144,17 @@ class ServiceMetrics:
         self.policy.labels(version).set(1)
         self._version = version
 
-    def _track(self, gauge: Gauge, source: Callable[[], int]) -> None:
+    def _track(self, gauge: Gauge, source: Callable[[], float]) -> None:
         """Have `gauge` show `source()`: read at each scrape, or, when the values live in multiprocess
         files, copied there by keep_gauges_fresh."""
         self._live.append((gauge, source))
         if not multiprocess():
             gauge.set_function(source)
+
+    def track_reload(self, seconds: Callable[[], float]) -> None:
+        """The reload-in-progress gauge shows `seconds()`: how long the reload under way has run, 0 when none."""
+        gauge = self._reload_in_progress
+        self._track(gauge if self._process is None else gauge.labels(self._process), seconds)
 
     def track_engine_workers(self, configured: int, live: Callable[[], int],
                              pids: Callable[[], dict[str, int]] | None = None) -> None:

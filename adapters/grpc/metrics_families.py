@@ -67,3 +67,14 @@ def policy_gauges(r: CollectorRegistry) -> tuple[Gauge, Gauge]:
         "version keeps serving; GetPolicy's last_refused says why); 0 once it holds a good one",
         registry=r, multiprocess_mode="livemax")
     return policy, rules_dir_refused
+
+
+def reload_gauge(r: CollectorRegistry, process: str | None) -> Gauge:
+    """Seconds the reload under way has run, 0 when none; by server process under `--processes`, as the reload
+    counts (each process reloads on its own), a replaced process's series left to its successor."""
+    help_text = ("Seconds the policy reload under way has run (compile, store, engines), 0 when none; a compile "
+                 "is ended after 600 s")
+    if process is None:
+        return Gauge("credit_policy_reload_in_progress_seconds", help_text, registry=r)
+    return Gauge("credit_policy_reload_in_progress_seconds", help_text, ["process"], registry=r,
+                 multiprocess_mode="livemax")

@@ -36,6 +36,11 @@ def policy_info(host: PolicyHost, include_files: bool) -> pb.PolicyInfo:
         info.pending.MergeFrom(pb.FailedReload(attempted_at=failed.attempted_at.isoformat(), version=failed.version,
                                                error=failed.error, attempt=failed.attempt))
     _last_refused(host, info)
+    reloading = host.progress.current
+    if reloading is not None:  # the directory's state is as last read: this says a new read is under way
+        info.reloading.MergeFrom(pb.ReloadUnderWay(started_at=reloading.started_at.isoformat(),
+                                                   seconds=reloading.seconds(), trigger=reloading.trigger,
+                                                   stage=reloading.stage, version=reloading.version))
     info.warnings.extend(_problem(w) for w in getattr(policy, "warnings", ()))  # lint's, from the child that compiled
     return info
 

@@ -326,6 +326,8 @@ def test_sighup_reaches_every_process_and_a_broken_rule_set_is_refused_by_each(s
     # one reload and one refusal per process, each in its own series: none summed over the processes
     assert reloads_by_process(text, "success") == {"0": 1.0, "1": 1.0}
     assert reloads_by_process(text, "failure") == {"0": 1.0, "1": 1.0}
+    idle = re.findall(r'^credit_policy_reload_in_progress_seconds\{process="(\d)"\} 0\.0$', text, re.MULTILINE)
+    assert sorted(idle) == ["0", "1"]  # no reload under way in either process: a series each, at 0
     assert metric(text, f'credit_policy_policy_info{{version="{second}"}}') == 1.0
     assert f'version="{first}"' not in text
 
