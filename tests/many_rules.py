@@ -11,3 +11,15 @@ def warnings_file(count: int) -> str:
                     f"    source: audit\n    when: {{dbt_open_max: {{gte: {i + 1}}}}}\n    effects: {{downgrade: 1}}\n"
                     for i in range(count))
     return head + rules
+
+
+def likely_percents_file(count: int, items: int = 100) -> str:
+    """A warning_signs file of `count` rules, each `order_trend_ratio` `not_in` `items` whole numbers from 50 up: one
+    `likely_percent` warning per item (a ratio of 50 reads as 50 %), so `count * items` warnings in all."""
+    head = ("kind: warning_signs\ntitle: {zh: 多, en: Many}\nsource: audit\nhit: collect\n"
+            "combine: {downgrade: sum, max_downgrade: 4, cap_grade: worst, limit_factor: min}\nrules:\n")
+    values = ", ".join(str(50 + i) for i in range(items))
+    rules = "".join(f"  - {{id: many.p{i}, code: MANY_P{i}, title: {{zh: 多{i}, en: Many {i}}}, source: audit, "
+                    f"effects: {{downgrade: 1}}, when: {{order_trend_ratio: {{not_in: [{values}]}}}}}}\n"
+                    for i in range(count))
+    return head + rules

@@ -11,8 +11,9 @@ directory: the `--processes` supervisor starts a replacement server process from
 siblings serve, so a broken rule set lying in the directory cannot keep it from starting. Its
 watcher then reads the directory at its first tick like any reload (refusing a broken set, taking
 a newer good one). `on_loaded(version, files)` is told of every version it loads, the first included, and so is
-`on_warnings(version, warnings)`, with lint's warnings on it (`[]` when none); without it, a version with warnings
-is logged as `policy warnings` (a `--processes` server process leaves that to its supervisor, once per version).
+`on_warnings(version, fields)`, with the `policy warnings` line's fields of lint's warnings on it (`{}` when none:
+versions.ServedWarnings); without it, a version with warnings is logged as `policy warnings` (a `--processes`
+server process leaves that to its supervisor, once per version).
 
 Beside it: the reloads and their outcomes (adapters/grpc/host_reload.py), its store and the store file
 going and coming back (adapters/grpc/host_store.py), the watcher
@@ -44,7 +45,6 @@ from adapters.grpc.store_watch import StoreGoneEngine
 from adapters.grpc.versions import DIR_NOT_READ as DIR_NOT_READ
 from adapters.grpc.versions import DIR_SERVED, Served
 from adapters.grpc.versions import EngineBroken as EngineBroken
-from policy_engine.api import lint_warnings
 from policy_engine.domain.errors import StoreUnavailable
 from policy_engine.ports import CustomerStore
 
@@ -65,7 +65,7 @@ class PolicyHost(HostStore, PolicyReloads):
         initial_files: dict[str, str] | None = None,
         load_policy_from_files: Callable[[dict[str, str]], Any] | None = None,
         on_loaded: Callable[[str, dict[str, str]], None] | None = None,
-        on_warnings: Callable[[str, list[str]], None] = policy_warnings,
+        on_warnings: Callable[[str, dict[str, Any]], None] = policy_warnings,
         load_in_child: bool = True,
     ):
         load_policy, load_policy_from_files = policy_loaders(load_policy, load_policy_from_files)
@@ -134,7 +134,7 @@ class PolicyHost(HostStore, PolicyReloads):
 
     def _loaded(self, policy: Any) -> None:
         """Said once a version serves (started or reloaded): lint's warnings on it, then `on_loaded`."""
-        self._on_warnings(policy.version, lint_warnings(policy))
+        self._on_warnings(policy.version, self.served.warnings.log_fields(self.rules_dir))
         if self._on_loaded is None:
             return
         try:

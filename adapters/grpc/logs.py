@@ -99,7 +99,9 @@ class UndeliveredReplies(logging.Filter):
         return False
 
 
-def policy_warnings(version: str, warnings: list[str]) -> None:
-    """The `policy warnings` line (level warning) of a version with lint warnings; nothing for one without."""
-    if warnings:  # the version is taken all the same: they are probable slips, not problems
-        event("policy warnings", logging.WARNING, version=version, count=len(warnings), warnings=warnings)
+def policy_warnings(version: str, fields: dict[str, Any]) -> None:
+    """The `policy warnings` line (level warning) of a version with lint warnings, its `fields` as
+    versions.ServedWarnings.log_fields gives them (`count`, the first 50 `warnings`, `more`, `see`); nothing for
+    one without (no fields)."""
+    if fields:  # the version is taken all the same: they are probable slips, not problems
+        event("policy warnings", logging.WARNING, version=version, **fields)

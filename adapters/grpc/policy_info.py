@@ -41,7 +41,8 @@ def policy_info(host: PolicyHost, include_files: bool) -> pb.PolicyInfo:
         info.reloading.MergeFrom(pb.ReloadUnderWay(started_at=reloading.started_at.isoformat(),
                                                    seconds=reloading.seconds(), trigger=reloading.trigger,
                                                    stage=reloading.stage, version=reloading.version))
-    info.warnings.extend(_problem(w) for w in getattr(policy, "warnings", ()))  # lint's, from the child that compiled
+    info.warnings.extend(_problem(w) for w in served.warnings.warnings)  # lint's, from the child that compiled
+    info.warning_count = served.warnings.count
     return info
 
 

@@ -56,14 +56,14 @@ class ProcessMessages(ProcessSlots):
             _, _pid, version, files = message
             slot.version, self._good = version, (version, files)
         elif message[0] == "warnings" and message[1] == slot.pid:
-            self._said_warnings(message[2], list(message[3]))
+            self._said_warnings(message[2], dict(message[3]))
         elif message[0] == "failed":
             slot.failure = (message[1], list(message[2]), message[3])
 
-    def _said_warnings(self, version: str, warnings: list[str]) -> None:
+    def _said_warnings(self, version: str, fields: dict[str, Any]) -> None:
         """Lint's warnings on a version a process loaded, logged as `policy warnings` by the first process to load
         it: every process loads each version, and N identical lines said no more than one. A version loaded again
         after another (a change rolled back) is said again, as a reload of it is."""
         if version != self._warnings_version:
             self._warnings_version = version
-            policy_warnings(version, warnings)
+            policy_warnings(version, fields)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.grpc.compile_child import CompileChildFailed, compile_in_child
+from adapters.grpc.problem_lists import leading
 from policy_engine.rule_table import RuleRow, rule_rows
 
 
@@ -29,7 +30,10 @@ class PolicySummary:
     """What each rule is (GetPolicy's `rules`), read here: the front process never holds the program itself."""
     warnings: tuple[Any, ...] = ()
     """Lint's warnings on the rule files (rules.problems.Problem): the child linted them, so the service logs
-    them and GetPolicy gives them without linting again."""
+    them and GetPolicy gives them without linting again. The first ones, up to KEPT_PROBLEM_BYTES of their text:
+    a rule set within the rule-file bounds can carry 200,000 (53 MB), which would cross the pipe for nothing."""
+    warning_count: int = 0
+    """How many warnings the rule files have, all counted."""
 
 
 def summarise_policy(load_policy: Callable[[Path], Any], rules_dir: Path) -> PolicySummary:
@@ -43,8 +47,9 @@ def summarise_policy(load_policy: Callable[[Path], Any], rules_dir: Path) -> Pol
             program = program_bytes(policy) if hasattr(policy, "program") else b""
         except Exception:  # a loader of another kind: the serving processes compile from the files
             program = b""
+        warnings = tuple(getattr(policy, "warnings", ()))
         return PolicySummary(policy.version, list(policy.rule_ids), dict(policy.files), program, rule_rows(policy),
-                             tuple(getattr(policy, "warnings", ())))
+                             tuple(leading(warnings)), len(warnings))
     finally:
         policy.close()
 

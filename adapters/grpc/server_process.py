@@ -73,9 +73,9 @@ def process_main(conn: Any, config: ProcessConfig, index: int = 0, files: dict[s
     With `files` (the last good rule files, from the supervisor) it starts from those instead of
     compiling the rules directory. Messages to the supervisor: `("serving", pid, port, version,
     files)` once (files None when it started from the supervisor's), `("loaded", pid, version,
-    files)` after each reload, `("warnings", pid, version, warnings)` for every version it loads (lint's,
-    `[]` when none: the supervisor logs them once per version), `("failed", error, problems, traceback)` if it
-    could not start.
+    files)` after each reload, `("warnings", pid, version, fields)` for every version it loads (the
+    `policy warnings` line's fields of lint's warnings, `{}` when none: the supervisor logs them once per
+    version), `("failed", error, problems, traceback)` if it could not start.
     `backlog` (shared memory) is kept equal to its decision-log writer's backlog.
     """
     _take_signals()
@@ -128,10 +128,11 @@ class _Reports:
         except OSError:
             pass  # the supervisor is gone: the pipe's EOF stops us
 
-    def on_warnings(self, version: str, warnings: list[str]) -> None:
-        """A version loaded (before serving too): its lint warnings, for the supervisor to log once per version."""
+    def on_warnings(self, version: str, fields: dict[str, Any]) -> None:
+        """A version loaded (before serving too): its `policy warnings` fields, for the supervisor to log once per
+        version (bounded: the first 50 warnings and the count)."""
         try:
-            self._conn.send(("warnings", os.getpid(), version, warnings))
+            self._conn.send(("warnings", os.getpid(), version, fields))
         except OSError:
             pass  # the supervisor is gone: the pipe's EOF stops us
 

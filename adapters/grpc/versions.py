@@ -8,21 +8,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from adapters.grpc.engines import Engine
+from adapters.grpc.problem_lists import KEPT_PROBLEM_BYTES as KEPT_PROBLEM_BYTES
+from adapters.grpc.problem_lists import LOGGED_PROBLEMS as LOGGED_PROBLEMS
+from adapters.grpc.problem_lists import leading, listed
 from adapters.grpc.rule_info import rules_message
 
 
 class EngineBroken(RuntimeError):
     """The server process stopped because its in-process engine closed after repeated failures."""
-
-
-LOGGED_PROBLEMS = 50
-"""Problems a `policy reload refused` line lists; `count` and `more` say how many there were in all. A rule set
-of 3,000 problems made a ~300-KB line, which log shippers split or drop (and people cannot read)."""
-KEPT_PROBLEM_BYTES = 1 << 20
-"""Text (`str(problem)`, UTF-8) of the problems GetPolicy's last_refused holds, the first ones in lint's order:
-~15,000 typical problems. The 1-MiB bound on rule files does not bound them: 1 MiB of one-letter unknown keys
-is 211,377 problems, a 13.6-MiB last_refused, past gRPC's 8-MiB reply bound, so GetPolicy failed for as long as
-that refusal was the last one. `count` keeps the exact number; `credit-policy lint` prints them all."""
 
 
 @dataclass(frozen=True)
@@ -43,29 +36,30 @@ class RefusedAttempt:
         """The refusal `exc` (PolicyLoadError, or another error from reading the rules) stands for, now."""
         problems = list(getattr(exc, "problems", []) or [])
         note = str(getattr(exc, "note", "") or "")
-        return cls(datetime.now(UTC), _first(problems, KEPT_PROBLEM_BYTES), "" if problems else repr(exc), note,
-                   len(problems) or 1)
+        return cls(datetime.now(UTC), leading(problems), "" if problems else repr(exc), note, len(problems) or 1)
 
     def log_fields(self, rules_dir: object = "RULES") -> dict[str, Any]:
-        """The `policy reload refused` line's account of it: `count`, the first LOGGED_PROBLEMS `problems`, and
-        when there were more, `more` and where to read them all (`see`); `note` when there is one."""
-        shown = [str(p) for p in self.problems[:LOGGED_PROBLEMS]] or [self.error]
+        """The `policy reload refused` line's account of it (problem_lists.listed); `note` when there is one."""
         note = {"note": self.note} if self.note else {}
-        if self.count <= len(shown):
-            return {"count": self.count, "problems": shown, **note}
-        kept = (f"has all {self.count}" if len(self.problems) == self.count
-                else f"has the first {len(self.problems)} (1 MiB of them)")
-        see = f"GetPolicy's last_refused {kept}; `credit-policy lint {rules_dir}` prints all {self.count}"
-        return {"count": self.count, "problems": shown, "more": self.count - len(shown), "see": see, **note}
+        return {**listed("problems", self.problems or [self.error], self.count, "last_refused", rules_dir), **note}
 
 
-def _first(problems: list[Any], budget: int) -> list[Any]:
-    """The leading `problems` whose text fits in `budget` bytes (at least one)."""
-    for kept, problem in enumerate(problems):
-        budget -= len(str(problem).encode())
-        if budget < 0:
-            return problems[:max(kept, 1)]
-    return problems
+@dataclass(frozen=True)
+class ServedWarnings:
+    """Lint's warnings on the version served: the first of them (up to KEPT_PROBLEM_BYTES) and how many it has."""
+
+    warnings: tuple[Any, ...] = ()
+    count: int = 0
+
+    @classmethod
+    def of(cls, policy: Any) -> ServedWarnings:
+        """The warnings of `policy` (a Policy, all of them; or a summary, which kept the first: rules_source.py)."""
+        warnings = tuple(getattr(policy, "warnings", ()))
+        return cls(tuple(leading(warnings)), max(getattr(policy, "warning_count", 0), len(warnings)))
+
+    def log_fields(self, rules_dir: object = "RULES") -> dict[str, Any]:
+        """The `policy warnings` line's fields (problem_lists.listed); none for a version without warnings."""
+        return listed("warnings", self.warnings, self.count, "warnings", rules_dir) if self.count else {}
 
 
 @dataclass(frozen=True)
@@ -87,9 +81,12 @@ class Served:
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     rules: Any = field(init=False, repr=False)
     """GetPolicy's `rules` of this version (a PolicyInfo holding only them), built once here, not per call."""
+    warnings: ServedWarnings = field(init=False, repr=False)
+    """Lint's warnings on this version, kept within bounds once here: GetPolicy's `warnings`, `policy warnings`."""
 
     def __post_init__(self) -> None:
         self.rules = rules_message(self.policy)
+        self.warnings = ServedWarnings.of(self.policy)
 
 
 DIR_SERVED, DIR_REFUSED, DIR_NOT_READ, DIR_PENDING = "SERVED", "REFUSED", "NOT_READ", "PENDING"

@@ -125,8 +125,9 @@ def test_the_supervisor_says_each_version_once_and_again_after_another(
     supervisor = sup.Supervisor(sup.ProcessConfig(rules_dir=tmp_path, host="127.0.0.1", port=1), 2)
     first, second = supervisor._slots
     first.pid, second.pid = 101, 102
-    told = [(first, 101, "v1", ["w1"]), (second, 102, "v1", ["w1"]), (second, 102, "v2", []),
-            (first, 101, "v2", []), (first, 999, "v3", ["stale"]), (first, 101, "v1", ["w1"])]
+    w1, stale = {"count": 1, "warnings": ["w1"]}, {"count": 1, "warnings": ["stale"]}  # ServedWarnings.log_fields
+    told = [(first, 101, "v1", w1), (second, 102, "v1", w1), (second, 102, "v2", {}),
+            (first, 101, "v2", {}), (first, 999, "v3", stale), (first, 101, "v1", w1)]
 
     with caplog.at_level("INFO"):
         for slot, pid, version, warnings in told:

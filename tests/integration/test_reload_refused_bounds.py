@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,22 +28,28 @@ def many_unknown_keys(rules: Path) -> None:
     (rules / "zz_many.yaml").write_text(f"kind: collection_reminders\nhit: first\n{keys}")
 
 
-def test_a_refusal_of_thousands_of_problems_logs_the_first_50_and_the_count_and_get_policy_has_them_all(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    rules = copy_rules(tmp_path / "rules")
-
+def policy_info_after_reload(rules: Path, edit: Callable[[Path], None], taken: bool) -> Any:
+    """GetPolicy's answer (no files) from a host serving `rules` once `edit` changed them and a SIGHUP reload
+    read them in the compile child, as `serve` does (`taken`: the reload served the new version)."""
     async def main() -> Any:
         host = PolicyHost(rules, workers=0)
         await host.start()
         try:
-            many_unknown_keys(rules)
-            assert await host.reload("SIGHUP") is False
-            return policy_info(host, include_files=False).last_refused
+            edit(rules)
+            assert await host.reload("SIGHUP") is taken
+            return policy_info(host, include_files=False)
         finally:
             await host.aclose()
 
+    return asyncio.run(main())
+
+
+def test_a_refusal_of_thousands_of_problems_logs_the_first_50_and_the_count_and_get_policy_has_them_all(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    rules = copy_rules(tmp_path / "rules")
+
     with caplog.at_level(logging.INFO, logger="credit_policy.service"):
-        refused = asyncio.run(main())
+        refused = policy_info_after_reload(rules, many_unknown_keys, taken=False).last_refused
 
     [line] = logged(caplog, "policy reload refused")
     count = line["count"]

@@ -326,7 +326,7 @@ class RefusedReload(_message.Message):
     def __init__(self, attempted_at: _Optional[str] = ..., problems: _Optional[_Iterable[_Union[Problem, _Mapping]]] = ..., note: _Optional[str] = ..., problem_count: _Optional[int] = ...) -> None: ...
 
 class PolicyInfo(_message.Message):
-    __slots__ = ("version", "loaded_at", "files", "rule_ids", "last_refused", "rules_dir", "file_names", "rules_dir_state", "build", "rules", "pending", "warnings", "reloading")
+    __slots__ = ("version", "loaded_at", "files", "rule_ids", "last_refused", "rules_dir", "file_names", "rules_dir_state", "build", "rules", "pending", "warnings", "reloading", "warning_count")
     class FilesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -347,6 +347,7 @@ class PolicyInfo(_message.Message):
     PENDING_FIELD_NUMBER: _ClassVar[int]
     WARNINGS_FIELD_NUMBER: _ClassVar[int]
     RELOADING_FIELD_NUMBER: _ClassVar[int]
+    WARNING_COUNT_FIELD_NUMBER: _ClassVar[int]
     version: str
     loaded_at: str
     files: _containers.ScalarMap[str, str]
@@ -360,7 +361,8 @@ class PolicyInfo(_message.Message):
     pending: FailedReload
     warnings: _containers.RepeatedCompositeFieldContainer[Problem]
     reloading: ReloadUnderWay
-    def __init__(self, version: _Optional[str] = ..., loaded_at: _Optional[str] = ..., files: _Optional[_Mapping[str, str]] = ..., rule_ids: _Optional[_Iterable[str]] = ..., last_refused: _Optional[_Union[RefusedReload, _Mapping]] = ..., rules_dir: _Optional[str] = ..., file_names: _Optional[_Iterable[str]] = ..., rules_dir_state: _Optional[str] = ..., build: _Optional[str] = ..., rules: _Optional[_Iterable[_Union[RuleInfo, _Mapping]]] = ..., pending: _Optional[_Union[FailedReload, _Mapping]] = ..., warnings: _Optional[_Iterable[_Union[Problem, _Mapping]]] = ..., reloading: _Optional[_Union[ReloadUnderWay, _Mapping]] = ...) -> None: ...
+    warning_count: int
+    def __init__(self, version: _Optional[str] = ..., loaded_at: _Optional[str] = ..., files: _Optional[_Mapping[str, str]] = ..., rule_ids: _Optional[_Iterable[str]] = ..., last_refused: _Optional[_Union[RefusedReload, _Mapping]] = ..., rules_dir: _Optional[str] = ..., file_names: _Optional[_Iterable[str]] = ..., rules_dir_state: _Optional[str] = ..., build: _Optional[str] = ..., rules: _Optional[_Iterable[_Union[RuleInfo, _Mapping]]] = ..., pending: _Optional[_Union[FailedReload, _Mapping]] = ..., warnings: _Optional[_Iterable[_Union[Problem, _Mapping]]] = ..., reloading: _Optional[_Union[ReloadUnderWay, _Mapping]] = ..., warning_count: _Optional[int] = ...) -> None: ...
 
 class ReloadUnderWay(_message.Message):
     __slots__ = ("started_at", "seconds", "trigger", "stage", "version")
