@@ -23,3 +23,16 @@ def likely_percents_file(count: int, items: int = 100) -> str:
                     f"effects: {{downgrade: 1}}, when: {{order_trend_ratio: {{not_in: [{values}]}}}}}}\n"
                     for i in range(count))
     return head + rules
+
+
+def alike_rules_file(prefix: str, count: int, start: int = 0) -> str:
+    """A warning_signs file of rules `<prefix>.r<i>` for i from `start`, `count` of them, one a line from line 6: in
+    groups of 150 with one condition (`dbt_open_max` `eq` a value per group i // 150; such values exclude each other),
+    so that the engine's tables take thousands (200 rules a condition, 400 first comparisons, one on the match stack).
+    Files that go on numbering with `start` share no condition."""
+    head = ("kind: warning_signs\ntitle: {zh: 多, en: Many}\nsource: audit\n"
+            "combine: {downgrade: sum, max_downgrade: 4, cap_grade: worst, limit_factor: min}\nrules:\n")
+    rules = "".join(f"  - {{id: {prefix}.r{i}, code: ALIKE, title: {{zh: 多, en: Many}}, source: audit, "
+                    f"effects: {{downgrade: 1}}, when: {{dbt_open_max: {{eq: {1000 + i // 150}}}}}}}\n"
+                    for i in range(start, start + count))
+    return head + rules

@@ -23,7 +23,7 @@ from policy_engine.rules.day_titles import day_title_problems
 from policy_engine.rules.emit import stage_emit
 from policy_engine.rules.full_width import name_slips
 from policy_engine.rules.kinds import kind_without_file, no_kind_problem, no_rule_files, second_file_problem
-from policy_engine.rules.loader import Document, parse_document
+from policy_engine.rules.loader import MAX_RULES, Document, parse_document
 from policy_engine.rules.percent_titles import percent_title_problems
 from policy_engine.rules.problems import PolicyLoadError, Problem
 from policy_engine.rules.raw_conditions import raw_condition_problems
@@ -126,6 +126,18 @@ def stage_typecheck(u: Unit) -> None:
                                 file=path, line=line, file_kind=model.kind)
             counter += 1
             u.rules.append((rule, node, doc, loc))
+    u.problems += too_many_rules(u.rules)
+
+
+def too_many_rules(rules: list[tuple[CompiledRule, Any, Document, tuple[Any, ...]]]) -> list[Problem]:
+    """`too_many_rules` at the first rule past MAX_RULES, in file order (said once: the others follow it)."""
+    if len(rules) <= MAX_RULES:
+        return []
+    rule, _node, doc, loc = rules[MAX_RULES]
+    return [doc.problem(loc, "too_many_rules", f"rule {rule.id}: the rule files have {len(rules)} rules; at most "
+                        f"{MAX_RULES} are taken and this one is number {MAX_RULES + 1} (GetPolicy describes every "
+                        "rule in one reply): merge rules that differ only in a threshold into a scorecard or limit "
+                        "table")]
 
 
 def stage_analyse(u: Unit) -> None:

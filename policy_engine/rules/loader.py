@@ -29,6 +29,15 @@ MAX_TOTAL_BYTES = 1 << 20
 ~10-17 s a MiB (measured), paid by every lint, test and reload before any check: at the former 4 MiB, a
 minute. A version must also fit in one gRPC message (GetPolicy include_files; 8 MiB) and the audit log."""
 MAX_NODES = 200_000
+MAX_RULES = 1_000
+"""Rules (warning signs, scorecard rows, limit and cadence rows, reminders, follow-ups, order steps) in one rule set,
+all files together: the shipped one has 82. GetPolicy describes every rule in one reply (ids, titles, sources: up
+to ~3.9 KB a rule, aliases repeating the longest titles), which must fit in gRPC's 8 MiB beside the files and the
+warnings: 3,982 rules made a 14.5-MB `rules` alone. The engine's own cliff is 4,096 rules (rete.c MAX_ACTIONS), past
+which it refused the rule set without saying where (`engine_rejected` at the directory)."""
+MAX_PATH_BYTES = 255
+"""A rule file's path under the rules directory, UTF-8: GetPolicy names it with each of the file's rules, and a path
+may be ~4,000 bytes long (nested folders), 4 MB over 1,000 rules."""
 
 Path_ = tuple[str | int, ...]
 
@@ -96,6 +105,10 @@ def _read_within_limits(rules_dir: Path, paths: list[Path]) -> tuple[dict[str, s
     for path in paths:
         rel = path.relative_to(rules_dir).as_posix()
         shown = str(path)
+        if len(rel.encode()) > MAX_PATH_BYTES:  # not read, as a file too large is not
+            problems.append(Problem(shown, 1, 1, "unreadable", f"a path of {len(rel.encode())} bytes under the rules "
+                                    f"directory; at most {MAX_PATH_BYTES} are read: move it up or shorten its names"))
+            continue
         try:
             size = path.stat().st_size
         except OSError as exc:

@@ -36,7 +36,8 @@ CODES = {
     "weights_sum": "scorecard weights do not add up to 1",
     "too_many_fields": "a rule stage (or one kind of the customer stage's rules) would send the engine a fact of "
     "more than 255 properties",
-    "too_many_rules": "a rule stage would fill one of the engine's fixed node tables (it would hang or crash)",
+    "too_many_rules": "a rule stage would fill one of the engine's fixed node tables (it would hang or crash), or the "
+    "rule files hold more than 1,000 rules",
     "too_many_at_once": "the comparisons of a rule stage (or of one kind of the customer stage's rules) could hold "
     "too many at once for one customer (the engine's match stack of 64 would overflow and fail that customer's "
     "decision)",
