@@ -93,6 +93,7 @@ class Ruleset:
         self._text = engine_json(json.dumps(definition, ensure_ascii=False))
         self.replaced = 0
         """How many times a failed match made this ruleset start over on a fresh engine ruleset."""
+        self._fired = False  # whether a match on the current engine ruleset fired a rule (see close)
         self._closed_why = "closed"
         self.broken: str | None = None
         """Why failed matches closed this ruleset for good (None while it works, or once `close()`d):
@@ -116,6 +117,7 @@ class Ruleset:
         at most MAX_REPLACEMENTS are allowed before matches are refused.
         """
         self._handle = None
+        self._fired = False
         if self.replaced >= MAX_REPLACEMENTS:
             self._closed_why = self.broken = f"closed after {MAX_REPLACEMENTS} failed matches"
             return
@@ -144,6 +146,7 @@ class Ruleset:
                     messages.append(message)
                     message = _core.complete_and_start_action(handle, state)
                 _core.retract_facts(handle, payload)
+                self._fired = self._fired or bool(messages)
             except BaseException as exc:
                 # Also for Ctrl-C or SIGTERM between assert and retract: the fact would stay behind and
                 # the next match on this ruleset would fail ("already held an identical fact").
@@ -172,13 +175,14 @@ class Ruleset:
         not what each session holds (~1 MB for the shipped policy, allocated by the first match), so
         a process that replaces its policy on every reload grew by that much each time. The session
         is clean here (every match retracts its facts; a failed match moved on to a fresh ruleset),
-        unlike the abandoned ones whose deletion has crashed the core."""
+        unlike the abandoned ones whose deletion has crashed the core. A session whose every match fired
+        nothing is not deleted either: the core's delete_state segfaults on it (durable_rules 2.0.28, one
+        comparison is enough); its memory stays, once per such ruleset, which a real policy never is (every
+        customer gets a grade band)."""
         with _LOCK:
             if self._handle is not None:
-                try:
+                if self._fired:
                     _core.delete_state(self._handle, _SID)
-                except Exception:  # no session: never matched
-                    pass
                 _core.delete_ruleset(self._handle)
                 self._handle = None
 
