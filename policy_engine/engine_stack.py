@@ -109,13 +109,26 @@ def _most_holding(node: _Node) -> int:
     return len(node.continuations) + sum(_field_most(terms) for terms in by_field.values())
 
 
-def _peak(node: _Node, memo: dict[int, int]) -> int:
-    """The most entries on the stack while `node`'s successors are visited (it popped, from its pending)."""
-    if id(node) not in memo:
+def _peak(root: _Node) -> int:
+    """The most entries on the stack while `root`'s successors are visited (it popped, from its pending).
+
+    Walked with a stack of our own, successors before the node: a rule's comparisons are a chain of nodes
+    (a `not_in` of 100 is 100 of them, one after another), and the engine takes chains of tens of
+    thousands that Python's recursion limit (1,000 frames) would not."""
+    memo: dict[int, int] = {}
+    todo: list[tuple[_Node, bool]] = [(root, False)]
+    while todo:
+        node, ready = todo.pop()
+        if id(node) in memo:
+            continue
+        successors = (*node.comparisons.values(), *node.continuations)
+        if not ready:  # come back to it once every successor's peak is known
+            todo.append((node, True))
+            todo.extend((n, False) for n in successors if id(n) not in memo)
+            continue
         held = _most_holding(node)
-        below = [_peak(n, memo) for n in (*node.comparisons.values(), *node.continuations)]
-        memo[id(node)] = 0 if held == 0 else held - 1 + max([1, *below])
-    return memo[id(node)]
+        memo[id(node)] = 0 if held == 0 else held - 1 + max([1, *(memo[id(n)] for n in successors)])
+    return memo[id(root)]
 
 
 def stack_peak(definition: dict[str, Any]) -> int:
@@ -124,7 +137,7 @@ def stack_peak(definition: dict[str, Any]) -> int:
     for rule in definition.values():
         for part in rule["all"]:
             _build(part["m"], root)
-    return max(1, _peak(root, {}))
+    return max(1, _peak(root))
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from policy_engine.features import compute_features
 from policy_engine.features.catalogue import SIGNAL_FIELDS
 from policy_engine.rules.compiler import compile_policy, lint
 from policy_engine.rules.loader import read_rule_files
-from tests.many_rules import warnings_file
+from tests.many_rules import not_in_lists_file, warnings_file
 
 STAGE = {"_f": "c"}
 FACT = {"id": 1, "_f": "c", "k0": 1000, "k1": 1000}
@@ -70,6 +71,19 @@ def test_fields_and_any_branches_and_absent_fields_each_count() -> None:
 
     assert stack_peak(fields) == 45
     assert stack_peak(_branches(66)) == 66
+
+
+def test_a_chain_longer_than_python_s_recursion_limit_is_walked() -> None:
+    chain = _rules([{"$neq": {"k0": i + 0.5}} for i in range(5 * sys.getrecursionlimit())])
+
+    assert stack_peak(chain) == 1  # one comparison at a time: each pops before the next is pushed
+
+
+def test_a_rule_of_many_long_not_in_lists_lints_clean() -> None:
+    files = read_rule_files(Path("rules"))
+    files["zz_lists.yaml"] = not_in_lists_file(14)  # 1,400 comparisons one after another (was a RecursionError)
+
+    assert lint(files, "rules") == []
 
 
 @pytest.mark.parametrize("shape", [_thresholds, _branches])
