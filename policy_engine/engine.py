@@ -38,6 +38,9 @@ ruleset name cannot be registered twice. What we do instead, for each pitfall:
   their own (ir.fact_of; ids 0, 1, 2, in one assert): the shipped warning signs reach 38 (all 21 warning
   flags and the largest thresholds holding), the scorecard rows 16, the follow-ups 6 (as one fact: 56). A
   303 that happens anyway reads as the stack overflowing (`match_failure`), not as a bare code.
+- At most 15 `$and`/`$or` terms in one rule: the 16th refuses the whole ruleset (error 113, naming no rule).
+  `engine_network.overloads` counts them per rule (`too_many_groups`); the emitter writes an `all` within an
+  `all` as one `$and`, so only the `or`s and their branches' `and`s count.
 - Facts are told apart by their `id`: a second fact with an id already asserted is taken as the same
   (result 2, "observed"; its retract would find only one), so the facts of one match have distinct ids.
 

@@ -19,6 +19,13 @@ fact (a stage, or one kind of the customer stage's rules: ir.fact_of) is followe
 each of its rules: there the 400 is counted across every file of that fact's
 rules. One more fixed size is not a table but the stack a match walks the network on (64 entries);
 engine_stack.py bounds the most a fact could push, and `overloads` reports it as `match_stack`.
+
+And one is per rule: `MAX_SEQUENCE_EXPRESSIONS 32` (rete.h), the entries of a rule's expression sequence. Each
+`$and` and `$or` of its condition writes two (rete.c `createAlpha`: an OP_AND or OP_OR, then an OP_END), and the
+core refuses the ruleset (error 113, ERR_EXPRESSION_LIMIT_EXCEEDED) when the sequence reaches 32: at the 16th.
+Measured: 15 in one rule compile, 16 are refused, whether chained, nested or branches of one `$or`; comparisons
+add none (1,000 `$neq` and 14 `$or` compile), and each rule has a sequence of its own. It is a clean refusal, not a
+hang, so we allow exactly the engine's 15 (`and_or_groups`), and say which rule.
 """
 
 from __future__ import annotations
@@ -31,8 +38,9 @@ from typing import Any
 
 from policy_engine.engine_stack import first_past
 
-BOUNDS = {"branches": 400, "same_condition": 200, "absent_or_any": 100, "match_stack": 60}
-"""Entries we allow in each table of one node (cliffs: 512, 257 and 128), and on the match stack (cliff: 65).
+BOUNDS = {"branches": 400, "same_condition": 200, "absent_or_any": 100, "match_stack": 60, "and_or_groups": 15}
+"""Entries we allow in each table of one node (cliffs: 512, 257 and 128), on the match stack (cliff: 65), and
+`$and`/`$or` terms in one rule (cliff: 16).
 The stack's margin is smaller: its count is exact (measured at the cliff for the shipped pack's worst customer),
 and it is per fact: the shipped customer stage's warning signs reach 38, its scorecard rows 16, its follow-ups 6."""
 
@@ -90,8 +98,9 @@ class _Network:
 
 
 def overloads(definition: dict[str, Any]) -> list[Overload]:
-    """The nodes of a durable_rules ruleset definition (`{name: {"all": [{"m": term}]}}`) past BOUNDS, and
-    the match stack past its bound (its count: the peak of the rules sharing the first rule past's stage)."""
+    """The nodes of a durable_rules ruleset definition (`{name: {"all": [{"m": term}]}}`) past BOUNDS, the
+    match stack past its bound (its count: the peak of the rules sharing the first rule past's stage), and each
+    rule with more `$and`/`$or` terms than the core takes."""
     network = _Network()
     for name, rule in definition.items():
         network.rule = name
@@ -99,4 +108,18 @@ def overloads(definition: dict[str, Any]) -> list[Overload]:
             network._add(network.build(part["m"], 0), "same_condition")
     stack = first_past(definition, BOUNDS["match_stack"])
     past = [Overload(stack.rule, "match_stack", stack.count, BOUNDS["match_stack"])] if stack else []
-    return network.overloads() + past
+    bound = BOUNDS["and_or_groups"]
+    groups = [Overload(name, "and_or_groups", count, bound)
+              for name, rule in definition.items() if (count := and_or_groups(rule)) > bound]
+    return network.overloads() + past + groups
+
+
+def and_or_groups(rule: dict[str, Any]) -> int:
+    """The `$and` and `$or` terms of a rule definition, nested ones included (walked without recursion)."""
+    count, todo = 0, [part["m"] for part in rule["all"]]
+    while todo:
+        op, value = next(iter(todo.pop().items()))
+        if op in ("$and", "$or"):
+            count += 1
+            todo.extend(value)
+    return count

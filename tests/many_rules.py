@@ -38,12 +38,13 @@ def alike_rules_file(prefix: str, count: int, start: int = 0) -> str:
     return head + rules
 
 
-def not_in_lists_file(lists: int, items: int = 100) -> str:
-    """A warning_signs file of one rule (at line 7) whose `when` is an `all` of `lists` `dbt_open_max` `not_in` lists of
-    `items` whole days each, all different: `lists * items` comparisons one after another in the engine's network."""
+def lists_file(lists: int, items: int = 100, op: str = "not_in") -> str:
+    """A warning_signs file of one rule (at line 7) whose `when` is an `all` of `lists` `dbt_open_max` `op` (`in` or
+    `not_in`) lists of `items` whole days each, all different: a `not_in` list is `items` comparisons one after another
+    in the engine's network, an `in` list of several one `or` group."""
     head = ("kind: warning_signs\ntitle: {zh: 多, en: Many}\nsource: audit\nhit: collect\n"
             "combine: {downgrade: sum, max_downgrade: 4, cap_grade: worst, limit_factor: min}\nrules:\n")
     days = [", ".join(str(1000 + k * items + j) for j in range(items)) for k in range(lists)]
-    members = ", ".join(f"{{dbt_open_max: {{not_in: [{d}]}}}}" for d in days)
+    members = ", ".join(f"{{dbt_open_max: {{{op}: [{d}]}}}}" for d in days)
     return head + ("  - {id: many.lists, code: MANY_LISTS, title: {zh: 多, en: Many lists}, source: audit, "
                    f"effects: {{downgrade: 1}}, when: {{all: [{members}]}}}}\n")

@@ -36,9 +36,9 @@ def to_durable(node: Node | None, negate: bool = False) -> list[dict[str, Any]]:
     if isinstance(node, Group):
         if node.op == "not":
             return to_durable(node.items[0], not negate)
-        conj = (node.op == "all") != negate
-        parts = [_single(to_durable(item, negate)) for item in node.items]
-        return parts if conj else [{"$or": parts}]
+        if (node.op == "all") != negate:  # one flat and: the engine chains its terms alike, nested or not, but
+            return [t for item in node.items for t in to_durable(item, negate)]  # counts each and (engine_network)
+        return [{"$or": [_single(to_durable(item, negate)) for item in node.items]}]
     return _cmp_terms(node, negate)
 
 

@@ -1,8 +1,10 @@
-"""`too_many_rules`: a rule set past the engine's fixed node tables (engine_network.py), and `too_many_at_once`:
+"""`too_many_rules`: a rule set past the engine's fixed node tables (engine_network.py), `too_many_at_once`:
 one whose comparisons could hold too many at once for one customer (engine_stack.py), each said at the rule
 that takes it past, before durable_rules sees it (a full table hangs or crashes the core; a full match stack
-fails that customer's decision). Both are counted per fact the engine matches: a stage, or in the customer
-stage each kind of rule (ir.fact_of), so the message names that group of rules."""
+fails that customer's decision), and `too_many_groups`: a rule whose condition has more `and`/`or` groups than
+the core takes in one rule (it would refuse the rule set naming no rule). The first two are counted per fact
+the engine matches: a stage, or in the customer stage each kind of rule (ir.fact_of), so the message names that
+group of rules."""
 
 from __future__ import annotations
 
@@ -47,6 +49,12 @@ _WHAT = {
 }
 _CODE = {"match_stack": "too_many_at_once"}
 _PAST = {"match_stack": "this rule takes it past"}
+_GROUPS = ("its condition makes {count} `and`/`or` groups in the engine, which takes at most {bound} in one rule (it "
+           "refuses the whole rule set at the {cliff}th, durable_rules error 113). One is the condition itself, one "
+           "each `any` (and each `not` of an `all`), one each `in` list of several values, and one each branch of an "
+           "`any` that is more than one comparison (an `all`, a `between`, a `not_in` of several values); `all` and "
+           "`not_in` elsewhere make none: write fewer of these groups in this rule (an `in` list of numbers that run "
+           "in a range as one `between`, two `any` on the same field as one), or split the condition across rules")
 
 
 def network_problems(rules: list[tuple[CompiledRule, Any, Document, tuple[Any, ...]]],
@@ -57,6 +65,10 @@ def network_problems(rules: list[tuple[CompiledRule, Any, Document, tuple[Any, .
     problems = []
     for over in overloads(definition):
         rule, doc, loc = by_name[over.rule]
+        if over.table == "and_or_groups":  # a bound of each rule on its own
+            said = _GROUPS.format(count=over.count, bound=over.bound, cliff=over.bound + 1)
+            problems.append(doc.problem(loc, "too_many_groups", f"rule {rule.id}: {said}"))
+            continue
         said, todo = _WHAT[over.table]
         whose = f"{fact_rules(rule.stage, rule.kind)}, across all their files,"
         past = _PAST.get(over.table, f"this rule is number {over.bound + 1}")
