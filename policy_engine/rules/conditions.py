@@ -61,6 +61,8 @@ written in English throughout the rule files, so Chinese words (大于, 不超�
 _SPELLINGS_RUN_TOGETHER = {word.replace("_", ""): op for word, op in OPERATOR_SPELLINGS.items()}
 """The same words written without their underscores, or in camel case: `lessthan`, `greaterThanOrEqual`."""
 _COMBINATORS = ("all", "any", "not", "signal")
+MAX_LIST_ITEMS = 100
+"""The most values an `in` or `not_in` list takes: each is a comparison of its own in the engine."""
 
 
 @dataclass
@@ -169,9 +171,10 @@ class Checker:
                 return False
             return self._expect(operand[0] < operand[1], loc, between_order(spec.name, *operand), "invalid_value")
         if op in ("in", "not_in"):
-            ok = isinstance(operand, list) and 0 < len(operand) <= 100
-            if not self._expect(ok, loc, f"`{op}` takes a non-empty list"):
+            if not self._expect(isinstance(operand, list) and len(operand) > 0, loc, f"`{op}` takes a non-empty list"):
                 return False
+            if len(operand) > MAX_LIST_ITEMS:  # of the right type, as a schema list too long is
+                return self._expect(False, loc, _too_many_items(spec.name, op, len(operand)), "invalid_value")
             return all(self._scalar_ok(spec, x, (*loc, i)) for i, x in enumerate(operand))
         return self._scalar_ok(spec, operand, loc)
 
@@ -201,6 +204,14 @@ class Checker:
         if not ok:
             self._err(loc, code, message)
         return ok
+
+
+def _too_many_items(name: str, op: str, count: int) -> str:
+    """An `in` or `not_in` list past MAX_LIST_ITEMS: the bound, the count, and how to write the values in lists."""
+    head = f"`{op}` takes at most {MAX_LIST_ITEMS} items; this list has {count}: write the rest in another list,"
+    if op == "not_in":
+        return f"{head} all: [{{{name}: {{not_in: [...]}}}}, {{{name}: {{not_in: [...]}}}}]"
+    return f"{head} any: [{{{name}: {{in: [...]}}}}, {{{name}: {{in: [...]}}}}] (or values in a range as one `between`)"
 
 
 def _operator_problem(op: Any, spec: FieldSpec, allowed: tuple[str, ...]) -> str:
