@@ -254,7 +254,7 @@ def parse_document(
         raw = yaml.load(text)
     except RecursionError:  # the parser and constructor recurse once per level
         return None, [Problem(path, 1, 1, "yaml_error", "nested too deeply: [ ] and { } or indented mappings "
-                                                        "inside one another some thousand levels deep")]
+                                                        "inside one another some 200 levels deep")]
     except (ValueError, OverflowError) as exc:  # a constructor's own error: no position
         return None, [Problem(path, 1, 1, "yaml_error", f"{type(exc).__name__}: {str(exc)[:200]}")]
     except MarkedYAMLError as exc:

@@ -39,6 +39,9 @@ def test_nesting_too_deep_for_the_parser_says_so() -> None:
 
     assert (problem.code, problem.path) == ("yaml_error", "limits.yaml")
     assert problem.message.startswith("nested too deeply") and "RecursionError" not in problem.message
+    # It says about how deep: ~195 levels fail under `credit-policy lint` (it once said "some thousand")
+    assert "some 200 levels deep" in problem.message
+    assert parse_document("limits.yaml", "a: " + "[" * 150 + "]" * 150 + "\n")[1] == []
 
 
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs a device that never ends")
