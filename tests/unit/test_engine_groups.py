@@ -36,7 +36,7 @@ def test_the_engine_takes_the_bound_and_refuses_one_more_itself(monkeypatch: pyt
     monkeypatch.setitem(BOUNDS, "and_or_groups", 1000)  # let the core see the next one
 
     assert and_or_groups(_ors(bound - 1)["r"]) == bound
-    # It fires (closing a ruleset whose every match fired nothing crashes the core): every `$or` must hold.
+    # It fires when every `$or` holds, and not when one does not.
     assert at.match([{"id": 1, "_f": "c", **{f"k{i}": i % 2 for i in range(bound)}}]) == [("r", 1)]
     assert at.match([{"id": 2, "_f": "c", **{f"k{i}": 0 for i in range(bound - 2)}}]) == []
     with pytest.raises(EngineError, match="error code: 113"):
