@@ -87,21 +87,28 @@ def test_memory_held_after_a_flood_of_big_requests_is_given_back_once_the_server
         server_factory: Callable[..., ServerProcess]) -> None:
     """glibc's malloc kept the freed buffers of 120 refused 7.7 MiB requests from 4 callers: the server's RSS stayed
     32 to 100 MB up, flat (not a leak: malloc_trim(0) gave it back). Now the server trims its heap once idle after
-    big requests: 42 to 88 MB fell away within TRIM_EVERY_S of the flood's end."""
+    big requests: 42 to 88 MB fell away within TRIM_EVERY_S of the flood's end.
+
+    How much the flood adds varies from run to run (24 to 90 MB in four runs), and the trim gave back 0.54 to 1.1
+    of it; a fixed 30 MB fall failed CI once (27 of ~50 MB given back). Without the trim nothing falls, so the test
+    asks for a third of what the flood added, and at least 10 MB."""
     server = server_factory(workers=1)
     send_big_requests(server, 2)
+    before_flood = rss_mb(server.proc.pid)
     callers = [threading.Thread(target=send_big_requests, args=(server, 30)) for _ in range(4)]
     for caller in callers:
         caller.start()
     for caller in callers:
         caller.join()
     after_flood = rss_mb(server.proc.pid)
+    assert after_flood - before_flood >= 15, (before_flood, after_flood)  # else there is nothing to give back
+    given_back_enough = after_flood - max(10.0, (after_flood - before_flood) / 3)
 
     deadline = time.monotonic() + 2 * heap_trim.TRIM_EVERY_S + 5
-    while rss_mb(server.proc.pid) > after_flood - 30 and time.monotonic() < deadline:
+    while rss_mb(server.proc.pid) > given_back_enough and time.monotonic() < deadline:
         time.sleep(0.2)
 
-    assert rss_mb(server.proc.pid) <= after_flood - 30, (after_flood, rss_mb(server.proc.pid))
+    assert rss_mb(server.proc.pid) <= given_back_enough, (before_flood, after_flood, rss_mb(server.proc.pid))
 
 
 def test_many_connections_are_taken_past_a_low_soft_open_files_limit(
