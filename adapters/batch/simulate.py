@@ -24,6 +24,7 @@ from adapters.batch.runner import BatchInputError
 from adapters.batch.scan import iter_customer_figures
 from adapters.batch.simulate_compare import SimChunk
 from adapters.batch.simulate_rules import changed_rule_rows, changed_rules
+from adapters.batch.simulate_settings import changed_settings
 from adapters.batch.simulate_summary import candidate_rule_tests, order_checks, simulation_summary
 from adapters.store import schema as s
 from policy_engine.domain.models import OrderRequest
@@ -186,6 +187,7 @@ def simulate(db_url: str, live_dir: Path, candidate_dir: Path, as_of: date, work
     summary = simulation_summary(as_of, live, cand, live_cfg, cand_cfg, total, changes, order)
     summary["changed_rules"] = changed_rule_rows(changed_rules_, total.fired_live, total.fired_candidate,
                                                  total.grade_live, total.grade_candidate)
+    summary["changed_settings"] = changed_settings(live, cand)
     summary["candidate"]["rule_tests"] = tests
     summary["order_checks_differ"] = order_checks(live) != order_checks(cand)
     return summary

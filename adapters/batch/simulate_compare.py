@@ -85,6 +85,8 @@ class SimChunk:
     moves: Counter[str] = field(default_factory=Counter)  # grade_up/down, limit_raised/cut, review_sooner/later
     reviews_due_live: int = 0  # next review on or before the as-of day: the reviews to do now
     reviews_due_candidate: int = 0
+    # customers whose 5C score moves: a changed scorecard weight shows here even where no grade changes
+    score_changes: int = 0
 
     def add(self, customer_id: str, live: CustomerDecision, cand: CustomerDecision,
             orders: tuple[OrderDecision, OrderDecision] | None = None, name: str = "") -> None:  # fmt: skip
@@ -115,9 +117,11 @@ class SimChunk:
             self.changes.append({"customer_id": customer_id, **diff, "name": name, "currency": live.currency})
 
     def _directions(self, live: CustomerDecision, cand: CustomerDecision) -> None:
-        """Count the grades under both, and which way a grade, a limit and a next review move."""
+        """Count the grades under both, whether the score moves, and which way a grade, a limit and a next review
+        move."""
         self.grade_live[live.grade] += 1
         self.grade_candidate[cand.grade] += 1
+        self.score_changes += live.score != cand.score
         self.reviews_due_live += live.next_review_on <= live.as_of
         self.reviews_due_candidate += cand.next_review_on <= cand.as_of
         if live.grade != cand.grade:
@@ -133,6 +137,7 @@ class SimChunk:
         self.customers += other.customers
         self.reviews_due_live += other.reviews_due_live
         self.reviews_due_candidate += other.reviews_due_candidate
+        self.score_changes += other.score_changes
         self.limit_live += other.limit_live
         self.limit_candidate += other.limit_candidate
         self.errors.extend(other.errors)

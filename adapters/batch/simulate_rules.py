@@ -1,7 +1,8 @@
 """The rules a candidate changes, and what this portfolio says of each: why a change may decide nothing (simulate).
 
 A rule is changed when what decides in it differs: its kind, its condition, its effects (titles, sources and notes
-aside, which decide nothing). What is said of it comes from the engine, never from reading its condition here: how
+aside, which decide nothing); it is moved when only its place in a table where order decides differs (a first-hit
+table: rule_precedence.py). What is said of it comes from the engine, never from reading its condition here: how
 many customers it fired for under each policy (simulate's counts), and, for a rule whose condition looks at the
 decided grade alone, the grades the engine matches it for, asked once per grade with a customer that has that grade
 and nothing else (as lint's grade_uncovered check asks), and how many customers hold those grades. Such a rule can
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from adapters.batch.rule_precedence import moved_rules
 from policy_engine.domain.values import GRADES
 from policy_engine.rules.analysis import class_map, grade_only_profile
 
@@ -24,15 +26,20 @@ GRADE_STAGES = ("profile", "order")
 
 
 def changed_rules(live: Any, cand: Any) -> list[dict[str, Any]]:
-    """The rules added, removed or changed by the candidate, by id: `rule_id`, `kind` (its file's), `status`, and
-    `grades`: the grades it applies to when its condition looks at the decided grade alone (else None)."""
+    """The rules added, removed, changed or moved by the candidate, by id: `rule_id`, `kind` (its file's), `status`,
+    `moved` (where a moved rule stands on each side, else None: rule_precedence.moved_rules), and `grades`: the grades
+    it applies to when its condition looks at the decided grade alone (else None)."""
     before, after = _deciding(live), _deciding(cand)
+    moved = moved_rules(live, cand)
     rows: list[dict[str, Any]] = []
     for rule_id in sorted(set(before) | set(after)):
-        if before.get(rule_id) == after.get(rule_id):
+        same = before.get(rule_id) == after.get(rule_id)
+        if same and rule_id not in moved:
             continue
-        status = "added" if rule_id not in before else "removed" if rule_id not in after else "changed"
-        rows.append({"rule_id": rule_id, "kind": (after.get(rule_id) or before[rule_id])[0], "status": status})
+        status = ("added" if rule_id not in before else "removed" if rule_id not in after
+                  else "moved" if same else "changed")  # fmt: skip
+        rows.append({"rule_id": rule_id, "kind": (after.get(rule_id) or before[rule_id])[0], "status": status,
+                     "moved": moved.get(rule_id)})  # fmt: skip
     ids = {r["rule_id"] for r in rows}
     scopes = [matched_grades(p, ids & set(d)) for p, d in ((live, before), (cand, after))]
     for row in rows:

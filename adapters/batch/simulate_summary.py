@@ -33,6 +33,7 @@ def simulation_summary(as_of: date, live: Any, cand: Any, live_cfg: PortfolioCon
         "review_changes": sum(1 for c in ordered if "next_review_on" in c or "review_rule" in c),
         "limit_valid_until_changes": count["limit_valid_until"],
         "action_changes": count["actions"],
+        "score_changes": total.score_changes,
         "credit_extended": credit_extended(total),
         **grade_rows(total),
         "rules": _rule_rows(total, live, cand),

@@ -6,13 +6,13 @@ changed nothing compared. Outputs otherwise as before (a candidate equal to the 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from adapters.batch.simulate import simulate
 from tests.integration.test_batch_support import AS_OF, RULES, cli, make_portfolio
+from tests.rule_copies import edited_rules as _candidate
 
 AAA_FLOOR = ("limits.yaml", "share_of_net_worth: 0.3, floor: 100000", "share_of_net_worth: 0.3, floor: 120000")
 """The AAA limit's floor raised: the 300-customer demo portfolio (seed 7) has no AAA customer."""
@@ -25,16 +25,6 @@ EXTREME_OVERDUE = ("warnings.yaml", "    effects: {downgrade: 1, request_collate
                    "    source: \"002 付款变化: 延迟付款期限\"\n    when: {dbt_open_max: {gte: 3000}}\n"
                    "    effects: {downgrade: 1}\n")
 """A new warning sign no customer meets; its condition is on days beyond terms, not the grade."""
-
-
-def _candidate(tmp_path: Path, *edits: tuple[str, str, str]) -> Path:
-    target = tmp_path / "candidate"
-    shutil.copytree(RULES, target, ignore=shutil.ignore_patterns("tests"))
-    for name, old, new in edits:
-        text = (target / name).read_text(encoding="utf-8")
-        assert text.count(old) == 1, f"{old!r} in {name}"
-        (target / name).write_text(text.replace(old, new), encoding="utf-8")
-    return target
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +43,7 @@ def test_a_changed_grade_rule_no_customer_can_meet_names_the_grade_no_customer_h
 
     assert result["changed"] == 0
     assert result["changed_rules"] == [{"rule_id": "limit.aaa", "kind": "credit_limits", "status": "changed",
-                                        "grades": ["AAA"], "live": 0, "candidate": 0,
+                                        "moved": None, "grades": ["AAA"], "live": 0, "candidate": 0,
                                         "graded": {"live": 0, "candidate": 0}}]  # fmt: skip
     assert json.loads(as_json.stdout)["changed_rules"] == result["changed_rules"]
     assert ("the changed rule limit.aaa applies to grade AAA only, and no customer in this portfolio is graded AAA, "
@@ -77,7 +67,7 @@ def test_an_added_rule_on_other_fields_that_never_fired_is_named_without_grades(
 
     rows = {r["rule_id"]: r for r in result["changed_rules"]}
     assert rows["warn.extreme_overdue"] == {"rule_id": "warn.extreme_overdue", "kind": "warning_signs",
-                                            "status": "added", "grades": None, "live": 0, "candidate": 0,
+                                            "status": "added", "moved": None, "grades": None, "live": 0, "candidate": 0,
                                             "graded": None}  # fmt: skip
     assert ("the added rule warn.extreme_overdue fired for no customer in this portfolio, live or candidate: it "
             "decides nothing here") in screen.stdout
