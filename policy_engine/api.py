@@ -15,6 +15,7 @@ for parallelism use one Policy per worker process.
 from __future__ import annotations
 
 import pickle
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,20 @@ def lint_warnings(policy: Any) -> list[str]:
     return [str(w) for w in getattr(policy, "warnings", ())]
 
 
+SAID_WARNINGS = 50
+"""Lint's warnings the batch and simulate print on stderr, as the service's `policy warnings` log line lists its first
+50 (adapters/grpc/problem_lists.py): 1,000 rules comparing a ratio with 200 whole percentages are 200,000 warnings."""
+
+
+def said_warnings(warnings: list[str], rules_dir: str | Path) -> list[str]:
+    """The first SAID_WARNINGS of `warnings`, then `… and N more (`credit-policy lint DIR` lists them all)`."""
+    if len(warnings) <= SAID_WARNINGS:
+        return list(warnings)
+    more = len(warnings) - SAID_WARNINGS
+    return [*warnings[:SAID_WARNINGS], f"… and {more:,} more (`credit-policy lint {shlex.quote(str(rules_dir))}` "
+                                       "lists them all)"]
+
+
 def load_policy_from_files(files: dict[str, str]) -> Policy:
     """Compile a policy from {relative path: YAML text}, e.g. a version kept in the audit log."""
     return compile_policy(files, source_dir="")
@@ -59,5 +74,5 @@ def policy_from_program(data: bytes) -> Policy:
     return Policy(pickle.loads(data))
 
 
-__all__ = ["DEFAULT_RULES_DIR", "Policy", "PolicyLoadError", "Problem", "build_id", "lint_warnings", "load_policy",
-           "load_policy_from_files", "policy_from_program", "program_bytes"]
+__all__ = ["DEFAULT_RULES_DIR", "SAID_WARNINGS", "Policy", "PolicyLoadError", "Problem", "build_id", "lint_warnings",
+           "load_policy", "load_policy_from_files", "policy_from_program", "program_bytes", "said_warnings"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from adapters.batch import interrupt, runs, superseded, walk
@@ -21,7 +22,7 @@ from adapters.batch.runs import Partition
 from adapters.batch.worker import ChunkEvaluator, ChunkResult, RunContext, init_worker, run_chunk
 from adapters.store import lock_wait
 from adapters.store.audit import record_policy_files
-from policy_engine.api import lint_warnings
+from policy_engine.api import lint_warnings, said_warnings
 
 EXIT_OK, EXIT_QUARANTINED, EXIT_BAD_INPUT, EXIT_FATAL = 0, 1, 2, 3
 MAX_ERRORS_SHOWN = 20
@@ -39,7 +40,7 @@ def run_batch(opts: BatchOptions, on_progress: ProgressHook | None = None, summa
     summary = {} if summary is None else summary
     policy = load_rules(opts)
     config = portfolio_config(policy)  # its cut-offs refused (exit 2) before the store is opened
-    _say_policy_warnings(policy, summary, on_warning or _say_nothing)
+    _say_policy_warnings(policy, opts.rules_dir, summary, on_warning or _say_nothing)
     if opts.report_dir is not None:
         warn_if_unwritable(opts.report_dir, summary, on_warning or _say_nothing)
     run_id = runs.make_run_id(opts.as_of, policy.version)
@@ -95,15 +96,16 @@ def _run_opened(opts: BatchOptions, opened: tuple[Any, Any, Any, str, float], su
         policy.close()
 
 
-def _say_policy_warnings(policy: Any, summary: dict[str, Any], warn: NoticeHook) -> None:
+def _say_policy_warnings(policy: Any, rules_dir: Path, summary: dict[str, Any], warn: NoticeHook) -> None:
     """Lint's warnings on the rules the run decides with, once a run, as `lint` prints them (the service logs them
     as `policy warnings`): probable slips such as a ratio's threshold written as a percentage, which an operator
-    reading the night's log should see; the run goes on. Absent from the summary when there are none."""
+    reading the night's log should see; the run goes on. Absent from the summary when there are none. The first 50 are
+    said and the rest counted, as the service's log line does (said_warnings); the summary keeps them all."""
     warnings = lint_warnings(policy)
     if warnings:
         summary["policy_warnings"] = warnings
-    for warning in warnings:
-        warn(warning)
+    for line in said_warnings(warnings, rules_dir):
+        warn(line)
 
 
 def _unreported(opts: BatchOptions) -> int:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from policy_engine.api import DEFAULT_RULES_DIR
+from policy_engine.api import DEFAULT_RULES_DIR, said_warnings
 from policy_engine.cli.batch_cmds import (
     EXIT_BAD_INPUT,
     AsOfOption,
@@ -60,8 +60,9 @@ def simulate_cmd(
         raise typer.Exit(EXIT_BAD_INPUT)
     warn_if_more_workers_than_cpus(workers)
     result = _simulate_or_exit(_db(db), live, rules, day, workers, order)
-    for warning in result.get("candidate", {}).get("warnings", ()):  # as lint prints them: staff preview unlinted
-        err.print(f"warning: {warning}", markup=False)
+    # as lint prints them, the first 50 and a count: staff preview unlinted, and --json lists them all
+    for line in said_warnings(result.get("candidate", {}).get("warnings", []), rules):
+        err.print(f"warning: {line}", markup=False)
     csv_failed = _write_changes(result, csv_file) if csv_file is not None else ""
     if as_json:
         _print_json(result)

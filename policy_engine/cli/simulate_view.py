@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from policy_engine.api import SAID_WARNINGS
 from policy_engine.cli.simulate_changes import action_delta, by_move, limit_change, relative_change
 from policy_engine.cli.simulate_why import why_lines
 from policy_engine.words import plural
@@ -42,7 +43,8 @@ def simulation_tables(result: dict[str, Any], limit: int) -> None:
                   "(a probe order for every customer) to see it")  # fmt: skip
     _rule_tests(out, result["candidate"].get("rule_tests"))
     if warned := len(result["candidate"].get("warnings", ())):
-        out.print(f"the candidate's rule files have {warned} lint {plural(warned, 'warning')} (printed first, on "
+        printed = "printed first" if warned <= SAID_WARNINGS else f"the first {SAID_WARNINGS} printed first"
+        out.print(f"the candidate's rule files have {warned:,} lint {plural(warned, 'warning')} ({printed}, on "
                   "stderr): probable slips that do not refuse the rule set; `credit-policy lint --strict` fails on "
                   "them")  # fmt: skip
     if not result["customers"]:  # no rule, action or probe counts to show: an empty table says nothing

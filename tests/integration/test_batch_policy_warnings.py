@@ -1,6 +1,6 @@
 """The nightly batch says lint's warnings on the rules it runs with (`likely_percent`: a ratio's threshold written as
 a percentage), once a run, on stderr as `lint` prints them and in its summary's `policy_warnings`; the run goes on
-and ends as it would without them."""
+and ends as it would without them. Past 50 it says the first 50 and counts the rest; the summary keeps them all."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 from tests.integration.test_batch_support import AS_OF, RULES, cli, make_portfolio, summary_of
+from tests.many_rules import likely_percents_file
 
 # A redundant `lt: 50` beside the shipped `lt: 0.5` (every trend under 0.5 is under 50): a likely percentage in a rule
 # set that decides as the shipped one does.
@@ -45,3 +46,15 @@ def test_rules_without_warnings_add_nothing_to_the_batchs_output(tmp_path: Path)
     batch = cli("batch", "--db", url, "--as-of", AS_OF.isoformat(), "--quiet")
 
     assert batch.returncode == 0 and batch.stderr == "" and "policy_warnings" not in summary_of(batch)
+
+
+def test_the_batch_says_the_first_50_warnings_and_counts_the_rest(tmp_path: Path) -> None:
+    url, rules = make_portfolio(tmp_path, customers=20), _warned_rules(tmp_path)
+    (rules / "zz_many.yaml").write_text(likely_percents_file(1, 60))  # 60 more: 61 in all
+
+    batch = cli("batch", "--db", url, "--as-of", AS_OF.isoformat(), "--rules", str(rules), "--quiet")
+
+    said = [line for line in batch.stderr.splitlines() if line.startswith("warning: ")]
+    assert batch.returncode == 0 and len(said) == 51 and len(summary_of(batch)["policy_warnings"]) == 61
+    assert said[:50] == [f"warning: {w}" for w in summary_of(batch)["policy_warnings"][:50]]
+    assert said[50] == f"warning: … and 11 more (`credit-policy lint {rules}` lists them all)"

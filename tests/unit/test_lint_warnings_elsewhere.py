@@ -1,6 +1,7 @@
 """Lint's warnings (`likely_percent`) are said where risk staff look, not only by `credit-policy lint`: `test` and
 `simulate` print them as `warning: path:line:col: …` on stderr without changing their exit codes (`test --strict`
-fails on them, as it does on its own warnings)."""
+fails on them, as it does on its own warnings); simulate, as the batch and the service's log, says the first 50 and
+counts the rest."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import pytest
 from typer.testing import CliRunner
 
 from adapters.store import open_store
+from policy_engine.api import said_warnings
 from policy_engine.cli import build_app
+from tests.many_rules import likely_percents_file
 
 RulesCopy = Callable[..., Path]
 runner = CliRunner()
@@ -73,3 +76,38 @@ def test_simulate_of_rules_without_warnings_says_nothing_of_them(tmp_path: Path,
     result = runner.invoke(build_app(), ["simulate", "--rules", str(rules_copy()), "--db", db])
 
     assert result.exit_code == 0 and "warning" not in result.output
+
+
+def test_simulate_says_the_first_50_warnings_and_counts_the_rest_its_json_keeps_them_all(
+    rules_copy: RulesCopy, tmp_path: Path
+) -> None:
+    rules = rules_copy()
+    (rules / "zz_many.yaml").write_text(likely_percents_file(1, 60))  # one rule, 60 likely percentages
+    db = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    open_store(db).close()
+
+    table = runner.invoke(build_app(), ["simulate", "--rules", str(rules), "--db", db])
+    as_json = runner.invoke(build_app(), ["simulate", "--rules", str(rules), "--db", db, "--json"])
+
+    said = [line for line in table.stderr.splitlines() if line.startswith("warning: ")]
+    assert table.exit_code == 0 and len(said) == 51
+    assert all(": likely_percent: " in line for line in said[:50])
+    assert said[50] == f"warning: … and 10 more (`credit-policy lint {rules}` lists them all)"
+    assert "the candidate's rule files have 60 lint warnings (the first 50 printed first, on stderr)" in table.stdout
+    assert len(json.loads(as_json.stdout)["candidate"]["warnings"]) == 60
+
+
+@pytest.mark.parametrize("count", [0, 1, 50])
+def test_50_warnings_or_fewer_are_said_whole(count: int) -> None:
+    warnings = [f"rules/w.yaml:{i}:1: likely_percent: …" for i in range(count)]
+
+    assert said_warnings(warnings, "rules") == warnings
+
+
+def test_the_count_of_the_rest_is_exact_and_the_directory_quoted_for_the_shell() -> None:
+    warnings = [f"w{i}" for i in range(200_051)]
+
+    lines = said_warnings(warnings, "my rules")
+
+    assert lines[:50] == warnings[:50]
+    assert lines[50:] == ["… and 200,001 more (`credit-policy lint 'my rules'` lists them all)"]
