@@ -23,7 +23,7 @@ from policy_engine.rules.day_titles import day_title_problems
 from policy_engine.rules.emit import stage_emit
 from policy_engine.rules.full_width import name_slips
 from policy_engine.rules.kinds import kind_without_file, no_kind_problem, no_rule_files, second_file_problem
-from policy_engine.rules.loader import MAX_RULES, Document, parse_document
+from policy_engine.rules.loader import MAX_RULES, Document, NodeBudget, parse_document
 from policy_engine.rules.percent_titles import percent_title_problems
 from policy_engine.rules.problems import PolicyLoadError, Problem
 from policy_engine.rules.raw_conditions import raw_condition_problems
@@ -46,6 +46,8 @@ class Unit:
     warnings: list[Problem] = field(default_factory=list)  # said by lint; they never refuse the rule set
     unsound: set[str] = field(default_factory=set)  # rules whose condition has a problem: not what was written
     program: Program | None = None
+    unread: bool = False
+    """Some rule file was not read (past a bound): the checks across files wait, and UNREAD_NOTE says so."""
 
     def shown(self, path: str) -> str:
         """The path as printed in problems: under the rules directory when there is one."""
@@ -57,11 +59,15 @@ class Unit:
 
 
 def stage_parse(u: Unit) -> None:
+    budget = NodeBudget()  # all the files together: aliases in each of 200 files multiplied a per-file bound
     for path, text in sorted(u.files.items()):
-        doc, problems = parse_document(u.shown(path), text)
+        doc, problems = parse_document(u.shown(path), text, budget=budget)
         u.problems += problems
         if doc is not None:
             u.docs[path] = doc
+        if budget.spent:  # as past the bytes bound: the files after it are not read
+            u.unread = True
+            break
 
 
 def stage_schema(u: Unit) -> None:
@@ -181,15 +187,15 @@ def compile_policy(files: dict[str, str], source_dir: str = "", unread: list[Pro
     `unread` are the rule files that could not be read (`read_rule_files_in_part`): the files read
     are still checked each on its own, and the policy is refused.
     """
-    u = Unit(files, source_dir, problems=list(unread or ()))
+    u = Unit(files, source_dir, problems=list(unread or ()), unread=bool(unread))
     fatal = False
     for name, run, whole in STAGES:
         fatal = fatal or (name == "analyse" and bool(u.problems))
-        if (unread and whole) or (fatal and name == "emit"):
+        if (u.unread and whole) or (fatal and name == "emit"):
             continue
         run(u)
     if fatal or u.program is None:
-        raise _refused(u, u.problems, note=UNREAD_NOTE if unread else "")
+        raise _refused(u, u.problems, note=UNREAD_NOTE if u.unread else "")
     u.program.warnings = tuple(sorted(u.warnings))
     try:
         policy = Policy(u.program)

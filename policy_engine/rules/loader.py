@@ -29,6 +29,11 @@ MAX_TOTAL_BYTES = 1 << 20
 ~10-17 s a MiB (measured), paid by every lint, test and reload before any check: at the former 4 MiB, a
 minute. A version must also fit in one gRPC message (GetPolicy include_files; 8 MiB) and the audit log."""
 MAX_NODES = 200_000
+"""Nodes (mappings, lists, keys' values and items) of a rule set's files all together, YAML aliases expanded where
+they are used: the shipped rules make ~1,200, 1 MiB of rules written out ~110,000-140,000. Bounded per file, it let
+200 files of some KB each, aliasing one condition, expand to 40 million: 289 KB of rule files took lint past 6 GB
+in 67 s, and the engine aborted (bench/bench_lint_bounds.py). A whole rule set at the bound lints in ~6-12 s and
+~260 MB."""
 MAX_RULES = 1_000
 """Rules (warning signs, scorecard rows, limit and cadence rows, reminders, follow-ups, order steps) in one rule set,
 all files together: the shipped one has 82. GetPolicy describes every rule in one reply (ids, titles, sources: up
@@ -131,8 +136,21 @@ def _read_within_limits(rules_dir: Path, paths: list[Path]) -> tuple[dict[str, s
     return files, problems
 
 
+@dataclass
+class NodeBudget:
+    """The nodes the files of one rule set may still make, all together (MAX_NODES), as parse_document uses them."""
+
+    left: int = MAX_NODES
+
+    @property
+    def spent(self) -> bool:
+        """Whether a file has run past the bound: those after it are not read."""
+        return self.left < 0
+
+
 class _TooBig(Exception):
-    pass
+    def __init__(self, loc: Path_):
+        self.loc = loc
 
 
 @dataclass
@@ -143,6 +161,8 @@ class _Walk:
     budget: int
     rejoined: dict[tuple[int, int], SplitNumber]
     splits: dict[Path_, SplitNumber] = field(default_factory=dict)
+    walked: set[int] = field(default_factory=set)
+    """The mappings and lists met so far, by id: one met again is an alias (or `<<:`) being used."""
 
 
 class _Tagged(Exception):
@@ -193,15 +213,22 @@ def _plain(node: Any, loc: Path_, doc: Document, walk: _Walk) -> Any:
     """`node` as plain dicts, lists and scalars, each position noted in `doc`."""
     walk.budget -= 1
     if walk.budget < 0:
-        raise _TooBig
+        raise _TooBig(loc)
     tag = _tag_of(node)
     if tag is not None:
         raise _Tagged(loc, tag)
-    if isinstance(node, CommentedMap):
-        return _plain_mapping(node, loc, doc, walk)
-    if isinstance(node, CommentedSeq):
+    if not isinstance(node, CommentedMap | CommentedSeq):
+        return _plain_scalar(node)
+    again = id(node) in walk.walked
+    walk.walked.add(id(node))
+    try:
+        if isinstance(node, CommentedMap):
+            return _plain_mapping(node, loc, doc, walk)
         return _plain_sequence(node, loc, doc, walk)
-    return _plain_scalar(node)
+    except _TooBig as exc:
+        if again:  # said where the outermost alias on the way is used, not inside the anchor it repeats; ruamel
+            exc.loc = loc[:-1] if loc and isinstance(loc[-1], int) else loc  # places a list's `*a` at `&a`: its list
+        raise
 
 
 def _plain_mapping(node: CommentedMap, loc: Path_, doc: Document, walk: _Walk) -> dict[str, Any]:
@@ -242,10 +269,11 @@ def _plain_scalar(node: Any) -> Any:
 
 
 def parse_document(
-    path: str, text: str, constructor: type[RuleConstructor] = RuleConstructor,
+    path: str, text: str, constructor: type[RuleConstructor] = RuleConstructor, budget: NodeBudget | None = None,
 ) -> tuple[Document | None, list[Problem]]:
     """Parse one file safely (no object construction from tags); report YAML errors with positions. A rule
-    test case file is read with `CaseConstructor`."""
+    test case file is read with `CaseConstructor`. The file's nodes are taken from `budget`, shared by the files
+    of a rule set (MAX_NODES for this file alone without one); past it the file is refused where it ran out."""
     yaml = YAML(typ="rt", pure=True)
     yaml.Constructor = constructor
     yaml.allow_duplicate_keys = False
@@ -261,15 +289,31 @@ def parse_document(
         return None, [yaml_problem(path, exc, text)]
     except YAMLError as exc:
         return None, [Problem(path, 1, 1, "yaml_error", str(exc).splitlines()[0])]
-    walk = _Walk(MAX_NODES, yaml.constructor.rejoined)
+    shared, budget = budget is not None, NodeBudget() if budget is None else budget
+    walk = _Walk(budget.left, yaml.constructor.rejoined)
     try:
         doc.data = _plain(raw, (), doc, walk)
-    except _TooBig:
-        return None, [Problem(path, 1, 1, "yaml_error", f"more than {MAX_NODES} nodes (aliases expanded)")]
+    except _TooBig as exc:
+        problem = doc.problem(exc.loc, "yaml_error", _too_many_nodes(MAX_NODES - budget.left, shared))
+        budget.left = -1
+        return None, [problem]
     except _Tagged as exc:
         return None, [doc.problem(exc.loc, "yaml_error", f"explicit YAML tag {exc.tag} is not allowed in rule files")]
+    budget.left = walk.budget
     said: dict[int, Problem] = {}  # a split reached again through an alias or `<<:` is said once, where written
     for loc, split in walk.splits.items():
         message = f"{named_path(doc.data, loc)}: {split.message()}"
         doc.read_past[loc] = said.setdefault(id(split), doc.problem(loc, split.code, message))
     return doc, list(said.values())
+
+
+def _too_many_nodes(before: int, shared: bool) -> str:
+    """Why a file was refused where its nodes ran past MAX_NODES: `before` the nodes of the files read before it,
+    which count with it when `shared` (a rule set's files)."""
+    where = (f"the rule files before this one make {before:,} nodes, and with this one they come to" if before
+             else "this file makes")
+    bound = (f"at most {MAX_NODES:,} are read in all the rule files together (the shipped ones make ~1,200)" if shared
+             else f"at most {MAX_NODES:,} are read in a file")
+    return (f"{where} more than {MAX_NODES:,} by here (mappings, lists, values and items, YAML aliases expanded where "
+            f"they are used); {bound}: write fewer aliases of large conditions, or fewer rules"
+            + ("; it and the files after it are not read" if shared else ""))
