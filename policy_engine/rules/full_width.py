@@ -49,16 +49,42 @@ def name_slips(problems: list[Problem], texts: dict[str, str]) -> list[Problem]:
     """Each problem on a line with a full-width slip, moved to the slip and saying what to write; `texts` are the
     files' contents by the path the problems name. A line's other problems are what the slip made of it."""
     named: list[Problem] = []
+    said: set[tuple[str, int]] = set()  # the lines of `named`
+    lines = _Lines(texts)
     for problem in problems:
-        found = _slip_for(problem, texts.get(problem.path, "").splitlines())
+        found = _slip_for(problem, lines)
         if found is None:
             named.append(problem)
+            said.add((problem.path, problem.line))
             continue
         line, col, mark = found
         message = f"{_what(mark)}; as written, {problem.message}"
-        if not any((p.path, p.line) == (problem.path, line) for p in named):
+        if (problem.path, line) not in said:
             named.append(replace(problem, line=line, col=col + 1, message=message))
+            said.add((problem.path, line))
     return named
+
+
+class _Lines:
+    """The files' lines, split once, and each line's slip, looked for once: aliases repeat one problem at one place
+    tens of thousands of times, and splitting the file and scanning a long line for each took 30 s for 40,000."""
+
+    def __init__(self, texts: dict[str, str]):
+        self._texts = texts
+        self._lines: dict[str, list[str]] = {}
+        self._slips: dict[tuple[str, int], int | None] = {}
+
+    def slip(self, path: str, line: int) -> tuple[int, str] | None:
+        """The column and mark of the slip on `line` of `path` (1-based), if there is one."""
+        lines = self._lines.get(path)
+        if lines is None:
+            lines = self._lines[path] = self._texts.get(path, "").splitlines()
+        if not 0 < line <= len(lines):
+            return None
+        if (path, line) not in self._slips:
+            self._slips[(path, line)] = slip_on(lines[line - 1])
+        col = self._slips[(path, line)]
+        return None if col is None else (col, lines[line - 1][col])
 
 
 def _what(mark: str) -> str:
@@ -71,11 +97,11 @@ def _what(mark: str) -> str:
             "to English punctuation)")
 
 
-def _slip_for(problem: Problem, lines: list[str]) -> tuple[int, int, str] | None:
+def _slip_for(problem: Problem, lines: _Lines) -> tuple[int, int, str] | None:
     """The slip behind `problem`: on its line, or for a YAML error on the line before (`id： q` reads on as one
     text, and the parser stops on the next line)."""
     for line in (problem.line, problem.line - 1) if problem.code == "yaml_error" else (problem.line,):
-        col = slip_on(lines[line - 1]) if 0 < line <= len(lines) else None
-        if col is not None:
-            return line, col, lines[line - 1][col]
+        found = lines.slip(problem.path, line)
+        if found is not None:
+            return line, *found
     return None

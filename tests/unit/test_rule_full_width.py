@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 
 from policy_engine.casefiles import read_case_docs
+from policy_engine.rules import full_width
 from policy_engine.rules.compiler import lint
-from policy_engine.rules.full_width import ASCII_OF
+from policy_engine.rules.full_width import ASCII_OF, slip_on
 from policy_engine.rules.loader import read_rule_files
+from policy_engine.rules.problems import Problem
 
 RulesCopy = Callable[..., Path]
 
@@ -85,3 +87,18 @@ def test_full_width_colon_in_a_case_file_is_named_too(rules_copy: RulesCopy) -> 
     [problem] = problems
     assert (problem.line, problem.col) == (2, 7)
     assert problem.message.startswith('a full-width "：" (Chinese punctuation): write ":" instead')
+
+
+def test_each_line_is_looked_at_once_however_many_problems_it_has(monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = ["rules:", "  - {when: {all: [" + ", ".join(["*b"] * 500) + "]}}", "  - {id： x}"]
+    problems = [Problem("r.yaml", 2, 20, "invalid_value", f"copy {i}") for i in range(2000)]
+    problems += [Problem("r.yaml", 3, 5, "unknown_field", "id： x"), Problem("r.yaml", 3, 9, "missing_field", "id")]
+    scanned: list[str] = []
+    monkeypatch.setattr(full_width, "slip_on", lambda line: scanned.append(line) or slip_on(line))
+
+    named = full_width.name_slips(problems, {"r.yaml": "\n".join(lines)})
+
+    # aliases repeat one problem at one place tens of thousands of times: scanning its line for each took minutes
+    assert sorted(scanned) == sorted(lines[1:])
+    assert named[:2000] == problems[:2000] and len(named) == 2001  # the slip's line is said once, at the slip
+    assert (named[-1].line, named[-1].col, named[-1].code) == (3, 8, "unknown_field")  # at the "："
