@@ -196,7 +196,7 @@ def compile_policy(files: dict[str, str], source_dir: str = "", unread: list[Pro
         run(u)
     if fatal or u.program is None:
         raise _refused(u, u.problems, note=UNREAD_NOTE if u.unread else "")
-    u.program.warnings = tuple(sorted(u.warnings))
+    u.program.warnings = tuple(sorted(set(u.warnings)))  # each once, as the problems
     try:
         policy = Policy(u.program)
     except engine.EngineError as exc:
@@ -209,8 +209,10 @@ def compile_policy(files: dict[str, str], source_dir: str = "", unread: list[Pro
 
 
 def _refused(u: Unit, problems: list[Problem], note: str = "") -> PolicyLoadError:
-    """The error refusing the rule set, a full-width mark typed for YAML's said as such (full_width.py)."""
-    return PolicyLoadError(name_slips(problems, {u.shown(path): text for path, text in u.files.items()}), note=note)
+    """The error refusing the rule set, each problem said once (aliases repeat one at the same place, word for word),
+    a full-width mark typed for YAML's said as such (full_width.py)."""
+    once = list(dict.fromkeys(problems))
+    return PolicyLoadError(name_slips(once, {u.shown(path): text for path, text in u.files.items()}), note=note)
 
 
 def lint(files: dict[str, str], source_dir: str = "") -> list[Problem]:

@@ -58,3 +58,28 @@ def test_a_file_past_the_bound_leaves_the_files_after_it_unread() -> None:
         compile_policy(files, "rules")
 
     assert [(p.path, p.code) for p in refused.value.problems] == [("rules/zz_a.yaml", "yaml_error")]
+
+
+def test_a_problem_repeated_by_aliases_is_said_once() -> None:
+    files = read_rule_files(Path("rules"))
+    files["zz_a.yaml"] = HEAD.replace("{dbt_open_max: {gte: 300}}", "{all: [&b {dbt_open_max: {gte: -1}}, *b, *b]}")
+
+    with pytest.raises(PolicyLoadError) as refused:
+        compile_policy(files, "rules")
+
+    # one wrong comparison, three times in the data: one line said, not three alike (40,000 within MAX_NODES)
+    assert [(p.path, p.line, p.code) for p in refused.value.problems] == [("rules/zz_a.yaml", 7, "invalid_value")]
+
+
+def test_a_warning_repeated_by_aliases_is_said_once() -> None:
+    files = read_rule_files(Path("rules"))
+    twice = "{all: [{dbt_open_max: {gte: 300}}, {any: [&b {order_trend_ratio: {lt: 50}}, *b]}]}"
+    files["zz_a.yaml"] = HEAD.replace("{dbt_open_max: {gte: 300}}", twice)
+
+    policy = compile_policy(files, "rules")
+
+    try:
+        assert [(w.path, w.line, w.code) for w in policy.warnings if "zz_a" in w.path] == [
+            ("rules/zz_a.yaml", 7, "likely_percent")]
+    finally:
+        policy.close()
