@@ -21,6 +21,7 @@ from policy_engine.domain.models import CustomerSnapshot, OrderRequest
 from policy_engine.domain.values import parse_iso_date
 from policy_engine.rules.full_width import name_slips
 from policy_engine.rules.loader import MAX_FILE_BYTES, MAX_FILES, TESTS_DIR, Document, parse_document, scan_rules_dir
+from policy_engine.rules.node_budget import NodeBudget
 from policy_engine.rules.problems import Problem
 from policy_engine.rules.rule_tree import read_rule_text
 from policy_engine.rules.schema import suggest
@@ -30,12 +31,19 @@ MAX_CASE_CHARS = 4 << 20
 """Characters of all case files together (the shipped ones are ~120 K): parsing costs ~15 s a MiB, so 200 files of
 1 MiB each took most of an hour of every `test` and `serve --rule-tests` reload, and gigabytes of YAML nodes."""
 
+MAX_CASE_NODES = 1_000_000
+"""YAML nodes of all case files together, aliases and `<<:` merges expanded where they are used (as MAX_NODES for
+the rule files). The shipped cases make ~5,200 (they name fixtures with `base:`); 4 MiB of cases like them ~190,000;
+a case that merges a ~270-node snapshot with `<<:` makes it again: ~3,700 such cases fit. At the bound `test` peaks
+at ~290 MB. Bounded per file, 200 case files each aliasing one snapshot made 39 million nodes within 4 MiB: `test`
+took 508 s and 7.8 GB (bench/bench_lint_bounds.py, docs/bench.md)."""
+
 CASE_KEYS = frozenset({"id", "note", "as_of", "snapshot", "order", "expect"})
 
 
 def read_case_docs(rules_dir: Path) -> tuple[list[Document], list[Problem]]:
     """The case files, bounded like the rule files: at most MAX_FILES, each at most MAX_FILE_BYTES, MAX_CASE_CHARS
-    in all (the file that crosses it is refused, and those after it are not read)."""
+    and MAX_CASE_NODES in all (the file that crosses one is refused, and those after it are not read)."""
     docs: list[Document] = []
     tests_dir = rules_dir / TESTS_DIR
     tree = scan_rules_dir(rules_dir)
@@ -44,7 +52,7 @@ def read_case_docs(rules_dir: Path) -> tuple[list[Document], list[Problem]]:
     if len(paths) > MAX_FILES:
         message = f"{len(paths)} case files; at most {MAX_FILES} are read"
         return [], [Problem(str(tests_dir), 1, 1, "unreadable", message)]
-    total = 0
+    total, budget = 0, _case_node_budget()
     for path in paths:
         text = read_rule_text(path, MAX_FILE_BYTES)
         if isinstance(text, Problem):
@@ -55,11 +63,20 @@ def read_case_docs(rules_dir: Path) -> tuple[list[Document], list[Problem]]:
             problems.append(Problem(str(path), 1, 1, "unreadable", f"the case files up to this one come to {total} "
                                     f"characters; at most {MAX_CASE_CHARS} in all are read (~15 s a MiB to read)"))
             break
-        doc, errs = parse_document(str(path), text, CaseConstructor)
+        doc, errs = parse_document(str(path), text, CaseConstructor, budget=budget)
         problems += name_slips(errs, {str(path): text})
         if doc is not None:
             docs.append(doc)
+        if budget.spent:
+            break
     return docs, problems
+
+
+def _case_node_budget() -> NodeBudget:
+    """The nodes all case files may make together (MAX_CASE_NODES, read when called: the tests lower it)."""
+    return NodeBudget(MAX_CASE_NODES, "case files", "the shipped ones make ~5,200",
+                      "name a fixture with `base:` rather than repeat a snapshot with aliases or `<<:`, or write fewer "
+                      "cases")
 
 
 _CASE_FILE_KEYS = ("cases", "fixtures")

@@ -11,6 +11,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar, merge_attrib
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from policy_engine.rules.node_budget import MAX_NODES as MAX_NODES
+from policy_engine.rules.node_budget import NodeBudget as NodeBudget
 from policy_engine.rules.problems import PolicyLoadError, Problem
 from policy_engine.rules.rule_tree import RULE_SUFFIXES as RULE_SUFFIXES
 from policy_engine.rules.rule_tree import TESTS_DIR as TESTS_DIR
@@ -28,12 +30,6 @@ MAX_TOTAL_BYTES = 1 << 20
 """All rule files together (the shipped ones are ~32 KB, a 30th of it). Reading YAML with positions costs
 ~10-17 s a MiB (measured), paid by every lint, test and reload before any check: at the former 4 MiB, a
 minute. A version must also fit in one gRPC message (GetPolicy include_files; 8 MiB) and the audit log."""
-MAX_NODES = 200_000
-"""Nodes (mappings, lists, keys' values and items) of a rule set's files all together, YAML aliases expanded where
-they are used: the shipped rules make ~1,200, 1 MiB of rules written out ~110,000-140,000. Bounded per file, it let
-200 files of some KB each, aliasing one condition, expand to 40 million: 289 KB of rule files took lint past 6 GB
-in 67 s, and the engine aborted (bench/bench_lint_bounds.py). A whole rule set at the bound lints in ~6-12 s and
-~260 MB."""
 MAX_RULES = 1_000
 """Rules (warning signs, scorecard rows, limit and cadence rows, reminders, follow-ups, order steps) in one rule set,
 all files together: the shipped one has 82. GetPolicy describes every rule in one reply (ids, titles, sources: up
@@ -134,18 +130,6 @@ def _read_within_limits(rules_dir: Path, paths: list[Path]) -> tuple[dict[str, s
         else:
             files[rel] = text
     return files, problems
-
-
-@dataclass
-class NodeBudget:
-    """The nodes the files of one rule set may still make, all together (MAX_NODES), as parse_document uses them."""
-
-    left: int = MAX_NODES
-
-    @property
-    def spent(self) -> bool:
-        """Whether a file has run past the bound: those after it are not read."""
-        return self.left < 0
 
 
 class _TooBig(Exception):
@@ -273,7 +257,8 @@ def parse_document(
 ) -> tuple[Document | None, list[Problem]]:
     """Parse one file safely (no object construction from tags); report YAML errors with positions. A rule
     test case file is read with `CaseConstructor`. The file's nodes are taken from `budget`, shared by the files
-    of a rule set (MAX_NODES for this file alone without one); past it the file is refused where it ran out."""
+    of a rule set or by its case files (MAX_NODES for this file alone without one); past it the file is refused
+    where it ran out."""
     yaml = YAML(typ="rt", pure=True)
     yaml.Constructor = constructor
     yaml.allow_duplicate_keys = False
@@ -294,7 +279,7 @@ def parse_document(
     try:
         doc.data = _plain(raw, (), doc, walk)
     except _TooBig as exc:
-        problem = doc.problem(exc.loc, "yaml_error", _too_many_nodes(MAX_NODES - budget.left, shared))
+        problem = doc.problem(exc.loc, "yaml_error", budget.refusal(shared))
         budget.left = -1
         return None, [problem]
     except _Tagged as exc:
@@ -306,14 +291,3 @@ def parse_document(
         doc.read_past[loc] = said.setdefault(id(split), doc.problem(loc, split.code, message))
     return doc, list(said.values())
 
-
-def _too_many_nodes(before: int, shared: bool) -> str:
-    """Why a file was refused where its nodes ran past MAX_NODES: `before` the nodes of the files read before it,
-    which count with it when `shared` (a rule set's files)."""
-    where = (f"the rule files before this one make {before:,} nodes, and with this one they come to" if before
-             else "this file makes")
-    bound = (f"at most {MAX_NODES:,} are read in all the rule files together (the shipped ones make ~1,200)" if shared
-             else f"at most {MAX_NODES:,} are read in a file")
-    return (f"{where} more than {MAX_NODES:,} by here (mappings, lists, values and items, YAML aliases expanded where "
-            f"they are used); {bound}: write fewer aliases of large conditions, or fewer rules"
-            + ("; it and the files after it are not read" if shared else ""))
