@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from adapters.grpc.compile_memory import COMPILE_MEMORY_MB, bound_memory, memory_answer
 from adapters.grpc.runtime import exit_cause
 
 COMPILE_TIMEOUT = 600.0
@@ -39,9 +40,11 @@ class CompileStopped(CompileChildFailed):
     """The compile was cut short, or not started, because the serving process is stopping."""
 
 
-def compile_in_child(load_policy: Callable[[Path], Any], rules_dir: Path, timeout: float = COMPILE_TIMEOUT) -> Any:
-    """`summarise_policy(load_policy, rules_dir)` in a child process: its result, or its error raised here."""
-    request = pickle.dumps((load_policy, rules_dir), protocol=pickle.HIGHEST_PROTOCOL)
+def compile_in_child(load_policy: Callable[[Path], Any], rules_dir: Path, timeout: float = COMPILE_TIMEOUT,
+                     memory_mb: int = COMPILE_MEMORY_MB) -> Any:
+    """`summarise_policy(load_policy, rules_dir)` in a child process (at most `memory_mb` MiB more than it starts
+    with: compile_memory.py): its result, or its error raised here."""
+    request = pickle.dumps((load_policy, rules_dir, memory_mb), protocol=pickle.HIGHEST_PROTOCOL)
     command = [sys.executable, "-c", _BOOT, json.dumps([p for p in sys.path if p])]
     try:
         done = subprocess.run(command, input=request, stdout=subprocess.PIPE, timeout=timeout, check=False)
@@ -66,18 +69,25 @@ def main() -> None:
     os.dup2(2, 1)  # a library printing to stdout cannot corrupt the answer
     if hasattr(os, "nice"):  # not on Windows
         os.nice(10)
-    load_policy, rules_dir = pickle.loads(sys.stdin.buffer.read())
-    answer_to.write(answer_bytes(load_policy, rules_dir))
+    load_policy, rules_dir, memory_mb = pickle.loads(sys.stdin.buffer.read())
+    answer_to.write(answer_bytes(load_policy, rules_dir, memory_mb))
     answer_to.close()
 
 
-def answer_bytes(load_policy: Callable[[Path], Any], rules_dir: Path) -> bytes:
-    """In a child (this one-shot child, or one forked by compile_fork.py): the compile's answer, pickled."""
+def answer_bytes(load_policy: Callable[[Path], Any], rules_dir: Path, memory_mb: int = 0) -> bytes:
+    """In a child (this one-shot child, or one forked by compile_fork.py): the compile's answer, pickled. With
+    `memory_mb`, the child's memory is bounded first, and a compile that runs past the bound is refused saying so."""
     from adapters.grpc.rules_source import summarise_policy
 
+    bound = bound_memory(memory_mb)
+    over = memory_answer(rules_dir, memory_mb)  # pickled now: at the bound, there may be no memory left to do it
     try:
         answer: tuple[str, Any] = ("ok", summarise_policy(load_policy, rules_dir))
     except Exception as exc:
+        # MemoryError, or the engine's own error for an allocation that failed; the exception and the frames it
+        # holds go as this returns. Without a bound, a MemoryError is the host's: said as any other error.
+        if bound is not None and (isinstance(exc, MemoryError) or bound.reached()):
+            return over
         answer = ("error", exc)
     try:
         return pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)

@@ -8,7 +8,9 @@ answer to a pipe of its own; the zygote reads that pipe to its end, reaps the ch
 `("ended", exit code, answer)`. The zygote stays single-threaded (os.fork from it is safe) and never runs a
 compile itself, so nothing a compile does (a crash in durable_rules' C core, the OOM killer, a loader that
 sets module state) reaches it or the next compile: each child starts from the zygote's state as it was at
-start-up, and a loader's module is imported afresh by each child from the request's `sys.path`.
+start-up, and a loader's module is imported afresh by each child from the request's `sys.path`. Each child bounds
+its own memory (compile_memory.py); one that ends without an answer after its peak RSS came near that bound is
+answered here as a refusal for its memory, not as a crash.
 
 Lifetimes: the zygote exits at EOF on its stdin, which comes when the serving process closes it, stops or
 is killed (SIGKILL included: the kernel closes its pipes), killing a child still at work first. A child
@@ -25,7 +27,10 @@ import signal
 import struct
 import sys
 import traceback
-from typing import Any
+from typing import Any, NamedTuple
+
+from adapters.grpc.compile_memory import memory_answer, past_bound, vm_bytes
+from adapters.grpc.runtime import exit_cause
 
 _LENGTH = struct.Struct(">Q")
 MAX_FRAME = 1 << 30
@@ -76,8 +81,7 @@ def serve_compiles() -> None:
     _prepare()
     try:
         while (request := read_frame(0)) is not None:
-            paths, cwd, payload = request
-            ended = _compile_in_fork(paths, cwd, payload, replies)
+            ended = _compile_in_fork(Request(*request), replies)
             if ended is None:
                 return  # the serving process closed the pipe, or is gone
             write_all(replies, frame(ended))
@@ -105,14 +109,27 @@ def _prepare() -> None:
     gc.freeze()  # a child's collections then skip (and so do not write to) the zygote's objects
 
 
-def _compile_in_fork(paths: list[str], cwd: str, payload: bytes, replies: int) -> tuple[str, int, bytes] | None:
+class Request(NamedTuple):
+    """One compile the serving process asks for: its `sys.path` and directory, the pickled (loader, rules directory,
+    memory bound) only the child unpickles (a loader's module is never imported here), and what the zygote needs to
+    word a child that ran past its memory bound."""
+
+    paths: list[str]
+    cwd: str
+    payload: bytes
+    rules_dir: str
+    memory_mb: int
+
+
+def _compile_in_fork(request: Request, replies: int) -> tuple[str, int, bytes] | None:
     """Fork a child for one compile; `("ended", exit code, answer)` once it has ended, None if stdin closed."""
     answer_read, answer_write = os.pipe()
+    start = vm_bytes()  # the child's address space as it starts: the zygote's
     pid = os.fork()
     if pid == 0:
         os.close(answer_read)
         os.close(replies)  # only the zygote speaks to the serving process
-        _child(paths, cwd, payload, answer_write)
+        _child(request, answer_write)
     os.close(answer_write)
     write_all(replies, frame(("forked", pid)))
     answer = _collect(answer_read, pid)
@@ -121,8 +138,12 @@ def _compile_in_fork(paths: list[str], cwd: str, payload: bytes, replies: int) -
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
         return None
-    _, status = os.waitpid(pid, 0)
-    return ("ended", os.waitstatus_to_exitcode(status), answer)
+    _, status, usage = os.wait4(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    if (code or not answer) and past_bound(usage.ru_maxrss << 10, start, request.memory_mb):
+        # an allocation failed in C (durable_rules, CPython) and the child aborted or crashed: refused, not retried
+        return ("ended", 0, memory_answer(request.rules_dir, request.memory_mb, f" (its process {exit_cause(code)})"))
+    return ("ended", code, answer)
 
 
 def _collect(answer_fd: int, pid: int) -> bytes | None:
@@ -142,7 +163,7 @@ def _collect(answer_fd: int, pid: int) -> bytes | None:
                 chunks.append(chunk)
 
 
-def _child(paths: list[str], cwd: str, payload: bytes, answer_fd: int) -> None:
+def _child(request: Request, answer_fd: int) -> None:
     """A forked child: one compile as compile_child.main does, its answer on `answer_fd`, then `os._exit`."""
     code = 1
     try:
@@ -153,12 +174,12 @@ def _child(paths: list[str], cwd: str, payload: bytes, answer_fd: int) -> None:
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)  # the request pipe is the zygote's
         os.close(devnull)
-        sys.path[:0] = paths  # the serving process's, as it is now: a loader from any importable module
-        os.chdir(cwd)
+        sys.path[:0] = request.paths  # the serving process's, as it is now: a loader from any importable module
+        os.chdir(request.cwd)
         from adapters.grpc.compile_child import answer_bytes
 
-        load_policy, rules_dir = pickle.loads(payload)
-        write_all(answer_fd, answer_bytes(load_policy, rules_dir))
+        load_policy, rules_dir, memory_mb = pickle.loads(request.payload)
+        write_all(answer_fd, answer_bytes(load_policy, rules_dir, memory_mb))
         code = 0
     except SystemExit as exc:  # sys.exit in a loader ends the child as it ended the one-shot child
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)

@@ -39,7 +39,8 @@ from adapters.grpc.compile_child import (
     answered,
     compile_in_child,
 )
-from adapters.grpc.compile_fork import BOOT, frame, read_frame, write_all
+from adapters.grpc.compile_fork import BOOT, Request, frame, read_frame, write_all
+from adapters.grpc.compile_memory import COMPILE_MEMORY_MB
 from adapters.grpc.logs import event
 from adapters.grpc.runtime import exit_cause
 
@@ -54,8 +55,10 @@ class _Gone(Exception):
 class RulesCompiler:
     """Compiles rules directories for one serving process, in children forked by its zygote."""
 
-    def __init__(self, one_shot: Callable[..., Any] = compile_in_child) -> None:
+    def __init__(self, one_shot: Callable[..., Any] = compile_in_child, memory_mb: int = COMPILE_MEMORY_MB) -> None:
         self._one_shot = one_shot
+        self.memory_mb = memory_mb
+        """The memory bound of each compile child (compile_memory.py); 0 for none."""
         self._lock = threading.Lock()
         self._zygote: list[subprocess.Popen[bytes]] = []  # [] or [the running one]; shared with the finalizer
         self._closed = False
@@ -69,8 +72,9 @@ class RulesCompiler:
     def compile(self, load_policy: Callable[[Path], Any], rules_dir: Path, timeout: float = COMPILE_TIMEOUT) -> Any:
         """`summarise_policy(load_policy, rules_dir)` in a forked child: its result, or its error raised here."""
         if not ZYGOTE_SUPPORTED:
-            return self._one_shot(load_policy, rules_dir, timeout)
-        request = pickle.dumps((load_policy, rules_dir), protocol=pickle.HIGHEST_PROTOCOL)
+            return self._one_shot(load_policy, rules_dir, timeout, self.memory_mb)
+        payload = pickle.dumps((load_policy, rules_dir, self.memory_mb), protocol=pickle.HIGHEST_PROTOCOL)
+        request = Request([p for p in sys.path if p], os.getcwd(), payload, str(rules_dir), self.memory_mb)
         with self._lock:
             if self._closed:
                 raise CompileStopped(STOPPED)
@@ -81,7 +85,7 @@ class RulesCompiler:
                 self._ended(zygote, "this compile runs in a one-shot child process; the next starts a new compiler")
             if self._closed:
                 raise CompileStopped(STOPPED)
-            return self._one_shot(load_policy, rules_dir, timeout)
+            return self._one_shot(load_policy, rules_dir, timeout, self.memory_mb)
 
     def close(self) -> None:
         """Kill the zygote (and so a compile it runs); never waits for it. No compile starts after this."""
@@ -117,11 +121,11 @@ class RulesCompiler:
             if self._zygote and self._zygote[0] is zygote:
                 self._ended(zygote, "the next reload starts a new compiler")
 
-    def _through(self, zygote: subprocess.Popen[bytes], request: bytes, deadline: float, timeout: float) -> Any:
+    def _through(self, zygote: subprocess.Popen[bytes], request: Request, deadline: float, timeout: float) -> Any:
         """One compile through `zygote`: _Gone if it ended before forking, CompileChildFailed as the one-shot child."""
         assert zygote.stdin is not None and zygote.stdout is not None
         try:
-            write_all(zygote.stdin.fileno(), frame(([p for p in sys.path if p], os.getcwd(), request)))
+            write_all(zygote.stdin.fileno(), frame(tuple(request)))
         except BrokenPipeError:
             raise _Gone from None
         replies = zygote.stdout.fileno()

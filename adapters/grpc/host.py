@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.grpc import rules_watch
+from adapters.grpc.compile_memory import COMPILE_MEMORY_MB
 from adapters.grpc.compile_zygote import RulesCompiler
 from adapters.grpc.engines import DEFAULT_FILES_LOADER, Engine, InProcessEngine, WorkerPoolEngine
 from adapters.grpc.host_reload import PolicyReloads
@@ -67,6 +68,7 @@ class PolicyHost(HostStore, PolicyReloads):
         on_loaded: Callable[[str, dict[str, str]], None] | None = None,
         on_warnings: Callable[[str, dict[str, Any]], None] = policy_warnings,
         load_in_child: bool = True,
+        compile_memory_mb: int = COMPILE_MEMORY_MB,
     ):
         load_policy, load_policy_from_files = policy_loaders(load_policy, load_policy_from_files)
         self.rules_dir = Path(rules_dir)
@@ -77,7 +79,8 @@ class PolicyHost(HostStore, PolicyReloads):
             self.metrics.track_engine_workers(workers, self._live_workers, self._worker_pids)
         self._load_policy = load_policy
         self._load_in_child = load_in_child and picklable(load_policy)
-        self._compiler = RulesCompiler()  # its process starts at the first reload (compile_zygote.py says why)
+        # its process starts at the first reload (compile_zygote.py says why); compile_memory.py bounds each compile
+        self._compiler = RulesCompiler(memory_mb=compile_memory_mb)
         self._load_policy_from_files = load_policy_from_files
         self._files_loader = files_loader
         self._initial_files = initial_files
