@@ -20,8 +20,9 @@ from policy_engine.domain.errors import violations_from
 from policy_engine.domain.models import CustomerSnapshot, OrderRequest
 from policy_engine.domain.values import parse_iso_date
 from policy_engine.rules.full_width import name_slips
-from policy_engine.rules.loader import MAX_FILE_BYTES, MAX_FILES, TESTS_DIR, Document, parse_document, scan_rules_dir
+from policy_engine.rules.loader import MAX_FILE_BYTES, MAX_FILES, TESTS_DIR, Document, scan_rules_dir
 from policy_engine.rules.node_budget import NodeBudget
+from policy_engine.rules.parsed_files import parse_file
 from policy_engine.rules.problems import Problem
 from policy_engine.rules.rule_tree import read_rule_text
 from policy_engine.rules.schema import suggest
@@ -63,7 +64,7 @@ def read_case_docs(rules_dir: Path) -> tuple[list[Document], list[Problem]]:
             problems.append(Problem(str(path), 1, 1, "unreadable", f"the case files up to this one come to {total} "
                                     f"characters; at most {MAX_CASE_CHARS} in all are read (~15 s a MiB to read)"))
             break
-        doc, errs = parse_document(str(path), text, CaseConstructor, budget=budget)
+        doc, errs = parse_file(str(path), text, budget, CaseConstructor)
         problems += name_slips(errs, {str(path): text})
         if doc is not None:
             docs.append(doc)

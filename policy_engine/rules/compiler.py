@@ -23,7 +23,8 @@ from policy_engine.rules.day_titles import day_title_problems
 from policy_engine.rules.emit import stage_emit
 from policy_engine.rules.full_width import name_slips
 from policy_engine.rules.kinds import kind_without_file, no_kind_problem, no_rule_files, second_file_problem
-from policy_engine.rules.loader import MAX_RULES, Document, NodeBudget, parse_document
+from policy_engine.rules.loader import MAX_RULES, Document, NodeBudget
+from policy_engine.rules.parsed_files import parse_file
 from policy_engine.rules.percent_titles import percent_title_problems
 from policy_engine.rules.problems import PolicyLoadError, Problem
 from policy_engine.rules.raw_conditions import raw_condition_problems
@@ -61,7 +62,7 @@ class Unit:
 def stage_parse(u: Unit) -> None:
     budget = NodeBudget()  # all the files together: aliases in each of 200 files multiplied a per-file bound
     for path, text in sorted(u.files.items()):
-        doc, problems = parse_document(u.shown(path), text, budget=budget)
+        doc, problems = parse_file(u.shown(path), text, budget)
         u.problems += problems
         if doc is not None:
             u.docs[path] = doc
