@@ -1,13 +1,16 @@
 """Rule and case files read once per process: a text parsed before is not parsed again.
 
-Reading YAML with every key's position (loader.parse_document, ruamel's pure-Python round-trip parser) is ~90% of
+Reading YAML with every key's position (loader.parse_document, ruamel's pure-Python parser) is ~90% of
 a compile of the shipped rules (~0.25 of ~0.28 s) and all of reading their case files (~0.9 s). A process often reads
 the same text more than once: `simulate` compiles the live rules and a candidate copied from them that differs in
 one file, then runs the candidate's cases; `lint` and `test` read a directory twice or more; a program that calls
 `load_policy` again (the tests, a notebook) reads files it has read. The result is kept, keyed by the text and the
 constructor, as a pickle: each caller gets objects of its own (a caller may change a document's data), made in a
 few percent of the parse's time. The file's path is not in the key: a copy of a file elsewhere reads the same, and
-only the path its document and problems name differs (no problem's message holds the path).
+only the path its document and problems name differs (no problem's message holds the path). A kept read is charged
+to the reader's node budget (node_budget.py) the nodes its parse made, so the bound on a rule set's files together
+holds whether or not they were read before; a file refused for the budget is never kept (where it ran out depends on
+the files before it).
 """
 
 from __future__ import annotations
