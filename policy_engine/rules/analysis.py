@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 from policy_engine.domain.values import GRADE_RANK, GRADES
 from policy_engine.ir import CompiledRule
 from policy_engine.rules.bands import band_problems
-from policy_engine.rules.conditions import INF, Node, box_contains, box_of, is_empty
+from policy_engine.rules.conditions import Node, box_contains, box_of, is_empty
+from policy_engine.rules.monotony import probe_monotony
 from policy_engine.rules.problems import Problem
 from policy_engine.rules.schema import FACTOR_IDS
 
@@ -141,33 +142,21 @@ def class_map(kinds: dict[str, Any]) -> dict[str, str]:
 
 
 def probe_invariants(policy: Policy, rules: list[Entry]) -> list[Problem]:
-    """Ask the engine which limit and cadence rows apply to each grade, all else equal; check monotony."""
-    chosen = _rows_by_grade(policy)
+    """Ask the engine which limit and cadence rows apply to each grade, all else equal: a grade with none, and a
+    worse grade more generously treated (monotony.py), for a grade-only customer and for each the rows tell apart."""
+    chosen, problems = probe_monotony(policy, rules, class_map(policy.program.kinds), grade_only_profile)
     located = {rule.name: (doc, loc) for rule, _n, doc, loc in rules}
-    problems = []
+    uncovered = []
     for kind, label in (("limit", "credit_limits"), ("cadence", "review_cadence")):
-        table = chosen[kind]
         rows = [r for r, *_ in rules if r.kind == kind]
         if not rows:
             continue
         doc, loc = located[rows[0].name]
         for grade in GRADES:
-            if table[grade] is None:
+            if chosen[kind][grade] is None:
                 msg = f"no {label} row applies to grade {grade} (rows may only look at grade fields to count here)"
-                problems.append(doc.problem(loc[:-1], "grade_uncovered", msg))
-        problems += _monotony(kind, table, located)
-    return problems
-
-
-def _rows_by_grade(policy: Policy) -> dict[str, dict[str, CompiledRule | None]]:
-    """The limit row and the cadence row the engine picks for each grade (None: no row applies)."""
-    classes = class_map(policy.program.kinds)
-    chosen: dict[str, dict[str, CompiledRule | None]] = {"limit": {}, "cadence": {}}
-    for grade in GRADES:
-        fired = policy.match_stage("profile", grade_only_profile(grade, classes[grade]))
-        for kind in chosen:
-            chosen[kind][grade] = next((r for r in fired if r.kind == kind), None)
-    return chosen
+                uncovered.append(doc.problem(loc[:-1], "grade_uncovered", msg))
+    return uncovered + problems
 
 
 def grade_only_profile(grade: str, grade_class: str) -> dict[str, Any]:
@@ -185,34 +174,3 @@ def grade_only_profile(grade: str, grade_class: str) -> dict[str, Any]:
         "request_collateral": False,
         "warning_count": 0,
     }
-
-
-def _generosity(kind: str, rule: CompiledRule) -> tuple[float, ...]:
-    if kind == "cadence":
-        return (float(rule.spec.interval_months),)
-    f = rule.spec.limit
-    return (
-        f.months_of_purchases or 0.0,
-        f.share_of_net_worth or 0.0,
-        f.floor,
-        INF if f.cap is None else f.cap,
-    )
-
-
-def _monotony(kind: str, table: dict[str, CompiledRule | None], located: dict[str, Any]) -> list[Problem]:
-    problems = []
-    names = ("interval_months",) if kind == "cadence" else ("months_of_purchases", "share_of_net_worth", "floor", "cap")
-    for better, worse in zip(GRADES, GRADES[1:], strict=False):
-        a, b = table[better], table[worse]
-        if a is None or b is None or a is b:
-            continue
-        for name, x, y in zip(names, _generosity(kind, a), _generosity(kind, b), strict=True):
-            if y > x:
-                doc, loc = located[b.name]
-                what = "review interval" if kind == "cadence" else f"limit ({name})"
-                msg = (
-                    f'grade {worse} ("{b.id}") gets a larger {what} than the better grade {better} ("{a.id}"): '
-                    f"{y:g} > {x:g}"
-                )
-                problems.append(doc.problem(loc, "not_monotonic", msg))
-    return problems
