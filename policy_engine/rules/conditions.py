@@ -54,10 +54,17 @@ OPERATOR_SPELLINGS = {
     "less_than_or_equal": "lte", "less_than_or_equal_to": "lte", "less_or_equal_to": "lte", "lt_or_eq": "lte",
     "greater_than_or_equal": "gte", "greater_than_or_equal_to": "gte", "greater_or_equal_to": "gte",
     "more_than_or_equal": "gte", "gt_or_eq": "gte", "equal_to": "eq", "not_equal_to": "ne",
+    "greater": "gt", "more": "gt", "larger": "gt", "bigger": "gt", "higher": "gt", "exceeding": "gt",
+    "larger_than": "gt", "bigger_than": "gt", "higher_than": "gt",
+    "less": "lt", "lesser": "lt", "fewer": "lt", "smaller": "lt", "lower": "lt",
+    "smaller_than": "lt", "lower_than": "lt", "lesser_than": "lt",
+    "greater_equal": "gte", "less_equal": "lte",
 }  # fmt: skip
 """Other ways to write an operator, for the did-you-mean of an unknown one (or of a grade's `at_least` on a number).
 Only words with one reading: `up_to` may or may not take its number in, so it gets the list, not a guess. Keys are
-written in English throughout the rule files, so Chinese words (大于, 不超过) are not looked for here."""
+written in English throughout the rule files, so Chinese words (大于, 不超过) are not looked for here. A comparison word
+alone (`greater`, `less`) reads as its `_than`: before, `less` was matched by spelling to `exists`, `greater` to
+`gte`."""
 _SPELLINGS_RUN_TOGETHER = {word.replace("_", ""): op for word, op in OPERATOR_SPELLINGS.items()}
 """The same words written without their underscores, or in camel case: `lessthan`, `greaterThanOrEqual`."""
 _COMBINATORS = ("all", "any", "not", "signal")
@@ -221,7 +228,8 @@ def _operator_problem(op: Any, spec: FieldSpec, allowed: tuple[str, ...]) -> str
     if op in ALL_OPS:
         hint = f' — did you mean "{meant}"?' if meant in allowed else ""
         return f'"{op}" cannot compare "{spec.name}", which is {_values_of(spec)}; it takes {", ".join(allowed)}{hint}'
-    hint = f' — did you mean "{meant}"?' if meant in allowed else suggest(str(op), list(allowed))
+    # a word whose meaning is known but which this field cannot take gets the list: by its spelling, `less` is `exists`
+    hint = f' — did you mean "{meant}"?' if meant in allowed else "" if meant else suggest(str(op), list(allowed))
     return f'unknown operator "{op}"; expected one of {", ".join(allowed)}{hint}'
 
 

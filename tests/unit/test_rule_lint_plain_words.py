@@ -27,6 +27,7 @@ def _found(rules: Path) -> list[tuple[str, str]]:
     ("at_most", "lte"), ("max", "lte"), ("no_more_than", "lte"),
     ("equals", "eq"), ("is", "eq"), ("Is", "eq"),
     ("not", "ne"), ("isnt", "ne"), ("is_not", "ne"),
+    ("less", "lt"), ("lower", "lt"), ("smaller", "lt"), ("greater", "gt"), ("more", "gt"), ("higher", "gt"),
 ])
 def test_an_operator_written_in_words_says_which_operator_to_write(
     rules_copy: RulesCopy, written: str, meant: str
@@ -49,6 +50,16 @@ def test_a_grade_operator_on_a_number_says_which_number_operator_to_write(rules_
     assert (code, message) == ("bad_operator", 'rule warn.due_dates_changed: "at_most" cannot compare '
                                f'"due_date_changes_90d", which is a whole number; it takes {_NUMBER_OPS} — did you '
                                'mean "lte"?')
+
+
+def test_a_comparison_word_a_grade_cannot_take_is_not_matched_by_its_spelling(rules_copy: RulesCopy) -> None:
+    """`less` on a grade said `did you mean "exists"?`, its nearest spelling: a grade is compared with at_least and
+    at_most, so the operators are listed and none is picked."""
+    rules = rules_copy(("limits.yaml", "when: {grade: AAA}", "when: {grade: {less: AA}}"))
+
+    [(code, message)] = _found(rules)
+
+    assert code == "bad_operator" and message.endswith(", at_least, at_most") and "did you mean" not in message
 
 
 def test_a_word_that_could_mean_either_of_two_operators_is_not_guessed_at(rules_copy: RulesCopy) -> None:
