@@ -41,20 +41,40 @@ class StopRequests:
         self.now.set()
 
 
+DRAIN_POLL_S = 0.02
+"""How often a stop looks whether the decision calls are done: polled, so the calls' path pays nothing for it."""
+
+
+async def decisions_done(servicer: CreditPolicyServicer) -> None:
+    """Return once no decision call or stream, and no GetPolicy, is running."""
+    while True:
+        # Sleep first: a call gRPC took just before the stop gets to start and count itself.
+        await asyncio.sleep(DRAIN_POLL_S)
+        if not (servicer.in_flight or servicer.policy_calls):
+            return
+
+
 async def stop_within_grace(server: grpc.aio.Server, servicer: CreditPolicyServicer, grace: float,
                             now: asyncio.Event) -> int:
     """Stop the server (new calls refused, in-flight ones given `grace` seconds, or until `now` is set, then
     cancelled): the decision calls and streams still running when it was cut, which gRPC cancels (their
     callers get UNAVAILABLE).
 
+    The grace is the decision calls' (and GetPolicy's): once none is left, the calls that end only when their
+    callers close them — health Watch streams (NOT_SERVING sent already), server reflection streams — are
+    cancelled at once. Before, one such stream, held open by a client's health checking or a reflection tool,
+    kept every stop waiting out the whole grace, with `in_flight` 0 and `cut_off` 0 in the log.
+
     The count is read at our own timer, armed before gRPC's, so before the cancelled calls unwind; it tells an
     operator whether --grace is long enough, which the bare `stopped` line did not."""
     stopping = asyncio.ensure_future(server.stop(grace))  # refuses new calls, lets in-flight ones finish
     hurry = asyncio.ensure_future(now.wait())
-    done, _ = await asyncio.wait({stopping, hurry}, timeout=grace, return_when=asyncio.FIRST_COMPLETED)
+    drained = asyncio.ensure_future(decisions_done(servicer))
+    done, _ = await asyncio.wait({stopping, hurry, drained}, timeout=grace, return_when=asyncio.FIRST_COMPLETED)
     hurry.cancel()
-    cut_off = 0 if stopping in done else servicer.in_flight
-    if stopping not in done and now.is_set():
-        await server.stop(None)  # gRPC cancels every call at once; the first stop then completes
+    drained.cancel()
+    cut_off = 0 if stopping in done or drained in done else servicer.in_flight
+    if stopping not in done and (now.is_set() or drained in done):
+        await server.stop(None)  # gRPC cancels every call left at once; the first stop then completes
     await stopping
     return cut_off

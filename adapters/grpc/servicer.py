@@ -115,6 +115,7 @@ class CreditPolicyServicer(StreamServicer, pb_grpc.CreditPolicyServiceServicer):
         read and counted as the decision calls are, outside max_in_flight (a control call)."""
         started = time.perf_counter()
         code = "OK"
+        self.policy_calls += 1
         try:
             include_files = parse_message(pb.GetPolicyRequest, await read_request(context)).include_files
             return policy_info(self.host, include_files)
@@ -129,6 +130,7 @@ class CreditPolicyServicer(StreamServicer, pb_grpc.CreditPolicyServiceServicer):
             code = cancelled_code(context)
             raise
         finally:
+            self.policy_calls -= 1
             self.metrics.observe_call("GetPolicy", code, time.perf_counter() - started)
 
 

@@ -33,6 +33,8 @@ class ServicerCore:
         self.in_flight = 0
         """Decision calls and streams admitted and not finished, a unary call from its start (also while its request
         arrives: its caller waits); GetPolicy, health and reflection aside."""
+        self.policy_calls = 0
+        """GetPolicy calls not finished (outside max_in_flight): a stop lets them end too (server_stop.py)."""
         self.heap = HeapTrim()
         """Counts big requests; run_service trims the heap once they are done (adapters/grpc/heap_trim.py)."""
         self._refused = 0
