@@ -110,3 +110,22 @@ def test_a_stream_item_with_more_bad_fields_than_it_carries_says_how_many_there_
     assert len(reply.error.field_violations) == 100
     assert reply.error.message.startswith("150 bad fields, the first 100 in field_violations: ")
     assert len(reply.error.message) <= 2000 and reply.error.message.endswith("…")
+
+
+def test_surrounding_whitespace_is_taken_off_ids_but_refused_around_a_closed_value(
+        inproc_server: InProcessServer) -> None:
+    # As docs/service.md says beside the bounds: an id is read stripped (so " I1" repeats "I1"), a size is not.
+    spaced_id, repeated, spaced_size = sample_snapshot(), sample_snapshot(), sample_snapshot()
+    spaced_id.customer_id = " C-SPACED\n"
+    repeated.invoices[1].invoice_id = f" {repeated.invoices[0].invoice_id}\t"
+    spaced_size.size = " medium"
+
+    decision = inproc_server.stub().EvaluateCustomer(pb.EvaluateCustomerRequest(snapshot=spaced_id), timeout=30)
+    errors = [call_error(inproc_server.stub().EvaluateCustomer, pb.EvaluateCustomerRequest(snapshot=snapshot))
+              for snapshot in (repeated, spaced_size)]
+
+    assert decision.customer_id == "C-SPACED"
+    assert [[field for field, _ in violations_of(error)] for error in errors] == [
+        ["snapshot.invoices[1].invoice_id"], ["snapshot.size"]]
+    assert "have the same id" in violations_of(errors[0])[0][1]
+    assert "did you mean 'medium'?" in violations_of(errors[1])[0][1]
