@@ -39,6 +39,20 @@ def close_choices(value: str, choices: Collection[str], *, fuzzy: bool = True) -
     return close if len(close) < len(by_folded) else []
 
 
+NOTCH_SIGNS = "+-"
+"""Signs written after a grade for a notch within it (`BBB+`, `A-`), as rating agencies do; our nine grades have
+none."""
+
+
+def meant_choice(value: str, choices: Collection[str]) -> str | None:
+    """The one allowed value `value` was meant to be, case ignored: the one it equals but for `-`, spaces or a notch
+    sign after it (`Bbb+` is BBB), else the one closest by spelling; None when two are as close (`bA`: A or B?),
+    which is no answer to give."""
+    bare = value.strip().rstrip(NOTCH_SIGNS).strip()
+    close = (close_choices(bare, choices, fuzzy=False) if bare else []) or close_choices(value, choices)
+    return close[0] if len(close) == 1 else None
+
+
 def _rating(value: str, choice: str) -> float:
     """difflib's ratio of the two, or 0.0 where its cheap upper bounds already fall short of the 0.6 a suggestion
     needs: rated in full against every choice, a snapshot's 1,000 refused signal codes cost ~0.75 s."""

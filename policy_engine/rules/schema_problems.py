@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from policy_engine.domain.suggest import close_choices
+from policy_engine.domain.suggest import close_choices, meant_choice
 from policy_engine.domain.values import IDENTIFIER_PATTERN
 from policy_engine.rules.numbers import describe, setting_of, split_after, split_number
 from policy_engine.rules.problems import Problem
@@ -70,9 +70,18 @@ KEY_SPELLINGS = {"then": "effects", "effect": "effects", "do": "effects", "if": 
 
 def suggest(name: str, options: list[str]) -> str:
     """` — did you mean "x"?` when a close option exists: the one `name` equals but for case (`aa`, `Approve`),
-    else the closest by spelling."""
-    close = close_choices(name, options, fuzzy=False) or difflib.get_close_matches(name, options, n=1, cutoff=0.6)
-    return f' — did you mean "{close[0]}"?' if close else ""
+    else the closest by spelling, else the one it is closest to with case and a notch sign ignored (`Bbb+`)."""
+    close = close_choices(name, options, fuzzy=False) or _closest(name, options)
+    meant = close[0] if close else meant_choice(name, options)
+    return f' — did you mean "{meant}"?' if meant else ""
+
+
+def _closest(name: str, options: list[str]) -> list[str]:
+    """The option closest to `name` by spelling (difflib, 0.6 or more), or none when two are as close: `AB` is as
+    near A as B, and naming one of them was a guess."""
+    close = difflib.get_close_matches(name, options, n=2, cutoff=0.6)
+    ratings = {difflib.SequenceMatcher(None, option, name).ratio() for option in close}
+    return close[:1] if len(ratings) == len(close) else []
 
 
 def problems_from(doc: Document, model: type[BaseModel], errors: list[Any]) -> list[Problem]:
