@@ -1,7 +1,8 @@
 """What a refused date says, in one form wherever a date comes in (a command's option, a snapshot file, a gRPC
 request, a rule test case, an imported row): `no such day: '2026-02-30' (February 2026 has 28 days)` for a day
 the calendar does not have, else why it was refused, the value, and what to write where one can tell
-(`not an ISO date (YYYY-MM-DD): '2026/11/01'; write 2026-11-01`).
+(`not an ISO date (YYYY-MM-DD): '2026/11/01'; write 2026-11-01`, also `'22/11/2026'; write 2026-11-22`), or both
+readings where one cannot (`'01/11/2026'; ambiguous, …`).
 
 Only ever called once a date has been refused, so none of it costs a valid request anything.
 """
@@ -18,35 +19,52 @@ from policy_engine.domain.values import NOT_A_DATE, parse_iso_date
 _OTHER_DAY = re.compile(r"([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})|([0-9]{4})([0-9]{2})([0-9]{2})")
 """A day written year first in another common form: 2026/11/01, 2026.11.01, 2026-1-5, 20261101."""
 
+_YEAR_LAST = re.compile(r"([0-9]{1,2})([-/.])([0-9]{1,2})\2([0-9]{4})")
+"""A day written with the year last, day or month first: 22/11/2026, 11/22/2026, 22.11.2026, 1-5-2026."""
 
-def _year_month_day(text: str) -> tuple[int, int, int] | None:
-    """The year, month and day of a day written year first (ISO or _OTHER_DAY), whether or not it exists."""
-    match = _OTHER_DAY.fullmatch(text.strip())
-    if match is None:
-        return None
-    return (int(match[1]), int(match[3]), int(match[4])) if match[1] else (int(match[5]), int(match[6]), int(match[7]))
+
+def _readings(text: str) -> list[tuple[int, int, int]]:
+    """The (year, month, day) a day written in another common form may be, whether or not it exists: one for year
+    first (_OTHER_DAY); for year last (_YEAR_LAST) the day first and the month first reading, but only one where a
+    part over 12 is the day (22/11/2026, 11/22/2026) or both parts are equal; none for anything else."""
+    text = text.strip()
+    if match := _OTHER_DAY.fullmatch(text):
+        return [(int(match[1]), int(match[3]), int(match[4])) if match[1] else
+                (int(match[5]), int(match[6]), int(match[7]))]
+    if (match := _YEAR_LAST.fullmatch(text)) is None:
+        return []
+    first, second, year = int(match[1]), int(match[3]), int(match[4])
+    if first > 12 and second > 12:  # 31/31/2026: neither is a month
+        return []
+    if first > 12 or first == second:
+        return [(year, second, first)]
+    return [(year, first, second)] if second > 12 else [(year, second, first), (year, first, second)]
 
 
 def iso_date_hint(text: str) -> str:
-    """`; write 2026-11-01` for a day `parse_iso_date` refused that is written year first in another common
-    form (_OTHER_DAY); "" for anything else: a day or month first (01/11/2026) is not guessed at."""
-    parts = _year_month_day(text)
-    if parts is None:
-        return ""
-    try:
-        meant = parse_iso_date(f"{parts[0]:04d}-{parts[1]:02d}-{parts[2]:02d}")
-    except ValueError:
-        return ""
-    return f"; write {meant.isoformat()}"
+    """`; write 2026-11-22` for a day `parse_iso_date` refused that is written in another common form one can read
+    one way only (year first as in _OTHER_DAY, or year last with a part over 12: 22/11/2026, 11/22/2026); for one
+    that reads two ways (01/11/2026) both, said to be ambiguous, never one guessed at; "" for anything else."""
+    meant = []
+    for year, month, day in _readings(text):
+        try:
+            meant.append(parse_iso_date(f"{year:04d}-{month:02d}-{day:02d}").isoformat())
+        except ValueError:
+            return ""
+    if len(meant) == 2:
+        day_first, month_first = meant
+        return (f"; ambiguous (day or month first?): write {day_first} if the day comes first, {month_first} if the "
+                "month does")
+    return f"; write {meant[0]}" if meant else ""
 
 
 def no_such_day(text: str) -> str:
-    """`February 2026 has 28 days`, `there is no month 13`: why a day written year first (as iso_date_hint reads
-    it) is not in the calendar; "" when it is, or is not written so."""
-    parts = _year_month_day(text)
-    if parts is None or parts[0] < 1:  # year 0: no calendar.monthrange (parse_iso_date says "out of range")
+    """`February 2026 has 28 days`, `there is no month 13`: why a day read one way only (as iso_date_hint reads it)
+    is not in the calendar; "" when it is, or is not written so."""
+    readings = _readings(text)
+    if len(readings) != 1 or readings[0][0] < 1:  # year 0: no calendar.monthrange (parse_iso_date: "out of range")
         return ""
-    year, month, day = parts
+    year, month, day = readings[0]
     if not 1 <= month <= 12:
         return f"there is no month {month}"
     last = calendar.monthrange(year, month)[1]

@@ -245,7 +245,7 @@ def test_rankings_and_give_up_flags_follow_the_config(tmp_path: Path) -> None:
     ("UPDATE invoices SET amount = '1,000.00' WHERE invoice_id = (SELECT MAX(invoice_id) FROM invoices "
      "WHERE customer_id = 'C0000007')", "C0000007", f"amount: {NOT_A_DECIMAL}: '1,000.00'; write 1000.00"),
     ("UPDATE customers SET relationship_since = '22/11/2019' WHERE customer_id = 'C0000011'", "C0000011",
-     "customers C0000011: relationship_since: not an ISO date (YYYY-MM-DD): '22/11/2019'"),
+     "customers C0000011: relationship_since: not an ISO date (YYYY-MM-DD): '22/11/2019'; write 2019-11-22"),
     ("UPDATE customers SET relationship_since = '2019-02-29' WHERE customer_id = 'C0000011'", "C0000011",
      "customers C0000011: relationship_since: no such day: '2019-02-29' (February 2019 has 28 days)"),
     # date.fromisoformat (3.11) reads a week date; the pass and the batch's loader took it, the store's refused it

@@ -213,7 +213,7 @@ def test_a_bad_date_in_a_row_is_echoed_at_its_line_and_field_with_what_to_write(
         f"{csv_path}:2: relationship_since: not an ISO date (YYYY-MM-DD): '2026/11/01'; write 2026-11-01 [value_error]",
         f"{csv_path}:2: last_contact_on: no such day: '2026-02-30' (February 2026 has 28 days) [value_error]",
         f"{csv_path}:3: relationship_since: not an ISO date (YYYY-MM-DD): '20261101'; write 2026-11-01 [value_error]",
-        f"{csv_path}:3: last_contact_on: not an ISO date (YYYY-MM-DD): '22/11/2026' [value_error]",
+        f"{csv_path}:3: last_contact_on: not an ISO date (YYYY-MM-DD): '22/11/2026'; write 2026-11-22 [value_error]",
     ]
     assert found[4:] == [f"{jsonl_path}:1: ordered_on: not an ISO date (YYYY-MM-DD): 20261101; write 2026-11-01 "
                          "[value_error]"]

@@ -63,7 +63,11 @@ def test_an_expectation_no_decision_can_meet_is_a_problem_at_its_line(
         ("2026.11.01", "as_of: not an ISO date (YYYY-MM-DD): '2026.11.01'; write 2026-11-01"),
         ("20261101", "as_of: not an ISO date (YYYY-MM-DD): 20261101; write 2026-11-01"),  # a number to YAML
         ("2026/1/5", "as_of: not an ISO date (YYYY-MM-DD): '2026/1/5'; write 2026-01-05"),
-        ("01/11/2026", "as_of: not an ISO date (YYYY-MM-DD): '01/11/2026'"),  # day or month first: no guess
+        ("22/11/2026", "as_of: not an ISO date (YYYY-MM-DD): '22/11/2026'; write 2026-11-22"),  # 22: the day
+        ("11/22/2026", "as_of: not an ISO date (YYYY-MM-DD): '11/22/2026'; write 2026-11-22"),
+        ("22.11.2026", "as_of: not an ISO date (YYYY-MM-DD): '22.11.2026'; write 2026-11-22"),
+        ("01/11/2026", "as_of: not an ISO date (YYYY-MM-DD): '01/11/2026'; ambiguous (day or month first?): write "
+                       "2026-11-01 if the day comes first, 2026-01-11 if the month does"),  # both, never a guess
         ("2026/02/30", "as_of: no such day: '2026/02/30' (February 2026 has 28 days)"),
         ("2026-02-30", "as_of: no such day: '2026-02-30' (February 2026 has 28 days)"),
         ("2026-13-01", "as_of: no such day: '2026-13-01' (there is no month 13)"),
@@ -93,7 +97,8 @@ def test_a_broken_fixture_is_one_problem_at_its_own_line_not_one_per_case_elsewh
 
     result = _run("test", str(rules))
 
-    problem = f"{fixtures}:{line}:5: invalid_value: fixture steady: relationship_since: not an ISO date"
+    problem = (f"{fixtures}:{line}:5: invalid_value: fixture steady: relationship_since: not an ISO date (YYYY-MM-DD): "
+               "'15.01.2020'; write 2020-01-15")
     assert result.exit_code == 1 and result.output.count(problem) == 1
     assert f"not run: {fixtures}:{line}: invalid_value: fixture steady: relationship_since" in result.output
     assert "snapshot.relationship_since" not in result.output
@@ -107,7 +112,10 @@ def test_a_bad_date_in_a_case_snapshot_or_a_fixture_is_echoed_with_what_to_write
     fixtures = rules / "tests" / "fixtures.yaml"
     line = next(i for i, t in enumerate(fixtures.read_text().splitlines(), 1) if "2020-02-30" in t)
     (rules / "tests" / "q.yaml").write_text("cases:\n  - id: q\n    snapshot: {base: medium_pharmacy, last_contact_on: "
-                                            "2026/11/01}\n    expect: {grade: C}\n")
+                                            "2026/11/01}\n    expect: {grade: C}\n"
+                                            "  - id: q2\n    snapshot: {base: medium_pharmacy, invoices: [{invoice_id: "
+                                            "I1, issued_on: 15/10/2026, due_on: 11/14/2026, amount: '10.00'}]}\n"
+                                            "    expect: {grade: C}\n")
 
     result = _run("test", str(rules))
 
@@ -116,6 +124,9 @@ def test_a_bad_date_in_a_case_snapshot_or_a_fixture_is_echoed_with_what_to_write
             "(February 2020 has 29 days)\n") in result.output
     assert re.search(r"q\.yaml:3:\d+: invalid_value: snapshot\.last_contact_on: not an ISO date \(YYYY-MM-DD\): "
                      r"'2026/11/01'; write 2026-11-01\n", result.output), result.output
+    for said in ("snapshot.invoices[0].issued_on: not an ISO date (YYYY-MM-DD): '15/10/2026'; write 2026-10-15",
+                 "snapshot.invoices[0].due_on: not an ISO date (YYYY-MM-DD): '11/14/2026'; write 2026-11-14"):
+        assert re.search(rf"q\.yaml:6:\d+: invalid_value: {re.escape(said)}\n", result.output), result.output
 
 
 @pytest.mark.parametrize(

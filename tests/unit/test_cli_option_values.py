@@ -43,7 +43,8 @@ def _one_error(stderr: str) -> str:
      "error: --as-of: not an ISO date (YYYY-MM-DD): '2026/11/01'; write 2026-11-01"),
     (["check-order", SNAPSHOT, "--amount", "5", "--as-of", "20261101"],
      "error: --as-of: not an ISO date (YYYY-MM-DD): '20261101'; write 2026-11-01"),
-    (["evaluate", SNAPSHOT, "--as-of", "22/11/2026"], "error: --as-of: not an ISO date (YYYY-MM-DD): '22/11/2026'\n"),
+    (["evaluate", SNAPSHOT, "--as-of", "22/11/2026"],
+     "error: --as-of: not an ISO date (YYYY-MM-DD): '22/11/2026'; write 2026-11-22\n"),
     (["evaluate", SNAPSHOT, "--as-of", "2026-02-30"], "error: --as-of: no such day: '2026-02-30' (February 2026 has "
                                                       "28 days)"),
     (["evaluate", SNAPSHOT, "--as-of", "2026-13-01"], "error: --as-of: no such day: '2026-13-01' (there is no "

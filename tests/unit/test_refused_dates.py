@@ -22,7 +22,11 @@ SAID = {
     "20261101": "not an ISO date (YYYY-MM-DD): '20261101'; write 2026-11-01",
     "2026-02-30": "no such day: '2026-02-30' (February 2026 has 28 days)",
     "2026-13-01": "no such day: '2026-13-01' (there is no month 13)",
-    "22/11/2026": "not an ISO date (YYYY-MM-DD): '22/11/2026'",  # day or month first: not guessed at
+    "22/11/2026": "not an ISO date (YYYY-MM-DD): '22/11/2026'; write 2026-11-22",  # 22 can only be the day
+    "11/22/2026": "not an ISO date (YYYY-MM-DD): '11/22/2026'; write 2026-11-22",
+    "01/11/2026": "not an ISO date (YYYY-MM-DD): '01/11/2026'; ambiguous (day or month first?): write 2026-11-01 "
+                  "if the day comes first, 2026-01-11 if the month does",  # never one of the two guessed at
+    "31/04/2026": "no such day: '31/04/2026' (April 2026 has 30 days)",
 }
 
 
