@@ -15,15 +15,16 @@ from policy_engine.case_features import computed_hint, computed_said
 from policy_engine.domain.errors import FieldViolation
 from policy_engine.domain.models import CustomerSnapshot
 from policy_engine.domain.suggest import close_choices
+from policy_engine.domain.violation_reasons import REQUIRED, UNKNOWN_FIELD
 from policy_engine.features import FEATURE_BY_NAME
 
 Path = tuple[str | int, ...]
 
 
-def said_once(violations: list[FieldViolation], model: Any = CustomerSnapshot) -> list[tuple[Path, str]]:
-    """Each violation's path and how a case says it; a required field whose misspelling is written beside it is
-    said once, at the misspelling: `invoices[0].amout: unknown field — did you mean "amount"? (the one missing
-    here: rename "amout" to "amount")`."""
+def said_once(violations: list[FieldViolation], model: Any = CustomerSnapshot) -> list[tuple[Path, str, str]]:
+    """Each violation's path, how a case says it and its problem code (problem_code); a required field whose
+    misspelling is written beside it is said once, at the misspelling: `invoices[0].amout: unknown field — did you
+    mean "amount"? (the one missing here: rename "amout" to "amount")`."""
     meant = {path: _nearest(path, model)[0] for v in violations if v.description == "unknown field"
              if (path := loc_parts(v.field))}
     required = {loc_parts(v.field) for v in violations if v.description == "required"}
@@ -35,8 +36,17 @@ def said_once(violations: list[FieldViolation], model: Any = CustomerSnapshot) -
         if v.description == "required" and path in answered:
             continue
         rename = f' (the one missing here: rename "{path[-1]}" to "{renames[path]}")' if path in renames else ""
-        said.append((path, f"{_said(v, path, model)}{rename}"))
+        said.append((path, f"{_said(v, path, model)}{rename}", problem_code(v)))
     return said
+
+
+_CODE_OF_REASON = {UNKNOWN_FIELD: "unknown_field", REQUIRED: "missing_field"}
+
+
+def problem_code(violation: FieldViolation) -> str:
+    """The code a rule file's problem of the same kind has: `unknown_field` for a key the snapshot does not know,
+    `missing_field` for a required one left out, else `invalid_value` (was `invalid_value` for all three)."""
+    return _CODE_OF_REASON.get(violation.reason, "invalid_value")
 
 
 def _said(violation: FieldViolation, path: Path, model: Any) -> str:

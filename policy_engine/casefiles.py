@@ -179,12 +179,12 @@ def _snapshot(doc: Document, loc: tuple[Any, ...], raw: Any, fixtures: Fixtures,
     try:
         return CustomerSnapshot.model_validate({**fixture.data, **data})
     except ValidationError as exc:  # each violation where it is written: the case, or the fixture
-        for parts, said in said_once(violations_from(exc)):
+        for parts, said, code in said_once(violations_from(exc)):
             if parts and parts[0] in data:
-                problems.append(doc.problem((*loc, *parts), "invalid_value", in_case(f"snapshot.{said}")))
+                problems.append(doc.problem((*loc, *parts), code, in_case(f"snapshot.{said}")))
             else:
                 at = ("fixtures", base, *parts)
-                problems.append(fixture.doc.problem(at, "invalid_value", in_case(f"fixture {base}: {said}")))
+                problems.append(fixture.doc.problem(at, code, in_case(f"fixture {base}: {said}")))
         return None
 
 
@@ -193,8 +193,8 @@ def _validated(model: Any, data: Any, doc: Document, loc: tuple[Any, ...], name:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        for parts, said in said_once(violations_from(exc), model):
-            problems.append(doc.problem((*loc, *parts), "invalid_value", in_case(f"{name}.{said}")))
+        for parts, said, code in said_once(violations_from(exc), model):
+            problems.append(doc.problem((*loc, *parts), code, in_case(f"{name}.{said}")))
         return None
 
 

@@ -350,7 +350,7 @@ def test_a_misspelt_snapshot_field_in_a_case_says_which_field_was_meant(
 
     result = _run("test", str(rules))
 
-    assert re.search(rf"q\.yaml:5:\d+: invalid_value: {re.escape(said)}", result.output)
+    assert re.search(rf"q\.yaml:5:\d+: unknown_field: {re.escape(said)}", result.output)
 
 
 def test_a_quoted_score_in_an_expectation_says_to_drop_the_quotes(rules_copy: RulesCopy) -> None:
@@ -385,6 +385,6 @@ def test_a_feature_written_as_a_snapshot_field_says_it_is_computed_and_from_what
     result = _run("test", str(rules))
 
     name = field.split(":")[0]
-    [line] = [row for row in result.output.splitlines() if re.search(r"q\.yaml:5:\d+: invalid_value: ", row)]
+    [line] = [row for row in result.output.splitlines() if re.search(r"q\.yaml:5:\d+: unknown_field: ", row)]
     assert f"snapshot.{name}: unknown field: " in line
     assert all(said in line for said in says), line

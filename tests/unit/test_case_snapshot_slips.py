@@ -37,7 +37,7 @@ def test_a_misspelt_feature_name_says_which_feature_and_that_it_is_computed(
 
     [problem] = _problems(rules)
 
-    assert problem.startswith(f'5:7: invalid_value: snapshot.{written}: unknown field — did you mean "{meant}"? '
+    assert problem.startswith(f'5:7: unknown_field: snapshot.{written}: unknown field — did you mean "{meant}"? '
                               f'"{meant}" is computed from the snapshot, not given in it (')
 
 
@@ -47,7 +47,7 @@ def test_a_snapshot_field_nearer_than_any_feature_is_the_one_suggested(rules_cop
 
     [problem] = _problems(rules)
 
-    assert problem == '5:7: invalid_value: snapshot.last_contacted_on: unknown field — did you mean "last_contact_on"?'
+    assert problem == '5:7: unknown_field: snapshot.last_contacted_on: unknown field — did you mean "last_contact_on"?'
 
 
 @pytest.mark.parametrize("base", ["      base: steady\n", ""])
@@ -60,7 +60,7 @@ def test_a_misspelt_required_field_of_an_invoice_is_one_problem_at_the_misspelli
     _case(rules, f'{base}      invoices: [{{{_INVOICE}, amout: "10.00"}}]\n')
 
     assert [p for p in _problems(rules) if "invoices[0]" in p] == [
-        f'{line}:{_col(rules, "amout")}: invalid_value: snapshot.invoices[0].amout: unknown field — did you mean '
+        f'{line}:{_col(rules, "amout")}: unknown_field: snapshot.invoices[0].amout: unknown field — did you mean '
         '"amount"? (the one missing here: rename "amout" to "amount")']
 
 
@@ -77,7 +77,7 @@ def test_a_misspelt_required_field_of_a_fixture_or_an_order_is_one_problem_where
     (rules / "tests" / "q.yaml").write_text(text)
 
     assert [p for p in _problems(rules) if "amount" in p] == [
-        f'4:{_col(rules, "amout")}: invalid_value: {said}: unknown field — did you mean "amount"? (the one missing '
+        f'4:{_col(rules, "amout")}: unknown_field: {said}: unknown field — did you mean "amount"? (the one missing '
         'here: rename "amout" to "amount")']
 
 
@@ -87,8 +87,8 @@ def test_a_required_field_missing_beside_an_unrelated_unknown_one_is_still_repor
 
     found = [re.sub(r"^\d+:\d+: ", "", p) for p in _problems(rules) if "invoices[0]" in p]
 
-    assert sorted(found) == ["invalid_value: snapshot.invoices[0].amount: required",
-                             "invalid_value: snapshot.invoices[0].colour: unknown field"]
+    assert sorted(found) == ["missing_field: snapshot.invoices[0].amount: required",
+                             "unknown_field: snapshot.invoices[0].colour: unknown field"]
 
 
 def _col(rules: Path, text: str) -> int:

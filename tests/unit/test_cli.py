@@ -298,8 +298,8 @@ def test_a_case_with_a_problem_fails_and_is_not_run_instead_of_showing_ok(rules_
     for case_id, line, problem in [
         ("typo_in_expect", 2, '4:25: unknown_field: unknown expectation "grad_class" — did you mean "grade_class"?'),
         ("typo_in_case", 5, '7:5: unknown_field: unknown case field "exepct" — did you mean "expect"?'),
-        ("bad_snapshot", 9, "10:30: invalid_value: snapshot.relationship_monthz: unknown field"),
-        ("bad_order", 12, "14:39: invalid_value: order.amout: unknown field"),
+        ("bad_snapshot", 9, "10:30: unknown_field: snapshot.relationship_monthz: unknown field"),
+        ("bad_order", 12, "14:39: unknown_field: order.amout: unknown field"),
     ]:
         assert f"q.yaml:{problem}" in result.output
         assert f"FAIL {case_id}  ({rules}/tests/q.yaml:{line})" in result.output
