@@ -23,7 +23,7 @@ from policy_engine.build import build_id
 from policy_engine.evaluator import Policy
 from policy_engine.rules.compiler import compile_policy
 from policy_engine.rules.loader import read_rule_files_in_part
-from policy_engine.rules.problems import PolicyLoadError, Problem
+from policy_engine.rules.problems import SAID_PROBLEMS, PolicyLoadError, Problem
 
 DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 
@@ -39,17 +39,12 @@ def lint_warnings(policy: Any) -> list[str]:
     return [str(w) for w in getattr(policy, "warnings", ())]
 
 
-SAID_WARNINGS = 50
-"""Lint's warnings the batch and simulate print on stderr, as the service's `policy warnings` log line lists its first
-50 (adapters/grpc/problem_lists.py): 1,000 rules comparing a ratio with 200 whole percentages are 200,000 warnings."""
-
-
 def said_warnings(warnings: list[str], rules_dir: str | Path) -> list[str]:
-    """The first SAID_WARNINGS of `warnings`, then `… and N more (`credit-policy lint DIR` lists them all)`."""
-    if len(warnings) <= SAID_WARNINGS:
+    """The first SAID_PROBLEMS of `warnings`, then `… and N more (`credit-policy lint DIR` lists them all)`."""
+    if len(warnings) <= SAID_PROBLEMS:
         return list(warnings)
-    more = len(warnings) - SAID_WARNINGS
-    return [*warnings[:SAID_WARNINGS], f"… and {more:,} more (`credit-policy lint {shlex.quote(str(rules_dir))}` "
+    more = len(warnings) - SAID_PROBLEMS
+    return [*warnings[:SAID_PROBLEMS], f"… and {more:,} more (`credit-policy lint {shlex.quote(str(rules_dir))}` "
                                        "lists them all)"]
 
 
@@ -74,5 +69,5 @@ def policy_from_program(data: bytes) -> Policy:
     return Policy(pickle.loads(data))
 
 
-__all__ = ["DEFAULT_RULES_DIR", "SAID_WARNINGS", "Policy", "PolicyLoadError", "Problem", "build_id", "lint_warnings",
+__all__ = ["DEFAULT_RULES_DIR", "SAID_PROBLEMS", "Policy", "PolicyLoadError", "Problem", "build_id", "lint_warnings",
            "load_policy", "load_policy_from_files", "policy_from_program", "program_bytes", "said_warnings"]

@@ -1,7 +1,9 @@
 """Long lists of rule-file problems kept within bounds: a refused reload's problems and a served version's lint
 warnings. The rule-file bounds (1 MiB in all) do not bound how many there are: 1 MiB of one-letter unknown keys is
 211,377 problems, and 1,000 rules each comparing a ratio with 200 whole percentages are 200,000 warnings (53 MB
-of text). So a log line lists the first LOGGED_PROBLEMS with the exact count, and GetPolicy keeps the leading ones
+of text). So a log line lists the first SAID_PROBLEMS (policy_engine's, which the batch's and simulate's output
+use too) with the exact count (a rule set of 3,000 problems made a ~300-KB `policy reload refused` line, which log
+shippers split or drop), and GetPolicy keeps the leading ones
 up to KEPT_PROBLEM_BYTES of their text with the count; `credit-policy lint` prints them all."""
 
 from __future__ import annotations
@@ -9,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-LOGGED_PROBLEMS = 50
-"""Problems (or warnings) a log line lists; `count` and `more` say how many there were in all. A rule set of 3,000
-problems made a ~300-KB `policy reload refused` line, which log shippers split or drop (and people cannot read)."""
+from policy_engine.rules.problems import SAID_PROBLEMS
+
 KEPT_PROBLEM_BYTES = 1 << 20
 """Text (`str(problem)`, UTF-8) of the problems GetPolicy holds in one list (`last_refused`, `warnings`), the
 first ones in lint's order: ~15,000 typical problems, ~4,000 `likely_percent` warnings. Unbounded, 211,377 problems
@@ -29,8 +30,8 @@ def leading(problems: Sequence[Any], budget: int = KEPT_PROBLEM_BYTES) -> list[A
 
 def listed(name: str, kept: Sequence[Any], count: int, held_by: str, rules_dir: object) -> dict[str, Any]:
     """A log line's account of `count` problems of which GetPolicy's `held_by` keeps `kept`: `count`, the first
-    LOGGED_PROBLEMS as `name`, and when there were more, `more` and where to read them all (`see`)."""
-    shown = [str(p) for p in kept[:LOGGED_PROBLEMS]]
+    SAID_PROBLEMS as `name`, and when there were more, `more` and where to read them all (`see`)."""
+    shown = [str(p) for p in kept[:SAID_PROBLEMS]]
     if count <= len(shown):
         return {"count": count, name: shown}
     has = f"has all {count}" if len(kept) == count else f"has the first {len(kept)} (1 MiB of them)"

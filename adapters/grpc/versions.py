@@ -9,7 +9,6 @@ from typing import Any
 
 from adapters.grpc.engines import Engine
 from adapters.grpc.problem_lists import KEPT_PROBLEM_BYTES as KEPT_PROBLEM_BYTES
-from adapters.grpc.problem_lists import LOGGED_PROBLEMS as LOGGED_PROBLEMS
 from adapters.grpc.problem_lists import leading, listed
 from adapters.grpc.rule_info import rules_message
 

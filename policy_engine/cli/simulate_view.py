@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from policy_engine.api import SAID_WARNINGS
+from policy_engine.api import SAID_PROBLEMS
 from policy_engine.cli.simulate_changes import action_delta, by_move, limit_change, relative_change
 from policy_engine.cli.simulate_why import why_lines
 from policy_engine.words import plural
@@ -43,7 +43,7 @@ def simulation_tables(result: dict[str, Any], limit: int) -> None:
                   "(a probe order for every customer) to see it")  # fmt: skip
     _rule_tests(out, result["candidate"].get("rule_tests"))
     if warned := len(result["candidate"].get("warnings", ())):
-        printed = "printed first" if warned <= SAID_WARNINGS else f"the first {SAID_WARNINGS} printed first"
+        printed = "printed first" if warned <= SAID_PROBLEMS else f"the first {SAID_PROBLEMS} printed first"
         out.print(f"the candidate's rule files have {warned:,} lint {plural(warned, 'warning')} ({printed}, on "
                   "stderr): probable slips that do not refuse the rule set; `credit-policy lint --strict` fails on "
                   "them")  # fmt: skip

@@ -55,6 +55,13 @@ CODES = {
 }
 """Every problem code with its meaning; tests and tools rely on these names."""
 
+SAID_PROBLEMS = 50
+"""Problems or lint warnings one list that people or log shippers read names before it counts the rest: a refused
+reload's and a served version's log lines (adapters/grpc/problem_lists.py), the batch's and simulate's stderr and the
+batch summary's `policy_warnings`. The rule-file bounds do not bound how many there are: 1 MiB of one-letter unknown
+keys is 211,377 problems, 1,000 rules comparing a ratio with 200 whole percentages are 200,000 warnings (53 MB);
+`credit-policy lint` prints them all."""
+
 
 _LINE_BREAKING = {c: repr(chr(c))[1:-1] for c in (*range(0x20), 0x7F, *range(0x80, 0xA0), 0x2028, 0x2029)
                   if c != 0x09}

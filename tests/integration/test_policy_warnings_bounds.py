@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from adapters.grpc.rules_source import summarise_policy
-from adapters.grpc.versions import KEPT_PROBLEM_BYTES, LOGGED_PROBLEMS, ServedWarnings
+from adapters.grpc.versions import KEPT_PROBLEM_BYTES, ServedWarnings
 from policy_engine.api import load_policy
-from policy_engine.rules.problems import Problem
+from policy_engine.rules.problems import SAID_PROBLEMS, Problem
 from tests.integration.conftest_grpc import copy_rules
 from tests.integration.test_reload_failure import logged
 from tests.integration.test_reload_refused_bounds import policy_info_after_reload
@@ -41,8 +41,8 @@ def test_a_version_of_thousands_of_warnings_logs_the_first_50_and_get_policy_kee
     assert line["count"] == info.warning_count == RULES * ITEMS and line["version"] == info.version
     assert 3000 < kept < RULES * ITEMS and KEPT_PROBLEM_BYTES - 1000 < _text_bytes(info.warnings) <= KEPT_PROBLEM_BYTES
     assert line["warnings"] == [f"{w.path}:{w.line}:{w.col}: {w.code}: {w.message}"
-                                for w in info.warnings[:LOGGED_PROBLEMS]]
-    assert line["more"] == RULES * ITEMS - LOGGED_PROBLEMS
+                                for w in info.warnings[:SAID_PROBLEMS]]
+    assert line["more"] == RULES * ITEMS - SAID_PROBLEMS
     assert line["see"] == (f"GetPolicy's warnings has the first {kept} (1 MiB of them); "
                            f"`credit-policy lint {rules}` prints all {RULES * ITEMS}")
 
@@ -79,5 +79,5 @@ def test_between_50_and_the_mebibyte_the_line_says_get_policy_has_them_all() -> 
 
     fields = served.log_fields("rules")
 
-    assert (len(fields["warnings"]), fields["more"]) == (LOGGED_PROBLEMS, 10)
+    assert (len(fields["warnings"]), fields["more"]) == (SAID_PROBLEMS, 10)
     assert fields["see"] == "GetPolicy's warnings has all 60; `credit-policy lint rules` prints all 60"

@@ -14,8 +14,8 @@ import pytest
 
 from adapters.grpc.host import PolicyHost
 from adapters.grpc.policy_info import policy_info
-from adapters.grpc.versions import KEPT_PROBLEM_BYTES, LOGGED_PROBLEMS, RefusedAttempt
-from policy_engine.rules.problems import PolicyLoadError, Problem
+from adapters.grpc.versions import KEPT_PROBLEM_BYTES, RefusedAttempt
+from policy_engine.rules.problems import SAID_PROBLEMS, PolicyLoadError, Problem
 from tests.integration.conftest_grpc import copy_rules
 from tests.integration.test_reload_failure import logged
 
@@ -55,8 +55,8 @@ def test_a_refusal_of_thousands_of_problems_logs_the_first_50_and_the_count_and_
     count = line["count"]
     assert count > UNKNOWN_KEYS and refused.problem_count == count == len(refused.problems)
     assert line["problems"] == [f"{p.path}:{p.line}:{p.col}: {p.code}: {p.message}"
-                                for p in refused.problems[:LOGGED_PROBLEMS]]
-    assert line["more"] == count - LOGGED_PROBLEMS
+                                for p in refused.problems[:SAID_PROBLEMS]]
+    assert line["more"] == count - SAID_PROBLEMS
     assert f"has all {count}" in line["see"] and f"credit-policy lint {rules}" in line["see"]
 
 
@@ -77,7 +77,7 @@ def test_last_refused_keeps_the_first_mebibyte_of_problems_and_counts_every_one(
     kept_bytes = sum(len(str(p).encode()) for p in refused.problems)
     assert refused.count == 60_000 and refused.problems == problems[:len(refused.problems)]
     assert KEPT_PROBLEM_BYTES - 100 < kept_bytes <= KEPT_PROBLEM_BYTES
-    assert (len(fields["problems"]), fields["more"]) == (LOGGED_PROBLEMS, 60_000 - LOGGED_PROBLEMS)
+    assert (len(fields["problems"]), fields["more"]) == (SAID_PROBLEMS, 60_000 - SAID_PROBLEMS)
     assert fields["see"] == (f"GetPolicy's last_refused has the first {len(refused.problems)} (1 MiB of them); "
                              "`credit-policy lint rules` prints all 60000")
 
