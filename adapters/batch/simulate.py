@@ -22,6 +22,16 @@ from adapters.batch.fastload import load_raw, validate
 from adapters.batch.pool import pooled, worker_started
 from adapters.batch.runner import BatchInputError
 from adapters.batch.scan import iter_customer_figures
+from adapters.batch.simulate_alone import (
+    AloneTally,
+    AloneUnit,
+    alone_context,
+    alone_facts,
+    close_units,
+    plan_alone,
+    sampled,
+    settings_alone,
+)
 from adapters.batch.simulate_compare import SimChunk
 from adapters.batch.simulate_rules import changed_rule_rows, changed_rules
 from adapters.batch.simulate_settings import changed_settings
@@ -42,44 +52,62 @@ class SimContext:
     candidate_dir: str
     as_of: date
     order: OrderRequest | None = None  # the probe order checked for every customer under both policies
+    stride: int = 0  # the 1-in-n sample each changed setting alone is evaluated for (0: none is measured)
+    alone: tuple[bytes, ...] = ()  # the programs of the live rules with each setting alone (simulate_alone.py)
 
 
 class Comparer:
     """Holds the live and candidate policies of one process."""
 
-    def __init__(self, ctx: SimContext, live: Any = None, candidate: Any = None, engine: Engine | None = None):
+    def __init__(self, ctx: SimContext, live: Any = None, candidate: Any = None, engine: Engine | None = None,
+                 alone: list[Any] | None = None):  # fmt: skip
         from adapters.store.engine import make_engine
-        from policy_engine.api import load_policy
+        from policy_engine.api import load_policy, policy_from_program
 
         self.ctx = ctx
         self.live = live if live is not None else load_policy(ctx.live_dir)
         self.candidate = candidate if candidate is not None else load_policy(ctx.candidate_dir)
         self.engine = engine if engine is not None else make_engine(ctx.db_url)
+        self.alone = alone if alone is not None else [policy_from_program(data) for data in ctx.alone]
 
     def run(self, ids: list[str]) -> SimChunk:
         """Evaluate one chunk with both policies and keep the differences."""
         out = SimChunk()
         with self.engine.connect() as conn:
             loaded = load_raw(conn, ids, NO_RUN, self.ctx.as_of)
-        as_of, order = self.ctx.as_of, self.ctx.order
+        order = self.ctx.order
         for customer_id in ids:
             values = loaded.data.get(customer_id)
             if values is None:
                 continue
             try:
                 snapshot = validate(values)
-                if order is None:
-                    out.add(customer_id, self.live.evaluate(snapshot, as_of=as_of),
-                            self.candidate.evaluate(snapshot, as_of=as_of), name=snapshot.name)  # fmt: skip
-                    continue
-                # check_order's decision carries the customer's own: one engine pass per policy, as without
-                live_order = self.live.check_order(snapshot, order, as_of=as_of)
-                cand_order = self.candidate.check_order(snapshot, order, as_of=as_of)
+                live, cand = self._decide(self.live, snapshot), self._decide(self.candidate, snapshot)
             except Exception as exc:  # a broken customer is reported, not fatal
                 out.errors.append((customer_id, f"{type(exc).__name__}: {exc}"[:500]))
                 continue
-            out.add(customer_id, live_order.customer, cand_order.customer, (live_order, cand_order), snapshot.name)
+            out.add(customer_id, live[0], cand[0], (live[1], cand[1]) if order is not None else None, snapshot.name)
+            if self.ctx.stride and sampled(customer_id, self.ctx.stride):
+                self._alone(out, customer_id, snapshot, (live, cand))
         return out
+
+    def _decide(self, policy: Any, snapshot: Any) -> tuple[Any, Any]:
+        """(customer decision, order decision or None): check_order's decision carries the customer's own, so a
+        probe order costs no second engine pass."""
+        if self.ctx.order is None:
+            return policy.evaluate(snapshot, as_of=self.ctx.as_of), None
+        checked = policy.check_order(snapshot, self.ctx.order, as_of=self.ctx.as_of)
+        return checked.customer, checked
+
+    def _alone(self, out: SimChunk, customer_id: str, snapshot: Any, decided: tuple[Any, Any]) -> None:
+        """Tally a sampled customer with each changed setting alone beside its live and candidate decisions."""
+        try:
+            alone = [alone_facts(*self._decide(policy, snapshot)) for policy in self.alone]
+        except Exception as exc:  # decided live and with the candidate, so only this part is lost
+            out.errors.append((customer_id, f"with a changed setting alone: {type(exc).__name__}: {exc}"[:500]))
+            return
+        out.alone = out.alone if out.alone is not None else AloneTally()
+        out.alone.add(alone_facts(*decided[0]), alone_facts(*decided[1]), alone)
 
 
 _comparer: Comparer | None = None
@@ -174,20 +202,29 @@ def simulate(db_url: str, live_dir: Path, candidate_dir: Path, as_of: date, work
         live.close()
         cand.close()
         raise
+    units: list[AloneUnit] = []
     try:
-        ctx = SimContext(db_url, str(live_dir), str(candidate_dir), as_of, order)
+        settings = changed_settings(live, cand)
+        units = plan_alone(live, settings, probe=order is not None)
+        ctx = SimContext(db_url, str(live_dir), str(candidate_dir), as_of, order, *alone_context(engine, units))
         changed_rules_ = changed_rules(live, cand)  # asks the engines: before they close
-        total, changes = _compare_portfolio(ctx, Comparer(ctx, live, cand, engine), workers, chunk_size)
+        comparer = Comparer(ctx, live, cand, engine, [u.policy for u in units if u.evaluated])
+        total, changes = _compare_portfolio(ctx, comparer, workers, chunk_size)
         for customer_id, moved in _value_classes(engine, as_of, live_cfg, cand_cfg).items():
             changes.setdefault(customer_id, {"customer_id": customer_id}).update(moved)
+        for unit in units:  # ranked from the whole book's sales, as above: not sampled
+            if unit.policy is not None and not unit.evaluated:
+                unit.counts["value_class"] = len(_value_classes(engine, as_of, live_cfg, portfolio_config(unit.policy)))
     finally:
+        close_units(units)
         engine.dispose()
         live.close()
         cand.close()
     summary = simulation_summary(as_of, live, cand, live_cfg, cand_cfg, total, changes, order)
     summary["changed_rules"] = changed_rule_rows(changed_rules_, total.fired_live, total.fired_candidate,
                                                  total.grade_live, total.grade_candidate)
-    summary["changed_settings"] = changed_settings(live, cand)
+    summary["changed_settings"] = settings
+    summary["settings_alone"] = settings_alone(settings, units, total, ctx.stride, summary)
     summary["candidate"]["rule_tests"] = tests
     summary["order_checks_differ"] = order_checks(live) != order_checks(cand)
     return summary

@@ -11,12 +11,15 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from adapters.batch.worker import review_rule
 from adapters.store.audit import fired_rule_ids
 from policy_engine.domain.models import CustomerDecision, OrderDecision, OrderRequest
 from policy_engine.domain.values import GRADE_RANK, GRADES
+
+if TYPE_CHECKING:
+    from adapters.batch.simulate_alone import AloneTally
 
 ABOUT = ("customer_id", "name", "currency")
 """Who a change is about: every change carries them; they are not compared facts."""
@@ -48,7 +51,8 @@ def action_keys(decision: CustomerDecision) -> list[str]:
     return keys
 
 
-def _facts(decision: CustomerDecision, order: OrderDecision | None) -> dict[str, Any]:
+def compared_facts(decision: CustomerDecision, order: OrderDecision | None) -> dict[str, Any]:
+    """What simulate compares of a decision (COMPARED), by name."""
     return {"grade": decision.grade, "grade_class": decision.grade_class, "credit_limit": decision.credit_limit,
             "limit_valid_until": decision.limit_valid_until, "next_review_on": decision.next_review_on,
             "review_rule": review_rule(decision), "actions": action_keys(decision),
@@ -87,6 +91,7 @@ class SimChunk:
     reviews_due_candidate: int = 0
     # customers whose 5C score moves: a changed scorecard weight shows here even where no grade changes
     score_changes: int = 0
+    alone: AloneTally | None = None  # the sampled customers with each changed setting alone (simulate_alone.py)
 
     def add(self, customer_id: str, live: CustomerDecision, cand: CustomerDecision,
             orders: tuple[OrderDecision, OrderDecision] | None = None, name: str = "") -> None:  # fmt: skip
@@ -111,7 +116,7 @@ class SimChunk:
             if live_order.outcome != cand_order.outcome:
                 self.order_moves[(live_order.outcome, cand_order.outcome)] += 1
         self._directions(live, cand)
-        before, after = _facts(live, live_order), _facts(cand, cand_order)
+        before, after = compared_facts(live, live_order), compared_facts(cand, cand_order)
         diff = {k: [before[k], after[k]] for k in COMPARED if before[k] != after[k]}
         if diff:
             self.changes.append({"customer_id": customer_id, **diff, "name": name, "currency": live.currency})
@@ -147,6 +152,11 @@ class SimChunk:
             getattr(self, name).update(getattr(other, name))
         _add(self.extended_live, other.extended_live)
         _add(self.extended_candidate, other.extended_candidate)
+        if other.alone is not None:
+            if self.alone is None:
+                self.alone = other.alone
+            else:
+                self.alone.merge(other.alone)
 
 
 def _codes(decision: CustomerDecision) -> set[str]:

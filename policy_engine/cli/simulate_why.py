@@ -6,7 +6,8 @@ the grades a rule applies to and that no customer holds them, or else that it fi
 A rule moved in a first-hit table and a setting outside the rules (a scorecard weight, a feature window) changed
 no rule's content and were not named at all: each gets its line, a moved rule with the customers it decided for
 under each policy, a setting with what it decides and how many customers that moves for
-(adapters/batch/simulate_settings.py).
+(adapters/batch/simulate_settings.py), and what it does alone on the live rules (adapters/batch/simulate_alone.py),
+with one line saying for which customers and what the whole candidate does to the same ones.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def why_lines(result: dict[str, Any]) -> list[str]:
     if len(lines) > SHOWN:
         more = len(lines) - SHOWN
         lines = [*lines[:SHOWN], f"… and {more} more {plural(more, 'change')} (--json lists them all)"]
-    return lines
+    return lines + _sample_line(result.get("settings_alone"))
 
 
 def _rule(row: dict[str, Any]) -> str:
@@ -85,7 +86,54 @@ def _same(row: dict[str, Any]) -> str:
 def _setting(row: dict[str, Any], result: dict[str, Any]) -> str:
     """`the changed setting scorecard factors.character.weight: 0.35 → 0.3 (the 5C score, which moves for …)`."""
     values = " → ".join(_value(row[side]) for side in ("live", "candidate"))
-    return f"the changed setting {row['kind']} {row['setting']}: {values} ({_decides(row['affects'], result)})"
+    said = f"the changed setting {row['kind']} {row['setting']}: {values} ({_decides(row['affects'], result)})"
+    if row["affects"] == "batch_report" or (row["affects"] == "order_outcome" and result.get("order_check") is None):
+        return said  # which says why it is not measured, alone or with the candidate
+    return said + _alone(row.get("alone"))
+
+
+MOVED = (("score", "score"), ("grade", "grade"), ("grade_class", "grade class"), ("credit_limit", "limit"),
+         ("order_outcome", "probe order outcome"), ("value_class", "value class"))
+"""A setting alone's counts (simulate_alone.COUNTED) in words, the decisions apart."""
+
+
+def _alone(alone: dict[str, Any] | None) -> str:
+    """`; alone on the live rules, with factors.capacity.weight: 291 scores, 37 grades move; 37 decisions change`,
+    or `; not measured alone: …`."""
+    if alone is None:
+        return ""
+    if alone["customers"] is None:
+        return f"; not measured alone: {alone['not_measured']}"
+    together = f", with {_names(alone['with'])}" if alone["with"] else ""
+    return f"; alone on the live rules{together}: {_effect(alone['customers'])}"
+
+
+def _effect(counts: dict[str, Any]) -> str:
+    """`291 scores, 37 grades move; 37 decisions change`, `1 limit moves`, `no customer's decision changes`."""
+    moved = [(counts[key], plural(counts[key], word, word + "es" if word.endswith("s") else None))
+             for key, word in MOVED if counts.get(key)]  # fmt: skip
+    said = []
+    if moved:
+        one = len(moved) == 1 and moved[0][0] == 1
+        said.append(f"{', '.join(f'{n:,} {words}' for n, words in moved)} {'moves' if one else 'move'}")
+    decisions = counts["decisions"]
+    if decisions:
+        said.append(f"{decisions:,} {plural(decisions, 'decision changes', 'decisions change')}")
+    elif not moved:
+        said.append("no customer's decision changes")
+    return "; ".join(said)
+
+
+def _sample_line(alone: dict[str, Any] | None) -> list[str]:
+    """Which customers the settings alone were measured for, and the whole candidate's counts on the same ones:
+    changes interact, so the effects alone need not add up to the candidate's."""
+    if alone is None:
+        return []
+    whom = (f"all {alone['customers']:,} customers" if alone["sample"] == "every customer" else
+            f"{alone['customers']:,} of {alone['of']:,} customers ({alone['sample']})")  # fmt: skip
+    return [f"each setting alone was applied to the live rules and evaluated for {whom}, value classes over the "
+            f"whole book; with the whole candidate, on the same customers: {_effect(alone['candidate'])}. Changes "
+            "can add to, offset or mask each other, so the effects alone need not add up to the candidate's"]
 
 
 def _value(value: Any) -> str:

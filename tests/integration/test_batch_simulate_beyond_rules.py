@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from adapters.batch.simulate import simulate
+from adapters.batch.simulate_alone import NOT_COMPARED
 from tests.integration.test_batch_support import AS_OF, RULES, cli, make_portfolio
 from tests.rule_copies import edited_rules, moved
 from tests.unit.test_simulate_settings import CAPACITY_WEIGHT, CHARACTER_WEIGHT
@@ -78,6 +79,9 @@ def test_a_setting_simulate_does_not_compare_says_so_and_changes_no_customer(sto
 
     assert result["changed"] == 0 and result["score_changes"] == 0 and result["changed_rules"] == []
     assert result["changed_settings"] == [{"kind": "portfolio", "setting": "give_up_share", "live": 0.05,
-                                           "candidate": 0.1, "affects": "batch_report"}]  # fmt: skip
+                                           "candidate": 0.1, "affects": "batch_report",
+                                           "alone": {"with": [], "customers": None,
+                                                     "not_measured": NOT_COMPARED}}]  # fmt: skip
+    assert result["settings_alone"] is None  # nothing was evaluated alone, so no sample is said
     assert ("the changed setting portfolio give_up_share: 0.05 → 0.1 (the nightly report's key-customer rankings "
             "and give-up review, which simulate does not compare)") in screen

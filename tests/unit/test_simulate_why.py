@@ -88,3 +88,44 @@ def test_a_changed_setting_says_both_values_and_what_it_decides_with_simulates_c
         "customer with the candidate)"]
     assert probed[2] == ("the changed setting order_checks default: APPROVE → HOLD (a new order's check: the probe "
                          "order's outcome changes for 7 customers)")
+
+
+def _counts(**moved: int) -> dict[str, Any]:
+    return {"decisions": 0, "score": 0, "grade": 0, "grade_class": 0, "credit_limit": 0, "order_outcome": None,
+            "value_class": 0, **moved}
+
+
+def test_a_setting_alone_says_what_it_moves_what_goes_with_it_and_the_sample_says_for_whom() -> None:
+    window = {**_setting("policy", "features.signal_window_days", (180, 30), "features"),
+              "alone": {"with": [], "customers": _counts(credit_limit=1), "not_measured": None}}
+    weight = {**_setting("scorecard", "factors.character.weight", (0.35, 0.3), "score"),
+              "alone": {"with": ["factors.capacity.weight"], "customers": _counts(score=5, grade_class=2, decisions=2),
+                        "not_measured": None}}
+    refused = {**_setting("portfolio", "value_classes.a_share", (0.75, 0.85), "value_class"),
+               "alone": {"with": [], "customers": None, "not_measured": "the live rules with it alone do not load"}}
+    sample = {"customers": 1_013, "of": 50_000, "sample": "1 in 25, by the CRC-32 of the customer id",
+              "candidate": _counts(score=9, grade=3, decisions=4)}
+
+    lines = why_lines({"changed": 4, "order_check": None, "score_changes": 9, "value_class_changes": 0,
+                       "changed_settings": [window, weight, refused], "settings_alone": sample})
+
+    assert lines[0].endswith("(the customer facts the rules read); alone on the live rules: 1 limit moves")
+    assert lines[1].endswith("; alone on the live rules, with factors.capacity.weight: 5 scores, 2 grade classes "
+                             "move; 2 decisions change")
+    assert lines[2].endswith("; not measured alone: the live rules with it alone do not load")
+    assert lines[3] == ("each setting alone was applied to the live rules and evaluated for 1,013 of 50,000 "
+                        "customers (1 in 25, by the CRC-32 of the customer id), value classes over the whole book; "
+                        "with the whole candidate, on the same customers: 9 scores, 3 grades move; 4 decisions "
+                        "change. Changes can add to, offset or mask each other, so the effects alone need not add up "
+                        "to the candidate's")
+
+
+def test_a_setting_alone_that_changes_nothing_says_so() -> None:
+    row = {**_setting("warning_signs", "combine.cap_grade", ("worst", "worst"), "warning_signs"),
+           "alone": {"with": [], "customers": _counts(), "not_measured": None}}
+
+    [line, _] = why_lines({"changed": 0, "order_check": None, "changed_settings": [row],
+                           "settings_alone": {"customers": 3, "of": 3, "sample": "every customer",
+                                              "candidate": _counts()}})  # fmt: skip
+
+    assert line.endswith("; alone on the live rules: no customer's decision changes")
