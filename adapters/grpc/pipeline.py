@@ -17,6 +17,7 @@ from google.protobuf.message import DecodeError
 
 from adapters.grpc import mapping
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
+from adapters.grpc.wide_numbers import read_whole
 from adapters.grpc.wire_counts import WALKED_FROM, oversized_on_wire, request_id_on_wire
 from adapters.grpc.wire_types import wire_violations
 from policy_engine.domain.errors import EngineFailure, FieldViolation, InvalidInput, PolicyError
@@ -37,11 +38,11 @@ def parse_message(message_type: Any, data: bytes) -> Any:
     """A request message from its wire bytes; bytes that are not one, or that carry a field with another
     wire type than the contract's or two members of a oneof (`customer_id` and `snapshot`), are the
     caller's error (INVALID_ARGUMENT), not the server's (gRPC's own deserializer would answer UNKNOWN and
-    log a traceback for every such call)."""
+    log a traceback for every such call). Its int32 fields hold the whole number sent (wide_numbers.py)."""
     if oversized := oversized_on_wire(message_type, data):  # before the items are built (wire_counts.py)
         raise InvalidInput(oversized)
     try:
-        message = message_type.FromString(data)
+        message = read_whole(message_type).FromString(data)
     except DecodeError as exc:
         name = message_type.DESCRIPTOR.full_name
         problem = f"not a valid {name} message: {str(exc)[:200]}"

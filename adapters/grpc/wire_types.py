@@ -15,6 +15,7 @@ from google.protobuf import empty_pb2
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.unknown_fields import UnknownFieldSet
 
+from adapters.grpc.wide_numbers import contract_field
 from policy_engine.domain.errors import FieldViolation
 from policy_engine.domain.violation_reasons import BOTH_SET, WRONG_WIRE_TYPE
 
@@ -76,8 +77,8 @@ def _walk(message: Any, path: str, out: list[FieldViolation]) -> None:
 
 
 def _description(message: Any, field: FieldDescriptor, wire_type: int) -> str:
-    nested = field.message_type
-    expected = f"a {nested.full_name} message" if nested is not None else _TYPE_NAMES.get(field.type, "another type")
+    nested, declared = field.message_type, contract_field(field).type  # an int32, which the server reads wider
+    expected = f"a {nested.full_name} message" if nested is not None else _TYPE_NAMES.get(declared, "another type")
     sent = _WIRE_TYPES.get(wire_type, f"wire type {wire_type}")
     return (f"sent as {sent}, but field {field.number} of {message.DESCRIPTOR.full_name} is {expected}: "
             f"build the client's stubs from {CONTRACT}")

@@ -12,6 +12,7 @@ from tests.integration.conftest_grpc import (
     AS_OF,
     ServerProcess,
     grpc_server,  # noqa: F401  (fixtures: pytest finds them by name)
+    order_request,
     sample_snapshot,
 )
 from tests.integration.test_grpc_service import violations_of
@@ -79,3 +80,15 @@ def test_a_stream_item_refused_for_its_wire_form_still_echoes_its_request_id(grp
 
     assert [(r.request_id, r.error.code) for r in responses] == [("both", "INVALID_ARGUMENT"),
                                                                   ("typed", "INVALID_ARGUMENT")]
+
+
+def test_a_payment_term_too_big_for_an_int32_is_refused_with_the_number_sent_not_its_low_bits(
+    grpc_server: ServerProcess,
+) -> None:
+    # 4294967326 as an int64 client sends it (5 bytes); read as an int32 it was 30, and the order was decided
+    data = order_request().SerializeToString() + b"\x28\x9e\x80\x80\x80\x10"
+
+    error = _refusal(grpc_server, "CheckOrder", data)
+
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert violations_of(error) == [("payment_term_days", "at most 3650, got 4294967326")]

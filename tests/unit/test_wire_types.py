@@ -6,6 +6,7 @@ import struct
 
 import pytest
 
+from adapters.grpc import mapping
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
 from adapters.grpc.pipeline import parse_message, parse_request
 from policy_engine.domain.errors import InvalidInput
@@ -105,3 +106,59 @@ def test_an_order_check_s_explain_sent_as_a_string_is_named_not_read_as_false() 
 
     assert _fields(error) == ["explain"]
     assert "field 8 of credit_policy.v1.CheckOrderRequest is a bool" in error.value.violations[0].description
+
+
+def _varint(value: int) -> bytes:
+    """`value` as a varint, as an int64 (or hand-built) client sends it: negatives as 64-bit two's complement."""
+    value &= (1 << 64) - 1
+    out = b""
+    while value > 0x7F:
+        out += bytes([value & 0x7F | 0x80])
+        value >>= 7
+    return out + bytes([value])
+
+
+ORDER = CUSTOMER + b"\x22\x0510000"  # amount "10000"
+
+
+def _order_refusal(data: bytes) -> list[str]:
+    with pytest.raises(InvalidInput) as error:
+        mapping.check_order_request(parse_request("check_order", data))
+    return [str(v) for v in error.value.violations]
+
+
+@pytest.mark.parametrize(("sent", "said"), [
+    (2**32 + 30, "payment_term_days: at most 3650, got 4294967326"),  # its low 32 bits, 30, were decided on
+    (2**32 - 1, "payment_term_days: at most 3650, got 4294967295"),  # read as -1: "at least 0, got -1"
+    (2**32 + 2**28, "payment_term_days: at most 3650, got 4563402752"),  # re-encodes to as many bytes
+    (-(2**32) - 1, "payment_term_days: at least 0, got -4294967297"),  # so does this one (as -1)
+    (-5, "payment_term_days: at least 0, got -5"),  # an int32's negative, sent sign-extended: as before
+], ids=["low bits in range", "low bits -1", "same size", "negative int64", "negative int32"])
+def test_a_payment_term_too_big_for_an_int32_is_refused_with_the_number_sent(sent: int, said: str) -> None:
+    assert _order_refusal(ORDER + b"\x28" + _varint(sent)) == [said]
+
+
+def test_every_int32_field_of_a_snapshot_is_read_whole() -> None:
+    invoice = pb.Invoice(invoice_id="I1", issued_on="2026-01-01", due_on="2026-02-01", amount="100")
+    invoice_bytes = invoice.SerializeToString() + b"\x38" + _varint(2**32 + 30) + b"\x40" + _varint(2**32 + 1)
+    assessment = b"".join(bytes([number << 3]) + _varint(2**32 + 50) for number in range(1, 6))
+    snapshot = (pb.CustomerSnapshot(customer_id="C1").SerializeToString()
+                + b"\x3a" + bytes([len(invoice_bytes)]) + invoice_bytes
+                + b"\x5a" + bytes([len(assessment)]) + assessment)  # field 11: assessment
+    data = b"\x12" + bytes([len(snapshot)]) + snapshot + b"\x22\x0510000"
+
+    refused = _order_refusal(data)
+
+    assert refused == ["snapshot.invoices[0].payment_term_days: at most 3650, got 4294967326",
+                       "snapshot.invoices[0].due_date_changes: at most 1000, got 4294967297",
+                       *(f"snapshot.assessment.{name}: at most 100, got 4294967346"
+                         for name in ("character", "capacity", "capital", "collateral", "conditions"))]
+
+
+def test_an_int32_field_sent_as_a_string_is_still_named_an_int32() -> None:
+    data = ORDER + b"\x2a\x0230"  # field 5 (payment_term_days) as a string
+
+    with pytest.raises(InvalidInput) as error:
+        parse_request("check_order", data)
+
+    assert "field 5 of credit_policy.v1.CheckOrderRequest is an int32" in error.value.violations[0].description
