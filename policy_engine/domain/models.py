@@ -65,8 +65,9 @@ class Invoice(_Strict):
     @model_validator(mode="after")
     def _coherent(self) -> Invoice:
         # The comparisons alone on a valid invoice; the errors are only built for one that fails them.
+        paid_on = self.paid_on
         if (self.due_on < self.issued_on or self.paid_amount > self.amount
-                or (self.paid_on is not None and self.paid_on < self.issued_on)):
+                or (paid_on is not None and (paid_on < self.issued_on or (not self.paid_amount and self.amount)))):
             raise ValidationError.from_exception_data(type(self).__name__, incoherent(self))
         return self
 

@@ -16,10 +16,14 @@ def incoherent(invoice: Invoice) -> list[InitErrorDetails]:
     """Each field of the invoice that contradicts another, at that field (the later one: the one to fix),
     naming the field it was compared with (`paid_on 2026-01-01 is before issued_on 2026-02-01`)."""
     issued_on, paid_on = invoice.issued_on, invoice.paid_on
+    unpaid = paid_on is not None and not invoice.paid_amount and invoice.amount > 0
     compared = [
         ("due_on", invoice.due_on, invoice.due_on < issued_on, f"is before issued_on {issued_on}"),
         ("paid_amount", invoice.paid_amount, invoice.paid_amount > invoice.amount, f"exceeds amount {invoice.amount}"),
         ("paid_on", paid_on, paid_on is not None and paid_on < issued_on, f"is before issued_on {issued_on}"),
+        # A payment date with nothing paid: the invoice was taken as open by its whole amount, its date ignored.
+        ("paid_on", paid_on, unpaid, "is the date of a payment, but paid_amount is 0: send the amount paid, "
+                                     "or leave paid_on empty while nothing is paid"),
     ]
     return [value_error_at((field,), value, f"{field} {value} {why}", INCONSISTENT)
             for field, value, wrong, why in compared if wrong]

@@ -57,6 +57,21 @@ def test_an_incoherent_invoice_is_named_at_the_field_to_fix(inproc_server: InPro
     assert found["snapshot.invoices[1].paid_on"].startswith("paid_on 2000-01-01 is before issued_on ")
 
 
+def test_an_invoice_with_a_payment_date_and_nothing_paid_is_inconsistent_at_paid_on(
+    inproc_server: InProcessServer,
+) -> None:
+    # Was decided, the invoice open by its whole amount and its payment date read by nothing.
+    snapshot = sample_snapshot()
+    snapshot.invoices[1].paid_amount, snapshot.invoices[1].paid_on = "", snapshot.invoices[1].due_on
+
+    error = call_error(inproc_server.stub().EvaluateCustomer, pb.EvaluateCustomerRequest(snapshot=snapshot))
+
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    [(field, description)] = violations_of(error)
+    assert field == "snapshot.invoices[1].paid_on"
+    assert description.startswith(f"paid_on {snapshot.invoices[1].due_on} is the date of a payment, but paid_amount")
+
+
 def _trailer_bytes(error: grpc.RpcError) -> int:
     """The trailers' size as gRPC's limit counts it: 32 per entry, binary values in base64, the message
     percent-encoded."""

@@ -82,6 +82,19 @@ def test_an_incoherent_invoice_row_is_named_at_the_field_to_fix_with_the_error_t
     assert found["paid_amount"][:2] == (2, "value_error") and "amount 100.00" in found["paid_amount"][2]
 
 
+def test_an_invoice_row_with_a_payment_date_and_nothing_paid_is_refused_at_paid_on(db_url: str, tmp_path: Path) -> None:
+    # Was loaded, as an invoice open by its whole amount whose payment date nothing read.
+    store = _with_customers(db_url, tmp_path)
+    path = _write(tmp_path, "invoices.csv", "invoice_id,customer_id,issued_on,due_on,amount,paid_amount,paid_on\n"
+                                            "I7,C1,2026-02-05,2026-03-07,100.00,,2026-03-01\n")
+
+    report = run_import(store.engine, "invoices", path)
+
+    assert [(p.line, p.field, p.code) for p in report.problems] == [(2, "paid_on", "value_error")]
+    assert report.problems[0].message.startswith("paid_on 2026-03-01 is the date of a payment, but paid_amount is 0")
+    assert _table(store, s.invoices) == []
+
+
 def test_keep_going_loads_the_good_rows_and_writes_every_bad_one_to_the_rejects_file(
     db_url: str, tmp_path: Path
 ) -> None:

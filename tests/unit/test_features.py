@@ -304,7 +304,7 @@ def _invoice(draw: st.DrawFn, i: int, as_of: date) -> dict[str, Any]:
     paid = draw(st.sampled_from(["none", "all", "all", "part"]))
     if paid != "none":
         inv["paid_amount"] = amount if paid == "all" else (amount / 3).quantize(Decimal("0.01"), ROUND_DOWN)
-        if draw(st.booleans()):
+        if draw(st.booleans()) and inv["paid_amount"]:  # a payment date only beside a payment (models.Invoice)
             inv["paid_on"] = max(issued, inv["due_on"] + timedelta(days=draw(st.integers(-30, 60))))
     return inv
 
