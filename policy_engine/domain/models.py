@@ -21,7 +21,7 @@ from policy_engine.domain.decisions import (  # re-exported: the models' callers
 from policy_engine.domain.refusals import incoherent, repeated_ids, value_error
 from policy_engine.domain.suggest import unknown_choice
 from policy_engine.domain.trusted import trusted
-from policy_engine.domain.value_schemas import IsoDate, Money, SignedMoney
+from policy_engine.domain.value_schemas import IsoDate, Money, PositiveMoney, SignedMoney
 from policy_engine.domain.values import (
     GRADES,
     IDENTIFIER_PATTERN,
@@ -82,7 +82,7 @@ class Order(_Strict):
 
     order_id: Identifier
     ordered_on: IsoDate
-    amount: Money
+    amount: PositiveMoney  # an order of 0 buys nothing, and would read as a purchase (no "no orders" sign)
     status: Literal["open", "done"] = "done"
 
 
@@ -187,7 +187,7 @@ class OrderRequest(_Strict):
     """A new order to check against the customer's credit."""
 
     order_id: Identifier = "new-order"
-    amount: Money
+    amount: PositiveMoney  # an order of 0 asks for no credit: nothing to decide
     payment_term_days: Annotated[int, Field(ge=0, le=3650)] = 30
     currency: OptionalCurrency = None
     """The amount's currency; None (or empty) = the customer's. Another is refused (domain.currency), not converted."""

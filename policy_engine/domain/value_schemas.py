@@ -19,6 +19,7 @@ from policy_engine.domain.values import (
     MONEY_RANGE,
     NOT_A_DATE,
     NOT_A_DECIMAL,
+    NOT_POSITIVE,
 )
 
 # parse_decimal / parse_money / parse_iso_date (values.py) define what is accepted. Called from pydantic
@@ -50,7 +51,7 @@ refuse the same inputs and explain why)."""
 
 _DECIMAL_ERRORS = {"string_pattern_mismatch": NOT_A_DECIMAL, "decimal_parsing": NOT_A_DECIMAL,
                    "finite_number": NOT_A_DECIMAL, "greater_than_equal": "must not be negative",
-                   "greater_than": MONEY_RANGE, "less_than": MONEY_RANGE}
+                   "greater_than": MONEY_RANGE, "less_than": MONEY_RANGE, "money_not_positive": NOT_POSITIVE}
 _DATE_ERRORS = {"string_pattern_mismatch": NOT_A_DATE, "date_parsing": NOT_A_DATE, "date_from_datetime_parsing":
                 NOT_A_DATE, "date_type": NOT_A_DATE, "greater_than_equal": DATE_RANGE, "less_than_equal": DATE_RANGE}
 BRANCH_MESSAGES: dict[str, dict[str, str]] = {
@@ -60,8 +61,11 @@ BRANCH_MESSAGES: dict[str, dict[str, str]] = {
 """Per union branch label: error type → our message (anything else: not a decimal / not a date)."""
 
 
-def _decimal_schema(signed: bool) -> cs.CoreSchema:
-    sign = [] if signed else [cs.decimal_schema(ge=Decimal(0))]  # the range first, as parse_money
+def _decimal_schema(signed: bool, positive: bool = False) -> cs.CoreSchema:
+    sign: list[cs.CoreSchema] = [] if signed else [cs.decimal_schema(ge=Decimal(0))]  # the range first, as parse_money
+    if positive:  # after the sign: a negative amount says "must not be negative", 0 and -0 this
+        sign.append(cs.custom_error_schema(cs.decimal_schema(gt=Decimal(0)), custom_error_type="money_not_positive",
+                                           custom_error_message=NOT_POSITIVE))
 
     def bounded(**kw: Any) -> list[cs.CoreSchema]:
         return [cs.decimal_schema(gt=-MAX_MONEY, lt=MAX_MONEY, **kw), *sign]
@@ -78,7 +82,7 @@ def _decimal_schema(signed: bool) -> cs.CoreSchema:
     # it refuses (a negative amount, a bad or huge one) goes on to the text branch, which explains why.
     plain = cs.chain_schema([
         cs.str_schema(strict=True, pattern=_PLAIN_SIGNED_AMOUNT if signed else _PLAIN_AMOUNT, strip_whitespace=False),
-        cs.decimal_schema(allow_inf_nan=True),  # finite by the pattern; this just skips the NaN/inf test
+        cs.decimal_schema(allow_inf_nan=True, gt=Decimal(0) if positive else None),  # finite by the pattern
     ])
     return cs.union_schema([(plain, "decimal plain"), (text, "decimal text"), (integer, "decimal int"),
                             (decimal, "decimal object"), (floating, "decimal float")], mode="left_to_right")
@@ -106,6 +110,11 @@ Money = Annotated[Decimal, _Native(_decimal_schema(signed=False)), PlainSerializ
 
 SignedMoney = Annotated[Decimal, _Native(_decimal_schema(signed=True)), PlainSerializer(_decimal_str, return_type=str)]
 """An amount that may be negative (available credit, equity; as parse_decimal), serialised as a decimal string."""
+
+PositiveMoney = Annotated[Decimal, _Native(_decimal_schema(signed=False, positive=True)),
+                          PlainSerializer(_decimal_str, return_type=str)]
+"""An amount above 0 (an order's: an order of nothing buys nothing and would read as a purchase), serialised as
+a decimal string."""
 
 IsoDate = Annotated[date, _Native(_date_schema())]
 """A calendar date, `YYYY-MM-DD` on the wire (as parse_iso_date)."""

@@ -169,6 +169,7 @@ NOT_A_DECIMAL = 'not a decimal such as "125000.00": 1 to 16 digits, optionally "
 """What _DECIMAL_TEXT means in words: "not a decimal" alone left a caller guessing about "12.1234567"."""
 FLOAT_MONEY = 'not a decimal: write money as a decimal string in quotes, such as "125000.00"'
 MONEY_RANGE = f"out of range: must be below {MAX_MONEY:,.0f} in absolute value"
+NOT_POSITIVE = "out of range: must be more than 0"
 NOT_A_DATE = "not an ISO date (YYYY-MM-DD)"
 DATE_RANGE = f"out of range: must lie between {MIN_DATE} and {MAX_DATE}"
 REQUIRED_DECIMAL = "required: " + NOT_A_DECIMAL.removeprefix("not ")

@@ -72,3 +72,24 @@ def test_check_order_with_explain_traces_the_customer_stages_and_the_order_step_
     assert any(rule_id.startswith("grade.") for rule_id in fired)  # the customer stages are there too
     assert dict(explained.customer.trace[0].inputs)  # with the inputs each rule looked at
     assert not plain.customer.trace
+
+
+def test_an_order_of_nothing_is_out_of_range_at_amount_not_decided(inproc_server: InProcessServer) -> None:
+    # Was decided (APPROVE, or HOLD for a customer past due) as if credit were asked for.
+    stub = inproc_server.stub()
+
+    said = [violations_of(call_error(stub.CheckOrder, order_request(amount=amount))) for amount in ("0", "-0.00")]
+
+    assert said == [[("amount", "out of range: must be more than 0: '0'")],
+                    [("amount", "out of range: must be more than 0: '-0.00'")]]
+
+
+def test_a_snapshot_order_of_nothing_is_out_of_range_at_its_amount(inproc_server: InProcessServer) -> None:
+    # Was taken as a purchase: it kept "no orders lately" from showing, and counted in the purchase history.
+    snapshot = sample_snapshot()
+    snapshot.orders.add(order_id="SO-0", ordered_on="2026-11-01", amount="0.00", status="done")
+
+    error = call_error(inproc_server.stub().CheckOrder, order_request(snapshot))
+
+    assert violations_of(error) == [(f"snapshot.orders[{len(snapshot.orders) - 1}].amount",
+                                     "out of range: must be more than 0: '0.00'")]

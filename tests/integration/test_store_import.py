@@ -95,6 +95,16 @@ def test_an_invoice_row_with_a_payment_date_and_nothing_paid_is_refused_at_paid_
     assert _table(store, s.invoices) == []
 
 
+def test_an_order_row_of_nothing_is_refused_at_its_amount(db_url: str, tmp_path: Path) -> None:
+    store = _with_customers(db_url, tmp_path)
+    path = _write(tmp_path, "orders.csv", "order_id,customer_id,ordered_on,amount\nO1,C1,2026-01-01,0.00\n")
+
+    report = run_import(store.engine, "orders", path)
+
+    assert [(p.line, p.field, p.message) for p in report.problems] == [
+        (2, "amount", "out of range: must be more than 0: '0.00'")]
+
+
 def test_keep_going_loads_the_good_rows_and_writes_every_bad_one_to_the_rejects_file(
     db_url: str, tmp_path: Path
 ) -> None:

@@ -314,7 +314,8 @@ def _order(draw: st.DrawFn, k: int, as_of: date) -> dict[str, Any]:
     months = as_of.year * 12 + as_of.month - 1 - draw(st.integers(-1, 20))  # whole months around the windows
     ordered_on = date(months // 12, months % 12 + 1, draw(st.integers(1, 28)))
     status = draw(st.sampled_from(["open", "done"]))
-    return {"order_id": f"O{k}", "ordered_on": ordered_on, "amount": draw(_AMOUNTS), "status": status}
+    amount = draw(_AMOUNTS.filter(lambda a: Decimal(a) > 0))  # an order is of more than 0 (models.Order)
+    return {"order_id": f"O{k}", "ordered_on": ordered_on, "amount": amount, "status": status}
 
 
 @st.composite
