@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from operator import attrgetter
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
 
 from policy_engine.domain.currency import Currency, OptionalCurrency
 from policy_engine.domain.decisions import (  # re-exported: the models' callers import them from here
@@ -18,7 +29,7 @@ from policy_engine.domain.decisions import (  # re-exported: the models' callers
     Severity,
     TraceEntry,
 )
-from policy_engine.domain.refusals import incoherent, repeated_ids, value_error
+from policy_engine.domain.refusals import incoherent, repeated_ids, value_error, with_sent_repeats
 from policy_engine.domain.suggest import unknown_choice
 from policy_engine.domain.trusted import trusted
 from policy_engine.domain.value_schemas import IsoDate, Money, PositiveMoney, SignedMoney
@@ -163,6 +174,16 @@ class CustomerSnapshot(_Strict):
                 *repeated_ids("invoices", "invoice_id", invoice_ids), *repeated_ids("orders", "order_id", order_ids)])
         return self
 
+    @model_validator(mode="wrap")
+    @classmethod
+    def _repeats_beside_field_errors(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> CustomerSnapshot:
+        # The check above runs once every field is valid; a snapshot refused for its fields names its repeated ids
+        # too (among the items whose id is valid), or a caller fixing it in rounds met them only in the next one.
+        try:
+            return handler(data)  # type: ignore[no-any-return]
+        except ValidationError as exc:
+            raise with_sent_repeats(exc, data, _ID_FIELDS, _valid_id) from None
+
     @model_validator(mode="before")
     @classmethod
     def _empty_is_none(cls, data: Any) -> Any:
@@ -176,6 +197,23 @@ class CustomerSnapshot(_Strict):
 _OPTIONAL_SCALARS = frozenset(
     {"relationship_since", "last_contact_on", "last_review_on", "current_grade", "current_limit"}
 )
+
+
+_ID_FIELDS = (("invoices", "invoice_id"), ("orders", "order_id"))
+"""The snapshot's lists whose items have an id of their own, and its field."""
+
+
+@functools.cache
+def _identifier() -> TypeAdapter[str]:
+    return TypeAdapter(Identifier)
+
+
+def _valid_id(sent: Any) -> str | None:
+    """`sent` as the model reads an id (whitespace taken off), or None when it is no valid id."""
+    try:
+        return _identifier().validate_python(sent)
+    except ValidationError:
+        return None
 
 
 _AMOUNT = attrgetter("amount")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic import BaseModel
+from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from policy_engine.domain.violation_reasons import CONTEXT_KEY, DUPLICATE, INCONSISTENT
 
@@ -40,13 +43,60 @@ def value_error(message: str, reason: str) -> PydanticCustomError:
     return PydanticCustomError("value_error", message, {CONTEXT_KEY: reason})
 
 
-def repeated_ids(name: str, field: str, ids: list[str]) -> list[InitErrorDetails]:
-    """Each repeat of an id, at the id field a caller sent (`invoices[2].invoice_id`), naming the first."""
+def repeated_ids(name: str, field: str, ids: list[str | None]) -> list[InitErrorDetails]:
+    """Each repeat of an id, at the id field a caller sent (`invoices[2].invoice_id`), naming the first; None
+    (an id that is not a valid one) repeats nothing."""
     first: dict[str, int] = {}
     found: list[InitErrorDetails] = []
     for index, item_id in enumerate(ids):
+        if item_id is None:
+            continue
         if item_id in first:
             message = f"{name}[{first[item_id]}] and {name}[{index}] have the same id {item_id!r}"
             found.append(value_error_at((name, index, field), item_id, message, DUPLICATE))
         first.setdefault(item_id, index)
     return found
+
+
+def with_sent_repeats(exc: ValidationError, data: Any, lists: tuple[tuple[str, str], ...],
+                      valid_id: Callable[[Any], str | None]) -> ValidationError:
+    """`exc`, a snapshot's refusal for its fields, with the repeated ids among the items of `lists` (list name, id
+    field) whose id is valid as sent, so that a caller fixing the fields does not meet the repeats a round later;
+    `exc` itself when there are none, or when it names them already (the model's own check found them)."""
+    if not isinstance(data, dict):
+        return exc
+    repeats = [repeat for name, field in lists for repeat in repeated_ids(name, field, _valid_repeats(
+        [_sent_id(item, field) for item in _items(data, name)], valid_id))]
+    if not repeats:
+        return exc
+    errors = exc.errors(include_url=False)
+    named = {tuple(error["loc"]) for error in errors}
+    added = [repeat for repeat in repeats if tuple(repeat["loc"]) not in named]
+    if not added:
+        return exc
+    # pydantic has no way to add to a refusal: each of its errors is made again as it reads (type, message, context)
+    kept = [InitErrorDetails(type=PydanticCustomError(error["type"], error["msg"], error.get("ctx")),
+                             loc=tuple(error["loc"]), input=error["input"]) for error in errors]
+    return ValidationError.from_exception_data(exc.title, [*kept, *added])
+
+
+def _valid_repeats(sent: list[Any], valid_id: Callable[[Any], str | None]) -> list[str | None]:
+    """Each id as `valid_id` reads it where it may repeat another, else None. Only ids whose text with whitespace
+    taken off repeats are read (str.strip takes off all pydantic does, and more): with every id read, a snapshot
+    refused for 10,000 bad amounts took ~160 ms to refuse instead of ~60."""
+    stripped = [item.strip() if isinstance(item, str) else None for item in sent]
+    counts = Counter(key for key in stripped if key is not None)
+    return [valid_id(item) if key is not None and counts[key] > 1 else None
+            for item, key in zip(sent, stripped, strict=True)]
+
+
+def _items(data: dict[Any, Any], name: str) -> list[Any]:
+    items = data.get(name)
+    return list(items) if isinstance(items, list | tuple) else []
+
+
+def _sent_id(item: Any, field: str) -> Any:
+    """The id an item was sent with (a dict's key, a model's field), or None."""
+    if isinstance(item, dict):
+        return item.get(field)
+    return getattr(item, field, None) if isinstance(item, BaseModel) else None

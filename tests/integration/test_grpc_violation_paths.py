@@ -34,6 +34,18 @@ def test_a_repeated_invoice_or_order_id_is_named_at_the_repeat_s_id_field(inproc
     assert "invoices[1] and invoices[5]" in found["snapshot.invoices[5].invoice_id"]
 
 
+def test_a_repeated_id_is_named_beside_a_bad_field_in_one_answer(inproc_server: InProcessServer) -> None:
+    # Was the bad amount alone: a caller fixing it met the repeated id in the next round.
+    snapshot = sample_snapshot()
+    snapshot.invoices[0].amount = "1,000.00"
+    snapshot.invoices[5].invoice_id = snapshot.invoices[1].invoice_id
+
+    error = call_error(inproc_server.stub().CheckOrder, order_request(snapshot))
+
+    assert [field for field, _ in violations_of(error)] == ["snapshot.invoices[0].amount",
+                                                            "snapshot.invoices[5].invoice_id"]
+
+
 def test_a_repeated_id_in_a_stream_item_is_named_the_same_way(inproc_server: InProcessServer) -> None:
     snapshot = sample_snapshot()
     snapshot.invoices[2].invoice_id = snapshot.invoices[0].invoice_id

@@ -35,7 +35,8 @@ def _invoice(**overrides: Any) -> dict[str, Any]:
 
 
 def test_bad_decimal_names_the_invoice_field() -> None:
-    found = _violations({"customer_id": "C", "invoices": [_invoice(), _invoice(), _invoice(), _invoice(amount="12,5")]})
+    invoices = [_invoice(invoice_id=f"I{n}") for n in range(3)] + [_invoice(invoice_id="I3", amount="12,5")]
+    found = _violations({"customer_id": "C", "invoices": invoices})
 
     assert found == {"invoices[3].amount": f"{NOT_A_DECIMAL}: '12,5'"}  # a decimal comma: no guess
 
