@@ -39,7 +39,7 @@ from adapters.grpc.logs import event, policy_warnings
 from adapters.grpc.metrics import ServiceMetrics
 from adapters.grpc.rules_content import content_digest
 from adapters.grpc.rules_source import PolicySummary as PolicySummary
-from adapters.grpc.rules_source import picklable, policy_loaders, read_rules_dir
+from adapters.grpc.rules_source import picklable, policy_loaders, program_of, read_rules_dir
 from adapters.grpc.rules_source import rule_tests_option as rule_tests_option
 from adapters.grpc.start_stop import on_daemon_thread
 from adapters.grpc.store_watch import StoreGoneEngine
@@ -153,13 +153,17 @@ class PolicyHost(HostStore, PolicyReloads):
             raise StoreUnavailable("the store file is gone from its path")
         if self.workers <= 0:
             return InProcessEngine(policy, self.store, self._store_thread, on_broken=self._engine_broken)
-        program = getattr(policy, "program", b"")
-        if isinstance(serving, WorkerPoolEngine) and isinstance(program, bytes) and program:
-            if await serving.load(program, policy.version, dict(policy.files)):
+        # Compiled once, here at start or in the reload's child: every worker, and every replacement, builds
+        # the engine from this program (~3 ms) and comes up on exactly this version, whatever the directory
+        # holds by then; each used to read, lint and compile the files itself (~0.13 CPU-s, and its imports).
+        program = program_of(policy)
+        if isinstance(serving, WorkerPoolEngine) and program:
+            if await serving.load(program, policy.version):
                 return serving
         pool = WorkerPoolEngine(dict(policy.files), self.workers, self._files_loader, self.store_url,
                                 on_log_loss=self.metrics.log_failures.inc,
-                                on_restart=self.metrics.worker_restart_counted)
+                                on_restart=self.metrics.worker_restart_counted, program=program,
+                                version=policy.version)
         return await pool.start()
 
     def _engine_broken(self, engine: InProcessEngine, reason: str) -> None:

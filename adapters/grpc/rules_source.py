@@ -39,19 +39,29 @@ class PolicySummary:
 def summarise_policy(load_policy: Callable[[Path], Any], rules_dir: Path) -> PolicySummary:
     """Run in a child process: read, lint and compile the directory (and run its cases, with
     --rule-tests) as `load_policy` does; PolicyLoadError with every problem, else the summary."""
-    from policy_engine.api import program_bytes
-
     policy = load_policy(rules_dir)
     try:
-        try:
-            program = program_bytes(policy) if hasattr(policy, "program") else b""
-        except Exception:  # a loader of another kind: the serving processes compile from the files
-            program = b""
+        program = program_of(policy)
         warnings = tuple(getattr(policy, "warnings", ()))
         return PolicySummary(policy.version, list(policy.rule_ids), dict(policy.files), program, rule_rows(policy),
                              tuple(leading(warnings)), len(warnings))
     finally:
         policy.close()
+
+
+def program_of(policy: Any) -> bytes:
+    """The program engine workers build `policy` from: a summary's bytes, a compiled Policy's pickled
+    (`policy_engine.api.program_bytes`, ~3 ms), or b"" for a loader of another kind, whose workers then
+    compile from the files."""
+    program = getattr(policy, "program", b"")
+    if isinstance(program, bytes):
+        return program
+    from policy_engine.api import program_bytes
+
+    try:
+        return program_bytes(policy)
+    except Exception:  # noqa: BLE001 - not a program that pickles: the workers compile from the files
+        return b""
 
 
 def picklable(value: Any) -> bool:

@@ -1,11 +1,12 @@
 """The worker process of the pool, and the bytes it exchanges with the server over its pipe.
 
-A worker compiles the policy once, opens its own store, then answers requests until its pipe
-closes. The hot path is plain bytes, no pickle: a request is one kind byte and the request message;
-a good answer is b"K", a 2-byte header length, the header (kind, outcome, grade, version joined by
-NUL) and the reply message. Errors (rare) are b"E" and a pickled tuple. A worker whose rule engine
-closed sends CLOSING after its last answer: it reads no request after that one, so the requests
-already in its pipe can be sent to another worker.
+A worker asks the server for the program of the version the pool serves (WANT_PROGRAM), builds the
+policy from it (~3 ms: the version is read, linted and compiled once, not in every worker), opens its
+own store, then answers requests until its pipe closes. The hot path is plain bytes, no pickle: a
+request is one kind byte and the request message; a good answer is b"K", a 2-byte header length, the
+header (kind, outcome, grade, version joined by NUL) and the reply message. Errors (rare) are b"E"
+and a pickled tuple. A worker whose rule engine closed sends CLOSING after its last answer: it reads
+no request after that one, so the requests already in its pipe can be sent to another worker.
 
 A new policy version is swapped in without a new process, in two steps the pool sends to every
 worker: PREPARE (the program a child process compiled, as `policy_engine.api.program_bytes`) makes
@@ -47,6 +48,11 @@ PREPARE, USE, DISCARD = b"P", b"U", b"D"
 """Control messages (and the first byte of their answers): build a version from program bytes beside
 the served one / serve the prepared version from the next request on / drop the prepared version."""
 _CONTROL = frozenset(code[0] for code in (PREPARE, USE, DISCARD))
+WANT_PROGRAM = b"W"
+"""A starting worker's first message, once its imports are done: the server answers with the program of the
+version served (`policy_engine.api.program_bytes`; b"" for none: the worker compiles the files it was given).
+Not among the process's arguments: spawn writes those into a 64 KiB pipe before the child reads them, so a
+program of ~90 KB held `Process.start`, and the server's event loop, until the child had imported all it needs."""
 WORKER_IGNORES = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 """The signals a worker leaves to the server (worker_main)."""
 _KIND_NAMES = {ord(v): k for k, v in KIND_CODES.items()}
@@ -122,8 +128,9 @@ def _control(data: bytes, policy: Any, prepared: Any) -> tuple[bytes, Any, Any]:
 
 def worker_main(conn: Any, loader_spec: str, files: dict[str, str], store_url: str | None,
                 backlog: Any = None) -> None:
-    """Run in a spawned process: compile the policy once, then answer requests until EOF. `backlog`
-    (a counter in shared memory) is kept equal to what its decision-log writer has not written yet."""
+    """Run in a spawned process: build the policy once (from the server's program, else by compiling `files`
+    with `loader_spec`), then answer requests until EOF. `backlog` (a counter in shared memory) is kept equal
+    to what its decision-log writer has not written yet."""
     # Signals sent to the whole process group (Ctrl-C, systemd's stop, a terminal hang-up) are the
     # server's to handle: it drains the calls, then closes the pipe, and the worker ends on EOF. Spawned
     # with them blocked (worker_handle.py): ignored, those pending are dropped, and then they are unblocked.
@@ -148,10 +155,15 @@ def worker_main(conn: Any, loader_spec: str, files: dict[str, str], store_url: s
 
 def _start(conn: Any, loader_spec: str, files: dict[str, str], store_url: str | None,
            backlog: Any) -> tuple[Any, Any] | None:
-    """Compile the policy and open the store, then tell the server: (policy, store) after `ready`, None
-    after `failed` (why the worker could not start; it exits)."""
+    """Build the policy and open the store, then tell the server: (policy, store) after `ready`, None
+    after `failed` (why the worker could not start; it exits) or when the server is gone."""
     try:
-        policy = _resolve(loader_spec)(files)
+        conn.send_bytes(WANT_PROGRAM)
+        program = conn.recv_bytes()
+    except (EOFError, OSError):  # the server is gone (killed, or stopped as this worker started): exit quietly
+        return None
+    try:
+        policy = _build_policy(program, loader_spec, files)
         store = _open_worker_store(store_url)
         if backlog is not None and hasattr(store, "mirror_log_backlog"):
             store.mirror_log_backlog(backlog)
@@ -164,6 +176,15 @@ def _start(conn: Any, loader_spec: str, files: dict[str, str], store_url: str | 
             store.close()
         return None
     return policy, store
+
+
+def _build_policy(program: bytes, loader_spec: str, files: dict[str, str]) -> Any:
+    """The policy from the version's program; without one (a loader whose policy has none), compiled from `files`."""
+    if program:
+        from policy_engine.api import policy_from_program
+
+        return policy_from_program(program)
+    return _resolve(loader_spec)(files)
 
 
 def _tell_server(conn: Any, status: tuple[str, str]) -> bool:

@@ -1,5 +1,6 @@
 """A handle on one engine worker process of the pool: its pipe, its decision-log backlog and the requests
-it holds; spawned, waited for until it has compiled the policy (`handshake`), killed and joined.
+it holds; spawned, sent the version's program and waited for until it has built the policy (`handshake`),
+killed and joined.
 
 Their lives in the pool (enlisted, lost, replaced, stopped) are in worker_pool_processes.py.
 """
@@ -13,9 +14,9 @@ import signal
 from multiprocessing import resource_tracker
 from typing import Any
 
-from adapters.grpc.pipe_frames import FrameReader
+from adapters.grpc.pipe_frames import FrameReader, send_frame
 from adapters.grpc.runtime import watch_readable
-from adapters.grpc.worker import WORKER_IGNORES, worker_main
+from adapters.grpc.worker import WANT_PROGRAM, WORKER_IGNORES, worker_main
 from policy_engine.domain.errors import EngineFailure
 
 
@@ -69,29 +70,42 @@ class WorkerHandle:
         self.backlog.value = 0
 
 
-async def handshake(w: WorkerHandle) -> str:
-        """The worker's first message: ready (with the version it compiled) or why it failed."""
-        loop = asyncio.get_running_loop()
-        fut: asyncio.Future[bytes] = loop.create_future()
-        fd = w.conn.fileno()
+async def handshake(w: WorkerHandle, program: bytes) -> str:
+    """The worker's start: it asks for `program` (the version's, b"" for none) once it has imported what it needs,
+    then says ready (with the version it built, returned) or why it failed (EngineFailure)."""
+    message = await _next_message(w)
+    if message == WANT_PROGRAM:
+        try:  # the worker waits for it in a read: the write lasts as long as the copy (as a reload's PREPARE)
+            send_frame(w.conn, program)
+        except OSError as exc:
+            raise EngineFailure(f"worker process died: {exc!r}") from None
+        message = await _next_message(w)
+    status, value = pickle.loads(message)
+    if status != "ready":
+        raise EngineFailure(f"worker failed to start: {value}")  # the policy, or its store
+    return str(value)
 
-        def on_readable() -> None:
-            loop.remove_reader(fd)
-            try:
-                fut.set_result(w.answers.read())
-            except (EOFError, OSError) as exc:
-                fut.set_exception(EngineFailure(f"worker process died: {exc!r}"))
 
-        watch_readable(loop, fd, on_readable)
+async def _next_message(w: WorkerHandle) -> bytes:
+    """The worker's next message, read when its pipe is readable (EngineFailure if it died)."""
+    loop = asyncio.get_running_loop()
+    fut: asyncio.Future[bytes] = loop.create_future()
+    fd = w.conn.fileno()
+
+    def on_readable() -> None:
+        loop.remove_reader(fd)
         try:
-            status, value = pickle.loads(await fut)
-        finally:
-            # Cancelled (a timeout, the pool closing): stop watching the pipe. A cancelled task cancels the
-            # future it awaits, so `fut` is done then too; left registered, the closed pipe's descriptor
-            # number, reused by the next worker's pipe, would never be watched (the selector keeps the
-            # stale entry; epoll dropped the closed descriptor), and that worker's start would hang.
-            if fut.cancelled() or not fut.done():
-                loop.remove_reader(fd)
-        if status != "ready":
-            raise EngineFailure(f"worker failed to start: {value}")  # the policy, or its store
-        return str(value)
+            fut.set_result(w.answers.read())
+        except (EOFError, OSError) as exc:
+            fut.set_exception(EngineFailure(f"worker process died: {exc!r}"))
+
+    watch_readable(loop, fd, on_readable)
+    try:
+        return await fut
+    finally:
+        # Cancelled (a timeout, the pool closing): stop watching the pipe. A cancelled task cancels the
+        # future it awaits, so `fut` is done then too; left registered, the closed pipe's descriptor
+        # number, reused by the next worker's pipe, would never be watched (the selector keeps the
+        # stale entry; epoll dropped the closed descriptor), and that worker's start would hang.
+        if fut.cancelled() or not fut.done():
+            loop.remove_reader(fd)

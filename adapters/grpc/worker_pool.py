@@ -56,15 +56,20 @@ class WorkerPoolEngine(WorkerPoolReload):
 
     def __init__(self, files: dict[str, str], workers: int, loader_spec: str = DEFAULT_FILES_LOADER,
                  store_url: str | None = None, on_log_loss: Callable[[int], None] | None = None,
-                 on_restart: Callable[[str], None] | None = None):
-        """`on_log_loss(n)` is told of decisions a dead worker took with it before its decision log
-        had them (the service counts them as lost, like the writer's own losses); `on_restart(result)`
-        of each start of a replacement worker: `started` or `failed` (the service counts them)."""
+                 on_restart: Callable[[str], None] | None = None, *, program: bytes = b"", version: str = ""):
+        """`program` (policy_engine.api.program_bytes) is the version compiled once, which every worker and
+        every replacement builds its policy from; without one, each compiles `files` with `loader_spec`.
+        `version`, when given, is the one every worker must come up on. `on_log_loss(n)` is told of decisions
+        a dead worker took with it before its decision log had them (the service counts them as lost, like
+        the writer's own losses); `on_restart(result)` of each start of a replacement worker: `started` or
+        `failed` (the service counts them)."""
         self.size = workers
         self._on_log_loss = on_log_loss
         self._on_restart = on_restart or (lambda _result: None)
-        self.version = ""
-        self._args = (loader_spec, files, store_url)
+        self.version = version
+        self._program = program
+        # With a program the files stay here: the program holds them, and each spawn would copy them for nothing.
+        self._args = (loader_spec, {} if program else files, store_url)
         self._ctx = multiprocessing.get_context("spawn")
         self._workers: list[WorkerHandle] = []
         self._line = FairLine()

@@ -1,5 +1,5 @@
 """The worker pool's processes (each a WorkerHandle, worker_handle.py) and their lives: spawned and
-waited for until each has compiled the policy, enlisted, closed by their rule engine or lost (died,
+waited for until each has built the policy, enlisted, closed by their rule engine or lost (died,
 pipe broken) and replaced (again and again, with a back-off, while the replacement fails to start),
 and stopped with the pool.
 
@@ -20,7 +20,7 @@ from adapters.grpc.worker_handle import Resend, WorkerHandle, handshake
 from policy_engine.domain.errors import EngineFailure, EngineUnavailable
 
 START_TIMEOUT = 120.0
-"""Seconds a worker may take to compile the policy and open its store before its start has failed."""
+"""Seconds a worker may take to build the policy and open its store before its start has failed."""
 
 
 class NoWorkerRunning(EngineUnavailable):
@@ -39,6 +39,7 @@ class WorkerPoolProcesses:
     _on_log_loss: Callable[[int], None] | None
     _on_restart: Callable[[str], None]
     _args: tuple[str, dict[str, str], str | None]
+    _program: bytes
     _ctx: SpawnContext
     _workers: list[WorkerHandle]
     _replacing: int
@@ -58,12 +59,12 @@ class WorkerPoolProcesses:
         def _wake_all(self) -> None: ...
 
     async def start(self, timeout: float = START_TIMEOUT) -> Self:
-        """Spawn the workers and wait until each has compiled the policy."""
+        """Spawn the workers and wait until each has built the policy (of `version`, when the pool was given one)."""
         self._workers = []
         try:
             for _ in range(self.size):  # one by one, so that those started are stopped if a spawn fails
                 self._workers.append(WorkerHandle(self._ctx, self._args))
-            handshakes = asyncio.gather(*(handshake(w) for w in self._workers))
+            handshakes = asyncio.gather(*(handshake(w, self._program) for w in self._workers))
             # Cancelled (a stop while starting), wait_for cancels the gather, which then holds a CancelledError
             # nobody reads: asyncio logged it as `exception was never retrieved`, with a traceback.
             handshakes.add_done_callback(lambda done: done.cancelled() or done.exception())
@@ -71,9 +72,10 @@ class WorkerPoolProcesses:
         except BaseException:
             self._kill_all()
             raise
-        if len(set(versions)) != 1:
+        wanted = {self.version} if self.version else set(versions[:1])
+        if set(versions) != wanted:
             self._kill_all()
-            raise EngineFailure(f"workers compiled different versions: {sorted(set(versions))}")
+            raise EngineFailure(f"workers came up on {sorted(set(versions))}, not the one version {sorted(wanted)}")
         self.version = versions[0]
         for w in self._workers:
             self._enlist(w)
@@ -157,10 +159,10 @@ class WorkerPoolProcesses:
                 self._wake_all()  # no worker left: the waiting callers fail rather than wait on
 
     async def _restart(self, index: int) -> None:
-        """Start a worker in slot `index` until one is ready. A start that fails (spawning, compiling,
-        opening the store, or not ready within START_TIMEOUT) is logged and tried again after a pause
-        that grows as the `--processes` supervisor's does (runtime.restart_delay); closing the pool
-        cancels this, and what was half-started is stopped."""
+        """Start a worker in slot `index` until one is ready. A start that fails (spawning, building the
+        policy or coming up on another version than the pool's, opening the store, or not ready within
+        START_TIMEOUT) is logged and tried again after a pause that grows as the `--processes` supervisor's
+        does (runtime.restart_delay); closing the pool cancels this, and what was half-started is stopped."""
         failures = 0
         while True:
             try:
@@ -190,7 +192,9 @@ class WorkerPoolProcesses:
         fresh = WorkerHandle(self._ctx, self._args)
         self._workers[index] = fresh
         try:
-            await asyncio.wait_for(handshake(fresh), START_TIMEOUT)
+            version = await asyncio.wait_for(handshake(fresh, self._program), START_TIMEOUT)
+            if version != self.version:  # it would answer with another version than its siblings
+                raise EngineFailure(f"the replacement came up on version {version}, not {self.version}")
         except BaseException:  # it failed, or the pool closes (aclose cancels, also right after a handshake)
             fresh.kill()
             raise

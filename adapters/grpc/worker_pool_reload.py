@@ -25,7 +25,7 @@ def _ignore_outcome(fut: asyncio.Future[Any]) -> None:
 class WorkerPoolReload(WorkerPoolProcesses):
     """The PREPARE-USE-DISCARD protocol on the pool's workers."""
 
-    async def load(self, program: bytes, version: str, files: dict[str, str], timeout: float = 60.0) -> bool:
+    async def load(self, program: bytes, version: str, timeout: float = 60.0) -> bool:
         """Swap a new version into the running workers: True once every request sent from now on is
         decided by it, False (nothing changed) if that cannot be done, and the caller should start a
         fresh pool instead: a worker being replaced, or one that died, closed or could not build it.
@@ -47,8 +47,8 @@ class WorkerPoolReload(WorkerPoolProcesses):
             return False
         # First what a replacement starts from, so that a worker lost even while USE is sent is
         # replaced on the new version; then the swap, with no await from the first USE to the last.
-        self.version = version
-        self._args = (self._args[0], files, self._args[2])
+        self.version, self._program = version, program
+        self._args = (self._args[0], {}, self._args[2])
         for w in workers:
             self._control(w, USE)
         return True

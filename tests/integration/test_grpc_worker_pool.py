@@ -223,8 +223,8 @@ def test_calls_held_by_a_worker_whose_engine_closed_go_to_its_replacement(
     with_pool(1, scenario)
 
 
-def _next_version() -> tuple[dict[str, str], bytes, str]:
-    """The shipped rules with a comment added (a new version), its program bytes and its version."""
+def _next_version() -> tuple[bytes, str]:
+    """The shipped rules with a comment added (a new version): its program bytes and its version."""
     from policy_engine.api import load_policy_from_files, program_bytes
 
     files = dict(FILES)
@@ -232,7 +232,7 @@ def _next_version() -> tuple[dict[str, str], bytes, str]:
     files[first] += "\n# reviewed\n"
     policy = load_policy_from_files(files)
     try:
-        return files, program_bytes(policy), policy.version
+        return program_bytes(policy), policy.version
     finally:
         policy.close()
 
@@ -253,7 +253,7 @@ def test_a_new_version_is_swapped_into_the_running_workers_between_two_calls() -
     """No new process: each worker builds the version from the program beside the one it serves, then
     all switch together. A call sent after the swap is decided by the new version, whichever worker takes
     it; calls in flight across it all succeed; a worker replaced later starts on the new version."""
-    files, program, new = _next_version()
+    program, new = _next_version()
 
     async def scenario(pool: WorkerPoolEngine) -> None:
         old, pids = pool.version, [w.process.pid for w in pool._workers]
@@ -261,7 +261,7 @@ def test_a_new_version_is_swapped_into_the_running_workers_between_two_calls() -
         before = [asyncio.create_task(version_of(pool, request(i))) for i in range(30)]
         await asyncio.sleep(0)
         sent_before = sum(held(pool))  # sent to a worker before the swap; the others wait for room
-        assert await pool.load(program, new, files) is True
+        assert await pool.load(program, new) is True
         assert pool.version == new and [w.process.pid for w in pool._workers] == pids
         after = await asyncio.gather(*(version_of(pool, request(i)) for i in range(10)))
         versions = await asyncio.gather(*before)
@@ -280,17 +280,17 @@ def test_a_new_version_is_swapped_into_the_running_workers_between_two_calls() -
 
 
 def test_a_version_the_workers_cannot_build_is_not_swapped_and_the_old_one_serves() -> None:
-    files, _program, new = _next_version()
+    _program, new = _next_version()
     import pickle
 
     async def scenario(pool: WorkerPoolEngine) -> None:
         old, pids = pool.version, [w.process.pid for w in pool._workers]
-        assert await pool.load(b"\x80\x05not a program", new, files) is False
+        assert await pool.load(b"\x80\x05not a program", new) is False
         assert pool.version == old and [w.process.pid for w in pool._workers] == pids
         assert await asyncio.gather(*(version_of(pool, request(i)) for i in range(6))) == [old] * 6
 
         # A worker that dies while it prepares: not swapped; its replacement serves the old version.
-        assert await pool.load(pickle.dumps(_DiesWhenRead()), new, files) is False
+        assert await pool.load(pickle.dumps(_DiesWhenRead()), new) is False
         while not all(w.serving for w in pool._workers):
             await asyncio.sleep(0.01)
         assert pool.version == old
