@@ -21,15 +21,19 @@ from typing import Any
 
 from policy_engine.build import build_id
 from policy_engine.evaluator import Policy
-from policy_engine.rules.compiler import compile_policy
-from policy_engine.rules.loader import read_rule_files_in_part
 from policy_engine.rules.problems import SAID_PROBLEMS, PolicyLoadError, Problem
+
+# The loader and the compiler (the YAML parser among them, ~0.12 s of imports) are imported by the functions
+# that read rule files: an engine worker only builds its policy from a program (policy_from_program).
 
 DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 
 
 def load_policy(rules_dir: str | Path = DEFAULT_RULES_DIR) -> Policy:
     """Read, lint and compile a rules directory; raise PolicyLoadError listing every problem."""
+    from policy_engine.rules.compiler import compile_policy
+    from policy_engine.rules.loader import read_rule_files_in_part
+
     files, unread = read_rule_files_in_part(Path(rules_dir))  # the files read are linted even when one is not
     return compile_policy(files, source_dir=str(rules_dir), unread=unread)
 
@@ -50,6 +54,8 @@ def said_warnings(warnings: list[str], rules_dir: str | Path) -> list[str]:
 
 def load_policy_from_files(files: dict[str, str]) -> Policy:
     """Compile a policy from {relative path: YAML text}, e.g. a version kept in the audit log."""
+    from policy_engine.rules.compiler import compile_policy
+
     return compile_policy(files, source_dir="")
 
 
