@@ -115,7 +115,7 @@ def _store_checked(db: str | None, create: bool) -> tuple[str, str]:
     --create-store); for a SQL store, $CREDIT_POLICY_LOG_LINGER_MS checked too."""
     db_from = db_source(db)
     if db is None:
-        from adapters.store.engine import resolve_db_url
+        from adapters.store.db_env import resolve_db_url
 
         db = resolve_db_url(None)
     if db != MEMORY:
@@ -150,7 +150,6 @@ def _service_errors_exit(store_url: str | None) -> Iterator[None]:
     from adapters.grpc.host import EngineBroken
     from adapters.grpc.metrics import CannotListen
     from adapters.grpc.runtime import ENGINE_BROKEN_EXIT
-    from adapters.store.engine import scrub_password
     from policy_engine.api import PolicyLoadError
     from policy_engine.domain.errors import EngineFailure
 
@@ -170,7 +169,11 @@ def _service_errors_exit(store_url: str | None) -> Iterator[None]:
                    "Restart=on-failure does it)", err=True)
         raise typer.Exit(ENGINE_BROKEN_EXIT) from None
     except EngineFailure as exc:  # the engine workers could not start (their store, a spawn, a timeout)
-        detail = scrub_password(str(exc), store_url) if store_url else str(exc)
+        detail = str(exc)
+        if store_url:  # SQLAlchemy's URL parsing, imported only for a SQL store
+            from adapters.store.engine import scrub_password
+
+            detail = scrub_password(detail, store_url)
         typer.echo(f"serve: the engine workers could not start: {detail}", err=True)
         raise typer.Exit(1) from None
 

@@ -124,9 +124,11 @@ def without_store_password(message: str, store: Any, store_url: str | None) -> s
     """`message` without the database password of `store` (at `store_url`, or its SQLAlchemy engine's URL)."""
     engine_url = getattr(getattr(store, "engine", None), "url", None)
     url = store_url or (engine_url.render_as_string(hide_password=False) if engine_url else "")
+    if not url:  # no SQL store: nothing to scrub, and no SQLAlchemy to import for it
+        return message
     from adapters.store.engine import scrub_password
 
-    return scrub_password(message, url) if url else message
+    return scrub_password(message, url)
 
 
 def not_about_the_rules(exc: BaseException) -> bool:

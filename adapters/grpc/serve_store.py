@@ -18,7 +18,7 @@ def db_source(db: str | None) -> str:
     """Where the store's URL came from, for its error, when not from --db: an operator who gave no --db
     reads `cannot open the store …` as about a flag they never wrote (a $CREDIT_POLICY_DB left in a unit
     file or a shell profile, say)."""
-    from adapters.store.engine import DB_ENV_VAR
+    from adapters.store.db_env import DB_ENV_VAR  # not engine.py: SQLAlchemy, for nothing with `memory`
 
     if db is not None:
         return ""

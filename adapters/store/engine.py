@@ -13,10 +13,10 @@ from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+from adapters.store.db_env import DB_ENV_VAR as DB_ENV_VAR
+from adapters.store.db_env import DEFAULT_DB_URL as DEFAULT_DB_URL
+from adapters.store.db_env import resolve_db_url as resolve_db_url
 from adapters.store.db_url import check_db_url, looks_like_path
-
-DEFAULT_DB_URL = "sqlite:///var/credit-policy.sqlite"
-DB_ENV_VAR = "CREDIT_POLICY_DB"
 
 
 class _SecondaryDriverErrors(logging.Filter):
@@ -30,11 +30,6 @@ class _SecondaryDriverErrors(logging.Filter):
 
 
 logging.getLogger("psycopg").addFilter(_SecondaryDriverErrors())
-
-
-def resolve_db_url(url: str | None = None) -> str:
-    """The URL to use: the one given, else $CREDIT_POLICY_DB, else the embedded SQLite file."""
-    return url or os.environ.get(DB_ENV_VAR) or DEFAULT_DB_URL
 
 
 class NoSuchStore(Exception):

@@ -4,6 +4,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +16,10 @@ import pytest
 from typer.testing import CliRunner
 
 from policy_engine.cli import build_app
-from tests.integration.conftest_grpc import server_factory  # noqa: F401  (a fixture: pytest finds it by name)
+from tests.integration.conftest_grpc import (
+    ROOT,
+    server_factory,  # noqa: F401  (a fixture: pytest finds it by name)
+)
 
 UNREACHABLE = "postgresql+psycopg://risk:s3cret-pw@127.0.0.1:1/credit"
 
@@ -139,3 +147,44 @@ def test_create_store_with_postgresql_changes_nothing(monkeypatch: pytest.Monkey
 
     assert result.exit_code == 2, result.output
     assert "cannot open the store" in result.output and "--create-store" not in result.output
+
+
+def started_importing(env: dict[str, str], *options: str, tmp_path: Path) -> str:
+    """What `serve` (and its engine workers) imported until it served: `python -X importtime`'s lines."""
+    log = tmp_path / "serve.log"
+    command = [sys.executable, "-X", "importtime", "-c", "from policy_engine.cli import main; main()", "serve",
+               "--port", "0", "--host", "127.0.0.1", "--watch-interval", "0", *options]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
+                                env=dict(os.environ, PYTHONPATH=str(ROOT), **env))
+    try:
+        deadline = time.monotonic() + 120
+        while '"serving"' not in log.read_text():
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(60)
+    return log.read_text()
+
+
+@pytest.mark.parametrize("where", ["--db", "$CREDIT_POLICY_DB"])
+def test_serve_with_the_memory_store_imports_no_sqlalchemy(where: str, tmp_path: Path) -> None:
+    """It used to, for URL helpers and a constant (~0.12 s of every such start): there is no SQL store to open."""
+    env, options = ({}, ["--db", "memory"]) if where == "--db" else ({"CREDIT_POLICY_DB": "memory"}, [])
+
+    imported = started_importing(env, *options, "--workers", "1", tmp_path=tmp_path)
+
+    assert "policy_engine.evaluator" in imported  # the trace is there, from the engine worker too
+    assert "sqlalchemy" not in imported
+
+
+@pytest.mark.parametrize(("db", "said"), [
+    ("memroy", "not a database URL (DIALECT[+DRIVER]://…); write sqlite:///PATH"),
+    ("store.sqlite", "a file path, not a database URL; write sqlite:///store.sqlite"),
+])
+def test_a_store_location_that_is_neither_memory_nor_a_url_is_refused_saying_what_to_write(db: str, said: str) -> None:
+    result = CliRunner().invoke(build_app(), ["serve", "--port", "0", "--db", db])
+
+    assert result.exit_code == 2, result.output
+    assert said in result.stderr
