@@ -1,5 +1,6 @@
 """A realistic synthetic portfolio: mixed sizes and segments, skewed sales, two years of trading,
-and customers drifting into each warning sign of DOMAIN.md. Pure Python, no database."""
+customers drifting into each warning sign of DOMAIN.md and a few strong payers who reach the top
+grades. Pure Python, no database."""
 
 from __future__ import annotations
 
@@ -35,6 +36,10 @@ CITIES = ("Shanghai", "Beijing", "Guangzhou", "Shenzhen", "Chengdu", "Wuhan", "H
 WORDS = ("Huaxin", "Kangda", "Jinyuan", "Hengtai", "Ruifeng", "Minsheng", "Tianhe", "Yongkang", "Dahua")
 FORMS = ("limited company", "joint-stock company", "sole proprietorship", "partnership", "state-owned")
 DAY = timedelta(days=1)
+# Established, steady, not small customers who pay on or before the due date, keep a solid book and are
+# rated 86-98 by staff: without them no demo customer reaches AAA (a score of 90 needs every factor near its
+# best at once), so a preview of a change to the top grades decided nothing.
+STRONG_SHARE = 0.08
 
 
 @dataclass
@@ -60,6 +65,8 @@ class Generator:
         # Which statements are filed late comes from a stream of its own: a draw more in self.rng
         # would move every later customer's data, and with it each figure the docs quote.
         self.filing = random.Random(f"{seed}:filing")
+        # The strong payers are chosen, and their figures drawn, from a stream of their own too.
+        self.standing = random.Random(f"{seed}:standing")
         self.as_of = as_of
 
     def chunks(self, count: int, chunk_size: int = 5000) -> Iterator[Portfolio]:
@@ -84,14 +91,17 @@ class Generator:
         for d in drifts:
             out.categories[d] += 1
         out.categories["new_customer"] += new
+        strong = self._strong_payer(size, new, drifts)
         since = as_of - DAY * (r.randint(5, 60) if new else r.randint(120, 3650))
         monthly = MONTHLY_BASE[size] * min(r.paretovariate(1.3), 200.0)
         self._record_card(cid, size, since, new, out)
         if not new:
-            sales = self._trading(cid, size, since, monthly, drifts, out)
-            weak = "weak_financials" in drifts
-            out.financial_statements.extend(yearly_statements(r, self.filing, as_of, cid, size, monthly, weak))
-            score = self._assessment(cid, drifts, out)
+            sales = self._trading(cid, size, since, monthly, drifts, out, strong)
+            weak, standing = "weak_financials" in drifts, self.standing if strong else None
+            out.financial_statements.extend(
+                yearly_statements(r, self.filing, as_of, cid, size, monthly, weak, standing)
+            )
+            score = self._assessment(cid, drifts, out, strong)
             out.profiles.append(pf.ProfileSeed(cid, score, monthly, sales))
         elif r.random() < 0.5:
             oid = f"{cid}-O001"
@@ -100,6 +110,11 @@ class Generator:
             )
         self._signals(cid, "staff_signals" in drifts, out)
         self._contacts(cid, new, "no_follow_up" in drifts, out)
+
+    def _strong_payer(self, size: str, new: bool, drifts: set[str]) -> bool:
+        """Whether this customer is a strong payer: STRONG_SHARE of the established, steady, not small ones."""
+        drawn = self.standing.random() < STRONG_SHARE
+        return drawn and not new and not drifts and size != "small"
 
     def _record_card(self, cid: str, size: str, since: date, new: bool, out: Portfolio) -> None:
         r = self.rng
@@ -116,15 +131,17 @@ class Generator:
             r.choice(("cooperative", "neutral", "difficult")), f"net {r.choice(TERMS[size])}", "",
         ))  # fmt: skip
 
-    def _trading(self, cid: str, size: str, since: date, monthly: float, drifts: set[str], out: Portfolio) -> int:
+    def _trading(
+        self, cid: str, size: str, since: date, monthly: float, drifts: set[str], out: Portfolio, strong: bool
+    ) -> int:
         """Two years of monthly invoices (each from a done order) and open orders; returns 12-month sales."""
-        sales_12m, n = self._invoiced_orders(cid, size, since, monthly, drifts, out)
+        sales_12m, n = self._invoiced_orders(cid, size, since, monthly, drifts, out, strong)
         if "no_orders" not in drifts and self.rng.random() < 0.5:
             self._open_orders(cid, n, monthly, out)
         return sales_12m
 
     def _invoiced_orders(
-        self, cid: str, size: str, since: date, monthly: float, drifts: set[str], out: Portfolio
+        self, cid: str, size: str, since: date, monthly: float, drifts: set[str], out: Portfolio, strong: bool
     ) -> tuple[int, int]:
         """An order a month, done and invoiced, its size moved as the drifts say: (12-month sales, orders)."""
         r, as_of = self.rng, self.as_of
@@ -143,7 +160,8 @@ class Generator:
                 sales_12m += cents if age < 365 else 0
                 ordered = (issued - DAY * r.randint(0, 5)).isoformat()
                 out.orders.append((f"{cid}-O{n:03d}", cid, ordered, money(cents), "done"))
-                out.invoices.append(self._invoice(f"{cid}-I{n:03d}", cid, size, issued, cents, monthly, drifts))
+                iid = f"{cid}-I{n:03d}"
+                out.invoices.append(self._invoice(iid, cid, size, issued, cents, monthly, drifts, strong))
             issued += DAY * r.randint(25, 35)
         return sales_12m, n
 
@@ -157,7 +175,7 @@ class Generator:
             out.orders.append((f"{cid}-O{n:03d}", cid, ordered, money(cents), "open"))
 
     def _invoice(
-        self, iid: str, cid: str, size: str, issued: date, cents: int, monthly: float, drifts: set[str]
+        self, iid: str, cid: str, size: str, issued: date, cents: int, monthly: float, drifts: set[str], strong: bool
     ) -> tuple[object, ...]:
         r, as_of = self.rng, self.as_of
         age = (as_of - issued).days
@@ -172,7 +190,12 @@ class Generator:
             delay = r.randint(15, 75)
         if "small_prompt_large_late" in drifts:
             delay = r.randint(25, 70) if cents > monthly * 100 else r.randint(-5, 0)
-        paid_on: date | None = max(issued, due + DAY * delay)
+        paid_by = max(issued, due + DAY * delay)
+        if strong and paid_by <= as_of:
+            # On or before the due date, never later than drawn. One drawn still open stays open: paid, it would
+            # skip rng's part-payment draw below and move every later customer's data.
+            paid_by = max(issued, min(paid_by, due - DAY * self.standing.randint(0, 7)))
+        paid_on: date | None = paid_by
         paid = cents
         if "overdue" in drifts and due < as_of and age < 110:
             paid_on = None
@@ -184,10 +207,12 @@ class Generator:
         return (iid, cid, issued.isoformat(), due.isoformat(), money(cents), money(paid),
                 paid_on.isoformat() if paid_on else None, term, changes)  # fmt: skip
 
-    def _assessment(self, cid: str, drifts: set[str], out: Portfolio) -> float:
+    def _assessment(self, cid: str, drifts: set[str], out: Portfolio, strong: bool) -> float:
         r = self.rng
         low, high = (35, 75) if drifts else (55, 95)
         scores = [r.randint(low, high) for _ in range(5)]
+        if strong:  # drawn after rng's five, so rng draws as it does for every other customer
+            scores = [self.standing.randint(86, 98) for _ in scores]
         assessed = self.as_of - DAY * r.randint(0, 365)
         out.assessments.append((cid, assessed.isoformat(), *scores))
         return sum(scores) / 5

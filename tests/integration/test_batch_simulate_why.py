@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 
 from adapters.batch.simulate import simulate
+from policy_engine.domain.values import GRADES
 from tests.integration.test_batch_support import AS_OF, RULES, cli, make_portfolio
 from tests.rule_copies import edited_rules as _candidate
 
 AAA_FLOOR = ("limits.yaml", "share_of_net_worth: 0.3, floor: 100000", "share_of_net_worth: 0.3, floor: 120000")
-"""The AAA limit's floor raised: the 300-customer demo portfolio (seed 7) has no AAA customer."""
+"""The AAA limit's floor raised: in a portfolio without an AAA customer it decides nothing."""
 A_FLOOR = ("limits.yaml", "share_of_net_worth: 0.2, floor: 50000", "share_of_net_worth: 0.2, floor: 50001")
 """The A limit's floor raised by 1: every A customer's limit is over it, so nothing changes."""
 TITLE_ONLY = ("limits.yaml", "en: AAA limit}", "en: Limit of grade AAA}")
@@ -32,15 +33,31 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> str:
     return make_portfolio(tmp_path_factory.mktemp("why"))
 
 
+@pytest.fixture(scope="module")
+def small_store(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The first 60 customers of the same demo portfolio: too few to hold an AAA customer."""
+    return make_portfolio(tmp_path_factory.mktemp("why-small"), customers=60)
+
+
+def test_every_grade_has_customers_in_the_demo_portfolio_so_a_change_to_any_band_can_show(store: str) -> None:
+    result = simulate(store, RULES, RULES, AS_OF)
+
+    graded = {row["grade"]: row["live"] for row in result["grades"]}
+    # Before the demo data had strong payers, no customer reached AAA: a change to it "decided nothing here".
+    assert [grade for grade in GRADES if graded.get(grade, 0) == 0] == []
+
+
 def test_a_changed_grade_rule_no_customer_can_meet_names_the_grade_no_customer_holds(
-    store: str, tmp_path: Path
+    small_store: str, tmp_path: Path
 ) -> None:
+    store = small_store
     candidate = _candidate(tmp_path, AAA_FLOOR, TITLE_ONLY)  # the title decides nothing: not a change
 
     result = simulate(store, RULES, candidate, AS_OF)
     screen = cli("simulate", "--rules", str(candidate), "--db", store, "--as-of", AS_OF.isoformat())
     as_json = cli("simulate", "--rules", str(candidate), "--db", store, "--as-of", AS_OF.isoformat(), "--json")
 
+    assert "AAA" not in {row["grade"] for row in result["grades"]}
     assert result["changed"] == 0
     assert result["changed_rules"] == [{"rule_id": "limit.aaa", "kind": "credit_limits", "status": "changed",
                                         "moved": None, "grades": ["AAA"], "live": 0, "candidate": 0,

@@ -1,4 +1,5 @@
-"""The demo generator is deterministic, its statements look like a real book's, its value classes follow ABC."""
+"""The demo generator is deterministic, its statements look like a real book's, its value classes follow ABC, and
+its strong payers change no other customer's data."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from adapters.demo_data.generator import Generator
+from adapters.demo_data import generator as demo_generator
+from adapters.demo_data.generator import Generator, Portfolio
 from adapters.demo_data.profile import ProfileSeed, grade_for, value_classes
 
 AS_OF = date(2026, 11, 22)
@@ -97,3 +99,45 @@ def test_every_synthetic_statement_adds_up_to_the_cent() -> None:
 
     statements = [fin for snapshot in portfolio(2000, AS_OF) for fin in snapshot.financials]
     assert len(statements) > 2000 and [gap for fin in statements for gap in statement_gaps(fin)] == []
+
+
+TABLES = ("customers", "invoices", "orders", "financial_statements", "staff_signals", "assessments", "contacts")
+
+
+def _rows_by_customer(portfolio: Portfolio) -> dict[tuple[str, str], list[tuple[object, ...]]]:
+    """Each table's rows per customer (invoices and orders name it second, after their own id)."""
+    rows: dict[tuple[str, str], list[tuple[object, ...]]] = {}
+    for table in TABLES:
+        for row in getattr(portfolio, table):
+            customer = row[1] if table in ("invoices", "orders") else row[0]
+            rows.setdefault((table, str(customer)), []).append(row)
+    return rows
+
+
+def test_strong_payers_pay_on_time_keep_a_solid_book_and_move_no_other_customers_data(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without strong payers the top grade had no demo customer; drawn from a stream of their own, they leave every
+    other customer's rows as they were (a draw more in the main stream would move every later customer)."""
+    strong_generator = Generator(1, AS_OF)
+    with_strong = _rows_by_customer(next(strong_generator.chunks(2000)))
+    monkeypatch.setattr(demo_generator, "STRONG_SHARE", 0.0)
+    plain_generator = Generator(1, AS_OF)
+    without = _rows_by_customer(next(plain_generator.chunks(2000)))
+
+    assert with_strong.keys() == without.keys()
+    strong = {customer for (table, customer), rows in with_strong.items() if rows != without[(table, customer)]}
+    assert 20 <= len(strong) <= 60  # 8% of the ~480 established, steady, not small customers
+    assert strong_generator.rng.getstate() == plain_generator.rng.getstate()
+    for customer in strong:
+        for table in ("customers", "orders", "staff_signals", "contacts"):
+            assert with_strong.get((table, customer)) == without.get((table, customer))
+        invoices, plain = with_strong[("invoices", customer)], without[("invoices", customer)]
+        assert [row[:6] + row[7:] for row in invoices] == [row[:6] + row[7:] for row in plain]  # paid_on alone
+        assert all(str(row[6]) <= str(row[3]) for row in invoices if row[6] is not None and row[4] == row[5])
+        for row in with_strong[("financial_statements", customer)]:
+            current_assets, current_liabilities, total_assets, total_liabilities = (
+                float(str(row[i])) for i in (2, 3, 6, 7))
+            assert current_assets / current_liabilities >= 2.2 - 1e-3
+            assert total_liabilities / total_assets <= 0.38 + 1e-3
+        [assessment] = with_strong[("assessments", customer)]
+        assert all(86 <= int(str(score)) <= 98 for score in assessment[2:])
