@@ -45,10 +45,10 @@ test: install ## run the whole test suite on every CPU (serially: make test TEST
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install ## lint the code (ruff; also run by the tests) and the shipped rule files
-	$(BIN)/ruff check policy_engine adapters tests bench
+	$(BIN)/ruff check policy_engine adapters tests bench scripts
 	$(BIN)/credit-policy lint rules
 
-typecheck: install ## mypy strict on policy_engine/ and adapters/ (tests/unit/test_static_checks.py runs it too)
+typecheck: install ## mypy strict on policy_engine/, adapters/ and scripts/ (tests/unit/test_static_checks.py runs it too)
 	$(BIN)/mypy
 
 bench: install ## the decision benchmark (durable_rules vs zen-engine vs hand-written)
@@ -70,6 +70,10 @@ run: install ## the main job: demo portfolio in SQLite, the nightly batch with i
 	@echo "report: var/reports/ (open the .html in a browser); work queue: $(BIN)/credit-policy queue --db $(DB)"
 	$(BIN)/credit-policy serve --db $(DB) --port $(PORT)
 
+# The picture README and docs/batch.md show; ~15 s: demo data, batch and chromium in a temporary folder
+report-png: install ## remake docs/report.png: a 5,000-customer demo run's report in headless chromium (scripts/report_png.py)
+	$(BIN)/python scripts/report_png.py
+
 bench-all: install ## every benchmark: decisions, store, gRPC load, batch (long: about 30 minutes)
 	$(BIN)/python bench/bench_decisions.py
 	$(BIN)/python bench/bench_store.py
@@ -77,4 +81,4 @@ bench-all: install ## every benchmark: decisions, store, gRPC load, batch (long:
 	$(BIN)/python bench/bench_gc_pauses.py
 	$(BIN)/python bench/bench_batch.py --sizes 10000 50000 --workers 1 2
 
-.PHONY: help install protos test lint typecheck bench bench-all run
+.PHONY: help install protos test lint typecheck bench bench-all run report-png

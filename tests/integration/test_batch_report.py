@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from adapters.batch.runner import BatchOptions, run_batch
+from scripts.report_png import BROWSER_FLAGS  # docs/report.png is rendered with the same flags
 from tests.integration.test_batch_support import AS_OF, CLI, RULES, cli, make_portfolio, scalar, summary_of
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
@@ -70,9 +71,8 @@ def test_the_report_renders_in_a_headless_browser(finished_run: tuple[str, Path]
     page, shot = _files(finished_run[1], ".html"), tmp_path / "report.png"
 
     result = subprocess.run(
-        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
-         f"--screenshot={shot}", "--window-size=1280,2000", page.as_uri()],
+        [str(CHROMIUM), *BROWSER_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}",
+         "--window-size=1280,2000", page.as_uri()],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
 
