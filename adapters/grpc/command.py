@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from adapters.grpc.keepalive import DEFAULT_INTERVAL_S, DEFAULT_TIMEOUT_S, Keepalive
-from adapters.grpc.runtime import DEFAULT_MAX_IN_FLIGHT, raise_open_files_limit
+from adapters.grpc.runtime import DEFAULT_MAX_HEALTH_WATCHES, DEFAULT_MAX_IN_FLIGHT, raise_open_files_limit
 from adapters.grpc.serve_flags import (
     BindHost,
     CreateStore,
@@ -23,6 +23,7 @@ from adapters.grpc.serve_flags import (
     KeepaliveTimeout,
     LeastLevel,
     LogLevel,
+    MaxHealthWatches,
     MaxInFlight,
     MetricsPort,
     Port,
@@ -73,7 +74,9 @@ def serve(rules: RulesDir = None, port: Port = 50051, host: BindHost = "[::]", d
           tls_cert: TlsCert = None, tls_key: TlsKey = None, tls_client_ca: TlsClientCa = None,
           metrics_port: MetricsPort = None, watch_interval: WatchInterval = 1.0, grace: Grace = 20.0,
           log_level: LeastLevel = LogLevel.INFO, event_loop: EventLoop = "auto", rule_tests: RuleTests = False,
-          max_in_flight: MaxInFlight = DEFAULT_MAX_IN_FLIGHT, keepalive: KeepaliveSeconds = DEFAULT_INTERVAL_S,
+          max_in_flight: MaxInFlight = DEFAULT_MAX_IN_FLIGHT,
+          max_health_watches: MaxHealthWatches = DEFAULT_MAX_HEALTH_WATCHES,
+          keepalive: KeepaliveSeconds = DEFAULT_INTERVAL_S,
           keepalive_timeout: KeepaliveTimeout = DEFAULT_TIMEOUT_S) -> None:
     """Serve credit decisions over gRPC (health, reflection, hot reload, metrics)."""
     from adapters.grpc.logs import configure_logging
@@ -98,7 +101,7 @@ def serve(rules: RulesDir = None, port: Port = 50051, host: BindHost = "[::]", d
                          tls=tls_files, metrics_port=metrics_port, watch_interval=watch_interval, grace=grace,
                          log_level=level,
                          event_loop=event_loop, rule_tests=rule_tests, max_in_flight=max_in_flight, keepalive=pings,
-                         before_serving=warn)
+                         max_health_watches=max_health_watches, before_serving=warn)
         return
     from adapters.grpc.server import TlsFiles
 
@@ -107,7 +110,7 @@ def serve(rules: RulesDir = None, port: Port = 50051, host: BindHost = "[::]", d
                        tls=TlsFiles(tls_cert, tls_key, tls_client_ca) if tls_cert and tls_key else None,
                        metrics_port=metrics_port, watch_interval=watch_interval, grace=grace,
                        event_loop=event_loop, rule_tests=rule_tests, max_in_flight=max_in_flight, keepalive=pings,
-                       before_serving=warn)
+                       max_health_watches=max_health_watches, before_serving=warn)
 
 
 def _store_checked(db: str | None, create: bool) -> tuple[str, str]:
@@ -126,7 +129,7 @@ def _store_checked(db: str | None, create: bool) -> tuple[str, str]:
 
 def _serve_one_process(*, rules: Path, address: str, db: str, db_from: str, workers: int, tls: TlsFiles | None,
                        metrics_port: int | None, watch_interval: float, grace: float, event_loop: str,
-                       rule_tests: bool, max_in_flight: int, keepalive: Keepalive,
+                       rule_tests: bool, max_in_flight: int, keepalive: Keepalive, max_health_watches: int,
                        before_serving: Callable[[], None]) -> None:
     """The gRPC server in this process, with `workers` engine worker processes (0: in-process)."""
     from adapters.grpc import runtime
@@ -140,6 +143,7 @@ def _serve_one_process(*, rules: Path, address: str, db: str, db_from: str, work
         runtime.run(run_service(rules_dir=rules, store=store, store_url=store_url, address=address,
                                 workers=workers, tls=tls, metrics_port=metrics_port,
                                 watch_interval=watch_interval, grace=grace, max_in_flight=max_in_flight,
+                                max_health_watches=max_health_watches,
                                 keepalive=keepalive, host_options=rule_tests_option(rule_tests),
                                 before_serving=before_serving), event_loop)
 
@@ -183,6 +187,7 @@ def _serve_processes(processes: int, *, rules: Path, host: str, port: int, db: s
                      metrics_port: int | None, watch_interval: float, grace: float, log_level: str,
                      event_loop: str, rule_tests: bool = False,
                      max_in_flight: int = DEFAULT_MAX_IN_FLIGHT, keepalive: Keepalive | None = None,
+                     max_health_watches: int = DEFAULT_MAX_HEALTH_WATCHES,
                      before_serving: Callable[[], None] | None = None) -> None:
     """The supervised model (adapters/grpc/supervisor.py): N server processes on one port."""
     from adapters.grpc.supervisor import ProcessConfig, StartupFailed, run_supervised
@@ -193,7 +198,8 @@ def _serve_processes(processes: int, *, rules: Path, host: str, port: int, db: s
         migrate_store(store_url, db_from)
     config = ProcessConfig(rules_dir=Path(rules), host=host, port=port, store_url=store_url, tls=tls,
                            watch_interval=watch_interval, grace=grace, log_level=log_level, event_loop=event_loop,
-                           rule_tests=rule_tests, max_in_flight=max_in_flight, keepalive=keepalive or Keepalive())
+                           rule_tests=rule_tests, max_in_flight=max_in_flight, keepalive=keepalive or Keepalive(),
+                           max_health_watches=max_health_watches)
     try:
         run_supervised(config, processes, metrics_port=metrics_port, before_serving=before_serving)
     except StartupFailed as exc:

@@ -38,6 +38,7 @@ from adapters.grpc.metrics_families import (
     admission_gauges,
     call_metrics,
     decision_metrics,
+    health_watch_gauges,
     policy_gauges,
     reload_counter,
     reload_gauge,
@@ -90,6 +91,7 @@ class ServiceMetrics:
         self.requests, self.latency = call_metrics(r)
         self.decisions, self.log_failures, self.log_backlog = decision_metrics(r)
         self.in_flight, self.max_in_flight = admission_gauges(r)
+        self.health_watches, self.max_health_watches = health_watch_gauges(r)
         self._live: list[tuple[Gauge, Callable[[], float]]] = []
         """Gauges whose value is read from a function: at each scrape, or copied by keep_gauges_fresh."""
         self.reloads = reload_counter(r, process)
@@ -188,6 +190,11 @@ class ServiceMetrics:
         """The in-flight gauge shows `source()`, next to the limit."""
         self.max_in_flight.set(limit)
         self._track(self.in_flight, source)
+
+    def track_health_watches(self, source: Callable[[], int], limit: int) -> None:
+        """The open health Watch streams gauge shows `source()`, next to the limit."""
+        self.max_health_watches.set(limit)
+        self._track(self.health_watches, source)
 
     async def keep_gauges_fresh(self, interval: float = GAUGE_REFRESH_S) -> None:
         """Under --processes, copy the tracked gauges into this process's file every `interval`

@@ -42,6 +42,17 @@ def admission_gauges(r: CollectorRegistry) -> tuple[Gauge, Gauge]:
     return in_flight, max_in_flight
 
 
+def health_watch_gauges(r: CollectorRegistry) -> tuple[Gauge, Gauge]:
+    """The health Watch streams open now, and how many the service holds open at once."""
+    watches = Gauge("credit_policy_grpc_health_watches",
+                    "Health Watch streams open now (at most max_health_watches; gRPC's client-side health "
+                    "checking holds one per connection)", registry=r, multiprocess_mode="livesum")
+    max_watches = Gauge("credit_policy_grpc_max_health_watches",
+                        "Health Watch streams the service holds open at once (serve --max-health-watches, "
+                        "summed over the server processes)", registry=r, multiprocess_mode="livesum")
+    return watches, max_watches
+
+
 def reload_counter(r: CollectorRegistry, process: str | None) -> Counter:
     """Policy reload attempts by result, and by server process under `--processes` (module docstring)."""
     if process is None:

@@ -37,6 +37,10 @@ DEFAULT_MAX_IN_FLIGHT = 10_000
 the servicer answers RESOURCE_EXHAUSTED. Here, not in the servicer, because the CLI and the
 supervisor read it without importing gRPC."""
 MAX_MAX_IN_FLIGHT = 100_000
+DEFAULT_MAX_HEALTH_WATCHES = 10_000
+"""Health Watch streams one server process holds open at once (`serve --max-health-watches`): gRPC's client-side
+health checking keeps one per connection; past it a Watch is refused RESOURCE_EXHAUSTED (health_watch.py)."""
+MAX_MAX_HEALTH_WATCHES = 100_000
 
 NOW_SIGNAL = signal.SIGUSR1
 """What the `--processes` supervisor sends its server processes on a second stop signal (server_stop.py): a

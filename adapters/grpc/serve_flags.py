@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from adapters.grpc.runtime import MAX_MAX_IN_FLIGHT
+from adapters.grpc.runtime import MAX_MAX_HEALTH_WATCHES, MAX_MAX_IN_FLIGHT
 
 
 class LogLevel(StrEnum):
@@ -56,6 +56,10 @@ MaxInFlight = Annotated[int, typer.Option(
     min=1, max=MAX_MAX_IN_FLIGHT,
     help="decision calls (and streams) a server process takes at once; past that a call gets "
          "RESOURCE_EXHAUSTED at once instead of waiting (health checks and GetPolicy still answer)")]
+MaxHealthWatches = Annotated[int, typer.Option(
+    min=1, max=MAX_MAX_HEALTH_WATCHES,
+    help="health Watch streams a server process holds open at once (gRPC's client-side health checking keeps "
+         "one per connection); past that a Watch gets RESOURCE_EXHAUSTED. Outside --max-in-flight")]
 KeepaliveSeconds = Annotated[float, typer.Option(
     metavar="SECONDS", help="ping a connection quiet this long, so that a caller gone without closing it "
          "(power loss, a partition) is let go with its calls; 1 to 86400, 0 = gRPC's own two hours")]

@@ -11,14 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-from grpc_health.v1 import health
 
+from adapters.grpc.health_watch import HealthService
 from adapters.grpc.host import EngineBroken, PolicyHost
 from adapters.grpc.keepalive import Keepalive
 from adapters.grpc.logs import event
 from adapters.grpc.metrics import metrics_host
 from adapters.grpc.rules_watch import SighupReloads
 from adapters.grpc.runtime import (
+    DEFAULT_MAX_HEALTH_WATCHES,
     DEFAULT_MAX_IN_FLIGHT,
     interpreter,
     loop_name,
@@ -54,6 +55,7 @@ async def run_service(
     grace: float = 20.0,
     host_options: dict[str, Any] | None = None,
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+    max_health_watches: int = DEFAULT_MAX_HEALTH_WATCHES,
     reuse_port: bool = False,
     keepalive: Keepalive | None = Keepalive(),  # noqa: B008  (frozen: one shared default is safe)
     on_serving: Callable[[int, str], None] | None = None,
@@ -77,7 +79,7 @@ async def run_service(
     starting = StartStop(loop, stop_signals, stop, event_prefix)  # a stop while starting abandons the start
     host = PolicyHost(rules_dir, workers=workers, store=store, store_url=store_url, **(host_options or {}))
     servicer = CreditPolicyServicer(host, max_in_flight=max_in_flight)
-    health_servicer = health.aio.HealthServicer()
+    health_servicer = HealthService(host.metrics, max_health_watches)
     server, port, metrics_port = await _start(host, servicer, health_servicer, address, tls=tls, starting=starting,
                                               reuse_port=reuse_port, keepalive=keepalive, metrics_port=metrics_port)
     if before_serving is not None:
@@ -117,7 +119,7 @@ def _wire_serving_signals(loop: asyncio.AbstractEventLoop, host: PolicyHost, sig
         loop.add_signal_handler(now_signal, requests.on_now, now_signal)
 
 
-async def _start(host: PolicyHost, servicer: CreditPolicyServicer, health_servicer: health.aio.HealthServicer,
+async def _start(host: PolicyHost, servicer: CreditPolicyServicer, health_servicer: HealthService,
                  address: str, *, tls: TlsFiles | None, starting: StartStop, reuse_port: bool,
                  keepalive: Keepalive | None, metrics_port: int | None) -> tuple[grpc.aio.Server, int, int | None]:
     """Bind the address, then the metrics endpoint, the first version and the server: (the server, its port,
@@ -141,7 +143,7 @@ async def _start(host: PolicyHost, servicer: CreditPolicyServicer, health_servic
     return server, port, metrics_port
 
 
-async def _announce_serving(host: PolicyHost, health_servicer: health.aio.HealthServicer, port: int,
+async def _announce_serving(host: PolicyHost, health_servicer: HealthService, port: int,
                             on_serving: Callable[[int, str], None] | None, *, address: str, tls: TlsFiles | None,
                             workers: int, metrics_port: int | None, store: str) -> None:
     """Health SERVING, then `on_serving(port, version)` or the `serving` event."""

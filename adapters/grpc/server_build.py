@@ -4,10 +4,11 @@ flow control, keepalive), the service, health and reflection registered. Run as 
 from __future__ import annotations
 
 import grpc
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
 from adapters.grpc.handlers import add_service
+from adapters.grpc.health_watch import HealthService
 from adapters.grpc.keepalive import Keepalive, keepalive_options
 from adapters.grpc.metrics import CannotListen
 from adapters.grpc.reflection import enable_reflection
@@ -30,14 +31,15 @@ def add_reflection(server: grpc.aio.Server) -> None:
 
 
 CONTROL_CALLS = 100
-"""Calls gRPC takes beyond the servicer's max_in_flight: health checks, reflection, GetPolicy."""
+"""Calls gRPC takes beyond the servicer's max_in_flight and the open health Watch streams: health checks,
+reflection, GetPolicy, and calls on their way to being refused."""
 
 
 def create_server(
     address: str,
     servicer: CreditPolicyServicer,
     *,
-    health_servicer: health.aio.HealthServicer | None = None,
+    health_servicer: HealthService | None = None,
     tls: TlsFiles | None = None,
     max_message_bytes: int = MAX_MESSAGE_BYTES,
     reuse_port: bool = False,
@@ -47,15 +49,20 @@ def create_server(
 
     SO_REUSEPORT stays off unless asked for (`reuse_port`, the `--processes` model, where the
     supervisor holds the port): otherwise a second server could silently share our port.
-    `keepalive` None: gRPC's own (a quiet connection pinged after two hours).
+    `keepalive` None: gRPC's own (a quiet connection pinged after two hours). `health_servicer` None: one
+    with the default bound on open Watch streams.
     """
     options = _server_options(max_message_bytes, reuse_port) + keepalive_options(keepalive)
-    # The servicer refuses decision calls past its own max_in_flight (counted, logged, a message that
-    # names the flag); gRPC's limit, just above it, is the backstop for everything else, and leaves
-    # room for health checks, reflection and GetPolicy while the decision calls are at their limit.
-    server = grpc.aio.server(options=options, maximum_concurrent_rpcs=servicer.max_in_flight + CONTROL_CALLS)
+    health_servicer = health_servicer or HealthService(servicer.metrics)
+    # The servicer refuses decision calls past its own max_in_flight, the health service Watch streams past
+    # its max_watches (each counted, logged, a message that names the flag); gRPC's limit, just above their
+    # sum, is the backstop for everything else, and leaves room for health checks, reflection and GetPolicy
+    # while both are at their limits. Before, the Watches counted against max_in_flight + 100: past 100 of
+    # them (one per client connection) they took the decision calls' places and health checks were refused.
+    limit = servicer.max_in_flight + health_servicer.max_watches + CONTROL_CALLS
+    server = grpc.aio.server(options=options, maximum_concurrent_rpcs=limit)
     add_service(servicer, server)
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer or health.aio.HealthServicer(), server)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     add_reflection(server)
     port, core_said = add_port(server, address, tls)
     if port == 0:

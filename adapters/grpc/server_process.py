@@ -42,6 +42,8 @@ class ProcessConfig:
     """load a rule set from the directory only if its tests/ cases pass (serve --rule-tests)"""
     max_in_flight: int = runtime.DEFAULT_MAX_IN_FLIGHT
     """decision calls each server process takes at once (serve --max-in-flight)"""
+    max_health_watches: int = runtime.DEFAULT_MAX_HEALTH_WATCHES
+    """health Watch streams each server process holds open at once (serve --max-health-watches)"""
     keepalive: Keepalive = Keepalive()
     """when a quiet connection is pinged, and how long its answer may take (serve --keepalive)"""
 
@@ -188,7 +190,7 @@ async def _serve_process(conn: Any, config: ProcessConfig, index: int, files: di
     await run_service(rules_dir=config.rules_dir, address=f"{config.host}:{config.port}", store=store,
                       store_url=config.store_url, workers=0, tls=TlsFiles(*config.tls) if config.tls else None,
                       metrics_port=None, host_options=host_options, max_in_flight=config.max_in_flight,
-                      keepalive=config.keepalive,
+                      max_health_watches=config.max_health_watches, keepalive=config.keepalive,
                       watch_interval=config.watch_interval, grace=config.grace, reuse_port=True,
                       on_serving=reports.on_serving, stop=stop, stop_signals=(signal.SIGTERM,),
                       now_signal=runtime.NOW_SIGNAL,

@@ -240,3 +240,26 @@ def order_request(snapshot: pb.CustomerSnapshot | None = None, **fields: Any) ->
     if "customer_id" not in fields:
         fields["snapshot"] = snapshot if snapshot is not None else sample_snapshot()
     return pb.CheckOrderRequest(**fields)
+
+
+class Gated:
+    """A served engine (host.served.engine) whose every call is held at a gate until the test opens it."""
+
+    def __init__(self, real: Any):
+        self.real, self.version = real, real.version
+        self.gate = asyncio.Event()
+        self.waiting = 0
+
+    async def run(self, kind: str, request: bytes, flow: object | None = None) -> Any:
+        """Count the call, wait for the gate, then decide it with the real engine."""
+        self.waiting += 1
+        await self.gate.wait()
+        return await self.real.run(kind, request, flow=flow)
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 10.0) -> None:
+    """Poll `predicate` until it is true; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)

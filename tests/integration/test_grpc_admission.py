@@ -22,29 +22,16 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from tests.integration.conftest_grpc import (  # noqa: F401  (fixtures: pytest finds them by name)
     RULES,
     TIMEOUT,
+    Gated,
     order_request,
     pb,
     pb_grpc,
     sample_snapshot,
     server_factory,
+    wait_for,
 )
 
 LIMIT = 2
-
-
-class Gated:
-    """The served engine, each call held at a gate until the test opens it."""
-
-    def __init__(self, real: Any, loop: asyncio.AbstractEventLoop):
-        self.real, self.version = real, real.version
-        self.gate = asyncio.Event()
-        self.waiting = 0
-        self.loop = loop
-
-    async def run(self, kind: str, request: bytes, flow: object | None = None) -> Any:
-        self.waiting += 1
-        await self.gate.wait()
-        return await self.real.run(kind, request, flow=flow)
 
 
 @pytest.fixture
@@ -70,7 +57,7 @@ def limited() -> Iterator[tuple[Any, Gated, int, Any]]:
         return host, servicer, server, port
 
     host, servicer, server, port = run(boot())
-    gated = Gated(host.served.engine, loop)
+    gated = Gated(host.served.engine)
     host.served.engine = gated
     yield servicer, gated, port, run
     loop.call_soon_threadsafe(gated.gate.set)
@@ -79,13 +66,6 @@ def limited() -> Iterator[tuple[Any, Gated, int, Any]]:
     run(host.aclose())
     loop.call_soon_threadsafe(loop.stop)
     thread.join(timeout=10)
-
-
-def wait_for(predicate: Any, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
 
 
 def refused_count(servicer: Any, method: str) -> float:
