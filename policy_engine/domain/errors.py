@@ -21,6 +21,7 @@ from policy_engine.domain.values import (
     MONEY_RANGE,
     NOT_A_DATE,
     NOT_A_DECIMAL,
+    NOT_NEGATIVE,
     NOT_POSITIVE,
     PATTERN_MESSAGES,
     REQUIRED_DATE,
@@ -194,7 +195,7 @@ def _message(err: Any, kind: str) -> str:
 
 _REQUIRED = {NOT_A_DECIMAL: REQUIRED_DECIMAL, NOT_A_DATE: REQUIRED_DATE}
 _REQUIRED_MESSAGES = frozenset(_REQUIRED.values())
-_RANGE_MESSAGES = frozenset({MONEY_RANGE, DATE_RANGE, NOT_POSITIVE, "must not be negative"})
+_RANGE_MESSAGES = frozenset({MONEY_RANGE, DATE_RANGE, NOT_POSITIVE, NOT_NEGATIVE})
 
 
 def _reason(err: Any, kind: str) -> str:

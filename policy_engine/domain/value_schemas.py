@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import GetCoreSchemaHandler, PlainSerializer
+from pydantic_core import PydanticCustomError
 from pydantic_core import core_schema as cs
 
 from policy_engine.domain.values import (
@@ -19,6 +20,7 @@ from policy_engine.domain.values import (
     MONEY_RANGE,
     NOT_A_DATE,
     NOT_A_DECIMAL,
+    NOT_NEGATIVE,
     NOT_POSITIVE,
 )
 
@@ -50,8 +52,9 @@ SHORTCUT_BRANCHES = frozenset({"decimal plain"})
 refuse the same inputs and explain why)."""
 
 _DECIMAL_ERRORS = {"string_pattern_mismatch": NOT_A_DECIMAL, "decimal_parsing": NOT_A_DECIMAL,
-                   "finite_number": NOT_A_DECIMAL, "greater_than_equal": "must not be negative",
-                   "greater_than": MONEY_RANGE, "less_than": MONEY_RANGE, "money_not_positive": NOT_POSITIVE}
+                   "finite_number": NOT_A_DECIMAL, "greater_than_equal": NOT_NEGATIVE,
+                   "greater_than": MONEY_RANGE, "less_than": MONEY_RANGE, "money_not_positive": NOT_POSITIVE,
+                   "money_signed_zero": NOT_NEGATIVE}
 _DATE_ERRORS = {"string_pattern_mismatch": NOT_A_DATE, "date_parsing": NOT_A_DATE, "date_from_datetime_parsing":
                 NOT_A_DATE, "date_type": NOT_A_DATE, "greater_than_equal": DATE_RANGE, "less_than_equal": DATE_RANGE}
 BRANCH_MESSAGES: dict[str, dict[str, str]] = {
@@ -61,8 +64,17 @@ BRANCH_MESSAGES: dict[str, dict[str, str]] = {
 """Per union branch label: error type → our message (anything else: not a decimal / not a date)."""
 
 
+def _unsigned_zero(value: Decimal) -> Decimal:
+    """Refuse -0 where an amount may not be negative, as parse_money does: Decimal("-0") >= 0, but its sign was sent."""
+    if value.is_signed():
+        raise PydanticCustomError("money_signed_zero", NOT_NEGATIVE)
+    return value
+
+
 def _decimal_schema(signed: bool, positive: bool = False) -> cs.CoreSchema:
     sign: list[cs.CoreSchema] = [] if signed else [cs.decimal_schema(ge=Decimal(0))]  # the range first, as parse_money
+    if not signed and not positive:  # a Python call, on the rare inputs the plain shortcut leaves over only
+        sign.append(cs.no_info_plain_validator_function(_unsigned_zero))
     if positive:  # after the sign: a negative amount says "must not be negative", 0 and -0 this
         sign.append(cs.custom_error_schema(cs.decimal_schema(gt=Decimal(0)), custom_error_type="money_not_positive",
                                            custom_error_message=NOT_POSITIVE))

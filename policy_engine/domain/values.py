@@ -124,10 +124,10 @@ def parse_decimal(value: Any) -> Decimal:
 
 
 def parse_money(value: Any) -> Decimal:
-    """A non-negative decimal amount."""
+    """A non-negative decimal amount, without a minus sign ("-0.00" too: a sign only where a value may be negative)."""
     result = parse_decimal(value)
-    if result < 0:
-        raise ValueError("must not be negative")
+    if result.is_signed():  # below 0, or -0: read as 0 it was accepted, and shown back as "-0.00"
+        raise ValueError(NOT_NEGATIVE)
     return result
 
 
@@ -170,6 +170,8 @@ NOT_A_DECIMAL = 'not a decimal such as "125000.00": 1 to 16 digits, optionally "
 FLOAT_MONEY = 'not a decimal: write money as a decimal string in quotes, such as "125000.00"'
 MONEY_RANGE = f"out of range: must be below {MAX_MONEY:,.0f} in absolute value"
 NOT_POSITIVE = "out of range: must be more than 0"
+NOT_NEGATIVE = "must not be negative"
+"""An amount that may not be negative sent with a minus sign, "-0.00" included."""
 NOT_A_DATE = "not an ISO date (YYYY-MM-DD)"
 DATE_RANGE = f"out of range: must lie between {MIN_DATE} and {MAX_DATE}"
 REQUIRED_DECIMAL = "required: " + NOT_A_DECIMAL.removeprefix("not ")

@@ -278,7 +278,7 @@ def test_future_invoices_and_orders_are_neither_purchases_nor_owed_yet() -> None
 # ---- every snapshot: the one-pass computation against the plain definitions ----
 
 _AMOUNTS = st.one_of(
-    st.sampled_from(["0", "0.00", "-0.00", "0.000001", "0.01", "10", "10.00", "100.5", "999999999.99"]),
+    st.sampled_from(["0", "0.00", "0.000001", "0.01", "10", "10.00", "100.5", "999999999.99"]),  # "-0.00" is refused
     st.decimals(min_value=0, max_value=10**7, places=2).map(str),
     st.decimals(min_value=0, max_value=10**5, places=6),
     st.integers(0, 10**6),

@@ -23,7 +23,7 @@ def _invoice(**overrides: Any) -> dict[str, Any]:
     return {"invoice_id": "I1", "issued_on": "2026-01-01", "due_on": "2026-01-31", "amount": "100.00", **overrides}
 
 
-@pytest.mark.parametrize("paid_amount", [None, "0", "0.00", "-0"], ids=["left out", "0", "0.00", "-0"])
+@pytest.mark.parametrize("paid_amount", [None, "0", "0.00"], ids=["left out", "0", "0.00"])  # "-0": refused itself
 def test_a_payment_date_with_nothing_paid_is_inconsistent_at_paid_on(paid_amount: str | None) -> None:
     # Was accepted, and the invoice counted open by its whole amount: its payment date read by nothing.
     paid = {} if paid_amount is None else {"paid_amount": paid_amount}
