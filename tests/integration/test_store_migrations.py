@@ -24,16 +24,7 @@ def test_migrations_upgrade_an_empty_database_to_head(db_url: str) -> None:
 
 def test_migrations_upgrade_a_database_from_the_first_migration_keeping_its_data(db_url: str) -> None:
     engine = make_engine(db_url)
-    migrate(engine, "0001")
-    with engine.begin() as conn:
-        conn.execute(text("INSERT INTO customers (customer_id, name) VALUES ('C1', 'Early')"))
-        conn.execute(
-            text(
-                "INSERT INTO invoices (invoice_id, customer_id, issued_on, due_on, amount, paid_amount) "
-                "VALUES ('I1', 'C1', :d, :d, 12.50, 0)"
-            ),  # fmt: skip
-            {"d": date(2026, 1, 1)},
-        )
+    _store_at_with_one_invoice(engine, "0001", "12.50", "0")
 
     store = open_store(db_url)
 
@@ -42,6 +33,17 @@ def test_migrations_upgrade_a_database_from_the_first_migration_keeping_its_data
     snapshot = store.get_snapshot("C1")
     assert snapshot.name == "Early"
     assert str(snapshot.invoices[0].amount) in {"12.5", "12.50"}
+
+
+def _store_at_with_one_invoice(engine: Any, revision: str, amount: str, paid_amount: str) -> None:
+    """The store migrated to `revision` only, holding customer C1 ('Early') with invoice I1 as an earlier release
+    kept it (the money as the text given: decimal text on SQLite, numeric on PostgreSQL)."""
+    migrate(engine, revision)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO customers (customer_id, name) VALUES ('C1', 'Early')"))
+        conn.execute(text("INSERT INTO invoices (invoice_id, customer_id, issued_on, due_on, amount, paid_amount) "
+                          "VALUES ('I1', 'C1', :d, :d, :amount, :paid)"),
+                     {"d": date(2026, 1, 1), "amount": amount, "paid": paid_amount})  # fmt: skip
 
 
 def test_opening_a_store_at_head_twice_is_a_no_op(db_url: str) -> None:
@@ -269,3 +271,32 @@ def test_a_store_at_0006_upgrades_with_its_ended_parts_time_known_and_a_running_
     downgrade(engine, "0006")  # stepping back drops the two columns and keeps the runs
     assert {"attempts_ended", "busy_since"}.isdisjoint(c["name"] for c in inspect(engine).get_columns("batch_runs"))
     engine.dispose()
+
+
+def test_a_store_at_0007_holding_a_negative_zero_amount_upgrades_to_an_unsigned_zero(db_url: str) -> None:
+    """An earlier release kept "-0.00" as sent in SQLite; this one refuses a minus sign on money that may not be
+    negative, so without 0008 the customer read as a stored record that is invalid (quarantined by the batch)."""
+    engine = make_engine(db_url)
+    _store_at_with_one_invoice(engine, "0007", "-0.00", "-0")
+
+    store = open_store(db_url)
+
+    assert current_revision(engine) == head_revision()
+    invoice = store.get_snapshot("C1").invoices[0]
+    assert (str(invoice.amount), str(invoice.paid_amount)) in {("0.00", "0"), ("0", "0")}
+    assert not invoice.amount.is_signed() and not invoice.paid_amount.is_signed()
+
+
+def test_0008_leaves_money_that_is_not_zero_as_it_was(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.sqlite'}")
+    migrate(engine, "0007")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO customers (customer_id, name) VALUES ('C1', 'Early')"))
+        conn.execute(text("INSERT INTO financial_statements (customer_id, period_end, equity, net_profit, cash) "
+                          "VALUES ('C1', '2025-12-31', '-0.01', '-120.50', '-0.000')"))  # fmt: skip
+
+    migrate(engine)
+
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT equity, net_profit, cash FROM financial_statements")).one()
+    assert tuple(row) == ("-0.01", "-120.50", "0.000")
