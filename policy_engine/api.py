@@ -6,6 +6,7 @@ Everything outside policy_engine (CLI, gRPC, store, batch) goes through these na
     decision = policy.evaluate(snapshot, as_of=date(2026, 11, 22), explain=False)
     order = policy.check_order(snapshot, OrderRequest(amount=Decimal("5000")), as_of=...)
     policy.version, policy.loaded_at, policy.files, policy.rule_ids
+    program_bytes(policy) / policy_from_program(data)  # the compiled program, between our processes (program.py)
     build_id()                               # this build, e.g. "0.1.0+3f9a1c0b72de/durable_rules-2.0.28"
 
 A Policy is safe to call from many threads (calls into the engine are serialised per process);
@@ -14,13 +15,13 @@ for parallelism use one Policy per worker process.
 
 from __future__ import annotations
 
-import pickle
 import shlex
 from pathlib import Path
 from typing import Any
 
 from policy_engine.build import build_id
 from policy_engine.evaluator import Policy
+from policy_engine.program import ProgramFromAnotherBuild, policy_from_program, program_bytes
 from policy_engine.rules.problems import SAID_PROBLEMS, PolicyLoadError, Problem
 
 # The loader and the compiler (the YAML parser among them, ~0.12 s of imports) are imported by the functions
@@ -59,21 +60,6 @@ def load_policy_from_files(files: dict[str, str]) -> Policy:
     return compile_policy(files, source_dir="")
 
 
-def program_bytes(policy: Policy) -> bytes:
-    """A compiled policy's program, pickled for `policy_from_program` in another of our processes.
-
-    Reading and checking the rule files is nearly all the cost of compiling (the YAML parser: ~120 ms
-    of ~130 ms for the shipped rules); the engine's own ruleset from a program takes ~2 ms. So the
-    service reads and lints a new version once, in a child process, and its serving processes only
-    build the engine from these bytes. They are only ever exchanged between the service's own
-    processes over their pipes, never read from a file or the network."""
-    return pickle.dumps(policy.program, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def policy_from_program(data: bytes) -> Policy:
-    """The Policy of `program_bytes(policy)`: the same version, deciding the same way."""
-    return Policy(pickle.loads(data))
-
-
-__all__ = ["DEFAULT_RULES_DIR", "SAID_PROBLEMS", "Policy", "PolicyLoadError", "Problem", "build_id", "lint_warnings",
-           "load_policy", "load_policy_from_files", "policy_from_program", "program_bytes", "said_warnings"]
+__all__ = ["DEFAULT_RULES_DIR", "SAID_PROBLEMS", "Policy", "PolicyLoadError", "Problem", "ProgramFromAnotherBuild",
+           "build_id", "lint_warnings", "load_policy", "load_policy_from_files", "policy_from_program", "program_bytes",
+           "said_warnings"]

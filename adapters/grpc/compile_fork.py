@@ -104,6 +104,9 @@ def _prepare() -> None:
     import adapters.grpc.rules_source  # noqa: F401
     import policy_engine.api  # noqa: F401
     import policy_engine.casetests  # noqa: F401 - serve --rule-tests' loader
+    from policy_engine.program import program_build
+
+    program_build()  # hashed now, from the code just imported: a release installed later is not what made a program
 
     gc.collect()
     gc.freeze()  # a child's collections then skip (and so do not write to) the zygote's objects

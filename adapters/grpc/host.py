@@ -158,7 +158,7 @@ class PolicyHost(HostStore, PolicyReloads):
         # holds by then; each used to read, lint and compile the files itself (~0.13 CPU-s, and its imports).
         program = program_of(policy)
         if isinstance(serving, WorkerPoolEngine) and program:
-            if await serving.load(program, policy.version):
+            if await serving.load(program, policy.version, dict(policy.files)):
                 return serving
         pool = WorkerPoolEngine(dict(policy.files), self.workers, self._files_loader, self.store_url,
                                 on_log_loss=self.metrics.log_failures.inc,

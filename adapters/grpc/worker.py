@@ -2,9 +2,13 @@
 
 A worker asks the server for the program of the version the pool serves (WANT_PROGRAM), builds the
 policy from it (~3 ms: the version is read, linted and compiled once, not in every worker), opens its
-own store, then answers requests until its pipe closes. The hot path is plain bytes, no pickle: a
-request is one kind byte and the request message; a good answer is b"K", a 2-byte header length, the
-header (kind, outcome, grade, version joined by NUL) and the reply message. Errors (rare) are b"E"
+own store, then answers requests until its pipe closes. A program made by another build of the code (a
+release installed under the running service, which this worker imported) is not unpickled: the worker asks
+for the version's rule files (WANT_FILES), compiles them with its own code and warns once.
+
+The hot path is plain bytes, no pickle: a request is one kind byte and the request message; a good answer
+is b"K", a 2-byte header length, the header (kind, outcome, grade, version joined by NUL) and the reply
+message. Errors (rare) are b"E"
 and a pickled tuple. A worker whose rule engine closed sends CLOSING after its last answer: it reads
 no request after that one, so the requests already in its pipe can be sent to another worker.
 
@@ -19,6 +23,7 @@ requests' answers.
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 import pickle
 import signal
@@ -53,6 +58,13 @@ WANT_PROGRAM = b"W"
 version served (`policy_engine.api.program_bytes`; b"" for none: the worker compiles the files it was given).
 Not among the process's arguments: spawn writes those into a 64 KiB pipe before the child reads them, so a
 program of ~90 KB held `Process.start`, and the server's event loop, until the child had imported all it needs."""
+WANT_FILES = b"F"
+"""A starting worker's second message, only when the program was made by another build than the one it runs
+(policy_engine.program): the server answers with the served version's rule files, {relative path: text}, as
+JSON (plain data, read alike by every build), which the worker compiles with its own code."""
+FROM_FILES = ("worker built the policy from its files: the program was made by another build ({made_by}; this "
+              "worker runs {running}); restart serve to run one build")
+"""The warning of a worker that compiled the rule files because the program was made by another build."""
 WORKER_IGNORES = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 """The signals a worker leaves to the server (worker_main)."""
 _KIND_NAMES = {ord(v): k for k, v in KIND_CODES.items()}
@@ -163,7 +175,7 @@ def _start(conn: Any, loader_spec: str, files: dict[str, str], store_url: str | 
     except (EOFError, OSError):  # the server is gone (killed, or stopped as this worker started): exit quietly
         return None
     try:
-        policy = _build_policy(program, loader_spec, files)
+        policy = _build_policy(conn, program, loader_spec, files)
         store = _open_worker_store(store_url)
         if backlog is not None and hasattr(store, "mirror_log_backlog"):
             store.mirror_log_backlog(backlog)
@@ -178,13 +190,30 @@ def _start(conn: Any, loader_spec: str, files: dict[str, str], store_url: str | 
     return policy, store
 
 
-def _build_policy(program: bytes, loader_spec: str, files: dict[str, str]) -> Any:
-    """The policy from the version's program; without one (a loader whose policy has none), compiled from `files`."""
-    if program:
-        from policy_engine.api import policy_from_program
+def _build_policy(conn: Any, program: bytes, loader_spec: str, files: dict[str, str]) -> Any:
+    """The policy from the version's program; compiled from its files (`files`, else asked for) without one (a
+    loader whose policy has none), or when another build made the program: its pickle is never read then."""
+    if not program:
+        return _resolve(loader_spec)(files)
+    from policy_engine.api import ProgramFromAnotherBuild, policy_from_program
 
+    try:
         return policy_from_program(program)
-    return _resolve(loader_spec)(files)
+    except ProgramFromAnotherBuild as exc:
+        other = exc
+    policy = _resolve(loader_spec)(files or _ask_for_files(conn))
+    event(FROM_FILES.format(made_by=other.made_by, running=other.running), logging.WARNING,
+          version=policy.version, program_build=other.made_by, worker_build=other.running)
+    return policy
+
+
+def _ask_for_files(conn: Any) -> dict[str, str]:
+    """The served version's rule files, from the server (WANT_FILES)."""
+    conn.send_bytes(WANT_FILES)
+    files = json.loads(conn.recv_bytes())
+    if not isinstance(files, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
+        raise ValueError("the server's answer to WANT_FILES is not {path: text}")
+    return files
 
 
 def _tell_server(conn: Any, status: tuple[str, str]) -> bool:

@@ -1,5 +1,6 @@
 """A handle on one engine worker process of the pool: its pipe, its decision-log backlog and the requests
-it holds; spawned, sent the version's program and waited for until it has built the policy (`handshake`),
+it holds; spawned, sent the version's program (and its rule files, if it asks) and waited for until it has built
+the policy (`handshake`),
 killed and joined.
 
 Their lives in the pool (enlisted, lost, replaced, stopped) are in worker_pool_processes.py.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import json
 import pickle
 import signal
 from multiprocessing import resource_tracker
@@ -16,7 +18,7 @@ from typing import Any
 
 from adapters.grpc.pipe_frames import FrameReader, send_frame
 from adapters.grpc.runtime import watch_readable
-from adapters.grpc.worker import WANT_PROGRAM, WORKER_IGNORES, worker_main
+from adapters.grpc.worker import WANT_FILES, WANT_PROGRAM, WORKER_IGNORES, worker_main
 from policy_engine.domain.errors import EngineFailure
 
 
@@ -70,20 +72,30 @@ class WorkerHandle:
         self.backlog.value = 0
 
 
-async def handshake(w: WorkerHandle, program: bytes) -> str:
+async def handshake(w: WorkerHandle, program: bytes, files: dict[str, str]) -> str:
     """The worker's start: it asks for `program` (the version's, b"" for none) once it has imported what it needs,
-    then says ready (with the version it built, returned) or why it failed (EngineFailure)."""
+    and for the version's `files` if another build made the program (worker.WANT_FILES), then says ready (with the
+    version it built, returned) or why it failed (EngineFailure)."""
     message = await _next_message(w)
     if message == WANT_PROGRAM:
-        try:  # the worker waits for it in a read: the write lasts as long as the copy (as a reload's PREPARE)
-            send_frame(w.conn, program)
-        except OSError as exc:
-            raise EngineFailure(f"worker process died: {exc!r}") from None
+        _send(w, program)
+        message = await _next_message(w)
+    if message == WANT_FILES:
+        _send(w, json.dumps(files).encode())
         message = await _next_message(w)
     status, value = pickle.loads(message)
     if status != "ready":
         raise EngineFailure(f"worker failed to start: {value}")  # the policy, or its store
     return str(value)
+
+
+def _send(w: WorkerHandle, data: bytes) -> None:
+    """An answer to a starting worker's question; it waits for it in a read, so the write lasts as long as the copy
+    (as a reload's PREPARE)."""
+    try:
+        send_frame(w.conn, data)
+    except OSError as exc:
+        raise EngineFailure(f"worker process died: {exc!r}") from None
 
 
 async def _next_message(w: WorkerHandle) -> bytes:

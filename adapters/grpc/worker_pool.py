@@ -58,16 +58,19 @@ class WorkerPoolEngine(WorkerPoolReload):
                  store_url: str | None = None, on_log_loss: Callable[[int], None] | None = None,
                  on_restart: Callable[[str], None] | None = None, *, program: bytes = b"", version: str = ""):
         """`program` (policy_engine.api.program_bytes) is the version compiled once, which every worker and
-        every replacement builds its policy from; without one, each compiles `files` with `loader_spec`.
-        `version`, when given, is the one every worker must come up on. `on_log_loss(n)` is told of decisions
-        a dead worker took with it before its decision log had them (the service counts them as lost, like
-        the writer's own losses); `on_restart(result)` of each start of a replacement worker: `started` or
-        `failed` (the service counts them)."""
+        every replacement builds its policy from; without one, each compiles `files` with `loader_spec`, and
+        so does a worker whose code is of another build than the program's (a release installed under the
+        running service). `version`, when given, is the one every worker must come up on. `on_log_loss(n)` is
+        told of decisions a dead worker took with it before its decision log had them (the service counts them as
+        lost, like the writer's own losses); `on_restart(result)` of each start of a replacement worker: `started`
+        or `failed` (the service counts them)."""
         self.size = workers
         self._on_log_loss = on_log_loss
         self._on_restart = on_restart or (lambda _result: None)
         self.version = version
         self._program = program
+        self._files = files
+        """The version's rule files, for a worker that cannot use the program (made by another build: worker.py)."""
         # With a program the files stay here: the program holds them, and each spawn would copy them for nothing.
         self._args = (loader_spec, {} if program else files, store_url)
         self._ctx = multiprocessing.get_context("spawn")

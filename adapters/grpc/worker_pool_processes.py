@@ -40,6 +40,7 @@ class WorkerPoolProcesses:
     _on_restart: Callable[[str], None]
     _args: tuple[str, dict[str, str], str | None]
     _program: bytes
+    _files: dict[str, str]
     _ctx: SpawnContext
     _workers: list[WorkerHandle]
     _replacing: int
@@ -64,7 +65,7 @@ class WorkerPoolProcesses:
         try:
             for _ in range(self.size):  # one by one, so that those started are stopped if a spawn fails
                 self._workers.append(WorkerHandle(self._ctx, self._args))
-            handshakes = asyncio.gather(*(handshake(w, self._program) for w in self._workers))
+            handshakes = asyncio.gather(*(handshake(w, self._program, self._files) for w in self._workers))
             # Cancelled (a stop while starting), wait_for cancels the gather, which then holds a CancelledError
             # nobody reads: asyncio logged it as `exception was never retrieved`, with a traceback.
             handshakes.add_done_callback(lambda done: done.cancelled() or done.exception())
@@ -192,7 +193,7 @@ class WorkerPoolProcesses:
         fresh = WorkerHandle(self._ctx, self._args)
         self._workers[index] = fresh
         try:
-            version = await asyncio.wait_for(handshake(fresh, self._program), START_TIMEOUT)
+            version = await asyncio.wait_for(handshake(fresh, self._program, self._files), START_TIMEOUT)
             if version != self.version:  # it would answer with another version than its siblings
                 raise EngineFailure(f"the replacement came up on version {version}, not {self.version}")
         except BaseException:  # it failed, or the pool closes (aclose cancels, also right after a handshake)

@@ -25,12 +25,13 @@ def _ignore_outcome(fut: asyncio.Future[Any]) -> None:
 class WorkerPoolReload(WorkerPoolProcesses):
     """The PREPARE-USE-DISCARD protocol on the pool's workers."""
 
-    async def load(self, program: bytes, version: str, timeout: float = 60.0) -> bool:
+    async def load(self, program: bytes, version: str, files: dict[str, str], timeout: float = 60.0) -> bool:
         """Swap a new version into the running workers: True once every request sent from now on is
         decided by it, False (nothing changed) if that cannot be done, and the caller should start a
         fresh pool instead: a worker being replaced, or one that died, closed or could not build it.
 
-        `program` is the version compiled elsewhere (`policy_engine.api.program_bytes`), so a worker
+        `program` is the version compiled elsewhere (`policy_engine.api.program_bytes`), `files` its rule files
+        (for a replacement that cannot use the program: WorkerPoolEngine), so a worker
         only builds the engine (~2 ms between two requests) instead of a new process starting, importing
         and compiling (~0.4 CPU-s each, with the calls being served waiting for the CPU: at 800 calls/s
         on two cores that was a p99 of ~560 ms around each reload, bench/bench_reload_under_load.py).
@@ -47,7 +48,7 @@ class WorkerPoolReload(WorkerPoolProcesses):
             return False
         # First what a replacement starts from, so that a worker lost even while USE is sent is
         # replaced on the new version; then the swap, with no await from the first USE to the last.
-        self.version, self._program = version, program
+        self.version, self._program, self._files = version, program, files
         self._args = (self._args[0], {}, self._args[2])
         for w in workers:
             self._control(w, USE)

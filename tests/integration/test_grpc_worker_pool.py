@@ -242,6 +242,13 @@ async def version_of(pool: WorkerPoolEngine, data: bytes) -> str:
     return outcome.version
 
 
+def of_this_build(pickled: bytes) -> bytes:
+    """`pickled` as a program of this build (policy_engine.program): the workers unpickle it."""
+    from policy_engine.program import MAGIC, program_build
+
+    return MAGIC + program_build().encode() + b"\n" + pickled
+
+
 class _DiesWhenRead:
     """Unpickled in a worker, ends that worker at once (as a crash in the engine's core would)."""
 
@@ -261,7 +268,7 @@ def test_a_new_version_is_swapped_into_the_running_workers_between_two_calls() -
         before = [asyncio.create_task(version_of(pool, request(i))) for i in range(30)]
         await asyncio.sleep(0)
         sent_before = sum(held(pool))  # sent to a worker before the swap; the others wait for room
-        assert await pool.load(program, new) is True
+        assert await pool.load(program, new, {}) is True
         assert pool.version == new and [w.process.pid for w in pool._workers] == pids
         after = await asyncio.gather(*(version_of(pool, request(i)) for i in range(10)))
         versions = await asyncio.gather(*before)
@@ -285,12 +292,12 @@ def test_a_version_the_workers_cannot_build_is_not_swapped_and_the_old_one_serve
 
     async def scenario(pool: WorkerPoolEngine) -> None:
         old, pids = pool.version, [w.process.pid for w in pool._workers]
-        assert await pool.load(b"\x80\x05not a program", new) is False
+        assert await pool.load(of_this_build(b"\x80\x05not a program"), new, {}) is False
         assert pool.version == old and [w.process.pid for w in pool._workers] == pids
         assert await asyncio.gather(*(version_of(pool, request(i)) for i in range(6))) == [old] * 6
 
         # A worker that dies while it prepares: not swapped; its replacement serves the old version.
-        assert await pool.load(pickle.dumps(_DiesWhenRead()), new) is False
+        assert await pool.load(of_this_build(pickle.dumps(_DiesWhenRead())), new, {}) is False
         while not all(w.serving for w in pool._workers):
             await asyncio.sleep(0.01)
         assert pool.version == old

@@ -19,7 +19,7 @@ from adapters.grpc.engines import WorkerPoolEngine
 from adapters.grpc.host import PolicyHost
 from policy_engine.domain.errors import EngineFailure
 from tests.integration.conftest_grpc import copy_rules, order_request
-from tests.integration.test_grpc_worker_pool import FILES, version_of
+from tests.integration.test_grpc_worker_pool import FILES, of_this_build, version_of
 
 REFUSING_LOADER = f"{__name__}:refuse_to_compile"
 
@@ -101,7 +101,8 @@ def test_a_replacement_comes_up_on_the_served_version_while_the_directory_holds_
 
 
 def test_a_program_the_workers_cannot_build_fails_the_start_saying_why() -> None:
-    pool = WorkerPoolEngine({}, 2, program=b"\x80\x05not a program", version="0123456789abcdef")
+    """Of this build, so the workers unpickle it (one of another build they do not: test_grpc_worker_upgrade.py)."""
+    pool = WorkerPoolEngine({}, 2, program=of_this_build(b"\x80\x05not a program"), version="0123456789abcdef")
 
     with pytest.raises(EngineFailure, match=r"worker failed to start: UnpicklingError"):
         runtime.run(pool.start(), "asyncio")
