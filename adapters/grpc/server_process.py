@@ -65,7 +65,7 @@ def _open_process_store(store_url: str | None) -> Any:
         return None  # PolicyHost's own in-memory store
     from adapters.store import open_store
 
-    return open_store(store_url, upgrade=False, background_audit=True)  # the supervisor migrated it
+    return open_store(store_url, upgrade=False, background_audit=True, require_head=True)  # the supervisor migrated it
 
 
 def process_main(conn: Any, config: ProcessConfig, index: int = 0, files: dict[str, str] | None = None,

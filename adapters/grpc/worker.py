@@ -97,7 +97,9 @@ def _open_worker_store(store_url: str | None) -> Any:
         return BoundedMemoryStore()
     from adapters.store import open_store
 
-    return open_store(store_url, upgrade=False, background_audit=True)
+    # The front process migrated it; a worker started later (a replacement, perhaps of a release installed since)
+    # still refuses a store at another schema than its code's, rather than fail or mislog every decision.
+    return open_store(store_url, upgrade=False, background_audit=True, require_head=True)
 
 
 def _error_reply(exc: BaseException) -> tuple[Any, ...]:

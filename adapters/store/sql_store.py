@@ -23,7 +23,7 @@ from adapters.store.audit import (
 from adapters.store.audit_writer import AuditWriter
 from adapters.store.engine import database_unavailable, make_engine, require_sqlite_json, scrub_password
 from adapters.store.lock_wait import write
-from adapters.store.revisions import migrate
+from adapters.store.schema_head import require_schema_head
 from adapters.store.snapshots import load_snapshots, replace_snapshot
 from adapters.store.snapshots_pg import load_snapshots_pg
 from adapters.store.snapshots_sqlite import load_snapshot_sqlite
@@ -237,15 +237,27 @@ class SqlStore(CustomerStore):
 
 
 def open_store(url: str | None = None, *, upgrade: bool = True, background_audit: bool = False,
-               on_wait: Callable[[str], None] | None = None) -> SqlStore:  # fmt: skip
+               on_wait: Callable[[str], None] | None = None, require_head: bool = False) -> SqlStore:  # fmt: skip
     """Open the store at `url` (default: $CREDIT_POLICY_DB or the embedded SQLite file), migrated to head.
 
     `background_audit=True` (the service) writes the decision log from a background thread in
     batches, so a decision waits for a queue put instead of a commit; call `close()` at shutdown.
     `on_wait(line)` is told when the migration waits over 2 s for another process's SQLite write lock.
+    `upgrade=False, require_head=True` (a process opening a store its service migrated): StoreAtAnotherRevision
+    (schema_head.py) unless it is at this code's schema.
     """
     engine = make_engine(url)
     require_sqlite_json(engine)
+    if require_head and not upgrade:
+        try:
+            require_schema_head(engine)
+        except BaseException:
+            engine.dispose()
+            raise
     if upgrade:
+        # Here, not at the top: alembic (and the mako and pygments it imports) is ~0.15 CPU-s of an engine
+        # worker's start, which opens a store the front process migrated and never migrates one itself.
+        from adapters.store.revisions import migrate
+
         migrate(engine, on_wait=on_wait)
     return SqlStore(engine, background_audit=background_audit)

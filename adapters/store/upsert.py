@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
+from types import ModuleType
 from typing import Any
 
 from sqlalchemy import Connection, Table, and_, or_
-from sqlalchemy.dialects import postgresql, sqlite
+
+
+def _dialect(conn: Connection) -> ModuleType:
+    """The module of the connection's dialect, whose `insert` has ON CONFLICT: imported by its engine already, while
+    importing PostgreSQL's at the top (with its drivers: ~35 ms) cost every SQLite process, engine workers included."""
+    return importlib.import_module("sqlalchemy.dialects." + ("postgresql" if conn.dialect.name == "postgresql"
+                                                             else "sqlite"))
 
 
 def upsert(conn: Connection, table: Table, keys: Sequence[str], rows: Sequence[dict[str, Any]],
@@ -20,7 +28,7 @@ def upsert(conn: Connection, table: Table, keys: Sequence[str], rows: Sequence[d
     """
     if not rows:
         return 0
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    dialect = _dialect(conn)
     stmt = dialect.insert(table)
     columns = [c for c in rows[0] if c not in keys]
     if columns:
@@ -39,7 +47,7 @@ def upsert(conn: Connection, table: Table, keys: Sequence[str], rows: Sequence[d
 
 def insert_ignore(conn: Connection, table: Table, keys: Sequence[str], row: dict[str, Any]) -> None:
     """Insert one row unless its key is already there."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    dialect = _dialect(conn)
     conn.execute(dialect.insert(table).values(**row).on_conflict_do_nothing(index_elements=list(keys)))
 
 
@@ -53,7 +61,7 @@ def insert_ignore_many(conn: Connection, table: Table, keys: Sequence[str], rows
     """
     if not rows:
         return 0
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    dialect = _dialect(conn)
     stmt = dialect.insert(table).on_conflict_do_nothing(index_elements=list(keys))
     result = conn.execute(stmt.execution_options(preserve_rowcount=True), list(rows))
     return max(result.rowcount, 0)

@@ -29,3 +29,19 @@ def test_a_worker_builds_the_policy_from_its_program_without_importing_the_loade
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().split(maxsplit=1) == [policy.version, "[]"]
     policy.close()
+
+
+def test_a_worker_opens_a_sqlite_store_without_importing_alembic_or_the_postgresql_dialect(tmp_path: Path) -> None:
+    """The front process migrates the store; a worker only checks its revision (adapters/store/schema_head.py)."""
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    subprocess.run([sys.executable, "-c", f"from adapters.store import open_store; open_store({url!r}).close()"],
+                   check=True, cwd=ROOT, timeout=60)
+    unused = ("alembic", "mako", "sqlalchemy.dialects.postgresql")
+    code = ("import sys, adapters.grpc.worker as worker\n"
+            f"store = worker._open_worker_store({url!r})\n"
+            f"print(type(store).__name__, [m for m in {unused!r} if m in sys.modules])")
+
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().split(maxsplit=1) == ["SqlStore", "[]"]
