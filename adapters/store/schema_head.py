@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
-SCHEMA_HEAD = "0007"
+SCHEMA_HEAD = "0008"
 """The newest migration (adapters/store/migrations/versions), as alembic's ScriptDirectory names its head."""
 
 
