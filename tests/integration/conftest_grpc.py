@@ -245,8 +245,10 @@ def order_request(snapshot: pb.CustomerSnapshot | None = None, **fields: Any) ->
 class Gated:
     """A served engine (host.served.engine) whose every call is held at a gate until the test opens it."""
 
-    def __init__(self, real: Any):
+    def __init__(self, real: Any, loop: asyncio.AbstractEventLoop | None = None):
         self.real, self.version = real, real.version
+        self.loop = loop
+        """The server's event loop, where given: a test thread opens the gate with `loop.call_soon_threadsafe`."""
         self.gate = asyncio.Event()
         self.waiting = 0
 

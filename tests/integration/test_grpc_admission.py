@@ -57,7 +57,7 @@ def limited() -> Iterator[tuple[Any, Gated, int, Any]]:
         return host, servicer, server, port
 
     host, servicer, server, port = run(boot())
-    gated = Gated(host.served.engine)
+    gated = Gated(host.served.engine, loop)
     host.served.engine = gated
     yield servicer, gated, port, run
     loop.call_soon_threadsafe(gated.gate.set)

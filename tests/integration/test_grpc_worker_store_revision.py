@@ -12,6 +12,7 @@ import pytest
 from adapters.grpc import runtime
 from adapters.grpc.engines import WorkerPoolEngine
 from adapters.store import open_store
+from adapters.store.schema_head import SCHEMA_HEAD
 from policy_engine.domain.errors import EngineFailure
 from tests.integration.test_grpc_worker_pool import FILES
 
@@ -29,15 +30,15 @@ def store_at(tmp_path: Path, revision: str) -> str:
 def test_a_worker_refuses_a_store_at_another_schema_revision_than_its_code(tmp_path: Path, revision: str) -> None:
     pool = WorkerPoolEngine(FILES, 1, store_url=store_at(tmp_path, revision))
 
-    with pytest.raises(EngineFailure, match=rf"worker failed to start: StoreAtAnotherRevision: the store's schema is "
-                                            rf"at revision {revision}, this code reads and writes 0007: .*restart "
-                                            "serve, which migrates it"):
+    said = (rf"worker failed to start: StoreAtAnotherRevision: the store's schema is at revision {revision}, this "
+            rf"code reads and writes {SCHEMA_HEAD}: .*restart serve, which migrates it")
+    with pytest.raises(EngineFailure, match=said):
         runtime.run(pool.start(), "asyncio")
 
 
 def test_a_worker_serves_a_store_at_its_code_revision(tmp_path: Path) -> None:
     async def scenario() -> str:
-        pool = await WorkerPoolEngine(FILES, 1, store_url=store_at(tmp_path, "0007")).start()
+        pool = await WorkerPoolEngine(FILES, 1, store_url=store_at(tmp_path, SCHEMA_HEAD)).start()
         await pool.aclose(grace=5)
         return pool.version
 
