@@ -210,11 +210,12 @@ def _finish(engine: Any, run_id: str, part: Partition, progress: Progress,
     """Count the part's customers by status, mark the part complete (a wait for the SQLite write lock said
     through the notice hook in `ended`, with the seconds elapsed); the summary's figures."""
     elapsed, notice = ended
+    ended_at = time.time()  # the attempt's end, as `elapsed` was measured: counting and writing come after
     with engine.connect() as conn:
         counts = runs.status_counts(conn, run_id, part)
     totals = {"customers": progress.total, "ok": counts.get("ok", 0), "quarantined": counts.get("quarantined", 0),
               "skipped": counts.get("skipped", 0)}  # fmt: skip
-    all_attempts = runs.finish_run(engine, run_id, part, "complete", totals, elapsed, on_wait=notice)
+    all_attempts = runs.finish_run(engine, run_id, part, "complete", totals, elapsed, notice, ended_at)
     return {"status": "complete", "already_complete": False, **totals, "evaluated_now": progress.now_done,
             "quarantined_now": progress.now_quarantined, "already_done": progress.done - progress.now_done,
             "evaluated_in_vain": progress.now_in_vain,

@@ -107,16 +107,22 @@ def known_total(row: Mapping[Any, Any]) -> float | None:
 
 
 def finish_run(engine: Engine, run_id: str, part: Partition, status: str, counts: dict[str, int],
-               seconds: float, on_wait: OnWait = None) -> float | None:  # fmt: skip
+               seconds: float, on_wait: OnWait = None, ended_at: float | None = None) -> float | None:  # fmt: skip
     """Record how the attempt ended and the part's totals; return the seconds of all its attempts so far
     (None when unknown: a part from before migration 0006, another attempt under way or killed outright).
-    A `failed` attempt leaves a part another process completed meanwhile as that one recorded it."""
-    return lock_wait.write(engine, lambda conn: _finish(conn, run_id, part, status, counts, seconds), on_wait)
+    A `failed` attempt leaves a part another process completed meanwhile as that one recorded it.
+    `ended_at`: when the attempt's `seconds` were measured (Unix seconds; default now). The time spent
+    after it, counting the part or waiting for the write lock, is in neither figure: a lone attempt's
+    seconds and its part's seconds over all attempts are the same."""
+    now = time.time() if ended_at is None else ended_at
+    return lock_wait.write(engine, lambda conn: _finish(conn, run_id, part, (status, counts), (seconds, now)),
+                           on_wait)  # fmt: skip
 
 
-def _finish(conn: Connection, run_id: str, part: Partition, status: str, counts: dict[str, int],
-            seconds: float) -> float | None:  # fmt: skip
-    r, now = t.batch_runs, time.time()
+def _finish(conn: Connection, run_id: str, part: Partition, ended_as: tuple[str, dict[str, int]],
+            timed: tuple[float, float]) -> float | None:  # fmt: skip
+    (status, counts), (seconds, now) = ended_as, timed
+    r = t.batch_runs
     key = (r.c.run_id == run_id) & (r.c.part == str(part))
     # The last attempt under way to end closes the busy period, from its start or this attempt's if earlier
     # (this attempt's seconds count from before the store was opened): overlapping attempts count once.
