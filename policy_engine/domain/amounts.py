@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from decimal import Decimal
 from typing import Any
 
 from policy_engine.domain.suggest import echoed_input
@@ -21,6 +22,12 @@ _GROUPED = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?")
 which is not guessed at."""
 _ONE_GROUP = re.compile(r"[0-9]{1,3},[0-9]{3}")
 """One comma before three digits and no point (12,500): thousands (12500) or a decimal comma (12.500) alike."""
+_EXPONENT = re.compile(r"[0-9]+(?:\.[0-9]*)?[eE][+-]?[0-9]{1,3}")
+"""A number in exponent form, as a binary float prints a large or small one (Java's `1.25E7`, Python's `1e+16`)."""
+_FINE = re.compile(r"-?[0-9]{1,16}\.([0-9]{7,})")
+"""A decimal with more places than an amount holds (12.1234567): a rate or a computed value not yet rounded."""
+PLACES = 6
+"""Decimal places an amount holds (values.parse_decimal)."""
 HINTED_AT_MOST = 64
 """Characters of an amount read for what it meant (`¥ 999,999,999,999,999.999999 CNY` is 32): a longer one gets
 no hint, so that 10,000 long amounts in one request are not each searched four times (seconds of CPU a call)."""
@@ -56,9 +63,31 @@ def plain_number(text: str) -> str | None:
     return plain
 
 
+def exponent_free(text: str) -> str | None:
+    """`12500000` for `1.25E7`: an amount in exponent form written out, exactly as the text says it (never through
+    a float); None for anything else, or for one that written out is no amount (`1e20`, `1e-9`)."""
+    if len(text) > HINTED_AT_MOST or not _EXPONENT.fullmatch(text):
+        return None
+    number = Decimal(text)
+    if not -PLACES <= number.adjusted() < 16:  # checked before writing it out: 1e-999 would be 1,000 characters
+        return None
+    plain = format(number, "f")
+    try:
+        parse_money(plain)
+    except ValueError:
+        return None
+    return plain
+
+
 def amount_hint(text: str) -> str:
     """`; write 1000000` for `1,000,000` (plain_number); both readings where the comma may be a decimal comma
-    (`; write 12500, or 12.500 if the comma is a decimal point` for `12,500`); "" with no plain number to suggest."""
+    (`; write 12500, or 12.500 if the comma is a decimal point` for `12,500`); `; write 12500000` for `1.25E7`
+    (exponent_free); `; 7 decimal places, at most 6` for a finer one (not rounded for the caller: how to round
+    money is theirs to say); "" with nothing to suggest."""
+    if (written_out := exponent_free(text)) is not None:
+        return f"; write {written_out}"
+    if len(text) <= HINTED_AT_MOST and (fine := _FINE.fullmatch(text)):
+        return f"; {len(fine[1])} decimal places, at most {PLACES}"
     plain = plain_number(text)
     if plain is None:
         return ""

@@ -41,8 +41,9 @@ def test_bad_decimal_names_the_invoice_field() -> None:
     assert found == {"invoices[3].amount": f"{NOT_A_DECIMAL}: '12,5'"}  # a decimal comma: no guess
 
 
-@pytest.mark.parametrize(("amount", "hint"), [("12.1234567", ""), ("12345678901234567", ""), (".5", ""),
-                                              ("1,000.00", "; write 1000.00"), ("1e3", "")])
+@pytest.mark.parametrize(("amount", "hint"), [("12.1234567", "; 7 decimal places, at most 6"),
+                                              ("12345678901234567", ""), (".5", ""), ("1,000.00", "; write 1000.00"),
+                                              ("1e3", "; write 1000")])
 def test_a_bad_decimal_says_what_a_decimal_looks_like(amount: str, hint: str) -> None:
     """"12.1234567" (seven places) or seventeen digits are decimals to a caller; "not a decimal"
     alone left them guessing what was wrong."""

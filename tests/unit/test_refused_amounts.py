@@ -28,7 +28,12 @@ SAID = {
     "100000 CNY": f"{NOT_A_DECIMAL}: '100000 CNY'; write 100000",
     " 1000 ": f"{NOT_A_DECIMAL}: ' 1000 '; write 1000",
     "12.5%": f"{NOT_A_DECIMAL}: '12.5%'",  # no amount to derive: not guessed at
-    "1e5": f"{NOT_A_DECIMAL}: '1e5'",
+    # exponent form, as a float prints (Java's Double.toString: 1.25E7): written out exactly; was no hint
+    "1e5": f"{NOT_A_DECIMAL}: '1e5'; write 100000",
+    "1.25E7": f"{NOT_A_DECIMAL}: '1.25E7'; write 12500000",
+    "1e+16": f"{NOT_A_DECIMAL}: '1e+16'",  # written out no amount (10^16): nothing to suggest
+    # more places than an amount holds: said how many (the message's "1 to 6 more" left them counting), not rounded
+    "12.1234567": f"{NOT_A_DECIMAL}: '12.1234567'; 7 decimal places, at most 6",
     "abc": f"{NOT_A_DECIMAL}: 'abc'",
     "1.000,50": f"{NOT_A_DECIMAL}: '1.000,50'",  # a decimal comma: not guessed at
     "-05": "must not be negative: '-05'",  # as sent, not as read (Decimal('-5'))

@@ -27,6 +27,14 @@ SAID = {
     "01/11/2026": "not an ISO date (YYYY-MM-DD): '01/11/2026'; ambiguous (day or month first?): write 2026-11-01 "
                   "if the day comes first, 2026-01-11 if the month does",  # never one of the two guessed at
     "31/04/2026": "no such day: '31/04/2026' (April 2026 has 30 days)",
+    # a timestamp, as serialisers write dates (was no hint): the day alone, and the zone's day where one is named
+    "2026-11-22T00:00:00": "not an ISO date (YYYY-MM-DD): '2026-11-22T00:00:00'; write the date alone: 2026-11-22",
+    "2026-11-22 10:30": "not an ISO date (YYYY-MM-DD): '2026-11-22 10:30'; write the date alone: 2026-11-22",
+    "2026-11-21T16:00:00.000Z": "not an ISO date (YYYY-MM-DD): '2026-11-21T16:00:00.000Z'; write the date alone: "
+                                "2026-11-21, the day in the business's time zone (this one is the day at UTC)",
+    "2026-11-22T08:00:00+08:00": "not an ISO date (YYYY-MM-DD): '2026-11-22T08:00:00+08:00'; write the date alone: "
+                                 "2026-11-22, the day in the business's time zone (this one is the day at +08:00)",
+    "2026-02-30T00:00:00": "no such day: '2026-02-30T00:00:00' (February 2026 has 28 days)",
 }
 
 
