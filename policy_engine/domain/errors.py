@@ -19,6 +19,8 @@ from policy_engine.domain.values import (
     DATE_RANGE,
     ISO_4217,
     MONEY_RANGE,
+    NO_CURRENCY,
+    NO_CURRENCY_MESSAGE,
     NOT_A_DATE,
     NOT_A_DECIMAL,
     NOT_NEGATIVE,
@@ -185,7 +187,10 @@ def _message(err: Any, kind: str) -> str:
         return beyond_bound(kind, err.get("ctx") or {}, err.get("input"))
     message = (_MESSAGES.get(kind) or str(err["msg"])).removeprefix("Value error, ")
     if kind == "string_pattern_mismatch":
-        message = PATTERN_MESSAGES.get((err.get("ctx") or {}).get("pattern", ""), message)
+        pattern = (err.get("ctx") or {}).get("pattern", "")
+        if pattern == CURRENCY_PATTERN and str(err.get("input", "")).strip().upper() == NO_CURRENCY:
+            return NO_CURRENCY_MESSAGE
+        message = PATTERN_MESSAGES.get(pattern, message)
     if kind in _SUGGESTING and (hint := did_you_mean(_meant(kind, err))):
         message = f"{message}; {hint}"
     elif kind == "string_too_short" and (err.get("ctx") or {}).get("min_length") == 1:

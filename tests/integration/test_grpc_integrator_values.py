@@ -78,3 +78,20 @@ def test_a_snapshot_s_invoice_amount_in_exponent_form_is_named_at_its_path(grpc_
 
     assert [(path, d.rpartition("; ")[2]) for path, d in violations_of(error)] == [
         ("snapshot.invoices[2].amount", "write 95000")]
+
+
+def test_iso_s_no_currency_code_is_refused_for_a_customer_and_for_an_order(grpc_server: ServerProcess) -> None:
+    """An ERP writing XXX ("no currency") where it does not know a customer's currency was decided a limit in it, and
+    an order in XXX against such a customer was approved; a customer in CNY was told only that the two differ."""
+    snapshot = sample_snapshot(3)
+    snapshot.currency = "XXX"
+    stub = grpc_server.stub()
+
+    refused_customer = call_error(stub.EvaluateCustomer, pb.EvaluateCustomerRequest(snapshot=snapshot))
+    refused_order = call_error(stub.CheckOrder, order_request(sample_snapshot(3), currency="XXX"))
+
+    for error, path in ((refused_customer, "snapshot.currency"), (refused_order, "currency")):
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+        [(field, description)] = violations_of(error)
+        assert field == path and description.startswith("XXX is ISO 4217's code for no currency")
+        assert _reasons(error) == ["UNKNOWN_VALUE"]

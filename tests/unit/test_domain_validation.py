@@ -143,9 +143,18 @@ def test_a_currency_must_be_an_iso_4217_code_in_use(code: str) -> None:
     assert found == {"currency": "not an ISO 4217 currency code in use (three capital letters such as CNY, EUR, USD)"}
 
 
-@pytest.mark.parametrize("code", ["CNY", "EUR", "USD", "JPY", "CHF", "XAU", "XXX", "ZWG", "VED"])
+@pytest.mark.parametrize("code", ["CNY", "EUR", "USD", "JPY", "CHF", "XAU", "XDR", "ZWG", "VED"])
 def test_currencies_in_use_are_taken(code: str) -> None:
     assert CustomerSnapshot.model_validate({"customer_id": "C", "currency": code}).currency == code
+
+
+@pytest.mark.parametrize("code", ["XXX", "xxx"])
+def test_iso_s_no_currency_code_is_refused_saying_what_it_means(code: str) -> None:
+    """XXX, ISO 4217's "no currency", was taken (a limit decided in no currency); "not a code in use" would mislead."""
+    found = _violations({"customer_id": "C", "currency": code})
+
+    assert found == {"currency": "XXX is ISO 4217's code for no currency: a customer's limit and amounts are in one; "
+                                 "send its code, such as CNY"}
 
 
 @pytest.mark.parametrize("value", ["2026-13-01", "01/02/2026", "2026-1-1", 20260101, "99999-01-01", "2026-W01-1",
