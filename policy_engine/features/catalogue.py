@@ -37,6 +37,11 @@ def _f(name: str, type_: FieldType, description: str, unit: str = "", **kw: Any)
     return FieldSpec(name, type_, description, unit, **kw)
 
 
+def _share(name: str, description: str) -> FieldSpec:
+    """A share from 0 to 1 that people state in percent."""
+    return FieldSpec(name, "number", description, "0-1", minimum=0, maximum=1, fraction=True, realistic=(0, 1))
+
+
 FEATURES: tuple[FieldSpec, ...] = (
     _f("size", "enum", "Customer size", values=("large", "medium", "small")),
     _f("relationship_months", "integer", "Whole months since the first trade with us", "months", minimum=0),
@@ -46,6 +51,16 @@ FEATURES: tuple[FieldSpec, ...] = (
     _f("overdue_count", "integer", "Open invoices past their due date", minimum=0),
     _f("overdue_amount", "number", "Unpaid amount past due", "money", money=True, minimum=0),
     _f("dbt_open_max", "integer", "Most days past due among open invoices (0 when none)", "days", minimum=0),
+    _share(
+        "overdue_share",
+        "Share of the open balance (open_receivables) that is past due: overdue_amount / open_receivables; "
+        "0 when nothing is open",
+    ),
+    _share(
+        "overdue_share_90d_ago",
+        "overdue_share as the invoices stood 90 days before (a rise: overdue_share above a level that this was "
+        "not); 0 when nothing was open then",
+    ),
     _f(
         "dbt_small_open_max",
         "integer",
@@ -70,16 +85,7 @@ FEATURES: tuple[FieldSpec, ...] = (
     ),
     _f("dbt_paid_max", "integer", "Most days paid after due, invoices paid in the last 12 months", "days", minimum=0),
     _f("dbt_paid_weighted", "number", "Days paid after due, amount-weighted, last 12 months", "days", minimum=0),
-    _f(
-        "late_paid_share",
-        "number",
-        "Share of invoices paid in the last 12 months that were paid late",
-        "0-1",
-        minimum=0,
-        maximum=1,
-        fraction=True,
-        realistic=(0, 1),
-    ),
+    _share("late_paid_share", "Share of invoices paid in the last 12 months that were paid late"),
     _f(
         "large_small_lateness_gap",
         "number",

@@ -10,6 +10,7 @@ from policy_engine.domain.values import GRADE_RANK
 from policy_engine.features.as_stood import as_stood
 from policy_engine.features.catalogue import FeatureSettings
 from policy_engine.features.financials import _financial_features
+from policy_engine.features.overdue_share import SHARE_LOOKBACK_DAYS, overdue_share, overdue_share_before
 from policy_engine.features.payments import _payment_features
 from policy_engine.features.purchases import _months_between, _purchase_features
 
@@ -33,6 +34,8 @@ def features_as_stood(
     out["relationship_months"] = max(0, _months_between(as_of, first_trade)) if first_trade else 0
     _purchase_features(snap, as_of, _payment_features(snap, as_of, settings, out), out)
     _financial_features(snap, as_of, out)
+    out["overdue_share"] = overdue_share(out["overdue_amount"], out["open_receivables"])
+    out["overdue_share_90d_ago"] = overdue_share_before(snap.invoices, as_of.toordinal() - SHARE_LOOKBACK_DAYS)
     out["exposure"] = exposure = out["open_receivables"] + out["open_orders_amount"]
     if snap.current_limit:
         out["limit_utilisation"] = float(exposure / snap.current_limit)

@@ -122,6 +122,25 @@ def test_due_date_changes_count_recent_and_open_invoices() -> None:
     assert compute_features(snap, AS_OF)["due_date_changes_90d"] == 3
 
 
+def test_overdue_share_is_the_past_due_part_of_the_open_balance_now_and_90_days_before() -> None:
+    snap = _snap(
+        invoices=[
+            # 90 days before AS_OF (2026-08-24) open and not yet due; now overdue.
+            _inv("a", "2026-08-01", "2026-09-30", "300.00"),
+            # Overdue 90 days before; paid since, so open then by its whole amount and closed now.
+            _inv("b", "2026-06-01", "2026-07-01", "100.00", paid="2026-10-01"),
+            # Not due yet now.
+            _inv("c", "2026-11-01", "2026-12-01", "700.00"),
+        ]
+    )
+
+    f = compute_features(snap, AS_OF)
+
+    assert f["overdue_share"] == 0.3  # 300.00 of 1000.00
+    assert f["overdue_share_90d_ago"] == 0.25  # 100.00 of 400.00: "c" was not issued yet
+    assert compute_features(_snap(), AS_OF)["overdue_share"] == 0.0  # nothing open: nothing overdue
+
+
 def _orders(months: dict[str, str]) -> list[dict[str, Any]]:
     return [
         {"order_id": m, "ordered_on": f"{m}-05", "amount": amount, "status": "done"} for m, amount in months.items()
@@ -352,6 +371,10 @@ def _weighted(pairs: list[tuple[float, int]]) -> float:
     return sum(w * d for w, d in pairs) / total if total else 0.0
 
 
+def _share(part: Decimal, whole: Decimal) -> float:
+    return float(part / whole) if whole else 0.0
+
+
 def _by_definition(snap: CustomerSnapshot, as_of: date, s: FeatureSettings) -> dict[str, Any]:
     """Payment, order and statement features computed plainly, one definition at a time."""
     out: dict[str, Any] = {}
@@ -391,6 +414,15 @@ def _by_definition(snap: CustomerSnapshot, as_of: date, s: FeatureSettings) -> d
         small_late = [(as_of - i.due_on).days for i in overdue if float(i.amount) <= median / 2]
         out["dbt_small_open_max"] = max(small_late, default=0)
     out["part_paid_overdue_count"] = sum(1 for i in overdue if i.paid_amount > 0)
+    out["overdue_share"] = _share(out["overdue_amount"], out["open_receivables"])
+    before = as_of - timedelta(90)  # the snapshot as it stood then, by the same cut as on as_of
+    then = [i if i.paid_on is None or i.paid_on <= before else i.model_copy(update=unpaid)
+            for i in snap.invoices if i.issued_on <= before]
+    then_open = [i for i in then if i.amount - i.paid_amount > 0]
+    out["overdue_share_90d_ago"] = _share(
+        sum((i.amount - i.paid_amount for i in then_open if i.due_on < before), Decimal(0)),
+        sum((i.amount - i.paid_amount for i in then_open), Decimal(0)),
+    )
 
     orders = [order for order in snap.orders if order.ordered_on <= as_of]
     out["open_orders_amount"] = sum((order.amount for order in orders if order.status == "open"), Decimal(0))

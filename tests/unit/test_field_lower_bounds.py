@@ -173,7 +173,8 @@ def test_each_number_field_declares_the_bounds_its_computation_keeps_or_none_whe
     # Only where the domain bounds it: a utilisation passes 1 over the limit, a count has no top however rare.
     assert {name: spec.maximum for name, spec in numbers.items() if spec.maximum is not None} == {
         "score": 100, **{f"assess_{c}": 100 for c in ("character", "capacity", "capital", "collateral", "conditions")},
-        "late_paid_share": 1, "current_grade_rank": 9, "grade_rank": 9, "base_grade_rank": 9,
+        "late_paid_share": 1, "overdue_share": 1, "overdue_share_90d_ago": 1,
+        "current_grade_rank": 9, "grade_rank": 9, "base_grade_rank": 9,
     }
 
 
@@ -182,7 +183,10 @@ def test_each_fraction_field_says_so_in_the_catalogue() -> None:
     multiple (current_ratio 2, order_spike_ratio 3) is not one."""
     fractions = {n for n, s in SCOPES["order"].items() | SCOPES["invoice"].items() if s.fraction}
 
-    assert fractions == {"late_paid_share", "limit_utilisation", "debt_ratio", "net_margin", "revenue_change_ratio"}
+    assert fractions == {
+        "late_paid_share", "overdue_share", "overdue_share_90d_ago", "limit_utilisation", "debt_ratio", "net_margin",
+        "revenue_change_ratio",
+    }
 
 
 def test_a_percentage_written_whole_under_a_title_stating_it_is_one_problem_at_the_threshold(
