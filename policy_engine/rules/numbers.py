@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -173,7 +173,7 @@ def percent_as(text: str, most: float | None) -> tuple[str, str] | None:
 def split_after(data: Any, loc: tuple[Any, ...]) -> bool:
     """Whether the entry at `loc` is the first part of a split number: the next key is the rest."""
     *path, key = loc
-    keys = list(_mapping_at(data, path))
+    keys = list(mapping_at(data, path))
     after = keys.index(key) + 1 if key in keys else len(keys)
     return after < len(keys) and bool(split_number(data, (*path, keys[after])))
 
@@ -182,7 +182,7 @@ def split_number(data: Any, loc: tuple[Any, ...]) -> str:
     """For an unknown key at `loc` that is a number with no value, after an entry holding a number:
     how `{floor: 100,000}` reads (a comma inside { } ends an entry), and what to write; else ""."""
     *path, key = loc
-    mapping = _mapping_at(data, path)
+    mapping = mapping_at(data, path)
     keys = list(mapping)
     if not str(key).isdigit() or key not in keys or keys.index(key) == 0 or mapping[key] is not None:
         return ""
@@ -196,7 +196,7 @@ def split_number(data: Any, loc: tuple[Any, ...]) -> str:
             " separators, no currency sign)")
 
 
-def _mapping_at(data: Any, path: list[Any]) -> dict[Any, Any]:
+def mapping_at(data: Any, path: Iterable[Any]) -> dict[Any, Any]:
     """The mapping at `path` in `data`; empty when there is none."""
     for part in path:
         try:

@@ -14,6 +14,7 @@ from policy_engine.domain.values import IDENTIFIER_PATTERN
 from policy_engine.rules.numbers import describe, setting_of, split_after, split_number
 from policy_engine.rules.problems import Problem
 from policy_engine.rules.schema_base import CODE_PATTERN, RULE_ID_PATTERN
+from policy_engine.rules.split_texts import later_piece, split_text
 from policy_engine.rules.yes_no import not_true_false
 
 if TYPE_CHECKING:  # the evaluator reads these models; only the compiler needs the loader
@@ -92,7 +93,8 @@ def problems_from(doc: Document, model: type[BaseModel], errors: list[Any]) -> l
                if (meant := _meant_key(str(e["loc"][-1]), _known_fields(model, tuple(e["loc"]))))}
     answered = {unknown[loc] for e in errors if e["type"] == "missing" and (loc := tuple(e["loc"])) in unknown}
     return [problem_from(doc, model, e, lacking=tuple(e["loc"]) in answered) for e in errors
-            if not (e["type"] == "missing" and unknown.get(tuple(e["loc"])) in answered)]
+            if not (e["type"] == "missing" and unknown.get(tuple(e["loc"])) in answered)
+            and not (e["type"] == "extra_forbidden" and later_piece(doc, tuple(e["loc"])))]  # said at the first
 
 
 def _meant_key(name: str, known: list[str]) -> str | None:
@@ -112,7 +114,7 @@ def problem_from(doc: Document, model: type[BaseModel], err: Any, lacking: bool 
     kind = err["type"]
     if kind == "extra_forbidden":
         name = str(loc[-1])
-        hint = split_number(doc.data, loc)
+        hint = split_number(doc.data, loc) or split_text(doc, loc)
         meant = _meant_key(name, _known_fields(model, loc))
         if not hint:
             hint = f' — did you mean "{meant}"?' if meant else ""
