@@ -89,7 +89,8 @@ def file_shape_problems(doc: Document) -> list[Problem]:
     the suite passed with those cases never run."""
     data = doc.data
     if data is None:
-        return [doc.problem((), "missing_field", "empty case file: expected `cases:` (a list of cases)")]
+        return [doc.problem((), "missing_field", "empty case file: expected `cases:` (a list of cases) or `fixtures:`; "
+                            "write them, or remove the file")]
     if not isinstance(data, dict):
         return [doc.problem((), "type_mismatch", f"a case file must be a mapping with `cases:` (a list); got a "
                                                  f"{'list' if isinstance(data, list) else type(data).__name__}")]

@@ -19,7 +19,7 @@ from policy_engine.rules.problems import PolicyLoadError, Problem
 from policy_engine.rules.rule_tree import RULE_SUFFIXES as RULE_SUFFIXES
 from policy_engine.rules.rule_tree import TESTS_DIR as TESTS_DIR
 from policy_engine.rules.rule_tree import RuleTree as RuleTree
-from policy_engine.rules.rule_tree import read_rule_text
+from policy_engine.rules.rule_tree import read_rule_text, too_large
 from policy_engine.rules.rule_tree import scan_rules_dir as scan_rules_dir
 from policy_engine.rules.schema_problems import named_path, rule_label
 from policy_engine.rules.split_numbers import SplitNumber
@@ -118,7 +118,7 @@ def _read_within_limits(rules_dir: Path, paths: list[Path]) -> tuple[dict[str, s
             problems.append(Problem(shown, 1, 1, "unreadable", str(exc)))
             continue
         if size > MAX_FILE_BYTES:  # not read, so not counted: the total bounds what is read
-            problems.append(Problem(shown, 1, 1, "unreadable", f"larger than {MAX_FILE_BYTES} bytes"))
+            problems.append(Problem(shown, 1, 1, "unreadable", too_large(MAX_FILE_BYTES)))
             continue
         total += size
         if total > MAX_TOTAL_BYTES:  # said once, at the file that crosses it; the rest is not read

@@ -157,13 +157,20 @@ def read_rule_text(path: Path, limit: int) -> str | Problem:
     except OSError as exc:
         return Problem(shown, 1, 1, "unreadable", str(exc))
     if data is None:
-        return Problem(shown, 1, 1, "unreadable", f"larger than {limit} bytes")
+        return Problem(shown, 1, 1, "unreadable", too_large(limit))
     if looks_utf16(data):
         return Problem(shown, 1, 1, "unreadable", UTF16)
     try:
         return data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError:
         return not_utf8(path, shown, data)
+
+
+def too_large(limit: int) -> str:
+    """Why a file over `limit` bytes is not read, and what to do: such a file is no hand-written rules or cases."""
+    return (f"larger than {limit} bytes ({limit / 2**20:g} MiB), the most one rule or case file may hold (the shipped "
+            "rule files come to ~32 KB in all, their cases to ~120 KB): a file this size was not written by hand; "
+            "keep it outside the rules directory, or split it into several files")
 
 
 UTF16 = ('saved as UTF-16 (Windows Notepad\'s "Unicode"); save the file with the encoding UTF-8 ("UTF-8" in '

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from policy_engine.api import load_policy
 from policy_engine.casefiles import read_case_docs
+from policy_engine.casetests import run_suite
 from policy_engine.rules.compiler import lint
 from policy_engine.rules.loader import parse_document, read_rule_files, read_rule_files_in_part
 from policy_engine.rules.rule_tree import read_at_most, scan_rules_dir
@@ -128,3 +130,29 @@ def test_case_files_past_their_bound_in_all_are_refused_at_the_file_that_crosses
     assert [(p.code, Path(p.path).name) for p in problems] == [("unreadable", "zz_b.yaml")]
     assert f"at most {shipped + 1000} in all are read" in problems[0].message
     assert "zz_c.yaml" not in {Path(d.path).name for d in docs}
+
+
+def test_a_rule_or_case_file_of_5_mb_says_what_to_do_with_it(rules_copy: RulesCopy) -> None:
+    """An export or log saved among the rules: the problem says it is no hand-written file and where it goes."""
+    rules = rules_copy()
+    (rules / "export.yaml").write_text("# " + "x" * 5_000_000 + "\n")
+    (rules / "tests" / "export.yaml").write_text("# " + "x" * 5_000_000 + "\n")
+
+    _, rule_problems = read_rule_files_in_part(rules)
+    _, case_problems = read_case_docs(rules)
+
+    for [problem] in (rule_problems, case_problems):
+        assert problem.code == "unreadable"
+        assert problem.message.startswith("larger than 1048576 bytes (1 MiB), the most one rule or case file may hold")
+        assert problem.message.endswith("keep it outside the rules directory, or split it into several files")
+
+
+def test_an_empty_case_file_says_to_write_cases_or_remove_it(rules_copy: RulesCopy) -> None:
+    rules = rules_copy()
+    (rules / "tests" / "new_sign.yaml").write_text("")
+
+    [problem] = [p for p in run_suite(load_policy(rules), rules).problems if p.path.endswith("new_sign.yaml")]
+
+    assert (problem.code, problem.line) == ("missing_field", 1)
+    assert problem.message == ("empty case file: expected `cases:` (a list of cases) or `fixtures:`; write them, "
+                               "or remove the file")
