@@ -19,8 +19,6 @@ from policy_engine.domain.values import (
     DATE_RANGE,
     ISO_4217,
     MONEY_RANGE,
-    NO_CURRENCY,
-    NO_CURRENCY_MESSAGE,
     NOT_A_DATE,
     NOT_A_DECIMAL,
     NOT_NEGATIVE,
@@ -28,6 +26,7 @@ from policy_engine.domain.values import (
     PATTERN_MESSAGES,
     REQUIRED_DATE,
     REQUIRED_DECIMAL,
+    not_money_message,
 )
 from policy_engine.domain.violation_reasons import INVALID, amount_or_date_reason, reason_of_pydantic_error
 
@@ -188,8 +187,8 @@ def _message(err: Any, kind: str) -> str:
     message = (_MESSAGES.get(kind) or str(err["msg"])).removeprefix("Value error, ")
     if kind == "string_pattern_mismatch":
         pattern = (err.get("ctx") or {}).get("pattern", "")
-        if pattern == CURRENCY_PATTERN and str(err.get("input", "")).strip().upper() == NO_CURRENCY:
-            return NO_CURRENCY_MESSAGE
+        if pattern == CURRENCY_PATTERN and (not_money := not_money_message(str(err.get("input", "")))):
+            return not_money
         message = PATTERN_MESSAGES.get(pattern, message)
     if kind in _SUGGESTING and (hint := did_you_mean(_meant(kind, err))):
         message = f"{message}; {hint}"

@@ -74,15 +74,25 @@ def _iso_4217() -> frozenset[str]:
     return frozenset(str(c.alpha_3) for c in pycountry.currencies)
 
 
-NO_CURRENCY = "XXX"
-"""ISO 4217's code for "no currency is involved": a placeholder an ERP may write where a customer's currency is
-unknown. Credit is given and owed in some currency, so it is refused rather than decided in (values.ISO_4217)."""
-ISO_4217 = _iso_4217() - {NO_CURRENCY}
+NOT_MONEY = {"XXX": "no currency", "XTS": "testing"}
+"""ISO 4217's codes that name no money (what each is for): XXX, "no currency is involved", a placeholder an ERP
+may write where a customer's currency is unknown; XTS, reserved for tests, so a test system's record. Credit is
+given and owed in some currency, so both are refused rather than decided in (values.ISO_4217)."""
+ISO_4217 = _iso_4217() - set(NOT_MONEY)
 """The currency codes in use (ISO 4217: CNY, EUR, USD, … and the X-codes such as XAU, XDR), not the
-withdrawn ones (HRK, VEF), nor XXX (NO_CURRENCY)."""
-NO_CURRENCY_MESSAGE = (f"{NO_CURRENCY} is ISO 4217's code for no currency: a customer's limit and amounts are in "
-                       "one; send its code, such as CNY")
-"""What a currency sent as NO_CURRENCY is told (it is a code in ISO 4217, so "not a code in use" would mislead)."""
+withdrawn ones (HRK, VEF), nor those that name no money (NOT_MONEY)."""
+
+
+def not_money_message(code: str) -> str | None:
+    """What a currency sent as one of NOT_MONEY is told (it is a code in ISO 4217, so "not a code in use" would
+    mislead); None for any other."""
+    meant = NOT_MONEY.get(code.strip().upper())
+    if meant is None:
+        return None
+    return (f"{code.strip().upper()} is ISO 4217's code for {meant}: a customer's limit and amounts are in a "
+            "currency; send its code, such as CNY")
+
+
 CURRENCY_NICKNAMES = {"RMB": "CNY"}
 """Names in everyday use that are not the ISO code (renminbi), for the did-you-mean of a refused currency."""
 CURRENCY_PATTERN = "^(?:" + "|".join(sorted(ISO_4217)) + ")$"

@@ -148,13 +148,14 @@ def test_currencies_in_use_are_taken(code: str) -> None:
     assert CustomerSnapshot.model_validate({"customer_id": "C", "currency": code}).currency == code
 
 
-@pytest.mark.parametrize("code", ["XXX", "xxx"])
-def test_iso_s_no_currency_code_is_refused_saying_what_it_means(code: str) -> None:
-    """XXX, ISO 4217's "no currency", was taken (a limit decided in no currency); "not a code in use" would mislead."""
+@pytest.mark.parametrize(("code", "meant"), [("XXX", "no currency"), ("xxx", "no currency"), ("XTS", "testing")])
+def test_iso_s_codes_that_name_no_money_are_refused_saying_what_they_mean(code: str, meant: str) -> None:
+    """XXX (ISO 4217's "no currency") and XTS (its testing code) were taken: a limit decided in no money; "not a
+    code in use" would mislead, as both are ISO codes."""
     found = _violations({"customer_id": "C", "currency": code})
 
-    assert found == {"currency": "XXX is ISO 4217's code for no currency: a customer's limit and amounts are in one; "
-                                 "send its code, such as CNY"}
+    assert found == {"currency": f"{code.upper()} is ISO 4217's code for {meant}: a customer's limit and amounts are "
+                                 "in a currency; send its code, such as CNY"}
 
 
 @pytest.mark.parametrize("value", ["2026-13-01", "01/02/2026", "2026-1-1", 20260101, "99999-01-01", "2026-W01-1",
