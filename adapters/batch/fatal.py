@@ -10,6 +10,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
 from adapters.store.engine import SQLITE_LOCK_WAIT, database_unavailable, scrub_password
+from adapters.store.unusable import unusable_store
 
 _NO_ROOM_CODES = frozenset({"SQLITE_FULL", "SQLITE_IOERR_SHMSIZE"})
 """SQLite's codes for a full disk; the second (the WAL index, -shm, could not grow) says only "disk I/O error"."""
@@ -37,9 +38,19 @@ def what_to_do(exc: DBAPIError, engine: Any, text: str) -> str:
                 "import, compact-log or demo-data; once it is done, run the same command again to resume)")
     if no_room(exc):  # SQLITE_FULL and ENOSPC are "operational" too
         return no_room_left(engine.url)
+    unusable = unusable_store(exc, engine.url)  # read-only or damaged: "operational" too, but not gone
+    if unusable is not None:
+        return unusable.advice
     if database_unavailable(exc):
         return " (the database went away: once it is back, run the same command again to resume)"
     return ""
+
+
+def retry_may_help(exc: BaseException, engine: Any) -> bool:
+    """Whether running the same command again later may get past `exc` (exit 3), or not before someone fixes
+    the store (exit 2): a SQLite file the batch may not write, a damaged store."""
+    unusable = unusable_store(exc, engine.url) if isinstance(exc, DBAPIError) else None
+    return unusable is None or unusable.retry_may_help
 
 
 def no_room(exc: BaseException) -> bool:

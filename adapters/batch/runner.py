@@ -10,7 +10,7 @@ from typing import Any
 from adapters.batch import interrupt, runs, superseded, walk
 from adapters.batch.another import AnotherProcess
 from adapters.batch.config import portfolio_config
-from adapters.batch.fatal import fatal_text
+from adapters.batch.fatal import fatal_text, retry_may_help
 from adapters.batch.opening import BatchInputError as BatchInputError  # where the CLI and tests import them
 from adapters.batch.opening import BatchOptions as BatchOptions
 from adapters.batch.opening import NoticeHook, ProgressHook, StoreNotAnswering, load_rules, open_store
@@ -87,8 +87,9 @@ def _run_opened(opts: BatchOptions, opened: tuple[Any, Any, Any, str, float], su
     except BaseException as exc:
         if attempt_begun:
             summary.update(_mark_failed(store, run_id, opts.partition, time.perf_counter() - started, notice))
-        if isinstance(exc, Exception):
-            summary.update(status="failed", error=fatal_text(exc, store.engine), exit_code=EXIT_FATAL)
+        if isinstance(exc, Exception):  # a store read-only or damaged: exit 2, a retry cannot help
+            code = EXIT_FATAL if retry_may_help(exc, store.engine) else EXIT_BAD_INPUT
+            summary.update(status="failed", error=fatal_text(exc, store.engine), exit_code=code)
             return summary
         raise
     finally:

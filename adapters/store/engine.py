@@ -101,10 +101,14 @@ def safe_url(url: str) -> str:
 def cannot_open(url: str, exc: BaseException) -> str:
     """The one line every command prints when the store at `url` cannot be opened: the location (never
     its password) and why, which for a bad location (BadDbUrl) ends with what to write."""
+    from adapters.store.unusable import unusable_store
+
     why = str(exc).split("\n(Background on this error", 1)[0]  # SQLAlchemy's link to its docs: a second line
-    if "file is not a database" in why:
-        why += f"; check --db or ${DB_ENV_VAR}"
-    return f"cannot open the store {safe_url(url)}: {scrub_password(why, url)}"
+    try:  # not a database, damaged, or a file the user may not write: say which and what to do
+        unusable = unusable_store(exc, make_url(url))
+    except Exception:  # noqa: BLE001 - a URL that does not parse is said as it is
+        unusable = None
+    return f"cannot open the store {safe_url(url)}: {scrub_password(why, url)}{unusable.advice if unusable else ''}"
 
 
 def scrub_password(message: str, url: str) -> str:

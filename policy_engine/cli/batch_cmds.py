@@ -100,8 +100,9 @@ def batch_cmd(
 ) -> None:
     """Re-evaluate every customer; resumable and idempotent per (as-of, policy version). Prints a JSON summary.
 
-    Exit status: 0 done, 1 done but some customers were quarantined, 2 bad input or configuration (a
-    --report-dir that cannot be written included: the run is kept, the same command writes the report), 3 fatal
+    Exit status: 0 done, 1 done but some customers were quarantined, 2 bad input or configuration (a store the
+    batch may not write or a damaged one included; a --report-dir that cannot be written: the run is kept, the
+    same command writes the report), 3 fatal
     error, a database that does not answer, SIGTERM or SIGHUP; 130 Ctrl-C (3 and 130: run it again to resume).
     """
     from adapters.batch.runner import BatchOptions
