@@ -168,8 +168,9 @@ def _add_report(summary: dict[str, Any], db_url: str, report_dir: Path) -> None:
 
     try:
         summary["report"] = write_report_files(db_url, summary["run_id"], report_dir)
-    except ReportNotWritten as exc:  # the run is complete and kept: rerun to write the report
-        summary["report"] = {"error": str(exc)}  # said last on stderr, after the run's own notes
+    except ReportNotWritten as exc:  # the run is complete and kept: rerun to write the report (said last on stderr)
+        summary["report"] = {"error": f"{exc}; the run is complete and kept: once the report can be written, the "
+                                      "same command again writes only the report"}
         summary["exit_code"] = BAD
 
 

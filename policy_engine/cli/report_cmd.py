@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -9,6 +10,9 @@ from typing import Annotated, Any
 import typer
 
 from policy_engine.cli.batch_cmds import EXIT_BAD_INPUT, DbOption, _db, _print_json, err
+
+_NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT})
+"""A full disk or a user's quota: room must be made, not the folder fixed."""
 
 
 class ReportNotWritten(Exception):
@@ -25,7 +29,8 @@ def write_report_files(db_url: str, run_id: str, out_dir: Path) -> dict[str, str
         paths = write_report(engine, run_id, out_dir)
     except OSError as exc:
         where = exc.filename or out_dir
-        raise ReportNotWritten(f"cannot write the report to {where}: {exc.strerror or exc}") from None
+        room = " (no room left: free space there)" if exc.errno in _NO_ROOM else ""
+        raise ReportNotWritten(f"cannot write the report to {where}: {exc.strerror or exc}{room}") from None
     finally:
         engine.dispose()
     return {kind: str(path) for kind, path in paths.items()}
@@ -86,7 +91,7 @@ def report_cmd(
         complete = _unfinished(engine, run_id) is None
         paths = write_report_files(str(engine.url.render_as_string(hide_password=False)), run_id, out)
     except ReportNotWritten as exc:
-        err.print(f"error: {exc}", markup=False)
+        err.print(f"error: {exc}; once it can be written, run the same command again", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     finally:
         engine.dispose()
