@@ -195,7 +195,8 @@ def _evaluate_pending(opts: BatchOptions, run: tuple[str, int], policy: Any, eng
     progress = Progress(total=total, done=done, started=time.perf_counter(), workers=opts.workers)
     if on_progress is not None:  # before the workers start: the total, and where a resumed run starts
         on_progress(progress)
-    ctx = RunContext(run_id, opts.as_of, str(engine.url.render_as_string(hide_password=False)), str(opts.rules_dir))
+    ctx = RunContext(run_id, opts.as_of, str(engine.url.render_as_string(hide_password=False)), str(opts.rules_dir),
+                     tuple(sorted(policy.files.items())))  # the files the run's version is of, not the directory now
     way = walk.walk_for(attempt, engine, run_id, opts.partition, total - done)
     chunks = walk.pending_chunks(engine, run_id, opts.partition, opts.chunk_size, way)
     for result in _execute(opts, ctx, (policy, engine, on_notice), chunks):

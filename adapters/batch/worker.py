@@ -33,6 +33,7 @@ from adapters.store.upsert import upsert
 from policy_engine.build import build_id
 from policy_engine.domain.errors import violations_from
 from policy_engine.domain.models import CustomerDecision, CustomerSnapshot
+from policy_engine.evaluator import Policy
 
 MAX_ERROR = 2000
 MAX_RECOMPILES = 2
@@ -51,6 +52,9 @@ class RunContext:
     as_of: date
     db_url: str
     rules_dir: str
+    rule_files: tuple[tuple[str, str], ...] = ()
+    """The rule files the run loaded ({path: text} as pairs): a worker compiles these, not what `rules_dir` holds by
+    the time it starts, which risk staff may have edited since (the run's policy version is the loaded files')."""
 
 
 @dataclass
@@ -76,11 +80,9 @@ class ChunkEvaluator:
 
     def __init__(self, ctx: RunContext, policy: Any | None = None, engine: Engine | None = None,
                  on_wait: Callable[[str], None] | None = None):  # fmt: skip
-        from policy_engine.api import load_policy
-
         self.ctx = ctx
         self.on_wait = on_wait or _log_wait  # a pool worker has no console of its own: its log is stderr
-        self.policy = policy if policy is not None else load_policy(ctx.rules_dir)
+        self.policy = policy if policy is not None else _run_policy(ctx)
         self.engine = engine if engine is not None else make_engine(ctx.db_url)
         self.recompiles = 0
         build_id()  # hash the decision code now, as loaded, not when the first chunk is logged (~1.5 ms)
@@ -244,6 +246,13 @@ def _write(conn: Connection, run_id: str, rows: _Rows) -> None:
 
 
 _evaluator: ChunkEvaluator | None = None
+
+
+def _run_policy(ctx: RunContext) -> Policy:
+    """The run's policy in a worker: compiled from the files the run loaded (the directory only where none given)."""
+    from policy_engine.api import load_policy, load_policy_from_files
+
+    return load_policy_from_files(dict(ctx.rule_files)) if ctx.rule_files else load_policy(ctx.rules_dir)
 
 
 def init_worker(ctx: RunContext) -> None:
