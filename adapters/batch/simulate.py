@@ -36,6 +36,7 @@ from adapters.batch.simulate_compare import SimChunk
 from adapters.batch.simulate_rules import changed_rule_rows, changed_rules
 from adapters.batch.simulate_settings import changed_settings
 from adapters.batch.simulate_summary import candidate_rule_tests, order_checks, simulation_summary
+from adapters.batch.worker import loaded_policy
 from adapters.store import schema as s
 from policy_engine.domain.models import OrderRequest
 from policy_engine.portfolio import abc_classes_by_currency
@@ -54,6 +55,8 @@ class SimContext:
     order: OrderRequest | None = None  # the probe order checked for every customer under both policies
     stride: int = 0  # the 1-in-n sample each changed setting alone is evaluated for (0: none is measured)
     alone: tuple[bytes, ...] = ()  # the programs of the live rules with each setting alone (simulate_alone.py)
+    live_files: tuple[tuple[str, str], ...] = ()  # the rule files loaded at the start: a worker compiles these, not
+    candidate_files: tuple[tuple[str, str], ...] = ()  # the directories, which may have been edited since
 
 
 class Comparer:
@@ -62,11 +65,11 @@ class Comparer:
     def __init__(self, ctx: SimContext, live: Any = None, candidate: Any = None, engine: Engine | None = None,
                  alone: list[Any] | None = None):  # fmt: skip
         from adapters.store.engine import make_engine
-        from policy_engine.api import load_policy, policy_from_program
+        from policy_engine.api import policy_from_program
 
         self.ctx = ctx
-        self.live = live if live is not None else load_policy(ctx.live_dir)
-        self.candidate = candidate if candidate is not None else load_policy(ctx.candidate_dir)
+        self.live = live if live is not None else loaded_policy(ctx.live_files, ctx.live_dir)
+        self.candidate = candidate if candidate is not None else loaded_policy(ctx.candidate_files, ctx.candidate_dir)
         self.engine = engine if engine is not None else make_engine(ctx.db_url)
         self.alone = alone if alone is not None else [policy_from_program(data) for data in ctx.alone]
 
@@ -206,7 +209,9 @@ def simulate(db_url: str, live_dir: Path, candidate_dir: Path, as_of: date, work
     try:
         settings = changed_settings(live, cand)
         units = plan_alone(live, settings, probe=order is not None)
-        ctx = SimContext(db_url, str(live_dir), str(candidate_dir), as_of, order, *alone_context(engine, units))
+        stride, alone = alone_context(engine, units)
+        ctx = SimContext(db_url, str(live_dir), str(candidate_dir), as_of, order, stride, alone,
+                         tuple(sorted(live.files.items())), tuple(sorted(cand.files.items())))  # workers compile these
         changed_rules_ = changed_rules(live, cand)  # asks the engines: before they close
         comparer = Comparer(ctx, live, cand, engine, [u.policy for u in units if u.evaluated])
         total, changes = _compare_portfolio(ctx, comparer, workers, chunk_size)

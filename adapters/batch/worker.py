@@ -82,7 +82,7 @@ class ChunkEvaluator:
                  on_wait: Callable[[str], None] | None = None):  # fmt: skip
         self.ctx = ctx
         self.on_wait = on_wait or _log_wait  # a pool worker has no console of its own: its log is stderr
-        self.policy = policy if policy is not None else _run_policy(ctx)
+        self.policy = policy if policy is not None else loaded_policy(ctx.rule_files, ctx.rules_dir)
         self.engine = engine if engine is not None else make_engine(ctx.db_url)
         self.recompiles = 0
         build_id()  # hash the decision code now, as loaded, not when the first chunk is logged (~1.5 ms)
@@ -248,11 +248,12 @@ def _write(conn: Connection, run_id: str, rows: _Rows) -> None:
 _evaluator: ChunkEvaluator | None = None
 
 
-def _run_policy(ctx: RunContext) -> Policy:
-    """The run's policy in a worker: compiled from the files the run loaded (the directory only where none given)."""
+def loaded_policy(files: tuple[tuple[str, str], ...], rules_dir: str) -> Policy:
+    """A policy in a worker process: compiled from the rule files its run loaded at the start, not from the
+    directory, which risk staff may have edited since (the directory only where no files are given)."""
     from policy_engine.api import load_policy, load_policy_from_files
 
-    return load_policy_from_files(dict(ctx.rule_files)) if ctx.rule_files else load_policy(ctx.rules_dir)
+    return load_policy_from_files(dict(files)) if files else load_policy(rules_dir)
 
 
 def init_worker(ctx: RunContext) -> None:

@@ -11,8 +11,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import create_engine, text
 
+from adapters.batch import simulate as simulate_module
 from adapters.batch.runner import BatchOptions, run_batch
 from tests.integration.test_batch_support import AS_OF, RULES, make_portfolio
 
@@ -56,3 +58,20 @@ def test_a_broken_edit_while_the_run_starts_does_not_stop_it(tmp_path: Path) -> 
 
     assert (summary["status"], summary["exit_code"], summary["ok"]) == ("complete", 0, 120)
     assert _logged_versions(url) == {summary["policy_version"]}
+
+
+def test_simulate_s_workers_compare_the_rules_it_loaded_even_if_the_candidate_is_edited_meanwhile(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`simulate --workers 2` had the same gap: its workers read both directories again when they started."""
+    url, candidate = make_portfolio(tmp_path, customers=1200), tmp_path / "candidate"
+    shutil.copytree(RULES, candidate, ignore=shutil.ignore_patterns("tests"))
+    compare = simulate_module._compare_portfolio
+
+    def edited_before_the_workers_start(*args: Any) -> Any:
+        (candidate / "grades.yaml").write_text("not: [valid yaml\n", encoding="utf-8")
+        return compare(*args)
+
+    monkeypatch.setattr(simulate_module, "_compare_portfolio", edited_before_the_workers_start)
+    summary = simulate_module.simulate(url, RULES, candidate, AS_OF, workers=2)
+
+    assert summary["customers"] == 1200 and summary["changed"] == 0
