@@ -61,8 +61,8 @@ def no_room(exc: BaseException) -> bool:
     return getattr(getattr(exc, "orig", None), "sqlite_errorname", None) in _NO_ROOM_CODES
 
 
-def no_room_left(url: URL) -> str:
-    """What to do about a full disk under the store at `url`: whose disk, and to free space and run again."""
+def no_room_left(url: URL, then: str = "run the same command again to resume") -> str:
+    """What to do about a full disk under the store at `url`: whose disk, and to free space and `then`."""
     sqlite = url.get_backend_name() == "sqlite"
     where = f"the disk of {Path(url.database or '.').parent}" if sqlite else "the database server's disk"
-    return f" (no room left on {where}: free space there, then run the same command again to resume)"
+    return f" (no room left on {where}: free space there, then {then})"

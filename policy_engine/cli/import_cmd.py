@@ -9,7 +9,14 @@ from typing import Annotated, Any
 import typer
 from rich.progress import Progress, TextColumn, TimeElapsedColumn
 
-from policy_engine.cli.store_common import DbOption, err, exit_if_locked, open_store_or_exit, say_waiting
+from policy_engine.cli.store_common import (
+    DbOption,
+    err,
+    exit_if_locked,
+    exit_if_store_failed,
+    open_store_or_exit,
+    say_waiting,
+)
 from policy_engine.words import plural
 
 MAX_PROBLEMS_SHOWN = 50
@@ -98,6 +105,7 @@ def _import_with_bar(engine: Any, kind: Kind, file: Path, fmt: Format | None, *,
             raise typer.Exit(2) from None
         except DBAPIError as exc:
             exit_if_locked(exc, "nothing imported")
+            exit_if_store_failed(exc, engine.url, "nothing imported")
             raise
 
 

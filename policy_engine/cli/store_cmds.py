@@ -19,7 +19,7 @@ from policy_engine.cli.history_cmd import history_cmd
 from policy_engine.cli.import_cmd import import_cmd
 from policy_engine.cli.options import date_option
 from policy_engine.cli.snapshot_cmd import snapshot_cmd
-from policy_engine.cli.store_common import DbOption, _out, err, exit_if_locked, say_waiting
+from policy_engine.cli.store_common import DbOption, _out, err, exit_if_locked, exit_if_store_failed, say_waiting
 from policy_engine.cli.store_common import open_store_or_exit as open_store_or_exit
 from policy_engine.words import plural
 
@@ -79,10 +79,12 @@ def _generate_or_exit(engine: Any, customers: int, seed: int, day: date, replace
             return generate_demo_data(engine, customers, seed=seed, as_of=day, replace=replace, progress=progress,
                                       on_wait=say_waiting("demo-data"))  # fmt: skip
     except DBAPIError as exc:
-        if not written[0]:
-            exit_if_locked(exc, "nothing generated")
-        exit_if_locked(exc, f"{written[0]} {plural(written[0], 'customer')} generated before it stay",
-                       "run the same command again with --replace")  # fmt: skip
+        kept = f"{written[0]} {plural(written[0], 'customer')} generated before it stay" if written[0] else ""
+        # --replace wipes in a transaction of its own, first: the error may have come after it
+        kept = kept or ("nothing generated (the wipe --replace asked for may be done)" if replace else "")
+        again = "run the same command again with --replace" if written[0] or replace else "run the same command again"
+        exit_if_locked(exc, kept or "nothing generated", again)
+        exit_if_store_failed(exc, engine.url, kept or "nothing generated", again)
         raise
 
 

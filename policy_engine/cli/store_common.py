@@ -37,8 +37,25 @@ def open_store_or_exit(db: str | None, *, command: str, must_exist: bool = False
         raise typer.Exit(2) from None
     except Exception as exc:  # a bad URL or an unreachable server: say which, no traceback; never the password
         exit_if_locked(exc, NOT_UPGRADED)
+        _exit_if_no_room(exc, resolve_db_url(db))
         err.print(f"error: {cannot_open(resolve_db_url(db), exc)}", markup=False)
         raise typer.Exit(2) from None
+
+
+def _exit_if_no_room(exc: Exception, url: str) -> None:
+    """Exit 3 (free space, then again), not 2 ("fix the command"), when the store's disk is full as it is opened
+    (its schema created or upgraded); before, exit 2 with the driver's words and the SQL statement."""
+    from sqlalchemy import make_url
+
+    from adapters.batch.fatal import no_room, no_room_left
+    from adapters.store.engine import safe_url
+
+    if no_room(exc):
+        said = str(getattr(exc, "orig", None) or exc).strip()
+        err.print(f"error: cannot open the store {safe_url(url)}: {said}"
+                  f"{no_room_left(make_url(url), then='run the same command again')}; {NOT_UPGRADED}",
+                  markup=False)  # fmt: skip
+        raise typer.Exit(3) from None
 
 
 NOT_UPGRADED = "the store was not upgraded and the command did nothing"
@@ -61,3 +78,22 @@ def exit_if_locked(exc: Exception, outcome: str, again: str = "run the same comm
                   f"{store_engine.SQLITE_LOCK_WAIT} s: {HOLDERS}); {outcome}: once it is done, {again}",
                   markup=False)  # fmt: skip
         raise typer.Exit(3) from None
+
+
+def exit_if_store_failed(exc: Exception, url: Any, outcome: str, again: str = "run the same command again") -> None:
+    """One line and exit 3 when the store's disk is full (free space, then `again`), exit 2 when the store cannot be
+    written or is damaged (adapters/store/unusable.py), saying what became of the work (`outcome`); else return.
+    Before, `import` and `demo-data` ended in a traceback and exit 1."""
+    from adapters.batch.fatal import no_room, no_room_left
+    from adapters.store.unusable import unusable_store
+
+    said = str(getattr(exc, "orig", None) or exc).strip()
+    if no_room(exc):
+        advice, code = no_room_left(url, then=again), 3
+    else:
+        unusable = unusable_store(exc, url)
+        if unusable is None:
+            return
+        advice, code = unusable.advice, 3 if unusable.retry_may_help else 2
+    err.print(f"error: {said}{advice}; {outcome}", markup=False)
+    raise typer.Exit(code) from None
