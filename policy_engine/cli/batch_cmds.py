@@ -162,16 +162,24 @@ def _warning(line: str) -> None:
 
 
 def _add_report(summary: dict[str, Any], db_url: str, report_dir: Path) -> None:
-    """Write the complete run's report into the summary (or, when it cannot be written, the error and exit 2)."""
+    """Write the complete run's report into the summary (or, when it cannot be written, the error and exit 2; when
+    SIGTERM, SIGHUP or Ctrl-C stops it, exit 3 or 130, with nothing half-written left: files.written_whole)."""
+    from adapters.batch import interrupt
     from adapters.batch.runner import EXIT_BAD_INPUT as BAD
     from policy_engine.cli.report_cmd import ReportNotWritten, write_report_files
 
-    try:
-        summary["report"] = write_report_files(db_url, summary["run_id"], report_dir)
-    except ReportNotWritten as exc:  # the run is complete and kept: rerun to write the report (said last on stderr)
-        summary["report"] = {"error": f"{exc}; the run is complete and kept: once the report can be written, the "
-                                      "same command again writes only the report"}
+    again = "the same command again writes only the report"
+    try:  # the run's signals are still handled here: before, a stop while the report was written (a large book's
+        with interrupt.handled():  # CSV takes a while) ended the process by SIGTERM: no summary, .partial files left
+            summary["report"] = write_report_files(db_url, summary["run_id"], report_dir)
+    except ReportNotWritten as exc:  # said last on stderr
+        summary["report"] = {"error": f"{exc}; the run is complete and kept: once the report can be written, {again}"}
         summary["exit_code"] = BAD
+    except (interrupt.Terminated, KeyboardInterrupt) as exc:
+        how, code = ("terminated", 3) if isinstance(exc, interrupt.Terminated) else ("interrupted", EXIT_INTERRUPTED)
+        summary["report"] = {"error": f"{how} while the report was written: the run is complete and kept, the report "
+                                      f"not written; {again}"}
+        summary["exit_code"] = code
 
 
 def _print_notes(summary: dict[str, Any]) -> None:
