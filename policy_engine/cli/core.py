@@ -18,7 +18,7 @@ from policy_engine.cli.snapshot_file import read_snapshot
 from policy_engine.domain.currency import currency_violation
 from policy_engine.domain.errors import InvalidInput, PolicyError
 from policy_engine.domain.models import CustomerSnapshot
-from policy_engine.rules.problems import PolicyLoadError
+from policy_engine.rules.problems import PolicyLoadError, in_files
 from policy_engine.words import plural
 
 if TYPE_CHECKING:
@@ -65,14 +65,8 @@ def load_or_exit(rules: Path, refused: str = "") -> Any:
             typer.echo(f"note: {exc.note}", err=True)
         if refused:
             n = len(exc.problems)
-            typer.echo(refused.format(problems=f"{n} {plural(n, 'problem')}", files=_in_files(exc)), err=True)
+            typer.echo(refused.format(problems=f"{n} {plural(n, 'problem')}", files=in_files(exc.problems)), err=True)
         raise typer.Exit(1) from None
-
-
-def _in_files(exc: PolicyLoadError) -> str:
-    """` in 2 files`: the rule files the problems are in; empty when none is in a file (no rules directory, …)."""
-    files = {p.path for p in exc.problems if p.path.endswith((".yaml", ".yml"))}
-    return f" in {len(files)} {plural(len(files), 'file')}" if files else ""
 
 
 def as_of_or_exit(value: str | None) -> date | None:

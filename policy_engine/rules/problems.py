@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from policy_engine.domain.statements import INCONSISTENT_STATEMENT
+from policy_engine.words import plural
 
 CODES = {
     "yaml_error": "the file is not valid YAML",
@@ -85,6 +87,12 @@ class Problem:
 
     def __str__(self) -> str:
         return one_line(f"{self.path}:{self.line}:{self.col}: {self.code}: {self.message}")
+
+
+def in_files(problems: Sequence[Problem]) -> str:
+    """` in 2 files`: the rule files the problems are in; empty when none is in a file (no rules directory, …)."""
+    files = {p.path for p in problems if p.path.endswith((".yaml", ".yml"))}
+    return f" in {len(files)} {plural(len(files), 'file')}" if files else ""
 
 
 class PolicyLoadError(Exception):
