@@ -18,7 +18,7 @@ def build_app() -> typer.Typer:
     import typer
     from typer.core import TyperCommand
 
-    from policy_engine.cli import batch_cmds, core, serve_cmd, store_cmds
+    from policy_engine.cli import batch_cmds, core, serve_cmd, status_cmd, store_cmds
     from policy_engine.cli.helptext import HelpCommand
     from policy_engine.cli.usage import CommandGroup
 
@@ -30,7 +30,7 @@ def build_app() -> typer.Typer:
         pretty_exceptions_enable=False,
         cls=CommandGroup,
     )
-    for module in (core, store_cmds, serve_cmd, batch_cmds):
+    for module in (core, store_cmds, serve_cmd, status_cmd, batch_cmds):
         module.register(app)
     for command in app.registered_commands:  # help that names values plainly, for every command (helptext)
         if command.cls in (None, TyperCommand):
