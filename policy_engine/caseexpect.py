@@ -148,16 +148,16 @@ def _unknown_names(expect: dict[Any, Any], known: Known) -> Iterator[_Wrong]:
                 yield key, f"no {what} {item!r}{suggest(item, list(options))}", "invalid_value", (i,)
 
 
-_AMOUNT_TO_WRITE = re.compile(rf"^(.*{re.escape(NOT_A_DECIMAL)}.*; write )(-?[0-9]+(?:\.[0-9]+)?)"
-                              r"(?:, or ([0-9]+\.[0-9]+)( if the comma is a decimal point))?$")
+_AMOUNT_TO_WRITE = re.compile(rf"^(.*{re.escape(NOT_A_DECIMAL)}.*; write )([0-9].*)$")
+_EACH_READING = re.compile(r"(^|, or )(-?[0-9]+(?:\.[0-9]+)?)")
 
 
 def in_case(message: str) -> str:
     """A refused amount's `; write 1000.00` as a case writes it: `write "1000.00"` (YAML reads 1000.00 as a float,
-    which a case's money refuses), both readings of `12,500` quoted alike."""
+    which a case's money refuses), every reading of `12,500` or `1.000,50` quoted alike (amounts.readings)."""
     def quoted(match: re.Match[str]) -> str:
-        other = f', or "{match[3]}"{match[4]}' if match[3] else ""
-        return f'{match[1]}"{match[2]}"{other} (money in a case is a decimal string: in quotes)'
+        each = _EACH_READING.sub(lambda m: f'{m[1]}"{m[2]}"', match[2])
+        return f"{match[1]}{each} (money in a case is a decimal string: in quotes)"
 
     return _AMOUNT_TO_WRITE.sub(quoted, message)
 

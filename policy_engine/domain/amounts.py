@@ -15,13 +15,25 @@ from typing import Any
 from policy_engine.domain.suggest import echoed_input
 from policy_engine.domain.values import NOT_A_DECIMAL, parse_money
 
-_MONEY_MARKS = re.compile(r"(?i)\b(?:CNY|RMB|USD|EUR|HKD|JPY|GBP)\b|[¥￥$€£元,_\s]")
+_CURRENCY = re.compile(r"(?i)\b(?:CNY|RMB|USD|EUR|HKD|JPY|GBP)\b|[¥￥$€£元]")
+"""A currency sign or code: what is left is read for its number."""
+_MONEY_MARKS = re.compile(_CURRENCY.pattern + r"|[,_\s]")
 """What makes an amount money rather than a number: a currency sign or code, thousands separators."""
 _GROUPED = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?")
 """Digits ungrouped or with commas that group thousands (1,000,000.50): not a decimal comma (12,5 or 1.000,50),
-which is not guessed at."""
+whose reading readings() names as one, not as the plain amount."""
 _ONE_GROUP = re.compile(r"[0-9]{1,3},[0-9]{3}")
 """One comma before three digits and no point (12,500): thousands (12500) or a decimal comma (12.500) alike."""
+_COMMA_DECIMAL = re.compile(r"([0-9]{1,3}(?:\.[0-9]{3})+|[0-9]{1,3}(?:\s[0-9]{3})+|[0-9]+),([0-9]+)")
+"""A decimal comma, points or spaces grouping thousands before it (1,5, 1.000,50, 1 000,50), as much of Europe
+writes an amount; `12,500`, a thousands separator too, is named with both readings (plain_number first)."""
+_POINT_GROUPED = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3}){2,}")
+"""Points separating thousands, two or more (1.000.000): no decimal has two points."""
+_MULTIPLIED = re.compile(r"([0-9]{1,16}(?:\.[0-9]{1,6})?)\s*(k|K|M|千|万|百万|亿)")
+_MULTIPLIERS = {"k": Decimal(1000), "K": Decimal(1000), "千": Decimal(1000), "M": Decimal(10**6),
+                "百万": Decimal(10**6), "万": Decimal(10**4), "亿": Decimal(10**8)}
+"""A number shortened by its multiplier, as people say an amount (5k, 1.5M, 5万): k and 千 a thousand, 万 ten
+thousand, M and 百万 a million, 亿 a hundred million. Not m, which may as well be months."""
 _EXPONENT = re.compile(r"[0-9]+(?:\.[0-9]*)?[eE][+-]?[0-9]{1,3}")
 """A number in exponent form, as a binary float prints a large or small one (Java's `1.25E7`, Python's `1e+16`)."""
 _FINE = re.compile(r"-?[0-9]{1,16}\.([0-9]{7,})")
@@ -79,22 +91,65 @@ def exponent_free(text: str) -> str | None:
     return plain
 
 
+Reading = tuple[str, str]
+"""One way to read an amount written in a local or everyday form: (the plain number, what it takes to read it so,
+"" when nothing does): ("12.500", "if the comma is a decimal point")."""
+DECIMAL_COMMA = "if the comma is a decimal point"
+POINT_GROUPS = "if the points separate thousands"
+
+
+def readings(text: str) -> tuple[Reading, ...]:
+    """Each plain amount `text` may mean, in the order named: one for `1,000,000`, `¥1,000`, `1 000` (plain_number);
+    both for `12,500` (thousands, or a decimal comma); the decimal comma of `1,5`, `1.000,50` and `1 000,50`; the
+    points that separate thousands in `1.000.000`; `5k`, `5万` written out. Empty for anything else, a text over
+    HINTED_AT_MOST characters, or a reading that is no amount (a sign, over 16 digits, over 6 places)."""
+    if len(text) > HINTED_AT_MOST:
+        return ()
+    plain = plain_number(text)
+    if plain is None:
+        found = _local_reading(_CURRENCY.sub("", text).strip())
+        return (found,) if found is not None else ()
+    digits = re.sub(r"[^0-9,.]", "", text)
+    if _ONE_GROUP.fullmatch(digits):
+        return (plain, ""), (digits.replace(",", "."), DECIMAL_COMMA)
+    return ((plain, ""),)
+
+
+def _local_reading(core: str) -> Reading | None:
+    """The one reading of a decimal comma, of points that separate thousands or of a multiplier in `core` (no
+    currency), if it is an amount."""
+    if match := _COMMA_DECIMAL.fullmatch(core):
+        found = (re.sub(r"[.\s]", "", match[1]) + "." + match[2], DECIMAL_COMMA)
+    elif _POINT_GROUPED.fullmatch(core):
+        found = (core.replace(".", ""), POINT_GROUPS)
+    elif match := _MULTIPLIED.fullmatch(core):
+        number = Decimal(match[1]) * _MULTIPLIERS[match[2]]
+        found = (format(number.normalize(), "f"), f"({core} in full)")  # at most 24 digits: parse_money refuses
+    else:
+        return None
+    try:
+        parse_money(found[0])
+    except ValueError:
+        return None
+    return found
+
+
+def written(found: tuple[Reading, ...]) -> str:
+    """`12500, or 12.500 if the comma is a decimal point`: the readings as one says what to write."""
+    return ", or ".join(f"{plain} {why}".rstrip() for plain, why in found)
+
+
 def amount_hint(text: str) -> str:
-    """`; write 1000000` for `1,000,000` (plain_number); both readings where the comma may be a decimal comma
-    (`; write 12500, or 12.500 if the comma is a decimal point` for `12,500`); `; write 12500000` for `1.25E7`
-    (exponent_free); `; 7 decimal places, at most 6` for a finer one (not rounded for the caller: how to round
-    money is theirs to say); "" with nothing to suggest."""
+    """`; write 1000000` for `1,000,000` and every reading where one form has several (`; write 12500, or 12.500 if
+    the comma is a decimal point` for `12,500`: readings); `; write 12500000` for `1.25E7` (exponent_free);
+    `; 7 decimal places, at most 6` for a finer one (not rounded for the caller: how to round money is theirs to
+    say); "" with nothing to suggest."""
     if (written_out := exponent_free(text)) is not None:
         return f"; write {written_out}"
     if len(text) <= HINTED_AT_MOST and (fine := _FINE.fullmatch(text)):
         return f"; {len(fine[1])} decimal places, at most {PLACES}"
-    plain = plain_number(text)
-    if plain is None:
-        return ""
-    digits = re.sub(r"[^0-9,.]", "", text)
-    if _ONE_GROUP.fullmatch(digits):
-        return f"; write {plain}, or {digits.replace(',', '.')} if the comma is a decimal point"
-    return f"; write {plain}"
+    found = readings(text)
+    return f"; write {written(found)}" if found else ""
 
 
 class WrittenNumber(float):

@@ -279,7 +279,8 @@ def test_a_bad_amount_in_a_row_is_echoed_at_its_line_and_field_with_what_to_writ
 
     assert found == [
         f"{csv_path}:2: amount: {NOT_A_DECIMAL}: '1,000.00'; write 1000.00 [value_error]",
-        f"{csv_path}:3: amount: {NOT_A_DECIMAL}: '1.000,50' [value_error]",  # a decimal comma: not guessed at
+        f"{csv_path}:3: amount: {NOT_A_DECIMAL}: '1.000,50'; write 1000.50 if the comma is a decimal point "
+        "[value_error]",  # a decimal comma: its one reading, named as such (was no hint)
         f"{jsonl_path}:1: amount: {NOT_A_DECIMAL}: '€1,000'; write 1000, or 1.000 if the comma is a decimal point "
         "[value_error]",
     ]

@@ -71,7 +71,8 @@ def test_a_refused_date_option_echoes_the_value_and_says_what_to_write(
      f"error: --amount: {NOT_A_DECIMAL}: '1,000'; write 1000, or 1.000 if the comma is a decimal point\n"),
     (["check-order", SNAPSHOT, "--amount", "¥1,500,000.50"],
      f"error: --amount: {NOT_A_DECIMAL}: '¥1,500,000.50'; write 1500000.50\n"),
-    (["check-order", SNAPSHOT, "--amount", "1.000,50"], f"error: --amount: {NOT_A_DECIMAL}: '1.000,50'\n"),
+    (["check-order", SNAPSHOT, "--amount", "1.000,50"],  # a decimal comma: its reading named as such (was no hint)
+     f"error: --amount: {NOT_A_DECIMAL}: '1.000,50'; write 1000.50 if the comma is a decimal point\n"),
     (["check-order", SNAPSHOT, "--amount", "1000 CNY"], f"error: --amount: {NOT_A_DECIMAL}: '1000 CNY'; write 1000\n"),
     (["check-order", SNAPSHOT, "--amount", " 1000 "], f"error: --amount: {NOT_A_DECIMAL}: ' 1000 '; write 1000\n"),
     (["check-order", SNAPSHOT, "--amount", ""], f"error: --amount: {REQUIRED_DECIMAL}\n"),

@@ -38,7 +38,8 @@ def test_bad_decimal_names_the_invoice_field() -> None:
     invoices = [_invoice(invoice_id=f"I{n}") for n in range(3)] + [_invoice(invoice_id="I3", amount="12,5")]
     found = _violations({"customer_id": "C", "invoices": invoices})
 
-    assert found == {"invoices[3].amount": f"{NOT_A_DECIMAL}: '12,5'"}  # a decimal comma: no guess
+    # a decimal comma: its reading named as such, not 125 as its digits run together
+    assert found == {"invoices[3].amount": f"{NOT_A_DECIMAL}: '12,5'; write 12.5 if the comma is a decimal point"}
 
 
 @pytest.mark.parametrize(("amount", "hint"), [("12.1234567", "; 7 decimal places, at most 6"),

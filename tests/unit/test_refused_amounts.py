@@ -35,7 +35,15 @@ SAID = {
     # more places than an amount holds: said how many (the message's "1 to 6 more" left them counting), not rounded
     "12.1234567": f"{NOT_A_DECIMAL}: '12.1234567'; 7 decimal places, at most 6",
     "abc": f"{NOT_A_DECIMAL}: 'abc'",
-    "1.000,50": f"{NOT_A_DECIMAL}: '1.000,50'",  # a decimal comma: not guessed at
+    # a decimal comma, as much of Europe writes an amount: its one reading, named as such (was no hint)
+    "1.000,50": f"{NOT_A_DECIMAL}: '1.000,50'; write 1000.50 if the comma is a decimal point",
+    "1 000,50": f"{NOT_A_DECIMAL}: '1 000,50'; write 1000.50 if the comma is a decimal point",
+    "1,5": f"{NOT_A_DECIMAL}: '1,5'; write 1.5 if the comma is a decimal point",
+    "1.000.000": f"{NOT_A_DECIMAL}: '1.000.000'; write 1000000 if the points separate thousands",
+    "1\u00a0000": f"{NOT_A_DECIMAL}: '1\\xa0000'; write 1000",  # a no-break space between the groups
+    "5k": f"{NOT_A_DECIMAL}: '5k'; write 5000 (5k in full)",
+    "5万": f"{NOT_A_DECIMAL}: '5万'; write 50000 (5万 in full)",
+    "1,000,50": f"{NOT_A_DECIMAL}: '1,000,50'",  # neither thousands nor a decimal comma: nothing to suggest
     "-05": "must not be negative: '-05'",  # as sent, not as read (Decimal('-5'))
     "": REQUIRED_DECIMAL,
 }
@@ -98,6 +106,8 @@ IN_QUOTES = " (money in a case is a decimal string: in quotes)"
     ('"¥350,000"', f"{NOT_A_DECIMAL}: '¥350,000'; write \"350000\", or \"350.000\" if the comma is a decimal point"
                    f"{IN_QUOTES}"),
     ("null", f"got null; write {NOT_A_DECIMAL[4:]}"),
+    ('"1.000,50"', f"{NOT_A_DECIMAL}: '1.000,50'; write \"1000.50\" if the comma is a decimal point{IN_QUOTES}"),
+    ('"5万"', f"{NOT_A_DECIMAL}: '5万'; write \"50000\" (5万 in full){IN_QUOTES}"),
 ])
 def test_an_expected_credit_limit_is_refused_as_an_input_amount_is(
     rules_copy: RulesCopy, limit: str, said: str,
