@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from policy_engine.domain.amounts import finite_text, plain_amount
+from policy_engine.domain.amounts import finite_text, plain_amount, readings, written
 
 _BOUND_ERRORS = {
     "greater_than_equal": ("ge", "less than"),
@@ -75,8 +75,9 @@ def setting_of(annotation: Any, metadata: list[Any]) -> NumberSetting | None:
     return None
 
 
-def describe(err: Mapping[str, Any], setting: NumberSetting, cut_short: bool = False) -> tuple[str, str] | None:
-    """(code, message) for pydantic's error `err` on a number setting; None for another error. `cut_short`:
+def describe(err: Mapping[str, Any], setting: NumberSetting, cut_short: bool = False, name: str = "",
+             ) -> tuple[str, str] | None:
+    """(code, message) for pydantic's error `err` on the number setting `name`; None for another error. `cut_short`:
     a comma inside { } ended the value (split_after), so what is left of it is no number to suggest."""
     kind, value = err["type"], err.get("input")
     if kind not in _NUMBER_ERRORS:
@@ -89,7 +90,7 @@ def describe(err: Mapping[str, Any], setting: NumberSetting, cut_short: bool = F
         bound = _shown(getattr(setting, name))
         return "invalid_value", f"{_shown(value)} is {word} {bound}; {_whole_percent(value, setting, right)}"
     if isinstance(value, str):
-        return "type_mismatch", _text_for_number(value, setting, cut_short, right)
+        return "type_mismatch", _text_for_number(value, setting, cut_short, right, name)
     if isinstance(value, float) and setting.whole:
         if value.is_integer():
             return "type_mismatch", f"{value!r} has a decimal point; write {int(value)}"
@@ -111,34 +112,46 @@ def _whole_percent(value: Any, setting: NumberSetting, right: str) -> str:
     return f"write {percent[0]} ({percent[1]})"
 
 
-def _text_for_number(value: str, setting: NumberSetting, cut_short: bool, right: str) -> str:
-    """What to write instead of a quoted number, a percentage or an amount with a currency sign or separators."""
+def _text_for_number(value: str, setting: NumberSetting, cut_short: bool, right: str, name: str) -> str:
+    """What to write instead of a quoted number, a percentage, an amount with a currency sign or separators (each
+    reading the setting takes: amounts.readings), or a number of days or months with its unit."""
     if finite_text(value):
         return f'"{value}" is a text because of the quotes; write {value.strip()} without them'
     percent = percent_as(value, setting.le if setting.le is not None else setting.lt)
     if percent is not None and setting.allows(float(percent[0])):
         return f'"{value}" is a text, not a number; write {percent[0]} ({percent[1]})'
-    plain = plain_amount(value)
     if cut_short:
         return (f'"{value}" is a text, not a number, and a comma inside {{ }} cut it short; write '
                 "the whole amount as one plain number (no currency sign or code, no separators)")
-    if plain is not None and setting.allows(float(plain)):
-        right = f"write {plain} (a plain number: no currency sign or code, no thousands separators)"
+    found = tuple(reading for reading in readings(value) if setting.allows(float(reading[0])))
+    unit = next((unit for unit in _UNIT_WORDS if name.endswith(f"_{unit}")), "")
+    if found:
+        right = f"write {written(found)} (a plain number: no currency sign or code, no thousands separators)"
+    elif unit and (counted := unit_words(value, name, unit)):
+        right = counted
     return f'"{value}" is a text, not a number; {right}'
 
 
 def unit_hint(value: str, name: str, unit: str) -> str:
     """For a threshold written with its unit (`60 days`, `60天`, `2 months`) of a field counted in `unit`: what to
-    write. A field's unit is part of its name and meaning (`credit-policy fields`), never written after the number."""
+    write, in parentheses. A field's unit is part of its name and meaning (`credit-policy fields`), never written
+    after the number."""
+    words = unit_words(value, name, unit)
+    return f" ({words})" if words else ""
+
+
+def unit_words(value: str, name: str, unit: str) -> str:
+    """`write 60: "dbt_open_max" is counted in days, so no unit is written` for `60 days` (or `60天`) of a field or
+    setting `name` counted in `unit`; "" for a value written with no unit."""
     match = _WITH_UNIT.fullmatch(value)
     if match is None:
         return ""
     number, word = match.groups()
     if word.lower() in _UNIT_WORDS.get(unit, ()):
-        return f' (write {number}: "{name}" is counted in {unit}, so no unit is written)'
+        return f'write {number}: "{name}" is counted in {unit}, so no unit is written'
     if unit in _UNIT_WORDS:
-        return f' (write a plain number of {unit}: "{name}" is counted in {unit}; no unit is written)'
-    return " (write a plain number: no unit is written)"
+        return f'write a plain number of {unit}: "{name}" is counted in {unit}; no unit is written'
+    return "write a plain number: no unit is written"
 
 
 def between_order(name: str, low: float, high: float) -> str:
@@ -179,8 +192,9 @@ def split_after(data: Any, loc: tuple[Any, ...]) -> bool:
 
 
 def split_number(data: Any, loc: tuple[Any, ...]) -> str:
-    """For an unknown key at `loc` that is a number with no value, after an entry holding a number:
-    how `{floor: 100,000}` reads (a comma inside { } ends an entry), and what to write; else ""."""
+    """For an unknown key at `loc` that is a number with no value, after an entry holding a number: how it reads (a
+    comma inside { } ends an entry), and what to write; else "". Only for what the constructor did not rejoin from
+    the text as written (split_numbers: `{floor: 1, 5}`, spaced), so it names no reading from the values parsed."""
     *path, key = loc
     mapping = mapping_at(data, path)
     keys = list(mapping)
@@ -191,9 +205,9 @@ def split_number(data: Any, loc: tuple[Any, ...]) -> str:
     if not (isinstance(value, int | float) or (isinstance(value, str) and plain_amount(value) is not None)):
         return ""
     shown = f'"{value}"' if isinstance(value, str) else _shown(value)
-    return (f"a number where a key belongs. Inside {{ }} a comma ends an entry, so a thousands separator"
-            f" splits the number and {before} reads as {shown}; write {before} as one plain number (no"
-            " separators, no currency sign)")
+    return (f"a number where a key belongs. Inside {{ }} a comma ends an entry, so a comma in a number (a"
+            f" thousands separator or a decimal comma) splits it and {before} reads as {shown}; write {before} as"
+            " one plain number (no separators, no currency sign)")
 
 
 def mapping_at(data: Any, path: Iterable[Any]) -> dict[Any, Any]:

@@ -46,7 +46,7 @@ def _number_problem(doc: Document, model: type[BaseModel], loc: tuple[Any, ...],
         field_loc = field_loc[:-1]
     info = getattr(_container(model, field_loc), "model_fields", {}).get(field_loc[-1]) if field_loc else None
     setting = setting_of(info.annotation, info.metadata) if info is not None else None
-    described = describe(err, setting, split_after(doc.data, loc)) if setting is not None else None
+    described = describe(err, setting, split_after(doc.data, loc), str(field_loc[-1])) if setting is not None else None
     if described is None:
         return None
     return doc.problem(loc, described[0], f"{named_path(doc.data, loc)}: {described[1]}")

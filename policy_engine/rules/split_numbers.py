@@ -1,5 +1,6 @@
-"""Numbers a thousands separator split inside { } or [ ] of a rule file (`floor: 1,500,000`, `[10,000, 50,000]`):
-put back together as one problem at their line, so the rest of the file is checked as meant."""
+"""Numbers a thousands separator split inside { } or [ ] of a rule file (`floor: 1,500,000`, `[10,000, 50,000]`),
+or inside { } a decimal comma (`floor: 1.000,50`, `{gt: 1,5}`): put back together as one problem at their line,
+naming each reading (amounts.readings) from the text as written, so the rest of the file is checked as read first."""
 
 from __future__ import annotations
 
@@ -10,25 +11,31 @@ from typing import Any
 
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from policy_engine.domain.amounts import plain_amount
+from policy_engine.domain.amounts import Reading, readings, written
 
 
 @dataclass(frozen=True)
 class SplitNumber:
     """A number whose thousands separators split it inside { }: `floor: 1,500,000` reads as the entry `floor: 1`
     and the keys `500` and `000` (a comma ends an entry there); or inside [ ]: `[10,000, 50,000]` reads as four
-    items."""
+    items; or a decimal comma inside { } (`floor: 1.000,50`: `floor: 1.000` and the key `50`)."""
 
     pieces: tuple[str, ...]
-    """As YAML read it: ("1", "500", "000"), ("$1", "500", "000 CNY")."""
-    meant: str
-    """The plain number meant: 1500000."""
+    """As written: ("1", "500", "000"), ("$1", "500", "000 CNY"), ("1.000", "50")."""
+    readings: tuple[Reading, ...]
+    """Each plain number it may mean, the first read on: (("1500000", ""),), or (("12500", ""), ("12.500", "if the
+    comma is a decimal point"))."""
     as_text: bool = False
     """Meant as a decimal string in quotes, as money is in a rule test case ("125000.00")."""
     in_list: bool = False
     """Split inside [ ] (into items) rather than inside { } (into keys)."""
     ambiguous: bool = False
     """Inside [ ], every piece could be an item of its own (`[1,100, 200]`): left as the items YAML reads."""
+
+    @property
+    def meant(self) -> str:
+        """The plain number read on, so that the rest of the file is checked: the first reading."""
+        return self.readings[0][0]
 
     @property
     def code(self) -> str:
@@ -38,14 +45,17 @@ class SplitNumber:
     def message(self) -> str:
         """What was written, how it reads, and what to write instead."""
         head, *keys = (f'"{piece}"' for piece in self.pieces)
-        write = (f'"{self.meant}" (money in a case is a decimal string: in quotes,' if self.as_text
-                 else f"{self.meant} (a plain number:")
-        if self.ambiguous:
+        shown = [(f'"{plain}"' if self.as_text else plain, why) for plain, why in self.readings]
+        if self.ambiguous:  # the number as thousands first, then any other reading, then the items
             items = f"{', '.join(self.pieces[:-1])} and {self.pieces[-1]}"
+            quoted = "(money in a case is a decimal string: in quotes," if self.as_text else "(a plain number:"
+            others = "".join(f", {written((reading,))}" for reading in shown[1:])
             return (f"{','.join(self.pieces)} is ambiguous: the items {items} (inside [ ] a comma ends an item), or "
                     f"the number {self.meant} (no space after the comma, where other commas of the list have one, as "
-                    f"after a thousands separator); write {write} no thousands separators) for the number, or "
-                    f"{', '.join(self.pieces)} for the items")
+                    f"after a thousands separator); write {shown[0][0]} {quoted} no thousands separators) for the "
+                    f"number{others}, or {', '.join(self.pieces)} for the items")
+        write = (f"{written(tuple(shown))} (money in a case is a decimal string: in quotes," if self.as_text
+                 else f"{written(tuple(shown))} (a plain number:")
         reads = (f"[ ] a comma ends an item, so it reads as the items {', '.join([head, *keys[:-1]])} and {keys[-1]}"
                  if self.in_list else
                  f"{{ }} a comma ends an entry, so it reads as {head} and the key{'s' if len(keys) > 1 else ''} "
@@ -55,6 +65,9 @@ class SplitNumber:
 
 
 _HEAD = re.compile(r"[¥￥$€£]?\d{1,3}")
+_DECIMAL_HEAD = re.compile(r"[¥￥$€£]?(?:\d{1,3}(?:\.\d{3})+|\d{1,3}(?:\s\d{3})+|\d+)")
+"""What stands before a decimal comma: digits, perhaps with points or spaces between thousands (1.000, 1 000)."""
+_DECIMALS = re.compile(r"\d+")
 _GROUP = re.compile(r"\d{3}")
 _LAST_GROUP = re.compile(r"\d{3}(?:\.\d+)?(?:\s*[A-Za-z元]+)?")
 _PLAIN_ITEM = re.compile(r"\d+(?:\.\d+)?")
@@ -74,6 +87,8 @@ def rejoin_split_numbers(node: MappingNode, as_text: bool = False) -> list[tuple
         key, value = pairs[i]
         end = i + 1
         while end < len(pairs) and _group(*pairs[end]) and (end == i + 1 or _GROUP.fullmatch(pairs[end - 1][0].value)):
+            end += 1
+        if end == i + 1 and end < len(pairs) and _decimal_comma(value, *pairs[end]):
             end += 1
         split = _joined(value, [k.value for k, _ in pairs[i + 1:end]], as_text)
         if split is None:
@@ -137,6 +152,15 @@ def _joined_node(split: SplitNumber, first: Any, last: Any) -> ScalarNode:
     return ScalarNode(f"tag:yaml.org,2002:{tag}", split.meant, first.start_mark, last.end_mark)
 
 
+def _decimal_comma(before: Any, key: Any, value: Any) -> bool:
+    """A key of digits with no value right after the comma that follows a number (`{gt: 1,5}`, `{floor: 1.000,50}`):
+    the decimals of a decimal comma. Not after a space (`{floor: 1, 5}`): then it was written as a key of its own."""
+    return (isinstance(before, ScalarNode) and before.style is None and bool(_DECIMAL_HEAD.fullmatch(before.value))
+            and isinstance(key, ScalarNode) and key.style is None and bool(_DECIMALS.fullmatch(key.value))
+            and key.start_mark.index == before.end_mark.index + 1 and isinstance(value, ScalarNode)
+            and value.tag == _NULL and value.value == "")
+
+
 def _group(key: Any, value: Any) -> bool:
     """A key that is a digit group with no value: what follows a thousands separator inside { }."""
     return _digits(key) and isinstance(value, ScalarNode) and value.tag == _NULL and value.value == ""
@@ -148,10 +172,12 @@ def _digits(node: Any) -> bool:
 
 
 def _joined(value: Any, groups: list[str], as_text: bool, in_list: bool = False) -> SplitNumber | None:
-    if not groups or not isinstance(value, ScalarNode) or value.style is not None or not _HEAD.fullmatch(value.value):
+    if not groups or not isinstance(value, ScalarNode) or value.style is not None:
         return None
-    meant = plain_amount(",".join([value.value, *groups]))
-    if meant is None:
+    if not (_HEAD if in_list else _DECIMAL_HEAD).fullmatch(value.value):
         return None
     pieces = (value.value, *groups)
-    return SplitNumber(pieces, meant, as_text, in_list, in_list and _items_too(pieces))
+    found = readings(",".join(pieces))
+    if not found:
+        return None
+    return SplitNumber(pieces, found, as_text, in_list, in_list and _items_too(pieces))

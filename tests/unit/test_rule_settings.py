@@ -97,6 +97,36 @@ def test_nan_or_infinity_in_any_number_setting_is_not_a_number_at_its_line(
          "interval_months: no value is written; write a whole number from 1 to 24"),
         ("limits.yaml", "floor: 100000", "floor: yes", "type_mismatch",
          'limit.floor: "yes" is a text, not a number; write a number from 0 to 10000000000000'),
+        # numbers written the way people write them, each named with what it takes to read it so: `"1.000,50"` said
+        # "write 1.00050" and `1,5` "write 15" (the comma dropped), `1.000.000`, `5万` and `30 days` said no number
+        ("limits.yaml", "floor: 100000", 'floor: "1.000,50"', "type_mismatch",
+         'limit.floor: "1.000,50" is a text, not a number; write 1000.50 if the comma is a decimal point (a plain '
+         "number: no currency sign or code, no thousands separators)"),
+        ("limits.yaml", "floor: 100000", "floor: 1.000.000", "type_mismatch",
+         'limit.floor: "1.000.000" is a text, not a number; write 1000000 if the points separate thousands (a plain '
+         "number: no currency sign or code, no thousands separators)"),
+        ("limits.yaml", "floor: 100000", "floor: 5万", "type_mismatch",
+         'limit.floor: "5万" is a text, not a number; write 50000 (5万 in full) (a plain number: no currency sign or '
+         "code, no thousands separators)"),
+        ("limits.yaml", "floor: 100000", "floor: 1\u00a0000\u00a0000", "type_mismatch",  # no-break spaces
+         'limit.floor: "1\u00a0000\u00a0000" is a text, not a number; write 1000000 (a plain number: no currency sign '
+         "or code, no thousands separators)"),
+        ("limits.yaml", "floor: 100000", "floor: 30%", "type_mismatch",  # a floor is an amount: no share to suggest
+         'limit.floor: "30%" is a text, not a number; write a number from 0 to 10000000000000'),
+        ("policy.yaml", "signal_window_days: 180", "signal_window_days: 1,5", "type_mismatch",
+         'features.signal_window_days: "1,5" is a text, not a number; write a whole number from 1 to 3650'),
+        ("policy.yaml", "signal_window_days: 180", "signal_window_days: 180 days", "type_mismatch",
+         'features.signal_window_days: "180 days" is a text, not a number; write 180: "signal_window_days" is '
+         "counted in days, so no unit is written"),
+        ("portfolio.yaml", "sales_window_months: 12", "sales_window_months: 12个月", "type_mismatch",
+         'value_classes.sales_window_months: "12个月" is a text, not a number; write 12: "sales_window_months" is '
+         "counted in months, so no unit is written"),
+        ("portfolio.yaml", "sales_window_months: 12", "sales_window_months: 1 year", "type_mismatch",
+         'value_classes.sales_window_months: "1 year" is a text, not a number; write a plain number of months: '
+         '"sales_window_months" is counted in months; no unit is written'),
+        ("portfolio.yaml", "give_up_share: 0.05", "give_up_share: 0,05", "type_mismatch",
+         'give_up_share: "0,05" is a text, not a number; write 0.05 if the comma is a decimal point (a plain number: '
+         "no currency sign or code, no thousands separators)"),
     ],
 )
 def test_a_number_setting_out_of_range_or_not_a_number_says_what_to_write(

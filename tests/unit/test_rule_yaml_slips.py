@@ -71,17 +71,26 @@ def test_a_key_written_twice_echoes_its_values_as_yaml_not_python(
     assert problem.message.endswith(f"(the value here is `1`, there `{echoed}`)")
 
 
+DECIMAL = " if the comma is a decimal point"
 SPLIT = ("is one number, but inside {{ }} a comma ends an entry, so it reads as {reads}; write {meant} (a plain "
          "number: no currency sign or code, no thousands separators)")
 
 
 @pytest.mark.parametrize(("written", "reads", "meant"), [
-    ("100,000", '"100" and the key "000"', "100000"),
+    # one comma before three digits: a thousands separator or a decimal comma, both named (was 100000 alone)
+    ("100,000", '"100" and the key "000"', f"100000, or 100.000{DECIMAL}"),
     ("1,500,000", '"1" and the keys "500" and "000"', "1500000"),
     ("1,000,000", '"1" and the keys "000" and "000"', "1000000"),
     ("$1,500,000", '"$1" and the keys "500" and "000"', "1500000"),
-    ("¥100,000", '"¥100" and the key "000"', "100000"),
+    ("¥100,000", '"¥100" and the key "000"', f"100000, or 100.000{DECIMAL}"),
     ("1,500,000.50 CNY", '"1" and the keys "500" and "000.50 CNY"', "1500000.50"),
+    # a decimal comma, read from the text as written: was `unknown field "50": … a thousands separator splits the
+    # number and floor reads as 1` (the 1.0 YAML made of `1.000`), with nothing to write
+    ("1.000,50", '"1.000" and the key "50"', f"1000.50{DECIMAL}"),
+    ("1 000,50", '"1 000" and the key "50"', f"1000.50{DECIMAL}"),
+    ("¥1.000,50", '"¥1.000" and the key "50"', f"1000.50{DECIMAL}"),
+    ("1,5", '"1" and the key "5"', f"1.5{DECIMAL}"),
+    ("100,00", '"100" and the key "00"', f"100.00{DECIMAL}"),
 ])
 def test_a_number_split_by_thousands_separators_inside_braces_is_one_problem_saying_what_was_meant(
     rules_copy: RulesCopy, written: str, reads: str, meant: str,
@@ -97,8 +106,11 @@ def test_a_number_split_by_thousands_separators_inside_braces_is_one_problem_say
 
 
 @pytest.mark.parametrize(("condition", "where", "written", "reads", "meant"), [
-    ("{order_amount: $50,000}", "when.order_amount", "$50,000", '"$50" and the key "000"', "50000"),
-    ("{order_amount: 50,000}", "when.order_amount", "50,000", '"50" and the key "000"', "50000"),
+    ("{order_amount: $50,000}", "when.order_amount", "$50,000", '"$50" and the key "000"',
+     f"50000, or 50.000{DECIMAL}"),
+    ("{order_amount: 50,000}", "when.order_amount", "50,000", '"50" and the key "000"', f"50000, or 50.000{DECIMAL}"),
+    ("{order_amount: {gt: 1.000,50}}", "when.order_amount.gt", "1.000,50", '"1.000" and the key "50"',
+     f"1000.50{DECIMAL}"),
     ("{order_amount: {gt: 1,500,000}}", "when.order_amount.gt", "1,500,000", '"1" and the keys "500" and "000"',
      "1500000"),
 ])
@@ -127,18 +139,17 @@ def test_a_split_number_in_braces_over_several_lines_is_reported_at_its_own_line
     assert "limit.floor: 1,500,000 is one number" in problem.message and "write 1500000 " in problem.message
 
 
-def test_digits_after_a_comma_that_are_no_thousands_group_still_say_a_separator_split_the_number(
-    rules_copy: RulesCopy,
-) -> None:
-    """`100,00` is no thousands grouping, so no number is guessed; the key `00` still says what split it."""
-    rules = rules_copy(("limits.yaml", "floor: 100000}", "floor: 100,00}"))
+def test_digits_after_a_comma_and_a_space_are_a_key_not_a_decimal_comma(rules_copy: RulesCopy) -> None:
+    """`{floor: 1, 5}`: after a space the digits were written as a key of their own, so no number is read from them;
+    the key still says what a comma does there, without claiming a thousands separator (it said one split it)."""
+    rules = rules_copy(("limits.yaml", "floor: 100000}", "floor: 1, 5}"))
 
     [problem] = lint(read_rule_files(rules), source_dir=str(rules))
 
     assert (problem.code, problem.line) == ("unknown_field", 14)
-    assert problem.message.startswith('rule limit.aaa: '
-                                      'unknown field "0": a number where a key belongs. Inside { } a comma ends an '
-                                      "entry, so a thousands separator splits the number and floor reads as 100")
+    assert problem.message.startswith('rule limit.aaa: unknown field "5": a number where a key belongs. Inside { } a '
+                                      "comma ends an entry, so a comma in a number (a thousands separator or a "
+                                      "decimal comma) splits it and floor reads as 1; write floor as one plain number")
 
 
 LIST_SPLIT = ("is one number, but inside [ ] a comma ends an item, so it reads as the items {reads}; write {meant} (a "
@@ -146,11 +157,13 @@ LIST_SPLIT = ("is one number, but inside [ ] a comma ends an item, so it reads a
 
 
 @pytest.mark.parametrize(("between", "split"), [
-    ("[10,000, 50000]", [(0, "10,000", '"10" and "000"', "10000")]),
-    ("[10,000, 50,000]", [(0, "10,000", '"10" and "000"', "10000"), (1, "50,000", '"50" and "000"', "50000")]),
-    ("[$10,000, 1,500,000.50]", [(0, "$10,000", '"$10" and "000"', "10000"),
+    ("[10,000, 50000]", [(0, "10,000", '"10" and "000"', f"10000, or 10.000{DECIMAL}")]),
+    ("[10,000, 50,000]", [(0, "10,000", '"10" and "000"', f"10000, or 10.000{DECIMAL}"),
+                          (1, "50,000", '"50" and "000"', f"50000, or 50.000{DECIMAL}")]),
+    ("[$10,000, 1,500,000.50]", [(0, "$10,000", '"$10" and "000"', f"10000, or 10.000{DECIMAL}"),
                                  (1, "1,500,000.50", '"1", "500" and "000.50"', "1500000.50")]),
-    ("[10,000,50,000]", [(0, "10,000", '"10" and "000"', "10000"), (1, "50,000", '"50" and "000"', "50000")]),
+    ("[10,000,50,000]", [(0, "10,000", '"10" and "000"', f"10000, or 10.000{DECIMAL}"),
+                         (1, "50,000", '"50" and "000"', f"50000, or 50.000{DECIMAL}")]),
 ])
 def test_a_number_split_by_thousands_separators_inside_brackets_is_one_problem_saying_what_was_meant(
     rules_copy: RulesCopy, between: str, split: list[tuple[int, str, str, str]],
@@ -199,16 +212,18 @@ def test_a_range_written_without_spaces_is_still_two_numbers(rules_copy: RulesCo
 
 AMBIGUOUS = ("{written} is ambiguous: the items {items} (inside [ ] a comma ends an item), or the number {meant} (no "
              "space after the comma, where other commas of the list have one, as after a thousands separator); write "
-             "{meant} (a plain number: no thousands separators) for the number, or {listed} for the items")
+             "{meant} (a plain number: no thousands separators) for the number{decimal}, or {listed} for the items")
 
 
 @pytest.mark.parametrize(("between", "found"), [
-    ("[1,100, 200]", [(0, "1,100", "1 and 100", "1100", "1, 100")]),
-    ("[5,250, 7,500]", [(0, "5,250", "5 and 250", "5250", "5, 250"), (2, "7,500", "7 and 500", "7500", "7, 500")]),
-    ("[1,100,200, 300]", [(0, "1,100,200", "1, 100 and 200", "1100200", "1, 100, 200")]),
+    # one group: a decimal comma is a reading too, named after the number (was left out)
+    ("[1,100, 200]", [(0, "1,100", "1 and 100", "1100", "1, 100", f", 1.100{DECIMAL}")]),
+    ("[5,250, 7,500]", [(0, "5,250", "5 and 250", "5250", "5, 250", f", 5.250{DECIMAL}"),
+                        (2, "7,500", "7 and 500", "7500", "7, 500", f", 7.500{DECIMAL}")]),
+    ("[1,100,200, 300]", [(0, "1,100,200", "1, 100 and 200", "1100200", "1, 100, 200", "")]),
 ])
 def test_a_comma_in_brackets_that_may_end_an_item_or_separate_thousands_is_a_problem_naming_both_readings(
-    rules_copy: RulesCopy, between: str, found: list[tuple[int, str, str, str, str]],
+    rules_copy: RulesCopy, between: str, found: list[tuple[int, str, str, str, str, str]],
 ) -> None:
     """`between: [1,100, 200]` was read as [1100, 200] (and then "has its ends swapped; write [200, 1100]"): a
     guess, where 1, 100, 200 is as likely. Now nothing is guessed: the items stay as YAML reads them, and lint
@@ -218,13 +233,13 @@ def test_a_comma_in_brackets_that_may_end_an_item_or_separate_thousands_is_a_pro
 
     problems = lint(read_rule_files(rules), source_dir=str(rules))
 
-    cols = [line.index(written, line.index("[")) + 1 for _, written, _, _, _ in found]
+    cols = [line.index(written, line.index("[")) + 1 for _, written, _, _, _, _ in found]
     ambiguous = [p for p in problems if p.code == "ambiguous_number"]
     assert [(Path(p.path).name, p.line, p.col) for p in ambiguous] == [("orders.yaml", 21, col) for col in cols]
     assert [p.message for p in ambiguous] == [
         f"rule order.cash_in_advance: when.order_amount.between[{i}]: "
-        + AMBIGUOUS.format(written=written, items=items, meant=meant, listed=listed)
-        for i, written, items, meant, listed in found]
+        + AMBIGUOUS.format(written=written, items=items, meant=meant, listed=listed, decimal=decimal)
+        for i, written, items, meant, listed, decimal in found]
     assert [p.message for p in problems if p.code != "ambiguous_number"] == [BETWEEN]  # of the items as written
 
 
@@ -244,7 +259,8 @@ def test_an_ambiguous_comma_in_a_rule_test_case_file_is_the_same_problem_with_th
 
     assert [(p.line, p.col, p.code) for p in problems] == [(2, 23, "ambiguous_number")]
     assert problems[0].message.endswith('write "1100" (money in a case is a decimal string: in quotes, no thousands '
-                                        "separators) for the number, or 1, 100 for the items")
+                                        'separators) for the number, "1.100" if the comma is a decimal point, or 1, '
+                                        "100 for the items")
     assert doc is not None and doc.data["cases"][0]["amounts"] == [1, 100, 200]
 
 
@@ -284,3 +300,22 @@ def test_braces_doubled_or_a_list_where_a_key_goes_is_a_yaml_error_at_it_not_a_c
     assert (problem.line, problem.col, problem.code) == (1, col, "yaml_error")
     assert problem.message.startswith("a { } or [ ] where a key goes: a key is a plain word, such as `all:` or a "
                                       "field's name; if `{{` was written, remove one pair of braces")
+
+
+@pytest.mark.parametrize(("written", "said"), [
+    ("1.000,50", '1.000,50 is one number, but inside { } a comma ends an entry, so it reads as "1.000" and the key '
+                 '"50"; write "1000.50" if the comma is a decimal point (money in a case is a decimal string: in '
+                 "quotes, no currency sign or code, no thousands separators)"),
+    ("12,500", '12,500 is one number, but inside { } a comma ends an entry, so it reads as "12" and the key "500"; '
+               'write "12500", or "12.500" if the comma is a decimal point (money in a case is a decimal string: in '
+               "quotes, no currency sign or code, no thousands separators)"),
+])
+def test_a_comma_in_a_case_amount_names_each_reading_quoted(written: str, said: str) -> None:
+    """A case's `{amount: 1.000,50}` was `unknown field "50"` saying a thousands separator made the amount 1;
+    `{amount: 12,500}` named 12500 alone."""
+    text = f"cases:\n  - id: x\n    order: {{order_id: S, amount: {written}}}\n"
+
+    doc, problems = parse_document("case.yaml", text, CaseConstructor)
+
+    assert [(p.line, p.col, p.code) for p in problems] == [(3, 26, "type_mismatch")]  # at `amount`
+    assert problems[0].message == f"case x: order.amount: {said}"
