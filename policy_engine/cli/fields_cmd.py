@@ -56,7 +56,7 @@ def field_lines(specs: Sequence[FieldSpec], width: int | None = None) -> list[st
     indent = " " * (name_w + 2 + type_w + 2)
     lines = []
     for spec in specs:
-        unit = f"({_unit(spec)}) " if _unit(spec) else ""
+        unit = f"({spec.unit_text()}) " if spec.unit_text() else ""
         extra = f" [{', '.join(spec.values)}]" if spec.values else ""
         head = f"{spec.name:{name_w}}  {spec.type:{type_w}}  "
         meaning = f"{unit}{spec.description}{extra}"
@@ -72,33 +72,5 @@ def field_record(spec: FieldSpec) -> dict[str, Any]:
     """One field as `fields --json` gives it: what the line says, each part under its own key."""
     low_high = {"low": spec.realistic[0], "high": spec.realistic[1]} if spec.realistic else None
     return {"name": spec.name, "type": spec.type, "unit": spec.unit, "minimum": spec.minimum,
-            "maximum": spec.maximum, "realistic": low_high, "written_as": _written_as(spec),
+            "maximum": spec.maximum, "realistic": low_high, "written_as": spec.written_as(),
             "description": spec.description, "values": list(spec.values)}
-
-
-def _written_as(spec: FieldSpec) -> str | None:
-    """How a percentage is written on the field: `fraction` (0.8 for 80%), `ratio` (1.5 for 150%), or None when it is
-    no share or multiple (an amount, days, a score)."""
-    if spec.fraction:
-        return "fraction"
-    return "ratio" if spec.realistic is not None else None
-
-
-_WRITTEN = {"fraction": "0.8 for 80%", "ratio": "1.5 for 150%"}
-
-
-def _unit(spec: FieldSpec) -> str:
-    """The unit and the bounds (`months, ≥ 0`, `1-9`); a range written as the unit (0-1, 0-100) shows them already.
-    A fraction with no unit says so (`fraction, ≥ 0`): 0.8, not 80, is its 80%. Then the realistic range lint judges
-    a threshold by, and how a percentage is written (`real values 0 to 10, written as a ratio: 1.5 for 150%`)."""
-    unit = spec.unit or ("fraction" if spec.fraction else "")
-    shown = "" if spec.minimum is None else f"{spec.minimum:g}"
-    if spec.minimum is not None and not unit.startswith(f"{shown}-"):
-        bounds = f"≥ {shown}" if spec.maximum is None else f"{shown}-{spec.maximum:g}"
-        unit = ", ".join(filter(None, (unit, bounds)))
-    written = _written_as(spec)
-    if spec.realistic is None or written is None:
-        return unit
-    low, high = spec.realistic
-    real = f"real values {low:g} to {high:g}, written as a {written}: {_WRITTEN[written]}"
-    return "; ".join(filter(None, (unit, real)))

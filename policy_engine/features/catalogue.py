@@ -32,6 +32,33 @@ class FieldSpec:
     """The values real customers have, from low to high (a net margin from a loss of 5 times revenue to all revenue
     as profit): lint reads a threshold outside it whose hundredth lies inside as a percentage written whole."""
 
+    def written_as(self) -> str | None:
+        """How a percentage is written on the field: `fraction` (0.8 for 80%), `ratio` (1.5 for 150%), or None when it
+        is no share or multiple (an amount, days, a score)."""
+        if self.fraction:
+            return "fraction"
+        return "ratio" if self.realistic is not None else None
+
+    def unit_text(self) -> str:
+        """The unit and the bounds (`months, ≥ 0`, `1-9`); a range written as the unit (0-1, 0-100) shows them
+        already. A fraction with no unit says so (`fraction, ≥ 0`): 0.8, not 80, is its 80%. Then the realistic range
+        lint judges a threshold by, and how a percentage is written (`real values 0 to 10, written as a ratio: 1.5 for
+        150%`). What `credit-policy fields` shows, and lint where a field is given no number."""
+        unit = self.unit or ("fraction" if self.fraction else "")
+        shown = "" if self.minimum is None else f"{self.minimum:g}"
+        if self.minimum is not None and not unit.startswith(f"{shown}-"):
+            bounds = f"≥ {shown}" if self.maximum is None else f"{shown}-{self.maximum:g}"
+            unit = ", ".join(filter(None, (unit, bounds)))
+        written = self.written_as()
+        if self.realistic is None or written is None:
+            return unit
+        low, high = self.realistic
+        real = f"real values {low:g} to {high:g}, written as a {written}: {_WRITTEN[written]}"
+        return "; ".join(filter(None, (unit, real)))
+
+
+_WRITTEN = {"fraction": "0.8 for 80%", "ratio": "1.5 for 150%"}
+
 
 def _f(name: str, type_: FieldType, description: str, unit: str = "", **kw: Any) -> FieldSpec:
     return FieldSpec(name, type_, description, unit, **kw)

@@ -13,7 +13,6 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from policy_engine.domain.amounts import plain_amount
 from policy_engine.domain.values import SIGNAL_CODES
 from policy_engine.features import FieldSpec
 from policy_engine.rules.boxes import INF as INF
@@ -30,10 +29,11 @@ from policy_engine.rules.condition_nodes import Loc as Loc
 from policy_engine.rules.condition_nodes import Node as Node
 from policy_engine.rules.condition_nodes import is_number
 from policy_engine.rules.field_ranges import out_of_range
-from policy_engine.rules.numbers import between_order, percent_as, split_number, unit_hint
+from policy_engine.rules.numbers import between_order, split_number
 from policy_engine.rules.problems import Problem
 from policy_engine.rules.schema import suggest
 from policy_engine.rules.scopes import not_available
+from policy_engine.rules.threshold_words import number_hint
 from policy_engine.rules.whole_percents import likely_percents, whole_percents
 from policy_engine.rules.yes_no import not_true_false
 
@@ -187,7 +187,7 @@ class Checker:
 
     def _scalar_ok(self, spec: FieldSpec, value: Any, loc: Loc) -> bool:
         if spec.type in ("number", "integer"):
-            message = f'"{spec.name}" is a number; got {value!r}{_unquote_hint(value, spec)}'
+            message = f'"{spec.name}" is a number; got {value!r}{number_hint(value, spec, self.scope)}'
             return self._expect(is_number(value), loc, message) and self._finite(spec, value, loc)
         if spec.type == "boolean":
             return self._expect(isinstance(value, bool), loc, not_true_false(spec.name, value))
@@ -238,22 +238,3 @@ def _values_of(spec: FieldSpec) -> str:
     if spec.type == "enum":
         return f"one of {', '.join(spec.values)}"
     return {"boolean": "true or false", "integer": "a whole number"}.get(spec.type, "a number")
-
-
-def _unquote_hint(value: Any, spec: FieldSpec) -> str:
-    """For a number written in quotes ("90"), the commonest way to get a text here, as money ("¥50,000") or as a
-    percentage ("30%" of a share, "90%" of a score): say so, and what to write."""
-    if not isinstance(value, str):
-        return ""
-    most = 100 if spec.unit == "0-100" else 5 if spec.unit in ("", "0-1", "0-1+") and not spec.money else None
-    percent = percent_as(value, most)
-    if percent is not None and (spec.minimum is None or float(percent[0]) >= spec.minimum):  # -10% of a share: no
-        return f" (write {percent[0]}: {percent[1]})"
-    try:
-        number = float(value)
-    except ValueError:
-        plain = plain_amount(value)
-        if plain is None:
-            return unit_hint(value, spec.name, spec.unit)
-        return f" (write {plain}: a plain number, no currency sign or code, no thousands separators)"
-    return f" (a text because of the quotes: write {value.strip()} without them)" if math.isfinite(number) else ""

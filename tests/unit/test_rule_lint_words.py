@@ -152,6 +152,52 @@ def test_a_threshold_written_as_money_says_to_write_the_plain_number(rules_copy:
                                                 "number, no currency sign or code, no thousands separators)")
 
 
+@pytest.mark.parametrize(("threshold", "said"), [
+    # the comma was dropped: "write 15", "write 1.00050"
+    ('"1,5"', "'1,5' (write 1.5 if the comma is a decimal point: a plain number, no currency sign or code, no "
+              "thousands separators)"),
+    ('"1.000,50"', "'1.000,50' (write 1000.50 if the comma is a decimal point: a plain number, no currency sign or "
+                   "code, no thousands separators)"),
+    # said "write a plain number: no unit is written", as if k were a unit
+    ("5k", "'5k' (write 5000 (5k in full): a plain number, no currency sign or code, no thousands separators)"),
+    ("1.000.000", "'1.000.000' (write 1000000 if the points separate thousands: a plain number, no currency sign or "
+                  "code, no thousands separators)"),
+    ("large", "'large' (\"large\" is a value of \"size\", not a number: compare \"size\" instead; \"order_amount\" "
+              "takes a number: money, ≥ 0)"),
+])
+def test_a_threshold_written_in_a_local_or_everyday_form_says_each_reading(
+    rules_copy: RulesCopy, threshold: str, said: str,
+) -> None:
+    rules = rules_copy(("orders.yaml", "{available_credit_after: {lt: 0}}", f"{{order_amount: {{gt: {threshold}}}}}"))
+
+    [(_, _, code, message)] = _found(rules)
+
+    assert code == "type_mismatch"
+    assert message == f"rule order.special_approval: \"order_amount\" is a number; got {said}"
+
+
+@pytest.mark.parametrize(("condition", "said"), [
+    # a word was `is a number; got 'large'` with nothing to write
+    ("{invoice_count: {gte: large}}", "got 'large' (\"large\" is a value of \"size\", not a number: compare \"size\" "
+                                      "instead; \"invoice_count\" takes a whole number: ≥ 0)"),
+    ("{current_grade_rank: {lte: BBB}}", "got 'BBB' (\"BBB\" is a value of \"current_grade\", \"grade\" and "
+                                         "\"base_grade\", not a number: compare one of those instead; "
+                                         "\"current_grade_rank\" takes a whole number: 1-9)"),
+    ("{current_ratio: {lt: low}}", "got 'low' (\"current_ratio\" takes a number: ≥ 0; real values 0 to 10, written as "
+                                   "a ratio: 1.5 for 150%)"),
+    # 1.5 is no whole number of days: what the field takes, not "write 15"
+    ('{dbt_open_max: {gt: "1,5"}}', "got '1,5' (\"dbt_open_max\" takes a whole number: days, ≥ 0)"),
+])
+def test_a_word_or_a_reading_a_field_cannot_take_says_what_the_field_takes(
+    rules_copy: RulesCopy, condition: str, said: str,
+) -> None:
+    rules = rules_copy(("orders.yaml", "{available_credit_after: {lt: 0}}", condition))
+
+    [(_, _, code, message)] = _found(rules)
+
+    assert code == "type_mismatch" and message.endswith(said)
+
+
 def test_a_rule_id_used_in_two_files_names_both_places_and_says_to_rename_one(rules_copy: RulesCopy) -> None:
     """It said `duplicate rule id "warn.pays_late" (first at …/more_warnings.yaml:11)` and no more."""
     rules = rules_copy()
