@@ -29,6 +29,7 @@ from policy_engine.domain.values import (
     not_money_message,
 )
 from policy_engine.domain.violation_reasons import INVALID, amount_or_date_reason, reason_of_pydantic_error
+from policy_engine.domain.whole_numbers import refused_whole
 
 
 @dataclass(frozen=True)
@@ -114,9 +115,6 @@ class EngineUnavailable(EngineFailure):
 _MESSAGES = {
     "missing": "required",
     "extra_forbidden": "unknown field",
-    "int_parsing": "not an integer",
-    "int_type": "not an integer",
-    "int_from_float": "not an integer",
     "string_type": "not a string",
     "literal_error": None,
     "list_type": "not a list",
@@ -184,6 +182,9 @@ def _message(err: Any, kind: str) -> str:
     """What a refused field that is no amount or date says: our words for pydantic's, and what was meant."""
     if kind in BOUND_ERRORS:  # the bound and the value sent, as every bounded field says it (bounds.py)
         return beyond_bound(kind, err.get("ctx") or {}, err.get("input"))
+    if kind in _WHOLE_ERRORS:
+        loc = err.get("loc") or ("",)
+        return refused_whole(err.get("input"), str(loc[-1]), "assessment" in loc)  # a 5C score is out of 100
     message = (_MESSAGES.get(kind) or str(err["msg"])).removeprefix("Value error, ")
     if kind == "string_pattern_mismatch":
         pattern = (err.get("ctx") or {}).get("pattern", "")
@@ -197,6 +198,7 @@ def _message(err: Any, kind: str) -> str:
     return message
 
 
+_WHOLE_ERRORS = frozenset({"int_parsing", "int_type", "int_from_float"})
 _REQUIRED = {NOT_A_DECIMAL: REQUIRED_DECIMAL, NOT_A_DATE: REQUIRED_DATE}
 _REQUIRED_MESSAGES = frozenset(_REQUIRED.values())
 _RANGE_MESSAGES = frozenset({MONEY_RANGE, DATE_RANGE, NOT_POSITIVE, NOT_NEGATIVE})

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from policy_engine.domain.amounts import finite_text, plain_amount, readings, written
+from policy_engine.domain.whole_numbers import UNIT_WORDS as _UNIT_WORDS
 
 _BOUND_ERRORS = {
     "greater_than_equal": ("ge", "less than"),
@@ -27,8 +28,6 @@ _BOUND_ERRORS = {
 _NUMBER_ERRORS = frozenset({"finite_number", "int_type", "float_type", *_BOUND_ERRORS})
 _PERCENT = re.compile(r"\s*([-−]?\d+(?:\.\d+)?)\s*[%％]\s*")  # signed: a net margin of -10%
 _WITH_UNIT = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z\u4e00-\u9fff]+)\s*")
-_UNIT_WORDS = {"days": ("d", "day", "days", "天", "日"), "months": ("m", "mo", "month", "months", "月", "个月")}
-"""How a number of days or months is written with its unit, in English or Chinese."""
 
 
 @dataclass(frozen=True)

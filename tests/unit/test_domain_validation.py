@@ -54,6 +54,33 @@ def test_a_bad_decimal_says_what_a_decimal_looks_like(amount: str, hint: str) ->
     assert '"125000.00"' in NOT_A_DECIMAL and "16" in NOT_A_DECIMAL and "6" in NOT_A_DECIMAL.replace("16", "")
 
 
+@pytest.mark.parametrize(("field", "value", "said"), [
+    ("payment_term_days", "30 days", "'30 days'; write 30 (\"payment_term_days\" is counted in days: no unit is "
+                                     "written)"),
+    ("payment_term_days", "30天", "'30天'; write 30 (\"payment_term_days\" is counted in days: no unit is written)"),
+    ("payment_term_days", "1 month", "'1 month'; write a whole number: no unit is written"),
+    ("due_date_changes", "1\u00a0000", "'1\\xa0000'; write 1000"),
+    ("due_date_changes", "1,5", "'1,5'"),  # 1.5 is no whole number: nothing to suggest, not 15
+    ("due_date_changes", "two", "'two'"),
+    ("due_date_changes", 2.5, "2.5"),
+])
+def test_a_bad_whole_number_echoes_the_value_and_says_what_to_write(field: str, value: Any, said: str) -> None:
+    """Each said `not an integer` alone: not the value, not the 30 of `30 days`, in a snapshot file or a case."""
+    found = _violations({"customer_id": "C", "invoices": [_invoice(**{field: value})]})
+
+    assert found == {f"invoices[0].{field}": f"not an integer: {said}"}
+
+
+def test_a_5c_score_written_as_a_percentage_says_the_number_out_of_100() -> None:
+    assessment = {"character": "80%", "capacity": 50, "capital": 50, "collateral": 50, "conditions": "50%",
+                  "assessed_on": "2026-01-01"}
+
+    found = _violations({"customer_id": "C", "assessment": assessment})
+
+    assert found == {f"assessment.{name}": f"not an integer: '{v}'; write {v[:-1]} (a score is out of 100: no % sign)"
+                     for name, v in (("character", "80%"), ("conditions", "50%"))}
+
+
 def test_binary_float_money_is_refused_with_a_hint() -> None:
     found = _violations({"customer_id": "C", "invoices": [_invoice(amount=100.5)]})
 
