@@ -144,7 +144,7 @@ def load_tested_policy(rules_dir: str | Path) -> Policy:
         raise
     if problems:
         policy.close()
-        raise PolicyLoadError(problems)
+        raise PolicyLoadError(problems, version=policy.version)
     return policy
 
 

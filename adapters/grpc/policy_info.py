@@ -59,6 +59,7 @@ def _last_refused(host: PolicyHost, info: pb.PolicyInfo) -> None:
         info.last_refused.attempted_at = refused.attempted_at.isoformat()
         info.last_refused.note = refused.note
         info.last_refused.problem_count = refused.count
+        info.last_refused.version = refused.version
         info.last_refused.problems.extend(_problem(p) for p in refused.problems)
         if refused.error:
             info.last_refused.problems.add(code="load_failed", message=refused.error)

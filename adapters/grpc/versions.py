@@ -29,18 +29,25 @@ class RefusedAttempt:
     rule file could not be read, so the checks across files wait. Empty otherwise."""
     count: int = 0
     """How many problems refused it, all counted (an `error` without problems is one)."""
+    version: str = ""
+    """The policy_version the refused rule files would have had (PolicyLoadError's); empty when some could not be
+    read, or the refusal was not the compiler's (a memory bound, a loader's own error)."""
 
     @classmethod
     def of(cls, exc: BaseException) -> RefusedAttempt:
         """The refusal `exc` (PolicyLoadError, or another error from reading the rules) stands for, now."""
         problems = list(getattr(exc, "problems", []) or [])
         note = str(getattr(exc, "note", "") or "")
-        return cls(datetime.now(UTC), leading(problems), "" if problems else repr(exc), note, len(problems) or 1)
+        version = str(getattr(exc, "version", "") or "")
+        return cls(datetime.now(UTC), leading(problems), "" if problems else repr(exc), note, len(problems) or 1,
+                   version)
 
     def log_fields(self, rules_dir: object = "RULES") -> dict[str, Any]:
-        """The `policy reload refused` line's account of it (problem_lists.listed); `note` when there is one."""
+        """The `policy reload refused` line's account of it (problem_lists.listed); `version` and `note` when set."""
+        version = {"version": self.version} if self.version else {}
         note = {"note": self.note} if self.note else {}
-        return {**listed("problems", self.problems or [self.error], self.count, "last_refused", rules_dir), **note}
+        problems = listed("problems", self.problems or [self.error], self.count, "last_refused", rules_dir)
+        return {**version, **problems, **note}
 
 
 @dataclass(frozen=True)

@@ -139,8 +139,8 @@ def _message(looked: Looked, target: Target, wanted: str | None, rules: Path | N
     if looked.outcome == SERVED:
         return f"served: policy_version {wanted}{of} is live on {address}, loaded at {info.loaded_at}"
     if looked.outcome == REFUSED:
-        return (f"refused: {refused_count(info)} (above), at {info.last_refused.attempted_at}; {address} still "
-                f"serves policy_version {info.version}")
+        return (f"refused: {refused_count(info)} (above), at {info.last_refused.attempted_at}{_of(info)}; {address} "
+                f"still serves policy_version {info.version}")
     if looked.outcome in (NOT_SERVED, TIMED_OUT):
         lead = "not served" if looked.outcome == NOT_SERVED else f"timed out after {waited:g} s"
         return f"{lead}: {address} serves policy_version {info.version}, not {wanted}{of}; {_why_not(info)}"
@@ -153,11 +153,17 @@ def _why_not(info: Any) -> str:
         return f"a reload is under way (stage {info.reloading.stage}, {info.reloading.seconds:.1f} s): ask again"
     state = info.rules_dir_state
     if state == "REFUSED":
-        return f"its rules directory holds a rule set refused at {info.last_refused.attempted_at} (above)"
+        return f"its rules directory holds a rule set refused at {info.last_refused.attempted_at}{_of(info)} (above)"
     if state == "PENDING":
         return "taking its rules directory's rule set failed and is tried again (pending, above)"
     return (f"its rules directory ({info.rules_dir}) holds the version it serves: are the files copied there, and "
             "is it watched? (with serve --watch-interval 0, send it SIGHUP)")
+
+
+def _of(info: Any) -> str:
+    """`, policy_version …`: the refused rule set's version, when the service names it (not an older one)."""
+    version = info.last_refused.version
+    return f", policy_version {version}" if version else ""
 
 
 def _json(looked: Looked, target: Target, wanted: str | None, rules: Path | None, message: str) -> dict[str, Any]:

@@ -78,7 +78,8 @@ def _last_refused(info: Any, lint_dir: str) -> list[str]:
     count = max(refused.problem_count, len(refused.problems))
     shown = [f"    {problem(p)}" for p in refused.problems[:SAID_PROBLEMS]]
     note = [f"    note: {refused.note}"] if refused.note else []
-    return [f"  last refused: {refused.attempted_at}, {refused_count(info)}:", *shown, *note,
+    version = f", policy_version {refused.version}" if refused.version else ""
+    return [f"  last refused: {refused.attempted_at}{version}, {refused_count(info)}:", *shown, *note,
             *_more(count - len(shown), lint_dir)]
 
 
@@ -105,7 +106,8 @@ def policy_dict(info: Any) -> dict[str, Any]:
                       "stage": r.stage, "version": r.version} if info.HasField("reloading") else None,
         "pending": {"attempted_at": p.attempted_at, "version": p.version, "error": p.error, "attempt": p.attempt}
         if info.HasField("pending") else None,
-        "last_refused": {"attempted_at": f.attempted_at, "problem_count": max(f.problem_count, len(f.problems)),
+        "last_refused": {"attempted_at": f.attempted_at, "version": f.version or None,
+                         "problem_count": max(f.problem_count, len(f.problems)),
                          "problems": _problem_dicts(f.problems), "note": f.note}
         if info.HasField("last_refused") else None,
     }

@@ -18,11 +18,13 @@ EXIT_CODES = {ANSWERED: 0, SERVED: 0, REFUSED: 1, NOT_SERVED: 3, TIMED_OUT: 3, N
 class Watch:
     """The version wanted (None: any answer will do) and what counts as a refusal of it.
 
-    A refusal counts when a wait saw it come (its `attempted_at` other than the first answer's) or when the
-    service dated it at or after `started_at`, or after `changed_at` (the last change to the `--rules` files,
-    by their modification times): so a rule set refused between its copy (or a deploy's SIGHUP) and the
-    command's first call is not waited past, and one refused before the files were last changed is not taken
-    for theirs. A single look (no wait) takes the rules directory's state as it stands."""
+    A refusal that names its version (GetPolicy's `last_refused.version`) and names another is never this one's,
+    however new. One that names the version wanted counts while the rules directory holds it (`REFUSED`), or by
+    time as one without a version does (an older server; rule files the service could not all read, so no hash
+    is theirs): when a wait saw it come (its `attempted_at` other than the first answer's) or the service dated
+    it at or after `started_at`, or after `changed_at` (the last change to the `--rules` files, by their
+    modification times). A single look (no wait) takes the rules directory's state as it stands, unless its
+    refusal names another version."""
 
     wanted: str | None
     started_at: datetime
@@ -33,16 +35,24 @@ class Watch:
 
     def judge(self, info: Any) -> str | None:
         """The conclusion `info` (a PolicyInfo) allows, or None while a wait should go on."""
-        refused_at = info.last_refused.attempted_at if info.HasField("last_refused") else None
+        refused = info.last_refused if info.HasField("last_refused") else None
+        refused_at = refused.attempted_at if refused is not None else None
         if not self.answered:
             self.answered, self.first_refusal = True, refused_at
         if self.wanted is None:
             return ANSWERED
         if info.version == self.wanted:
             return SERVED
+        named = refused.version if refused is not None else ""
         if not self.waiting:
-            return REFUSED if info.rules_dir_state == "REFUSED" else NOT_SERVED
-        if refused_at is not None and (refused_at != self.first_refusal or self._since_start(refused_at)):
+            ours = named == self.wanted if named else True
+            return REFUSED if info.rules_dir_state == "REFUSED" and ours else NOT_SERVED
+        if named and named != self.wanted:
+            return None
+        # Its version named: the directory holds the refused rule set now, or the refusal is new; else it is from
+        # before the files were copied back in (a --rule-tests case since fixed may make the same version good).
+        holds_it = bool(named) and info.rules_dir_state == "REFUSED"
+        if refused_at is not None and (holds_it or refused_at != self.first_refusal or self._since_start(refused_at)):
             return REFUSED
         return None
 

@@ -20,7 +20,7 @@ from policy_engine.rules import analysis
 from policy_engine.rules.condition_emit import referenced_fields
 from policy_engine.rules.conditions import Checker, Node
 from policy_engine.rules.day_titles import day_title_problems
-from policy_engine.rules.emit import stage_emit
+from policy_engine.rules.emit import policy_version, stage_emit
 from policy_engine.rules.full_width import name_slips
 from policy_engine.rules.kinds import kind_without_file, no_kind_problem, no_rule_files, second_file_problem
 from policy_engine.rules.loader import MAX_RULES, Document, NodeBudget
@@ -213,7 +213,9 @@ def _refused(u: Unit, problems: list[Problem], note: str = "") -> PolicyLoadErro
     """The error refusing the rule set, each problem said once (aliases repeat one at the same place, word for word),
     a full-width mark typed for YAML's said as such (full_width.py)."""
     once = list(dict.fromkeys(problems))
-    return PolicyLoadError(name_slips(once, {u.shown(path): text for path, text in u.files.items()}), note=note)
+    version = "" if u.unread else policy_version(u.files)  # a file not read: the hash of the rest is no one's
+    return PolicyLoadError(name_slips(once, {u.shown(path): text for path, text in u.files.items()}), note=note,
+                           version=version)
 
 
 def lint(files: dict[str, str], source_dir: str = "") -> list[Problem]:

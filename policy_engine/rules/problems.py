@@ -96,15 +96,17 @@ def in_files(problems: Sequence[Problem]) -> str:
 
 
 class PolicyLoadError(Exception):
-    """A rules directory could not be loaded; `problems` lists every problem found, and `note` (when not
-    empty) what was not checked and why, printed after them."""
+    """A rules directory could not be loaded; `problems` lists every problem found, `note` (when not
+    empty) what was not checked and why, printed after them, and `version` the policy_version the rule
+    files read would have had (empty when some could not be read: then no hash is theirs)."""
 
-    def __init__(self, problems: list[Problem], note: str = ""):
+    def __init__(self, problems: list[Problem], note: str = "", version: str = ""):
         self.problems = sorted(problems)
         self.note = note
+        self.version = version
         super().__init__("\n".join([*(str(p) for p in self.problems), *([f"note: {note}"] if note else [])]))
 
     def __reduce__(self) -> tuple[Any, ...]:
-        """Pickled with its problems (the service loads rule sets in a child process): the default
-        would rebuild it from its message, one "problem" per character."""
-        return (type(self), (self.problems, self.note))
+        """Pickled with its problems and version (the service loads rule sets in a child process): the
+        default would rebuild it from its message, one "problem" per character."""
+        return (type(self), (self.problems, self.note, self.version))

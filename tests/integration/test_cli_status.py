@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from policy_engine.rules.emit import policy_version
+from policy_engine.rules.loader import read_rule_files
 from tests.integration.conftest_grpc import (
     ROOT,
     ServerProcess,
@@ -110,15 +112,32 @@ def test_a_broken_file_copied_in_is_refused_at_its_line_exit_1_and_the_old_versi
     assert f"{broken}:3:9: yaml_error: " in other.stdout
 
 
-def test_a_refusal_that_comes_while_waiting_ends_the_wait(watched: ServerProcess, tmp_path: Path) -> None:
+def test_a_refusal_of_the_folder_waited_for_ends_the_wait_naming_its_version(
+        watched: ServerProcess, tmp_path: Path) -> None:
     served = watched.version()
-    proc, _ = start_waiting(*status_args(watched, "--policy-version", "0123456789abcdef", "--wait", "--timeout", "60"))
+    staged = copy_rules(tmp_path / "staged")
+    (staged / "zz_broken.yaml").write_text(BROKEN_YAML)
+    wanted = policy_version(read_rule_files(staged))  # the rule files' content hash, refused or not
+    proc, _ = start_waiting(*status_args(watched, "--rules", str(staged), "--wait", "--timeout", "60"))
 
-    (watched.rules_dir / "zz_broken.yaml").write_text(BROKEN_YAML)
+    shutil.copy(staged / "zz_broken.yaml", watched.rules_dir / "zz_broken.yaml")
     out, err = proc.communicate(timeout=90)
 
     assert proc.returncode == 1, out + err
     assert "zz_broken.yaml:3:9: yaml_error: " in out and f"still serves policy_version {served}" in err
+    assert f", policy_version {wanted}, 1 problem in 1 file:" in out and f", policy_version {wanted}; " in err
+
+
+def test_a_refusal_of_another_rule_set_while_waiting_does_not_end_the_wait(watched: ServerProcess) -> None:
+    """Before GetPolicy named the refused version, any refusal seen to come ended the wait with exit 1."""
+    proc, _ = start_waiting(*status_args(watched, "--policy-version", "0123456789abcdef", "--wait", "--timeout", "6"))
+
+    (watched.rules_dir / "zz_broken.yaml").write_text(BROKEN_YAML)
+    out, err = proc.communicate(timeout=90)
+
+    assert proc.returncode == 3, out + err
+    assert "timed out after 6 s: " in err and "its rules directory holds a rule set refused at" in err
+    assert "zz_broken.yaml:3:9: yaml_error: " in out
 
 
 def test_json_has_the_same_keys_every_time_with_the_proto_field_names(watched: ServerProcess) -> None:

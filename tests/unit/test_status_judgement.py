@@ -18,10 +18,11 @@ WANTED = "0123456789abcdef"
 
 
 def info(version: str = "fedcba9876543210", refused_at: datetime | None = None, state: str = "SERVED",
-         problems: int = 1) -> pb.PolicyInfo:
+         problems: int = 1, refused_version: str = "") -> pb.PolicyInfo:
     answer = pb.PolicyInfo(version=version, loaded_at="2026-11-25T08:00:00+00:00", rules_dir_state=state)
     if refused_at is not None:
         answer.last_refused.attempted_at = refused_at.isoformat()
+        answer.last_refused.version = refused_version
         answer.last_refused.problem_count = problems
         answer.last_refused.problems.extend(
             pb.Problem(path=f"rules/zz_{i % 2}.yaml", line=i + 1, col=3, code="yaml_error", message="bad")
@@ -46,6 +47,32 @@ def test_a_refusal_dated_after_the_rules_last_changed_counts_even_on_the_first_l
     assert Watch(WANTED, START, True).judge(info(refused_at=START + timedelta(seconds=1))) == REFUSED
 
 
+def test_a_wait_goes_on_past_a_new_refusal_that_names_another_version_and_ends_at_one_naming_its_own() -> None:
+    watch = Watch(WANTED, START, waiting=True)
+    later = START + timedelta(seconds=3)  # after the command started, seen to come: the time alone took it before
+
+    assert watch.judge(info()) is None
+    assert watch.judge(info(refused_at=later, state="REFUSED", refused_version="1111111111111111")) is None
+    assert watch.judge(info(refused_at=later, state="REFUSED", refused_version=WANTED)) == REFUSED
+
+
+def test_a_refusal_naming_the_version_wanted_counts_whatever_the_clocks_say_while_the_directory_holds_it() -> None:
+    changed = START - timedelta(seconds=2)
+    skewed = changed - timedelta(seconds=30)  # the service's clock half a minute behind this machine's
+
+    assert Watch(WANTED, START, True, changed).judge(
+        info(refused_at=skewed, state="REFUSED", refused_version=WANTED)) == REFUSED
+    assert Watch(WANTED, START, True, changed).judge(
+        info(refused_at=skewed, state="SERVED", refused_version=WANTED)) is None  # taken back out since
+
+
+def test_a_single_look_at_a_directory_refused_for_another_version_is_not_served_not_refused() -> None:
+    other = info(refused_at=START, state="REFUSED", refused_version="1111111111111111")
+
+    assert Watch(WANTED, START, False).judge(other) == NOT_SERVED
+    assert Watch(WANTED, START, False).judge(info(refused_at=START, state="REFUSED", refused_version=WANTED)) == REFUSED
+
+
 def test_the_version_wanted_served_wins_over_any_refusal_and_a_single_look_takes_the_state_as_it_is() -> None:
     assert Watch(WANTED, START, True).judge(info(WANTED, refused_at=START + timedelta(1))) == SERVED
     assert Watch(WANTED, START, False).judge(info(refused_at=START - timedelta(1), state="REFUSED")) == REFUSED
@@ -56,6 +83,8 @@ def test_problems_are_shown_as_lint_prints_them_and_a_long_list_is_cut_saying_ho
     lines = report_lines(info(refused_at=START, state="REFUSED", problems=60), "localhost:50051", "my rules")
 
     assert "  last refused: 2026-11-25T09:00:00+00:00, 60 problems in 2 files:" in lines
+    named = report_lines(info(refused_at=START, state="REFUSED", refused_version=WANTED), "localhost:50051", "r")
+    assert f"  last refused: 2026-11-25T09:00:00+00:00, policy_version {WANTED}, 1 problem in 1 file:" in named
     assert "    rules/zz_0.yaml:1:3: yaml_error: bad" in lines
     assert lines[-1] == "    … and 10 more (`credit-policy lint 'my rules'` prints them all)"
     assert policy_dict(info())["last_refused"] is None and policy_dict(info())["reloading"] is None

@@ -314,16 +314,18 @@ class Problem(_message.Message):
     def __init__(self, path: _Optional[str] = ..., line: _Optional[int] = ..., col: _Optional[int] = ..., code: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
 
 class RefusedReload(_message.Message):
-    __slots__ = ("attempted_at", "problems", "note", "problem_count")
+    __slots__ = ("attempted_at", "problems", "note", "problem_count", "version")
     ATTEMPTED_AT_FIELD_NUMBER: _ClassVar[int]
     PROBLEMS_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
     PROBLEM_COUNT_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
     attempted_at: str
     problems: _containers.RepeatedCompositeFieldContainer[Problem]
     note: str
     problem_count: int
-    def __init__(self, attempted_at: _Optional[str] = ..., problems: _Optional[_Iterable[_Union[Problem, _Mapping]]] = ..., note: _Optional[str] = ..., problem_count: _Optional[int] = ...) -> None: ...
+    version: str
+    def __init__(self, attempted_at: _Optional[str] = ..., problems: _Optional[_Iterable[_Union[Problem, _Mapping]]] = ..., note: _Optional[str] = ..., problem_count: _Optional[int] = ..., version: _Optional[str] = ...) -> None: ...
 
 class PolicyInfo(_message.Message):
     __slots__ = ("version", "loaded_at", "files", "rule_ids", "last_refused", "rules_dir", "file_names", "rules_dir_state", "build", "rules", "pending", "warnings", "reloading", "warning_count")
