@@ -81,8 +81,9 @@ def open_channel(target: Target) -> grpc.Channel:
     return grpc.secure_channel(target.address, credentials, options=options)
 
 
-def get_policy(channel: grpc.Channel, target: Target, deadline_s: float) -> pb.PolicyInfo:
-    """GetPolicy (without the files' text) within `deadline_s` seconds, or raise Unreachable."""
+def get_policy(channel: grpc.Channel, target: Target, deadline_s: float, brief: bool = False) -> pb.PolicyInfo:
+    """GetPolicy (without the files' text; `brief`: without any list) within `deadline_s` seconds, or raise
+    Unreachable."""
     import grpc
 
     from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
@@ -90,7 +91,7 @@ def get_policy(channel: grpc.Channel, target: Target, deadline_s: float) -> pb.P
     call = channel.unary_unary(GET_POLICY, request_serializer=pb.GetPolicyRequest.SerializeToString,
                                response_deserializer=pb.PolicyInfo.FromString)
     try:
-        reply: pb.PolicyInfo = call(pb.GetPolicyRequest(), timeout=deadline_s)
+        reply: pb.PolicyInfo = call(pb.GetPolicyRequest(brief=brief), timeout=deadline_s)
     except grpc.RpcError as exc:
         code = exc.code() if callable(getattr(exc, "code", None)) else None
         details = exc.details() if callable(getattr(exc, "details", None)) else str(exc)

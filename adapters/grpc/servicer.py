@@ -117,8 +117,8 @@ class CreditPolicyServicer(StreamServicer, pb_grpc.CreditPolicyServiceServicer):
         code = "OK"
         self.policy_calls += 1
         try:
-            include_files = parse_message(pb.GetPolicyRequest, await read_request(context)).include_files
-            return policy_info(self.host, include_files)
+            request = parse_message(pb.GetPolicyRequest, await read_request(context))
+            return policy_info(self.host, request.include_files, brief=request.brief)
         except NoRequest as exc:
             code = exc.code
             await answer_no_request(exc, context)

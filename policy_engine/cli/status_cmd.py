@@ -58,6 +58,8 @@ class Looked:
     info: Any = None
     error: Unreachable | None = None
     seconds: float = 0.0
+    brief: bool = False
+    """Whether `info` is a brief answer (no lists): a wait's poll, never the one reported."""
 
 
 def status(host: Host = "localhost", port: Port = 50051, rules: Rules = None, policy_version: PolicyVersion = None,
@@ -85,7 +87,7 @@ def status(host: Host = "localhost", port: Port = 50051, rules: Rules = None, po
 
 def look(target: Target, watch: Watch, budget: float, quiet: bool = False) -> Looked:
     """GetPolicy once, or with a wait every POLL_S until the watch concludes or `budget` seconds pass."""
-    from adapters.grpc.policy_client import Unreachable, get_policy, open_channel
+    from adapters.grpc.policy_client import Unreachable, open_channel
 
     started = time.monotonic()
     end, looked, said = started + budget, Looked(TIMED_OUT), False
@@ -94,7 +96,8 @@ def look(target: Target, watch: Watch, budget: float, quiet: bool = False) -> Lo
         while True:
             deadline = min(CALL_DEADLINE_S, end - time.monotonic())
             try:
-                looked.info, looked.error = get_policy(channel, target, deadline), None
+                looked.info, looked.brief, outcome = _answer(channel, target, watch, deadline, end)
+                looked.error = None
             except Unreachable as exc:
                 looked.error = exc
                 if not watch.waiting:
@@ -102,17 +105,46 @@ def look(target: Target, watch: Watch, budget: float, quiet: bool = False) -> Lo
                 channel.close()  # a fresh connection next time: a restarted service is reached at once
                 channel = open_channel(target)
             else:
-                if (outcome := watch.judge(looked.info)) is not None:
+                if outcome is not None:
                     return _done(looked, outcome, started)
             if not (said or quiet):
                 said = _say_waiting(target, watch, looked, budget)
             if time.monotonic() + POLL_S > end:
                 # A last call cut short by the budget with no answer is the wait's end, not an unreachable service.
                 cut = looked.error is not None and deadline < CALL_DEADLINE_S and looked.info is not None
+                _whole(channel, target, looked)
                 return _done(looked, NOT_REACHABLE if looked.error is not None and not cut else TIMED_OUT, started)
             time.sleep(POLL_S)
     finally:
         channel.close()
+
+
+def _answer(channel: Any, target: Target, watch: Watch, deadline: float, end: float
+            ) -> tuple[Any, bool, str | None]:  # fmt: skip
+    """One look's answer and what it concludes. A wait asks for the brief answer (no rules table, warnings or
+    problems: a few hundred bytes, where the whole is up to ~6 MB) until one concludes or the wait nears its end,
+    then for the whole, which the report shows and which is judged again (it may have moved on)."""
+    from adapters.grpc.policy_client import get_policy
+
+    brief = watch.waiting and time.monotonic() + 2 * POLL_S <= end
+    info = get_policy(channel, target, deadline, brief=brief)
+    outcome = watch.judge(info)
+    if brief and outcome is not None:
+        info, brief = get_policy(channel, target, deadline), False
+        outcome = watch.judge(info)
+    return info, brief, outcome
+
+
+def _whole(channel: Any, target: Target, looked: Looked) -> None:
+    """The whole answer for the report, when the wait's last one was brief (a poll that took more than POLL_S
+    near the end): one more call of at most 2 s past the budget, else the brief answer stands."""
+    from adapters.grpc.policy_client import Unreachable, get_policy
+
+    if looked.brief and looked.error is None:
+        try:
+            looked.info, looked.brief = get_policy(channel, target, min(CALL_DEADLINE_S, 2.0)), False
+        except Unreachable:
+            pass
 
 
 def _done(looked: Looked, outcome: str, started: float) -> Looked:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
-from policy_engine.cli import build_app
+from policy_engine.cli import build_app, status_cmd
 from policy_engine.cli.status_view import policy_dict, report_lines
 from policy_engine.cli.status_wait import NOT_SERVED, REFUSED, SERVED, Watch
 
@@ -110,3 +111,43 @@ def test_options_that_cannot_work_are_refused_naming_the_flag(tmp_path: Path) ->
     assert code == 2 and said.startswith("error: --tls-server-name: ")
     code, said = _status("--timeout", "0")
     assert code == 2 and said == "error: --timeout: expected seconds from 0.1 to 86,400, got 0\n"
+
+
+class FakeService:
+    """GetPolicy answers in turn (the last one repeated), recording whether each call asked for the brief answer."""
+
+    def __init__(self, *answers: pb.PolicyInfo):
+        self.answers, self.asked = list(answers), []
+
+    def get_policy(self, channel: object, target: object, deadline: float, brief: bool = False) -> pb.PolicyInfo:
+        self.asked.append(brief)
+        whole = self.answers[0] if len(self.answers) == 1 else self.answers.pop(0)
+        answer = pb.PolicyInfo()
+        answer.CopyFrom(whole)
+        if brief:
+            del answer.rule_ids[:]
+        return answer
+
+
+def test_a_wait_polls_the_brief_answer_and_reports_the_whole_one_it_concluded_on(monkeypatch: Any) -> None:
+    import adapters.grpc.policy_client as client
+    from adapters.grpc.policy_client import Target
+
+    old, new = info(), info(WANTED)
+    old.rule_ids.extend(["warn.a", "warn.b"])
+    new.rule_ids.extend(["warn.a", "warn.b", "warn.c"])
+    service = FakeService(old, old, new)
+    monkeypatch.setattr(client, "get_policy", service.get_policy)
+    monkeypatch.setattr(client, "open_channel", lambda target: FakeChannel())
+    monkeypatch.setattr(status_cmd, "POLL_S", 0.01)
+
+    looked = status_cmd.look(Target("localhost", 50051), Watch(WANTED, START, waiting=True), 30.0, quiet=True)
+
+    assert looked.outcome == SERVED and not looked.brief
+    assert list(looked.info.rule_ids) == ["warn.a", "warn.b", "warn.c"]  # the report's "3 rules", not a brief 0
+    assert service.asked == [True, True, True, False]
+
+
+class FakeChannel:
+    def close(self) -> None:
+        pass

@@ -160,10 +160,12 @@ class CheckOrderRequest(_message.Message):
     def __init__(self, customer_id: _Optional[str] = ..., snapshot: _Optional[_Union[CustomerSnapshot, _Mapping]] = ..., order_id: _Optional[str] = ..., amount: _Optional[str] = ..., payment_term_days: _Optional[int] = ..., as_of: _Optional[str] = ..., currency: _Optional[str] = ..., explain: _Optional[bool] = ...) -> None: ...
 
 class GetPolicyRequest(_message.Message):
-    __slots__ = ("include_files",)
+    __slots__ = ("include_files", "brief")
     INCLUDE_FILES_FIELD_NUMBER: _ClassVar[int]
+    BRIEF_FIELD_NUMBER: _ClassVar[int]
     include_files: bool
-    def __init__(self, include_files: _Optional[bool] = ...) -> None: ...
+    brief: bool
+    def __init__(self, include_files: _Optional[bool] = ..., brief: _Optional[bool] = ...) -> None: ...
 
 class Action(_message.Message):
     __slots__ = ("code", "due_on", "target_id", "severity", "rule_id", "message", "gather")
