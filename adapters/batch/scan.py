@@ -23,7 +23,7 @@ from adapters.batch.classes import STREAM_ROWS, WRITE_ROWS, assign_classes, clas
 from adapters.batch.config import PortfolioConfig
 from policy_engine.domain.amounts import refused_amount
 from policy_engine.domain.dates import refused_date
-from policy_engine.domain.values import parse_iso_date, stored_decimal
+from policy_engine.domain.values import parse_iso_date, refused_currency, stored_decimal
 from policy_engine.portfolio import TopN, TopNByCurrency, growth_rate, profit_rate
 
 MAX_UNREADABLE_SHOWN = 20
@@ -140,6 +140,8 @@ def iter_customer_figures(engine: Engine, as_of: date, config: PortfolioConfig) 
             net = _read(_money, latest[1], f"{where}: net_profit", problems)
             rate = profit_rate(net, _read(_money, latest[2], f"{where}: revenue", problems))
         day = _read(_asdate, since, f"customers {customer_id}: relationship_since", problems)
+        if (refused := refused_currency(currency)) is not None:  # no money to rank it in (values.NOT_MONEY)
+            problems.append(f"customers {customer_id}: currency: {refused}")
         yield CustomerFigures(customer_id, name or "", day, sales, before, rate, "; ".join(problems) or None, currency)
 
 

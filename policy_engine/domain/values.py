@@ -74,14 +74,28 @@ def _iso_4217() -> frozenset[str]:
     return frozenset(str(c.alpha_3) for c in pycountry.currencies)
 
 
-NOT_MONEY = {"XXX": "no currency", "XTS": "testing"}
-"""ISO 4217's codes that name no money (what each is for): XXX, "no currency is involved", a placeholder an ERP
-may write where a customer's currency is unknown; XTS, reserved for tests, so a test system's record. Credit is
-given and owed in some currency, so both are refused rather than decided in (values.ISO_4217)."""
+NOT_MONEY = {
+    "XXX": "no currency", "XTS": "testing",
+    "XAU": "gold (a troy ounce), a commodity", "XAG": "silver (a troy ounce), a commodity",
+    "XPD": "palladium (a troy ounce), a commodity", "XPT": "platinum (a troy ounce), a commodity",
+    "XBA": "a bond markets unit (EURCO), a unit of account", "XBB": "a bond markets unit (E.M.U.-6), a unit of account",
+    "XBC": "a bond markets unit (E.U.A.-9), a unit of account",
+    "XBD": "a bond markets unit (E.U.A.-17), a unit of account",
+    "XDR": "the IMF's special drawing right, a unit of account",
+    "XSU": "the SUCRE, a unit of account between central banks",
+    "XUA": "the African Development Bank's unit of account",
+    "XAD": "the Arab Monetary Fund's accounting dinar, a unit of account",
+}
+"""ISO 4217's X-codes that are no money a customer pays an invoice in (what each is): XXX, "no currency is involved",
+a placeholder an ERP may write where a customer's currency is unknown; XTS, reserved for tests, so a test system's
+record; the precious metals, an ounce of a commodity whose price moves daily (a metal account is a stock, not a
+receivable); the bond-market units, the SDR, the SUCRE and the development banks' units, units of account in which
+only central banks, the IMF and bond markets keep books. A trade-credit limit is a sum of money owed for goods
+(CONTRACT.md), so a limit or an amount in any of them is refused rather than decided in (values.ISO_4217). The
+X-codes of real money stay: XAF and XOF (the CFA francs), XCD, XCG and XPF."""
 ISO_4217 = _iso_4217() - set(NOT_MONEY)
-"""The currency codes in use (ISO 4217: CNY, EUR, USD, … and the X-codes such as XAU, XDR), not the
+"""The currency codes in use (ISO 4217: CNY, EUR, USD, … and the X-codes of money such as XAF, XOF), not the
 withdrawn ones (HRK, VEF), nor those that name no money (NOT_MONEY)."""
-
 
 def not_money_message(code: str) -> str | None:
     """What a currency sent as one of NOT_MONEY is told (it is a code in ISO 4217, so "not a code in use" would
@@ -91,6 +105,13 @@ def not_money_message(code: str) -> str | None:
         return None
     return (f"{code.strip().upper()} is ISO 4217's code for {meant}: a customer's limit and amounts are in a "
             "currency; send its code, such as CNY")
+
+
+def refused_currency(code: Any) -> str | None:
+    """Why a stored currency is none a customer's limit is kept in, in the model's words; None when it is one."""
+    if code.__class__ is str and code in ISO_4217:
+        return None
+    return not_money_message(str(code)) or f"{PATTERN_MESSAGES[CURRENCY_PATTERN]}: {code!r}"
 
 
 CURRENCY_NICKNAMES = {"RMB": "CNY"}

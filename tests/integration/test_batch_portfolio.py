@@ -254,6 +254,11 @@ def test_rankings_and_give_up_flags_follow_the_config(tmp_path: Path) -> None:
     ("UPDATE customers SET relationship_since = '1899-12-31' WHERE customer_id = 'C0000011'", "C0000011",
      "customers C0000011: relationship_since: out of range: must lie between 1900-01-01 and 2200-12-31: "
      "'1899-12-31'"),
+    # a currency ISO 4217 has but no limit is kept in (values.NOT_MONEY): the pass ranked an "XAU" class of one
+    ("UPDATE customers SET currency = 'XAU' WHERE customer_id = 'C0000011'", "C0000011",
+     "customers C0000011: currency: XAU is ISO 4217's code for gold (a troy ounce), a commodity: "),
+    ("UPDATE customers SET currency = 'XDR' WHERE customer_id = 'C0000011'", "C0000011",
+     "customers C0000011: currency: XDR is ISO 4217's code for the IMF's special drawing right"),
 ])
 def test_a_stored_value_the_portfolio_pass_cannot_read_quarantines_its_customer_not_the_run(
         tmp_path: Path, sql: str, customer_id: str, problem: str) -> None:
@@ -270,6 +275,7 @@ def test_a_stored_value_the_portfolio_pass_cannot_read_quarantines_its_customer_
     assert unreadable["customers"] == 1 and unreadable["sample"][0]["customer_id"] == customer_id
     assert problem in unreadable["sample"][0]["error"]
     assert summary["quarantine_sample"][0]["customer_id"] == customer_id
+    assert problem.split(": ", 1)[1] in summary["quarantine_sample"][0]["error"]  # the evaluation's words alike
     assert sum(c["customers"] for c in summary["value_classes"].values()) == 299
 
 

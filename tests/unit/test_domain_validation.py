@@ -171,7 +171,7 @@ def test_a_currency_must_be_an_iso_4217_code_in_use(code: str) -> None:
     assert found == {"currency": "not an ISO 4217 currency code in use (three capital letters such as CNY, EUR, USD)"}
 
 
-@pytest.mark.parametrize("code", ["CNY", "EUR", "USD", "JPY", "CHF", "XAU", "XDR", "ZWG", "VED"])
+@pytest.mark.parametrize("code", ["CNY", "EUR", "USD", "JPY", "CHF", "XAF", "XOF", "XCD", "XPF", "ZWG", "VED"])
 def test_currencies_in_use_are_taken(code: str) -> None:
     assert CustomerSnapshot.model_validate({"customer_id": "C", "currency": code}).currency == code
 
@@ -184,6 +184,30 @@ def test_iso_s_codes_that_name_no_money_are_refused_saying_what_they_mean(code: 
 
     assert found == {"currency": f"{code.upper()} is ISO 4217's code for {meant}: a customer's limit and amounts are "
                                  "in a currency; send its code, such as CNY"}
+
+
+@pytest.mark.parametrize(("code", "meant"), [
+    ("XAU", "gold (a troy ounce), a commodity"), ("xag", "silver (a troy ounce), a commodity"),
+    ("XPD", "palladium (a troy ounce), a commodity"), ("XPT", "platinum (a troy ounce), a commodity"),
+    ("XBA", "a bond markets unit (EURCO), a unit of account"),
+    ("XBD", "a bond markets unit (E.U.A.-17), a unit of account"),
+    ("XDR", "the IMF's special drawing right, a unit of account"),
+    ("XSU", "the SUCRE, a unit of account between central banks"),
+    ("XUA", "the African Development Bank's unit of account")])
+def test_iso_s_metals_and_units_of_account_are_refused_as_no_money_a_limit_is_kept_in(code: str, meant: str) -> None:
+    """They were taken, so a limit was decided in ounces of gold or in SDRs, which no customer pays invoices in."""
+    found = _violations({"customer_id": "C", "currency": code})
+
+    assert found == {"currency": f"{code.upper()} is ISO 4217's code for {meant}: a customer's limit and amounts are "
+                                 "in a currency; send its code, such as CNY"}
+
+
+def test_every_iso_x_code_is_money_or_refused_by_name() -> None:
+    """A code pycountry adds under X (a new unit of account) is decided here, not taken by default."""
+    from policy_engine.domain.values import ISO_4217, NOT_MONEY, _iso_4217
+
+    assert {c for c in _iso_4217() if c.startswith("X")} - set(NOT_MONEY) == {"XAF", "XCD", "XCG", "XOF", "XPF"}
+    assert not set(NOT_MONEY) & ISO_4217
 
 
 @pytest.mark.parametrize("value", ["2026-13-01", "01/02/2026", "2026-1-1", 20260101, "99999-01-01", "2026-W01-1",
