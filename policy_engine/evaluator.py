@@ -22,6 +22,7 @@ from policy_engine.domain.models import (
     OrderRequest,
     trusted,
 )
+from policy_engine.domain.order_bounds import require_order_within_bound
 from policy_engine.domain.values import GRADE_RANK, GRADES
 from policy_engine.features import as_stood, features_as_stood
 from policy_engine.ir import CompiledRule, Program
@@ -83,6 +84,7 @@ class Policy(PolicyMatching):
         # features are), so it counts once, at the amount asked for now.
         counted = sum((o.amount for o in ev.snapshot.orders
                        if o.status == "open" and o.order_id == order.order_id), Decimal(0))
+        require_order_within_bound(snapshot.customer_id, ctx["exposure"], counted, order.amount)
         ctx["available_credit_after"] = ctx["available_credit"] + counted - order.amount
         steps = self.match_stage("order", ctx)
         ev.fired += steps

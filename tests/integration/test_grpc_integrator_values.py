@@ -95,3 +95,20 @@ def test_iso_s_no_currency_code_is_refused_for_a_customer_and_for_an_order(grpc_
         [(field, description)] = violations_of(error)
         assert field == path and description.startswith("XXX is ISO 4217's code for no currency")
         assert _reasons(error) == ["UNKNOWN_VALUE"]
+
+
+def test_an_order_that_would_take_available_credit_after_past_the_money_bound_is_refused_at_amount(
+        grpc_server: ServerProcess) -> None:
+    """Before, it was decided with available_credit_after at about -1.1 × 10^15, past the bound every amount sent is
+    held to (and past what an integrator's column sized for the contract's amounts holds)."""
+    snapshot = sample_snapshot(3, invoices=1)
+    snapshot.invoices[0].amount, snapshot.invoices[0].paid_amount = "900000000000000", ""
+    snapshot.invoices[0].paid_on = ""
+    del snapshot.orders[:]
+
+    error = call_error(grpc_server.stub().CheckOrder, order_request(snapshot, amount="200000000000000"))
+
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    [(field, description)] = violations_of(error)
+    assert field == "amount" and description.startswith("this order and customer ")
+    assert "must stay below 1,000,000,000,000,000" in description and _reasons(error) == ["OUT_OF_RANGE"]
