@@ -98,8 +98,9 @@ def _sort_invoices(
         fields = inv.__dict__
         amount: Decimal = fields["amount"]
         issued: int = fields["issued_on"].toordinal()  # on or before today: later ones are cut (as_stood.py)
-        days.add(issued)
-        if issued > year_ago:
+        if amount:  # an invoice of 0 (free of charge, or credited in full) is no purchase, as an order of 0 would be
+            days.add(issued)
+        if issued > year_ago and amount:
             invoiced += amount
             if issued < first_recent:
                 first_recent = issued

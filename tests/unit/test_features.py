@@ -437,7 +437,7 @@ def _by_definition(snap: CustomerSnapshot, as_of: date, s: FeatureSettings) -> d
         recent = [by_month.get(now - k, Decimal(0)) for k in range(3)]
         out["order_trend_ratio"] = float(sum(recent, Decimal(0)) / 3 / (prior / prior_months))
         out["order_spike_ratio"] = float(max(recent) / (prior / prior_months))
-    days = {order.ordered_on for order in orders} | {i.issued_on for i in invoices}
+    days = {order.ordered_on for order in orders} | {i.issued_on for i in invoices if i.amount}  # 0: no purchase
     if days:
         out["days_since_last_purchase"] = (as_of - max(days)).days
 
