@@ -97,6 +97,7 @@ ISO_4217 = _iso_4217() - set(NOT_MONEY)
 """The currency codes in use (ISO 4217: CNY, EUR, USD, … and the X-codes of money such as XAF, XOF), not the
 withdrawn ones (HRK, VEF), nor those that name no money (NOT_MONEY)."""
 
+
 def not_money_message(code: str) -> str | None:
     """What a currency sent as one of NOT_MONEY is told (it is a code in ISO 4217, so "not a code in use" would
     mislead); None for any other."""
