@@ -134,6 +134,23 @@ def _local_reading(core: str) -> Reading | None:
     return found
 
 
+POINT_THOUSANDS = "if the point separates thousands"
+POINT_DECIMAL = "if the point is a decimal point"
+POINT_GROUPED = re.compile(r"[-+]?[1-9][0-9]{0,2}\.[0-9]{3}")
+"""One to three digits, a point and three more (`1.000`, `250.000`, `-2.500`): YAML reads a decimal, as much of Europe
+writes a thousand (1.000 = 1000). Not `0.125`: no one groups thousands after a leading 0."""
+
+
+def point_readings(text: str) -> tuple[Reading, ...]:
+    """Both readings of a number whose point may separate thousands (POINT_GROUPED): `1000 if the point separates
+    thousands`, then the decimal as written without its trailing zeros (`1.0`, `1.5`, `1.25`); empty for another."""
+    if not POINT_GROUPED.fullmatch(text):
+        return ()
+    decimal = text.rstrip("0")
+    return (text.replace(".", "").lstrip("+"), POINT_THOUSANDS), (decimal.lstrip("+") + "0" * decimal.endswith("."),
+                                                                 POINT_DECIMAL)
+
+
 def written(found: tuple[Reading, ...]) -> str:
     """`12500, or 12.500 if the comma is a decimal point`: the readings as one says what to write."""
     return ", or ".join(f"{plain} {why}".rstrip() for plain, why in found)

@@ -30,6 +30,7 @@ from policy_engine.rules.problems import PolicyLoadError, Problem
 from policy_engine.rules.raw_conditions import raw_condition_problems
 from policy_engine.rules.schema import OPTIONAL_KINDS, SINGLE_KINDS, validate_document
 from policy_engine.rules.scopes import KIND_TABLES, all_scope_fields, scope_for
+from policy_engine.rules.thousands_points import setting_warnings
 from policy_engine.rules.titles import title_problems
 
 
@@ -78,6 +79,7 @@ def stage_schema(u: Unit) -> None:
         u.problems += problems
         if model is not None:
             u.models[path] = model
+            u.warnings += setting_warnings(doc, type(model))
         elif problems:  # the file's conditions are still checked: every problem in one lint run
             u.problems += raw_condition_problems(doc)
 
@@ -111,7 +113,8 @@ def stage_typecheck(u: Unit) -> None:
     for path, model in u.models.items():
         doc = u.docs[path]
         for table, stage, kind, loc, spec in KIND_TABLES[model.kind](model):
-            checker = Checker(scope_for(stage), dict(FEATURE_BY_NAME, **all_scope_fields()), doc.problem, kind=kind)
+            checker = Checker(scope_for(stage), dict(FEATURE_BY_NAME, **all_scope_fields()), doc.problem, kind=kind,
+                              points=doc.points)
             node = checker.parse(spec.when, (*loc, "when"))
             u.problems += checker.problems
             if checker.problems:

@@ -10,6 +10,7 @@ condition_emit.py; their names are importable from here as before.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,7 @@ from policy_engine.rules.numbers import between_order, split_number
 from policy_engine.rules.problems import Problem
 from policy_engine.rules.schema import suggest
 from policy_engine.rules.scopes import not_available
+from policy_engine.rules.thousands_points import threshold_warnings
 from policy_engine.rules.threshold_words import number_hint
 from policy_engine.rules.whole_percents import likely_percents, whole_percents
 from policy_engine.rules.yes_no import not_true_false
@@ -84,6 +86,8 @@ class Checker:
     """What is probably a slip but may be meant (`likely_percent`): said, never a reason to refuse the rules."""
     kind: str = ""
     """The rule kind (scopes.KIND_WORDS), named when a field is not available to it."""
+    points: Mapping[Loc, str] = field(default_factory=dict)
+    """Thresholds whose point may separate thousands, as written (Document.points): `thousands_point` warnings."""
 
     def parse(self, raw: Any, loc: Loc) -> Node | None:
         """Parse `raw` (the value of a rule's `when`); None means always true."""
@@ -145,6 +149,8 @@ class Checker:
             return None
         if not self._operand_ok(spec, op, operand, (*loc, op)):
             return None
+        if self.points:
+            self.warnings += threshold_warnings(spec, op, loc, self.points, self.problem)
         return Cmp(name, op, operand, (*loc, op))
 
     @staticmethod

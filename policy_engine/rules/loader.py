@@ -24,7 +24,7 @@ from policy_engine.rules.rule_tree import scan_rules_dir as scan_rules_dir
 from policy_engine.rules.schema_problems import named_path, rule_label
 from policy_engine.rules.split_numbers import SplitNumber
 from policy_engine.rules.yaml_constructor import RuleConstructor
-from policy_engine.rules.yaml_slips import yaml_problem
+from policy_engine.rules.yaml_slips import explicit_tag, yaml_problem
 
 MAX_FILE_BYTES = 1 << 20
 MAX_FILES = 200
@@ -54,6 +54,8 @@ class Document:
     positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     read_past: dict[Path_, Problem] = field(default_factory=dict)
     """Problems reported at a place whose value was still read, as repaired (a split number, rejoined)."""
+    points: dict[Path_, str] = field(default_factory=dict)
+    """Numbers whose point may separate thousands (`1.000`), as written: the float does not tell (thousands_points)."""
 
     def where(self, loc: Path_) -> tuple[int, int]:
         """The position of `loc`, or of its nearest ancestor that has one."""
@@ -146,6 +148,7 @@ class _Walk:
 
     budget: int
     rejoined: dict[tuple[int, int], SplitNumber]
+    pointed: dict[tuple[int, int], str]
     splits: dict[Path_, SplitNumber] = field(default_factory=dict)
     walked: set[int] = field(default_factory=set)
     """The mappings and lists met so far, by id: one met again is an alias (or `<<:`) being used."""
@@ -154,21 +157,6 @@ class _Walk:
 class _Tagged(Exception):
     def __init__(self, loc: Path_, tag: str):
         self.loc, self.tag = loc, tag
-
-
-def _tag_of(node: Any) -> str | None:
-    """An explicit tag left on a node: `!custom`, or a `!!` one YAML's standard types do not cover
-    (`!!python/object:…` resolves to `tag:yaml.org,2002:python/object:…`). Never constructed, refused."""
-    tag = getattr(node, "tag", None)
-    value = getattr(tag, "value", tag) if tag is not None else None
-    if not isinstance(value, str):
-        return None
-    if value.startswith("tag:yaml.org,2002:"):
-        return None if value[len("tag:yaml.org,2002:"):] in _STANDARD_TAGS else "!!" + value[len("tag:yaml.org,2002:"):]
-    return value if value.startswith("!") else None
-
-
-_STANDARD_TAGS = frozenset({"str", "int", "float", "bool", "null", "map", "seq", "timestamp"})
 
 
 def _key_position(node: CommentedMap, key: Any) -> Any:
@@ -200,7 +188,7 @@ def _plain(node: Any, loc: Path_, doc: Document, walk: _Walk) -> Any:
     walk.budget -= 1
     if walk.budget < 0:
         raise _TooBig(loc)
-    tag = _tag_of(node)
+    tag = explicit_tag(node)
     if tag is not None:
         raise _Tagged(loc, tag)
     if not isinstance(node, CommentedMap | CommentedSeq):
@@ -222,8 +210,7 @@ def _plain_mapping(node: CommentedMap, loc: Path_, doc: Document, walk: _Walk) -
     for key, value in node.items():
         k = key if isinstance(key, str) else str(key)
         _place(doc, (*loc, k), _key_position(node, key))
-        if walk.rejoined and (split := walk.rejoined.get(_value_position(node, key))) is not None:
-            walk.splits[(*loc, k)] = split
+        _note_written(walk, doc, (*loc, k), _value_position(node, key))
         out[k] = _plain(value, (*loc, k), doc, walk)
     return out
 
@@ -232,10 +219,17 @@ def _plain_sequence(node: CommentedSeq, loc: Path_, doc: Document, walk: _Walk) 
     items = []
     for i, value in enumerate(node):
         _place(doc, (*loc, i), node.lc.item(i))
-        if walk.rejoined and (split := walk.rejoined.get(node.lc.item(i))) is not None:
-            walk.splits[(*loc, i)] = split
+        _note_written(walk, doc, (*loc, i), node.lc.item(i))
         items.append(_plain(value, (*loc, i), doc, walk))
     return items
+
+
+def _note_written(walk: _Walk, doc: Document, loc: Path_, pos: Any) -> None:
+    """What the constructor remembered of the value at `pos` (a rejoined number, a point's text), noted at `loc`."""
+    if (split := walk.rejoined.get(pos)) is not None:
+        walk.splits[loc] = split
+    if (text := walk.pointed.get(pos)) is not None:
+        doc.points[loc] = text
 
 
 def _plain_scalar(node: Any) -> Any:
@@ -280,7 +274,7 @@ def parse_document(
     except YAMLError as exc:
         return None, [Problem(path, 1, 1, "yaml_error", str(exc).splitlines()[0])]
     shared, budget = budget is not None, NodeBudget() if budget is None else budget
-    walk = _Walk(budget.left, yaml.constructor.rejoined)
+    walk = _Walk(budget.left, yaml.constructor.rejoined, yaml.constructor.pointed)
     try:
         doc.data = _plain(raw, (), doc, walk)
     except _TooBig as exc:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from policy_engine.domain.amounts import finite_text, plain_amount, readings, written
+from policy_engine.domain.amounts import POINT_THOUSANDS, finite_text, plain_amount, point_readings, readings, written
 from policy_engine.domain.whole_numbers import UNIT_WORDS as _UNIT_WORDS
 
 _BOUND_ERRORS = {
@@ -75,9 +75,10 @@ def setting_of(annotation: Any, metadata: list[Any]) -> NumberSetting | None:
 
 
 def describe(err: Mapping[str, Any], setting: NumberSetting, cut_short: bool = False, name: str = "",
-             ) -> tuple[str, str] | None:
+             as_written: str | None = None) -> tuple[str, str] | None:
     """(code, message) for pydantic's error `err` on the number setting `name`; None for another error. `cut_short`:
-    a comma inside { } ended the value (split_after), so what is left of it is no number to suggest."""
+    a comma inside { } ended the value (split_after), so what is left of it is no number to suggest. `as_written`: the
+    text of a number whose point may separate thousands (`1.000`: Document.points), which the float no longer shows."""
     kind, value = err["type"], err.get("input")
     if kind not in _NUMBER_ERRORS:
         return None
@@ -91,13 +92,24 @@ def describe(err: Mapping[str, Any], setting: NumberSetting, cut_short: bool = F
     if isinstance(value, str):
         return "type_mismatch", _text_for_number(value, setting, cut_short, right, name)
     if isinstance(value, float) and setting.whole:
-        if value.is_integer():
-            return "type_mismatch", f"{value!r} has a decimal point; write {int(value)}"
-        return "type_mismatch", f"{value!r} is not a whole number; {right}"
+        return "type_mismatch", _point_in_whole(value, setting, right, as_written)
     if value is None:
         return "type_mismatch", f"no value is written; {right}"
     wrong = {bool: str(value).lower(), list: "a list", dict: "a mapping"}.get(type(value), type(value).__name__)
     return "type_mismatch", f"{wrong} is not a number; {right}"
+
+
+def _point_in_whole(value: float, setting: NumberSetting, right: str, as_written: str | None) -> str:
+    """A number with a point where a whole one goes: the whole number it reads as, and where it is written as
+    `1.000` and the setting takes a thousand, that reading first (`signal_window_days: 1.000` meant 1000 days)."""
+    thousands = next((plain for plain, why in point_readings(as_written or "") if why == POINT_THOUSANDS
+                      and setting.allows(float(plain))), None)
+    shown = as_written or repr(value)
+    head = "has a decimal point" if value.is_integer() else "is not a whole number"
+    whole = str(int(value)) if value.is_integer() else right.removeprefix("write ")
+    if thousands is None:
+        return f"{shown} {head}; write {whole}"
+    return f"{shown} {head}; write {thousands} {POINT_THOUSANDS}, or {whole}"
 
 
 def _whole_percent(value: Any, setting: NumberSetting, right: str) -> str:

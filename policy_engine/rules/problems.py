@@ -51,6 +51,8 @@ CODES = {
     "rule_test_failed": "a test case in the rules' tests/ does not pass (the service refuses the rule set)",
     "likely_percent": "a threshold that reads as a percentage written whole (`order_trend_ratio: {gt: 150}` for "
     "1.5) but is a value the field can take: a warning, which `credit-policy lint --strict` fails on",
+    "thousands_point": "a number with a point before three digits (`floor: 1.000`) where the place takes both "
+    "readings: YAML reads 1.0, much of Europe writes a thousand so: a warning, which `--strict` fails on",
     INCONSISTENT_STATEMENT: "a financial statement in a rule test case or fixture does not add up (cash and "
     "inventory over its current assets, …): a warning, which `credit-policy test --strict` fails on (`import "
     "financials` gives an imported row's the same code, allowing for its rounding)",

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from policy_engine.domain.suggest import close_choices, meant_choice
 from policy_engine.domain.values import IDENTIFIER_PATTERN
-from policy_engine.rules.numbers import describe, setting_of, split_after, split_number
+from policy_engine.rules.numbers import NumberSetting, describe, setting_of, split_after, split_number
 from policy_engine.rules.problems import Problem
 from policy_engine.rules.schema_base import CODE_PATTERN, RULE_ID_PATTERN
 from policy_engine.rules.split_texts import later_piece, split_text
@@ -41,15 +41,23 @@ def _container(model: type[BaseModel], loc: tuple[Any, ...]) -> Any:
 
 def _number_problem(doc: Document, model: type[BaseModel], loc: tuple[Any, ...], err: Any) -> Problem | None:
     """A number setting's problem in plain words (numbers.py), or None when `loc` is no number setting."""
-    field_loc = loc
-    while field_loc and isinstance(field_loc[-1], int):  # an item of a list of numbers (range)
-        field_loc = field_loc[:-1]
-    info = getattr(_container(model, field_loc), "model_fields", {}).get(field_loc[-1]) if field_loc else None
-    setting = setting_of(info.annotation, info.metadata) if info is not None else None
-    described = describe(err, setting, split_after(doc.data, loc), str(field_loc[-1])) if setting is not None else None
+    setting = setting_at(model, loc)
+    name = next((str(part) for part in reversed(loc) if not isinstance(part, int)), "")
+    described = (describe(err, setting, split_after(doc.data, loc), name, doc.points.get(loc))
+                 if setting is not None else None)
     if described is None:
         return None
     return doc.problem(loc, described[0], f"{named_path(doc.data, loc)}: {described[1]}")
+
+
+def setting_at(model: type[BaseModel], loc: tuple[Any, ...]) -> NumberSetting | None:
+    """The number setting of `model` at `loc` (an item of a list of numbers, such as `range`, is its list's); None
+    when `loc` is no number setting."""
+    field_loc = loc
+    while field_loc and isinstance(field_loc[-1], int):
+        field_loc = field_loc[:-1]
+    info = getattr(_container(model, field_loc), "model_fields", {}).get(field_loc[-1]) if field_loc else None
+    return setting_of(info.annotation, info.metadata) if info is not None else None
 
 
 def inner_model(annotation: Any) -> Any:

@@ -8,6 +8,7 @@ from typing import Any
 from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.nodes import ScalarNode
 
+from policy_engine.domain.amounts import POINT_GROUPED
 from policy_engine.rules.split_numbers import SplitNumber, rejoin_split_items, rejoin_split_numbers
 from policy_engine.rules.yaml_slips import duplicate_key
 
@@ -23,7 +24,8 @@ class RuleConstructor(RoundTripConstructor):
     schema checks it like any other date and names its line (ruamel's own date construction raised a
     bare ValueError for `2026-02-30`, with no position, out of the whole load). A number a thousands
     separator split inside { } or [ ] is put back together (split_numbers.rejoin_split_numbers and
-    rejoin_split_items) and remembered."""
+    rejoin_split_items) and remembered, and so is the text of a number whose point may separate thousands
+    (`1.000`), which the float read from it no longer shows."""
 
     numbers_as_text = False
     """Whether a rejoined number is text, as money is in rule test cases."""
@@ -31,6 +33,7 @@ class RuleConstructor(RoundTripConstructor):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.rejoined: dict[tuple[int, int], SplitNumber] = {}
+        self.pointed: dict[tuple[int, int], str] = {}
 
     def flatten_mapping(self, node: Any) -> Any:
         """The first step of building the mapping `node` (merge keys): its split numbers are rejoined first."""
@@ -53,6 +56,12 @@ class RuleConstructor(RoundTripConstructor):
                                    problem_mark=node.start_mark)
         return super().construct_yaml_int(node)
 
+    def construct_yaml_float(self, node: Any) -> Any:
+        """A number with a point; one written as `1.000` is remembered as written (amounts.POINT_GROUPED)."""
+        if node.style is None and POINT_GROUPED.fullmatch(node.value):
+            self.pointed[(node.start_mark.line, node.start_mark.column)] = node.value
+        return super().construct_yaml_float(node)
+
     def check_mapping_key(self, node: Any, key_node: Any, mapping: Any, key: Any, value: Any) -> bool:
         """Whether `key` is new in `mapping`; a key written twice is an error (yaml_slips words it), and so is
         a mapping or list where a key goes (`when: {{all: …}}`), which no rule file has and whose lookup crashed."""
@@ -65,6 +74,7 @@ class RuleConstructor(RoundTripConstructor):
 
 RuleConstructor.add_constructor("tag:yaml.org,2002:timestamp", lambda self, node: self.construct_scalar(node))
 RuleConstructor.add_constructor("tag:yaml.org,2002:int", RuleConstructor.construct_yaml_int)
+RuleConstructor.add_constructor("tag:yaml.org,2002:float", RuleConstructor.construct_yaml_float)
 
 
 class CaseConstructor(RuleConstructor):

@@ -115,3 +115,19 @@ def _flow_dumper() -> YAML:
     flow.brace_single_entry_mapping_in_flow_sequence = True  # `[{id: x}]`, not `[id: x]`
     flow.representer.sort_base_mapping_type_on_output = False  # the keys in the order written
     return flow
+
+
+STANDARD_TAGS = frozenset({"str", "int", "float", "bool", "null", "map", "seq", "timestamp"})
+"""The tags of YAML's own types, which a rule file may write (`!!str 5`)."""
+
+
+def explicit_tag(node: Any) -> str | None:
+    """An explicit tag left on a node: `!custom`, or a `!!` one YAML's standard types do not cover
+    (`!!python/object:…` resolves to `tag:yaml.org,2002:python/object:…`). Never constructed, refused."""
+    tag = getattr(node, "tag", None)
+    value = getattr(tag, "value", tag) if tag is not None else None
+    if not isinstance(value, str):
+        return None
+    if value.startswith("tag:yaml.org,2002:"):
+        return None if value[len("tag:yaml.org,2002:"):] in STANDARD_TAGS else "!!" + value[len("tag:yaml.org,2002:"):]
+    return value if value.startswith("!") else None
