@@ -24,6 +24,7 @@ from policy_engine.evaluator import Policy
 from policy_engine.ir import CompiledRule
 from policy_engine.rules.loader import TESTS_DIR, Document
 from policy_engine.rules.problems import PolicyLoadError, Problem
+from policy_engine.rules.thousands_points import case_warnings
 from policy_engine.words import plural
 
 
@@ -85,7 +86,7 @@ def run_suite(policy: Policy, rules_dir: Path) -> Suite:
     suite.unread_files = list(dict.fromkeys(p.path for p in suite.problems if p.path not in parsed))
     fixtures, fixture_problems = read_fixtures(docs, suite.problems)
     suite.problems += fixture_problems
-    suite.warnings = statement_warnings(docs, fixtures)
+    suite.warnings = statement_warnings(docs, fixtures) + case_warnings(docs)
     known = Known.of(policy)
     first_of: dict[str, str] = {}
     for doc in docs:

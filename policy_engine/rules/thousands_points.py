@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from policy_engine.domain.amounts import point_readings, written
+from policy_engine.domain.models import CustomerSnapshot, OrderRequest
 from policy_engine.features import FieldSpec
 from policy_engine.rules.field_ranges import field_bounds
 from policy_engine.rules.problems import Problem
@@ -27,12 +28,14 @@ THOUSANDS_POINT = "thousands_point"
 Loc = tuple[Any, ...]
 
 
-def point_message(text: str, takes: Callable[[float], bool]) -> str | None:
+def point_message(text: str, takes: Callable[[float], bool], whole: bool = False) -> str | None:
     """`1.000 is read as 1.0 …; write 1000 if the point separates thousands, or 1.0 if the point is a decimal point`,
-    where `text` ends in 0 and the place `takes` both readings; else None."""
+    where `text` ends in 0 and the place `takes` both readings; else None. `whole`: a count, whose 1.0 is written 1."""
     found = point_readings(text)
     if not found or not text.endswith("0") or not all(takes(float(plain)) for plain, _ in found):
         return None
+    if whole:
+        found = (found[0], (found[1][0].removesuffix(".0"), found[1][1]))
     return (f"{text} is read as {found[1][0]} (in YAML a point is a decimal point), but may be {found[0][0]} with a "
             f"point between thousands, as much of Europe writes it; write {written(found)}")
 
@@ -55,6 +58,35 @@ def threshold_warnings(spec: FieldSpec, op: str, loc: Loc, points: Mapping[Loc, 
     shorthand `{field: 1.000}`) written so, where `spec`'s range and realistic range take both readings."""
     return [problem(at, THOUSANDS_POINT, f'"{spec.name}" {op}: {message}') for at, text in points.items()
             if at[: len(loc)] == loc and (message := point_message(text, lambda x: _in_range(spec, x))) is not None]
+
+
+_CASE_PARTS: dict[str, type[BaseModel]] = {"snapshot": CustomerSnapshot, "order": OrderRequest}
+
+
+def case_warnings(docs: list[Any]) -> list[Problem]:
+    """A `thousands_point` warning at each number of a case's snapshot or order, or of a fixture, written so where
+    its field takes both readings (`payment_term_days: 1.000`, which the snapshot read as 1 day). A fixture's is said
+    once, at the fixture. Money is a decimal string in a case, refused bare: its problem says so."""
+    warnings = []
+    for doc in docs:
+        for loc, text in doc.points.items():
+            label, model, inner = _case_place(doc.data, loc)
+            setting = setting_at(model, inner) if model is not None and inner else None
+            message = point_message(text, setting.allows, setting.whole) if setting is not None else None
+            if message is not None:
+                path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in inner).lstrip(".")
+                warnings.append(doc.problem(loc, THOUSANDS_POINT, f"{label}{path}: {message}"))
+    return warnings
+
+
+def _case_place(data: Any, loc: Loc) -> tuple[str, type[BaseModel] | None, Loc]:
+    """(`case ID: snapshot.` or `fixture NAME: `, the model of the part `loc` is in, `loc` within it)."""
+    if len(loc) > 3 and loc[0] == "cases" and loc[2] in _CASE_PARTS:
+        case = data["cases"][loc[1]]
+        return f"case {case.get('id', loc[1])}: {loc[2]}.", _CASE_PARTS[loc[2]], loc[3:]
+    if len(loc) > 2 and loc[0] == "fixtures":
+        return f"fixture {loc[1]}: ", CustomerSnapshot, loc[2:]
+    return "", None, ()
 
 
 def _in_range(spec: FieldSpec, number: float) -> bool:
