@@ -1,5 +1,5 @@
 """Numbers a thousands separator split inside { } or [ ] of a rule file (`floor: 1,500,000`, `[10,000, 50,000]`),
-or inside { } a decimal comma (`floor: 1.000,50`, `{gt: 1,5}`): put back together as one problem at their line,
+or a decimal comma (`floor: 1.000,50`, `{gt: 1,5}`, `[1,5, 2]`): put back together as one problem at their line,
 naming each reading (amounts.readings) from the text as written, so the rest of the file is checked as read first."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from policy_engine.domain.amounts import Reading, readings, written
+from policy_engine.domain.amounts import DECIMAL_COMMA, Reading, readings, written
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,8 @@ class SplitNumber:
     in_list: bool = False
     """Split inside [ ] (into items) rather than inside { } (into keys)."""
     ambiguous: bool = False
-    """Inside [ ], every piece could be an item of its own (`[1,100, 200]`): left as the items YAML reads."""
+    """Inside [ ], every piece could be an item of its own (`[1,100, 200]`, `[1,5, 2]`): left as the items YAML
+    reads."""
 
     @property
     def meant(self) -> str:
@@ -50,10 +51,12 @@ class SplitNumber:
             items = f"{', '.join(self.pieces[:-1])} and {self.pieces[-1]}"
             quoted = "(money in a case is a decimal string: in quotes," if self.as_text else "(a plain number:"
             others = "".join(f", {written((reading,))}" for reading in shown[1:])
+            comma, plain = (("a decimal comma", "a point before the decimals") if self.readings[0][1] == DECIMAL_COMMA
+                            else ("a thousands separator", "no thousands separators"))
             return (f"{','.join(self.pieces)} is ambiguous: the items {items} (inside [ ] a comma ends an item), or "
                     f"the number {self.meant} (no space after the comma, where other commas of the list have one, as "
-                    f"after a thousands separator); write {shown[0][0]} {quoted} no thousands separators) for the "
-                    f"number{others}, or {', '.join(self.pieces)} for the items")
+                    f"after {comma}); write {shown[0][0]} {quoted} {plain}) for the number{others}, or "
+                    f"{', '.join(self.pieces)} for the items")
         write = (f"{written(tuple(shown))} (money in a case is a decimal string: in quotes," if self.as_text
                  else f"{written(tuple(shown))} (a plain number:")
         reads = (f"[ ] a comma ends an item, so it reads as the items {', '.join([head, *keys[:-1]])} and {keys[-1]}"
@@ -109,7 +112,8 @@ def rejoin_split_items(node: SequenceNode, as_text: bool = False) -> list[tuple[
     space after some other comma, or whose groups start with 0 as no item would (`[10,000,50,000]`; `[0,100]` and
     `[1,100]`, ranges written tight, stay two items). As rejoin_split_numbers, but where each piece could as well be
     an item (`[1,100, 200]`: 1100, or 1 and 100?) the items stay as YAML reads them and the split is returned marked
-    ambiguous, at its first item, for lint to ask which was meant."""
+    ambiguous, at its first item, for lint to ask which was meant. So for a decimal comma's digits in a list with a
+    space after some other comma (`[1,5, 2]`: 1.5, or 1 and 5?); `[1,5]`, written tight throughout, stays two items."""
     items = node.value
     if node.flow_style is not True or len(items) < 2:
         return []
@@ -120,6 +124,8 @@ def rejoin_split_items(node: SequenceNode, as_text: bool = False) -> list[tuple[
         end = i + 1
         while (end < len(items) and _tight(items[end - 1], items[end]) and _digits(items[end])
                and (end == i + 1 or _GROUP.fullmatch(items[end - 1].value))):
+            end += 1
+        if end == i + 1 and spaced and _decimals_after(items, i):
             end += 1
         groups = [item.value for item in items[i + 1:end]]
         split = _joined(items[i], groups, as_text, True) if spaced or any(g[0] == "0" for g in groups) else None
@@ -133,6 +139,13 @@ def rejoin_split_items(node: SequenceNode, as_text: bool = False) -> list[tuple[
         i = end
     node.value = kept
     return found
+
+
+def _decimals_after(items: list[Any], i: int) -> bool:
+    """Digits that are no group of three right after the comma that follows the plain number `items[i]` (`[1,5, 2]`,
+    `[0,75, 1]`): a decimal comma's, in a list with a space after some other comma."""
+    return (i + 1 < len(items) and _tight(items[i], items[i + 1]) and _digits(items[i + 1], _DECIMALS)
+            and not _GROUP.fullmatch(items[i + 1].value) and _digits(items[i], _PLAIN_ITEM))
 
 
 def _items_too(pieces: tuple[str, ...]) -> bool:
@@ -166,9 +179,10 @@ def _group(key: Any, value: Any) -> bool:
     return _digits(key) and isinstance(value, ScalarNode) and value.tag == _NULL and value.value == ""
 
 
-def _digits(node: Any) -> bool:
-    """A plain scalar that is a digit group, the last one perhaps with decimals or a currency: `000`, `000.50`."""
-    return isinstance(node, ScalarNode) and node.style is None and bool(_LAST_GROUP.fullmatch(node.value))
+def _digits(node: Any, pattern: re.Pattern[str] = _LAST_GROUP) -> bool:
+    """A plain scalar that is a digit group, the last one perhaps with decimals or a currency: `000`, `000.50`; or
+    one `pattern` matches."""
+    return isinstance(node, ScalarNode) and node.style is None and bool(pattern.fullmatch(node.value))
 
 
 def _joined(value: Any, groups: list[str], as_text: bool, in_list: bool = False) -> SplitNumber | None:

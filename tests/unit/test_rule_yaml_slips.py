@@ -243,6 +243,38 @@ def test_a_comma_in_brackets_that_may_end_an_item_or_separate_thousands_is_a_pro
     assert [p.message for p in problems if p.code != "ambiguous_number"] == [BETWEEN]  # of the items as written
 
 
+@pytest.mark.parametrize(("between", "found"), [
+    ("[1,5, 2]", [(0, "1,5", "1 and 5", "1.5", "1, 5")]),
+    ("[0,75, 1,25]", [(0, "0,75", "0 and 75", "0.75", "0, 75"), (2, "1,25", "1 and 25", "1.25", "1, 25")]),
+])
+def test_a_decimal_comma_in_a_spaced_list_is_ambiguous_naming_the_decimal(
+    rules_copy: RulesCopy, between: str, found: list[tuple[int, str, str, str, str]],
+) -> None:
+    """`between: [1,5, 2]` was read as the three items 1, 5 and 2 (then "`between` takes [low, high]"), with no word
+    that 1,5 may be the decimal 1.5: the space after the other comma makes it likely, as for a thousands separator."""
+    line = f"    when: {{current_ratio: {{between: {between}}}}}"
+    rules = rules_copy(("scorecard.yaml", "        when: {current_ratio: {between: [1.5, 2]}}", "    " + line))
+
+    problems = lint(read_rule_files(rules), source_dir=str(rules))
+
+    ambiguous = [p for p in problems if p.code == "ambiguous_number"]
+    assert [p.col for p in ambiguous] == [line.index(written, line.index("[")) + 5 for _, written, _, _, _ in found]
+    assert [p.message.split(": ", 2)[2] for p in ambiguous] == [
+        f"{written} is ambiguous: the items {items} (inside [ ] a comma ends an item), or the number {meant} (no space "
+        "after the comma, where other commas of the list have one, as after a decimal comma); write "
+        f"{meant} (a plain number: a point before the decimals) for the number, or {listed} for the items"
+        for _, written, items, meant, listed in found]
+
+
+def test_a_decimal_comma_in_a_list_written_tight_throughout_stays_two_items(rules_copy: RulesCopy) -> None:
+    """`[1,5]` may be 1 to 5 as well as 1.5 and nothing in how it is written says which: read as YAML reads it."""
+    rules = rules_copy(("scorecard.yaml", "{current_ratio: {between: [1.5, 2]}}", "{current_ratio: {between: [1,5]}}"))
+
+    codes = {p.code for p in lint(read_rule_files(rules), source_dir=str(rules))}
+
+    assert codes == {"shadowed"}  # of the rows beside the band 1 to 5: no question about the comma
+
+
 def test_a_group_starting_with_0_in_a_spaced_list_is_still_one_number(rules_copy: RulesCopy) -> None:
     """`1,050` and `2,000`: no item is written with a leading 0, so each is one number, said as before."""
     rules = rules_copy(("orders.yaml", "    when: {grade: C}", "    when: {order_amount: {between: [1,050, 2,000]}}"))
