@@ -75,6 +75,30 @@ def test_the_service_logs_a_versions_warnings_when_it_serves_it_and_getpolicy_gi
         server.stop()
 
 
+def test_a_reload_to_a_floor_written_1_000_is_taken_and_getpolicy_gives_its_thousands_point_warning(
+    tmp_path: Path,
+) -> None:
+    """A warning never refuses a reload: `floor: 1.000` is served (as written, 1.0) and said, with its code."""
+    rules = copy_rules(tmp_path / "rules")
+    server = start_server_process(rules, tmp_path / "server.log", "--watch-interval", "0.2", workers=0)
+    try:
+        stub = server.stub()
+        before = stub.GetPolicy(pb.GetPolicyRequest(), timeout=TIMEOUT).version
+        seen = len(server.events())
+        limits = rules / "limits.yaml"
+        cc_floor = "share_of_net_worth: 0.03, floor: 0}"
+        limits.write_text(limits.read_text().replace(cc_floor, cc_floor.replace("0}", "1.000}"), 1))
+
+        reloaded = server.wait_for_event("policy reloaded", after=seen)
+        info = stub.GetPolicy(pb.GetPolicyRequest(), timeout=TIMEOUT)
+
+        assert reloaded["version"] == info.version != before
+        assert [(w.code, Path(w.path).name, w.message.split(": ")[0]) for w in info.warnings] == [
+            ("thousands_point", "limits.yaml", "rule limit.cc")]
+    finally:
+        server.stop()
+
+
 def test_a_version_without_warnings_logs_none_and_getpolicy_gives_none(tmp_path: Path) -> None:
     server = start_server_process(copy_rules(tmp_path / "rules"), tmp_path / "server.log", workers=0)
     try:
