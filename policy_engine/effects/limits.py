@@ -7,6 +7,7 @@ from datetime import date
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
+from policy_engine.domain.values import MAX_MONEY
 from policy_engine.effects.decimals import _CENT, _ZERO, _dec
 from policy_engine.ir import CompiledRule
 
@@ -19,7 +20,8 @@ def add_months(day: date, months: int) -> date:
 
 
 def credit_limit(formula: Any, ctx: dict[str, Any], factor: float) -> Decimal:
-    """Months of purchases and a share of net worth, the lower (or higher) wins; floor, cap, factor, rounding."""
+    """Months of purchases and a share of net worth, the lower (or higher) wins; floor, cap, factor, rounding;
+    always below MAX_MONEY, as every amount is."""
     terms = []
     if formula.months_of_purchases is not None:
         terms.append(_dec(formula.months_of_purchases) * ctx.get("avg_monthly_purchases", _ZERO))
@@ -29,7 +31,9 @@ def credit_limit(formula: Any, ctx: dict[str, Any], factor: float) -> Decimal:
     value = max(value, _dec(formula.floor))
     if formula.cap is not None:
         value = min(value, _dec(formula.cap))
-    value *= _dec(factor)
+    # Held below the bound every amount is (values.MAX_MONEY): a rule set without a cap may take 36 months of
+    # purchases or 5 × net worth of inputs near it, and a stored limit past it failed the next read (quarantine).
+    value = min(value * _dec(factor), MAX_MONEY - _CENT)
     step = _dec(formula.round_down_to)
     return ((value / step).to_integral_value(rounding=ROUND_DOWN) * step).quantize(_CENT)
 
