@@ -73,11 +73,27 @@ class Progress:
         return (self.total - self.done) / rate if rate > 0 else None
 
 
-def _eta(seconds: float | None) -> str:
-    if seconds is None:
-        return "--:--"
-    seconds = int(seconds)
-    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+def _eta(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def _per_second(rate: float) -> str:
+    # A slow store can settle under 10 customers a second: "0 customers/s" would read as stuck.
+    return f"{rate:,.0f}" if rate >= 10 else f"{rate:.1f}"
+
+
+def pace(p: Progress) -> str:
+    """The rate and ETA worth showing: the live ones once measured, the average once done, else nothing.
+
+    Before, a run shorter than the measurement (a chunk per worker after the first) showed
+    "0 customers/s ETA --:--" through to its last line, at 100% too.
+    """
+    if p.done >= p.total:
+        return f"{_per_second(p.average_rate)} customers/s on average" if p.now_done else ""
+    if p.rate > 0 and p.eta_seconds is not None:
+        return f"{_per_second(p.rate)} customers/s ETA {_eta(p.eta_seconds)}"
+    return ""
 
 
 @contextmanager
@@ -93,21 +109,20 @@ def batch_progress(quiet: bool = False) -> Iterator[Any]:
         with Bar(*columns, console=err, transient=False) as bar:
             # Until the first report the run is opening the store and making the portfolio pass (ABC):
             # seconds on a small book, minutes on a large one, and the bar should not read as stuck.
-            task = bar.add_task("portfolio pass", total=None, rate="0", eta="--:--")
+            task = bar.add_task("portfolio pass", total=None, pace="")
 
-            def hook(p: Any) -> None:
-                bar.update(task, description="re-evaluating", total=p.total, completed=p.done, rate=f"{p.rate:,.0f}",
-                           eta=_eta(p.eta_seconds))  # fmt: skip
+            def hook(p: Progress) -> None:
+                bar.update(task, description="re-evaluating", total=p.total, completed=p.done, pace=pace(p))
 
             yield hook
         return
     last: list[float | None] = [None]  # the first report is logged at once: the total and where the run starts
 
-    def log(p: Any) -> None:
+    def log(p: Progress) -> None:
         now = time.monotonic()
         if last[0] is None or now - last[0] >= LOG_EVERY_SECONDS or p.done >= p.total:
             last[0] = now
             share = 100 * p.done / p.total if p.total else 100
-            err.print(f"batch: {p.done}/{p.total} ({share:.0f}%) {p.rate:,.0f} customers/s ETA {_eta(p.eta_seconds)}")
+            err.print(" ".join(filter(None, (f"batch: {p.done}/{p.total} ({share:.0f}%)", pace(p)))))
 
     yield log

@@ -1,7 +1,10 @@
-"""The batch's live rate and ETA are measured from the first settled chunk, not through the workers' start-up."""
+"""The batch's live rate and ETA: measured from the first settled chunk, shown only once there is one."""
 
 from __future__ import annotations
 
+import pytest
+
+from adapters.batch.progress import batch_progress, pace
 from adapters.batch.runner import Progress
 from adapters.batch.worker import ChunkResult
 
@@ -63,3 +66,34 @@ def test_customers_another_process_settled_count_as_done_but_not_toward_the_rate
 
     assert (progress.done, progress.now_done) == (200, 150)
     assert progress.rate == 50.0 and progress.eta_seconds == 16.0
+
+
+def test_a_run_shorter_than_the_measurement_ends_on_its_average_rate_not_on_zero_customers_a_second(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    clock, progress = after_first_chunk(500, at=0.5, first=500)
+
+    with batch_progress() as hook:  # stderr is no terminal here: plain lines
+        hook(progress)
+
+    assert capsys.readouterr().err.splitlines() == ["batch: 500/500 (100%) 1,000 customers/s on average"]
+
+
+def test_before_the_rate_is_measured_the_line_shows_no_rate_and_no_eta() -> None:
+    _, progress = after_first_chunk(10_000, at=8.0)
+
+    assert pace(progress) == ""  # it read "0 customers/s ETA --:--"
+
+
+def test_once_measured_the_live_rate_and_eta_are_shown_and_a_slow_rate_keeps_a_decimal() -> None:
+    clock, progress = after_first_chunk(1_000, at=1.0, first=10)
+    clock.now = 5.0
+    progress.settle(ChunkResult(ok=10))
+
+    assert pace(progress) == "2.5 customers/s ETA 0:06:32"  # 980 left at 2.5/s: 392 s
+
+
+def test_a_resumed_run_with_nothing_left_shows_no_rate() -> None:
+    progress = Progress(total=300, done=300, started=0.0, clock=FakeClock())
+
+    assert pace(progress) == ""
