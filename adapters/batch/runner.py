@@ -68,8 +68,9 @@ def _run_opened(opts: BatchOptions, opened: tuple[Any, Any, Any, str, float], su
         settled = _settled(opts, run_id, store.engine)
         attempt_begun = settled is None
         began = time.time() - (time.perf_counter() - started)  # the attempt's seconds count from `started`
+        # An already complete part says so at once: a stop from here on leaves it complete (batch_stopped).
         summary.update(_begin_attempt(opts, (run_id, policy.version, began), store.engine, notice) if settled is None
-                       else {"attempt": settled.pop("attempt")})  # fmt: skip
+                       else {"attempt": settled.pop("attempt"), "already_complete": True})  # fmt: skip
         portfolio = ensure_portfolio(store.engine, run_id, opts.as_of, config, on_wait=notice)
         summary["portfolio_seconds"] = round(time.perf_counter() - started, 2)
         other = None

@@ -27,7 +27,8 @@ def remembering(hook: Any, last: list[Any]) -> Any:
 
 
 def _count_in_store(db_url: str, run_id: str, part: Any) -> dict[str, int] | None:
-    """The part's customers and how many of them are settled, by status; None if the store cannot be read."""
+    """The part's customers and how many of them are settled, by status, and `complete_attempts` (the attempts of
+    a part whose row says complete, else 0); None if the store cannot be read."""
     from adapters.batch import runs
     from adapters.store import make_engine
 
@@ -37,16 +38,20 @@ def _count_in_store(db_url: str, run_id: str, part: Any) -> dict[str, int] | Non
             total, done = runs.count_customers(engine, run_id, part)
             with engine.connect() as conn:
                 counts = runs.status_counts(conn, run_id, part)
+            complete = runs.complete_attempts(engine, run_id, part)
         finally:
             engine.dispose()
     except Exception:  # noqa: BLE001 - the stop is what must be reported; the figure falls back to progress
         return None
     return {"customers": total, "settled": done, "ok": counts.get("ok", 0),
-            "quarantined": counts.get("quarantined", 0), "skipped": counts.get("skipped", 0)}  # fmt: skip
+            "quarantined": counts.get("quarantined", 0), "skipped": counts.get("skipped", 0),
+            "complete_attempts": complete[0] if complete else 0}  # fmt: skip
 
 
 def _how_far(summary: dict[str, Any], last: list[Any], counted: dict[str, int] | None) -> str:
     """Fill in the customers settled; the line saying so ("" when nothing is known)."""
+    if counted is not None:
+        counted = {k: v for k, v in counted.items() if k != "complete_attempts"}
     if last:
         p = last[0]
         summary.update(customers=p.total, settled=p.done, evaluated_now=p.now_done,
@@ -71,19 +76,38 @@ def settled_line(summary: dict[str, Any]) -> str:
 
 def stopped(summary: dict[str, Any], last: list[Any], how: str, exit_code: int,
             store: tuple[str, Any] | None = None) -> NoReturn:  # fmt: skip
-    """A run stopped by a signal: say so on stderr, print the summary as far as it got (its status
-    `failed`, as in batch_runs, and the customers settled, counted in the store (db URL, partition)
-    once the workers have stopped) and exit with `exit_code`."""
-    message = f"{how}: run the same command again to resume"
-    err.print(message, markup=False)
+    """A run stopped by a signal: say so on stderr, print the summary as far as it got (its status as in
+    batch_runs: `failed`, or `complete` for a part this command began no attempt at and found complete, and
+    the customers settled, counted in the store (db URL, partition) once the workers have stopped) and exit
+    with `exit_code`."""
     counted = None
     if store is not None and "run_id" in summary:
         counted = _count_in_store(store[0], summary["run_id"], store[1])
+    complete = _left_complete(summary, counted)
+    status = "complete" if complete else "failed"
+    message = (f"{how} before this command began an attempt: run {summary['run_id']} part {summary['partition']} "
+               f"is complete (attempt {complete}) and left as it is" if complete
+               else f"{how}: run the same command again to resume")  # fmt: skip
+    err.print(message, markup=False)
     line = _how_far(summary, last, counted)
     if line:
         err.print(line, markup=False)
-    _print_json({**summary, "status": "failed", "error": message, "exit_code": exit_code})
+    if complete:
+        summary.update(attempt=complete, already_complete=True)
+    _print_json({**summary, "status": status, "error": message, "exit_code": exit_code})
     raise typer.Exit(exit_code)
+
+
+def _left_complete(summary: dict[str, Any], counted: dict[str, int] | None) -> int:
+    """The attempts of a complete part this command stopped before beginning an attempt at (it found the part
+    complete, or was stopped before it looked), else 0. Before, such a stop said `failed`: a finished night
+    read as one to resume, while batch_runs still said complete."""
+    if counted is None:  # the store cannot be read now: the runner's word that it found the part complete
+        return int(summary["attempt"]) if summary.get("already_complete") else 0
+    began_attempt = "attempt" in summary and not summary.get("already_complete")
+    if began_attempt or counted["settled"] < counted["customers"]:
+        return 0
+    return counted["complete_attempts"]
 
 
 def count_failed(summary: dict[str, Any], last: list[Any], store: tuple[str, Any]) -> None:
