@@ -79,6 +79,5 @@ def open_store(opts: BatchOptions, on_notice: NoticeHook) -> Any:
         if no_room(exc):  # a full disk at night: exit 3 once there is room; not exit 2, "fix the command"
             raise StoreNotAnswering(said + no_room_left(make_url(opts.db_url))) from None
         if server_not_answering(exc):  # a restart at night: exit 3, retry; not exit 2, "fix the command"
-            raise StoreNotAnswering(f"{said} (the database did not answer: once it is up, run the same command "
-                                    "again)") from None
+            raise StoreNotAnswering(said) from None  # cannot_open says what to check and to run it again
         raise BatchInputError(cannot_open(opts.db_url, exc)) from None

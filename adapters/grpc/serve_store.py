@@ -99,13 +99,28 @@ def store_or_exit(db: str, db_from: str = "", **options: Any) -> Any:
         _exit_if_locked(exc)
         url = resolve_db_url(db)
         detail = scrub_password(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, url)
-        typer.echo(f"serve: cannot open the store {safe_url(url)}{db_from}: {detail}", err=True)
+        advice = _advice(exc, url, db_from)
+        typer.echo(f"serve: cannot open the store {safe_url(url)}{db_from}: {detail}{advice}", err=True)
         raise typer.Exit(2) from None
     if new_file is not None:
         from adapters.grpc.logs import event
 
         event("store created", store=safe_url(resolve_db_url(db)), path=str(new_file))
     return store
+
+
+def _advice(exc: Exception, url: str, db_from: str) -> str:
+    """What to check for a store whose server refused or did not answer (connect_advice.py), where its URL came
+    from (`db_from`, see db_source: "" for --db); "" otherwise."""
+    from sqlalchemy import make_url
+
+    from adapters.store.connect_advice import connect_advice
+    from adapters.store.db_env import DB_ENV_VAR
+
+    try:
+        return connect_advice(exc, make_url(url), f"${DB_ENV_VAR}" if DB_ENV_VAR in db_from else "--db")
+    except Exception:  # noqa: BLE001 - a URL that does not parse: the line says so already
+        return ""
 
 
 def _exit_if_locked(exc: Exception) -> None:

@@ -11,8 +11,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, make_url
 from sqlalchemy.engine import URL
 
+from adapters.store.connect_advice import connect_advice
 from adapters.store.db_url import BadDbUrl, check_db_url
-from adapters.store.engine import make_engine, resolve_db_url, safe_url
+from adapters.store.engine import make_engine, resolve_db_url, safe_url, scrub_password
 from adapters.store.lock_wait import is_locked
 from adapters.store.revisions import alembic_config, current_revision, migrate
 
@@ -70,8 +71,10 @@ def _check_location(resolved: str, shown: str) -> None:
 def _check_revision(engine: Engine, shown: str, upgrade: bool, on_wait: Callable[[str], None] | None) -> None:
     try:
         revision = current_revision(engine)
-    except Exception as exc:  # unreachable server, bad credentials, not a database file
-        raise CompactError(f"cannot open {shown}: {_first_line(exc)}") from None
+    except Exception as exc:  # unreachable server, bad credentials, not a database file: what to check too
+        advice = connect_advice(exc, engine.url)
+        said = scrub_password(_first_line(exc), engine.url.render_as_string(hide_password=False))
+        raise CompactError(f"cannot open {shown}: {said}{advice}") from None
     if revision is None:
         raise CompactError(f"{shown}: not a credit-policy store (no migration recorded: empty or another database)")
     script = ScriptDirectory.from_config(alembic_config())

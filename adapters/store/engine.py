@@ -100,15 +100,20 @@ def safe_url(url: str) -> str:
 
 def cannot_open(url: str, exc: BaseException) -> str:
     """The one line every command prints when the store at `url` cannot be opened: the location (never
-    its password) and why, which for a bad location (BadDbUrl) ends with what to write."""
+    its password), why, and what to do: for a bad location (BadDbUrl) what to write, for a store that
+    is not usable or a server that refused or did not answer what to check (unusable.py, connect_advice.py)."""
+    from adapters.store.connect_advice import connect_advice
     from adapters.store.unusable import unusable_store
 
     why = str(exc).split("\n(Background on this error", 1)[0]  # SQLAlchemy's link to its docs: a second line
-    try:  # not a database, damaged, or a file the user may not write: say which and what to do
-        unusable = unusable_store(exc, make_url(url))
+    why = re.sub(r"\s*\n\s*", " ", why.strip())  # libpq's hint ("Is the server running …") is an indented line
+    try:  # not a database, damaged, a file the user may not write, a login refused: say which and what to do
+        parsed = make_url(url)
+        unusable = unusable_store(exc, parsed)
+        advice = unusable.advice if unusable else connect_advice(exc, parsed)
     except Exception:  # noqa: BLE001 - a URL that does not parse is said as it is
-        unusable = None
-    return f"cannot open the store {safe_url(url)}: {scrub_password(why, url)}{unusable.advice if unusable else ''}"
+        advice = ""
+    return f"cannot open the store {safe_url(url)}: {scrub_password(why, url)}{advice}"
 
 
 def scrub_password(message: str, url: str) -> str:
