@@ -1,4 +1,4 @@
-"""Write a synthetic portfolio fast: raw DBAPI executemany on SQLite, COPY on PostgreSQL."""
+"""Write a synthetic portfolio fast, in one transaction: raw DBAPI executemany on SQLite, COPY on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -13,9 +13,8 @@ from sqlalchemy.exc import DBAPIError
 
 from adapters.demo_data.generator import CATEGORIES, Generator, Portfolio
 from adapters.demo_data.profile import ProfileSeed, profile_rows
-from adapters.store import lock_wait
 from adapters.store import schema as s
-from adapters.store.lock_wait import take_write_lock
+from adapters.store.lock_wait import begin_immediate
 from policy_engine.words import plural
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -76,42 +75,30 @@ def _bulk(cursor: Any, dialect: str, table: str, rows: Sequence[tuple[object, ..
         cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
 
-def _write(engine: Engine, tables: dict[str, Sequence[tuple[object, ...]]], on_wait: Callable[[str], None]) -> None:
-    """The rows in one transaction; a wait of over 2 s for another process's SQLite write lock (taken
-    between two chunks, say) is said through `on_wait` instead of 30 s of silence (lock_wait.py)."""
-    with engine.connect() as conn:
-        take_write_lock(conn, lambda: _write_raw(conn.connection, engine, tables), on_wait)
-
-
-def _write_raw(raw: Any, engine: Engine, tables: dict[str, Sequence[tuple[object, ...]]]) -> None:
-    dbapi = engine.dialect.loaded_dbapi
+def _write(conn: Connection, tables: dict[str, Sequence[tuple[object, ...]]]) -> None:
+    """The rows, in `conn`'s transaction, through its driver connection (executemany, COPY)."""
+    dbapi = conn.dialect.loaded_dbapi
     try:
-        cursor = raw.cursor()
+        cursor = conn.connection.cursor()
         for table, rows in tables.items():
-            _bulk(cursor, engine.dialect.name, table, rows)
-        raw.commit()
+            _bulk(cursor, conn.dialect.name, table, rows)
     except dbapi.Error as exc:
-        raw.rollback()  # and a write locked out after 2 s can be tried again
-        # In SQLAlchemy's words, as every other write fails: the lock wait and the CLI's exit 3 know them.
+        # In SQLAlchemy's words, as every other write fails: the CLI's exits (locked, full disk) know them.
         raise DBAPIError.instance(None, None, exc, dbapi.Error) from None
-    except BaseException:
-        raw.rollback()
-        raise
 
 
 def check_empty(engine: Engine, replace: bool) -> int:
     """How many customers the database holds; raise PortfolioNotEmpty if any and not `replace`."""
     with engine.connect() as conn:
-        held = conn.execute(select(func.count()).select_from(s.customers)).scalar_one()
+        return _held(conn, replace)
+
+
+def _held(conn: Connection, replace: bool) -> int:
+    held = conn.execute(select(func.count()).select_from(s.customers)).scalar_one()
     if held and not replace:
         raise PortfolioNotEmpty(f"the database already holds {held} {plural(held, 'customer')}; "
                                 f"pass --replace to wipe {'it' if held == 1 else 'them'} first")
     return int(held)
-
-
-def _prepare(engine: Engine, replace: bool, on_wait: Callable[[str], None]) -> None:
-    if check_empty(engine, replace):
-        lock_wait.write(engine, _wipe, on_wait)
 
 
 def _wipe(conn: Connection) -> None:
@@ -129,29 +116,51 @@ def generate_demo_data(
     progress: Callable[[int], None] | None = None,
     on_wait: Callable[[str], None] | None = None,
 ) -> DemoSummary:
-    """Fill the store with `customers` synthetic customers; each chunk is its own transaction, and each
-    that waits over 2 s for another process's SQLite write lock says so through `on_wait`."""
-    on_wait = on_wait or _say_nothing
-    _prepare(engine, replace, on_wait)
-    generator = Generator(seed, as_of)
+    """Fill the store with `customers` synthetic customers, --replace's wipe included, in one transaction.
+
+    A failure or an interrupt anywhere (a full disk, Ctrl-C) leaves the store as it was. Before, the wipe
+    was committed on its own and each chunk of 5,000 customers too: a failure after the wipe lost the old
+    customers with nothing in their place. On SQLite the write lock is taken as the transaction begins (a
+    wait of over 2 s said through `on_wait`) and held to the end, so no other writer comes between."""
+    with engine.connect() as conn:
+        with conn.begin():
+            begin_immediate(conn, on_wait)
+            if _held(conn, replace):
+                _wipe(conn)
+            summary = _fill(conn, customers, (seed, as_of), progress)
+        _shrink_wal(conn)
+    return summary
+
+
+def _fill(conn: Connection, customers: int, seeded: tuple[int, date],
+          progress: Callable[[int], None] | None) -> DemoSummary:  # fmt: skip
+    """Generate and write the customers chunk by chunk, then their credit profiles; what was written."""
+    seed, as_of = seeded
     summary = DemoSummary()
     seeds: list[ProfileSeed] = []
-    for portfolio in generator.chunks(customers):
+    for portfolio in Generator(seed, as_of).chunks(customers):
         tables = {name: getattr(portfolio, name) for name in COLUMNS if name != "credit_profiles"}
-        _write(engine, tables, on_wait)
+        _write(conn, tables)
         _count(summary, portfolio, tables)
         seeds.extend(portfolio.profiles)
         if progress:
             progress(summary.customers)
     offsets = random.Random(seed + 1)
     profiles = profile_rows(seeds, as_of, [offsets.randint(0, 180) for _ in seeds])
-    _write(engine, {"credit_profiles": profiles}, on_wait)
+    _write(conn, {"credit_profiles": profiles})
     summary.rows["credit_profiles"] = len(profiles)
     return summary
 
 
-def _say_nothing(_line: str) -> None:
-    """A notice nobody asked to see."""
+def _shrink_wal(conn: Connection) -> None:
+    """On SQLite, give back the disk the one transaction's write-ahead log took (as large as the rows written):
+    a log file stays as large as its largest transaction while any process has the store open (a service)."""
+    if conn.dialect.name != "sqlite":
+        return
+    try:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    except DBAPIError:  # a reader in the way: SQLite checkpoints later by itself, the data is committed
+        pass
 
 
 def _count(summary: DemoSummary, portfolio: Portfolio, tables: dict[str, Sequence[tuple[object, ...]]]) -> None:

@@ -60,32 +60,30 @@ def demo_data_cmd(
 
 def _generate_or_exit(engine: Any, customers: int, seed: int, day: date, replace: bool) -> Any:
     """generate_demo_data with its bar on stderr, saying so when another process holds the SQLite store's
-    write lock as a chunk starts; exit 3 when it held it all the while (before: 30 s of silence, then a
-    traceback)."""
+    write lock as it starts; exit 3 when it held it all the while (before: 30 s of silence, then a
+    traceback), or the disk filled; 130 on Ctrl-C. It writes in one transaction: a failure leaves the store as
+    it was, and the line says so."""
     from sqlalchemy.exc import DBAPIError
 
     from adapters.demo_data import generate_demo_data
 
-    written = [0]
+    # Before, the wipe and each chunk committed on their own: "N customers generated before it stay", or
+    # "the wipe --replace asked for may be done", and the old customers were gone.
+    outcome = "nothing generated and nothing wiped: the store is as it was" if replace else "nothing generated"
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
         with Progress(*columns, console=err) as bar:
             task = bar.add_task("customers", total=customers)
-
-            def progress(done: int) -> None:
-                written[0] = done
-                bar.update(task, completed=done)
-
-            return generate_demo_data(engine, customers, seed=seed, as_of=day, replace=replace, progress=progress,
+            return generate_demo_data(engine, customers, seed=seed, as_of=day, replace=replace,
+                                      progress=lambda done: bar.update(task, completed=done),
                                       on_wait=say_waiting("demo-data"))  # fmt: skip
     except DBAPIError as exc:
-        kept = f"{written[0]} {plural(written[0], 'customer')} generated before it stay" if written[0] else ""
-        # --replace wipes in a transaction of its own, first: the error may have come after it
-        kept = kept or ("nothing generated (the wipe --replace asked for may be done)" if replace else "")
-        again = "run the same command again with --replace" if written[0] or replace else "run the same command again"
-        exit_if_locked(exc, kept or "nothing generated", again)
-        exit_if_store_failed(exc, engine.url, kept or "nothing generated", again)
+        exit_if_locked(exc, outcome)
+        exit_if_store_failed(exc, engine.url, outcome)
         raise
+    except KeyboardInterrupt:
+        err.print(f"interrupted: {outcome}", markup=False)
+        raise typer.Exit(130) from None
 
 
 def register(app: typer.Typer) -> None:

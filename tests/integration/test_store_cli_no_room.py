@@ -49,8 +49,10 @@ def test_an_import_that_fills_the_disk_says_to_free_space_and_that_nothing_was_i
         assert conn.execute("SELECT COUNT(*) FROM invoices").fetchone()[0] == before
 
 
-def test_demo_data_on_a_disk_that_fills_says_so_in_one_line(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+def test_demo_data_on_a_disk_that_fills_says_so_in_one_line_and_keeps_the_customers_it_was_to_replace(
+        tmp_path: Path) -> None:
+    store = tmp_path / "store.sqlite"
+    url = f"sqlite:///{store}"
     assert CliRunner().invoke(build_app(), ["demo-data", "--customers", "3", "--db", url]).exit_code == 0
 
     with _capped():
@@ -59,7 +61,10 @@ def test_demo_data_on_a_disk_that_fills_says_so_in_one_line(tmp_path: Path) -> N
     assert result.exit_code == 3, result.output
     line = result.stderr.strip().splitlines()[-1]
     assert line.startswith("error: database or disk is full (no room left on the disk of ")
+    assert line.endswith("; nothing generated and nothing wiped: the store is as it was")
     assert "Traceback" not in result.output
+    with sqlite3.connect(store) as conn:  # before, the wipe had committed on its own: 0 customers left
+        assert conn.execute("SELECT COUNT(*) FROM customers").fetchone()[0] == 3
 
 
 def test_a_store_made_on_a_full_disk_is_exit_3_without_the_sql_statement(tmp_path: Path) -> None:
