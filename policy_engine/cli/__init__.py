@@ -14,35 +14,47 @@ if TYPE_CHECKING:
 
 
 def build_app() -> typer.Typer:
-    """Assemble the command line from its topic modules."""
+    """The command line; a command's module is imported only when that command is used (commands.py)."""
     import typer
-    from typer.core import TyperCommand
 
-    from policy_engine.cli import batch_cmds, core, serve_cmd, status_cmd, store_cmds
-    from policy_engine.cli.helptext import HelpCommand
     from policy_engine.cli.usage import CommandGroup
 
-    app = typer.Typer(
+    return typer.Typer(
         name="credit-policy",
         help="Trade-credit and follow-up policy: lint and test rule files, evaluate customers, serve decisions.",
         no_args_is_help=True,
         add_completion=False,
         pretty_exceptions_enable=False,
         cls=CommandGroup,
+        callback=_before_any_command,  # an app without commands of its own is a group to typer only with one
     )
-    for module in (core, store_cmds, serve_cmd, status_cmd, batch_cmds):
-        module.register(app)
-    for command in app.registered_commands:  # help that names values plainly, for every command (helptext)
-        if command.cls in (None, TyperCommand):
-            command.cls = HelpCommand
-    return app
+
+
+def _before_any_command() -> None:
+    """Nothing: the app has no options of its own."""
 
 
 def main() -> None:
     """Entry point of the `credit-policy` script."""
     try:
         with until_imported():
-            app = build_app()
-        app()
+            group = _group_with_its_command()
+        group()
     except KeyboardInterrupt:  # between the commands' own handling (usage.CommandGroup) and the imports'
         raise interrupted() from None
+
+
+def _group_with_its_command() -> typer.core.TyperGroup:
+    """The app's click group, the command the command line names imported and built already: a Ctrl-C
+    meanwhile is answered as during the other imports (interrupt.py)."""
+    import sys
+
+    import typer.main
+
+    from policy_engine.cli.usage import CommandGroup
+
+    group = typer.main.get_group(build_app())
+    assert isinstance(group, CommandGroup)  # build_app's cls, for mypy
+    if len(sys.argv) > 1:  # the app takes no option but --help: its first word, if any, names the command
+        group.table.get(sys.argv[1])
+    return group

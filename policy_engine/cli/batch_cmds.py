@@ -203,17 +203,3 @@ def _print_notes(summary: dict[str, Any]) -> None:
                   f"{summary['attempt']}): no customer to evaluate, the store is left as it is", markup=False)
     if summary.get("report", {}).get("error"):
         err.print(f"error: {summary['report']['error']}", markup=False)
-
-
-def register(app: typer.Typer) -> None:
-    """Add the batch commands to the app."""
-    from policy_engine.cli.queue_cmd import queue_cmd
-    from policy_engine.cli.report_cmd import report_cmd
-    from policy_engine.cli.runs_cmd import runs_cmd
-    from policy_engine.cli.simulate_cmd import simulate_cmd
-
-    app.command("batch")(batch_cmd)
-    app.command("report")(report_cmd)
-    app.command("queue")(queue_cmd)
-    app.command("runs")(runs_cmd)
-    app.command("simulate")(simulate_cmd)

@@ -1,4 +1,4 @@
-"""Core commands: lint, test, evaluate, check-order, schema, fields, rules."""
+"""Core commands: lint, test, evaluate, check-order, schema (fields and rules: fields_cmd.py, rules_cmd.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from policy_engine.api import DEFAULT_RULES_DIR, load_policy
-from policy_engine.cli.fields_cmd import fields
 from policy_engine.cli.options import TERM_DAYS, date_option, fail, order_or_exit
 from policy_engine.cli.snapshot_file import read_snapshot
 from policy_engine.domain.currency import currency_violation
@@ -238,17 +237,6 @@ def schema() -> None:
     typer.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
 
 
-def register(app: typer.Typer) -> None:
-    """Add the core commands."""
-    from policy_engine.cli.rules_cmd import rules  # it takes this module's rules options
-
-    app.command()(lint)
-    app.command("test")(test_cmd)
-    app.command()(evaluate)
-    app.command("check-order")(check_order)
-    app.command()(schema)
-    app.command()(fields)
-    app.command()(rules)
 
 
 def _guard(run: Any) -> Any:

@@ -206,8 +206,3 @@ def _json(looked: Looked, target: Target, wanted: str | None, rules: Path | None
             "waited_seconds": round(looked.seconds, 3), "message": message or None,
             "error": {"why": error.why, "check": error.check} if error is not None else None,
             "policy": policy_dict(looked.info) if looked.info is not None and error is None else None}
-
-
-def register(app: typer.Typer) -> None:
-    """Add `status` to the app."""
-    app.command("status")(status)

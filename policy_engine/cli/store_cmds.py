@@ -1,6 +1,5 @@
 """Store commands: `demo-data`; `import` (import_cmd.py), `history` (history_cmd.py), `snapshot` (snapshot_cmd.py)
-and `compact-log` (compact_cmd.py) are registered here too, with the options the store commands share in
-store_common.py."""
+and `compact-log` (compact_cmd.py) have modules of their own, and share options in store_common.py."""
 
 from __future__ import annotations
 
@@ -14,11 +13,7 @@ from rich.table import Table
 
 from policy_engine.cli.compact_cmd import COMPACT_BATCH as COMPACT_BATCH
 from policy_engine.cli.compact_cmd import COMPACT_MAX_BATCH as COMPACT_MAX_BATCH
-from policy_engine.cli.compact_cmd import compact_log_cmd
-from policy_engine.cli.history_cmd import history_cmd
-from policy_engine.cli.import_cmd import import_cmd
 from policy_engine.cli.options import date_option
-from policy_engine.cli.snapshot_cmd import snapshot_cmd
 from policy_engine.cli.store_common import DbOption, _out, err, exit_if_locked, exit_if_store_failed, say_waiting
 from policy_engine.cli.store_common import open_store_or_exit as open_store_or_exit
 from policy_engine.words import plural
@@ -84,13 +79,4 @@ def _generate_or_exit(engine: Any, customers: int, seed: int, day: date, replace
     except KeyboardInterrupt:
         err.print(f"interrupted: {outcome}", markup=False)
         raise typer.Exit(130) from None
-
-
-def register(app: typer.Typer) -> None:
-    """Add the store commands to the app (import, history, snapshot and compact-log live in modules of their own)."""
-    app.command("import")(import_cmd)
-    app.command("demo-data")(demo_data_cmd)
-    app.command("history")(history_cmd)
-    app.command("snapshot")(snapshot_cmd)
-    app.command("compact-log")(compact_log_cmd)
 

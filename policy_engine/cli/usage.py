@@ -9,8 +9,8 @@ from typing import Any
 
 import typer
 from pydantic import ValidationError
-from typer.core import TyperGroup
 
+from policy_engine.cli.commands import LazyGroup
 from policy_engine.cli.helptext import PlainHelp
 from policy_engine.cli.interrupt import interrupted
 from policy_engine.cli.options import fail, refusal
@@ -26,9 +26,9 @@ _UsageError: type[Exception] = typer.BadParameter.__mro__[1]
 """click's UsageError (typer exports only its subclass BadParameter, and vendors click from 0.2x on)."""
 
 
-class CommandGroup(PlainHelp, TyperGroup):
+class CommandGroup(PlainHelp, LazyGroup):
     """The app's command group: a usage error of a command is printed as the commands print theirs; its help
-    names values plainly (helptext)."""
+    names values plainly (helptext); a command is imported only when it is used (commands.py)."""
 
     def make_context(self, *args: Any, **kwargs: Any) -> Any:
         """Parse the command line; Ctrl-C meanwhile (say, while the help is printed) exits 130 with one line."""

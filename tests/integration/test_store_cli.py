@@ -7,7 +7,6 @@ import os
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -18,17 +17,16 @@ from adapters.store import open_store
 from policy_engine.domain.models import CustomerSnapshot
 
 
-def _store_cmds() -> ModuleType:
-    from policy_engine.cli import store_cmds
+def _app() -> typer.Typer:
+    from policy_engine.cli import build_app
 
-    return store_cmds
+    return build_app()
 
 
 @pytest.fixture
 def run(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., object]:
     """Run `credit-policy <args>` against the test database (passed through $CREDIT_POLICY_DB)."""
-    app = typer.Typer(pretty_exceptions_enable=False)
-    _store_cmds().register(app)
+    app = _app()
     monkeypatch.setenv("CREDIT_POLICY_DB", db_url)
     monkeypatch.chdir(tmp_path)
 
@@ -343,8 +341,7 @@ def test_a_file_that_is_not_a_database_is_one_line_saying_to_check_db(tmp_path: 
 
 @pytest.mark.parametrize("url", ["postgresql+psycopg://risk:s3cret-pw@127.0.0.1:1/credit", "not a url s3cret-pw"])
 def test_a_store_that_cannot_be_opened_is_named_without_its_password(url: str) -> None:
-    app = typer.Typer(pretty_exceptions_enable=False)
-    _store_cmds().register(app)
+    app = _app()
     result = CliRunner().invoke(app, ["history", "C1", "--db", url])
     assert result.exit_code == 2
     assert "cannot open the store" in result.output

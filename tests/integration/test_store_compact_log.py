@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
 from sqlalchemy import Engine, func, select, update
 from typer.testing import CliRunner
 
@@ -66,10 +65,9 @@ def old_log(db_url: str, policy: Any, make_snapshot: Callable[..., CustomerSnaps
 
 
 def _runner() -> Callable[..., Any]:
-    from policy_engine.cli import store_cmds
+    from policy_engine.cli import build_app
 
-    app = typer.Typer(pretty_exceptions_enable=False)
-    store_cmds.register(app)
+    app = build_app()
     return lambda *args: CliRunner().invoke(app, list(args))
 
 

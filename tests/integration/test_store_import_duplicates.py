@@ -7,7 +7,6 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-import typer
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -114,7 +113,7 @@ def test_the_keys_seen_are_not_held_in_python_memory(
 def test_a_full_scratch_disk_stops_the_import_saying_where_and_nothing_is_imported(
     db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from policy_engine.cli import store_cmds
+    from policy_engine.cli import build_app
 
     store = _store(db_url, tmp_path)
     scratch = tmp_path / "scratch"
@@ -123,8 +122,7 @@ def test_a_full_scratch_disk_stops_the_import_saying_where_and_nothing_is_import
     monkeypatch.setattr(first_lines, "_PRAGMAS", (*first_lines._PRAGMAS, "max_page_count=4"))
     monkeypatch.setattr(first_lines, "SPILL_KEYS", 100)
     path = _invoices(tmp_path, "invoices.csv", [f"INVOICE-{n:020d}" for n in range(5_000)])
-    app = typer.Typer(pretty_exceptions_enable=False)
-    store_cmds.register(app)
+    app = build_app()
 
     result = CliRunner().invoke(app, ["import", "invoices", str(path), "--db", db_url])
 

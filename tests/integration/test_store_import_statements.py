@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
 from adapters.importers import report as report_module
@@ -98,11 +97,10 @@ def test_warnings_past_the_first_ones_kept_are_counted(
 @pytest.fixture
 def run(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., Any]:
     """Run `credit-policy <args>` against the test database, with customer C1 in it."""
-    from policy_engine.cli import store_cmds
+    from policy_engine.cli import build_app
 
     _store(db_url, tmp_path)
-    app = typer.Typer(pretty_exceptions_enable=False)
-    store_cmds.register(app)
+    app = build_app()
     monkeypatch.setenv("CREDIT_POLICY_DB", db_url)
     monkeypatch.chdir(tmp_path)
     return lambda *args: CliRunner().invoke(app, list(args))

@@ -7,7 +7,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
 from adapters.demo_data import generate_demo_data
@@ -37,10 +36,9 @@ def test_a_service_decision_is_in_history_with_its_evidence_and_replays_exactly(
     finally:
         assert server.stop() == 0, server.log_path.read_text()
 
-    from policy_engine.cli import store_cmds
+    from policy_engine.cli import build_app
 
-    app = typer.Typer()
-    store_cmds.register(app)
+    app = build_app()
     result = CliRunner().invoke(app, ["history", "C0000007", "--db", db_url, "--json", "--replay"])
 
     assert result.exit_code == 0, result.output

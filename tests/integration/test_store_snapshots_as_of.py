@@ -158,15 +158,13 @@ def test_the_snapshot_command_prints_the_snapshot_known_on_its_as_of_date_or_the
     tmp_path: Path, make_snapshot: Callable[..., CustomerSnapshot], monkeypatch: pytest.MonkeyPatch,
     args: list[str], contact: str
 ) -> None:
-    import typer
     from typer.testing import CliRunner
 
-    from policy_engine.cli import store_cmds
+    from policy_engine.cli import build_app
 
     url = f"sqlite:///{tmp_path / 'store.sqlite'}"
     _store(url, make_snapshot).close()
-    app = typer.Typer()
-    store_cmds.register(app)
+    app = build_app()
     monkeypatch.chdir(tmp_path)
 
     result = CliRunner().invoke(app, ["snapshot", "C1", "--db", url, "--out", "c1.json", *args])
