@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from policy_engine.api import DEFAULT_RULES_DIR, load_policy
-from policy_engine.cli.options import TERM_DAYS, date_option, fail, order_or_exit
+from policy_engine.cli.options import date_option, fail
+from policy_engine.cli.order_options import TERM_DAYS, order_or_exit
 from policy_engine.cli.snapshot_file import read_snapshot
 from policy_engine.domain.currency import currency_violation
 from policy_engine.domain.errors import InvalidInput, PolicyError

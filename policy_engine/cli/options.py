@@ -7,15 +7,8 @@ from __future__ import annotations
 from datetime import date
 
 import typer
-from pydantic import ValidationError
 
-from policy_engine.domain.bounds import BOUND_ERRORS
-from policy_engine.domain.dates import refused_date
-from policy_engine.domain.errors import typed_violations_from
-from policy_engine.domain.models import OrderRequest
 from policy_engine.domain.suggest import echoed
-from policy_engine.domain.values import parse_iso_date
-from policy_engine.rules.numbers import NumberSetting, setting_of
 from policy_engine.rules.problems import one_line
 
 USAGE_EXIT = 2
@@ -24,11 +17,6 @@ USAGE_EXIT = 2
 MAX_ROWS = 1_000_000_000
 """The most rows a count option (`--last`, `--limit`) takes: past 2**63, SQLite's LIMIT and islice raised
 (a traceback)."""
-
-_TERM = OrderRequest.model_fields["payment_term_days"]
-TERM_DAYS: NumberSetting = setting_of(_TERM.annotation, _TERM.metadata) or NumberSetting(whole=True)
-"""What `--payment-term-days` takes: OrderRequest's bounds, for the option's own range check and its words."""
-
 
 def fail(message: str, code: int = USAGE_EXIT) -> typer.Exit:
     """Print an error on stderr and return the Exit to raise."""
@@ -48,29 +36,12 @@ def refusal(option: str, why: str, value: str, hint: str = "") -> str:
 
 def date_option(option: str, value: str) -> date:
     """The day an option names, or exit 2 saying what was given and, where one can tell, what to write."""
+    # Imported here: the domain's values load ISO 4217's list (pycountry, ~20-60 ms), which the app's group
+    # (usage.py), `status` and every --help import this module without needing.
+    from policy_engine.domain.dates import refused_date
+    from policy_engine.domain.values import parse_iso_date
+
     try:
         return parse_iso_date(value)
     except ValueError as exc:
         raise fail(f"{option}: {refused_date(value, str(exc))}") from None
-
-
-def order_or_exit(order_id: str, amount: str, payment_term_days: int, options: dict[str, str],
-                  currency: str | None = None) -> OrderRequest:
-    """The order the options describe (`options`: the option of each field), or exit 2 naming each bad one."""
-    given = {"order_id": order_id, "amount": amount, "payment_term_days": str(payment_term_days),
-             "currency": currency or ""}
-    try:
-        return OrderRequest(order_id=order_id, amount=amount, payment_term_days=payment_term_days, currency=currency)
-    except ValidationError as exc:
-        # An amount's description already repeats it and says what to write (amounts.refused_amount), and so does
-        # a value beyond its bound (bounds.beyond_bound: `at most 64 characters, got 70: '…'`).
-        exits = [fail(f"{options[v.field]}: {v.description}") if v.field == "amount" or kind in BOUND_ERRORS else
-                 _refused_choice(options[v.field], v.description, given[v.field])
-                 for v, kind in typed_violations_from(exc)]
-        raise exits[-1] from None
-
-
-def _refused_choice(option: str, description: str, value: str) -> typer.Exit:
-    """refused() with a guess at what was meant after the value, where one reads it: `'eur'; did you mean 'EUR'?`."""
-    why, guessed, meant = description.partition("; did you mean ")
-    return refused(option, why, value, f"{guessed}{meant}")

@@ -19,7 +19,8 @@ from policy_engine.cli.batch_cmds import (
     err,
     warn_if_more_workers_than_cpus,
 )
-from policy_engine.cli.options import MAX_ROWS, TERM_DAYS, order_or_exit
+from policy_engine.cli.options import MAX_ROWS
+from policy_engine.cli.order_options import TERM_DAYS, order_or_exit
 
 if TYPE_CHECKING:
     from policy_engine.domain.models import OrderRequest

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from policy_engine.domain.models import Financials
+if TYPE_CHECKING:  # only named in annotations: rules/problems.py imports this module for its code, without models
+    from policy_engine.domain.models import Financials
 
 INCONSISTENT_STATEMENT = "inconsistent_statement"
 """The warning code of a statement that does not add up: `credit-policy test` (a case's or fixture's) and

@@ -22,6 +22,8 @@ COMMAND_MODULES = frozenset(target.split(":")[0] for target in COMMANDS.values()
 ENGINE = ("durable_rules_engine", "policy_engine.evaluator")
 STORE = ("sqlalchemy", "alembic", "adapters.store")
 SERVICE = ("grpc", "adapters.grpc.command")
+DOMAIN = ("policy_engine.domain.models", "pycountry")
+"""The domain model, and ISO 4217's list of currencies that its values load (~20-60 ms)."""
 
 
 def _imported(tmp_path: Path, *args: str) -> set[str]:
@@ -44,14 +46,14 @@ def test_the_apps_help_lists_every_command_without_importing_any(tmp_path: Path)
     imported = _imported(tmp_path, "--help")
 
     assert _among(imported, COMMAND_MODULES) == []
-    assert _among(imported, (*ENGINE, *STORE, *SERVICE)) == []
+    assert _among(imported, (*ENGINE, *STORE, *SERVICE, *DOMAIN, "pydantic")) == []
 
 
 @pytest.mark.parametrize(("args", "unused"), [
     (("lint", "rules"), (*STORE, *SERVICE, "asyncio", "rich.progress", "policy_engine.cli.batch_cmds")),
     (("test", "rules"), (*STORE, *SERVICE, "asyncio", "rich.progress", "policy_engine.cli.batch_cmds")),
-    (("status", "--port", "1", "--timeout", "1"), (*ENGINE, *STORE, "policy_engine.cli.core", "ruamel")),
-    (("serve", "--help"), (*ENGINE, *STORE, "policy_engine.cli.batch_cmds")),
+    (("status", "--port", "1", "--timeout", "1"), (*ENGINE, *STORE, *DOMAIN, "ruamel")),
+    (("serve", "--help"), (*ENGINE, *STORE)),
     (("batch", "--help"), (*SERVICE, *STORE, "asyncio")),
 ])
 def test_a_command_imports_neither_the_other_commands_nor_what_it_does_not_use(
