@@ -22,12 +22,11 @@ from typing import Any
 from policy_engine.build import build_id
 from policy_engine.evaluator import Policy
 from policy_engine.program import ProgramFromAnotherBuild, policy_from_program, program_bytes
+from policy_engine.rules import DEFAULT_RULES_DIR
 from policy_engine.rules.problems import SAID_PROBLEMS, PolicyLoadError, Problem
 
 # The loader and the compiler (the YAML parser among them, ~0.12 s of imports) are imported by the functions
 # that read rule files: an engine worker only builds its policy from a program (policy_from_program).
-
-DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 
 
 def load_policy(rules_dir: str | Path = DEFAULT_RULES_DIR) -> Policy:

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from policy_engine.api import DEFAULT_RULES_DIR
+from policy_engine.rules import DEFAULT_RULES_DIR
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
