@@ -54,8 +54,8 @@ def rules_dir(argument: Path | None, option: Path | None) -> Path:
 
 
 def load_or_exit(rules: Path, refused: str = "") -> Any:
-    """Load the policy or print every problem as path:line:col (then `refused`, its `{problems}` and `{files}`
-    filled in: `3 problems`, ` in 2 files`) and exit 1."""
+    """Load the policy or print every problem as path:line:col (then `refused`, its `{problems}`, `{files}` and
+    `{version}` filled in: `3 problems`, ` in 2 files`, `, policy_version …` or nothing) and exit 1."""
     try:
         return load_policy(rules)
     except PolicyLoadError as exc:
@@ -65,7 +65,10 @@ def load_or_exit(rules: Path, refused: str = "") -> Any:
             typer.echo(f"note: {exc.note}", err=True)
         if refused:
             n = len(exc.problems)
-            typer.echo(refused.format(problems=f"{n} {plural(n, 'problem')}", files=in_files(exc.problems)), err=True)
+            # The version the service names for the same refusal (RefusedReload.version): none when a file went unread.
+            version = f", policy_version {exc.version}" if exc.version else ""
+            typer.echo(refused.format(problems=f"{n} {plural(n, 'problem')}", files=in_files(exc.problems),
+                                      version=version), err=True)
         raise typer.Exit(1) from None
 
 
@@ -116,7 +119,7 @@ LintStrict = Annotated[bool, typer.Option("--strict", help="Fail on warnings too
 def lint(rules: RulesArgument = None, rules_option: RulesAlso = None, strict: LintStrict = False) -> None:
     """Validate rule files; print each problem as path:line:col: code: message (exit 1 if any)."""
     # The closing count a clean run has on its `ok:` line: a long list of problems gave no total at its end.
-    policy = load_or_exit(rules_dir(rules, rules_option), "refused: {problems}{files} (above)")
+    policy = load_or_exit(rules_dir(rules, rules_option), "refused: {problems}{files} (above){version}")
     for warning in policy.warnings:  # the `warning: ` lead `credit-policy test`'s warnings have
         typer.echo(f"warning: {warning}", err=True)
     n, files, w = len(policy.rule_ids), len(policy.files), len(policy.warnings)
