@@ -8,7 +8,7 @@ fewer customers would get.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -38,6 +38,7 @@ from adapters.batch.simulate_settings import changed_settings
 from adapters.batch.simulate_summary import candidate_rule_tests, order_checks, simulation_summary
 from adapters.batch.worker import loaded_policy
 from adapters.store import schema as s
+from policy_engine.domain.errors import InvalidInput
 from policy_engine.domain.models import OrderRequest
 from policy_engine.portfolio import abc_classes_by_currency
 
@@ -57,6 +58,7 @@ class SimContext:
     alone: tuple[bytes, ...] = ()  # the programs of the live rules with each setting alone (simulate_alone.py)
     live_files: tuple[tuple[str, str], ...] = ()  # the rule files loaded at the start: a worker compiles these, not
     candidate_files: tuple[tuple[str, str], ...] = ()  # the directories, which may have been edited since
+    order_options: tuple[tuple[str, str], ...] = ()  # the option each probe order field was typed as (--order-amount)
 
 
 class Comparer:
@@ -99,7 +101,10 @@ class Comparer:
         probe order costs no second engine pass."""
         if self.ctx.order is None:
             return policy.evaluate(snapshot, as_of=self.ctx.as_of), None
-        checked = policy.check_order(snapshot, self.ctx.order, as_of=self.ctx.as_of)
+        try:
+            checked = policy.check_order(snapshot, self.ctx.order, as_of=self.ctx.as_of)
+        except InvalidInput as exc:  # the probe order too large for this customer: named as the analyst typed it
+            raise exc.as_typed(dict(self.ctx.order_options)) from None
         return checked.customer, checked
 
     def _alone(self, out: SimChunk, customer_id: str, snapshot: Any, decided: tuple[Any, Any]) -> None:
@@ -190,10 +195,12 @@ def _load(live_dir: Path, candidate_dir: Path) -> tuple[Any, Any, PortfolioConfi
 
 def simulate(db_url: str, live_dir: Path, candidate_dir: Path, as_of: date, workers: int = 1,
              chunk_size: int = 500, order: OrderRequest | None = None,
-             on_wait: Callable[[str], None] | None = None) -> dict[str, Any]:  # fmt: skip
+             on_wait: Callable[[str], None] | None = None,
+             order_options: Mapping[str, str] | None = None) -> dict[str, Any]:  # fmt: skip
     """Compare the candidate rules with the live ones over the whole portfolio; nothing is written.
 
-    With `order`, that probe order is checked for every customer under both policies (check_order).
+    With `order`, that probe order is checked for every customer under both policies (check_order); a customer
+    it is refused for is reported naming each of its fields as `order_options` says (the CLI's options).
     `on_wait(line)` is told when migrating the store waits over 2 s for another process's SQLite write
     lock; locked out, the driver's `database is locked` (OperationalError) is raised as it is.
     """
@@ -211,7 +218,8 @@ def simulate(db_url: str, live_dir: Path, candidate_dir: Path, as_of: date, work
         units = plan_alone(live, settings, probe=order is not None)
         stride, alone = alone_context(engine, units)
         ctx = SimContext(db_url, str(live_dir), str(candidate_dir), as_of, order, stride, alone,
-                         tuple(sorted(live.files.items())), tuple(sorted(cand.files.items())))  # workers compile these
+                         tuple(sorted(live.files.items())), tuple(sorted(cand.files.items())),  # workers compile these
+                         tuple((order_options or {}).items()))
         changed_rules_ = changed_rules(live, cand)  # asks the engines: before they close
         comparer = Comparer(ctx, live, cand, engine, [u.policy for u in units if u.evaluated])
         total, changes = _compare_portfolio(ctx, comparer, workers, chunk_size)

@@ -229,7 +229,7 @@ def check_order(
     if (other := currency_violation(order, snap, leave="leave --currency out")) is not None:
         raise fail(f"--currency: {other.description}")
     policy = load_or_exit(rules)
-    decision = _guard(lambda: policy.check_order(snap, order, as_of=when, explain=explain))
+    decision = _guard(lambda: policy.check_order(snap, order, as_of=when, explain=explain), _ORDER_OPTIONS)
     record(db, snap, decision.customer, policy, order=decision, request=order)
     emit(decision)
 
@@ -243,11 +243,12 @@ def schema() -> None:
 
 
 
-def _guard(run: Any) -> Any:
+def _guard(run: Any, options: dict[str, str] | None = None) -> Any:
+    """run(); a refusal exits 2 naming each request field by the option it was typed as (`options`)."""
     try:
         return run()
     except InvalidInput as exc:
-        raise fail(str(exc)) from None
+        raise fail(str(exc.as_typed(options or {}))) from None
     except PolicyError as exc:
         typer.echo(f"error: {exc.code}: {exc}", err=True)
         raise typer.Exit(3) from None

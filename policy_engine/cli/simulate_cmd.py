@@ -36,6 +36,8 @@ OrderAmountOption = Annotated[str | None, typer.Option(
 OrderTermOption = Annotated[int, typer.Option(
     "--order-payment-term-days", min=TERM_DAYS.ge, max=TERM_DAYS.le, help="the probe order's payment terms")
 ]
+PROBE_OPTIONS = {"amount": "--order-amount", "payment_term_days": "--order-payment-term-days"}
+"""The option each field of the probe order is typed as: its errors name these, not the field."""
 
 
 def simulate_cmd(
@@ -88,7 +90,8 @@ def _simulate_or_exit(
     from policy_engine.cli.store_common import NOT_UPGRADED, exit_if_locked, say_waiting
 
     try:
-        return simulate(db_url, live, rules, day, workers=workers, order=order, on_wait=say_waiting("simulate"))
+        return simulate(db_url, live, rules, day, workers=workers, order=order, on_wait=say_waiting("simulate"),
+                        order_options=PROBE_OPTIONS)
     except BatchInputError as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
@@ -127,5 +130,4 @@ def _probe_order(amount: str | None, payment_term_days: int) -> OrderRequest | N
     """The OrderRequest simulate checks for every customer (None without --order-amount); exit 2 when invalid."""
     if amount is None:
         return None
-    return order_or_exit("simulate-probe", amount, payment_term_days,
-                         {"amount": "--order-amount", "payment_term_days": "--order-payment-term-days"})
+    return order_or_exit("simulate-probe", amount, payment_term_days, PROBE_OPTIONS)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -59,6 +60,10 @@ class InvalidInput(PolicyError):
     def __init__(self, violations: list[FieldViolation]):
         self.violations = violations
         super().__init__("; ".join(str(v) for v in violations[:20]))
+
+    def as_typed(self, names: Mapping[str, str]) -> InvalidInput:
+        """The same violations, each field named as `names` says (a request field by the CLI option that set it)."""
+        return InvalidInput([replace(v, field=names.get(v.field, v.field)) for v in self.violations])
 
 
 class CustomerNotFound(PolicyError):

@@ -40,8 +40,8 @@ def _simulate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int, cpu
     import adapters.batch.simulate as batch_simulate
 
     _cpus(monkeypatch, cpus)
-    monkeypatch.setattr(batch_simulate, "simulate", lambda db_url, live, rules, day, workers, order, on_wait=None: {
-        "errors": [], "workers": workers})  # fmt: skip
+    monkeypatch.setattr(batch_simulate, "simulate", lambda db_url, live, rules, day, workers, order, on_wait=None,
+                        order_options=None: {"errors": [], "workers": workers})  # fmt: skip
     return runner.invoke(build_app(), ["simulate", "--rules", str(tmp_path), "--db", f"sqlite:///{tmp_path}/s.sqlite",
                                        "--workers", str(workers), "--json"])  # fmt: skip
 

@@ -73,4 +73,23 @@ def test_check_order_on_the_command_line_says_the_same_at_amount(tmp_path: Any) 
                                               "--as-of", AS_OF.isoformat()])
 
     assert result.exit_code == 2, result.output
-    assert "this order and customer C-BIG's exposure come to 1,100,000,000,000,000" in result.output
+    # Named by the option typed, as --currency is: before, by the request field (`error: amount: …`).
+    assert result.stderr.startswith("error: --amount: this order and customer C-BIG's exposure come to "
+                                    "1,100,000,000,000,000"), result.stderr
+
+
+def test_simulate_names_a_probe_order_too_large_for_a_customer_by_its_option(tmp_path: Any) -> None:
+    """Before, the customer's line said `InvalidInput: amount: …`, a field the analyst never typed."""
+    from adapters.store import open_store
+
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    store = open_store(url)
+    store.save_snapshot(snapshot())
+    store.close()
+
+    result = CliRunner().invoke(build_app(), ["simulate", "--rules", "rules", "--db", url, "--as-of",
+                                              AS_OF.isoformat(), "--order-amount", "200000000000000"])
+
+    assert result.exit_code == 0, result.output
+    assert ("could not evaluate C-BIG: InvalidInput: --order-amount: this order and customer C-BIG's exposure "
+            "come to 1,100,000,000,000,000") in result.stderr
