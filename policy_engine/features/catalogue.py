@@ -72,7 +72,7 @@ def _share(name: str, description: str) -> FieldSpec:
 FEATURES: tuple[FieldSpec, ...] = (
     _f("size", "enum", "Customer size", values=("large", "medium", "small")),
     _f("relationship_months", "integer", "Whole months since the first trade with us", "months", minimum=0),
-    _f("invoice_count", "integer", "Invoices on record", minimum=0),
+    _f("invoice_count", "integer", "Invoices on record of more than 0 (one of 0 is no trade)", minimum=0),
     _f("open_invoice_count", "integer", "Invoices not fully paid", minimum=0),
     _f("open_receivables", "number", "Unpaid invoice amounts", "money", money=True, minimum=0),
     _f("overdue_count", "integer", "Open invoices past their due date", minimum=0),

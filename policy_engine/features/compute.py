@@ -30,7 +30,8 @@ def features_as_stood(
     features and its own reads, and a second cut would scan every record again for nothing (~4 µs)."""
     # Only known values are ever stored, so there are no None values to drop at the end.
     out: dict[str, Any] = {"size": snap.size}
-    first_trade = snap.relationship_since or min((i.issued_on for i in snap.invoices), default=None)
+    # Without relationship_since, the first invoice of more than 0: an invoice of 0 is no trade (payments.py).
+    first_trade = snap.relationship_since or min((i.issued_on for i in snap.invoices if i.amount), default=None)
     out["relationship_months"] = max(0, _months_between(as_of, first_trade)) if first_trade else 0
     _purchase_features(snap, as_of, _payment_features(snap, as_of, settings, out), out)
     _financial_features(snap, as_of, out)

@@ -57,8 +57,7 @@ def _payment_features(
     # Day counts on ordinals; money sums in Decimal, exact (every total stays far below the 28
     # digits of the context, see MAX_MONEY); weights in floats, kept in lists for _weighted_days.
     today = as_of.toordinal()
-    open_invoices, paid, settled_changes, purchases = _sort_invoices(snap.invoices, today, s)
-    out["invoice_count"] = len(snap.invoices)
+    open_invoices, paid, settled_changes, purchases, out["invoice_count"] = _sort_invoices(snap.invoices, today, s)
     open_changes, overdue_gap = _open_features(open_invoices, today, out)
     out["due_date_changes_90d"] = open_changes + settled_changes
     paid_w, paid_wd = _paid_features(paid, out)
@@ -79,14 +78,14 @@ def _payment_features(
 
 def _sort_invoices(
     invoices: list[Invoice], today: int, s: FeatureSettings
-) -> tuple[list[tuple[int, _Fields]], list[tuple[int, Decimal]], int, _InvoicePurchases]:
+) -> tuple[list[tuple[int, _Fields]], list[tuple[int, Decimal]], int, _InvoicePurchases, int]:
     """One pass: the open invoices (each with the count of paid ones before it), those paid in the
-    payment window, the due-date changes of the settled ones in the change window, and the
-    invoices' part of the purchase features."""
+    payment window, the due-date changes of the settled ones in the change window, the invoices'
+    part of the purchase features, and the count of invoices of more than 0 (invoice_count)."""
     paid_from = today - s.payment_window_days
     changes_from = today - s.due_change_window_days
     year_ago = today - 365
-    changes = 0
+    changes = billed = 0
     invoiced = _ZERO
     first_recent = today
     days: set[int] = set()
@@ -97,10 +96,14 @@ def _sort_invoices(
         # attribute hook costs ~40 ns a read, and this loop may see thousands of invoices.
         fields = inv.__dict__
         amount: Decimal = fields["amount"]
+        if not amount:
+            # An invoice of 0 (free of charge, or credited in full) is no purchase, and owes nothing: a date it was
+            # "paid" on or a due date moved on it says nothing of how the customer pays what it owes (no lateness).
+            continue
+        billed += 1
         issued: int = fields["issued_on"].toordinal()  # on or before today: later ones are cut (as_stood.py)
-        if amount:  # an invoice of 0 (free of charge, or credited in full) is no purchase, as an order of 0 would be
-            days.add(issued)
-        if issued > year_ago and amount:
+        days.add(issued)
+        if issued > year_ago:
             invoiced += amount
             if issued < first_recent:
                 first_recent = issued
@@ -114,7 +117,7 @@ def _sort_invoices(
             paid_day = paid_on.toordinal()
             if paid_day >= paid_from:
                 paid.append((paid_day - fields["due_on"].toordinal(), amount))
-    return open_invoices, paid, changes, (days, invoiced, first_recent)
+    return open_invoices, paid, changes, (days, invoiced, first_recent), billed
 
 
 def _open_features(

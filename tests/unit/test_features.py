@@ -323,7 +323,8 @@ def _invoice(draw: st.DrawFn, i: int, as_of: date) -> dict[str, Any]:
     paid = draw(st.sampled_from(["none", "all", "all", "part"]))
     if paid != "none":
         inv["paid_amount"] = amount if paid == "all" else (amount / 3).quantize(Decimal("0.01"), ROUND_DOWN)
-        if draw(st.booleans()) and inv["paid_amount"]:  # a payment date only beside a payment (models.Invoice)
+        # A payment date only beside a payment (models.Invoice), or on an invoice of 0, which owes nothing.
+        if draw(st.booleans()) and (inv["paid_amount"] or not amount):
             inv["paid_on"] = max(issued, inv["due_on"] + timedelta(days=draw(st.integers(-30, 60))))
     return inv
 
@@ -380,8 +381,10 @@ def _by_definition(snap: CustomerSnapshot, as_of: date, s: FeatureSettings) -> d
     out: dict[str, Any] = {}
     # As they stood on as_of: invoices issued later are not there yet, payments made later not made yet.
     unpaid = {"paid_amount": Decimal(0), "paid_on": None}
+    # An invoice of 0 is no trade: no purchase, and no evidence of how the customer pays (payments.py).
     invoices = [i if i.paid_on is None or i.paid_on <= as_of else i.model_copy(update=unpaid)
-                for i in snap.invoices if i.issued_on <= as_of]
+                for i in snap.invoices if i.issued_on <= as_of and i.amount]
+    out["invoice_count"] = len(invoices)
     is_open = [i.amount - i.paid_amount > 0 for i in invoices]
     open_ = [i for i, o in zip(invoices, is_open, strict=True) if o]
     overdue = [i for i in open_ if i.due_on < as_of]
@@ -437,7 +440,7 @@ def _by_definition(snap: CustomerSnapshot, as_of: date, s: FeatureSettings) -> d
         recent = [by_month.get(now - k, Decimal(0)) for k in range(3)]
         out["order_trend_ratio"] = float(sum(recent, Decimal(0)) / 3 / (prior / prior_months))
         out["order_spike_ratio"] = float(max(recent) / (prior / prior_months))
-    days = {order.ordered_on for order in orders} | {i.issued_on for i in invoices if i.amount}  # 0: no purchase
+    days = {order.ordered_on for order in orders} | {i.issued_on for i in invoices}
     if days:
         out["days_since_last_purchase"] = (as_of - max(days)).days
 
