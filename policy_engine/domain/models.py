@@ -93,7 +93,9 @@ class Order(_Strict):
 
     order_id: Identifier
     ordered_on: IsoDate
-    amount: PositiveMoney  # an order of 0 buys nothing, and would read as a purchase (no "no orders" sign)
+    # 0 is taken (an ERP's placeholder, an order cancelled in full): it counts for nothing, no order and no
+    # purchase (features/purchases.py), rather than refusing the whole snapshot. A new order to check is of more.
+    amount: Money
     status: Literal["open", "done"] = "done"
 
 

@@ -33,8 +33,10 @@ def _order_features(snap: CustomerSnapshot, as_of: date, days: set[int], out: di
     oldest = 0  # months back of the first order
     last_order: date | None = None
     for order in snap.orders:
-        ordered_on = order.ordered_on
         amount = order.amount
+        if not amount:  # a placeholder or an order cancelled in full: no order, no purchase (models.Order)
+            continue
+        ordered_on = order.ordered_on
         days.add(ordered_on.toordinal())
         ago = now - (ordered_on.year * 12 + ordered_on.month)
         if ago < 3:

@@ -84,12 +84,15 @@ def test_an_order_of_nothing_is_out_of_range_at_amount_not_decided(inproc_server
                     [("amount", "out of range: must be more than 0: '-0.00'")]]
 
 
-def test_a_snapshot_order_of_nothing_is_out_of_range_at_its_amount(inproc_server: InProcessServer) -> None:
-    # Was taken as a purchase: it kept "no orders lately" from showing, and counted in the purchase history.
+def test_a_snapshot_order_of_nothing_is_decided_as_if_it_were_not_there(inproc_server: InProcessServer) -> None:
+    # Was INVALID_ARGUMENT at its amount: one ERP placeholder (or an order cancelled in full) refused the whole
+    # snapshot. Taken now, it counts for nothing: no order, no purchase, no exposure (an order of 0 as it was first
+    # taken read as a purchase and hid "no orders lately"; it does not).
+    stub = inproc_server.stub()
     snapshot = sample_snapshot()
-    snapshot.orders.add(order_id="SO-0", ordered_on="2026-11-01", amount="0.00", status="done")
+    without = stub.CheckOrder(order_request(snapshot), timeout=TIMEOUT)
+    snapshot.orders.add(order_id="SO-0", ordered_on="2026-11-01", amount="0.00", status="open")
 
-    error = call_error(inproc_server.stub().CheckOrder, order_request(snapshot))
+    with_placeholder = stub.CheckOrder(order_request(snapshot), timeout=TIMEOUT)
 
-    assert violations_of(error) == [(f"snapshot.orders[{len(snapshot.orders) - 1}].amount",
-                                     "out of range: must be more than 0: '0.00'")]
+    assert with_placeholder == without

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -95,14 +96,16 @@ def test_an_invoice_row_with_a_payment_date_and_nothing_paid_is_refused_at_paid_
     assert _table(store, s.invoices) == []
 
 
-def test_an_order_row_of_nothing_is_refused_at_its_amount(db_url: str, tmp_path: Path) -> None:
+def test_an_order_row_of_nothing_is_loaded_and_its_customer_read_back(db_url: str, tmp_path: Path) -> None:
+    # Was refused at its amount; the snapshot model now takes an order of 0 (counting for nothing), so the import,
+    # gRPC and the batch's stored records take it alike.
     store = _with_customers(db_url, tmp_path)
-    path = _write(tmp_path, "orders.csv", "order_id,customer_id,ordered_on,amount\nO1,C1,2026-01-01,0.00\n")
+    path = _write(tmp_path, "orders.csv", "order_id,customer_id,ordered_on,amount,status\nO1,C1,2026-01-01,0.00,open\n")
 
     report = run_import(store.engine, "orders", path)
 
-    assert [(p.line, p.field, p.message) for p in report.problems] == [
-        (2, "amount", "out of range: must be more than 0: '0.00'")]
+    assert report.committed and report.problem_count == 0
+    assert [(o.order_id, o.amount) for o in store.get_snapshot("C1").orders] == [("O1", Decimal("0.00"))]
 
 
 def test_keep_going_loads_the_good_rows_and_writes_every_bad_one_to_the_rejects_file(

@@ -334,7 +334,7 @@ def _order(draw: st.DrawFn, k: int, as_of: date) -> dict[str, Any]:
     months = as_of.year * 12 + as_of.month - 1 - draw(st.integers(-1, 20))  # whole months around the windows
     ordered_on = date(months // 12, months % 12 + 1, draw(st.integers(1, 28)))
     status = draw(st.sampled_from(["open", "done"]))
-    amount = draw(_AMOUNTS.filter(lambda a: Decimal(a) > 0))  # an order is of more than 0 (models.Order)
+    amount = draw(_AMOUNTS)  # 0 too: a placeholder or an order cancelled in full, which counts for nothing
     return {"order_id": f"O{k}", "ordered_on": ordered_on, "amount": amount, "status": status}
 
 
@@ -427,7 +427,7 @@ def _by_definition(snap: CustomerSnapshot, as_of: date, s: FeatureSettings) -> d
         sum((i.amount - i.paid_amount for i in then_open), Decimal(0)),
     )
 
-    orders = [order for order in snap.orders if order.ordered_on <= as_of]
+    orders = [order for order in snap.orders if order.ordered_on <= as_of and order.amount]  # 0: no order
     out["open_orders_amount"] = sum((order.amount for order in orders if order.status == "open"), Decimal(0))
     by_month: dict[int, Decimal] = {}
     for order in orders:
@@ -440,7 +440,13 @@ def _by_definition(snap: CustomerSnapshot, as_of: date, s: FeatureSettings) -> d
         recent = [by_month.get(now - k, Decimal(0)) for k in range(3)]
         out["order_trend_ratio"] = float(sum(recent, Decimal(0)) / 3 / (prior / prior_months))
         out["order_spike_ratio"] = float(max(recent) / (prior / prior_months))
+    out["has_orders"] = bool(orders)
+    if orders:
+        last = max(order.ordered_on for order in orders)
+        months = (as_of.year - last.year) * 12 + as_of.month - last.month
+        out["months_since_last_order"] = months - 1 if as_of.day < last.day else months
     days = {order.ordered_on for order in orders} | {i.issued_on for i in invoices}
+    out["never_bought"] = not days
     if days:
         out["days_since_last_purchase"] = (as_of - max(days)).days
 

@@ -11,14 +11,14 @@ from hypothesis import strategies as st
 
 from policy_engine import effects
 from policy_engine.api import Policy
-from policy_engine.domain.models import OrderRequest, Signal
+from policy_engine.domain.models import Invoice, Order, OrderRequest, Signal
 from policy_engine.domain.values import GRADE_RANK, GRADES, SIGNAL_CODES
 from policy_engine.synthetic import BEHAVIOURS, make_snapshot
 
 AS_OF = date(2026, 11, 22)
 money = st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, allow_infinity=False)
 order_amounts = st.decimals(min_value=Decimal("0.01"), max_value=10**9, places=2, allow_nan=False, allow_infinity=False)
-"""An order is of more than 0 (an order of 0 is refused, OUT_OF_RANGE)."""
+"""An order to check is of more than 0 (OrderRequest refuses 0, OUT_OF_RANGE; a snapshot's order of 0 is taken)."""
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
@@ -91,3 +91,20 @@ def test_a_new_warning_sign_never_improves_grade_or_limit(policy: Policy, snap: 
 
     assert GRADE_RANK[after.grade] >= GRADE_RANK[before.grade]
     assert after.credit_limit <= before.credit_limit
+
+
+@SETTINGS
+@given(snap=snapshots, back=st.integers(0, 400), paid_late=st.integers(0, 120), moved=st.integers(0, 5),
+       status=st.sampled_from(["open", "done"]))
+def test_an_invoice_or_order_of_nothing_never_changes_a_decision(
+    policy: Policy, snap: object, back: int, paid_late: int, moved: int, status: str
+) -> None:
+    """A free sample (dated "paid" late, its due date moved) and a placeholder order are no trade and no evidence."""
+    day = AS_OF - timedelta(days=back)
+    sample = Invoice(invoice_id="FREE-0", issued_on=day, due_on=day, amount=Decimal(0),
+                     paid_on=min(AS_OF, day + timedelta(days=paid_late)), due_date_changes=moved)
+    placeholder = Order(order_id="NIL-0", ordered_on=day, amount=Decimal("0.00"), status=status)  # type: ignore[arg-type]
+    more = snap.model_copy(update={"invoices": [*snap.invoices, sample],  # type: ignore[attr-defined]
+                                   "orders": [*snap.orders, placeholder]})  # type: ignore[attr-defined]
+
+    assert policy.evaluate(more, as_of=AS_OF) == policy.evaluate(snap, as_of=AS_OF)  # type: ignore[arg-type]
