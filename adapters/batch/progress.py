@@ -104,7 +104,8 @@ def batch_progress(quiet: bool = False) -> Iterator[Any]:
         yield None
         return
     if sys.stderr.isatty():
-        rate = TextColumn("{task.fields[rate]} customers/s  ETA {task.fields[eta]}")
+        # The field the hook sets: naming fields it no longer sets (rate, eta) raised KeyError at the first render
+        rate = TextColumn("{task.fields[pace]}")
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), rate, TimeElapsedColumn())
         with Bar(*columns, console=err, transient=False) as bar:
             # Until the first report the run is opening the store and making the portfolio pass (ABC):

@@ -97,3 +97,17 @@ def test_a_resumed_run_with_nothing_left_shows_no_rate() -> None:
     progress = Progress(total=300, done=300, started=0.0, clock=FakeClock())
 
     assert pace(progress) == ""
+
+
+
+def test_the_bar_on_a_terminal_shows_the_pace_it_is_told(monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
+    clock, progress = after_first_chunk(10_000, at=8.0)
+    clock.now = 9.0
+    progress.settle(ChunkResult(ok=500))
+
+    with batch_progress() as hook:  # before: KeyError 'rate' at the bar's first render, ending the batch
+        hook(progress)
+
+    assert "500 customers/s ETA 0:00:18" in capsys.readouterr().err
