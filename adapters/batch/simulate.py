@@ -59,6 +59,7 @@ class SimContext:
     live_files: tuple[tuple[str, str], ...] = ()  # the rule files loaded at the start: a worker compiles these, not
     candidate_files: tuple[tuple[str, str], ...] = ()  # the directories, which may have been edited since
     order_options: tuple[tuple[str, str], ...] = ()  # the option each probe order field was typed as (--order-amount)
+    changed_rule_ids: tuple[str, ...] = ()  # the rules the candidate adds, removes, edits or moves
 
 
 class Comparer:
@@ -77,7 +78,7 @@ class Comparer:
 
     def run(self, ids: list[str]) -> SimChunk:
         """Evaluate one chunk with both policies and keep the differences."""
-        out = SimChunk()
+        out = SimChunk(changed_rule_ids=frozenset(self.ctx.changed_rule_ids))
         with self.engine.connect() as conn:
             loaded = load_raw(conn, ids, NO_RUN, self.ctx.as_of)
         order = self.ctx.order
@@ -91,7 +92,8 @@ class Comparer:
             except Exception as exc:  # a broken customer is reported, not fatal
                 out.errors.append((customer_id, f"{type(exc).__name__}: {exc}"[:500]))
                 continue
-            out.add(customer_id, live[0], cand[0], (live[1], cand[1]) if order is not None else None, snapshot.name)
+            out.add(customer_id, live[0], cand[0], (live[1], cand[1]) if order is not None else None, snapshot.name,
+                    (snapshot.segment, snapshot.size))
             if self.ctx.stride and sampled(customer_id, self.ctx.stride):
                 self._alone(out, customer_id, snapshot, (live, cand))
         return out
@@ -217,10 +219,10 @@ def simulate(db_url: str, live_dir: Path, candidate_dir: Path, as_of: date, work
         settings = changed_settings(live, cand)
         units = plan_alone(live, settings, probe=order is not None)
         stride, alone = alone_context(engine, units)
+        changed_rules_ = changed_rules(live, cand)  # asks the engines: before they close
         ctx = SimContext(db_url, str(live_dir), str(candidate_dir), as_of, order, stride, alone,
                          tuple(sorted(live.files.items())), tuple(sorted(cand.files.items())),  # workers compile these
-                         tuple((order_options or {}).items()))
-        changed_rules_ = changed_rules(live, cand)  # asks the engines: before they close
+                         tuple((order_options or {}).items()), tuple(r["rule_id"] for r in changed_rules_))
         comparer = Comparer(ctx, live, cand, engine, [u.policy for u in units if u.evaluated])
         total, changes = _compare_portfolio(ctx, comparer, workers, chunk_size)
         for customer_id, moved in _value_classes(engine, as_of, live_cfg, cand_cfg).items():

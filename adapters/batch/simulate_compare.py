@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from adapters.batch.simulate_who import WHO, SegmentRow, merge_segments, who, why
 from adapters.batch.worker import review_rule
 from adapters.store.audit import fired_rule_ids
 from policy_engine.domain.models import CustomerDecision, OrderDecision, OrderRequest
@@ -21,8 +22,8 @@ from policy_engine.domain.values import GRADE_RANK, GRADES
 if TYPE_CHECKING:
     from adapters.batch.simulate_alone import AloneTally
 
-ABOUT = ("customer_id", "name", "currency")
-"""Who a change is about: every change carries them; they are not compared facts."""
+ABOUT = ("customer_id", "name", "currency", *WHO)
+"""Who a change is about, and why: every change carries them; they are not compared facts."""
 COMPARED = ("grade", "grade_class", "credit_limit", "limit_valid_until", "next_review_on", "review_rule",
             "actions", "order_outcome")  # fmt: skip
 REVIEW_ACTION = "CREDIT_REVIEW"
@@ -92,14 +93,19 @@ class SimChunk:
     # customers whose 5C score moves: a changed scorecard weight shows here even where no grade changes
     score_changes: int = 0
     alone: AloneTally | None = None  # the sampled customers with each changed setting alone (simulate_alone.py)
+    segments: dict[tuple[str, str], SegmentRow] = field(default_factory=dict)  # (segment, currency) → counts
+    changed_rule_ids: frozenset[str] = frozenset()  # what the candidate changes: a change's `why` names them
 
     def add(self, customer_id: str, live: CustomerDecision, cand: CustomerDecision,
-            orders: tuple[OrderDecision, OrderDecision] | None = None, name: str = "") -> None:  # fmt: skip
-        """Count one customer's two decisions and keep what differs (with its name and currency, not compared)."""
+            orders: tuple[OrderDecision, OrderDecision] | None = None, name: str = "",
+            segment: tuple[str, str] = ("", "")) -> None:  # fmt: skip
+        """Count one customer's two decisions and keep what differs, with who it is (name, currency, `segment`:
+        its segment and size) and why (not compared)."""
         live_order, cand_order = orders if orders is not None else (None, None)
         self.customers += 1
-        self.fired_live.update(fired_rule_ids(live, live_order))
-        self.fired_candidate.update(fired_rule_ids(cand, cand_order))
+        fired = fired_rule_ids(live, live_order), fired_rule_ids(cand, cand_order)
+        self.fired_live.update(fired[0])
+        self.fired_candidate.update(fired[1])
         self.limit_live += live.credit_limit
         self.limit_candidate += cand.credit_limit
         _add(self.extended_live, {live.currency: live.credit_limit})
@@ -118,8 +124,10 @@ class SimChunk:
         self._directions(live, cand)
         before, after = compared_facts(live, live_order), compared_facts(cand, cand_order)
         diff = {k: [before[k], after[k]] for k in COMPARED if before[k] != after[k]}
+        self.segments.setdefault((segment[0], live.currency), SegmentRow()).add(live, cand, bool(diff))
         if diff:
-            self.changes.append({"customer_id": customer_id, **diff, "name": name, "currency": live.currency})
+            self.changes.append({"customer_id": customer_id, **diff, "name": name, "currency": live.currency,
+                                 **who(live, cand, *segment, why(*fired, self.changed_rule_ids))})
 
     def _directions(self, live: CustomerDecision, cand: CustomerDecision) -> None:
         """Count the grades under both, whether the score moves, and which way a grade, a limit and a next review
@@ -150,6 +158,7 @@ class SimChunk:
                      "action_lost", "order_live", "order_candidate", "order_moves", "grade_live", "grade_candidate",
                      "grade_moves", "moves"):  # fmt: skip
             getattr(self, name).update(getattr(other, name))
+        merge_segments(self.segments, other.segments)
         _add(self.extended_live, other.extended_live)
         _add(self.extended_candidate, other.extended_candidate)
         if other.alone is not None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from adapters.batch.config import PortfolioConfig
 from adapters.batch.simulate_compare import ABOUT, SimChunk, action_rows, credit_extended, grade_rows, order_check
+from adapters.batch.simulate_who import segment_rows
 from policy_engine.api import lint_warnings
 from policy_engine.domain.models import OrderRequest
 
@@ -35,6 +36,7 @@ def simulation_summary(as_of: date, live: Any, cand: Any, live_cfg: PortfolioCon
         "action_changes": count["actions"],
         "score_changes": total.score_changes,
         "credit_extended": credit_extended(total),
+        "segments": segment_rows(total.segments),
         **grade_rows(total),
         "rules": _rule_rows(total, live, cand),
         "actions": action_rows(total),

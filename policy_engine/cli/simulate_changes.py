@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.batch.files import spreadsheet_safe, written_whole
+from adapters.batch.simulate_who import over_limit
 from policy_engine.domain.values import GRADE_RANK
 
 # The first six were the file's columns before limit validity, actions and the probe order were
@@ -20,7 +21,11 @@ CSV_HEADER = ["customer_id", *(f"{f}_{side}" for f in _PAIRS for side in ("live"
               "actions_live", "actions_candidate", "actions_gained", "actions_lost",
               "order_outcome_live", "order_outcome_candidate", "credit_limit_change",
               # so that a file mailed around says which day, which two rule sets and whom it is about
-              "as_of", "live_policy_version", "candidate_policy_version", "name", "currency"]  # fmt: skip
+              "as_of", "live_policy_version", "candidate_policy_version", "name", "currency",
+              # to filter and total without a second tool: who it is, how much is over the new limit, and why
+              "segment", "size", "exposure", "available_credit_live", "available_credit_candidate",
+              "over_limit_live", "over_limit_candidate", "credit_limit_change_share",
+              "why_changed_rules", "why_fires_now", "why_no_longer_fires"]  # fmt: skip
 
 
 def action_delta(pair: list[list[str]]) -> tuple[list[str], list[str]]:
@@ -47,7 +52,45 @@ def changes_csv(result: dict[str, Any], path: Path) -> None:
                 row += ["", "", "", ""]
             row += change.get("order_outcome", ["", ""])
             row.append(str(limit_change(change)) if "credit_limit" in change else "")
-            writer.writerow([*row, *context, spreadsheet_safe(change.get("name", "")), change.get("currency") or ""])
+            row += [*context, spreadsheet_safe(change.get("name", "")), change.get("currency") or ""]
+            writer.writerow([*row, *_who_cells(change)])
+
+
+def _who_cells(change: dict[str, Any]) -> list[str]:
+    """The segment, size, exposure, available credit and exposure over the limit under both, the limit's change
+    as a share of the live limit (-0.25: a quarter cut; empty for a limit from nothing), and the rules why."""
+    if "exposure" not in change:  # a value class moved by portfolio.yaml alone: no decision differs
+        return [""] * 11
+    credit = change["available_credit"]
+    share = relative_change(change)
+    why = change["why"]
+    return [spreadsheet_safe(change["segment"]), change["size"], str(change["exposure"]), *map(str, credit),
+            *(str(over_limit(c)) for c in credit), "" if math.isinf(share) else f"{share:.4f}",
+            *("; ".join(why[k]) for k in ("changed_rules", "fires_now", "no_longer_fires"))]  # fmt: skip
+
+
+def cut_over(changes: list[dict[str, Any]], share: float) -> list[dict[str, Any]]:
+    """The changes whose limit the candidate cuts by more than `share` of the live limit (0.2: more than 20%)."""
+    return [c for c in changes if relative_change(c) < -share]
+
+
+def selection_totals(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per currency, for the changes given: customers, limit change, exposure, and exposure over the limit under
+    both policies (how much of what they owe the new limit no longer covers)."""
+    sums: dict[str, list[Decimal]] = {}
+    count: Counter[str] = Counter()
+    for c in changes:
+        if "exposure" not in c:
+            continue
+        currency = c.get("currency") or ""
+        row = sums.setdefault(currency, [Decimal(0)] * 4)
+        count[currency] += 1
+        for i, amount in enumerate((limit_change(c), Decimal(str(c["exposure"])),
+                                    *(over_limit(a) for a in c["available_credit"]))):  # fmt: skip
+            row[i] += amount
+    return [{"currency": cur, "customers": count[cur], "limit_change": str(r[0]), "exposure": str(r[1]),
+             "over_limit": {"live": str(r[2]), "candidate": str(r[3]), "change": str(r[3] - r[2])}}
+            for cur, r in sorted(sums.items())]  # fmt: skip
 
 
 def limit_change(change: dict[str, Any]) -> Decimal:

@@ -52,6 +52,10 @@ def simulate_cmd(
     limit: Annotated[int, typer.Option(min=0, max=MAX_ROWS, help="changed customers shown on screen")] = 30,
     order_amount: OrderAmountOption = None,
     order_payment_term_days: OrderTermOption = 30,
+    limit_cut_over: Annotated[float | None, typer.Option(
+        "--limit-cut-over", metavar="PCT", min=0, max=100,
+        help="list (screen, --csv, --json) only the customers whose limit the candidate cuts by more than PCT% "
+             "of the live one, with their total exposure over the new limit")] = None,
 ) -> None:
     """What-if: evaluate the whole portfolio with candidate rules beside the live ones; nothing is written."""
     from policy_engine.cli.simulate_view import simulation_tables
@@ -63,6 +67,7 @@ def simulate_cmd(
         raise typer.Exit(EXIT_BAD_INPUT)
     warn_if_more_workers_than_cpus(workers)
     result = _simulate_or_exit(_db(db), live, rules, day, workers, order)
+    _select(result, limit_cut_over)
     # as lint prints them, the first 50 and a count: staff preview unlinted, and --json lists them all
     for line in said_warnings(result.get("candidate", {}).get("warnings", []), rules):
         err.print(f"warning: {line}", markup=False)
@@ -98,6 +103,19 @@ def _simulate_or_exit(
     except DBAPIError as exc:
         exit_if_locked(exc, NOT_UPGRADED)
         raise
+
+
+def _select(result: dict[str, Any], limit_cut_over: float | None) -> None:
+    """Keep only the changes `--limit-cut-over` selects, with their totals as `selection` (null without it); the
+    counts and tables stay the whole portfolio's."""
+    from policy_engine.cli.simulate_changes import cut_over, selection_totals
+
+    if limit_cut_over is None:
+        result["selection"] = None
+        return
+    result["changes"] = cut_over(result["changes"], limit_cut_over / 100)
+    result["selection"] = {"limit_cut_over_pct": f"{limit_cut_over:g}", "customers": len(result["changes"]),
+                           "totals": selection_totals(result["changes"])}  # fmt: skip
 
 
 def _write_changes(result: dict[str, Any], csv_file: Path) -> str:

@@ -14,6 +14,7 @@ from rich.text import Text
 
 from policy_engine.api import SAID_PROBLEMS
 from policy_engine.cli.simulate_changes import action_delta, by_move, limit_change, relative_change
+from policy_engine.cli.simulate_segments import segments_table, selection_lines, why_cell
 from policy_engine.cli.simulate_why import why_lines
 from policy_engine.words import plural
 
@@ -52,6 +53,7 @@ def simulation_tables(result: dict[str, Any], limit: int) -> None:
                   "or `credit-policy demo-data`)")
         return
     _grades(out, result)
+    segments_table(out, result)
     _rules(out, result["rules"])
     _actions(out, result["actions"], result["action_changes"])
     if result["order_check"] is not None:
@@ -178,6 +180,8 @@ def _orders(out: Console, check: dict[str, Any]) -> None:
 
 
 def _cell(change: dict[str, Any], key: str) -> str:
+    if key == "why":
+        return why_cell(change)
     if key not in change:
         return ""
     if key == "actions":
@@ -192,14 +196,21 @@ def _cell(change: dict[str, Any], key: str) -> str:
 
 
 def _changed_customers(out: Console, result: dict[str, Any], limit: int) -> None:
-    shown = min(limit, result["changed"])
-    table = _titled(f"changed customers ({'all' if shown == result['changed'] else f'first {shown} of'} "
-                    f"{result['changed']:,}, largest relative limit move first)")
+    listed = len(result["changes"])  # with --limit-cut-over, the customers it selected
+    for line in selection_lines(result.get("selection")):
+        out.print(line, markup=False)
+    if not listed:
+        return
+    shown = min(limit, listed)
+    which = "" if result.get("selection") is None else f" losing more than {result['selection']['limit_cut_over_pct']}%"
+    table = _titled(f"changed customers{which} ({'all' if shown == listed else f'first {shown} of'} "
+                    f"{listed:,}, largest relative limit move first)")
     columns = [("customer", "customer_id"), ("grade", "grade"), ("grade class", "grade_class"),
                ("value class", "value_class"), ("limit", "credit_limit"), ("valid until", "limit_valid_until"),
-               ("next review", "next_review_on"), ("cadence rule", "review_rule"), ("actions", "actions")]  # fmt: skip
+               ("next review", "next_review_on"), ("cadence rule", "review_rule"), ("actions", "actions"),
+               ("why (* changed rule, + fires now, − no longer)", "why")]  # fmt: skip
     if result["order_check"] is not None:
-        columns.append(("probe order", "order_outcome"))
+        columns.insert(-1, ("probe order", "order_outcome"))
     rows = by_move(result["changes"])[:limit]  # the customers a manager asks about first: the biggest moves
     columns = columns[:1] + [(name, key) for name, key in columns[1:] if any(key in c for c in rows)]
     for name, _ in columns:  # only what changes for the customers shown

@@ -35,8 +35,9 @@ def test_the_csv_names_the_day_both_policies_and_the_customer_after_the_old_colu
     header, row = _written(tmp_path, _change("C1", "100.00", "90.00", "USD", name="Acme, Ltd."))
 
     assert header[:2] == ["customer_id", "grade_live"] and header[21] == "credit_limit_change"
-    assert header[22:] == ["as_of", "live_policy_version", "candidate_policy_version", "name", "currency"]
-    assert row[22:] == ["2026-11-22", "aaaa", "bbbb", "Acme, Ltd.", "USD"] and row[21] == "-10.00"
+    assert header[22:27] == ["as_of", "live_policy_version", "candidate_policy_version", "name", "currency"]
+    assert row[22:27] == ["2026-11-22", "aaaa", "bbbb", "Acme, Ltd.", "USD"] and row[21] == "-10.00"
+    assert header[27:30] == ["segment", "size", "exposure"]  # who and why come after, keeping those positions
 
 
 def test_a_customer_name_or_id_a_spreadsheet_would_run_as_a_formula_is_quoted(tmp_path: Path) -> None:

@@ -1,0 +1,65 @@
+"""What `simulate` shows of who moves: the changes per segment, the rules behind each customer's move, and the
+totals of the customers `--limit-cut-over` selects."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+SEGMENTS_SHOWN = 20
+"""Segments listed on screen, most changed customers first; --json lists them all."""
+
+
+def _amount(text: Any, sign: bool = False) -> str:
+    value = Decimal(str(text))
+    return f"{value:+,}" if sign else f"{value:,}"
+
+
+def segments_table(out: Console, result: dict[str, Any]) -> None:
+    """Per segment and currency with a changed customer: customers, changed, grades down/up, limits cut/raised,
+    the change in credit extended and in exposure over the limit."""
+    rows = [r for r in result.get("segments") or () if r["changed"]]
+    if not rows:
+        return
+    table = Table(title="changes per segment")
+    for name in ("segment", "customers", "changed", "grade down/up", "limit cut/raised", "credit extended (change)",
+                 "exposure over the limit (change)"):  # fmt: skip
+        table.add_column(name, justify="left" if name == "segment" else "right")
+    for r in rows[:SEGMENTS_SHOWN]:
+        table.add_row(r["segment"] or "(none)", f"{r['customers']:,}", f"{r['changed']:,}",
+                      f"{r['grade_down']:,}/{r['grade_up']:,}", f"{r['limit_cut']:,}/{r['limit_raised']:,}",
+                      f"{_amount(r['credit_extended']['change'], sign=True)} {r['currency']}",
+                      f"{_amount(r['over_limit']['change'], sign=True)} {r['currency']}")  # fmt: skip
+    out.print(table)
+    if len(rows) > SEGMENTS_SHOWN:
+        out.print(f"  … and {len(rows) - SEGMENTS_SHOWN} more segments (--json lists them all)")
+
+
+def why_cell(change: dict[str, Any]) -> str:
+    """The rules behind the move, the candidate's changed ones first: `limit.bbb*` (changed by the candidate, fired
+    for the customer under both), `+warn.x*` (added, fires for it), `+limit.c` (fires only with the candidate),
+    `−limit.cc` (only with the live rules)."""
+    why = change.get("why")
+    if not why:
+        return ""
+    changed = set(why["changed_rules"])
+    sides = {**dict.fromkeys(why["changed_rules"], ""), **dict.fromkeys(why["fires_now"], "+"),
+             **dict.fromkeys(why["no_longer_fires"], "−")}  # fmt: skip
+    order = sorted(sides, key=lambda r: (r not in changed, sides[r] == "−", r))
+    return " ".join(f"{sides[r]}{r}{'*' if r in changed else ''}" for r in order)
+
+
+def selection_lines(selection: dict[str, Any] | None) -> list[str]:
+    """What `--limit-cut-over` selected, per currency: how many, their limit cut and the exposure over the limit."""
+    if selection is None:
+        return []
+    pct = selection["limit_cut_over_pct"]
+    if not selection["totals"]:
+        return [f"no customer loses more than {pct}% of its limit with the candidate rules"]
+    return [f"{t['customers']:,} customers lose more than {pct}% of their limit ({_amount(t['limit_change'], True)} "
+            f"{t['currency']}); exposure {_amount(t['exposure'])}, of which over the limit: "
+            f"{_amount(t['over_limit']['live'])} → {_amount(t['over_limit']['candidate'])} {t['currency']}"
+            for t in selection["totals"]]  # fmt: skip
