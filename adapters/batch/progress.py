@@ -97,8 +97,9 @@ def pace(p: Progress) -> str:
 
 
 @contextmanager
-def batch_progress(quiet: bool = False) -> Iterator[Any]:
-    """Yield a hook for run_batch: a rich bar when stderr is a terminal, else a log line now and then."""
+def batch_progress(quiet: bool = False, label: str = "batch", doing: str = "re-evaluating") -> Iterator[Any]:
+    """Yield a hook for run_batch (or simulate: `label`, `doing`): a rich bar when stderr is a terminal, else a log
+    line now and then."""
     err = Console(stderr=True, highlight=False)
     if quiet:
         yield None
@@ -113,7 +114,7 @@ def batch_progress(quiet: bool = False) -> Iterator[Any]:
             task = bar.add_task("portfolio pass", total=None, pace="")
 
             def hook(p: Progress) -> None:
-                bar.update(task, description="re-evaluating", total=p.total, completed=p.done, pace=pace(p))
+                bar.update(task, description=doing, total=p.total, completed=p.done, pace=pace(p))
 
             yield hook
         return
@@ -124,6 +125,6 @@ def batch_progress(quiet: bool = False) -> Iterator[Any]:
         if last[0] is None or now - last[0] >= LOG_EVERY_SECONDS or p.done >= p.total:
             last[0] = now
             share = 100 * p.done / p.total if p.total else 100
-            err.print(" ".join(filter(None, (f"batch: {p.done}/{p.total} ({share:.0f}%)", pace(p)))))
+            err.print(" ".join(filter(None, (f"{label}: {p.done}/{p.total} ({share:.0f}%)", pace(p)))))
 
     yield log

@@ -8,6 +8,7 @@ fewer customers would get.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -15,11 +16,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from adapters.batch.config import PortfolioConfig, portfolio_config
 from adapters.batch.fastload import load_raw, validate
 from adapters.batch.pool import pooled, worker_started
+from adapters.batch.progress import Progress
 from adapters.batch.runner import BatchInputError
 from adapters.batch.scan import iter_customer_figures
 from adapters.batch.simulate_alone import (
@@ -36,7 +38,7 @@ from adapters.batch.simulate_compare import SimChunk
 from adapters.batch.simulate_rules import changed_rule_rows, changed_rules
 from adapters.batch.simulate_settings import changed_settings
 from adapters.batch.simulate_summary import candidate_rule_tests, order_checks, simulation_summary
-from adapters.batch.worker import loaded_policy
+from adapters.batch.worker import ChunkResult, loaded_policy
 from adapters.store import schema as s
 from policy_engine.domain.errors import InvalidInput
 from policy_engine.domain.models import OrderRequest
@@ -198,8 +200,11 @@ def _load(live_dir: Path, candidate_dir: Path) -> tuple[Any, Any, PortfolioConfi
 def simulate(db_url: str, live_dir: Path, candidate_dir: Path, as_of: date, workers: int = 1,
              chunk_size: int = 500, order: OrderRequest | None = None,
              on_wait: Callable[[str], None] | None = None,
-             order_options: Mapping[str, str] | None = None) -> dict[str, Any]:  # fmt: skip
+             order_options: Mapping[str, str] | None = None,
+             on_progress: Callable[[Progress], None] | None = None) -> dict[str, Any]:  # fmt: skip
     """Compare the candidate rules with the live ones over the whole portfolio; nothing is written.
+
+    `on_progress` is told the customers compared after every chunk (as the batch's progress display is).
 
     With `order`, that probe order is checked for every customer under both policies (check_order); a customer
     it is refused for is reported naming each of its fields as `order_options` says (the CLI's options).
@@ -224,7 +229,7 @@ def simulate(db_url: str, live_dir: Path, candidate_dir: Path, as_of: date, work
                          tuple(sorted(live.files.items())), tuple(sorted(cand.files.items())),  # workers compile these
                          tuple((order_options or {}).items()), tuple(r["rule_id"] for r in changed_rules_))
         comparer = Comparer(ctx, live, cand, engine, [u.policy for u in units if u.evaluated])
-        total, changes = _compare_portfolio(ctx, comparer, workers, chunk_size)
+        total, changes = _compare_portfolio(ctx, comparer, (workers, chunk_size), on_progress)
         for customer_id, moved in _value_classes(engine, as_of, live_cfg, cand_cfg).items():
             changes.setdefault(customer_id, {"customer_id": customer_id}).update(moved)
         for unit in units:  # ranked from the whole book's sales, as above: not sampled
@@ -265,12 +270,22 @@ def _open_store(db_url: str, on_wait: Callable[[str], None] | None) -> Engine:
     return engine
 
 
-def _compare_portfolio(ctx: SimContext, comparer: Comparer, workers: int,
-                       chunk_size: int) -> tuple[SimChunk, dict[str, dict[str, Any]]]:  # fmt: skip
-    """Every customer under both policies: the merged chunks and customer_id → what would change."""
+def _compare_portfolio(ctx: SimContext, comparer: Comparer, pool: tuple[int, int],
+                       on_progress: Callable[[Progress], None] | None) -> tuple[SimChunk, dict[str, dict[str, Any]]]:
+    """Every customer under both policies (`pool`: workers, chunk size): the merged chunks and customer_id → what
+    would change. A 5,000-customer book takes ~9 s, a million ~30 min: before, all of it without a word."""
     total = SimChunk()
     changes: dict[str, dict[str, Any]] = {}
-    for chunk in _execute(ctx, comparer, workers, chunk_size):
+    progress = None
+    if on_progress is not None:
+        with comparer.engine.connect() as conn:
+            count = conn.execute(select(func.count()).select_from(s.customers)).scalar_one()
+        progress = Progress(total=count, done=0, started=time.perf_counter(), workers=pool[0])
+        on_progress(progress)
+    for chunk in _execute(ctx, comparer, *pool):
         total.merge(chunk)
+        if progress is not None and on_progress is not None:
+            progress.settle(ChunkResult(ok=chunk.customers, quarantined=len({c for c, _ in chunk.errors})))
+            on_progress(progress)
         changes.update((c["customer_id"], c) for c in chunk.changes)
     return total, changes

@@ -90,13 +90,15 @@ def _simulate_or_exit(
     3 when another process held the SQLite store's write lock all through its migration."""
     from sqlalchemy.exc import DBAPIError
 
+    from adapters.batch.progress import batch_progress
     from adapters.batch.runner import BatchInputError
     from adapters.batch.simulate import simulate
     from policy_engine.cli.store_common import NOT_UPGRADED, exit_if_locked, say_waiting
 
     try:
-        return simulate(db_url, live, rules, day, workers=workers, order=order, on_wait=say_waiting("simulate"),
-                        order_options=PROBE_OPTIONS)
+        with batch_progress(label="simulate", doing="comparing") as hook:  # on stderr: a bar, or a line every 30 s
+            return simulate(db_url, live, rules, day, workers=workers, order=order, on_wait=say_waiting("simulate"),
+                            order_options=PROBE_OPTIONS, on_progress=hook)
     except BatchInputError as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None

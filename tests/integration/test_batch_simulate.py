@@ -604,3 +604,15 @@ def test_the_screen_and_the_csv_show_the_reviews_that_turn_urgent(tmp_path: Path
     rows = list(csv.reader(out.open(encoding="utf-8")))
     lines = [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
     assert sum(r["actions_gained"] == "CREDIT_REVIEW urgent" for r in lines) == n
+
+
+def test_simulate_says_how_far_it_got_on_stderr_as_the_batch_does(tmp_path: Path) -> None:
+    """A million customers take ~30 minutes: before, simulate said nothing until it was done."""
+    url = make_portfolio(tmp_path)
+
+    result = cli("simulate", "--rules", str(RULES), "--db", url, "--as-of", AS_OF.isoformat(), "--json")
+
+    assert result.returncode == 0, result.stderr
+    assert "simulate: 0/300 (0%)" in result.stderr
+    assert re.search(r"^simulate: 300/300 \(100%\) [\d,.]+ customers/s on average$", result.stderr, re.MULTILINE)
+    assert summary_of(result)["customers"] == 300  # stdout stays the JSON alone

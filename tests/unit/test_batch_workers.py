@@ -41,7 +41,7 @@ def _simulate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int, cpu
 
     _cpus(monkeypatch, cpus)
     monkeypatch.setattr(batch_simulate, "simulate", lambda db_url, live, rules, day, workers, order, on_wait=None,
-                        order_options=None: {"errors": [], "workers": workers})  # fmt: skip
+                        order_options=None, on_progress=None: {"errors": [], "workers": workers})  # fmt: skip
     return runner.invoke(build_app(), ["simulate", "--rules", str(tmp_path), "--db", f"sqlite:///{tmp_path}/s.sqlite",
                                        "--workers", str(workers), "--json"])  # fmt: skip
 
