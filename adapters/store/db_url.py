@@ -17,6 +17,9 @@ from sqlalchemy.exc import NoSuchModuleError
 SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _POSTGRES_ALIAS = re.compile(r"^postgres(?=\+|$)")
+_SECRET_PARAMETER = re.compile(r"pass(word|wd)|secret|token", re.IGNORECASE)
+"""Query parameters that carry a secret: libpq takes `?password=` and `?sslpassword=` as well as `USER:PASSWORD@`."""
+HIDDEN = "***"
 
 
 class BadDbUrl(ValueError):
@@ -37,6 +40,26 @@ def sqlite_url_for(path: str) -> str:
     return f"sqlite:///{path}"
 
 
+def url_secrets(url: URL) -> list[str]:
+    """Every secret `url` carries: its password, the values of its password-like query parameters, and the part of a
+    password after an `@` written as it is (not `%40`), which the URL's parse took for the start of its host."""
+    secrets = [str(url.password)] if url.password else []
+    for key, value in url.query.items():
+        if _SECRET_PARAMETER.search(key):
+            secrets.extend(value if isinstance(value, tuple) else [value])
+    if url.host and "@" in url.host:
+        secrets.append(url.host.rsplit("@", 1)[0])
+    return [secret for secret in secrets if secret]
+
+
+def hidden_url(url: URL) -> str:
+    """`url` as it may be printed or logged: each secret of `url_secrets` shown as ***."""
+    query = {key: HIDDEN if _SECRET_PARAMETER.search(key) else value for key, value in url.query.items()}
+    host = f"{HIDDEN}@{url.host.rsplit('@', 1)[1]}" if url.host and "@" in url.host else url.host
+    shown = url.set(query=query, host=host).render_as_string(hide_password=True)
+    return shown.replace("%2A%2A%2A", HIDDEN)  # the query's *** as rendered (percent-encoded)
+
+
 def check_db_url(url: str) -> None:
     """Raise BadDbUrl when `url` cannot name the store: a file path instead of a URL, a URL that does not
     parse, `sqlite://NAME` (two slashes make NAME a host), `postgres://` (SQLAlchemy 2 wants
@@ -54,6 +77,9 @@ def check_db_url(url: str) -> None:
         raise BadDbUrl("not a database URL (DIALECT[+DRIVER]://…); write sqlite:///PATH for a SQLite file "
                        "or postgresql+psycopg://USER:PASSWORD@HOST/DATABASE") from None
     _check_driver(parsed.drivername)
+    if parsed.host and "@" in parsed.host:  # the driver would be sent the rest of the password as a host name
+        raise BadDbUrl("an @ inside the user name or password ends it early, and the rest is read as the host name; "
+                       "write each @ in them as %40")
     if parsed.get_backend_name() == "sqlite":
         _check_sqlite_location(parsed)
 

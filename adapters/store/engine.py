@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from adapters.store.db_env import DB_ENV_VAR as DB_ENV_VAR
 from adapters.store.db_env import DEFAULT_DB_URL as DEFAULT_DB_URL
 from adapters.store.db_env import resolve_db_url as resolve_db_url
-from adapters.store.db_url import check_db_url, looks_like_path
+from adapters.store.db_url import check_db_url, hidden_url, looks_like_path, url_secrets
 
 
 class _SecondaryDriverErrors(logging.Filter):
@@ -87,13 +87,13 @@ def server_not_answering(exc: BaseException) -> bool:
 
 
 def safe_url(url: str) -> str:
-    """The URL as it may be printed or logged: without its password. A file path given for a URL is
+    """The URL as it may be printed or logged: without its secrets (db_url.hidden_url). A file path given for a URL is
     shown as it is; any other value that does not parse is not shown (it may be a password pasted
     into the wrong place, or a URL whose password broke the parse)."""
     if looks_like_path(url):
         return url
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        return hidden_url(make_url(url))
     except Exception:
         return "<a database URL that does not parse>"
 
@@ -117,18 +117,18 @@ def cannot_open(url: str, exc: BaseException) -> str:
 
 
 def scrub_password(message: str, url: str) -> str:
-    """`message` (say, a driver's error) with `url`'s password, if any, replaced by ***.
+    """`message` (say, a driver's error) with `url`'s password and other secrets (db_url.url_secrets) replaced by ***.
 
     The password is replaced where it stands on its own (in a URL, after `password=`, quoted), as
     written or percent-encoded, not inside a longer word: a password "p" or "postgres" must not turn
     "psycopg" or "postgresql" in the message into "***sycopg" or "***ql"."""
     try:
-        password = make_url(url).password
+        secrets = url_secrets(make_url(url))
     except Exception:
         return message.replace(url, safe_url(url))
-    if not password:
+    if not secrets:
         return message
-    forms = sorted({str(password), quote(str(password), safe="")}, key=len, reverse=True)
+    forms = sorted({form for secret in secrets for form in (secret, quote(secret, safe=""))}, key=len, reverse=True)
     alone = "|".join(re.escape(form) for form in forms)
     return re.sub(rf"(?<![A-Za-z0-9])(?:{alone})(?![A-Za-z0-9])", "***", message)
 

@@ -94,6 +94,7 @@ def _compact(db: str | None, *, upgrade: bool, dry_run: bool, batch: int, vacuum
     """Open (and with `upgrade` migrate), compact, vacuum: the JSON summary and the CompactSummary."""
     from adapters.store.compact import compact_log, open_log_engine, storage_bytes
     from adapters.store.compact import vacuum as vacuum_db
+    from adapters.store.engine import safe_url
     from adapters.store.lock_wait import wait_for_write_lock
 
     say = say_waiting("compact-log")
@@ -102,7 +103,7 @@ def _compact(db: str | None, *, upgrade: bool, dry_run: bool, batch: int, vacuum
         before = storage_bytes(engine)
         with _compact_progress(dry_run) as hook:
             summary = compact_log(engine, batch=batch, dry_run=dry_run, progress=hook, on_wait=say)
-        result: dict[str, Any] = {"database": engine.url.render_as_string(hide_password=True)}
+        result: dict[str, Any] = {"database": safe_url(engine.url.render_as_string(hide_password=False))}
         result.update(summary.as_json())
         result["vacuum"] = None
         if vacuum:

@@ -339,7 +339,9 @@ def test_a_file_that_is_not_a_database_is_one_line_saying_to_check_db(tmp_path: 
     assert f"{snapshot}" in lines[0] and "not a database" in lines[0] and "check --db" in lines[0]
 
 
-@pytest.mark.parametrize("url", ["postgresql+psycopg://risk:s3cret-pw@127.0.0.1:1/credit", "not a url s3cret-pw"])
+@pytest.mark.parametrize("url", ["postgresql+psycopg://risk:s3cret-pw@127.0.0.1:1/credit", "not a url s3cret-pw",
+                                 "postgresql+psycopg://risk@127.0.0.1:1/credit?password=s3cret-pw",
+                                 "postgresql+psycopg://risk:s3cret@s3cret-pw@127.0.0.1:1/credit"])
 def test_a_store_that_cannot_be_opened_is_named_without_its_password(url: str) -> None:
     app = _app()
     result = CliRunner().invoke(app, ["history", "C1", "--db", url])

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters.store.engine import make_engine, scrub_password
+from adapters.store.db_url import BadDbUrl, check_db_url
+from adapters.store.engine import make_engine, safe_url, scrub_password
 
 
 @pytest.mark.parametrize(
@@ -28,6 +29,33 @@ def test_the_password_is_hidden_where_it_stands_alone(password: str, message: st
     scrubbed = scrub_password(message, url)
 
     assert scrubbed == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "shown", "driver_said"),
+    [
+        # libpq takes a password in the query too; SQLAlchemy's hide_password hides only USER:PASSWORD@'s
+        ("postgresql+psycopg://risk@db/credit?password=s3cret-pw", "postgresql+psycopg://risk@db/credit?password=***",
+         "password authentication failed (password=s3cret-pw)"),
+        ("postgresql+psycopg://risk:s3cret-pw@db/credit?sslmode=require&sslpassword=s3cret-key",
+         "postgresql+psycopg://risk:***@db/credit?sslmode=require&sslpassword=***", "bad decrypt with 's3cret-key'"),
+        # an @ of the password written as it is: the rest of the password was read as the host name
+        ("postgresql+psycopg://risk:s3cret@s3cret-pw@db/credit", "postgresql+psycopg://risk:***@***@db/credit",
+         "failed to resolve host 's3cret-pw@db'"),
+    ],
+)
+def test_a_password_in_the_query_or_cut_at_an_at_sign_is_never_shown(url: str, shown: str, driver_said: str) -> None:
+    scrubbed = scrub_password(f"{driver_said} at {url}", url)
+
+    assert safe_url(url) == shown
+    assert "s3cret" not in scrubbed, scrubbed
+
+
+def test_an_at_sign_left_unencoded_in_the_password_is_refused_saying_to_write_it_as_percent_40() -> None:
+    with pytest.raises(BadDbUrl) as refused:
+        check_db_url("postgresql+psycopg://risk:s3cret@pw@db/credit")
+
+    assert "%40" in str(refused.value) and "s3cret" not in str(refused.value)
 
 
 def test_a_url_without_a_password_leaves_the_message_alone() -> None:
