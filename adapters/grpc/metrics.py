@@ -30,10 +30,10 @@ from prometheus_client import (
     Counter,
     Gauge,
     disable_created_metrics,
-    start_http_server,
     values,
 )
 
+from adapters.grpc.metrics_endpoint import start_endpoint as start_endpoint  # bounded: metrics_endpoint.py
 from adapters.grpc.metrics_families import (
     admission_gauges,
     call_metrics,
@@ -44,7 +44,7 @@ from adapters.grpc.metrics_families import (
     reload_gauge,
 )
 from adapters.grpc.metrics_process import ProcessFigures
-from adapters.grpc.runtime import CannotListen as CannotListen  # raised here, and re-exported
+from adapters.grpc.runtime import CannotListen as CannotListen  # raised by start_endpoint, re-exported
 
 ALL_INTERFACES = "0.0.0.0"
 
@@ -56,15 +56,6 @@ def metrics_host(grpc_address: str) -> str:
     bare = grpc_address.rpartition(":")[0].strip("[]")
     return ALL_INTERFACES if bare in ("", "::", ALL_INTERFACES) else bare
 
-
-
-def start_endpoint(port: int, address: str, registry: CollectorRegistry) -> Any:
-    """prometheus_client's HTTP endpoint for `registry`; CannotListen naming the port if it is taken."""
-    try:
-        server, _thread = start_http_server(port, addr=address, registry=registry)
-    except OSError as exc:
-        raise CannotListen(f"cannot serve metrics on {address}:{port}: {exc.strerror or exc}") from exc
-    return server
 
 GAUGE_REFRESH_S = 0.5
 """With `--processes`, how often each server process copies its live gauges (the decision-log backlog,
@@ -215,6 +206,7 @@ class ServiceMetrics:
         """Stop the HTTP endpoint if one was started."""
         if self._server is not None:
             self._server.shutdown()
+            self._server.server_close()  # the listening socket too (as metrics_multiprocess does)
             self._server = None
 
 
