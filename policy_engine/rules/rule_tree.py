@@ -42,7 +42,7 @@ def _rule_name(name: str) -> bool:
 
 def scan_rules_dir(rules_dir: Path) -> RuleTree:
     """List `rules_dir` (see RuleTree); never raises for what the file system says. Links to
-    directories are not followed; a link to a file is read as the file."""
+    directories are not followed; a link to a file is read as the file when the file is in `rules_dir`."""
     tree = RuleTree()
     if not rules_dir.is_dir():
         tree.problems.append(Problem(str(rules_dir), 1, 1, "unreadable", _not_a_dir(rules_dir)))
@@ -52,9 +52,29 @@ def scan_rules_dir(rules_dir: Path) -> RuleTree:
         folder, in_tests = pending.pop()
         for entry in _listed(tree, folder, in_tests):
             _take(tree, pending, entry, in_tests, folder == rules_dir)
-    tree.rule_files.sort()
-    tree.case_files.sort()
+    root = os.path.realpath(rules_dir)
+    tree.rule_files = sorted(_inside(tree.rule_files, root, tree.problems))
+    tree.case_files = sorted(_inside(tree.case_files, root, tree.case_problems))
     return tree
+
+
+def _inside(paths: list[Path], root: str, problems: list[Problem]) -> list[Path]:
+    """`paths` less the links that lead out of the rules directory (its real path `root`), each of those an
+    `unreadable` problem. The service serves every rule file it reads to any caller (GetPolicy include_files) and
+    quotes parts of one it refuses, and it may read files the rules' authors may not (its TLS key, a secrets
+    file): a link planted in the rules directory must not make it read them. A ConfigMap volume's links lead
+    into its own `..data/`, which is inside."""
+    kept = []
+    for path in paths:
+        if os.path.commonpath([root, os.path.realpath(path)]) == root:
+            kept.append(path)
+        else:
+            problems.append(Problem(str(path), 1, 1, "unreadable", OUTSIDE))
+    return kept
+
+
+OUTSIDE = ("a link to a file outside the rules directory, not read: every file read is served to the service's "
+           "callers; copy the file into the rules directory instead of linking to it")
 
 
 def _problems(tree: RuleTree, in_tests: bool) -> list[Problem]:

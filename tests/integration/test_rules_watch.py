@@ -121,6 +121,44 @@ def test_a_link_that_leads_nowhere_is_refused_by_name(tmp_path: Path) -> None:
     assert all(p.code == "unreadable" for p in named.values())
 
 
+def test_a_link_to_a_file_outside_the_rules_directory_is_refused_though_it_is_a_valid_rule_file(
+        tmp_path: Path) -> None:
+    """The service may read files its rules' authors may not, and serves every rule file it reads to any caller."""
+    rules = copy_rules(tmp_path / "rules")
+    outside = tmp_path / "elsewhere" / "limits.yaml"
+    outside.parent.mkdir()
+    shutil.copy(a_rule_file(rules), outside)
+    a_rule_file(rules).unlink()
+    a_rule_file(rules).symlink_to(outside)
+
+    with pytest.raises(PolicyLoadError) as caught:
+        read_rule_files(rules)
+
+    [problem] = caught.value.problems
+    assert (Path(problem.path).name, problem.code) == ("limits.yaml", "unreadable")
+    assert "outside the rules directory" in problem.message
+
+
+def test_a_rule_file_replaced_by_a_link_out_of_the_directory_is_a_refused_reload_never_served(
+        tmp_path: Path) -> None:
+    rules = copy_rules(tmp_path / "rules")
+    outside = tmp_path / "secret" / "limits.yaml"  # valid rules, a figure changed: served, it would be a new version
+    outside.parent.mkdir()
+    outside.write_text(a_rule_file(rules).read_text().replace("3.5", "3.2", 1) + "# s3cret-outside\n")
+
+    async def scenario(host: PolicyHost) -> None:
+        first = host.served.policy.version
+        link = rules / "limits.yaml.new"
+        link.symlink_to(outside)
+        os.replace(link, a_rule_file(rules))  # the file replaced in one rename, as an editor or deploy does
+        await until(lambda: host.last_refused is not None)
+        assert host.served.policy.version == first
+        assert all("s3cret-outside" not in text for text in host.served.policy.files.values())
+        assert [p.code for p in host.last_refused.problems] == ["unreadable"]
+
+    with_host(rules, scenario)
+
+
 def deny_listing(monkeypatch: pytest.MonkeyPatch, denied: Path) -> None:
     """os.scandir refuses `denied` as it would a directory without read permission (the tests run as
     root, which permissions do not stop)."""
