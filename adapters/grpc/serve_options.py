@@ -91,8 +91,7 @@ def _check_tls(cert: Path, key: Path, client_ca: Path | None) -> None:
 
     for flag, path in (("--tls-cert", cert), ("--tls-key", key), ("--tls-client-ca", client_ca)):
         if path is not None and not path.is_file():
-            raise typer.BadParameter(f"{path}: {'a directory, not a file' if path.is_dir() else 'no such file'}",
-                                     param_hint=flag)
+            raise typer.BadParameter(f"{path}: {_not_a_file(path)}", param_hint=flag)
     try:
         encrypted = b"ENCRYPTED" in key.read_bytes()[:4096]  # "BEGIN ENCRYPTED PRIVATE KEY", "Proc-Type: 4,ENCRYPTED"
     except OSError as exc:
@@ -112,6 +111,13 @@ def _check_tls(cert: Path, key: Path, client_ca: Path | None) -> None:
                                  "use one valid now (or check this machine's clock)", param_hint="--tls-cert")
     if client_ca is not None:
         _check_client_ca(client_ca)
+
+
+def _not_a_file(path: Path) -> str:
+    """Why `path`, given for a TLS file, is none: a device such as /dev/zero was said to be "no such file"."""
+    if path.is_dir():
+        return "a directory, not a file"
+    return "not a regular file (a device, pipe or socket)" if path.exists() else "no such file"
 
 
 def _check_client_ca(client_ca: Path) -> None:

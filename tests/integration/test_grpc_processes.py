@@ -211,6 +211,8 @@ def test_a_second_server_on_the_same_port_is_refused(two_processes: ServerProces
     # a directory (a mounted secret's folder instead of its file) was said to be "no such file"
     (["--tls-cert", "rules", "--tls-key", "rules"], "--tls-cert: rules: a directory, not a file"),
     (["--tls-cert", "README.md", "--tls-key", "README.md"], "not a PEM certificate and its private key"),
+    # a device was said to be "no such file" too
+    (["--tls-cert", "/dev/zero", "--tls-key", "README.md"], "--tls-cert: /dev/zero: not a regular file"),
 ])
 def test_bad_flag_combinations_are_refused(flags: list[str], message: str) -> None:
     result = serve_command("--port", "0", *flags)
