@@ -47,6 +47,9 @@ INTERNAL_ERROR = "INTERNAL_ERROR"
 SERVER_BUSY = "SERVER_BUSY"
 """The reason of RESOURCE_EXHAUSTED when the process already decides --max-in-flight calls."""
 
+SERVER_STOPPING = "SERVER_STOPPING"
+"""The reason of UNAVAILABLE ending an EvaluateCustomers stream that a server stop cut short."""
+
 BUSY_RETRY_DELAY = timedelta(milliseconds=200)
 """RetryInfo of SERVER_BUSY: a call in flight takes milliseconds, so a place frees up soon."""
 
@@ -180,6 +183,15 @@ def busy_status(in_flight: int, max_in_flight: int) -> grpc.Status:
                "retry after a backoff")
     info = _error_info(SERVER_BUSY, max_in_flight=str(max_in_flight))
     return _status(grpc.StatusCode.RESOURCE_EXHAUSTED, message, _packed(info, _retry_info(BUSY_RETRY_DELAY)))
+
+
+def stopping_status(next_index: int) -> grpc.Status:
+    """UNAVAILABLE for a stream a server stop ended: SERVER_STOPPING, the first item not taken (`next_index`:
+    those before it were all answered, none from it on was decided), retry on another call at once."""
+    message = (f"the server is stopping: the items before index {next_index} are answered, none from it on was "
+               f"taken; send them again on a new call")
+    info = _error_info(SERVER_STOPPING, next_index=str(next_index))
+    return _status(grpc.StatusCode.UNAVAILABLE, message, _packed(info, _retry_info(timedelta(0))))
 
 
 def internal_status(message: str) -> grpc.Status:

@@ -67,6 +67,7 @@ async def stop_within_grace(server: grpc.aio.Server, servicer: CreditPolicyServi
 
     The count is read at our own timer, armed before gRPC's, so before the cancelled calls unwind; it tells an
     operator whether --grace is long enough, which the bare `stopped` line did not."""
+    servicer.stop_streams()  # each answers what it took, then ends naming the first item it did not take
     stopping = asyncio.ensure_future(server.stop(grace))  # refuses new calls, lets in-flight ones finish
     hurry = asyncio.ensure_future(now.wait())
     drained = asyncio.ensure_future(decisions_done(servicer))

@@ -148,9 +148,24 @@ def start_server_process(rules_dir: Path, log_path: Path, *extra: str, workers: 
     return server
 
 
+def open_held_call(server: ServerProcess) -> tuple[threading.Event, grpc.Future]:
+    """A CheckOrder call whose (empty, so INVALID_ARGUMENT) request is sent only once the event is set: a call in
+    flight that a SIGTERM's drain waits for until --grace runs out. (A stream no longer does: a stop ends it.)"""
+    release = threading.Event()
+
+    def held_back() -> Iterator[bytes]:
+        release.wait()
+        yield b""
+
+    pending = server.channel().stream_unary("/credit_policy.v1.CreditPolicyService/CheckOrder").future(
+        held_back(), timeout=60)
+    time.sleep(0.5)  # the call has reached the server
+    return release, pending
+
+
 def open_held_stream(server: ServerProcess) -> tuple[queue.Queue[pb.EvaluateCustomerRequest | None], Any]:
-    """An EvaluateCustomers stream that has had one answer and stays open until None is put (a SIGTERM's
-    drain waits for it until --grace runs out)."""
+    """An EvaluateCustomers stream that has had one answer and stays open until None is put (a SIGTERM ends it:
+    SERVER_STOPPING with next_index 1)."""
     outbox: queue.Queue[pb.EvaluateCustomerRequest | None] = queue.Queue()
     responses = server.stub().EvaluateCustomers(iter(outbox.get, None), timeout=60)
     outbox.put(pb.EvaluateCustomerRequest(snapshot=sample_snapshot(1), request_id="before"))

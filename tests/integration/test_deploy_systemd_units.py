@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from tests import deploy_units as units
-from tests.integration.conftest_grpc import ServerProcess, open_held_stream
+from tests.integration.conftest_grpc import ServerProcess, open_held_call
 
 STATE = "/var/lib/credit-policy"
 RULES = "/etc/credit-policy/rules"
@@ -115,17 +115,17 @@ def test_serve_as_the_unit_runs_it_reloads_on_its_reload_signal_and_stops_within
     server.proc.send_signal(signal.SIGHUP)  # ExecReload (test_deploy_systemd checks it sends HUP)
     unchanged = server.wait_for_event("policy unchanged")
     assert server.version() == serving["version"] and server.proc.poll() is None
-    outbox, _ = open_held_stream(server)
+    release, _ = open_held_call(server)
     began = time.monotonic()
     server.proc.send_signal(getattr(signal, unit.values("Service", "KillSignal")[-1]))
     code = server.proc.wait(timeout=stop_timeout + 30)
     took = time.monotonic() - began
-    outbox.put(None)
+    release.set()
 
     log = server.log_path.read_text()
     assert code == 0, log
     assert unchanged["trigger"] == "SIGHUP", unchanged
-    assert server.wait_for_event("stopped")["cut_off"] == 1, log  # the stream held the drain for the whole grace
+    assert server.wait_for_event("stopped")["cut_off"] == 1, log  # the call held the drain for the whole grace
     assert grace <= took < stop_timeout, f"stop took {took:.1f} s"
     print(json.dumps({"grace_s": grace, "stop_s": round(took, 2), "timeout_stop_s": stop_timeout}))  # shown with -s
 
