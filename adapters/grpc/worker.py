@@ -243,7 +243,12 @@ def _answer_until_eof(conn: Any, policy: Any, store: Any) -> int:
             send_frame(conn, answer)
             continue
         answer, broken = _answer(data, policy, store)
-        send_frame(conn, answer)
+        try:
+            send_frame(conn, answer)
+        except OSError:
+            # The server closed the pipe while this was decided (a stop whose --grace ran out): nobody takes
+            # the answer. An exit as on EOF, not a BrokenPipeError traceback in the service's log.
+            return 0
         if broken:
             # Every later call would fail too: this one is answered; say that the requests behind it
             # will not be read (the pool sends them to another worker), then exit so that the pool

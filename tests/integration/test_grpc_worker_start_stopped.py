@@ -1,5 +1,6 @@
 """An engine worker start cut short: a worker whose server went away before it was ready exits quietly (it printed
-a BrokenPipeError traceback, twice chained), and a pool whose start failed or was stopped has reaped its workers."""
+a BrokenPipeError traceback, twice chained), as does one whose server closed the pipe before taking its answer, and a
+pool whose start failed or was stopped has reaped its workers."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import pytest
 
 from adapters.grpc import runtime
 from adapters.grpc.engines import DEFAULT_FILES_LOADER, WorkerPoolEngine
-from adapters.grpc.worker import worker_main
+from adapters.grpc.pipe_frames import send_frame
+from adapters.grpc.worker import KIND_CODES, _answer_until_eof, worker_main
 from tests.integration.test_grpc_worker_pool import FILES
 
 
@@ -40,3 +42,15 @@ def test_a_pool_whose_start_was_cut_short_has_reaped_its_workers() -> None:
     for w in pool._workers:  # reaped: no longer a child of this process, not a zombie waiting for its exit
         with pytest.raises(ChildProcessError):
             os.waitpid(w.process.pid, os.WNOHANG)
+
+
+def test_a_worker_whose_server_closed_the_pipe_before_taking_its_answer_ends_quietly() -> None:
+    # A stop whose --grace ran out closes the pool while workers decide the calls it cut off: each then
+    # printed a BrokenPipeError traceback (`Process SpawnProcess-1: … os.write … Broken pipe`) into the log.
+    server_end, worker_end = multiprocessing.Pipe(duplex=True)
+    send_frame(server_end, KIND_CODES["evaluate"] + b"\xff")  # no request message: answered with its error
+    server_end.close()
+
+    exit_code = _answer_until_eof(worker_end, policy=None, store=None)
+
+    assert exit_code == 0
