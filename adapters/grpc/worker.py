@@ -221,17 +221,14 @@ def _ask_for_files(conn: Any) -> dict[str, str]:
 def _tell_server(conn: Any, status: tuple[str, str]) -> bool:
     """Send the start's outcome; False when the server is gone meanwhile (killed, or stopped as this worker
     started): the worker then exits quietly, where the broken pipe printed a traceback."""
-    try:
-        conn.send_bytes(pickle.dumps(status))
-    except OSError:
-        return False
-    return True
+    return _sent(conn, pickle.dumps(status))
 
 
 def _answer_until_eof(conn: Any, policy: Any, store: Any) -> int:
     """Answer requests and control messages until the pipe closes (0) or the rule engine closed
     (ENGINE_BROKEN_EXIT, after CLOSING)."""
     prepared = None
+    broken: str | None = None
     requests = FrameReader(conn)  # one read for a request, none for the one behind it (pipe_frames.py)
     while True:
         try:
@@ -240,23 +237,29 @@ def _answer_until_eof(conn: Any, policy: Any, store: Any) -> int:
             return 0
         if data[0] in _CONTROL:
             answer, policy, prepared = _control(data, policy, prepared)
-            send_frame(conn, answer)
-            continue
-        answer, broken = _answer(data, policy, store)
-        try:
-            send_frame(conn, answer)
-        except OSError:
-            # The server closed the pipe while this was decided (a stop whose --grace ran out): nobody takes
-            # the answer. An exit as on EOF, not a BrokenPipeError traceback in the service's log.
+        else:
+            answer, broken = _answer(data, policy, store)
+        if not _sent(conn, answer):
             return 0
         if broken:
             # Every later call would fail too: this one is answered; say that the requests behind it
             # will not be read (the pool sends them to another worker), then exit so that the pool
             # starts a fresh worker (the store's decision log is flushed on the way out).
-            conn.send_bytes(CLOSING)
+            _sent(conn, CLOSING)
             event("worker engine closed", logging.ERROR, reason=broken, version=policy.version,
                   action="the worker exits and is replaced; the requests it holds go to another worker")
             return ENGINE_BROKEN_EXIT
+
+
+def _sent(conn: Any, frame: bytes) -> bool:
+    """Send one frame; False when the server closed the pipe first (a stop whose --grace ran out, or a pool
+    closed during a reload's PREPARE/USE): nobody takes it, and the worker ends as on EOF, where the broken
+    pipe printed a BrokenPipeError traceback into the service's JSON log."""
+    try:
+        send_frame(conn, frame)
+    except OSError:
+        return False
+    return True
 
 
 def _answer(data: bytes, policy: Any, store: Any) -> tuple[bytes, str | None]:

@@ -1,6 +1,6 @@
 """An engine worker start cut short: a worker whose server went away before it was ready exits quietly (it printed
-a BrokenPipeError traceback, twice chained), as does one whose server closed the pipe before taking its answer, and a
-pool whose start failed or was stopped has reaped its workers."""
+a BrokenPipeError traceback, twice chained), as does one whose server closed the pipe before taking its answer (to a
+request or to a reload's control message), and a pool whose start failed or was stopped has reaped its workers."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from adapters.grpc import runtime
 from adapters.grpc.engines import DEFAULT_FILES_LOADER, WorkerPoolEngine
 from adapters.grpc.pipe_frames import send_frame
-from adapters.grpc.worker import KIND_CODES, _answer_until_eof, worker_main
+from adapters.grpc.worker import DISCARD, KIND_CODES, _answer_until_eof, worker_main
 from tests.integration.test_grpc_worker_pool import FILES
 
 
@@ -49,6 +49,18 @@ def test_a_worker_whose_server_closed_the_pipe_before_taking_its_answer_ends_qui
     # printed a BrokenPipeError traceback (`Process SpawnProcess-1: … os.write … Broken pipe`) into the log.
     server_end, worker_end = multiprocessing.Pipe(duplex=True)
     send_frame(server_end, KIND_CODES["evaluate"] + b"\xff")  # no request message: answered with its error
+    server_end.close()
+
+    exit_code = _answer_until_eof(worker_end, policy=None, store=None)
+
+    assert exit_code == 0
+
+
+def test_a_worker_whose_server_closed_the_pipe_before_taking_a_control_answer_ends_quietly() -> None:
+    # A pool closed during a reload (a stop while PREPARE/USE/DISCARD are in the workers' pipes): the control
+    # message's answer raised BrokenPipeError, a traceback in the service's JSON log.
+    server_end, worker_end = multiprocessing.Pipe(duplex=True)
+    send_frame(server_end, DISCARD)  # nothing prepared: answered at once with DISCARD
     server_end.close()
 
     exit_code = _answer_until_eof(worker_end, policy=None, store=None)
