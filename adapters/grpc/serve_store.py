@@ -88,7 +88,7 @@ def store_or_exit(db: str, db_from: str = "", **options: Any) -> Any:
     lock through the whole migration."""
     try:
         from adapters.store import open_store
-        from adapters.store.engine import resolve_db_url, safe_url, scrub_password
+        from adapters.store.engine import cannot_open, resolve_db_url, safe_url
     except ImportError as exc:
         raise typer.BadParameter(f"--db needs the SQL store (adapters.store), which is not available: {exc}",
                                  param_hint="--db") from exc
@@ -98,9 +98,7 @@ def store_or_exit(db: str, db_from: str = "", **options: Any) -> Any:
     except Exception as exc:  # a bad URL, an unreachable server, a failed migration: no traceback
         _exit_if_locked(exc)
         url = resolve_db_url(db)
-        detail = scrub_password(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, url)
-        advice = _advice(exc, url, db_from)
-        typer.echo(f"serve: cannot open the store {safe_url(url)}{db_from}: {detail}{advice}", err=True)
+        typer.echo(f"serve: {cannot_open(url, exc, db_from, _where(db_from))}", err=True)
         raise typer.Exit(2) from None
     if new_file is not None:
         from adapters.grpc.logs import event
@@ -109,18 +107,11 @@ def store_or_exit(db: str, db_from: str = "", **options: Any) -> Any:
     return store
 
 
-def _advice(exc: Exception, url: str, db_from: str) -> str:
-    """What to check for a store whose server refused or did not answer (connect_advice.py), where its URL came
-    from (`db_from`, see db_source: "" for --db); "" otherwise."""
-    from sqlalchemy import make_url
-
-    from adapters.store.connect_advice import connect_advice
+def _where(db_from: str) -> str:
+    """Where to fix the store's URL, from where it came (`db_from`, see db_source: "" for --db)."""
     from adapters.store.db_env import DB_ENV_VAR
 
-    try:
-        return connect_advice(exc, make_url(url), f"${DB_ENV_VAR}" if DB_ENV_VAR in db_from else "--db")
-    except Exception:  # noqa: BLE001 - a URL that does not parse: the line says so already
-        return ""
+    return f"${DB_ENV_VAR}" if DB_ENV_VAR in db_from else "--db"
 
 
 def _exit_if_locked(exc: Exception) -> None:

@@ -5,15 +5,13 @@ before 0003), or migrate it first when asked (`--upgrade`). The compaction is ad
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, make_url
 from sqlalchemy.engine import URL
 
-from adapters.store.connect_advice import connect_advice
 from adapters.store.db_url import BadDbUrl, check_db_url
-from adapters.store.engine import make_engine, resolve_db_url, safe_url, scrub_password
+from adapters.store.engine import NoSuchStore, cannot_open, make_engine, require_existing, resolve_db_url, safe_url
 from adapters.store.lock_wait import is_locked
 from adapters.store.revisions import alembic_config, current_revision, migrate
 
@@ -37,8 +35,8 @@ def open_log_engine(url: str | None, *, upgrade: bool = False, on_wait: Callable
     _check_location(resolved, shown)
     try:
         engine: Engine = make_engine(resolved)
-    except Exception as exc:  # an unknown driver
-        raise CompactError(f"cannot open {shown}: {_first_line(exc)}") from None
+    except Exception as exc:  # a driver that fails to start: in the words every command uses
+        raise CompactError(cannot_open(resolved, exc)) from None
     try:
         _check_revision(engine, shown, upgrade, on_wait)
     except BaseException:
@@ -53,7 +51,7 @@ def _check_location(resolved: str, shown: str) -> None:
     try:
         check_db_url(resolved)
     except BadDbUrl as exc:
-        raise CompactError(f"cannot open {shown}: {exc}") from None
+        raise CompactError(cannot_open(resolved, exc)) from None
     try:
         parsed: URL = make_url(resolved)
     except Exception as exc:
@@ -64,17 +62,17 @@ def _check_location(resolved: str, shown: str) -> None:
             raise CompactError(f"{shown}: an in-memory SQLite database has no decision log to compact")
         if database.startswith("file:"):
             raise CompactError(f"{shown}: SQLite URI filenames (file:…) are not taken here; write sqlite:///PATH")
-        if not Path(database).expanduser().is_file():
-            raise CompactError(f"{shown}: no such database file")
+    try:  # not there or empty: batch's and queue's words (`no store at …`); it is not created
+        require_existing(resolved)
+    except NoSuchStore as exc:
+        raise CompactError(str(exc)) from None
 
 
 def _check_revision(engine: Engine, shown: str, upgrade: bool, on_wait: Callable[[str], None] | None) -> None:
     try:
         revision = current_revision(engine)
     except Exception as exc:  # unreachable server, bad credentials, not a database file: what to check too
-        advice = connect_advice(exc, engine.url)
-        said = scrub_password(_first_line(exc), engine.url.render_as_string(hide_password=False))
-        raise CompactError(f"cannot open {shown}: {said}{advice}") from None
+        raise CompactError(cannot_open(engine.url.render_as_string(hide_password=False), exc)) from None
     if revision is None:
         raise CompactError(f"{shown}: not a credit-policy store (no migration recorded: empty or another database)")
     script = ScriptDirectory.from_config(alembic_config())

@@ -98,22 +98,24 @@ def safe_url(url: str) -> str:
         return "<a database URL that does not parse>"
 
 
-def cannot_open(url: str, exc: BaseException) -> str:
+def cannot_open(url: str, exc: BaseException, came_from: str = "", where: str = "") -> str:
     """The one line every command prints when the store at `url` cannot be opened: the location (never
-    its password), why, and what to do: for a bad location (BadDbUrl) what to write, for a store that
-    is not usable or a server that refused or did not answer what to check (unusable.py, connect_advice.py)."""
-    from adapters.store.connect_advice import connect_advice
+    its password), where it came from (`came_from`, serve's db_source), why (the driver's whole message, its
+    hint lines joined), and what to do: for a bad location (BadDbUrl) what to write, for a store that
+    is not usable or a server that refused or did not answer what to check in `where` (default: --db or
+    $CREDIT_POLICY_DB; unusable.py, connect_advice.py)."""
+    from adapters.store.connect_advice import WHERE, connect_advice
     from adapters.store.unusable import unusable_store
 
     why = str(exc).split("\n(Background on this error", 1)[0]  # SQLAlchemy's link to its docs: a second line
-    why = re.sub(r"\s*\n\s*", " ", why.strip())  # libpq's hint ("Is the server running …") is an indented line
+    why = re.sub(r"\s*\n\s*", " ", why.strip()) or type(exc).__name__  # libpq's hint is an indented line
     try:  # not a database, damaged, a file the user may not write, a login refused: say which and what to do
         parsed = make_url(url)
         unusable = unusable_store(exc, parsed)
-        advice = unusable.advice if unusable else connect_advice(exc, parsed)
+        advice = unusable.advice if unusable else connect_advice(exc, parsed, where or WHERE)
     except Exception:  # noqa: BLE001 - a URL that does not parse is said as it is
         advice = ""
-    return f"cannot open the store {safe_url(url)}: {scrub_password(why, url)}{advice}"
+    return f"cannot open the store {safe_url(url)}{came_from}: {scrub_password(why, url)}{advice}"
 
 
 def scrub_password(message: str, url: str) -> str:

@@ -335,13 +335,14 @@ def test_bad_urls_and_foreign_databases_are_named(tmp_path: Path, monkeypatch: p
     make_engine(f"sqlite:///{empty}").connect().close()
 
     for url, message in [
-        (f"sqlite:///{missing}", "no such database file"),
+        (f"sqlite:///{missing}", f"no store at {missing}"),
         (f"sqlite:///{empty}", "not a credit-policy store"),
         ("not a url", "not a database URL"),
         ("sqlite://", "an in-memory SQLite database has no decision log"),
         (f"sqlite:///file:{empty}?uri=true", "SQLite URI filenames (file:…) are not taken here"),
-        ("nosuchdb://host/db", "cannot open nosuchdb://host/db"),
-        ("postgresql+psycopg://u:secret@127.0.0.1:1/db", "cannot open postgresql+psycopg://u:***@127.0.0.1:1/db"),
+        ("nosuchdb://host/db", "cannot open the store nosuchdb://host/db: no database 'nosuchdb' here"),
+        ("postgresql+psycopg://u:secret@127.0.0.1:1/db",
+         "cannot open the store postgresql+psycopg://u:***@127.0.0.1:1/db"),
     ]:
         with pytest.raises(CompactError, match=re.escape(message)):
             open_log_engine(url)

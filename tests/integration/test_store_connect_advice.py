@@ -5,6 +5,7 @@ explained a server that did not answer; a wrong password or database name gave t
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -56,6 +57,19 @@ def test_a_server_that_does_not_answer_says_to_check_it_is_up_and_the_host_and_p
     assert "risk:***@127.0.0.1:1/credit" in stderr and "s3cret-pw" not in stderr
     assert "(the database did not answer: check that its server is up and that the host and port in --db" in stderr
     assert len(stderr.strip().splitlines()) == 1  # libpq's indented hint was a second line
+    assert "Is the server running on that host" in stderr  # and is kept (serve and compact-log dropped it)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_file_that_is_not_a_sqlite_database_is_named_with_what_to_check(command: list[str], tmp_path: Path) -> None:
+    # serve and compact-log gave the driver's first line alone (`file is not a database`), not what to check
+    not_a_store = tmp_path / "notes.sqlite"
+    not_a_store.write_text("minutes of the credit committee\n" * 200)
+
+    stderr = said(command, f"sqlite:///{not_a_store}")
+
+    assert f"cannot open the store sqlite:///{not_a_store}" in stderr
+    assert f"({not_a_store} is not a SQLite database: check --db or $CREDIT_POLICY_DB" in stderr
 
 
 def refused(words: str) -> OperationalError:
