@@ -3,6 +3,6 @@
 from adapters.importers.kinds import KINDS
 from adapters.importers.loader import run_import
 from adapters.importers.reader import Problem
-from adapters.importers.report import ImportReport
+from adapters.importers.report import ImportInterrupted, ImportReport
 
-__all__ = ["KINDS", "ImportReport", "Problem", "run_import"]
+__all__ = ["KINDS", "ImportInterrupted", "ImportReport", "Problem", "run_import"]

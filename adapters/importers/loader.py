@@ -15,9 +15,10 @@ from sqlalchemy import Connection, Engine, select
 
 from adapters.batch.files import written_whole
 from adapters.importers.first_lines import FirstLines
+from adapters.importers.held import sigint_held
 from adapters.importers.kinds import KINDS, ImportKind
 from adapters.importers.reader import FileProblem, Problem, RawRow, detect_format, read_csv, read_jsonl
-from adapters.importers.report import ImportReport
+from adapters.importers.report import ImportInterrupted, ImportReport
 from adapters.store import schema as s
 from adapters.store.lock_wait import begin_immediate
 from policy_engine.domain.errors import typed_violations_from
@@ -199,6 +200,10 @@ def run_import(
         except UnicodeDecodeError as exc:
             report.add([Problem(name, _first_undecodable_line(path), "", "bad_encoding",
                                 f"not UTF-8 text ({exc.reason})")])
+        except KeyboardInterrupt:
+            if report.committed:  # it came once the commit was done: that stands, "nothing imported" would be false
+                raise
+            raise ImportInterrupted from None  # rolled back by now, and the rejects file is dropped on the way out
     return report
 
 
@@ -218,7 +223,9 @@ def _load_in_one_transaction(
             tx.rollback()
             report.rows_loaded = report.rows_changed = 0
         else:
-            report.committed = True
+            with sigint_held():  # `committed` is true exactly when the commit was done, whenever a Ctrl-C comes
+                tx.commit()
+                report.committed = True
 
 
 def _feed(run: _Run, rows: Iterator[RawRow], report: ImportReport, progress: Callable[[int], None] | None) -> None:

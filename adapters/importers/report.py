@@ -44,3 +44,8 @@ class ImportReport:
         room = MAX_WARNINGS_KEPT - len(self.warnings)
         if room > 0:
             self.warnings.extend(warnings[:room])
+
+
+class ImportInterrupted(KeyboardInterrupt):
+    """Ctrl-C before the import's one transaction committed: it was rolled back, nothing was imported, and a
+    rejects file was not written (a KeyboardInterrupt still, for callers that catch those)."""

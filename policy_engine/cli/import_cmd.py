@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.progress import Progress, TextColumn, TimeElapsedColumn
 
+from policy_engine.cli.interrupt import EXIT_INTERRUPTED
 from policy_engine.cli.store_common import (
     DbOption,
     err,
@@ -87,7 +88,7 @@ def _import_with_bar(engine: Any, kind: Kind, file: Path, fmt: Format | None, *,
     """run_import with a count of the rows read on stderr; exit 2 when the rejects file cannot be written."""
     from sqlalchemy.exc import DBAPIError
 
-    from adapters.importers import run_import
+    from adapters.importers import ImportInterrupted, run_import
 
     # Off a terminal the bar showed nothing but left a blank line before the report: not drawn there.
     with Progress(TextColumn("{task.description}"), TextColumn("{task.completed} rows"), TimeElapsedColumn(),
@@ -107,6 +108,10 @@ def _import_with_bar(engine: Any, kind: Kind, file: Path, fmt: Format | None, *,
             exit_if_locked(exc, "nothing imported")
             exit_if_store_failed(exc, engine.url, "nothing imported")
             raise
+        except ImportInterrupted:  # rolled back: the import is one transaction (a Ctrl-C after its commit is not this)
+            unwritten = f", and {rejects} was not written" if rejects else ""
+            err.print(f"interrupted: nothing imported: the store is as it was{unwritten}", markup=False)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
 def default_rejects(file: Path) -> Path:
