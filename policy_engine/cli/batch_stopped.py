@@ -80,8 +80,10 @@ def stopped(summary: dict[str, Any], last: list[Any], how: str, exit_code: int,
     batch_runs: `failed`, or `complete` for a part this command began no attempt at and found complete, and
     the customers settled, counted in the store (db URL, partition) once the workers have stopped) and exit
     with `exit_code`."""
+    if "run_id" not in summary:
+        _stopped_before_the_run(summary, how, exit_code)
     counted = None
-    if store is not None and "run_id" in summary:
+    if store is not None:
         counted = _count_in_store(store[0], summary["run_id"], store[1])
     complete = _left_complete(summary, counted)
     status = "complete" if complete else "failed"
@@ -95,6 +97,17 @@ def stopped(summary: dict[str, Any], last: list[Any], how: str, exit_code: int,
     if complete:
         summary.update(attempt=complete, already_complete=True)
     _print_json({**summary, "status": status, "error": message, "exit_code": exit_code})
+    raise typer.Exit(exit_code)
+
+
+def _stopped_before_the_run(summary: dict[str, Any], how: str, exit_code: int) -> NoReturn:
+    """A stop while the rules loaded, before the run's id was known: this command wrote nothing and began no run.
+    Before, it said `failed` and `run the same command again to resume`: a run to resume that may not exist (or
+    a complete one, which stays complete)."""
+    message = f"{how} while the rules were loaded, before the run began: nothing was written; run the same command " \
+              "again"
+    err.print(message, markup=False)
+    _print_json({**summary, "status": "not_started", "error": message, "exit_code": exit_code})
     raise typer.Exit(exit_code)
 
 

@@ -70,3 +70,23 @@ def test_a_sigterm_in_a_first_run_still_says_failed_and_to_resume(tmp_path: Path
     assert (result.returncode, summary["status"]) == (3, "failed")
     assert summary["error"] == "terminated: run the same command again to resume"
     assert scalar(url, "SELECT status FROM batch_runs") == "failed"
+
+
+@pytest.mark.parametrize("first_run", [True, False])
+def test_a_sigterm_while_the_rules_load_says_nothing_was_written_not_failed_and_resume(
+        tmp_path: Path, first_run: bool) -> None:
+    # Before, `"status": "failed"` and `terminated: run the same command again to resume`, though no run had begun
+    # (none in the store on a first night; a complete one stays complete).
+    url = make_portfolio(tmp_path, customers=60)
+    if not first_run:
+        assert batch(url).returncode == 0
+
+    result = batch(url, "load_rules")
+
+    summary = json.loads(result.stdout)
+    assert (result.returncode, summary["status"], summary["exit_code"]) == (3, "not_started", 3)
+    assert summary["error"] == ("terminated while the rules were loaded, before the run began: nothing was written; "
+                                "run the same command again")
+    assert result.stderr.splitlines()[0] == summary["error"] and "run_id" not in summary
+    assert scalar(url, "SELECT COUNT(*) || ' ' || COALESCE(MAX(status), '') FROM batch_runs") == (
+        "0 " if first_run else "1 complete")
