@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,10 @@ class CaseResult:
     fired: set[str] = field(default_factory=set)
     not_run: bool = False
     """The case has problems (each in Suite.problems, and in `failures` here): it failed unrun."""
+    snapshot: Any = None
+    """The snapshot the case decided (its fixture with its overrides), and as of when: `test --score` shows how
+    its score is reached."""
+    as_of: date | None = None
 
 
 @dataclass
@@ -165,6 +170,7 @@ def _run_case(
         result.failures = [Failure(message) for message in said]
         return result
     snapshot, as_of, request, expect = inputs
+    result.snapshot, result.as_of = snapshot, as_of
     outcome = None
     try:
         if request is not None:

@@ -101,6 +101,15 @@ class Policy(PolicyMatching):
             customer=self._decision(ev, explain),
         )
 
+    def score_breakdown(
+        self, snapshot: CustomerSnapshot, as_of: date | None = None
+    ) -> tuple[effects.ScoreBreakdown, CompiledRule, str]:
+        """How the customer's 5C score is reached, the grade band the engine matched for it, and the grade after
+        the warning signs (for writing a case at a band's edge without working the blend out by hand)."""
+        ev = self._evaluate(snapshot, as_of or date.today())
+        band = next(r for r in ev.fired if r.kind == "grade_band")
+        return effects.score_breakdown(self.score_plan, ev.fired, ev.context), band, ev.context["grade"]
+
     def decide_from_features(
         self, snapshot: CustomerSnapshot, features: dict[str, Any], as_of: date, explain: bool = False
     ) -> CustomerDecision:

@@ -135,7 +135,13 @@ Strict = Annotated[bool, typer.Option("--strict", help="Fail on warnings too: li
                                       "…).")]
 
 
-def test_cmd(rules: RulesArgument = None, rules_option: RulesAlso = None, strict: Strict = False) -> None:
+ScoreShown = Annotated[bool, typer.Option("--score", help="Under each case, how its 5C score is reached: each "
+                                          "factor's row, points and weight, the staff's scores and the blend, and "
+                                          "the grade band the score falls in.")]
+
+
+def test_cmd(rules: RulesArgument = None, rules_option: RulesAlso = None, strict: Strict = False,
+             score: ScoreShown = False) -> None:
     """Run the rule test cases kept in RULES/tests; every rule must fire in some case."""
     from policy_engine.casetests import run_suite
 
@@ -155,6 +161,8 @@ def test_cmd(rules: RulesArgument = None, rules_option: RulesAlso = None, strict
         typer.echo(f"{status:4} {result.case_id}  ({result.where})")
         for failure in result.failures:
             typer.echo(f"       {failure}")
+        if score and result.snapshot is not None:
+            _echo_score(policy, result.snapshot, result.as_of)
     coverage = _echo_coverage(suite)
     passed = sum(1 for r in suite.results if not r.failures)
     not_run = suite.not_run
@@ -162,6 +170,19 @@ def test_cmd(rules: RulesArgument = None, rules_option: RulesAlso = None, strict
     warned = len(policy.warnings) + len(suite.warnings)
     typer.echo(f"{passed} passed, {failed}, {coverage}{_extra_counts(suite, warned, strict)}")
     raise typer.Exit(0 if suite.ok and not (strict and warned) else 1)
+
+
+def _echo_score(policy: Any, snapshot: Any, as_of: Any) -> None:
+    """The case's score breakdown under its line (a case the engine cannot decide shows its failure instead)."""
+    from policy_engine.cli.score_view import score_lines
+    from policy_engine.domain.errors import PolicyError
+
+    try:
+        lines = score_lines(*policy.score_breakdown(snapshot, as_of))
+    except PolicyError:  # the failure above says why
+        return
+    for line in lines:
+        typer.echo(f"       {line}")
 
 
 def _extra_counts(suite: Suite, w: int, strict: bool) -> str:

@@ -11,7 +11,7 @@ from policy_engine.effects.decision_actions import FIXED_ACTION_CODES, actions, 
 from policy_engine.effects.decision_reasons import REASON_CODES, reason, reason_code, reasons
 from policy_engine.effects.limits import add_months, credit_limit, next_review
 from policy_engine.effects.reminders import invoice_context, pick_reminders
-from policy_engine.effects.scoring import ScorePlan, score, score_plan
+from policy_engine.effects.scoring import ScoreBreakdown, ScorePlan, score, score_breakdown, score_plan
 from policy_engine.effects.warning_signs import Warnings, combine_warnings, merge_combine
 
 __all__ = [
@@ -34,4 +34,6 @@ __all__ = [
     "reasons",
     "score",
     "score_plan",
+    "score_breakdown",
+    "ScoreBreakdown",
 ]
