@@ -15,7 +15,7 @@ from typing import Any
 from policy_engine.domain.models import CustomerDecision
 from policy_engine.domain.values import GRADE_RANK
 
-WHO = ("segment", "size", "exposure", "available_credit", "why")
+WHO = ("segment", "size", "exposure", "available_credit", "live_grade", "live_grade_class", "why")
 """What a change carries about the customer and its causes: not compared facts."""
 
 
@@ -30,9 +30,11 @@ def why(fired_live: list[str], fired_candidate: list[str], changed_rule_ids: fro
 def who(live: CustomerDecision, cand: CustomerDecision, segment: str, size: str,
         reasons: dict[str, list[str]]) -> dict[str, Any]:  # fmt: skip
     """A changed customer's segment, size, exposure (the same under both: it is the customer's, not the rules')
-    and available credit under each policy (negative: that much of the exposure is over the limit), and why."""
+    and available credit under each policy (negative: that much of the exposure is over the limit), its grade and
+    grade class under the live rules (changed or not: `--grade-class` selects on it), and why."""
     return {"segment": segment, "size": size, "exposure": live.exposure,
-            "available_credit": [live.available_credit, cand.available_credit], "why": reasons}
+            "available_credit": [live.available_credit, cand.available_credit], "live_grade": live.grade,
+            "live_grade_class": live.grade_class, "why": reasons}
 
 
 def over_limit(available_credit: Decimal | str) -> Decimal:

@@ -25,7 +25,9 @@ CSV_HEADER = ["customer_id", *(f"{f}_{side}" for f in _PAIRS for side in ("live"
               # to filter and total without a second tool: who it is, how much is over the new limit, and why
               "segment", "size", "exposure", "available_credit_live", "available_credit_candidate",
               "over_limit_live", "over_limit_candidate", "credit_limit_change_share",
-              "why_changed_rules", "why_fires_now", "why_no_longer_fires"]  # fmt: skip
+              "why_changed_rules", "why_fires_now", "why_no_longer_fires",
+              # the grade held under the live rules, changed or not, and the filters that chose the lines (if any)
+              "live_grade", "live_grade_class", "selected_by"]  # fmt: skip
 
 
 def action_delta(pair: list[list[str]]) -> tuple[list[str], list[str]]:
@@ -36,8 +38,10 @@ def action_delta(pair: list[list[str]]) -> tuple[list[str], list[str]]:
 
 def changes_csv(result: dict[str, Any], path: Path) -> None:
     """One line per changed customer: live and candidate value of each compared fact (empty: unchanged),
-    then the as-of day, both policy versions, the customer's name and currency."""
+    then the as-of day, both policy versions, the customer's name and currency, who and why, and the filters."""
     context = [result["as_of"], result["live"]["policy_version"], result["candidate"]["policy_version"]]
+    said = (result.get("selection") or {}).get("said")
+    selected_by = spreadsheet_safe(f"simulate {said}") if said else ""  # `--…` alone reads as a formula
     with written_whole(path, newline="") as out:
         writer = csv.writer(out)
         writer.writerow(CSV_HEADER)
@@ -53,7 +57,8 @@ def changes_csv(result: dict[str, Any], path: Path) -> None:
             row += change.get("order_outcome", ["", ""])
             row.append(str(limit_change(change)) if "credit_limit" in change else "")
             row += [*context, spreadsheet_safe(change.get("name", "")), change.get("currency") or ""]
-            writer.writerow([*row, *_who_cells(change)])
+            writer.writerow([*row, *_who_cells(change), change.get("live_grade", ""),
+                             change.get("live_grade_class", ""), selected_by])
 
 
 def _who_cells(change: dict[str, Any]) -> list[str]:
@@ -67,11 +72,6 @@ def _who_cells(change: dict[str, Any]) -> list[str]:
     return [spreadsheet_safe(change["segment"]), change["size"], str(change["exposure"]), *map(str, credit),
             *(str(over_limit(c)) for c in credit), "" if math.isinf(share) else f"{share:.4f}",
             *("; ".join(why[k]) for k in ("changed_rules", "fires_now", "no_longer_fires"))]  # fmt: skip
-
-
-def cut_over(changes: list[dict[str, Any]], share: float) -> list[dict[str, Any]]:
-    """The changes whose limit the candidate cuts by more than `share` of the live limit (0.2: more than 20%)."""
-    return [c for c in changes if relative_change(c) < -share]
 
 
 def selection_totals(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:

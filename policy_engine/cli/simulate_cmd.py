@@ -21,6 +21,14 @@ from policy_engine.cli.batch_cmds import (
 )
 from policy_engine.cli.options import MAX_ROWS
 from policy_engine.cli.order_options import TERM_DAYS, order_or_exit
+from policy_engine.cli.simulate_select import (
+    GainsOption,
+    GradeClassOption,
+    GradeMovedOption,
+    LosesOption,
+    SegmentOption,
+    Selection,
+)
 
 if TYPE_CHECKING:
     from policy_engine.domain.models import OrderRequest
@@ -56,18 +64,25 @@ def simulate_cmd(
         "--limit-cut-over", metavar="PCT", min=0, max=100,
         help="list (screen, --csv, --json) only the customers whose limit the candidate cuts by more than PCT% "
              "of the live one, with their total exposure over the new limit")] = None,
+    segment: SegmentOption = None,
+    grade_class: GradeClassOption = None,
+    grade_moved: GradeMovedOption = None,
+    gains: GainsOption = None,
+    loses: LosesOption = None,
 ) -> None:
     """What-if: evaluate the whole portfolio with candidate rules beside the live ones; nothing is written."""
+    from policy_engine.cli.simulate_select import apply, unknown_segments
     from policy_engine.cli.simulate_view import simulation_tables
 
     day = _date(as_of, "--as-of")
     order = _probe_order(order_amount, order_payment_term_days)
+    selection = _selection_or_exit(segment, grade_class, grade_moved, gains, loses, limit_cut_over)
     if csv_file is not None and (why := _cannot_write(csv_file)):
         err.print(f"error: --csv: cannot write {csv_file}: {why}", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT)
     warn_if_more_workers_than_cpus(workers)
     result = _simulate_or_exit(_db(db), live, rules, day, workers, order)
-    _select(result, limit_cut_over)
+    apply(result, selection)  # the listed customers and their totals; the counts stay the whole portfolio's
     # as lint prints them, the first 50 and a count: staff preview unlinted, and --json lists them all
     for line in said_warnings(result.get("candidate", {}).get("warnings", []), rules):
         err.print(f"warning: {line}", markup=False)
@@ -78,8 +93,11 @@ def simulate_cmd(
         simulation_tables(result, limit)
     for item in result["errors"][:20]:
         err.print(f"could not evaluate {item['customer_id']}: {item['error']}", markup=False)
-    if csv_failed:
-        err.print(csv_failed, markup=False)
+    failed = [csv_failed] if csv_failed else []
+    failed += unknown_segments(result, selection)
+    for line in failed:  # after the comparison: a long run is not lost for a misspelt segment
+        err.print(line, markup=False)
+    if failed:
         raise typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -107,17 +125,20 @@ def _simulate_or_exit(
         raise
 
 
-def _select(result: dict[str, Any], limit_cut_over: float | None) -> None:
-    """Keep only the changes `--limit-cut-over` selects, with their totals as `selection` (null without it); the
-    counts and tables stay the whole portfolio's."""
-    from policy_engine.cli.simulate_changes import cut_over, selection_totals
+def _selection_or_exit(segment: list[str] | None, grade_class: list[Any] | None, grade_moved: Any,
+                       gains: list[str] | None, loses: list[str] | None, limit_cut_over: float | None) -> Selection:
+    """The filters given, or exit 2 before the run naming an action code that cannot be meant."""
+    from policy_engine.cli.simulate_select import action_code_problem
 
-    if limit_cut_over is None:
-        result["selection"] = None
-        return
-    result["changes"] = cut_over(result["changes"], limit_cut_over / 100)
-    result["selection"] = {"limit_cut_over_pct": f"{limit_cut_over:g}", "customers": len(result["changes"]),
-                           "totals": selection_totals(result["changes"])}  # fmt: skip
+    problems = [p for option, codes in (("--gains", gains), ("--loses", loses)) for code in codes or ()
+                if (p := action_code_problem(option, code))]  # fmt: skip
+    for problem in problems:
+        err.print(f"error: {problem}", markup=False)
+    if problems:
+        raise typer.Exit(EXIT_BAD_INPUT)
+    return Selection(tuple(segment or ()), tuple(str(c) for c in grade_class or ()),
+                     None if grade_moved is None else str(grade_moved), tuple(gains or ()), tuple(loses or ()),
+                     limit_cut_over)  # fmt: skip
 
 
 def _write_changes(result: dict[str, Any], csv_file: Path) -> str:

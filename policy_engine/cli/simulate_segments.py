@@ -1,5 +1,5 @@
 """What `simulate` shows of who moves: the changes per segment, the rules behind each customer's move, and the
-totals of the customers `--limit-cut-over` selects."""
+totals of the customers its filters select."""
 
 from __future__ import annotations
 
@@ -53,13 +53,13 @@ def why_cell(change: dict[str, Any]) -> str:
 
 
 def selection_lines(selection: dict[str, Any] | None) -> list[str]:
-    """What `--limit-cut-over` selected, per currency: how many, their limit cut and the exposure over the limit."""
+    """What the filters selected: which filters, how many of the changed customers, and per currency their limit
+    change, exposure and exposure over the limit under both policies."""
     if selection is None:
         return []
-    pct = selection["limit_cut_over_pct"]
-    if not selection["totals"]:
-        return [f"no customer loses more than {pct}% of its limit with the candidate rules"]
-    return [f"{t['customers']:,} customers lose more than {pct}% of their limit ({_amount(t['limit_change'], True)} "
-            f"{t['currency']}); exposure {_amount(t['exposure'])}, of which over the limit: "
-            f"{_amount(t['over_limit']['live'])} → {_amount(t['over_limit']['candidate'])} {t['currency']}"
-            for t in selection["totals"]]  # fmt: skip
+    head = (f"selected by {selection['said']}: {selection['customers']:,} of the {selection['of']:,} changed "
+            "customers (the counts and tables above are the whole portfolio's)")
+    return [head, *(f"  the {t['customers']:,} selected in {t['currency']}: limit change "
+                    f"{_amount(t['limit_change'], True)}; exposure {_amount(t['exposure'])}, of which over the "
+                    f"limit: {_amount(t['over_limit']['live'])} → {_amount(t['over_limit']['candidate'])} "
+                    f"{t['currency']}" for t in selection["totals"])]  # fmt: skip

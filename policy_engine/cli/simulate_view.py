@@ -196,13 +196,13 @@ def _cell(change: dict[str, Any], key: str) -> str:
 
 
 def _changed_customers(out: Console, result: dict[str, Any], limit: int) -> None:
-    listed = len(result["changes"])  # with --limit-cut-over, the customers it selected
+    listed = len(result["changes"])  # with a filter, the customers it selected
     for line in selection_lines(result.get("selection")):
         out.print(line, markup=False)
     if not listed:
         return
     shown = min(limit, listed)
-    which = "" if result.get("selection") is None else f" losing more than {result['selection']['limit_cut_over_pct']}%"
+    which = "" if result.get("selection") is None else f" selected by {result['selection']['said']}"
     table = _titled(f"changed customers{which} ({'all' if shown == listed else f'first {shown} of'} "
                     f"{listed:,}, largest relative limit move first)")
     columns = [("customer", "customer_id"), ("grade", "grade"), ("grade class", "grade_class"),

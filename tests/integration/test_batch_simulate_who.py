@@ -13,6 +13,7 @@ from typing import Any
 from adapters.batch.simulate import simulate
 from adapters.store import open_store
 from policy_engine.api import load_policy
+from policy_engine.domain.values import GRADE_RANK
 from tests.integration.test_batch_support import AS_OF, RULES, cli, make_portfolio
 
 BBB_SHORTER = ("months_of_purchases: 2.5, share_of_net_worth: 0.15", "months_of_purchases: 2, share_of_net_worth: 0.15")
@@ -114,9 +115,59 @@ def test_limit_cut_over_lists_only_the_deeper_cuts_and_totals_their_exposure_ove
     assert result["changed"] > len(deep)  # the counts stay the whole portfolio's
     total = result["selection"]["totals"][0]
     assert (total["customers"], Decimal(total["over_limit"]["candidate"])) == (len(deep), over)
-    assert f"{len(deep)} customers lose more than 20% of their limit" in shown.stdout
+    assert f"selected by --limit-cut-over 20: {len(deep)} of the {result['changed']} changed customers" in shown.stdout
     assert f"{over:,}" in shown.stdout
     rows = {r["customer_id"]: r for r in csv.DictReader(out.open(encoding="utf-8"))}
     assert set(rows) == set(deep)
     assert all(Decimal(rows[c]["over_limit_candidate"]) == _over(b) for c, (_, b) in deep.items())
     assert {r["why_changed_rules"] for r in rows.values()} == {"warn.overdue_share_rising"}
+
+
+def test_the_filters_list_the_a_class_customers_of_a_segment_moving_down_and_keep_the_counts_whole(
+    tmp_path: Path,
+) -> None:
+    url = make_portfolio(tmp_path)
+    candidate = _candidate(tmp_path, "warnings.yaml", "  - id: warn.seriously_overdue\n",
+                           OVERDUE_SHARE_RISING + "  - id: warn.seriously_overdue\n")
+    decided = _decided(url, candidate).values()
+    down = [(s, a) for s, a, b in decided if GRADE_RANK[b.grade] > GRADE_RANK[a.grade]]
+    segment = max({s.segment for s, _ in down}, key=lambda g: sum(s.segment == g for s, _ in down))
+
+    printed = cli("simulate", "--rules", str(candidate), "--db", url, "--as-of", AS_OF.isoformat(), "--json",
+                  "--segment", segment, "--grade-class", "B", "--grade-moved", "down")
+
+    assert printed.returncode == 0, printed.stderr
+    result = json.loads(printed.stdout)
+    expected = {s.customer_id for s, a in down if s.segment == segment and a.grade_class == "B"}
+    assert {c["customer_id"] for c in result["changes"]} == expected != set()
+    assert result["selection"]["said"] == f"--segment {segment} --grade-class B --grade-moved down"
+    assert result["selection"]["totals"][0]["customers"] == len(expected) < result["changed"]
+    assert result["grade_changes"] == len([1 for _, a, b in decided if a.grade != b.grade])  # the counts stay whole
+
+
+def test_who_gains_and_who_loses_a_shipment_hold_are_the_actions_tables_counts(tmp_path: Path) -> None:
+    url = make_portfolio(tmp_path)
+    candidate = _candidate(tmp_path, "warnings.yaml", "{overdue_count: {gt: 0}}", "{overdue_count: {gt: 1}}")
+    args = ("simulate", "--db", url, "--as-of", AS_OF.isoformat(), "--json")
+
+    lost = json.loads(cli(*args, "--rules", str(candidate), "--loses", "HOLD_ORDERS").stdout)
+    gained = json.loads(cli(*args, "--live", str(candidate), "--rules", str(RULES), "--gains", "HOLD_ORDERS").stdout)
+
+    held = {s.customer_id for s, a, b in _decided(url, candidate).values()
+            if "HOLD_ORDERS" in {x.code for x in a.actions} - {x.code for x in b.actions}}  # fmt: skip
+    assert {c["customer_id"] for c in lost["changes"]} == {c["customer_id"] for c in gained["changes"]} == held != set()
+    row = next(r for r in lost["actions"] if r["code"] == "HOLD_ORDERS")
+    assert row["lost"] == len(held) == lost["selection"]["customers"]
+
+
+def test_a_segment_no_customer_is_in_exits_2_after_the_comparison_is_shown(tmp_path: Path) -> None:
+    url = make_portfolio(tmp_path)
+    candidate = _candidate(tmp_path, "limits.yaml", *BBB_SHORTER)
+    args = ("simulate", "--rules", str(candidate), "--db", url, "--as-of", AS_OF.isoformat())
+
+    shown, refused = cli(*args, "--segment", "hospitl"), cli(*args, "--gains", "HOLD_ORDER")
+
+    assert shown.returncode == 2 and "changes per segment" in shown.stdout
+    assert "error: --segment 'hospitl': no customer of this portfolio is in that segment; did you mean 'hospital'?" \
+        in shown.stderr
+    assert refused.returncode == 2 and "did you mean 'HOLD_ORDERS'?" in refused.stderr and not refused.stdout
