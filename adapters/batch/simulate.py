@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,6 @@ from adapters.batch.fastload import load_raw, validate
 from adapters.batch.pool import pooled, worker_started
 from adapters.batch.progress import Progress
 from adapters.batch.runner import BatchInputError
-from adapters.batch.scan import iter_customer_figures
 from adapters.batch.simulate_alone import (
     AloneTally,
     AloneUnit,
@@ -34,6 +32,7 @@ from adapters.batch.simulate_alone import (
     sampled,
     settings_alone,
 )
+from adapters.batch.simulate_classes import moved_value_classes
 from adapters.batch.simulate_compare import SimChunk
 from adapters.batch.simulate_rules import changed_rule_rows, changed_rules
 from adapters.batch.simulate_settings import changed_settings
@@ -42,7 +41,6 @@ from adapters.batch.worker import ChunkResult, loaded_policy
 from adapters.store import schema as s
 from policy_engine.domain.errors import InvalidInput
 from policy_engine.domain.models import OrderRequest
-from policy_engine.portfolio import abc_classes_by_currency
 
 NO_RUN = "-simulate-"  # no batch run: the loader's value-class join finds nothing
 
@@ -62,6 +60,8 @@ class SimContext:
     candidate_files: tuple[tuple[str, str], ...] = ()  # the directories, which may have been edited since
     order_options: tuple[tuple[str, str], ...] = ()  # the option each probe order field was typed as (--order-amount)
     changed_rule_ids: tuple[str, ...] = ()  # the rules the candidate adds, removes, edits or moves
+    changed_settings: tuple[tuple[str, str], ...] = ()  # (kind:setting, what it decides) of each changed setting
+    value_classes: tuple[tuple[str, str, str], ...] = ()  # (customer, live, candidate) the cut-offs move: who, why
 
 
 class Comparer:
@@ -77,10 +77,12 @@ class Comparer:
         self.candidate = candidate if candidate is not None else loaded_policy(ctx.candidate_files, ctx.candidate_dir)
         self.engine = engine if engine is not None else make_engine(ctx.db_url)
         self.alone = alone if alone is not None else [policy_from_program(data) for data in ctx.alone]
+        self.value_classes = {c: [a, b] for c, a, b in ctx.value_classes}
 
     def run(self, ids: list[str]) -> SimChunk:
         """Evaluate one chunk with both policies and keep the differences."""
-        out = SimChunk(changed_rule_ids=frozenset(self.ctx.changed_rule_ids))
+        ctx = self.ctx
+        out = SimChunk(changed_rule_ids=frozenset(ctx.changed_rule_ids), changed_settings=ctx.changed_settings)
         with self.engine.connect() as conn:
             loaded = load_raw(conn, ids, NO_RUN, self.ctx.as_of)
         order = self.ctx.order
@@ -95,7 +97,7 @@ class Comparer:
                 out.errors.append((customer_id, f"{type(exc).__name__}: {exc}"[:500]))
                 continue
             out.add(customer_id, live[0], cand[0], (live[1], cand[1]) if order is not None else None, snapshot.name,
-                    (snapshot.segment, snapshot.size))
+                    (snapshot.segment, snapshot.size), self.value_classes.get(customer_id))
             if self.ctx.stride and sampled(customer_id, self.ctx.stride):
                 self._alone(out, customer_id, snapshot, (live, cand))
         return out
@@ -160,28 +162,6 @@ def _execute(ctx: SimContext, comparer: Comparer, workers: int, size: int) -> It
     yield from pooled(workers, _init, (ctx,), _run, chunks)
 
 
-def _value_classes(engine: Engine, as_of: date, live: PortfolioConfig,
-                   cand: PortfolioConfig) -> dict[str, dict[str, Any]]:  # fmt: skip
-    """customer_id → {value_class: [live, candidate], name, currency} for those whose value class would change."""
-    if live.abc == cand.abc and live.sales_window_months == cand.sales_window_months:
-        return {}
-    sales_live: dict[str, Decimal] = {}
-    currency: dict[str, str] = {}  # each currency's customers are ranked among themselves, as the batch does
-    names: dict[str, str] = {}
-    for f in iter_customer_figures(engine, as_of, live):
-        sales_live[f.customer_id] = f.sales
-        currency[f.customer_id] = f.currency or ""
-        names[f.customer_id] = f.name
-    if cand.sales_window_months == live.sales_window_months:
-        sales_cand = sales_live
-    else:
-        sales_cand = {f.customer_id: f.sales for f in iter_customer_figures(engine, as_of, cand)}
-    a = abc_classes_by_currency(sales_live, currency, live.abc)
-    b = abc_classes_by_currency(sales_cand, currency, cand.abc)
-    return {c: {"value_class": [a[c], b.get(c, "")], "name": names[c], "currency": currency[c]}
-            for c in a if a[c] != b.get(c, "")}  # fmt: skip
-
-
 def _load(live_dir: Path, candidate_dir: Path) -> tuple[Any, Any, PortfolioConfig, PortfolioConfig]:
     from policy_engine.api import PolicyLoadError, load_policy
 
@@ -225,16 +205,20 @@ def simulate(db_url: str, live_dir: Path, candidate_dir: Path, as_of: date, work
         units = plan_alone(live, settings, probe=order is not None)
         stride, alone = alone_context(engine, units)
         changed_rules_ = changed_rules(live, cand)  # asks the engines: before they close
+        classes = moved_value_classes(engine, as_of, live_cfg, cand_cfg)  # before comparing: its changes carry them
         ctx = SimContext(db_url, str(live_dir), str(candidate_dir), as_of, order, stride, alone,
                          tuple(sorted(live.files.items())), tuple(sorted(cand.files.items())),  # workers compile these
-                         tuple((order_options or {}).items()), tuple(r["rule_id"] for r in changed_rules_))
+                         tuple((order_options or {}).items()), tuple(r["rule_id"] for r in changed_rules_),
+                         tuple((f"{r['kind']}:{r['setting']}", r["affects"]) for r in settings),
+                         tuple((c, *m["value_class"]) for c, m in classes.items()))  # fmt: skip
         comparer = Comparer(ctx, live, cand, engine, [u.policy for u in units if u.evaluated])
         total, changes = _compare_portfolio(ctx, comparer, (workers, chunk_size), on_progress)
-        for customer_id, moved in _value_classes(engine, as_of, live_cfg, cand_cfg).items():
-            changes.setdefault(customer_id, {"customer_id": customer_id}).update(moved)
+        for customer_id, moved in classes.items():  # one not evaluated (an error) still shows its class move
+            changes.setdefault(customer_id, {"customer_id": customer_id, **moved})
         for unit in units:  # ranked from the whole book's sales, as above: not sampled
             if unit.policy is not None and not unit.evaluated:
-                unit.counts["value_class"] = len(_value_classes(engine, as_of, live_cfg, portfolio_config(unit.policy)))
+                alone_cfg = portfolio_config(unit.policy)
+                unit.counts["value_class"] = len(moved_value_classes(engine, as_of, live_cfg, alone_cfg))
     finally:
         close_units(units)
         engine.dispose()

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from adapters.batch.simulate_who import WHO, SegmentRow, merge_segments, who, why
+from adapters.batch.simulate_who import WHO, SegmentRow, merge_segments, settings_behind, who, why
 from adapters.batch.worker import review_rule
 from adapters.store.audit import fired_rule_ids
 from policy_engine.domain.models import CustomerDecision, OrderDecision, OrderRequest
@@ -95,12 +95,14 @@ class SimChunk:
     alone: AloneTally | None = None  # the sampled customers with each changed setting alone (simulate_alone.py)
     segments: dict[tuple[str, str], SegmentRow] = field(default_factory=dict)  # (segment, currency) → counts
     changed_rule_ids: frozenset[str] = frozenset()  # what the candidate changes: a change's `why` names them
+    changed_settings: tuple[tuple[str, str], ...] = ()  # ("scorecard:factors.character.weight", what it decides)
 
     def add(self, customer_id: str, live: CustomerDecision, cand: CustomerDecision,
             orders: tuple[OrderDecision, OrderDecision] | None = None, name: str = "",
-            segment: tuple[str, str] = ("", "")) -> None:  # fmt: skip
-        """Count one customer's two decisions and keep what differs, with who it is (name, currency, `segment`:
-        its segment and size) and why (not compared)."""
+            segment: tuple[str, str] = ("", ""), value_class: list[str] | None = None) -> None:  # fmt: skip
+        """Count one customer's two decisions and keep what differs (with `value_class`, [live, candidate], when the
+        candidate's portfolio.yaml moves it), with who it is (name, currency, `segment`: its segment and size) and
+        why (not compared)."""
         live_order, cand_order = orders if orders is not None else (None, None)
         self.customers += 1
         fired = fired_rule_ids(live, live_order), fired_rule_ids(cand, cand_order)
@@ -124,10 +126,14 @@ class SimChunk:
         self._directions(live, cand)
         before, after = compared_facts(live, live_order), compared_facts(cand, cand_order)
         diff = {k: [before[k], after[k]] for k in COMPARED if before[k] != after[k]}
+        if value_class is not None:  # a value class is the portfolio's, ranked apart: decisions take the stored one
+            diff["value_class"] = value_class
         self.segments.setdefault((segment[0], live.currency), SegmentRow()).add(live, cand, bool(diff))
         if diff:
+            moved = {*diff, *(("score",) if live.score != cand.score else ())}
+            reasons = why(*fired, self.changed_rule_ids, settings_behind(self.changed_settings, moved))
             self.changes.append({"customer_id": customer_id, **diff, "name": name, "currency": live.currency,
-                                 **who(live, cand, *segment, why(*fired, self.changed_rule_ids))})
+                                 **who(live, cand, *segment, reasons)})
 
     def _directions(self, live: CustomerDecision, cand: CustomerDecision) -> None:
         """Count the grades under both, whether the score moves, and which way a grade, a limit and a next review

@@ -19,12 +19,26 @@ WHO = ("segment", "size", "exposure", "available_credit", "live_grade", "live_gr
 """What a change carries about the customer and its causes: not compared facts."""
 
 
-def why(fired_live: list[str], fired_candidate: list[str], changed_rule_ids: frozenset[str]) -> dict[str, list[str]]:
-    """The rules behind one customer's move: those the candidate changes (adds, removes, edits or moves) that
-    fired for it under either policy, and those that fire for it under one policy only."""
+SETTINGS_EVERYWHERE = frozenset({"features", "warning_signs"})
+"""What a feature window or warning signs' `combine` decides reaches every compared fact: named for every change."""
+
+
+def why(fired_live: list[str], fired_candidate: list[str], changed_rule_ids: frozenset[str],
+        settings: list[str] | None = None) -> dict[str, list[str]]:  # fmt: skip
+    """The causes of one customer's move: the rules the candidate changes (adds, removes, edits or moves) that fired
+    for it under either policy, those that fire for it under one policy only, and the changed `settings` behind it."""
     live, cand = set(fired_live), set(fired_candidate)
     return {"changed_rules": sorted((live | cand) & changed_rule_ids),
-            "fires_now": sorted(cand - live), "no_longer_fires": sorted(live - cand)}
+            "fires_now": sorted(cand - live), "no_longer_fires": sorted(live - cand),
+            "changed_settings": settings or []}  # fmt: skip
+
+
+def settings_behind(settings: tuple[tuple[str, str], ...], moved: set[str]) -> list[str]:
+    """Of the changed `settings` (name, what it decides: simulate_settings.AFFECTS), those that can have moved a
+    customer whose `moved` facts (`score`, `grade`, `grade_class`, `order_outcome`, `value_class`, ...) differ: a
+    scorecard weight only where the score moved, a band's range only where the grade did. Before, a change made by a
+    setting alone had an empty why."""
+    return [name for name, affects in settings if affects in SETTINGS_EVERYWHERE or affects in moved]
 
 
 def who(live: CustomerDecision, cand: CustomerDecision, segment: str, size: str,

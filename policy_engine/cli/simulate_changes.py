@@ -27,7 +27,8 @@ CSV_HEADER = ["customer_id", *(f"{f}_{side}" for f in _PAIRS for side in ("live"
               "over_limit_live", "over_limit_candidate", "credit_limit_change_share",
               "why_changed_rules", "why_fires_now", "why_no_longer_fires",
               # the grade held under the live rules, changed or not, and the filters that chose the lines (if any)
-              "live_grade", "live_grade_class", "selected_by"]  # fmt: skip
+              "live_grade", "live_grade_class", "selected_by",
+              "why_changed_settings"]  # fmt: skip
 
 
 def action_delta(pair: list[list[str]]) -> tuple[list[str], list[str]]:
@@ -57,8 +58,9 @@ def changes_csv(result: dict[str, Any], path: Path) -> None:
             row += change.get("order_outcome", ["", ""])
             row.append(str(limit_change(change)) if "credit_limit" in change else "")
             row += [*context, spreadsheet_safe(change.get("name", "")), change.get("currency") or ""]
+            settings = "; ".join(change.get("why", {}).get("changed_settings", ()))
             writer.writerow([*row, *_who_cells(change), change.get("live_grade", ""),
-                             change.get("live_grade_class", ""), selected_by])
+                             change.get("live_grade_class", ""), selected_by, settings])
 
 
 def _who_cells(change: dict[str, Any]) -> list[str]:

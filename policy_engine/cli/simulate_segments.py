@@ -39,7 +39,8 @@ def segments_table(out: Console, result: dict[str, Any]) -> None:
 
 
 def why_cell(change: dict[str, Any]) -> str:
-    """The rules behind the move, the candidate's changed ones first: `limit.bbb*` (changed by the candidate, fired
+    """The changed settings behind the move (`scorecard:factors.character.weight`), then the rules, the candidate's
+    changed ones first: `limit.bbb*` (changed by the candidate, fired
     for the customer under both), `+warn.x*` (added, fires for it), `+limit.c` (fires only with the candidate),
     `−limit.cc` (only with the live rules)."""
     why = change.get("why")
@@ -49,7 +50,8 @@ def why_cell(change: dict[str, Any]) -> str:
     sides = {**dict.fromkeys(why["changed_rules"], ""), **dict.fromkeys(why["fires_now"], "+"),
              **dict.fromkeys(why["no_longer_fires"], "−")}  # fmt: skip
     order = sorted(sides, key=lambda r: (r not in changed, sides[r] == "−", r))
-    return " ".join(f"{sides[r]}{r}{'*' if r in changed else ''}" for r in order)
+    rules = [f"{sides[r]}{r}{'*' if r in changed else ''}" for r in order]
+    return " ".join([*why.get("changed_settings", ()), *rules])  # a setting, `scorecard:factors.x.weight`, first
 
 
 def selection_lines(selection: dict[str, Any] | None) -> list[str]:

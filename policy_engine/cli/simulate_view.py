@@ -208,7 +208,7 @@ def _changed_customers(out: Console, result: dict[str, Any], limit: int) -> None
     columns = [("customer", "customer_id"), ("grade", "grade"), ("grade class", "grade_class"),
                ("value class", "value_class"), ("limit", "credit_limit"), ("valid until", "limit_valid_until"),
                ("next review", "next_review_on"), ("cadence rule", "review_rule"), ("actions", "actions"),
-               ("why (* changed rule, + fires now, − no longer)", "why")]  # fmt: skip
+               ("why (kind:setting changed, * changed rule, + fires now, − no longer)", "why")]  # fmt: skip
     if result["order_check"] is not None:
         columns.insert(-1, ("probe order", "order_outcome"))
     rows = by_move(result["changes"])[:limit]  # the customers a manager asks about first: the biggest moves

@@ -62,7 +62,8 @@ def test_each_change_names_the_customers_segment_exposure_available_credit_and_t
         assert (change["segment"], change["size"], change["exposure"]) == (snapshot.segment, snapshot.size,
                                                                            live.exposure)  # fmt: skip
         assert change["available_credit"] == [live.available_credit, cand.available_credit]
-        assert change["why"] == {"changed_rules": ["limit.bbb"], "fires_now": [], "no_longer_fires": []}
+        assert change["why"] == {"changed_rules": ["limit.bbb"], "fires_now": [], "no_longer_fires": [],
+                                 "changed_settings": []}
 
 
 def test_an_added_warning_sign_is_named_as_firing_now_with_the_limit_rows_it_moves_between(tmp_path: Path) -> None:
