@@ -20,13 +20,15 @@ def _amount(text: Any, sign: bool = False) -> str:
 
 def segments_table(out: Console, result: dict[str, Any]) -> None:
     """Per segment and currency with a changed customer: customers, changed, grades down/up, limits cut/raised,
-    the change in credit extended and in exposure over the limit."""
+    the change in credit extended and in exposure over the limit of all its customers (headed so: the selection's
+    totals below are the selected customers', and the two read alike)."""
     rows = [r for r in result.get("segments") or () if r["changed"]]
     if not rows:
         return
-    table = Table(title="changes per segment")
-    for name in ("segment", "customers", "changed", "grade down/up", "limit cut/raised", "credit extended (change)",
-                 "exposure over the limit (change)"):  # fmt: skip
+    # every customer of the segment, changed or not, and no filter: the selection's lines total the selected ones
+    table = Table(title="changes per segment (whole portfolio: all customers of each segment, changed or not)")
+    for name in ("segment", "customers", "changed", "grade down/up", "limit cut/raised",
+                 "credit extended, all (change)", "exposure over the limit, all (change)"):  # fmt: skip
         table.add_column(name, justify="left" if name == "segment" else "right")
     for r in rows[:SEGMENTS_SHOWN]:
         table.add_row(r["segment"] or "(none)", f"{r['customers']:,}", f"{r['changed']:,}",

@@ -89,3 +89,28 @@ def test_a_segment_no_customer_is_in_is_an_error_with_a_suggestion() -> None:
     assert len(lines) == 2
     assert "--segment 'hospitl'" in lines[0] and "did you mean 'hospital'?" in lines[0]
     assert "its segments: 'hospital', 'pharmacy'" in lines[1]
+
+
+def test_the_segment_table_says_its_figures_are_every_customers_and_the_selection_says_its_are_the_selected() -> None:
+    """Both gave an "exposure over the limit" without saying whose: the segment's all, the selection's selected."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    from policy_engine.cli.simulate_segments import segments_table, selection_lines
+
+    pair = {"live": "0.00", "candidate": "20.00", "change": "20.00"}
+    row = {"segment": "hospital", "currency": "CNY", "customers": 9, "changed": 6, "grade_down": 2, "grade_up": 1,
+           "limit_cut": 1, "limit_raised": 0, "credit_extended": pair, "over_limit": pair}  # fmt: skip
+    result: dict[str, Any] = {"changes": list(CHANGES), "changed": len(CHANGES), "segments": [row]}
+    apply(result, Selection(segments=("hospital",)))
+    out = Console(file=StringIO(), width=300)
+
+    segments_table(out, result)
+
+    shown = out.file.getvalue()  # type: ignore[attr-defined]
+    assert "whole portfolio: all customers of each segment, changed or not" in shown
+    assert "exposure over the limit, all (change)" in shown and "credit extended, all (change)" in shown
+    lines = selection_lines(result["selection"])
+    assert lines[0].startswith("selected by --segment hospital: 5 of the 6 changed customers")
+    assert lines[1].startswith("  the 5 selected in CNY: limit change -300.00; exposure 500.00, of which over the")
