@@ -37,10 +37,19 @@ async def _send(call: grpc.aio.StreamStreamCall[Any, Any], requests: Sequence[pb
     await call.done_writing()
 
 
+def _ended_by_the_server(error: grpc.aio.AioRpcError) -> bool:
+    """UNAVAILABLE (a server stopping, or gone); or grpc.aio's INTERNAL "Internal error from Core" for a write that
+    failed because the server had just ended the stream: grpc.aio then reports that in place of the server's own
+    status (grpc/grpc#36066, open), so a stop seen while writing looks like this half the time."""
+    if error.code() == grpc.StatusCode.UNAVAILABLE:
+        return True
+    return error.code() == grpc.StatusCode.INTERNAL and '"execute_batch"' in (error.debug_error_string() or "")
+
+
 async def evaluate_all(stub: pb_grpc.CreditPolicyServiceStub, requests: Sequence[pb.EvaluateCustomerRequest],
                        ) -> list[pb.EvaluateCustomersResponse]:
     """One reply per request, in request order: a stream, resumed on a new call from the first item not answered
-    when it ends UNAVAILABLE (a server stopping: SERVER_STOPPING's next_index is that item)."""
+    when the server ends it (a server stopping: SERVER_STOPPING's next_index is that item; _ended_by_the_server)."""
     replies: list[pb.EvaluateCustomersResponse] = []
     for attempt in range(ATTEMPTS):
         pending = requests[len(replies):]
@@ -51,7 +60,7 @@ async def evaluate_all(stub: pb_grpc.CreditPolicyServiceStub, requests: Sequence
                 replies.append(reply)
             return replies
         except grpc.aio.AioRpcError as error:
-            if error.code() != grpc.StatusCode.UNAVAILABLE or attempt == ATTEMPTS - 1:
+            if not _ended_by_the_server(error) or attempt == ATTEMPTS - 1:
                 raise
             await asyncio.sleep(min(0.1 * 2 ** attempt, 2.0))  # nothing from len(replies) on was decided
         finally:
