@@ -156,7 +156,7 @@ def apply(result: dict[str, Any], selection: Selection) -> None:
 
 def unknown_segments(result: dict[str, Any], selection: Selection) -> list[str]:
     """An error line per --segment no customer of the portfolio is in (a misspelling selects nobody, silently)."""
-    if not result["customers"]:  # nothing was compared, and the output says so
+    if not selection.segments or not result["customers"]:  # none asked for; or nothing compared, as output says
         return []
     known = sorted({r["segment"] for r in result.get("segments") or ()})
     lines = []
