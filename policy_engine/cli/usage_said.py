@@ -23,6 +23,10 @@ def said(exc: Exception) -> str:
     cause = exc.__cause__
     if isinstance(exc, typer.BadParameter) and isinstance(cause, ValidationError) and cause.errors():
         return _bad_value(exc, cause)
+    if isinstance(exc, typer.BadParameter) and isinstance(exc.param_hint, str):
+        # a command's own check (serve's --metrics-port, --keepalive …): `--keepalive: …` as every other
+        # refusal says it, not click's `Invalid value for --keepalive: …; see '… --help'`
+        return f"{exc.param_hint}: {exc.message.rstrip('.')}"
     where = getattr(exc, "ctx", None)
     see = f"; see '{where.command_path} --help'" if where is not None else ""
     return f"{exc.format_message().rstrip('.')}{see}"  # type: ignore[attr-defined]

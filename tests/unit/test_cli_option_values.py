@@ -142,3 +142,18 @@ def test_a_queue_category_that_is_none_is_echoed_quoted_with_the_categories_ther
     args = [arg for category in given for arg in ("--category", category)]
 
     assert _refused(tmp_path, "queue", *args) == said
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["serve", "--db", "memory", "--port", "5", "--metrics-port", "5"],
+     "error: --metrics-port: 5 is --port too: give the metrics another port, or 0 to pick one\n"),
+    (["serve", "--db", "memory", "--keepalive", "0.5"],
+     "error: --keepalive: 0.5 is less than 1 second (or 0: gRPC's own two hours)\n"),
+    (["serve", "--db", "memory", "--workers", "-1"], "error: --workers: give 0 or more worker processes\n"),
+])
+def test_a_value_serve_checks_itself_is_refused_in_the_form_of_every_other_option(
+    tmp_path: Path, args: list[str], said: str,
+) -> None:
+    """serve's own checks said `error: Invalid value for --metrics-port: …; see 'credit-policy serve --help'`,
+    unlike every other refusal of an option (`error: --workers: out of range: …`, README)."""
+    assert _refused(tmp_path, *args) == said
