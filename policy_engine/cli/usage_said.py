@@ -39,6 +39,8 @@ def _bad_value(exc: typer.BadParameter, cause: ValidationError) -> str:
     option = str(max(getattr(param, "opts", None) or ["value"], key=len))
     error = cause.errors(include_url=False)[0]
     given = str(error.get("input"))
+    if error["type"] == "float_parsing":  # pydantic's words were "Input should be a valid number, unable to …"
+        return refusal(option, "not a number", given)
     if not error["type"].startswith("int_") and error["type"] not in _OUT_OF_RANGE:
         why = str(error["msg"]).removeprefix("Value error, ").rstrip(".")  # a choice: "'xml' is not one of …"
         return f"{option}: {why}" if echoed(given) in why else refusal(option, why, given)

@@ -157,3 +157,14 @@ def test_a_value_serve_checks_itself_is_refused_in_the_form_of_every_other_optio
     """serve's own checks said `error: Invalid value for --metrics-port: …; see 'credit-policy serve --help'`,
     unlike every other refusal of an option (`error: --workers: out of range: …`, README)."""
     assert _refused(tmp_path, *args) == said
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["serve", "--db", "memory", "--grace", "abc"], "error: --grace: not a number: 'abc'\n"),
+    (["simulate", "--rules", "rules", "--limit-cut-over", "20%"], "error: --limit-cut-over: not a number: '20%'\n"),
+])
+def test_a_number_option_given_no_number_is_echoed_in_the_form_of_the_others(
+    tmp_path: Path, args: list[str], said: str,
+) -> None:
+    """It said pydantic's `Input should be a valid number, unable to parse string as a number: 'abc'`."""
+    assert _refused(tmp_path, *args) == said
