@@ -113,7 +113,8 @@ def record(
 
 
 LintStrict = Annotated[bool, typer.Option("--strict", help="Fail on warnings too: a threshold that reads as a "
-                                          "percentage written whole (order_trend_ratio: {gt: 150} for 1.5), …")]
+                                          "percentage written whole (order_trend_ratio: {gt: 150} for 1.5), a number "
+                                          "written 1.000 where a thousand is as likely.")]
 
 
 def lint(rules: RulesArgument = None, rules_option: RulesAlso = None, strict: LintStrict = False) -> None:
@@ -130,9 +131,9 @@ def lint(rules: RulesArgument = None, rules_option: RulesAlso = None, strict: Li
 
 
 Strict = Annotated[bool, typer.Option("--strict", help="Fail on warnings too: lint's on the rule files (a threshold "
-                                      "that reads as a percentage written whole, …) and a financial statement in a "
-                                      "case or fixture that does not add up (cash and stock over its current assets, "
-                                      "…).")]
+                                      "that reads as a percentage written whole, a number written 1.000), a count "
+                                      "written 1.000 in a case or fixture, and a financial statement there that does "
+                                      "not add up (cash and stock over its current assets, …).")]
 
 
 ScoreShown = Annotated[bool, typer.Option("--score", help="Under each case, how its 5C score is reached: each "

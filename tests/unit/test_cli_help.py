@@ -121,3 +121,12 @@ def test_import_help_names_every_extension_read_as_json_lines_and_where_rejects_
     assert {".jsonl", ".ndjson", ".json"} <= set(named)
     assert all(detect_format(Path(f"rows{suffix}"), None) == "jsonl" for suffix in named)
     assert default_rejects(Path("invoices.csv")).name in _row(text, "--rejects")
+
+
+def test_strict_names_the_thousands_point_warning_it_fails_on() -> None:
+    """`lint --strict` and `test --strict` fail on a `thousands_point` warning (`floor: 1.000`; a case's
+    `payment_term_days: 1.000`), which their help left out: it named percentages and statements only."""
+    for path in (("lint",), ("test",)):
+        row = _row(_help(path), "--strict")
+
+        assert "1.000" in row, f"{' '.join(path)} --strict: {row!r}"
