@@ -14,6 +14,11 @@ from typing import Any, TextIO
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
+PRIVATE_FILE, PRIVATE_FOLDER = 0o600, 0o700
+"""A new file written here and a folder made for it: its owner's only, whatever the umask (the store's file is
+0600 too). Every file written here holds customers' data (a report, queue --csv, simulate --csv, snapshot --out,
+import's rejects): under the usual umask 022 they were 0644, readable by every local user."""
+
 
 def spreadsheet_safe(value: Any) -> Any:
     """Text a spreadsheet will not run as a formula (`=HYPERLINK(…)` in a customer's name): a
@@ -26,12 +31,12 @@ def spreadsheet_safe(value: Any) -> Any:
 
 @contextmanager
 def written_whole(path: Path, encoding: str = "utf-8", newline: str | None = None,
-                  new_mode: int = 0o666) -> Iterator[TextIO]:
+                  new_mode: int = PRIVATE_FILE) -> Iterator[TextIO]:
     """Open a temporary file beside `path` for writing text; when the block ends it takes `path`'s
     place in one rename, so a reader (a browser, a spreadsheet, a script) never finds half a file
     and a run killed while writing leaves the previous file, not a truncated one. If the block
     raises, the temporary file is removed and `path` is untouched. A file replaced keeps its
-    permissions; a new one gets `new_mode` less what the umask takes away."""
+    permissions (its owner's choice); a new one gets `new_mode` (PRIVATE_FILE) less what the umask takes away."""
     target = _target_of(path)
     if target.is_dir():  # found before writing it all, and named as asked (not the temporary's name)
         raise OSError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
@@ -76,6 +81,13 @@ def _create_beside(target: Path, path: Path, new_mode: int) -> tuple[Path, int]:
             os.fchmod(fd, mode)
         return temporary, fd
     raise FileExistsError(errno.EEXIST, "no free temporary name beside it", str(path))
+
+
+def make_private_folder(folder: Path) -> None:
+    """Make `folder` (PRIVATE_FOLDER when new; one that exists keeps its mode) and, as the umask says, its parents."""
+    if folder.exists() and not folder.is_dir():  # mkdir says "File exists", which reads as "will not overwrite"
+        raise NotADirectoryError(errno.ENOTDIR, "not a directory (a file of that name is there)", str(folder))
+    folder.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
 
 
 def write_whole(path: Path, text: str) -> None:

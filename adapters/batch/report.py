@@ -7,7 +7,6 @@ self-contained HTML file with inline SVG charts, and a CSV holds one line per cu
 from __future__ import annotations
 
 import csv
-import errno
 import json
 from collections import Counter
 from datetime import UTC, datetime
@@ -20,7 +19,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from adapters.batch import charts, runs
 from adapters.batch import tables as t
-from adapters.batch.files import spreadsheet_safe, written_whole
+from adapters.batch.files import make_private_folder, spreadsheet_safe, written_whole
 from adapters.batch.report_template import TEMPLATE
 from adapters.batch.report_totals import LIMIT_BANDS, Totals
 from adapters.batch.scan import portfolio_summary
@@ -32,11 +31,6 @@ CSV_COLUMNS = ("customer_id", "status", "prev_grade", "grade", "grade_class", "p
                "score", "prev_limit", "credit_limit", "limit_change", "exposure", "currency", "next_review_on",
                "review_rule", "error")  # fmt: skip
 ZERO = Decimal(0)
-
-PRIVATE_FILE, PRIVATE_FOLDER = 0o600, 0o700
-"""A new report's files and a report folder the batch creates: its owner's only, whatever the umask (the store's
-file is 0600 too). They hold every customer's grade, limit and exposure: under the usual umask 022 they were
-0644, readable by every local user. A file replaced keeps the mode its owner gave it (files.written_whole)."""
 
 
 def _rows(conn: Connection, run_id: str) -> Any:
@@ -186,7 +180,7 @@ def ranking_groups(entries: list[dict[str, Any]]) -> list[tuple[str | None, list
 def write_csv(engine: Engine, run_id: str, path: Path) -> int:
     """One line per customer of the run; returns how many."""
     n = 0
-    with engine.connect() as conn, written_whole(path, newline="", new_mode=PRIVATE_FILE) as out:
+    with engine.connect() as conn, written_whole(path, newline="") as out:  # new: 0600 (files.PRIVATE_FILE)
         writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
         writer.writeheader()
         for row in _rows(conn, run_id):
@@ -206,17 +200,14 @@ def csv_row(item: dict[str, Any]) -> dict[str, Any]:
 def write_report(engine: Engine, run_id: str, out_dir: Path) -> dict[str, Path]:
     """Write `report-<as_of>-<policy>.html` and `.csv` (plus the summary as JSON) into `out_dir`."""
     data = build_report(engine, run_id)
-    if out_dir.exists() and not out_dir.is_dir():  # mkdir says "File exists", which reads as "will not overwrite"
-        raise NotADirectoryError(errno.ENOTDIR, "not a directory (a file of that name is there)", str(out_dir))
-    out_dir.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)  # the folder only: its parents as the umask says
+    make_private_folder(out_dir)  # 0700 when new: it holds every customer's grade, limit and exposure
     info = data["info"]
     stem = f"report-{info['as_of']}-{info['policy_version'][:12]}"
     paths = {"html": out_dir / f"{stem}.html", "csv": out_dir / f"{stem}.csv", "json": out_dir / f"{stem}.json"}
     page, summary = render_html(data), json.dumps(summary_json(data), indent=2, default=str)
     # All three are written beside their names before any takes its place: a CSV that fails half way
     # (a kill, a full disk) leaves the previous report whole, not a new page beside the old CSV.
-    with (written_whole(paths["html"], new_mode=PRIVATE_FILE) as html,
-          written_whole(paths["json"], new_mode=PRIVATE_FILE) as js):
+    with written_whole(paths["html"]) as html, written_whole(paths["json"]) as js:
         html.write(page)
         js.write(summary)
         html.flush()

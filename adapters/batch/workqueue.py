@@ -13,7 +13,7 @@ from typing import Any, TextIO
 from sqlalchemy import Connection, case, func, select
 
 from adapters.batch import tables as t
-from adapters.batch.files import spreadsheet_safe, written_whole
+from adapters.batch.files import make_private_folder, spreadsheet_safe, written_whole
 from adapters.store import schema as s
 
 CATEGORIES = ("urgent_review", "hold", "review_due", "collection", "follow_up", "limit_action", "give_up_review")
@@ -125,6 +125,6 @@ def export_csv(
 ) -> Counter[str]:
     """Write the day's queue to a CSV file, for spreadsheets: UTF-8 with a byte-order mark, without
     which Excel reads Chinese names in the system's code page and garbles them."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_folder(path.parent)  # a new file and a folder made for it: the owner's only (files.PRIVATE_FILE)
     with written_whole(path, encoding="utf-8-sig", newline="") as out:
         return write_csv(iter_queue(conn, run_id, day, categories), out)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import stat
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from pathlib import Path
@@ -72,14 +71,6 @@ def _without_our_error(text: str, original: dict[str, Any]) -> str:
     if head != text and head.endswith((", ", "{")):
         return head.removesuffix(", ") + "}"
     return text
-
-
-def _permissions(path: Path) -> int:
-    """`path`'s read and write permissions (0o666 when it cannot be read: opening it will say why)."""
-    try:
-        return stat.S_IMODE(path.stat().st_mode) & 0o666
-    except OSError:
-        return 0o666
 
 
 def _validate(kind: ImportKind, row: RawRow, name: str) -> Any:
@@ -182,8 +173,8 @@ def run_import(
     name = str(path)
     report = ImportReport(kind_name, name)
     # Written whole (never through another user's link, never half a file); opened before anything is imported.
-    # It copies rows of `path`, so a new one is no more readable than `path` is.
-    rejects = (written_whole(rejects_path, newline="", new_mode=_permissions(path))
+    # It copies rows of `path` (customers' receivables): a new one is its owner's only, as every file we write.
+    rejects = (written_whole(rejects_path, newline="")
                if keep_going and rejects_path else nullcontext(None))
     with rejects as rejects_handle:
         try:

@@ -99,11 +99,13 @@ def test_a_file_replaced_keeps_its_permissions(tmp_path: Path) -> None:
     assert stat.S_IMODE(report.stat().st_mode) == 0o600
 
 
-def test_a_new_file_takes_the_permissions_the_umask_allows(tmp_path: Path) -> None:
-    mask = os.umask(0o027)
+@pytest.mark.parametrize("umask", [0o022, 0o027, 0o077])
+def test_a_new_file_is_its_owners_only_whatever_the_umask(tmp_path: Path, umask: int) -> None:
+    """Every file written here holds customers' data: under the usual 022 a new one was 0644, readable by all."""
+    mask = os.umask(umask)
     try:
         write_whole(tmp_path / "report.csv", "today's report\n")
     finally:
         os.umask(mask)
 
-    assert stat.S_IMODE((tmp_path / "report.csv").stat().st_mode) == 0o640
+    assert stat.S_IMODE((tmp_path / "report.csv").stat().st_mode) == 0o600
