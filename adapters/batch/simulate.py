@@ -171,7 +171,9 @@ def _load(live_dir: Path, candidate_dir: Path) -> tuple[Any, Any, PortfolioConfi
             policies.append(load_policy(path))
         except PolicyLoadError as exc:
             problems = "; ".join(str(p) for p in exc.problems[:5])
-            raise BatchInputError(f"{label} rules {path} do not load: {problems}") from None
+            # The version lint and the service name for the same refused files (none when a file went unread).
+            version = f" (policy_version {exc.version})" if exc.version else ""
+            raise BatchInputError(f"{label} rules {path}{version} do not load: {problems}") from None
         except OSError as exc:
             raise BatchInputError(f"{label} rules {path}: {exc}") from None
     return policies[0], policies[1], portfolio_config(policies[0]), portfolio_config(policies[1])

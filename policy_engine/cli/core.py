@@ -148,7 +148,7 @@ def test_cmd(rules: RulesArgument = None, rules_option: RulesAlso = None, strict
 
     rules = rules_dir(rules, rules_option)
     # Without a word after the problems, the cases looked forgotten rather than not run.
-    policy = load_or_exit(rules, "no case was run: the rule files have {problems} (above); fix them "
+    policy = load_or_exit(rules, "no case was run: the rule files have {problems} (above){version}; fix them "
                                  "(`credit-policy lint` shows the same) and run the cases again")
     for warning in policy.warnings:  # lint's, as lint says them: staff who only run the cases see them too
         typer.echo(f"warning: {warning}", err=True)
