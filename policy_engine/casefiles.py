@@ -26,6 +26,7 @@ from policy_engine.rules.parsed_files import parse_file
 from policy_engine.rules.problems import Problem
 from policy_engine.rules.rule_tree import read_rule_text
 from policy_engine.rules.schema import suggest
+from policy_engine.rules.thousands_points import case_money_said
 from policy_engine.rules.yaml_constructor import CaseConstructor
 
 MAX_CASE_CHARS = 4 << 20
@@ -182,10 +183,12 @@ def _snapshot(doc: Document, loc: tuple[Any, ...], raw: Any, fixtures: Fixtures,
     except ValidationError as exc:  # each violation where it is written: the case, or the fixture
         for parts, said, code in said_once(violations_from(exc)):
             if parts and parts[0] in data:
-                problems.append(doc.problem((*loc, *parts), code, in_case(f"snapshot.{said}")))
+                at = (*loc, *parts)
+                problems.append(doc.problem(at, code, in_case(case_money_said(f"snapshot.{said}", doc.points.get(at)))))
             else:
                 at = ("fixtures", base, *parts)
-                problems.append(fixture.doc.problem(at, code, in_case(f"fixture {base}: {said}")))
+                said = case_money_said(f"fixture {base}: {said}", fixture.doc.points.get(at))
+                problems.append(fixture.doc.problem(at, code, in_case(said)))
         return None
 
 
@@ -195,7 +198,8 @@ def _validated(model: Any, data: Any, doc: Document, loc: tuple[Any, ...], name:
         return model.model_validate(data)
     except ValidationError as exc:
         for parts, said, code in said_once(violations_from(exc), model):
-            problems.append(doc.problem((*loc, *parts), code, in_case(f"{name}.{said}")))
+            at = (*loc, *parts)
+            problems.append(doc.problem(at, code, in_case(case_money_said(f"{name}.{said}", doc.points.get(at)))))
         return None
 
 

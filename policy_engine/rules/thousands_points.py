@@ -17,8 +17,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from policy_engine.domain.amounts import point_readings, written
+from policy_engine.domain.amounts import Reading, point_readings, written
 from policy_engine.domain.models import CustomerSnapshot, OrderRequest
+from policy_engine.domain.values import FLOAT_MONEY
 from policy_engine.features import FieldSpec
 from policy_engine.rules.field_ranges import field_bounds
 from policy_engine.rules.problems import Problem
@@ -36,8 +37,24 @@ def point_message(text: str, takes: Callable[[float], bool], whole: bool = False
         return None
     if whole:
         found = (found[0], (found[1][0].removesuffix(".0"), found[1][1]))
+    return _both_readings(text, found, written(found))
+
+
+def _both_readings(text: str, found: tuple[Reading, ...], to_write: str) -> str:
     return (f"{text} is read as {found[1][0]} (in YAML a point is a decimal point), but may be {found[0][0]} with a "
-            f"point between thousands, as much of Europe writes it; write {written(found)}")
+            f"point between thousands, as much of Europe writes it; write {to_write}")
+
+
+def case_money_said(said: str, text: str | None) -> str:
+    """`said`, a case's bare money refused (`…: 1.0`), naming both readings where it was written `1.000` (`text`):
+    `1.000 is read as 1.0 …, but may be 1000 …; write "1000" if …, or "1.0" if …`; else `said` as it is."""
+    head, refused, _ = said.rpartition(f"{FLOAT_MONEY}: ")
+    found = point_readings(text) if text is not None and refused else ()
+    if not found:
+        return said
+    quoted = ", or ".join(f'"{plain}" {why}'.rstrip() for plain, why in found)
+    in_quotes = " (money in a case is a decimal string: in quotes)"
+    return f"{head}{refused}{_both_readings(text or '', found, quoted)}{in_quotes}"
 
 
 def setting_warnings(doc: Any, model: type[BaseModel]) -> list[Problem]:

@@ -64,3 +64,45 @@ def test_a_count_of_days_written_with_a_point_before_three_digits_is_a_warning_a
         "point",
     ]  # not 30.000 (30000 days is past 3650), 2 000 due-date changes (past 1000) nor a score's 0.000
     assert plain.exit_code == 0 and strict.exit_code == 1
+
+
+MONEY_CASES = """cases:
+  - id: m
+    snapshot:
+      base: m_base
+      invoices:
+        - {invoice_id: I1, issued_on: "2026-10-01", due_on: "2026-10-31", amount: 50.000, payment_term_days: 30}
+    order: {amount: 1.000}
+    expect: {score_at_least: 0}
+fixtures:
+  m_base:
+    customer_id: C-M
+    name: M
+    size: small
+    current_limit: 250.000
+"""
+
+
+def test_bare_money_written_with_a_point_before_three_digits_names_the_thousand_as_the_rule_files_do(
+    rules_copy: RulesCopy,
+) -> None:
+    """Before, `amount: 1.000` was refused echoing `1.0`: the reading as a thousand, which the rule files name
+    (thousands_point), went unsaid."""
+    rules = rules_copy()
+    cases = rules / "tests" / "m.yaml"
+    cases.write_text(MONEY_CASES)
+
+    result = CliRunner().invoke(build_app(), ["test", str(rules)])
+
+    said = [line.split(f"{cases}:", 1)[1] for line in result.output.splitlines() if line.startswith(f"{cases}:")]
+    refused = 'invalid_value: {}: not a decimal: write money as a decimal string in quotes, such as "125000.00": '
+    both = ("{0}.000 is read as {0}.0 (in YAML a point is a decimal point), but may be {0}000 with a point between "
+            'thousands, as much of Europe writes it; write "{0}000" if the point separates thousands, or "{0}.0" if '
+            "the point is a decimal point (money in a case is a decimal string: in quotes)")
+    assert said == [
+        f"{_at(cases, 'amount: 50.000')}: " + refused.format("snapshot.invoices[0].amount") + both.format(50),
+        f"{_at(cases, 'current_limit: 250.000')}: " + refused.format("fixture m_base: current_limit")
+        + both.format(250),
+        f"{_at(cases, 'amount: 1.000')}: " + refused.format("order.amount") + both.format(1),
+    ]
+    assert result.exit_code == 1
