@@ -40,6 +40,8 @@ def simulation_summary(as_of: date, live: Any, cand: Any, live_cfg: PortfolioCon
         **grade_rows(total),
         "rules": _rule_rows(total, live, cand),
         "actions": action_rows(total),
+        # Every code a customer has, changed or not: a --gains/--loses code no one has is a misspelling, said so.
+        "action_codes": sorted(set(total.action_live) | set(total.action_candidate)),
         "order_check": None if order is None else order_check(total, order, count["order_outcome"]),
         "errors": [{"customer_id": c, "error": e} for c, e in total.errors],
         "changes": ordered,

@@ -71,7 +71,7 @@ def simulate_cmd(
     loses: LosesOption = None,
 ) -> None:
     """What-if: evaluate the whole portfolio with candidate rules beside the live ones; nothing is written."""
-    from policy_engine.cli.simulate_select import apply, unknown_segments
+    from policy_engine.cli.simulate_select import apply, unknown_segments, unseen_action_codes
     from policy_engine.cli.simulate_view import simulation_tables
 
     day = _date(as_of, "--as-of")
@@ -93,6 +93,8 @@ def simulate_cmd(
         simulation_tables(result, limit)
     for item in result["errors"][:20]:
         err.print(f"could not evaluate {item['customer_id']}: {item['error']}", markup=False)
+    for line in unseen_action_codes(result, selection):  # after the run: a follow-up's own code is known only then
+        err.print(line, markup=False)
     failed = [csv_failed] if csv_failed else []
     failed += unknown_segments(result, selection)
     for line in failed:  # after the comparison: a long run is not lost for a misspelt segment

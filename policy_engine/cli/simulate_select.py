@@ -165,3 +165,20 @@ def unknown_segments(result: dict[str, Any], selection: Selection) -> list[str]:
             hint = did_you_mean(close_choices(segment, known)) or f"its segments: {', '.join(map(repr, known))}"
             lines.append(f"error: --segment {segment!r}: no customer of this portfolio is in that segment; {hint}")
     return lines
+
+
+def unseen_action_codes(result: dict[str, Any], selection: Selection) -> list[str]:
+    """A warning line per --gains/--loses code no customer of the comparison has, live or with the candidate: a
+    follow-up's own code cannot be checked before the run, and a misspelt one selects nobody, silently."""
+    seen = result.get("action_codes")
+    if not (selection.gains or selection.loses) or seen is None or not result.get("customers"):
+        return []
+    lines = []
+    for option, codes in (("--gains", selection.gains), ("--loses", selection.loses)):
+        for code in codes:
+            if code not in seen:
+                hint = did_you_mean(close_choices(code, seen))
+                lines.append(f"warning: {option} {code!r}: no customer of this comparison has an action of that code, "
+                             f"live or with the candidate; the codes seen: {', '.join(map(_quoted, seen)) or 'none'}"
+                             f"{f'; {hint}' if hint else ''}")
+    return lines

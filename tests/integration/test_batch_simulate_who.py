@@ -172,3 +172,21 @@ def test_a_segment_no_customer_is_in_exits_2_after_the_comparison_is_shown(tmp_p
     assert "error: --segment 'hospitl': no customer of this portfolio is in that segment; did you mean 'hospital'?" \
         in shown.stderr
     assert refused.returncode == 2 and "did you mean 'HOLD_ORDERS'?" in refused.stderr and not refused.stdout
+
+
+def test_a_gains_or_loses_code_no_customer_has_on_either_side_is_warned_of_after_the_run(tmp_path: Path) -> None:
+    """A follow-up's own code cannot be checked before the run: a misspelt one selected nobody, silently."""
+    url = make_portfolio(tmp_path)
+    candidate = _candidate(tmp_path, "limits.yaml", *BBB_SHORTER)
+    args = ("simulate", "--rules", str(candidate), "--db", url, "--as-of", AS_OF.isoformat(), "--json")
+
+    run = cli(*args, "--gains", "VISIT_CUSTOMER", "--loses", "FOLLOW_UP")
+
+    result = json.loads(run.stdout)
+    seen = result["action_codes"]
+    assert run.returncode == 0 and "FOLLOW_UP" in seen and "VISIT_CUSTOMER" not in seen
+    shown = ", ".join(repr(c) if " " in c else c for c in seen)
+    warnings = [line for line in run.stderr.splitlines() if line.startswith("warning: --")]
+    assert warnings == ["warning: --gains 'VISIT_CUSTOMER': no customer of this comparison has an action of that "
+                        f"code, live or with the candidate; the codes seen: {shown}"]  # FOLLOW_UP is seen: no word
+    assert result["selection"]["customers"] == 0

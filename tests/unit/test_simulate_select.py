@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from policy_engine.cli.simulate_select import Selection, action_code_problem, apply, unknown_segments
+from policy_engine.cli.simulate_select import (
+    Selection,
+    action_code_problem,
+    apply,
+    unknown_segments,
+    unseen_action_codes,
+)
 
 
 def _change(customer_id: str, segment: str = "hospital", live_class: str = "A", **facts: Any) -> dict[str, Any]:
@@ -114,3 +120,20 @@ def test_the_segment_table_says_its_figures_are_every_customers_and_the_selectio
     lines = selection_lines(result["selection"])
     assert lines[0].startswith("selected by --segment hospital: 5 of the 6 changed customers")
     assert lines[1].startswith("  the 5 selected in CNY: limit change -300.00; exposure 500.00, of which over the")
+
+
+def test_a_follow_ups_own_code_misspelt_is_warned_of_with_the_code_it_is_near() -> None:
+    result = {"customers": 40, "action_codes": ["CALL_OWNER", "CREDIT_REVIEW", "CREDIT_REVIEW urgent", "FOLLOW_UP"]}
+
+    lines = unseen_action_codes(result, Selection(gains=("CALL_OWNR",), loses=("CALL_OWNER",)))
+
+    assert lines == ["warning: --gains 'CALL_OWNR': no customer of this comparison has an action of that code, "
+                     "live or with the candidate; the codes seen: CALL_OWNER, CREDIT_REVIEW, 'CREDIT_REVIEW urgent', "
+                     "FOLLOW_UP; did you mean 'CALL_OWNER'?"]
+
+
+def test_no_code_warning_without_a_code_asked_for_or_a_customer_compared() -> None:
+    unasked = unseen_action_codes({"customers": 40, "action_codes": []}, Selection(segments=("hospital",)))
+    empty = unseen_action_codes({"customers": 0, "action_codes": []}, Selection(gains=("CALL_OWNER",)))
+
+    assert unasked == empty == []
