@@ -99,6 +99,14 @@ def complete_attempts(engine: Engine, run_id: str, part: Partition) -> tuple[int
     return int(row.attempts), known_total(row._mapping)
 
 
+def attempts_begun(engine: Engine, run_id: str, part: Partition) -> int:
+    """The attempts begun at the part, ended or not; 0 when it has no row yet (none ever began: a first night)."""
+    r = t.batch_runs
+    with engine.connect() as conn:
+        attempts = conn.execute(select(r.c.attempts).where(r.c.run_id == run_id, r.c.part == str(part))).scalar()
+    return int(attempts or 0)
+
+
 def known_total(row: Mapping[Any, Any]) -> float | None:
     """A batch_runs row's `seconds_all_attempts` when known: every attempt that began has ended (an attempt
     still under way or killed outright has not), and it was kept (migration 0006)."""

@@ -27,8 +27,8 @@ def remembering(hook: Any, last: list[Any]) -> Any:
 
 
 def _count_in_store(db_url: str, run_id: str, part: Any) -> dict[str, int] | None:
-    """The part's customers and how many of them are settled, by status, and `complete_attempts` (the attempts of
-    a part whose row says complete, else 0); None if the store cannot be read."""
+    """The part's customers and how many of them are settled, by status, `complete_attempts` (the attempts of
+    a part whose row says complete, else 0) and `attempts_begun` (0: no row); None if the store cannot be read."""
     from adapters.batch import runs
     from adapters.store import make_engine
 
@@ -39,19 +39,20 @@ def _count_in_store(db_url: str, run_id: str, part: Any) -> dict[str, int] | Non
             with engine.connect() as conn:
                 counts = runs.status_counts(conn, run_id, part)
             complete = runs.complete_attempts(engine, run_id, part)
+            begun = runs.attempts_begun(engine, run_id, part)
         finally:
             engine.dispose()
     except Exception:  # noqa: BLE001 - the stop is what must be reported; the figure falls back to progress
         return None
     return {"customers": total, "settled": done, "ok": counts.get("ok", 0),
             "quarantined": counts.get("quarantined", 0), "skipped": counts.get("skipped", 0),
-            "complete_attempts": complete[0] if complete else 0}  # fmt: skip
+            "complete_attempts": complete[0] if complete else 0, "attempts_begun": begun}  # fmt: skip
 
 
 def _how_far(summary: dict[str, Any], last: list[Any], counted: dict[str, int] | None) -> str:
     """Fill in the customers settled; the line saying so ("" when nothing is known)."""
     if counted is not None:
-        counted = {k: v for k, v in counted.items() if k != "complete_attempts"}
+        counted = {k: v for k, v in counted.items() if k not in ("complete_attempts", "attempts_begun")}
     if last:
         p = last[0]
         summary.update(customers=p.total, settled=p.done, evaluated_now=p.now_done,
@@ -81,10 +82,16 @@ def stopped(summary: dict[str, Any], last: list[Any], how: str, exit_code: int,
     the customers settled, counted in the store (db URL, partition) once the workers have stopped) and exit
     with `exit_code`."""
     if "run_id" not in summary:
-        _stopped_before_the_run(summary, how, exit_code)
+        _stopped_before_the_run(summary, f"{how} while the rules were loaded, before the run began: nothing was "
+                                         "written; run the same command again", exit_code)
     counted = None
     if store is not None:
         counted = _count_in_store(store[0], summary["run_id"], store[1])
+    if "attempt" not in summary and counted is not None and not counted["attempts_begun"]:
+        # The run's id is known, but no attempt (this command's or an earlier one's) ever began: nothing to resume.
+        part = f"run {summary['run_id']} part {summary['partition']}"
+        _stopped_before_the_run(summary, f"{how} before the run's first attempt began: {part} has not started; run "
+                                         "the same command again", exit_code)
     complete = _left_complete(summary, counted)
     status = "complete" if complete else "failed"
     message = (f"{how} before this command began an attempt: run {summary['run_id']} part {summary['partition']} "
@@ -100,12 +107,10 @@ def stopped(summary: dict[str, Any], last: list[Any], how: str, exit_code: int,
     raise typer.Exit(exit_code)
 
 
-def _stopped_before_the_run(summary: dict[str, Any], how: str, exit_code: int) -> NoReturn:
-    """A stop while the rules loaded, before the run's id was known: this command wrote nothing and began no run.
-    Before, it said `failed` and `run the same command again to resume`: a run to resume that may not exist (or
-    a complete one, which stays complete)."""
-    message = f"{how} while the rules were loaded, before the run began: nothing was written; run the same command " \
-              "again"
+def _stopped_before_the_run(summary: dict[str, Any], message: str, exit_code: int) -> NoReturn:
+    """A stop before any attempt at the run's part began (while the rules loaded; or on a first night, before the
+    part had a row in batch_runs): `not_started`. Before, it said `failed` and `run the same command again to
+    resume`: a run to resume that did not exist (or a complete one, which stays complete)."""
     err.print(message, markup=False)
     _print_json({**summary, "status": "not_started", "error": message, "exit_code": exit_code})
     raise typer.Exit(exit_code)

@@ -90,3 +90,21 @@ def test_a_sigterm_while_the_rules_load_says_nothing_was_written_not_failed_and_
     assert result.stderr.splitlines()[0] == summary["error"] and "run_id" not in summary
     assert scalar(url, "SELECT COUNT(*) || ' ' || COALESCE(MAX(status), '') FROM batch_runs") == (
         "0 " if first_run else "1 complete")
+
+
+@pytest.mark.parametrize("stop_in", ["open_store", "record_policy_files"])
+def test_a_sigterm_on_a_first_night_before_the_first_attempt_says_not_started_not_failed_and_resume(
+        tmp_path: Path, stop_in: str) -> None:
+    # Before, `"status": "failed"` and `terminated: run the same command again to resume`, though the run's id was
+    # all there was: no row in batch_runs, no attempt to resume.
+    url = make_portfolio(tmp_path, customers=60)
+
+    result = batch(url, stop_in)
+
+    summary = json.loads(result.stdout)
+    assert (result.returncode, summary["status"], summary["exit_code"]) == (3, "not_started", 3)
+    assert summary["error"] == (f"terminated before the run's first attempt began: run {summary['run_id']} part 0/1 "
+                                "has not started; run the same command again")
+    assert result.stderr.splitlines()[0] == summary["error"] and "attempts_begun" not in summary
+    assert scalar(url, "SELECT COUNT(*) FROM batch_runs") == 0
+    assert batch(url).returncode == 0  # the same command again runs it
