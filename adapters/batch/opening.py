@@ -53,7 +53,9 @@ def load_rules(opts: BatchOptions) -> Any:
         why = ("; their own test cases fail, and --rule-tests takes only rules whose cases pass (as a service "
                "started with --rule-tests does)"
                if any(p.code == "rule_test_failed" for p in exc.problems) else "")
-        raise BatchInputError(f"rules {opts.rules_dir} do not load: {problems}{more}{why}") from None
+        # The version lint, test, simulate and the service's refused reload name (none when a file went unread).
+        version = f" (policy_version {exc.version})" if exc.version else ""
+        raise BatchInputError(f"rules {opts.rules_dir}{version} do not load: {problems}{more}{why}") from None
 
 
 class StoreNotAnswering(Exception):
