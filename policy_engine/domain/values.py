@@ -69,7 +69,20 @@ TEXT_PATTERN = rf"^[^{TEXT_CONTROL_CHARACTERS}]*$"
 
 
 def _iso_4217() -> frozenset[str]:
-    import pycountry  # ISO 4217's current list, kept up to date by pycountry's releases
+    """ISO 4217's current list of codes, from pycountry's data file (kept current by pycountry's releases)."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    # pycountry's own import pulls in importlib.metadata (~20-30 ms in every process that loads the domain, the
+    # CLI's short commands included) to learn its version; the list itself is one JSON file it ships. Read that
+    # file, and only if a release moves it fall back to asking pycountry.
+    spec = importlib.util.find_spec("pycountry")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        data = Path(folder, "databases", "iso4217.json")
+        if data.is_file():
+            return frozenset(str(entry["alpha_3"]) for entry in json.loads(data.read_text("utf-8"))["4217"])
+    import pycountry
 
     return frozenset(str(c.alpha_3) for c in pycountry.currencies)
 

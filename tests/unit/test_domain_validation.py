@@ -210,6 +210,25 @@ def test_every_iso_x_code_is_money_or_refused_by_name() -> None:
     assert not set(NOT_MONEY) & ISO_4217
 
 
+def test_the_currency_list_read_from_pycountry_s_file_is_pycountry_s_list(monkeypatch: pytest.MonkeyPatch,
+                                                                          tmp_path: Any) -> None:
+    """The list is read from pycountry's data file without importing pycountry (its import costs every process
+    ~25 ms); it must be the list pycountry gives, and a release that moved the file must still give it."""
+    import importlib.machinery
+    import importlib.util
+
+    import pycountry
+
+    from policy_engine.domain.values import _iso_4217
+
+    expected = frozenset(c.alpha_3 for c in pycountry.currencies)
+    assert _iso_4217() == expected and {"CNY", "EUR", "USD"} <= expected
+    moved = importlib.machinery.ModuleSpec("pycountry", None, is_package=True)
+    moved.submodule_search_locations = [str(tmp_path)]
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: moved)
+    assert _iso_4217() == expected
+
+
 @pytest.mark.parametrize("value", ["2026-13-01", "01/02/2026", "2026-1-1", 20260101, "99999-01-01", "2026-W01-1",
                                    "20260101T0"])
 def test_dates_must_be_iso(value: Any) -> None:
