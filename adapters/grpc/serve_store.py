@@ -95,7 +95,8 @@ def store_or_exit(db: str, db_from: str = "", **options: Any) -> Any:
     new_file = new_sqlite_file(db)  # only with --create-store by now: require_store refused it otherwise
     try:  # a migration kept waiting for another process's SQLite write lock says so (lock_wait.py)
         store = open_store(db, on_wait=lambda line: typer.echo(f"serve: {line}", err=True), **options)
-    except Exception as exc:  # a bad URL, an unreachable server, a failed migration: no traceback
+        _require_writes(store)
+    except Exception as exc:  # a bad URL, an unreachable server, a failed migration, a read-only role: no traceback
         _exit_if_locked(exc)
         url = resolve_db_url(db)
         typer.echo(f"serve: {cannot_open(url, exc, db_from, _where(db_from))}", err=True)
@@ -105,6 +106,17 @@ def store_or_exit(db: str, db_from: str = "", **options: Any) -> Any:
 
         event("store created", store=safe_url(resolve_db_url(db)), path=str(new_file))
     return store
+
+
+def _require_writes(store: Any) -> None:
+    """Close `store` and raise StoreNotWritable when its role may not write the decision log (privileges.py)."""
+    from adapters.store.privileges import require_service_writes
+
+    try:
+        require_service_writes(store.engine)
+    except BaseException:
+        store.close()
+        raise
 
 
 def _where(db_from: str) -> str:

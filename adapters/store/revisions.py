@@ -10,6 +10,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
 
 from adapters.store.lock_wait import begin_immediate
 
@@ -51,13 +52,24 @@ def known_revision(engine: Engine) -> str:
     revision = current_revision(engine)
     if revision is None:
         raise UnknownSchema("not_a_store", "not a credit-policy store (no migration recorded: another database)")
+    refuse_unknown(revision)
+    return revision
+
+
+def refuse_unknown(revision: str) -> None:
+    """Raise UnknownSchema `newer_schema` unless this release has the migration `revision` (its own or an older one)."""
     try:
         ScriptDirectory.from_config(alembic_config()).get_revision(revision)
     except Exception:  # noqa: BLE001 - alembic's CommandError or ResolutionError: no such migration here
         known = f"this release's newest is {head_revision()}"
         raise UnknownSchema("newer_schema", f"the schema is at revision {revision}, which this release does not "
-                                            f"know (a later release's? {known})") from None
-    return revision
+                                            f"know (a later release's? {known}): run that release or a newer "
+                                            "one, or restore the store from a backup taken before it "
+                                            "upgraded it") from None
+
+
+class SchemaChangeRefused(Exception):
+    """The store's schema is behind this release's and the database refused the role the change (PostgreSQL)."""
 
 
 def migrate(engine: Engine, revision: str = "head", on_wait: Callable[[str], None] | None = None) -> str | None:
@@ -77,10 +89,34 @@ def migrate(engine: Engine, revision: str = "head", on_wait: Callable[[str], Non
         if revision == "head" and found == head:  # another process migrated it while this one waited
             conn.rollback()
             return found
+        if found is not None:
+            refuse_unknown(found)  # before: alembic's "Can't locate revision identified by '0009'"
         config.attributes["connection"] = conn
-        command.upgrade(config, revision)
+        try:
+            command.upgrade(config, revision)
+        except DBAPIError as exc:
+            _refuse_privilege(exc, conn, found, head)
+            raise
         conn.commit()
     return found
+
+
+_INSUFFICIENT_PRIVILEGE = "42501"
+
+
+def _refuse_privilege(exc: DBAPIError, conn: Connection, found: str | None, head: str) -> None:
+    """SchemaChangeRefused, naming the revisions and `credit-policy migrate`, when the role may not change the
+    schema. A production role that may only read and write the tables met a release's migration with the
+    CREATE TABLE and its parameters dumped, and nothing said which command, run by whom, upgrades the store."""
+    if getattr(exc.orig, "sqlstate", None) != _INSUFFICIENT_PRIVILEGE:
+        return
+    said = str(exc.orig).strip().splitlines()[0]
+    role = conn.engine.url.username or "this role"
+    at = f"at revision {found}" if found else "empty (no tables yet)"
+    raise SchemaChangeRefused(
+        f"role {role} may not change the store's schema ({said}); the store is {at}, this release reads and writes "
+        f"{head}: run `credit-policy migrate --db URL` once with a role that may (the owner of the schema and its "
+        "tables), then run the same command again") from None
 
 
 def _take_the_store(conn: Connection, on_wait: Callable[[str], None] | None) -> None:

@@ -3,7 +3,8 @@
 A read-only SQLite file (a store made or restored as root for a batch that runs as `credit-policy`, a
 folder or mount that is read-only) and a damaged one ("database disk image is malformed") do not mend by
 themselves: a run stopped by one must not be retried blindly (the batch's exit 2, not 3), and the line must
-say what is wrong and where, not that "the database went away". A PostgreSQL server that takes no writes
+say what is wrong and where, not that "the database went away". So does a PostgreSQL role the tables' owner
+did not grant the writes. A PostgreSQL server that takes no writes
 is most likely a standby during a failover, which does pass: it is told apart and retried."""
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ _SQLITE_UNWRITABLE = ("SQLITE_READONLY", "SQLITE_CANTOPEN")
 _UNWRITABLE_WORDS = ("attempt to write a readonly database", "unable to open database file")
 _PG_READ_ONLY = "25006"
 """read_only_sql_transaction: a hot standby, or default_transaction_read_only on."""
+_PG_NO_PRIVILEGE = "42501"
+"""insufficient_privilege: a role granted SELECT alone (a reporting role), or none on a table a release added."""
 _PG_DAMAGED = frozenset({"XX001", "XX002"})
 """data_corrupted, index_corrupted."""
 
@@ -43,10 +46,21 @@ def unusable_store(exc: BaseException, url: URL) -> Unusable | None:
         return Unusable(" (the database server takes no writes: a standby or read-only replica, or "
                         "default_transaction_read_only is on; point --db or $CREDIT_POLICY_DB at the primary, or "
                         "wait for the failover, then run the same command again to resume)", True)
+    if state == _PG_NO_PRIVILEGE:
+        role = url.username or "this role"
+        return Unusable(f" (role {role} may not write the store's tables: the service, the batch, import, demo-data "
+                        f"and evaluate --db write them; {grant_advice(role)})", False)
     if state in _PG_DAMAGED:
         return Unusable(" (the database server reports damaged data: a retry cannot help; have its administrator "
                         "repair it (REINDEX, or a restore from a backup), then run the same command again)", False)
     return None
+
+
+def grant_advice(role: str) -> str:
+    """What gives `role` the writes the commands need on a PostgreSQL store, or where else to point them."""
+    return (f"as the schema's owner, GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role} "
+            f"and GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}, or point --db or ${DB_ENV_VAR} at a role "
+            "that may, then run the same command again")
 
 
 def _sqlite(said: str, code: str, path: Path) -> Unusable | None:

@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {  # in the order the app's help lists them
     "history": "policy_engine.cli.history_cmd:history_cmd",
     "snapshot": "policy_engine.cli.snapshot_cmd:snapshot_cmd",
     "compact-log": "policy_engine.cli.compact_cmd:compact_log_cmd",
+    "migrate": "policy_engine.cli.migrate_cmd:migrate_cmd",
     "serve": "adapters.grpc.command:serve",
     "status": "policy_engine.cli.status_cmd:status",
     "batch": "policy_engine.cli.batch_cmds:batch_cmd",

@@ -95,7 +95,7 @@ def record(
         return
     # Imported here: the store is optional for these commands.
     from adapters.store.engine import safe_url
-    from policy_engine.cli.store_common import exit_if_locked, open_store_or_exit, say_waiting
+    from policy_engine.cli.store_common import exit_if_locked, exit_if_store_failed, open_store_or_exit, say_waiting
 
     command = "evaluate" if order is None else "check-order"
     store = open_store_or_exit(db, command=command, must_exist=True)
@@ -105,6 +105,7 @@ def record(
                               on_wait=say_waiting(command))
     except Exception as exc:
         exit_if_locked(exc, NOT_RECORDED)
+        exit_if_store_failed(exc, store.engine.url, NOT_RECORDED)  # a read-only role: one line, no traceback
         raise
     finally:
         store.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -26,7 +26,7 @@ def open_store_or_exit(db: str | None, *, command: str, must_exist: bool = False
     error rather than a new empty store. A migration kept waiting for the SQLite write lock says so,
     `command` (`history`) first, as every line a command says on stderr."""
     from adapters.store import open_store
-    from adapters.store.engine import NoSuchStore, cannot_open, require_existing, resolve_db_url
+    from adapters.store.engine import NoSuchStore, require_existing, resolve_db_url
 
     try:
         if must_exist:
@@ -36,10 +36,18 @@ def open_store_or_exit(db: str | None, *, command: str, must_exist: bool = False
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from None
     except Exception as exc:  # a bad URL or an unreachable server: say which, no traceback; never the password
-        exit_if_locked(exc, NOT_UPGRADED)
-        _exit_if_no_room(exc, resolve_db_url(db))
-        err.print(f"error: {cannot_open(resolve_db_url(db), exc)}", markup=False)
-        raise typer.Exit(2) from None
+        exit_cannot_open(exc, resolve_db_url(db))
+
+
+def exit_cannot_open(exc: Exception, url: str) -> NoReturn:
+    """Exit for a store at `url` that could not be opened or migrated: 3 when another process held its write lock or
+    its disk is full (the same command again may do), else 2 with cannot_open's line (what is wrong, what to do)."""
+    from adapters.store.engine import cannot_open
+
+    exit_if_locked(exc, NOT_UPGRADED)
+    _exit_if_no_room(exc, url)
+    err.print(f"error: {cannot_open(url, exc)}", markup=False)
+    raise typer.Exit(2) from None
 
 
 def _exit_if_no_room(exc: Exception, url: str) -> None:
