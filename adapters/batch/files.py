@@ -31,7 +31,7 @@ def spreadsheet_safe(value: Any) -> Any:
 
 @contextmanager
 def written_whole(path: Path, encoding: str = "utf-8", newline: str | None = None,
-                  new_mode: int = PRIVATE_FILE) -> Iterator[TextIO]:
+                  new_mode: int = PRIVATE_FILE, errors: str = "strict") -> Iterator[TextIO]:
     """Open a temporary file beside `path` for writing text; when the block ends it takes `path`'s
     place in one rename, so a reader (a browser, a spreadsheet, a script) never finds half a file
     and a run killed while writing leaves the previous file, not a truncated one. If the block
@@ -42,7 +42,7 @@ def written_whole(path: Path, encoding: str = "utf-8", newline: str | None = Non
         raise OSError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
     temporary, fd = _create_beside(target, path, new_mode)
     try:
-        with os.fdopen(fd, "w", encoding=encoding, newline=newline) as out:
+        with os.fdopen(fd, "w", encoding=encoding, errors=errors, newline=newline) as out:
             yield out
         try:
             os.replace(temporary, target)

@@ -16,7 +16,15 @@ from adapters.batch.files import written_whole
 from adapters.importers.first_lines import FirstLines
 from adapters.importers.held import sigint_held
 from adapters.importers.kinds import KINDS, ImportKind
-from adapters.importers.reader import FileProblem, Problem, RawRow, detect_format, read_csv, read_jsonl
+from adapters.importers.reader import (
+    INPUT_ERRORS,
+    FileProblem,
+    Problem,
+    RawRow,
+    detect_format,
+    read_csv,
+    read_jsonl,
+)
 from adapters.importers.report import ImportInterrupted, ImportReport
 from adapters.store import schema as s
 from adapters.store.lock_wait import begin_immediate
@@ -174,12 +182,13 @@ def run_import(
     report = ImportReport(kind_name, name)
     # Written whole (never through another user's link, never half a file); opened before anything is imported.
     # It copies rows of `path` (customers' receivables): a new one is its owner's only, as every file we write.
-    rejects = (written_whole(rejects_path, newline="")
+    # A byte that was no UTF-8 goes back as it came (INPUT_ERRORS): nothing of a refused row is lost.
+    rejects = (written_whole(rejects_path, newline="", errors=INPUT_ERRORS)
                if keep_going and rejects_path else nullcontext(None))
     with rejects as rejects_handle:
         try:
             with (
-                open(path, encoding="utf-8-sig", newline="") as handle,
+                open(path, encoding="utf-8-sig", errors=INPUT_ERRORS, newline="") as handle,
                 FirstLines() as first_lines,
                 engine.connect() as conn,
             ):
@@ -188,9 +197,6 @@ def run_import(
         except FileProblem as exc:
             report.add([exc.problem])
             report.refused_whole = True
-        except UnicodeDecodeError as exc:
-            report.add([Problem(name, _first_undecodable_line(path), "", "bad_encoding",
-                                f"not UTF-8 text ({exc.reason})")])
         except KeyboardInterrupt:
             if report.committed:  # it came once the commit was done: that stands, "nothing imported" would be false
                 raise
@@ -233,17 +239,3 @@ def _feed(run: _Run, rows: Iterator[RawRow], report: ImportReport, progress: Cal
         run.chunk(chunk)
     if progress:
         progress(report.rows_read)
-
-
-def _first_undecodable_line(path: Path) -> int:
-    """The line of the first byte that is not UTF-8 (only looked for once decoding has failed); 1 for a
-    pipe, which cannot be read again (opening it would wait for a writer that never comes)."""
-    if not path.is_file():
-        return 1
-    with open(path, "rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            try:
-                raw.decode("utf-8")
-            except UnicodeDecodeError:
-                return number
-    return 0

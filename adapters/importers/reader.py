@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,6 +19,13 @@ MAX_LINE_CHARS = 64 * 1024
 
 IGNORED_COLUMNS = frozenset({"error"})
 """The column a rejects file adds; ignored so a fixed rejects file can be imported as it is."""
+
+INPUT_ERRORS = "surrogateescape"
+"""How the input is decoded: a byte that is no UTF-8 becomes a lone surrogate (U+DC80-U+DCFF), refused at its row
+and column while the other rows are read on, and written back as that byte to the rejects file. Decoding
+strictly stopped the whole file at its first such byte, the good rows with it (even with --keep-going), and
+hid every problem after it."""
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,25 @@ class FileProblem(Exception):
     def __init__(self, problem: Problem):
         self.problem = problem
         super().__init__(str(problem))
+
+
+def not_utf8(name: str, line: int, field: str, text: str) -> Problem | None:
+    """`bad_encoding` for the first byte in `text` that was no UTF-8 character, naming it and what to do."""
+    found = _ESCAPED_BYTE.search(text)
+    if found is None:
+        return None
+    byte = ord(found[0]) - 0xDC00
+    return Problem(name, line, field, "bad_encoding",
+                   f"not UTF-8 text: byte 0x{byte:02X} is no UTF-8 character; save the file with the encoding "
+                   'UTF-8 (an editor\'s "ANSI", GBK or Latin-1 is not read)')
+
+
+def _utf16(name: str, first_line: str) -> None:
+    """Refuse a file that starts with a UTF-16 or UTF-32 byte-order mark as a whole: each line of it would be refused
+    on its own."""
+    if first_line.startswith(("\udcff\udcfe", "\udcfe\udcff", "\x00\x00\udcfe\udcff")):
+        raise FileProblem(Problem(name, 1, "", "bad_encoding", "UTF-16 or UTF-32 text (its byte-order mark says so); "
+                                                                "save the file with the encoding UTF-8"))
 
 
 def detect_format(path: Path, given: str | None) -> str:
@@ -109,6 +136,8 @@ def read_jsonl(handle: TextIO, name: str, required: tuple[str, ...] = ()) -> Ite
     seen = False
     for number, line in _bounded_lines(handle, name):
         seen = seen or line is None or bool(line.strip())
+        if number == 1 and line is not None:
+            _utf16(name, line)
         if line is None:
             too_long = Problem(name, number, "", "line_too_long", f"line longer than {MAX_LINE_CHARS} characters")
             yield RawRow(number, {}, "", [too_long])
@@ -120,6 +149,8 @@ def read_jsonl(handle: TextIO, name: str, required: tuple[str, ...] = ()) -> Ite
 
 def _jsonl_row(name: str, number: int, line: str) -> RawRow:
     """One non-blank JSON line as a row, or as a row holding the one reason it cannot be read."""
+    if _ESCAPED_BYTE.search(line):
+        return _undecodable_jsonl_row(name, number, line)
     repeated: list[str] = []
     try:
         data = json.loads(line, parse_float=WrittenNumber,
@@ -141,6 +172,22 @@ def _jsonl_row(name: str, number: int, line: str) -> RawRow:
     return RawRow(number, values, data, twice, line.rstrip("\r\n"))
 
 
+def _undecodable_jsonl_row(name: str, number: int, line: str) -> RawRow:
+    """A JSON line holding a byte that is no UTF-8, refused at the key whose name or value holds it (where the line
+    is a JSON object), given back as written."""
+    text = line.rstrip("\r\n")
+    try:
+        data = json.loads(line, parse_float=WrittenNumber)
+    except (ValueError, RecursionError):
+        data = None
+    if not isinstance(data, dict):
+        problem = not_utf8(name, number, "", line)
+        return RawRow(number, {}, text, [problem] if problem else [])
+    field = next((k for k, v in data.items() if _ESCAPED_BYTE.search(k + json.dumps(v, ensure_ascii=False))), "")
+    problem = not_utf8(name, number, shown_name(field), line)
+    return RawRow(number, {}, data, [problem] if problem else [], text)
+
+
 def _noting_repeats(pairs: list[tuple[str, Any]], repeated: list[str]) -> dict[str, Any]:
     """The object, noting each key named twice in it: json keeps the last value and says nothing."""
     out = dict(pairs)
@@ -158,7 +205,7 @@ def read_csv(handle: TextIO, name: str, allowed: tuple[str, ...], required: tupl
     csv.field_size_limit(MAX_LINE_CHARS)
     lines = _CountedLines(handle)
     reader = csv.DictReader(lines, strict=True)
-    _check_csv_header(reader, handle, name, allowed, required)
+    _check_csv_header(reader, lines, name, allowed, required)
     while True:
         try:
             record = next(reader)
@@ -169,6 +216,9 @@ def read_csv(handle: TextIO, name: str, allowed: tuple[str, ...], required: tupl
             if lines.read > reader.line_num + 1:
                 return
             continue
+        if (undecodable := _undecodable_cell(name, reader.line_num, record)) is not None:
+            yield RawRow(reader.line_num, {}, record, [undecodable])
+            continue
         if None in record:
             extra = Problem(name, reader.line_num, "", "extra_cells", "more cells than header columns")
             yield RawRow(reader.line_num, {}, record, [extra])
@@ -177,20 +227,34 @@ def read_csv(handle: TextIO, name: str, allowed: tuple[str, ...], required: tupl
         yield RawRow(reader.line_num, values, record)
 
 
+def _undecodable_cell(name: str, line: int, record: dict[str | None, Any]) -> Problem | None:
+    """`bad_encoding` at the first cell holding a byte that is no UTF-8 (before any other check: the other
+    messages quote what was written)."""
+    for column, value in record.items():
+        for cell in value if isinstance(value, list) else [value]:
+            if isinstance(cell, str) and (problem := not_utf8(name, line, column or "", cell)):
+                return problem
+    return None
+
+
 class _CountedLines:
     """The file's lines as the csv module reads them, counted: its own count leaves out the lines of a
     row it failed on."""
 
     def __init__(self, handle: TextIO):
-        self._handle = handle
+        self.handle = handle
         self.read = 0
+        self.first = ""
+        """The first line read (the header's): its encoding is told apart from its CSV."""
 
     def __iter__(self) -> _CountedLines:
         return self
 
     def __next__(self) -> str:
-        line = next(self._handle)
+        line = next(self.handle)
         self.read += 1
+        if self.read == 1:
+            self.first = line
         return line
 
 
@@ -211,15 +275,19 @@ def _bad_csv(name: str, line: int, exc: csv.Error, lost: bool = False) -> RawRow
 
 
 def _check_csv_header(
-    reader: csv.DictReader[str], handle: TextIO, name: str, allowed: tuple[str, ...], required: tuple[str, ...]
+    reader: csv.DictReader[str], lines: _CountedLines, name: str, allowed: tuple[str, ...], required: tuple[str, ...]
 ) -> None:
     """Read the header line and raise FileProblem for the first thing wrong with it."""
     try:
         header = reader.fieldnames or []
-    except csv.Error as exc:
+    except csv.Error as exc:  # UTF-16's NULs too: said as what they are
+        _utf16(name, lines.first)
         raise FileProblem(Problem(name, 1, "", "bad_csv", str(exc))) from exc
+    _utf16(name, lines.first)
+    if (undecodable := not_utf8(name, 1, "", lines.first)) is not None:
+        raise FileProblem(undecodable)
     if not header:  # no first line, or a blank one: no column can be said to be missing
-        if _nothing_more(handle):
+        if _nothing_more(lines.handle):
             raise _empty_file(name, _csv_first_line(required))
         raise FileProblem(Problem(name, 1, "", "blank_header", f"the first line is blank: {_csv_first_line(required)}"))
     unknown = [c for c in header if c not in allowed and c not in IGNORED_COLUMNS]
