@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, select
 
 from adapters.batch.files import written_whole
+from adapters.importers.csv_rows import read_csv
 from adapters.importers.first_lines import FirstLines
 from adapters.importers.held import sigint_held
 from adapters.importers.kinds import KINDS, ImportKind
@@ -22,7 +23,6 @@ from adapters.importers.reader import (
     Problem,
     RawRow,
     detect_format,
-    read_csv,
     read_jsonl,
 )
 from adapters.importers.report import ImportInterrupted, ImportReport

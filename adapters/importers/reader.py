@@ -1,11 +1,10 @@
-"""Read CSV and JSON-lines files row by row, keeping the line number of every row."""
+"""Read JSON-lines files row by row, keeping the line number of every row; what both formats share (csv_rows.py
+reads CSV)."""
 
 from __future__ import annotations
 
-import csv
 import json
 import re
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,7 +77,7 @@ def not_utf8(name: str, line: int, field: str, text: str) -> Problem | None:
                    'UTF-8 (an editor\'s "ANSI", GBK or Latin-1 is not read)')
 
 
-def _utf16(name: str, first_line: str) -> None:
+def refuse_utf16(name: str, first_line: str) -> None:
     """Refuse a file that starts with a UTF-16 or UTF-32 byte-order mark as a whole: each line of it would be refused
     on its own."""
     if first_line.startswith(("\udcff\udcfe", "\udcfe\udcff", "\x00\x00\udcfe\udcff")):
@@ -108,7 +107,7 @@ def _bounded_lines(handle: TextIO, name: str) -> Iterator[tuple[int, str | None]
             yield number, line
 
 
-def _nothing_more(handle: TextIO) -> bool:
+def nothing_more(handle: TextIO) -> bool:
     """Whether the rest of `handle` is blank (read in bounded pieces, never a whole line at once)."""
     while piece := handle.read(MAX_LINE_CHARS):
         if piece.strip():
@@ -116,14 +115,10 @@ def _nothing_more(handle: TextIO) -> bool:
     return True
 
 
-def _empty_file(name: str, first_line: str) -> FileProblem:
+def empty_file(name: str, first_line: str) -> FileProblem:
     """`empty_file` at line 1, saying what a first line holds: a file with nothing in it imported nothing
     without a word (JSON lines) or was said to miss a column (CSV)."""
     return FileProblem(Problem(name, 1, "", "empty_file", f"empty file, nothing to import: {first_line}"))
-
-
-def _csv_first_line(required: tuple[str, ...]) -> str:
-    return f"a CSV file's first line names its columns, at least {', '.join(required)}"
 
 
 def _jsonl_first_line(required: tuple[str, ...]) -> str:
@@ -137,14 +132,14 @@ def read_jsonl(handle: TextIO, name: str, required: tuple[str, ...] = ()) -> Ite
     for number, line in _bounded_lines(handle, name):
         seen = seen or line is None or bool(line.strip())
         if number == 1 and line is not None:
-            _utf16(name, line)
+            refuse_utf16(name, line)
         if line is None:
             too_long = Problem(name, number, "", "line_too_long", f"line longer than {MAX_LINE_CHARS} characters")
             yield RawRow(number, {}, "", [too_long])
         elif line.strip():
             yield _jsonl_row(name, number, line)
     if not seen:
-        raise _empty_file(name, _jsonl_first_line(required))
+        raise empty_file(name, _jsonl_first_line(required))
 
 
 def _jsonl_row(name: str, number: int, line: str) -> RawRow:
@@ -198,105 +193,3 @@ def _noting_repeats(pairs: list[tuple[str, Any]], repeated: list[str]) -> dict[s
                 repeated.append(key)
             seen.add(key)
     return out
-
-
-def read_csv(handle: TextIO, name: str, allowed: tuple[str, ...], required: tuple[str, ...]) -> Iterator[RawRow]:
-    """A header line, then one row per record; the header is checked before any row is read."""
-    csv.field_size_limit(MAX_LINE_CHARS)
-    lines = _CountedLines(handle)
-    reader = csv.DictReader(lines, strict=True)
-    _check_csv_header(reader, lines, name, allowed, required)
-    while True:
-        try:
-            record = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:  # DictReader's line_num is still the last good row's: this one starts after it
-            yield _bad_csv(name, reader.line_num + 1, exc, lost=lines.read > reader.line_num + 1)
-            if lines.read > reader.line_num + 1:
-                return
-            continue
-        if (undecodable := _undecodable_cell(name, reader.line_num, record)) is not None:
-            yield RawRow(reader.line_num, {}, record, [undecodable])
-            continue
-        if None in record:
-            extra = Problem(name, reader.line_num, "", "extra_cells", "more cells than header columns")
-            yield RawRow(reader.line_num, {}, record, [extra])
-            continue
-        values = {k: v for k, v in record.items() if v not in ("", None) and k not in IGNORED_COLUMNS}
-        yield RawRow(reader.line_num, values, record)
-
-
-def _undecodable_cell(name: str, line: int, record: dict[str | None, Any]) -> Problem | None:
-    """`bad_encoding` at the first cell holding a byte that is no UTF-8 (before any other check: the other
-    messages quote what was written)."""
-    for column, value in record.items():
-        for cell in value if isinstance(value, list) else [value]:
-            if isinstance(cell, str) and (problem := not_utf8(name, line, column or "", cell)):
-                return problem
-    return None
-
-
-class _CountedLines:
-    """The file's lines as the csv module reads them, counted: its own count leaves out the lines of a
-    row it failed on."""
-
-    def __init__(self, handle: TextIO):
-        self.handle = handle
-        self.read = 0
-        self.first = ""
-        """The first line read (the header's): its encoding is told apart from its CSV."""
-
-    def __iter__(self) -> _CountedLines:
-        return self
-
-    def __next__(self) -> str:
-        line = next(self.handle)
-        self.read += 1
-        if self.read == 1:
-            self.first = line
-        return line
-
-
-def _bad_csv(name: str, line: int, exc: csv.Error, lost: bool = False) -> RawRow:
-    """A row the csv module could not read, at the line it starts on, in words saying what to do: its own
-    were `unexpected end of data` and `field larger than field limit (65536)`, at the row before. `lost`:
-    the row ran over several lines, so the module stopped inside a quoted cell, where it would go on
-    taking the cell's further lines for rows."""
-    why = str(exc)
-    if why == "unexpected end of data":
-        why = 'a quote opened on this line is never closed: close it; a quote inside a quoted cell is written ""'
-    elif why.startswith("field larger than field limit"):
-        why = f"a cell longer than {MAX_LINE_CHARS} characters"
-    if lost:
-        why += ("; it runs over several lines, so where the next row begins cannot be told: "
-                "the rest of the file is not read")
-    return RawRow(line, {}, "", [Problem(name, line, "", "bad_csv", why)])
-
-
-def _check_csv_header(
-    reader: csv.DictReader[str], lines: _CountedLines, name: str, allowed: tuple[str, ...], required: tuple[str, ...]
-) -> None:
-    """Read the header line and raise FileProblem for the first thing wrong with it."""
-    try:
-        header = reader.fieldnames or []
-    except csv.Error as exc:  # UTF-16's NULs too: said as what they are
-        _utf16(name, lines.first)
-        raise FileProblem(Problem(name, 1, "", "bad_csv", str(exc))) from exc
-    _utf16(name, lines.first)
-    if (undecodable := not_utf8(name, 1, "", lines.first)) is not None:
-        raise FileProblem(undecodable)
-    if not header:  # no first line, or a blank one: no column can be said to be missing
-        if _nothing_more(lines.handle):
-            raise _empty_file(name, _csv_first_line(required))
-        raise FileProblem(Problem(name, 1, "", "blank_header", f"the first line is blank: {_csv_first_line(required)}"))
-    unknown = [c for c in header if c not in allowed and c not in IGNORED_COLUMNS]
-    if unknown:
-        expected = f"unknown column; expected some of {', '.join(allowed)}"
-        raise FileProblem(Problem(name, 1, shown_name(unknown[0]), "unknown_column", expected))
-    repeated = sorted(c for c, n in Counter(header).items() if n > 1)  # counted once: thousands of columns
-    if repeated:
-        raise FileProblem(Problem(name, 1, repeated[0], "duplicate_column", "column appears more than once"))
-    missing = [c for c in required if c not in header]
-    if missing:
-        raise FileProblem(Problem(name, 1, missing[0], "missing_column", "required column is missing"))

@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from adapters.importers.reader import MAX_LINE_CHARS, FileProblem, read_csv, read_jsonl
+from adapters.importers.csv_rows import read_csv
+from adapters.importers.reader import MAX_LINE_CHARS, FileProblem, read_jsonl
 
 COLUMNS = ("order_id", "customer_id", "ordered_on", "amount", "status")
 REQUIRED = ("order_id", "customer_id", "ordered_on", "amount")
