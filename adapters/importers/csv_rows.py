@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any, TextIO
@@ -20,6 +21,9 @@ from adapters.importers.reader import (
 )
 from policy_engine.domain.errors import shown_name
 
+_BREAKS = re.compile(r"\r\n|\r|\n")
+"""The line breaks a file read with newline="" ends its lines at."""
+
 
 def _csv_first_line(required: tuple[str, ...]) -> str:
     return f"a CSV file's first line names its columns, at least {', '.join(required)}"
@@ -27,30 +31,44 @@ def _csv_first_line(required: tuple[str, ...]) -> str:
 
 
 def read_csv(handle: TextIO, name: str, allowed: tuple[str, ...], required: tuple[str, ...]) -> Iterator[RawRow]:
-    """A header line, then one row per record; the header is checked before any row is read."""
+    """A header line, then one row per record, each at the line it starts on; the header is checked before any row
+    is read. No line is read whole past MAX_LINE_CHARS."""
     csv.field_size_limit(MAX_LINE_CHARS)
     lines = _CountedLines(handle)
     reader = csv.DictReader(lines, strict=True)
     _check_csv_header(reader, lines, name, allowed, required)
+    ended = lines.read  # the last line of the last row read: the next row starts after it
     while True:
         try:
             record = next(reader)
         except StopIteration:
             return
-        except csv.Error as exc:  # DictReader's line_num is still the last good row's: this one starts after it
-            yield _bad_csv(name, reader.line_num + 1, exc, lost=lines.read > reader.line_num + 1)
-            if lines.read > reader.line_num + 1:
+        except (csv.Error, _LineTooLong) as exc:
+            lost = lines.read > ended + 1 or (isinstance(exc, _LineTooLong) and exc.quote_open)
+            yield _bad_csv(name, ended + 1, exc, lost)
+            if lost:
                 return
+            ended = lines.read
             continue
-        if (undecodable := _undecodable_cell(name, reader.line_num, record)) is not None:
-            yield RawRow(reader.line_num, {}, record, [undecodable])
-            continue
-        if None in record:
-            extra = Problem(name, reader.line_num, "", "extra_cells", "more cells than header columns")
-            yield RawRow(reader.line_num, {}, record, [extra])
-            continue
-        values = {k: v for k, v in record.items() if v not in ("", None) and k not in IGNORED_COLUMNS}
-        yield RawRow(reader.line_num, values, record)
+        line, ended = lines.read - _breaks_within(record), lines.read
+        yield _row(name, line, record)
+
+
+def _row(name: str, line: int, record: dict[Any, Any]) -> RawRow:
+    """The record as a row, or as a row holding the one reason its cells cannot be taken."""
+    if (undecodable := _undecodable_cell(name, line, record)) is not None:
+        return RawRow(line, {}, record, [undecodable])
+    if None in record:
+        return RawRow(line, {}, record, [Problem(name, line, "", "extra_cells", "more cells than header columns")])
+    values = {k: v for k, v in record.items() if v not in ("", None) and k not in IGNORED_COLUMNS}
+    return RawRow(line, values, record)
+
+
+def _breaks_within(record: dict[Any, Any]) -> int:
+    """The line breaks inside the record's quoted cells: the lines it runs over after the one it starts on (the csv
+    module's line_num is the last of them, where an editor shows the row starting earlier)."""
+    cells = (c for v in record.values() for c in (v if isinstance(v, list) else [v]))
+    return sum(len(_BREAKS.findall(c)) for c in cells if isinstance(c, str))
 
 
 def _undecodable_cell(name: str, line: int, record: dict[str | None, Any]) -> Problem | None:
@@ -77,19 +95,42 @@ class _CountedLines:
         return self
 
     def __next__(self) -> str:
-        line = next(self.handle)
+        line = self.handle.readline(MAX_LINE_CHARS + 1)
+        if not line:
+            raise StopIteration
         self.read += 1
         if self.read == 1:
             self.first = line
+        if len(line) > MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
+            raise _LineTooLong(self.read, self._skipped(line))
         return line
 
+    def _skipped(self, line: str) -> bool:
+        """Read the rest of an overlong line in bounded pieces; whether it leaves a quote open (an odd count)."""
+        quotes = line.count('"')
+        while line and not line.endswith(("\n", "\r")):
+            line = self.handle.readline(MAX_LINE_CHARS + 1)
+            quotes += line.count('"')
+        return quotes % 2 == 1
 
-def _bad_csv(name: str, line: int, exc: csv.Error, lost: bool = False) -> RawRow:
+
+class _LineTooLong(Exception):
+    """A line past MAX_LINE_CHARS, skipped unread (a whole line was read into memory, however long: 200 MB of one
+    line took 465 MB); `quote_open`: a quoted cell runs on past it."""
+
+    def __init__(self, number: int, quote_open: bool):
+        self.number, self.quote_open = number, quote_open
+        super().__init__(f"line longer than {MAX_LINE_CHARS} characters")
+
+
+def _bad_csv(name: str, line: int, exc: csv.Error | _LineTooLong, lost: bool = False) -> RawRow:
     """A row the csv module could not read, at the line it starts on, in words saying what to do: its own
     were `unexpected end of data` and `field larger than field limit (65536)`, at the row before. `lost`:
     the row ran over several lines, so the module stopped inside a quoted cell, where it would go on
     taking the cell's further lines for rows."""
-    why = str(exc)
+    why, code = str(exc), "line_too_long" if isinstance(exc, _LineTooLong) else "bad_csv"
+    if isinstance(exc, _LineTooLong) and exc.number != line:
+        why = f"its line {exc.number} is longer than {MAX_LINE_CHARS} characters"
     if why == "unexpected end of data":
         why = 'a quote opened on this line is never closed: close it; a quote inside a quoted cell is written ""'
     elif why.startswith("field larger than field limit"):
@@ -97,7 +138,7 @@ def _bad_csv(name: str, line: int, exc: csv.Error, lost: bool = False) -> RawRow
     if lost:
         why += ("; it runs over several lines, so where the next row begins cannot be told: "
                 "the rest of the file is not read")
-    return RawRow(line, {}, "", [Problem(name, line, "", "bad_csv", why)])
+    return RawRow(line, {}, "", [Problem(name, line, "", code, why)])
 
 
 def _check_csv_header(
@@ -109,6 +150,9 @@ def _check_csv_header(
     except csv.Error as exc:  # UTF-16's NULs too: said as what they are
         refuse_utf16(name, lines.first)
         raise FileProblem(Problem(name, 1, "", "bad_csv", str(exc))) from exc
+    except _LineTooLong as exc:
+        raise FileProblem(Problem(name, 1, "", "line_too_long", f"the header line is {exc}: "
+                                  f"{_csv_first_line(required)}")) from exc
     refuse_utf16(name, lines.first)
     if (undecodable := not_utf8(name, 1, "", lines.first)) is not None:
         raise FileProblem(undecodable)
