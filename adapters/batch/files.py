@@ -29,6 +29,12 @@ def spreadsheet_safe(value: Any) -> Any:
     return value
 
 
+def spreadsheet_text(cell: str) -> str:
+    """A CSV cell as it was before spreadsheet_safe: its `'` taken off when a formula's first character follows, so
+    that a file we wrote (an import's rejects) imports as it is."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(_FORMULA_STARTS) else cell
+
+
 @contextmanager
 def written_whole(path: Path, encoding: str = "utf-8", newline: str | None = None,
                   new_mode: int = PRIVATE_FILE, errors: str = "strict") -> Iterator[TextIO]:

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any, TextIO
 
+from adapters.batch.files import spreadsheet_text
 from adapters.importers.reader import (
     IGNORED_COLUMNS,
     MAX_LINE_CHARS,
@@ -60,7 +61,8 @@ def _row(name: str, line: int, record: dict[Any, Any]) -> RawRow:
         return RawRow(line, {}, record, [undecodable])
     if None in record:
         return RawRow(line, {}, record, [Problem(name, line, "", "extra_cells", "more cells than header columns")])
-    values = {k: v for k, v in record.items() if v not in ("", None) and k not in IGNORED_COLUMNS}
+    # A `'` before a formula's first character is the escape of a file we wrote (a rejects file, queue --csv).
+    values = {k: spreadsheet_text(v) for k, v in record.items() if v not in ("", None) and k not in IGNORED_COLUMNS}
     return RawRow(line, values, record)
 
 

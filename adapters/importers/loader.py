@@ -12,7 +12,7 @@ from typing import Any, TextIO
 from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, select
 
-from adapters.batch.files import written_whole
+from adapters.batch.files import spreadsheet_safe, written_whole
 from adapters.importers.csv_rows import read_csv
 from adapters.importers.first_lines import FirstLines
 from adapters.importers.held import sigint_held
@@ -56,7 +56,10 @@ class _Rejects:
             )
             self.writer.writeheader()
         original = row.original if isinstance(row.original, dict) else {}
-        self.writer.writerow({**{k: v for k, v in original.items() if k is not None}, "error": error})
+        # Opened in a spreadsheet to be fixed, a cell such as `=cmd|' /C calc'!A0` would run: it gets a `'`, which
+        # the importer takes off again (csv_rows.py), so the fixed file still imports as it is.
+        cells = {k: spreadsheet_safe(v) for k, v in original.items() if k is not None}
+        self.writer.writerow({**cells, "error": spreadsheet_safe(error)})
 
 
 def _jsonl_reject(row: RawRow, error: str) -> str:
