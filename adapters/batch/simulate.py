@@ -237,14 +237,15 @@ def simulate(db_url: str, live_dir: Path, candidate_dir: Path, as_of: date, work
 
 
 def _open_store(db_url: str, on_wait: Callable[[str], None] | None) -> Engine:
-    """The existing store, migrated; any failure a BatchInputError saying why, but the SQLite write lock
-    held all through the migration (busy, not broken: the caller's exit 3)."""
-    from adapters.store.engine import NoSuchStore, cannot_open, make_engine, require_existing
+    """The existing store (none is created: presence.py), migrated; any failure a BatchInputError saying why, but
+    the SQLite write lock held all through the migration (busy, not broken: the caller's exit 3)."""
+    from adapters.store.engine import NoSuchStore, cannot_open, make_engine
     from adapters.store.lock_wait import is_locked
+    from adapters.store.presence import require_store
     from adapters.store.revisions import migrate
 
     try:
-        require_existing(db_url)
+        require_store(db_url)
         engine = make_engine(db_url)
         migrate(engine, on_wait=on_wait)
     except NoSuchStore as exc:

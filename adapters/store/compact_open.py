@@ -13,6 +13,7 @@ from sqlalchemy.engine import URL
 from adapters.store.db_url import BadDbUrl, check_db_url
 from adapters.store.engine import NoSuchStore, cannot_open, make_engine, require_existing, resolve_db_url, safe_url
 from adapters.store.lock_wait import is_locked
+from adapters.store.presence import no_store_in
 from adapters.store.revisions import alembic_config, current_revision, migrate
 
 SNAPSHOTS_REVISION = "0003"
@@ -73,8 +74,9 @@ def _check_revision(engine: Engine, shown: str, upgrade: bool, on_wait: Callable
         revision = current_revision(engine)
     except Exception as exc:  # unreachable server, bad credentials, not a database file: what to check too
         raise CompactError(cannot_open(engine.url.render_as_string(hide_password=False), exc)) from None
-    if revision is None:
-        raise CompactError(f"{shown}: not a credit-policy store (no migration recorded: empty or another database)")
+    if revision is None:  # empty or another database: which, and what to do (presence.py, as the reading commands)
+        with engine.connect() as conn:
+            raise CompactError(f"{shown}: {no_store_in(conn) or 'not a credit-policy store'}")
     script = ScriptDirectory.from_config(alembic_config())
     try:
         ancestors = [r.revision for r in script.iterate_revisions(revision, "base") if r is not None]

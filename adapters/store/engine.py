@@ -42,8 +42,8 @@ def require_existing(url: str | None = None, came_from: str = "") -> None:
 
     Commands that only read the store (queue, report, history, simulate), the batch and `serve` call
     this first: opening a missing file would create it, so a typo in --db left an empty store behind
-    and the command answered "nothing found" (serve: NOT_FOUND) about the wrong database. Other
-    databases need no check: a server refuses a database that does not exist.
+    and the command answered "nothing found" (serve: NOT_FOUND) about the wrong database. A server refuses a
+    database that does not exist; one that exists but holds no store is presence.require_store's to refuse.
     """
     resolved = resolve_db_url(url)
     check_db_url(resolved)

@@ -11,14 +11,16 @@ from policy_engine.cli.store_common import NOT_UPGRADED, exit_if_locked, say_wai
 
 
 def open_engine(db: str | None, command: str) -> Any:
-    """An engine on the existing store, migrated (a wait for the SQLite write lock said, `command` first);
-    or exit 2 saying why it cannot be opened, 3 when another process held the lock all the while."""
+    """An engine on the existing store (none is created: presence.py), migrated (a wait for the SQLite write lock
+    said, `command` first); or exit 2 saying why it cannot be opened, 3 when another process held the lock all the
+    while."""
     from adapters.store import make_engine, migrate, resolve_db_url
-    from adapters.store.engine import NoSuchStore, cannot_open, require_existing
+    from adapters.store.engine import NoSuchStore, cannot_open
+    from adapters.store.presence import require_store
 
     url = str(resolve_db_url(db))
     try:
-        require_existing(url)
+        require_store(url)
         engine = make_engine(url)
     except NoSuchStore as exc:
         err.print(f"error: {exc}", markup=False)

@@ -1,6 +1,7 @@
 """`credit-policy migrate`: bring the store's schema to this release's, as its own step of an upgrade.
 
-Every command migrates the store it opens, which suits an embedded SQLite file. A PostgreSQL store in production is
+Every command migrates a store behind this release as it opens it, which suits an embedded SQLite file (only the
+writing ones create a store where there is none: adapters/store/presence.py). A PostgreSQL store in production is
 often written by a role that may not change the schema (its tables owned by another): there a release's upgrade is
 this command, run once with the owner's URL, and the others then find the store at their schema.
 """

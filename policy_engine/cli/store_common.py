@@ -22,15 +22,16 @@ def _out() -> Console:
 
 
 def open_store_or_exit(db: str | None, *, command: str, must_exist: bool = False) -> Any:
-    """The store; with `must_exist` (commands that only read) a SQLite file that is not there is an
-    error rather than a new empty store. A migration kept waiting for the SQLite write lock says so,
-    `command` (`history`) first, as every line a command says on stderr."""
+    """The store; with `must_exist` (commands that only read) a SQLite file that is not there, an empty database
+    or another one is an error rather than a new empty store (presence.py). A migration kept waiting for the SQLite
+    write lock says so, `command` (`history`) first, as every line a command says on stderr."""
     from adapters.store import open_store
-    from adapters.store.engine import NoSuchStore, require_existing, resolve_db_url
+    from adapters.store.engine import NoSuchStore, resolve_db_url
+    from adapters.store.presence import require_store
 
     try:
         if must_exist:
-            require_existing(db)
+            require_store(db)
         return open_store(db, on_wait=say_waiting(command))
     except NoSuchStore as exc:
         err.print(f"error: {exc}", markup=False)

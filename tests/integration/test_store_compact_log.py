@@ -336,7 +336,7 @@ def test_bad_urls_and_foreign_databases_are_named(tmp_path: Path, monkeypatch: p
 
     for url, message in [
         (f"sqlite:///{missing}", f"no store at {missing}"),
-        (f"sqlite:///{empty}", "not a credit-policy store"),
+        (f"sqlite:///{empty}", "the database is empty (no tables; nothing was created in it)"),
         ("not a url", "not a database URL"),
         ("sqlite://", "an in-memory SQLite database has no decision log"),
         (f"sqlite:///file:{empty}?uri=true", "SQLite URI filenames (file:…) are not taken here"),
