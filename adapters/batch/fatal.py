@@ -23,11 +23,12 @@ def fatal_text(exc: Exception, engine: Any) -> str:
     """What stopped the run, in a line or two: for a database error the driver's words, without the
     statement and its hundreds of parameters; for any error, bounded and without the URL's password."""
     said = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
-    text = f"{type(exc).__name__}: {str(said).strip()}"
-    text = scrub_password(text, engine.url.render_as_string(hide_password=False))[:MAX_FATAL_TEXT]
+    url = engine.url.render_as_string(hide_password=False)
+    text = scrub_password(f"{type(exc).__name__}: {str(said).strip()}", url)[:MAX_FATAL_TEXT]
     if not isinstance(exc, DBAPIError):  # any error may quote the URL (SQLAlchemy's own do): scrubbed all the same
         return text
-    return text + what_to_do(exc, engine, text)
+    # The advice too: it names the role (`GRANT … TO app`), which may be the password's own word.
+    return scrub_password(text + what_to_do(exc, engine, text), url)
 
 
 def what_to_do(exc: DBAPIError, engine: Any, text: str) -> str:

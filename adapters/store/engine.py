@@ -89,11 +89,12 @@ def server_not_answering(exc: BaseException) -> bool:
 def safe_url(url: str) -> str:
     """The URL as it may be printed or logged: without its secrets (db_url.hidden_url). A file path given for a URL is
     shown as it is; any other value that does not parse is not shown (it may be a password pasted
-    into the wrong place, or a URL whose password broke the parse)."""
+    into the wrong place, or a URL whose password broke the parse). A user name that is the password, as the CI's
+    role has it, is hidden too (scrub_password): shown, it would say the password."""
     if looks_like_path(url):
         return url
     try:
-        return hidden_url(make_url(url))
+        return scrub_password(hidden_url(make_url(url)), url)
     except Exception:
         return "<a database URL that does not parse>"
 
@@ -115,15 +116,17 @@ def cannot_open(url: str, exc: BaseException, came_from: str = "", where: str = 
         advice = unusable.advice if unusable else connect_advice(exc, parsed, where or WHERE)
     except Exception:  # noqa: BLE001 - a URL that does not parse is said as it is
         advice = ""
-    return f"cannot open the store {safe_url(url)}{came_from}: {scrub_password(why, url)}{advice}"
+    # Scrubbed whole: the advice names the role (`GRANT … TO app`), which may be the password's own word.
+    return scrub_password(f"cannot open the store {safe_url(url)}{came_from}: {why}{advice}", url)
 
 
 def scrub_password(message: str, url: str) -> str:
     """`message` (say, a driver's error) with `url`'s password and other secrets (db_url.url_secrets) replaced by ***.
 
     The password is replaced where it stands on its own (in a URL, after `password=`, quoted), as
-    written or percent-encoded, not inside a longer word: a password "p" or "postgres" must not turn
-    "psycopg" or "postgresql" in the message into "***sycopg" or "***ql"."""
+    written or percent-encoded, not inside a longer word or name: a password "p" or "postgres" must not turn
+    "psycopg" or "postgresql" in the message into "***sycopg" or "***ql", nor a password "credit_policy" the
+    database name "credit_policy_test" into "***_test", which the advice asks the operator to check."""
     try:
         secrets = url_secrets(make_url(url))
     except Exception:
@@ -132,7 +135,7 @@ def scrub_password(message: str, url: str) -> str:
         return message
     forms = sorted({form for secret in secrets for form in (secret, quote(secret, safe=""))}, key=len, reverse=True)
     alone = "|".join(re.escape(form) for form in forms)
-    return re.sub(rf"(?<![A-Za-z0-9])(?:{alone})(?![A-Za-z0-9])", "***", message)
+    return re.sub(rf"(?<![A-Za-z0-9_])(?:{alone})(?![A-Za-z0-9_])", "***", message)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -57,13 +57,13 @@ def _exit_if_no_room(exc: Exception, url: str) -> None:
     from sqlalchemy import make_url
 
     from adapters.batch.fatal import no_room, no_room_left
-    from adapters.store.engine import safe_url
+    from adapters.store.engine import safe_url, scrub_password
 
     if no_room(exc):
         said = str(getattr(exc, "orig", None) or exc).strip()
-        err.print(f"error: cannot open the store {safe_url(url)}: {said}"
-                  f"{no_room_left(make_url(url), then='run the same command again')}; {NOT_UPGRADED}",
-                  markup=False)  # fmt: skip
+        err.print(scrub_password(f"error: cannot open the store {safe_url(url)}: {said}"
+                                 f"{no_room_left(make_url(url), then='run the same command again')}; {NOT_UPGRADED}",
+                                 url), markup=False)  # fmt: skip
         raise typer.Exit(3) from None
 
 
@@ -94,6 +94,7 @@ def exit_if_store_failed(exc: Exception, url: Any, outcome: str, again: str = "r
     written or is damaged (adapters/store/unusable.py), saying what became of the work (`outcome`); else return.
     Before, `import` and `demo-data` ended in a traceback and exit 1."""
     from adapters.batch.fatal import no_room, no_room_left
+    from adapters.store.engine import scrub_password
     from adapters.store.unusable import unusable_store
 
     said = str(getattr(exc, "orig", None) or exc).strip()
@@ -104,5 +105,6 @@ def exit_if_store_failed(exc: Exception, url: Any, outcome: str, again: str = "r
         if unusable is None:
             return
         advice, code = unusable.advice, 3 if unusable.retry_may_help else 2
-    err.print(f"error: {said}{advice}; {outcome}", markup=False)
+    shown = url.render_as_string(hide_password=False) if hasattr(url, "render_as_string") else str(url)
+    err.print(scrub_password(f"error: {said}{advice}; {outcome}", shown), markup=False)  # the driver's words and role
     raise typer.Exit(code) from None

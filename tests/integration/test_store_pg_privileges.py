@@ -66,6 +66,18 @@ def test_evaluate_with_db_whose_role_may_not_write_says_so_in_one_line_and_print
     assert " may not write the store's tables" in stderr and "the decision was not recorded" in stderr
 
 
+def test_the_role_in_the_advice_is_masked_as_in_the_driver_s_words_and_the_url(role: str) -> None:
+    """Before: with the CI's role, whose password is its name, the driver's words and the URL hid it and the advice
+    after them said `GRANT … TO credit_policy` on stderr and in the batch's summary: the password, in clear."""
+    batch = _cli("batch", "--db", PG_URL, "--as-of", "2026-11-22", "--quiet")
+    evaluate = _cli("evaluate", str(EXAMPLE), "--as-of", "2026-11-22", "--db", PG_URL)
+
+    grant = f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {_named(role)}, or point --db"
+    for said in (str(json.loads(batch[1])["error"]), batch[2], evaluate[2]):
+        assert f"(role {_named(role)} may not write the store's tables" in said and grant in said
+        assert _named(role) != "***" or role not in said  # the password is nowhere
+
+
 def test_serve_whose_role_may_not_write_the_decision_log_refuses_to_start_naming_what_it_lacks(role: str) -> None:
     """Before: the rules loaded and the workers started, then a traceback (InsufficientPrivilege on policy_versions)."""
     done = subprocess.run([sys.executable, "-m", "adapters.grpc", "serve", "--db", PG_URL, "--port", "0",
