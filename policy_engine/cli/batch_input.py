@@ -48,12 +48,16 @@ def partition_or_exit(partition: str) -> Any:
 
 
 def require_store(url: str) -> None:
-    """The batch re-evaluates the customers of an existing store: a SQLite path with a typo would be
-    created empty and the night's run would end "complete" with 0 customers, exit 0."""
+    """The batch re-evaluates the customers of an existing store: a SQLite path with a typo, or a PostgreSQL
+    database that is empty or another application's (a typo'd or default name), would be given the schema and
+    the night's run would end "complete" with 0 customers, exit 0 (presence.require_store changes nothing)."""
     from adapters.store.db_url import BadDbUrl
-    from adapters.store.engine import NoSuchStore, cannot_open, require_existing
+    from adapters.store.engine import NoSuchStore, cannot_open
+    from adapters.store.presence import require_store as require_a_store
 
     try:
-        require_existing(url)
+        require_a_store(url)
     except (NoSuchStore, BadDbUrl) as exc:
         raise bad_input(str(exc) if isinstance(exc, NoSuchStore) else cannot_open(url, exc)) from None
+    except Exception:  # noqa: BLE001 - unreachable, a wrong password: the opening says which, and retryable or not
+        return

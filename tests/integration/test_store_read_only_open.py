@@ -131,3 +131,27 @@ def test_an_in_memory_sqlite_database_is_refused_as_empty_in_every_process() -> 
 
     assert code == 2
     assert "no credit-policy store in sqlite://: an in-memory SQLite database is new and empty in every" in stderr
+
+
+@pytest.mark.postgres
+def test_the_batch_on_an_empty_postgresql_database_is_bad_input_and_creates_nothing(empty_pg_database: str) -> None:
+    """Before, the batch gave a typo'd database the schema and ended "complete" with 0 customers, exit 0 (on SQLite
+    a file that is not there was refused already)."""
+    code, stdout, stderr = _cli("batch", "--db", empty_pg_database, "--rules", RULES, "--as-of", "2026-11-22")
+
+    assert code == 2 and '"status": "bad_input"' in stdout
+    assert EMPTY in stderr
+    assert _tables(empty_pg_database) == []
+
+
+def test_the_batch_on_a_sqlite_file_of_another_application_is_bad_input_and_adds_no_table(tmp_path: Path) -> None:
+    other = tmp_path / "crm.sqlite"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE contacts (id INTEGER)")
+    conn.close()
+
+    code, stdout, stderr = _cli("batch", "--db", f"sqlite:///{other}", "--rules", RULES, "--as-of", "2026-11-22")
+
+    assert code == 2 and '"status": "bad_input"' in stdout
+    assert "it holds other tables (contacts) and no migration recorded: another database" in stderr
+    assert _tables(f"sqlite:///{other}") == ["contacts"]
