@@ -18,6 +18,7 @@ from policy_engine.caseexpect import EXPECT_KEYS, Known, check_expect, checks_so
 from policy_engine.domain.dates import refused_date
 from policy_engine.domain.errors import violations_from
 from policy_engine.domain.models import CustomerSnapshot, OrderRequest
+from policy_engine.domain.suggest import echoed_input
 from policy_engine.domain.values import parse_iso_date
 from policy_engine.rules.full_width import name_slips
 from policy_engine.rules.loader import MAX_FILE_BYTES, MAX_FILES, TESTS_DIR, Document, scan_rules_dir
@@ -243,7 +244,7 @@ def _case_id_problems(doc: Document, loc: tuple[Any, ...], case: dict[Any, Any])
     case_id = case["id"]
     if isinstance(case_id, str) and case_id.strip():
         return []
-    return [doc.problem((*loc, "id"), "type_mismatch", f"id: got {case_id!r}; write {_ID_HINT}")]
+    return [doc.problem((*loc, "id"), "type_mismatch", f"id: got {echoed_input(case_id)[0]}; write {_ID_HINT}")]
 
 
 def read_past(doc: Document, loc: tuple[Any, ...], case: dict[Any, Any], fixtures: dict[str, Fixture]) -> list[Problem]:

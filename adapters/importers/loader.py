@@ -29,6 +29,7 @@ from adapters.importers.report import ImportInterrupted, ImportReport
 from adapters.store import schema as s
 from adapters.store.lock_wait import begin_immediate
 from policy_engine.domain.errors import typed_violations_from
+from policy_engine.domain.suggest import echoed
 
 CHUNK_ROWS = 2000
 
@@ -153,7 +154,7 @@ class _Run:
                         row.line,
                         "customer_id",
                         "unknown_customer",
-                        f"no customer {model.customer_id!r}; import customers first",
+                        f"no customer {echoed(model.customer_id)}; import customers first",
                     )
                 )
 

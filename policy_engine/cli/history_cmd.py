@@ -13,8 +13,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from policy_engine.cli.options import MAX_ROWS
+from policy_engine.cli.options import MAX_ROWS, id_argument
 from policy_engine.cli.store_common import DbOption, _out, err, open_store_or_exit
+from policy_engine.domain.suggest import echoed
 from policy_engine.domain.values import GRADE_RANK
 
 
@@ -44,10 +45,11 @@ def history_cmd(
     """A customer's logged decisions and how its grade and limit moved; --replay checks they reproduce."""
     from adapters.store.replay import Replayer
 
+    customer_id = id_argument("CUSTOMER_ID", customer_id)
     store = open_store_or_exit(db, command="history", must_exist=True)
     entries = store.history(customer_id, last)
     if not entries:
-        err.print(f"no decisions logged for customer {customer_id!r}", markup=False)
+        err.print(f"no decisions logged for customer {echoed(customer_id)}", markup=False)
         raise typer.Exit(1)
     results = {}
     if replay:

@@ -34,6 +34,22 @@ def refusal(option: str, why: str, value: str, hint: str = "") -> str:
     return f"{option}: {why}: {echoed(value)}{hint}"
 
 
+def id_argument(name: str, value: str) -> str:
+    """The id an argument names, surrounding whitespace taken off as every id is; or exit 2 saying what is wrong:
+    empty, longer than any id (the bound, the id cut short), or holding a control or invisible character."""
+    from policy_engine.domain.bounds import id_problem, too_long
+    from policy_engine.domain.values import MAX_ID_LENGTH
+
+    given = value.strip()
+    if not given:
+        raise fail(f"{name}: required")
+    if len(given) > MAX_ID_LENGTH:  # the bound's words echo the id, cut short: 100,000 characters were echoed whole
+        raise fail(f"{name}: {too_long(given, MAX_ID_LENGTH)}")
+    if problem := id_problem(given):
+        raise refused(name, problem, given)  # echoed escaped: raw, a control character would drive the terminal
+    return given
+
+
 def date_option(option: str, value: str) -> date:
     """The day an option names, or exit 2 saying what was given and, where one can tell, what to write."""
     # Imported here: the domain's values load ISO 4217's list (pycountry, ~20-60 ms), which the app's group

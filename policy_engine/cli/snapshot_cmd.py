@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from policy_engine.cli.options import date_option
+from policy_engine.cli.options import date_option, id_argument
 from policy_engine.cli.store_common import DbOption, err, open_store_or_exit
 
 
@@ -27,13 +27,15 @@ def snapshot_cmd(
 ) -> None:
     """Print a customer's snapshot from the store as JSON, for evaluate/check-order (--explain)."""
     from policy_engine.domain.errors import CustomerNotFound, StoredRecordInvalid
+    from policy_engine.domain.suggest import echoed
 
+    customer_id = id_argument("CUSTOMER_ID", customer_id)
     day = date_option("--as-of", as_of) if as_of else None
     store = open_store_or_exit(db, command="snapshot", must_exist=True)
     try:
         snapshot = store.get_snapshot(customer_id, day)
     except CustomerNotFound:
-        err.print(f"error: no customer {customer_id!r} in the store", markup=False)
+        err.print(f"error: no customer {echoed(customer_id)} in the store", markup=False)
         raise typer.Exit(1) from None
     except StoredRecordInvalid as exc:  # the record cannot make a snapshot evaluate would take
         err.print(f"error: {exc}", markup=False)

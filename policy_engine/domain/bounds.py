@@ -7,10 +7,12 @@ Only ever called once a value has been refused, so none of it costs a valid requ
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sized
 from typing import Any
 
 from policy_engine.domain.suggest import echoed_input
+from policy_engine.domain.values import IDENTIFIER_PATTERN, MAX_ID_LENGTH, PATTERN_MESSAGES
 
 BOUND_ERRORS = frozenset({"string_too_long", "too_long", "less_than_equal", "greater_than_equal", "less_than",
                           "greater_than"})
@@ -38,3 +40,16 @@ def beyond_bound(kind: str, ctx: Mapping[str, Any], value: Any) -> str:
         return too_many(ctx.get("actual_length") or (len(value) if isinstance(value, Sized) else 0), ctx["max_length"])
     bound = next(f"{words} {ctx[key]}" for key, words in _BOUNDS if key in ctx)
     return f"{bound}, got {echoed_input(value)[0]}"
+
+
+_IDENTIFIER = re.compile(IDENTIFIER_PATTERN)
+
+
+def id_problem(text: str) -> str:
+    """What is wrong with an id as given, "" if nothing: longer than MAX_ID_LENGTH (the bound, then the id cut
+    short) or holding a control or invisible character (which the id printed raw would act out: not echoed)."""
+    if len(text) > MAX_ID_LENGTH:
+        return too_long(text, MAX_ID_LENGTH)
+    if not _IDENTIFIER.match(text):
+        return PATTERN_MESSAGES[IDENTIFIER_PATTERN]
+    return ""

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from policy_engine.domain.amounts import refused_amount
 from policy_engine.domain.bounds import BOUND_ERRORS, beyond_bound
 from policy_engine.domain.dates import refused_date
-from policy_engine.domain.suggest import close_choices, did_you_mean
+from policy_engine.domain.suggest import close_choices, did_you_mean, echoed
 from policy_engine.domain.value_schemas import BRANCH_GATE_ERRORS, BRANCH_MESSAGES, SHORTCUT_BRANCHES
 from policy_engine.domain.values import (
     CURRENCY_NICKNAMES,
@@ -73,7 +73,7 @@ class CustomerNotFound(PolicyError):
 
     def __init__(self, customer_id: str, hint: str = ""):
         self.customer_id, self.hint = customer_id, hint
-        super().__init__(f"customer {customer_id!r} not found" + (f": {hint}" if hint else ""))
+        super().__init__(f"customer {echoed(customer_id)} not found" + (f": {hint}" if hint else ""))
 
 
 class StoreUnavailable(PolicyError):
@@ -96,7 +96,8 @@ class StoredRecordInvalid(PolicyError):
     def __init__(self, customer_id: str, violations: list[FieldViolation]):
         self.customer_id, self.violations = customer_id, violations
         shown = "; ".join(str(v) for v in violations[:5])
-        super().__init__(f"the stored record of customer {customer_id!r} is invalid ({shown}); fix it in the store")
+        super().__init__(f"the stored record of customer {echoed(customer_id)} is invalid ({shown}); "
+                         "fix it in the store")
 
 
 class EngineFailure(PolicyError):

@@ -37,6 +37,7 @@ from policy_engine.domain.values import (
     GRADES,
     IDENTIFIER_PATTERN,
     MAX_FINANCIALS,
+    MAX_ID_LENGTH,
     MAX_INVOICES,
     MAX_MONEY,
     MAX_ORDERS,
@@ -52,7 +53,7 @@ from policy_engine.domain.violation_reasons import OUT_OF_RANGE, REQUIRED, UNKNO
 
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT, strip_whitespace=True, pattern=TEXT_PATTERN)]
 Identifier = Annotated[
-    str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True, pattern=IDENTIFIER_PATTERN)
+    str, StringConstraints(min_length=1, max_length=MAX_ID_LENGTH, strip_whitespace=True, pattern=IDENTIFIER_PATTERN)
 ]
 Score = Annotated[int, Field(ge=0, le=100)]
 

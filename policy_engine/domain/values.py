@@ -59,6 +59,8 @@ MAX_TEXT = 200
 TEXT_CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
 """The control characters free text may not hold (a regex class body): all but tab, LF and CR (C0, DEL
 and C1)."""
+MAX_ID_LENGTH = 64
+"""The longest id (customer, invoice, order, a stream's request id), in characters after surrounding whitespace."""
 IDENTIFIER_PATTERN = r"^[^\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]*$"
 """Identifiers: no control characters (C0, DEL, C1: PostgreSQL refuses NUL in text; a newline in an id
 is a mistake) and no invisible formatting characters (zero-width spaces and joiners, direction marks,

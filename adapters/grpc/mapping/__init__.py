@@ -8,9 +8,9 @@ reply messages; the names callers use are here as they were when this was one mo
 
 from adapters.grpc.mapping.replies import decision_message as decision_message
 from adapters.grpc.mapping.replies import order_decision_message as order_decision_message
-from adapters.grpc.mapping.requests import MAX_ID_LENGTH as MAX_ID_LENGTH
 from adapters.grpc.mapping.requests import CustomerRef as CustomerRef
 from adapters.grpc.mapping.requests import check_order_request as check_order_request
 from adapters.grpc.mapping.requests import evaluate_request as evaluate_request
 from adapters.grpc.mapping.requests import request_id_problem as request_id_problem
 from adapters.grpc.mapping.snapshot import snapshot_dict as snapshot_dict
+from policy_engine.domain.values import MAX_ID_LENGTH as MAX_ID_LENGTH

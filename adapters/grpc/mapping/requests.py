@@ -11,14 +11,19 @@ from pydantic import ValidationError
 
 from adapters.grpc.gen.credit_policy.v1 import credit_policy_pb2 as pb
 from adapters.grpc.mapping.snapshot import oversized_lists, snapshot_dict
-from policy_engine.domain.bounds import too_long
+from policy_engine.domain.bounds import id_problem, too_long
 from policy_engine.domain.dates import refused_date
 from policy_engine.domain.errors import FieldViolation, InvalidInput, violations_from
 from policy_engine.domain.models import CustomerSnapshot, OrderRequest
-from policy_engine.domain.values import DATE_RANGE, IDENTIFIER_PATTERN, PATTERN_MESSAGES, parse_iso_date
+from policy_engine.domain.values import (
+    DATE_RANGE,
+    IDENTIFIER_PATTERN,
+    MAX_ID_LENGTH,
+    PATTERN_MESSAGES,
+    parse_iso_date,
+)
 from policy_engine.domain.violation_reasons import BAD_CHARACTERS, NOT_A_DATE, OUT_OF_RANGE, REQUIRED, TOO_LONG
 
-MAX_ID_LENGTH = 64
 _IDENTIFIER = re.compile(IDENTIFIER_PATTERN)
 
 
@@ -75,11 +80,7 @@ def _as_of(value: str, violations: list[FieldViolation]) -> date | None:
 def request_id_problem(request_id: str) -> str:
     """What is wrong with a caller's request_id ("" if nothing): it is echoed in the stream's replies,
     so it is bounded like an id (an unbounded one could make a reply bigger than a message may be)."""
-    if len(request_id) > MAX_ID_LENGTH:
-        return too_long(request_id, MAX_ID_LENGTH)
-    if not _IDENTIFIER.match(request_id):
-        return PATTERN_MESSAGES[IDENTIFIER_PATTERN]
-    return ""
+    return id_problem(request_id)
 
 
 def evaluate_request(request: pb.EvaluateCustomerRequest) -> tuple[CustomerRef, date | None, bool]:
