@@ -25,6 +25,8 @@ and column while the other rows are read on, and written back as that byte to th
 strictly stopped the whole file at its first such byte, the good rows with it (even with --keep-going), and
 hid every problem after it."""
 _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+"""In a parsed JSON line, where the line held no byte that is no UTF-8: a `\\ud800` escape without its pair."""
 
 
 @dataclass(frozen=True)
@@ -78,11 +80,18 @@ def not_utf8(name: str, line: int, field: str, text: str) -> Problem | None:
 
 
 def refuse_utf16(name: str, first_line: str) -> None:
-    """Refuse a file that starts with a UTF-16 or UTF-32 byte-order mark as a whole: each line of it would be refused
-    on its own."""
+    """Refuse a file that starts with a UTF-16 or UTF-32 byte-order mark, or whose first line is a quarter NULs or
+    more, as a whole: each line of it would be refused on its own."""
     if first_line.startswith(("\udcff\udcfe", "\udcfe\udcff", "\x00\x00\udcfe\udcff")):
         raise FileProblem(Problem(name, 1, "", "bad_encoding", "UTF-16 or UTF-32 text (its byte-order mark says so); "
                                                                 "save the file with the encoding UTF-8"))
+    # Without a mark, UTF-16 writes a NUL beside every ASCII character (UTF-32 three), and UTF-8 text holds none:
+    # such a file was read as a header of unknown columns (`c\x00u\x00…`) or as lines that are not JSON.
+    nuls = first_line.count("\x00")
+    if nuls >= 2 and nuls * 4 >= len(first_line):
+        raise FileProblem(Problem(name, 1, "", "bad_encoding",
+                                  f"looks like UTF-16 or UTF-32 text: {nuls} of the first line's {len(first_line)} "
+                                  "characters are NUL bytes; save the file with the encoding UTF-8"))
 
 
 def detect_format(path: Path, given: str | None) -> str:
@@ -159,12 +168,31 @@ def _jsonl_row(name: str, number: int, line: str) -> RawRow:
         return RawRow(number, {}, line.rstrip("\n"), [problem])
     if not isinstance(data, dict):
         return RawRow(number, {}, line.rstrip("\n"), [Problem(name, number, "", "bad_json", "not a JSON object")])
+    if (half := _half_surrogate(name, number, data)) is not None:
+        return RawRow(number, {}, data, [half], line.rstrip("\r\n"))
     values = {k: v for k, v in data.items() if k not in IGNORED_COLUMNS}
     # An ignored key named twice (a hand-edited reject's `error`) is not worth refusing the row for.
     twice = [Problem(name, number, shown_name(key), "duplicate_column",
                      "named twice in this line; keep the one you mean")
              for key in dict.fromkeys(repeated) if key not in IGNORED_COLUMNS]
     return RawRow(number, values, data, twice, line.rstrip("\r\n"))
+
+
+def _half_surrogate(name: str, number: int, data: dict[str, Any]) -> Problem | None:
+    """`bad_encoding` at the first key or text value holding a lone surrogate escape (`"\\ud800"`): half of a
+    character, which no UTF-8 file or text column holds. A key was refused as `string_unicode` naming no field."""
+    for key, value in data.items():
+        if (found := _SURROGATE.search(key)) is not None:
+            return Problem(name, number, shown_name(key), "bad_encoding",
+                           f"the key is not valid text: {_half(found[0])}")
+        if isinstance(value, str) and key not in IGNORED_COLUMNS and (found := _SURROGATE.search(value)):
+            return Problem(name, number, shown_name(key), "bad_encoding", f"not valid text: {_half(found[0])}")
+    return None
+
+
+def _half(char: str) -> str:
+    return (f"the escape \\u{ord(char):04x} is half of a surrogate pair, no character; write the character itself, "
+            "or both escapes of its pair")
 
 
 def _undecodable_jsonl_row(name: str, number: int, line: str) -> RawRow:

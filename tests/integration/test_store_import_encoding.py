@@ -70,3 +70,34 @@ def test_a_utf16_file_is_refused_as_a_whole_saying_which_encoding_it_is_in(db_ur
         assert [(p.line, p.code) for p in report.problems] == [(1, "bad_encoding")]
         assert report.problems[0].message.startswith("UTF-16 or UTF-32 text") and report.refused_whole
     assert _stored_ids(db_url) == []
+
+
+def test_a_utf16_or_utf32_file_without_a_byte_order_mark_is_refused_as_looking_like_one(
+    db_url: str, tmp_path: Path
+) -> None:
+    for encoding, name in [(e, n) for e in ("utf-16-le", "utf-16-be", "utf-32-le") for n in ("c.csv", "c.jsonl")]:
+        path = tmp_path / name
+        text = "customer_id,name\nC1,x\n" if name.endswith(".csv") else '{"customer_id": "C1"}\n'
+        path.write_bytes(text.encode(encoding))
+
+        report = run_import(open_store(db_url).engine, "customers", path)
+
+        assert [(p.line, p.code) for p in report.problems] == [(1, "bad_encoding")], (encoding, report.problems)
+        assert report.problems[0].message.startswith("looks like UTF-16 or UTF-32 text") and report.refused_whole
+    assert _stored_ids(db_url) == []
+
+
+def test_a_json_key_or_value_that_is_a_lone_surrogate_escape_is_named_as_not_valid_text(
+    db_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "customers.jsonl"
+    path.write_text('{"customer_id": "C1", "\\ud800": 1}\n{"customer_id": "C2", "name": "a\\udfffb"}\n'
+                    '{"customer_id": "C3", "name": "\\ud83d\\ude00"}\n')
+
+    report = run_import(open_store(db_url).engine, "customers", path, keep_going=True)
+
+    assert [(p.line, p.field, p.code) for p in report.problems] == [
+        (1, "\\ud800", "bad_encoding"), (2, "name", "bad_encoding")]
+    assert [p.message.split(":")[0] for p in report.problems] == ["the key is not valid text", "not valid text"]
+    assert "\\ud800 is half of a surrogate pair" in report.problems[0].message
+    assert _stored_ids(db_url) == ["C3"]
