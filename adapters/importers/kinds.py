@@ -28,15 +28,25 @@ PROFILE_COLUMNS = ("current_grade", "current_limit", "value_class")
 _CARD_EXTRAS = (*ASSESSMENT_COLUMNS, "assessed_on", *PROFILE_COLUMNS)
 
 
-def _write_customers(conn: Connection, rows: Sequence[Any]) -> int:
+STORED_PLURALS = {"customer": "customers", "5C assessment": "5C assessments",
+                  "current grade/limit": "current grades/limits", "value class": "value classes",
+                  "invoice": "invoices", "order": "orders", "financial statement": "financial statements",
+                  "signal": "signals"}
+"""What an import stores, by the noun its summary counts it with (one customers row may store a customer record,
+a 5C assessment, a current grade/limit and a value class), and the plural of each."""
+Changed = dict[str, int]
+"""Rows inserted or changed in the store, by what they are (a key of STORED_PLURALS)."""
+
+
+def _write_customers(conn: Connection, rows: Sequence[Any]) -> Changed:
     records = [r.model_dump(exclude=set(_CARD_EXTRAS)) for r in rows]
-    changed = upsert(conn, s.customers, ["customer_id"], records)
+    changed = {"customer": upsert(conn, s.customers, ["customer_id"], records)}
     assessed = [
         {"customer_id": r.customer_id, **{c: getattr(r, c) for c in (*ASSESSMENT_COLUMNS, "assessed_on")}}
         for r in rows
         if r.assessed_on is not None
     ]
-    changed += upsert(conn, s.assessments, ["customer_id", "assessed_on"], assessed)
+    changed["5C assessment"] = upsert(conn, s.assessments, ["customer_id", "assessed_on"], assessed)
     profiles = [
         {
             "customer_id": r.customer_id,
@@ -48,18 +58,18 @@ def _write_customers(conn: Connection, rows: Sequence[Any]) -> int:
         for r in rows
         if r.current_grade is not None or r.current_limit is not None
     ]
-    changed += upsert(conn, s.credit_profiles, ["customer_id"], profiles)
+    changed["current grade/limit"] = upsert(conn, s.credit_profiles, ["customer_id"], profiles)
     # Its own statement: a row naming only a class must leave the grade and limit as they are (and
     # one naming only a grade, the class), and upsert sets every column its rows carry.
     classes = [{"customer_id": r.customer_id, "value_class": r.value_class, "currency": r.currency}
                for r in rows if r.value_class]  # fmt: skip
-    changed += upsert(conn, s.credit_profiles, ["customer_id"], classes)
+    changed["value class"] = upsert(conn, s.credit_profiles, ["customer_id"], classes)
     return changed
 
 
-def _writer(table: Any, keys: Sequence[str]) -> Callable[[Connection, Sequence[Any]], int]:
-    def write(conn: Connection, rows: Sequence[Any]) -> int:
-        return upsert(conn, table, keys, [r.model_dump() for r in rows])
+def _writer(noun: str, table: Any, keys: Sequence[str]) -> Callable[[Connection, Sequence[Any]], Changed]:
+    def write(conn: Connection, rows: Sequence[Any]) -> Changed:
+        return {noun: upsert(conn, table, keys, [r.model_dump() for r in rows])}
 
     return write
 
@@ -71,7 +81,7 @@ class ImportKind:
     name: str
     model: type[_Strict]
     keys: tuple[str, ...]
-    write: Callable[[Connection, Sequence[Any]], int]
+    write: Callable[[Connection, Sequence[Any]], Changed]
     belongs_to_customer: bool
     warnings: Callable[[str, int, Any], list[Problem]] | None = None
     """What a valid row holds that looks wrong, at (file, line): said, the row loaded all the same."""
@@ -93,13 +103,15 @@ class ImportKind:
 
 KINDS: dict[str, ImportKind] = {
     "customers": ImportKind("customers", CustomerRow, ("customer_id",), _write_customers, False),
-    "invoices": ImportKind("invoices", InvoiceRow, ("invoice_id",), _writer(s.invoices, ["invoice_id"]), True),
-    "orders": ImportKind("orders", OrderRow, ("order_id",), _writer(s.orders, ["order_id"]), True),
+    "invoices": ImportKind(
+        "invoices", InvoiceRow, ("invoice_id",), _writer("invoice", s.invoices, ["invoice_id"]), True
+    ),
+    "orders": ImportKind("orders", OrderRow, ("order_id",), _writer("order", s.orders, ["order_id"]), True),
     "financials": ImportKind(
         "financials",
         FinancialRow,
         ("customer_id", "period_end"),
-        _writer(s.financial_statements, ["customer_id", "period_end"]),
+        _writer("financial statement", s.financial_statements, ["customer_id", "period_end"]),
         True,
         statement_warnings,
     ),
@@ -107,7 +119,7 @@ KINDS: dict[str, ImportKind] = {
         "signals",
         SignalRow,
         ("customer_id", "code", "observed_on"),
-        _writer(s.staff_signals, ["customer_id", "code", "observed_on"]),
+        _writer("signal", s.staff_signals, ["customer_id", "code", "observed_on"]),
         True,
     ),
 }

@@ -115,7 +115,8 @@ class _Run:
         self._warnings(parsed)
         good = [model for row, model in parsed if not row.problems]
         self.report.rows_loaded += len(good)
-        self.report.rows_changed += self.kind.write(self.conn, good) if good else 0
+        if good:
+            self.report.count_changed(self.kind.write(self.conn, good))
         for row, _model in parsed:
             if row.problems:
                 self.report.rows_rejected += 1
@@ -222,7 +223,8 @@ def _load_in_one_transaction(
         _feed(run, rows, report, progress)
         if report.problem_count and not keep_going:
             tx.rollback()
-            report.rows_loaded = report.rows_changed = 0
+            report.rows_loaded = 0
+            report.changed.clear()
         else:
             with sigint_held():  # `committed` is true exactly when the commit was done, whenever a Ctrl-C comes
                 tx.commit()

@@ -20,7 +20,9 @@ class ImportReport:
     file: str
     rows_read: int = 0
     rows_loaded: int = 0
-    rows_changed: int = 0
+    changed: dict[str, int] = field(default_factory=dict)
+    """Rows inserted or changed in the store, by what they are (kinds.STORED_PLURALS): a customers row may store a
+    customer record, a 5C assessment, a current grade/limit and a value class."""
     rows_rejected: int = 0
     problem_count: int = 0
     problems: list[Problem] = field(default_factory=list)
@@ -30,6 +32,17 @@ class ImportReport:
     committed: bool = False
     refused_whole: bool = False
     """The file as a whole was refused before any row (empty, a bad header): its one problem says it all."""
+
+    @property
+    def rows_changed(self) -> int:
+        """Rows inserted or changed in the store, of every table: more than the file's rows loaded, where a customers
+        row stored an assessment or a grade/limit beside its customer record."""
+        return sum(self.changed.values())
+
+    def count_changed(self, changed: dict[str, int]) -> None:
+        """Add a chunk's rows inserted or changed, by what they are."""
+        for noun, count in changed.items():
+            self.changed[noun] = self.changed.get(noun, 0) + count
 
     def add(self, problems: list[Problem]) -> None:
         """Count problems, keeping the first MAX_PROBLEMS_KEPT."""

@@ -135,13 +135,26 @@ def _warned(report: Any) -> str:
     return f", {n} {plural(n, 'warning')} (below)" if n else ""
 
 
+def _changed(report: Any) -> str:
+    """`1 customer and 1 current grade/limit inserted or changed`: what the store took, by what it is (a customers
+    row may hold a grade and limit too). Before, a count of table rows that one customer row made `(2 inserted or
+    changed)`."""
+    from adapters.importers.kinds import STORED_PLURALS
+
+    said = [f"{n} {plural(n, noun, STORED_PLURALS[noun])}" for noun, n in report.changed.items() if n]
+    if not said:  # a row equal to the stored one is not touched (importing a file twice changes nothing)
+        return "0 inserted or changed" + (": as stored already" if report.rows_loaded else "")
+    listed = f"{', '.join(said[:-1])} and {said[-1]}" if len(said) > 1 else said[0]
+    return f"{listed} inserted or changed"
+
+
 def _import_summary(report: Any, rejects: Path | None) -> None:
     if report.refused_whole:  # "fix them, or pass --keep-going to load the good rows" would not help
         return
     if report.committed:
         line = (
             f"{report.file}: {report.rows_read} {plural(report.rows_read, 'row')} read, {report.rows_loaded} loaded "
-            f"({report.rows_changed} inserted or changed)"
+            f"({_changed(report)})"
         )
         if report.rows_rejected:
             line += f", {report.rows_rejected} rejected → {rejects}"

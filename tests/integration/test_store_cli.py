@@ -57,7 +57,7 @@ def test_a_rejects_file_that_cannot_be_written_stops_the_import_before_it_starts
     assert "nothing imported" in refused.stderr and "Traceback" not in refused.stderr
 
     loaded = run("import", "customers", "c.csv", "--keep-going", "--rejects", "bad.csv")
-    assert loaded.exit_code == 1 and "1 inserted or changed" in loaded.stderr  # C1 was not in the store yet
+    assert loaded.exit_code == 1 and "(1 customer inserted or changed)" in loaded.stderr  # C1 was not in the store yet
 
 
 def test_import_with_keep_going_loads_good_rows_and_writes_rejects(run, tmp_path: Path, db_url: str) -> None:  # type: ignore[no-untyped-def]
