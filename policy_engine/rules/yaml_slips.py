@@ -5,6 +5,8 @@ thousands separator inside { } or [ ]: split_numbers.py)."""
 from __future__ import annotations
 
 import io
+from collections.abc import Collection
+from itertools import islice
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -86,23 +88,42 @@ def _cut(value: Any) -> str:
     """`value` as YAML writes it in flow style (`{id: limit.x}`, `[a, b]`, not Python's `{'id': 'limit.x'}`),
     cut to ECHOED_AT_MOST characters."""
     out = io.StringIO()
-    _flow_dumper().dump(_plain(value), out)
+    _flow_dumper().dump(_plain(value, [ECHOED_AT_MOST]), out)
     text = out.getvalue().removesuffix("\n").removesuffix("\n...").strip()
     return text if len(text) <= ECHOED_AT_MOST else text[: ECHOED_AT_MOST - 1] + "…"
 
 
-def _plain(value: Any) -> Any:
-    """Plain Python data for the safe dumper, which knows no round-trip types."""
+def _plain(value: Any, room: list[int]) -> Any:
+    """Plain Python data for the safe dumper, which knows no round-trip types: at most `room[0]` nodes of it, each
+    text at most ECHOED_AT_MOST characters, `…` for the rest. Only so much is shown, and an alias bomb (ten aliases
+    of ten aliases, nine deep) written twice expanded to 10^9 items here: lint ran for hours."""
+    room[0] -= 1
     if isinstance(value, dict):
-        return {_plain(k): _plain(v) for k, v in value.items()}
+        return {_key(_plain(k, room)): _plain(v, room) for k, v in _first(value.items(), room, ("…", "…"))}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [_plain(v, room) for v in _first(value, room, "…")]
     if value is None or isinstance(value, bool):
         return value
-    for kind in (int, float, str):
+    for kind in (int, float):
         if isinstance(value, kind):
             return kind(value)
-    return str(getattr(value, "value", value))  # a tagged scalar: its text
+    text = str(value) if isinstance(value, str) else str(getattr(value, "value", value))  # a tagged scalar: its text
+    return text if len(text) <= ECHOED_AT_MOST else text[:ECHOED_AT_MOST] + "…"
+
+
+def _first(items: Collection[Any], room: list[int], rest: Any) -> list[Any]:
+    """As many of `items` as `room` has nodes left for (at least one: `[…]` reads as cut, `[]` as empty), then
+    `rest`."""
+    kept = list(islice(items, max(1, room[0])))
+    if len(kept) < len(items):
+        room[0] = 0
+        return [*kept, rest]
+    return kept
+
+
+def _key(key: Any) -> Any:
+    """A key the dumper can write: a complex key (`? [a, b]`) as its text."""
+    return key if key is None or isinstance(key, str | int | float) else str(key)
 
 
 def _flow_dumper() -> YAML:
