@@ -23,7 +23,7 @@ from policy_engine.rules.rule_tree import read_rule_text, too_large
 from policy_engine.rules.rule_tree import scan_rules_dir as scan_rules_dir
 from policy_engine.rules.schema_problems import named_path, rule_label
 from policy_engine.rules.split_numbers import SplitNumber
-from policy_engine.rules.yaml_constructor import RuleConstructor
+from policy_engine.rules.yaml_constructor import SELF_ALIAS_USED, RuleConstructor
 from policy_engine.rules.yaml_slips import explicit_tag, yaml_problem
 
 MAX_FILE_BYTES = 1 << 20
@@ -152,11 +152,15 @@ class _Walk:
     splits: dict[Path_, SplitNumber] = field(default_factory=dict)
     walked: set[int] = field(default_factory=set)
     """The mappings and lists met so far, by id: one met again is an alias (or `<<:`) being used."""
+    inside: set[int] = field(default_factory=set)
+    """The mappings and lists that hold the node being walked, by id: one met again contains itself."""
 
 
-class _Tagged(Exception):
-    def __init__(self, loc: Path_, tag: str):
-        self.loc, self.tag = loc, tag
+class _Refused(Exception):
+    """A node no rule file may hold: `message` says why, at `loc`."""
+
+    def __init__(self, loc: Path_, message: str):
+        self.loc, self.message = loc, message
 
 
 def _key_position(node: CommentedMap, key: Any) -> Any:
@@ -190,11 +194,14 @@ def _plain(node: Any, loc: Path_, doc: Document, walk: _Walk) -> Any:
         raise _TooBig(loc)
     tag = explicit_tag(node)
     if tag is not None:
-        raise _Tagged(loc, tag)
+        raise _Refused(loc, f"explicit YAML tag {tag} is not allowed in rule files")
     if not isinstance(node, CommentedMap | CommentedSeq):
         return _plain_scalar(node)
+    if id(node) in walk.inside:  # an alias inside the top mapping's own anchor: a loop (elsewhere RuleConstructor
+        raise _Refused(loc, SELF_ALIAS_USED)  # refuses it: ruamel would build null)
     again = id(node) in walk.walked
     walk.walked.add(id(node))
+    walk.inside.add(id(node))
     try:
         if isinstance(node, CommentedMap):
             return _plain_mapping(node, loc, doc, walk)
@@ -203,6 +210,8 @@ def _plain(node: Any, loc: Path_, doc: Document, walk: _Walk) -> Any:
         if again:  # said where the outermost alias on the way is used, not inside the anchor it repeats; ruamel
             exc.loc = loc[:-1] if loc and isinstance(loc[-1], int) else loc  # places a list's `*a` at `&a`: its list
         raise
+    finally:
+        walk.inside.discard(id(node))
 
 
 def _plain_mapping(node: CommentedMap, loc: Path_, doc: Document, walk: _Walk) -> dict[str, Any]:
@@ -281,8 +290,8 @@ def parse_document(
         problem = doc.problem(exc.loc, "yaml_error", budget.refusal(shared))
         budget.left = -1
         return None, [problem]
-    except _Tagged as exc:
-        return None, [doc.problem(exc.loc, "yaml_error", f"explicit YAML tag {exc.tag} is not allowed in rule files")]
+    except _Refused as exc:
+        return None, [doc.problem(exc.loc, "yaml_error", exc.message)]
     budget.left = walk.budget
     said: dict[int, Problem] = {}  # a split reached again through an alias or `<<:` is said once, where written
     for loc, split in walk.splits.items():

@@ -15,6 +15,11 @@ from policy_engine.rules.yaml_slips import duplicate_key
 MAX_INT_DIGITS = 100
 """Digits of a whole number in a rule or case file: money has at most 16 before its point."""
 
+SELF_ALIAS = ("an alias of this anchor inside its own value (`&x` here, `*x` within it): the value would contain "
+              "itself; write out what the alias stands for, or alias a value outside this one")
+SELF_ALIAS_USED = ("an alias inside the value of its own anchor (`*x` here, within `&x`): the value would contain "
+                   "itself; write out what the alias stands for, or alias a value outside this one")
+
 COMPLEX_KEY = ("a { } or [ ] where a key goes: a key is a plain word, such as `all:` or a field's name; if `{{` was "
                "written, remove one pair of braces")
 
@@ -61,6 +66,13 @@ class RuleConstructor(RoundTripConstructor):
         if node.style is None and POINT_GROUPED.fullmatch(node.value):
             self.pointed[(node.start_mark.line, node.start_mark.column)] = node.value
         return super().construct_yaml_float(node)
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        """The data of `node`; one reached again while it is being built (an alias inside its own anchor) is an
+        error at the anchor: ruamel built it as null, silently."""
+        if node in self.recursive_objects and node not in self.constructed_objects:
+            raise ConstructorError(problem=SELF_ALIAS, problem_mark=node.start_mark)
+        return super().construct_object(node, deep)
 
     def check_mapping_key(self, node: Any, key_node: Any, mapping: Any, key: Any, value: Any) -> bool:
         """Whether `key` is new in `mapping`; a key written twice is an error (yaml_slips words it), and so is

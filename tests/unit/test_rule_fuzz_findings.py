@@ -36,3 +36,26 @@ def test_an_alias_bomb_written_twice_is_a_duplicate_key_said_at_once(rules_copy:
     assert problem.message.startswith('duplicate key "lol6": it is also written at line 10, column 1; keep one of the '
                                       "two (the value here is `[[[[[[[lol, lol,")
     assert len(problem.message) < 300
+
+
+def test_an_alias_inside_the_top_mappings_own_anchor_is_a_problem_where_it_is_used(rules_copy: RulesCopy) -> None:
+    """An anchor on a file's top mapping with an alias of it inside (`&top` … `*top`) made a loop the loader walked
+    until RecursionError escaped lint: a traceback, no file, no line."""
+    rules = rules_copy(("reviews.yaml", "kind: review_cadence\n", "&top\nkind: review_cadence\nsee: [*top]\n"))
+
+    [problem] = lint(read_rule_files(rules), source_dir=str(rules))
+
+    assert (problem.path, problem.code, problem.line) == (f"{rules}/reviews.yaml", "yaml_error", 3)
+    assert problem.message.startswith("an alias inside the value of its own anchor (`*x` here, within `&x`)")
+
+
+def test_an_alias_inside_its_own_anchor_is_said_at_the_anchor_not_read_as_null(rules_copy: RulesCopy) -> None:
+    """ruamel builds an alias inside its own anchor, below the top, as null: lint said `title.en` was no text, of a
+    title whose `en` reads `*t`, and the alias went unmentioned."""
+    title = "title: {zh: 信用调查报告周期, en: Credit review cadence}"
+    rules = rules_copy(("reviews.yaml", title, "title: &t {zh: 信用调查报告周期, en: *t}"))
+
+    [problem] = lint(read_rule_files(rules), source_dir=str(rules))
+
+    assert (problem.code, problem.line, problem.col) == ("yaml_error", 4, 8)
+    assert problem.message.startswith("an alias of this anchor inside its own value (`&x` here, `*x` within it)")
