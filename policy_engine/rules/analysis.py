@@ -144,7 +144,10 @@ def class_map(kinds: dict[str, Any]) -> dict[str, str]:
 def probe_invariants(policy: Policy, rules: list[Entry]) -> list[Problem]:
     """Ask the engine which limit and cadence rows apply to each grade, all else equal: a grade with none, and a
     worse grade more generously treated (monotony.py), for a grade-only customer and for each the rows tell apart."""
-    chosen, problems = probe_monotony(policy, rules, class_map(policy.program.kinds), grade_only_profile)
+    classes = class_map(policy.program.kinds)
+    if not set(GRADES) <= set(classes):  # a grade in no class, said by _weights_and_classes: no customer to probe
+        return []
+    chosen, problems = probe_monotony(policy, rules, classes, grade_only_profile)
     located = {rule.name: (doc, loc) for rule, _n, doc, loc in rules}
     uncovered = []
     for kind, label in (("limit", "credit_limits"), ("cadence", "review_cadence")):

@@ -59,3 +59,13 @@ def test_an_alias_inside_its_own_anchor_is_said_at_the_anchor_not_read_as_null(r
 
     assert (problem.code, problem.line, problem.col) == ("yaml_error", 4, 8)
     assert problem.message.startswith("an alias of this anchor inside its own value (`&x` here, `*x` within it)")
+
+
+def test_a_grade_left_out_of_the_classes_is_said_at_the_classes(rules_copy: RulesCopy) -> None:
+    """The probe of limits and cadences by grade looked up each grade's class: KeyError 'B' escaped lint."""
+    rules = rules_copy(("grades.yaml", "B: [BBB, BB, B]", "B: [BBB, BB]"))
+
+    [problem] = lint(read_rule_files(rules), source_dir=str(rules))
+
+    assert (problem.code, problem.line) == ("invalid_value", 19)
+    assert problem.message == "grade B must belong to exactly one class (found in 0)"
