@@ -23,6 +23,7 @@ CODES = {
     "no_rule_files": "the rules directory holds no rule file at all (a directory that did not mount, or the "
     "wrong one)",
     "duplicate_id": "two rules share an id, or a scorecard factor is written twice",
+    "duplicate_item": "a review_information row lists one item twice (by either title, case aside)",
     "unknown_feature": "a condition names a field that does not exist",
     "field_not_available": "a field exists but this kind of rule cannot see it",
     "bad_operator": "an unknown or ill-typed comparison",
@@ -40,6 +41,8 @@ CODES = {
     "more than 255 properties",
     "too_many_rules": "a rule stage would fill one of the engine's fixed node tables (it would hang or crash), or the "
     "rule files hold more than 1,000 rules",
+    "too_many_groups": "a rule's condition makes more `and`/`or` groups than the engine takes in one rule (it would "
+    "refuse the rule set naming no rule)",
     "too_many_at_once": "the comparisons of a rule stage (or of one kind of the customer stage's rules) could hold "
     "too many at once for one customer (the engine's match stack of 64 would overflow and fail that customer's "
     "decision)",

@@ -3,12 +3,14 @@ file gives problems at a file and line, in words, soon; never a traceback or a h
 
 from __future__ import annotations
 
+import ast
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from policy_engine.rules.compiler import lint
 from policy_engine.rules.loader import read_rule_files
+from policy_engine.rules.problems import CODES
 
 RulesCopy = Callable[..., Path]
 
@@ -69,3 +71,20 @@ def test_a_grade_left_out_of_the_classes_is_said_at_the_classes(rules_copy: Rule
 
     assert (problem.code, problem.line) == ("invalid_value", 19)
     assert problem.message == "grade B must belong to exactly one class (found in 0)"
+
+
+def test_every_problem_code_the_rule_checks_give_is_a_known_code() -> None:
+    """CODES lists every code "tests and tools rely on", but `duplicate_item` (review_information) and
+    `too_many_groups` (the engine's and/or groups) were given without being in it."""
+    given = {}
+    for path in sorted((Path(__file__).resolve().parents[2] / "policy_engine").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            name = getattr(node, "func", None)
+            name = getattr(name, "attr", getattr(name, "id", ""))
+            at = {"problem": 1, "Problem": 3}.get(name)  # doc.problem(loc, code, …), Problem(path, line, col, code, …)
+            args = getattr(node, "args", [])
+            if at is not None and len(args) > at and isinstance(args[at], ast.Constant):
+                given.setdefault(args[at].value, path.name)
+
+    assert len(given) > 20
+    assert {code: file for code, file in given.items() if code not in CODES} == {}
