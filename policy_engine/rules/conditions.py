@@ -37,6 +37,7 @@ from policy_engine.rules.scopes import not_available
 from policy_engine.rules.thousands_points import threshold_warnings
 from policy_engine.rules.threshold_words import number_hint
 from policy_engine.rules.whole_percents import likely_percents, whole_percents
+from policy_engine.rules.yaml_slips import as_written
 from policy_engine.rules.yes_no import not_true_false
 
 NUMERIC_OPS = ("eq", "ne", "lt", "lte", "gt", "gte", "between", "in", "not_in", "exists")
@@ -122,7 +123,7 @@ class Checker:
                 hint = suggest(str(value), list(SIGNAL_CODES)) or (
                     f": staff record only the signs {', '.join(SIGNAL_CODES)} (credit-policy fields lists them as "
                     "signal_…); a new sign must be added to that vocabulary first, or write the condition on a field")
-                self._err(here, "invalid_value", f"unknown signal {value!r}{hint}")
+                self._err(here, "invalid_value", f"unknown signal {as_written(value)}{hint}")
                 return None
             return self._compare(f"signal_{value}", {"eq": True}, here)
         return self._compare(key, value, here)
@@ -193,12 +194,13 @@ class Checker:
 
     def _scalar_ok(self, spec: FieldSpec, value: Any, loc: Loc) -> bool:
         if spec.type in ("number", "integer"):
-            message = f'"{spec.name}" is a number; got {value!r}{number_hint(value, spec, self.scope)}'
+            message = f'"{spec.name}" is a number; got {as_written(value)}{number_hint(value, spec, self.scope)}'
             return self._expect(is_number(value), loc, message) and self._finite(spec, value, loc)
         if spec.type == "boolean":
             return self._expect(isinstance(value, bool), loc, not_true_false(spec.name, value))
         if not isinstance(value, str):
-            return self._expect(False, loc, f'"{spec.name}" takes one of {", ".join(spec.values)}; got {value!r}')
+            said = f'"{spec.name}" takes one of {", ".join(spec.values)}; got {as_written(value)}'
+            return self._expect(False, loc, said)
         ok = value in spec.values
         hint = suggest(value, list(spec.values))
         message = f'"{value}" is not a value of "{spec.name}" (one of {", ".join(spec.values)}){hint}'

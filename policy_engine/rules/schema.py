@@ -52,6 +52,7 @@ from policy_engine.rules.schema_decision import (
 )
 from policy_engine.rules.schema_pack import FeatureWindows, PolicyFile, PortfolioFile, ValueClasses
 from policy_engine.rules.schema_problems import problems_from, suggest
+from policy_engine.rules.yaml_slips import as_written
 
 if TYPE_CHECKING:  # the evaluator reads these models; only the compiler needs the loader
     from policy_engine.rules.loader import Document
@@ -145,7 +146,7 @@ def validate_document(doc: Document) -> tuple[BaseModel | None, list[Problem]]:
     kind = data.get("kind")
     model = FILE_MODELS.get(kind) if isinstance(kind, str) else None
     if model is None:
-        msg = f"unknown kind {kind!r}; expected one of {', '.join(FILE_MODELS)}"
+        msg = f"unknown kind {as_written(kind)}; expected one of {', '.join(FILE_MODELS)}"
         return None, [doc.problem(("kind",), "unknown_kind", msg + suggest(str(kind), list(FILE_MODELS)))]
     try:
         return model.model_validate(data), []

@@ -15,6 +15,7 @@ from policy_engine.rules.numbers import NumberSetting, describe, setting_of, spl
 from policy_engine.rules.problems import Problem
 from policy_engine.rules.schema_base import CODE_PATTERN, RULE_ID_PATTERN
 from policy_engine.rules.split_texts import later_piece, split_text
+from policy_engine.rules.yaml_slips import ECHOED_AT_MOST, as_written
 from policy_engine.rules.yes_no import not_true_false
 
 if TYPE_CHECKING:  # the evaluator reads these models; only the compiler needs the loader
@@ -152,7 +153,7 @@ def problem_from(doc: Document, model: type[BaseModel], err: Any, lacking: bool 
 def _not_one_of(value: Any, allowed: list[str]) -> str:
     """`"HOLDS" is not one of APPROVE, HOLD, … — did you mean "HOLD"?`, as a condition says a value outside its
     field's set (pydantic: `Input should be 'APPROVE', 'HOLD', … or 'REJECT'`)."""
-    said = f'"{value}"' if isinstance(value, str) else repr(value)
+    said = f'"{value}"' if isinstance(value, str) and len(value) <= ECHOED_AT_MOST else as_written(value)
     hint = suggest(value, allowed) if isinstance(value, str) else ""
     if len(allowed) == 1:
         return f"{said} is not {allowed[0]}, the one value it takes{hint}"

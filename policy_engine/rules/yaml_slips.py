@@ -14,6 +14,7 @@ from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.tokens import ScalarToken
 
+from policy_engine.domain.suggest import echoed
 from policy_engine.rules.numbers import split_number
 from policy_engine.rules.problems import Problem
 
@@ -82,6 +83,16 @@ def duplicate_key(node: Any, key_node: Any, mapping: Any, key: Any, value: Any) 
     message = (f'duplicate key "{_cut(key)}": it is also written at {first}; keep one of the two (the value here is '
                f"`{_cut(value)}`, there `{_cut(mapping.get(key))}`)")
     return DuplicateKeyError(None, None, message, key_node.start_mark)
+
+
+def as_written(value: Any) -> str:
+    """A refused value as a message repeats it, in the file's words, not Python's: `null (nothing after the colon)`,
+    `true`, `.nan`, `[1, 2]`, `{gt: 5}`; a text quoted (`'yes'`, as the messages have always quoted one); cut short."""
+    if value is None:
+        return "null (nothing after the colon)"
+    if isinstance(value, str):
+        return echoed(value)
+    return _cut(value)
 
 
 def _cut(value: Any) -> str:

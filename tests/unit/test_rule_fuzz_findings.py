@@ -88,3 +88,26 @@ def test_every_problem_code_the_rule_checks_give_is_a_known_code() -> None:
 
     assert len(given) > 20
     assert {code: file for code, file in given.items() if code not in CODES} == {}
+
+
+def test_a_setting_left_empty_is_said_as_yaml_writes_it_not_as_python_none(rules_copy: RulesCopy) -> None:
+    """`hit:` with nothing after it said `hit: None is not first, the one value it takes`: Python's word."""
+    rules = rules_copy(("collection.yaml", "hit: first\n", "hit:\n"))
+
+    [problem] = lint(read_rule_files(rules), source_dir=str(rules))
+
+    assert problem.code == "invalid_value"
+    assert problem.message == "hit: null (nothing after the colon) is not first, the one value it takes"
+
+
+def test_a_threshold_of_the_wrong_type_is_echoed_as_yaml_cut_short(rules_copy: RulesCopy) -> None:
+    """A mapping where a number goes was echoed whole, as Python writes it: 2,000 keys made a message of 5,345
+    characters of `{'k0': 0, 'k1': 1, …}`."""
+    keys = ", ".join(f"k{i}: {i}" for i in range(2_000))
+    rules = rules_copy(("grades.yaml", "score: {gte: 90}", f"score: {{gte: {{{keys}}}}}"))
+
+    [problem] = lint(read_rule_files(rules), source_dir=str(rules))
+
+    assert problem.code == "type_mismatch"
+    assert problem.message == ('rule grade.aaa: "score" is a number; got {k0: 0, k1: 1, k2: 2, k3: 3, k4: 4, k5: 5, '
+                               "k6: 6, k7: 7, k8: 8, k9: 9, k10: 10,…")
