@@ -75,6 +75,12 @@ def echoed(value: str) -> str:
     return repr(value if len(value) <= ECHOED_AT_MOST else value[:ECHOED_AT_MOST] + "…")
 
 
+def quoted(value: str) -> str:
+    """A text a message names in double quotes (`"HOLDS" is not one of …`), cut short if it is long: one line a
+    person reads, not the megabyte a rule file may hold in one value."""
+    return f'"{value if len(value) <= ECHOED_AT_MOST else value[:ECHOED_AT_MOST] + "…"}"'
+
+
 def echoed_input(value: Any) -> tuple[str, str]:
     """(as a message repeats it, as text) for a refused input of any type: text quoted (echoed), a date as its
     ISO text quoted, anything else (`as_of: 20261101` is a number to YAML, and JSON may hold one) as written."""

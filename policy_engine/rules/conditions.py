@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from policy_engine.domain.suggest import quoted
 from policy_engine.domain.values import SIGNAL_CODES
 from policy_engine.features import FieldSpec
 from policy_engine.rules.boxes import INF as INF
@@ -135,7 +136,7 @@ class Checker:
                 self._err(loc, "field_not_available", not_available(name, self.kind, self.scope))
             else:
                 hint = suggest(name, list(self.scope) + list(_COMBINATORS))
-                self._err(loc, "unknown_feature", f'unknown field "{name}"{hint}')
+                self._err(loc, "unknown_feature", f"unknown field {quoted(name)}{hint}")
             return None
         if not isinstance(value, dict):
             value = {"eq": value}
@@ -203,7 +204,7 @@ class Checker:
             return self._expect(False, loc, said)
         ok = value in spec.values
         hint = suggest(value, list(spec.values))
-        message = f'"{value}" is not a value of "{spec.name}" (one of {", ".join(spec.values)}){hint}'
+        message = f'{quoted(value)} is not a value of "{spec.name}" (one of {", ".join(spec.values)}){hint}'
         return self._expect(ok, loc, message, "invalid_value")
 
     def _finite(self, spec: FieldSpec, value: float, loc: Loc) -> bool:

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from policy_engine.domain.amounts import POINT_THOUSANDS, finite_text, plain_amount, point_readings, readings, written
+from policy_engine.domain.suggest import ECHOED_AT_MOST, quoted
 from policy_engine.domain.whole_numbers import UNIT_WORDS as _UNIT_WORDS
 
 _BOUND_ERRORS = {
@@ -126,6 +127,8 @@ def _whole_percent(value: Any, setting: NumberSetting, right: str) -> str:
 def _text_for_number(value: str, setting: NumberSetting, cut_short: bool, right: str, name: str) -> str:
     """What to write instead of a quoted number, a percentage, an amount with a currency sign or separators (each
     reading the setting takes: amounts.readings), or a number of days or months with its unit."""
+    if len(value) > ECHOED_AT_MOST:  # no number, nor a reading of one, is that long
+        return f"{quoted(value)} is a text, not a number; {right}"
     if finite_text(value):
         return f'"{value}" is a text because of the quotes; write {value.strip()} without them'
     percent = percent_as(value, setting.le if setting.le is not None else setting.lt)
@@ -215,7 +218,7 @@ def split_number(data: Any, loc: tuple[Any, ...]) -> str:
     value = mapping[before]
     if not (isinstance(value, int | float) or (isinstance(value, str) and plain_amount(value) is not None)):
         return ""
-    shown = f'"{value}"' if isinstance(value, str) else _shown(value)
+    shown = quoted(value) if isinstance(value, str) else _shown(value)
     return (f"a number where a key belongs. Inside {{ }} a comma ends an entry, so a comma in a number (a"
             f" thousands separator or a decimal comma) splits it and {before} reads as {shown}; write {before} as"
             " one plain number (no separators, no currency sign)")

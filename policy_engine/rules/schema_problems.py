@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from policy_engine.domain.suggest import close_choices, meant_choice
+from policy_engine.domain.suggest import ECHOED_AT_MOST, close_choices, meant_choice, quoted
 from policy_engine.domain.values import IDENTIFIER_PATTERN
 from policy_engine.rules.numbers import NumberSetting, describe, setting_of, split_after, split_number
 from policy_engine.rules.problems import Problem
 from policy_engine.rules.schema_base import CODE_PATTERN, RULE_ID_PATTERN
 from policy_engine.rules.split_texts import later_piece, split_text
-from policy_engine.rules.yaml_slips import ECHOED_AT_MOST, as_written
+from policy_engine.rules.yaml_slips import as_written
 from policy_engine.rules.yes_no import not_true_false
 
 if TYPE_CHECKING:  # the evaluator reads these models; only the compiler needs the loader
@@ -133,7 +133,7 @@ def problem_from(doc: Document, model: type[BaseModel], err: Any, lacking: bool 
             hint = f': it belongs beside "{loc[-2]}", not inside it'
         if lacking:
             hint += f' (the one missing here: rename "{name}" to "{meant}")'
-        return doc.problem(loc, "unknown_field", f'unknown field "{name}"{hint}')
+        return doc.problem(loc, "unknown_field", f"unknown field {quoted(name)}{hint}")
     if kind == "missing":
         return _missing(doc, loc)
     number = _number_problem(doc, model, loc, err)
@@ -153,7 +153,7 @@ def problem_from(doc: Document, model: type[BaseModel], err: Any, lacking: bool 
 def _not_one_of(value: Any, allowed: list[str]) -> str:
     """`"HOLDS" is not one of APPROVE, HOLD, … — did you mean "HOLD"?`, as a condition says a value outside its
     field's set (pydantic: `Input should be 'APPROVE', 'HOLD', … or 'REJECT'`)."""
-    said = f'"{value}"' if isinstance(value, str) and len(value) <= ECHOED_AT_MOST else as_written(value)
+    said = quoted(value) if isinstance(value, str) else as_written(value)
     hint = suggest(value, allowed) if isinstance(value, str) else ""
     if len(allowed) == 1:
         return f"{said} is not {allowed[0]}, the one value it takes{hint}"
@@ -173,13 +173,13 @@ def _words(loc: tuple[Any, ...], kind: str, err: Any) -> str | None:
                 f"{value.index(odd) + 1}; it is shown on one line of plain text: remove it")
     if field == "code" and kind == "string_pattern_mismatch" and isinstance(value, str):  # a warning sign's
         meant = re.sub(r"[^A-Z0-9]+", "_", value.upper()).strip("_")
-        write = f"; write {meant}" if re.fullmatch(CODE_PATTERN, meant) else ""
-        return f'"{value}" is not written as a reason code (capital letters, digits and _, a letter first){write}'
+        write = f"; write {meant}" if re.fullmatch(CODE_PATTERN, meant) and len(meant) <= ECHOED_AT_MOST else ""
+        return f"{quoted(value)} is not written as a reason code (capital letters, digits and _, a letter first){write}"
     if field == "id" and kind == "string_pattern_mismatch" and isinstance(value, str):
         meant = ".".join(w for w in (re.sub(r"[^a-z0-9_]+", "_", p.lower()).strip("_") for p in value.split(".")) if w)
-        write = f"; write {meant}" if re.fullmatch(RULE_ID_PATTERN, meant) else ""
-        return (f'"{value}" is not written as a rule id (small letters, digits and _, in parts joined by dots, such '
-                f"as warn.pays_late){write}")
+        write = f"; write {meant}" if re.fullmatch(RULE_ID_PATTERN, meant) and len(meant) <= ECHOED_AT_MOST else ""
+        return (f"{quoted(value)} is not written as a rule id (small letters, digits and _, in parts joined by dots, "
+                f"such as warn.pays_late){write}")
     if field == "source" and kind == "string_too_short":
         return (f'"{value}" is too short (at least {err["ctx"]["min_length"]} characters); write the handbook passage '
                 "the rule encodes")
@@ -267,4 +267,5 @@ def named_path(data: Any, loc: tuple[Any, ...]) -> str:
     path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc[start:]).lstrip(".")
     if rule_id is None:
         return path
+    rule_id = rule_id if len(rule_id) <= ECHOED_AT_MOST else rule_id[:ECHOED_AT_MOST] + "…"  # refused as too long
     return f"{what} {rule_id}: {path}" if path else f"{what} {rule_id}"

@@ -8,6 +8,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from policy_engine.rules.compiler import lint
 from policy_engine.rules.loader import read_rule_files
 from policy_engine.rules.problems import CODES
@@ -111,3 +113,28 @@ def test_a_threshold_of_the_wrong_type_is_echoed_as_yaml_cut_short(rules_copy: R
     assert problem.code == "type_mismatch"
     assert problem.message == ('rule grade.aaa: "score" is a number; got {k0: 0, k1: 1, k2: 2, k3: 3, k4: 4, k5: 5, '
                                "k6: 6, k7: 7, k8: 8, k9: 9, k10: 10,…")
+
+
+LONG = "x" * 5_000
+CUT = f"{LONG[:64]}…"
+
+
+@pytest.mark.parametrize(("file", "old", "new", "starts"), [
+    ("follow_ups.yaml", "id: follow.never_bought", f"id: follow.{LONG}", f"rule follow.{LONG[:57]}…: id: "),
+    ("reviews.yaml", "interval_months: 3", f"interval_months: {LONG}", f'rule review.class_b: interval_months: "{CUT}'),
+    ("orders.yaml", "outcome: HOLD\n", f"outcome: {LONG}\n", f'rule order.hold_past_due: outcome: "{CUT}" is not'),
+    ("limits.yaml", "when: {grade: AAA}", f"when: {{grade: {LONG}}}", f'rule limit.aaa: "{CUT}" is not a value of'),
+    # a key is at most 1,024 characters: YAML's own bound on a key written without `? `
+    ("limits.yaml", "when: {grade: AAA}", f"when: {{{LONG[:1000]}: AAA}}", f'rule limit.aaa: unknown field "{CUT}"'),
+])
+def test_a_long_text_in_a_rule_file_is_echoed_cut_short(
+    rules_copy: RulesCopy, file: str, old: str, new: str, starts: str,
+) -> None:
+    """A value or key of thousands of characters was echoed whole (a rule id twice: in the label, then in the
+    message), making a `lint` line of 5-10 KB, up to 2 MB for a value at the file-size bound."""
+    rules = rules_copy((file, old, new))
+
+    problems = lint(read_rule_files(rules), source_dir=str(rules))
+
+    assert any(p.message.startswith(starts) for p in problems), [p.message[:200] for p in problems]
+    assert all(len(p.message) < 400 for p in problems), [len(p.message) for p in problems]
