@@ -156,9 +156,7 @@ class _Walk:
     """The mappings and lists that hold the node being walked, by id: one met again contains itself."""
 
 
-class _Refused(Exception):
-    """A node no rule file may hold: `message` says why, at `loc`."""
-
+class _Refused(Exception):  # a node no rule file may hold: `message` says why, at `loc`
     def __init__(self, loc: Path_, message: str):
         self.loc, self.message = loc, message
 

@@ -3,14 +3,20 @@ few changes that let lint name each problem where it is written."""
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
+from ruamel.yaml.error import ReusedAnchorWarning
 from ruamel.yaml.nodes import ScalarNode
 
 from policy_engine.domain.amounts import POINT_GROUPED
 from policy_engine.rules.split_numbers import SplitNumber, rejoin_split_items, rejoin_split_numbers
 from policy_engine.rules.yaml_slips import duplicate_key
+
+# An anchor defined twice is YAML (an alias names the latest), but ruamel says so as a Python warning on stderr, before
+# lint's problems: its own source path and line, and "<unicode string>" for the file.
+warnings.filterwarnings("ignore", category=ReusedAnchorWarning)
 
 MAX_INT_DIGITS = 100
 """Digits of a whole number in a rule or case file: money has at most 16 before its point."""

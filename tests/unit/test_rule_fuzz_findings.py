@@ -4,6 +4,9 @@ file gives problems at a file and line, in words, soon; never a traceback or a h
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -138,3 +141,16 @@ def test_a_long_text_in_a_rule_file_is_echoed_cut_short(
 
     assert any(p.message.startswith(starts) for p in problems), [p.message[:200] for p in problems]
     assert all(len(p.message) < 400 for p in problems), [len(p.message) for p in problems]
+
+
+def test_an_anchor_defined_twice_prints_no_python_warning(rules_copy: RulesCopy) -> None:
+    """ruamel's ReusedAnchorWarning went to lint's stderr before the problems: its own source path and line, and
+    `"<unicode string>", line 4` for the file."""
+    rules = rules_copy(("reviews.yaml", "kind: review_cadence\n", "kind: review_cadence\na: &n x\nb: &n y\n"))
+
+    done = subprocess.run([sys.executable, "-m", "policy_engine.cli", "lint", str(rules)], capture_output=True,
+                          text=True, check=False, env={**os.environ, "PYTHONWARNINGS": ""})
+
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[0].startswith(f"{rules}/reviews.yaml:4:1: unknown_field: ")
+    assert "Warning" not in done.stderr and "composer.py" not in done.stderr
