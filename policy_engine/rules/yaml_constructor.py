@@ -30,6 +30,16 @@ COMPLEX_KEY = ("a { } or [ ] where a key goes: a key is a plain word, such as `a
                "written, remove one pair of braces")
 
 
+class _BeingBuilt(dict[Any, Any]):
+    """ruamel's `recursive_objects`, the nodes being built: it reads one only when the node is reached again while
+    being built (an alias inside its own anchor), and built it as null, silently; that is an error at the anchor.
+    Not an override of construct_object: a frame more for each level of nesting took ~5 levels off the deepest
+    condition the reader takes (tests/unit/test_rule_condition_bounds.py)."""
+
+    def __getitem__(self, node: Any) -> Any:
+        raise ConstructorError(problem=SELF_ALIAS, problem_mark=node.start_mark)
+
+
 class RuleConstructor(RoundTripConstructor):
     """Round-trip construction, except that an unquoted date stays the text it was written as: the
     schema checks it like any other date and names its line (ruamel's own date construction raised a
@@ -45,6 +55,7 @@ class RuleConstructor(RoundTripConstructor):
         super().__init__(*args, **kwargs)
         self.rejoined: dict[tuple[int, int], SplitNumber] = {}
         self.pointed: dict[tuple[int, int], str] = {}
+        self.recursive_objects = _BeingBuilt()
 
     def flatten_mapping(self, node: Any) -> Any:
         """The first step of building the mapping `node` (merge keys): its split numbers are rejoined first."""
@@ -72,13 +83,6 @@ class RuleConstructor(RoundTripConstructor):
         if node.style is None and POINT_GROUPED.fullmatch(node.value):
             self.pointed[(node.start_mark.line, node.start_mark.column)] = node.value
         return super().construct_yaml_float(node)
-
-    def construct_object(self, node: Any, deep: bool = False) -> Any:
-        """The data of `node`; one reached again while it is being built (an alias inside its own anchor) is an
-        error at the anchor: ruamel built it as null, silently."""
-        if node in self.recursive_objects and node not in self.constructed_objects:
-            raise ConstructorError(problem=SELF_ALIAS, problem_mark=node.start_mark)
-        return super().construct_object(node, deep)
 
     def check_mapping_key(self, node: Any, key_node: Any, mapping: Any, key: Any, value: Any) -> bool:
         """Whether `key` is new in `mapping`; a key written twice is an error (yaml_slips words it), and so is
