@@ -7,7 +7,7 @@ a line within that file, a known code and a one-line message with no Python in i
 
 The `rule-fuzz` profile (80 examples, junk values up to 20,000 characters) runs in ~30 s (32 s wall, 11 s of CPU,
 measured on a loaded 2-vCPU VM); CREDIT_POLICY_RULE_FUZZ=hunt selects `rule-fuzz-hunt` (3,000 examples, values past
-the 1 MiB bound, not shrunk) to hunt with.
+the 1 MiB bound, not shrunk; 21 min, none failing, the slowest 9.5 s wall) to hunt with.
 """
 
 from __future__ import annotations
