@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Table
 
 from adapters.importers.reader import Problem
 from adapters.importers.rows import (
@@ -20,6 +20,7 @@ from adapters.importers.rows import (
     required_names,
 )
 from adapters.importers.statement_checks import statement_warnings
+from adapters.importers.stored import StoredColumns
 from adapters.store import schema as s
 from adapters.store.upsert import upsert
 from policy_engine.domain.models import _Strict
@@ -67,6 +68,25 @@ def _write_customers(conn: Connection, rows: Sequence[Any]) -> Changed:
     return changed
 
 
+def _stored(table: Table, model: type[_Strict], keys: Sequence[str]) -> StoredColumns:
+    """The model's optional columns as `table` stores them, read by `keys`."""
+    optional = [n for n, f in model.model_fields.items() if not f.is_required() and n in table.c]
+    return StoredColumns(table, tuple(table.c[k] for k in keys), {n: table.c[n] for n in optional}, table)
+
+
+def _stored_customers() -> StoredColumns:
+    """A customer's record and the grade and limit its credit profile holds (current_grade, current_limit)."""
+    card = _stored(s.customers, CustomerRow, ["customer_id"])
+    profile = s.credit_profiles
+    return StoredColumns(
+        s.customers.outerjoin(profile, profile.c.customer_id == s.customers.c.customer_id),
+        card.keys,
+        {**card.columns, "current_grade": profile.c.grade, "current_limit": profile.c.credit_limit},
+        s.customers,
+        (frozenset({"current_grade", "current_limit"}),),
+    )
+
+
 def _writer(noun: str, table: Any, keys: Sequence[str]) -> Callable[[Connection, Sequence[Any]], Changed]:
     def write(conn: Connection, rows: Sequence[Any]) -> Changed:
         return {noun: upsert(conn, table, keys, [r.model_dump() for r in rows])}
@@ -83,6 +103,8 @@ class ImportKind:
     keys: tuple[str, ...]
     write: Callable[[Connection, Sequence[Any]], Changed]
     belongs_to_customer: bool
+    stored: StoredColumns
+    """Where the values a row leaves out are kept from (stored.py)."""
     warnings: Callable[[str, int, Any], list[Problem]] | None = None
     """What a valid row holds that looks wrong, at (file, line): said, the row loaded all the same."""
 
@@ -102,17 +124,20 @@ class ImportKind:
 
 
 KINDS: dict[str, ImportKind] = {
-    "customers": ImportKind("customers", CustomerRow, ("customer_id",), _write_customers, False),
+    "customers": ImportKind("customers", CustomerRow, ("customer_id",), _write_customers, False, _stored_customers()),
     "invoices": ImportKind(
-        "invoices", InvoiceRow, ("invoice_id",), _writer("invoice", s.invoices, ["invoice_id"]), True
+        "invoices", InvoiceRow, ("invoice_id",), _writer("invoice", s.invoices, ["invoice_id"]), True,
+        _stored(s.invoices, InvoiceRow, ["invoice_id"]),
     ),
-    "orders": ImportKind("orders", OrderRow, ("order_id",), _writer("order", s.orders, ["order_id"]), True),
+    "orders": ImportKind("orders", OrderRow, ("order_id",), _writer("order", s.orders, ["order_id"]), True,
+                         _stored(s.orders, OrderRow, ["order_id"])),
     "financials": ImportKind(
         "financials",
         FinancialRow,
         ("customer_id", "period_end"),
         _writer("financial statement", s.financial_statements, ["customer_id", "period_end"]),
         True,
+        _stored(s.financial_statements, FinancialRow, ["customer_id", "period_end"]),
         statement_warnings,
     ),
     "signals": ImportKind(
@@ -121,5 +146,6 @@ KINDS: dict[str, ImportKind] = {
         ("customer_id", "code", "observed_on"),
         _writer("signal", s.staff_signals, ["customer_id", "code", "observed_on"]),
         True,
+        _stored(s.staff_signals, SignalRow, ["customer_id", "code", "observed_on"]),
     ),
 }

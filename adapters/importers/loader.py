@@ -26,6 +26,7 @@ from adapters.importers.reader import (
     read_jsonl,
 )
 from adapters.importers.report import ImportInterrupted, ImportReport
+from adapters.importers.stored import merged_rows
 from adapters.store import schema as s
 from adapters.store.lock_wait import begin_immediate
 from policy_engine.domain.errors import typed_violations_from
@@ -85,9 +86,9 @@ def _without_our_error(text: str, original: dict[str, Any]) -> str:
     return text
 
 
-def _validate(kind: ImportKind, row: RawRow, name: str) -> Any:
+def _validate(kind: ImportKind, row: RawRow, name: str, values: dict[str, Any]) -> Any:
     try:
-        return kind.model.model_validate(row.values)
+        return kind.model.model_validate(values)
     except ValidationError as exc:
         for v, error_type in typed_violations_from(exc):
             # An invoice's fields checked against each other are named at the field to fix (models.py).
@@ -108,7 +109,10 @@ class _Run:
         self.first_lines, self.strict = first_lines, strict
 
     def chunk(self, rows: list[RawRow]) -> None:
-        parsed = [(row, _validate(self.kind, row, self.name) if not row.problems else None) for row in rows]
+        # Validated as it will be stored: a column the file leaves out keeps the stored record's value (stored.py).
+        merged = merged_rows(self.conn, self.kind.model, self.kind.keys, self.kind.stored, rows)
+        parsed = [(row, _validate(self.kind, row, self.name, values) if not row.problems else None)
+                  for row, values in zip(rows, merged, strict=True)]
         self._duplicates(parsed)
         if self.kind.belongs_to_customer:
             self._orphans(parsed)
