@@ -30,6 +30,7 @@ from policy_engine.rules.condition_nodes import Group as Group
 from policy_engine.rules.condition_nodes import Loc as Loc
 from policy_engine.rules.condition_nodes import Node as Node
 from policy_engine.rules.condition_nodes import is_number
+from policy_engine.rules.echo_yaml import as_written
 from policy_engine.rules.field_ranges import out_of_range
 from policy_engine.rules.numbers import between_order, split_number
 from policy_engine.rules.problems import Problem
@@ -38,7 +39,6 @@ from policy_engine.rules.scopes import not_available
 from policy_engine.rules.thousands_points import threshold_warnings
 from policy_engine.rules.threshold_words import number_hint
 from policy_engine.rules.whole_percents import likely_percents, whole_percents
-from policy_engine.rules.yaml_slips import as_written
 from policy_engine.rules.yes_no import not_true_false
 
 NUMERIC_OPS = ("eq", "ne", "lt", "lte", "gt", "gte", "between", "in", "not_in", "exists")

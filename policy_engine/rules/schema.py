@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
+from policy_engine.rules.echo_yaml import as_written
 from policy_engine.rules.problems import Problem
 from policy_engine.rules.schema_base import (
     Condition,
@@ -52,7 +53,6 @@ from policy_engine.rules.schema_decision import (
 )
 from policy_engine.rules.schema_pack import FeatureWindows, PolicyFile, PortfolioFile, ValueClasses
 from policy_engine.rules.schema_problems import problems_from, suggest
-from policy_engine.rules.yaml_slips import as_written
 
 if TYPE_CHECKING:  # the evaluator reads these models; only the compiler needs the loader
     from policy_engine.rules.loader import Document

@@ -11,11 +11,11 @@ from pydantic import BaseModel
 
 from policy_engine.domain.suggest import ECHOED_AT_MOST, close_choices, meant_choice, quoted
 from policy_engine.domain.values import IDENTIFIER_PATTERN
+from policy_engine.rules.echo_yaml import as_written
 from policy_engine.rules.numbers import NumberSetting, describe, setting_of, split_after, split_number
 from policy_engine.rules.problems import Problem
 from policy_engine.rules.schema_base import CODE_PATTERN, RULE_ID_PATTERN
 from policy_engine.rules.split_texts import later_piece, split_text
-from policy_engine.rules.yaml_slips import as_written
 from policy_engine.rules.yes_no import not_true_false
 
 if TYPE_CHECKING:  # the evaluator reads these models; only the compiler needs the loader

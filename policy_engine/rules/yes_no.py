@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from policy_engine.rules.yaml_slips import as_written
+from policy_engine.rules.echo_yaml import as_written
 
 YES_NO_WORDS = {**dict.fromkeys(("yes", "y", "on", "true", "是", "有"), "true"),
                 **dict.fromkeys(("no", "n", "off", "false", "否", "无", "没有"), "false")}
