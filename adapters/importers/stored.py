@@ -60,13 +60,17 @@ def merged_rows(conn: Connection, model: type[BaseModel], keys: Sequence[str], s
     """Each row's values to validate: what it gives, and for the optional columns it leaves out, what the store
     holds under its key (nothing for a new record: the defaults apply). A `null` of an optional column is dropped,
     so its default applies, as for an empty CSV cell (it was refused as `not a string` where the default is `""`)."""
+    required = {n for n, f in model.model_fields.items() if f.is_required()}
+    if not any(_leaves_out(row, stored) for row in rows):
+        # Every row gives every column the store could fill (a whole export, the common case): nothing to read
+        # or lock, and the chunk costs what it did before columns were kept.
+        return [_given(row.values, required) for row in rows]
     key_of = _key_reader(model, tuple(keys))
     row_keys = [key_of(row.values) if not row.problems else None for row in rows]
     found = stored.read(conn, {k for k in row_keys if k is not None})
-    required = {n for n, f in model.model_fields.items() if f.is_required()}
     merged = []
     for row, key in zip(rows, row_keys, strict=True):
-        values = {k: v for k, v in row.values.items() if v is not None or k in required}
+        values = _given(row.values, required)
         record = found.get(key) if key is not None else None
         if record is not None:
             given = given_columns(row)
@@ -74,6 +78,22 @@ def merged_rows(conn: Connection, model: type[BaseModel], keys: Sequence[str], s
             values = {**{c: v for c, v in record.items() if c in kept}, **values}
         merged.append(values)
     return merged
+
+
+def _leaves_out(row: RawRow, stored: StoredColumns) -> bool:
+    """Whether the row's file leaves out a column the store would fill (a cheap test first: a CSV file's rows all
+    carry its whole header, so most chunks are settled without building a set a row)."""
+    if isinstance(row.original, dict) and row.original.keys() >= stored.columns.keys():
+        return False
+    return bool(_kept_columns(stored.columns, given_columns(row), stored.together))
+
+
+def _given(values: dict[str, Any], required: Collection[str]) -> dict[str, Any]:
+    """The row's values without a `null` of an optional column (its default applies); `values` itself when it has
+    none (a CSV row never has: an empty cell is left out when read)."""
+    if None not in values.values():
+        return values
+    return {k: v for k, v in values.items() if v is not None or k in required}
 
 
 def _kept_columns(record: Mapping[str, Any], given: frozenset[str], together: Sequence[frozenset[str]]) -> set[str]:
